@@ -1,0 +1,57 @@
+/**
+ * The gateway's app factory: middleware, every domain router under `/api/v1`, operational routes
+ * and the API reference. Runtime entry points (Node, Bun) and tests all build the app here.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from './context.ts';
+import type { GatewayDeps } from './deps.ts';
+import { systemRoutes } from './domains/system/system.routes.ts';
+import { clientIp } from './http/client-ip.ts';
+import { onError, onNotFound } from './http/error-handler.ts';
+import { accessLog } from './middleware/access-log.ts';
+import { bodyLimit } from './middleware/body-limit.ts';
+import { cors } from './middleware/cors.ts';
+import { rateLimit } from './middleware/rate-limit.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
+import { requestTimeout } from './middleware/timeout.ts';
+import { createGatewayMetrics, type GatewayMetrics, recordMetrics } from './observability/metrics.ts';
+import { docsRoutes } from './openapi/docs.routes.ts';
+
+export interface CreateAppOptions {
+  /** Add process-wide metrics (event loop, memory) to `/metrics`; once per process. */
+  processMetrics?: boolean;
+}
+
+// Probes and scrapes must never be throttled, or a busy gateway looks dead to its orchestrator.
+const RATE_LIMIT_EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
+
+export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
+  const { config } = deps;
+  const metrics: GatewayMetrics = createGatewayMetrics({ processMetrics: options.processMetrics ?? false });
+  const limiter = rateLimit({
+    max: config.rateLimit.max,
+    windowMs: config.rateLimit.windowMs,
+    counters: deps.counters,
+    key: (c) => clientIp(c, deps),
+  });
+
+  const app = new OpenAPIHono<AppEnv>();
+  app.use(requestContext(deps));
+  app.use(recordMetrics(metrics));
+  app.use(accessLog());
+  app.use(securityHeaders({ https: config.publicUrl.startsWith('https:') }));
+  app.use(cors([...config.corsOrigins, new URL(config.publicUrl).origin]));
+  app.use((c, next) => (RATE_LIMIT_EXEMPT.has(c.req.path) ? next() : limiter(c, next)));
+  app.use(bodyLimit(config.bodyLimitBytes));
+  app.use(requestTimeout(config.requestTimeoutMs));
+  app.onError(onError);
+  app.notFound(onNotFound);
+
+  // Chained so that the exported type carries every route for the typed client (`hc<GatewayApp>`).
+  const routes = app.route('/', systemRoutes(metrics, config.metricsToken));
+  app.route('/', docsRoutes(app, config.publicUrl));
+  return { app: routes, metrics };
+}
+
+export type GatewayApp = ReturnType<typeof createApp>['app'];

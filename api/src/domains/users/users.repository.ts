@@ -1,0 +1,134 @@
+/** drizzle queries on `auth.users`. No rules here: the users service decides who may do what. */
+import type { Db } from '@streamhub/db/client';
+import { toUniqueViolation } from '@streamhub/db/errors';
+import { decodeCursor, encodeCursor, keysetAfter, keysetTimestamp } from '@streamhub/db/keyset';
+import { type UserRole, type UserRow, type UserStatus, users } from '@streamhub/db/schema/auth';
+import { and, asc, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
+
+export type UserUniqueField = 'email' | 'username';
+
+// Index names from packages/db/src/schema/auth.ts, in the terms the service maps to messages.
+const UNIQUE_FIELDS: Readonly<Record<string, UserUniqueField>> = {
+  users_email_unique: 'email',
+  users_username_lower_unique: 'username',
+};
+
+export interface CreateUserInput {
+  email: string;
+  username: string;
+  displayName?: string | null;
+  role?: UserRole;
+  status?: UserStatus;
+  passwordHash?: string | null;
+  emailVerifiedAt?: Date | null;
+}
+
+export interface ListUsersOptions {
+  /** Page size, at least 1. */
+  limit: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  /** Case-insensitive substring of the username or email. */
+  query?: string;
+}
+
+export interface UserPage {
+  items: UserRow[];
+  /** Null on the last page. */
+  nextCursor: string | null;
+}
+
+export class UsersRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Inserts a user with the email lower-cased. Throws `UniqueViolationError<UserUniqueField>` when the
+   * email or the username (ignoring case) is taken.
+   */
+  async create(input: CreateUserInput): Promise<UserRow> {
+    try {
+      const [row] = await this.db
+        .insert(users)
+        // Lower-cased by Postgres, the same lower() the check constraint and the lookups use.
+        .values({ ...input, email: sql`lower(${input.email})` })
+        .returning();
+      if (!row) throw new Error('insert into auth.users returned no row');
+      return row;
+    } catch (error) {
+      throw toUniqueViolation(error, UNIQUE_FIELDS) ?? error;
+    }
+  }
+
+  async findById(id: string): Promise<UserRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    return this.findOne(eq(users.id, id));
+  }
+
+  async findByEmail(email: string): Promise<UserRow | undefined> {
+    return this.findOne(eq(users.email, sql`lower(${email})`));
+  }
+
+  async findByUsername(username: string): Promise<UserRow | undefined> {
+    // Must match the expression of users_username_lower_unique for the index to be used.
+    return this.findOne(sql`lower(${users.username}) = lower(${username})`);
+  }
+
+  /** Oldest first, by keyset on (created_at, id), so pages neither repeat nor skip rows. */
+  async list(options: ListUsersOptions): Promise<UserPage> {
+    if (!Number.isInteger(options.limit) || options.limit < 1) {
+      throw new RangeError(`limit must be a positive integer, got ${options.limit}`);
+    }
+    const position = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const filters: (SQL | undefined)[] = [];
+    if (position) filters.push(keysetAfter(users.createdAt, users.id, position));
+    if (options.query) {
+      const pattern = `%${escapeLike(options.query)}%`;
+      filters.push(or(ilike(users.username, pattern), ilike(users.email, pattern)));
+    }
+    const rows = await this.db
+      .select({ user: users, createdAtKey: keysetTimestamp(users.createdAt) })
+      .from(users)
+      .where(and(...filters))
+      .orderBy(asc(users.createdAt), asc(users.id))
+      // One extra row tells whether another page exists.
+      .limit(options.limit + 1);
+    const page = rows.slice(0, options.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => row.user),
+      nextCursor:
+        rows.length > options.limit && last
+          ? encodeCursor({ createdAt: last.createdAtKey, id: last.user.id })
+          : null,
+    };
+  }
+
+  /** Returns the updated row, or undefined when no user has this id. */
+  async setRole(id: string, role: UserRole): Promise<UserRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [row] = await this.db.update(users).set({ role }).where(eq(users.id, id)).returning();
+    return row;
+  }
+
+  /** Returns the updated row, or undefined when no user has this id. */
+  async setStatus(id: string, status: UserStatus): Promise<UserRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [row] = await this.db.update(users).set({ status }).where(eq(users.id, id)).returning();
+    return row;
+  }
+
+  private async findOne(where: SQL): Promise<UserRow | undefined> {
+    const [row] = await this.db.select().from(users).where(where).limit(1);
+    return row;
+  }
+}
+
+// Postgres rejects a malformed uuid with an error; an id from a URL is simply not found.
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+// The query is a literal substring, not a pattern: `%` and `_` in it match themselves.
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, '\\$&');
+}

@@ -1,0 +1,36 @@
+/** `streamhub serve …` and `streamhub dev`: the long-running processes. */
+import { startGateway } from '@streamhub/api/runtime/gateway-runtime';
+import { createLogger } from '@streamhub/logger/logger';
+import { Command } from 'commander';
+import { type CliContext, configFrom } from '../cli-context.ts';
+import { runUntilSignal } from '../run-until-signal.ts';
+
+export function serveCommand(ctx: CliContext): Command {
+  const serve = new Command('serve').description('run one StreamHub process (for scale-out deployments)');
+  serve
+    .command('api')
+    .description('run the HTTP gateway')
+    .option('--migrate', 'apply pending database migrations first')
+    .action(async (options: { migrate?: boolean }) => {
+      const config = configFrom(ctx);
+      const logger = createLogger({ level: config.logLevel, name: 'gateway' });
+      const gateway = await startGateway(config, { logger, migrate: options.migrate === true });
+      await runUntilSignal(logger, gateway);
+    });
+  return serve;
+}
+
+export function devCommand(ctx: CliContext): Command {
+  return new Command('dev')
+    .description('run everything in one process on the embedded defaults (migrates the database first)')
+    .action(async () => {
+      const config = configFrom(ctx);
+      const logger = createLogger({ level: config.logLevel, name: 'streamhub' });
+      const gateway = await startGateway(config, { logger, migrate: true });
+      const base = `http://localhost:${gateway.port}`;
+      ctx.stderr(
+        `\nStreamHub is running\n  API        ${base}/api/v1\n  Reference  ${base}/docs\n  Health     ${base}/healthz\n  Data       ${config.dataDir}\n\n`,
+      );
+      await runUntilSignal(logger, gateway);
+    });
+}

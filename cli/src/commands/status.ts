@@ -1,0 +1,71 @@
+/** `streamhub status`: asks a running gateway whether it and its dependencies are ready. */
+import { type Readiness, ReadinessSchema, type SystemInfo, SystemInfoSchema } from '@streamhub/contracts/system';
+import { Command, Option } from 'commander';
+import type { z } from 'zod';
+import { CliError } from '../cli-error.ts';
+import type { CliContext } from '../cli-context.ts';
+
+interface StatusOptions {
+  url?: string;
+  json?: boolean;
+  timeout: string;
+}
+
+export function statusCommand(ctx: CliContext): Command {
+  return new Command('status')
+    .description("show a running gateway's readiness; exits non-zero when it is not ready")
+    .addOption(new Option('--url <url>', 'gateway URL (default http://127.0.0.1:$PORT)').env('STREAMHUB_URL'))
+    .option('--json', 'print JSON for scripts')
+    .option('--timeout <ms>', 'how long to wait for an answer', '5000')
+    .action(async (options: StatusOptions) => {
+      const base = gatewayUrl(options.url ?? `http://127.0.0.1:${ctx.env.PORT ?? '3000'}`);
+      const timeoutMs = Number(options.timeout);
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new CliError('--timeout must be a positive number of milliseconds');
+
+      const readiness = await fetchJson(new URL('/readyz', base), ReadinessSchema, timeoutMs);
+      const info = await fetchJson(new URL('/api/v1/system/info', base), SystemInfoSchema, timeoutMs).catch(
+        () => undefined,
+      );
+      if (options.json) ctx.stdout(`${JSON.stringify({ url: base.origin, ...readiness, info })}\n`);
+      else ctx.stdout(renderStatus(base.origin, readiness, info));
+      if (readiness.status !== 'ready') throw new CliError(`${base.origin} is not ready`);
+    });
+}
+
+function gatewayUrl(raw: string): URL {
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url;
+  } catch {}
+  throw new CliError(`--url must be an http(s) URL, got "${raw}"`);
+}
+
+async function fetchJson<S extends z.ZodType>(url: URL, schema: S, timeoutMs: number): Promise<z.output<S>> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+  } catch (error) {
+    const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'connection failed';
+    throw new CliError(`cannot reach StreamHub at ${url.origin} (${reason})`);
+  }
+  // /readyz answers 503 with the same body when a dependency is down.
+  const parsed = schema.safeParse(await response.json().catch(() => undefined));
+  if (!parsed.success) throw new CliError(`${url.origin} did not answer like a StreamHub gateway (HTTP ${response.status})`);
+  return parsed.data;
+}
+
+function renderStatus(origin: string, readiness: Readiness, info: SystemInfo | undefined): string {
+  const lines = [`StreamHub at ${origin}: ${readiness.status === 'ready' ? 'ready' : 'NOT READY'}`];
+  if (info) {
+    lines.push(
+      `  version ${info.version} on ${info.runtime} ${info.runtimeVersion}; database ${info.drivers.database}, jobs/events ${info.drivers.infra}`,
+    );
+  }
+  const width = Math.max(...readiness.checks.map((c) => c.name.length), 8);
+  for (const check of readiness.checks) {
+    const mark = check.ok ? 'ok  ' : 'FAIL';
+    const detail = check.ok ? `${check.latencyMs} ms` : (check.error ?? 'failed');
+    lines.push(`  ${mark} ${check.name.padEnd(width)}  ${detail}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

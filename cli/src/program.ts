@@ -1,0 +1,20 @@
+/** The `streamhub` command tree: one factory per area. */
+import { Command } from 'commander';
+import packageJson from '../../package.json' with { type: 'json' };
+import { type CliContext, processContext } from './cli-context.ts';
+import { dbCommand } from './commands/db.ts';
+import { initCommand } from './commands/init.ts';
+import { devCommand, serveCommand } from './commands/serve.ts';
+import { statusCommand } from './commands/status.ts';
+
+export function createProgram(ctx: CliContext = processContext()): Command {
+  const program = new Command('streamhub')
+    .description('StreamHub: self-hostable live streaming and video on demand')
+    .version(packageJson.version, '-V, --version', 'print the version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr });
+  for (const command of [initCommand(ctx), dbCommand(ctx), serveCommand(ctx), devCommand(ctx), statusCommand(ctx)]) {
+    program.addCommand(command);
+  }
+  return program;
+}

@@ -1,0 +1,65 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const cwd = mkdtempSync(join(tmpdir(), 'streamhub-config-'));
+const load = (env: Record<string, string>) => loadConfig(env, { cwd, envFile: false });
+
+describe('loadConfig', () => {
+  it('runs the embedded mode with no settings at all', () => {
+    const config = load({});
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.dataDir).toBe(join(cwd, '.streamhub'));
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.logLevel).toBe('info');
+    expect(config.corsOrigins).toEqual([]);
+    expect(config.publicUrl).toBe('http://localhost:3000');
+  });
+
+  it('parses every typed value', () => {
+    const config = load({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://u@db:5432/streamhub',
+      REDIS_URL: 'redis://cache:6379',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      PUBLIC_URL: 'https://live.example/',
+      TRUST_PROXY: 'true',
+    });
+    expect(config.port).toBe(8080);
+    expect(config.databaseUrl).toBe('postgres://u@db:5432/streamhub');
+    expect(config.redisUrl).toBe('redis://cache:6379');
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.publicUrl).toBe('https://live.example');
+    expect(config.trustProxy).toBe(true);
+  });
+
+  it.each([
+    ['PORT', 'abc', /^Invalid configuration: PORT must be a whole number from 1 to 65535 \(got "abc"\)$/],
+    ['PORT', '70000', /PORT must be from 1 to 65535/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL must be a URL starting with postgres:/],
+    ['REDIS_URL', 'not a url', /REDIS_URL must be a URL/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of fatal, error/],
+    ['CORS_ORIGINS', 'https://a.example/path', /CORS_ORIGINS must be \* or a comma-separated list/],
+    ['TRUST_PROXY', 'maybe', /TRUST_PROXY must be true or false/],
+  ])('rejects %s=%s with one line naming it', (name, value, message) => {
+    expect(() => load({ [name]: value })).toThrow(ConfigError);
+    try {
+      load({ [name]: value });
+    } catch (error) {
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('reads .env for variables the environment does not set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'streamhub-envfile-'));
+    writeFileSync(join(dir, '.env'), 'PORT=4000\nLOG_LEVEL=debug\n');
+    const config = loadConfig({ LOG_LEVEL: 'warn' }, { cwd: dir });
+    expect(config.port).toBe(4000);
+    expect(config.logLevel).toBe('warn');
+  });
+});

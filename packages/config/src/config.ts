@@ -1,0 +1,173 @@
+/**
+ * Every process setting, parsed once from the environment (and an optional
+ * `.env` file) by one zod schema. Defaults run the embedded mode with no
+ * settings at all; a bad value stops start-up with one line naming it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number from 1 to 65535')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be from 1 to 65535').max(65535, 'must be from 1 to 65535'))
+    .default(fallback);
+
+const positiveInt = (fallback: number, unit: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number of ${unit}`)
+    .transform(Number)
+    .pipe(z.number().int().positive(`must be a positive number of ${unit}`))
+    .default(fallback);
+
+const urlWithScheme = (schemes: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        return schemes.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}`);
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .default(fallback);
+
+const origins = z
+  .string()
+  .trim()
+  .default('')
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (list) =>
+      list.every((o) => {
+        if (o === '*') return true;
+        try {
+          return new URL(o).origin === o;
+        } catch {
+          return false;
+        }
+      }),
+    'must be * or a comma-separated list of origins like https://example.com',
+  );
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
+  PORT: port(3000),
+  PUBLIC_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['http:', 'https:']).optional()),
+  STREAMHUB_DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./.streamhub'),
+  DATABASE_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['postgres:', 'postgresql:']).optional()),
+  REDIS_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['redis:', 'rediss:']).optional()),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  CORS_ORIGINS: origins,
+  TRUST_PROXY: bool(false),
+  RATE_LIMIT_MAX: positiveInt(600, 'requests'),
+  RATE_LIMIT_WINDOW_MS: positiveInt(60_000, 'milliseconds'),
+  BODY_LIMIT_BYTES: positiveInt(1024 * 1024, 'bytes'),
+  REQUEST_TIMEOUT_MS: positiveInt(30_000, 'milliseconds'),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, 'milliseconds'),
+  METRICS_TOKEN: z.preprocess(
+    emptyAsUndefined,
+    z.string().trim().min(16, 'must be at least 16 characters (streamhub init generates one)').optional(),
+  ),
+});
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  logLevel: LogLevel;
+  corsOrigins: string[];
+  trustProxy: boolean;
+  rateLimit: { max: number; windowMs: number };
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+}
+
+/** Thrown for a bad setting; its message is the one line shown to the operator. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type EnvSource = Record<string, string | undefined>;
+
+export interface LoadConfigOptions {
+  /** Directory relative paths and `.env` are resolved from. */
+  cwd?: string;
+  /** Read `<cwd>/.env` for variables the environment does not set. Default true. */
+  envFile?: boolean;
+}
+
+/** Parses the environment into a typed {@link Config}; throws {@link ConfigError} naming every bad variable. */
+export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const fromFile = options.envFile === false ? {} : readEnvFile(resolve(cwd, '.env'));
+  const merged: EnvSource = { ...fromFile };
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) merged[key] = value;
+
+  const parsed = EnvSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const raw = merged[name];
+      return `${name} ${issue.message}${raw === undefined ? '' : ` (got "${raw}")`}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    dataDir: resolve(cwd, e.STREAMHUB_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: e.CORS_ORIGINS,
+    trustProxy: e.TRUST_PROXY,
+    rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS },
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metricsToken: e.METRICS_TOKEN,
+  };
+}
+
+function readEnvFile(path: string): EnvSource {
+  if (!existsSync(path)) return {};
+  return parseDotenv(readFileSync(path));
+}
+
+/** The variables {@link loadConfig} reads, with their defaults, for docs and `streamhub init`. */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape) as (keyof typeof EnvSchema.shape)[];

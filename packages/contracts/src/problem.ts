@@ -1,0 +1,44 @@
+/** RFC 9457 problem details as every StreamHub process renders and reads them. */
+import { z } from '@hono/zod-openapi';
+
+/** Stable, documented error codes (docs/errors.md). Clients branch on these, never on messages. */
+export const ERROR_CODES = [
+  'bad_request',
+  'malformed_json',
+  'validation_failed',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'method_not_allowed',
+  'conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'request_timeout',
+  'service_unavailable',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const FieldErrorSchema = z.object({
+  path: z.string().openapi({ example: 'body.email' }),
+  message: z.string().openapi({ example: 'Invalid email address' }),
+});
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: 'https://streamhub.dev/problems/not_found' }),
+    title: z.string().openapi({ example: 'Not Found' }),
+    status: z.number().int().openapi({ example: 404 }),
+    detail: z.string().openapi({ example: 'Route GET /api/v1/nope was not found.' }),
+    code: z.enum(ERROR_CODES),
+    instance: z.string().optional().openapi({ example: '/api/v1/nope' }),
+    requestId: z.string().optional(),
+    errors: z.array(FieldErrorSchema).optional(),
+  })
+  .openapi('Problem');
+
+export type Problem = z.infer<typeof ProblemSchema>;
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

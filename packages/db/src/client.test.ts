@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from './client.ts';
+import { migrateDatabase } from './migrate.ts';
+import { users } from './schema/auth.ts';
+import { createTestDatabase, testDatabases } from './testing.ts';
+
+describe('openDatabase with PGlite on a data directory', () => {
+  let dataDir: string | undefined;
+  afterAll(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps its data in <dataDir>/db across close and reopen', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'streamhub-db-'));
+    const nested = join(dataDir, 'not', 'yet', 'there');
+
+    const first = await openDatabase({ dataDir: nested });
+    try {
+      expect(first.driver).toBe('pglite');
+      await migrateDatabase(first);
+      await first.db.insert(users).values({ email: 'persist@example.com', username: 'persist' });
+    } finally {
+      await first.close();
+    }
+    expect(existsSync(join(nested, 'db', 'PG_VERSION'))).toBe(true);
+
+    const second = await openDatabase({ dataDir: nested });
+    try {
+      await migrateDatabase(second);
+      const rows = await second.db.select().from(users);
+      expect(rows.map((row) => row.email)).toEqual(['persist@example.com']);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('openDatabase', () => {
+  it('refuses options that name no database', async () => {
+    await expect(openDatabase({})).rejects.toThrow(/databaseUrl, dataDir or inMemory/);
+  });
+});
+
+describe.each(testDatabases())('Database on %s', (driver) => {
+  it('answers ping while open and not after close', async () => {
+    const database = await createTestDatabase(driver);
+    try {
+      expect(database.driver).toBe(driver);
+      await expect(database.ping()).resolves.toBeUndefined();
+    } finally {
+      await database.close();
+    }
+    await expect(database.ping()).rejects.toThrow();
+  });
+
+  it('closes idempotently, also when close is called concurrently', async () => {
+    const database = await createTestDatabase(driver);
+    await Promise.all([database.close(), database.close()]);
+    await expect(database.close()).resolves.toBeUndefined();
+  });
+});

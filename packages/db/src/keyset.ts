@@ -1,0 +1,51 @@
+/**
+ * Keyset pagination over `(created_at, id)` with opaque cursors.
+ *
+ * The timestamp travels as text with microseconds, not as a JS Date: timestamptz keeps microseconds and a
+ * Date only milliseconds, so a Date-based cursor would repeat or skip rows created within one millisecond.
+ */
+import { type SQL, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import { InvalidCursorError } from './errors.ts';
+
+export interface KeysetPosition {
+  /** UTC ISO 8601 with microseconds, as produced by `keysetTimestamp`. */
+  createdAt: string;
+  id: string;
+}
+
+/**
+ * Selects a timestamptz column as UTC ISO 8601 text with microseconds (independent of the session's
+ * DateStyle and TimeZone), for building the next cursor.
+ */
+export function keysetTimestamp(column: PgColumn): SQL<string> {
+  return sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+/** `(createdAt, id) > position`, matching an `order by createdAt, id` ascending. */
+export function keysetAfter(createdAt: PgColumn, id: PgColumn, position: KeysetPosition): SQL {
+  return sql`(${createdAt}, ${id}) > (${position.createdAt}::timestamptz, ${position.id}::uuid)`;
+}
+
+/** Encodes the last row's position as a URL-safe opaque string. */
+export function encodeCursor(position: KeysetPosition): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url');
+}
+
+/** Decodes a cursor from `encodeCursor`; throws `InvalidCursorError` for anything else. */
+export function decodeCursor(cursor: string): KeysetPosition {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError();
+  }
+  if (!Array.isArray(value) || value.length !== 2) throw new InvalidCursorError();
+  const [createdAt, id] = value;
+  if (typeof createdAt !== 'string' || !TIMESTAMP.test(createdAt)) throw new InvalidCursorError();
+  if (typeof id !== 'string' || !UUID.test(id)) throw new InvalidCursorError();
+  return { createdAt, id };
+}
+
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

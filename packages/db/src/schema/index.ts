@@ -1,0 +1,9 @@
+/**
+ * The one place that gathers every domain's tables into the `schema` object drizzle's relational API
+ * needs. A new domain adds its module here and nowhere else.
+ */
+import * as auth from './auth.ts';
+
+export const schema = { ...auth };
+
+export type Schema = typeof schema;
