@@ -12,6 +12,8 @@ try {
     process.stderr.write(`streamhub: ${error.message}\n`);
   } else {
     // A bug, not a user mistake: keep the stack so it can be reported.
-    process.stderr.write(`streamhub: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `streamhub: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
 }

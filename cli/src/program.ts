@@ -13,7 +13,13 @@ export function createProgram(ctx: CliContext = processContext()): Command {
     .version(packageJson.version, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr });
-  for (const command of [initCommand(ctx), dbCommand(ctx), serveCommand(ctx), devCommand(ctx), statusCommand(ctx)]) {
+  for (const command of [
+    initCommand(ctx),
+    dbCommand(ctx),
+    serveCommand(ctx),
+    devCommand(ctx),
+    statusCommand(ctx),
+  ]) {
     program.addCommand(command);
   }
   return program;

@@ -6,7 +6,7 @@ import type { Config } from '@streamhub/config/config';
 import { openDatabase } from '@streamhub/db/client';
 import { migrateDatabase } from '@streamhub/db/migrate';
 import { createCounterStore } from '@streamhub/infra/counters/factory';
-import { connectRedis } from '@streamhub/infra/redis/connection';
+import { openRedisConnection } from '@streamhub/infra/redis/connection';
 import type { Logger } from '@streamhub/logger/logger';
 import { createApp } from '../app.ts';
 import type { GatewayDeps, ReadinessCheck } from '../deps.ts';
@@ -33,6 +33,8 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
     }
   };
 
+  const onError = (error: Error) => logger.error({ err: error }, 'redis error');
+
   try {
     const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     closers.push(() => database.close());
@@ -40,11 +42,15 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
 
     const readiness: ReadinessCheck[] = [{ name: 'database', check: () => database.ping() }];
     if (config.redisUrl) {
-      const redis = await connectRedis(config.redisUrl);
+      const redis = await openRedisConnection({
+        url: config.redisUrl,
+        name: 'streamhub-gateway-readiness',
+        onError,
+      });
       closers.push(() => redis.close());
       readiness.push({ name: 'redis', check: () => redis.ping() });
     }
-    const counters = await createCounterStore({ redisUrl: config.redisUrl });
+    const counters = await createCounterStore({ redisUrl: config.redisUrl, onError });
     closers.push(() => counters.close());
 
     const deps: GatewayDeps = {

@@ -5,8 +5,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadConfig } from '@streamhub/config/config';
 import { Command, Option } from 'commander';
-import { CliError } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
+import { CliError } from '../cli-error.ts';
 
 interface InitOptions {
   force?: boolean;

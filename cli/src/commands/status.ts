@@ -1,9 +1,14 @@
 /** `streamhub status`: asks a running gateway whether it and its dependencies are ready. */
-import { type Readiness, ReadinessSchema, type SystemInfo, SystemInfoSchema } from '@streamhub/contracts/system';
+import {
+  type Readiness,
+  ReadinessSchema,
+  type SystemInfo,
+  SystemInfoSchema,
+} from '@streamhub/contracts/system';
 import { Command, Option } from 'commander';
 import type { z } from 'zod';
-import { CliError } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
+import { CliError } from '../cli-error.ts';
 
 interface StatusOptions {
   url?: string;
@@ -20,7 +25,8 @@ export function statusCommand(ctx: CliContext): Command {
     .action(async (options: StatusOptions) => {
       const base = gatewayUrl(options.url ?? `http://127.0.0.1:${ctx.env.PORT ?? '3000'}`);
       const timeoutMs = Number(options.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new CliError('--timeout must be a positive number of milliseconds');
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+        throw new CliError('--timeout must be a positive number of milliseconds');
 
       const readiness = await fetchJson(new URL('/readyz', base), ReadinessSchema, timeoutMs);
       const info = await fetchJson(new URL('/api/v1/system/info', base), SystemInfoSchema, timeoutMs).catch(
@@ -43,14 +49,21 @@ function gatewayUrl(raw: string): URL {
 async function fetchJson<S extends z.ZodType>(url: URL, schema: S, timeoutMs: number): Promise<z.output<S>> {
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    response = await fetch(url, {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: 'application/json' },
+    });
   } catch (error) {
-    const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'connection failed';
+    const reason =
+      error instanceof Error && error.name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : 'connection failed';
     throw new CliError(`cannot reach StreamHub at ${url.origin} (${reason})`);
   }
   // /readyz answers 503 with the same body when a dependency is down.
   const parsed = schema.safeParse(await response.json().catch(() => undefined));
-  if (!parsed.success) throw new CliError(`${url.origin} did not answer like a StreamHub gateway (HTTP ${response.status})`);
+  if (!parsed.success)
+    throw new CliError(`${url.origin} did not answer like a StreamHub gateway (HTTP ${response.status})`);
   return parsed.data;
 }
 

@@ -6,7 +6,9 @@ import { migrateDatabase } from './migrate.ts';
 import { users } from './schema/auth.ts';
 import { createScratchPostgresDatabase, createTestDatabase, testDatabases } from './testing.ts';
 
-const journal = JSON.parse(readFileSync(new URL('../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as {
+const journal = JSON.parse(
+  readFileSync(new URL('../drizzle/meta/_journal.json', import.meta.url), 'utf8'),
+) as {
   entries: unknown[];
 };
 
@@ -51,9 +53,7 @@ describe('migrateDatabase on postgres with several replicas starting at once', (
   it('lets concurrent migrators on separate connections all succeed', async () => {
     const scratch = await createScratchPostgresDatabase();
     try {
-      const replicas = await Promise.all(
-        [1, 2, 3].map(() => openDatabase({ databaseUrl: scratch.url })),
-      );
+      const replicas = await Promise.all([1, 2, 3].map(() => openDatabase({ databaseUrl: scratch.url })));
       opened.push(...replicas);
 
       await Promise.all(replicas.map((database) => migrateDatabase(database)));

@@ -127,7 +127,11 @@ function isConnectionError(error: unknown): boolean {
   // Node socket errors, postgres-js' own timeouts, and the server refusing the login or the database.
   return (
     typeof code === 'string' &&
-    (code.startsWith('E') || code.startsWith('CONNECT') || code === '28P01' || code === '28000' || code === '3D000')
+    (code.startsWith('E') ||
+      code.startsWith('CONNECT') ||
+      code === '28P01' ||
+      code === '28000' ||
+      code === '3D000')
   );
 }
 

@@ -1,7 +1,7 @@
 /** Liveness, readiness, metrics and build information. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { HealthSchema, ReadinessSchema, SystemInfoSchema } from '@streamhub/contracts/system';
-import { problemResponse, jsonResponse } from '../../http/responses.ts';
+import { jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireBearerToken } from '../../middleware/bearer-token.ts';
 import type { GatewayMetrics } from '../../observability/metrics.ts';

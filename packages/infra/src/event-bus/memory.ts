@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { toError } from '../shared/timers.ts';
 import { resolvePrefix } from '../redis/connection.ts';
+import { toError } from '../shared/timers.ts';
 import {
   assertKnownEvent,
   type EventBus,

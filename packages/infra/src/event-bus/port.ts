@@ -21,7 +21,10 @@ export type EventHandler<M extends EventMap, K extends EventName<M>> = (
 /** Where a problem the bus swallowed came from: a bad message off the wire, a failing handler, or the broker. */
 export type EventBusErrorPhase = 'decode' | 'handler' | 'broker';
 
-export type EventBusErrorHandler = (error: Error, context: { event?: string; phase: EventBusErrorPhase }) => void;
+export type EventBusErrorHandler = (
+  error: Error,
+  context: { event?: string; phase: EventBusErrorPhase },
+) => void;
 
 export interface EventBus<M extends EventMap> {
   /** Validates `payload` (throws a ZodError when invalid) and delivers it to every subscriber, never synchronously. */
@@ -47,7 +50,10 @@ export interface EventBusOptions {
 
 /** Default `onError`: the bus must never crash the process, but must not swallow silently either. */
 export const logEventBusError: EventBusErrorHandler = (error, context) => {
-  console.error(`[streamhub:event-bus] ${context.phase} error${context.event ? ` on ${context.event}` : ''}`, error);
+  console.error(
+    `[streamhub:event-bus] ${context.phase} error${context.event ? ` on ${context.event}` : ''}`,
+    error,
+  );
 };
 
 /** Throws for a name the map does not know, catching untyped (JS or `as`) callers early. */

@@ -1,8 +1,8 @@
 /** node-redis connections for the Redis-backed ports: connect with a deadline, namespace keys, close cleanly. */
-import { createClient } from 'redis';
+import { createClient, type RedisClientType } from 'redis';
 import { toError, withDeadline } from '../shared/timers.ts';
 
-export type RedisClient = ReturnType<typeof createClient>;
+export type RedisClient = RedisClientType;
 
 /** Every key and channel of every port lives under this prefix unless told otherwise. */
 export const DEFAULT_REDIS_PREFIX = 'streamhub:';

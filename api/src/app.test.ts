@@ -1,0 +1,197 @@
+import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '@streamhub/contracts/problem';
+import { ReadinessSchema, SystemInfoSchema } from '@streamhub/contracts/system';
+import { describe, expect, it } from 'vitest';
+import { createApp } from './app.ts';
+import { testDeps } from './testing/test-deps.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+async function problemOf(response: Response) {
+  expect(response.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE);
+  return ProblemSchema.parse(await response.json());
+}
+
+describe('gateway app', () => {
+  it('answers /healthz with request id and security headers', async () => {
+    const { app } = createApp(testDeps());
+    const response = await app.request('/healthz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(response.headers.get('x-request-id')).toMatch(UUID);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+  });
+
+  it('keeps a plain caller request id and replaces an unsafe one', async () => {
+    const { app } = createApp(testDeps());
+    const kept = await app.request('/healthz', { headers: { 'X-Request-Id': 'lb-1234.abc' } });
+    expect(kept.headers.get('x-request-id')).toBe('lb-1234.abc');
+    const replaced = await app.request('/healthz', { headers: { 'X-Request-Id': 'bad id\twith spaces' } });
+    expect(replaced.headers.get('x-request-id')).toMatch(UUID);
+  });
+
+  it('renders an unknown route as problem+json 404 carrying the request id', async () => {
+    const { app } = createApp(testDeps());
+    const response = await app.request('/api/v1/nope');
+    expect(response.status).toBe(404);
+    const problem = await problemOf(response);
+    expect(problem).toMatchObject({ status: 404, code: 'not_found', instance: '/api/v1/nope' });
+    expect(problem.requestId).toBe(response.headers.get('x-request-id'));
+  });
+
+  it('renders an unexpected exception as a 500 without internals', async () => {
+    const deps = testDeps(
+      {},
+      {
+        remoteAddress: () => {
+          throw new TypeError('socket vanished in server.ts');
+        },
+      },
+    );
+    const { app } = createApp(deps);
+    const response = await app.request('/api/v1/system/info');
+    expect(response.status).toBe(500);
+    const problem = await problemOf(response);
+    expect(problem.code).toBe('internal_error');
+    expect(JSON.stringify(problem)).not.toMatch(/TypeError|socket vanished|server\.ts/);
+  });
+
+  it('reports readiness of every dependency and 503 when one fails', async () => {
+    const ready = createApp(testDeps({}, { readiness: [{ name: 'database', check: async () => {} }] })).app;
+    const ok = await ready.request('/readyz');
+    expect(ok.status).toBe(200);
+    expect(ReadinessSchema.parse(await ok.json())).toMatchObject({
+      status: 'ready',
+      checks: [{ name: 'database', ok: true }],
+    });
+
+    const failing = createApp(
+      testDeps(
+        {},
+        {
+          readiness: [
+            { name: 'database', check: async () => {} },
+            { name: 'redis', check: () => Promise.reject(new Error('connection refused')) },
+          ],
+        },
+      ),
+    ).app;
+    const down = await failing.request('/readyz');
+    expect(down.status).toBe(503);
+    const body = ReadinessSchema.parse(await down.json());
+    expect(body.status).toBe('not_ready');
+    expect(body.checks.find((c) => c.name === 'redis')).toMatchObject({
+      ok: false,
+      error: 'connection refused',
+    });
+  });
+
+  it('serves system info', async () => {
+    const { app } = createApp(testDeps());
+    const info = SystemInfoSchema.parse(await (await app.request('/api/v1/system/info')).json());
+    expect(info).toMatchObject({
+      name: 'streamhub',
+      runtime: 'node',
+      drivers: { database: 'pglite', infra: 'memory' },
+    });
+  });
+
+  it('allows CORS only for configured origins and answers preflights', async () => {
+    const { app } = createApp(testDeps({ CORS_ORIGINS: 'https://player.example' }));
+    const allowed = await app.request('/api/v1/system/info', {
+      headers: { Origin: 'https://player.example' },
+    });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://player.example');
+    expect(allowed.headers.get('vary')).toBe('Origin');
+
+    const denied = await app.request('/api/v1/system/info', { headers: { Origin: 'https://evil.example' } });
+    expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+
+    const preflight = await app.request('/api/v1/system/info', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://player.example', 'Access-Control-Request-Method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+  });
+
+  it('rate-limits per client with problem+json 429 and Retry-After, never the probes', async () => {
+    const { app } = createApp(testDeps({ RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '60000' }));
+    const first = await app.request('/api/v1/system/info');
+    expect(first.headers.get('ratelimit-limit')).toBe('2');
+    expect(first.headers.get('ratelimit-remaining')).toBe('1');
+    await app.request('/api/v1/system/info');
+    const limited = await app.request('/api/v1/system/info');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await problemOf(limited)).code).toBe('rate_limited');
+    for (let i = 0; i < 5; i++) expect((await app.request('/healthz')).status).toBe(200);
+  });
+
+  it('keys the rate limit on X-Forwarded-For only behind a trusted proxy', async () => {
+    const untrusted = createApp(testDeps({ RATE_LIMIT_MAX: '1' })).app;
+    await untrusted.request('/api/v1/system/info', { headers: { 'X-Forwarded-For': '10.0.0.1' } });
+    const spoofed = await untrusted.request('/api/v1/system/info', {
+      headers: { 'X-Forwarded-For': '10.0.0.2' },
+    });
+    expect(spoofed.status).toBe(429);
+
+    const trusted = createApp(testDeps({ RATE_LIMIT_MAX: '1', TRUST_PROXY: 'true' })).app;
+    await trusted.request('/api/v1/system/info', { headers: { 'X-Forwarded-For': '10.0.0.1' } });
+    const other = await trusted.request('/api/v1/system/info', {
+      headers: { 'X-Forwarded-For': '10.0.0.2, 10.9.9.9' },
+    });
+    expect(other.status).toBe(200);
+  });
+
+  it('protects /metrics with METRICS_TOKEN and exposes request counts by route', async () => {
+    const token = 'a-metrics-token-of-length';
+    const { app } = createApp(testDeps({ METRICS_TOKEN: token }));
+    await app.request('/api/v1/system/info');
+    await app.request('/api/v1/definitely/unknown');
+    const refused = await app.request('/metrics');
+    expect(refused.status).toBe(401);
+    expect((await problemOf(refused)).code).toBe('unauthorized');
+
+    const metrics = await app.request('/metrics', { headers: { Authorization: `Bearer ${token}` } });
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
+    expect(text).toContain(
+      'streamhub_http_requests_total{method="GET",route="/api/v1/system/info",status="200"} 1',
+    );
+    expect(text).toContain('route="unmatched",status="404"');
+    expect(text).toContain('streamhub_http_request_duration_seconds_bucket');
+  });
+
+  it('publishes an OpenAPI 3.1 document with an operationId on every operation', async () => {
+    const { app } = createApp(testDeps());
+    const response = await app.request('/openapi.json');
+    expect(response.status).toBe(200);
+    const doc = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { operationId?: string }>>;
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/healthz', '/readyz', '/metrics', '/api/v1/system/info']),
+    );
+    for (const operations of Object.values(doc.paths)) {
+      for (const operation of Object.values(operations)) expect(operation.operationId).toBeTruthy();
+    }
+  });
+
+  it('serves the API reference page and its script from local files', async () => {
+    const { app } = createApp(testDeps());
+    const page = await app.request('/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('/docs/assets/scalar.js');
+
+    const script = await app.request('/docs/assets/scalar.js', { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-encoding')).toBe('gzip');
+    expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+  });
+});

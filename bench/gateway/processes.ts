@@ -1,0 +1,77 @@
+/**
+ * Child processes of the orchestrator, each pinned to one core. Every child is tracked so that all of
+ * them are killed when the orchestrator ends, whether it finishes, throws or gets Ctrl-C.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+const live = new Set<ChildProcess>();
+
+function killAll(): void {
+  for (const child of live) child.kill('SIGKILL');
+  live.clear();
+}
+
+let installed = false;
+function installCleanup(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
+/** Starts `command` pinned to `cpu` with `taskset` (which execs it, so the pid is the command's own). */
+export function spawnPinned(cpu: number, command: string, args: readonly string[]): ChildProcess {
+  installCleanup();
+  const child = spawn('taskset', ['-c', String(cpu), command, ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+/** Calls `onLine` for every stdout line; keeps the last stderr lines for error messages. */
+export function watchOutput(child: ChildProcess, onLine: (line: string) => void): () => string {
+  const stderr: string[] = [];
+  if (child.stdout) createInterface({ input: child.stdout }).on('line', onLine);
+  if (child.stderr) {
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      stderr.push(line);
+      if (stderr.length > 20) stderr.shift();
+    });
+  }
+  return () => stderr.join('\n');
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within `graceMs`. */
+export async function stopProcess(child: ChildProcess, graceMs = 8_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited(child);
+  clearTimeout(timer);
+}
+
+/** User plus system CPU seconds a process has used so far (Linux `/proc/<pid>/stat`, 100 ticks/s). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which may itself hold spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -1,0 +1,11 @@
+/** The body the non-gateway servers return: the same shape and values as the gateway's `/api/v1/system/info`. */
+import { runtime, runtimeVersion, streamhubVersion } from '@streamhub/api/runtime-info';
+import type { SystemInfo } from '@streamhub/contracts/system';
+
+export const systemInfo = (): SystemInfo => ({
+  name: 'streamhub',
+  version: streamhubVersion,
+  runtime,
+  runtimeVersion,
+  drivers: { database: 'pglite', infra: 'memory' },
+});

@@ -1,0 +1,33 @@
+/**
+ * Job definitions: name → payload schema plus retry policy. The job queue
+ * (`@streamhub/infra/jobs`) validates payloads on enqueue and again in the worker, and requires one
+ * handler per name here.
+ */
+import { z } from 'zod';
+
+/** The shape the job queue port accepts; kept structural so contracts do not depend on infra. */
+interface JobDefinitionShape {
+  schema: z.ZodType;
+  attempts: number;
+  backoffMs: number;
+  timeoutMs: number;
+}
+
+export const EmailSendJobSchema = z.object({
+  to: z.email(),
+  subject: z.string().min(1).max(200),
+  text: z.string(),
+  html: z.string().optional(),
+});
+
+/** Every job the app runs; later issues add transcoding, thumbnails, push, … */
+export const JOB_DEFINITIONS = {
+  'email.send': { schema: EmailSendJobSchema, attempts: 5, backoffMs: 2_000, timeoutMs: 30_000 },
+} satisfies Record<string, JobDefinitionShape>;
+
+export type JobDefinitionsMap = typeof JOB_DEFINITIONS;
+
+export type AppJobName = keyof JobDefinitionsMap;
+
+/** The payload the handler of job `K` receives. */
+export type AppJobPayload<K extends AppJobName> = z.output<JobDefinitionsMap[K]['schema']>;
