@@ -1,8 +1,8 @@
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '@streamhub/contracts/problem';
 import { ReadinessSchema, SystemInfoSchema } from '@streamhub/contracts/system';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app.ts';
-import { testDeps } from './testing/test-deps.ts';
+import { createTestBackends, type TestBackends } from './testing/test-deps.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -10,6 +10,13 @@ async function problemOf(response: Response) {
   expect(response.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE);
   return ProblemSchema.parse(await response.json());
 }
+
+let backends: TestBackends;
+beforeAll(async () => {
+  backends = await createTestBackends();
+});
+afterAll(() => backends.close());
+const testDeps: TestBackends['deps'] = (env, overrides) => backends.deps(env, overrides);
 
 describe('gateway app', () => {
   it('answers /healthz with request id and security headers', async () => {

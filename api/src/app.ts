@@ -5,6 +5,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './context.ts';
 import type { GatewayDeps } from './deps.ts';
+import { authRoutes } from './domains/auth/auth.routes.ts';
 import { systemRoutes } from './domains/system/system.routes.ts';
 import { clientIp } from './http/client-ip.ts';
 import { onError, onNotFound } from './http/error-handler.ts';
@@ -49,7 +50,9 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   app.notFound(onNotFound);
 
   // Chained so that the exported type carries every route for the typed client (`hc<GatewayApp>`).
-  const routes = app.route('/', systemRoutes(metrics, config.metricsToken));
+  const routes = app
+    .route('/', systemRoutes(metrics, config.metricsToken))
+    .route('/api/v1/auth', authRoutes());
   app.route('/', docsRoutes(app, config.publicUrl));
   return { app: routes, metrics };
 }

@@ -3,6 +3,7 @@ import type { Config } from '@streamhub/config/config';
 import type { CounterStore } from '@streamhub/infra/counters/port';
 import type { Logger } from '@streamhub/logger/logger';
 import type { Context } from 'hono';
+import type { GatewayServices } from './services.ts';
 
 /** A dependency `/readyz` checks; `check` rejects when the dependency is unusable. */
 export interface ReadinessCheck {
@@ -14,6 +15,7 @@ export interface GatewayDeps {
   config: Config;
   logger: Logger;
   counters: CounterStore;
+  services: GatewayServices;
   readiness: ReadinessCheck[];
   /** Storage drivers in use, reported by `/api/v1/system/info`. */
   drivers: { database: 'pglite' | 'postgres'; infra: 'memory' | 'redis' };

@@ -6,7 +6,10 @@ export async function checkResponse(spec: ServerSpec, url: string): Promise<void
   const fail = (problem: string): never => {
     throw new Error(`${spec.id}: pre-flight check of GET ${url} failed: ${problem}`);
   };
-  const response = await fetch(url, { headers: { origin: BENCH_ORIGIN }, signal: AbortSignal.timeout(5_000) });
+  const response = await fetch(url, {
+    headers: { origin: BENCH_ORIGIN },
+    signal: AbortSignal.timeout(5_000),
+  });
   const text = await response.text();
   if (response.status !== 200) fail(`status ${response.status}: ${text.slice(0, 200)}`);
   if (spec.expect.requestId && !response.headers.get('x-request-id')) fail('no X-Request-Id header');

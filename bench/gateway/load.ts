@@ -1,6 +1,7 @@
 /** Runs the load process on the client core against one server and samples the server's CPU meanwhile. */
-import { cpuSeconds, exited, spawnPinned, watchOutput } from './processes.ts';
+
 import { type LoadSample, parseLoadEvent } from './load-sample.ts';
+import { cpuSeconds, spawnPinned, watchOutput } from './processes.ts';
 
 export interface LoadOptions {
   url: string;
@@ -19,7 +20,7 @@ export interface Measurement extends LoadSample {
 }
 
 export async function runLoad(options: LoadOptions): Promise<Measurement> {
-  const child = spawnPinned(options.cpu, options.nodePath, [
+  const load = spawnPinned(options.cpu, options.nodePath, [
     '--import',
     'tsx',
     'bench/gateway/load-worker.ts',
@@ -36,7 +37,7 @@ export async function runLoad(options: LoadOptions): Promise<Measurement> {
   let serverCpu: number | undefined;
   let measuredAt = 0;
   let sample: LoadSample | undefined;
-  const stderrTail = watchOutput(child, (line) => {
+  const stderrTail = watchOutput(load.child, (line) => {
     const event = parseLoadEvent(line);
     if (event?.event === 'measuring') {
       serverCpuAtStart = cpuSeconds(options.serverPid);
@@ -51,7 +52,7 @@ export async function runLoad(options: LoadOptions): Promise<Measurement> {
       sample = rest;
     }
   });
-  const code = await exited(child);
+  const code = await load.closed;
   if (code !== 0 || !sample || serverCpu === undefined) {
     throw new Error(`load process failed (exit ${code}) against ${options.url}\n${stderrTail()}`);
   }

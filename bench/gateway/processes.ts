@@ -29,8 +29,14 @@ function installCleanup(): void {
   }
 }
 
+export interface PinnedProcess {
+  child: ChildProcess;
+  /** Settles with the exit code once the process has exited and its output has been read to the end. */
+  closed: Promise<number | null>;
+}
+
 /** Starts `command` pinned to `cpu` with `taskset` (which execs it, so the pid is the command's own). */
-export function spawnPinned(cpu: number, command: string, args: readonly string[]): ChildProcess {
+export function spawnPinned(cpu: number, command: string, args: readonly string[]): PinnedProcess {
   installCleanup();
   const child = spawn('taskset', ['-c', String(cpu), command, ...args], {
     cwd: REPO_ROOT,
@@ -38,7 +44,11 @@ export function spawnPinned(cpu: number, command: string, args: readonly string[
   });
   live.add(child);
   child.once('exit', () => live.delete(child));
-  return child;
+  const closed = new Promise<number | null>((resolve) => {
+    child.once('close', (code) => resolve(code));
+    child.once('error', () => resolve(null));
+  });
+  return { child, closed };
 }
 
 /** Calls `onLine` for every stdout line; keeps the last stderr lines for error messages. */
@@ -54,18 +64,15 @@ export function watchOutput(child: ChildProcess, onLine: (line: string) => void)
   return () => stderr.join('\n');
 }
 
-export function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
 /** SIGTERM, then SIGKILL if the process has not exited within `graceMs`. */
-export async function stopProcess(child: ChildProcess, graceMs = 8_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited(child);
-  clearTimeout(timer);
+export async function stopProcess({ child, closed }: PinnedProcess, graceMs = 8_000): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await closed;
+    clearTimeout(timer);
+  }
+  await closed;
 }
 
 /** User plus system CPU seconds a process has used so far (Linux `/proc/<pid>/stat`, 100 ticks/s). */

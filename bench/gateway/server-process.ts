@@ -1,5 +1,4 @@
 /** Starts one server under test on the server core and waits for its ready line. */
-import type { ChildProcess } from 'node:child_process';
 import { spawnPinned, stopProcess, watchOutput } from './processes.ts';
 import { isReadyMessage, type ReadyMessage } from './protocol.ts';
 import type { ServerSpec } from './servers.ts';
@@ -14,11 +13,8 @@ export function startServerProcess(
   spec: ServerSpec,
   options: { cpu: number; logFile: string; timeoutMs?: number },
 ): Promise<RunningServerProcess> {
-  const child: ChildProcess = spawnPinned(options.cpu, spec.command, [
-    ...spec.args,
-    '--log-file',
-    options.logFile,
-  ]);
+  const server = spawnPinned(options.cpu, spec.command, [...spec.args, '--log-file', options.logFile]);
+  const { child } = server;
   return new Promise((resolve, reject) => {
     const fail = (reason: string) => {
       clearTimeout(timer);
@@ -38,7 +34,7 @@ export function startServerProcess(
       child.removeListener('exit', onEarlyExit);
       const pid = child.pid;
       if (pid === undefined) return fail('no pid');
-      resolve({ pid, ready: message, stop: () => stopProcess(child) });
+      resolve({ pid, ready: message, stop: () => stopProcess(server) });
     });
     const onEarlyExit = (code: number | null) => fail(`exited with ${code} before it was ready`);
     child.once('exit', onEarlyExit);

@@ -29,6 +29,9 @@ export function toAppError(error: unknown): AppError {
       return new AppError(400, 'malformed_json', 'The request body is not valid JSON.');
     }
     if (error.status === 413) return new AppError(413, 'payload_too_large', 'The request body is too large.');
+    if (error.status === 415) {
+      return new AppError(415, 'unsupported_media_type', 'The request body must be application/json.');
+    }
     if (error.status < 500) return new AppError(error.status, 'bad_request', error.message || 'Bad request.');
   }
   return new AppError(500, 'internal_error', 'An unexpected error occurred.', { cause: error });

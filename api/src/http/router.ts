@@ -4,9 +4,19 @@ import { type FieldError, validationFailed } from '@streamhub/errors/app-error';
 import type { ZodError } from 'zod';
 import type { AppEnv } from '../context.ts';
 
+// Clients think in request parts, not in Hono's validator targets.
+const PART: Record<string, string> = {
+  json: 'body',
+  form: 'body',
+  query: 'query',
+  param: 'path',
+  header: 'header',
+};
+
 export function fieldErrors(error: ZodError, target: string): FieldError[] {
+  const part = PART[target] ?? target;
   return error.issues.map((issue) => ({
-    path: [target, ...issue.path.map(String)].join('.'),
+    path: [part, ...issue.path.map(String)].join('.'),
     message: issue.message,
   }));
 }

@@ -3,14 +3,17 @@
  * the app on them and serves it on the runtime's native server.
  */
 import type { Config } from '@streamhub/config/config';
+import { DOMAIN_EVENTS } from '@streamhub/contracts/events';
 import { openDatabase } from '@streamhub/db/client';
 import { migrateDatabase } from '@streamhub/db/migrate';
 import { createCounterStore } from '@streamhub/infra/counters/factory';
+import { createEventBus } from '@streamhub/infra/event-bus/factory';
 import { openRedisConnection } from '@streamhub/infra/redis/connection';
 import type { Logger } from '@streamhub/logger/logger';
 import { createApp } from '../app.ts';
 import type { GatewayDeps, ReadinessCheck } from '../deps.ts';
 import { remoteAddress, serveHttp } from '../server/serve.ts';
+import { createServices } from '../services.ts';
 
 export interface StartGatewayOptions {
   logger: Logger;
@@ -53,9 +56,16 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
     const counters = await createCounterStore({ redisUrl: config.redisUrl, onError });
     closers.push(() => counters.close());
 
+    const events = await createEventBus(DOMAIN_EVENTS, {
+      redisUrl: config.redisUrl,
+      onError: (error, context) => logger.error({ err: error, ...context }, 'event bus error'),
+    });
+    closers.push(() => events.close());
+
     const deps: GatewayDeps = {
       config,
       logger,
+      services: createServices({ db: database.db, events }),
       counters,
       readiness,
       drivers: { database: database.driver, infra: config.redisUrl ? 'redis' : 'memory' },

@@ -1,6 +1,6 @@
 /**
  * Domain events: name → payload schema. Publishers and consumers share these through the event bus
- * (`@streamhub/infra/event-bus`), which validates payloads on both ends.
+ * (`@streamhub/infra/event-bus/port`), which validates payloads on both ends.
  */
 import { z } from 'zod';
 

@@ -1,6 +1,6 @@
 /**
  * Job definitions: name → payload schema plus retry policy. The job queue
- * (`@streamhub/infra/jobs`) validates payloads on enqueue and again in the worker, and requires one
+ * (`@streamhub/infra/jobs/port`) validates payloads on enqueue and again in the worker, and requires one
  * handler per name here.
  */
 import { z } from 'zod';

@@ -1,7 +1,6 @@
 /** Picks the event bus implementation: Redis when a URL is configured, in-process otherwise. */
 import { createMemoryEventBus } from './memory.ts';
 import type { EventBus, EventBusOptions, EventMap } from './port.ts';
-import { createRedisEventBus } from './redis.ts';
 
 /**
  * Creates the process's event bus for `schemas` (usually `DOMAIN_EVENTS`). With `redisUrl` it
@@ -12,6 +11,10 @@ export async function createEventBus<M extends EventMap>(
   options: EventBusOptions = {},
 ): Promise<EventBus<M>> {
   const { redisUrl, prefix, onError } = options;
-  if (redisUrl) return createRedisEventBus(schemas, { url: redisUrl, prefix, onError });
+  if (redisUrl) {
+    // Loaded on demand so the embedded default never loads a Redis client.
+    const { createRedisEventBus } = await import('./redis.ts');
+    return createRedisEventBus(schemas, { url: redisUrl, prefix, onError });
+  }
   return createMemoryEventBus(schemas, { prefix, onError });
 }

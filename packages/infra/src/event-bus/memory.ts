@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { resolvePrefix } from '../redis/connection.ts';
+import { resolvePrefix } from '../shared/prefix.ts';
 import { toError } from '../shared/timers.ts';
 import {
   assertKnownEvent,

@@ -1,5 +1,4 @@
 /** Picks the job queue: BullMQ when a Redis URL is configured, in-process otherwise. */
-import { createBullMqJobQueue } from './bullmq.ts';
 import { createMemoryJobQueue } from './memory.ts';
 import type { JobDefinitions, JobQueue, JobQueueOptions } from './port.ts';
 
@@ -12,6 +11,10 @@ export async function createJobQueue<D extends JobDefinitions>(
   options: JobQueueOptions<D> = {},
 ): Promise<JobQueue<D>> {
   const { redisUrl, ...rest } = options;
-  if (redisUrl) return createBullMqJobQueue(definitions, { url: redisUrl, ...rest });
+  if (redisUrl) {
+    // Loaded on demand so the embedded default never loads BullMQ or a Redis client.
+    const { createBullMqJobQueue } = await import('./bullmq.ts');
+    return createBullMqJobQueue(definitions, { url: redisUrl, ...rest });
+  }
   return createMemoryJobQueue(definitions, rest);
 }

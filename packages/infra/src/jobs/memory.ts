@@ -93,9 +93,8 @@ export function createMemoryJobQueue<D extends JobDefinitions>(
     if (!handler) return;
     lane.running += 1;
     const controller = new AbortController();
-    const attempt = job.attempt;
-    const context = {
-      attempt,
+    const context: JobContext = {
+      attempt: job.attempt,
       jobId: job.id,
       signal: controller.signal,
       progress: async (percent: number) => assertPercent(percent),

@@ -46,7 +46,9 @@ export type JobHandlers<D extends JobDefinitions> = { [K in JobName<D>]: JobHand
 export interface EnqueueOptions {
   /**
    * Deterministic id (e.g. `welcome-<userId>`): enqueueing an id that is still waiting, delayed or
-   * running is a no-op. No `:` and not a bare integer (BullMQ reserves both).
+   * running is a no-op. BullMQ also keeps finished jobs for a while (completed: 24 h or the last
+   * 1000; failed: 7 days or the last 5000), and the id stays taken as long as it keeps them.
+   * No `:` and not a bare integer (BullMQ reserves both).
    */
   jobId?: string;
 }

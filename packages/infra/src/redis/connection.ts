@@ -1,11 +1,9 @@
 /** node-redis connections for the Redis-backed ports: connect with a deadline, namespace keys, close cleanly. */
 import { createClient, type RedisClientType } from 'redis';
+import { resolvePrefix } from '../shared/prefix.ts';
 import { toError, withDeadline } from '../shared/timers.ts';
 
 export type RedisClient = RedisClientType;
-
-/** Every key and channel of every port lives under this prefix unless told otherwise. */
-export const DEFAULT_REDIS_PREFIX = 'streamhub:';
 
 export interface RedisConnectOptions {
   url: string;
@@ -33,12 +31,6 @@ export interface RedisConnection {
 
 const CLOSE_TIMEOUT_MS = 2_000;
 
-/** Normalises a key prefix: `undefined` → `streamhub:`, `app` → `app:`, `''` stays empty. */
-export function resolvePrefix(prefix: string | undefined): string {
-  const value = prefix ?? DEFAULT_REDIS_PREFIX;
-  return value === '' || value.endsWith(':') ? value : `${value}:`;
-}
-
 /** The URL without its password, for messages that may reach a log. */
 export function redactRedisUrl(url: string): string {
   try {
@@ -58,18 +50,21 @@ export async function connectRedisClient(options: RedisConnectOptions): Promise<
   const onError = options.onError ?? defaultOnError;
   const client = createClient({ url: options.url, ...(options.name ? { name: options.name } : {}) });
   let connected = false;
+  let lastError: Error | undefined;
   // Without an 'error' listener node-redis errors would crash the process; while the first connect
   // is pending they are retries that the deadline below turns into one failure instead.
   client.on('error', (error: unknown) => {
     if (connected) onError(toError(error));
+    else lastError = toError(error);
   });
   const timeoutMs = options.connectTimeoutMs ?? 5_000;
   try {
-    await withDeadline(
-      client.connect(),
-      timeoutMs,
-      () => new Error(`Redis at ${redactRedisUrl(options.url)} did not answer within ${timeoutMs} ms`),
-    );
+    await withDeadline(client.connect(), timeoutMs, () => {
+      const cause = lastError ? ` (${lastError.message})` : '';
+      return new Error(
+        `Redis at ${redactRedisUrl(options.url)} did not answer within ${timeoutMs} ms${cause}`,
+      );
+    });
   } catch (error) {
     client.destroy();
     throw error;

@@ -1,0 +1,54 @@
+/** Request and response shapes of the identity domain, shared by the API, the CLI and tests. */
+import { z } from '@hono/zod-openapi';
+
+export const USER_ROLES = ['viewer', 'streamer', 'moderator', 'admin'] as const;
+export const UserRoleSchema = z.enum(USER_ROLES);
+
+export const EmailSchema = z
+  .email({ message: 'must be a valid email address' })
+  .max(254, 'must be at most 254 characters')
+  .openapi({ example: 'ada@example.com' });
+
+export const UsernameSchema = z
+  .string()
+  .min(3, 'must be at least 3 characters')
+  .max(30, 'must be at most 30 characters')
+  .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must start with a letter and use only letters, digits and _')
+  .openapi({ example: 'ada_live' });
+
+/**
+ * NIST SP 800-63B: length over composition rules. Long passphrases are welcome; the upper bound only
+ * keeps hashing cost per request bounded.
+ */
+export const PasswordSchema = z
+  .string()
+  .min(10, 'must be at least 10 characters')
+  .max(256, 'must be at most 256 characters')
+  .refine((value) => new Set(value).size >= 4, 'is too repetitive')
+  .openapi({ example: 'correct horse battery staple' });
+
+export const RegisterRequestSchema = z
+  .object({
+    email: EmailSchema,
+    username: UsernameSchema,
+    password: PasswordSchema,
+    displayName: z.string().trim().min(1).max(60).optional().openapi({ example: 'Ada' }),
+  })
+  .openapi('RegisterRequest');
+
+export type RegisterRequest = z.infer<typeof RegisterRequestSchema>;
+
+/** What the owner of an account sees about it. */
+export const AccountSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    username: z.string(),
+    displayName: z.string().nullable(),
+    role: UserRoleSchema,
+    emailVerified: z.boolean(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('Account');
+
+export type Account = z.infer<typeof AccountSchema>;
