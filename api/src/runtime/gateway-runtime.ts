@@ -53,11 +53,16 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       closers.push(() => redis.close());
       readiness.push({ name: 'redis', check: () => redis.ping() });
     }
-    const counters = await createCounterStore({ redisUrl: config.redisUrl, onError });
+    const counters = await createCounterStore({
+      redisUrl: config.redisUrl,
+      prefix: config.redisPrefix,
+      onError,
+    });
     closers.push(() => counters.close());
 
     const events = await createEventBus(DOMAIN_EVENTS, {
       redisUrl: config.redisUrl,
+      prefix: config.redisPrefix,
       onError: (error, context) => logger.error({ err: error, ...context }, 'event bus error'),
     });
     closers.push(() => events.close());

@@ -82,6 +82,11 @@ const EnvSchema = z.object({
   STREAMHUB_DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./.streamhub'),
   DATABASE_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['postgres:', 'postgresql:']).optional()),
   REDIS_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['redis:', 'rediss:']).optional()),
+  REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits or _.:-')
+    .default('streamhub:'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   CORS_ORIGINS: origins,
   TRUST_PROXY: bool(false),
@@ -106,6 +111,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Namespace of every Redis key and channel, so deployments can share one Redis. */
+  redisPrefix: string;
   logLevel: LogLevel;
   corsOrigins: string[];
   trustProxy: boolean;
@@ -156,6 +163,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
     dataDir: resolve(cwd, e.STREAMHUB_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CORS_ORIGINS,
     trustProxy: e.TRUST_PROXY,

@@ -1,0 +1,141 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProblemSchema } from '@streamhub/contracts/problem';
+import { ReadinessSchema, SystemInfoSchema } from '@streamhub/contracts/system';
+import { createScratchPostgresDatabase } from '@streamhub/db/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
+
+const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const tempDir = () => mkdtempSync(join(tmpdir(), 'streamhub-serve-'));
+const running: ReturnType<typeof startCli>[] = [];
+
+afterEach(() => {
+  for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+describe('streamhub dev (Node)', () => {
+  it('serves the all-in-one process on embedded defaults and stops cleanly on SIGTERM', async () => {
+    const cwd = tempDir();
+    const port = await freePort();
+    const child = startCli(['dev'], { cwd, env: { PORT: String(port), HOST: '127.0.0.1' } });
+    running.push(child);
+    const base = `http://127.0.0.1:${port}`;
+    await waitForOk(`${base}/healthz`, 60_000, child);
+
+    const status = await runCli(['status', '--url', base], { cwd });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^StreamHub at http:\/\/127\.0\.0\.1:\d+: ready\n/);
+    expect(status.stdout).toContain('database pglite');
+
+    const docs = await fetch(`${base}/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('StreamHub API reference');
+
+    const unknown = await fetch(`${base}/api/v1/nope`);
+    expect(unknown.status).toBe(404);
+    expect(ProblemSchema.parse(await unknown.json()).code).toBe('not_found');
+
+    const malformed = await fetch(`${base}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"email":',
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('content-type')).toBe('application/problem+json');
+    expect(ProblemSchema.parse(await malformed.json()).code).toBe('malformed_json');
+
+    child.kill('SIGTERM');
+    expect(await waitForExit(child)).toBe(0);
+    expect(existsSync(join(cwd, '.streamhub', 'db'))).toBe(true);
+  });
+});
+
+describe('streamhub serve api (Bun, PostgreSQL, Redis)', () => {
+  let scratch: Awaited<ReturnType<typeof createScratchPostgresDatabase>>;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    scratch = await createScratchPostgresDatabase();
+    env = {
+      HOST: '127.0.0.1',
+      DATABASE_URL: scratch.url,
+      REDIS_URL: TEST_REDIS_URL,
+      RATE_LIMIT_MAX: '5',
+    };
+    const migrated = await runCli(['db', 'migrate'], { cwd: tempDir(), env });
+    expect(migrated.code).toBe(0);
+  });
+  afterAll(() => scratch.drop());
+
+  // Replicas given the same prefix share rate-limit counters; each test gets its own.
+  const startGateway = async (prefix = `test-${crypto.randomUUID()}:`) => {
+    const port = await freePort();
+    const child = startCli(['serve', 'api'], {
+      cwd: tempDir(),
+      env: { ...env, PORT: String(port), REDIS_PREFIX: prefix },
+      runtime: 'bun',
+    });
+    running.push(child);
+    await waitForOk(`http://127.0.0.1:${port}/healthz`, 60_000, child);
+    return { child, base: `http://127.0.0.1:${port}` };
+  };
+
+  it('reports both dependencies and the Bun runtime', async () => {
+    const { child, base } = await startGateway();
+    const readiness = ReadinessSchema.parse(await (await fetch(`${base}/readyz`)).json());
+    expect(readiness.status).toBe('ready');
+    expect(readiness.checks.map((c) => c.name).sort()).toEqual(['database', 'redis']);
+
+    const info = SystemInfoSchema.parse(await (await fetch(`${base}/api/v1/system/info`)).json());
+    expect(info).toMatchObject({ runtime: 'bun', drivers: { database: 'postgres', infra: 'redis' } });
+
+    const status = await runCli(['status', '--url', base, '--json'], { cwd: tempDir() });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'ready', info: { runtime: 'bun' } });
+
+    child.kill('SIGINT');
+    expect(await waitForExit(child)).toBe(0);
+  });
+
+  it('shares the rate limit between two replicas through Redis', async () => {
+    const prefix = `test-${crypto.randomUUID()}:`;
+    const [a, b] = await Promise.all([startGateway(prefix), startGateway(prefix)]);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const response = await fetch(`${i % 2 === 0 ? a.base : b.base}/api/v1/system/info`);
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  it('finishes an in-flight request after SIGTERM before exiting', async () => {
+    const { child, base } = await startGateway();
+    const url = new URL('/api/v1/auth/register', base);
+    const body = JSON.stringify({
+      email: 'inflight@example.com',
+      username: 'inflight',
+      password: 'a long enough secret',
+    });
+    const response = new Promise<number>((resolve, reject) => {
+      const req = request(
+        url,
+        { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': body.length } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      // Half the body now, the rest after the server was told to stop.
+      req.write(body.slice(0, 20));
+      setTimeout(() => {
+        child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(20)), 500);
+      }, 300);
+    });
+    expect(await response).toBe(201);
+    expect(await waitForExit(child)).toBe(0);
+  });
+});
