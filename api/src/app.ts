@@ -5,7 +5,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './context.ts';
 import type { GatewayDeps } from './deps.ts';
-import { authRoutes } from './domains/auth/auth.routes.ts';
+import { authRoutes, jwksRoutes } from './domains/auth/auth.routes.ts';
+import { oauthRoutes } from './domains/auth/oauth.routes.ts';
 import { systemRoutes } from './domains/system/system.routes.ts';
 import { clientIp } from './http/client-ip.ts';
 import { onError, onNotFound } from './http/error-handler.ts';
@@ -52,7 +53,15 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   // Chained so that the exported type carries every route for the typed client (`hc<GatewayApp>`).
   const routes = app
     .route('/', systemRoutes(metrics, config.metricsToken))
-    .route('/api/v1/auth', authRoutes());
+    .route('/', jwksRoutes())
+    .route('/api/v1/auth', authRoutes())
+    .route('/api/v1/auth/oauth', oauthRoutes());
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'Access token from `POST /api/v1/auth/login` (expires in ACCESS_TOKEN_TTL_SECONDS)',
+  });
   app.route('/', docsRoutes(app, config.publicUrl));
   return { app: routes, metrics };
 }

@@ -3,6 +3,7 @@ import type { Config } from '@streamhub/config/config';
 import type { Logger } from '@streamhub/logger/logger';
 import type { Context } from 'hono';
 import type { GatewayDeps } from './deps.ts';
+import type { AuthContext } from './domains/auth/session.service.ts';
 
 export interface AppEnv {
   Variables: {
@@ -10,6 +11,8 @@ export interface AppEnv {
     log: Logger;
     config: Config;
     deps: GatewayDeps;
+    /** Set by `requireAuth`; only read it behind that guard. */
+    auth: AuthContext;
   };
 }
 

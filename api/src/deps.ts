@@ -3,6 +3,7 @@ import type { Config } from '@streamhub/config/config';
 import type { CounterStore } from '@streamhub/infra/counters/port';
 import type { Logger } from '@streamhub/logger/logger';
 import type { Context } from 'hono';
+import type { SigningKeyRing } from './domains/auth/signing-keys.ts';
 import type { GatewayServices } from './services.ts';
 
 /** A dependency `/readyz` checks; `check` rejects when the dependency is unusable. */
@@ -16,6 +17,8 @@ export interface GatewayDeps {
   logger: Logger;
   counters: CounterStore;
   services: GatewayServices;
+  /** Public halves are served at `/.well-known/jwks.json`. */
+  signingKeys: SigningKeyRing;
   readiness: ReadinessCheck[];
   /** Storage drivers in use, reported by `/api/v1/system/info`. */
   drivers: { database: 'pglite' | 'postgres'; infra: 'memory' | 'redis' };

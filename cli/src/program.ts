@@ -4,6 +4,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { type CliContext, processContext } from './cli-context.ts';
 import { dbCommand } from './commands/db.ts';
 import { initCommand } from './commands/init.ts';
+import { keysCommand } from './commands/keys.ts';
 import { devCommand, serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 
@@ -16,6 +17,7 @@ export function createProgram(ctx: CliContext = processContext()): Command {
   for (const command of [
     initCommand(ctx),
     dbCommand(ctx),
+    keysCommand(ctx),
     serveCommand(ctx),
     devCommand(ctx),
     statusCommand(ctx),

@@ -3,22 +3,27 @@
  * the app on them and serves it on the runtime's native server.
  */
 import type { Config } from '@streamhub/config/config';
-import { DOMAIN_EVENTS } from '@streamhub/contracts/events';
-import { openDatabase } from '@streamhub/db/client';
-import { migrateDatabase } from '@streamhub/db/migrate';
-import { createCounterStore } from '@streamhub/infra/counters/factory';
-import { createEventBus } from '@streamhub/infra/event-bus/factory';
-import { openRedisConnection } from '@streamhub/infra/redis/connection';
 import type { Logger } from '@streamhub/logger/logger';
 import { createApp } from '../app.ts';
-import type { GatewayDeps, ReadinessCheck } from '../deps.ts';
+import type { GatewayDeps } from '../deps.ts';
+import { ensureSigningKeys, loadSigningKeys } from '../domains/auth/signing-keys.ts';
+import { createJobHandlers } from '../jobs/handlers.ts';
+import { createLogMailer } from '../mail/log-mailer.ts';
 import { remoteAddress, serveHttp } from '../server/serve.ts';
 import { createServices } from '../services.ts';
+import { openBackends } from './backends.ts';
 
 export interface StartGatewayOptions {
   logger: Logger;
-  /** Apply pending migrations before serving (the all-in-one `dev` does; replicas leave it to `db migrate`). */
+  /** Apply pending migrations first (the all-in-one `dev`; replicas leave it to `db migrate`). */
   migrate: boolean;
+  /**
+   * Create a signing key when there is none (the all-in-one `dev`). Replicas must share one key ring,
+   * so they never create their own.
+   */
+  createSigningKeys: boolean;
+  /** Run the job workers here too (the all-in-one `dev`); always so when jobs are in-process. */
+  runJobs: boolean;
 }
 
 export interface RunningGateway {
@@ -29,51 +34,34 @@ export interface RunningGateway {
 
 export async function startGateway(config: Config, options: StartGatewayOptions): Promise<RunningGateway> {
   const { logger } = options;
-  const closers: (() => Promise<void>)[] = [];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) {
-      await close().catch((error: unknown) => logger.error({ err: error }, 'error while closing'));
-    }
-  };
-
-  const onError = (error: Error) => logger.error({ err: error }, 'redis error');
+  if (options.createSigningKeys && !config.auth.signingKeys && (await ensureSigningKeys(config.dataDir))) {
+    logger.info({ dataDir: config.dataDir }, 'created a signing key');
+  }
+  const signingKeys = await loadSigningKeys({
+    dataDir: config.dataDir,
+    signingKeys: config.auth.signingKeys,
+  });
+  const backends = await openBackends(config, logger, { migrate: options.migrate });
 
   try {
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    closers.push(() => database.close());
-    if (options.migrate) await migrateDatabase(database);
-
-    const readiness: ReadinessCheck[] = [{ name: 'database', check: () => database.ping() }];
-    if (config.redisUrl) {
-      const redis = await openRedisConnection({
-        url: config.redisUrl,
-        name: 'streamhub-gateway-readiness',
-        onError,
-      });
-      closers.push(() => redis.close());
-      readiness.push({ name: 'redis', check: () => redis.ping() });
+    // In-process jobs exist only in this process, so it must run them; with Redis, `serve worker` does.
+    if (options.runJobs || backends.infra === 'memory') {
+      await backends.jobs.start(createJobHandlers({ mailer: createLogMailer(logger) }));
     }
-    const counters = await createCounterStore({
-      redisUrl: config.redisUrl,
-      prefix: config.redisPrefix,
-      onError,
-    });
-    closers.push(() => counters.close());
-
-    const events = await createEventBus(DOMAIN_EVENTS, {
-      redisUrl: config.redisUrl,
-      prefix: config.redisPrefix,
-      onError: (error, context) => logger.error({ err: error, ...context }, 'event bus error'),
-    });
-    closers.push(() => events.close());
-
     const deps: GatewayDeps = {
       config,
       logger,
-      services: createServices({ db: database.db, events }),
-      counters,
-      readiness,
-      drivers: { database: database.driver, infra: config.redisUrl ? 'redis' : 'memory' },
+      services: createServices({
+        config,
+        db: backends.database.db,
+        events: backends.events,
+        jobs: backends.jobs,
+        signingKeys,
+      }),
+      signingKeys,
+      counters: backends.counters,
+      readiness: backends.readiness,
+      drivers: { database: backends.database.driver, infra: backends.infra },
       remoteAddress,
     };
     const { app } = createApp(deps, { processMetrics: true });
@@ -84,18 +72,18 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       gracePeriodMs: config.shutdownTimeoutMs,
     });
     logger.info(
-      { port: server.port, host: config.host, database: database.driver, infra: deps.drivers.infra },
+      { port: server.port, host: config.host, database: backends.database.driver, infra: backends.infra },
       'gateway listening',
     );
     return {
       port: server.port,
       close: async () => {
         await server.close();
-        await closeAll();
+        await backends.close();
       },
     };
   } catch (error) {
-    await closeAll();
+    await backends.close();
     throw error;
   }
 }

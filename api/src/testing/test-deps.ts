@@ -1,39 +1,54 @@
 /** Gateway dependencies for tests: real in-process backends, a silent logger, config from overrides. */
 import { type EnvSource, loadConfig } from '@streamhub/config/config';
 import { DOMAIN_EVENTS, type DomainEvents } from '@streamhub/contracts/events';
+import { JOB_DEFINITIONS, type JobDefinitionsMap } from '@streamhub/contracts/jobs';
 import type { Database, Driver } from '@streamhub/db/client';
 import { createTestDatabase } from '@streamhub/db/testing';
 import { createMemoryCounterStore } from '@streamhub/infra/counters/memory';
 import { createMemoryEventBus } from '@streamhub/infra/event-bus/memory';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { createMemoryJobQueue } from '@streamhub/infra/jobs/memory';
+import type { JobQueue } from '@streamhub/infra/jobs/port';
 import { createLogger } from '@streamhub/logger/logger';
 import type { GatewayDeps } from '../deps.ts';
+import { generateSigningJwk, keyRingFromJson, type SigningKeyRing } from '../domains/auth/signing-keys.ts';
 import { createServices } from '../services.ts';
 
 // Real scrypt, cheap parameters: the algorithm is what the tests check, not its cost.
-const TEST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
+export const TEST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 
 export interface TestBackends {
   database: Database;
   events: EventBus<DomainEvents>;
+  /** Not started: a test that needs jobs to run starts it with the handlers it wants. */
+  jobs: JobQueue<JobDefinitionsMap>;
+  signingKeys: SigningKeyRing;
+  /** Gateway deps on these backends; services are built for the given settings. */
   deps(env?: EnvSource, overrides?: Partial<GatewayDeps>): GatewayDeps;
   close(): Promise<void>;
 }
 
-/** A migrated database of the given driver and an in-process event bus, shared by one test file. */
+/** A migrated database of the given driver and in-process events and jobs, shared by one test file. */
 export async function createTestBackends(driver: Driver = 'pglite'): Promise<TestBackends> {
   const database = await createTestDatabase(driver);
   const events = createMemoryEventBus(DOMAIN_EVENTS, { prefix: `test-${crypto.randomUUID()}:` });
-  const services = createServices({ db: database.db, events, scrypt: TEST_SCRYPT });
+  const jobs = createMemoryJobQueue(JOB_DEFINITIONS);
+  const signingKeys = await keyRingFromJson(
+    JSON.stringify({ keys: [await generateSigningJwk()] }),
+    'test keys',
+  );
   return {
     database,
     events,
+    jobs,
+    signingKeys,
     deps: (env = {}, overrides = {}) => {
       const config = loadConfig({ LOG_LEVEL: 'silent', ...env }, { envFile: false });
       return {
         config,
         logger: createLogger({ level: config.logLevel, name: 'test' }),
-        services,
+        services: createServices({ config, db: database.db, events, jobs, signingKeys, scrypt: TEST_SCRYPT }),
+        signingKeys,
         counters: createMemoryCounterStore(),
         readiness: [],
         drivers: { database: driver, infra: 'memory' },
@@ -42,6 +57,7 @@ export async function createTestBackends(driver: Driver = 'pglite'): Promise<Tes
       };
     },
     close: async () => {
+      await jobs.close();
       await events.close();
       await database.close();
     },

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { ensureSigningKeys, signingKeysPath } from '@streamhub/api/domains/auth/signing-keys';
 import { loadConfig } from '@streamhub/config/config';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../cli-context.ts';
@@ -44,7 +45,10 @@ export function initCommand(ctx: CliContext): Command {
 
       await writeFile(path, renderEnvFile(settings), { mode: 0o600 });
       await mkdir(config.dataDir, { recursive: true });
-      ctx.stdout(`Wrote ${path} (secrets generated; keep it private)\nData directory: ${config.dataDir}\n`);
+      await ensureSigningKeys(config.dataDir);
+      ctx.stdout(
+        `Wrote ${path} (secrets generated; keep it private)\nData directory: ${config.dataDir}\nSigning keys: ${signingKeysPath(config.dataDir)}\n`,
+      );
     });
 }
 

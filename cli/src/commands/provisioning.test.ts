@@ -13,7 +13,17 @@ describe('streamhub (provisioning commands)', () => {
     const version = await runCli(['--version'], { cwd });
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    for (const command of [[], ['init'], ['db', 'migrate'], ['serve', 'api'], ['dev'], ['status']]) {
+    const commands = [
+      [],
+      ['init'],
+      ['db', 'migrate'],
+      ['keys', 'generate'],
+      ['keys', 'rotate'],
+      ['serve', 'api'],
+      ['dev'],
+      ['status'],
+    ];
+    for (const command of commands) {
       const help = await runCli([...command, '--help'], { cwd });
       expect(help.code, command.join(' ')).toBe(0);
       expect(help.stdout).toContain('Usage: streamhub');
@@ -44,6 +54,7 @@ describe('streamhub (provisioning commands)', () => {
     expect(content).toContain('PORT=4100');
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
     expect(statSync(join(cwd, '.streamhub')).isDirectory()).toBe(true);
+    expect(statSync(join(cwd, '.streamhub', 'keys', 'signing-keys.json')).mode & 0o777).toBe(0o600);
 
     const second = await runCli(['init'], { cwd });
     expect(second.code).toBe(1);
@@ -86,6 +97,22 @@ describe('streamhub (provisioning commands)', () => {
     } finally {
       await scratch.drop();
     }
+  });
+
+  it('keys generate writes a key file once, rotate prepends, --print writes nothing', async () => {
+    const cwd = tempDir();
+    const file = join(cwd, '.streamhub', 'keys', 'signing-keys.json');
+    expect((await runCli(['keys', 'generate'], { cwd })).stdout).toContain('Created signing keys at');
+    expect((await runCli(['keys', 'generate'], { cwd })).stdout).toContain('Kept the existing signing keys');
+    const rotated = await runCli(['keys', 'rotate'], { cwd });
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).toMatch(/^New signing key [0-9a-f-]{36}; 2 key\(s\) kept/);
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] }).keys).toHaveLength(2);
+
+    const elsewhere = tempDir();
+    const printed = await runCli(['keys', 'generate', '--print'], { cwd: elsewhere });
+    expect(JSON.parse(printed.stdout)).toMatchObject({ keys: [{ kty: 'EC', crv: 'P-256', alg: 'ES256' }] });
+    expect(() => statSync(join(elsewhere, '.streamhub'))).toThrow();
   });
 
   it('status exits non-zero with one line when no gateway answers', async () => {

@@ -66,6 +66,10 @@ describe('streamhub serve api (Bun, PostgreSQL, Redis)', () => {
     };
     const migrated = await runCli(['db', 'migrate'], { cwd: tempDir(), env });
     expect(migrated.code).toBe(0);
+    // Replicas share one key ring through the environment, as a real deployment would.
+    const keys = await runCli(['keys', 'generate', '--print'], { cwd: tempDir() });
+    expect(keys.code).toBe(0);
+    env.SIGNING_KEYS = keys.stdout.trim();
   });
   afterAll(() => scratch.drop());
 

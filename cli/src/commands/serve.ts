@@ -14,7 +14,12 @@ export function serveCommand(ctx: CliContext): Command {
     .action(async (options: { migrate?: boolean }) => {
       const config = configFrom(ctx);
       const logger = createLogger({ level: config.logLevel, name: 'gateway' });
-      const gateway = await startGateway(config, { logger, migrate: options.migrate === true });
+      const gateway = await startGateway(config, {
+        logger,
+        migrate: options.migrate === true,
+        createSigningKeys: false,
+        runJobs: false,
+      });
       await runUntilSignal(logger, gateway);
     });
   return serve;
@@ -26,7 +31,12 @@ export function devCommand(ctx: CliContext): Command {
     .action(async () => {
       const config = configFrom(ctx);
       const logger = createLogger({ level: config.logLevel, name: 'streamhub' });
-      const gateway = await startGateway(config, { logger, migrate: true });
+      const gateway = await startGateway(config, {
+        logger,
+        migrate: true,
+        createSigningKeys: true,
+        runJobs: true,
+      });
       const base = `http://localhost:${gateway.port}`;
       ctx.stderr(
         `\nStreamHub is running\n  API        ${base}/api/v1\n  Reference  ${base}/docs\n  Health     ${base}/healthz\n  Data       ${config.dataDir}\n\n`,

@@ -95,6 +95,45 @@ const EnvSchema = z.object({
   BODY_LIMIT_BYTES: positiveInt(1024 * 1024, 'bytes'),
   REQUEST_TIMEOUT_MS: positiveInt(30_000, 'milliseconds'),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, 'milliseconds'),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt(900, 'seconds'),
+  REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 3600, 'seconds'),
+  SIGNING_KEYS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .refine((raw) => {
+        try {
+          const parsed: unknown = JSON.parse(raw);
+          return (
+            typeof parsed === 'object' &&
+            parsed !== null &&
+            Array.isArray((parsed as { keys?: unknown }).keys)
+          );
+        } catch {
+          return false;
+        }
+      }, 'must be a JWK set ({"keys": [...]}) as printed by `streamhub keys generate --print`')
+      .optional(),
+  ),
+  SMTP_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['smtp:', 'smtps:']).optional()),
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .min(3, 'must be an address like "StreamHub <no-reply@example.com>"')
+    .default('StreamHub <no-reply@localhost>'),
+  AVATAR_MAX_BYTES: positiveInt(5 * 1024 * 1024, 'bytes'),
+  GITHUB_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
+  GITHUB_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
+  GITHUB_OAUTH_URL: urlWithScheme(['http:', 'https:']).default('https://github.com'),
+  GITHUB_API_URL: urlWithScheme(['http:', 'https:']).default('https://api.github.com'),
+  GOOGLE_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
+  GOOGLE_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
+  GOOGLE_AUTH_URL: urlWithScheme(['http:', 'https:']).default('https://accounts.google.com/o/oauth2/v2/auth'),
+  GOOGLE_TOKEN_URL: urlWithScheme(['http:', 'https:']).default('https://oauth2.googleapis.com/token'),
+  GOOGLE_USERINFO_URL: urlWithScheme(['http:', 'https:']).default(
+    'https://openidconnect.googleapis.com/v1/userinfo',
+  ),
   METRICS_TOKEN: z.preprocess(
     emptyAsUndefined,
     z.string().trim().min(16, 'must be at least 16 characters (streamhub init generates one)').optional(),
@@ -122,6 +161,32 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  auth: {
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    /** A private JWK set from the environment; unset → keys under `<dataDir>/keys`. */
+    signingKeys: string | undefined;
+  };
+  mail: {
+    /** Unset → messages are logged instead of sent (development). */
+    smtpUrl: string | undefined;
+    from: string;
+  };
+  avatarMaxBytes: number;
+  /** OAuth providers; a provider is enabled when its client id and secret are both set. */
+  oauth: {
+    github: OAuthProviderConfig | undefined;
+    google: OAuthProviderConfig | undefined;
+  };
+}
+
+export interface OAuthProviderConfig {
+  clientId: string;
+  clientSecret: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  /** GitHub: the API base (`/user`, `/user/emails`); Google: the OpenID userinfo endpoint. */
+  userInfoUrl: string;
 }
 
 /** Thrown for a bad setting; its message is the one line shown to the operator. */
@@ -172,8 +237,39 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
+    auth: {
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      signingKeys: e.SIGNING_KEYS,
+    },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    avatarMaxBytes: e.AVATAR_MAX_BYTES,
+    oauth: {
+      github:
+        e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
+          ? {
+              clientId: e.GITHUB_CLIENT_ID,
+              clientSecret: e.GITHUB_CLIENT_SECRET,
+              authorizeUrl: `${trimSlash(e.GITHUB_OAUTH_URL)}/login/oauth/authorize`,
+              tokenUrl: `${trimSlash(e.GITHUB_OAUTH_URL)}/login/oauth/access_token`,
+              userInfoUrl: trimSlash(e.GITHUB_API_URL),
+            }
+          : undefined,
+      google:
+        e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET
+          ? {
+              clientId: e.GOOGLE_CLIENT_ID,
+              clientSecret: e.GOOGLE_CLIENT_SECRET,
+              authorizeUrl: e.GOOGLE_AUTH_URL,
+              tokenUrl: e.GOOGLE_TOKEN_URL,
+              userInfoUrl: e.GOOGLE_USERINFO_URL,
+            }
+          : undefined,
+    },
   };
 }
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
 function readEnvFile(path: string): EnvSource {
   if (!existsSync(path)) return {};

@@ -52,3 +52,37 @@ export const AccountSchema = z
   .openapi('Account');
 
 export type Account = z.infer<typeof AccountSchema>;
+
+export const TokenPairSchema = z
+  .object({
+    accessToken: z.string().openapi({ description: 'JWT (ES256) to send as `Authorization: Bearer …`' }),
+    refreshToken: z.string().openapi({ description: 'Opaque; single use: each refresh returns a new one' }),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z
+      .number()
+      .int()
+      .openapi({ description: 'Seconds until the access token expires', example: 900 }),
+  })
+  .openapi('TokenPair');
+
+export type TokenPair = z.infer<typeof TokenPairSchema>;
+
+export const LoginRequestSchema = z
+  .object({
+    email: z.string().max(254).openapi({ example: 'ada@example.com' }),
+    // Not the registration policy: an old password that predates a policy change must still log in.
+    password: z.string().min(1).max(256),
+  })
+  .openapi('LoginRequest');
+
+export const RefreshRequestSchema = z
+  .object({ refreshToken: z.string().min(1).max(200) })
+  .openapi('RefreshRequest');
+
+export const ChangePasswordRequestSchema = z
+  .object({ currentPassword: z.string().min(1).max(256), newPassword: PasswordSchema })
+  .openapi('ChangePasswordRequest');
+
+export const SessionInfoSchema = z
+  .object({ userId: z.uuid(), sessionId: z.uuid(), role: UserRoleSchema })
+  .openapi('SessionInfo');

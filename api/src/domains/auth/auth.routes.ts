@@ -1,8 +1,27 @@
-/** `/api/v1/auth`: account creation (sessions and tokens arrive with the identity issue). */
-import { createRoute } from '@hono/zod-openapi';
-import { AccountSchema, RegisterRequestSchema } from '@streamhub/contracts/auth';
+/** `/api/v1/auth`: accounts, password login and the session life cycle. */
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  AccountSchema,
+  ChangePasswordRequestSchema,
+  LoginRequestSchema,
+  RefreshRequestSchema,
+  RegisterRequestSchema,
+  SessionInfoSchema,
+  TokenPairSchema,
+} from '@streamhub/contracts/auth';
+import type { Context } from 'hono';
+import type { AppEnv } from '../../context.ts';
+import { clientIp } from '../../http/client-ip.ts';
 import { jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
+import { requireAuth } from './auth-guard.ts';
+
+const json = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+const bearer = [{ bearerAuth: [] }];
+const authErrors = {
+  401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
+  403: problemResponse('The account is suspended (`account_suspended`)'),
+};
 
 const register = createRoute({
   method: 'post',
@@ -10,9 +29,7 @@ const register = createRoute({
   operationId: 'register',
   tags: ['auth'],
   summary: 'Create an account',
-  request: {
-    body: { required: true, content: { 'application/json': { schema: RegisterRequestSchema } } },
-  },
+  request: { body: json(RegisterRequestSchema) },
   responses: {
     201: jsonResponse(AccountSchema, 'The account was created'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
@@ -23,8 +40,139 @@ const register = createRoute({
   },
 });
 
+const login = createRoute({
+  method: 'post',
+  path: '/login',
+  operationId: 'login',
+  tags: ['auth'],
+  summary: 'Log in with email and password; starts a session',
+  request: { body: json(LoginRequestSchema) },
+  responses: {
+    200: jsonResponse(TokenPairSchema, 'Tokens of the new session'),
+    401: problemResponse('Unknown email or wrong password (`invalid_credentials`)'),
+    403: problemResponse('The account is suspended (`account_suspended`)'),
+    422: problemResponse('A field is invalid (`validation_failed`)'),
+    429: problemResponse('Too many attempts (`rate_limited`)'),
+  },
+});
+
+const refresh = createRoute({
+  method: 'post',
+  path: '/refresh',
+  operationId: 'refreshTokens',
+  tags: ['auth'],
+  summary: 'Trade a refresh token for a new token pair (the old refresh token becomes invalid)',
+  request: { body: json(RefreshRequestSchema) },
+  responses: {
+    200: jsonResponse(TokenPairSchema, 'A new token pair'),
+    401: problemResponse(
+      'Invalid or expired token (`invalid_token`), or a reused one (`refresh_token_reused`)',
+    ),
+    403: problemResponse('The account is suspended (`account_suspended`)'),
+  },
+});
+
+const logout = createRoute({
+  method: 'post',
+  path: '/logout',
+  operationId: 'logout',
+  tags: ['auth'],
+  summary: 'End the current session',
+  security: bearer,
+  middleware: [requireAuth] as const,
+  responses: { 204: { description: 'The session is revoked' }, ...authErrors },
+});
+
+const logoutAll = createRoute({
+  method: 'post',
+  path: '/logout-all',
+  operationId: 'logoutEverywhere',
+  tags: ['auth'],
+  summary: 'End every session of the current user',
+  security: bearer,
+  middleware: [requireAuth] as const,
+  responses: { 204: { description: 'Every session is revoked' }, ...authErrors },
+});
+
+const changePassword = createRoute({
+  method: 'post',
+  path: '/password',
+  operationId: 'changePassword',
+  tags: ['auth'],
+  summary: 'Change the password; every other session is revoked',
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { body: json(ChangePasswordRequestSchema) },
+  responses: {
+    204: { description: 'Password changed' },
+    ...authErrors,
+    422: problemResponse('The new password does not meet the policy (`validation_failed`)'),
+  },
+});
+
+const currentSession = createRoute({
+  method: 'get',
+  path: '/session',
+  operationId: 'getCurrentSession',
+  tags: ['auth'],
+  summary: 'Who the access token belongs to',
+  security: bearer,
+  middleware: [requireAuth] as const,
+  responses: { 200: jsonResponse(SessionInfoSchema, 'The caller and their session'), ...authErrors },
+});
+
+const sessionMeta = (c: Context<AppEnv>) => ({
+  userAgent: c.req.header('user-agent'),
+  ip: clientIp(c, c.var.deps),
+});
+
 export const authRoutes = () =>
-  createRouter().openapi(register, async (c) => {
-    const account = await c.var.deps.services.auth.register(c.req.valid('json'));
-    return c.json(account, 201);
+  createRouter()
+    .openapi(register, async (c) => c.json(await c.var.deps.services.auth.register(c.req.valid('json')), 201))
+    .openapi(login, async (c) => {
+      const { email, password } = c.req.valid('json');
+      return c.json(await c.var.deps.services.auth.login(email, password, sessionMeta(c)), 200);
+    })
+    .openapi(refresh, async (c) =>
+      c.json(await c.var.deps.services.sessions.refresh(c.req.valid('json').refreshToken), 200),
+    )
+    .openapi(currentSession, (c) => c.json(c.var.auth, 200))
+    .openapi(logout, async (c) => {
+      await c.var.deps.services.sessions.logout(c.var.auth.sessionId);
+      return c.body(null, 204);
+    })
+    .openapi(logoutAll, async (c) => {
+      await c.var.deps.services.sessions.revokeAllForUser(c.var.auth.userId, 'logout_all');
+      return c.body(null, 204);
+    })
+    .openapi(changePassword, async (c) => {
+      const { currentPassword, newPassword } = c.req.valid('json');
+      await c.var.deps.services.auth.changePassword(
+        c.var.auth.userId,
+        c.var.auth.sessionId,
+        currentPassword,
+        newPassword,
+      );
+      return c.body(null, 204);
+    });
+
+/** `/.well-known/jwks.json`: the public keys any process can verify access tokens with. */
+const jwks = createRoute({
+  method: 'get',
+  path: '/.well-known/jwks.json',
+  operationId: 'getJwks',
+  tags: ['auth'],
+  summary: 'Public keys (JWK set) that verify access tokens',
+  responses: {
+    200: jsonResponse(
+      z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi('JwkSet'),
+      'The JWK set',
+    ),
+  },
+});
+
+export const jwksRoutes = () =>
+  createRouter().openapi(jwks, (c) => {
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.json(c.var.deps.signingKeys.jwks as { keys: Record<string, unknown>[] }, 200);
   });

@@ -1,25 +1,37 @@
-/** Account rules of the identity domain: who may register, with what, and what follows. */
-import type { Account, RegisterRequest } from '@streamhub/contracts/auth';
+/** Account rules of the identity domain: registration, password login, password change. */
+import type { Account, RegisterRequest, TokenPair } from '@streamhub/contracts/auth';
 import type { DomainEvents } from '@streamhub/contracts/events';
 import { UniqueViolationError } from '@streamhub/db/errors';
 import type { UserRow } from '@streamhub/db/schema/auth';
-import { conflict } from '@streamhub/errors/app-error';
+import { AppError, conflict } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { UsersRepository } from '../users/users.repository.ts';
-import { hashPassword, type ScryptParams } from './password.ts';
+import { DEFAULT_SCRYPT, hashPassword, needsRehash, type ScryptParams, verifyPassword } from './password.ts';
+import type { SessionService } from './session.service.ts';
+import type { SessionMeta } from './sessions.repository.ts';
 
 export interface AuthServiceDeps {
   users: UsersRepository;
+  sessions: SessionService;
   events: EventBus<DomainEvents>;
   /** Lower in tests only; production uses the module default. */
   scrypt?: ScryptParams;
 }
 
+const invalidCredentials = () => new AppError(401, 'invalid_credentials', 'The email or password is wrong.');
+
 export class AuthService {
+  // Checked when the email is unknown, so that a miss costs as long as a wrong password.
+  private decoyHash: Promise<string> | undefined;
+
   constructor(private readonly deps: AuthServiceDeps) {}
 
+  private get scrypt(): ScryptParams {
+    return this.deps.scrypt ?? DEFAULT_SCRYPT;
+  }
+
   async register(input: RegisterRequest): Promise<Account> {
-    const passwordHash = await hashPassword(input.password, this.deps.scrypt);
+    const passwordHash = await hashPassword(input.password, this.scrypt);
     let user: UserRow;
     try {
       user = await this.deps.users.create({
@@ -40,6 +52,32 @@ export class AuthService {
       email: user.email,
     });
     return toAccount(user);
+  }
+
+  /** Unknown email and wrong password fail alike, in the same time. */
+  async login(email: string, password: string, meta: SessionMeta): Promise<TokenPair> {
+    const user = await this.deps.users.findByEmail(email);
+    if (!user?.passwordHash) {
+      this.decoyHash ??= hashPassword('decoy password never matches', this.scrypt);
+      await verifyPassword(password, await this.decoyHash);
+      throw invalidCredentials();
+    }
+    if (!(await verifyPassword(password, user.passwordHash))) throw invalidCredentials();
+    if (needsRehash(user.passwordHash, this.scrypt)) {
+      await this.deps.users.setPasswordHash(user.id, await hashPassword(password, this.scrypt));
+    }
+    return this.deps.sessions.start(user, meta);
+  }
+
+  /** Changes the password and ends every other session (the current one stays signed in). */
+  async changePassword(userId: string, sessionId: string, current: string, next: string): Promise<void> {
+    const user = await this.deps.users.findById(userId);
+    if (!user) throw invalidCredentials();
+    if (!user.passwordHash || !(await verifyPassword(current, user.passwordHash))) {
+      throw new AppError(403, 'forbidden', 'The current password is wrong.');
+    }
+    await this.deps.users.setPasswordHash(user.id, await hashPassword(next, this.scrypt));
+    await this.deps.sessions.revokeAllForUser(user.id, 'password_changed', sessionId);
   }
 }
 

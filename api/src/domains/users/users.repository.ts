@@ -117,6 +117,10 @@ export class UsersRepository {
     return row;
   }
 
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.db.update(users).set({ passwordHash }).where(eq(users.id, id));
+  }
+
   private async findOne(where: SQL): Promise<UserRow | undefined> {
     const [row] = await this.db.select().from(users).where(where).limit(1);
     return row;

@@ -1,0 +1,63 @@
+/** Short-lived access JWTs: signed with the ring's current key, verified strictly (alg, iss, aud, typ). */
+import { randomUUID } from 'node:crypto';
+import type { UserRole } from '@streamhub/db/schema/auth';
+import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import { SIGNING_ALGORITHM, type SigningKeyRing } from './signing-keys.ts';
+
+export const ACCESS_TOKEN_AUDIENCE = 'streamhub';
+// RFC 9068: a distinct `typ` stops an ID token or any other JWT from our issuer passing as an access token.
+const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export interface AccessTokenClaims {
+  userId: string;
+  sessionId: string;
+  role: UserRole;
+}
+
+const ClaimsSchema = z.object({
+  sub: z.uuid(),
+  sid: z.uuid(),
+  role: z.enum(['viewer', 'streamer', 'moderator', 'admin']),
+});
+
+export class AccessTokens {
+  private readonly keySet: ReturnType<typeof createLocalJWKSet>;
+
+  constructor(
+    private readonly ring: SigningKeyRing,
+    private readonly options: { issuer: string; ttlSeconds: number },
+  ) {
+    this.keySet = createLocalJWKSet(ring.jwks);
+  }
+
+  get ttlSeconds(): number {
+    return this.options.ttlSeconds;
+  }
+
+  async issue(claims: AccessTokenClaims): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ sid: claims.sessionId, role: claims.role })
+      .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: this.ring.current.kid, typ: ACCESS_TOKEN_TYPE })
+      .setSubject(claims.userId)
+      .setIssuer(this.options.issuer)
+      .setAudience(ACCESS_TOKEN_AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.options.ttlSeconds)
+      .setJti(randomUUID())
+      .sign(this.ring.current.privateKey);
+  }
+
+  /** Resolves the claims of a valid token; rejects for anything else (jose's errors name the reason). */
+  async verify(token: string): Promise<AccessTokenClaims> {
+    const { payload } = await jwtVerify(token, this.keySet, {
+      algorithms: [SIGNING_ALGORITHM],
+      issuer: this.options.issuer,
+      audience: ACCESS_TOKEN_AUDIENCE,
+      typ: ACCESS_TOKEN_TYPE,
+      requiredClaims: ['sub', 'sid', 'exp', 'iat'],
+    });
+    const claims = ClaimsSchema.parse(payload);
+    return { userId: claims.sub, sessionId: claims.sid, role: claims.role };
+  }
+}

@@ -1,0 +1,116 @@
+/** drizzle queries on `auth.sessions` and `auth.refresh_tokens`. */
+import type { Db } from '@streamhub/db/client';
+import {
+  type RefreshTokenRow,
+  refreshTokens,
+  type SessionRow,
+  sessions,
+  type UserRole,
+  type UserStatus,
+  users,
+} from '@streamhub/db/schema/auth';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+
+export interface SessionMeta {
+  userAgent?: string;
+  ip?: string;
+}
+
+export interface RefreshTokenLookup {
+  token: RefreshTokenRow;
+  session: SessionRow;
+  user: { id: string; role: UserRole; status: UserStatus };
+}
+
+export interface SessionStanding {
+  revokedAt: Date | null;
+  expiresAt: Date;
+  userId: string;
+  role: UserRole;
+  status: UserStatus;
+}
+
+export class SessionsRepository {
+  constructor(private readonly db: Db) {}
+
+  async createSession(userId: string, expiresAt: Date, meta: SessionMeta): Promise<SessionRow> {
+    const [row] = await this.db
+      .insert(sessions)
+      .values({ userId, expiresAt, userAgent: meta.userAgent?.slice(0, 300) ?? null, ip: meta.ip ?? null })
+      .returning();
+    if (!row) throw new Error('insert into auth.sessions returned no row');
+    return row;
+  }
+
+  async addRefreshToken(sessionId: string, tokenHash: string, expiresAt: Date): Promise<void> {
+    await this.db.insert(refreshTokens).values({ sessionId, tokenHash, expiresAt });
+  }
+
+  async findRefreshToken(tokenHash: string): Promise<RefreshTokenLookup | undefined> {
+    const [row] = await this.db
+      .select({
+        token: refreshTokens,
+        session: sessions,
+        user: { id: users.id, role: users.role, status: users.status },
+      })
+      .from(refreshTokens)
+      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(refreshTokens.tokenHash, tokenHash))
+      .limit(1);
+    return row;
+  }
+
+  /** Marks a refresh token used; false when it already was (a concurrent or replayed use). */
+  async markRefreshTokenUsed(id: string): Promise<boolean> {
+    const rows = await this.db
+      .update(refreshTokens)
+      .set({ usedAt: sql`now()` })
+      .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.usedAt)))
+      .returning({ id: refreshTokens.id });
+    return rows.length === 1;
+  }
+
+  async extendSession(id: string, expiresAt: Date): Promise<void> {
+    await this.db.update(sessions).set({ lastUsedAt: sql`now()`, expiresAt }).where(eq(sessions.id, id));
+  }
+
+  /** What the auth guard needs on every request: is the session live and the user allowed in. */
+  async standing(sessionId: string): Promise<SessionStanding | undefined> {
+    const [row] = await this.db
+      .select({
+        revokedAt: sessions.revokedAt,
+        expiresAt: sessions.expiresAt,
+        userId: users.id,
+        role: users.role,
+        status: users.status,
+      })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.id, sessionId))
+      .limit(1);
+    return row;
+  }
+
+  async revokeSession(id: string, reason: string): Promise<void> {
+    await this.db
+      .update(sessions)
+      .set({ revokedAt: sql`now()`, revokedReason: reason })
+      .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)));
+  }
+
+  async revokeAllForUser(userId: string, reason: string, exceptSessionId?: string): Promise<number> {
+    const rows = await this.db
+      .update(sessions)
+      .set({ revokedAt: sql`now()`, revokedReason: reason })
+      .where(
+        and(
+          eq(sessions.userId, userId),
+          isNull(sessions.revokedAt),
+          exceptSessionId ? ne(sessions.id, exceptSessionId) : undefined,
+        ),
+      )
+      .returning({ id: sessions.id });
+    return rows.length;
+  }
+}

@@ -1,0 +1,50 @@
+/** Creates signed-in users over the real HTTP routes, for tests of protected endpoints. */
+import { type Account, AccountSchema, type TokenPair, TokenPairSchema } from '@streamhub/contracts/auth';
+import type { UserRole } from '@streamhub/db/schema/auth';
+import type { GatewayApp } from '../app.ts';
+import { UsersRepository } from '../domains/users/users.repository.ts';
+import type { TestBackends } from './test-deps.ts';
+
+export interface SignedInUser extends TokenPair {
+  account: Account;
+  password: string;
+  /** The `Authorization` header value. */
+  authorization: string;
+}
+
+let counter = 0;
+
+export async function registerAndLogin(
+  app: GatewayApp,
+  backends: TestBackends,
+  options: { role?: UserRole; username?: string; password?: string } = {},
+): Promise<SignedInUser> {
+  counter += 1;
+  const username = options.username ?? `user${counter}_${Math.random().toString(36).slice(2, 8)}`;
+  const password = options.password ?? 'a long test password';
+  const email = `${username.toLowerCase()}@example.test`;
+  const registered = await app.request('/api/v1/auth/register', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, username, password }),
+  });
+  if (registered.status !== 201)
+    throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
+  let account = AccountSchema.parse(await registered.json());
+  if (options.role && options.role !== account.role) {
+    await new UsersRepository(backends.database.db).setRole(account.id, options.role);
+    account = { ...account, role: options.role };
+  }
+  const tokens = await login(app, email, password);
+  return { ...tokens, account, password, authorization: `Bearer ${tokens.accessToken}` };
+}
+
+export async function login(app: GatewayApp, email: string, password: string): Promise<TokenPair> {
+  const response = await app.request('/api/v1/auth/login', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+  return TokenPairSchema.parse(await response.json());
+}
