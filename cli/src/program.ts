@@ -7,6 +7,7 @@ import { initCommand } from './commands/init.ts';
 import { keysCommand } from './commands/keys.ts';
 import { devCommand, serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
+import { userCommand } from './commands/user.ts';
 
 export function createProgram(ctx: CliContext = processContext()): Command {
   const program = new Command('streamhub')
@@ -18,6 +19,7 @@ export function createProgram(ctx: CliContext = processContext()): Command {
     initCommand(ctx),
     dbCommand(ctx),
     keysCommand(ctx),
+    userCommand(ctx),
     serveCommand(ctx),
     devCommand(ctx),
     statusCommand(ctx),

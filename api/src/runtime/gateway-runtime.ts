@@ -8,7 +8,7 @@ import { createApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { ensureSigningKeys, loadSigningKeys } from '../domains/auth/signing-keys.ts';
 import { createJobHandlers } from '../jobs/handlers.ts';
-import { createLogMailer } from '../mail/log-mailer.ts';
+import { createMailer } from '../mail/create-mailer.ts';
 import { remoteAddress, serveHttp } from '../server/serve.ts';
 import { createServices } from '../services.ts';
 import { openBackends } from './backends.ts';
@@ -46,7 +46,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
   try {
     // In-process jobs exist only in this process, so it must run them; with Redis, `serve worker` does.
     if (options.runJobs || backends.infra === 'memory') {
-      await backends.jobs.start(createJobHandlers({ mailer: createLogMailer(logger) }));
+      await backends.jobs.start(createJobHandlers({ mailer: createMailer(config.mail, logger) }));
     }
     const deps: GatewayDeps = {
       config,
@@ -56,6 +56,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
         db: backends.database.db,
         events: backends.events,
         jobs: backends.jobs,
+        counters: backends.counters,
         signingKeys,
       }),
       signingKeys,

@@ -12,7 +12,7 @@ import type { JobQueue } from '@streamhub/infra/jobs/port';
 import { createLogger } from '@streamhub/logger/logger';
 import type { GatewayDeps } from '../deps.ts';
 import { generateSigningJwk, keyRingFromJson, type SigningKeyRing } from '../domains/auth/signing-keys.ts';
-import { createServices } from '../services.ts';
+import { createServices, type ServiceBackends } from '../services.ts';
 
 // Real scrypt, cheap parameters: the algorithm is what the tests check, not its cost.
 export const TEST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
@@ -24,7 +24,7 @@ export interface TestBackends {
   jobs: JobQueue<JobDefinitionsMap>;
   signingKeys: SigningKeyRing;
   /** Gateway deps on these backends; services are built for the given settings. */
-  deps(env?: EnvSource, overrides?: Partial<GatewayDeps>): GatewayDeps;
+  deps(env?: EnvSource, overrides?: Partial<GatewayDeps>, serviceOptions?: Partial<ServiceBackends>): GatewayDeps;
   close(): Promise<void>;
 }
 
@@ -42,14 +42,24 @@ export async function createTestBackends(driver: Driver = 'pglite'): Promise<Tes
     events,
     jobs,
     signingKeys,
-    deps: (env = {}, overrides = {}) => {
+    deps: (env = {}, overrides = {}, serviceOptions = {}) => {
       const config = loadConfig({ LOG_LEVEL: 'silent', ...env }, { envFile: false });
+      const counters = createMemoryCounterStore();
       return {
         config,
         logger: createLogger({ level: config.logLevel, name: 'test' }),
-        services: createServices({ config, db: database.db, events, jobs, signingKeys, scrypt: TEST_SCRYPT }),
+        services: createServices({
+          config,
+          db: database.db,
+          events,
+          jobs,
+          signingKeys,
+          counters,
+          scrypt: TEST_SCRYPT,
+          ...serviceOptions,
+        }),
         signingKeys,
-        counters: createMemoryCounterStore(),
+        counters,
         readiness: [],
         drivers: { database: driver, infra: 'memory' },
         remoteAddress: () => '127.0.0.1',

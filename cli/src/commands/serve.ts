@@ -1,5 +1,7 @@
-/** `streamhub serve …` and `streamhub dev`: the long-running processes. */
-import { startGateway } from '@streamhub/api/runtime/gateway-runtime';
+/**
+ * `streamhub serve …` and `streamhub dev`: the long-running processes. The gateway is imported when a
+ * server starts, so that short provisioning commands do not pay for loading it.
+ */
 import { createLogger } from '@streamhub/logger/logger';
 import { Command } from 'commander';
 import { type CliContext, configFrom } from '../cli-context.ts';
@@ -14,6 +16,7 @@ export function serveCommand(ctx: CliContext): Command {
     .action(async (options: { migrate?: boolean }) => {
       const config = configFrom(ctx);
       const logger = createLogger({ level: config.logLevel, name: 'gateway' });
+      const { startGateway } = await import('@streamhub/api/runtime/gateway-runtime');
       const gateway = await startGateway(config, {
         logger,
         migrate: options.migrate === true,
@@ -31,6 +34,7 @@ export function devCommand(ctx: CliContext): Command {
     .action(async () => {
       const config = configFrom(ctx);
       const logger = createLogger({ level: config.logLevel, name: 'streamhub' });
+      const { startGateway } = await import('@streamhub/api/runtime/gateway-runtime');
       const gateway = await startGateway(config, {
         logger,
         migrate: true,

@@ -18,6 +18,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   cwd: string;
   runtime?: Runtime;
+  /** Written to the command's stdin, which is then closed. */
+  input?: string;
 }
 
 // Tests pass the whole environment explicitly so that the developer's shell (or a .env) cannot leak in.
@@ -30,8 +32,9 @@ export function startCli(args: string[], options: CliOptions): ChildProcess & { 
   const child = spawn(runtime, [CLI_BIN, ...args], {
     cwd: options.cwd,
     env: childEnv(options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (options.input !== undefined) child.stdin?.end(options.input);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {

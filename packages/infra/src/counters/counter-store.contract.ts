@@ -63,6 +63,18 @@ export function counterStoreContract(label: string, harness: CounterStoreHarness
       expect((await store.hit(a, 10_000)).count).toBe(3);
     });
 
+    it('peeks at a window without counting, and sees nothing once it is over', async () => {
+      const store = await open();
+      const k = key();
+      expect(await store.peek(k)).toBeUndefined();
+      const hit = await store.hit(k, WINDOW_MS);
+      const peeked = await store.peek(k);
+      expect(peeked?.count).toBe(1);
+      expect(Math.abs((peeked?.resetAt ?? 0) - hit.resetAt)).toBeLessThan(50);
+      expect((await store.peek(k))?.count).toBe(1);
+      await vi.waitFor(async () => expect(await store.peek(k)).toBeUndefined(), { timeout: 2_000, interval: 25 });
+    });
+
     it('forgets a key on reset', async () => {
       const store = await open();
       const k = key();

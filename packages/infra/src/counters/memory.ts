@@ -46,6 +46,11 @@ export function createMemoryCounterStore(options: MemoryCounterStoreOptions = {}
       return result;
     },
 
+    async peek(key) {
+      const entry = entries.get(key);
+      return entry && entry.resetAt > now() ? { count: entry.count, resetAt: entry.resetAt } : undefined;
+    },
+
     async reset(key) {
       entries.delete(key);
     },

@@ -13,6 +13,8 @@ export interface CounterStore {
    * count; the first hit after it opens a new window at 1.
    */
   hit(key: string, windowMs: number): Promise<CounterHit>;
+  /** The current window of `key` without counting a hit; undefined when no window is open. */
+  peek(key: string): Promise<CounterHit | undefined>;
   /** Forgets `key`, so its next hit opens a fresh window. */
   reset(key: string): Promise<void>;
   /** Stops background work and releases connections. */

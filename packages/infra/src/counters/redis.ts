@@ -19,6 +19,13 @@ end
 return {count, ttl}
 `);
 
+// Count and remaining time read together, so a window ending between two reads cannot mix them.
+const PEEK = defineRedisScript(`
+local count = redis.call('GET', KEYS[1])
+if not count then return false end
+return {tonumber(count), redis.call('PTTL', KEYS[1])}
+`);
+
 export interface RedisCounterStoreOptions {
   url: string;
   prefix?: string;
@@ -44,6 +51,14 @@ export async function createRedisCounterStore(options: RedisCounterStoreOptions)
       }
       // PTTL is relative; the local clock turns it into the absolute time callers put in headers.
       return { count: reply[0], resetAt: Date.now() + reply[1] };
+    },
+
+    async peek(key) {
+      const reply = await runRedisScript(connection.client, PEEK, [keyOf(key)], []);
+      if (!Array.isArray(reply)) return undefined;
+      const [count, ttl] = reply;
+      if (typeof count !== 'number' || typeof ttl !== 'number' || ttl <= 0) return undefined;
+      return { count, resetAt: Date.now() + ttl };
     },
 
     async reset(key) {
