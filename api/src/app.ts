@@ -6,6 +6,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './context.ts';
 import type { GatewayDeps } from './deps.ts';
 import { authRoutes, jwksRoutes } from './domains/auth/auth.routes.ts';
+import { emailFlowRoutes } from './domains/auth/email-flows.routes.ts';
 import { oauthRoutes } from './domains/auth/oauth.routes.ts';
 import { systemRoutes } from './domains/system/system.routes.ts';
 import { clientIp } from './http/client-ip.ts';
@@ -55,6 +56,7 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     .route('/', systemRoutes(metrics, config.metricsToken))
     .route('/', jwksRoutes())
     .route('/api/v1/auth', authRoutes())
+    .route('/api/v1/auth', emailFlowRoutes())
     .route('/api/v1/auth/oauth', oauthRoutes());
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

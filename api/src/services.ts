@@ -5,8 +5,12 @@ import type { JobDefinitionsMap } from '@streamhub/contracts/jobs';
 import type { Db } from '@streamhub/db/client';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
+import type { CounterStore } from '@streamhub/infra/counters/port';
+import { AbuseGuard, type AbusePolicy } from './domains/auth/abuse-guard.ts';
 import { AccessTokens } from './domains/auth/access-tokens.ts';
 import { AuthService } from './domains/auth/auth.service.ts';
+import { EmailFlowsService } from './domains/auth/email-flows.service.ts';
+import { EmailTokensRepository } from './domains/auth/email-tokens.repository.ts';
 import { OAuthRepository } from './domains/auth/oauth.repository.ts';
 import { OAuthService } from './domains/auth/oauth.service.ts';
 import { type FetchFn, OAuthClient } from './domains/auth/oauth-client.ts';
@@ -17,9 +21,11 @@ import type { SigningKeyRing } from './domains/auth/signing-keys.ts';
 import { UsersRepository } from './domains/users/users.repository.ts';
 
 export interface GatewayServices {
+  abuse: AbuseGuard;
   auth: AuthService;
   sessions: SessionService;
   oauth: OAuthService;
+  emailFlows: EmailFlowsService;
 }
 
 export interface ServiceBackends {
@@ -28,8 +34,11 @@ export interface ServiceBackends {
   events: EventBus<DomainEvents>;
   jobs: JobQueue<JobDefinitionsMap>;
   signingKeys: SigningKeyRing;
+  counters: CounterStore;
   /** Cheaper password hashing for tests. */
   scrypt?: ScryptParams;
+  /** Tighter abuse limits for tests. */
+  abusePolicy?: AbusePolicy;
   /** How the OAuth service reaches GitHub and Google; defaults to the global fetch. */
   oauthFetch?: FetchFn;
 }
@@ -38,11 +47,15 @@ export function createServices({
   config,
   db,
   events,
+  jobs,
   signingKeys,
   scrypt,
   oauthFetch,
+  counters,
+  abusePolicy,
 }: ServiceBackends): GatewayServices {
   const users = new UsersRepository(db);
+  const abuse = new AbuseGuard(counters, abusePolicy);
   const accessTokens = new AccessTokens(signingKeys, {
     issuer: config.publicUrl,
     ttlSeconds: config.auth.accessTokenTtlSeconds,
@@ -61,5 +74,14 @@ export function createServices({
     events,
     client: new OAuthClient(oauthFetch),
   });
-  return { auth: new AuthService({ users, sessions, events, scrypt }), sessions, oauth };
+  const emailFlows = new EmailFlowsService({
+    tokens: new EmailTokensRepository(db),
+    users,
+    sessions,
+    jobs,
+    publicUrl: config.publicUrl,
+    scrypt,
+  });
+  const auth = new AuthService({ users, sessions, events, abuse, scrypt, emailVerification: emailFlows });
+  return { abuse, auth, sessions, oauth, emailFlows };
 }

@@ -42,11 +42,14 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
     signingKeys: config.auth.signingKeys,
   });
   const backends = await openBackends(config, logger, { migrate: options.migrate });
+  let stopWorkers = async () => {};
 
   try {
     // In-process jobs exist only in this process, so it must run them; with Redis, `serve worker` does.
     if (options.runJobs || backends.infra === 'memory') {
-      await backends.jobs.start(createJobHandlers({ mailer: createMailer(config.mail, logger) }));
+      const mailer = createMailer(config.mail, logger);
+      await backends.jobs.start(createJobHandlers({ mailer }));
+      stopWorkers = () => mailer.close();
     }
     const deps: GatewayDeps = {
       config,
@@ -81,6 +84,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       close: async () => {
         await server.close();
         await backends.close();
+        await stopWorkers();
       },
     };
   } catch (error) {

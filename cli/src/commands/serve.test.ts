@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProblemSchema } from '@streamhub/contracts/problem';
+import { startTestSmtpServer } from '@streamhub/api/testing/smtp-test-server';
 import { ReadinessSchema, SystemInfoSchema } from '@streamhub/contracts/system';
 import { createScratchPostgresDatabase } from '@streamhub/db/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,39 @@ describe('streamhub serve api (Bun, PostgreSQL, Redis)', () => {
       statuses.push(response.status);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  it('a separate worker process sends the email a gateway enqueued (BullMQ on Redis)', async () => {
+    const smtp = await startTestSmtpServer();
+    try {
+      const prefix = `test-${crypto.randomUUID()}:`;
+      const { base } = await startGateway(prefix);
+      const worker = startCli(['serve', 'worker'], {
+        cwd: tempDir(),
+        env: { ...env, REDIS_PREFIX: prefix, SMTP_URL: smtp.url },
+        runtime: 'bun',
+      });
+      running.push(worker);
+      const email = `worker-${crypto.randomUUID().slice(0, 8)}@example.com`;
+      const registered = await fetch(`${base}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email, username: `w${crypto.randomUUID().slice(0, 8)}`, password: 'a long enough secret' }),
+      });
+      expect(registered.status).toBe(201);
+      const mail = await smtp.waitForMail((m) => m.envelope.to.includes(email), 30_000);
+      expect(mail.text).toContain('/verify-email?token=');
+      worker.kill('SIGTERM');
+      expect(await waitForExit(worker)).toBe(0);
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('serve worker refuses to start without REDIS_URL', async () => {
+    const result = await runCli(['serve', 'worker'], { cwd: tempDir() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('streamhub: serve worker needs REDIS_URL (without Redis, jobs run in the gateway)\n');
   });
 
   it('finishes an in-flight request after SIGTERM before exiting', async () => {

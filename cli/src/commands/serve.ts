@@ -4,6 +4,7 @@
  */
 import { createLogger } from '@streamhub/logger/logger';
 import { Command } from 'commander';
+import { CliError } from '../cli-error.ts';
 import { type CliContext, configFrom } from '../cli-context.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 
@@ -24,6 +25,21 @@ export function serveCommand(ctx: CliContext): Command {
         runJobs: false,
       });
       await runUntilSignal(logger, gateway);
+    });
+  serve
+    .command('worker')
+    .description('run the background job workers alone (needs REDIS_URL)')
+    .option('--concurrency <n>', 'jobs run at once', '4')
+    .action(async (options: { concurrency: string }) => {
+      const concurrency = Number(options.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+        throw new CliError('--concurrency must be a whole number from 1 to 64');
+      }
+      const config = configFrom(ctx);
+      if (!config.redisUrl) throw new CliError('serve worker needs REDIS_URL (without Redis, jobs run in the gateway)');
+      const logger = createLogger({ level: config.logLevel, name: 'worker' });
+      const { startWorker } = await import('@streamhub/api/runtime/worker-runtime');
+      await runUntilSignal(logger, await startWorker(config, { logger, concurrency }));
     });
   return serve;
 }

@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'conflict',
   'payload_too_large',
   'unsupported_media_type',
+  'unsupported_image',
   'rate_limited',
   'request_timeout',
   'service_unavailable',

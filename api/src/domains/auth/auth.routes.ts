@@ -128,14 +128,22 @@ const sessionMeta = (c: Context<AppEnv>) => ({
 
 export const authRoutes = () =>
   createRouter()
-    .openapi(register, async (c) => c.json(await c.var.deps.services.auth.register(c.req.valid('json')), 201))
+    .openapi(register, async (c) => {
+      const input = c.req.valid('json');
+      await c.var.deps.services.abuse.attempt('register', { ip: clientIp(c, c.var.deps), account: input.email });
+      return c.json(await c.var.deps.services.auth.register(input), 201);
+    })
     .openapi(login, async (c) => {
       const { email, password } = c.req.valid('json');
-      return c.json(await c.var.deps.services.auth.login(email, password, sessionMeta(c)), 200);
+      const meta = sessionMeta(c);
+      await c.var.deps.services.abuse.attempt('login', { ip: meta.ip, account: email });
+      c.header('Cache-Control', 'no-store');
+      return c.json(await c.var.deps.services.auth.login(email, password, meta), 200);
     })
-    .openapi(refresh, async (c) =>
-      c.json(await c.var.deps.services.sessions.refresh(c.req.valid('json').refreshToken), 200),
-    )
+    .openapi(refresh, async (c) => {
+      c.header('Cache-Control', 'no-store');
+      return c.json(await c.var.deps.services.sessions.refresh(c.req.valid('json').refreshToken), 200);
+    })
     .openapi(currentSession, (c) => c.json(c.var.auth, 200))
     .openapi(logout, async (c) => {
       await c.var.deps.services.sessions.logout(c.var.auth.sessionId);

@@ -6,16 +6,21 @@ import type { UserRow } from '@streamhub/db/schema/auth';
 import { AppError, conflict } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { UsersRepository } from '../users/users.repository.ts';
+import type { AbuseGuard } from './abuse-guard.ts';
+import type { EmailFlowsService } from './email-flows.service.ts';
 import { DEFAULT_SCRYPT, hashPassword, needsRehash, type ScryptParams, verifyPassword } from './password.ts';
 import type { SessionService } from './session.service.ts';
 import type { SessionMeta } from './sessions.repository.ts';
 
 export interface AuthServiceDeps {
   users: UsersRepository;
+  abuse: AbuseGuard;
   sessions: SessionService;
   events: EventBus<DomainEvents>;
   /** Lower in tests only; production uses the module default. */
   scrypt?: ScryptParams;
+  /** Sends the verification link of a new account (the email flows service). */
+  emailVerification?: Pick<EmailFlowsService, 'sendVerificationEmail'>;
 }
 
 const invalidCredentials = () => new AppError(401, 'invalid_credentials', 'The email or password is wrong.');
@@ -46,6 +51,10 @@ export class AuthService {
       }
       throw error;
     }
+    // Called here rather than from a `user.registered` subscriber: events are fire-and-forget and every
+    // replica receives them, while this email must go out exactly once, through the retried email job.
+    // A failure is a 500 although the account exists; the user can log in and ask for a new link.
+    await this.deps.emailVerification?.sendVerificationEmail(user);
     await this.deps.events.publish('user.registered', {
       userId: user.id,
       username: user.username,
@@ -56,13 +65,20 @@ export class AuthService {
 
   /** Unknown email and wrong password fail alike, in the same time. */
   async login(email: string, password: string, meta: SessionMeta): Promise<TokenPair> {
+    // Locked accounts are refused before any password check, so a lock-out cannot be probed around.
+    await this.deps.abuse.assertNotLockedOut(email);
     const user = await this.deps.users.findByEmail(email);
     if (!user?.passwordHash) {
       this.decoyHash ??= hashPassword('decoy password never matches', this.scrypt);
       await verifyPassword(password, await this.decoyHash);
+      await this.deps.abuse.recordLoginFailure(email);
       throw invalidCredentials();
     }
-    if (!(await verifyPassword(password, user.passwordHash))) throw invalidCredentials();
+    if (!(await verifyPassword(password, user.passwordHash))) {
+      await this.deps.abuse.recordLoginFailure(email);
+      throw invalidCredentials();
+    }
+    await this.deps.abuse.recordLoginSuccess(email);
     if (needsRehash(user.passwordHash, this.scrypt)) {
       await this.deps.users.setPasswordHash(user.id, await hashPassword(password, this.scrypt));
     }

@@ -1,0 +1,34 @@
+/**
+ * A job worker without HTTP: runs the BullMQ jobs (email now; transcoding later) so that they scale
+ * apart from the gateways. Only useful with REDIS_URL: in-process jobs run where they were enqueued.
+ */
+import type { Config } from '@streamhub/config/config';
+import type { Logger } from '@streamhub/logger/logger';
+import { createJobHandlers } from '../jobs/handlers.ts';
+import { createMailer } from '../mail/create-mailer.ts';
+import { openBackends } from './backends.ts';
+
+export interface RunningWorker {
+  close(): Promise<void>;
+}
+
+export async function startWorker(config: Config, options: { logger: Logger; concurrency: number }): Promise<RunningWorker> {
+  if (!config.redisUrl) {
+    throw new Error('serve worker needs REDIS_URL: without it jobs run inside the process that enqueued them');
+  }
+  const backends = await openBackends(config, options.logger, { migrate: false });
+  const mailer = createMailer(config.mail, options.logger);
+  try {
+    await backends.jobs.start(createJobHandlers({ mailer }), { concurrency: options.concurrency });
+  } catch (error) {
+    await backends.close();
+    throw error;
+  }
+  options.logger.info({ concurrency: options.concurrency }, 'worker running');
+  return {
+    close: async () => {
+      await backends.close();
+      await mailer.close();
+    },
+  };
+}
