@@ -9,6 +9,7 @@ import { authRoutes, jwksRoutes } from './domains/auth/auth.routes.ts';
 import { emailFlowRoutes } from './domains/auth/email-flows.routes.ts';
 import { oauthRoutes } from './domains/auth/oauth.routes.ts';
 import { systemRoutes } from './domains/system/system.routes.ts';
+import { AVATAR_UPLOAD_PATH, avatarFileRoutes, userRoutes } from './domains/users/users.routes.ts';
 import { clientIp } from './http/client-ip.ts';
 import { onError, onNotFound } from './http/error-handler.ts';
 import { accessLog } from './middleware/access-log.ts';
@@ -28,6 +29,8 @@ export interface CreateAppOptions {
 
 // Probes and scrapes must never be throttled, or a busy gateway looks dead to its orchestrator.
 const RATE_LIMIT_EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
+// Uploads with a limit of their own (AVATAR_MAX_BYTES), set by their route; the global one would cut them off.
+const OWN_BODY_LIMIT = new Set([AVATAR_UPLOAD_PATH]);
 
 export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   const { config } = deps;
@@ -46,7 +49,8 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   app.use(securityHeaders({ https: config.publicUrl.startsWith('https:') }));
   app.use(cors([...config.corsOrigins, new URL(config.publicUrl).origin]));
   app.use((c, next) => (RATE_LIMIT_EXEMPT.has(c.req.path) ? next() : limiter(c, next)));
-  app.use(bodyLimit(config.bodyLimitBytes));
+  const limitBody = bodyLimit(config.bodyLimitBytes);
+  app.use((c, next) => (OWN_BODY_LIMIT.has(c.req.path) ? next() : limitBody(c, next)));
   app.use(requestTimeout(config.requestTimeoutMs));
   app.onError(onError);
   app.notFound(onNotFound);
@@ -57,7 +61,9 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     .route('/', jwksRoutes())
     .route('/api/v1/auth', authRoutes())
     .route('/api/v1/auth', emailFlowRoutes())
-    .route('/api/v1/auth/oauth', oauthRoutes());
+    .route('/api/v1/auth/oauth', oauthRoutes())
+    .route('/api/v1/users', userRoutes())
+    .route('/', avatarFileRoutes());
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',

@@ -3,9 +3,9 @@ import type { Config } from '@streamhub/config/config';
 import type { DomainEvents } from '@streamhub/contracts/events';
 import type { JobDefinitionsMap } from '@streamhub/contracts/jobs';
 import type { Db } from '@streamhub/db/client';
+import type { CounterStore } from '@streamhub/infra/counters/port';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
-import type { CounterStore } from '@streamhub/infra/counters/port';
 import { AbuseGuard, type AbusePolicy } from './domains/auth/abuse-guard.ts';
 import { AccessTokens } from './domains/auth/access-tokens.ts';
 import { AuthService } from './domains/auth/auth.service.ts';
@@ -19,6 +19,8 @@ import { SessionService } from './domains/auth/session.service.ts';
 import { SessionsRepository } from './domains/auth/sessions.repository.ts';
 import type { SigningKeyRing } from './domains/auth/signing-keys.ts';
 import { UsersRepository } from './domains/users/users.repository.ts';
+import { UsersService } from './domains/users/users.service.ts';
+import { MediaStore } from './media/media-store.ts';
 
 export interface GatewayServices {
   abuse: AbuseGuard;
@@ -26,6 +28,7 @@ export interface GatewayServices {
   sessions: SessionService;
   oauth: OAuthService;
   emailFlows: EmailFlowsService;
+  users: UsersService;
 }
 
 export interface ServiceBackends {
@@ -83,5 +86,12 @@ export function createServices({
     scrypt,
   });
   const auth = new AuthService({ users, sessions, events, abuse, scrypt, emailVerification: emailFlows });
-  return { abuse, auth, sessions, oauth, emailFlows };
+  const usersService = new UsersService({
+    users,
+    sessions,
+    media: new MediaStore(config.dataDir),
+    publicUrl: config.publicUrl,
+    avatarMaxBytes: config.avatarMaxBytes,
+  });
+  return { abuse, auth, sessions, oauth, emailFlows, users: usersService };
 }

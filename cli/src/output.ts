@@ -12,8 +12,14 @@ export function printRecords(ctx: CliContext, rows: Record<string, string>[], js
     return;
   }
   const columns = Object.keys(first);
-  const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]) => `${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`;
+  const widths = columns.map((column) =>
+    Math.max(column.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    `${cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd()}\n`;
   ctx.stdout(line(columns.map((c) => c.toUpperCase())));
   for (const row of rows) ctx.stdout(line(columns.map((c) => row[c] ?? '')));
 }

@@ -7,11 +7,14 @@ export async function readSecretFromStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   // One trailing newline is how `echo` and most secret managers end a value; it is not part of it.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 export async function promptSecret(question: string): Promise<string> {
-  if (!process.stdin.isTTY) throw new CliError('no terminal to prompt on; pipe the password with --password-stdin');
+  if (!process.stdin.isTTY)
+    throw new CliError('no terminal to prompt on; pipe the password with --password-stdin');
   let muted = false;
   const output = new Writable({
     write(chunk, _encoding, callback) {

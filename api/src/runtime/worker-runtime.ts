@@ -12,9 +12,14 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-export async function startWorker(config: Config, options: { logger: Logger; concurrency: number }): Promise<RunningWorker> {
+export async function startWorker(
+  config: Config,
+  options: { logger: Logger; concurrency: number },
+): Promise<RunningWorker> {
   if (!config.redisUrl) {
-    throw new Error('serve worker needs REDIS_URL: without it jobs run inside the process that enqueued them');
+    throw new Error(
+      'serve worker needs REDIS_URL: without it jobs run inside the process that enqueued them',
+    );
   }
   const backends = await openBackends(config, options.logger, { migrate: false });
   const mailer = createMailer(config.mail, options.logger);

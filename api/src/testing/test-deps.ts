@@ -11,8 +11,15 @@ import { createMemoryJobQueue } from '@streamhub/infra/jobs/memory';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
 import { createLogger } from '@streamhub/logger/logger';
 import type { GatewayDeps } from '../deps.ts';
+import { type AbusePolicy, DEFAULT_ABUSE_POLICY } from '../domains/auth/abuse-guard.ts';
 import { generateSigningJwk, keyRingFromJson, type SigningKeyRing } from '../domains/auth/signing-keys.ts';
 import { createServices, type ServiceBackends } from '../services.ts';
+
+// Test files sign up many users from one address; the abuse limits have their own test.
+const RELAXED_ABUSE_POLICY: AbusePolicy = {
+  ...DEFAULT_ABUSE_POLICY,
+  perIp: { ...DEFAULT_ABUSE_POLICY.perIp, register: { max: 10_000, windowMs: 60_000 } },
+};
 
 // Real scrypt, cheap parameters: the algorithm is what the tests check, not its cost.
 export const TEST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
@@ -24,7 +31,11 @@ export interface TestBackends {
   jobs: JobQueue<JobDefinitionsMap>;
   signingKeys: SigningKeyRing;
   /** Gateway deps on these backends; services are built for the given settings. */
-  deps(env?: EnvSource, overrides?: Partial<GatewayDeps>, serviceOptions?: Partial<ServiceBackends>): GatewayDeps;
+  deps(
+    env?: EnvSource,
+    overrides?: Partial<GatewayDeps>,
+    serviceOptions?: Partial<ServiceBackends>,
+  ): GatewayDeps;
   close(): Promise<void>;
 }
 
@@ -56,6 +67,7 @@ export async function createTestBackends(driver: Driver = 'pglite'): Promise<Tes
           signingKeys,
           counters,
           scrypt: TEST_SCRYPT,
+          abusePolicy: RELAXED_ABUSE_POLICY,
           ...serviceOptions,
         }),
         signingKeys,

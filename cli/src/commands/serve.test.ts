@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProblemSchema } from '@streamhub/contracts/problem';
 import { startTestSmtpServer } from '@streamhub/api/testing/smtp-test-server';
+import { ProblemSchema } from '@streamhub/contracts/problem';
 import { ReadinessSchema, SystemInfoSchema } from '@streamhub/contracts/system';
 import { createScratchPostgresDatabase } from '@streamhub/db/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -130,7 +130,11 @@ describe('streamhub serve api (Bun, PostgreSQL, Redis)', () => {
       const registered = await fetch(`${base}/api/v1/auth/register`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ email, username: `w${crypto.randomUUID().slice(0, 8)}`, password: 'a long enough secret' }),
+        body: JSON.stringify({
+          email,
+          username: `w${crypto.randomUUID().slice(0, 8)}`,
+          password: 'a long enough secret',
+        }),
       });
       expect(registered.status).toBe(201);
       const mail = await smtp.waitForMail((m) => m.envelope.to.includes(email), 30_000);
@@ -145,7 +149,9 @@ describe('streamhub serve api (Bun, PostgreSQL, Redis)', () => {
   it('serve worker refuses to start without REDIS_URL', async () => {
     const result = await runCli(['serve', 'worker'], { cwd: tempDir() });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('streamhub: serve worker needs REDIS_URL (without Redis, jobs run in the gateway)\n');
+    expect(result.stderr).toBe(
+      'streamhub: serve worker needs REDIS_URL (without Redis, jobs run in the gateway)\n',
+    );
   });
 
   it('finishes an in-flight request after SIGTERM before exiting', async () => {

@@ -4,8 +4,8 @@
  */
 import { createLogger } from '@streamhub/logger/logger';
 import { Command } from 'commander';
-import { CliError } from '../cli-error.ts';
 import { type CliContext, configFrom } from '../cli-context.ts';
+import { CliError } from '../cli-error.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 
 export function serveCommand(ctx: CliContext): Command {
@@ -36,7 +36,8 @@ export function serveCommand(ctx: CliContext): Command {
         throw new CliError('--concurrency must be a whole number from 1 to 64');
       }
       const config = configFrom(ctx);
-      if (!config.redisUrl) throw new CliError('serve worker needs REDIS_URL (without Redis, jobs run in the gateway)');
+      if (!config.redisUrl)
+        throw new CliError('serve worker needs REDIS_URL (without Redis, jobs run in the gateway)');
       const logger = createLogger({ level: config.logLevel, name: 'worker' });
       const { startWorker } = await import('@streamhub/api/runtime/worker-runtime');
       await runUntilSignal(logger, await startWorker(config, { logger, concurrency }));

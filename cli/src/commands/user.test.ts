@@ -9,7 +9,8 @@ import { runCli } from '../testing/cli-process.ts';
 describe('streamhub user', { timeout: 120_000 }, () => {
   const cwd = mkdtempSync(join(tmpdir(), 'streamhub-user-'));
   let scratch: Awaited<ReturnType<typeof createScratchPostgresDatabase>>;
-  const run = (args: string[], input?: string) => runCli(args, { cwd, input, env: { DATABASE_URL: scratch.url } });
+  const run = (args: string[], input?: string) =>
+    runCli(args, { cwd, input, env: { DATABASE_URL: scratch.url } });
 
   beforeAll(async () => {
     scratch = await createScratchPostgresDatabase();
@@ -19,12 +20,25 @@ describe('streamhub user', { timeout: 120_000 }, () => {
 
   it('creates an admin from a password on stdin and lists it', async () => {
     const created = await run(
-      ['user', 'create', '--email', 'Root@Example.com', '--username', 'root_admin', '--role', 'admin', '--password-stdin', '--json'],
+      [
+        'user',
+        'create',
+        '--email',
+        'Root@Example.com',
+        '--username',
+        'root_admin',
+        '--role',
+        'admin',
+        '--password-stdin',
+        '--json',
+      ],
       'a strong admin passphrase\n',
     );
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject([{ username: 'root_admin', email: 'root@example.com', role: 'admin', status: 'active' }]);
+    expect(JSON.parse(created.stdout)).toMatchObject([
+      { username: 'root_admin', email: 'root@example.com', role: 'admin', status: 'active' },
+    ]);
 
     const listed = await run(['user', 'list', '--query', 'root_', '--json']);
     expect(JSON.parse(listed.stdout)).toMatchObject([{ username: 'root_admin', role: 'admin' }]);
@@ -34,11 +48,41 @@ describe('streamhub user', { timeout: 120_000 }, () => {
 
   it('refuses bad input with one line and a non-zero exit, creating nothing', async () => {
     const cases: [string[], string | undefined, RegExp][] = [
-      [['user', 'create', '--email', 'nope', '--username', 'someone', '--password-stdin'], 'a fine password', /^streamhub: --email must be a valid email address\n$/],
-      [['user', 'create', '--email', 'a@b.co', '--username', '9lives', '--password-stdin'], 'a fine password', /^streamhub: --username must start with a letter/],
-      [['user', 'create', '--email', 'a@b.co', '--username', 'someone', '--password-stdin'], 'short', /^streamhub: the password must be at least 10 characters\n$/],
-      [['user', 'create', '--email', 'a@b.co', '--username', 'someone', '--role', 'king', '--password-stdin'], 'a fine password', /argument 'king' is invalid|Allowed choices/],
-      [['user', 'create', '--email', 'a@b.co', '--username', 'someone'], undefined, /^streamhub: no terminal to prompt on; pipe the password with --password-stdin\n$/],
+      [
+        ['user', 'create', '--email', 'nope', '--username', 'someone', '--password-stdin'],
+        'a fine password',
+        /^streamhub: --email must be a valid email address\n$/,
+      ],
+      [
+        ['user', 'create', '--email', 'a@b.co', '--username', '9lives', '--password-stdin'],
+        'a fine password',
+        /^streamhub: --username must start with a letter/,
+      ],
+      [
+        ['user', 'create', '--email', 'a@b.co', '--username', 'someone', '--password-stdin'],
+        'short',
+        /^streamhub: the password must be at least 10 characters\n$/,
+      ],
+      [
+        [
+          'user',
+          'create',
+          '--email',
+          'a@b.co',
+          '--username',
+          'someone',
+          '--role',
+          'king',
+          '--password-stdin',
+        ],
+        'a fine password',
+        /argument 'king' is invalid|Allowed choices/,
+      ],
+      [
+        ['user', 'create', '--email', 'a@b.co', '--username', 'someone'],
+        undefined,
+        /^streamhub: no terminal to prompt on; pipe the password with --password-stdin\n$/,
+      ],
       [['user', 'role', 'ghost', 'admin'], undefined, /^streamhub: no user named "ghost"\n$/],
       [['user', 'list', '--limit', 'lots'], undefined, /^streamhub: --limit must be a whole number/],
     ];
@@ -52,18 +96,25 @@ describe('streamhub user', { timeout: 120_000 }, () => {
 
   it('refuses a taken username, changes roles, suspends and unsuspends', async () => {
     const create = (email: string) =>
-      run(['user', 'create', '--email', email, '--username', 'Streamer_One', '--password-stdin'], 'a fine password');
+      run(
+        ['user', 'create', '--email', email, '--username', 'Streamer_One', '--password-stdin'],
+        'a fine password',
+      );
     expect((await create('s1@example.com')).code).toBe(0);
     const duplicate = await create('s2@example.com');
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toBe('streamhub: that username is already registered\n');
 
-    expect((await run(['user', 'role', 'streamer_one', 'streamer'])).stdout).toBe('streamer_one is now streamer\n');
+    expect((await run(['user', 'role', 'streamer_one', 'streamer'])).stdout).toBe(
+      'streamer_one is now streamer\n',
+    );
     expect((await run(['user', 'suspend', 'streamer_one'])).stdout).toBe('streamer_one is suspended\n');
-    expect(JSON.parse((await run(['user', 'list', '--query', 'streamer_one', '--json'])).stdout)).toMatchObject([
-      { role: 'streamer', status: 'suspended' },
-    ]);
+    expect(
+      JSON.parse((await run(['user', 'list', '--query', 'streamer_one', '--json'])).stdout),
+    ).toMatchObject([{ role: 'streamer', status: 'suspended' }]);
     expect((await run(['user', 'unsuspend', 'streamer_one'])).code).toBe(0);
-    expect(JSON.parse((await run(['user', 'list', '--query', 'streamer_one', '--json'])).stdout)).toMatchObject([{ status: 'active' }]);
+    expect(
+      JSON.parse((await run(['user', 'list', '--query', 'streamer_one', '--json'])).stdout),
+    ).toMatchObject([{ status: 'active' }]);
   });
 });

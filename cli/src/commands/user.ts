@@ -7,8 +7,8 @@ import { UniqueViolationError } from '@streamhub/db/errors';
 import type { UserRole, UserRow } from '@streamhub/db/schema/auth';
 import { Command, Option } from 'commander';
 import type { z } from 'zod';
-import { CliError } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
+import { CliError } from '../cli-error.ts';
 import { printRecords } from '../output.ts';
 import { promptSecret, readSecretFromStdin } from '../read-secret.ts';
 import { withDatabase } from '../with-database.ts';
@@ -19,7 +19,8 @@ function valid<S extends z.ZodType>(schema: S, value: unknown, name: string): z.
   return parsed.data;
 }
 
-const roleOption = () => new Option('--role <role>', 'role of the account').choices(USER_ROLES).default('viewer');
+const roleOption = () =>
+  new Option('--role <role>', 'role of the account').choices(USER_ROLES).default('viewer');
 
 const row = (user: UserRow) => ({
   id: user.id,
@@ -47,23 +48,38 @@ export function userCommand(ctx: CliContext): Command {
     .addOption(roleOption())
     .option('--password-stdin', 'read the password from standard input')
     .option('--json', 'print JSON')
-    .action(async (options: { email: string; username: string; role: UserRole; passwordStdin?: boolean; json?: boolean }) => {
-      const email = valid(EmailSchema, options.email, '--email');
-      const username = valid(UsernameSchema, options.username, '--username');
-      const secret = options.passwordStdin ? await readSecretFromStdin() : await promptSecret('Password: ');
-      const password = valid(PasswordSchema, secret, 'the password');
-      const passwordHash = await hashPassword(password);
-      const created = await withDatabase(ctx, async ({ db }) => {
-        try {
-          // Created by an operator, who vouches for the address.
-          return await new UsersRepository(db).create({ email, username, role: options.role, passwordHash, emailVerifiedAt: new Date() });
-        } catch (error) {
-          if (error instanceof UniqueViolationError) throw new CliError(`that ${error.constraint} is already registered`);
-          throw error;
-        }
-      });
-      printRecords(ctx, [row(created)], options.json === true);
-    });
+    .action(
+      async (options: {
+        email: string;
+        username: string;
+        role: UserRole;
+        passwordStdin?: boolean;
+        json?: boolean;
+      }) => {
+        const email = valid(EmailSchema, options.email, '--email');
+        const username = valid(UsernameSchema, options.username, '--username');
+        const secret = options.passwordStdin ? await readSecretFromStdin() : await promptSecret('Password: ');
+        const password = valid(PasswordSchema, secret, 'the password');
+        const passwordHash = await hashPassword(password);
+        const created = await withDatabase(ctx, async ({ db }) => {
+          try {
+            // Created by an operator, who vouches for the address.
+            return await new UsersRepository(db).create({
+              email,
+              username,
+              role: options.role,
+              passwordHash,
+              emailVerifiedAt: new Date(),
+            });
+          } catch (error) {
+            if (error instanceof UniqueViolationError)
+              throw new CliError(`that ${error.constraint} is already registered`);
+            throw error;
+          }
+        });
+        printRecords(ctx, [row(created)], options.json === true);
+      },
+    );
 
   user
     .command('list')
@@ -73,8 +89,11 @@ export function userCommand(ctx: CliContext): Command {
     .option('--json', 'print JSON')
     .action(async (options: { query?: string; limit: string; json?: boolean }) => {
       const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('--limit must be a whole number from 1 to 1000');
-      const page = await withDatabase(ctx, ({ db }) => new UsersRepository(db).list({ limit, query: options.query }));
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw new CliError('--limit must be a whole number from 1 to 1000');
+      const page = await withDatabase(ctx, ({ db }) =>
+        new UsersRepository(db).list({ limit, query: options.query }),
+      );
       printRecords(ctx, page.items.map(row), options.json === true);
     });
 
@@ -97,14 +116,17 @@ export function userCommand(ctx: CliContext): Command {
   ] as const) {
     user
       .command(name)
-      .description(status === 'suspended' ? 'suspend a user: their sessions end at once' : 'lift a suspension')
+      .description(
+        status === 'suspended' ? 'suspend a user: their sessions end at once' : 'lift a suspension',
+      )
       .argument('<username>')
       .action(async (username: string) => {
         await withDatabase(ctx, async ({ db }) => {
           const users = new UsersRepository(db);
           const target = await findUser(users, username);
           await users.setStatus(target.id, status);
-          if (status === 'suspended') await new SessionsRepository(db).revokeAllForUser(target.id, 'suspended');
+          if (status === 'suspended')
+            await new SessionsRepository(db).revokeAllForUser(target.id, 'suspended');
         });
         ctx.stdout(`${username} is ${status}\n`);
       });

@@ -37,7 +37,12 @@ describe('abuse limits', () => {
 
   it('limits registrations per client address', async () => {
     const register = (n: number, ip?: string) =>
-      postJson(app, '/api/v1/auth/register', { email: `r${n}@example.test`, username: `reg_${n}`, password: 'long enough pass' }, ip);
+      postJson(
+        app,
+        '/api/v1/auth/register',
+        { email: `r${n}@example.test`, username: `reg_${n}`, password: 'long enough pass' },
+        ip,
+      );
     for (let n = 0; n < 3; n++) expect((await register(n)).status).toBe(201);
     const limited = await register(3);
     expect(limited.status).toBe(429);
@@ -48,7 +53,8 @@ describe('abuse limits', () => {
 
   it('locks an account out after repeated failures, for longer each time, and lets it in after', async () => {
     const user = await registerAndLogin(app, backends);
-    const attempt = (password: string) => postJson(app, '/api/v1/auth/login', { email: user.account.email, password }, '192.0.2.50');
+    const attempt = (password: string) =>
+      postJson(app, '/api/v1/auth/login', { email: user.account.email, password }, '192.0.2.50');
     expect((await attempt('wrong 1')).status).toBe(401);
     expect((await attempt('wrong 2')).status).toBe(401);
     // The allowance is spent: this failure locks the account for baseLockMs.
@@ -57,11 +63,15 @@ describe('abuse limits', () => {
     expect(locked.status).toBe(429);
     expect(ProblemSchema.parse(await locked.json()).code).toBe('rate_limited');
 
-    await expect.poll(async () => (await attempt('wrong 4')).status, { timeout: 5_000, interval: 100 }).toBe(401);
+    await expect
+      .poll(async () => (await attempt('wrong 4')).status, { timeout: 5_000, interval: 100 })
+      .toBe(401);
     // The next lock is twice as long: still locked after the first lock's length.
     const lockedAgain = Date.now();
     expect((await attempt(user.password)).status).toBe(429);
-    await expect.poll(async () => (await attempt(user.password)).status, { timeout: 5_000, interval: 50 }).toBe(200);
+    await expect
+      .poll(async () => (await attempt(user.password)).status, { timeout: 5_000, interval: 50 })
+      .toBe(200);
     expect(Date.now() - lockedAgain).toBeGreaterThanOrEqual(policy.baseLockMs);
   });
 });

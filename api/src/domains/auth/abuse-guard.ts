@@ -57,7 +57,8 @@ export class AbuseGuard {
   /** Counts one attempt of `action`; throws `rate_limited` when the client or the account is over its limit. */
   async attempt(action: GuardedAction, who: { ip: string; account?: string }): Promise<void> {
     const checks: [string, Window][] = [[`abuse:${action}:ip:${who.ip}`, this.policy.perIp[action]]];
-    if (who.account) checks.push([`abuse:${action}:account:${accountKey(who.account)}`, this.policy.perAccount[action]]);
+    if (who.account)
+      checks.push([`abuse:${action}:account:${accountKey(who.account)}`, this.policy.perAccount[action]]);
     for (const [key, window] of checks) {
       const { count, resetAt } = await this.counters.hit(key, window.windowMs);
       if (count > window.max) throw rateLimited(secondsUntil(resetAt));

@@ -130,7 +130,10 @@ export const authRoutes = () =>
   createRouter()
     .openapi(register, async (c) => {
       const input = c.req.valid('json');
-      await c.var.deps.services.abuse.attempt('register', { ip: clientIp(c, c.var.deps), account: input.email });
+      await c.var.deps.services.abuse.attempt('register', {
+        ip: clientIp(c, c.var.deps),
+        account: input.email,
+      });
       return c.json(await c.var.deps.services.auth.register(input), 201);
     })
     .openapi(login, async (c) => {

@@ -87,6 +87,55 @@ describe.each(testDatabases())('UsersRepository on %s', (driver) => {
     expect(await repo.setStatus('not-a-uuid', 'active')).toBeUndefined();
   });
 
+  it('updates profile fields, leaving out what is not given, and clears with null', async () => {
+    const user = await repo.create({ email: 'profile@example.com', username: 'profiled' });
+    expect(user).toMatchObject({ bio: null, links: [], avatarId: null });
+
+    const links = [{ label: 'Site', url: 'https://example.com' }];
+    const updated = await repo.updateProfile(user.id, { displayName: 'Pro', bio: 'Hello', links });
+    expect(updated).toMatchObject({ displayName: 'Pro', bio: 'Hello', links });
+
+    const partly = await repo.updateProfile(user.id, { bio: null });
+    expect(partly).toMatchObject({ displayName: 'Pro', bio: null, links });
+    expect(await repo.findById(user.id)).toEqual(partly);
+
+    expect(await repo.updateProfile(user.id, {})).toEqual(partly);
+    expect(await repo.updateProfile('00000000-0000-4000-8000-000000000000', { bio: 'x' })).toBeUndefined();
+    expect(await repo.updateProfile('nope', { bio: 'x' })).toBeUndefined();
+  });
+
+  it('replaces the avatar id and returns the one it replaced', async () => {
+    const user = await repo.create({ email: 'avatar@example.com', username: 'avatared' });
+
+    const first = await repo.replaceAvatarId(user.id, 'first');
+    expect(first).toMatchObject({ previousAvatarId: null, user: { id: user.id, avatarId: 'first' } });
+    const second = await repo.replaceAvatarId(user.id, 'second');
+    expect(second?.previousAvatarId).toBe('first');
+    const cleared = await repo.replaceAvatarId(user.id, null);
+    expect(cleared).toMatchObject({ previousAvatarId: 'second', user: { avatarId: null } });
+
+    expect(await repo.replaceAvatarId('00000000-0000-4000-8000-000000000000', 'x')).toBeUndefined();
+  });
+
+  it('hands each of many concurrent avatar replacements a distinct previous id', async () => {
+    const user = await repo.create({ email: 'race@example.com', username: 'racer' });
+    const ids = Array.from({ length: 8 }, (_, n) => `id${n}`);
+    const results = await Promise.all(ids.map((id) => repo.replaceAvatarId(user.id, id)));
+    const previous = results.map((r) => r?.previousAvatarId);
+    const final = (await repo.findById(user.id))?.avatarId;
+    // The replacements form one chain: null → … → final, each id replaced exactly once.
+    expect(new Set(previous).size).toBe(ids.length);
+    expect([...previous, final].sort()).toEqual([null, ...ids].sort());
+  });
+
+  it('deletes a user and returns the deleted row', async () => {
+    const user = await repo.create({ email: 'gone@example.com', username: 'goner' });
+    expect((await repo.delete(user.id))?.id).toBe(user.id);
+    expect(await repo.findById(user.id)).toBeUndefined();
+    expect(await repo.delete(user.id)).toBeUndefined();
+    expect(await repo.delete('nope')).toBeUndefined();
+  });
+
   describe('list', () => {
     // A tenant of its own inside this database: every row matches `pager-`, no other test's row does.
     const prefix = 'pager-';

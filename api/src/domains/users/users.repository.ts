@@ -2,7 +2,13 @@
 import type { Db } from '@streamhub/db/client';
 import { toUniqueViolation } from '@streamhub/db/errors';
 import { decodeCursor, encodeCursor, keysetAfter, keysetTimestamp } from '@streamhub/db/keyset';
-import { type UserRole, type UserRow, type UserStatus, users } from '@streamhub/db/schema/auth';
+import {
+  type ProfileLink,
+  type UserRole,
+  type UserRow,
+  type UserStatus,
+  users,
+} from '@streamhub/db/schema/auth';
 import { and, asc, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 
 export type UserUniqueField = 'email' | 'username';
@@ -30,6 +36,13 @@ export interface ListUsersOptions {
   cursor?: string;
   /** Case-insensitive substring of the username or email. */
   query?: string;
+}
+
+/** Editable profile fields; a key left out is left unchanged, null clears the field. */
+export interface ProfilePatch {
+  displayName?: string | null;
+  bio?: string | null;
+  links?: ProfileLink[];
 }
 
 export interface UserPage {
@@ -114,6 +127,44 @@ export class UsersRepository {
   async setStatus(id: string, status: UserStatus): Promise<UserRow | undefined> {
     if (!isUuid(id)) return undefined;
     const [row] = await this.db.update(users).set({ status }).where(eq(users.id, id)).returning();
+    return row;
+  }
+
+  /** Sets the given profile fields (undefined ones are left alone); undefined when no user has this id. */
+  async updateProfile(id: string, patch: ProfilePatch): Promise<UserRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    // drizzle refuses an UPDATE with nothing to set.
+    if (Object.values(patch).every((value) => value === undefined)) return this.findById(id);
+    const [row] = await this.db.update(users).set(patch).where(eq(users.id, id)).returning();
+    return row;
+  }
+
+  /**
+   * Points the user at a new avatar (or none) and returns the avatar it replaced, read under a row lock
+   * so that of two concurrent uploads each learns exactly the files it made obsolete.
+   */
+  async replaceAvatarId(
+    id: string,
+    avatarId: string | null,
+  ): Promise<{ user: UserRow; previousAvatarId: string | null } | undefined> {
+    if (!isUuid(id)) return undefined;
+    return this.db.transaction(async (tx) => {
+      const [current] = await tx
+        .select({ avatarId: users.avatarId })
+        .from(users)
+        .where(eq(users.id, id))
+        .for('update');
+      if (!current) return undefined;
+      const [user] = await tx.update(users).set({ avatarId }).where(eq(users.id, id)).returning();
+      if (!user) throw new Error('auth.users row vanished under a row lock');
+      return { user, previousAvatarId: current.avatarId };
+    });
+  }
+
+  /** Deletes the user (sessions, tokens and linked identities cascade); returns the deleted row. */
+  async delete(id: string): Promise<UserRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [row] = await this.db.delete(users).where(eq(users.id, id)).returning();
     return row;
   }
 

@@ -72,7 +72,10 @@ export function counterStoreContract(label: string, harness: CounterStoreHarness
       expect(peeked?.count).toBe(1);
       expect(Math.abs((peeked?.resetAt ?? 0) - hit.resetAt)).toBeLessThan(50);
       expect((await store.peek(k))?.count).toBe(1);
-      await vi.waitFor(async () => expect(await store.peek(k)).toBeUndefined(), { timeout: 2_000, interval: 25 });
+      await vi.waitFor(async () => expect(await store.peek(k)).toBeUndefined(), {
+        timeout: 2_000,
+        interval: 25,
+      });
     });
 
     it('forgets a key on reset', async () => {

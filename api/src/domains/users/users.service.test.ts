@@ -1,0 +1,112 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Database } from '@streamhub/db/client';
+import { createTestDatabase, testDatabases } from '@streamhub/db/testing';
+import { AppError } from '@streamhub/errors/app-error';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MediaStore } from '../../media/media-store.ts';
+import { type AvatarRenditions, renderAvatar } from './avatar-image.ts';
+import { UsersRepository } from './users.repository.ts';
+import { AVATAR_FILE_NAME, UsersService } from './users.service.ts';
+
+describe.each(testDatabases())('UsersService on %s', (driver) => {
+  let database: Database;
+  let users: UsersRepository;
+  let dataDir: string;
+  const revoked: [string, string][] = [];
+  const service = (render?: (input: Uint8Array) => Promise<AvatarRenditions>) =>
+    new UsersService({
+      users,
+      sessions: {
+        revokeAllForUser: async (userId, reason) => {
+          revoked.push([userId, reason]);
+        },
+      },
+      media: new MediaStore(dataDir),
+      publicUrl: 'https://streamhub.test',
+      avatarMaxBytes: 1024 * 1024,
+      ...(render ? { renderAvatar: render } : {}),
+    });
+  const files = () => readdir(join(dataDir, 'media', 'avatars')).catch(() => [] as string[]);
+  let png: Buffer;
+  let counter = 0;
+  const newUser = () => {
+    counter += 1;
+    return users.create({ email: `svc${counter}@example.com`, username: `svc${counter}` });
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase(driver);
+    users = new UsersRepository(database.db);
+    dataDir = await mkdtemp(join(tmpdir(), 'streamhub-users-service-'));
+    png = await sharp({ create: { width: 16, height: 16, channels: 3, background: 'red' } })
+      .png()
+      .toBuffer();
+  });
+  afterAll(async () => {
+    await database?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('names avatar files so that the file route serves them, whatever the random id', async () => {
+    const user = await newUser();
+    const svc = service();
+    // Base64url ids may start with - or _; enough uploads make that happen.
+    const ids: string[] = [];
+    for (let n = 0; n < 40; n++) {
+      const { avatar } = await svc.setAvatar(user.id, png);
+      const names = [avatar?.large, avatar?.small].map((url) => url?.split('/').at(-1) ?? '');
+      for (const name of names) {
+        expect(name).toMatch(AVATAR_FILE_NAME);
+        expect((await svc.avatarFile(name)).length).toBeGreaterThan(0);
+      }
+      ids.push(names[0]?.replace('-256.webp', '') ?? '');
+    }
+    // Each replaced avatar's files are gone; the current one's two remain.
+    const current = ids.at(-1) ?? '';
+    const remaining = await files();
+    expect(remaining.filter((f) => ids.some((id) => f.startsWith(id))).sort()).toEqual([
+      `${current}-256.webp`,
+      `${current}-64.webp`,
+    ]);
+  });
+
+  it('leaves no files behind when the user is deleted while the image is processed', async () => {
+    const user = await newUser();
+    const before = await files();
+    const svc = service(async (input) => {
+      await users.delete(user.id);
+      return renderAvatar(input);
+    });
+    const error = await svc.setAvatar(user.id, png).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).status).toBe(404);
+    expect((await files()).sort()).toEqual(before.sort());
+  });
+
+  it('refuses images over the limit by their real size, before decoding them', async () => {
+    const user = await newUser();
+    let rendered = false;
+    const svc = service(async (input) => {
+      rendered = true;
+      return renderAvatar(input);
+    });
+    const error = await svc.setAvatar(user.id, new Uint8Array(1024 * 1024 + 1)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 413, code: 'payload_too_large' });
+    expect(rendered).toBe(false);
+  });
+
+  it('revokes the sessions of a suspended user, and refuses to suspend or demote oneself', async () => {
+    const admin = await users.create({ email: 'svc-admin@example.com', username: 'svcadmin', role: 'admin' });
+    const target = await newUser();
+    const svc = service();
+    await expect(svc.suspend(admin.id, target.id)).resolves.toMatchObject({ status: 'suspended' });
+    expect(revoked).toContainEqual([target.id, 'suspended']);
+    await expect(svc.suspend(admin.id, admin.id)).rejects.toMatchObject({ status: 409, code: 'conflict' });
+    await expect(svc.setRole(admin.id, admin.id, 'viewer')).rejects.toMatchObject({ status: 409 });
+    await expect(svc.setRole(admin.id, admin.id, 'admin')).resolves.toMatchObject({ role: 'admin' });
+    expect((await users.findById(admin.id))?.status).toBe('active');
+  });
+});

@@ -1,0 +1,181 @@
+/** Request and response shapes of the users domain (`/api/v1/users`): profiles, avatars and admin. */
+import { z } from '@hono/zod-openapi';
+import { AccountSchema, UserRoleSchema } from './auth.ts';
+
+export const USER_STATUSES = ['active', 'suspended'] as const;
+export const UserStatusSchema = z.enum(USER_STATUSES);
+
+export const DISPLAY_NAME_MAX = 60;
+export const BIO_MAX = 500;
+export const LINKS_MAX = 5;
+export const LINK_LABEL_MAX = 40;
+export const LINK_URL_MAX = 300;
+
+/** True for an absolute http(s) URL with a host; `javascript:` and friends must never reach a page. */
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+export const ProfileLinkSchema = z
+  .object({
+    label: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(LINK_LABEL_MAX, `must be at most ${LINK_LABEL_MAX} characters`)
+      .openapi({ example: 'Website' }),
+    url: z
+      .string()
+      .trim()
+      .max(LINK_URL_MAX, `must be at most ${LINK_URL_MAX} characters`)
+      .refine(isHttpUrl, 'must be an http:// or https:// URL')
+      .openapi({ example: 'https://ada.example.com' }),
+  })
+  .openapi('ProfileLink');
+
+export const AvatarUrlsSchema = z
+  .object({
+    large: z.url().openapi({
+      description: '256×256 WebP',
+      example: 'https://streamhub.example/media/avatars/…-256.webp',
+    }),
+    small: z
+      .url()
+      .openapi({ description: '64×64 WebP', example: 'https://streamhub.example/media/avatars/…-64.webp' }),
+  })
+  .openapi('AvatarUrls', { description: 'Immutable URLs: a new upload gets new ones' });
+
+/** What anyone may see about a user. Never the email, status or anything private. */
+export const PublicProfileSchema = z
+  .object({
+    username: z.string(),
+    displayName: z.string().nullable(),
+    bio: z.string().nullable(),
+    links: z.array(ProfileLinkSchema),
+    avatar: AvatarUrlsSchema.nullable(),
+    role: UserRoleSchema,
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('PublicProfile');
+
+export type PublicProfile = z.infer<typeof PublicProfileSchema>;
+
+/** The owner's view of their account: the account plus the profile fields. */
+export const MyAccountSchema = AccountSchema.extend({
+  bio: z.string().nullable(),
+  links: z.array(ProfileLinkSchema),
+  avatar: AvatarUrlsSchema.nullable(),
+  hasPassword: z.boolean().openapi({
+    description:
+      'False for accounts that only sign in through OAuth; they confirm deletion with their username',
+  }),
+}).openapi('MyAccount');
+
+export type MyAccount = z.infer<typeof MyAccountSchema>;
+
+// Unknown keys are refused rather than ignored, so `{"role":"admin"}` or a typo is an error, not a no-op.
+export const UpdateProfileRequestSchema = z
+  .strictObject({
+    displayName: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty (send null to clear it)')
+      .max(DISPLAY_NAME_MAX, `must be at most ${DISPLAY_NAME_MAX} characters`)
+      .nullable()
+      .optional()
+      .openapi({ example: 'Ada' }),
+    bio: z
+      .string()
+      .trim()
+      .max(BIO_MAX, `must be at most ${BIO_MAX} characters`)
+      .nullable()
+      .optional()
+      .openapi({ example: 'Live coding on Tuesdays.' }),
+    links: z
+      .array(ProfileLinkSchema)
+      .max(LINKS_MAX, `must have at most ${LINKS_MAX} links`)
+      .optional()
+      .openapi({ description: 'Replaces the whole list' }),
+  })
+  .refine(
+    (body) => body.displayName !== undefined || body.bio !== undefined || body.links !== undefined,
+    'send at least one of displayName, bio, links',
+  )
+  .openapi('UpdateProfileRequest');
+
+export type UpdateProfileRequest = z.infer<typeof UpdateProfileRequestSchema>;
+
+export const DeleteAccountRequestSchema = z
+  .strictObject({
+    password: z.string().min(1).max(256).optional().openapi({ description: 'Accounts with a password' }),
+    confirm: z
+      .string()
+      .max(30)
+      .optional()
+      .openapi({ description: 'OAuth-only accounts (`hasPassword: false`): the username' }),
+  })
+  .openapi('DeleteAccountRequest');
+
+export type DeleteAccountRequest = z.infer<typeof DeleteAccountRequestSchema>;
+
+export const UsernameParamsSchema = z.object({
+  // Not UsernameSchema: a name that could never exist is simply not found, not a validation error.
+  username: z.string().openapi({ param: { name: 'username', in: 'path' }, example: 'ada_live' }),
+});
+
+export const UserIdParamsSchema = z.object({
+  id: z.uuid('must be a user id (uuid)').openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+/** What an admin sees in the user list. */
+export const AdminUserSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    username: z.string(),
+    displayName: z.string().nullable(),
+    role: UserRoleSchema,
+    status: UserStatusSchema,
+    emailVerified: z.boolean(),
+    avatar: AvatarUrlsSchema.nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('AdminUser');
+
+export type AdminUser = z.infer<typeof AdminUserSchema>;
+
+export const USER_LIST_MAX_LIMIT = 100;
+
+export const ListUsersQuerySchema = z.object({
+  query: z
+    .string()
+    .trim()
+    .max(100, 'must be at most 100 characters')
+    .optional()
+    .openapi({ description: 'Substring of the username or email, ignoring case', example: 'ada' }),
+  cursor: z.string().max(200).optional().openapi({ description: '`nextCursor` of the previous page' }),
+  limit: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(USER_LIST_MAX_LIMIT, `must be at most ${USER_LIST_MAX_LIMIT}`)
+    .default(20),
+});
+
+export type ListUsersQuery = z.infer<typeof ListUsersQuerySchema>;
+
+export const UserListSchema = z
+  .object({
+    items: z.array(AdminUserSchema),
+    nextCursor: z.string().nullable().openapi({ description: 'Null on the last page' }),
+  })
+  .openapi('UserList');
+
+export type UserList = z.infer<typeof UserListSchema>;
+
+export const SetRoleRequestSchema = z.strictObject({ role: UserRoleSchema }).openapi('SetRoleRequest');
