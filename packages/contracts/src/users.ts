@@ -133,19 +133,10 @@ export const UserIdParamsSchema = z.object({
 });
 
 /** What an admin sees in the user list. */
-export const AdminUserSchema = z
-  .object({
-    id: z.uuid(),
-    email: z.string(),
-    username: z.string(),
-    displayName: z.string().nullable(),
-    role: UserRoleSchema,
-    status: UserStatusSchema,
-    emailVerified: z.boolean(),
-    avatar: AvatarUrlsSchema.nullable(),
-    createdAt: z.iso.datetime(),
-  })
-  .openapi('AdminUser');
+export const AdminUserSchema = AccountSchema.extend({
+  status: UserStatusSchema,
+  avatar: AvatarUrlsSchema.nullable(),
+}).openapi('AdminUser');
 
 export type AdminUser = z.infer<typeof AdminUserSchema>;
 

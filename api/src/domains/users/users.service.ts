@@ -229,17 +229,7 @@ export class UsersService {
   }
 
   private toAdminUser(user: UserRow): AdminUser {
-    return {
-      id: user.id,
-      email: user.email,
-      username: user.username,
-      displayName: user.displayName,
-      role: user.role,
-      status: user.status,
-      emailVerified: user.emailVerifiedAt !== null,
-      avatar: this.avatarUrls(user.avatarId),
-      createdAt: user.createdAt.toISOString(),
-    };
+    return { ...toAccount(user), status: user.status, avatar: this.avatarUrls(user.avatarId) };
   }
 
   private async writeAvatar(avatarId: string, renditions: AvatarRenditions): Promise<void> {
