@@ -14,6 +14,8 @@ export const accessLog = () =>
       status,
       ms: Math.round((performance.now() - started) * 100) / 100,
     };
-    if (status >= 500) c.var.log.error(fields, 'request');
-    else c.var.log.info(fields, 'request');
+    // c.get(), not c.var: `c.var` copies every variable into a new object on each access.
+    const log = c.get('log');
+    if (status >= 500) log.error(fields, 'request');
+    else log.info(fields, 'request');
   });

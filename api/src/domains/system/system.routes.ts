@@ -71,7 +71,7 @@ export function systemRoutes(metrics: GatewayMetrics, metricsToken: string | und
           version: streamhubVersion,
           runtime,
           runtimeVersion,
-          drivers: c.var.deps.drivers,
+          drivers: c.get('deps').drivers,
         },
         200,
       ),
