@@ -8,6 +8,7 @@ import type { GatewayDeps } from './deps.ts';
 import { authRoutes, jwksRoutes } from './domains/auth/auth.routes.ts';
 import { emailFlowRoutes } from './domains/auth/email-flows.routes.ts';
 import { oauthRoutes } from './domains/auth/oauth.routes.ts';
+import { channelRoutes } from './domains/channels/channels.routes.ts';
 import { systemRoutes } from './domains/system/system.routes.ts';
 import { AVATAR_UPLOAD_PATH, avatarFileRoutes, userRoutes } from './domains/users/users.routes.ts';
 import { clientIp } from './http/client-ip.ts';
@@ -63,6 +64,7 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     .route('/api/v1/auth', emailFlowRoutes())
     .route('/api/v1/auth/oauth', oauthRoutes())
     .route('/api/v1/users', userRoutes())
+    .route('/api/v1/channels', channelRoutes())
     .route('/', avatarFileRoutes());
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

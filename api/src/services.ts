@@ -18,6 +18,8 @@ import type { ScryptParams } from './domains/auth/password.ts';
 import { SessionService } from './domains/auth/session.service.ts';
 import { SessionsRepository } from './domains/auth/sessions.repository.ts';
 import type { SigningKeyRing } from './domains/auth/signing-keys.ts';
+import { ChannelsRepository } from './domains/channels/channels.repository.ts';
+import { ChannelsService } from './domains/channels/channels.service.ts';
 import { UsersRepository } from './domains/users/users.repository.ts';
 import { UsersService } from './domains/users/users.service.ts';
 import { MediaStore } from './media/media-store.ts';
@@ -29,6 +31,7 @@ export interface GatewayServices {
   oauth: OAuthService;
   emailFlows: EmailFlowsService;
   users: UsersService;
+  channels: ChannelsService;
 }
 
 export interface ServiceBackends {
@@ -93,5 +96,10 @@ export function createServices({
     publicUrl: config.publicUrl,
     avatarMaxBytes: config.avatarMaxBytes,
   });
-  return { abuse, auth, sessions, oauth, emailFlows, users: usersService };
+  const channels = new ChannelsService({
+    channels: new ChannelsRepository(db),
+    events,
+    publicUrl: config.publicUrl,
+  });
+  return { abuse, auth, sessions, oauth, emailFlows, users: usersService, channels };
 }

@@ -2,11 +2,13 @@
 import { Command } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type CliContext, processContext } from './cli-context.ts';
+import { channelCommand } from './commands/channel.ts';
 import { dbCommand } from './commands/db.ts';
 import { initCommand } from './commands/init.ts';
 import { keysCommand } from './commands/keys.ts';
 import { devCommand, serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
+import { streamCommand } from './commands/stream.ts';
 import { userCommand } from './commands/user.ts';
 
 export function createProgram(ctx: CliContext = processContext()): Command {
@@ -20,6 +22,8 @@ export function createProgram(ctx: CliContext = processContext()): Command {
     dbCommand(ctx),
     keysCommand(ctx),
     userCommand(ctx),
+    channelCommand(ctx),
+    streamCommand(ctx),
     serveCommand(ctx),
     devCommand(ctx),
     statusCommand(ctx),

@@ -138,6 +138,27 @@ const EnvSchema = z.object({
     emptyAsUndefined,
     z.string().trim().min(16, 'must be at least 16 characters (streamhub init generates one)').optional(),
   ),
+  // --- Media node (live ingest and HLS ladder) ---
+  RTMP_PORT: port(1935),
+  MEDIA_PORT: port(3004),
+  FFMPEG_PATH: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
+  LIVE_LADDER: z
+    .string()
+    .trim()
+    .regex(
+      /^(passthrough|\d{3,4}(,\d{3,4})*)$/,
+      'must be passthrough or comma-separated heights like 1080,720,480,360',
+    )
+    .default('1080,720,480,360'),
+  LIVE_SEGMENT_SECONDS: positiveInt(2, 'seconds'),
+  LIVE_WINDOW_SEGMENTS: positiveInt(6, 'segments'),
+  LIVE_RECONNECT_GRACE_SECONDS: positiveInt(30, 'seconds'),
+  LIVE_X264_PRESET: z
+    .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'], {
+      message: 'must be an x264 preset: ultrafast, superfast, veryfast, faster, fast or medium',
+    })
+    .default('veryfast'),
+  // --- end media node ---
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -161,6 +182,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** Media node: RTMP ingest and the live HLS ladder. */
+  media: MediaConfig;
   auth: {
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
@@ -178,6 +201,22 @@ export interface Config {
     github: OAuthProviderConfig | undefined;
     google: OAuthProviderConfig | undefined;
   };
+}
+
+/** Media node settings (RTMP ingest, FFmpeg, live HLS ladder). */
+export interface MediaConfig {
+  rtmpPort: number;
+  /** Port of the media node's own HTTP status endpoint. */
+  httpPort: number;
+  /** Explicit ffmpeg binary; unset → `ffmpeg` on PATH. */
+  ffmpegPath: string | undefined;
+  /** Rung heights, highest first, or `passthrough` (remux only). */
+  ladder: number[] | 'passthrough';
+  segmentSeconds: number;
+  /** Segments kept in a live (non-recorded) playlist. */
+  windowSegments: number;
+  reconnectGraceSeconds: number;
+  x264Preset: 'ultrafast' | 'superfast' | 'veryfast' | 'faster' | 'fast' | 'medium';
 }
 
 export interface OAuthProviderConfig {
@@ -237,6 +276,19 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
+    media: {
+      rtmpPort: e.RTMP_PORT,
+      httpPort: e.MEDIA_PORT,
+      ffmpegPath: e.FFMPEG_PATH,
+      ladder:
+        e.LIVE_LADDER === 'passthrough'
+          ? 'passthrough'
+          : [...new Set(e.LIVE_LADDER.split(',').map(Number))].sort((a, b) => b - a),
+      segmentSeconds: e.LIVE_SEGMENT_SECONDS,
+      windowSegments: e.LIVE_WINDOW_SEGMENTS,
+      reconnectGraceSeconds: e.LIVE_RECONNECT_GRACE_SECONDS,
+      x264Preset: e.LIVE_X264_PRESET,
+    },
     auth: {
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,

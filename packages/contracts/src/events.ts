@@ -11,9 +11,33 @@ export const UserRegisteredEventSchema = z.object({
   email: z.string(),
 });
 
+/** A broadcast began: the media node's publish was accepted. */
+export const StreamStartedEventSchema = z.object({
+  sessionId: z.uuid(),
+  channelId: z.uuid(),
+  playbackId: z.string(),
+  slug: z.string(),
+  ownerId: z.uuid(),
+  record: z.boolean(),
+  startedAt: z.iso.datetime(),
+});
+
+/** A broadcast ended (publisher gone and the grace window over, or the node stopped it). */
+export const StreamEndedEventSchema = z.object({
+  sessionId: z.uuid(),
+  channelId: z.uuid(),
+  playbackId: z.string(),
+  slug: z.string(),
+  recorded: z.boolean(),
+  startedAt: z.iso.datetime(),
+  endedAt: z.iso.datetime(),
+});
+
 /** Every event the app publishes; later issues add `stream.started`, `video.ready`, … */
 export const DOMAIN_EVENTS = {
   'user.registered': UserRegisteredEventSchema,
+  'stream.started': StreamStartedEventSchema,
+  'stream.ended': StreamEndedEventSchema,
 } as const;
 
 export type DomainEvents = typeof DOMAIN_EVENTS;

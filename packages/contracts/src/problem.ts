@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'not_found',
   'method_not_allowed',
   'conflict',
+  'channel_exists',
+  'slug_taken',
   'payload_too_large',
   'unsupported_media_type',
   'unsupported_image',

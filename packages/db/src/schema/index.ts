@@ -3,7 +3,8 @@
  * needs. A new domain adds its module here and nowhere else.
  */
 import * as auth from './auth.ts';
+import * as live from './live.ts';
 
-export const schema = { ...auth };
+export const schema = { ...auth, ...live };
 
 export type Schema = typeof schema;

@@ -1,0 +1,269 @@
+/** drizzle queries on `live.*`. No rules here: the channels service decides who may do what. */
+import type { Db } from '@streamhub/db/client';
+import { toUniqueViolation } from '@streamhub/db/errors';
+import { decodeCursor, encodeCursor, keysetAfter, keysetTimestamp } from '@streamhub/db/keyset';
+import { type UserStatus, users } from '@streamhub/db/schema/auth';
+import {
+  type ChannelRow,
+  channels,
+  type IngestInfo,
+  type LiveSessionRow,
+  liveSessions,
+  type StreamKeyRow,
+  streamKeys,
+} from '@streamhub/db/schema/live';
+import { and, asc, eq, isNull, type SQL, sql } from 'drizzle-orm';
+
+export type ChannelUniqueField = 'owner' | 'slug';
+export type SessionUniqueField = 'live' | 'playbackId';
+
+// Index names from packages/db/src/schema/live.ts, in the terms the service maps to messages.
+const CHANNEL_UNIQUE: Readonly<Record<string, ChannelUniqueField>> = {
+  channels_owner_unique: 'owner',
+  channels_slug_lower_unique: 'slug',
+};
+const SESSION_UNIQUE: Readonly<Record<string, SessionUniqueField>> = {
+  live_sessions_one_live_per_channel: 'live',
+  live_sessions_playback_id_unique: 'playbackId',
+};
+
+export interface NewChannel {
+  ownerId: string;
+  slug: string;
+  title: string;
+  category: string;
+  tags: string[];
+  language: string;
+  record: boolean;
+}
+
+export type ChannelPatch = Partial<Pick<NewChannel, 'title' | 'category' | 'tags' | 'language' | 'record'>>;
+
+export interface ChannelOwner {
+  username: string;
+  displayName: string | null;
+  status: UserStatus;
+}
+
+/** A channel with what its public page needs: the owner and the live session, if any. */
+export interface ChannelView {
+  channel: ChannelRow;
+  owner: ChannelOwner;
+  session: LiveSessionRow | null;
+}
+
+export interface DirectoryOptions {
+  limit: number;
+  cursor?: string;
+  category?: string;
+}
+
+export interface PublishCandidate {
+  key: StreamKeyRow;
+  channel: ChannelRow;
+  ownerStatus: UserStatus;
+}
+
+const ownerColumns = { username: users.username, displayName: users.displayName, status: users.status };
+
+export class ChannelsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Throws `UniqueViolationError<ChannelUniqueField>` when the owner has a channel or the slug is taken. */
+  async createChannel(input: NewChannel): Promise<ChannelRow> {
+    try {
+      const [row] = await this.db.insert(channels).values(input).returning();
+      if (!row) throw new Error('insert into live.channels returned no row');
+      return row;
+    } catch (error) {
+      throw toUniqueViolation(error, CHANNEL_UNIQUE) ?? error;
+    }
+  }
+
+  async updateChannel(id: string, patch: ChannelPatch): Promise<ChannelRow | undefined> {
+    const [row] = await this.db.update(channels).set(patch).where(eq(channels.id, id)).returning();
+    return row;
+  }
+
+  async findBySlug(slug: string): Promise<ChannelView | undefined> {
+    // Must match the expression of channels_slug_lower_unique for the index to be used.
+    return this.findView(sql`lower(${channels.slug}) = lower(${slug})`);
+  }
+
+  async findByOwner(ownerId: string): Promise<ChannelView | undefined> {
+    return this.findView(eq(channels.ownerId, ownerId));
+  }
+
+  /** Live channels, earliest broadcast first, by keyset on the session's (started_at, id). */
+  async listLive(options: DirectoryOptions): Promise<{ items: ChannelView[]; nextCursor: string | null }> {
+    if (!Number.isInteger(options.limit) || options.limit < 1) {
+      throw new RangeError(`limit must be a positive integer, got ${options.limit}`);
+    }
+    const position = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const filters: (SQL | undefined)[] = [eq(liveSessions.status, 'live')];
+    if (position) filters.push(keysetAfter(liveSessions.startedAt, liveSessions.id, position));
+    if (options.category) filters.push(eq(channels.category, options.category));
+    const rows = await this.db
+      .select({
+        channel: channels,
+        owner: ownerColumns,
+        session: liveSessions,
+        startedAtKey: keysetTimestamp(liveSessions.startedAt),
+      })
+      .from(liveSessions)
+      .innerJoin(channels, eq(channels.id, liveSessions.channelId))
+      .innerJoin(users, eq(users.id, channels.ownerId))
+      .where(and(...filters))
+      .orderBy(asc(liveSessions.startedAt), asc(liveSessions.id))
+      .limit(options.limit + 1);
+    const page = rows.slice(0, options.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(({ channel, owner, session }) => ({ channel, owner, session })),
+      nextCursor:
+        rows.length > options.limit && last
+          ? encodeCursor({ createdAt: last.startedAtKey, id: last.session.id })
+          : null,
+    };
+  }
+
+  // --- stream keys -----------------------------------------------------------------------------------
+
+  async createKey(channelId: string, name: string, keyHash: string, prefix: string): Promise<StreamKeyRow> {
+    const [row] = await this.db.insert(streamKeys).values({ channelId, name, keyHash, prefix }).returning();
+    if (!row) throw new Error('insert into live.stream_keys returned no row');
+    return row;
+  }
+
+  async listKeys(channelId: string): Promise<StreamKeyRow[]> {
+    return this.db
+      .select()
+      .from(streamKeys)
+      .where(eq(streamKeys.channelId, channelId))
+      .orderBy(asc(streamKeys.createdAt), asc(streamKeys.id));
+  }
+
+  async findKey(channelId: string, id: string): Promise<StreamKeyRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(streamKeys)
+      .where(and(eq(streamKeys.channelId, channelId), eq(streamKeys.id, id)))
+      .limit(1);
+    return row;
+  }
+
+  /** Revokes the key if it is not already; returns the key as it now is. */
+  async revokeKey(channelId: string, id: string): Promise<StreamKeyRow | undefined> {
+    const [revoked] = await this.db
+      .update(streamKeys)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(streamKeys.channelId, channelId), eq(streamKeys.id, id), isNull(streamKeys.revokedAt)))
+      .returning();
+    return revoked ?? this.findKey(channelId, id);
+  }
+
+  /**
+   * Revokes an active key and creates its replacement in one transaction. Undefined when the key is
+   * unknown or already revoked (two concurrent rotations: exactly one wins).
+   */
+  async rotateKey(
+    channelId: string,
+    id: string,
+    replacement: { keyHash: string; prefix: string },
+  ): Promise<StreamKeyRow | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [old] = await tx
+        .update(streamKeys)
+        .set({ revokedAt: sql`now()` })
+        .where(and(eq(streamKeys.channelId, channelId), eq(streamKeys.id, id), isNull(streamKeys.revokedAt)))
+        .returning();
+      if (!old) return undefined;
+      const [created] = await tx
+        .insert(streamKeys)
+        .values({ channelId, name: old.name, ...replacement })
+        .returning();
+      return created;
+    });
+  }
+
+  // --- sessions --------------------------------------------------------------------------------------
+
+  async findKeyForPublish(keyHash: string): Promise<PublishCandidate | undefined> {
+    const [row] = await this.db
+      .select({ key: streamKeys, channel: channels, ownerStatus: users.status })
+      .from(streamKeys)
+      .innerJoin(channels, eq(channels.id, streamKeys.channelId))
+      .innerJoin(users, eq(users.id, channels.ownerId))
+      .where(eq(streamKeys.keyHash, keyHash))
+      .limit(1);
+    return row;
+  }
+
+  /**
+   * Opens a live session and stamps the key as used. Throws `UniqueViolationError<SessionUniqueField>`
+   * `live` when the channel already has a live session (the partial unique index decides races).
+   */
+  async startSession(channelId: string, keyId: string, playbackId: string): Promise<LiveSessionRow> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        const [session] = await tx.insert(liveSessions).values({ channelId, playbackId }).returning();
+        if (!session) throw new Error('insert into live.live_sessions returned no row');
+        await tx.update(streamKeys).set({ lastUsedAt: sql`now()` }).where(eq(streamKeys.id, keyId));
+        return session;
+      });
+    } catch (error) {
+      throw toUniqueViolation(error, SESSION_UNIQUE) ?? error;
+    }
+  }
+
+  /** Ends a live session; undefined when it is unknown or already ended. */
+  async endSession(
+    sessionId: string,
+    recorded: boolean,
+  ): Promise<{ session: LiveSessionRow; slug: string } | undefined> {
+    if (!isUuid(sessionId)) return undefined;
+    const [session] = await this.db
+      .update(liveSessions)
+      .set({ status: 'ended', endedAt: sql`now()`, recorded })
+      .where(and(eq(liveSessions.id, sessionId), eq(liveSessions.status, 'live')))
+      .returning();
+    if (!session) return undefined;
+    const [channel] = await this.db
+      .select({ slug: channels.slug })
+      .from(channels)
+      .where(eq(channels.id, session.channelId));
+    return { session, slug: channel?.slug ?? '' };
+  }
+
+  async findSession(sessionId: string): Promise<LiveSessionRow | undefined> {
+    if (!isUuid(sessionId)) return undefined;
+    const [row] = await this.db.select().from(liveSessions).where(eq(liveSessions.id, sessionId)).limit(1);
+    return row;
+  }
+
+  /** Returns the updated session, or undefined when it is unknown. */
+  async setIngest(sessionId: string, ingest: IngestInfo): Promise<LiveSessionRow | undefined> {
+    if (!isUuid(sessionId)) return undefined;
+    const [row] = await this.db
+      .update(liveSessions)
+      .set({ ingest })
+      .where(eq(liveSessions.id, sessionId))
+      .returning();
+    return row;
+  }
+
+  private async findView(where: SQL): Promise<ChannelView | undefined> {
+    const [row] = await this.db
+      .select({ channel: channels, owner: ownerColumns, session: liveSessions })
+      .from(channels)
+      .innerJoin(users, eq(users.id, channels.ownerId))
+      .leftJoin(liveSessions, and(eq(liveSessions.channelId, channels.id), eq(liveSessions.status, 'live')))
+      .where(where)
+      .limit(1);
+    return row;
+  }
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}

@@ -1,0 +1,221 @@
+/** `/api/v1/channels`: channels, the "live now" directory and the owner's stream keys. */
+import { createRoute } from '@hono/zod-openapi';
+import {
+  ChannelSchema,
+  ChannelSlugParamsSchema,
+  CreateChannelRequestSchema,
+  CreatedStreamKeySchema,
+  CreateStreamKeyRequestSchema,
+  DirectoryPageSchema,
+  DirectoryQuerySchema,
+  PublicChannelSchema,
+  StreamKeyListSchema,
+  StreamKeyParamsSchema,
+  StreamKeySchema,
+  UpdateChannelRequestSchema,
+} from '@streamhub/contracts/live';
+import { jsonResponse, problemResponse } from '../../http/responses.ts';
+import { createRouter } from '../../http/router.ts';
+import { requireAuth, requireRole } from '../auth/auth-guard.ts';
+
+const json = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+const bearer = [{ bearerAuth: [] }];
+const tags = ['channels'];
+const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
+const ownerErrors = {
+  401: unauthorized,
+  403: problemResponse(
+    'The caller does not own this channel (`forbidden`) or is suspended (`account_suspended`)',
+  ),
+  404: problemResponse('No channel has this slug (`not_found`)'),
+};
+
+const createChannel = createRoute({
+  method: 'post',
+  path: '/',
+  operationId: 'createChannel',
+  tags,
+  summary: "Create the caller's channel (streamers and admins; one per account)",
+  security: bearer,
+  middleware: [requireRole('streamer', 'admin')] as const,
+  request: { body: json(CreateChannelRequestSchema) },
+  responses: {
+    201: jsonResponse(ChannelSchema, 'The new channel'),
+    400: problemResponse('The body is not JSON (`malformed_json`)'),
+    401: unauthorized,
+    403: problemResponse('The caller is not a streamer or admin (`forbidden`)'),
+    409: problemResponse('The caller has a channel (`channel_exists`) or the slug is taken (`slug_taken`)'),
+    422: problemResponse('A field is invalid (`validation_failed`)'),
+  },
+});
+
+const updateChannel = createRoute({
+  method: 'patch',
+  path: '/{slug}',
+  operationId: 'updateChannel',
+  tags,
+  summary: 'Change the title, category, tags, language or recording (owner)',
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { params: ChannelSlugParamsSchema, body: json(UpdateChannelRequestSchema) },
+  responses: {
+    200: jsonResponse(ChannelSchema, 'The updated channel'),
+    400: problemResponse('The body is not JSON (`malformed_json`)'),
+    ...ownerErrors,
+    422: problemResponse('A field is invalid or unknown, or the body is empty (`validation_failed`)'),
+  },
+});
+
+const getMine = createRoute({
+  method: 'get',
+  path: '/mine',
+  operationId: 'getMyChannel',
+  tags,
+  summary: "The caller's channel",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  responses: {
+    200: jsonResponse(ChannelSchema, "The caller's channel"),
+    401: unauthorized,
+    403: problemResponse('The account is suspended (`account_suspended`)'),
+    404: problemResponse('The caller has no channel yet (`not_found`)'),
+  },
+});
+
+const directory = createRoute({
+  method: 'get',
+  path: '/',
+  operationId: 'listLiveChannels',
+  tags,
+  summary: 'Live now: channels broadcasting at the moment, earliest start first',
+  request: { query: DirectoryQuerySchema },
+  responses: {
+    200: jsonResponse(DirectoryPageSchema, 'One page of live channels'),
+    422: problemResponse('A query parameter is invalid, e.g. a foreign cursor (`validation_failed`)'),
+  },
+});
+
+const getChannel = createRoute({
+  method: 'get',
+  path: '/{slug}',
+  operationId: 'getChannel',
+  tags,
+  summary: "A channel's public page data, with its live status and playback URL",
+  request: { params: ChannelSlugParamsSchema },
+  responses: {
+    200: jsonResponse(PublicChannelSchema, 'The channel'),
+    404: problemResponse('No channel has this slug (`not_found`)'),
+  },
+});
+
+const createKey = createRoute({
+  method: 'post',
+  path: '/{slug}/keys',
+  operationId: 'createStreamKey',
+  tags,
+  summary: 'Create a stream key (owner); the secret is in this response only',
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { params: ChannelSlugParamsSchema, body: json(CreateStreamKeyRequestSchema) },
+  responses: {
+    201: jsonResponse(CreatedStreamKeySchema, 'The key with its secret, shown once'),
+    400: problemResponse('The body is not JSON (`malformed_json`)'),
+    ...ownerErrors,
+    422: problemResponse('The name is missing or too long (`validation_failed`)'),
+  },
+});
+
+const listKeys = createRoute({
+  method: 'get',
+  path: '/{slug}/keys',
+  operationId: 'listStreamKeys',
+  tags,
+  summary: "The channel's stream keys, masked (owner)",
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { params: ChannelSlugParamsSchema },
+  responses: {
+    200: jsonResponse(StreamKeyListSchema, 'Every key, oldest first, revoked ones too'),
+    ...ownerErrors,
+  },
+});
+
+const rotateKey = createRoute({
+  method: 'post',
+  path: '/{slug}/keys/{id}/rotate',
+  operationId: 'rotateStreamKey',
+  tags,
+  summary: 'Replace a stream key with a new secret (owner); the old one stops working at once',
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { params: StreamKeyParamsSchema },
+  responses: {
+    201: jsonResponse(CreatedStreamKeySchema, 'The replacement key with its secret, shown once'),
+    ...ownerErrors,
+    404: problemResponse('No such channel or key (`not_found`)'),
+    409: problemResponse('The key is revoked (`conflict`)'),
+    422: problemResponse('The id is not a uuid (`validation_failed`)'),
+  },
+});
+
+const revokeKey = createRoute({
+  method: 'delete',
+  path: '/{slug}/keys/{id}',
+  operationId: 'revokeStreamKey',
+  tags,
+  summary: 'Revoke a stream key (owner); idempotent',
+  security: bearer,
+  middleware: [requireAuth] as const,
+  request: { params: StreamKeyParamsSchema },
+  responses: {
+    200: jsonResponse(StreamKeySchema, 'The revoked key'),
+    ...ownerErrors,
+    404: problemResponse('No such channel or key (`not_found`)'),
+    422: problemResponse('The id is not a uuid (`validation_failed`)'),
+  },
+});
+
+// `/mine` is registered before `/{slug}`; the contract reserves `mine`, so no channel can be shadowed.
+export const channelRoutes = () =>
+  createRouter()
+    .openapi(getMine, async (c) => c.json(await c.var.deps.services.channels.mine(c.var.auth.userId), 200))
+    .openapi(directory, async (c) =>
+      c.json(await c.var.deps.services.channels.directory(c.req.valid('query')), 200),
+    )
+    .openapi(createChannel, async (c) =>
+      c.json(await c.var.deps.services.channels.create(c.var.auth.userId, c.req.valid('json')), 201),
+    )
+    .openapi(getChannel, async (c) =>
+      c.json(await c.var.deps.services.channels.publicChannel(c.req.valid('param').slug), 200),
+    )
+    .openapi(updateChannel, async (c) =>
+      c.json(
+        await c.var.deps.services.channels.update(
+          c.var.auth.userId,
+          c.req.valid('param').slug,
+          c.req.valid('json'),
+        ),
+        200,
+      ),
+    )
+    .openapi(createKey, async (c) =>
+      c.json(
+        await c.var.deps.services.channels.createKey(
+          c.var.auth.userId,
+          c.req.valid('param').slug,
+          c.req.valid('json').name,
+        ),
+        201,
+      ),
+    )
+    .openapi(listKeys, async (c) =>
+      c.json(await c.var.deps.services.channels.listKeys(c.var.auth.userId, c.req.valid('param').slug), 200),
+    )
+    .openapi(rotateKey, async (c) => {
+      const { slug, id } = c.req.valid('param');
+      return c.json(await c.var.deps.services.channels.rotateKey(c.var.auth.userId, slug, id), 201);
+    })
+    .openapi(revokeKey, async (c) => {
+      const { slug, id } = c.req.valid('param');
+      return c.json(await c.var.deps.services.channels.revokeKey(c.var.auth.userId, slug, id), 200);
+    });

@@ -1,0 +1,272 @@
+/**
+ * Rules of the live domain: channels, stream keys and the session life cycle the media node drives.
+ * No HTTP here. Stream key secrets exist only in memory on their way to the caller; never log them.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { DomainEvents } from '@streamhub/contracts/events';
+import {
+  type Channel,
+  type ChannelCategory,
+  type CreateChannelRequest,
+  type CreatedStreamKey,
+  type DirectoryPage,
+  type DirectoryQuery,
+  type PublicChannel,
+  STREAM_KEY_PREFIX,
+  type StreamKey,
+  type StreamKeyList,
+  type UpdateChannelRequest,
+} from '@streamhub/contracts/live';
+import { InvalidCursorError, UniqueViolationError } from '@streamhub/db/errors';
+import type { ChannelRow, IngestInfo, StreamKeyRow } from '@streamhub/db/schema/live';
+import { AppError, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
+import type { EventBus } from '@streamhub/infra/event-bus/port';
+import type { ChannelsRepository, ChannelView } from './channels.repository.ts';
+
+export interface ChannelsServiceDeps {
+  channels: ChannelsRepository;
+  events: EventBus<DomainEvents>;
+  /** Base of playback and thumbnail URLs (PUBLIC_URL). */
+  publicUrl: string;
+}
+
+export type PublishDecision =
+  | { ok: true; channelId: string; sessionId: string; playbackId: string; record: boolean }
+  | { ok: false; reason: 'unknown_key' | 'revoked_key' | 'suspended_owner' | 'already_live' };
+
+// 32 random bytes: 256 bits, far beyond guessing over RTMP.
+const STREAM_KEY_BYTES = 32;
+// 12 random bytes → 16 base64url characters: unguessable, so an ended session's URL cannot be found by walking ids.
+const PLAYBACK_ID_BYTES = 12;
+/** How much of the secret lists show, after `sk_live_`. */
+const VISIBLE_CHARS = 6;
+
+/** SHA-256, base64url: the only form of a stream key the database holds. */
+export const hashStreamKey = (secret: string) => createHash('sha256').update(secret).digest('base64url');
+
+const newSecret = () => `${STREAM_KEY_PREFIX}${randomBytes(STREAM_KEY_BYTES).toString('base64url')}`;
+const visiblePrefix = (secret: string) => secret.slice(STREAM_KEY_PREFIX.length).slice(0, VISIBLE_CHARS);
+
+export class ChannelsService {
+  constructor(private readonly deps: ChannelsServiceDeps) {}
+
+  // --- channels ------------------------------------------------------------------------------------
+
+  async create(ownerId: string, input: CreateChannelRequest): Promise<Channel> {
+    try {
+      return toChannel(await this.deps.channels.createChannel({ ownerId, ...input }));
+    } catch (error) {
+      if (error instanceof UniqueViolationError) {
+        if (error.constraint === 'owner') {
+          throw new AppError(409, 'channel_exists', 'You already have a channel; an account owns one.');
+        }
+        throw new AppError(409, 'slug_taken', `The slug "${input.slug}" is taken.`);
+      }
+      throw error;
+    }
+  }
+
+  async update(ownerId: string, slug: string, patch: UpdateChannelRequest): Promise<Channel> {
+    const view = await this.requireOwned(ownerId, slug);
+    const updated = await this.deps.channels.updateChannel(view.channel.id, patch);
+    if (!updated) throw notFound('Channel');
+    return toChannel(updated);
+  }
+
+  async mine(ownerId: string): Promise<Channel> {
+    const view = await this.deps.channels.findByOwner(ownerId);
+    if (!view) throw notFound('Your channel');
+    return toChannel(view.channel);
+  }
+
+  async publicChannel(slug: string): Promise<PublicChannel> {
+    const view = await this.deps.channels.findBySlug(slug);
+    if (!view) throw notFound('Channel');
+    return this.toPublic(view);
+  }
+
+  async directory(query: DirectoryQuery): Promise<DirectoryPage> {
+    try {
+      const page = await this.deps.channels.listLive({
+        limit: query.limit,
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+        ...(query.category ? { category: query.category } : {}),
+      });
+      return { items: page.items.map((view) => this.toPublic(view)), nextCursor: page.nextCursor };
+    } catch (error) {
+      if (error instanceof InvalidCursorError) {
+        throw validationFailed([{ path: 'query.cursor', message: 'is not a cursor from this list' }]);
+      }
+      throw error;
+    }
+  }
+
+  // --- stream keys ---------------------------------------------------------------------------------
+
+  async createKey(ownerId: string, slug: string, name: string): Promise<CreatedStreamKey> {
+    const { channel } = await this.requireOwned(ownerId, slug);
+    const secret = newSecret();
+    const key = await this.deps.channels.createKey(
+      channel.id,
+      name,
+      hashStreamKey(secret),
+      visiblePrefix(secret),
+    );
+    return { ...toStreamKey(key), secret };
+  }
+
+  async listKeys(ownerId: string, slug: string): Promise<StreamKeyList> {
+    const { channel } = await this.requireOwned(ownerId, slug);
+    return { items: (await this.deps.channels.listKeys(channel.id)).map(toStreamKey) };
+  }
+
+  /** A new secret under the same name; the old one stops working at once. */
+  async rotateKey(ownerId: string, slug: string, keyId: string): Promise<CreatedStreamKey> {
+    const { channel } = await this.requireOwned(ownerId, slug);
+    const secret = newSecret();
+    const created = await this.deps.channels.rotateKey(channel.id, keyId, {
+      keyHash: hashStreamKey(secret),
+      prefix: visiblePrefix(secret),
+    });
+    if (created) return { ...toStreamKey(created), secret };
+    if (await this.deps.channels.findKey(channel.id, keyId)) {
+      throw new AppError(409, 'conflict', 'This stream key is revoked; create a new one instead.');
+    }
+    throw notFound('Stream key');
+  }
+
+  /** Idempotent: revoking a revoked key answers with it unchanged. */
+  async revokeKey(ownerId: string, slug: string, keyId: string): Promise<StreamKey> {
+    const { channel } = await this.requireOwned(ownerId, slug);
+    const key = await this.deps.channels.revokeKey(channel.id, keyId);
+    if (!key) throw notFound('Stream key');
+    return toStreamKey(key);
+  }
+
+  // --- session life cycle (called by the media node, not over HTTP) --------------------------------
+
+  /**
+   * Decides whether an RTMP publish with `streamKey` may start. When it may, opens a live session with
+   * a fresh public playback id, stamps the key as used and publishes `stream.started`.
+   */
+  async authorizePublish(streamKey: string): Promise<PublishDecision> {
+    const candidate = await this.deps.channels.findKeyForPublish(hashStreamKey(streamKey));
+    if (!candidate) return { ok: false, reason: 'unknown_key' };
+    if (candidate.key.revokedAt !== null) return { ok: false, reason: 'revoked_key' };
+    if (candidate.ownerStatus !== 'active') return { ok: false, reason: 'suspended_owner' };
+    const { channel } = candidate;
+    let session: Awaited<ReturnType<ChannelsRepository['startSession']>>;
+    try {
+      session = await this.deps.channels.startSession(
+        channel.id,
+        candidate.key.id,
+        randomBytes(PLAYBACK_ID_BYTES).toString('base64url'),
+      );
+    } catch (error) {
+      if (error instanceof UniqueViolationError && error.constraint === 'live') {
+        return { ok: false, reason: 'already_live' };
+      }
+      throw error;
+    }
+    await this.deps.events.publish('stream.started', {
+      sessionId: session.id,
+      channelId: channel.id,
+      playbackId: session.playbackId,
+      slug: channel.slug,
+      ownerId: channel.ownerId,
+      record: channel.record,
+      startedAt: session.startedAt.toISOString(),
+    });
+    return {
+      ok: true,
+      channelId: channel.id,
+      sessionId: session.id,
+      playbackId: session.playbackId,
+      record: channel.record,
+    };
+  }
+
+  /**
+   * Ends a live session and publishes `stream.ended`. Returns false (and publishes nothing) when the
+   * session is unknown or already ended, so a repeated call from a retrying node is harmless.
+   */
+  async endSession(sessionId: string, options: { recorded: boolean }): Promise<boolean> {
+    const ended = await this.deps.channels.endSession(sessionId, options.recorded);
+    if (!ended) return false;
+    const { session, slug } = ended;
+    await this.deps.events.publish('stream.ended', {
+      sessionId: session.id,
+      channelId: session.channelId,
+      playbackId: session.playbackId,
+      slug,
+      recorded: session.recorded,
+      startedAt: session.startedAt.toISOString(),
+      endedAt: (session.endedAt ?? new Date()).toISOString(),
+    });
+    return true;
+  }
+
+  /** Stores what the media node probed from the incoming stream; false when the session is unknown. */
+  async recordIngest(sessionId: string, info: IngestInfo): Promise<boolean> {
+    return (await this.deps.channels.setIngest(sessionId, info)) !== undefined;
+  }
+
+  // --- helpers -------------------------------------------------------------------------------------
+
+  /** The channel, if `userId` owns it. Admins too are refused: keys let their holder broadcast as the owner. */
+  private async requireOwned(userId: string, slug: string): Promise<ChannelView> {
+    const view = await this.deps.channels.findBySlug(slug);
+    if (!view) throw notFound('Channel');
+    if (view.channel.ownerId !== userId) {
+      throw forbidden('Only the owner of this channel may do this.');
+    }
+    return view;
+  }
+
+  private toPublic({ channel, owner, session }: ChannelView): PublicChannel {
+    const base = this.deps.publicUrl;
+    return {
+      slug: channel.slug,
+      title: channel.title,
+      category: channel.category as ChannelCategory,
+      tags: channel.tags,
+      language: channel.language,
+      owner: { username: owner.username, displayName: owner.displayName },
+      live: session !== null,
+      session: session
+        ? {
+            playbackId: session.playbackId,
+            startedAt: session.startedAt.toISOString(),
+            playbackUrl: `${base}/hls/${session.playbackId}/master.m3u8`,
+            ingest: session.ingest ?? null,
+          }
+        : null,
+      thumbnailUrl: `${base}/api/v1/channels/${channel.slug}/thumbnail.jpg`,
+    };
+  }
+}
+
+function toChannel(channel: ChannelRow): Channel {
+  return {
+    id: channel.id,
+    slug: channel.slug,
+    title: channel.title,
+    category: channel.category as ChannelCategory,
+    tags: channel.tags,
+    language: channel.language,
+    record: channel.record,
+    createdAt: channel.createdAt.toISOString(),
+    updatedAt: channel.updatedAt.toISOString(),
+  };
+}
+
+function toStreamKey(key: StreamKeyRow): StreamKey {
+  return {
+    id: key.id,
+    name: key.name,
+    masked: `${STREAM_KEY_PREFIX}${key.prefix}…`,
+    createdAt: key.createdAt.toISOString(),
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    revokedAt: key.revokedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const load = (env: Record<string, string>) => loadConfig(env, { envFile: false });
+
+describe('media node settings', () => {
+  it('defaults: RTMP 1935, 1080/720/480/360 ladder, 2 s segments, 30 s reconnect grace', () => {
+    expect(load({}).media).toEqual({
+      rtmpPort: 1935,
+      httpPort: 3004,
+      ffmpegPath: undefined,
+      ladder: [1080, 720, 480, 360],
+      segmentSeconds: 2,
+      windowSegments: 6,
+      reconnectGraceSeconds: 30,
+      x264Preset: 'veryfast',
+    });
+  });
+
+  it('parses a custom ladder (sorted, deduplicated), passthrough and low-latency segments', () => {
+    expect(load({ LIVE_LADDER: '360,720,720' }).media.ladder).toEqual([720, 360]);
+    expect(load({ LIVE_LADDER: 'passthrough' }).media.ladder).toBe('passthrough');
+    expect(load({ LIVE_SEGMENT_SECONDS: '1', FFMPEG_PATH: '/opt/ffmpeg' }).media).toMatchObject({
+      segmentSeconds: 1,
+      ffmpegPath: '/opt/ffmpeg',
+    });
+  });
+
+  it('names the bad variable', () => {
+    expect(() => load({ LIVE_LADDER: '720p' })).toThrow(ConfigError);
+    expect(() => load({ LIVE_LADDER: '720p' })).toThrow(/LIVE_LADDER must be passthrough/);
+    expect(() => load({ RTMP_PORT: '70000' })).toThrow(/RTMP_PORT/);
+    expect(() => load({ LIVE_X264_PRESET: 'slowest' })).toThrow(/LIVE_X264_PRESET/);
+  });
+});
