@@ -9,6 +9,7 @@ import { authRoutes, jwksRoutes } from './domains/auth/auth.routes.ts';
 import { emailFlowRoutes } from './domains/auth/email-flows.routes.ts';
 import { oauthRoutes } from './domains/auth/oauth.routes.ts';
 import { channelRoutes } from './domains/channels/channels.routes.ts';
+import { playbackRoutes } from './domains/playback/playback.routes.ts';
 import { systemRoutes } from './domains/system/system.routes.ts';
 import { AVATAR_UPLOAD_PATH, avatarFileRoutes, userRoutes } from './domains/users/users.routes.ts';
 import { clientIp } from './http/client-ip.ts';
@@ -49,7 +50,10 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   app.use(accessLog());
   app.use(securityHeaders({ https: config.publicUrl.startsWith('https:') }));
   app.use(cors([...config.corsOrigins, new URL(config.publicUrl).origin]));
-  app.use((c, next) => (RATE_LIMIT_EXEMPT.has(c.req.path) ? next() : limiter(c, next)));
+  // HLS players poll playlists and segments every second or two, often many viewers behind one address.
+  app.use((c, next) =>
+    RATE_LIMIT_EXEMPT.has(c.req.path) || c.req.path.startsWith('/hls/') ? next() : limiter(c, next),
+  );
   const limitBody = bodyLimit(config.bodyLimitBytes);
   app.use((c, next) => (OWN_BODY_LIMIT.has(c.req.path) ? next() : limitBody(c, next)));
   app.use(requestTimeout(config.requestTimeoutMs));
@@ -72,6 +76,7 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     bearerFormat: 'JWT',
     description: 'Access token from `POST /api/v1/auth/login` (expires in ACCESS_TOKEN_TTL_SECONDS)',
   });
+  app.route('/', playbackRoutes());
   app.route('/', docsRoutes(app, config.publicUrl));
   return { app: routes, metrics };
 }

@@ -235,6 +235,15 @@ export class ChannelsRepository {
     return { session, slug: channel?.slug ?? '' };
   }
 
+  async findSessionByPlaybackId(playbackId: string): Promise<LiveSessionRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(liveSessions)
+      .where(eq(liveSessions.playbackId, playbackId))
+      .limit(1);
+    return row;
+  }
+
   async findSession(sessionId: string): Promise<LiveSessionRow | undefined> {
     if (!isUuid(sessionId)) return undefined;
     const [row] = await this.db.select().from(liveSessions).where(eq(liveSessions.id, sessionId)).limit(1);

@@ -207,6 +207,14 @@ export class ChannelsService {
   }
 
   /** Stores what the media node probed from the incoming stream; false when the session is unknown. */
+  /** Whether a playback id may be watched: while live, and afterwards only when it was recorded. */
+  async playbackState(playbackId: string): Promise<'live' | 'recorded' | 'unavailable'> {
+    const session = await this.deps.channels.findSessionByPlaybackId(playbackId);
+    if (!session) return 'unavailable';
+    if (session.status === 'live') return 'live';
+    return session.recorded ? 'recorded' : 'unavailable';
+  }
+
   async recordIngest(sessionId: string, info: IngestInfo): Promise<boolean> {
     return (await this.deps.channels.setIngest(sessionId, info)) !== undefined;
   }
