@@ -190,7 +190,11 @@ describe('gateway app', () => {
 
   it('documents the bearer requirement on every route behind the auth guard', async () => {
     const { app } = createApp(testDeps());
-    type Operation = { operationId: string; security?: unknown[]; responses: Record<string, { description: string }> };
+    type Operation = {
+      operationId: string;
+      security?: unknown[];
+      responses: Record<string, { description: string }>;
+    };
     const doc = (await (await app.request('/openapi.json')).json()) as {
       paths: Record<string, Record<string, Operation>>;
       components: { securitySchemes: Record<string, { scheme: string }> };
@@ -199,8 +203,11 @@ describe('gateway app', () => {
     const guarded = Object.values(doc.paths)
       .flatMap((operations) => Object.values(operations))
       .filter((operation) => /access token/i.test(operation.responses['401']?.description ?? ''));
-    expect(guarded.map((o) => o.operationId)).toEqual(expect.arrayContaining(['logout', 'getCurrentSession']));
-    for (const operation of guarded) expect(operation.security, operation.operationId).toEqual([{ bearerAuth: [] }]);
+    expect(guarded.map((o) => o.operationId)).toEqual(
+      expect.arrayContaining(['logout', 'getCurrentSession']),
+    );
+    for (const operation of guarded)
+      expect(operation.security, operation.operationId).toEqual([{ bearerAuth: [] }]);
   });
 
   it('serves the API reference page and its script from local files', async () => {

@@ -4,6 +4,8 @@
  */
 import type { Config } from '@streamhub/config/config';
 import type { Logger } from '@streamhub/logger/logger';
+import { FfmpegNotFoundError } from '@streamhub/media-node/ffmpeg/locate';
+import { startMediaNode } from '@streamhub/media-node/media-node';
 import { createApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { ensureSigningKeys, loadSigningKeys } from '../domains/auth/signing-keys.ts';
@@ -12,6 +14,7 @@ import { createMailer } from '../mail/create-mailer.ts';
 import { remoteAddress, serveHttp } from '../server/serve.ts';
 import { createServices } from '../services.ts';
 import { openBackends } from './backends.ts';
+import { channelsPublishGate } from './media-gate.ts';
 
 export interface StartGatewayOptions {
   logger: Logger;
@@ -24,6 +27,8 @@ export interface StartGatewayOptions {
   createSigningKeys: boolean;
   /** Run the job workers here too (the all-in-one `dev`); always so when jobs are in-process. */
   runJobs: boolean;
+  /** Run the media node (RTMP ingest, live HLS) in this process too (the all-in-one `dev`). */
+  mediaNode: boolean;
 }
 
 export interface RunningGateway {
@@ -43,6 +48,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
   });
   const backends = await openBackends(config, logger, { migrate: options.migrate });
   let stopWorkers = async () => {};
+  let stopMedia = async () => {};
 
   try {
     // In-process jobs exist only in this process, so it must run them; with Redis, `serve worker` does.
@@ -68,6 +74,20 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       drivers: { database: backends.database.driver, infra: backends.infra },
       remoteAddress,
     };
+    if (options.mediaNode) {
+      try {
+        const node = await startMediaNode({
+          config,
+          logger,
+          gate: channelsPublishGate(deps.services.channels),
+        });
+        stopMedia = () => node.close();
+      } catch (error) {
+        // A newcomer without ffmpeg still gets the API; live ingest waits until ffmpeg is there.
+        if (!(error instanceof FfmpegNotFoundError)) throw error;
+        logger.error({ err: error }, 'live ingest disabled: install ffmpeg or set FFMPEG_PATH');
+      }
+    }
     const { app } = createApp(deps, { processMetrics: true });
     const server = await serveHttp({
       fetch: app.fetch,
@@ -83,11 +103,14 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       port: server.port,
       close: async () => {
         await server.close();
+        // Before the backends: ending the live sessions still writes to the database.
+        await stopMedia();
         await backends.close();
         await stopWorkers();
       },
     };
   } catch (error) {
+    await stopMedia();
     await backends.close();
     throw error;
   }

@@ -21,7 +21,10 @@ describe('streamhub dev (Node)', () => {
   it('serves the all-in-one process on embedded defaults and stops cleanly on SIGTERM', async () => {
     const cwd = tempDir();
     const port = await freePort();
-    const child = startCli(['dev'], { cwd, env: { PORT: String(port), HOST: '127.0.0.1' } });
+    const child = startCli(['dev'], {
+      cwd,
+      env: { PORT: String(port), HOST: '127.0.0.1', RTMP_PORT: String(await freePort()) },
+    });
     running.push(child);
     const base = `http://127.0.0.1:${port}`;
     await waitForOk(`${base}/healthz`, 60_000, child);

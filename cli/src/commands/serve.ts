@@ -23,8 +23,20 @@ export function serveCommand(ctx: CliContext): Command {
         migrate: options.migrate === true,
         createSigningKeys: false,
         runJobs: false,
+        mediaNode: false,
       });
       await runUntilSignal(logger, gateway);
+    });
+  serve
+    .command('media')
+    .description('run the media node alone: RTMP ingest and the live HLS ladder')
+    .action(async () => {
+      const config = configFrom(ctx);
+      const logger = createLogger({ level: config.logLevel, name: 'media' });
+      const { startMediaRuntime } = await import('@streamhub/api/runtime/media-runtime');
+      const node = await startMediaRuntime(config, logger);
+      logger.info({ rtmpPort: node.rtmpPort, ffmpeg: node.ffmpeg }, 'media node running');
+      await runUntilSignal(logger, node);
     });
   serve
     .command('worker')
@@ -57,10 +69,11 @@ export function devCommand(ctx: CliContext): Command {
         migrate: true,
         createSigningKeys: true,
         runJobs: true,
+        mediaNode: true,
       });
       const base = `http://localhost:${gateway.port}`;
       ctx.stderr(
-        `\nStreamHub is running\n  API        ${base}/api/v1\n  Reference  ${base}/docs\n  Health     ${base}/healthz\n  Data       ${config.dataDir}\n\n`,
+        `\nStreamHub is running\n  API        ${base}/api/v1\n  Reference  ${base}/docs\n  Health     ${base}/healthz\n  RTMP       rtmp://localhost:${config.media.rtmpPort}/live (stream key from the channel's keys)\n  Data       ${config.dataDir}\n\n`,
       );
       await runUntilSignal(logger, gateway);
     });

@@ -1,0 +1,239 @@
+/**
+ * The live pipeline end to end, as a streamer and a viewer meet it: `streamhub dev` on free ports, a
+ * streamer made with the CLI, a channel and key made over the API, real ffmpeg pushing RTMP, HLS
+ * fetched from the gateway and decoded by ffprobe.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { TokenPairSchema } from '@streamhub/contracts/auth';
+import { CreatedStreamKeySchema, PublicChannelSchema } from '@streamhub/contracts/live';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
+
+const run = promisify(execFile);
+const children: { kill(signal?: NodeJS.Signals): boolean; exitCode: number | null }[] = [];
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+async function poll<T>(read: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await read().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+}
+
+describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
+  it('publishes RTMP, serves a decodable HLS ladder while live, and goes offline after', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'streamhub-live-'));
+    const [port, rtmpPort] = [await freePort(), await freePort()];
+    const env = {
+      PORT: String(port),
+      RTMP_PORT: String(rtmpPort),
+      HOST: '127.0.0.1',
+      LIVE_SEGMENT_SECONDS: '1',
+      LIVE_LADDER: '720,360',
+      LIVE_X264_PRESET: 'ultrafast',
+      LIVE_RECONNECT_GRACE_SECONDS: '2',
+    };
+    writeFileSync(
+      join(cwd, '.env'),
+      Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'),
+    );
+
+    // The streamer is provisioned before the server holds the embedded database.
+    expect((await runCli(['db', 'migrate'], { cwd })).code).toBe(0);
+    const created = await runCli(
+      [
+        'user',
+        'create',
+        '--email',
+        'caster@example.com',
+        '--username',
+        'caster',
+        '--role',
+        'streamer',
+        '--password-stdin',
+      ],
+      { cwd, input: 'a streamer passphrase' },
+    );
+    expect(created.stderr).toBe('');
+
+    const dev = startCli(['dev'], { cwd });
+    children.push(dev);
+    const base = `http://127.0.0.1:${port}`;
+    await waitForOk(`${base}/healthz`, 60_000, dev);
+
+    const call = async (path: string, init: RequestInit = {}, token?: string) =>
+      fetch(`${base}${path}`, {
+        ...init,
+        headers: {
+          'Content-Type': 'application/json',
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        },
+      });
+    const login = await call('/api/v1/auth/login', {
+      method: 'POST',
+      body: JSON.stringify({ email: 'caster@example.com', password: 'a streamer passphrase' }),
+    });
+    const { accessToken } = TokenPairSchema.parse(await login.json());
+    const channel = await call(
+      '/api/v1/channels',
+      { method: 'POST', body: JSON.stringify({ slug: 'caster-live', title: 'Live test' }) },
+      accessToken,
+    );
+    expect(channel.status).toBe(201);
+    const keyResponse = await call(
+      '/api/v1/channels/caster-live/keys',
+      { method: 'POST', body: JSON.stringify({ name: 'OBS' }) },
+      accessToken,
+    );
+    const key = CreatedStreamKeySchema.parse(await keyResponse.json());
+
+    const publisher = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=1280x720:rate=30',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440',
+        '-t',
+        '10',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-g',
+        '30',
+        '-c:a',
+        'aac',
+        '-f',
+        'flv',
+        `rtmp://127.0.0.1:${rtmpPort}/live/${key.secret}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    children.push(publisher);
+
+    const live = await poll(
+      async () => {
+        const page = PublicChannelSchema.parse(await (await call('/api/v1/channels/caster-live')).json());
+        return page.live && page.session ? page.session : undefined;
+      },
+      20_000,
+      'the channel going live',
+    );
+    expect(live.playbackUrl).toBe(`http://localhost:${port}/hls/${live.playbackId}/master.m3u8`);
+
+    const master = await poll(
+      async () => {
+        const response = await fetch(`${base}/hls/${live.playbackId}/master.m3u8`);
+        return response.ok ? response.text() : undefined;
+      },
+      30_000,
+      'the master playlist',
+    );
+    const variants = master.split('\n').filter((line) => line && !line.startsWith('#'));
+    expect(master).toMatch(/RESOLUTION=1280x720/);
+    expect(master).toMatch(/RESOLUTION=640x360/);
+    expect(master).toMatch(/CODECS="avc1\.[0-9a-fA-F]+,mp4a\.40\.2"/);
+    expect(variants).toHaveLength(2);
+    expect(master).not.toContain(key.secret);
+
+    for (const variant of variants) {
+      const variantUrl = new URL(variant, `${base}/hls/${live.playbackId}/`);
+      const segment = await poll(
+        async () => {
+          const playlist = await (await fetch(variantUrl)).text();
+          return playlist.split('\n').find((line) => line && !line.startsWith('#'));
+        },
+        30_000,
+        `a segment in ${variant}`,
+      );
+      const { stdout } = await run('ffprobe', [
+        '-v',
+        'error',
+        '-show_entries',
+        'stream=codec_type,width,height',
+        '-of',
+        'json',
+        new URL(segment, variantUrl).href,
+      ]);
+      const streams = (JSON.parse(stdout) as { streams: { codec_type: string }[] }).streams.map(
+        (s) => s.codec_type,
+      );
+      expect(streams.sort()).toEqual(['audio', 'video']);
+    }
+
+    expect(await waitForExit(publisher, 30_000)).toBe(0);
+    // After the reconnect grace window the session ends and the unrecorded playback is gone.
+    await poll(
+      async () => {
+        const page = PublicChannelSchema.parse(await (await call('/api/v1/channels/caster-live')).json());
+        return page.live ? undefined : page;
+      },
+      30_000,
+      'the channel going offline',
+    );
+    expect((await fetch(`${base}/hls/${live.playbackId}/master.m3u8`)).status).toBe(404);
+
+    dev.kill('SIGTERM');
+    expect(await waitForExit(dev)).toBe(0);
+  });
+
+  it('refuses a publish with an unknown key and writes nothing', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'streamhub-live-'));
+    const [port, rtmpPort] = [await freePort(), await freePort()];
+    const dev = startCli(['dev'], {
+      cwd,
+      env: { PORT: String(port), RTMP_PORT: String(rtmpPort), HOST: '127.0.0.1' },
+    });
+    children.push(dev);
+    await waitForOk(`http://127.0.0.1:${port}/healthz`, 60_000, dev);
+    const publisher = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=320x240:rate=15',
+        '-t',
+        '5',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-f',
+        'flv',
+        `rtmp://127.0.0.1:${rtmpPort}/live/sk_live_not-a-real-key`,
+      ],
+      { stdio: 'ignore' },
+    );
+    children.push(publisher);
+    expect(await waitForExit(publisher, 20_000)).not.toBe(0);
+    const { stdout } = await run('find', [join(cwd, '.streamhub'), '-path', '*media/live/*']);
+    expect(stdout.trim()).toBe('');
+    dev.kill('SIGTERM');
+    expect(await waitForExit(dev)).toBe(0);
+  });
+});

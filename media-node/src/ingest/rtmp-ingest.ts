@@ -1,0 +1,229 @@
+/**
+ * RTMP ingest: the ONLY module that touches node-media-server (pinned 2.7.4,
+ * see docs/live.md). The rest of the media node sees our own small interface:
+ * a publish is requested (accept or refuse, asynchronously), started, ended.
+ *
+ * 2.7.4 quirks handled here:
+ * - `NodeMediaServer.run()` installs a process-wide `uncaughtException`
+ *   swallower and a SIGINT `process.exit()`, and starts an HTTP server; so we
+ *   run its RTMP server class alone and listen ourselves (which also gives the
+ *   bind address and port 0 that 2.7.4 lacks).
+ * - Its `prePublish` hook is synchronous, but our check is async. We wrap the
+ *   session's `onPublish` so `NetStream.Publish.Start` is only sent after the
+ *   gate accepts; a refusal closes the socket before any media is accepted.
+ * - Sessions and events live in module globals shared by every server in the
+ *   process; we only handle sockets our own TCP server accepted.
+ * - Its logger prints to stdout; we set it to NONE.
+ *
+ * The stream key is the RTMP stream name (`/live/<key>`); it is never logged
+ * and only leaves this module inside {@link RtmpIngest.localUrl}, which stays
+ * inside the process and the ffmpeg child it hands it to.
+ */
+import { createRequire } from 'node:module';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import type { Logger } from '@streamhub/logger/logger';
+
+const require = createRequire(import.meta.url);
+
+export const RTMP_APP = 'live';
+
+export type PublishDecision = { accept: true } | { accept: false; reason: string };
+
+export interface PublishRequest {
+  /** node-media-server's session id; correlates started/ended with the request. */
+  connectionId: string;
+  streamKey: string;
+  remoteAddress: string;
+}
+
+export interface IngestHandlers {
+  publishRequested(request: PublishRequest): Promise<PublishDecision>;
+  /** The publisher got `NetStream.Publish.Start`; media is flowing into the node. */
+  publishStarted(connectionId: string): void;
+  /** The publisher of an accepted stream stopped or dropped (fires once per started publish). */
+  publishEnded(connectionId: string): void;
+}
+
+export interface IngestMediaInfo {
+  width: number;
+  height: number;
+  fps: number;
+  hasAudio: boolean;
+  videoCodec: string;
+  audioCodec: string;
+}
+
+export interface RtmpIngest {
+  readonly port: number;
+  /** `rtmp://127.0.0.1:<port>/live/<key>`: for the local transcoder only, never logged or exposed. */
+  localUrl(streamKey: string): string;
+  /** Waits (up to `timeoutMs`) for the codec/size of a started publish; undefined if none arrived. */
+  mediaInfo(connectionId: string, timeoutMs: number): Promise<IngestMediaInfo | undefined>;
+  close(): Promise<void>;
+}
+
+export interface RtmpIngestOptions {
+  port: number;
+  host?: string;
+  logger: Logger;
+  handlers: IngestHandlers;
+}
+
+// Minimal shapes of the node-media-server 2.7.4 internals we use.
+interface NmsSession {
+  id: string;
+  ip: string;
+  socket: Socket;
+  appname: string;
+  isStarting: boolean;
+  isPublishing: boolean;
+  parserPacket: { header: { stream_id: number } };
+  videoWidth: number;
+  videoHeight: number;
+  videoFps: number;
+  videoCodec: number;
+  videoCodecName: string;
+  audioCodec: number;
+  audioCodecName: string;
+  onPublish(message: { streamName?: unknown }): void;
+  reject(): void;
+  stop(): void;
+}
+interface NmsContext {
+  sessions: Map<string, NmsSession>;
+  nodeEvent: import('node:events').EventEmitter;
+}
+type NmsRtmpServerClass = new (config: unknown) => { tcpServer: Server };
+
+const nmsContext = require('node-media-server/src/node_core_ctx.js') as NmsContext;
+const NmsRtmpServer = require('node-media-server/src/node_rtmp_server.js') as NmsRtmpServerClass;
+const nmsLogger = require('node-media-server/src/node_core_logger.js') as { setLogType(type: number): void };
+
+/** Parses `live` + `<key>?query` into the key, or undefined for anything else. */
+export function streamKeyFrom(app: string, streamName: string): string | undefined {
+  if (app !== RTMP_APP) return undefined;
+  const key = streamName.split('?')[0] ?? '';
+  return /^[A-Za-z0-9_-]{1,200}$/.test(key) ? key : undefined;
+}
+
+export async function startRtmpIngest(options: RtmpIngestOptions): Promise<RtmpIngest> {
+  const { logger, handlers } = options;
+  nmsLogger.setLogType(0);
+
+  const nms = new NmsRtmpServer({
+    rtmp: { port: options.port || 1935, chunk_size: 60000, gop_cache: true, ping: 30, ping_timeout: 60 },
+  });
+  const server = nms.tcpServer;
+  const ourSockets = new WeakSet<Socket>();
+  const ourSessions = new Map<string, NmsSession>();
+  const started = new Set<string>();
+  server.on('connection', (socket: Socket) => ourSockets.add(socket));
+
+  const onPreConnect = (id: string) => {
+    const session = nmsContext.sessions.get(id);
+    if (!session || !ourSockets.has(session.socket) || ourSessions.has(id)) return;
+    ourSessions.set(id, session);
+    session.socket.once('close', () => ourSessions.delete(id));
+    const originalOnPublish = session.onPublish.bind(session);
+    session.onPublish = (message) => {
+      if (typeof message.streamName !== 'string') return;
+      const streamId = session.parserPacket.header.stream_id;
+      const streamKey = streamKeyFrom(session.appname, message.streamName);
+      const log = logger.child({ connectionId: id, remoteAddress: session.ip });
+      if (!streamKey) {
+        log.warn({ app: session.appname }, 'publish refused: not /live/<stream key>');
+        session.reject();
+        return;
+      }
+      handlers.publishRequested({ connectionId: id, streamKey, remoteAddress: session.ip }).then(
+        (decision) => {
+          if (!session.isStarting) return; // the publisher left while we were deciding
+          if (!decision.accept) {
+            log.info({ reason: decision.reason }, 'publish refused');
+            session.reject();
+            return;
+          }
+          // node-media-server reads the stream id from the packet being parsed: restore ours for this call.
+          const current = session.parserPacket.header.stream_id;
+          session.parserPacket.header.stream_id = streamId;
+          originalOnPublish(message);
+          session.parserPacket.header.stream_id = current;
+          if (session.isPublishing) {
+            started.add(id);
+            handlers.publishStarted(id);
+          } else {
+            log.warn('publish accepted by the gate but not by the RTMP server (stream already published?)');
+            session.reject();
+          }
+        },
+        (error: unknown) => {
+          log.error({ err: error }, 'publish refused: authorization failed');
+          session.reject();
+        },
+      );
+    };
+  };
+
+  const onDonePublish = (id: string) => {
+    if (!started.delete(id)) return;
+    try {
+      handlers.publishEnded(id);
+    } catch (error) {
+      logger.error({ err: error, connectionId: id }, 'publishEnded handler threw');
+    }
+  };
+
+  nmsContext.nodeEvent.on('preConnect', onPreConnect);
+  nmsContext.nodeEvent.on('donePublish', onDonePublish);
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host ?? '0.0.0.0', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    nmsContext.nodeEvent.off('preConnect', onPreConnect);
+    nmsContext.nodeEvent.off('donePublish', onDonePublish);
+    throw error;
+  }
+  server.on('error', (error) => logger.error({ err: error }, 'RTMP server error'));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    port,
+    localUrl: (streamKey) => `rtmp://127.0.0.1:${port}/${RTMP_APP}/${streamKey}`,
+    async mediaInfo(connectionId, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      let videoSeenAt: number | undefined;
+      for (;;) {
+        const s = ourSessions.get(connectionId);
+        if (!s?.isPublishing) return undefined;
+        if (s.videoWidth > 0 && s.videoHeight > 0 && s.videoCodec > 0) {
+          videoSeenAt ??= Date.now();
+          // Audio usually follows the first video packet within a few ms; give it a moment.
+          if (s.audioCodec > 0 || Date.now() - videoSeenAt > 400 || Date.now() > deadline) {
+            return {
+              width: s.videoWidth,
+              height: s.videoHeight,
+              fps: s.videoFps,
+              hasAudio: s.audioCodec > 0,
+              videoCodec: s.videoCodecName,
+              audioCodec: s.audioCodecName,
+            };
+          }
+        } else if (Date.now() > deadline) return undefined;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const session of [...ourSessions.values()]) session.stop();
+      nmsContext.nodeEvent.off('preConnect', onPreConnect);
+      nmsContext.nodeEvent.off('donePublish', onDonePublish);
+      await closed;
+    },
+  };
+}

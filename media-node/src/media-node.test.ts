@@ -1,0 +1,317 @@
+/**
+ * End-to-end: the real media node (node-media-server, ffmpeg) on a free port,
+ * a real ffmpeg publisher pushing a synthetic 720p30 stream, and ffprobe on the output.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '@streamhub/config/config';
+import { createLogger } from '@streamhub/logger/logger';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type MediaNode, startMediaNode } from './media-node.ts';
+import { InMemoryPublishGate } from './testing/in-memory-publish-gate.ts';
+import { killPublishers, probe, startPublisher, waitFor } from './testing/process-helpers.ts';
+
+let dataDir: string;
+let node: MediaNode | undefined;
+let gate: InMemoryPublishGate;
+let logLines: string[];
+
+async function startNode(graceSeconds: number, authorizeTimeoutMs?: number): Promise<MediaNode> {
+  const config = loadConfig(
+    {
+      STREAMHUB_DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      LIVE_SEGMENT_SECONDS: '1',
+      LIVE_WINDOW_SEGMENTS: '6',
+      LIVE_RECONNECT_GRACE_SECONDS: String(graceSeconds),
+      LIVE_X264_PRESET: 'ultrafast',
+    },
+    { envFile: false },
+  );
+  node = await startMediaNode({
+    config: { ...config, media: { ...config.media, rtmpPort: 0 } },
+    logger: createLogger({
+      level: 'debug',
+      name: 'media',
+      destination: { write: (line: string) => logLines.push(line) },
+    }),
+    gate,
+    authorizeTimeoutMs,
+  });
+  return node;
+}
+
+const rtmpUrl = (key: string) => `rtmp://127.0.0.1:${node?.rtmpPort}/live/${key}`;
+
+async function readIf(path: string): Promise<string | undefined> {
+  return readFile(path, 'utf8').catch(() => undefined);
+}
+
+const segmentsOf = (playlist: string) => playlist.split('\n').filter((l) => l.endsWith('.ts'));
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'streamhub-media-'));
+  gate = new InMemoryPublishGate();
+  logLines = [];
+});
+
+afterEach(async () => {
+  killPublishers();
+  await node?.close();
+  node = undefined;
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('media node (real RTMP + ffmpeg)', () => {
+  it('turns an accepted publish into a 720/480/360 HLS ladder, then ends the session', async () => {
+    const started = await startNode(1);
+    const key = gate.addKey();
+    const playable = new Promise<number>((resolve) =>
+      started.events.once('playable', (v) => resolve(v.elapsedMs)),
+    );
+    const publisher = startPublisher(rtmpUrl(key), 6);
+
+    const session = await waitFor('a session to be issued', () => gate.issued[0]);
+    const dir = join(started.liveDir, session.playbackId);
+    const master = await waitFor('the master playlist with 3 variants', async () => {
+      const text = await readIf(join(dir, 'master.m3u8'));
+      return text && (text.match(/#EXT-X-STREAM-INF/g) ?? []).length === 3 ? text : undefined;
+    });
+    // ffmpeg writes BANDWIDTH, RESOLUTION and CODECS for each variant; 1080 is above the source and skipped.
+    const variants = [...master.matchAll(/#EXT-X-STREAM-INF:([^\n]+)\n([^\n]+)/g)].map((m) => ({
+      attrs: m[1] ?? '',
+      uri: m[2] ?? '',
+    }));
+    expect(variants.map((v) => v.uri)).toEqual(['720p.m3u8', '480p.m3u8', '360p.m3u8']);
+    expect(variants.map((v) => /RESOLUTION=(\d+x\d+)/.exec(v.attrs)?.[1])).toEqual([
+      '1280x720',
+      '854x480',
+      '640x360',
+    ]);
+    for (const v of variants) {
+      expect(Number(/BANDWIDTH=(\d+)/.exec(v.attrs)?.[1])).toBeGreaterThan(300_000);
+      expect(v.attrs).toMatch(/CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/);
+    }
+    expect(await playable).toBeLessThan(8000);
+    // The secret key appears in no file name or playlist.
+    const files = await readdir(dir);
+    expect(files.join('\n')).not.toContain(key);
+    expect(master).not.toContain(key);
+    expect(logLines.some((l) => l.includes('live HLS playable'))).toBe(true);
+    expect(logLines.join('\n')).not.toContain(key);
+
+    expect(await publisher.exited).toBe(0);
+    await waitFor('gate.ended after the grace window', () => gate.endedCalls.length === 1, 10_000);
+    expect(gate.endedCalls).toEqual([{ sessionId: session.sessionId, recorded: false }]);
+
+    for (const v of variants) {
+      const playlist = (await readIf(join(dir, v.uri))) ?? '';
+      expect(playlist).toContain('#EXT-X-ENDLIST');
+      const segments = segmentsOf(playlist);
+      expect(segments.length).toBeGreaterThanOrEqual(3);
+      expect(playlist).toContain('#EXT-X-TARGETDURATION:1');
+      const last = segments.at(-1) ?? '';
+      const probed = await probe(join(dir, last));
+      const video = probed.streams.find((s) => s.codec_type === 'video');
+      const audio = probed.streams.find((s) => s.codec_type === 'audio');
+      expect(video).toMatchObject({ codec_name: 'h264', height: Number(v.uri.replace('p.m3u8', '')) });
+      expect(Number(video?.nb_read_frames)).toBeGreaterThan(0);
+      expect(audio?.codec_name).toBe('aac');
+    }
+  });
+
+  it('refuses an unknown key: the publisher fails and nothing is written', async () => {
+    const started = await startNode(1);
+    const refused = new Promise<string>((resolve) =>
+      started.events.once('publishRefused', (r) => resolve(r.reason)),
+    );
+    const publisher = startPublisher(rtmpUrl('not-a-real-key'), 5);
+    expect(await publisher.exited).not.toBe(0);
+    expect(await refused).toBe('unknown stream key');
+    expect(gate.issued).toHaveLength(0);
+    expect(existsSync(started.liveDir) ? await readdir(started.liveDir) : []).toEqual([]);
+    expect(gate.endedCalls).toEqual([]);
+  });
+
+  it('refuses when the gate does not answer in time, and closes the session a late answer opened', async () => {
+    const key = gate.addKey();
+    gate.authorizeDelayMs = 800;
+    const started = await startNode(1, 200);
+    const refused = new Promise<string>((resolve) =>
+      started.events.once('publishRefused', (r) => resolve(r.reason)),
+    );
+    const publisher = startPublisher(rtmpUrl(key), 5);
+    expect(await refused).toBe('publish check timed out');
+    expect(await publisher.exited).not.toBe(0);
+    await waitFor('the late session to be ended', () => gate.endedCalls.length === 1, 5000);
+    expect(gate.endedCalls[0]?.sessionId).toBe(gate.issued[0]?.sessionId);
+    expect(existsSync(started.liveDir) ? await readdir(started.liveDir) : []).toEqual([]);
+  });
+
+  it('refuses a revoked key', async () => {
+    const started = await startNode(1);
+    const key = gate.addKey();
+    gate.revoke(key);
+    const publisher = startPublisher(rtmpUrl(key), 5);
+    expect(await publisher.exited).not.toBe(0);
+    expect(gate.authorizeResults).toEqual([{ ok: false, reason: 'stream key revoked' }]);
+    expect(logLines.some((l) => l.includes('publish refused'))).toBe(true);
+    expect(logLines.join('\n')).not.toContain(key);
+    expect(existsSync(started.liveDir) ? await readdir(started.liveDir) : []).toEqual([]);
+  });
+
+  it('keeps the session when the publisher reconnects inside the grace window', async () => {
+    const started = await startNode(4);
+    const key = gate.addKey();
+    const first = startPublisher(rtmpUrl(key), 3);
+    const session = await waitFor('a session', () => gate.issued[0]);
+    const dir = join(started.liveDir, session.playbackId);
+    await waitFor(
+      'first playable',
+      () => started.events.sessions()[0]?.state === 'live' && readIf(join(dir, '360p.m3u8')),
+    );
+    expect(await first.exited).toBe(0);
+    await waitFor('the node to see the publisher leave', () =>
+      started.events.sessions()[0]?.state === 'reconnect-grace' ? true : undefined,
+    );
+
+    const resumed = new Promise<string>((resolve) =>
+      started.events.once('sessionResumed', (v) => resolve(v.playbackId)),
+    );
+    const second = startPublisher(rtmpUrl(key), 3);
+    expect(await resumed).toBe(session.playbackId);
+    // The same playlists continue after a discontinuity.
+    await waitFor(
+      'a discontinuity in the 720p playlist',
+      async () => (await readIf(join(dir, '720p.m3u8')))?.includes('#EXT-X-DISCONTINUITY'),
+      10_000,
+    );
+    expect(gate.endedCalls).toEqual([]);
+    expect(await second.exited).toBe(0);
+    await waitFor('gate.ended after the grace window', () => gate.endedCalls.length === 1, 10_000);
+    expect(gate.endedCalls).toEqual([{ sessionId: session.sessionId, recorded: false }]);
+    expect(gate.issued).toHaveLength(1);
+    expect(gate.authorizeResults).toHaveLength(1);
+  });
+});
+
+describe('media node resilience and recording', () => {
+  it('restarts ffmpeg with back-off when it dies while the publisher is connected', async () => {
+    const started = await startNode(1);
+    const key = gate.addKey();
+    const attempts: { pid: number | undefined; attempt: number }[] = [];
+    started.events.on('transcoderStarted', (t) => attempts.push({ pid: t.pid, attempt: t.attempt }));
+    const publisher = startPublisher(rtmpUrl(key), 7);
+    const session = await waitFor('a session', () => gate.issued[0]);
+    const dir = join(started.liveDir, session.playbackId);
+    await waitFor(
+      '720p segments',
+      async () => segmentsOf((await readIf(join(dir, '720p.m3u8'))) ?? '').length >= 1,
+    );
+    const firstPid = attempts[0]?.pid;
+    expect(firstPid).toBeGreaterThan(0);
+    process.kill(firstPid as number, 'SIGKILL');
+    await waitFor('a second ffmpeg', () => attempts.find((a) => a.attempt === 2), 10_000);
+    await waitFor(
+      'the restarted ffmpeg to continue the playlist',
+      async () => (await readIf(join(dir, '720p.m3u8')))?.includes('#EXT-X-DISCONTINUITY'),
+      10_000,
+    );
+    expect(gate.endedCalls).toEqual([]);
+    publisher.child.kill('SIGKILL');
+    await waitFor('gate.ended', () => gate.endedCalls.length === 1, 10_000);
+    expect(gate.issued).toHaveLength(1);
+    expect(logLines.some((l) => l.includes('ffmpeg exited while live; restarting'))).toBe(true);
+    expect(logLines.join('\n')).not.toContain(key);
+  });
+
+  it('records: keeps every segment in an EVENT playlist, closed with ENDLIST, even when the publisher is SIGKILLed', async () => {
+    const started = await startNode(1);
+    const key = gate.addKey({ record: true });
+    const publisher = startPublisher(rtmpUrl(key), 30);
+    const session = await waitFor('a session', () => gate.issued[0]);
+    const dir = join(started.liveDir, session.playbackId);
+    await waitFor(
+      '3 segments in 360p',
+      async () => segmentsOf((await readIf(join(dir, '360p.m3u8'))) ?? '').length >= 3,
+    );
+    publisher.child.kill('SIGKILL');
+    await waitFor('gate.ended', () => gate.endedCalls.length === 1, 10_000);
+    expect(gate.endedCalls).toEqual([{ sessionId: session.sessionId, recorded: true }]);
+    const playlist = (await readIf(join(dir, '360p.m3u8'))) ?? '';
+    expect(playlist).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
+    expect(playlist.trim().endsWith('#EXT-X-ENDLIST')).toBe(true);
+    const segments = segmentsOf(playlist);
+    expect(segments[0]).toBe('360p-000000.ts');
+    for (const s of segments) expect(existsSync(join(dir, s))).toBe(true);
+  });
+
+  it('passthrough remuxes the source into one variant', async () => {
+    const config = loadConfig(
+      {
+        STREAMHUB_DATA_DIR: dataDir,
+        HOST: '127.0.0.1',
+        LIVE_LADDER: 'passthrough',
+        LIVE_SEGMENT_SECONDS: '1',
+      },
+      { envFile: false },
+    );
+    node = await startMediaNode({
+      config: { ...config, media: { ...config.media, rtmpPort: 0, reconnectGraceSeconds: 1 } },
+      logger: createLogger({ level: 'silent', name: 'media' }),
+      gate,
+    });
+    const key = gate.addKey();
+    startPublisher(rtmpUrl(key), 4);
+    const session = await waitFor('a session', () => gate.issued[0]);
+    const dir = join(node.liveDir, session.playbackId);
+    const master = await waitFor('master', async () => {
+      const text = await readIf(join(dir, 'master.m3u8'));
+      return text?.includes('source.m3u8') ? text : undefined;
+    });
+    expect(master).toMatch(/RESOLUTION=1280x720/);
+    const segment = await waitFor(
+      'a source segment',
+      async () => segmentsOf((await readIf(join(dir, 'source.m3u8'))) ?? '')[0],
+    );
+    const probed = await probe(join(dir, segment));
+    expect(probed.streams.find((s) => s.codec_type === 'video')).toMatchObject({
+      codec_name: 'h264',
+      height: 720,
+    });
+  });
+
+  it('close() while live stops ffmpeg, closes the playlists and ends the session', async () => {
+    const started = await startNode(30);
+    const key = gate.addKey();
+    const pids: number[] = [];
+    started.events.on('transcoderStarted', (t) => {
+      if (t.pid) pids.push(t.pid);
+    });
+    const publisher = startPublisher(rtmpUrl(key), 30);
+    const session = await waitFor('a session', () => gate.issued[0]);
+    const dir = join(started.liveDir, session.playbackId);
+    await waitFor(
+      'a 360p segment',
+      async () => segmentsOf((await readIf(join(dir, '360p.m3u8'))) ?? '').length >= 1,
+    );
+    await started.close();
+    node = undefined;
+    expect(gate.endedCalls).toEqual([{ sessionId: session.sessionId, recorded: false }]);
+    expect((await readIf(join(dir, '720p.m3u8'))) ?? '').toContain('#EXT-X-ENDLIST');
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(pids.length).toBeGreaterThan(0);
+    expect(pids.filter(alive)).toEqual([]);
+    expect(await publisher.exited).not.toBe(0);
+  });
+});

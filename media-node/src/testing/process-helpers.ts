@@ -1,0 +1,114 @@
+/** Helpers for tests that run real ffmpeg publishers and probes. */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+
+/** Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export interface Publisher {
+  child: ChildProcess;
+  /** Exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  stderr: () => string;
+}
+
+const children = new Set<ChildProcess>();
+
+/** Pushes a synthetic 720p30 test pattern + tone over RTMP for `seconds` (ffmpeg `-re`). */
+export function startPublisher(url: string, seconds: number, size = '1280x720'): Publisher {
+  const child = spawn(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${size}:rate=30`,
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=48000',
+      '-t',
+      String(seconds),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      '30',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-f',
+      'flv',
+      url,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  children.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      children.delete(child);
+      resolve(code);
+    });
+  });
+  return { child, exited, stderr: () => stderr };
+}
+
+/** SIGKILLs every publisher still running (afterEach). */
+export function killPublishers(): void {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+}
+
+export interface ProbedStream {
+  codec_type: string;
+  codec_name: string;
+  width?: number;
+  height?: number;
+}
+
+/** ffprobe a media file, decoding its frames (`-count_frames`), returning its streams. */
+export function probe(path: string): Promise<{ streams: (ProbedStream & { nb_read_frames?: string })[] }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-count_frames',
+        '-show_entries',
+        'stream=codec_type,codec_name,width,height,nb_read_frames',
+        '-of',
+        'json',
+        path,
+      ],
+      { timeout: 20_000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`ffprobe ${path}: ${stderr || error.message}`));
+        else resolve(JSON.parse(stdout) as { streams: ProbedStream[] });
+      },
+    );
+  });
+}
