@@ -140,7 +140,6 @@ const EnvSchema = z.object({
   ),
   // --- Media node (live ingest and HLS ladder) ---
   RTMP_PORT: port(1935),
-  MEDIA_PORT: port(3004),
   FFMPEG_PATH: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   LIVE_LADDER: z
     .string()
@@ -206,8 +205,6 @@ export interface Config {
 /** Media node settings (RTMP ingest, FFmpeg, live HLS ladder). */
 export interface MediaConfig {
   rtmpPort: number;
-  /** Port of the media node's own HTTP status endpoint. */
-  httpPort: number;
   /** Explicit ffmpeg binary; unset → `ffmpeg` on PATH. */
   ffmpegPath: string | undefined;
   /** Rung heights, highest first, or `passthrough` (remux only). */
@@ -278,7 +275,6 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
     metricsToken: e.METRICS_TOKEN,
     media: {
       rtmpPort: e.RTMP_PORT,
-      httpPort: e.MEDIA_PORT,
       ffmpegPath: e.FFMPEG_PATH,
       ladder:
         e.LIVE_LADDER === 'passthrough'
