@@ -7,7 +7,6 @@ describe('media node settings', () => {
   it('defaults: RTMP 1935, 1080/720/480/360 ladder, 2 s segments, 30 s reconnect grace', () => {
     expect(load({}).media).toEqual({
       rtmpPort: 1935,
-      httpPort: 3004,
       ffmpegPath: undefined,
       ladder: [1080, 720, 480, 360],
       segmentSeconds: 2,
