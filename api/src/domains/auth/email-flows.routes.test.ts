@@ -95,6 +95,38 @@ describe.each(testDatabases())('email flows on %s', (driver) => {
       await expectProblem(await post('/verify-email/confirm', { token }), 400, 'invalid_email_token');
     });
 
+    it('runs the whole account life cycle over HTTP: register, verify, login, refresh, logout', async () => {
+      const email = `flow-${randomBytes(4).toString('hex')}@example.test`;
+      const password = 'a whole flow passphrase';
+      const registered = await post('/register', {
+        email,
+        username: `flow_${randomBytes(3).toString('hex')}`,
+        password,
+      });
+      expect(registered.status).toBe(201);
+
+      const token = tokenFromMail(await nthMail(email, 1), '/verify-email');
+      expect((await post('/verify-email/confirm', { token })).status).toBe(204);
+
+      const tokens = await login(app, email, password);
+      const me = await app.request('/api/v1/users/me', {
+        headers: { Authorization: `Bearer ${tokens.accessToken}` },
+      });
+      expect(me.status).toBe(200);
+      expect(await me.json()).toMatchObject({ email, emailVerified: true });
+
+      const refreshed = await post('/refresh', { refreshToken: tokens.refreshToken });
+      expect(refreshed.status).toBe(200);
+      const next = (await refreshed.json()) as { accessToken: string; refreshToken: string };
+      expect((await post('/logout', undefined, `Bearer ${next.accessToken}`)).status).toBe(204);
+      await expectProblem(await post('/refresh', { refreshToken: next.refreshToken }), 401, 'invalid_token');
+      await expectProblem(
+        await app.request('/api/v1/users/me', { headers: { Authorization: `Bearer ${next.accessToken}` } }),
+        401,
+        'invalid_token',
+      );
+    });
+
     it('sends a fresh link on request, after which the earlier link no longer works', async () => {
       const user = await signUp();
       const first = tokenFromMail(await nthMail(user.account.email, 1), '/verify-email');
