@@ -14,7 +14,7 @@ import { createMailer } from '../mail/create-mailer.ts';
 import { remoteAddress, serveHttp } from '../server/serve.ts';
 import { createServices } from '../services.ts';
 import { openBackends } from './backends.ts';
-import { channelsPublishGate } from './media-gate.ts';
+import { channelsPublishGate, recordIngestDetails } from './media-gate.ts';
 
 export interface StartGatewayOptions {
   logger: Logger;
@@ -81,6 +81,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
           logger,
           gate: channelsPublishGate(deps.services.channels),
         });
+        recordIngestDetails(node, deps.services.channels, logger);
         stopMedia = () => node.close();
       } catch (error) {
         // A newcomer without ffmpeg still gets the API; live ingest waits until ffmpeg is there.

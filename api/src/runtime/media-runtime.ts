@@ -8,7 +8,7 @@ import { type MediaNode, startMediaNode } from '@streamhub/media-node/media-node
 import { ChannelsRepository } from '../domains/channels/channels.repository.ts';
 import { ChannelsService } from '../domains/channels/channels.service.ts';
 import { openBackends } from './backends.ts';
-import { channelsPublishGate } from './media-gate.ts';
+import { channelsPublishGate, recordIngestDetails } from './media-gate.ts';
 
 export async function startMediaRuntime(config: Config, logger: Logger): Promise<MediaNode> {
   const backends = await openBackends(config, logger, { migrate: false });
@@ -19,6 +19,7 @@ export async function startMediaRuntime(config: Config, logger: Logger): Promise
       publicUrl: config.publicUrl,
     });
     const node = await startMediaNode({ config, logger, gate: channelsPublishGate(channels) });
+    recordIngestDetails(node, channels, logger);
     return {
       ...node,
       close: async () => {

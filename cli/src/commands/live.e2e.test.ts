@@ -140,6 +140,15 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
       'the channel going live',
     );
     expect(live.playbackUrl).toBe(`http://localhost:${port}/hls/${live.playbackId}/master.m3u8`);
+    const ingest = await poll(
+      async () => {
+        const page = PublicChannelSchema.parse(await (await call('/api/v1/channels/caster-live')).json());
+        return page.session?.ingest ?? undefined;
+      },
+      20_000,
+      'the ingest details',
+    );
+    expect(ingest).toMatchObject({ videoCodec: 'h264', audioCodec: 'aac', width: 1280, height: 720 });
 
     const master = await poll(
       async () => {
