@@ -24,9 +24,6 @@ const base: autocannon.Options = {
   pipelining: 1,
   // The bench origin makes every server do its CORS work, as a browser client would.
   headers: { origin: BENCH_ORIGIN },
-  renderProgressBar: false,
-  renderLatencyTable: false,
-  renderResultsTable: false,
 };
 
 const emit = (event: LoadEvent) => process.stdout.write(`${JSON.stringify(event)}\n`);

@@ -1,6 +1,6 @@
 /** Runs the load process on the client core against one server and samples the server's CPU meanwhile. */
-
 import { type LoadSample, parseLoadEvent } from './load-sample.ts';
+import { busyCores, type CpuTimes, machineCpuTimes } from './machine-load.ts';
 import { cpuSeconds, spawnPinned, watchOutput } from './processes.ts';
 
 export interface LoadOptions {
@@ -12,11 +12,17 @@ export interface LoadOptions {
   warmupSeconds: number;
   /** The server process, whose CPU use over the measured run is reported. */
   serverPid: number;
+  /** The other (idle) server processes on the server core, whose CPU use is reported too. */
+  idlePids: readonly number[];
 }
 
 export interface Measurement extends LoadSample {
   /** Server CPU over the measured run, as a share of one core (1 = its core was saturated). */
   serverCpu: number;
+  /** What the idle servers used meanwhile (timers, GC), as a share of one core. */
+  idleServersCpu: number;
+  /** Cores busy with anything but the servers and the load generator during the measured run. */
+  otherCpu: number;
 }
 
 export async function runLoad(options: LoadOptions): Promise<Measurement> {
@@ -33,28 +39,42 @@ export async function runLoad(options: LoadOptions): Promise<Measurement> {
     '--warmup',
     String(options.warmupSeconds),
   ]);
+  const idleCpu = () => options.idlePids.reduce((total, pid) => total + (cpuSeconds(pid) ?? 0), 0);
+  let idleCpuAtStart = 0;
+  let idleServersCpu = 0;
   let serverCpuAtStart: number | undefined;
+  let machineAtStart: CpuTimes | undefined;
   let serverCpu: number | undefined;
+  let machineCpu = 0;
   let measuredAt = 0;
   let sample: LoadSample | undefined;
   const stderrTail = watchOutput(load.child, (line) => {
     const event = parseLoadEvent(line);
     if (event?.event === 'measuring') {
       serverCpuAtStart = cpuSeconds(options.serverPid);
+      idleCpuAtStart = idleCpu();
+      machineAtStart = machineCpuTimes();
       measuredAt = performance.now();
     } else if (event?.event === 'result') {
       // Read at once: the server goes idle from here on.
-      if (serverCpuAtStart !== undefined) {
+      if (serverCpuAtStart !== undefined && machineAtStart !== undefined) {
         const wallSeconds = (performance.now() - measuredAt) / 1000;
-        serverCpu = (cpuSeconds(options.serverPid) - serverCpuAtStart) / wallSeconds;
+        const serverCpuAtEnd = cpuSeconds(options.serverPid);
+        if (serverCpuAtEnd !== undefined) serverCpu = (serverCpuAtEnd - serverCpuAtStart) / wallSeconds;
+        idleServersCpu = (idleCpu() - idleCpuAtStart) / wallSeconds;
+        machineCpu = busyCores(machineAtStart, machineCpuTimes(), wallSeconds);
       }
       const { event: _event, ...rest } = event;
       sample = rest;
     }
   });
   const code = await load.closed;
-  if (code !== 0 || !sample || serverCpu === undefined) {
+  if (code !== 0 || !sample) {
     throw new Error(`load process failed (exit ${code}) against ${options.url}\n${stderrTail()}`);
   }
-  return { ...sample, serverCpu };
+  if (serverCpu === undefined)
+    throw new Error(`the server (pid ${options.serverPid}) was gone at the end of the run`);
+  // The orchestrator itself is idle meanwhile, so what is left is other people's work.
+  const otherCpu = Math.max(0, machineCpu - serverCpu - idleServersCpu - sample.clientCpu);
+  return { ...sample, serverCpu, idleServersCpu, otherCpu };
 }

@@ -1,15 +1,12 @@
 /**
- * The measuring loop: per round, every server in turn (the order rotates each round) gets a fresh
- * process on the server core, a pre-flight check, a warm-up and a measured run from the client core.
+ * The measuring loop of `run.ts`: with every server started once (see `fleet.ts`), each round loads
+ * every server in turn, order rotated per round: pre-flight check, wait for a quiet machine, warm-up,
+ * measured run. Runs of one round are seconds apart, so slow drifts of the shared machine hit them alike.
  */
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { checkResponse } from './check.ts';
+import { assertRunning, type StartedServer, startFleet } from './fleet.ts';
 import { type Measurement, runLoad } from './load.ts';
-import { BENCH_HOST, BENCH_PATH } from './protocol.ts';
-import { startServerProcess } from './server-process.ts';
+import { waitForQuiet } from './machine-load.ts';
 import type { ServerSpec } from './servers.ts';
 
 export interface MeasureSettings {
@@ -20,55 +17,74 @@ export interface MeasureSettings {
   nodePath: string;
   serverCpu: number;
   clientCpu: number;
+  /** Before each measured run, wait up to this long for the shared machine to go quiet. */
+  quietWaitSeconds: number;
+  /** A run during which other processes used more cores than this is repeated (see `retries`). */
+  maxOtherCpu: number;
+  retries: number;
 }
 
 export interface RoundResult extends Measurement {
   serverId: string;
   round: number;
   runtime: 'node' | 'bun';
-  /** Lines in the server's log file after it stopped (warm-up and check included); null when it does not log. */
-  logLines: number | null;
+  /** Other processes used more than `maxOtherCpu` cores even in the last attempt. */
+  noisy: boolean;
+  attempts: number;
+}
+
+export interface MeasureResult {
+  rounds: RoundResult[];
+  /** Lines in each server's log file at the end (warm-ups and checks included); null when it does not log. */
+  logLines: Record<string, number | null>;
 }
 
 export async function measureAll(
   specs: readonly ServerSpec[],
   settings: MeasureSettings,
   progress: (message: string) => void,
-): Promise<RoundResult[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'streamhub-bench-'));
-  const results: RoundResult[] = [];
+): Promise<MeasureResult> {
+  const fleet = await startFleet(specs, { cpu: settings.serverCpu, nodePath: settings.nodePath }, progress);
   try {
+    const rounds: RoundResult[] = [];
     for (let round = 1; round <= settings.rounds; round++) {
-      for (const spec of rotate(specs, round - 1)) {
-        const logFile = join(dir, `${spec.id}-${round}.log`);
-        const result = await measureOne(spec, round, logFile, settings);
-        results.push(result);
-        await rm(logFile, { force: true });
+      for (const entry of rotate(fleet.servers, round - 1)) {
+        const idlePids = fleet.servers.filter((s) => s !== entry).map((s) => s.server.pid);
+        const result = await measureWithRetries(entry, round, idlePids, settings, progress);
+        rounds.push(result);
         progress(
-          `round ${round}/${settings.rounds} ${spec.id}: ${Math.round(result.requestsPerSecond)} req/s, ` +
-            `p99 ${result.latencyP99Ms} ms, server CPU ${pct(result.serverCpu)}, client CPU ${pct(result.clientCpu)}` +
+          `round ${round}/${settings.rounds} ${entry.spec.id}: ${Math.round(result.requestsPerSecond)} req/s, ` +
+            `p99 ${result.latencyP99Ms} ms, server CPU ${pct(result.serverCpu)}, client CPU ${pct(result.clientCpu)}, ` +
+            `idle servers ${pct(result.idleServersCpu)}, other ${result.otherCpu.toFixed(2)} cores` +
+            (result.noisy ? ' (NOISY)' : '') +
             (result.non2xx + result.errors > 0 ? `, ${result.non2xx} non-2xx, ${result.errors} errors` : ''),
         );
       }
     }
+    return { rounds, logLines: await fleet.close() };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await fleet.close();
   }
-  return results;
 }
 
-async function measureOne(
-  spec: ServerSpec,
+async function measureWithRetries(
+  entry: StartedServer,
   round: number,
-  logFile: string,
+  idlePids: number[],
   settings: MeasureSettings,
+  progress: (message: string) => void,
 ): Promise<RoundResult> {
-  const server = await startServerProcess(spec, { cpu: settings.serverCpu, logFile });
-  let measurement: Measurement;
-  try {
-    const url = `http://${BENCH_HOST}:${server.ready.port}${BENCH_PATH}`;
+  const { spec, server, url } = entry;
+  for (let attempt = 1; ; attempt++) {
+    // Again before every run: a server that died or broke since the last one must not yield a figure.
+    assertRunning(entry);
     await checkResponse(spec, url);
-    measurement = await runLoad({
+    await waitForQuiet({
+      maxBusyCores: 0.2,
+      maxWaitMs: settings.quietWaitSeconds * 1000,
+      onWait: (busy) => progress(`  machine busy (${busy.toFixed(2)} cores), waiting for it to go quiet`),
+    });
+    const measurement = await runLoad({
       url,
       cpu: settings.clientCpu,
       nodePath: settings.nodePath,
@@ -76,30 +92,32 @@ async function measureOne(
       durationSeconds: settings.durationSeconds,
       warmupSeconds: settings.warmupSeconds,
       serverPid: server.pid,
+      idlePids,
+    }).catch((error: unknown) => {
+      assertRunning(entry);
+      throw error;
     });
-  } finally {
-    await server.stop();
+    assertRunning(entry);
+    const noisy = measurement.otherCpu > settings.maxOtherCpu;
+    if (!noisy || attempt > settings.retries) {
+      return {
+        ...measurement,
+        serverId: spec.id,
+        round,
+        runtime: server.ready.runtime,
+        noisy,
+        attempts: attempt,
+      };
+    }
+    progress(
+      `  ${spec.id}: other processes used ${measurement.otherCpu.toFixed(2)} cores meanwhile, repeating`,
+    );
   }
-  const logLines = spec.logs ? await countLines(logFile) : null;
-  return { ...measurement, serverId: spec.id, round, runtime: server.ready.runtime, logLines };
 }
 
-function rotate<T>(items: readonly T[], by: number): T[] {
+export function rotate<T>(items: readonly T[], by: number): T[] {
   const k = by % items.length;
   return [...items.slice(k), ...items.slice(0, k)];
-}
-
-async function countLines(path: string): Promise<number> {
-  let lines = 0;
-  try {
-    for await (const chunk of createReadStream(path)) {
-      const bytes = chunk as Buffer;
-      for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) lines++;
-    }
-  } catch {
-    return 0;
-  }
-  return lines;
 }
 
 export const pct = (share: number) => `${Math.round(share * 100)}%`;

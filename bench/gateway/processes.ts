@@ -75,9 +75,17 @@ export async function stopProcess({ child, closed }: PinnedProcess, graceMs = 8_
   await closed;
 }
 
-/** User plus system CPU seconds a process has used so far (Linux `/proc/<pid>/stat`, 100 ticks/s). */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/**
+ * User plus system CPU seconds a process has used so far (Linux `/proc/<pid>/stat`, 100 ticks/s);
+ * undefined once the process is gone.
+ */
+export function cpuSeconds(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
   // Fields after the command name, which may itself hold spaces and parentheses.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;

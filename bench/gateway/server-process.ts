@@ -6,14 +6,22 @@ import type { ServerSpec } from './servers.ts';
 export interface RunningServerProcess {
   pid: number;
   ready: ReadyMessage;
+  /** How the process ended, with its last stderr lines, if it has ended; null while it runs. */
+  exit(): string | null;
   stop(): Promise<void>;
 }
 
 export function startServerProcess(
   spec: ServerSpec,
-  options: { cpu: number; logFile: string; timeoutMs?: number },
+  options: { cpu: number; logFile: string; dataDir: string; timeoutMs?: number },
 ): Promise<RunningServerProcess> {
-  const server = spawnPinned(options.cpu, spec.command, [...spec.args, '--log-file', options.logFile]);
+  const server = spawnPinned(options.cpu, spec.command, [
+    ...spec.args,
+    '--log-file',
+    options.logFile,
+    '--data-dir',
+    options.dataDir,
+  ]);
   const { child } = server;
   return new Promise((resolve, reject) => {
     const fail = (reason: string) => {
@@ -34,7 +42,16 @@ export function startServerProcess(
       child.removeListener('exit', onEarlyExit);
       const pid = child.pid;
       if (pid === undefined) return fail('no pid');
-      resolve({ pid, ready: message, stop: () => stopProcess(server) });
+      let ended: string | null = null;
+      child.once('exit', (code, signal) => {
+        ended = `exited with ${signal ?? `code ${code}`}`;
+      });
+      resolve({
+        pid,
+        ready: message,
+        exit: () => (ended === null ? null : `${ended}\n${stderrTail()}`),
+        stop: () => stopProcess(server),
+      });
     });
     const onEarlyExit = (code: number | null) => fail(`exited with ${code} before it was ready`);
     child.once('exit', onEarlyExit);

@@ -7,6 +7,8 @@ export interface ServerSpec {
   args: string[];
   /** Writes one log line per request to its log file. */
   logs: boolean;
+  /** Opens the embedded database: its data directory starts as a copy of one prepared, migrated database. */
+  embeddedData: boolean;
   /** What the pre-flight check demands of the response beyond status 200 and a JSON body. */
   expect: { cors: boolean; requestId: boolean };
 }
@@ -34,6 +36,7 @@ export function benchServers(runtimes: Runtimes): ServerSpec[] {
       label: 'StreamHub gateway, Node (serveOnNode)',
       ...onNode(runtimes, 'bench/gateway/servers/streamhub.ts'),
       logs: true,
+      embeddedData: true,
       expect: FULL_STACK,
     },
     {
@@ -42,6 +45,7 @@ export function benchServers(runtimes: Runtimes): ServerSpec[] {
       command: runtimes.bun,
       args: ['bench/gateway/servers/streamhub.ts'],
       logs: true,
+      embeddedData: true,
       expect: FULL_STACK,
     },
     {
@@ -49,6 +53,7 @@ export function benchServers(runtimes: Runtimes): ServerSpec[] {
       label: 'Express 5 + helmet, cors, rate-limit, pino-http',
       ...onNode(runtimes, 'bench/gateway/servers/express.ts'),
       logs: true,
+      embeddedData: false,
       expect: FULL_STACK,
     },
     {
@@ -56,6 +61,7 @@ export function benchServers(runtimes: Runtimes): ServerSpec[] {
       label: 'bare node:http (no middleware)',
       ...onNode(runtimes, 'bench/gateway/servers/bare.ts'),
       logs: false,
+      embeddedData: false,
       expect: { cors: false, requestId: true },
     },
   ];

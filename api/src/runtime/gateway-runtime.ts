@@ -8,12 +8,13 @@ import { FfmpegNotFoundError } from '@streamhub/media-node/ffmpeg/locate';
 import { startMediaNode } from '@streamhub/media-node/media-node';
 import { createApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
-import { ensureSigningKeys, loadSigningKeys } from '../domains/auth/signing-keys.ts';
+import { ensureSigningKeys, loadSigningKeys, type SigningKeyRing } from '../domains/auth/signing-keys.ts';
 import { createJobHandlers } from '../jobs/handlers.ts';
 import { createMailer } from '../mail/create-mailer.ts';
 import { remoteAddress, serveHttp } from '../server/serve.ts';
+import type { RemoteAddressResolver } from '../server/types.ts';
 import { createServices } from '../services.ts';
-import { openBackends } from './backends.ts';
+import { type Backends, openBackends } from './backends.ts';
 import { channelsPublishGate, recordIngestDetails } from './media-gate.ts';
 
 export interface StartGatewayOptions {
@@ -37,6 +38,34 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** The gateway's dependencies on opened backends; the benchmark builds its gateway the same way. */
+export function gatewayDeps(parts: {
+  config: Config;
+  logger: Logger;
+  backends: Backends;
+  signingKeys: SigningKeyRing;
+  remoteAddress: RemoteAddressResolver;
+}): GatewayDeps {
+  const { config, backends, signingKeys } = parts;
+  return {
+    config,
+    logger: parts.logger,
+    services: createServices({
+      config,
+      db: backends.database.db,
+      events: backends.events,
+      jobs: backends.jobs,
+      counters: backends.counters,
+      signingKeys,
+    }),
+    signingKeys,
+    counters: backends.counters,
+    readiness: backends.readiness,
+    drivers: { database: backends.database.driver, infra: backends.infra },
+    remoteAddress: parts.remoteAddress,
+  };
+}
+
 export async function startGateway(config: Config, options: StartGatewayOptions): Promise<RunningGateway> {
   const { logger } = options;
   if (options.createSigningKeys && !config.auth.signingKeys && (await ensureSigningKeys(config.dataDir))) {
@@ -57,23 +86,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       await backends.jobs.start(createJobHandlers({ mailer }));
       stopWorkers = () => mailer.close();
     }
-    const deps: GatewayDeps = {
-      config,
-      logger,
-      services: createServices({
-        config,
-        db: backends.database.db,
-        events: backends.events,
-        jobs: backends.jobs,
-        counters: backends.counters,
-        signingKeys,
-      }),
-      signingKeys,
-      counters: backends.counters,
-      readiness: backends.readiness,
-      drivers: { database: backends.database.driver, infra: backends.infra },
-      remoteAddress,
-    };
+    const deps = gatewayDeps({ config, logger, backends, signingKeys, remoteAddress });
     if (options.mediaNode) {
       try {
         const node = await startMediaNode({

@@ -12,7 +12,7 @@ import helmet from 'helmet';
 import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { BENCH_HOST, BENCH_ORIGIN, BENCH_PATH } from '../protocol.ts';
-import { announceReady, requireLogFile, serverArgs, stopOnSignals } from './lifecycle.ts';
+import { announceReady, requireArg, serverArgs, stopOnSignals } from './lifecycle.ts';
 import { systemInfo } from './system-info.ts';
 
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -22,7 +22,7 @@ const args = serverArgs();
 const logger = createLogger({
   level: 'info',
   name: 'gateway',
-  destination: pino.destination({ dest: requireLogFile(args), sync: false }),
+  destination: pino.destination({ dest: requireArg(args, 'logFile'), sync: false }),
 });
 
 const app = express();

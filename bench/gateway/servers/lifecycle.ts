@@ -6,21 +6,24 @@ import type { ReadyMessage } from '../protocol.ts';
 export interface ServerArgs {
   /** Where the server writes its per-request log lines (servers without logging ignore it). */
   logFile: string | undefined;
+  /** A scratch directory the server may use for its embedded database and keys. */
+  dataDir: string | undefined;
   /** Which app variant to build (ablation server only). */
   variant: string | undefined;
 }
 
 export function serverArgs(): ServerArgs {
   const { values } = parseArgs({
-    options: { 'log-file': { type: 'string' }, variant: { type: 'string' } },
+    options: { 'log-file': { type: 'string' }, 'data-dir': { type: 'string' }, variant: { type: 'string' } },
     strict: true,
   });
-  return { logFile: values['log-file'], variant: values.variant };
+  return { logFile: values['log-file'], dataDir: values['data-dir'], variant: values.variant };
 }
 
-export function requireLogFile(args: ServerArgs): string {
-  if (!args.logFile) throw new Error('--log-file <path> is required');
-  return args.logFile;
+export function requireArg(args: ServerArgs, name: 'logFile' | 'dataDir'): string {
+  const value = args[name];
+  if (!value) throw new Error(`--${name === 'logFile' ? 'log-file' : 'data-dir'} <path> is required`);
+  return value;
 }
 
 export function announceReady(port: number): void {
@@ -31,9 +34,11 @@ export function announceReady(port: number): void {
 /** Runs `stop` once on SIGTERM or SIGINT, then exits; a stop that hangs is cut short. */
 export function stopOnSignals(stop: () => Promise<void>): void {
   let stopping = false;
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    // On stderr, so that the orchestrator can tell a stop it did not ask for from a crash.
+    console.error(`received ${signal}, stopping`);
     setTimeout(() => process.exit(1), 5_000).unref();
     stop().then(
       () => process.exit(0),

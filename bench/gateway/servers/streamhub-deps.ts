@@ -1,47 +1,71 @@
 /**
- * The gateway's dependencies built as the production runtime (`gateway-runtime.ts`) builds them, except
- * for what a benchmark must pin: the settings, a log file instead of stdout, no database readiness check.
+ * The gateway's dependencies built as the production runtime (`gateway-runtime.ts`, embedded mode)
+ * builds them, except for what a benchmark pins: the settings, a log file instead of stdout, a data
+ * directory under the bench's temporary directory and no readiness checks.
  */
 import type { GatewayDeps } from '@streamhub/api/deps';
+import { ensureSigningKeys, loadSigningKeys } from '@streamhub/api/domains/auth/signing-keys';
+import { createJobHandlers } from '@streamhub/api/jobs/handlers';
+import { createLogMailer } from '@streamhub/api/mail/log-mailer';
+import { openBackends } from '@streamhub/api/runtime/backends';
+import { gatewayDeps } from '@streamhub/api/runtime/gateway-runtime';
 import type { RemoteAddressResolver } from '@streamhub/api/server/types';
 import { loadConfig } from '@streamhub/config/config';
-import { createMemoryCounterStore } from '@streamhub/infra/counters/memory';
 import { createLogger } from '@streamhub/logger/logger';
 import { pino } from 'pino';
 import { BENCH_ORIGIN } from '../protocol.ts';
 
 export interface BenchDeps {
   deps: GatewayDeps;
-  /** Flushes the log and stops the counter sweep. */
+  /** Closes the backends and flushes the log. */
   close(): Promise<void>;
 }
 
-export function createBenchDeps(logFile: string, remoteAddress: RemoteAddressResolver): BenchDeps {
+export async function createBenchDeps(options: {
+  logFile: string;
+  dataDir: string;
+  remoteAddress: RemoteAddressResolver;
+}): Promise<BenchDeps> {
   const config = loadConfig(
-    { LOG_LEVEL: 'info', CORS_ORIGINS: BENCH_ORIGIN, RATE_LIMIT_MAX: '100000000' },
+    {
+      LOG_LEVEL: 'info',
+      CORS_ORIGINS: BENCH_ORIGIN,
+      RATE_LIMIT_MAX: '100000000',
+      // Only so that the embedded database and keys land in the bench's temporary directory.
+      STREAMHUB_DATA_DIR: options.dataDir,
+    },
     { envFile: false },
   );
   // Asynchronous like production's stdout stream, so logging costs what it costs in production.
   const logger = createLogger({
     level: config.logLevel,
     name: 'gateway',
-    destination: pino.destination({ dest: logFile, sync: false }),
+    destination: pino.destination({ dest: options.logFile, sync: false }),
   });
-  // What `createCounterStore` returns without REDIS_URL; imported directly so the bench never loads Redis.
-  const counters = createMemoryCounterStore();
-  const deps: GatewayDeps = {
-    config,
-    logger,
-    counters,
-    readiness: [],
-    drivers: { database: 'pglite', infra: 'memory' },
-    remoteAddress,
-  };
-  return {
-    deps,
-    close: async () => {
-      await counters.close();
-      await new Promise<void>((resolve) => logger.flush(() => resolve()));
-    },
-  };
+  await ensureSigningKeys(config.dataDir);
+  const signingKeys = await loadSigningKeys({
+    dataDir: config.dataDir,
+    signingKeys: config.auth.signingKeys,
+  });
+  const backends = await openBackends(config, logger, { migrate: true });
+  try {
+    // Without REDIS_URL the counters are the in-memory store of packages/infra/src/counters/memory.ts.
+    if (backends.infra !== 'memory') throw new Error('the bench expects in-process backends');
+    await backends.jobs.start(createJobHandlers({ mailer: createLogMailer(logger) }));
+    // No readiness checks: the benchmark measures the API route, not the probes.
+    const deps: GatewayDeps = {
+      ...gatewayDeps({ config, logger, backends, signingKeys, remoteAddress: options.remoteAddress }),
+      readiness: [],
+    };
+    return {
+      deps,
+      close: async () => {
+        await backends.close();
+        await new Promise<void>((resolve) => logger.flush(() => resolve()));
+      },
+    };
+  } catch (error) {
+    await backends.close();
+    throw error;
+  }
 }

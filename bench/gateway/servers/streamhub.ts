@@ -6,7 +6,7 @@ import { createApp } from '@streamhub/api/app';
 import { runtime } from '@streamhub/api/runtime-info';
 import type { RemoteAddressResolver, RunningServer, ServeOptions } from '@streamhub/api/server/types';
 import { BENCH_HOST } from '../protocol.ts';
-import { announceReady, requireLogFile, serverArgs, stopOnSignals } from './lifecycle.ts';
+import { announceReady, requireArg, serverArgs, stopOnSignals } from './lifecycle.ts';
 import { createBenchDeps } from './streamhub-deps.ts';
 
 interface RuntimeServer {
@@ -26,7 +26,11 @@ async function runtimeServer(): Promise<RuntimeServer> {
 
 const args = serverArgs();
 const server = await runtimeServer();
-const bench = createBenchDeps(requireLogFile(args), server.remoteAddress);
+const bench = await createBenchDeps({
+  logFile: requireArg(args, 'logFile'),
+  dataDir: requireArg(args, 'dataDir'),
+  remoteAddress: server.remoteAddress,
+});
 const { app } = createApp(bench.deps, { processMetrics: true });
 const running = await server.serve({ fetch: app.fetch, host: BENCH_HOST, port: 0, gracePeriodMs: 1_000 });
 stopOnSignals(async () => {

@@ -1,0 +1,80 @@
+/** Command-line options shared by `run.ts` and `ablation.ts`. */
+import { parseArgs } from 'node:util';
+import type { MeasureSettings } from './measure.ts';
+
+export interface BenchOptions extends MeasureSettings {
+  json: string | undefined;
+  bunPath: string;
+  /** Run only these server (or variant) ids; all when empty. */
+  only: string[];
+  /** Ablation only: A B B A blocks per comparison. */
+  blocks: number;
+}
+
+const nonNegative = (name: string, raw: string): number => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be 0 or more, got "${raw}"`);
+  return value;
+};
+
+const positive = (name: string, raw: string): number => {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`--${name} must be a positive integer, got "${raw}"`);
+  return value;
+};
+
+export function parseBenchOptions(defaults: {
+  rounds: number;
+  duration: number;
+  warmup: number;
+}): BenchOptions {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: String(defaults.rounds) },
+      duration: { type: 'string', default: String(defaults.duration) },
+      warmup: { type: 'string', default: String(defaults.warmup) },
+      connections: { type: 'string', default: '50' },
+      json: { type: 'string' },
+      bun: { type: 'string', default: 'bun' },
+      only: { type: 'string', default: '' },
+      blocks: { type: 'string', default: '3' },
+      'quiet-wait': { type: 'string', default: '180' },
+      'max-other-cpu': { type: 'string', default: '0.25' },
+      retries: { type: 'string', default: '2' },
+    },
+    strict: true,
+  });
+  const warmup = nonNegative('warmup', values.warmup);
+  return {
+    rounds: positive('rounds', values.rounds),
+    durationSeconds: positive('duration', values.duration),
+    warmupSeconds: warmup,
+    connections: positive('connections', values.connections),
+    json: values.json,
+    bunPath: values.bun,
+    only: values.only.split(',').filter(Boolean),
+    blocks: positive('blocks', values.blocks),
+    nodePath: process.execPath,
+    serverCpu: 0,
+    clientCpu: 1,
+    quietWaitSeconds: nonNegative('quiet-wait', values['quiet-wait']),
+    maxOtherCpu: nonNegative('max-other-cpu', values['max-other-cpu']),
+    retries: Math.floor(nonNegative('retries', values.retries)),
+  };
+}
+
+export function settingsRecord(options: BenchOptions): Record<string, number | string> {
+  return {
+    rounds: options.rounds,
+    durationSeconds: options.durationSeconds,
+    warmupSeconds: options.warmupSeconds,
+    connections: options.connections,
+    pipelining: 1,
+    serverCpu: options.serverCpu,
+    clientCpu: options.clientCpu,
+    quietWaitSeconds: options.quietWaitSeconds,
+    maxOtherCpu: options.maxOtherCpu,
+    retries: options.retries,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * A paired comparison of two running servers: one load process on the client core alternates between
+ * them in short A B B A slices, so both are measured in the same state of the shared machine.
+ */
+import { busyCores, type CpuTimes, machineCpuTimes } from './machine-load.ts';
+import { cpuSeconds, spawnPinned, watchOutput } from './processes.ts';
+import { parseSliceEvent, type Slice } from './slice-sample.ts';
+
+export interface PairedOptions {
+  a: { url: string; pid: number };
+  b: { url: string; pid: number };
+  idlePids: readonly number[];
+  cpu: number;
+  nodePath: string;
+  connections: number;
+  blocks: number;
+  sliceSeconds: number;
+  warmupSeconds: number;
+}
+
+export interface PairedResult {
+  slices: Slice[];
+  /** Per block: B's requests/s over A's, each the mean of its two slices. */
+  blockRatios: number[];
+  /** CPU of A and B together over the measured blocks, as a share of one core (one is loaded at a time). */
+  serverCpu: number;
+  clientCpu: number;
+  /** Cores busy with anything but the two servers, the idle servers and the load generator. */
+  otherCpu: number;
+}
+
+export async function runPairedLoad(options: PairedOptions): Promise<PairedResult> {
+  const load = spawnPinned(options.cpu, options.nodePath, [
+    '--import',
+    'tsx',
+    'bench/gateway/slice-worker.ts',
+    `--a=${options.a.url}`,
+    `--b=${options.b.url}`,
+    `--connections=${options.connections}`,
+    `--blocks=${options.blocks}`,
+    `--slice=${options.sliceSeconds}`,
+    `--warmup=${options.warmupSeconds}`,
+  ]);
+  const serversCpu = () =>
+    [options.a.pid, options.b.pid, ...options.idlePids].reduce((t, pid) => t + (cpuSeconds(pid) ?? 0), 0);
+  const idleCpu = () => options.idlePids.reduce((t, pid) => t + (cpuSeconds(pid) ?? 0), 0);
+  let start: { servers: number; idle: number; machine: CpuTimes; at: number } | undefined;
+  let usage: { serverCpu: number; idleCpu: number; machineCpu: number } | undefined;
+  let clientCpu: number | undefined;
+  const slices: Slice[] = [];
+  const stderrTail = watchOutput(load.child, (line) => {
+    const event = parseSliceEvent(line);
+    if (event?.event === 'measuring') {
+      start = { servers: serversCpu(), idle: idleCpu(), machine: machineCpuTimes(), at: performance.now() };
+    } else if (event?.event === 'slice') {
+      const { event: _event, ...slice } = event;
+      slices.push(slice);
+    } else if (event?.event === 'done' && start) {
+      const wall = (performance.now() - start.at) / 1000;
+      const idle = (idleCpu() - start.idle) / wall;
+      usage = {
+        serverCpu: (serversCpu() - start.servers) / wall - idle,
+        idleCpu: idle,
+        machineCpu: busyCores(start.machine, machineCpuTimes(), wall),
+      };
+      clientCpu = event.clientCpu;
+    }
+  });
+  const code = await load.closed;
+  if (code !== 0 || !usage || clientCpu === undefined) {
+    throw new Error(`paired load process failed (exit ${code})\n${stderrTail()}`);
+  }
+  return {
+    slices,
+    blockRatios: blockRatios(slices),
+    serverCpu: usage.serverCpu,
+    clientCpu,
+    otherCpu: Math.max(0, usage.machineCpu - usage.serverCpu - usage.idleCpu - clientCpu),
+  };
+}
+
+function blockRatios(slices: readonly Slice[]): number[] {
+  const blocks = [...new Set(slices.map((s) => s.block))];
+  return blocks.flatMap((block) => {
+    const mean = (target: 'a' | 'b') => {
+      const rates = slices
+        .filter((s) => s.block === block && s.target === target)
+        .map((s) => s.requestsPerSecond);
+      return rates.length > 0 ? rates.reduce((x, y) => x + y, 0) / rates.length : Number.NaN;
+    };
+    const ratio = mean('b') / mean('a');
+    return Number.isFinite(ratio) ? [ratio] : [];
+  });
+}

@@ -1,0 +1,222 @@
+/** Turns round results into medians, ratios and PASS/FAIL targets, as a table for people and JSON for scripts. */
+import type { RoundResult } from './measure.ts';
+import { BARE_NODE, EXPRESS, type ServerSpec, STREAMHUB_BUN, STREAMHUB_NODE } from './servers.ts';
+
+export interface ServerSummary {
+  id: string;
+  label: string;
+  runtime: 'node' | 'bun';
+  rounds: number;
+  /** Rounds the medians are taken over: the clean ones, or all when none was clean. */
+  roundsUsed: number;
+  /** Medians over the rounds used. */
+  requestsPerSecond: number;
+  latencyP99Ms: number;
+  serverCpu: number;
+  clientCpu: number;
+  /** Cores other processes on the shared machine used during the measured runs. */
+  otherCpu: number;
+  /** Rounds in which other processes still used too much CPU after every retry. */
+  noisyRounds: number;
+  /** Sums over all rounds. */
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** The log file holds at least one line per measured request; null for servers that do not log. */
+  logsComplete: boolean | null;
+  /** The load generator, not the server, was the bottleneck: the figure is a lower bound. */
+  clientBound: boolean;
+  vsExpress: number | null;
+  vsBare: number | null;
+}
+
+export interface TargetResult {
+  target: string;
+  status: 'PASS' | 'FAIL' | 'SKIP';
+  measured: string;
+}
+
+export interface BenchReport {
+  date: string;
+  settings: Record<string, number | string>;
+  servers: ServerSummary[];
+  targets: TargetResult[];
+  notes: string[];
+  rounds: RoundResult[];
+}
+
+export const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+export function summarise(
+  specs: readonly ServerSpec[],
+  rounds: readonly RoundResult[],
+  logLines: Readonly<Record<string, number | null>>,
+): ServerSummary[] {
+  const base = specs.flatMap((spec) => {
+    const mine = rounds.filter((r) => r.serverId === spec.id);
+    const first = mine[0];
+    if (!first) return [];
+    // Rounds disturbed by other processes count only when no clean round exists.
+    const clean = mine.filter((r) => !r.noisy);
+    const basis = clean.length > 0 ? clean : mine;
+    const serverCpu = median(basis.map((r) => r.serverCpu));
+    const clientCpu = median(basis.map((r) => r.clientCpu));
+    return [
+      {
+        id: spec.id,
+        label: spec.label,
+        runtime: first.runtime,
+        rounds: mine.length,
+        roundsUsed: basis.length,
+        requestsPerSecond: median(basis.map((r) => r.requestsPerSecond)),
+        latencyP99Ms: median(basis.map((r) => r.latencyP99Ms)),
+        serverCpu,
+        clientCpu,
+        otherCpu: median(basis.map((r) => r.otherCpu)),
+        noisyRounds: mine.length - clean.length,
+        non2xx: sum(mine.map((r) => r.non2xx)),
+        errors: sum(mine.map((r) => r.errors)),
+        timeouts: sum(mine.map((r) => r.timeouts)),
+        logsComplete: spec.logs ? (logLines[spec.id] ?? 0) >= sum(mine.map((r) => r.totalRequests)) : null,
+        clientBound: clientCpu > 0.9 && serverCpu < 0.9,
+      },
+    ];
+  });
+  const rpsOf = (id: string) => base.find((s) => s.id === id)?.requestsPerSecond;
+  const express = rpsOf(EXPRESS);
+  const bare = rpsOf(BARE_NODE);
+  return base.map((s) => ({
+    ...s,
+    vsExpress: express ? s.requestsPerSecond / express : null,
+    vsBare: bare ? s.requestsPerSecond / bare : null,
+  }));
+}
+
+/**
+ * Median over rounds of subject/baseline measured in the same round. Runs of one round are minutes apart
+ * at most, so this cancels the slow drift of a shared machine that a ratio of medians keeps.
+ */
+export function pairedRatio(
+  rounds: readonly RoundResult[],
+  subjectId: string,
+  baselineId: string,
+): number | null {
+  const at = (id: string, round: number) => rounds.find((r) => r.serverId === id && r.round === round);
+  const pairs = [...new Set(rounds.map((r) => r.round))].flatMap((round) => {
+    const subject = at(subjectId, round);
+    const baseline = at(baselineId, round);
+    return subject && baseline
+      ? [
+          {
+            noisy: subject.noisy || baseline.noisy,
+            ratio: subject.requestsPerSecond / baseline.requestsPerSecond,
+          },
+        ]
+      : [];
+  });
+  const clean = pairs.filter((p) => !p.noisy);
+  const basis = clean.length > 0 ? clean : pairs;
+  return basis.length > 0 ? median(basis.map((p) => p.ratio)) : null;
+}
+
+const clean = (s: ServerSummary) => s.non2xx === 0 && s.errors === 0 && s.logsComplete !== false;
+
+function target(
+  servers: readonly ServerSummary[],
+  rounds: readonly RoundResult[],
+  name: string,
+  subjectId: string,
+  baselineId: string,
+  minRatio: number,
+  show: (ratio: number) => string,
+): TargetResult {
+  const subject = servers.find((s) => s.id === subjectId);
+  const baseline = servers.find((s) => s.id === baselineId);
+  if (!subject || !baseline) return { target: name, status: 'SKIP', measured: 'not measured in this run' };
+  const ratio = subject.requestsPerSecond / baseline.requestsPerSecond;
+  const problems = [subject, baseline].filter((s) => !clean(s)).map((s) => `${s.id} had failed responses`);
+  const status = ratio >= minRatio && problems.length === 0 ? 'PASS' : 'FAIL';
+  const paired = pairedRatio(rounds, subjectId, baselineId);
+  const pairedNote =
+    paired === null
+      ? ''
+      : `, per-round ${show(paired)}${paired >= minRatio === ratio >= minRatio ? '' : ' (disagrees: borderline)'}`;
+  const bound = baseline.clientBound ? ` (${baseline.id} is client-bound: its figure is a lower bound)` : '';
+  const noise = [subject, baseline]
+    .filter((s) => s.noisyRounds > 0)
+    .map((s) => `${s.id}: ${s.noisyRounds} noisy round(s)`);
+  return {
+    target: name,
+    status,
+    measured: [show(ratio) + pairedNote + bound, ...problems, ...noise].join('; '),
+  };
+}
+
+/** Decided on the ratio of medians; the per-round (paired) ratio is shown beside it as a check. */
+export function evaluateTargets(
+  servers: readonly ServerSummary[],
+  rounds: readonly RoundResult[],
+): TargetResult[] {
+  const times = (r: number) => `${r.toFixed(2)}×`;
+  const percent = (r: number) => `${Math.round(r * 100)}%`;
+  return [
+    target(servers, rounds, 'gateway on Node ≥ 2× Express', STREAMHUB_NODE, EXPRESS, 2, times),
+    target(
+      servers,
+      rounds,
+      'gateway on Node ≥ 50% of bare node:http',
+      STREAMHUB_NODE,
+      BARE_NODE,
+      0.5,
+      percent,
+    ),
+    target(servers, rounds, 'gateway on Bun ≥ 3× Express', STREAMHUB_BUN, EXPRESS, 3, times),
+  ];
+}
+
+const thousands = (n: number) => `${(n / 1000).toFixed(1)}k`;
+const ratio = (r: number | null) => (r === null ? '–' : `${r.toFixed(2)}×`);
+const share = (r: number) => `${Math.round(r * 100)}%`;
+
+/** A Markdown table, readable in a terminal and pasteable into docs. */
+export function formatTable(servers: readonly ServerSummary[]): string {
+  const header = [
+    'server',
+    'req/s (median)',
+    'rounds',
+    'p99 ms',
+    '× Express',
+    '× bare node:http',
+    'server CPU',
+    'client CPU',
+    'other CPU',
+    'non-2xx',
+    'errors',
+  ];
+  const rows = servers.map((s) => [
+    s.label,
+    thousands(s.requestsPerSecond) + (s.clientBound ? ' (client-bound)' : ''),
+    `${s.roundsUsed}/${s.rounds}`,
+    String(s.latencyP99Ms),
+    ratio(s.vsExpress),
+    ratio(s.vsBare),
+    share(s.serverCpu),
+    share(s.clientCpu),
+    s.otherCpu.toFixed(2),
+    String(s.non2xx),
+    String(s.errors + (s.logsComplete === false ? ' (log lines missing)' : '')),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function formatTargets(targets: readonly TargetResult[]): string {
+  return targets.map((t) => `${t.status.padEnd(4)}  ${t.target}: ${t.measured}`).join('\n');
+}
