@@ -8,6 +8,7 @@ import type { Logger } from '@streamhub/logger/logger';
 import { type FfmpegBinary, locateFfmpeg } from './ffmpeg/locate.ts';
 import { startRtmpIngest } from './ingest/rtmp-ingest.ts';
 import { LiveManager } from './live/live-manager.ts';
+import { startLiveThumbnails } from './live/live-thumbnails.ts';
 import type { RestartPolicy } from './live/live-transcoder.ts';
 import type { PublishGate } from './live/publish-gate.ts';
 
@@ -68,6 +69,11 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     handlers: manager,
   });
   manager.attach(ingest);
+  const thumbnails = startLiveThumbnails(manager, {
+    ffmpegPath: ffmpeg.path,
+    intervalMs: config.media.thumbnailSeconds * 1000,
+    logger,
+  });
   logger.info({ rtmpPort: ingest.port }, 'RTMP ingest listening');
 
   let closing: Promise<void> | undefined;
@@ -78,6 +84,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     events: manager,
     close() {
       closing ??= (async () => {
+        thumbnails.stop();
         await manager.close();
         await ingest.close();
       })();

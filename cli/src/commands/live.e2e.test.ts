@@ -41,6 +41,7 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
       LIVE_LADDER: '720,360',
       LIVE_X264_PRESET: 'ultrafast',
       LIVE_RECONNECT_GRACE_SECONDS: '2',
+      LIVE_THUMBNAIL_SECONDS: '1',
     };
     writeFileSync(
       join(cwd, '.env'),
@@ -190,6 +191,18 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
       expect(streams.sort()).toEqual(['audio', 'video']);
     }
 
+    const thumbnail = await poll(
+      async () => {
+        const response = await fetch(`${base}/api/v1/channels/caster-live/thumbnail.jpg`);
+        return response.ok ? response : undefined;
+      },
+      20_000,
+      'the live thumbnail',
+    );
+    expect(thumbnail.headers.get('content-type')).toBe('image/jpeg');
+    const jpeg = new Uint8Array(await thumbnail.arrayBuffer());
+    expect([...jpeg.slice(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+
     expect(await waitForExit(publisher, 30_000)).toBe(0);
     // After the reconnect grace window the session ends and the unrecorded playback is gone.
     await poll(
@@ -201,6 +214,7 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
       'the channel going offline',
     );
     expect((await fetch(`${base}/hls/${live.playbackId}/master.m3u8`)).status).toBe(404);
+    expect((await fetch(`${base}/api/v1/channels/caster-live/thumbnail.jpg`)).status).toBe(404);
 
     dev.kill('SIGTERM');
     expect(await waitForExit(dev)).toBe(0);

@@ -152,6 +152,7 @@ const EnvSchema = z.object({
   LIVE_SEGMENT_SECONDS: positiveInt(2, 'seconds'),
   LIVE_WINDOW_SEGMENTS: positiveInt(6, 'segments'),
   LIVE_RECONNECT_GRACE_SECONDS: positiveInt(30, 'seconds'),
+  LIVE_THUMBNAIL_SECONDS: positiveInt(30, 'seconds'),
   LIVE_X264_PRESET: z
     .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'], {
       message: 'must be an x264 preset: ultrafast, superfast, veryfast, faster, fast or medium',
@@ -213,6 +214,8 @@ export interface MediaConfig {
   /** Segments kept in a live (non-recorded) playlist. */
   windowSegments: number;
   reconnectGraceSeconds: number;
+  /** How often a live session's thumbnail is refreshed. */
+  thumbnailSeconds: number;
   x264Preset: 'ultrafast' | 'superfast' | 'veryfast' | 'faster' | 'fast' | 'medium';
 }
 
@@ -283,6 +286,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       segmentSeconds: e.LIVE_SEGMENT_SECONDS,
       windowSegments: e.LIVE_WINDOW_SEGMENTS,
       reconnectGraceSeconds: e.LIVE_RECONNECT_GRACE_SECONDS,
+      thumbnailSeconds: e.LIVE_THUMBNAIL_SECONDS,
       x264Preset: e.LIVE_X264_PRESET,
     },
     auth: {

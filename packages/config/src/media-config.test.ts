@@ -12,6 +12,7 @@ describe('media node settings', () => {
       segmentSeconds: 2,
       windowSegments: 6,
       reconnectGraceSeconds: 30,
+      thumbnailSeconds: 30,
       x264Preset: 'veryfast',
     });
   });
