@@ -16,14 +16,19 @@ export type Middleware = (typeof MIDDLEWARES)[number];
 export type Variant =
   /** `createApp` itself, as served in the main benchmark. */
   | { name: 'createApp' }
-  /** The same stack rebuilt here from the middleware factories, minus `without`. */
-  | { name: string; without: readonly Middleware[] };
+  /**
+   * The same stack rebuilt here from the middleware factories, minus `without`; `experiment` adds a
+   * bench-only change that a suggestion needs evidence for.
+   */
+  | { name: string; without: readonly Middleware[]; experiment?: 'outgoing-headers' };
 
 export const VARIANTS: readonly Variant[] = [
   { name: 'createApp' },
   { name: 'full', without: [] },
   ...MIDDLEWARES.map((m) => ({ name: `no-${m}`, without: [m] })),
   { name: 'none', without: MIDDLEWARES },
+  // Experiment: the static security and CORS headers set on Node's ServerResponse instead of c.header().
+  { name: 'outgoing-headers', without: ['security-headers', 'cors'], experiment: 'outgoing-headers' },
 ];
 
 export function findVariant(name: string): Variant {

@@ -3,17 +3,27 @@
  * them are killed when the orchestrator ends, whether it finishes, throws or gets Ctrl-C.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const live = new Set<ChildProcess>();
+const scratchDirs = new Set<string>();
 
 function killAll(): void {
   for (const child of live) child.kill('SIGKILL');
   live.clear();
+  // Synchronous: this also runs from the 'exit' event, where nothing asynchronous completes.
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+  scratchDirs.clear();
+}
+
+/** Removes `dir` when the orchestrator exits, however it exits (logs and database copies add up). */
+export function removeOnExit(dir: string): void {
+  installCleanup();
+  scratchDirs.add(dir);
 }
 
 let installed = false;

@@ -2,6 +2,8 @@
  * Bench-only rebuilds of the gateway app (mirroring `createApp` in api/src/app.ts) from its own
  * middleware factories, with chosen middleware left out, to learn what each one costs.
  */
+
+import type { ServerResponse } from 'node:http';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createApp } from '@streamhub/api/app';
 import type { AppEnv } from '@streamhub/api/context';
@@ -19,10 +21,11 @@ import { bodyLimit } from '@streamhub/api/middleware/body-limit';
 import { cors } from '@streamhub/api/middleware/cors';
 import { rateLimit } from '@streamhub/api/middleware/rate-limit';
 import { requestContext } from '@streamhub/api/middleware/request-context';
-import { securityHeaders } from '@streamhub/api/middleware/security-headers';
+import { API_CONTENT_SECURITY_POLICY, securityHeaders } from '@streamhub/api/middleware/security-headers';
 import { requestTimeout } from '@streamhub/api/middleware/timeout';
 import { createGatewayMetrics, recordMetrics } from '@streamhub/api/observability/metrics';
 import { docsRoutes } from '@streamhub/api/openapi/docs.routes';
+import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { type Variant, without } from '../ablation-variants.ts';
 
@@ -61,6 +64,9 @@ export function createVariantApp(deps: GatewayDeps, variant: Variant): VariantAp
   } else app.use(requestContext(deps));
   if (!skip.has('metrics')) app.use(recordMetrics(metrics));
   if (!skip.has('access-log')) app.use(accessLog());
+  if ('experiment' in variant && variant.experiment === 'outgoing-headers') {
+    app.use(outgoingHeaders([...config.corsOrigins, new URL(config.publicUrl).origin]));
+  }
   if (!skip.has('security-headers'))
     app.use(securityHeaders({ https: config.publicUrl.startsWith('https:') }));
   if (!skip.has('cors')) app.use(cors([...config.corsOrigins, new URL(config.publicUrl).origin]));
@@ -86,4 +92,37 @@ export function createVariantApp(deps: GatewayDeps, variant: Variant): VariantAp
     .route('/', avatarFileRoutes());
   app.route('/', docsRoutes(app, config.publicUrl));
   return app;
+}
+
+const STATIC_HEADERS: [string, string][] = [
+  ['Content-Security-Policy', API_CONTENT_SECURITY_POLICY],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+];
+const EXPOSED = 'X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After';
+
+/**
+ * Experiment (Node only, simple requests only): the headers of `securityHeaders` and `cors` set with
+ * `ServerResponse.setHeader`, which @hono/node-server's `writeHead` merges, so that Hono never builds a
+ * web `Headers` object for them. Synchronous: it returns `next()`'s promise instead of awaiting it.
+ */
+function outgoingHeaders(origins: readonly string[]): MiddlewareHandler<AppEnv> {
+  const allowed = new Set(origins);
+  return (c, next) => {
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    if (outgoing) {
+      for (const [name, value] of STATIC_HEADERS) outgoing.setHeader(name, value);
+      outgoing.setHeader('Vary', 'Origin');
+      const origin = c.req.header('origin');
+      if (origin && allowed.has(origin)) {
+        outgoing.setHeader('Access-Control-Allow-Origin', origin);
+        outgoing.setHeader('Access-Control-Allow-Credentials', 'true');
+        outgoing.setHeader('Access-Control-Expose-Headers', EXPOSED);
+      }
+    }
+    return next();
+  };
 }
