@@ -3,13 +3,14 @@
  * streamer made with the CLI, a channel and key made over the API, real ffmpeg pushing RTMP, HLS
  * fetched from the gateway and decoded by ffprobe.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { CreatedStreamKeySchema, PublicChannelSchema } from '@streamhub/contracts/live';
+import { startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
 
@@ -99,37 +100,7 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
     );
     const key = CreatedStreamKeySchema.parse(await keyResponse.json());
 
-    const publisher = spawn(
-      'ffmpeg',
-      [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-re',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc2=size=1280x720:rate=30',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=440',
-        '-t',
-        '10',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-g',
-        '30',
-        '-c:a',
-        'aac',
-        '-f',
-        'flv',
-        `rtmp://127.0.0.1:${rtmpPort}/live/${key.secret}`,
-      ],
-      { stdio: 'ignore' },
-    );
+    const { child: publisher } = startPublisher(`rtmp://127.0.0.1:${rtmpPort}/live/${key.secret}`, 10);
     children.push(publisher);
 
     const live = await poll(
@@ -229,28 +200,10 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
     });
     children.push(dev);
     await waitForOk(`http://127.0.0.1:${port}/healthz`, 60_000, dev);
-    const publisher = spawn(
-      'ffmpeg',
-      [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-re',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc2=size=320x240:rate=15',
-        '-t',
-        '5',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-f',
-        'flv',
-        `rtmp://127.0.0.1:${rtmpPort}/live/sk_live_not-a-real-key`,
-      ],
-      { stdio: 'ignore' },
+    const { child: publisher } = startPublisher(
+      `rtmp://127.0.0.1:${rtmpPort}/live/sk_live_not-a-real-key`,
+      5,
+      '320x240',
     );
     children.push(publisher);
     expect(await waitForExit(publisher, 20_000)).not.toBe(0);
