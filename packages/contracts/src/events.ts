@@ -33,9 +33,40 @@ export const StreamEndedEventSchema = z.object({
   endedAt: z.iso.datetime(),
 });
 
-/** Every event the app publishes; later issues add `stream.started`, `video.ready`, … */
+/** An admin suspended the account: its live broadcast is cut and its sessions stop working. */
+export const UserSuspendedEventSchema = z.object({
+  userId: z.uuid(),
+  suspendedAt: z.iso.datetime(),
+});
+
+/** A viewer followed a channel (not emitted again when the follow already existed). */
+export const UserFollowedEventSchema = z.object({
+  followerId: z.uuid(),
+  channelId: z.uuid(),
+  slug: z.string(),
+  ownerId: z.uuid(),
+  followedAt: z.iso.datetime(),
+});
+
+/** What a comment is attached to; videos arrive with the VOD issue and need no migration. */
+export const CommentTargetTypeSchema = z.enum(['live_session', 'video']);
+
+export const CommentCreatedEventSchema = z.object({
+  commentId: z.uuid(),
+  targetType: CommentTargetTypeSchema,
+  targetId: z.uuid(),
+  authorId: z.uuid(),
+  /** The comment it answers, for a reply. */
+  parentId: z.uuid().nullable(),
+  createdAt: z.iso.datetime(),
+});
+
+/** Every event the app publishes; later issues add `video.ready`, `payment.succeeded`, … */
 export const DOMAIN_EVENTS = {
   'user.registered': UserRegisteredEventSchema,
+  'user.suspended': UserSuspendedEventSchema,
+  'user.followed': UserFollowedEventSchema,
+  'comment.created': CommentCreatedEventSchema,
   'stream.started': StreamStartedEventSchema,
   'stream.ended': StreamEndedEventSchema,
 } as const;

@@ -3,8 +3,9 @@
  * needs. A new domain adds its module here and nowhere else.
  */
 import * as auth from './auth.ts';
+import * as engagement from './engagement.ts';
 import * as live from './live.ts';
 
-export const schema = { ...auth, ...live };
+export const schema = { ...auth, ...live, ...engagement };
 
 export type Schema = typeof schema;
