@@ -21,7 +21,16 @@ export const ChatBodySchema = z
   .trim()
   .min(1, 'must not be empty')
   .max(CHAT_MESSAGE_MAX, `must be at most ${CHAT_MESSAGE_MAX} characters`)
-  .refine((s) => !/[\u0000-\u0008\u000B-\u001F\u007F]/.test(s), 'must not contain control characters');
+  .refine((s) => !hasControlCharacter(s), 'must not contain control characters');
+
+/** C0 controls other than tab and newline, and DEL: they break rendering and logs. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a) || code === 0x7f) return true;
+  }
+  return false;
+}
 
 /** A client's own correlation id, echoed on the `ack` or `error` that answers its frame. */
 const NonceSchema = z.string().min(1).max(64);
