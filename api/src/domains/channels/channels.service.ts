@@ -30,6 +30,14 @@ export interface ChannelsServiceDeps {
   publicUrl: string;
 }
 
+/** What other domains may know of a channel: enough to key their rows and rules on it. */
+export interface ChannelReference {
+  id: string;
+  slug: string;
+  ownerId: string;
+  live: boolean;
+}
+
 export type PublishDecision =
   | { ok: true; channelId: string; sessionId: string; playbackId: string; record: boolean }
   | { ok: false; reason: 'unknown_key' | 'revoked_key' | 'suspended_owner' | 'already_live' };
@@ -83,6 +91,14 @@ export class ChannelsService {
     const view = await this.deps.channels.findBySlug(slug);
     if (!view) throw notFound('Channel');
     return this.toPublic(view);
+  }
+
+  /** A channel's ids and live state, for domains that attach data to channels (chat, follows). */
+  async reference(slug: string): Promise<ChannelReference> {
+    const view = await this.deps.channels.findBySlug(slug);
+    if (!view) throw notFound('Channel');
+    const { channel, session } = view;
+    return { id: channel.id, slug: channel.slug, ownerId: channel.ownerId, live: session !== null };
   }
 
   async directory(query: DirectoryQuery): Promise<DirectoryPage> {
