@@ -261,6 +261,14 @@ export class ChannelsRepository {
     return row;
   }
 
+  /** Raises the live session's peak viewer count to `count` if that is higher; replicas may race, the greatest wins. */
+  async raisePeakViewers(channelId: string, count: number): Promise<void> {
+    await this.db
+      .update(liveSessions)
+      .set({ peakViewers: sql`greatest(${liveSessions.peakViewers}, ${count})` })
+      .where(and(eq(liveSessions.channelId, channelId), eq(liveSessions.status, 'live')));
+  }
+
   private async findView(where: SQL): Promise<ChannelView | undefined> {
     const [row] = await this.db
       .select({ channel: channels, owner: ownerColumns, session: liveSessions })

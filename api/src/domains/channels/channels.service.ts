@@ -235,6 +235,11 @@ export class ChannelsService {
     return (await this.deps.channels.setIngest(sessionId, info)) !== undefined;
   }
 
+  /** Stores a new peak viewer count on the channel's live session (no-op when offline or lower). */
+  async raisePeakViewers(channelId: string, count: number): Promise<void> {
+    await this.deps.channels.raisePeakViewers(channelId, count);
+  }
+
   // --- helpers -------------------------------------------------------------------------------------
 
   /** The channel, if `userId` owns it. Admins too are refused: keys let their holder broadcast as the owner. */
