@@ -9,6 +9,7 @@ import { authRoutes, jwksRoutes } from './domains/auth/auth.routes.ts';
 import { emailFlowRoutes } from './domains/auth/email-flows.routes.ts';
 import { oauthRoutes } from './domains/auth/oauth.routes.ts';
 import { channelRoutes } from './domains/channels/channels.routes.ts';
+import { chatRoutes } from './domains/chat/chat.routes.ts';
 import { playbackRoutes } from './domains/playback/playback.routes.ts';
 import { systemRoutes } from './domains/system/system.routes.ts';
 import { AVATAR_UPLOAD_PATH, avatarFileRoutes, userRoutes } from './domains/users/users.routes.ts';
@@ -69,6 +70,7 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     .route('/api/v1/auth/oauth', oauthRoutes())
     .route('/api/v1/users', userRoutes())
     .route('/api/v1/channels', channelRoutes())
+    .route('/api/v1/channels', chatRoutes())
     .route('/', avatarFileRoutes());
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

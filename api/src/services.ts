@@ -20,6 +20,10 @@ import { SessionsRepository } from './domains/auth/sessions.repository.ts';
 import type { SigningKeyRing } from './domains/auth/signing-keys.ts';
 import { ChannelsRepository } from './domains/channels/channels.repository.ts';
 import { ChannelsService } from './domains/channels/channels.service.ts';
+import { ChatRepository } from './domains/chat/chat.repository.ts';
+import { type ChatRateLimit, ChatService } from './domains/chat/chat.service.ts';
+import { ModerationRepository } from './domains/chat/moderation.repository.ts';
+import { DiscardingRoomPublisher, type RoomPublisher } from './domains/chat/room-publisher.ts';
 import { UsersRepository } from './domains/users/users.repository.ts';
 import { UsersService } from './domains/users/users.service.ts';
 import { MediaStore } from './media/media-store.ts';
@@ -32,6 +36,7 @@ export interface GatewayServices {
   emailFlows: EmailFlowsService;
   users: UsersService;
   channels: ChannelsService;
+  chat: ChatService;
 }
 
 export interface ServiceBackends {
@@ -47,6 +52,10 @@ export interface ServiceBackends {
   abusePolicy?: AbusePolicy;
   /** How the OAuth service reaches GitHub and Google; defaults to the global fetch. */
   oauthFetch?: FetchFn;
+  /** Where chat announces room changes; the realtime hub passes its own, else frames are dropped. */
+  roomPublisher?: RoomPublisher;
+  /** A different chat rate limit (tests). */
+  chatRateLimit?: ChatRateLimit;
 }
 
 export function createServices({
@@ -59,6 +68,8 @@ export function createServices({
   oauthFetch,
   counters,
   abusePolicy,
+  roomPublisher,
+  chatRateLimit,
 }: ServiceBackends): GatewayServices {
   const users = new UsersRepository(db);
   const abuse = new AbuseGuard(counters, abusePolicy);
@@ -101,5 +112,13 @@ export function createServices({
     events,
     publicUrl: config.publicUrl,
   });
-  return { abuse, auth, sessions, oauth, emailFlows, users: usersService, channels };
+  const chat = new ChatService({
+    channels,
+    chat: new ChatRepository(db),
+    moderation: new ModerationRepository(db),
+    counters,
+    rooms: roomPublisher ?? new DiscardingRoomPublisher(),
+    ...(chatRateLimit ? { rateLimit: chatRateLimit } : {}),
+  });
+  return { abuse, auth, sessions, oauth, emailFlows, users: usersService, channels, chat };
 }
