@@ -89,6 +89,13 @@ export const liveSessions = liveSchema.table(
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     ingest: jsonb('ingest').$type<IngestInfo>(),
+    /** The key the broadcast was accepted with: revoking or rotating it cuts the broadcast. */
+    streamKeyId: uuid('stream_key_id').references(() => streamKeys.id, { onDelete: 'set null' }),
+    /**
+     * The media node that holds the broadcast (`<host>:<rtmp port>` or its own id): when that node
+     * starts again after a crash it ends the sessions still marked live under its id.
+     */
+    nodeId: text('node_id'),
     peakViewers: integer('peak_viewers').notNull().default(0),
     recorded: boolean('recorded').notNull().default(false),
   },
