@@ -39,6 +39,14 @@ export const UserSuspendedEventSchema = z.object({
   suspendedAt: z.iso.datetime(),
 });
 
+/** A stream key stopped working (revoked, or replaced by a rotation): a broadcast using it is cut. */
+export const StreamKeyRevokedEventSchema = z.object({
+  keyId: z.uuid(),
+  channelId: z.uuid(),
+  reason: z.enum(['revoked', 'rotated']),
+  revokedAt: z.iso.datetime(),
+});
+
 /** A viewer followed a channel (not emitted again when the follow already existed). */
 export const UserFollowedEventSchema = z.object({
   followerId: z.uuid(),
@@ -69,6 +77,7 @@ export const DOMAIN_EVENTS = {
   'comment.created': CommentCreatedEventSchema,
   'stream.started': StreamStartedEventSchema,
   'stream.ended': StreamEndedEventSchema,
+  'stream.key_revoked': StreamKeyRevokedEventSchema,
 } as const;
 
 export type DomainEvents = typeof DOMAIN_EVENTS;
