@@ -138,7 +138,8 @@ export class ChatService {
       throw new ChatRefusal('invalid_frame', `body ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
     }
     const { channelId, userId } = input;
-    const standing = await this.deps.chat.posterStanding(channelId, userId);
+    if (!isUuid(channelId)) throw new ChatRefusal('channel_not_found', 'There is no such channel.');
+    const standing = isUuid(userId) ? await this.deps.chat.posterStanding(channelId, userId) : undefined;
     if (!standing) throw new ChatRefusal('unauthorized', 'Your account no longer exists.');
     const { channel, restriction, rules } = standing;
     if (!channel) throw new ChatRefusal('channel_not_found', 'This channel no longer exists.');
@@ -179,7 +180,7 @@ export class ChatService {
    */
   async deleteMessage(actor: ChatActor, slug: string, messageId: string): Promise<void> {
     const channel = await this.deps.channels.reference(slug);
-    const message = await this.deps.chat.findMessage(channel.id, messageId);
+    const message = isUuid(messageId) ? await this.deps.chat.findMessage(channel.id, messageId) : undefined;
     if (!message) throw notFound('Message');
     if (message.authorId !== actor.userId) {
       const authority = await this.authorityOf(actor, channel);
@@ -298,7 +299,7 @@ export class ChatService {
   /** Appoints a moderator; appointing one again changes nothing. */
   async addModerator(actor: ChatActor, slug: string, userId: string): Promise<ChannelModerator> {
     const channel = await this.managing(actor, slug);
-    const target = await this.deps.moderation.member(channel.id, userId);
+    const target = isUuid(userId) ? await this.deps.moderation.member(channel.id, userId) : undefined;
     if (!target) throw notFound('User');
     if (target.id === channel.ownerId) throw conflict('The owner already moderates their own channel.');
     const { since } = await this.deps.moderation.addModerator(channel.id, target.id, {
@@ -313,6 +314,7 @@ export class ChatService {
   /** Removes a moderator; removing someone who is not one changes nothing. */
   async removeModerator(actor: ChatActor, slug: string, userId: string): Promise<void> {
     const channel = await this.managing(actor, slug);
+    if (!isUuid(userId)) return;
     await this.deps.moderation.removeModerator(channel.id, userId, {
       actorId: actor.userId,
       action: 'remove_moderator',
@@ -388,7 +390,7 @@ export class ChatService {
     { channel, authority }: Moderating,
     userId: string,
   ): Promise<ChannelMember> {
-    const target = await this.deps.moderation.member(channel.id, userId);
+    const target = isUuid(userId) ? await this.deps.moderation.member(channel.id, userId) : undefined;
     if (!target) throw notFound('User');
     if (target.id === channel.ownerId) {
       throw protectedTarget('The channel owner cannot be timed out or banned in their own chat.');
@@ -448,6 +450,11 @@ export class ChatService {
     }
   }
 }
+
+// Ids reach the service from routes (validated) and from the realtime hub; a malformed one is simply
+// not found, never a database error.
+const isUuid = (value: string) =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 
 async function withCursor<T>(read: () => Promise<T>): Promise<T> {
   try {
