@@ -103,6 +103,7 @@ export function createServices({
   const usersService = new UsersService({
     users,
     sessions,
+    events,
     media: new MediaStore(config.dataDir),
     publicUrl: config.publicUrl,
     avatarMaxBytes: config.avatarMaxBytes,

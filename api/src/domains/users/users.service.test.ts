@@ -1,11 +1,13 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DOMAIN_EVENTS, type DomainEventPayload } from '@streamhub/contracts/events';
 import type { Database } from '@streamhub/db/client';
 import { createTestDatabase, testDatabases } from '@streamhub/db/testing';
 import { AppError } from '@streamhub/errors/app-error';
+import { createMemoryEventBus } from '@streamhub/infra/event-bus/memory';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MediaStore } from '../../media/media-store.ts';
 import { type AvatarRenditions, renderAvatar } from './avatar-image.ts';
 import { UsersRepository } from './users.repository.ts';
@@ -16,6 +18,11 @@ describe.each(testDatabases())('UsersService on %s', (driver) => {
   let users: UsersRepository;
   let dataDir: string;
   const revoked: [string, string][] = [];
+  const events = createMemoryEventBus(DOMAIN_EVENTS, { prefix: `test-users-${crypto.randomUUID()}:` });
+  const suspended: DomainEventPayload<'user.suspended'>[] = [];
+  events.subscribe('user.suspended', (payload) => {
+    suspended.push(payload);
+  });
   const service = (render?: (input: Uint8Array) => Promise<AvatarRenditions>) =>
     new UsersService({
       users,
@@ -24,6 +31,7 @@ describe.each(testDatabases())('UsersService on %s', (driver) => {
           revoked.push([userId, reason]);
         },
       },
+      events,
       media: new MediaStore(dataDir),
       publicUrl: 'https://streamhub.test',
       avatarMaxBytes: 1024 * 1024,
@@ -47,6 +55,7 @@ describe.each(testDatabases())('UsersService on %s', (driver) => {
   });
   afterAll(async () => {
     await database?.close();
+    await events.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -98,12 +107,13 @@ describe.each(testDatabases())('UsersService on %s', (driver) => {
     expect(rendered).toBe(false);
   });
 
-  it('revokes the sessions of a suspended user, and refuses to suspend or demote oneself', async () => {
+  it('revokes the sessions of a suspended user, emits user.suspended, and refuses to suspend or demote oneself', async () => {
     const admin = await users.create({ email: 'svc-admin@example.com', username: 'svcadmin', role: 'admin' });
     const target = await newUser();
     const svc = service();
     await expect(svc.suspend(admin.id, target.id)).resolves.toMatchObject({ status: 'suspended' });
     expect(revoked).toContainEqual([target.id, 'suspended']);
+    await vi.waitFor(() => expect(suspended.map((event) => event.userId)).toEqual([target.id]));
     await expect(svc.suspend(admin.id, admin.id)).rejects.toMatchObject({ status: 409, code: 'conflict' });
     await expect(svc.setRole(admin.id, admin.id, 'viewer')).rejects.toMatchObject({ status: 409 });
     await expect(svc.setRole(admin.id, admin.id, 'admin')).resolves.toMatchObject({ role: 'admin' });

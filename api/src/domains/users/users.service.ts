@@ -1,5 +1,6 @@
 /** Rules of the users domain: profiles, avatars, account deletion, roles and suspension. No HTTP here. */
 import { randomBytes } from 'node:crypto';
+import type { DomainEvents } from '@streamhub/contracts/events';
 import type {
   AdminUser,
   DeleteAccountRequest,
@@ -12,6 +13,7 @@ import type {
 import { InvalidCursorError } from '@streamhub/db/errors';
 import type { UserRole, UserRow } from '@streamhub/db/schema/auth';
 import { AppError, conflict, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
+import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { MediaStore } from '../../media/media-store.ts';
 import { toAccount } from '../auth/auth.service.ts';
 import { verifyPassword } from '../auth/password.ts';
@@ -22,6 +24,8 @@ import type { UsersRepository } from './users.repository.ts';
 export interface UsersServiceDeps {
   users: UsersRepository;
   sessions: Pick<SessionService, 'revokeAllForUser'>;
+  /** `user.suspended` goes here: the media node cuts the suspended user's broadcast. */
+  events: Pick<EventBus<DomainEvents>, 'publish'>;
   media: MediaStore;
   /** Base of the avatar URLs (PUBLIC_URL). */
   publicUrl: string;
@@ -188,12 +192,17 @@ export class UsersService {
   /**
    * Suspends a user: the status makes the auth guard refuse their access tokens from the next request
    * on, and revoking their sessions makes their refresh tokens useless even after an unsuspension.
+   * `user.suspended` lets the media node cut their live broadcast (RTMP is not behind the auth guard).
    */
   async suspend(actorId: string, targetId: string): Promise<AdminUser> {
     if (actorId === targetId) throw conflict('You cannot suspend your own account.');
     const user = await this.deps.users.setStatus(targetId, 'suspended');
     if (!user) throw notFound('User');
     await this.deps.sessions.revokeAllForUser(user.id, 'suspended');
+    await this.deps.events.publish('user.suspended', {
+      userId: user.id,
+      suspendedAt: user.updatedAt.toISOString(),
+    });
     return this.toAdminUser(user);
   }
 
