@@ -5,11 +5,18 @@ import type { GatewayDeps } from '../deps.ts';
  * The client's address for rate limits and logs. `X-Forwarded-For` is believed only behind a
  * trusted proxy (TRUST_PROXY), or any client could pick its own rate-limit bucket.
  */
-export function clientIp(c: Context, deps: GatewayDeps): string {
-  if (deps.config.trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for');
-    const first = forwarded?.split(',', 1)[0]?.trim();
+export function pickClientIp(
+  trustProxy: boolean,
+  forwardedFor: string | undefined,
+  remoteAddress: string | undefined,
+): string {
+  if (trustProxy) {
+    const first = forwardedFor?.split(',', 1)[0]?.trim();
     if (first) return first;
   }
-  return deps.remoteAddress(c) ?? 'unknown';
+  return remoteAddress ?? 'unknown';
+}
+
+export function clientIp(c: Context, deps: GatewayDeps): string {
+  return pickClientIp(deps.config.trustProxy, c.req.header('x-forwarded-for'), deps.remoteAddress(c));
 }

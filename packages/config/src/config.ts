@@ -138,6 +138,10 @@ const EnvSchema = z.object({
     emptyAsUndefined,
     z.string().trim().min(16, 'must be at least 16 characters (streamhub init generates one)').optional(),
   ),
+  // --- Realtime (/ws) ---
+  WS_MAX_CONNECTIONS_PER_IP: positiveInt(50, 'connections'),
+  WS_MAX_BUFFERED_BYTES: positiveInt(1024 * 1024, 'bytes'),
+  WS_PING_INTERVAL_SECONDS: positiveInt(30, 'seconds'),
   // --- Media node (live ingest and HLS ladder) ---
   RTMP_PORT: port(1935),
   FFMPEG_PATH: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
@@ -184,6 +188,13 @@ export interface Config {
   metricsToken: string | undefined;
   /** Media node: RTMP ingest and the live HLS ladder. */
   media: MediaConfig;
+  realtime: {
+    /** Open WebSockets one client address may hold. */
+    maxConnectionsPerIp: number;
+    /** A client whose unsent frames pass this many bytes is disconnected (a slow reader must not slow its room). */
+    maxBufferedBytes: number;
+    pingIntervalMs: number;
+  };
   auth: {
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
@@ -288,6 +299,11 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       reconnectGraceSeconds: e.LIVE_RECONNECT_GRACE_SECONDS,
       thumbnailSeconds: e.LIVE_THUMBNAIL_SECONDS,
       x264Preset: e.LIVE_X264_PRESET,
+    },
+    realtime: {
+      maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      pingIntervalMs: e.WS_PING_INTERVAL_SECONDS * 1000,
     },
     auth: {
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,

@@ -32,6 +32,12 @@ function hasControlCharacter(text: string): boolean {
   return false;
 }
 
+/** A stable random id a player keeps (local storage), so an anonymous viewer with several tabs counts once. */
+export const ViewerIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 letters, digits, _ or -')
+  .openapi({ example: 'v_3f9c1a7be2d04c55' });
+
 /** A client's own correlation id, echoed on the `ack` or `error` that answers its frame. */
 const NonceSchema = z.string().min(1).max(64);
 
@@ -71,14 +77,8 @@ export const AuthFrameSchema = z.object({ type: z.literal('auth'), token: z.stri
 export const JoinFrameSchema = z.object({
   type: z.literal('join'),
   channel: ChannelSlugSchema,
-  /**
-   * A stable random id the player keeps (local storage) so that an anonymous viewer with several tabs
-   * counts once; signed-in viewers are counted by account.
-   */
-  viewerId: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{8,64}$/)
-    .optional(),
+  /** Signed-in viewers are counted by account, anonymous ones by this id (or by connection without it). */
+  viewerId: ViewerIdSchema.optional(),
 });
 export const LeaveFrameSchema = z.object({ type: z.literal('leave'), channel: ChannelSlugSchema });
 export const ChatSendFrameSchema = z.object({
@@ -221,3 +221,21 @@ export type RoomFrame = Extract<
   ServerFrame,
   { type: 'chat.message' | 'chat.deleted' | 'chat.settings' | 'moderation' | 'viewers' | 'stream.status' }
 >;
+
+// ---------------------------------------------------------------------------------------------------
+// REST companions: the playback heartbeat (players without chat) and the current count
+
+/** How long one heartbeat keeps a viewer counted; players send one every VIEWER_HEARTBEAT_SECONDS. */
+export const VIEWER_HEARTBEAT_TTL_SECONDS = 45;
+export const VIEWER_HEARTBEAT_SECONDS = 30;
+
+export const ViewerHeartbeatRequestSchema = z
+  .object({ viewerId: ViewerIdSchema })
+  .openapi('ViewerHeartbeatRequest');
+
+export const ViewerCountSchema = z
+  .object({
+    channel: z.string(),
+    viewerCount: z.number().int().min(0).openapi({ description: 'Unique viewers: chat and playback' }),
+  })
+  .openapi('ViewerCount');
