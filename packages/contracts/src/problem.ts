@@ -22,7 +22,7 @@ export const ERROR_CODES = [
   'conflict',
   'channel_exists',
   'slug_taken',
-  'moderation_target_protected',
+  'chat_target_protected',
   'payload_too_large',
   'unsupported_media_type',
   'unsupported_image',

@@ -141,7 +141,7 @@ describe.each(testDatabases())('chat and moderation routes on %s', (driver) => {
       await problem(
         await request(`${base}/chat/messages/${ownerMessage.id}`, send('DELETE', undefined, moderator)),
         403,
-        'moderation_target_protected',
+        'chat_target_protected',
       );
       expect((await request(path, send('DELETE', undefined, viewer))).status).toBe(204);
       expect((await request(path, send('DELETE', undefined, moderator))).status).toBe(204);
@@ -255,20 +255,12 @@ describe.each(testDatabases())('chat and moderation routes on %s', (driver) => {
       await problem(await request(banPath(viewer), send('PUT')), 401, 'invalid_token');
       const other = await registerAndLogin(app, backends);
       await problem(await request(banPath(other), send('PUT', {}, viewer)), 403, 'forbidden');
-      await problem(
-        await request(banPath(owner), send('PUT', {}, moderator)),
-        403,
-        'moderation_target_protected',
-      );
-      await problem(
-        await request(banPath(second), send('PUT', {}, moderator)),
-        403,
-        'moderation_target_protected',
-      );
+      await problem(await request(banPath(owner), send('PUT', {}, moderator)), 403, 'chat_target_protected');
+      await problem(await request(banPath(second), send('PUT', {}, moderator)), 403, 'chat_target_protected');
       await problem(
         await request(`${base}/chat/timeouts/${second.account.id}`, send('PUT', { seconds: 60 }, moderator)),
         403,
-        'moderation_target_protected',
+        'chat_target_protected',
       );
 
       // A moderator bans a viewer without a body; the owner bans a moderator with a reason.

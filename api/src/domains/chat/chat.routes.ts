@@ -48,7 +48,7 @@ const ownerErrors = {
 const targetErrors = {
   ...moderatorErrors,
   403: problemResponse(
-    'The caller may not moderate here (`forbidden`) or not this user: the owner, themselves, or another moderator when the caller is a moderator (`moderation_target_protected`)',
+    'The caller may not moderate here (`forbidden`) or not this user: the owner, themselves, or another moderator when the caller is a moderator (`chat_target_protected`)',
   ),
   404: problemResponse('No such channel or user (`not_found`)'),
   422: problemResponse('The user id is not a uuid, or a field is invalid (`validation_failed`)'),
@@ -83,7 +83,7 @@ const deleteMessage = createRoute({
     204: { description: 'The message is deleted' },
     401: unauthorized,
     403: problemResponse(
-      "The caller may not delete this message (`forbidden`), or is a moderator and it is the owner's or another moderator's (`moderation_target_protected`)",
+      "The caller may not delete this message (`forbidden`), or is a moderator and it is the owner's or another moderator's (`chat_target_protected`)",
     ),
     404: problemResponse('No such channel, or no such message in it (`not_found`)'),
     422: problemResponse('The message id is not a uuid (`validation_failed`)'),

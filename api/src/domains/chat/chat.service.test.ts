@@ -330,15 +330,11 @@ describe.each(testDatabases())('ChatService on %s', (driver) => {
       await chat.addModerator(actor(owner), slug, second.id);
       const fromOwner = await say(chat, channelId, owner, 'owner speaking');
       const fromModerator = await say(chat, channelId, second, 'mod speaking');
-      await appError(
-        chat.deleteMessage(actor(moderator), slug, fromOwner.id),
-        403,
-        'moderation_target_protected',
-      );
+      await appError(chat.deleteMessage(actor(moderator), slug, fromOwner.id), 403, 'chat_target_protected');
       await appError(
         chat.deleteMessage(actor(moderator), slug, fromModerator.id),
         403,
-        'moderation_target_protected',
+        'chat_target_protected',
       );
       const admin = await user({ role: 'admin' });
       await chat.deleteMessage(actor(admin), slug, fromOwner.id);
@@ -361,9 +357,9 @@ describe.each(testDatabases())('ChatService on %s', (driver) => {
         [actor(owner), owner.id],
       ];
       for (const [by, target] of protectedCases) {
-        await appError(chat.ban(by, slug, target), 403, 'moderation_target_protected');
-        await appError(chat.timeout(by, slug, target, 60), 403, 'moderation_target_protected');
-        await appError(chat.unban(by, slug, target), 403, 'moderation_target_protected');
+        await appError(chat.ban(by, slug, target), 403, 'chat_target_protected');
+        await appError(chat.timeout(by, slug, target, 60), 403, 'chat_target_protected');
+        await appError(chat.unban(by, slug, target), 403, 'chat_target_protected');
       }
       await appError(chat.ban(actor(viewer), slug, moderator.id), 403, 'forbidden');
       await appError(chat.ban(actor(owner), slug, crypto.randomUUID()), 404, 'not_found');

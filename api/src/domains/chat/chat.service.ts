@@ -85,7 +85,7 @@ interface Moderating {
   authority: Authority;
 }
 
-const protectedTarget = (message: string) => new AppError(403, 'moderation_target_protected', message);
+const protectedTarget = (message: string) => new AppError(403, 'chat_target_protected', message);
 
 export class ChatService {
   private readonly rateLimit: ChatRateLimit;
