@@ -11,18 +11,18 @@
  *   owner, nobody on themselves, a moderator not on another moderator.
  * - appoint and remove moderators, read the moderation log: owner and admins.
  */
-import type {
-  ChannelModerator,
-  ChannelModeratorList,
-  ChatMessagePage,
-  ChatMessagesQuery,
-  ChatRestriction,
-  ChatRestrictionList,
-  ModerationLogPage,
-  ModerationLogQuery,
-  UpdateChatSettingsRequest,
+import {
+  CHAT_TIMEOUT_MAX_SECONDS,
+  type ChannelModerator,
+  type ChannelModeratorList,
+  type ChatMessagePage,
+  type ChatMessagesQuery,
+  type ChatRestriction,
+  type ChatRestrictionList,
+  type ModerationLogPage,
+  type ModerationLogQuery,
+  type UpdateChatSettingsRequest,
 } from '@streamhub/contracts/chat';
-import { CHAT_TIMEOUT_MAX_SECONDS } from '@streamhub/contracts/chat';
 import {
   CHAT_HISTORY_SIZE,
   ChatBodySchema,

@@ -6,6 +6,10 @@
 import type { RoomFrame } from '@streamhub/contracts/realtime';
 
 export interface RoomPublisher {
+  /**
+   * Called after the change is stored. A rejection reaches the caller as a failure of the whole call
+   * (a chat message the client then sends again), so reject only when the frame surely went nowhere.
+   */
   publish(channelId: string, frame: RoomFrame): Promise<void>;
 }
 
