@@ -1,0 +1,28 @@
+/**
+ * The media node's configuration for the benchmark, built by the same `loadConfig` production uses:
+ * every media setting at its default (the default ladder, x264 preset, live window, thumbnails)
+ * except the segment length, a temporary data directory, loopback only and RTMP on a free port.
+ * The plain-ffmpeg baseline takes its ladder settings from here too.
+ */
+import { type Config, loadConfig } from '@streamhub/config/config';
+
+export function benchConfig(options: {
+  dataDir: string;
+  segmentSeconds: number;
+  logLevel?: string;
+  /** FFMPEG_PATH (the `--without-nobuffer` experiment's wrapper); unset → ffmpeg on PATH. */
+  ffmpegPath?: string;
+}): Config {
+  const config = loadConfig(
+    {
+      STREAMHUB_DATA_DIR: options.dataDir,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: options.logLevel ?? 'info',
+      LIVE_SEGMENT_SECONDS: String(options.segmentSeconds),
+      FFMPEG_PATH: options.ffmpegPath,
+    },
+    // No .env: a developer's local settings must not change what is measured.
+    { envFile: false },
+  );
+  return { ...config, media: { ...config.media, rtmpPort: 0 } };
+}

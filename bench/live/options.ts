@@ -1,0 +1,77 @@
+/** Command-line options of `run.ts`. */
+import { parseArgs } from 'node:util';
+
+export interface LiveBenchOptions {
+  /** Rounds; each runs StreamHub once and the plain ffmpeg ladder once. */
+  runs: number;
+  seconds: number;
+  settleSeconds: number;
+  segmentSeconds: number;
+  keyframeSeconds: number;
+  videoKbps: number;
+  publisherPreset: string;
+  runtime: 'node' | 'bun';
+  bunPath: string;
+  quietWaitSeconds: number;
+  maxBusyCores: number;
+  /** A run during which other processes used more cores than this is repeated… */
+  maxOthersCores: number;
+  /** …up to this many times. */
+  retries: number;
+  json: string | undefined;
+  keep: boolean;
+  /** Experiment: both ladders without the input's `-fflags nobuffer` (StreamHub through an FFMPEG_PATH wrapper). */
+  withoutNobuffer: boolean;
+}
+
+const number = (name: string, raw: string, min: number): number => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min)
+    throw new Error(`--${name} must be a number ≥ ${min}, got "${raw}"`);
+  return value;
+};
+
+export function parseLiveBenchOptions(argv: string[] = process.argv.slice(2)): LiveBenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '20' },
+      settle: { type: 'string', default: '3' },
+      'segment-seconds': { type: 'string', default: '1' },
+      'keyframe-seconds': { type: 'string', default: '2' },
+      bitrate: { type: 'string', default: '3000' },
+      'publisher-preset': { type: 'string', default: 'ultrafast' },
+      runtime: { type: 'string', default: 'node' },
+      bun: { type: 'string', default: 'bun' },
+      'quiet-wait': { type: 'string', default: '60' },
+      'max-busy': { type: 'string', default: '0.3' },
+      'max-others': { type: 'string', default: '0.3' },
+      retries: { type: 'string', default: '2' },
+      json: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      'without-nobuffer': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.runtime !== 'node' && values.runtime !== 'bun')
+    throw new Error(`--runtime must be node or bun, got "${values.runtime}"`);
+  return {
+    runs: Math.floor(number('runs', values.runs, 1)),
+    seconds: number('seconds', values.seconds, 2),
+    settleSeconds: number('settle', values.settle, 0),
+    segmentSeconds: Math.floor(number('segment-seconds', values['segment-seconds'], 1)),
+    keyframeSeconds: number('keyframe-seconds', values['keyframe-seconds'], 0.1),
+    videoKbps: number('bitrate', values.bitrate, 100),
+    publisherPreset: values['publisher-preset'],
+    runtime: values.runtime,
+    bunPath: values.bun,
+    quietWaitSeconds: number('quiet-wait', values['quiet-wait'], 0),
+    maxBusyCores: number('max-busy', values['max-busy'], 0),
+    maxOthersCores: number('max-others', values['max-others'], 0),
+    retries: Math.floor(number('retries', values.retries, 0)),
+    json: values.json,
+    keep: values.keep,
+    withoutNobuffer: values['without-nobuffer'],
+  };
+}

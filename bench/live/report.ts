@@ -1,0 +1,198 @@
+/** Medians, targets and the printed tables of the live benchmark. */
+import { median } from './latency.ts';
+import type { RunResult } from './measure-run.ts';
+import type { SetupName } from './setups.ts';
+
+export const SETUP_LABEL: Record<SetupName, string> = {
+  streamhub: 'StreamHub media node',
+  ffmpeg: 'plain ffmpeg (same ladder, -listen)',
+};
+
+/** A run is clean when the machine left it alone and the ladder kept up with live. */
+export function isClean(result: RunResult, maxOthersCores: number): boolean {
+  return result.cpu.othersCores <= maxOthersCores && !(result.mediaPerWallSecond < 0.97);
+}
+
+export interface SetupSummary {
+  setup: SetupName;
+  runs: number;
+  cleanRuns: number;
+  /** Medians over the clean runs (over all runs if none is clean). */
+  playableS: number;
+  playableFromFirstMediaS: number;
+  masterS: number;
+  variantsS: Record<string, number>;
+  firstMediaS: number;
+  latenessS: number;
+  glassToGlassS: number;
+  targetDurationS: number;
+  cpuPerSecond: number;
+  rootCpuPerSecond: number;
+  ladderCpuPerSecond: number;
+  thumbnailCpuS: number;
+  othersCores: number;
+}
+
+export function summarise(setup: SetupName, all: RunResult[], maxOthersCores: number): SetupSummary {
+  const mine = all.filter((r) => r.setup === setup);
+  const clean = mine.filter((r) => isClean(r, maxOthersCores));
+  const used = clean.length > 0 ? clean : mine;
+  const m = (pick: (r: RunResult) => number | undefined) => median(used.map((r) => pick(r) ?? Number.NaN));
+  const variants = Object.keys(used[0]?.times.variants ?? {});
+  return {
+    setup,
+    runs: mine.length,
+    cleanRuns: clean.length,
+    playableS: m((r) => r.times.playable),
+    playableFromFirstMediaS: m((r) => r.times.playable - (r.times.firstMedia ?? Number.NaN)),
+    masterS: m((r) => r.times.master),
+    variantsS: Object.fromEntries(variants.map((v) => [v, m((r) => r.times.variants[v])])),
+    firstMediaS: m((r) => r.times.firstMedia),
+    latenessS: m((r) => r.latenessS.median),
+    glassToGlassS: m((r) => r.glassToGlass.totalS),
+    targetDurationS: m((r) => r.targetDurationS),
+    cpuPerSecond: m((r) => r.cpu.totalPerSecond),
+    rootCpuPerSecond: m((r) => r.cpu.rootPerSecond),
+    ladderCpuPerSecond: m((r) => r.cpu.ladderPerSecond),
+    thumbnailCpuS: m((r) => r.cpu.thumbnailCpuS),
+    othersCores: m((r) => r.cpu.othersCores),
+  };
+}
+
+export interface Target {
+  name: string;
+  pass: boolean;
+  measured: string;
+}
+
+/** CPU ratio StreamHub / ffmpeg of each round (runs 2k+1 and 2k+2 are one round). */
+export function pairedCpuRatios(results: RunResult[]): number[] {
+  const ratios: number[] = [];
+  for (let i = 0; i + 1 < results.length; i += 2) {
+    const pair = [results[i], results[i + 1]];
+    const sh = pair.find((r) => r?.setup === 'streamhub');
+    const ff = pair.find((r) => r?.setup === 'ffmpeg');
+    if (sh && ff) ratios.push(sh.cpu.totalPerSecond / ff.cpu.totalPerSecond);
+  }
+  return ratios;
+}
+
+export function evaluateTargets(sh: SetupSummary, ff: SetupSummary, results: RunResult[]): Target[] {
+  const cpuRatio = sh.cpuPerSecond / ff.cpuPerSecond;
+  const paired = median(pairedCpuRatios(results));
+  const gap = sh.playableS - ff.playableS;
+  return [
+    {
+      name: 'first playable segment ≤ 3 s after publish (1 s segments)',
+      pass: sh.playableS <= 3,
+      measured: `${sh.playableS.toFixed(2)} s`,
+    },
+    {
+      name: 'first playable segment ≤ 0.5 s after plain ffmpeg’s',
+      pass: gap <= 0.5,
+      measured: `${gap >= 0 ? '+' : ''}${gap.toFixed(2)} s (${sh.playableS.toFixed(2)} vs ${ff.playableS.toFixed(2)} s)`,
+    },
+    {
+      name: 'pipeline CPU overhead < 5 % of plain ffmpeg',
+      pass: cpuRatio < 1.05 && paired < 1.05,
+      measured: `${pct(cpuRatio - 1)} (ratio of medians ${cpuRatio.toFixed(3)}; median of per-round ratios ${paired.toFixed(3)})`,
+    },
+    {
+      name: 'expected glass-to-glass < 4 s (hls.js defaults)',
+      pass: sh.glassToGlassS < 4,
+      measured: `${sh.glassToGlassS.toFixed(2)} s`,
+    },
+  ];
+}
+
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
+const s2 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(2));
+const s3 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(3));
+
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** One line per run: where the time went, and the CPU. */
+export function formatRuns(results: RunResult[], maxOthersCores: number): string {
+  const variants = Object.keys(results[0]?.times.variants ?? {});
+  const header = [
+    'run',
+    'setup',
+    'load 1m',
+    'others',
+    'first media',
+    'accepted',
+    'ladder spawned',
+    'ladder connected',
+    'master',
+    ...variants.map((v) => v.replace('.m3u8', '')),
+    'playable',
+    'lateness',
+    'G2G',
+    'CPU s/s',
+    'node',
+    'ladder',
+    'publisher',
+    'clean',
+  ];
+  const rows = results.map((r) => [
+    String(r.run),
+    r.setup,
+    s2(r.loadBefore[0]),
+    s2(r.cpu.othersCores),
+    s2(r.times.firstMedia),
+    s2(r.times.accepted),
+    s2(r.times.ladderSpawned),
+    s2(r.times.ladderConnected),
+    s2(r.times.master),
+    ...variants.map((v) => s2(r.times.variants[v])),
+    s2(r.times.playable),
+    s2(r.latenessS.median),
+    s2(r.glassToGlass.totalS),
+    s3(r.cpu.totalPerSecond),
+    r.setup === 'streamhub' ? s3(r.cpu.rootPerSecond) : '–',
+    s3(r.cpu.ladderPerSecond),
+    s3(r.cpu.publisherPerSecond),
+    isClean(r, maxOthersCores) ? 'yes' : 'no',
+  ]);
+  return formatTable(header, rows);
+}
+
+export function formatSummary(summaries: SetupSummary[]): string {
+  const variants = Object.keys(summaries[0]?.variantsS ?? {});
+  const header = [
+    'setup',
+    'clean runs',
+    'first media',
+    'master',
+    ...variants.map((v) => v.replace('.m3u8', '')),
+    'playable',
+    'playable − first media',
+    'lateness',
+    'G2G',
+    'CPU s/s',
+  ];
+  const rows = summaries.map((s) => [
+    SETUP_LABEL[s.setup],
+    `${s.cleanRuns}/${s.runs}`,
+    s2(s.firstMediaS),
+    s2(s.masterS),
+    ...variants.map((v) => s2(s.variantsS[v])),
+    s2(s.playableS),
+    s2(s.playableFromFirstMediaS),
+    s2(s.latenessS),
+    s2(s.glassToGlassS),
+    s3(s.cpuPerSecond),
+  ]);
+  return formatTable(header, rows);
+}
+
+export function formatTargets(targets: Target[]): string {
+  return formatTable(
+    ['target', 'result', 'measured'],
+    targets.map((t) => [t.name, t.pass ? 'PASS' : 'FAIL', t.measured]),
+  );
+}

@@ -1,0 +1,150 @@
+/**
+ * The live pipeline benchmark: StreamHub's media node against the same FFmpeg ladder run by hand,
+ * fed by the same synthetic 720p30 publisher. See bench/README.md ("Live pipeline").
+ *
+ *   node --import tsx bench/live/run.ts [--runs 3] [--seconds 20] [--json out.json]
+ */
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { cleanUpOnSignals } from './cleanup.ts';
+import { HLS_JS_LIVE_SYNC_SEGMENTS } from './latency.ts';
+import { benchConfig } from './media-config.ts';
+import { parseLiveBenchOptions } from './options.ts';
+import { loadAverages } from './proc.ts';
+import { publisherArgs } from './publisher.ts';
+import { FIRST_MEDIA_BYTES } from './relay.ts';
+import {
+  evaluateTargets,
+  formatRuns,
+  formatSummary,
+  formatTargets,
+  pairedCpuRatios,
+  SETUP_LABEL,
+  summarise,
+} from './report.ts';
+import { runLiveBench } from './rounds.ts';
+import { handRunLadderArgv } from './setups.ts';
+
+cleanUpOnSignals();
+const options = parseLiveBenchOptions();
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const started = new Date();
+const loadBefore = loadAverages();
+const machine = `${cpus().length} vCPU (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
+log(`machine: ${machine}; load average ${loadBefore.join(', ')}`);
+log(
+  `${options.runs} rounds (StreamHub and plain ffmpeg, A B / B A), ${options.settleSeconds} s settle + ${options.seconds} s measured each; ` +
+    `a run is repeated (up to ${options.retries}×) when other processes used > ${options.maxOthersCores} cores meanwhile or the ladder fell behind`,
+);
+
+const bench = await runLiveBench(options, log);
+const { results } = bench;
+const sh = summarise('streamhub', results, options.maxOthersCores);
+const ff = summarise('ffmpeg', results, options.maxOthersCores);
+const targets = evaluateTargets(sh, ff, results);
+const loadAfter = loadAverages();
+const config = benchConfig({ dataDir: '/tmp', segmentSeconds: options.segmentSeconds });
+const publisher = publisherArgs('rtmp://…/live/<key>', {
+  ffmpegPath: bench.ffmpeg.path,
+  width: 1280,
+  height: 720,
+  fps: 30,
+  videoKbps: options.videoKbps,
+  keyframeSeconds: options.keyframeSeconds,
+  x264Preset: options.publisherPreset,
+  audioKbps: 160,
+});
+const handRun = handRunLadderArgv({
+  port: 0,
+  outputDir: '<dir>',
+  source: bench.baselineSource,
+  segmentSeconds: options.segmentSeconds,
+  dataDir: '/tmp',
+  withoutNobuffer: options.withoutNobuffer,
+});
+const shRuns = results.filter((r) => r.setup === 'streamhub');
+const g2g = (setup: 'streamhub' | 'ffmpeg') => {
+  const s = setup === 'streamhub' ? sh : ff;
+  const runs = results.filter((r) => r.setup === setup);
+  const part = (pick: (r: (typeof runs)[number]) => number) =>
+    runs
+      .map(pick)
+      .map((x) => x.toFixed(2))
+      .join('/');
+  return (
+    `${SETUP_LABEL[setup]}: ${s.glassToGlassS.toFixed(2)} s = publisher ${s.firstMediaS.toFixed(2)} + lateness ${s.latenessS.toFixed(2)} ` +
+    `+ ${HLS_JS_LIVE_SYNC_SEGMENTS} × ${s.targetDurationS} + ${s.targetDurationS}/2 (per run: lateness ${part((r) => r.latenessS.median)} s)`
+  );
+};
+
+const output = [
+  '',
+  `Live pipeline benchmark, ${started.toISOString()}`,
+  `machine: ${machine}; ${bench.ffmpeg.version}`,
+  `load average (1, 5, 15 min): ${loadBefore.join(', ')} before, ${loadAfter.join(', ')} after.`,
+  'NOTE: this machine is shared and other engineers run test suites on it; "others" is the cores other processes used during each measured window. Figures are noisy: compare the two setups within one run.',
+  options.withoutNobuffer
+    ? 'EXPERIMENT --without-nobuffer: both ladders run WITHOUT the input\'s "-fflags nobuffer" (StreamHub through an FFMPEG_PATH wrapper). This is not the shipped configuration.'
+    : '',
+  '',
+  `publisher: ffmpeg ${publisher.join(' ')}`,
+  `StreamHub: startMediaNode in its own ${options.runtime} process, in-memory publish gate, LIVE_SEGMENT_SECONDS=${options.segmentSeconds}, every other media setting at its default (ladder ${JSON.stringify(config.media.ladder)}, x264 ${config.media.x264Preset}, window ${config.media.windowSegments}, thumbnails every ${config.media.thumbnailSeconds} s)`,
+  `plain ffmpeg (argv from buildLiveHlsInvocation for ${JSON.stringify(bench.baselineSource)}, source from ${bench.baselineSourceFrom}): ffmpeg ${handRun.join(' ')}`,
+  `times are seconds from publish = the publisher's TCP connection accepted (by a relay in front of the RTMP server); "first media" = ${FIRST_MEDIA_BYTES} bytes received from it`,
+  '',
+  formatRuns(results, options.maxOthersCores),
+  '',
+  'Medians (clean runs):',
+  formatSummary([sh, ff]),
+  '',
+  'Expected glass-to-glass = publisher delay (publish → first media) + segment lateness (steady-state median) + hls.js live sync (3 × target duration) + half a target duration (average age of the live edge at load):',
+  `  ${g2g('streamhub')}`,
+  `  ${g2g('ffmpeg')}`,
+  '',
+  `CPU per second of live (median): StreamHub ${sh.cpuPerSecond.toFixed(3)} = node process ${sh.rootCpuPerSecond.toFixed(3)} + ladder ffmpeg ${sh.ladderCpuPerSecond.toFixed(3)}; ` +
+    `plain ffmpeg ${ff.cpuPerSecond.toFixed(3)}. Per-round ratios: ${pairedCpuRatios(results)
+      .map((r) => r.toFixed(3))
+      .join(', ')}.`,
+  `  live thumbnail (outside the window): ${sh.thumbnailCpuS.toFixed(3)} CPU-s per shot, one per ${config.media.thumbnailSeconds} s = ${(sh.thumbnailCpuS / config.media.thumbnailSeconds).toFixed(4)} CPU-s/s more.`,
+  `  node process ladder-spawn → playable (its own check): ${shRuns.map((r) => (r.times.nodePlayable ?? Number.NaN).toFixed(2)).join(', ')} s after publish.`,
+  '',
+  formatTargets(targets),
+  '',
+  ...[...results, ...bench.discarded]
+    .filter((r) => r.warnings.length > 0)
+    .map((r) => `* run ${r.run} (${r.setup}): ${r.warnings.join('; ')}`),
+  ...Object.values(results).flatMap((r) =>
+    Object.entries(r.firstSegmentFrames)
+      .filter(([, frames]) => typeof frames === 'string' || frames === 0)
+      .map(([variant, frames]) => `* run ${r.run} (${r.setup}): first segment of ${variant}: ${frames}`),
+  ),
+  `${bench.discarded.length} noisy run(s) repeated and left out.`,
+  '',
+].filter((line, i, all) => !(line === '' && all[i - 1] === ''));
+process.stdout.write(output.join('\n'));
+
+if (options.json) {
+  await writeFile(
+    options.json,
+    JSON.stringify(
+      {
+        date: started.toISOString(),
+        machine,
+        loadBefore,
+        loadAfter,
+        options,
+        ffmpeg: bench.ffmpeg,
+        publisherArgs: publisher,
+        handRunArgs: handRun,
+        baselineSource: bench.baselineSource,
+        summaries: [sh, ff],
+        targets,
+        results,
+        discarded: bench.discarded,
+      },
+      null,
+      2,
+    ),
+  );
+  log(`wrote ${options.json}`);
+}
