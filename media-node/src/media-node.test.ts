@@ -3,22 +3,31 @@
  * a real ffmpeg publisher pushing a synthetic 720p30 stream, and ffprobe on the output.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@streamhub/config/config';
 import { createLogger } from '@streamhub/logger/logger';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type MediaNode, startMediaNode } from './media-node.ts';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type MediaNode, type MediaNodeOptions, startMediaNode } from './media-node.ts';
 import { InMemoryPublishGate } from './testing/in-memory-publish-gate.ts';
-import { killPublishers, probe, startPublisher, waitFor } from './testing/process-helpers.ts';
+import {
+  killPublishers,
+  probe,
+  publisherBitrate,
+  startPublisher,
+  waitFor,
+} from './testing/process-helpers.ts';
 
 let dataDir: string;
 let node: MediaNode | undefined;
 let gate: InMemoryPublishGate;
 let logLines: string[];
 
-async function startNode(graceSeconds: number, authorizeTimeoutMs?: number): Promise<MediaNode> {
+async function startNode(
+  graceSeconds: number,
+  extra: Pick<MediaNodeOptions, 'authorizeTimeoutMs' | 'nodeId' | 'bitrateSampling'> = {},
+): Promise<MediaNode> {
   const config = loadConfig(
     {
       STREAMHUB_DATA_DIR: dataDir,
@@ -39,7 +48,7 @@ async function startNode(graceSeconds: number, authorizeTimeoutMs?: number): Pro
       destination: { write: (line: string) => logLines.push(line) },
     }),
     gate,
-    authorizeTimeoutMs,
+    ...extra,
   });
   return node;
 }
@@ -51,6 +60,14 @@ async function readIf(path: string): Promise<string | undefined> {
 }
 
 const segmentsOf = (playlist: string) => playlist.split('\n').filter((l) => l.endsWith('.ts'));
+
+// What the test publisher sends, bits per second: the reference for the ingest bitrate measurement.
+let reference: number;
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'streamhub-reference-'));
+  reference = await publisherBitrate(join(dir, 'reference.flv'), 6);
+  await rm(dir, { recursive: true, force: true });
+});
 
 beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'streamhub-media-'));
@@ -66,11 +83,14 @@ afterEach(async () => {
 });
 
 describe('media node (real RTMP + ffmpeg)', () => {
-  it('turns an accepted publish into a 720/480/360 HLS ladder, then ends the session', async () => {
-    const started = await startNode(1);
+  it('turns an accepted publish into a 720/480/360 HLS ladder, measures its bitrate, then ends the session and deletes its files', async () => {
+    const started = await startNode(1, { bitrateSampling: { firstMs: 2500, everyMs: 60_000 } });
     const key = gate.addKey();
     const playable = new Promise<number>((resolve) =>
       started.events.once('playable', (v) => resolve(v.elapsedMs)),
+    );
+    const sampled = new Promise<number>((resolve) =>
+      started.events.once('ingestBitrate', (v) => resolve(v.bitrate)),
     );
     const publisher = startPublisher(rtmpUrl(key), 6);
 
@@ -103,24 +123,47 @@ describe('media node (real RTMP + ffmpeg)', () => {
     expect(logLines.some((l) => l.includes('live HLS playable'))).toBe(true);
     expect(logLines.join('\n')).not.toContain(key);
 
-    expect(await publisher.exited).toBe(0);
-    await waitFor('gate.ended after the grace window', () => gate.endedCalls.length === 1, 10_000);
-    expect(gate.endedCalls).toEqual([{ sessionId: session.sessionId, recorded: false }]);
-
+    // Segments decode (copied while live: the files go with the session, which is not recorded).
+    const copies: { uri: string; path: string }[] = [];
     for (const v of variants) {
-      const playlist = (await readIf(join(dir, v.uri))) ?? '';
-      expect(playlist).toContain('#EXT-X-ENDLIST');
-      const segments = segmentsOf(playlist);
-      expect(segments.length).toBeGreaterThanOrEqual(3);
-      expect(playlist).toContain('#EXT-X-TARGETDURATION:1');
-      const last = segments.at(-1) ?? '';
-      const probed = await probe(join(dir, last));
+      const segments = await waitFor(`3 segments in ${v.uri}`, async () => {
+        const found = segmentsOf((await readIf(join(dir, v.uri))) ?? '');
+        return found.length >= 3 ? found : undefined;
+      });
+      expect((await readIf(join(dir, v.uri))) ?? '').toContain('#EXT-X-TARGETDURATION:1');
+      const path = join(dataDir, `copy-${v.uri}.ts`);
+      await copyFile(join(dir, segments.at(-1) ?? ''), path);
+      copies.push({ uri: v.uri, path });
+    }
+    for (const { uri, path } of copies) {
+      const probed = await probe(path);
       const video = probed.streams.find((s) => s.codec_type === 'video');
       const audio = probed.streams.find((s) => s.codec_type === 'audio');
-      expect(video).toMatchObject({ codec_name: 'h264', height: Number(v.uri.replace('p.m3u8', '')) });
+      expect(video).toMatchObject({ codec_name: 'h264', height: Number(uri.replace('p.m3u8', '')) });
       expect(Number(video?.nb_read_frames)).toBeGreaterThan(0);
       expect(audio?.codec_name).toBe('aac');
     }
+
+    // The running average a few seconds in is near what the publisher sends (x264 ultrafast 720p30 + AAC).
+    const early = await sampled;
+    expect(early).toBeGreaterThan(reference * 0.5);
+    expect(early).toBeLessThan(reference * 1.5);
+
+    const ended = new Promise<{ cause: string; bitrate: number | undefined }>((resolve) =>
+      started.events.once('sessionEnded', resolve),
+    );
+    expect(await publisher.exited).toBe(0);
+    await waitFor('gate.ended after the grace window', () => gate.endedCalls.length === 1, 10_000);
+    expect(gate.endedCalls).toEqual([
+      { sessionId: session.sessionId, recorded: false, bitrate: expect.any(Number) },
+    ]);
+    // The whole session's average: the bytes the socket received over the time the publisher was connected.
+    const bitrate = gate.endedCalls[0]?.bitrate ?? 0;
+    expect(bitrate).toBeGreaterThan(reference * 0.85);
+    expect(bitrate).toBeLessThan(reference * 1.15);
+    expect(await ended).toMatchObject({ cause: 'publisher-left', bitrate });
+    // Marked ended first (playback answers 404), then the unrecorded session's files are deleted.
+    expect(existsSync(dir)).toBe(false);
   });
 
   it('refuses an unknown key: the publisher fails and nothing is written', async () => {
@@ -139,7 +182,7 @@ describe('media node (real RTMP + ffmpeg)', () => {
   it('refuses when the gate does not answer in time, and closes the session a late answer opened', async () => {
     const key = gate.addKey();
     gate.authorizeDelayMs = 800;
-    const started = await startNode(1, 200);
+    const started = await startNode(1, { authorizeTimeoutMs: 200 });
     const refused = new Promise<string>((resolve) =>
       started.events.once('publishRefused', (r) => resolve(r.reason)),
     );
@@ -192,9 +235,10 @@ describe('media node (real RTMP + ffmpeg)', () => {
     expect(gate.endedCalls).toEqual([]);
     expect(await second.exited).toBe(0);
     await waitFor('gate.ended after the grace window', () => gate.endedCalls.length === 1, 10_000);
-    expect(gate.endedCalls).toEqual([{ sessionId: session.sessionId, recorded: false }]);
+    expect(gate.endedCalls).toMatchObject([{ sessionId: session.sessionId, recorded: false }]);
     expect(gate.issued).toHaveLength(1);
     expect(gate.authorizeResults).toHaveLength(1);
+    expect(existsSync(dir)).toBe(false);
   });
 });
 
@@ -240,7 +284,7 @@ describe('media node resilience and recording', () => {
     );
     publisher.child.kill('SIGKILL');
     await waitFor('gate.ended', () => gate.endedCalls.length === 1, 10_000);
-    expect(gate.endedCalls).toEqual([{ sessionId: session.sessionId, recorded: true }]);
+    expect(gate.endedCalls).toMatchObject([{ sessionId: session.sessionId, recorded: true }]);
     const playlist = (await readIf(join(dir, '360p.m3u8'))) ?? '';
     expect(playlist).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
     expect(playlist.trim().endsWith('#EXT-X-ENDLIST')).toBe(true);
@@ -284,9 +328,9 @@ describe('media node resilience and recording', () => {
     });
   });
 
-  it('close() while live stops ffmpeg, closes the playlists and ends the session', async () => {
+  it('close() while live stops ffmpeg, closes the playlists and ends the session, keeping a recording', async () => {
     const started = await startNode(30);
-    const key = gate.addKey();
+    const key = gate.addKey({ record: true });
     const pids: number[] = [];
     started.events.on('transcoderStarted', (t) => {
       if (t.pid) pids.push(t.pid);
@@ -300,7 +344,7 @@ describe('media node resilience and recording', () => {
     );
     await started.close();
     node = undefined;
-    expect(gate.endedCalls).toEqual([{ sessionId: session.sessionId, recorded: false }]);
+    expect(gate.endedCalls).toMatchObject([{ sessionId: session.sessionId, recorded: true }]);
     expect((await readIf(join(dir, '720p.m3u8'))) ?? '').toContain('#EXT-X-ENDLIST');
     const alive = (pid: number) => {
       try {
@@ -313,5 +357,125 @@ describe('media node resilience and recording', () => {
     expect(pids.length).toBeGreaterThan(0);
     expect(pids.filter(alive)).toEqual([]);
     expect(await publisher.exited).not.toBe(0);
+  });
+});
+
+describe('media node: cutting broadcasts and cleaning up after a crash', () => {
+  it('terminate() disconnects the publisher and ends the session at once, without the grace window', async () => {
+    const started = await startNode(30);
+    const key = gate.addKey();
+    const publisher = startPublisher(rtmpUrl(key), 30);
+    const session = await waitFor('a session', () => gate.issued[0]);
+    const dir = join(started.liveDir, session.playbackId);
+    await waitFor(
+      'playable',
+      async () => segmentsOf((await readIf(join(dir, '360p.m3u8'))) ?? '').length >= 1,
+    );
+    const ended = new Promise<{ cause: string; terminationReason: string | undefined }>((resolve) =>
+      started.events.once('sessionEnded', resolve),
+    );
+
+    const cutAt = Date.now();
+    // What the channels service does when it hears user.suspended for the channel's owner.
+    await gate.requestTermination(session.sessionId, 'owner_suspended');
+    expect(await ended).toMatchObject({ cause: 'terminated', terminationReason: 'owner_suspended' });
+    expect(await publisher.exited).not.toBe(0);
+    // Well inside the 30 s grace window: ffmpeg stops, the session ends, its files go.
+    expect(Date.now() - cutAt).toBeLessThan(8000);
+    expect(gate.endedCalls).toMatchObject([{ sessionId: session.sessionId, recorded: false }]);
+    expect(started.events.sessions()).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
+    expect(logLines.some((l) => l.includes('terminating live session'))).toBe(true);
+    // A session this node does not hold is not its business.
+    expect(await started.terminate(session.sessionId, 'owner_suspended')).toBe(false);
+  });
+
+  it('refuses a publish whose session was terminated while its key was being checked', async () => {
+    const started = await startNode(30);
+    const key = gate.addKey();
+    const authorize = gate.authorize.bind(gate);
+    // The termination arrives between the channels service opening the session and the node registering it.
+    gate.authorize = async (streamKey, context) => {
+      const result = await authorize(streamKey, context);
+      if (result.ok) expect(await started.terminate(result.sessionId, 'owner_suspended')).toBe(false);
+      return result;
+    };
+    const refused = new Promise<string>((resolve) =>
+      started.events.once('publishRefused', (r) => resolve(r.reason)),
+    );
+    const publisher = startPublisher(rtmpUrl(key), 5);
+    expect(await refused).toBe('the session was terminated while the publish was being checked');
+    expect(await publisher.exited).not.toBe(0);
+    await waitFor('the opened session to be ended', () => gate.endedCalls.length === 1);
+    expect(gate.endedCalls).toEqual([{ sessionId: gate.issued[0]?.sessionId, recorded: false }]);
+    expect(existsSync(started.liveDir) ? await readdir(started.liveDir) : []).toEqual([]);
+  });
+
+  it('on start, ends the sessions a crash left live under its id and deletes only proven leftovers', async () => {
+    const liveDir = join(dataDir, 'media', 'live');
+    const fakeOutput = async (playbackId: string, playlist = '#EXTM3U\n#EXTINF:1.0,\n720p-000000.ts\n') => {
+      await mkdir(join(liveDir, playbackId), { recursive: true });
+      await writeFile(join(liveDir, playbackId, '720p.m3u8'), playlist);
+      await writeFile(join(liveDir, playbackId, '720p-000000.ts'), 'segment');
+    };
+    // Left live by this node's previous run: one plain, one recording.
+    const crashedPlain = gate.openSession({ nodeId: 'node-a' });
+    const crashedRecording = gate.openSession({ nodeId: 'node-a', record: true });
+    const crashedRecordingNoFiles = gate.openSession({ nodeId: 'node-a', record: true });
+    // Live on another node: not ours to end.
+    const otherNode = gate.openSession({ nodeId: 'node-b' });
+    // Over: one unrecorded (its files are garbage), one recorded (its files are the recording).
+    const endedPlain = gate.openSession({ nodeId: 'node-b' });
+    const endedRecording = gate.openSession({ nodeId: 'node-b', record: true });
+    await gate.ended(endedPlain.sessionId, { recorded: false });
+    await gate.ended(endedRecording.sessionId, { recorded: true });
+    gate.endedCalls.length = 0;
+    for (const s of [crashedPlain, crashedRecording, otherNode, endedPlain, endedRecording]) {
+      await fakeOutput(s.playbackId);
+    }
+    // Unknown to the channels domain, and not a playback id at all: kept, nothing proves them garbage.
+    await fakeOutput('unknownPlaybackId1');
+    await mkdir(join(liveDir, 'not a playback id'), { recursive: true });
+
+    const started = await startNode(1, { nodeId: 'node-a' });
+    expect(started.nodeId).toBe('node-a');
+    expect(gate.endedCalls.sort((a, b) => a.sessionId.localeCompare(b.sessionId))).toEqual(
+      [
+        { sessionId: crashedPlain.sessionId, recorded: false },
+        { sessionId: crashedRecording.sessionId, recorded: true },
+        { sessionId: crashedRecordingNoFiles.sessionId, recorded: false },
+      ].sort((a, b) => a.sessionId.localeCompare(b.sessionId)),
+    );
+    expect((await readdir(liveDir)).sort()).toEqual(
+      [
+        crashedRecording.playbackId,
+        otherNode.playbackId,
+        endedRecording.playbackId,
+        'unknownPlaybackId1',
+        'not a playback id',
+      ].sort(),
+    );
+    // The crashed recording is closed, so it is a complete VOD playlist.
+    expect(await readIf(join(liveDir, crashedRecording.playbackId, '720p.m3u8'))).toContain('#EXT-X-ENDLIST');
+    expect(await readIf(join(liveDir, otherNode.playbackId, '720p.m3u8'))).not.toContain('#EXT-X-ENDLIST');
+    expect(await gate.heldSessions('node-a')).toEqual([]);
+    expect(await gate.heldSessions('node-b')).toHaveLength(1);
+
+    // The channel whose session was stuck can broadcast again.
+    const key = gate.addKey({ channelId: crashedPlain.channelId });
+    startPublisher(rtmpUrl(key), 3, '320x240');
+    await waitFor('a new session', () =>
+      gate.issued.find((s) => s.channelId === crashedPlain.channelId && s !== crashedPlain),
+    );
+  });
+
+  it("a node started without a fixed id takes a fresh one and touches no other node's sessions", async () => {
+    const other = gate.openSession({ nodeId: 'node-b' });
+    const started = await startNode(1);
+    expect(started.nodeId).not.toBe('node-b');
+    expect(gate.endedCalls).toEqual([]);
+    expect(await gate.heldSessions('node-b')).toEqual([
+      { sessionId: other.sessionId, playbackId: other.playbackId, record: false },
+    ]);
   });
 });

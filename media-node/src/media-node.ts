@@ -2,17 +2,20 @@
  * The media node: RTMP ingest + publish gate + live HLS ladder. Runs inside
  * `streamhub dev` or alone (`streamhub serve media`).
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '@streamhub/config/config';
 import type { Logger } from '@streamhub/logger/logger';
 import { type FfmpegBinary, locateFfmpeg } from './ffmpeg/locate.ts';
-import { startRtmpIngest } from './ingest/rtmp-ingest.ts';
+import { type RtmpIngest, startRtmpIngest } from './ingest/rtmp-ingest.ts';
 import { LiveManager } from './live/live-manager.ts';
+import { recoverHeldSessions, sweepLeftovers } from './live/live-recovery.ts';
 import { startLiveThumbnails } from './live/live-thumbnails.ts';
 import type { RestartPolicy } from './live/live-transcoder.ts';
 import type { PublishGate } from './live/publish-gate.ts';
 
-export type { LiveManagerEvents, LiveSessionView } from './live/live-manager.ts';
+export type { LiveManagerEvents, LiveSessionView, SessionEndCause } from './live/live-manager.ts';
 export type { PublishAuthorization, PublishGate, SessionEndInfo } from './live/publish-gate.ts';
 
 export interface MediaNodeOptions {
@@ -25,6 +28,13 @@ export interface MediaNodeOptions {
   restart?: RestartPolicy;
   /** A gate that has not answered after this long refuses the publish (default 10 s). */
   authorizeTimeoutMs?: number;
+  /**
+   * Who this node is to the database; defaults to `<hostname>:<RTMP_PORT>`, which is unique among nodes
+   * running at once and the same after a restart, so a restarted node finds what it held before a crash.
+   */
+  nodeId?: string;
+  /** Bitrate sampling (default: first after 5 s, then every 60 s). */
+  bitrateSampling?: { firstMs: number; everyMs: number };
 }
 
 export interface MediaNode {
@@ -34,8 +44,12 @@ export interface MediaNode {
   ffmpeg: FfmpegBinary;
   /** `<dataDir>/media/live`: one directory per playback id. */
   liveDir: string;
-  /** Session life-cycle events (started, resumed, playable, ended, refused, transcoderFailed). */
+  /** The id this node stores with its sessions (see {@link MediaNodeOptions.nodeId}). */
+  nodeId: string;
+  /** Session life-cycle events (started, resumed, playable, ingestBitrate, ended, refused, transcoderFailed). */
   events: Pick<LiveManager, 'on' | 'off' | 'once' | 'sessions'>;
+  /** Cuts a session this node holds at once (no grace window); false when it holds no such session. */
+  terminate(sessionId: string, reason: string): Promise<boolean>;
   /** Disconnects publishers, stops ffmpeg, closes playlists and ends sessions. */
   close(): Promise<void>;
 }
@@ -46,9 +60,17 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   const ffmpeg = options.ffmpeg ?? (await locateFfmpeg({ ffmpegPath: config.media.ffmpegPath }));
   logger.info({ ffmpeg: ffmpeg.path, version: ffmpeg.version, source: ffmpeg.source }, 'using ffmpeg');
   const liveDir = join(config.dataDir, 'media', 'live');
+  // Port 0 (tests) is a new port each run: such a node can never be "the same node" again.
+  const nodeId =
+    options.nodeId ?? `${hostname()}:${config.media.rtmpPort === 0 ? randomUUID() : config.media.rtmpPort}`;
+
+  // Before accepting publishes: a channel whose session a crash left "live" could not go live again.
+  await recoverHeldSessions({ gate, nodeId, liveDir, logger });
+  await sweepLeftovers({ gate, liveDir, logger });
 
   const manager = new LiveManager({
     gate,
+    nodeId,
     ffmpeg,
     liveDir,
     settings: {
@@ -60,30 +82,44 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     reconnectGraceMs: config.media.reconnectGraceSeconds * 1000,
     restart: options.restart,
     authorizeTimeoutMs: options.authorizeTimeoutMs,
+    bitrateSampling: options.bitrateSampling,
     logger,
   });
-  const ingest = await startRtmpIngest({
-    port: config.media.rtmpPort,
-    host: config.host,
-    logger: logger.child({ component: 'rtmp-ingest' }),
-    handlers: manager,
-  });
+  // Listening before the ingest opens, so no broadcast starts unwatched.
+  const stopWatching = await gate.watchTerminations(({ sessionId, reason }) =>
+    manager.terminate(sessionId, reason),
+  );
+  let ingest: RtmpIngest;
+  try {
+    ingest = await startRtmpIngest({
+      port: config.media.rtmpPort,
+      host: config.host,
+      logger: logger.child({ component: 'rtmp-ingest' }),
+      handlers: manager,
+    });
+  } catch (error) {
+    stopWatching();
+    throw error;
+  }
   manager.attach(ingest);
   const thumbnails = startLiveThumbnails(manager, {
     ffmpegPath: ffmpeg.path,
     intervalMs: config.media.thumbnailSeconds * 1000,
     logger,
   });
-  logger.info({ rtmpPort: ingest.port }, 'RTMP ingest listening');
+  logger.info({ rtmpPort: ingest.port, nodeId }, 'RTMP ingest listening');
 
   let closing: Promise<void> | undefined;
   return {
     rtmpPort: ingest.port,
     ffmpeg,
     liveDir,
+    nodeId,
     events: manager,
+    terminate: (sessionId, reason) => manager.terminate(sessionId, reason),
     close() {
       closing ??= (async () => {
+        stopWatching();
         thumbnails.stop();
         await manager.close();
         await ingest.close();

@@ -59,6 +59,13 @@ export interface RtmpIngest {
   localUrl(streamKey: string): string;
   /** Waits (up to `timeoutMs`) for the codec/size of a started publish; undefined if none arrived. */
   mediaInfo(connectionId: string, timeoutMs: number): Promise<IngestMediaInfo | undefined>;
+  /**
+   * Bytes the connection's socket has received so far (RTMP framing included, ~1% over the media),
+   * or undefined once the connection is gone. Still readable inside `publishEnded`.
+   */
+  bytesReceived(connectionId: string): number | undefined;
+  /** Closes a publisher's connection (its `publishEnded` fires); false when it is not connected. */
+  disconnect(connectionId: string): boolean;
   close(): Promise<void>;
 }
 
@@ -123,6 +130,8 @@ export async function startRtmpIngest(options: RtmpIngestOptions): Promise<RtmpI
     const session = nmsContext.sessions.get(id);
     if (!session || !ourSockets.has(session.socket) || ourSessions.has(id)) return;
     ourSessions.set(id, session);
+    // Registered after node-media-server's own close handler (which emits donePublish), so the session,
+    // and with it the socket's byte count, is still here while publishEnded runs.
     session.socket.once('close', () => ourSessions.delete(id));
     const originalOnPublish = session.onPublish.bind(session);
     session.onPublish = (message) => {
@@ -217,6 +226,15 @@ export async function startRtmpIngest(options: RtmpIngestOptions): Promise<RtmpI
         } else if (Date.now() > deadline) return undefined;
         await new Promise((r) => setTimeout(r, 25));
       }
+    },
+    bytesReceived(connectionId) {
+      return ourSessions.get(connectionId)?.socket.bytesRead;
+    },
+    disconnect(connectionId) {
+      const session = ourSessions.get(connectionId);
+      if (!session) return false;
+      session.stop();
+      return true;
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -8,10 +8,17 @@
  * - publish started → read the ingest's codec/size → one LiveTranscoder;
  * - publish ended → stop ffmpeg, start the grace timer; a reconnect in time
  *   continues the same playlists after `#EXT-X-DISCONTINUITY`; otherwise the
- *   playlists get `#EXT-X-ENDLIST` and gate.ended is called once.
+ *   playlists get `#EXT-X-ENDLIST` and gate.ended is called once;
+ * - terminate (owner suspended, key revoked) → disconnect the publisher and end
+ *   at once, without a grace window;
+ * - once the gate has marked an unrecorded session ended, its files are deleted.
+ *
+ * It also measures the ingest bitrate from the bytes the publisher's socket
+ * received: the session's running average a few seconds in, then periodically,
+ * and the whole session's at the end.
  */
 import { EventEmitter } from 'node:events';
-import { appendFile, readdir, readFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@streamhub/logger/logger';
 import type { LadderSettings, SourceInfo } from '../ffmpeg/ladder.ts';
@@ -22,6 +29,8 @@ import type { PublishGate } from './publish-gate.ts';
 
 export interface LiveManagerOptions {
   gate: PublishGate;
+  /** This node's id, stored with each session it opens (see PublishContext). */
+  nodeId: string;
   ffmpeg: FfmpegBinary;
   /** `<dataDir>/media/live`; each session writes to `<liveDir>/<playbackId>/`. */
   liveDir: string;
@@ -32,8 +41,13 @@ export interface LiveManagerOptions {
   /** How long to wait for the publisher's first video packet before giving up on a publish. */
   mediaInfoTimeoutMs?: number;
   restart?: RestartPolicy;
+  /** When the first bitrate sample is taken after a publish starts (default 5 s), then how often (default 60 s). */
+  bitrateSampling?: { firstMs: number; everyMs: number };
   logger: Logger;
 }
+
+/** Why a session ended: the grace window passed after the publisher left, the node closed, or it was cut. */
+export type SessionEndCause = 'publisher-left' | 'node-closing' | 'terminated';
 
 export interface LiveSessionView {
   sessionId: string;
@@ -56,7 +70,19 @@ export interface LiveManagerEvents {
   publishRefused: [{ reason: string }];
   /** An ffmpeg process was spawned for the session (attempt > 1: a restart after it died). */
   transcoderStarted: [LiveSessionView & { pid: number | undefined; attempt: number }];
-  sessionEnded: [LiveSessionView & { recorded: boolean }];
+  /** The session's running average ingest bitrate (bits per second), while a publisher is connected. */
+  ingestBitrate: [LiveSessionView & { bitrate: number }];
+  /** After gate.ended, and after an unrecorded session's files were deleted. */
+  sessionEnded: [
+    LiveSessionView & {
+      recorded: boolean;
+      cause: SessionEndCause;
+      /** The reason given to {@link LiveManager.terminate}. */
+      terminationReason: string | undefined;
+      /** Whole-session average ingest bitrate, bits per second. */
+      bitrate: number | undefined;
+    },
+  ];
   transcoderFailed: [LiveSessionView & { reason: string }];
 }
 
@@ -75,9 +101,21 @@ interface LiveSession {
   previousStopped: Promise<void>;
   graceTimer: NodeJS.Timeout | undefined;
   ending: Promise<void> | undefined;
+  endCause: SessionEndCause;
+  terminationReason: string | undefined;
+  /** Bytes and milliseconds of the publishes that are over. */
+  ingestBytes: number;
+  ingestMs: number;
+  /** The connected publish's socket byte count and time when it started. */
+  publish: { connectionId: string; startBytes: number; startedAt: number } | undefined;
+  bitrateTimer: NodeJS.Timeout | undefined;
 }
 
-const PLAYBACK_ID = /^[A-Za-z0-9_-]{1,128}$/;
+export const PLAYBACK_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+const DEFAULT_BITRATE_SAMPLING = { firstMs: 5000, everyMs: 60_000 };
+// A terminate for a session this node does not know yet may race its authorization; remember it this long.
+const EARLY_TERMINATION_TTL_MS = 60_000;
 
 export class LiveManager extends EventEmitter<LiveManagerEvents> implements IngestHandlers {
   private readonly options: LiveManagerOptions;
@@ -85,6 +123,8 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
   private readonly byKey = new Map<string, LiveSession>();
   private readonly byConnection = new Map<string, LiveSession>();
   private readonly pendingKeys = new Set<string>();
+  /** Sessions terminated before this node registered them (their authorization was still in flight). */
+  private readonly terminatedEarly = new Map<string, NodeJS.Timeout>();
   private closing = false;
 
   constructor(options: LiveManagerOptions) {
@@ -144,7 +184,7 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
       const timeoutMs = this.options.authorizeTimeoutMs ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
       let timedOut = false;
-      const authorizing = this.options.gate.authorize(streamKey);
+      const authorizing = this.options.gate.authorize(streamKey, { nodeId: this.options.nodeId });
       const auth = await Promise.race([
         authorizing,
         new Promise<{ ok: false; reason: string }>((resolve) => {
@@ -163,8 +203,20 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
           .catch(() => undefined);
       }
       if (!auth.ok) return this.refuse(auth.reason);
-      if (!PLAYBACK_ID.test(auth.playbackId)) return this.refuse('invalid playback id from the gate');
-      if (this.closing) return this.refuse('media node is shutting down');
+      // Each refusal after an accepted check closes the session it opened, or the channel would stay "live".
+      const refuseOpened = (reason: string) => {
+        this.options.gate
+          .ended(auth.sessionId, { recorded: false })
+          .catch((error: unknown) =>
+            this.options.logger.error({ err: error, sessionId: auth.sessionId }, 'gate.ended failed'),
+          );
+        return this.refuse(reason);
+      };
+      if (!PLAYBACK_ID.test(auth.playbackId)) return refuseOpened('invalid playback id from the gate');
+      if (this.closing) return refuseOpened('media node is shutting down');
+      if (this.terminatedEarly.has(auth.sessionId)) {
+        return refuseOpened('the session was terminated while the publish was being checked');
+      }
       const session: LiveSession = {
         sessionId: auth.sessionId,
         playbackId: auth.playbackId,
@@ -179,6 +231,12 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
         previousStopped: Promise.resolve(),
         graceTimer: undefined,
         ending: undefined,
+        endCause: 'publisher-left',
+        terminationReason: undefined,
+        ingestBytes: 0,
+        ingestMs: 0,
+        publish: undefined,
+        bitrateTimer: undefined,
       };
       this.byKey.set(streamKey, session);
       this.byConnection.set(connectionId, session);
@@ -196,7 +254,52 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
   publishStarted(connectionId: string): void {
     const session = this.byConnection.get(connectionId);
     if (!session || !this.ingest) return;
+    session.publish = {
+      connectionId,
+      startBytes: this.ingest.bytesReceived(connectionId) ?? 0,
+      startedAt: Date.now(),
+    };
+    if (!session.bitrateTimer) {
+      const sampling = this.options.bitrateSampling ?? DEFAULT_BITRATE_SAMPLING;
+      this.sampleBitrateIn(session, sampling.firstMs, sampling.everyMs);
+    }
     void this.startTranscoder(session, connectionId);
+  }
+
+  private sampleBitrateIn(session: LiveSession, delayMs: number, everyMs: number): void {
+    session.bitrateTimer = setTimeout(() => {
+      const bitrate = this.averageBitrate(session);
+      if (bitrate !== undefined && session.publish && !session.ending) {
+        this.emit('ingestBitrate', { ...this.view(session), bitrate });
+      }
+      if (!session.ending) this.sampleBitrateIn(session, everyMs, everyMs);
+    }, delayMs);
+    session.bitrateTimer.unref();
+  }
+
+  /** Bits per second over every second a publisher was connected; undefined before there is a second of it. */
+  private averageBitrate(session: LiveSession): number | undefined {
+    let bytes = session.ingestBytes;
+    let ms = session.ingestMs;
+    const current = session.publish;
+    const now = current ? this.ingest?.bytesReceived(current.connectionId) : undefined;
+    if (current && now !== undefined) {
+      bytes += now - current.startBytes;
+      ms += Date.now() - current.startedAt;
+    }
+    if (ms < 1000 || bytes <= 0) return undefined;
+    return Math.round((bytes * 8 * 1000) / ms);
+  }
+
+  /** Adds the connected publish to the session's totals; call before its connection goes. */
+  private finishPublish(session: LiveSession): void {
+    const current = session.publish;
+    if (!current) return;
+    session.publish = undefined;
+    const bytes = this.ingest?.bytesReceived(current.connectionId);
+    if (bytes === undefined) return;
+    session.ingestBytes += bytes - current.startBytes;
+    session.ingestMs += Date.now() - current.startedAt;
   }
 
   private async startTranscoder(session: LiveSession, connectionId: string): Promise<void> {
@@ -246,6 +349,7 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
     if (!session) return;
     this.byConnection.delete(connectionId);
     if (session.connectionId !== connectionId) return;
+    this.finishPublish(session);
     session.connectionId = undefined;
     const transcoder = session.transcoder;
     session.transcoder = undefined;
@@ -265,28 +369,104 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
   private endSession(session: LiveSession): Promise<void> {
     if (session.connectionId) return Promise.resolve(); // resumed meanwhile
     session.ending ??= (async () => {
+      const log = this.options.logger.child({ sessionId: session.sessionId, playbackId: session.playbackId });
       if (session.graceTimer) clearTimeout(session.graceTimer);
+      session.graceTimer = undefined;
+      if (session.bitrateTimer) clearTimeout(session.bitrateTimer);
       await session.transcoder?.stop();
+      await session.previousStopped;
       if (session.wroteOutput) await closePlaylists(session.outputDir);
       const recorded = session.record && session.wroteOutput;
+      const bitrate = this.averageBitrate(session);
+      let markedEnded = false;
       try {
-        await this.options.gate.ended(session.sessionId, { recorded });
+        await this.options.gate.ended(session.sessionId, {
+          recorded,
+          ...(bitrate === undefined ? {} : { bitrate }),
+        });
+        markedEnded = true;
       } catch (error) {
-        this.options.logger.error({ err: error, sessionId: session.sessionId }, 'gate.ended failed');
+        log.error({ err: error }, 'gate.ended failed');
       }
+      // Only once the session is marked ended (playback then answers 404): deleting the files of a session
+      // still called live would break its viewers. A failure here is swept at the node's next start.
+      if (!recorded && markedEnded) await removeSessionFiles(session.outputDir, log);
       this.byKey.delete(session.streamKey);
-      this.options.logger.info({ sessionId: session.sessionId, recorded }, 'live session ended');
-      this.emit('sessionEnded', { ...this.view(session), recorded });
+      log.info(
+        { recorded, cause: session.endCause, reason: session.terminationReason, bitrate },
+        'live session ended',
+      );
+      this.emit('sessionEnded', {
+        ...this.view(session),
+        recorded,
+        cause: session.endCause,
+        terminationReason: session.terminationReason,
+        bitrate,
+      });
     })();
     return session.ending;
+  }
+
+  /**
+   * Cuts a session now: disconnects its publisher, stops ffmpeg and ends it without a grace window.
+   * False when this node does not hold the session (every node hears the same request); the id is then
+   * remembered for a while, in case its publish is still being authorized here.
+   */
+  async terminate(sessionId: string, reason: string): Promise<boolean> {
+    const session = [...this.byKey.values()].find((s) => s.sessionId === sessionId);
+    if (!session) {
+      if (!this.closing && !this.terminatedEarly.has(sessionId)) {
+        const timer = setTimeout(() => this.terminatedEarly.delete(sessionId), EARLY_TERMINATION_TTL_MS);
+        timer.unref();
+        this.terminatedEarly.set(sessionId, timer);
+      }
+      return false;
+    }
+    if (!session.ending) {
+      this.options.logger.info(
+        { sessionId, playbackId: session.playbackId, reason },
+        'terminating live session',
+      );
+      session.endCause = 'terminated';
+      session.terminationReason = reason;
+      const connectionId = session.connectionId;
+      if (connectionId) {
+        this.finishPublish(session);
+        session.connectionId = undefined;
+        // Forgotten first, so the publishEnded that the disconnect fires finds nothing to wait for.
+        this.byConnection.delete(connectionId);
+        this.ingest?.disconnect(connectionId);
+      }
+    }
+    await this.endSession(session);
+    return true;
   }
 
   /** Stops every transcoder and ends every session (publishers are disconnected by the ingest's close). */
   async close(): Promise<void> {
     this.closing = true;
+    for (const timer of this.terminatedEarly.values()) clearTimeout(timer);
+    this.terminatedEarly.clear();
     const all = [...this.byKey.values()];
-    for (const s of all) s.connectionId = undefined;
+    for (const s of all) {
+      if (s.ending) continue;
+      this.finishPublish(s);
+      s.connectionId = undefined;
+      s.endCause = 'node-closing';
+    }
     await Promise.all(all.map((s) => this.endSession(s)));
+  }
+}
+
+/** Deletes a session's output directory; logs and resolves false instead of throwing (swept at the next start). */
+export async function removeSessionFiles(dir: string, log: Logger): Promise<boolean> {
+  try {
+    // Retries cover a thumbnail landing while the tree is being removed (ENOTEMPTY).
+    await rm(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
+    return true;
+  } catch (error) {
+    log.warn({ err: error }, 'could not delete the files of an ended session');
+    return false;
   }
 }
 

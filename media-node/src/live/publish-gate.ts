@@ -1,8 +1,8 @@
 /**
- * The port through which the media node asks the channels domain whether a
- * stream key may publish, and tells it when a session is over. The channels
- * service implements it (`authorizePublish`, `endSession`); the lead wires an
- * adapter: `{ authorize: (k) => svc.authorizePublish(k), ended: (id, o) => svc.endSession(id, o) }`.
+ * The port between the media node and the channels domain: the node asks whether a stream key may
+ * publish and tells when a session is over; at start-up it asks what a crash left behind; and it
+ * learns which broadcasts must be cut at once. The channels service implements it; the runtime wires
+ * the adapter (`api/src/runtime/media-gate.ts`).
  */
 
 export type PublishAuthorization =
@@ -17,14 +17,47 @@ export type PublishAuthorization =
     }
   | { ok: false; reason: string };
 
+export interface PublishContext {
+  /** The media node that will hold the session; recorded so that it can end it after a crash. */
+  nodeId: string;
+}
+
 export interface SessionEndInfo {
   /** The segments were kept and the playlists closed as a complete recording. */
   recorded: boolean;
+  /** Average ingest bitrate of the whole session, bits per second (absent when nothing was measured). */
+  bitrate?: number;
+}
+
+/** A session the database still calls live under this node's id. */
+export interface HeldSession {
+  sessionId: string;
+  playbackId: string;
+  /** The channel records: the files left behind may be a recording worth closing and keeping. */
+  record: boolean;
+}
+
+/** `ended` means over and not recorded: its files are garbage. Unknown ids are absent from the answer. */
+export type PlaybackState = 'live' | 'recorded' | 'ended';
+
+export interface TerminationRequest {
+  sessionId: string;
+  /** Short machine-readable cause, e.g. `owner_suspended`, `key_revoked`. */
+  reason: string;
 }
 
 export interface PublishGate {
   /** Checks a stream key (unknown, revoked, suspended owner, channel already live → not ok). */
-  authorize(streamKey: string): Promise<PublishAuthorization>;
-  /** The session is over (publisher gone and the reconnect grace window passed, or the node closed). */
+  authorize(streamKey: string, context: PublishContext): Promise<PublishAuthorization>;
+  /** The session is over (reconnect grace window passed, terminated, or the node closed). */
   ended(sessionId: string, info: SessionEndInfo): Promise<void>;
+  /** Sessions still marked live under `nodeId`: at start-up, whatever this node held before a crash. */
+  heldSessions(nodeId: string): Promise<HeldSession[]>;
+  /** Where each playback id's session stands, to tell leftover directories from ones still needed. */
+  playbackStates(playbackIds: string[]): Promise<Map<string, PlaybackState>>;
+  /**
+   * Calls `terminate` whenever a broadcast must be cut now (owner suspended, key revoked). Resolves once
+   * it is listening; the returned function stops it.
+   */
+  watchTerminations(terminate: (request: TerminationRequest) => Promise<unknown>): Promise<() => void>;
 }

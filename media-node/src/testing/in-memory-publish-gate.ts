@@ -4,7 +4,15 @@
  * channels service: unknown or revoked key → refused; a channel already live → refused.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { PublishAuthorization, PublishGate, SessionEndInfo } from '../live/publish-gate.ts';
+import type {
+  HeldSession,
+  PlaybackState,
+  PublishAuthorization,
+  PublishContext,
+  PublishGate,
+  SessionEndInfo,
+  TerminationRequest,
+} from '../live/publish-gate.ts';
 
 interface KeyEntry {
   channelId: string;
@@ -16,14 +24,18 @@ export interface IssuedSession {
   sessionId: string;
   playbackId: string;
   channelId: string;
+  nodeId: string;
+  record: boolean;
 }
 
 export class InMemoryPublishGate implements PublishGate {
   private readonly keys = new Map<string, KeyEntry>();
   private readonly liveByChannel = new Map<string, IssuedSession>();
+  private readonly endedStates = new Map<string, PlaybackState>();
+  private readonly terminators = new Set<(request: TerminationRequest) => Promise<unknown>>();
   readonly issued: IssuedSession[] = [];
   readonly authorizeResults: PublishAuthorization[] = [];
-  readonly endedCalls: { sessionId: string; recorded: boolean }[] = [];
+  readonly endedCalls: ({ sessionId: string } & SessionEndInfo)[] = [];
 
   /** Registers a stream key for a channel; returns the key. */
   addKey(options: { channelId?: string; record?: boolean; key?: string } = {}): string {
@@ -44,31 +56,68 @@ export class InMemoryPublishGate implements PublishGate {
   /** Simulates a slow channels service (tests of the authorize timeout). */
   authorizeDelayMs = 0;
 
-  async authorize(streamKey: string): Promise<PublishAuthorization> {
+  async authorize(streamKey: string, context: PublishContext): Promise<PublishAuthorization> {
     if (this.authorizeDelayMs > 0) await new Promise((r) => setTimeout(r, this.authorizeDelayMs));
-    const result = this.decide(streamKey);
+    const result = this.decide(streamKey, context.nodeId);
     this.authorizeResults.push(result);
     return result;
   }
 
-  private decide(streamKey: string): PublishAuthorization {
+  private decide(streamKey: string, nodeId: string): PublishAuthorization {
     const entry = this.keys.get(streamKey);
     if (!entry) return { ok: false, reason: 'unknown stream key' };
     if (entry.revoked) return { ok: false, reason: 'stream key revoked' };
     if (this.liveByChannel.has(entry.channelId)) return { ok: false, reason: 'channel already live' };
-    const session: IssuedSession = {
-      sessionId: randomUUID(),
-      playbackId: randomBytes(12).toString('base64url'),
-      channelId: entry.channelId,
-    };
-    this.liveByChannel.set(entry.channelId, session);
-    this.issued.push(session);
+    const session = this.openSession({ channelId: entry.channelId, nodeId, record: entry.record });
     return { ok: true, sessionId: session.sessionId, playbackId: session.playbackId, record: entry.record };
   }
 
+  /** A live session as `authorize` opens it; also how a test fakes what a crashed node left behind. */
+  openSession(options: { nodeId: string; record?: boolean; channelId?: string }): IssuedSession {
+    const session: IssuedSession = {
+      sessionId: randomUUID(),
+      playbackId: randomBytes(12).toString('base64url'),
+      channelId: options.channelId ?? randomUUID(),
+      nodeId: options.nodeId,
+      record: options.record ?? false,
+    };
+    this.liveByChannel.set(session.channelId, session);
+    this.issued.push(session);
+    return session;
+  }
+
   async ended(sessionId: string, info: SessionEndInfo): Promise<void> {
-    this.endedCalls.push({ sessionId, recorded: info.recorded });
-    for (const [channelId, s] of this.liveByChannel)
-      if (s.sessionId === sessionId) this.liveByChannel.delete(channelId);
+    this.endedCalls.push({ sessionId, ...info });
+    for (const [channelId, s] of this.liveByChannel) {
+      if (s.sessionId !== sessionId) continue;
+      this.liveByChannel.delete(channelId);
+      this.endedStates.set(s.playbackId, info.recorded ? 'recorded' : 'ended');
+    }
+  }
+
+  async heldSessions(nodeId: string): Promise<HeldSession[]> {
+    return [...this.liveByChannel.values()]
+      .filter((s) => s.nodeId === nodeId)
+      .map(({ sessionId, playbackId, record }) => ({ sessionId, playbackId, record }));
+  }
+
+  async playbackStates(playbackIds: string[]): Promise<Map<string, PlaybackState>> {
+    const live = new Set([...this.liveByChannel.values()].map((s) => s.playbackId));
+    const states = new Map<string, PlaybackState>();
+    for (const id of playbackIds) {
+      const state = live.has(id) ? 'live' : this.endedStates.get(id);
+      if (state) states.set(id, state);
+    }
+    return states;
+  }
+
+  async watchTerminations(terminate: (request: TerminationRequest) => Promise<unknown>): Promise<() => void> {
+    this.terminators.add(terminate);
+    return () => this.terminators.delete(terminate);
+  }
+
+  /** What the channels service does on `user.suspended` or `stream.key_revoked`: asks the node to cut a session. */
+  async requestTermination(sessionId: string, reason: string): Promise<void> {
+    await Promise.all([...this.terminators].map((terminate) => terminate({ sessionId, reason })));
   }
 }

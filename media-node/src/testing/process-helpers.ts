@@ -1,5 +1,6 @@
 /** Helpers for tests that run real ffmpeg publishers and probes. */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 
 /** Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
 export async function waitFor<T>(
@@ -26,42 +27,44 @@ export interface Publisher {
 
 const children = new Set<ChildProcess>();
 
+/** ffmpeg arguments of the test publisher: a synthetic test pattern + tone, x264 ultrafast + AAC, as FLV to `output`. */
+export function publisherArgs(output: string, seconds: number, size = '1280x720', realtime = true): string[] {
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    ...(realtime ? ['-re'] : []),
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${size}:rate=30`,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+    '-t',
+    String(seconds),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '30',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-f',
+    'flv',
+    '-y',
+    output,
+  ];
+}
+
 /** Pushes a synthetic 720p30 test pattern + tone over RTMP for `seconds` (ffmpeg `-re`). */
 export function startPublisher(url: string, seconds: number, size = '1280x720'): Publisher {
-  const child = spawn(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-nostdin',
-      '-re',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=size=${size}:rate=30`,
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:sample_rate=48000',
-      '-t',
-      String(seconds),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-g',
-      '30',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-f',
-      'flv',
-      url,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const child = spawn('ffmpeg', publisherArgs(url, seconds, size), { stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(child);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -74,6 +77,27 @@ export function startPublisher(url: string, seconds: number, size = '1280x720'):
     });
   });
   return { child, exited, stderr: () => stderr };
+}
+
+/**
+ * The bitrate (bits per second) of what {@link startPublisher} sends, measured by encoding the same
+ * stream to a file as fast as possible: the reference an ingest bitrate measurement is checked against.
+ */
+export function publisherBitrate(path: string, seconds: number, size = '1280x720'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'ffmpeg',
+      publisherArgs(path, seconds, size, false),
+      { timeout: 60_000 },
+      (error, _out, stderr) => {
+        if (error) {
+          reject(new Error(`encoding the reference failed: ${stderr || error.message}`));
+          return;
+        }
+        stat(path).then((s) => resolve((s.size * 8) / seconds), reject);
+      },
+    );
+  });
 }
 
 /** SIGKILLs every publisher still running (afterEach). */

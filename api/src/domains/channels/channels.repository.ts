@@ -8,11 +8,12 @@ import {
   channels,
   type IngestInfo,
   type LiveSessionRow,
+  type LiveSessionStatus,
   liveSessions,
   type StreamKeyRow,
   streamKeys,
 } from '@streamhub/db/schema/live';
-import { and, asc, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 
 export type ChannelUniqueField = 'owner' | 'slug';
 export type SessionUniqueField = 'live' | 'playbackId';
@@ -57,6 +58,26 @@ export interface DirectoryOptions {
   cursor?: string;
   category?: string;
 }
+
+/** A live session still held by a media node, with what ending it needs. */
+export interface HeldSession {
+  sessionId: string;
+  playbackId: string;
+  /** The channel records: the node's files may be a recording worth closing and keeping. */
+  record: boolean;
+}
+
+/** A session and the channel it belongs to, for domains that attach data to broadcasts. */
+export interface SessionWithChannel {
+  sessionId: string;
+  status: LiveSessionStatus;
+  channelId: string;
+  slug: string;
+  ownerId: string;
+}
+
+/** Where a broadcast stands, for deciding whether its files may go. */
+export type PlaybackSessionState = 'live' | 'recorded' | 'ended';
 
 export interface PublishCandidate {
   key: StreamKeyRow;
@@ -152,14 +173,19 @@ export class ChannelsRepository {
     return row;
   }
 
-  /** Revokes the key if it is not already; returns the key as it now is. */
-  async revokeKey(channelId: string, id: string): Promise<StreamKeyRow | undefined> {
+  /** Revokes the key if it is not already; returns the key as it now is and whether this call revoked it. */
+  async revokeKey(
+    channelId: string,
+    id: string,
+  ): Promise<{ key: StreamKeyRow; revokedNow: boolean } | undefined> {
     const [revoked] = await this.db
       .update(streamKeys)
       .set({ revokedAt: sql`now()` })
       .where(and(eq(streamKeys.channelId, channelId), eq(streamKeys.id, id), isNull(streamKeys.revokedAt)))
       .returning();
-    return revoked ?? this.findKey(channelId, id);
+    if (revoked) return { key: revoked, revokedNow: true };
+    const key = await this.findKey(channelId, id);
+    return key ? { key, revokedNow: false } : undefined;
   }
 
   /**
@@ -203,10 +229,18 @@ export class ChannelsRepository {
    * Opens a live session and stamps the key as used. Throws `UniqueViolationError<SessionUniqueField>`
    * `live` when the channel already has a live session (the partial unique index decides races).
    */
-  async startSession(channelId: string, keyId: string, playbackId: string): Promise<LiveSessionRow> {
+  async startSession(
+    channelId: string,
+    keyId: string,
+    playbackId: string,
+    nodeId: string | null = null,
+  ): Promise<LiveSessionRow> {
     try {
       return await this.db.transaction(async (tx) => {
-        const [session] = await tx.insert(liveSessions).values({ channelId, playbackId }).returning();
+        const [session] = await tx
+          .insert(liveSessions)
+          .values({ channelId, playbackId, streamKeyId: keyId, nodeId })
+          .returning();
         if (!session) throw new Error('insert into live.live_sessions returned no row');
         await tx.update(streamKeys).set({ lastUsedAt: sql`now()` }).where(eq(streamKeys.id, keyId));
         return session;
@@ -216,15 +250,21 @@ export class ChannelsRepository {
     }
   }
 
-  /** Ends a live session; undefined when it is unknown or already ended. */
+  /** Ends a live session, merging `ingest` into its ingest details; undefined when it is unknown or already ended. */
   async endSession(
     sessionId: string,
     recorded: boolean,
+    ingest?: IngestInfo,
   ): Promise<{ session: LiveSessionRow; slug: string } | undefined> {
     if (!isUuid(sessionId)) return undefined;
     const [session] = await this.db
       .update(liveSessions)
-      .set({ status: 'ended', endedAt: sql`now()`, recorded })
+      .set({
+        status: 'ended',
+        endedAt: sql`now()`,
+        recorded,
+        ...(ingest ? { ingest: mergedIngest(ingest) } : {}),
+      })
       .where(and(eq(liveSessions.id, sessionId), eq(liveSessions.status, 'live')))
       .returning();
     if (!session) return undefined;
@@ -250,13 +290,35 @@ export class ChannelsRepository {
     return row;
   }
 
-  /** Returns the updated session, or undefined when it is unknown. */
+  /** A session, live or ended, with the slug and owner of its channel. */
+  async findSessionWithChannel(sessionId: string): Promise<SessionWithChannel | undefined> {
+    if (!isUuid(sessionId)) return undefined;
+    const [row] = await this.db
+      .select({
+        sessionId: liveSessions.id,
+        status: liveSessions.status,
+        channelId: channels.id,
+        slug: channels.slug,
+        ownerId: channels.ownerId,
+      })
+      .from(liveSessions)
+      .innerJoin(channels, eq(channels.id, liveSessions.channelId))
+      .where(eq(liveSessions.id, sessionId))
+      .limit(1);
+    return row;
+  }
+
+  /**
+   * Merges `ingest` into a live session's ingest details (codecs and bitrate arrive at different times);
+   * returns the updated session, or undefined when it is unknown or over: a late running figure must not
+   * overwrite the final one that `endSession` stored.
+   */
   async setIngest(sessionId: string, ingest: IngestInfo): Promise<LiveSessionRow | undefined> {
     if (!isUuid(sessionId)) return undefined;
     const [row] = await this.db
       .update(liveSessions)
-      .set({ ingest })
-      .where(eq(liveSessions.id, sessionId))
+      .set({ ingest: mergedIngest(ingest) })
+      .where(and(eq(liveSessions.id, sessionId), eq(liveSessions.status, 'live')))
       .returning();
     return row;
   }
@@ -269,6 +331,56 @@ export class ChannelsRepository {
       .where(and(eq(liveSessions.channelId, channelId), eq(liveSessions.status, 'live')));
   }
 
+  /** The live session of the channel `ownerId` owns, if it is live. */
+  async findLiveSessionByOwner(ownerId: string): Promise<LiveSessionRow | undefined> {
+    if (!isUuid(ownerId)) return undefined;
+    const [row] = await this.db
+      .select({ session: liveSessions })
+      .from(liveSessions)
+      .innerJoin(channels, eq(channels.id, liveSessions.channelId))
+      .where(and(eq(channels.ownerId, ownerId), eq(liveSessions.status, 'live')))
+      .limit(1);
+    return row?.session;
+  }
+
+  /** The live session that was accepted with stream key `keyId`, if any. */
+  async findLiveSessionByKey(keyId: string): Promise<LiveSessionRow | undefined> {
+    if (!isUuid(keyId)) return undefined;
+    const [row] = await this.db
+      .select()
+      .from(liveSessions)
+      .where(and(eq(liveSessions.streamKeyId, keyId), eq(liveSessions.status, 'live')))
+      .limit(1);
+    return row;
+  }
+
+  /** Sessions still live under media node `nodeId`. */
+  async listLiveSessionsOfNode(nodeId: string): Promise<HeldSession[]> {
+    return this.db
+      .select({ sessionId: liveSessions.id, playbackId: liveSessions.playbackId, record: channels.record })
+      .from(liveSessions)
+      .innerJoin(channels, eq(channels.id, liveSessions.channelId))
+      .where(and(eq(liveSessions.nodeId, nodeId), eq(liveSessions.status, 'live')));
+  }
+
+  /** The state of each known playback id; ids without a session are absent from the map. */
+  async playbackSessionStates(playbackIds: string[]): Promise<Map<string, PlaybackSessionState>> {
+    const states = new Map<string, PlaybackSessionState>();
+    if (playbackIds.length === 0) return states;
+    const rows = await this.db
+      .select({
+        playbackId: liveSessions.playbackId,
+        status: liveSessions.status,
+        recorded: liveSessions.recorded,
+      })
+      .from(liveSessions)
+      .where(inArray(liveSessions.playbackId, playbackIds));
+    for (const row of rows) {
+      states.set(row.playbackId, row.status === 'live' ? 'live' : row.recorded ? 'recorded' : 'ended');
+    }
+    return states;
+  }
+
   private async findView(where: SQL): Promise<ChannelView | undefined> {
     const [row] = await this.db
       .select({ channel: channels, owner: ownerColumns, session: liveSessions })
@@ -279,6 +391,11 @@ export class ChannelsRepository {
       .limit(1);
     return row;
   }
+}
+
+/** `ingest` merged over the stored details, key by key (jsonb `||`). */
+function mergedIngest(ingest: IngestInfo): SQL {
+  return sql`coalesce(${liveSessions.ingest}, '{}'::jsonb) || ${JSON.stringify(ingest)}::jsonb`;
 }
 
 function isUuid(value: string): boolean {

@@ -496,6 +496,151 @@ describe.each(testDatabases())('/api/v1/channels on %s', (driver) => {
     });
   });
 
+  describe('what the media node needs of a session', () => {
+    const keyRevoked: DomainEventPayload<'stream.key_revoked'>[] = [];
+    beforeAll(async () => {
+      unsubscribe.push(
+        backends.events.subscribe('stream.key_revoked', (payload) => {
+          keyRevoked.push(payload);
+        }),
+      );
+      await backends.events.ready();
+    });
+
+    it('remembers the node and key of a session, lists what a node holds, and stores the final bitrate', async () => {
+      const { channel, key } = await readyToPublish({ record: true });
+      const nodeId = `node-${crypto.randomUUID()}`;
+      const decision = await deps.services.channels.authorizePublish(key.secret, { nodeId });
+      if (!decision.ok) throw new Error(`refused: ${decision.reason}`);
+      const [row] = await backends.database.db
+        .select()
+        .from(liveSessions)
+        .where(eq(liveSessions.id, decision.sessionId));
+      expect(row).toMatchObject({ nodeId, streamKeyId: key.id, channelId: channel.id });
+      expect(await deps.services.channels.heldSessions(nodeId)).toEqual([
+        { sessionId: decision.sessionId, playbackId: decision.playbackId, record: true },
+      ]);
+      expect(await deps.services.channels.heldSessions('another-node')).not.toContainEqual(
+        expect.objectContaining({ sessionId: decision.sessionId }),
+      );
+
+      // Codecs first, the running bitrate later: merged, not replaced.
+      await deps.services.channels.recordIngest(decision.sessionId, { videoCodec: 'h264', width: 1280 });
+      await deps.services.channels.recordIngest(decision.sessionId, { bitrate: 2_500_000 });
+      const live = PublicChannelSchema.parse(
+        await (await app.request(`/api/v1/channels/${channel.slug}`)).json(),
+      );
+      expect(live.session?.ingest).toEqual({ videoCodec: 'h264', width: 1280, bitrate: 2_500_000 });
+
+      expect(
+        await deps.services.channels.endSession(decision.sessionId, { recorded: false, bitrate: 2_400_000 }),
+      ).toBe(true);
+      expect(await deps.services.channels.heldSessions(nodeId)).toEqual([]);
+      // A late running figure does not overwrite the whole session's average.
+      expect(await deps.services.channels.recordIngest(decision.sessionId, { bitrate: 1 })).toBe(false);
+      const [ended] = await backends.database.db
+        .select()
+        .from(liveSessions)
+        .where(eq(liveSessions.id, decision.sessionId));
+      expect(ended?.ingest).toEqual({ videoCodec: 'h264', width: 1280, bitrate: 2_400_000 });
+    });
+
+    it('tells live, recorded and ended playback ids apart, and omits unknown ones', async () => {
+      const ids: Record<string, string> = {};
+      for (const state of ['live', 'recorded', 'ended'] as const) {
+        const { key } = await readyToPublish();
+        const decision = await deps.services.channels.authorizePublish(key.secret);
+        if (!decision.ok) throw new Error(`refused: ${decision.reason}`);
+        ids[state] = decision.playbackId;
+        if (state !== 'live') {
+          await deps.services.channels.endSession(decision.sessionId, { recorded: state === 'recorded' });
+        }
+      }
+      const states = await deps.services.channels.playbackStates([
+        ids.live ?? '',
+        ids.recorded ?? '',
+        ids.ended ?? '',
+        'neverIssued12345',
+      ]);
+      expect(Object.fromEntries(states)).toEqual({
+        [ids.live ?? '']: 'live',
+        [ids.recorded ?? '']: 'recorded',
+        [ids.ended ?? '']: 'ended',
+      });
+      expect(await deps.services.channels.playbackStates([])).toEqual(new Map());
+    });
+
+    it('emits stream.key_revoked once per revocation and on rotation', async () => {
+      const { user, channel, key } = await readyToPublish();
+      const revoke = () =>
+        app.request(
+          `/api/v1/channels/${channel.slug}/keys/${key.id}`,
+          send('DELETE', undefined, user.authorization),
+        );
+      expect((await revoke()).status).toBe(200);
+      expect((await revoke()).status).toBe(200);
+      const other = await createKey(user, channel.slug, 'backup');
+      const rotated = await app.request(
+        `/api/v1/channels/${channel.slug}/keys/${other.id}/rotate`,
+        send('POST', undefined, user.authorization),
+      );
+      expect(rotated.status).toBe(201);
+      await eventually(() =>
+        expect(keyRevoked.filter((event) => event.channelId === channel.id)).toEqual([
+          expect.objectContaining({ keyId: key.id, reason: 'revoked' }),
+          expect.objectContaining({ keyId: other.id, reason: 'rotated' }),
+        ]),
+      );
+    });
+
+    it('asks for the termination of a broadcast whose owner is suspended or whose key is revoked', async () => {
+      const requests: { sessionId: string; reason: string }[] = [];
+      const stop = await deps.services.channels.watchTerminations(async (request) => {
+        requests.push(request);
+      });
+      try {
+        const admin = await registerAndLogin(app, backends, { role: 'admin' });
+        // Suspension: the owner's live session.
+        const suspended = await readyToPublish();
+        const first = await deps.services.channels.authorizePublish(suspended.key.secret);
+        if (!first.ok) throw new Error(`refused: ${first.reason}`);
+        const response = await app.request(
+          `/api/v1/users/${suspended.user.account.id}/suspend`,
+          send('POST', undefined, admin.authorization),
+        );
+        expect(response.status).toBe(200);
+        await eventually(() =>
+          expect(requests).toContainEqual({ sessionId: first.sessionId, reason: 'owner_suspended' }),
+        );
+
+        // Revocation: only the key the broadcast was accepted with cuts it.
+        const { user, channel, key } = await readyToPublish();
+        const spare = await createKey(user, channel.slug, 'spare');
+        const second = await deps.services.channels.authorizePublish(key.secret);
+        if (!second.ok) throw new Error(`refused: ${second.reason}`);
+        await app.request(
+          `/api/v1/channels/${channel.slug}/keys/${spare.id}`,
+          send('DELETE', undefined, user.authorization),
+        );
+        await app.request(
+          `/api/v1/channels/${channel.slug}/keys/${key.id}/rotate`,
+          send('POST', undefined, user.authorization),
+        );
+        await eventually(() =>
+          expect(requests).toContainEqual({ sessionId: second.sessionId, reason: 'key_revoked' }),
+        );
+        expect(requests.filter((r) => r.sessionId === second.sessionId)).toHaveLength(1);
+
+        // The watcher only asks; ending is the node's job.
+        for (const id of [first.sessionId, second.sessionId]) {
+          expect(await deps.services.channels.endSession(id, { recorded: false })).toBe(true);
+        }
+      } finally {
+        stop();
+      }
+    });
+  });
+
   describe('directory', () => {
     it('lists live channels only, paginates without duplicates and filters by category', async () => {
       // Own category for this test's channels, so other tests' broadcasts do not interfere.

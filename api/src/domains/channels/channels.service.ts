@@ -21,13 +21,28 @@ import { InvalidCursorError, UniqueViolationError } from '@streamhub/db/errors';
 import type { ChannelRow, IngestInfo, StreamKeyRow } from '@streamhub/db/schema/live';
 import { AppError, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
-import type { ChannelsRepository, ChannelView } from './channels.repository.ts';
+import type {
+  ChannelsRepository,
+  ChannelView,
+  HeldSession,
+  PlaybackSessionState,
+} from './channels.repository.ts';
 
 export interface ChannelsServiceDeps {
   channels: ChannelsRepository;
   events: EventBus<DomainEvents>;
   /** Base of playback and thumbnail URLs (PUBLIC_URL). */
   publicUrl: string;
+  /**
+   * Follower counts, owned by the engagement domain (its follows repository). The media node builds this
+   * service without them and never renders public channels; absent, every count is 0.
+   */
+  followers?: FollowerCounts;
+}
+
+/** Follower counts by channel id; channels without followers may be absent. */
+export interface FollowerCounts {
+  countByChannel(channelIds: string[]): Promise<Map<string, number>>;
 }
 
 /** What other domains may know of a channel: enough to key their rows and rules on it. */
@@ -38,9 +53,26 @@ export interface ChannelReference {
   live: boolean;
 }
 
+/** What other domains may know of a broadcast, live or over: enough to attach likes and comments to it. */
+export interface SessionReference {
+  id: string;
+  channelId: string;
+  slug: string;
+  ownerId: string;
+  live: boolean;
+}
+
 export type PublishDecision =
   | { ok: true; channelId: string; sessionId: string; playbackId: string; record: boolean }
   | { ok: false; reason: 'unknown_key' | 'revoked_key' | 'suspended_owner' | 'already_live' };
+
+/** Why a live broadcast must be cut now, without waiting for its publisher to leave. */
+export type TerminationReason = 'owner_suspended' | 'key_revoked';
+
+export interface TerminationRequest {
+  sessionId: string;
+  reason: TerminationReason;
+}
 
 // 32 random bytes: 256 bits, far beyond guessing over RTMP.
 const STREAM_KEY_BYTES = 32;
@@ -90,7 +122,8 @@ export class ChannelsService {
   async publicChannel(slug: string): Promise<PublicChannel> {
     const view = await this.deps.channels.findBySlug(slug);
     if (!view) throw notFound('Channel');
-    return this.toPublic(view);
+    const counts = await this.followerCounts([view.channel.id]);
+    return this.toPublic(view, counts.get(view.channel.id) ?? 0);
   }
 
   /** A channel's ids and live state, for domains that attach data to channels (chat, follows). */
@@ -101,6 +134,14 @@ export class ChannelsService {
     return { id: channel.id, slug: channel.slug, ownerId: channel.ownerId, live: session !== null };
   }
 
+  /** A broadcast (live or over) with its channel, for likes and comments; not found → AppError `not_found`. */
+  async sessionReference(sessionId: string): Promise<SessionReference> {
+    const found = await this.deps.channels.findSessionWithChannel(sessionId);
+    if (!found) throw notFound('Live session');
+    const { channelId, slug, ownerId, status } = found;
+    return { id: found.sessionId, channelId, slug, ownerId, live: status === 'live' };
+  }
+
   async directory(query: DirectoryQuery): Promise<DirectoryPage> {
     try {
       const page = await this.deps.channels.listLive({
@@ -108,7 +149,11 @@ export class ChannelsService {
         ...(query.cursor ? { cursor: query.cursor } : {}),
         ...(query.category ? { category: query.category } : {}),
       });
-      return { items: page.items.map((view) => this.toPublic(view)), nextCursor: page.nextCursor };
+      const counts = await this.followerCounts(page.items.map((view) => view.channel.id));
+      return {
+        items: page.items.map((view) => this.toPublic(view, counts.get(view.channel.id) ?? 0)),
+        nextCursor: page.nextCursor,
+      };
     } catch (error) {
       if (error instanceof InvalidCursorError) {
         throw validationFailed([{ path: 'query.cursor', message: 'is not a cursor from this list' }]);
@@ -144,7 +189,15 @@ export class ChannelsService {
       keyHash: hashStreamKey(secret),
       prefix: visiblePrefix(secret),
     });
-    if (created) return { ...toStreamKey(created), secret };
+    if (created) {
+      await this.deps.events.publish('stream.key_revoked', {
+        keyId,
+        channelId: channel.id,
+        reason: 'rotated',
+        revokedAt: created.createdAt.toISOString(),
+      });
+      return { ...toStreamKey(created), secret };
+    }
     if (await this.deps.channels.findKey(channel.id, keyId)) {
       throw new AppError(409, 'conflict', 'This stream key is revoked; create a new one instead.');
     }
@@ -154,8 +207,17 @@ export class ChannelsService {
   /** Idempotent: revoking a revoked key answers with it unchanged. */
   async revokeKey(ownerId: string, slug: string, keyId: string): Promise<StreamKey> {
     const { channel } = await this.requireOwned(ownerId, slug);
-    const key = await this.deps.channels.revokeKey(channel.id, keyId);
-    if (!key) throw notFound('Stream key');
+    const revoked = await this.deps.channels.revokeKey(channel.id, keyId);
+    if (!revoked) throw notFound('Stream key');
+    const { key, revokedNow } = revoked;
+    if (revokedNow) {
+      await this.deps.events.publish('stream.key_revoked', {
+        keyId: key.id,
+        channelId: channel.id,
+        reason: 'revoked',
+        revokedAt: (key.revokedAt ?? new Date()).toISOString(),
+      });
+    }
     return toStreamKey(key);
   }
 
@@ -163,9 +225,10 @@ export class ChannelsService {
 
   /**
    * Decides whether an RTMP publish with `streamKey` may start. When it may, opens a live session with
-   * a fresh public playback id, stamps the key as used and publishes `stream.started`.
+   * a fresh public playback id, stamps the key as used and publishes `stream.started`. `nodeId` names
+   * the media node that will hold the session, so that it can end it after a crash ({@link heldSessions}).
    */
-  async authorizePublish(streamKey: string): Promise<PublishDecision> {
+  async authorizePublish(streamKey: string, options: { nodeId?: string } = {}): Promise<PublishDecision> {
     const candidate = await this.deps.channels.findKeyForPublish(hashStreamKey(streamKey));
     if (!candidate) return { ok: false, reason: 'unknown_key' };
     if (candidate.key.revokedAt !== null) return { ok: false, reason: 'revoked_key' };
@@ -177,6 +240,7 @@ export class ChannelsService {
         channel.id,
         candidate.key.id,
         randomBytes(PLAYBACK_ID_BYTES).toString('base64url'),
+        options.nodeId ?? null,
       );
     } catch (error) {
       if (error instanceof UniqueViolationError && error.constraint === 'live') {
@@ -205,9 +269,14 @@ export class ChannelsService {
   /**
    * Ends a live session and publishes `stream.ended`. Returns false (and publishes nothing) when the
    * session is unknown or already ended, so a repeated call from a retrying node is harmless.
+   * `bitrate` (bits per second, the whole broadcast's average ingest) is stored with the ingest details.
    */
-  async endSession(sessionId: string, options: { recorded: boolean }): Promise<boolean> {
-    const ended = await this.deps.channels.endSession(sessionId, options.recorded);
+  async endSession(sessionId: string, options: { recorded: boolean; bitrate?: number }): Promise<boolean> {
+    const ended = await this.deps.channels.endSession(
+      sessionId,
+      options.recorded,
+      options.bitrate === undefined ? undefined : { bitrate: options.bitrate },
+    );
     if (!ended) return false;
     const { session, slug } = ended;
     await this.deps.events.publish('stream.ended', {
@@ -222,7 +291,6 @@ export class ChannelsService {
     return true;
   }
 
-  /** Stores what the media node probed from the incoming stream; false when the session is unknown. */
   /** Whether a playback id may be watched: while live, and afterwards only when it was recorded. */
   async playbackState(playbackId: string): Promise<'live' | 'recorded' | 'unavailable'> {
     const session = await this.deps.channels.findSessionByPlaybackId(playbackId);
@@ -231,6 +299,10 @@ export class ChannelsService {
     return session.recorded ? 'recorded' : 'unavailable';
   }
 
+  /**
+   * Stores what the media node learned of the incoming stream, merged over what it stored before
+   * (codecs at first, the bitrate later); false when the session is unknown or no longer live.
+   */
   async recordIngest(sessionId: string, info: IngestInfo): Promise<boolean> {
     return (await this.deps.channels.setIngest(sessionId, info)) !== undefined;
   }
@@ -238,6 +310,40 @@ export class ChannelsService {
   /** Stores a new peak viewer count on the channel's live session (no-op when offline or lower). */
   async raisePeakViewers(channelId: string, count: number): Promise<void> {
     await this.deps.channels.raisePeakViewers(channelId, count);
+  }
+
+  /** Sessions still marked live under media node `nodeId`: after a crash, nobody else will end them. */
+  async heldSessions(nodeId: string): Promise<HeldSession[]> {
+    return this.deps.channels.listLiveSessionsOfNode(nodeId);
+  }
+
+  /** Where each playback id's session stands; unknown ids are absent. The media node only deletes `ended`. */
+  async playbackStates(playbackIds: string[]): Promise<Map<string, PlaybackSessionState>> {
+    return this.deps.channels.playbackSessionStates(playbackIds);
+  }
+
+  /**
+   * Calls `terminate` for each live session that must be cut at once: its owner was suspended, or the
+   * key it was accepted with was revoked or rotated. Driven by `user.suspended` and `stream.key_revoked`
+   * on the event bus, so it works wherever the media node runs. Resolves once the subscriptions are live;
+   * the returned function removes them.
+   */
+  async watchTerminations(terminate: (request: TerminationRequest) => Promise<unknown>): Promise<() => void> {
+    const { events, channels } = this.deps;
+    const stops = [
+      events.subscribe('user.suspended', async ({ userId }) => {
+        const session = await channels.findLiveSessionByOwner(userId);
+        if (session) await terminate({ sessionId: session.id, reason: 'owner_suspended' });
+      }),
+      events.subscribe('stream.key_revoked', async ({ keyId }) => {
+        const session = await channels.findLiveSessionByKey(keyId);
+        if (session) await terminate({ sessionId: session.id, reason: 'key_revoked' });
+      }),
+    ];
+    await events.ready();
+    return () => {
+      for (const stop of stops) stop();
+    };
   }
 
   // --- helpers -------------------------------------------------------------------------------------
@@ -252,7 +358,11 @@ export class ChannelsService {
     return view;
   }
 
-  private toPublic({ channel, owner, session }: ChannelView): PublicChannel {
+  private async followerCounts(channelIds: string[]): Promise<Map<string, number>> {
+    return this.deps.followers ? this.deps.followers.countByChannel(channelIds) : new Map();
+  }
+
+  private toPublic({ channel, owner, session }: ChannelView, followerCount: number): PublicChannel {
     const base = this.deps.publicUrl;
     return {
       slug: channel.slug,
@@ -264,6 +374,7 @@ export class ChannelsService {
       live: session !== null,
       session: session
         ? {
+            id: session.id,
             playbackId: session.playbackId,
             startedAt: session.startedAt.toISOString(),
             playbackUrl: `${base}/hls/${session.playbackId}/master.m3u8`,
@@ -271,6 +382,7 @@ export class ChannelsService {
           }
         : null,
       thumbnailUrl: `${base}/api/v1/channels/${channel.slug}/thumbnail.jpg`,
+      followerCount,
     };
   }
 }

@@ -1,0 +1,85 @@
+/**
+ * What a crash leaves behind, cleaned up when the media node starts: sessions the database still calls
+ * live under this node's id (their channel could never go live again), and directories of sessions
+ * that ended unrecorded but whose files were never deleted. Only what the channels domain confirms is
+ * over is touched: a directory it does not know, or calls live or recorded, stays.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '@streamhub/logger/logger';
+import { closePlaylists, PLAYBACK_ID, removeSessionFiles } from './live-manager.ts';
+import type { PublishGate } from './publish-gate.ts';
+
+// One query per this many directories: bounded statements even on a node with a long history.
+const STATE_BATCH = 500;
+
+interface RecoveryOptions {
+  gate: PublishGate;
+  liveDir: string;
+  logger: Logger;
+}
+
+async function hasVariantPlaylist(dir: string): Promise<boolean> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.some((name) => name.endsWith('.m3u8') && name !== 'master.m3u8');
+}
+
+/**
+ * Ends every session still live under `nodeId`: nothing can be feeding them, since this node just
+ * started. A recording channel's files are closed (`#EXT-X-ENDLIST`) and kept as the recording; other
+ * files are deleted once the session is marked ended. Failures are logged, never thrown: the node
+ * must still come up.
+ */
+export async function recoverHeldSessions(options: RecoveryOptions & { nodeId: string }): Promise<number> {
+  const { gate, liveDir, nodeId } = options;
+  const logger = options.logger.child({ nodeId });
+  let held: Awaited<ReturnType<PublishGate['heldSessions']>>;
+  try {
+    held = await gate.heldSessions(nodeId);
+  } catch (error) {
+    logger.error({ err: error }, 'could not look up sessions a previous run of this node left live');
+    return 0;
+  }
+  let ended = 0;
+  for (const session of held) {
+    const log = logger.child({ sessionId: session.sessionId, playbackId: session.playbackId });
+    // A playback id the node would never have written under is nothing to open or delete.
+    const dir = PLAYBACK_ID.test(session.playbackId) ? join(liveDir, session.playbackId) : undefined;
+    const recorded = session.record && dir !== undefined && (await hasVariantPlaylist(dir));
+    try {
+      if (recorded && dir) await closePlaylists(dir);
+      await gate.ended(session.sessionId, { recorded });
+    } catch (error) {
+      log.error({ err: error }, 'could not end a session a previous run of this node left live');
+      continue;
+    }
+    if (!recorded && dir) await removeSessionFiles(dir, log);
+    ended += 1;
+    log.warn({ recorded }, 'ended a session a previous run of this node left live');
+  }
+  return ended;
+}
+
+/** Deletes the directories of sessions the channels domain says ended unrecorded; returns how many went. */
+export async function sweepLeftovers(options: RecoveryOptions): Promise<number> {
+  const { gate, liveDir, logger } = options;
+  const entries = await readdir(liveDir, { withFileTypes: true }).catch(() => []);
+  const ids = entries.filter((e) => e.isDirectory() && PLAYBACK_ID.test(e.name)).map((e) => e.name);
+  let removed = 0;
+  for (let start = 0; start < ids.length; start += STATE_BATCH) {
+    const batch = ids.slice(start, start + STATE_BATCH);
+    let states: Awaited<ReturnType<PublishGate['playbackStates']>>;
+    try {
+      states = await gate.playbackStates(batch);
+    } catch (error) {
+      logger.error({ err: error }, 'could not check leftover live directories; keeping them');
+      return removed;
+    }
+    for (const id of batch) {
+      if (states.get(id) !== 'ended') continue;
+      if (await removeSessionFiles(join(liveDir, id), logger.child({ playbackId: id }))) removed += 1;
+    }
+  }
+  if (removed > 0) logger.info({ removed }, 'deleted the files of ended, unrecorded sessions');
+  return removed;
+}
