@@ -105,6 +105,7 @@ export type Channel = z.infer<typeof ChannelSchema>;
 
 export const LiveSessionSummarySchema = z
   .object({
+    id: z.uuid().openapi({ description: 'Key of its likes and comments (/api/v1/live-sessions/{id})' }),
     playbackId: z.string().openapi({ description: 'Public handle of this broadcast', example: 'q7Yh…' }),
     startedAt: z.iso.datetime(),
     playbackUrl: z.url().openapi({ example: 'https://streamhub.example/hls/q7Yh…/master.m3u8' }),
@@ -135,6 +136,7 @@ export const PublicChannelSchema = z
     thumbnailUrl: z
       .url()
       .openapi({ example: 'https://streamhub.example/api/v1/channels/ada-codes/thumbnail.jpg' }),
+    followerCount: z.number().int().min(0),
   })
   .openapi('PublicChannel');
 export type PublicChannel = z.infer<typeof PublicChannelSchema>;

@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'channel_exists',
   'slug_taken',
   'chat_target_protected',
+  'self_follow',
+  'reply_to_reply',
   'payload_too_large',
   'unsupported_media_type',
   'unsupported_image',
