@@ -1,0 +1,262 @@
+/**
+ * The media node wired to the channels domain as the runtimes wire it, with real RTMP publishers (ffmpeg),
+ * the real gateway app for the admin and owner actions, and the database: broadcasts cut by a suspension
+ * or a key rotation (also across two event-bus connections, as between `serve` and `serve media`), the
+ * ingest bitrate, and the clean-up after a crashed node.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DOMAIN_EVENTS, type DomainEventPayload, type DomainEvents } from '@streamhub/contracts/events';
+import { ChannelSchema, CreatedStreamKeySchema, PublicChannelSchema } from '@streamhub/contracts/live';
+import { liveSessions } from '@streamhub/db/schema/live';
+import { createEventBus } from '@streamhub/infra/event-bus/factory';
+import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { randomTestPrefix, TEST_REDIS_URL } from '@streamhub/infra/redis/testing';
+import { createLogger } from '@streamhub/logger/logger';
+import { type MediaNode, startMediaNode } from '@streamhub/media-node/media-node';
+import {
+  killPublishers,
+  publisherBitrate,
+  startPublisher,
+  waitFor,
+} from '@streamhub/media-node/testing/process-helpers';
+import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApp, type GatewayApp } from '../app.ts';
+import type { GatewayDeps } from '../deps.ts';
+import { ChannelsRepository } from '../domains/channels/channels.repository.ts';
+import { ChannelsService } from '../domains/channels/channels.service.ts';
+import { registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
+import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
+import { channelsPublishGate, recordIngestDetails } from './media-gate.ts';
+
+const GRACE_SECONDS = 30;
+const SIZE = '640x360';
+const logger = createLogger({ level: 'silent', name: 'media-gate-test' });
+
+let backends: TestBackends;
+let dataDir: string;
+let deps: GatewayDeps;
+let app: GatewayApp;
+let node: MediaNode | undefined;
+const closers: (() => Promise<void>)[] = [];
+const ended: DomainEventPayload<'stream.ended'>[] = [];
+// What the test publisher sends at SIZE, bits per second.
+let reference: number;
+
+beforeAll(async () => {
+  backends = await createTestBackends('pglite');
+  backends.events.subscribe('stream.ended', (payload) => {
+    ended.push(payload);
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'streamhub-reference-'));
+  reference = await publisherBitrate(join(dir, 'reference.flv'), 6, SIZE);
+  await rm(dir, { recursive: true, force: true });
+});
+afterAll(async () => {
+  await backends.close();
+});
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'streamhub-media-gate-'));
+  deps = backends.deps({
+    STREAMHUB_DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    LIVE_LADDER: '360',
+    LIVE_SEGMENT_SECONDS: '1',
+    LIVE_X264_PRESET: 'ultrafast',
+    LIVE_RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS),
+  });
+  app = createApp(deps).app;
+});
+afterEach(async () => {
+  killPublishers();
+  await node?.close();
+  node = undefined;
+  for (const close of closers.splice(0).reverse()) await close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** The media node as `streamhub dev` or `serve media` starts it, on the given channels service. */
+async function startNode(channels: ChannelsService, nodeId = `test-node-${crypto.randomUUID()}`) {
+  node = await startMediaNode({
+    config: { ...deps.config, media: { ...deps.config.media, rtmpPort: 0 } },
+    logger,
+    gate: channelsPublishGate(channels),
+    nodeId,
+    bitrateSampling: { firstMs: 2000, everyMs: 60_000 },
+  });
+  recordIngestDetails(node, channels, logger);
+  return node;
+}
+
+const send = (method: string, user?: SignedInUser, body?: unknown): RequestInit => ({
+  method,
+  headers: {
+    ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    ...(user ? { Authorization: user.authorization } : {}),
+  },
+  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+});
+
+async function streamerWithKey() {
+  const user = await registerAndLogin(app, backends, { role: 'streamer' });
+  const slug = `cut-${Math.random().toString(36).slice(2, 10)}`;
+  const created = await app.request('/api/v1/channels', send('POST', user, { slug, title: 'Cut me' }));
+  const channel = ChannelSchema.parse(await created.json());
+  const keyResponse = await app.request(`/api/v1/channels/${slug}/keys`, send('POST', user, { name: 'OBS' }));
+  return { user, channel, key: CreatedStreamKeySchema.parse(await keyResponse.json()) };
+}
+
+const channelPage = async (slug: string) =>
+  PublicChannelSchema.parse(await (await app.request(`/api/v1/channels/${slug}`)).json());
+
+const rtmpUrl = (secret: string) => `rtmp://127.0.0.1:${node?.rtmpPort}/live/${secret}`;
+
+describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeout: 120_000 }, () => {
+  it('suspending the owner over the admin API cuts the broadcast at once; stream.ended follows', async () => {
+    const media = await startNode(deps.services.channels);
+    const admin = await registerAndLogin(app, backends, { role: 'admin' });
+    const { user, channel, key } = await streamerWithKey();
+    const publisher = startPublisher(rtmpUrl(key.secret), 60, SIZE);
+
+    // While live, the channel page shows the running ingest bitrate next to the codecs.
+    const session = await waitFor(
+      'the ingest bitrate on the channel page',
+      async () => {
+        const page = await channelPage(channel.slug);
+        return page.session?.ingest?.bitrate && page.session.ingest.videoCodec ? page.session : undefined;
+      },
+      20_000,
+      200,
+    );
+    expect(session.ingest?.bitrate).toBeGreaterThan(reference * 0.5);
+    expect(session.ingest?.bitrate).toBeLessThan(reference * 1.5);
+    const dir = join(media.liveDir, session.playbackId);
+    await waitFor('segments on disk', () => existsSync(join(dir, '360p.m3u8')), 20_000);
+
+    const cutAt = Date.now();
+    const suspended = await app.request(`/api/v1/users/${user.account.id}/suspend`, send('POST', admin));
+    expect(suspended.status).toBe(200);
+    expect(await publisher.exited).not.toBe(0);
+    const event = await waitFor('stream.ended', () => ended.find((e) => e.playbackId === session.playbackId));
+    // Far inside the 30 s reconnect grace window.
+    expect(Date.now() - cutAt).toBeLessThan(10_000);
+    expect(event).toMatchObject({ channelId: channel.id, recorded: false });
+    expect((await channelPage(channel.slug)).live).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+    expect((await app.request(`/hls/${session.playbackId}/master.m3u8`)).status).toBe(404);
+
+    // The whole session's average is kept with the ended session.
+    const [row] = await backends.database.db
+      .select()
+      .from(liveSessions)
+      .where(eq(liveSessions.playbackId, session.playbackId));
+    expect(row?.ingest?.bitrate).toBeGreaterThan(reference * 0.7);
+    expect(row?.ingest?.bitrate).toBeLessThan(reference * 1.3);
+
+    // Coming back with the same key is refused: the owner is suspended.
+    const refused = new Promise<string>((resolve) =>
+      media.events.once('publishRefused', (r) => resolve(r.reason)),
+    );
+    expect(await startPublisher(rtmpUrl(key.secret), 5, SIZE).exited).not.toBe(0);
+    expect(await refused).toBe('suspended_owner');
+  });
+
+  it('rotating the key in use cuts the broadcast, across two event-bus connections (gateway and serve media)', async () => {
+    // Two processes' worth of buses on one Redis: the gateway publishes, the media node's side hears it.
+    const prefix = randomTestPrefix('media-gate');
+    const connect = async (): Promise<EventBus<DomainEvents>> => {
+      const bus = await createEventBus(DOMAIN_EVENTS, { redisUrl: TEST_REDIS_URL, prefix });
+      closers.push(() => bus.close());
+      return bus;
+    };
+    const [gatewayBus, mediaBus] = [await connect(), await connect()];
+    const mediaEnded: string[] = [];
+    gatewayBus.subscribe('stream.ended', ({ playbackId }) => {
+      mediaEnded.push(playbackId);
+    });
+    await gatewayBus.ready();
+    deps = backends.deps(
+      {
+        STREAMHUB_DATA_DIR: dataDir,
+        HOST: '127.0.0.1',
+        LIVE_LADDER: '360',
+        LIVE_SEGMENT_SECONDS: '1',
+        LIVE_X264_PRESET: 'ultrafast',
+        LIVE_RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS),
+      },
+      {},
+      { events: gatewayBus },
+    );
+    app = createApp(deps).app;
+    const mediaChannels = new ChannelsService({
+      channels: new ChannelsRepository(backends.database.db),
+      events: mediaBus,
+      publicUrl: deps.config.publicUrl,
+    });
+    const media = await startNode(mediaChannels);
+
+    const { user, channel, key } = await streamerWithKey();
+    const publisher = startPublisher(rtmpUrl(key.secret), 60, SIZE);
+    const session = await waitFor(
+      'the channel going live',
+      async () => (await channelPage(channel.slug)).session ?? undefined,
+      20_000,
+      200,
+    );
+    await waitFor(
+      'segments on disk',
+      () => existsSync(join(media.liveDir, session.playbackId, '360p.m3u8')),
+      20_000,
+    );
+
+    const cutAt = Date.now();
+    const rotated = await app.request(
+      `/api/v1/channels/${channel.slug}/keys/${key.id}/rotate`,
+      send('POST', user),
+    );
+    expect(rotated.status).toBe(201);
+    expect(await publisher.exited).not.toBe(0);
+    await waitFor('stream.ended on the gateway bus', () => mediaEnded.includes(session.playbackId));
+    expect(Date.now() - cutAt).toBeLessThan(10_000);
+    expect((await channelPage(channel.slug)).live).toBe(false);
+
+    // The rotated key's replacement goes live again at once.
+    const fresh = CreatedStreamKeySchema.parse(await rotated.json());
+    startPublisher(rtmpUrl(fresh.secret), 30, SIZE);
+    await waitFor(
+      'live again with the new key',
+      async () => (await channelPage(channel.slug)).live,
+      20_000,
+      200,
+    );
+  });
+
+  it('a restarted node ends the sessions it held before a crash, emits stream.ended and deletes their files', async () => {
+    const { channel, key } = await streamerWithKey();
+    const nodeId = `crashed-node-${crypto.randomUUID()}`;
+    // What a node that crashed mid-broadcast leaves: a live session under its id, and its files.
+    const left = await deps.services.channels.authorizePublish(key.secret, { nodeId });
+    if (!left.ok) throw new Error(`refused: ${left.reason}`);
+    const liveDir = join(dataDir, 'media', 'live');
+    await mkdir(join(liveDir, left.playbackId), { recursive: true });
+    await writeFile(join(liveDir, left.playbackId, '360p.m3u8'), '#EXTM3U\n');
+    // A stuck channel refuses every publish.
+    expect(await deps.services.channels.authorizePublish(key.secret)).toEqual({
+      ok: false,
+      reason: 'already_live',
+    });
+
+    await startNode(deps.services.channels, nodeId);
+    await waitFor('stream.ended', () => ended.find((e) => e.sessionId === left.sessionId));
+    expect((await channelPage(channel.slug)).live).toBe(false);
+    expect(existsSync(join(liveDir, left.playbackId))).toBe(false);
+
+    // The channel broadcasts again.
+    startPublisher(rtmpUrl(key.secret), 30, SIZE);
+    await waitFor('live again', async () => (await channelPage(channel.slug)).live, 20_000, 200);
+  });
+});
