@@ -24,6 +24,7 @@ import { securityHeaders } from './middleware/security-headers.ts';
 import { requestTimeout } from './middleware/timeout.ts';
 import { createGatewayMetrics, type GatewayMetrics, recordMetrics } from './observability/metrics.ts';
 import { docsRoutes } from './openapi/docs.routes.ts';
+import { viewerRoutes } from './realtime/viewers.routes.ts';
 
 export interface CreateAppOptions {
   /** Add process-wide metrics (event loop, memory) to `/metrics`; once per process. */
@@ -71,6 +72,7 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     .route('/api/v1/users', userRoutes())
     .route('/api/v1/channels', channelRoutes())
     .route('/api/v1/channels', chatRoutes())
+    .route('/api/v1/channels', viewerRoutes())
     .route('/', avatarFileRoutes());
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

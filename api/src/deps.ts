@@ -1,6 +1,7 @@
 /** Everything the gateway needs from the outside world, injected by the runtime (or by a test). */
 import type { Config } from '@streamhub/config/config';
 import type { CounterStore } from '@streamhub/infra/counters/port';
+import type { PresenceStore } from '@streamhub/infra/realtime/presence/port';
 import type { Logger } from '@streamhub/logger/logger';
 import type { Context } from 'hono';
 import type { SigningKeyRing } from './domains/auth/signing-keys.ts';
@@ -16,6 +17,8 @@ export interface GatewayDeps {
   config: Config;
   logger: Logger;
   counters: CounterStore;
+  /** Live viewers per channel (chat connections and playback heartbeats). */
+  presence: PresenceStore;
   services: GatewayServices;
   /** Public halves are served at `/.well-known/jwks.json`. */
   signingKeys: SigningKeyRing;

@@ -13,6 +13,10 @@ import { createEventBus } from '@streamhub/infra/event-bus/factory';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import { createJobQueue } from '@streamhub/infra/jobs/factory';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
+import { createPresenceStore } from '@streamhub/infra/realtime/presence/factory';
+import type { PresenceStore } from '@streamhub/infra/realtime/presence/port';
+import { createRoomBroadcaster } from '@streamhub/infra/realtime/rooms/factory';
+import type { RoomBroadcaster } from '@streamhub/infra/realtime/rooms/port';
 import { openRedisConnection } from '@streamhub/infra/redis/connection';
 import type { Logger } from '@streamhub/logger/logger';
 import type { ReadinessCheck } from '../deps.ts';
@@ -22,6 +26,10 @@ export interface Backends {
   events: EventBus<DomainEvents>;
   jobs: JobQueue<JobDefinitionsMap>;
   counters: CounterStore;
+  /** Room frames of `/ws`, fanned out to every replica. */
+  rooms: RoomBroadcaster;
+  /** Live viewers per channel, shared by every replica. */
+  presence: PresenceStore;
   readiness: ReadinessCheck[];
   infra: 'memory' | 'redis';
   /** Closes everything opened so far, newest first; never throws. */
@@ -64,6 +72,13 @@ export async function openBackends(
       onError: (error, context) => logger.error({ err: error, ...context }, 'event bus error'),
     });
     closers.push(() => events.close());
+    const rooms = await createRoomBroadcaster({
+      ...redis,
+      onError: (error, context) => logger.error({ err: error, ...context }, 'room broadcaster error'),
+    });
+    closers.push(() => rooms.close());
+    const presence = await createPresenceStore({ ...redis, onError: onRedisError });
+    closers.push(() => presence.close());
     const jobs = await createJobQueue(JOB_DEFINITIONS, {
       ...redis,
       onError: (error) => logger.error({ err: error }, 'job queue error'),
@@ -77,6 +92,8 @@ export async function openBackends(
       events,
       jobs,
       counters,
+      rooms,
+      presence,
       readiness,
       infra: config.redisUrl ? 'redis' : 'memory',
       close,

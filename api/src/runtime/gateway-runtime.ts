@@ -11,6 +11,8 @@ import type { GatewayDeps } from '../deps.ts';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeyRing } from '../domains/auth/signing-keys.ts';
 import { createJobHandlers } from '../jobs/handlers.ts';
 import { createMailer } from '../mail/create-mailer.ts';
+import { broadcastingRoomPublisher, createRealtimeHub, websocketEndpoint } from '../realtime/create-hub.ts';
+import type { RealtimeHub } from '../realtime/realtime-hub.ts';
 import { remoteAddress, serveHttp } from '../server/serve.ts';
 import type { RemoteAddressResolver } from '../server/types.ts';
 import { createServices } from '../services.ts';
@@ -57,9 +59,11 @@ export function gatewayDeps(parts: {
       jobs: backends.jobs,
       counters: backends.counters,
       signingKeys,
+      roomPublisher: broadcastingRoomPublisher(backends.rooms),
     }),
     signingKeys,
     counters: backends.counters,
+    presence: backends.presence,
     readiness: backends.readiness,
     drivers: { database: backends.database.driver, infra: backends.infra },
     remoteAddress: parts.remoteAddress,
@@ -78,6 +82,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
   const backends = await openBackends(config, logger, { migrate: options.migrate });
   let stopWorkers = async () => {};
   let stopMedia = async () => {};
+  let hub: RealtimeHub | undefined;
 
   try {
     // In-process jobs exist only in this process, so it must run them; with Redis, `serve worker` does.
@@ -103,11 +108,14 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       }
     }
     const { app } = createApp(deps, { processMetrics: true });
+    hub = createRealtimeHub(deps, backends);
+    await hub.start();
     const server = await serveHttp({
       fetch: app.fetch,
       host: config.host,
       port: config.port,
       gracePeriodMs: config.shutdownTimeoutMs,
+      websocket: websocketEndpoint(hub, config),
     });
     logger.info(
       { port: server.port, host: config.host, database: backends.database.driver, infra: backends.infra },
@@ -124,6 +132,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       },
     };
   } catch (error) {
+    await hub?.close();
     await stopMedia();
     await backends.close();
     throw error;

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { WebSocketEndpoint } from '../realtime/websocket-endpoint.ts';
 
 /** A started HTTP server, whichever runtime serves it. */
 export interface RunningServer {
@@ -14,6 +15,8 @@ export interface ServeOptions {
   port: number;
   /** How long in-flight requests may take to finish on close. */
   gracePeriodMs: number;
+  /** Serve the realtime hub at WEBSOCKET_PATH. */
+  websocket?: WebSocketEndpoint;
 }
 
 export type RemoteAddressResolver = (c: Context) => string | undefined;

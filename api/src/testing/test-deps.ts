@@ -9,10 +9,15 @@ import { createMemoryEventBus } from '@streamhub/infra/event-bus/memory';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import { createMemoryJobQueue } from '@streamhub/infra/jobs/memory';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
+import { createMemoryPresenceStore } from '@streamhub/infra/realtime/presence/memory';
+import type { PresenceStore } from '@streamhub/infra/realtime/presence/port';
+import { createMemoryRoomBroadcaster } from '@streamhub/infra/realtime/rooms/memory';
+import type { RoomBroadcaster } from '@streamhub/infra/realtime/rooms/port';
 import { createLogger } from '@streamhub/logger/logger';
 import type { GatewayDeps } from '../deps.ts';
 import { type AbusePolicy, DEFAULT_ABUSE_POLICY } from '../domains/auth/abuse-guard.ts';
 import { generateSigningJwk, keyRingFromJson, type SigningKeyRing } from '../domains/auth/signing-keys.ts';
+import { broadcastingRoomPublisher } from '../realtime/create-hub.ts';
 import { createServices, type ServiceBackends } from '../services.ts';
 
 // Test files sign up many users from one address; the abuse limits have their own test.
@@ -29,6 +34,9 @@ export interface TestBackends {
   events: EventBus<DomainEvents>;
   /** Not started: a test that needs jobs to run starts it with the handlers it wants. */
   jobs: JobQueue<JobDefinitionsMap>;
+  /** Chat services built by `deps` publish their room frames here. */
+  rooms: RoomBroadcaster;
+  presence: PresenceStore;
   signingKeys: SigningKeyRing;
   /** Gateway deps on these backends; services are built for the given settings. */
   deps(
@@ -44,6 +52,9 @@ export async function createTestBackends(driver: Driver = 'pglite'): Promise<Tes
   const database = await createTestDatabase(driver);
   const events = createMemoryEventBus(DOMAIN_EVENTS, { prefix: `test-${crypto.randomUUID()}:` });
   const jobs = createMemoryJobQueue(JOB_DEFINITIONS);
+  const prefix = `test-${crypto.randomUUID()}:`;
+  const rooms = createMemoryRoomBroadcaster({ prefix });
+  const presence = createMemoryPresenceStore({ prefix });
   const signingKeys = await keyRingFromJson(
     JSON.stringify({ keys: [await generateSigningJwk()] }),
     'test keys',
@@ -52,6 +63,8 @@ export async function createTestBackends(driver: Driver = 'pglite'): Promise<Tes
     database,
     events,
     jobs,
+    rooms,
+    presence,
     signingKeys,
     deps: (env = {}, overrides = {}, serviceOptions = {}) => {
       const config = loadConfig({ LOG_LEVEL: 'silent', ...env }, { envFile: false });
@@ -68,10 +81,12 @@ export async function createTestBackends(driver: Driver = 'pglite'): Promise<Tes
           counters,
           scrypt: TEST_SCRYPT,
           abusePolicy: RELAXED_ABUSE_POLICY,
+          roomPublisher: broadcastingRoomPublisher(rooms),
           ...serviceOptions,
         }),
         signingKeys,
         counters,
+        presence,
         readiness: [],
         drivers: { database: driver, infra: 'memory' },
         remoteAddress: () => '127.0.0.1',
@@ -80,6 +95,8 @@ export async function createTestBackends(driver: Driver = 'pglite'): Promise<Tes
     },
     close: async () => {
       await jobs.close();
+      await rooms.close();
+      await presence.close();
       await events.close();
       await database.close();
     },

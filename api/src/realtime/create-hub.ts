@@ -1,0 +1,60 @@
+/** Builds the realtime hub and its WebSocket endpoint on a gateway's services and backends. */
+import type { Config } from '@streamhub/config/config';
+import type { DomainEvents } from '@streamhub/contracts/events';
+import type { EventBus } from '@streamhub/infra/event-bus/port';
+import type { PresenceStore } from '@streamhub/infra/realtime/presence/port';
+import type { RoomBroadcaster } from '@streamhub/infra/realtime/rooms/port';
+import type { GatewayDeps } from '../deps.ts';
+import type { RoomPublisher } from '../domains/chat/room-publisher.ts';
+import { pickClientIp } from '../http/client-ip.ts';
+import { encodeServerFrame } from './frames.ts';
+import { RealtimeHub, type RealtimeHubOptions } from './realtime-hub.ts';
+import type { WebSocketEndpoint } from './websocket-endpoint.ts';
+
+// Room frames are serialised once here; every replica forwards the same text to its members.
+export function broadcastingRoomPublisher(rooms: RoomBroadcaster): RoomPublisher {
+  return { publish: (channelId, frame) => rooms.publish(channelId, encodeServerFrame(frame)) };
+}
+
+export interface RealtimeBackends {
+  rooms: RoomBroadcaster;
+  presence: PresenceStore;
+  events: EventBus<DomainEvents>;
+}
+
+export function createRealtimeHub(
+  deps: GatewayDeps,
+  backends: RealtimeBackends,
+  /** Faster timers for tests. */
+  timing: Pick<RealtimeHubOptions, 'countIntervalMs' | 'presenceTtlMs'> = {},
+): RealtimeHub {
+  const { services, config } = deps;
+  return new RealtimeHub({
+    ...timing,
+    logger: deps.logger.child({ component: 'realtime' }),
+    authenticate: async (token) => {
+      const auth = await services.sessions.authenticate(token);
+      const account = await services.users.account(auth.userId);
+      return { id: account.id, username: account.username };
+    },
+    chat: services.chat,
+    rooms: backends.rooms,
+    presence: backends.presence,
+    events: backends.events,
+    recordPeakViewers: (channelId, count) => services.channels.raisePeakViewers(channelId, count),
+    connectionsPerIp: config.realtime.maxConnectionsPerIp,
+    maxBufferedBytes: config.realtime.maxBufferedBytes,
+  });
+}
+
+// Large enough that an oversized frame still gets a `frame_too_large` answer rather than a dropped connection.
+const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+export function websocketEndpoint(hub: RealtimeHub, config: Config): WebSocketEndpoint {
+  return {
+    hub,
+    maxPayloadBytes: MAX_PAYLOAD_BYTES,
+    pingIntervalMs: config.realtime.pingIntervalMs,
+    clientIp: (forwardedFor, remoteAddress) => pickClientIp(config.trustProxy, forwardedFor, remoteAddress),
+  };
+}

@@ -1,0 +1,254 @@
+/**
+ * `/ws` on a real Node server with real WebSocket clients, on the in-process backends (the
+ * two-replica behaviour over Redis is in cli/src/commands/realtime.e2e.test.ts).
+ */
+import { once } from 'node:events';
+import { WS_FRAME_MAX_BYTES } from '@streamhub/contracts/realtime';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { createApp, type GatewayApp } from '../app.ts';
+import type { GatewayDeps } from '../deps.ts';
+import { serveOnNode } from '../server/node.ts';
+import type { RunningServer } from '../server/types.ts';
+import { registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
+import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
+import { connectWs, type TestWsClient } from '../testing/ws-client.ts';
+import { createRealtimeHub, websocketEndpoint } from './create-hub.ts';
+import type { RealtimeHub } from './realtime-hub.ts';
+
+let backends: TestBackends;
+let deps: GatewayDeps;
+let app: GatewayApp;
+let hub: RealtimeHub;
+let server: RunningServer;
+let base: string;
+let owner: SignedInUser;
+let slug: string;
+const clients: TestWsClient[] = [];
+
+const connect = async () => {
+  const client = await connectWs(base);
+  clients.push(client);
+  await client.next('hello');
+  return client;
+};
+
+const joined = async (client: TestWsClient, viewerId?: string) => {
+  client.send({ type: 'join', channel: slug, ...(viewerId ? { viewerId } : {}) });
+  return client.next('joined');
+};
+
+const signIn = async (client: TestWsClient, user: SignedInUser) => {
+  client.send({ type: 'auth', token: user.accessToken });
+  return client.next('authenticated');
+};
+
+beforeAll(async () => {
+  backends = await createTestBackends('pglite');
+  deps = backends.deps({
+    WS_MAX_CONNECTIONS_PER_IP: '8',
+    WS_MAX_BUFFERED_BYTES: String(64 * 1024),
+    RATE_LIMIT_MAX: '10000',
+  });
+  app = createApp(deps).app;
+  hub = createRealtimeHub(deps, backends, { countIntervalMs: 100 });
+  await hub.start();
+  server = await serveOnNode({
+    fetch: app.fetch,
+    host: '127.0.0.1',
+    port: 0,
+    gracePeriodMs: 1000,
+    websocket: websocketEndpoint(hub, deps.config),
+  });
+  base = `http://127.0.0.1:${server.port}`;
+  owner = await registerAndLogin(app, backends, { role: 'streamer' });
+  slug = `room-${Math.random().toString(36).slice(2, 8)}`;
+  const created = await app.request('/api/v1/channels', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: owner.authorization },
+    body: JSON.stringify({ slug, title: 'Realtime', category: 'talk' }),
+  });
+  expect(created.status).toBe(201);
+});
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+
+afterAll(async () => {
+  await server.close();
+  await backends.close();
+});
+
+describe('/ws chat', () => {
+  it('lets anyone read, only signed-in users post, and delivers to every member in order', async () => {
+    const reader = await connect();
+    const writer = await connect();
+    await joined(reader);
+    expect((await joined(writer)).settings).toEqual({ slowModeSeconds: 0, followersOnly: false });
+
+    writer.send({ type: 'chat.send', channel: slug, body: 'hi', nonce: 'a1' });
+    expect(await writer.next('error', (f) => f.nonce === 'a1')).toMatchObject({ code: 'unauthorized' });
+
+    const user = await registerAndLogin(app, backends);
+    expect((await signIn(writer, user)).user.username).toBe(user.account.username);
+    for (const body of ['one', 'two', 'three']) writer.send({ type: 'chat.send', channel: slug, body });
+    writer.send({ type: 'chat.send', channel: slug, body: 'four', nonce: 'n4' });
+    const ack = await writer.next('ack', (f) => f.nonce === 'n4');
+
+    const last = await reader.next('chat.message', (f) => f.message.id === ack.messageId);
+    expect(last.message).toMatchObject({ body: 'four', author: { username: user.account.username } });
+    const bodies = reader.frames.flatMap((f) => (f.type === 'chat.message' ? [f.message.body] : []));
+    expect(bodies).toEqual(['one', 'two', 'three', 'four']);
+
+    // A newcomer gets the history, oldest first.
+    const late = await connect();
+    expect((await joined(late)).history.map((m) => m.body).slice(-4)).toEqual([
+      'one',
+      'two',
+      'three',
+      'four',
+    ]);
+  });
+
+  it('answers malformed, invalid and oversized frames with an error frame and keeps serving', async () => {
+    const client = await connect();
+    client.sendRaw('not json');
+    expect(await client.next('error')).toMatchObject({ code: 'malformed_frame' });
+    client.sendRaw(JSON.stringify({ type: 'dance', nonce: 'x' }));
+    expect(await client.next('error', (f) => f.nonce === 'x')).toMatchObject({ code: 'malformed_frame' });
+    client.sendRaw(JSON.stringify({ type: 'join', channel: 'NOT A SLUG', nonce: 'y' }));
+    expect(await client.next('error', (f) => f.nonce === 'y')).toMatchObject({ code: 'invalid_frame' });
+    client.sendRaw(JSON.stringify({ type: 'ping', nonce: 'z', pad: 'x'.repeat(WS_FRAME_MAX_BYTES) }));
+    expect(await client.next('error', (f) => f.code === 'frame_too_large')).toBeDefined();
+    client.send({ type: 'join', channel: 'no-such-channel' });
+    expect(await client.next('error', (f) => f.code === 'channel_not_found')).toBeDefined();
+    client.send({ type: 'chat.send', channel: slug, body: 'not joined' });
+    expect(await client.next('error', (f) => f.code === 'unauthorized')).toBeDefined();
+
+    client.send({ type: 'ping', nonce: 'still-there' });
+    expect(await client.next('pong', (f) => f.nonce === 'still-there')).toBeDefined();
+
+    // Past the transport's limit the connection is closed (1009); the server itself carries on.
+    const huge = await connect();
+    const closed = once(huge.socket, 'close');
+    huge.sendRaw('x'.repeat(70 * 1024));
+    expect((await closed)[0]).toBe(1009);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    await joined(await connect());
+  });
+
+  it('refuses an invalid token and keeps the connection anonymous', async () => {
+    const client = await connect();
+    client.send({ type: 'auth', token: 'a.b.c' });
+    expect(await client.next('error')).toMatchObject({ code: 'invalid_token' });
+    await joined(client);
+  });
+
+  it('tells the room when the channel goes live and offline', async () => {
+    const client = await connect();
+    await joined(client);
+    const channel = await deps.services.channels.reference(slug);
+    const now = new Date().toISOString();
+    const session = { sessionId: crypto.randomUUID(), channelId: channel.id, playbackId: 'p1', slug };
+    await backends.events.publish('stream.started', {
+      ...session,
+      ownerId: owner.account.id,
+      record: false,
+      startedAt: now,
+    });
+    expect(await client.next('stream.status')).toEqual({ type: 'stream.status', channel: slug, live: true });
+    const since = client.frames.length;
+    await backends.events.publish('stream.ended', {
+      ...session,
+      recorded: false,
+      startedAt: now,
+      endedAt: now,
+    });
+    expect(await client.next('stream.status', undefined, { since })).toMatchObject({ live: false });
+  });
+});
+
+describe('/ws viewer counts', () => {
+  it('counts a viewer with several tabs once, adds heartbeats, and drops viewers that leave', async () => {
+    const [tab1, tab2, other] = [await connect(), await connect(), await connect()];
+    await joined(tab1, 'viewer-aaaaaaaa');
+    await joined(tab2, 'viewer-aaaaaaaa');
+    await joined(other, 'viewer-bbbbbbbb');
+    expect(await tab1.next('viewers', (f) => f.count === 2)).toBeDefined();
+
+    const heartbeat = await app.request(`/api/v1/channels/${slug}/viewers/heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ viewerId: 'player-cccccccc' }),
+    });
+    expect(await heartbeat.json()).toEqual({ channel: slug, viewerCount: 3 });
+    // The player of a chat viewer counts as that viewer.
+    await app.request(`/api/v1/channels/${slug}/viewers/heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ viewerId: 'viewer-bbbbbbbb' }),
+    });
+    expect(await (await app.request(`/api/v1/channels/${slug}/viewers`)).json()).toEqual({
+      channel: slug,
+      viewerCount: 3,
+    });
+    expect(await tab1.next('viewers', (f) => f.count === 3)).toBeDefined();
+
+    const since = tab1.frames.length;
+    await tab2.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // One tab of the viewer is still open: no change, so no frame.
+    expect(tab1.frames.slice(since).filter((f) => f.type === 'viewers')).toEqual([]);
+  });
+
+  it('validates the heartbeat and answers 404 for an unknown channel', async () => {
+    const bad = await app.request(`/api/v1/channels/${slug}/viewers/heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ viewerId: 'x' }),
+    });
+    expect(bad.status).toBe(422);
+    expect(await bad.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [{ path: 'body.viewerId' }],
+    });
+    expect((await app.request('/api/v1/channels/nobody-here/viewers')).status).toBe(404);
+  });
+});
+
+describe('/ws robustness', () => {
+  it('limits connections per address', async () => {
+    for (let i = 0; i < 8; i++) await connect();
+    const refused = new WebSocket(`${base.replace('http', 'ws')}/ws`);
+    const frames: string[] = [];
+    refused.on('message', (data) => frames.push(String(data)));
+    const [code] = (await once(refused, 'close')) as [number];
+    expect(code).toBe(1008);
+    expect(JSON.parse(frames[0] ?? '{}')).toMatchObject({ type: 'error', code: 'rate_limited' });
+  });
+
+  it('disconnects a client that stops reading instead of slowing the room', async () => {
+    const slow = await connect();
+    const fast = await connect();
+    await joined(slow);
+    await joined(fast);
+    const channel = await deps.services.channels.reference(slug);
+    // The slow client stops reading from its socket; the kernel buffers fill, then the server's.
+    (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const closed = new Promise<number>((resolve) => slow.socket.once('close', (code) => resolve(code)));
+    // Paced so that the reader in this same process gets turns to read: only the paused one falls behind.
+    const total = 2000;
+    const pad = 'x'.repeat(8000);
+    for (let i = 1; i <= total; i++) {
+      await backends.rooms.publish(
+        channel.id,
+        JSON.stringify({ type: 'viewers', channel: slug, count: i, pad }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await fast.next('viewers', (f) => f.count === total, { timeoutMs: 20_000 });
+    (slow.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect(await closed).toBe(4001);
+  }, 30_000);
+});
