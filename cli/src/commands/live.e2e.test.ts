@@ -4,13 +4,13 @@
  * fetched from the gateway and decoded by ffprobe.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { CreatedStreamKeySchema, PublicChannelSchema } from '@streamhub/contracts/live';
-import { startPublisher } from '@streamhub/media-node/testing/process-helpers';
+import { publisherBitrate, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
 
@@ -112,15 +112,19 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
       'the channel going live',
     );
     expect(live.playbackUrl).toBe(`http://localhost:${port}/hls/${live.playbackId}/master.m3u8`);
+    // Codecs once playable; the running ingest bitrate a few seconds into the broadcast.
     const ingest = await poll(
       async () => {
         const page = PublicChannelSchema.parse(await (await call('/api/v1/channels/caster-live')).json());
-        return page.session?.ingest ?? undefined;
+        return page.session?.ingest?.bitrate ? page.session.ingest : undefined;
       },
       20_000,
       'the ingest details',
     );
     expect(ingest).toMatchObject({ videoCodec: 'h264', audioCodec: 'aac', width: 1280, height: 720 });
+    const reference = await publisherBitrate(join(cwd, 'reference.flv'), 6);
+    expect(ingest.bitrate).toBeGreaterThan(reference * 0.5);
+    expect(ingest.bitrate).toBeLessThan(reference * 1.5);
 
     const master = await poll(
       async () => {
@@ -186,6 +190,12 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
     );
     expect((await fetch(`${base}/hls/${live.playbackId}/master.m3u8`)).status).toBe(404);
     expect((await fetch(`${base}/api/v1/channels/caster-live/thumbnail.jpg`)).status).toBe(404);
+    // An unrecorded session's files are deleted once it has ended.
+    await poll(
+      async () => (existsSync(join(cwd, '.streamhub', 'media', 'live', live.playbackId)) ? undefined : true),
+      10_000,
+      'the session files to be deleted',
+    );
 
     dev.kill('SIGTERM');
     expect(await waitForExit(dev)).toBe(0);
@@ -211,5 +221,94 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
     expect(stdout.trim()).toBe('');
     dev.kill('SIGTERM');
     expect(await waitForExit(dev)).toBe(0);
+  });
+
+  it('a dev server killed mid-broadcast ends the stuck session when it starts again', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'streamhub-live-'));
+    const [port, rtmpPort] = [await freePort(), await freePort()];
+    const env = {
+      PORT: String(port),
+      RTMP_PORT: String(rtmpPort),
+      HOST: '127.0.0.1',
+      LIVE_SEGMENT_SECONDS: '1',
+      LIVE_LADDER: '360',
+      LIVE_X264_PRESET: 'ultrafast',
+    };
+    expect((await runCli(['db', 'migrate'], { cwd, env })).code).toBe(0);
+    const created = await runCli(
+      [
+        'user',
+        'create',
+        '--email',
+        'crash@example.com',
+        '--username',
+        'crash',
+        '--role',
+        'streamer',
+        '--password-stdin',
+      ],
+      { cwd, env, input: 'a streamer passphrase' },
+    );
+    expect(created.stderr).toBe('');
+    const base = `http://127.0.0.1:${port}`;
+    const startDev = async () => {
+      const dev = startCli(['dev'], { cwd, env });
+      children.push(dev);
+      await waitForOk(`${base}/healthz`, 60_000, dev);
+      return dev;
+    };
+    const channelPage = async () =>
+      PublicChannelSchema.parse(await (await fetch(`${base}/api/v1/channels/crash-live`)).json());
+
+    const first = await startDev();
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'crash@example.com', password: 'a streamer passphrase' }),
+    });
+    const { accessToken } = TokenPairSchema.parse(await login.json());
+    const authed = (path: string, body: unknown) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
+        body: JSON.stringify(body),
+      });
+    expect((await authed('/api/v1/channels', { slug: 'crash-live', title: 'Crash test' })).status).toBe(201);
+    const key = CreatedStreamKeySchema.parse(
+      await (await authed('/api/v1/channels/crash-live/keys', { name: 'OBS' })).json(),
+    );
+    const rtmpUrl = `rtmp://127.0.0.1:${rtmpPort}/live/${key.secret}`;
+    const { child: publisher } = startPublisher(rtmpUrl, 60, '640x360');
+    children.push(publisher);
+    const stuck = await poll(async () => (await channelPage()).session ?? undefined, 20_000, 'going live');
+    const stuckDir = join(cwd, '.streamhub', 'media', 'live', stuck.playbackId);
+    await poll(
+      async () => (existsSync(join(stuckDir, '360p.m3u8')) ? true : undefined),
+      20_000,
+      'HLS on disk',
+    );
+
+    // A crash: no shutdown hook runs, the session stays "live" in the database and its files stay on disk.
+    first.kill('SIGKILL');
+    await waitForExit(first);
+    expect(await waitForExit(publisher, 30_000)).not.toBe(0);
+
+    const second = await startDev();
+    // The restarted node (same host, same RTMP port: the same node id) ended what it held and deleted its files.
+    const page = await channelPage();
+    expect(page.live).toBe(false);
+    expect(existsSync(stuckDir)).toBe(false);
+    const { child: again } = startPublisher(rtmpUrl, 30, '640x360');
+    children.push(again);
+    const next = await poll(
+      async () => (await channelPage()).session ?? undefined,
+      20_000,
+      'going live again',
+    );
+    expect(next.playbackId).not.toBe(stuck.playbackId);
+
+    again.kill('SIGKILL');
+    second.kill('SIGTERM');
+    expect(await waitForExit(second)).toBe(0);
   });
 });
