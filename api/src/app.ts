@@ -10,6 +10,10 @@ import { emailFlowRoutes } from './domains/auth/email-flows.routes.ts';
 import { oauthRoutes } from './domains/auth/oauth.routes.ts';
 import { channelRoutes } from './domains/channels/channels.routes.ts';
 import { chatRoutes } from './domains/chat/chat.routes.ts';
+import { commentRoutes, targetCommentRoutes } from './domains/engagement/comments.routes.ts';
+import { followingRoutes, followRoutes } from './domains/engagement/follows.routes.ts';
+import { likeRoutes } from './domains/engagement/likes.routes.ts';
+import { LIVE_SESSION_ROUTES } from './domains/engagement/target-routes.ts';
 import { playbackRoutes } from './domains/playback/playback.routes.ts';
 import { systemRoutes } from './domains/system/system.routes.ts';
 import { AVATAR_UPLOAD_PATH, avatarFileRoutes, userRoutes } from './domains/users/users.routes.ts';
@@ -24,7 +28,6 @@ import { securityHeaders } from './middleware/security-headers.ts';
 import { requestTimeout } from './middleware/timeout.ts';
 import { createGatewayMetrics, type GatewayMetrics, recordMetrics } from './observability/metrics.ts';
 import { docsRoutes } from './openapi/docs.routes.ts';
-import { viewerRoutes } from './realtime/viewers.routes.ts';
 
 export interface CreateAppOptions {
   /** Add process-wide metrics (event loop, memory) to `/metrics`; once per process. */
@@ -72,7 +75,11 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     .route('/api/v1/users', userRoutes())
     .route('/api/v1/channels', channelRoutes())
     .route('/api/v1/channels', chatRoutes())
-    .route('/api/v1/channels', viewerRoutes())
+    .route('/api/v1/channels', followRoutes())
+    .route('/api/v1/users', followingRoutes())
+    .route('/api/v1/live-sessions', likeRoutes(LIVE_SESSION_ROUTES))
+    .route('/api/v1/live-sessions', targetCommentRoutes(LIVE_SESSION_ROUTES))
+    .route('/api/v1/comments', commentRoutes())
     .route('/', avatarFileRoutes());
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

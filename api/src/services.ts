@@ -24,6 +24,13 @@ import { ChatRepository } from './domains/chat/chat.repository.ts';
 import { type ChatRateLimit, ChatService } from './domains/chat/chat.service.ts';
 import { ModerationRepository } from './domains/chat/moderation.repository.ts';
 import { DiscardingRoomPublisher, type RoomPublisher } from './domains/chat/room-publisher.ts';
+import { CommentsRepository } from './domains/engagement/comments.repository.ts';
+import { type CommentRateLimit, CommentsService } from './domains/engagement/comments.service.ts';
+import { EngagementTargets, liveSessionTargets } from './domains/engagement/engagement-targets.ts';
+import { FollowsRepository } from './domains/engagement/follows.repository.ts';
+import { FollowsService } from './domains/engagement/follows.service.ts';
+import { LikesRepository } from './domains/engagement/likes.repository.ts';
+import { LikesService } from './domains/engagement/likes.service.ts';
 import { UsersRepository } from './domains/users/users.repository.ts';
 import { UsersService } from './domains/users/users.service.ts';
 import { MediaStore } from './media/media-store.ts';
@@ -37,6 +44,9 @@ export interface GatewayServices {
   users: UsersService;
   channels: ChannelsService;
   chat: ChatService;
+  follows: FollowsService;
+  likes: LikesService;
+  comments: CommentsService;
 }
 
 export interface ServiceBackends {
@@ -56,6 +66,8 @@ export interface ServiceBackends {
   roomPublisher?: RoomPublisher;
   /** A different chat rate limit (tests). */
   chatRateLimit?: ChatRateLimit;
+  /** A different comment rate limit (tests). */
+  commentRateLimit?: CommentRateLimit;
 }
 
 export function createServices({
@@ -70,6 +82,7 @@ export function createServices({
   abusePolicy,
   roomPublisher,
   chatRateLimit,
+  commentRateLimit,
 }: ServiceBackends): GatewayServices {
   const users = new UsersRepository(db);
   const abuse = new AbuseGuard(counters, abusePolicy);
@@ -108,10 +121,13 @@ export function createServices({
     publicUrl: config.publicUrl,
     avatarMaxBytes: config.avatarMaxBytes,
   });
+  // Channels shows follower counts without reading engagement tables itself: it asks the follows repository.
+  const followsRepository = new FollowsRepository(db);
   const channels = new ChannelsService({
     channels: new ChannelsRepository(db),
     events,
     publicUrl: config.publicUrl,
+    followers: followsRepository,
   });
   const chat = new ChatService({
     channels,
@@ -121,5 +137,27 @@ export function createServices({
     rooms: roomPublisher ?? new DiscardingRoomPublisher(),
     ...(chatRateLimit ? { rateLimit: chatRateLimit } : {}),
   });
-  return { abuse, auth, sessions, oauth, emailFlows, users: usersService, channels, chat };
+  const targets = new EngagementTargets({ live_session: liveSessionTargets(channels) });
+  const follows = new FollowsService({ follows: followsRepository, channels, events });
+  const likes = new LikesService({ likes: new LikesRepository(db), targets });
+  const comments = new CommentsService({
+    comments: new CommentsRepository(db),
+    targets,
+    events,
+    counters,
+    ...(commentRateLimit ? { rateLimit: commentRateLimit } : {}),
+  });
+  return {
+    abuse,
+    auth,
+    sessions,
+    oauth,
+    emailFlows,
+    users: usersService,
+    channels,
+    chat,
+    follows,
+    likes,
+    comments,
+  };
 }

@@ -1,0 +1,282 @@
+/** The follow routes over the real gateway app, on PGlite and PostgreSQL. */
+import {
+  type FollowedChannel,
+  FollowedChannelPageSchema,
+  type Follower,
+  FollowerPageSchema,
+  FollowStateSchema,
+} from '@streamhub/contracts/engagement';
+import type { DomainEventPayload } from '@streamhub/contracts/events';
+import { DirectoryPageSchema, PublicChannelSchema } from '@streamhub/contracts/live';
+import { testDatabases } from '@streamhub/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type GatewayApp } from '../../app.ts';
+import type { GatewayDeps } from '../../deps.ts';
+import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
+import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
+import { UsersRepository } from '../users/users.repository.ts';
+import { eventually, expectJson, expectProblem, send, streamerWithChannel } from './engagement-test-kit.ts';
+
+describe.each(testDatabases())('follow routes on %s', (driver) => {
+  let backends: TestBackends;
+  let deps: GatewayDeps;
+  let app: GatewayApp;
+  const followed: DomainEventPayload<'user.followed'>[] = [];
+  let stopListening: () => void;
+
+  beforeAll(async () => {
+    backends = await createTestBackends(driver);
+    deps = backends.deps();
+    app = createApp(deps).app;
+    stopListening = backends.events.subscribe('user.followed', (payload) => {
+      followed.push(payload);
+    });
+    await backends.events.ready();
+  });
+  afterAll(async () => {
+    stopListening();
+    await backends.close();
+  });
+
+  const channel = () => streamerWithChannel(app, backends, deps);
+  const viewer = () => registerAndLogin(app, backends);
+  const followState = async (slug: string, user: SignedInUser, method = 'GET') =>
+    expectJson(
+      await app.request(`/api/v1/channels/${slug}/follow`, send(method, undefined, user)),
+      FollowStateSchema,
+    );
+
+  /** Every page of a list, following nextCursor, with the page size `limit`. */
+  async function allPages<T>(
+    path: string,
+    user: SignedInUser,
+    schema: { parse(value: unknown): { items: T[]; nextCursor: string | null } },
+    limit: number,
+  ): Promise<{ items: T[]; pages: number }> {
+    const items: T[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = await expectJson(
+        await app.request(`${path}?${query}`, send('GET', undefined, user)),
+        schema,
+      );
+      items.push(...page.items);
+      cursor = page.nextCursor;
+      pages += 1;
+      expect(pages).toBeLessThan(50);
+    } while (cursor);
+    return { items, pages };
+  }
+
+  it('documents every follow operation in the OpenAPI document', async () => {
+    const doc = (await (await app.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { operationId?: string; tags?: string[] }>>;
+    };
+    const ids = Object.values(doc.paths)
+      .flatMap((operations) => Object.values(operations))
+      .filter((operation) => operation.tags?.includes('follows'))
+      .map((operation) => operation.operationId);
+    expect(ids.sort()).toEqual(
+      [
+        'followChannel',
+        'getFollowState',
+        'listChannelFollowers',
+        'listFollowedChannels',
+        'unfollowChannel',
+      ].sort(),
+    );
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/channels/{slug}/follow',
+        '/api/v1/channels/{slug}/followers',
+        '/api/v1/users/me/following',
+      ]),
+    );
+  });
+
+  it('follows and unfollows idempotently, counting each follower once and publishing one event', async () => {
+    const { owner, slug, channelId } = await channel();
+    const [ada, bob] = [await viewer(), await viewer()];
+    expect(await followState(slug, ada)).toEqual({ following: false, followerCount: 0 });
+
+    expect(await followState(slug, ada, 'PUT')).toEqual({ following: true, followerCount: 1 });
+    expect(await followState(slug, ada, 'PUT')).toEqual({ following: true, followerCount: 1 });
+    expect(await followState(slug.toUpperCase(), bob, 'PUT')).toEqual({ following: true, followerCount: 2 });
+    expect(await followState(slug, ada)).toEqual({ following: true, followerCount: 2 });
+
+    const page = PublicChannelSchema.strict().parse(
+      await (await app.request(`/api/v1/channels/${slug}`)).json(),
+    );
+    expect(page.followerCount).toBe(2);
+
+    await eventually(() => expect(followed.filter((event) => event.channelId === channelId)).toHaveLength(2));
+    const adaEvents = followed.filter((event) => event.followerId === ada.account.id);
+    expect(adaEvents).toEqual([
+      {
+        followerId: ada.account.id,
+        channelId,
+        slug,
+        ownerId: owner.account.id,
+        followedAt: expect.any(String),
+      },
+    ]);
+
+    expect(await followState(slug, ada, 'DELETE')).toEqual({ following: false, followerCount: 1 });
+    expect(await followState(slug, ada, 'DELETE')).toEqual({ following: false, followerCount: 1 });
+    expect(await followState(slug, ada)).toEqual({ following: false, followerCount: 1 });
+
+    // Following again is a new follow: a new event.
+    expect(await followState(slug, ada, 'PUT')).toEqual({ following: true, followerCount: 2 });
+    await eventually(() =>
+      expect(followed.filter((event) => event.followerId === ada.account.id)).toHaveLength(2),
+    );
+  });
+
+  it('refuses to follow your own channel, anonymous callers and unknown channels', async () => {
+    const { owner, slug } = await channel();
+    await expectProblem(
+      await app.request(`/api/v1/channels/${slug}/follow`, send('PUT', undefined, owner)),
+      422,
+      'self_follow',
+    );
+    expect(await followState(slug, owner)).toEqual({ following: false, followerCount: 0 });
+    for (const method of ['PUT', 'DELETE', 'GET']) {
+      await expectProblem(
+        await app.request(`/api/v1/channels/${slug}/follow`, send(method)),
+        401,
+        'invalid_token',
+      );
+      await expectProblem(
+        await app.request('/api/v1/channels/no-such-channel/follow', send(method, undefined, owner)),
+        404,
+        'not_found',
+      );
+    }
+    await expectProblem(await app.request('/api/v1/users/me/following'), 401, 'invalid_token');
+    await expectProblem(await app.request(`/api/v1/channels/${slug}/followers`), 401, 'invalid_token');
+  });
+
+  it('refuses suspended accounts', async () => {
+    const { slug } = await channel();
+    const ada = await viewer();
+    await new UsersRepository(backends.database.db).setStatus(ada.account.id, 'suspended');
+    await expectProblem(
+      await app.request(`/api/v1/channels/${slug}/follow`, send('PUT', undefined, ada)),
+      403,
+      'account_suspended',
+    );
+  });
+
+  it("lists a channel's followers newest first to its owner only, page by page", async () => {
+    const { owner, slug } = await channel();
+    const fans: SignedInUser[] = [];
+    for (let i = 0; i < 5; i++) {
+      const fan = await viewer();
+      await followState(slug, fan, 'PUT');
+      fans.push(fan);
+    }
+    const path = `/api/v1/channels/${slug}/followers`;
+    const { items, pages } = await allPages<Follower>(path, owner, FollowerPageSchema, 2);
+    expect(pages).toBe(3);
+    expect(items.map((item) => item.user.id)).toEqual(fans.map((fan) => fan.account.id).reverse());
+    expect(items[0]).toEqual({
+      user: { id: fans[4]?.account.id, username: fans[4]?.account.username, displayName: null },
+      followedAt: expect.any(String),
+    });
+    const times = items.map((item) => Date.parse(item.followedAt));
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+
+    await expectProblem(await app.request(path, send('GET', undefined, fans[0])), 403, 'forbidden');
+    const admin = await registerAndLogin(app, backends, { role: 'admin' });
+    await expectProblem(await app.request(path, send('GET', undefined, admin)), 403, 'forbidden');
+    await expectProblem(
+      await app.request(`${path}?cursor=not-a-cursor`, send('GET', undefined, owner)),
+      422,
+      'validation_failed',
+    );
+    await expectProblem(
+      await app.request(`${path}?limit=0`, send('GET', undefined, owner)),
+      422,
+      'validation_failed',
+    );
+    await expectProblem(
+      await app.request(`${path}?limit=101`, send('GET', undefined, owner)),
+      422,
+      'validation_failed',
+    );
+  });
+
+  it('lists followed channels live first, then by most recent follow, page by page', async () => {
+    const fan = await viewer();
+    const channels = [];
+    for (let i = 0; i < 5; i++) {
+      const created = await channel();
+      await followState(created.slug, fan, 'PUT');
+      channels.push(created);
+    }
+    const [first, second, third, fourth, fifth] = channels as [
+      (typeof channels)[number],
+      (typeof channels)[number],
+      (typeof channels)[number],
+      (typeof channels)[number],
+      (typeof channels)[number],
+    ];
+    const secondSession = await second.goLive();
+    const fourthSession = await fourth.goLive();
+    // A channel the fan does not follow stays out of the list, live or not.
+    await (await channel()).goLive();
+
+    const expected = [fourth, second, fifth, third, first].map((created) => created.slug);
+    for (const limit of [1, 2, 3, 50]) {
+      const { items } = await allPages<FollowedChannel>(
+        '/api/v1/users/me/following',
+        fan,
+        FollowedChannelPageSchema,
+        limit,
+      );
+      expect(
+        items.map((item) => item.slug),
+        `limit ${limit}`,
+      ).toEqual(expected);
+    }
+
+    const page = await expectJson(
+      await app.request('/api/v1/users/me/following?limit=3', send('GET', undefined, fan)),
+      FollowedChannelPageSchema,
+    );
+    expect(page.items.map((item) => [item.live, item.session?.id ?? null])).toEqual([
+      [true, fourthSession],
+      [true, secondSession],
+      [false, null],
+    ]);
+    expect(page.items[0]).toMatchObject({
+      title: 'Streaming',
+      category: 'other',
+      owner: { username: fourth.owner.account.username, displayName: null },
+      followedAt: expect.any(String),
+    });
+
+    // The public page names the current session, the key of its likes and comments.
+    const publicPage = PublicChannelSchema.parse(
+      await (await app.request(`/api/v1/channels/${second.slug}`)).json(),
+    );
+    expect(publicPage).toMatchObject({ live: true, followerCount: 1, session: { id: secondSession } });
+    const directory = DirectoryPageSchema.parse(
+      await (await app.request('/api/v1/channels?limit=100')).json(),
+    );
+    expect(directory.items.find((item) => item.slug === fourth.slug)?.followerCount).toBe(1);
+
+    await expectProblem(
+      await app.request('/api/v1/users/me/following?cursor=1.bogus', send('GET', undefined, fan)),
+      422,
+      'validation_failed',
+    );
+    const empty = await expectJson(
+      await app.request('/api/v1/users/me/following', send('GET', undefined, await viewer())),
+      FollowedChannelPageSchema,
+    );
+    expect(empty).toEqual({ items: [], nextCursor: null });
+  });
+});

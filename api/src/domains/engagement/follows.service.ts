@@ -1,0 +1,93 @@
+/**
+ * Rules of follows: anyone signed in follows any channel but their own, following twice changes nothing,
+ * only the owner sees who follows a channel. Publishes `user.followed` for new follows only. No HTTP here.
+ */
+import type {
+  FollowedChannelPage,
+  FollowerPage,
+  FollowersQuery,
+  FollowingQuery,
+  FollowState,
+} from '@streamhub/contracts/engagement';
+import type { DomainEvents } from '@streamhub/contracts/events';
+import type { ChannelCategory } from '@streamhub/contracts/live';
+import { AppError, forbidden } from '@streamhub/errors/app-error';
+import type { EventBus } from '@streamhub/infra/event-bus/port';
+import type { ChannelsService } from '../channels/channels.service.ts';
+import type { FollowsRepository } from './follows.repository.ts';
+import { withCursor } from './pagination.ts';
+
+export interface FollowsServiceDeps {
+  follows: FollowsRepository;
+  channels: Pick<ChannelsService, 'reference'>;
+  events: EventBus<DomainEvents>;
+}
+
+export class FollowsService {
+  constructor(private readonly deps: FollowsServiceDeps) {}
+
+  /** Follows the channel; idempotent. Throws `self_follow` for the caller's own channel. */
+  async follow(userId: string, slug: string): Promise<FollowState> {
+    const channel = await this.deps.channels.reference(slug);
+    if (channel.ownerId === userId) {
+      throw new AppError(422, 'self_follow', 'You cannot follow your own channel.');
+    }
+    const { created, followedAt } = await this.deps.follows.follow(userId, channel.id);
+    if (created) {
+      await this.deps.events.publish('user.followed', {
+        followerId: userId,
+        channelId: channel.id,
+        slug: channel.slug,
+        ownerId: channel.ownerId,
+        followedAt: followedAt.toISOString(),
+      });
+    }
+    return { following: true, followerCount: await this.deps.follows.countFollowers(channel.id) };
+  }
+
+  /** Stops following; idempotent. */
+  async unfollow(userId: string, slug: string): Promise<FollowState> {
+    const channel = await this.deps.channels.reference(slug);
+    await this.deps.follows.unfollow(userId, channel.id);
+    return { following: false, followerCount: await this.deps.follows.countFollowers(channel.id) };
+  }
+
+  async state(userId: string, slug: string): Promise<FollowState> {
+    const channel = await this.deps.channels.reference(slug);
+    const [following, followerCount] = await Promise.all([
+      this.deps.follows.isFollowing(userId, channel.id),
+      this.deps.follows.countFollowers(channel.id),
+    ]);
+    return { following, followerCount };
+  }
+
+  /** Who follows the channel, newest first; its owner only (followers are not public). */
+  async followers(userId: string, slug: string, query: FollowersQuery): Promise<FollowerPage> {
+    const channel = await this.deps.channels.reference(slug);
+    if (channel.ownerId !== userId) throw forbidden('Only the owner of this channel may see its followers.');
+    const page = await withCursor(() => this.deps.follows.followersPage(channel.id, query));
+    return {
+      items: page.items.map(({ user, followedAt }) => ({ user, followedAt: followedAt.toISOString() })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** The channels `userId` follows, live ones first, then by most recent follow. */
+  async following(userId: string, query: FollowingQuery): Promise<FollowedChannelPage> {
+    const page = await withCursor(() => this.deps.follows.followingPage(userId, query));
+    return {
+      items: page.items.map(({ channel, owner, session, followedAt }) => ({
+        slug: channel.slug,
+        title: channel.title,
+        category: channel.category as ChannelCategory,
+        owner,
+        live: session !== null,
+        session: session
+          ? { id: session.id, playbackId: session.playbackId, startedAt: session.startedAt.toISOString() }
+          : null,
+        followedAt: followedAt.toISOString(),
+      })),
+      nextCursor: page.nextCursor,
+    };
+  }
+}
