@@ -28,6 +28,7 @@ import { securityHeaders } from './middleware/security-headers.ts';
 import { requestTimeout } from './middleware/timeout.ts';
 import { createGatewayMetrics, type GatewayMetrics, recordMetrics } from './observability/metrics.ts';
 import { docsRoutes } from './openapi/docs.routes.ts';
+import { viewerRoutes } from './realtime/viewers.routes.ts';
 
 export interface CreateAppOptions {
   /** Add process-wide metrics (event loop, memory) to `/metrics`; once per process. */
@@ -75,6 +76,7 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     .route('/api/v1/users', userRoutes())
     .route('/api/v1/channels', channelRoutes())
     .route('/api/v1/channels', chatRoutes())
+    .route('/api/v1/channels', viewerRoutes())
     .route('/api/v1/channels', followRoutes())
     .route('/api/v1/users', followingRoutes())
     .route('/api/v1/live-sessions', likeRoutes(LIVE_SESSION_ROUTES))
