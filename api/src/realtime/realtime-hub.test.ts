@@ -4,6 +4,8 @@
  */
 import { once } from 'node:events';
 import { WS_FRAME_MAX_BYTES } from '@streamhub/contracts/realtime';
+import { liveSessions } from '@streamhub/db/schema/live';
+import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createApp, type GatewayApp } from '../app.ts';
@@ -200,6 +202,33 @@ describe('/ws viewer counts', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     // One tab of the viewer is still open: no change, so no frame.
     expect(tab1.frames.slice(since).filter((f) => f.type === 'viewers')).toEqual([]);
+  });
+
+  it('stores the peak count on the live session', async () => {
+    const keyResponse = await app.request(`/api/v1/channels/${slug}/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: owner.authorization },
+      body: JSON.stringify({ name: 'OBS' }),
+    });
+    const { secret } = (await keyResponse.json()) as { secret: string };
+    const publish = await deps.services.channels.authorizePublish(secret);
+    if (!publish.ok) throw new Error(publish.reason);
+    const viewers = [await connect(), await connect(), await connect()];
+    for (const [i, viewer] of viewers.entries()) await joined(viewer, `peak-viewer-${i}`);
+    await viewers[0]?.next('viewers', (f) => f.count >= 3);
+    const peakOf = async () =>
+      (
+        await backends.database.db
+          .select({ peak: liveSessions.peakViewers })
+          .from(liveSessions)
+          .where(eq(liveSessions.id, publish.sessionId))
+      )[0]?.peak;
+    await expect.poll(peakOf).toBeGreaterThanOrEqual(3);
+    await viewers[1]?.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A lower count never lowers the peak.
+    expect(await peakOf()).toBeGreaterThanOrEqual(3);
+    await deps.services.channels.endSession(publish.sessionId, { recorded: false });
   });
 
   it('validates the heartbeat and answers 404 for an unknown channel', async () => {
