@@ -390,6 +390,26 @@ describe('media node: cutting broadcasts and cleaning up after a crash', () => {
     expect(await started.terminate(session.sessionId, 'owner_suspended')).toBe(false);
   });
 
+  it('terminate() inside the reconnect grace window ends the session at once; the key cannot resume it', async () => {
+    const started = await startNode(30);
+    const key = gate.addKey();
+    const publisher = startPublisher(rtmpUrl(key), 3);
+    const session = await waitFor('a session', () => gate.issued[0]);
+    expect(await publisher.exited).toBe(0);
+    await waitFor(
+      'the reconnect grace window',
+      () => started.events.sessions()[0]?.state === 'reconnect-grace',
+    );
+    // E.g. the key was revoked while OBS was reconnecting: no reconnect may continue this session.
+    expect(await started.terminate(session.sessionId, 'key_revoked')).toBe(true);
+    expect(gate.endedCalls).toMatchObject([{ sessionId: session.sessionId, recorded: false }]);
+    expect(started.events.sessions()).toEqual([]);
+    expect(existsSync(join(started.liveDir, session.playbackId))).toBe(false);
+    gate.revoke(key);
+    expect(await startPublisher(rtmpUrl(key), 3).exited).not.toBe(0);
+    expect(gate.authorizeResults.at(-1)).toEqual({ ok: false, reason: 'stream key revoked' });
+  });
+
   it('refuses a publish whose session was terminated while its key was being checked', async () => {
     const started = await startNode(30);
     const key = gate.addKey();
