@@ -6,6 +6,17 @@ import type { GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import type { TestBackends } from '../../testing/test-deps.ts';
+import { type AbusePolicy, DEFAULT_ABUSE_POLICY } from '../auth/abuse-guard.ts';
+
+/** These files sign in more users from one address than the login limit allows; it has its own tests. */
+export const MANY_LOGINS_POLICY: AbusePolicy = {
+  ...DEFAULT_ABUSE_POLICY,
+  perIp: {
+    ...DEFAULT_ABUSE_POLICY.perIp,
+    register: { max: 10_000, windowMs: 60_000 },
+    login: { max: 10_000, windowMs: 60_000 },
+  },
+};
 
 export const expectProblem = async (response: Response, status: number, code: string) => {
   expect(response.status, await response.clone().text()).toBe(status);

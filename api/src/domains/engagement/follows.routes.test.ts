@@ -15,7 +15,14 @@ import type { GatewayDeps } from '../../deps.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
 import { UsersRepository } from '../users/users.repository.ts';
-import { eventually, expectJson, expectProblem, send, streamerWithChannel } from './engagement-test-kit.ts';
+import {
+  eventually,
+  expectJson,
+  expectProblem,
+  MANY_LOGINS_POLICY,
+  send,
+  streamerWithChannel,
+} from './engagement-test-kit.ts';
 
 describe.each(testDatabases())('follow routes on %s', (driver) => {
   let backends: TestBackends;
@@ -26,7 +33,7 @@ describe.each(testDatabases())('follow routes on %s', (driver) => {
 
   beforeAll(async () => {
     backends = await createTestBackends(driver);
-    deps = backends.deps();
+    deps = backends.deps({}, {}, { abusePolicy: MANY_LOGINS_POLICY });
     app = createApp(deps).app;
     stopListening = backends.events.subscribe('user.followed', (payload) => {
       followed.push(payload);
