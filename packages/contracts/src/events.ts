@@ -69,12 +69,32 @@ export const CommentCreatedEventSchema = z.object({
   createdAt: z.iso.datetime(),
 });
 
+/** A video finished processing and can be played. */
+export const VideoReadyEventSchema = z.object({
+  videoId: z.uuid(),
+  ownerId: z.uuid(),
+  channelId: z.uuid().nullable(),
+  title: z.string(),
+  visibility: z.enum(['public', 'unlisted', 'private']),
+  durationMs: z.number().int().min(0),
+  readyAt: z.iso.datetime(),
+});
+
+/** Processing a video failed for good (after its retries); `reason` is for its owner. */
+export const VideoFailedEventSchema = z.object({
+  videoId: z.uuid(),
+  ownerId: z.uuid(),
+  reason: z.string(),
+});
+
 /** Every event the app publishes; later issues add `video.ready`, `payment.succeeded`, … */
 export const DOMAIN_EVENTS = {
   'user.registered': UserRegisteredEventSchema,
   'user.suspended': UserSuspendedEventSchema,
   'user.followed': UserFollowedEventSchema,
   'comment.created': CommentCreatedEventSchema,
+  'video.ready': VideoReadyEventSchema,
+  'video.failed': VideoFailedEventSchema,
   'stream.started': StreamStartedEventSchema,
   'stream.ended': StreamEndedEventSchema,
   'stream.key_revoked': StreamKeyRevokedEventSchema,

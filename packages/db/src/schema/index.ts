@@ -3,9 +3,10 @@
  * needs. A new domain adds its module here and nowhere else.
  */
 import * as auth from './auth.ts';
+import * as content from './content.ts';
 import * as engagement from './engagement.ts';
 import * as live from './live.ts';
 
-export const schema = { ...auth, ...live, ...engagement };
+export const schema = { ...auth, ...live, ...engagement, ...content };
 
 export type Schema = typeof schema;
