@@ -10,5 +10,9 @@ export interface JobHandlerDeps {
 export function createJobHandlers({ mailer }: JobHandlerDeps): JobHandlers<JobDefinitionsMap> {
   return {
     'email.send': (payload) => mailer.send(payload),
+    // Replaced by the VOD pipeline (media-node/src/vod) as it lands; until then a video job fails loudly.
+    'video.process': async () => {
+      throw new Error('video processing is not wired in yet');
+    },
   };
 }

@@ -20,9 +20,14 @@ export const EmailSendJobSchema = z.object({
   html: z.string().optional(),
 });
 
-/** Every job the app runs; later issues add transcoding, thumbnails, push, … */
+/** Probe, transcode to the HLS ladder, poster and storyboard of one video. */
+export const VideoProcessJobSchema = z.object({ videoId: z.uuid() });
+
+/** Every job the app runs; later issues add push, … */
 export const JOB_DEFINITIONS = {
   'email.send': { schema: EmailSendJobSchema, attempts: 5, backoffMs: 2_000, timeoutMs: 30_000 },
+  // Long videos take long: the timeout is a stuck-process guard, not a budget.
+  'video.process': { schema: VideoProcessJobSchema, attempts: 3, backoffMs: 10_000, timeoutMs: 6 * 3600_000 },
 } satisfies Record<string, JobDefinitionShape>;
 
 export type JobDefinitionsMap = typeof JOB_DEFINITIONS;
