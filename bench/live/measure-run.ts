@@ -84,6 +84,8 @@ export interface RunResult {
   /** Media seconds listed per wall second in the window (≈ 1 when the ladder keeps up with live). */
   mediaPerWallSecond: number;
   latenessS: { median: number; min: number; max: number; segments: number };
+  /** Every segment listed in all variants: media end time and when it was listed (s from publish). */
+  segments: { index: number; endS: number; listedS: number }[];
   glassToGlass: GlassToGlass;
   cpu: RunCpu;
   /** Frames decoded (ffprobe) from each variant's first segment. */
@@ -334,6 +336,11 @@ export async function measureRun(
         max: Math.max(...lateness),
         segments: lateness.length,
       },
+      segments: timings.map((t) => ({
+        index: t.index,
+        endS: t.endS,
+        listedS: (t.listedAt - connectedAt) / 1000,
+      })),
       glassToGlass,
       cpu,
       firstSegmentFrames,
