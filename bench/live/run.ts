@@ -39,6 +39,7 @@ log(
 
 const bench = await runLiveBench(options, log);
 const { results } = bench;
+if (options.keep) log(`scratch directory kept: ${bench.scratch}`);
 const sh = summarise('streamhub', results, options.maxOthersCores);
 const ff = summarise('ffmpeg', results, options.maxOthersCores);
 const targets = evaluateTargets(sh, ff, results);
