@@ -100,3 +100,34 @@ export const videos = contentSchema.table(
 export type VideoRow = typeof videos.$inferSelect;
 export type VideoStatus = (typeof videoStatus.enumValues)[number];
 export type VideoVisibility = (typeof videoVisibility.enumValues)[number];
+
+/**
+ * A tus upload in progress: one per video in status `uploading`, removed when the upload completes, is
+ * terminated or expires. The bytes received so far are the size of its file on disk, not a column: the
+ * file is the truth after a crash mid-write.
+ */
+export const uploads = contentSchema.table(
+  'uploads',
+  {
+    videoId: uuid('video_id')
+      .primaryKey()
+      .references(() => videos.id, { onDelete: 'cascade' }),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Upload-Length: the whole file's size, declared at creation (counts against the quota at once). */
+    length: bigint('length', { mode: 'number' }).notNull(),
+    /** The client's file name (Upload-Metadata `filename`), for messages only; never a path. */
+    filename: text('filename'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** An upload not finished by then is abandoned: the sweeper removes it with its video and file. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    check('uploads_length_positive', sql`${t.length} > 0`),
+    index('uploads_owner_idx').on(t.ownerId),
+    index('uploads_expires_idx').on(t.expiresAt),
+  ],
+);
+
+export type UploadRow = typeof uploads.$inferSelect;
