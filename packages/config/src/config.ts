@@ -123,6 +123,10 @@ const EnvSchema = z.object({
     .min(3, 'must be an address like "StreamHub <no-reply@example.com>"')
     .default('StreamHub <no-reply@localhost>'),
   AVATAR_MAX_BYTES: positiveInt(5 * 1024 * 1024, 'bytes'),
+  // --- Video uploads (tus) ---
+  VIDEO_MAX_BYTES: positiveInt(10 * 1024 ** 3, 'bytes'),
+  VIDEO_QUOTA_BYTES: positiveInt(50 * 1024 ** 3, 'bytes'),
+  VIDEO_UPLOAD_EXPIRY_HOURS: positiveInt(24, 'hours'),
   GITHUB_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   GITHUB_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   GITHUB_OAUTH_URL: urlWithScheme(['http:', 'https:']).default('https://github.com'),
@@ -207,6 +211,15 @@ export interface Config {
     from: string;
   };
   avatarMaxBytes: number;
+  /** Video uploads over tus. */
+  videos: {
+    /** Largest source file one upload may declare. */
+    maxBytes: number;
+    /** Per owner: the sources of their videos plus their uploads in progress. */
+    quotaBytes: number;
+    /** An upload not finished within this long after its last byte arrived is removed. */
+    uploadExpiryMs: number;
+  };
   /** OAuth providers; a provider is enabled when its client id and secret are both set. */
   oauth: {
     github: OAuthProviderConfig | undefined;
@@ -312,6 +325,11 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     avatarMaxBytes: e.AVATAR_MAX_BYTES,
+    videos: {
+      maxBytes: e.VIDEO_MAX_BYTES,
+      quotaBytes: e.VIDEO_QUOTA_BYTES,
+      uploadExpiryMs: e.VIDEO_UPLOAD_EXPIRY_HOURS * 3600_000,
+    },
     oauth: {
       github:
         e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
