@@ -55,6 +55,8 @@ export const videos = contentSchema.table(
     source: videoSource('source').notNull().default('upload'),
     // The recorded broadcast this video was made from.
     liveSessionId: uuid('live_session_id').references(() => liveSessions.id, { onDelete: 'set null' }),
+    /** The recorded broadcast's public playback id: its files, the recording's source, live under it. */
+    recordingPlaybackId: text('recording_playback_id'),
     title: text('title').notNull(),
     description: text('description').notNull().default(''),
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),

@@ -1,0 +1,1 @@
+ALTER TABLE "content"."videos" ADD COLUMN "recording_playback_id" text;
