@@ -3,6 +3,7 @@
  * two-replica behaviour over Redis is in cli/src/commands/realtime.e2e.test.ts).
  */
 import { once } from 'node:events';
+import { connect as connectTcp } from 'node:net';
 import { WS_FRAME_MAX_BYTES } from '@streamhub/contracts/realtime';
 import { liveSessions } from '@streamhub/db/schema/live';
 import { eq } from 'drizzle-orm';
@@ -255,6 +256,35 @@ describe('/ws robustness', () => {
     const [code] = (await once(refused, 'close')) as [number];
     expect(code).toBe(1008);
     expect(JSON.parse(frames[0] ?? '{}')).toMatchObject({ type: 'error', code: 'rate_limited' });
+  });
+
+  it('drops a connection that stops answering pings', async () => {
+    // A second replica on the same backends, pinging every 300 ms.
+    const pingingHub = createRealtimeHub(deps, backends);
+    await pingingHub.start();
+    const pinging = await serveOnNode({
+      fetch: app.fetch,
+      host: '127.0.0.1',
+      port: 0,
+      gracePeriodMs: 1000,
+      websocket: { ...websocketEndpoint(pingingHub, deps.config), pingIntervalMs: 300 },
+    });
+    // A raw socket completes the handshake and then stays silent: no pongs, as after a lost network.
+    const socket = connectTcp(pinging.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    const [head] = (await once(socket, 'data')) as [Buffer];
+    expect(head.toString()).toContain('101 Switching Protocols');
+    expect(pingingHub.connectionCount).toBe(1);
+    const started = Date.now();
+    await once(socket, 'close');
+    // The first ping goes out within one interval; the next finds no pong and terminates.
+    expect(Date.now() - started).toBeLessThan(2000);
+    await expect.poll(() => pingingHub.connectionCount).toBe(0);
+    await pinging.close();
   });
 
   it('disconnects a client that stops reading instead of slowing the room', async () => {
