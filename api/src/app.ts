@@ -17,6 +17,9 @@ import { LIVE_SESSION_ROUTES } from './domains/engagement/target-routes.ts';
 import { playbackRoutes } from './domains/playback/playback.routes.ts';
 import { systemRoutes } from './domains/system/system.routes.ts';
 import { AVATAR_UPLOAD_PATH, avatarFileRoutes, userRoutes } from './domains/users/users.routes.ts';
+import { UPLOADS_PATH, uploadRoutes } from './domains/videos/uploads.routes.ts';
+import { channelVideoRoutes, myVideoRoutes, videoRoutes } from './domains/videos/videos.routes.ts';
+import { vodPlaybackRoutes } from './domains/videos/vod-playback.routes.ts';
 import { clientIp } from './http/client-ip.ts';
 import { onError, onNotFound } from './http/error-handler.ts';
 import { accessLog } from './middleware/access-log.ts';
@@ -58,11 +61,18 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   app.use(cors([...config.corsOrigins, new URL(config.publicUrl).origin]));
   // HLS players poll playlists and segments every second or two, often many viewers behind one address.
   app.use((c, next) =>
-    RATE_LIMIT_EXEMPT.has(c.req.path) || c.req.path.startsWith('/hls/') ? next() : limiter(c, next),
+    RATE_LIMIT_EXEMPT.has(c.req.path) || c.req.path.startsWith('/hls/') || c.req.path.startsWith('/vod/')
+      ? next()
+      : limiter(c, next),
   );
   const limitBody = bodyLimit(config.bodyLimitBytes);
-  app.use((c, next) => (OWN_BODY_LIMIT.has(c.req.path) ? next() : limitBody(c, next)));
-  app.use(requestTimeout(config.requestTimeoutMs));
+  // tus uploads stream any size to disk (VIDEO_MAX_BYTES is checked at creation) and may take long.
+  const isUpload = (path: string) => path.startsWith(UPLOADS_PATH);
+  app.use((c, next) =>
+    OWN_BODY_LIMIT.has(c.req.path) || isUpload(c.req.path) ? next() : limitBody(c, next),
+  );
+  const timeout = requestTimeout(config.requestTimeoutMs);
+  app.use((c, next) => (isUpload(c.req.path) ? next() : timeout(c, next)));
   app.onError(onError);
   app.notFound(onNotFound);
 
@@ -82,6 +92,9 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     .route('/api/v1/live-sessions', likeRoutes(LIVE_SESSION_ROUTES))
     .route('/api/v1/live-sessions', targetCommentRoutes(LIVE_SESSION_ROUTES))
     .route('/api/v1/comments', commentRoutes())
+    .route('/api/v1/videos', videoRoutes())
+    .route('/api/v1/channels', channelVideoRoutes())
+    .route('/api/v1/users', myVideoRoutes())
     .route('/', avatarFileRoutes());
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -90,6 +103,8 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     description: 'Access token from `POST /api/v1/auth/login` (expires in ACCESS_TOKEN_TTL_SECONDS)',
   });
   app.route('/', playbackRoutes());
+  app.route('/', vodPlaybackRoutes());
+  app.route(UPLOADS_PATH, uploadRoutes());
   app.route('/', docsRoutes(app, config.publicUrl));
   return { app: routes, metrics };
 }

@@ -33,6 +33,11 @@ import { LikesRepository } from './domains/engagement/likes.repository.ts';
 import { LikesService } from './domains/engagement/likes.service.ts';
 import { UsersRepository } from './domains/users/users.repository.ts';
 import { UsersService } from './domains/users/users.service.ts';
+import { PlaybackTokens } from './domains/videos/playback-tokens.ts';
+import { ffprobeBeside, UploadsService } from './domains/videos/uploads.service.ts';
+import { VideoFiles } from './domains/videos/video-files.ts';
+import { VideosRepository } from './domains/videos/videos.repository.ts';
+import { VideosService } from './domains/videos/videos.service.ts';
 import { MediaStore } from './media/media-store.ts';
 
 export interface GatewayServices {
@@ -47,6 +52,9 @@ export interface GatewayServices {
   follows: FollowsService;
   likes: LikesService;
   comments: CommentsService;
+  /** Videos; also the VideoProcessingStore the `video.process` job drives. */
+  videos: VideosService;
+  uploads: UploadsService;
 }
 
 export interface ServiceBackends {
@@ -147,6 +155,30 @@ export function createServices({
     counters,
     ...(commentRateLimit ? { rateLimit: commentRateLimit } : {}),
   });
+  const videoFiles = new VideoFiles(config.dataDir);
+  const videosRepository = new VideosRepository(db);
+  const videos = new VideosService({
+    videos: videosRepository,
+    files: videoFiles,
+    tokens: new PlaybackTokens(signingKeys, { issuer: config.publicUrl }),
+    channels,
+    events,
+    jobs,
+    publicUrl: config.publicUrl,
+  });
+  const uploads = new UploadsService({
+    videos: videosRepository,
+    files: videoFiles,
+    channels,
+    jobs,
+    limits: {
+      maxBytes: config.videos.maxBytes,
+      quotaBytes: config.videos.quotaBytes,
+      expiryMs: config.videos.uploadExpiryMs,
+    },
+    ffprobePath: ffprobeBeside(config.media.ffmpegPath),
+    removeVideo: (videoId) => videos.remove(videoId),
+  });
   return {
     abuse,
     auth,
@@ -159,5 +191,7 @@ export function createServices({
     follows,
     likes,
     comments,
+    videos,
+    uploads,
   };
 }

@@ -9,6 +9,7 @@ import { startMediaNode } from '@streamhub/media-node/media-node';
 import { createApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeyRing } from '../domains/auth/signing-keys.ts';
+import { startContentConsumers } from '../domains/videos/content-consumers.ts';
 import { createJobHandlers } from '../jobs/handlers.ts';
 import { createMailer } from '../mail/create-mailer.ts';
 import { broadcastingRoomPublisher, createRealtimeHub, websocketEndpoint } from '../realtime/create-hub.ts';
@@ -82,6 +83,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
   const backends = await openBackends(config, logger, { migrate: options.migrate });
   let stopWorkers = async () => {};
   let stopMedia = async () => {};
+  let stopContent = () => {};
   let hub: RealtimeHub | undefined;
 
   try {
@@ -92,6 +94,13 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       stopWorkers = () => mailer.close();
     }
     const deps = gatewayDeps({ config, logger, backends, signingKeys, remoteAddress });
+    // Recorded broadcasts become videos; abandoned uploads are swept.
+    stopContent = await startContentConsumers({
+      videos: deps.services.videos,
+      uploads: deps.services.uploads,
+      events: backends.events,
+      logger,
+    });
     if (options.mediaNode) {
       try {
         const node = await startMediaNode({
@@ -125,6 +134,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       port: server.port,
       close: async () => {
         await server.close();
+        stopContent();
         // Before the backends: ending the live sessions still writes to the database.
         await stopMedia();
         await backends.close();
@@ -132,6 +142,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       },
     };
   } catch (error) {
+    stopContent();
     await hub?.close();
     await stopMedia();
     await backends.close();

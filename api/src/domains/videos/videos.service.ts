@@ -1,0 +1,278 @@
+/**
+ * Rules of the content domain for videos: who sees and changes what, the library and channel lists, the
+ * processing store the VOD job drives, and recorded broadcasts becoming videos. No HTTP here.
+ */
+import type { DomainEventPayload, DomainEvents } from '@streamhub/contracts/events';
+import type { JobDefinitionsMap } from '@streamhub/contracts/jobs';
+import type {
+  LibraryQuery,
+  PageQuery,
+  UpdateVideoRequest,
+  Video,
+  VideoCategory,
+  VideoPage,
+} from '@streamhub/contracts/videos';
+import type { VideoRow } from '@streamhub/db/schema/content';
+import { forbidden, notFound } from '@streamhub/errors/app-error';
+import type { EventBus } from '@streamhub/infra/event-bus/port';
+import type { JobQueue } from '@streamhub/infra/jobs/port';
+import type {
+  ProcessedVideo,
+  VideoProcessingStore,
+  VideoToProcess,
+} from '@streamhub/media-node/vod/video-processing-store';
+import type { AuthContext } from '../auth/session.service.ts';
+import type { ChannelsService } from '../channels/channels.service.ts';
+import { withCursor } from '../engagement/pagination.ts';
+import type { PlaybackTokens } from './playback-tokens.ts';
+import type { VideoFiles } from './video-files.ts';
+import type { VideosRepository, VideoView } from './videos.repository.ts';
+
+export interface VideosServiceDeps {
+  videos: VideosRepository;
+  files: VideoFiles;
+  tokens: PlaybackTokens;
+  channels: Pick<ChannelsService, 'mine' | 'reference' | 'publicChannel' | 'sessionReference'>;
+  events: EventBus<DomainEvents>;
+  jobs: JobQueue<JobDefinitionsMap>;
+  /** Base of playback, poster and storyboard URLs (PUBLIC_URL). */
+  publicUrl: string;
+}
+
+/** What the playback route needs to serve a file of a video. */
+export type PlaybackAccess = { ok: true } | { ok: false; reason: 'not_found' | 'invalid_token' };
+
+/** Deterministic per video, so a repeated enqueue (a recording's end reported twice) runs one job. */
+export const processJobId = (videoId: string) => `video-process-${videoId}`;
+
+export class VideosService implements VideoProcessingStore {
+  constructor(private readonly deps: VideosServiceDeps) {}
+
+  // --- reading -------------------------------------------------------------------------------------
+
+  /** Public and unlisted videos to anyone; private ones only to their owner (404 to everyone else). */
+  async get(id: string, caller: AuthContext | undefined): Promise<Video> {
+    const view = await this.deps.videos.findView(id);
+    if (!view || !this.canSee(view.video, caller)) throw notFound('Video');
+    return this.toVideo(view, caller);
+  }
+
+  async library(query: LibraryQuery): Promise<VideoPage> {
+    const page = await withCursor(() =>
+      this.deps.videos.library({
+        sort: query.q ? 'relevance' : query.sort,
+        limit: query.limit,
+        ...(query.category ? { category: query.category } : {}),
+        ...(query.tag ? { tag: query.tag } : {}),
+        ...(query.q ? { q: query.q } : {}),
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+      }),
+    );
+    return this.toPage(page, undefined);
+  }
+
+  /** A channel's public ready videos; its owner sees all of theirs, in any status. */
+  async channelVideos(slug: string, caller: AuthContext | undefined, query: PageQuery): Promise<VideoPage> {
+    const channel = await this.deps.channels.reference(slug);
+    const isOwner = caller?.userId === channel.ownerId;
+    const page = await withCursor(() => this.deps.videos.byChannel(channel.id, !isOwner, pageOptions(query)));
+    return this.toPage(page, caller);
+  }
+
+  /** The caller's videos in any status, with progress and failure reasons. */
+  async mine(caller: AuthContext, query: PageQuery): Promise<VideoPage> {
+    const page = await withCursor(() => this.deps.videos.byOwner(caller.userId, pageOptions(query)));
+    return this.toPage(page, caller);
+  }
+
+  // --- changing ------------------------------------------------------------------------------------
+
+  async update(caller: AuthContext, id: string, patch: UpdateVideoRequest): Promise<Video> {
+    const view = await this.deps.videos.findView(id);
+    if (!view || !this.canSee(view.video, caller)) throw notFound('Video');
+    if (view.video.ownerId !== caller.userId) throw forbidden('Only the owner of this video may change it.');
+    const updated = await this.deps.videos.update(id, patch);
+    if (!updated) throw notFound('Video');
+    return this.toVideo({ ...view, video: updated }, caller);
+  }
+
+  /** The owner or an admin; removes the row and every file (source, HLS, poster, storyboard, upload). */
+  async delete(caller: AuthContext, id: string): Promise<void> {
+    const video = await this.deps.videos.find(id);
+    if (!video || !this.canSee(video, caller)) throw notFound('Video');
+    if (video.ownerId !== caller.userId && caller.role !== 'admin') {
+      throw forbidden('Only the owner of this video or an admin may delete it.');
+    }
+    await this.remove(id);
+  }
+
+  /** Deletes the row first, so nothing serves or processes the video while its files go. */
+  async remove(id: string): Promise<void> {
+    await this.deps.videos.delete(id);
+    await this.deps.files.removeAll(id);
+  }
+
+  // --- playback ------------------------------------------------------------------------------------
+
+  /** Whether a file of video `id` may be served: ready, and for a private one a valid token. */
+  async playbackAccess(id: string, token: string | undefined): Promise<PlaybackAccess> {
+    const video = await this.deps.videos.find(id);
+    if (video?.status !== 'ready') return { ok: false, reason: 'not_found' };
+    if (video.visibility !== 'private') return { ok: true };
+    if (token === undefined) return { ok: false, reason: 'not_found' };
+    return (await this.deps.tokens.allows(token, id)) ? { ok: true } : { ok: false, reason: 'invalid_token' };
+  }
+
+  // --- processing store (the video.process job) ----------------------------------------------------
+
+  async begin(videoId: string): Promise<VideoToProcess | undefined> {
+    const video = await this.deps.videos.transition(videoId, ['uploaded', 'processing', 'failed', 'ready'], {
+      status: 'processing',
+      progress: 0,
+      failureReason: null,
+    });
+    if (!video) return undefined;
+    const sourcePath =
+      video.source === 'recording' && video.recordingPlaybackId
+        ? this.deps.files.recordingSource(video.recordingPlaybackId)
+        : this.deps.files.sourcePath(videoId);
+    return { videoId, sourcePath, outputDir: `${this.deps.files.videoDir(videoId)}/` };
+  }
+
+  async progress(videoId: string, percent: number): Promise<void> {
+    await this.deps.videos.setProgress(videoId, Math.max(0, Math.min(100, Math.round(percent))));
+  }
+
+  async ready(videoId: string, result: ProcessedVideo): Promise<void> {
+    const video = await this.deps.videos.transition(videoId, ['processing'], {
+      status: 'ready',
+      progress: 100,
+      failureReason: null,
+      readyAt: new Date(),
+      durationMs: Math.round(result.durationMs),
+      width: result.width,
+      height: result.height,
+      renditions: result.renditions,
+    });
+    if (!video) return;
+    await this.deps.events.publish('video.ready', {
+      videoId,
+      ownerId: video.ownerId,
+      channelId: video.channelId,
+      title: video.title,
+      visibility: video.visibility,
+      durationMs: video.durationMs ?? 0,
+      readyAt: (video.readyAt ?? new Date()).toISOString(),
+    });
+  }
+
+  async failed(videoId: string, reason: string): Promise<void> {
+    const video = await this.deps.videos.transition(videoId, ['uploaded', 'processing'], {
+      status: 'failed',
+      failureReason: reason,
+    });
+    if (!video) return;
+    await this.deps.events.publish('video.failed', { videoId, ownerId: video.ownerId, reason });
+  }
+
+  // --- recordings ----------------------------------------------------------------------------------
+
+  /**
+   * Registers a recorded broadcast as a public video of its channel and queues its processing. Once per
+   * broadcast: a repeated `stream.ended` (or one seen by several replicas) finds the video already there.
+   * Returns the new video's id, or undefined when it existed.
+   */
+  async registerRecording(ended: DomainEventPayload<'stream.ended'>): Promise<string | undefined> {
+    if (!ended.recorded) return undefined;
+    const session = await this.deps.channels.sessionReference(ended.sessionId);
+    const channel = await this.deps.channels.publicChannel(session.slug);
+    const video = await this.deps.videos.createRecording({
+      ownerId: session.ownerId,
+      channelId: session.channelId,
+      liveSessionId: ended.sessionId,
+      recordingPlaybackId: ended.playbackId,
+      title: recordingTitle(channel.title, ended.startedAt),
+      description: '',
+      tags: channel.tags.map((tag) => tag.toLowerCase()),
+      category: channel.category,
+      visibility: 'public',
+    });
+    if (!video) return undefined;
+    await this.deps.jobs.enqueue('video.process', { videoId: video.id }, { jobId: processJobId(video.id) });
+    return video.id;
+  }
+
+  // --- helpers -------------------------------------------------------------------------------------
+
+  private canSee(video: VideoRow, caller: AuthContext | undefined): boolean {
+    return video.visibility !== 'private' || video.ownerId === caller?.userId;
+  }
+
+  private async toPage(
+    page: { items: VideoView[]; nextCursor: string | null },
+    caller: AuthContext | undefined,
+  ): Promise<VideoPage> {
+    return {
+      items: await Promise.all(page.items.map((view) => this.toVideo(view, caller))),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  private async toVideo(
+    { video, owner, channel }: VideoView,
+    caller: AuthContext | undefined,
+  ): Promise<Video> {
+    const ready = video.status === 'ready';
+    let base = `${this.deps.publicUrl}/vod/${video.id}`;
+    // Only the owner ever sees a private video, so only they get a token.
+    if (ready && video.visibility === 'private' && caller?.userId === video.ownerId) {
+      base = `${base}/t/${await this.deps.tokens.issue(video.id)}`;
+    }
+    return {
+      id: video.id,
+      title: video.title,
+      description: video.description,
+      tags: video.tags,
+      category: video.category as VideoCategory,
+      visibility: video.visibility,
+      source: video.source,
+      status: video.status,
+      progress: video.progress,
+      failureReason: video.failureReason,
+      durationMs: video.durationMs,
+      width: video.width,
+      height: video.height,
+      sourceBytes: video.sourceBytes,
+      renditions: video.renditions.map((r) => ({
+        resolution: `${r.width}x${r.height}`,
+        width: r.width,
+        height: r.height,
+        bandwidth: r.bandwidth,
+      })),
+      viewCount: video.viewCount,
+      playbackUrl: ready ? `${base}/master.m3u8` : null,
+      posterUrl: ready ? `${base}/poster.jpg` : null,
+      storyboardUrl: ready ? `${base}/storyboard.vtt` : null,
+      channel,
+      owner,
+      createdAt: video.createdAt.toISOString(),
+      readyAt: video.readyAt?.toISOString() ?? null,
+    };
+  }
+}
+
+const pageOptions = (query: PageQuery) => ({
+  limit: query.limit,
+  ...(query.cursor ? { cursor: query.cursor } : {}),
+});
+
+/** "<channel title> — 24 Nov 2026", in UTC so every replica names it the same. */
+export function recordingTitle(channelTitle: string, startedAt: string): string {
+  const date = new Date(startedAt).toLocaleDateString('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+  return `${channelTitle} — ${date}`.slice(0, 140);
+}
