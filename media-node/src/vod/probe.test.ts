@@ -75,6 +75,14 @@ describe('interpretProbe', () => {
     expect(probe).toMatchObject({ durationMs: 4500, video: { fps: 29.97 }, audio: undefined });
   });
 
+  it('reports a quarter-turned stream with its displayed size', () => {
+    const stream = { codec_type: 'video', codec_name: 'h264', width: 1920, height: 1080 };
+    const matrix = { ...stream, side_data_list: [{ side_data_type: 'Display Matrix', rotation: -90 }] };
+    expect(interpretProbe({ streams: [matrix] }).video).toMatchObject({ width: 1080, height: 1920 });
+    const tagged = { ...stream, tags: { rotate: '180' } };
+    expect(interpretProbe({ streams: [tagged] }).video).toMatchObject({ width: 1920, height: 1080 });
+  });
+
   it('parses frame rates', () => {
     expect(parseFrameRate('30/1')).toBe(30);
     expect(parseFrameRate('0/0')).toBe(0);

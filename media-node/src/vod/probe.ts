@@ -10,6 +10,7 @@ export interface MediaProbe {
   formatName: string;
   /** 0 when neither the container nor the video stream states a duration. */
   durationMs: number;
+  /** `width`×`height` as displayed: a stream rotated by a quarter turn reports them swapped. */
   video: { codec: string; width: number; height: number; fps: number } | undefined;
   audio: { codec: string } | undefined;
 }
@@ -38,12 +39,22 @@ interface ProbedStream {
   rFrameRate: string | undefined;
   duration: string | undefined;
   attachedPic: boolean;
+  /** Degrees the player turns the picture (phones record portrait as rotated landscape). */
+  rotation: number;
 }
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null;
 const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
 const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+
+function rotationOf(raw: Json): number {
+  const sideData = Array.isArray(raw.side_data_list) ? raw.side_data_list.filter(isObject) : [];
+  const matrix = sideData.find((entry) => typeof entry.rotation === 'number');
+  if (matrix) return num(matrix.rotation);
+  const tags = isObject(raw.tags) ? raw.tags : {};
+  return Number(str(tags.rotate) ?? 0) || 0;
+}
 
 function readStream(raw: Json): ProbedStream {
   const disposition = isObject(raw.disposition) ? raw.disposition : {};
@@ -56,6 +67,7 @@ function readStream(raw: Json): ProbedStream {
     rFrameRate: str(raw.r_frame_rate),
     duration: str(raw.duration),
     attachedPic: disposition.attached_pic === 1,
+    rotation: rotationOf(raw),
   };
 }
 
@@ -95,13 +107,15 @@ export function interpretProbe(json: unknown): MediaProbe {
   const video = streams.find(isDecodableVideo);
   if (!video) throw new NotAVideoError(NOT_A_VIDEO_REASON);
   const audio = streams.find((s) => s.codecType === 'audio' && s.codecName !== undefined);
+  // ffmpeg turns rotated video upright while decoding, so report the size the viewer sees.
+  const quarterTurn = Math.abs(Math.round(video.rotation / 90)) % 2 === 1;
   return {
     formatName: str(format.format_name) ?? 'unknown',
     durationMs: secondsToMs(str(format.duration)) ?? secondsToMs(video.duration) ?? 0,
     video: {
       codec: video.codecName ?? 'unknown',
-      width: video.width,
-      height: video.height,
+      width: quarterTurn ? video.height : video.width,
+      height: quarterTurn ? video.width : video.height,
       fps: parseFrameRate(video.avgFrameRate) || parseFrameRate(video.rFrameRate),
     },
     audio: audio ? { codec: audio.codecName ?? 'unknown' } : undefined,
