@@ -92,6 +92,13 @@ function decode(sort: string, cursor: string): { key: string; id: string } {
   return { key, id };
 }
 
+/**
+ * ts_rank's weights for D, C, B, A. Tags come from array_to_tsvector, whose lexemes have no positions, so
+ * setweight cannot mark them B and ts_rank counts them as D: D gets B's weight, keeping title > tags >
+ * description (nothing else in the column is D).
+ */
+const RANK_WEIGHTS = sql.raw(`'{0.4, 0.2, 0.4, 1.0}'::float4[]`);
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const KEY: Record<string, RegExp> = {
@@ -254,8 +261,8 @@ export class VideosRepository {
         cast: 'bigint',
       },
       relevance: {
-        key: sql<string>`ts_rank(${videos.search}, ${query ?? sql`''::tsquery`})::text`,
-        column: sql`ts_rank(${videos.search}, ${query ?? sql`''::tsquery`})`,
+        key: sql<string>`ts_rank(${RANK_WEIGHTS}, ${videos.search}, ${query ?? sql`''::tsquery`})::text`,
+        column: sql`ts_rank(${RANK_WEIGHTS}, ${videos.search}, ${query ?? sql`''::tsquery`})`,
         cast: 'real',
       },
     }[options.sort];
