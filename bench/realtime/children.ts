@@ -1,0 +1,166 @@
+/**
+ * The orchestrator's child processes (servers, client workers, CLI set-up steps), each optionally pinned
+ * to one core. Every child is tracked and killed when the orchestrator ends, however it ends; children
+ * also get a stdin pipe and exit by themselves when it closes, which covers a SIGKILLed orchestrator.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { REPO_ROOT } from '../gateway/processes.ts';
+
+export { cpuSeconds, REPO_ROOT } from '../gateway/processes.ts';
+
+const live = new Set<ChildProcess>();
+const scratchDirs = new Set<string>();
+
+function killAll(): void {
+  for (const child of live) child.kill('SIGKILL');
+  live.clear();
+  // Synchronous: this also runs from the 'exit' event, where nothing asynchronous completes.
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+  scratchDirs.clear();
+}
+
+let installed = false;
+function installCleanup(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
+/** Removes `dir` when the orchestrator exits, however it exits. */
+export function removeOnExit(dir: string): void {
+  installCleanup();
+  scratchDirs.add(dir);
+}
+
+export interface Child {
+  child: ChildProcess;
+  pid: number;
+  /** Settles with the exit code (or signal name) once the process has exited and its output is read. */
+  closed: Promise<string>;
+  /** The last stderr lines, for error messages. */
+  stderrTail(): string;
+  /** Null while running; how it ended otherwise. */
+  exited(): string | null;
+  /** Writes one JSON line to its stdin. */
+  send(message: unknown): void;
+  /** The next stdout line that parses as JSON and satisfies `match`; rejects when the process ends first. */
+  next<T>(match: (value: unknown) => value is T, timeoutMs: number): Promise<T>;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface SpawnOptions {
+  /** Pin to this core with `taskset` (which execs the command, so the pid is the command's own). */
+  cpu?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Called with every stdout line that is not JSON or not awaited (e.g. a server's log lines). */
+  onLine?: (line: string) => void;
+}
+
+export function spawnChild(command: string, args: readonly string[], options: SpawnOptions = {}): Child {
+  installCleanup();
+  const [file, argv] =
+    options.cpu === undefined
+      ? [command, [...args]]
+      : ['taskset', ['-c', String(options.cpu), command, ...args]];
+  const child = spawn(file, argv, {
+    cwd: REPO_ROOT,
+    env: options.env ?? process.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  let ended: string | null = null;
+  const closed = new Promise<string>((resolve) => {
+    child.once('close', (code, signal) => {
+      ended = signal ?? `code ${code}`;
+      live.delete(child);
+      resolve(ended);
+    });
+    child.once('error', (error) => {
+      ended = error.message;
+      live.delete(child);
+      resolve(ended);
+    });
+  });
+  // A child that exits makes its stdin pipe fail: that must not take the orchestrator down.
+  child.stdin?.on('error', () => {});
+
+  const { stdout: out, stderr: err } = child;
+  if (!out || !err) throw new Error('spawned without stdout/stderr pipes');
+  const stderr: string[] = [];
+  createInterface({ input: err }).on('line', (line) => {
+    stderr.push(line);
+    if (stderr.length > 30) stderr.shift();
+  });
+  const waiters = new Set<(value: unknown) => boolean>();
+  createInterface({ input: out }).on('line', (line) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      options.onLine?.(line);
+      return;
+    }
+    for (const waiter of waiters) if (waiter(value)) return;
+    options.onLine?.(line);
+  });
+
+  const stderrTail = () => stderr.join('\n');
+  return {
+    child,
+    pid: child.pid ?? -1,
+    closed,
+    stderrTail,
+    exited: () => ended,
+    send: (message) => {
+      child.stdin?.write(`${JSON.stringify(message)}\n`);
+    },
+    next: <T>(match: (value: unknown) => value is T, timeoutMs: number) =>
+      new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(
+            new Error(`${command} ${args.join(' ')}: no answer within ${timeoutMs} ms\n${stderrTail()}`),
+          );
+        }, timeoutMs);
+        const waiter = (value: unknown) => {
+          if (!match(value)) return false;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve(value);
+          return true;
+        };
+        waiters.add(waiter);
+        void closed.then((how) => {
+          if (!waiters.delete(waiter)) return;
+          clearTimeout(timer);
+          reject(new Error(`${command} ${args.join(' ')} ended (${how}) before answering\n${stderrTail()}`));
+        });
+      }),
+    stop: async (graceMs = 8_000) => {
+      if (ended === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await closed;
+        clearTimeout(timer);
+      }
+      await closed;
+    },
+  };
+}
+
+/** Resident set size of a process in KiB (`VmRSS` in /proc/<pid>/status). */
+export function rssKiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  if (!match?.[1]) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]);
+}

@@ -1,0 +1,157 @@
+/** Tables and PASS/FAIL targets of the realtime benchmark, from the figures `measure.ts` collected. */
+import type { GroupFigures, RunFigures } from './measure.ts';
+import { BARE_WS } from './servers.ts';
+
+export const TARGETS = {
+  /** Delivery rate of the gateway as a share of the bare `ws` loop's, same scenario and run. */
+  minDeliveryRatio: 0.7,
+  /** p99 send-to-receive latency at this many clients (and more). */
+  p99MaxMs: 100,
+  p99AtClients: 5000,
+  maxKiBPerConnection: 20,
+};
+
+/** A share of one core this high means that side was the bottleneck. */
+const SATURATED = 0.9;
+
+export interface TargetResult {
+  serverId: string;
+  scenario: string;
+  target: string;
+  value: string;
+  pass: boolean;
+}
+
+const scenarioOf = (run: Pick<RunFigures, 'connections' | 'rate'>) =>
+  `${run.connections.toLocaleString('en')} clients × ${run.rate} msg/s`;
+
+const kilo = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
+const pct = (n: number) => `${(n * 100).toFixed(0)} %`;
+const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
+
+function baselineOf(groups: GroupFigures[], run: RunFigures): RunFigures | undefined {
+  return groups
+    .find((g) => g.serverId === BARE_WS && g.connections === run.connections)
+    ?.runs.find((r) => r.rate === run.rate);
+}
+
+function bottleneck(run: RunFigures): string {
+  const marks: string[] = [];
+  if (run.serverCpu >= SATURATED) marks.push('server-bound');
+  if (run.clientCpu >= SATURATED) marks.push('client-bound');
+  if (run.deliveredShare < 0.99) marks.push('fell behind');
+  return marks.join(', ');
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
+  const line = (r: string[]) => `| ${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  const [head, ...body] = rows;
+  if (!head) return '';
+  return [line(head), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...body.map(line)].join('\n');
+}
+
+export function formatScenarios(groups: GroupFigures[], labels: Record<string, string>): string {
+  const scenarios = [
+    ...new Map(groups.flatMap((g) => g.runs.map((r) => [scenarioOf(r), r] as const))).values(),
+  ];
+  const sections: string[] = [];
+  for (const scenario of scenarios) {
+    const rows: string[][] = [
+      [
+        'server',
+        'deliveries/s',
+        '× bare ws',
+        'delivered',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'KiB/conn',
+        'server CPU',
+        'client CPU',
+        'other cores',
+        'server µs/delivery',
+        'notes',
+      ],
+    ];
+    for (const group of groups) {
+      const run = group.runs.find((r) => r.connections === scenario.connections && r.rate === scenario.rate);
+      if (!run) continue;
+      const base = baselineOf(groups, run);
+      const notes = [
+        bottleneck(run),
+        Object.keys(run.refusals).length ? `refused ${JSON.stringify(run.refusals)}` : '',
+        Object.keys(run.closed).length ? `closed ${JSON.stringify(run.closed)}` : '',
+      ].filter(Boolean);
+      rows.push([
+        labels[group.serverId] ?? group.serverId,
+        kilo(run.deliveredPerSecond),
+        base ? `${(run.deliveredPerSecond / base.deliveredPerSecond).toFixed(2)}×` : '–',
+        `${(run.deliveredShare * 100).toFixed(1)} %`,
+        ms(run.p50Ms),
+        ms(run.p99Ms),
+        ms(run.maxMs),
+        group.memory.perConnectionKiB.toFixed(1),
+        pct(run.serverCpu),
+        pct(run.clientCpu),
+        run.otherCpu.toFixed(2),
+        run.serverUsPerDelivery.toFixed(2),
+        notes.join('; '),
+      ]);
+    }
+    sections.push(
+      `${scenarioOf(scenario)} (offered ${kilo(scenario.offeredPerSecond)} deliveries/s)\n${table(rows)}`,
+    );
+  }
+  return sections.join('\n\n');
+}
+
+export function evaluateTargets(groups: GroupFigures[]): TargetResult[] {
+  const results: TargetResult[] = [];
+  for (const group of groups) {
+    if (!group.serverId.startsWith('streamhub')) continue;
+    results.push({
+      serverId: group.serverId,
+      scenario: `${group.connections.toLocaleString('en')} clients`,
+      target: `< ${TARGETS.maxKiBPerConnection} KiB per connection`,
+      value: `${group.memory.perConnectionKiB.toFixed(1)} KiB`,
+      pass: group.memory.perConnectionKiB < TARGETS.maxKiBPerConnection,
+    });
+    for (const run of group.runs) {
+      const base = baselineOf(groups, run);
+      if (base) {
+        const ratio = run.deliveredPerSecond / base.deliveredPerSecond;
+        results.push({
+          serverId: group.serverId,
+          scenario: scenarioOf(run),
+          target: `≥ ${pct(TARGETS.minDeliveryRatio)} of bare ws deliveries/s`,
+          value: pct(ratio),
+          pass: ratio >= TARGETS.minDeliveryRatio,
+        });
+      }
+      if (run.connections >= TARGETS.p99AtClients) {
+        results.push({
+          serverId: group.serverId,
+          scenario: scenarioOf(run),
+          target: `p99 < ${TARGETS.p99MaxMs} ms`,
+          value: `${ms(run.p99Ms)} ms`,
+          pass: run.p99Ms < TARGETS.p99MaxMs && run.deliveredShare >= 0.99,
+        });
+      }
+    }
+  }
+  return results;
+}
+
+export function formatTargets(results: TargetResult[], labels: Record<string, string>): string {
+  return table([
+    ['server', 'scenario', 'target', 'measured', 'result'],
+    ...results.map((r) => [
+      labels[r.serverId] ?? r.serverId,
+      r.scenario,
+      r.target,
+      r.value,
+      r.pass ? 'PASS' : 'FAIL',
+    ]),
+  ]);
+}

@@ -1,0 +1,115 @@
+/**
+ * The realtime fan-out benchmark: one room of 2,000 or 5,000 WebSocket clients, chat messages posted at
+ * a steady rate, on the StreamHub gateway (`/ws`, Node and Bun) and on a bare `ws` broadcast loop (the
+ * ceiling) measured in the same run. See bench/README.md.
+ *
+ *   node --import tsx bench/realtime/run.ts [--scenarios 2000:50,5000:10/20] [--only …] [--json out.json]
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeMachine, machineInfo } from '../gateway/machine.ts';
+import { removeOnExit } from './children.ts';
+import { freePort } from './free-port.ts';
+import { type GroupFigures, measureServer } from './measure.ts';
+import { parseOptions } from './options.ts';
+import { evaluateTargets, formatScenarios, formatTargets, TARGETS } from './report.ts';
+import { BARE_BUN, benchServers, STREAMHUB_BUN } from './servers.ts';
+import { type PreparedData, prepareGatewayData } from './setup.ts';
+
+const options = parseOptions();
+const machine = machineInfo(options.bunPath);
+let specs = benchServers({ node: process.execPath, bun: options.bunPath });
+if (!machine.bun) specs = specs.filter((s) => s.id !== STREAMHUB_BUN && s.id !== BARE_BUN);
+specs = specs.filter((s) => (options.only.length > 0 ? options.only.includes(s.id) : s.id !== BARE_BUN));
+if (specs.length === 0) throw new Error('no server selected');
+const client = options.client === 'bun' && machine.bun ? 'bun' : 'node';
+const settings = {
+  ...options.settings,
+  clientCommand: client === 'bun' ? options.bunPath : process.execPath,
+  clientArgs:
+    client === 'bun'
+      ? ['bench/realtime/client-worker.ts']
+      : ['--import', 'tsx', 'bench/realtime/client-worker.ts'],
+};
+const labels = Object.fromEntries(specs.map((s) => [s.id, s.label]));
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+log(`machine: ${describeMachine(machine)}`);
+log(
+  `method: server on CPU ${settings.serverCpu}; ${settings.workers} client processes (${client}) on CPU ${settings.clientCpu}; ` +
+    `${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured + drain (until 1 s without a message) per rate; ` +
+    `each sender posts at most ${settings.perSenderRate} msg/s`,
+);
+
+const started = new Date();
+const scratch = await mkdtemp(join(tmpdir(), 'streamhub-realtime-bench-'));
+removeOnExit(scratch);
+
+let prepared: PreparedData | undefined;
+const maxRate = Math.max(...options.groups.flatMap((g) => g.rates));
+const senderCount = Math.ceil(maxRate / settings.perSenderRate);
+if (specs.some((s) => s.gateway)) {
+  prepared = await prepareGatewayData({
+    dir: scratch,
+    senders: senderCount,
+    nodePath: process.execPath,
+    port: await freePort(),
+    log,
+  });
+}
+// The bare servers have no accounts; their senders only lend a username to the frame they mimic.
+const senders =
+  prepared?.senders ??
+  Array.from({ length: senderCount }, (_, i) => ({
+    userId: crypto.randomUUID(),
+    username: `sender_${String(i).padStart(4, '0')}`,
+    accessToken: '',
+  }));
+
+const groups: GroupFigures[] = [];
+for (const spec of specs) {
+  log(
+    `${spec.label}: ${options.groups.map((g) => `${g.connections} clients at ${g.rates.join(', ')} msg/s`).join('; then ')}`,
+  );
+  groups.push(
+    ...(await measureServer(spec, options.groups, {
+      settings,
+      scratch,
+      template: prepared?.template,
+      senders: spec.gateway ? senders : senders.map((s) => ({ ...s, userId: crypto.randomUUID() })),
+      log,
+    })),
+  );
+}
+const targets = evaluateTargets(groups);
+
+const NOTES = [
+  'deliveries/s: chat messages received by all clients during the measured window; "delivered": share of the deliveries owed for the messages sent in the window (messages × clients) that arrived before the drain ended.',
+  'Latency: from the sender taking its timestamp (in the message) to a client reading the frame; clients in other processes on the same machine clock.',
+  'KiB/conn: server RSS with every client joined (3 s after the last join) minus RSS before they connected (after 100 warm-up connections came and went), divided by the clients.',
+  'CPU columns: shares of one core over the measured window (server alone on its core; all client processes together on the other). "other cores": the rest of the shared machine meanwhile.',
+  `server µs/delivery: server CPU time per delivered message; the bare ws loop's figure is the ceiling's cost. Targets: ≥ ${TARGETS.minDeliveryRatio * 100} % of bare ws deliveries/s, p99 < ${TARGETS.p99MaxMs} ms at ${TARGETS.p99AtClients.toLocaleString('en')} clients, < ${TARGETS.maxKiBPerConnection} KiB per connection.`,
+];
+const output = [
+  '',
+  `Realtime fan-out benchmark, ${started.toISOString()}: ${describeMachine(machine)}; clients on ${client}`,
+  '',
+  formatScenarios(groups, labels),
+  '',
+  formatTargets(targets, labels),
+  '',
+  ...NOTES.map((note) => `* ${note}`),
+  '',
+];
+process.stdout.write(output.join('\n'));
+
+if (options.json) {
+  await writeFile(
+    options.json,
+    `${JSON.stringify({ date: started.toISOString(), machine, client, settings, groups, targets, notes: NOTES }, null, 2)}\n`,
+  );
+  log(`results written to ${options.json}`);
+}
+log(`done in ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`);
+process.exit(0);
