@@ -10,7 +10,7 @@ import { createApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeyRing } from '../domains/auth/signing-keys.ts';
 import { startContentConsumers } from '../domains/videos/content-consumers.ts';
-import { createJobHandlers } from '../jobs/handlers.ts';
+import { createJobHandlers, videoJobDeps } from '../jobs/handlers.ts';
 import { createMailer } from '../mail/create-mailer.ts';
 import { broadcastingRoomPublisher, createRealtimeHub, websocketEndpoint } from '../realtime/create-hub.ts';
 import type { RealtimeHub } from '../realtime/realtime-hub.ts';
@@ -87,13 +87,15 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
   let hub: RealtimeHub | undefined;
 
   try {
+    const deps = gatewayDeps({ config, logger, backends, signingKeys, remoteAddress });
     // In-process jobs exist only in this process, so it must run them; with Redis, `serve worker` does.
+    // Video jobs find ffmpeg when they first run: without it the gateway still starts and they fail clearly.
     if (options.runJobs || backends.infra === 'memory') {
       const mailer = createMailer(config.mail, logger);
-      await backends.jobs.start(createJobHandlers({ mailer }));
+      const videos = videoJobDeps(config, deps.services.videos, logger);
+      await backends.jobs.start(createJobHandlers({ mailer, videos }));
       stopWorkers = () => mailer.close();
     }
-    const deps = gatewayDeps({ config, logger, backends, signingKeys, remoteAddress });
     // Recorded broadcasts become videos; abandoned uploads are swept.
     stopContent = await startContentConsumers({
       videos: deps.services.videos,

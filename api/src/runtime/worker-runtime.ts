@@ -1,11 +1,13 @@
 /**
- * A job worker without HTTP: runs the BullMQ jobs (email now; transcoding later) so that they scale
- * apart from the gateways. Only useful with REDIS_URL: in-process jobs run where they were enqueued.
+ * A job worker without HTTP: runs the BullMQ jobs (email, video processing) so that they scale apart
+ * from the gateways. Only useful with REDIS_URL: in-process jobs run where they were enqueued.
  */
 import type { Config } from '@streamhub/config/config';
 import type { Logger } from '@streamhub/logger/logger';
-import { createJobHandlers } from '../jobs/handlers.ts';
+import { loadSigningKeys } from '../domains/auth/signing-keys.ts';
+import { createJobHandlers, videoJobDeps } from '../jobs/handlers.ts';
 import { createMailer } from '../mail/create-mailer.ts';
+import { createServices } from '../services.ts';
 import { openBackends } from './backends.ts';
 
 export interface RunningWorker {
@@ -21,10 +23,24 @@ export async function startWorker(
       'serve worker needs REDIS_URL: without it jobs run inside the process that enqueued them',
     );
   }
+  // The videos service (the processing store) comes with the others, and they need the key ring.
+  const signingKeys = await loadSigningKeys({
+    dataDir: config.dataDir,
+    signingKeys: config.auth.signingKeys,
+  });
   const backends = await openBackends(config, options.logger, { migrate: false });
   const mailer = createMailer(config.mail, options.logger);
   try {
-    await backends.jobs.start(createJobHandlers({ mailer }), { concurrency: options.concurrency });
+    const services = createServices({
+      config,
+      db: backends.database.db,
+      events: backends.events,
+      jobs: backends.jobs,
+      counters: backends.counters,
+      signingKeys,
+    });
+    const videos = videoJobDeps(config, services.videos, options.logger);
+    await backends.jobs.start(createJobHandlers({ mailer, videos }), { concurrency: options.concurrency });
   } catch (error) {
     await backends.close();
     throw error;
