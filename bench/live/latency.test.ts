@@ -39,7 +39,7 @@ describe('segment timing', () => {
   });
 
   it('adds the player buffer of hls.js (3 target durations) and half a segment of edge age', () => {
-    const g2g = expectedGlassToGlass({ publisherDelayS: 0.3, segmentLatenessS: 0.4, targetDurationS: 1 });
+    const g2g = expectedGlassToGlass({ encoderDelayS: 0.3, segmentLatenessS: 0.4, targetDurationS: 1 });
     expect(g2g.totalS).toBeCloseTo(0.3 + 0.4 + 3 + 0.5, 10);
     expect(median([3, 1, 2, Number.NaN])).toBe(2);
   });

@@ -11,7 +11,7 @@
  * delay for the segment's last frame (its cut needs the next keyframe) plus the watcher's delay.
  *
  * Expected glass-to-glass for an hls.js player at its defaults:
- *   publisher delay (connect → first media at the server: x264 look-ahead, RTMP handshake)
+ *   encoder delay (how long the streamer's x264 holds a frame: look-ahead, B-frames; measured)
  *   + segment lateness (above, median in steady state)
  *   + 3 × target duration (hls.js `liveSyncDurationCount`: it plays that far behind the live edge)
  *   + target duration / 2 (average age of the newest segment when a player loads the playlist)
@@ -78,7 +78,7 @@ export function mediaPerWallSecond(
 }
 
 export interface GlassToGlass {
-  publisherDelayS: number;
+  encoderDelayS: number;
   segmentLatenessS: number;
   playerBufferS: number;
   edgeAgeS: number;
@@ -86,18 +86,18 @@ export interface GlassToGlass {
 }
 
 export function expectedGlassToGlass(input: {
-  publisherDelayS: number;
+  encoderDelayS: number;
   segmentLatenessS: number;
   targetDurationS: number;
 }): GlassToGlass {
   const playerBufferS = HLS_JS_LIVE_SYNC_SEGMENTS * input.targetDurationS;
   const edgeAgeS = input.targetDurationS / 2;
   return {
-    publisherDelayS: input.publisherDelayS,
+    encoderDelayS: input.encoderDelayS,
     segmentLatenessS: input.segmentLatenessS,
     playerBufferS,
     edgeAgeS,
-    totalS: input.publisherDelayS + input.segmentLatenessS + playerBufferS + edgeAgeS,
+    totalS: input.encoderDelayS + input.segmentLatenessS + playerBufferS + edgeAgeS,
   };
 }
 

@@ -21,7 +21,7 @@ import {
   segmentTimings,
 } from './latency.ts';
 import { connectedTo, loadAverages, machineCpu, readProcStat, treeCpu } from './proc.ts';
-import { type PublisherSettings, startPublisher } from './publisher.ts';
+import { type PublisherPlan, startPublisher } from './publisher.ts';
 import { startRelay } from './relay.ts';
 import type { SetupName, StartedSetup } from './setups.ts';
 
@@ -32,7 +32,9 @@ export interface RunSettings {
   settleSeconds: number;
   /** A run whose output is not playable this long after publish fails. */
   playableTimeoutSeconds: number;
-  publisher: PublisherSettings;
+  publisher: PublisherPlan;
+  /** A live encoder's steady-state delay (`encoder-delay.ts`): the first term of glass-to-glass. */
+  encoderDelayS: number;
 }
 
 /** Seconds from publish; undefined when the thing never happened. */
@@ -301,7 +303,7 @@ export async function measureRun(
     const targetDurationS = observations.targetDurationS ?? Number.NaN;
     const latenessMedian = median(lateness);
     const glassToGlass = expectedGlassToGlass({
-      publisherDelayS: times.firstMedia ?? Number.NaN,
+      encoderDelayS: settings.encoderDelayS,
       segmentLatenessS: latenessMedian,
       targetDurationS,
     });

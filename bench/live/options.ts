@@ -10,6 +10,10 @@ export interface LiveBenchOptions {
   keyframeSeconds: number;
   videoKbps: number;
   publisherPreset: string;
+  /** `replay` (encoded once, pushed with -c copy) or `live` (encoded while pushing). */
+  publisher: 'replay' | 'live';
+  /** Live pushes per encoder setting to measure a live encoder's start-up and delay (0: skip, assume 0). */
+  encoderTries: number;
   runtime: 'node' | 'bun';
   bunPath: string;
   quietWaitSeconds: number;
@@ -41,7 +45,9 @@ export function parseLiveBenchOptions(argv: string[] = process.argv.slice(2)): L
       'segment-seconds': { type: 'string', default: '1' },
       'keyframe-seconds': { type: 'string', default: '2' },
       bitrate: { type: 'string', default: '3000' },
-      'publisher-preset': { type: 'string', default: 'ultrafast' },
+      'publisher-preset': { type: 'string', default: 'veryfast' },
+      publisher: { type: 'string', default: 'replay' },
+      'encoder-tries': { type: 'string', default: '3' },
       runtime: { type: 'string', default: 'node' },
       bun: { type: 'string', default: 'bun' },
       'quiet-wait': { type: 'string', default: '60' },
@@ -54,6 +60,8 @@ export function parseLiveBenchOptions(argv: string[] = process.argv.slice(2)): L
     },
     strict: true,
   });
+  if (values.publisher !== 'replay' && values.publisher !== 'live')
+    throw new Error(`--publisher must be replay or live, got "${values.publisher}"`);
   if (values.runtime !== 'node' && values.runtime !== 'bun')
     throw new Error(`--runtime must be node or bun, got "${values.runtime}"`);
   return {
@@ -64,6 +72,8 @@ export function parseLiveBenchOptions(argv: string[] = process.argv.slice(2)): L
     keyframeSeconds: number('keyframe-seconds', values['keyframe-seconds'], 0.1),
     videoKbps: number('bitrate', values.bitrate, 100),
     publisherPreset: values['publisher-preset'],
+    publisher: values.publisher,
+    encoderTries: Math.floor(number('encoder-tries', values['encoder-tries'], 0)),
     runtime: values.runtime,
     bunPath: values.bun,
     quietWaitSeconds: number('quiet-wait', values['quiet-wait'], 0),

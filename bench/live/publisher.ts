@@ -1,12 +1,18 @@
 /**
- * The synthetic streamer: an ffmpeg pushing 720p30 over RTMP the way OBS does by default for a
- * 720p30 stream (x264 veryfast, CBR with filler, fixed keyframe interval, AAC 160 kbit/s stereo at
- * 48 kHz), paced in real time (`-re`), until it is stopped.
+ * The synthetic streamer: 720p30 over RTMP encoded the way OBS does by default for a 720p30 stream
+ * (x264 veryfast, CBR with filler, fixed keyframe interval, AAC 160 kbit/s stereo at 48 kHz).
+ *
+ * Two ways to push it:
+ * - `live`: ffmpeg generates (`testsrc2`, a sine tone) and encodes while it pushes, paced with `-re`.
+ *   On this 2-core machine that costs 0.3 (ultrafast) to 0.65 (veryfast) of a core, taken from the
+ *   ladders being measured.
+ * - `replay`: the same encode is done once into an FLV file before the runs, and each run pushes that
+ *   file with `-re -c copy`: the same bitstream at about 0.02 of a core. It has no encoder start-up
+ *   or delay, so the benchmark measures those once with a live encoder (`encoder-delay.ts`).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 
-export interface PublisherSettings {
-  ffmpegPath: string;
+export interface EncoderSettings {
   width: number;
   height: number;
   fps: number;
@@ -14,10 +20,12 @@ export interface PublisherSettings {
   /** Seconds between keyframes (OBS: "Keyframe Interval"; 2 s is what most platforms ask for). */
   keyframeSeconds: number;
   x264Preset: string;
+  /** x264 tune, e.g. `zerolatency`; OBS sets none by default. */
+  x264Tune?: string;
   audioKbps: number;
 }
 
-export const DEFAULT_PUBLISHER: Omit<PublisherSettings, 'ffmpegPath'> = {
+export const OBS_LIKE_ENCODER: EncoderSettings = {
   width: 1280,
   height: 720,
   fps: 30,
@@ -27,14 +35,10 @@ export const DEFAULT_PUBLISHER: Omit<PublisherSettings, 'ffmpegPath'> = {
   audioKbps: 160,
 };
 
-export function publisherArgs(url: string, s: PublisherSettings): string[] {
-  const gop = String(Math.round(s.fps * s.keyframeSeconds));
+const QUIET = ['-hide_banner', '-loglevel', 'error', '-nostdin'];
+
+function generatorInputs(s: EncoderSettings): string[] {
   return [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-nostdin',
-    '-re',
     '-f',
     'lavfi',
     '-i',
@@ -43,10 +47,17 @@ export function publisherArgs(url: string, s: PublisherSettings): string[] {
     'lavfi',
     '-i',
     'sine=frequency=440:sample_rate=48000',
+  ];
+}
+
+function encoderArgs(s: EncoderSettings): string[] {
+  const gop = String(Math.round(s.fps * s.keyframeSeconds));
+  return [
     '-c:v',
     'libx264',
     '-preset',
     s.x264Preset,
+    ...(s.x264Tune ? ['-tune', s.x264Tune] : []),
     '-pix_fmt',
     'yuv420p',
     '-b:v',
@@ -72,10 +83,65 @@ export function publisherArgs(url: string, s: PublisherSettings): string[] {
     '2',
     '-ar',
     '48000',
-    '-f',
-    'flv',
-    url,
   ];
+}
+
+/** Generates, encodes and pushes in real time until stopped. */
+export const liveArgs = (s: EncoderSettings, url: string): string[] => [
+  ...QUIET,
+  '-re',
+  ...generatorInputs(s),
+  ...encoderArgs(s),
+  '-f',
+  'flv',
+  url,
+];
+
+/** Pushes a prepared FLV file in real time, as it is. */
+export const replayArgs = (file: string, url: string): string[] => [
+  ...QUIET,
+  '-re',
+  '-i',
+  file,
+  '-c',
+  'copy',
+  '-f',
+  'flv',
+  url,
+];
+
+/** Encodes `seconds` of the stream into an FLV file (as fast as the machine can). */
+export const replayFileArgs = (s: EncoderSettings, seconds: number, file: string): string[] => [
+  ...QUIET,
+  ...generatorInputs(s),
+  '-t',
+  String(seconds),
+  ...encoderArgs(s),
+  '-f',
+  'flv',
+  '-y',
+  file,
+];
+
+export function encodeReplayFile(
+  ffmpegPath: string,
+  s: EncoderSettings,
+  seconds: number,
+  file: string,
+): Promise<void> {
+  const args = replayFileArgs(s, seconds, file);
+  return new Promise((resolve, reject) => {
+    execFile(ffmpegPath, args, { timeout: 600_000 }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`encoding the replay file failed: ${stderr || error.message}`));
+      else resolve();
+    });
+  });
+}
+
+/** How a run's publisher is started: the binary and its argv for a given RTMP URL. */
+export interface PublisherPlan {
+  ffmpegPath: string;
+  args(url: string): string[];
 }
 
 export interface RunningPublisher {
@@ -89,11 +155,9 @@ export interface RunningPublisher {
   stop(graceMs?: number): Promise<void>;
 }
 
-export function startPublisher(url: string, settings: PublisherSettings): RunningPublisher {
+export function startPublisher(url: string, plan: PublisherPlan): RunningPublisher {
   const spawnedAt = Date.now();
-  const child = spawn(settings.ffmpegPath, publisherArgs(url, settings), {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(plan.ffmpegPath, plan.args(url), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -102,7 +166,7 @@ export function startPublisher(url: string, settings: PublisherSettings): Runnin
     child.once('exit', (code) => resolve(code));
     child.once('error', () => resolve(null));
   });
-  if (child.pid === undefined) throw new Error(`cannot start the publisher (${settings.ffmpegPath})`);
+  if (child.pid === undefined) throw new Error(`cannot start the publisher (${plan.ffmpegPath})`);
   return {
     child,
     pid: child.pid,

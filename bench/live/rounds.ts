@@ -10,11 +10,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SourceInfo } from '@streamhub/media-node/ffmpeg/ladder';
 import { type FfmpegBinary, locateFfmpeg } from '@streamhub/media-node/ffmpeg/locate';
 import { removeNow, removeOnExit } from './cleanup.ts';
+import { type LiveEncoderDelay, measureLiveEncoderDelay } from './encoder-delay.ts';
 import { measureRun, type RunResult, type RunSettings } from './measure-run.ts';
 import { benchConfig } from './media-config.ts';
 import type { LiveBenchOptions } from './options.ts';
 import { machineCpu } from './proc.ts';
-import { DEFAULT_PUBLISHER } from './publisher.ts';
+import {
+  type EncoderSettings,
+  encodeReplayFile,
+  liveArgs,
+  OBS_LIKE_ENCODER,
+  type PublisherPlan,
+  replayArgs,
+  replayFileArgs,
+} from './publisher.ts';
 import { isClean } from './report.ts';
 import { type SetupName, startFfmpegBaseline, startStreamhub, writeNobufferWrapper } from './setups.ts';
 
@@ -23,6 +32,11 @@ export interface LiveBenchRun {
   /** What the ladder was built for in the plain-ffmpeg runs (StreamHub's ingest reading, else the publisher's settings). */
   baselineSource: SourceInfo;
   baselineSourceFrom: 'streamhub-ingest' | 'publisher-settings';
+  encoder: EncoderSettings;
+  /** The publisher's ffmpeg command lines, for the record. */
+  publisherCommands: string[];
+  /** A live encoder's start-up and steady-state delay, measured before the runs (none with --encoder-tries 0). */
+  encoderDelay: LiveEncoderDelay | undefined;
   results: RunResult[];
   /** Runs repeated because the machine was busy or the ladder fell behind (kept for the record). */
   discarded: RunResult[];
@@ -57,23 +71,48 @@ export async function runLiveBench(
   const ffmpeg = await locateFfmpeg({
     ffmpegPath: benchConfig({ dataDir: scratch, segmentSeconds: options.segmentSeconds }).media.ffmpegPath,
   });
-  const publisher = {
-    ...DEFAULT_PUBLISHER,
-    ffmpegPath: ffmpeg.path,
+  const encoder: EncoderSettings = {
+    ...OBS_LIKE_ENCODER,
     keyframeSeconds: options.keyframeSeconds,
     videoKbps: options.videoKbps,
     x264Preset: options.publisherPreset,
   };
+  const playableTimeoutSeconds = 30;
+  let publisher: PublisherPlan;
+  const publisherCommands: string[][] = [];
+  if (options.publisher === 'replay') {
+    // Long enough for a slow start-up (up to about 15 s), the settle time, the window and a margin; a
+    // run still pushing when the file ends fails with "the publisher exited early".
+    const seconds = Math.ceil(options.settleSeconds + options.seconds + 20);
+    const file = join(scratch, 'publisher.flv');
+    const started = Date.now();
+    await encodeReplayFile(ffmpeg.path, encoder, seconds, file);
+    log(`encoded ${seconds} s of the publisher's stream in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    publisher = { ffmpegPath: ffmpeg.path, args: (url) => replayArgs(file, url) };
+    publisherCommands.push(replayFileArgs(encoder, seconds, 'publisher.flv'));
+  } else publisher = { ffmpegPath: ffmpeg.path, args: (url) => liveArgs(encoder, url) };
+  publisherCommands.push(publisher.args('rtmp://…/live/<key>'));
+
+  let encoderDelay: LiveEncoderDelay | undefined;
+  if (options.encoderTries > 0) {
+    await waitForQuiet(options.maxBusyCores, options.quietWaitSeconds);
+    encoderDelay = await measureLiveEncoderDelay(ffmpeg.path, encoder, options.encoderTries);
+    log(
+      `live encoder: publish → first media ${encoderDelay.startUpS.toFixed(2)} s (zerolatency ${encoderDelay.zeroLatencyStartUpS.toFixed(2)} s), ` +
+        `delay ${encoderDelay.delayS.toFixed(2)} s`,
+    );
+  }
   const settings: RunSettings = {
     seconds: options.seconds,
     settleSeconds: options.settleSeconds,
-    playableTimeoutSeconds: 30,
+    playableTimeoutSeconds,
     publisher,
+    encoderDelayS: encoderDelay?.delayS ?? 0,
   };
   let baselineSource: SourceInfo = {
-    width: publisher.width,
-    height: publisher.height,
-    fps: publisher.fps,
+    width: encoder.width,
+    height: encoder.height,
+    fps: encoder.fps,
     hasAudio: true,
   };
   let baselineSourceFrom: LiveBenchRun['baselineSourceFrom'] = 'publisher-settings';
@@ -130,5 +169,15 @@ export async function runLiveBench(
       discarded.push(result);
     }
   }
-  return { ffmpeg, baselineSource, baselineSourceFrom, results, discarded, scratch };
+  return {
+    ffmpeg,
+    baselineSource,
+    baselineSourceFrom,
+    encoder,
+    publisherCommands: publisherCommands.map((args) => `ffmpeg ${args.join(' ')}`),
+    encoderDelay,
+    results,
+    discarded,
+    scratch,
+  };
 }

@@ -11,7 +11,6 @@ import { HLS_JS_LIVE_SYNC_SEGMENTS } from './latency.ts';
 import { benchConfig } from './media-config.ts';
 import { parseLiveBenchOptions } from './options.ts';
 import { loadAverages } from './proc.ts';
-import { publisherArgs } from './publisher.ts';
 import { FIRST_MEDIA_BYTES } from './relay.ts';
 import {
   evaluateTargets,
@@ -19,6 +18,7 @@ import {
   formatSummary,
   formatTargets,
   pairedCpuRatios,
+  playableWithLiveEncoder,
   SETUP_LABEL,
   summarise,
 } from './report.ts';
@@ -42,19 +42,16 @@ const { results } = bench;
 if (options.keep) log(`scratch directory kept: ${bench.scratch}`);
 const sh = summarise('streamhub', results, options.maxOthersCores);
 const ff = summarise('ffmpeg', results, options.maxOthersCores);
-const targets = evaluateTargets(sh, ff, results);
+const startUpS = playableWithLiveEncoder(sh, options.publisher, bench.encoderDelay?.startUpS);
+const startUpNote =
+  options.publisher === 'live'
+    ? '(measured with the live publisher)'
+    : bench.encoderDelay
+      ? `(= first media → playable ${sh.playableFromFirstMediaS.toFixed(2)} s + a live encoder's publish → first media ${bench.encoderDelay.startUpS.toFixed(2)} s; replayed publisher: ${sh.playableS.toFixed(2)} s)`
+      : '(replayed publisher, no live encoder start-up: --encoder-tries 0)';
+const targets = evaluateTargets(sh, ff, results, { streamhubS: startUpS, note: startUpNote });
 const loadAfter = loadAverages();
 const config = benchConfig({ dataDir: '/tmp', segmentSeconds: options.segmentSeconds });
-const publisher = publisherArgs('rtmp://…/live/<key>', {
-  ffmpegPath: bench.ffmpeg.path,
-  width: 1280,
-  height: 720,
-  fps: 30,
-  videoKbps: options.videoKbps,
-  keyframeSeconds: options.keyframeSeconds,
-  x264Preset: options.publisherPreset,
-  audioKbps: 160,
-});
 const handRun = handRunLadderArgv({
   port: 0,
   outputDir: '<dir>',
@@ -73,7 +70,7 @@ const g2g = (setup: 'streamhub' | 'ffmpeg') => {
       .map((x) => x.toFixed(2))
       .join('/');
   return (
-    `${SETUP_LABEL[setup]}: ${s.glassToGlassS.toFixed(2)} s = publisher ${s.firstMediaS.toFixed(2)} + lateness ${s.latenessS.toFixed(2)} ` +
+    `${SETUP_LABEL[setup]}: ${s.glassToGlassS.toFixed(2)} s = encoder ${(bench.encoderDelay?.delayS ?? 0).toFixed(2)} + lateness ${s.latenessS.toFixed(2)} ` +
     `+ ${HLS_JS_LIVE_SYNC_SEGMENTS} × ${s.targetDurationS} + ${s.targetDurationS}/2 (per run: lateness ${part((r) => r.latenessS.median)} s)`
   );
 };
@@ -88,7 +85,10 @@ const output = [
     ? 'EXPERIMENT --without-nobuffer: both ladders run WITHOUT the input\'s "-fflags nobuffer" (StreamHub through an FFMPEG_PATH wrapper). This is not the shipped configuration.'
     : '',
   '',
-  `publisher: ffmpeg ${publisher.join(' ')}`,
+  `publisher (${options.publisher}): ${bench.publisherCommands.join('  then  ')}`,
+  bench.encoderDelay
+    ? `live encoder with these settings (${bench.encoderDelay.tries} live pushes each into ffmpeg -listen … -c copy -f null): publish → first media ${bench.encoderDelay.startUpS.toFixed(2)} s, with -tune zerolatency ${bench.encoderDelay.zeroLatencyStartUpS.toFixed(2)} s, so the encoder holds a frame ${bench.encoderDelay.delayS.toFixed(2)} s`
+    : 'live encoder delay not measured (--encoder-tries 0): taken as 0',
   `StreamHub: startMediaNode in its own ${options.runtime} process, in-memory publish gate, LIVE_SEGMENT_SECONDS=${options.segmentSeconds}, every other media setting at its default (ladder ${JSON.stringify(config.media.ladder)}, x264 ${config.media.x264Preset}, window ${config.media.windowSegments}, thumbnails every ${config.media.thumbnailSeconds} s)`,
   `plain ffmpeg (argv from buildLiveHlsInvocation for ${JSON.stringify(bench.baselineSource)}, source from ${bench.baselineSourceFrom}): ffmpeg ${handRun.join(' ')}`,
   `times are seconds from publish = the publisher's TCP connection accepted (by a relay in front of the RTMP server); "first media" = ${FIRST_MEDIA_BYTES} bytes received from it`,
@@ -98,7 +98,7 @@ const output = [
   'Medians (clean runs):',
   formatSummary([sh, ff]),
   '',
-  'Expected glass-to-glass = publisher delay (publish → first media) + segment lateness (steady-state median) + hls.js live sync (3 × target duration) + half a target duration (average age of the live edge at load):',
+  'Expected glass-to-glass = live encoder delay + segment lateness (steady-state median) + hls.js live sync (3 × target duration) + half a target duration (average age of the live edge at load):',
   `  ${g2g('streamhub')}`,
   `  ${g2g('ffmpeg')}`,
   '',
@@ -135,7 +135,9 @@ if (options.json) {
         loadAfter,
         options,
         ffmpeg: bench.ffmpeg,
-        publisherArgs: publisher,
+        publisherCommands: bench.publisherCommands,
+        encoder: bench.encoder,
+        encoderDelay: bench.encoderDelay,
         handRunArgs: handRun,
         baselineSource: bench.baselineSource,
         summaries: [sh, ff],
