@@ -10,6 +10,7 @@ import { devCommand, serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { streamCommand } from './commands/stream.ts';
 import { userCommand } from './commands/user.ts';
+import { videoCommand } from './commands/video.ts';
 
 export function createProgram(ctx: CliContext = processContext()): Command {
   const program = new Command('streamhub')
@@ -24,6 +25,7 @@ export function createProgram(ctx: CliContext = processContext()): Command {
     userCommand(ctx),
     channelCommand(ctx),
     streamCommand(ctx),
+    videoCommand(ctx),
     serveCommand(ctx),
     devCommand(ctx),
     statusCommand(ctx),
