@@ -29,7 +29,7 @@ export function parseUploadMetadata(header: string | undefined): Record<string, 
 export function encodeUploadMetadata(values: Record<string, string | undefined>): string {
   return Object.entries(values)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([key, value]) => `${key} ${Buffer.from(value, 'utf8').toString('base64')}`)
+    .map(([key, value]) => (value === '' ? key : `${key} ${Buffer.from(value, 'utf8').toString('base64')}`))
     .join(',');
 }
 

@@ -18,6 +18,10 @@ const tags = ['videos'];
 const bearer = [{ bearerAuth: [] }];
 const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
 const notFound = problemResponse('No such video, or a private one of someone else (`not_found`)');
+// Routes open to anyone: a token is optional, but one that is sent must be valid.
+const badOptionalToken = problemResponse(
+  'A token was sent and is invalid, expired or revoked (`invalid_token`)',
+);
 const badQuery = problemResponse('A query parameter is invalid, e.g. a foreign cursor (`validation_failed`)');
 
 const library = createRoute({
@@ -40,7 +44,7 @@ const getVideo = createRoute({
   request: { params: VideoIdParamsSchema },
   responses: {
     200: jsonResponse(VideoSchema, 'The video'),
-    401: unauthorized,
+    401: badOptionalToken,
     404: notFound,
     422: problemResponse('The id is not a uuid (`validation_failed`)'),
   },
@@ -95,7 +99,7 @@ const channelVideos = createRoute({
   request: { params: ChannelSlugParamsSchema, query: PageQuerySchema },
   responses: {
     200: jsonResponse(VideoPageSchema, 'One page of videos'),
-    401: unauthorized,
+    401: badOptionalToken,
     404: problemResponse('No channel has this slug (`not_found`)'),
     422: badQuery,
   },
