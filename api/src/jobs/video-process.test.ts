@@ -1,0 +1,141 @@
+/**
+ * The `video.process` handler on the real videos service (PGlite): an uploaded clip becomes a ready
+ * video whose ladder, poster and storyboard the playback route serves; a file that is not a video and a
+ * server without ffmpeg end as failed videos with reasons their owner can read.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { DomainEventPayload } from '@streamhub/contracts/events';
+import { type Video, VideoSchema } from '@streamhub/contracts/videos';
+import { createLogger } from '@streamhub/logger/logger';
+import { makeClip } from '@streamhub/media-node/vod/testing/clips';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type GatewayApp } from '../app.ts';
+import type { GatewayDeps } from '../deps.ts';
+import { VideoFiles } from '../domains/videos/video-files.ts';
+import { uploadedVideo } from '../domains/videos/videos-test-kit.ts';
+import { createLogMailer } from '../mail/log-mailer.ts';
+import { registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
+import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
+import { createJobHandlers, videoJobDeps } from './handlers.ts';
+
+const logger = createLogger({ level: 'silent', name: 'test' });
+
+describe('video.process on the videos service', () => {
+  let backends: TestBackends;
+  let deps: GatewayDeps;
+  let app: GatewayApp;
+  let owner: SignedInUser;
+  let files: VideoFiles;
+  let dataDir: string;
+  const readyEvents: DomainEventPayload<'video.ready'>[] = [];
+  const failedEvents: DomainEventPayload<'video.failed'>[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'streamhub-video-jobs-'));
+    backends = await createTestBackends('pglite');
+    deps = backends.deps({ STREAMHUB_DATA_DIR: dataDir });
+    app = createApp(deps).app;
+    owner = await registerAndLogin(app, backends);
+    files = new VideoFiles(dataDir);
+    backends.events.subscribe('video.ready', (payload) => {
+      readyEvents.push(payload);
+    });
+    backends.events.subscribe('video.failed', (payload) => {
+      failedEvents.push(payload);
+    });
+    const videos = {
+      ...videoJobDeps(deps.config, deps.services.videos, logger),
+      // The default ladder, at the fastest preset: a 640×360 clip gets its one 360p rung.
+      settings: { ladder: [1080, 720, 480, 360], segmentSeconds: 4, x264Preset: 'ultrafast' },
+    };
+    await backends.jobs.start(createJobHandlers({ mailer: createLogMailer(logger), videos }));
+  });
+  afterAll(() => backends.close());
+
+  /** An uploaded video whose source is `file` (stored without its extension, as uploads are). */
+  const uploaded = async (file: string) => {
+    const id = await uploadedVideo(backends, owner);
+    mkdirSync(dirname(files.sourcePath(id)), { recursive: true });
+    copyFileSync(file, files.sourcePath(id));
+    return id;
+  };
+  const video = async (id: string): Promise<Video> => {
+    const response = await app.request(`/api/v1/videos/${id}`, {
+      headers: { Authorization: owner.authorization },
+    });
+    return VideoSchema.parse(await response.json());
+  };
+  const settled = async (id: string): Promise<Video> => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const current = await video(id);
+      if (current.status === 'ready' || current.status === 'failed') return current;
+      if (Date.now() > deadline) throw new Error(`video still ${current.status} after 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  it('turns an uploaded clip into a ready video with its ladder, poster and storyboard served', async () => {
+    const id = await uploaded(await makeClip(join(dataDir, 'clip.mp4'), { seconds: 4, size: '640x360' }));
+    await backends.jobs.enqueue('video.process', { videoId: id });
+    const ready = await settled(id);
+    expect(ready).toMatchObject({
+      status: 'ready',
+      progress: 100,
+      width: 640,
+      height: 360,
+      renditions: [{ width: 640, height: 360 }],
+    });
+    expect(ready.durationMs).toBeGreaterThan(3900);
+    expect(readyEvents.map((e) => e.videoId)).toContain(id);
+
+    const master = await app.request(`/vod/${id}/master.m3u8`);
+    expect(master.status).toBe(200);
+    const text = await master.text();
+    expect(text).toMatch(/BANDWIDTH=\d+,RESOLUTION=640x360,CODECS="avc1\.\w+,mp4a\.40\.2"/);
+    const variant = await (await app.request(`/vod/${id}/360p.m3u8`)).text();
+    const segment = variant.split('\n').find((line) => line.endsWith('.ts'));
+    expect((await app.request(`/vod/${id}/${segment}`)).status).toBe(200);
+    for (const file of ['poster.jpg', 'storyboard.jpg', 'storyboard.vtt']) {
+      expect((await app.request(`/vod/${id}/${file}`)).status).toBe(200);
+    }
+  });
+
+  it('fails a text file renamed .mp4 with a reason, without retrying', async () => {
+    writeFileSync(join(dataDir, 'notes.mp4'), 'just text\n'.repeat(100));
+    const id = await uploaded(join(dataDir, 'notes.mp4'));
+    await backends.jobs.enqueue('video.process', { videoId: id });
+    expect(await settled(id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'The file has no video stream ffmpeg can decode',
+    });
+    expect(failedEvents.map((e) => e.videoId)).toContain(id);
+  });
+
+  it('fails the video clearly on the last attempt when the server has no ffmpeg', async () => {
+    const id = await uploaded(await makeClip(join(dataDir, 'short.mp4'), { seconds: 1, size: '320x180' }));
+    const noFfmpeg = backends.deps({
+      STREAMHUB_DATA_DIR: deps.config.dataDir,
+      FFMPEG_PATH: '/nonexistent/ffmpeg',
+    });
+    const handlers = createJobHandlers({
+      mailer: createLogMailer(logger),
+      videos: videoJobDeps(noFfmpeg.config, deps.services.videos, logger),
+    });
+    const context = (attempt: number) => ({
+      attempt,
+      jobId: `video-process-${id}`,
+      signal: new AbortController().signal,
+      progress: async () => {},
+    });
+    await expect(handlers['video.process']({ videoId: id }, context(1))).rejects.toThrow(/FFMPEG_PATH/);
+    expect((await video(id)).status).toBe('processing');
+    await expect(handlers['video.process']({ videoId: id }, context(3))).rejects.toThrow(/FFMPEG_PATH/);
+    expect(await video(id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'Video processing is not available on this server (ffmpeg is missing); ask its operator',
+    });
+  });
+});
