@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DomainEventPayload } from '@streamhub/contracts/events';
@@ -247,8 +247,14 @@ describe('videos API', () => {
 
     // A video deleted before its job ran: the job ends quietly.
     const gone = await uploadedVideo(backends, owner);
+    const job2 = await deps.services.videos.begin(gone);
     await deps.services.videos.remove(gone);
     expect(await deps.services.videos.begin(gone)).toBeUndefined();
+    // …and one deleted mid-job leaves no files behind, even those written after the deletion.
+    mkdirSync(job2?.outputDir ?? '', { recursive: true });
+    writeFileSync(join(job2?.outputDir ?? '', 'master.m3u8'), MASTER);
+    await deps.services.videos.ready(gone, { durationMs: 1, width: 2, height: 2, renditions: [] });
+    expect(existsSync(files.videoDir(gone))).toBe(false);
   });
 
   it('registers a recorded broadcast as a video of its channel once, and queues its processing once', async () => {
@@ -316,19 +322,8 @@ describe('videos API', () => {
       stop();
     }
   });
-});
 
-describe('VOD playback', () => {
-  let backends: TestBackends;
-  let deps: GatewayDeps;
-  let app: GatewayApp;
-  let owner: SignedInUser;
-
-  beforeAll(async () => {
-    ({ backends, deps, app } = await setUp());
-    owner = await registerAndLogin(app, backends);
-  });
-  afterAll(() => backends.close());
+  // --- VOD playback ---
 
   it('serves a public video without a token, with content types and CORS for any player', async () => {
     const id = await readyVideo(backends, deps, owner);

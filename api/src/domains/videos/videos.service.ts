@@ -154,7 +154,7 @@ export class VideosService implements VideoProcessingStore {
       height: result.height,
       renditions: result.renditions,
     });
-    if (!video) return;
+    if (!video) return this.dropOrphanedOutput(videoId);
     await this.deps.events.publish('video.ready', {
       videoId,
       ownerId: video.ownerId,
@@ -171,7 +171,7 @@ export class VideosService implements VideoProcessingStore {
       status: 'failed',
       failureReason: reason,
     });
-    if (!video) return;
+    if (!video) return this.dropOrphanedOutput(videoId);
     await this.deps.events.publish('video.failed', { videoId, ownerId: video.ownerId, reason });
   }
 
@@ -203,6 +203,11 @@ export class VideosService implements VideoProcessingStore {
   }
 
   // --- helpers -------------------------------------------------------------------------------------
+
+  /** A video deleted while its job ran: the job may have written files after the deletion removed them. */
+  private async dropOrphanedOutput(videoId: string): Promise<void> {
+    if (!(await this.deps.videos.find(videoId))) await this.deps.files.removeAll(videoId);
+  }
 
   private canSee(video: VideoRow, caller: AuthContext | undefined): boolean {
     return video.visibility !== 'private' || video.ownerId === caller?.userId;
