@@ -53,7 +53,8 @@ export async function processVideo(
   videoId: string,
   attempt: ProcessVideoAttempt,
 ): Promise<ProcessVideoOutcome> {
-  const { store, signal } = { store: deps.store, signal: attempt.signal };
+  const { store } = deps;
+  const { signal } = attempt;
   const logger = deps.logger.child({ videoId, attempt: attempt.attempt });
   const target = await store.begin(videoId);
   if (!target) {
