@@ -54,13 +54,15 @@ const exited = (child: ChildProcess) =>
     else child.once('exit', () => resolve());
   });
 
+/** Running, not merely a zombie waiting for an init that may never reap it. */
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+  return !/^\d+ \(.*\) Z/.test(stat);
 };
 
 interface JournalEntry {
