@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { interpretProbe, NotAVideoError, parseFrameRate, probeMedia } from './probe.ts';
 import { makeAudioOnly, makeClip } from './testing/clips.ts';
 
+const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'streamhub-probe-'));
 
 describe('probeMedia', () => {
@@ -29,6 +32,27 @@ describe('probeMedia', () => {
   it('rejects an audio-only file', async () => {
     const file = await makeAudioOnly(join(dir, 'tone.m4a'), 1);
     await expect(probeMedia('ffprobe', file)).rejects.toBeInstanceOf(NotAVideoError);
+  });
+
+  it('rejects a still image, whatever its name', async () => {
+    const file = join(dir, 'picture.mp4');
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240',
+      '-frames:v',
+      '1',
+      '-f',
+      'image2',
+      '-c:v',
+      'png',
+      '-y',
+      file,
+    ]);
+    await expect(probeMedia('ffprobe', file)).rejects.toThrow('The file is a still image, not a video');
   });
 
   it('reports a missing ffprobe as a plain error, not as a bad file', async () => {

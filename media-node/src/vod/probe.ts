@@ -21,6 +21,11 @@ export class NotAVideoError extends Error {
 }
 
 export const NOT_A_VIDEO_REASON = 'The file has no video stream ffmpeg can decode';
+export const STILL_IMAGE_REASON = 'The file is a still image, not a video';
+
+// ffmpeg opens pictures too, as one-frame "video": `image2` (by extension) or a `<codec>_pipe` demuxer
+// (by content, e.g. `png_pipe`). Animated GIF has its own demuxer and stays accepted.
+const isStillImageFormat = (formatName: string) => formatName === 'image2' || formatName.endsWith('_pipe');
 
 export interface ProbeOptions {
   /** Defaults to 30 s: a probe reads headers only, so anything slower is a stuck process. */
@@ -106,11 +111,13 @@ export function interpretProbe(json: unknown): MediaProbe {
   const format = isObject(json.format) ? json.format : {};
   const video = streams.find(isDecodableVideo);
   if (!video) throw new NotAVideoError(NOT_A_VIDEO_REASON);
+  const formatName = str(format.format_name) ?? 'unknown';
+  if (isStillImageFormat(formatName)) throw new NotAVideoError(STILL_IMAGE_REASON);
   const audio = streams.find((s) => s.codecType === 'audio' && s.codecName !== undefined);
   // ffmpeg turns rotated video upright while decoding, so report the size the viewer sees.
   const quarterTurn = Math.abs(Math.round(video.rotation / 90)) % 2 === 1;
   return {
-    formatName: str(format.format_name) ?? 'unknown',
+    formatName,
     durationMs: secondsToMs(str(format.duration)) ?? secondsToMs(video.duration) ?? 0,
     video: {
       codec: video.codecName ?? 'unknown',
