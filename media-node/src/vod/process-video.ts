@@ -4,7 +4,7 @@
  * anything else is rethrown for the queue to retry, and marks the video failed on the last attempt.
  */
 import type { Logger } from '@streamhub/logger/logger';
-import type { FfmpegBinary } from '../ffmpeg/locate.ts';
+import { type FfmpegBinary, FfmpegNotFoundError } from '../ffmpeg/locate.ts';
 import { FfmpegFailedError } from './ffmpeg-process.ts';
 import { NotAVideoError, probeMedia } from './probe.ts';
 import { produceVod } from './produce-vod.ts';
@@ -34,7 +34,7 @@ export type ProcessVideoOutcome = 'ready' | 'failed' | 'gone';
 /** What the owner reads when processing gave up; the log keeps the details. */
 export function failureReason(error: unknown): string {
   if (error instanceof NotAVideoError) return error.message;
-  if (error instanceof Error && error.name === 'FfmpegNotFoundError') {
+  if (error instanceof FfmpegNotFoundError) {
     return 'Video processing is not available on this server (ffmpeg is missing); ask its operator';
   }
   if (error instanceof Error && error.name === 'JobTimeoutError')
