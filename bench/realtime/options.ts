@@ -8,6 +8,8 @@ export interface RealtimeBenchOptions {
   bunPath: string;
   client: 'bun' | 'node';
   json: string | undefined;
+  /** Write a V8 CPU profile of every Node server process into this directory. */
+  cpuProfDir: string | undefined;
   settings: Omit<MeasureSettings, 'clientCommand' | 'clientArgs'>;
 }
 
@@ -56,6 +58,7 @@ export function parseOptions(): RealtimeBenchOptions {
       retries: { type: 'string', default: '1' },
       bun: { type: 'string', default: 'bun' },
       json: { type: 'string' },
+      'cpu-prof': { type: 'string' },
     },
     strict: true,
   });
@@ -68,6 +71,7 @@ export function parseOptions(): RealtimeBenchOptions {
     bunPath: values.bun,
     client: values.client,
     json: values.json,
+    cpuProfDir: values['cpu-prof'],
     settings: {
       serverCpu: 0,
       clientCpu: 1,

@@ -143,6 +143,66 @@ export function evaluateTargets(groups: GroupFigures[]): TargetResult[] {
   return results;
 }
 
+export interface CostSplit {
+  serverId: string;
+  /** Server CPU µs per chat message (decode, checks, storage, publish), whatever the room size. */
+  perMessageUs: number;
+  /** Server CPU µs per delivery (one frame written to one client). */
+  perDeliveryUs: number;
+  runs: number;
+}
+
+/**
+ * Splits a server's CPU into a per-message and a per-delivery part by a least-squares fit of
+ * `CPU µs/s = a × messages/s + b × deliveries/s` over its runs (the room sizes and rates differ, so the
+ * two parts can be told apart). Needs at least two runs with different deliveries per message.
+ */
+export function splitCosts(groups: GroupFigures[]): CostSplit[] {
+  const byServer = new Map<string, RunFigures[]>();
+  for (const group of groups)
+    byServer.set(group.serverId, [...(byServer.get(group.serverId) ?? []), ...group.runs]);
+  const splits: CostSplit[] = [];
+  for (const [serverId, runs] of byServer) {
+    if (new Set(runs.map((r) => r.connections)).size < 2) continue;
+    // Normal equations of the two-parameter fit without intercept.
+    let mm = 0;
+    let md = 0;
+    let dd = 0;
+    let mc = 0;
+    let dc = 0;
+    for (const run of runs) {
+      const messages = run.deliveredPerSecond / run.connections;
+      const cpu = run.serverCpu * 1e6;
+      mm += messages * messages;
+      md += messages * run.deliveredPerSecond;
+      dd += run.deliveredPerSecond * run.deliveredPerSecond;
+      mc += messages * cpu;
+      dc += run.deliveredPerSecond * cpu;
+    }
+    const det = mm * dd - md * md;
+    if (det === 0) continue;
+    splits.push({
+      serverId,
+      perMessageUs: (mc * dd - dc * md) / det,
+      perDeliveryUs: (mm * dc - md * mc) / det,
+      runs: runs.length,
+    });
+  }
+  return splits;
+}
+
+export function formatCostSplits(splits: CostSplit[], labels: Record<string, string>): string {
+  return table([
+    ['server', 'server CPU µs per message', 'server CPU µs per delivery', 'runs fitted'],
+    ...splits.map((s) => [
+      labels[s.serverId] ?? s.serverId,
+      s.perMessageUs.toFixed(0),
+      s.perDeliveryUs.toFixed(2),
+      String(s.runs),
+    ]),
+  ]);
+}
+
 export function formatTargets(results: TargetResult[], labels: Record<string, string>): string {
   return table([
     ['server', 'scenario', 'target', 'measured', 'result'],

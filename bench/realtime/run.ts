@@ -13,15 +13,28 @@ import { removeOnExit } from './children.ts';
 import { freePort } from './free-port.ts';
 import { type GroupFigures, measureServer } from './measure.ts';
 import { parseOptions } from './options.ts';
-import { evaluateTargets, formatScenarios, formatTargets, TARGETS } from './report.ts';
-import { BARE_BUN, benchServers, STREAMHUB_BUN } from './servers.ts';
+import {
+  evaluateTargets,
+  formatCostSplits,
+  formatScenarios,
+  formatTargets,
+  splitCosts,
+  TARGETS,
+} from './report.ts';
+import { BARE_BUN, benchServers, OPTIONAL_SERVERS, STREAMHUB_BUN } from './servers.ts';
 import { type PreparedData, prepareGatewayData } from './setup.ts';
 
 const options = parseOptions();
 const machine = machineInfo(options.bunPath);
 let specs = benchServers({ node: process.execPath, bun: options.bunPath });
+if (options.cpuProfDir) {
+  const profile = ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir];
+  specs = specs.map((s) => (s.command === process.execPath ? { ...s, args: [...profile, ...s.args] } : s));
+}
 if (!machine.bun) specs = specs.filter((s) => s.id !== STREAMHUB_BUN && s.id !== BARE_BUN);
-specs = specs.filter((s) => (options.only.length > 0 ? options.only.includes(s.id) : s.id !== BARE_BUN));
+specs = specs.filter((s) =>
+  options.only.length > 0 ? options.only.includes(s.id) : !OPTIONAL_SERVERS.includes(s.id),
+);
 if (specs.length === 0) throw new Error('no server selected');
 const client = options.client === 'bun' && machine.bun ? 'bun' : 'node';
 const settings = {
@@ -83,6 +96,7 @@ for (const spec of specs) {
   );
 }
 const targets = evaluateTargets(groups);
+const costs = splitCosts(groups);
 
 const NOTES = [
   'deliveries/s: chat messages received by all clients during the measured window; "delivered": share of the deliveries owed for the messages sent in the window (messages × clients) that arrived before the drain ended.',
@@ -99,6 +113,9 @@ const output = [
   '',
   formatTargets(targets, labels),
   '',
+  'Where the server CPU goes (least-squares fit of CPU = a × messages/s + b × deliveries/s over the runs):',
+  formatCostSplits(costs, labels),
+  '',
   ...NOTES.map((note) => `* ${note}`),
   '',
 ];
@@ -107,7 +124,11 @@ process.stdout.write(output.join('\n'));
 if (options.json) {
   await writeFile(
     options.json,
-    `${JSON.stringify({ date: started.toISOString(), machine, client, settings, groups, targets, notes: NOTES }, null, 2)}\n`,
+    `${JSON.stringify(
+      { date: started.toISOString(), machine, client, settings, groups, targets, costs, notes: NOTES },
+      null,
+      2,
+    )}\n`,
   );
   log(`results written to ${options.json}`);
 }

@@ -23,6 +23,9 @@ export const BARE_WS = 'bare-ws';
 export const STREAMHUB_NODE = 'streamhub-node';
 export const STREAMHUB_BUN = 'streamhub-bun';
 export const BARE_BUN = 'bare-bun';
+export const BARE_WS_FRAMED = 'bare-ws-framed';
+/** Run only when asked for with --only: references, not part of the targets. */
+export const OPTIONAL_SERVERS = [BARE_BUN, BARE_WS_FRAMED];
 
 /** In run order: the ceiling first, then what is compared with it. */
 export function benchServers(runtimes: Runtimes): ServerSpec[] {
@@ -50,6 +53,14 @@ export function benchServers(runtimes: Runtimes): ServerSpec[] {
       args: ['bench/realtime/servers/gateway.ts'],
       protocol: 'streamhub',
       gateway: true,
+    },
+    {
+      id: BARE_WS_FRAMED,
+      label: 'bare ws, framed once per message (reference)',
+      command: runtimes.node,
+      args: ['--expose-gc', '--import', 'tsx', 'bench/realtime/servers/bare-ws-framed.ts'],
+      protocol: 'bare',
+      gateway: false,
     },
     {
       id: BARE_BUN,
