@@ -1,11 +1,14 @@
 /**
  * `/api/v1/uploads`: resumable video uploads over tus 1.0.0 (creation, termination, expiration). The
- * protocol lives in headers and raw bodies, so these are plain Hono routes; docs/videos.md describes them.
+ * protocol lives in headers and raw bodies, so the handlers read them directly; the OpenAPI entries
+ * below only describe them (docs/videos.md has the details).
  */
+import { z } from '@hono/zod-openapi';
 import { UploadMetadataSchema } from '@streamhub/contracts/videos';
 import { AppError, notFound, validationFailed } from '@streamhub/errors/app-error';
-import { Hono } from 'hono';
-import type { AppContext, AppEnv } from '../../context.ts';
+import type { AppContext } from '../../context.ts';
+import { problemResponse } from '../../http/responses.ts';
+import { createRouter } from '../../http/router.ts';
 import { requireAuth } from '../auth/auth-guard.ts';
 import { parseByteCount, parseUploadMetadata, TUS_CONTENT_TYPE, TUS_EXTENSIONS, TUS_VERSION } from './tus.ts';
 import type { UploadState } from './uploads.service.ts';
@@ -34,8 +37,138 @@ function capabilities(c: AppContext): Response {
   return c.body(null, 204);
 }
 
+const tags = ['uploads'];
+const bearer = [{ bearerAuth: [] }];
+const header = (description: string) => ({ description, schema: { type: 'string' as const } });
+const tusHeaders = z.object({
+  'Tus-Resumable': z.literal(TUS_VERSION).openapi({ param: { in: 'header', name: 'Tus-Resumable' } }),
+});
+const idParams = z.object({ id: z.uuid().openapi({ param: { in: 'path', name: 'id' } }) });
+const common = {
+  401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
+  412: problemResponse('Tus-Resumable is missing or not 1.0.0 (`tus_version_unsupported`)'),
+};
+const uploadStateHeaders = {
+  'Upload-Offset': header('Bytes the server holds'),
+  'Upload-Length': header('The whole file size'),
+  'Upload-Expires': header('When an unfinished upload is removed (RFC 9110 date)'),
+};
+
+/** OpenAPI entries of the tus routes (documentation only: the handlers read headers and bodies themselves). */
+function describeRoutes(router: ReturnType<typeof createRouter>) {
+  const registry = router.openAPIRegistry;
+  registry.registerPath({
+    method: 'options',
+    path: '/',
+    operationId: 'getUploadCapabilities',
+    tags,
+    summary: 'tus capabilities: version, extensions, maximum size',
+    responses: {
+      204: {
+        description: 'Capabilities',
+        headers: {
+          'Tus-Version': header('1.0.0'),
+          'Tus-Extension': header(TUS_EXTENSIONS),
+          'Tus-Max-Size': header('VIDEO_MAX_BYTES'),
+        },
+      },
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/',
+    operationId: 'createUpload',
+    tags,
+    summary: 'Create a tus upload and its video (status uploading)',
+    security: bearer,
+    request: {
+      headers: tusHeaders.extend({
+        'Upload-Length': z.string().openapi({ param: { in: 'header', name: 'Upload-Length' } }),
+        'Upload-Metadata': z.string().openapi({
+          param: { in: 'header', name: 'Upload-Metadata' },
+          description:
+            'key base64(value) pairs: title (required), description, tags, category, visibility, filename',
+        }),
+      }),
+    },
+    responses: {
+      201: {
+        description: 'Created; PATCH the bytes to Location',
+        headers: { Location: header('/api/v1/uploads/{videoId}'), ...uploadStateHeaders },
+        content: { 'application/json': { schema: z.object({ videoId: z.uuid() }) } },
+      },
+      400: problemResponse(
+        'Malformed Upload-Metadata or Upload-Length, or a deferred length (`bad_request`)',
+      ),
+      ...common,
+      413: problemResponse(
+        'Larger than VIDEO_MAX_BYTES (`video_too_large`) or past the quota (`video_quota_exceeded`)',
+      ),
+      422: problemResponse('Invalid metadata, e.g. no title (`validation_failed`)'),
+    },
+  });
+  registry.registerPath({
+    method: 'head',
+    path: '/{id}',
+    operationId: 'getUploadOffset',
+    tags,
+    summary: 'Where an upload stands: the offset to continue from',
+    security: bearer,
+    request: { params: idParams, headers: tusHeaders },
+    responses: {
+      200: { description: 'The upload', headers: uploadStateHeaders },
+      ...common,
+      404: problemResponse('No such upload of the caller (`not_found`)'),
+      410: problemResponse('Abandoned and removed (`upload_expired`)'),
+    },
+  });
+  registry.registerPath({
+    method: 'patch',
+    path: '/{id}',
+    operationId: 'appendUpload',
+    tags,
+    summary: 'Append bytes at Upload-Offset; the last byte completes the upload (probed with ffprobe)',
+    security: bearer,
+    request: {
+      params: idParams,
+      headers: tusHeaders.extend({
+        'Upload-Offset': z.string().openapi({ param: { in: 'header', name: 'Upload-Offset' } }),
+      }),
+      body: {
+        required: true,
+        content: { [TUS_CONTENT_TYPE]: { schema: z.string().openapi({ format: 'binary' }) } },
+      },
+    },
+    responses: {
+      204: { description: 'Appended; Upload-Offset is the new offset', headers: uploadStateHeaders },
+      400: problemResponse('The body went past Upload-Length or ended early (`bad_request`)'),
+      ...common,
+      404: problemResponse('No such upload of the caller (`not_found`)'),
+      409: problemResponse('Upload-Offset is not the server offset (`upload_offset_mismatch`)'),
+      410: problemResponse('Abandoned and removed (`upload_expired`)'),
+      415: problemResponse(`The body is not ${TUS_CONTENT_TYPE} (\`unsupported_media_type\`)`),
+      422: problemResponse('The finished file has no decodable video stream (`not_a_video`)'),
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/{id}',
+    operationId: 'terminateUpload',
+    tags,
+    summary: 'Terminate an unfinished upload with its video',
+    security: bearer,
+    request: { params: idParams, headers: tusHeaders },
+    responses: {
+      204: { description: 'Terminated' },
+      ...common,
+      404: problemResponse('No such unfinished upload of the caller (`not_found`)'),
+    },
+  });
+  return router;
+}
+
 export const uploadRoutes = () =>
-  new Hono<AppEnv>()
+  describeRoutes(createRouter())
     .use(async (c, next) => {
       c.header('Tus-Resumable', TUS_VERSION);
       c.header('Cache-Control', 'no-store');
