@@ -24,7 +24,13 @@ afterAll(async () => {
 describe('live benchmark measurement', () => {
   it('times a StreamHub publish to playable HLS and reads the CPU of the node and its ladder', async () => {
     const runDir = join(scratch, 'streamhub');
-    const setup = await startStreamhub({ runDir, segmentSeconds: 1, runtime: 'node', bunPath: 'bun' });
+    const setup = await startStreamhub({
+      runDir,
+      segmentSeconds: 1,
+      runtime: 'node',
+      bunPath: 'bun',
+      nice: 0,
+    });
     const result: RunResult = await measureRun(setup, {
       run: 1,
       runDir,

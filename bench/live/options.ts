@@ -24,6 +24,8 @@ export interface LiveBenchOptions {
   retries: number;
   json: string | undefined;
   keep: boolean;
+  /** Niceness of every measured process and of the orchestrator (`priority.ts`); 0: unchanged. */
+  nice: number;
   /** Experiment: both ladders without the input's `-fflags nobuffer` (StreamHub through an FFMPEG_PATH wrapper). */
   withoutNobuffer: boolean;
 }
@@ -57,6 +59,7 @@ export function parseLiveBenchOptions(argv: string[] = process.argv.slice(2)): L
       json: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'without-nobuffer': { type: 'boolean', default: false },
+      nice: { type: 'string', default: '-10' },
     },
     strict: true,
   });
@@ -83,5 +86,6 @@ export function parseLiveBenchOptions(argv: string[] = process.argv.slice(2)): L
     json: values.json,
     keep: values.keep,
     withoutNobuffer: values['without-nobuffer'],
+    nice: Math.round(number('nice', values.nice, -20)),
   };
 }

@@ -10,6 +10,7 @@ import { cleanUpOnSignals } from './cleanup.ts';
 import { HLS_JS_LIVE_SYNC_SEGMENTS } from './latency.ts';
 import { benchConfig } from './media-config.ts';
 import { parseLiveBenchOptions } from './options.ts';
+import { niceSelf } from './priority.ts';
 import { loadAverages } from './proc.ts';
 import { FIRST_MEDIA_BYTES } from './relay.ts';
 import {
@@ -28,6 +29,7 @@ import { handRunLadderArgv } from './setups.ts';
 cleanUpOnSignals();
 const options = parseLiveBenchOptions();
 const log = (line: string) => process.stderr.write(`${line}\n`);
+if (!niceSelf(options.nice)) log(`cannot set niceness ${options.nice} (not root?): run with --nice 0`);
 const started = new Date();
 const loadBefore = loadAverages();
 const machine = `${cpus().length} vCPU (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
@@ -81,6 +83,9 @@ const output = [
   `machine: ${machine}; ${bench.ffmpeg.version}`,
   `load average (1, 5, 15 min): ${loadBefore.join(', ')} before, ${loadAfter.join(', ')} after.`,
   'NOTE: this machine is shared and other engineers run test suites on it; "others" is the cores other processes used during each measured window. Figures are noisy: compare the two setups within one run.',
+  options.nice === 0
+    ? 'priority: unchanged'
+    : `priority: both setups, the publisher and this orchestrator run at niceness ${options.nice}, ahead of the neighbours' processes (--nice 0 to turn off)`,
   options.withoutNobuffer
     ? 'EXPERIMENT --without-nobuffer: both ladders run WITHOUT the input\'s "-fflags nobuffer" (StreamHub through an FFMPEG_PATH wrapper). This is not the shipped configuration.'
     : '',
