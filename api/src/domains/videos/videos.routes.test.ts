@@ -233,10 +233,11 @@ describe('videos API', () => {
     const broken = await uploadedVideo(backends, owner);
     await deps.services.videos.begin(broken);
     await deps.services.videos.failed(broken, 'ffmpeg exited with code 1');
-    expect(VideoSchema.parse(await (await getVideo(broken)).json())).toMatchObject({
+    expect(VideoSchema.parse(await (await getVideo(broken, owner)).json())).toMatchObject({
       status: 'failed',
       failureReason: 'ffmpeg exited with code 1',
     });
+    expect(VideoSchema.parse(await (await getVideo(broken)).json()).failureReason).toBeNull();
     await expect.poll(() => events).toEqual([`ready:${id}`, `failed:${broken}:ffmpeg exited with code 1`]);
     expect(readyEvents[0]).toMatchObject({
       ownerId: owner.account.id,

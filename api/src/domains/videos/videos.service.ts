@@ -243,7 +243,8 @@ export class VideosService implements VideoProcessingStore {
       source: video.source,
       status: video.status,
       progress: video.progress,
-      failureReason: video.failureReason,
+      // Written for the owner (it may name their file's problems); others see only the status.
+      failureReason: caller?.userId === video.ownerId ? video.failureReason : null,
       durationMs: video.durationMs,
       width: video.width,
       height: video.height,
