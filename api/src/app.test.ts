@@ -121,6 +121,14 @@ describe('gateway app', () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+
+    // Browser uploaders speak tus across origins: its headers must pass both ways.
+    const tus = await app.request('/api/v1/uploads', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://player.example', 'Access-Control-Request-Method': 'PATCH' },
+    });
+    expect(tus.headers.get('access-control-allow-headers')).toContain('Upload-Offset');
+    expect(allowed.headers.get('access-control-expose-headers')).toContain('Upload-Offset');
   });
 
   it('rate-limits per client with problem+json 429 and Retry-After, never the probes', async () => {

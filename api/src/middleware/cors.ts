@@ -6,8 +6,11 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../context.ts';
 
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
-const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Request-Id, Idempotency-Key';
-const EXPOSED_HEADERS = 'X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After';
+// The tus headers let browser uploaders (tus-js-client, Uppy) resume uploads across origins.
+const ALLOWED_HEADERS =
+  'Authorization, Content-Type, X-Request-Id, Idempotency-Key, Tus-Resumable, Upload-Length, Upload-Offset, Upload-Metadata';
+const EXPOSED_HEADERS =
+  'X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, Location, Tus-Resumable, Tus-Version, Tus-Max-Size, Tus-Extension, Upload-Offset, Upload-Length, Upload-Expires';
 
 export const cors = (origins: readonly string[]) => {
   const anyOrigin = origins.includes('*');
