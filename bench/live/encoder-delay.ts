@@ -13,7 +13,6 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { killOnExit } from './cleanup.ts';
 import { median } from './latency.ts';
-import { withNice } from './priority.ts';
 import { isListening } from './proc.ts';
 import { type EncoderSettings, liveArgs, startPublisher } from './publisher.ts';
 import { startRelay } from './relay.ts';
@@ -23,27 +22,29 @@ import { freePort } from './setups.ts';
 async function firstMediaOfLivePush(
   ffmpegPath: string,
   encoder: EncoderSettings,
-  nice: number,
 ): Promise<number | undefined> {
   const port = await freePort();
-  const [command, args] = withNice(nice, ffmpegPath, [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-nostdin',
-    '-listen',
-    '1',
-    '-i',
-    `rtmp://127.0.0.1:${port}/live/calibration`,
-    '-map',
-    '0',
-    '-c',
-    'copy',
-    '-f',
-    'null',
-    '-',
-  ]);
-  const sink = spawn(command, args, { stdio: 'ignore' });
+  const sink = spawn(
+    ffmpegPath,
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
+      '-listen',
+      '1',
+      '-i',
+      `rtmp://127.0.0.1:${port}/live/calibration`,
+      '-map',
+      '0',
+      '-c',
+      'copy',
+      '-f',
+      'null',
+      '-',
+    ],
+    { stdio: 'ignore' },
+  );
   killOnExit(sink);
   const relay = await startRelay(port);
   try {
@@ -52,7 +53,6 @@ async function firstMediaOfLivePush(
     const publisher = startPublisher(`rtmp://127.0.0.1:${relay.port}/live/calibration`, {
       ffmpegPath,
       args: (url) => liveArgs(encoder, url),
-      nice,
     });
     try {
       const until = Date.now() + 15_000;
@@ -89,14 +89,13 @@ export async function measureLiveEncoderDelay(
   ffmpegPath: string,
   encoder: EncoderSettings,
   tries: number,
-  nice: number,
 ): Promise<LiveEncoderDelay> {
   const usual: number[] = [];
   const zero: number[] = [];
   // Alternate, so that a busier moment does not land on one side only.
   for (let i = 0; i < tries; i++) {
-    const a = await firstMediaOfLivePush(ffmpegPath, encoder, nice);
-    const b = await firstMediaOfLivePush(ffmpegPath, { ...encoder, x264Tune: 'zerolatency' }, nice);
+    const a = await firstMediaOfLivePush(ffmpegPath, encoder);
+    const b = await firstMediaOfLivePush(ffmpegPath, { ...encoder, x264Tune: 'zerolatency' });
     if (a !== undefined) usual.push(a);
     if (b !== undefined) zero.push(b);
   }

@@ -29,7 +29,6 @@ describe('live benchmark measurement', () => {
       segmentSeconds: 1,
       runtime: 'node',
       bunPath: 'bun',
-      nice: 0,
     });
     const result: RunResult = await measureRun(setup, {
       run: 1,

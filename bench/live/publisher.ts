@@ -11,7 +11,6 @@
  *   or delay, so the benchmark measures those once with a live encoder (`encoder-delay.ts`).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { withNice } from './priority.ts';
 
 export interface EncoderSettings {
   width: number;
@@ -143,8 +142,6 @@ export function encodeReplayFile(
 export interface PublisherPlan {
   ffmpegPath: string;
   args(url: string): string[];
-  /** Niceness to run it at (`priority.ts`); 0 or unset: unchanged. */
-  nice?: number;
 }
 
 export interface RunningPublisher {
@@ -160,8 +157,7 @@ export interface RunningPublisher {
 
 export function startPublisher(url: string, plan: PublisherPlan): RunningPublisher {
   const spawnedAt = Date.now();
-  const [command, args] = withNice(plan.nice ?? 0, plan.ffmpegPath, plan.args(url));
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(plan.ffmpegPath, plan.args(url), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -88,15 +88,15 @@ export async function runLiveBench(
     const started = Date.now();
     await encodeReplayFile(ffmpeg.path, encoder, seconds, file);
     log(`encoded ${seconds} s of the publisher's stream in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    publisher = { ffmpegPath: ffmpeg.path, args: (url) => replayArgs(file, url), nice: options.nice };
+    publisher = { ffmpegPath: ffmpeg.path, args: (url) => replayArgs(file, url) };
     publisherCommands.push(replayFileArgs(encoder, seconds, 'publisher.flv'));
-  } else publisher = { ffmpegPath: ffmpeg.path, args: (url) => liveArgs(encoder, url), nice: options.nice };
+  } else publisher = { ffmpegPath: ffmpeg.path, args: (url) => liveArgs(encoder, url) };
   publisherCommands.push(publisher.args('rtmp://…/live/<key>'));
 
   let encoderDelay: LiveEncoderDelay | undefined;
   if (options.encoderTries > 0) {
     await waitForQuiet(options.maxBusyCores, options.quietWaitSeconds);
-    encoderDelay = await measureLiveEncoderDelay(ffmpeg.path, encoder, options.encoderTries, options.nice);
+    encoderDelay = await measureLiveEncoderDelay(ffmpeg.path, encoder, options.encoderTries);
     log(
       `live encoder: publish → first media ${encoderDelay.startUpS.toFixed(2)} s (zerolatency ${encoderDelay.zeroLatencyStartUpS.toFixed(2)} s), ` +
         `delay ${encoderDelay.delayS.toFixed(2)} s`,
@@ -134,7 +134,6 @@ export async function runLiveBench(
               runtime: options.runtime,
               bunPath: options.bunPath,
               ffmpegPath: wrapper,
-              nice: options.nice,
             })
           : await startFfmpegBaseline({
               runDir,
@@ -142,7 +141,6 @@ export async function runLiveBench(
               ffmpegPath: ffmpeg.path,
               source: baselineSource,
               withoutNobuffer: options.withoutNobuffer,
-              nice: options.nice,
             });
       log(
         `run ${run}/${order.length}: ${name}${attempt > 0 ? ` (repeat ${attempt})` : ''}, machine busy ${busy.toFixed(2)} cores before it`,

@@ -27,7 +27,6 @@ import { killOnExit } from './cleanup.ts';
 import type { HlsOutput } from './hls-watcher.ts';
 import { benchConfig } from './media-config.ts';
 import { type NodeEvent, parseNodeEvent } from './node-events.ts';
-import { withNice } from './priority.ts';
 import { isListening } from './proc.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -103,8 +102,6 @@ export interface StreamhubSetupOptions {
   bunPath: string;
   /** FFMPEG_PATH for the media node (the `--without-nobuffer` wrapper); unset → ffmpeg on PATH. */
   ffmpegPath?: string;
-  /** Niceness of the node process and so of its ffmpeg children (`priority.ts`). */
-  nice: number;
 }
 
 export async function startStreamhub(options: StreamhubSetupOptions): Promise<StartedSetup> {
@@ -117,8 +114,8 @@ export async function startStreamhub(options: StreamhubSetupOptions): Promise<St
   if (options.ffmpegPath) args.push('--ffmpeg', options.ffmpegPath);
   const [command, argv] =
     options.runtime === 'bun'
-      ? withNice(options.nice, options.bunPath, [script, ...args])
-      : withNice(options.nice, process.execPath, ['--import', 'tsx', script, ...args]);
+      ? [options.bunPath, [script, ...args]]
+      : [process.execPath, ['--import', 'tsx', script, ...args]];
   const child = spawn(command, argv, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   killOnExit(child);
   const stderr = watchStderr(child);
@@ -206,7 +203,6 @@ export interface FfmpegSetupOptions {
   source: SourceInfo;
   /** Experiment: leave out the input's `-fflags nobuffer`. */
   withoutNobuffer: boolean;
-  nice: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -294,8 +290,7 @@ export async function startFfmpegBaseline(options: FfmpegSetupOptions): Promise<
     withoutNobuffer: options.withoutNobuffer,
   });
   const spawnedAt = Date.now();
-  const [command, niced] = withNice(options.nice, options.ffmpegPath, argv);
-  const child = spawn(command, niced, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(options.ffmpegPath, argv, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   killOnExit(child);
   const stderr = watchStderr(child);
   let failure: string | undefined;
