@@ -5,9 +5,9 @@
  */
 import { z } from '@hono/zod-openapi';
 import { ChannelSlugParamsSchema } from './live.ts';
+import { NextCursorSchema, pageQuerySchema } from './pagination.ts';
 import { ChatMessageSchema, ChatSettingsSchema } from './realtime.ts';
 
-export const CHAT_PAGE_MAX_LIMIT = 100;
 /** The longest time-out: two weeks. Longer than that is a ban. */
 export const CHAT_TIMEOUT_MAX_SECONDS = 14 * 24 * 60 * 60;
 export const MODERATION_REASON_MAX = 500;
@@ -25,19 +25,6 @@ export const MODERATION_ACTIONS = [
 export const ModerationActionSchema = z.enum(MODERATION_ACTIONS);
 export type ModerationAction = z.infer<typeof ModerationActionSchema>;
 
-const pageQuery = (defaultLimit: number) =>
-  z.object({
-    cursor: z.string().max(200).optional().openapi({ description: '`nextCursor` of the previous page' }),
-    limit: z.coerce
-      .number()
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(CHAT_PAGE_MAX_LIMIT, `must be at most ${CHAT_PAGE_MAX_LIMIT}`)
-      .default(defaultLimit),
-  });
-
-const nextCursor = z.string().nullable().openapi({ description: 'Null on the last page' });
-
 export const ChatMessageParamsSchema = ChannelSlugParamsSchema.extend({
   id: z.uuid('must be a message id (uuid)').openapi({ param: { name: 'id', in: 'path' } }),
 });
@@ -49,13 +36,15 @@ export const ChannelUserParamsSchema = ChannelSlugParamsSchema.extend({
 // ---------------------------------------------------------------------------------------------------
 // History
 
-export const ChatMessagesQuerySchema = pageQuery(50);
+export const ChatMessagesQuerySchema = pageQuerySchema(50);
 export type ChatMessagesQuery = z.infer<typeof ChatMessagesQuerySchema>;
 
 export const ChatMessagePageSchema = z
   .object({
     items: z.array(ChatMessageSchema).openapi({ description: 'Newest first; deleted messages left out' }),
-    nextCursor: nextCursor.openapi({ description: 'Cursor of the older messages; null at the beginning' }),
+    nextCursor: NextCursorSchema.openapi({
+      description: 'Cursor of the older messages; null at the beginning',
+    }),
   })
   .openapi('ChatMessagePage');
 export type ChatMessagePage = z.infer<typeof ChatMessagePageSchema>;
@@ -140,7 +129,7 @@ export type ChatRestrictionList = z.infer<typeof ChatRestrictionListSchema>;
 // ---------------------------------------------------------------------------------------------------
 // Moderation log
 
-export const ModerationLogQuerySchema = pageQuery(50);
+export const ModerationLogQuerySchema = pageQuerySchema(50);
 export type ModerationLogQuery = z.infer<typeof ModerationLogQuerySchema>;
 
 export const ModerationLogEntrySchema = z
@@ -161,6 +150,9 @@ export const ModerationLogEntrySchema = z
 export type ModerationLogEntry = z.infer<typeof ModerationLogEntrySchema>;
 
 export const ModerationLogPageSchema = z
-  .object({ items: z.array(ModerationLogEntrySchema).openapi({ description: 'Newest first' }), nextCursor })
+  .object({
+    items: z.array(ModerationLogEntrySchema).openapi({ description: 'Newest first' }),
+    nextCursor: NextCursorSchema,
+  })
   .openapi('ModerationLogPage');
 export type ModerationLogPage = z.infer<typeof ModerationLogPageSchema>;

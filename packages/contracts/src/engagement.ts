@@ -5,27 +5,14 @@
  */
 import { z } from '@hono/zod-openapi';
 import { ChannelCategorySchema } from './live.ts';
+import { NextCursorSchema, pageQuerySchema } from './pagination.ts';
 
 export const COMMENT_BODY_MAX = 2000;
-export const ENGAGEMENT_PAGE_MAX_LIMIT = 100;
 
 /** Mirrors the database enum `engagement.target_type` and `CommentTargetTypeSchema` of the events. */
 export const ENGAGEMENT_TARGET_TYPES = ['live_session', 'video'] as const;
 export const EngagementTargetTypeSchema = z.enum(ENGAGEMENT_TARGET_TYPES);
 export type EngagementTargetType = z.infer<typeof EngagementTargetTypeSchema>;
-
-const pageQuery = (defaultLimit: number) =>
-  z.object({
-    cursor: z.string().max(200).optional().openapi({ description: '`nextCursor` of the previous page' }),
-    limit: z.coerce
-      .number()
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(ENGAGEMENT_PAGE_MAX_LIMIT, `must be at most ${ENGAGEMENT_PAGE_MAX_LIMIT}`)
-      .default(defaultLimit),
-  });
-
-const nextCursor = z.string().nullable().openapi({ description: 'Null on the last page' });
 
 /** A user as lists of followers and comments show them. */
 export const UserSummarySchema = z
@@ -48,7 +35,7 @@ export const FollowStateSchema = z
   .openapi('FollowState');
 export type FollowState = z.infer<typeof FollowStateSchema>;
 
-export const FollowersQuerySchema = pageQuery(50);
+export const FollowersQuerySchema = pageQuerySchema(50);
 export type FollowersQuery = z.infer<typeof FollowersQuerySchema>;
 
 export const FollowerSchema = z
@@ -57,11 +44,14 @@ export const FollowerSchema = z
 export type Follower = z.infer<typeof FollowerSchema>;
 
 export const FollowerPageSchema = z
-  .object({ items: z.array(FollowerSchema).openapi({ description: 'Newest follow first' }), nextCursor })
+  .object({
+    items: z.array(FollowerSchema).openapi({ description: 'Newest follow first' }),
+    nextCursor: NextCursorSchema,
+  })
   .openapi('FollowerPage');
 export type FollowerPage = z.infer<typeof FollowerPageSchema>;
 
-export const FollowingQuerySchema = pageQuery(50);
+export const FollowingQuerySchema = pageQuerySchema(50);
 export type FollowingQuery = z.infer<typeof FollowingQuerySchema>;
 
 /** A channel the caller follows: enough for a sidebar, with whether it is live now. */
@@ -90,7 +80,7 @@ export const FollowedChannelPageSchema = z
     items: z
       .array(FollowedChannelSchema)
       .openapi({ description: 'Live channels first, then the most recent follow first' }),
-    nextCursor,
+    nextCursor: NextCursorSchema,
   })
   .openapi('FollowedChannelPage');
 export type FollowedChannelPage = z.infer<typeof FollowedChannelPageSchema>;
@@ -152,7 +142,7 @@ export const UpdateCommentRequestSchema = z
   .openapi('UpdateCommentRequest');
 export type UpdateCommentRequest = z.infer<typeof UpdateCommentRequestSchema>;
 
-export const CommentsQuerySchema = pageQuery(20);
+export const CommentsQuerySchema = pageQuerySchema(20);
 export type CommentsQuery = z.infer<typeof CommentsQuerySchema>;
 
 export const CommentSchema = z
@@ -176,7 +166,7 @@ export const CommentPageSchema = z
     items: z
       .array(CommentSchema)
       .openapi({ description: 'Top-level comments newest first; replies oldest first' }),
-    nextCursor,
+    nextCursor: NextCursorSchema,
   })
   .openapi('CommentPage');
 export type CommentPage = z.infer<typeof CommentPageSchema>;

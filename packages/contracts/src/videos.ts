@@ -4,6 +4,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { CHANNEL_CATEGORIES } from './live.ts';
+import { CursorSchema, limitSchema, NextCursorSchema, pageQuerySchema } from './pagination.ts';
 
 /** Videos use the channels' category list, so one browse menu serves both. */
 export const VideoCategorySchema = z.enum(CHANNEL_CATEGORIES);
@@ -96,7 +97,7 @@ export type Video = z.infer<typeof VideoSchema>;
 export const VideoPageSchema = z
   .object({
     items: z.array(VideoSchema),
-    nextCursor: z.string().nullable().openapi({ description: 'Null on the last page' }),
+    nextCursor: NextCursorSchema,
   })
   .openapi('VideoPage');
 export type VideoPage = z.infer<typeof VideoPageSchema>;
@@ -120,20 +121,6 @@ export const UpdateVideoRequestSchema = z
   .openapi('UpdateVideoRequest');
 export type UpdateVideoRequest = z.infer<typeof UpdateVideoRequestSchema>;
 
-export const VIDEO_PAGE_MAX_LIMIT = 100;
-
-const CursorSchema = z
-  .string()
-  .max(300)
-  .optional()
-  .openapi({ description: '`nextCursor` of the previous page' });
-const LimitSchema = z.coerce
-  .number()
-  .int('must be a whole number')
-  .min(1, 'must be at least 1')
-  .max(VIDEO_PAGE_MAX_LIMIT, `must be at most ${VIDEO_PAGE_MAX_LIMIT}`)
-  .default(24);
-
 export const LibraryQuerySchema = z.object({
   sort: z.enum(['newest', 'most_viewed']).default('newest').openapi({
     description: 'Ignored with `q`: search results come best match first',
@@ -151,11 +138,11 @@ export const LibraryQuerySchema = z.object({
       'Full-text search over title, tags and description (web search syntax: "a phrase", -word, or)',
   }),
   cursor: CursorSchema,
-  limit: LimitSchema,
+  limit: limitSchema(24),
 });
 export type LibraryQuery = z.infer<typeof LibraryQuerySchema>;
 
-export const PageQuerySchema = z.object({ cursor: CursorSchema, limit: LimitSchema });
+export const PageQuerySchema = pageQuerySchema(24);
 export type PageQuery = z.infer<typeof PageQuerySchema>;
 
 /**

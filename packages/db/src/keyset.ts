@@ -27,6 +27,11 @@ export function keysetAfter(createdAt: PgColumn, id: PgColumn, position: KeysetP
   return sql`(${createdAt}, ${id}) > (${position.createdAt}::timestamptz, ${position.id}::uuid)`;
 }
 
+/** `(createdAt, id) < position`, matching an `order by createdAt desc, id desc`. */
+export function keysetBefore(createdAt: PgColumn, id: PgColumn, position: KeysetPosition): SQL {
+  return sql`(${createdAt}, ${id}) < (${position.createdAt}::timestamptz, ${position.id}::uuid)`;
+}
+
 /** Encodes the last row's position as a URL-safe opaque string. */
 export function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url');

@@ -4,7 +4,13 @@
  * display, as the channels repository joins owners.
  */
 import type { Db } from '@streamhub/db/client';
-import { decodeCursor, encodeCursor, type KeysetPosition, keysetTimestamp } from '@streamhub/db/keyset';
+import {
+  decodeCursor,
+  encodeCursor,
+  type KeysetPosition,
+  keysetBefore,
+  keysetTimestamp,
+} from '@streamhub/db/keyset';
 import { type UserRole, type UserStatus, users } from '@streamhub/db/schema/auth';
 import {
   type ChatMessageRow,
@@ -58,11 +64,6 @@ export interface MessagePage {
 export const DEFAULT_CHAT_RULES: ChatRules = { slowModeSeconds: 0, followersOnly: false };
 
 const authorColumns = { username: users.username, displayName: users.displayName };
-
-/** `(createdAt, id) < position`, matching an `order by createdAt desc, id desc`. */
-export function keysetBefore(createdAt: PgColumn, id: PgColumn, position: KeysetPosition): SQL {
-  return sql`(${createdAt}, ${id}) < (${position.createdAt}::timestamptz, ${position.id}::uuid)`;
-}
 
 /** A restriction row counts while it is a ban or its time-out has not ended, by the database's clock. */
 export const restrictionInForce = (): SQL =>

@@ -29,10 +29,10 @@ import {
   type ChatMessage,
   type ChatSettings,
 } from '@streamhub/contracts/realtime';
-import { InvalidCursorError } from '@streamhub/db/errors';
 import type { UserRole } from '@streamhub/db/schema/auth';
 import { AppError, conflict, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { CounterStore } from '@streamhub/infra/counters/port';
+import { withCursor } from '../../http/pagination.ts';
 import type { ChannelReference, ChannelsService } from '../channels/channels.service.ts';
 import type { ChatRepository, ChatRules, MessageWithAuthor } from './chat.repository.ts';
 import { ChatRefusal } from './chat-refusal.ts';
@@ -455,17 +455,6 @@ export class ChatService {
 // not found, never a database error.
 const isUuid = (value: string) =>
   /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-
-async function withCursor<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof InvalidCursorError) {
-      throw validationFailed([{ path: 'query.cursor', message: 'is not a cursor from this list' }]);
-    }
-    throw error;
-  }
-}
 
 function toChatMessage({ message, author }: MessageWithAuthor): ChatMessage {
   return {

@@ -4,7 +4,7 @@
  * an action nor shows one that did not happen. No rules here: the chat service decides who may act.
  */
 import type { Db } from '@streamhub/db/client';
-import { decodeCursor, encodeCursor, keysetTimestamp } from '@streamhub/db/keyset';
+import { decodeCursor, encodeCursor, keysetBefore, keysetTimestamp } from '@streamhub/db/keyset';
 import { type UserRole, users } from '@streamhub/db/schema/auth';
 import {
   type ChatRestrictionRow,
@@ -18,7 +18,7 @@ import {
 } from '@streamhub/db/schema/engagement';
 import { and, asc, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { type ChatRules, keysetBefore, restrictionInForce } from './chat.repository.ts';
+import { type ChatRules, restrictionInForce } from './chat.repository.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 

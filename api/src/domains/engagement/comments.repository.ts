@@ -4,12 +4,12 @@
  * display, as the chat repository does.
  */
 import type { Db } from '@streamhub/db/client';
-import { decodeCursor, encodeCursor, keysetAfter, keysetTimestamp } from '@streamhub/db/keyset';
+import { decodeCursor, encodeCursor, keysetAfter, keysetBefore, keysetTimestamp } from '@streamhub/db/keyset';
 import { users } from '@streamhub/db/schema/auth';
 import { type CommentRow, channelModerators, comments } from '@streamhub/db/schema/engagement';
 import { and, asc, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { assertLimit, type Page, type PageOptions } from '../../http/pagination.ts';
 import type { TargetRef } from './engagement-targets.ts';
-import { assertLimit, keysetBefore, type Page, type PageOptions } from './pagination.ts';
 
 export interface CommentView {
   comment: CommentRow;

@@ -19,9 +19,9 @@ import type { CommentRow } from '@streamhub/db/schema/engagement';
 import { AppError, forbidden, notFound, rateLimited, validationFailed } from '@streamhub/errors/app-error';
 import type { CounterStore } from '@streamhub/infra/counters/port';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { withCursor } from '../../http/pagination.ts';
 import type { CommentsRepository, CommentView } from './comments.repository.ts';
 import { type EngagementTargets, TARGET_LABELS, type TargetRef } from './engagement-targets.ts';
-import { withCursor } from './pagination.ts';
 
 export interface CommentRateLimit {
   /** Comments (replies included) one user may post per window, on all targets together. */

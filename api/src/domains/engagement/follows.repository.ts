@@ -7,12 +7,18 @@
  */
 import type { Db } from '@streamhub/db/client';
 import { InvalidCursorError } from '@streamhub/db/errors';
-import { decodeCursor, encodeCursor, type KeysetPosition, keysetTimestamp } from '@streamhub/db/keyset';
+import {
+  decodeCursor,
+  encodeCursor,
+  type KeysetPosition,
+  keysetBefore,
+  keysetTimestamp,
+} from '@streamhub/db/keyset';
 import { users } from '@streamhub/db/schema/auth';
 import { follows } from '@streamhub/db/schema/engagement';
 import { type ChannelRow, channels, type LiveSessionRow, liveSessions } from '@streamhub/db/schema/live';
 import { and, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import { assertLimit, keysetBefore, type Page, type PageOptions } from './pagination.ts';
+import { assertLimit, type Page, type PageOptions } from '../../http/pagination.ts';
 
 export interface FollowerView {
   user: { id: string; username: string; displayName: string | null };

@@ -13,9 +13,9 @@ import type { DomainEvents } from '@streamhub/contracts/events';
 import type { ChannelCategory } from '@streamhub/contracts/live';
 import { AppError, forbidden } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { withCursor } from '../../http/pagination.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import type { FollowsRepository } from './follows.repository.ts';
-import { withCursor } from './pagination.ts';
 
 export interface FollowsServiceDeps {
   follows: FollowsRepository;

@@ -21,9 +21,9 @@ import type {
   VideoProcessingStore,
   VideoToProcess,
 } from '@streamhub/media-node/vod/video-processing-store';
+import { withCursor } from '../../http/pagination.ts';
 import type { AuthContext } from '../auth/session.service.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
-import { withCursor } from '../engagement/pagination.ts';
 import type { PlaybackTokens } from './playback-tokens.ts';
 import type { VideoFiles } from './video-files.ts';
 import type { VideosRepository, VideoView } from './videos.repository.ts';

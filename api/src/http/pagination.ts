@@ -1,9 +1,6 @@
-/** Keyset helpers shared by the engagement repositories, and the mapping of a foreign cursor to a 422. */
+/** Page shapes shared by the repositories, and the mapping of a cursor from another list to a 422. */
 import { InvalidCursorError } from '@streamhub/db/errors';
-import type { KeysetPosition } from '@streamhub/db/keyset';
 import { validationFailed } from '@streamhub/errors/app-error';
-import { type SQL, sql } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
 
 export interface PageOptions {
   limit: number;
@@ -13,11 +10,6 @@ export interface PageOptions {
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
-}
-
-/** `(createdAt, id) < position`, matching an `order by createdAt desc, id desc`. */
-export function keysetBefore(createdAt: PgColumn, id: PgColumn, position: KeysetPosition): SQL {
-  return sql`(${createdAt}, ${id}) < (${position.createdAt}::timestamptz, ${position.id}::uuid)`;
 }
 
 export function assertLimit(limit: number): void {
