@@ -95,6 +95,10 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       const videos = videoJobDeps(config, deps.services.videos, logger);
       await backends.jobs.start(createJobHandlers({ mailer, videos }));
       stopWorkers = () => mailer.close();
+      if (backends.infra === 'memory') {
+        const requeued = await deps.services.videos.requeueUnfinished();
+        if (requeued > 0) logger.info({ requeued }, 'queued the videos a previous run left unprocessed');
+      }
     }
     // Recorded broadcasts become videos; abandoned uploads are swept.
     stopContent = await startContentConsumers({

@@ -117,5 +117,13 @@ describe.each(testDatabases())('videos repository on %s', (driver) => {
     const first = await repository.createRecording(recording);
     expect(first).toMatchObject({ source: 'recording', status: 'uploaded', liveSessionId: session.id });
     expect(await repository.createRecording(recording)).toBeUndefined();
+
+    // Waiting for processing: a restarted all-in-one gateway queues it again, until it is done.
+    if (!first) throw new Error('no recording');
+    expect(await repository.unfinished()).toContain(first.id);
+    await repository.transition(first.id, ['uploaded'], { status: 'processing' });
+    expect(await repository.unfinished()).toContain(first.id);
+    await repository.transition(first.id, ['processing'], { status: 'failed', failureReason: 'x' });
+    expect(await repository.unfinished()).not.toContain(first.id);
   });
 });

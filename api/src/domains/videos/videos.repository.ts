@@ -160,6 +160,16 @@ export class VideosRepository {
     return row;
   }
 
+  /** Ids of videos waiting for or in processing, oldest first. */
+  async unfinished(): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: videos.id })
+      .from(videos)
+      .where(inArray(videos.status, ['uploaded', 'processing']))
+      .orderBy(videos.createdAt);
+    return rows.map((row) => row.id);
+  }
+
   /** Moves the video to `status` only from one of `from`; undefined when it is elsewhere or gone. */
   async transition(
     id: string,

@@ -202,6 +202,19 @@ export class VideosService implements VideoProcessingStore {
     return video.id;
   }
 
+  /**
+   * Queues processing again for every video still waiting or in processing. In-process jobs die with
+   * their process, so a restarted all-in-one gateway calls this; the job id makes a repeat harmless and
+   * the job's work directory makes a half-done run start clean.
+   */
+  async requeueUnfinished(): Promise<number> {
+    const ids = await this.deps.videos.unfinished();
+    for (const videoId of ids) {
+      await this.deps.jobs.enqueue('video.process', { videoId }, { jobId: processJobId(videoId) });
+    }
+    return ids.length;
+  }
+
   // --- helpers -------------------------------------------------------------------------------------
 
   /** A video deleted while its job ran: the job may have written files after the deletion removed them. */
