@@ -36,6 +36,10 @@ import { UsersService } from './domains/users/users.service.ts';
 import { PlaybackTokens } from './domains/videos/playback-tokens.ts';
 import { ffprobeBeside, UploadsService } from './domains/videos/uploads.service.ts';
 import { VideoFiles } from './domains/videos/video-files.ts';
+import {
+  DiscardingVideoStatusPublisher,
+  type VideoStatusPublisher,
+} from './domains/videos/video-status-publisher.ts';
 import { VideosRepository } from './domains/videos/videos.repository.ts';
 import { VideosService } from './domains/videos/videos.service.ts';
 import { MediaStore } from './media/media-store.ts';
@@ -70,6 +74,8 @@ export interface ServiceBackends {
   abusePolicy?: AbusePolicy;
   /** How the OAuth service reaches GitHub and Google; defaults to the global fetch. */
   oauthFetch?: FetchFn;
+  /** Where the videos domain tells owners how processing goes; the realtime hub passes its own. */
+  videoStatusPublisher?: VideoStatusPublisher;
   /** Where chat announces room changes; the realtime hub passes its own, else frames are dropped. */
   roomPublisher?: RoomPublisher;
   /** A different chat rate limit (tests). */
@@ -89,6 +95,7 @@ export function createServices({
   counters,
   abusePolicy,
   roomPublisher,
+  videoStatusPublisher,
   chatRateLimit,
   commentRateLimit,
 }: ServiceBackends): GatewayServices {
@@ -165,6 +172,7 @@ export function createServices({
     events,
     jobs,
     publicUrl: config.publicUrl,
+    statusPublisher: videoStatusPublisher ?? new DiscardingVideoStatusPublisher(),
   });
   const uploads = new UploadsService({
     videos: videosRepository,

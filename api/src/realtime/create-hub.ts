@@ -6,14 +6,20 @@ import type { PresenceStore } from '@streamhub/infra/realtime/presence/port';
 import type { RoomBroadcaster } from '@streamhub/infra/realtime/rooms/port';
 import type { GatewayDeps } from '../deps.ts';
 import type { RoomPublisher } from '../domains/chat/room-publisher.ts';
+import type { VideoStatusPublisher } from '../domains/videos/video-status-publisher.ts';
 import { pickClientIp } from '../http/client-ip.ts';
 import { encodeServerFrame } from './frames.ts';
-import { RealtimeHub, type RealtimeHubOptions } from './realtime-hub.ts';
+import { RealtimeHub, type RealtimeHubOptions, userRoom } from './realtime-hub.ts';
 import type { WebSocketEndpoint } from './websocket-endpoint.ts';
 
 // Room frames are serialised once here; every replica forwards the same text to its members.
 export function broadcastingRoomPublisher(rooms: RoomBroadcaster): RoomPublisher {
   return { publish: (channelId, frame) => rooms.publish(channelId, encodeServerFrame(frame)) };
+}
+
+/** Frames for one user travel as a room of their own: every replica delivers them to that user's connections. */
+export function broadcastingVideoStatusPublisher(rooms: RoomBroadcaster): VideoStatusPublisher {
+  return { publish: (ownerId, frame) => rooms.publish(userRoom(ownerId), encodeServerFrame(frame)) };
 }
 
 export interface RealtimeBackends {

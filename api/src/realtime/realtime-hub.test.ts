@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createApp, type GatewayApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
+import { uploadedVideo } from '../domains/videos/videos-test-kit.ts';
 import { serveOnNode } from '../server/node.ts';
 import type { RunningServer } from '../server/types.ts';
 import { registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
@@ -169,6 +170,36 @@ describe('/ws chat', () => {
       endedAt: now,
     });
     expect(await client.next('stream.status', undefined, { since })).toMatchObject({ live: false });
+  });
+});
+
+describe('/ws video processing updates', () => {
+  it("pushes a video's progress to its owner's connections only", async () => {
+    const creator = await registerAndLogin(app, backends);
+    const [ownerTab, ownerOtherTab, stranger] = [await connect(), await connect(), await connect()];
+    await signIn(ownerTab, creator);
+    await signIn(ownerOtherTab, creator);
+    await signIn(stranger, await registerAndLogin(app, backends));
+    const videoId = await uploadedVideo(backends, creator);
+
+    await deps.services.videos.begin(videoId);
+    await deps.services.videos.progress(videoId, 40);
+    for (const tab of [ownerTab, ownerOtherTab]) {
+      expect(await tab.next('video.status', (f) => f.progress === 40)).toEqual({
+        type: 'video.status',
+        videoId,
+        status: 'processing',
+        progress: 40,
+        failureReason: null,
+      });
+    }
+    await deps.services.videos.failed(videoId, 'The file could not be decoded');
+    expect(await ownerTab.next('video.status', (f) => f.status === 'failed')).toMatchObject({
+      failureReason: 'The file could not be decoded',
+    });
+    stranger.send({ type: 'ping', nonce: 'last' });
+    await stranger.next('pong', (f) => f.nonce === 'last');
+    expect(stranger.frames.filter((f) => f.type === 'video.status')).toEqual([]);
   });
 });
 

@@ -76,6 +76,10 @@ export const CLOSE_CODES = {
 // Frames a connection may have waiting for processing; more is a flood, answered with rate_limited.
 const MAX_PENDING_FRAMES = 16;
 
+/** The broadcaster room of one user's own frames (video progress); channel rooms are channel ids. */
+export const userRoom = (userId: string) => `user:${userId}`;
+const USER_ROOM_PREFIX = 'user:';
+
 /** The presence key of a player's viewer id, shared by `/ws` and the playback heartbeat. */
 export const viewerKeyOf = (viewerId: string) => `v:${viewerId}`;
 
@@ -131,6 +135,8 @@ export class RealtimeHub {
   private readonly connections = new Set<Connection>();
   private readonly perIp = new Map<string, number>();
   private readonly localRooms = new Map<string, LocalRoom>();
+  /** Signed-in connections by user id, for frames addressed to one user. */
+  private readonly signedIn = new Map<string, Set<Connection>>();
   private readonly stops: (() => void)[] = [];
   private closed = false;
 
@@ -218,6 +224,14 @@ export class RealtimeHub {
     if (left > 0) this.perIp.set(connection.ip, left);
     else this.perIp.delete(connection.ip);
     for (const channelId of [...connection.rooms.keys()]) this.leaveRoom(connection, channelId);
+    this.signOut(connection);
+  }
+
+  private signOut(connection: Connection): void {
+    if (!connection.user) return;
+    const own = this.signedIn.get(connection.user.id);
+    own?.delete(connection);
+    if (own?.size === 0) this.signedIn.delete(connection.user.id);
   }
 
   /** Closes every socket (1001) and stops the timers and subscriptions. */
@@ -267,7 +281,14 @@ export class RealtimeHub {
     // Presence follows the identity: the anonymous viewer of each room becomes this account.
     const rooms = [...connection.rooms.keys()];
     for (const channelId of rooms) this.releaseViewer(connection, channelId);
+    this.signOut(connection);
     connection.user = user;
+    let own = this.signedIn.get(user.id);
+    if (!own) {
+      own = new Set();
+      this.signedIn.set(user.id, own);
+    }
+    own.add(connection);
     for (const channelId of rooms) this.holdViewer(connection, channelId);
     sendFrame(connection.socket, { type: 'authenticated', user });
   }
@@ -383,12 +404,14 @@ export class RealtimeHub {
   }
 
   /** Sends a room frame to this replica's members; a member that cannot keep up is dropped. */
-  private deliver(channelId: string, text: string): void {
-    const local = this.localRooms.get(channelId);
-    if (!local) return;
+  private deliver(room: string, text: string): void {
+    const members = room.startsWith(USER_ROOM_PREFIX)
+      ? this.signedIn.get(room.slice(USER_ROOM_PREFIX.length))
+      : this.localRooms.get(room)?.members;
+    if (!members) return;
     const utf8 = Buffer.from(text);
     const cap = this.options.maxBufferedBytes;
-    for (const connection of local.members) {
+    for (const connection of members) {
       if (connection.socket.bufferedAmount() > cap) {
         this.options.logger.warn({ connectionId: connection.id }, 'dropping a client that cannot keep up');
         connection.socket.close(CLOSE_CODES.tooSlow, 'too slow: send buffer full');

@@ -12,7 +12,12 @@ import { ensureSigningKeys, loadSigningKeys, type SigningKeyRing } from '../doma
 import { startContentConsumers } from '../domains/videos/content-consumers.ts';
 import { createJobHandlers, videoJobDeps } from '../jobs/handlers.ts';
 import { createMailer } from '../mail/create-mailer.ts';
-import { broadcastingRoomPublisher, createRealtimeHub, websocketEndpoint } from '../realtime/create-hub.ts';
+import {
+  broadcastingRoomPublisher,
+  broadcastingVideoStatusPublisher,
+  createRealtimeHub,
+  websocketEndpoint,
+} from '../realtime/create-hub.ts';
 import type { RealtimeHub } from '../realtime/realtime-hub.ts';
 import { remoteAddress, serveHttp } from '../server/serve.ts';
 import type { RemoteAddressResolver } from '../server/types.ts';
@@ -61,6 +66,7 @@ export function gatewayDeps(parts: {
       counters: backends.counters,
       signingKeys,
       roomPublisher: broadcastingRoomPublisher(backends.rooms),
+      videoStatusPublisher: broadcastingVideoStatusPublisher(backends.rooms),
     }),
     signingKeys,
     counters: backends.counters,

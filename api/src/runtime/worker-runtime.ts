@@ -7,6 +7,7 @@ import type { Logger } from '@streamhub/logger/logger';
 import { loadSigningKeys } from '../domains/auth/signing-keys.ts';
 import { createJobHandlers, videoJobDeps } from '../jobs/handlers.ts';
 import { createMailer } from '../mail/create-mailer.ts';
+import { broadcastingVideoStatusPublisher } from '../realtime/create-hub.ts';
 import { createServices } from '../services.ts';
 import { openBackends } from './backends.ts';
 
@@ -38,6 +39,8 @@ export async function startWorker(
       jobs: backends.jobs,
       counters: backends.counters,
       signingKeys,
+      // Progress of the videos this worker processes reaches their owners through the gateways' `/ws`.
+      videoStatusPublisher: broadcastingVideoStatusPublisher(backends.rooms),
     });
     const videos = videoJobDeps(config, services.videos, options.logger);
     await backends.jobs.start(createJobHandlers({ mailer, videos }), { concurrency: options.concurrency });

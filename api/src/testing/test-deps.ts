@@ -17,7 +17,7 @@ import { createLogger } from '@streamhub/logger/logger';
 import type { GatewayDeps } from '../deps.ts';
 import { type AbusePolicy, DEFAULT_ABUSE_POLICY } from '../domains/auth/abuse-guard.ts';
 import { generateSigningJwk, keyRingFromJson, type SigningKeyRing } from '../domains/auth/signing-keys.ts';
-import { broadcastingRoomPublisher } from '../realtime/create-hub.ts';
+import { broadcastingRoomPublisher, broadcastingVideoStatusPublisher } from '../realtime/create-hub.ts';
 import { createServices, type ServiceBackends } from '../services.ts';
 
 // Test files sign up many users from one address; the abuse limits have their own test.
@@ -82,6 +82,7 @@ export async function createTestBackends(driver: Driver = 'pglite'): Promise<Tes
           scrypt: TEST_SCRYPT,
           abusePolicy: RELAXED_ABUSE_POLICY,
           roomPublisher: broadcastingRoomPublisher(rooms),
+          videoStatusPublisher: broadcastingVideoStatusPublisher(rooms),
           ...serviceOptions,
         }),
         signingKeys,

@@ -181,6 +181,17 @@ export const StreamStatusFrameSchema = z.object({
   channel: z.string(),
   live: z.boolean(),
 });
+/** To the owner's signed-in connections only: a video of theirs moved on in processing. */
+export const VideoStatusFrameSchema = z.object({
+  type: z.literal('video.status'),
+  videoId: z.uuid(),
+  status: z.enum(['uploading', 'uploaded', 'processing', 'ready', 'failed']),
+  /** 0–100 while processing. */
+  progress: z.number().int().min(0).max(100),
+  failureReason: z.string().nullable(),
+});
+export type VideoStatusFrame = z.infer<typeof VideoStatusFrameSchema>;
+
 /** A `chat.send` was accepted and stored. */
 export const AckFrameSchema = z.object({
   type: z.literal('ack'),
@@ -210,6 +221,7 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   ModerationFrameSchema,
   ViewersFrameSchema,
   StreamStatusFrameSchema,
+  VideoStatusFrameSchema,
   AckFrameSchema,
   PongFrameSchema,
   ErrorFrameSchema,

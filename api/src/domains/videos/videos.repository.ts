@@ -184,11 +184,14 @@ export class VideosRepository {
     return row;
   }
 
-  async setProgress(id: string, percent: number): Promise<void> {
-    await this.db
+  /** The owner of the video whose progress was set; undefined when it is not processing (or gone). */
+  async setProgress(id: string, percent: number): Promise<string | undefined> {
+    const [row] = await this.db
       .update(videos)
       .set({ progress: percent })
-      .where(and(eq(videos.id, id), eq(videos.status, 'processing')));
+      .where(and(eq(videos.id, id), eq(videos.status, 'processing')))
+      .returning({ ownerId: videos.ownerId });
+    return row?.ownerId;
   }
 
   // --- uploads -------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import type { AuthContext } from '../auth/session.service.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import type { PlaybackTokens } from './playback-tokens.ts';
 import type { VideoFiles } from './video-files.ts';
+import type { VideoStatusPublisher } from './video-status-publisher.ts';
 import type { VideosRepository, VideoView } from './videos.repository.ts';
 
 export interface VideosServiceDeps {
@@ -37,6 +38,7 @@ export interface VideosServiceDeps {
   jobs: JobQueue<JobDefinitionsMap>;
   /** Base of playback, poster and storyboard URLs (PUBLIC_URL). */
   publicUrl: string;
+  statusPublisher: VideoStatusPublisher;
 }
 
 /** What the playback route needs to serve a file of a video. */
@@ -132,6 +134,7 @@ export class VideosService implements VideoProcessingStore {
       failureReason: null,
     });
     if (!video) return undefined;
+    this.announce(video);
     const sourcePath =
       video.source === 'recording' && video.recordingPlaybackId
         ? this.deps.files.recordingSource(video.recordingPlaybackId)
@@ -140,7 +143,9 @@ export class VideosService implements VideoProcessingStore {
   }
 
   async progress(videoId: string, percent: number): Promise<void> {
-    await this.deps.videos.setProgress(videoId, Math.max(0, Math.min(100, Math.round(percent))));
+    const progress = Math.max(0, Math.min(100, Math.round(percent)));
+    const ownerId = await this.deps.videos.setProgress(videoId, progress);
+    if (ownerId) this.announce({ id: videoId, ownerId, status: 'processing', progress, failureReason: null });
   }
 
   async ready(videoId: string, result: ProcessedVideo): Promise<void> {
@@ -155,6 +160,7 @@ export class VideosService implements VideoProcessingStore {
       renditions: result.renditions,
     });
     if (!video) return this.dropOrphanedOutput(videoId);
+    this.announce(video);
     await this.deps.events.publish('video.ready', {
       videoId,
       ownerId: video.ownerId,
@@ -172,6 +178,7 @@ export class VideosService implements VideoProcessingStore {
       failureReason: reason,
     });
     if (!video) return this.dropOrphanedOutput(videoId);
+    this.announce(video);
     await this.deps.events.publish('video.failed', { videoId, ownerId: video.ownerId, reason });
   }
 
@@ -216,6 +223,19 @@ export class VideosService implements VideoProcessingStore {
   }
 
   // --- helpers -------------------------------------------------------------------------------------
+
+  /** Tells the owner's open connections; a lost update is harmless (the API has the state), so never awaited. */
+  private announce(video: Pick<VideoRow, 'id' | 'ownerId' | 'status' | 'progress' | 'failureReason'>): void {
+    void this.deps.statusPublisher
+      .publish(video.ownerId, {
+        type: 'video.status',
+        videoId: video.id,
+        status: video.status,
+        progress: video.progress,
+        failureReason: video.failureReason,
+      })
+      .catch(() => undefined);
+  }
 
   /** A video deleted while its job ran: the job may have written files after the deletion removed them. */
   private async dropOrphanedOutput(videoId: string): Promise<void> {
