@@ -116,7 +116,7 @@ const output = [
   '',
   formatTargets(targets),
   '',
-  ...[...results, ...bench.discarded]
+  ...results
     .filter((r) => r.warnings.length > 0)
     .map((r) => `* run ${r.run} (${r.setup}): ${r.warnings.join('; ')}`),
   ...Object.values(results).flatMap((r) =>
@@ -124,7 +124,7 @@ const output = [
       .filter(([, frames]) => typeof frames === 'string' || frames === 0)
       .map(([variant, frames]) => `* run ${r.run} (${r.setup}): first segment of ${variant}: ${frames}`),
   ),
-  `${bench.discarded.length} noisy run(s) repeated and left out.`,
+  `${bench.discarded.length} noisy run(s) were repeated and left out (in the JSON as "discarded"). A run is clean when others used ≤ ${options.maxOthersCores} cores and the ladder kept up with live; while a ladder falls behind, its lateness grows through the window and the glass-to-glass figure is a lower bound.`,
   '',
 ].filter((line, i, all) => !(line === '' && all[i - 1] === ''));
 process.stdout.write(output.join('\n'));
