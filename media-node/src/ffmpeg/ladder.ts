@@ -157,55 +157,21 @@ export function buildLiveHlsInvocation(input: LiveHlsArgsInput): FfmpegInvocatio
     if (source.hasAudio) out.push('-map', '0:a:0');
     out.push('-c', 'copy');
   } else {
-    const splits = rungs.map((_, i) => `[s${i}]`).join('');
-    const scales = rungs.map((r, i) => `[s${i}]scale=w=${r.width}:h=${r.height}[v${i}]`).join(';');
-    out.push('-filter_complex', `[0:v]split=${rungs.length}${splits};${scales}`);
-    rungs.forEach((_, i) => {
-      out.push('-map', `[v${i}]`);
-      if (source.hasAudio) out.push('-map', '0:a:0');
-    });
-    const gop = gopFrames(source, seg);
     out.push(
-      '-c:v',
-      'libx264',
-      '-preset',
-      settings.x264Preset,
-      '-tune',
-      'zerolatency',
-      '-profile:v',
-      'main',
-      '-pix_fmt',
-      'yuv420p',
-      '-g',
-      String(gop),
-      '-keyint_min',
-      String(gop),
-      '-sc_threshold',
-      '0',
-      '-force_key_frames',
-      `expr:gte(t,n_forced*${seg})`,
+      ...oneDecodeLadderArgs({
+        rungs,
+        hasAudio: source.hasAudio,
+        videoInput: '[0:v]',
+        preset: settings.x264Preset,
+        tune: 'zerolatency',
+        profile: 'main',
+        gop: gopFrames(source, seg),
+        keyframeSeconds: seg,
+      }),
     );
-    rungs.forEach((r, i) => {
-      out.push(
-        `-b:v:${i}`,
-        `${r.videoKbps}k`,
-        `-maxrate:v:${i}`,
-        `${r.maxrateKbps}k`,
-        `-bufsize:v:${i}`,
-        `${r.bufsizeKbps}k`,
-      );
-    });
-    if (source.hasAudio) {
-      out.push('-c:a', 'aac', '-ac', '2', '-ar', '48000');
-      rungs.forEach((r, i) => {
-        out.push(`-b:a:${i}`, `${r.audioKbps}k`);
-      });
-    }
   }
 
-  const streamMap = rungs
-    .map((r, i) => (source.hasAudio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`))
-    .join(' ');
+  const streamMap = varStreamMap(rungs, source.hasAudio);
 
   out.push('-f', 'hls', '-hls_time', String(seg));
   if (record) out.push('-hls_list_size', '0', '-hls_playlist_type', 'event');
@@ -241,4 +207,81 @@ export function toArgv(invocation: FfmpegInvocation): string[] {
 /** File names of the variant playlists a ladder writes, relative to its output dir. */
 export function variantPlaylists(rungs: Rung[]): string[] {
   return rungs.map((r) => `${r.name}.m3u8`);
+}
+
+/** What one rendition of a ladder is encoded at; live rungs and VOD renditions both have it. */
+export interface EncodedRendition {
+  name: string;
+  width: number;
+  height: number;
+  videoKbps: number;
+  maxrateKbps: number;
+  bufsizeKbps: number;
+  audioKbps: number;
+}
+
+export interface OneDecodeLadderOptions {
+  rungs: readonly EncodedRendition[];
+  hasAudio: boolean;
+  /** The filter graph's input pad, e.g. `[0:v]`. */
+  videoInput: string;
+  preset: string;
+  tune?: 'zerolatency';
+  profile: 'main' | 'high';
+  /** Frames between keyframes, the same on every rung so that segments align. */
+  gop: number;
+  keyframeSeconds: number;
+}
+
+/**
+ * One decode split to every rung (FFmpeg runs filters and encoders from one thread, so decoding once is
+ * the saving), each scaled and encoded by x264 at its own bitrate, with AAC audio per rung.
+ */
+export function oneDecodeLadderArgs(o: OneDecodeLadderOptions): string[] {
+  const out: string[] = [];
+  const splits = o.rungs.map((_, i) => `[s${i}]`).join('');
+  const scales = o.rungs.map((r, i) => `[s${i}]scale=w=${r.width}:h=${r.height}[v${i}]`).join(';');
+  out.push('-filter_complex', `${o.videoInput}split=${o.rungs.length}${splits};${scales}`);
+  o.rungs.forEach((_, i) => {
+    out.push('-map', `[v${i}]`);
+    if (o.hasAudio) out.push('-map', '0:a:0');
+  });
+  out.push('-c:v', 'libx264', '-preset', o.preset);
+  if (o.tune) out.push('-tune', o.tune);
+  out.push(
+    '-profile:v',
+    o.profile,
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(o.gop),
+    '-keyint_min',
+    String(o.gop),
+    '-sc_threshold',
+    '0',
+    '-force_key_frames',
+    `expr:gte(t,n_forced*${o.keyframeSeconds})`,
+  );
+  o.rungs.forEach((r, i) => {
+    out.push(
+      `-b:v:${i}`,
+      `${r.videoKbps}k`,
+      `-maxrate:v:${i}`,
+      `${r.maxrateKbps}k`,
+      `-bufsize:v:${i}`,
+      `${r.bufsizeKbps}k`,
+    );
+  });
+  if (o.hasAudio) {
+    out.push('-c:a', 'aac', '-ac', '2', '-ar', '48000');
+    o.rungs.forEach((r, i) => {
+      out.push(`-b:a:${i}`, `${r.audioKbps}k`);
+    });
+  }
+  return out;
+}
+
+/** `-var_stream_map`: one HLS variant per rung, named after it. */
+export function varStreamMap(rungs: readonly Pick<EncodedRendition, 'name'>[], hasAudio: boolean): string {
+  return rungs.map((r, i) => (hasAudio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`)).join(' ');
 }

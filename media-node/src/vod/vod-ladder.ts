@@ -10,7 +10,14 @@
  * that one are skipped, and a lower rung that would be almost the same size as the one above it (less
  * than 10% fewer lines) is skipped too.
  */
-import { type FfmpegInvocation, MASTER_PLAYLIST, toArgv, videoKbpsFor } from '../ffmpeg/ladder.ts';
+import {
+  type FfmpegInvocation,
+  MASTER_PLAYLIST,
+  oneDecodeLadderArgs,
+  toArgv,
+  varStreamMap,
+  videoKbpsFor,
+} from '../ffmpeg/ladder.ts';
 
 export { MASTER_PLAYLIST } from '../ffmpeg/ladder.ts';
 
@@ -128,51 +135,16 @@ export function buildVodTranscodeInvocation(input: VodTranscodeInput): FfmpegInv
   const inputOptions = ['-hide_banner', '-loglevel', 'error', '-nostdin'];
   if (input.progress) inputOptions.push('-progress', 'pipe:1', '-nostats');
 
-  const out: string[] = [];
-  const splits = renditions.map((_, i) => `[s${i}]`).join('');
-  const scales = renditions.map((r, i) => `[s${i}]scale=w=${r.width}:h=${r.height}[v${i}]`).join(';');
-  out.push('-filter_complex', `[0:v:0]split=${renditions.length}${splits};${scales}`);
-  renditions.forEach((_, i) => {
-    out.push('-map', `[v${i}]`);
-    if (source.hasAudio) out.push('-map', '0:a:0');
+  const out = oneDecodeLadderArgs({
+    rungs: renditions,
+    hasAudio: source.hasAudio,
+    videoInput: '[0:v:0]',
+    preset: settings.x264Preset,
+    profile: 'high',
+    gop,
+    keyframeSeconds,
   });
-  out.push(
-    '-c:v',
-    'libx264',
-    '-preset',
-    settings.x264Preset,
-    '-profile:v',
-    'high',
-    '-pix_fmt',
-    'yuv420p',
-    '-g',
-    String(gop),
-    '-keyint_min',
-    String(gop),
-    '-sc_threshold',
-    '0',
-    '-force_key_frames',
-    `expr:gte(t,n_forced*${keyframeSeconds})`,
-  );
-  renditions.forEach((r, i) => {
-    out.push(
-      `-b:v:${i}`,
-      `${r.videoKbps}k`,
-      `-maxrate:v:${i}`,
-      `${r.maxrateKbps}k`,
-      `-bufsize:v:${i}`,
-      `${r.bufsizeKbps}k`,
-    );
-  });
-  if (source.hasAudio) {
-    out.push('-c:a', 'aac', '-ac', '2', '-ar', '48000');
-    renditions.forEach((r, i) => {
-      out.push(`-b:a:${i}`, `${r.audioKbps}k`);
-    });
-  }
-  const streamMap = renditions
-    .map((r, i) => (source.hasAudio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`))
-    .join(' ');
+  const streamMap = varStreamMap(renditions, source.hasAudio);
   out.push(
     // Sources with sparse or late audio packets otherwise fail with "Too many packets buffered".
     '-max_muxing_queue_size',
