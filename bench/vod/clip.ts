@@ -7,13 +7,14 @@ import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killOnExit, removeOnExit } from '../live/cleanup.ts';
+import { killOnExit, removeNow, removeOnExit } from '../live/cleanup.ts';
 
 export const CLIP_WIDTH = 1920;
 export const CLIP_HEIGHT = 1080;
 export const CLIP_FPS = 30;
 
 const clips = new Map<number, Promise<string>>();
+const clipDirs = new Set<string>();
 
 /** Path of a `seconds`-long clip; generated on first use, then shared. */
 export function benchClip(ffmpegPath: string, seconds: number): Promise<string> {
@@ -75,6 +76,7 @@ export function clipArgs(seconds: number, output: string): string[] {
 async function generateClip(ffmpegPath: string, seconds: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'streamhub-bench-vod-clip-'));
   removeOnExit(dir);
+  clipDirs.add(dir);
   const output = join(dir, `clip-${seconds}s.mp4`);
   await runFfmpeg(ffmpegPath, clipArgs(seconds, output));
   return output;
@@ -99,4 +101,14 @@ export function runFfmpeg(ffmpegPath: string, argv: string[]): Promise<void> {
         );
     });
   });
+}
+
+/**
+ * Deletes every clip now. The exit hook does it too, but a test runner's worker may be ended without
+ * an 'exit' event, so the test and the entry point call this when they are done.
+ */
+export function discardClips(): void {
+  for (const dir of clipDirs) removeNow(dir);
+  clipDirs.clear();
+  clips.clear();
 }

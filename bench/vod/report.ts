@@ -56,6 +56,8 @@ export interface Ratio {
   /** Ratio of the median wall times. */
   ofMedians: number;
   perRound: number[];
+  /** Ratio of the median ffmpeg CPU seconds: the work done, which a busy machine changes less than wall time. */
+  cpuOfMedians: number;
 }
 
 export interface Comparison {
@@ -65,15 +67,18 @@ export interface Comparison {
 
 export function compare(result: VodBenchResult, summaries: SetupSummary[]): Comparison {
   const wall = (setup: SetupName) => summaries.find((s) => s.setup === setup)?.wallS ?? Number.NaN;
+  const cpu = (setup: SetupName) => summaries.find((s) => s.setup === setup)?.ffmpegCpuS ?? Number.NaN;
   return {
     streamhubOverPlain: {
       ofMedians: wall('streamhub') / wall('ffmpeg'),
       perRound: roundRatios(result.runs, 'streamhub', 'ffmpeg'),
+      cpuOfMedians: cpu('streamhub') / cpu('ffmpeg'),
     },
     // One decode is the hand-run command: the same work as separate runs, minus StreamHub.
     separateOverOneDecode: {
       ofMedians: wall('separate') / wall('ffmpeg'),
       perRound: roundRatios(result.runs, 'separate', 'ffmpeg'),
+      cpuOfMedians: cpu('separate') / cpu('ffmpeg'),
     },
   };
 }
@@ -85,7 +90,7 @@ export interface Target {
 }
 
 const ratioText = (r: Ratio) =>
-  `${r.ofMedians.toFixed(3)} (per round ${r.perRound.map((x) => x.toFixed(3)).join(', ')})`;
+  `wall ${r.ofMedians.toFixed(3)} (per round ${r.perRound.map((x) => x.toFixed(3)).join(', ')}); ffmpeg CPU ${r.cpuOfMedians.toFixed(3)}`;
 
 export function evaluateTargets(comparison: Comparison): Target[] {
   const { streamhubOverPlain: sh, separateOverOneDecode: sep } = comparison;

@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { cleanUpOnSignals } from '../live/cleanup.ts';
 import { loadAverages } from '../live/proc.ts';
+import { discardClips } from './clip.ts';
 import { runVodBench } from './measure.ts';
 import { parseVodBenchOptions } from './options.ts';
 import { compare, evaluateTargets, formatRuns, formatSummary, formatTargets, summarise } from './report.ts';
@@ -24,7 +25,9 @@ log(
   `${options.rounds} rounds of streamhub / ffmpeg / separate (order reversed every other round), ${options.seconds} s clip`,
 );
 
-const result = await runVodBench({ seconds: options.seconds, rounds: options.rounds, log });
+const result = await runVodBench({ seconds: options.seconds, rounds: options.rounds, log }).finally(
+  discardClips,
+);
 const loadAfter = loadAverages();
 const summaries = summarise(result);
 const comparison = compare(result, summaries);
