@@ -58,6 +58,8 @@ export interface MemoryFigures {
   /** Server RSS with every client connected and joined, after a settling pause. */
   afterKiB: number;
   perConnectionKiB: number;
+  /** The same for the runtime's live heap and external memory after the collection (no allocator slack). */
+  livePerConnectionKiB: number;
 }
 
 export interface RunFigures {
@@ -167,11 +169,11 @@ export async function measureServer(
     children.push(server);
     const ready = await server.next(isServerReady, 120_000);
     const url = `ws://${BENCH_HOST}:${ready.port}/ws`;
-    const settledRss = async () => {
+    const settledMemory = async () => {
       server.send({ cmd: 'gc' });
-      await server.next(isGcDone, 30_000);
+      const { liveBytes } = await server.next(isGcDone, 30_000);
       await sleep(500);
-      return rssKiB(server.pid);
+      return { rssKiB: rssKiB(server.pid), liveKiB: liveBytes / 1024 };
     };
 
     // --- client workers, all on the other core ------------------------------------------------------
@@ -220,7 +222,7 @@ export async function measureServer(
         return ask(w, 'disconnected', 30_000);
       }),
     );
-    const beforeKiB = await settledRss();
+    const before = await settledMemory();
 
     // --- the room grows from one group to the next; each group runs its rates ---------------------
     const figures: GroupFigures[] = [];
@@ -231,16 +233,17 @@ export async function measureServer(
       const connectSeconds = (Date.now() - started) / 1000;
       const added = group.connections - joined;
       joined = group.connections;
-      const afterKiB = await settledRss();
+      const after = await settledMemory();
       const memory: MemoryFigures = {
-        beforeKiB,
-        afterKiB,
-        perConnectionKiB: (afterKiB - beforeKiB) / group.connections,
+        beforeKiB: before.rssKiB,
+        afterKiB: after.rssKiB,
+        perConnectionKiB: (after.rssKiB - before.rssKiB) / group.connections,
+        livePerConnectionKiB: (after.liveKiB - before.liveKiB) / group.connections,
       };
       log(
         `  ${spec.id}: ${added} more clients joined in ${connectSeconds.toFixed(1)} s (${group.connections} in the room); ` +
-          `server RSS ${(beforeKiB / 1024).toFixed(0)} → ${(afterKiB / 1024).toFixed(0)} MiB = ` +
-          `${memory.perConnectionKiB.toFixed(1)} KiB/connection`,
+          `server RSS ${(memory.beforeKiB / 1024).toFixed(0)} → ${(memory.afterKiB / 1024).toFixed(0)} MiB = ` +
+          `${memory.perConnectionKiB.toFixed(1)} KiB/connection (JS heap + external: ${memory.livePerConnectionKiB.toFixed(1)})`,
       );
       const runs: RunFigures[] = [];
       for (const rate of group.rates) {

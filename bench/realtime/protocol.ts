@@ -28,9 +28,11 @@ export function isServerCommand(value: unknown): value is ServerCommand {
   return typeof value === 'object' && value !== null && (value as { cmd?: unknown }).cmd === 'gc';
 }
 
-/** The server's answer once the collection ran. */
+/** The server's answer once the collection ran, with what its JavaScript heap then holds. */
 export interface GcDone {
   gcDone: true;
+  /** `process.memoryUsage()` after the collection: heapUsed + external (socket and frame buffers). */
+  liveBytes: number;
 }
 
 export const isGcDone = (value: unknown): value is GcDone =>

@@ -38,7 +38,12 @@ function group(serverId: string, connections: number, perConnectionKiB: number, 
     runtime: 'node',
     connections,
     connectSeconds: 1,
-    memory: { beforeKiB: 1000, afterKiB: 1000 + perConnectionKiB * connections, perConnectionKiB },
+    memory: {
+      beforeKiB: 1000,
+      afterKiB: 1000 + perConnectionKiB * connections,
+      perConnectionKiB,
+      livePerConnectionKiB: perConnectionKiB / 2,
+    },
     runs: runs.map((r) => ({ ...r, serverId, connections })),
   };
   return figures;

@@ -35,8 +35,9 @@ function baselineOf(groups: GroupFigures[], run: RunFigures): RunFigures | undef
     ?.runs.find((r) => r.rate === run.rate);
 }
 
-function bottleneck(run: RunFigures): string {
+function bottleneck(run: RunFigures, maxOtherCpu: number): string {
   const marks: string[] = [];
+  if (run.otherCpu > maxOtherCpu) marks.push('NOISY');
   if (run.serverCpu >= SATURATED) marks.push('server-bound');
   if (run.clientCpu >= SATURATED) marks.push('client-bound');
   if (run.deliveredShare < 0.99) marks.push('fell behind');
@@ -51,7 +52,11 @@ function table(rows: string[][]): string {
   return [line(head), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...body.map(line)].join('\n');
 }
 
-export function formatScenarios(groups: GroupFigures[], labels: Record<string, string>): string {
+export function formatScenarios(
+  groups: GroupFigures[],
+  labels: Record<string, string>,
+  maxOtherCpu: number,
+): string {
   const scenarios = [
     ...new Map(groups.flatMap((g) => g.runs.map((r) => [scenarioOf(r), r] as const))).values(),
   ];
@@ -67,6 +72,7 @@ export function formatScenarios(groups: GroupFigures[], labels: Record<string, s
         'p99 ms',
         'max ms',
         'KiB/conn',
+        'heap KiB/conn',
         'server CPU',
         'client CPU',
         'other cores',
@@ -79,7 +85,7 @@ export function formatScenarios(groups: GroupFigures[], labels: Record<string, s
       if (!run) continue;
       const base = baselineOf(groups, run);
       const notes = [
-        bottleneck(run),
+        bottleneck(run, maxOtherCpu),
         Object.keys(run.refusals).length ? `refused ${JSON.stringify(run.refusals)}` : '',
         Object.keys(run.closed).length ? `closed ${JSON.stringify(run.closed)}` : '',
       ].filter(Boolean);
@@ -92,6 +98,7 @@ export function formatScenarios(groups: GroupFigures[], labels: Record<string, s
         ms(run.p99Ms),
         ms(run.maxMs),
         group.memory.perConnectionKiB.toFixed(1),
+        group.memory.livePerConnectionKiB.toFixed(1),
         pct(run.serverCpu),
         pct(run.clientCpu),
         run.otherCpu.toFixed(2),
@@ -194,12 +201,16 @@ export function splitCosts(groups: GroupFigures[]): CostSplit[] {
 export function formatCostSplits(splits: CostSplit[], labels: Record<string, string>): string {
   return table([
     ['server', 'server CPU µs per message', 'server CPU µs per delivery', 'runs fitted'],
-    ...splits.map((s) => [
-      labels[s.serverId] ?? s.serverId,
-      s.perMessageUs.toFixed(0),
-      s.perDeliveryUs.toFixed(2),
-      String(s.runs),
-    ]),
+    ...splits.map((s) => {
+      // A negative part means the runs disagree more than the model explains (a noisy machine).
+      const fits = s.perMessageUs >= 0 && s.perDeliveryUs >= 0;
+      return [
+        labels[s.serverId] ?? s.serverId,
+        fits ? s.perMessageUs.toFixed(0) : `(${s.perMessageUs.toFixed(0)}: no fit, noisy runs)`,
+        fits ? s.perDeliveryUs.toFixed(2) : `(${s.perDeliveryUs.toFixed(2)})`,
+        String(s.runs),
+      ];
+    }),
   ]);
 }
 

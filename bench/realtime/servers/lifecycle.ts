@@ -44,7 +44,8 @@ export function stopWhenTold(stop: () => Promise<void>): void {
     }
     if (isServerCommand(command) && command.cmd === 'gc') {
       collectGarbage();
-      const done: GcDone = { gcDone: true };
+      const usage = process.memoryUsage();
+      const done: GcDone = { gcDone: true, liveBytes: usage.heapUsed + usage.external };
       process.stdout.write(`${JSON.stringify(done)}\n`);
     }
   });
