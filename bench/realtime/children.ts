@@ -61,16 +61,20 @@ export interface SpawnOptions {
   /** Pin to this core with `taskset` (which execs the command, so the pid is the command's own). */
   cpu?: number;
   env?: NodeJS.ProcessEnv;
+  /** Scheduling niceness (negative needs root): on a shared machine, matches neighbours that raised theirs. */
+  nice?: number;
   /** Called with every stdout line that is not JSON or not awaited (e.g. a server's log lines). */
   onLine?: (line: string) => void;
 }
 
 export function spawnChild(command: string, args: readonly string[], options: SpawnOptions = {}): Child {
   installCleanup();
-  const [file, argv] =
+  let [file, argv] =
     options.cpu === undefined
       ? [command, [...args]]
       : ['taskset', ['-c', String(options.cpu), command, ...args]];
+  // `nice` execs its command too, so the pid stays the measured process's own.
+  if (options.nice) [file, argv] = ['nice', ['-n', String(options.nice), file, ...argv]];
   const child = spawn(file, argv, {
     cwd: REPO_ROOT,
     env: options.env ?? process.env,

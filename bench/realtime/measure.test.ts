@@ -26,6 +26,7 @@ const hasBun = (() => {
 const settings = (client: 'bun' | 'node'): MeasureSettings => ({
   serverCpu: 0,
   clientCpu: 1,
+  nice: 0,
   workers: 2,
   clientCommand: client === 'bun' ? 'bun' : process.execPath,
   clientArgs:

@@ -26,6 +26,8 @@ import { gatewayEnv } from './setup.ts';
 export interface MeasureSettings {
   serverCpu: number;
   clientCpu: number;
+  /** Niceness of the server and client processes (0: as the orchestrator). */
+  nice: number;
   /** Client worker processes (all on the client core). */
   workers: number;
   /** Runtime of the client workers. */
@@ -165,7 +167,7 @@ export async function measureServer(
       await cp(context.template, dataDir, { recursive: true });
       env = gatewayEnv({ dataDir, port: await freePort() });
     }
-    const server = spawnChild(spec.command, spec.args, { cpu: settings.serverCpu, env });
+    const server = spawnChild(spec.command, spec.args, { cpu: settings.serverCpu, env, nice: settings.nice });
     children.push(server);
     const ready = await server.next(isServerReady, 120_000);
     const url = `ws://${BENCH_HOST}:${ready.port}/ws`;
@@ -178,7 +180,10 @@ export async function measureServer(
 
     // --- client workers, all on the other core ------------------------------------------------------
     const workers = Array.from({ length: settings.workers }, () =>
-      spawnChild(settings.clientCommand, settings.clientArgs, { cpu: settings.clientCpu }),
+      spawnChild(settings.clientCommand, settings.clientArgs, {
+        cpu: settings.clientCpu,
+        nice: settings.nice,
+      }),
     );
     children.push(...workers);
     await Promise.all(workers.map((w) => ask(w, 'ready', 60_000)));

@@ -56,6 +56,7 @@ export function parseOptions(): RealtimeBenchOptions {
       'quiet-wait': { type: 'string', default: '20' },
       'max-other-cpu': { type: 'string', default: '0.3' },
       retries: { type: 'string', default: '1' },
+      nice: { type: 'string', default: '0' },
       bun: { type: 'string', default: 'bun' },
       json: { type: 'string' },
       'cpu-prof': { type: 'string' },
@@ -75,6 +76,13 @@ export function parseOptions(): RealtimeBenchOptions {
     settings: {
       serverCpu: 0,
       clientCpu: 1,
+      nice: (() => {
+        const nice = Number(values.nice);
+        if (!Number.isInteger(nice) || nice < -20 || nice > 19) {
+          throw new Error(`--nice must be a whole number from -20 to 19, got "${values.nice}"`);
+        }
+        return nice;
+      })(),
       workers: number('workers', values.workers, { integer: true, min: 1 }),
       warmupSeconds: number('warmup', values.warmup),
       durationSeconds: number('duration', values.duration, { min: 1 }),

@@ -6,7 +6,7 @@
  *   node --import tsx bench/realtime/run.ts [--scenarios 2000:50,5000:10/20] [--only …] [--json out.json]
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeMachine, machineInfo } from '../gateway/machine.ts';
 import { removeOnExit } from './children.ts';
@@ -50,12 +50,14 @@ const labels = Object.fromEntries(specs.map((s) => [s.id, s.label]));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 log(`machine: ${describeMachine(machine)}`);
 log(
-  `method: server on CPU ${settings.serverCpu}; ${settings.workers} client processes (${client}) on CPU ${settings.clientCpu}; ` +
+  `method: server on CPU ${settings.serverCpu}; ${settings.workers} client processes (${client}) on CPU ${settings.clientCpu}` +
+    `${settings.nice ? ` (both at nice ${settings.nice})` : ''}; ` +
     `${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured + drain (until 1 s without a message) per rate; ` +
     `each sender posts at most ${settings.perSenderRate} msg/s`,
 );
 
 const started = new Date();
+const loadBefore = loadavg();
 const scratch = await mkdtemp(join(tmpdir(), 'streamhub-realtime-bench-'));
 removeOnExit(scratch);
 
@@ -95,6 +97,8 @@ for (const spec of specs) {
     })),
   );
 }
+const loadAfter = loadavg();
+const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
 const targets = evaluateTargets(groups);
 const costs = splitCosts(groups);
 
@@ -107,7 +111,8 @@ const NOTES = [
 ];
 const output = [
   '',
-  `Realtime fan-out benchmark, ${started.toISOString()}: ${describeMachine(machine)}; clients on ${client}`,
+  `Realtime fan-out benchmark, ${started.toISOString()}: ${describeMachine(machine)}; clients on ${client}` +
+    `${settings.nice ? `; server and clients at nice ${settings.nice}` : ''}; load average ${load(loadBefore)} before, ${load(loadAfter)} after`,
   '',
   formatScenarios(groups, labels, settings.maxOtherCpu),
   '',
@@ -125,7 +130,17 @@ if (options.json) {
   await writeFile(
     options.json,
     `${JSON.stringify(
-      { date: started.toISOString(), machine, client, settings, groups, targets, costs, notes: NOTES },
+      {
+        date: started.toISOString(),
+        machine,
+        loadAverage: { before: loadBefore, after: loadAfter },
+        client,
+        settings,
+        groups,
+        targets,
+        costs,
+        notes: NOTES,
+      },
       null,
       2,
     )}\n`,
