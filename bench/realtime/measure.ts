@@ -7,9 +7,10 @@
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { busyCores, machineCpuTimes, waitForQuiet } from '../gateway/machine-load.ts';
+import { waitForQuiet } from '../gateway/machine-load.ts';
 import { type Child, cpuSeconds, rssKiB, spawnChild } from './children.ts';
 import { freePort } from './free-port.ts';
+import { coresBetween, machineTimes } from './machine-cpu.ts';
 import {
   BENCH_CHANNEL,
   BENCH_HOST,
@@ -81,8 +82,10 @@ export interface RunFigures {
   /** Shares of one core over the measured window. */
   serverCpu: number;
   clientCpu: number;
-  /** Cores busy with anything else on the (shared) machine meanwhile. */
+  /** Cores busy with anything else on the (shared) machine meanwhile (softirq time not included). */
   otherCpu: number;
+  /** Cores in softirq (mostly loopback TCP receive processing: this benchmark's own traffic). */
+  softirqCpu: number;
   /** Server CPU time per delivery, in µs. */
   serverUsPerDelivery: number;
   acks: number;
@@ -318,12 +321,12 @@ async function measureRate(
   await sleep(startAt + warmupMs - Date.now());
   const pids = [server.pid, ...workers.map((w) => w.pid)];
   const cpuBefore = pids.map((pid) => cpuSeconds(pid) ?? Number.NaN);
-  const machineBefore = machineCpuTimes();
+  const machineBefore = machineTimes();
   const t0 = Date.now();
   await sleep(startAt + warmupMs + durationMs - Date.now());
   const wall = (Date.now() - t0) / 1000;
   const cpuAfter = pids.map((pid) => cpuSeconds(pid) ?? Number.NaN);
-  const machineBusy = busyCores(machineBefore, machineCpuTimes(), wall);
+  const machine = coresBetween(machineBefore, machineTimes(), wall);
   const used = cpuAfter.map((after, i) => (after - (cpuBefore[i] ?? Number.NaN)) / wall);
   const serverCpu = used[0] ?? Number.NaN;
   const clientCpu = used.slice(1).reduce((a, b) => a + b, 0);
@@ -331,7 +334,8 @@ async function measureRate(
     durationSeconds: settings.durationSeconds,
     serverCpu,
     clientCpu,
-    otherCpu: Math.max(0, machineBusy - serverCpu - clientCpu),
+    otherCpu: Math.max(0, machine.busy - serverCpu - clientCpu),
+    softirqCpu: machine.softirq,
     quietBefore,
   });
   if (server.exited()) throw new Error(`${spec.id} exited (${server.exited()})\n${server.stderrTail()}`);
@@ -348,6 +352,7 @@ function summariseRun(
     serverCpu: number;
     clientCpu: number;
     otherCpu: number;
+    softirqCpu: number;
     quietBefore: number;
   },
 ): RunFigures {
@@ -380,6 +385,7 @@ function summariseRun(
     serverCpu: cpu.serverCpu,
     clientCpu: cpu.clientCpu,
     otherCpu: cpu.otherCpu,
+    softirqCpu: cpu.softirqCpu,
     serverUsPerDelivery: (cpu.serverCpu * 1e6) / deliveredPerSecond,
     acks: sum((r) => r.acks),
     refusals: merge((r) => r.refusals),

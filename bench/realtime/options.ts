@@ -46,7 +46,7 @@ export function parseGroups(raw: string): Group[] {
 export function parseOptions(): RealtimeBenchOptions {
   const { values } = parseArgs({
     options: {
-      scenarios: { type: 'string', default: '2000:25,5000:5/10' },
+      scenarios: { type: 'string', default: '2000:15,5000:4/8' },
       only: { type: 'string', default: '' },
       workers: { type: 'string', default: '2' },
       client: { type: 'string', default: 'bun' },

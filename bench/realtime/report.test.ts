@@ -20,6 +20,7 @@ function run(overrides: Partial<RunFigures>): RunFigures {
     serverCpu: 0.5,
     clientCpu: 0.4,
     otherCpu: 0.1,
+    softirqCpu: 0.2,
     serverUsPerDelivery: 25,
     acks: 0,
     refusals: {},

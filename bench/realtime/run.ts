@@ -106,7 +106,7 @@ const NOTES = [
   'deliveries/s: chat messages received by all clients during the measured window; "delivered": share of the deliveries owed for the messages sent in the window (messages × clients) that arrived before the drain ended.',
   'Latency: from the sender taking its timestamp (in the message) to a client reading the frame; clients in other processes on the same machine clock.',
   "KiB/conn: server RSS with every client of the room joined minus RSS before any connected (100 warm-up connections came and went first), divided by the clients in the room; both read after a full garbage collection. heap KiB/conn: the same for the runtime's JS heap + external memory (process.memoryUsage), which has no allocator slack.",
-  'CPU columns: shares of one core over the measured window (server alone on its core; all client processes together on the other). "other cores": the rest of the shared machine meanwhile.',
+  'CPU columns: shares of one core over the measured window (server alone on its core; all client processes together on the other). softirq: kernel softirq time (loopback TCP receive processing, mostly this benchmark\'s own traffic, charged to no process); "other cores": the rest of the shared machine meanwhile.',
   `server µs/delivery: server CPU time per delivered message; the bare ws loop's figure is the ceiling's cost. Marks: server-bound / client-bound (≥ 90 % of a core), fell behind (< 99 % delivered); a run during which the rest of the machine used > max-other-cpu cores is NOISY. Targets: ≥ ${TARGETS.minDeliveryRatio * 100} % of bare ws deliveries/s, p99 < ${TARGETS.p99MaxMs} ms at ${TARGETS.p99AtClients.toLocaleString('en')} clients, < ${TARGETS.maxKiBPerConnection} KiB per connection.`,
 ];
 const output = [
