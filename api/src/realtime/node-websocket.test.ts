@@ -75,7 +75,10 @@ describe('ws internals the fast path relies on', () => {
     if (typeof address === 'string' || address === null) throw new Error('no port');
     const accepted = once(wss, 'connection') as Promise<[WebSocket]>;
     const client = new WebSocket(`ws://127.0.0.1:${address.port}`);
+    // The server may accept before the client has read the handshake answer; closing then throws.
+    const opened = once(client, 'open');
     const [serverSide] = await accepted;
+    await opened;
     const internals = serverSide as unknown as WsInternals;
     expect(internals._socket).toBeInstanceOf(Socket);
     expect(internals._sender?._queue).toEqual([]);
