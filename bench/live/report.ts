@@ -30,6 +30,8 @@ export interface SetupSummary {
   rootCpuPerSecond: number;
   ladderCpuPerSecond: number;
   thumbnailCpuS: number;
+  /** StreamHub: the node process's CPU as a share of its ladder's, per run (the direct measure of the overhead). */
+  nodeShareOfLadder: number;
   othersCores: number;
 }
 
@@ -55,6 +57,9 @@ export function summarise(setup: SetupName, all: RunResult[], maxOthersCores: nu
     rootCpuPerSecond: m((r) => r.cpu.rootPerSecond),
     ladderCpuPerSecond: m((r) => r.cpu.ladderPerSecond),
     thumbnailCpuS: m((r) => r.cpu.thumbnailCpuS),
+    nodeShareOfLadder: m((r) =>
+      r.setup === 'streamhub' ? r.cpu.rootPerSecond / r.cpu.ladderPerSecond : undefined,
+    ),
     othersCores: m((r) => r.cpu.othersCores),
   };
 }

@@ -63,6 +63,7 @@ const handRun = handRunLadderArgv({
   withoutNobuffer: options.withoutNobuffer,
 });
 const shRuns = results.filter((r) => r.setup === 'streamhub');
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const g2g = (setup: 'streamhub' | 'ffmpeg') => {
   const s = setup === 'streamhub' ? sh : ff;
   const runs = results.filter((r) => r.setup === setup);
@@ -111,6 +112,8 @@ const output = [
     `plain ffmpeg ${ff.cpuPerSecond.toFixed(3)}. Per-round ratios: ${pairedCpuRatios(results)
       .map((r) => r.toFixed(3))
       .join(', ')}.`,
+  `  direct measure of the overhead: the node process uses ${pct(sh.nodeShareOfLadder)} of its own ladder's CPU (median of per-run shares; plain ffmpeg has no such process), ` +
+    `${pct(sh.nodeShareOfLadder + sh.thumbnailCpuS / config.media.thumbnailSeconds / sh.ladderCpuPerSecond)} with the thumbnails.`,
   `  live thumbnail (outside the window): ${sh.thumbnailCpuS.toFixed(3)} CPU-s per shot, one per ${config.media.thumbnailSeconds} s = ${(sh.thumbnailCpuS / config.media.thumbnailSeconds).toFixed(4)} CPU-s/s more.`,
   `  node process ladder-spawn → playable (its own check): ${shRuns.map((r) => (r.times.nodePlayable ?? Number.NaN).toFixed(2)).join(', ')} s after publish.`,
   '',
