@@ -11,6 +11,10 @@ import { REPO_ROOT } from '../gateway/processes.ts';
 export { cpuSeconds, REPO_ROOT } from '../gateway/processes.ts';
 
 const live = new Set<ChildProcess>();
+const spawned: number[] = [];
+
+/** Pids of every child this process has started so far (tests check that none outlives a run). */
+export const spawnedPids = (): readonly number[] => spawned;
 const scratchDirs = new Set<string>();
 
 function killAll(): void {
@@ -81,6 +85,7 @@ export function spawnChild(command: string, args: readonly string[], options: Sp
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   live.add(child);
+  if (child.pid !== undefined) spawned.push(child.pid);
   let ended: string | null = null;
   const closed = new Promise<string>((resolve) => {
     child.once('close', (code, signal) => {

