@@ -6,6 +6,7 @@ import type { Db } from '@streamhub/db/client';
 import type { CounterStore } from '@streamhub/infra/counters/port';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
+import { ffprobeBeside } from '@streamhub/media-node/ffmpeg/locate';
 import { AbuseGuard, type AbusePolicy } from './domains/auth/abuse-guard.ts';
 import { AccessTokens } from './domains/auth/access-tokens.ts';
 import { AuthService } from './domains/auth/auth.service.ts';
@@ -34,7 +35,7 @@ import { LikesService } from './domains/engagement/likes.service.ts';
 import { UsersRepository } from './domains/users/users.repository.ts';
 import { UsersService } from './domains/users/users.service.ts';
 import { PlaybackTokens } from './domains/videos/playback-tokens.ts';
-import { ffprobeBeside, UploadsService } from './domains/videos/uploads.service.ts';
+import { UploadsService } from './domains/videos/uploads.service.ts';
 import { VideoFiles } from './domains/videos/video-files.ts';
 import {
   DiscardingVideoStatusPublisher,

@@ -27,7 +27,9 @@ function versionLine(bin: string): Promise<string> {
   });
 }
 
-function siblingProbe(ffmpegPath: string): string {
+/** ffprobe beside `ffmpegPath` (same directory and naming), or `ffprobe` on PATH when there is no path. */
+export function ffprobeBeside(ffmpegPath: string | undefined): string {
+  if (!ffmpegPath) return 'ffprobe';
   const slash = ffmpegPath.lastIndexOf('/');
   if (slash < 0) return 'ffprobe';
   const dir = ffmpegPath.slice(0, slash + 1);
@@ -42,7 +44,7 @@ export async function locateFfmpeg(options: { ffmpegPath: string | undefined }):
       const version = await versionLine(options.ffmpegPath);
       return {
         path: options.ffmpegPath,
-        ffprobePath: siblingProbe(options.ffmpegPath),
+        ffprobePath: ffprobeBeside(options.ffmpegPath),
         version,
         source: 'FFMPEG_PATH',
       };

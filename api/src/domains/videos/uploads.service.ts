@@ -44,13 +44,6 @@ export interface UploadState {
 // How long a PATCH waits for an earlier one on the same upload to notice its client is gone.
 const LOCK_WAIT_MS = 5_000;
 
-/** ffprobe beside `ffmpegPath` (same directory and naming), or on PATH; as the media node picks it. */
-export function ffprobeBeside(ffmpegPath: string | undefined): string {
-  if (!ffmpegPath) return 'ffprobe';
-  const slash = ffmpegPath.lastIndexOf('/');
-  return `${ffmpegPath.slice(0, slash + 1)}${ffmpegPath.slice(slash + 1).replace(/ffmpeg/, 'ffprobe')}`;
-}
-
 export class UploadsService {
   private readonly locks = new Map<string, Promise<void>>();
 
