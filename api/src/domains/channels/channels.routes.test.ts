@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
+import { operationIdsTagged } from '../../testing/openapi.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
 import { UsersRepository } from '../users/users.repository.ts';
 
@@ -110,16 +111,8 @@ describe.each(testDatabases())('/api/v1/channels on %s', (driver) => {
   };
 
   it('documents every channel operation in the OpenAPI document', async () => {
-    const doc = (await (await app.request('/openapi.json')).json()) as {
-      paths: Record<string, Record<string, { operationId?: string; tags?: string[] }>>;
-    };
     // Other domains (chat, follows) mount under /api/v1/channels/{slug}/… with tags of their own.
-    const ids = Object.entries(doc.paths)
-      .filter(([path]) => path.startsWith('/api/v1/channels'))
-      .flatMap(([, operations]) => Object.values(operations))
-      .filter((operation) => operation.tags?.includes('channels'))
-      .map((operation) => operation.operationId);
-    expect(ids.sort()).toEqual(
+    expect(await operationIdsTagged(app, 'channels')).toEqual(
       [
         'createChannel',
         'createStreamKey',

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
+import { operationIdsTagged } from '../../testing/openapi.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
 import {
   eventually,
@@ -79,14 +80,7 @@ describe.each(testDatabases())('comment routes on %s', (driver) => {
   };
 
   it('documents every comment operation in the OpenAPI document', async () => {
-    const doc = (await (await app.request('/openapi.json')).json()) as {
-      paths: Record<string, Record<string, { operationId?: string; tags?: string[] }>>;
-    };
-    const ids = Object.values(doc.paths)
-      .flatMap((operations) => Object.values(operations))
-      .filter((operation) => operation.tags?.includes('comments'))
-      .map((operation) => operation.operationId);
-    expect(ids.sort()).toEqual(
+    expect(await operationIdsTagged(app, 'comments')).toEqual(
       [
         'commentLiveSession',
         'deleteComment',
