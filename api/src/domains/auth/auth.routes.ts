@@ -12,12 +12,10 @@ import {
 import type { Context } from 'hono';
 import type { AppEnv } from '../../context.ts';
 import { clientIp } from '../../http/client-ip.ts';
-import { jsonResponse, problemResponse } from '../../http/responses.ts';
+import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth } from './auth-guard.ts';
 
-const json = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
-const bearer = [{ bearerAuth: [] }];
 const authErrors = {
   401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
   403: problemResponse('The account is suspended (`account_suspended`)'),
@@ -29,7 +27,7 @@ const register = createRoute({
   operationId: 'register',
   tags: ['auth'],
   summary: 'Create an account',
-  request: { body: json(RegisterRequestSchema) },
+  request: { body: jsonBody(RegisterRequestSchema) },
   responses: {
     201: jsonResponse(AccountSchema, 'The account was created'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
@@ -46,7 +44,7 @@ const login = createRoute({
   operationId: 'login',
   tags: ['auth'],
   summary: 'Log in with email and password; starts a session',
-  request: { body: json(LoginRequestSchema) },
+  request: { body: jsonBody(LoginRequestSchema) },
   responses: {
     200: jsonResponse(TokenPairSchema, 'Tokens of the new session'),
     401: problemResponse('Unknown email or wrong password (`invalid_credentials`)'),
@@ -62,7 +60,7 @@ const refresh = createRoute({
   operationId: 'refreshTokens',
   tags: ['auth'],
   summary: 'Trade a refresh token for a new token pair (the old refresh token becomes invalid)',
-  request: { body: json(RefreshRequestSchema) },
+  request: { body: jsonBody(RefreshRequestSchema) },
   responses: {
     200: jsonResponse(TokenPairSchema, 'A new token pair'),
     401: problemResponse(
@@ -78,7 +76,7 @@ const logout = createRoute({
   operationId: 'logout',
   tags: ['auth'],
   summary: 'End the current session',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   responses: { 204: { description: 'The session is revoked' }, ...authErrors },
 });
@@ -89,7 +87,7 @@ const logoutAll = createRoute({
   operationId: 'logoutEverywhere',
   tags: ['auth'],
   summary: 'End every session of the current user',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   responses: { 204: { description: 'Every session is revoked' }, ...authErrors },
 });
@@ -100,9 +98,9 @@ const changePassword = createRoute({
   operationId: 'changePassword',
   tags: ['auth'],
   summary: 'Change the password; every other session is revoked',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
-  request: { body: json(ChangePasswordRequestSchema) },
+  request: { body: jsonBody(ChangePasswordRequestSchema) },
   responses: {
     204: { description: 'Password changed' },
     ...authErrors,
@@ -116,7 +114,7 @@ const currentSession = createRoute({
   operationId: 'getCurrentSession',
   tags: ['auth'],
   summary: 'Who the access token belongs to',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   responses: { 200: jsonResponse(SessionInfoSchema, 'The caller and their session'), ...authErrors },
 });

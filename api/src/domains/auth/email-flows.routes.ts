@@ -8,11 +8,9 @@ import {
   VerifyEmailConfirmRequestSchema,
 } from '@streamhub/contracts/account-recovery';
 import { clientIp } from '../../http/client-ip.ts';
-import { jsonResponse, problemResponse } from '../../http/responses.ts';
+import { jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth } from './auth-guard.ts';
-
-const json = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 
 const bodyErrors = {
   400: problemResponse('The body is not JSON (`malformed_json`)'),
@@ -52,7 +50,7 @@ const confirmVerification = createRoute({
   operationId: 'confirmEmailVerification',
   tags: ['auth'],
   summary: 'Mark the address verified with the token from the emailed link',
-  request: { body: json(VerifyEmailConfirmRequestSchema) },
+  request: { body: jsonBody(VerifyEmailConfirmRequestSchema) },
   responses: { 204: { description: 'The address is verified' }, ...tokenErrors },
 });
 
@@ -64,7 +62,7 @@ const requestPasswordReset = createRoute({
   summary: 'Email a password reset link, if an account uses this address',
   description:
     'Answers 202 with the same body, after the same delay, whether or not an account uses the address, so it cannot be used to find accounts. Works for OAuth-only accounts too, which can set a first password this way. At most one link per account per minute, and a few requests per hour per address and per client (`rate_limited`).',
-  request: { body: json(PasswordResetRequestSchema) },
+  request: { body: jsonBody(PasswordResetRequestSchema) },
   responses: {
     202: jsonResponse(EmailAcceptedSchema, 'Accepted; an email is sent if an account uses the address'),
     ...bodyErrors,
@@ -77,7 +75,7 @@ const confirmPasswordReset = createRoute({
   operationId: 'confirmPasswordReset',
   tags: ['auth'],
   summary: "Set a new password with the token from the emailed link; ends all of the account's sessions",
-  request: { body: json(PasswordResetConfirmRequestSchema) },
+  request: { body: jsonBody(PasswordResetConfirmRequestSchema) },
   responses: {
     204: { description: 'The password is set and every session is revoked' },
     ...tokenErrors,

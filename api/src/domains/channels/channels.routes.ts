@@ -14,12 +14,10 @@ import {
   StreamKeySchema,
   UpdateChannelRequestSchema,
 } from '@streamhub/contracts/live';
-import { jsonResponse, problemResponse } from '../../http/responses.ts';
+import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth, requireRole } from '../auth/auth-guard.ts';
 
-const json = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
-const bearer = [{ bearerAuth: [] }];
 const tags = ['channels'];
 const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
 const ownerErrors = {
@@ -36,9 +34,9 @@ const createChannel = createRoute({
   operationId: 'createChannel',
   tags,
   summary: "Create the caller's channel (streamers and admins; one per account)",
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireRole('streamer', 'admin')] as const,
-  request: { body: json(CreateChannelRequestSchema) },
+  request: { body: jsonBody(CreateChannelRequestSchema) },
   responses: {
     201: jsonResponse(ChannelSchema, 'The new channel'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
@@ -55,9 +53,9 @@ const updateChannel = createRoute({
   operationId: 'updateChannel',
   tags,
   summary: 'Change the title, category, tags, language or recording (owner)',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
-  request: { params: ChannelSlugParamsSchema, body: json(UpdateChannelRequestSchema) },
+  request: { params: ChannelSlugParamsSchema, body: jsonBody(UpdateChannelRequestSchema) },
   responses: {
     200: jsonResponse(ChannelSchema, 'The updated channel'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
@@ -72,7 +70,7 @@ const getMine = createRoute({
   operationId: 'getMyChannel',
   tags,
   summary: "The caller's channel",
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   responses: {
     200: jsonResponse(ChannelSchema, "The caller's channel"),
@@ -114,9 +112,9 @@ const createKey = createRoute({
   operationId: 'createStreamKey',
   tags,
   summary: 'Create a stream key (owner); the secret is in this response only',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
-  request: { params: ChannelSlugParamsSchema, body: json(CreateStreamKeyRequestSchema) },
+  request: { params: ChannelSlugParamsSchema, body: jsonBody(CreateStreamKeyRequestSchema) },
   responses: {
     201: jsonResponse(CreatedStreamKeySchema, 'The key with its secret, shown once'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
@@ -131,7 +129,7 @@ const listKeys = createRoute({
   operationId: 'listStreamKeys',
   tags,
   summary: "The channel's stream keys, masked (owner)",
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: {
@@ -146,7 +144,7 @@ const rotateKey = createRoute({
   operationId: 'rotateStreamKey',
   tags,
   summary: 'Replace a stream key with a new secret (owner); the old one stops working at once',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: StreamKeyParamsSchema },
   responses: {
@@ -164,7 +162,7 @@ const revokeKey = createRoute({
   operationId: 'revokeStreamKey',
   tags,
   summary: 'Revoke a stream key (owner); idempotent',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: StreamKeyParamsSchema },
   responses: {

@@ -21,13 +21,11 @@ import {
 import { ChannelSlugParamsSchema } from '@streamhub/contracts/live';
 import { ChatSettingsSchema } from '@streamhub/contracts/realtime';
 import type { AppContext } from '../../context.ts';
-import { jsonResponse, problemResponse } from '../../http/responses.ts';
+import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth } from '../auth/auth-guard.ts';
 import type { ChatActor } from './chat.service.ts';
 
-const json = <T>(schema: T, required = true) => ({ required, content: { 'application/json': { schema } } });
-const bearer = [{ bearerAuth: [] }];
 const tags = ['chat'];
 const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
 const channelNotFound = problemResponse('No channel has this slug (`not_found`)');
@@ -76,7 +74,7 @@ const deleteMessage = createRoute({
   operationId: 'deleteChatMessage',
   tags,
   summary: 'Delete a chat message for everyone (author, owner, moderators, admins); idempotent',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: ChatMessageParamsSchema },
   responses: {
@@ -106,9 +104,9 @@ const updateSettings = createRoute({
   operationId: 'updateChatSettings',
   tags,
   summary: 'Change the chat rules (owner, moderators, admins); the room hears of it at once',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
-  request: { params: ChannelSlugParamsSchema, body: json(UpdateChatSettingsRequestSchema) },
+  request: { params: ChannelSlugParamsSchema, body: jsonBody(UpdateChatSettingsRequestSchema) },
   responses: {
     200: jsonResponse(ChatSettingsSchema, 'The rules now in force'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
@@ -123,7 +121,7 @@ const listModerators = createRoute({
   operationId: 'listChannelModerators',
   tags,
   summary: "The channel's moderators (owner, admins)",
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: { 200: jsonResponse(ChannelModeratorListSchema, 'Every moderator'), ...ownerErrors },
@@ -135,7 +133,7 @@ const addModerator = createRoute({
   operationId: 'addChannelModerator',
   tags,
   summary: 'Appoint a moderator (owner, admins); idempotent',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: ChannelUserParamsSchema },
   responses: {
@@ -153,7 +151,7 @@ const removeModerator = createRoute({
   operationId: 'removeChannelModerator',
   tags,
   summary: 'Remove a moderator (owner, admins); idempotent',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: ChannelUserParamsSchema },
   responses: {
@@ -169,7 +167,7 @@ const listRestrictions = createRoute({
   operationId: 'listChatRestrictions',
   tags,
   summary: 'Bans and time-outs in force (owner, moderators, admins)',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: { 200: jsonResponse(ChatRestrictionListSchema, 'Newest first'), ...moderatorErrors },
@@ -182,9 +180,9 @@ const ban = createRoute({
   tags,
   summary:
     'Ban a user from the chat until unbanned (owner, moderators, admins); a banned moderator stops being one',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
-  request: { params: ChannelUserParamsSchema, body: json(BanRequestSchema, false) },
+  request: { params: ChannelUserParamsSchema, body: jsonBody(BanRequestSchema, false) },
   responses: {
     200: jsonResponse(ChatRestrictionSchema, 'The ban'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
@@ -198,7 +196,7 @@ const unban = createRoute({
   operationId: 'unbanChatUser',
   tags,
   summary: 'Lift a ban or a time-out (owner, moderators, admins); idempotent',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: ChannelUserParamsSchema },
   responses: { 204: { description: 'The user may chat again' }, ...targetErrors },
@@ -210,9 +208,9 @@ const timeout = createRoute({
   operationId: 'timeoutChatUser',
   tags,
   summary: 'Time a user out for 1 s to 14 days (owner, moderators, admins); replaces a ban or time-out',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
-  request: { params: ChannelUserParamsSchema, body: json(TimeoutRequestSchema) },
+  request: { params: ChannelUserParamsSchema, body: jsonBody(TimeoutRequestSchema) },
   responses: {
     200: jsonResponse(ChatRestrictionSchema, 'The time-out, with its end'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
@@ -226,7 +224,7 @@ const moderationLog = createRoute({
   operationId: 'listModerationLog',
   tags,
   summary: 'Every moderation action in the channel, newest first (owner, admins)',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema, query: ModerationLogQuerySchema },
   responses: {

@@ -13,14 +13,12 @@ import {
   UpdateCommentRequestSchema,
 } from '@streamhub/contracts/engagement';
 import type { AppContext } from '../../context.ts';
-import { jsonResponse, problemResponse } from '../../http/responses.ts';
+import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth } from '../auth/auth-guard.ts';
 import type { CommentActor } from './comments.service.ts';
 import type { TargetRoutesSpec } from './target-routes.ts';
 
-const json = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
-const bearer = [{ bearerAuth: [] }];
 const tags = ['comments'];
 const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
 const suspended = problemResponse('The account is suspended (`account_suspended`)');
@@ -56,9 +54,9 @@ export const targetCommentRoutes = (spec: TargetRoutesSpec) => {
     operationId: `comment${spec.operationName}`,
     tags,
     summary: `Comment on a ${spec.label}, or reply to a top-level comment with \`parentId\``,
-    security: bearer,
+    security: BEARER_AUTH,
     middleware: [requireAuth] as const,
-    request: { params: TargetParamsSchema, body: json(CreateCommentRequestSchema) },
+    request: { params: TargetParamsSchema, body: jsonBody(CreateCommentRequestSchema) },
     responses: {
       201: jsonResponse(CommentSchema, 'The new comment'),
       400: problemResponse('The body is not JSON (`malformed_json`)'),
@@ -111,9 +109,9 @@ const update = createRoute({
   operationId: 'updateComment',
   tags,
   summary: 'Change the text of a comment (its author); it is marked edited',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
-  request: { params: CommentParamsSchema, body: json(UpdateCommentRequestSchema) },
+  request: { params: CommentParamsSchema, body: jsonBody(UpdateCommentRequestSchema) },
   responses: {
     200: jsonResponse(CommentSchema, 'The edited comment'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
@@ -130,7 +128,7 @@ const remove = createRoute({
   operationId: 'deleteComment',
   tags,
   summary: "Delete a comment and its replies (author, the channel's owner and moderators, admins)",
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: CommentParamsSchema },
   responses: {

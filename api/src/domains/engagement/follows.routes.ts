@@ -8,11 +8,10 @@ import {
   FollowStateSchema,
 } from '@streamhub/contracts/engagement';
 import { ChannelSlugParamsSchema } from '@streamhub/contracts/live';
-import { jsonResponse, problemResponse } from '../../http/responses.ts';
+import { BEARER_AUTH, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth } from '../auth/auth-guard.ts';
 
-const bearer = [{ bearerAuth: [] }];
 const tags = ['follows'];
 const signedIn = {
   401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
@@ -26,7 +25,7 @@ const follow = createRoute({
   operationId: 'followChannel',
   tags,
   summary: 'Follow a channel; idempotent (`user.followed` is published for a new follow only)',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: {
@@ -43,7 +42,7 @@ const unfollow = createRoute({
   operationId: 'unfollowChannel',
   tags,
   summary: 'Stop following a channel; idempotent',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: {
@@ -59,7 +58,7 @@ const followState = createRoute({
   operationId: 'getFollowState',
   tags,
   summary: 'Whether the caller follows the channel, and its follower count',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: {
@@ -75,7 +74,7 @@ const followers = createRoute({
   operationId: 'listChannelFollowers',
   tags,
   summary: "The channel's followers, newest first (owner only)",
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema, query: FollowersQuerySchema },
   responses: {
@@ -95,7 +94,7 @@ const following = createRoute({
   operationId: 'listFollowedChannels',
   tags,
   summary: 'The channels the caller follows: live ones first, then the most recent follow first',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { query: FollowingQuerySchema },
   responses: {

@@ -1,13 +1,12 @@
 /** Likes of a target: `PUT|DELETE|GET /api/v1/live-sessions/{id}/like` (and of videos later, same shape). */
 import { createRoute } from '@hono/zod-openapi';
 import { LikeStateSchema, TargetParamsSchema } from '@streamhub/contracts/engagement';
-import { jsonResponse, problemResponse } from '../../http/responses.ts';
+import { BEARER_AUTH, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth } from '../auth/auth-guard.ts';
 import { optionalBearer, optionalCaller } from './optional-auth.ts';
 import type { TargetRoutesSpec } from './target-routes.ts';
 
-const bearer = [{ bearerAuth: [] }];
 const tags = ['likes'];
 
 export const likeRoutes = (spec: TargetRoutesSpec) => {
@@ -28,7 +27,7 @@ export const likeRoutes = (spec: TargetRoutesSpec) => {
     operationId: `like${spec.operationName}`,
     tags,
     summary: `Like a ${spec.label}; idempotent`,
-    security: bearer,
+    security: BEARER_AUTH,
     middleware: [requireAuth] as const,
     request: { params: TargetParamsSchema },
     responses: { 200: jsonResponse(LikeStateSchema, 'Liked, with the like count'), ...signedInErrors },
@@ -40,7 +39,7 @@ export const likeRoutes = (spec: TargetRoutesSpec) => {
     operationId: `unlike${spec.operationName}`,
     tags,
     summary: `Take back a like of a ${spec.label}; idempotent`,
-    security: bearer,
+    security: BEARER_AUTH,
     middleware: [requireAuth] as const,
     request: { params: TargetParamsSchema },
     responses: { 200: jsonResponse(LikeStateSchema, 'Not liked, with the like count'), ...signedInErrors },

@@ -14,7 +14,7 @@ import {
 } from '@streamhub/contracts/users';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../../context.ts';
-import { jsonResponse, problemResponse } from '../../http/responses.ts';
+import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { readUploadedFile } from '../../http/upload.ts';
 import { bodyLimit } from '../../middleware/body-limit.ts';
@@ -31,8 +31,6 @@ const avatarBodyLimit = createMiddleware<AppEnv>((c, next) =>
   bodyLimit(c.var.config.avatarMaxBytes + MULTIPART_OVERHEAD_BYTES)(c, next),
 );
 
-const json = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
-const bearer = [{ bearerAuth: [] }];
 const authErrors = {
   401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
   403: problemResponse('The account is suspended (`account_suspended`)'),
@@ -61,7 +59,7 @@ const getMe = createRoute({
   operationId: 'getMyAccount',
   tags: ['users'],
   summary: "The caller's account, with private fields",
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   responses: { 200: jsonResponse(MyAccountSchema, "The caller's account"), ...authErrors },
 });
@@ -72,9 +70,9 @@ const updateMe = createRoute({
   operationId: 'updateMyProfile',
   tags: ['users'],
   summary: 'Change the display name, bio or links',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
-  request: { body: json(UpdateProfileRequestSchema) },
+  request: { body: jsonBody(UpdateProfileRequestSchema) },
   responses: {
     200: jsonResponse(MyAccountSchema, 'The updated account'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
@@ -92,9 +90,9 @@ const deleteMe = createRoute({
   description:
     'Confirm with `{ "password": … }`, or with `{ "confirm": "<username>" }` when the account has no ' +
     'password (`hasPassword: false`, OAuth only).',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
-  request: { body: json(DeleteAccountRequestSchema) },
+  request: { body: jsonBody(DeleteAccountRequestSchema) },
   responses: {
     204: { description: 'The account is deleted' },
     400: problemResponse('The body is not JSON (`malformed_json`)'),
@@ -115,7 +113,7 @@ const putAvatar = createRoute({
   description:
     'The image is cropped to a square and stored as 256×256 and 64×64 WebP without its metadata. ' +
     'Its type is decided by its content, not its name or declared type. At most AVATAR_MAX_BYTES (5 MB).',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth, avatarBodyLimit] as const,
   request: {
     body: {
@@ -151,7 +149,7 @@ const deleteAvatar = createRoute({
   operationId: 'deleteMyAvatar',
   tags: ['users'],
   summary: 'Remove the avatar',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   responses: { 200: jsonResponse(MyAccountSchema, 'The account without an avatar'), ...authErrors },
 });
@@ -162,7 +160,7 @@ const listUsers = createRoute({
   operationId: 'listUsers',
   tags: ['users', 'admin'],
   summary: 'List or search users (admin)',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireRole('admin')] as const,
   request: { query: ListUsersQuerySchema },
   responses: {
@@ -178,9 +176,9 @@ const setRole = createRoute({
   operationId: 'setUserRole',
   tags: ['users', 'admin'],
   summary: "Change a user's role (admin); applies to their next request",
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireRole('admin')] as const,
-  request: { params: UserIdParamsSchema, body: json(SetRoleRequestSchema) },
+  request: { params: UserIdParamsSchema, body: jsonBody(SetRoleRequestSchema) },
   responses: {
     200: jsonResponse(AdminUserSchema, 'The user with the new role'),
     ...adminErrors,
@@ -196,7 +194,7 @@ const suspend = createRoute({
   operationId: 'suspendUser',
   tags: ['users', 'admin'],
   summary: 'Suspend a user (admin): their tokens stop working at once and every session ends',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireRole('admin')] as const,
   request: { params: UserIdParamsSchema },
   responses: {
@@ -214,7 +212,7 @@ const unsuspend = createRoute({
   operationId: 'unsuspendUser',
   tags: ['users', 'admin'],
   summary: 'Lift a suspension (admin); the user logs in again',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireRole('admin')] as const,
   request: { params: UserIdParamsSchema },
   responses: {

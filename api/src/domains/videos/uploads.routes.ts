@@ -7,7 +7,7 @@ import { z } from '@hono/zod-openapi';
 import { UploadMetadataSchema } from '@streamhub/contracts/videos';
 import { AppError, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { AppContext } from '../../context.ts';
-import { problemResponse } from '../../http/responses.ts';
+import { BEARER_AUTH, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth } from '../auth/auth-guard.ts';
 import { parseByteCount, parseUploadMetadata, TUS_CONTENT_TYPE, TUS_EXTENSIONS, TUS_VERSION } from './tus.ts';
@@ -38,7 +38,6 @@ function capabilities(c: AppContext): Response {
 }
 
 const tags = ['uploads'];
-const bearer = [{ bearerAuth: [] }];
 const header = (description: string) => ({ description, schema: { type: 'string' as const } });
 const tusHeaders = z.object({
   'Tus-Resumable': z.literal(TUS_VERSION).openapi({ param: { in: 'header', name: 'Tus-Resumable' } }),
@@ -80,7 +79,7 @@ function describeRoutes(router: ReturnType<typeof createRouter>) {
     operationId: 'createUpload',
     tags,
     summary: 'Create a tus upload and its video (status uploading)',
-    security: bearer,
+    security: BEARER_AUTH,
     request: {
       headers: tusHeaders.extend({
         'Upload-Length': z.string().openapi({ param: { in: 'header', name: 'Upload-Length' } }),
@@ -113,7 +112,7 @@ function describeRoutes(router: ReturnType<typeof createRouter>) {
     operationId: 'getUploadOffset',
     tags,
     summary: 'Where an upload stands: the offset to continue from',
-    security: bearer,
+    security: BEARER_AUTH,
     request: { params: idParams, headers: tusHeaders },
     responses: {
       200: { description: 'The upload', headers: uploadStateHeaders },
@@ -128,7 +127,7 @@ function describeRoutes(router: ReturnType<typeof createRouter>) {
     operationId: 'appendUpload',
     tags,
     summary: 'Append bytes at Upload-Offset; the last byte completes the upload (probed with ffprobe)',
-    security: bearer,
+    security: BEARER_AUTH,
     request: {
       params: idParams,
       headers: tusHeaders.extend({
@@ -156,7 +155,7 @@ function describeRoutes(router: ReturnType<typeof createRouter>) {
     operationId: 'terminateUpload',
     tags,
     summary: 'Terminate an unfinished upload with its video',
-    security: bearer,
+    security: BEARER_AUTH,
     request: { params: idParams, headers: tusHeaders },
     responses: {
       204: { description: 'Terminated' },

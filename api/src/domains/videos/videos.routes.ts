@@ -9,13 +9,12 @@ import {
   VideoPageSchema,
   VideoSchema,
 } from '@streamhub/contracts/videos';
-import { jsonResponse, problemResponse } from '../../http/responses.ts';
+import { BEARER_AUTH, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth } from '../auth/auth-guard.ts';
 import { optionalBearer, optionalCaller } from '../engagement/optional-auth.ts';
 
 const tags = ['videos'];
-const bearer = [{ bearerAuth: [] }];
 const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
 const notFound = problemResponse('No such video, or a private one of someone else (`not_found`)');
 // Routes open to anyone: a token is optional, but one that is sent must be valid.
@@ -56,7 +55,7 @@ const updateVideo = createRoute({
   operationId: 'updateVideo',
   tags,
   summary: 'Change the title, description, tags, category or visibility (owner)',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: {
     params: VideoIdParamsSchema,
@@ -78,7 +77,7 @@ const deleteVideo = createRoute({
   operationId: 'deleteVideo',
   tags,
   summary: 'Delete a video with every file: source, HLS, poster, storyboard (owner or admin)',
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: VideoIdParamsSchema },
   responses: {
@@ -111,7 +110,7 @@ const myVideos = createRoute({
   operationId: 'listMyVideos',
   tags,
   summary: "The caller's videos in any status, with processing progress and failure reasons",
-  security: bearer,
+  security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { query: PageQuerySchema },
   responses: { 200: jsonResponse(VideoPageSchema, 'One page of videos'), 401: unauthorized, 422: badQuery },
