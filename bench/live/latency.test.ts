@@ -92,19 +92,4 @@ describe('the hand-run ladder', () => {
     expect(argv.slice(at, at + 3)).toEqual(['-listen', '1', '-i']);
     expect([...argv.slice(0, at), ...argv.slice(at + 2)]).toEqual(expected);
   });
-
-  it('drops only "-fflags nobuffer" in the experiment', () => {
-    const usual = handRunLadderArgv({ port: 1, outputDir: '/o', source, segmentSeconds: 1, dataDir: '/tmp' });
-    const without = handRunLadderArgv({
-      port: 1,
-      outputDir: '/o',
-      source,
-      segmentSeconds: 1,
-      dataDir: '/tmp',
-      withoutNobuffer: true,
-    });
-    expect(usual.join(' ')).toContain('-fflags nobuffer');
-    expect(without.join(' ')).not.toContain('nobuffer');
-    expect(without).toHaveLength(usual.length - 2);
-  });
 });

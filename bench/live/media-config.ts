@@ -10,8 +10,6 @@ export function benchConfig(options: {
   dataDir: string;
   segmentSeconds: number;
   logLevel?: string;
-  /** FFMPEG_PATH (the `--without-nobuffer` experiment's wrapper); unset → ffmpeg on PATH. */
-  ffmpegPath?: string;
 }): Config {
   const config = loadConfig(
     {
@@ -19,7 +17,6 @@ export function benchConfig(options: {
       HOST: '127.0.0.1',
       LOG_LEVEL: options.logLevel ?? 'info',
       LIVE_SEGMENT_SECONDS: String(options.segmentSeconds),
-      FFMPEG_PATH: options.ffmpegPath,
     },
     // No .env: a developer's local settings must not change what is measured.
     { envFile: false },

@@ -26,8 +26,6 @@ export interface LiveBenchOptions {
   keep: boolean;
   /** Niceness of every measured process and of the orchestrator (`priority.ts`); 0: unchanged. */
   nice: number;
-  /** Experiment: both ladders without the input's `-fflags nobuffer` (StreamHub through an FFMPEG_PATH wrapper). */
-  withoutNobuffer: boolean;
 }
 
 const number = (name: string, raw: string, min: number): number => {
@@ -58,7 +56,6 @@ export function parseLiveBenchOptions(argv: string[] = process.argv.slice(2)): L
       retries: { type: 'string', default: '2' },
       json: { type: 'string' },
       keep: { type: 'boolean', default: false },
-      'without-nobuffer': { type: 'boolean', default: false },
       nice: { type: 'string', default: '-10' },
     },
     strict: true,
@@ -85,7 +82,6 @@ export function parseLiveBenchOptions(argv: string[] = process.argv.slice(2)): L
     retries: Math.floor(number('retries', values.retries, 0)),
     json: values.json,
     keep: values.keep,
-    withoutNobuffer: values['without-nobuffer'],
     nice: Math.round(number('nice', values.nice, -20)),
   };
 }

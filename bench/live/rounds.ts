@@ -25,7 +25,7 @@ import {
   replayFileArgs,
 } from './publisher.ts';
 import { isClean } from './report.ts';
-import { type SetupName, startFfmpegBaseline, startStreamhub, writeNobufferWrapper } from './setups.ts';
+import { type SetupName, startFfmpegBaseline, startStreamhub } from './setups.ts';
 
 export interface LiveBenchRun {
   ffmpeg: FfmpegBinary;
@@ -116,7 +116,6 @@ export async function runLiveBench(
     hasAudio: true,
   };
   let baselineSourceFrom: LiveBenchRun['baselineSourceFrom'] = 'publisher-settings';
-  const wrapper = options.withoutNobuffer ? await writeNobufferWrapper(scratch, ffmpeg.path) : undefined;
 
   const results: RunResult[] = [];
   const discarded: RunResult[] = [];
@@ -133,14 +132,12 @@ export async function runLiveBench(
               segmentSeconds: options.segmentSeconds,
               runtime: options.runtime,
               bunPath: options.bunPath,
-              ffmpegPath: wrapper,
             })
           : await startFfmpegBaseline({
               runDir,
               segmentSeconds: options.segmentSeconds,
               ffmpegPath: ffmpeg.path,
               source: baselineSource,
-              withoutNobuffer: options.withoutNobuffer,
             });
       log(
         `run ${run}/${order.length}: ${name}${attempt > 0 ? ` (repeat ${attempt})` : ''}, machine busy ${busy.toFixed(2)} cores before it`,

@@ -60,7 +60,6 @@ const handRun = handRunLadderArgv({
   source: bench.baselineSource,
   segmentSeconds: options.segmentSeconds,
   dataDir: '/tmp',
-  withoutNobuffer: options.withoutNobuffer,
 });
 const shRuns = results.filter((r) => r.setup === 'streamhub');
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
@@ -87,9 +86,6 @@ const output = [
   options.nice === 0
     ? 'priority: unchanged'
     : `priority: both setups, the publisher and this orchestrator run at niceness ${options.nice}, ahead of the neighbours' processes (--nice 0 to turn off)`,
-  options.withoutNobuffer
-    ? 'EXPERIMENT --without-nobuffer: both ladders run WITHOUT the input\'s "-fflags nobuffer" (StreamHub through an FFMPEG_PATH wrapper). This is not the shipped configuration.'
-    : '',
   '',
   `publisher (${options.publisher}): ${bench.publisherCommands.join('  then  ')}`,
   bench.encoderDelay

@@ -10,7 +10,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -100,8 +100,6 @@ export interface StreamhubSetupOptions {
   segmentSeconds: number;
   runtime: 'node' | 'bun';
   bunPath: string;
-  /** FFMPEG_PATH for the media node (the `--without-nobuffer` wrapper); unset → ffmpeg on PATH. */
-  ffmpegPath?: string;
 }
 
 export async function startStreamhub(options: StreamhubSetupOptions): Promise<StartedSetup> {
@@ -111,7 +109,6 @@ export async function startStreamhub(options: StreamhubSetupOptions): Promise<St
   const config = benchConfig({ dataDir, segmentSeconds: options.segmentSeconds });
   const script = join(REPO_ROOT, 'bench/live/node-process.ts');
   const args = ['--data-dir', dataDir, '--key', key, '--segment-seconds', String(options.segmentSeconds)];
-  if (options.ffmpegPath) args.push('--ffmpeg', options.ffmpegPath);
   const [command, argv] =
     options.runtime === 'bun'
       ? [options.bunPath, [script, ...args]]
@@ -201,8 +198,6 @@ export interface FfmpegSetupOptions {
   segmentSeconds: number;
   ffmpegPath: string;
   source: SourceInfo;
-  /** Experiment: leave out the input's `-fflags nobuffer`. */
-  withoutNobuffer: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -221,7 +216,6 @@ export function handRunLadderArgv(options: {
   source: SourceInfo;
   segmentSeconds: number;
   dataDir: string;
-  withoutNobuffer?: boolean;
 }): string[] {
   const { media } = benchConfig({ dataDir: options.dataDir, segmentSeconds: options.segmentSeconds });
   const argv = toArgv(
@@ -241,40 +235,7 @@ export function handRunLadderArgv(options: {
     }),
   );
   const input = argv.indexOf('-i');
-  const inputOptions = argv.slice(0, input);
-  const flags = inputOptions.findIndex((a, i) => a === '-fflags' && inputOptions[i + 1] === 'nobuffer');
-  if (options.withoutNobuffer && flags >= 0) inputOptions.splice(flags, 2);
-  return [...inputOptions, '-listen', '1', ...argv.slice(input)];
-}
-
-/**
- * The `--without-nobuffer` experiment on the StreamHub side, without touching media-node: an
- * FFMPEG_PATH wrapper that drops `-fflags nobuffer` and execs the real ffmpeg (same pid, so CPU
- * accounting is unchanged).
- */
-export async function writeNobufferWrapper(dir: string, realFfmpeg: string): Promise<string> {
-  const path = join(dir, 'ffmpeg-without-nobuffer.sh');
-  const script = [
-    '#!/bin/sh',
-    '# bench/live --without-nobuffer: the ladder without "-fflags nobuffer", then the real ffmpeg.',
-    'n=$#',
-    'i=0',
-    'while [ "$i" -lt "$n" ]; do',
-    '  a=$1',
-    '  shift',
-    '  i=$((i + 1))',
-    '  if [ "$a" = "-fflags" ] && [ "$i" -lt "$n" ] && [ "$1" = "nobuffer" ]; then',
-    '    shift',
-    '    i=$((i + 1))',
-    '    continue',
-    '  fi',
-    '  set -- "$@" "$a"',
-    'done',
-    `exec '${realFfmpeg.replaceAll("'", "'\\''")}' "$@"`,
-    '',
-  ].join('\n');
-  await writeFile(path, script, { mode: 0o755 });
-  return path;
+  return [...argv.slice(0, input), '-listen', '1', ...argv.slice(input)];
 }
 
 export async function startFfmpegBaseline(options: FfmpegSetupOptions): Promise<StartedSetup> {
@@ -287,7 +248,6 @@ export async function startFfmpegBaseline(options: FfmpegSetupOptions): Promise<
     source: options.source,
     segmentSeconds: options.segmentSeconds,
     dataDir: options.runDir,
-    withoutNobuffer: options.withoutNobuffer,
   });
   const spawnedAt = Date.now();
   const child = spawn(options.ffmpegPath, argv, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });

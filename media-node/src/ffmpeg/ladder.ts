@@ -139,17 +139,10 @@ export function buildLiveHlsInvocation(input: LiveHlsArgsInput): FfmpegInvocatio
   const dir = input.outputDir.replace(/\/+$/, '');
   const seg = settings.segmentSeconds;
 
-  // The ingest already knows the streams (it waited for video and audio), so probe briefly and don't buffer.
-  const inputOptions = [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-nostdin',
-    '-analyzeduration',
-    '500000',
-    '-fflags',
-    'nobuffer',
-  ];
+  // The ingest already knows the streams (it waited for video and audio), so probe briefly. No
+  // `-fflags nobuffer`: it makes ffmpeg drop the probed packets and wait for the next keyframe, which
+  // cost ~1.5 s to first playable segment in bench/live (docs/benchmarks.md, "Live pipeline").
+  const inputOptions = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-analyzeduration', '500000'];
   const out: string[] = [];
 
   if (passthrough) {

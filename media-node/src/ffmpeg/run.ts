@@ -38,6 +38,21 @@ function spread(cmd: ffmpeg.FfmpegCommand, kind: 'input' | 'output', options: st
   else cmd.outputOptions(first, ...rest);
 }
 
+/**
+ * Before its first run, fluent-ffmpeg asks the binary for its formats and encoders (two extra
+ * ffmpeg processes, 0.3–0.6 s on a busy machine) and caches the answers for the process. Asking
+ * once at start-up keeps that off the first publish's path to a playable segment.
+ */
+export async function warmFfmpegCapabilities(binaryPath: string): Promise<void> {
+  const probe = ffmpeg().setFfmpegPath(binaryPath);
+  await new Promise<void>((resolve, reject) =>
+    probe.availableFormats((error) => (error ? reject(error) : resolve())),
+  );
+  await new Promise<void>((resolve, reject) =>
+    probe.availableEncoders((error) => (error ? reject(error) : resolve())),
+  );
+}
+
 export function runFfmpeg(binaryPath: string, invocation: FfmpegInvocation): RunningFfmpeg {
   const cmd = ffmpeg({ stdoutLines: 20 }).setFfmpegPath(binaryPath).input(invocation.input);
   spread(cmd, 'input', invocation.inputOptions);
