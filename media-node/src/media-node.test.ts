@@ -26,10 +26,12 @@ let logLines: string[];
 
 async function startNode(
   graceSeconds: number,
-  extra: Pick<MediaNodeOptions, 'authorizeTimeoutMs' | 'nodeId' | 'bitrateSampling'> = {},
+  extra: Pick<MediaNodeOptions, 'authorizeTimeoutMs' | 'bitrateSampling'> = {},
+  env: Record<string, string> = {},
 ): Promise<MediaNode> {
   const config = loadConfig(
     {
+      ...env,
       STREAMHUB_DATA_DIR: dataDir,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
@@ -457,7 +459,8 @@ describe('media node: cutting broadcasts and cleaning up after a crash', () => {
     await fakeOutput('unknownPlaybackId1');
     await mkdir(join(liveDir, 'not a playback id'), { recursive: true });
 
-    const started = await startNode(1, { nodeId: 'node-a' });
+    // MEDIA_NODE_ID, as a container whose hostname changed since the crash would set it.
+    const started = await startNode(1, {}, { MEDIA_NODE_ID: 'node-a' });
     expect(started.nodeId).toBe('node-a');
     expect(gate.endedCalls.sort((a, b) => a.sessionId.localeCompare(b.sessionId))).toEqual(
       [

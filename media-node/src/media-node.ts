@@ -29,10 +29,7 @@ export interface MediaNodeOptions {
   restart?: RestartPolicy;
   /** A gate that has not answered after this long refuses the publish (default 10 s). */
   authorizeTimeoutMs?: number;
-  /**
-   * Who this node is to the database; defaults to `<hostname>:<RTMP_PORT>`, which is unique among nodes
-   * running at once and the same after a restart, so a restarted node finds what it held before a crash.
-   */
+  /** Overrides MEDIA_NODE_ID (tests that start several nodes on one config). */
   nodeId?: string;
   /** Bitrate sampling (default: first after 5 s, then every 60 s). */
   bitrateSampling?: { firstMs: number; everyMs: number };
@@ -45,7 +42,7 @@ export interface MediaNode {
   ffmpeg: FfmpegBinary;
   /** `<dataDir>/media/live`: one directory per playback id. */
   liveDir: string;
-  /** The id this node stores with its sessions (see {@link MediaNodeOptions.nodeId}). */
+  /** The id this node stores with its sessions: MEDIA_NODE_ID, else `<hostname>:<RTMP_PORT>`. */
   nodeId: string;
   /** Session life-cycle events (started, resumed, playable, ingestBitrate, ended, refused, transcoderFailed). */
   events: Pick<LiveManager, 'on' | 'off' | 'once' | 'sessions'>;
@@ -65,9 +62,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     logger.warn({ err: error }, 'could not read ffmpeg capabilities'),
   );
   const liveDir = join(config.dataDir, 'media', 'live');
-  // Port 0 (tests) is a new port each run: such a node can never be "the same node" again.
-  const nodeId =
-    options.nodeId ?? `${hostname()}:${config.media.rtmpPort === 0 ? randomUUID() : config.media.rtmpPort}`;
+  const nodeId = options.nodeId ?? config.media.nodeId ?? defaultNodeId(config.media.rtmpPort);
 
   // Before accepting publishes: a channel whose session a crash left "live" could not go live again.
   await recoverHeldSessions({ gate, nodeId, liveDir, logger });
@@ -132,4 +127,13 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
       return closing;
     },
   };
+}
+
+/**
+ * `<hostname>:<RTMP_PORT>`: unique among nodes running at once, and the same after a restart on a host
+ * whose name is stable (not a container's). Port 0 (tests) is a new port each run, so such a node can
+ * never be "the same node" again and gets a fresh id.
+ */
+function defaultNodeId(rtmpPort: number): string {
+  return `${hostname()}:${rtmpPort === 0 ? randomUUID() : rtmpPort}`;
 }

@@ -148,6 +148,14 @@ const EnvSchema = z.object({
   WS_PING_INTERVAL_SECONDS: positiveInt(30, 'seconds'),
   // --- Media node (live ingest and HLS ladder) ---
   RTMP_PORT: port(1935),
+  MEDIA_NODE_ID: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 letters, digits or ._:-')
+      .optional(),
+  ),
   FFMPEG_PATH: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   LIVE_LADDER: z
     .string()
@@ -230,6 +238,12 @@ export interface Config {
 /** Media node settings (RTMP ingest, FFmpeg, live HLS ladder). */
 export interface MediaConfig {
   rtmpPort: number;
+  /**
+   * The node's stable name, under which its sessions are stored; unset → `<hostname>:<rtmpPort>`. For
+   * containers, whose hostname changes on every restart: without a stable id a restarted node cannot
+   * find the sessions it held before a crash.
+   */
+  nodeId: string | undefined;
   /** Explicit ffmpeg binary; unset → `ffmpeg` on PATH. */
   ffmpegPath: string | undefined;
   /** Rung heights, highest first, or `passthrough` (remux only). */
@@ -302,6 +316,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
     metricsToken: e.METRICS_TOKEN,
     media: {
       rtmpPort: e.RTMP_PORT,
+      nodeId: e.MEDIA_NODE_ID,
       ffmpegPath: e.FFMPEG_PATH,
       ladder:
         e.LIVE_LADDER === 'passthrough'

@@ -7,6 +7,7 @@ describe('media node settings', () => {
   it('defaults: RTMP 1935, 1080/720/480/360 ladder, 2 s segments, 30 s reconnect grace', () => {
     expect(load({}).media).toEqual({
       rtmpPort: 1935,
+      nodeId: undefined,
       ffmpegPath: undefined,
       ladder: [1080, 720, 480, 360],
       segmentSeconds: 2,
@@ -24,6 +25,17 @@ describe('media node settings', () => {
       segmentSeconds: 1,
       ffmpegPath: '/opt/ffmpeg',
     });
+  });
+
+  it('takes MEDIA_NODE_ID as the node id (empty means unset), and refuses anything but 1-64 of [A-Za-z0-9._:-]', () => {
+    expect(load({ MEDIA_NODE_ID: 'edge-1.eu:1935' }).media.nodeId).toBe('edge-1.eu:1935');
+    expect(load({ MEDIA_NODE_ID: 'n'.repeat(64) }).media.nodeId).toBe('n'.repeat(64));
+    expect(load({ MEDIA_NODE_ID: '' }).media.nodeId).toBeUndefined();
+    for (const bad of ['edge 1', 'edge/1', 'n'.repeat(65), 'nœud']) {
+      expect(() => load({ MEDIA_NODE_ID: bad })).toThrow(
+        `MEDIA_NODE_ID must be 1-64 letters, digits or ._:- (got "${bad}")`,
+      );
+    }
   });
 
   it('names the bad variable', () => {
