@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'video_quota_exceeded',
   'not_a_video',
   'upload_offset_mismatch',
+  'upload_busy',
   'upload_expired',
   'tus_version_unsupported',
   'invalid_playback_token',

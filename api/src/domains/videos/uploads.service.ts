@@ -1,9 +1,10 @@
 /**
  * Rules of resumable video uploads (the tus protocol's state, without its HTTP): size limit and quota at
  * creation, appending at the exact offset, probing the finished file, expiry of abandoned uploads.
- * Bytes go straight from the request stream to disk; the file's size is the upload's offset.
+ * Bytes go straight from the request stream to disk, each at its place in the file; the database holds
+ * the committed offset and which PATCH may write, so gateway replicas sharing it never write at once.
  */
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import type { JobDefinitionsMap } from '@streamhub/contracts/jobs';
 import type { UploadMetadata } from '@streamhub/contracts/videos';
 import { AppError, notFound, validationFailed } from '@streamhub/errors/app-error';
@@ -11,6 +12,7 @@ import type { JobQueue } from '@streamhub/infra/jobs/port';
 import { NotAVideoError, probeMedia } from '@streamhub/media-node/vod/probe';
 import type { AuthContext } from '../auth/session.service.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
+import { UploadWriterLease } from './upload-writer-lease.ts';
 import type { VideoFiles } from './video-files.ts';
 import type { VideosRepository } from './videos.repository.ts';
 import { processJobId } from './videos.service.ts';
@@ -31,6 +33,11 @@ export interface UploadsServiceDeps {
   ffprobePath: string;
   /** Removes a video with all its files (the videos service's `remove`). */
   removeVideo(videoId: string): Promise<void>;
+  /**
+   * How long a PATCH's claim on an upload lasts without renewal (default 30 s): how soon an upload a
+   * crashed replica was writing can go on elsewhere. Renewed three times per period.
+   */
+  writerLeaseMs?: number;
 }
 
 export interface UploadState {
@@ -41,13 +48,17 @@ export interface UploadState {
   expiresAt: Date | undefined;
 }
 
-// How long a PATCH waits for an earlier one on the same upload to notice its client is gone.
+// How long a PATCH (or HEAD) waits for an earlier PATCH in this process to notice its client is gone.
 const LOCK_WAIT_MS = 5_000;
+const WRITER_LEASE_MS = 30_000;
 
 export class UploadsService {
   private readonly locks = new Map<string, Promise<void>>();
+  private readonly writerLeaseMs: number;
 
-  constructor(private readonly deps: UploadsServiceDeps) {}
+  constructor(private readonly deps: UploadsServiceDeps) {
+    this.writerLeaseMs = deps.writerLeaseMs ?? WRITER_LEASE_MS;
+  }
 
   /** Creates the video (status `uploading`) and an empty upload of `length` bytes. */
   async create(caller: AuthContext, length: number, metadata: UploadMetadata): Promise<UploadState> {
@@ -62,14 +73,6 @@ export class UploadsService {
         413,
         'video_too_large',
         `The file is ${length} bytes; videos may be at most ${limits.maxBytes} bytes.`,
-      );
-    }
-    const used = await videos.bytesUsed(caller.userId);
-    if (used + length > limits.quotaBytes) {
-      throw new AppError(
-        413,
-        'video_quota_exceeded',
-        `This upload needs ${length} bytes, but only ${Math.max(0, limits.quotaBytes - used)} of your ${limits.quotaBytes} bytes are free; delete videos to make room.`,
       );
     }
     const channelId = await this.deps.channels.mine(caller.userId).then(
@@ -91,14 +94,28 @@ export class UploadsService {
         visibility: metadata.visibility,
       },
       { length, filename: metadata.filename ?? null, expiresAt },
+      // Decided inside the repository's transaction, under a per-owner lock: concurrent creations queue.
+      (used) => {
+        if (used + length <= limits.quotaBytes) return;
+        throw new AppError(
+          413,
+          'video_quota_exceeded',
+          `This upload needs ${length} bytes, but only ${Math.max(0, limits.quotaBytes - used)} of your ${limits.quotaBytes} bytes are free; delete videos to make room.`,
+        );
+      },
     );
     await mkdir(files.uploadsDir, { recursive: true });
     await (await open(files.uploadPath(video.id), 'w')).close();
     return { videoId: video.id, offset: 0, length, expiresAt };
   }
 
-  /** Where the upload stands (tus HEAD). A finished upload reports its whole length. */
+  /**
+   * Where the upload stands (tus HEAD): the committed offset. A finished upload reports its whole length.
+   * A PATCH of this process that is still draining a dropped connection is waited for (briefly), so a
+   * client resuming at once learns what it kept.
+   */
   async state(caller: AuthContext, videoId: string): Promise<UploadState> {
+    await this.settled(videoId);
     const upload = await this.deps.videos.findUpload(videoId);
     if (!upload) {
       const video = await this.deps.videos.find(videoId);
@@ -107,17 +124,13 @@ export class UploadsService {
     }
     if (upload.ownerId !== caller.userId) throw notFound('Upload');
     await this.refuseExpired(videoId, upload.expiresAt);
-    return {
-      videoId,
-      offset: await this.bytesOnDisk(videoId),
-      length: upload.length,
-      expiresAt: upload.expiresAt,
-    };
+    return { videoId, offset: upload.offset, length: upload.length, expiresAt: upload.expiresAt };
   }
 
   /**
-   * Appends `body` at `offset` (tus PATCH). Whatever arrived before the client went away stays on disk,
+   * Appends `body` at `offset` (tus PATCH). Whatever arrived before the client went away is committed,
    * so the next PATCH continues from there. The last byte completes the upload: see {@link finish}.
+   * Only one PATCH per upload writes at a time, across replicas: another one gets `409 upload_busy`.
    */
   async append(
     caller: AuthContext,
@@ -129,50 +142,80 @@ export class UploadsService {
     if (!upload || upload.ownerId !== caller.userId) throw notFound('Upload');
     await this.refuseExpired(videoId, upload.expiresAt);
     return this.exclusive(videoId, async () => {
-      const path = this.deps.files.uploadPath(videoId);
-      const current = await this.bytesOnDisk(videoId);
-      if (offset !== current) {
-        throw new AppError(
-          409,
-          'upload_offset_mismatch',
-          `Upload-Offset is ${offset}, but the server holds ${current} bytes; continue from ${current}.`,
-        );
+      const lease = await UploadWriterLease.claim(this.deps.videos, videoId, this.writerLeaseMs);
+      if (!lease) throw await this.unclaimable(videoId);
+      const expiresAt = () => new Date(Date.now() + this.deps.limits.expiryMs);
+      try {
+        if (offset !== lease.offset) {
+          throw new AppError(
+            409,
+            'upload_offset_mismatch',
+            `Upload-Offset is ${offset}, but the server holds ${lease.offset} bytes; continue from ${lease.offset}.`,
+          );
+        }
+        const written = await this.receive(videoId, upload.length, lease, body);
+        if (written < upload.length) {
+          if (!(await lease.release(expiresAt()))) throw takenOver();
+          return { videoId, offset: written, length: upload.length, expiresAt: expiresAt() };
+        }
+        // Committed before probing, so a probe that fails for a passing reason is retried by an empty PATCH.
+        if (!(await lease.flush())) throw takenOver();
+        await this.finish(videoId, upload.length);
+        lease.stop();
+        return { videoId, offset: upload.length, length: upload.length, expiresAt: undefined };
+      } finally {
+        await lease.release(expiresAt());
       }
-      let written = current;
-      if (body && written < upload.length) {
-        const file = await open(path, 'a');
-        try {
-          for await (const chunk of body) {
-            if (written + chunk.byteLength > upload.length) {
-              await file.write(chunk.subarray(0, upload.length - written));
-              written = upload.length;
-              throw new AppError(
-                400,
-                'bad_request',
-                `The body goes past Upload-Length (${upload.length} bytes).`,
-              );
-            }
-            await file.write(chunk);
-            written += chunk.byteLength;
-          }
-        } catch (error) {
-          if (error instanceof AppError) throw error;
-          // The client went away mid-body: what arrived is kept, and nobody is left to read an answer.
-          throw new AppError(400, 'bad_request', 'The body ended early; HEAD the upload and resume.', {
-            cause: error,
-          });
-        } finally {
-          await file.close();
+    });
+  }
+
+  /**
+   * Writes the body at the lease's offset, each chunk at its own position rather than appended: bytes a
+   * dead writer left past the committed offset are written over. Syncs and hands the synced size to the
+   * lease once per renewal period and at the end, however the body ends. Returns the bytes now held.
+   */
+  private async receive(
+    videoId: string,
+    length: number,
+    lease: UploadWriterLease,
+    body: ReadableStream<Uint8Array> | null,
+  ): Promise<number> {
+    let written = lease.offset;
+    if (!body || written >= length) return written;
+    const file = await open(this.deps.files.uploadPath(videoId), 'r+');
+    const reader = body.getReader();
+    // Taken over: stop at once rather than wait for the client's next chunk.
+    lease.onLost(() => void reader.cancel().catch(() => {}));
+    let syncedAt = Date.now();
+    try {
+      for (let next = await reader.read(); !next.done && !lease.isLost; next = await reader.read()) {
+        const chunk = next.value;
+        const room = length - written;
+        await writeAll(file, chunk.byteLength > room ? chunk.subarray(0, room) : chunk, written);
+        written += Math.min(chunk.byteLength, room);
+        if (chunk.byteLength > room) {
+          throw new AppError(400, 'bad_request', `The body goes past Upload-Length (${length} bytes).`);
+        }
+        if (Date.now() - syncedAt >= this.writerLeaseMs / 3) {
+          await file.sync();
+          lease.synchronised(written);
+          syncedAt = Date.now();
         }
       }
-      if (written < upload.length) {
-        const expiresAt = new Date(Date.now() + this.deps.limits.expiryMs);
-        await this.deps.videos.extendUpload(videoId, expiresAt);
-        return { videoId, offset: written, length: upload.length, expiresAt };
-      }
-      await this.finish(videoId, upload.length);
-      return { videoId, offset: upload.length, length: upload.length, expiresAt: undefined };
-    });
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      // The client went away mid-body: what arrived is kept, and nobody is left to read an answer.
+      throw new AppError(400, 'bad_request', 'The body ended early; HEAD the upload and resume.', {
+        cause: error,
+      });
+    } finally {
+      reader.cancel().catch(() => {});
+      await file.sync();
+      await file.close();
+      lease.synchronised(written);
+    }
+    if (lease.isLost) throw takenOver();
+    return written;
   }
 
   /** tus termination: removes an unfinished upload with its video. Finished ones are deleted as videos. */
@@ -221,24 +264,28 @@ export class UploadsService {
     throw new AppError(410, 'upload_expired', 'This upload was abandoned too long and has been removed.');
   }
 
-  private async bytesOnDisk(videoId: string): Promise<number> {
-    try {
-      return (await stat(this.deps.files.uploadPath(videoId))).size;
-    } catch {
-      return 0;
-    }
+  /** Another writer holds the upload, or it is gone (completed, terminated) since it was read. */
+  private async unclaimable(videoId: string): Promise<AppError> {
+    if (!(await this.deps.videos.findUpload(videoId))) return notFound('Upload');
+    return new AppError(
+      409,
+      'upload_busy',
+      'Another request is writing to this upload; HEAD it and retry shortly.',
+    );
   }
 
   /**
-   * One append at a time per upload in this process. A client that lost its connection resumes at once;
-   * the request it abandoned may still be draining, so the new one waits a moment for it.
+   * One append at a time per upload in this process, before the database claim (which decides across
+   * replicas). A client that lost its connection resumes at once; the request it abandoned may still be
+   * draining, so the new one waits a moment for it here instead of getting `upload_busy`.
    */
   private async exclusive<T>(videoId: string, work: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (let held = this.locks.get(videoId); held; held = this.locks.get(videoId)) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new AppError(409, 'conflict', 'Another request is appending to this upload.');
-      await Promise.race([held, new Promise((resolve) => setTimeout(resolve, left))]);
+    if (!(await this.settled(videoId))) {
+      throw new AppError(
+        409,
+        'upload_busy',
+        'Another request is writing to this upload; HEAD it and retry shortly.',
+      );
     }
     let release = () => {};
     this.locks.set(videoId, new Promise<void>((resolve) => (release = resolve)));
@@ -248,5 +295,30 @@ export class UploadsService {
       this.locks.delete(videoId);
       release();
     }
+  }
+
+  /** Waits up to LOCK_WAIT_MS for this process's PATCH of the upload to end; false when it still runs. */
+  private async settled(videoId: string): Promise<boolean> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (let held = this.locks.get(videoId); held; held = this.locks.get(videoId)) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await Promise.race([held, new Promise((resolve) => setTimeout(resolve, left))]);
+    }
+    return true;
+  }
+}
+
+const takenOver = () =>
+  new AppError(
+    409,
+    'upload_busy',
+    'Another request took this upload over while this one stalled; HEAD it and resume.',
+  );
+
+async function writeAll(file: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < bytes.byteLength; ) {
+    const { bytesWritten } = await file.write(bytes, done, bytes.byteLength - done, position + done);
+    done += bytesWritten;
   }
 }

@@ -13,7 +13,8 @@ import {
   videos,
 } from '@streamhub/db/schema/content';
 import { channels } from '@streamhub/db/schema/live';
-import { and, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 
 /** A video with what its response shows of its owner and channel. */
 export interface VideoView {
@@ -113,12 +114,27 @@ export class VideosRepository {
 
   // --- videos --------------------------------------------------------------------------------------
 
-  /** Creates the video (status `uploading`) and its upload in one transaction. */
+  /**
+   * Creates the video (status `uploading`) and its upload in one transaction. `admit` sees the owner's
+   * {@link bytesUsed} first and throws to refuse; nothing is created then.
+   *
+   * Two creations of one owner must not both read the same total and together pass the quota, so the
+   * transaction first locks the owner's row in auth.users: the second waits until the first committed
+   * (or rolled back), and its sums, read after the lock, see the first's upload. The user row is the
+   * natural per-owner mutex: it always exists, other owners are not blocked, and NO KEY UPDATE leaves
+   * the foreign-key checks of other tables' inserts free. A SERIALIZABLE transaction would need a retry
+   * loop, an advisory lock a hash of the id, and a running total column an update on every path that
+   * changes bytes. PGlite has a single connection, so transactions there run one after another anyway;
+   * the lock costs nothing and the code path is the same.
+   */
   async createUpload(
     video: NewVideo,
     upload: { length: number; filename: string | null; expiresAt: Date },
+    admit: (bytesUsed: number) => void = () => {},
   ): Promise<{ video: VideoRow; upload: UploadRow }> {
     return this.db.transaction(async (tx) => {
+      await tx.select({ id: users.id }).from(users).where(eq(users.id, video.ownerId)).for('no key update');
+      admit(await bytesUsedBy(tx, video.ownerId));
       const [row] = await tx.insert(videos).values(video).returning();
       if (!row) throw new Error('insert into content.videos returned no row');
       const [up] = await tx
@@ -201,8 +217,68 @@ export class VideosRepository {
     return row;
   }
 
-  async extendUpload(videoId: string, expiresAt: Date): Promise<void> {
-    await this.db.update(uploads).set({ expiresAt }).where(eq(uploads.videoId, videoId));
+  /**
+   * Makes `owner` the upload's only writer for `leaseMs`, unless another writer's lease is still running.
+   * Returns the committed offset, or undefined when the upload is held by another writer or gone. Leases
+   * are timed by the database's clock, so replicas' clocks do not matter.
+   */
+  async claimUploadWriter(videoId: string, owner: string, leaseMs: number): Promise<number | undefined> {
+    const [row] = await this.db
+      .update(uploads)
+      .set({ patchOwner: owner, patchLeaseUntil: leaseEnd(leaseMs) })
+      .where(
+        and(
+          eq(uploads.videoId, videoId),
+          or(isNull(uploads.patchLeaseUntil), lt(uploads.patchLeaseUntil, sql`now()`)),
+        ),
+      )
+      .returning({ offset: uploads.offset });
+    return row?.offset;
+  }
+
+  /**
+   * The writer `owner` moves the offset from `from` to `to` and keeps its lease `leaseMs` longer. False
+   * when it is no longer the writer or the offset is not `from`: nothing changes then.
+   */
+  async renewUploadWriter(
+    videoId: string,
+    owner: string,
+    move: { from: number; to: number },
+    leaseMs: number,
+  ): Promise<boolean> {
+    return this.updateAsWriter(videoId, owner, move.from, {
+      offset: move.to,
+      patchLeaseUntil: leaseEnd(leaseMs),
+    });
+  }
+
+  /** Like {@link renewUploadWriter}, but ends the lease, and the upload now expires at `expiresAt`. */
+  async releaseUploadWriter(
+    videoId: string,
+    owner: string,
+    move: { from: number; to: number },
+    expiresAt: Date,
+  ): Promise<boolean> {
+    return this.updateAsWriter(videoId, owner, move.from, {
+      offset: move.to,
+      patchOwner: null,
+      patchLeaseUntil: null,
+      expiresAt,
+    });
+  }
+
+  private async updateAsWriter(
+    videoId: string,
+    owner: string,
+    offset: number,
+    set: PgUpdateSetSource<typeof uploads>,
+  ): Promise<boolean> {
+    const rows = await this.db
+      .update(uploads)
+      .set(set)
+      .where(and(eq(uploads.videoId, videoId), eq(uploads.patchOwner, owner), eq(uploads.offset, offset)))
+      .returning({ videoId: uploads.videoId });
+    return rows.length === 1;
   }
 
   /** Ends the upload: the video becomes `uploaded` with its source size. Undefined when it was not uploading. */
@@ -233,23 +309,20 @@ export class VideosRepository {
 
   /** Bytes counted against the owner's quota: their videos' sources plus the declared size of their uploads. */
   async bytesUsed(ownerId: string): Promise<number> {
-    const [sources] = await this.db
-      .select({ bytes: sql<string>`coalesce(sum(${videos.sourceBytes}), 0)::text` })
-      .from(videos)
-      .where(eq(videos.ownerId, ownerId));
-    const [pending] = await this.db
-      .select({ bytes: sql<string>`coalesce(sum(${uploads.length}), 0)::text` })
-      .from(uploads)
-      .where(eq(uploads.ownerId, ownerId));
-    return Number(sources?.bytes ?? 0) + Number(pending?.bytes ?? 0);
+    return bytesUsedBy(this.db, ownerId);
   }
 
-  /** Uploads whose expiry passed, oldest first. */
+  /** Uploads whose expiry passed, oldest first; not while a PATCH writes (it extends the expiry at its end). */
   async expiredUploads(now: Date, limit: number): Promise<string[]> {
     const rows = await this.db
       .select({ videoId: uploads.videoId })
       .from(uploads)
-      .where(lte(uploads.expiresAt, now))
+      .where(
+        and(
+          lte(uploads.expiresAt, now),
+          or(isNull(uploads.patchLeaseUntil), lt(uploads.patchLeaseUntil, sql`now()`)),
+        ),
+      )
       .orderBy(uploads.expiresAt)
       .limit(limit);
     return rows.map((row) => row.videoId);
@@ -332,6 +405,20 @@ export class VideosRepository {
       .leftJoin(channels, eq(channels.id, videos.channelId))
       .$dynamic();
   }
+}
+
+const leaseEnd = (leaseMs: number) => sql`now() + ${leaseMs}::integer * interval '1 millisecond'`;
+
+async function bytesUsedBy(db: Pick<Db, 'select'>, ownerId: string): Promise<number> {
+  const [sources] = await db
+    .select({ bytes: sql<string>`coalesce(sum(${videos.sourceBytes}), 0)::text` })
+    .from(videos)
+    .where(eq(videos.ownerId, ownerId));
+  const [pending] = await db
+    .select({ bytes: sql<string>`coalesce(sum(${uploads.length}), 0)::text` })
+    .from(uploads)
+    .where(eq(uploads.ownerId, ownerId));
+  return Number(sources?.bytes ?? 0) + Number(pending?.bytes ?? 0);
 }
 
 function page<R extends VideoView & { key: string }>(

@@ -105,8 +105,9 @@ export type VideoVisibility = (typeof videoVisibility.enumValues)[number];
 
 /**
  * A tus upload in progress: one per video in status `uploading`, removed when the upload completes, is
- * terminated or expires. The bytes received so far are the size of its file on disk, not a column: the
- * file is the truth after a crash mid-write.
+ * terminated or expires. Gateway replicas share this row, so it is the authority on the offset and on
+ * which request may write: the file on disk may hold more bytes than `offset` (written by a request
+ * that died before committing them), and those are simply written over.
  */
 export const uploads = contentSchema.table(
   'uploads',
@@ -124,9 +125,16 @@ export const uploads = contentSchema.table(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     /** An upload not finished by then is abandoned: the sweeper removes it with its video and file. */
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** Bytes received, synced to disk and committed (tus Upload-Offset); moved only compare-and-set. */
+    offset: bigint('upload_offset', { mode: 'number' }).notNull().default(0),
+    /** The PATCH allowed to write, by a token of its own; null when none is. */
+    patchOwner: uuid('patch_owner'),
+    /** The writer's claim lapses then unless renewed, so a crashed replica cannot hold the upload. */
+    patchLeaseUntil: timestamp('patch_lease_until', { withTimezone: true }),
   },
   (t) => [
     check('uploads_length_positive', sql`${t.length} > 0`),
+    check('uploads_offset_range', sql`${t.offset} between 0 and ${t.length}`),
     index('uploads_owner_idx').on(t.ownerId),
     index('uploads_expires_idx').on(t.expiresAt),
   ],
