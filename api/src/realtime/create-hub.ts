@@ -5,6 +5,7 @@ import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { PresenceStore } from '@streamhub/infra/realtime/presence/port';
 import type { RoomBroadcaster } from '@streamhub/infra/realtime/rooms/port';
 import type { GatewayDeps } from '../deps.ts';
+import { CachedChatRooms } from '../domains/chat/cached-chat-rooms.ts';
 import type { RoomPublisher } from '../domains/chat/room-publisher.ts';
 import type { VideoStatusPublisher } from '../domains/videos/video-status-publisher.ts';
 import { pickClientIp } from '../http/client-ip.ts';
@@ -31,25 +32,25 @@ export interface RealtimeBackends {
 export function createRealtimeHub(
   deps: GatewayDeps,
   backends: RealtimeBackends,
-  /** Faster timers for tests. */
-  timing: Pick<RealtimeHubOptions, 'countIntervalMs' | 'presenceTtlMs'> = {},
+  /** For tests: faster timers, or a chat port that wraps the real one. */
+  testing: Partial<Pick<RealtimeHubOptions, 'countIntervalMs' | 'presenceTtlMs' | 'chat'>> = {},
 ): RealtimeHub {
   const { services, config } = deps;
   return new RealtimeHub({
-    ...timing,
     logger: deps.logger.child({ component: 'realtime' }),
     authenticate: async (token) => {
       const auth = await services.sessions.authenticate(token);
       const account = await services.users.account(auth.userId);
       return { id: account.id, username: account.username };
     },
-    chat: services.chat,
+    // Join storms read each room once; subscribed before `start`, so its `ready()` covers this too.
+    chat: new CachedChatRooms({ chat: services.chat, rooms: backends.rooms, events: backends.events }),
     rooms: backends.rooms,
     presence: backends.presence,
     events: backends.events,
     recordPeakViewers: (channelId, count) => services.channels.raisePeakViewers(channelId, count),
     connectionsPerIp: config.realtime.maxConnectionsPerIp,
-    maxBufferedBytes: config.realtime.maxBufferedBytes,
+    ...testing,
   });
 }
 
@@ -61,6 +62,7 @@ export function websocketEndpoint(hub: RealtimeHub, config: Config): WebSocketEn
     hub,
     maxPayloadBytes: MAX_PAYLOAD_BYTES,
     pingIntervalMs: config.realtime.pingIntervalMs,
+    maxBufferedBytes: config.realtime.maxBufferedBytes,
     clientIp: (forwardedFor, remoteAddress) => pickClientIp(config.trustProxy, forwardedFor, remoteAddress),
   };
 }

@@ -1,5 +1,6 @@
 /** Decoding client frames and encoding server frames of the `/ws` protocol (packages/contracts/src/realtime.ts). */
 import {
+  ChatMessageFrameSchema,
   type ClientFrame,
   ClientFrameSchema,
   type ServerFrame,
@@ -67,4 +68,20 @@ export function decodeClientFrame(raw: RawFrame): DecodedFrame {
 
 export function encodeServerFrame(frame: ServerFrame): string {
   return JSON.stringify(frame);
+}
+
+/**
+ * The message id of an encoded `chat.message` frame, undefined for any other frame. Only frames held
+ * for a joining connection are read back, so a broadcast is never parsed on its way to the members.
+ */
+export function chatMessageIdOf(text: string): string | undefined {
+  if (!text.includes('"chat.message"')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = ChatMessageFrameSchema.safeParse(value);
+  return parsed.success ? parsed.data.message.id : undefined;
 }

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as wsModule from 'ws';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { RealtimeSocket } from './realtime-hub.ts';
+import type { RealtimeConnection, RealtimeHub, RealtimeSocket, RoomTransport } from './realtime-hub.ts';
 import { WEBSOCKET_PATH, type WebSocketEndpoint } from './websocket-endpoint.ts';
 
 export interface AttachedWebSocket {
@@ -16,10 +16,10 @@ export interface AttachedWebSocket {
  * Room broadcasts are framed once. `ws.send()` frames a message again for every socket (a header
  * buffer, option objects, cork, two writes, uncork, a writev): in a 2,000-client room that JS was about
  * a third of the fan-out's CPU, beside the system call itself (bench/realtime, docs/benchmarks.md).
- * The hub hands every member of a broadcast the same `utf8` Buffer, so the frame is built once and the
- * same bytes are written to each member's TCP socket. `ws` exports `Sender.frame` (@types/ws does not
- * declare it) and keeps the socket in `_socket`; its `bufferedAmount` counts what is written there, so
- * the slow-client cut-off still works. ws is pinned, and node-websocket.test.ts checks these internals.
+ * The transport builds a broadcast's frame once and writes the same bytes to each member's TCP socket.
+ * `ws` exports `Sender.frame` (@types/ws does not declare it) and keeps the socket in `_socket`; its
+ * `bufferedAmount` counts what is written there, so the slow-client cut-off still works. ws is pinned,
+ * and node-websocket.test.ts checks these internals.
  */
 interface FrameOptions {
   fin: boolean;
@@ -40,35 +40,95 @@ export interface WsInternals {
   _sender: { _queue: unknown[] | undefined } | null | undefined;
 }
 
-let lastPayload: Buffer | undefined;
-let lastFrame: Buffer | undefined;
-
-/** `utf8` as one unmasked text frame; the members of one broadcast get the very same Buffer. */
+/** `utf8` as one unmasked text frame, as `ws` would send it. */
 export function textFrame(utf8: Buffer): Buffer {
-  if (utf8 !== lastPayload || lastFrame === undefined) {
-    lastFrame = Buffer.concat(Sender.frame(utf8, TEXT_FRAME));
-    lastPayload = utf8;
-  }
-  return lastFrame;
+  return Buffer.concat(Sender.frame(utf8, TEXT_FRAME));
 }
 
-function socketOf(ws: WebSocket): RealtimeSocket {
+/** Writes `frame` (the text frame of `utf8`) to the socket, behind whatever ws still holds. */
+function writeText(ws: WebSocket, utf8: Buffer, frame: Buffer): void {
+  if (ws.readyState !== WebSocket.OPEN) return;
   const internals = ws as unknown as WsInternals;
-  return {
-    send: (_text, utf8) => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      const tcp = internals._socket;
-      // Whatever ws still holds must go out first: then, and without a socket, ws sends it itself.
-      if (tcp && internals._sender?._queue?.length === 0) tcp.write(textFrame(utf8));
-      else ws.send(utf8, { binary: false });
-    },
-    bufferedAmount: () => ws.bufferedAmount,
-    close: (code, reason) => ws.close(code, reason),
-  };
+  const tcp = internals._socket;
+  // Whatever ws still holds must go out first: then, and without a socket, ws sends it itself.
+  if (tcp && internals._sender?._queue?.length === 0) tcp.write(frame);
+  else ws.send(utf8, { binary: false });
+}
+
+/** One `ws` socket as the hub and the room transport see it. */
+class NodeSocket implements RealtimeSocket {
+  connection: RealtimeConnection | undefined;
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly rooms: NodeRoomTransport,
+  ) {}
+
+  send(text: string): void {
+    const utf8 = Buffer.from(text);
+    writeText(this.ws, utf8, textFrame(utf8));
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  join(room: string): void {
+    this.rooms.add(room, this);
+  }
+
+  leave(room: string): void {
+    this.rooms.remove(room, this);
+  }
+}
+
+/**
+ * Node keeps the member loop (ws has no topics): each broadcast is framed once, then each member is
+ * checked against the slow-client limit before its write.
+ */
+class NodeRoomTransport implements RoomTransport {
+  private readonly rooms = new Map<string, Set<NodeSocket>>();
+
+  constructor(
+    private readonly hub: RealtimeHub,
+    private readonly maxBufferedBytes: number,
+  ) {}
+
+  add(room: string, socket: NodeSocket): void {
+    let members = this.rooms.get(room);
+    if (!members) {
+      members = new Set();
+      this.rooms.set(room, members);
+    }
+    members.add(socket);
+  }
+
+  remove(room: string, socket: NodeSocket): void {
+    const members = this.rooms.get(room);
+    if (!members?.delete(socket)) return;
+    if (members.size === 0) this.rooms.delete(room);
+  }
+
+  broadcast(room: string, text: string): void {
+    const members = this.rooms.get(room);
+    if (!members) return;
+    const utf8 = Buffer.from(text);
+    const frame = textFrame(utf8);
+    for (const member of members) {
+      // Dropping a member removes it from `members`; a Set's iteration allows that.
+      if (member.ws.bufferedAmount > this.maxBufferedBytes && member.connection) {
+        this.hub.dropTooSlow(member.connection);
+        continue;
+      }
+      writeText(member.ws, utf8, frame);
+    }
+  }
 }
 
 export function attachNodeWebSocket(server: Server, endpoint: WebSocketEndpoint): AttachedWebSocket {
   const { hub } = endpoint;
+  const rooms = new NodeRoomTransport(hub, endpoint.maxBufferedBytes);
+  const detach = hub.attach(rooms);
   const wss = new WebSocketServer({ noServer: true, maxPayload: endpoint.maxPayloadBytes });
   const alive = new WeakMap<WebSocket, boolean>();
 
@@ -84,8 +144,10 @@ export function attachNodeWebSocket(server: Server, endpoint: WebSocketEndpoint)
         Array.isArray(forwarded) ? forwarded[0] : forwarded,
         request.socket.remoteAddress,
       );
-      const connection = hub.open(socketOf(ws), ip);
+      const socket = new NodeSocket(ws, rooms);
+      const connection = hub.open(socket, ip);
       if (!connection) return;
+      socket.connection = connection;
       alive.set(ws, true);
       ws.on('pong', () => alive.set(ws, true));
       ws.on('message', (data) => hub.receive(connection, data));
@@ -112,6 +174,7 @@ export function attachNodeWebSocket(server: Server, endpoint: WebSocketEndpoint)
       new Promise((resolve) => {
         clearInterval(pinging);
         server.off('upgrade', onUpgrade);
+        detach();
         wss.close(() => resolve());
       }),
   };

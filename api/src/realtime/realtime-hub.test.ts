@@ -18,7 +18,7 @@ import { registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts'
 import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
 import { connectWs, type TestWsClient } from '../testing/ws-client.ts';
 import { createRealtimeHub, websocketEndpoint } from './create-hub.ts';
-import type { RealtimeHub } from './realtime-hub.ts';
+import type { ChatRooms, RealtimeHub } from './realtime-hub.ts';
 
 let backends: TestBackends;
 let deps: GatewayDeps;
@@ -170,6 +170,87 @@ describe('/ws chat', () => {
       endedAt: now,
     });
     expect(await client.next('stream.status', undefined, { since })).toMatchObject({ live: false });
+  });
+});
+
+/** A promise with its resolve, to hold a step of a port until the test lets it go. */
+function gate() {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+describe('/ws join while the room is busy', () => {
+  it('loses no message posted during a slow history read and shows each message once', async () => {
+    // A second replica on the same backends whose history read waits for the test twice: before it
+    // queries the database (a message posted then is both in the history and broadcast) and after (a
+    // message posted then is only broadcast).
+    const reading = gate();
+    const beforeQuery = gate();
+    const queried = gate();
+    const afterQuery = gate();
+    const real = deps.services.chat;
+    const slowChat: ChatRooms = {
+      room: (roomSlug) => real.room(roomSlug),
+      post: (input) => real.post(input),
+      history: async (channelId) => {
+        reading.open();
+        await beforeQuery.opened;
+        const history = await real.history(channelId);
+        queried.open();
+        await afterQuery.opened;
+        return history;
+      },
+    };
+    const slowHub = createRealtimeHub(deps, backends, { chat: slowChat });
+    await slowHub.start();
+    const slowServer = await serveOnNode({
+      fetch: app.fetch,
+      host: '127.0.0.1',
+      port: 0,
+      gracePeriodMs: 1000,
+      websocket: websocketEndpoint(slowHub, deps.config),
+    });
+    try {
+      const writer = await connect();
+      await joined(writer);
+      await signIn(writer, await registerAndLogin(app, backends));
+      const post = async (body: string) => {
+        writer.send({ type: 'chat.send', channel: slug, body, nonce: body });
+        const { messageId } = await writer.next('ack', (f) => f.nonce === body);
+        // The writer's replica shares the broadcaster: once the writer has it, so has the joiner's hub.
+        await writer.next('chat.message', (f) => f.message.id === messageId);
+        return messageId;
+      };
+      const earlier = await post('before the join');
+
+      const joiner = await connectWs(`http://127.0.0.1:${slowServer.port}`);
+      clients.push(joiner);
+      await joiner.next('hello');
+      joiner.send({ type: 'join', channel: slug });
+      await reading.opened;
+      const inBoth = await post('during the join, before the query');
+      beforeQuery.open();
+      await queried.opened;
+      const liveOnly = await post('during the join, after the query');
+      afterQuery.open();
+      const after = await post('after the join');
+
+      const frame = await joiner.next('joined');
+      await joiner.next('chat.message', (f) => f.message.id === after);
+      const historyIds = frame.history.map((m) => m.id);
+      expect(historyIds).toEqual(expect.arrayContaining([earlier, inBoth]));
+      expect(historyIds).not.toContain(liveOnly);
+      // Nothing of the room before `joined`; afterwards only what the history did not hold, in order.
+      const joinedAt = joiner.frames.indexOf(frame);
+      const liveIds = joiner.frames.flatMap((f) => (f.type === 'chat.message' ? [f.message.id] : []));
+      expect(joiner.frames.slice(0, joinedAt).filter((f) => f.type === 'chat.message')).toEqual([]);
+      expect(liveIds).toEqual([liveOnly, after]);
+    } finally {
+      await slowServer.close();
+    }
   });
 });
 

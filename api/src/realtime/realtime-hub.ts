@@ -4,7 +4,8 @@
  * Each replica keeps only its own connections. Room frames (chat, deletions, moderation, settings) go
  * through the room broadcaster, so every replica delivers them to its members; stream status comes from
  * the domain event bus; viewer counts come from the shared presence store, polled every
- * VIEWER_COUNT_INTERVAL_MS and pushed only when they changed.
+ * VIEWER_COUNT_INTERVAL_MS and pushed only when they changed. The runtime's adapter delivers a room frame
+ * to the room's sockets (RoomTransport): the hub hands it over once per broadcast, never per member.
  */
 import { randomUUID } from 'node:crypto';
 import type { DomainEvents } from '@streamhub/contracts/events';
@@ -23,15 +24,26 @@ import type { PresenceStore } from '@streamhub/infra/realtime/presence/port';
 import type { RoomBroadcaster } from '@streamhub/infra/realtime/rooms/port';
 import type { Logger } from '@streamhub/logger/logger';
 import { ChatRefusal } from '../domains/chat/chat-refusal.ts';
-import { decodeClientFrame, encodeServerFrame, type RawFrame } from './frames.ts';
+import { chatMessageIdOf, decodeClientFrame, encodeServerFrame, type RawFrame } from './frames.ts';
 
 /** One WebSocket as the hub sees it. */
 export interface RealtimeSocket {
-  /** Queues a text frame; `utf8` is `text` already encoded, shared by every recipient of a broadcast. */
-  send(text: string, utf8: Buffer): void;
-  /** Bytes queued for this socket but not yet handed to the network. */
-  bufferedAmount(): number;
+  /** Queues a text frame for this socket alone. */
+  send(text: string): void;
   close(code: number, reason: string): void;
+  /** From now on the room's broadcasts reach this socket, after every frame already sent to it. */
+  join(room: string): void;
+  /** The room's broadcasts stop reaching this socket; harmless when it is not in the room or closed. */
+  leave(room: string): void;
+}
+
+/**
+ * How a runtime delivers one room frame to every socket of this replica that joined the room. The
+ * transport also enforces the slow-client limit: a socket whose unsent frames pass it is handed to
+ * `RealtimeHub.dropTooSlow` instead of being allowed to hold back its room.
+ */
+export interface RoomTransport {
+  broadcast(room: string, text: string): void;
 }
 
 /** What the hub needs of the chat domain. */
@@ -59,8 +71,6 @@ export interface RealtimeHubOptions {
   /** Names this replica in the presence store. */
   replicaId?: string;
   connectionsPerIp: number;
-  /** A client whose unsent frames pass this is disconnected instead of slowing the room. */
-  maxBufferedBytes: number;
   /** How long a viewer counts after its replica last vouched for it (a crashed replica's viewers fade). */
   presenceTtlMs?: number;
   countIntervalMs?: number;
@@ -78,7 +88,6 @@ const MAX_PENDING_FRAMES = 16;
 
 /** The broadcaster room of one user's own frames (video progress); channel rooms are channel ids. */
 export const userRoom = (userId: string) => `user:${userId}`;
-const USER_ROOM_PREFIX = 'user:';
 
 /** The presence key of a player's viewer id, shared by `/ws` and the playback heartbeat. */
 export const viewerKeyOf = (viewerId: string) => `v:${viewerId}`;
@@ -86,6 +95,11 @@ export const viewerKeyOf = (viewerId: string) => `v:${viewerId}`;
 interface Membership {
   slug: string;
   viewerKey: string;
+  /**
+   * Room frames that arrived while the `joined` frame (with the history) was being prepared; they follow
+   * it. Undefined once the socket has joined the room at the transport.
+   */
+  held: string[] | undefined;
 }
 
 class Connection {
@@ -121,6 +135,8 @@ class Connection {
 interface LocalRoom {
   slug: string;
   members: Set<Connection>;
+  /** Members whose room frames are held until their `joined` frame is sent. */
+  joining: Set<Connection>;
   /** Viewer key → local connections of that viewer in this room. */
   viewers: Map<string, number>;
   lastCount: number | undefined;
@@ -135,8 +151,7 @@ export class RealtimeHub {
   private readonly connections = new Set<Connection>();
   private readonly perIp = new Map<string, number>();
   private readonly localRooms = new Map<string, LocalRoom>();
-  /** Signed-in connections by user id, for frames addressed to one user. */
-  private readonly signedIn = new Map<string, Set<Connection>>();
+  private transport: RoomTransport | undefined;
   private readonly stops: (() => void)[] = [];
   private closed = false;
 
@@ -171,6 +186,15 @@ export class RealtimeHub {
       () => clearInterval(counting),
       () => clearInterval(refreshing),
     );
+  }
+
+  /** The runtime's server hands over its transport before it accepts sockets; returns the detach. */
+  attach(transport: RoomTransport): () => void {
+    if (this.transport) throw new Error('the realtime hub already has a transport');
+    this.transport = transport;
+    return () => {
+      if (this.transport === transport) this.transport = undefined;
+    };
   }
 
   /** A socket finished its handshake. Returns undefined when it was refused (and closed). */
@@ -227,11 +251,16 @@ export class RealtimeHub {
     this.signOut(connection);
   }
 
+  /** Closes (4001) a connection whose unsent frames passed the transport's limit. */
+  dropTooSlow(connection: Connection): void {
+    if (!connection.open) return;
+    this.options.logger.warn({ connectionId: connection.id }, 'dropping a client that cannot keep up');
+    connection.socket.close(CLOSE_CODES.tooSlow, 'too slow: send buffer full');
+    this.disconnected(connection);
+  }
+
   private signOut(connection: Connection): void {
-    if (!connection.user) return;
-    const own = this.signedIn.get(connection.user.id);
-    own?.delete(connection);
-    if (own?.size === 0) this.signedIn.delete(connection.user.id);
+    if (connection.user) connection.socket.leave(userRoom(connection.user.id));
   }
 
   /** Closes every socket (1001) and stops the timers and subscriptions. */
@@ -283,12 +312,7 @@ export class RealtimeHub {
     for (const channelId of rooms) this.releaseViewer(connection, channelId);
     this.signOut(connection);
     connection.user = user;
-    let own = this.signedIn.get(user.id);
-    if (!own) {
-      own = new Set();
-      this.signedIn.set(user.id, own);
-    }
-    own.add(connection);
+    connection.socket.join(userRoom(user.id));
     for (const channelId of rooms) this.holdViewer(connection, channelId);
     sendFrame(connection.socket, { type: 'authenticated', user });
   }
@@ -313,20 +337,22 @@ export class RealtimeHub {
       }
       throw error;
     }
-    const history = await this.options.chat.history(room.channelId);
     if (!connection.open) return;
     if (viewerId && !connection.viewerId && connection.rooms.size === 0) connection.viewerId = viewerId;
-    if (!connection.rooms.has(room.channelId)) {
-      let local = this.localRooms.get(room.channelId);
-      if (!local) {
-        local = { slug: room.slug, members: new Set(), viewers: new Map(), lastCount: undefined, peak: 0 };
-        this.localRooms.set(room.channelId, local);
-      }
-      local.members.add(connection);
-      connection.rooms.set(room.channelId, { slug: room.slug, viewerKey: connection.viewerKey() });
-      this.holdViewer(connection, room.channelId);
+    // A member before the history is read: a message posted meanwhile is held, never lost.
+    const wasMember = this.enterRoom(connection, room);
+    let history: ChatMessage[];
+    let viewerCount: number;
+    try {
+      history = await this.options.chat.history(room.channelId);
+      viewerCount = await this.options.presence.count(room.channelId);
+    } catch (error) {
+      if (connection.open && wasMember) this.releaseHeld(connection, room.channelId, []);
+      else if (connection.open) this.leaveRoom(connection, room.channelId);
+      throw error;
     }
-    const viewerCount = await this.options.presence.count(room.channelId);
+    // A closed connection has left its rooms already.
+    if (!connection.open) return;
     sendFrame(connection.socket, {
       type: 'joined',
       channel: room.slug,
@@ -335,6 +361,55 @@ export class RealtimeHub {
       settings: room.settings,
       history,
     });
+    this.releaseHeld(connection, room.channelId, history);
+  }
+
+  /**
+   * Makes the connection a member whose room frames are held until its `joined` frame is sent; a
+   * connection joining again stops receiving at the transport until then. True when it was a member.
+   */
+  private enterRoom(connection: Connection, room: { channelId: string; slug: string }): boolean {
+    let local = this.localRooms.get(room.channelId);
+    if (!local) {
+      local = {
+        slug: room.slug,
+        members: new Set(),
+        joining: new Set(),
+        viewers: new Map(),
+        lastCount: undefined,
+        peak: 0,
+      };
+      this.localRooms.set(room.channelId, local);
+    }
+    local.members.add(connection);
+    local.joining.add(connection);
+    const membership = connection.rooms.get(room.channelId);
+    if (membership) {
+      connection.socket.leave(room.channelId);
+      membership.held ??= [];
+      return true;
+    }
+    connection.rooms.set(room.channelId, { slug: room.slug, viewerKey: connection.viewerKey(), held: [] });
+    this.holdViewer(connection, room.channelId);
+    return false;
+  }
+
+  /**
+   * Sends the frames held during the join, except messages the history already holds, then joins the
+   * socket to the room at the transport. No await in between: no broadcast can slip past both.
+   */
+  private releaseHeld(connection: Connection, channelId: string, history: ChatMessage[]): void {
+    const membership = connection.rooms.get(channelId);
+    if (!membership?.held) return;
+    const held = membership.held;
+    membership.held = undefined;
+    this.localRooms.get(channelId)?.joining.delete(connection);
+    const inHistory = new Set(history.map((message) => message.id));
+    for (const text of held) {
+      const messageId = chatMessageIdOf(text);
+      if (messageId === undefined || !inHistory.has(messageId)) connection.socket.send(text);
+    }
+    connection.socket.join(channelId);
   }
 
   private async post(connection: Connection, slug: string, body: string, nonce: string | undefined) {
@@ -367,9 +442,11 @@ export class RealtimeHub {
   private leaveRoom(connection: Connection, channelId: string): void {
     this.releaseViewer(connection, channelId);
     connection.rooms.delete(channelId);
+    connection.socket.leave(channelId);
     const local = this.localRooms.get(channelId);
     if (!local) return;
     local.members.delete(connection);
+    local.joining.delete(connection);
     if (local.members.size === 0) this.localRooms.delete(channelId);
   }
 
@@ -403,23 +480,11 @@ export class RealtimeHub {
     call.catch((error: unknown) => this.options.logger.warn({ err: error }, 'presence update failed'));
   }
 
-  /** Sends a room frame to this replica's members; a member that cannot keep up is dropped. */
+  /** Hands a room frame to the transport once; members still joining get it after their `joined`. */
   private deliver(room: string, text: string): void {
-    const members = room.startsWith(USER_ROOM_PREFIX)
-      ? this.signedIn.get(room.slice(USER_ROOM_PREFIX.length))
-      : this.localRooms.get(room)?.members;
-    if (!members) return;
-    const utf8 = Buffer.from(text);
-    const cap = this.options.maxBufferedBytes;
-    for (const connection of members) {
-      if (connection.socket.bufferedAmount() > cap) {
-        this.options.logger.warn({ connectionId: connection.id }, 'dropping a client that cannot keep up');
-        connection.socket.close(CLOSE_CODES.tooSlow, 'too slow: send buffer full');
-        this.disconnected(connection);
-        continue;
-      }
-      connection.socket.send(text, utf8);
-    }
+    const joining = this.localRooms.get(room)?.joining;
+    if (joining) for (const connection of joining) connection.rooms.get(room)?.held?.push(text);
+    this.transport?.broadcast(room, text);
   }
 
   private async refreshPresence(): Promise<void> {
@@ -472,8 +537,7 @@ export class RealtimeHub {
 }
 
 function sendFrame(socket: RealtimeSocket, frame: ServerFrame): void {
-  const text = encodeServerFrame(frame);
-  socket.send(text, Buffer.from(text));
+  socket.send(encodeServerFrame(frame));
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -10,6 +10,11 @@ export interface WebSocketEndpoint {
    * WS_FRAME_MAX_BYTES get an error frame and the connection stays open.
    */
   maxPayloadBytes: number;
+  /**
+   * A client whose unsent frames pass this is closed (4001) instead of slowing its rooms; each runtime's
+   * transport checks it its own way.
+   */
+  maxBufferedBytes: number;
   /** Protocol pings; a client that has not answered the previous one by the next is dropped. */
   pingIntervalMs: number;
   /** The client's address from the upgrade request's X-Forwarded-For (when trusted) and its peer address. */
