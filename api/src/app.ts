@@ -32,6 +32,7 @@ import { requestTimeout } from './middleware/timeout.ts';
 import { createGatewayMetrics, type GatewayMetrics, recordMetrics } from './observability/metrics.ts';
 import { docsRoutes } from './openapi/docs.routes.ts';
 import { viewerRoutes } from './realtime/viewers.routes.ts';
+import { watchRoutes } from './web/watch.routes.ts';
 
 export interface CreateAppOptions {
   /** Add process-wide metrics (event loop, memory) to `/metrics`; once per process. */
@@ -104,6 +105,7 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   });
   app.route('/', playbackRoutes());
   app.route('/', vodPlaybackRoutes());
+  app.route('/', watchRoutes());
   app.route(UPLOADS_PATH, uploadRoutes());
   app.route('/', docsRoutes(app, config.publicUrl));
   return { app: routes, metrics };

@@ -1,0 +1,22 @@
+/** What the server put on <body> for the scripts: the page kind, its subject and the player's assets. */
+import type { PlayerAssets } from './player.ts';
+
+export type PageData =
+  | { page: 'channel'; channel: string; assets: PlayerAssets }
+  | { page: 'video'; playbackUrl: string; assets: PlayerAssets };
+
+export function readPageData(body: HTMLElement): PageData | undefined {
+  const { page, channel, playbackUrl, hlsModule, hlsWorker } = body.dataset;
+  if (!hlsModule || !hlsWorker) return undefined;
+  const assets = { hlsModuleUrl: hlsModule, hlsWorkerUrl: hlsWorker };
+  if (page === 'channel' && channel) return { page, channel, assets };
+  if (page === 'video' && playbackUrl) return { page, playbackUrl, assets };
+  return undefined;
+}
+
+/** The element with this id, of this type; a page without it is a server bug worth failing loudly on. */
+export function element<T extends HTMLElement>(id: string, type: new () => T): T {
+  const found = document.getElementById(id);
+  if (!(found instanceof type)) throw new Error(`the page has no #${id}`);
+  return found;
+}

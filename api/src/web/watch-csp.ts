@@ -1,0 +1,24 @@
+/** The Content-Security-Policy of the watch pages. */
+
+/**
+ * Scripts, styles and workers from this gateway only (no inline code at all); media and API calls to
+ * this gateway or its PUBLIC_URL (playback URLs name PUBLIC_URL, which may differ from the host the
+ * page was opened by), its WebSocket, and blob: for the Media Source hls.js feeds the <video> with.
+ * Any site may frame the page: embedding the player is its point.
+ */
+export function watchPageCsp(publicUrl: string): string {
+  const origin = new URL(publicUrl).origin;
+  const socketOrigin = origin.replace(/^http/, 'ws');
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "worker-src 'self'",
+    `img-src 'self' ${origin}`,
+    `media-src 'self' ${origin} blob:`,
+    `connect-src 'self' ${origin} ${socketOrigin}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    'frame-ancestors *',
+  ].join('; ');
+}

@@ -1,0 +1,102 @@
+/**
+ * The watch pages' HTML. Every value is interpolated through hono/html's `html`, which escapes it;
+ * nothing user-provided ever goes through `raw`. The scripts find their parameters in data attributes
+ * (the CSP allows no inline script).
+ */
+import type { PublicChannel } from '@streamhub/contracts/live';
+import type { Video } from '@streamhub/contracts/videos';
+import { html } from 'hono/html';
+import type { WatchAssets } from './watch-assets.ts';
+
+type Html = ReturnType<typeof html>;
+
+function layout(assets: WatchAssets, title: string, body: Html, data: Record<string, string> = {}): Html {
+  const attributes = Object.entries(data).map(([name, value]) => html` data-${name}="${value}"`);
+  return html`<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>${title} · StreamHub</title>
+    <link rel="stylesheet" href="${assets.urls.stylesheet}" />
+    <script type="module" src="${assets.urls.script}"></script>
+  </head>
+  <body${attributes}>
+    ${body}
+  </body>
+</html>`;
+}
+
+const playerData = (assets: WatchAssets) => ({
+  'hls-module': assets.urls.hlsModule,
+  'hls-worker': assets.urls.hlsWorker,
+});
+
+export function channelPage(channel: PublicChannel, assets: WatchAssets): Html {
+  const streamer = channel.owner.displayName ?? channel.owner.username;
+  const live = channel.live;
+  const body = html`<header>
+      <h1 id="channel-title">${channel.title}</h1>
+      <p class="byline">
+        <span id="streamer">${streamer}</span>
+        <span id="live-status" class="badge" data-live="${String(live)}">${live ? 'live' : 'offline'}</span>
+        <span><span id="viewer-count">0</span> watching</span>
+      </p>
+    </header>
+    <div class="layout">
+      <main>
+        <video id="player" controls muted autoplay playsinline></video>
+        <p id="player-notice" class="notice">${live ? '' : 'The channel is offline.'}</p>
+      </main>
+      <aside class="chat">
+        <h2>Chat</h2>
+        <ol id="chat-messages" aria-live="polite"></ol>
+        <form id="chat-form" hidden>
+          <input id="chat-body" name="body" maxlength="500" autocomplete="off" aria-label="Message" required />
+          <button type="submit">Send</button>
+        </form>
+        <form id="sign-in">
+          <input name="email" type="email" autocomplete="username" placeholder="Email" aria-label="Email" required />
+          <input name="password" type="password" autocomplete="current-password" placeholder="Password" aria-label="Password" required />
+          <button type="submit">Sign in to chat</button>
+        </form>
+        <p id="chat-notice" class="notice" role="status"></p>
+      </aside>
+    </div>`;
+  return layout(assets, channel.title, body, {
+    page: 'channel',
+    channel: channel.slug,
+    ...playerData(assets),
+  });
+}
+
+export function videoPage(video: Video, assets: WatchAssets): Html {
+  const author = video.owner.displayName ?? video.owner.username;
+  const ready = video.status === 'ready' && video.playbackUrl !== null;
+  const player = ready
+    ? html`<video id="player" controls playsinline poster="${video.posterUrl ?? ''}"></video>
+        <p id="player-notice" class="notice"></p>`
+    : html`<p id="player-notice" class="notice">This video is not ready to play yet.</p>`;
+  const body = html`<header>
+      <h1 id="video-title">${video.title}</h1>
+      <p class="byline"><span id="streamer">${author}</span></p>
+    </header>
+    <main>
+      ${player}
+      <p class="description">${video.description}</p>
+    </main>`;
+  const data: Record<string, string> =
+    ready && video.playbackUrl ? { page: 'video', 'playback-url': video.playbackUrl } : {};
+  return layout(assets, video.title, body, { ...data, ...playerData(assets) });
+}
+
+export function notFoundPage(assets: WatchAssets, what: string): Html {
+  return layout(
+    assets,
+    'Not found',
+    html`<main>
+      <h1>Not found</h1>
+      <p>${what}</p>
+    </main>`,
+  );
+}
