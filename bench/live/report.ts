@@ -30,7 +30,7 @@ export interface SetupSummary {
   rootCpuPerSecond: number;
   ladderCpuPerSecond: number;
   thumbnailCpuS: number;
-  /** StreamHub: the node process's CPU as a share of its ladder's, per run (the direct measure of the overhead). */
+  /** StreamHub: the node process's CPU as a share of its ladder's, per run (an upper bound of the overhead: it includes receiving RTMP). */
   nodeShareOfLadder: number;
   othersCores: number;
 }

@@ -108,7 +108,7 @@ const output = [
     `plain ffmpeg ${ff.cpuPerSecond.toFixed(3)}. Per-round ratios: ${pairedCpuRatios(results)
       .map((r) => r.toFixed(3))
       .join(', ')}.`,
-  `  direct measure of the overhead: the node process uses ${pct(sh.nodeShareOfLadder)} of its own ladder's CPU (median of per-run shares; plain ffmpeg has no such process), ` +
+  `  the node process uses ${pct(sh.nodeShareOfLadder)} of its own ladder's CPU (median of per-run shares; an upper bound of the overhead: it includes receiving RTMP, which plain ffmpeg does itself), ` +
     `${pct(sh.nodeShareOfLadder + sh.thumbnailCpuS / config.media.thumbnailSeconds / sh.ladderCpuPerSecond)} with the thumbnails.`,
   `  live thumbnail (outside the window): ${sh.thumbnailCpuS.toFixed(3)} CPU-s per shot, one per ${config.media.thumbnailSeconds} s = ${(sh.thumbnailCpuS / config.media.thumbnailSeconds).toFixed(4)} CPU-s/s more.`,
   `  node process ladder-spawn → playable (its own check): ${shRuns.map((r) => (r.times.nodePlayable ?? Number.NaN).toFixed(2)).join(', ')} s after publish.`,
