@@ -6,6 +6,7 @@ import type { Db } from '@streamhub/db/client';
 import type { CounterStore } from '@streamhub/infra/counters/port';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
+import type { Logger } from '@streamhub/logger/logger';
 import { ffprobeBeside } from '@streamhub/media-node/ffmpeg/locate';
 import { AbuseGuard, type AbusePolicy } from './domains/auth/abuse-guard.ts';
 import { AccessTokens } from './domains/auth/access-tokens.ts';
@@ -69,6 +70,8 @@ export interface ServiceBackends {
   jobs: JobQueue<JobDefinitionsMap>;
   signingKeys: SigningKeyRing;
   counters: CounterStore;
+  /** Where services report what they cannot hand back to a caller (e.g. an event lost after a commit). */
+  logger: Logger;
   /** Cheaper password hashing for tests. */
   scrypt?: ScryptParams;
   /** Tighter abuse limits for tests. */
@@ -94,6 +97,7 @@ export function createServices({
   scrypt,
   oauthFetch,
   counters,
+  logger,
   abusePolicy,
   roomPublisher,
   videoStatusPublisher,
@@ -129,14 +133,6 @@ export function createServices({
     scrypt,
   });
   const auth = new AuthService({ users, sessions, events, abuse, scrypt, emailVerification: emailFlows });
-  const usersService = new UsersService({
-    users,
-    sessions,
-    events,
-    media: new MediaStore(config.dataDir),
-    publicUrl: config.publicUrl,
-    avatarMaxBytes: config.avatarMaxBytes,
-  });
   // Channels shows follower counts without reading engagement tables itself: it asks the follows repository.
   const followsRepository = new FollowsRepository(db);
   const channels = new ChannelsService({
@@ -187,6 +183,17 @@ export function createServices({
     },
     ffprobePath: ffprobeBeside(config.media.ffmpegPath),
     removeVideo: (videoId) => videos.remove(videoId),
+  });
+  const usersService = new UsersService({
+    users,
+    sessions,
+    events,
+    channels,
+    videos,
+    logger,
+    media: new MediaStore(config.dataDir),
+    publicUrl: config.publicUrl,
+    avatarMaxBytes: config.avatarMaxBytes,
   });
   return {
     abuse,

@@ -9,6 +9,7 @@ import { startMediaNode } from '@streamhub/media-node/media-node';
 import { createApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeyRing } from '../domains/auth/signing-keys.ts';
+import { startEngagementConsumers } from '../domains/engagement/engagement-consumers.ts';
 import { startContentConsumers } from '../domains/videos/content-consumers.ts';
 import { createJobHandlers, videoJobDeps } from '../jobs/handlers.ts';
 import { createMailer } from '../mail/create-mailer.ts';
@@ -64,6 +65,7 @@ export function gatewayDeps(parts: {
       events: backends.events,
       jobs: backends.jobs,
       counters: backends.counters,
+      logger: parts.logger,
       signingKeys,
       roomPublisher: broadcastingRoomPublisher(backends.rooms),
       videoStatusPublisher: broadcastingVideoStatusPublisher(backends.rooms),
@@ -90,6 +92,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
   let stopWorkers = async () => {};
   let stopMedia = async () => {};
   let stopContent = () => {};
+  let stopEngagement = () => {};
   let hub: RealtimeHub | undefined;
 
   try {
@@ -106,10 +109,17 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
         if (requeued > 0) logger.info({ requeued }, 'queued the videos a previous run left unprocessed');
       }
     }
-    // Recorded broadcasts become videos; abandoned uploads are swept.
+    // Recorded broadcasts become videos; a deleted account's video files go; abandoned uploads are swept.
     stopContent = await startContentConsumers({
       videos: deps.services.videos,
       uploads: deps.services.uploads,
+      events: backends.events,
+      logger,
+    });
+    // A deleted account's broadcasts and videos lose the likes and comments others left on them.
+    stopEngagement = await startEngagementConsumers({
+      likes: deps.services.likes,
+      comments: deps.services.comments,
       events: backends.events,
       logger,
     });
@@ -147,6 +157,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       close: async () => {
         await server.close();
         stopContent();
+        stopEngagement();
         // Before the backends: ending the live sessions still writes to the database.
         await stopMedia();
         await backends.close();
@@ -155,6 +166,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
     };
   } catch (error) {
     stopContent();
+    stopEngagement();
     await hub?.close();
     await stopMedia();
     await backends.close();

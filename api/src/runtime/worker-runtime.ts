@@ -38,6 +38,7 @@ export async function startWorker(
       events: backends.events,
       jobs: backends.jobs,
       counters: backends.counters,
+      logger: options.logger,
       signingKeys,
       // Progress of the videos this worker processes reaches their owners through the gateways' `/ws`.
       videoStatusPublisher: broadcastingVideoStatusPublisher(backends.rooms),

@@ -69,9 +69,10 @@ export async function createTestBackends(driver: Driver = 'pglite'): Promise<Tes
     deps: (env = {}, overrides = {}, serviceOptions = {}) => {
       const config = loadConfig({ LOG_LEVEL: 'silent', ...env }, { envFile: false });
       const counters = createMemoryCounterStore();
+      const logger = createLogger({ level: config.logLevel, name: 'test' });
       return {
         config,
-        logger: createLogger({ level: config.logLevel, name: 'test' }),
+        logger,
         services: createServices({
           config,
           db: database.db,
@@ -79,6 +80,7 @@ export async function createTestBackends(driver: Driver = 'pglite'): Promise<Tes
           jobs,
           signingKeys,
           counters,
+          logger,
           scrypt: TEST_SCRYPT,
           abusePolicy: RELAXED_ABUSE_POLICY,
           roomPublisher: broadcastingRoomPublisher(rooms),

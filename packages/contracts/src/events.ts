@@ -39,6 +39,22 @@ export const UserSuspendedEventSchema = z.object({
   suspendedAt: z.iso.datetime(),
 });
 
+/**
+ * An account was deleted; published after the deletion committed. The rows that pointed at the user went
+ * with it (ON DELETE CASCADE), so the ids of what it owned travel here, read just before: each domain
+ * removes its own data that still refers to them. Consumers must be idempotent (every replica hears it).
+ */
+export const UserDeletedEventSchema = z.object({
+  userId: z.uuid(),
+  /** The account's channel, if it had one. */
+  channelId: z.uuid().nullable(),
+  /** Every broadcast of that channel, live or over; `playbackId` names its files under `media/live`. */
+  liveSessions: z.array(z.object({ id: z.uuid(), playbackId: z.string() })),
+  /** Every video the account owned, in any status (uploads in progress included). */
+  videoIds: z.array(z.uuid()),
+  deletedAt: z.iso.datetime(),
+});
+
 /** A stream key stopped working (revoked, or replaced by a rotation): a broadcast using it is cut. */
 export const StreamKeyRevokedEventSchema = z.object({
   keyId: z.uuid(),
@@ -91,6 +107,7 @@ export const VideoFailedEventSchema = z.object({
 export const DOMAIN_EVENTS = {
   'user.registered': UserRegisteredEventSchema,
   'user.suspended': UserSuspendedEventSchema,
+  'user.deleted': UserDeletedEventSchema,
   'user.followed': UserFollowedEventSchema,
   'comment.created': CommentCreatedEventSchema,
   'video.ready': VideoReadyEventSchema,

@@ -76,6 +76,12 @@ export interface SessionWithChannel {
   ownerId: string;
 }
 
+/** A broadcast's ids, for removing what other domains attached to it. */
+export interface BroadcastIds {
+  id: string;
+  playbackId: string;
+}
+
 /** Where a broadcast stands, for deciding whether its files may go. */
 export type PlaybackSessionState = 'live' | 'recorded' | 'ended';
 
@@ -361,6 +367,14 @@ export class ChannelsRepository {
       .from(liveSessions)
       .innerJoin(channels, eq(channels.id, liveSessions.channelId))
       .where(and(eq(liveSessions.nodeId, nodeId), eq(liveSessions.status, 'live')));
+  }
+
+  /** Every broadcast of the channel, live or over. */
+  async listSessionIds(channelId: string): Promise<BroadcastIds[]> {
+    return this.db
+      .select({ id: liveSessions.id, playbackId: liveSessions.playbackId })
+      .from(liveSessions)
+      .where(eq(liveSessions.channelId, channelId));
   }
 
   /** The state of each known playback id; ids without a session are absent from the map. */

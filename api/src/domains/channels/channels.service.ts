@@ -22,6 +22,7 @@ import type { ChannelRow, IngestInfo, StreamKeyRow } from '@streamhub/db/schema/
 import { AppError, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type {
+  BroadcastIds,
   ChannelsRepository,
   ChannelView,
   HeldSession,
@@ -140,6 +141,16 @@ export class ChannelsService {
     if (!found) throw notFound('Live session');
     const { channelId, slug, ownerId, status } = found;
     return { id: found.sessionId, channelId, slug, ownerId, live: status === 'live' };
+  }
+
+  /**
+   * The channel `ownerId` owns and every broadcast of it, undefined without a channel. Read before the
+   * account is deleted: these rows cascade with it, and other domains still hold data keyed by their ids.
+   */
+  async broadcastsOf(ownerId: string): Promise<{ channelId: string; sessions: BroadcastIds[] } | undefined> {
+    const view = await this.deps.channels.findByOwner(ownerId);
+    if (!view) return undefined;
+    return { channelId: view.channel.id, sessions: await this.deps.channels.listSessionIds(view.channel.id) };
   }
 
   async directory(query: DirectoryQuery): Promise<DirectoryPage> {

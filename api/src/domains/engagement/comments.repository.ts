@@ -7,9 +7,9 @@ import type { Db } from '@streamhub/db/client';
 import { decodeCursor, encodeCursor, keysetAfter, keysetBefore, keysetTimestamp } from '@streamhub/db/keyset';
 import { users } from '@streamhub/db/schema/auth';
 import { type CommentRow, channelModerators, comments } from '@streamhub/db/schema/engagement';
-import { and, asc, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { assertLimit, type Page, type PageOptions } from '../../http/pagination.ts';
-import type { TargetRef } from './engagement-targets.ts';
+import { type TargetRef, targetBatches } from './engagement-targets.ts';
 
 export interface CommentView {
   comment: CommentRow;
@@ -99,6 +99,15 @@ export class CommentsRepository {
   async delete(id: string): Promise<boolean> {
     const deleted = await this.db.delete(comments).where(eq(comments.id, id)).returning({ id: comments.id });
     return deleted.length > 0;
+  }
+
+  /** Removes every comment on the given targets, whoever wrote it, replies included. */
+  async deleteOnTargets(targets: readonly TargetRef[]): Promise<void> {
+    for (const { type, ids } of targetBatches(targets)) {
+      await this.db
+        .delete(comments)
+        .where(and(eq(comments.targetType, type), inArray(comments.targetId, ids)));
+    }
   }
 
   async isModerator(channelId: string, userId: string): Promise<boolean> {

@@ -123,6 +123,11 @@ export class CommentsService {
     await this.deps.comments.delete(commentId);
   }
 
+  /** Forgets every comment on targets that no longer exist (their account was deleted). Idempotent. */
+  async removeAllOn(targets: readonly TargetRef[]): Promise<void> {
+    await this.deps.comments.deleteOnTargets(targets);
+  }
+
   // --- helpers ---------------------------------------------------------------------------------------
 
   /** Whether the actor may remove others' comments on this comment's target. */

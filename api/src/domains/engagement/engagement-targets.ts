@@ -25,6 +25,28 @@ export const TARGET_LABELS: Readonly<Record<EngagementTargetType, string>> = {
   video: 'Video',
 };
 
+// Ids per statement when deleting by target: a bounded parameter list however much an account owned.
+const TARGET_BATCH = 1000;
+
+/** Targets grouped by type, in batches of bounded size, without repeats. */
+export function targetBatches(
+  targets: readonly TargetRef[],
+): { type: EngagementTargetType; ids: string[] }[] {
+  const byType = new Map<EngagementTargetType, Set<string>>();
+  for (const { type, id } of targets) {
+    const ids = byType.get(type) ?? new Set<string>();
+    byType.set(type, ids.add(id));
+  }
+  const batches: { type: EngagementTargetType; ids: string[] }[] = [];
+  for (const [type, ids] of byType) {
+    const list = [...ids];
+    for (let start = 0; start < list.length; start += TARGET_BATCH) {
+      batches.push({ type, ids: list.slice(start, start + TARGET_BATCH) });
+    }
+  }
+  return batches;
+}
+
 export class EngagementTargets {
   constructor(private readonly resolvers: Partial<Record<EngagementTargetType, TargetResolver>>) {}
 

@@ -1,8 +1,8 @@
 /** drizzle queries on `engagement.likes`, for any target type. No rules here: the likes service decides. */
 import type { Db } from '@streamhub/db/client';
 import { likes } from '@streamhub/db/schema/engagement';
-import { and, count, eq, sql } from 'drizzle-orm';
-import type { TargetRef } from './engagement-targets.ts';
+import { and, count, eq, inArray, sql } from 'drizzle-orm';
+import { type TargetRef, targetBatches } from './engagement-targets.ts';
 
 export interface LikeCount {
   likeCount: number;
@@ -25,6 +25,13 @@ export class LikesRepository {
 
   async unlike(userId: string, target: TargetRef): Promise<void> {
     await this.db.delete(likes).where(and(ofTarget(target), eq(likes.userId, userId)));
+  }
+
+  /** Removes every like of the given targets, whoever gave it. */
+  async deleteOnTargets(targets: readonly TargetRef[]): Promise<void> {
+    for (const { type, ids } of targetBatches(targets)) {
+      await this.db.delete(likes).where(and(eq(likes.targetType, type), inArray(likes.targetId, ids)));
+    }
   }
 
   /** The target's like count and whether `userId` likes it, in one query (an index-only scan of the key). */

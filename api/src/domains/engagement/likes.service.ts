@@ -28,6 +28,11 @@ export class LikesService {
     return this.deps.likes.count(target, userId);
   }
 
+  /** Forgets every like of targets that no longer exist (their account was deleted). Idempotent. */
+  async removeAllOn(targets: readonly TargetRef[]): Promise<void> {
+    await this.deps.likes.deleteOnTargets(targets);
+  }
+
   /** The count, and whether the caller likes it (`userId` undefined: anonymous, never liked). */
   async state(target: TargetRef, userId: string | undefined): Promise<LikeState> {
     await this.deps.targets.resolve(target);

@@ -1,11 +1,12 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DOMAIN_EVENTS, type DomainEventPayload } from '@streamhub/contracts/events';
+import { DOMAIN_EVENTS, type DomainEventPayload, type DomainEvents } from '@streamhub/contracts/events';
 import type { Database } from '@streamhub/db/client';
 import { createTestDatabase, testDatabases } from '@streamhub/db/testing';
 import { AppError } from '@streamhub/errors/app-error';
 import { createMemoryEventBus } from '@streamhub/infra/event-bus/memory';
+import type { EventBus } from '@streamhub/infra/event-bus/port';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MediaStore } from '../../media/media-store.ts';
@@ -23,7 +24,11 @@ describe.each(testDatabases())('UsersService on %s', (driver) => {
   events.subscribe('user.suspended', (payload) => {
     suspended.push(payload);
   });
-  const service = (render?: (input: Uint8Array) => Promise<AvatarRenditions>) =>
+  const logged: unknown[][] = [];
+  const service = (
+    render?: (input: Uint8Array) => Promise<AvatarRenditions>,
+    bus: Pick<EventBus<DomainEvents>, 'publish'> = events,
+  ) =>
     new UsersService({
       users,
       sessions: {
@@ -31,7 +36,15 @@ describe.each(testDatabases())('UsersService on %s', (driver) => {
           revoked.push([userId, reason]);
         },
       },
-      events,
+      events: bus,
+      // These users own no channel and no videos; account-deletion.test.ts covers accounts that do.
+      channels: { broadcastsOf: async () => undefined },
+      videos: { idsOwnedBy: async () => [] },
+      logger: {
+        error: (...args: unknown[]) => {
+          logged.push(args);
+        },
+      },
       media: new MediaStore(dataDir),
       publicUrl: 'https://streamhub.test',
       avatarMaxBytes: 1024 * 1024,
@@ -118,5 +131,35 @@ describe.each(testDatabases())('UsersService on %s', (driver) => {
     await expect(svc.setRole(admin.id, admin.id, 'viewer')).rejects.toMatchObject({ status: 409 });
     await expect(svc.setRole(admin.id, admin.id, 'admin')).resolves.toMatchObject({ role: 'admin' });
     expect((await users.findById(admin.id))?.status).toBe('active');
+  });
+
+  it('deletes the account even when user.deleted cannot be published, and logs the lost event', async () => {
+    const user = await users.create({ email: 'svc-gone@example.com', username: 'svcgone' });
+    const brokerDown: Pick<EventBus<DomainEvents>, 'publish'> = {
+      publish: () => Promise.reject(new Error('broker unreachable')),
+    };
+    await service(undefined, brokerDown).deleteAccount(user.id, { confirm: 'svcgone' });
+    expect(await users.findById(user.id)).toBeUndefined();
+    await vi.waitFor(() =>
+      expect(logged).toContainEqual([
+        expect.objectContaining({
+          err: expect.objectContaining({ message: 'broker unreachable' }),
+          event: expect.objectContaining({
+            userId: user.id,
+            channelId: null,
+            liveSessions: [],
+            videoIds: [],
+          }),
+        }),
+        'could not publish user.deleted',
+      ]),
+    );
+  });
+
+  it('answers before user.deleted is published: a broker that never answers does not hold the deletion', async () => {
+    const user = await users.create({ email: 'svc-slow@example.com', username: 'svcslow' });
+    const hanging: Pick<EventBus<DomainEvents>, 'publish'> = { publish: () => new Promise(() => {}) };
+    await service(undefined, hanging).deleteAccount(user.id, { confirm: 'svcslow' });
+    expect(await users.findById(user.id)).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 /** Rules of the users domain: profiles, avatars, account deletion, roles and suspension. No HTTP here. */
 import { randomBytes } from 'node:crypto';
-import type { DomainEvents } from '@streamhub/contracts/events';
+import type { DomainEventPayload, DomainEvents } from '@streamhub/contracts/events';
 import type {
   AdminUser,
   DeleteAccountRequest,
@@ -14,18 +14,29 @@ import { InvalidCursorError } from '@streamhub/db/errors';
 import type { UserRole, UserRow } from '@streamhub/db/schema/auth';
 import { AppError, conflict, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
+import type { Logger } from '@streamhub/logger/logger';
 import type { MediaStore } from '../../media/media-store.ts';
 import { toAccount } from '../auth/auth.service.ts';
 import { verifyPassword } from '../auth/password.ts';
 import type { SessionService } from '../auth/session.service.ts';
+import type { ChannelsService } from '../channels/channels.service.ts';
+import type { VideosService } from '../videos/videos.service.ts';
 import { AVATAR_SIZES, type AvatarRenditions, renderAvatar, UnsupportedImageError } from './avatar-image.ts';
 import type { UsersRepository } from './users.repository.ts';
 
 export interface UsersServiceDeps {
   users: UsersRepository;
   sessions: Pick<SessionService, 'revokeAllForUser'>;
-  /** `user.suspended` goes here: the media node cuts the suspended user's broadcast. */
+  /**
+   * `user.suspended` goes here: the media node cuts the suspended user's broadcast. So does
+   * `user.deleted`: each domain removes what the deleted account owned.
+   */
   events: Pick<EventBus<DomainEvents>, 'publish'>;
+  /** Asked, before an account is deleted, for the ids of what it owns there (they cascade with it). */
+  channels: Pick<ChannelsService, 'broadcastsOf'>;
+  videos: Pick<VideosService, 'idsOwnedBy'>;
+  /** Where a `user.deleted` that could not be published is reported (the deletion itself stands). */
+  logger: Pick<Logger, 'error'>;
   media: MediaStore;
   /** Base of the avatar URLs (PUBLIC_URL). */
   publicUrl: string;
@@ -134,7 +145,9 @@ export class UsersService {
 
   /**
    * Deletes the caller's account after they confirm: with their password, or with their username for
-   * accounts that have no password (OAuth only). Sessions and tokens go with the row (ON DELETE CASCADE).
+   * accounts that have no password (OAuth only). Sessions, tokens, the channel, its broadcasts and the
+   * videos go with the row (ON DELETE CASCADE); `user.deleted` then tells the other domains to remove
+   * what still refers to them (likes and comments on them, files on disk).
    */
   async deleteAccount(userId: string, confirmation: DeleteAccountRequest): Promise<void> {
     const user = await this.requireUser(userId);
@@ -155,9 +168,21 @@ export class UsersService {
         throw forbidden('The confirmation does not match your username; the account was not deleted.');
       }
     }
+    // Read first: afterwards the cascade has taken the rows these ids come from.
+    const [broadcasts, videoIds] = await Promise.all([
+      this.deps.channels.broadcastsOf(user.id),
+      this.deps.videos.idsOwnedBy(user.id),
+    ]);
     const deleted = await this.deps.users.delete(user.id);
     if (!deleted) throw notFound('User');
     await this.removeAvatarFiles(deleted.avatarId);
+    this.announceDeletion({
+      userId: user.id,
+      channelId: broadcasts?.channelId ?? null,
+      liveSessions: broadcasts?.sessions ?? [],
+      videoIds,
+      deletedAt: new Date().toISOString(),
+    });
   }
 
   // --- admin -----------------------------------------------------------------------------------------
@@ -214,6 +239,17 @@ export class UsersService {
   }
 
   // --- helpers ---------------------------------------------------------------------------------------
+
+  /**
+   * Not awaited: the account is gone whatever happens here, and a broker that is down (a Redis client
+   * queues commands until it reconnects) must not hold the response. A lost event leaves data behind,
+   * so it is logged with everything needed to clean up by hand.
+   */
+  private announceDeletion(payload: DomainEventPayload<'user.deleted'>): void {
+    this.deps.events.publish('user.deleted', payload).catch((error: unknown) => {
+      this.deps.logger.error({ err: error, event: payload }, 'could not publish user.deleted');
+    });
+  }
 
   private async requireUser(userId: string): Promise<UserRow> {
     const user = await this.deps.users.findById(userId);

@@ -1,7 +1,8 @@
 /**
  * The content domain's background work in a gateway: recorded broadcasts become videos (`stream.ended`),
- * and abandoned uploads are swept. Every replica runs it; the unique recording index and the upload rows
- * make a second replica's attempt a no-op.
+ * a deleted account's video files go (`user.deleted`), and abandoned uploads are swept. Every replica
+ * runs it; the unique recording index, the upload rows and deletions of what is already gone make a
+ * second replica's attempt a no-op.
  */
 import type { DomainEvents } from '@streamhub/contracts/events';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
@@ -10,7 +11,7 @@ import type { UploadsService } from './uploads.service.ts';
 import type { VideosService } from './videos.service.ts';
 
 export interface ContentConsumersDeps {
-  videos: Pick<VideosService, 'registerRecording'>;
+  videos: Pick<VideosService, 'registerRecording' | 'removeVideos'>;
   uploads: Pick<UploadsService, 'sweepExpired'>;
   events: EventBus<DomainEvents>;
   logger: Logger;
@@ -21,11 +22,18 @@ export interface ContentConsumersDeps {
 /** Resolves once the subscription is live; the returned function stops everything. */
 export async function startContentConsumers(deps: ContentConsumersDeps): Promise<() => void> {
   const { events, logger } = deps;
-  const unsubscribe = events.subscribe('stream.ended', async (ended) => {
-    if (!ended.recorded) return;
-    const videoId = await deps.videos.registerRecording(ended);
-    if (videoId) logger.info({ videoId, sessionId: ended.sessionId }, 'registered a recording as a video');
-  });
+  const stops = [
+    events.subscribe('stream.ended', async (ended) => {
+      if (!ended.recorded) return;
+      const videoId = await deps.videos.registerRecording(ended);
+      if (videoId) logger.info({ videoId, sessionId: ended.sessionId }, 'registered a recording as a video');
+    }),
+    events.subscribe('user.deleted', async ({ userId, videoIds }) => {
+      if (videoIds.length === 0) return;
+      await deps.videos.removeVideos(videoIds);
+      logger.info({ userId, videos: videoIds.length }, "removed a deleted account's video files");
+    }),
+  ];
   const sweep = () => {
     deps.uploads.sweepExpired().then(
       (removed) => {
@@ -39,7 +47,7 @@ export async function startContentConsumers(deps: ContentConsumersDeps): Promise
   sweep();
   await events.ready();
   return () => {
-    unsubscribe();
+    for (const stop of stops) stop();
     clearInterval(timer);
   };
 }

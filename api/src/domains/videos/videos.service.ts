@@ -27,7 +27,7 @@ import type { ChannelsService } from '../channels/channels.service.ts';
 import type { PlaybackTokens } from './playback-tokens.ts';
 import type { VideoFiles } from './video-files.ts';
 import type { VideoStatusPublisher } from './video-status-publisher.ts';
-import type { VideosRepository, VideoView } from './videos.repository.ts';
+import type { Page, VideosRepository, VideoView } from './videos.repository.ts';
 
 export interface VideosServiceDeps {
   videos: VideosRepository;
@@ -43,6 +43,9 @@ export interface VideosServiceDeps {
 
 /** What the playback route needs to serve a file of a video. */
 export type PlaybackAccess = { ok: true } | { ok: false; reason: 'not_found' | 'invalid_token' };
+
+// Bounded statements for owners with many videos.
+const OWNED_IDS_PAGE = 500;
 
 /** Deterministic per video, so a repeated enqueue (a recording's end reported twice) runs one job. */
 export const processJobId = (videoId: string) => `video-process-${videoId}`;
@@ -112,6 +115,31 @@ export class VideosService implements VideoProcessingStore {
   async remove(id: string): Promise<void> {
     await this.deps.videos.delete(id);
     await this.deps.files.removeAll(id);
+  }
+
+  // --- deleted accounts ----------------------------------------------------------------------------
+
+  /** Ids of every video `ownerId` owns, in any status: read before the account is deleted. */
+  async idsOwnedBy(ownerId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Page<VideoView> = await this.deps.videos.byOwner(ownerId, {
+        limit: OWNED_IDS_PAGE,
+        ...(cursor ? { cursor } : {}),
+      });
+      ids.push(...page.items.map((view) => view.video.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return ids;
+  }
+
+  /**
+   * Removes the videos of a deleted account. Their rows went with the account; their files (sources,
+   * HLS output, uploads in progress) are still on disk. Repeatable: every replica hears `user.deleted`.
+   */
+  async removeVideos(videoIds: readonly string[]): Promise<void> {
+    for (const videoId of videoIds) await this.remove(videoId);
   }
 
   // --- playback ------------------------------------------------------------------------------------
