@@ -86,10 +86,12 @@ const deleteMe = createRoute({
   path: '/me',
   operationId: 'deleteMyAccount',
   tags: ['users'],
-  summary: 'Delete the account, its sessions and its avatar',
+  summary: 'Delete the account and what it owns',
   description:
     'Confirm with `{ "password": … }`, or with `{ "confirm": "<username>" }` when the account has no ' +
-    'password (`hasPassword: false`, OAuth only).',
+    'password (`hasPassword: false`, OAuth only). Sessions, avatar, channel, broadcasts, videos, follows, ' +
+    "likes and comments go; others' likes and comments on its broadcasts and videos, and its video " +
+    'files, are removed just after the response.',
   security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { body: jsonBody(DeleteAccountRequestSchema) },
