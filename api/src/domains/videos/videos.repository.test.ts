@@ -95,6 +95,44 @@ describe.each(testDatabases())('videos repository on %s', (driver) => {
     expect(await repository.findUpload(old.video.id)).toBeUndefined();
   });
 
+  it('gives an upload one writer at a time and moves its offset only compare-and-set', async () => {
+    const ownerId = await user();
+    const { video: row } = await repository.createUpload(video(ownerId), {
+      length: 100,
+      filename: null,
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    const [first, second] = [crypto.randomUUID(), crypto.randomUUID()];
+    expect(await repository.claimUploadWriter(row.id, first, 60_000)).toBe(0);
+    expect(await repository.claimUploadWriter(row.id, second, 60_000)).toBeUndefined();
+    // A PATCH still writing is not swept, even past the expiry it extends when it ends.
+    expect(await repository.expiredUploads(new Date(), 100)).not.toContain(row.id);
+
+    expect(await repository.renewUploadWriter(row.id, second, { from: 0, to: 10 }, 60_000)).toBe(false);
+    expect(await repository.renewUploadWriter(row.id, first, { from: 5, to: 10 }, 60_000)).toBe(false);
+    expect(await repository.renewUploadWriter(row.id, first, { from: 0, to: 10 }, 60_000)).toBe(true);
+    const later = new Date(Date.now() + 3600_000);
+    expect(await repository.releaseUploadWriter(row.id, first, { from: 0, to: 20 }, later)).toBe(false);
+    expect(await repository.releaseUploadWriter(row.id, first, { from: 10, to: 20 }, later)).toBe(true);
+    expect(await repository.findUpload(row.id)).toMatchObject({
+      offset: 20,
+      patchOwner: null,
+      patchLeaseUntil: null,
+      expiresAt: later,
+    });
+
+    // A lease nobody renewed lapses: the next writer takes over from the committed offset.
+    expect(await repository.claimUploadWriter(row.id, first, 1)).toBe(20);
+    const deadline = Date.now() + 5000;
+    let taken = await repository.claimUploadWriter(row.id, second, 60_000);
+    while (taken === undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      taken = await repository.claimUploadWriter(row.id, second, 60_000);
+    }
+    expect(taken).toBe(20);
+    expect(await repository.renewUploadWriter(row.id, first, { from: 20, to: 30 }, 60_000)).toBe(false);
+  });
+
   it('registers a recording once per live session', async () => {
     const ownerId = await user();
     const live = new ChannelsRepository(database.db);

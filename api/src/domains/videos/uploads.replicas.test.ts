@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Driver } from '@streamhub/db/client';
+import { users } from '@streamhub/db/schema/auth';
+import { uploads } from '@streamhub/db/schema/content';
+import { testDatabases } from '@streamhub/db/testing';
+import { ffprobeBeside } from '@streamhub/media-node/ffmpeg/locate';
+import { makeClip } from '@streamhub/media-node/vod/testing/clips';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
+import type { AuthContext } from '../auth/session.service.ts';
+import { UploadsService } from './uploads.service.ts';
+import { VideoFiles } from './video-files.ts';
+import { VideosRepository } from './videos.repository.ts';
+
+// Short, so a crashed writer's claim lapses within the test; renewed every half second.
+const LEASE_MS = 1500;
+
+/**
+ * Gateway replicas as separate service graphs (own repository, files, in-process locks) sharing one
+ * database and one data directory, with a real clip and ffprobe; on PGlite and PostgreSQL.
+ */
+describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_000 }, (driver: Driver) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'streamhub-replicas-'));
+  const files = new VideoFiles(dataDir);
+  let backends: TestBackends;
+  let clip: Buffer;
+
+  beforeAll(async () => {
+    backends = await createTestBackends(driver);
+    await backends.jobs.start({ 'email.send': async () => {}, 'video.process': async () => {} });
+    clip = readFileSync(await makeClip(join(dataDir, 'clip.mp4'), { seconds: 2, size: '160x90', rate: 10 }));
+  }, 60_000);
+  afterAll(async () => {
+    await backends?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  function replica(options: { quotaBytes?: number; writerLeaseMs?: number } = {}): UploadsService {
+    const { config, services } = backends.deps({ STREAMHUB_DATA_DIR: dataDir });
+    return new UploadsService({
+      videos: new VideosRepository(backends.database.db),
+      files: new VideoFiles(dataDir),
+      channels: services.channels,
+      jobs: backends.jobs,
+      limits: { maxBytes: 1 << 30, quotaBytes: options.quotaBytes ?? 1 << 30, expiryMs: 3600_000 },
+      ffprobePath: ffprobeBeside(config.media.ffmpegPath),
+      removeVideo: (videoId) => services.videos.remove(videoId),
+      writerLeaseMs: options.writerLeaseMs ?? LEASE_MS,
+    });
+  }
+
+  async function caller(): Promise<AuthContext> {
+    const name = `r${randomUUID().slice(0, 8)}`;
+    const [row] = await backends.database.db
+      .insert(users)
+      .values({ email: `${name}@example.test`, username: name, passwordHash: 'x' })
+      .returning({ id: users.id });
+    if (!row) throw new Error('no user');
+    return { userId: row.id, sessionId: randomUUID(), role: 'viewer' };
+  }
+
+  const metadata = { title: 'Replicated', tags: [], category: 'other', visibility: 'public' } as const;
+
+  /** A request body that sends `first`, then waits for `gate` before sending `rest`. */
+  function body(first: Uint8Array, rest?: { bytes: Uint8Array; after: Promise<void> }) {
+    const parts = [first];
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const part = parts.shift();
+        if (part) return controller.enqueue(part);
+        if (!rest) return controller.close();
+        await rest.after;
+        controller.enqueue(rest.bytes);
+        rest = undefined;
+      },
+    });
+  }
+
+  function gate() {
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    return { opened, open };
+  }
+
+  const settle = <T>(promise: Promise<T>) =>
+    promise.then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+
+  it('lets one of two concurrent PATCHes write; the other gets 409 upload_busy and the file is intact', async () => {
+    // Leases far longer than the test: the loser is refused by the claim, not by a later renewal.
+    const [a, b] = [replica({ writerLeaseMs: 60_000 }), replica({ writerLeaseMs: 60_000 })];
+    const owner = await caller();
+    const { videoId } = await a.create(owner, clip.length, metadata);
+    const half = Math.floor(clip.length / 2);
+    const rest = gate();
+    const patches = [a, b].map((service) =>
+      settle(
+        service.append(
+          owner,
+          videoId,
+          0,
+          body(clip.subarray(0, half), { bytes: clip.subarray(half), after: rest.opened }),
+        ),
+      ),
+    );
+    // The winner waits for the rest of its body, so the first to answer is the loser.
+    const first = await Promise.race([
+      ...patches.map((patch, index) => patch.then((result) => ({ index, result }))),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('neither PATCH was refused')), 10_000),
+      ),
+    ]);
+    expect(first.result).toMatchObject({ ok: false, error: { status: 409, code: 'upload_busy' } });
+    rest.open();
+    const winner = await patches[1 - first.index];
+    expect(winner).toMatchObject({ ok: true, value: { offset: clip.length, expiresAt: undefined } });
+
+    expect(readFileSync(files.sourcePath(videoId)).equals(clip)).toBe(true);
+    expect(existsSync(files.uploadPath(videoId))).toBe(false);
+    expect(await b.state(owner, videoId)).toMatchObject({ offset: clip.length, length: clip.length });
+  });
+
+  it('resumes on another replica once a crashed writer’s lease lapses, over the bytes it left', async () => {
+    const [a, b] = [replica(), replica()];
+    const owner = await caller();
+    const { videoId } = await a.create(owner, clip.length, metadata);
+    const half = Math.floor(clip.length / 2);
+    expect(await a.append(owner, videoId, 0, body(clip.subarray(0, half)))).toMatchObject({ offset: half });
+
+    // A third replica claimed the upload, wrote past the committed offset without committing, and died.
+    expect(
+      await new VideosRepository(backends.database.db).claimUploadWriter(videoId, randomUUID(), LEASE_MS),
+    ).toBe(half);
+    const file = await open(files.uploadPath(videoId), 'r+');
+    await file.write(Buffer.alloc(clip.length - half, 0xee), 0, clip.length - half, half);
+    await file.close();
+    const crashedAt = Date.now();
+
+    const busy = await settle(b.append(owner, videoId, half, body(clip.subarray(half))));
+    expect(busy).toMatchObject({ ok: false, error: { status: 409, code: 'upload_busy' } });
+    expect((await b.state(owner, videoId)).offset).toBe(half);
+
+    // What a tus client does: retry until the upload is free again.
+    let resumed = await settle(b.append(owner, videoId, half, body(clip.subarray(half))));
+    while (!resumed.ok && Date.now() - crashedAt < 10 * LEASE_MS) {
+      expect(resumed.error).toMatchObject({ code: 'upload_busy' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      resumed = await settle(b.append(owner, videoId, half, body(clip.subarray(half))));
+    }
+    expect(resumed).toMatchObject({ ok: true, value: { offset: clip.length } });
+    expect(Date.now() - crashedAt).toBeGreaterThanOrEqual(LEASE_MS - 100);
+    expect(readFileSync(files.sourcePath(videoId)).equals(clip)).toBe(true);
+  });
+
+  it('refuses a writer that stalled past its lease and was taken over: it cannot move the offset', async () => {
+    // The stalled replica renews far less often than its lease is cut short below.
+    const [stalled, b] = [replica({ writerLeaseMs: 60_000 }), replica()];
+    const owner = await caller();
+    const { videoId } = await stalled.create(owner, clip.length, metadata);
+    const half = Math.floor(clip.length / 2);
+    const third = Math.floor(clip.length / 3);
+    const rest = gate();
+    const slow = settle(
+      stalled.append(
+        owner,
+        videoId,
+        0,
+        body(clip.subarray(0, half), { bytes: clip.subarray(half), after: rest.opened }),
+      ),
+    );
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (await readUpload(videoId))?.patchOwner == null) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Its lease runs out while it stalls (a long pause, a lost network), and another replica goes on.
+    await backends.database.db
+      .update(uploads)
+      .set({ patchLeaseUntil: sql`now() - interval '1 second'` })
+      .where(eq(uploads.videoId, videoId));
+    expect(await b.append(owner, videoId, 0, body(clip.subarray(0, third)))).toMatchObject({ offset: third });
+
+    rest.open();
+    expect(await slow).toMatchObject({ ok: false, error: { status: 409, code: 'upload_busy' } });
+    expect((await b.state(owner, videoId)).offset).toBe(third);
+    expect(await b.append(owner, videoId, third, body(clip.subarray(third)))).toMatchObject({
+      offset: clip.length,
+    });
+    expect(readFileSync(files.sourcePath(videoId)).equals(clip)).toBe(true);
+  });
+
+  it('creates exactly one of concurrent uploads that together would pass the quota', async () => {
+    const replicas = [replica({ quotaBytes: 1000 }), replica({ quotaBytes: 1000 })];
+    const owner = await caller();
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, index) =>
+        settle((replicas[index % 2] as UploadsService).create(owner, 600, metadata)),
+      ),
+    );
+    expect(results.filter((result) => result.ok)).toHaveLength(1);
+    for (const result of results.filter((result) => !result.ok)) {
+      expect(result).toMatchObject({ error: { status: 413, code: 'video_quota_exceeded' } });
+    }
+    expect(await new VideosRepository(backends.database.db).bytesUsed(owner.userId)).toBe(600);
+  });
+
+  async function readUpload(videoId: string) {
+    const [row] = await backends.database.db.select().from(uploads).where(eq(uploads.videoId, videoId));
+    return row;
+  }
+});
