@@ -16,6 +16,7 @@ import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
 import { encodeUploadMetadata } from './tus.ts';
 import { VideoFiles } from './video-files.ts';
+import { VideosRepository } from './videos.repository.ts';
 
 const TUS = { 'Tus-Resumable': '1.0.0' };
 const QUOTA = 3 * 1024 * 1024;
@@ -248,6 +249,17 @@ describe('tus uploads', { timeout: 60_000 }, () => {
       },
     });
     expect(garbled.status).toBe(400);
+  });
+
+  it('answers 409 upload_busy while another replica writes the upload', async () => {
+    const { url, videoId } = await created(owner, 100);
+    const elsewhere = crypto.randomUUID();
+    await new VideosRepository(backends.database.db).claimUploadWriter(videoId, elsewhere, 60_000);
+    const busy = await patch(url, 0, new Uint8Array(5));
+    expect(busy.status).toBe(409);
+    expect(busy.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(ProblemSchema.parse(await busy.json()).code).toBe('upload_busy');
+    expect((await head(url)).headers.get('upload-offset')).toBe('0');
   });
 
   it('terminates an upload with its video and file', async () => {

@@ -143,7 +143,9 @@ function describeRoutes(router: ReturnType<typeof createRouter>) {
       400: problemResponse('The body went past Upload-Length or ended early (`bad_request`)'),
       ...common,
       404: problemResponse('No such upload of the caller (`not_found`)'),
-      409: problemResponse('Upload-Offset is not the server offset (`upload_offset_mismatch`)'),
+      409: problemResponse(
+        'Upload-Offset is not the server offset (`upload_offset_mismatch`), or another PATCH is writing (`upload_busy`)',
+      ),
       410: problemResponse('Abandoned and removed (`upload_expired`)'),
       415: problemResponse(`The body is not ${TUS_CONTENT_TYPE} (\`unsupported_media_type\`)`),
       422: problemResponse('The finished file has no decodable video stream (`not_a_video`)'),
