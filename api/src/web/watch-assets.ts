@@ -30,11 +30,13 @@ let loaded: Promise<WatchAssets> | undefined;
 
 /** Built once per process, on the first page or asset request, so that start-up stays fast. */
 export function watchAssets(): Promise<WatchAssets> {
-  loaded ??= loadWatchAssets();
-  // A failed build is not cached: the next request tries again (and logs again).
-  loaded.catch(() => {
-    loaded = undefined;
-  });
+  if (!loaded) {
+    loaded = loadWatchAssets();
+    // A failed build is not kept: the request fails (500, logged) and the next one tries again.
+    loaded.catch(() => {
+      loaded = undefined;
+    });
+  }
   return loaded;
 }
 

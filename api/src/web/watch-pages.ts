@@ -72,8 +72,8 @@ export function channelPage(channel: PublicChannel, assets: WatchAssets): Html {
 
 export function videoPage(video: Video, assets: WatchAssets): Html {
   const author = video.owner.displayName ?? video.owner.username;
-  const ready = video.status === 'ready' && video.playbackUrl !== null;
-  const player = ready
+  const playbackUrl = video.status === 'ready' ? video.playbackUrl : null;
+  const player = playbackUrl
     ? html`<video id="player" controls playsinline poster="${video.posterUrl ?? ''}"></video>
         <p id="player-notice" class="notice"></p>`
     : html`<p id="player-notice" class="notice">This video is not ready to play yet.</p>`;
@@ -85,8 +85,7 @@ export function videoPage(video: Video, assets: WatchAssets): Html {
       ${player}
       <p class="description">${video.description}</p>
     </main>`;
-  const data: Record<string, string> =
-    ready && video.playbackUrl ? { page: 'video', 'playback-url': video.playbackUrl } : {};
+  const data: Record<string, string> = playbackUrl ? { page: 'video', 'playback-url': playbackUrl } : {};
   return layout(assets, video.title, body, { ...data, ...playerData(assets) });
 }
 

@@ -13,12 +13,20 @@ import { channelPage, notFoundPage, videoPage } from './watch-pages.ts';
 
 type Page = ReturnType<typeof channelPage>;
 
-const isNotFound = (error: unknown) => error instanceof AppError && error.status === 404;
+/** The service's answer, or undefined where it says not found (which the page answers itself). */
+async function unlessNotFound<T>(lookup: Promise<T>): Promise<T | undefined> {
+  try {
+    return await lookup;
+  } catch (error) {
+    if (error instanceof AppError && error.status === 404) return undefined;
+    throw error;
+  }
+}
 
 export function watchRoutes() {
   const render = async (c: AppContext, status: 200 | 404, page: Page) => {
     c.header('Content-Security-Policy', watchPageCsp(c.var.config.publicUrl));
-    // frame-ancestors governs framing; the API-wide DENY would override it in older browsers.
+    // Older browsers know only this header, and the API-wide DENY would forbid embedding.
     c.header('X-Frame-Options', undefined);
     // Live status, titles and viewer counts change: always revalidate.
     c.header('Cache-Control', 'no-cache');
@@ -33,10 +41,7 @@ export function watchRoutes() {
       if (!slug.success) return notFound(c, 'No channel has this address.');
       const [assets, channel] = await Promise.all([
         watchAssets(),
-        c.var.deps.services.channels.publicChannel(slug.data).catch((error: unknown) => {
-          if (isNotFound(error)) return undefined;
-          throw error;
-        }),
+        unlessNotFound(c.var.deps.services.channels.publicChannel(slug.data)),
       ]);
       if (!channel) return notFound(c, 'No channel has this address.');
       return render(c, 200, channelPage(channel, assets));
@@ -47,10 +52,7 @@ export function watchRoutes() {
       const [assets, video] = await Promise.all([
         watchAssets(),
         // Anonymous: public and unlisted videos only; a private one is not found, as over the API.
-        c.var.deps.services.videos.get(params.data.id, undefined).catch((error: unknown) => {
-          if (isNotFound(error)) return undefined;
-          throw error;
-        }),
+        unlessNotFound(c.var.deps.services.videos.get(params.data.id, undefined)),
       ]);
       if (!video) return notFound(c, 'No video has this address.');
       return render(c, 200, videoPage(video, assets));
