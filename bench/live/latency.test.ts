@@ -38,9 +38,16 @@ describe('segment timing', () => {
     expect(mediaPerWallSecond(timings, { fromMs: 0, toMs: 5000 })).toBeCloseTo(2 / 1.95, 5);
   });
 
-  it('adds the player buffer of hls.js (3 target durations) and half a segment of edge age', () => {
-    const g2g = expectedGlassToGlass({ encoderDelayS: 0.3, segmentLatenessS: 0.4, targetDurationS: 1 });
-    expect(g2g.totalS).toBeCloseTo(0.3 + 0.4 + 3 + 0.5, 10);
+  it('adds the player hold-back (N target durations) and half a segment of edge age', () => {
+    const g2g = (holdBackSegments: number) =>
+      expectedGlassToGlass({
+        encoderDelayS: 0.3,
+        segmentLatenessS: 0.4,
+        targetDurationS: 1,
+        holdBackSegments,
+      });
+    expect(g2g(3).totalS).toBeCloseTo(0.3 + 0.4 + 3 + 0.5, 10);
+    expect(g2g(2).playerBufferS).toBe(2);
     expect(median([3, 1, 2, Number.NaN])).toBe(2);
   });
 });

@@ -10,14 +10,19 @@
  * `seenAt`. Lateness = `seenAt − (firstMediaAt + E)`: the pipeline's decode, scale, encode and mux
  * delay for the segment's last frame (its cut needs the next keyframe) plus the watcher's delay.
  *
- * Expected glass-to-glass for an hls.js player at its defaults:
+ * Expected glass-to-glass for a player that holds back N segments:
  *   encoder delay (how long the streamer's x264 holds a frame: look-ahead, B-frames; measured)
  *   + segment lateness (above, median in steady state)
- *   + 3 × target duration (hls.js `liveSyncDurationCount`: it plays that far behind the live edge)
+ *   + N × target duration (hls.js `liveSyncDurationCount`: it plays that far behind the live edge;
+ *     StreamHub's watch page uses LIVE_HOLD_BACK_SEGMENTS, hls.js's default is 3)
  *   + target duration / 2 (average age of the newest segment when a player loads the playlist)
  * Network time and the player's decode are left out (loopback here).
  */
+import { LIVE_HOLD_BACK_SEGMENTS } from '../../api/src/web/player-settings.ts';
 import type { SeenSegment } from './hls-watcher.ts';
+
+/** The watch page's hold-back, the player StreamHub ships. */
+export const WATCH_PAGE_HOLD_BACK_SEGMENTS = LIVE_HOLD_BACK_SEGMENTS;
 
 /** hls.js `liveSyncDurationCount` default. */
 export const HLS_JS_LIVE_SYNC_SEGMENTS = 3;
@@ -89,8 +94,9 @@ export function expectedGlassToGlass(input: {
   encoderDelayS: number;
   segmentLatenessS: number;
   targetDurationS: number;
+  holdBackSegments: number;
 }): GlassToGlass {
-  const playerBufferS = HLS_JS_LIVE_SYNC_SEGMENTS * input.targetDurationS;
+  const playerBufferS = input.holdBackSegments * input.targetDurationS;
   const edgeAgeS = input.targetDurationS / 2;
   return {
     encoderDelayS: input.encoderDelayS,

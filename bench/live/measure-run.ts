@@ -19,6 +19,7 @@ import {
   mediaPerWallSecond,
   segmentLateness,
   segmentTimings,
+  WATCH_PAGE_HOLD_BACK_SEGMENTS,
 } from './latency.ts';
 import { connectedTo, loadAverages, machineCpu, readProcStat, treeCpu } from './proc.ts';
 import { type PublisherPlan, startPublisher } from './publisher.ts';
@@ -306,6 +307,7 @@ export async function measureRun(
       encoderDelayS: settings.encoderDelayS,
       segmentLatenessS: latenessMedian,
       targetDurationS,
+      holdBackSegments: WATCH_PAGE_HOLD_BACK_SEGMENTS,
     });
     const mediaRate = mediaPerWallSecond(timings, window);
     if (mediaRate < 0.97)

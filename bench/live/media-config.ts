@@ -6,11 +6,7 @@
  */
 import { type Config, loadConfig } from '@streamhub/config/config';
 
-export function benchConfig(options: {
-  dataDir: string;
-  segmentSeconds: number;
-  logLevel?: string;
-}): Config {
+export function benchConfig(options: { dataDir: string; segmentSeconds: number; logLevel?: string }): Config {
   const config = loadConfig(
     {
       STREAMHUB_DATA_DIR: options.dataDir,

@@ -1,5 +1,5 @@
 /** Medians, targets and the printed tables of the live benchmark. */
-import { median } from './latency.ts';
+import { HLS_JS_LIVE_SYNC_SEGMENTS, median, WATCH_PAGE_HOLD_BACK_SEGMENTS } from './latency.ts';
 import type { RunResult } from './measure-run.ts';
 import type { SetupName } from './setups.ts';
 
@@ -121,9 +121,9 @@ export function evaluateTargets(
       measured: `${pct(cpuRatio - 1)} (ratio of medians ${cpuRatio.toFixed(3)}; median of per-round ratios ${paired.toFixed(3)})`,
     },
     {
-      name: 'expected glass-to-glass < 4 s (hls.js defaults)',
+      name: `expected glass-to-glass < 4 s (watch page: ${WATCH_PAGE_HOLD_BACK_SEGMENTS} segments held back)`,
       pass: sh.glassToGlassS < 4,
-      measured: `${sh.glassToGlassS.toFixed(2)} s`,
+      measured: `${sh.glassToGlassS.toFixed(2)} s (an hls.js player at its defaults, ${HLS_JS_LIVE_SYNC_SEGMENTS} segments: ${(sh.glassToGlassS + (HLS_JS_LIVE_SYNC_SEGMENTS - WATCH_PAGE_HOLD_BACK_SEGMENTS) * sh.targetDurationS).toFixed(2)} s)`,
     },
   ];
 }

@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { cleanUpOnSignals } from './cleanup.ts';
-import { HLS_JS_LIVE_SYNC_SEGMENTS } from './latency.ts';
+import { WATCH_PAGE_HOLD_BACK_SEGMENTS } from './latency.ts';
 import { benchConfig } from './media-config.ts';
 import { parseLiveBenchOptions } from './options.ts';
 import { niceSelf } from './priority.ts';
@@ -73,7 +73,7 @@ const g2g = (setup: 'streamhub' | 'ffmpeg') => {
       .join('/');
   return (
     `${SETUP_LABEL[setup]}: ${s.glassToGlassS.toFixed(2)} s = encoder ${(bench.encoderDelay?.delayS ?? 0).toFixed(2)} + lateness ${s.latenessS.toFixed(2)} ` +
-    `+ ${HLS_JS_LIVE_SYNC_SEGMENTS} × ${s.targetDurationS} + ${s.targetDurationS}/2 (per run: lateness ${part((r) => r.latenessS.median)} s)`
+    `+ ${WATCH_PAGE_HOLD_BACK_SEGMENTS} × ${s.targetDurationS} + ${s.targetDurationS}/2 (per run: lateness ${part((r) => r.latenessS.median)} s)`
   );
 };
 
@@ -100,7 +100,7 @@ const output = [
   'Medians (clean runs):',
   formatSummary([sh, ff]),
   '',
-  'Expected glass-to-glass = live encoder delay + segment lateness (steady-state median) + hls.js live sync (3 × target duration) + half a target duration (average age of the live edge at load):',
+  `Expected glass-to-glass = live encoder delay + segment lateness (steady-state median) + the watch page player's hold-back (hls.js liveSyncDurationCount ${WATCH_PAGE_HOLD_BACK_SEGMENTS} × target duration) + half a target duration (average age of the live edge at load):`,
   `  ${g2g('streamhub')}`,
   `  ${g2g('ffmpeg')}`,
   '',

@@ -32,6 +32,30 @@ export function keysetBefore(createdAt: PgColumn, id: PgColumn, position: Keyset
   return sql`(${createdAt}, ${id}) < (${position.createdAt}::timestamptz, ${position.id}::uuid)`;
 }
 
+/** One page of a keyset read, newest or oldest first as the query ordered it. */
+export interface KeysetPage<Row> {
+  items: Row[];
+  /** Where the next page starts; null when this page is the last. */
+  nextCursor: string | null;
+}
+
+/**
+ * Cuts a keyset read of `limit + 1` rows into a page: the first `limit` rows, and a cursor at the last
+ * of them only when the extra row proves that more follow (so the last page never links to an empty one).
+ */
+export function keysetPage<Row>(
+  rows: readonly Row[],
+  limit: number,
+  positionOf: (row: Row) => KeysetPosition,
+): KeysetPage<Row> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(positionOf(last)) : null,
+  };
+}
+
 /** Encodes the last row's position as a URL-safe opaque string. */
 export function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url');

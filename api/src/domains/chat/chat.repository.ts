@@ -4,13 +4,7 @@
  * display, as the channels repository joins owners.
  */
 import type { Db } from '@streamhub/db/client';
-import {
-  decodeCursor,
-  encodeCursor,
-  type KeysetPosition,
-  keysetBefore,
-  keysetTimestamp,
-} from '@streamhub/db/keyset';
+import { decodeCursor, keysetBefore, keysetPage, keysetTimestamp } from '@streamhub/db/keyset';
 import { type UserRole, type UserStatus, users } from '@streamhub/db/schema/auth';
 import {
   type ChatMessageRow,
@@ -22,7 +16,7 @@ import {
 } from '@streamhub/db/schema/engagement';
 import { channels, liveSessions } from '@streamhub/db/schema/live';
 import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
+import { assertLimit } from '../../http/pagination.ts';
 
 export interface ChatRules {
   slowModeSeconds: number;
@@ -69,46 +63,83 @@ const authorColumns = { username: users.username, displayName: users.displayName
 export const restrictionInForce = (): SQL =>
   sql`(${chatRestrictions.expiresAt} is null or ${chatRestrictions.expiresAt} > now())`;
 
+/**
+ * The poster's account, standing in the channel and the channel's rules, as one prepared statement:
+ * every chat message runs it, so drizzle builds its SQL once per repository instead of per message.
+ */
+function preparePosterStanding(db: Db) {
+  const channelId = sql.placeholder('channelId');
+  return db
+    .select({
+      username: users.username,
+      displayName: users.displayName,
+      status: users.status,
+      role: users.role,
+      slug: channels.slug,
+      ownerId: channels.ownerId,
+      isModerator: sql<boolean>`exists (select 1 from ${channelModerators} where ${channelModerators.channelId} = ${channelId} and ${channelModerators.userId} = ${users.id})`,
+      isFollower: sql<boolean>`exists (select 1 from ${follows} where ${follows.channelId} = ${channelId} and ${follows.followerId} = ${users.id})`,
+      restricted: sql<boolean>`${chatRestrictions.userId} is not null`,
+      expiresAt: chatRestrictions.expiresAt,
+      reason: chatRestrictions.reason,
+      remainingMs: sql<
+        number | null
+      >`(extract(epoch from (${chatRestrictions.expiresAt} - now())) * 1000)::float8`,
+      slowModeSeconds: chatSettings.slowModeSeconds,
+      followersOnly: chatSettings.followersOnly,
+    })
+    .from(users)
+    .leftJoin(channels, eq(channels.id, channelId))
+    .leftJoin(
+      chatRestrictions,
+      and(
+        eq(chatRestrictions.channelId, channelId),
+        eq(chatRestrictions.userId, users.id),
+        restrictionInForce(),
+      ),
+    )
+    .leftJoin(chatSettings, eq(chatSettings.channelId, channelId))
+    .where(eq(users.id, sql.placeholder('userId')))
+    .limit(1)
+    .prepare('chat_poster_standing');
+}
+
+/**
+ * The insert of a chat message, tagged with the channel's live session, prepared like the standing.
+ * PGlite's clock moves in whole milliseconds, so two messages within one would share a timestamp and
+ * history (ordered by time, then by random id) could show them swapped; each message is therefore
+ * stamped at least a microsecond after the channel's newest (an index lookup in the same statement).
+ */
+function prepareInsertMessage(db: Db) {
+  const channelId = sql.placeholder('channelId');
+  return db
+    .insert(chatMessages)
+    .values({
+      channelId,
+      authorId: sql.placeholder('authorId'),
+      body: sql.placeholder('body'),
+      createdAt: sql`greatest(now(), (select max(${chatMessages.createdAt}) from ${chatMessages} where ${chatMessages.channelId} = ${channelId}) + interval '1 microsecond')`,
+      sessionId: sql`(select ${liveSessions.id} from ${liveSessions} where ${liveSessions.channelId} = ${channelId} and ${liveSessions.status} = 'live' limit 1)`,
+    })
+    .returning()
+    .prepare('chat_insert_message');
+}
+
 export class ChatRepository {
-  constructor(private readonly db: Db) {}
+  private readonly posterStandingQuery: ReturnType<typeof preparePosterStanding>;
+  private readonly insertMessageQuery: ReturnType<typeof prepareInsertMessage>;
+
+  constructor(private readonly db: Db) {
+    this.posterStandingQuery = preparePosterStanding(db);
+    this.insertMessageQuery = prepareInsertMessage(db);
+  }
 
   /**
    * The poster's account, their standing in the channel (owner, moderator, follower, restriction) and
    * the channel's rules, in one query. Undefined when the account does not exist.
    */
   async posterStanding(channelId: string, userId: string): Promise<PosterStanding | undefined> {
-    const [row] = await this.db
-      .select({
-        username: users.username,
-        displayName: users.displayName,
-        status: users.status,
-        role: users.role,
-        slug: channels.slug,
-        ownerId: channels.ownerId,
-        isModerator: sql<boolean>`exists (select 1 from ${channelModerators} where ${channelModerators.channelId} = ${channelId} and ${channelModerators.userId} = ${users.id})`,
-        isFollower: sql<boolean>`exists (select 1 from ${follows} where ${follows.channelId} = ${channelId} and ${follows.followerId} = ${users.id})`,
-        restricted: sql<boolean>`${chatRestrictions.userId} is not null`,
-        expiresAt: chatRestrictions.expiresAt,
-        reason: chatRestrictions.reason,
-        remainingMs: sql<
-          number | null
-        >`(extract(epoch from (${chatRestrictions.expiresAt} - now())) * 1000)::float8`,
-        slowModeSeconds: chatSettings.slowModeSeconds,
-        followersOnly: chatSettings.followersOnly,
-      })
-      .from(users)
-      .leftJoin(channels, eq(channels.id, channelId))
-      .leftJoin(
-        chatRestrictions,
-        and(
-          eq(chatRestrictions.channelId, channelId),
-          eq(chatRestrictions.userId, users.id),
-          restrictionInForce(),
-        ),
-      )
-      .leftJoin(chatSettings, eq(chatSettings.channelId, channelId))
-      .where(eq(users.id, userId))
-      .limit(1);
+    const [row] = await this.posterStandingQuery.execute({ channelId, userId });
     if (!row) return undefined;
     return {
       username: row.username,
@@ -130,11 +161,7 @@ export class ChatRepository {
 
   /** Stores a message, tagged with the channel's live session when there is one. */
   async insertMessage(input: { channelId: string; authorId: string; body: string }): Promise<ChatMessageRow> {
-    const liveSession = sql`(select ${liveSessions.id} from ${liveSessions} where ${liveSessions.channelId} = ${input.channelId} and ${liveSessions.status} = 'live' limit 1)`;
-    const [row] = await this.db
-      .insert(chatMessages)
-      .values({ ...input, sessionId: liveSession })
-      .returning();
+    const [row] = await this.insertMessageQuery.execute(input);
     if (!row) throw new Error('insert into engagement.chat_messages returned no row');
     return row;
   }
@@ -149,9 +176,7 @@ export class ChatRepository {
    * Throws `InvalidCursorError` for a cursor this method did not produce.
    */
   async messagePage(channelId: string, options: { limit: number; cursor?: string }): Promise<MessagePage> {
-    if (!Number.isInteger(options.limit) || options.limit < 1) {
-      throw new RangeError(`limit must be a positive integer, got ${options.limit}`);
-    }
+    assertLimit(options.limit);
     const filters: SQL[] = [eq(chatMessages.channelId, channelId), isNull(chatMessages.deletedAt)];
     if (options.cursor !== undefined) {
       filters.push(keysetBefore(chatMessages.createdAt, chatMessages.id, decodeCursor(options.cursor)));
@@ -167,14 +192,13 @@ export class ChatRepository {
       .where(and(...filters))
       .orderBy(desc(chatMessages.createdAt), desc(chatMessages.id))
       .limit(options.limit + 1);
-    const page = rows.slice(0, options.limit);
-    const last = page.at(-1);
+    const page = keysetPage(rows, options.limit, (row) => ({
+      createdAt: row.createdAtKey,
+      id: row.message.id,
+    }));
     return {
-      items: page.map(({ message, author }) => ({ message, author })),
-      nextCursor:
-        rows.length > options.limit && last
-          ? encodeCursor({ createdAt: last.createdAtKey, id: last.message.id })
-          : null,
+      items: page.items.map(({ message, author }) => ({ message, author })),
+      nextCursor: page.nextCursor,
     };
   }
 

@@ -4,7 +4,7 @@
  * an action nor shows one that did not happen. No rules here: the chat service decides who may act.
  */
 import type { Db } from '@streamhub/db/client';
-import { decodeCursor, encodeCursor, keysetBefore, keysetTimestamp } from '@streamhub/db/keyset';
+import { decodeCursor, keysetBefore, keysetPage, keysetTimestamp } from '@streamhub/db/keyset';
 import { type UserRole, users } from '@streamhub/db/schema/auth';
 import {
   type ChatRestrictionRow,
@@ -18,6 +18,7 @@ import {
 } from '@streamhub/db/schema/engagement';
 import { and, asc, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
+import { assertLimit, type Page } from '../../http/pagination.ts';
 import { type ChatRules, restrictionInForce } from './chat.repository.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -258,13 +259,8 @@ export class ModerationRepository {
   // --- log -------------------------------------------------------------------------------------------
 
   /** The channel's log, newest first, by keyset going backwards. Throws `InvalidCursorError`. */
-  async logPage(
-    channelId: string,
-    options: { limit: number; cursor?: string },
-  ): Promise<{ items: LogEntryView[]; nextCursor: string | null }> {
-    if (!Number.isInteger(options.limit) || options.limit < 1) {
-      throw new RangeError(`limit must be a positive integer, got ${options.limit}`);
-    }
+  async logPage(channelId: string, options: { limit: number; cursor?: string }): Promise<Page<LogEntryView>> {
+    assertLimit(options.limit);
     const filters: SQL[] = [eq(moderationLog.channelId, channelId)];
     if (options.cursor !== undefined) {
       filters.push(keysetBefore(moderationLog.createdAt, moderationLog.id, decodeCursor(options.cursor)));
@@ -289,10 +285,12 @@ export class ModerationRepository {
       .where(and(...filters))
       .orderBy(desc(moderationLog.createdAt), desc(moderationLog.id))
       .limit(options.limit + 1);
-    const page = rows.slice(0, options.limit);
-    const last = page.at(-1);
+    const page = keysetPage(rows, options.limit, (row) => ({
+      createdAt: row.createdAtKey,
+      id: row.entry.id,
+    }));
     return {
-      items: page.map((row) => ({
+      items: page.items.map((row) => ({
         entry: row.entry,
         actor:
           row.actorId !== null && row.actorName !== null
@@ -307,10 +305,7 @@ export class ModerationRepository {
             ? { id: row.messageId, body: row.messageBody }
             : null,
       })),
-      nextCursor:
-        rows.length > options.limit && last
-          ? encodeCursor({ createdAt: last.createdAtKey, id: last.entry.id })
-          : null,
+      nextCursor: page.nextCursor,
     };
   }
 }
