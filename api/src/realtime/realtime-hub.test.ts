@@ -19,6 +19,7 @@ import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
 import { connectWs, type TestWsClient } from '../testing/ws-client.ts';
 import { createRealtimeHub, websocketEndpoint } from './create-hub.ts';
 import type { ChatRooms, RealtimeHub } from './realtime-hub.ts';
+import { expectEachMessageOnce } from './testing/join-order.ts';
 
 let backends: TestBackends;
 let deps: GatewayDeps;
@@ -238,16 +239,7 @@ describe('/ws join while the room is busy', () => {
       afterQuery.open();
       const after = await post('after the join');
 
-      const frame = await joiner.next('joined');
-      await joiner.next('chat.message', (f) => f.message.id === after);
-      const historyIds = frame.history.map((m) => m.id);
-      expect(historyIds).toEqual(expect.arrayContaining([earlier, inBoth]));
-      expect(historyIds).not.toContain(liveOnly);
-      // Nothing of the room before `joined`; afterwards only what the history did not hold, in order.
-      const joinedAt = joiner.frames.indexOf(frame);
-      const liveIds = joiner.frames.flatMap((f) => (f.type === 'chat.message' ? [f.message.id] : []));
-      expect(joiner.frames.slice(0, joinedAt).filter((f) => f.type === 'chat.message')).toEqual([]);
-      expect(liveIds).toEqual([liveOnly, after]);
+      await expectEachMessageOnce(joiner, { inHistory: [earlier, inBoth], live: [liveOnly, after] });
     } finally {
       await slowServer.close();
     }

@@ -13,6 +13,7 @@ import type { RoomBroadcaster } from '@streamhub/infra/realtime/rooms/port';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeServerFrame } from '../realtime/frames.ts';
 import { userRoom } from '../realtime/realtime-hub.ts';
+import { expectEachMessageOnce } from '../realtime/testing/join-order.ts';
 import { connectWs, type TestWsClient } from '../testing/ws-client.ts';
 
 const GATEWAY = join(import.meta.dirname, 'testing', 'bun-gateway.ts');
@@ -188,14 +189,6 @@ describe('/ws on Bun', () => {
     child.stdin?.write('go\n');
     const after = await post('after the join');
 
-    const frame = await joiner.next('joined');
-    await joiner.next('chat.message', (f) => f.message.id === after);
-    const historyIds = frame.history.map((m) => m.id);
-    expect(historyIds).toEqual(expect.arrayContaining([earlier, inBoth]));
-    expect(historyIds).not.toContain(liveOnly);
-    const joinedAt = joiner.frames.indexOf(frame);
-    expect(joiner.frames.slice(0, joinedAt).filter((f) => f.type === 'chat.message')).toEqual([]);
-    const liveIds = joiner.frames.flatMap((f) => (f.type === 'chat.message' ? [f.message.id] : []));
-    expect(liveIds).toEqual([liveOnly, after]);
+    await expectEachMessageOnce(joiner, { inHistory: [earlier, inBoth], live: [liveOnly, after] });
   });
 });
