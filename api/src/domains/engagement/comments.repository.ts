@@ -4,7 +4,7 @@
  * display, as the chat repository does.
  */
 import type { Db } from '@streamhub/db/client';
-import { decodeCursor, encodeCursor, keysetAfter, keysetBefore, keysetTimestamp } from '@streamhub/db/keyset';
+import { decodeCursor, keysetAfter, keysetBefore, keysetPage, keysetTimestamp } from '@streamhub/db/keyset';
 import { users } from '@streamhub/db/schema/auth';
 import { type CommentRow, channelModerators, comments } from '@streamhub/db/schema/engagement';
 import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
@@ -144,13 +144,6 @@ interface ViewRow extends CommentView {
 const toView = ({ comment, author, replyCount }: ViewRow): CommentView => ({ comment, author, replyCount });
 
 function toPage(rows: ViewRow[], limit: number): Page<CommentView> {
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toView),
-    nextCursor:
-      rows.length > limit && last
-        ? encodeCursor({ createdAt: last.createdAtKey, id: last.comment.id })
-        : null,
-  };
+  const page = keysetPage(rows, limit, (row) => ({ createdAt: row.createdAtKey, id: row.comment.id }));
+  return { items: page.items.map(toView), nextCursor: page.nextCursor };
 }

@@ -12,6 +12,7 @@ import {
   encodeCursor,
   type KeysetPosition,
   keysetBefore,
+  keysetPage,
   keysetTimestamp,
 } from '@streamhub/db/keyset';
 import { users } from '@streamhub/db/schema/auth';
@@ -112,14 +113,13 @@ export class FollowsRepository {
       .where(and(...filters))
       .orderBy(desc(follows.createdAt), desc(follows.followerId))
       .limit(options.limit + 1);
-    const page = rows.slice(0, options.limit);
-    const last = page.at(-1);
+    const page = keysetPage(rows, options.limit, (row) => ({
+      createdAt: row.followedAtKey,
+      id: row.user.id,
+    }));
     return {
-      items: page.map(({ user, followedAt }) => ({ user, followedAt })),
-      nextCursor:
-        rows.length > options.limit && last
-          ? encodeCursor({ createdAt: last.followedAtKey, id: last.user.id })
-          : null,
+      items: page.items.map(({ user, followedAt }) => ({ user, followedAt })),
+      nextCursor: page.nextCursor,
     };
   }
 
