@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { UploadMetadata } from '@streamhub/contracts/videos';
 import type { Driver } from '@streamhub/db/client';
 import { users } from '@streamhub/db/schema/auth';
 import { uploads } from '@streamhub/db/schema/content';
@@ -64,7 +65,13 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     return { userId: row.id, sessionId: randomUUID(), role: 'viewer' };
   }
 
-  const metadata = { title: 'Replicated', tags: [], category: 'other', visibility: 'public' } as const;
+  const metadata: UploadMetadata = {
+    title: 'Replicated',
+    description: '',
+    tags: [],
+    category: 'other',
+    visibility: 'public',
+  };
 
   /** A request body that sends `first`, then waits for `gate` before sending `rest`. */
   function body(first: Uint8Array, rest?: { bytes: Uint8Array; after: Promise<void> }) {

@@ -155,8 +155,9 @@ export class UploadsService {
         }
         const written = await this.receive(videoId, upload.length, lease, body);
         if (written < upload.length) {
-          if (!(await lease.release(expiresAt()))) throw takenOver();
-          return { videoId, offset: written, length: upload.length, expiresAt: expiresAt() };
+          const until = expiresAt();
+          if (!(await lease.release(until))) throw takenOver();
+          return { videoId, offset: written, length: upload.length, expiresAt: until };
         }
         // Committed before probing, so a probe that fails for a passing reason is retried by an empty PATCH.
         if (!(await lease.flush())) throw takenOver();
@@ -267,11 +268,7 @@ export class UploadsService {
   /** Another writer holds the upload, or it is gone (completed, terminated) since it was read. */
   private async unclaimable(videoId: string): Promise<AppError> {
     if (!(await this.deps.videos.findUpload(videoId))) return notFound('Upload');
-    return new AppError(
-      409,
-      'upload_busy',
-      'Another request is writing to this upload; HEAD it and retry shortly.',
-    );
+    return busy();
   }
 
   /**
@@ -280,13 +277,7 @@ export class UploadsService {
    * draining, so the new one waits a moment for it here instead of getting `upload_busy`.
    */
   private async exclusive<T>(videoId: string, work: () => Promise<T>): Promise<T> {
-    if (!(await this.settled(videoId))) {
-      throw new AppError(
-        409,
-        'upload_busy',
-        'Another request is writing to this upload; HEAD it and retry shortly.',
-      );
-    }
+    if (!(await this.settled(videoId))) throw busy();
     let release = () => {};
     this.locks.set(videoId, new Promise<void>((resolve) => (release = resolve)));
     try {
@@ -308,6 +299,9 @@ export class UploadsService {
     return true;
   }
 }
+
+const busy = () =>
+  new AppError(409, 'upload_busy', 'Another request is writing to this upload; HEAD it and retry shortly.');
 
 const takenOver = () =>
   new AppError(
