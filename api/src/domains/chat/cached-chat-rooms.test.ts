@@ -70,6 +70,15 @@ function frameArrives(broadcaster: RoomBroadcaster, room: string, type: string):
 
 const bodies = (history: ChatMessage[]) => history.map((message) => message.body);
 
+const channelInput = (slug: string) => ({
+  slug,
+  title: 'Cache test',
+  category: 'other' as const,
+  tags: [],
+  language: 'en',
+  record: false,
+});
+
 describe.each(testDatabases())('CachedChatRooms on %s with two replicas over Redis', (driver) => {
   let database: Database;
   let users: UsersRepository;
@@ -125,14 +134,7 @@ describe.each(testDatabases())('CachedChatRooms on %s with two replicas over Red
   const room = async () => {
     const owner = await user('streamer');
     const viewer = await user();
-    const { slug, id: channelId } = await a.channels.create(owner.id, {
-      slug: unique('room-'),
-      title: 'Cache test',
-      category: 'other',
-      tags: [],
-      language: 'en',
-      record: false,
-    });
+    const { slug, id: channelId } = await a.channels.create(owner.id, channelInput(unique('room-')));
     for (const body of ['first', 'second']) await a.chat.post({ channelId, userId: viewer.id, body });
     return { owner, viewer, slug, channelId, actor: { userId: owner.id, role: owner.role } };
   };
@@ -214,14 +216,7 @@ describe.each(testDatabases())('CachedChatRooms on %s with two replicas over Red
     const failures = await Promise.allSettled([b.reads.room(slug), b.reads.room(slug)]);
     expect(failures.map((failure) => failure.status)).toEqual(['rejected', 'rejected']);
     const owner = await user('streamer');
-    await a.channels.create(owner.id, {
-      slug,
-      title: 'Created later',
-      category: 'other',
-      tags: [],
-      language: 'en',
-      record: false,
-    });
+    await a.channels.create(owner.id, channelInput(slug));
     expect((await b.reads.room(slug)).slug).toBe(slug);
   });
 });

@@ -168,6 +168,17 @@ describe.each(testDatabases())('ChatService on %s', (driver) => {
       expect(await sessionOf(after.id)).toBeNull();
     });
 
+    it('stores a message after the newest one even when the clock has not moved past it', async () => {
+      const { viewer, channelId } = await room();
+      // A message stamped ahead of the clock stands for one stored in the same tick: PGlite's clock
+      // moves in whole milliseconds, and a tie would leave the order to the random ids.
+      await database.db
+        .insert(chatMessages)
+        .values({ channelId, authorId: viewer.id, body: 'ahead', createdAt: new Date(Date.now() + 60_000) });
+      await say(chat, channelId, viewer, 'next');
+      expect((await chat.history(channelId)).map((message) => message.body)).toEqual(['ahead', 'next']);
+    });
+
     it('refuses bodies that are empty, too long or carry control characters, storing nothing', async () => {
       const { viewer, channelId } = await room();
       for (const body of ['', '   ', 'x'.repeat(501), 'bell\u0007']) {

@@ -22,9 +22,12 @@ function manualSource<V>() {
 
 const settled = () => new Promise((resolve) => setImmediate(resolve));
 
+// Ages and key counts that no test reaches unless it sets them itself.
+const coalesced = () => new CoalescedReads<string, string>({ maxAgeMs: 60_000, maxKeys: 10 });
+
 describe('CoalescedReads', () => {
   it('runs one read for every caller that arrives while it is in flight, then serves the cache', async () => {
-    const reads = new CoalescedReads<string, string>({ maxAgeMs: 60_000, maxKeys: 10 });
+    const reads = coalesced();
     const source = manualSource<string>();
     const callers = Array.from({ length: 100 }, () => reads.get('a', source.read));
     expect(source.pending).toHaveLength(1);
@@ -35,7 +38,7 @@ describe('CoalescedReads', () => {
   });
 
   it('keeps keys apart', async () => {
-    const reads = new CoalescedReads<string, string>({ maxAgeMs: 60_000, maxKeys: 10 });
+    const reads = coalesced();
     const source = manualSource<string>();
     const a = reads.get('a', source.read);
     const b = reads.get('b', source.read);
@@ -45,7 +48,7 @@ describe('CoalescedReads', () => {
   });
 
   it('reads again after an invalidation', async () => {
-    const reads = new CoalescedReads<string, string>({ maxAgeMs: 60_000, maxKeys: 10 });
+    const reads = coalesced();
     const source = manualSource<string>();
     const first = reads.get('a', source.read);
     source.settle('old');
@@ -58,7 +61,7 @@ describe('CoalescedReads', () => {
   });
 
   it('repeats a read overtaken by an invalidation before any caller gets its result', async () => {
-    const reads = new CoalescedReads<string, string>({ maxAgeMs: 60_000, maxKeys: 10 });
+    const reads = coalesced();
     const source = manualSource<string>();
     const early = reads.get('a', source.read);
     reads.invalidate('a');
@@ -73,7 +76,7 @@ describe('CoalescedReads', () => {
   });
 
   it('shares a failure with the callers waiting for it and caches nothing', async () => {
-    const reads = new CoalescedReads<string, string>({ maxAgeMs: 60_000, maxKeys: 10 });
+    const reads = coalesced();
     const source = manualSource<string>();
     const one = reads.get('a', source.read);
     const two = reads.get('a', source.read);
