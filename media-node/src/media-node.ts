@@ -11,7 +11,7 @@ import { type FfmpegBinary, locateFfmpeg } from './ffmpeg/locate.ts';
 import { warmFfmpegCapabilities } from './ffmpeg/run.ts';
 import { type RtmpIngest, startRtmpIngest } from './ingest/rtmp-ingest.ts';
 import { LiveManager } from './live/live-manager.ts';
-import { recoverHeldSessions, sweepLeftovers } from './live/live-recovery.ts';
+import { discardPlaybackFiles, recoverHeldSessions, sweepLeftovers } from './live/live-recovery.ts';
 import { startLiveThumbnails } from './live/live-thumbnails.ts';
 import type { RestartPolicy } from './live/live-transcoder.ts';
 import type { PublishGate } from './live/publish-gate.ts';
@@ -86,9 +86,10 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     logger,
   });
   // Listening before the ingest opens, so no broadcast starts unwatched.
-  const stopWatching = await gate.watchTerminations(({ sessionId, reason }) =>
-    manager.terminate(sessionId, reason),
-  );
+  const stopWatching = await gate.watchTerminations(async ({ sessionId, reason, discardFilesOf }) => {
+    await manager.terminate(sessionId, reason);
+    if (discardFilesOf) await discardPlaybackFiles({ liveDir, logger }, discardFilesOf);
+  });
   let ingest: RtmpIngest;
   try {
     ingest = await startRtmpIngest({

@@ -165,6 +165,29 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
     expect(await refused).toBe('suspended_owner');
   });
 
+  it('deleting the account cuts its broadcast and removes the files, though the channel records', async () => {
+    const media = await startNode(deps.services.channels);
+    const { user, channel, key } = await streamerWithKey();
+    const patched = await app.request(`/api/v1/channels/${channel.slug}`, send('PATCH', user, { record: true }));
+    expect(patched.status).toBe(200);
+    const publisher = startPublisher(rtmpUrl(key.secret), 60, SIZE);
+    const session = await waitFor(
+      'going live',
+      async () => (await channelPage(channel.slug)).session ?? undefined,
+      20_000,
+      200,
+    );
+    const dir = join(media.liveDir, session.playbackId);
+    await waitFor('segments on disk', () => existsSync(join(dir, '360p.m3u8')), 20_000);
+
+    const deleted = await app.request('/api/v1/users/me', send('DELETE', user, { password: user.password }));
+    expect(deleted.status).toBe(204);
+    expect(await publisher.exited).not.toBe(0);
+    // A recording would keep the directory; with its owner gone nothing could serve or sweep it.
+    await waitFor('the files removed', () => !existsSync(dir), 20_000);
+    expect((await app.request(`/hls/${session.playbackId}/master.m3u8`)).status).toBe(404);
+  });
+
   it('rotating the key in use cuts the broadcast, across two event-bus connections (gateway and serve media)', async () => {
     // Two processes' worth of buses on one Redis: the gateway publishes, the media node's side hears it.
     const prefix = randomTestPrefix('media-gate');

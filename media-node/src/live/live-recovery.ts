@@ -4,6 +4,7 @@
  * that ended unrecorded but whose files were never deleted. Only what the channels domain confirms is
  * over is touched: a directory it does not know, or calls live or recorded, stays.
  */
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@streamhub/logger/logger';
@@ -82,4 +83,20 @@ export async function sweepLeftovers(options: RecoveryOptions): Promise<number> 
   }
   if (removed > 0) logger.info({ removed }, 'deleted the files of ended, unrecorded sessions');
   return removed;
+}
+
+/**
+ * Deletes one playback id's directory whatever its state: its owner is gone (account deleted), so no row
+ * would ever let it be served or swept. Every node hears the request; those without the directory do nothing.
+ */
+export async function discardPlaybackFiles(
+  options: Pick<RecoveryOptions, 'liveDir' | 'logger'>,
+  playbackId: string,
+): Promise<void> {
+  if (!PLAYBACK_ID.test(playbackId)) return;
+  const dir = join(options.liveDir, playbackId);
+  if (!existsSync(dir)) return;
+  const log = options.logger.child({ playbackId });
+  if (await removeSessionFiles(dir, log))
+    log.info('deleted the files of a deleted account');
 }

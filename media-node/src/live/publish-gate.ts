@@ -42,8 +42,10 @@ export type PlaybackState = 'live' | 'recorded' | 'ended';
 
 export interface TerminationRequest {
   sessionId: string;
-  /** Short machine-readable cause, e.g. `owner_suspended`, `key_revoked`. */
+  /** Short machine-readable cause, e.g. `owner_suspended`, `key_revoked`, `owner_deleted`. */
   reason: string;
+  /** This playback id's files go too, recorded or not, also when no node holds the session any more. */
+  discardFilesOf?: string;
 }
 
 export interface PublishGate {

@@ -68,11 +68,16 @@ export type PublishDecision =
   | { ok: false; reason: 'unknown_key' | 'revoked_key' | 'suspended_owner' | 'already_live' };
 
 /** Why a live broadcast must be cut now, without waiting for its publisher to leave. */
-export type TerminationReason = 'owner_suspended' | 'key_revoked';
+export type TerminationReason = 'owner_suspended' | 'key_revoked' | 'owner_deleted';
 
 export interface TerminationRequest {
   sessionId: string;
   reason: TerminationReason;
+  /**
+   * The playback id whose files go too, recorded or not, even when the session is already over: set when
+   * the owner's account is deleted, since nothing would ever serve or sweep them afterwards.
+   */
+  discardFilesOf?: string;
 }
 
 // 32 random bytes: 256 bits, far beyond guessing over RTMP.
@@ -349,6 +354,12 @@ export class ChannelsService {
       events.subscribe('stream.key_revoked', async ({ keyId }) => {
         const session = await channels.findLiveSessionByKey(keyId);
         if (session) await terminate({ sessionId: session.id, reason: 'key_revoked' });
+      }),
+      // The rows are gone with the account; the event lists every broadcast it had, live or over.
+      events.subscribe('user.deleted', async ({ liveSessions }) => {
+        for (const { id, playbackId } of liveSessions) {
+          await terminate({ sessionId: id, reason: 'owner_deleted', discardFilesOf: playbackId });
+        }
       }),
     ];
     await events.ready();
