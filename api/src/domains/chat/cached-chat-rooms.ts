@@ -3,16 +3,17 @@
  * and its history, coalesced and cached per replica, so that thousands of clients joining at once
  * cost a few database reads instead of thousands. Posting goes straight to the chat service.
  *
- * Why a cached value is correct, on one replica or many sharing the database:
+ * Why what it serves is correct, on one replica or many sharing the database:
  * - Every change to what a join shows reaches every replica as a room frame (a new or deleted message,
- *   new rules) or a domain event (a stream started or ended), published after it is stored. On
- *   arrival it invalidates the cache here; a read that was in flight meanwhile is repeated before
- *   anyone gets its result, so a join never gets a value that this replica already knows to be old.
- * - A change stored on another replica whose frame has not arrived here yet is missing from a cached
- *   value, but the client served it does not miss the change: the hub makes a joining client a member
- *   of the room no later than the turn in which it receives the history (there is no await between
- *   the two), and frames arrive on later turns (I/O or setImmediate), so the frame still reaches the
- *   client, after its `joined`. History and live frames together have no gap, as without this cache.
+ *   new rules) or a domain event (a stream started or ended), published after it is stored. On arrival
+ *   it invalidates the cache here, and no caller from then on gets a value, or joins a read, from
+ *   before it; callers already waiting on an overtaken read get a later one (see coalesced-reads.ts).
+ * - A change whose frame has not reached this replica yet can be missing from what it serves, and so
+ *   can one that overtook every read a waiting caller was given (MAX_READS_PER_FLIGHT, in a room busier
+ *   than its reads). The client still sees it: the hub makes a joining client a member of the room
+ *   before it asks for the history and hands it the frames that arrive meanwhile after `joined`, so
+ *   history and live frames together have no gap. The room (rules, live flag) is read before that; it
+ *   would be stale only if rule changes or stream starts overtook three reads in a row.
  * - Lost frames (a replica cut off from Redis) and changes that send no frame (an author renaming
  *   themselves) are bounded by the maximum age: a value is read again after ROOM_READS_MAX_AGE_MS.
  */

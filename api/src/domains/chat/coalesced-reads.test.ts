@@ -1,6 +1,6 @@
 /** Single flight, invalidation during a read, the age limit and the key bound of CoalescedReads. */
 import { describe, expect, it } from 'vitest';
-import { CoalescedReads } from './coalesced-reads.ts';
+import { CoalescedReads, MAX_READS_PER_FLIGHT } from './coalesced-reads.ts';
 
 /** A read the test settles by hand, counting how often it was started. */
 function manualSource<V>() {
@@ -60,19 +60,50 @@ describe('CoalescedReads', () => {
     expect(await second).toBe('new');
   });
 
-  it('repeats a read overtaken by an invalidation before any caller gets its result', async () => {
+  it('gives a caller that came after an invalidation a read that began after it, and so the early ones', async () => {
     const reads = coalesced();
     const source = manualSource<string>();
     const early = reads.get('a', source.read);
     reads.invalidate('a');
     const late = reads.get('a', source.read);
+    expect(source.pending).toHaveLength(2);
     source.settle('read before the change');
-    await settled();
-    expect(source.pending).toHaveLength(1);
     source.settle('read after the change');
     expect([await early, await late]).toEqual(['read after the change', 'read after the change']);
     expect(await reads.get('a', source.read)).toBe('read after the change');
     expect(source.pending).toHaveLength(0);
+  });
+
+  it('repeats a read overtaken by an invalidation before its callers get anything', async () => {
+    const reads = coalesced();
+    const source = manualSource<string>();
+    const caller = reads.get('a', source.read);
+    reads.invalidate('a');
+    source.settle('read before the change');
+    await settled();
+    expect(source.pending).toHaveLength(1);
+    // A caller arriving now joins the repeat, which began after the change.
+    const joining = reads.get('a', source.read);
+    expect(source.pending).toHaveLength(1);
+    source.settle('read after the change');
+    expect([await caller, await joining]).toEqual(['read after the change', 'read after the change']);
+  });
+
+  it('hands out the last of MAX_READS_PER_FLIGHT overtaken reads uncached, so a busy key still answers', async () => {
+    const reads = coalesced();
+    const source = manualSource<string>();
+    const caller = reads.get('a', source.read);
+    for (let read = 1; read <= MAX_READS_PER_FLIGHT; read++) {
+      reads.invalidate('a');
+      source.settle(`read ${read}`);
+      await settled();
+    }
+    expect(await caller).toBe(`read ${MAX_READS_PER_FLIGHT}`);
+    expect(source.pending).toHaveLength(0);
+    const next = reads.get('a', source.read);
+    expect(source.pending).toHaveLength(1);
+    source.settle('fresh');
+    expect(await next).toBe('fresh');
   });
 
   it('shares a failure with the callers waiting for it and caches nothing', async () => {

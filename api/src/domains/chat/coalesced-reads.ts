@@ -2,10 +2,17 @@
  * Single-flight reads with a short cache, for data that many callers want at once (a room when
  * thousands join it) and that the owner invalidates the moment it learns of a change.
  *
- * The promise it keeps: a value is handed out only if no `invalidate` of its key happened since the
- * read that produced it began. A read overtaken by an invalidation is repeated before its callers get
- * anything, so a caller never receives a value older than the last change it could have known about.
+ * The promise it keeps:
+ * - a caller gets the cached value or joins a read only if no `invalidate` of the key came after that
+ *   read began, so what it gets reflects every invalidation made before it asked;
+ * - a read overtaken by an invalidation is not cached, and its callers get a read that began after the
+ *   invalidation instead (a newer caller's, or a repeat), up to MAX_READS_PER_FLIGHT reads. The cap
+ *   keeps a key that changes faster than it can be read answering; those callers then get the last
+ *   result, which can lack a change made while they waited (cached-chat-rooms.ts says why that is safe).
  */
+
+/** Reads one flight may make while invalidations keep overtaking them. */
+export const MAX_READS_PER_FLIGHT = 3;
 
 export interface CoalescedReadsOptions {
   /** A value older than this is read again even without an invalidation (a safety net for lost ones). */
@@ -15,11 +22,21 @@ export interface CoalescedReadsOptions {
   now?: () => number;
 }
 
+interface Flight<V> {
+  promise: Promise<V>;
+  /** The generation its current read began under; callers join it only while that is the entry's. */
+  generation: number;
+  readAt: number;
+}
+
 interface Entry<V> {
-  /** Bumped by every invalidation; a read may only settle into the cache with the one it started under. */
+  /** Bumped by every invalidation; a read may only settle into the cache with the one it began under. */
   generation: number;
   cached?: { value: V; generation: number; readAt: number };
-  flight?: Promise<V>;
+  /** The newest flight. */
+  flight?: Flight<V>;
+  /** Flights still running: the newest and any overtaken ones still reading for their callers. */
+  running: number;
 }
 
 export class CoalescedReads<K, V> {
@@ -31,13 +48,13 @@ export class CoalescedReads<K, V> {
   }
 
   /**
-   * The cached value of `key` while it is valid; else the result of the read in flight for it; else a
-   * new `read()`, shared with every caller that arrives before it settles. A failed read is shared by
-   * the callers already waiting and not cached.
+   * The cached value of `key` while it is valid; else the result of the read in flight for it if that
+   * read began after the last invalidation; else a new `read()`, shared with every caller that arrives
+   * before the next invalidation. A failed read is shared by the callers waiting for it, never cached.
    */
   get(key: K, read: () => Promise<V>): Promise<V> {
     const entry = this.entryOf(key);
-    const { cached } = entry;
+    const { cached, flight } = entry;
     if (
       cached &&
       cached.generation === entry.generation &&
@@ -45,20 +62,15 @@ export class CoalescedReads<K, V> {
     ) {
       return Promise.resolve(cached.value);
     }
-    if (!entry.flight) {
-      const flight = this.readUntilCurrent(entry, read).finally(() => {
-        if (entry.flight === flight) entry.flight = undefined;
-      });
-      entry.flight = flight;
-    }
-    return entry.flight;
+    if (flight && flight.generation === entry.generation) return flight.promise;
+    return this.fly(entry, read);
   }
 
-  /** Forgets the value of `key`; a read of it in flight is repeated before anyone gets its result. */
+  /** Forgets the value of `key`; a read of it in flight is overtaken (see the module comment). */
   invalidate(key: K): void {
     const entry = this.entries.get(key);
     if (!entry) return;
-    if (entry.flight) {
+    if (entry.running > 0) {
       entry.generation += 1;
       entry.cached = undefined;
     } else {
@@ -71,38 +83,55 @@ export class CoalescedReads<K, V> {
     for (const key of [...this.entries.keys()]) this.invalidate(key);
   }
 
-  /** Whether `key` has a value or a read in flight, i.e. whether invalidating it would change anything. */
+  /** Whether `key` is kept (a value, a read in flight or a failed one): whether invalidating it matters. */
   has(key: K): boolean {
     return this.entries.has(key);
   }
 
-  private async readUntilCurrent(entry: Entry<V>, read: () => Promise<V>): Promise<V> {
-    for (;;) {
-      const generation = entry.generation;
-      const readAt = this.now();
+  private fly(entry: Entry<V>, read: () => Promise<V>): Promise<V> {
+    // Its promise, generation and read time are all set before anything can look at them.
+    const flight: Flight<V> = { promise: Promise.resolve() as Promise<V>, generation: 0, readAt: 0 };
+    entry.running += 1;
+    flight.promise = this.readUntilCurrent(entry, flight, read).finally(() => {
+      entry.running -= 1;
+      if (entry.flight === flight) entry.flight = undefined;
+    });
+    return flight.promise;
+  }
+
+  private async readUntilCurrent(entry: Entry<V>, flight: Flight<V>, read: () => Promise<V>): Promise<V> {
+    for (let reads = 1; ; reads++) {
+      flight.generation = entry.generation;
+      flight.readAt = this.now();
+      entry.flight = flight;
       const value = await read();
-      if (entry.generation === generation) {
-        entry.cached = { value, generation, readAt };
+      if (entry.generation === flight.generation) {
+        entry.cached = { value, generation: flight.generation, readAt: flight.readAt };
         return value;
       }
+      if (reads >= MAX_READS_PER_FLIGHT) return value;
+      // A caller that came after the invalidation started a read that began after it: share that one.
+      const newer = entry.flight;
+      if (newer && newer !== flight && newer.generation === entry.generation) return newer.promise;
     }
   }
 
   private entryOf(key: K): Entry<V> {
     let entry = this.entries.get(key);
     if (entry) return entry;
-    entry = { generation: 0 };
+    entry = { generation: 0, running: 0 };
     if (this.entries.size >= this.options.maxKeys) this.dropOldestSettled();
     this.entries.set(key, entry);
     return entry;
   }
 
-  // Map order is insertion order, so the first settled entries are the longest-kept ones. One in flight
-  // must stay: an invalidation has to find it, or its callers would get a value it should have stopped.
+  // Map order is insertion order, so the first settled entries are the longest-kept ones. One with a
+  // read running must stay: an invalidation has to reach it, or its callers would get a value it
+  // should have repeated.
   private dropOldestSettled(): void {
     for (const [key, entry] of this.entries) {
       if (this.entries.size < this.options.maxKeys) return;
-      if (!entry.flight) this.entries.delete(key);
+      if (entry.running === 0) this.entries.delete(key);
     }
   }
 }
