@@ -15,6 +15,8 @@ export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
 const TUS = { 'Tus-Resumable': '1.0.0' };
 const REQUEST_TIMEOUT_MS = 120_000;
 const RETRIES = 3;
+// A crashed replica's writer lease lapses within 30 s (docs/videos.md); wait a little longer than that.
+const BUSY_WAIT_MAX_MS = 45_000;
 
 export interface UploadRequest {
   file: string;
@@ -100,6 +102,8 @@ export async function tusUpload(ctx: CliContext, request: UploadRequest): Promis
   const file = await open(path, 'r');
   try {
     let failures = 0;
+    let busyWaitedMs = 0;
+    let busyDelayMs = 1_000;
     while (offset < info.size) {
       const length = Math.min(request.chunkBytes, info.size - offset);
       const chunk = Buffer.alloc(length);
@@ -125,11 +129,21 @@ export async function tusUpload(ctx: CliContext, request: UploadRequest): Promis
         continue;
       }
       if (response.status === 409) {
+        const { code, error: refusal } = await readProblem(response);
+        if (code === 'upload_busy') {
+          // Another writer holds the upload (or a crashed replica's lease has not lapsed yet): wait it out.
+          busyWaitedMs += busyDelayMs;
+          if (busyWaitedMs > BUSY_WAIT_MAX_MS) throw refusal;
+          await new Promise((done) => setTimeout(done, busyDelayMs));
+          busyDelayMs = Math.min(busyDelayMs * 2, 8_000);
+        } else if (++failures > RETRIES) throw refusal;
         const head = await send(url, { method: 'HEAD', headers: auth });
-        if (!head.ok || ++failures > RETRIES) throw await problem(response);
+        if (!head.ok) throw await problem(head);
         offset = Number(head.headers.get('upload-offset') ?? offset);
         continue;
       }
+      busyWaitedMs = 0;
+      busyDelayMs = 1_000;
       if (!response.ok) {
         // Refused for good (not a video, expired, deleted): a next run must start afresh.
         if (response.status < 500) await forget(statePath, key);
@@ -160,9 +174,15 @@ async function send(url: string, init: RequestInit): Promise<Response> {
 }
 
 async function problem(response: Response): Promise<CliError> {
+  return (await readProblem(response)).error;
+}
+
+/** The problem's stable `code` (undefined when the body is not problem+json) and the one-line error. */
+async function readProblem(response: Response): Promise<{ code: string | undefined; error: CliError }> {
   const parsed = ProblemSchema.safeParse(await response.json().catch(() => undefined));
-  if (!parsed.success) return new CliError(`the gateway answered HTTP ${response.status}`);
+  if (!parsed.success)
+    return { code: undefined, error: new CliError(`the gateway answered HTTP ${response.status}`) };
   const { detail, code, errors } = parsed.data;
   const fields = errors?.length ? `: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}` : '';
-  return new CliError(`${detail}${fields} (${code})`);
+  return { code, error: new CliError(`${detail}${fields} (${code})`) };
 }

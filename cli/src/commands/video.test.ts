@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '@streamhub/api/app';
 import type { GatewayDeps } from '@streamhub/api/deps';
 import { VideoFiles } from '@streamhub/api/domains/videos/video-files';
+import { VideosRepository } from '@streamhub/api/domains/videos/videos.repository';
 import { nodeRemoteAddress, serveOnNode } from '@streamhub/api/server/node';
 import type { RunningServer } from '@streamhub/api/server/types';
 import { registerAndLogin, type SignedInUser } from '@streamhub/api/testing/auth-helpers';
@@ -30,6 +32,9 @@ describe('streamhub video against a running gateway', { timeout: 120_000 }, () =
   let patches = 0;
   let stallPatch = 0;
   let releaseStall = () => {};
+  /** The PATCH (by number) before which a replica that then "crashes" takes the upload's writer lease. */
+  let leasePatch = 0;
+  const LEASE_MS = 2_500;
 
   const env = () => ({ STREAMHUB_URL: base, STREAMHUB_TOKEN: user.accessToken, HOME: home });
 
@@ -52,6 +57,11 @@ describe('streamhub video against a running gateway', { timeout: 120_000 }, () =
           // A connection that hangs: the client sees nothing until it gives up (here: is killed).
           await stalled;
           return new Response(null, { status: 503 });
+        }
+        if (request.method === 'PATCH' && patches === leasePatch) {
+          const videoId = new URL(request.url).pathname.split('/').at(-1) ?? '';
+          const repository = new VideosRepository(backends.database.db);
+          expect(await repository.claimUploadWriter(videoId, randomUUID(), LEASE_MS)).toBeDefined();
         }
         return app.fetch(request);
       },
@@ -132,6 +142,25 @@ describe('streamhub video against a running gateway', { timeout: 120_000 }, () =
     const gone = await runCli(['video', 'status', videoId], { cwd, env: env(), runtime: 'bun' });
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('(not_found)');
+  });
+
+  it('waits out an upload another replica holds (upload_busy) and finishes once its lease lapses', async () => {
+    patches = 0;
+    stallPatch = 0;
+    leasePatch = 2;
+    const started = Date.now();
+    const result = await runCli(
+      ['video', 'upload', clipPath, '--title', 'Busy', '--chunk-size', String(CHUNK)],
+      { cwd, env: env() },
+    );
+    leasePatch = 0;
+    expect(result.code, result.stderr).toBe(0);
+    // Refused at least once while the lease ran, then accepted.
+    expect(Date.now() - started).toBeGreaterThan(LEASE_MS);
+    const videoId = result.stdout.trim();
+    expect(
+      readFileSync(new VideoFiles(deps.config.dataDir).sourcePath(videoId)).equals(readFileSync(clipPath)),
+    ).toBe(true);
   });
 
   it('reports a file that is not a video, on Bun', async () => {
