@@ -20,6 +20,7 @@ import type { ScryptParams } from './domains/auth/password.ts';
 import { SessionService } from './domains/auth/session.service.ts';
 import { SessionsRepository } from './domains/auth/sessions.repository.ts';
 import type { SigningKeyRing } from './domains/auth/signing-keys.ts';
+import { BroadcastsService } from './domains/channels/broadcasts.service.ts';
 import { ChannelsRepository } from './domains/channels/channels.repository.ts';
 import { ChannelsService } from './domains/channels/channels.service.ts';
 import { ChatRepository } from './domains/chat/chat.repository.ts';
@@ -54,6 +55,8 @@ export interface GatewayServices {
   emailFlows: EmailFlowsService;
   users: UsersService;
   channels: ChannelsService;
+  /** A channel's broadcasts, with the videos their recordings became. */
+  broadcasts: BroadcastsService;
   chat: ChatService;
   follows: FollowsService;
   likes: LikesService;
@@ -171,6 +174,7 @@ export function createServices({
     publicUrl: config.publicUrl,
     statusPublisher: videoStatusPublisher ?? new DiscardingVideoStatusPublisher(),
   });
+  const broadcasts = new BroadcastsService({ channels: new ChannelsRepository(db), recordings: videos });
   const uploads = new UploadsService({
     videos: videosRepository,
     files: videoFiles,
@@ -203,6 +207,7 @@ export function createServices({
     emailFlows,
     users: usersService,
     channels,
+    broadcasts,
     chat,
     follows,
     likes,

@@ -1,5 +1,6 @@
 /** Request and response shapes of the live domain (`/api/v1/channels`): channels, stream keys, sessions. */
 import { z } from '@hono/zod-openapi';
+import { NextCursorSchema, pageQuerySchema } from './pagination.ts';
 
 /** The fixed category list; a channel picks one. */
 export const CHANNEL_CATEGORIES = [
@@ -162,6 +163,47 @@ export const DirectoryPageSchema = z
   })
   .openapi('DirectoryPage');
 export type DirectoryPage = z.infer<typeof DirectoryPageSchema>;
+
+/** `?cursor=&limit=` of a channel's broadcasts. */
+export const BroadcastsQuerySchema = pageQuerySchema(20);
+export type BroadcastsQuery = z.infer<typeof BroadcastsQuerySchema>;
+
+/**
+ * One broadcast of a channel, live or over. No playback id: a recording is watched as its video, whose
+ * own visibility decides who may; the raw recording's files must not be reachable around that.
+ */
+export const BroadcastSchema = z
+  .object({
+    id: z.uuid().openapi({ description: 'Key of its likes and comments (/api/v1/live-sessions/{id})' }),
+    status: z.enum(['live', 'ended']),
+    startedAt: z.iso.datetime(),
+    endedAt: z.iso.datetime().nullable().openapi({ description: 'Null while live' }),
+    peakViewers: z.number().int().min(0),
+    ingest: z
+      .object({
+        videoCodec: z.string().nullable().openapi({ example: 'h264' }),
+        audioCodec: z.string().nullable().openapi({ example: 'aac' }),
+        resolution: z.string().nullable().openapi({ example: '1920x1080' }),
+        bitrate: z.number().int().nullable().openapi({
+          description:
+            'Average ingest bits per second: the whole broadcast once over, a running figure while live',
+        }),
+      })
+      .nullable()
+      .openapi({ description: 'What the media node learned of the incoming stream; null if nothing' }),
+    recorded: z.boolean(),
+    videoId: z.uuid().nullable().openapi({
+      description:
+        'The video the recording became, when the caller may find it: public and ready, or any of their own',
+    }),
+  })
+  .openapi('Broadcast');
+export type Broadcast = z.infer<typeof BroadcastSchema>;
+
+export const BroadcastPageSchema = z
+  .object({ items: z.array(BroadcastSchema), nextCursor: NextCursorSchema })
+  .openapi('BroadcastPage');
+export type BroadcastPage = z.infer<typeof BroadcastPageSchema>;
 
 export const ChannelSlugParamsSchema = z.object({
   // Any string: a slug that could never exist is simply not found.

@@ -1,7 +1,14 @@
 /** drizzle queries on `live.*`. No rules here: the channels service decides who may do what. */
 import type { Db } from '@streamhub/db/client';
 import { toUniqueViolation } from '@streamhub/db/errors';
-import { decodeCursor, encodeCursor, keysetAfter, keysetTimestamp } from '@streamhub/db/keyset';
+import {
+  decodeCursor,
+  encodeCursor,
+  keysetAfter,
+  keysetBefore,
+  keysetPage,
+  keysetTimestamp,
+} from '@streamhub/db/keyset';
 import { type UserStatus, users } from '@streamhub/db/schema/auth';
 import {
   type ChannelRow,
@@ -13,7 +20,8 @@ import {
   type StreamKeyRow,
   streamKeys,
 } from '@streamhub/db/schema/live';
-import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { assertLimit, type Page, type PageOptions } from '../../http/pagination.ts';
 
 export type ChannelUniqueField = 'owner' | 'slug';
 export type SessionUniqueField = 'live' | 'playbackId';
@@ -81,6 +89,12 @@ export interface BroadcastIds {
   id: string;
   playbackId: string;
 }
+
+/** What a channel's list of broadcasts shows of one: nothing that names a key, a node or the files. */
+export type BroadcastRow = Pick<
+  LiveSessionRow,
+  'id' | 'status' | 'startedAt' | 'endedAt' | 'ingest' | 'peakViewers' | 'recorded'
+>;
 
 /** Where a broadcast stands, for deciding whether its files may go. */
 export type PlaybackSessionState = 'live' | 'recorded' | 'ended';
@@ -375,6 +389,35 @@ export class ChannelsRepository {
       .select({ id: liveSessions.id, playbackId: liveSessions.playbackId })
       .from(liveSessions)
       .where(eq(liveSessions.channelId, channelId));
+  }
+
+  /** The channel's broadcasts, live or over, newest first, by keyset on (started_at, id). */
+  async listBroadcasts(channelId: string, options: PageOptions): Promise<Page<BroadcastRow>> {
+    assertLimit(options.limit);
+    const filters: SQL[] = [eq(liveSessions.channelId, channelId)];
+    if (options.cursor !== undefined) {
+      filters.push(keysetBefore(liveSessions.startedAt, liveSessions.id, decodeCursor(options.cursor)));
+    }
+    const rows = await this.db
+      .select({
+        id: liveSessions.id,
+        status: liveSessions.status,
+        startedAt: liveSessions.startedAt,
+        endedAt: liveSessions.endedAt,
+        ingest: liveSessions.ingest,
+        peakViewers: liveSessions.peakViewers,
+        recorded: liveSessions.recorded,
+        startedAtKey: keysetTimestamp(liveSessions.startedAt),
+      })
+      .from(liveSessions)
+      .where(and(...filters))
+      .orderBy(desc(liveSessions.startedAt), desc(liveSessions.id))
+      .limit(options.limit + 1);
+    const page = keysetPage(rows, options.limit, (row) => ({ createdAt: row.startedAtKey, id: row.id }));
+    return {
+      items: page.items.map(({ startedAtKey: _key, ...broadcast }) => broadcast),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /** The state of each known playback id; ids without a session are absent from the map. */

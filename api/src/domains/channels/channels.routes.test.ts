@@ -118,6 +118,7 @@ describe.each(testDatabases())('/api/v1/channels on %s', (driver) => {
         'createStreamKey',
         'getChannel',
         'getMyChannel',
+        'listChannelBroadcasts',
         'listLiveChannels',
         'listStreamKeys',
         'revokeStreamKey',

@@ -1,6 +1,8 @@
-/** `/api/v1/channels`: channels, the "live now" directory and the owner's stream keys. */
+/** `/api/v1/channels`: channels, the "live now" directory, a channel's broadcasts and the owner's stream keys. */
 import { createRoute } from '@hono/zod-openapi';
 import {
+  BroadcastPageSchema,
+  BroadcastsQuerySchema,
   ChannelSchema,
   ChannelSlugParamsSchema,
   CreateChannelRequestSchema,
@@ -17,6 +19,7 @@ import {
 import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth, requireRole } from '../auth/auth-guard.ts';
+import { optionalBearer, optionalCaller } from '../engagement/optional-auth.ts';
 
 const tags = ['channels'];
 const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
@@ -106,6 +109,23 @@ const getChannel = createRoute({
   },
 });
 
+const listBroadcasts = createRoute({
+  method: 'get',
+  path: '/{slug}/broadcasts',
+  operationId: 'listChannelBroadcasts',
+  tags,
+  summary:
+    "A channel's broadcasts, live and past, newest first, with the video a recording became when the caller may find it",
+  security: optionalBearer,
+  request: { params: ChannelSlugParamsSchema, query: BroadcastsQuerySchema },
+  responses: {
+    200: jsonResponse(BroadcastPageSchema, 'One page of broadcasts'),
+    401: problemResponse('A token was sent and is invalid, expired or revoked (`invalid_token`)'),
+    404: problemResponse('No channel has this slug (`not_found`)'),
+    422: problemResponse('A query parameter is invalid, e.g. a foreign cursor (`validation_failed`)'),
+  },
+});
+
 const createKey = createRoute({
   method: 'post',
   path: '/{slug}/keys',
@@ -185,6 +205,16 @@ export const channelRoutes = () =>
     )
     .openapi(getChannel, async (c) =>
       c.json(await c.var.deps.services.channels.publicChannel(c.req.valid('param').slug), 200),
+    )
+    .openapi(listBroadcasts, async (c) =>
+      c.json(
+        await c.var.deps.services.broadcasts.list(
+          c.req.valid('param').slug,
+          await optionalCaller(c),
+          c.req.valid('query'),
+        ),
+        200,
+      ),
     )
     .openapi(updateChannel, async (c) =>
       c.json(

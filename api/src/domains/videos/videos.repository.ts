@@ -23,6 +23,11 @@ export interface VideoView {
   channel: { slug: string; title: string } | null;
 }
 
+/** A recorded broadcast's video, with what deciding who may find it needs. */
+export type RecordingVideo = Pick<VideoRow, 'id' | 'ownerId' | 'visibility' | 'status'> & {
+  liveSessionId: string;
+};
+
 export interface NewVideo {
   ownerId: string;
   channelId: string | null;
@@ -164,6 +169,24 @@ export class VideosRepository {
   async find(id: string): Promise<VideoRow | undefined> {
     const [row] = await this.db.select().from(videos).where(eq(videos.id, id));
     return row;
+  }
+
+  /** The videos these broadcasts' recordings became (one at most each, by videos_live_session_unique). */
+  async recordingsOf(liveSessionIds: readonly string[]): Promise<RecordingVideo[]> {
+    if (liveSessionIds.length === 0) return [];
+    const rows = await this.db
+      .select({
+        id: videos.id,
+        liveSessionId: videos.liveSessionId,
+        ownerId: videos.ownerId,
+        visibility: videos.visibility,
+        status: videos.status,
+      })
+      .from(videos)
+      .where(inArray(videos.liveSessionId, [...liveSessionIds]));
+    return rows.flatMap(({ liveSessionId, ...video }) =>
+      liveSessionId ? [{ ...video, liveSessionId }] : [],
+    );
   }
 
   async update(id: string, patch: VideoPatch): Promise<VideoRow | undefined> {

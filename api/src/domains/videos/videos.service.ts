@@ -76,6 +76,22 @@ export class VideosService implements VideoProcessingStore {
     return this.toPage(page, undefined);
   }
 
+  /**
+   * The videos recordings of these broadcasts became, by broadcast id, among those the caller may find in
+   * a list: as in a channel's list, public and ready ones, and every one of the caller's own.
+   */
+  async recordingsOf(
+    liveSessionIds: readonly string[],
+    caller: AuthContext | undefined,
+  ): Promise<Map<string, string>> {
+    const found = await this.deps.videos.recordingsOf(liveSessionIds);
+    return new Map(
+      found
+        .filter((video) => this.listable(video, caller))
+        .map((video) => [video.liveSessionId, video.id] as const),
+    );
+  }
+
   /** A channel's public ready videos; its owner sees all of theirs, in any status. */
   async channelVideos(slug: string, caller: AuthContext | undefined, query: PageQuery): Promise<VideoPage> {
     const channel = await this.deps.channels.reference(slug);
@@ -272,6 +288,14 @@ export class VideosService implements VideoProcessingStore {
 
   private canSee(video: VideoRow, caller: AuthContext | undefined): boolean {
     return video.visibility !== 'private' || video.ownerId === caller?.userId;
+  }
+
+  /** What lists show: unlisted videos are reached by their link only, unfinished ones by their owner only. */
+  private listable(
+    video: Pick<VideoRow, 'ownerId' | 'visibility' | 'status'>,
+    caller: AuthContext | undefined,
+  ): boolean {
+    return video.ownerId === caller?.userId || (video.visibility === 'public' && video.status === 'ready');
   }
 
   private async toPage(
