@@ -169,8 +169,8 @@ export const BroadcastsQuerySchema = pageQuerySchema(20);
 export type BroadcastsQuery = z.infer<typeof BroadcastsQuerySchema>;
 
 /**
- * One broadcast of a channel, live or over. No playback id: a recording is watched as its video, whose
- * own visibility decides who may; the raw recording's files must not be reachable around that.
+ * One broadcast of a channel, live or over. No playback id: the list must not lead to a recording's raw
+ * files around its video's visibility (while live, the channel page has it).
  */
 export const BroadcastSchema = z
   .object({

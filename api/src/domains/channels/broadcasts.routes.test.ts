@@ -1,9 +1,4 @@
-import {
-  type Broadcast,
-  BroadcastPageSchema,
-  ChannelSchema,
-  CreatedStreamKeySchema,
-} from '@streamhub/contracts/live';
+import { type Broadcast, BroadcastPageSchema } from '@streamhub/contracts/live';
 import { VideoPageSchema } from '@streamhub/contracts/videos';
 import { liveSessions } from '@streamhub/db/schema/live';
 import { testDatabases } from '@streamhub/db/testing';
@@ -14,11 +9,8 @@ import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
-import { expectJson, expectProblem, send } from '../engagement/engagement-test-kit.ts';
+import { expectJson, expectProblem, send, streamerWithChannel } from '../engagement/engagement-test-kit.ts';
 import { startContentConsumers } from '../videos/content-consumers.ts';
-
-let slugCounter = 0;
-const uniqueSlug = () => `bc-${++slugCounter}-${Math.random().toString(36).slice(2, 8)}`;
 
 describe.each(testDatabases())('GET /api/v1/channels/{slug}/broadcasts on %s', (driver) => {
   let backends: TestBackends;
@@ -43,33 +35,22 @@ describe.each(testDatabases())('GET /api/v1/channels/{slug}/broadcasts on %s', (
     await backends.close();
   });
 
-  /** A streamer's channel and key, and a way to broadcast on it the way the media node does. */
+  /** A streamer's channel (recording or not), and a way to broadcast on it the way the media node does. */
   const channelOf = async (record: boolean) => {
-    const owner = await registerAndLogin(app, backends, { role: 'streamer' });
-    const channel = await expectJson(
-      await app.request(
-        '/api/v1/channels',
-        send('POST', { slug: uniqueSlug(), title: 'Night coding', record }, owner),
-      ),
-      ChannelSchema,
-      201,
-    );
-    const key = await expectJson(
-      await app.request(`/api/v1/channels/${channel.slug}/keys`, send('POST', { name: 'OBS' }, owner)),
-      CreatedStreamKeySchema,
-      201,
-    );
-    const goLive = async () => {
-      const decision = await deps.services.channels.authorizePublish(key.secret, { nodeId: 'node-a:1935' });
-      if (!decision.ok) throw new Error(`publish refused: ${decision.reason}`);
-      return decision;
-    };
+    const channel = await streamerWithChannel(app, backends, deps);
+    if (record) {
+      const changed = await app.request(
+        `/api/v1/channels/${channel.slug}`,
+        send('PATCH', { record }, channel.owner),
+      );
+      expect(changed.status, await changed.clone().text()).toBe(200);
+    }
     const broadcast = async () => {
-      const { sessionId } = await goLive();
+      const sessionId = await channel.goLive();
       await deps.services.channels.endSession(sessionId, { recorded: record });
       return sessionId;
     };
-    return { owner, slug: channel.slug, channelId: channel.id, keyId: key.id, goLive, broadcast };
+    return { ...channel, broadcast };
   };
 
   const list = async (slug: string, query = '', caller?: SignedInUser) =>
@@ -117,7 +98,7 @@ describe.each(testDatabases())('GET /api/v1/channels/{slug}/broadcasts on %s', (
     await backends.database.db
       .update(liveSessions)
       .set({ startedAt: new Date('2030-02-01T00:00:00.000Z') })
-      .where(eq(liveSessions.id, live.sessionId));
+      .where(eq(liveSessions.id, live));
 
     const seen: Broadcast[] = [];
     let cursor: string | null = null;
@@ -132,14 +113,21 @@ describe.each(testDatabases())('GET /api/v1/channels/{slug}/broadcasts on %s', (
 
     expect(pages).toBe(3);
     const [tiedA, tiedB] = [ended[0], ended[1]].sort().reverse();
-    expect(seen.map((b) => b.id)).toEqual([live.sessionId, ended[3], ended[2], tiedA, tiedB]);
+    expect(seen.map((b) => b.id)).toEqual([live, ended[3], ended[2], tiedA, tiedB]);
     expect(seen[0]).toMatchObject({ status: 'live', endedAt: null, recorded: false, videoId: null });
     expect(seen.slice(1).every((b) => b.status === 'ended' && b.endedAt !== null)).toBe(true);
   });
 
   it('shows peak viewers and the ingest summary, and nothing that names a key, a node or the files', async () => {
-    const { slug, channelId, keyId, goLive } = await channelOf(false);
-    const { sessionId, playbackId } = await goLive();
+    const { slug, channelId, goLive } = await channelOf(false);
+    const sessionId = await goLive();
+    const [row] = await backends.database.db
+      .update(liveSessions)
+      .set({ nodeId: 'node-a:1935' })
+      .where(eq(liveSessions.id, sessionId))
+      .returning();
+    const { streamKeyId, playbackId, nodeId } = row ?? {};
+    if (!streamKeyId || !playbackId || !nodeId) throw new Error('session without key, playback or node id');
     await deps.services.channels.recordIngest(sessionId, {
       videoCodec: 'h264',
       audioCodec: 'aac',
@@ -164,15 +152,13 @@ describe.each(testDatabases())('GET /api/v1/channels/{slug}/broadcasts on %s', (
     expect(Object.keys(item ?? {}).sort()).toEqual(
       ['endedAt', 'id', 'ingest', 'peakViewers', 'recorded', 'startedAt', 'status', 'videoId'].sort(),
     );
-    for (const secret of [keyId, playbackId, 'node-a']) expect(text).not.toContain(secret);
+    for (const secret of [streamKeyId, playbackId, nodeId]) expect(text).not.toContain(secret);
   });
 
   it('gives null ingest when nothing was learned, and partial details as null fields', async () => {
     const { slug, goLive } = await channelOf(false);
-    const first = await goLive();
-    await deps.services.channels.endSession(first.sessionId, { recorded: false });
-    const second = await goLive();
-    await deps.services.channels.recordIngest(second.sessionId, { videoCodec: 'h264', width: 1280 });
+    await deps.services.channels.endSession(await goLive(), { recorded: false });
+    await deps.services.channels.recordIngest(await goLive(), { videoCodec: 'h264', width: 1280 });
     const [live, over] = (await list(slug)).items;
     expect(live?.ingest).toEqual({ videoCodec: 'h264', audioCodec: null, resolution: null, bitrate: null });
     expect(over?.ingest).toBeNull();
