@@ -105,6 +105,8 @@ export const liveSessions = liveSchema.table(
     uniqueIndex('live_sessions_one_live_per_channel').on(t.channelId).where(sql`${t.status} = 'live'`),
     // The directory: live sessions in start order.
     index('live_sessions_status_started_idx').on(t.status, t.startedAt, t.id),
+    // A channel's broadcasts, newest first (and the channel's sessions when its account is deleted).
+    index('live_sessions_channel_started_idx').on(t.channelId, t.startedAt, t.id),
     check('live_sessions_ended_has_time', sql`(${t.status} = 'live') = (${t.endedAt} is null)`),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "live_sessions_channel_started_idx" ON "live"."live_sessions" USING btree ("channel_id","started_at","id");
