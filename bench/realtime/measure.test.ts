@@ -104,7 +104,8 @@ describe('realtime benchmark harness', () => {
       expect(figures?.deliveredShare).toBe(1);
       expect(figures?.p50Ms).toBeGreaterThan(0);
       expect(figures?.p99Ms).toBeGreaterThanOrEqual(figures?.p50Ms ?? 0);
-      expect(figures?.serverCpu).toBeGreaterThan(0);
+      // CPU is read in 10 ms clock ticks; ~200 deliveries of the bare loop can stay under one.
+      expect(figures?.serverCpu).toBeGreaterThanOrEqual(0);
       expect(group?.memory.afterKiB).toBeGreaterThan(0);
     }
     expect(lines.join('\n')).toMatch(/30 in the room/);
