@@ -11,12 +11,12 @@
  */
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '@streamhub/infra/shared/free-port';
 import { killOnExit } from './cleanup.ts';
 import { median } from './latency.ts';
 import { isListening } from './proc.ts';
 import { type EncoderSettings, liveArgs, startPublisher } from './publisher.ts';
 import { startRelay } from './relay.ts';
-import { freePort } from './setups.ts';
 
 /** Seconds from publish to the first media of one live push (undefined if it never came). */
 async function firstMediaOfLivePush(

@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@streamhub/infra/shared/free-port';
 import {
   buildLiveHlsInvocation,
   MASTER_PLAYLIST,
@@ -198,15 +199,6 @@ export interface FfmpegSetupOptions {
   segmentSeconds: number;
   ffmpegPath: string;
   source: SourceInfo;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 /** The argv of the hand-run ladder: ladder.ts's invocation with `-listen 1` before its input. */

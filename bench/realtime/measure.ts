@@ -7,9 +7,9 @@
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '@streamhub/infra/shared/free-port';
 import { waitForQuiet } from '../gateway/machine-load.ts';
 import { type Child, cpuSeconds, rssKiB, spawnChild } from './children.ts';
-import { freePort } from './free-port.ts';
 import { coresBetween, machineTimes } from './machine-cpu.ts';
 import {
   BENCH_CHANNEL,

@@ -8,9 +8,9 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@streamhub/infra/shared/free-port';
 import { describeMachine, machineInfo } from '../gateway/machine.ts';
 import { removeOnExit } from './children.ts';
-import { freePort } from './free-port.ts';
 import { type GroupFigures, measureServer } from './measure.ts';
 import { parseOptions } from './options.ts';
 import {

@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@streamhub/config/config';
@@ -13,6 +12,7 @@ import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { CreatedStreamKeySchema } from '@streamhub/contracts/live';
 import { openDatabase } from '@streamhub/db/client';
 import { migrateDatabase } from '@streamhub/db/migrate';
+import { freePort } from '@streamhub/infra/shared/free-port';
 import { createLogger } from '@streamhub/logger/logger';
 import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -31,15 +31,6 @@ afterAll(async () => {
   killPublishers();
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
-}
 
 /** Provisions a streamer the way `streamhub user create --role streamer` does, before the gateway holds the database. */
 async function createStreamer(dataDir: string, email: string): Promise<void> {

@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { CreatedStreamKeySchema, PublicChannelSchema } from '@streamhub/contracts/live';
+import { freePort } from '@streamhub/infra/shared/free-port';
 import { publisherBitrate, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
+import { runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
 
 const run = promisify(execFile);
 const children: { kill(signal?: NodeJS.Signals): boolean; exitCode: number | null }[] = [];
@@ -167,7 +168,6 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
     const reference = await publisherBitrate(join(cwd, 'reference.flv'), 6);
     expect(ingest.bitrate).toBeGreaterThan(reference * 0.5);
     expect(ingest.bitrate).toBeLessThan(reference * 1.5);
-
 
     const thumbnail = await poll(
       async () => {

@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScratchPostgresDatabase } from '@streamhub/db/testing';
+import { freePort } from '@streamhub/infra/shared/free-port';
 import { describe, expect, it } from 'vitest';
-import { freePort, runCli } from '../testing/cli-process.ts';
+import { runCli } from '../testing/cli-process.ts';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'streamhub-cli-'));
 

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { connectWs, type TestWsClient } from '@streamhub/api/testing/ws-client';
 import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { createScratchPostgresDatabase } from '@streamhub/db/testing';
+import { freePort } from '@streamhub/infra/shared/free-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type Runtime, runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
+import { type Runtime, runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
 
 const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const tempDir = () => mkdtempSync(join(tmpdir(), 'streamhub-realtime-'));

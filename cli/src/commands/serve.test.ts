@@ -6,8 +6,9 @@ import { startTestSmtpServer } from '@streamhub/api/testing/smtp-test-server';
 import { ProblemSchema } from '@streamhub/contracts/problem';
 import { ReadinessSchema, SystemInfoSchema } from '@streamhub/contracts/system';
 import { createScratchPostgresDatabase } from '@streamhub/db/testing';
+import { freePort } from '@streamhub/infra/shared/free-port';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
+import { runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
 
 const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const tempDir = () => mkdtempSync(join(tmpdir(), 'streamhub-serve-'));

@@ -54,18 +54,6 @@ export async function runCli(args: string[], options: CliOptions): Promise<CliRe
   return { ...child.output(), code };
 }
 
-/** A port that was free a moment ago (the server under test binds it next). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
 /** Polls `url` until it answers 2xx or the deadline passes. */
 export async function waitForOk(url: string, timeoutMs = 30_000, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
