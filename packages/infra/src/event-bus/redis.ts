@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { openRedisConnection, type RedisConnection } from '../redis/connection.ts';
+import { openPubSubConnections } from '../redis/connection.ts';
 import { toError } from '../shared/timers.ts';
 import {
   assertKnownEvent,
@@ -49,24 +49,12 @@ export async function createRedisEventBus<M extends EventMap>(
 ): Promise<EventBus<M>> {
   const onError = options.onError ?? logEventBusError;
   const reportBroker = (error: Error) => onError(error, { phase: 'broker' });
-  const publisher = await openRedisConnection({
+  const { publisher, subscriber } = await openPubSubConnections({
     url: options.url,
     prefix: options.prefix,
-    name: 'streamhub:events:pub',
+    name: 'streamhub:events',
     onError: reportBroker,
   });
-  let subscriber: RedisConnection;
-  try {
-    subscriber = await openRedisConnection({
-      url: options.url,
-      prefix: options.prefix,
-      name: 'streamhub:events:sub',
-      onError: reportBroker,
-    });
-  } catch (error) {
-    await publisher.close();
-    throw error;
-  }
 
   const subscriptions = new Map<string, Set<Subscription>>();
   const listeners = new Map<string, (message: string) => void>();

@@ -107,6 +107,23 @@ export async function openRedisConnection(options: RedisConnectOptions): Promise
   };
 }
 
+/**
+ * A publishing and a subscribing connection (a node-redis client in subscriber mode cannot publish),
+ * named `<name>:pub` and `<name>:sub`. If the second cannot connect, the first is closed again.
+ */
+export async function openPubSubConnections(
+  options: RedisConnectOptions & { name: string },
+): Promise<{ publisher: RedisConnection; subscriber: RedisConnection }> {
+  const publisher = await openRedisConnection({ ...options, name: `${options.name}:pub` });
+  try {
+    const subscriber = await openRedisConnection({ ...options, name: `${options.name}:sub` });
+    return { publisher, subscriber };
+  } catch (error) {
+    await publisher.close();
+    throw error;
+  }
+}
+
 function defaultOnError(error: Error): void {
   console.error(`[streamhub:redis] ${error.message}`);
 }

@@ -5,7 +5,7 @@
  * frames anyway once it serves a few hundred sockets. The cost is that each replica receives all frames
  * and drops those of rooms it does not serve.
  */
-import { openRedisConnection, type RedisConnection } from '../../redis/connection.ts';
+import { openPubSubConnections } from '../../redis/connection.ts';
 import { toError } from '../../shared/timers.ts';
 import { assertRoomName } from '../room-name.ts';
 import {
@@ -52,24 +52,12 @@ export async function createRedisRoomBroadcaster(
 ): Promise<RoomBroadcaster> {
   const onError = options.onError ?? logRoomBroadcasterError;
   const reportBroker = (error: Error) => onError(error, { phase: 'broker' });
-  const publisher = await openRedisConnection({
+  const { publisher, subscriber } = await openPubSubConnections({
     url: options.url,
     prefix: options.prefix,
-    name: 'streamhub:rooms:pub',
+    name: 'streamhub:rooms',
     onError: reportBroker,
   });
-  let subscriber: RedisConnection;
-  try {
-    subscriber = await openRedisConnection({
-      url: options.url,
-      prefix: options.prefix,
-      name: 'streamhub:rooms:sub',
-      onError: reportBroker,
-    });
-  } catch (error) {
-    await publisher.close();
-    throw error;
-  }
 
   const channel = roomsChannel(publisher.prefix);
   const subscriptions = new Set<Subscription>();
