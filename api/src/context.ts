@@ -8,7 +8,8 @@ import type { AuthContext } from './domains/auth/session.service.ts';
 export interface AppEnv {
   Variables: {
     requestId: string;
-    log: Logger;
+    /** Set on first use by `requestLog(c)`; read it through that. */
+    log: Logger | undefined;
     config: Config;
     deps: GatewayDeps;
     /** Set by `requireAuth`; only read it behind that guard. */

@@ -1,7 +1,8 @@
-/** Gives every request an id (echoed in `X-Request-Id`), the config and a logger bound to that id. */
+/** Gives every request an id (echoed in `X-Request-Id`), the config, and a logger bound to that id on demand. */
 import { randomUUID } from 'node:crypto';
+import type { Logger } from '@streamhub/logger/logger';
 import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../context.ts';
+import type { AppContext, AppEnv } from '../context.ts';
 import type { GatewayDeps } from '../deps.ts';
 
 // A caller-supplied id is kept only when it is short and plain, so it is safe in logs and headers.
@@ -14,7 +15,19 @@ export const requestContext = (deps: GatewayDeps) =>
     c.set('requestId', requestId);
     c.set('config', deps.config);
     c.set('deps', deps);
-    c.set('log', deps.logger.child({ reqId: requestId }));
     c.header('X-Request-Id', requestId);
     await next();
   });
+
+/**
+ * The request's logger, every line carrying its `reqId`. Created on first use rather than per request:
+ * most requests log nothing but their access line, which carries `reqId` itself.
+ */
+export function requestLog(c: AppContext): Logger {
+  let log = c.get('log');
+  if (!log) {
+    log = c.get('deps').logger.child({ reqId: c.get('requestId') });
+    c.set('log', log);
+  }
+  return log;
+}

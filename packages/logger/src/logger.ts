@@ -31,6 +31,15 @@ export function createLogger(options: LoggerOptions): Logger {
   );
 }
 
+/**
+ * A child of `logger` that skips redaction, for lines whose keys are fixed by the caller and never
+ * hold secrets (the access log). The wildcard paths walk every object of a line, which per request
+ * is a measurable share of the gateway's CPU; every other line keeps them.
+ */
+export function withoutRedaction(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [] } });
+}
+
 /** Flushes buffered lines; call before a process exits. */
 export function flushLogger(logger: Logger): void {
   logger.flush();
