@@ -7,7 +7,7 @@ import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkResponse } from './check.ts';
-import { removeOnExit, spawnPinned, watchOutput } from './processes.ts';
+import { removeScratchOnExit, spawnPinned, watchOutput } from './processes.ts';
 import { BENCH_HOST, BENCH_PATH } from './protocol.ts';
 import { type RunningServerProcess, startServerProcess } from './server-process.ts';
 import type { ServerSpec } from './servers.ts';
@@ -31,7 +31,7 @@ export async function startFleet(
   progress: (message: string) => void,
 ): Promise<ServerFleet> {
   const dir = await mkdtemp(join(tmpdir(), 'streamhub-bench-'));
-  removeOnExit(dir);
+  removeScratchOnExit(dir);
   const servers: StartedServer[] = [];
   let closing: Promise<Record<string, number | null>> | undefined;
   const close = () => {

@@ -1,42 +1,20 @@
 /**
- * Child processes of the orchestrator, each pinned to one core. Every child is tracked so that all of
- * them are killed when the orchestrator ends, whether it finishes, throws or gets Ctrl-C.
+ * Child processes of the orchestrator, each pinned to one core. Every child is registered with the
+ * benchmarks' cleanup (`../shared/cleanup.ts`), so all of them are killed when the orchestrator ends,
+ * whether it finishes, throws or gets Ctrl-C.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { cleanUpOnSignals, killOnExit, removeOnExit } from '../shared/cleanup.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-const live = new Set<ChildProcess>();
-const scratchDirs = new Set<string>();
-
-function killAll(): void {
-  for (const child of live) child.kill('SIGKILL');
-  live.clear();
-  // Synchronous: this also runs from the 'exit' event, where nothing asynchronous completes.
-  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
-  scratchDirs.clear();
-}
-
 /** Removes `dir` when the orchestrator exits, however it exits (logs and database copies add up). */
-export function removeOnExit(dir: string): void {
-  installCleanup();
-  scratchDirs.add(dir);
-}
-
-let installed = false;
-function installCleanup(): void {
-  if (installed) return;
-  installed = true;
-  process.on('exit', killAll);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      killAll();
-      process.exit(130);
-    });
-  }
+export function removeScratchOnExit(dir: string): void {
+  cleanUpOnSignals();
+  removeOnExit(dir);
 }
 
 export interface PinnedProcess {
@@ -47,13 +25,12 @@ export interface PinnedProcess {
 
 /** Starts `command` pinned to `cpu` with `taskset` (which execs it, so the pid is the command's own). */
 export function spawnPinned(cpu: number, command: string, args: readonly string[]): PinnedProcess {
-  installCleanup();
+  cleanUpOnSignals();
   const child = spawn('taskset', ['-c', String(cpu), command, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  killOnExit(child);
   const closed = new Promise<number | null>((resolve) => {
     child.once('close', (code) => resolve(code));
     child.once('error', () => resolve(null));

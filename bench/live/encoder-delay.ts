@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@streamhub/infra/shared/free-port';
-import { killOnExit } from './cleanup.ts';
+import { killOnExit } from '../shared/cleanup.ts';
 import { median } from './latency.ts';
 import { isListening } from './proc.ts';
 import { type EncoderSettings, liveArgs, startPublisher } from './publisher.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SourceInfo } from '@streamhub/media-node/ffmpeg/ladder';
 import { type FfmpegBinary, locateFfmpeg } from '@streamhub/media-node/ffmpeg/locate';
-import { removeNow, removeOnExit } from './cleanup.ts';
+import { removeNow, removeOnExit } from '../shared/cleanup.ts';
 import { type LiveEncoderDelay, measureLiveEncoderDelay } from './encoder-delay.ts';
 import { measureRun, type RunResult, type RunSettings } from './measure-run.ts';
 import { benchConfig } from './media-config.ts';

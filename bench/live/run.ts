@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import { cleanUpOnSignals } from './cleanup.ts';
+import { cleanUpOnSignals } from '../shared/cleanup.ts';
 import { WATCH_PAGE_HOLD_BACK_SEGMENTS } from './latency.ts';
 import { benchConfig } from './media-config.ts';
 import { parseLiveBenchOptions } from './options.ts';

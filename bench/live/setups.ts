@@ -24,7 +24,7 @@ import {
   toArgv,
   variantPlaylists,
 } from '@streamhub/media-node/ffmpeg/ladder';
-import { killOnExit } from './cleanup.ts';
+import { killOnExit } from '../shared/cleanup.ts';
 import type { HlsOutput } from './hls-watcher.ts';
 import { benchConfig } from './media-config.ts';
 import { type NodeEvent, parseNodeEvent } from './node-events.ts';

@@ -1,48 +1,21 @@
 /**
  * The orchestrator's child processes (servers, client workers, CLI set-up steps), each optionally pinned
- * to one core. Every child is tracked and killed when the orchestrator ends, however it ends; children
- * also get a stdin pipe and exit by themselves when it closes, which covers a SIGKILLed orchestrator.
+ * to one core. Every child is registered with the benchmarks' cleanup (`../shared/cleanup.ts`) and
+ * killed when the orchestrator ends, however it ends; children also get a stdin pipe and exit by
+ * themselves when it closes, which covers a SIGKILLed orchestrator.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../gateway/processes.ts';
+import { cleanUpOnSignals, killOnExit } from '../shared/cleanup.ts';
 
-export { cpuSeconds, REPO_ROOT } from '../gateway/processes.ts';
+export { cpuSeconds, REPO_ROOT, removeScratchOnExit } from '../gateway/processes.ts';
 
-const live = new Set<ChildProcess>();
 const spawned: number[] = [];
 
 /** Pids of every child this process has started so far (tests check that none outlives a run). */
 export const spawnedPids = (): readonly number[] => spawned;
-const scratchDirs = new Set<string>();
-
-function killAll(): void {
-  for (const child of live) child.kill('SIGKILL');
-  live.clear();
-  // Synchronous: this also runs from the 'exit' event, where nothing asynchronous completes.
-  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
-  scratchDirs.clear();
-}
-
-let installed = false;
-function installCleanup(): void {
-  if (installed) return;
-  installed = true;
-  process.on('exit', killAll);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      killAll();
-      process.exit(130);
-    });
-  }
-}
-
-/** Removes `dir` when the orchestrator exits, however it exits. */
-export function removeOnExit(dir: string): void {
-  installCleanup();
-  scratchDirs.add(dir);
-}
 
 export interface Child {
   child: ChildProcess;
@@ -72,7 +45,7 @@ export interface SpawnOptions {
 }
 
 export function spawnChild(command: string, args: readonly string[], options: SpawnOptions = {}): Child {
-  installCleanup();
+  cleanUpOnSignals();
   let [file, argv] =
     options.cpu === undefined
       ? [command, [...args]]
@@ -84,18 +57,16 @@ export function spawnChild(command: string, args: readonly string[], options: Sp
     env: options.env ?? process.env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  live.add(child);
+  killOnExit(child);
   if (child.pid !== undefined) spawned.push(child.pid);
   let ended: string | null = null;
   const closed = new Promise<string>((resolve) => {
     child.once('close', (code, signal) => {
       ended = signal ?? `code ${code}`;
-      live.delete(child);
       resolve(ended);
     });
     child.once('error', (error) => {
       ended = error.message;
-      live.delete(child);
       resolve(ended);
     });
   });

@@ -10,7 +10,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import { describeMachine, machineInfo } from '../gateway/machine.ts';
-import { removeOnExit } from './children.ts';
+import { removeScratchOnExit } from './children.ts';
 import { type GroupFigures, measureServer } from './measure.ts';
 import { parseOptions } from './options.ts';
 import {
@@ -59,7 +59,7 @@ log(
 const started = new Date();
 const loadBefore = loadavg();
 const scratch = await mkdtemp(join(tmpdir(), 'streamhub-realtime-bench-'));
-removeOnExit(scratch);
+removeScratchOnExit(scratch);
 
 let prepared: PreparedData | undefined;
 const maxRate = Math.max(...options.groups.flatMap((g) => g.rates));

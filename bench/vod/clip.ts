@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killOnExit, removeNow, removeOnExit } from '../live/cleanup.ts';
+import { killOnExit, removeNow, removeOnExit } from '../shared/cleanup.ts';
 
 export const CLIP_WIDTH = 1920;
 export const CLIP_HEIGHT = 1080;

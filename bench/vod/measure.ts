@@ -14,8 +14,8 @@ import {
   planVodRenditions,
   type VodRendition,
 } from '@streamhub/media-node/vod/vod-ladder';
-import { removeNow, removeOnExit } from '../live/cleanup.ts';
 import { loadAverages, machineCpu, readProcStat } from '../live/proc.ts';
+import { removeNow, removeOnExit } from '../shared/cleanup.ts';
 import { benchClip } from './clip.ts';
 import { checkLadder, playlistPath } from './hls-check.ts';
 import { runSetup, SETUPS, type SetupContext, type SetupName } from './setups.ts';

@@ -7,8 +7,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import { cleanUpOnSignals } from '../live/cleanup.ts';
 import { loadAverages } from '../live/proc.ts';
+import { cleanUpOnSignals } from '../shared/cleanup.ts';
 import { discardClips } from './clip.ts';
 import { runVodBench } from './measure.ts';
 import { parseVodBenchOptions } from './options.ts';

@@ -1,6 +1,6 @@
 /**
- * Every child process and scratch directory of the benchmark is registered here and removed when the
- * orchestrator ends, however it ends (finished, thrown, Ctrl-C).
+ * Every child process and scratch directory of a benchmark is registered here and removed when the
+ * orchestrator ends, however it ends (finished, thrown, Ctrl-C). One registry for all benchmarks.
  */
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
 let installed = false;
+let onSignals = false;
 
 function cleanUp(): void {
   for (const child of children) child.kill('SIGKILL');
@@ -25,6 +26,9 @@ function install(): void {
 
 /** For the command-line entry point: Ctrl-C and kill also clean up (a test runner keeps its own handlers). */
 export function cleanUpOnSignals(): void {
+  install();
+  if (onSignals) return;
+  onSignals = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
       cleanUp();
