@@ -23,17 +23,8 @@ export interface LadderSettings {
   x264Preset: string;
 }
 
-export interface Rung {
-  /** Variant name, used in file names: `720p`, or `source` for passthrough. */
-  name: string;
-  width: number;
-  height: number;
-  /** Target video bitrate in kbit/s; 0 for passthrough (copied). */
-  videoKbps: number;
-  maxrateKbps: number;
-  bufsizeKbps: number;
-  audioKbps: number;
-}
+/** A live rung: named `720p`…, or `source` for passthrough, whose `videoKbps` is 0 (copied). */
+export type Rung = EncodedRendition;
 
 /** Spec of one ffmpeg run, shaped for a command builder (input options, input, output options, output). */
 export interface FfmpegInvocation {
@@ -204,9 +195,11 @@ export function variantPlaylists(rungs: Rung[]): string[] {
 
 /** What one rendition of a ladder is encoded at; live rungs and VOD renditions both have it. */
 export interface EncodedRendition {
+  /** Variant name, used in file names: `720p.m3u8` and its segments. */
   name: string;
   width: number;
   height: number;
+  /** Target video bitrate in kbit/s. */
   videoKbps: number;
   maxrateKbps: number;
   bufsizeKbps: number;

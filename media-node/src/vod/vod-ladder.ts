@@ -11,6 +11,7 @@
  * than 10% fewer lines) is skipped too.
  */
 import {
+  type EncodedRendition,
   type FfmpegInvocation,
   MASTER_PLAYLIST,
   oneDecodeLadderArgs,
@@ -47,16 +48,8 @@ export const DEFAULT_VOD_LADDER: VodLadderSettings = {
   x264Preset: 'veryfast',
 };
 
-export interface VodRendition {
-  /** `720p`: names the playlist (`720p.m3u8`) and its segments (`720p-00000.ts`). */
-  name: string;
-  width: number;
-  height: number;
-  videoKbps: number;
-  maxrateKbps: number;
-  bufsizeKbps: number;
-  audioKbps: number;
-}
+/** One rendition of a video: `720p` names the playlist (`720p.m3u8`) and its segments (`720p-00000.ts`). */
+export type VodRendition = EncodedRendition;
 
 const evenFloor = (n: number) => Math.max(2, Math.floor(n / 2) * 2);
 // Nearest even size, never above the source's own (even) size: no upscaling, and 720×(2/3) lands on 480.
