@@ -97,6 +97,5 @@ export async function discardPlaybackFiles(
   const dir = join(options.liveDir, playbackId);
   if (!existsSync(dir)) return;
   const log = options.logger.child({ playbackId });
-  if (await removeSessionFiles(dir, log))
-    log.info('deleted the files of a deleted account');
+  if (await removeSessionFiles(dir, log)) log.info('deleted the files of a deleted account');
 }
