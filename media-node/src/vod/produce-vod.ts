@@ -4,23 +4,14 @@
  */
 import { join } from 'node:path';
 import { writePoster } from './poster.ts';
-import type { MediaProbe } from './probe.ts';
 import { writeStoryboard } from './storyboard.ts';
-import { transcodeToHls } from './transcode.ts';
+import { type TranscodeOptions, transcodeToHls } from './transcode.ts';
 import type { VideoRendition } from './video-processing-store.ts';
-import type { VodLadderSettings } from './vod-ladder.ts';
 import { discardWorkDir, openWorkDir, publishWorkDir, recordFfmpegPid } from './work-dir.ts';
 
-export interface ProduceVodOptions {
-  ffmpegPath: string;
-  input: string;
-  outputDir: string;
-  probe: MediaProbe;
-  settings?: VodLadderSettings;
+export interface ProduceVodOptions extends Omit<TranscodeOptions, 'onProgress' | 'onSpawn'> {
   /** Overall percent (transcode up to 95, then poster and storyboard), increasing, about once a second. */
   onProgress?: (percent: number) => void;
-  signal?: AbortSignal;
-  progressIntervalMs?: number;
 }
 
 /** Share of the progress bar the transcode fills; poster and storyboard take the rest. */
