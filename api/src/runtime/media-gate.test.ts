@@ -168,7 +168,10 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
   it('deleting the account cuts its broadcast and removes the files, though the channel records', async () => {
     const media = await startNode(deps.services.channels);
     const { user, channel, key } = await streamerWithKey();
-    const patched = await app.request(`/api/v1/channels/${channel.slug}`, send('PATCH', user, { record: true }));
+    const patched = await app.request(
+      `/api/v1/channels/${channel.slug}`,
+      send('PATCH', user, { record: true }),
+    );
     expect(patched.status).toBe(200);
     const publisher = startPublisher(rtmpUrl(key.secret), 60, SIZE);
     const session = await waitFor(

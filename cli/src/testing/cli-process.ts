@@ -1,7 +1,6 @@
 /** Runs the real `streamhub` binary in a child process, on Node (tsx) or Bun, for end-to-end tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const CLI_BIN = fileURLToPath(new URL('../../bin/streamhub.mjs', import.meta.url));
