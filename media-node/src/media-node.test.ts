@@ -235,11 +235,14 @@ describe('media node (real RTMP + ffmpeg)', () => {
       10_000,
     );
     expect(gate.endedCalls).toEqual([]);
+    // Emitted once the unrecorded session's files are deleted, which follows gate.ended.
+    const sessionEnded = new Promise<void>((resolve) => started.events.once('sessionEnded', () => resolve()));
     expect(await second.exited).toBe(0);
     await waitFor('gate.ended after the grace window', () => gate.endedCalls.length === 1, 10_000);
     expect(gate.endedCalls).toMatchObject([{ sessionId: session.sessionId, recorded: false }]);
     expect(gate.issued).toHaveLength(1);
     expect(gate.authorizeResults).toHaveLength(1);
+    await sessionEnded;
     expect(existsSync(dir)).toBe(false);
   });
 });

@@ -12,6 +12,7 @@ import { JOB_DEFINITIONS } from '@streamhub/contracts/jobs';
 import { createBullMqJobQueue } from '@streamhub/infra/jobs/bullmq';
 import { closeRedisClient, connectRedisClient } from '@streamhub/infra/redis/connection';
 import { deleteKeysWithPrefix, randomTestPrefix, TEST_REDIS_URL } from '@streamhub/infra/redis/testing';
+import { waitFor } from '@streamhub/media-node/testing/process-helpers';
 import { makeClip } from '@streamhub/media-node/vod/testing/clips';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
@@ -28,16 +29,6 @@ afterEach(() => {
 afterAll(async () => {
   await deleteKeysWithPrefix(TEST_REDIS_URL, prefix);
 });
-
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function startWorker(env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
@@ -100,16 +91,20 @@ describe('video.process on BullMQ', () => {
       await producer.enqueue('video.process', { videoId }, { jobId });
 
       // Mid-transcode: ffmpeg has written its first segments into the attempt's work directory.
-      const workDir = await waitFor('the first segments', () => {
-        const dir = existsSync(outputDir)
-          ? readdirSync(outputDir).find((name) => name.startsWith('.processing-'))
-          : undefined;
-        return (
-          dir &&
-          readdirSync(join(outputDir, dir)).some((name) => name.endsWith('.ts')) &&
-          join(outputDir, dir)
-        );
-      });
+      const workDir = await waitFor(
+        'the first segments',
+        () => {
+          const dir = existsSync(outputDir)
+            ? readdirSync(outputDir).find((name) => name.startsWith('.processing-'))
+            : undefined;
+          return (
+            dir &&
+            readdirSync(join(outputDir, dir)).some((name) => name.endsWith('.ts')) &&
+            join(outputDir, dir)
+          );
+        },
+        30_000,
+      );
       const strayPid = Number(readFileSync(join(workDir, '.ffmpeg-pids'), 'utf8').trim().split('\n')[0]);
       first.kill('SIGKILL');
       await exited(first);
@@ -125,7 +120,13 @@ describe('video.process on BullMQ', () => {
 
         startWorker(env);
         await waitFor('the video to be ready', () => entries().some((e) => e.call === 'ready'), 60_000);
-        expect(await redis.zScore(`${queueKey}:completed`, jobId)).not.toBeNull();
+        // BullMQ moves the job to completed once the handler has returned, a moment after `ready`.
+        const completedAt = await waitFor(
+          'the job in the completed set',
+          async () => (await redis.zScore(`${queueKey}:completed`, jobId)) ?? undefined,
+          10_000,
+        );
+        expect(completedAt).not.toBeNull();
       } finally {
         await closeRedisClient(redis);
       }
