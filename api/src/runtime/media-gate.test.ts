@@ -137,6 +137,8 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
     const dir = join(media.liveDir, session.playbackId);
     await waitFor('segments on disk', () => existsSync(join(dir, '360p.m3u8')), 20_000);
 
+    // The node emits sessionEnded once the unrecorded session's files are deleted, after stream.ended.
+    const sessionEnded = new Promise<void>((resolve) => media.events.once('sessionEnded', () => resolve()));
     const cutAt = Date.now();
     const suspended = await app.request(`/api/v1/users/${user.account.id}/suspend`, send('POST', admin));
     expect(suspended.status).toBe(200);
@@ -146,6 +148,7 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
     expect(Date.now() - cutAt).toBeLessThan(10_000);
     expect(event).toMatchObject({ channelId: channel.id, recorded: false });
     expect((await channelPage(channel.slug)).live).toBe(false);
+    await sessionEnded;
     expect(existsSync(dir)).toBe(false);
     expect((await app.request(`/hls/${session.playbackId}/master.m3u8`)).status).toBe(404);
 
