@@ -70,23 +70,23 @@ export function channelPage(channel: PublicChannel, assets: WatchAssets): Html {
   });
 }
 
-export function videoPage(video: Video, assets: WatchAssets): Html {
+/** A ready video (the route answers 404 for any other). */
+export function videoPage(video: Video & { playbackUrl: string }, assets: WatchAssets): Html {
   const author = video.owner.displayName ?? video.owner.username;
-  const playbackUrl = video.status === 'ready' ? video.playbackUrl : null;
-  const player = playbackUrl
-    ? html`<video id="player" controls playsinline poster="${video.posterUrl ?? ''}"></video>
-        <p id="player-notice" class="notice"></p>`
-    : html`<p id="player-notice" class="notice">This video is not ready to play yet.</p>`;
   const body = html`<header>
       <h1 id="video-title">${video.title}</h1>
       <p class="byline"><span id="streamer">${author}</span></p>
     </header>
     <main>
-      ${player}
+      <video id="player" controls playsinline poster="${video.posterUrl ?? ''}"></video>
+      <p id="player-notice" class="notice"></p>
       <p class="description">${video.description}</p>
     </main>`;
-  const data: Record<string, string> = playbackUrl ? { page: 'video', 'playback-url': playbackUrl } : {};
-  return layout(assets, video.title, body, { ...data, ...playerData(assets) });
+  return layout(assets, video.title, body, {
+    page: 'video',
+    'playback-url': video.playbackUrl,
+    ...playerData(assets),
+  });
 }
 
 export function notFoundPage(assets: WatchAssets, what: string): Html {

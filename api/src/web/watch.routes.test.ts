@@ -8,6 +8,7 @@ import { ProblemSchema } from '@streamhub/contracts/problem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
+import { VideosRepository } from '../domains/videos/videos.repository.ts';
 import { readyVideo, uploadedVideo } from '../domains/videos/videos-test-kit.ts';
 import { registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
 import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
@@ -118,12 +119,37 @@ describe('GET /watch/v/:id', () => {
     expect(page).not.toContain('<script>alert');
   });
 
-  it('says a video still processing is not ready, without a player', async () => {
-    const id = await uploadedVideo(backends, streamer);
-    const page = await (await app.request(`/watch/v/${id}`)).text();
-    expect(page).toContain('not ready to play yet');
-    expect(page).not.toContain('<video');
-    expect(page).not.toContain('data-page=');
+  it('answers a video that is not ready (uploading, uploaded, processing, failed) with a 404 page', async () => {
+    const repository = new VideosRepository(backends.database.db);
+    const { video: uploading } = await repository.createUpload(
+      {
+        ownerId: streamer.account.id,
+        channelId: null,
+        title: 'Half sent',
+        description: '',
+        tags: [],
+        category: 'other',
+        visibility: 'public',
+      },
+      { length: 1000, filename: null, expiresAt: new Date(Date.now() + 3600_000) },
+    );
+    const uploaded = await uploadedVideo(backends, streamer);
+    const processing = await uploadedVideo(backends, streamer);
+    await deps.services.videos.begin(processing);
+    const failed = await uploadedVideo(backends, streamer);
+    await deps.services.videos.begin(failed);
+    await deps.services.videos.failed(failed, 'ffmpeg exited with code 1');
+    const states = { uploading: uploading.id, uploaded, processing, failed };
+    for (const [status, id] of Object.entries(states)) {
+      // The API still shows the video (to anyone, it is public): only the page waits for it to be ready.
+      expect((await deps.services.videos.get(id, undefined)).status, status).toBe(status);
+      const response = await app.request(`/watch/v/${id}`);
+      expect(response.status, status).toBe(404);
+      expect(response.headers.get('content-security-policy'), status).toContain("default-src 'none'");
+      const page = await response.text();
+      expect(page, status).toContain('<h1>Not found</h1>');
+      expect(page, status).not.toContain('<video');
+    }
   });
 
   it('answers private, unknown and malformed ids with a 404 page', async () => {

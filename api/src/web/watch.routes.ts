@@ -54,8 +54,11 @@ export function watchRoutes() {
         // Anonymous: public and unlisted videos only; a private one is not found, as over the API.
         unlessNotFound(c.var.deps.services.videos.get(params.data.id, undefined)),
       ]);
-      if (!video) return notFound(c, 'No video has this address.');
-      return render(c, 200, videoPage(video, assets));
+      // Only a ready video has a page: one still uploading or processing, or one that failed, has
+      // nothing to play, and its address is not to be shared yet.
+      const playbackUrl = video?.status === 'ready' ? video.playbackUrl : null;
+      if (!video || !playbackUrl) return notFound(c, 'No video has this address.');
+      return render(c, 200, videoPage({ ...video, playbackUrl }, assets));
     })
     .get(`${ASSETS_PATH}/:name`, async (c) => {
       const asset = (await watchAssets()).files.get(c.req.param('name'));
