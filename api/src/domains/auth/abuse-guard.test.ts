@@ -56,9 +56,8 @@ describe('abuse limits', () => {
     const attempt = (password: string) =>
       postJson(app, '/api/v1/auth/login', { email: user.account.email, password }, '192.0.2.50');
     expect((await attempt('wrong 1')).status).toBe(401);
+    // The second failure (loginFailures.max) locks the account for baseLockMs.
     expect((await attempt('wrong 2')).status).toBe(401);
-    // The allowance is spent: this failure locks the account for baseLockMs.
-    expect((await attempt('wrong 3')).status).toBe(401);
     const locked = await attempt(user.password);
     expect(locked.status).toBe(429);
     expect(ProblemSchema.parse(await locked.json()).code).toBe('rate_limited');
@@ -73,5 +72,28 @@ describe('abuse limits', () => {
       .poll(async () => (await attempt(user.password)).status, { timeout: 5_000, interval: 50 })
       .toBe(200);
     expect(Date.now() - lockedAgain).toBeGreaterThanOrEqual(policy.baseLockMs);
+  });
+
+  it('as docs/auth.md says: the 5th failed login in an hour locks the account, the 6th attempt is refused', async () => {
+    const guarded = createApp(backends.deps({ TRUST_PROXY: 'true' })).app;
+    const user = await registerAndLogin(guarded, backends);
+    const attempt = (password: string) =>
+      postJson(guarded, '/api/v1/auth/login', { email: user.account.email, password }, '192.0.2.51');
+    expect(DEFAULT_ABUSE_POLICY.loginFailures).toEqual({ max: 5, windowMs: 60 * 60_000 });
+    for (let n = 1; n <= 5; n++) expect((await attempt(`wrong ${n}`)).status).toBe(401);
+    // Locked for 30 s: even the right password is refused before it is checked.
+    const locked = await attempt(user.password);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(25);
+    expect(Number(locked.headers.get('retry-after'))).toBeLessThanOrEqual(30);
+  });
+
+  it('lets in the right password after 4 failures', async () => {
+    const guarded = createApp(backends.deps({ TRUST_PROXY: 'true' })).app;
+    const user = await registerAndLogin(guarded, backends);
+    const attempt = (password: string) =>
+      postJson(guarded, '/api/v1/auth/login', { email: user.account.email, password }, '192.0.2.52');
+    for (let n = 1; n <= 4; n++) expect((await attempt(`wrong ${n}`)).status).toBe(401);
+    expect((await attempt(user.password)).status).toBe(200);
   });
 });

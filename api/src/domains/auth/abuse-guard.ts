@@ -16,7 +16,7 @@ interface Window {
 export interface AbusePolicy {
   perIp: Record<GuardedAction, Window>;
   perAccount: Record<GuardedAction, Window>;
-  /** Failed logins of one account allowed within `windowMs` before lock-outs start. */
+  /** The `max`-th failed login of one account within `windowMs` locks it (docs/auth.md: "after 5"). */
   loginFailures: Window;
   /** First lock-out; each further failure doubles it, up to `maxLockMs`. */
   baseLockMs: number;
@@ -71,11 +71,14 @@ export class AbuseGuard {
     if (lock) throw rateLimited(secondsUntil(lock.resetAt));
   }
 
-  /** Records a failed login; past the allowance each failure locks the account for twice as long. */
+  /**
+   * Records a failed login. The `max`-th failure locks the account for `baseLockMs`, so the next attempt
+   * is refused; each failure after a lock ends locks it for twice as long as the one before.
+   */
   async recordLoginFailure(account: string): Promise<void> {
     const key = accountKey(account);
     const { count } = await this.counters.hit(`abuse:login-fail:${key}`, this.policy.loginFailures.windowMs);
-    const over = count - this.policy.loginFailures.max - 1;
+    const over = count - this.policy.loginFailures.max;
     if (over < 0) return;
     const lockMs = Math.min(this.policy.baseLockMs * 2 ** over, this.policy.maxLockMs);
     await this.counters.reset(`abuse:login-lock:${key}`);
