@@ -6,6 +6,7 @@ import { channelCommand } from './commands/channel.ts';
 import { dbCommand } from './commands/db.ts';
 import { initCommand } from './commands/init.ts';
 import { keysCommand } from './commands/keys.ts';
+import { loginCommand, logoutCommand, whoamiCommand } from './commands/login.ts';
 import { devCommand, serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { streamCommand } from './commands/stream.ts';
@@ -22,6 +23,9 @@ export function createProgram(ctx: CliContext = processContext()): Command {
     initCommand(ctx),
     dbCommand(ctx),
     keysCommand(ctx),
+    loginCommand(ctx),
+    logoutCommand(ctx),
+    whoamiCommand(ctx),
     userCommand(ctx),
     channelCommand(ctx),
     streamCommand(ctx),

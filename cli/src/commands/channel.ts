@@ -6,7 +6,7 @@ import {
   ChannelSchema,
 } from '@streamhub/contracts/live';
 import { Command, Option } from 'commander';
-import { type ApiOptions, apiOptions, createApiClient } from '../api-client.ts';
+import { type ApiOptions, apiOptions, connectApi } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';
 import { printRecords } from '../output.ts';
 
@@ -48,14 +48,19 @@ export function channelCommand(ctx: CliContext): Command {
         json?: boolean;
       },
     ) => {
-      const created = await createApiClient(ctx, options).request('POST', '/api/v1/channels', ChannelSchema, {
-        slug: options.slug,
-        title: options.title,
-        category: options.category,
-        language: options.language,
-        tags: options.tag ?? [],
-        record: options.record === true,
-      });
+      const created = await (await connectApi(ctx, options)).request(
+        'POST',
+        '/api/v1/channels',
+        ChannelSchema,
+        {
+          slug: options.slug,
+          title: options.title,
+          category: options.category,
+          language: options.language,
+          tags: options.tag ?? [],
+          record: options.record === true,
+        },
+      );
       if (options.json) ctx.stdout(`${JSON.stringify(created)}\n`);
       else printRecords(ctx, [row(created)], false);
     },
@@ -63,7 +68,11 @@ export function channelCommand(ctx: CliContext): Command {
 
   withApi(channel.command('show').description('show your channel')).action(
     async (options: ApiOptions & { json?: boolean }) => {
-      const mine = await createApiClient(ctx, options).request('GET', '/api/v1/channels/mine', ChannelSchema);
+      const mine = await (await connectApi(ctx, options)).request(
+        'GET',
+        '/api/v1/channels/mine',
+        ChannelSchema,
+      );
       if (options.json) ctx.stdout(`${JSON.stringify(mine)}\n`);
       else printRecords(ctx, [row(mine)], false);
     },

@@ -23,7 +23,15 @@ describe('streamhub channel / stream key against a running gateway', { timeout: 
   let base: string;
 
   const run = (args: string[], token?: string) =>
-    runCli(args, { cwd, env: { STREAMHUB_URL: base, ...(token ? { STREAMHUB_TOKEN: token } : {}) } });
+    runCli(args, {
+      cwd,
+      // A config directory of its own: no saved login of the developer's leaks in.
+      env: {
+        STREAMHUB_URL: base,
+        XDG_CONFIG_HOME: join(cwd, 'config'),
+        ...(token ? { STREAMHUB_TOKEN: token } : {}),
+      },
+    });
 
   beforeAll(async () => {
     backends = await createTestBackends('pglite');
@@ -106,7 +114,7 @@ describe('streamhub channel / stream key against a running gateway', { timeout: 
     const noToken = await run(['stream', 'key', 'list']);
     expect(noToken.code).toBe(1);
     expect(noToken.stderr).toBe(
-      'streamhub: an access token is needed: pass --token or set STREAMHUB_TOKEN\n',
+      'streamhub: not logged in: run `streamhub login` (or pass --token / set STREAMHUB_TOKEN)\n',
     );
 
     const forbidden = await run(

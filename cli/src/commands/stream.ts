@@ -8,7 +8,7 @@ import {
   StreamKeySchema,
 } from '@streamhub/contracts/live';
 import { Command } from 'commander';
-import { type ApiClient, type ApiOptions, apiOptions, createApiClient } from '../api-client.ts';
+import { type ApiClient, type ApiOptions, apiOptions, connectApi } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';
 import { printRecords } from '../output.ts';
 
@@ -57,7 +57,7 @@ export function streamCommand(ctx: CliContext): Command {
   withApi(key.command('create').description('create a stream key; its secret is printed once'))
     .requiredOption('--name <name>', 'what the key is for, e.g. "OBS desktop"')
     .action(async (options: KeyOptions & { name: string }) => {
-      const api = createApiClient(ctx, options);
+      const api = await connectApi(ctx, options);
       const created = await api.request(
         'POST',
         await keysPath(api, options.channel),
@@ -71,7 +71,7 @@ export function streamCommand(ctx: CliContext): Command {
 
   withApi(key.command('list').description('list stream keys (masked)')).action(
     async (options: KeyOptions) => {
-      const api = createApiClient(ctx, options);
+      const api = await connectApi(ctx, options);
       const { items } = await api.request('GET', await keysPath(api, options.channel), StreamKeyListSchema);
       if (options.json) ctx.stdout(`${JSON.stringify(items)}\n`);
       else printRecords(ctx, items.map(row), false);
@@ -81,7 +81,7 @@ export function streamCommand(ctx: CliContext): Command {
   withApi(key.command('rotate').description('replace a key with a new secret; the old one stops working'))
     .argument('<id>', 'key id (from `stream key list`)')
     .action(async (id: string, options: KeyOptions) => {
-      const api = createApiClient(ctx, options);
+      const api = await connectApi(ctx, options);
       const path = `${await keysPath(api, options.channel)}/${encodeURIComponent(id)}/rotate`;
       printSecret(ctx, await api.request('POST', path, CreatedStreamKeySchema), options.json);
     });
@@ -89,7 +89,7 @@ export function streamCommand(ctx: CliContext): Command {
   withApi(key.command('revoke').description('revoke a key; publishing with it is refused from now on'))
     .argument('<id>', 'key id (from `stream key list`)')
     .action(async (id: string, options: KeyOptions) => {
-      const api = createApiClient(ctx, options);
+      const api = await connectApi(ctx, options);
       const path = `${await keysPath(api, options.channel)}/${encodeURIComponent(id)}`;
       const revoked = await api.request('DELETE', path, StreamKeySchema);
       if (options.json) ctx.stdout(`${JSON.stringify(revoked)}\n`);

@@ -7,7 +7,7 @@ import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { encodeUploadMetadata } from '@streamhub/api/domains/videos/tus';
-import { ProblemSchema } from '@streamhub/contracts/problem';
+import { type ApiClient, problemError } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';
 import { CliError } from '../cli-error.ts';
 
@@ -21,8 +21,8 @@ const BUSY_WAIT_MAX_MS = 45_000;
 export interface UploadRequest {
   file: string;
   metadata: Record<string, string | undefined>;
-  origin: string;
-  token: string;
+  /** Sends every request with the caller's credentials, renewing a saved login's token as needed. */
+  api: ApiClient;
   chunkBytes: number;
   onProgress(sent: number, total: number): void;
   /** Told when an earlier upload of the file is continued. */
@@ -66,13 +66,14 @@ export async function tusUpload(ctx: CliContext, request: UploadRequest): Promis
   if (info.size === 0) throw new CliError(`${request.file} is empty`);
   const statePath = uploadStatePath(ctx);
   // A changed file (size or mtime) is a new upload; the server's copy of the old one expires.
-  const key = `${request.origin}|${path}|${info.size}|${Math.floor(info.mtimeMs)}`;
-  const auth = { ...TUS, Authorization: `Bearer ${request.token}` };
+  const { api } = request;
+  const key = `${api.origin}|${path}|${info.size}|${Math.floor(info.mtimeMs)}`;
+  const send = (url: string, init: RequestInit) => api.send(url, { ...init, timeoutMs: REQUEST_TIMEOUT_MS });
 
   let url = (await readStates(statePath))[key];
   let offset = 0;
   if (url) {
-    const head = await send(url, { method: 'HEAD', headers: auth });
+    const head = await send(url, { method: 'HEAD', headers: TUS });
     if (head.ok) {
       offset = Number(head.headers.get('upload-offset') ?? '0');
       request.onResume(offset, info.size);
@@ -81,16 +82,16 @@ export async function tusUpload(ctx: CliContext, request: UploadRequest): Promis
     }
   }
   if (!url) {
-    const created = await send(new URL('/api/v1/uploads', request.origin).href, {
+    const created = await send(new URL('/api/v1/uploads', api.origin).href, {
       method: 'POST',
       headers: {
-        ...auth,
+        ...TUS,
         'Upload-Length': String(info.size),
         'Upload-Metadata': encodeUploadMetadata(request.metadata),
       },
     });
     if (created.status !== 201) throw await problem(created);
-    url = new URL(created.headers.get('location') ?? '', request.origin).href;
+    url = new URL(created.headers.get('location') ?? '', api.origin).href;
     const remembered = url;
     await updateStates(statePath, (states) => {
       states[key] = remembered;
@@ -113,7 +114,7 @@ export async function tusUpload(ctx: CliContext, request: UploadRequest): Promis
         response = await send(url, {
           method: 'PATCH',
           headers: {
-            ...auth,
+            ...TUS,
             'Content-Type': 'application/offset+octet-stream',
             'Upload-Offset': String(offset),
           },
@@ -123,7 +124,7 @@ export async function tusUpload(ctx: CliContext, request: UploadRequest): Promis
         // A dropped connection: ask the server what it kept, then go on from there.
         if (++failures > RETRIES) throw error;
         await new Promise((done) => setTimeout(done, 500 * failures));
-        const head = await send(url, { method: 'HEAD', headers: auth });
+        const head = await send(url, { method: 'HEAD', headers: TUS });
         if (!head.ok) throw await problem(head);
         offset = Number(head.headers.get('upload-offset') ?? offset);
         continue;
@@ -137,7 +138,7 @@ export async function tusUpload(ctx: CliContext, request: UploadRequest): Promis
           await new Promise((done) => setTimeout(done, busyDelayMs));
           busyDelayMs = Math.min(busyDelayMs * 2, 8_000);
         } else if (++failures > RETRIES) throw refusal;
-        const head = await send(url, { method: 'HEAD', headers: auth });
+        const head = await send(url, { method: 'HEAD', headers: TUS });
         if (!head.ok) throw await problem(head);
         offset = Number(head.headers.get('upload-offset') ?? offset);
         continue;
@@ -165,24 +166,12 @@ const forget = (statePath: string, key: string) =>
     delete states[key];
   });
 
-async function send(url: string, init: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  } catch (error) {
-    throw new CliError(`cannot reach StreamHub at ${new URL(url).origin} (${(error as Error).message})`);
-  }
-}
-
 async function problem(response: Response): Promise<CliError> {
   return (await readProblem(response)).error;
 }
 
 /** The problem's stable `code` (undefined when the body is not problem+json) and the one-line error. */
 async function readProblem(response: Response): Promise<{ code: string | undefined; error: CliError }> {
-  const parsed = ProblemSchema.safeParse(await response.json().catch(() => undefined));
-  if (!parsed.success)
-    return { code: undefined, error: new CliError(`the gateway answered HTTP ${response.status}`) };
-  const { detail, code, errors } = parsed.data;
-  const fields = errors?.length ? `: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}` : '';
-  return { code, error: new CliError(`${detail}${fields} (${code})`) };
+  const error = problemError(response.status, await response.json().catch(() => undefined));
+  return { code: error.code, error };
 }

@@ -8,7 +8,7 @@ import {
 } from '@streamhub/contracts/videos';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { type ApiOptions, apiOptions, createApiClient } from '../api-client.ts';
+import { type ApiOptions, apiOptions, connectApi } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';
 import { CliError } from '../cli-error.ts';
 import { printRecords } from '../output.ts';
@@ -76,15 +76,13 @@ export function videoCommand(ctx: CliContext): Command {
     .addOption(new Option('--category <category>', 'the category').choices(VideoCategorySchema.options))
     .option('--chunk-size <bytes>', 'bytes per PATCH request', String(DEFAULT_CHUNK_BYTES))
     .action(async (file: string, options: UploadOptions) => {
-      const api = createApiClient(ctx, options);
+      const api = await connectApi(ctx, options);
       const chunkBytes = Number(options.chunkSize);
       if (!Number.isInteger(chunkBytes) || chunkBytes < 1)
         throw new CliError('--chunk-size must be a positive number of bytes');
-      const token = options.token ?? ctx.env.STREAMHUB_TOKEN ?? '';
       const videoId = await tusUpload(ctx, {
         file,
-        origin: api.origin,
-        token,
+        api,
         chunkBytes,
         metadata: {
           title: options.title,
@@ -104,7 +102,7 @@ export function videoCommand(ctx: CliContext): Command {
   withApi(video.command('list').description('list your videos, newest first, with their status'))
     .option('--limit <n>', 'how many', '50')
     .action(async (options: VideoOptions & { limit: string }) => {
-      const api = createApiClient(ctx, options);
+      const api = await connectApi(ctx, options);
       const limit = encodeURIComponent(options.limit);
       const { items } = await api.request('GET', `/api/v1/users/me/videos?limit=${limit}`, VideoPageSchema);
       if (options.json) ctx.stdout(`${JSON.stringify(items)}\n`);
@@ -114,7 +112,7 @@ export function videoCommand(ctx: CliContext): Command {
   withApi(video.command('status').description("a video's status, processing percent and failure reason"))
     .argument('<id>', 'video id')
     .action(async (id: string, options: VideoOptions) => {
-      const api = createApiClient(ctx, options);
+      const api = await connectApi(ctx, options);
       const found = await api.request('GET', `/api/v1/videos/${encodeURIComponent(id)}`, VideoSchema);
       if (options.json) {
         ctx.stdout(`${JSON.stringify(found)}\n`);
@@ -137,7 +135,7 @@ export function videoCommand(ctx: CliContext): Command {
   withApi(video.command('delete').description('delete a video and all its files'))
     .argument('<id>', 'video id')
     .action(async (id: string, options: VideoOptions) => {
-      const api = createApiClient(ctx, options);
+      const api = await connectApi(ctx, options);
       await api.request('DELETE', `/api/v1/videos/${encodeURIComponent(id)}`, z.undefined());
       if (options.json) ctx.stdout(`${JSON.stringify({ deleted: id })}\n`);
       else ctx.stdout(`deleted ${id}\n`);
