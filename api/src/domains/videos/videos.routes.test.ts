@@ -297,7 +297,7 @@ describe('videos API', () => {
         tags: ['rust'],
         channel: { slug, title: 'Night coding' },
       });
-      expect(video.title).toMatch(/^Night coding — \d{1,2} \w{3} \d{4}$/);
+      expect(video.title).toMatch(/^Night coding — \d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC$/);
       await expect.poll(() => jobs.filter((j) => j === video.id).length).toBe(1);
       const job = await deps.services.videos.begin(video.id);
       expect(job?.sourcePath).toBe(

@@ -12,6 +12,7 @@ import type {
   VideoCategory,
   VideoPage,
 } from '@streamhub/contracts/videos';
+import { VIDEO_TITLE_MAX } from '@streamhub/contracts/videos';
 import type { VideoRow } from '@streamhub/db/schema/content';
 import { forbidden, notFound } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
@@ -357,13 +358,21 @@ const pageOptions = (query: PageQuery) => ({
   ...(query.cursor ? { cursor: query.cursor } : {}),
 });
 
-/** "<channel title> — 24 Nov 2026", in UTC so every replica names it the same. */
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * "<channel title> — 24 Nov 2026, 14:05 UTC": the start time too, so two broadcasts of one day get two
+ * titles. Formatted by hand in UTC, not by the runtime's ICU (whose month names differ between versions),
+ * so every replica names it the same.
+ */
 export function recordingTitle(channelTitle: string, startedAt: string): string {
-  const date = new Date(startedAt).toLocaleDateString('en-GB', {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    timeZone: 'UTC',
-  });
-  return `${channelTitle} — ${date}`.slice(0, 140);
+  const start = new Date(startedAt);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const date = `${start.getUTCDate()} ${MONTHS[start.getUTCMonth()]} ${start.getUTCFullYear()}`;
+  const suffix = ` — ${date}, ${pad(start.getUTCHours())}:${pad(start.getUTCMinutes())} UTC`;
+  // The date and time are kept whole: a long channel title is shortened instead (never mid-character).
+  const room = VIDEO_TITLE_MAX - suffix.length;
+  let title = channelTitle.slice(0, room);
+  if (channelTitle.length > room && /[\uD800-\uDBFF]$/.test(title)) title = title.slice(0, -1);
+  return `${title}${suffix}`;
 }
