@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from './client.ts';
+import { DATA_DIR_LOCK_FILE, DataDirLockedError } from './data-dir-lock.ts';
 import { migrateDatabase } from './migrate.ts';
 import { users } from './schema/auth.ts';
 import { createTestDatabase, testDatabases } from './testing.ts';
@@ -27,6 +28,7 @@ describe('openDatabase with PGlite on a data directory', () => {
       await first.close();
     }
     expect(existsSync(join(nested, 'db', 'PG_VERSION'))).toBe(true);
+    expect(existsSync(join(nested, DATA_DIR_LOCK_FILE))).toBe(false);
 
     const second = await openDatabase({ dataDir: nested });
     try {
@@ -35,6 +37,25 @@ describe('openDatabase with PGlite on a data directory', () => {
       expect(rows.map((row) => row.email)).toEqual(['persist@example.com']);
     } finally {
       await second.close();
+    }
+  });
+
+  it('holds the directory while open: a second open is refused until the first closes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'streamhub-db-'));
+    try {
+      const first = await openDatabase({ dataDir: dir, lockCommand: 'streamhub dev' });
+      expect(existsSync(join(dir, DATA_DIR_LOCK_FILE))).toBe(true);
+      const refused = await openDatabase({ dataDir: dir }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(DataDirLockedError);
+      expect((refused as DataDirLockedError).holder).toMatchObject({
+        pid: process.pid,
+        command: 'streamhub dev',
+      });
+      await first.close();
+      expect(existsSync(join(dir, DATA_DIR_LOCK_FILE))).toBe(false);
+      await (await openDatabase({ dataDir: dir })).close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

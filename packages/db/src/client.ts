@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { lockDataDir } from './data-dir-lock.ts';
 import { type Schema, schema } from './schema/index.ts';
 
 /**
@@ -36,8 +37,13 @@ export type Database =
 export interface OpenDatabaseOptions {
   /** A PostgreSQL URL. When set, it wins over the embedded options. */
   databaseUrl?: string;
-  /** The app's data directory; PGlite keeps its files in `<dataDir>/db`. */
+  /**
+   * The app's data directory; PGlite keeps its files in `<dataDir>/db`. Only one process may open it:
+   * see `lockDataDir`, which throws `DataDirLockedError` when another process holds it.
+   */
   dataDir?: string;
+  /** How the lock file describes this process (default: the command line's first words). */
+  lockCommand?: string;
   /** Embedded PGlite that lives only in memory. */
   inMemory?: boolean;
 }
@@ -48,14 +54,21 @@ const POOL_SIZE = 10;
 
 /**
  * Opens PostgreSQL when `databaseUrl` is given, otherwise embedded PGlite on disk under
- * `<dataDir>/db` or in memory. Throws when none of the three is given.
+ * `<dataDir>/db` (after taking the directory's lock, released by `close()`) or in memory. Throws when
+ * none of the three is given.
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
   if (options.dataDir) {
-    const dir = join(options.dataDir, 'db');
-    await mkdir(dir, { recursive: true });
-    return fromPglite(await PGlite.create({ dataDir: dir }));
+    const lock = await lockDataDir(options.dataDir, { command: options.lockCommand });
+    try {
+      const dir = join(options.dataDir, 'db');
+      await mkdir(dir, { recursive: true });
+      return fromPglite(await PGlite.create({ dataDir: dir }), () => lock.release());
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
   }
   if (options.inMemory) return fromPglite(await PGlite.create());
   throw new Error('openDatabase needs one of databaseUrl, dataDir or inMemory.');
@@ -63,9 +76,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 /**
  * Wraps an already open PGlite instance, e.g. one loaded from a migrated snapshot in tests.
- * The returned `close()` closes the instance.
+ * The returned `close()` closes the instance, then runs `afterClose`.
  */
-export function fromPglite(client: PGlite): Database {
+export function fromPglite(client: PGlite, afterClose?: () => Promise<void>): Database {
   const db: Db = drizzlePglite({ client, schema });
   return {
     driver: 'pglite',
@@ -73,7 +86,11 @@ export function fromPglite(client: PGlite): Database {
     db,
     ping: () => pingWith(db),
     close: once(async () => {
-      if (!client.closed) await client.close();
+      try {
+        if (!client.closed) await client.close();
+      } finally {
+        await afterClose?.();
+      }
     }),
   };
 }
