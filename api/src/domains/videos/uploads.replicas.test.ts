@@ -14,7 +14,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
 import type { AuthContext } from '../auth/session.service.ts';
-import { UploadsService } from './uploads.service.ts';
+import { COMMIT_EVERY, UploadsService } from './uploads.service.ts';
 import { VideoFiles } from './video-files.ts';
 import { VideosRepository } from './videos.repository.ts';
 
@@ -41,7 +41,13 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  function replica(options: { quotaBytes?: number; writerLeaseMs?: number } = {}): UploadsService {
+  function replica(
+    options: {
+      quotaBytes?: number;
+      writerLeaseMs?: number;
+      commitEvery?: { ms: number; bytes: number };
+    } = {},
+  ): UploadsService {
     const { config, services } = backends.deps({ STREAMHUB_DATA_DIR: dataDir });
     return new UploadsService({
       videos: new VideosRepository(backends.database.db),
@@ -52,6 +58,7 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
       ffprobePath: ffprobeBeside(config.media.ffmpegPath),
       removeVideo: (videoId) => services.videos.remove(videoId),
       writerLeaseMs: options.writerLeaseMs ?? LEASE_MS,
+      ...(options.commitEvery ? { commitEvery: options.commitEvery } : {}),
     });
   }
 
@@ -62,7 +69,7 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
       .values({ email: `${name}@example.test`, username: name, passwordHash: 'x' })
       .returning({ id: users.id });
     if (!row) throw new Error('no user');
-    return { userId: row.id, sessionId: randomUUID(), role: 'viewer' };
+    return { userId: row.id, sessionId: randomUUID(), role: 'viewer', emailVerified: false };
   }
 
   const metadata: UploadMetadata = {
@@ -200,6 +207,70 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
       offset: clip.length,
     });
     expect(readFileSync(files.sourcePath(videoId)).equals(clip)).toBe(true);
+  });
+
+  /** Polls the committed offset until it reaches `bytes`; how long that took, or a throw after `deadlineMs`. */
+  async function committedWithin(videoId: string, bytes: number, deadlineMs: number): Promise<number> {
+    const start = Date.now();
+    while ((await readUpload(videoId))?.offset !== bytes) {
+      if (Date.now() - start > deadlineMs) {
+        throw new Error(
+          `offset ${(await readUpload(videoId))?.offset} still not ${bytes} after ${deadlineMs} ms`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return Date.now() - start;
+  }
+
+  it(`commits what an open PATCH received within ${COMMIT_EVERY.ms} ms, while its client stalls`, async () => {
+    // Lease renewals every 20 s: whatever is committed within the test is the commit rule's doing.
+    const writer = replica({ writerLeaseMs: 60_000 });
+    const owner = await caller();
+    const { videoId } = await writer.create(owner, clip.length, metadata);
+    const half = Math.floor(clip.length / 2);
+    const rest = gate();
+    const patch = settle(
+      writer.append(
+        owner,
+        videoId,
+        0,
+        body(clip.subarray(0, half), { bytes: clip.subarray(half), after: rest.opened }),
+      ),
+    );
+    // A crash now would lose at most what arrived in the last period: the committed offset catches up.
+    const lag = await committedWithin(videoId, half, COMMIT_EVERY.ms + 5_000);
+    expect(lag).toBeLessThan(COMMIT_EVERY.ms + 1_500);
+    expect((await readUpload(videoId))?.patchOwner).not.toBeNull();
+    rest.open();
+    expect(await patch).toMatchObject({ ok: true, value: { offset: clip.length } });
+    expect(readFileSync(files.sourcePath(videoId)).equals(clip)).toBe(true);
+  });
+
+  it('commits at once every so many bytes, without waiting for the timer', async () => {
+    const writer = replica({ writerLeaseMs: 60_000, commitEvery: { ms: 60_000, bytes: 64 * 1024 } });
+    const owner = await caller();
+    const length = 1024 * 1024;
+    const { videoId } = await writer.create(owner, length, metadata);
+    const rest = gate();
+    const patch = settle(
+      writer.append(
+        owner,
+        videoId,
+        0,
+        body(Buffer.alloc(200 * 1024, 1), { bytes: Buffer.alloc(10, 2), after: rest.opened }),
+      ),
+    );
+    // 200 KiB arrived in 64 KiB steps or coarser: the last commit holds at least 3 × 64 KiB.
+    const deadline = Date.now() + 10_000;
+    while (((await readUpload(videoId))?.offset ?? 0) < 3 * 64 * 1024 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await readUpload(videoId))?.offset).toBeGreaterThanOrEqual(3 * 64 * 1024);
+    rest.open();
+    // The end of the PATCH commits the rest.
+    expect(await patch).toMatchObject({ ok: true, value: { offset: 200 * 1024 + 10 } });
+    expect((await readUpload(videoId))?.offset).toBe(200 * 1024 + 10);
   });
 
   it('creates exactly one of concurrent uploads that together would pass the quota', async () => {

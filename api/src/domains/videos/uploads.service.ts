@@ -38,6 +38,11 @@ export interface UploadsServiceDeps {
    * crashed replica was writing can go on elsewhere. Renewed three times per period.
    */
   writerLeaseMs?: number;
+  /**
+   * How often what a PATCH received is synced and committed as the offset: every `ms` and every `bytes`,
+   * whichever comes first (default {@link COMMIT_EVERY}).
+   */
+  commitEvery?: { ms: number; bytes: number };
 }
 
 export interface UploadState {
@@ -51,13 +56,20 @@ export interface UploadState {
 // How long a PATCH (or HEAD) waits for an earlier PATCH in this process to notice its client is gone.
 const LOCK_WAIT_MS = 5_000;
 const WRITER_LEASE_MS = 30_000;
+/**
+ * How far the committed offset (what HEAD answers, and where a client resumes after a crash) may trail
+ * the bytes a PATCH has received. Each commit costs an fsync and one small UPDATE.
+ */
+export const COMMIT_EVERY = { ms: 2_000, bytes: 8 * 1024 * 1024 };
 
 export class UploadsService {
   private readonly locks = new Map<string, Promise<void>>();
   private readonly writerLeaseMs: number;
+  private readonly commitEvery: { ms: number; bytes: number };
 
   constructor(private readonly deps: UploadsServiceDeps) {
     this.writerLeaseMs = deps.writerLeaseMs ?? WRITER_LEASE_MS;
+    this.commitEvery = deps.commitEvery ?? COMMIT_EVERY;
   }
 
   /** Creates the video (status `uploading`) and an empty upload of `length` bytes. */
@@ -172,8 +184,10 @@ export class UploadsService {
 
   /**
    * Writes the body at the lease's offset, each chunk at its own position rather than appended: bytes a
-   * dead writer left past the committed offset are written over. Syncs and hands the synced size to the
-   * lease once per renewal period and at the end, however the body ends. Returns the bytes now held.
+   * dead writer left past the committed offset are written over. What arrived is synced and committed as
+   * the upload's offset every `commitEvery.ms` (on a timer, so a client that stalls mid-body is covered
+   * too) and every `commitEvery.bytes`, whichever comes first, and at the end however the body ends.
+   * Returns the bytes now held.
    */
   private async receive(
     videoId: string,
@@ -187,7 +201,23 @@ export class UploadsService {
     const reader = body.getReader();
     // Taken over: stop at once rather than wait for the client's next chunk.
     lease.onLost(() => void reader.cancel().catch(() => {}));
-    let syncedAt = Date.now();
+    let committed = written;
+    let commits: Promise<void> = Promise.resolve();
+    // One commit at a time; each covers every write that had completed when its sync began.
+    const commit = () => {
+      commits = commits.then(async () => {
+        const upTo = written;
+        if (upTo <= committed || lease.isLost) return;
+        await file.sync();
+        lease.synchronised(upTo);
+        committed = upTo;
+        await lease.flush();
+      });
+      // A failed sync is left to the final one below, which throws.
+      commits = commits.catch(() => {});
+      return commits;
+    };
+    const timer = setInterval(() => void commit(), this.commitEvery.ms);
     try {
       for (let next = await reader.read(); !next.done && !lease.isLost; next = await reader.read()) {
         const chunk = next.value;
@@ -197,11 +227,7 @@ export class UploadsService {
         if (chunk.byteLength > room) {
           throw new AppError(400, 'bad_request', `The body goes past Upload-Length (${length} bytes).`);
         }
-        if (Date.now() - syncedAt >= this.writerLeaseMs / 3) {
-          await file.sync();
-          lease.synchronised(written);
-          syncedAt = Date.now();
-        }
+        if (written - committed >= this.commitEvery.bytes) await commit();
       }
     } catch (error) {
       if (error instanceof AppError) throw error;
@@ -210,7 +236,9 @@ export class UploadsService {
         cause: error,
       });
     } finally {
+      clearInterval(timer);
       reader.cancel().catch(() => {});
+      await commits;
       await file.sync();
       await file.close();
       lease.synchronised(written);
