@@ -1,13 +1,13 @@
 /** Request and response shapes of the email flows: address verification and password reset. */
 import { z } from '@hono/zod-openapi';
 import { EmailSchema, PasswordSchema } from './auth.ts';
+import { text } from './text.ts';
 
 /**
  * A token from an emailed link. Kept loose on purpose: a mangled token is answered like a wrong or
  * used one (`400 invalid_email_token`), so clients have one failure to handle.
  */
-export const EmailTokenSchema = z
-  .string()
+export const EmailTokenSchema = text()
   .min(1)
   .max(200)
   .openapi({ description: 'The `token` query parameter of the emailed link', example: 'Zk1nQ2…' });

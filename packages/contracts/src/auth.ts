@@ -1,5 +1,6 @@
 /** Request and response shapes of the identity domain, shared by the API, the CLI and tests. */
 import { z } from '@hono/zod-openapi';
+import { humanText, text } from './text.ts';
 
 export const USER_ROLES = ['viewer', 'streamer', 'moderator', 'admin'] as const;
 export const UserRoleSchema = z.enum(USER_ROLES);
@@ -9,8 +10,7 @@ export const EmailSchema = z
   .max(254, 'must be at most 254 characters')
   .openapi({ example: 'ada@example.com' });
 
-export const UsernameSchema = z
-  .string()
+export const UsernameSchema = text()
   .min(3, 'must be at least 3 characters')
   .max(30, 'must be at most 30 characters')
   .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must start with a letter and use only letters, digits and _')
@@ -20,8 +20,7 @@ export const UsernameSchema = z
  * NIST SP 800-63B: length over composition rules. Long passphrases are welcome; the upper bound only
  * keeps hashing cost per request bounded.
  */
-export const PasswordSchema = z
-  .string()
+export const PasswordSchema = text()
   .min(10, 'must be at least 10 characters')
   .max(256, 'must be at most 256 characters')
   .refine((value) => new Set(value).size >= 4, 'is too repetitive')
@@ -32,7 +31,7 @@ export const RegisterRequestSchema = z
     email: EmailSchema,
     username: UsernameSchema,
     password: PasswordSchema,
-    displayName: z.string().trim().min(1).max(60).optional().openapi({ example: 'Ada' }),
+    displayName: humanText().min(1).max(60).optional().openapi({ example: 'Ada' }),
   })
   .openapi('RegisterRequest');
 
@@ -69,18 +68,18 @@ export type TokenPair = z.infer<typeof TokenPairSchema>;
 
 export const LoginRequestSchema = z
   .object({
-    email: z.string().max(254).openapi({ example: 'ada@example.com' }),
+    email: text().max(254).openapi({ example: 'ada@example.com' }),
     // Not the registration policy: an old password that predates a policy change must still log in.
-    password: z.string().min(1).max(256),
+    password: text().min(1).max(256),
   })
   .openapi('LoginRequest');
 
 export const RefreshRequestSchema = z
-  .object({ refreshToken: z.string().min(1).max(200) })
+  .object({ refreshToken: text().min(1).max(200) })
   .openapi('RefreshRequest');
 
 export const ChangePasswordRequestSchema = z
-  .object({ currentPassword: z.string().min(1).max(256), newPassword: PasswordSchema })
+  .object({ currentPassword: text().min(1).max(256), newPassword: PasswordSchema })
   .openapi('ChangePasswordRequest');
 
 export const SessionInfoSchema = z

@@ -7,6 +7,7 @@ import { z } from '@hono/zod-openapi';
 import { ChannelSlugParamsSchema } from './live.ts';
 import { NextCursorSchema, pageQuerySchema } from './pagination.ts';
 import { ChatMessageSchema, ChatSettingsSchema } from './realtime.ts';
+import { humanText } from './text.ts';
 
 /** The longest time-out: two weeks. Longer than that is a ban. */
 export const CHAT_TIMEOUT_MAX_SECONDS = 14 * 24 * 60 * 60;
@@ -85,9 +86,7 @@ export const ChannelModeratorListSchema = z
   .openapi('ChannelModeratorList');
 export type ChannelModeratorList = z.infer<typeof ChannelModeratorListSchema>;
 
-const ReasonSchema = z
-  .string()
-  .trim()
+const ReasonSchema = humanText()
   .min(1, 'must not be empty')
   .max(MODERATION_REASON_MAX, `must be at most ${MODERATION_REASON_MAX} characters`)
   .openapi({ description: 'Shown to the user when their messages are refused', example: 'spam' });

@@ -6,6 +6,7 @@
 import { z } from '@hono/zod-openapi';
 import { ChannelCategorySchema } from './live.ts';
 import { NextCursorSchema, pageQuerySchema } from './pagination.ts';
+import { humanText } from './text.ts';
 
 export const COMMENT_BODY_MAX = 2000;
 
@@ -99,22 +100,10 @@ export type LikeState = z.infer<typeof LikeStateSchema>;
 // ---------------------------------------------------------------------------------------------------
 // Comments
 
-/** C0 controls other than tab and newline, and DEL: they break rendering and logs. */
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if ((code < 0x20 && code !== 0x09 && code !== 0x0a) || code === 0x7f) return true;
-  }
-  return false;
-}
-
 /** Comment text: trimmed, 1 to COMMENT_BODY_MAX characters, no control characters but newlines and tabs. */
-export const CommentBodySchema = z
-  .string()
-  .trim()
+export const CommentBodySchema = humanText()
   .min(1, 'must not be empty')
   .max(COMMENT_BODY_MAX, `must be at most ${COMMENT_BODY_MAX} characters`)
-  .refine((text) => !hasControlCharacter(text), 'must not contain control characters')
   .openapi({ example: 'That boss fight was unreal.' });
 
 /** Path parameters of `/api/v1/live-sessions/{id}/…` (and of videos later). */

@@ -1,6 +1,7 @@
 /** Request and response shapes of the live domain (`/api/v1/channels`): channels, stream keys, sessions. */
 import { z } from '@hono/zod-openapi';
 import { NextCursorSchema, pageQuerySchema } from './pagination.ts';
+import { humanText, text } from './text.ts';
 
 /** The fixed category list; a channel picks one. */
 export const CHANNEL_CATEGORIES = [
@@ -27,26 +28,21 @@ export const STREAM_KEY_PREFIX = 'sk_live_';
 // Path segments of `/api/v1/channels/…` that are not channels.
 const RESERVED_SLUGS = new Set(['mine']);
 
-export const ChannelSlugSchema = z
-  .string()
+export const ChannelSlugSchema = text()
   .min(3, 'must be at least 3 characters')
   .max(40, 'must be at most 40 characters')
   .regex(/^[a-z0-9-]+$/, 'must use only lowercase letters, digits and -')
   .refine((slug) => !RESERVED_SLUGS.has(slug), 'is reserved')
   .openapi({ example: 'ada-codes' });
 
-const TitleSchema = z
-  .string()
-  .trim()
+const TitleSchema = humanText()
   .min(1, 'must not be empty')
   .max(CHANNEL_TITLE_MAX, `must be at most ${CHANNEL_TITLE_MAX} characters`)
   .openapi({ example: 'Building a compiler, live' });
 
 const TagsSchema = z
   .array(
-    z
-      .string()
-      .trim()
+    humanText()
       .min(1, 'must not be empty')
       .max(CHANNEL_TAG_MAX, `must be at most ${CHANNEL_TAG_MAX} characters`),
   )
@@ -54,8 +50,7 @@ const TagsSchema = z
   .openapi({ example: ['rust', 'compilers'] });
 
 // BCP 47-ish: a primary subtag and optional subtags (`en`, `pt-BR`, `zh-Hant`); not a full validator.
-const LanguageSchema = z
-  .string()
+const LanguageSchema = text()
   .min(2, 'must be at least 2 characters')
   .max(10, 'must be at most 10 characters')
   .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or pt-BR')
@@ -146,7 +141,7 @@ export const DIRECTORY_MAX_LIMIT = 100;
 
 export const DirectoryQuerySchema = z.object({
   category: ChannelCategorySchema.optional(),
-  cursor: z.string().max(200).optional().openapi({ description: '`nextCursor` of the previous page' }),
+  cursor: text().max(200).optional().openapi({ description: '`nextCursor` of the previous page' }),
   limit: z.coerce
     .number()
     .int('must be a whole number')
@@ -207,8 +202,7 @@ export type BroadcastPage = z.infer<typeof BroadcastPageSchema>;
 
 export const ChannelSlugParamsSchema = z.object({
   // Any string: a slug that could never exist is simply not found.
-  slug: z
-    .string()
+  slug: text()
     .max(100)
     .openapi({ param: { name: 'slug', in: 'path' }, example: 'ada-codes' }),
 });
@@ -219,9 +213,7 @@ export const StreamKeyParamsSchema = ChannelSlugParamsSchema.extend({
 
 export const CreateStreamKeyRequestSchema = z
   .strictObject({
-    name: z
-      .string()
-      .trim()
+    name: humanText()
       .min(1, 'must not be empty')
       .max(STREAM_KEY_NAME_MAX, `must be at most ${STREAM_KEY_NAME_MAX} characters`)
       .openapi({ example: 'OBS desktop' }),

@@ -1,5 +1,6 @@
 /** Request shapes of the OAuth login routes (`/api/v1/auth/oauth/{provider}/…`). */
 import { z } from '@hono/zod-openapi';
+import { text } from './text.ts';
 
 /** Identity providers StreamHub can log in with; each is enabled by its client id and secret. */
 export const OAUTH_PROVIDERS = ['github', 'google'] as const;
@@ -27,8 +28,7 @@ export function isSameSitePath(value: string): boolean {
   }
 }
 
-export const OAuthRedirectToSchema = z
-  .string()
+export const OAuthRedirectToSchema = text()
   .max(2048, 'must be at most 2048 characters')
   .refine(isSameSitePath, 'must be a path on this site, like /studio (no scheme, host or #fragment)')
   .openapi({
@@ -38,9 +38,11 @@ export const OAuthRedirectToSchema = z
 
 export const OAuthProviderParamsSchema = z.object({
   // A plain string, not an enum: an unknown provider is a 404 like any other missing resource.
-  provider: z
-    .string()
-    .openapi({ param: { name: 'provider', in: 'path' }, example: 'github', description: 'github or google' }),
+  provider: text().openapi({
+    param: { name: 'provider', in: 'path' },
+    example: 'github',
+    description: 'github or google',
+  }),
 });
 
 export const OAuthStartQuerySchema = z.object({
@@ -49,10 +51,10 @@ export const OAuthStartQuerySchema = z.object({
 
 /** What the provider appends to the callback URL: `code` and `state`, or `error` when it refused. */
 export const OAuthCallbackQuerySchema = z.object({
-  code: z.string().min(1).max(2048).optional(),
-  state: z.string().min(1).max(512).optional(),
-  error: z.string().max(256).optional(),
-  error_description: z.string().max(2048).optional(),
+  code: text().min(1).max(2048).optional(),
+  state: text().min(1).max(512).optional(),
+  error: text().max(256).optional(),
+  error_description: text().max(2048).optional(),
 });
 
 export type OAuthCallbackQuery = z.infer<typeof OAuthCallbackQuerySchema>;

@@ -1,11 +1,11 @@
 /** Cursor pagination shared by every list: `?cursor=&limit=` in, `{ items, nextCursor }` out. */
 import { z } from '@hono/zod-openapi';
+import { text } from './text.ts';
 
 export const PAGE_MAX_LIMIT = 100;
 
 // Cursors are opaque; the longest (a most-viewed position) stays well under this.
-export const CursorSchema = z
-  .string()
+export const CursorSchema = text()
   .max(300)
   .optional()
   .openapi({ description: '`nextCursor` of the previous page' });

@@ -4,6 +4,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { ChannelSlugSchema } from './live.ts';
+import { humanText, text } from './text.ts';
 
 export const CHAT_MESSAGE_MAX = 500;
 /** The recent history a client receives when it joins a room. */
@@ -15,31 +16,18 @@ export const WS_ROOMS_PER_CONNECTION_MAX = 10;
 /** Viewer counts are pushed at most this often, and only when they changed. */
 export const VIEWER_COUNT_INTERVAL_MS = 2000;
 
-/** Chat text: trimmed, non-empty, no control characters except newlines and tabs. */
-export const ChatBodySchema = z
-  .string()
-  .trim()
+/** Chat text: trimmed, non-empty, no control characters (C0, DEL, C1) except newlines and tabs. */
+export const ChatBodySchema = humanText()
   .min(1, 'must not be empty')
-  .max(CHAT_MESSAGE_MAX, `must be at most ${CHAT_MESSAGE_MAX} characters`)
-  .refine((s) => !hasControlCharacter(s), 'must not contain control characters');
-
-/** C0 controls other than tab and newline, and DEL: they break rendering and logs. */
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if ((code < 0x20 && code !== 0x09 && code !== 0x0a) || code === 0x7f) return true;
-  }
-  return false;
-}
+  .max(CHAT_MESSAGE_MAX, `must be at most ${CHAT_MESSAGE_MAX} characters`);
 
 /** A stable random id a player keeps (local storage), so an anonymous viewer with several tabs counts once. */
-export const ViewerIdSchema = z
-  .string()
+export const ViewerIdSchema = text()
   .regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 letters, digits, _ or -')
   .openapi({ example: 'v_3f9c1a7be2d04c55' });
 
 /** A client's own correlation id, echoed on the `ack` or `error` that answers its frame. */
-const NonceSchema = z.string().min(1).max(64);
+const NonceSchema = text().min(1).max(64);
 
 export const ChatAuthorSchema = z
   .object({
@@ -73,7 +61,7 @@ export type ChatSettings = z.infer<typeof ChatSettingsSchema>;
 // Client → server
 
 /** Sign in (or re-sign in with a fresh token) on an open connection; anonymous connections may read only. */
-export const AuthFrameSchema = z.object({ type: z.literal('auth'), token: z.string().min(1).max(4096) });
+export const AuthFrameSchema = z.object({ type: z.literal('auth'), token: text().min(1).max(4096) });
 export const JoinFrameSchema = z.object({
   type: z.literal('join'),
   channel: ChannelSlugSchema,

@@ -1,6 +1,7 @@
 /** Request and response shapes of the users domain (`/api/v1/users`): profiles, avatars and admin. */
 import { z } from '@hono/zod-openapi';
-import { AccountSchema, UserRoleSchema } from './auth.ts';
+import { AccountSchema, EmailSchema, PasswordSchema, UserRoleSchema, UsernameSchema } from './auth.ts';
+import { humanText, text } from './text.ts';
 
 export const USER_STATUSES = ['active', 'suspended'] as const;
 export const UserStatusSchema = z.enum(USER_STATUSES);
@@ -23,14 +24,11 @@ export function isHttpUrl(value: string): boolean {
 
 export const ProfileLinkSchema = z
   .object({
-    label: z
-      .string()
-      .trim()
+    label: humanText()
       .min(1, 'must not be empty')
       .max(LINK_LABEL_MAX, `must be at most ${LINK_LABEL_MAX} characters`)
       .openapi({ example: 'Website' }),
-    url: z
-      .string()
+    url: text()
       .trim()
       .max(LINK_URL_MAX, `must be at most ${LINK_URL_MAX} characters`)
       .refine(isHttpUrl, 'must be an http:// or https:// URL')
@@ -81,17 +79,13 @@ export type MyAccount = z.infer<typeof MyAccountSchema>;
 // Unknown keys are refused rather than ignored, so `{"role":"admin"}` or a typo is an error, not a no-op.
 export const UpdateProfileRequestSchema = z
   .strictObject({
-    displayName: z
-      .string()
-      .trim()
+    displayName: humanText()
       .min(1, 'must not be empty (send null to clear it)')
       .max(DISPLAY_NAME_MAX, `must be at most ${DISPLAY_NAME_MAX} characters`)
       .nullable()
       .optional()
       .openapi({ example: 'Ada' }),
-    bio: z
-      .string()
-      .trim()
+    bio: humanText()
       .max(BIO_MAX, `must be at most ${BIO_MAX} characters`)
       .nullable()
       .optional()
@@ -112,9 +106,8 @@ export type UpdateProfileRequest = z.infer<typeof UpdateProfileRequestSchema>;
 
 export const DeleteAccountRequestSchema = z
   .strictObject({
-    password: z.string().min(1).max(256).optional().openapi({ description: 'Accounts with a password' }),
-    confirm: z
-      .string()
+    password: text().min(1).max(256).optional().openapi({ description: 'Accounts with a password' }),
+    confirm: text()
       .max(30)
       .optional()
       .openapi({ description: 'OAuth-only accounts (`hasPassword: false`): the username' }),
@@ -125,7 +118,7 @@ export type DeleteAccountRequest = z.infer<typeof DeleteAccountRequestSchema>;
 
 export const UsernameParamsSchema = z.object({
   // Not UsernameSchema: a name that could never exist is simply not found, not a validation error.
-  username: z.string().openapi({ param: { name: 'username', in: 'path' }, example: 'ada_live' }),
+  username: text().openapi({ param: { name: 'username', in: 'path' }, example: 'ada_live' }),
 });
 
 export const UserIdParamsSchema = z.object({
@@ -143,13 +136,12 @@ export type AdminUser = z.infer<typeof AdminUserSchema>;
 export const USER_LIST_MAX_LIMIT = 100;
 
 export const ListUsersQuerySchema = z.object({
-  query: z
-    .string()
+  query: text()
     .trim()
     .max(100, 'must be at most 100 characters')
     .optional()
     .openapi({ description: 'Substring of the username or email, ignoring case', example: 'ada' }),
-  cursor: z.string().max(200).optional().openapi({ description: '`nextCursor` of the previous page' }),
+  cursor: text().max(200).optional().openapi({ description: '`nextCursor` of the previous page' }),
   limit: z.coerce
     .number()
     .int('must be a whole number')
@@ -168,5 +160,17 @@ export const UserListSchema = z
   .openapi('UserList');
 
 export type UserList = z.infer<typeof UserListSchema>;
+
+/** An account made by an admin (or `streamhub user create`): verified at once, the admin vouches for it. */
+export const CreateUserRequestSchema = z
+  .strictObject({
+    email: EmailSchema,
+    username: UsernameSchema,
+    password: PasswordSchema,
+    role: UserRoleSchema.default('viewer'),
+  })
+  .openapi('CreateUserRequest');
+
+export type CreateUserRequest = z.infer<typeof CreateUserRequestSchema>;
 
 export const SetRoleRequestSchema = z.strictObject({ role: UserRoleSchema }).openapi('SetRoleRequest');

@@ -5,6 +5,7 @@
 import { z } from '@hono/zod-openapi';
 import { CHANNEL_CATEGORIES } from './live.ts';
 import { CursorSchema, limitSchema, NextCursorSchema, pageQuerySchema } from './pagination.ts';
+import { humanText, text } from './text.ts';
 
 /** Videos use the channels' category list, so one browse menu serves both. */
 export const VideoCategorySchema = z.enum(CHANNEL_CATEGORIES);
@@ -26,24 +27,20 @@ export const VIDEO_DESCRIPTION_MAX = 5000;
 export const VIDEO_TAGS_MAX = 15;
 export const VIDEO_TAG_MAX = 30;
 
-export const VideoTitleSchema = z
-  .string()
-  .trim()
+export const VideoTitleSchema = humanText()
   .min(1, 'must not be empty')
   .max(VIDEO_TITLE_MAX, `must be at most ${VIDEO_TITLE_MAX} characters`)
   .openapi({ example: 'How a compiler parses' });
 
-export const VideoDescriptionSchema = z
-  .string()
-  .trim()
-  .max(VIDEO_DESCRIPTION_MAX, `must be at most ${VIDEO_DESCRIPTION_MAX} characters`);
+export const VideoDescriptionSchema = humanText().max(
+  VIDEO_DESCRIPTION_MAX,
+  `must be at most ${VIDEO_DESCRIPTION_MAX} characters`,
+);
 
 /** Lower-cased and de-duplicated: the search column indexes tags as stored (array_to_tsvector keeps case). */
 export const VideoTagsSchema = z
   .array(
-    z
-      .string()
-      .trim()
+    humanText()
       .min(1, 'must not be empty')
       .max(VIDEO_TAG_MAX, `must be at most ${VIDEO_TAG_MAX} characters`)
       .transform((tag) => tag.toLowerCase()),
@@ -126,14 +123,12 @@ export const LibraryQuerySchema = z.object({
     description: 'Ignored with `q`: search results come best match first',
   }),
   category: VideoCategorySchema.optional(),
-  tag: z
-    .string()
-    .trim()
+  tag: humanText()
     .min(1)
     .max(VIDEO_TAG_MAX)
     .transform((tag) => tag.toLowerCase())
     .optional(),
-  q: z.string().trim().min(1).max(200).optional().openapi({
+  q: text().trim().min(1).max(200).optional().openapi({
     description:
       'Full-text search over title, tags and description (web search syntax: "a phrase", -word, or)',
   }),
@@ -152,8 +147,7 @@ export type PageQuery = z.infer<typeof PageQuerySchema>;
 export const UploadMetadataSchema = z.object({
   title: VideoTitleSchema,
   description: VideoDescriptionSchema.default(''),
-  tags: z
-    .string()
+  tags: text()
     .default('')
     .transform((raw) =>
       raw
@@ -164,7 +158,7 @@ export const UploadMetadataSchema = z.object({
     .pipe(VideoTagsSchema),
   category: VideoCategorySchema.default('other'),
   visibility: VideoVisibilitySchema.default('public'),
-  filename: z.string().max(255).optional(),
-  filetype: z.string().max(255).optional(),
+  filename: text().max(255).optional(),
+  filetype: text().max(255).optional(),
 });
 export type UploadMetadata = z.infer<typeof UploadMetadataSchema>;
