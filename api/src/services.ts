@@ -13,6 +13,7 @@ import { AccessTokens } from './domains/auth/access-tokens.ts';
 import { AuthService } from './domains/auth/auth.service.ts';
 import { EmailFlowsService } from './domains/auth/email-flows.service.ts';
 import { EmailTokensRepository } from './domains/auth/email-tokens.repository.ts';
+import { AccountsRepository } from './domains/auth/first-account.ts';
 import { OAuthRepository } from './domains/auth/oauth.repository.ts';
 import { OAuthService } from './domains/auth/oauth.service.ts';
 import { type FetchFn, OAuthClient } from './domains/auth/oauth-client.ts';
@@ -135,7 +136,15 @@ export function createServices({
     publicUrl: config.publicUrl,
     scrypt,
   });
-  const auth = new AuthService({ users, sessions, events, abuse, scrypt, emailVerification: emailFlows });
+  const auth = new AuthService({
+    users,
+    accounts: new AccountsRepository(db),
+    sessions,
+    events,
+    abuse,
+    scrypt,
+    emailVerification: emailFlows,
+  });
   // Channels shows follower counts without reading engagement tables itself: it asks the follows repository.
   const followsRepository = new FollowsRepository(db);
   const channels = new ChannelsService({
@@ -143,6 +152,7 @@ export function createServices({
     events,
     publicUrl: config.publicUrl,
     followers: followsRepository,
+    channelCreation: config.channelCreation,
   });
   const chat = new ChatService({
     channels,

@@ -17,6 +17,7 @@ import { createLogger } from '@streamhub/logger/logger';
 import type { GatewayDeps } from '../deps.ts';
 import { type AbusePolicy, DEFAULT_ABUSE_POLICY } from '../domains/auth/abuse-guard.ts';
 import { generateSigningJwk, keyRingFromJson, type SigningKeyRing } from '../domains/auth/signing-keys.ts';
+import { UsersRepository } from '../domains/users/users.repository.ts';
 import { broadcastingRoomPublisher, broadcastingVideoStatusPublisher } from '../realtime/create-hub.ts';
 import { createServices, type ServiceBackends } from '../services.ts';
 
@@ -50,6 +51,14 @@ export interface TestBackends {
 /** A migrated database of the given driver and in-process events and jobs, shared by one test file. */
 export async function createTestBackends(driver: Driver = 'pglite'): Promise<TestBackends> {
   const database = await createTestDatabase(driver);
+  // The first account of an instance becomes its admin (domains/auth/first-account.ts). This one stands
+  // for the account made at installation, so that sign-ups in tests start as viewers, as they do on an
+  // instance in use; first-account.test.ts tests the policy on databases of its own.
+  await new UsersRepository(database.db).create({
+    email: 'instance-operator@example.test',
+    username: 'instance_operator',
+    role: 'admin',
+  });
   const events = createMemoryEventBus(DOMAIN_EVENTS, { prefix: `test-${crypto.randomUUID()}:` });
   const jobs = createMemoryJobQueue(JOB_DEFINITIONS);
   const prefix = `test-${crypto.randomUUID()}:`;

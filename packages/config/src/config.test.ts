@@ -18,6 +18,7 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('info');
     expect(config.corsOrigins).toEqual([]);
     expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.channelCreation).toBe('streamers');
   });
 
   it('parses every typed value', () => {
@@ -28,6 +29,7 @@ describe('loadConfig', () => {
       CORS_ORIGINS: 'https://a.example, https://b.example',
       PUBLIC_URL: 'https://live.example/',
       TRUST_PROXY: 'true',
+      CHANNEL_CREATION: 'verified',
     });
     expect(config.port).toBe(8080);
     expect(config.databaseUrl).toBe('postgres://u@db:5432/streamhub');
@@ -35,6 +37,7 @@ describe('loadConfig', () => {
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(config.publicUrl).toBe('https://live.example');
     expect(config.trustProxy).toBe(true);
+    expect(config.channelCreation).toBe('verified');
   });
 
   it.each([
@@ -45,6 +48,7 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of fatal, error/],
     ['CORS_ORIGINS', 'https://a.example/path', /CORS_ORIGINS must be \* or a comma-separated list/],
     ['TRUST_PROXY', 'maybe', /TRUST_PROXY must be true or false/],
+    ['CHANNEL_CREATION', 'anyone', /CHANNEL_CREATION must be streamers or verified/],
   ])('rejects %s=%s with one line naming it', (name, value, message) => {
     expect(() => load({ [name]: value })).toThrow(ConfigError);
     try {

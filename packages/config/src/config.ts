@@ -97,6 +97,9 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, 'milliseconds'),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt(900, 'seconds'),
   REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 3600, 'seconds'),
+  CHANNEL_CREATION: z
+    .enum(['streamers', 'verified'], { message: 'must be streamers or verified' })
+    .default('streamers'),
   SIGNING_KEYS: z.preprocess(
     emptyAsUndefined,
     z
@@ -213,6 +216,11 @@ export interface Config {
     /** A private JWK set from the environment; unset → keys under `<dataDir>/keys`. */
     signingKeys: string | undefined;
   };
+  /**
+   * Who may open a channel: `streamers` (the streamer and admin roles, granted by an admin) or
+   * `verified` (also any account whose email is verified).
+   */
+  channelCreation: 'streamers' | 'verified';
   mail: {
     /** Unset → messages are logged instead of sent (development). */
     smtpUrl: string | undefined;
@@ -338,6 +346,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
       signingKeys: e.SIGNING_KEYS,
     },
+    channelCreation: e.CHANNEL_CREATION,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     avatarMaxBytes: e.AVATAR_MAX_BYTES,
     videos: {

@@ -8,12 +8,15 @@ import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { UsersRepository } from '../users/users.repository.ts';
 import type { AbuseGuard } from './abuse-guard.ts';
 import type { EmailFlowsService } from './email-flows.service.ts';
+import type { AccountsRepository } from './first-account.ts';
 import { DEFAULT_SCRYPT, hashPassword, needsRehash, type ScryptParams, verifyPassword } from './password.ts';
 import type { SessionService } from './session.service.ts';
 import type { SessionMeta } from './sessions.repository.ts';
 
 export interface AuthServiceDeps {
   users: UsersRepository;
+  /** Inserts new accounts: the instance's first one becomes its admin. */
+  accounts: Pick<AccountsRepository, 'create'>;
   abuse: AbuseGuard;
   sessions: SessionService;
   events: EventBus<DomainEvents>;
@@ -39,7 +42,7 @@ export class AuthService {
     const passwordHash = await hashPassword(input.password, this.scrypt);
     let user: UserRow;
     try {
-      user = await this.deps.users.create({
+      user = await this.deps.accounts.create({
         email: input.email,
         username: input.username,
         displayName: input.displayName ?? null,

@@ -11,6 +11,7 @@ import {
 } from '@streamhub/db/schema/auth';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { type CreateUserInput, UsersRepository } from '../users/users.repository.ts';
+import { firstAccountRole } from './first-account.ts';
 
 export interface NewOAuthState {
   stateHash: string;
@@ -96,9 +97,10 @@ export class OAuthRepository {
    * nobody can log into. Throws the users repository's UniqueViolationError for a taken username or
    * email, or {@link OAuthLinkExistsError}.
    */
-  async createLinkedUser(input: CreateUserInput, link: OAuthLink): Promise<UserRow> {
+  async createLinkedUser(input: Omit<CreateUserInput, 'role'>, link: OAuthLink): Promise<UserRow> {
     return this.db.transaction(async (tx) => {
-      const user = await new UsersRepository(tx).create(input);
+      // The instance's first account becomes its admin, whichever way it signs up.
+      const user = await new UsersRepository(tx).create({ ...input, ...(await firstAccountRole(tx)) });
       await insertLink(tx, user.id, link);
       return user;
     });

@@ -29,6 +29,7 @@ export interface AuthContext {
   userId: string;
   sessionId: string;
   role: UserRole;
+  emailVerified: boolean;
 }
 
 export class SessionService {
@@ -53,7 +54,12 @@ export class SessionService {
     }
     if (standing.status !== 'active') throw accountSuspended();
     // The role comes from the database, not the token, so a demotion applies to the very next request.
-    return { userId: standing.userId, sessionId: claims.sessionId, role: standing.role };
+    return {
+      userId: standing.userId,
+      sessionId: claims.sessionId,
+      role: standing.role,
+      emailVerified: standing.emailVerified,
+    };
   }
 
   /** Opens a session for a user who just proved who they are (password, OAuth, …). */

@@ -28,6 +28,7 @@ export interface SessionStanding {
   userId: string;
   role: UserRole;
   status: UserStatus;
+  emailVerified: boolean;
 }
 
 export class SessionsRepository {
@@ -75,7 +76,10 @@ export class SessionsRepository {
     await this.db.update(sessions).set({ lastUsedAt: sql`now()`, expiresAt }).where(eq(sessions.id, id));
   }
 
-  /** What the auth guard needs on every request: is the session live and the user allowed in. */
+  /**
+   * What the auth guard needs on every request: is the session live and the user allowed in. Two primary
+   * key lookups, so reading the role and status afresh costs next to nothing.
+   */
   async standing(sessionId: string): Promise<SessionStanding | undefined> {
     const [row] = await this.db
       .select({
@@ -84,6 +88,7 @@ export class SessionsRepository {
         userId: users.id,
         role: users.role,
         status: users.status,
+        emailVerified: sql<boolean>`${users.emailVerifiedAt} is not null`,
       })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))

@@ -18,7 +18,7 @@ import {
 } from '@streamhub/contracts/live';
 import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth, requireRole } from '../auth/auth-guard.ts';
+import { requireAuth } from '../auth/auth-guard.ts';
 import { optionalBearer, optionalCaller } from '../engagement/optional-auth.ts';
 
 const tags = ['channels'];
@@ -36,15 +36,18 @@ const createChannel = createRoute({
   path: '/',
   operationId: 'createChannel',
   tags,
-  summary: "Create the caller's channel (streamers and admins; one per account)",
+  summary:
+    "Create the caller's channel (streamers and admins; with CHANNEL_CREATION=verified any verified account; one per account)",
   security: BEARER_AUTH,
-  middleware: [requireRole('streamer', 'admin')] as const,
+  middleware: [requireAuth] as const,
   request: { body: jsonBody(CreateChannelRequestSchema) },
   responses: {
     201: jsonResponse(ChannelSchema, 'The new channel'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
     401: unauthorized,
-    403: problemResponse('The caller is not a streamer or admin (`forbidden`)'),
+    403: problemResponse(
+      'The instance policy does not let the caller open a channel (`forbidden`) or the caller is suspended (`account_suspended`)',
+    ),
     409: problemResponse('The caller has a channel (`channel_exists`) or the slug is taken (`slug_taken`)'),
     422: problemResponse('A field is invalid (`validation_failed`)'),
   },
@@ -201,7 +204,7 @@ export const channelRoutes = () =>
       c.json(await c.var.deps.services.channels.directory(c.req.valid('query')), 200),
     )
     .openapi(createChannel, async (c) =>
-      c.json(await c.var.deps.services.channels.create(c.var.auth.userId, c.req.valid('json')), 201),
+      c.json(await c.var.deps.services.channels.open(c.var.auth, c.req.valid('json')), 201),
     )
     .openapi(getChannel, async (c) =>
       c.json(await c.var.deps.services.channels.publicChannel(c.req.valid('param').slug), 200),

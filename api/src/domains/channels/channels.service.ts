@@ -18,6 +18,7 @@ import {
   type UpdateChannelRequest,
 } from '@streamhub/contracts/live';
 import { InvalidCursorError, UniqueViolationError } from '@streamhub/db/errors';
+import type { UserRole } from '@streamhub/db/schema/auth';
 import type { ChannelRow, IngestInfo, StreamKeyRow } from '@streamhub/db/schema/live';
 import { AppError, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
@@ -39,6 +40,18 @@ export interface ChannelsServiceDeps {
    * service without them and never renders public channels; absent, every count is 0.
    */
   followers?: FollowerCounts;
+  /**
+   * CHANNEL_CREATION: who may open a channel through the API. Absent → `streamers` (the media node
+   * never opens channels).
+   */
+  channelCreation?: 'streamers' | 'verified';
+}
+
+/** Who asks to open a channel, as the auth guard read them on this request. */
+export interface ChannelOpener {
+  userId: string;
+  role: UserRole;
+  emailVerified: boolean;
 }
 
 /** Follower counts by channel id; channels without followers may be absent. */
@@ -98,6 +111,24 @@ export class ChannelsService {
 
   // --- channels ------------------------------------------------------------------------------------
 
+  /**
+   * Opens the caller's channel if the instance policy lets them: streamers and admins always; with
+   * CHANNEL_CREATION=verified, any account whose email is verified too.
+   */
+  async open(caller: ChannelOpener, input: CreateChannelRequest): Promise<Channel> {
+    const byRole = caller.role === 'streamer' || caller.role === 'admin';
+    const byVerification = this.deps.channelCreation === 'verified' && caller.emailVerified;
+    if (!byRole && !byVerification) {
+      throw forbidden(
+        this.deps.channelCreation === 'verified'
+          ? 'Verify your email address to open a channel (or ask an admin for the streamer role).'
+          : 'Opening a channel needs the streamer role; ask an admin of this instance for it.',
+      );
+    }
+    return this.create(caller.userId, input);
+  }
+
+  /** Creates the channel without a permission check (the caller decided; `open` is the API's way in). */
   async create(ownerId: string, input: CreateChannelRequest): Promise<Channel> {
     try {
       return toChannel(await this.deps.channels.createChannel({ ownerId, ...input }));
