@@ -5,8 +5,9 @@
 import * as auth from './auth.ts';
 import * as content from './content.ts';
 import * as engagement from './engagement.ts';
+import * as events from './events.ts';
 import * as live from './live.ts';
 
-export const schema = { ...auth, ...live, ...engagement, ...content };
+export const schema = { ...auth, ...live, ...engagement, ...content, ...events };
 
 export type Schema = typeof schema;

@@ -1,0 +1,61 @@
+/** The outbox writer: an event is stored in the producer's transaction, so it commits with the change. */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '@streamhub/db/client';
+import { sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import { assertKnownEvent, type EventMap, type EventName } from '../event-bus/port.ts';
+
+/** The channel the writer notifies on commit and the relay listens to. */
+export const OUTBOX_CHANNEL = 'streamhub_outbox';
+
+/** Anything that can run a statement: the database handle or, as intended, a transaction of it. */
+export type OutboxExecutor = Pick<Db, 'execute'>;
+
+export interface AppendOptions {
+  /**
+   * What the event is about, e.g. `user:<id>`: events of one aggregate get increasing `seq` in commit
+   * order, which ordered consumers rely on. 1 to 200 characters.
+   */
+  aggregate: string;
+}
+
+/**
+ * Validates `payload` with `schemas[name]` (throws a ZodError, so the caller's transaction rolls back)
+ * and inserts the event with `tx`. Pass the transaction of the state change: then the event exists if
+ * and only if the change committed. Resolves to the event's id.
+ *
+ * Appends of one aggregate are serialised by a transaction-scoped advisory lock taken before the row
+ * draws its `seq`, so a later append of the same aggregate waits for this transaction to end and always
+ * gets a higher `seq` that commits later. `pg_notify` wakes the relay when (and only if) it commits.
+ */
+export async function appendEvent<M extends EventMap, K extends EventName<M>>(
+  tx: OutboxExecutor,
+  schemas: M,
+  name: K,
+  payload: z.input<M[K]>,
+  options: AppendOptions,
+): Promise<string> {
+  assertKnownEvent(schemas, name).parse(payload);
+  const { aggregate } = options;
+  if (aggregate.length === 0 || aggregate.length > 200) {
+    throw new Error('An outbox aggregate must be 1 to 200 characters long');
+  }
+  const id = randomUUID();
+  // The input is stored, not the parsed output: consumers parse it again, as job payloads are.
+  await tx.execute(sql`
+    insert into events.outbox (id, name, payload, aggregate)
+    select ${id}, ${name}, ${JSON.stringify(payload)}::jsonb, ${aggregate}
+    from (select pg_advisory_xact_lock(hashtextextended(${aggregate}, 0)),
+                 pg_notify(${OUTBOX_CHANNEL}, '')) as serialised`);
+  return id;
+}
+
+/** `appendEvent` with the schemas bound, e.g. `outboxWriter(DOMAIN_EVENTS)`. */
+export function outboxWriter<M extends EventMap>(schemas: M) {
+  return <K extends EventName<M>>(
+    tx: OutboxExecutor,
+    name: K,
+    payload: z.input<M[K]>,
+    options: AppendOptions,
+  ): Promise<string> => appendEvent(tx, schemas, name, payload, options);
+}
