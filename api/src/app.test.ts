@@ -270,20 +270,6 @@ describe('gateway app', () => {
       expect(operation.security, operation.operationId).toEqual([{ bearerAuth: [] }]);
   });
 
-  it('serves the API reference page and its script from local files', async () => {
-    const { app } = createApp(testDeps());
-    const page = await app.request('/docs');
-    expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
-    const html = await page.text();
-    expect(html).toContain('/docs/assets/scalar.js');
-
-    const script = await app.request('/docs/assets/scalar.js', { headers: { 'Accept-Encoding': 'gzip' } });
-    expect(script.status).toBe(200);
-    expect(script.headers.get('content-encoding')).toBe('gzip');
-    expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
-  });
-
   it('routes with RegExpRouter once no route clashes with another, and gains no new clash', async () => {
     const { app } = createApp(testDeps());
     await app.request('/healthz');

@@ -28,11 +28,12 @@ import { cors } from './middleware/cors.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
+import { textGuard } from './middleware/text-guard.ts';
 import { requestTimeout } from './middleware/timeout.ts';
 import { createGatewayMetrics, type GatewayMetrics, recordMetrics } from './observability/metrics.ts';
 import { docsRoutes } from './openapi/docs.routes.ts';
 import { viewerRoutes } from './realtime/viewers.routes.ts';
-import { watchRoutes } from './web/watch.routes.ts';
+import { webRoutes } from './web/web.routes.ts';
 
 export interface CreateAppOptions {
   /** Add process-wide metrics (event loop, memory) to `/metrics`; once per process. */
@@ -72,6 +73,8 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   app.use((c, next) =>
     OWN_BODY_LIMIT.has(c.req.path) || isUpload(c.req.path) ? next() : limitBody(c, next),
   );
+  // After the body limit: it reads JSON bodies, which must be bounded first.
+  app.use(textGuard());
   const timeout = requestTimeout(config.requestTimeoutMs);
   app.use((c, next) => (isUpload(c.req.path) ? next() : timeout(c, next)));
   app.onError(onError);
@@ -105,7 +108,7 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   });
   app.route('/', playbackRoutes());
   app.route('/', vodPlaybackRoutes());
-  app.route('/', watchRoutes());
+  app.route('/', webRoutes());
   app.route(UPLOADS_PATH, uploadRoutes());
   app.route('/', docsRoutes(app, config.publicUrl));
   return { app: routes, metrics };

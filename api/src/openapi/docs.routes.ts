@@ -1,86 +1,57 @@
 /**
- * `/openapi.json` and the interactive reference at `/docs`. The reference's script is served from
- * our own node_modules, never a CDN, so the page works on a machine without internet access.
+ * `/openapi.json` and the API reference at `/docs`, rendered here from the same document (see
+ * reference-page.ts): no script, style or font from anywhere but this gateway, so the page works on a
+ * machine without internet access.
  */
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.ts';
+import { APP_PAGE_CSP } from '../web/page-csp.ts';
+import { webAssets } from '../web/web-assets.ts';
 import { buildOpenApiDocument } from './document.ts';
+import { type ReferenceDocument, referencePage } from './reference-page.ts';
 
-const DOCS_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const DOCS_PAGE = `<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <title>StreamHub API reference</title>
-  </head>
-  <body>
-    <div id="api-reference"></div>
-    <script src="/docs/assets/scalar.js"></script>
-    <script src="/docs/assets/init.js"></script>
-  </body>
-</html>`;
-
-const INIT_SCRIPT = `Scalar.createApiReference('#api-reference', {
-  url: '/openapi.json',
-  withDefaultFonts: false,
-  hideClientButton: true,
-  telemetry: false,
-});`;
-
-interface Asset {
-  raw: Buffer;
-  gzipped: Buffer;
-}
-
-let scalarAsset: Promise<Asset> | undefined;
-
-function loadScalar(): Promise<Asset> {
-  scalarAsset ??= (async () => {
-    const entry = createRequire(import.meta.url).resolve('@scalar/api-reference');
-    const raw = await readFile(join(dirname(entry), 'browser', 'standalone.js'));
-    return { raw, gzipped: gzipSync(raw) };
-  })();
-  return scalarAsset;
+interface RenderedPage {
+  raw: string;
+  gzipped: Uint8Array;
 }
 
 export function docsRoutes(api: OpenAPIHono<AppEnv>, publicUrl: string) {
-  // Built on first request: the routes are complete by then, and start-up stays fast.
+  // Built on first request: the routes are complete by then, and start-up stays fast. Neither
+  // changes while the process runs.
   let documentJson: string | undefined;
+  let page: Promise<RenderedPage> | undefined;
+  const document = () => {
+    documentJson ??= JSON.stringify(buildOpenApiDocument(api, publicUrl));
+    return documentJson;
+  };
+  const renderPage = async (): Promise<RenderedPage> => {
+    const reference = JSON.parse(document()) as ReferenceDocument;
+    const raw = (await referencePage(reference, await webAssets())).toString();
+    return { raw, gzipped: gzipSync(raw) };
+  };
+
   return new Hono<AppEnv>()
-    .get('/openapi.json', (c) => {
-      documentJson ??= JSON.stringify(buildOpenApiDocument(api, publicUrl));
-      return c.body(documentJson, 200, { 'Content-Type': 'application/json; charset=utf-8' });
-    })
-    .get('/docs', (c) => {
-      c.header('Content-Security-Policy', DOCS_CSP);
-      return c.html(DOCS_PAGE);
-    })
-    .get('/docs/assets/init.js', (c) =>
-      c.body(INIT_SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }),
+    .get('/openapi.json', (c) =>
+      c.body(document(), 200, { 'Content-Type': 'application/json; charset=utf-8' }),
     )
-    .get('/docs/assets/scalar.js', async (c) => {
-      const asset = await loadScalar();
+    .get('/docs', async (c) => {
+      if (!page) {
+        page = renderPage();
+        // A failed render is not kept: this request fails (500, logged) and the next one tries again.
+        page.catch(() => {
+          page = undefined;
+        });
+      }
+      const { raw, gzipped } = await page;
       const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
-      c.header('Content-Type', 'text/javascript; charset=utf-8');
-      c.header('Cache-Control', 'public, max-age=86400');
+      c.header('Content-Security-Policy', APP_PAGE_CSP);
+      // The reference changes with the gateway's version: revalidate.
+      c.header('Cache-Control', 'no-cache');
+      c.header('Content-Type', 'text/html; charset=UTF-8');
       c.header('Vary', 'Accept-Encoding');
       if (gzip) c.header('Content-Encoding', 'gzip');
-      return c.body(new Uint8Array(gzip ? asset.gzipped : asset.raw), 200);
+      return c.body(gzip ? new Uint8Array(gzipped) : raw, 200);
     });
 }

@@ -1,38 +1,16 @@
-/**
- * The watch pages' HTML. Every value is interpolated through hono/html's `html`, which escapes it;
- * nothing user-provided ever goes through `raw`. The scripts find their parameters in data attributes
- * (the CSP allows no inline script).
- */
+/** The watch pages' HTML (escaping and data attributes: see page-layout.ts). */
 import type { PublicChannel } from '@streamhub/contracts/live';
 import type { Video } from '@streamhub/contracts/videos';
 import { html } from 'hono/html';
-import type { WatchAssets } from './watch-assets.ts';
+import { type Html, layout } from './page-layout.ts';
+import type { WebAssets } from './web-assets.ts';
 
-type Html = ReturnType<typeof html>;
-
-function layout(assets: WatchAssets, title: string, body: Html, data: Record<string, string> = {}): Html {
-  const attributes = Object.entries(data).map(([name, value]) => html` data-${name}="${value}"`);
-  return html`<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <title>${title} · StreamHub</title>
-    <link rel="stylesheet" href="${assets.urls.stylesheet}" />
-    <script type="module" src="${assets.urls.script}"></script>
-  </head>
-  <body${attributes}>
-    ${body}
-  </body>
-</html>`;
-}
-
-const playerData = (assets: WatchAssets) => ({
+const playerData = (assets: WebAssets) => ({
   'hls-module': assets.urls.hlsModule,
   'hls-worker': assets.urls.hlsWorker,
 });
 
-export function channelPage(channel: PublicChannel, assets: WatchAssets): Html {
+export function channelPage(channel: PublicChannel, assets: WebAssets): Html {
   const streamer = channel.owner.displayName ?? channel.owner.username;
   const live = channel.live;
   const body = html`<header>
@@ -64,14 +42,12 @@ export function channelPage(channel: PublicChannel, assets: WatchAssets): Html {
       </aside>
     </div>`;
   return layout(assets, channel.title, body, {
-    page: 'channel',
-    channel: channel.slug,
-    ...playerData(assets),
+    data: { page: 'channel', channel: channel.slug, ...playerData(assets) },
   });
 }
 
 /** A ready video (the route answers 404 for any other). */
-export function videoPage(video: Video & { playbackUrl: string }, assets: WatchAssets): Html {
+export function videoPage(video: Video & { playbackUrl: string }, assets: WebAssets): Html {
   const author = video.owner.displayName ?? video.owner.username;
   const body = html`<header>
       <h1 id="video-title">${video.title}</h1>
@@ -83,13 +59,11 @@ export function videoPage(video: Video & { playbackUrl: string }, assets: WatchA
       <p class="description">${video.description}</p>
     </main>`;
   return layout(assets, video.title, body, {
-    page: 'video',
-    'playback-url': video.playbackUrl,
-    ...playerData(assets),
+    data: { page: 'video', 'playback-url': video.playbackUrl, ...playerData(assets) },
   });
 }
 
-export function notFoundPage(assets: WatchAssets, what: string): Html {
+export function notFoundPage(assets: WebAssets, what: string): Html {
   return layout(
     assets,
     'Not found',

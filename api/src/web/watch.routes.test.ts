@@ -168,8 +168,8 @@ describe('GET /assets/:name', () => {
     const assets = linkedAssets(page);
     expect(assets.hlsModule).toMatch(/^\/assets\/hls-\d+\.\d+\.\d+\.min\.mjs$/);
     expect(assets.hlsWorker).toMatch(/^\/assets\/hls-\d+\.\d+\.\d+\.worker\.js$/);
-    expect(assets.script).toMatch(/^\/assets\/watch-[\w-]{12}\.js$/);
-    expect(assets.stylesheet).toMatch(/^\/assets\/watch-[\w-]{12}\.css$/);
+    expect(assets.script).toMatch(/^\/assets\/app-[\w-]{12}\.js$/);
+    expect(assets.stylesheet).toMatch(/^\/assets\/app-[\w-]{12}\.css$/);
 
     for (const [kind, url] of Object.entries(assets)) {
       const plain = await app.request(url);

@@ -3,10 +3,12 @@ import type { PlayerAssets } from './player.ts';
 
 export type PageData =
   | { page: 'channel'; channel: string; assets: PlayerAssets }
-  | { page: 'video'; playbackUrl: string; assets: PlayerAssets };
+  | { page: 'video'; playbackUrl: string; assets: PlayerAssets }
+  | { page: 'verify-email' | 'reset-password' | 'docs' };
 
 export function readPageData(body: HTMLElement): PageData | undefined {
   const { page, channel, playbackUrl, hlsModule, hlsWorker } = body.dataset;
+  if (page === 'verify-email' || page === 'reset-password' || page === 'docs') return { page };
   if (!hlsModule || !hlsWorker) return undefined;
   const assets = { hlsModuleUrl: hlsModule, hlsWorkerUrl: hlsWorker };
   if (page === 'channel' && channel) return { page, channel, assets };

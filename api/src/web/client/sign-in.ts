@@ -4,6 +4,7 @@
  * expires (ACCESS_TOKEN_TTL_SECONDS) the viewer signs in again.
  */
 import type { TokenPair } from '@streamhub/contracts/auth';
+import { problemMessage } from './api-problem.ts';
 
 const STORAGE_KEY = 'streamhub.accessToken';
 
@@ -28,12 +29,8 @@ export async function signIn(email: string, password: string): Promise<string> {
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ email, password }),
   });
-  const body: unknown = await response.json().catch(() => undefined);
-  if (!response.ok) {
-    const detail = (body as { detail?: unknown } | undefined)?.detail;
-    throw new Error(typeof detail === 'string' ? detail : `Sign-in failed (${response.status}).`);
-  }
-  const { accessToken } = body as TokenPair;
+  if (!response.ok) throw new Error(await problemMessage(response, 'Sign-in failed'));
+  const { accessToken } = (await response.json()) as TokenPair;
   try {
     sessionStorage.setItem(STORAGE_KEY, accessToken);
   } catch {}

@@ -1,7 +1,8 @@
 /**
- * The watch page's static files, each at a URL that names its content (a hash, or hls.js's version) so
- * browsers may cache it forever. The browser modules under client/ are TypeScript, bundled into one
- * ES module by esbuild when first asked for (esbuild drops the types; client/tsconfig.json checks them).
+ * The pages' static files (watch pages, account pages, the API reference), each at a URL that names
+ * its content (a hash, or hls.js's version) so browsers may cache it forever. The browser modules
+ * under client/ are TypeScript, bundled into one ES module by esbuild when first asked for (esbuild
+ * drops the types; client/tsconfig.json checks them).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -9,29 +10,36 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-export interface WatchAsset {
+export interface WebAsset {
   contentType: string;
   raw: Uint8Array;
   gzipped: Uint8Array;
 }
 
-export interface WatchAssets {
+export interface WebAssets {
   /** Paths the pages link to. */
-  urls: { script: string; stylesheet: string; hlsModule: string; hlsWorker: string };
+  urls: {
+    script: string;
+    stylesheet: string;
+    /** The API reference's own stylesheet, on top of `stylesheet`. */
+    docsStylesheet: string;
+    hlsModule: string;
+    hlsWorker: string;
+  };
   /** By file name under `/assets/`. */
-  files: ReadonlyMap<string, WatchAsset>;
+  files: ReadonlyMap<string, WebAsset>;
 }
 
 export const ASSETS_PATH = '/assets';
 const JAVASCRIPT = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
 
-let loaded: Promise<WatchAssets> | undefined;
+let loaded: Promise<WebAssets> | undefined;
 
 /** Built once per process, on the first page or asset request, so that start-up stays fast. */
-export function watchAssets(): Promise<WatchAssets> {
+export function webAssets(): Promise<WebAssets> {
   if (!loaded) {
-    loaded = loadWatchAssets();
+    loaded = loadWebAssets();
     // A failed build is not kept: the request fails (500, logged) and the next one tries again.
     loaded.catch(() => {
       loaded = undefined;
@@ -40,29 +48,37 @@ export function watchAssets(): Promise<WatchAssets> {
   return loaded;
 }
 
-async function loadWatchAssets(): Promise<WatchAssets> {
+async function loadWebAssets(): Promise<WebAssets> {
   const require = createRequire(import.meta.url);
   const hlsVersion = (require('hls.js/package.json') as { version: string }).version;
-  const [script, stylesheet, hlsModule, hlsWorker] = await Promise.all([
+  const [script, stylesheet, docsStylesheet, hlsModule, hlsWorker] = await Promise.all([
     bundleClient(),
-    readFile(new URL('./static/watch.css', import.meta.url)),
+    readFile(new URL('./static/app.css', import.meta.url)),
+    readFile(new URL('./static/docs.css', import.meta.url)),
     readFile(require.resolve('hls.js/dist/hls.min.mjs')),
     readFile(require.resolve('hls.js/dist/hls.worker.js')),
   ]);
   const named: [string, Uint8Array, string][] = [
-    [`watch-${contentHash(script)}.js`, script, JAVASCRIPT],
-    [`watch-${contentHash(stylesheet)}.css`, stylesheet, CSS],
+    [`app-${contentHash(script)}.js`, script, JAVASCRIPT],
+    [`app-${contentHash(stylesheet)}.css`, stylesheet, CSS],
+    [`docs-${contentHash(docsStylesheet)}.css`, docsStylesheet, CSS],
     [`hls-${hlsVersion}.min.mjs`, hlsModule, JAVASCRIPT],
     [`hls-${hlsVersion}.worker.js`, hlsWorker, JAVASCRIPT],
   ];
   const files = new Map(
     named.map(([name, raw, contentType]) => [name, { contentType, raw, gzipped: gzipSync(raw) }]),
   );
-  const [scriptUrl, stylesheetUrl, hlsModuleUrl, hlsWorkerUrl] = named.map(
+  const [scriptUrl, stylesheetUrl, docsStylesheetUrl, hlsModuleUrl, hlsWorkerUrl] = named.map(
     ([name]) => `${ASSETS_PATH}/${name}`,
-  ) as [string, string, string, string];
+  ) as [string, string, string, string, string];
   return {
-    urls: { script: scriptUrl, stylesheet: stylesheetUrl, hlsModule: hlsModuleUrl, hlsWorker: hlsWorkerUrl },
+    urls: {
+      script: scriptUrl,
+      stylesheet: stylesheetUrl,
+      docsStylesheet: docsStylesheetUrl,
+      hlsModule: hlsModuleUrl,
+      hlsWorker: hlsWorkerUrl,
+    },
     files,
   };
 }
@@ -70,7 +86,7 @@ async function loadWatchAssets(): Promise<WatchAssets> {
 async function bundleClient(): Promise<Uint8Array> {
   const { build } = await import('esbuild');
   const result = await build({
-    entryPoints: [fileURLToPath(new URL('./client/watch.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL('./client/main.ts', import.meta.url))],
     tsconfig: fileURLToPath(new URL('./client/tsconfig.json', import.meta.url)),
     bundle: true,
     format: 'esm',
@@ -81,7 +97,7 @@ async function bundleClient(): Promise<Uint8Array> {
     logLevel: 'silent',
   });
   const [output] = result.outputFiles;
-  if (!output) throw new Error('esbuild produced no watch page bundle');
+  if (!output) throw new Error('esbuild produced no page bundle');
   return output.contents;
 }
 

@@ -1,0 +1,54 @@
+/**
+ * The HTML shell every page shares, and how a page is sent. Every value is interpolated through
+ * hono/html's `html`, which escapes it; nothing user-provided ever goes through `raw`. Scripts find
+ * their parameters in data attributes on <body> (the CSP allows no inline script).
+ */
+import { html } from 'hono/html';
+import type { AppContext } from '../context.ts';
+import type { WebAssets } from './web-assets.ts';
+
+export type Html = ReturnType<typeof html>;
+
+export interface LayoutOptions {
+  /** `data-*` attributes of <body>, read by the page's script. */
+  data?: Record<string, string>;
+  /** Stylesheets after the shared one. */
+  stylesheets?: string[];
+}
+
+export function layout(assets: WebAssets, title: string, body: Html, options: LayoutOptions = {}): Html {
+  const attributes = Object.entries(options.data ?? {}).map(
+    ([name, value]) => html` data-${name}="${value}"`,
+  );
+  const stylesheets = [assets.urls.stylesheet, ...(options.stylesheets ?? [])].map(
+    (href) => html`<link rel="stylesheet" href="${href}" />`,
+  );
+  return html`<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>${title} · StreamHub</title>
+    ${stylesheets}
+    <script type="module" src="${assets.urls.script}"></script>
+  </head>
+  <body${attributes}>
+    ${body}
+  </body>
+</html>`;
+}
+
+export interface PageHeaders {
+  csp: string;
+  /** `no-cache` for pages whose content changes, `no-store` for pages opened from a secret link. */
+  cacheControl: 'no-cache' | 'no-store';
+  /** Lift the API-wide `X-Frame-Options: DENY` (the CSP's frame-ancestors then decides). */
+  frameable?: boolean;
+}
+
+export async function sendPage(c: AppContext, status: 200 | 404, page: Html, headers: PageHeaders) {
+  c.header('Content-Security-Policy', headers.csp);
+  if (headers.frameable) c.header('X-Frame-Options', undefined);
+  c.header('Cache-Control', headers.cacheControl);
+  return c.html(await page, status);
+}
