@@ -35,6 +35,11 @@ export interface OutboxRelayOptions<M extends EventMap> {
   /** How often a standby relay tries to become the active one (default 2 s). */
   standbyRetryMs?: number;
   onError?(error: Error): void;
+  /**
+   * Called after a batch's jobs are enqueued and before its rows are marked published: the window a
+   * crash leaves re-enqueued. For tracing, and for the test that kills a relay right there.
+   */
+  afterEnqueue?(eventIds: string[]): void | Promise<void>;
   /** Called when this relay becomes the active one or stops being it. */
   onActiveChange?(active: boolean): void;
 }
@@ -180,23 +185,23 @@ export function createOutboxRelay<M extends EventMap>(options: OutboxRelayOption
     );
     if (rows.length === 0) return 0;
     const outcomes = await Promise.allSettled(rows.map((row) => enqueueAll(row)));
-    const done: string[] = [];
-    const failed: string[] = [];
+    const done: StoredRow[] = [];
+    const failed: StoredRow[] = [];
     let firstError: Error | undefined;
-    outcomes.forEach((outcome, index) => {
-      const seq = rows[index]?.seq;
-      if (seq === undefined) return;
-      if (outcome.status === 'fulfilled') done.push(seq);
+    rows.forEach((row, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.status === 'fulfilled') done.push(row);
       else {
-        failed.push(seq);
-        firstError ??= toError(outcome.reason);
+        failed.push(row);
+        firstError ??= toError(outcome?.reason);
       }
     });
     if (done.length > 0) {
+      await options.afterEnqueue?.(done.map((row) => row.id));
       await active.query(
         `update events.outbox set published_at = now(), attempts = attempts + 1
           where seq in (select jsonb_array_elements_text($1::jsonb)::bigint)`,
-        [JSON.stringify(done)],
+        [JSON.stringify(done.map((row) => row.seq))],
       );
       counters.published += done.length;
     }
@@ -204,7 +209,7 @@ export function createOutboxRelay<M extends EventMap>(options: OutboxRelayOption
       await active.query(
         `update events.outbox set attempts = attempts + 1
           where seq in (select jsonb_array_elements_text($1::jsonb)::bigint)`,
-        [JSON.stringify(failed)],
+        [JSON.stringify(failed.map((row) => row.seq))],
       );
       throw new Error(`Could not enqueue ${failed.length} outbox event(s); they stay for the next pass`, {
         cause: firstError,
