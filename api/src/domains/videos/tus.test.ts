@@ -22,6 +22,20 @@ describe('tus headers', () => {
     }
   });
 
+  it('refuses values that are not UTF-8 (400) or hold a NUL (422), whatever the key', () => {
+    const base64 = (bytes: number[]) => Buffer.from(bytes).toString('base64');
+    expect(() => parseUploadMetadata(`title ${base64([0x61, 0xff, 0x62])}`)).toThrow(/not UTF-8/);
+    for (const key of ['title', 'unknown']) {
+      const header = encodeUploadMetadata({ [key]: 'a\u0000b' });
+      expect(() => parseUploadMetadata(header)).toThrow(
+        expect.objectContaining({
+          status: 422,
+          errors: [expect.objectContaining({ path: `header.upload-metadata.${key}` })],
+        }),
+      );
+    }
+  });
+
   it('reads byte counts strictly', () => {
     expect(parseByteCount('Upload-Offset', '0')).toBe(0);
     expect(parseByteCount('Upload-Offset', undefined)).toBeUndefined();

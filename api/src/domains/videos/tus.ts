@@ -1,5 +1,6 @@
 /** The tus 1.0.0 wire format: header names, the server's capabilities and `Upload-Metadata` parsing. */
-import { AppError } from '@streamhub/errors/app-error';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '@streamhub/contracts/text';
+import { AppError, validationFailed } from '@streamhub/errors/app-error';
 
 export const TUS_VERSION = '1.0.0';
 export const TUS_EXTENSIONS = 'creation,termination,expiration';
@@ -7,7 +8,8 @@ export const TUS_CONTENT_TYPE = 'application/offset+octet-stream';
 
 /**
  * `Upload-Metadata`: comma-separated `key base64value` pairs (a key alone means an empty value).
- * Throws a 400 for anything malformed: bad base64, duplicate or invalid keys.
+ * Throws a 400 for anything malformed (bad base64 or UTF-8, duplicate or invalid keys), a 422 for a
+ * value with text PostgreSQL cannot store (NUL).
  */
 export function parseUploadMetadata(header: string | undefined): Record<string, string> {
   const result: Record<string, string> = {};
@@ -20,9 +22,26 @@ export function parseUploadMetadata(header: string | undefined): Record<string, 
     if (value !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) {
       throw malformed(`the value of "${key}" is not base64`);
     }
-    result[key] = value === undefined ? '' : Buffer.from(value, 'base64').toString('utf8');
+    result[key] = value === undefined ? '' : decodeValue(key, value);
   }
   return result;
+}
+
+// Fatal: invalid UTF-8 is refused, not stored as U+FFFD.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A value as text, refused when it is not UTF-8 or is text PostgreSQL cannot store (any key). */
+function decodeValue(key: string, base64: string): string {
+  let value: string;
+  try {
+    value = utf8.decode(Buffer.from(base64, 'base64'));
+  } catch {
+    throw malformed(`the value of "${key}" is not UTF-8`);
+  }
+  if (!isStorableText(value)) {
+    throw validationFailed([{ path: `header.upload-metadata.${key}`, message: UNSTORABLE_TEXT_MESSAGE }]);
+  }
+  return value;
 }
 
 /** The inverse, for clients (the CLI) and tests. */
