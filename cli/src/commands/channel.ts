@@ -4,7 +4,10 @@ import {
   type Channel,
   type ChannelCategory,
   ChannelSchema,
+  type PublicChannel,
+  PublicChannelSchema,
 } from '@streamhub/contracts/live';
+import { type SystemInfo, SystemInfoSchema } from '@streamhub/contracts/system';
 import { Command, Option } from 'commander';
 import { type ApiOptions, apiOptions, connectApi } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';
@@ -17,6 +20,37 @@ const row = (channel: Channel) => ({
   record: String(channel.record),
   created: channel.createdAt,
 });
+
+/** What a streamer needs to go live and to share: the channel, where to publish and where to watch. */
+export function channelOverview(channel: Channel, page: PublicChannel, info: SystemInfo) {
+  return {
+    ...channel,
+    live: page.live,
+    liveSince: page.session?.startedAt ?? null,
+    rtmpUrl: info.ingest.rtmpUrl,
+    watchUrl: `${info.publicUrl}/watch/${encodeURIComponent(channel.slug)}`,
+    playbackUrl: page.session?.playbackUrl ?? null,
+  };
+}
+type ChannelOverview = ReturnType<typeof channelOverview>;
+
+const humanOverview = (shown: ChannelOverview): [string, string][] => [
+  ['slug', shown.slug],
+  ['title', shown.title],
+  ['category', shown.category],
+  ['record', shown.record ? 'yes: each broadcast is kept as a video' : 'no'],
+  ['live', shown.liveSince ? `yes, since ${shown.liveSince}` : 'no'],
+  ['OBS server', shown.rtmpUrl],
+  ['OBS stream key', 'from `streamhub stream key create --name OBS` (shown once)'],
+  ['watch page', shown.watchUrl],
+  ['playback', shown.playbackUrl ?? '- (while live)'],
+];
+
+/** One record as aligned `name  value` lines: a table row would be too wide for the URLs. */
+function printFields(ctx: CliContext, fields: [string, string][]): void {
+  const width = Math.max(...fields.map(([name]) => name.length));
+  for (const [name, value] of fields) ctx.stdout(`${name.padEnd(width)}  ${value}\n`);
+}
 
 const withApi = (command: Command) => {
   for (const option of apiOptions()) command.addOption(option);
@@ -48,34 +82,34 @@ export function channelCommand(ctx: CliContext): Command {
         json?: boolean;
       },
     ) => {
-      const created = await (await connectApi(ctx, options)).request(
-        'POST',
-        '/api/v1/channels',
-        ChannelSchema,
-        {
-          slug: options.slug,
-          title: options.title,
-          category: options.category,
-          language: options.language,
-          tags: options.tag ?? [],
-          record: options.record === true,
-        },
-      );
+      const api = await connectApi(ctx, options);
+      const created = await api.request('POST', '/api/v1/channels', ChannelSchema, {
+        slug: options.slug,
+        title: options.title,
+        category: options.category,
+        language: options.language,
+        tags: options.tag ?? [],
+        record: options.record === true,
+      });
       if (options.json) ctx.stdout(`${JSON.stringify(created)}\n`);
       else printRecords(ctx, [row(created)], false);
     },
   );
 
-  withApi(channel.command('show').description('show your channel')).action(
-    async (options: ApiOptions & { json?: boolean }) => {
-      const mine = await (await connectApi(ctx, options)).request(
-        'GET',
-        '/api/v1/channels/mine',
-        ChannelSchema,
-      );
-      if (options.json) ctx.stdout(`${JSON.stringify(mine)}\n`);
-      else printRecords(ctx, [row(mine)], false);
-    },
-  );
+  withApi(
+    channel
+      .command('show')
+      .description('your channel: the server URL for OBS, whether it is live, its watch and playback URLs'),
+  ).action(async (options: ApiOptions & { json?: boolean }) => {
+    const api = await connectApi(ctx, options);
+    const mine = await api.request('GET', '/api/v1/channels/mine', ChannelSchema);
+    const [page, info] = await Promise.all([
+      api.request('GET', `/api/v1/channels/${encodeURIComponent(mine.slug)}`, PublicChannelSchema),
+      api.request('GET', '/api/v1/system/info', SystemInfoSchema),
+    ]);
+    const shown = channelOverview(mine, page, info);
+    if (options.json) ctx.stdout(`${JSON.stringify(shown)}\n`);
+    else printFields(ctx, humanOverview(shown));
+  });
   return channel;
 }

@@ -21,6 +21,7 @@ describe('streamhub channel / stream key against a running gateway', { timeout: 
   let streamer: SignedInUser;
   let viewer: SignedInUser;
   let base: string;
+  let app: ReturnType<typeof createApp>['app'];
 
   const run = (args: string[], token?: string) =>
     runCli(args, {
@@ -35,8 +36,11 @@ describe('streamhub channel / stream key against a running gateway', { timeout: 
 
   beforeAll(async () => {
     backends = await createTestBackends('pglite');
-    deps = backends.deps({}, { remoteAddress: nodeRemoteAddress });
-    const { app } = createApp(deps);
+    deps = backends.deps(
+      { PUBLIC_URL: 'https://live.example', RTMP_PORT: '1936' },
+      { remoteAddress: nodeRemoteAddress },
+    );
+    ({ app } = createApp(deps));
     server = await serveOnNode({ fetch: app.fetch, host: '127.0.0.1', port: 0, gracePeriodMs: 1000 });
     base = `http://127.0.0.1:${server.port}`;
     streamer = await registerAndLogin(app, backends, { role: 'streamer' });
@@ -110,6 +114,48 @@ describe('streamhub channel / stream key against a running gateway', { timeout: 
     });
   });
 
+  it('channel show gives the OBS server URL, the live state, the watch URL and, while live, the playback URL', async () => {
+    const owner = await registerAndLogin(app, backends, { role: 'streamer' });
+    const token = owner.accessToken;
+    const created = await run(['channel', 'create', '--slug', 'show-me', '--title', 'Show me'], token);
+    expect(created.code, created.stderr).toBe(0);
+    const offline = await run(['channel', 'show', '--json'], token);
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(JSON.parse(offline.stdout)).toMatchObject({
+      slug: 'show-me',
+      title: 'Show me',
+      live: false,
+      liveSince: null,
+      rtmpUrl: 'rtmp://live.example:1936/live',
+      watchUrl: 'https://live.example/watch/show-me',
+      playbackUrl: null,
+    });
+
+    // Live as the media node makes it: the publish of a valid key opens the session.
+    const key = await deps.services.channels.createKey(owner.account.id, 'show-me', 'OBS');
+    const decision = await deps.services.channels.authorizePublish(key.secret);
+    if (!decision.ok) throw new Error(`publish refused: ${decision.reason}`);
+    const live = await run(['channel', 'show', '--json'], token);
+    expect(live.code, live.stderr).toBe(0);
+    const shown = JSON.parse(live.stdout);
+    expect(shown).toMatchObject({
+      live: true,
+      playbackUrl: `https://live.example/hls/${decision.playbackId}/master.m3u8`,
+    });
+    expect(Date.parse(shown.liveSince)).not.toBeNaN();
+    expect(live.stdout).not.toContain(key.secret);
+
+    const human = await run(['channel', 'show'], token);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^slug +show-me\n/);
+    expect(human.stdout).toMatch(/^live +yes, since \S+$/m);
+    expect(human.stdout).toMatch(/^OBS server +rtmp:\/\/live\.example:1936\/live$/m);
+    expect(human.stdout).toContain(
+      `\nplayback        https://live.example/hls/${decision.playbackId}/master.m3u8\n`,
+    );
+    await deps.services.channels.endSession(decision.sessionId, { recorded: false });
+  });
+
   it('fails with one line and a non-zero exit', async () => {
     const noToken = await run(['stream', 'key', 'list']);
     expect(noToken.code).toBe(1);
@@ -122,7 +168,7 @@ describe('streamhub channel / stream key against a running gateway', { timeout: 
       viewer.accessToken,
     );
     expect(forbidden.code).toBe(1);
-    expect(forbidden.stderr).toBe('streamhub: This needs the role streamer or admin. (forbidden)\n');
+    expect(forbidden.stderr).toMatch(/^streamhub: .* needs the streamer role.*\(forbidden\)\n$/);
 
     const invalid = await run([
       'channel',

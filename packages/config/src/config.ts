@@ -151,6 +151,7 @@ const EnvSchema = z.object({
   WS_PING_INTERVAL_SECONDS: positiveInt(30, 'seconds'),
   // --- Media node (live ingest and HLS ladder) ---
   RTMP_PORT: port(1935),
+  RTMP_PUBLIC_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['rtmp:', 'rtmps:']).optional()),
   MEDIA_NODE_ID: z.preprocess(
     emptyAsUndefined,
     z
@@ -247,6 +248,12 @@ export interface Config {
 export interface MediaConfig {
   rtmpPort: number;
   /**
+   * The ingest URL encoders publish to, as users see it (OBS's "Server"): `RTMP_PUBLIC_URL`, else
+   * `rtmp://<PUBLIC_URL's host>:<RTMP_PORT>/live`. Set it when RTMP reaches the node under another name
+   * or port (a TCP proxy, a separate ingest host).
+   */
+  rtmpPublicUrl: string;
+  /**
    * The node's stable name, under which its sessions are stored; unset → `<hostname>:<rtmpPort>`. For
    * containers, whose hostname changes on every restart: without a stable id a restarted node cannot
    * find the sessions it held before a crash.
@@ -305,11 +312,12 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
-    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl,
     dataDir: resolve(cwd, e.STREAMHUB_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -324,6 +332,9 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
     metricsToken: e.METRICS_TOKEN,
     media: {
       rtmpPort: e.RTMP_PORT,
+      rtmpPublicUrl: trimSlash(
+        e.RTMP_PUBLIC_URL ?? `rtmp://${new URL(publicUrl).hostname}:${e.RTMP_PORT}/live`,
+      ),
       nodeId: e.MEDIA_NODE_ID,
       ffmpegPath: e.FFMPEG_PATH,
       ladder:

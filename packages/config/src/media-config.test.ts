@@ -7,6 +7,7 @@ describe('media node settings', () => {
   it('defaults: RTMP 1935, 1080/720/480/360 ladder, 2 s segments, 30 s reconnect grace', () => {
     expect(load({}).media).toEqual({
       rtmpPort: 1935,
+      rtmpPublicUrl: 'rtmp://localhost:1935/live',
       nodeId: undefined,
       ffmpegPath: undefined,
       ladder: [1080, 720, 480, 360],
@@ -36,6 +37,21 @@ describe('media node settings', () => {
         `MEDIA_NODE_ID must be 1-64 letters, digits or ._:- (got "${bad}")`,
       );
     }
+  });
+
+  it("derives the public RTMP URL from PUBLIC_URL's host and RTMP_PORT unless RTMP_PUBLIC_URL says otherwise", () => {
+    expect(
+      load({ PUBLIC_URL: 'https://live.example:8443/base/', RTMP_PORT: '1936' }).media.rtmpPublicUrl,
+    ).toBe('rtmp://live.example:1936/live');
+    expect(load({ PUBLIC_URL: 'http://[::1]:3000' }).media.rtmpPublicUrl).toBe('rtmp://[::1]:1935/live');
+    expect(
+      load({ PUBLIC_URL: 'https://live.example', RTMP_PUBLIC_URL: 'rtmps://ingest.example:443/live/' }).media
+        .rtmpPublicUrl,
+    ).toBe('rtmps://ingest.example:443/live');
+    expect(load({ RTMP_PUBLIC_URL: '' }).media.rtmpPublicUrl).toBe('rtmp://localhost:1935/live');
+    expect(() => load({ RTMP_PUBLIC_URL: 'https://ingest.example/live' })).toThrow(
+      'RTMP_PUBLIC_URL must be a URL starting with rtmp:// or rtmps:// (got "https://ingest.example/live")',
+    );
   });
 
   it('names the bad variable', () => {

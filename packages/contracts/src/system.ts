@@ -1,4 +1,4 @@
-/** Shapes of the gateway's operational endpoints, shared with `streamhub status`. */
+/** Shapes of the gateway's operational endpoints, shared with `streamhub status` and `channel show`. */
 import { z } from '@hono/zod-openapi';
 
 export const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
@@ -28,6 +28,17 @@ export const SystemInfoSchema = z
     drivers: z.object({
       database: z.enum(['pglite', 'postgres']),
       infra: z.enum(['memory', 'redis']),
+    }),
+    publicUrl: z.url().openapi({
+      description: 'Where clients reach this gateway (`PUBLIC_URL`): watch pages, playback and API',
+      example: 'https://streamhub.example',
+    }),
+    ingest: z.object({
+      rtmpUrl: z.string().openapi({
+        description:
+          'The server URL an encoder publishes to (`RTMP_PUBLIC_URL`): OBS takes it as "Server", with a stream key as "Stream Key"',
+        example: 'rtmp://streamhub.example:1935/live',
+      }),
     }),
   })
   .openapi('SystemInfo');
