@@ -118,6 +118,7 @@ export function createServices({
     sessions: new SessionsRepository(db),
     accessTokens,
     refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
+    events,
   });
   const oauth = new OAuthService({
     oauth: config.oauth,

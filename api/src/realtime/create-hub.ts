@@ -41,7 +41,10 @@ export function createRealtimeHub(
     authenticate: async (token) => {
       const auth = await services.sessions.authenticate(token);
       const account = await services.users.account(auth.userId);
-      return { id: account.id, username: account.username };
+      return { user: { id: account.id, username: account.username }, sessionId: auth.sessionId };
+    },
+    checkSession: async (sessionId, userId) => {
+      await services.sessions.check(sessionId, userId);
     },
     // Join storms read each room once; subscribed before `start`, so its `ready()` covers this too.
     chat: new CachedChatRooms({ chat: services.chat, rooms: backends.rooms, events: backends.events }),

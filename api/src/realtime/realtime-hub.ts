@@ -58,10 +58,22 @@ export interface SignedInUser {
   username: string;
 }
 
+/** Who an `auth` frame signed in, and the login session the connection now rides on. */
+export interface SignedInSession {
+  user: SignedInUser;
+  sessionId: string;
+}
+
 export interface RealtimeHubOptions {
   logger: Logger;
   /** Resolves an access token to its user; rejects with an AppError (invalid_token, account_suspended). */
-  authenticate(token: string): Promise<SignedInUser>;
+  authenticate(token: string): Promise<SignedInSession>;
+  /**
+   * Resolves while the session still stands; rejects with an AppError (invalid_token once revoked or
+   * expired, account_suspended) otherwise. Asked before each post: a revocation whose `session.revoked`
+   * event never reached this replica still stops the posting at once.
+   */
+  checkSession(sessionId: string, userId: string): Promise<void>;
   chat: ChatRooms;
   rooms: RoomBroadcaster;
   presence: PresenceStore;
@@ -105,6 +117,8 @@ interface Membership {
 class Connection {
   readonly id = randomUUID();
   user: SignedInUser | undefined;
+  /** The login session of `user`; revoking it signs this connection out. */
+  sessionId: string | undefined;
   /** Channel id → membership. */
   readonly rooms = new Map<string, Membership>();
   /**
@@ -151,6 +165,8 @@ export class RealtimeHub {
   private readonly connections = new Set<Connection>();
   private readonly perIp = new Map<string, number>();
   private readonly localRooms = new Map<string, LocalRoom>();
+  /** User id → this replica's connections signed in as that user. */
+  private readonly signedIn = new Map<string, Set<Connection>>();
   private transport: RoomTransport | undefined;
   private readonly stops: (() => void)[] = [];
   private closed = false;
@@ -173,6 +189,19 @@ export class RealtimeHub {
     };
     this.stops.push(events.subscribe('stream.started', status(true)));
     this.stops.push(events.subscribe('stream.ended', status(false)));
+    // Every replica hears these (Redis pub/sub when configured) and signs out its own sockets.
+    this.stops.push(
+      events.subscribe('session.revoked', ({ userId, sessionIds, reason }) => {
+        const revoked = new Set(sessionIds);
+        const why = reason === 'suspended' ? 'account_suspended' : 'session_revoked';
+        for (const connection of this.connectionsOf(userId)) {
+          if (connection.sessionId && revoked.has(connection.sessionId)) this.endSession(connection, why);
+        }
+      }),
+      events.subscribe('user.deleted', ({ userId }) => {
+        for (const connection of this.connectionsOf(userId)) this.endSession(connection, 'account_deleted');
+      }),
+    );
     await Promise.all([rooms.ready(), events.ready()]);
 
     const counting = setInterval(
@@ -259,8 +288,55 @@ export class RealtimeHub {
     this.disconnected(connection);
   }
 
+  /** Forgets the connection's account: its own frames (the user's room) stop reaching the socket. */
   private signOut(connection: Connection): void {
-    if (connection.user) connection.socket.leave(userRoom(connection.user.id));
+    const user = connection.user;
+    if (!user) return;
+    connection.socket.leave(userRoom(user.id));
+    const others = this.signedIn.get(user.id);
+    others?.delete(connection);
+    if (others?.size === 0) this.signedIn.delete(user.id);
+    connection.user = undefined;
+    connection.sessionId = undefined;
+  }
+
+  private signIn(connection: Connection, { user, sessionId }: SignedInSession): void {
+    connection.user = user;
+    connection.sessionId = sessionId;
+    connection.socket.join(userRoom(user.id));
+    let mine = this.signedIn.get(user.id);
+    if (!mine) {
+      mine = new Set();
+      this.signedIn.set(user.id, mine);
+    }
+    mine.add(connection);
+  }
+
+  /** A copy, so that signing connections out while iterating is safe. */
+  private connectionsOf(userId: string): Connection[] {
+    return [...(this.signedIn.get(userId) ?? [])];
+  }
+
+  /**
+   * The connection's session ended elsewhere: it becomes anonymous in the rooms it is in (presence
+   * follows, as on sign-in) and is told so. Posting needs a new `auth` frame.
+   */
+  private endSession(
+    connection: Connection,
+    reason: 'session_revoked' | 'account_suspended' | 'account_deleted',
+  ) {
+    if (!connection.open || !connection.user) return;
+    this.reidentify(connection, undefined);
+    sendFrame(connection.socket, { type: 'signed_out', reason });
+  }
+
+  /** Signs the connection in as `session` (or out), moving its presence in every room to the new key. */
+  private reidentify(connection: Connection, session: SignedInSession | undefined): void {
+    const rooms = [...connection.rooms.keys()];
+    for (const channelId of rooms) this.releaseViewer(connection, channelId);
+    this.signOut(connection);
+    if (session) this.signIn(connection, session);
+    for (const channelId of rooms) this.holdViewer(connection, channelId);
   }
 
   /** Closes every socket (1001) and stops the timers and subscriptions. */
@@ -298,9 +374,9 @@ export class RealtimeHub {
   }
 
   private async authenticate(connection: Connection, token: string): Promise<void> {
-    let user: SignedInUser;
+    let session: SignedInSession;
     try {
-      user = await this.options.authenticate(token);
+      session = await this.options.authenticate(token);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       const code: WsErrorCode = error.code === 'account_suspended' ? 'account_suspended' : 'invalid_token';
@@ -308,13 +384,8 @@ export class RealtimeHub {
     }
     if (!connection.open) return;
     // Presence follows the identity: the anonymous viewer of each room becomes this account.
-    const rooms = [...connection.rooms.keys()];
-    for (const channelId of rooms) this.releaseViewer(connection, channelId);
-    this.signOut(connection);
-    connection.user = user;
-    connection.socket.join(userRoom(user.id));
-    for (const channelId of rooms) this.holdViewer(connection, channelId);
-    sendFrame(connection.socket, { type: 'authenticated', user });
+    this.reidentify(connection, session);
+    sendFrame(connection.socket, { type: 'authenticated', user: session.user });
   }
 
   private async join(connection: Connection, slug: string, viewerId: string | undefined): Promise<void> {
@@ -414,7 +485,8 @@ export class RealtimeHub {
 
   private async post(connection: Connection, slug: string, body: string, nonce: string | undefined) {
     const user = connection.user;
-    if (!user) {
+    const sessionId = connection.sessionId;
+    if (!user || !sessionId) {
       return this.sendError(connection, 'unauthorized', 'Sign in (an `auth` frame) to post in chat.', {
         nonce,
         channel: slug,
@@ -422,6 +494,22 @@ export class RealtimeHub {
     }
     const channelId = connection.channelIdOf(slug);
     if (!channelId) return this.notJoined(connection, slug, nonce);
+    try {
+      await this.options.checkSession(sessionId, user.id);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const suspended = error.code === 'account_suspended';
+      // Another frame may have signed in anew meanwhile: only the session that ended is signed out.
+      if (connection.sessionId === sessionId) {
+        this.endSession(connection, suspended ? 'account_suspended' : 'session_revoked');
+      }
+      return this.sendError(
+        connection,
+        suspended ? 'account_suspended' : 'unauthorized',
+        suspended ? 'Your account is suspended.' : 'Your session has ended; sign in again to post.',
+        { nonce, channel: slug },
+      );
+    }
     try {
       const message = await this.options.chat.post({ channelId, userId: user.id, body });
       sendFrame(connection.socket, { type: 'ack', nonce, messageId: message.id });

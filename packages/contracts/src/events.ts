@@ -40,6 +40,18 @@ export const UserSuspendedEventSchema = z.object({
 });
 
 /**
+ * Login sessions stopped working: logout, logout everywhere, a password change or reset, a suspension,
+ * a reused refresh token. Every gateway replica signs the sockets of these sessions out.
+ */
+export const SessionRevokedEventSchema = z.object({
+  userId: z.uuid(),
+  sessionIds: z.array(z.uuid()).min(1),
+  /** `logout`, `logout_all`, `password_changed`, `password_reset`, `suspended`, `refresh_reuse`, … */
+  reason: z.string(),
+  revokedAt: z.iso.datetime(),
+});
+
+/**
  * An account was deleted; published after the deletion committed. The rows that pointed at the user went
  * with it (ON DELETE CASCADE), so the ids of what it owned travel here, read just before: each domain
  * removes its own data that still refers to them. Consumers must be idempotent (every replica hears it).
@@ -107,6 +119,7 @@ export const VideoFailedEventSchema = z.object({
 export const DOMAIN_EVENTS = {
   'user.registered': UserRegisteredEventSchema,
   'user.suspended': UserSuspendedEventSchema,
+  'session.revoked': SessionRevokedEventSchema,
   'user.deleted': UserDeletedEventSchema,
   'user.followed': UserFollowedEventSchema,
   'comment.created': CommentCreatedEventSchema,

@@ -125,6 +125,14 @@ export const AuthenticatedFrameSchema = z.object({
   type: z.literal('authenticated'),
   user: SignedInUserSchema,
 });
+/**
+ * The connection's session ended elsewhere (logout, logout everywhere, password change, suspension,
+ * deletion): it is anonymous again, stays in its rooms, and gets no more of the account's own frames.
+ */
+export const SignedOutFrameSchema = z.object({
+  type: z.literal('signed_out'),
+  reason: z.enum(['session_revoked', 'account_suspended', 'account_deleted']),
+});
 export const JoinedFrameSchema = z.object({
   type: z.literal('joined'),
   channel: z.string(),
@@ -201,6 +209,7 @@ export const ErrorFrameSchema = z.object({
 export const ServerFrameSchema = z.discriminatedUnion('type', [
   HelloFrameSchema,
   AuthenticatedFrameSchema,
+  SignedOutFrameSchema,
   JoinedFrameSchema,
   LeftFrameSchema,
   ChatMessageFrameSchema,

@@ -4,8 +4,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { TokenPair } from '@streamhub/contracts/auth';
+import type { DomainEvents } from '@streamhub/contracts/events';
 import type { UserRole, UserRow } from '@streamhub/db/schema/auth';
 import { AppError } from '@streamhub/errors/app-error';
+import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { AccessTokens } from './access-tokens.ts';
 import type { SessionMeta, SessionsRepository } from './sessions.repository.ts';
 
@@ -13,6 +15,8 @@ export interface SessionServiceDeps {
   sessions: SessionsRepository;
   accessTokens: AccessTokens;
   refreshTtlSeconds: number;
+  /** `session.revoked` goes here: every gateway replica signs the sockets of revoked sessions out. */
+  events: Pick<EventBus<DomainEvents>, 'publish'>;
 }
 
 export const invalidToken = (message = 'The token is invalid, expired or revoked.') =>
@@ -43,20 +47,29 @@ export class SessionService {
     const claims = await this.deps.accessTokens.verify(accessToken).catch(() => {
       throw invalidToken();
     });
-    const standing = await this.deps.sessions.standing(claims.sessionId);
+    return this.check(claims.sessionId, claims.userId);
+  }
+
+  /**
+   * The caller of a session that signed in earlier (a WebSocket re-checks before each post): throws
+   * `invalid_token` once it is revoked or expired, `account_suspended` while the user is suspended.
+   */
+  async check(sessionId: string, userId: string): Promise<AuthContext> {
+    const standing = await this.deps.sessions.standing(sessionId);
     if (
       !standing ||
-      standing.userId !== claims.userId ||
+      standing.userId !== userId ||
       standing.revokedAt !== null ||
       standing.expiresAt <= new Date()
     ) {
       throw invalidToken();
     }
     if (standing.status !== 'active') throw accountSuspended();
-    // The role comes from the database, not the token, so a demotion applies to the very next request.
+    // Role and status come from the database, never from the token (whose `role` claim is only what it
+    // was at issue): a demotion or suspension applies to the very next request.
     return {
       userId: standing.userId,
-      sessionId: claims.sessionId,
+      sessionId,
       role: standing.role,
       emailVerified: standing.emailVerified,
     };
@@ -87,16 +100,36 @@ export class SessionService {
   }
 
   async logout(sessionId: string): Promise<void> {
-    await this.deps.sessions.revokeSession(sessionId, 'logout');
+    await this.revokeOne(sessionId, 'logout');
   }
 
   /** Ends every session of a user (logout everywhere, password change or reset, suspension, …). */
   async revokeAllForUser(userId: string, reason: string, exceptSessionId?: string): Promise<void> {
-    await this.deps.sessions.revokeAllForUser(userId, reason, exceptSessionId);
+    const sessionIds = await this.deps.sessions.revokeAllForUser(userId, reason, exceptSessionId);
+    await this.announceRevoked(userId, sessionIds, reason);
+  }
+
+  private async revokeOne(sessionId: string, reason: string): Promise<void> {
+    const revoked = await this.deps.sessions.revokeSession(sessionId, reason);
+    if (revoked) await this.announceRevoked(revoked.userId, [sessionId], reason);
+  }
+
+  /**
+   * Awaited, like `user.suspended`: the caller's answer means the sockets are being signed out. The
+   * revocation itself is committed before, so HTTP requests of these sessions fail whatever happens here.
+   */
+  private async announceRevoked(userId: string, sessionIds: string[], reason: string): Promise<void> {
+    if (sessionIds.length === 0) return;
+    await this.deps.events.publish('session.revoked', {
+      userId,
+      sessionIds,
+      reason,
+      revokedAt: new Date().toISOString(),
+    });
   }
 
   private async reuseDetected(sessionId: string): Promise<never> {
-    await this.deps.sessions.revokeSession(sessionId, 'refresh_reuse');
+    await this.revokeOne(sessionId, 'refresh_reuse');
     throw new AppError(
       401,
       'refresh_token_reused',

@@ -97,14 +97,18 @@ export class SessionsRepository {
     return row;
   }
 
-  async revokeSession(id: string, reason: string): Promise<void> {
-    await this.db
+  /** Revokes a live session; returns its user, or undefined when it was unknown or already revoked. */
+  async revokeSession(id: string, reason: string): Promise<{ userId: string } | undefined> {
+    const [row] = await this.db
       .update(sessions)
       .set({ revokedAt: sql`now()`, revokedReason: reason })
-      .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)));
+      .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
+      .returning({ userId: sessions.userId });
+    return row;
   }
 
-  async revokeAllForUser(userId: string, reason: string, exceptSessionId?: string): Promise<number> {
+  /** Revokes the user's live sessions (but one); returns the ids of those it revoked. */
+  async revokeAllForUser(userId: string, reason: string, exceptSessionId?: string): Promise<string[]> {
     const rows = await this.db
       .update(sessions)
       .set({ revokedAt: sql`now()`, revokedReason: reason })
@@ -116,6 +120,6 @@ export class SessionsRepository {
         ),
       )
       .returning({ id: sessions.id });
-    return rows.length;
+    return rows.map((row) => row.id);
   }
 }
