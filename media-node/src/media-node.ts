@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Config } from '@streamhub/config/config';
 import type { Logger } from '@streamhub/logger/logger';
 import { type FfmpegBinary, locateFfmpeg } from './ffmpeg/locate.ts';
-import { warmFfmpegCapabilities } from './ffmpeg/run.ts';
+import { hasParentDeathGuard, warnIfUnguarded } from './ffmpeg/spawn.ts';
 import { type RtmpIngest, startRtmpIngest } from './ingest/rtmp-ingest.ts';
 import { LiveManager } from './live/live-manager.ts';
 import { discardPlaybackFiles, recoverHeldSessions, sweepLeftovers } from './live/live-recovery.ts';
@@ -56,11 +56,16 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   const { config, gate } = options;
   const logger = options.logger.child({ component: 'media-node' });
   const ffmpeg = options.ffmpeg ?? (await locateFfmpeg({ ffmpegPath: config.media.ffmpegPath }));
-  logger.info({ ffmpeg: ffmpeg.path, version: ffmpeg.version, source: ffmpeg.source }, 'using ffmpeg');
-  await warmFfmpegCapabilities(ffmpeg.path).catch((error: unknown) =>
-    // Not fatal: the first publish asks again and reports a broken binary through the transcoder.
-    logger.warn({ err: error }, 'could not read ffmpeg capabilities'),
+  logger.info(
+    {
+      ffmpeg: ffmpeg.path,
+      version: ffmpeg.version,
+      source: ffmpeg.source,
+      parentDeathSignal: hasParentDeathGuard(),
+    },
+    'using ffmpeg',
   );
+  warnIfUnguarded(logger);
   const liveDir = join(config.dataDir, 'media', 'live');
   const nodeId = options.nodeId ?? config.media.nodeId ?? defaultNodeId(config.media.rtmpPort);
 

@@ -2,7 +2,7 @@
  * Chooses the ffmpeg binary once at start-up: `FFMPEG_PATH`, else `ffmpeg` on
  * PATH. The result (path, version line, source) goes into logs and status.
  */
-import { execFile } from 'node:child_process';
+import { execTool } from './spawn.ts';
 
 export interface FfmpegBinary {
   /** Absolute path or command name handed to spawn. */
@@ -20,7 +20,7 @@ export class FfmpegNotFoundError extends Error {
 
 function versionLine(bin: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(bin, ['-hide_banner', '-version'], { timeout: 10_000 }, (error, stdout) => {
+    execTool(bin, ['-hide_banner', '-version'], { timeout: 10_000 }, (error, stdout) => {
       if (error) reject(error);
       else resolve(stdout.split('\n')[0]?.trim() ?? '');
     });

@@ -34,7 +34,7 @@ export async function takeThumbnail(ffmpegPath: string, outputDir: string): Prom
   const frame = join(outputDir, `.thumbnail-${process.pid}.png`);
   try {
     const exit = await runFfmpeg(ffmpegPath, {
-      inputOptions: ['-hide_banner', '-loglevel', 'error'],
+      inputOptions: ['-hide_banner', '-loglevel', 'error', '-nostdin'],
       input: segment,
       outputOptions: ['-frames:v', '1', '-f', 'image2', '-c:v', 'png', '-y'],
       output: frame,

@@ -1,5 +1,6 @@
 /** Helpers for tests that run real ffmpeg publishers and probes. */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 
 /** Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
@@ -135,4 +136,48 @@ export function probe(path: string): Promise<{ streams: (ProbedStream & { nb_rea
       },
     );
   });
+}
+
+/** Parent pid and state of a process from /proc, or undefined once it is gone. */
+function procStat(pid: number): { ppid: number; state: string } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may hold spaces; the fields after it are fixed.
+    const [state, ppid] = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(ppid), state: state ?? '' };
+  } catch {
+    return undefined;
+  }
+}
+
+const allPids = () =>
+  readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number);
+
+/** The arguments of a running (not zombie) process joined by spaces, or undefined. */
+export function cmdlineOf(pid: number): string | undefined {
+  const stat = procStat(pid);
+  if (!stat || stat.state === 'Z') return undefined;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every running process on the machine (but this one) whose arguments name `text`. */
+export function processesNaming(text: string): number[] {
+  return allPids().filter((pid) => pid !== process.pid && cmdlineOf(pid)?.includes(text));
+}
+
+/** Children, grandchildren… of `pid` that are still running. */
+export function descendantsOf(pid: number): number[] {
+  const parents = new Map(allPids().map((p) => [p, procStat(p)?.ppid] as const));
+  const found: number[] = [];
+  for (let level = [pid]; level.length > 0; ) {
+    level = [...parents].filter(([, ppid]) => ppid !== undefined && level.includes(ppid)).map(([p]) => p);
+    found.push(...level.filter((p) => cmdlineOf(p) !== undefined));
+  }
+  return found;
 }

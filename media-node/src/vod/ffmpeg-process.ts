@@ -1,9 +1,8 @@
 /**
  * Runs one ffmpeg to completion for the VOD pipeline: progress read from `-progress pipe:1`, stopped by
- * an AbortSignal. Spawned directly rather than through `../ffmpeg/run.ts`, whose fluent-ffmpeg wrapper
- * keeps stdout (where the progress blocks arrive) to itself.
+ * an AbortSignal, started under the parent-death guard of `../ffmpeg/spawn.ts`.
  */
-import { spawn } from 'node:child_process';
+import { spawnTool } from '../ffmpeg/spawn.ts';
 
 /** ffmpeg exited with an error (or could not start); the message carries the end of its stderr. */
 export class FfmpegFailedError extends Error {
@@ -61,7 +60,7 @@ export function runToCompletion(
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnTool(ffmpegPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     const parser = new ProgressParser();
     child.stdout.setEncoding('utf8');

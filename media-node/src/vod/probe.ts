@@ -3,7 +3,7 @@
  * the duration and the first decodable video and audio streams. Used to accept uploads and to plan
  * the VOD ladder.
  */
-import { execFile } from 'node:child_process';
+import { execTool } from '../ffmpeg/spawn.ts';
 
 export interface MediaProbe {
   /** ffprobe's `format_name`, e.g. `mov,mp4,m4a,3gp,3g2,mj2`. */
@@ -141,7 +141,7 @@ export function probeMedia(
 ): Promise<MediaProbe> {
   const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '--', file];
   return new Promise((resolve, reject) => {
-    execFile(
+    execTool(
       ffprobePath,
       args,
       { timeout: options.timeoutMs ?? 30_000, signal: options.signal, maxBuffer: 16 * 1024 * 1024 },

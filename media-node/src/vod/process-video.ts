@@ -5,6 +5,7 @@
  */
 import type { Logger } from '@streamhub/logger/logger';
 import { type FfmpegBinary, FfmpegNotFoundError } from '../ffmpeg/locate.ts';
+import { warnIfUnguarded } from '../ffmpeg/spawn.ts';
 import { FfmpegFailedError } from './ffmpeg-process.ts';
 import { NotAVideoError, probeMedia } from './probe.ts';
 import { produceVod } from './produce-vod.ts';
@@ -75,6 +76,7 @@ export async function processVideo(
 
   try {
     const ffmpeg = await deps.ffmpeg();
+    warnIfUnguarded(deps.logger);
     const probe = await probeMedia(ffmpeg.ffprobePath, target.sourcePath, { signal });
     if (!probe.video) throw new NotAVideoError('The file has no video stream ffmpeg can decode');
     const renditions = await produceVod({
