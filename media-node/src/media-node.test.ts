@@ -12,6 +12,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type MediaNode, type MediaNodeOptions, startMediaNode } from './media-node.ts';
 import { InMemoryPublishGate } from './testing/in-memory-publish-gate.ts';
 import {
+  cmdlineOf,
+  descendantsOf,
   killPublishers,
   probe,
   publisherBitrate,
@@ -166,6 +168,40 @@ describe('media node (real RTMP + ffmpeg)', () => {
     expect(await ended).toMatchObject({ cause: 'publisher-left', bitrate });
     // Marked ended first (playback answers 404), then the unrecorded session's files are deleted.
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('keeps the stream key out of every process argument, file name, playlist and log line', async () => {
+    const started = await startNode(1);
+    const key = gate.addKey({ record: true });
+    const playable = new Promise<void>((resolve) => started.events.once('playable', () => resolve()));
+    const publisher = startPublisher(rtmpUrl(key), 30);
+    const session = await waitFor('a session to be issued', () => gate.issued[0]);
+    const dir = join(started.liveDir, session.playbackId);
+    await playable;
+    // The media node runs in this process: its children are ours, but for the publisher (OBS's place).
+    const children = descendantsOf(process.pid).filter((pid) => pid !== publisher.child.pid);
+    const ladder = children.filter((pid) => cmdlineOf(pid)?.includes(dir));
+    expect(ladder).toHaveLength(1);
+    expect(cmdlineOf(ladder[0] as number)).toMatch(/-i rtmp:\/\/127\.0\.0\.1:\d+\/live\/[A-Za-z0-9_-]{24} /);
+    for (const pid of children) {
+      expect(cmdlineOf(pid) ?? '', `process ${pid}`).not.toContain(key);
+      expect(await readIf(`/proc/${pid}/environ`), `environment of ${pid}`).not.toContain(key);
+    }
+    // A recording keeps every file: names and playlists, live and after the end.
+    const check = async () => {
+      const names = await readdir(dir, { recursive: true });
+      expect(names.length).toBeGreaterThan(3);
+      for (const name of names) {
+        expect(name).not.toContain(key);
+        if (name.endsWith('.m3u8')) expect(await readIf(join(dir, name))).not.toContain(key);
+      }
+    };
+    await check();
+    const ended = new Promise<void>((resolve) => started.events.once('sessionEnded', () => resolve()));
+    publisher.child.kill('SIGINT');
+    await ended;
+    await check();
+    expect(logLines.join('\n')).not.toContain(key);
   });
 
   it('refuses an unknown key: the publisher fails and nothing is written', async () => {

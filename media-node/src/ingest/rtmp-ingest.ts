@@ -15,10 +15,14 @@
  *   process; we only handle sockets our own TCP server accepted.
  * - Its logger prints to stdout; we set it to NONE.
  *
- * The stream key is the RTMP stream name (`/live/<key>`); it is never logged
- * and only leaves this module inside {@link RtmpIngest.localUrl}, which stays
- * inside the process and the ffmpeg child it hands it to.
+ * The stream key is the RTMP stream name (`/live/<key>`); it never leaves this
+ * module except to the publish check, and is never logged. The local
+ * transcoder pulls an accepted stream under a random alias instead
+ * (`/live/<alias>`, see {@link RtmpIngest.localUrl}): 2.7.4 finds a stream's
+ * publisher by path in its `publishers` map, so the alias is one more entry
+ * there for the same session. So the key is in no process's arguments.
  */
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Logger } from '@streamhub/logger/logger';
@@ -55,8 +59,12 @@ export interface IngestMediaInfo {
 
 export interface RtmpIngest {
   readonly port: number;
-  /** `rtmp://127.0.0.1:<port>/live/<key>`: for the local transcoder only, never logged or exposed. */
-  localUrl(streamKey: string): string;
+  /**
+   * `rtmp://127.0.0.1:<port>/live/<alias>` of a connection that is publishing: a random name for its
+   * stream, valid while this publish lasts, for the local transcoder. Never the stream key. Undefined
+   * once the connection stopped publishing.
+   */
+  localUrl(connectionId: string): string | undefined;
   /** Waits (up to `timeoutMs`) for the codec/size of a started publish; undefined if none arrived. */
   mediaInfo(connectionId: string, timeoutMs: number): Promise<IngestMediaInfo | undefined>;
   /**
@@ -98,6 +106,8 @@ interface NmsSession {
 }
 interface NmsContext {
   sessions: Map<string, NmsSession>;
+  /** Stream path (`/live/<name>`) → id of the session publishing it; players look streams up here. */
+  publishers: Map<string, string>;
   nodeEvent: import('node:events').EventEmitter;
 }
 type NmsRtmpServerClass = new (config: unknown) => { tcpServer: Server };
@@ -124,6 +134,13 @@ export async function startRtmpIngest(options: RtmpIngestOptions): Promise<RtmpI
   const ourSockets = new WeakSet<Socket>();
   const ourSessions = new Map<string, NmsSession>();
   const started = new Set<string>();
+  /** Alias stream path of each publishing connection. */
+  const aliases = new Map<string, string>();
+  const dropAlias = (id: string) => {
+    const path = aliases.get(id);
+    aliases.delete(id);
+    if (path && nmsContext.publishers.get(path) === id) nmsContext.publishers.delete(path);
+  };
   server.on('connection', (socket: Socket) => ourSockets.add(socket));
 
   const onPreConnect = (id: string) => {
@@ -132,7 +149,10 @@ export async function startRtmpIngest(options: RtmpIngestOptions): Promise<RtmpI
     ourSessions.set(id, session);
     // Registered after node-media-server's own close handler (which emits donePublish), so the session,
     // and with it the socket's byte count, is still here while publishEnded runs.
-    session.socket.once('close', () => ourSessions.delete(id));
+    session.socket.once('close', () => {
+      ourSessions.delete(id);
+      dropAlias(id);
+    });
     const originalOnPublish = session.onPublish.bind(session);
     session.onPublish = (message) => {
       if (typeof message.streamName !== 'string') return;
@@ -158,6 +178,9 @@ export async function startRtmpIngest(options: RtmpIngestOptions): Promise<RtmpI
           originalOnPublish(message);
           session.parserPacket.header.stream_id = current;
           if (session.isPublishing) {
+            const alias = `/${RTMP_APP}/${randomBytes(18).toString('base64url')}`;
+            nmsContext.publishers.set(alias, id);
+            aliases.set(id, alias);
             started.add(id);
             handlers.publishStarted(id);
           } else {
@@ -174,6 +197,8 @@ export async function startRtmpIngest(options: RtmpIngestOptions): Promise<RtmpI
   };
 
   const onDonePublish = (id: string) => {
+    // node-media-server forgets the key's path right after this event; the alias goes with it.
+    dropAlias(id);
     if (!started.delete(id)) return;
     try {
       handlers.publishEnded(id);
@@ -203,7 +228,10 @@ export async function startRtmpIngest(options: RtmpIngestOptions): Promise<RtmpI
 
   return {
     port,
-    localUrl: (streamKey) => `rtmp://127.0.0.1:${port}/${RTMP_APP}/${streamKey}`,
+    localUrl(connectionId) {
+      const alias = aliases.get(connectionId);
+      return alias && `rtmp://127.0.0.1:${port}${alias}`;
+    },
     async mediaInfo(connectionId, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       let videoSeenAt: number | undefined;
@@ -239,6 +267,7 @@ export async function startRtmpIngest(options: RtmpIngestOptions): Promise<RtmpI
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of [...ourSessions.values()]) session.stop();
+      for (const id of [...aliases.keys()]) dropAlias(id);
       nmsContext.nodeEvent.off('preConnect', onPreConnect);
       nmsContext.nodeEvent.off('donePublish', onDonePublish);
       await closed;

@@ -315,10 +315,13 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
       log.warn('no video from the publisher; nothing to transcode');
       return;
     }
+    // Under the publish's alias, never the stream key: ffmpeg's arguments are readable by any local user.
+    const input = ingest.localUrl(connectionId);
+    if (!input) return; // the publisher left meanwhile
     session.source = info;
     const transcoder = new LiveTranscoder({
       ffmpeg: this.options.ffmpeg,
-      input: ingest.localUrl(session.streamKey),
+      input,
       outputDir: session.outputDir,
       source: info,
       settings: this.options.settings,

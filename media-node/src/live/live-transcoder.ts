@@ -38,7 +38,7 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
 
 export interface LiveTranscoderOptions {
   ffmpeg: FfmpegBinary;
-  /** Local RTMP URL of the stream; never logged. */
+  /** Local RTMP URL of the stream (under the publish's alias, not the stream key); not logged. */
   input: string;
   outputDir: string;
   source: SourceInfo;
@@ -161,13 +161,9 @@ export class LiveTranscoder extends EventEmitter<LiveTranscoderEvents> {
     return this.run(true);
   }
 
-  /** ffmpeg may quote its input URL in errors: the stream key must not reach a log line or event. */
+  /** ffmpeg may quote its input URL in errors: an internal address that logs and events need not show. */
   private redact(exit: FfmpegExit): FfmpegExit {
-    const input = this.options.input;
-    const key = input.slice(input.lastIndexOf('/') + 1);
-    let tail = exit.stderrTail.split(input).join('[local rtmp input]');
-    if (key.length >= 8) tail = tail.split(key).join('[stream key]');
-    return { ...exit, stderrTail: tail };
+    return { ...exit, stderrTail: exit.stderrTail.split(this.options.input).join('[local rtmp input]') };
   }
 
   private async watchFirstSegment(): Promise<void> {
