@@ -209,6 +209,7 @@ export function createServices({
     media: new MediaStore(config.dataDir),
     publicUrl: config.publicUrl,
     avatarMaxBytes: config.avatarMaxBytes,
+    scrypt,
   });
   return {
     abuse,

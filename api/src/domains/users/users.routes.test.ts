@@ -521,6 +521,85 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
       }
     });
 
+    it('creates a verified account with a role, which can log in at once', async () => {
+      const name = `made_${randomBytes(3).toString('hex')}`;
+      const body = {
+        email: `${name}@Example.com`,
+        username: name,
+        password: 'a fine long password',
+        role: 'streamer',
+      };
+      const response = await app.request('/api/v1/users', jsonBody('POST', body, admin.authorization));
+      expect(response.status, await response.clone().text()).toBe(201);
+      const text = await response.text();
+      expect(text).not.toContain('password');
+      const created = AdminUserSchema.strict().parse(JSON.parse(text));
+      expect(created).toMatchObject({
+        email: `${name}@example.com`,
+        username: name,
+        role: 'streamer',
+        status: 'active',
+        emailVerified: true,
+      });
+      const pair = await login(app, body.email, body.password);
+      const me = await get('/api/v1/users/me', `Bearer ${pair.accessToken}`);
+      expect(MyAccountSchema.parse(await me.json())).toMatchObject({ id: created.id, role: 'streamer' });
+
+      // The role defaults to viewer.
+      const plain = {
+        email: `${name}_2@example.com`,
+        username: `${name}_2`,
+        password: 'a fine long password',
+      };
+      const viewer = await app.request('/api/v1/users', jsonBody('POST', plain, admin.authorization));
+      expect(AdminUserSchema.parse(await viewer.json()).role).toBe('viewer');
+    });
+
+    it('answers account creation: 401 anonymous, 403 non-admin, 400/422 bad input, 409 taken', async () => {
+      const viewer = await registerAndLogin(app, backends);
+      const name = `taken_${randomBytes(3).toString('hex')}`;
+      const good = { email: `${name}@example.com`, username: name, password: 'a fine long password' };
+      const post = (body: unknown, authorization?: string) =>
+        app.request('/api/v1/users', jsonBody('POST', body, authorization));
+
+      await problem(await post(good), 401, 'invalid_token');
+      await problem(await post(good, viewer.authorization), 403, 'forbidden');
+      const malformed = await app.request('/api/v1/users', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: admin.authorization },
+        body: '{"email":',
+      });
+      await problem(malformed, 400, 'malformed_json');
+      for (const [bad, path] of [
+        [{ ...good, email: 'nope' }, 'body.email'],
+        [{ ...good, username: '9lives' }, 'body.username'],
+        [{ ...good, password: 'short' }, 'body.password'],
+        [{ ...good, role: 'emperor' }, 'body.role'],
+        [{ ...good, status: 'active' }, 'body'],
+      ] as const) {
+        const details = await problem(await post(bad, admin.authorization), 422, 'validation_failed');
+        expect(details.errors?.[0]?.path).toBe(path);
+      }
+      expect((await post(good, admin.authorization)).status).toBe(201);
+      const sameName = await problem(
+        await post({ ...good, email: `other_${name}@example.com` }, admin.authorization),
+        409,
+        'conflict',
+      );
+      expect(sameName.detail).toMatch(/username/);
+      const sameEmail = await problem(
+        await post({ ...good, username: `${name}_b` }, admin.authorization),
+        409,
+        'conflict',
+      );
+      expect(sameEmail.detail).toMatch(/email/);
+      // Nothing else was created along the way.
+      const list = UserListSchema.parse(
+        await (await get(`/api/v1/users?query=${name}`, admin.authorization)).json(),
+      );
+      expect(list.items.map((u) => u.username)).toEqual([name]);
+    });
+
     it('changes a role, effective on the next request of the target', async () => {
       const bob = await registerAndLogin(app, backends);
       await problem(await get('/api/v1/users', bob.authorization), 403, 'forbidden');
@@ -654,6 +733,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
     // Other domains mount routes under /api/v1/users/me/… too (following, videos): count this router's own.
     expect(await operationIdsTagged(app, 'users')).toEqual(
       [
+        'createUser',
         'deleteMyAccount',
         'deleteMyAvatar',
         'getAvatarFile',

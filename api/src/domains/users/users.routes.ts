@@ -2,6 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   AdminUserSchema,
+  CreateUserRequestSchema,
   DeleteAccountRequestSchema,
   ListUsersQuerySchema,
   MyAccountSchema,
@@ -172,6 +173,24 @@ const listUsers = createRoute({
   },
 });
 
+const createUser = createRoute({
+  method: 'post',
+  path: '/',
+  operationId: 'createUser',
+  tags: ['users', 'admin'],
+  summary: 'Create an account (admin); it is verified at once and no email is sent',
+  security: BEARER_AUTH,
+  middleware: [requireRole('admin')] as const,
+  request: { body: jsonBody(CreateUserRequestSchema) },
+  responses: {
+    201: jsonResponse(AdminUserSchema, 'The new account'),
+    400: problemResponse('The body is not JSON (`malformed_json`)'),
+    ...adminErrors,
+    409: problemResponse('The email or username is already registered (`conflict`)'),
+    422: problemResponse('A field is invalid or unknown (`validation_failed`)'),
+  },
+});
+
 const setRole = createRoute({
   method: 'put',
   path: '/{id}/role',
@@ -244,6 +263,9 @@ export const userRoutes = () =>
       c.json(await c.var.deps.services.users.removeAvatar(c.var.auth.userId), 200),
     )
     .openapi(listUsers, async (c) => c.json(await c.var.deps.services.users.list(c.req.valid('query')), 200))
+    .openapi(createUser, async (c) =>
+      c.json(await c.var.deps.services.users.create(c.req.valid('json')), 201),
+    )
     .openapi(getProfile, async (c) =>
       c.json(await c.var.deps.services.users.publicProfile(c.req.valid('param').username), 200),
     )

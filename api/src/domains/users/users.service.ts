@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { DomainEventPayload, DomainEvents } from '@streamhub/contracts/events';
 import type {
   AdminUser,
+  CreateUserRequest,
   DeleteAccountRequest,
   ListUsersQuery,
   MyAccount,
@@ -10,14 +11,14 @@ import type {
   UpdateProfileRequest,
   UserList,
 } from '@streamhub/contracts/users';
-import { InvalidCursorError } from '@streamhub/db/errors';
+import { InvalidCursorError, UniqueViolationError } from '@streamhub/db/errors';
 import type { UserRole, UserRow } from '@streamhub/db/schema/auth';
 import { AppError, conflict, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { Logger } from '@streamhub/logger/logger';
 import type { MediaStore } from '../../media/media-store.ts';
 import { toAccount } from '../auth/auth.service.ts';
-import { verifyPassword } from '../auth/password.ts';
+import { hashPassword, type ScryptParams, verifyPassword } from '../auth/password.ts';
 import type { SessionService } from '../auth/session.service.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import type { VideosService } from '../videos/videos.service.ts';
@@ -42,6 +43,8 @@ export interface UsersServiceDeps {
   publicUrl: string;
   /** AVATAR_MAX_BYTES. */
   avatarMaxBytes: number;
+  /** Cheaper password hashing for tests. */
+  scrypt?: ScryptParams;
   /** The image pipeline; replaceable so that a test can observe or fail it. */
   renderAvatar?: (input: Uint8Array) => Promise<AvatarRenditions>;
 }
@@ -186,6 +189,36 @@ export class UsersService {
   }
 
   // --- admin -----------------------------------------------------------------------------------------
+  // `actorId` is the admin's user id, or null for an operator at the CLI (who is no account).
+
+  /**
+   * An account made by an admin or an operator. It is verified at once: whoever creates it vouches for
+   * the address, and no email is sent.
+   */
+  async create(input: CreateUserRequest): Promise<AdminUser> {
+    const passwordHash = await hashPassword(input.password, this.deps.scrypt);
+    let user: UserRow;
+    try {
+      user = await this.deps.users.create({
+        email: input.email,
+        username: input.username,
+        role: input.role,
+        passwordHash,
+        emailVerifiedAt: new Date(),
+      });
+    } catch (error) {
+      if (error instanceof UniqueViolationError) {
+        throw conflict(`That ${error.constraint} is already registered.`);
+      }
+      throw error;
+    }
+    await this.deps.events.publish('user.registered', {
+      userId: user.id,
+      username: user.username,
+      email: user.email,
+    });
+    return this.toAdminUser(user);
+  }
 
   async list(query: ListUsersQuery): Promise<UserList> {
     try {
@@ -204,7 +237,7 @@ export class UsersService {
   }
 
   /** Role changes apply on the target's next request: the auth guard reads the role from the database. */
-  async setRole(actorId: string, targetId: string, role: UserRole): Promise<AdminUser> {
+  async setRole(actorId: string | null, targetId: string, role: UserRole): Promise<AdminUser> {
     // Otherwise the last admin could lock everyone out of administration.
     if (actorId === targetId && role !== 'admin') {
       throw conflict('You cannot remove your own admin role; ask another admin to do it.');
@@ -219,7 +252,7 @@ export class UsersService {
    * on, and revoking their sessions makes their refresh tokens useless even after an unsuspension.
    * `user.suspended` lets the media node cut their live broadcast (RTMP is not behind the auth guard).
    */
-  async suspend(actorId: string, targetId: string): Promise<AdminUser> {
+  async suspend(actorId: string | null, targetId: string): Promise<AdminUser> {
     if (actorId === targetId) throw conflict('You cannot suspend your own account.');
     const user = await this.deps.users.setStatus(targetId, 'suspended');
     if (!user) throw notFound('User');
