@@ -15,6 +15,7 @@ import { makeClip } from '@streamhub/media-node/vod/testing/clips';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runCli, startCli, waitForExit } from '../testing/cli-process.ts';
+import { resumeLine } from './video-upload-progress.ts';
 
 const CHUNK = 16 * 1024;
 
@@ -111,8 +112,10 @@ describe('streamhub video against a running gateway', { timeout: 120_000 }, () =
     // Continued by the other runtime: the state file and the protocol are the same.
     const second = await runCli(args, { cwd, env: env(), runtime: 'bun' });
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stderr).toContain(`resuming an earlier upload at ${2 * CHUNK}/${clip.length} bytes`);
-    expect(second.stderr).toMatch(/uploaded 100% /);
+    expect(second.stderr).toContain(`${resumeLine(2 * CHUNK, clip.length)}\n`);
+    expect(second.stderr).toMatch(
+      /uploaded 100% \([\d.]+ KiB \/ [\d.]+ KiB {2}(--|[\d.]+ (B|KiB|MiB))\/s {2}0s left\)\n/,
+    );
     const videoId = second.stdout.trim();
     expect(videoId).toMatch(/^[0-9a-f-]{36}$/);
     expect(readFileSync(new VideoFiles(deps.config.dataDir).sourcePath(videoId)).equals(clip)).toBe(true);

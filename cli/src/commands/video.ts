@@ -13,6 +13,7 @@ import type { CliContext } from '../cli-context.ts';
 import { CliError } from '../cli-error.ts';
 import { printRecords } from '../output.ts';
 import { DEFAULT_CHUNK_BYTES, tusUpload } from './video-upload.ts';
+import { progressReporter, resumeLine } from './video-upload-progress.ts';
 
 interface VideoOptions extends ApiOptions {
   json?: boolean;
@@ -40,29 +41,6 @@ const row = (video: Video) => ({
   duration: video.durationMs === null ? '-' : `${Math.round(video.durationMs / 1000)} s`,
   created: video.createdAt,
 });
-
-/** Progress on stderr: a redrawn bar on a terminal, otherwise a line every 10 %. */
-function progressReporter(ctx: CliContext) {
-  const tty = process.stderr.isTTY === true;
-  let lastTenth = -1;
-  return (sent: number, total: number) => {
-    const percent = Math.floor((sent / total) * 100);
-    if (tty) {
-      const width = 30;
-      const filled = Math.round((percent / 100) * width);
-      ctx.stderr(
-        `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(percent).padStart(3)}%  ${sent}/${total} bytes`,
-      );
-      if (sent >= total) ctx.stderr('\n');
-      return;
-    }
-    const tenth = Math.floor(percent / 10);
-    if (tenth > lastTenth) {
-      lastTenth = tenth;
-      ctx.stderr(`uploaded ${percent}% (${sent}/${total} bytes)\n`);
-    }
-  };
-}
 
 export function videoCommand(ctx: CliContext): Command {
   const video = new Command('video').description('videos on demand (through the gateway API)');
@@ -92,8 +70,9 @@ export function videoCommand(ctx: CliContext): Command {
           category: options.category,
           filename: file.split('/').at(-1),
         },
-        onProgress: progressReporter(ctx),
-        onResume: (offset, total) => ctx.stderr(`resuming an earlier upload at ${offset}/${total} bytes\n`),
+        // On stderr, so that stdout stays the video id for scripts.
+        onProgress: progressReporter({ tty: process.stderr.isTTY === true, write: ctx.stderr }),
+        onResume: (offset, total) => ctx.stderr(`${resumeLine(offset, total)}\n`),
       });
       if (options.json) ctx.stdout(`${JSON.stringify({ videoId })}\n`);
       else ctx.stdout(`${videoId}\n`);
