@@ -10,7 +10,9 @@ export function dbCommand(ctx: CliContext): Command {
     .description('apply pending migrations (safe to run repeatedly and from several hosts at once)')
     .action(async () => {
       const config = configFrom(ctx);
-      await withDatabase(ctx, (database) => migrateDatabase(database));
+      await withDatabase(ctx, (database) => migrateDatabase(database), {
+        whenHeld: 'stop it first (`streamhub dev` migrates the database itself when it starts)',
+      });
       const where = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}/db`;
       ctx.stdout(`Database is up to date (${where})\n`);
     });

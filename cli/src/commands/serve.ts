@@ -2,6 +2,8 @@
  * `streamhub serve …` and `streamhub dev`: the long-running processes. The gateway is imported when a
  * server starts, so that short provisioning commands do not pay for loading it.
  */
+import type { Config } from '@streamhub/config/config';
+import { heldDataDirLock } from '@streamhub/db/data-dir-lock';
 import { createLogger } from '@streamhub/logger/logger';
 import { Command } from 'commander';
 import { type CliContext, configFrom } from '../cli-context.ts';
@@ -25,6 +27,7 @@ export function serveCommand(ctx: CliContext): Command {
         runJobs: false,
         mediaNode: false,
       });
+      await announceGateway(config, gateway.port);
       await runUntilSignal(logger, gateway);
     });
   serve
@@ -71,10 +74,20 @@ export function devCommand(ctx: CliContext): Command {
         runJobs: true,
         mediaNode: true,
       });
+      await announceGateway(config, gateway.port);
       const base = `http://localhost:${gateway.port}`;
       ctx.stderr(
         `\nStreamHub is running\n  API        ${base}/api/v1\n  Reference  ${base}/docs\n  Health     ${base}/healthz\n  RTMP       rtmp://localhost:${config.media.rtmpPort}/live (stream key from the channel's keys)\n  Data       ${config.dataDir}\n\n`,
       );
       await runUntilSignal(logger, gateway);
     });
+}
+
+/**
+ * On the embedded database, writes the gateway's URL into the data directory's lock, so that a
+ * `streamhub user …` that finds the directory held can do its work through this gateway's API.
+ */
+async function announceGateway(config: Config, port: number): Promise<void> {
+  const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
+  await heldDataDirLock(config.dataDir)?.setUrl(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
 }

@@ -103,12 +103,17 @@ describe('streamhub user', { timeout: 120_000 }, () => {
     expect((await create('s1@example.com')).code).toBe(0);
     const duplicate = await create('s2@example.com');
     expect(duplicate.code).toBe(1);
-    expect(duplicate.stderr).toBe('streamhub: that username is already registered\n');
+    expect(duplicate.stderr).toBe('streamhub: That username is already registered.\n');
 
     expect((await run(['user', 'role', 'streamer_one', 'streamer'])).stdout).toBe(
       'streamer_one is now streamer\n',
     );
-    expect((await run(['user', 'suspend', 'streamer_one'])).stdout).toBe('streamer_one is suspended\n');
+    const suspended = await run(['user', 'suspend', 'streamer_one']);
+    expect(suspended.stdout).toBe('streamer_one is suspended\n');
+    // No Redis here: the servers cannot hear of it, and the operator is told so.
+    expect(suspended.stderr).toMatch(
+      /^note: without REDIS_URL the running servers do not hear of this suspension/,
+    );
     expect(
       JSON.parse((await run(['user', 'list', '--query', 'streamer_one', '--json'])).stdout),
     ).toMatchObject([{ role: 'streamer', status: 'suspended' }]);
@@ -116,5 +121,22 @@ describe('streamhub user', { timeout: 120_000 }, () => {
     expect(
       JSON.parse((await run(['user', 'list', '--query', 'streamer_one', '--json'])).stdout),
     ).toMatchObject([{ status: 'active' }]);
+  });
+
+  it('says in one line that a never-migrated database needs `db migrate`, and prints no password hash', async () => {
+    const empty = await createScratchPostgresDatabase();
+    try {
+      const result = await runCli(
+        ['user', 'create', '--email', 'first@example.com', '--username', 'first_one', '--password-stdin'],
+        { cwd, input: 'a fine long password', env: { DATABASE_URL: empty.url } },
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        'streamhub: the database has no StreamHub tables yet: run `streamhub db migrate`\n',
+      );
+      expect(result.stdout).toBe('');
+    } finally {
+      await empty.drop();
+    }
   });
 });

@@ -1,17 +1,17 @@
-/** `streamhub user …`: account provisioning by an operator, straight on the database. */
-import { hashPassword } from '@streamhub/api/domains/auth/password';
-import { SessionsRepository } from '@streamhub/api/domains/auth/sessions.repository';
-import { UsersRepository } from '@streamhub/api/domains/users/users.repository';
+/**
+ * `streamhub user …`: account provisioning by an operator. The commands call the users service on the
+ * configured database, or go through the running server that holds the embedded one (see user-admin.ts).
+ */
 import { EmailSchema, PasswordSchema, USER_ROLES, UsernameSchema } from '@streamhub/contracts/auth';
-import { UniqueViolationError } from '@streamhub/db/errors';
-import type { UserRole, UserRow } from '@streamhub/db/schema/auth';
+import type { AdminUser } from '@streamhub/contracts/users';
+import type { UserRole } from '@streamhub/db/schema/auth';
 import { Command, Option } from 'commander';
 import type { z } from 'zod';
 import type { CliContext } from '../cli-context.ts';
 import { CliError } from '../cli-error.ts';
 import { printRecords } from '../output.ts';
 import { promptSecret, readSecretFromStdin } from '../read-secret.ts';
-import { withDatabase } from '../with-database.ts';
+import { withUserAdmin } from './user-admin.ts';
 
 function valid<S extends z.ZodType>(schema: S, value: unknown, name: string): z.output<S> {
   const parsed = schema.safeParse(value);
@@ -22,23 +22,19 @@ function valid<S extends z.ZodType>(schema: S, value: unknown, name: string): z.
 const roleOption = () =>
   new Option('--role <role>', 'role of the account').choices(USER_ROLES).default('viewer');
 
-const row = (user: UserRow) => ({
+const row = (user: AdminUser) => ({
   id: user.id,
   username: user.username,
   email: user.email,
   role: user.role,
   status: user.status,
-  created: user.createdAt.toISOString(),
+  created: user.createdAt,
 });
 
-async function findUser(users: UsersRepository, username: string): Promise<UserRow> {
-  const user = await users.findByUsername(username);
-  if (!user) throw new CliError(`no user named "${username}"`);
-  return user;
-}
-
 export function userCommand(ctx: CliContext): Command {
-  const user = new Command('user').description('accounts and roles (opens the database directly)');
+  const user = new Command('user').description(
+    'accounts and roles (on the database, or through the running server that holds it)',
+  );
 
   user
     .command('create')
@@ -60,23 +56,9 @@ export function userCommand(ctx: CliContext): Command {
         const username = valid(UsernameSchema, options.username, '--username');
         const secret = options.passwordStdin ? await readSecretFromStdin() : await promptSecret('Password: ');
         const password = valid(PasswordSchema, secret, 'the password');
-        const passwordHash = await hashPassword(password);
-        const created = await withDatabase(ctx, async ({ db }) => {
-          try {
-            // Created by an operator, who vouches for the address.
-            return await new UsersRepository(db).create({
-              email,
-              username,
-              role: options.role,
-              passwordHash,
-              emailVerifiedAt: new Date(),
-            });
-          } catch (error) {
-            if (error instanceof UniqueViolationError)
-              throw new CliError(`that ${error.constraint} is already registered`);
-            throw error;
-          }
-        });
+        const created = await withUserAdmin(ctx, (admin) =>
+          admin.create({ email, username, password, role: options.role }),
+        );
         printRecords(ctx, [row(created)], options.json === true);
       },
     );
@@ -91,22 +73,17 @@ export function userCommand(ctx: CliContext): Command {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
         throw new CliError('--limit must be a whole number from 1 to 1000');
-      const page = await withDatabase(ctx, ({ db }) =>
-        new UsersRepository(db).list({ limit, query: options.query }),
-      );
-      printRecords(ctx, page.items.map(row), options.json === true);
+      const users = await withUserAdmin(ctx, (admin) => admin.list({ limit, query: options.query }));
+      printRecords(ctx, users.map(row), options.json === true);
     });
 
   user
     .command('role')
-    .description("change a user's role")
+    .description("change a user's role (applies to their next request)")
     .argument('<username>')
     .addArgument(new Command().createArgument('<role>', 'new role').choices(USER_ROLES))
     .action(async (username: string, role: UserRole) => {
-      await withDatabase(ctx, async ({ db }) => {
-        const users = new UsersRepository(db);
-        await users.setRole((await findUser(users, username)).id, role);
-      });
+      await withUserAdmin(ctx, (admin) => admin.setRole(username, role));
       ctx.stdout(`${username} is now ${role}\n`);
     });
 
@@ -117,17 +94,13 @@ export function userCommand(ctx: CliContext): Command {
     user
       .command(name)
       .description(
-        status === 'suspended' ? 'suspend a user: their sessions end at once' : 'lift a suspension',
+        status === 'suspended'
+          ? 'suspend a user: their sessions end at once and a live broadcast of theirs is cut'
+          : 'lift a suspension',
       )
       .argument('<username>')
       .action(async (username: string) => {
-        await withDatabase(ctx, async ({ db }) => {
-          const users = new UsersRepository(db);
-          const target = await findUser(users, username);
-          await users.setStatus(target.id, status);
-          if (status === 'suspended')
-            await new SessionsRepository(db).revokeAllForUser(target.id, 'suspended');
-        });
+        await withUserAdmin(ctx, (admin) => admin.setStatus(username, status));
         ctx.stdout(`${username} is ${status}\n`);
       });
   }
