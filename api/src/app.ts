@@ -28,6 +28,7 @@ import { cors } from './middleware/cors.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
+import { textGuard } from './middleware/text-guard.ts';
 import { requestTimeout } from './middleware/timeout.ts';
 import { createGatewayMetrics, type GatewayMetrics, recordMetrics } from './observability/metrics.ts';
 import { docsRoutes } from './openapi/docs.routes.ts';
@@ -72,6 +73,8 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   app.use((c, next) =>
     OWN_BODY_LIMIT.has(c.req.path) || isUpload(c.req.path) ? next() : limitBody(c, next),
   );
+  // After the body limit: it reads JSON bodies, which must be bounded first.
+  app.use(textGuard());
   const timeout = requestTimeout(config.requestTimeoutMs);
   app.use((c, next) => (isUpload(c.req.path) ? next() : timeout(c, next)));
   app.onError(onError);
