@@ -64,9 +64,10 @@ class NodeSocket implements RealtimeSocket {
     private readonly rooms: NodeRoomTransport,
   ) {}
 
+  /** Answers, errors, `joined` with its history, pongs: each counts toward the slow-client limit. */
   send(text: string): void {
     const utf8 = Buffer.from(text);
-    writeText(this.ws, utf8, textFrame(utf8));
+    this.rooms.write(this, utf8, textFrame(utf8));
   }
 
   close(code: number, reason: string): void {
@@ -84,7 +85,8 @@ class NodeSocket implements RealtimeSocket {
 
 /**
  * Node keeps the member loop (ws has no topics): each broadcast is framed once, then each member is
- * checked against the slow-client limit before its write.
+ * checked against the slow-client limit before its write. Every other frame to a socket goes through
+ * the same check (`write`), so no kind of frame can pile up for a client that does not read.
  */
 class NodeRoomTransport implements RoomTransport {
   private readonly rooms = new Map<string, Set<NodeSocket>>();
@@ -114,14 +116,20 @@ class NodeRoomTransport implements RoomTransport {
     if (!members) return;
     const utf8 = Buffer.from(text);
     const frame = textFrame(utf8);
-    for (const member of members) {
-      // Dropping a member removes it from `members`; a Set's iteration allows that.
-      if (member.ws.bufferedAmount > this.maxBufferedBytes && member.connection) {
-        this.hub.dropTooSlow(member.connection);
-        continue;
-      }
-      writeText(member.ws, utf8, frame);
+    // Dropping a member removes it from `members`; a Set's iteration allows that.
+    for (const member of members) this.write(member, utf8, frame);
+  }
+
+  /**
+   * Writes the frame, unless the socket's unsent bytes are already past the limit: then the hub closes
+   * it (4001) and the frame is not queued. A socket not yet handed to the hub (its `hello`) has none.
+   */
+  write(member: NodeSocket, utf8: Buffer, frame: Buffer): void {
+    if (member.ws.bufferedAmount > this.maxBufferedBytes) {
+      if (member.connection) this.hub.dropTooSlow(member.connection);
+      return;
     }
+    writeText(member.ws, utf8, frame);
   }
 }
 
