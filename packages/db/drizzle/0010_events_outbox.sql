@@ -23,8 +23,7 @@ CREATE TABLE "events"."outbox" (
 	"aggregate" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"published_at" timestamp with time zone,
-	"attempts" integer DEFAULT 0 NOT NULL,
-	CONSTRAINT "outbox_id_unique" UNIQUE("id")
+	"attempts" integer DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
 CREATE INDEX "consumer_positions_updated_at_idx" ON "events"."consumer_positions" USING btree ("updated_at");--> statement-breakpoint
