@@ -8,6 +8,7 @@ import type { RunningServer } from '@streamhub/api/server/types';
 import { registerAndLogin, type SignedInUser } from '@streamhub/api/testing/auth-helpers';
 import { createTestBackends, type TestBackends } from '@streamhub/api/testing/test-deps';
 import { MyAccountSchema } from '@streamhub/contracts/users';
+import { makeClip } from '@streamhub/media-node/vod/testing/clips';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectApi } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';
@@ -25,6 +26,8 @@ describe('streamhub login, whoami and logout against a running gateway', { timeo
   let server: RunningServer;
   let streamer: SignedInUser;
   let base: string;
+  let patches = 0;
+  let expirePatch = 0;
 
   /** No STREAMHUB_URL or token: everything comes from the saved login, unless a test adds it. */
   const run = (args: string[], options: Partial<CliOptions> = {}) =>
@@ -48,11 +51,23 @@ describe('streamhub login, whoami and logout against a running gateway', { timeo
   beforeAll(async () => {
     backends = await createTestBackends('pglite');
     const deps = backends.deps(
-      { ACCESS_TOKEN_TTL_SECONDS: String(TTL_SECONDS) },
+      { ACCESS_TOKEN_TTL_SECONDS: String(TTL_SECONDS), STREAMHUB_DATA_DIR: join(cwd, 'data') },
       { remoteAddress: nodeRemoteAddress },
     );
     const { app } = createApp(deps);
-    server = await serveOnNode({ fetch: app.fetch, host: '127.0.0.1', port: 0, gracePeriodMs: 1000 });
+    server = await serveOnNode({
+      fetch: async (request) => {
+        // The chosen PATCH reaches the gateway only once its access token has expired: an upload that
+        // outlives its token, as a long one on a slow link does.
+        if (request.method === 'PATCH' && ++patches === expirePatch) {
+          await waitForExpiry(request.headers.get('authorization')?.replace(/^Bearer /, '') ?? '');
+        }
+        return app.fetch(request);
+      },
+      host: '127.0.0.1',
+      port: 0,
+      gracePeriodMs: 1000,
+    });
     base = `http://127.0.0.1:${server.port}`;
     streamer = await registerAndLogin(app, backends, { role: 'streamer' });
   });
@@ -152,6 +167,35 @@ describe('streamhub login, whoami and logout against a running gateway', { timeo
     const again = await run(['logout']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toBe('not logged in\n');
+  });
+
+  it('renews the token in the middle of an upload and goes on with the same chunk', async () => {
+    const clipPath = await makeClip(join(cwd, 'clip.mp4'), { seconds: 2, size: '320x180', rate: 15 });
+    const clip = readFileSync(clipPath);
+    const chunk = 16 * 1024;
+    expect(clip.length).toBeGreaterThan(3 * chunk);
+    expect((await login(streamer.account.email, streamer.password)).code).toBe(0);
+    const before = saved();
+    patches = 0;
+    expirePatch = 2;
+    const upload = await run(
+      ['video', 'upload', clipPath, '--title', 'Long', '--chunk-size', String(chunk)],
+      {
+        env: { XDG_STATE_HOME: join(cwd, 'state') },
+      },
+    );
+    expirePatch = 0;
+    expect(upload.code, upload.stderr).toBe(0);
+    expect(upload.stderr).toMatch(/uploaded 100% /);
+    // Every chunk once, plus the refused one again.
+    expect(patches).toBe(Math.ceil(clip.length / chunk) + 1);
+    expect(saved().refreshToken).not.toBe(before.refreshToken);
+    const videoId = upload.stdout.trim();
+    const video = await fetch(`${base}/api/v1/videos/${videoId}`, {
+      headers: { authorization: `Bearer ${saved().accessToken}` },
+    });
+    expect(await video.json()).toMatchObject({ id: videoId, title: 'Long', status: 'uploaded' });
+    expect((await run(['logout'])).code).toBe(0);
   });
 
   it('deletes a saved login whose session the gateway ended, with one line', async () => {

@@ -7,6 +7,7 @@ import {
 } from '@streamhub/contracts/system';
 import { Command, Option } from 'commander';
 import type { z } from 'zod';
+import { type ApiClient, connectApi } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';
 import { CliError } from '../cli-error.ts';
 
@@ -19,51 +20,44 @@ interface StatusOptions {
 export function statusCommand(ctx: CliContext): Command {
   return new Command('status')
     .description("show a running gateway's readiness; exits non-zero when it is not ready")
-    .addOption(new Option('--url <url>', 'gateway URL (default http://127.0.0.1:$PORT)').env('STREAMHUB_URL'))
+    .addOption(
+      new Option(
+        '--url <url>',
+        'gateway URL (default: the URL of `streamhub login`, else http://127.0.0.1:$PORT)',
+      ).env('STREAMHUB_URL'),
+    )
     .option('--json', 'print JSON for scripts')
     .option('--timeout <ms>', 'how long to wait for an answer', '5000')
     .action(async (options: StatusOptions) => {
-      const base = gatewayUrl(options.url ?? `http://127.0.0.1:${ctx.env.PORT ?? '3000'}`);
       const timeoutMs = Number(options.timeout);
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
         throw new CliError('--timeout must be a positive number of milliseconds');
+      const api = await connectApi(ctx, { url: options.url }, { anonymous: true });
 
-      const readiness = await fetchJson(new URL('/readyz', base), ReadinessSchema, timeoutMs);
-      const info = await fetchJson(new URL('/api/v1/system/info', base), SystemInfoSchema, timeoutMs).catch(
+      const readiness = await fetchJson(api, '/readyz', ReadinessSchema, timeoutMs);
+      const info = await fetchJson(api, '/api/v1/system/info', SystemInfoSchema, timeoutMs).catch(
         () => undefined,
       );
-      if (options.json) ctx.stdout(`${JSON.stringify({ url: base.origin, ...readiness, info })}\n`);
-      else ctx.stdout(renderStatus(base.origin, readiness, info));
-      if (readiness.status !== 'ready') throw new CliError(`${base.origin} is not ready`);
+      if (options.json) ctx.stdout(`${JSON.stringify({ url: api.origin, ...readiness, info })}\n`);
+      else ctx.stdout(renderStatus(api.origin, readiness, info));
+      if (readiness.status !== 'ready') throw new CliError(`${api.origin} is not ready`);
     });
 }
 
-function gatewayUrl(raw: string): URL {
-  try {
-    const url = new URL(raw);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return url;
-  } catch {}
-  throw new CliError(`--url must be an http(s) URL, got "${raw}"`);
-}
-
-async function fetchJson<S extends z.ZodType>(url: URL, schema: S, timeoutMs: number): Promise<z.output<S>> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      signal: AbortSignal.timeout(timeoutMs),
-      headers: { accept: 'application/json' },
-    });
-  } catch (error) {
-    const reason =
-      error instanceof Error && error.name === 'TimeoutError'
-        ? `no answer within ${timeoutMs} ms`
-        : 'connection failed';
-    throw new CliError(`cannot reach StreamHub at ${url.origin} (${reason})`);
-  }
+async function fetchJson<S extends z.ZodType>(
+  api: ApiClient,
+  path: string,
+  schema: S,
+  timeoutMs: number,
+): Promise<z.output<S>> {
+  const response = await api.send(new URL(path, api.origin), {
+    headers: { accept: 'application/json' },
+    timeoutMs,
+  });
   // /readyz answers 503 with the same body when a dependency is down.
   const parsed = schema.safeParse(await response.json().catch(() => undefined));
   if (!parsed.success)
-    throw new CliError(`${url.origin} did not answer like a StreamHub gateway (HTTP ${response.status})`);
+    throw new CliError(`${api.origin} did not answer like a StreamHub gateway (HTTP ${response.status})`);
   return parsed.data;
 }
 
