@@ -9,6 +9,7 @@ import { DATA_DIR_LOCK_FILE } from '@streamhub/db/data-dir-lock';
 import { createScratchPostgresDatabase } from '@streamhub/db/testing';
 import { createEventBus } from '@streamhub/infra/event-bus/factory';
 import { freePort } from '@streamhub/infra/shared/free-port';
+import { withDeadline } from '@streamhub/infra/shared/timers';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
 
@@ -42,19 +43,6 @@ const createChannel = (base: string, token: string, slug: string) =>
   });
 
 const problemCode = async (response: Response) => ProblemSchema.parse(await response.json()).code;
-
-/** `promise`, or a failure naming `what` once `ms` have passed. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The lines a command printed on stderr, so a test can require exactly one. */
 const lines = (text: string) => text.split('\n').filter(Boolean);
@@ -250,7 +238,8 @@ describe('streamhub user beside `serve api` on PostgreSQL and Redis', { timeout:
     const suspend = await cli(['user', 'suspend', 'caster']);
     expect(suspend.stderr).toBe('');
     expect(suspend.stdout).toBe('caster is suspended\n');
-    expect((await within(suspended, 10_000, 'user.suspended')).userId).toBe(casterId);
+    const event = await withDeadline(suspended, 10_000, () => new Error('no user.suspended within 10 s'));
+    expect(event.userId).toBe(casterId);
     expect(await problemCode(await get(base, '/api/v1/users/me', token))).toBe('invalid_token');
     const refused = await fetch(`${base}/api/v1/auth/login`, {
       method: 'POST',
