@@ -5,16 +5,18 @@
  * ingest bitrate, and the clean-up after a crashed node.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOMAIN_EVENTS, type DomainEventPayload, type DomainEvents } from '@streamhub/contracts/events';
 import { ChannelSchema, CreatedStreamKeySchema, PublicChannelSchema } from '@streamhub/contracts/live';
+import { VideoPageSchema, VideoSchema } from '@streamhub/contracts/videos';
 import { liveSessions } from '@streamhub/db/schema/live';
 import { createEventBus } from '@streamhub/infra/event-bus/factory';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import { randomTestPrefix, TEST_REDIS_URL } from '@streamhub/infra/redis/testing';
 import { createLogger } from '@streamhub/logger/logger';
+import { locateFfmpeg } from '@streamhub/media-node/ffmpeg/locate';
 import { type MediaNode, startMediaNode } from '@streamhub/media-node/media-node';
 import {
   killPublishers,
@@ -22,12 +24,14 @@ import {
   startPublisher,
   waitFor,
 } from '@streamhub/media-node/testing/process-helpers';
+import { processVideo } from '@streamhub/media-node/vod/process-video';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { ChannelsRepository } from '../domains/channels/channels.repository.ts';
 import { ChannelsService } from '../domains/channels/channels.service.ts';
+import { startContentConsumers } from '../domains/videos/content-consumers.ts';
 import { registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
 import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
 import { channelsPublishGate, recordIngestDetails } from './media-gate.ts';
@@ -80,9 +84,13 @@ afterEach(async () => {
 });
 
 /** The media node as `streamhub dev` or `serve media` starts it, on the given channels service. */
-async function startNode(channels: ChannelsService, nodeId = `test-node-${crypto.randomUUID()}`) {
+async function startNode(
+  channels: ChannelsService,
+  nodeId = `test-node-${crypto.randomUUID()}`,
+  reconnectGraceSeconds = GRACE_SECONDS,
+) {
   node = await startMediaNode({
-    config: { ...deps.config, media: { ...deps.config.media, rtmpPort: 0 } },
+    config: { ...deps.config, media: { ...deps.config.media, rtmpPort: 0, reconnectGraceSeconds } },
     logger,
     gate: channelsPublishGate(channels),
     nodeId,
@@ -287,5 +295,97 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
     // The channel broadcasts again.
     startPublisher(rtmpUrl(key.secret), 30, SIZE);
     await waitFor('live again', async () => (await channelPage(channel.slug)).live, 20_000, 200);
+  });
+});
+
+describe('a recorded broadcast after its end (real RTMP + ffmpeg)', { timeout: 180_000 }, () => {
+  it('is served under /hls only while live, then only as its video: private needs the token, deleted is gone', async () => {
+    const stopConsumers = await startContentConsumers({
+      videos: deps.services.videos,
+      uploads: deps.services.uploads,
+      events: backends.events,
+      logger,
+    });
+    closers.push(async () => stopConsumers());
+    const media = await startNode(deps.services.channels, undefined, 1);
+    const { user, channel, key } = await streamerWithKey();
+    const patched = await app.request(
+      `/api/v1/channels/${channel.slug}`,
+      send('PATCH', user, { record: true }),
+    );
+    expect(patched.status).toBe(200);
+    const publisher = startPublisher(rtmpUrl(key.secret), 6, SIZE);
+    const session = await waitFor(
+      'going live',
+      async () => (await channelPage(channel.slug)).session ?? undefined,
+      20_000,
+      200,
+    );
+    const dir = join(media.liveDir, session.playbackId);
+    const segment = await waitFor(
+      'a segment',
+      async () =>
+        (await readFile(join(dir, '360p.m3u8'), 'utf8').catch(() => '')).match(/^[^#\s].*\.ts$/m)?.[0],
+      20_000,
+    );
+    const hls = ['master.m3u8', '360p.m3u8', segment].map((file) => `/hls/${session.playbackId}/${file}`);
+    const statuses = async (paths: string[]) =>
+      Promise.all(paths.map(async (path) => (await app.request(path)).status));
+    // While live, the playback id is on the public channel page and every file is anyone's.
+    expect(await statuses(hls)).toEqual([200, 200, 200]);
+
+    // The publisher finishes; a second of reconnect grace later the session ends, recorded.
+    expect(await publisher.exited).toBe(0);
+    const event = await waitFor(
+      'stream.ended',
+      () => ended.find((e) => e.playbackId === session.playbackId),
+      30_000,
+    );
+    expect(event.recorded).toBe(true);
+    const mine = async () =>
+      VideoPageSchema.parse(await (await app.request('/api/v1/users/me/videos', send('GET', user))).json())
+        .items;
+    const video = await waitFor('the recording registered as a video', async () =>
+      (await mine()).find((v) => v.source === 'recording'),
+    );
+    // The files stay (the video's source), but the live path is closed: the recording is the video's now.
+    expect(existsSync(join(dir, 'master.m3u8'))).toBe(true);
+    expect(await statuses(hls)).toEqual([404, 404, 404]);
+
+    // Processed as the video.process job does it; public, it plays under /vod/.
+    const outcome = await processVideo(
+      {
+        store: deps.services.videos,
+        ffmpeg: () => locateFfmpeg({ ffmpegPath: undefined }),
+        logger,
+        settings: { ladder: [360], segmentSeconds: 2, x264Preset: 'ultrafast' },
+      },
+      video.id,
+      { attempt: 1, attempts: 1, signal: new AbortController().signal },
+    );
+    expect(outcome).toBe('ready');
+    const vod = [`/vod/${video.id}/master.m3u8`, `/vod/${video.id}/360p.m3u8`];
+    expect(await statuses(vod)).toEqual([200, 200]);
+
+    // Private: only the owner's token opens it; the live path still shows nothing.
+    const made = await app.request(
+      `/api/v1/videos/${video.id}`,
+      send('PATCH', user, { visibility: 'private' }),
+    );
+    expect(made.status).toBe(200);
+    expect(await statuses(vod)).toEqual([404, 404]);
+    expect(await statuses(hls)).toEqual([404, 404, 404]);
+    const own = VideoSchema.parse(
+      await (await app.request(`/api/v1/videos/${video.id}`, send('GET', user))).json(),
+    );
+    expect(own.playbackUrl).toMatch(/\/vod\/[0-9a-f-]{36}\/t\/[^/]+\/master\.m3u8$/);
+    expect(await statuses([new URL(own.playbackUrl ?? '').pathname])).toEqual([200]);
+
+    // Deleted: the video's files and the broadcast's own are gone; every path answers 404.
+    const deleted = await app.request(`/api/v1/videos/${video.id}`, send('DELETE', user));
+    expect(deleted.status).toBe(204);
+    expect(existsSync(dir)).toBe(false);
+    expect(existsSync(join(dataDir, 'media', 'vod', video.id))).toBe(false);
+    expect(await statuses([...hls, ...vod])).toEqual([404, 404, 404, 404, 404]);
   });
 });

@@ -40,8 +40,9 @@ export async function recordFfmpegPid(workDir: string, pid: number): Promise<voi
 }
 
 /**
- * A worker killed mid-transcode leaves its ffmpeg running (ffmpeg ignores the broken pipe). Stop it, but
- * only when /proc shows that pid still writing into this very directory: pids get reused.
+ * A worker killed mid-transcode where setpriv is missing (see `../ffmpeg/spawn.ts`) leaves its ffmpeg
+ * running (ffmpeg ignores the broken pipe). Stop it, but only when /proc shows that pid still writing into
+ * this very directory: pids get reused.
  */
 async function stopStrayFfmpeg(workDir: string): Promise<void> {
   const pids = await readFile(join(workDir, PID_FILE), 'utf8').catch(() => '');

@@ -23,8 +23,9 @@ const TYPES: Record<string, string> = {
 
 /**
  * Resolves `/hls/<playbackId>/<rest>` to a file, or undefined for anything that is not a well-formed
- * HLS file name. Playlists change every segment, so caches may keep them only briefly; segments never
- * change once written, so they may be cached forever.
+ * HLS file name. Playlists change every segment, so caches may keep them only briefly. Segments never
+ * change once written, but the stream stops being served when it ends: shared caches keep them an hour,
+ * as they keep a video's files.
  */
 export function resolveHlsFile(liveDir: string, playbackId: string, rest: string): HlsFile | undefined {
   if (!PLAYBACK_ID.test(playbackId) || !RELATIVE.test(rest) || rest.includes('..')) return undefined;
@@ -34,7 +35,6 @@ export function resolveHlsFile(liveDir: string, playbackId: string, rest: string
   return {
     path: join(liveDir, playbackId, rest),
     contentType,
-    cacheControl:
-      extension === 'm3u8' ? 'public, max-age=1, must-revalidate' : 'public, max-age=31536000, immutable',
+    cacheControl: extension === 'm3u8' ? 'public, max-age=1, must-revalidate' : 'public, max-age=3600',
   };
 }

@@ -45,7 +45,7 @@ describe('HLS playback', () => {
     return decision;
   }
 
-  it('serves playlists briefly cached and segments cached forever, to any origin', async () => {
+  it('serves playlists briefly cached and segments for an hour, to any origin', async () => {
     const { playbackId } = await liveSession();
     const master = await app.request(`/hls/${playbackId}/master.m3u8`, {
       headers: { Origin: 'https://player.example' },
@@ -60,7 +60,7 @@ describe('HLS playback', () => {
     const segment = await app.request(`/hls/${playbackId}/720p/seg_00001.ts`);
     expect(segment.status).toBe(200);
     expect(segment.headers.get('content-type')).toBe('video/mp2t');
-    expect(segment.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(segment.headers.get('cache-control')).toBe('public, max-age=3600');
     expect((await segment.arrayBuffer()).byteLength).toBe(1880);
   });
 
@@ -82,14 +82,21 @@ describe('HLS playback', () => {
     }
   });
 
-  it('stops serving an ended session unless it was recorded', async () => {
-    const plain = await liveSession(false);
-    await deps.services.channels.endSession(plain.sessionId, { recorded: false });
-    expect((await app.request(`/hls/${plain.playbackId}/master.m3u8`)).status).toBe(404);
-
-    const recorded = await liveSession(true);
-    await deps.services.channels.endSession(recorded.sessionId, { recorded: true });
-    expect((await app.request(`/hls/${recorded.playbackId}/master.m3u8`)).status).toBe(200);
+  it('stops serving a session when it ends, recorded or not: a recording is served as its video', async () => {
+    for (const record of [false, true]) {
+      const session = await liveSession(record);
+      const paths = [
+        `/hls/${session.playbackId}/master.m3u8`,
+        `/hls/${session.playbackId}/720p/seg_00001.ts`,
+      ];
+      for (const path of paths) expect((await app.request(path)).status, path).toBe(200);
+      await deps.services.channels.endSession(session.sessionId, { recorded: record });
+      for (const path of paths) {
+        const response = await app.request(path);
+        expect(response.status, path).toBe(404);
+        expect(ProblemSchema.parse(await response.json()).code, path).toBe('not_found');
+      }
+    }
   });
 
   it('maps only well-formed HLS names to files inside the playback directory', () => {

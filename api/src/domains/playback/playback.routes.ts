@@ -1,4 +1,4 @@
-/** `/hls/<playbackId>/…` (live and recorded HLS) and live channel thumbnails, for players on any origin. */
+/** `/hls/<playbackId>/…` (live HLS, while live) and live channel thumbnails, for players on any origin. */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,9 +39,10 @@ export function playbackRoutes() {
       const deps = c.get('deps');
       const file = resolveHlsFile(liveMediaDir(deps.config.dataDir), playbackId, rest);
       if (!file) throw notFound('That playback file');
-      // An ended session that was not recorded is gone, even while its files are being cleaned up.
-      if ((await deps.services.channels.playbackState(playbackId)) === 'unavailable')
-        throw notFound('That stream');
+      // Only while live (the reconnect grace included: the session is live until it ends). After the end a
+      // recording is its video's, served under /vod/ as that video's visibility allows; the playback id,
+      // public while live, must not lead around a private or deleted video to the same files.
+      if ((await deps.services.channels.playbackState(playbackId)) !== 'live') throw notFound('That stream');
       const size = await fileSize(file.path);
       if (size === undefined) throw notFound('That playback file');
       // Players live on other origins (hls.js pages, embeds): playback is public by design.

@@ -29,16 +29,33 @@ export class VideoFiles {
     return join(this.videoDir(videoId), 'source');
   }
 
-  /** A recorded broadcast's master playlist, where the live pipeline left it. */
-  recordingSource(playbackId: string): string {
+  /** A recorded broadcast's files, where the live pipeline left them: the source of its video. */
+  recordingDir(playbackId: string): string {
     if (!/^[A-Za-z0-9_-]{8,64}$/.test(playbackId)) throw new RangeError(`Unsafe playback id: ${playbackId}`);
-    return join(this.dataDir, 'media', 'live', playbackId, 'master.m3u8');
+    return join(this.dataDir, 'media', 'live', playbackId);
   }
 
-  /** Every file of the video, the partial upload included; missing ones are fine (deletion is retried). */
-  async removeAll(videoId: string): Promise<void> {
+  /** A recorded broadcast's master playlist. */
+  recordingSource(playbackId: string): string {
+    return join(this.recordingDir(playbackId), 'master.m3u8');
+  }
+
+  /**
+   * Every file of the video, the partial upload included, and for a recording the broadcast's own files
+   * too (its video is the only way left to them). Missing ones are fine (deletion is retried).
+   */
+  async removeAll(videoId: string, recordingPlaybackId?: string | null): Promise<void> {
     await rm(this.uploadPath(videoId), { force: true });
     await rm(this.videoDir(videoId), { recursive: true, force: true });
+    if (recordingPlaybackId) {
+      // Retries cover a straggling write of the live pipeline (ENOTEMPTY).
+      await rm(this.recordingDir(recordingPlaybackId), {
+        recursive: true,
+        force: true,
+        maxRetries: 3,
+        retryDelay: 100,
+      });
+    }
   }
 }
 

@@ -128,10 +128,13 @@ export class VideosService implements VideoProcessingStore {
     await this.remove(id);
   }
 
-  /** Deletes the row first, so nothing serves or processes the video while its files go. */
+  /**
+   * Deletes the row first, so nothing serves or processes the video while its files go; a recording's
+   * broadcast files go with it.
+   */
   async remove(id: string): Promise<void> {
-    await this.deps.videos.delete(id);
-    await this.deps.files.removeAll(id);
+    const removed = await this.deps.videos.delete(id);
+    await this.deps.files.removeAll(id, removed?.recordingPlaybackId);
   }
 
   // --- deleted accounts ----------------------------------------------------------------------------
