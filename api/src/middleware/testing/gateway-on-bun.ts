@@ -1,9 +1,9 @@
 /**
  * The real app served by `serveOnBun` on an embedded database, for tests that run on Node and need the
- * Bun server's HTTP behaviour (body-limit.test.ts).
+ * Bun server's HTTP behaviour (gateways.ts starts it).
  *
  *   bun api/src/middleware/testing/gateway-on-bun.ts
- *   env: BODY_LIMIT_BYTES
+ *   env: GATEWAY_ENV, a JSON object of configuration variables
  *   stdout, first line: {"port"}; stops on SIGTERM
  */
 import { createApp } from '../../app.ts';
@@ -11,7 +11,8 @@ import { serveOnBun } from '../../server/bun.ts';
 import { createTestBackends } from '../../testing/test-deps.ts';
 
 const backends = await createTestBackends('pglite');
-const { app } = createApp(backends.deps({ BODY_LIMIT_BYTES: process.env.BODY_LIMIT_BYTES ?? '1024' }));
+const env = JSON.parse(process.env.GATEWAY_ENV ?? '{}') as Record<string, string>;
+const { app } = createApp(backends.deps(env));
 const server = await serveOnBun({ fetch: app.fetch, host: '127.0.0.1', port: 0, gracePeriodMs: 1000 });
 process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
 
