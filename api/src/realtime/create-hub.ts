@@ -32,15 +32,22 @@ export interface RealtimeBackends {
 export function createRealtimeHub(
   deps: GatewayDeps,
   backends: RealtimeBackends,
-  /** For tests: faster timers, or a chat port that wraps the real one. */
-  testing: Partial<Pick<RealtimeHubOptions, 'countIntervalMs' | 'presenceTtlMs' | 'chat'>> = {},
+  /**
+   * For tests: faster timers, a chat port that wraps the real one, or a hold after the real `auth`
+   * check (the hub goes on when the returned promise settles).
+   */
+  testing: Partial<Pick<RealtimeHubOptions, 'countIntervalMs' | 'presenceTtlMs' | 'chat'>> & {
+    afterAuthCheck?: () => Promise<void>;
+  } = {},
 ): RealtimeHub {
   const { services, config } = deps;
+  const { afterAuthCheck, ...options } = testing;
   return new RealtimeHub({
     logger: deps.logger.child({ component: 'realtime' }),
     authenticate: async (token) => {
       const auth = await services.sessions.authenticate(token);
       const account = await services.users.account(auth.userId);
+      await afterAuthCheck?.();
       return { user: { id: account.id, username: account.username }, sessionId: auth.sessionId };
     },
     checkSession: async (sessionId, userId) => {
@@ -53,7 +60,7 @@ export function createRealtimeHub(
     events: backends.events,
     recordPeakViewers: (channelId, count) => services.channels.raisePeakViewers(channelId, count),
     connectionsPerIp: config.realtime.maxConnectionsPerIp,
-    ...testing,
+    ...options,
   });
 }
 

@@ -97,6 +97,8 @@ export const CLOSE_CODES = {
 
 // Frames a connection may have waiting for processing; more is a flood, answered with rate_limited.
 const MAX_PENDING_FRAMES = 16;
+// Longer than any `auth` check takes (a token verification and two primary-key reads).
+const REVOKED_MEMORY_MS = 30_000;
 
 /** The broadcaster room of one user's own frames (video progress); channel rooms are channel ids. */
 export const userRoom = (userId: string) => `user:${userId}`;
@@ -167,6 +169,11 @@ export class RealtimeHub {
   private readonly localRooms = new Map<string, LocalRoom>();
   /** User id → this replica's connections signed in as that user. */
   private readonly signedIn = new Map<string, Set<Connection>>();
+  /**
+   * Session id → when this replica heard it was revoked, kept REVOKED_MEMORY_MS: an `auth` frame whose
+   * check passed just before the revocation, but that completes after the event, must not sign in.
+   */
+  private readonly recentlyRevoked = new Map<string, number>();
   private transport: RoomTransport | undefined;
   private readonly stops: (() => void)[] = [];
   private closed = false;
@@ -192,6 +199,7 @@ export class RealtimeHub {
     // Every replica hears these (Redis pub/sub when configured) and signs out its own sockets.
     this.stops.push(
       events.subscribe('session.revoked', ({ userId, sessionIds, reason }) => {
+        this.rememberRevoked(sessionIds);
         const revoked = new Set(sessionIds);
         const why = reason === 'suspended' ? 'account_suspended' : 'session_revoked';
         for (const connection of this.connectionsOf(userId)) {
@@ -312,6 +320,15 @@ export class RealtimeHub {
     mine.add(connection);
   }
 
+  private rememberRevoked(sessionIds: string[]): void {
+    const now = Date.now();
+    for (const [sessionId, at] of this.recentlyRevoked) {
+      if (now - at < REVOKED_MEMORY_MS) break;
+      this.recentlyRevoked.delete(sessionId);
+    }
+    for (const sessionId of sessionIds) this.recentlyRevoked.set(sessionId, now);
+  }
+
   /** A copy, so that signing connections out while iterating is safe. */
   private connectionsOf(userId: string): Connection[] {
     return [...(this.signedIn.get(userId) ?? [])];
@@ -383,6 +400,9 @@ export class RealtimeHub {
       return this.sendError(connection, code, error.message);
     }
     if (!connection.open) return;
+    if (this.recentlyRevoked.has(session.sessionId)) {
+      return this.sendError(connection, 'invalid_token', 'The token is invalid, expired or revoked.');
+    }
     // Presence follows the identity: the anonymous viewer of each room becomes this account.
     this.reidentify(connection, session);
     sendFrame(connection.socket, { type: 'authenticated', user: session.user });

@@ -195,6 +195,56 @@ describe('/ws sockets of a revoked session', () => {
     await expectPrivateFramesStopped(user, [socket], witness);
   });
 
+  it('does not sign in a socket whose session is revoked while its auth frame is being checked', async () => {
+    const user = await registerAndLogin(app, backends);
+    let checked = () => {};
+    let resume = () => {};
+    const held = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    const passed = new Promise<void>((resolve) => {
+      checked = resolve;
+    });
+    // A second replica on the same backends whose auth check passes, then waits for the test.
+    const slowHub = createRealtimeHub(deps, backends, {
+      afterAuthCheck: () => {
+        checked();
+        return held;
+      },
+    });
+    await slowHub.start();
+    const slowServer = await serveOnNode({
+      fetch: app.fetch,
+      host: '127.0.0.1',
+      port: 0,
+      gracePeriodMs: 1000,
+      websocket: websocketEndpoint(slowHub, deps.config),
+    });
+    try {
+      const client = await connectWs(`http://127.0.0.1:${slowServer.port}`);
+      clients.push(client);
+      await client.next('hello');
+      client.send({ type: 'auth', token: user.accessToken });
+      await passed;
+      // Subscribed after the slow hub: when this handler runs, the hub's has run.
+      const heard = new Promise<void>((resolve) => {
+        const stop = backends.events.subscribe('session.revoked', ({ userId }) => {
+          if (userId !== user.account.id) return;
+          stop();
+          resolve();
+        });
+      });
+      expect((await call('/api/v1/auth/logout', user.authorization)).status).toBe(204);
+      // The event reaches the slow hub while the auth frame is held; then the frame goes on.
+      await heard;
+      resume();
+      expect(await client.next('error')).toMatchObject({ code: 'invalid_token' });
+      expect(client.frames.filter((f) => f.type === 'authenticated')).toEqual([]);
+    } finally {
+      await slowServer.close();
+    }
+  });
+
   it('account deletion signs the account’s sockets out', async () => {
     const user = await registerAndLogin(app, backends);
     const socket = await signedInSocket(user.accessToken);
