@@ -3,60 +3,40 @@
  * end to end: a gateway on the embedded defaults sends its emails to a real SMTP server, the test
  * opens the link from the received email, and the flow completes through the API.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '@streamhub/config/config';
 import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { MyAccountSchema } from '@streamhub/contracts/users';
-import { freePort } from '@streamhub/infra/shared/free-port';
-import { createLogger } from '@streamhub/logger/logger';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from '../runtime/gateway-runtime.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
+import {
+  CHROMIUM,
+  hasChromium,
+  type PageGateway,
+  startPageGateway,
+  watchedPage,
+} from './browser-test-kit.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'a long test password';
 const NEW_PASSWORD = 'another long password';
 
-describe.skipIf(!existsSync(CHROMIUM))(
+describe.skipIf(!hasChromium)(
   `the email link pages in chromium (skipped when ${CHROMIUM} is missing: apt-get install chromium)`,
   { timeout: 120_000 },
   () => {
     let smtp: TestSmtpServer;
-    let gateway: RunningGateway;
+    let server: PageGateway;
     let browser: Browser;
     let base: string;
 
     beforeAll(async () => {
       smtp = await startTestSmtpServer();
-      const port = await freePort();
-      base = `http://127.0.0.1:${port}`;
-      const config = loadConfig(
-        {
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          PUBLIC_URL: base,
-          STREAMHUB_DATA_DIR: await mkdtemp(join(tmpdir(), 'streamhub-account-browser-')),
-          LOG_LEVEL: 'silent',
-          SMTP_URL: smtp.url,
-        },
-        { envFile: false },
-      );
-      gateway = await startGateway(config, {
-        logger: createLogger({ level: 'silent', name: 'account-browser-test' }),
-        migrate: true,
-        createSigningKeys: true,
-        runJobs: true,
-        mediaNode: false,
-      });
+      server = await startPageGateway({ SMTP_URL: smtp.url });
+      base = server.base;
       browser = await chromium.launch({ executablePath: CHROMIUM });
     });
     afterAll(async () => {
       await browser?.close();
-      await gateway?.close();
+      await server?.gateway.close();
       await smtp?.close();
     });
 
@@ -94,29 +74,6 @@ describe.skipIf(!existsSync(CHROMIUM))(
       return link;
     }
 
-    /** A page that records requests to other hosts (and stops them) and every console error. */
-    async function watchedPage() {
-      const context = await browser.newContext();
-      const elsewhere: string[] = [];
-      const problems: string[] = [];
-      await context.route('**/*', (route) => {
-        if (new URL(route.request().url()).hostname === '127.0.0.1') return route.continue();
-        elsewhere.push(route.request().url());
-        return route.abort();
-      });
-      const page = await context.newPage();
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(message.text());
-      });
-      page.on('pageerror', (error) => problems.push(error.message));
-      await page.addInitScript(
-        `document.addEventListener('securitypolicyviolation', (event) => {
-          console.error('CSP violation: ' + event.violatedDirective + ' ' + event.blockedURI);
-        });`,
-      );
-      return { context, page, elsewhere, problems };
-    }
-
     const visibleText = async (page: Page, selector: string) =>
       (await page.locator(selector).allInnerTexts()).join('');
 
@@ -131,7 +88,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       expect((await account(email, PASSWORD)).emailVerified).toBe(false);
       const link = await linkFromMail(email, '/verify-email');
 
-      const { context, page, elsewhere, problems } = await watchedPage();
+      const { context, page, elsewhere, problems } = await watchedPage(browser);
       await page.goto(link);
       expect(await page.title()).toBe('Verify your email address · StreamHub');
       // Nothing is spent by opening the link: a mail scanner that fetches it verifies nothing.
@@ -173,7 +130,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       expect((await post('/api/v1/auth/password-reset/request', { email })).status).toBe(202);
       const link = await linkFromMail(email, '/reset-password');
 
-      const { context, page, elsewhere, problems } = await watchedPage();
+      const { context, page, elsewhere, problems } = await watchedPage(browser);
       await page.goto(link);
       expect(await page.title()).toBe('Choose a new password · StreamHub');
       const password = page.getByLabel('New password', { exact: true });

@@ -3,7 +3,6 @@
  * the embedded defaults with the media node in-process (as `streamhub dev` runs it), real ffmpeg pushing
  * RTMP, hls.js playing the ladder through Media Source Extensions, and a second viewer chatting over /ws.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +20,8 @@ import { hashPassword } from '../domains/auth/password.ts';
 import { UsersRepository } from '../domains/users/users.repository.ts';
 import { type RunningGateway, startGateway } from '../runtime/gateway-runtime.ts';
 import { connectWs, type TestWsClient } from '../testing/ws-client.ts';
+import { CHROMIUM, hasChromium } from './browser-test-kit.ts';
 
-// Debian's package (`apt-get install chromium`); playwright's own browser downloads are not used.
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'a long test password';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -64,7 +62,7 @@ const login = async (base: string, email: string) =>
 
 const text = (page: Page, selector: string) => page.locator(selector).textContent();
 
-describe.skipIf(!existsSync(CHROMIUM))(
+describe.skipIf(!hasChromium)(
   `the watch page in chromium (skipped when ${CHROMIUM} is missing: apt-get install chromium)`,
   { timeout: 240_000 },
   () => {
