@@ -4,8 +4,7 @@
  * fluent-ffmpeg (archived and deprecated, see FIELD-NOTES) used to sit here; it added nothing but two
  * capability probes before the first run and could not start a process under the guard.
  */
-import type { FfmpegInvocation } from './ladder.ts';
-import { toArgv } from './ladder.ts';
+import { type FfmpegInvocation, toArgv } from './ladder.ts';
 import { spawnTool } from './spawn.ts';
 
 export interface FfmpegExit {
