@@ -186,7 +186,7 @@ function savedLoginCredentials(ctx: CliContext, anonymous: ApiClient, initial: S
           `your login to ${latest.url} has ended (${error.code}): run \`streamhub login\` again`,
         );
       }
-      // Saved before use: if this process died now, the file still holds the one live refresh token.
+      // Saved before the new access token is used, so that the file always holds the one live refresh token.
       current = { ...latest, ...tokenFields(pair) };
       await saveLogin(ctx, current);
       return current.accessToken;
