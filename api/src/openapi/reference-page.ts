@@ -87,9 +87,10 @@ export function referencePage(document: ReferenceDocument, assets: WebAssets): H
   <nav class="docs-nav" aria-label="Operations">
     <input id="docs-filter" type="search" placeholder="Filter operations" aria-label="Filter operations" hidden />
     ${groups.map(
+      // Labels, not headings: the page's outline starts at its <h1>, after the sidebar.
       ([tag, entries]) => html`<section class="nav-group" data-tag="${tag}">
-      <h2>${tag}</h2>
-      <ul>
+      <p class="nav-tag" id="nav-${tag}">${tag}</p>
+      <ul aria-labelledby="nav-${tag}">
         ${entries.map(
           (entry) => html`<li data-search="${searchText(entry)}">
           <a href="#${entry.id}" title="${entry.operation.summary ?? ''}">${methodBadge(entry.method)} <span class="nav-path">${entry.path}</span></a>

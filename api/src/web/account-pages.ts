@@ -29,7 +29,7 @@ export function verifyEmailPage(assets: WebAssets): Html {
 export function resetPasswordPage(assets: WebAssets): Html {
   // The limits come from the API's own schema; the API still checks the whole policy.
   const min = PasswordSchema.minLength ?? 1;
-  const max = PasswordSchema.maxLength ?? undefined;
+  const max = PasswordSchema.maxLength;
   const body = html`<main class="account">
     <h1>Choose a new password</h1>
     <form id="reset-password-form" hidden>

@@ -33,8 +33,8 @@ function accountForm(formId: string): { token: string; page: AccountForm } | und
 }
 
 /**
- * Posts the form's `body` on submit; on 204 hides the form and reports `done`, otherwise reports the problem and
- * lets the reader try again.
+ * Posts the form's `body` on submit; on success hides the form and reports `done`, otherwise reports
+ * the problem and lets the reader try again.
  */
 function submitTo(
   page: AccountForm,
