@@ -3,6 +3,7 @@
  * the app on them and serves it on the runtime's native server.
  */
 import type { Config } from '@streamhub/config/config';
+import { registerOutboxMetrics } from '@streamhub/infra/outbox/metrics';
 import type { Logger } from '@streamhub/logger/logger';
 import { FfmpegNotFoundError } from '@streamhub/media-node/ffmpeg/locate';
 import { startMediaNode } from '@streamhub/media-node/media-node';
@@ -25,6 +26,7 @@ import type { RemoteAddressResolver } from '../server/types.ts';
 import { createServices } from '../services.ts';
 import { type Backends, openBackends } from './backends.ts';
 import { channelsPublishGate, recordIngestDetails } from './media-gate.ts';
+import { durableConsumers, type Outbox, openOutbox } from './outbox.ts';
 
 export interface StartGatewayOptions {
   logger: Logger;
@@ -94,15 +96,19 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
   let stopContent = () => {};
   let stopEngagement = () => {};
   let hub: RealtimeHub | undefined;
+  let outbox: Outbox | undefined;
 
   try {
     const deps = gatewayDeps({ config, logger, backends, signingKeys, remoteAddress });
+    // Every gateway runs a relay (one is active at a time); consumers run where the other jobs run.
+    outbox = await openOutbox(config, backends.database, logger, durableConsumers(deps.services));
     // In-process jobs exist only in this process, so it must run them; with Redis, `serve worker` does.
     // Video jobs find ffmpeg when they first run: without it the gateway still starts and they fail clearly.
     if (options.runJobs || backends.infra === 'memory') {
       const mailer = createMailer(config.mail, logger);
       const videos = videoJobDeps(config, deps.services.videos, logger);
       await backends.jobs.start(createJobHandlers({ mailer, videos }));
+      await outbox.startConsumers();
       stopWorkers = () => mailer.close();
       if (backends.infra === 'memory') {
         const requeued = await deps.services.videos.requeueUnfinished();
@@ -138,7 +144,8 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
         logger.error({ err: error }, 'live ingest disabled: install ffmpeg or set FFMPEG_PATH');
       }
     }
-    const { app } = createApp(deps, { processMetrics: true });
+    const { app, metrics } = createApp(deps, { processMetrics: true });
+    registerOutboxMetrics(metrics.registry, outbox.relay);
     hub = createRealtimeHub(deps, backends);
     await hub.start();
     const server = await serveHttp({
@@ -160,6 +167,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
         stopEngagement();
         // Before the backends: ending the live sessions still writes to the database.
         await stopMedia();
+        await outbox?.close();
         await backends.close();
         await stopWorkers();
       },
@@ -169,6 +177,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
     stopEngagement();
     await hub?.close();
     await stopMedia();
+    await outbox?.close();
     await backends.close();
     throw error;
   }

@@ -10,6 +10,7 @@ import { createMailer } from '../mail/create-mailer.ts';
 import { broadcastingVideoStatusPublisher } from '../realtime/create-hub.ts';
 import { createServices } from '../services.ts';
 import { openBackends } from './backends.ts';
+import { durableConsumers, type Outbox, openOutbox } from './outbox.ts';
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -31,6 +32,7 @@ export async function startWorker(
   });
   const backends = await openBackends(config, options.logger, { migrate: false });
   const mailer = createMailer(config.mail, options.logger);
+  let outbox: Outbox | undefined;
   try {
     const services = createServices({
       config,
@@ -45,13 +47,18 @@ export async function startWorker(
     });
     const videos = videoJobDeps(config, services.videos, options.logger);
     await backends.jobs.start(createJobHandlers({ mailer, videos }), { concurrency: options.concurrency });
+    // Durable consumers' jobs, and a relay that stands by while a gateway's is active.
+    outbox = await openOutbox(config, backends.database, options.logger, durableConsumers(services));
+    await outbox.startConsumers(options.concurrency);
   } catch (error) {
+    await outbox?.close();
     await backends.close();
     throw error;
   }
   options.logger.info({ concurrency: options.concurrency }, 'worker running');
   return {
     close: async () => {
+      await outbox?.close();
       await backends.close();
       await mailer.close();
     },
