@@ -73,7 +73,7 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   app.use((c, next) =>
     OWN_BODY_LIMIT.has(c.req.path) || isUpload(c.req.path) ? next() : limitBody(c, next),
   );
-  // After the body limit: it reads JSON bodies, which must be bounded first.
+  // Paths and queries; JSON bodies are checked by each router's validation (http/router.ts).
   app.use(textGuard());
   const timeout = requestTimeout(config.requestTimeoutMs);
   app.use((c, next) => (isUpload(c.req.path) ? next() : timeout(c, next)));

@@ -1,5 +1,6 @@
 /** The one way to create a domain router: OpenAPI-aware, with zod failures rendered as problem+json. */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPaths } from '@streamhub/contracts/text';
 import { type FieldError, validationFailed } from '@streamhub/errors/app-error';
 import type { ZodError } from 'zod';
 import type { AppEnv } from '../context.ts';
@@ -23,8 +24,16 @@ export function fieldErrors(error: ZodError, target: string): FieldError[] {
 
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
+    defaultHook: async (result, c) => {
       if (!result.success) throw validationFailed(fieldErrors(result.error, result.target));
+      // The contract schemas refuse text PostgreSQL cannot store field by field (contracts/text.ts).
+      // This is the net under them: any string of the JSON body as sent (unknown keys included, read
+      // back from Hono's cache) or of a validated part that a schema forgot.
+      const sent = result.target === 'json' ? await c.req.json() : result.data;
+      const unstorable = unstorableTextPaths(sent, PART[result.target] ?? result.target);
+      if (unstorable.length > 0) {
+        throw validationFailed(unstorable.map((path) => ({ path, message: UNSTORABLE_TEXT_MESSAGE })));
+      }
     },
   });
 }

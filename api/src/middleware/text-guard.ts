@@ -1,16 +1,16 @@
 /**
- * Refuses text PostgreSQL cannot store (NUL, unpaired surrogates) in the URL path, the query string
- * and a JSON body, before any route runs. The contract schemas refuse it field by field (text.ts);
- * this is the net under routes that validate nothing, or that a future change forgets to validate.
+ * Refuses text PostgreSQL cannot store (NUL, unpaired surrogates) in the URL path and the query
+ * string, before any route runs. The contract schemas refuse it field by field (text.ts); this is the
+ * net under routes that validate nothing (playback, watch pages, tus) or that a change forgets to.
+ * JSON bodies are checked by the routers' validation hook (http/router.ts), after each route's own
+ * body limit: reading them here would read bodies no limit has bounded yet (uploads, avatars).
  */
-import { isStorableText, UNSTORABLE_TEXT_MESSAGE, unstorableTextPaths } from '@streamhub/contracts/text';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '@streamhub/contracts/text';
 import { type FieldError, validationFailed } from '@streamhub/errors/app-error';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../context.ts';
 
-// The media types Hono's validator reads as JSON.
-const JSON_TYPE = /^application\/([a-z-.]+\+)?json(\s*;|$)/i;
 // A percent-encoded NUL in the raw path, whatever Hono's decoding of the rest makes of it.
 const ENCODED_NUL = /%00/;
 
@@ -31,19 +31,6 @@ function queryErrors(c: Context): FieldError[] {
   return errors;
 }
 
-async function bodyErrors(c: Context): Promise<FieldError[]> {
-  if (c.req.method === 'GET' || c.req.method === 'HEAD') return [];
-  if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) return [];
-  let body: unknown;
-  try {
-    // Cached by Hono: the route's validator reads the same parsed value.
-    body = await c.req.json();
-  } catch {
-    return []; // malformed JSON is the validator's to report (400 malformed_json)
-  }
-  return unstorableTextPaths(body, 'body').map((path) => ({ path, message: UNSTORABLE_TEXT_MESSAGE }));
-}
-
 export const textGuard = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     const errors: FieldError[] = [];
@@ -51,7 +38,6 @@ export const textGuard = () =>
       errors.push({ path: 'path', message: UNSTORABLE_TEXT_MESSAGE });
     }
     if (c.req.url.includes('?')) errors.push(...queryErrors(c));
-    errors.push(...(await bodyErrors(c)));
     if (errors.length > 0) throw validationFailed(errors);
     await next();
   });
