@@ -11,14 +11,12 @@ import * as wsModule from 'ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
-import { serveOnNode } from '../server/node.ts';
 import type { RunningServer } from '../server/types.ts';
 import { registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
 import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
 import { connectWs, type TestWsClient } from '../testing/ws-client.ts';
-import { createRealtimeHub, websocketEndpoint } from './create-hub.ts';
 import { textFrame, type WsInternals } from './node-websocket.ts';
-import type { RealtimeHub } from './realtime-hub.ts';
+import { createTestChannel, serveRealtime } from './testing/realtime-server.ts';
 
 interface FrameReceiver {
   on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void;
@@ -81,7 +79,6 @@ describe('ws internals the fast path relies on', () => {
 describe('broadcasts over the Node adapter', () => {
   let backends: TestBackends;
   let deps: GatewayDeps;
-  let hub: RealtimeHub;
   let server: RunningServer;
   let base: string;
   let slug: string;
@@ -92,24 +89,10 @@ describe('broadcasts over the Node adapter', () => {
     backends = await createTestBackends('pglite');
     deps = backends.deps({ WS_MAX_CONNECTIONS_PER_IP: '100', RATE_LIMIT_MAX: '10000' });
     const { app } = createApp(deps);
-    hub = createRealtimeHub(deps, backends, { countIntervalMs: 100 });
-    await hub.start();
-    server = await serveOnNode({
-      fetch: app.fetch,
-      host: '127.0.0.1',
-      port: 0,
-      gracePeriodMs: 1000,
-      websocket: websocketEndpoint(hub, deps.config),
-    });
-    base = `http://127.0.0.1:${server.port}`;
+    ({ server, base } = await serveRealtime(app, deps, backends, { hub: { countIntervalMs: 100 } }));
     const owner = await registerAndLogin(app, backends, { role: 'streamer' });
     slug = `fanout-${Math.random().toString(36).slice(2, 8)}`;
-    const created = await app.request('/api/v1/channels', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: owner.authorization },
-      body: JSON.stringify({ slug, title: 'Fan-out', category: 'talk' }),
-    });
-    expect(created.status).toBe(201);
+    await createTestChannel(app, owner.authorization, slug);
     user = await registerAndLogin(app, backends);
   });
 

@@ -3,7 +3,6 @@
  * two-replica behaviour over Redis is in cli/src/commands/realtime.e2e.test.ts).
  */
 import { once } from 'node:events';
-import { connect as connectTcp } from 'node:net';
 import { WS_FRAME_MAX_BYTES } from '@streamhub/contracts/realtime';
 import { liveSessions } from '@streamhub/db/schema/live';
 import { eq } from 'drizzle-orm';
@@ -12,19 +11,17 @@ import { WebSocket } from 'ws';
 import { createApp, type GatewayApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { uploadedVideo } from '../domains/videos/videos-test-kit.ts';
-import { serveOnNode } from '../server/node.ts';
 import type { RunningServer } from '../server/types.ts';
 import { registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
 import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
 import { connectWs, type TestWsClient } from '../testing/ws-client.ts';
-import { createRealtimeHub, websocketEndpoint } from './create-hub.ts';
-import type { ChatRooms, RealtimeHub } from './realtime-hub.ts';
+import type { ChatRooms } from './realtime-hub.ts';
 import { expectEachMessageOnce } from './testing/join-order.ts';
+import { createTestChannel, rawWebSocket, serveRealtime } from './testing/realtime-server.ts';
 
 let backends: TestBackends;
 let deps: GatewayDeps;
 let app: GatewayApp;
-let hub: RealtimeHub;
 let server: RunningServer;
 let base: string;
 let owner: SignedInUser;
@@ -56,24 +53,10 @@ beforeAll(async () => {
     RATE_LIMIT_MAX: '10000',
   });
   app = createApp(deps).app;
-  hub = createRealtimeHub(deps, backends, { countIntervalMs: 100 });
-  await hub.start();
-  server = await serveOnNode({
-    fetch: app.fetch,
-    host: '127.0.0.1',
-    port: 0,
-    gracePeriodMs: 1000,
-    websocket: websocketEndpoint(hub, deps.config),
-  });
-  base = `http://127.0.0.1:${server.port}`;
+  ({ server, base } = await serveRealtime(app, deps, backends, { hub: { countIntervalMs: 100 } }));
   owner = await registerAndLogin(app, backends, { role: 'streamer' });
   slug = `room-${Math.random().toString(36).slice(2, 8)}`;
-  const created = await app.request('/api/v1/channels', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: owner.authorization },
-    body: JSON.stringify({ slug, title: 'Realtime', category: 'talk' }),
-  });
-  expect(created.status).toBe(201);
+  await createTestChannel(app, owner.authorization, slug);
 });
 
 afterEach(async () => {
@@ -205,15 +188,7 @@ describe('/ws join while the room is busy', () => {
         return history;
       },
     };
-    const slowHub = createRealtimeHub(deps, backends, { chat: slowChat });
-    await slowHub.start();
-    const slowServer = await serveOnNode({
-      fetch: app.fetch,
-      host: '127.0.0.1',
-      port: 0,
-      gracePeriodMs: 1000,
-      websocket: websocketEndpoint(slowHub, deps.config),
-    });
+    const slow = await serveRealtime(app, deps, backends, { hub: { chat: slowChat } });
     try {
       const writer = await connect();
       await joined(writer);
@@ -227,7 +202,7 @@ describe('/ws join while the room is busy', () => {
       };
       const earlier = await post('before the join');
 
-      const joiner = await connectWs(`http://127.0.0.1:${slowServer.port}`);
+      const joiner = await connectWs(slow.base);
       clients.push(joiner);
       await joiner.next('hello');
       joiner.send({ type: 'join', channel: slug });
@@ -241,7 +216,7 @@ describe('/ws join while the room is busy', () => {
 
       await expectEachMessageOnce(joiner, { inHistory: [earlier, inBoth], live: [liveOnly, after] });
     } finally {
-      await slowServer.close();
+      await slow.server.close();
     }
   });
 });
@@ -364,31 +339,16 @@ describe('/ws robustness', () => {
 
   it('drops a connection that stops answering pings', async () => {
     // A second replica on the same backends, pinging every 300 ms.
-    const pingingHub = createRealtimeHub(deps, backends);
-    await pingingHub.start();
-    const pinging = await serveOnNode({
-      fetch: app.fetch,
-      host: '127.0.0.1',
-      port: 0,
-      gracePeriodMs: 1000,
-      websocket: { ...websocketEndpoint(pingingHub, deps.config), pingIntervalMs: 300 },
-    });
+    const pinging = await serveRealtime(app, deps, backends, { endpoint: { pingIntervalMs: 300 } });
     // A raw socket completes the handshake and then stays silent: no pongs, as after a lost network.
-    const socket = connectTcp(pinging.port, '127.0.0.1');
-    await once(socket, 'connect');
-    socket.write(
-      'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-    );
-    const [head] = (await once(socket, 'data')) as [Buffer];
-    expect(head.toString()).toContain('101 Switching Protocols');
-    expect(pingingHub.connectionCount).toBe(1);
+    const socket = await rawWebSocket(pinging.server.port);
+    expect(pinging.hub.connectionCount).toBe(1);
     const started = Date.now();
     await once(socket, 'close');
     // The first ping goes out within one interval; the next finds no pong and terminates.
     expect(Date.now() - started).toBeLessThan(2000);
-    await expect.poll(() => pingingHub.connectionCount).toBe(0);
-    await pinging.close();
+    await expect.poll(() => pinging.hub.connectionCount).toBe(0);
+    await pinging.server.close();
   });
 
   it('disconnects a client that stops reading instead of slowing the room', async () => {

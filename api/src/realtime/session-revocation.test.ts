@@ -9,12 +9,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { SessionsRepository } from '../domains/auth/sessions.repository.ts';
-import { serveOnNode } from '../server/node.ts';
 import type { RunningServer } from '../server/types.ts';
 import { login, registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
 import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
 import { connectWs, type TestWsClient } from '../testing/ws-client.ts';
-import { broadcastingVideoStatusPublisher, createRealtimeHub, websocketEndpoint } from './create-hub.ts';
+import { broadcastingVideoStatusPublisher } from './create-hub.ts';
+import { createTestChannel, serveRealtime } from './testing/realtime-server.ts';
 
 // The promise of docs/realtime.md.
 const SIGN_OUT_WITHIN_MS = 2000;
@@ -96,20 +96,10 @@ beforeAll(async () => {
   backends = await createTestBackends('pglite');
   deps = backends.deps({ WS_MAX_CONNECTIONS_PER_IP: '100', RATE_LIMIT_MAX: '10000' });
   app = createApp(deps).app;
-  const hub = createRealtimeHub(deps, backends);
-  await hub.start();
-  server = await serveOnNode({
-    fetch: app.fetch,
-    host: '127.0.0.1',
-    port: 0,
-    gracePeriodMs: 1000,
-    websocket: websocketEndpoint(hub, deps.config),
-  });
-  base = `http://127.0.0.1:${server.port}`;
+  ({ server, base } = await serveRealtime(app, deps, backends));
   const owner = await registerAndLogin(app, backends, { role: 'streamer' });
   slug = `revoke-${Math.random().toString(36).slice(2, 8)}`;
-  const created = await call('/api/v1/channels', owner.authorization, { slug, title: 'Sessions' });
-  expect(created.status).toBe(201);
+  await createTestChannel(app, owner.authorization, slug);
 });
 
 afterEach(async () => {
@@ -206,22 +196,16 @@ describe('/ws sockets of a revoked session', () => {
       checked = resolve;
     });
     // A second replica on the same backends whose auth check passes, then waits for the test.
-    const slowHub = createRealtimeHub(deps, backends, {
-      afterAuthCheck: () => {
-        checked();
-        return held;
+    const slow = await serveRealtime(app, deps, backends, {
+      hub: {
+        afterAuthCheck: () => {
+          checked();
+          return held;
+        },
       },
     });
-    await slowHub.start();
-    const slowServer = await serveOnNode({
-      fetch: app.fetch,
-      host: '127.0.0.1',
-      port: 0,
-      gracePeriodMs: 1000,
-      websocket: websocketEndpoint(slowHub, deps.config),
-    });
     try {
-      const client = await connectWs(`http://127.0.0.1:${slowServer.port}`);
+      const client = await connectWs(slow.base);
       clients.push(client);
       await client.next('hello');
       client.send({ type: 'auth', token: user.accessToken });
@@ -241,7 +225,7 @@ describe('/ws sockets of a revoked session', () => {
       expect(await client.next('error')).toMatchObject({ code: 'invalid_token' });
       expect(client.frames.filter((f) => f.type === 'authenticated')).toEqual([]);
     } finally {
-      await slowServer.close();
+      await slow.server.close();
     }
   });
 

@@ -6,11 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect as connectTcp, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wsModule from 'ws';
+import { rawWebSocket } from './testing/realtime-server.ts';
 import { type SlowReaderGateway, startSlowReaderGateway } from './testing/slow-reader-gateway.ts';
 
 const MAX_BUFFERED_BYTES = 256 * 1024;
@@ -42,14 +43,7 @@ function maskedTextFrame(text: string): Buffer {
 
 /** A raw TCP client past the WebSocket handshake, paused: it never reads what the server sends. */
 async function nonReadingClient(port: number): Promise<Socket> {
-  const socket = connectTcp(port, '127.0.0.1');
-  await once(socket, 'connect');
-  socket.write(
-    'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-  );
-  const [head] = (await once(socket, 'data')) as [Buffer];
-  expect(head.toString()).toContain('101 Switching Protocols');
+  const socket = await rawWebSocket(port);
   socket.pause();
   return socket;
 }

@@ -13,7 +13,7 @@ import { serveOnNode } from '../../server/node.ts';
 import type { RunningServer, ServeOptions } from '../../server/types.ts';
 import { registerAndLogin } from '../../testing/auth-helpers.ts';
 import { createTestBackends } from '../../testing/test-deps.ts';
-import { createRealtimeHub, websocketEndpoint } from '../create-hub.ts';
+import { createTestChannel, serveRealtime } from './realtime-server.ts';
 
 export interface SlowReaderGateway {
   port: number;
@@ -34,23 +34,13 @@ export async function startSlowReaderGateway(
   });
   const { app } = createApp(deps);
   // No viewer-count broadcasts: only the client's own answers can fill its buffer.
-  const hub = createRealtimeHub(deps, backends, { countIntervalMs: 10 * 60_000 });
-  await hub.start();
-  const server = await serve({
-    fetch: app.fetch,
-    host: '127.0.0.1',
-    port: 0,
-    gracePeriodMs: 1000,
-    websocket: websocketEndpoint(hub, deps.config),
+  const { hub, server } = await serveRealtime(app, deps, backends, {
+    hub: { countIntervalMs: 10 * 60_000 },
+    serve,
   });
   const owner = await registerAndLogin(app, backends, { role: 'streamer' });
   const slug = `history-${Math.random().toString(36).slice(2, 8)}`;
-  const created = await app.request('/api/v1/channels', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: owner.authorization },
-    body: JSON.stringify({ slug, title: 'Full history' }),
-  });
-  if (created.status !== 201) throw new Error(`channel: ${created.status} ${await created.text()}`);
+  await createTestChannel(app, owner.authorization, slug);
   // Every `joined` frame carries the whole history: about 30 KB.
   const channel = await deps.services.channels.reference(slug);
   const chat = new ChatRepository(backends.database.db);
