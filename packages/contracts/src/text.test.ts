@@ -93,6 +93,8 @@ describe('the shared text schema', () => {
     expect(text().safeParse('a\u0000b').success).toBe(false);
     expect(text().safeParse('a\u0085b').success).toBe(true);
     expect(humanText().safeParse('  hi\r\n').data).toBe('hi');
+    expect(humanText().safeParse('one\r\ntwo\rthree').data).toBe('one\ntwo\nthree');
+    expect(humanText().max(7).safeParse('one\r\ntwo').success).toBe(true);
     expect(humanText().safeParse('a\u0085b').success).toBe(false);
     expect(humanText().safeParse('a\u0000b').success).toBe(false);
   });

@@ -34,13 +34,14 @@ export function hasControlCharacter(value: string): boolean {
 export const text = () => z.string().refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 
 /**
- * Text that people read (names, titles, messages): trimmed, then `text()` without control characters.
- * Trimmed first, so a trailing `\r\n` or vertical tab is dropped rather than refused.
+ * Text that people read (names, titles, messages): trimmed, line endings made `\n` (a Windows `\r\n`
+ * is not refused as a control character), then `text()` without control characters.
  */
 export const humanText = () =>
   z
     .string()
     .trim()
+    .overwrite((value) => value.replace(/\r\n?/g, '\n'))
     .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE)
     .refine((value) => !hasControlCharacter(value), CONTROL_CHARACTER_MESSAGE);
 
