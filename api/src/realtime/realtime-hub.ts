@@ -519,7 +519,7 @@ export class RealtimeHub {
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       const suspended = error.code === 'account_suspended';
-      // Another frame may have signed in anew meanwhile: only the session that ended is signed out.
+      // `session.revoked` may have signed it out meanwhile; then there is nothing left to do.
       if (connection.sessionId === sessionId) {
         this.endSession(connection, suspended ? 'account_suspended' : 'session_revoked');
       }

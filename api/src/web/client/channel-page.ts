@@ -93,6 +93,13 @@ export function startChannelPage(slug: string, assets: PlayerAssets): void {
       case 'authenticated':
         showSignedIn(true);
         return;
+      case 'signed_out':
+        // The session ended elsewhere (logout, password change, suspension): its token is dead too.
+        forgetAccessToken();
+        token = undefined;
+        showSignedIn(false);
+        chatNotice.textContent = 'You were signed out; sign in again to chat.';
+        return;
       case 'error':
         if (frame.code === 'invalid_token' || frame.code === 'account_suspended') {
           forgetAccessToken();
