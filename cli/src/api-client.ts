@@ -1,12 +1,17 @@
 /**
- * The CLI's one way to the gateway's HTTP API: the same auth and validation as any other client. Answers
- * are parsed with the contracts' schemas; problem+json becomes an ApiError (a CliError). Credentials come
- * from --token / STREAMHUB_TOKEN, else from the login `streamhub login` saved, whose access token is
- * renewed here, by itself, when it expires.
+ * The CLI's one way to the gateway's HTTP API: the same auth and validation as any other client. Calls
+ * go through the typed client of the gateway's app (`hc<GatewayApp>`), so a renamed route, parameter or
+ * field in the contracts breaks the CLI at compile time. Answers are parsed with the contracts' schemas
+ * (the gateway is another process, possibly another version); problem+json becomes an ApiError (a
+ * CliError). Credentials come from --token / STREAMHUB_TOKEN, else from the login `streamhub login`
+ * saved, whose access token is renewed here, by itself, when it expires.
  */
+import type { GatewayApp } from '@streamhub/api/app';
 import { type TokenPair, TokenPairSchema } from '@streamhub/contracts/auth';
 import { ProblemSchema } from '@streamhub/contracts/problem';
 import { Option } from 'commander';
+import { type ClientResponse, hc } from 'hono/client';
+import type { SuccessStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { CliContext } from './cli-context.ts';
 import { CliError } from './cli-error.ts';
@@ -23,12 +28,37 @@ export interface ApiOptions {
   token?: string;
 }
 
+/** Every route of the gateway, typed from its app: `routes.readyz.$get()`, `routes.api.v1.…`. */
+export type GatewayClient = ReturnType<typeof hc<GatewayApp>>;
+
+/** The body a typed call's 2xx answers carry, as its route declares it (a 204's reads as undefined). */
+export type SuccessBody<R> =
+  R extends ClientResponse<infer Body, infer Status, infer _Format>
+    ? Status extends 204
+      ? undefined
+      : Status extends SuccessStatusCode
+        ? Body
+        : never
+    : never;
+
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 export interface ApiClient {
   /** The gateway's origin, e.g. `http://127.0.0.1:3000`. */
   readonly origin: string;
-  /** A JSON request; the answer is parsed with `schema`, a problem answer throws an ApiError. */
+  /** Every route of the gateway; calls carry the credentials and renew them like `send`. */
+  readonly routes: GatewayClient;
+  /** `routes.api.v1`: e.g. `api.read(api.v1.channels.mine.$get(), ChannelSchema)`. */
+  readonly v1: GatewayClient['api']['v1'];
+  /**
+   * Awaits a typed call: a problem answer throws an ApiError, a 2xx body is parsed with `schema`, which
+   * must produce what the route declares (a schema that does not fit the route is a compile error).
+   */
+  read<R extends ClientResponse<unknown, number, string>, S extends z.ZodType<SuccessBody<R>>>(
+    call: Promise<R>,
+    schema: S,
+  ): Promise<z.output<S>>;
+  /** A JSON request by string path (untyped: only for commands not yet on `routes`). */
   request<S extends z.ZodType>(
     method: HttpMethod,
     path: string,
@@ -77,14 +107,15 @@ interface Credentials {
 }
 
 /**
- * The client every command uses. `anonymous` skips credentials (for `login` and public endpoints).
- * URL: --url, STREAMHUB_URL, the saved login's URL, then http://127.0.0.1:$PORT. Token: --token,
- * STREAMHUB_TOKEN, then the saved login, but only for the gateway it was made on.
+ * The client every command uses. `anonymous` skips credentials (for `login` and public endpoints);
+ * `timeoutMs` bounds each request (default 15 s). URL: --url, STREAMHUB_URL, the saved login's URL,
+ * then http://127.0.0.1:$PORT. Token: --token, STREAMHUB_TOKEN, then the saved login, but only for the
+ * gateway it was made on.
  */
 export async function connectApi(
   ctx: CliContext,
   options: ApiOptions,
-  { anonymous = false }: { anonymous?: boolean } = {},
+  { anonymous = false, timeoutMs = TIMEOUT_MS }: { anonymous?: boolean; timeoutMs?: number } = {},
 ): Promise<ApiClient> {
   const explicitUrl = options.url ?? ctx.env.STREAMHUB_URL;
   const explicitToken = options.token ?? ctx.env.STREAMHUB_TOKEN;
@@ -97,27 +128,27 @@ export async function connectApi(
           throw error;
         });
   const base = parseBaseUrl(explicitUrl ?? saved?.url ?? `http://127.0.0.1:${ctx.env.PORT ?? '3000'}`);
-  if (anonymous) return createClient(base, undefined);
-  if (explicitToken) return createClient(base, fixedToken(explicitToken));
+  if (anonymous) return createClient(base, undefined, timeoutMs);
+  if (explicitToken) return createClient(base, fixedToken(explicitToken), timeoutMs);
   if (!saved)
     throw new CliError('not logged in: run `streamhub login` (or pass --token / set STREAMHUB_TOKEN)');
   if (saved.url !== base.origin)
     throw new CliError(
       `you are logged in to ${saved.url}, not ${base.origin}: run \`streamhub login --url ${base.origin}\``,
     );
-  return savedLoginClient(ctx, saved);
+  return savedLoginClient(ctx, saved, timeoutMs);
 }
 
 /** A client on the saved login's gateway with its credentials, whatever --token or the env say. */
-function savedLoginClient(ctx: CliContext, saved: SavedLogin): ApiClient {
+function savedLoginClient(ctx: CliContext, saved: SavedLogin, timeoutMs = TIMEOUT_MS): ApiClient {
   const base = parseBaseUrl(saved.url);
-  return createClient(base, savedLoginCredentials(ctx, createClient(base, undefined), saved));
+  return createClient(base, savedLoginCredentials(ctx, createClient(base, undefined), saved), timeoutMs);
 }
 
 /** Signs in with a password and saves the session for later commands (replacing any saved one). */
 export async function logIn(ctx: CliContext, options: ApiOptions, email: string, password: string) {
   const api = await connectApi(ctx, options, { anonymous: true });
-  const pair = await api.request('POST', '/api/v1/auth/login', TokenPairSchema, { email, password });
+  const pair = await api.read(api.v1.auth.login.$post({ json: { email, password } }), TokenPairSchema);
   const login: SavedLogin = { version: 1, url: api.origin, email, ...tokenFields(pair) };
   await withLoginLock(ctx, () => saveLogin(ctx, login));
   return login;
@@ -133,8 +164,9 @@ export async function logOut(ctx: CliContext): Promise<{ url: string; revoked: b
   if (!saved) return undefined;
   let revoked = true;
   try {
+    const api = savedLoginClient(ctx, saved);
     // A 204's empty body reads as undefined.
-    await savedLoginClient(ctx, saved).request('POST', '/api/v1/auth/logout', z.undefined());
+    await api.read(api.v1.auth.logout.$post(), z.undefined());
   } catch (error) {
     if (error instanceof SessionEndedError || (error instanceof ApiError && error.status === 401))
       revoked = false;
@@ -175,9 +207,10 @@ function savedLoginCredentials(ctx: CliContext, anonymous: ApiClient, initial: S
       }
       let pair: TokenPair;
       try {
-        pair = await anonymous.request('POST', '/api/v1/auth/refresh', TokenPairSchema, {
-          refreshToken: latest.refreshToken,
-        });
+        pair = await anonymous.read(
+          anonymous.v1.auth.refresh.$post({ json: { refreshToken: latest.refreshToken } }),
+          TokenPairSchema,
+        );
       } catch (error) {
         if (!(error instanceof ApiError && error.status === 401)) throw error;
         // The session is over for good; a file that can only fail is not worth keeping.
@@ -198,9 +231,13 @@ function savedLoginCredentials(ctx: CliContext, anonymous: ApiClient, initial: S
   };
 }
 
-function createClient(base: URL, credentials: Credentials | undefined): ApiClient {
+function createClient(
+  base: URL,
+  credentials: Credentials | undefined,
+  defaultTimeoutMs = TIMEOUT_MS,
+): ApiClient {
   async function send(url: string | URL, init: RequestInit & { timeoutMs?: number }): Promise<Response> {
-    const { timeoutMs = TIMEOUT_MS, ...rest } = init;
+    const { timeoutMs = defaultTimeoutMs, ...rest } = init;
     const attempt = async (token: string | undefined) => {
       const headers = new Headers(rest.headers);
       if (token) headers.set('authorization', `Bearer ${token}`);
@@ -224,9 +261,33 @@ function createClient(base: URL, credentials: Credentials | undefined): ApiClien
     return attempt(renewed);
   }
 
+  const parse = async <S extends z.ZodType>(response: Answer, schema: S): Promise<z.output<S>> => {
+    const payload: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) throw problemError(response.status, payload);
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) {
+      throw new CliError(`${base.origin} did not answer like a StreamHub gateway (HTTP ${response.status})`);
+    }
+    return parsed.data;
+  };
+
+  // hc builds the URL, query and JSON body; `send` adds the credentials, the timeout and the renewal.
+  const routes = hc<GatewayApp>(base.origin, {
+    // hc passes a string URL; `preconnect` only satisfies Bun's `typeof fetch`.
+    fetch: Object.assign(
+      (input: string | URL | Request, init?: RequestInit) =>
+        send(input instanceof Request ? input.url : input, init ?? {}),
+      { preconnect: fetch.preconnect },
+    ),
+    headers: { accept: 'application/json' },
+  });
+
   return {
     origin: base.origin,
+    routes,
+    v1: routes.api.v1,
     send,
+    read: async (call, schema) => parse(await call, schema),
     async request(method, path, schema, body) {
       const response = await send(new URL(path, base), {
         method,
@@ -236,17 +297,26 @@ function createClient(base: URL, credentials: Credentials | undefined): ApiClien
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      const payload: unknown = await response.json().catch(() => undefined);
-      if (!response.ok) throw problemError(response.status, payload);
-      const parsed = schema.safeParse(payload);
-      if (!parsed.success) {
-        throw new CliError(
-          `${base.origin} did not answer like a StreamHub gateway (HTTP ${response.status})`,
-        );
-      }
-      return parsed.data;
+      return parse(response, schema);
     },
   };
+}
+
+/**
+ * Path parameters for a typed call, percent-encoded: hc puts them into the path as they are, so a `/`
+ * or `?` in an id would change the route.
+ */
+export function pathParams<P extends Record<string, string>>(params: P): P {
+  const encoded: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) encoded[name] = encodeURIComponent(value);
+  return encoded as P;
+}
+
+/** What `parse` reads of a Response or of a typed call's ClientResponse. */
+interface Answer {
+  readonly ok: boolean;
+  readonly status: number;
+  json(): Promise<unknown>;
 }
 
 /** The one-line error for a problem+json answer (or for an answer that is not one). */

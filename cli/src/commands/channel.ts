@@ -9,7 +9,7 @@ import {
 } from '@streamhub/contracts/live';
 import { type SystemInfo, SystemInfoSchema } from '@streamhub/contracts/system';
 import { Command, Option } from 'commander';
-import { type ApiOptions, apiOptions, connectApi } from '../api-client.ts';
+import { type ApiOptions, apiOptions, connectApi, pathParams } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';
 import { printRecords } from '../output.ts';
 
@@ -83,14 +83,19 @@ export function channelCommand(ctx: CliContext): Command {
       },
     ) => {
       const api = await connectApi(ctx, options);
-      const created = await api.request('POST', '/api/v1/channels', ChannelSchema, {
-        slug: options.slug,
-        title: options.title,
-        category: options.category,
-        language: options.language,
-        tags: options.tag ?? [],
-        record: options.record === true,
-      });
+      const created = await api.read(
+        api.v1.channels.$post({
+          json: {
+            slug: options.slug,
+            title: options.title,
+            category: options.category,
+            language: options.language,
+            tags: options.tag ?? [],
+            record: options.record === true,
+          },
+        }),
+        ChannelSchema,
+      );
       if (options.json) ctx.stdout(`${JSON.stringify(created)}\n`);
       else printRecords(ctx, [row(created)], false);
     },
@@ -102,10 +107,13 @@ export function channelCommand(ctx: CliContext): Command {
       .description('your channel: the server URL for OBS, whether it is live, its watch and playback URLs'),
   ).action(async (options: ApiOptions & { json?: boolean }) => {
     const api = await connectApi(ctx, options);
-    const mine = await api.request('GET', '/api/v1/channels/mine', ChannelSchema);
+    const mine = await api.read(api.v1.channels.mine.$get(), ChannelSchema);
     const [page, info] = await Promise.all([
-      api.request('GET', `/api/v1/channels/${encodeURIComponent(mine.slug)}`, PublicChannelSchema),
-      api.request('GET', '/api/v1/system/info', SystemInfoSchema),
+      api.read(
+        api.v1.channels[':slug'].$get({ param: pathParams({ slug: mine.slug }) }),
+        PublicChannelSchema,
+      ),
+      api.read(api.v1.system.info.$get(), SystemInfoSchema),
     ]);
     const shown = channelOverview(mine, page, info);
     if (options.json) ctx.stdout(`${JSON.stringify(shown)}\n`);

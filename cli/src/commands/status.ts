@@ -6,7 +6,6 @@ import {
   SystemInfoSchema,
 } from '@streamhub/contracts/system';
 import { Command, Option } from 'commander';
-import type { z } from 'zod';
 import { type ApiClient, connectApi } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';
 import { CliError } from '../cli-error.ts';
@@ -32,30 +31,20 @@ export function statusCommand(ctx: CliContext): Command {
       const timeoutMs = Number(options.timeout);
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
         throw new CliError('--timeout must be a positive number of milliseconds');
-      const api = await connectApi(ctx, { url: options.url }, { anonymous: true });
+      const api = await connectApi(ctx, { url: options.url }, { anonymous: true, timeoutMs });
 
-      const readiness = await fetchJson(api, '/readyz', ReadinessSchema, timeoutMs);
-      const info = await fetchJson(api, '/api/v1/system/info', SystemInfoSchema, timeoutMs).catch(
-        () => undefined,
-      );
+      const readiness = await readReadiness(api);
+      const info = await api.read(api.v1.system.info.$get(), SystemInfoSchema).catch(() => undefined);
       if (options.json) ctx.stdout(`${JSON.stringify({ url: api.origin, ...readiness, info })}\n`);
       else ctx.stdout(renderStatus(api.origin, readiness, info));
       if (readiness.status !== 'ready') throw new CliError(`${api.origin} is not ready`);
     });
 }
 
-async function fetchJson<S extends z.ZodType>(
-  api: ApiClient,
-  path: string,
-  schema: S,
-  timeoutMs: number,
-): Promise<z.output<S>> {
-  const response = await api.send(new URL(path, api.origin), {
-    headers: { accept: 'application/json' },
-    timeoutMs,
-  });
-  // /readyz answers 503 with the same body when a dependency is down.
-  const parsed = schema.safeParse(await response.json().catch(() => undefined));
+/** `/readyz` answers 503 with the same body when a dependency is down: its body is read either way. */
+async function readReadiness(api: ApiClient): Promise<Readiness> {
+  const response = await api.routes.readyz.$get();
+  const parsed = ReadinessSchema.safeParse(await response.json().catch(() => undefined));
   if (!parsed.success)
     throw new CliError(`${api.origin} did not answer like a StreamHub gateway (HTTP ${response.status})`);
   return parsed.data;

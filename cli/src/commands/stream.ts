@@ -8,7 +8,7 @@ import {
   StreamKeySchema,
 } from '@streamhub/contracts/live';
 import { Command } from 'commander';
-import { type ApiClient, type ApiOptions, apiOptions, connectApi } from '../api-client.ts';
+import { type ApiClient, type ApiOptions, apiOptions, connectApi, pathParams } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';
 import { printRecords } from '../output.ts';
 
@@ -33,10 +33,9 @@ const withApi = (command: Command) => {
     .option('--json', 'print JSON for scripts');
 };
 
-/** The channel's keys path; without --channel, the caller's own channel. */
-async function keysPath(api: ApiClient, channel: string | undefined): Promise<string> {
-  const slug = channel ?? (await api.request('GET', '/api/v1/channels/mine', ChannelSchema)).slug;
-  return `/api/v1/channels/${encodeURIComponent(slug)}/keys`;
+/** The channel's slug: --channel, else the caller's own channel. */
+async function channelSlug(api: ApiClient, channel: string | undefined): Promise<string> {
+  return channel ?? (await api.read(api.v1.channels.mine.$get(), ChannelSchema)).slug;
 }
 
 function printSecret(ctx: CliContext, key: CreatedStreamKey, json: boolean | undefined): void {
@@ -58,13 +57,10 @@ export function streamCommand(ctx: CliContext): Command {
     .requiredOption('--name <name>', 'what the key is for, e.g. "OBS desktop"')
     .action(async (options: KeyOptions & { name: string }) => {
       const api = await connectApi(ctx, options);
-      const created = await api.request(
-        'POST',
-        await keysPath(api, options.channel),
+      const slug = await channelSlug(api, options.channel);
+      const created = await api.read(
+        api.v1.channels[':slug'].keys.$post({ param: pathParams({ slug }), json: { name: options.name } }),
         CreatedStreamKeySchema,
-        {
-          name: options.name,
-        },
       );
       printSecret(ctx, created, options.json);
     });
@@ -72,7 +68,11 @@ export function streamCommand(ctx: CliContext): Command {
   withApi(key.command('list').description('list stream keys (masked)')).action(
     async (options: KeyOptions) => {
       const api = await connectApi(ctx, options);
-      const { items } = await api.request('GET', await keysPath(api, options.channel), StreamKeyListSchema);
+      const slug = await channelSlug(api, options.channel);
+      const { items } = await api.read(
+        api.v1.channels[':slug'].keys.$get({ param: pathParams({ slug }) }),
+        StreamKeyListSchema,
+      );
       if (options.json) ctx.stdout(`${JSON.stringify(items)}\n`);
       else printRecords(ctx, items.map(row), false);
     },
@@ -82,16 +82,23 @@ export function streamCommand(ctx: CliContext): Command {
     .argument('<id>', 'key id (from `stream key list`)')
     .action(async (id: string, options: KeyOptions) => {
       const api = await connectApi(ctx, options);
-      const path = `${await keysPath(api, options.channel)}/${encodeURIComponent(id)}/rotate`;
-      printSecret(ctx, await api.request('POST', path, CreatedStreamKeySchema), options.json);
+      const param = pathParams({ slug: await channelSlug(api, options.channel), id });
+      const rotated = await api.read(
+        api.v1.channels[':slug'].keys[':id'].rotate.$post({ param }),
+        CreatedStreamKeySchema,
+      );
+      printSecret(ctx, rotated, options.json);
     });
 
   withApi(key.command('revoke').description('revoke a key; publishing with it is refused from now on'))
     .argument('<id>', 'key id (from `stream key list`)')
     .action(async (id: string, options: KeyOptions) => {
       const api = await connectApi(ctx, options);
-      const path = `${await keysPath(api, options.channel)}/${encodeURIComponent(id)}`;
-      const revoked = await api.request('DELETE', path, StreamKeySchema);
+      const param = pathParams({ slug: await channelSlug(api, options.channel), id });
+      const revoked = await api.read(
+        api.v1.channels[':slug'].keys[':id'].$delete({ param }),
+        StreamKeySchema,
+      );
       if (options.json) ctx.stdout(`${JSON.stringify(revoked)}\n`);
       else printRecords(ctx, [row(revoked)], false);
     });

@@ -8,7 +8,7 @@ import {
 } from '@streamhub/contracts/videos';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { type ApiOptions, apiOptions, connectApi } from '../api-client.ts';
+import { type ApiOptions, apiOptions, connectApi, pathParams } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';
 import { CliError } from '../cli-error.ts';
 import { printRecords } from '../output.ts';
@@ -82,8 +82,10 @@ export function videoCommand(ctx: CliContext): Command {
     .option('--limit <n>', 'how many', '50')
     .action(async (options: VideoOptions & { limit: string }) => {
       const api = await connectApi(ctx, options);
-      const limit = encodeURIComponent(options.limit);
-      const { items } = await api.request('GET', `/api/v1/users/me/videos?limit=${limit}`, VideoPageSchema);
+      const { items } = await api.read(
+        api.v1.users.me.videos.$get({ query: { limit: options.limit } }),
+        VideoPageSchema,
+      );
       if (options.json) ctx.stdout(`${JSON.stringify(items)}\n`);
       else printRecords(ctx, items.map(row), false);
     });
@@ -92,7 +94,7 @@ export function videoCommand(ctx: CliContext): Command {
     .argument('<id>', 'video id')
     .action(async (id: string, options: VideoOptions) => {
       const api = await connectApi(ctx, options);
-      const found = await api.request('GET', `/api/v1/videos/${encodeURIComponent(id)}`, VideoSchema);
+      const found = await api.read(api.v1.videos[':id'].$get({ param: pathParams({ id }) }), VideoSchema);
       if (options.json) {
         ctx.stdout(`${JSON.stringify(found)}\n`);
         return;
@@ -115,7 +117,7 @@ export function videoCommand(ctx: CliContext): Command {
     .argument('<id>', 'video id')
     .action(async (id: string, options: VideoOptions) => {
       const api = await connectApi(ctx, options);
-      await api.request('DELETE', `/api/v1/videos/${encodeURIComponent(id)}`, z.undefined());
+      await api.read(api.v1.videos[':id'].$delete({ param: pathParams({ id }) }), z.undefined());
       if (options.json) ctx.stdout(`${JSON.stringify({ deleted: id })}\n`);
       else ctx.stdout(`deleted ${id}\n`);
     });
