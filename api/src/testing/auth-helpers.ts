@@ -1,8 +1,9 @@
 /** Creates signed-in users over the real HTTP routes, for tests of protected endpoints. */
-import { type Account, AccountSchema, type TokenPair, TokenPairSchema } from '@streamhub/contracts/auth';
+import type { Account, TokenPair } from '@streamhub/contracts/auth';
 import type { UserRole } from '@streamhub/db/schema/auth';
 import type { GatewayApp } from '../app.ts';
 import { UsersRepository } from '../domains/users/users.repository.ts';
+import { gatewayClient, ok } from './gateway-client.ts';
 import type { TestBackends } from './test-deps.ts';
 
 export interface SignedInUser extends TokenPair {
@@ -23,14 +24,8 @@ export async function registerAndLogin(
   const username = options.username ?? `user${counter}_${Math.random().toString(36).slice(2, 8)}`;
   const password = options.password ?? 'a long test password';
   const email = `${username.toLowerCase()}@example.test`;
-  const registered = await app.request('/api/v1/auth/register', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email, username, password }),
-  });
-  if (registered.status !== 201)
-    throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
-  let account = AccountSchema.parse(await registered.json());
+  const { v1 } = gatewayClient(app).api;
+  let account: Account = await ok(v1.auth.register.$post({ json: { email, username, password } }));
   if (options.role && options.role !== account.role) {
     await new UsersRepository(backends.database.db).setRole(account.id, options.role);
     account = { ...account, role: options.role };
@@ -40,11 +35,5 @@ export async function registerAndLogin(
 }
 
 export async function login(app: GatewayApp, email: string, password: string): Promise<TokenPair> {
-  const response = await app.request('/api/v1/auth/login', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`);
-  return TokenPairSchema.parse(await response.json());
+  return ok(gatewayClient(app).api.v1.auth.login.$post({ json: { email, password } }));
 }
