@@ -7,8 +7,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gatewayClient, ok } from '@streamhub/api/testing/gateway-client';
 import { connectWs, type TestWsClient } from '@streamhub/api/testing/ws-client';
-import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { createScratchPostgresDatabase } from '@streamhub/db/testing';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,30 +43,19 @@ describe('revoked sessions across two gateway replicas (Node and Bun, PostgreSQL
     return replica;
   };
 
-  const api = async (replica: Replica, path: string, body?: unknown, authorization?: string) => {
-    const response = await fetch(`${replica.base}${path}`, {
-      method: 'POST',
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(authorization ? { authorization } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${text}`);
-    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  };
+  /** The typed routes of `/api/v1` on a replica, as the holder of `authorization` if given. */
+  const v1 = (replica: Replica, authorization?: string) => gatewayClient(replica.base, authorization).api.v1;
 
   const signUp = async (replica: Replica, username: string) => {
     const email = `${username}@example.test`;
-    const account = await api(replica, '/api/v1/auth/register', { email, username, password: PASSWORD });
-    return { id: String(account.id), email };
+    const account = await ok(
+      v1(replica).auth.register.$post({ json: { email, username, password: PASSWORD } }),
+    );
+    return { id: account.id, email };
   };
 
   const logIn = async (replica: Replica, email: string) => {
-    const tokens = TokenPairSchema.parse(
-      await api(replica, '/api/v1/auth/login', { email, password: PASSWORD }),
-    );
+    const tokens = await ok(v1(replica).auth.login.$post({ json: { email, password: PASSWORD } }));
     return `Bearer ${tokens.accessToken}`;
   };
 
@@ -126,7 +115,7 @@ describe('revoked sessions across two gateway replicas (Node and Bun, PostgreSQL
     const admin = await signUp(onNode, `admin_${suffix}`);
     const adminAuth = await logIn(onNode, admin.email);
     const slug = `sessions-${suffix}`;
-    await api(onNode, '/api/v1/channels', { slug, title: 'Sessions' }, adminAuth);
+    await ok(v1(onNode, adminAuth).channels.$post({ json: { slug, title: 'Sessions' } }));
 
     // Logout on Node: the session's socket on Bun is signed out; the other session's socket stays.
     const ada = await signUp(onNode, `ada_${suffix}`);
@@ -135,7 +124,7 @@ describe('revoked sessions across two gateway replicas (Node and Bun, PostgreSQL
     const secondOnNode = await socket(onNode, second, slug);
     expect(await post(firstOnBun, slug, 'before')).toMatchObject({ type: 'ack' });
     let since = firstOnBun.frames.length;
-    await api(onNode, '/api/v1/auth/logout', undefined, first);
+    await ok(v1(onNode, first).auth.logout.$post());
     await expectSignedOut(firstOnBun, since);
     expect(await post(firstOnBun, slug, 'after')).toMatchObject({ type: 'error', code: 'unauthorized' });
     expect(await post(secondOnNode, slug, 'still signed in')).toMatchObject({ type: 'ack' });
@@ -144,7 +133,7 @@ describe('revoked sessions across two gateway replicas (Node and Bun, PostgreSQL
     const third = await logIn(onBun, ada.email);
     const thirdOnNode = await socket(onNode, third, slug);
     const marks = [secondOnNode.frames.length, thirdOnNode.frames.length];
-    await api(onBun, '/api/v1/auth/logout-all', undefined, third);
+    await ok(v1(onBun, third).auth['logout-all'].$post());
     await expectSignedOut(secondOnNode, marks[0] ?? 0);
     await expectSignedOut(thirdOnNode, marks[1] ?? 0);
 
@@ -152,7 +141,7 @@ describe('revoked sessions across two gateway replicas (Node and Bun, PostgreSQL
     const bob = await signUp(onBun, `bob_${suffix}`);
     const bobOnBun = await socket(onBun, await logIn(onBun, bob.email), slug);
     since = bobOnBun.frames.length;
-    await api(onNode, `/api/v1/users/${bob.id}/suspend`, undefined, adminAuth);
+    await ok(v1(onNode, adminAuth).users[':id'].suspend.$post({ param: { id: bob.id } }));
     await expectSignedOut(bobOnBun, since, 'account_suspended');
     expect(await post(bobOnBun, slug, 'suspended')).toMatchObject({ type: 'error' });
   }, 120_000);
