@@ -9,6 +9,8 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { createLogger } from '@streamhub/logger/logger';
 import { startMediaNode } from '@streamhub/media-node/media-node';
 import { InMemoryPublishGate } from '@streamhub/media-node/testing/in-memory-publish-gate';
@@ -40,7 +42,8 @@ const logger = createLogger({
 const gate = new InMemoryPublishGate();
 gate.addKey({ key });
 
-const node = await startMediaNode({ config, logger, gate });
+const media = createMediaStorage({ dataDir: config.dataDir });
+const node = await startMediaNode({ config, logger, gate, media });
 const now = () => Date.now();
 node.events.on('sessionStarted', (s) =>
   printNodeEvent({ event: 'sessionStarted', at: now(), playbackId: s.playbackId }),
@@ -82,7 +85,7 @@ printNodeEvent({
   at: now(),
   pid: process.pid,
   rtmpPort: node.rtmpPort,
-  liveDir: node.liveDir,
+  liveDir: mediaPaths(config.dataDir).collection('live'),
   ffmpegPath: node.ffmpeg.path,
   ffmpegVersion: node.ffmpeg.version,
 });

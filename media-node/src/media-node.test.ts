@@ -7,6 +7,8 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@streamhub/config/config';
+import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { createLogger } from '@streamhub/logger/logger';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type MediaNode, type MediaNodeOptions, startMediaNode } from './media-node.ts';
@@ -52,11 +54,14 @@ async function startNode(
       destination: { write: (line: string) => logLines.push(line) },
     }),
     gate,
+    media: createMediaStorage({ dataDir: config.dataDir }),
     ...extra,
   });
   return node;
 }
 
+/** The playback ids with files under the live collection. */
+const liveEntries = () => readdir(mediaPaths(dataDir).collection('live')).catch(() => [] as string[]);
 const rtmpUrl = (key: string) => `rtmp://127.0.0.1:${node?.rtmpPort}/live/${key}`;
 
 async function readIf(path: string): Promise<string | undefined> {
@@ -99,7 +104,7 @@ describe('media node (real RTMP + ffmpeg)', () => {
     const publisher = startPublisher(rtmpUrl(key), 6);
 
     const session = await waitFor('a session to be issued', () => gate.issued[0]);
-    const dir = join(started.liveDir, session.playbackId);
+    const dir = mediaPaths(dataDir).live(session.playbackId);
     const master = await waitFor('the master playlist with 3 variants', async () => {
       const text = await readIf(join(dir, 'master.m3u8'));
       return text && (text.match(/#EXT-X-STREAM-INF/g) ?? []).length === 3 ? text : undefined;
@@ -171,12 +176,12 @@ describe('media node (real RTMP + ffmpeg)', () => {
   });
 
   it('keeps the stream key out of every process argument, file name, playlist and log line', async () => {
-    const started = await startNode(1);
+    await startNode(1);
     const key = gate.addKey({ record: true });
     const playable = new Promise<void>((resolve) => started.events.once('playable', () => resolve()));
     const publisher = startPublisher(rtmpUrl(key), 30);
     const session = await waitFor('a session to be issued', () => gate.issued[0]);
-    const dir = join(started.liveDir, session.playbackId);
+    const dir = mediaPaths(dataDir).live(session.playbackId);
     await playable;
     // The media node runs in this process: its children are ours, but for the publisher (OBS's place).
     const children = descendantsOf(process.pid).filter((pid) => pid !== publisher.child.pid);
@@ -213,7 +218,7 @@ describe('media node (real RTMP + ffmpeg)', () => {
     expect(await publisher.exited).not.toBe(0);
     expect(await refused).toBe('unknown stream key');
     expect(gate.issued).toHaveLength(0);
-    expect(existsSync(started.liveDir) ? await readdir(started.liveDir) : []).toEqual([]);
+    expect(await liveEntries()).toEqual([]);
     expect(gate.endedCalls).toEqual([]);
   });
 
@@ -229,11 +234,11 @@ describe('media node (real RTMP + ffmpeg)', () => {
     expect(await publisher.exited).not.toBe(0);
     await waitFor('the late session to be ended', () => gate.endedCalls.length === 1, 5000);
     expect(gate.endedCalls[0]?.sessionId).toBe(gate.issued[0]?.sessionId);
-    expect(existsSync(started.liveDir) ? await readdir(started.liveDir) : []).toEqual([]);
+    expect(await liveEntries()).toEqual([]);
   });
 
   it('refuses a revoked key', async () => {
-    const started = await startNode(1);
+    await startNode(1);
     const key = gate.addKey();
     gate.revoke(key);
     const publisher = startPublisher(rtmpUrl(key), 5);
@@ -241,7 +246,7 @@ describe('media node (real RTMP + ffmpeg)', () => {
     expect(gate.authorizeResults).toEqual([{ ok: false, reason: 'stream key revoked' }]);
     expect(logLines.some((l) => l.includes('publish refused'))).toBe(true);
     expect(logLines.join('\n')).not.toContain(key);
-    expect(existsSync(started.liveDir) ? await readdir(started.liveDir) : []).toEqual([]);
+    expect(await liveEntries()).toEqual([]);
   });
 
   it('keeps the session when the publisher reconnects inside the grace window', async () => {
@@ -249,7 +254,7 @@ describe('media node (real RTMP + ffmpeg)', () => {
     const key = gate.addKey();
     const first = startPublisher(rtmpUrl(key), 3);
     const session = await waitFor('a session', () => gate.issued[0]);
-    const dir = join(started.liveDir, session.playbackId);
+    const dir = mediaPaths(dataDir).live(session.playbackId);
     await waitFor(
       'first playable',
       () => started.events.sessions()[0]?.state === 'live' && readIf(join(dir, '360p.m3u8')),
@@ -291,7 +296,7 @@ describe('media node resilience and recording', () => {
     started.events.on('transcoderStarted', (t) => attempts.push({ pid: t.pid, attempt: t.attempt }));
     const publisher = startPublisher(rtmpUrl(key), 7);
     const session = await waitFor('a session', () => gate.issued[0]);
-    const dir = join(started.liveDir, session.playbackId);
+    const dir = mediaPaths(dataDir).live(session.playbackId);
     await waitFor(
       '720p segments',
       async () => segmentsOf((await readIf(join(dir, '720p.m3u8'))) ?? '').length >= 1,
@@ -314,11 +319,11 @@ describe('media node resilience and recording', () => {
   });
 
   it('records: keeps every segment in an EVENT playlist, closed with ENDLIST, even when the publisher is SIGKILLed', async () => {
-    const started = await startNode(1);
+    await startNode(1);
     const key = gate.addKey({ record: true });
     const publisher = startPublisher(rtmpUrl(key), 30);
     const session = await waitFor('a session', () => gate.issued[0]);
-    const dir = join(started.liveDir, session.playbackId);
+    const dir = mediaPaths(dataDir).live(session.playbackId);
     await waitFor(
       '3 segments in 360p',
       async () => segmentsOf((await readIf(join(dir, '360p.m3u8'))) ?? '').length >= 3,
@@ -348,11 +353,12 @@ describe('media node resilience and recording', () => {
       config: { ...config, media: { ...config.media, rtmpPort: 0, reconnectGraceSeconds: 1 } },
       logger: createLogger({ level: 'silent', name: 'media' }),
       gate,
+      media: createMediaStorage({ dataDir: config.dataDir }),
     });
     const key = gate.addKey();
     startPublisher(rtmpUrl(key), 4);
     const session = await waitFor('a session', () => gate.issued[0]);
-    const dir = join(node.liveDir, session.playbackId);
+    const dir = mediaPaths(dataDir).live(session.playbackId);
     const master = await waitFor('master', async () => {
       const text = await readIf(join(dir, 'master.m3u8'));
       return text?.includes('source.m3u8') ? text : undefined;
@@ -378,7 +384,7 @@ describe('media node resilience and recording', () => {
     });
     const publisher = startPublisher(rtmpUrl(key), 30);
     const session = await waitFor('a session', () => gate.issued[0]);
-    const dir = join(started.liveDir, session.playbackId);
+    const dir = mediaPaths(dataDir).live(session.playbackId);
     await waitFor(
       'a 360p segment',
       async () => segmentsOf((await readIf(join(dir, '360p.m3u8'))) ?? '').length >= 1,
@@ -407,7 +413,7 @@ describe('media node: cutting broadcasts and cleaning up after a crash', () => {
     const key = gate.addKey();
     const publisher = startPublisher(rtmpUrl(key), 30);
     const session = await waitFor('a session', () => gate.issued[0]);
-    const dir = join(started.liveDir, session.playbackId);
+    const dir = mediaPaths(dataDir).live(session.playbackId);
     await waitFor(
       'playable',
       async () => segmentsOf((await readIf(join(dir, '360p.m3u8'))) ?? '').length >= 1,
@@ -445,7 +451,7 @@ describe('media node: cutting broadcasts and cleaning up after a crash', () => {
     expect(await started.terminate(session.sessionId, 'key_revoked')).toBe(true);
     expect(gate.endedCalls).toMatchObject([{ sessionId: session.sessionId, recorded: false }]);
     expect(started.events.sessions()).toEqual([]);
-    expect(existsSync(join(started.liveDir, session.playbackId))).toBe(false);
+    expect(existsSync(mediaPaths(dataDir).live(session.playbackId))).toBe(false);
     gate.revoke(key);
     expect(await startPublisher(rtmpUrl(key), 3).exited).not.toBe(0);
     expect(gate.authorizeResults.at(-1)).toEqual({ ok: false, reason: 'stream key revoked' });
@@ -469,11 +475,11 @@ describe('media node: cutting broadcasts and cleaning up after a crash', () => {
     expect(await publisher.exited).not.toBe(0);
     await waitFor('the opened session to be ended', () => gate.endedCalls.length === 1);
     expect(gate.endedCalls).toEqual([{ sessionId: gate.issued[0]?.sessionId, recorded: false }]);
-    expect(existsSync(started.liveDir) ? await readdir(started.liveDir) : []).toEqual([]);
+    expect(await liveEntries()).toEqual([]);
   });
 
   it('on start, ends the sessions a crash left live under its id and deletes only proven leftovers', async () => {
-    const liveDir = join(dataDir, 'media', 'live');
+    const liveDir = mediaPaths(dataDir).collection('live');
     const fakeOutput = async (playbackId: string, playlist = '#EXTM3U\n#EXTINF:1.0,\n720p-000000.ts\n') => {
       await mkdir(join(liveDir, playbackId), { recursive: true });
       await writeFile(join(liveDir, playbackId, '720p.m3u8'), playlist);

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { Config } from '@streamhub/config/config';
+import type { MediaStorage } from '@streamhub/infra/media-storage/port';
 import type { Logger } from '@streamhub/logger/logger';
 import { type FfmpegBinary, locateFfmpeg } from './ffmpeg/locate.ts';
 import { hasParentDeathGuard, warnIfUnguarded } from './ffmpeg/spawn.ts';
@@ -23,6 +23,8 @@ export interface MediaNodeOptions {
   config: Config;
   logger: Logger;
   gate: PublishGate;
+  /** The process's media storage: live HLS, thumbnails and recordings go there. */
+  media: MediaStorage;
   /** Overrides the binary chosen from config (tests, status). */
   ffmpeg?: FfmpegBinary;
   /** ffmpeg restart back-off; defaults to 5 restarts, 0.5 s doubling to 8 s. */
@@ -40,8 +42,8 @@ export interface MediaNode {
   rtmpPort: number;
   /** Which ffmpeg runs (path, version line, source) for logs and `streamhub status`. */
   ffmpeg: FfmpegBinary;
-  /** `<dataDir>/media/live`: one directory per playback id. */
-  liveDir: string;
+  /** Where the live HLS goes (`live/<playbackId>/…`, see `@streamhub/infra/media-storage/keys`). */
+  media: MediaStorage;
   /** The id this node stores with its sessions: MEDIA_NODE_ID, else `<hostname>:<RTMP_PORT>`. */
   nodeId: string;
   /** Session life-cycle events (started, resumed, playable, ingestBitrate, ended, refused, transcoderFailed). */
@@ -53,7 +55,7 @@ export interface MediaNode {
 }
 
 export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNode> {
-  const { config, gate } = options;
+  const { config, gate, media } = options;
   const logger = options.logger.child({ component: 'media-node' });
   const ffmpeg = options.ffmpeg ?? (await locateFfmpeg({ ffmpegPath: config.media.ffmpegPath }));
   logger.info(
@@ -66,18 +68,17 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     'using ffmpeg',
   );
   warnIfUnguarded(logger);
-  const liveDir = join(config.dataDir, 'media', 'live');
   const nodeId = options.nodeId ?? config.media.nodeId ?? defaultNodeId(config.media.rtmpPort);
 
   // Before accepting publishes: a channel whose session a crash left "live" could not go live again.
-  await recoverHeldSessions({ gate, nodeId, liveDir, logger });
-  await sweepLeftovers({ gate, liveDir, logger });
+  await recoverHeldSessions({ gate, nodeId, media, logger });
+  await sweepLeftovers({ gate, media, logger });
 
   const manager = new LiveManager({
     gate,
     nodeId,
     ffmpeg,
-    liveDir,
+    media,
     settings: {
       ladder: config.media.ladder,
       segmentSeconds: config.media.segmentSeconds,
@@ -93,7 +94,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   // Listening before the ingest opens, so no broadcast starts unwatched.
   const stopWatching = await gate.watchTerminations(async ({ sessionId, reason, discardFilesOf }) => {
     await manager.terminate(sessionId, reason);
-    if (discardFilesOf) await discardPlaybackFiles({ liveDir, logger }, discardFilesOf);
+    if (discardFilesOf) await discardPlaybackFiles({ media, logger }, discardFilesOf);
   });
   let ingest: RtmpIngest;
   try {
@@ -110,6 +111,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   manager.attach(ingest);
   const thumbnails = startLiveThumbnails(manager, {
     ffmpegPath: ffmpeg.path,
+    media,
     intervalMs: config.media.thumbnailSeconds * 1000,
     logger,
   });
@@ -119,7 +121,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   return {
     rtmpPort: ingest.port,
     ffmpeg,
-    liveDir,
+    media,
     nodeId,
     events: manager,
     terminate: (sessionId, reason) => manager.terminate(sessionId, reason),

@@ -4,12 +4,21 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { JOB_DEFINITIONS } from '@streamhub/contracts/jobs';
 import { createBullMqJobQueue } from '@streamhub/infra/jobs/bullmq';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { closeRedisClient, connectRedisClient } from '@streamhub/infra/redis/connection';
 import { deleteKeysWithPrefix, randomTestPrefix, TEST_REDIS_URL } from '@streamhub/infra/redis/testing';
 import { waitFor } from '@streamhub/media-node/testing/process-helpers';
@@ -65,17 +74,19 @@ interface JournalEntry {
 describe('video.process on BullMQ', () => {
   it('retries a job whose worker was killed mid-transcode and finishes it once', async () => {
     const videoId = randomUUID();
-    const mediaDir = join(root, 'vod');
-    const outputDir = join(mediaDir, videoId);
+    const outputDir = mediaPaths(root).video(videoId);
     const journal = join(root, 'journal.jsonl');
     writeFileSync(journal, '');
-    const source = await makeClip(join(root, 'source.mp4'), { seconds: 12, size: '640x360' });
+    mkdirSync(outputDir, { recursive: true });
+    copyFileSync(
+      await makeClip(join(root, 'source.mp4'), { seconds: 12, size: '640x360' }),
+      mediaPaths(root).source(videoId),
+    );
     const env = {
       REDIS_URL: TEST_REDIS_URL,
       JOBS_PREFIX: prefix,
       VIDEO_ID: videoId,
-      SOURCE: source,
-      MEDIA_DIR: mediaDir,
+      DATA_DIR: root,
       JOURNAL: journal,
     };
     const entries = () =>

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { DomainEventPayload } from '@streamhub/contracts/events';
 import { type Video, VideoSchema } from '@streamhub/contracts/videos';
+import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { createLogger } from '@streamhub/logger/logger';
 import { makeClip } from '@streamhub/media-node/vod/testing/clips';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
-import { VideoFiles } from '../domains/videos/video-files.ts';
 import { uploadedVideo } from '../domains/videos/videos-test-kit.ts';
 import { createLogMailer } from '../mail/log-mailer.ts';
 import { registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
@@ -27,7 +28,7 @@ describe('video.process on the videos service', () => {
   let deps: GatewayDeps;
   let app: GatewayApp;
   let owner: SignedInUser;
-  let files: VideoFiles;
+  let files: ReturnType<typeof mediaPaths>;
   let dataDir: string;
   const readyEvents: DomainEventPayload<'video.ready'>[] = [];
   const failedEvents: DomainEventPayload<'video.failed'>[] = [];
@@ -38,7 +39,7 @@ describe('video.process on the videos service', () => {
     deps = backends.deps({ STREAMHUB_DATA_DIR: dataDir });
     app = createApp(deps).app;
     owner = await registerAndLogin(app, backends);
-    files = new VideoFiles(dataDir);
+    files = mediaPaths(dataDir);
     backends.events.subscribe('video.ready', (payload) => {
       readyEvents.push(payload);
     });
@@ -46,7 +47,7 @@ describe('video.process on the videos service', () => {
       failedEvents.push(payload);
     });
     const videos = {
-      ...videoJobDeps(deps.config, deps.services.videos, logger),
+      ...videoJobDeps(deps.config, deps.services.videos, createMediaStorage({ dataDir }), logger),
       // The default ladder, at the fastest preset: a 640×360 clip gets its one 360p rung.
       settings: { ladder: [1080, 720, 480, 360], segmentSeconds: 4, x264Preset: 'ultrafast' },
     };
@@ -57,8 +58,8 @@ describe('video.process on the videos service', () => {
   /** An uploaded video whose source is `file` (stored without its extension, as uploads are). */
   const uploaded = async (file: string) => {
     const id = await uploadedVideo(backends, owner);
-    mkdirSync(dirname(files.sourcePath(id)), { recursive: true });
-    copyFileSync(file, files.sourcePath(id));
+    mkdirSync(dirname(files.source(id)), { recursive: true });
+    copyFileSync(file, files.source(id));
     return id;
   };
   const video = async (id: string): Promise<Video> => {
@@ -122,7 +123,7 @@ describe('video.process on the videos service', () => {
     });
     const handlers = createJobHandlers({
       mailer: createLogMailer(logger),
-      videos: videoJobDeps(noFfmpeg.config, deps.services.videos, logger),
+      videos: videoJobDeps(noFfmpeg.config, deps.services.videos, createMediaStorage({ dataDir }), logger),
     });
     const context = (attempt: number) => ({
       attempt,

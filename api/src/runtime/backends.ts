@@ -13,6 +13,8 @@ import { createEventBus } from '@streamhub/infra/event-bus/factory';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import { createJobQueue } from '@streamhub/infra/jobs/factory';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
+import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
+import type { MediaStorage } from '@streamhub/infra/media-storage/port';
 import { createPresenceStore } from '@streamhub/infra/realtime/presence/factory';
 import type { PresenceStore } from '@streamhub/infra/realtime/presence/port';
 import { createRoomBroadcaster } from '@streamhub/infra/realtime/rooms/factory';
@@ -30,6 +32,8 @@ export interface Backends {
   rooms: RoomBroadcaster;
   /** Live viewers per channel, shared by every replica. */
   presence: PresenceStore;
+  /** Where media lives (live HLS, videos' files, uploads, avatars): one instance for the whole process. */
+  media: MediaStorage;
   readiness: ReadinessCheck[];
   infra: 'memory' | 'redis';
   /** Closes everything opened so far, newest first; never throws. */
@@ -94,6 +98,7 @@ export async function openBackends(
       counters,
       rooms,
       presence,
+      media: createMediaStorage({ dataDir: config.dataDir }),
       readiness,
       infra: config.redisUrl ? 'redis' : 'memory',
       close,

@@ -9,6 +9,7 @@ import { createMemoryEventBus } from '@streamhub/infra/event-bus/memory';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import { createMemoryJobQueue } from '@streamhub/infra/jobs/memory';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
+import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
 import { createMemoryPresenceStore } from '@streamhub/infra/realtime/presence/memory';
 import type { PresenceStore } from '@streamhub/infra/realtime/presence/port';
 import { createMemoryRoomBroadcaster } from '@streamhub/infra/realtime/rooms/memory';
@@ -89,6 +90,7 @@ export async function createTestBackends(driver: Driver = 'pglite'): Promise<Tes
           jobs,
           signingKeys,
           counters,
+          media: createMediaStorage({ dataDir: config.dataDir }),
           logger,
           scrypt: TEST_SCRYPT,
           abusePolicy: RELAXED_ABUSE_POLICY,

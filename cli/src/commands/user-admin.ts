@@ -69,6 +69,7 @@ async function withLocalUserAdmin<T>(ctx: CliContext, work: (admin: UserAdmin) =
       events: backends.events,
       jobs: backends.jobs,
       counters: backends.counters,
+      media: backends.media,
       logger,
       // The CLI signs no tokens (it only revokes sessions), so it needs no access to the real keys.
       signingKeys: await keyRingFromJson(JSON.stringify({ keys: [await generateSigningJwk()] }), 'cli'),

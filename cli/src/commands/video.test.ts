@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '@streamhub/api/app';
 import type { GatewayDeps } from '@streamhub/api/deps';
-import { VideoFiles } from '@streamhub/api/domains/videos/video-files';
 import { VideosRepository } from '@streamhub/api/domains/videos/videos.repository';
 import { nodeRemoteAddress, serveOnNode } from '@streamhub/api/server/node';
 import type { RunningServer } from '@streamhub/api/server/types';
 import { registerAndLogin, type SignedInUser } from '@streamhub/api/testing/auth-helpers';
 import { createTestBackends, type TestBackends } from '@streamhub/api/testing/test-deps';
 import { VideoSchema } from '@streamhub/contracts/videos';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { makeClip } from '@streamhub/media-node/vod/testing/clips';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -118,7 +118,7 @@ describe('streamhub video against a running gateway', { timeout: 120_000 }, () =
     );
     const videoId = second.stdout.trim();
     expect(videoId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(readFileSync(new VideoFiles(deps.config.dataDir).sourcePath(videoId)).equals(clip)).toBe(true);
+    expect(readFileSync(mediaPaths(deps.config.dataDir).source(videoId)).equals(clip)).toBe(true);
     expect(enqueued).toContain(videoId);
     expect(
       JSON.parse(readFileSync(join(home, '.local', 'state', 'streamhub', 'uploads.json'), 'utf8')),
@@ -141,7 +141,7 @@ describe('streamhub video against a running gateway', { timeout: 120_000 }, () =
     const deleted = await runCli(['video', 'delete', videoId], { cwd, env: env(), runtime: 'bun' });
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(deleted.stdout).toBe(`deleted ${videoId}\n`);
-    expect(existsSync(new VideoFiles(deps.config.dataDir).videoDir(videoId))).toBe(false);
+    expect(existsSync(mediaPaths(deps.config.dataDir).video(videoId))).toBe(false);
     const gone = await runCli(['video', 'status', videoId], { cwd, env: env(), runtime: 'bun' });
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('(not_found)');
@@ -161,9 +161,9 @@ describe('streamhub video against a running gateway', { timeout: 120_000 }, () =
     // Refused at least once while the lease ran, then accepted.
     expect(Date.now() - started).toBeGreaterThan(LEASE_MS);
     const videoId = result.stdout.trim();
-    expect(
-      readFileSync(new VideoFiles(deps.config.dataDir).sourcePath(videoId)).equals(readFileSync(clipPath)),
-    ).toBe(true);
+    expect(readFileSync(mediaPaths(deps.config.dataDir).source(videoId)).equals(readFileSync(clipPath))).toBe(
+      true,
+    );
   });
 
   it('reports a file that is not a video, on Bun', async () => {

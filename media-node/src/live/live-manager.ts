@@ -18,8 +18,14 @@
  * and the whole session's at the end.
  */
 import { EventEmitter } from 'node:events';
-import { appendFile, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import {
+  isPlaybackId,
+  keyIn,
+  type MediaPrefix,
+  mediaKeys,
+  nameIn,
+} from '@streamhub/infra/media-storage/keys';
+import { type LocalDirectory, type MediaStorage, readMediaBytes } from '@streamhub/infra/media-storage/port';
 import type { Logger } from '@streamhub/logger/logger';
 import type { LadderSettings, SourceInfo } from '../ffmpeg/ladder.ts';
 import type { FfmpegBinary } from '../ffmpeg/locate.ts';
@@ -32,8 +38,8 @@ export interface LiveManagerOptions {
   /** This node's id, stored with each session it opens (see PublishContext). */
   nodeId: string;
   ffmpeg: FfmpegBinary;
-  /** `<dataDir>/media/live`; each session writes to `<liveDir>/<playbackId>/`. */
-  liveDir: string;
+  /** Each session's ffmpeg writes into the local directory of `live/<playbackId>`. */
+  media: MediaStorage;
   settings: LadderSettings;
   reconnectGraceMs: number;
   /** A gate that has not answered after this long refuses the publish (default 10 s). */
@@ -53,6 +59,7 @@ export interface LiveSessionView {
   sessionId: string;
   playbackId: string;
   record: boolean;
+  /** The local directory ffmpeg writes the session's HLS into (see MediaStorage.localDirectory). */
   outputDir: string;
   /** Publishes that fed this session (1 + reconnects). */
   publishes: number;
@@ -91,7 +98,7 @@ interface LiveSession {
   playbackId: string;
   record: boolean;
   streamKey: string;
-  outputDir: string;
+  output: LocalDirectory;
   connectionId: string | undefined;
   publishes: number;
   wroteOutput: boolean;
@@ -110,8 +117,6 @@ interface LiveSession {
   publish: { connectionId: string; startBytes: number; startedAt: number } | undefined;
   bitrateTimer: NodeJS.Timeout | undefined;
 }
-
-export const PLAYBACK_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 const DEFAULT_BITRATE_SAMPLING = { firstMs: 5000, everyMs: 60_000 };
 // A terminate for a session this node does not know yet may race its authorization; remember it this long.
@@ -146,7 +151,7 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
       sessionId: s.sessionId,
       playbackId: s.playbackId,
       record: s.record,
-      outputDir: s.outputDir,
+      outputDir: s.output.path,
       publishes: s.publishes,
       source: s.source,
       state: s.connectionId ? 'live' : 'reconnect-grace',
@@ -212,17 +217,18 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
           );
         return this.refuse(reason);
       };
-      if (!PLAYBACK_ID.test(auth.playbackId)) return refuseOpened('invalid playback id from the gate');
+      if (!isPlaybackId(auth.playbackId)) return refuseOpened('invalid playback id from the gate');
       if (this.closing) return refuseOpened('media node is shutting down');
       if (this.terminatedEarly.has(auth.sessionId)) {
         return refuseOpened('the session was terminated while the publish was being checked');
       }
+      const output = await this.options.media.localDirectory(mediaKeys.livePrefix(auth.playbackId));
       const session: LiveSession = {
         sessionId: auth.sessionId,
         playbackId: auth.playbackId,
         record: auth.record,
         streamKey,
-        outputDir: join(this.options.liveDir, auth.playbackId),
+        output,
         connectionId,
         publishes: 1,
         wroteOutput: false,
@@ -322,7 +328,7 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
     const transcoder = new LiveTranscoder({
       ffmpeg: this.options.ffmpeg,
       input,
-      outputDir: session.outputDir,
+      outputDir: session.output.path,
       source: info,
       settings: this.options.settings,
       record: session.record,
@@ -378,7 +384,17 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
       if (session.bitrateTimer) clearTimeout(session.bitrateTimer);
       await session.transcoder?.stop();
       await session.previousStopped;
-      if (session.wroteOutput) await closePlaylists(session.outputDir);
+      const { media } = this.options;
+      if (session.wroteOutput) {
+        try {
+          // What ffmpeg wrote last becomes stored media before the playlists are closed there.
+          await session.output.sync();
+          await closePlaylists(media, session.output.prefix);
+        } catch (error) {
+          log.error({ err: error }, 'could not close the playlists of an ended session');
+        }
+      }
+      await session.output.release();
       const recorded = session.record && session.wroteOutput;
       const bitrate = this.averageBitrate(session);
       let markedEnded = false;
@@ -393,7 +409,7 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
       }
       // Only once the session is marked ended (playback then answers 404): deleting the files of a session
       // still called live would break its viewers. A failure here is swept at the node's next start.
-      if (!recorded && markedEnded) await removeSessionFiles(session.outputDir, log);
+      if (!recorded && markedEnded) await removeSessionFiles(media, session.output.prefix, log);
       this.byKey.delete(session.streamKey);
       log.info(
         { recorded, cause: session.endCause, reason: session.terminationReason, bitrate },
@@ -461,11 +477,14 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
   }
 }
 
-/** Deletes a session's output directory; logs and resolves false instead of throwing (swept at the next start). */
-export async function removeSessionFiles(dir: string, log: Logger): Promise<boolean> {
+/** Deletes a session's files; logs and resolves false instead of throwing (swept at the next start). */
+export async function removeSessionFiles(
+  media: MediaStorage,
+  prefix: MediaPrefix,
+  log: Logger,
+): Promise<boolean> {
   try {
-    // Retries cover a thumbnail landing while the tree is being removed (ENOTEMPTY).
-    await rm(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
+    await media.deletePrefix(prefix);
     return true;
   } catch (error) {
     log.warn({ err: error }, 'could not delete the files of an ended session');
@@ -473,14 +492,24 @@ export async function removeSessionFiles(dir: string, log: Logger): Promise<bool
   }
 }
 
-/** Appends `#EXT-X-ENDLIST` to every variant playlist of a session that does not have it. */
-export async function closePlaylists(dir: string): Promise<void> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names) {
-    if (!name.endsWith('.m3u8') || name === 'master.m3u8') continue;
-    const path = join(dir, name);
-    const text = await readFile(path, 'utf8');
-    if (!text.includes('#EXT-X-ENDLIST'))
-      await appendFile(path, `${text.endsWith('\n') ? '' : '\n'}#EXT-X-ENDLIST\n`);
+/** The names of a session's variant playlists (`720p.m3u8`…), from the storage. */
+export async function variantPlaylists(media: MediaStorage, prefix: MediaPrefix): Promise<string[]> {
+  return (await media.list(prefix))
+    .map((entry) => nameIn(prefix, entry.key))
+    .filter((name): name is string => !!name && name.endsWith('.m3u8') && name !== 'master.m3u8');
+}
+
+/**
+ * Appends `#EXT-X-ENDLIST` to every variant playlist of a session that does not have it, through the
+ * storage: ffmpeg has stopped, so nothing else writes them.
+ */
+export async function closePlaylists(media: MediaStorage, prefix: MediaPrefix): Promise<void> {
+  for (const name of await variantPlaylists(media, prefix)) {
+    const key = keyIn(prefix, name);
+    const text = (await readMediaBytes(media, key))?.toString('utf8');
+    if (text === undefined || text.includes('#EXT-X-ENDLIST')) continue;
+    await media.write(key, Buffer.from(`${text}${text.endsWith('\n') ? '' : '\n'}#EXT-X-ENDLIST\n`), {
+      contentType: 'application/vnd.apple.mpegurl',
+    });
   }
 }

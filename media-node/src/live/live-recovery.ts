@@ -1,14 +1,13 @@
 /**
  * What a crash leaves behind, cleaned up when the media node starts: sessions the database still calls
  * live under this node's id (their channel could never go live again), and directories of sessions
- * that ended unrecorded but whose files were never deleted. Only what the channels domain confirms is
+ * that ended unrecorded but whose files were never deleted (listed through the media storage). Only what the channels domain confirms is
  * over is touched: a directory it does not know, or calls live or recorded, stays.
  */
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isPlaybackId, mediaKeys } from '@streamhub/infra/media-storage/keys';
+import type { MediaStorage } from '@streamhub/infra/media-storage/port';
 import type { Logger } from '@streamhub/logger/logger';
-import { closePlaylists, PLAYBACK_ID, removeSessionFiles } from './live-manager.ts';
+import { closePlaylists, removeSessionFiles, variantPlaylists } from './live-manager.ts';
 import type { PublishGate } from './publish-gate.ts';
 
 // One query per this many directories: bounded statements even on a node with a long history.
@@ -16,13 +15,8 @@ const STATE_BATCH = 500;
 
 interface RecoveryOptions {
   gate: PublishGate;
-  liveDir: string;
+  media: MediaStorage;
   logger: Logger;
-}
-
-async function hasVariantPlaylist(dir: string): Promise<boolean> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names.some((name) => name.endsWith('.m3u8') && name !== 'master.m3u8');
 }
 
 /**
@@ -32,7 +26,7 @@ async function hasVariantPlaylist(dir: string): Promise<boolean> {
  * must still come up.
  */
 export async function recoverHeldSessions(options: RecoveryOptions & { nodeId: string }): Promise<number> {
-  const { gate, liveDir, nodeId } = options;
+  const { gate, media, nodeId } = options;
   const logger = options.logger.child({ nodeId });
   let held: Awaited<ReturnType<PublishGate['heldSessions']>>;
   try {
@@ -45,27 +39,27 @@ export async function recoverHeldSessions(options: RecoveryOptions & { nodeId: s
   for (const session of held) {
     const log = logger.child({ sessionId: session.sessionId, playbackId: session.playbackId });
     // A playback id the node would never have written under is nothing to open or delete.
-    const dir = PLAYBACK_ID.test(session.playbackId) ? join(liveDir, session.playbackId) : undefined;
-    const recorded = session.record && dir !== undefined && (await hasVariantPlaylist(dir));
+    const prefix = isPlaybackId(session.playbackId) ? mediaKeys.livePrefix(session.playbackId) : undefined;
     try {
-      if (recorded && dir) await closePlaylists(dir);
+      const recorded =
+        session.record && prefix !== undefined && (await variantPlaylists(media, prefix)).length > 0;
+      if (recorded && prefix) await closePlaylists(media, prefix);
       await gate.ended(session.sessionId, { recorded });
+      if (!recorded && prefix) await removeSessionFiles(media, prefix, log);
+      log.warn({ recorded }, 'ended a session a previous run of this node left live');
     } catch (error) {
       log.error({ err: error }, 'could not end a session a previous run of this node left live');
       continue;
     }
-    if (!recorded && dir) await removeSessionFiles(dir, log);
     ended += 1;
-    log.warn({ recorded }, 'ended a session a previous run of this node left live');
   }
   return ended;
 }
 
 /** Deletes the directories of sessions the channels domain says ended unrecorded; returns how many went. */
 export async function sweepLeftovers(options: RecoveryOptions): Promise<number> {
-  const { gate, liveDir, logger } = options;
-  const entries = await readdir(liveDir, { withFileTypes: true }).catch(() => []);
-  const ids = entries.filter((e) => e.isDirectory() && PLAYBACK_ID.test(e.name)).map((e) => e.name);
+  const { gate, media, logger } = options;
+  const ids = (await media.listPrefixes(mediaKeys.liveRoot)).filter(isPlaybackId);
   let removed = 0;
   for (let start = 0; start < ids.length; start += STATE_BATCH) {
     const batch = ids.slice(start, start + STATE_BATCH);
@@ -78,7 +72,8 @@ export async function sweepLeftovers(options: RecoveryOptions): Promise<number> 
     }
     for (const id of batch) {
       if (states.get(id) !== 'ended') continue;
-      if (await removeSessionFiles(join(liveDir, id), logger.child({ playbackId: id }))) removed += 1;
+      const log = logger.child({ playbackId: id });
+      if (await removeSessionFiles(media, mediaKeys.livePrefix(id), log)) removed += 1;
     }
   }
   if (removed > 0) logger.info({ removed }, 'deleted the files of ended, unrecorded sessions');
@@ -90,12 +85,13 @@ export async function sweepLeftovers(options: RecoveryOptions): Promise<number> 
  * would ever let it be served or swept. Every node hears the request; those without the directory do nothing.
  */
 export async function discardPlaybackFiles(
-  options: Pick<RecoveryOptions, 'liveDir' | 'logger'>,
+  options: Pick<RecoveryOptions, 'media' | 'logger'>,
   playbackId: string,
 ): Promise<void> {
-  if (!PLAYBACK_ID.test(playbackId)) return;
-  const dir = join(options.liveDir, playbackId);
-  if (!existsSync(dir)) return;
+  if (!isPlaybackId(playbackId)) return;
+  const prefix = mediaKeys.livePrefix(playbackId);
+  if ((await options.media.list(prefix)).length === 0) return;
   const log = options.logger.child({ playbackId });
-  if (await removeSessionFiles(dir, log)) log.info('deleted the files of a deleted account');
+  if (await removeSessionFiles(options.media, prefix, log))
+    log.info('deleted the files of a deleted account');
 }

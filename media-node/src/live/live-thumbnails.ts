@@ -1,16 +1,18 @@
 /**
  * Live thumbnails: while a session is playable, every interval the newest segment's first frame
- * (segments start on a keyframe) becomes `<outputDir>/thumbnail.jpg`, resized by sharp. Reading
- * finished segments costs one short ffmpeg run and never touches the publisher's connection.
+ * (segments start on a keyframe) becomes the object `live/<playbackId>/thumbnail.jpg`, resized by sharp.
+ * Reading finished segments in the session's local directory costs one short ffmpeg run and never
+ * touches the publisher's connection.
  */
-import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mediaKeys } from '@streamhub/infra/media-storage/keys';
+import type { MediaStorage } from '@streamhub/infra/media-storage/port';
 import type { Logger } from '@streamhub/logger/logger';
 import sharp from 'sharp';
 import { runFfmpeg } from '../ffmpeg/run.ts';
 import type { LiveManager, LiveSessionView } from './live-manager.ts';
 
-export const THUMBNAIL_FILE = 'thumbnail.jpg';
 const WIDTH = 640;
 const HEIGHT = 360;
 
@@ -27,8 +29,16 @@ async function newestSegment(outputDir: string): Promise<string | undefined> {
   return newest?.path;
 }
 
-/** Writes one thumbnail for the session; resolves false when there was nothing to take it from. */
-export async function takeThumbnail(ffmpegPath: string, outputDir: string): Promise<boolean> {
+/**
+ * Stores one thumbnail for the session whose ffmpeg writes into `outputDir`; resolves false when there was
+ * nothing to take it from.
+ */
+export async function takeThumbnail(
+  ffmpegPath: string,
+  media: MediaStorage,
+  session: Pick<LiveSessionView, 'outputDir' | 'playbackId'>,
+): Promise<boolean> {
+  const { outputDir } = session;
   const segment = await newestSegment(outputDir);
   if (!segment) return false;
   const frame = join(outputDir, `.thumbnail-${process.pid}.png`);
@@ -41,10 +51,7 @@ export async function takeThumbnail(ffmpegPath: string, outputDir: string): Prom
     }).exited;
     if (exit.code !== 0) return false;
     const jpeg = await sharp(frame).resize(WIDTH, HEIGHT, { fit: 'cover' }).jpeg({ quality: 80 }).toBuffer();
-    // Written aside and renamed, so the gateway never serves half a file.
-    const partial = join(outputDir, `.${THUMBNAIL_FILE}.${process.pid}`);
-    await writeFile(partial, jpeg);
-    await rename(partial, join(outputDir, THUMBNAIL_FILE));
+    await media.write(mediaKeys.liveThumbnail(session.playbackId), jpeg, { contentType: 'image/jpeg' });
     return true;
   } finally {
     await rm(frame, { force: true });
@@ -54,11 +61,11 @@ export async function takeThumbnail(ffmpegPath: string, outputDir: string): Prom
 /** Keeps every playable session's thumbnail fresh until the session ends. */
 export function startLiveThumbnails(
   manager: Pick<LiveManager, 'on'>,
-  options: { ffmpegPath: string; intervalMs: number; logger: Logger },
+  options: { ffmpegPath: string; media: MediaStorage; intervalMs: number; logger: Logger },
 ): { stop(): void } {
   const timers = new Map<string, NodeJS.Timeout>();
   const take = (session: LiveSessionView) =>
-    takeThumbnail(options.ffmpegPath, session.outputDir).catch((error: unknown) =>
+    takeThumbnail(options.ffmpegPath, options.media, session).catch((error: unknown) =>
       options.logger.warn({ err: error, playbackId: session.playbackId }, 'live thumbnail failed'),
     );
   manager.on('playable', (session) => {

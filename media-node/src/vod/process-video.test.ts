@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FilesystemMediaStorage, filesystemMediaPath } from '@streamhub/infra/media-storage/filesystem';
+import { mediaKeys } from '@streamhub/infra/media-storage/keys';
 import { createLogger } from '@streamhub/logger/logger';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { locateFfmpeg } from '../ffmpeg/locate.ts';
@@ -10,13 +12,14 @@ import { makeClip } from './testing/clips.ts';
 import { MemoryVideoProcessingStore } from './testing/memory-video-processing-store.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'streamhub-process-'));
-const mediaDir = join(root, 'vod');
+const media = new FilesystemMediaStorage({ dataDir: root });
 const logger = createLogger({ level: 'silent', name: 'test' });
 const settings = { ladder: [240], segmentSeconds: 2, x264Preset: 'ultrafast' };
 let clip: string;
 
 const deps = (store: MemoryVideoProcessingStore, over: Partial<ProcessVideoDeps> = {}): ProcessVideoDeps => ({
   store,
+  media,
   ffmpeg: () => locateFfmpeg({ ffmpegPath: undefined }),
   logger,
   settings,
@@ -29,6 +32,12 @@ const attempt = (n = 1): ProcessVideoAttempt => ({
   signal: new AbortController().signal,
 });
 
+/** A video whose uploaded source holds `bytes`. */
+async function upload(store: MemoryVideoProcessingStore, id: string, bytes: Buffer): Promise<void> {
+  await media.write(mediaKeys.vodSource(id), bytes);
+  store.add(id);
+}
+
 beforeAll(async () => {
   clip = await makeClip(join(root, 'clip.mp4'), { seconds: 3, size: '426x240' });
 });
@@ -38,7 +47,7 @@ describe('processVideo', () => {
     const store = new MemoryVideoProcessingStore();
     const id = randomUUID();
     const queueProgress: number[] = [];
-    store.add(id, clip, mediaDir);
+    await upload(store, id, readFileSync(clip));
     const outcome = await processVideo(deps(store), id, {
       ...attempt(),
       progress: async (percent) => {
@@ -59,16 +68,14 @@ describe('processVideo', () => {
       renditions: [{ playlist: '240p.m3u8', width: 426, height: 240 }],
     });
     expect(video?.result?.durationMs).toBeGreaterThan(2900);
-    expect(existsSync(join(mediaDir, id, 'master.m3u8'))).toBe(true);
+    expect(existsSync(filesystemMediaPath(root, mediaKeys.vodFile(id, 'master.m3u8')))).toBe(true);
     expect(queueProgress.length).toBe(calls.length - 2);
   });
 
   it('fails a file that is not a video at once, without throwing for a retry', async () => {
     const store = new MemoryVideoProcessingStore();
     const id = randomUUID();
-    const text = join(root, 'notes.mp4');
-    writeFileSync(text, 'plain text pretending to be a video\n');
-    store.add(id, text, mediaDir);
+    await upload(store, id, Buffer.from('plain text pretending to be a video\n'));
     expect(await processVideo(deps(store), id, attempt())).toBe('failed');
     expect(store.calls).toEqual([
       { call: 'begin', videoId: id, found: true },
@@ -87,7 +94,7 @@ describe('processVideo', () => {
   it('rethrows other failures for a retry, and marks the video failed on the last attempt', async () => {
     const store = new MemoryVideoProcessingStore();
     const id = randomUUID();
-    store.add(id, clip, mediaDir);
+    await upload(store, id, readFileSync(clip));
     const noFfmpeg = deps(store, { ffmpeg: () => locateFfmpeg({ ffmpegPath: join(root, 'no-ffmpeg') }) });
     await expect(processVideo(noFfmpeg, id, attempt(1))).rejects.toThrow(/FFMPEG_PATH/);
     expect(store.videos.get(id)?.status).toBe('processing');

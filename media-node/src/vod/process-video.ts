@@ -3,17 +3,21 @@
  * {@link VideoProcessingStore} port. A file that is not a video fails at once (retrying cannot help);
  * anything else is rethrown for the queue to retry, and marks the video failed on the last attempt.
  */
+import { join } from 'node:path';
+import type { LocalDirectory, MediaStorage } from '@streamhub/infra/media-storage/port';
 import type { Logger } from '@streamhub/logger/logger';
 import { type FfmpegBinary, FfmpegNotFoundError } from '../ffmpeg/locate.ts';
 import { warnIfUnguarded } from '../ffmpeg/spawn.ts';
 import { FfmpegFailedError } from './ffmpeg-process.ts';
 import { NotAVideoError, probeMedia } from './probe.ts';
 import { produceVod } from './produce-vod.ts';
-import type { VideoProcessingStore } from './video-processing-store.ts';
+import type { VideoProcessingStore, VideoToProcess } from './video-processing-store.ts';
 import type { VodLadderSettings } from './vod-ladder.ts';
 
 export interface ProcessVideoDeps {
   store: VideoProcessingStore;
+  /** Where sources are read from and renditions, posters and storyboards go. */
+  media: MediaStorage;
   /** Locates ffmpeg when first needed (a process without ffmpeg still starts; its video jobs fail). */
   ffmpeg: () => Promise<FfmpegBinary>;
   logger: Logger;
@@ -77,19 +81,23 @@ export async function processVideo(
   try {
     const ffmpeg = await deps.ffmpeg();
     warnIfUnguarded(deps.logger);
-    const probe = await probeMedia(ffmpeg.ffprobePath, target.sourcePath, { signal });
-    if (!probe.video) throw new NotAVideoError('The file has no video stream ffmpeg can decode');
-    const renditions = await produceVod({
-      ffmpegPath: ffmpeg.path,
-      input: target.sourcePath,
-      outputDir: target.outputDir,
-      probe,
-      settings: deps.settings,
-      signal,
-      progressIntervalMs: deps.progressIntervalMs,
-      onProgress: (percent) => {
-        if (percent < 100) report(percent);
-      },
+    const { probe, renditions } = await withLocalDirectories(deps.media, target, async (input, output) => {
+      const probe = await probeMedia(ffmpeg.ffprobePath, input, { signal });
+      if (!probe.video) throw new NotAVideoError('The file has no video stream ffmpeg can decode');
+      const renditions = await produceVod({
+        ffmpegPath: ffmpeg.path,
+        input,
+        output,
+        media: deps.media,
+        probe,
+        settings: deps.settings,
+        signal,
+        progressIntervalMs: deps.progressIntervalMs,
+        onProgress: (percent) => {
+          if (percent < 100) report(percent);
+        },
+      });
+      return { probe: { ...probe, video: probe.video }, renditions };
     });
     await reporting;
     await store.ready(videoId, {
@@ -111,5 +119,29 @@ export async function processVideo(
     logger.error({ err: error, willRetry: !last }, 'video processing attempt failed');
     if (last) await store.failed(videoId, failureReason(error));
     throw error;
+  }
+}
+
+/**
+ * Runs `work` on the source as a local file (a recording's playlist with its segments beside it) and the
+ * output prefix as a local directory, both from the media storage, and lets go of both afterwards.
+ */
+async function withLocalDirectories<T>(
+  media: MediaStorage,
+  target: VideoToProcess,
+  work: (input: string, output: LocalDirectory) => Promise<T>,
+): Promise<T> {
+  const source = await media.localDirectory(target.source.prefix, {
+    load: target.source.playlist ? true : [target.source.name],
+  });
+  try {
+    const output = await media.localDirectory(target.output);
+    try {
+      return await work(join(source.path, target.source.name), output);
+    } finally {
+      await output.release();
+    }
+  } finally {
+    await source.release();
   }
 }

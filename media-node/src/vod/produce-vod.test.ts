@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -11,6 +12,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { FilesystemMediaStorage, filesystemMediaPath } from '@streamhub/infra/media-storage/filesystem';
+import { mediaKeys } from '@streamhub/infra/media-storage/keys';
+import type { LocalDirectory } from '@streamhub/infra/media-storage/port';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type MediaProbe, probeMedia } from './probe.ts';
@@ -25,6 +29,7 @@ const run = promisify(execFile);
 const settings: VodLadderSettings = { ladder: [360, 240], segmentSeconds: 2, x264Preset: 'ultrafast' };
 const root = mkdtempSync(join(tmpdir(), 'streamhub-vod-'));
 const DURATION_S = 5;
+const media = new FilesystemMediaStorage({ dataDir: root });
 
 let source: string;
 let probe: MediaProbe;
@@ -61,13 +66,15 @@ async function decode(playlist: string): Promise<{ width: number; height: number
 beforeAll(async () => {
   source = await makeClip(join(root, 'source.mp4'), { seconds: DURATION_S, size: '640x360' });
   probe = await probeMedia('ffprobe', source);
-  outputDir = join(root, 'out');
-  mkdirSync(outputDir);
-  writeFileSync(join(outputDir, 'source'), 'the upload stays where it is');
+  const videoId = randomUUID();
+  await media.write(mediaKeys.vodSource(videoId), Buffer.from('the upload stays where it is'));
+  const output = await media.localDirectory(mediaKeys.vodPrefix(videoId));
+  outputDir = output.path;
   renditions = await produceVod({
     ffmpegPath: 'ffmpeg',
     input: source,
-    outputDir,
+    output,
+    media,
     probe,
     settings,
     progressIntervalMs: 0,
@@ -155,7 +162,8 @@ describe('produceVod', () => {
   });
 
   it('replaces an earlier result and a crashed attempt leftovers with exactly one clean output', async () => {
-    const again = join(root, 'again');
+    const againId = randomUUID();
+    const again = filesystemMediaPath(root, mediaKeys.vodPrefix(againId));
     cpSync(outputDir, again, { recursive: true });
     // A crashed attempt's half-written work directory, and a rung an earlier ladder had.
     const crashed = join(again, '.processing-crashed');
@@ -166,7 +174,8 @@ describe('produceVod', () => {
     writeFileSync(join(again, '720p-00000.ts'), 'old');
     const before = readdirSync(outputDir).sort();
 
-    await produceVod({ ffmpegPath: 'ffmpeg', input: source, outputDir: again, probe, settings });
+    const output: LocalDirectory = await media.localDirectory(mediaKeys.vodPrefix(againId));
+    await produceVod({ ffmpegPath: 'ffmpeg', input: source, output, media, probe, settings });
 
     expect(readdirSync(again).sort()).toEqual(before);
     expect(readFileSync(join(again, 'source'), 'utf8')).toBe('the upload stays where it is');

@@ -3,13 +3,18 @@
  * directory only once all of them exist: the HLS ladder, the poster and the storyboard.
  */
 import { join } from 'node:path';
+import type { LocalDirectory, MediaStorage } from '@streamhub/infra/media-storage/port';
 import { writePoster } from './poster.ts';
 import { writeStoryboard } from './storyboard.ts';
 import { type TranscodeOptions, transcodeToHls } from './transcode.ts';
 import type { VideoRendition } from './video-processing-store.ts';
 import { discardWorkDir, openWorkDir, publishWorkDir, recordFfmpegPid } from './work-dir.ts';
 
-export interface ProduceVodOptions extends Omit<TranscodeOptions, 'onProgress' | 'onSpawn'> {
+export interface ProduceVodOptions extends Omit<TranscodeOptions, 'onProgress' | 'onSpawn' | 'outputDir'> {
+  /** The local directory of the video's prefix (`vod/<videoId>`), from the media storage. */
+  output: LocalDirectory;
+  /** The storage, to replace the outputs of an earlier run. */
+  media: Pick<MediaStorage, 'list' | 'delete'>;
   /** Overall percent (transcode up to 95, then poster and storyboard), increasing, about once a second. */
   onProgress?: (percent: number) => void;
 }
@@ -20,7 +25,7 @@ const TRANSCODE_SHARE = 95;
 export async function produceVod(options: ProduceVodOptions): Promise<VideoRendition[]> {
   const { probe } = options;
   if (!probe.video) throw new Error('The probe found no video stream');
-  const workDir = await openWorkDir(options.outputDir);
+  const workDir = await openWorkDir(options.output.path);
   try {
     const renditions = await transcodeToHls({
       ffmpegPath: options.ffmpegPath,
@@ -53,7 +58,7 @@ export async function produceVod(options: ProduceVodOptions): Promise<VideoRendi
       signal: options.signal,
     });
     options.signal?.throwIfAborted();
-    await publishWorkDir(workDir, options.outputDir);
+    await publishWorkDir(workDir, options.output, options.media);
     options.onProgress?.(100);
     return renditions;
   } catch (error) {

@@ -2,6 +2,7 @@
  * The port through which the VOD processing job (media node or worker) reads and updates the video it
  * processes. The content domain's videos service implements it; the job never touches the database.
  */
+import type { MediaPrefix } from '@streamhub/infra/media-storage/keys';
 
 /** One HLS rendition (the same shape the content schema stores). */
 export interface VideoRendition {
@@ -16,10 +17,15 @@ export interface VideoRendition {
 
 export interface VideoToProcess {
   videoId: string;
-  /** The uploaded (or recorded) source: a file, or a recording's VOD playlist. */
-  sourcePath: string;
-  /** Where the HLS ladder, poster and storyboard go (`<dataDir>/media/vod/<videoId>/`). */
-  outputDir: string;
+  /** The uploaded source (`vod/<videoId>/source`) or a recording's master playlist (`live/<playbackId>/master.m3u8`). */
+  source: {
+    prefix: MediaPrefix;
+    name: string;
+    /** A playlist: the segments it names, under the same prefix, are read too. */
+    playlist: boolean;
+  };
+  /** Where the HLS ladder, poster and storyboard go (`vod/<videoId>`). */
+  output: MediaPrefix;
 }
 
 export interface ProcessedVideo {

@@ -1,6 +1,7 @@
 /**
- * Makes processing idempotent: every attempt writes into a fresh hidden directory inside the video's
- * output directory, and only a complete result is moved into place. A crashed attempt leaves at most a
+ * Makes processing idempotent: every attempt writes into a fresh hidden directory inside the local
+ * directory the media storage hands out for the video's prefix, and only a complete result is moved into
+ * place (and synced to the storage). Hidden names are never objects, so the work directory stays local. A crashed attempt leaves at most a
  * hidden directory (and perhaps its ffmpeg still running), which the next attempt removes (and stops)
  * before it starts; outputs of two attempts never mix and never appear twice.
  *
@@ -10,6 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { keyIn, nameIn } from '@streamhub/infra/media-storage/keys';
+import type { LocalDirectory, MediaStorage } from '@streamhub/infra/media-storage/port';
 import { MASTER_PLAYLIST } from './vod-ladder.ts';
 
 const WORK_DIR_PREFIX = '.processing-';
@@ -20,7 +23,7 @@ export function isVodOutput(name: string): boolean {
   return /^(master\.m3u8|\d+p\.m3u8|\d+p-\d+\.ts|poster\.jpg|storyboard\.(jpg|vtt))$/.test(name);
 }
 
-/** Removes what earlier attempts left behind and creates this attempt's empty work directory. */
+/** Removes what earlier attempts left in `outputDir` and creates this attempt's empty work directory. */
 export async function openWorkDir(outputDir: string): Promise<string> {
   await mkdir(outputDir, { recursive: true });
   for (const entry of await readdir(outputDir)) {
@@ -59,18 +62,25 @@ async function stopStrayFfmpeg(workDir: string): Promise<void> {
 }
 
 /**
- * Replaces the previous outputs in `outputDir` with the work directory's files and removes the work
- * directory. The master playlist goes last, so it never names playlists that are not there yet.
+ * Replaces the previous outputs under the output's prefix with the work directory's files and removes the
+ * work directory. The old master goes first and the new master last, so no player ever starts on a
+ * half-replaced ladder; the files are synced to the storage in that order too.
  */
-export async function publishWorkDir(workDir: string, outputDir: string): Promise<void> {
+export async function publishWorkDir(
+  workDir: string,
+  output: LocalDirectory,
+  media: Pick<MediaStorage, 'list' | 'delete'>,
+): Promise<void> {
   const produced = (await readdir(workDir)).filter(isVodOutput);
   if (!produced.includes(MASTER_PLAYLIST)) throw new Error('The work directory holds no master playlist');
-  const previous = (await readdir(outputDir)).filter(isVodOutput);
-  // The old master first: from here on no player can start on a half-replaced ladder.
+  const previous = (await media.list(output.prefix))
+    .map((entry) => nameIn(output.prefix, entry.key))
+    .filter((name): name is string => name !== undefined && isVodOutput(name));
   previous.sort((a, b) => Number(b === MASTER_PLAYLIST) - Number(a === MASTER_PLAYLIST));
-  for (const name of previous) await rm(join(outputDir, name), { force: true });
+  for (const name of previous) await media.delete(keyIn(output.prefix, name));
   produced.sort((a, b) => Number(a === MASTER_PLAYLIST) - Number(b === MASTER_PLAYLIST));
-  for (const name of produced) await rename(join(workDir, name), join(outputDir, name));
+  for (const name of produced) await rename(join(workDir, name), join(output.path, name));
+  await output.sync(produced);
   await rm(workDir, { recursive: true, force: true });
 }
 

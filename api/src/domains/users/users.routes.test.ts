@@ -11,6 +11,7 @@ import {
 } from '@streamhub/contracts/users';
 import { users } from '@streamhub/db/schema/auth';
 import { testDatabases } from '@streamhub/db/testing';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,7 +92,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
     return MyAccountSchema.parse(await response.json());
   };
 
-  const avatarFiles = () => readdir(join(dataDir, 'media', 'avatars')).catch(() => [] as string[]);
+  const avatarFiles = () => readdir(mediaPaths(dataDir).collection('avatars')).catch(() => [] as string[]);
 
   describe('profiles', () => {
     it('shows a public profile without any private field, by username in any case', async () => {

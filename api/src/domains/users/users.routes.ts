@@ -18,6 +18,7 @@ import type { AppEnv } from '../../context.ts';
 import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { readUploadedFile } from '../../http/upload.ts';
+import { requestedRange, sendMedia } from '../../media/media-response.ts';
 import { bodyLimit } from '../../middleware/body-limit.ts';
 import { requireAuth, requireRole } from '../auth/auth-guard.ts';
 
@@ -303,6 +304,11 @@ const avatarFile = createRoute({
       description: 'The WebP image; cached for a year (a new avatar gets a new URL)',
       content: { 'image/webp': { schema: { type: 'string', format: 'binary' } } },
     },
+    206: {
+      description: 'The requested byte range of the image (`Range: bytes=…`)',
+      content: { 'image/webp': { schema: { type: 'string', format: 'binary' } } },
+    },
+    304: { description: 'Not modified (`If-None-Match` matched the ETag)' },
     404: problemResponse('No such avatar (`not_found`)'),
   },
 });
@@ -310,13 +316,13 @@ const avatarFile = createRoute({
 /** `GET /media/avatars/{file}`: avatar files, embeddable from any origin. */
 export const avatarFileRoutes = () =>
   createRouter().openapi(avatarFile, async (c) => {
-    const bytes = await c.var.deps.services.users.avatarFile(c.req.valid('param').file);
-    // Copied into a plain Uint8Array for Hono's body type; avatars are a few kilobytes.
-    return c.body(new Uint8Array(bytes), 200, {
-      'Content-Type': 'image/webp',
-      // The name changes with every upload, so a file never changes.
-      'Cache-Control': 'public, max-age=31536000, immutable',
-      // The gateway's default is same-origin; avatars are meant to be shown on other sites too.
-      'Cross-Origin-Resource-Policy': 'cross-origin',
+    const range = requestedRange(c.req.header('Range'));
+    const answer = await c.var.deps.services.users.avatarFile(c.req.valid('param').file, range);
+    // The gateway's default is same-origin; avatars are meant to be shown on other sites too.
+    c.header('Cross-Origin-Resource-Policy', 'cross-origin');
+    // The name changes with every upload, so a file never changes.
+    return sendMedia(c, answer, {
+      contentType: 'image/webp',
+      cacheControl: 'public, max-age=31536000, immutable',
     });
   });

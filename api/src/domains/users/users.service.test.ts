@@ -7,12 +7,14 @@ import { createTestDatabase, testDatabases } from '@streamhub/db/testing';
 import { AppError } from '@streamhub/errors/app-error';
 import { createMemoryEventBus } from '@streamhub/infra/event-bus/memory';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { FilesystemMediaStorage } from '@streamhub/infra/media-storage/filesystem';
+import { mediaKeys } from '@streamhub/infra/media-storage/keys';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MediaStore } from '../../media/media-store.ts';
 import { type AvatarRenditions, renderAvatar } from './avatar-image.ts';
 import { UsersRepository } from './users.repository.ts';
-import { AVATAR_FILE_NAME, UsersService } from './users.service.ts';
+import { UsersService } from './users.service.ts';
 
 describe.each(testDatabases())('UsersService on %s', (driver) => {
   let database: Database;
@@ -45,12 +47,12 @@ describe.each(testDatabases())('UsersService on %s', (driver) => {
           logged.push(args);
         },
       },
-      media: new MediaStore(dataDir),
+      media: new FilesystemMediaStorage({ dataDir }),
       publicUrl: 'https://streamhub.test',
       avatarMaxBytes: 1024 * 1024,
       ...(render ? { renderAvatar: render } : {}),
     });
-  const files = () => readdir(join(dataDir, 'media', 'avatars')).catch(() => [] as string[]);
+  const files = () => readdir(mediaPaths(dataDir).collection('avatars')).catch(() => [] as string[]);
   let png: Buffer;
   let counter = 0;
   const newUser = () => {
@@ -81,8 +83,11 @@ describe.each(testDatabases())('UsersService on %s', (driver) => {
       const { avatar } = await svc.setAvatar(user.id, png);
       const names = [avatar?.large, avatar?.small].map((url) => url?.split('/').at(-1) ?? '');
       for (const name of names) {
-        expect(name).toMatch(AVATAR_FILE_NAME);
-        expect((await svc.avatarFile(name)).length).toBeGreaterThan(0);
+        expect(mediaKeys.avatarFile(name), name).toBeDefined();
+        const answer = await svc.avatarFile(name);
+        if (!('read' in answer)) throw new Error('expected the avatar through the gateway');
+        expect(answer.read.stat.size).toBeGreaterThan(0);
+        answer.read.body.destroy();
       }
       ids.push(names[0]?.replace('-256.webp', '') ?? '');
     }

@@ -8,6 +8,8 @@ import type { Driver } from '@streamhub/db/client';
 import { users } from '@streamhub/db/schema/auth';
 import { uploads } from '@streamhub/db/schema/content';
 import { testDatabases } from '@streamhub/db/testing';
+import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { ffprobeBeside } from '@streamhub/media-node/ffmpeg/locate';
 import { makeClip } from '@streamhub/media-node/vod/testing/clips';
 import { eq, sql } from 'drizzle-orm';
@@ -15,7 +17,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
 import type { AuthContext } from '../auth/session.service.ts';
 import { COMMIT_EVERY, UploadsService } from './uploads.service.ts';
-import { VideoFiles } from './video-files.ts';
 import { VideosRepository } from './videos.repository.ts';
 
 // Short, so a crashed writer's claim lapses within the test; renewed every half second.
@@ -27,7 +28,7 @@ const LEASE_MS = 1500;
  */
 describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_000 }, (driver: Driver) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'streamhub-replicas-'));
-  const files = new VideoFiles(dataDir);
+  const files = mediaPaths(dataDir);
   let backends: TestBackends;
   let clip: Buffer;
 
@@ -51,7 +52,7 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     const { config, services } = backends.deps({ STREAMHUB_DATA_DIR: dataDir });
     return new UploadsService({
       videos: new VideosRepository(backends.database.db),
-      files: new VideoFiles(dataDir),
+      media: createMediaStorage({ dataDir }),
       channels: services.channels,
       jobs: backends.jobs,
       limits: { maxBytes: 1 << 30, quotaBytes: options.quotaBytes ?? 1 << 30, expiryMs: 3600_000 },
@@ -136,8 +137,8 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     const winner = await patches[1 - first.index];
     expect(winner).toMatchObject({ ok: true, value: { offset: clip.length, expiresAt: undefined } });
 
-    expect(readFileSync(files.sourcePath(videoId)).equals(clip)).toBe(true);
-    expect(existsSync(files.uploadPath(videoId))).toBe(false);
+    expect(readFileSync(files.source(videoId)).equals(clip)).toBe(true);
+    expect(existsSync(files.upload(videoId))).toBe(false);
     expect(await b.state(owner, videoId)).toMatchObject({ offset: clip.length, length: clip.length });
   });
 
@@ -152,7 +153,7 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     expect(
       await new VideosRepository(backends.database.db).claimUploadWriter(videoId, randomUUID(), LEASE_MS),
     ).toBe(half);
-    const file = await open(files.uploadPath(videoId), 'r+');
+    const file = await open(files.upload(videoId), 'r+');
     await file.write(Buffer.alloc(clip.length - half, 0xee), 0, clip.length - half, half);
     await file.close();
     const crashedAt = Date.now();
@@ -170,7 +171,7 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     }
     expect(resumed).toMatchObject({ ok: true, value: { offset: clip.length } });
     expect(Date.now() - crashedAt).toBeGreaterThanOrEqual(LEASE_MS - 100);
-    expect(readFileSync(files.sourcePath(videoId)).equals(clip)).toBe(true);
+    expect(readFileSync(files.source(videoId)).equals(clip)).toBe(true);
   });
 
   it('refuses a writer that stalled past its lease and was taken over: it cannot move the offset', async () => {
@@ -206,7 +207,7 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     expect(await b.append(owner, videoId, third, body(clip.subarray(third)))).toMatchObject({
       offset: clip.length,
     });
-    expect(readFileSync(files.sourcePath(videoId)).equals(clip)).toBe(true);
+    expect(readFileSync(files.source(videoId)).equals(clip)).toBe(true);
   });
 
   /** Polls the committed offset until it reaches `bytes`; how long that took, or a throw after `deadlineMs`. */
@@ -244,7 +245,7 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     expect((await readUpload(videoId))?.patchOwner).not.toBeNull();
     rest.open();
     expect(await patch).toMatchObject({ ok: true, value: { offset: clip.length } });
-    expect(readFileSync(files.sourcePath(videoId)).equals(clip)).toBe(true);
+    expect(readFileSync(files.source(videoId)).equals(clip)).toBe(true);
   });
 
   it('commits at once every so many bytes, without waiting for the timer', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ProblemSchema } from '@streamhub/contracts/problem';
 import { VideoSchema } from '@streamhub/contracts/videos';
 import { uploads } from '@streamhub/db/schema/content';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { makeClip } from '@streamhub/media-node/vod/testing/clips';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,6 @@ import type { RunningServer } from '../../server/types.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
 import { encodeUploadMetadata } from './tus.ts';
-import { VideoFiles } from './video-files.ts';
 import { VideosRepository } from './videos.repository.ts';
 
 const TUS = { 'Tus-Resumable': '1.0.0' };
@@ -24,7 +24,7 @@ const QUOTA = 3 * 1024 * 1024;
 // tus over a real HTTP server (Node), with a real ffmpeg clip and ffprobe; jobs recorded, not run.
 describe('tus uploads', { timeout: 60_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'streamhub-uploads-'));
-  const files = new VideoFiles(dataDir);
+  const files = mediaPaths(dataDir);
   let backends: TestBackends;
   let deps: GatewayDeps;
   let app: GatewayApp;
@@ -146,7 +146,7 @@ describe('tus uploads', { timeout: 60_000 }, () => {
       req.on('close', () => resolve());
       req.write(clip.subarray(0, half), async () => {
         const deadline = Date.now() + 10_000;
-        while (Date.now() < deadline && statSync(files.uploadPath(videoId)).size < half) {
+        while (Date.now() < deadline && statSync(files.upload(videoId)).size < half) {
           await new Promise((r) => setTimeout(r, 20));
         }
         req.destroy();
@@ -167,8 +167,8 @@ describe('tus uploads', { timeout: 60_000 }, () => {
       tags: ['demo', 'tus'],
       visibility: 'unlisted',
     });
-    expect(readFileSync(files.sourcePath(videoId)).equals(clip)).toBe(true);
-    expect(existsSync(files.uploadPath(videoId))).toBe(false);
+    expect(readFileSync(files.source(videoId)).equals(clip)).toBe(true);
+    expect(existsSync(files.upload(videoId))).toBe(false);
     const deadline = Date.now() + 5000;
     while (!enqueued.includes(videoId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(enqueued).toContain(videoId);
@@ -188,8 +188,8 @@ describe('tus uploads', { timeout: 60_000 }, () => {
       status: 'failed',
       failureReason: expect.stringMatching(/no video stream/i),
     });
-    expect(existsSync(files.uploadPath(videoId))).toBe(false);
-    expect(existsSync(files.sourcePath(videoId))).toBe(false);
+    expect(existsSync(files.upload(videoId))).toBe(false);
+    expect(existsSync(files.source(videoId))).toBe(false);
     expect(enqueued).not.toContain(videoId);
   });
 
@@ -270,7 +270,7 @@ describe('tus uploads', { timeout: 60_000 }, () => {
       headers: { ...TUS, Authorization: owner.authorization },
     });
     expect(deleted.status).toBe(204);
-    expect(existsSync(files.uploadPath(videoId))).toBe(false);
+    expect(existsSync(files.upload(videoId))).toBe(false);
     expect((await fetch(`${base}/api/v1/videos/${videoId}`)).status).toBe(404);
     expect((await head(url)).status).toBe(404);
   });
@@ -279,11 +279,11 @@ describe('tus uploads', { timeout: 60_000 }, () => {
     const { url, videoId } = await created(owner, 100);
     const later = new Date(Date.now() + 25 * 3600_000);
     expect(await deps.services.uploads.sweepExpired(later)).toBeGreaterThanOrEqual(1);
-    expect(existsSync(files.uploadPath(videoId))).toBe(false);
+    expect(existsSync(files.upload(videoId))).toBe(false);
     expect((await head(url)).status).toBe(404);
 
     const second = await created(owner, 100);
-    writeFileSync(files.uploadPath(second.videoId), Buffer.alloc(10));
+    writeFileSync(files.upload(second.videoId), Buffer.alloc(10));
     await backends.database.db
       .update(uploads)
       .set({ expiresAt: new Date(Date.now() - 60_000) })

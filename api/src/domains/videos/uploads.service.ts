@@ -1,19 +1,21 @@
 /**
  * Rules of resumable video uploads (the tus protocol's state, without its HTTP): size limit and quota at
  * creation, appending at the exact offset, probing the finished file, expiry of abandoned uploads.
- * Bytes go straight from the request stream to disk, each at its place in the file; the database holds
- * the committed offset and which PATCH may write, so gateway replicas sharing it never write at once.
+ * Bytes go straight from the request stream to the media storage's resumable upload; the database holds
+ * the committed (durable) offset and which PATCH may write, so gateway replicas never write at once.
  */
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { JobDefinitionsMap } from '@streamhub/contracts/jobs';
 import type { UploadMetadata } from '@streamhub/contracts/videos';
 import { AppError, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
+import { mediaKeys, VOD_SOURCE } from '@streamhub/infra/media-storage/keys';
+import type { MediaStorage } from '@streamhub/infra/media-storage/port';
 import { NotAVideoError, probeMedia } from '@streamhub/media-node/vod/probe';
 import type { AuthContext } from '../auth/session.service.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import { UploadWriterLease } from './upload-writer-lease.ts';
-import type { VideoFiles } from './video-files.ts';
+import { removeVideoMedia } from './video-media.ts';
 import type { VideosRepository } from './videos.repository.ts';
 import { processJobId } from './videos.service.ts';
 
@@ -25,7 +27,8 @@ export interface UploadLimits {
 
 export interface UploadsServiceDeps {
   videos: VideosRepository;
-  files: VideoFiles;
+  /** Where the upload's bytes and then the accepted source are stored. */
+  media: MediaStorage;
   channels: Pick<ChannelsService, 'mine'>;
   jobs: JobQueue<JobDefinitionsMap>;
   limits: UploadLimits;
@@ -74,7 +77,7 @@ export class UploadsService {
 
   /** Creates the video (status `uploading`) and an empty upload of `length` bytes. */
   async create(caller: AuthContext, length: number, metadata: UploadMetadata): Promise<UploadState> {
-    const { limits, videos, files } = this.deps;
+    const { limits, videos, media } = this.deps;
     if (!Number.isSafeInteger(length) || length < 1) {
       throw validationFailed([
         { path: 'header.upload-length', message: 'must be a whole number of bytes ≥ 1' },
@@ -116,8 +119,7 @@ export class UploadsService {
         );
       },
     );
-    await mkdir(files.uploadsDir, { recursive: true });
-    await (await open(files.uploadPath(video.id), 'w')).close();
+    await media.createUpload(mediaKeys.upload(video.id));
     return { videoId: video.id, offset: 0, length, expiresAt };
   }
 
@@ -183,11 +185,11 @@ export class UploadsService {
   }
 
   /**
-   * Writes the body at the lease's offset, each chunk at its own position rather than appended: bytes a
-   * dead writer left past the committed offset are written over. What arrived is synced and committed as
-   * the upload's offset every `commitEvery.ms` (on a timer, so a client that stalls mid-body is covered
-   * too) and every `commitEvery.bytes`, whichever comes first, and at the end however the body ends.
-   * Returns the bytes now held.
+   * Appends the body to the stored upload from the lease's offset: bytes a dead writer left past the
+   * committed offset are written over. What arrived is synced and its durable part committed as the
+   * upload's offset every `commitEvery.ms` (on a timer, so a client that stalls mid-body is covered too)
+   * and every `commitEvery.bytes`, whichever comes first, and at the end however the body ends.
+   * Returns the durable offset.
    */
   private async receive(
     videoId: string,
@@ -197,7 +199,7 @@ export class UploadsService {
   ): Promise<number> {
     let written = lease.offset;
     if (!body || written >= length) return written;
-    const file = await open(this.deps.files.uploadPath(videoId), 'r+');
+    const file = await this.deps.media.openUpload(mediaKeys.upload(videoId), written);
     const reader = body.getReader();
     // Taken over: stop at once rather than wait for the client's next chunk.
     lease.onLost(() => void reader.cancel().catch(() => {}));
@@ -206,11 +208,12 @@ export class UploadsService {
     // One commit at a time; each covers every write that had completed when its sync began.
     const commit = () => {
       commits = commits.then(async () => {
-        const upTo = written;
-        if (upTo <= committed || lease.isLost) return;
-        await file.sync();
-        lease.synchronised(upTo);
-        committed = upTo;
+        if (written <= committed || lease.isLost) return;
+        // The storage says how much is durable; an object store may hold back a tail below its part size.
+        const durable = await file.sync();
+        if (durable <= committed) return;
+        lease.synchronised(durable);
+        committed = durable;
         await lease.flush();
       });
       // A failed sync is left to the final one below, which throws.
@@ -222,7 +225,7 @@ export class UploadsService {
       for (let next = await reader.read(); !next.done && !lease.isLost; next = await reader.read()) {
         const chunk = next.value;
         const room = length - written;
-        await writeAll(file, chunk.byteLength > room ? chunk.subarray(0, room) : chunk, written);
+        await file.append(chunk.byteLength > room ? chunk.subarray(0, room) : chunk);
         written += Math.min(chunk.byteLength, room);
         if (chunk.byteLength > room) {
           throw new AppError(400, 'bad_request', `The body goes past Upload-Length (${length} bytes).`);
@@ -239,12 +242,11 @@ export class UploadsService {
       clearInterval(timer);
       reader.cancel().catch(() => {});
       await commits;
-      await file.sync();
-      await file.close();
-      lease.synchronised(written);
+      committed = await file.close();
+      lease.synchronised(committed);
     }
     if (lease.isLost) throw takenOver();
-    return written;
+    return committed;
   }
 
   /** tus termination: removes an unfinished upload with its video. Finished ones are deleted as videos. */
@@ -262,29 +264,39 @@ export class UploadsService {
   }
 
   /**
-   * The whole file is there: ffprobe decides whether it is a video at all. Refused → the video is `failed`
-   * with the reason, the file removed, and the caller gets 422 `not_a_video`. Accepted → moved to the
-   * video's directory, status `uploaded`, processing queued.
+   * The whole file is there: it becomes the video's source (`vod/<videoId>/source`), and ffprobe decides
+   * whether it is a video at all. Refused → the video is `failed` with the reason, the file removed, and
+   * the caller gets 422 `not_a_video`. Accepted → status `uploaded`, processing queued. Completing is
+   * repeatable, so a probe that failed for a passing reason is retried by an empty PATCH.
    */
   private async finish(videoId: string, length: number): Promise<void> {
-    const { files, videos } = this.deps;
-    const path = files.uploadPath(videoId);
+    const { media, videos } = this.deps;
+    const source = mediaKeys.vodSource(videoId);
+    await media.completeUpload(mediaKeys.upload(videoId), source);
     try {
-      await probeMedia(this.deps.ffprobePath, path);
+      await this.probeSource(videoId);
     } catch (error) {
       if (!(error instanceof NotAVideoError)) throw error;
       await videos.rejectUpload(videoId, error.message);
-      await rm(path, { force: true });
+      await media.delete(source);
       throw new AppError(422, 'not_a_video', `${error.message}; it was removed.`);
     }
-    await mkdir(files.videoDir(videoId), { recursive: true });
-    await rename(path, files.sourcePath(videoId));
     if (!(await videos.completeUpload(videoId, length))) {
       // Deleted while we probed: take the moved file with it.
-      await files.removeAll(videoId);
+      await removeVideoMedia(media, videoId);
       throw notFound('Upload');
     }
     await this.deps.jobs.enqueue('video.process', { videoId }, { jobId: processJobId(videoId) });
+  }
+
+  /** ffprobe reads the source as a local file: the storage hands out its directory (or a copy). */
+  private async probeSource(videoId: string): Promise<void> {
+    const dir = await this.deps.media.localDirectory(mediaKeys.vodPrefix(videoId), { load: [VOD_SOURCE] });
+    try {
+      await probeMedia(this.deps.ffprobePath, join(dir.path, VOD_SOURCE));
+    } finally {
+      await dir.release();
+    }
   }
 
   private async refuseExpired(videoId: string, expiresAt: Date): Promise<void> {
@@ -337,10 +349,3 @@ const takenOver = () =>
     'upload_busy',
     'Another request took this upload over while this one stalled; HEAD it and resume.',
   );
-
-async function writeAll(file: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  for (let done = 0; done < bytes.byteLength; ) {
-    const { bytesWritten } = await file.write(bytes, done, bytes.byteLength - done, position + done);
-    done += bytesWritten;
-  }
-}

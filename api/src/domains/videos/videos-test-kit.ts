@@ -3,11 +3,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VideoVisibility } from '@streamhub/contracts/videos';
 import { videos } from '@streamhub/db/schema/content';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { eq } from 'drizzle-orm';
 import type { GatewayDeps } from '../../deps.ts';
 import type { SignedInUser } from '../../testing/auth-helpers.ts';
 import type { TestBackends } from '../../testing/test-deps.ts';
-import { VideoFiles } from './video-files.ts';
 import { VideosRepository } from './videos.repository.ts';
 
 export interface VideoFields {
@@ -66,7 +66,7 @@ export async function readyVideo(
   const id = await uploadedVideo(backends, owner, fields);
   const job = await deps.services.videos.begin(id);
   if (!job) throw new Error('begin() found no video');
-  const dir = new VideoFiles(deps.config.dataDir).videoDir(id);
+  const dir = mediaPaths(deps.config.dataDir).video(id);
   mkdirSync(join(dir, '360p'), { recursive: true });
   writeFileSync(join(dir, 'master.m3u8'), MASTER);
   writeFileSync(join(dir, '360p.m3u8'), VARIANT);

@@ -14,25 +14,37 @@ import type {
 } from '@streamhub/contracts/videos';
 import { VIDEO_TITLE_MAX } from '@streamhub/contracts/videos';
 import type { VideoRow } from '@streamhub/db/schema/content';
-import { forbidden, notFound } from '@streamhub/errors/app-error';
+import { AppError, forbidden, notFound } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
+import {
+  keyIn,
+  type MediaKey,
+  type MediaPrefix,
+  mediaKeys,
+  tryKey,
+  VOD_SOURCE,
+} from '@streamhub/infra/media-storage/keys';
+import type { ByteRange, MediaStorage } from '@streamhub/infra/media-storage/port';
 import type {
   ProcessedVideo,
   VideoProcessingStore,
   VideoToProcess,
 } from '@streamhub/media-node/vod/video-processing-store';
 import { withCursor } from '../../http/pagination.ts';
+import { answerMedia, type MediaAnswer, type MediaHeaders } from '../../media/media-response.ts';
 import type { AuthContext } from '../auth/session.service.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
+import { resolveHlsFile } from '../playback/hls-files.ts';
 import type { PlaybackTokens } from './playback-tokens.ts';
-import type { VideoFiles } from './video-files.ts';
+import { removeVideoMedia } from './video-media.ts';
 import type { VideoStatusPublisher } from './video-status-publisher.ts';
 import type { Page, VideosRepository, VideoView } from './videos.repository.ts';
 
 export interface VideosServiceDeps {
   videos: VideosRepository;
-  files: VideoFiles;
+  /** Where the video's source, renditions, poster and storyboard are stored. */
+  media: MediaStorage;
   tokens: PlaybackTokens;
   channels: Pick<ChannelsService, 'mine' | 'reference' | 'publicChannel' | 'sessionReference'>;
   events: EventBus<DomainEvents>;
@@ -47,6 +59,19 @@ export type PlaybackAccess = { ok: true } | { ok: false; reason: 'not_found' | '
 
 // Bounded statements for owners with many videos.
 const OWNED_IDS_PAGE = 500;
+
+// How long a signed URL of a private video's file lasts, where the storage signs (players fetch at once).
+const SIGNED_URL_SECONDS = 300;
+const IMAGES = new Set(['poster.jpg', 'storyboard.jpg']);
+
+/** The object of a name in a video's prefix, or undefined for any name the VOD output never has. */
+function vodFile(prefix: MediaPrefix, rest: string): { key: MediaKey; contentType: string } | undefined {
+  if (IMAGES.has(rest)) return { key: keyIn(prefix, rest), contentType: 'image/jpeg' };
+  // The accepted upload sits under the same prefix; it is never served (and has no HLS type anyway).
+  if (rest === VOD_SOURCE) return undefined;
+  // The live resolver's name rules (one optional directory, safe characters, known types) fit VOD too.
+  return resolveHlsFile(prefix, rest);
+}
 
 /** Deterministic per video, so a repeated enqueue (a recording's end reported twice) runs one job. */
 export const processJobId = (videoId: string) => `video-process-${videoId}`;
@@ -134,7 +159,7 @@ export class VideosService implements VideoProcessingStore {
    */
   async remove(id: string): Promise<void> {
     const removed = await this.deps.videos.delete(id);
-    await this.deps.files.removeAll(id, removed?.recordingPlaybackId);
+    await removeVideoMedia(this.deps.media, id, removed?.recordingPlaybackId);
   }
 
   // --- deleted accounts ----------------------------------------------------------------------------
@@ -173,6 +198,39 @@ export class VideosService implements VideoProcessingStore {
     return (await this.deps.tokens.allows(token, id)) ? { ok: true } : { ok: false, reason: 'invalid_token' };
   }
 
+  /**
+   * A file of a ready video (`/vod/<id>/[t/<token>/]<rest>`): its HLS ladder, poster or storyboard, never
+   * the accepted source. Private videos need a valid token: through the gateway, or a short-lived signed
+   * URL where the storage can sign. Caches keep them an hour, a private video's only in the player.
+   */
+  async playbackFile(
+    id: string,
+    rest: string,
+    token: string | undefined,
+    range: ByteRange | undefined,
+  ): Promise<{ answer: MediaAnswer; headers: MediaHeaders }> {
+    const prefix = tryKey(() => mediaKeys.vodPrefix(id));
+    const file = prefix && vodFile(prefix, rest);
+    if (!file) throw notFound('That playback file');
+    const access = await this.playbackAccess(id, token);
+    if (!access.ok) {
+      if (access.reason === 'invalid_token') {
+        throw new AppError(403, 'invalid_playback_token', 'The playback token is invalid or expired.');
+      }
+      throw notFound('That video');
+    }
+    const answer = await answerMedia(
+      this.deps.media,
+      file.key,
+      token ? { kind: 'signed', expiresInSeconds: SIGNED_URL_SECONDS } : { kind: 'public' },
+      range,
+    );
+    if (!answer) throw notFound('That playback file');
+    // A ready video's files never change, but it may be deleted or made private.
+    const cacheControl = token ? 'private, max-age=3600' : 'public, max-age=3600';
+    return { answer, headers: { contentType: file.contentType, cacheControl } };
+  }
+
   // --- processing store (the video.process job) ----------------------------------------------------
 
   async begin(videoId: string): Promise<VideoToProcess | undefined> {
@@ -183,11 +241,11 @@ export class VideosService implements VideoProcessingStore {
     });
     if (!video) return undefined;
     this.announce(video);
-    const sourcePath =
+    const source =
       video.source === 'recording' && video.recordingPlaybackId
-        ? this.deps.files.recordingSource(video.recordingPlaybackId)
-        : this.deps.files.sourcePath(videoId);
-    return { videoId, sourcePath, outputDir: `${this.deps.files.videoDir(videoId)}/` };
+        ? { prefix: mediaKeys.livePrefix(video.recordingPlaybackId), name: 'master.m3u8', playlist: true }
+        : { prefix: mediaKeys.vodPrefix(videoId), name: VOD_SOURCE, playlist: false };
+    return { videoId, source, output: mediaKeys.vodPrefix(videoId) };
   }
 
   async progress(videoId: string, percent: number): Promise<void> {
@@ -287,7 +345,7 @@ export class VideosService implements VideoProcessingStore {
 
   /** A video deleted while its job ran: the job may have written files after the deletion removed them. */
   private async dropOrphanedOutput(videoId: string): Promise<void> {
-    if (!(await this.deps.videos.find(videoId))) await this.deps.files.removeAll(videoId);
+    if (!(await this.deps.videos.find(videoId))) await removeVideoMedia(this.deps.media, videoId);
   }
 
   private canSee(video: VideoRow, caller: AuthContext | undefined): boolean {

@@ -4,11 +4,12 @@
  * itself dies with the process; the journal does not).
  *
  *   node --import tsx api/src/jobs/testing/video-worker.ts
- *   env: REDIS_URL, JOBS_PREFIX, VIDEO_ID, SOURCE, MEDIA_DIR, JOURNAL
+ *   env: REDIS_URL, JOBS_PREFIX, VIDEO_ID, DATA_DIR (the source at `vod/<VIDEO_ID>/source` in it), JOURNAL
  */
 import { appendFileSync } from 'node:fs';
 import { JOB_DEFINITIONS } from '@streamhub/contracts/jobs';
 import { createBullMqJobQueue } from '@streamhub/infra/jobs/bullmq';
+import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
 import { createLogger } from '@streamhub/logger/logger';
 import { lazyFfmpegLocator } from '@streamhub/media-node/vod/ffmpeg-locator';
 import { MemoryVideoProcessingStore } from '@streamhub/media-node/vod/testing/memory-video-processing-store';
@@ -26,7 +27,8 @@ const logger = createLogger({ level: 'warn', name: 'test-video-worker' });
 const store = new MemoryVideoProcessingStore((call) => {
   appendFileSync(journal, `${JSON.stringify({ pid: process.pid, ...call })}\n`);
 });
-store.add(required('VIDEO_ID'), required('SOURCE'), required('MEDIA_DIR'));
+store.add(required('VIDEO_ID'));
+const media = createMediaStorage({ dataDir: required('DATA_DIR') });
 
 const queue = await createBullMqJobQueue(JOB_DEFINITIONS, {
   url: required('REDIS_URL'),
@@ -37,6 +39,7 @@ await queue.start(
     mailer: createLogMailer(logger),
     videos: {
       store,
+      media,
       ffmpeg: lazyFfmpegLocator({ ffmpegPath: undefined }),
       logger,
       settings: { ladder: [360, 240], segmentSeconds: 2, x264Preset: 'veryfast' },

@@ -2,15 +2,13 @@
  * A {@link VideoProcessingStore} kept in memory, with the same status rules as the content domain's:
  * `uploaded → processing (percent) → ready | failed`, deleted videos vanish. For tests of the job.
  */
-import { join } from 'node:path';
+import { mediaKeys, VOD_SOURCE } from '@streamhub/infra/media-storage/keys';
 import type { ProcessedVideo, VideoProcessingStore, VideoToProcess } from '../video-processing-store.ts';
 
 export type MemoryVideoStatus = 'uploaded' | 'processing' | 'ready' | 'failed';
 
 export interface MemoryVideo {
   videoId: string;
-  sourcePath: string;
-  outputDir: string;
   status: MemoryVideoStatus;
   progress: number;
   failureReason: string | undefined;
@@ -31,12 +29,10 @@ export class MemoryVideoProcessingStore implements VideoProcessingStore {
   /** @param onCall sees every call as it happens (e.g. to journal them across processes). */
   constructor(private readonly onCall?: (call: StoreCall) => void) {}
 
-  /** Registers an uploaded video whose output goes to `<mediaDir>/<videoId>`. */
-  add(videoId: string, sourcePath: string, mediaDir: string): MemoryVideo {
+  /** Registers an uploaded video: its source is `vod/<videoId>/source`, its output goes beside it. */
+  add(videoId: string): MemoryVideo {
     const video: MemoryVideo = {
       videoId,
-      sourcePath,
-      outputDir: join(mediaDir, videoId),
       status: 'uploaded',
       progress: 0,
       failureReason: undefined,
@@ -57,7 +53,8 @@ export class MemoryVideoProcessingStore implements VideoProcessingStore {
     video.status = 'processing';
     video.progress = 0;
     video.failureReason = undefined;
-    return { videoId, sourcePath: video.sourcePath, outputDir: video.outputDir };
+    const prefix = mediaKeys.vodPrefix(videoId);
+    return { videoId, source: { prefix, name: VOD_SOURCE, playlist: false }, output: prefix };
   }
 
   async progress(videoId: string, percent: number): Promise<void> {

@@ -161,3 +161,12 @@ export interface MediaStorage {
    */
   completeUpload(key: MediaKey, target: MediaKey): Promise<void>;
 }
+
+/** The whole content of an object, or undefined when there is none. For small objects (playlists). */
+export async function readMediaBytes(storage: MediaStorage, key: MediaKey): Promise<Buffer | undefined> {
+  const read = await storage.read(key);
+  if (!read) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of read.body) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
