@@ -1,25 +1,12 @@
 /**
- * The gateway's app factory: middleware, every domain router under `/api/v1`, operational routes
- * and the API reference. Runtime entry points (Node, Bun) and tests all build the app here.
+ * The gateway's app factory: middleware, every module's routers (`/api/v1/<domain>`, `/hls/`, …), the
+ * watch page and the API reference. Runtime entry points (Node, Bun) and tests all build the app here.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './context.ts';
 import type { GatewayDeps } from './deps.ts';
-import { authRoutes, jwksRoutes } from './domains/auth/auth.routes.ts';
-import { emailFlowRoutes } from './domains/auth/email-flows.routes.ts';
-import { oauthRoutes } from './domains/auth/oauth.routes.ts';
-import { channelRoutes } from './domains/channels/channels.routes.ts';
-import { chatRoutes } from './domains/chat/chat.routes.ts';
-import { commentRoutes, targetCommentRoutes } from './domains/engagement/comments.routes.ts';
-import { followingRoutes, followRoutes } from './domains/engagement/follows.routes.ts';
-import { likeRoutes } from './domains/engagement/likes.routes.ts';
-import { LIVE_SESSION_ROUTES } from './domains/engagement/target-routes.ts';
-import { playbackRoutes } from './domains/playback/playback.routes.ts';
-import { systemRoutes } from './domains/system/system.routes.ts';
-import { AVATAR_UPLOAD_PATH, avatarFileRoutes, userRoutes } from './domains/users/users.routes.ts';
-import { UPLOADS_PATH, uploadRoutes } from './domains/videos/uploads.routes.ts';
-import { channelVideoRoutes, myVideoRoutes, videoRoutes } from './domains/videos/videos.routes.ts';
-import { vodPlaybackRoutes } from './domains/videos/vod-playback.routes.ts';
+import { AVATAR_UPLOAD_PATH } from './domains/users/users.routes.ts';
+import { UPLOADS_PATH } from './domains/videos/uploads.routes.ts';
 import { clientIp } from './http/client-ip.ts';
 import { onError, onNotFound } from './http/error-handler.ts';
 import { accessLog } from './middleware/access-log.ts';
@@ -30,9 +17,11 @@ import { requestContext } from './middleware/request-context.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { textGuard } from './middleware/text-guard.ts';
 import { requestTimeout } from './middleware/timeout.ts';
+import type { ModulesSchema } from './modules/domain-module.ts';
+import { mountRoutes } from './modules/run-modules.ts';
+import { type AppModules, MODULES } from './modules.ts';
 import { createGatewayMetrics, type GatewayMetrics, recordMetrics } from './observability/metrics.ts';
 import { docsRoutes } from './openapi/docs.routes.ts';
-import { viewerRoutes } from './realtime/viewers.routes.ts';
 import { webRoutes } from './web/web.routes.ts';
 
 export interface CreateAppOptions {
@@ -80,37 +69,19 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   app.onError(onError);
   app.notFound(onNotFound);
 
-  // Chained so that the exported type carries every route for the typed client (`hc<GatewayApp>`).
-  const routes = app
-    .route('/', systemRoutes(metrics, config.metricsToken))
-    .route('/', jwksRoutes())
-    .route('/api/v1/auth', authRoutes())
-    .route('/api/v1/auth', emailFlowRoutes())
-    .route('/api/v1/auth/oauth', oauthRoutes())
-    .route('/api/v1/users', userRoutes())
-    .route('/api/v1/channels', channelRoutes())
-    .route('/api/v1/channels', chatRoutes())
-    .route('/api/v1/channels', viewerRoutes())
-    .route('/api/v1/channels', followRoutes())
-    .route('/api/v1/users', followingRoutes())
-    .route('/api/v1/live-sessions', likeRoutes(LIVE_SESSION_ROUTES))
-    .route('/api/v1/live-sessions', targetCommentRoutes(LIVE_SESSION_ROUTES))
-    .route('/api/v1/comments', commentRoutes())
-    .route('/api/v1/videos', videoRoutes())
-    .route('/api/v1/channels', channelVideoRoutes())
-    .route('/api/v1/users', myVideoRoutes())
-    .route('/', avatarFileRoutes());
+  // Every module's routers, in the order of MODULES (modules.ts, the one list of domains).
+  mountRoutes(app, MODULES, { config, metrics });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
     description: 'Access token from `POST /api/v1/auth/login` (expires in ACCESS_TOKEN_TTL_SECONDS)',
   });
-  app.route('/', playbackRoutes());
-  app.route('/', vodPlaybackRoutes());
   app.route('/', webRoutes());
-  app.route(UPLOADS_PATH, uploadRoutes());
   app.route('/', docsRoutes(app, config.publicUrl));
+  // Mounting from a list loses Hono's chained route types; the modules' mounts give them back, so that
+  // `hc<GatewayApp>` still knows every route of every module.
+  const routes = app as unknown as OpenAPIHono<AppEnv, ModulesSchema<AppModules>>;
   return { app: routes, metrics };
 }
 

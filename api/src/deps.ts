@@ -5,7 +5,7 @@ import type { PresenceStore } from '@streamhub/infra/realtime/presence/port';
 import type { Logger } from '@streamhub/logger/logger';
 import type { Context } from 'hono';
 import type { SigningKeyRing } from './domains/auth/signing-keys.ts';
-import type { GatewayServices } from './services.ts';
+import type { GatewayServices } from './modules.ts';
 
 /** A dependency `/readyz` checks; `check` rejects when the dependency is unusable. */
 export interface ReadinessCheck {

@@ -1,7 +1,8 @@
-/** One handler per job in `JOB_DEFINITIONS`; a job without a handler is a compile error here. */
+/** The handlers of `JOB_DEFINITIONS`' jobs; a job without a handler is a compile error in `createJobHandlers`. */
 import type { Config } from '@streamhub/config/config';
 import { JOB_DEFINITIONS, type JobDefinitionsMap } from '@streamhub/contracts/jobs';
 import { type JobHandlers, NonRetryableError } from '@streamhub/infra/jobs/port';
+import type { MediaStorage } from '@streamhub/infra/media-storage/port';
 import type { Logger } from '@streamhub/logger/logger';
 import type { FfmpegBinary } from '@streamhub/media-node/ffmpeg/locate';
 import { lazyFfmpegLocator } from '@streamhub/media-node/vod/ffmpeg-locator';
@@ -14,6 +15,8 @@ import type { Mailer } from '../mail/mailer.ts';
 export interface VideoJobDeps {
   /** The content domain's videos service. */
   store: VideoProcessingStore;
+  /** The process's media storage: sources in, renditions, posters and storyboards out. */
+  media: MediaStorage;
   /** Locates ffmpeg on first use (`lazyFfmpegLocator`), so a process without it still starts. */
   ffmpeg: () => Promise<FfmpegBinary>;
   logger: Logger;
@@ -27,25 +30,44 @@ export interface JobHandlerDeps {
   videos?: VideoJobDeps;
 }
 
-export function createJobHandlers({ mailer, videos }: JobHandlerDeps): JobHandlers<JobDefinitionsMap> {
-  return {
-    'email.send': (payload) => mailer.send(payload),
-    'video.process': async ({ videoId }, context) => {
-      if (!videos) throw new NonRetryableError('This process was started without video processing');
-      await processVideo(videos, videoId, {
-        attempt: context.attempt,
-        attempts: JOB_DEFINITIONS['video.process'].attempts,
-        signal: context.signal,
-        progress: (percent) => context.progress(percent),
-      });
-    },
+/** `email.send`: one message through the process's mailer (the auth module's job). */
+export function emailSendHandler(mailer: Mailer): JobHandlers<JobDefinitionsMap>['email.send'] {
+  return (payload) => mailer.send(payload);
+}
+
+/** `video.process`: the VOD ladder of one video (the videos module's job). */
+export function videoProcessHandler(
+  videos: VideoJobDeps | undefined,
+): JobHandlers<JobDefinitionsMap>['video.process'] {
+  return async ({ videoId }, context) => {
+    if (!videos) throw new NonRetryableError('This process was started without video processing');
+    await processVideo(videos, videoId, {
+      attempt: context.attempt,
+      attempts: JOB_DEFINITIONS['video.process'].attempts,
+      signal: context.signal,
+      progress: (percent) => context.progress(percent),
+    });
   };
 }
 
+/**
+ * Every job's handler from explicit dependencies, for tests and benchmarks that run jobs without the
+ * modules; the runtimes take them from the modules (`modules.ts`).
+ */
+export function createJobHandlers({ mailer, videos }: JobHandlerDeps): JobHandlers<JobDefinitionsMap> {
+  return { 'email.send': emailSendHandler(mailer), 'video.process': videoProcessHandler(videos) };
+}
+
 /** The `video.process` dependencies of a process configured by `config`. */
-export function videoJobDeps(config: Config, store: VideoProcessingStore, logger: Logger): VideoJobDeps {
+export function videoJobDeps(
+  config: Config,
+  store: VideoProcessingStore,
+  media: MediaStorage,
+  logger: Logger,
+): VideoJobDeps {
   return {
     store,
+    media,
     ffmpeg: lazyFfmpegLocator({ ffmpegPath: config.media.ffmpegPath }),
     logger: logger.child({ component: 'vod' }),
   };

@@ -10,10 +10,9 @@ import { startMediaNode } from '@streamhub/media-node/media-node';
 import { createApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeyRing } from '../domains/auth/signing-keys.ts';
-import { startEngagementConsumers } from '../domains/engagement/engagement-consumers.ts';
-import { startContentConsumers } from '../domains/videos/content-consumers.ts';
-import { createJobHandlers, videoJobDeps } from '../jobs/handlers.ts';
 import { createMailer } from '../mail/create-mailer.ts';
+import { mediaGate, moduleConsumers, moduleJobHandlers, startBackground } from '../modules/run-modules.ts';
+import { MODULES } from '../modules.ts';
 import {
   broadcastingRoomPublisher,
   broadcastingVideoStatusPublisher,
@@ -25,8 +24,8 @@ import { remoteAddress, serveHttp } from '../server/serve.ts';
 import type { RemoteAddressResolver } from '../server/types.ts';
 import { createServices } from '../services.ts';
 import { type Backends, openBackends } from './backends.ts';
-import { channelsPublishGate, recordIngestDetails } from './media-gate.ts';
-import { durableConsumers, type Outbox, openOutbox } from './outbox.ts';
+import { recordIngestDetails } from './media-gate.ts';
+import { type Outbox, openOutbox } from './outbox.ts';
 
 export interface StartGatewayOptions {
   logger: Logger;
@@ -67,6 +66,7 @@ export function gatewayDeps(parts: {
       events: backends.events,
       jobs: backends.jobs,
       counters: backends.counters,
+      media: backends.media,
       logger: parts.logger,
       signingKeys,
       roomPublisher: broadcastingRoomPublisher(backends.rooms),
@@ -93,21 +93,25 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
   const backends = await openBackends(config, logger, { migrate: options.migrate });
   let stopWorkers = async () => {};
   let stopMedia = async () => {};
-  let stopContent = () => {};
-  let stopEngagement = () => {};
+  let stopBackground = () => {};
   let hub: RealtimeHub | undefined;
   let outbox: Outbox | undefined;
 
   try {
     const deps = gatewayDeps({ config, logger, backends, signingKeys, remoteAddress });
+    const run = { config, logger, events: backends.events, media: backends.media };
     // Every gateway runs a relay (one is active at a time); consumers run where the other jobs run.
-    outbox = await openOutbox(config, backends.database, logger, durableConsumers(deps.services));
+    outbox = await openOutbox(
+      config,
+      backends.database,
+      logger,
+      moduleConsumers(MODULES, deps.services, run),
+    );
     // In-process jobs exist only in this process, so it must run them; with Redis, `serve worker` does.
     // Video jobs find ffmpeg when they first run: without it the gateway still starts and they fail clearly.
     if (options.runJobs || backends.infra === 'memory') {
       const mailer = createMailer(config.mail, logger);
-      const videos = videoJobDeps(config, deps.services.videos, logger);
-      await backends.jobs.start(createJobHandlers({ mailer, videos }));
+      await backends.jobs.start(moduleJobHandlers(MODULES, deps.services, { ...run, mailer }));
       await outbox.startConsumers();
       stopWorkers = () => mailer.close();
       if (backends.infra === 'memory') {
@@ -115,26 +119,15 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
         if (requeued > 0) logger.info({ requeued }, 'queued the videos a previous run left unprocessed');
       }
     }
-    // Recorded broadcasts become videos; a deleted account's video files go; abandoned uploads are swept.
-    stopContent = await startContentConsumers({
-      videos: deps.services.videos,
-      uploads: deps.services.uploads,
-      events: backends.events,
-      logger,
-    });
-    // A deleted account's broadcasts and videos lose the likes and comments others left on them.
-    stopEngagement = await startEngagementConsumers({
-      likes: deps.services.likes,
-      comments: deps.services.comments,
-      events: backends.events,
-      logger,
-    });
+    // The modules' ephemeral subscriptions and timers (abandoned uploads are swept).
+    stopBackground = await startBackground(MODULES, deps.services, run);
     if (options.mediaNode) {
       try {
         const node = await startMediaNode({
           config,
           logger,
-          gate: channelsPublishGate(deps.services.channels),
+          media: backends.media,
+          gate: mediaGate(MODULES, deps.services),
         });
         recordIngestDetails(node, deps.services.channels, logger);
         stopMedia = () => node.close();
@@ -163,8 +156,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       port: server.port,
       close: async () => {
         await server.close();
-        stopContent();
-        stopEngagement();
+        stopBackground();
         // Before the backends: ending the live sessions still writes to the database.
         await stopMedia();
         await outbox?.close();
@@ -173,8 +165,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
       },
     };
   } catch (error) {
-    stopContent();
-    stopEngagement();
+    stopBackground();
     await hub?.close();
     await stopMedia();
     await outbox?.close();

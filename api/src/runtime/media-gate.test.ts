@@ -14,6 +14,8 @@ import { VideoPageSchema, VideoSchema } from '@streamhub/contracts/videos';
 import { liveSessions } from '@streamhub/db/schema/live';
 import { createEventBus } from '@streamhub/infra/event-bus/factory';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { randomTestPrefix, TEST_REDIS_URL } from '@streamhub/infra/redis/testing';
 import { createLogger } from '@streamhub/logger/logger';
 import { locateFfmpeg } from '@streamhub/media-node/ffmpeg/locate';
@@ -31,9 +33,9 @@ import { createApp, type GatewayApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { ChannelsRepository } from '../domains/channels/channels.repository.ts';
 import { ChannelsService } from '../domains/channels/channels.service.ts';
-import { startContentConsumers } from '../domains/videos/content-consumers.ts';
 import { registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
 import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
+import { startTestOutbox } from '../testing/test-outbox.ts';
 import { channelsPublishGate, recordIngestDetails } from './media-gate.ts';
 
 const GRACE_SECONDS = 30;
@@ -93,6 +95,7 @@ async function startNode(
     config: { ...deps.config, media: { ...deps.config.media, rtmpPort: 0, reconnectGraceSeconds } },
     logger,
     gate: channelsPublishGate(channels),
+    media: createMediaStorage({ dataDir }),
     nodeId,
     bitrateSampling: { firstMs: 2000, everyMs: 60_000 },
   });
@@ -142,7 +145,7 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
     );
     expect(session.ingest?.bitrate).toBeGreaterThan(reference * 0.5);
     expect(session.ingest?.bitrate).toBeLessThan(reference * 1.5);
-    const dir = join(media.liveDir, session.playbackId);
+    const dir = mediaPaths(dataDir).live(session.playbackId);
     await waitFor('segments on disk', () => existsSync(join(dir, '360p.m3u8')), 20_000);
 
     // The node emits sessionEnded once the unrecorded session's files are deleted, after stream.ended.
@@ -191,7 +194,7 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
       20_000,
       200,
     );
-    const dir = join(media.liveDir, session.playbackId);
+    const dir = mediaPaths(dataDir).live(session.playbackId);
     await waitFor('segments on disk', () => existsSync(join(dir, '360p.m3u8')), 20_000);
 
     const deleted = await app.request('/api/v1/users/me', send('DELETE', user, { password: user.password }));
@@ -246,7 +249,7 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
     );
     await waitFor(
       'segments on disk',
-      () => existsSync(join(media.liveDir, session.playbackId, '360p.m3u8')),
+      () => existsSync(join(mediaPaths(dataDir).live(session.playbackId), '360p.m3u8')),
       20_000,
     );
 
@@ -278,7 +281,7 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
     // What a node that crashed mid-broadcast leaves: a live session under its id, and its files.
     const left = await deps.services.channels.authorizePublish(key.secret, { nodeId });
     if (!left.ok) throw new Error(`refused: ${left.reason}`);
-    const liveDir = join(dataDir, 'media', 'live');
+    const liveDir = mediaPaths(dataDir).collection('live');
     await mkdir(join(liveDir, left.playbackId), { recursive: true });
     await writeFile(join(liveDir, left.playbackId, '360p.m3u8'), '#EXTM3U\n');
     // A stuck channel refuses every publish.
@@ -300,13 +303,8 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
 
 describe('a recorded broadcast after its end (real RTMP + ffmpeg)', { timeout: 180_000 }, () => {
   it('is served under /hls only while live, then only as its video: private needs the token, deleted is gone', async () => {
-    const stopConsumers = await startContentConsumers({
-      videos: deps.services.videos,
-      uploads: deps.services.uploads,
-      events: backends.events,
-      logger,
-    });
-    closers.push(async () => stopConsumers());
+    const outbox = await startTestOutbox(backends, deps);
+    closers.push(() => outbox.close());
     const media = await startNode(deps.services.channels, undefined, 1);
     const { user, channel, key } = await streamerWithKey();
     const patched = await app.request(
@@ -321,7 +319,7 @@ describe('a recorded broadcast after its end (real RTMP + ffmpeg)', { timeout: 1
       20_000,
       200,
     );
-    const dir = join(media.liveDir, session.playbackId);
+    const dir = mediaPaths(dataDir).live(session.playbackId);
     const segment = await waitFor(
       'a segment',
       async () =>
@@ -356,6 +354,7 @@ describe('a recorded broadcast after its end (real RTMP + ffmpeg)', { timeout: 1
     const outcome = await processVideo(
       {
         store: deps.services.videos,
+        media: createMediaStorage({ dataDir }),
         ffmpeg: () => locateFfmpeg({ ffmpegPath: undefined }),
         logger,
         settings: { ladder: [360], segmentSeconds: 2, x264Preset: 'ultrafast' },
@@ -385,7 +384,7 @@ describe('a recorded broadcast after its end (real RTMP + ffmpeg)', { timeout: 1
     const deleted = await app.request(`/api/v1/videos/${video.id}`, send('DELETE', user));
     expect(deleted.status).toBe(204);
     expect(existsSync(dir)).toBe(false);
-    expect(existsSync(join(dataDir, 'media', 'vod', video.id))).toBe(false);
+    expect(existsSync(mediaPaths(dataDir).video(video.id))).toBe(false);
     expect(await statuses([...hls, ...vod])).toEqual([404, 404, 404, 404, 404]);
   });
 });

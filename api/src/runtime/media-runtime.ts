@@ -5,21 +5,26 @@
 import type { Config } from '@streamhub/config/config';
 import type { Logger } from '@streamhub/logger/logger';
 import { type MediaNode, startMediaNode } from '@streamhub/media-node/media-node';
-import { ChannelsRepository } from '../domains/channels/channels.repository.ts';
-import { ChannelsService } from '../domains/channels/channels.service.ts';
+import { channelsModule } from '../domains/channels/channels.module.ts';
+import { mediaGate } from '../modules/run-modules.ts';
 import { openBackends } from './backends.ts';
-import { channelsPublishGate, recordIngestDetails } from './media-gate.ts';
+import { recordIngestDetails } from './media-gate.ts';
 
 export async function startMediaRuntime(config: Config, logger: Logger): Promise<MediaNode> {
   const backends = await openBackends(config, logger, { migrate: false });
   try {
-    const channels = new ChannelsService({
-      channels: new ChannelsRepository(backends.database.db),
-      events: backends.events,
-      publicUrl: config.publicUrl,
+    // The channels module's services and publish gate, on the backends a media node has (no key ring).
+    const services = channelsModule.services(
+      { config, db: backends.database.db, events: backends.events },
+      {},
+    );
+    const node = await startMediaNode({
+      config,
+      logger,
+      media: backends.media,
+      gate: mediaGate([channelsModule], services),
     });
-    const node = await startMediaNode({ config, logger, gate: channelsPublishGate(channels) });
-    recordIngestDetails(node, channels, logger);
+    recordIngestDetails(node, services.channels, logger);
     return {
       ...node,
       close: async () => {

@@ -1,5 +1,5 @@
 /**
- * A process's durable-events machinery: the app's durable consumers, the job queue that carries one job
+ * A process's durable-events machinery: the modules' durable consumers (`DomainModule.consumers`), the job queue that carries one job
  * per consumer and event, and the outbox relay. See docs/events.md.
  */
 import type { Config } from '@streamhub/config/config';
@@ -16,16 +16,6 @@ import {
 import { createOutboxRelay, type OutboxRelay } from '@streamhub/infra/outbox/relay';
 import { startConsumers } from '@streamhub/infra/outbox/runner';
 import type { Logger } from '@streamhub/logger/logger';
-import type { GatewayServices } from '../services.ts';
-
-/**
- * Every durable consumer of the app, built on the process's services. Empty until the domains move
- * their consumers here (account-deletion clean-up first); the relay still runs, so that events a
- * producer stores are published and pruned.
- */
-export function durableConsumers(_services: GatewayServices): Consumer<DomainEvents>[] {
-  return [];
-}
 
 export interface Outbox {
   registry: ConsumerRegistry<DomainEvents>;

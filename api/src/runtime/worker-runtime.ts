@@ -1,16 +1,17 @@
 /**
- * A job worker without HTTP: runs the BullMQ jobs (email, video processing) so that they scale apart
- * from the gateways. Only useful with REDIS_URL: in-process jobs run where they were enqueued.
+ * A job worker without HTTP: runs the modules' jobs (email, video processing) and durable consumers so
+ * that they scale apart from the gateways. Only useful with REDIS_URL: in-process jobs run where they were enqueued.
  */
 import type { Config } from '@streamhub/config/config';
 import type { Logger } from '@streamhub/logger/logger';
 import { loadSigningKeys } from '../domains/auth/signing-keys.ts';
-import { createJobHandlers, videoJobDeps } from '../jobs/handlers.ts';
 import { createMailer } from '../mail/create-mailer.ts';
+import { moduleConsumers, moduleJobHandlers } from '../modules/run-modules.ts';
+import { MODULES } from '../modules.ts';
 import { broadcastingVideoStatusPublisher } from '../realtime/create-hub.ts';
 import { createServices } from '../services.ts';
 import { openBackends } from './backends.ts';
-import { durableConsumers, type Outbox, openOutbox } from './outbox.ts';
+import { type Outbox, openOutbox } from './outbox.ts';
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -40,15 +41,23 @@ export async function startWorker(
       events: backends.events,
       jobs: backends.jobs,
       counters: backends.counters,
+      media: backends.media,
       logger: options.logger,
       signingKeys,
       // Progress of the videos this worker processes reaches their owners through the gateways' `/ws`.
       videoStatusPublisher: broadcastingVideoStatusPublisher(backends.rooms),
     });
-    const videos = videoJobDeps(config, services.videos, options.logger);
-    await backends.jobs.start(createJobHandlers({ mailer, videos }), { concurrency: options.concurrency });
+    const run = { config, logger: options.logger, events: backends.events, media: backends.media };
+    await backends.jobs.start(moduleJobHandlers(MODULES, services, { ...run, mailer }), {
+      concurrency: options.concurrency,
+    });
     // Durable consumers' jobs, and a relay that stands by while a gateway's is active.
-    outbox = await openOutbox(config, backends.database, options.logger, durableConsumers(services));
+    outbox = await openOutbox(
+      config,
+      backends.database,
+      options.logger,
+      moduleConsumers(MODULES, services, run),
+    );
     await outbox.startConsumers(options.concurrency);
   } catch (error) {
     await outbox?.close();

@@ -1,10 +1,9 @@
 /** Account rules of the identity domain: registration, password login, password change. */
 import type { Account, RegisterRequest, TokenPair } from '@streamhub/contracts/auth';
-import type { DomainEvents } from '@streamhub/contracts/events';
 import { UniqueViolationError } from '@streamhub/db/errors';
 import type { UserRow } from '@streamhub/db/schema/auth';
 import { AppError, conflict } from '@streamhub/errors/app-error';
-import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { appendUserRegistered } from '../users/user-events.ts';
 import type { UsersRepository } from '../users/users.repository.ts';
 import type { AbuseGuard } from './abuse-guard.ts';
 import type { EmailFlowsService } from './email-flows.service.ts';
@@ -19,7 +18,6 @@ export interface AuthServiceDeps {
   accounts: Pick<AccountsRepository, 'create'>;
   abuse: AbuseGuard;
   sessions: SessionService;
-  events: EventBus<DomainEvents>;
   /** Lower in tests only; production uses the module default. */
   scrypt?: ScryptParams;
   /** Sends the verification link of a new account (the email flows service). */
@@ -42,12 +40,15 @@ export class AuthService {
     const passwordHash = await hashPassword(input.password, this.scrypt);
     let user: UserRow;
     try {
-      user = await this.deps.accounts.create({
-        email: input.email,
-        username: input.username,
-        displayName: input.displayName ?? null,
-        passwordHash,
-      });
+      user = await this.deps.accounts.create(
+        {
+          email: input.email,
+          username: input.username,
+          displayName: input.displayName ?? null,
+          passwordHash,
+        },
+        appendUserRegistered,
+      );
     } catch (error) {
       if (error instanceof UniqueViolationError) {
         throw conflict(`That ${error.constraint} is already registered.`);
@@ -58,11 +59,6 @@ export class AuthService {
     // replica receives them, while this email must go out exactly once, through the retried email job.
     // A failure is a 500 although the account exists; the user can log in and ask for a new link.
     await this.deps.emailVerification?.sendVerificationEmail(user);
-    await this.deps.events.publish('user.registered', {
-      userId: user.id,
-      username: user.username,
-      email: user.email,
-    });
     return toAccount(user);
   }
 

@@ -6,6 +6,7 @@
 import type { Db } from '@streamhub/db/client';
 import { type UserRole, type UserRow, users } from '@streamhub/db/schema/auth';
 import { sql } from 'drizzle-orm';
+import type { InTransaction } from '../../events/durable.ts';
 import { type CreateUserInput, UsersRepository } from '../users/users.repository.ts';
 
 // The advisory lock first sign-ups queue on; any fixed key other locks do not use ("STRA").
@@ -34,9 +35,9 @@ export class AccountsRepository {
   constructor(private readonly db: Db) {}
 
   /** As UsersRepository.create (same unique-violation errors), with the role the policy gives. */
-  async create(input: Omit<CreateUserInput, 'role'>): Promise<UserRow> {
+  async create(input: Omit<CreateUserInput, 'role'>, then?: InTransaction<UserRow>): Promise<UserRow> {
     return this.db.transaction(async (tx) =>
-      new UsersRepository(tx).create({ ...input, ...(await firstAccountRole(tx)) }),
+      new UsersRepository(tx).create({ ...input, ...(await firstAccountRole(tx)) }, then),
     );
   }
 }

@@ -10,6 +10,7 @@ import {
   users,
 } from '@streamhub/db/schema/auth';
 import { and, eq, lt, sql } from 'drizzle-orm';
+import type { InTransaction } from '../../events/durable.ts';
 import { type CreateUserInput, UsersRepository } from '../users/users.repository.ts';
 import { firstAccountRole } from './first-account.ts';
 
@@ -97,11 +98,16 @@ export class OAuthRepository {
    * nobody can log into. Throws the users repository's UniqueViolationError for a taken username or
    * email, or {@link OAuthLinkExistsError}.
    */
-  async createLinkedUser(input: Omit<CreateUserInput, 'role'>, link: OAuthLink): Promise<UserRow> {
+  async createLinkedUser(
+    input: Omit<CreateUserInput, 'role'>,
+    link: OAuthLink,
+    then?: InTransaction<UserRow>,
+  ): Promise<UserRow> {
     return this.db.transaction(async (tx) => {
       // The instance's first account becomes its admin, whichever way it signs up.
       const user = await new UsersRepository(tx).create({ ...input, ...(await firstAccountRole(tx)) });
       await insertLink(tx, user.id, link);
+      await then?.(tx, user);
       return user;
     });
   }

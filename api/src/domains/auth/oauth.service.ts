@@ -6,7 +6,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Config } from '@streamhub/config/config';
 import type { TokenPair } from '@streamhub/contracts/auth';
-import type { DomainEvents } from '@streamhub/contracts/events';
 import {
   isOAuthProviderName,
   type OAuthCallbackQuery,
@@ -15,7 +14,7 @@ import {
 import { UniqueViolationError } from '@streamhub/db/errors';
 import type { UserRow } from '@streamhub/db/schema/auth';
 import { AppError, badRequest, notFound } from '@streamhub/errors/app-error';
-import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { appendUserRegistered } from '../users/user-events.ts';
 import type { UsersRepository } from '../users/users.repository.ts';
 import { type OAuthLink, OAuthLinkExistsError, type OAuthRepository } from './oauth.repository.ts';
 import type { OAuthClient } from './oauth-client.ts';
@@ -37,7 +36,6 @@ export interface OAuthServiceDeps {
   repository: OAuthRepository;
   users: UsersRepository;
   sessions: Pick<SessionService, 'start' | 'revokeAllForUser'>;
-  events: EventBus<DomainEvents>;
   client: OAuthClient;
   now?: () => Date;
 }
@@ -197,12 +195,8 @@ export class OAuthService {
             emailVerifiedAt: this.now(),
           },
           link,
+          appendUserRegistered,
         );
-        await this.deps.events.publish('user.registered', {
-          userId: user.id,
-          username: user.username,
-          email: user.email,
-        });
         return user;
       } catch (error) {
         if (error instanceof UniqueViolationError && error.constraint === 'username') continue;

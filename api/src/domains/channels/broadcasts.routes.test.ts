@@ -2,36 +2,32 @@ import { type Broadcast, BroadcastPageSchema } from '@streamhub/contracts/live';
 import { VideoPageSchema } from '@streamhub/contracts/videos';
 import { liveSessions } from '@streamhub/db/schema/live';
 import { testDatabases } from '@streamhub/db/testing';
-import { createLogger } from '@streamhub/logger/logger';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
+import type { Outbox } from '../../runtime/outbox.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
+import { startTestOutbox } from '../../testing/test-outbox.ts';
 import { expectJson, expectProblem, send, streamerWithChannel } from '../engagement/engagement-test-kit.ts';
-import { startContentConsumers } from '../videos/content-consumers.ts';
 
 describe.each(testDatabases())('GET /api/v1/channels/{slug}/broadcasts on %s', (driver) => {
   let backends: TestBackends;
   let deps: GatewayDeps;
   let app: GatewayApp;
-  let stopConsumers: () => void;
+  let outbox: Outbox;
 
   beforeAll(async () => {
     backends = await createTestBackends(driver);
     deps = backends.deps();
     app = createApp(deps).app;
     // Recorded broadcasts become videos the way the gateway does it: `stream.ended` → the content consumer.
-    stopConsumers = await startContentConsumers({
-      videos: deps.services.videos,
-      uploads: deps.services.uploads,
-      events: backends.events,
-      logger: createLogger({ level: 'silent', name: 'test' }),
-    });
+    // Recordings become videos through the videos module's durable consumer.
+    outbox = await startTestOutbox(backends, deps);
   });
   afterAll(async () => {
-    stopConsumers();
+    await outbox.close();
     await backends.close();
   });
 

@@ -21,7 +21,14 @@ import {
   streamKeys,
 } from '@streamhub/db/schema/live';
 import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import type { InTransaction } from '../../events/durable.ts';
 import { assertLimit, type Page, type PageOptions } from '../../http/pagination.ts';
+
+/** A session `endSession` ended, with its channel's slug. */
+export interface EndedSession {
+  session: LiveSessionRow;
+  slug: string;
+}
 
 export type ChannelUniqueField = 'owner' | 'slug';
 export type SessionUniqueField = 'live' | 'playbackId';
@@ -254,6 +261,7 @@ export class ChannelsRepository {
     keyId: string,
     playbackId: string,
     nodeId: string | null = null,
+    then?: InTransaction<LiveSessionRow>,
   ): Promise<LiveSessionRow> {
     try {
       return await this.db.transaction(async (tx) => {
@@ -263,6 +271,7 @@ export class ChannelsRepository {
           .returning();
         if (!session) throw new Error('insert into live.live_sessions returned no row');
         await tx.update(streamKeys).set({ lastUsedAt: sql`now()` }).where(eq(streamKeys.id, keyId));
+        await then?.(tx, session);
         return session;
       });
     } catch (error) {
@@ -270,29 +279,37 @@ export class ChannelsRepository {
     }
   }
 
-  /** Ends a live session, merging `ingest` into its ingest details; undefined when it is unknown or already ended. */
+  /**
+   * Ends a live session, merging `ingest` into its ingest details; undefined when it is unknown or
+   * already ended. `then` runs in the same transaction when it ended the session.
+   */
   async endSession(
     sessionId: string,
     recorded: boolean,
     ingest?: IngestInfo,
-  ): Promise<{ session: LiveSessionRow; slug: string } | undefined> {
+    then?: InTransaction<EndedSession>,
+  ): Promise<EndedSession | undefined> {
     if (!isUuid(sessionId)) return undefined;
-    const [session] = await this.db
-      .update(liveSessions)
-      .set({
-        status: 'ended',
-        endedAt: sql`now()`,
-        recorded,
-        ...(ingest ? { ingest: mergedIngest(ingest) } : {}),
-      })
-      .where(and(eq(liveSessions.id, sessionId), eq(liveSessions.status, 'live')))
-      .returning();
-    if (!session) return undefined;
-    const [channel] = await this.db
-      .select({ slug: channels.slug })
-      .from(channels)
-      .where(eq(channels.id, session.channelId));
-    return { session, slug: channel?.slug ?? '' };
+    return this.db.transaction(async (tx) => {
+      const [session] = await tx
+        .update(liveSessions)
+        .set({
+          status: 'ended',
+          endedAt: sql`now()`,
+          recorded,
+          ...(ingest ? { ingest: mergedIngest(ingest) } : {}),
+        })
+        .where(and(eq(liveSessions.id, sessionId), eq(liveSessions.status, 'live')))
+        .returning();
+      if (!session) return undefined;
+      const [channel] = await tx
+        .select({ slug: channels.slug })
+        .from(channels)
+        .where(eq(channels.id, session.channelId));
+      const ended = { session, slug: channel?.slug ?? '' };
+      await then?.(tx, ended);
+      return ended;
+    });
   }
 
   async findSessionByPlaybackId(playbackId: string): Promise<LiveSessionRow | undefined> {

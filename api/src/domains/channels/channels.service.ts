@@ -3,7 +3,7 @@
  * No HTTP here. Stream key secrets exist only in memory on their way to the caller; never log them.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { DomainEvents } from '@streamhub/contracts/events';
+import type { DomainEventPayload, DomainEvents } from '@streamhub/contracts/events';
 import {
   type Channel,
   type ChannelCategory,
@@ -19,16 +19,21 @@ import {
 } from '@streamhub/contracts/live';
 import { InvalidCursorError, UniqueViolationError } from '@streamhub/db/errors';
 import type { UserRole } from '@streamhub/db/schema/auth';
-import type { ChannelRow, IngestInfo, StreamKeyRow } from '@streamhub/db/schema/live';
+import type { ChannelRow, IngestInfo, LiveSessionRow, StreamKeyRow } from '@streamhub/db/schema/live';
 import { AppError, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { appendDomainEvent } from '../../events/durable.ts';
 import type {
   BroadcastIds,
   ChannelsRepository,
   ChannelView,
+  EndedSession,
   HeldSession,
   PlaybackSessionState,
 } from './channels.repository.ts';
+
+/** A channel's durable events share one aggregate, so an ordered consumer sees a start before its end. */
+const channelAggregate = (channelId: string) => `channel:${channelId}`;
 
 export interface ChannelsServiceDeps {
   channels: ChannelsRepository;
@@ -272,7 +277,8 @@ export class ChannelsService {
 
   /**
    * Decides whether an RTMP publish with `streamKey` may start. When it may, opens a live session with
-   * a fresh public playback id, stamps the key as used and publishes `stream.started`. `nodeId` names
+   * a fresh public playback id, stamps the key as used and emits `stream.started` (stored with the session,
+   * and published on the bus for what is ephemeral). `nodeId` names
    * the media node that will hold the session, so that it can end it after a crash ({@link heldSessions}).
    */
   async authorizePublish(streamKey: string, options: { nodeId?: string } = {}): Promise<PublishDecision> {
@@ -281,21 +287,7 @@ export class ChannelsService {
     if (candidate.key.revokedAt !== null) return { ok: false, reason: 'revoked_key' };
     if (candidate.ownerStatus !== 'active') return { ok: false, reason: 'suspended_owner' };
     const { channel } = candidate;
-    let session: Awaited<ReturnType<ChannelsRepository['startSession']>>;
-    try {
-      session = await this.deps.channels.startSession(
-        channel.id,
-        candidate.key.id,
-        randomBytes(PLAYBACK_ID_BYTES).toString('base64url'),
-        options.nodeId ?? null,
-      );
-    } catch (error) {
-      if (error instanceof UniqueViolationError && error.constraint === 'live') {
-        return { ok: false, reason: 'already_live' };
-      }
-      throw error;
-    }
-    await this.deps.events.publish('stream.started', {
+    const started = (session: LiveSessionRow): DomainEventPayload<'stream.started'> => ({
       sessionId: session.id,
       channelId: channel.id,
       playbackId: session.playbackId,
@@ -304,6 +296,24 @@ export class ChannelsService {
       record: channel.record,
       startedAt: session.startedAt.toISOString(),
     });
+    let session: LiveSessionRow;
+    try {
+      session = await this.deps.channels.startSession(
+        channel.id,
+        candidate.key.id,
+        randomBytes(PLAYBACK_ID_BYTES).toString('base64url'),
+        options.nodeId ?? null,
+        (tx, row) =>
+          appendDomainEvent(tx, 'stream.started', started(row), { aggregate: channelAggregate(channel.id) }),
+      );
+    } catch (error) {
+      if (error instanceof UniqueViolationError && error.constraint === 'live') {
+        return { ok: false, reason: 'already_live' };
+      }
+      throw error;
+    }
+    // The ephemeral copy: live status frames and chat-room cache invalidation (docs/events.md).
+    await this.deps.events.publish('stream.started', started(session));
     return {
       ok: true,
       channelId: channel.id,
@@ -314,19 +324,13 @@ export class ChannelsService {
   }
 
   /**
-   * Ends a live session and publishes `stream.ended`. Returns false (and publishes nothing) when the
+   * Ends a live session, storing `stream.ended` with it (the outbox) and publishing its ephemeral copy.
+   * Returns false (and emits nothing) when the
    * session is unknown or already ended, so a repeated call from a retrying node is harmless.
    * `bitrate` (bits per second, the whole broadcast's average ingest) is stored with the ingest details.
    */
   async endSession(sessionId: string, options: { recorded: boolean; bitrate?: number }): Promise<boolean> {
-    const ended = await this.deps.channels.endSession(
-      sessionId,
-      options.recorded,
-      options.bitrate === undefined ? undefined : { bitrate: options.bitrate },
-    );
-    if (!ended) return false;
-    const { session, slug } = ended;
-    await this.deps.events.publish('stream.ended', {
+    const event = ({ session, slug }: EndedSession): DomainEventPayload<'stream.ended'> => ({
       sessionId: session.id,
       channelId: session.channelId,
       playbackId: session.playbackId,
@@ -335,6 +339,17 @@ export class ChannelsService {
       startedAt: session.startedAt.toISOString(),
       endedAt: (session.endedAt ?? new Date()).toISOString(),
     });
+    const ended = await this.deps.channels.endSession(
+      sessionId,
+      options.recorded,
+      options.bitrate === undefined ? undefined : { bitrate: options.bitrate },
+      (tx, row) =>
+        appendDomainEvent(tx, 'stream.ended', event(row), {
+          aggregate: channelAggregate(row.session.channelId),
+        }),
+    );
+    if (!ended) return false;
+    await this.deps.events.publish('stream.ended', event(ended));
     return true;
   }
 

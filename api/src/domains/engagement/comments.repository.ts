@@ -8,6 +8,7 @@ import { decodeCursor, keysetAfter, keysetBefore, keysetPage, keysetTimestamp } 
 import { users } from '@streamhub/db/schema/auth';
 import { type CommentRow, channelModerators, comments } from '@streamhub/db/schema/engagement';
 import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import type { InTransaction } from '../../events/durable.ts';
 import { assertLimit, type Page, type PageOptions } from '../../http/pagination.ts';
 import { type TargetRef, targetBatches } from './engagement-targets.ts';
 
@@ -27,19 +28,23 @@ export interface NewComment {
 export class CommentsRepository {
   constructor(private readonly db: Db) {}
 
-  async insert(input: NewComment): Promise<CommentRow> {
-    const [row] = await this.db
-      .insert(comments)
-      .values({
-        targetType: input.target.type,
-        targetId: input.target.id,
-        authorId: input.authorId,
-        parentId: input.parentId,
-        body: input.body,
-      })
-      .returning();
-    if (!row) throw new Error('insert into engagement.comments returned no row');
-    return row;
+  /** `then` runs in the insert's transaction (the comment's durable event). */
+  async insert(input: NewComment, then?: InTransaction<CommentRow>): Promise<CommentRow> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(comments)
+        .values({
+          targetType: input.target.type,
+          targetId: input.target.id,
+          authorId: input.authorId,
+          parentId: input.parentId,
+          body: input.body,
+        })
+        .returning();
+      if (!row) throw new Error('insert into engagement.comments returned no row');
+      await then?.(tx, row);
+      return row;
+    });
   }
 
   async find(id: string): Promise<CommentRow | undefined> {

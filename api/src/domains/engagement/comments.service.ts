@@ -13,12 +13,11 @@ import {
   type CommentsQuery,
   type CreateCommentRequest,
 } from '@streamhub/contracts/engagement';
-import type { DomainEvents } from '@streamhub/contracts/events';
 import type { UserRole } from '@streamhub/db/schema/auth';
 import type { CommentRow } from '@streamhub/db/schema/engagement';
 import { AppError, forbidden, notFound, rateLimited, validationFailed } from '@streamhub/errors/app-error';
 import type { CounterStore } from '@streamhub/infra/counters/port';
-import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { appendDomainEvent } from '../../events/durable.ts';
 import { withCursor } from '../../http/pagination.ts';
 import type { CommentsRepository, CommentView } from './comments.repository.ts';
 import { type EngagementTargets, TARGET_LABELS, type TargetRef } from './engagement-targets.ts';
@@ -35,7 +34,6 @@ export const DEFAULT_COMMENT_RATE_LIMIT: CommentRateLimit = { max: 10, windowMs:
 export interface CommentsServiceDeps {
   comments: CommentsRepository;
   targets: EngagementTargets;
-  events: EventBus<DomainEvents>;
   /** Shared by every replica when on Redis, so the rate limit holds across them. */
   counters: CounterStore;
   rateLimit?: CommentRateLimit;
@@ -89,15 +87,23 @@ export class CommentsService {
       }
     }
     await this.checkRateLimit(actor.userId);
-    const row = await this.deps.comments.insert({ target, authorId: actor.userId, parentId, body });
-    await this.deps.events.publish('comment.created', {
-      commentId: row.id,
-      targetType: row.targetType,
-      targetId: row.targetId,
-      authorId: row.authorId,
-      parentId: row.parentId,
-      createdAt: row.createdAt.toISOString(),
-    });
+    const row = await this.deps.comments.insert(
+      { target, authorId: actor.userId, parentId, body },
+      (tx, row) =>
+        appendDomainEvent(
+          tx,
+          'comment.created',
+          {
+            commentId: row.id,
+            targetType: row.targetType,
+            targetId: row.targetId,
+            authorId: row.authorId,
+            parentId: row.parentId,
+            createdAt: row.createdAt.toISOString(),
+          },
+          { aggregate: `${row.targetType}:${row.targetId}` },
+        ),
+    );
     return toComment(await this.view(row.id));
   }
 

@@ -1,11 +1,10 @@
 /**
- * The engagement domain's reactions to other domains' events in a gateway: when an account is deleted,
- * the likes and comments others left on its broadcasts and videos go too. Likes and comments name their
- * target without a foreign key, so nothing cascades to them. Every replica runs this; deleting what is
- * already gone is a no-op.
+ * The engagement domain's durable consumers (docs/events.md): when an account is deleted, the likes and
+ * comments others left on its broadcasts and videos go too. Likes and comments name their target without
+ * a foreign key, so nothing cascades to them.
  */
-import type { DomainEventPayload, DomainEvents } from '@streamhub/contracts/events';
-import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { DOMAIN_EVENTS, type DomainEventPayload, type DomainEvents } from '@streamhub/contracts/events';
+import { type Consumer, defineConsumer } from '@streamhub/infra/outbox/consumers';
 import type { Logger } from '@streamhub/logger/logger';
 import type { CommentsService } from './comments.service.ts';
 import type { TargetRef } from './engagement-targets.ts';
@@ -14,7 +13,6 @@ import type { LikesService } from './likes.service.ts';
 export interface EngagementConsumersDeps {
   likes: Pick<LikesService, 'removeAllOn'>;
   comments: Pick<CommentsService, 'removeAllOn'>;
-  events: Pick<EventBus<DomainEvents>, 'subscribe' | 'ready'>;
   logger: Pick<Logger, 'info'>;
 }
 
@@ -26,18 +24,23 @@ function targetsOf(deleted: DomainEventPayload<'user.deleted'>): TargetRef[] {
   ];
 }
 
-/** Resolves once the subscription is live; the returned function stops it. */
-export async function startEngagementConsumers(deps: EngagementConsumersDeps): Promise<() => void> {
-  const stop = deps.events.subscribe('user.deleted', async (deleted) => {
-    const targets = targetsOf(deleted);
-    if (targets.length === 0) return;
-    await deps.likes.removeAllOn(targets);
-    await deps.comments.removeAllOn(targets);
-    deps.logger.info(
-      { userId: deleted.userId, targets: targets.length },
-      "removed likes and comments on a deleted account's broadcasts and videos",
-    );
-  });
-  await deps.events.ready();
-  return stop;
+export function engagementConsumers(deps: EngagementConsumersDeps): Consumer<DomainEvents>[] {
+  return [
+    // Idempotent: deleting what is already gone changes nothing, so a repeated delivery is harmless.
+    defineConsumer(DOMAIN_EVENTS, {
+      name: 'engagement.account-cleanup',
+      mode: 'idempotent',
+      events: ['user.deleted'],
+      async handle({ payload }) {
+        const targets = targetsOf(payload);
+        if (targets.length === 0) return;
+        await deps.likes.removeAllOn(targets);
+        await deps.comments.removeAllOn(targets);
+        deps.logger.info(
+          { userId: payload.userId, targets: targets.length },
+          "removed likes and comments on a deleted account's broadcasts and videos",
+        );
+      },
+    }),
+  ];
 }

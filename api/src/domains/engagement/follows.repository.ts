@@ -19,6 +19,7 @@ import { users } from '@streamhub/db/schema/auth';
 import { follows } from '@streamhub/db/schema/engagement';
 import { type ChannelRow, channels, type LiveSessionRow, liveSessions } from '@streamhub/db/schema/live';
 import { and, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { InTransaction } from '../../events/durable.ts';
 import { assertLimit, type Page, type PageOptions } from '../../http/pagination.ts';
 
 export interface FollowerView {
@@ -44,12 +45,20 @@ export class FollowsRepository {
   constructor(private readonly db: Db) {}
 
   /** Follows unless already following; `created` says whether this call made the follow. */
-  async follow(followerId: string, channelId: string): Promise<{ created: boolean; followedAt: Date }> {
-    const [inserted] = await this.db
-      .insert(follows)
-      .values({ followerId, channelId })
-      .onConflictDoNothing()
-      .returning({ followedAt: follows.createdAt });
+  async follow(
+    followerId: string,
+    channelId: string,
+    then?: InTransaction<Date>,
+  ): Promise<{ created: boolean; followedAt: Date }> {
+    const inserted = await this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(follows)
+        .values({ followerId, channelId })
+        .onConflictDoNothing()
+        .returning({ followedAt: follows.createdAt });
+      if (row) await then?.(tx, row.followedAt);
+      return row;
+    });
     if (inserted) return { created: true, followedAt: inserted.followedAt };
     const [existing] = await this.db
       .select({ followedAt: follows.createdAt })

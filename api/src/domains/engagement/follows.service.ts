@@ -1,6 +1,6 @@
 /**
  * Rules of follows: anyone signed in follows any channel but their own, following twice changes nothing,
- * only the owner sees who follows a channel. Publishes `user.followed` for new follows only. No HTTP here.
+ * only the owner sees who follows a channel. Stores `user.followed` for new follows only. No HTTP here.
  */
 import type {
   FollowedChannelPage,
@@ -9,10 +9,9 @@ import type {
   FollowingQuery,
   FollowState,
 } from '@streamhub/contracts/engagement';
-import type { DomainEvents } from '@streamhub/contracts/events';
 import type { ChannelCategory } from '@streamhub/contracts/live';
 import { AppError, forbidden } from '@streamhub/errors/app-error';
-import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { appendDomainEvent } from '../../events/durable.ts';
 import { withCursor } from '../../http/pagination.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import type { FollowsRepository } from './follows.repository.ts';
@@ -20,7 +19,6 @@ import type { FollowsRepository } from './follows.repository.ts';
 export interface FollowsServiceDeps {
   follows: FollowsRepository;
   channels: Pick<ChannelsService, 'reference'>;
-  events: EventBus<DomainEvents>;
 }
 
 export class FollowsService {
@@ -32,16 +30,21 @@ export class FollowsService {
     if (channel.ownerId === userId) {
       throw new AppError(422, 'self_follow', 'You cannot follow your own channel.');
     }
-    const { created, followedAt } = await this.deps.follows.follow(userId, channel.id);
-    if (created) {
-      await this.deps.events.publish('user.followed', {
-        followerId: userId,
-        channelId: channel.id,
-        slug: channel.slug,
-        ownerId: channel.ownerId,
-        followedAt: followedAt.toISOString(),
-      });
-    }
+    // Stored with the new follow only (never for a repeat), for notifications (docs/events.md).
+    await this.deps.follows.follow(userId, channel.id, (tx, followedAt) =>
+      appendDomainEvent(
+        tx,
+        'user.followed',
+        {
+          followerId: userId,
+          channelId: channel.id,
+          slug: channel.slug,
+          ownerId: channel.ownerId,
+          followedAt: followedAt.toISOString(),
+        },
+        { aggregate: `channel:${channel.id}` },
+      ),
+    );
     return { following: true, followerCount: await this.deps.follows.countFollowers(channel.id) };
   }
 

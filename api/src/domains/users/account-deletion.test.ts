@@ -1,6 +1,6 @@
 /**
  * Deleting an account removes everything it owned, in every domain: rows by cascade, then through
- * `user.deleted` the likes and comments others left on its broadcasts and videos, and its video files
+ * `user.deleted` (stored with the deletion, handled by durable consumers) the likes and comments others left on its broadcasts and videos, and its video files
  * (processed output and uploads in progress). Real database, real files, the consumers the gateway runs.
  */
 import { existsSync } from 'node:fs';
@@ -12,14 +12,15 @@ import type { DomainEventPayload } from '@streamhub/contracts/events';
 import { VideoPageSchema } from '@streamhub/contracts/videos';
 import { comments, likes } from '@streamhub/db/schema/engagement';
 import { testDatabases } from '@streamhub/db/testing';
-import { createLogger } from '@streamhub/logger/logger';
-import { inArray } from 'drizzle-orm';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
+import { inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
+import type { Outbox } from '../../runtime/outbox.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
-import { startEngagementConsumers } from '../engagement/engagement-consumers.ts';
+import { startTestOutbox } from '../../testing/test-outbox.ts';
 import {
   expectJson,
   MANY_LOGINS_POLICY,
@@ -28,9 +29,7 @@ import {
   streamerWithChannel,
 } from '../engagement/engagement-test-kit.ts';
 import { LikesRepository } from '../engagement/likes.repository.ts';
-import { startContentConsumers } from '../videos/content-consumers.ts';
 import { encodeUploadMetadata } from '../videos/tus.ts';
-import { VideoFiles } from '../videos/video-files.ts';
 import { readyVideo } from '../videos/videos-test-kit.ts';
 
 describe.each(testDatabases())('deleting an account on %s', (driver) => {
@@ -38,39 +37,30 @@ describe.each(testDatabases())('deleting an account on %s', (driver) => {
   let deps: GatewayDeps;
   let app: GatewayApp;
   let dataDir: string;
-  let files: VideoFiles;
+  let files: ReturnType<typeof mediaPaths>;
   const stops: (() => void)[] = [];
+  let outbox: Outbox;
   const announced: DomainEventPayload<'user.deleted'>[] = [];
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'streamhub-account-deletion-'));
-    files = new VideoFiles(dataDir);
+    files = mediaPaths(dataDir);
     backends = await createTestBackends(driver);
     deps = backends.deps({ STREAMHUB_DATA_DIR: dataDir }, {}, { abusePolicy: MANY_LOGINS_POLICY });
     app = createApp(deps).app;
-    const logger = createLogger({ level: 'silent', name: 'test' });
-    const { events } = backends;
-    // The consumers a gateway starts (gateway-runtime.ts), on this file's services and bus.
+    // The modules' durable consumers (engagement's and videos' clean-up), relayed from the outbox as on
+    // an embedded gateway; the bus carries the ephemeral copy (terminations, sockets signed out).
+    outbox = await startTestOutbox(backends, deps);
     stops.push(
-      await startContentConsumers({
-        videos: deps.services.videos,
-        uploads: deps.services.uploads,
-        events,
-        logger,
-      }),
-      await startEngagementConsumers({
-        likes: deps.services.likes,
-        comments: deps.services.comments,
-        events,
-        logger,
-      }),
-      events.subscribe('user.deleted', (payload) => {
+      backends.events.subscribe('user.deleted', (payload) => {
         announced.push(payload);
       }),
     );
+    await backends.events.ready();
   });
   afterAll(async () => {
     for (const stop of stops) stop();
+    await outbox.close();
     await backends.close();
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -114,7 +104,7 @@ describe.each(testDatabases())('deleting an account on %s', (driver) => {
     });
     expect(patched.status, await patched.clone().text()).toBe(204);
     const videoId = location.split('/').at(-1) ?? '';
-    expect((await stat(files.uploadPath(videoId))).size).toBe(1000);
+    expect((await stat(files.upload(videoId))).size).toBe(1000);
     return videoId;
   }
 
@@ -148,7 +138,7 @@ describe.each(testDatabases())('deleting an account on %s', (driver) => {
     const otherUpload = await uploadInProgress(other.owner);
     // Videos are not likeable over the API yet; a like stored for one must go as well.
     await new LikesRepository(backends.database.db).like(viewer.account.id, { type: 'video', id: video });
-    expect(existsSync(join(files.videoDir(video), 'master.m3u8'))).toBe(true);
+    expect(existsSync(join(files.video(video), 'master.m3u8'))).toBe(true);
 
     const doomedTargets = [endedSession, liveSession, video];
     expect(await likesOn(doomedTargets)).toHaveLength(3);
@@ -166,17 +156,24 @@ describe.each(testDatabases())('deleting an account on %s', (driver) => {
       async () => {
         expect(await likesOn(doomedTargets)).toEqual([]);
         expect(await commentsOn(doomedTargets)).toEqual([]);
-        expect(existsSync(files.videoDir(video))).toBe(false);
-        expect(existsSync(files.uploadPath(upload))).toBe(false);
+        expect(existsSync(files.video(video))).toBe(false);
+        expect(existsSync(files.upload(upload))).toBe(false);
       },
       { timeout: 10_000, interval: 50 },
     );
 
+    // The event was stored with the deletion, once, and relayed.
+    const stored = await backends.database.db
+      .select({ name: sql<string>`name`, published: sql<boolean>`published_at is not null` })
+      .from(sql`events.outbox`)
+      .where(sql`aggregate = ${`user:${doomed.owner.account.id}`} and name = 'user.deleted'`);
+    expect(stored).toEqual([{ name: 'user.deleted', published: true }]);
+
     // Untouched: the other channel's broadcast keeps its like and comment, its owner their video and upload.
     expect(await likesOn([otherSession])).toHaveLength(1);
     expect((await commentsOn([otherSession])).map((c) => c.body)).toEqual(['Still here']);
-    expect(existsSync(join(files.videoDir(otherVideo), 'master.m3u8'))).toBe(true);
-    expect((await stat(files.uploadPath(otherUpload))).size).toBe(1000);
+    expect(existsSync(join(files.video(otherVideo), 'master.m3u8'))).toBe(true);
+    expect((await stat(files.upload(otherUpload))).size).toBe(1000);
     const otherVideos = await app.request('/api/v1/users/me/videos', send('GET', undefined, other.owner));
     const listed = await expectJson(otherVideos, VideoPageSchema);
     expect(listed.items.map((v) => v.id).sort()).toEqual([otherVideo, otherUpload].sort());
@@ -192,7 +189,7 @@ describe.each(testDatabases())('deleting an account on %s', (driver) => {
     await deps.services.comments.removeAllOn(targets);
     expect(await likesOn([otherSession])).toHaveLength(1);
     expect(await commentsOn([otherSession])).toHaveLength(1);
-    expect(await readdir(join(dataDir, 'media', 'vod'))).toEqual([otherVideo]);
+    expect(await readdir(files.collection('vod'))).toEqual([otherVideo]);
   });
 
   it('announces an account without a channel or videos with empty lists', async () => {

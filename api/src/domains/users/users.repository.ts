@@ -10,6 +10,7 @@ import {
   users,
 } from '@streamhub/db/schema/auth';
 import { and, asc, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
+import type { InTransaction } from '../../events/durable.ts';
 
 export type UserUniqueField = 'email' | 'username';
 
@@ -56,17 +57,20 @@ export class UsersRepository {
 
   /**
    * Inserts a user with the email lower-cased. Throws `UniqueViolationError<UserUniqueField>` when the
-   * email or the username (ignoring case) is taken.
+   * email or the username (ignoring case) is taken. `then` runs in the insert's transaction.
    */
-  async create(input: CreateUserInput): Promise<UserRow> {
+  async create(input: CreateUserInput, then?: InTransaction<UserRow>): Promise<UserRow> {
     try {
-      const [row] = await this.db
-        .insert(users)
-        // Lower-cased by Postgres, the same lower() the check constraint and the lookups use.
-        .values({ ...input, email: sql`lower(${input.email})` })
-        .returning();
-      if (!row) throw new Error('insert into auth.users returned no row');
-      return row;
+      return await this.db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(users)
+          // Lower-cased by Postgres, the same lower() the check constraint and the lookups use.
+          .values({ ...input, email: sql`lower(${input.email})` })
+          .returning();
+        if (!row) throw new Error('insert into auth.users returned no row');
+        await then?.(tx, row);
+        return row;
+      });
     } catch (error) {
       throw toUniqueViolation(error, UNIQUE_FIELDS) ?? error;
     }
@@ -123,11 +127,21 @@ export class UsersRepository {
     return row;
   }
 
-  /** Returns the updated row, or undefined when no user has this id. */
-  async setStatus(id: string, status: UserStatus): Promise<UserRow | undefined> {
+  /**
+   * Returns the updated row, or undefined when no user has this id. `then` runs in the update's
+   * transaction (its durable event) when a row was updated.
+   */
+  async setStatus(
+    id: string,
+    status: UserStatus,
+    then?: InTransaction<UserRow>,
+  ): Promise<UserRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const [row] = await this.db.update(users).set({ status }).where(eq(users.id, id)).returning();
-    return row;
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.update(users).set({ status }).where(eq(users.id, id)).returning();
+      if (row) await then?.(tx, row);
+      return row;
+    });
   }
 
   /** Sets the given profile fields (undefined ones are left alone); undefined when no user has this id. */
@@ -161,11 +175,17 @@ export class UsersRepository {
     });
   }
 
-  /** Deletes the user (sessions, tokens and linked identities cascade); returns the deleted row. */
-  async delete(id: string): Promise<UserRow | undefined> {
+  /**
+   * Deletes the user (sessions, tokens and linked identities cascade); returns the deleted row. `then`
+   * runs in the deletion's transaction (its durable event) when a row was deleted.
+   */
+  async delete(id: string, then?: InTransaction<UserRow>): Promise<UserRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const [row] = await this.db.delete(users).where(eq(users.id, id)).returning();
-    return row;
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.delete(users).where(eq(users.id, id)).returning();
+      if (row) await then?.(tx, row);
+      return row;
+    });
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {

@@ -15,30 +15,36 @@ import { InvalidCursorError, UniqueViolationError } from '@streamhub/db/errors';
 import type { UserRole, UserRow } from '@streamhub/db/schema/auth';
 import { AppError, conflict, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { type AvatarSize, mediaKeys } from '@streamhub/infra/media-storage/keys';
+import type { ByteRange, MediaStorage } from '@streamhub/infra/media-storage/port';
 import type { Logger } from '@streamhub/logger/logger';
-import type { MediaStore } from '../../media/media-store.ts';
+import { appendDomainEvent } from '../../events/durable.ts';
+import { answerMedia, type MediaAnswer } from '../../media/media-response.ts';
 import { toAccount } from '../auth/auth.service.ts';
 import { hashPassword, type ScryptParams, verifyPassword } from '../auth/password.ts';
 import type { SessionService } from '../auth/session.service.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import type { VideosService } from '../videos/videos.service.ts';
 import { AVATAR_SIZES, type AvatarRenditions, renderAvatar, UnsupportedImageError } from './avatar-image.ts';
+import { appendUserRegistered } from './user-events.ts';
 import type { UsersRepository } from './users.repository.ts';
 
 export interface UsersServiceDeps {
   users: UsersRepository;
   sessions: Pick<SessionService, 'revokeAllForUser'>;
   /**
-   * `user.suspended` goes here: the media node cuts the suspended user's broadcast. So does
-   * `user.deleted`: each domain removes what the deleted account owned.
+   * The ephemeral copies of `user.suspended` and `user.deleted` go here: the media node cuts the
+   * account's broadcast, the realtime hub signs its sockets out. Both are also stored durably with the
+   * change (the outbox), which is what other domains' clean-up consumes.
    */
   events: Pick<EventBus<DomainEvents>, 'publish'>;
   /** Asked, before an account is deleted, for the ids of what it owns there (they cascade with it). */
   channels: Pick<ChannelsService, 'broadcastsOf'>;
   videos: Pick<VideosService, 'idsOwnedBy'>;
-  /** Where a `user.deleted` that could not be published is reported (the deletion itself stands). */
+  /** Where an ephemeral `user.deleted` that could not be published is reported (the deletion stands). */
   logger: Pick<Logger, 'error'>;
-  media: MediaStore;
+  /** Where avatars are stored (`avatars/<avatarId>-<size>.webp`). */
+  media: MediaStorage;
   /** Base of the avatar URLs (PUBLIC_URL). */
   publicUrl: string;
   /** AVATAR_MAX_BYTES. */
@@ -51,10 +57,9 @@ export interface UsersServiceDeps {
 
 // 16 random bytes as base64url: 22 characters, unguessable, so the URL can be cached forever.
 const AVATAR_ID_BYTES = 16;
-/** The only names `GET /media/avatars/{file}` serves. */
-export const AVATAR_FILE_NAME = /^[A-Za-z0-9_-]{22}-(?:256|64)\.webp$/;
-
-const avatarFileName = (avatarId: string, size: number) => `${avatarId}-${size}.webp`;
+/** The public name of an avatar file: the last segment of its key. */
+const avatarFileName = (avatarId: string, size: AvatarSize) =>
+  mediaKeys.avatar(avatarId, size).slice('avatars/'.length);
 
 export class UsersService {
   private readonly render: (input: Uint8Array) => Promise<AvatarRenditions>;
@@ -139,11 +144,12 @@ export class UsersService {
     return this.toMyAccount(replaced.user);
   }
 
-  /** The bytes of one avatar file, by its public name (`<avatarId>-256.webp` or `-64.webp`). */
-  async avatarFile(name: string): Promise<Buffer> {
-    const bytes = AVATAR_FILE_NAME.test(name) ? await this.deps.media.read('avatars', name) : undefined;
-    if (!bytes) throw notFound('Avatar');
-    return bytes;
+  /** One avatar file, by its public name (`<avatarId>-256.webp` or `-64.webp`); public media. */
+  async avatarFile(name: string, range?: ByteRange): Promise<MediaAnswer> {
+    const key = mediaKeys.avatarFile(name);
+    const answer = key && (await answerMedia(this.deps.media, key, { kind: 'public' }, range));
+    if (!answer) throw notFound('Avatar');
+    return answer;
   }
 
   /**
@@ -176,16 +182,20 @@ export class UsersService {
       this.deps.channels.broadcastsOf(user.id),
       this.deps.videos.idsOwnedBy(user.id),
     ]);
-    const deleted = await this.deps.users.delete(user.id);
-    if (!deleted) throw notFound('User');
-    await this.removeAvatarFiles(deleted.avatarId);
-    this.announceDeletion({
+    const event: DomainEventPayload<'user.deleted'> = {
       userId: user.id,
       channelId: broadcasts?.channelId ?? null,
       liveSessions: broadcasts?.sessions ?? [],
       videoIds,
       deletedAt: new Date().toISOString(),
-    });
+    };
+    // Stored with the deletion: the other domains' clean-up (durable consumers) cannot miss it.
+    const deleted = await this.deps.users.delete(user.id, (tx) =>
+      appendDomainEvent(tx, 'user.deleted', event, { aggregate: `user:${user.id}` }),
+    );
+    if (!deleted) throw notFound('User');
+    await this.removeAvatarFiles(deleted.avatarId);
+    this.announceDeletion(event);
   }
 
   // --- admin -----------------------------------------------------------------------------------------
@@ -199,24 +209,22 @@ export class UsersService {
     const passwordHash = await hashPassword(input.password, this.deps.scrypt);
     let user: UserRow;
     try {
-      user = await this.deps.users.create({
-        email: input.email,
-        username: input.username,
-        role: input.role,
-        passwordHash,
-        emailVerifiedAt: new Date(),
-      });
+      user = await this.deps.users.create(
+        {
+          email: input.email,
+          username: input.username,
+          role: input.role,
+          passwordHash,
+          emailVerifiedAt: new Date(),
+        },
+        (tx, row) => appendUserRegistered(tx, row),
+      );
     } catch (error) {
       if (error instanceof UniqueViolationError) {
         throw conflict(`That ${error.constraint} is already registered.`);
       }
       throw error;
     }
-    await this.deps.events.publish('user.registered', {
-      userId: user.id,
-      username: user.username,
-      email: user.email,
-    });
     return this.toAdminUser(user);
   }
 
@@ -254,13 +262,14 @@ export class UsersService {
    */
   async suspend(actorId: string | null, targetId: string): Promise<AdminUser> {
     if (actorId === targetId) throw conflict('You cannot suspend your own account.');
-    const user = await this.deps.users.setStatus(targetId, 'suspended');
+    const suspended = (row: UserRow) => ({ userId: row.id, suspendedAt: row.updatedAt.toISOString() });
+    const user = await this.deps.users.setStatus(targetId, 'suspended', (tx, row) =>
+      appendDomainEvent(tx, 'user.suspended', suspended(row), { aggregate: `user:${row.id}` }),
+    );
     if (!user) throw notFound('User');
     await this.deps.sessions.revokeAllForUser(user.id, 'suspended');
-    await this.deps.events.publish('user.suspended', {
-      userId: user.id,
-      suspendedAt: user.updatedAt.toISOString(),
-    });
+    // The termination order to the media node holding their broadcast (ephemeral, docs/events.md).
+    await this.deps.events.publish('user.suspended', suspended(user));
     return this.toAdminUser(user);
   }
 
@@ -274,9 +283,10 @@ export class UsersService {
   // --- helpers ---------------------------------------------------------------------------------------
 
   /**
-   * Not awaited: the account is gone whatever happens here, and a broker that is down (a Redis client
-   * queues commands until it reconnects) must not hold the response. A lost event leaves data behind,
-   * so it is logged with everything needed to clean up by hand.
+   * The ephemeral copy of the stored `user.deleted`: the termination order that cuts the account's live
+   * broadcast on the media node holding it, and the sign-out of its sockets. Not awaited: the account is
+   * gone whatever happens here, and a broker that is down (a Redis client queues commands until it
+   * reconnects) must not hold the response. A lost copy leaves a broadcast running until it ends.
    */
   private announceDeletion(payload: DomainEventPayload<'user.deleted'>): void {
     this.deps.events.publish('user.deleted', payload).catch((error: unknown) => {
@@ -292,7 +302,8 @@ export class UsersService {
 
   private avatarUrls(avatarId: string | null): MyAccount['avatar'] {
     if (!avatarId) return null;
-    const url = (size: number) => `${this.deps.publicUrl}/media/avatars/${avatarFileName(avatarId, size)}`;
+    const url = (size: AvatarSize) =>
+      `${this.deps.publicUrl}/media/avatars/${avatarFileName(avatarId, size)}`;
     return { large: url(AVATAR_SIZES.large), small: url(AVATAR_SIZES.small) };
   }
 
@@ -313,8 +324,8 @@ export class UsersService {
   private async writeAvatar(avatarId: string, renditions: AvatarRenditions): Promise<void> {
     try {
       await Promise.all([
-        this.deps.media.write('avatars', avatarFileName(avatarId, AVATAR_SIZES.large), renditions.large),
-        this.deps.media.write('avatars', avatarFileName(avatarId, AVATAR_SIZES.small), renditions.small),
+        this.deps.media.write(mediaKeys.avatar(avatarId, AVATAR_SIZES.large), renditions.large),
+        this.deps.media.write(mediaKeys.avatar(avatarId, AVATAR_SIZES.small), renditions.small),
       ]);
     } catch (error) {
       await this.removeAvatarFiles(avatarId);
@@ -329,9 +340,7 @@ export class UsersService {
   private async removeAvatarFiles(avatarId: string | null): Promise<void> {
     if (!avatarId) return;
     await Promise.allSettled(
-      Object.values(AVATAR_SIZES).map((size) =>
-        this.deps.media.remove('avatars', avatarFileName(avatarId, size)),
-      ),
+      Object.values(AVATAR_SIZES).map((size) => this.deps.media.delete(mediaKeys.avatar(avatarId, size))),
     );
   }
 }

@@ -1,53 +1,65 @@
 /**
- * The content domain's background work in a gateway: recorded broadcasts become videos (`stream.ended`),
- * a deleted account's video files go (`user.deleted`), and abandoned uploads are swept. Every replica
- * runs it; the unique recording index, the upload rows and deletions of what is already gone make a
- * second replica's attempt a no-op.
+ * The videos domain's durable consumers (docs/events.md): a recorded broadcast becomes a video
+ * (`stream.ended`), a deleted account's video files go (`user.deleted`); and the sweep of abandoned
+ * uploads, a timer of whichever process runs the videos module's background work.
  */
-import type { DomainEvents } from '@streamhub/contracts/events';
-import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { DOMAIN_EVENTS, type DomainEvents } from '@streamhub/contracts/events';
+import { type Consumer, defineConsumer } from '@streamhub/infra/outbox/consumers';
 import type { Logger } from '@streamhub/logger/logger';
 import type { UploadsService } from './uploads.service.ts';
 import type { VideosService } from './videos.service.ts';
 
 export interface ContentConsumersDeps {
   videos: Pick<VideosService, 'registerRecording' | 'removeVideos'>;
-  uploads: Pick<UploadsService, 'sweepExpired'>;
-  events: EventBus<DomainEvents>;
-  logger: Logger;
-  /** How often expired uploads are looked for; default 10 minutes. */
-  sweepIntervalMs?: number;
+  logger: Pick<Logger, 'info'>;
 }
 
-/** Resolves once the subscription is live; the returned function stops everything. */
-export async function startContentConsumers(deps: ContentConsumersDeps): Promise<() => void> {
-  const { events, logger } = deps;
-  const stops = [
-    events.subscribe('stream.ended', async (ended) => {
-      if (!ended.recorded) return;
-      const videoId = await deps.videos.registerRecording(ended);
-      if (videoId) logger.info({ videoId, sessionId: ended.sessionId }, 'registered a recording as a video');
+export function contentConsumers(deps: ContentConsumersDeps): Consumer<DomainEvents>[] {
+  const { videos, logger } = deps;
+  return [
+    // Idempotent rather than `once`: the unique recording index (one video per live session) is the
+    // record of what was handled, and it commits with the video itself, so a repeat finds the video.
+    defineConsumer(DOMAIN_EVENTS, {
+      name: 'videos.recording',
+      mode: 'idempotent',
+      events: ['stream.ended'],
+      async handle({ payload }) {
+        if (!payload.recorded) return;
+        const videoId = await videos.registerRecording(payload);
+        if (videoId)
+          logger.info({ videoId, sessionId: payload.sessionId }, 'registered a recording as a video');
+      },
     }),
-    events.subscribe('user.deleted', async ({ userId, videoIds }) => {
-      if (videoIds.length === 0) return;
-      await deps.videos.removeVideos(videoIds);
-      logger.info({ userId, videos: videoIds.length }, "removed a deleted account's video files");
+    // Idempotent: removing files and rows that are already gone is a no-op.
+    defineConsumer(DOMAIN_EVENTS, {
+      name: 'videos.account-cleanup',
+      mode: 'idempotent',
+      events: ['user.deleted'],
+      async handle({ payload: { userId, videoIds } }) {
+        if (videoIds.length === 0) return;
+        await videos.removeVideos(videoIds);
+        logger.info({ userId, videos: videoIds.length }, "removed a deleted account's video files");
+      },
     }),
   ];
+}
+
+/** Sweeps expired uploads now and every `intervalMs` (default 10 minutes); returns the stop. */
+export function startUploadSweep(
+  uploads: Pick<UploadsService, 'sweepExpired'>,
+  logger: Pick<Logger, 'info' | 'error'>,
+  intervalMs = 10 * 60_000,
+): () => void {
   const sweep = () => {
-    deps.uploads.sweepExpired().then(
+    uploads.sweepExpired().then(
       (removed) => {
         if (removed > 0) logger.info({ removed }, 'removed abandoned uploads');
       },
       (error: unknown) => logger.error({ err: error }, 'sweeping abandoned uploads failed'),
     );
   };
-  const timer = setInterval(sweep, deps.sweepIntervalMs ?? 10 * 60_000);
+  const timer = setInterval(sweep, intervalMs);
   timer.unref();
   sweep();
-  await events.ready();
-  return () => {
-    for (const stop of stops) stop();
-    clearInterval(timer);
-  };
+  return () => clearInterval(timer);
 }

@@ -6,14 +6,14 @@ import { CreateChannelRequestSchema } from '@streamhub/contracts/live';
 import { ProblemSchema } from '@streamhub/contracts/problem';
 import { type Video, VideoPageSchema, VideoSchema } from '@streamhub/contracts/videos';
 import { testDatabases } from '@streamhub/db/testing';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
-import { startContentConsumers } from './content-consumers.ts';
+import { startTestOutbox } from '../../testing/test-outbox.ts';
 import { PlaybackTokens } from './playback-tokens.ts';
-import { VideoFiles } from './video-files.ts';
 import { MASTER, readyVideo, uploadedVideo, VARIANT } from './videos-test-kit.ts';
 
 const json = (authorization?: string, body?: unknown, method = 'GET') => ({
@@ -124,9 +124,9 @@ describe('videos API', () => {
   });
 
   it('deletes a video with every file, for its owner or an admin only', async () => {
-    const files = new VideoFiles(deps.config.dataDir);
+    const files = mediaPaths(deps.config.dataDir);
     const id = await readyVideo(backends, deps, owner);
-    expect(existsSync(join(files.videoDir(id), 'master.m3u8'))).toBe(true);
+    expect(existsSync(join(files.video(id), 'master.m3u8'))).toBe(true);
     expect(
       (await app.request(`/api/v1/videos/${id}`, json(other.authorization, undefined, 'DELETE'))).status,
     ).toBe(403);
@@ -136,14 +136,14 @@ describe('videos API', () => {
     expect(
       (await app.request(`/api/v1/videos/${id}`, json(owner.authorization, undefined, 'DELETE'))).status,
     ).toBe(204);
-    expect(existsSync(files.videoDir(id))).toBe(false);
+    expect(existsSync(files.video(id))).toBe(false);
     expect((await getVideo(id, owner)).status).toBe(404);
 
     const byAdmin = await readyVideo(backends, deps, owner);
     expect(
       (await app.request(`/api/v1/videos/${byAdmin}`, json(admin.authorization, undefined, 'DELETE'))).status,
     ).toBe(204);
-    expect(existsSync(files.videoDir(byAdmin))).toBe(false);
+    expect(existsSync(files.video(byAdmin))).toBe(false);
   });
 
   it("lists the caller's videos in any status, and a channel's public ones (all of them to its owner)", async () => {
@@ -204,13 +204,13 @@ describe('videos API', () => {
     backends.events.subscribe('video.failed', (payload) => {
       events.push(`failed:${payload.videoId}:${payload.reason}`);
     });
-    const files = new VideoFiles(deps.config.dataDir);
+    const files = mediaPaths(deps.config.dataDir);
     const id = await uploadedVideo(backends, owner, { title: 'Processed' });
     const job = await deps.services.videos.begin(id);
     expect(job).toEqual({
       videoId: id,
-      sourcePath: files.sourcePath(id),
-      outputDir: `${files.videoDir(id)}/`,
+      source: { prefix: `vod/${id}`, name: 'source', playlist: false },
+      output: `vod/${id}`,
     });
     await deps.services.videos.progress(id, 42.4);
     expect(VideoSchema.parse(await (await getVideo(id)).json())).toMatchObject({
@@ -252,19 +252,15 @@ describe('videos API', () => {
     await deps.services.videos.remove(gone);
     expect(await deps.services.videos.begin(gone)).toBeUndefined();
     // …and one deleted mid-job leaves no files behind, even those written after the deletion.
-    mkdirSync(job2?.outputDir ?? '', { recursive: true });
-    writeFileSync(join(job2?.outputDir ?? '', 'master.m3u8'), MASTER);
+    mkdirSync(files.video(gone), { recursive: true });
+    writeFileSync(join(files.video(gone), 'master.m3u8'), MASTER);
+    expect(job2?.output).toBe(`vod/${gone}`);
     await deps.services.videos.ready(gone, { durationMs: 1, width: 2, height: 2, renditions: [] });
-    expect(existsSync(files.videoDir(gone))).toBe(false);
+    expect(existsSync(files.video(gone))).toBe(false);
   });
 
   it('registers a recorded broadcast as a video of its channel once, and queues its processing once', async () => {
-    const stop = await startContentConsumers({
-      videos: deps.services.videos,
-      uploads: deps.services.uploads,
-      events: backends.events,
-      logger: deps.logger,
-    });
+    const outbox = await startTestOutbox(backends, deps);
     try {
       const streamer = await registerAndLogin(app, backends, { role: 'streamer' });
       const slug = `rec-${crypto.randomUUID().slice(0, 8)}`;
@@ -300,9 +296,11 @@ describe('videos API', () => {
       expect(video.title).toMatch(/^Night coding — \d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC$/);
       await expect.poll(() => jobs.filter((j) => j === video.id).length).toBe(1);
       const job = await deps.services.videos.begin(video.id);
-      expect(job?.sourcePath).toBe(
-        join(deps.config.dataDir, 'media', 'live', decision.playbackId, 'master.m3u8'),
-      );
+      expect(job?.source).toEqual({
+        prefix: `live/${decision.playbackId}`,
+        name: 'master.m3u8',
+        playlist: true,
+      });
 
       // The end reported again (a retrying node, a second replica): nothing new.
       const again = {
@@ -320,7 +318,7 @@ describe('videos API', () => {
       expect(await listed()).toHaveLength(1);
       expect(jobs.filter((j) => j === video.id)).toHaveLength(1);
     } finally {
-      stop();
+      await outbox.close();
     }
   });
 

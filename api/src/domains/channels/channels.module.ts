@@ -1,0 +1,44 @@
+/** The channels domain's module: channels, stream keys, live sessions, and the media node's publish gate. */
+import { type DomainModule, type ModuleBackends, mount } from '../../modules/domain-module.ts';
+import { channelsPublishGate } from '../../runtime/media-gate.ts';
+import { FollowsRepository } from '../engagement/follows.repository.ts';
+import { ChannelsRepository } from './channels.repository.ts';
+import { channelRoutes } from './channels.routes.ts';
+import { ChannelsService } from './channels.service.ts';
+
+// Only these: a media node builds this module's services without signing keys or job queue.
+type ChannelsBackends = Pick<ModuleBackends, 'config' | 'db' | 'events'>;
+
+function channelsServices({ config, db, events }: ChannelsBackends) {
+  const channels = new ChannelsService({
+    channels: new ChannelsRepository(db),
+    events,
+    publicUrl: config.publicUrl,
+    // Follower counts come from engagement's follows repository, not from engagement's tables here.
+    followers: new FollowsRepository(db),
+    channelCreation: config.channelCreation,
+  });
+  return { channels };
+}
+
+const channelsMounts = () => [mount('/api/v1/channels', channelRoutes())] as const;
+
+interface ChannelsRoutes {
+  mounts: ReturnType<typeof channelsMounts>;
+}
+
+export const channelsModule: DomainModule<
+  'channels',
+  unknown,
+  ReturnType<typeof channelsServices>,
+  ChannelsRoutes,
+  Record<never, never>,
+  ChannelsBackends
+> = {
+  name: 'channels',
+  services: channelsServices,
+  routes: channelsMounts,
+  // Termination orders (`user.suspended`, `stream.key_revoked`, `user.deleted`) reach the media node
+  // holding the broadcast through the gate's ephemeral subscriptions.
+  publishGate: ({ channels }) => channelsPublishGate(channels),
+};

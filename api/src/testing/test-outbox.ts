@@ -1,0 +1,31 @@
+/** The modules' durable consumers on a test's backends, relayed and run in-process as on an embedded gateway. */
+
+import type { DomainEvents } from '@streamhub/contracts/events';
+import type { Database } from '@streamhub/db/client';
+import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
+import type { GatewayDeps } from '../deps.ts';
+import { moduleConsumers } from '../modules/run-modules.ts';
+import { MODULES } from '../modules.ts';
+import { type Outbox, openOutbox } from '../runtime/outbox.ts';
+
+/** Starts the relay and every module's consumers; `close()` the result when done. */
+export async function startTestOutbox(
+  backends: { database: Database; events: EventBus<DomainEvents> },
+  deps: GatewayDeps,
+): Promise<Outbox> {
+  const consumers = moduleConsumers(MODULES, deps.services, {
+    config: deps.config,
+    logger: deps.logger,
+    events: backends.events,
+    media: createMediaStorage({ dataDir: deps.config.dataDir }),
+  });
+  const outbox = await openOutbox(deps.config, backends.database, deps.logger, consumers);
+  try {
+    await outbox.startConsumers();
+  } catch (error) {
+    await outbox.close();
+    throw error;
+  }
+  return outbox;
+}
