@@ -5,8 +5,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gatewayClient, ok } from '@streamhub/api/testing/gateway-client';
 import { connectWs, type TestWsClient } from '@streamhub/api/testing/ws-client';
-import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { createScratchPostgresDatabase } from '@streamhub/db/testing';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,36 +46,17 @@ describe('realtime across two gateway replicas (Node and Bun, PostgreSQL, Redis)
     return replica;
   };
 
-  const api = async (
-    replica: Replica,
-    method: string,
-    path: string,
-    body?: unknown,
-    authorization?: string,
-  ) => {
-    const response = await fetch(`${replica.base}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(authorization ? { authorization } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  };
+  /** The typed routes of `/api/v1` on a replica, as the holder of `authorization` if given. */
+  const v1 = (replica: Replica, authorization?: string) => gatewayClient(replica.base, authorization).api.v1;
 
   const signUp = async (replica: Replica, username: string): Promise<User> => {
     const email = `${username}@example.test`;
     const password = 'a long test password';
-    const account = await api(replica, 'POST', '/api/v1/auth/register', { email, username, password });
-    const tokens = TokenPairSchema.parse(
-      await api(replica, 'POST', '/api/v1/auth/login', { email, password }),
-    );
+    const account = await ok(v1(replica).auth.register.$post({ json: { email, username, password } }));
+    const tokens = await ok(v1(replica).auth.login.$post({ json: { email, password } }));
     return {
       username,
-      id: String(account.id),
+      id: account.id,
       accessToken: tokens.accessToken,
       authorization: `Bearer ${tokens.accessToken}`,
     };
@@ -135,12 +116,10 @@ describe('realtime across two gateway replicas (Node and Bun, PostgreSQL, Redis)
       0,
     );
     const slug = `rt-${suffix}`;
-    await api(
-      onNode,
-      'POST',
-      '/api/v1/channels',
-      { slug, title: 'Two replicas', category: 'talk' },
-      owner.authorization,
+    await ok(
+      v1(onNode, owner.authorization).channels.$post({
+        json: { slug, title: 'Two replicas', category: 'talk' },
+      }),
     );
     const alice = await signUp(onNode, `alice_${suffix}`);
     const bob = await signUp(onBun, `bob_${suffix}`);
@@ -161,31 +140,20 @@ describe('realtime across two gateway replicas (Node and Bun, PostgreSQL, Redis)
     await aliceWs.next('chat.message', (f) => f.message.body === 'hello from bun');
 
     // A ban made through one replica is enforced on the other.
-    await api(
-      onNode,
-      'PUT',
-      `/api/v1/channels/${slug}/chat/bans/${bob.id}`,
-      { reason: 'spam' },
-      owner.authorization,
-    );
+    const bans = (replica: Replica) =>
+      v1(replica, owner.authorization).channels[':slug'].chat.bans[':userId'];
+    await ok(bans(onNode).$put({ param: { slug, userId: bob.id }, json: { reason: 'spam' } }));
     await bobWs.next('moderation', (f) => f.action === 'ban' && f.user.id === bob.id);
     expect(await post(bobWs, slug, 'let me in')).toMatchObject({ type: 'error', code: 'banned' });
-    await api(
-      onBun,
-      'DELETE',
-      `/api/v1/channels/${slug}/chat/bans/${bob.id}`,
-      undefined,
-      owner.authorization,
-    );
+    await ok(bans(onBun).$delete({ param: { slug, userId: bob.id } }));
     expect(await post(bobWs, slug, 'thanks')).toMatchObject({ type: 'ack' });
 
     // A time-out ends by itself.
-    await api(
-      onBun,
-      'PUT',
-      `/api/v1/channels/${slug}/chat/timeouts/${alice.id}`,
-      { seconds: 1 },
-      owner.authorization,
+    await ok(
+      v1(onBun, owner.authorization).channels[':slug'].chat.timeouts[':userId'].$put({
+        param: { slug, userId: alice.id },
+        json: { seconds: 1 },
+      }),
     );
     const refused = await post(aliceWs, slug, 'too soon');
     expect(refused).toMatchObject({ type: 'error', code: 'timed_out' });
@@ -193,16 +161,15 @@ describe('realtime across two gateway replicas (Node and Bun, PostgreSQL, Redis)
     expect(await post(aliceWs, slug, 'back again')).toMatchObject({ type: 'ack' });
 
     // Followers-only: refused until Alice follows.
-    await api(
-      onNode,
-      'PATCH',
-      `/api/v1/channels/${slug}/chat/settings`,
-      { followersOnly: true },
-      owner.authorization,
+    await ok(
+      v1(onNode, owner.authorization).channels[':slug'].chat.settings.$patch({
+        param: { slug },
+        json: { followersOnly: true },
+      }),
     );
     await bobWs.next('chat.settings', (f) => f.settings.followersOnly);
     expect(await post(aliceWs, slug, 'may I?')).toMatchObject({ type: 'error', code: 'followers_only' });
-    await api(onBun, 'PUT', `/api/v1/channels/${slug}/follow`, undefined, alice.authorization);
+    await ok(v1(onBun, alice.authorization).channels[':slug'].follow.$put({ param: { slug } }));
     expect(await post(aliceWs, slug, 'following now')).toMatchObject({ type: 'ack' });
 
     // History survives a restart of the replica that stored the messages.
