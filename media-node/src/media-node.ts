@@ -8,6 +8,7 @@ import type { Config } from '@streamhub/config/config';
 import type { MediaStorage } from '@streamhub/infra/media-storage/port';
 import type { Logger } from '@streamhub/logger/logger';
 import { type FfmpegBinary, locateFfmpeg } from './ffmpeg/locate.ts';
+import { warmFfmpegCapabilities } from './ffmpeg/run.ts';
 import { hasParentDeathGuard, warnIfUnguarded } from './ffmpeg/spawn.ts';
 import { type RtmpIngest, startRtmpIngest } from './ingest/rtmp-ingest.ts';
 import { LiveManager } from './live/live-manager.ts';
@@ -68,6 +69,10 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     'using ffmpeg',
   );
   warnIfUnguarded(logger);
+  await warmFfmpegCapabilities(ffmpeg.path).catch((error: unknown) =>
+    // Not fatal: the first publish asks again and reports a broken binary through the transcoder.
+    logger.warn({ err: error }, 'could not read ffmpeg capabilities'),
+  );
   const nodeId = options.nodeId ?? config.media.nodeId ?? defaultNodeId(config.media.rtmpPort);
 
   // Before accepting publishes: a channel whose session a crash left "live" could not go live again.

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { TokenPairSchema } from '@streamhub/contracts/auth';
-import { CreatedStreamKeySchema, PublicChannelSchema } from '@streamhub/contracts/live';
+import { gatewayClient, ok } from '@streamhub/api/testing/gateway-client';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import { publisherBitrate, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -75,38 +75,23 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
     const base = `http://127.0.0.1:${port}`;
     await waitForOk(`${base}/healthz`, 60_000, dev);
 
-    const call = async (path: string, init: RequestInit = {}, token?: string) =>
-      fetch(`${base}${path}`, {
-        ...init,
-        headers: {
-          'Content-Type': 'application/json',
-          ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        },
-      });
-    const login = await call('/api/v1/auth/login', {
-      method: 'POST',
-      body: JSON.stringify({ email: 'caster@example.com', password: 'a streamer passphrase' }),
-    });
-    const { accessToken } = TokenPairSchema.parse(await login.json());
-    const channel = await call(
-      '/api/v1/channels',
-      { method: 'POST', body: JSON.stringify({ slug: 'caster-live', title: 'Live test' }) },
-      accessToken,
+    const { v1 } = gatewayClient(base).api;
+    const { accessToken } = await ok(
+      v1.auth.login.$post({ json: { email: 'caster@example.com', password: 'a streamer passphrase' } }),
     );
-    expect(channel.status).toBe(201);
-    const keyResponse = await call(
-      '/api/v1/channels/caster-live/keys',
-      { method: 'POST', body: JSON.stringify({ name: 'OBS' }) },
-      accessToken,
+    const asCaster = gatewayClient(base, `Bearer ${accessToken}`).api.v1;
+    await ok(asCaster.channels.$post({ json: { slug: 'caster-live', title: 'Live test' } }));
+    const key = await ok(
+      asCaster.channels[':slug'].keys.$post({ param: { slug: 'caster-live' }, json: { name: 'OBS' } }),
     );
-    const key = CreatedStreamKeySchema.parse(await keyResponse.json());
+    const channelPage = () => ok(v1.channels[':slug'].$get({ param: { slug: 'caster-live' } }));
 
     const { child: publisher } = startPublisher(`rtmp://127.0.0.1:${rtmpPort}/live/${key.secret}`, 15);
     children.push(publisher);
 
     const live = await poll(
       async () => {
-        const page = PublicChannelSchema.parse(await (await call('/api/v1/channels/caster-live')).json());
+        const page = await channelPage();
         return page.live && page.session ? page.session : undefined;
       },
       20_000,
@@ -158,7 +143,7 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
     // Codecs once playable; the running ingest bitrate a few seconds into the broadcast.
     const ingest = await poll(
       async () => {
-        const page = PublicChannelSchema.parse(await (await call('/api/v1/channels/caster-live')).json());
+        const page = await channelPage();
         return page.session?.ingest?.bitrate ? page.session.ingest : undefined;
       },
       20_000,
@@ -185,7 +170,7 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
     // After the reconnect grace window the session ends and the unrecorded playback is gone.
     await poll(
       async () => {
-        const page = PublicChannelSchema.parse(await (await call('/api/v1/channels/caster-live')).json());
+        const page = await channelPage();
         return page.live ? undefined : page;
       },
       30_000,
@@ -195,7 +180,7 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
     expect((await fetch(`${base}/api/v1/channels/caster-live/thumbnail.jpg`)).status).toBe(404);
     // An unrecorded session's files are deleted once it has ended.
     await poll(
-      async () => (existsSync(join(cwd, '.streamhub', 'media', 'live', live.playbackId)) ? undefined : true),
+      async () => (existsSync(mediaPaths(join(cwd, '.streamhub')).live(live.playbackId)) ? undefined : true),
       10_000,
       'the session files to be deleted',
     );
@@ -260,31 +245,23 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
       await waitForOk(`${base}/healthz`, 60_000, dev);
       return dev;
     };
-    const channelPage = async () =>
-      PublicChannelSchema.parse(await (await fetch(`${base}/api/v1/channels/crash-live`)).json());
+    const { v1 } = gatewayClient(base).api;
+    const channelPage = () => ok(v1.channels[':slug'].$get({ param: { slug: 'crash-live' } }));
 
     const first = await startDev();
-    const login = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email: 'crash@example.com', password: 'a streamer passphrase' }),
-    });
-    const { accessToken } = TokenPairSchema.parse(await login.json());
-    const authed = (path: string, body: unknown) =>
-      fetch(`${base}${path}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
-        body: JSON.stringify(body),
-      });
-    expect((await authed('/api/v1/channels', { slug: 'crash-live', title: 'Crash test' })).status).toBe(201);
-    const key = CreatedStreamKeySchema.parse(
-      await (await authed('/api/v1/channels/crash-live/keys', { name: 'OBS' })).json(),
+    const { accessToken } = await ok(
+      v1.auth.login.$post({ json: { email: 'crash@example.com', password: 'a streamer passphrase' } }),
+    );
+    const asCaster = gatewayClient(base, `Bearer ${accessToken}`).api.v1;
+    await ok(asCaster.channels.$post({ json: { slug: 'crash-live', title: 'Crash test' } }));
+    const key = await ok(
+      asCaster.channels[':slug'].keys.$post({ param: { slug: 'crash-live' }, json: { name: 'OBS' } }),
     );
     const rtmpUrl = `rtmp://127.0.0.1:${rtmpPort}/live/${key.secret}`;
     const { child: publisher } = startPublisher(rtmpUrl, 60, '640x360');
     children.push(publisher);
     const stuck = await poll(async () => (await channelPage()).session ?? undefined, 20_000, 'going live');
-    const stuckDir = join(cwd, '.streamhub', 'media', 'live', stuck.playbackId);
+    const stuckDir = mediaPaths(join(cwd, '.streamhub')).live(stuck.playbackId);
     await poll(
       async () => (existsSync(join(stuckDir, '360p.m3u8')) ? true : undefined),
       20_000,

@@ -3,14 +3,14 @@
  * is killed with SIGKILL, and /proc must show no ffmpeg left writing to that work's directory.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cmdlineOf, processesNaming, waitFor } from '../testing/process-helpers.ts';
 import { runFfmpeg } from './run.ts';
-import { findExecutable, guarded, hasParentDeathGuard } from './spawn.ts';
+import { findExecutable, guarded, guardedExecutable, hasParentDeathGuard } from './spawn.ts';
 
 const HOLDER = fileURLToPath(new URL('../testing/ffmpeg-holder.ts', import.meta.url));
 const holders = new Set<ChildProcess>();
@@ -132,6 +132,25 @@ describe('the parent-death guard', () => {
     const exit = await runFfmpeg(missing, { inputOptions: [], input: 'x', outputOptions: [], output: 'y' })
       .exited;
     expect(exit.spawnError?.message).toMatch(/ENOENT/);
+  });
+
+  it('gives fluent-ffmpeg a private 0700 wrapper that execs the tool under the guard, same pid', async () => {
+    const wrapper = guardedExecutable('sleep');
+    if (!hasParentDeathGuard()) {
+      expect(wrapper).toBe('sleep');
+      return;
+    }
+    expect(guardedExecutable('sleep')).toBe(wrapper);
+    expect(statSync(wrapper).mode & 0o777).toBe(0o700);
+    expect(statSync(dirname(wrapper)).mode & 0o777).toBe(0o700);
+    const child = spawn(wrapper, ['30'], { stdio: 'ignore' });
+    holders.add(child);
+    // sh execs setpriv, which execs sleep: the spawned pid ends up being the tool itself.
+    await waitFor('the tool under the spawned pid', () =>
+      /^\S*\/sleep 30/.test(cmdlineOf(child.pid ?? 0) ?? ''),
+    );
+    const missing = join(tmpdir(), 'no-such-dir', 'ffmpeg');
+    expect(guardedExecutable(missing)).toBe(missing);
   });
 
   it('without setpriv, transcodes anyway and warns once', async () => {

@@ -5,6 +5,10 @@
  * dies (kill -9 included). So no transcoder outlives its media node or worker and goes on writing beside
  * a retried job. The signal survives the exec (it is cleared only for set-user-id binaries).
  *
+ * Runners that take a binary path rather than a command line (fluent-ffmpeg, see `run.ts`) get a small
+ * wrapper executable instead ({@link guardedExecutable}): `exec setpriv --pdeathsig SIGKILL -- <tool> "$@"`,
+ * so the tool still ends up under the spawned pid with the same guarantee.
+ *
  * Where setpriv is missing (macOS, a minimal image), children are spawned directly and
  * {@link warnIfUnguarded} says so once; the VOD work directory still stops a stray ffmpeg of an earlier
  * attempt before a retry writes (see `vod/work-dir.ts`).
@@ -21,7 +25,8 @@ import {
   type StdioPipe,
   spawn,
 } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Logger } from '@streamhub/logger/logger';
 
@@ -69,6 +74,41 @@ export function guarded(command: string, args: readonly string[]): { command: st
   const wrapper = setpriv();
   if (!wrapper || !findExecutable(command)) return { command, args: [...args] };
   return { command: wrapper, args: ['--pdeathsig', 'SIGKILL', '--', command, ...args] };
+}
+
+let wrapperDir: string | undefined;
+const wrappers = new Map<string, string>();
+
+/** Quotes a path for a POSIX shell script. */
+const shellQuoted = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+
+/**
+ * An executable that runs `command "$@"` under the parent-death guard, for runners that only take a
+ * binary path (fluent-ffmpeg's `setFfmpegPath`): a two-line shell script that execs setpriv, which execs
+ * the tool, so the runner's child pid ends up being the tool itself. Written once per process and tool,
+ * mode 0700 in a private temporary directory (mode 0700, removed when the process exits). Without
+ * setpriv, or for a command that cannot be found (so that it fails to spawn as before), `command` itself.
+ */
+export function guardedExecutable(command: string): string {
+  const wrapper = setpriv();
+  const tool = findExecutable(command);
+  if (!wrapper || !tool) return command;
+  const known = wrappers.get(tool);
+  if (known) return known;
+  if (!wrapperDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'streamhub-ffmpeg-'));
+    chmodSync(dir, 0o700);
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    wrapperDir = dir;
+  }
+  const path = join(wrapperDir, `guarded-${wrappers.size}`);
+  writeFileSync(
+    path,
+    `#!/bin/sh\nexec ${shellQuoted(wrapper)} --pdeathsig SIGKILL -- ${shellQuoted(tool)} "$@"\n`,
+    { mode: 0o700 },
+  );
+  wrappers.set(tool, path);
+  return path;
 }
 
 /** `child_process.spawn` of ffmpeg or ffprobe, under the parent-death guard. */
