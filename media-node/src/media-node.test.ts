@@ -176,7 +176,7 @@ describe('media node (real RTMP + ffmpeg)', () => {
   });
 
   it('keeps the stream key out of every process argument, file name, playlist and log line', async () => {
-    await startNode(1);
+    const started = await startNode(1);
     const key = gate.addKey({ record: true });
     const playable = new Promise<void>((resolve) => started.events.once('playable', () => resolve()));
     const publisher = startPublisher(rtmpUrl(key), 30);
