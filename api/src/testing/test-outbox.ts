@@ -1,9 +1,10 @@
 /** The modules' durable consumers on a test's backends, relayed and run in-process as on an embedded gateway. */
 
-import type { DomainEvents } from '@streamhub/contracts/events';
+import type { DomainEventPayload, DomainEvents } from '@streamhub/contracts/events';
 import type { Database } from '@streamhub/db/client';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
+import { sql } from 'drizzle-orm';
 import type { GatewayDeps } from '../deps.ts';
 import { moduleConsumers } from '../modules/run-modules.ts';
 import { MODULES } from '../modules.ts';
@@ -28,4 +29,17 @@ export async function startTestOutbox(
     throw error;
   }
   return outbox;
+}
+
+/** The payloads of `name` stored in the outbox so far, oldest first: what durable consumers will receive. */
+export async function storedEvents<K extends keyof DomainEvents & string>(
+  db: Database['db'],
+  name: K,
+): Promise<DomainEventPayload<K>[]> {
+  const rows = await db
+    .select({ payload: sql<DomainEventPayload<K>>`payload` })
+    .from(sql`events.outbox`)
+    .where(sql`name = ${name}`)
+    .orderBy(sql`seq`);
+  return rows.map((row) => row.payload);
 }

@@ -4,6 +4,7 @@ import { testDatabases } from '@streamhub/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
+import { storedEvents } from '../../testing/test-outbox.ts';
 
 const post = (app: GatewayApp, body: string, headers: Record<string, string> = {}) =>
   app.request('/api/v1/auth/register', {
@@ -23,11 +24,7 @@ describe.each(testDatabases())('POST /api/v1/auth/register on %s', (driver) => {
   });
   afterAll(() => backends.close());
 
-  it('creates an account, never echoes the password and emits user.registered', async () => {
-    const events: unknown[] = [];
-    const stop = backends.events.subscribe('user.registered', (payload) => {
-      events.push(payload);
-    });
+  it('creates an account, never echoes the password and stores user.registered', async () => {
     const name = `ada_${unique()}`;
     const response = await post(
       app,
@@ -44,10 +41,11 @@ describe.each(testDatabases())('POST /api/v1/auth/register on %s', (driver) => {
       role: 'viewer',
       emailVerified: false,
     });
-    await expect
-      .poll(() => events)
-      .toEqual([{ userId: account.id, username: name, email: `${name}@example.com` }]);
-    stop();
+    // Stored with the account, in its transaction, for the durable consumers.
+    const stored = await storedEvents(backends.database.db, 'user.registered');
+    expect(stored.filter((event) => event.userId === account.id)).toEqual([
+      { userId: account.id, username: name, email: `${name}@example.com` },
+    ]);
   });
 
   it('refuses a taken email or username, whatever their case, with 409', async () => {

@@ -1,6 +1,5 @@
 /** The comment routes over the real gateway app, on PGlite and PostgreSQL. */
 import { type Comment, CommentPageSchema, CommentSchema } from '@streamhub/contracts/engagement';
-import type { DomainEventPayload } from '@streamhub/contracts/events';
 import { comments } from '@streamhub/db/schema/engagement';
 import { testDatabases } from '@streamhub/db/testing';
 import { eq } from 'drizzle-orm';
@@ -10,6 +9,7 @@ import type { GatewayDeps } from '../../deps.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import { operationIdsTagged } from '../../testing/openapi.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
+import { storedEvents } from '../../testing/test-outbox.ts';
 import {
   eventually,
   expectJson,
@@ -23,8 +23,7 @@ describe.each(testDatabases())('comment routes on %s', (driver) => {
   let backends: TestBackends;
   let deps: GatewayDeps;
   let app: GatewayApp;
-  const created: DomainEventPayload<'comment.created'>[] = [];
-  let stopListening: () => void;
+  const created = () => storedEvents(backends.database.db, 'comment.created');
 
   beforeAll(async () => {
     backends = await createTestBackends(driver);
@@ -35,13 +34,8 @@ describe.each(testDatabases())('comment routes on %s', (driver) => {
       { abusePolicy: MANY_LOGINS_POLICY, commentRateLimit: { max: 1000, windowMs: 60_000 } },
     );
     app = createApp(deps).app;
-    stopListening = backends.events.subscribe('comment.created', (payload) => {
-      created.push(payload);
-    });
-    await backends.events.ready();
   });
   afterAll(async () => {
-    stopListening();
     await backends.close();
   });
 
@@ -107,8 +101,8 @@ describe.each(testDatabases())('comment routes on %s', (driver) => {
       editedAt: null,
       replyCount: 0,
     });
-    await eventually(() =>
-      expect(created.filter((event) => event.commentId === comment.id)).toEqual([
+    await eventually(async () =>
+      expect((await created()).filter((event) => event.commentId === comment.id)).toEqual([
         {
           commentId: comment.id,
           targetType: 'live_session',
@@ -191,8 +185,8 @@ describe.each(testDatabases())('comment routes on %s', (driver) => {
       replies.push(await post(path, bob, { body, parentId: top.id }));
     }
     expect(replies[0]).toMatchObject({ parentId: top.id, replyCount: 0 });
-    await eventually(() =>
-      expect(created.find((event) => event.commentId === replies[0]?.id)?.parentId).toBe(top.id),
+    await eventually(async () =>
+      expect((await created()).find((event) => event.commentId === replies[0]?.id)?.parentId).toBe(top.id),
     );
 
     await expectProblem(

@@ -6,7 +6,6 @@ import {
   FollowerPageSchema,
   FollowStateSchema,
 } from '@streamhub/contracts/engagement';
-import type { DomainEventPayload } from '@streamhub/contracts/events';
 import { DirectoryPageSchema, PublicChannelSchema } from '@streamhub/contracts/live';
 import { testDatabases } from '@streamhub/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import type { GatewayDeps } from '../../deps.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import { operationIdsTagged } from '../../testing/openapi.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
+import { storedEvents } from '../../testing/test-outbox.ts';
 import { UsersRepository } from '../users/users.repository.ts';
 import {
   eventually,
@@ -29,20 +29,14 @@ describe.each(testDatabases())('follow routes on %s', (driver) => {
   let backends: TestBackends;
   let deps: GatewayDeps;
   let app: GatewayApp;
-  const followed: DomainEventPayload<'user.followed'>[] = [];
-  let stopListening: () => void;
+  const followed = () => storedEvents(backends.database.db, 'user.followed');
 
   beforeAll(async () => {
     backends = await createTestBackends(driver);
     deps = backends.deps({}, {}, { abusePolicy: MANY_LOGINS_POLICY });
     app = createApp(deps).app;
-    stopListening = backends.events.subscribe('user.followed', (payload) => {
-      followed.push(payload);
-    });
-    await backends.events.ready();
   });
   afterAll(async () => {
-    stopListening();
     await backends.close();
   });
 
@@ -113,8 +107,10 @@ describe.each(testDatabases())('follow routes on %s', (driver) => {
     );
     expect(page.followerCount).toBe(2);
 
-    await eventually(() => expect(followed.filter((event) => event.channelId === channelId)).toHaveLength(2));
-    const adaEvents = followed.filter((event) => event.followerId === ada.account.id);
+    await eventually(async () =>
+      expect((await followed()).filter((event) => event.channelId === channelId)).toHaveLength(2),
+    );
+    const adaEvents = (await followed()).filter((event) => event.followerId === ada.account.id);
     expect(adaEvents).toEqual([
       {
         followerId: ada.account.id,
@@ -131,8 +127,8 @@ describe.each(testDatabases())('follow routes on %s', (driver) => {
 
     // Following again is a new follow: a new event.
     expect(await followState(slug, ada, 'PUT')).toEqual({ following: true, followerCount: 2 });
-    await eventually(() =>
-      expect(followed.filter((event) => event.followerId === ada.account.id)).toHaveLength(2),
+    await eventually(async () =>
+      expect((await followed()).filter((event) => event.followerId === ada.account.id)).toHaveLength(2),
     );
   });
 
