@@ -13,6 +13,7 @@ import {
   startFakeOAuthProvider,
 } from '../../testing/fake-oauth-provider.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
+import { storedEvents } from '../../testing/test-outbox.ts';
 import { UsersRepository } from '../users/users.repository.ts';
 import { codeChallengeS256, createCodeVerifier, hashOAuthState } from './oauth-secrets.ts';
 
@@ -180,10 +181,6 @@ describe.each(testDatabases())('OAuth login (/api/v1/auth/oauth) on %s', (driver
 
   describe('callback', () => {
     it('creates a verified, password-less user on first GitHub login, whose tokens work', async () => {
-      const events: unknown[] = [];
-      const stop = backends.events.subscribe('user.registered', (payload) => {
-        events.push(payload);
-      });
       const profile = newUser({ email: `Octo_${unique()}@Example.com` });
       const tokens = await tokensOf(await logIn('github', profile));
       expect(tokens.tokenType).toBe('Bearer');
@@ -205,10 +202,12 @@ describe.each(testDatabases())('OAuth login (/api/v1/auth/oauth) on %s', (driver
       expect(links).toMatchObject([{ provider: 'github', providerUserId: profile.id, email: user?.email }]);
       const [session] = await backends.database.db.select().from(sessions).where(eq(sessions.userId, userId));
       expect(session?.userAgent).toBe('vitest');
-      await expect
-        .poll(() => events)
-        .toContainEqual({ userId, username: profile.login, email: profile.email.toLowerCase() });
-      stop();
+      // Stored with the account and its link, in their transaction.
+      expect(await storedEvents(backends.database.db, 'user.registered')).toContainEqual({
+        userId,
+        username: profile.login,
+        email: profile.email.toLowerCase(),
+      });
 
       // The refresh token is a real one of the session.
       const refreshed = await app.request('/api/v1/auth/refresh', {
