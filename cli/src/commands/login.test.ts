@@ -6,6 +6,7 @@ import { createApp } from '@streamhub/api/app';
 import { nodeRemoteAddress, serveOnNode } from '@streamhub/api/server/node';
 import type { RunningServer } from '@streamhub/api/server/types';
 import { registerAndLogin, type SignedInUser } from '@streamhub/api/testing/auth-helpers';
+import { gatewayClient, ok } from '@streamhub/api/testing/gateway-client';
 import { createTestBackends, type TestBackends } from '@streamhub/api/testing/test-deps';
 import { MyAccountSchema } from '@streamhub/contracts/users';
 import { makeClip } from '@streamhub/media-node/vod/testing/clips';
@@ -37,8 +38,7 @@ describe('streamhub login, whoami and logout against a running gateway', { timeo
   const saved = (): SavedLogin => SavedLoginSchema.parse(JSON.parse(readFileSync(loginFile, 'utf8')));
 
   const sessionStatus = async (accessToken: string) =>
-    (await fetch(`${base}/api/v1/auth/session`, { headers: { authorization: `Bearer ${accessToken}` } }))
-      .status;
+    (await gatewayClient(base, `Bearer ${accessToken}`).api.v1.auth.session.$get()).status;
   /** Polls until the gateway refuses the saved access token: it has expired. */
   const waitForExpiry = async (accessToken: string) => {
     const deadline = Date.now() + (TTL_SECONDS + 10) * 1000;
@@ -132,7 +132,7 @@ describe('streamhub login, whoami and logout against a running gateway', { timeo
     };
     const clients = await Promise.all([1, 2, 3, 4, 5].map(() => connectApi(ctx, {})));
     const accounts = await Promise.all(
-      clients.map((api) => api.request('GET', '/api/v1/users/me', MyAccountSchema)),
+      clients.map((api) => api.read(api.v1.users.me.$get(), MyAccountSchema)),
     );
     expect(accounts.map((account) => account.email)).toEqual(Array(5).fill(email));
     const afterRace = saved();
@@ -151,10 +151,8 @@ describe('streamhub login, whoami and logout against a running gateway', { timeo
     expect(loggedOut.code, loggedOut.stderr).toBe(0);
     expect(loggedOut.stdout).toBe(`logged out of ${base}\n`);
     expect(existsSync(loginFile)).toBe(false);
-    const refresh = await fetch(`${base}/api/v1/auth/refresh`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ refreshToken: last.refreshToken }),
+    const refresh = await gatewayClient(base).api.v1.auth.refresh.$post({
+      json: { refreshToken: last.refreshToken },
     });
     expect(refresh.status).toBe(401);
     expect(await sessionStatus(last.accessToken)).toBe(401);
@@ -191,20 +189,21 @@ describe('streamhub login, whoami and logout against a running gateway', { timeo
     expect(patches).toBe(Math.ceil(clip.length / chunk) + 1);
     expect(saved().refreshToken).not.toBe(before.refreshToken);
     const videoId = upload.stdout.trim();
-    const video = await fetch(`${base}/api/v1/videos/${videoId}`, {
-      headers: { authorization: `Bearer ${saved().accessToken}` },
-    });
-    expect(await video.json()).toMatchObject({ id: videoId, title: 'Long', status: 'uploaded' });
+    const video = await ok(
+      gatewayClient(base, `Bearer ${saved().accessToken}`).api.v1.videos[':id'].$get({
+        param: { id: videoId },
+      }),
+    );
+    expect(video).toMatchObject({ id: videoId, title: 'Long', status: 'uploaded' });
     expect((await run(['logout'])).code).toBe(0);
   });
 
   it('deletes a saved login whose session the gateway ended, with one line', async () => {
     expect((await login(streamer.account.email, streamer.password)).code).toBe(0);
     // Logging out everywhere (e.g. from the web) ends the CLI's session too.
-    const response = await fetch(`${base}/api/v1/auth/logout-all`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${saved().accessToken}` },
-    });
+    const response = await gatewayClient(base, `Bearer ${saved().accessToken}`).api.v1.auth[
+      'logout-all'
+    ].$post();
     expect(response.status).toBe(204);
     const refused = await run(['whoami']);
     expect(refused.code).toBe(1);
