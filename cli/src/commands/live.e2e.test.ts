@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gatewayClient, ok } from '@streamhub/api/testing/gateway-client';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import { publisherBitrate, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -179,7 +180,7 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
     expect((await fetch(`${base}/api/v1/channels/caster-live/thumbnail.jpg`)).status).toBe(404);
     // An unrecorded session's files are deleted once it has ended.
     await poll(
-      async () => (existsSync(join(cwd, '.streamhub', 'media', 'live', live.playbackId)) ? undefined : true),
+      async () => (existsSync(mediaPaths(join(cwd, '.streamhub')).live(live.playbackId)) ? undefined : true),
       10_000,
       'the session files to be deleted',
     );
@@ -260,7 +261,7 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
     const { child: publisher } = startPublisher(rtmpUrl, 60, '640x360');
     children.push(publisher);
     const stuck = await poll(async () => (await channelPage()).session ?? undefined, 20_000, 'going live');
-    const stuckDir = join(cwd, '.streamhub', 'media', 'live', stuck.playbackId);
+    const stuckDir = mediaPaths(join(cwd, '.streamhub')).live(stuck.playbackId);
     await poll(
       async () => (existsSync(join(stuckDir, '360p.m3u8')) ? true : undefined),
       20_000,
