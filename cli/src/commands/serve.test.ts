@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gatewayClient, ok } from '@streamhub/api/testing/gateway-client';
 import { startTestSmtpServer } from '@streamhub/api/testing/smtp-test-server';
 import { ProblemSchema } from '@streamhub/contracts/problem';
-import { ReadinessSchema, SystemInfoSchema } from '@streamhub/contracts/system';
 import { createScratchPostgresDatabase } from '@streamhub/db/testing';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -93,11 +93,11 @@ describe('streamhub serve api (Bun, PostgreSQL, Redis)', () => {
 
   it('reports both dependencies and the Bun runtime', async () => {
     const { child, base } = await startGateway();
-    const readiness = ReadinessSchema.parse(await (await fetch(`${base}/readyz`)).json());
+    const readiness = await ok(gatewayClient(base).readyz.$get());
     expect(readiness.status).toBe('ready');
     expect(readiness.checks.map((c) => c.name).sort()).toEqual(['database', 'redis']);
 
-    const info = SystemInfoSchema.parse(await (await fetch(`${base}/api/v1/system/info`)).json());
+    const info = await ok(gatewayClient(base).api.v1.system.info.$get());
     expect(info).toMatchObject({ runtime: 'bun', drivers: { database: 'postgres', infra: 'redis' } });
 
     const status = await runCli(['status', '--url', base, '--json'], { cwd: tempDir() });
@@ -113,7 +113,7 @@ describe('streamhub serve api (Bun, PostgreSQL, Redis)', () => {
     const [a, b] = await Promise.all([startGateway(prefix), startGateway(prefix)]);
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const response = await fetch(`${i % 2 === 0 ? a.base : b.base}/api/v1/system/info`);
+      const response = await gatewayClient(i % 2 === 0 ? a.base : b.base).api.v1.system.info.$get();
       statuses.push(response.status);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
@@ -131,14 +131,8 @@ describe('streamhub serve api (Bun, PostgreSQL, Redis)', () => {
       });
       running.push(worker);
       const email = `worker-${crypto.randomUUID().slice(0, 8)}@example.com`;
-      const registered = await fetch(`${base}/api/v1/auth/register`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({
-          email,
-          username: `w${crypto.randomUUID().slice(0, 8)}`,
-          password: 'a long enough secret',
-        }),
+      const registered = await gatewayClient(base).api.v1.auth.register.$post({
+        json: { email, username: `w${crypto.randomUUID().slice(0, 8)}`, password: 'a long enough secret' },
       });
       expect(registered.status).toBe(201);
       const mail = await smtp.waitForMail((m) => m.envelope.to.includes(email), 30_000);
