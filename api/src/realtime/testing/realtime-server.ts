@@ -5,6 +5,7 @@ import type { GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
 import { serveOnNode } from '../../server/node.ts';
 import type { RunningServer, ServeOptions } from '../../server/types.ts';
+import { gatewayClient, ok } from '../../testing/gateway-client.ts';
 import { createRealtimeHub, type RealtimeBackends, websocketEndpoint } from '../create-hub.ts';
 import type { RealtimeHub } from '../realtime-hub.ts';
 import type { WebSocketEndpoint } from '../websocket-endpoint.ts';
@@ -44,12 +45,11 @@ export async function serveRealtime(
 
 /** Creates a channel through the API as `authorization` (a streamer or admin); throws unless 201. */
 export async function createTestChannel(app: GatewayApp, authorization: string, slug: string): Promise<void> {
-  const created = await app.request('/api/v1/channels', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization },
-    body: JSON.stringify({ slug, title: `Channel ${slug}`, category: 'talk' }),
-  });
-  if (created.status !== 201) throw new Error(`channel ${slug}: ${created.status} ${await created.text()}`);
+  await ok(
+    gatewayClient(app, authorization).api.v1.channels.$post({
+      json: { slug, title: `Channel ${slug}`, category: 'talk' },
+    }),
+  );
 }
 
 /**

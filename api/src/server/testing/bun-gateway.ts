@@ -19,6 +19,7 @@ import {
 } from '../../realtime/create-hub.ts';
 import type { ChatRooms } from '../../realtime/realtime-hub.ts';
 import { registerAndLogin } from '../../testing/auth-helpers.ts';
+import { gatewayClient, ok } from '../../testing/gateway-client.ts';
 import { createTestBackends } from '../../testing/test-deps.ts';
 import { serveOnBun } from '../bun.ts';
 
@@ -57,13 +58,11 @@ const suffix = Math.random().toString(36).slice(2, 8);
 // An account owns one channel.
 const createChannel = async (slug: string) => {
   const owner = await registerAndLogin(app, backends, { role: 'streamer' });
-  const response = await app.request('/api/v1/channels', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: owner.authorization },
-    body: JSON.stringify({ slug, title: 'On Bun', category: 'talk' }),
-  });
-  if (response.status !== 201)
-    throw new Error(`channel ${slug}: ${response.status} ${await response.text()}`);
+  await ok(
+    gatewayClient(app, owner.authorization).api.v1.channels.$post({
+      json: { slug, title: 'On Bun', category: 'talk' },
+    }),
+  );
   return deps.services.channels.reference(slug);
 };
 const open = await createChannel(`bun-${suffix}`);
