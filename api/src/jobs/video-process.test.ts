@@ -6,7 +6,6 @@
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { DomainEventPayload } from '@streamhub/contracts/events';
 import { type Video, VideoSchema } from '@streamhub/contracts/videos';
 import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
 import { mediaPaths } from '@streamhub/infra/media-storage/testing';
@@ -19,6 +18,7 @@ import { uploadedVideo } from '../domains/videos/videos-test-kit.ts';
 import { createLogMailer } from '../mail/log-mailer.ts';
 import { registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
 import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
+import { storedEvents } from '../testing/test-outbox.ts';
 import { createJobHandlers, videoJobDeps } from './handlers.ts';
 
 const logger = createLogger({ level: 'silent', name: 'test' });
@@ -30,8 +30,6 @@ describe('video.process on the videos service', () => {
   let owner: SignedInUser;
   let files: ReturnType<typeof mediaPaths>;
   let dataDir: string;
-  const readyEvents: DomainEventPayload<'video.ready'>[] = [];
-  const failedEvents: DomainEventPayload<'video.failed'>[] = [];
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'streamhub-video-jobs-'));
@@ -40,12 +38,6 @@ describe('video.process on the videos service', () => {
     app = createApp(deps).app;
     owner = await registerAndLogin(app, backends);
     files = mediaPaths(dataDir);
-    backends.events.subscribe('video.ready', (payload) => {
-      readyEvents.push(payload);
-    });
-    backends.events.subscribe('video.failed', (payload) => {
-      failedEvents.push(payload);
-    });
     const videos = {
       ...videoJobDeps(deps.config, deps.services.videos, createMediaStorage({ dataDir }), logger),
       // The default ladder, at the fastest preset: a 640×360 clip gets its one 360p rung.
@@ -90,7 +82,7 @@ describe('video.process on the videos service', () => {
       renditions: [{ width: 640, height: 360 }],
     });
     expect(ready.durationMs).toBeGreaterThan(3900);
-    expect(readyEvents.map((e) => e.videoId)).toContain(id);
+    expect((await storedEvents(backends.database.db, 'video.ready')).map((e) => e.videoId)).toContain(id);
 
     const master = await app.request(`/vod/${id}/master.m3u8`);
     expect(master.status).toBe(200);
@@ -112,7 +104,7 @@ describe('video.process on the videos service', () => {
       status: 'failed',
       failureReason: 'The file has no video stream ffmpeg can decode',
     });
-    expect(failedEvents.map((e) => e.videoId)).toContain(id);
+    expect((await storedEvents(backends.database.db, 'video.failed')).map((e) => e.videoId)).toContain(id);
   });
 
   it('fails the video clearly on the last attempt when the server has no ffmpeg', async () => {

@@ -26,7 +26,7 @@ import { VideosService } from './videos.service.ts';
 import { vodPlaybackRoutes } from './vod-playback.routes.ts';
 
 function videosServices(
-  { config, db, events, jobs, media, signingKeys, videoStatusPublisher }: ModuleBackends,
+  { config, db, jobs, media, signingKeys, videoStatusPublisher }: ModuleBackends,
   { channels }: ServicesOf<typeof channelsModule>,
 ) {
   const repository = new VideosRepository(db);
@@ -35,7 +35,6 @@ function videosServices(
     media,
     tokens: new PlaybackTokens(signingKeys, { issuer: config.publicUrl }),
     channels,
-    events,
     jobs,
     publicUrl: config.publicUrl,
     statusPublisher: videoStatusPublisher ?? new DiscardingVideoStatusPublisher(),

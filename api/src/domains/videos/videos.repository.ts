@@ -15,6 +15,7 @@ import {
 import { channels } from '@streamhub/db/schema/live';
 import { and, desc, eq, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import type { InTransaction } from '../../events/durable.ts';
 
 /** A video with what its response shows of its owner and channel. */
 export interface VideoView {
@@ -209,18 +210,25 @@ export class VideosRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Moves the video to `status` only from one of `from`; undefined when it is elsewhere or gone. */
+  /**
+   * Moves the video to `status` only from one of `from`; undefined when it is elsewhere or gone. `then`
+   * runs in the update's transaction (its durable event) when the video moved.
+   */
   async transition(
     id: string,
     from: VideoStatus[],
     set: Partial<Pick<VideoRow, 'status' | 'progress' | 'failureReason' | 'readyAt'>> & Partial<ReadyFields>,
+    then?: InTransaction<VideoRow>,
   ): Promise<VideoRow | undefined> {
-    const [row] = await this.db
-      .update(videos)
-      .set(set)
-      .where(and(eq(videos.id, id), inArray(videos.status, from)))
-      .returning();
-    return row;
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(videos)
+        .set(set)
+        .where(and(eq(videos.id, id), inArray(videos.status, from)))
+        .returning();
+      if (row) await then?.(tx, row);
+      return row;
+    });
   }
 
   /** The owner of the video whose progress was set; undefined when it is not processing (or gone). */

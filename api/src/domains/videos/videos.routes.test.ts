@@ -1,18 +1,19 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DomainEventPayload } from '@streamhub/contracts/events';
+import { JOB_DEFINITIONS } from '@streamhub/contracts/jobs';
 import { CreateChannelRequestSchema } from '@streamhub/contracts/live';
 import { ProblemSchema } from '@streamhub/contracts/problem';
 import { type Video, VideoPageSchema, VideoSchema } from '@streamhub/contracts/videos';
 import { testDatabases } from '@streamhub/db/testing';
+import { createMemoryJobQueue } from '@streamhub/infra/jobs/memory';
 import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
-import { startTestOutbox } from '../../testing/test-outbox.ts';
+import { startTestOutbox, storedEvents } from '../../testing/test-outbox.ts';
 import { PlaybackTokens } from './playback-tokens.ts';
 import { MASTER, readyVideo, uploadedVideo, VARIANT } from './videos-test-kit.ts';
 
@@ -195,15 +196,6 @@ describe('videos API', () => {
   });
 
   it('drives processing through the store: processing with percent, then ready or failed, with events', async () => {
-    const events: string[] = [];
-    const readyEvents: DomainEventPayload<'video.ready'>[] = [];
-    backends.events.subscribe('video.ready', (payload) => {
-      readyEvents.push(payload);
-      events.push(`ready:${payload.videoId}`);
-    });
-    backends.events.subscribe('video.failed', (payload) => {
-      events.push(`failed:${payload.videoId}:${payload.reason}`);
-    });
     const files = mediaPaths(deps.config.dataDir);
     const id = await uploadedVideo(backends, owner, { title: 'Processed' });
     const job = await deps.services.videos.begin(id);
@@ -238,13 +230,22 @@ describe('videos API', () => {
       failureReason: 'ffmpeg exited with code 1',
     });
     expect(VideoSchema.parse(await (await getVideo(broken)).json()).failureReason).toBeNull();
-    await expect.poll(() => events).toEqual([`ready:${id}`, `failed:${broken}:ffmpeg exited with code 1`]);
-    expect(readyEvents[0]).toMatchObject({
-      ownerId: owner.account.id,
-      title: 'Processed',
-      durationMs: 3000,
-      visibility: 'public',
-    });
+    // Each stored with its status change, once.
+    const db = backends.database.db;
+    expect((await storedEvents(db, 'video.ready')).filter((e) => e.videoId === id)).toEqual([
+      {
+        videoId: id,
+        ownerId: owner.account.id,
+        channelId: null,
+        title: 'Processed',
+        durationMs: 3000,
+        visibility: 'public',
+        readyAt: video.readyAt,
+      },
+    ]);
+    expect((await storedEvents(db, 'video.failed')).filter((e) => e.videoId === broken)).toEqual([
+      { videoId: broken, ownerId: owner.account.id, reason: 'ffmpeg exited with code 1' },
+    ]);
 
     // A video deleted before its job ran: the job ends quietly.
     const gone = await uploadedVideo(backends, owner);
@@ -320,6 +321,46 @@ describe('videos API', () => {
     } finally {
       await outbox.close();
     }
+  });
+
+  it("queues a recording's processing again on a retry when the first enqueue failed after the video committed", async () => {
+    const streamer = await registerAndLogin(app, backends, { role: 'streamer' });
+    const slug = `rec-${crypto.randomUUID().slice(0, 8)}`;
+    await deps.services.channels.create(
+      streamer.account.id,
+      CreateChannelRequestSchema.parse({ slug, title: 'Retried', record: true }),
+    );
+    const key = await deps.services.channels.createKey(streamer.account.id, slug, 'OBS');
+    const decision = await deps.services.channels.authorizePublish(key.secret);
+    if (!decision.ok) throw new Error(decision.reason);
+    await deps.services.channels.endSession(decision.sessionId, { recorded: true });
+    const ended = {
+      sessionId: decision.sessionId,
+      channelId: decision.channelId,
+      playbackId: decision.playbackId,
+      slug,
+      recorded: true,
+      startedAt: new Date().toISOString(),
+      endedAt: new Date().toISOString(),
+    };
+    const listed = async () =>
+      VideoPageSchema.parse(
+        await (await app.request('/api/v1/users/me/videos', json(streamer.authorization))).json(),
+      ).items;
+
+    // The first delivery: the video commits, then queueing its job fails (a closed queue refuses it).
+    const closed = createMemoryJobQueue(JOB_DEFINITIONS);
+    await closed.close();
+    const failing = backends.deps({ STREAMHUB_DATA_DIR: deps.config.dataDir }, {}, { jobs: closed });
+    await expect(failing.services.videos.registerRecording(ended)).rejects.toThrow('Job queue is closed');
+    const [video] = (await listed()) as [Video];
+    expect(video).toMatchObject({ source: 'recording', status: 'uploaded' });
+    expect(jobs).not.toContain(video.id);
+
+    // The consumer's retry finds the video and queues the job it is still waiting for.
+    expect(await deps.services.videos.registerRecording(ended)).toBeUndefined();
+    await expect.poll(() => jobs.filter((j) => j === video.id).length).toBe(1);
+    expect(await listed()).toHaveLength(1);
   });
 
   // --- VOD playback ---

@@ -2,7 +2,7 @@
  * Rules of the content domain for videos: who sees and changes what, the library and channel lists, the
  * processing store the VOD job drives, and recorded broadcasts becoming videos. No HTTP here.
  */
-import type { DomainEventPayload, DomainEvents } from '@streamhub/contracts/events';
+import type { DomainEventPayload } from '@streamhub/contracts/events';
 import type { JobDefinitionsMap } from '@streamhub/contracts/jobs';
 import type {
   LibraryQuery,
@@ -15,7 +15,6 @@ import type {
 import { VIDEO_TITLE_MAX } from '@streamhub/contracts/videos';
 import type { VideoRow } from '@streamhub/db/schema/content';
 import { AppError, forbidden, notFound } from '@streamhub/errors/app-error';
-import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
 import {
   keyIn,
@@ -31,6 +30,7 @@ import type {
   VideoProcessingStore,
   VideoToProcess,
 } from '@streamhub/media-node/vod/video-processing-store';
+import { appendDomainEvent } from '../../events/durable.ts';
 import { withCursor } from '../../http/pagination.ts';
 import { answerMedia, type MediaAnswer, type MediaHeaders } from '../../media/media-response.ts';
 import type { AuthContext } from '../auth/session.service.ts';
@@ -47,7 +47,6 @@ export interface VideosServiceDeps {
   media: MediaStorage;
   tokens: PlaybackTokens;
   channels: Pick<ChannelsService, 'mine' | 'reference' | 'publicChannel' | 'sessionReference'>;
-  events: EventBus<DomainEvents>;
   jobs: JobQueue<JobDefinitionsMap>;
   /** Base of playback, poster and storyboard URLs (PUBLIC_URL). */
   publicUrl: string;
@@ -255,37 +254,55 @@ export class VideosService implements VideoProcessingStore {
   }
 
   async ready(videoId: string, result: ProcessedVideo): Promise<void> {
-    const video = await this.deps.videos.transition(videoId, ['processing'], {
-      status: 'ready',
-      progress: 100,
-      failureReason: null,
-      readyAt: new Date(),
-      durationMs: Math.round(result.durationMs),
-      width: result.width,
-      height: result.height,
-      renditions: result.renditions,
-    });
+    const video = await this.deps.videos.transition(
+      videoId,
+      ['processing'],
+      {
+        status: 'ready',
+        progress: 100,
+        failureReason: null,
+        readyAt: new Date(),
+        durationMs: Math.round(result.durationMs),
+        width: result.width,
+        height: result.height,
+        renditions: result.renditions,
+      },
+      // Stored with the status change (docs/events.md); the owner's frames come from `announce`.
+      (tx, row) =>
+        appendDomainEvent(
+          tx,
+          'video.ready',
+          {
+            videoId,
+            ownerId: row.ownerId,
+            channelId: row.channelId,
+            title: row.title,
+            visibility: row.visibility,
+            durationMs: row.durationMs ?? 0,
+            readyAt: (row.readyAt ?? new Date()).toISOString(),
+          },
+          { aggregate: `video:${videoId}` },
+        ),
+    );
     if (!video) return this.dropOrphanedOutput(videoId);
     this.announce(video);
-    await this.deps.events.publish('video.ready', {
-      videoId,
-      ownerId: video.ownerId,
-      channelId: video.channelId,
-      title: video.title,
-      visibility: video.visibility,
-      durationMs: video.durationMs ?? 0,
-      readyAt: (video.readyAt ?? new Date()).toISOString(),
-    });
   }
 
   async failed(videoId: string, reason: string): Promise<void> {
-    const video = await this.deps.videos.transition(videoId, ['uploaded', 'processing'], {
-      status: 'failed',
-      failureReason: reason,
-    });
+    const video = await this.deps.videos.transition(
+      videoId,
+      ['uploaded', 'processing'],
+      { status: 'failed', failureReason: reason },
+      (tx, row) =>
+        appendDomainEvent(
+          tx,
+          'video.failed',
+          { videoId, ownerId: row.ownerId, reason },
+          { aggregate: `video:${videoId}` },
+        ),
+    );
     if (!video) return this.dropOrphanedOutput(videoId);
     this.announce(video);
-    await this.deps.events.publish('video.failed', { videoId, ownerId: video.ownerId, reason });
   }
 
   // --- recordings ----------------------------------------------------------------------------------
@@ -293,7 +310,10 @@ export class VideosService implements VideoProcessingStore {
   /**
    * Registers a recorded broadcast as a public video of its channel and queues its processing. Once per
    * broadcast: a repeated `stream.ended` (or one seen by several replicas) finds the video already there.
-   * Returns the new video's id, or undefined when it existed.
+   * If that video is still waiting for processing, its job is queued again: the video commits before the
+   * enqueue, so a delivery that failed in between is retried with the row already in place (the job id
+   * is deterministic, so a job still queued is not doubled). Returns the new video's id, or undefined
+   * when it existed.
    */
   async registerRecording(ended: DomainEventPayload<'stream.ended'>): Promise<string | undefined> {
     if (!ended.recorded) return undefined;
@@ -310,8 +330,12 @@ export class VideosService implements VideoProcessingStore {
       category: channel.category,
       visibility: 'public',
     });
-    if (!video) return undefined;
-    await this.deps.jobs.enqueue('video.process', { videoId: video.id }, { jobId: processJobId(video.id) });
+    if (!video) {
+      const [existing] = await this.deps.videos.recordingsOf([ended.sessionId]);
+      if (existing?.status === 'uploaded') await this.enqueueProcessing(existing.id);
+      return undefined;
+    }
+    await this.enqueueProcessing(video.id);
     return video.id;
   }
 
@@ -322,13 +346,15 @@ export class VideosService implements VideoProcessingStore {
    */
   async requeueUnfinished(): Promise<number> {
     const ids = await this.deps.videos.unfinished();
-    for (const videoId of ids) {
-      await this.deps.jobs.enqueue('video.process', { videoId }, { jobId: processJobId(videoId) });
-    }
+    for (const videoId of ids) await this.enqueueProcessing(videoId);
     return ids.length;
   }
 
   // --- helpers -------------------------------------------------------------------------------------
+
+  private async enqueueProcessing(videoId: string): Promise<void> {
+    await this.deps.jobs.enqueue('video.process', { videoId }, { jobId: processJobId(videoId) });
+  }
 
   /** Tells the owner's open connections; a lost update is harmless (the API has the state), so never awaited. */
   private announce(video: Pick<VideoRow, 'id' | 'ownerId' | 'status' | 'progress' | 'failureReason'>): void {
