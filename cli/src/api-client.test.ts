@@ -4,7 +4,7 @@
  * answer schema that does not fit the gateway's routes) that must stay a compile error. The runtime
  * part checks the requests hc builds from the same calls.
  */
-import { ChannelSchema } from '@streamhub/contracts/live';
+import { ChannelSchema } from '@streamhub/contracts/channels';
 import { MyAccountSchema } from '@streamhub/contracts/users';
 import { VideoSchema } from '@streamhub/contracts/videos';
 import { freePort } from '@streamhub/infra/shared/free-port';

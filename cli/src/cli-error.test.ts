@@ -1,7 +1,7 @@
 import { hashPassword } from '@streamhub/api/domains/auth/password';
 import { ConfigError } from '@streamhub/config/config';
 import { openDatabase } from '@streamhub/db/client';
-import { users } from '@streamhub/db/schema/auth';
+import { users } from '@streamhub/db/schema/users';
 import { describe, expect, it } from 'vitest';
 import { CliError, failureLine } from './cli-error.ts';
 

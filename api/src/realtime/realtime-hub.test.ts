@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events';
 import { WS_FRAME_MAX_BYTES } from '@streamhub/contracts/realtime';
-import { liveSessions } from '@streamhub/db/schema/live';
+import { liveSessions } from '@streamhub/db/schema/channels';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';

@@ -3,7 +3,7 @@
  * do not open chat still count as viewers. Both feed the same presence store as `/ws`.
  */
 import { createRoute } from '@hono/zod-openapi';
-import { ChannelSlugParamsSchema } from '@streamhub/contracts/live';
+import { ChannelSlugParamsSchema } from '@streamhub/contracts/channels';
 import {
   VIEWER_HEARTBEAT_TTL_SECONDS,
   ViewerCountSchema,

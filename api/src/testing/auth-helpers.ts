@@ -1,6 +1,6 @@
 /** Creates signed-in users over the real HTTP routes, for tests of protected endpoints. */
 import type { Account, TokenPair } from '@streamhub/contracts/auth';
-import type { UserRole } from '@streamhub/db/schema/auth';
+import type { UserRole } from '@streamhub/db/schema/users';
 import type { GatewayApp } from '../app.ts';
 import { UsersRepository } from '../domains/users/users.repository.ts';
 import { gatewayClient, ok } from './gateway-client.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@streamhub/config/config';
 import { TokenPairSchema } from '@streamhub/contracts/auth';
-import { CreatedStreamKeySchema } from '@streamhub/contracts/live';
+import { CreatedStreamKeySchema } from '@streamhub/contracts/channels';
 import { openDatabase } from '@streamhub/db/client';
 import { migrateDatabase } from '@streamhub/db/migrate';
 import { freePort } from '@streamhub/infra/shared/free-port';

@@ -6,7 +6,7 @@ import {
   ChannelSchema,
   type PublicChannel,
   PublicChannelSchema,
-} from '@streamhub/contracts/live';
+} from '@streamhub/contracts/channels';
 import { type SystemInfo, SystemInfoSchema } from '@streamhub/contracts/system';
 import { Command, Option } from 'commander';
 import { type ApiOptions, apiOptions, connectApi, pathParams } from '../api-client.ts';

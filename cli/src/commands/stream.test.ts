@@ -7,7 +7,7 @@ import { nodeRemoteAddress, serveOnNode } from '@streamhub/api/server/node';
 import type { RunningServer } from '@streamhub/api/server/types';
 import { registerAndLogin, type SignedInUser } from '@streamhub/api/testing/auth-helpers';
 import { createTestBackends, type TestBackends } from '@streamhub/api/testing/test-deps';
-import { ChannelSchema, CreatedStreamKeySchema, StreamKeySchema } from '@streamhub/contracts/live';
+import { ChannelSchema, CreatedStreamKeySchema, StreamKeySchema } from '@streamhub/contracts/channels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runCli } from '../testing/cli-process.ts';

@@ -6,7 +6,7 @@ import {
   type StreamKey,
   StreamKeyListSchema,
   StreamKeySchema,
-} from '@streamhub/contracts/live';
+} from '@streamhub/contracts/channels';
 import { Command } from 'commander';
 import { type ApiClient, type ApiOptions, apiOptions, connectApi, pathParams } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';

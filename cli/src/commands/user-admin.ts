@@ -12,7 +12,7 @@ import {
   UserListSchema,
 } from '@streamhub/contracts/users';
 import { DataDirLockedError } from '@streamhub/db/data-dir-lock';
-import type { UserRole } from '@streamhub/db/schema/auth';
+import type { UserRole } from '@streamhub/db/schema/users';
 import { createLogger } from '@streamhub/logger/logger';
 import { type ApiClient, connectApi, problemError } from '../api-client.ts';
 import { type CliContext, configFrom } from '../cli-context.ts';

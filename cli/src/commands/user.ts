@@ -4,7 +4,7 @@
  */
 import { EmailSchema, PasswordSchema, USER_ROLES, UsernameSchema } from '@streamhub/contracts/auth';
 import type { AdminUser } from '@streamhub/contracts/users';
-import type { UserRole } from '@streamhub/db/schema/auth';
+import type { UserRole } from '@streamhub/db/schema/users';
 import { Command, Option } from 'commander';
 import type { z } from 'zod';
 import type { CliContext } from '../cli-context.ts';

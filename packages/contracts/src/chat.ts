@@ -4,7 +4,7 @@
  * rules and the moderators' tools.
  */
 import { z } from '@hono/zod-openapi';
-import { ChannelSlugParamsSchema } from './live.ts';
+import { ChannelSlugParamsSchema } from './channels.ts';
 import { NextCursorSchema, pageQuerySchema } from './pagination.ts';
 import { ChatMessageSchema, ChatSettingsSchema } from './realtime.ts';
 import { humanText } from './text.ts';

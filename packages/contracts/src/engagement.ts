@@ -4,7 +4,7 @@
  * target (a live session now, a video later), so their shapes name the target instead of assuming one.
  */
 import { z } from '@hono/zod-openapi';
-import { ChannelCategorySchema } from './live.ts';
+import { ChannelCategorySchema } from './channels.ts';
 import { NextCursorSchema, pageQuerySchema } from './pagination.ts';
 import { humanText } from './text.ts';
 

@@ -3,7 +3,7 @@
  * Gateways on Node and on Bun, the web page and the benchmark all speak exactly these shapes.
  */
 import { z } from '@hono/zod-openapi';
-import { ChannelSlugSchema } from './live.ts';
+import { ChannelSlugSchema } from './channels.ts';
 import { humanText, text } from './text.ts';
 
 export const CHAT_MESSAGE_MAX = 500;

@@ -4,7 +4,7 @@ import * as auth from './auth.ts';
 import * as chat from './chat.ts';
 import { CommentBodySchema } from './engagement.ts';
 import * as engagement from './engagement.ts';
-import * as live from './live.ts';
+import * as channels from './channels.ts';
 import * as oauth from './oauth.ts';
 import * as pagination from './pagination.ts';
 import { ChatBodySchema, ClientFrameSchema } from './realtime.ts';
@@ -52,9 +52,9 @@ const isZodSchema = (value: unknown): value is ZodNode =>
 const modules: Record<string, unknown>[] = [
   accountRecovery,
   auth,
+  channels,
   chat,
   engagement,
-  live,
   oauth,
   pagination,
   users,

@@ -3,7 +3,7 @@
  * the metadata of a tus upload (`/api/v1/uploads`).
  */
 import { z } from '@hono/zod-openapi';
-import { CHANNEL_CATEGORIES } from './live.ts';
+import { CHANNEL_CATEGORIES } from './channels.ts';
 import { CursorSchema, limitSchema, NextCursorSchema, pageQuerySchema } from './pagination.ts';
 import { humanText, text } from './text.ts';
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from './client.ts';
 import { DATA_DIR_LOCK_FILE, DataDirLockedError } from './data-dir-lock.ts';
 import { migrateDatabase } from './migrate.ts';
-import { users } from './schema/auth.ts';
+import { users } from './schema/users.ts';
 import { createTestDatabase, testDatabases } from './testing.ts';
 
 describe('openDatabase with PGlite on a data directory', () => {

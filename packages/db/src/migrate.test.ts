@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from './client.ts';
 import { migrateDatabase } from './migrate.ts';
-import { users } from './schema/auth.ts';
+import { users } from './schema/users.ts';
 import { createScratchPostgresDatabase, createTestDatabase, testDatabases } from './testing.ts';
 
 const journal = JSON.parse(
@@ -25,14 +25,14 @@ afterEach(async () => {
 });
 
 describe.each(testDatabases())('migrateDatabase on %s', (driver) => {
-  it('creates the auth schema and records every migration', async () => {
+  it('creates the users schema and records every migration', async () => {
     const database = await createTestDatabase(driver);
     opened.push(database);
 
     const [row] = await database.db
-      .select({ table: sql<string | null>`to_regclass('auth.users')::text` })
+      .select({ table: sql<string | null>`to_regclass('users.users')::text` })
       .from(sql`(select 1) as one`);
-    expect(row?.table).toBe('auth.users');
+    expect(row?.table).toBe('users.users');
     expect(journal.entries.length).toBeGreaterThan(0);
     expect(await appliedMigrations(database)).toBe(journal.entries.length);
   });

@@ -16,8 +16,12 @@ const MIGRATION_LOCK_KEY = 0x5354524d; // "STRM"
  * Brings the schema up to date. Already applied migrations are skipped, so calling it again is a
  * no-op. On PostgreSQL, concurrent callers (replicas starting together) run one after another.
  */
-export async function migrateDatabase(database: Database): Promise<void> {
-  const config = { migrationsFolder: MIGRATIONS_FOLDER };
+export async function migrateDatabase(
+  database: Database,
+  /** Another folder of migrations: tests that stop at an earlier migration pass a truncated copy. */
+  migrationsFolder = MIGRATIONS_FOLDER,
+): Promise<void> {
+  const config = { migrationsFolder };
   if (database.driver === 'pglite') {
     // PGlite is a single connection inside this process: nothing else can race it.
     await migratePglite(drizzlePglite({ client: database.client }), config);

@@ -1,6 +1,6 @@
 /** Short-lived access JWTs: signed with the ring's current key, verified strictly (alg, iss, aud, typ). */
 import { randomUUID } from 'node:crypto';
-import type { UserRole } from '@streamhub/db/schema/auth';
+import type { UserRole } from '@streamhub/db/schema/users';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { SIGNING_ALGORITHM, type SigningKeyRing } from './signing-keys.ts';

@@ -1,5 +1,5 @@
 /** The auth middleware every protected route uses (the rules live in SessionService.authenticate). */
-import type { UserRole } from '@streamhub/db/schema/auth';
+import type { UserRole } from '@streamhub/db/schema/users';
 import { forbidden } from '@streamhub/errors/app-error';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../../context.ts';

@@ -1,7 +1,7 @@
 /** Account rules of the identity domain: registration, password login, password change. */
 import type { Account, RegisterRequest, TokenPair } from '@streamhub/contracts/auth';
 import { UniqueViolationError } from '@streamhub/db/errors';
-import type { UserRow } from '@streamhub/db/schema/auth';
+import type { UserRow } from '@streamhub/db/schema/users';
 import { AppError, conflict } from '@streamhub/errors/app-error';
 import { appendUserRegistered } from '../users/user-events.ts';
 import type { UsersRepository } from '../users/users.repository.ts';

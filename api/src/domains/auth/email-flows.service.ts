@@ -5,7 +5,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { JobDefinitionsMap } from '@streamhub/contracts/jobs';
-import type { EmailTokenPurpose, UserRow } from '@streamhub/db/schema/auth';
+import type { EmailTokenPurpose } from '@streamhub/db/schema/auth';
+import type { UserRow } from '@streamhub/db/schema/users';
 import { AppError, conflict, notFound } from '@streamhub/errors/app-error';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
 import type { UsersRepository } from '../users/users.repository.ts';

@@ -4,7 +4,8 @@
  * have to agree.
  */
 import type { Db } from '@streamhub/db/client';
-import { type EmailTokenPurpose, emailTokens, users } from '@streamhub/db/schema/auth';
+import { type EmailTokenPurpose, emailTokens } from '@streamhub/db/schema/auth';
+import { users } from '@streamhub/db/schema/users';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 
 // Unused and unexpired, by the database clock.

@@ -1,5 +1,5 @@
 import { AccountSchema } from '@streamhub/contracts/auth';
-import { users } from '@streamhub/db/schema/auth';
+import { users } from '@streamhub/db/schema/users';
 import { testDatabases } from '@streamhub/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

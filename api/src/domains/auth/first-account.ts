@@ -4,7 +4,7 @@
  * on the server (as Immich and Gitea do). Every later account starts as a viewer.
  */
 import type { Db } from '@streamhub/db/client';
-import { type UserRole, type UserRow, users } from '@streamhub/db/schema/auth';
+import { type UserRole, type UserRow, users } from '@streamhub/db/schema/users';
 import { sql } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 import { type CreateUserInput, UsersRepository } from '../users/users.repository.ts';

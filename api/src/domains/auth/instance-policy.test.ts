@@ -4,7 +4,7 @@
  * straight to the database (as `streamhub user …` does) holds from the next request on.
  */
 import { ProblemSchema } from '@streamhub/contracts/problem';
-import { users } from '@streamhub/db/schema/auth';
+import { users } from '@streamhub/db/schema/users';
 import { testDatabases } from '@streamhub/db/testing';
 import { eq } from 'drizzle-orm';
 import { decodeJwt } from 'jose';

@@ -6,9 +6,8 @@ import {
   type OAuthStateRow,
   oauthAccounts,
   oauthStates,
-  type UserRow,
-  users,
 } from '@streamhub/db/schema/auth';
+import { type UserRow, users } from '@streamhub/db/schema/users';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 import { type CreateUserInput, UsersRepository } from '../users/users.repository.ts';

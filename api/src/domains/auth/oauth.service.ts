@@ -12,7 +12,7 @@ import {
   type OAuthProviderName,
 } from '@streamhub/contracts/oauth';
 import { UniqueViolationError } from '@streamhub/db/errors';
-import type { UserRow } from '@streamhub/db/schema/auth';
+import type { UserRow } from '@streamhub/db/schema/users';
 import { AppError, badRequest, notFound } from '@streamhub/errors/app-error';
 import { appendUserRegistered } from '../users/user-events.ts';
 import type { UsersRepository } from '../users/users.repository.ts';

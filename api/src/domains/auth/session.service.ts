@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { TokenPair } from '@streamhub/contracts/auth';
 import type { DomainEvents } from '@streamhub/contracts/events';
-import type { UserRole, UserRow } from '@streamhub/db/schema/auth';
+import type { UserRole, UserRow } from '@streamhub/db/schema/users';
 import { AppError } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { AccessTokens } from './access-tokens.ts';

@@ -1,14 +1,7 @@
 /** drizzle queries on `auth.sessions` and `auth.refresh_tokens`. */
 import type { Db } from '@streamhub/db/client';
-import {
-  type RefreshTokenRow,
-  refreshTokens,
-  type SessionRow,
-  sessions,
-  type UserRole,
-  type UserStatus,
-  users,
-} from '@streamhub/db/schema/auth';
+import { type RefreshTokenRow, refreshTokens, type SessionRow, sessions } from '@streamhub/db/schema/auth';
+import { type UserRole, type UserStatus, users } from '@streamhub/db/schema/users';
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 
 export interface SessionMeta {

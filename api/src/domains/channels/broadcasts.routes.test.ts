@@ -1,6 +1,6 @@
-import { type Broadcast, BroadcastPageSchema } from '@streamhub/contracts/live';
+import { type Broadcast, BroadcastPageSchema } from '@streamhub/contracts/channels';
 import { VideoPageSchema } from '@streamhub/contracts/videos';
-import { liveSessions } from '@streamhub/db/schema/live';
+import { liveSessions } from '@streamhub/db/schema/channels';
 import { testDatabases } from '@streamhub/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

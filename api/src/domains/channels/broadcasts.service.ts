@@ -5,8 +5,8 @@
  * Its own service rather than a method of ChannelsService: the videos domain builds on the channels
  * service, and this list reads the videos service in turn.
  */
-import type { Broadcast, BroadcastPage, BroadcastsQuery } from '@streamhub/contracts/live';
-import type { IngestInfo } from '@streamhub/db/schema/live';
+import type { Broadcast, BroadcastPage, BroadcastsQuery } from '@streamhub/contracts/channels';
+import type { IngestInfo } from '@streamhub/db/schema/channels';
 import { notFound } from '@streamhub/errors/app-error';
 import { withCursor } from '../../http/pagination.ts';
 import type { AuthContext } from '../auth/session.service.ts';

@@ -1,4 +1,3 @@
-import type { DomainEventPayload } from '@streamhub/contracts/events';
 import {
   ChannelSchema,
   CreatedStreamKeySchema,
@@ -6,9 +5,10 @@ import {
   PublicChannelSchema,
   StreamKeyListSchema,
   StreamKeySchema,
-} from '@streamhub/contracts/live';
+} from '@streamhub/contracts/channels';
+import type { DomainEventPayload } from '@streamhub/contracts/events';
 import { ProblemSchema } from '@streamhub/contracts/problem';
-import { liveSessions, streamKeys } from '@streamhub/db/schema/live';
+import { liveSessions, streamKeys } from '@streamhub/db/schema/channels';
 import { testDatabases } from '@streamhub/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,7 @@ describe.each(testDatabases())('/api/v1/channels on %s', (driver) => {
         'listStreamKeys',
         'revokeStreamKey',
         'rotateStreamKey',
+        'searchChannels',
         'updateChannel',
       ].sort(),
     );

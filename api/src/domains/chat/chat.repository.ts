@@ -5,16 +5,16 @@
  */
 import type { Db } from '@streamhub/db/client';
 import { decodeCursor, keysetBefore, keysetPage, keysetTimestamp } from '@streamhub/db/keyset';
-import { type UserRole, type UserStatus, users } from '@streamhub/db/schema/auth';
+import { channels, liveSessions } from '@streamhub/db/schema/channels';
 import {
   type ChatMessageRow,
   channelModerators,
   chatMessages,
   chatRestrictions,
   chatSettings,
-  follows,
-} from '@streamhub/db/schema/engagement';
-import { channels, liveSessions } from '@streamhub/db/schema/live';
+} from '@streamhub/db/schema/chat';
+import { follows } from '@streamhub/db/schema/engagement';
+import { type UserRole, type UserStatus, users } from '@streamhub/db/schema/users';
 import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import { assertLimit } from '../../http/pagination.ts';
 

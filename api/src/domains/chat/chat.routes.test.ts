@@ -1,4 +1,6 @@
 /** The chat and moderation REST routes over the real gateway app, on PGlite and PostgreSQL. */
+
+import { ChannelSchema } from '@streamhub/contracts/channels';
 import {
   ChannelModeratorListSchema,
   ChannelModeratorSchema,
@@ -7,7 +9,6 @@ import {
   ChatRestrictionSchema,
   ModerationLogPageSchema,
 } from '@streamhub/contracts/chat';
-import { ChannelSchema } from '@streamhub/contracts/live';
 import { ProblemSchema } from '@streamhub/contracts/problem';
 import { ChatSettingsSchema } from '@streamhub/contracts/realtime';
 import { testDatabases } from '@streamhub/db/testing';

@@ -3,6 +3,7 @@
  * moderation log. Messages themselves are posted over `/ws` (docs/realtime.md).
  */
 import { createRoute } from '@hono/zod-openapi';
+import { ChannelSlugParamsSchema } from '@streamhub/contracts/channels';
 import {
   BanRequestSchema,
   ChannelModeratorListSchema,
@@ -18,7 +19,6 @@ import {
   TimeoutRequestSchema,
   UpdateChatSettingsRequestSchema,
 } from '@streamhub/contracts/chat';
-import { ChannelSlugParamsSchema } from '@streamhub/contracts/live';
 import { ChatSettingsSchema } from '@streamhub/contracts/realtime';
 import type { AppContext } from '../../context.ts';
 import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';

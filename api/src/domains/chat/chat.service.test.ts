@@ -5,8 +5,9 @@
 import { DOMAIN_EVENTS } from '@streamhub/contracts/events';
 import { CHAT_HISTORY_SIZE, type ChatMessage, type WsErrorCode } from '@streamhub/contracts/realtime';
 import type { Database } from '@streamhub/db/client';
-import type { UserRole, UserRow, UserStatus } from '@streamhub/db/schema/auth';
-import { chatMessages, follows } from '@streamhub/db/schema/engagement';
+import { chatMessages } from '@streamhub/db/schema/chat';
+import { follows } from '@streamhub/db/schema/engagement';
+import type { UserRole, UserRow, UserStatus } from '@streamhub/db/schema/users';
 import { createTestDatabase, testDatabases } from '@streamhub/db/testing';
 import { AppError } from '@streamhub/errors/app-error';
 import { createMemoryCounterStore } from '@streamhub/infra/counters/memory';

@@ -29,7 +29,7 @@ import {
   type ChatMessage,
   type ChatSettings,
 } from '@streamhub/contracts/realtime';
-import type { UserRole } from '@streamhub/db/schema/auth';
+import type { UserRole } from '@streamhub/db/schema/users';
 import { AppError, conflict, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { CounterStore } from '@streamhub/infra/counters/port';
 import { withCursor } from '../../http/pagination.ts';

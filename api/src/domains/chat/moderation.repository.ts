@@ -5,7 +5,6 @@
  */
 import type { Db } from '@streamhub/db/client';
 import { decodeCursor, keysetBefore, keysetPage, keysetTimestamp } from '@streamhub/db/keyset';
-import { type UserRole, users } from '@streamhub/db/schema/auth';
 import {
   type ChatRestrictionRow,
   channelModerators,
@@ -15,7 +14,8 @@ import {
   type ModerationActionKind,
   type ModerationLogRow,
   moderationLog,
-} from '@streamhub/db/schema/engagement';
+} from '@streamhub/db/schema/chat';
+import { type UserRole, users } from '@streamhub/db/schema/users';
 import { and, asc, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { assertLimit, type Page } from '../../http/pagination.ts';

@@ -5,8 +5,9 @@
  */
 import type { Db } from '@streamhub/db/client';
 import { decodeCursor, keysetAfter, keysetBefore, keysetPage, keysetTimestamp } from '@streamhub/db/keyset';
-import { users } from '@streamhub/db/schema/auth';
-import { type CommentRow, channelModerators, comments } from '@streamhub/db/schema/engagement';
+import { channelModerators } from '@streamhub/db/schema/chat';
+import { type CommentRow, comments } from '@streamhub/db/schema/engagement';
+import { users } from '@streamhub/db/schema/users';
 import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 import { assertLimit, type Page, type PageOptions } from '../../http/pagination.ts';

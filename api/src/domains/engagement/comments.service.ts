@@ -13,8 +13,8 @@ import {
   type CommentsQuery,
   type CreateCommentRequest,
 } from '@streamhub/contracts/engagement';
-import type { UserRole } from '@streamhub/db/schema/auth';
 import type { CommentRow } from '@streamhub/db/schema/engagement';
+import type { UserRole } from '@streamhub/db/schema/users';
 import { AppError, forbidden, notFound, rateLimited, validationFailed } from '@streamhub/errors/app-error';
 import type { CounterStore } from '@streamhub/infra/counters/port';
 import { appendDomainEvent } from '../../events/durable.ts';

@@ -1,5 +1,5 @@
 /** Test helpers of the engagement route tests: requests, problem checks, channels and live sessions. */
-import { ChannelSchema, CreatedStreamKeySchema } from '@streamhub/contracts/live';
+import { ChannelSchema, CreatedStreamKeySchema } from '@streamhub/contracts/channels';
 import { ProblemSchema } from '@streamhub/contracts/problem';
 import { expect } from 'vitest';
 import type { GatewayApp } from '../../app.ts';

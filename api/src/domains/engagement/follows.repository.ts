@@ -15,9 +15,9 @@ import {
   keysetPage,
   keysetTimestamp,
 } from '@streamhub/db/keyset';
-import { users } from '@streamhub/db/schema/auth';
+import { type ChannelRow, channels, type LiveSessionRow, liveSessions } from '@streamhub/db/schema/channels';
 import { follows } from '@streamhub/db/schema/engagement';
-import { type ChannelRow, channels, type LiveSessionRow, liveSessions } from '@streamhub/db/schema/live';
+import { users } from '@streamhub/db/schema/users';
 import { and, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 import { assertLimit, type Page, type PageOptions } from '../../http/pagination.ts';

@@ -1,4 +1,6 @@
 /** The follow routes over the real gateway app, on PGlite and PostgreSQL. */
+
+import { DirectoryPageSchema, PublicChannelSchema } from '@streamhub/contracts/channels';
 import {
   type FollowedChannel,
   FollowedChannelPageSchema,
@@ -6,7 +8,6 @@ import {
   FollowerPageSchema,
   FollowStateSchema,
 } from '@streamhub/contracts/engagement';
-import { DirectoryPageSchema, PublicChannelSchema } from '@streamhub/contracts/live';
 import { testDatabases } from '@streamhub/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';

@@ -1,5 +1,6 @@
 /** Follows: `/api/v1/channels/{slug}/follow`, `/api/v1/channels/{slug}/followers` and `/api/v1/users/me/following`. */
 import { createRoute } from '@hono/zod-openapi';
+import { ChannelSlugParamsSchema } from '@streamhub/contracts/channels';
 import {
   FollowedChannelPageSchema,
   FollowerPageSchema,
@@ -7,7 +8,6 @@ import {
   FollowingQuerySchema,
   FollowStateSchema,
 } from '@streamhub/contracts/engagement';
-import { ChannelSlugParamsSchema } from '@streamhub/contracts/live';
 import { BEARER_AUTH, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth } from '../auth/auth-guard.ts';

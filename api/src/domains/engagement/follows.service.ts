@@ -2,6 +2,8 @@
  * Rules of follows: anyone signed in follows any channel but their own, following twice changes nothing,
  * only the owner sees who follows a channel. Stores `user.followed` for new follows only. No HTTP here.
  */
+
+import type { ChannelCategory } from '@streamhub/contracts/channels';
 import type {
   FollowedChannelPage,
   FollowerPage,
@@ -9,7 +11,6 @@ import type {
   FollowingQuery,
   FollowState,
 } from '@streamhub/contracts/engagement';
-import type { ChannelCategory } from '@streamhub/contracts/live';
 import { AppError, forbidden } from '@streamhub/errors/app-error';
 import { appendDomainEvent } from '../../events/durable.ts';
 import { withCursor } from '../../http/pagination.ts';

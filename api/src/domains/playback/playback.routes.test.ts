@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateChannelRequestSchema } from '@streamhub/contracts/live';
+import { CreateChannelRequestSchema } from '@streamhub/contracts/channels';
 import { ProblemSchema } from '@streamhub/contracts/problem';
 import { FilesystemMediaStorage } from '@streamhub/infra/media-storage/filesystem';
 import { mediaKeys } from '@streamhub/infra/media-storage/keys';

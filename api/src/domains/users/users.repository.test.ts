@@ -1,6 +1,6 @@
 import type { Database } from '@streamhub/db/client';
 import { InvalidCursorError, UniqueViolationError } from '@streamhub/db/errors';
-import { users } from '@streamhub/db/schema/auth';
+import { users } from '@streamhub/db/schema/users';
 import { createTestDatabase, testDatabases } from '@streamhub/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsersRepository } from './users.repository.ts';

@@ -8,7 +8,7 @@ import {
   type UserRow,
   type UserStatus,
   users,
-} from '@streamhub/db/schema/auth';
+} from '@streamhub/db/schema/users';
 import { and, asc, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 

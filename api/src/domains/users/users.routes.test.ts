@@ -9,7 +9,7 @@ import {
   PublicProfileSchema,
   UserListSchema,
 } from '@streamhub/contracts/users';
-import { users } from '@streamhub/db/schema/auth';
+import { users } from '@streamhub/db/schema/users';
 import { testDatabases } from '@streamhub/db/testing';
 import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { eq } from 'drizzle-orm';

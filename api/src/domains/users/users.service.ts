@@ -12,7 +12,7 @@ import type {
   UserList,
 } from '@streamhub/contracts/users';
 import { InvalidCursorError, UniqueViolationError } from '@streamhub/db/errors';
-import type { UserRole, UserRow } from '@streamhub/db/schema/auth';
+import type { UserRole, UserRow } from '@streamhub/db/schema/users';
 import { AppError, conflict, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import { type AvatarSize, mediaKeys } from '@streamhub/infra/media-storage/keys';

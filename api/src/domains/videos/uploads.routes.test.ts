@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProblemSchema } from '@streamhub/contracts/problem';
 import { VideoSchema } from '@streamhub/contracts/videos';
-import { uploads } from '@streamhub/db/schema/content';
+import { uploads } from '@streamhub/db/schema/videos';
 import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { makeClip } from '@streamhub/media-node/vod/testing/clips';
 import { eq } from 'drizzle-orm';

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VideoVisibility } from '@streamhub/contracts/videos';
-import { videos } from '@streamhub/db/schema/content';
+import { videos } from '@streamhub/db/schema/videos';
 import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { eq } from 'drizzle-orm';
 import type { GatewayDeps } from '../../deps.ts';

@@ -1,5 +1,5 @@
 import type { Database } from '@streamhub/db/client';
-import { users } from '@streamhub/db/schema/auth';
+import { users } from '@streamhub/db/schema/users';
 import { createTestDatabase, testDatabases } from '@streamhub/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelsRepository } from '../channels/channels.repository.ts';

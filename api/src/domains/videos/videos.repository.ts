@@ -2,7 +2,8 @@
 import type { Db } from '@streamhub/db/client';
 import { InvalidCursorError } from '@streamhub/db/errors';
 import { keysetTimestamp } from '@streamhub/db/keyset';
-import { users } from '@streamhub/db/schema/auth';
+import { channels } from '@streamhub/db/schema/channels';
+import { users } from '@streamhub/db/schema/users';
 import {
   type UploadRow,
   uploads,
@@ -11,8 +12,7 @@ import {
   type VideoStatus,
   type VideoVisibility,
   videos,
-} from '@streamhub/db/schema/content';
-import { channels } from '@streamhub/db/schema/live';
+} from '@streamhub/db/schema/videos';
 import { and, desc, eq, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { InTransaction } from '../../events/durable.ts';

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateChannelRequestSchema } from '@streamhub/contracts/channels';
 import { JOB_DEFINITIONS } from '@streamhub/contracts/jobs';
-import { CreateChannelRequestSchema } from '@streamhub/contracts/live';
 import { ProblemSchema } from '@streamhub/contracts/problem';
 import { type Video, VideoPageSchema, VideoSchema } from '@streamhub/contracts/videos';
 import { testDatabases } from '@streamhub/db/testing';

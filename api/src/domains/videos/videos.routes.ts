@@ -1,6 +1,6 @@
 /** `/api/v1/videos` (one video, edits, the public library), a channel's videos and the caller's own. */
 import { createRoute } from '@hono/zod-openapi';
-import { ChannelSlugParamsSchema } from '@streamhub/contracts/live';
+import { ChannelSlugParamsSchema } from '@streamhub/contracts/channels';
 import {
   LibraryQuerySchema,
   PageQuerySchema,

@@ -13,7 +13,7 @@ import type {
   VideoPage,
 } from '@streamhub/contracts/videos';
 import { VIDEO_TITLE_MAX } from '@streamhub/contracts/videos';
-import type { VideoRow } from '@streamhub/db/schema/content';
+import type { VideoRow } from '@streamhub/db/schema/videos';
 import { AppError, forbidden, notFound } from '@streamhub/errors/app-error';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
 import {

@@ -1,62 +1,12 @@
-/** Tables of the auth domain (accounts and their roles), in Postgres schema `auth`. */
+/** Tables of the auth domain (sessions, refresh and email tokens, OAuth links), in Postgres schema `auth`. */
 import { sql } from 'drizzle-orm';
-import {
-  check,
-  index,
-  jsonb,
-  pgSchema,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { index, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { users } from './users.ts';
 
 export const authSchema = pgSchema('auth');
 
-export const userRole = authSchema.enum('user_role', ['viewer', 'streamer', 'moderator', 'admin']);
-export const userStatus = authSchema.enum('user_status', ['active', 'suspended']);
 export const emailTokenPurpose = authSchema.enum('email_token_purpose', ['verify_email', 'reset_password']);
 export const oauthProvider = authSchema.enum('oauth_provider', ['github', 'google']);
-
-/** A link on a public profile. */
-export interface ProfileLink {
-  label: string;
-  url: string;
-}
-
-export const users = authSchema.table(
-  'users',
-  {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
-    email: text('email').notNull(),
-    username: text('username').notNull(),
-    displayName: text('display_name'),
-    bio: text('bio'),
-    links: jsonb('links').$type<ProfileLink[]>().notNull().default([]),
-    // Random id naming the current avatar's files; a new upload gets a new id, so URLs can be cached forever.
-    avatarId: text('avatar_id'),
-    role: userRole('role').notNull().default('viewer'),
-    status: userStatus('status').notNull().default('active'),
-    // Null for accounts that only sign in through OAuth.
-    passwordHash: text('password_hash'),
-    emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true })
-      .notNull()
-      .defaultNow()
-      .$onUpdate(() => sql`now()`),
-  },
-  (t) => [
-    uniqueIndex('users_email_unique').on(t.email),
-    // Uniqueness on lower() so that "Alice" and "alice" cannot both exist, while the chosen case is kept.
-    uniqueIndex('users_username_lower_unique').on(sql`lower(${t.username})`),
-    // Lookups lower-case the address; a mixed-case row written by any other path would never be found.
-    check('users_email_lowercase', sql`${t.email} = lower(${t.email})`),
-    // Keyset pagination order.
-    index('users_created_at_id_idx').on(t.createdAt, t.id),
-  ],
-);
 
 /** A login session: one refresh-token family. Revoking it ends every token it issued. */
 export const sessions = authSchema.table(
@@ -146,7 +96,6 @@ export const oauthStates = authSchema.table('oauth_states', {
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
 });
 
-export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 export type EmailTokenRow = typeof emailTokens.$inferSelect;
@@ -154,6 +103,6 @@ export type EmailTokenPurpose = (typeof emailTokenPurpose.enumValues)[number];
 export type OAuthAccountRow = typeof oauthAccounts.$inferSelect;
 export type OAuthProvider = (typeof oauthProvider.enumValues)[number];
 export type OAuthStateRow = typeof oauthStates.$inferSelect;
-export type NewUserRow = typeof users.$inferInsert;
-export type UserRole = (typeof userRole.enumValues)[number];
-export type UserStatus = (typeof userStatus.enumValues)[number];
+
+// TEMPORARY: removed once in-flight work has moved (issue 13)
+export { type ProfileLink, type UserRole, type UserRow, type UserStatus, users } from './users.ts';

@@ -3,11 +3,13 @@
  * needs. A new domain adds its module here and nowhere else.
  */
 import * as auth from './auth.ts';
-import * as content from './content.ts';
+import * as channels from './channels.ts';
+import * as chat from './chat.ts';
 import * as engagement from './engagement.ts';
 import * as events from './events.ts';
-import * as live from './live.ts';
+import * as users from './users.ts';
+import * as videos from './videos.ts';
 
-export const schema = { ...auth, ...live, ...engagement, ...content, ...events };
+export const schema = { ...users, ...auth, ...channels, ...chat, ...engagement, ...videos, ...events };
 
 export type Schema = typeof schema;
