@@ -1,9 +1,11 @@
 /**
- * The HTML shell every page shares, and how a page is sent. Every value is interpolated through
- * hono/html's `html`, which escapes it; nothing user-provided ever goes through `raw`. Scripts find
- * their parameters in data attributes on <body> (the CSP allows no inline script).
+ * How a page is sent, and the bare HTML shell of the API reference (the app's pages use the JSX shell
+ * of pages/shell.tsx). Every value is interpolated through hono/html's `html` or hono/jsx, both of which
+ * escape it; nothing user-provided ever goes through `raw`. Scripts find their parameters in data
+ * attributes on <body> (the CSP allows no inline script).
  */
 import { html } from 'hono/html';
+import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { AppContext } from '../context.ts';
 import type { WebAssets } from './web-assets.ts';
 
@@ -46,9 +48,16 @@ export interface PageHeaders {
   frameable?: boolean;
 }
 
-export async function sendPage(c: AppContext, status: 200 | 404, page: Html, headers: PageHeaders) {
+/** A page built with `layout` (already a whole document) or a JSX `<html>` element (given its doctype). */
+export async function sendPage(
+  c: AppContext,
+  status: 200 | 404,
+  page: Html | JSX.Element,
+  headers: PageHeaders,
+) {
   c.header('Content-Security-Policy', headers.csp);
   if (headers.frameable) c.header('X-Frame-Options', undefined);
   c.header('Cache-Control', headers.cacheControl);
-  return c.html(await page, status);
+  const body = String(await page);
+  return c.html(body.startsWith('<!doctype') ? body : `<!doctype html>${body}`, status);
 }

@@ -1,34 +1,61 @@
 /**
- * The gateway's pages: the watch pages, the pages the emailed links open, and the static files of
- * every page under `/assets/`. Pages, not API: they stay out of the OpenAPI document.
+ * The gateway's web app: the viewer's pages, the account pages (sign in, sign up, the pages the
+ * emailed links open) and the static files of every page under `/assets/`. Pages, not API: they stay
+ * out of the OpenAPI document.
  */
 import { notFound } from '@streamhub/errors/app-error';
 import { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../context.ts';
-import { resetPasswordPage, verifyEmailPage } from './account-pages.ts';
-import { APP_PAGE_CSP } from './page-csp.ts';
-import { type Html, sendPage } from './page-layout.ts';
-import { watchRoutes } from './watch.routes.ts';
+import { appPageCsp } from './page-csp.ts';
+import { type PageHeaders, sendPage } from './page-layout.ts';
+import {
+  forgotPasswordPage,
+  type OAuthProvider,
+  resetPasswordPage,
+  signInPage,
+  signUpPage,
+  verifyEmailPage,
+} from './pages/account-pages.tsx';
+import { viewerRoutes } from './viewer.routes.ts';
 import { ASSETS_PATH, webAssets } from './web-assets.ts';
 
-// Opened from a link that carries a secret: kept out of every cache.
-const accountPage = (c: AppContext, page: Html) =>
-  sendPage(c, 200, page, { csp: APP_PAGE_CSP, cacheControl: 'no-store' });
+const accountPage = (
+  c: AppContext,
+  page: Parameters<typeof sendPage>[2],
+  cacheControl: PageHeaders['cacheControl'],
+) => sendPage(c, 200, page, { csp: appPageCsp(c.var.config.publicUrl), cacheControl });
+
+/** The sign-in buttons to show: a provider is offered only when its client id and secret are set. */
+function oauthProviders(c: AppContext): OAuthProvider[] {
+  const { oauth } = c.var.config;
+  return [
+    ...(oauth.github ? [{ id: 'github' as const, name: 'GitHub' }] : []),
+    ...(oauth.google ? [{ id: 'google' as const, name: 'Google' }] : []),
+  ];
+}
 
 export function webRoutes() {
-  return new Hono<AppEnv>()
-    .route('/', watchRoutes())
-    .get('/verify-email', async (c) => accountPage(c, verifyEmailPage(await webAssets())))
-    .get('/reset-password', async (c) => accountPage(c, resetPasswordPage(await webAssets())))
-    .get(`${ASSETS_PATH}/:name`, async (c) => {
-      const asset = (await webAssets()).files.get(c.req.param('name'));
-      if (!asset) throw notFound(`Asset ${c.req.param('name')}`);
-      const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
-      c.header('Content-Type', asset.contentType);
-      // The name changes with the content, so a cached copy never goes stale.
-      c.header('Cache-Control', 'public, max-age=31536000, immutable');
-      c.header('Vary', 'Accept-Encoding');
-      if (gzip) c.header('Content-Encoding', 'gzip');
-      return c.body(new Uint8Array(gzip ? asset.gzipped : asset.raw), 200);
-    });
+  return (
+    new Hono<AppEnv>()
+      .route('/', viewerRoutes())
+      .get('/sign-in', async (c) =>
+        accountPage(c, signInPage(await webAssets(), oauthProviders(c)), 'no-cache'),
+      )
+      .get('/sign-up', async (c) => accountPage(c, signUpPage(await webAssets()), 'no-cache'))
+      .get('/forgot-password', async (c) => accountPage(c, forgotPasswordPage(await webAssets()), 'no-cache'))
+      // Opened from a link that carries a secret: kept out of every cache.
+      .get('/verify-email', async (c) => accountPage(c, verifyEmailPage(await webAssets()), 'no-store'))
+      .get('/reset-password', async (c) => accountPage(c, resetPasswordPage(await webAssets()), 'no-store'))
+      .get(`${ASSETS_PATH}/:name`, async (c) => {
+        const asset = (await webAssets()).files.get(c.req.param('name'));
+        if (!asset) throw notFound(`Asset ${c.req.param('name')}`);
+        const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
+        c.header('Content-Type', asset.contentType);
+        // The name changes with the content, so a cached copy never goes stale.
+        c.header('Cache-Control', 'public, max-age=31536000, immutable');
+        c.header('Vary', 'Accept-Encoding');
+        if (gzip) c.header('Content-Encoding', 'gzip');
+        return c.body(new Uint8Array(gzip ? asset.gzipped : asset.raw), 200);
+      })
+  );
 }

@@ -9,7 +9,6 @@ import {
   keysetPage,
   keysetTimestamp,
 } from '@streamhub/db/keyset';
-import { type UserStatus, users } from '@streamhub/db/schema/auth';
 import {
   type ChannelRow,
   channels,
@@ -19,7 +18,8 @@ import {
   liveSessions,
   type StreamKeyRow,
   streamKeys,
-} from '@streamhub/db/schema/live';
+} from '@streamhub/db/schema/channels';
+import { type UserStatus, users } from '@streamhub/db/schema/users';
 import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 import { assertLimit, type Page, type PageOptions } from '../../http/pagination.ts';
@@ -173,6 +173,26 @@ export class ChannelsRepository {
           ? encodeCursor({ createdAt: last.startedAtKey, id: last.session.id })
           : null,
     };
+  }
+
+  /**
+   * Channels whose slug, title, tags or owner's names contain every word (case-insensitive), live ones
+   * first, then by title. A substring scan: fine for an instance's channels, and words are matched as
+   * text (LIKE's `%`, `_` and `\` are escaped).
+   */
+  async search(words: readonly string[], limit: number): Promise<ChannelView[]> {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`limit must be a positive integer, got ${limit}`);
+    const haystack = sql`concat_ws(' ', ${channels.slug}, ${channels.title}, array_to_string(${channels.tags}, ' '), ${users.username}, ${users.displayName})`;
+    const matches = words.map((word) => sql`${haystack} ilike ${`%${word.replace(/[\\%_]/g, '\\$&')}%`}`);
+    return this.db
+      .select({ channel: channels, owner: ownerColumns, session: liveSessions })
+      .from(channels)
+      .innerJoin(users, eq(users.id, channels.ownerId))
+      .leftJoin(liveSessions, and(eq(liveSessions.channelId, channels.id), eq(liveSessions.status, 'live')))
+      .where(and(...matches))
+      .orderBy(sql`${liveSessions.id} is null`, asc(sql`lower(${channels.title})`), asc(channels.id))
+      .limit(limit);
   }
 
   // --- stream keys -----------------------------------------------------------------------------------

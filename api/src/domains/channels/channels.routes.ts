@@ -4,6 +4,8 @@ import {
   BroadcastPageSchema,
   BroadcastsQuerySchema,
   ChannelSchema,
+  ChannelSearchQuerySchema,
+  ChannelSearchResultSchema,
   ChannelSlugParamsSchema,
   CreateChannelRequestSchema,
   CreatedStreamKeySchema,
@@ -15,11 +17,11 @@ import {
   StreamKeyParamsSchema,
   StreamKeySchema,
   UpdateChannelRequestSchema,
-} from '@streamhub/contracts/live';
+} from '@streamhub/contracts/channels';
 import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth } from '../auth/auth-guard.ts';
-import { optionalBearer, optionalCaller } from '../engagement/optional-auth.ts';
+import { optionalBearer, optionalCaller } from '../auth/optional-auth.ts';
 
 const tags = ['channels'];
 const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
@@ -96,6 +98,21 @@ const directory = createRoute({
   responses: {
     200: jsonResponse(DirectoryPageSchema, 'One page of live channels'),
     422: problemResponse('A query parameter is invalid, e.g. a foreign cursor (`validation_failed`)'),
+  },
+});
+
+const searchChannels = createRoute({
+  method: 'get',
+  path: '/search',
+  operationId: 'searchChannels',
+  tags,
+  summary: 'Channels whose slug, title, tags or streamer name contain every word of `q`, live ones first',
+  request: { query: ChannelSearchQuerySchema },
+  responses: {
+    200: jsonResponse(ChannelSearchResultSchema, 'The first matching channels'),
+    422: problemResponse(
+      '`q` is missing, empty or too long, or `limit` is out of range (`validation_failed`)',
+    ),
   },
 });
 
@@ -196,12 +213,15 @@ const revokeKey = createRoute({
   },
 });
 
-// `/mine` is registered before `/{slug}`; the contract reserves `mine`, so no channel can be shadowed.
+// `/mine` and `/search` are registered before `/{slug}`; the contract reserves both, so no channel can be shadowed.
 export const channelRoutes = () =>
   createRouter()
     .openapi(getMine, async (c) => c.json(await c.var.deps.services.channels.mine(c.var.auth.userId), 200))
     .openapi(directory, async (c) =>
       c.json(await c.var.deps.services.channels.directory(c.req.valid('query')), 200),
+    )
+    .openapi(searchChannels, async (c) =>
+      c.json(await c.var.deps.services.channels.search(c.req.valid('query')), 200),
     )
     .openapi(createChannel, async (c) =>
       c.json(await c.var.deps.services.channels.open(c.var.auth, c.req.valid('json')), 201),

@@ -3,10 +3,11 @@
  * No HTTP here. Stream key secrets exist only in memory on their way to the caller; never log them.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { DomainEventPayload, DomainEvents } from '@streamhub/contracts/events';
 import {
   type Channel,
   type ChannelCategory,
+  type ChannelSearchQuery,
+  type ChannelSearchResult,
   type CreateChannelRequest,
   type CreatedStreamKey,
   type DirectoryPage,
@@ -16,10 +17,11 @@ import {
   type StreamKey,
   type StreamKeyList,
   type UpdateChannelRequest,
-} from '@streamhub/contracts/live';
+} from '@streamhub/contracts/channels';
+import type { DomainEventPayload, DomainEvents } from '@streamhub/contracts/events';
 import { InvalidCursorError, UniqueViolationError } from '@streamhub/db/errors';
-import type { UserRole } from '@streamhub/db/schema/auth';
-import type { ChannelRow, IngestInfo, LiveSessionRow, StreamKeyRow } from '@streamhub/db/schema/live';
+import type { ChannelRow, IngestInfo, LiveSessionRow, StreamKeyRow } from '@streamhub/db/schema/channels';
+import type { UserRole } from '@streamhub/db/schema/users';
 import { AppError, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import { appendDomainEvent } from '../../events/durable.ts';
@@ -212,6 +214,14 @@ export class ChannelsService {
       }
       throw error;
     }
+  }
+
+  /** Channels matching every word of the query, live ones first (the search page and `searchChannels`). */
+  async search(query: ChannelSearchQuery): Promise<ChannelSearchResult> {
+    const words = query.q.split(/\s+/).filter(Boolean);
+    const views = await this.deps.channels.search(words, query.limit);
+    const counts = await this.followerCounts(views.map((view) => view.channel.id));
+    return { items: views.map((view) => this.toPublic(view, counts.get(view.channel.id) ?? 0)) };
   }
 
   // --- stream keys ---------------------------------------------------------------------------------

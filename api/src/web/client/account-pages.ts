@@ -1,76 +1,43 @@
 /**
- * The pages the emailed links open: they post the link's token to the API when the reader asks, and
- * say how it went (the API's own problem detail on failure).
+ * The account pages' islands: sign in (password, or back from GitHub/Google with the tokens in the
+ * address's fragment), sign up, ask for a reset link, and the pages the emailed links open, which post
+ * the link's token to the API when the reader asks. Each says how it went (the API's own problem detail
+ * on failure).
  */
+import type { TokenPair } from '@streamhub/contracts/auth';
+import { clientText as t } from '../i18n/en.ts';
 import { problemMessage } from './api-problem.ts';
+import { saveTokens } from './auth-session.ts';
 import { element } from './page-data.ts';
 
-interface AccountForm {
-  form: HTMLFormElement;
-  /** Says how it went; `error` is read out at once by screen readers (role="alert"). */
-  report(outcome: { done: string } | { error: string }): void;
-}
+type Outcome = { done: string } | { error: string };
 
-/** The page's form, shown only when the link carries a token (the form is hidden in the HTML). */
-function accountForm(formId: string): { token: string; page: AccountForm } | undefined {
-  const form = element(formId, HTMLFormElement);
-  const message = element('account-message', HTMLParagraphElement);
-  const error = element('account-error', HTMLParagraphElement);
-  const page: AccountForm = {
-    form,
-    report(outcome) {
-      message.textContent = 'done' in outcome ? outcome.done : '';
-      error.textContent = 'error' in outcome ? outcome.error : '';
-    },
-  };
-  const token = new URLSearchParams(location.search).get('token');
-  if (!token) {
-    page.report({ error: 'This link is incomplete: open the link from the email again.' });
-    return undefined;
-  }
-  form.hidden = false;
-  return { token, page };
+function report(outcome: Outcome): void {
+  element('account-message', HTMLParagraphElement).textContent = 'done' in outcome ? outcome.done : '';
+  element('account-error', HTMLParagraphElement).textContent = 'error' in outcome ? outcome.error : '';
 }
 
 /**
- * Posts the form's `body` on submit; on success hides the form and reports `done`, otherwise reports
- * the problem and lets the reader try again.
+ * Runs `submit` on the form's submit (the button disabled meanwhile); what it returns is reported.
+ * `submit` returns an outcome, or throws when the server cannot be reached.
  */
-function submitTo(
-  page: AccountForm,
-  path: string,
-  body: () => { payload: Record<string, string> } | { error: string },
-  done: string,
-): void {
-  const button = page.form.querySelector('button');
-  page.form.addEventListener('submit', (event) => {
+function onSubmit(form: HTMLFormElement, submit: (data: FormData) => Promise<Outcome>): void {
+  const button = form.querySelector('button');
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const request = body();
-    if ('error' in request) {
-      page.report(request);
-      return;
-    }
     if (button) button.disabled = true;
-    page.report({ done: 'Sending…' });
-    send(path, request.payload)
-      .then(
-        async (response) => {
-          if (response.ok) {
-            page.form.hidden = true;
-            page.report({ done });
-            return;
-          }
-          page.report({ error: await problemMessage(response, 'The server refused the request') });
-        },
-        () => page.report({ error: 'The server could not be reached; check the connection and try again.' }),
-      )
+    report({ done: t.sending });
+    submit(new FormData(form))
+      .then(report, () => report({ error: t.unreachable }))
       .finally(() => {
         if (button) button.disabled = false;
       });
   });
 }
 
-function send(path: string, payload: Record<string, string>): Promise<Response> {
+const field = (data: FormData, name: string) => String(data.get(name) ?? '');
+
+function postJson(path: string, payload: Record<string, string>): Promise<Response> {
   return fetch(path, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -78,29 +45,120 @@ function send(path: string, payload: Record<string, string>): Promise<Response> 
   });
 }
 
+/** A path on this site to go back to (`?next=`), never elsewhere (`//host`, `/\host`, a URL). */
+function nextPath(): string {
+  const next = new URLSearchParams(location.search).get('next') ?? '';
+  return /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/';
+}
+
+const NEXT_KEY = 'streamhub.next';
+
+export function startSignInPage(): void {
+  // Back from GitHub or Google: the callback put the tokens in the fragment (never sent to a server).
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const accessToken = fragment.get('access_token');
+  const refreshToken = fragment.get('refresh_token');
+  if (accessToken && refreshToken) {
+    history.replaceState(null, '', location.pathname + location.search);
+    saveTokens({
+      accessToken,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: Number(fragment.get('expires_in')) || 60,
+    });
+    let next = '/';
+    try {
+      next = sessionStorage.getItem(NEXT_KEY) ?? '/';
+      sessionStorage.removeItem(NEXT_KEY);
+    } catch {}
+    location.replace(next.startsWith('/') && !next.startsWith('//') ? next : '/');
+    return;
+  }
+  // The provider's round trip forgets `next`: keep it for the return.
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('a[data-provider]')) {
+    link.addEventListener('click', () => {
+      try {
+        sessionStorage.setItem(NEXT_KEY, nextPath());
+      } catch {}
+    });
+  }
+  onSubmit(element('sign-in-form', HTMLFormElement), async (data) => {
+    const response = await postJson('/api/v1/auth/login', {
+      email: field(data, 'email'),
+      password: field(data, 'password'),
+    });
+    if (!response.ok) return { error: await problemMessage(response, t.signInFailed) };
+    saveTokens((await response.json()) as TokenPair);
+    location.assign(nextPath());
+    return { done: t.signingIn };
+  });
+}
+
+export function startSignUpPage(): void {
+  const form = element('sign-up-form', HTMLFormElement);
+  onSubmit(form, async (data) => {
+    const displayName = field(data, 'displayName').trim();
+    const email = field(data, 'email');
+    const response = await postJson('/api/v1/auth/register', {
+      email,
+      username: field(data, 'username'),
+      password: field(data, 'password'),
+      ...(displayName ? { displayName } : {}),
+    });
+    if (!response.ok) return { error: await problemMessage(response, t.signUpFailed) };
+    form.hidden = true;
+    return { done: t.signedUp(email) };
+  });
+}
+
+export function startForgotPasswordPage(): void {
+  const form = element('forgot-password-form', HTMLFormElement);
+  onSubmit(form, async (data) => {
+    const response = await postJson('/api/v1/auth/password-reset/request', { email: field(data, 'email') });
+    if (!response.ok) return { error: await problemMessage(response, t.refused) };
+    form.hidden = true;
+    return { done: t.resetSent };
+  });
+}
+
+/** The link's form, shown only when the link carries a token (the form is hidden in the HTML). */
+function linkForm(formId: string): { form: HTMLFormElement; token: string } | undefined {
+  const form = element(formId, HTMLFormElement);
+  const token = new URLSearchParams(location.search).get('token');
+  if (!token) {
+    report({ error: t.linkIncomplete });
+    return undefined;
+  }
+  form.hidden = false;
+  return { form, token };
+}
+
+async function spendLink(form: HTMLFormElement, path: string, payload: Record<string, string>, done: string) {
+  const response = await postJson(path, payload);
+  if (!response.ok) return { error: await problemMessage(response, t.refused) };
+  form.hidden = true;
+  return { done };
+}
+
 export function startVerifyEmailPage(): void {
-  const found = accountForm('verify-email-form');
+  const found = linkForm('verify-email-form');
   if (!found) return;
-  submitTo(
-    found.page,
-    '/api/v1/auth/verify-email/confirm',
-    () => ({ payload: { token: found.token } }),
-    'Your email address is verified. You can close this page.',
+  onSubmit(found.form, () =>
+    spendLink(found.form, '/api/v1/auth/verify-email/confirm', { token: found.token }, t.verified),
   );
 }
 
 export function startResetPasswordPage(): void {
-  const found = accountForm('reset-password-form');
+  const found = linkForm('reset-password-form');
   if (!found) return;
-  const password = element('new-password', HTMLInputElement);
-  const confirm = element('confirm-password', HTMLInputElement);
-  submitTo(
-    found.page,
-    '/api/v1/auth/password-reset/confirm',
-    () =>
-      password.value === confirm.value
-        ? { payload: { token: found.token, password: password.value } }
-        : { error: 'The two passwords differ; type the same password twice.' },
-    'Your password is set, and every session of the account was signed out: sign in with the new password.',
-  );
+  onSubmit(found.form, async (data) => {
+    const password = field(data, 'password');
+    if (password !== field(data, 'confirm')) return { error: t.passwordsDiffer };
+    return spendLink(
+      found.form,
+      '/api/v1/auth/password-reset/confirm',
+      { token: found.token, password },
+      t.passwordSet,
+    );
+  });
 }

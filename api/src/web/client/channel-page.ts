@@ -1,18 +1,23 @@
 /**
- * A channel's watch page: the player follows the channel's live status (from the server's render, then
- * from /ws), the viewer count and the chat come over /ws, and a signed-in viewer can post.
+ * A channel's page: the player follows the channel's live status (from the server's render, then from
+ * /ws), the viewer count and the chat come over /ws, a signed-in viewer can post (the socket is told
+ * each renewed access token, so chat outlives the token's lifetime) and follow the channel.
  */
-import type { PublicChannel } from '@streamhub/contracts/live';
+
+import type { PublicChannel } from '@streamhub/contracts/channels';
+import type { FollowState } from '@streamhub/contracts/engagement';
 import type { ServerFrame } from '@streamhub/contracts/realtime';
+import { clientText as t } from '../i18n/en.ts';
+import { accessToken, authFetch, forgetSession, isSignedIn, onSessionChange } from './auth-session.ts';
 import { ChatView } from './chat-view.ts';
 import { element } from './page-data.ts';
 import { type Playback, type PlayerAssets, play } from './player.ts';
 import { connectRealtime } from './realtime-connection.ts';
-import { forgetAccessToken, signIn, storedAccessToken } from './sign-in.ts';
 import { viewerId } from './viewer-id.ts';
 
 export function startChannelPage(slug: string, assets: PlayerAssets): void {
   const video = element('player', HTMLVideoElement);
+  const stage = element('stage', HTMLDivElement);
   const status = element('live-status', HTMLSpanElement);
   const viewerCount = element('viewer-count', HTMLSpanElement);
   const playerNotice = element('player-notice', HTMLParagraphElement);
@@ -20,7 +25,7 @@ export function startChannelPage(slug: string, assets: PlayerAssets): void {
   const chatForm = element('chat-form', HTMLFormElement);
   const chatBody = element('chat-body', HTMLInputElement);
   const chatNotice = element('chat-notice', HTMLParagraphElement);
-  const signInForm = element('sign-in', HTMLFormElement);
+  const chatSignIn = element('chat-sign-in', HTMLParagraphElement);
 
   let playback: Playback | undefined;
   let playingUrl: string | undefined;
@@ -28,12 +33,13 @@ export function startChannelPage(slug: string, assets: PlayerAssets): void {
   let applied: Promise<void> = Promise.resolve();
 
   const follow = (live: boolean) => {
-    status.textContent = live ? 'live' : 'offline';
+    status.textContent = live ? t.live : t.offline;
     status.dataset.live = String(live);
+    stage.dataset.live = String(live);
     applied = applied
       .then(() => (live ? startPlayback() : stopPlayback()))
       .catch(() => {
-        playerNotice.textContent = 'The stream could not be loaded; reload the page to try again.';
+        playerNotice.textContent = t.streamFailed;
       });
   };
 
@@ -41,7 +47,7 @@ export function startChannelPage(slug: string, assets: PlayerAssets): void {
     playback?.stop();
     playback = undefined;
     playingUrl = undefined;
-    playerNotice.textContent = 'The channel is offline.';
+    playerNotice.textContent = t.channelOffline;
   };
 
   // The playback URL is per broadcast, so it is asked for each time the channel goes live.
@@ -63,10 +69,15 @@ export function startChannelPage(slug: string, assets: PlayerAssets): void {
     });
   };
 
-  let token = storedAccessToken();
   const showSignedIn = (signedIn: boolean) => {
     chatForm.hidden = !signedIn;
-    signInForm.hidden = signedIn;
+    chatSignIn.hidden = signedIn;
+  };
+  // The session ended (elsewhere, or its renewal was refused): the page is anonymous again.
+  const signedOut = (notice: string) => {
+    forgetSession();
+    showSignedIn(false);
+    chatNotice.textContent = notice;
   };
 
   const handle = (frame: ServerFrame) => {
@@ -94,19 +105,12 @@ export function startChannelPage(slug: string, assets: PlayerAssets): void {
         showSignedIn(true);
         return;
       case 'signed_out':
-        // The session ended elsewhere (logout, password change, suspension): its token is dead too.
-        forgetAccessToken();
-        token = undefined;
-        showSignedIn(false);
-        chatNotice.textContent = 'You were signed out; sign in again to chat.';
+        // The session ended elsewhere (logout, password change, suspension): its tokens are dead too.
+        signedOut(t.signedOutElsewhere);
         return;
       case 'error':
-        if (frame.code === 'invalid_token' || frame.code === 'account_suspended') {
-          forgetAccessToken();
-          token = undefined;
-          showSignedIn(false);
-        }
-        chatNotice.textContent = frame.detail;
+        if (frame.code === 'invalid_token' || frame.code === 'account_suspended') signedOut(frame.detail);
+        else chatNotice.textContent = frame.detail;
         return;
       default:
         return;
@@ -116,28 +120,24 @@ export function startChannelPage(slug: string, assets: PlayerAssets): void {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const connection = connectRealtime(`${scheme}//${location.host}/ws`, {
     opened() {
-      // A new connection is anonymous and in no room until told otherwise.
-      if (token) connection.send({ type: 'auth', token });
-      connection.send({ type: 'join', channel: slug, viewerId: viewerId() });
+      // A new connection is anonymous and in no room until told otherwise; a fresh token is asked
+      // for (renewed if it was about to expire) before the join, so the join always comes second.
+      void accessToken().then((token) => {
+        if (token) connection.send({ type: 'auth', token });
+        connection.send({ type: 'join', channel: slug, viewerId: viewerId() });
+      });
     },
     frame: handle,
     closed(retryInMs) {
-      chatNotice.textContent = `Disconnected; reconnecting in ${Math.ceil(retryInMs / 1000)} s…`;
+      chatNotice.textContent = t.reconnecting(Math.ceil(retryInMs / 1000));
     },
   });
 
-  signInForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const form = new FormData(signInForm);
-    signIn(String(form.get('email') ?? ''), String(form.get('password') ?? '')).then(
-      (accessToken) => {
-        token = accessToken;
-        connection.send({ type: 'auth', token: accessToken });
-      },
-      (error: unknown) => {
-        chatNotice.textContent = error instanceof Error ? error.message : 'Sign-in failed.';
-      },
-    );
+  // Renewed, or signed in or out in another tab: the socket signs in with the new token (the server
+  // checks a token's expiry before each post, so an old one would stop the chat).
+  onSessionChange((token) => {
+    if (token) connection.send({ type: 'auth', token });
+    else showSignedIn(false);
   });
 
   let nonce = 0;
@@ -149,9 +149,51 @@ export function startChannelPage(slug: string, assets: PlayerAssets): void {
     if (connection.send({ type: 'chat.send', channel: slug, body, nonce: `n${nonce}` })) {
       chatBody.value = '';
     } else {
-      chatNotice.textContent = 'Not connected; try again in a moment.';
+      chatNotice.textContent = t.notConnected;
     }
   });
 
   follow(status.dataset.live === 'true');
+  startFollowButton(slug);
+}
+
+/** Follow / Following (aria-pressed); a signed-out viewer is sent to sign in and come back. */
+function startFollowButton(slug: string): void {
+  const button = element('follow-button', HTMLButtonElement);
+  const path = `/api/v1/channels/${encodeURIComponent(slug)}/follow`;
+  const show = (following: boolean) => {
+    button.setAttribute('aria-pressed', String(following));
+    button.textContent = following ? t.following : t.follow;
+    button.hidden = false;
+  };
+  let following = false;
+  button.addEventListener('click', () => {
+    if (!isSignedIn()) {
+      location.assign(`/sign-in?next=${encodeURIComponent(location.pathname)}`);
+      return;
+    }
+    button.disabled = true;
+    authFetch(path, { method: following ? 'DELETE' : 'POST' })
+      .then(async (response) => {
+        if (!response.ok) throw new Error(String(response.status));
+        following = ((await response.json()) as FollowState).following;
+        show(following);
+      })
+      .catch(() => {
+        button.title = t.followFailed;
+      })
+      .finally(() => {
+        button.disabled = false;
+      });
+  });
+  if (!isSignedIn()) {
+    show(false);
+    return;
+  }
+  void authFetch(path)
+    .then(async (response) => {
+      following = response.ok && ((await response.json()) as FollowState).following;
+    })
+    .catch(() => undefined)
+    .finally(() => show(following));
 }

@@ -1,12 +1,25 @@
-/** The pages' one entry module: starts whichever page the server rendered (its <body data-page>). */
-import { startResetPasswordPage, startVerifyEmailPage } from './account-pages.ts';
+/** The pages' one entry module: the header's account menu, then the island of the page the server rendered (its <body data-page>). */
+import { startAccountMenu } from './account-menu.ts';
+import {
+  startForgotPasswordPage,
+  startResetPasswordPage,
+  startSignInPage,
+  startSignUpPage,
+  startVerifyEmailPage,
+} from './account-pages.ts';
 import { startChannelPage } from './channel-page.ts';
 import { startDocsPage } from './docs-page.ts';
+import { startHomePage } from './home-page.ts';
 import { element, readPageData } from './page-data.ts';
 import { play } from './player.ts';
 
 const data = readPageData(document.body);
+// The API reference has its own layout, without the app's header.
+if (data?.page !== 'docs') startAccountMenu();
 switch (data?.page) {
+  case 'home':
+    void startHomePage();
+    break;
   case 'channel':
     startChannelPage(data.channel, data.assets);
     break;
@@ -21,6 +34,15 @@ switch (data?.page) {
     });
     break;
   }
+  case 'sign-in':
+    startSignInPage();
+    break;
+  case 'sign-up':
+    startSignUpPage();
+    break;
+  case 'forgot-password':
+    startForgotPasswordPage();
+    break;
   case 'verify-email':
     startVerifyEmailPage();
     break;

@@ -1,14 +1,31 @@
-/** What the server put on <body> for the scripts: the page kind, its subject and the player's assets. */
+/** What the server put on <body> for the islands: the page kind, its subject and the player's assets. */
 import type { PlayerAssets } from './player.ts';
+
+const PLAIN_PAGES = [
+  'home',
+  'directory',
+  'search',
+  'not-found',
+  'sign-in',
+  'sign-up',
+  'forgot-password',
+  'verify-email',
+  'reset-password',
+  'docs',
+] as const;
+type PlainPage = (typeof PLAIN_PAGES)[number];
 
 export type PageData =
   | { page: 'channel'; channel: string; assets: PlayerAssets }
   | { page: 'video'; playbackUrl: string; assets: PlayerAssets }
-  | { page: 'verify-email' | 'reset-password' | 'docs' };
+  | { page: PlainPage };
+
+const isPlain = (page: string | undefined): page is PlainPage =>
+  (PLAIN_PAGES as readonly (string | undefined)[]).includes(page);
 
 export function readPageData(body: HTMLElement): PageData | undefined {
   const { page, channel, playbackUrl, hlsModule, hlsWorker } = body.dataset;
-  if (page === 'verify-email' || page === 'reset-password' || page === 'docs') return { page };
+  if (isPlain(page)) return { page };
   if (!hlsModule || !hlsWorker) return undefined;
   const assets = { hlsModuleUrl: hlsModule, hlsWorkerUrl: hlsWorker };
   if (page === 'channel' && channel) return { page, channel, assets };

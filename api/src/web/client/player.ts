@@ -4,6 +4,7 @@
  */
 import type Hls from 'hls.js';
 import type { HlsConfig } from 'hls.js';
+import { clientText as t } from '../i18n/en.ts';
 import { LIVE_PLAYER_CONFIG } from '../player-settings.ts';
 
 export interface PlayerAssets {
@@ -45,7 +46,7 @@ export async function play(
   const HlsPlayer = await loadHls(options.assets.hlsModuleUrl);
   if (!HlsPlayer.isSupported()) {
     if (nativeHls) return playNatively(video, url);
-    options.failed('This browser cannot play HLS video.');
+    options.failed(t.cannotPlayHls);
     return { stop() {} };
   }
   return playWithHlsJs(HlsPlayer, video, url, options);
@@ -80,7 +81,7 @@ function playWithHlsJs(
       if (options.live) {
         retry = setTimeout(start, LIVE_RETRY_MS);
       } else {
-        options.failed(`The video could not be played (${data.details}).`);
+        options.failed(t.videoFailed(data.details));
       }
     });
     hls.on(HlsPlayer.Events.MANIFEST_PARSED, () => {

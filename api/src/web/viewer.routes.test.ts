@@ -1,9 +1,9 @@
-/** The watch pages and their assets over HTTP: status, types, CSP, caching, 404s and escaping. */
+/** The viewer's pages and their assets over HTTP: status, types, CSP, caching, 404s, redirects and escaping. */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { CreateChannelRequestSchema } from '@streamhub/contracts/live';
+import { CreateChannelRequestSchema } from '@streamhub/contracts/channels';
 import { ProblemSchema } from '@streamhub/contracts/problem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../app.ts';
@@ -56,10 +56,10 @@ function linkedAssets(page: string) {
   };
 }
 
-describe('GET /watch/:slug', () => {
+describe('GET /c/:slug', () => {
   it('renders the channel with its title escaped, a strict CSP and no caching', async () => {
     const { slug, owner } = await channel(HOSTILE);
-    const response = await app.request(`/watch/${slug}`);
+    const response = await app.request(`/c/${slug}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/html; charset=UTF-8');
     expect(response.headers.get('cache-control')).toBe('no-cache');
@@ -80,7 +80,7 @@ describe('GET /watch/:slug', () => {
     );
     expect(page).toContain(`<title>&lt;script&gt;alert(&quot;x&quot;)`);
     expect(page).toContain(`data-channel="${slug}"`);
-    expect(page).toContain('data-live="false">offline</span>');
+    expect(page).toContain('data-live="false">Offline</span>');
     expect(page).toContain(`<span id="streamer">${owner.account.username}</span>`);
     // The only scripts are external modules: the CSP would block anything inline.
     expect(page.match(/<script/g)).toHaveLength(1);
@@ -90,12 +90,12 @@ describe('GET /watch/:slug', () => {
     const { slug, owner } = await channel('On air');
     const key = await deps.services.channels.createKey(owner.account.id, slug, 'OBS');
     expect((await deps.services.channels.authorizePublish(key.secret)).ok).toBe(true);
-    const page = await (await app.request(`/watch/${slug}`)).text();
-    expect(page).toContain('data-live="true">live</span>');
+    const page = await (await app.request(`/c/${slug}`)).text();
+    expect(page).toContain('data-live="true">Live</span>');
   });
 
   it('answers an unknown or impossible slug with a 404 page', async () => {
-    for (const path of ['/watch/nobody-here', '/watch/NOT_A_SLUG', `/watch/${'x'.repeat(200)}`]) {
+    for (const path of ['/c/nobody-here', '/c/NOT_A_SLUG', `/c/${'x'.repeat(200)}`]) {
       const response = await app.request(path);
       expect(response.status, path).toBe(404);
       expect(response.headers.get('content-type')).toBe('text/html; charset=UTF-8');
@@ -105,10 +105,10 @@ describe('GET /watch/:slug', () => {
   });
 });
 
-describe('GET /watch/v/:id', () => {
+describe('GET /v/:id', () => {
   it('renders a ready public video with its player and escaped text', async () => {
     const id = await readyVideo(backends, deps, streamer, { title: HOSTILE, description: '<b>bold</b>' });
-    const response = await app.request(`/watch/v/${id}`);
+    const response = await app.request(`/v/${id}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
     const page = await response.text();
@@ -143,7 +143,7 @@ describe('GET /watch/v/:id', () => {
     for (const [status, id] of Object.entries(states)) {
       // The API still shows the video (to anyone, it is public): only the page waits for it to be ready.
       expect((await deps.services.videos.get(id, undefined)).status, status).toBe(status);
-      const response = await app.request(`/watch/v/${id}`);
+      const response = await app.request(`/v/${id}`);
       expect(response.status, status).toBe(404);
       expect(response.headers.get('content-security-policy'), status).toContain("default-src 'none'");
       const page = await response.text();
@@ -155,7 +155,7 @@ describe('GET /watch/v/:id', () => {
   it('answers private, unknown and malformed ids with a 404 page', async () => {
     const privateId = await readyVideo(backends, deps, streamer, { visibility: 'private' });
     for (const id of [privateId, crypto.randomUUID(), 'not-a-uuid']) {
-      const response = await app.request(`/watch/v/${id}`);
+      const response = await app.request(`/v/${id}`);
       expect(response.status, id).toBe(404);
       expect(await response.text()).toContain('<h1>Not found</h1>');
     }
@@ -164,7 +164,7 @@ describe('GET /watch/v/:id', () => {
 
 describe('GET /assets/:name', () => {
   it('serves the linked scripts and stylesheet forever-cached, gzipped on request', async () => {
-    const page = await (await app.request(`/watch/${(await channel('Assets')).slug}`)).text();
+    const page = await (await app.request(`/c/${(await channel('Assets')).slug}`)).text();
     const assets = linkedAssets(page);
     expect(assets.hlsModule).toMatch(/^\/assets\/hls-\d+\.\d+\.\d+\.min\.mjs$/);
     expect(assets.hlsWorker).toMatch(/^\/assets\/hls-\d+\.\d+\.\d+\.worker\.js$/);
@@ -190,7 +190,7 @@ describe('GET /assets/:name', () => {
   });
 
   it('ships the page script as one plain ES module carrying the live hold-back', async () => {
-    const page = await (await app.request(`/watch/${(await channel('Bundle')).slug}`)).text();
+    const page = await (await app.request(`/c/${(await channel('Bundle')).slug}`)).text();
     const script = await (await app.request(linkedAssets(page).script)).text();
     expect(script).toContain(`liveSyncDurationCount:${LIVE_HOLD_BACK_SEGMENTS}`);
     // Bundled: no module specifiers left for the browser to resolve, and no TypeScript left in it.
@@ -203,5 +203,136 @@ describe('GET /assets/:name', () => {
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(ProblemSchema.parse(await response.json()).code).toBe('not_found');
+  });
+});
+
+/** A live channel: its owner's key passed the publish check, as when OBS connects. */
+async function liveChannel(title: string, category: 'music' | 'gaming' = 'music') {
+  const created = await channel(title);
+  await deps.services.channels.update(created.owner.account.id, created.slug, { category });
+  const key = await deps.services.channels.createKey(created.owner.account.id, created.slug, 'OBS');
+  expect((await deps.services.channels.authorizePublish(key.secret)).ok).toBe(true);
+  return created;
+}
+
+/** The app's pages: a strict CSP that allows no framing and only same-site forms (the search box). */
+function expectAppPage(response: Response) {
+  expect(response.headers.get('content-type')).toBe('text/html; charset=UTF-8');
+  expect(response.headers.get('cache-control')).toBe('no-cache');
+  const csp = response.headers.get('content-security-policy') ?? '';
+  expect(csp).toContain("default-src 'none'");
+  expect(csp).toContain("script-src 'self';");
+  expect(csp).toContain("form-action 'self'");
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).not.toContain('unsafe');
+  expect(response.headers.get('x-frame-options')).toBe('DENY');
+}
+
+/** The shell every page shares: skip link, header landmarks, the search box, main and one script. */
+function expectShell(page: string) {
+  expect(page.startsWith('<!doctype html><html lang="en">')).toBe(true);
+  expect(page).toContain('<a class="skip-link" href="#main">Skip to content</a>');
+  expect(page).toContain('<nav class="site-nav" aria-label="Main">');
+  expect(page).toMatch(/<search class="site-search"><form action="\/search" method="get">/);
+  expect(page).toContain('<main id="main" tabindex="-1">');
+  expect(page).toContain('href="/sign-in"');
+  expect(page.match(/<script/g)).toHaveLength(1);
+}
+
+describe('GET /', () => {
+  it('lists the live channels and the new videos, escaped', async () => {
+    const { slug } = await liveChannel(`Live ${HOSTILE}`);
+    const videoId = await readyVideo(backends, deps, streamer, { title: `Video ${HOSTILE}` });
+    const response = await app.request('/');
+    expect(response.status).toBe(200);
+    expectAppPage(response);
+    const page = await response.text();
+    expectShell(page);
+    expect(page).toContain('<title>Home · StreamHub</title>');
+    expect(page).toContain(`href="/c/${slug}"`);
+    expect(page).toContain(`href="/v/${videoId}"`);
+    expect(page).toContain('Live &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(page).toContain('Video &lt;script&gt;');
+    expect(page).not.toContain('<script>alert');
+    // The followed channels are the island's to fill in: the server does not know the reader.
+    expect(page).toContain('id="following-live-section"');
+  });
+});
+
+describe('GET /directory', () => {
+  it('lists every category and, under one, its live channels and videos', async () => {
+    const music = await liveChannel('Directory music', 'music');
+    const gaming = await liveChannel('Directory gaming', 'gaming');
+    const all = await (await app.request('/directory')).text();
+    expect(all).toContain('<a href="/directory/irl">IRL</a>');
+    expect(all).toContain('<a href="/directory" aria-current="page">All</a>');
+    expect(all).toContain(`href="/c/${music.slug}"`);
+    expect(all).toContain(`href="/c/${gaming.slug}"`);
+
+    const response = await app.request('/directory/music');
+    expect(response.status).toBe(200);
+    expectAppPage(response);
+    const page = await response.text();
+    expectShell(page);
+    expect(page).toContain('<h1>Music</h1>');
+    expect(page).toContain('<a href="/directory/music" aria-current="page">Music</a>');
+    expect(page).toContain(`href="/c/${music.slug}"`);
+    expect(page).not.toContain(`href="/c/${gaming.slug}"`);
+    expect(page).toContain('Videos in Music');
+  });
+
+  it('answers an unknown category with a 404 page', async () => {
+    for (const path of ['/directory/cooking', '/directory/%3Cb%3E']) {
+      const response = await app.request(path);
+      expect(response.status, path).toBe(404);
+      expectAppPage(response);
+      expect(await response.text()).toContain('No category has this address.');
+    }
+  });
+});
+
+describe('GET /search', () => {
+  it('finds channels and videos by a word of their title, and echoes the query escaped', async () => {
+    const word = `zebra${crypto.randomUUID().slice(0, 6)}`;
+    const { slug } = await channel(`The ${word} hour`);
+    const videoId = await readyVideo(backends, deps, streamer, { title: `All about ${word}` });
+    const response = await app.request(`/search?q=${word}`);
+    expect(response.status).toBe(200);
+    expectAppPage(response);
+    const page = await response.text();
+    expectShell(page);
+    expect(page).toContain(`value="${word}"`);
+    expect(page).toContain(`href="/c/${slug}"`);
+    expect(page).toContain(`href="/v/${videoId}"`);
+
+    const nowhere = `<b>"nowhere-${word}"</b>`;
+    const hostile = await (await app.request(`/search?q=${encodeURIComponent(nowhere)}`)).text();
+    expect(hostile).not.toContain('<b>');
+    expect(hostile).toContain(`Results for “&lt;b&gt;&quot;nowhere-${word}&quot;&lt;/b&gt;”`);
+    expect(hostile).toContain('No channel matches.');
+  });
+
+  it('asks for words without a query, and finds nothing (not a 4xx) for one the API would refuse', async () => {
+    expect(await (await app.request('/search')).text()).toContain('Type a word from a channel or a video');
+    for (const q of ['x'.repeat(300), '   ']) {
+      const response = await app.request(`/search?q=${encodeURIComponent(q)}`);
+      expect(response.status).toBe(200);
+    }
+  });
+});
+
+describe('the first addresses', () => {
+  it('redirect for good to the channel and video pages', async () => {
+    const channelRedirect = await app.request('/watch/some-channel');
+    expect(channelRedirect.status).toBe(301);
+    expect(channelRedirect.headers.get('location')).toBe('/c/some-channel');
+    const id = crypto.randomUUID();
+    const videoRedirect = await app.request(`/watch/v/${id}`);
+    expect(videoRedirect.status).toBe(301);
+    expect(videoRedirect.headers.get('location')).toBe(`/v/${id}`);
+    // Encoded, so a crafted slug cannot turn the redirect into another path or site.
+    expect((await app.request('/watch/%2F%2Fevil.example')).headers.get('location')).toBe(
+      '/c/%2F%2Fevil.example',
+    );
   });
 });

@@ -1,0 +1,53 @@
+/** The home page's island: the followed channels that are live, for a signed-in viewer. */
+import type { FollowedChannelPage } from '@streamhub/contracts/engagement';
+import { clientText as t } from '../i18n/en.ts';
+import { authFetch, isSignedIn } from './auth-session.ts';
+import { element } from './page-data.ts';
+
+export async function startHomePage(): Promise<void> {
+  if (!isSignedIn()) return;
+  const section = element('following-live-section', HTMLElement);
+  const list = element('following-live', HTMLUListElement);
+  const response = await authFetch('/api/v1/users/me/following?limit=50');
+  if (!response.ok) return;
+  const live = ((await response.json()) as FollowedChannelPage).items.filter((channel) => channel.live);
+  section.hidden = false;
+  if (live.length === 0) {
+    const empty = document.createElement('p');
+    empty.className = 'empty';
+    empty.textContent = t.noFollowedLive;
+    list.replaceWith(empty);
+    return;
+  }
+  // The same markup as the server's channel cards (pages/cards.tsx), built as text nodes only.
+  list.replaceChildren(
+    ...live.map((channel) => {
+      const item = document.createElement('li');
+      item.className = 'card';
+      const link = document.createElement('a');
+      link.className = 'card-link';
+      link.href = `/c/${encodeURIComponent(channel.slug)}`;
+      const thumb = document.createElement('span');
+      thumb.className = 'thumb';
+      const image = document.createElement('img');
+      image.src = `/api/v1/channels/${encodeURIComponent(channel.slug)}/thumbnail.jpg`;
+      image.alt = '';
+      image.width = 320;
+      image.height = 180;
+      const badge = document.createElement('span');
+      badge.className = 'badge';
+      badge.dataset.live = 'true';
+      badge.textContent = t.liveBadge;
+      thumb.append(image, badge);
+      const title = document.createElement('span');
+      title.className = 'card-title';
+      title.textContent = channel.title;
+      link.append(thumb, title);
+      const meta = document.createElement('p');
+      meta.className = 'card-meta';
+      meta.textContent = channel.owner.displayName ?? channel.owner.username;
+      item.append(link, meta);
+      return item;
+    }),
+  );
+}

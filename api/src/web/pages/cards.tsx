@@ -1,0 +1,90 @@
+/** The lists of channels and videos that home, directory, search and channel pages share. */
+import type { PublicChannel } from '@streamhub/contracts/channels';
+import type { Video } from '@streamhub/contracts/videos';
+import { pageText } from '../i18n/en.ts';
+
+const t = pageText.cards;
+
+const ownerName = (owner: { username: string; displayName: string | null }) =>
+  owner.displayName ?? owner.username;
+
+/** `1:02:03` or `4:05`. */
+export function formatDuration(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
+}
+
+/** One link per card (image and title inside it), so a keyboard or screen reader meets each card once. */
+export function ChannelCard({ channel }: { channel: PublicChannel }) {
+  return (
+    <li class="card">
+      <a class="card-link" href={`/c/${channel.slug}`}>
+        <span class="thumb">
+          {channel.live ? (
+            <img src={channel.thumbnailUrl} alt="" loading="lazy" width={320} height={180} />
+          ) : null}
+          <span class="badge" data-live={String(channel.live)}>
+            {channel.live ? t.live : t.offline}
+          </span>
+        </span>
+        <span class="card-title">{channel.title}</span>
+      </a>
+      <p class="card-meta">
+        {t.by(ownerName(channel.owner))} · {pageText.categories[channel.category]}
+      </p>
+    </li>
+  );
+}
+
+export function VideoCard({ video }: { video: Video }) {
+  return (
+    <li class="card">
+      <a class="card-link" href={`/v/${video.id}`}>
+        <span class="thumb">
+          {video.posterUrl ? (
+            <img src={video.posterUrl} alt="" loading="lazy" width={320} height={180} />
+          ) : null}
+          {video.durationMs !== null ? (
+            <span class="duration">
+              <span class="visually-hidden">{t.duration} </span>
+              {formatDuration(video.durationMs)}
+            </span>
+          ) : null}
+        </span>
+        <span class="card-title">{video.title}</span>
+      </a>
+      <p class="card-meta">
+        {t.by(ownerName(video.owner))} · {t.views(video.viewCount)}
+      </p>
+    </li>
+  );
+}
+
+/** A titled section with a grid of cards, or a sentence when there is nothing to list. */
+export function CardSection<T>(props: {
+  id: string;
+  heading: string;
+  items: readonly T[];
+  empty: string;
+  card: (item: T) => ReturnType<typeof ChannelCard>;
+}) {
+  return (
+    <section class="listing" aria-labelledby={`${props.id}-heading`}>
+      <h2 id={`${props.id}-heading`}>{props.heading}</h2>
+      {props.items.length > 0 ? (
+        <ul id={props.id} class="cards">
+          {props.items.map(props.card)}
+        </ul>
+      ) : (
+        <p id={props.id} class="empty">
+          {props.empty}
+        </p>
+      )}
+    </section>
+  );
+}
+
+export const channelCard = (channel: PublicChannel) => <ChannelCard channel={channel} />;
+export const videoCard = (video: Video) => <VideoCard video={video} />;

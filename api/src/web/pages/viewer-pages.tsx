@@ -1,0 +1,293 @@
+/** The viewer's pages: home, directory, search, channel, video and not found. */
+import {
+  type Broadcast,
+  CHANNEL_CATEGORIES,
+  type ChannelCategory,
+  type PublicChannel,
+} from '@streamhub/contracts/channels';
+import type { Video } from '@streamhub/contracts/videos';
+import { pageText } from '../i18n/en.ts';
+import type { WebAssets } from '../web-assets.ts';
+import { CardSection, channelCard, videoCard } from './cards.tsx';
+import { Shell } from './shell.tsx';
+
+const playerData = (assets: WebAssets) => ({
+  'hls-module': assets.urls.hlsModule,
+  'hls-worker': assets.urls.hlsWorker,
+});
+
+export function homePage(props: { assets: WebAssets; live: PublicChannel[]; videos: Video[] }) {
+  const t = pageText.home;
+  return (
+    <Shell assets={props.assets} title={t.title} data={{ page: 'home' }}>
+      <h1 class="visually-hidden">{t.heading}</h1>
+      <CardSection
+        id="live-now"
+        heading={t.liveNow}
+        items={props.live}
+        empty={t.noneLive}
+        card={channelCard}
+      />
+      {/* Filled in by the home island for a signed-in viewer (the server does not know who reads). */}
+      <section id="following-live-section" class="listing" aria-labelledby="following-live-heading" hidden>
+        <h2 id="following-live-heading">{t.following}</h2>
+        <ul id="following-live" class="cards" />
+      </section>
+      <CardSection
+        id="new-videos"
+        heading={t.newVideos}
+        items={props.videos}
+        empty={t.noVideos}
+        card={videoCard}
+      />
+      <p>
+        <a href="/directory">{t.browseDirectory}</a>
+      </p>
+    </Shell>
+  );
+}
+
+export function directoryPage(props: {
+  assets: WebAssets;
+  category: ChannelCategory | undefined;
+  live: PublicChannel[];
+  videos: Video[];
+}) {
+  const t = pageText.directory;
+  const name = props.category ? pageText.categories[props.category] : undefined;
+  return (
+    <Shell assets={props.assets} title={name ? `${name} · ${t.title}` : t.title} data={{ page: 'directory' }}>
+      <h1>{name ?? t.heading}</h1>
+      <nav class="categories" aria-label={t.categories}>
+        <ul>
+          <li>
+            <a href="/directory" aria-current={props.category ? undefined : 'page'}>
+              {t.all}
+            </a>
+          </li>
+          {CHANNEL_CATEGORIES.map((category) => (
+            <li>
+              <a
+                href={`/directory/${category}`}
+                aria-current={category === props.category ? 'page' : undefined}
+              >
+                {pageText.categories[category]}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <CardSection
+        id="live-now"
+        heading={name ? t.liveIn(name) : t.liveAll}
+        items={props.live}
+        empty={t.noneLive}
+        card={channelCard}
+      />
+      {name ? (
+        <CardSection
+          id="category-videos"
+          heading={t.videosIn(name)}
+          items={props.videos}
+          empty={t.noVideos}
+          card={videoCard}
+        />
+      ) : null}
+    </Shell>
+  );
+}
+
+export function searchPage(props: {
+  assets: WebAssets;
+  query: string | undefined;
+  channels: PublicChannel[];
+  videos: Video[];
+}) {
+  const t = pageText.search;
+  const { query } = props;
+  return (
+    <Shell
+      assets={props.assets}
+      title={query ? t.titleFor(query) : t.title}
+      data={{ page: 'search' }}
+      {...(query ? { query } : {})}
+    >
+      <h1>{query ? t.resultsFor(query) : t.heading}</h1>
+      {query ? (
+        <>
+          <CardSection
+            id="channel-results"
+            heading={t.channels}
+            items={props.channels}
+            empty={t.noChannels}
+            card={channelCard}
+          />
+          <CardSection
+            id="video-results"
+            heading={t.videos}
+            items={props.videos}
+            empty={t.noVideos}
+            card={videoCard}
+          />
+        </>
+      ) : (
+        <p>{t.prompt}</p>
+      )}
+    </Shell>
+  );
+}
+
+function BroadcastItem({ broadcast }: { broadcast: Broadcast }) {
+  const t = pageText.channel;
+  const minutes = broadcast.endedAt
+    ? Math.max(1, Math.round((Date.parse(broadcast.endedAt) - Date.parse(broadcast.startedAt)) / 60_000))
+    : undefined;
+  return (
+    <li>
+      <time datetime={broadcast.startedAt}>{pageText.formatDate(broadcast.startedAt)}</time>
+      {' · '}
+      {minutes === undefined ? t.broadcastLive : t.lasted(minutes)}
+      {' · '}
+      {t.peakViewers(broadcast.peakViewers)}
+      {broadcast.videoId ? (
+        <>
+          {' · '}
+          <a href={`/v/${broadcast.videoId}`}>{t.watchRecording}</a>
+        </>
+      ) : null}
+    </li>
+  );
+}
+
+export function channelPage(props: {
+  assets: WebAssets;
+  channel: PublicChannel;
+  broadcasts: Broadcast[];
+  videos: Video[];
+}) {
+  const t = pageText.channel;
+  const { channel, assets } = props;
+  const live = String(channel.live);
+  return (
+    <Shell
+      assets={assets}
+      title={channel.title}
+      data={{ page: 'channel', channel: channel.slug, ...playerData(assets) }}
+    >
+      <div class="channel-head">
+        <div>
+          <h1 id="channel-title">{channel.title}</h1>
+          <p class="byline">
+            <span id="streamer">{channel.owner.displayName ?? channel.owner.username}</span>
+            <span id="live-status" class="badge" data-live={live}>
+              {channel.live ? pageText.cards.live : pageText.cards.offline}
+            </span>
+            <span>
+              <span id="viewer-count">0</span> {t.watching}
+            </span>
+            <span>{pageText.cards.followers(channel.followerCount)}</span>
+          </p>
+        </div>
+        <button id="follow-button" class="follow" type="button" aria-pressed="false" hidden>
+          {t.follow}
+        </button>
+      </div>
+      <div id="stage" class="stage" data-live={live}>
+        <div class="player-area">
+          <video id="player" controls muted autoplay playsinline aria-label={t.player(channel.title)} />
+          <p id="player-notice" class="notice" role="status">
+            {channel.live ? '' : t.offline}
+          </p>
+        </div>
+        <section class="chat" aria-labelledby="chat-heading">
+          <h2 id="chat-heading">{t.chat}</h2>
+          <ol id="chat-messages" aria-label={t.chatMessages} aria-live="polite" tabindex={0} />
+          <form id="chat-form" method="post" hidden>
+            <input
+              id="chat-body"
+              name="body"
+              maxlength={500}
+              autocomplete="off"
+              aria-label={t.message}
+              required
+            />
+            <button type="submit">{t.send}</button>
+          </form>
+          <p id="chat-sign-in">
+            <a class="button-link" href={`/sign-in?next=${encodeURIComponent(`/c/${channel.slug}`)}`}>
+              {t.signInToChat}
+            </a>
+          </p>
+          <p id="chat-notice" class="notice" role="status" />
+        </section>
+      </div>
+      <section class="listing" aria-labelledby="broadcasts-heading">
+        <h2 id="broadcasts-heading">{t.broadcasts}</h2>
+        {props.broadcasts.length > 0 ? (
+          <ul id="broadcasts" class="broadcasts">
+            {props.broadcasts.map((broadcast) => (
+              <BroadcastItem broadcast={broadcast} />
+            ))}
+          </ul>
+        ) : (
+          <p class="empty">{t.noBroadcasts}</p>
+        )}
+      </section>
+      <CardSection
+        id="channel-videos"
+        heading={t.videos}
+        items={props.videos}
+        empty={t.noVideos}
+        card={videoCard}
+      />
+    </Shell>
+  );
+}
+
+/** A ready video (the route answers 404 for any other). */
+export function videoPage(props: { assets: WebAssets; video: Video & { playbackUrl: string } }) {
+  const { video, assets } = props;
+  return (
+    <Shell
+      assets={assets}
+      title={video.title}
+      data={{ page: 'video', 'playback-url': video.playbackUrl, ...playerData(assets) }}
+    >
+      <div class="player-area">
+        {/* biome-ignore lint/a11y/useMediaCaption: videos carry no caption tracks yet (nor do live streams). */}
+        <video
+          id="player"
+          controls
+          playsinline
+          poster={video.posterUrl ?? undefined}
+          aria-label={pageText.video.player(video.title)}
+        />
+        <p id="player-notice" class="notice" role="status" />
+      </div>
+      <h1 id="video-title">{video.title}</h1>
+      <p class="byline">
+        <span id="streamer">{video.owner.displayName ?? video.owner.username}</span>
+        <span>{pageText.cards.views(video.viewCount)}</span>
+        {video.channel ? (
+          <a href={`/c/${video.channel.slug}`}>
+            {pageText.video.from} {video.channel.title}
+          </a>
+        ) : null}
+      </p>
+      <p class="description">{video.description}</p>
+    </Shell>
+  );
+}
+
+export function notFoundPage(assets: WebAssets, what: string) {
+  const t = pageText.notFound;
+  return (
+    <Shell assets={assets} title={t.title} data={{ page: 'not-found' }}>
+      <h1>{t.heading}</h1>
+      <p>{what}</p>
+      <p>
+        <a href="/">{t.goHome}</a>
+      </p>
+    </Shell>
+  );
+}

@@ -1,0 +1,155 @@
+/**
+ * The viewer's pages: home, directory, search, a channel (`/c/<slug>`) and a video (`/v/<id>`). The
+ * earlier addresses `/watch/<slug>` and `/watch/v/<id>` redirect to them for good. Pages, not API: they
+ * stay out of the OpenAPI document; what they show comes from the same services as the API.
+ */
+import {
+  BroadcastsQuerySchema,
+  ChannelCategorySchema,
+  ChannelSearchQuerySchema,
+  ChannelSlugSchema,
+  DirectoryQuerySchema,
+} from '@streamhub/contracts/channels';
+import { LibraryQuerySchema, PageQuerySchema, VideoIdParamsSchema } from '@streamhub/contracts/videos';
+import { AppError } from '@streamhub/errors/app-error';
+import { Hono } from 'hono';
+import type { AppContext, AppEnv } from '../context.ts';
+import { pageText } from './i18n/en.ts';
+import { appPageCsp, playerPageCsp } from './page-csp.ts';
+import { sendPage } from './page-layout.ts';
+import {
+  channelPage,
+  directoryPage,
+  homePage,
+  notFoundPage,
+  searchPage,
+  videoPage,
+} from './pages/viewer-pages.tsx';
+import { webAssets } from './web-assets.ts';
+
+type Page = Parameters<typeof sendPage>[2];
+
+/** The service's answer, or undefined where it says not found (which the page answers itself). */
+async function unlessNotFound<T>(lookup: Promise<T>): Promise<T | undefined> {
+  try {
+    return await lookup;
+  } catch (error) {
+    if (error instanceof AppError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+// Live state, titles and viewer counts change: pages are always revalidated.
+const appPage = (c: AppContext, page: Page, status: 200 | 404 = 200) =>
+  sendPage(c, status, page, { csp: appPageCsp(c.var.config.publicUrl), cacheControl: 'no-cache' });
+
+const playerPage = (c: AppContext, page: Page) =>
+  sendPage(c, 200, page, {
+    csp: playerPageCsp(c.var.config.publicUrl),
+    cacheControl: 'no-cache',
+    // Older browsers know only X-Frame-Options, and the API-wide DENY would forbid embedding.
+    frameable: true,
+  });
+
+const notFound = async (c: AppContext, what: string) =>
+  appPage(c, notFoundPage(await webAssets(), what), 404);
+
+const HOME_LIVE = 12;
+const HOME_VIDEOS = 12;
+const LISTING = 24;
+
+export function viewerRoutes() {
+  return (
+    new Hono<AppEnv>()
+      .get('/', async (c) => {
+        const { channels, videos } = c.var.deps.services;
+        const [assets, live, recent] = await Promise.all([
+          webAssets(),
+          channels.directory(DirectoryQuerySchema.parse({ limit: HOME_LIVE })),
+          videos.library(LibraryQuerySchema.parse({ sort: 'newest', limit: HOME_VIDEOS })),
+        ]);
+        return appPage(c, homePage({ assets, live: live.items, videos: recent.items }));
+      })
+      .get('/directory', async (c) => {
+        const [assets, live] = await Promise.all([
+          webAssets(),
+          c.var.deps.services.channels.directory(DirectoryQuerySchema.parse({ limit: LISTING })),
+        ]);
+        return appPage(c, directoryPage({ assets, category: undefined, live: live.items, videos: [] }));
+      })
+      .get('/directory/:category', async (c) => {
+        const category = ChannelCategorySchema.safeParse(c.req.param('category'));
+        if (!category.success) return notFound(c, pageText.notFound.category);
+        const { channels, videos } = c.var.deps.services;
+        const [assets, live, inCategory] = await Promise.all([
+          webAssets(),
+          channels.directory(DirectoryQuerySchema.parse({ category: category.data, limit: LISTING })),
+          videos.library(LibraryQuerySchema.parse({ category: category.data, limit: LISTING })),
+        ]);
+        return appPage(
+          c,
+          directoryPage({ assets, category: category.data, live: live.items, videos: inCategory.items }),
+        );
+      })
+      .get('/search', async (c) => {
+        // Whatever was typed: a query the API would refuse (too long, unprintable) finds nothing.
+        const raw = c.req.query('q')?.trim() ?? '';
+        const channelQuery = ChannelSearchQuerySchema.safeParse({ q: raw, limit: LISTING });
+        const videoQuery = LibraryQuerySchema.safeParse({ q: raw, limit: LISTING });
+        const { channels, videos } = c.var.deps.services;
+        const [assets, foundChannels, foundVideos] = await Promise.all([
+          webAssets(),
+          channelQuery.success ? channels.search(channelQuery.data) : undefined,
+          videoQuery.success ? videos.library(videoQuery.data) : undefined,
+        ]);
+        return appPage(
+          c,
+          searchPage({
+            assets,
+            query: raw ? raw.slice(0, 200) : undefined,
+            channels: foundChannels?.items ?? [],
+            videos: foundVideos?.items ?? [],
+          }),
+        );
+      })
+      .get('/c/:slug', async (c) => {
+        const slug = ChannelSlugSchema.safeParse(c.req.param('slug'));
+        if (!slug.success) return notFound(c, pageText.notFound.channel);
+        const { channels, broadcasts, videos } = c.var.deps.services;
+        // Anonymous: only what anyone may see (public, ready videos and recordings).
+        const [assets, channel, past, channelVideos] = await Promise.all([
+          webAssets(),
+          unlessNotFound(channels.publicChannel(slug.data)),
+          unlessNotFound(broadcasts.list(slug.data, undefined, BroadcastsQuerySchema.parse({ limit: 10 }))),
+          unlessNotFound(videos.channelVideos(slug.data, undefined, PageQuerySchema.parse({ limit: 12 }))),
+        ]);
+        if (!channel) return notFound(c, pageText.notFound.channel);
+        return playerPage(
+          c,
+          channelPage({
+            assets,
+            channel,
+            broadcasts: past?.items.filter((broadcast) => broadcast.status === 'ended') ?? [],
+            videos: channelVideos?.items ?? [],
+          }),
+        );
+      })
+      .get('/v/:id', async (c) => {
+        const params = VideoIdParamsSchema.safeParse({ id: c.req.param('id') });
+        if (!params.success) return notFound(c, pageText.notFound.video);
+        const [assets, video] = await Promise.all([
+          webAssets(),
+          // Anonymous: public and unlisted videos only; a private one is not found, as over the API.
+          unlessNotFound(c.var.deps.services.videos.get(params.data.id, undefined)),
+        ]);
+        // Only a ready video has a page: one still uploading or processing, or one that failed, has
+        // nothing to play, and its address is not to be shared yet.
+        const playbackUrl = video?.status === 'ready' ? video.playbackUrl : null;
+        if (!video || !playbackUrl) return notFound(c, pageText.notFound.video);
+        return playerPage(c, videoPage({ assets, video: { ...video, playbackUrl } }));
+      })
+      // The first addresses of these pages, kept working (links and embeds made before the app).
+      .get('/watch/v/:id', (c) => c.redirect(`/v/${encodeURIComponent(c.req.param('id'))}`, 301))
+      .get('/watch/:slug', (c) => c.redirect(`/c/${encodeURIComponent(c.req.param('slug'))}`, 301))
+  );
+}
