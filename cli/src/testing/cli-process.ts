@@ -26,9 +26,20 @@ function childEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env };
 }
 
-export function startCli(args: string[], options: CliOptions): ChildProcess & { output(): CliResult } {
-  const runtime = options.runtime ?? 'node';
-  const child = spawn(runtime, [CLI_BIN, ...args], {
+export type CliChild = ChildProcess & { output(): CliResult };
+
+export function startCli(args: string[], options: CliOptions): CliChild {
+  return startProcess(options.runtime ?? 'node', [CLI_BIN, ...args], options);
+}
+
+/** Runs a TypeScript file on Node (tsx), with the same environment rules and output capture as `startCli`. */
+export function startScript(path: string, args: string[], options: CliOptions): CliChild {
+  // Resolved here: the child's working directory is a temporary one, where `tsx` would not resolve.
+  return startProcess('node', ['--import', import.meta.resolve('tsx'), path, ...args], options);
+}
+
+function startProcess(command: string, args: string[], options: CliOptions): CliChild {
+  const child = spawn(command, args, {
     cwd: options.cwd,
     env: childEnv(options.env),
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -66,6 +77,49 @@ export async function waitForOk(url: string, timeoutMs = 30_000, child?: ChildPr
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** The JSON lines a process printed on stdout so far (pino log lines, a test script's messages). */
+export function jsonLines(child: CliChild): Record<string, unknown>[] {
+  return child
+    .output()
+    .stdout.split('\n')
+    .flatMap((line) => {
+      if (!line.startsWith('{')) return [];
+      try {
+        const value: unknown = JSON.parse(line);
+        return typeof value === 'object' && value !== null ? [value as Record<string, unknown>] : [];
+      } catch {
+        return []; // the last line, still being written
+      }
+    });
+}
+
+/** Polls the JSON lines of `child` until one matches; fails when it exits first or the deadline passes. */
+export async function waitForLine(
+  child: CliChild,
+  match: (line: Record<string, unknown>) => boolean,
+  timeoutMs = 30_000,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = jsonLines(child).find(match);
+    if (found) return found;
+    const { code, stderr } = child.output();
+    if (code !== null || child.signalCode !== null) {
+      throw new Error(`process exited (${code ?? child.signalCode}) before the line came: ${stderr}`);
+    }
+    if (Date.now() > deadline) throw new Error(`no matching line within ${timeoutMs} ms: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Sends `signal` and resolves once the process has exited. */
+export async function signalAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  await exited;
 }
 
 export async function waitForExit(child: ChildProcess, timeoutMs = 15_000): Promise<number | null> {

@@ -1,0 +1,138 @@
+/**
+ * A scale-out deployment for end-to-end tests: gateways (`serve api`) and workers (`serve worker`) as real
+ * processes sharing one PostgreSQL database, one Redis namespace and one media directory, as replicas do.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSigningJwk } from '@streamhub/api/domains/auth/signing-keys';
+import { createScratchPostgresDatabase, type ScratchPostgresDatabase } from '@streamhub/db/testing';
+import { deleteKeysWithPrefix } from '@streamhub/infra/redis/testing';
+import { freePort } from '@streamhub/infra/shared/free-port';
+import {
+  type CliChild,
+  type Runtime,
+  runCli,
+  signalAndWait,
+  startCli,
+  startScript,
+  waitForLine,
+  waitForOk,
+} from './cli-process.ts';
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface ServedProcess {
+  child: CliChild;
+  /** SIGTERM (a graceful stop), resolved on exit. */
+  stop(): Promise<void>;
+  /** SIGKILL, resolved on exit. */
+  kill(): Promise<void>;
+}
+
+export interface GatewayProcess extends ServedProcess {
+  /** `http://127.0.0.1:<port>` */
+  base: string;
+}
+
+export interface DeploymentOptions {
+  /** Names the Redis prefix and temporary directories. */
+  label: string;
+  /**
+   * A migrated database the test owns. Without it the deployment makes a fresh one, migrates it with
+   * `streamhub db migrate` and drops it on `close()`.
+   */
+  databaseUrl?: string;
+}
+
+export interface Deployment {
+  /** What every process of the deployment is started with. */
+  env: Record<string, string>;
+  /** The media and data directory every process shares (STREAMHUB_DATA_DIR). */
+  dataDir: string;
+  /** A new empty directory, a process's working directory. */
+  tempDir(): string;
+  /** A gateway replica (`serve api`), resolved once it answers `/healthz`. */
+  gateway(runtime?: Runtime): Promise<GatewayProcess>;
+  /** A job worker (`serve worker`) at info level (its log lines are its consumers' trace), once it runs. */
+  worker(): Promise<ServedProcess>;
+  /** A TypeScript file run on Node with the deployment's environment: a test's own process. */
+  script(path: string, args: string[]): ServedProcess;
+  /** Kills every process still running, then drops what the deployment made. */
+  close(): Promise<void>;
+}
+
+export async function startDeployment(options: DeploymentOptions): Promise<Deployment> {
+  const dirs: string[] = [];
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), `streamhub-${options.label}-`));
+    dirs.push(dir);
+    return dir;
+  };
+  const dataDir = tempDir();
+  const redisPrefix = `test-${options.label}-${randomUUID()}:`;
+  const children: CliChild[] = [];
+  let scratch: ScratchPostgresDatabase | undefined;
+  if (!options.databaseUrl) scratch = await createScratchPostgresDatabase();
+  const env: Record<string, string> = {
+    HOST: '127.0.0.1',
+    DATABASE_URL: options.databaseUrl ?? scratch?.url ?? '',
+    REDIS_URL: TEST_REDIS_URL,
+    // One namespace for the whole deployment, as one deployment's replicas share it.
+    REDIS_PREFIX: redisPrefix,
+    STREAMHUB_DATA_DIR: dataDir,
+    RATE_LIMIT_MAX: '10000',
+    // Tokens name their issuer; replicas behind one address share it.
+    PUBLIC_URL: 'http://streamhub.test',
+    SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningJwk()] }),
+  };
+  if (scratch) {
+    const migrated = await runCli(['db', 'migrate'], { cwd: tempDir(), env });
+    if (migrated.code !== 0) throw new Error(`db migrate failed: ${migrated.stderr}`);
+  }
+
+  const served = (child: CliChild): ServedProcess => {
+    children.push(child);
+    return {
+      child,
+      stop: () => signalAndWait(child, 'SIGTERM'),
+      kill: () => signalAndWait(child, 'SIGKILL'),
+    };
+  };
+
+  return {
+    env,
+    dataDir,
+    tempDir,
+    async gateway(runtime = 'node') {
+      const port = await freePort();
+      const child = startCli(['serve', 'api'], {
+        cwd: tempDir(),
+        env: { ...env, PORT: String(port) },
+        runtime,
+      });
+      const gateway = { ...served(child), base: `http://127.0.0.1:${port}` };
+      await waitForOk(`${gateway.base}/healthz`, 60_000, child);
+      return gateway;
+    },
+    async worker() {
+      const child = startCli(['serve', 'worker', '--concurrency', '1'], {
+        cwd: tempDir(),
+        env: { ...env, LOG_LEVEL: 'info' },
+      });
+      const worker = served(child);
+      await waitForLine(child, (line) => line.msg === 'worker running', 60_000);
+      return worker;
+    },
+    script(path, args) {
+      return served(startScript(path, args, { cwd: tempDir(), env }));
+    },
+    async close() {
+      await Promise.all(children.splice(0).map((child) => signalAndWait(child, 'SIGKILL')));
+      await scratch?.drop();
+      await deleteKeysWithPrefix(TEST_REDIS_URL, redisPrefix);
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
