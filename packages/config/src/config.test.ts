@@ -59,6 +59,56 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads the payment settings: off without Stripe, the cut in basis points, currencies in lower case', () => {
+    const off = load({});
+    expect(off.payments).toEqual({
+      platformFeeBps: 1000,
+      currencies: ['usd'],
+      tipMinMinor: 100,
+      tipMaxMinor: 100_000,
+      stripe: undefined,
+    });
+    const on = load({
+      PAYMENTS_PLATFORM_FEE_BPS: '250',
+      PAYMENTS_CURRENCIES: 'USD, eur,usd',
+      STRIPE_SECRET_KEY: 'sk_test_123',
+      STRIPE_WEBHOOK_SECRET: 'whsec_123',
+      STRIPE_API_URL: 'http://127.0.0.1:12111',
+    });
+    expect(on.payments.platformFeeBps).toBe(250);
+    expect(on.payments.currencies).toEqual(['usd', 'eur']);
+    expect(on.payments.stripe).toEqual({
+      secretKey: 'sk_test_123',
+      webhookSecret: 'whsec_123',
+      apiUrl: 'http://127.0.0.1:12111',
+    });
+  });
+
+  it.each([
+    [
+      { PAYMENTS_PLATFORM_FEE_BPS: '10001' },
+      /PAYMENTS_PLATFORM_FEE_BPS must be a whole number of basis points/,
+    ],
+    [{ PAYMENTS_PLATFORM_FEE_BPS: '-1' }, /PAYMENTS_PLATFORM_FEE_BPS must be a whole number of basis points/],
+    [{ PAYMENTS_CURRENCIES: 'usd,dollars' }, /PAYMENTS_CURRENCIES must be comma-separated ISO 4217 codes/],
+    [
+      { PAYMENTS_TIP_MIN_MINOR: '500', PAYMENTS_TIP_MAX_MINOR: '100' },
+      /PAYMENTS_TIP_MIN_MINOR \(500\) must not exceed/,
+    ],
+    [
+      { STRIPE_SECRET_KEY: 'sk_test_secret_value' },
+      /STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together/,
+    ],
+  ])('rejects the payment settings %j with one line that shows no secret', (env, message) => {
+    expect(() => load(env)).toThrow(message);
+    try {
+      load(env);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('\n');
+      expect((error as Error).message).not.toContain('sk_test_secret_value');
+    }
+  });
+
   it('reads .env for variables the environment does not set', () => {
     const dir = mkdtempSync(join(tmpdir(), 'streamhub-envfile-'));
     writeFileSync(join(dir, '.env'), 'PORT=4000\nLOG_LEVEL=debug\n');

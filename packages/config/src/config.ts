@@ -179,6 +179,28 @@ const EnvSchema = z.object({
     })
     .default('veryfast'),
   // --- end media node ---
+  // --- Payments (docs/payments.md) ---
+  PAYMENTS_PLATFORM_FEE_BPS: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number of basis points from 0 to 10000')
+    .transform(Number)
+    .pipe(z.number().int().max(10_000, 'must be a whole number of basis points from 0 to 10000'))
+    .default(1000),
+  PAYMENTS_CURRENCIES: z
+    .string()
+    .trim()
+    .default('usd')
+    .transform((raw) => [...new Set(raw.split(',').map((code) => code.trim().toLowerCase()))])
+    .refine(
+      (codes) => codes.every((code) => /^[a-z]{3}$/.test(code)),
+      'must be comma-separated ISO 4217 codes like usd,eur',
+    ),
+  PAYMENTS_TIP_MIN_MINOR: positiveInt(100, 'minor units'),
+  PAYMENTS_TIP_MAX_MINOR: positiveInt(100_000, 'minor units'),
+  STRIPE_SECRET_KEY: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
+  STRIPE_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
+  STRIPE_API_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['http:', 'https:']).optional()),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -237,6 +259,8 @@ export interface Config {
     /** An upload not finished within this long after its last byte arrived is removed. */
     uploadExpiryMs: number;
   };
+  /** Tips and the payment providers (docs/payments.md). */
+  payments: PaymentsConfig;
   /** OAuth providers; a provider is enabled when its client id and secret are both set. */
   oauth: {
     github: OAuthProviderConfig | undefined;
@@ -270,6 +294,26 @@ export interface MediaConfig {
   /** How often a live session's thumbnail is refreshed. */
   thumbnailSeconds: number;
   x264Preset: 'ultrafast' | 'superfast' | 'veryfast' | 'faster' | 'fast' | 'medium';
+}
+
+/** Payment settings: the platform's cut, the tip limits and which providers are on. */
+export interface PaymentsConfig {
+  /** The platform's cut of every tip, in basis points (1000 = 10 %), rounded down to a minor unit. */
+  platformFeeBps: number;
+  /** ISO 4217 codes (lower case) tips may be paid in. */
+  currencies: string[];
+  /** Smallest and largest tip, in minor units of any accepted currency. */
+  tipMinMinor: number;
+  tipMaxMinor: number;
+  /** Stripe, on when both its secret key and its webhook signing secret are set. */
+  stripe: StripeConfig | undefined;
+}
+
+export interface StripeConfig {
+  secretKey: string;
+  webhookSecret: string;
+  /** Another API base than Stripe's (a local server speaking Stripe's API, in tests). */
+  apiUrl: string | undefined;
 }
 
 export interface OAuthProviderConfig {
@@ -312,6 +356,17 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.PAYMENTS_TIP_MIN_MINOR > e.PAYMENTS_TIP_MAX_MINOR) {
+    throw new ConfigError(
+      `Invalid configuration: PAYMENTS_TIP_MIN_MINOR (${e.PAYMENTS_TIP_MIN_MINOR}) must not exceed PAYMENTS_TIP_MAX_MINOR (${e.PAYMENTS_TIP_MAX_MINOR})`,
+    );
+  }
+  // Half a Stripe set-up would take tips whose webhooks nobody can verify, or the reverse.
+  if (Boolean(e.STRIPE_SECRET_KEY) !== Boolean(e.STRIPE_WEBHOOK_SECRET)) {
+    throw new ConfigError(
+      'Invalid configuration: STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together (or neither)',
+    );
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
@@ -364,6 +419,20 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       maxBytes: e.VIDEO_MAX_BYTES,
       quotaBytes: e.VIDEO_QUOTA_BYTES,
       uploadExpiryMs: e.VIDEO_UPLOAD_EXPIRY_HOURS * 3600_000,
+    },
+    payments: {
+      platformFeeBps: e.PAYMENTS_PLATFORM_FEE_BPS,
+      currencies: e.PAYMENTS_CURRENCIES,
+      tipMinMinor: e.PAYMENTS_TIP_MIN_MINOR,
+      tipMaxMinor: e.PAYMENTS_TIP_MAX_MINOR,
+      stripe:
+        e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
+          ? {
+              secretKey: e.STRIPE_SECRET_KEY,
+              webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+              apiUrl: e.STRIPE_API_URL,
+            }
+          : undefined,
     },
     oauth: {
       github:

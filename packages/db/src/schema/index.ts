@@ -7,9 +7,19 @@ import * as channels from './channels.ts';
 import * as chat from './chat.ts';
 import * as engagement from './engagement.ts';
 import * as events from './events.ts';
+import * as payments from './payments.ts';
 import * as users from './users.ts';
 import * as videos from './videos.ts';
 
-export const schema = { ...users, ...auth, ...channels, ...chat, ...engagement, ...videos, ...events };
+export const schema = {
+  ...users,
+  ...auth,
+  ...channels,
+  ...chat,
+  ...engagement,
+  ...videos,
+  ...events,
+  ...payments,
+};
 
 export type Schema = typeof schema;

@@ -1,0 +1,139 @@
+/**
+ * The double-entry ledger's rules (docs/payments.md): every money movement is one immutable entry whose
+ * lines, in integer minor units of one currency, sum to zero; balances move only with the lines, under
+ * row locks, in the entry's transaction; a refund or a dispute is a reversing entry, never an edit.
+ */
+import type { Db } from '@streamhub/db/client';
+import type { AccountRef, LedgerRepository, NewEntry, PostedEntry } from './ledger.repository.ts';
+
+/** A programming error: the caller built an entry that cannot be booked. Nothing was written. */
+export class LedgerError extends Error {
+  override name = 'LedgerError';
+}
+
+/** The entry was reversed already; the reversal that exists is `reversalId`. */
+export class AlreadyReversedError extends LedgerError {
+  override name = 'AlreadyReversedError';
+  constructor(
+    readonly entryId: string,
+    readonly reversalId: string,
+  ) {
+    super(`ledger entry ${entryId} was already reversed by ${reversalId}`);
+  }
+}
+
+const CURRENCY = /^[a-z]{3}$/;
+
+/** The accounts of one currency that the payments flows use. */
+export const accounts = {
+  clearing: (provider: string, currency: string): AccountRef => ({
+    kind: 'provider_clearing',
+    currency,
+    owner: provider,
+  }),
+  creator: (channelId: string, currency: string): AccountRef => ({
+    kind: 'creator_payable',
+    currency,
+    owner: channelId,
+  }),
+  platformFees: (currency: string): AccountRef => ({ kind: 'platform_fees', currency, owner: '' }),
+};
+
+export interface TipSplit {
+  provider: string;
+  channelId: string;
+  currency: string;
+  amount: number;
+  platformFee: number;
+}
+
+/**
+ * A tip as one entry (Formance's split in one transaction): the provider's clearing account is debited
+ * the whole amount, the creator's payable credited their share and the platform's fees its cut. Credits
+ * are positive, so clearing runs negative: money the provider holds for us.
+ */
+export function tipLines({
+  provider,
+  channelId,
+  currency,
+  amount,
+  platformFee,
+}: TipSplit): NewEntry['lines'] {
+  const lines: NewEntry['lines'] = [
+    { account: accounts.clearing(provider, currency), amount: -amount },
+    { account: accounts.creator(channelId, currency), amount: amount - platformFee },
+  ];
+  if (platformFee > 0) lines.push({ account: accounts.platformFees(currency), amount: platformFee });
+  return lines.filter((line) => line.amount !== 0);
+}
+
+/** The platform's cut of `amount` at `bps` basis points, rounded down to a whole minor unit. */
+export function platformFeeOf(amount: number, bps: number): number {
+  return Math.floor((amount * bps) / 10_000);
+}
+
+const keyOf = (ref: AccountRef) => `${ref.kind}/${ref.currency}/${ref.owner}`;
+
+/** Throws a LedgerError unless `entry` can be booked as it is. */
+export function assertBalanced(entry: NewEntry): void {
+  if (!CURRENCY.test(entry.currency)) throw new LedgerError(`"${entry.currency}" is not an ISO 4217 code`);
+  if (entry.lines.length < 2) throw new LedgerError('an entry needs at least two lines');
+  const seen = new Set<string>();
+  let sum = 0;
+  for (const { account, amount } of entry.lines) {
+    if (!Number.isSafeInteger(amount) || amount === 0) {
+      throw new LedgerError(`line amounts are non-zero whole minor units, got ${amount}`);
+    }
+    if (account.currency !== entry.currency) {
+      throw new LedgerError(`account ${keyOf(account)} is not in the entry's currency ${entry.currency}`);
+    }
+    if (seen.has(keyOf(account))) throw new LedgerError(`account ${keyOf(account)} appears twice`);
+    seen.add(keyOf(account));
+    sum += amount;
+  }
+  if (sum !== 0) throw new LedgerError(`an entry must balance; its lines sum to ${sum}`);
+}
+
+export class LedgerService {
+  constructor(private readonly deps: { db: Db; ledger: LedgerRepository }) {}
+
+  /**
+   * Books one balanced entry. With `tx` it joins the caller's transaction (so that the entry commits
+   * with whatever else the caller writes, e.g. a payment's status and its durable event); without, it
+   * runs in a transaction of its own.
+   */
+  async transfer(entry: NewEntry, tx?: Db): Promise<PostedEntry> {
+    assertBalanced(entry);
+    if (tx) return this.deps.ledger.post(tx, entry);
+    return this.deps.db.transaction((own) => this.deps.ledger.post(own, entry));
+  }
+
+  /**
+   * Posts the reversing entry of `entryId`: the same accounts, every amount negated, `reverses` set.
+   * A second reversal of the same entry throws AlreadyReversedError (a unique index backs this up
+   * against a concurrent one).
+   */
+  async reverse(
+    entryId: string,
+    options: { kind: string; description?: string },
+    tx?: Db,
+  ): Promise<PostedEntry> {
+    const run = async (own: Db) => {
+      const original = await this.deps.ledger.entry(own, entryId);
+      if (!original) throw new LedgerError(`no ledger entry ${entryId}`);
+      const existing = await this.deps.ledger.reversalOf(own, entryId);
+      if (existing) throw new AlreadyReversedError(entryId, existing);
+      const entry: NewEntry = {
+        kind: options.kind,
+        currency: original.currency,
+        paymentId: original.paymentId ?? undefined,
+        reverses: original.id,
+        description: options.description,
+        lines: original.lines.map(({ account, amount }) => ({ account, amount: -amount })),
+      };
+      assertBalanced(entry);
+      return this.deps.ledger.post(own, entry);
+    };
+    return tx ? run(tx) : this.deps.db.transaction(run);
+  }
+}

@@ -1,0 +1,244 @@
+/** The ledger on real PGlite and PostgreSQL: balanced entries, exact balances under concurrent writers, reversals. */
+import type { Database, Driver } from '@streamhub/db/client';
+import { ledgerEntries, ledgerLines } from '@streamhub/db/schema/payments';
+import { createTestDatabase, testDatabases } from '@streamhub/db/testing';
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LedgerRepository, type NewEntry } from './ledger.repository.ts';
+import {
+  AlreadyReversedError,
+  accounts,
+  assertBalanced,
+  LedgerError,
+  LedgerService,
+  platformFeeOf,
+  tipLines,
+} from './ledger.service.ts';
+
+describe('ledger rules', () => {
+  const creator = accounts.creator('00000000-0000-4000-8000-000000000001', 'usd');
+  const fees = accounts.platformFees('usd');
+
+  it.each<[string, NewEntry, RegExp]>([
+    [
+      'one line',
+      { kind: 't', currency: 'usd', lines: [{ account: creator, amount: 1 }] },
+      /at least two lines/,
+    ],
+    [
+      'unbalanced',
+      {
+        kind: 't',
+        currency: 'usd',
+        lines: [
+          { account: creator, amount: 5 },
+          { account: fees, amount: -4 },
+        ],
+      },
+      /lines sum to 1/,
+    ],
+    [
+      'a fraction',
+      {
+        kind: 't',
+        currency: 'usd',
+        lines: [
+          { account: creator, amount: 0.5 },
+          { account: fees, amount: -0.5 },
+        ],
+      },
+      /whole minor units/,
+    ],
+    [
+      'a zero line',
+      {
+        kind: 't',
+        currency: 'usd',
+        lines: [
+          { account: creator, amount: 0 },
+          { account: fees, amount: 0 },
+        ],
+      },
+      /non-zero/,
+    ],
+    [
+      'another currency',
+      {
+        kind: 't',
+        currency: 'usd',
+        lines: [
+          { account: accounts.creator('00000000-0000-4000-8000-000000000001', 'eur'), amount: 1 },
+          { account: fees, amount: -1 },
+        ],
+      },
+      /not in the entry's currency usd/,
+    ],
+    [
+      'one account twice',
+      {
+        kind: 't',
+        currency: 'usd',
+        lines: [
+          { account: fees, amount: 1 },
+          { account: fees, amount: -1 },
+        ],
+      },
+      /appears twice/,
+    ],
+    ['no ISO code', { kind: 't', currency: 'US$', lines: [] }, /not an ISO 4217 code/],
+  ])('refuses an entry with %s', (_name, entry, message) => {
+    expect(() => assertBalanced(entry)).toThrow(LedgerError);
+    expect(() => assertBalanced(entry)).toThrow(message);
+  });
+
+  it('splits a tip into the clearing debit, the creator share and the platform fee', () => {
+    expect(platformFeeOf(999, 1000)).toBe(99);
+    expect(platformFeeOf(5, 1000)).toBe(0);
+    const lines = tipLines({
+      provider: 'stripe',
+      channelId: 'c',
+      currency: 'usd',
+      amount: 999,
+      platformFee: 99,
+    });
+    expect(lines).toEqual([
+      { account: accounts.clearing('stripe', 'usd'), amount: -999 },
+      { account: accounts.creator('c', 'usd'), amount: 900 },
+      { account: accounts.platformFees('usd'), amount: 99 },
+    ]);
+    // No fee, no fee line (a zero line would be refused).
+    expect(
+      tipLines({ provider: 'stripe', channelId: 'c', currency: 'usd', amount: 5, platformFee: 0 }),
+    ).toHaveLength(2);
+  });
+});
+
+describe.each(testDatabases())('ledger on %s', (driver: Driver) => {
+  let database: Database;
+  let repository: LedgerRepository;
+  let ledger: LedgerService;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(driver);
+    repository = new LedgerRepository(database.db);
+    ledger = new LedgerService({ db: database.db, ledger: repository });
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  const tip = (channelId: string, amount: number, currency = 'usd'): NewEntry => ({
+    kind: 'tip',
+    currency,
+    lines: tipLines({
+      provider: 'stripe',
+      channelId,
+      currency,
+      amount,
+      platformFee: platformFeeOf(amount, 1000),
+    }),
+  });
+
+  it('posts one balanced entry with the balances before and after each line', async () => {
+    const channelId = crypto.randomUUID();
+    const first = await ledger.transfer(tip(channelId, 1000, 'eur'));
+    const second = await ledger.transfer(tip(channelId, 250, 'eur'));
+    const creatorLine = second.lines.find((line) => line.account.kind === 'creator_payable');
+    expect(creatorLine).toMatchObject({
+      amount: 225,
+      previousBalance: 900,
+      currentBalance: 1125,
+      accountVersion: 2,
+    });
+    expect(first.lines.reduce((sum, line) => sum + line.amount, 0)).toBe(0);
+    expect(await repository.account(accounts.creator(channelId, 'eur'))).toMatchObject({
+      balance: 1125,
+      version: 2,
+    });
+    expect(await repository.account(accounts.platformFees('eur'))).toMatchObject({ balance: 125 });
+    expect(await repository.account(accounts.clearing('stripe', 'eur'))).toMatchObject({ balance: -1250 });
+  });
+
+  it('writes nothing for a refused entry', async () => {
+    const [before] = await database.db.select({ n: count() }).from(ledgerEntries);
+    await expect(
+      ledger.transfer({
+        kind: 'tip',
+        currency: 'usd',
+        lines: [
+          { account: accounts.platformFees('usd'), amount: 1 },
+          { account: accounts.clearing('stripe', 'usd'), amount: -2 },
+        ],
+      }),
+    ).rejects.toThrow(LedgerError);
+    const [after] = await database.db.select({ n: count() }).from(ledgerEntries);
+    expect(after?.n).toBe(before?.n);
+  });
+
+  it('keeps exact balances under 50 concurrent tips to one channel', async () => {
+    const channelId = crypto.randomUUID();
+    const amounts = Array.from({ length: 50 }, (_, i) => 100 + i * 7);
+    await Promise.all(amounts.map((amount) => ledger.transfer(tip(channelId, amount, 'jpy'))));
+
+    const total = amounts.reduce((sum, amount) => sum + amount, 0);
+    const fees = amounts.reduce((sum, amount) => sum + platformFeeOf(amount, 1000), 0);
+    const creator = await repository.account(accounts.creator(channelId, 'jpy'));
+    expect(creator).toMatchObject({ balance: total - fees, version: 50 });
+    expect(await repository.account(accounts.platformFees('jpy'))).toMatchObject({
+      balance: fees,
+      version: 50,
+    });
+    expect(await repository.account(accounts.clearing('stripe', 'jpy'))).toMatchObject({ balance: -total });
+    // Every account's balance is the sum of its lines, its version their count; every entry sums to zero.
+    expect(await repository.drift()).toEqual([]);
+    expect(await repository.unbalancedEntries()).toEqual([]);
+    // Each line saw the balance the previous one left: a replay of the account's history.
+    const page = await repository.lines([creator?.id ?? ''], { limit: 100 });
+    const history = page.items.toReversed();
+    history.forEach((line, index) => {
+      expect(line.balanceAfter - line.amount).toBe(index === 0 ? 0 : history[index - 1]?.balanceAfter);
+    });
+  });
+
+  it('reverses an entry exactly once', async () => {
+    const channelId = crypto.randomUUID();
+    const original = await ledger.transfer(tip(channelId, 2000));
+    const reversal = await ledger.reverse(original.id, { kind: 'refund' });
+    expect(reversal.reverses).toBe(original.id);
+    expect(reversal.lines.map((line) => [line.account, line.amount]).sort()).toEqual(
+      original.lines.map((line) => [line.account, -line.amount]).sort(),
+    );
+    expect(await repository.account(accounts.creator(channelId, 'usd'))).toMatchObject({
+      balance: 0,
+      version: 2,
+    });
+    await expect(ledger.reverse(original.id, { kind: 'refund' })).rejects.toThrow(AlreadyReversedError);
+
+    // Two concurrent reversals: one is booked, the other refused (the unique index on `reverses`).
+    const other = await ledger.transfer(tip(channelId, 500));
+    const results = await Promise.allSettled([
+      ledger.reverse(other.id, { kind: 'refund' }),
+      ledger.reverse(other.id, { kind: 'refund' }),
+    ]);
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    expect(await repository.account(accounts.creator(channelId, 'usd'))).toMatchObject({
+      balance: 0,
+      version: 4,
+    });
+    expect(await repository.drift()).toEqual([]);
+  });
+
+  it('refuses to edit or delete an entry or a line (the tables are append-only)', async () => {
+    const posted = await ledger.transfer(tip(crypto.randomUUID(), 300));
+    await expect(
+      database.db.update(ledgerLines).set({ amount: 1 }).where(eq(ledgerLines.entryId, posted.id)),
+    ).rejects.toThrow();
+    await expect(database.db.delete(ledgerEntries).where(eq(ledgerEntries.id, posted.id))).rejects.toThrow();
+    const [left] = await database.db
+      .select({ n: count() })
+      .from(ledgerLines)
+      .where(eq(ledgerLines.entryId, posted.id));
+    expect(left?.n).toBe(posted.lines.length);
+    expect(await repository.drift()).toEqual([]);
+  });
+});

@@ -1,0 +1,205 @@
+/**
+ * Tables of the payments domain, in Postgres schema `payments` (docs/payments.md): a double-entry ledger
+ * (accounts with their balance and version, immutable balanced entries and their lines), the payments
+ * viewers start (tips), the providers' webhook events stored once by their id, and creators' connected
+ * accounts at a provider.
+ *
+ * No foreign key points at another domain's rows on purpose: money records outlive the accounts and
+ * channels they name (a deleted channel's earnings and tips stay in the books), so nothing may cascade
+ * into them.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  index,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+export const paymentsSchema = pgSchema('payments');
+
+/**
+ * What an account holds. `provider_clearing`: money a provider collected for us and has not paid out
+ * (one per provider and currency). `creator_payable`: what the platform owes a channel's creator.
+ * `platform_fees`: the platform's cut. `refunds` and `disputes`: money sent back to payers and lost to
+ * chargebacks (their provider fees included).
+ */
+export const ledgerAccountKind = paymentsSchema.enum('account_kind', [
+  'provider_clearing',
+  'creator_payable',
+  'platform_fees',
+  'refunds',
+  'disputes',
+]);
+
+export const paymentStatus = paymentsSchema.enum('payment_status', [
+  'pending',
+  'succeeded',
+  'expired',
+  'failed',
+  'refunded',
+]);
+
+const money = (name: string) => bigint(name, { mode: 'number' });
+
+/**
+ * One ledger account per (kind, currency, owner): `owner` is the provider for clearing accounts, the
+ * channel id for creator payables, empty for the platform's own. `balance` is the sum of the account's
+ * lines (credits positive), kept on the row like pgledger does so that a balance is one read; `version`
+ * counts the lines, and both change only under the row lock a transfer takes.
+ */
+export const ledgerAccounts = paymentsSchema.table(
+  'accounts',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    kind: ledgerAccountKind('kind').notNull(),
+    currency: text('currency').notNull(),
+    owner: text('owner').notNull().default(''),
+    balance: money('balance').notNull().default(0),
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('accounts_kind_currency_owner_idx').on(t.kind, t.currency, t.owner),
+    check('accounts_currency_iso4217', sql`${t.currency} ~ '^[a-z]{3}$'`),
+  ],
+);
+
+/**
+ * One money movement: immutable once written, its lines sum to zero in its one currency. A refund or a
+ * dispute is a new entry that `reverses` the original one, never an edit of it.
+ */
+export const ledgerEntries = paymentsSchema.table(
+  'entries',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    /** `tip`, `refund`, `dispute`, … */
+    kind: text('kind').notNull(),
+    currency: text('currency').notNull(),
+    /** The payment it belongs to, if any. */
+    paymentId: uuid('payment_id'),
+    reverses: uuid('reverses'),
+    description: text('description').notNull().default(''),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('entries_payment_idx').on(t.paymentId),
+    // At most one reversal of an entry: a repeated refund cannot take the money twice.
+    uniqueIndex('entries_reverses_idx').on(t.reverses),
+    check('entries_currency_iso4217', sql`${t.currency} ~ '^[a-z]{3}$'`),
+  ],
+);
+
+/**
+ * One line of an entry: `amount` (minor units, credit positive, never zero) on one account, with the
+ * account's balance before and after it and the version it gave the account, as pgledger keeps them:
+ * the lines of an account replay its balance history.
+ */
+export const ledgerLines = paymentsSchema.table(
+  'lines',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    entryId: uuid('entry_id')
+      .notNull()
+      .references(() => ledgerEntries.id),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => ledgerAccounts.id),
+    amount: money('amount').notNull(),
+    previousBalance: money('previous_balance').notNull(),
+    currentBalance: money('current_balance').notNull(),
+    accountVersion: bigint('account_version', { mode: 'number' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('lines_entry_idx').on(t.entryId),
+    // An account's lines, newest first (earnings pages), and one version per account.
+    index('lines_account_created_idx').on(t.accountId, t.createdAt, t.id),
+    uniqueIndex('lines_account_version_idx').on(t.accountId, t.accountVersion),
+    check('lines_amount_nonzero', sql`${t.amount} <> 0`),
+    check('lines_balance_follows', sql`${t.currentBalance} = ${t.previousBalance} + ${t.amount}`),
+  ],
+);
+
+/** A payment a viewer started at a provider (a tip for now), and what became of it. */
+export const payments = paymentsSchema.table(
+  'payments',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    kind: text('kind').notNull().default('tip'),
+    provider: text('provider').notNull(),
+    status: paymentStatus('status').notNull().default('pending'),
+    channelId: uuid('channel_id').notNull(),
+    /** The channel owner's user id when the payment started. */
+    creatorId: uuid('creator_id').notNull(),
+    payerId: uuid('payer_id'),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    platformFee: money('platform_fee').notNull(),
+    message: text('message'),
+    /** The provider's checkout (a Stripe Checkout Session id), once created. */
+    checkoutId: text('checkout_id'),
+    /** The provider's payment (a Stripe PaymentIntent id), once paid. */
+    providerPaymentId: text('provider_payment_id'),
+    /** The creator's connected account the money was routed to, if any. */
+    destination: text('destination'),
+    /** The ledger entry that booked it. */
+    entryId: uuid('entry_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('payments_provider_checkout_idx').on(t.provider, t.checkoutId),
+    uniqueIndex('payments_provider_payment_idx').on(t.provider, t.providerPaymentId),
+    index('payments_channel_created_idx').on(t.channelId, t.createdAt, t.id),
+    check('payments_amount_positive', sql`${t.amount} > 0`),
+    check('payments_fee_range', sql`${t.platformFee} between 0 and ${t.amount}`),
+    check('payments_currency_iso4217', sql`${t.currency} ~ '^[a-z]{3}$'`),
+  ],
+);
+
+/**
+ * Every webhook event a provider sent, stored once by its id (a replay finds the row and changes
+ * nothing) and handled later by a durable consumer, which sets `processed_at` and `outcome`.
+ */
+export const providerEvents = paymentsSchema.table(
+  'provider_events',
+  {
+    provider: text('provider').notNull(),
+    eventId: text('event_id').notNull(),
+    type: text('type').notNull(),
+    payload: jsonb('payload').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    processedAt: timestamp('processed_at', { withTimezone: true }),
+    /** What handling it did: `tip_booked`, `ignored: …`. */
+    outcome: text('outcome'),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
+);
+
+/** A channel's account at a provider (Stripe Connect), where its share of destination charges goes. */
+export const connectedAccounts = paymentsSchema.table(
+  'connected_accounts',
+  {
+    channelId: uuid('channel_id').notNull(),
+    provider: text('provider').notNull(),
+    accountId: text('account_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.provider] })],
+);
+
+export type LedgerAccountKind = (typeof ledgerAccountKind.enumValues)[number];
+export type LedgerAccountRow = typeof ledgerAccounts.$inferSelect;
+export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;
+export type LedgerLineRow = typeof ledgerLines.$inferSelect;
+export type PaymentRow = typeof payments.$inferSelect;
+export type PaymentStatus = (typeof paymentStatus.enumValues)[number];
+export type ProviderEventRow = typeof providerEvents.$inferSelect;
