@@ -2,14 +2,20 @@
  * For the pages' browser tests: Debian's chromium through playwright-core (its own browser downloads
  * are not used), a gateway on the embedded defaults, and a page that records what it asks for.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@streamhub/config/config';
+import { openDatabase } from '@streamhub/db/client';
+import { migrateDatabase } from '@streamhub/db/migrate';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import { createLogger } from '@streamhub/logger/logger';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { hashPassword } from '../domains/auth/password.ts';
+import { UsersRepository } from '../domains/users/users.repository.ts';
 import { type RunningGateway, startGateway } from '../runtime/gateway-runtime.ts';
 
 // `apt-get install chromium`; tests skip themselves, saying so, where it is missing.
@@ -44,6 +50,98 @@ export async function startPageGateway(env: Record<string, string> = {}): Promis
     mediaNode: false,
   });
   return { base, gateway };
+}
+
+export interface LiveGateway extends PageGateway {
+  rtmpPort: number;
+}
+
+/**
+ * A gateway with the media node in-process (as `streamhub dev` runs it), RTMP on a free port, a short
+ * live ladder (one 360p rendition, 1 s segments) and `streamers` provisioned the way `streamhub user
+ * create --role streamer` does, before the gateway holds the database.
+ */
+export async function startLiveGateway(
+  streamers: { email: string; username: string; password: string }[],
+  env: Record<string, string> = {},
+): Promise<LiveGateway> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'streamhub-live-browser-'));
+  const [port, rtmpPort] = [await freePort(), await freePort()];
+  const base = `http://127.0.0.1:${port}`;
+  const database = await openDatabase({ dataDir });
+  try {
+    await migrateDatabase(database);
+    const users = new UsersRepository(database.db);
+    for (const { email, username, password } of streamers) {
+      await users.create({
+        email,
+        username,
+        role: 'streamer',
+        passwordHash: await hashPassword(password),
+        emailVerifiedAt: new Date(),
+      });
+    }
+  } finally {
+    await database.close();
+  }
+  const config = loadConfig(
+    {
+      PORT: String(port),
+      RTMP_PORT: String(rtmpPort),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: base,
+      STREAMHUB_DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      LIVE_SEGMENT_SECONDS: '1',
+      LIVE_LADDER: '360',
+      LIVE_X264_PRESET: 'ultrafast',
+      LIVE_RECONNECT_GRACE_SECONDS: '1',
+      ...env,
+    },
+    { envFile: false },
+  );
+  const gateway = await startGateway(config, {
+    logger: createLogger({ level: 'silent', name: 'live-browser-test' }),
+    migrate: false,
+    createSigningKeys: true,
+    runJobs: true,
+    mediaNode: true,
+  });
+  return { base, gateway, rtmpPort };
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeResults {
+  violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
+}
+
+/**
+ * axe-core's serious and critical violations on the page as it is now, one line each. axe is evaluated
+ * by the browser's debugger protocol, not added as a <script>, so the page's CSP neither blocks it nor
+ * has to allow it.
+ */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(`${AXE_SOURCE}\n;0`);
+  const results = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as AxeResults;
+  return results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes
+          .map((node) => node.target.join(' '))
+          .join(', ')}`,
+    );
+}
+
+/** Git-ignored; CI keeps it as the run's artifacts, so a person can look at every page. */
+export const SCREENSHOTS_DIR = fileURLToPath(new URL('../../test-artifacts/web/', import.meta.url));
+
+export async function saveScreenshot(page: Page, name: string): Promise<string> {
+  await mkdir(SCREENSHOTS_DIR, { recursive: true });
+  const path = join(SCREENSHOTS_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
 }
 
 export interface WatchedPage {

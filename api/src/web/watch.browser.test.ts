@@ -1,26 +1,15 @@
 /**
- * The watch page in a real browser: Debian's chromium driven by playwright-core, against a gateway on
+ * The channel page in a real browser: Debian's chromium driven by playwright-core, against a gateway on
  * the embedded defaults with the media node in-process (as `streamhub dev` runs it), real ffmpeg pushing
  * RTMP, hls.js playing the ladder through Media Source Extensions, and a second viewer chatting over /ws.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '@streamhub/config/config';
 import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { CreatedStreamKeySchema } from '@streamhub/contracts/channels';
-import { openDatabase } from '@streamhub/db/client';
-import { migrateDatabase } from '@streamhub/db/migrate';
-import { freePort } from '@streamhub/infra/shared/free-port';
-import { createLogger } from '@streamhub/logger/logger';
 import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../domains/auth/password.ts';
-import { UsersRepository } from '../domains/users/users.repository.ts';
-import { type RunningGateway, startGateway } from '../runtime/gateway-runtime.ts';
 import { connectWs, type TestWsClient } from '../testing/ws-client.ts';
-import { CHROMIUM, hasChromium } from './browser-test-kit.ts';
+import { CHROMIUM, hasChromium, startLiveGateway } from './browser-test-kit.ts';
 
 const PASSWORD = 'a long test password';
 
@@ -29,23 +18,6 @@ afterAll(async () => {
   killPublishers();
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
 });
-
-/** Provisions a streamer the way `streamhub user create --role streamer` does, before the gateway holds the database. */
-async function createStreamer(dataDir: string, email: string): Promise<void> {
-  const database = await openDatabase({ dataDir });
-  try {
-    await migrateDatabase(database);
-    await new UsersRepository(database.db).create({
-      email,
-      username: 'caster',
-      role: 'streamer',
-      passwordHash: await hashPassword(PASSWORD),
-      emailVerifiedAt: new Date(),
-    });
-  } finally {
-    await database.close();
-  }
-}
 
 async function call(base: string, path: string, body: unknown, token?: string): Promise<unknown> {
   const response = await fetch(`${base}${path}`, {
@@ -63,36 +35,13 @@ const login = async (base: string, email: string) =>
 const text = (page: Page, selector: string) => page.locator(selector).textContent();
 
 describe.skipIf(!hasChromium)(
-  `the watch page in chromium (skipped when ${CHROMIUM} is missing: apt-get install chromium)`,
+  `the channel page in chromium (skipped when ${CHROMIUM} is missing: apt-get install chromium)`,
   { timeout: 240_000 },
   () => {
     it('plays a live channel, counts the viewer, shows chat and goes offline when the push stops', async () => {
-      const dataDir = await mkdtemp(join(tmpdir(), 'streamhub-watch-browser-'));
-      const [port, rtmpPort] = [await freePort(), await freePort()];
-      const base = `http://127.0.0.1:${port}`;
-      const config = loadConfig(
-        {
-          PORT: String(port),
-          RTMP_PORT: String(rtmpPort),
-          HOST: '127.0.0.1',
-          PUBLIC_URL: base,
-          STREAMHUB_DATA_DIR: dataDir,
-          LOG_LEVEL: 'silent',
-          LIVE_SEGMENT_SECONDS: '1',
-          LIVE_LADDER: '360',
-          LIVE_X264_PRESET: 'ultrafast',
-          LIVE_RECONNECT_GRACE_SECONDS: '1',
-        },
-        { envFile: false },
-      );
-      await createStreamer(dataDir, 'caster@example.test');
-      const gateway: RunningGateway = await startGateway(config, {
-        logger: createLogger({ level: 'silent', name: 'watch-browser-test' }),
-        migrate: false,
-        createSigningKeys: true,
-        runJobs: true,
-        mediaNode: true,
-      });
+      const { base, gateway, rtmpPort } = await startLiveGateway([
+        { email: 'caster@example.test', username: 'caster', password: PASSWORD },
+      ]);
       cleanups.push(() => gateway.close());
 
       const streamerToken = await login(base, 'caster@example.test');
@@ -123,9 +72,11 @@ describe.skipIf(!hasChromium)(
       });
       page.on('pageerror', (error) => problems.push(error.message));
 
+      // The first address of the page still leads to it.
       await page.goto(`${base}/watch/browser-live`);
+      expect(page.url()).toBe(`${base}/c/browser-live`);
       expect(await text(page, '#channel-title')).toBe('Browser <test>');
-      expect(await text(page, '#live-status')).toBe('offline');
+      expect(await text(page, '#live-status')).toBe('Offline');
       // H.264 in MSE: Debian's chromium has the proprietary codecs, so hls.js can really play. (Expressions
       // as strings: this file is type-checked without the DOM library.)
       expect(await page.evaluate('MediaSource.isTypeSupported(\'video/mp4; codecs="avc1.64001f"\')')).toBe(
@@ -134,7 +85,7 @@ describe.skipIf(!hasChromium)(
 
       const publisher = startPublisher(`rtmp://127.0.0.1:${rtmpPort}/live/${key.secret}`, 120, '640x360');
       await page.waitForSelector('#live-status[data-live="true"]', { timeout: 30_000 });
-      expect(await text(page, '#live-status')).toBe('live');
+      expect(await text(page, '#live-status')).toBe('Live');
 
       // Real playback: the playhead moves on, from a Media Source (hls.js), not from the browser's own HLS.
       const video = page.locator('video');
@@ -159,12 +110,15 @@ describe.skipIf(!hasChromium)(
       // Text, never markup.
       expect(await page.locator('#chat-messages b').count()).toBe(0);
 
-      // The page's own viewer signs in and posts; the other viewer receives it.
-      await page.fill('#sign-in input[name="email"]', 'caster@example.test');
-      await page.fill('#sign-in input[name="password"]', PASSWORD);
-      await page.click('#sign-in button');
+      // The page's own viewer signs in (on the sign-in page, which brings it back) and posts; the other
+      // viewer receives it.
+      await page.click('#chat-sign-in a');
+      await page.getByLabel('Email').fill('caster@example.test');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.waitForURL(`${base}/c/browser-live`);
       await page.waitForSelector('#chat-form', { state: 'visible', timeout: 10_000 });
-      expect(await page.isHidden('#sign-in')).toBe(true);
+      expect(await page.isHidden('#chat-sign-in')).toBe(true);
       await page.fill('#chat-body', 'greetings from the page');
       await page.press('#chat-body', 'Enter');
       const posted = await chatter.next(

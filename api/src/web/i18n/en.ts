@@ -172,8 +172,8 @@ export const clientText = {
   passwordSet:
     'Your password is set, and every session of the account was signed out: sign in with the new password.',
   resetSent: 'If an account has this address, a link is on its way. It is valid for a short while.',
-  live: 'live',
-  offline: 'offline',
+  live: 'Live',
+  offline: 'Offline',
   channelOffline: 'The channel is offline.',
   streamFailed: 'The stream could not be loaded; reload the page to try again.',
   cannotPlayHls: 'This browser cannot play HLS video.',
