@@ -7,11 +7,11 @@ import type { Db } from '@streamhub/db/client';
 import { type EmailTokenPurpose, emailTokens } from '@streamhub/db/schema/auth';
 import { users } from '@streamhub/db/schema/users';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { UsersRepository } from '../users/users.repository.ts';
 
 // Unused and unexpired, by the database clock.
 const live = () => [isNull(emailTokens.usedAt), gt(emailTokens.expiresAt, sql`now()`)];
 // Keeps the first verification time when an address is proven again.
-const verifiedNow = sql`coalesce(${users.emailVerifiedAt}, now())`;
 
 export class EmailTokensRepository {
   constructor(private readonly db: Db) {}
@@ -97,7 +97,7 @@ export class EmailTokensRepository {
   async verifyEmail(tokenHash: string): Promise<string | undefined> {
     return this.db.transaction(async (tx) => {
       const userId = await this.consume(tokenHash, 'verify_email', tx);
-      if (userId) await tx.update(users).set({ emailVerifiedAt: verifiedNow }).where(eq(users.id, userId));
+      if (userId) await new UsersRepository(tx).confirmEmail(userId);
       return userId;
     });
   }
@@ -110,12 +110,7 @@ export class EmailTokensRepository {
   async resetPassword(tokenHash: string, passwordHash: string): Promise<string | undefined> {
     return this.db.transaction(async (tx) => {
       const userId = await this.consume(tokenHash, 'reset_password', tx);
-      if (userId) {
-        await tx
-          .update(users)
-          .set({ passwordHash, emailVerifiedAt: verifiedNow })
-          .where(eq(users.id, userId));
-      }
+      if (userId) await new UsersRepository(tx).confirmEmail(userId, { passwordHash });
       return userId;
     });
   }

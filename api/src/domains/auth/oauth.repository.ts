@@ -8,7 +8,7 @@ import {
   oauthStates,
 } from '@streamhub/db/schema/auth';
 import { type UserRow, users } from '@streamhub/db/schema/users';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, lt } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 import { type CreateUserInput, UsersRepository } from '../users/users.repository.ts';
 import { firstAccountRole } from './first-account.ts';
@@ -79,14 +79,10 @@ export class OAuthRepository {
   ): Promise<UserRow> {
     return this.db.transaction(async (tx) => {
       await insertLink(tx, userId, link);
-      const [updated] = await tx
-        .update(users)
-        .set({
-          emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${change.verifiedAt.toISOString()}::timestamptz)`,
-          ...(change.dropPassword ? { passwordHash: null } : {}),
-        })
-        .where(eq(users.id, userId))
-        .returning();
+      const updated = await new UsersRepository(tx).confirmEmail(userId, {
+        at: change.verifiedAt,
+        ...(change.dropPassword ? { passwordHash: null } : {}),
+      });
       if (!updated) throw new Error(`user ${userId} vanished while being linked`);
       return updated;
     });

@@ -1,10 +1,10 @@
 /** The channels domain's module: channels, stream keys, live sessions, and the media node's publish gate. */
 import { type DomainModule, type ModuleBackends, mount } from '../../modules/domain-module.ts';
 import { channelsPublishGate } from '../../runtime/media-gate.ts';
-import { FollowsRepository } from '../engagement/follows.repository.ts';
 import { ChannelsRepository } from './channels.repository.ts';
 import { channelRoutes } from './channels.routes.ts';
 import { ChannelsService } from './channels.service.ts';
+import { FollowsReadModel } from './follower-counts.ts';
 
 // Only these: a media node builds this module's services without signing keys or job queue.
 type ChannelsBackends = Pick<ModuleBackends, 'config' | 'db' | 'events'>;
@@ -14,8 +14,8 @@ function channelsServices({ config, db, events }: ChannelsBackends) {
     channels: new ChannelsRepository(db),
     events,
     publicUrl: config.publicUrl,
-    // Follower counts come from engagement's follows repository, not from engagement's tables here.
-    followers: new FollowsRepository(db),
+    // Follower counts: a read-only join on the follows table engagement exports for reads.
+    followers: new FollowsReadModel(db),
     channelCreation: config.channelCreation,
   });
   return { channels };

@@ -6,17 +6,12 @@
 import type { Db } from '@streamhub/db/client';
 import { decodeCursor, keysetBefore, keysetPage, keysetTimestamp } from '@streamhub/db/keyset';
 import { channels, liveSessions } from '@streamhub/db/schema/channels';
-import {
-  type ChatMessageRow,
-  channelModerators,
-  chatMessages,
-  chatRestrictions,
-  chatSettings,
-} from '@streamhub/db/schema/chat';
+import { type ChatMessageRow, chatMessages, chatRestrictions, chatSettings } from '@streamhub/db/schema/chat';
 import { follows } from '@streamhub/db/schema/engagement';
 import { type UserRole, type UserStatus, users } from '@streamhub/db/schema/users';
 import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import { assertLimit } from '../../http/pagination.ts';
+import { moderatesChannel } from './moderation.repository.ts';
 
 export interface ChatRules {
   slowModeSeconds: number;
@@ -77,7 +72,7 @@ function preparePosterStanding(db: Db) {
       role: users.role,
       slug: channels.slug,
       ownerId: channels.ownerId,
-      isModerator: sql<boolean>`exists (select 1 from ${channelModerators} where ${channelModerators.channelId} = ${channelId} and ${channelModerators.userId} = ${users.id})`,
+      isModerator: moderatesChannel(channelId, users.id),
       isFollower: sql<boolean>`exists (select 1 from ${follows} where ${follows.channelId} = ${channelId} and ${follows.followerId} = ${users.id})`,
       restricted: sql<boolean>`${chatRestrictions.userId} is not null`,
       expiresAt: chatRestrictions.expiresAt,

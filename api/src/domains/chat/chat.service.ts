@@ -419,6 +419,11 @@ export class ChatService {
     return channel;
   }
 
+  /** Whether the user moderates the channel's chat (and so its comments). */
+  isModerator(channelId: string, userId: string): Promise<boolean> {
+    return this.deps.moderation.isModerator(channelId, userId);
+  }
+
   private async authorityOf(actor: ChatActor, channel: ChannelReference): Promise<Authority | undefined> {
     if (actor.userId === channel.ownerId) return 'owner';
     if (actor.role === 'admin') return 'admin';

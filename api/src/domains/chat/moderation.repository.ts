@@ -75,6 +75,13 @@ export interface NewRestriction {
   actorId: string;
 }
 
+/**
+ * Whether `userId` moderates `channelId`: the one definition, used by the moderation checks, by the
+ * poster's standing (inside its prepared statement) and, through ChatService.isModerator, by comments.
+ */
+export const moderatesChannel = (channelId: unknown, userId: unknown): SQL<boolean> =>
+  sql<boolean>`exists (select 1 from ${channelModerators} where ${channelModerators.channelId} = ${channelId} and ${channelModerators.userId} = ${userId})`;
+
 const nameColumns = { id: users.id, username: users.username, displayName: users.displayName };
 
 export class ModerationRepository {
@@ -86,13 +93,9 @@ export class ModerationRepository {
       .select({
         ...nameColumns,
         role: users.role,
-        isModerator: sql<boolean>`${channelModerators.userId} is not null`,
+        isModerator: moderatesChannel(channelId, users.id),
       })
       .from(users)
-      .leftJoin(
-        channelModerators,
-        and(eq(channelModerators.channelId, channelId), eq(channelModerators.userId, users.id)),
-      )
       .where(eq(users.id, userId))
       .limit(1);
     return row;
@@ -100,11 +103,9 @@ export class ModerationRepository {
 
   async isModerator(channelId: string, userId: string): Promise<boolean> {
     const [row] = await this.db
-      .select({ userId: channelModerators.userId })
-      .from(channelModerators)
-      .where(and(eq(channelModerators.channelId, channelId), eq(channelModerators.userId, userId)))
-      .limit(1);
-    return row !== undefined;
+      .select({ yes: moderatesChannel(channelId, userId) })
+      .from(sql`(select 1) as one`);
+    return row?.yes === true;
   }
 
   // --- moderators ------------------------------------------------------------------------------------

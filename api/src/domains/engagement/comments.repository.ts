@@ -1,11 +1,9 @@
 /**
- * drizzle queries on `engagement.comments` (and `engagement.channel_moderators`, read for the right to
- * delete). No rules here: the comments service decides. Authors' names are joined from `auth.users` for
- * display, as the chat repository does.
+ * drizzle queries on `engagement.comments`. No rules here: the comments service decides. Authors' names
+ * are joined from `users.users` (exported for reads) for display, as the chat repository does.
  */
 import type { Db } from '@streamhub/db/client';
 import { decodeCursor, keysetAfter, keysetBefore, keysetPage, keysetTimestamp } from '@streamhub/db/keyset';
-import { channelModerators } from '@streamhub/db/schema/chat';
 import { type CommentRow, comments } from '@streamhub/db/schema/engagement';
 import { users } from '@streamhub/db/schema/users';
 import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
@@ -114,15 +112,6 @@ export class CommentsRepository {
         .delete(comments)
         .where(and(eq(comments.targetType, type), inArray(comments.targetId, ids)));
     }
-  }
-
-  async isModerator(channelId: string, userId: string): Promise<boolean> {
-    const [row] = await this.db
-      .select({ userId: channelModerators.userId })
-      .from(channelModerators)
-      .where(and(eq(channelModerators.channelId, channelId), eq(channelModerators.userId, userId)))
-      .limit(1);
-    return row !== undefined;
   }
 
   private views() {

@@ -34,6 +34,8 @@ export const DEFAULT_COMMENT_RATE_LIMIT: CommentRateLimit = { max: 10, windowMs:
 export interface CommentsServiceDeps {
   comments: CommentsRepository;
   targets: EngagementTargets;
+  /** Chat's moderators also moderate the comments on their channel's targets (ChatService). */
+  moderators: { isModerator(channelId: string, userId: string): Promise<boolean> };
   /** Shared by every replica when on Redis, so the rate limit holds across them. */
   counters: CounterStore;
   rateLimit?: CommentRateLimit;
@@ -141,7 +143,7 @@ export class CommentsService {
     if (actor.role === 'admin') return true;
     const target = await this.deps.targets.resolve({ type: comment.targetType, id: comment.targetId });
     if (target.channelOwnerId === actor.userId) return true;
-    return this.deps.comments.isModerator(target.channelId, actor.userId);
+    return this.deps.moderators.isModerator(target.channelId, actor.userId);
   }
 
   private async view(commentId: string): Promise<CommentView> {

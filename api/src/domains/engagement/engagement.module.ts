@@ -6,6 +6,7 @@ import {
   type ServicesOf,
 } from '../../modules/domain-module.ts';
 import { channelsModule } from '../channels/channels.module.ts';
+import { chatModule } from '../chat/chat.module.ts';
 import { CommentsRepository } from './comments.repository.ts';
 import { commentRoutes, targetCommentRoutes } from './comments.routes.ts';
 import { CommentsService } from './comments.service.ts';
@@ -19,9 +20,11 @@ import { likeRoutes } from './likes.routes.ts';
 import { LikesService } from './likes.service.ts';
 import { LIVE_SESSION_ROUTES } from './target-routes.ts';
 
+type EngagementNeeds = ServicesOf<typeof channelsModule> & ServicesOf<typeof chatModule>;
+
 function engagementServices(
   { db, counters, commentRateLimit }: ModuleBackends,
-  { channels }: ServicesOf<typeof channelsModule>,
+  { channels, chat }: EngagementNeeds,
 ) {
   const targets = new EngagementTargets({ live_session: liveSessionTargets(channels) });
   const follows = new FollowsService({ follows: new FollowsRepository(db), channels });
@@ -29,6 +32,7 @@ function engagementServices(
   const comments = new CommentsService({
     comments: new CommentsRepository(db),
     targets,
+    moderators: chat,
     counters,
     ...(commentRateLimit ? { rateLimit: commentRateLimit } : {}),
   });
@@ -50,12 +54,12 @@ interface EngagementRoutes {
 
 export const engagementModule: DomainModule<
   'engagement',
-  ServicesOf<typeof channelsModule>,
+  EngagementNeeds,
   ReturnType<typeof engagementServices>,
   EngagementRoutes
 > = {
   name: 'engagement',
-  dependsOn: [channelsModule],
+  dependsOn: [channelsModule, chatModule],
   services: engagementServices,
   routes: engagementMounts,
   consumers: ({ likes, comments }, { logger }) => engagementConsumers({ likes, comments, logger }),

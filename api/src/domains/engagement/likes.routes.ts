@@ -4,7 +4,7 @@ import { LikeStateSchema, TargetParamsSchema } from '@streamhub/contracts/engage
 import { BEARER_AUTH, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth } from '../auth/auth-guard.ts';
-import { optionalBearer, optionalCaller } from './optional-auth.ts';
+import { optionalBearer, optionalCaller } from '../auth/optional-auth.ts';
 import type { TargetRoutesSpec } from './target-routes.ts';
 
 const tags = ['likes'];

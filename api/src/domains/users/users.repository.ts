@@ -188,6 +188,26 @@ export class UsersRepository {
     });
   }
 
+  /**
+   * Marks the address verified (an earlier verification time is kept; `at` defaults to now) and, when
+   * given, sets or clears the password hash. Auth's email and OAuth flows run it on their transaction.
+   */
+  async confirmEmail(
+    id: string,
+    change: { at?: Date; passwordHash?: string | null } = {},
+  ): Promise<UserRow | undefined> {
+    const at = change.at ? sql`${change.at.toISOString()}::timestamptz` : sql`now()`;
+    const [row] = await this.db
+      .update(users)
+      .set({
+        emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${at})`,
+        ...(change.passwordHash !== undefined ? { passwordHash: change.passwordHash } : {}),
+      })
+      .where(eq(users.id, id))
+      .returning();
+    return row;
+  }
+
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.db.update(users).set({ passwordHash }).where(eq(users.id, id));
   }

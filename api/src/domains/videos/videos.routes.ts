@@ -12,7 +12,7 @@ import {
 import { BEARER_AUTH, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth } from '../auth/auth-guard.ts';
-import { optionalBearer, optionalCaller } from '../engagement/optional-auth.ts';
+import { optionalBearer, optionalCaller } from '../auth/optional-auth.ts';
 
 const tags = ['videos'];
 const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
