@@ -113,7 +113,9 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
         runtime,
       });
       const gateway = { ...served(child), base: `http://127.0.0.1:${port}` };
-      await waitForOk(`${gateway.base}/healthz`, 60_000, child);
+      await waitForOk(`${gateway.base}/healthz`, 60_000, child).catch((error: unknown) => {
+        throw new Error(`gateway did not start: ${child.output().stderr}`, { cause: error });
+      });
       return gateway;
     },
     async worker() {
