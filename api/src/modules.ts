@@ -6,6 +6,7 @@ import { authModule } from './domains/auth/auth.module.ts';
 import { channelsModule } from './domains/channels/channels.module.ts';
 import { chatModule } from './domains/chat/chat.module.ts';
 import { engagementModule } from './domains/engagement/engagement.module.ts';
+import { paymentsModule } from './domains/payments/payments.module.ts';
 import { playbackModule } from './domains/playback/playback.module.ts';
 import { systemModule } from './domains/system/system.module.ts';
 import { usersModule } from './domains/users/users.module.ts';
@@ -22,6 +23,7 @@ export const MODULES = [
   chatModule,
   engagementModule,
   playbackModule,
+  paymentsModule,
   realtimeModule,
 ] as const;
 

@@ -115,6 +115,36 @@ export const VideoFailedEventSchema = z.object({
   reason: z.string(),
 });
 
+/** A tip was paid: booked in the ledger by the transaction that stored this event (docs/payments.md). */
+export const TipReceivedEventSchema = z.object({
+  paymentId: z.uuid(),
+  channelId: z.uuid(),
+  /** The channel owner's user id. */
+  creatorId: z.uuid(),
+  /** Null when the payer's account is gone. */
+  payerId: z.uuid().nullable(),
+  /** Minor units of `currency` the payer paid; `creatorAmount + platformFee = amount`. */
+  amount: z.number().int().positive(),
+  currency: z.string().regex(/^[a-z]{3}$/),
+  platformFee: z.number().int().min(0),
+  creatorAmount: z.number().int().min(0),
+  message: z.string().nullable(),
+  provider: z.string(),
+  /** The ledger entry that booked it. */
+  entryId: z.uuid(),
+  receivedAt: z.iso.datetime(),
+});
+
+/**
+ * A payment provider's webhook event was verified and stored once (`payments.provider_events`); the
+ * payments domain's durable consumer handles it. Only the key travels: the event itself is in the table.
+ */
+export const PaymentWebhookReceivedEventSchema = z.object({
+  provider: z.string(),
+  eventId: z.string(),
+  type: z.string(),
+});
+
 /** Every event the app publishes; later issues add `video.ready`, `payment.succeeded`, … */
 export const DOMAIN_EVENTS = {
   'user.registered': UserRegisteredEventSchema,
@@ -128,6 +158,8 @@ export const DOMAIN_EVENTS = {
   'stream.started': StreamStartedEventSchema,
   'stream.ended': StreamEndedEventSchema,
   'stream.key_revoked': StreamKeyRevokedEventSchema,
+  'tip.received': TipReceivedEventSchema,
+  'payment.webhook_received': PaymentWebhookReceivedEventSchema,
 } as const;
 
 export type DomainEvents = typeof DOMAIN_EVENTS;

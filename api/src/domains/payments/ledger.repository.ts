@@ -257,10 +257,11 @@ export class LedgerRepository {
   /** Lines of the given accounts, newest first, in keyset pages over `(created_at, id)`. */
   async lines(accountIds: string[], page: PageOptions): Promise<Page<LineView>> {
     assertLimit(page.limit);
+    // Decoded first: a foreign cursor is refused even where there is nothing to list.
+    const position = page.cursor ? decodeCursor(page.cursor) : undefined;
     if (accountIds.length === 0) return { items: [], nextCursor: null };
     const conditions: SQL[] = [inArray(ledgerLines.accountId, accountIds)];
-    if (page.cursor)
-      conditions.push(keysetBefore(ledgerLines.createdAt, ledgerLines.id, decodeCursor(page.cursor)));
+    if (position) conditions.push(keysetBefore(ledgerLines.createdAt, ledgerLines.id, position));
     const rows = await this.db
       .select({
         id: ledgerLines.id,

@@ -1,0 +1,102 @@
+/**
+ * The payment-provider port: what the payments domain asks of Stripe (and Razorpay later). Adapters
+ * turn their provider's API and webhooks into these shapes, so nothing outside them knows a provider's
+ * objects.
+ */
+import type { PaymentProviderName } from '@streamhub/contracts/payments';
+
+export interface TipCheckoutInput {
+  /** Our payment's id: travels in the checkout's metadata and comes back in its webhooks. */
+  paymentId: string;
+  channelId: string;
+  amount: number;
+  currency: string;
+  /** The platform's cut, taken as an application fee when the money goes to a connected account. */
+  platformFee: number;
+  /** What the payer sees on the checkout page. */
+  description: string;
+  message: string | undefined;
+  /** The creator's connected account: a destination charge instead of a charge on the platform's balance. */
+  destination: string | undefined;
+  successUrl: string;
+  cancelUrl: string;
+  /** Sent with the call, so a retried request cannot open a second checkout. */
+  idempotencyKey: string;
+}
+
+export interface CheckoutStarted {
+  checkoutId: string;
+  url: string;
+}
+
+export interface CheckoutState {
+  checkoutId: string;
+  paymentId: string | null;
+  /** `open`, `complete` or `expired`. */
+  status: string;
+  paid: boolean;
+  amount: number | null;
+  currency: string | null;
+}
+
+/** A webhook whose signature checked out, as the provider sent it. */
+export interface VerifiedWebhook {
+  id: string;
+  type: string;
+  /** The event as parsed from the raw body; stored as it is. */
+  payload: Record<string, unknown>;
+  /** Our payment's id when the event names one: events of one payment are ordered by it. */
+  paymentId: string | null;
+}
+
+/** What a stored provider event means for our books. */
+export type ProviderEvent =
+  | {
+      kind: 'checkout_completed';
+      checkoutId: string;
+      paymentId: string | null;
+      providerPaymentId: string | null;
+      paid: boolean;
+      amount: number | null;
+      currency: string | null;
+    }
+  | { kind: 'checkout_closed'; checkoutId: string; paymentId: string | null; reason: 'expired' | 'failed' }
+  | {
+      kind: 'refunded';
+      providerPaymentId: string;
+      amount: number;
+      amountRefunded: number;
+      currency: string;
+    }
+  | { kind: 'other'; reason: string };
+
+/** Why a webhook was refused: nothing of it was stored. */
+export class WebhookRejectedError extends Error {
+  override name = 'WebhookRejectedError';
+  constructor(
+    readonly reason: 'signature' | 'stale' | 'malformed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A provider's API failed or refused a call; its message is for logs, never for clients. */
+export class ProviderCallError extends Error {
+  override name = 'ProviderCallError';
+}
+
+export interface PaymentProvider {
+  readonly name: PaymentProviderName;
+  /** Opens the provider's hosted checkout for a tip. */
+  createTipCheckout(input: TipCheckoutInput): Promise<CheckoutStarted>;
+  /** Reads a checkout back (reconciliation). */
+  retrieveCheckout(checkoutId: string): Promise<CheckoutState>;
+  /**
+   * Checks the signature of a webhook against its raw body as received (never a re-serialised one) and
+   * parses it; throws WebhookRejectedError for a forged, stale or malformed one.
+   */
+  verifyWebhook(rawBody: Uint8Array, signature: string | undefined): Promise<VerifiedWebhook>;
+  /** What a stored event means; an event we do not act on is `other`. */
+  interpret(payload: unknown): ProviderEvent;
+}

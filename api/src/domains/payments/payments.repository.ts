@@ -1,0 +1,161 @@
+/**
+ * drizzle queries on `payments.payments`, `payments.provider_events` and `payments.connected_accounts`.
+ * No rules here: the payments service decides.
+ */
+import type { Db } from '@streamhub/db/client';
+import {
+  connectedAccounts,
+  type PaymentRow,
+  type PaymentStatus,
+  type ProviderEventRow,
+  payments,
+  providerEvents,
+} from '@streamhub/db/schema/payments';
+import { and, eq, sql } from 'drizzle-orm';
+import type { InTransaction } from '../../events/durable.ts';
+
+export type NewPayment = Pick<
+  PaymentRow,
+  | 'provider'
+  | 'channelId'
+  | 'creatorId'
+  | 'payerId'
+  | 'amount'
+  | 'currency'
+  | 'platformFee'
+  | 'message'
+  | 'destination'
+>;
+
+export interface NewProviderEvent {
+  provider: string;
+  eventId: string;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+export class PaymentsRepository {
+  constructor(private readonly db: Db) {}
+
+  async create(values: NewPayment): Promise<PaymentRow> {
+    const [row] = await this.db.insert(payments).values(values).returning();
+    if (!row) throw new Error('unreachable: insert returned no payment');
+    return row;
+  }
+
+  async find(id: string): Promise<PaymentRow | undefined> {
+    const [row] = await this.db.select().from(payments).where(eq(payments.id, id));
+    return row;
+  }
+
+  async setCheckout(id: string, checkoutId: string): Promise<void> {
+    await this.db.update(payments).set({ checkoutId, updatedAt: sql`now()` }).where(eq(payments.id, id));
+  }
+
+  /** Sets the status; with `onlyFrom`, only while the payment still has that status. */
+  async setStatus(tx: Db, id: string, status: PaymentStatus, onlyFrom?: PaymentStatus): Promise<void> {
+    await tx
+      .update(payments)
+      .set({ status, updatedAt: sql`now()` })
+      .where(onlyFrom ? and(eq(payments.id, id), eq(payments.status, onlyFrom)) : eq(payments.id, id));
+  }
+
+  /** The payment, locked until `tx` ends: by our id, else by the provider's checkout id. */
+  async lockForCheckout(
+    tx: Db,
+    provider: string,
+    ref: { paymentId: string | null; checkoutId: string },
+  ): Promise<PaymentRow | undefined> {
+    const where =
+      ref.paymentId !== null
+        ? and(eq(payments.id, ref.paymentId), eq(payments.provider, provider))
+        : and(eq(payments.provider, provider), eq(payments.checkoutId, ref.checkoutId));
+    const [row] = await tx.select().from(payments).where(where).for('update');
+    return row;
+  }
+
+  /** The payment the provider knows as `providerPaymentId`, locked until `tx` ends. */
+  async lockByProviderPayment(
+    tx: Db,
+    provider: string,
+    providerPaymentId: string,
+  ): Promise<PaymentRow | undefined> {
+    const [row] = await tx
+      .select()
+      .from(payments)
+      .where(and(eq(payments.provider, provider), eq(payments.providerPaymentId, providerPaymentId)))
+      .for('update');
+    return row;
+  }
+
+  async settle(
+    tx: Db,
+    id: string,
+    values: { providerPaymentId: string | null; entryId: string },
+  ): Promise<void> {
+    await tx
+      .update(payments)
+      .set({ status: 'succeeded', ...values, updatedAt: sql`now()` })
+      .where(eq(payments.id, id));
+  }
+
+  /**
+   * Stores a provider event once by its id; `then` runs in the same transaction, only when this call
+   * stored it (the durable event that gets it handled). Resolves to false for one stored before.
+   */
+  async storeEvent(event: NewProviderEvent, then: InTransaction): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const inserted = await tx
+        .insert(providerEvents)
+        .values(event)
+        .onConflictDoNothing()
+        .returning({ eventId: providerEvents.eventId });
+      if (inserted.length === 0) return false;
+      await then(tx, undefined);
+      return true;
+    });
+  }
+
+  /** The stored event, locked until `tx` ends. */
+  async lockEvent(tx: Db, provider: string, eventId: string): Promise<ProviderEventRow | undefined> {
+    const [row] = await tx
+      .select()
+      .from(providerEvents)
+      .where(and(eq(providerEvents.provider, provider), eq(providerEvents.eventId, eventId)))
+      .for('update');
+    return row;
+  }
+
+  async finishEvent(tx: Db, provider: string, eventId: string, outcome: string): Promise<void> {
+    await tx
+      .update(providerEvents)
+      .set({ processedAt: sql`now()`, outcome })
+      .where(and(eq(providerEvents.provider, provider), eq(providerEvents.eventId, eventId)));
+  }
+
+  async findEvent(provider: string, eventId: string): Promise<ProviderEventRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(providerEvents)
+      .where(and(eq(providerEvents.provider, provider), eq(providerEvents.eventId, eventId)));
+    return row;
+  }
+
+  async connectedAccount(channelId: string, provider: string): Promise<string | undefined> {
+    const [row] = await this.db
+      .select({ accountId: connectedAccounts.accountId })
+      .from(connectedAccounts)
+      .where(and(eq(connectedAccounts.channelId, channelId), eq(connectedAccounts.provider, provider)));
+    return row?.accountId;
+  }
+
+  async connectAccount(channelId: string, provider: string, accountId: string): Promise<void> {
+    await this.db
+      .insert(connectedAccounts)
+      .values({ channelId, provider, accountId })
+      .onConflictDoUpdate({
+        target: [connectedAccounts.channelId, connectedAccounts.provider],
+        set: { accountId },
+      });
+  }
+}

@@ -1,0 +1,438 @@
+/**
+ * Tips end to end over the real gateway app on PGlite and PostgreSQL: the official Stripe SDK against a
+ * local server speaking Stripe's API, webhooks signed as Stripe signs them, the outbox relay and the
+ * payments consumer running in-process, the ledger read back through the earnings routes.
+ */
+import {
+  EarningsSchema,
+  LedgerLinePageSchema,
+  TipCheckoutSchema,
+  WebhookReceiptSchema,
+} from '@streamhub/contracts/payments';
+import type { Database } from '@streamhub/db/client';
+import { testDatabases } from '@streamhub/db/testing';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type GatewayApp } from '../../app.ts';
+import type { GatewayDeps } from '../../deps.ts';
+import type { Outbox } from '../../runtime/outbox.ts';
+import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
+import { operationIdsTagged } from '../../testing/openapi.ts';
+import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
+import { startTestOutbox, storedEvents } from '../../testing/test-outbox.ts';
+import {
+  expectJson,
+  expectProblem,
+  MANY_LOGINS_POLICY,
+  send,
+  streamerWithChannel,
+} from '../engagement/engagement-test-kit.ts';
+import { PaymentsRepository } from './payments.repository.ts';
+import { type StripeApiServer, type StripeEvent, startStripeApiServer } from './testing/stripe-api-server.ts';
+
+const WEBHOOK = '/api/v1/payments/webhooks/stripe';
+
+/** Polls `check` until it resolves truthy or the deadline passes. */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function outboxCount(db: Database['db'], name: string, eventId?: string): Promise<number> {
+  const rows = await db.execute(
+    eventId === undefined
+      ? sql`select count(*)::int as n from events.outbox where name = ${name}`
+      : sql`select count(*)::int as n from events.outbox where name = ${name} and payload->>'eventId' = ${eventId}`,
+  );
+  const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as { n: number }[];
+  return list[0]?.n ?? 0;
+}
+
+describe.each(testDatabases())('payments on %s', (driver) => {
+  let stripe: StripeApiServer;
+  let backends: TestBackends;
+  let deps: GatewayDeps;
+  let app: GatewayApp;
+  let outbox: Outbox;
+  let payments: PaymentsRepository;
+
+  beforeAll(async () => {
+    stripe = await startStripeApiServer();
+    backends = await createTestBackends(driver);
+    deps = backends.deps(
+      {
+        STRIPE_SECRET_KEY: stripe.secretKey,
+        STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+        STRIPE_API_URL: stripe.url,
+        PAYMENTS_CURRENCIES: 'usd,eur',
+        PAYMENTS_PLATFORM_FEE_BPS: '1000',
+        PAYMENTS_TIP_MIN_MINOR: '100',
+        PAYMENTS_TIP_MAX_MINOR: '50000',
+      },
+      {},
+      { abusePolicy: MANY_LOGINS_POLICY },
+    );
+    app = createApp(deps).app;
+    outbox = await startTestOutbox(backends, deps);
+    payments = new PaymentsRepository(backends.database.db);
+  });
+  afterAll(async () => {
+    await outbox?.close();
+    await backends?.close();
+    await stripe?.close();
+  });
+
+  const startTip = async (viewer: SignedInUser, body: Record<string, unknown>) =>
+    expectJson(
+      await app.request('/api/v1/payments/tips', send('POST', body, viewer)),
+      TipCheckoutSchema,
+      201,
+    );
+  const checkoutOf = (paymentId: string) => {
+    const session = [...stripe.sessions.values()].find((s) => s.client_reference_id === paymentId);
+    if (!session) throw new Error(`no checkout session for payment ${paymentId}`);
+    return session;
+  };
+  const deliver = (raw: string, signature: string | null = stripe.sign(raw)) =>
+    app.request(WEBHOOK, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(signature ? { 'stripe-signature': signature } : {}),
+      },
+      body: raw,
+    });
+  const processed = (eventId: string) =>
+    until(
+      async () => Boolean((await payments.findEvent('stripe', eventId))?.processedAt),
+      `event ${eventId}`,
+    );
+  const earnings = async (user: SignedInUser) =>
+    expectJson(await app.request('/api/v1/payments/earnings', send('GET', undefined, user)), EarningsSchema);
+  /** Pays a started tip at the fake Stripe and delivers the signed webhook; resolves once it is handled. */
+  const pay = async (paymentId: string): Promise<StripeEvent> => {
+    const event = stripe.complete(checkoutOf(paymentId).id);
+    const response = await deliver(JSON.stringify(event));
+    expect(WebhookReceiptSchema.parse(await response.json())).toEqual({ received: true, duplicate: false });
+    await processed(event.id);
+    return event;
+  };
+
+  it('documents every payments operation in the OpenAPI document', async () => {
+    expect(await operationIdsTagged(app, 'payments')).toEqual([
+      'getEarnings',
+      'listLedgerLines',
+      'receiveStripeWebhook',
+      'startTip',
+    ]);
+  });
+
+  it('takes a tip end to end: checkout, signed webhook, ledger, tip.received once, earnings', async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    const viewer = await registerAndLogin(app, backends);
+    const checkout = await startTip(viewer, {
+      channel: channel.slug,
+      amount: 1234,
+      currency: 'USD',
+      message: ' Hi! ',
+    });
+    expect(checkout).toMatchObject({ provider: 'stripe', amount: 1234, currency: 'usd', platformFee: 123 });
+    const session = checkoutOf(checkout.paymentId);
+    expect(checkout.checkoutUrl).toBe(session.url);
+    expect(session.metadata).toMatchObject({ payment_id: checkout.paymentId, message: 'Hi!' });
+    expect(session.success_url).toBe(`${deps.config.publicUrl}/c/${channel.slug}?tip=${checkout.paymentId}`);
+    expect(await payments.find(checkout.paymentId)).toMatchObject({
+      status: 'pending',
+      checkoutId: session.id,
+    });
+    expect((await earnings(channel.owner)).balances).toEqual([]);
+
+    const event = stripe.complete(session.id);
+    const raw = JSON.stringify(event);
+    const signature = stripe.sign(raw);
+    const first = await deliver(raw, signature);
+    expect(first.status).toBe(200);
+    expect(WebhookReceiptSchema.parse(await first.json())).toEqual({ received: true, duplicate: false });
+    await processed(event.id);
+
+    expect(await earnings(channel.owner)).toEqual({
+      channel: { id: channel.channelId, slug: channel.slug },
+      balances: [{ currency: 'usd', balance: 1111, lines: 1 }],
+    });
+    const lines = await expectJson(
+      await app.request('/api/v1/payments/ledger', send('GET', undefined, channel.owner)),
+      LedgerLinePageSchema,
+    );
+    expect(lines.items).toEqual([
+      expect.objectContaining({
+        kind: 'tip',
+        paymentId: checkout.paymentId,
+        currency: 'usd',
+        amount: 1111,
+        balanceAfter: 1111,
+      }),
+    ]);
+    const payment = await payments.find(checkout.paymentId);
+    expect(payment).toMatchObject({ status: 'succeeded', providerPaymentId: session.payment_intent });
+    const tips = (await storedEvents(backends.database.db, 'tip.received')).filter(
+      (tip) => tip.paymentId === checkout.paymentId,
+    );
+    expect(tips).toEqual([
+      expect.objectContaining({
+        channelId: channel.channelId,
+        creatorId: channel.owner.account.id,
+        payerId: viewer.account.id,
+        amount: 1234,
+        currency: 'usd',
+        platformFee: 123,
+        creatorAmount: 1111,
+        message: 'Hi!',
+        provider: 'stripe',
+        entryId: payment?.entryId,
+      }),
+    ]);
+
+    // Stripe delivers again (a retry after a lost 2xx): stored before, nothing changes.
+    const replay = await deliver(raw, signature);
+    expect(replay.status).toBe(200);
+    expect(WebhookReceiptSchema.parse(await replay.json())).toEqual({ received: true, duplicate: true });
+    expect(await outboxCount(backends.database.db, 'payment.webhook_received', event.id)).toBe(1);
+
+    // Another event about the same paid session (async success after completion): handled, books nothing.
+    const again = { ...event, id: `${event.id}_async`, type: 'checkout.session.async_payment_succeeded' };
+    expect((await deliver(JSON.stringify(again))).status).toBe(200);
+    await processed(again.id);
+    expect((await payments.findEvent('stripe', again.id))?.outcome).toBe('ignored: already booked');
+    expect((await earnings(channel.owner)).balances).toEqual([{ currency: 'usd', balance: 1111, lines: 1 }]);
+    expect(
+      (await storedEvents(backends.database.db, 'tip.received')).filter(
+        (tip) => tip.paymentId === checkout.paymentId,
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('refuses a forged, stale or malformed webhook with 400 problem+json and stores nothing', async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    const viewer = await registerAndLogin(app, backends);
+    const checkout = await startTip(viewer, { channel: channel.slug, amount: 500, currency: 'usd' });
+    const event = stripe.complete(checkoutOf(checkout.paymentId).id);
+    const raw = JSON.stringify(event);
+    const before = await outboxCount(backends.database.db, 'payment.webhook_received');
+
+    await expectProblem(await deliver(raw, null), 400, 'invalid_webhook_signature');
+    await expectProblem(
+      await deliver(raw, stripe.sign(raw, { secret: 'whsec_forged' })),
+      400,
+      'invalid_webhook_signature',
+    );
+    await expectProblem(
+      await deliver(raw.replace('"amount_total":500', '"amount_total":5'), stripe.sign(raw)),
+      400,
+      'invalid_webhook_signature',
+    );
+    await expectProblem(
+      await deliver(raw, stripe.sign(raw.replace('500', '5'))),
+      400,
+      'invalid_webhook_signature',
+    );
+    const stale = await expectProblem(
+      await deliver(raw, stripe.sign(raw, { timestamp: Math.floor(Date.now() / 1000) - 301 })),
+      400,
+      'invalid_webhook_signature',
+    );
+    expect(stale.detail).toMatch(/older than 5 minutes/);
+    await expectProblem(await deliver('{"id":'), 400, 'malformed_webhook');
+    await expectProblem(await deliver('{"id":"evt_x","type":"ping"}'), 400, 'malformed_webhook');
+
+    expect(await payments.findEvent('stripe', event.id)).toBeUndefined();
+    expect(await outboxCount(backends.database.db, 'payment.webhook_received')).toBe(before);
+    expect(await payments.find(checkout.paymentId)).toMatchObject({ status: 'pending' });
+    expect((await earnings(channel.owner)).balances).toEqual([]);
+  });
+
+  it('keeps exact balances for 50 concurrent tips to one channel, webhooks delivered at once', async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    const viewer = await registerAndLogin(app, backends);
+    const amounts = Array.from({ length: 50 }, (_, i) => 100 + i * 13);
+    const checkouts = await Promise.all(
+      amounts.map((amount) => startTip(viewer, { channel: channel.slug, amount, currency: 'eur' })),
+    );
+    const events = checkouts.map((checkout) => stripe.complete(checkoutOf(checkout.paymentId).id));
+    const answers = await Promise.all(events.map((event) => deliver(JSON.stringify(event))));
+    expect(answers.map((answer) => answer.status)).toEqual(amounts.map(() => 200));
+    await Promise.all(events.map((event) => processed(event.id)));
+
+    const total = amounts.reduce((sum, amount) => sum + amount, 0);
+    const fees = amounts.reduce((sum, amount) => sum + Math.floor(amount / 10), 0);
+    expect((await earnings(channel.owner)).balances).toEqual([
+      { currency: 'eur', balance: total - fees, lines: 50 },
+    ]);
+    const ids = new Set(checkouts.map((checkout) => checkout.paymentId));
+    const tips = (await storedEvents(backends.database.db, 'tip.received')).filter((tip) =>
+      ids.has(tip.paymentId),
+    );
+    expect(tips).toHaveLength(50);
+
+    // Every page of the ledger lines, 20 at a time: all 50, newest first, balances replaying.
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `?limit=20&currency=eur${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = await expectJson(
+        await app.request(`/api/v1/payments/ledger${query}`, send('GET', undefined, channel.owner)),
+        LedgerLinePageSchema,
+      );
+      seen.push(...page.items.map((line) => line.balanceAfter));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(50);
+    expect(seen[0]).toBe(total - fees);
+    expect([...seen].sort((a, b) => b - a)).toEqual(seen);
+  });
+
+  it('reverses a refunded tip and marks an expired checkout', async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    const viewer = await registerAndLogin(app, backends);
+    const paid = await startTip(viewer, { channel: channel.slug, amount: 2000, currency: 'usd' });
+    await pay(paid.paymentId);
+    const intent = checkoutOf(paid.paymentId).payment_intent;
+    const refund = {
+      id: `evt_refund_${crypto.randomUUID()}`,
+      object: 'event',
+      type: 'charge.refunded',
+      data: {
+        object: { id: 'ch_1', payment_intent: intent, amount: 2000, amount_refunded: 2000, currency: 'usd' },
+      },
+    };
+    expect((await deliver(JSON.stringify(refund))).status).toBe(200);
+    await processed(refund.id);
+    expect(await payments.find(paid.paymentId)).toMatchObject({ status: 'refunded' });
+    expect((await earnings(channel.owner)).balances).toEqual([{ currency: 'usd', balance: 0, lines: 2 }]);
+    const lines = await expectJson(
+      await app.request('/api/v1/payments/ledger', send('GET', undefined, channel.owner)),
+      LedgerLinePageSchema,
+    );
+    expect(lines.items.map((line) => [line.kind, line.amount, line.balanceAfter])).toEqual([
+      ['refund', -1800, 0],
+      ['tip', 1800, 1800],
+    ]);
+
+    const abandoned = await startTip(viewer, { channel: channel.slug, amount: 300, currency: 'usd' });
+    const expired = stripe.expire(checkoutOf(abandoned.paymentId).id);
+    expect((await deliver(JSON.stringify(expired))).status).toBe(200);
+    await processed(expired.id);
+    expect(await payments.find(abandoned.paymentId)).toMatchObject({ status: 'expired', entryId: null });
+  });
+
+  it('routes a tip to the channel’s connected account as a destination charge with the platform fee', async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    await deps.services.payments.connectAccount(channel.channelId, 'stripe', 'acct_1ConnectedTest');
+    const viewer = await registerAndLogin(app, backends);
+    const checkout = await startTip(viewer, { channel: channel.slug, amount: 1000, currency: 'usd' });
+    expect(checkoutOf(checkout.paymentId).payment_intent_data).toMatchObject({
+      application_fee_amount: '100',
+      transfer_data: { destination: 'acct_1ConnectedTest' },
+    });
+    const request = stripe.requests.find((r) => r.params.client_reference_id === checkout.paymentId);
+    expect(request?.idempotencyKey).toBe(`tip-${checkout.paymentId}`);
+    expect(await payments.find(checkout.paymentId)).toMatchObject({ destination: 'acct_1ConnectedTest' });
+  });
+
+  it('answers 4xx problem+json for a bad tip', async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    const viewer = await registerAndLogin(app, backends);
+    const tip = (body: unknown, user: SignedInUser | null = viewer) =>
+      app.request('/api/v1/payments/tips', send('POST', body, user ?? undefined));
+    const valid = { channel: channel.slug, amount: 500, currency: 'usd' };
+
+    await expectProblem(await tip(valid, null), 401, 'invalid_token');
+    await expectProblem(await tip({ ...valid, channel: 'no-such-channel' }), 404, 'not_found');
+    for (const [body, path] of [
+      [{ ...valid, amount: 99 }, 'body.amount'],
+      [{ ...valid, amount: 50_001 }, 'body.amount'],
+      [{ ...valid, amount: 5.5 }, 'body.amount'],
+      [{ ...valid, amount: -5 }, 'body.amount'],
+      [{ ...valid, amount: '500' }, 'body.amount'],
+      [{ ...valid, currency: 'gbp' }, 'body.currency'],
+      [{ ...valid, currency: 'dollars' }, 'body.currency'],
+      [{ ...valid, message: 'x'.repeat(501) }, 'body.message'],
+      [{ ...valid, message: 'bell\u0007' }, 'body.message'],
+      [{ ...valid, tip: 'extra' }, 'body'],
+      [{ amount: 500, currency: 'usd' }, 'body.channel'],
+    ] as const) {
+      const problem = await expectProblem(await tip(body), 422, 'validation_failed');
+      expect(problem.errors?.map((error) => error.path)).toContain(path);
+    }
+    // 500 characters is the limit, not past it.
+    await expectJson(await tip({ ...valid, message: 'x'.repeat(500) }), TipCheckoutSchema, 201);
+  });
+
+  it('answers 4xx for earnings and ledger lines without a channel, a token or a valid cursor', async () => {
+    const viewer = await registerAndLogin(app, backends);
+    await expectProblem(await app.request('/api/v1/payments/earnings'), 401, 'invalid_token');
+    await expectProblem(await app.request('/api/v1/payments/ledger'), 401, 'invalid_token');
+    await expectProblem(
+      await app.request('/api/v1/payments/earnings', send('GET', undefined, viewer)),
+      404,
+      'not_found',
+    );
+    await expectProblem(
+      await app.request('/api/v1/payments/ledger', send('GET', undefined, viewer)),
+      404,
+      'not_found',
+    );
+    const channel = await streamerWithChannel(app, backends, deps);
+    const ledger = (query: string) =>
+      app.request(`/api/v1/payments/ledger?${query}`, send('GET', undefined, channel.owner));
+    await expectProblem(await ledger('cursor=not-a-cursor'), 422, 'validation_failed');
+    await expectProblem(await ledger('limit=0'), 422, 'validation_failed');
+    await expectProblem(await ledger('currency=euro'), 422, 'validation_failed');
+    expect(await expectJson(await ledger('limit=5'), LedgerLinePageSchema)).toEqual({
+      items: [],
+      nextCursor: null,
+    });
+  });
+
+  it('answers 503 for a tip and 404 for the webhook when Stripe is not configured; 502 when Stripe refuses', async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    const viewer = await registerAndLogin(app, backends);
+    const body = { channel: channel.slug, amount: 500, currency: 'usd' };
+    const off = createApp(backends.deps({}, {}, { abusePolicy: MANY_LOGINS_POLICY })).app;
+    await expectProblem(
+      await off.request('/api/v1/payments/tips', send('POST', body, viewer)),
+      503,
+      'payments_unavailable',
+    );
+    const raw = JSON.stringify({ id: 'evt_off', type: 'ping', data: { object: {} } });
+    await expectProblem(
+      await off.request(WEBHOOK, {
+        method: 'POST',
+        headers: { 'stripe-signature': stripe.sign(raw) },
+        body: raw,
+      }),
+      404,
+      'not_found',
+    );
+
+    const refused = createApp(
+      backends.deps(
+        {
+          STRIPE_SECRET_KEY: 'sk_test_revoked',
+          STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+          STRIPE_API_URL: stripe.url,
+        },
+        {},
+        { abusePolicy: MANY_LOGINS_POLICY },
+      ),
+    ).app;
+    const problem = await expectProblem(
+      await refused.request('/api/v1/payments/tips', send('POST', body, viewer)),
+      502,
+      'payment_provider_error',
+    );
+    expect(JSON.stringify(problem)).not.toContain('sk_test_revoked');
+  });
+});

@@ -1,0 +1,313 @@
+/**
+ * The payments domain's rules (docs/payments.md): a tip starts as a pending payment and a provider
+ * checkout; the provider's webhook is verified, stored once and handed to a durable consumer, which books
+ * the tip in the ledger and stores `tip.received` in one transaction. Creators read their earnings from
+ * the ledger.
+ */
+import type { PaymentsConfig } from '@streamhub/config/config';
+import type {
+  Earnings,
+  LedgerLinePage,
+  LedgerLinesQuery,
+  PaymentProviderName,
+  StartTipRequest,
+  TipCheckout,
+  WebhookReceipt,
+} from '@streamhub/contracts/payments';
+import type { Db } from '@streamhub/db/client';
+import type { PaymentRow } from '@streamhub/db/schema/payments';
+import { AppError, notFound, validationFailed } from '@streamhub/errors/app-error';
+import type { Logger } from '@streamhub/logger/logger';
+import { appendDomainEvent } from '../../events/durable.ts';
+import { withCursor } from '../../http/pagination.ts';
+import type { ChannelsService } from '../channels/channels.service.ts';
+import type { LedgerRepository } from './ledger.repository.ts';
+import { accounts, type LedgerService, platformFeeOf, tipLines } from './ledger.service.ts';
+import {
+  type PaymentProvider,
+  ProviderCallError,
+  type ProviderEvent,
+  WebhookRejectedError,
+} from './payment-provider.ts';
+import type { PaymentsRepository } from './payments.repository.ts';
+
+export interface PaymentsServiceDeps {
+  db: Db;
+  payments: PaymentsRepository;
+  ledger: LedgerService;
+  ledgerReads: LedgerRepository;
+  channels: Pick<ChannelsService, 'reference' | 'mine'>;
+  /** The providers this instance has configured, by name. */
+  providers: ReadonlyMap<PaymentProviderName, PaymentProvider>;
+  settings: PaymentsConfig;
+  publicUrl: string;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class PaymentsService {
+  constructor(private readonly deps: PaymentsServiceDeps) {}
+
+  /**
+   * Starts a tip: checks the amount against the instance's limits, records a pending payment and opens
+   * the provider's checkout for it (a destination charge when the channel has a connected account).
+   */
+  async startTip(payerId: string, request: StartTipRequest): Promise<TipCheckout> {
+    const provider = this.deps.providers.get('stripe');
+    if (!provider) {
+      throw new AppError(503, 'payments_unavailable', 'Payments are not enabled on this instance.');
+    }
+    const { currencies, tipMinMinor, tipMaxMinor, platformFeeBps } = this.deps.settings;
+    if (!currencies.includes(request.currency)) {
+      throw validationFailed([{ path: 'body.currency', message: `must be one of ${currencies.join(', ')}` }]);
+    }
+    if (request.amount < tipMinMinor || request.amount > tipMaxMinor) {
+      throw validationFailed([
+        { path: 'body.amount', message: `must be from ${tipMinMinor} to ${tipMaxMinor} minor units` },
+      ]);
+    }
+    const channel = await this.deps.channels.reference(request.channel);
+    const platformFee = platformFeeOf(request.amount, platformFeeBps);
+    const destination = await this.deps.payments.connectedAccount(channel.id, provider.name);
+    const message = request.message ? request.message : null;
+    const payment = await this.deps.payments.create({
+      provider: provider.name,
+      channelId: channel.id,
+      creatorId: channel.ownerId,
+      payerId,
+      amount: request.amount,
+      currency: request.currency,
+      platformFee,
+      message,
+      destination: destination ?? null,
+    });
+    const page = `${this.deps.publicUrl}/c/${encodeURIComponent(channel.slug)}`;
+    let started: { checkoutId: string; url: string };
+    try {
+      started = await provider.createTipCheckout({
+        paymentId: payment.id,
+        channelId: channel.id,
+        amount: payment.amount,
+        currency: payment.currency,
+        platformFee,
+        description: `Tip to ${channel.slug}`,
+        message: message ?? undefined,
+        destination,
+        successUrl: `${page}?tip=${payment.id}`,
+        cancelUrl: `${page}?tip=cancelled`,
+        idempotencyKey: `tip-${payment.id}`,
+      });
+    } catch (error) {
+      if (!(error instanceof ProviderCallError)) throw error;
+      await this.deps.payments.setStatus(this.deps.db, payment.id, 'failed', 'pending');
+      this.deps.logger.error({ err: error, paymentId: payment.id }, 'opening a tip checkout failed');
+      throw new AppError(502, 'payment_provider_error', 'The payment provider could not open a checkout.', {
+        cause: error,
+      });
+    }
+    await this.deps.payments.setCheckout(payment.id, started.checkoutId);
+    return {
+      paymentId: payment.id,
+      provider: provider.name,
+      checkoutUrl: started.url,
+      amount: payment.amount,
+      currency: payment.currency,
+      platformFee,
+    };
+  }
+
+  /**
+   * Verifies a provider's webhook against its raw body and stores it once, with the durable event that
+   * gets it handled; a replay finds it stored and changes nothing. Nothing else happens here, so the
+   * provider gets its 2xx at once.
+   */
+  async receiveWebhook(
+    providerName: PaymentProviderName,
+    rawBody: Uint8Array,
+    signature: string | undefined,
+  ): Promise<WebhookReceipt> {
+    const provider = this.deps.providers.get(providerName);
+    if (!provider) throw notFound(`The ${providerName} webhook`);
+    let verified: Awaited<ReturnType<PaymentProvider['verifyWebhook']>>;
+    try {
+      verified = await provider.verifyWebhook(rawBody, signature);
+    } catch (error) {
+      if (!(error instanceof WebhookRejectedError)) throw error;
+      if (error.reason === 'malformed') throw new AppError(400, 'malformed_webhook', error.message);
+      throw new AppError(400, 'invalid_webhook_signature', error.message);
+    }
+    const { id: eventId, type, payload, paymentId } = verified;
+    const stored = await this.deps.payments.storeEvent(
+      { provider: providerName, eventId, type, payload },
+      (tx) =>
+        appendDomainEvent(
+          tx,
+          'payment.webhook_received',
+          { provider: providerName, eventId, type },
+          // One payment's events share an aggregate, so they are appended (and numbered) in order.
+          {
+            aggregate:
+              paymentId && UUID.test(paymentId) ? `payment:${paymentId}` : `${providerName}:${eventId}`,
+          },
+        ),
+    );
+    return { received: true, duplicate: !stored };
+  }
+
+  /**
+   * Handles one stored provider event in `tx` (the durable consumer's transaction): books a paid tip,
+   * closes an abandoned checkout, reverses a refunded tip. A second run finds the event processed.
+   */
+  async handleWebhookEvent(tx: Db, providerName: string, eventId: string): Promise<void> {
+    const stored = await this.deps.payments.lockEvent(tx, providerName, eventId);
+    if (!stored || stored.processedAt) return;
+    const provider = this.deps.providers.get(providerName as PaymentProviderName);
+    if (!provider) throw new Error(`a ${providerName} event is stored but ${providerName} is not configured`);
+    const meaning = provider.interpret(stored.payload);
+    const outcome = await this.apply(tx, provider.name, meaning);
+    await this.deps.payments.finishEvent(tx, providerName, eventId, outcome);
+    if (outcome.startsWith('anomaly')) {
+      this.deps.logger.error(
+        { provider: providerName, eventId, type: stored.type, outcome },
+        'payment event not booked',
+      );
+    } else {
+      this.deps.logger.info(
+        { provider: providerName, eventId, type: stored.type, outcome },
+        'payment event handled',
+      );
+    }
+  }
+
+  private async apply(tx: Db, provider: PaymentProviderName, meaning: ProviderEvent): Promise<string> {
+    switch (meaning.kind) {
+      case 'checkout_completed':
+        return this.bookTip(tx, provider, meaning);
+      case 'checkout_closed': {
+        const payment = await this.deps.payments.lockForCheckout(tx, provider, meaning);
+        if (!payment) return 'ignored: unknown payment';
+        await this.deps.payments.setStatus(tx, payment.id, meaning.reason, 'pending');
+        return `checkout_${meaning.reason}`;
+      }
+      case 'refunded':
+        return this.refund(tx, provider, meaning);
+      case 'other':
+        return `ignored: ${meaning.reason}`;
+    }
+  }
+
+  private async bookTip(
+    tx: Db,
+    provider: PaymentProviderName,
+    completed: Extract<ProviderEvent, { kind: 'checkout_completed' }>,
+  ): Promise<string> {
+    if (!completed.paid) return 'ignored: not paid yet';
+    const ref = {
+      paymentId: completed.paymentId && UUID.test(completed.paymentId) ? completed.paymentId : null,
+      checkoutId: completed.checkoutId,
+    };
+    const payment = await this.deps.payments.lockForCheckout(tx, provider, ref);
+    if (!payment) return 'anomaly: paid checkout of an unknown payment';
+    if (payment.status === 'succeeded' || payment.status === 'refunded') return 'ignored: already booked';
+    if (completed.amount !== payment.amount || completed.currency !== payment.currency) {
+      // Never book a figure we did not ask for: reconciliation shows the difference to a human.
+      return `anomaly: paid ${completed.amount} ${completed.currency}, expected ${payment.amount} ${payment.currency}`;
+    }
+    const entry = await this.deps.ledger.transfer(
+      {
+        kind: 'tip',
+        currency: payment.currency,
+        paymentId: payment.id,
+        description: `tip ${payment.id}`,
+        lines: tipLines({
+          provider,
+          channelId: payment.channelId,
+          currency: payment.currency,
+          amount: payment.amount,
+          platformFee: payment.platformFee,
+        }),
+      },
+      tx,
+    );
+    await this.deps.payments.settle(tx, payment.id, {
+      providerPaymentId: completed.providerPaymentId,
+      entryId: entry.id,
+    });
+    await appendDomainEvent(tx, 'tip.received', tipReceived(payment, entry.id), {
+      aggregate: `channel:${payment.channelId}`,
+    });
+    return 'tip_booked';
+  }
+
+  private async refund(
+    tx: Db,
+    provider: PaymentProviderName,
+    refunded: Extract<ProviderEvent, { kind: 'refunded' }>,
+  ): Promise<string> {
+    const payment = await this.deps.payments.lockByProviderPayment(tx, provider, refunded.providerPaymentId);
+    if (!payment) return 'ignored: refund of a payment not ours';
+    if (payment.status === 'refunded') return 'ignored: already refunded';
+    if (payment.status !== 'succeeded' || !payment.entryId)
+      return 'anomaly: refund of a payment never booked';
+    if (refunded.amountRefunded < payment.amount) return 'anomaly: partial refund (not supported yet)';
+    await this.deps.ledger.reverse(
+      payment.entryId,
+      { kind: 'refund', description: `refund ${payment.id}` },
+      tx,
+    );
+    await this.deps.payments.setStatus(tx, payment.id, 'refunded');
+    return 'tip_refunded';
+  }
+
+  /** The caller's channel's balances, one per currency, from its creator-payable accounts. */
+  async earnings(userId: string): Promise<Earnings> {
+    const channel = await this.deps.channels.mine(userId);
+    const balances = await this.deps.ledgerReads.accountsOf('creator_payable', channel.id);
+    return {
+      channel: { id: channel.id, slug: channel.slug },
+      balances: balances.map(({ account, balance, version }) => ({
+        currency: account.currency,
+        balance,
+        lines: version,
+      })),
+    };
+  }
+
+  /** The ledger lines of the caller's channel's balances (optionally one currency), newest first. */
+  async ledgerLines(userId: string, query: LedgerLinesQuery): Promise<LedgerLinePage> {
+    const channel = await this.deps.channels.mine(userId);
+    const balances = await this.deps.ledgerReads.accountsOf('creator_payable', channel.id);
+    const ids = balances
+      .filter(({ account }) => query.currency === undefined || account.currency === query.currency)
+      .map(({ id }) => id);
+    return withCursor(() => this.deps.ledgerReads.lines(ids, { limit: query.limit, cursor: query.cursor }));
+  }
+
+  /** Routes a channel's future tips to its account at `provider` (destination charges). */
+  async connectAccount(channelId: string, provider: PaymentProviderName, accountId: string): Promise<void> {
+    await this.deps.payments.connectAccount(channelId, provider, accountId);
+  }
+
+  /** A creator's payable account in `currency` (for tests and reconciliation). */
+  creatorAccount(channelId: string, currency: string) {
+    return this.deps.ledgerReads.account(accounts.creator(channelId, currency));
+  }
+}
+
+function tipReceived(payment: PaymentRow, entryId: string) {
+  return {
+    paymentId: payment.id,
+    channelId: payment.channelId,
+    creatorId: payment.creatorId,
+    payerId: payment.payerId,
+    amount: payment.amount,
+    currency: payment.currency,
+    platformFee: payment.platformFee,
+    creatorAmount: payment.amount - payment.platformFee,
+    message: payment.message,
+    provider: payment.provider,
+    entryId,
+    receivedAt: new Date().toISOString(),
+  };
+}

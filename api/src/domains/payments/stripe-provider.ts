@@ -1,0 +1,234 @@
+/**
+ * The Stripe adapter of the payment-provider port, on the official SDK: Checkout Sessions for tips
+ * (destination charges with an application fee when the channel has a connected account), idempotency
+ * keys on every create, and webhooks verified against the raw body (Stripe's timestamped HMAC, 5 minutes
+ * of tolerance). The only file that knows Stripe's objects.
+ */
+import type { StripeConfig } from '@streamhub/config/config';
+import { isStorableText, unstorableTextPaths } from '@streamhub/contracts/text';
+import Stripe from 'stripe';
+import { z } from 'zod';
+import {
+  type CheckoutStarted,
+  type CheckoutState,
+  type PaymentProvider,
+  ProviderCallError,
+  type ProviderEvent,
+  type TipCheckoutInput,
+  type VerifiedWebhook,
+  WebhookRejectedError,
+} from './payment-provider.ts';
+
+/** Stripe's own default, written down: a signature older than this is refused as a replay. */
+export const WEBHOOK_TOLERANCE_SECONDS = 300;
+
+/** The SDK's options for a base URL other than Stripe's (a local server speaking its API). */
+export function stripeClientOptions(apiUrl: string | undefined): Stripe.StripeConfig {
+  const options: Stripe.StripeConfig = { maxNetworkRetries: 2, timeout: 20_000, telemetry: false };
+  if (!apiUrl) return options;
+  const url = new URL(apiUrl);
+  return {
+    ...options,
+    host: url.hostname,
+    port: url.port || (url.protocol === 'https:' ? 443 : 80),
+    protocol: url.protocol === 'https:' ? 'https' : 'http',
+  };
+}
+
+const SessionSchema = z.object({
+  id: z.string(),
+  client_reference_id: z.string().nullish(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  payment_intent: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+  payment_status: z.string().nullish(),
+  status: z.string().nullish(),
+  amount_total: z.number().int().nullish(),
+  currency: z.string().nullish(),
+});
+
+const ChargeSchema = z.object({
+  payment_intent: z.union([z.string(), z.object({ id: z.string() })]),
+  amount: z.number().int(),
+  amount_refunded: z.number().int(),
+  currency: z.string(),
+});
+
+const EventEnvelopeSchema = z.object({
+  id: z.string().min(1).max(255),
+  type: z.string().min(1).max(255),
+  data: z.object({ object: z.record(z.string(), z.unknown()) }),
+});
+
+const idOf = (value: string | { id: string } | null | undefined) =>
+  value == null ? null : typeof value === 'string' ? value : value.id;
+
+function paymentIdOf(session: z.infer<typeof SessionSchema>): string | null {
+  return session.metadata?.payment_id ?? session.client_reference_id ?? null;
+}
+
+export class StripeProvider implements PaymentProvider {
+  readonly name = 'stripe' as const;
+  private readonly stripe: Stripe;
+
+  constructor(private readonly config: StripeConfig) {
+    this.stripe = new Stripe(config.secretKey, stripeClientOptions(config.apiUrl));
+  }
+
+  async createTipCheckout(input: TipCheckoutInput): Promise<CheckoutStarted> {
+    const metadata: Record<string, string> = {
+      payment_id: input.paymentId,
+      kind: 'tip',
+      channel_id: input.channelId,
+    };
+    // Stripe's metadata values hold 500 characters: exactly the longest tip message.
+    if (input.message) metadata.message = input.message;
+    const paymentIntentData: Stripe.Checkout.SessionCreateParams.PaymentIntentData = {
+      description: input.description,
+      metadata: { payment_id: input.paymentId },
+    };
+    if (input.destination) {
+      // A destination charge: the payment lands on the creator's connected account, minus our fee.
+      paymentIntentData.application_fee_amount = input.platformFee;
+      paymentIntentData.transfer_data = { destination: input.destination };
+    }
+    const session = await this.call(() =>
+      this.stripe.checkout.sessions.create(
+        {
+          mode: 'payment',
+          line_items: [
+            {
+              quantity: 1,
+              price_data: {
+                currency: input.currency,
+                unit_amount: input.amount,
+                product_data: { name: input.description },
+              },
+            },
+          ],
+          client_reference_id: input.paymentId,
+          metadata,
+          payment_intent_data: paymentIntentData,
+          success_url: input.successUrl,
+          cancel_url: input.cancelUrl,
+        },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    );
+    if (!session.url)
+      throw new ProviderCallError(`Stripe returned checkout session ${session.id} without a URL`);
+    return { checkoutId: session.id, url: session.url };
+  }
+
+  async retrieveCheckout(checkoutId: string): Promise<CheckoutState> {
+    const session = SessionSchema.parse(
+      await this.call(() => this.stripe.checkout.sessions.retrieve(checkoutId)),
+    );
+    return {
+      checkoutId: session.id,
+      paymentId: paymentIdOf(session),
+      status: session.status ?? 'open',
+      paid: session.payment_status === 'paid',
+      amount: session.amount_total ?? null,
+      currency: session.currency ?? null,
+    };
+  }
+
+  async verifyWebhook(rawBody: Uint8Array, signature: string | undefined): Promise<VerifiedWebhook> {
+    if (!signature) throw new WebhookRejectedError('signature', 'The Stripe-Signature header is missing.');
+    let event: unknown;
+    try {
+      event = await this.stripe.webhooks.constructEventAsync(
+        rawBody,
+        signature,
+        this.config.webhookSecret,
+        WEBHOOK_TOLERANCE_SECONDS,
+      );
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
+        // The SDK's own messages can hint at the expected secret: clients get ours.
+        if (/tolerance/i.test(error.message)) {
+          throw new WebhookRejectedError('stale', 'The webhook signature is older than 5 minutes.');
+        }
+        throw new WebhookRejectedError('signature', 'The webhook signature does not match its body.');
+      }
+      // Signed, but not JSON: only Stripe (or someone with the secret) could have sent it; still refused.
+      throw new WebhookRejectedError('malformed', 'The webhook body is not a JSON event.');
+    }
+    const envelope = EventEnvelopeSchema.safeParse(event);
+    if (!envelope.success)
+      throw new WebhookRejectedError('malformed', 'The webhook body is not a Stripe event.');
+    // jsonb cannot hold U+0000 or lone surrogates: refuse rather than fail on the insert.
+    if (unstorableTextPaths(event, 'body').length > 0 || !isStorableText(envelope.data.id)) {
+      throw new WebhookRejectedError('malformed', 'The webhook body holds text that cannot be stored.');
+    }
+    const object = envelope.data.data.object;
+    const session = SessionSchema.safeParse(object);
+    const paymentId =
+      envelope.data.type.startsWith('checkout.session.') && session.success
+        ? paymentIdOf(session.data)
+        : null;
+    return {
+      id: envelope.data.id,
+      type: envelope.data.type,
+      payload: event as Record<string, unknown>,
+      paymentId,
+    };
+  }
+
+  interpret(payload: unknown): ProviderEvent {
+    const envelope = EventEnvelopeSchema.safeParse(payload);
+    if (!envelope.success) return { kind: 'other', reason: 'not a Stripe event' };
+    const { type, data } = envelope.data;
+    switch (type) {
+      case 'checkout.session.completed':
+      case 'checkout.session.async_payment_succeeded': {
+        const session = SessionSchema.safeParse(data.object);
+        if (!session.success) return { kind: 'other', reason: `malformed ${type}` };
+        return {
+          kind: 'checkout_completed',
+          checkoutId: session.data.id,
+          paymentId: paymentIdOf(session.data),
+          providerPaymentId: idOf(session.data.payment_intent),
+          paid: session.data.payment_status === 'paid',
+          amount: session.data.amount_total ?? null,
+          currency: session.data.currency ?? null,
+        };
+      }
+      case 'checkout.session.expired':
+      case 'checkout.session.async_payment_failed': {
+        const session = SessionSchema.safeParse(data.object);
+        if (!session.success) return { kind: 'other', reason: `malformed ${type}` };
+        return {
+          kind: 'checkout_closed',
+          checkoutId: session.data.id,
+          paymentId: paymentIdOf(session.data),
+          reason: type === 'checkout.session.expired' ? 'expired' : 'failed',
+        };
+      }
+      case 'charge.refunded': {
+        const charge = ChargeSchema.safeParse(data.object);
+        if (!charge.success) return { kind: 'other', reason: `malformed ${type}` };
+        return {
+          kind: 'refunded',
+          providerPaymentId: idOf(charge.data.payment_intent) ?? '',
+          amount: charge.data.amount,
+          amountRefunded: charge.data.amount_refunded,
+          currency: charge.data.currency,
+        };
+      }
+      default:
+        return { kind: 'other', reason: `not handled: ${type}` };
+    }
+  }
+
+  /** Runs one API call; the SDK's error (which may quote the request) becomes a ProviderCallError. */
+  private async call<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      const detail =
+        error instanceof Stripe.errors.StripeError ? `${error.type}: ${error.message}` : String(error);
+      throw new ProviderCallError(`Stripe call failed (${detail})`, { cause: error });
+    }
+  }
+}

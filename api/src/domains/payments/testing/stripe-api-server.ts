@@ -1,0 +1,270 @@
+/**
+ * A local HTTP server speaking the subset of Stripe's API that StreamHub calls (Checkout Sessions create
+ * and retrieve), for tests that drive the official SDK against it (`STRIPE_API_URL`). It answers as
+ * Stripe does: form-encoded parameters with bracketed keys, Bearer secret keys, idempotency keys that
+ * replay the first answer (and refuse other parameters under the same key), Stripe's error envelope.
+ * `complete()` and `expire()` play the payer and build the event Stripe would send; `sign()` signs a
+ * body as Stripe does, with the SDK's own helper.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  params: Record<string, unknown>;
+  idempotencyKey: string | undefined;
+}
+
+export interface FakeCheckoutSession {
+  id: string;
+  object: 'checkout.session';
+  mode: string;
+  status: 'open' | 'complete' | 'expired';
+  payment_status: 'unpaid' | 'paid';
+  amount_total: number;
+  currency: string;
+  client_reference_id: string | null;
+  metadata: Record<string, string>;
+  payment_intent: string | null;
+  payment_intent_data: Record<string, unknown> | undefined;
+  success_url: string;
+  cancel_url: string | null;
+  url: string | null;
+  created: number;
+}
+
+export interface StripeApiServer {
+  /** `STRIPE_API_URL` for this server. */
+  url: string;
+  secretKey: string;
+  webhookSecret: string;
+  requests: RecordedRequest[];
+  sessions: Map<string, FakeCheckoutSession>;
+  /** The payer paid: the session completes and the `checkout.session.completed` event is returned. */
+  complete(sessionId: string): StripeEvent;
+  /** The session timed out unpaid: `checkout.session.expired`. */
+  expire(sessionId: string): StripeEvent;
+  /** The `Stripe-Signature` header for `payload`, as Stripe computes it (`timestamp` in seconds). */
+  sign(payload: string, options?: { timestamp?: number; secret?: string }): string;
+  close(): Promise<void>;
+}
+
+export interface StripeEvent {
+  id: string;
+  object: 'event';
+  type: string;
+  created: number;
+  livemode: false;
+  api_version: string;
+  data: { object: Record<string, unknown> };
+}
+
+const random = (prefix: string) => `${prefix}_test_${randomBytes(12).toString('hex')}`;
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** `a[b][0][c]=1` → `{ a: { b: [{ c: '1' }] } }`, as Stripe reads its form bodies. */
+export function parseStripeForm(body: string): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    const path = key.replace(/\]/g, '').split('[');
+    let node: Record<string, unknown> | unknown[] = root;
+    path.forEach((part, index) => {
+      const last = index === path.length - 1;
+      const nextIsIndex = /^\d+$/.test(path[index + 1] ?? '');
+      const container = node as Record<string, unknown>;
+      if (last) {
+        container[part] = value;
+        return;
+      }
+      container[part] ??= nextIsIndex ? [] : {};
+      node = container[part] as Record<string, unknown>;
+    });
+  }
+  return root;
+}
+
+function stripeError(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  message: string,
+  code?: string,
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'request-id': random('req') });
+  res.end(JSON.stringify({ error: { type, message, ...(code ? { code } : {}) } }));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+export async function startStripeApiServer(): Promise<StripeApiServer> {
+  const secretKey = random('sk');
+  const webhookSecret = random('whsec');
+  const requests: RecordedRequest[] = [];
+  const sessions = new Map<string, FakeCheckoutSession>();
+  // idempotency key → the body it was first sent with and the answer given
+  const idempotent = new Map<string, { body: string; status: number; answer: string }>();
+  const signer = new Stripe(secretKey);
+  let url = '';
+
+  function createSession(params: Record<string, unknown>): { status: number; answer: unknown } {
+    const lineItems = Array.isArray(params.line_items) ? params.line_items.map(asRecord) : [];
+    const priceData = asRecord(lineItems[0]?.price_data);
+    const unitAmount = Number(priceData.unit_amount);
+    const currency = typeof priceData.currency === 'string' ? priceData.currency : '';
+    if (
+      params.mode !== 'payment' ||
+      lineItems.length !== 1 ||
+      !Number.isInteger(unitAmount) ||
+      unitAmount < 1
+    ) {
+      return {
+        status: 400,
+        answer: { error: { type: 'invalid_request_error', message: 'Invalid line_items or mode.' } },
+      };
+    }
+    if (!/^[a-z]{3}$/.test(currency) || typeof params.success_url !== 'string') {
+      return {
+        status: 400,
+        answer: { error: { type: 'invalid_request_error', message: 'Missing currency or success_url.' } },
+      };
+    }
+    const id = random('cs');
+    const session: FakeCheckoutSession = {
+      id,
+      object: 'checkout.session',
+      mode: 'payment',
+      status: 'open',
+      payment_status: 'unpaid',
+      amount_total: unitAmount * Number(lineItems[0]?.quantity ?? 1),
+      currency,
+      client_reference_id: typeof params.client_reference_id === 'string' ? params.client_reference_id : null,
+      metadata: asRecord(params.metadata) as Record<string, string>,
+      payment_intent: null,
+      payment_intent_data: params.payment_intent_data ? asRecord(params.payment_intent_data) : undefined,
+      success_url: params.success_url,
+      cancel_url: typeof params.cancel_url === 'string' ? params.cancel_url : null,
+      url: `${url}/c/pay/${id}`,
+      created: nowSeconds(),
+    };
+    sessions.set(id, session);
+    return { status: 200, answer: session };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const body = await readBody(req);
+    const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
+    const params = parseStripeForm(body);
+    requests.push({ method: req.method ?? '', path, params, idempotencyKey });
+    if (req.headers.authorization !== `Bearer ${secretKey}`) {
+      stripeError(res, 401, 'invalid_request_error', 'Invalid API Key provided.');
+      return;
+    }
+    if (req.method === 'POST' && path === '/v1/checkout/sessions') {
+      if (idempotencyKey) {
+        const seen = idempotent.get(idempotencyKey);
+        if (seen && seen.body !== body) {
+          stripeError(
+            res,
+            400,
+            'idempotency_error',
+            'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+          );
+          return;
+        }
+        if (seen) {
+          res.writeHead(seen.status, { 'content-type': 'application/json', 'idempotent-replayed': 'true' });
+          res.end(seen.answer);
+          return;
+        }
+      }
+      const { status, answer } = createSession(params);
+      const text = JSON.stringify(answer);
+      if (idempotencyKey) idempotent.set(idempotencyKey, { body, status, answer: text });
+      res.writeHead(status, { 'content-type': 'application/json', 'request-id': random('req') });
+      res.end(text);
+      return;
+    }
+    const retrieve = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
+    if (req.method === 'GET' && retrieve?.[1]) {
+      const session = sessions.get(decodeURIComponent(retrieve[1]));
+      if (!session) {
+        stripeError(res, 404, 'invalid_request_error', 'No such checkout.session', 'resource_missing');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(session));
+      return;
+    }
+    stripeError(res, 404, 'invalid_request_error', `Unrecognized request URL (${req.method}: ${path}).`);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => stripeError(res, 500, 'api_error', String(error)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const event = (type: string, object: Record<string, unknown>): StripeEvent => ({
+    id: random('evt'),
+    object: 'event',
+    type,
+    created: nowSeconds(),
+    livemode: false,
+    api_version: '2025-01-01',
+    data: { object },
+  });
+
+  const sessionOf = (id: string) => {
+    const session = sessions.get(id);
+    if (!session) throw new Error(`no checkout session ${id}`);
+    return session;
+  };
+
+  return {
+    url,
+    secretKey,
+    webhookSecret,
+    requests,
+    sessions,
+    complete(sessionId) {
+      const session = sessionOf(sessionId);
+      session.status = 'complete';
+      session.payment_status = 'paid';
+      session.payment_intent ??= random('pi');
+      session.url = null;
+      return event('checkout.session.completed', { ...session });
+    },
+    expire(sessionId) {
+      const session = sessionOf(sessionId);
+      session.status = 'expired';
+      session.url = null;
+      return event('checkout.session.expired', { ...session });
+    },
+    sign(payload, options = {}) {
+      return signer.webhooks.generateTestHeaderString({
+        payload,
+        secret: options.secret ?? webhookSecret,
+        timestamp: options.timestamp ?? nowSeconds(),
+      });
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
