@@ -22,7 +22,7 @@ import { appendDomainEvent } from '../../events/durable.ts';
 import { withCursor } from '../../http/pagination.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import type { LedgerRepository } from './ledger.repository.ts';
-import { accounts, type LedgerService, platformFeeOf, tipLines } from './ledger.service.ts';
+import { type LedgerService, platformFeeOf, tipLines } from './ledger.service.ts';
 import {
   type PaymentProvider,
   ProviderCallError,
@@ -287,11 +287,6 @@ export class PaymentsService {
   /** Routes a channel's future tips to its account at `provider` (destination charges). */
   async connectAccount(channelId: string, provider: PaymentProviderName, accountId: string): Promise<void> {
     await this.deps.payments.connectAccount(channelId, provider, accountId);
-  }
-
-  /** A creator's payable account in `currency` (for tests and reconciliation). */
-  creatorAccount(channelId: string, currency: string) {
-    return this.deps.ledgerReads.account(accounts.creator(channelId, currency));
   }
 }
 
