@@ -24,15 +24,11 @@ import { comments, likes } from '@streamhub/db/schema/engagement';
 import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { jsonLines, waitForLine } from '../testing/cli-process.ts';
+import { ACCOUNT_CLEANED_UP, accountCleanupsLogged } from '../testing/account-cleanup.ts';
+import { waitForLine } from '../testing/cli-process.ts';
 import { type Deployment, type ServedProcess, startDeployment } from '../testing/deployment.ts';
 
 const STEPS = fileURLToPath(new URL('../testing/outbox-steps.child.ts', import.meta.url));
-// What the two `user.deleted` consumers log once they have done their work.
-const CLEANED_UP = [
-  "removed a deleted account's video files",
-  "removed likes and comments on a deleted account's broadcasts and videos",
-];
 const WITHIN = { timeout: 30_000, interval: 50 };
 
 /** The URL of a test database opened on PostgreSQL, for the processes to open it too. */
@@ -119,13 +115,6 @@ describe('account deletion across killed processes (PostgreSQL + Redis)', () => 
       .from(sql`events.outbox`)
       .where(sql`name = 'user.deleted' and aggregate = ${`user:${userId}`}`);
 
-  /** The consumers' clean-up lines a worker logged for this account, one per run. */
-  const cleanupsLogged = (worker: ServedProcess, userId: string) =>
-    jsonLines(worker.child)
-      .filter((line) => line.userId === userId && CLEANED_UP.includes(String(line.msg)))
-      .map((line) => String(line.msg))
-      .sort();
-
   /** Deletes the account in a process of its own, which is SIGKILLed right after the commit. */
   async function deleteThenKill(doomed: Doomed): Promise<string> {
     const userId = doomed.owner.account.id;
@@ -158,10 +147,10 @@ describe('account deletion across killed processes (PostgreSQL + Redis)', () => 
     const later = await doomedAccount();
     await deps.services.users.deleteAccount(later.owner.account.id, { password: later.owner.password });
     await vi.waitFor(
-      () => expect(cleanupsLogged(worker, later.owner.account.id)).toEqual(CLEANED_UP),
+      () => expect(accountCleanupsLogged([worker], later.owner.account.id)).toEqual(ACCOUNT_CLEANED_UP),
       WITHIN,
     );
-    expect(cleanupsLogged(worker, userId)).toEqual(CLEANED_UP);
+    expect(accountCleanupsLogged([worker], userId)).toEqual(ACCOUNT_CLEANED_UP);
     expect(await engagementOn(bystander.targets)).toEqual({ likes: 3, comments: 2 });
     expect(existsSync(files.video(bystander.video))).toBe(true);
   }

@@ -16,7 +16,7 @@ import { createMemoryEventBus } from '@streamhub/infra/event-bus/memory';
 import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { jsonLines } from '../testing/cli-process.ts';
+import { ACCOUNT_CLEANED_UP, accountCleanupsLogged } from '../testing/account-cleanup.ts';
 import {
   type Deployment,
   type GatewayProcess,
@@ -25,11 +25,6 @@ import {
 } from '../testing/deployment.ts';
 
 const PASSWORD = 'a long test password';
-// What the two `user.deleted` consumers log once they have done their work.
-const CLEANED_UP = [
-  "removed a deleted account's video files",
-  "removed likes and comments on a deleted account's broadcasts and videos",
-];
 const WITHIN = { timeout: 30_000, interval: 50 };
 
 interface Account {
@@ -147,14 +142,6 @@ describe('account deletion on two gateways and two workers (PostgreSQL, Redis)',
       .from(sql`events.outbox`)
       .where(sql`name = 'user.deleted' and aggregate = ${`user:${userId}`}`);
 
-  /** The consumers' clean-up lines every worker so far logged for this account, one per run. */
-  const cleanupsLogged = (userId: string) =>
-    workers
-      .flatMap((worker) => jsonLines(worker.child))
-      .filter((line) => line.userId === userId && CLEANED_UP.includes(String(line.msg)))
-      .map((line) => String(line.msg))
-      .sort();
-
   const startWorker = async () => {
     const worker = await deployment.worker();
     workers.push(worker);
@@ -168,7 +155,7 @@ describe('account deletion on two gateways and two workers (PostgreSQL, Redis)',
     await vi.waitFor(async () => {
       expect(await engagementOn(doomed.broadcasts)).toEqual({ likes: 0, comments: 0 });
       expect(existsSync(files.upload(doomed.upload))).toBe(false);
-      expect(cleanupsLogged(doomed.id)).toEqual(CLEANED_UP);
+      expect(accountCleanupsLogged(workers, doomed.id)).toEqual(ACCOUNT_CLEANED_UP);
     }, WITHIN);
     expect(await storedDeletions(doomed.id)).toEqual([{ published: true }]);
   }
@@ -203,7 +190,7 @@ describe('account deletion on two gateways and two workers (PostgreSQL, Redis)',
     await expectCleanedUp(later);
 
     // Once in effect, and nobody else's data: the first deletion was still handled once by each consumer.
-    expect(cleanupsLogged(doomed.id)).toEqual(CLEANED_UP);
+    expect(accountCleanupsLogged(workers, doomed.id)).toEqual(ACCOUNT_CLEANED_UP);
     expect(await engagementOn(bystander.broadcasts)).toEqual({ likes: 2, comments: 2 });
     expect(statSync(files.upload(bystander.upload)).size).toBe(1000);
   }, 240_000);

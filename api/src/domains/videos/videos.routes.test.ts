@@ -260,30 +260,43 @@ describe('videos API', () => {
     expect(existsSync(files.video(gone))).toBe(false);
   });
 
+  /** A recording channel's broadcast that has ended (its `stream.ended` stored), and its owner's video list. */
+  async function endedRecordedBroadcast(channel: { title: string; category?: string; tags?: string[] }) {
+    const streamer = await registerAndLogin(app, backends, { role: 'streamer' });
+    const slug = `rec-${crypto.randomUUID().slice(0, 8)}`;
+    await deps.services.channels.create(
+      streamer.account.id,
+      CreateChannelRequestSchema.parse({ slug, record: true, ...channel }),
+    );
+    const key = await deps.services.channels.createKey(streamer.account.id, slug, 'OBS');
+    const decision = await deps.services.channels.authorizePublish(key.secret);
+    if (!decision.ok) throw new Error(decision.reason);
+    await deps.services.channels.endSession(decision.sessionId, { recorded: true });
+    // The event as a consumer receives it (times aside).
+    const ended = {
+      sessionId: decision.sessionId,
+      channelId: decision.channelId,
+      playbackId: decision.playbackId,
+      slug,
+      recorded: true,
+      startedAt: new Date().toISOString(),
+      endedAt: new Date().toISOString(),
+    };
+    const listed = async () =>
+      VideoPageSchema.parse(
+        await (await app.request('/api/v1/users/me/videos', json(streamer.authorization))).json(),
+      ).items;
+    return { slug, ended, listed };
+  }
+
   it('registers a recorded broadcast as a video of its channel once, and queues its processing once', async () => {
     const outbox = await startTestOutbox(backends, deps);
     try {
-      const streamer = await registerAndLogin(app, backends, { role: 'streamer' });
-      const slug = `rec-${crypto.randomUUID().slice(0, 8)}`;
-      await deps.services.channels.create(
-        streamer.account.id,
-        CreateChannelRequestSchema.parse({
-          slug,
-          title: 'Night coding',
-          record: true,
-          category: 'software',
-          tags: ['Rust'],
-        }),
-      );
-      const key = await deps.services.channels.createKey(streamer.account.id, slug, 'OBS');
-      const decision = await deps.services.channels.authorizePublish(key.secret);
-      if (!decision.ok) throw new Error(decision.reason);
-      await deps.services.channels.endSession(decision.sessionId, { recorded: true });
-
-      const listed = async () =>
-        VideoPageSchema.parse(
-          await (await app.request('/api/v1/users/me/videos', json(streamer.authorization))).json(),
-        ).items;
+      const { slug, ended, listed } = await endedRecordedBroadcast({
+        title: 'Night coding',
+        category: 'software',
+        tags: ['Rust'],
+      });
       await expect.poll(async () => (await listed()).length).toBe(1);
       const [video] = (await listed()) as [Video];
       expect(video).toMatchObject({
@@ -298,23 +311,14 @@ describe('videos API', () => {
       await expect.poll(() => jobs.filter((j) => j === video.id).length).toBe(1);
       const job = await deps.services.videos.begin(video.id);
       expect(job?.source).toEqual({
-        prefix: `live/${decision.playbackId}`,
+        prefix: `live/${ended.playbackId}`,
         name: 'master.m3u8',
         playlist: true,
       });
 
       // The end reported again (a retrying node, a second replica): nothing new.
-      const again = {
-        sessionId: decision.sessionId,
-        channelId: decision.channelId,
-        playbackId: decision.playbackId,
-        slug,
-        recorded: true,
-        startedAt: new Date().toISOString(),
-        endedAt: new Date().toISOString(),
-      };
-      expect(await deps.services.videos.registerRecording(again)).toBeUndefined();
-      await backends.events.publish('stream.ended', again);
+      expect(await deps.services.videos.registerRecording(ended)).toBeUndefined();
+      await backends.events.publish('stream.ended', ended);
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(await listed()).toHaveLength(1);
       expect(jobs.filter((j) => j === video.id)).toHaveLength(1);
@@ -324,29 +328,7 @@ describe('videos API', () => {
   });
 
   it("queues a recording's processing again on a retry when the first enqueue failed after the video committed", async () => {
-    const streamer = await registerAndLogin(app, backends, { role: 'streamer' });
-    const slug = `rec-${crypto.randomUUID().slice(0, 8)}`;
-    await deps.services.channels.create(
-      streamer.account.id,
-      CreateChannelRequestSchema.parse({ slug, title: 'Retried', record: true }),
-    );
-    const key = await deps.services.channels.createKey(streamer.account.id, slug, 'OBS');
-    const decision = await deps.services.channels.authorizePublish(key.secret);
-    if (!decision.ok) throw new Error(decision.reason);
-    await deps.services.channels.endSession(decision.sessionId, { recorded: true });
-    const ended = {
-      sessionId: decision.sessionId,
-      channelId: decision.channelId,
-      playbackId: decision.playbackId,
-      slug,
-      recorded: true,
-      startedAt: new Date().toISOString(),
-      endedAt: new Date().toISOString(),
-    };
-    const listed = async () =>
-      VideoPageSchema.parse(
-        await (await app.request('/api/v1/users/me/videos', json(streamer.authorization))).json(),
-      ).items;
+    const { ended, listed } = await endedRecordedBroadcast({ title: 'Retried' });
 
     // The first delivery: the video commits, then queueing its job fails (a closed queue refuses it).
     const closed = createMemoryJobQueue(JOB_DEFINITIONS);
