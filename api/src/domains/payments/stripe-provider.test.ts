@@ -130,7 +130,7 @@ describe('StripeProvider', () => {
     it('accepts an event signed as Stripe signs it, and says which payment it is about', async () => {
       const event = await completedEvent();
       const raw = JSON.stringify(event);
-      const verified = await stripe.verifyWebhook(new TextEncoder().encode(raw), server.sign(raw));
+      const verified = await stripe.verifyWebhook(new TextEncoder().encode(raw), await server.sign(raw));
       expect(verified).toMatchObject({ id: event.id, type: 'checkout.session.completed' });
       expect(verified.paymentId).toBe((event.data.object.metadata as Record<string, string>).payment_id);
       expect(stripe.interpret(verified.payload)).toMatchObject({
@@ -146,13 +146,15 @@ describe('StripeProvider', () => {
       const bytes = new TextEncoder().encode(raw);
       expect(await rejection(bytes, undefined)).toBe('signature');
       expect(await rejection(bytes, 'garbage')).toBe('signature');
-      expect(await rejection(bytes, server.sign(raw, { secret: 'whsec_someone_else' }))).toBe('signature');
+      expect(await rejection(bytes, await server.sign(raw, { secret: 'whsec_someone_else' }))).toBe(
+        'signature',
+      );
       // The same signature over other bytes (a body re-serialised with other spacing, or altered).
       expect(
-        await rejection(new TextEncoder().encode(JSON.stringify(event, null, 2)), server.sign(raw)),
+        await rejection(new TextEncoder().encode(JSON.stringify(event, null, 2)), await server.sign(raw)),
       ).toBe('signature');
       const sixMinutesAgo = Math.floor(Date.now() / 1000) - 360;
-      expect(await rejection(bytes, server.sign(raw, { timestamp: sixMinutesAgo }))).toBe('stale');
+      expect(await rejection(bytes, await server.sign(raw, { timestamp: sixMinutesAgo }))).toBe('stale');
     });
 
     it('refuses a signed body that is not a Stripe event', async () => {
@@ -161,11 +163,11 @@ describe('StripeProvider', () => {
         '{"hello":"world"}',
         JSON.stringify({ id: 'evt_1', type: 'x', data: {} }),
       ]) {
-        expect(await rejection(new TextEncoder().encode(raw), server.sign(raw))).toBe('malformed');
+        expect(await rejection(new TextEncoder().encode(raw), await server.sign(raw))).toBe('malformed');
       }
       const withNul = JSON.stringify({ id: 'evt_nul', type: 'ping', data: { object: { note: 'a\u0000b' } } });
       expect(
-        await rejection(body(JSON.parse(withNul)), server.sign(JSON.stringify(JSON.parse(withNul)))),
+        await rejection(body(JSON.parse(withNul)), await server.sign(JSON.stringify(JSON.parse(withNul)))),
       ).toBe('malformed');
     });
 

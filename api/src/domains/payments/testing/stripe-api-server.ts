@@ -47,8 +47,11 @@ export interface StripeApiServer {
   complete(sessionId: string): StripeEvent;
   /** The session timed out unpaid: `checkout.session.expired`. */
   expire(sessionId: string): StripeEvent;
-  /** The `Stripe-Signature` header for `payload`, as Stripe computes it (`timestamp` in seconds). */
-  sign(payload: string, options?: { timestamp?: number; secret?: string }): string;
+  /**
+   * The `Stripe-Signature` header for `payload`, as Stripe computes it (`timestamp` in seconds). Async:
+   * under Bun the SDK signs with WebCrypto, which has no synchronous HMAC.
+   */
+  sign(payload: string, options?: { timestamp?: number; secret?: string }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -255,7 +258,7 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
       return event('checkout.session.expired', { ...session });
     },
     sign(payload, options = {}) {
-      return signer.webhooks.generateTestHeaderString({
+      return signer.webhooks.generateTestHeaderStringAsync({
         payload,
         secret: options.secret ?? webhookSecret,
         timestamp: options.timestamp ?? nowSeconds(),
