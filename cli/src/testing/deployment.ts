@@ -21,7 +21,7 @@ import {
   waitForOk,
 } from './cli-process.ts';
 
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface ServedProcess {
   child: CliChild;
@@ -51,8 +51,6 @@ export interface Deployment {
   env: Record<string, string>;
   /** The media and data directory every process shares (STREAMHUB_DATA_DIR). */
   dataDir: string;
-  /** A new empty directory, a process's working directory. */
-  tempDir(): string;
   /** A gateway replica (`serve api`), resolved once it answers `/healthz`. */
   gateway(runtime?: Runtime): Promise<GatewayProcess>;
   /** A job worker (`serve worker`) at info level (its log lines are its consumers' trace), once it runs. */
@@ -104,7 +102,6 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
   return {
     env,
     dataDir,
-    tempDir,
     async gateway(runtime = 'node') {
       const port = await freePort();
       const child = startCli(['serve', 'api'], {
