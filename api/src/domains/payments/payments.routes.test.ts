@@ -396,6 +396,43 @@ describe.each(testDatabases())('payments on %s', (driver) => {
     });
   });
 
+  it('loses and doubles nothing when handling fails after the ledger entry was posted: the retry books it once', async () => {
+    const db = backends.database.db;
+    // A real failure inside the consumer's transaction, after the entry and the payment's update: the
+    // database refuses the first `tip.received` append of this test (a sequence does not roll back).
+    await db.execute(sql`create sequence if not exists public.payments_test_failures`);
+    await db.execute(
+      sql.raw(`create or replace function public.payments_test_fail_first_tip() returns trigger language plpgsql as $$
+        begin
+          if new.name = 'tip.received' and nextval('public.payments_test_failures') = 1 then
+            raise exception 'injected: the first tip.received append fails';
+          end if;
+          return new;
+        end $$`),
+    );
+    await db.execute(
+      sql`create trigger payments_test_fail_first_tip before insert on events.outbox for each row execute function public.payments_test_fail_first_tip()`,
+    );
+    try {
+      const channel = await streamerWithChannel(app, backends, deps);
+      const viewer = await registerAndLogin(app, backends);
+      const checkout = await startTip(viewer, { channel: channel.slug, amount: 700, currency: 'usd' });
+      await pay(checkout.paymentId);
+      const attempts = await db.execute(sql`select last_value::int as n from public.payments_test_failures`);
+      const list = (Array.isArray(attempts) ? attempts : (attempts as { rows: unknown[] }).rows) as {
+        n: number;
+      }[];
+      expect(list[0]?.n).toBe(2);
+      // Had the failed attempt's entry survived, the retry would find the payment booked and store no event.
+      expect((await earnings(channel.owner)).balances).toEqual([{ currency: 'usd', balance: 630, lines: 1 }]);
+      expect(
+        (await storedEvents(db, 'tip.received')).filter((tip) => tip.paymentId === checkout.paymentId),
+      ).toHaveLength(1);
+    } finally {
+      await db.execute(sql`drop trigger payments_test_fail_first_tip on events.outbox`);
+    }
+  });
+
   it('answers 503 for a tip and 404 for the webhook when Stripe is not configured; 502 when Stripe refuses', async () => {
     const channel = await streamerWithChannel(app, backends, deps);
     const viewer = await registerAndLogin(app, backends);
