@@ -3,11 +3,11 @@
  * Express and bare node:http as references), each compared with the full stack in paired A B B A slices
  * (`paired-load.ts`), so that a middleware's cost shows through the drift of a shared machine.
  *
- *   node --import tsx bench/gateway/ablation.ts [--rounds 2] [--blocks 3] [--duration 2] [--json out.json]
+ *   node --import tsx bench/gateway/ablation.ts [--rounds 2] [--blocks 3] [--duration 2] [--routes plain] [--json out.json]
  */
 import { writeFile } from 'node:fs/promises';
 import { VARIANTS } from './ablation-variants.ts';
-import { checkResponse } from './check.ts';
+import { checkResponse, routeHeaders } from './check.ts';
 import { assertRunning, type StartedServer, startFleet } from './fleet.ts';
 import { describeMachine, machineInfo } from './machine.ts';
 import { waitForQuiet } from './machine-load.ts';
@@ -17,7 +17,9 @@ import { type PairedResult, runPairedLoad } from './paired-load.ts';
 import { median } from './report.ts';
 import { BARE_NODE, benchServers, EXPRESS, type ServerSpec } from './servers.ts';
 
-const options = parseBenchOptions({ rounds: 2, duration: 2, warmup: 1 });
+const options = parseBenchOptions({ rounds: 2, duration: 2, warmup: 1, routes: 'plain' });
+// One route per ablation: the variants are compared on it.
+const route = options.routes[0] ?? 'plain';
 const machine = machineInfo(options.bunPath);
 const variantSpecs: ServerSpec[] = VARIANTS.map((variant) => {
   const off = 'without' in variant ? variant.without : [];
@@ -27,7 +29,6 @@ const variantSpecs: ServerSpec[] = VARIANTS.map((variant) => {
     command: options.nodePath,
     args: ['--import', 'tsx', 'bench/gateway/servers/streamhub-variant.ts', `--variant=${variant.name}`],
     logs: !off.includes('access-log'),
-    embeddedData: true,
     expect: { cors: !off.includes('cors'), requestId: !off.includes('request-context') },
   };
 });
@@ -51,7 +52,11 @@ log(
     `${options.blocks} A B B A blocks of ${options.durationSeconds} s slices, -c ${options.connections}`,
 );
 const started = new Date();
-const fleet = await startFleet(specs, { cpu: options.serverCpu, nodePath: options.nodePath }, log);
+const fleet = await startFleet(
+  specs,
+  { cpu: options.serverCpu, nodePath: options.nodePath, databaseUrl: options.databaseUrl },
+  log,
+);
 const passes = new Map<string, Pass[]>();
 try {
   const full = fleet.servers.find((s) => s.spec.id === 'full');
@@ -76,7 +81,7 @@ async function comparePair(full: StartedServer, other: StartedServer, round: num
   for (let attempt = 1; ; attempt++) {
     for (const s of [full, other]) {
       assertRunning(s);
-      await checkResponse(s.spec, s.url);
+      await checkResponse(s.spec, route, s.urls[route], fleet.auth);
     }
     await waitForQuiet({
       maxBusyCores: 0.2,
@@ -84,8 +89,9 @@ async function comparePair(full: StartedServer, other: StartedServer, round: num
       onWait: (busy) => log(`  machine busy (${busy.toFixed(2)} cores), waiting for it to go quiet`),
     });
     const result = await runPairedLoad({
-      a: { url: full.url, pid: full.server.pid },
-      b: { url: other.url, pid: other.server.pid },
+      a: { url: full.urls[route], pid: full.server.pid },
+      b: { url: other.urls[route], pid: other.server.pid },
+      authorization: routeHeaders(route, fleet.auth).authorization,
       idlePids: fleet.servers.filter((s) => s !== full && s !== other).map((s) => s.server.pid),
       cpu: options.clientCpu,
       nodePath: options.nodePath,
@@ -166,7 +172,7 @@ const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i] ?? 0))
 process.stdout.write(
   [
     '',
-    `Gateway ablation (Node), ${started.toISOString()}: ${describeMachine(machine)}`,
+    `Gateway ablation (Node), ${route} route, ${started.toISOString()}: ${describeMachine(machine)}`,
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),

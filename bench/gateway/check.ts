@@ -1,13 +1,25 @@
 /** One request before measuring, so that a broken server cannot produce a figure. */
-import { BENCH_ORIGIN } from './protocol.ts';
+import { BENCH_ORIGIN, type BenchAuth, type BenchRoute } from './protocol.ts';
 import type { ServerSpec } from './servers.ts';
 
-export async function checkResponse(spec: ServerSpec, url: string): Promise<void> {
+/** The headers the load generator sends on a route: the bench origin, and the access token on `auth`. */
+export function routeHeaders(route: BenchRoute, auth: BenchAuth): Record<string, string> {
+  return route === 'auth'
+    ? { origin: BENCH_ORIGIN, authorization: `Bearer ${auth.token}` }
+    : { origin: BENCH_ORIGIN };
+}
+
+export async function checkResponse(
+  spec: ServerSpec,
+  route: BenchRoute,
+  url: string,
+  auth: BenchAuth,
+): Promise<void> {
   const fail = (problem: string): never => {
     throw new Error(`${spec.id}: pre-flight check of GET ${url} failed: ${problem}`);
   };
   const response = await fetch(url, {
-    headers: { origin: BENCH_ORIGIN },
+    headers: routeHeaders(route, auth),
     signal: AbortSignal.timeout(5_000),
   });
   const text = await response.text();
@@ -25,7 +37,7 @@ export async function checkResponse(spec: ServerSpec, url: string): Promise<void
   } catch {
     fail(`body is not JSON: ${text.slice(0, 200)}`);
   }
-  if (typeof body !== 'object' || body === null || (body as { name?: unknown }).name !== 'streamhub') {
-    fail(`unexpected body: ${text.slice(0, 200)}`);
-  }
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const expected = route === 'auth' ? fields.userId === auth.userId : fields.name === 'streamhub';
+  if (!expected) fail(`unexpected body: ${text.slice(0, 200)}`);
 }

@@ -1,33 +1,43 @@
 /**
  * Starts every server under test once, each in its own process pinned to the server core (idle while
- * another is loaded), with its own copy of one prepared embedded database where it needs one.
+ * another is loaded), after one prepare step (the bench database, signing keys, a signed-in user) whose
+ * data directory each server gets a copy of.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkResponse } from './check.ts';
 import { removeScratchOnExit, spawnPinned, watchOutput } from './processes.ts';
-import { BENCH_HOST, BENCH_PATH } from './protocol.ts';
+import {
+  BENCH_AUTH_FILE,
+  BENCH_HOST,
+  BENCH_ROUTES,
+  type BenchAuth,
+  type BenchRoute,
+  ROUTE_NAMES,
+} from './protocol.ts';
 import { type RunningServerProcess, startServerProcess } from './server-process.ts';
 import type { ServerSpec } from './servers.ts';
 
 export interface StartedServer {
   spec: ServerSpec;
   server: RunningServerProcess;
-  url: string;
+  urls: Record<BenchRoute, string>;
   logFile: string;
 }
 
 export interface ServerFleet {
   servers: StartedServer[];
+  /** The token the load generator sends on the `auth` route, and whose user the servers answer with. */
+  auth: BenchAuth;
   /** Stops every server, counts log lines (null for servers that do not log), removes the files; once. */
   close(): Promise<Record<string, number | null>>;
 }
 
 export async function startFleet(
   specs: readonly ServerSpec[],
-  options: { cpu: number; nodePath: string },
+  options: { cpu: number; nodePath: string; databaseUrl: string },
   progress: (message: string) => void,
 ): Promise<ServerFleet> {
   const dir = await mkdtemp(join(tmpdir(), 'streamhub-bench-'));
@@ -48,28 +58,33 @@ export async function startFleet(
     return closing;
   };
 
+  let auth: BenchAuth;
   try {
     const template = join(dir, 'data-template');
-    if (specs.some((s) => s.embeddedData)) {
-      progress('preparing the embedded database (create + migrate, once)');
-      await prepareData(template, options);
-    }
+    progress(`preparing ${options.databaseUrl} (recreate + migrate), the signing keys and a signed-in user`);
+    await prepareData(template, options);
+    auth = JSON.parse(readFileSync(join(template, BENCH_AUTH_FILE), 'utf8')) as BenchAuth;
     for (const spec of specs) {
       const dataDir = join(dir, `${spec.id}-data`);
-      if (spec.embeddedData) await cp(template, dataDir, { recursive: true });
-      else await mkdir(dataDir);
+      await cp(template, dataDir, { recursive: true });
       const logFile = join(dir, `${spec.id}.log`);
-      const server = await startServerProcess(spec, { cpu: options.cpu, logFile, dataDir });
-      const url = `http://${BENCH_HOST}:${server.ready.port}${BENCH_PATH}`;
-      servers.push({ spec, server, url, logFile });
-      await checkResponse(spec, url);
+      const server = await startServerProcess(spec, {
+        cpu: options.cpu,
+        logFile,
+        dataDir,
+        databaseUrl: options.databaseUrl,
+      });
+      const base = `http://${BENCH_HOST}:${server.ready.port}`;
+      const urls = { plain: `${base}${BENCH_ROUTES.plain}`, auth: `${base}${BENCH_ROUTES.auth}` };
+      servers.push({ spec, server, urls, logFile });
+      for (const route of ROUTE_NAMES) await checkResponse(spec, route, urls[route], auth);
       progress(`started ${spec.id} (pid ${server.pid}, ${server.ready.runtime}, port ${server.ready.port})`);
     }
   } catch (error) {
     await close();
     throw error;
   }
-  return { servers, close };
+  return { servers, auth, close };
 }
 
 /** Throws with the server's exit and stderr if it has ended: a dead server must not yield a figure. */
@@ -78,8 +93,11 @@ export function assertRunning({ spec, server }: StartedServer): void {
   if (exit !== null) throw new Error(`${spec.id} (pid ${server.pid}) ${exit}`);
 }
 
-/** Creates and migrates the embedded database once, by the gateway's own path, for every server to copy. */
-async function prepareData(dataDir: string, options: { cpu: number; nodePath: string }): Promise<void> {
+/** Runs `servers/prepare-data.ts` once: database, keys and token, by the gateway's own path. */
+async function prepareData(
+  dataDir: string,
+  options: { cpu: number; nodePath: string; databaseUrl: string },
+): Promise<void> {
   await mkdir(dataDir);
   const prepare = spawnPinned(options.cpu, options.nodePath, [
     '--import',
@@ -87,6 +105,8 @@ async function prepareData(dataDir: string, options: { cpu: number; nodePath: st
     'bench/gateway/servers/prepare-data.ts',
     '--data-dir',
     dataDir,
+    '--database-url',
+    options.databaseUrl,
   ]);
   const stderrTail = watchOutput(prepare.child, () => {});
   const code = await prepare.closed;

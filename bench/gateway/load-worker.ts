@@ -11,6 +11,8 @@ const { values } = parseArgs({
   options: {
     url: { type: 'string' },
     connections: { type: 'string', default: '50' },
+    // The `auth` route's `Authorization` header value.
+    authorization: { type: 'string' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
   },
@@ -23,7 +25,10 @@ const base: autocannon.Options = {
   connections: Number(values.connections),
   pipelining: 1,
   // The bench origin makes every server do its CORS work, as a browser client would.
-  headers: { origin: BENCH_ORIGIN },
+  headers: {
+    origin: BENCH_ORIGIN,
+    ...(values.authorization ? { authorization: values.authorization } : {}),
+  },
 };
 
 const emit = (event: LoadEvent) => process.stdout.write(`${JSON.stringify(event)}\n`);

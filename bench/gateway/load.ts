@@ -1,6 +1,6 @@
 /** Runs the load process on the client core against one server and samples the server's CPU meanwhile. */
 import { type LoadSample, parseLoadEvent } from './load-sample.ts';
-import { busyCores, type CpuTimes, machineCpuTimes } from './machine-load.ts';
+import { busyCores, type CpuTimes, databaseCpuSeconds, machineCpuTimes } from './machine-load.ts';
 import { cpuSeconds, spawnPinned, watchOutput } from './processes.ts';
 
 export interface LoadOptions {
@@ -10,6 +10,8 @@ export interface LoadOptions {
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
+  /** Sent as `Authorization` on the authenticated route. */
+  authorization?: string;
   /** The server process, whose CPU use over the measured run is reported. */
   serverPid: number;
   /** The other (idle) server processes on the server core, whose CPU use is reported too. */
@@ -21,7 +23,9 @@ export interface Measurement extends LoadSample {
   serverCpu: number;
   /** What the idle servers used meanwhile (timers, GC), as a share of one core. */
   idleServersCpu: number;
-  /** Cores busy with anything but the servers and the load generator during the measured run. */
+  /** Cores PostgreSQL used during the measured run (the `auth` route's reads, and others' queries). */
+  databaseCpu: number;
+  /** Cores busy with anything but the servers, PostgreSQL and the load generator during the measured run. */
   otherCpu: number;
 }
 
@@ -38,6 +42,7 @@ export async function runLoad(options: LoadOptions): Promise<Measurement> {
     String(options.durationSeconds),
     '--warmup',
     String(options.warmupSeconds),
+    ...(options.authorization ? ['--authorization', options.authorization] : []),
   ]);
   const idleCpu = () => options.idlePids.reduce((total, pid) => total + (cpuSeconds(pid) ?? 0), 0);
   let idleCpuAtStart = 0;
@@ -46,6 +51,8 @@ export async function runLoad(options: LoadOptions): Promise<Measurement> {
   let machineAtStart: CpuTimes | undefined;
   let serverCpu: number | undefined;
   let machineCpu = 0;
+  let databaseAtStart = 0;
+  let databaseCpu = 0;
   let measuredAt = 0;
   let sample: LoadSample | undefined;
   const stderrTail = watchOutput(load.child, (line) => {
@@ -54,6 +61,7 @@ export async function runLoad(options: LoadOptions): Promise<Measurement> {
       serverCpuAtStart = cpuSeconds(options.serverPid);
       idleCpuAtStart = idleCpu();
       machineAtStart = machineCpuTimes();
+      databaseAtStart = databaseCpuSeconds();
       measuredAt = performance.now();
     } else if (event?.event === 'result') {
       // Read at once: the server goes idle from here on.
@@ -63,6 +71,7 @@ export async function runLoad(options: LoadOptions): Promise<Measurement> {
         if (serverCpuAtEnd !== undefined) serverCpu = (serverCpuAtEnd - serverCpuAtStart) / wallSeconds;
         idleServersCpu = (idleCpu() - idleCpuAtStart) / wallSeconds;
         machineCpu = busyCores(machineAtStart, machineCpuTimes(), wallSeconds);
+        databaseCpu = (databaseCpuSeconds() - databaseAtStart) / wallSeconds;
       }
       const { event: _event, ...rest } = event;
       sample = rest;
@@ -75,6 +84,6 @@ export async function runLoad(options: LoadOptions): Promise<Measurement> {
   if (serverCpu === undefined)
     throw new Error(`the server (pid ${options.serverPid}) was gone at the end of the run`);
   // The orchestrator itself is idle meanwhile, so what is left is other people's work.
-  const otherCpu = Math.max(0, machineCpu - serverCpu - idleServersCpu - sample.clientCpu);
-  return { ...sample, serverCpu, idleServersCpu, otherCpu };
+  const otherCpu = Math.max(0, machineCpu - serverCpu - idleServersCpu - databaseCpu - sample.clientCpu);
+  return { ...sample, serverCpu, idleServersCpu, databaseCpu, otherCpu };
 }

@@ -2,7 +2,7 @@
  * Whole-machine CPU use, from Linux `/proc/stat`. The bench machine is shared, so a run records how much
  * CPU other processes took meanwhile and waits for a quiet machine before it measures.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Busy and total CPU seconds of all cores since boot (100 ticks/s). */
@@ -42,4 +42,27 @@ export async function waitForQuiet(options: {
     if (busy <= options.maxBusyCores || Date.now() >= deadline) return busy;
     if (first) options.onWait?.(busy);
   }
+}
+
+/**
+ * CPU seconds used so far by every PostgreSQL process (the postmaster and its backends, by command
+ * name). The `auth` route's one-row read runs there, so a run counts that CPU as the database's, not as
+ * other people's work; on a shared server it also includes their queries meanwhile.
+ */
+export function databaseCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const open = stat.indexOf('(');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(open + 1, close) !== 'postgres') continue;
+      const fields = stat.slice(close + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
 }

@@ -1,12 +1,14 @@
 /**
  * The measuring loop of `run.ts`: with every server started once (see `fleet.ts`), each round loads
- * every server in turn, order rotated per round: pre-flight check, wait for a quiet machine, warm-up,
- * measured run. Runs of one round are seconds apart, so slow drifts of the shared machine hit them alike.
+ * every server on every route in turn, server order rotated per round: pre-flight check, wait for a
+ * quiet machine, warm-up, measured run. Runs of one round are close in time, so slow drifts of the
+ * shared machine hit them alike.
  */
-import { checkResponse } from './check.ts';
+import { checkResponse, routeHeaders } from './check.ts';
 import { assertRunning, type StartedServer, startFleet } from './fleet.ts';
 import { type Measurement, runLoad } from './load.ts';
 import { waitForQuiet } from './machine-load.ts';
+import type { BenchAuth, BenchRoute } from './protocol.ts';
 import type { ServerSpec } from './servers.ts';
 
 export interface MeasureSettings {
@@ -22,10 +24,14 @@ export interface MeasureSettings {
   /** A run during which other processes used more cores than this is repeated (see `retries`). */
   maxOtherCpu: number;
   retries: number;
+  routes: readonly BenchRoute[];
+  /** The PostgreSQL database the prepare step recreates and every server reads. */
+  databaseUrl: string;
 }
 
 export interface RoundResult extends Measurement {
   serverId: string;
+  route: BenchRoute;
   round: number;
   runtime: 'node' | 'bun';
   /** Other processes used more than `maxOtherCpu` cores even in the last attempt. */
@@ -44,21 +50,38 @@ export async function measureAll(
   settings: MeasureSettings,
   progress: (message: string) => void,
 ): Promise<MeasureResult> {
-  const fleet = await startFleet(specs, { cpu: settings.serverCpu, nodePath: settings.nodePath }, progress);
+  const fleet = await startFleet(
+    specs,
+    { cpu: settings.serverCpu, nodePath: settings.nodePath, databaseUrl: settings.databaseUrl },
+    progress,
+  );
   try {
     const rounds: RoundResult[] = [];
     for (let round = 1; round <= settings.rounds; round++) {
-      for (const entry of rotate(fleet.servers, round - 1)) {
-        const idlePids = fleet.servers.filter((s) => s !== entry).map((s) => s.server.pid);
-        const result = await measureWithRetries(entry, round, idlePids, settings, progress);
-        rounds.push(result);
-        progress(
-          `round ${round}/${settings.rounds} ${entry.spec.id}: ${Math.round(result.requestsPerSecond)} req/s, ` +
-            `p99 ${result.latencyP99Ms} ms, server CPU ${pct(result.serverCpu)}, client CPU ${pct(result.clientCpu)}, ` +
-            `idle servers ${pct(result.idleServersCpu)}, other ${result.otherCpu.toFixed(2)} cores` +
-            (result.noisy ? ' (NOISY)' : '') +
-            (result.non2xx + result.errors > 0 ? `, ${result.non2xx} non-2xx, ${result.errors} errors` : ''),
-        );
+      for (const route of settings.routes) {
+        for (const entry of rotate(fleet.servers, round - 1)) {
+          const idlePids = fleet.servers.filter((s) => s !== entry).map((s) => s.server.pid);
+          const result = await measureWithRetries(
+            entry,
+            route,
+            fleet.auth,
+            round,
+            idlePids,
+            settings,
+            progress,
+          );
+          rounds.push(result);
+          progress(
+            `round ${round}/${settings.rounds} ${route} ${entry.spec.id}: ${Math.round(result.requestsPerSecond)} req/s, ` +
+              `p99 ${result.latencyP99Ms} ms, server CPU ${pct(result.serverCpu)}, client CPU ${pct(result.clientCpu)}, ` +
+              `idle servers ${pct(result.idleServersCpu)}, database ${pct(result.databaseCpu)}, ` +
+              `other ${result.otherCpu.toFixed(2)} cores` +
+              (result.noisy ? ' (NOISY)' : '') +
+              (result.non2xx + result.errors > 0
+                ? `, ${result.non2xx} non-2xx, ${result.errors} errors`
+                : ''),
+          );
+        }
       }
     }
     return { rounds, logLines: await fleet.close() };
@@ -69,16 +92,19 @@ export async function measureAll(
 
 async function measureWithRetries(
   entry: StartedServer,
+  route: BenchRoute,
+  auth: BenchAuth,
   round: number,
   idlePids: number[],
   settings: MeasureSettings,
   progress: (message: string) => void,
 ): Promise<RoundResult> {
-  const { spec, server, url } = entry;
+  const { spec, server } = entry;
+  const url = entry.urls[route];
   for (let attempt = 1; ; attempt++) {
     // Again before every run: a server that died or broke since the last one must not yield a figure.
     assertRunning(entry);
-    await checkResponse(spec, url);
+    await checkResponse(spec, route, url, auth);
     await waitForQuiet({
       maxBusyCores: 0.2,
       maxWaitMs: settings.quietWaitSeconds * 1000,
@@ -91,6 +117,7 @@ async function measureWithRetries(
       connections: settings.connections,
       durationSeconds: settings.durationSeconds,
       warmupSeconds: settings.warmupSeconds,
+      authorization: routeHeaders(route, auth).authorization,
       serverPid: server.pid,
       idlePids,
     }).catch((error: unknown) => {
@@ -103,6 +130,7 @@ async function measureWithRetries(
       return {
         ...measurement,
         serverId: spec.id,
+        route,
         round,
         runtime: server.ready.runtime,
         noisy,

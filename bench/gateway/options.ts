@@ -1,6 +1,7 @@
 /** Command-line options shared by `run.ts` and `ablation.ts`. */
 import { parseArgs } from 'node:util';
 import type { MeasureSettings } from './measure.ts';
+import { type BenchRoute, isBenchRoute } from './protocol.ts';
 
 export interface BenchOptions extends MeasureSettings {
   json: string | undefined;
@@ -28,6 +29,7 @@ export function parseBenchOptions(defaults: {
   rounds: number;
   duration: number;
   warmup: number;
+  routes?: string;
 }): BenchOptions {
   const { values } = parseArgs({
     options: {
@@ -42,10 +44,22 @@ export function parseBenchOptions(defaults: {
       'quiet-wait': { type: 'string', default: '180' },
       'max-other-cpu': { type: 'string', default: '0.25' },
       retries: { type: 'string', default: '2' },
+      routes: { type: 'string', default: defaults.routes ?? 'plain,auth' },
+      // Recreated by every run: never point it at a database that holds anything.
+      'database-url': {
+        type: 'string',
+        default:
+          process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/streamhub_bench_gateway',
+      },
     },
     strict: true,
   });
   const warmup = nonNegative('warmup', values.warmup);
+  const routes = values.routes.split(',').filter(Boolean);
+  const unknown = routes.filter((r) => !isBenchRoute(r));
+  if (routes.length === 0 || unknown.length > 0) {
+    throw new Error(`--routes takes plain and/or auth, got "${values.routes}"`);
+  }
   return {
     rounds: positive('rounds', values.rounds),
     durationSeconds: positive('duration', values.duration),
@@ -61,6 +75,8 @@ export function parseBenchOptions(defaults: {
     quietWaitSeconds: nonNegative('quiet-wait', values['quiet-wait']),
     maxOtherCpu: nonNegative('max-other-cpu', values['max-other-cpu']),
     retries: Math.floor(nonNegative('retries', values.retries)),
+    routes: routes as BenchRoute[],
+    databaseUrl: values['database-url'],
   };
 }
 
@@ -76,5 +92,6 @@ export function settingsRecord(options: BenchOptions): Record<string, number | s
     quietWaitSeconds: options.quietWaitSeconds,
     maxOtherCpu: options.maxOtherCpu,
     retries: options.retries,
+    routes: options.routes.join(','),
   };
 }

@@ -2,7 +2,7 @@
  * A paired comparison of two running servers: one load process on the client core alternates between
  * them in short A B B A slices, so both are measured in the same state of the shared machine.
  */
-import { busyCores, type CpuTimes, machineCpuTimes } from './machine-load.ts';
+import { busyCores, type CpuTimes, databaseCpuSeconds, machineCpuTimes } from './machine-load.ts';
 import { cpuSeconds, spawnPinned, watchOutput } from './processes.ts';
 import { parseSliceEvent, type Slice } from './slice-sample.ts';
 
@@ -16,6 +16,8 @@ export interface PairedOptions {
   blocks: number;
   sliceSeconds: number;
   warmupSeconds: number;
+  /** Sent as `Authorization` on the authenticated route. */
+  authorization?: string;
 }
 
 export interface PairedResult {
@@ -25,7 +27,9 @@ export interface PairedResult {
   /** CPU of A and B together over the measured blocks, as a share of one core (one is loaded at a time). */
   serverCpu: number;
   clientCpu: number;
-  /** Cores busy with anything but the two servers, the idle servers and the load generator. */
+  /** Cores PostgreSQL used meanwhile. */
+  databaseCpu: number;
+  /** Cores busy with anything but the two servers, the idle servers, PostgreSQL and the load generator. */
   otherCpu: number;
 }
 
@@ -40,18 +44,25 @@ export async function runPairedLoad(options: PairedOptions): Promise<PairedResul
     `--blocks=${options.blocks}`,
     `--slice=${options.sliceSeconds}`,
     `--warmup=${options.warmupSeconds}`,
+    ...(options.authorization ? [`--authorization=${options.authorization}`] : []),
   ]);
   const serversCpu = () =>
     [options.a.pid, options.b.pid, ...options.idlePids].reduce((t, pid) => t + (cpuSeconds(pid) ?? 0), 0);
   const idleCpu = () => options.idlePids.reduce((t, pid) => t + (cpuSeconds(pid) ?? 0), 0);
-  let start: { servers: number; idle: number; machine: CpuTimes; at: number } | undefined;
-  let usage: { serverCpu: number; idleCpu: number; machineCpu: number } | undefined;
+  let start: { servers: number; idle: number; database: number; machine: CpuTimes; at: number } | undefined;
+  let usage: { serverCpu: number; idleCpu: number; databaseCpu: number; machineCpu: number } | undefined;
   let clientCpu: number | undefined;
   const slices: Slice[] = [];
   const stderrTail = watchOutput(load.child, (line) => {
     const event = parseSliceEvent(line);
     if (event?.event === 'measuring') {
-      start = { servers: serversCpu(), idle: idleCpu(), machine: machineCpuTimes(), at: performance.now() };
+      start = {
+        servers: serversCpu(),
+        idle: idleCpu(),
+        database: databaseCpuSeconds(),
+        machine: machineCpuTimes(),
+        at: performance.now(),
+      };
     } else if (event?.event === 'slice') {
       const { event: _event, ...slice } = event;
       slices.push(slice);
@@ -61,6 +72,7 @@ export async function runPairedLoad(options: PairedOptions): Promise<PairedResul
       usage = {
         serverCpu: (serversCpu() - start.servers) / wall - idle,
         idleCpu: idle,
+        databaseCpu: (databaseCpuSeconds() - start.database) / wall,
         machineCpu: busyCores(start.machine, machineCpuTimes(), wall),
       };
       clientCpu = event.clientCpu;
@@ -75,7 +87,8 @@ export async function runPairedLoad(options: PairedOptions): Promise<PairedResul
     blockRatios: blockRatios(slices),
     serverCpu: usage.serverCpu,
     clientCpu,
-    otherCpu: Math.max(0, usage.machineCpu - usage.serverCpu - usage.idleCpu - clientCpu),
+    databaseCpu: usage.databaseCpu,
+    otherCpu: Math.max(0, usage.machineCpu - usage.serverCpu - usage.idleCpu - usage.databaseCpu - clientCpu),
   };
 }
 

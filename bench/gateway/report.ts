@@ -1,9 +1,20 @@
 /** Turns round results into medians, ratios and PASS/FAIL targets, as a table for people and JSON for scripts. */
 import type { RoundResult } from './measure.ts';
-import { BARE_NODE, EXPRESS, type ServerSpec, STREAMHUB_BUN, STREAMHUB_NODE } from './servers.ts';
+import type { BenchRoute } from './protocol.ts';
+import {
+  BARE_BUN,
+  BARE_NODE,
+  EXPRESS,
+  FASTIFY,
+  type ServerSpec,
+  STREAMHUB_BUN,
+  STREAMHUB_NODE,
+} from './servers.ts';
 
+/** One server on one route. */
 export interface ServerSummary {
   id: string;
+  route: BenchRoute;
   label: string;
   runtime: 'node' | 'bun';
   rounds: number;
@@ -14,6 +25,8 @@ export interface ServerSummary {
   latencyP99Ms: number;
   serverCpu: number;
   clientCpu: number;
+  /** Cores PostgreSQL used during the measured runs. */
+  databaseCpu: number;
   /** Cores other processes on the shared machine used during the measured runs. */
   otherCpu: number;
   /** Rounds in which other processes still used too much CPU after every retry. */
@@ -26,7 +39,8 @@ export interface ServerSummary {
   logsComplete: boolean | null;
   /** The load generator, not the server, was the bottleneck: the figure is a lower bound. */
   clientBound: boolean;
-  vsExpress: number | null;
+  vsFastify: number | null;
+  /** Against the bare server of the same runtime (node:http on Node, Bun.serve on Bun). */
   vsBare: number | null;
 }
 
@@ -58,44 +72,56 @@ export function summarise(
   rounds: readonly RoundResult[],
   logLines: Readonly<Record<string, number | null>>,
 ): ServerSummary[] {
-  const base = specs.flatMap((spec) => {
-    const mine = rounds.filter((r) => r.serverId === spec.id);
-    const first = mine[0];
-    if (!first) return [];
-    // Rounds disturbed by other processes count only when no clean round exists.
-    const clean = mine.filter((r) => !r.noisy);
-    const basis = clean.length > 0 ? clean : mine;
-    const serverCpu = median(basis.map((r) => r.serverCpu));
-    const clientCpu = median(basis.map((r) => r.clientCpu));
-    return [
-      {
-        id: spec.id,
-        label: spec.label,
-        runtime: first.runtime,
-        rounds: mine.length,
-        roundsUsed: basis.length,
-        requestsPerSecond: median(basis.map((r) => r.requestsPerSecond)),
-        latencyP99Ms: median(basis.map((r) => r.latencyP99Ms)),
-        serverCpu,
-        clientCpu,
-        otherCpu: median(basis.map((r) => r.otherCpu)),
-        noisyRounds: mine.length - clean.length,
-        non2xx: sum(mine.map((r) => r.non2xx)),
-        errors: sum(mine.map((r) => r.errors)),
-        timeouts: sum(mine.map((r) => r.timeouts)),
-        logsComplete: spec.logs ? (logLines[spec.id] ?? 0) >= sum(mine.map((r) => r.totalRequests)) : null,
-        clientBound: clientCpu > 0.9 && serverCpu < 0.9,
-      },
-    ];
+  const routes = [...new Set(rounds.map((r) => r.route))];
+  const base = routes.flatMap((route) =>
+    specs.flatMap((spec) => {
+      const mine = rounds.filter((r) => r.serverId === spec.id && r.route === route);
+      const first = mine[0];
+      if (!first) return [];
+      // Rounds disturbed by other processes count only when no clean round exists.
+      const clean = mine.filter((r) => !r.noisy);
+      const basis = clean.length > 0 ? clean : mine;
+      const serverCpu = median(basis.map((r) => r.serverCpu));
+      const clientCpu = median(basis.map((r) => r.clientCpu));
+      return [
+        {
+          id: spec.id,
+          route,
+          label: spec.label,
+          runtime: first.runtime,
+          rounds: mine.length,
+          roundsUsed: basis.length,
+          requestsPerSecond: median(basis.map((r) => r.requestsPerSecond)),
+          latencyP99Ms: median(basis.map((r) => r.latencyP99Ms)),
+          serverCpu,
+          clientCpu,
+          databaseCpu: median(basis.map((r) => r.databaseCpu)),
+          otherCpu: median(basis.map((r) => r.otherCpu)),
+          noisyRounds: mine.length - clean.length,
+          non2xx: sum(mine.map((r) => r.non2xx)),
+          errors: sum(mine.map((r) => r.errors)),
+          timeouts: sum(mine.map((r) => r.timeouts)),
+          // A server's log covers both routes: every request measured on either must have its line.
+          logsComplete: spec.logs
+            ? (logLines[spec.id] ?? 0) >=
+              sum(rounds.filter((r) => r.serverId === spec.id).map((r) => r.totalRequests))
+            : null,
+          clientBound: clientCpu > 0.9 && serverCpu < 0.9,
+        },
+      ];
+    }),
+  );
+  const rpsOf = (id: string, route: BenchRoute) =>
+    base.find((s) => s.id === id && s.route === route)?.requestsPerSecond;
+  return base.map((s) => {
+    const fastify = rpsOf(FASTIFY, s.route);
+    const bare = rpsOf(s.runtime === 'bun' ? BARE_BUN : BARE_NODE, s.route);
+    return {
+      ...s,
+      vsFastify: fastify ? s.requestsPerSecond / fastify : null,
+      vsBare: bare ? s.requestsPerSecond / bare : null,
+    };
   });
-  const rpsOf = (id: string) => base.find((s) => s.id === id)?.requestsPerSecond;
-  const express = rpsOf(EXPRESS);
-  const bare = rpsOf(BARE_NODE);
-  return base.map((s) => ({
-    ...s,
-    vsExpress: express ? s.requestsPerSecond / express : null,
-    vsBare: bare ? s.requestsPerSecond / bare : null,
-  }));
 }
 
 /**
@@ -104,10 +130,12 @@ export function summarise(
  */
 export function pairedRatio(
   rounds: readonly RoundResult[],
+  route: BenchRoute,
   subjectId: string,
   baselineId: string,
 ): number | null {
-  const at = (id: string, round: number) => rounds.find((r) => r.serverId === id && r.round === round);
+  const at = (id: string, round: number) =>
+    rounds.find((r) => r.serverId === id && r.route === route && r.round === round);
   const pairs = [...new Set(rounds.map((r) => r.round))].flatMap((round) => {
     const subject = at(subjectId, round);
     const baseline = at(baselineId, round);
@@ -131,18 +159,19 @@ function target(
   servers: readonly ServerSummary[],
   rounds: readonly RoundResult[],
   name: string,
+  route: BenchRoute,
   subjectId: string,
   baselineId: string,
   minRatio: number,
   show: (ratio: number) => string,
 ): TargetResult {
-  const subject = servers.find((s) => s.id === subjectId);
-  const baseline = servers.find((s) => s.id === baselineId);
+  const subject = servers.find((s) => s.id === subjectId && s.route === route);
+  const baseline = servers.find((s) => s.id === baselineId && s.route === route);
   if (!subject || !baseline) return { target: name, status: 'SKIP', measured: 'not measured in this run' };
   const ratio = subject.requestsPerSecond / baseline.requestsPerSecond;
   const problems = [subject, baseline].filter((s) => !clean(s)).map((s) => `${s.id} had failed responses`);
   const status = ratio >= minRatio && problems.length === 0 ? 'PASS' : 'FAIL';
-  const paired = pairedRatio(rounds, subjectId, baselineId);
+  const paired = pairedRatio(rounds, route, subjectId, baselineId);
   const pairedNote =
     paired === null
       ? ''
@@ -165,18 +194,23 @@ export function evaluateTargets(
 ): TargetResult[] {
   const times = (r: number) => `${r.toFixed(2)}×`;
   const percent = (r: number) => `${Math.round(r * 100)}%`;
+  const t = (
+    name: string,
+    route: BenchRoute,
+    subject: string,
+    baseline: string,
+    min: number,
+    pctShow = false,
+  ) =>
+    target(servers, rounds, `${name} (${route})`, route, subject, baseline, min, pctShow ? percent : times);
   return [
-    target(servers, rounds, 'gateway on Node ≥ 2× Express', STREAMHUB_NODE, EXPRESS, 2, times),
-    target(
-      servers,
-      rounds,
-      'gateway on Node ≥ 50% of bare node:http',
-      STREAMHUB_NODE,
-      BARE_NODE,
-      0.5,
-      percent,
-    ),
-    target(servers, rounds, 'gateway on Bun ≥ 3× Express', STREAMHUB_BUN, EXPRESS, 3, times),
+    t('gateway on Node ≥ 1.2× Fastify', 'plain', STREAMHUB_NODE, FASTIFY, 1.2),
+    t('gateway on Node ≥ 1.2× Fastify', 'auth', STREAMHUB_NODE, FASTIFY, 1.2),
+    t('gateway on Node ≥ 50% of bare node:http', 'plain', STREAMHUB_NODE, BARE_NODE, 0.5, true),
+    t('gateway on Bun ≥ 50% of bare Bun.serve', 'plain', STREAMHUB_BUN, BARE_BUN, 0.5, true),
+    t('gateway on Bun ≥ 2.5× Fastify on Node', 'plain', STREAMHUB_BUN, FASTIFY, 2.5),
+    t('gateway on Node ≥ 2× Express', 'plain', STREAMHUB_NODE, EXPRESS, 2),
+    t('gateway on Bun ≥ 3× Express', 'plain', STREAMHUB_BUN, EXPRESS, 3),
   ];
 }
 
@@ -187,27 +221,31 @@ const share = (r: number) => `${Math.round(r * 100)}%`;
 /** A Markdown table, readable in a terminal and pasteable into docs. */
 export function formatTable(servers: readonly ServerSummary[]): string {
   const header = [
+    'route',
     'server',
     'req/s (median)',
     'rounds',
     'p99 ms',
-    '× Express',
-    '× bare node:http',
+    '× Fastify',
+    '× bare (same runtime)',
     'server CPU',
     'client CPU',
+    'database CPU',
     'other CPU',
     'non-2xx',
     'errors',
   ];
   const rows = servers.map((s) => [
+    s.route,
     s.label,
     thousands(s.requestsPerSecond) + (s.clientBound ? ' (client-bound)' : ''),
     `${s.roundsUsed}/${s.rounds}`,
     String(s.latencyP99Ms),
-    ratio(s.vsExpress),
+    ratio(s.vsFastify),
     ratio(s.vsBare),
     share(s.serverCpu),
     share(s.clientCpu),
+    share(s.databaseCpu),
     s.otherCpu.toFixed(2),
     String(s.non2xx),
     String(s.errors + (s.logsComplete === false ? ' (log lines missing)' : '')),

@@ -13,7 +13,7 @@ export interface RunningServerProcess {
 
 export function startServerProcess(
   spec: ServerSpec,
-  options: { cpu: number; logFile: string; dataDir: string; timeoutMs?: number },
+  options: { cpu: number; logFile: string; dataDir: string; databaseUrl: string; timeoutMs?: number },
 ): Promise<RunningServerProcess> {
   const server = spawnPinned(options.cpu, spec.command, [
     ...spec.args,
@@ -21,6 +21,8 @@ export function startServerProcess(
     options.logFile,
     '--data-dir',
     options.dataDir,
+    '--database-url',
+    options.databaseUrl,
   ]);
   const { child } = server;
   return new Promise((resolve, reject) => {

@@ -7,8 +7,6 @@ export interface ServerSpec {
   args: string[];
   /** Writes one log line per request to its log file. */
   logs: boolean;
-  /** Opens the embedded database: its data directory starts as a copy of one prepared, migrated database. */
-  embeddedData: boolean;
   /** What the pre-flight check demands of the response beyond status 200 and a JSON body. */
   expect: { cors: boolean; requestId: boolean };
 }
@@ -26,8 +24,10 @@ const onNode = (runtimes: Runtimes, file: string) => ({
 
 export const STREAMHUB_NODE = 'streamhub-node';
 export const STREAMHUB_BUN = 'streamhub-bun';
+export const FASTIFY = 'fastify';
 export const EXPRESS = 'express';
 export const BARE_NODE = 'bare-node';
+export const BARE_BUN = 'bare-bun';
 
 export function benchServers(runtimes: Runtimes): ServerSpec[] {
   return [
@@ -36,7 +36,6 @@ export function benchServers(runtimes: Runtimes): ServerSpec[] {
       label: 'StreamHub gateway, Node (serveOnNode)',
       ...onNode(runtimes, 'bench/gateway/servers/streamhub.ts'),
       logs: true,
-      embeddedData: true,
       expect: FULL_STACK,
     },
     {
@@ -45,7 +44,13 @@ export function benchServers(runtimes: Runtimes): ServerSpec[] {
       command: runtimes.bun,
       args: ['bench/gateway/servers/streamhub.ts'],
       logs: true,
-      embeddedData: true,
+      expect: FULL_STACK,
+    },
+    {
+      id: FASTIFY,
+      label: 'Fastify 5 + helmet, cors, rate-limit, pino',
+      ...onNode(runtimes, 'bench/gateway/servers/fastify.ts'),
+      logs: true,
       expect: FULL_STACK,
     },
     {
@@ -53,7 +58,6 @@ export function benchServers(runtimes: Runtimes): ServerSpec[] {
       label: 'Express 5 + helmet, cors, rate-limit, pino-http',
       ...onNode(runtimes, 'bench/gateway/servers/express.ts'),
       logs: true,
-      embeddedData: false,
       expect: FULL_STACK,
     },
     {
@@ -61,7 +65,14 @@ export function benchServers(runtimes: Runtimes): ServerSpec[] {
       label: 'bare node:http (no middleware)',
       ...onNode(runtimes, 'bench/gateway/servers/bare.ts'),
       logs: false,
-      embeddedData: false,
+      expect: { cors: false, requestId: true },
+    },
+    {
+      id: BARE_BUN,
+      label: 'bare Bun.serve (no middleware)',
+      command: runtimes.bun,
+      args: ['bench/gateway/servers/bare-bun.ts'],
+      logs: false,
       expect: { cors: false, requestId: true },
     },
   ];

@@ -12,6 +12,8 @@ const { values } = parseArgs({
     a: { type: 'string' },
     b: { type: 'string' },
     connections: { type: 'string', default: '50' },
+    // The `auth` route's `Authorization` header value.
+    authorization: { type: 'string' },
     blocks: { type: 'string', default: '3' },
     slice: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '1' },
@@ -26,7 +28,10 @@ const run = (target: 'a' | 'b', duration: number) =>
     url: urls[target],
     connections: Number(values.connections),
     pipelining: 1,
-    headers: { origin: BENCH_ORIGIN },
+    headers: {
+      origin: BENCH_ORIGIN,
+      ...(values.authorization ? { authorization: values.authorization } : {}),
+    },
     duration,
   });
 const emit = (event: SliceEvent) => process.stdout.write(`${JSON.stringify(event)}\n`);

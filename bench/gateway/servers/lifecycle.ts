@@ -8,21 +8,39 @@ export interface ServerArgs {
   logFile: string | undefined;
   /** A scratch directory the server may use for its embedded database and keys. */
   dataDir: string | undefined;
+  /** The PostgreSQL database every server reads (the prepare step creates it). */
+  databaseUrl: string | undefined;
   /** Which app variant to build (ablation server only). */
   variant: string | undefined;
 }
 
 export function serverArgs(): ServerArgs {
   const { values } = parseArgs({
-    options: { 'log-file': { type: 'string' }, 'data-dir': { type: 'string' }, variant: { type: 'string' } },
+    options: {
+      'log-file': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
+      variant: { type: 'string' },
+    },
     strict: true,
   });
-  return { logFile: values['log-file'], dataDir: values['data-dir'], variant: values.variant };
+  return {
+    logFile: values['log-file'],
+    dataDir: values['data-dir'],
+    databaseUrl: values['database-url'],
+    variant: values.variant,
+  };
 }
 
-export function requireArg(args: ServerArgs, name: 'logFile' | 'dataDir'): string {
+const FLAGS = {
+  logFile: '--log-file <path>',
+  dataDir: '--data-dir <path>',
+  databaseUrl: '--database-url <url>',
+};
+
+export function requireArg(args: ServerArgs, name: keyof typeof FLAGS): string {
   const value = args[name];
-  if (!value) throw new Error(`--${name === 'logFile' ? 'log-file' : 'data-dir'} <path> is required`);
+  if (!value) throw new Error(`${FLAGS[name]} is required`);
   return value;
 }
 

@@ -1,7 +1,7 @@
 /**
- * The gateway's dependencies built as the production runtime (`gateway-runtime.ts`, embedded mode)
- * builds them, except for what a benchmark pins: the settings, a log file instead of stdout, a data
- * directory under the bench's temporary directory and no readiness checks.
+ * The gateway's dependencies built as the production runtime (`gateway-runtime.ts`) builds them on
+ * PostgreSQL without Redis, except for what a benchmark pins: the settings, a log file instead of
+ * stdout, a data directory (signing keys) under the bench's temporary directory and no readiness checks.
  */
 import type { GatewayDeps } from '@streamhub/api/deps';
 import { ensureSigningKeys, loadSigningKeys } from '@streamhub/api/domains/auth/signing-keys';
@@ -24,14 +24,20 @@ export interface BenchDeps {
 export async function createBenchDeps(options: {
   logFile: string;
   dataDir: string;
+  databaseUrl: string;
   remoteAddress: RemoteAddressResolver;
+  /** Only the prepare step migrates; the servers open the migrated database. */
+  migrate?: boolean;
 }): Promise<BenchDeps> {
   const config = loadConfig(
     {
       LOG_LEVEL: 'info',
       CORS_ORIGINS: BENCH_ORIGIN,
       RATE_LIMIT_MAX: '100000000',
-      // Only so that the embedded database and keys land in the bench's temporary directory.
+      DATABASE_URL: options.databaseUrl,
+      // One token, signed by the prepare step, serves the whole run.
+      ACCESS_TOKEN_TTL_SECONDS: '86400',
+      // Only so that the signing keys land in the bench's temporary directory.
       STREAMHUB_DATA_DIR: options.dataDir,
     },
     { envFile: false },
@@ -47,10 +53,10 @@ export async function createBenchDeps(options: {
     dataDir: config.dataDir,
     signingKeys: config.auth.signingKeys,
   });
-  const backends = await openBackends(config, logger, { migrate: true });
+  const backends = await openBackends(config, logger, { migrate: options.migrate ?? false });
   try {
     // Without REDIS_URL the counters are the in-memory store of packages/infra/src/counters/memory.ts.
-    if (backends.infra !== 'memory') throw new Error('the bench expects in-process backends');
+    if (backends.infra !== 'memory') throw new Error('the bench expects in-process counters and jobs');
     await backends.jobs.start(createJobHandlers({ mailer: createLogMailer(logger) }));
     // No readiness checks: the benchmark measures the API route, not the probes.
     const deps: GatewayDeps = {

@@ -11,6 +11,7 @@ const variant = findVariant(args.variant ?? '');
 const bench = await createBenchDeps({
   logFile: requireArg(args, 'logFile'),
   dataDir: requireArg(args, 'dataDir'),
+  databaseUrl: requireArg(args, 'databaseUrl'),
   remoteAddress: nodeRemoteAddress,
 });
 const app = createVariantApp(bench.deps, variant);

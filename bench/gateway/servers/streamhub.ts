@@ -29,6 +29,7 @@ const server = await runtimeServer();
 const bench = await createBenchDeps({
   logFile: requireArg(args, 'logFile'),
   dataDir: requireArg(args, 'dataDir'),
+  databaseUrl: requireArg(args, 'databaseUrl'),
   remoteAddress: server.remoteAddress,
 });
 const { app } = createApp(bench.deps, { processMetrics: true });

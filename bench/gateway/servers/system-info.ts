@@ -7,7 +7,7 @@ export const systemInfo = (): SystemInfo => ({
   version: streamhubVersion,
   runtime,
   runtimeVersion,
-  drivers: { database: 'pglite', infra: 'memory' },
+  drivers: { database: 'postgres', infra: 'memory' },
   // The gateway's defaults, so that the bodies are the same size.
   publicUrl: 'http://localhost:3000',
   ingest: { rtmpUrl: 'rtmp://localhost:1935/live' },
