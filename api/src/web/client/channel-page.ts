@@ -173,7 +173,7 @@ function startFollowButton(slug: string): void {
       return;
     }
     button.disabled = true;
-    authFetch(path, { method: following ? 'DELETE' : 'POST' })
+    authFetch(path, { method: following ? 'DELETE' : 'PUT' })
       .then(async (response) => {
         if (!response.ok) throw new Error(String(response.status));
         following = ((await response.json()) as FollowState).following;

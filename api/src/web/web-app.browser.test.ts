@@ -1,0 +1,276 @@
+/**
+ * The web app in a real browser (Debian's chromium through playwright-core), end to end: a viewer signs
+ * up, verifies the address from the email a real SMTP server received, signs in, finds a channel that
+ * real ffmpeg pushes over RTMP in "live now", watches and chats on its page while a second, anonymous
+ * viewer sees the message and the count, follows it, and stays signed in past the access token's
+ * lifetime (the page renews it with the refresh flow). Then axe-core on every page at 375 px and
+ * 1280 px in the light and dark themes, with a screenshot of each under test-artifacts/web/.
+ */
+import { TokenPairSchema } from '@streamhub/contracts/auth';
+import { CreatedStreamKeySchema } from '@streamhub/contracts/channels';
+import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
+import {
+  CHROMIUM,
+  hasChromium,
+  type LiveGateway,
+  saveScreenshot,
+  seriousViolations,
+  startLiveGateway,
+  watchedPage,
+} from './browser-test-kit.ts';
+
+const PASSWORD = 'a long test password';
+const SLUG = 'journey-live';
+// Short, so the test sees the page renew it: renewed at three quarters of its life.
+const ACCESS_TOKEN_TTL_SECONDS = 8;
+
+describe.skipIf(!hasChromium)(
+  `the web app in chromium (skipped when ${CHROMIUM} is missing: apt-get install chromium)`,
+  { timeout: 300_000 },
+  () => {
+    let smtp: TestSmtpServer;
+    let server: LiveGateway;
+    let browser: Browser;
+    let base: string;
+
+    beforeAll(async () => {
+      smtp = await startTestSmtpServer();
+      server = await startLiveGateway(
+        [{ email: 'caster@example.test', username: 'caster', password: PASSWORD }],
+        { SMTP_URL: smtp.url, ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS) },
+      );
+      base = server.base;
+      browser = await chromium.launch({ executablePath: CHROMIUM });
+
+      // The streamer's channel, live from real ffmpeg for the whole file.
+      const post = async (path: string, body: unknown, token?: string) => {
+        const response = await fetch(`${base}${path}`, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            ...(token ? { Authorization: `Bearer ${token}` } : {}),
+          },
+          body: JSON.stringify(body),
+        });
+        if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
+        return response.json();
+      };
+      const { accessToken } = TokenPairSchema.parse(
+        await post('/api/v1/auth/login', { email: 'caster@example.test', password: PASSWORD }),
+      );
+      await post(
+        '/api/v1/channels',
+        { slug: SLUG, title: 'Journey <live>', category: 'software' },
+        accessToken,
+      );
+      const key = CreatedStreamKeySchema.parse(
+        await post(`/api/v1/channels/${SLUG}/keys`, { name: 'OBS' }, accessToken),
+      );
+      startPublisher(`rtmp://127.0.0.1:${server.rtmpPort}/live/${key.secret}`, 240, '640x360');
+    });
+    afterAll(async () => {
+      killPublishers();
+      await browser?.close();
+      await server?.gateway.close();
+      await smtp?.close();
+    });
+
+    /** The link of the email to `address` that opens `path`. */
+    async function linkFromMail(address: string, path: string): Promise<string> {
+      const withLink = () =>
+        smtp.messages.filter((mail) => mail.envelope.to.includes(address) && mail.text.includes(path));
+      await smtp.waitForMail(() => withLink().length > 0);
+      const link = withLink()[0]?.text.match(/https?:\/\/\S+/)?.[0];
+      if (!link) throw new Error(`no link in the email to ${address}`);
+      return link;
+    }
+
+    const storedAccessToken = (page: Page) =>
+      page.evaluate(
+        "JSON.parse(localStorage.getItem('streamhub.session') ?? 'null')?.accessToken ?? null",
+      ) as Promise<string | null>;
+
+    it('signs up, verifies, signs in, finds the live channel, watches, chats, follows and stays signed in', async () => {
+      const viewer = await watchedPage(browser, { viewport: { width: 1280, height: 800 } });
+      const { page } = viewer;
+      await page.goto(`${base}/`);
+
+      // Sign up from the header.
+      await page.getByRole('link', { name: 'Sign up' }).click();
+      await page.waitForURL(`${base}/sign-up`);
+      await page.getByLabel('Email').fill('journey@example.test');
+      await page.getByLabel('Username').fill('journey');
+      await page.getByLabel('Display name (optional)').fill('Jo <Journey>');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Create the account' }).click();
+      await page.getByRole('status').filter({ hasText: 'Your account is ready' }).waitFor();
+
+      // Verify through the real email.
+      await page.goto(await linkFromMail('journey@example.test', '/verify-email'));
+      await page.getByRole('button', { name: 'Verify my address' }).click();
+      await page.getByRole('status').filter({ hasText: 'verified' }).waitFor();
+
+      // Sign in from the header; back home, the header names the account (as text).
+      await page.getByRole('link', { name: 'Sign in' }).click();
+      await page.getByLabel('Email').fill('journey@example.test');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.waitForURL(`${base}/`);
+      await expect.poll(() => page.locator('#account-name').textContent()).toBe('Jo <Journey>');
+      expect(await page.isHidden('#account-signed-out')).toBe(true);
+
+      // The pushed channel shows in "live now" (the media node marks it live within seconds).
+      const card = page.locator(`#live-now a[href="/c/${SLUG}"]`);
+      await expect
+        .poll(
+          async () => {
+            await page.reload();
+            return card.count();
+          },
+          { timeout: 30_000, interval: 500 },
+        )
+        .toBe(1);
+      await card.click();
+      await page.waitForURL(`${base}/c/${SLUG}`);
+      expect(await page.locator('#channel-title').textContent()).toBe('Journey <live>');
+
+      // Real playback through hls.js: the playhead moves on.
+      const playhead = () =>
+        page.locator('video').evaluate((element: { currentTime: number }) => element.currentTime);
+      await expect.poll(playhead, { timeout: 60_000, interval: 250 }).toBeGreaterThan(0.5);
+
+      // A second, anonymous viewer in its own context.
+      const other = await watchedPage(browser, { viewport: { width: 375, height: 740 } });
+      await other.page.goto(`${base}/c/${SLUG}`);
+      await other.page.waitForSelector('#chat-sign-in:not([hidden])');
+      await expect
+        .poll(async () => Number(await other.page.locator('#viewer-count').textContent()), {
+          timeout: 20_000,
+        })
+        .toBeGreaterThanOrEqual(2);
+
+      // The signed-in viewer chats; the anonymous one reads it, as text.
+      const say = async (body: string) => {
+        await page.locator('#chat-form:not([hidden])').waitFor({ timeout: 10_000 });
+        const message = page.getByLabel('Message', { exact: true });
+        await message.fill(body);
+        await message.press('Enter');
+        const line = other.page.locator('#chat-messages li', { hasText: body });
+        await line.waitFor({ timeout: 10_000 });
+        expect(await line.locator('.author').textContent()).toBe('Jo <Journey>');
+      };
+      await say('hello <b>everyone</b>');
+      expect(await other.page.locator('#chat-messages b').count()).toBe(0);
+
+      // Follow; the home page then lists the channel among the followed ones that are live.
+      const follow = page.locator('#follow-button');
+      await follow.waitFor();
+      expect(await follow.getAttribute('aria-pressed')).toBe('false');
+      await follow.click();
+      await expect.poll(() => follow.getAttribute('aria-pressed')).toBe('true');
+      expect(await follow.textContent()).toBe('Following');
+
+      // Past the access token's lifetime: the page renewed it before it expired, the socket was told,
+      // and a reload (a new socket, a new page) is still signed in.
+      const firstToken = await storedAccessToken(page);
+      expect(firstToken).toEqual(expect.any(String));
+      await expect
+        .poll(() => storedAccessToken(page), { timeout: ACCESS_TOKEN_TTL_SECONDS * 3000, interval: 250 })
+        .not.toBe(firstToken);
+      await expect
+        .poll(() => storedAccessToken(page), { timeout: ACCESS_TOKEN_TTL_SECONDS * 3000, interval: 250 })
+        .not.toBe(await storedAccessToken(page));
+      await say('still here after two renewals');
+      await page.reload();
+      await say('and after a reload');
+      await expect.poll(() => page.locator('#account-name').textContent()).toBe('Jo <Journey>');
+
+      await page.goto(`${base}/`);
+      await page.locator(`#following-live a[href="/c/${SLUG}"]`).waitFor({ timeout: 10_000 });
+
+      // Sign out: the header offers sign-in again and the session is gone from the browser.
+      // (It goes to the home page: wait for that load, or the check below would race the navigation.)
+      await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Sign out' }).click()]);
+      await page.getByRole('link', { name: 'Sign in' }).waitFor();
+      expect(await storedAccessToken(page)).toBeNull();
+
+      for (const { elsewhere, problems } of [viewer, other]) {
+        expect(elsewhere).toEqual([]);
+        // hls.js's 404s on a playlist not written yet are expected; nothing else (no CSP violation).
+        expect(problems.filter((problem) => !/status of 404/.test(problem))).toEqual([]);
+      }
+      await viewer.context.close();
+      await other.context.close();
+    });
+
+    const PAGES: [name: string, path: string][] = [
+      ['home', '/'],
+      ['directory', '/directory'],
+      ['directory-software', '/directory/software'],
+      ['search', '/search?q=journey'],
+      ['channel', `/c/${SLUG}`],
+      ['sign-in', '/sign-in'],
+      ['sign-up', '/sign-up'],
+      ['forgot-password', '/forgot-password'],
+      ['verify-email', '/verify-email?token=x'],
+      ['reset-password', '/reset-password?token=x'],
+      ['not-found', '/c/no-such-channel'],
+    ];
+
+    it('has no serious or critical axe violation on any page, at 375 and 1280 px, light and dark', async () => {
+      // The checker itself: a page with an unlabelled image and field is refused.
+      const probe = await watchedPage(browser);
+      await probe.page.goto(`${base}/sign-in`);
+      await probe.page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/x.png\"><input id=\"bare\">')",
+      );
+      expect((await seriousViolations(probe.page)).join('\n')).toMatch(/image-alt \(critical\)[\s\S]*label/);
+      await probe.context.close();
+
+      const found: string[] = [];
+      for (const colorScheme of ['light', 'dark'] as const) {
+        for (const width of [375, 1280]) {
+          const { context, page, problems } = await watchedPage(browser, {
+            viewport: { width, height: width < 600 ? 740 : 800 },
+            colorScheme,
+          });
+          for (const [name, path] of PAGES) {
+            await page.goto(`${base}${path}`);
+            await page.waitForLoadState('load');
+            if (name === 'channel') await page.waitForSelector('#live-status[data-live="true"]');
+            // Wide pages never scroll sideways on a phone.
+            expect(
+              await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'),
+              `${name} at ${width}`,
+            ).toBe(true);
+            for (const violation of await seriousViolations(page)) {
+              found.push(`${name} ${width}px ${colorScheme}: ${violation}`);
+            }
+            await saveScreenshot(page, `${name}-${width}-${colorScheme}`);
+          }
+          expect(problems.filter((problem) => !/status of 404/.test(problem))).toEqual([]);
+          await context.close();
+        }
+      }
+      expect(found).toEqual([]);
+    });
+
+    it('can be used with the keyboard alone: the skip link, then the search box', async () => {
+      const { context, page } = await watchedPage(browser);
+      await page.goto(`${base}/`);
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+      await page.keyboard.press('Enter');
+      expect(await page.evaluate('document.activeElement.id')).toBe('main');
+      await page.focus('#site-search');
+      await page.keyboard.type('journey');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(`${base}/search?q=journey`);
+      await page.locator(`#channel-results a[href="/c/${SLUG}"]`).waitFor();
+      await context.close();
+    });
+  },
+);
