@@ -103,6 +103,3 @@ export type EmailTokenPurpose = (typeof emailTokenPurpose.enumValues)[number];
 export type OAuthAccountRow = typeof oauthAccounts.$inferSelect;
 export type OAuthProvider = (typeof oauthProvider.enumValues)[number];
 export type OAuthStateRow = typeof oauthStates.$inferSelect;
-
-// TEMPORARY: removed once in-flight work has moved (issue 13)
-export { type ProfileLink, type UserRole, type UserRow, type UserStatus, users } from './users.ts';

@@ -1,2 +1,0 @@
-// TEMPORARY: removed once in-flight work has moved (issue 13)
-export * from './channels.ts';
