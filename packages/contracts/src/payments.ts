@@ -105,3 +105,19 @@ export const WebhookReceiptSchema = z
   })
   .openapi('WebhookReceipt');
 export type WebhookReceipt = z.infer<typeof WebhookReceiptSchema>;
+
+export const PaymentParamsSchema = z.object({
+  id: z.uuid('must be a payment id (uuid)').openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+export const RefundRequestedSchema = z
+  .object({
+    paymentId: z.uuid(),
+    refundId: z.string().openapi({ description: "The provider's refund id" }),
+    status: z.string().openapi({
+      description:
+        "The provider's status of the refund; the ledger's reversing entry is booked when its webhook arrives",
+    }),
+  })
+  .openapi('RefundRequested');
+export type RefundRequested = z.infer<typeof RefundRequestedSchema>;

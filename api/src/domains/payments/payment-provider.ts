@@ -29,6 +29,21 @@ export interface CheckoutStarted {
   url: string;
 }
 
+export interface RefundInput {
+  paymentId: string;
+  /** The provider's payment (a Stripe PaymentIntent id). */
+  providerPaymentId: string;
+  /** A destination charge: take the creator's transfer and the application fee back too. */
+  fromConnectedAccount: boolean;
+  idempotencyKey: string;
+}
+
+export interface RefundStarted {
+  refundId: string;
+  /** The provider's status of the refund (`pending`, `succeeded`, …). */
+  status: string;
+}
+
 export interface CheckoutState {
   checkoutId: string;
   paymentId: string | null;
@@ -90,6 +105,11 @@ export interface PaymentProvider {
   readonly name: PaymentProviderName;
   /** Opens the provider's hosted checkout for a tip. */
   createTipCheckout(input: TipCheckoutInput): Promise<CheckoutStarted>;
+  /**
+   * Asks the provider to refund a whole payment. The books change only when the provider's refund
+   * webhook arrives, the one path by which money movements reach the ledger.
+   */
+  refund(input: RefundInput): Promise<RefundStarted>;
   /** Reads a checkout back (reconciliation). */
   retrieveCheckout(checkoutId: string): Promise<CheckoutState>;
   /**

@@ -6,6 +6,7 @@
 import {
   EarningsSchema,
   LedgerLinePageSchema,
+  RefundRequestedSchema,
   TipCheckoutSchema,
   WebhookReceiptSchema,
 } from '@streamhub/contracts/payments';
@@ -126,6 +127,7 @@ describe.each(testDatabases())('payments on %s', (driver) => {
       'getEarnings',
       'listLedgerLines',
       'receiveStripeWebhook',
+      'refundPayment',
       'startTip',
     ]);
   });
@@ -293,20 +295,41 @@ describe.each(testDatabases())('payments on %s', (driver) => {
     expect([...seen].sort((a, b) => b - a)).toEqual(seen);
   });
 
-  it('reverses a refunded tip and marks an expired checkout', async () => {
+  it('refunds a paid tip when an admin asks: the refund webhook books the reversing entry; expiry', async () => {
     const channel = await streamerWithChannel(app, backends, deps);
     const viewer = await registerAndLogin(app, backends);
+    const admin = await registerAndLogin(app, backends, { role: 'admin' });
     const paid = await startTip(viewer, { channel: channel.slug, amount: 2000, currency: 'usd' });
+    const refundOf = (paymentId: string, user: SignedInUser | undefined) =>
+      app.request(`/api/v1/payments/${paymentId}/refund`, send('POST', undefined, user));
+
+    // Not paid yet: nothing to refund.
+    await expectProblem(await refundOf(paid.paymentId, admin), 409, 'conflict');
     await pay(paid.paymentId);
-    const intent = checkoutOf(paid.paymentId).payment_intent;
-    const refund = {
-      id: `evt_refund_${crypto.randomUUID()}`,
-      object: 'event',
-      type: 'charge.refunded',
-      data: {
-        object: { id: 'ch_1', payment_intent: intent, amount: 2000, amount_refunded: 2000, currency: 'usd' },
-      },
-    };
+    await expectProblem(await refundOf(paid.paymentId, undefined), 401, 'invalid_token');
+    await expectProblem(await refundOf(paid.paymentId, viewer), 403, 'forbidden');
+    await expectProblem(await refundOf(paid.paymentId, channel.owner), 403, 'forbidden');
+    await expectProblem(await refundOf(crypto.randomUUID(), admin), 404, 'not_found');
+    await expectProblem(await refundOf('not-a-uuid', admin), 422, 'validation_failed');
+
+    const requested = await expectJson(await refundOf(paid.paymentId, admin), RefundRequestedSchema);
+    expect(requested).toMatchObject({ paymentId: paid.paymentId, status: 'succeeded' });
+    const stripeRefund = stripe.refunds.get(requested.refundId);
+    expect(stripeRefund).toMatchObject({
+      payment_intent: checkoutOf(paid.paymentId).payment_intent,
+      metadata: { payment_id: paid.paymentId },
+      reverse_transfer: false,
+    });
+    expect(
+      stripe.requests.find(
+        (r) => r.path === '/v1/refunds' && r.params.payment_intent === stripeRefund?.payment_intent,
+      )?.idempotencyKey,
+    ).toBe(`refund-${paid.paymentId}`);
+    // Asked again before the webhook came: the same key, Stripe's same answer; nothing booked yet.
+    expect(await expectJson(await refundOf(paid.paymentId, admin), RefundRequestedSchema)).toEqual(requested);
+    expect((await earnings(channel.owner)).balances).toEqual([{ currency: 'usd', balance: 1800, lines: 1 }]);
+
+    const refund = stripe.chargeRefunded(requested.refundId);
     expect((await deliver(JSON.stringify(refund))).status).toBe(200);
     await processed(refund.id);
     expect(await payments.find(paid.paymentId)).toMatchObject({ status: 'refunded' });
@@ -319,6 +342,9 @@ describe.each(testDatabases())('payments on %s', (driver) => {
       ['refund', -1800, 0],
       ['tip', 1800, 1800],
     ]);
+
+    // Refunded: a further request is refused here, before the provider.
+    await expectProblem(await refundOf(paid.paymentId, admin), 409, 'conflict');
 
     const abandoned = await startTip(viewer, { channel: channel.slug, amount: 300, currency: 'usd' });
     const expired = stripe.expire(checkoutOf(abandoned.paymentId).id);

@@ -7,13 +7,15 @@ import {
   EarningsSchema,
   LedgerLinePageSchema,
   LedgerLinesQuerySchema,
+  PaymentParamsSchema,
+  RefundRequestedSchema,
   StartTipRequestSchema,
   TipCheckoutSchema,
   WebhookReceiptSchema,
 } from '@streamhub/contracts/payments';
 import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth } from '../auth/auth-guard.ts';
+import { requireAuth, requireRole } from '../auth/auth-guard.ts';
 
 const tags = ['payments'];
 const signedIn = {
@@ -71,6 +73,30 @@ const ledger = createRoute({
   },
 });
 
+const refund = createRoute({
+  method: 'post',
+  path: '/{id}/refund',
+  operationId: 'refundPayment',
+  tags,
+  summary:
+    "Refund a paid tip in full at its provider (admin); the ledger's reversing entry follows with the provider's webhook",
+  security: BEARER_AUTH,
+  middleware: [requireRole('admin')] as const,
+  request: { params: PaymentParamsSchema },
+  responses: {
+    200: jsonResponse(RefundRequestedSchema, 'The provider took the refund'),
+    401: signedIn[401],
+    403: problemResponse('The caller is not an admin (`forbidden`) or is suspended (`account_suspended`)'),
+    404: problemResponse('No payment has this id (`not_found`)'),
+    409: problemResponse(
+      'The payment is not a paid tip: pending, expired, failed or refunded already (`conflict`)',
+    ),
+    422: problemResponse('The id is not a uuid (`validation_failed`)'),
+    502: problemResponse('The payment provider refused the refund (`payment_provider_error`)'),
+    503: problemResponse("The payment's provider is not configured (`payments_unavailable`)"),
+  },
+});
+
 const stripeWebhook = createRoute({
   method: 'post',
   path: '/webhooks/stripe',
@@ -99,6 +125,9 @@ export const paymentRoutes = () =>
     )
     .openapi(ledger, async (c) =>
       c.json(await c.var.deps.services.payments.ledgerLines(c.var.auth.userId, c.req.valid('query')), 200),
+    )
+    .openapi(refund, async (c) =>
+      c.json(await c.var.deps.services.payments.refundTip(c.req.valid('param').id), 200),
     )
     .openapi(stripeWebhook, async (c) => {
       // The signature covers the bytes as sent: read them raw, never through a JSON parse.

@@ -10,13 +10,14 @@ import type {
   LedgerLinePage,
   LedgerLinesQuery,
   PaymentProviderName,
+  RefundRequested,
   StartTipRequest,
   TipCheckout,
   WebhookReceipt,
 } from '@streamhub/contracts/payments';
 import type { Db } from '@streamhub/db/client';
 import type { PaymentRow } from '@streamhub/db/schema/payments';
-import { AppError, notFound, validationFailed } from '@streamhub/errors/app-error';
+import { AppError, conflict, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { Logger } from '@streamhub/logger/logger';
 import { appendDomainEvent } from '../../events/durable.ts';
 import { withCursor } from '../../http/pagination.ts';
@@ -115,6 +116,38 @@ export class PaymentsService {
       currency: payment.currency,
       platformFee,
     };
+  }
+
+  /**
+   * An admin refunds a paid tip in full at its provider. The ledger's reversing entry is booked when the
+   * provider's refund webhook arrives, like every other money movement; asking twice is refused here and
+   * by the provider (the same idempotency key).
+   */
+  async refundTip(paymentId: string): Promise<RefundRequested> {
+    const payment = await this.deps.payments.find(paymentId);
+    if (!payment) throw notFound('Payment');
+    const provider = this.deps.providers.get(payment.provider as PaymentProviderName);
+    if (!provider) {
+      throw new AppError(503, 'payments_unavailable', `${payment.provider} is not enabled on this instance.`);
+    }
+    if (payment.status !== 'succeeded' || !payment.providerPaymentId) {
+      throw conflict(`Only a paid tip can be refunded; this one is ${payment.status}.`);
+    }
+    try {
+      const refund = await provider.refund({
+        paymentId: payment.id,
+        providerPaymentId: payment.providerPaymentId,
+        fromConnectedAccount: payment.destination !== null,
+        idempotencyKey: `refund-${payment.id}`,
+      });
+      return { paymentId: payment.id, ...refund };
+    } catch (error) {
+      if (!(error instanceof ProviderCallError)) throw error;
+      this.deps.logger.error({ err: error, paymentId: payment.id }, 'refunding a tip failed');
+      throw new AppError(502, 'payment_provider_error', 'The payment provider refused the refund.', {
+        cause: error,
+      });
+    }
   }
 
   /**

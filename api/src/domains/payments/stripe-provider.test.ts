@@ -103,6 +103,38 @@ describe('StripeProvider', () => {
     );
   });
 
+  it('refunds a paid checkout in full, taking back the transfer and fee of a destination charge', async () => {
+    const tip = input({ destination: 'acct_1CreatorTest' });
+    const started = await stripe.createTipCheckout(tip);
+    const paymentIntent = String(server.complete(started.checkoutId).data.object.payment_intent);
+    const refundInput = {
+      paymentId: tip.paymentId,
+      providerPaymentId: paymentIntent,
+      fromConnectedAccount: true,
+      idempotencyKey: `refund-${tip.paymentId}`,
+    };
+    const refund = await stripe.refund(refundInput);
+    expect(refund.status).toBe('succeeded');
+    expect(server.refunds.get(refund.refundId)).toMatchObject({
+      payment_intent: paymentIntent,
+      amount: 1500,
+      reverse_transfer: true,
+      refund_application_fee: true,
+    });
+    // A retry with the same key gets the same refund; another key is refused by Stripe (already refunded).
+    expect(await stripe.refund(refundInput)).toEqual(refund);
+    await expect(stripe.refund({ ...refundInput, idempotencyKey: 'another' })).rejects.toThrow(
+      ProviderCallError,
+    );
+    expect(stripe.interpret(server.chargeRefunded(refund.refundId))).toEqual({
+      kind: 'refunded',
+      providerPaymentId: paymentIntent,
+      amount: 1500,
+      amountRefunded: 1500,
+      currency: 'eur',
+    });
+  });
+
   it('turns a refused call into a ProviderCallError that does not quote the key', async () => {
     const wrong = new StripeProvider({
       secretKey: 'sk_test_wrong',

@@ -14,6 +14,8 @@ import {
   type PaymentProvider,
   ProviderCallError,
   type ProviderEvent,
+  type RefundInput,
+  type RefundStarted,
   type TipCheckoutInput,
   type VerifiedWebhook,
   WebhookRejectedError,
@@ -117,6 +119,22 @@ export class StripeProvider implements PaymentProvider {
     if (!session.url)
       throw new ProviderCallError(`Stripe returned checkout session ${session.id} without a URL`);
     return { checkoutId: session.id, url: session.url };
+  }
+
+  async refund(input: RefundInput): Promise<RefundStarted> {
+    const params: Stripe.RefundCreateParams = {
+      payment_intent: input.providerPaymentId,
+      metadata: { payment_id: input.paymentId },
+    };
+    if (input.fromConnectedAccount) {
+      // A destination charge's money sits with the creator and our fee: both come back for a refund.
+      params.reverse_transfer = true;
+      params.refund_application_fee = true;
+    }
+    const refund = await this.call(() =>
+      this.stripe.refunds.create(params, { idempotencyKey: input.idempotencyKey }),
+    );
+    return { refundId: refund.id, status: refund.status ?? 'pending' };
   }
 
   async retrieveCheckout(checkoutId: string): Promise<CheckoutState> {

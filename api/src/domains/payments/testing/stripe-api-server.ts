@@ -1,10 +1,11 @@
 /**
  * A local HTTP server speaking the subset of Stripe's API that StreamHub calls (Checkout Sessions create
- * and retrieve), for tests that drive the official SDK against it (`STRIPE_API_URL`). It answers as
- * Stripe does: form-encoded parameters with bracketed keys, Bearer secret keys, idempotency keys that
- * replay the first answer (and refuse other parameters under the same key), Stripe's error envelope.
- * `complete()` and `expire()` play the payer and build the event Stripe would send; `sign()` signs a
- * body as Stripe does, with the SDK's own helper.
+ * and retrieve, Refunds create), for tests that drive the official SDK against it (`STRIPE_API_URL`).
+ * It answers as Stripe does: form-encoded parameters with bracketed keys, Bearer secret keys,
+ * idempotency keys that replay the first answer (and refuse other parameters under the same key),
+ * Stripe's error envelope. `complete()`, `expire()` and `chargeRefunded()` play the payer and Stripe's
+ * back office and build the event Stripe would send; `sign()` signs a body as Stripe does, with the
+ * SDK's own helper.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -36,6 +37,19 @@ export interface FakeCheckoutSession {
   created: number;
 }
 
+export interface FakeRefund {
+  id: string;
+  object: 'refund';
+  amount: number;
+  currency: string;
+  payment_intent: string;
+  status: 'succeeded';
+  metadata: Record<string, string>;
+  reverse_transfer: boolean;
+  refund_application_fee: boolean;
+  created: number;
+}
+
 export interface StripeApiServer {
   /** `STRIPE_API_URL` for this server. */
   url: string;
@@ -43,10 +57,13 @@ export interface StripeApiServer {
   webhookSecret: string;
   requests: RecordedRequest[];
   sessions: Map<string, FakeCheckoutSession>;
+  refunds: Map<string, FakeRefund>;
   /** The payer paid: the session completes and the `checkout.session.completed` event is returned. */
   complete(sessionId: string): StripeEvent;
   /** The session timed out unpaid: `checkout.session.expired`. */
   expire(sessionId: string): StripeEvent;
+  /** The `charge.refunded` event Stripe sends once a refund made through the API went through. */
+  chargeRefunded(refundId: string): StripeEvent;
   /**
    * The `Stripe-Signature` header for `payload`, as Stripe computes it (`timestamp` in seconds). Async:
    * under Bun the SDK signs with WebCrypto, which has no synchronous HMAC.
@@ -117,8 +134,9 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
   const webhookSecret = random('whsec');
   const requests: RecordedRequest[] = [];
   const sessions = new Map<string, FakeCheckoutSession>();
+  const refunds = new Map<string, FakeRefund>();
   // idempotency key → the body it was first sent with and the answer given
-  const idempotent = new Map<string, { body: string; status: number; answer: string }>();
+  const idempotent = new Map<string, { path: string; body: string; status: number; answer: string }>();
   const signer = new Stripe(secretKey);
   let url = '';
 
@@ -166,6 +184,55 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     return { status: 200, answer: session };
   }
 
+  function createRefund(params: Record<string, unknown>): { status: number; answer: unknown } {
+    const session = [...sessions.values()].find(
+      (candidate) => candidate.payment_intent !== null && candidate.payment_intent === params.payment_intent,
+    );
+    if (!session) {
+      return {
+        status: 404,
+        answer: {
+          error: {
+            type: 'invalid_request_error',
+            message: 'No such payment_intent',
+            code: 'resource_missing',
+          },
+        },
+      };
+    }
+    if ([...refunds.values()].some((refund) => refund.payment_intent === session.payment_intent)) {
+      return {
+        status: 400,
+        answer: {
+          error: {
+            type: 'invalid_request_error',
+            message: 'Charge has already been refunded.',
+            code: 'charge_already_refunded',
+          },
+        },
+      };
+    }
+    const refund: FakeRefund = {
+      id: random('re'),
+      object: 'refund',
+      amount: session.amount_total,
+      currency: session.currency,
+      payment_intent: session.payment_intent ?? '',
+      status: 'succeeded',
+      metadata: asRecord(params.metadata) as Record<string, string>,
+      reverse_transfer: params.reverse_transfer === 'true',
+      refund_application_fee: params.refund_application_fee === 'true',
+      created: nowSeconds(),
+    };
+    refunds.set(refund.id, refund);
+    return { status: 200, answer: refund };
+  }
+
+  const CREATES: Record<string, (params: Record<string, unknown>) => { status: number; answer: unknown }> = {
+    '/v1/checkout/sessions': createSession,
+    '/v1/refunds': createRefund,
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const body = await readBody(req);
@@ -176,10 +243,11 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
       stripeError(res, 401, 'invalid_request_error', 'Invalid API Key provided.');
       return;
     }
-    if (req.method === 'POST' && path === '/v1/checkout/sessions') {
+    const create = CREATES[path];
+    if (req.method === 'POST' && create) {
       if (idempotencyKey) {
         const seen = idempotent.get(idempotencyKey);
-        if (seen && seen.body !== body) {
+        if (seen && (seen.path !== path || seen.body !== body)) {
           stripeError(
             res,
             400,
@@ -194,9 +262,9 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
           return;
         }
       }
-      const { status, answer } = createSession(params);
+      const { status, answer } = create(params);
       const text = JSON.stringify(answer);
-      if (idempotencyKey) idempotent.set(idempotencyKey, { body, status, answer: text });
+      if (idempotencyKey) idempotent.set(idempotencyKey, { path, body, status, answer: text });
       res.writeHead(status, { 'content-type': 'application/json', 'request-id': random('req') });
       res.end(text);
       return;
@@ -243,6 +311,7 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     webhookSecret,
     requests,
     sessions,
+    refunds,
     complete(sessionId) {
       const session = sessionOf(sessionId);
       session.status = 'complete';
@@ -256,6 +325,19 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
       session.status = 'expired';
       session.url = null;
       return event('checkout.session.expired', { ...session });
+    },
+    chargeRefunded(refundId) {
+      const refund = refunds.get(refundId);
+      if (!refund) throw new Error(`no refund ${refundId}`);
+      return event('charge.refunded', {
+        id: random('ch'),
+        object: 'charge',
+        payment_intent: refund.payment_intent,
+        amount: refund.amount,
+        amount_refunded: refund.amount,
+        currency: refund.currency,
+        refunded: true,
+      });
     },
     sign(payload, options = {}) {
       return signer.webhooks.generateTestHeaderStringAsync({
