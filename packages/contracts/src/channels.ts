@@ -159,6 +159,33 @@ export const DirectoryPageSchema = z
   .openapi('DirectoryPage');
 export type DirectoryPage = z.infer<typeof DirectoryPageSchema>;
 
+export const CHANNEL_SEARCH_MAX_LIMIT = 50;
+
+/** `?q=&limit=` of the channel search: the first matches only (no further pages). */
+export const ChannelSearchQuerySchema = z.object({
+  q: text()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(100, 'must be at most 100 characters')
+    .openapi({ description: 'Words found in the slug, title, tags or streamer name (all must match)' }),
+  limit: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(CHANNEL_SEARCH_MAX_LIMIT, `must be at most ${CHANNEL_SEARCH_MAX_LIMIT}`)
+    .default(24),
+});
+export type ChannelSearchQuery = z.infer<typeof ChannelSearchQuerySchema>;
+
+export const ChannelSearchResultSchema = z
+  .object({
+    items: z
+      .array(PublicChannelSchema)
+      .openapi({ description: 'Live channels first, then by title; at most `limit`' }),
+  })
+  .openapi('ChannelSearchResult');
+export type ChannelSearchResult = z.infer<typeof ChannelSearchResultSchema>;
+
 /** `?cursor=&limit=` of a channel's broadcasts. */
 export const BroadcastsQuerySchema = pageQuerySchema(20);
 export type BroadcastsQuery = z.infer<typeof BroadcastsQuerySchema>;

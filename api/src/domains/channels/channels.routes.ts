@@ -101,9 +101,11 @@ const directory = createRoute({
   },
 });
 
+// Under /api/v1/search, not /api/v1/channels/search: a fixed segment beside `/{slug}` would push Hono
+// onto its slower router (api/src/app.test.ts counts such clashes).
 const searchChannels = createRoute({
   method: 'get',
-  path: '/search',
+  path: '/channels',
   operationId: 'searchChannels',
   tags,
   summary: 'Channels whose slug, title, tags or streamer name contain every word of `q`, live ones first',
@@ -213,15 +215,12 @@ const revokeKey = createRoute({
   },
 });
 
-// `/mine` and `/search` are registered before `/{slug}`; the contract reserves both, so no channel can be shadowed.
+// `/mine` is registered before `/{slug}`; the contract reserves `mine`, so no channel can be shadowed.
 export const channelRoutes = () =>
   createRouter()
     .openapi(getMine, async (c) => c.json(await c.var.deps.services.channels.mine(c.var.auth.userId), 200))
     .openapi(directory, async (c) =>
       c.json(await c.var.deps.services.channels.directory(c.req.valid('query')), 200),
-    )
-    .openapi(searchChannels, async (c) =>
-      c.json(await c.var.deps.services.channels.search(c.req.valid('query')), 200),
     )
     .openapi(createChannel, async (c) =>
       c.json(await c.var.deps.services.channels.open(c.var.auth, c.req.valid('json')), 201),
@@ -270,3 +269,9 @@ export const channelRoutes = () =>
       const { slug, id } = c.req.valid('param');
       return c.json(await c.var.deps.services.channels.revokeKey(c.var.auth.userId, slug, id), 200);
     });
+
+/** `/api/v1/search/channels`: channels by words of their slug, title, tags or streamer. */
+export const channelSearchRoutes = () =>
+  createRouter().openapi(searchChannels, async (c) =>
+    c.json(await c.var.deps.services.channels.search(c.req.valid('query')), 200),
+  );
