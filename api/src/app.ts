@@ -9,18 +9,18 @@ import { AVATAR_UPLOAD_PATH } from './domains/users/users.routes.ts';
 import { UPLOADS_PATH } from './domains/videos/uploads.routes.ts';
 import { clientIp } from './http/client-ip.ts';
 import { onError, onNotFound } from './http/error-handler.ts';
-import { accessLog } from './middleware/access-log.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
-import { cors } from './middleware/cors.ts';
-import { rateLimit } from './middleware/rate-limit.ts';
-import { requestContext } from './middleware/request-context.ts';
-import { securityHeaders } from './middleware/security-headers.ts';
-import { textGuard } from './middleware/text-guard.ts';
-import { requestTimeout } from './middleware/timeout.ts';
+import { corsPolicy } from './middleware/cors.ts';
+import { observeRequests } from './middleware/observe.ts';
+import { rateLimiter } from './middleware/rate-limit.ts';
+import { requestStart } from './middleware/request-context.ts';
+import { securityHeaderList } from './middleware/security-headers.ts';
+import { assertStorableUrl } from './middleware/text-guard.ts';
+import { requestDeadlines } from './middleware/timeout.ts';
 import type { ModulesSchema } from './modules/domain-module.ts';
 import { mountRoutes } from './modules/run-modules.ts';
 import { type AppModules, MODULES } from './modules.ts';
-import { createGatewayMetrics, type GatewayMetrics, recordMetrics } from './observability/metrics.ts';
+import { createGatewayMetrics, type GatewayMetrics } from './observability/metrics.ts';
 import { docsRoutes } from './openapi/docs.routes.ts';
 import { webRoutes } from './web/web.routes.ts';
 
@@ -37,35 +37,47 @@ const OWN_BODY_LIMIT = new Set([AVATAR_UPLOAD_PATH]);
 export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   const { config } = deps;
   const metrics: GatewayMetrics = createGatewayMetrics({ processMetrics: options.processMetrics ?? false });
-  const limiter = rateLimit({
+  const limit = rateLimiter({
     max: config.rateLimit.max,
     windowMs: config.rateLimit.windowMs,
     counters: deps.counters,
     key: (c) => clientIp(c, deps),
   });
+  const cors = corsPolicy([...config.corsOrigins, new URL(config.publicUrl).origin]);
+  const limitBody = bodyLimit(config.bodyLimitBytes);
+  const withinDeadline = requestDeadlines(config.requestTimeoutMs);
 
   const app = new OpenAPIHono<AppEnv>();
-  app.use(requestContext(deps));
-  app.use(recordMetrics(metrics));
-  app.use(accessLog());
-  app.use(securityHeaders({ https: config.publicUrl.startsWith('https:') }));
-  app.use(cors([...config.corsOrigins, new URL(config.publicUrl).origin]));
-  // HLS players poll playlists and segments every second or two, often many viewers behind one address.
-  app.use((c, next) =>
-    RATE_LIMIT_EXEMPT.has(c.req.path) || c.req.path.startsWith('/hls/') || c.req.path.startsWith('/vod/')
-      ? next()
-      : limiter(c, next),
+  // Three layers, not nine (docs/benchmarks.md, Gateway): request id, deps, security and CORS headers,
+  // synchronously; metrics and the access line around everything else; then the guards.
+  app.use(
+    requestStart(deps, {
+      securityHeaders: securityHeaderList({ https: config.publicUrl.startsWith('https:') }),
+      cors,
+    }),
   );
-  const limitBody = bodyLimit(config.bodyLimitBytes);
-  // tus uploads stream any size to disk (VIDEO_MAX_BYTES is checked at creation) and may take long.
-  const isUpload = (path: string) => path.startsWith(UPLOADS_PATH);
-  app.use((c, next) =>
-    OWN_BODY_LIMIT.has(c.req.path) || isUpload(c.req.path) ? next() : limitBody(c, next),
-  );
-  // Paths and queries; JSON bodies are checked by each router's validation (http/router.ts).
-  app.use(textGuard());
-  const timeout = requestTimeout(config.requestTimeoutMs);
-  app.use((c, next) => (isUpload(c.req.path) ? next() : timeout(c, next)));
+  app.use(observeRequests(metrics));
+  app.use(async (c, next) => {
+    const preflight = cors.preflight(c);
+    if (preflight) return preflight;
+    const path = c.req.path;
+    // HLS players poll playlists and segments every second or two, often many viewers behind one address.
+    if (!RATE_LIMIT_EXEMPT.has(path) && !path.startsWith('/hls/') && !path.startsWith('/vod/')) {
+      await limit(c);
+    }
+    // tus uploads stream any size to disk (VIDEO_MAX_BYTES is checked at creation) and may take long.
+    const upload = path.startsWith(UPLOADS_PATH);
+    // Paths and queries; JSON bodies are checked by each router's validation (http/router.ts).
+    const run = () => {
+      assertStorableUrl(c);
+      return upload ? next() : withinDeadline(next());
+    };
+    // GET and HEAD carry no body; skipping the limit keeps the request object lazy on Node. Avatar
+    // uploads have a limit of their own (AVATAR_MAX_BYTES), set by their route.
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD' || upload || OWN_BODY_LIMIT.has(path)) return run();
+    return limitBody(c, run);
+  });
   app.onError(onError);
   app.notFound(onNotFound);
 

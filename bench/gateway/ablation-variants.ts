@@ -1,34 +1,27 @@
-/** The gateway variants the ablation compares: the full stack, then each middleware left out in turn. */
+/**
+ * The gateway variants the ablation compares with `full` (the gateway as `createApp` builds it now):
+ * the middleware stack as it was before issue 19 (nine async layers), that old stack with one of the
+ * issue's changes applied at a time, and no middleware at all.
+ */
 
-export const MIDDLEWARES = [
-  'request-context',
-  'metrics',
-  'access-log',
-  'security-headers',
-  'cors',
-  'rate-limit',
-  'body-limit',
-  'timeout',
-] as const;
-
-export type Middleware = (typeof MIDDLEWARES)[number];
+/** A change of issue 19 that can be applied to the old stack on its own. */
+export type Change = 'deadline-queue' | 'bound-metrics' | 'text-guard-fast-path';
 
 export type Variant =
-  /** `createApp` itself, as served in the main benchmark. */
-  | { name: 'createApp' }
-  /**
-   * The same stack rebuilt here from the middleware factories, minus `without`; `experiment` adds a
-   * bench-only change that a suggestion needs evidence for.
-   */
-  | { name: string; without: readonly Middleware[]; experiment?: 'outgoing-headers' };
+  /** `createApp` itself: the current gateway. */
+  | { name: 'full' }
+  /** createApp's routes with no middleware (a stand-in puts deps into c.var). */
+  | { name: 'none' }
+  /** The old stack (bench-only copies of its middleware, `servers/legacy-stack.ts`) plus `changes`. */
+  | { name: string; legacy: true; changes: readonly Change[] };
 
 export const VARIANTS: readonly Variant[] = [
-  { name: 'createApp' },
-  { name: 'full', without: [] },
-  ...MIDDLEWARES.map((m) => ({ name: `no-${m}`, without: [m] })),
-  { name: 'none', without: MIDDLEWARES },
-  // Experiment: the static security and CORS headers set on Node's ServerResponse instead of c.header().
-  { name: 'outgoing-headers', without: ['security-headers', 'cors'], experiment: 'outgoing-headers' },
+  { name: 'full' },
+  { name: 'before', legacy: true, changes: [] },
+  { name: 'before+deadline-queue', legacy: true, changes: ['deadline-queue'] },
+  { name: 'before+bound-metrics', legacy: true, changes: ['bound-metrics'] },
+  { name: 'before+text-guard-fast-path', legacy: true, changes: ['text-guard-fast-path'] },
+  { name: 'none' },
 ];
 
 export function findVariant(name: string): Variant {
@@ -37,6 +30,3 @@ export function findVariant(name: string): Variant {
     throw new Error(`unknown variant "${name}"; known: ${VARIANTS.map((v) => v.name).join(', ')}`);
   return variant;
 }
-
-export const without = (variant: Variant): readonly Middleware[] =>
-  'without' in variant ? variant.without : [];

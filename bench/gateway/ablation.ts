@@ -1,7 +1,7 @@
 /**
- * Ablation of the StreamHub gateway on Node: app variants that each leave one middleware out (plus
+ * Ablation of the StreamHub gateway on Node: the stack before issue 19 and with each change alone (plus
  * Express and bare node:http as references), each compared with the full stack in paired A B B A slices
- * (`paired-load.ts`), so that a middleware's cost shows through the drift of a shared machine.
+ * (`paired-load.ts`), so that what each change gives shows through the drift of a shared machine.
  *
  *   node --import tsx bench/gateway/ablation.ts [--rounds 2] [--blocks 3] [--duration 2] [--routes plain] [--json out.json]
  */
@@ -21,17 +21,14 @@ const options = parseBenchOptions({ rounds: 2, duration: 2, warmup: 1, routes: '
 // One route per ablation: the variants are compared on it.
 const route = options.routes[0] ?? 'plain';
 const machine = machineInfo(options.bunPath);
-const variantSpecs: ServerSpec[] = VARIANTS.map((variant) => {
-  const off = 'without' in variant ? variant.without : [];
-  return {
-    id: variant.name,
-    label: variant.name,
-    command: options.nodePath,
-    args: ['--import', 'tsx', 'bench/gateway/servers/streamhub-variant.ts', `--variant=${variant.name}`],
-    logs: !off.includes('access-log'),
-    expect: { cors: !off.includes('cors'), requestId: !off.includes('request-context') },
-  };
-});
+const variantSpecs: ServerSpec[] = VARIANTS.map((variant) => ({
+  id: variant.name,
+  label: variant.name,
+  command: options.nodePath,
+  args: ['--import', 'tsx', 'bench/gateway/servers/streamhub-variant.ts', `--variant=${variant.name}`],
+  logs: variant.name !== 'none',
+  expect: { cors: variant.name !== 'none', requestId: variant.name !== 'none' },
+}));
 // References: how far the whole stack is from the baseline and from the ceiling, measured the same way.
 const references = benchServers({ node: options.nodePath, bun: options.bunPath }).filter(
   (s) => s.id === EXPRESS || s.id === BARE_NODE,
@@ -131,7 +128,7 @@ const rows = [...passes.entries()].map(([id, list]) => {
     latencyP99Ms: median(
       use.flatMap((p) => p.slices.filter((s) => s.target === 'b').map((s) => s.latencyP99Ms)),
     ),
-    // 1/rps(full) − 1/rps(variant): the server-core time per request the left-out part costs.
+    // 1/rps(full) − 1/rps(variant): the server-core time per request that full spends beyond the variant.
     costMicros: (1e6 / fullRps) * (1 - 1 / ratio),
     serverCpu: median(use.map((p) => p.serverCpu)),
     otherCpu: median(use.map((p) => p.otherCpu)),
@@ -178,10 +175,10 @@ process.stdout.write(
     line(widths.map((w) => '-'.repeat(w))),
     ...cells.map(line),
     '',
-    '* "no-x" = the full stack without middleware x; "none" = no middleware (a stand-in puts deps and the root logger into c.var);',
-    '  "createApp" = the api\'s own factory (should match "full"); express and bare-node are the references of run.ts.',
+    '* "full" = createApp (the current gateway); "before" = the stack before issue 19 (servers/legacy-stack.ts);',
+    '  "before+x" = that stack with change x alone; "none" = no middleware; express and bare-node are the references of run.ts.',
     '* vs full = median over A B B A blocks of rps(server)/rps(full), each block measured within seconds on the same machine state.',
-    '* cost µs/req = 1e6/rps(full) × (1 − 1/ratio): server-core time per request of what the variant leaves out.',
+    '* cost µs/req = 1e6/rps(full) × (1 − 1/ratio): server-core time per request full spends beyond the variant (negative: the variant is dearer).',
     '* servers CPU = both compared servers together over the blocks, as a share of one core (100% = core saturated).',
     '',
   ].join('\n'),

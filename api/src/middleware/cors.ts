@@ -2,8 +2,7 @@
  * CORS for the configured origins. Hono's stock `cors()` sets `Vary` after `next()`, which halves
  * throughput on Node; here every header is set before the handler runs.
  */
-import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../context.ts';
+import type { AppContext } from '../context.ts';
 
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 // The tus headers let browser uploaders (tus-js-client, Uppy) resume uploads across origins.
@@ -12,27 +11,41 @@ const ALLOWED_HEADERS =
 const EXPOSED_HEADERS =
   'X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, Location, Tus-Resumable, Tus-Version, Tus-Max-Size, Tus-Extension, Upload-Offset, Upload-Length, Upload-Expires';
 
-export const cors = (origins: readonly string[]) => {
+export interface CorsPolicy {
+  /** Sets the CORS headers of a request (synchronous, before the handler). */
+  headers(c: AppContext): void;
+  /** The 204 answer to a preflight from an allowed origin; undefined for every other request. */
+  preflight(c: AppContext): Response | undefined;
+}
+
+const isPreflight = (c: AppContext) =>
+  c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined;
+
+export function corsPolicy(origins: readonly string[]): CorsPolicy {
   const anyOrigin = origins.includes('*');
   const allowed = new Set(origins);
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const origin = c.req.header('origin');
-    if (!origin || (!anyOrigin && !allowed.has(origin))) {
-      if (!anyOrigin) c.header('Vary', 'Origin');
-      return next();
-    }
-    c.header('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
-    if (!anyOrigin) {
-      c.header('Vary', 'Origin');
-      c.header('Access-Control-Allow-Credentials', 'true');
-    }
-    if (c.req.method === 'OPTIONS' && c.req.header('access-control-request-method')) {
+  const allows = (origin: string | undefined): origin is string =>
+    origin !== undefined && origin !== '' && (anyOrigin || allowed.has(origin));
+  return {
+    headers(c) {
+      const origin = c.req.header('origin');
+      if (!allows(origin)) {
+        if (!anyOrigin) c.header('Vary', 'Origin');
+        return;
+      }
+      c.header('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
+      if (!anyOrigin) {
+        c.header('Vary', 'Origin');
+        c.header('Access-Control-Allow-Credentials', 'true');
+      }
+      if (!isPreflight(c)) c.header('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    },
+    preflight(c) {
+      if (!isPreflight(c) || !allows(c.req.header('origin'))) return undefined;
       c.header('Access-Control-Allow-Methods', ALLOWED_METHODS);
       c.header('Access-Control-Allow-Headers', ALLOWED_HEADERS);
       c.header('Access-Control-Max-Age', '600');
       return c.body(null, 204);
-    }
-    c.header('Access-Control-Expose-Headers', EXPOSED_HEADERS);
-    await next();
-  });
-};
+    },
+  };
+}

@@ -1,26 +1,25 @@
 /** Per-client fixed-window rate limit on the shared counter store (Redis when configured). */
 import { rateLimited } from '@streamhub/errors/app-error';
 import type { CounterStore } from '@streamhub/infra/counters/port';
-import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../context.ts';
+import type { AppContext } from '../context.ts';
 
 export interface RateLimitOptions {
   max: number;
   windowMs: number;
   counters: CounterStore;
   /** Identifies the client, usually by IP. */
-  key(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0]): string;
+  key(c: AppContext): string;
 }
 
-export const rateLimit = (options: RateLimitOptions) => {
+/** Counts a request: sets the `RateLimit-*` headers, and rejects with 429 past the limit. */
+export const rateLimiter = (options: RateLimitOptions) => {
   const limit = String(options.max);
-  return createMiddleware<AppEnv>(async (c, next) => {
+  return async (c: AppContext): Promise<void> => {
     const { count, resetAt } = await options.counters.hit(`ratelimit:${options.key(c)}`, options.windowMs);
     const resetSeconds = Math.max(0, Math.ceil((resetAt - Date.now()) / 1000));
     c.header('RateLimit-Limit', limit);
     c.header('RateLimit-Remaining', String(Math.max(0, options.max - count)));
     c.header('RateLimit-Reset', String(resetSeconds));
     if (count > options.max) throw rateLimited(Math.max(1, resetSeconds));
-    await next();
-  });
+  };
 };

@@ -1,23 +1,35 @@
-/** Gives every request an id (echoed in `X-Request-Id`), the config, and a logger bound to that id on demand. */
+/**
+ * The first layer of every request, synchronous: an id (echoed in `X-Request-Id`), the config and deps
+ * in `c.var`, the security and CORS headers. One plain function returning `next()` instead of four
+ * async layers: each layer costs Hono a dispatch, a promise and microtasks (docs/benchmarks.md, Gateway).
+ * Every header is set before the handler runs, which keeps @hono/node-server's lightweight responses.
+ */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@streamhub/logger/logger';
-import { createMiddleware } from 'hono/factory';
+import type { MiddlewareHandler } from 'hono';
 import type { AppContext, AppEnv } from '../context.ts';
 import type { GatewayDeps } from '../deps.ts';
+import type { CorsPolicy } from './cors.ts';
 
 // A caller-supplied id is kept only when it is short and plain, so it is safe in logs and headers.
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export const requestContext = (deps: GatewayDeps) =>
-  createMiddleware<AppEnv>(async (c, next) => {
+export const requestStart =
+  (
+    deps: GatewayDeps,
+    options: { securityHeaders: readonly (readonly [string, string])[]; cors: CorsPolicy },
+  ): MiddlewareHandler<AppEnv> =>
+  (c, next) => {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     c.set('requestId', requestId);
     c.set('config', deps.config);
     c.set('deps', deps);
     c.header('X-Request-Id', requestId);
-    await next();
-  });
+    for (const [name, value] of options.securityHeaders) c.header(name, value);
+    options.cors.headers(c);
+    return next();
+  };
 
 /**
  * The request's logger, every line carrying its `reqId`. Created on first use rather than per request:

@@ -1,14 +1,12 @@
 /**
- * Static security headers, set before the handler runs: setting them after `next()` would make
- * @hono/node-server build a full Response for every request (see FIELD-NOTES.md).
+ * Static security headers, set before the handler runs (by `requestStart`): setting them after
+ * `next()` would make @hono/node-server build a full Response for every request (see FIELD-NOTES.md).
  */
-import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../context.ts';
 
 /** API responses are data, never documents: nothing may load or frame them. */
 export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
 
-export const securityHeaders = (options: { https: boolean }) => {
+export function securityHeaderList(options: { https: boolean }): readonly (readonly [string, string])[] {
   const headers: [string, string][] = [
     ['Content-Security-Policy', API_CONTENT_SECURITY_POLICY],
     ['Cross-Origin-Opener-Policy', 'same-origin'],
@@ -18,8 +16,5 @@ export const securityHeaders = (options: { https: boolean }) => {
     ['X-Frame-Options', 'DENY'],
   ];
   if (options.https) headers.push(['Strict-Transport-Security', 'max-age=31536000; includeSubDomains']);
-  return createMiddleware<AppEnv>(async (c, next) => {
-    for (const [name, value] of headers) c.header(name, value);
-    await next();
-  });
-};
+  return headers;
+}

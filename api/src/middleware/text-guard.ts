@@ -8,8 +8,6 @@
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '@streamhub/contracts/text';
 import { type FieldError, validationFailed } from '@streamhub/errors/app-error';
 import type { Context } from 'hono';
-import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../context.ts';
 
 // A percent-encoded NUL in the raw path, whatever Hono's decoding of the rest makes of it.
 const ENCODED_NUL = /%00/;
@@ -31,13 +29,16 @@ function queryErrors(c: Context): FieldError[] {
   return errors;
 }
 
-export const textGuard = () =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    const errors: FieldError[] = [];
-    if (!isStorableText(c.req.path) || ENCODED_NUL.test(rawPath(c.req.url))) {
-      errors.push({ path: 'path', message: UNSTORABLE_TEXT_MESSAGE });
-    }
-    if (c.req.url.includes('?')) errors.push(...queryErrors(c));
-    if (errors.length > 0) throw validationFailed(errors);
-    await next();
-  });
+/** Throws `validation_failed` (422) naming the path or the query parameters that hold unstorable text. */
+export function assertStorableUrl(c: Context): void {
+  const url = c.req.url;
+  // A URL on the wire is ASCII: a NUL or a lone surrogate can only come out of decoding a `%` escape.
+  // So a URL without one (nearly every request) needs no decoding and no check.
+  if (!url.includes('%')) return;
+  const errors: FieldError[] = [];
+  if (!isStorableText(c.req.path) || ENCODED_NUL.test(rawPath(url))) {
+    errors.push({ path: 'path', message: UNSTORABLE_TEXT_MESSAGE });
+  }
+  if (url.includes('?')) errors.push(...queryErrors(c));
+  if (errors.length > 0) throw validationFailed(errors);
+}

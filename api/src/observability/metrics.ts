@@ -1,8 +1,7 @@
 /** Prometheus metrics of one gateway: request counts and latency histograms by route. */
-import { createMiddleware } from 'hono/factory';
+import type { Context } from 'hono';
 import { routePath } from 'hono/route';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import type { AppEnv } from '../context.ts';
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -35,13 +34,36 @@ export function createGatewayMetrics(options: { processMetrics: boolean }): Gate
 // Unmatched paths share one label so that scanners cannot blow up the series count.
 const UNMATCHED = 'unmatched';
 
-export const recordMetrics = (metrics: GatewayMetrics) =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    const started = performance.now();
-    await next();
+interface RouteSeries {
+  duration: { observe(seconds: number): void };
+  /** By status code; created on a status's first request. */
+  requests: Map<number, { inc(): void }>;
+}
+
+/**
+ * Counts a finished request and observes its latency. prom-client's children are bound once per
+ * method and route (and status): passing label objects on every call made prom-client hash them per
+ * request (docs/benchmarks.md, Gateway). The series stay bounded: routes are patterns, never paths.
+ */
+export function requestRecorder(metrics: GatewayMetrics): (c: Context, seconds: number) => void {
+  const series = new Map<string, RouteSeries>();
+  return (c, seconds) => {
     const pattern = routePath(c);
     const route = pattern === '*' || pattern === '/*' || pattern === '' ? UNMATCHED : pattern;
     const method = c.req.method;
-    metrics.requests.inc({ method, route, status: String(c.res.status) });
-    metrics.duration.observe({ method, route }, (performance.now() - started) / 1000);
-  });
+    const key = `${method} ${route}`;
+    let bound = series.get(key);
+    if (!bound) {
+      bound = { duration: metrics.duration.labels(method, route), requests: new Map() };
+      series.set(key, bound);
+    }
+    const status = c.res.status;
+    let counter = bound.requests.get(status);
+    if (!counter) {
+      counter = metrics.requests.labels(method, route, String(status));
+      bound.requests.set(status, counter);
+    }
+    counter.inc();
+    bound.duration.observe(seconds);
+  };
+}

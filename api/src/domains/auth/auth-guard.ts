@@ -10,7 +10,8 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const token = c.req.header('authorization')?.match(BEARER)?.[1];
   if (!token) throw invalidToken('Send an access token as `Authorization: Bearer <token>`.');
-  c.set('auth', await c.var.deps.services.sessions.authenticate(token));
+  // c.get(), not c.var: `c.var` copies every variable into a new object on each access.
+  c.set('auth', await c.get('deps').services.sessions.authenticate(token));
   await next();
 });
 

@@ -60,7 +60,7 @@ export function systemRoutes(metrics: GatewayMetrics, metricsToken: string | und
   return router
     .openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200))
     .openapi(readyz, async (c) => {
-      const readiness = await checkReadiness(c.var.deps.readiness);
+      const readiness = await checkReadiness(c.get('deps').readiness);
       c.header('Cache-Control', 'no-store');
       return c.json(readiness, readiness.status === 'ready' ? 200 : 503);
     })
@@ -71,9 +71,9 @@ export function systemRoutes(metrics: GatewayMetrics, metricsToken: string | und
           version: streamhubVersion,
           runtime,
           runtimeVersion,
-          drivers: c.var.deps.drivers,
-          publicUrl: c.var.deps.config.publicUrl,
-          ingest: { rtmpUrl: c.var.deps.config.media.rtmpPublicUrl },
+          drivers: c.get('deps').drivers,
+          publicUrl: c.get('config').publicUrl,
+          ingest: { rtmpUrl: c.get('config').media.rtmpPublicUrl },
         },
         200,
       ),
