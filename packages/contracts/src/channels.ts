@@ -1,6 +1,6 @@
 /** Request and response shapes of the live domain (`/api/v1/channels`): channels, stream keys, sessions. */
 import { z } from '@hono/zod-openapi';
-import { NextCursorSchema, pageQuerySchema } from './pagination.ts';
+import { limitSchema, NextCursorSchema, pageQuerySchema } from './pagination.ts';
 import { humanText, text } from './text.ts';
 
 /** The fixed category list; a channel picks one. */
@@ -159,8 +159,6 @@ export const DirectoryPageSchema = z
   .openapi('DirectoryPage');
 export type DirectoryPage = z.infer<typeof DirectoryPageSchema>;
 
-export const CHANNEL_SEARCH_MAX_LIMIT = 50;
-
 /** `?q=&limit=` of the channel search: the first matches only (no further pages). */
 export const ChannelSearchQuerySchema = z.object({
   q: text()
@@ -168,12 +166,7 @@ export const ChannelSearchQuerySchema = z.object({
     .min(1, 'must not be empty')
     .max(100, 'must be at most 100 characters')
     .openapi({ description: 'Words found in the slug, title, tags or streamer name (all must match)' }),
-  limit: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(CHANNEL_SEARCH_MAX_LIMIT, `must be at most ${CHANNEL_SEARCH_MAX_LIMIT}`)
-    .default(24),
+  limit: limitSchema(24),
 });
 export type ChannelSearchQuery = z.infer<typeof ChannelSearchQuerySchema>;
 

@@ -74,7 +74,7 @@ describe.each(testDatabases())('GET /api/v1/search/channels on %s', (driver) => 
       'q=%20%20',
       `q=${'x'.repeat(101)}`,
       'q=a&limit=0',
-      'q=a&limit=51',
+      'q=a&limit=101',
       'q=a&limit=x',
     ]) {
       const response = await app.request(`/api/v1/search/channels?${query}`);
