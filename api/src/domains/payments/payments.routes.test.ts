@@ -353,6 +353,27 @@ describe.each(testDatabases())('payments on %s', (driver) => {
     expect(await payments.find(abandoned.paymentId)).toMatchObject({ status: 'expired', entryId: null });
   });
 
+  it('handles a refund whose webhook comes before the checkout completion it follows (out of order)', async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    const viewer = await registerAndLogin(app, backends);
+    const checkout = await startTip(viewer, { channel: channel.slug, amount: 900, currency: 'usd' });
+    const completed = stripe.complete(checkoutOf(checkout.paymentId).id);
+    // Refunded in Stripe's dashboard at once; the refund's webhook reaches us before the completion's.
+    const paymentIntent = String(completed.data.object.payment_intent);
+    const refunded = {
+      id: `evt_early_${crypto.randomUUID()}`,
+      object: 'event',
+      type: 'charge.refunded',
+      data: { object: { payment_intent: paymentIntent, amount: 900, amount_refunded: 900, currency: 'usd' } },
+    };
+    expect((await deliver(JSON.stringify(refunded))).status).toBe(200);
+    expect((await deliver(JSON.stringify(completed))).status).toBe(200);
+    await processed(completed.id);
+    await processed(refunded.id);
+    expect(await payments.find(checkout.paymentId)).toMatchObject({ status: 'refunded' });
+    expect((await earnings(channel.owner)).balances).toEqual([{ currency: 'usd', balance: 0, lines: 2 }]);
+  });
+
   it('routes a tip to the channel’s connected account as a destination charge with the platform fee', async () => {
     const channel = await streamerWithChannel(app, backends, deps);
     await deps.services.payments.connectAccount(channel.channelId, 'stripe', 'acct_1ConnectedTest');

@@ -45,6 +45,11 @@ export interface PaymentsServiceDeps {
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
+/** A provider event that cannot be applied yet (it came before the one it follows); its job is retried. */
+class EventTooEarlyError extends Error {
+  override name = 'EventTooEarlyError';
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class PaymentsService {
@@ -279,7 +284,11 @@ export class PaymentsService {
     refunded: Extract<ProviderEvent, { kind: 'refunded' }>,
   ): Promise<string> {
     const payment = await this.deps.payments.lockByProviderPayment(tx, provider, refunded.providerPaymentId);
-    if (!payment) return 'ignored: refund of a payment not ours';
+    // Out of order (the refund's webhook handled before its checkout's completion, which tells us the
+    // PaymentIntent id) or not ours: fail, so the consumer retries with back-off. A refund that never
+    // matches ends as a failed job with its event unprocessed, for reconciliation; never as a silent skip.
+    if (!payment)
+      throw new EventTooEarlyError(`no payment has ${provider} payment ${refunded.providerPaymentId} yet`);
     if (payment.status === 'refunded') return 'ignored: already refunded';
     if (payment.status !== 'succeeded' || !payment.entryId)
       return 'anomaly: refund of a payment never booked';

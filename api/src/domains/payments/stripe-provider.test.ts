@@ -194,6 +194,7 @@ describe('StripeProvider', () => {
         'not json',
         '{"hello":"world"}',
         JSON.stringify({ id: 'evt_1', type: 'x', data: {} }),
+        JSON.stringify({ id: `evt_${'x'.repeat(200)}`, type: 'ping', data: { object: {} } }),
       ]) {
         expect(await rejection(new TextEncoder().encode(raw), await server.sign(raw))).toBe('malformed');
       }

@@ -56,7 +56,8 @@ const ChargeSchema = z.object({
 });
 
 const EventEnvelopeSchema = z.object({
-  id: z.string().min(1).max(255),
+  // Stripe's ids are short; the bound keeps the outbox aggregate `stripe:<id>` within its 200 characters.
+  id: z.string().min(1).max(180),
   type: z.string().min(1).max(255),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
