@@ -4,7 +4,7 @@ import { ledgerEntries, ledgerLines } from '@streamhub/db/schema/payments';
 import { createTestDatabase, testDatabases } from '@streamhub/db/testing';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LedgerRepository, type NewEntry } from './ledger.repository.ts';
+import { type AccountRef, LedgerRepository, type NewEntry } from './ledger.repository.ts';
 import {
   AlreadyReversedError,
   accounts,
@@ -19,72 +19,21 @@ describe('ledger rules', () => {
   const creator = accounts.creator('00000000-0000-4000-8000-000000000001', 'usd');
   const fees = accounts.platformFees('usd');
 
+  const creatorEur = accounts.creator('00000000-0000-4000-8000-000000000001', 'eur');
+  /** A usd entry of `[account, amount]` lines. */
+  const usd = (...lines: [AccountRef, number][]): NewEntry => ({
+    kind: 't',
+    currency: 'usd',
+    lines: lines.map(([account, amount]) => ({ account, amount })),
+  });
+
   it.each<[string, NewEntry, RegExp]>([
-    [
-      'one line',
-      { kind: 't', currency: 'usd', lines: [{ account: creator, amount: 1 }] },
-      /at least two lines/,
-    ],
-    [
-      'unbalanced',
-      {
-        kind: 't',
-        currency: 'usd',
-        lines: [
-          { account: creator, amount: 5 },
-          { account: fees, amount: -4 },
-        ],
-      },
-      /lines sum to 1/,
-    ],
-    [
-      'a fraction',
-      {
-        kind: 't',
-        currency: 'usd',
-        lines: [
-          { account: creator, amount: 0.5 },
-          { account: fees, amount: -0.5 },
-        ],
-      },
-      /whole minor units/,
-    ],
-    [
-      'a zero line',
-      {
-        kind: 't',
-        currency: 'usd',
-        lines: [
-          { account: creator, amount: 0 },
-          { account: fees, amount: 0 },
-        ],
-      },
-      /non-zero/,
-    ],
-    [
-      'another currency',
-      {
-        kind: 't',
-        currency: 'usd',
-        lines: [
-          { account: accounts.creator('00000000-0000-4000-8000-000000000001', 'eur'), amount: 1 },
-          { account: fees, amount: -1 },
-        ],
-      },
-      /not in the entry's currency usd/,
-    ],
-    [
-      'one account twice',
-      {
-        kind: 't',
-        currency: 'usd',
-        lines: [
-          { account: fees, amount: 1 },
-          { account: fees, amount: -1 },
-        ],
-      },
-      /appears twice/,
-    ],
+    ['one line', usd([creator, 1]), /at least two lines/],
+    ['unbalanced', usd([creator, 5], [fees, -4]), /lines sum to 1/],
+    ['a fraction', usd([creator, 0.5], [fees, -0.5]), /whole minor units/],
+    ['a zero line', usd([creator, 0], [fees, 0]), /non-zero/],
+    ['another currency', usd([creatorEur, 1], [fees, -1]), /not in the entry's currency usd/],
+    ['one account twice', usd([fees, 1], [fees, -1]), /appears twice/],
     ['no ISO code', { kind: 't', currency: 'US$', lines: [] }, /not an ISO 4217 code/],
   ])('refuses an entry with %s', (_name, entry, message) => {
     expect(() => assertBalanced(entry)).toThrow(LedgerError);
