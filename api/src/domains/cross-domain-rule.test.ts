@@ -121,8 +121,6 @@ function domainFiles(): { domain: string; file: string; source: string }[] {
   return files;
 }
 
-const KNOWN_EDGES: readonly [string, string][] = [['auth', 'users']];
-
 /** The cycles of a directed graph, each as the path that closes it (`a -> b -> a`). */
 function cyclesOf(graph: Map<string, Set<string>>): string[] {
   const cycles: string[] = [];
@@ -183,13 +181,6 @@ describe('the cross-domain data rule', () => {
       for (const [, target] of source.matchAll(/from\s+'\.\.\/([\w-]+)\/[^']*'/g)) {
         if (target && target !== domain) targets.add(target);
       }
-    }
-    // Known and not yet removed (issue 13): auth still builds accounts through the users repository, and
-    // users uses auth's guard, passwords and sessions. Any other cycle fails; so does this edge's removal
-    // without its entry going too.
-    for (const [from, to] of KNOWN_EDGES) {
-      expect(graph.get(from)?.has(to), `${from} -> ${to} is gone: drop it from KNOWN_EDGES`).toBe(true);
-      graph.get(from)?.delete(to);
     }
     expect(cyclesOf(graph)).toEqual([]);
     expect(

@@ -112,6 +112,12 @@ export interface DomainModule<
   readonly name: Name;
   /** Modules whose services `services` receives; they must come earlier in MODULES (checked at start-up). */
   readonly dependsOn?: readonly DomainModule[];
+  /**
+   * Ports this module implements for modules it may not import (auth's AccountStore, which the users
+   * module provides), built on the backends alone before any module's services, so a module listed
+   * earlier receives them too: every `services` gets them in its `needs`, beside the services before it.
+   */
+  ports?(backends: Backends): object;
   services(backends: Backends, needs: Needs): Services;
   /** Routers the gateway mounts: `/api/v1/<domain>` and any extra mounts (`/hls/`, `/vod/`). */
   routes?(context: RouteContext): MountsIn<Routes>;

@@ -23,14 +23,22 @@ type CoversEveryJob<Ms extends readonly DomainModule[]> =
     : { missingJobHandlers: Exclude<AppJobName, HandledJobs<Ms>> };
 
 /**
- * Builds every module's services in list order, each on the backends and the services built before it.
- * A module listed before one it depends on, or two modules building a service of the same name, stop
- * start-up.
+ * Builds every module's services in list order, each on the backends, every module's ports and the
+ * services built before it. A module listed before one it depends on, or two modules building a service
+ * or port of the same name, stop start-up.
  */
 export function buildServices<const Ms extends readonly DomainModule[]>(
   modules: Ms,
   backends: ModuleBackends,
 ): AllServices<Ms> {
+  // Ports first: they need only the backends, so they reach modules listed before their provider.
+  const ports: Record<string, unknown> = {};
+  for (const module of modules) {
+    for (const [name, port] of Object.entries(module.ports?.(backends) ?? {})) {
+      if (name in ports) throw new Error(`module ${module.name} provides port "${name}" a second time`);
+      ports[name] = port;
+    }
+  }
   const built: Record<string, unknown> = {};
   const done = new Set<string>();
   for (const module of modules) {
@@ -41,9 +49,11 @@ export function buildServices<const Ms extends readonly DomainModule[]>(
         );
       }
     }
-    const services = module.services(backends, built);
+    const services = module.services(backends, { ...ports, ...built });
     for (const name of Object.keys(services)) {
-      if (name in built) throw new Error(`module ${module.name} builds service "${name}" a second time`);
+      if (name in built || name in ports) {
+        throw new Error(`module ${module.name} builds service "${name}" a second time`);
+      }
     }
     Object.assign(built, services);
     done.add(module.name);

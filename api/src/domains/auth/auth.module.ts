@@ -3,9 +3,9 @@ import type { JobDefinitionsMap } from '@streamhub/contracts/jobs';
 import type { JobHandlers } from '@streamhub/infra/jobs/port';
 import { emailSendHandler } from '../../jobs/handlers.ts';
 import { type DomainModule, type ModuleBackends, mount } from '../../modules/domain-module.ts';
-import { UsersRepository } from '../users/users.repository.ts';
 import { AbuseGuard } from './abuse-guard.ts';
 import { AccessTokens } from './access-tokens.ts';
+import type { AccountStoreOn } from './account-store.ts';
 import { authRoutes, jwksRoutes } from './auth.routes.ts';
 import { AuthService } from './auth.service.ts';
 import { emailFlowRoutes } from './email-flows.routes.ts';
@@ -20,6 +20,11 @@ import { SessionService } from './session.service.ts';
 import { SessionsRepository } from './sessions.repository.ts';
 
 type AuthServices = ReturnType<typeof authServices>;
+
+/** What auth needs and may not import: the accounts, which the users module provides as a port. */
+export interface AuthNeeds {
+  accountStore: AccountStoreOn;
+}
 interface AuthRoutes {
   mounts: ReturnType<typeof authMounts>;
 }
@@ -32,18 +37,13 @@ const authMounts = () =>
     mount('/api/v1/auth/oauth', oauthRoutes()),
   ] as const;
 
-function authServices({
-  config,
-  db,
-  events,
-  jobs,
-  signingKeys,
-  counters,
-  scrypt,
-  abusePolicy,
-  oauthFetch,
-}: ModuleBackends) {
-  const users = new UsersRepository(db);
+function authServices(
+  { config, db, events, jobs, signingKeys, counters, scrypt, abusePolicy, oauthFetch }: ModuleBackends,
+  { accountStore }: AuthNeeds,
+) {
+  // Types cannot see a module list built without users; a process without accounts must not start.
+  if (!accountStore) throw new Error('the auth module needs the accountStore port of the users module');
+  const users = accountStore(db);
   const abuse = new AbuseGuard(counters, abusePolicy);
   const accessTokens = new AccessTokens(signingKeys, {
     issuer: config.publicUrl,
@@ -58,13 +58,13 @@ function authServices({
   const oauth = new OAuthService({
     oauth: config.oauth,
     publicUrl: config.publicUrl,
-    repository: new OAuthRepository(db),
+    repository: new OAuthRepository(db, accountStore),
     users,
     sessions,
     client: new OAuthClient(oauthFetch),
   });
   const emailFlows = new EmailFlowsService({
-    tokens: new EmailTokensRepository(db),
+    tokens: new EmailTokensRepository(db, accountStore),
     users,
     sessions,
     jobs,
@@ -73,7 +73,7 @@ function authServices({
   });
   const auth = new AuthService({
     users,
-    accounts: new AccountsRepository(db),
+    accounts: new AccountsRepository(db, accountStore),
     sessions,
     abuse,
     scrypt,
@@ -84,7 +84,7 @@ function authServices({
 
 export const authModule: DomainModule<
   'auth',
-  unknown,
+  AuthNeeds,
   AuthServices,
   AuthRoutes,
   Pick<JobHandlers<JobDefinitionsMap>, 'email.send'>

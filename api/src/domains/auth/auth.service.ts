@@ -3,9 +3,8 @@ import type { Account, RegisterRequest, TokenPair } from '@streamhub/contracts/a
 import { UniqueViolationError } from '@streamhub/db/errors';
 import type { UserRow } from '@streamhub/db/schema/users';
 import { AppError, conflict } from '@streamhub/errors/app-error';
-import { appendUserRegistered } from '../users/user-events.ts';
-import type { UsersRepository } from '../users/users.repository.ts';
 import type { AbuseGuard } from './abuse-guard.ts';
+import type { AccountStore } from './account-store.ts';
 import type { EmailFlowsService } from './email-flows.service.ts';
 import type { AccountsRepository } from './first-account.ts';
 import { DEFAULT_SCRYPT, hashPassword, needsRehash, type ScryptParams, verifyPassword } from './password.ts';
@@ -13,8 +12,8 @@ import type { SessionService } from './session.service.ts';
 import type { SessionMeta } from './sessions.repository.ts';
 
 export interface AuthServiceDeps {
-  users: UsersRepository;
-  /** Inserts new accounts: the instance's first one becomes its admin. */
+  users: Pick<AccountStore, 'findById' | 'findByEmail' | 'setPasswordHash'>;
+  /** Inserts new accounts (with their `user.registered`): the instance's first one becomes its admin. */
   accounts: Pick<AccountsRepository, 'create'>;
   abuse: AbuseGuard;
   sessions: SessionService;
@@ -40,15 +39,12 @@ export class AuthService {
     const passwordHash = await hashPassword(input.password, this.scrypt);
     let user: UserRow;
     try {
-      user = await this.deps.accounts.create(
-        {
-          email: input.email,
-          username: input.username,
-          displayName: input.displayName ?? null,
-          passwordHash,
-        },
-        appendUserRegistered,
-      );
+      user = await this.deps.accounts.create({
+        email: input.email,
+        username: input.username,
+        displayName: input.displayName ?? null,
+        passwordHash,
+      });
     } catch (error) {
       if (error instanceof UniqueViolationError) {
         throw conflict(`That ${error.constraint} is already registered.`);

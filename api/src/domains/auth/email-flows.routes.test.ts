@@ -15,6 +15,7 @@ import {
   tokenFromMail,
 } from '../../testing/smtp-test-server.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
+import { userAccountsOn } from '../users/accounts.ts';
 import { UsersRepository } from '../users/users.repository.ts';
 import { type AbusePolicy, DEFAULT_ABUSE_POLICY } from './abuse-guard.ts';
 import { EmailTokensRepository } from './email-tokens.repository.ts';
@@ -109,7 +110,7 @@ describe.each(testDatabases())('email flows on %s', (driver) => {
       expect((await post('/verify-email/confirm', { token })).status).toBe(204);
 
       const tokens = await login(app, email, password);
-      const me = await app.request('/api/v1/users/me', {
+      const me = await app.request('/api/v1/me', {
         headers: { Authorization: `Bearer ${tokens.accessToken}` },
       });
       expect(me.status).toBe(200);
@@ -121,7 +122,7 @@ describe.each(testDatabases())('email flows on %s', (driver) => {
       expect((await post('/logout', undefined, `Bearer ${next.accessToken}`)).status).toBe(204);
       await expectProblem(await post('/refresh', { refreshToken: next.refreshToken }), 401, 'invalid_token');
       await expectProblem(
-        await app.request('/api/v1/users/me', { headers: { Authorization: `Bearer ${next.accessToken}` } }),
+        await app.request('/api/v1/me', { headers: { Authorization: `Bearer ${next.accessToken}` } }),
         401,
         'invalid_token',
       );
@@ -253,7 +254,7 @@ describe.each(testDatabases())('email flows on %s', (driver) => {
       // Issued as the service does (SHA-256 of the emailed token), but already expired.
       const token = randomBytes(32).toString('base64url');
       const tokenHash = createHash('sha256').update(token).digest('base64url');
-      await new EmailTokensRepository(backends.database.db).issue(
+      await new EmailTokensRepository(backends.database.db, userAccountsOn).issue(
         user.account.id,
         'reset_password',
         tokenHash,

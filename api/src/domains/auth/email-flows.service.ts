@@ -9,7 +9,7 @@ import type { EmailTokenPurpose } from '@streamhub/db/schema/auth';
 import type { UserRow } from '@streamhub/db/schema/users';
 import { AppError, conflict, notFound } from '@streamhub/errors/app-error';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
-import type { UsersRepository } from '../users/users.repository.ts';
+import type { AccountStore } from './account-store.ts';
 import { type EmailContent, passwordResetEmail, tokenLink, verificationEmail } from './email-messages.ts';
 import type { EmailTokensRepository } from './email-tokens.repository.ts';
 import { DEFAULT_SCRYPT, hashPassword, type ScryptParams } from './password.ts';
@@ -40,7 +40,7 @@ export const DEFAULT_EMAIL_FLOWS_POLICY: EmailFlowsPolicy = {
 
 export interface EmailFlowsServiceDeps {
   tokens: EmailTokensRepository;
-  users: UsersRepository;
+  users: Pick<AccountStore, 'findById' | 'findByEmail'>;
   sessions: Pick<SessionService, 'revokeAllForUser'>;
   jobs: JobQueue<JobDefinitionsMap>;
   /** Links point at the web app under this origin (PUBLIC_URL). */

@@ -4,6 +4,7 @@ import { emailTokens } from '@streamhub/db/schema/auth';
 import { createTestDatabase, testDatabases } from '@streamhub/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userAccountsOn } from '../users/accounts.ts';
 import { UsersRepository } from '../users/users.repository.ts';
 import { EmailTokensRepository } from './email-tokens.repository.ts';
 
@@ -16,7 +17,7 @@ describe.each(testDatabases())('EmailTokensRepository on %s', (driver) => {
   let users: UsersRepository;
   beforeAll(async () => {
     database = await createTestDatabase(driver);
-    tokens = new EmailTokensRepository(database.db);
+    tokens = new EmailTokensRepository(database.db, userAccountsOn);
     users = new UsersRepository(database.db);
   });
   afterAll(() => database.close());

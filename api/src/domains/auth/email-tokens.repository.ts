@@ -7,14 +7,17 @@ import type { Db } from '@streamhub/db/client';
 import { type EmailTokenPurpose, emailTokens } from '@streamhub/db/schema/auth';
 import { users } from '@streamhub/db/schema/users';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
-import { UsersRepository } from '../users/users.repository.ts';
+import type { AccountStoreOn } from './account-store.ts';
 
 // Unused and unexpired, by the database clock.
 const live = () => [isNull(emailTokens.usedAt), gt(emailTokens.expiresAt, sql`now()`)];
-// Keeps the first verification time when an address is proven again.
 
 export class EmailTokensRepository {
-  constructor(private readonly db: Db) {}
+  /** `accounts` confirms the address on the transaction that consumes the token. */
+  constructor(
+    private readonly db: Db,
+    private readonly accounts: AccountStoreOn,
+  ) {}
 
   /**
    * Stores a new token and deletes every earlier token of this user and purpose, so only the newest
@@ -97,7 +100,7 @@ export class EmailTokensRepository {
   async verifyEmail(tokenHash: string): Promise<string | undefined> {
     return this.db.transaction(async (tx) => {
       const userId = await this.consume(tokenHash, 'verify_email', tx);
-      if (userId) await new UsersRepository(tx).confirmEmail(userId);
+      if (userId) await this.accounts(tx).confirmEmail(userId);
       return userId;
     });
   }
@@ -110,7 +113,7 @@ export class EmailTokensRepository {
   async resetPassword(tokenHash: string, passwordHash: string): Promise<string | undefined> {
     return this.db.transaction(async (tx) => {
       const userId = await this.consume(tokenHash, 'reset_password', tx);
-      if (userId) await new UsersRepository(tx).confirmEmail(userId, { passwordHash });
+      if (userId) await this.accounts(tx).confirmEmail(userId, { passwordHash });
       return userId;
     });
   }

@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
+import { userAccountsOn } from '../users/accounts.ts';
 import { AccountsRepository } from './first-account.ts';
 import { OAuthRepository } from './oauth.repository.ts';
 
@@ -42,7 +43,7 @@ describe.each(testDatabases())('the first account of an instance on %s', (driver
   });
 
   it('is decided once under concurrency: of simultaneous first sign-ups exactly one is admin', async () => {
-    const accounts = new AccountsRepository(backends.database.db);
+    const accounts = new AccountsRepository(backends.database.db, userAccountsOn);
     // Each insert runs in its own transaction (PostgreSQL: its own pooled connection), all at once.
     const created = await Promise.all(Array.from({ length: 8 }, () => accounts.create(fresh())));
     expect(created.filter((user) => user.role === 'admin')).toHaveLength(1);
@@ -55,7 +56,7 @@ describe.each(testDatabases())('the first account of an instance on %s', (driver
   });
 
   it('holds for an account created by a GitHub or Google login too', async () => {
-    const oauth = new OAuthRepository(backends.database.db);
+    const oauth = new OAuthRepository(backends.database.db, userAccountsOn);
     const link = (id: string) => ({ provider: 'github' as const, providerUserId: id, email: null });
     const first = await oauth.createLinkedUser({ ...fresh(), emailVerifiedAt: new Date() }, link('1'));
     const second = await oauth.createLinkedUser({ ...fresh(), emailVerifiedAt: new Date() }, link('2'));

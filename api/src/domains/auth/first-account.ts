@@ -6,8 +6,7 @@
 import type { Db } from '@streamhub/db/client';
 import { type UserRole, type UserRow, users } from '@streamhub/db/schema/users';
 import { sql } from 'drizzle-orm';
-import type { InTransaction } from '../../events/durable.ts';
-import { type CreateUserInput, UsersRepository } from '../users/users.repository.ts';
+import type { AccountStoreOn, NewAccount } from './account-store.ts';
 
 // The advisory lock first sign-ups queue on; any fixed key other locks do not use ("STRA").
 const FIRST_ACCOUNT_LOCK_KEY = 0x53545241;
@@ -32,12 +31,15 @@ export async function firstAccountRole(tx: Db): Promise<{ role?: UserRole }> {
 
 /** Inserts accounts signing up through the API, under the first-account policy. */
 export class AccountsRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly accounts: AccountStoreOn,
+  ) {}
 
-  /** As UsersRepository.create (same unique-violation errors), with the role the policy gives. */
-  async create(input: Omit<CreateUserInput, 'role'>, then?: InTransaction<UserRow>): Promise<UserRow> {
+  /** As AccountStore.create (same unique-violation errors), with the role the policy gives. */
+  async create(input: Omit<NewAccount, 'role'>): Promise<UserRow> {
     return this.db.transaction(async (tx) =>
-      new UsersRepository(tx).create({ ...input, ...(await firstAccountRole(tx)) }, then),
+      this.accounts(tx).create({ ...input, ...(await firstAccountRole(tx)) }),
     );
   }
 }

@@ -7,10 +7,9 @@ import {
   oauthAccounts,
   oauthStates,
 } from '@streamhub/db/schema/auth';
-import { type UserRow, users } from '@streamhub/db/schema/users';
+import type { UserRow } from '@streamhub/db/schema/users';
 import { and, eq, lt } from 'drizzle-orm';
-import type { InTransaction } from '../../events/durable.ts';
-import { type CreateUserInput, UsersRepository } from '../users/users.repository.ts';
+import type { AccountStoreOn, NewAccount } from './account-store.ts';
 import { firstAccountRole } from './first-account.ts';
 
 export interface NewOAuthState {
@@ -38,7 +37,11 @@ export class OAuthLinkExistsError extends Error {
 const LINK_PRIMARY_KEY = { oauth_accounts_provider_provider_user_id_pk: 'link' } as const;
 
 export class OAuthRepository {
-  constructor(private readonly db: Db) {}
+  /** `accounts` reads linked accounts and changes them on the transaction of the link. */
+  constructor(
+    private readonly db: Db,
+    private readonly accounts: AccountStoreOn,
+  ) {}
 
   async saveState(state: NewOAuthState): Promise<void> {
     await this.db.insert(oauthStates).values(state);
@@ -59,13 +62,13 @@ export class OAuthRepository {
   }
 
   async findLinkedUser(provider: OAuthProvider, providerUserId: string): Promise<UserRow | undefined> {
-    const [row] = await this.db
-      .select({ user: users })
+    const [link] = await this.db
+      .select({ userId: oauthAccounts.userId })
       .from(oauthAccounts)
-      .innerJoin(users, eq(users.id, oauthAccounts.userId))
       .where(and(eq(oauthAccounts.provider, provider), eq(oauthAccounts.providerUserId, providerUserId)))
       .limit(1);
-    return row?.user;
+    // Links cascade with their account: undefined only if the account was deleted between the two reads.
+    return link && this.accounts(this.db).findById(link.userId);
   }
 
   /**
@@ -79,7 +82,7 @@ export class OAuthRepository {
   ): Promise<UserRow> {
     return this.db.transaction(async (tx) => {
       await insertLink(tx, userId, link);
-      const updated = await new UsersRepository(tx).confirmEmail(userId, {
+      const updated = await this.accounts(tx).confirmEmail(userId, {
         at: change.verifiedAt,
         ...(change.dropPassword ? { passwordHash: null } : {}),
       });
@@ -90,19 +93,14 @@ export class OAuthRepository {
 
   /**
    * Creates a user and its link in one transaction, so a failed link never leaves an account that
-   * nobody can log into. Throws the users repository's UniqueViolationError for a taken username or
-   * email, or {@link OAuthLinkExistsError}.
+   * nobody can log into. Throws the account store's UniqueViolationError for a taken username or email,
+   * or {@link OAuthLinkExistsError}.
    */
-  async createLinkedUser(
-    input: Omit<CreateUserInput, 'role'>,
-    link: OAuthLink,
-    then?: InTransaction<UserRow>,
-  ): Promise<UserRow> {
+  async createLinkedUser(input: Omit<NewAccount, 'role'>, link: OAuthLink): Promise<UserRow> {
     return this.db.transaction(async (tx) => {
       // The instance's first account becomes its admin, whichever way it signs up.
-      const user = await new UsersRepository(tx).create({ ...input, ...(await firstAccountRole(tx)) });
+      const user = await this.accounts(tx).create({ ...input, ...(await firstAccountRole(tx)) });
       await insertLink(tx, user.id, link);
-      await then?.(tx, user);
       return user;
     });
   }

@@ -14,8 +14,7 @@ import {
 import { UniqueViolationError } from '@streamhub/db/errors';
 import type { UserRow } from '@streamhub/db/schema/users';
 import { AppError, badRequest, notFound } from '@streamhub/errors/app-error';
-import { appendUserRegistered } from '../users/user-events.ts';
-import type { UsersRepository } from '../users/users.repository.ts';
+import type { AccountStore } from './account-store.ts';
 import { type OAuthLink, OAuthLinkExistsError, type OAuthRepository } from './oauth.repository.ts';
 import type { OAuthClient } from './oauth-client.ts';
 import { buildAuthorizeUrl, type OAuthProfile, PROVIDER_LABELS } from './oauth-providers.ts';
@@ -34,7 +33,7 @@ export interface OAuthServiceDeps {
   oauth: Config['oauth'];
   publicUrl: string;
   repository: OAuthRepository;
-  users: UsersRepository;
+  users: Pick<AccountStore, 'findByEmail' | 'findByUsername'>;
   sessions: Pick<SessionService, 'start' | 'revokeAllForUser'>;
   client: OAuthClient;
   now?: () => Date;
@@ -195,7 +194,6 @@ export class OAuthService {
             emailVerifiedAt: this.now(),
           },
           link,
-          appendUserRegistered,
         );
         return user;
       } catch (error) {

@@ -5,9 +5,10 @@ import {
   mount,
   type ServicesOf,
 } from '../../modules/domain-module.ts';
-import { authModule } from '../auth/auth.module.ts';
+import { type AuthNeeds, authModule } from '../auth/auth.module.ts';
 import { channelsModule } from '../channels/channels.module.ts';
 import { videosModule } from '../videos/videos.module.ts';
+import { userAccountsOn } from './accounts.ts';
 import { UsersRepository } from './users.repository.ts';
 import { avatarFileRoutes, userRoutes } from './users.routes.ts';
 import { UsersService } from './users.service.ts';
@@ -44,6 +45,8 @@ interface UsersRoutes {
 export const usersModule: DomainModule<'users', UsersNeeds, ReturnType<typeof usersServices>, UsersRoutes> = {
   name: 'users',
   dependsOn: [authModule, channelsModule, videosModule],
+  // The users domain owns accounts; auth reaches them through its AccountStore port, never by import.
+  ports: (): AuthNeeds => ({ accountStore: userAccountsOn }),
   services: usersServices,
   routes: usersMounts,
 };
