@@ -1,4 +1,4 @@
-/** drizzle queries on `auth.users`. No rules here: the users service decides who may do what. */
+/** drizzle queries on `users.users`. No rules here: the users service decides who may do what. */
 import type { Db } from '@streamhub/db/client';
 import { toUniqueViolation } from '@streamhub/db/errors';
 import { decodeCursor, encodeCursor, keysetAfter, keysetTimestamp } from '@streamhub/db/keyset';
@@ -14,7 +14,7 @@ import type { InTransaction } from '../../events/durable.ts';
 
 export type UserUniqueField = 'email' | 'username';
 
-// Index names from packages/db/src/schema/auth.ts, in the terms the service maps to messages.
+// Index names from packages/db/src/schema/users.ts, in the terms the service maps to messages.
 const UNIQUE_FIELDS: Readonly<Record<string, UserUniqueField>> = {
   users_email_unique: 'email',
   users_username_lower_unique: 'username',
@@ -67,7 +67,7 @@ export class UsersRepository {
           // Lower-cased by Postgres, the same lower() the check constraint and the lookups use.
           .values({ ...input, email: sql`lower(${input.email})` })
           .returning();
-        if (!row) throw new Error('insert into auth.users returned no row');
+        if (!row) throw new Error('insert into users.users returned no row');
         await then?.(tx, row);
         return row;
       });
@@ -170,7 +170,7 @@ export class UsersRepository {
         .for('update');
       if (!current) return undefined;
       const [user] = await tx.update(users).set({ avatarId }).where(eq(users.id, id)).returning();
-      if (!user) throw new Error('auth.users row vanished under a row lock');
+      if (!user) throw new Error('users.users row vanished under a row lock');
       return { user, previousAvatarId: current.avatarId };
     });
   }
