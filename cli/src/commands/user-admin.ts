@@ -14,7 +14,7 @@ import {
 import { DataDirLockedError } from '@streamhub/db/data-dir-lock';
 import type { UserRole } from '@streamhub/db/schema/users';
 import { createLogger } from '@streamhub/logger/logger';
-import { type ApiClient, connectApi, problemError } from '../api-client.ts';
+import { type ApiClient, connectApi, pathParams } from '../api-client.ts';
 import { type CliContext, configFrom } from '../cli-context.ts';
 import { CliError } from '../cli-error.ts';
 import { readSavedLogin } from '../saved-login.ts';
@@ -146,12 +146,13 @@ function sameLocalGateway(login: string, served: string): boolean {
 const PAGE = 100;
 
 function remoteUserAdmin(api: ApiClient): UserAdmin {
-  const page = (query: string | undefined, limit: number, cursor: string | null) => {
-    const params = new URLSearchParams({ limit: String(limit) });
-    if (query) params.set('query', query);
-    if (cursor) params.set('cursor', cursor);
-    return api.request('GET', `/api/v1/users?${params}`, UserListSchema);
-  };
+  const page = (query: string | undefined, limit: number, cursor: string | null) =>
+    api.read(
+      api.v1.users.$get({
+        query: { limit: String(limit), query: query || undefined, cursor: cursor ?? undefined },
+      }),
+      UserListSchema,
+    );
   const list = async (query: string | undefined, limit: number) => {
     const users: AdminUser[] = [];
     let cursor: string | null = null;
@@ -172,26 +173,17 @@ function remoteUserAdmin(api: ApiClient): UserAdmin {
     return user;
   };
   return {
-    create: (input) => api.request('POST', '/api/v1/users', AdminUserSchema, input),
+    create: (input) => api.read(api.v1.users.$post({ json: input }), AdminUserSchema),
     list: ({ query, limit }) => list(query, limit),
     async setRole(username, role) {
-      const { id } = await find(username);
-      // The client's `request` has no PUT; `send` carries the same credentials.
-      const response = await api.send(new URL(`/api/v1/users/${id}/role`, api.origin), {
-        method: 'PUT',
-        headers: { accept: 'application/json', 'content-type': 'application/json' },
-        body: JSON.stringify({ role }),
-      });
-      const payload: unknown = await response.json().catch(() => undefined);
-      if (!response.ok) throw problemError(response.status, payload);
-      const user = AdminUserSchema.safeParse(payload);
-      if (!user.success) throw new CliError(`${api.origin} did not answer like a StreamHub gateway`);
-      return user.data;
+      const param = pathParams({ id: (await find(username)).id });
+      return api.read(api.v1.users[':id'].role.$put({ param, json: { role } }), AdminUserSchema);
     },
     async setStatus(username, status) {
-      const { id } = await find(username);
-      const action = status === 'suspended' ? 'suspend' : 'unsuspend';
-      return api.request('POST', `/api/v1/users/${id}/${action}`, AdminUserSchema);
+      const user = api.v1.users[':id'];
+      const param = pathParams({ id: (await find(username)).id });
+      const call = status === 'suspended' ? user.suspend.$post({ param }) : user.unsuspend.$post({ param });
+      return api.read(call, AdminUserSchema);
     },
   };
 }
