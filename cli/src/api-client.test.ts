@@ -31,20 +31,20 @@ export function mistakesThatDoNotCompile(api: ApiClient, id: string) {
     // @ts-expect-error a path parameter left out
     api.v1.channels[':slug'].keys.$get({}),
     // @ts-expect-error a query parameter the route does not take
-    api.v1.users.me.videos.$get({ query: { limt: '5' } }),
+    api.v1.me.videos.$get({ query: { limt: '5' } }),
     // @ts-expect-error a body without a required field (slug)
     api.v1.channels.$post({ json: { title: 'Mine' } }),
     // @ts-expect-error a body field of the wrong type
     api.v1.auth.login.$post({ json: { email: 'a@example.test', password: 12345678 } }),
     // @ts-expect-error an answer schema of another shape than the route's 200
-    api.read(api.v1.channels.mine.$get(), VideoSchema),
+    api.read(api.v1.me.channel.$get(), VideoSchema),
     // @ts-expect-error an empty answer expected from a route that answers 200 with a body
-    api.read(api.v1.users.me.$get(), z.undefined()),
+    api.read(api.v1.me.$get(), z.undefined()),
     // @ts-expect-error a body expected from a route that answers 204
     api.read(api.v1.videos[':id'].$delete({ param }), VideoSchema),
     // The same calls, right:
-    api.read(api.v1.users.me.$get(), MyAccountSchema),
-    api.read(api.v1.channels.mine.$get(), ChannelSchema),
+    api.read(api.v1.me.$get(), MyAccountSchema),
+    api.read(api.v1.me.channel.$get(), ChannelSchema),
     api.read(api.v1.videos[':id'].$delete({ param }), z.undefined()),
   ];
 }
@@ -59,14 +59,14 @@ describe('the typed API client', () => {
       param: pathParams({ slug: 'my-channel', id: 'k 1' }),
     });
     expect(keys.pathname).toBe('/api/v1/channels/my-channel/keys/k%201/rotate');
-    expect(api.v1.users.me.videos.$url({ query: { limit: '5' } }).search).toBe('?limit=5');
+    expect(api.v1.me.videos.$url({ query: { limit: '5' } }).search).toBe('?limit=5');
     expect(api.routes.readyz.$url().pathname).toBe('/readyz');
   });
 
   it('turns a typed call that reaches no gateway into one CliError line', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const api = await client(url);
-    await expect(api.read(api.v1.users.me.$get(), MyAccountSchema)).rejects.toThrow(
+    await expect(api.read(api.v1.me.$get(), MyAccountSchema)).rejects.toThrow(
       new CliError(`cannot reach StreamHub at ${url} (connection failed)`),
     );
   });

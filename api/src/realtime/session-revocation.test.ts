@@ -233,7 +233,7 @@ describe('/ws sockets of a revoked session', () => {
     const user = await registerAndLogin(app, backends);
     const socket = await signedInSocket(user.accessToken);
     const since = socket.frames.length;
-    const deleted = await app.request('/api/v1/users/me', {
+    const deleted = await app.request('/api/v1/me', {
       method: 'DELETE',
       headers: { authorization: user.authorization, 'content-type': 'application/json' },
       body: JSON.stringify({ password: user.password }),

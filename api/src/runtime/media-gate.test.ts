@@ -197,7 +197,7 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
     const dir = mediaPaths(dataDir).live(session.playbackId);
     await waitFor('segments on disk', () => existsSync(join(dir, '360p.m3u8')), 20_000);
 
-    const deleted = await app.request('/api/v1/users/me', send('DELETE', user, { password: user.password }));
+    const deleted = await app.request('/api/v1/me', send('DELETE', user, { password: user.password }));
     expect(deleted.status).toBe(204);
     expect(await publisher.exited).not.toBe(0);
     // A recording would keep the directory; with its owner gone nothing could serve or sweep it.
@@ -341,8 +341,7 @@ describe('a recorded broadcast after its end (real RTMP + ffmpeg)', { timeout: 1
     );
     expect(event.recorded).toBe(true);
     const mine = async () =>
-      VideoPageSchema.parse(await (await app.request('/api/v1/users/me/videos', send('GET', user))).json())
-        .items;
+      VideoPageSchema.parse(await (await app.request('/api/v1/me/videos', send('GET', user))).json()).items;
     const video = await waitFor('the recording registered as a video', async () =>
       (await mine()).find((v) => v.source === 'recording'),
     );

@@ -57,7 +57,7 @@ describe.skipIf(!hasChromium)(
 
     async function account(email: string, password: string) {
       const { accessToken } = TokenPairSchema.parse(await (await login(email, password)).json());
-      const me = await fetch(`${base}/api/v1/users/me`, {
+      const me = await fetch(`${base}/api/v1/me`, {
         headers: { Authorization: `Bearer ${accessToken}` },
       });
       return MyAccountSchema.parse(await me.json());

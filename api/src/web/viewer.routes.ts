@@ -51,6 +51,14 @@ const playerPage = (c: AppContext, page: Page) =>
     frameable: true,
   });
 
+const decodeSegment = (segment: string) => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
+
 const notFound = async (c: AppContext, what: string) =>
   appPage(c, notFoundPage(await webAssets(), what), 404);
 
@@ -148,8 +156,17 @@ export function viewerRoutes() {
         if (!video || !playbackUrl) return notFound(c, pageText.notFound.video);
         return playerPage(c, videoPage({ assets, video: { ...video, playbackUrl } }));
       })
-      // The first addresses of these pages, kept working (links and embeds made before the app).
-      .get('/watch/v/:id', (c) => c.redirect(`/v/${encodeURIComponent(c.req.param('id'))}`, 301))
-      .get('/watch/:slug', (c) => c.redirect(`/c/${encodeURIComponent(c.req.param('slug'))}`, 301))
+      // The first addresses of these pages, kept working (links and embeds made before the app):
+      // `/watch/v/<id>` and `/watch/<slug>`, as one route that reads its path, because a literal `v`
+      // beside `:slug` kept Hono off its RegExpRouter (docs/benchmarks.md, Gateway).
+      .get('/watch/:rest{.+}', (c) => {
+        // Split before decoding: an encoded `/` (%2F) stays inside its segment.
+        const [first, second, ...more] = c.req.path.slice('/watch/'.length).split('/').map(decodeSegment);
+        if (first === 'v' && second && more.length === 0) {
+          return c.redirect(`/v/${encodeURIComponent(second)}`, 301);
+        }
+        if (first && second === undefined) return c.redirect(`/c/${encodeURIComponent(first)}`, 301);
+        return c.notFound();
+      })
   );
 }

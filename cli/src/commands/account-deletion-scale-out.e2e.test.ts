@@ -149,7 +149,7 @@ describe('account deletion on two gateways and two workers (PostgreSQL, Redis)',
   };
 
   const deleteAccount = (gateway: GatewayProcess, account: Account) =>
-    ok(v1(gateway, account.authorization).users.me.$delete({ json: { password: PASSWORD } }));
+    ok(v1(gateway, account.authorization).me.$delete({ json: { password: PASSWORD } }));
 
   async function expectCleanedUp(doomed: Streamer): Promise<void> {
     await vi.waitFor(async () => {

@@ -107,7 +107,7 @@ export function channelCommand(ctx: CliContext): Command {
       .description('your channel: the server URL for OBS, whether it is live, its watch and playback URLs'),
   ).action(async (options: ApiOptions & { json?: boolean }) => {
     const api = await connectApi(ctx, options);
-    const mine = await api.read(api.v1.channels.mine.$get(), ChannelSchema);
+    const mine = await api.read(api.v1.me.channel.$get(), ChannelSchema);
     const [page, info] = await Promise.all([
       api.read(
         api.v1.channels[':slug'].$get({ param: pathParams({ slug: mine.slug }) }),

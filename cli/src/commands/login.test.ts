@@ -131,9 +131,7 @@ describe('streamhub login, whoami and logout against a running gateway', { timeo
       isTty: false,
     };
     const clients = await Promise.all([1, 2, 3, 4, 5].map(() => connectApi(ctx, {})));
-    const accounts = await Promise.all(
-      clients.map((api) => api.read(api.v1.users.me.$get(), MyAccountSchema)),
-    );
+    const accounts = await Promise.all(clients.map((api) => api.read(api.v1.me.$get(), MyAccountSchema)));
     expect(accounts.map((account) => account.email)).toEqual(Array(5).fill(email));
     const afterRace = saved();
     expect(await sessionStatus(afterRace.accessToken)).toBe(200);

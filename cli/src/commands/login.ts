@@ -57,7 +57,7 @@ export function whoamiCommand(ctx: CliContext): Command {
     .option('--json', 'print JSON for scripts')
     .action(async (options: ApiOptions & { json?: boolean }) => {
       const api = await connectApi(ctx, options);
-      const me = await api.read(api.v1.users.me.$get(), MyAccountSchema);
+      const me = await api.read(api.v1.me.$get(), MyAccountSchema);
       const who = { username: me.username, email: me.email, role: me.role, gateway: api.origin };
       if (options.json) ctx.stdout(`${JSON.stringify(who)}\n`);
       else printRecords(ctx, [who], false);

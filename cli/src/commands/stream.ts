@@ -35,7 +35,7 @@ const withApi = (command: Command) => {
 
 /** The channel's slug: --channel, else the caller's own channel. */
 async function channelSlug(api: ApiClient, channel: string | undefined): Promise<string> {
-  return channel ?? (await api.read(api.v1.channels.mine.$get(), ChannelSchema)).slug;
+  return channel ?? (await api.read(api.v1.me.channel.$get(), ChannelSchema)).slug;
 }
 
 function printSecret(ctx: CliContext, key: CreatedStreamKey, json: boolean | undefined): void {

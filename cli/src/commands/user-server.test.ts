@@ -108,7 +108,7 @@ describe('streamhub user while `streamhub dev` holds the embedded data directory
       `streamhub: ${join(cwd, '.streamhub')} is held by another StreamHub process (pid ${dev.pid}, streamhub dev): stop it first (\`streamhub dev\` migrates the database itself when it starts)`,
     ]);
     const adminToken = await login(base, 'root_admin@example.com');
-    expect((await get(base, '/api/v1/users/me', adminToken)).status).toBe(200);
+    expect((await get(base, '/api/v1/me', adminToken)).status).toBe(200);
 
     // Logged in as an admin: the commands go through the server, which sees every change at once.
     expect(
@@ -133,7 +133,7 @@ describe('streamhub user while `streamhub dev` holds the embedded data directory
     const badToken = await login(base, 'bad_actor@example.com');
     expect((await cli(['user', 'suspend', 'bad_actor'])).stdout).toBe('bad_actor is suspended\n');
     // Its sessions were revoked with the suspension.
-    expect(await problemCode(await get(base, '/api/v1/users/me', badToken))).toBe('invalid_token');
+    expect(await problemCode(await get(base, '/api/v1/me', badToken))).toBe('invalid_token');
     const listed = await cli(['user', 'list', '--json']);
     expect(JSON.parse(listed.stdout)).toMatchObject([
       { username: 'root_admin' },
@@ -240,7 +240,7 @@ describe('streamhub user beside `serve api` on PostgreSQL and Redis', { timeout:
     expect(suspend.stdout).toBe('caster is suspended\n');
     const event = await withDeadline(suspended, 10_000, () => new Error('no user.suspended within 10 s'));
     expect(event.userId).toBe(casterId);
-    expect(await problemCode(await get(base, '/api/v1/users/me', token))).toBe('invalid_token');
+    expect(await problemCode(await get(base, '/api/v1/me', token))).toBe('invalid_token');
     const refused = await fetch(`${base}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -250,9 +250,7 @@ describe('streamhub user beside `serve api` on PostgreSQL and Redis', { timeout:
 
     expect((await cli(['user', 'unsuspend', 'caster'])).code).toBe(0);
     const again = await login(base, 'caster@example.com');
-    expect(MyAccountSchema.parse(await (await get(base, '/api/v1/users/me', again)).json()).role).toBe(
-      'streamer',
-    );
+    expect(MyAccountSchema.parse(await (await get(base, '/api/v1/me', again)).json()).role).toBe('streamer');
 
     api.kill('SIGTERM');
     expect(await waitForExit(api)).toBe(0);

@@ -83,7 +83,7 @@ export function videoCommand(ctx: CliContext): Command {
     .action(async (options: VideoOptions & { limit: string }) => {
       const api = await connectApi(ctx, options);
       const { items } = await api.read(
-        api.v1.users.me.videos.$get({ query: { limit: options.limit } }),
+        api.v1.me.videos.$get({ query: { limit: options.limit } }),
         VideoPageSchema,
       );
       if (options.json) ctx.stdout(`${JSON.stringify(items)}\n`);

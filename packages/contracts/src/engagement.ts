@@ -1,5 +1,5 @@
 /**
- * REST shapes of follows, likes and comments (`/api/v1/channels/{slug}/follow…`, `/api/v1/users/me/following`,
+ * REST shapes of follows, likes and comments (`/api/v1/channels/{slug}/follow…`, `/api/v1/me/following`,
  * `/api/v1/live-sessions/{id}/like|comments`, `/api/v1/comments/{id}…`). Likes and comments attach to a
  * target (a live session now, a video later), so their shapes name the target instead of assuming one.
  */

@@ -59,7 +59,7 @@ describe.each(testDatabases())('GET /api/v1/channels/{slug}/broadcasts on %s', (
   const recordingVideoOf = async (owner: SignedInUser) => {
     const mine = async () =>
       VideoPageSchema.parse(
-        await (await app.request('/api/v1/users/me/videos', send('GET', undefined, owner))).json(),
+        await (await app.request('/api/v1/me/videos', send('GET', undefined, owner))).json(),
       ).items;
     await expect.poll(async () => (await mine()).length).toBe(1);
     const [video] = await mine();

@@ -2,7 +2,7 @@
 import { type DomainModule, type ModuleBackends, mount } from '../../modules/domain-module.ts';
 import { channelsPublishGate } from '../../runtime/media-gate.ts';
 import { ChannelsRepository } from './channels.repository.ts';
-import { channelRoutes, channelSearchRoutes } from './channels.routes.ts';
+import { channelRoutes, channelSearchRoutes, myChannelRoutes } from './channels.routes.ts';
 import { ChannelsService } from './channels.service.ts';
 import { FollowsReadModel } from './follower-counts.ts';
 
@@ -22,7 +22,11 @@ function channelsServices({ config, db, events }: ChannelsBackends) {
 }
 
 const channelsMounts = () =>
-  [mount('/api/v1/channels', channelRoutes()), mount('/api/v1/search', channelSearchRoutes())] as const;
+  [
+    mount('/api/v1/channels', channelRoutes()),
+    mount('/api/v1/me', myChannelRoutes()),
+    mount('/api/v1/search', channelSearchRoutes()),
+  ] as const;
 
 interface ChannelsRoutes {
   mounts: ReturnType<typeof channelsMounts>;

@@ -143,7 +143,7 @@ describe.each(testDatabases())('/api/v1/channels on %s', (driver) => {
         record: false,
       });
 
-      const mine = await app.request('/api/v1/channels/mine', send('GET', undefined, ada.authorization));
+      const mine = await app.request('/api/v1/me/channel', send('GET', undefined, ada.authorization));
       expect(ChannelSchema.parse(await mine.json())).toEqual(channel);
 
       await problem(
@@ -184,9 +184,9 @@ describe.each(testDatabases())('/api/v1/channels on %s', (driver) => {
         403,
         'forbidden',
       );
-      await problem(await app.request('/api/v1/channels/mine'), 401, 'invalid_token');
+      await problem(await app.request('/api/v1/me/channel'), 401, 'invalid_token');
       await problem(
-        await app.request('/api/v1/channels/mine', send('GET', undefined, viewer.authorization)),
+        await app.request('/api/v1/me/channel', send('GET', undefined, viewer.authorization)),
         404,
         'not_found',
       );

@@ -74,7 +74,7 @@ const updateChannel = createRoute({
 
 const getMine = createRoute({
   method: 'get',
-  path: '/mine',
+  path: '/channel',
   operationId: 'getMyChannel',
   tags,
   summary: "The caller's channel",
@@ -215,10 +215,14 @@ const revokeKey = createRoute({
   },
 });
 
-// `/mine` is registered before `/{slug}`; the contract reserves `mine`, so no channel can be shadowed.
+/** Mounted under `/api/v1/me` (`channels/mine` beside `channels/{slug}` kept Hono off RegExpRouter). */
+export const myChannelRoutes = () =>
+  createRouter().openapi(getMine, async (c) =>
+    c.json(await c.var.deps.services.channels.mine(c.var.auth.userId), 200),
+  );
+
 export const channelRoutes = () =>
   createRouter()
-    .openapi(getMine, async (c) => c.json(await c.var.deps.services.channels.mine(c.var.auth.userId), 200))
     .openapi(directory, async (c) =>
       c.json(await c.var.deps.services.channels.directory(c.req.valid('query')), 200),
     )

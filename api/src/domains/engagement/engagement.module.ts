@@ -42,7 +42,7 @@ function engagementServices(
 const engagementMounts = () =>
   [
     mount('/api/v1/channels', followRoutes()),
-    mount('/api/v1/users', followingRoutes()),
+    mount('/api/v1/me', followingRoutes()),
     mount('/api/v1/live-sessions', likeRoutes(LIVE_SESSION_ROUTES)),
     mount('/api/v1/live-sessions', targetCommentRoutes(LIVE_SESSION_ROUTES)),
     mount('/api/v1/comments', commentRoutes()),

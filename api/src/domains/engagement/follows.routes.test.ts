@@ -88,7 +88,7 @@ describe.each(testDatabases())('follow routes on %s', (driver) => {
       expect.arrayContaining([
         '/api/v1/channels/{slug}/follow',
         '/api/v1/channels/{slug}/followers',
-        '/api/v1/users/me/following',
+        '/api/v1/me/following',
       ]),
     );
   });
@@ -153,7 +153,7 @@ describe.each(testDatabases())('follow routes on %s', (driver) => {
         'not_found',
       );
     }
-    await expectProblem(await app.request('/api/v1/users/me/following'), 401, 'invalid_token');
+    await expectProblem(await app.request('/api/v1/me/following'), 401, 'invalid_token');
     await expectProblem(await app.request(`/api/v1/channels/${slug}/followers`), 401, 'invalid_token');
   });
 
@@ -230,7 +230,7 @@ describe.each(testDatabases())('follow routes on %s', (driver) => {
     const expected = [fourth, second, fifth, third, first].map((created) => created.slug);
     for (const limit of [1, 2, 3, 50]) {
       const { items } = await allPages<FollowedChannel>(
-        '/api/v1/users/me/following',
+        '/api/v1/me/following',
         fan,
         FollowedChannelPageSchema,
         limit,
@@ -242,7 +242,7 @@ describe.each(testDatabases())('follow routes on %s', (driver) => {
     }
 
     const page = await expectJson(
-      await app.request('/api/v1/users/me/following?limit=3', send('GET', undefined, fan)),
+      await app.request('/api/v1/me/following?limit=3', send('GET', undefined, fan)),
       FollowedChannelPageSchema,
     );
     expect(page.items.map((item) => [item.live, item.session?.id ?? null])).toEqual([
@@ -268,12 +268,12 @@ describe.each(testDatabases())('follow routes on %s', (driver) => {
     expect(directory.items.find((item) => item.slug === fourth.slug)?.followerCount).toBe(1);
 
     await expectProblem(
-      await app.request('/api/v1/users/me/following?cursor=1.bogus', send('GET', undefined, fan)),
+      await app.request('/api/v1/me/following?cursor=1.bogus', send('GET', undefined, fan)),
       422,
       'validation_failed',
     );
     const empty = await expectJson(
-      await app.request('/api/v1/users/me/following', send('GET', undefined, await viewer())),
+      await app.request('/api/v1/me/following', send('GET', undefined, await viewer())),
       FollowedChannelPageSchema,
     );
     expect(empty).toEqual({ items: [], nextCursor: null });

@@ -1,4 +1,4 @@
-/** Follows: `/api/v1/channels/{slug}/follow`, `/api/v1/channels/{slug}/followers` and `/api/v1/users/me/following`. */
+/** Follows: `/api/v1/channels/{slug}/follow`, `/api/v1/channels/{slug}/followers` and `/api/v1/me/following`. */
 import { createRoute } from '@hono/zod-openapi';
 import { ChannelSlugParamsSchema } from '@streamhub/contracts/channels';
 import {
@@ -90,7 +90,7 @@ const followers = createRoute({
 
 const following = createRoute({
   method: 'get',
-  path: '/me/following',
+  path: '/following',
   operationId: 'listFollowedChannels',
   tags,
   summary: 'The channels the caller follows: live ones first, then the most recent follow first',
@@ -127,7 +127,7 @@ export const followRoutes = () =>
       ),
     );
 
-/** Mounted under `/api/v1/users`. */
+/** Mounted under `/api/v1/me`. */
 export const followingRoutes = () =>
   createRouter().openapi(following, async (c) =>
     c.json(await c.var.deps.services.follows.following(c.var.auth.userId, c.req.valid('query')), 200),

@@ -301,7 +301,7 @@ describe.each(testDatabases())('payments on %s', (driver) => {
     const admin = await registerAndLogin(app, backends, { role: 'admin' });
     const paid = await startTip(viewer, { channel: channel.slug, amount: 2000, currency: 'usd' });
     const refundOf = (paymentId: string, user: SignedInUser | undefined) =>
-      app.request(`/api/v1/payments/${paymentId}/refund`, send('POST', undefined, user));
+      app.request(`/api/v1/payments/refunds/${paymentId}`, send('POST', undefined, user));
 
     // Not paid yet: nothing to refund.
     await expectProblem(await refundOf(paid.paymentId, admin), 409, 'conflict');

@@ -75,7 +75,7 @@ const ledger = createRoute({
 
 const refund = createRoute({
   method: 'post',
-  path: '/{id}/refund',
+  path: '/refunds/{id}',
   operationId: 'refundPayment',
   tags,
   summary:

@@ -113,7 +113,7 @@ describe.each(testDatabases())('deleting an account on %s', (driver) => {
   const commentsOn = async (ids: string[]) =>
     backends.database.db.select().from(comments).where(inArray(comments.targetId, ids));
   const deleteAccount = (user: SignedInUser) =>
-    app.request('/api/v1/users/me', send('DELETE', { password: user.password }, user));
+    app.request('/api/v1/me', send('DELETE', { password: user.password }, user));
 
   it("removes the likes and comments on its broadcasts and videos, its video files and uploads; others' data stays", async () => {
     const doomed = await streamerWithChannel(app, backends, deps);
@@ -174,7 +174,7 @@ describe.each(testDatabases())('deleting an account on %s', (driver) => {
     expect((await commentsOn([otherSession])).map((c) => c.body)).toEqual(['Still here']);
     expect(existsSync(join(files.video(otherVideo), 'master.m3u8'))).toBe(true);
     expect((await stat(files.upload(otherUpload))).size).toBe(1000);
-    const otherVideos = await app.request('/api/v1/users/me/videos', send('GET', undefined, other.owner));
+    const otherVideos = await app.request('/api/v1/me/videos', send('GET', undefined, other.owner));
     const listed = await expectJson(otherVideos, VideoPageSchema);
     expect(listed.items.map((v) => v.id).sort()).toEqual([otherVideo, otherUpload].sort());
 

@@ -10,7 +10,7 @@ import { channelsModule } from '../channels/channels.module.ts';
 import { videosModule } from '../videos/videos.module.ts';
 import { userAccountsOn } from './accounts.ts';
 import { UsersRepository } from './users.repository.ts';
-import { avatarFileRoutes, userRoutes } from './users.routes.ts';
+import { avatarFileRoutes, meRoutes, userRoutes } from './users.routes.ts';
 import { UsersService } from './users.service.ts';
 
 type UsersNeeds = ServicesOf<typeof authModule> &
@@ -36,7 +36,12 @@ function usersServices(
   return { users };
 }
 
-const usersMounts = () => [mount('/api/v1/users', userRoutes()), mount('/', avatarFileRoutes())] as const;
+const usersMounts = () =>
+  [
+    mount('/api/v1/me', meRoutes()),
+    mount('/api/v1/users', userRoutes()),
+    mount('/', avatarFileRoutes()),
+  ] as const;
 
 interface UsersRoutes {
   mounts: ReturnType<typeof usersMounts>;

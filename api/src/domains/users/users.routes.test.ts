@@ -87,7 +87,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
   });
 
   const setAvatar = async (image: Uint8Array, user: SignedInUser) => {
-    const response = await app.request('/api/v1/users/me/avatar', upload(image, user.authorization));
+    const response = await app.request('/api/v1/me/avatar', upload(image, user.authorization));
     expect(response.status, await response.clone().text()).toBe(200);
     return MyAccountSchema.parse(await response.json());
   };
@@ -121,7 +121,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
 
     it('shows the caller their own account, and needs a token for it', async () => {
       const ada = await registerAndLogin(app, backends);
-      const response = await get('/api/v1/users/me', ada.authorization);
+      const response = await get('/api/v1/me', ada.authorization);
       expect(response.status).toBe(200);
       expect(MyAccountSchema.parse(await response.json())).toEqual({
         ...ada.account,
@@ -130,8 +130,8 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
         avatar: null,
         hasPassword: true,
       });
-      await problem(await get('/api/v1/users/me'), 401, 'invalid_token');
-      await problem(await get('/api/v1/users/me', 'Bearer not.a.token'), 401, 'invalid_token');
+      await problem(await get('/api/v1/me'), 401, 'invalid_token');
+      await problem(await get('/api/v1/me', 'Bearer not.a.token'), 401, 'invalid_token');
     });
 
     it('updates display name, bio and links of the caller only', async () => {
@@ -142,7 +142,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
         { label: 'Video', url: 'http://videos.example.com/ada' },
       ];
       const response = await app.request(
-        '/api/v1/users/me',
+        '/api/v1/me',
         jsonBody('PATCH', { displayName: '  Ada L.  ', bio: 'Hello', links }, ada.authorization),
       );
       expect(response.status).toBe(200);
@@ -159,7 +159,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
 
       // Partial updates leave the rest alone; null and '' clear.
       const cleared = await app.request(
-        '/api/v1/users/me',
+        '/api/v1/me',
         jsonBody('PATCH', { displayName: null, bio: '' }, ada.authorization),
       );
       expect(MyAccountSchema.parse(await cleared.json())).toMatchObject({
@@ -195,21 +195,17 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
       ['an unknown field', { role: 'admin' }, ['body']],
     ])('refuses %s with 422', async (_name, body, paths) => {
       const ada = await registerAndLogin(app, backends);
-      const response = await app.request('/api/v1/users/me', jsonBody('PATCH', body, ada.authorization));
+      const response = await app.request('/api/v1/me', jsonBody('PATCH', body, ada.authorization));
       const details = await problem(response, 422, 'validation_failed');
       expect([...new Set(details.errors?.map((e) => e.path))]).toEqual(paths);
-      const me = MyAccountSchema.parse(await (await get('/api/v1/users/me', ada.authorization)).json());
+      const me = MyAccountSchema.parse(await (await get('/api/v1/me', ada.authorization)).json());
       expect(me).toMatchObject({ role: 'viewer', displayName: null, bio: null, links: [] });
     });
 
     it('needs a token to update, and a JSON body', async () => {
-      await problem(
-        await app.request('/api/v1/users/me', jsonBody('PATCH', { bio: 'x' })),
-        401,
-        'invalid_token',
-      );
+      await problem(await app.request('/api/v1/me', jsonBody('PATCH', { bio: 'x' })), 401, 'invalid_token');
       const ada = await registerAndLogin(app, backends);
-      const malformed = await app.request('/api/v1/users/me', {
+      const malformed = await app.request('/api/v1/me', {
         method: 'PATCH',
         headers: { 'Content-Type': 'application/json', Authorization: ada.authorization },
         body: '{"bio": ',
@@ -224,7 +220,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
       const png = await sharp({ create: { width: 320, height: 200, channels: 3, background: '#3366cc' } })
         .png()
         .toBuffer();
-      const response = await app.request('/api/v1/users/me/avatar', upload(png, ada.authorization));
+      const response = await app.request('/api/v1/me/avatar', upload(png, ada.authorization));
       expect(response.status, await response.clone().text()).toBe(200);
       const { avatar } = MyAccountSchema.parse(await response.json());
       expect(avatar?.large).toMatch(
@@ -257,7 +253,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
       const first = MyAccountSchema.parse(
         await (
           await app.request(
-            '/api/v1/users/me/avatar',
+            '/api/v1/me/avatar',
             upload(
               await sharp({ create: { width: 64, height: 64, channels: 3, background: 'red' } })
                 .png()
@@ -278,7 +274,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
         .toBuffer();
       expect((await sharp(jpeg).metadata()).exif).toBeDefined();
       const response = await app.request(
-        '/api/v1/users/me/avatar',
+        '/api/v1/me/avatar',
         upload(jpeg, ada.authorization, 'photo.jpg', 'image/jpeg'),
       );
       expect(response.status).toBe(200);
@@ -302,7 +298,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
       const before = await avatarFiles();
       const text = new TextEncoder().encode('definitely not a picture\n'.repeat(20));
       const details = await problem(
-        await app.request('/api/v1/users/me/avatar', upload(text, ada.authorization)),
+        await app.request('/api/v1/me/avatar', upload(text, ada.authorization)),
         415,
         'unsupported_image',
       );
@@ -310,7 +306,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
         'The file is not a supported image. Upload a JPEG, PNG, WebP, GIF or AVIF image.',
       );
       expect(await avatarFiles()).toEqual(before);
-      const me = MyAccountSchema.parse(await (await get('/api/v1/users/me', ada.authorization)).json());
+      const me = MyAccountSchema.parse(await (await get('/api/v1/me', ada.authorization)).json());
       expect(me.avatar).toBeNull();
     });
 
@@ -318,7 +314,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
       const ada = await registerAndLogin(app, backends);
       const png = await noisePng(1000, 700);
       expect(png.length).toBeGreaterThan(2 * MiB);
-      const response = await app.request('/api/v1/users/me/avatar', upload(png, ada.authorization));
+      const response = await app.request('/api/v1/me/avatar', upload(png, ada.authorization));
       expect(response.status, await response.clone().text()).toBe(200);
     });
 
@@ -327,11 +323,11 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
       const big = await noisePng(1500, 1250); // ~5.6 MB, a valid image
       expect(big.length).toBeGreaterThan(5 * MiB);
 
-      const streamed = await app.request('/api/v1/users/me/avatar', upload(big, ada.authorization));
+      const streamed = await app.request('/api/v1/me/avatar', upload(big, ada.authorization));
       await problem(streamed, 413, 'payload_too_large');
 
       const lying = upload(big, ada.authorization);
-      const lied = await app.request('/api/v1/users/me/avatar', {
+      const lied = await app.request('/api/v1/me/avatar', {
         ...lying,
         headers: { ...lying.headers, 'Content-Length': '1000' },
       });
@@ -343,7 +339,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
       const ada = await registerAndLogin(app, backends);
       const form = new FormData();
       form.append('picture', new Blob([new Uint8Array(10)]), 'a.png');
-      const noFile = await app.request('/api/v1/users/me/avatar', {
+      const noFile = await app.request('/api/v1/me/avatar', {
         method: 'PUT',
         headers: { Authorization: ada.authorization },
         body: form,
@@ -351,7 +347,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
       expect((await problem(noFile, 422, 'validation_failed')).errors?.[0]?.path).toBe('body.file');
 
       const asJson = await app.request(
-        '/api/v1/users/me/avatar',
+        '/api/v1/me/avatar',
         jsonBody('PUT', { file: 'x' }, ada.authorization),
       );
       await problem(asJson, 415, 'unsupported_media_type');
@@ -359,7 +355,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
       const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } })
         .png()
         .toBuffer();
-      const anonymous = await app.request('/api/v1/users/me/avatar', { ...upload(png, ''), headers: {} });
+      const anonymous = await app.request('/api/v1/me/avatar', { ...upload(png, ''), headers: {} });
       await problem(anonymous, 401, 'invalid_token');
     });
 
@@ -369,7 +365,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
         .png()
         .toBuffer();
       const set = await setAvatar(png, ada);
-      const response = await app.request('/api/v1/users/me/avatar', {
+      const response = await app.request('/api/v1/me/avatar', {
         method: 'DELETE',
         headers: { Authorization: ada.authorization },
       });
@@ -377,12 +373,12 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
       expect(MyAccountSchema.parse(await response.json()).avatar).toBeNull();
       await problem(await get(new URL(set.avatar?.small ?? '').pathname), 404, 'not_found');
       // Removing again is fine.
-      const again = await app.request('/api/v1/users/me/avatar', {
+      const again = await app.request('/api/v1/me/avatar', {
         method: 'DELETE',
         headers: { Authorization: ada.authorization },
       });
       expect(again.status).toBe(200);
-      await problem(await app.request('/api/v1/users/me/avatar', { method: 'DELETE' }), 401, 'invalid_token');
+      await problem(await app.request('/api/v1/me/avatar', { method: 'DELETE' }), 401, 'invalid_token');
     });
 
     it.each([
@@ -406,14 +402,14 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
       const avatarId = set.avatar?.large.split('/').at(-1)?.replace('-256.webp', '') ?? '';
 
       const response = await app.request(
-        '/api/v1/users/me',
+        '/api/v1/me',
         jsonBody('DELETE', { password: ada.password }, ada.authorization),
       );
       expect(response.status).toBe(204);
 
       expect((await avatarFiles()).filter((f) => f.startsWith(avatarId))).toEqual([]);
       await problem(await get(`/api/v1/users/${ada.account.username}`), 404, 'not_found');
-      await problem(await get('/api/v1/users/me', ada.authorization), 401, 'invalid_token');
+      await problem(await get('/api/v1/me', ada.authorization), 401, 'invalid_token');
       const refresh = await app.request(
         '/api/v1/auth/refresh',
         jsonBody('POST', { refreshToken: ada.refreshToken }),
@@ -426,16 +422,16 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
     it('refuses a wrong password with 403 and keeps the account', async () => {
       const ada = await registerAndLogin(app, backends);
       const wrong = await app.request(
-        '/api/v1/users/me',
+        '/api/v1/me',
         jsonBody('DELETE', { password: `${ada.password}!` }, ada.authorization),
       );
       expect((await problem(wrong, 403, 'forbidden')).detail).toMatch(/password is wrong/);
-      expect((await get('/api/v1/users/me', ada.authorization)).status).toBe(200);
+      expect((await get('/api/v1/me', ada.authorization)).status).toBe(200);
 
-      const missing = await app.request('/api/v1/users/me', jsonBody('DELETE', {}, ada.authorization));
+      const missing = await app.request('/api/v1/me', jsonBody('DELETE', {}, ada.authorization));
       expect((await problem(missing, 422, 'validation_failed')).errors?.[0]?.path).toBe('body.password');
       await problem(
-        await app.request('/api/v1/users/me', jsonBody('DELETE', { password: 'x' })),
+        await app.request('/api/v1/me', jsonBody('DELETE', { password: 'x' })),
         401,
         'invalid_token',
       );
@@ -448,22 +444,22 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
         .update(users)
         .set({ passwordHash: null })
         .where(eq(users.id, ada.account.id));
-      const me = MyAccountSchema.parse(await (await get('/api/v1/users/me', ada.authorization)).json());
+      const me = MyAccountSchema.parse(await (await get('/api/v1/me', ada.authorization)).json());
       expect(me.hasPassword).toBe(false);
 
       const withPassword = await app.request(
-        '/api/v1/users/me',
+        '/api/v1/me',
         jsonBody('DELETE', { password: ada.password }, ada.authorization),
       );
       expect((await problem(withPassword, 422, 'validation_failed')).errors?.[0]?.path).toBe('body.confirm');
       const wrongName = await app.request(
-        '/api/v1/users/me',
+        '/api/v1/me',
         jsonBody('DELETE', { confirm: 'someone_else' }, ada.authorization),
       );
       await problem(wrongName, 403, 'forbidden');
 
       const response = await app.request(
-        '/api/v1/users/me',
+        '/api/v1/me',
         jsonBody('DELETE', { confirm: ada.account.username.toUpperCase() }, ada.authorization),
       );
       expect(response.status).toBe(204);
@@ -543,7 +539,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
         emailVerified: true,
       });
       const pair = await login(app, body.email, body.password);
-      const me = await get('/api/v1/users/me', `Bearer ${pair.accessToken}`);
+      const me = await get('/api/v1/me', `Bearer ${pair.accessToken}`);
       expect(MyAccountSchema.parse(await me.json())).toMatchObject({ id: created.id, role: 'streamer' });
 
       // The role defaults to viewer.
@@ -656,7 +652,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
 
     it('suspends a user: their token stops working on the next request, their sessions end', async () => {
       const bob = await registerAndLogin(app, backends);
-      expect((await get('/api/v1/users/me', bob.authorization)).status).toBe(200);
+      expect((await get('/api/v1/me', bob.authorization)).status).toBe(200);
 
       const response = await app.request(`/api/v1/users/${bob.account.id}/suspend`, {
         method: 'POST',
@@ -668,7 +664,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
         status: 'suspended',
       });
 
-      const next = await get('/api/v1/users/me', bob.authorization);
+      const next = await get('/api/v1/me', bob.authorization);
       expect([401, 403]).toContain(next.status);
       const refresh = await app.request(
         '/api/v1/auth/refresh',
@@ -687,9 +683,9 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
         headers: { Authorization: admin.authorization },
       });
       expect(AdminUserSchema.parse(await lifted.json()).status).toBe('active');
-      await problem(await get('/api/v1/users/me', bob.authorization), 401, 'invalid_token');
+      await problem(await get('/api/v1/me', bob.authorization), 401, 'invalid_token');
       const tokens = await login(app, bob.account.email, bob.password);
-      expect((await get('/api/v1/users/me', `Bearer ${tokens.accessToken}`)).status).toBe(200);
+      expect((await get('/api/v1/me', `Bearer ${tokens.accessToken}`)).status).toBe(200);
     });
 
     it('answers suspensions: 409 for oneself, 404 unknown, 422 bad id, 403 non-admin, 401 anonymous', async () => {
@@ -706,7 +702,7 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
         'conflict',
       );
       expect(self.detail).toBe('You cannot suspend your own account.');
-      expect((await get('/api/v1/users/me', admin.authorization)).status).toBe(200);
+      expect((await get('/api/v1/me', admin.authorization)).status).toBe(200);
 
       for (const action of ['suspend', 'unsuspend']) {
         await problem(
@@ -726,12 +722,12 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
         );
         await problem(await post(`/api/v1/users/${viewer.account.id}/${action}`), 401, 'invalid_token');
       }
-      expect((await get('/api/v1/users/me', viewer.authorization)).status).toBe(200);
+      expect((await get('/api/v1/me', viewer.authorization)).status).toBe(200);
     });
   });
 
   it('documents every users route with an operationId in /openapi.json', async () => {
-    // Other domains mount routes under /api/v1/users/me/… too (following, videos): count this router's own.
+    // Other domains mount routes under /api/v1/me/… too (following, videos): count this router's own.
     expect(await operationIdsTagged(app, 'users')).toEqual(
       [
         'createUser',

@@ -1,4 +1,7 @@
-/** `/api/v1/users`: public profiles, the caller's own account and avatar, and user administration. */
+/**
+ * `/api/v1/users`: public profiles and user administration; `/api/v1/me`: the caller's own account and
+ * avatar (a path of its own: `users/me` beside `users/{username}` kept Hono off its RegExpRouter).
+ */
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   AdminUserSchema,
@@ -23,7 +26,7 @@ import { bodyLimit } from '../../middleware/body-limit.ts';
 import { requireAuth, requireRole } from '../auth/auth-guard.ts';
 
 /** Where the avatar upload is mounted; the gateway's global body limit leaves it to the route's own. */
-export const AVATAR_UPLOAD_PATH = '/api/v1/users/me/avatar';
+export const AVATAR_UPLOAD_PATH = '/api/v1/me/avatar';
 
 // Room for the multipart boundaries and part headers around the file itself.
 const MULTIPART_OVERHEAD_BYTES = 16 * 1024;
@@ -57,7 +60,7 @@ const getProfile = createRoute({
 
 const getMe = createRoute({
   method: 'get',
-  path: '/me',
+  path: '/',
   operationId: 'getMyAccount',
   tags: ['users'],
   summary: "The caller's account, with private fields",
@@ -68,7 +71,7 @@ const getMe = createRoute({
 
 const updateMe = createRoute({
   method: 'patch',
-  path: '/me',
+  path: '/',
   operationId: 'updateMyProfile',
   tags: ['users'],
   summary: 'Change the display name, bio or links',
@@ -85,7 +88,7 @@ const updateMe = createRoute({
 
 const deleteMe = createRoute({
   method: 'delete',
-  path: '/me',
+  path: '/',
   operationId: 'deleteMyAccount',
   tags: ['users'],
   summary: 'Delete the account and what it owns',
@@ -110,7 +113,7 @@ const deleteMe = createRoute({
 
 const putAvatar = createRoute({
   method: 'put',
-  path: '/me/avatar',
+  path: '/avatar',
   operationId: 'setMyAvatar',
   tags: ['users'],
   summary: 'Upload an avatar (JPEG, PNG, WebP, GIF or AVIF)',
@@ -149,7 +152,7 @@ const putAvatar = createRoute({
 
 const deleteAvatar = createRoute({
   method: 'delete',
-  path: '/me/avatar',
+  path: '/avatar',
   operationId: 'deleteMyAvatar',
   tags: ['users'],
   summary: 'Remove the avatar',
@@ -245,8 +248,8 @@ const unsuspend = createRoute({
   },
 });
 
-// `/me` is registered before `/{username}`; no username can be `me` anyway (at least three characters).
-export const userRoutes = () =>
+/** Mounted at `/api/v1/me`. */
+export const meRoutes = () =>
   createRouter()
     .openapi(getMe, async (c) => c.json(await c.var.deps.services.users.account(c.var.auth.userId), 200))
     .openapi(updateMe, async (c) =>
@@ -262,7 +265,10 @@ export const userRoutes = () =>
     })
     .openapi(deleteAvatar, async (c) =>
       c.json(await c.var.deps.services.users.removeAvatar(c.var.auth.userId), 200),
-    )
+    );
+
+export const userRoutes = () =>
+  createRouter()
     .openapi(listUsers, async (c) => c.json(await c.var.deps.services.users.list(c.req.valid('query')), 200))
     .openapi(createUser, async (c) =>
       c.json(await c.var.deps.services.users.create(c.req.valid('json')), 201),

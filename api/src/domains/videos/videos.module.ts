@@ -62,7 +62,7 @@ const videosMounts = () =>
   [
     mount('/api/v1/videos', videoRoutes()),
     mount('/api/v1/channels', channelVideoRoutes()),
-    mount('/api/v1/users', myVideoRoutes()),
+    mount('/api/v1/me', myVideoRoutes()),
     mount('/', vodPlaybackRoutes()),
     mount(UPLOADS_PATH, uploadRoutes()),
   ] as const;

@@ -175,7 +175,7 @@ describe('videos API', () => {
     expect((await app.request('/api/v1/channels/no-such-channel/videos')).status).toBe(404);
 
     const mine = VideoPageSchema.parse(
-      await (await app.request('/api/v1/users/me/videos?limit=2', json(streamer.authorization))).json(),
+      await (await app.request('/api/v1/me/videos?limit=2', json(streamer.authorization))).json(),
     );
     expect(mine.items.map((v) => v.id)).toEqual([failing, hidden]);
     expect(mine.items[0]).toMatchObject({
@@ -184,15 +184,12 @@ describe('videos API', () => {
     });
     const next = VideoPageSchema.parse(
       await (
-        await app.request(
-          `/api/v1/users/me/videos?limit=2&cursor=${mine.nextCursor}`,
-          json(streamer.authorization),
-        )
+        await app.request(`/api/v1/me/videos?limit=2&cursor=${mine.nextCursor}`, json(streamer.authorization))
       ).json(),
     );
     expect(next.items.map((v) => v.id)).toEqual([ready]);
     expect(next.nextCursor).toBeNull();
-    expect((await app.request('/api/v1/users/me/videos')).status).toBe(401);
+    expect((await app.request('/api/v1/me/videos')).status).toBe(401);
   });
 
   it('drives processing through the store: processing with percent, then ready or failed, with events', async () => {
@@ -284,7 +281,7 @@ describe('videos API', () => {
     };
     const listed = async () =>
       VideoPageSchema.parse(
-        await (await app.request('/api/v1/users/me/videos', json(streamer.authorization))).json(),
+        await (await app.request('/api/v1/me/videos', json(streamer.authorization))).json(),
       ).items;
     return { slug, ended, listed };
   }

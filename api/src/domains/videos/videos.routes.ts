@@ -106,7 +106,7 @@ const channelVideos = createRoute({
 
 const myVideos = createRoute({
   method: 'get',
-  path: '/me/videos',
+  path: '/videos',
   operationId: 'listMyVideos',
   tags,
   summary: "The caller's videos in any status, with processing progress and failure reasons",
@@ -148,7 +148,7 @@ export const channelVideoRoutes = () =>
     ),
   );
 
-/** Mounted under `/api/v1/users`. */
+/** Mounted under `/api/v1/me`. */
 export const myVideoRoutes = () =>
   createRouter().openapi(myVideos, async (c) =>
     c.json(await c.var.deps.services.videos.mine(c.var.auth, c.req.valid('query')), 200),

@@ -18,19 +18,19 @@ async function serve(c: AppContext, videoId: string, rest: string, token: string
 }
 
 const TOKEN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+// `t/<token>/<file>`: the private form, read here rather than routed as `/vod/:videoId/t/:token/…`,
+// whose literal `t` beside `:rest` kept Hono off its RegExpRouter (docs/benchmarks.md, Gateway).
+const TOKEN_PREFIX = /^t\/([^/]+)\/(.+)$/;
 
 export const vodPlaybackRoutes = () =>
-  new Hono<AppEnv>()
-    .get('/vod/:videoId/t/:token/:rest{.+}', (c) => {
-      const { videoId, token, rest } = c.req.param();
-      if (!isVideoId(videoId)) throw notFound('That video');
-      if (!TOKEN.test(token)) {
-        throw new AppError(403, 'invalid_playback_token', 'The playback token is invalid or expired.');
-      }
-      return serve(c, videoId, rest, token);
-    })
-    .get('/vod/:videoId/:rest{.+}', (c) => {
-      const { videoId, rest } = c.req.param();
-      if (!isVideoId(videoId)) throw notFound('That video');
-      return serve(c, videoId, rest, undefined);
-    });
+  new Hono<AppEnv>().get('/vod/:videoId/:rest{.+}', (c) => {
+    const { videoId, rest } = c.req.param();
+    if (!isVideoId(videoId)) throw notFound('That video');
+    const tokenForm = TOKEN_PREFIX.exec(rest);
+    if (!tokenForm) return serve(c, videoId, rest, undefined);
+    const [, token = '', file = ''] = tokenForm;
+    if (!TOKEN.test(token)) {
+      throw new AppError(403, 'invalid_playback_token', 'The playback token is invalid or expired.');
+    }
+    return serve(c, videoId, file, token);
+  });

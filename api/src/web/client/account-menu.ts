@@ -23,7 +23,7 @@ export function startAccountMenu(): void {
       show(undefined);
       return;
     }
-    const response = await authFetch('/api/v1/users/me').catch(() => undefined);
+    const response = await authFetch('/api/v1/me').catch(() => undefined);
     if (response?.ok) {
       const account = (await response.json()) as MyAccount;
       shown = account.id;

@@ -8,7 +8,7 @@ export async function startHomePage(): Promise<void> {
   if (!isSignedIn()) return;
   const section = element('following-live-section', HTMLElement);
   const list = element('following-live', HTMLUListElement);
-  const response = await authFetch('/api/v1/users/me/following?limit=50');
+  const response = await authFetch('/api/v1/me/following?limit=50');
   if (!response.ok) return;
   const live = ((await response.json()) as FollowedChannelPage).items.filter((channel) => channel.live);
   section.hidden = false;
