@@ -41,14 +41,12 @@ export type SuccessBody<R> =
         : never
     : never;
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-
 export interface ApiClient {
   /** The gateway's origin, e.g. `http://127.0.0.1:3000`. */
   readonly origin: string;
   /** Every route of the gateway; calls carry the credentials and renew them like `send`. */
   readonly routes: GatewayClient;
-  /** `routes.api.v1`: e.g. `api.read(api.v1.me.channel.$get(), ChannelSchema)`. */
+  /** `routes.api.v1`: e.g. `api.read(api.v1.channels.mine.$get(), ChannelSchema)`. */
   readonly v1: GatewayClient['api']['v1'];
   /**
    * Awaits a typed call: a problem answer throws an ApiError, a 2xx body is parsed with `schema`, which
@@ -57,13 +55,6 @@ export interface ApiClient {
   read<R extends ClientResponse<unknown, number, string>, S extends z.ZodType<SuccessBody<R>>>(
     call: Promise<R>,
     schema: S,
-  ): Promise<z.output<S>>;
-  /** A JSON request by string path (untyped: only for commands not yet on `routes`). */
-  request<S extends z.ZodType>(
-    method: HttpMethod,
-    path: string,
-    schema: S,
-    body?: unknown,
   ): Promise<z.output<S>>;
   /**
    * A raw request (for protocols that are not JSON, such as tus) with the caller's credentials; a
@@ -261,16 +252,6 @@ function createClient(
     return attempt(renewed);
   }
 
-  const parse = async <S extends z.ZodType>(response: Answer, schema: S): Promise<z.output<S>> => {
-    const payload: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) throw problemError(response.status, payload);
-    const parsed = schema.safeParse(payload);
-    if (!parsed.success) {
-      throw new CliError(`${base.origin} did not answer like a StreamHub gateway (HTTP ${response.status})`);
-    }
-    return parsed.data;
-  };
-
   // hc builds the URL, query and JSON body; `send` adds the credentials, the timeout and the renewal.
   const routes = hc<GatewayApp>(base.origin, {
     // hc passes a string URL; `preconnect` only satisfies Bun's `typeof fetch`.
@@ -287,17 +268,17 @@ function createClient(
     routes,
     v1: routes.api.v1,
     send,
-    read: async (call, schema) => parse(await call, schema),
-    async request(method, path, schema, body) {
-      const response = await send(new URL(path, base), {
-        method,
-        headers: {
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return parse(response, schema);
+    async read(call, schema) {
+      const response = await call;
+      const payload: unknown = await response.json().catch(() => undefined);
+      if (!response.ok) throw problemError(response.status, payload);
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) {
+        throw new CliError(
+          `${base.origin} did not answer like a StreamHub gateway (HTTP ${response.status})`,
+        );
+      }
+      return parsed.data;
     },
   };
 }
@@ -310,13 +291,6 @@ export function pathParams<P extends Record<string, string>>(params: P): P {
   const encoded: Record<string, string> = {};
   for (const [name, value] of Object.entries(params)) encoded[name] = encodeURIComponent(value);
   return encoded as P;
-}
-
-/** What `parse` reads of a Response or of a typed call's ClientResponse. */
-interface Answer {
-  readonly ok: boolean;
-  readonly status: number;
-  json(): Promise<unknown>;
 }
 
 /** The one-line error for a problem+json answer (or for an answer that is not one). */
