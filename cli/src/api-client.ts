@@ -46,7 +46,7 @@ export interface ApiClient {
   readonly origin: string;
   /** Every route of the gateway; calls carry the credentials and renew them like `send`. */
   readonly routes: GatewayClient;
-  /** `routes.api.v1`: e.g. `api.read(api.v1.channels.mine.$get(), ChannelSchema)`. */
+  /** `routes.api.v1`: e.g. `api.read(api.v1.me.channel.$get(), ChannelSchema)`. */
   readonly v1: GatewayClient['api']['v1'];
   /**
    * Awaits a typed call: a problem answer throws an ApiError, a 2xx body is parsed with `schema`, which
