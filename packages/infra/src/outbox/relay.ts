@@ -15,7 +15,7 @@ import {
   consumerJobName,
 } from './consumers.ts';
 import { listenTo, openSqlSession, poolQuery, type SqlSession } from './session.ts';
-import { OUTBOX_CHANNEL } from './writer.ts';
+import { OUTBOX_CHANNEL, OUTBOX_IDLE_LOCK, OUTBOX_NOTIFY_SETTING } from './writer.ts';
 
 export interface OutboxRelayOptions<M extends EventMap> {
   database: Database;
@@ -27,8 +27,9 @@ export interface OutboxRelayOptions<M extends EventMap> {
   /** Poll interval: the fallback with LISTEN (default 1 s), the reaction time without (default 20 ms). */
   pollMs?: number;
   /**
-   * After a NOTIFY wakes an idle relay, it waits this long before reading, so that a burst of commits is
-   * relayed in one pass instead of one pass each (default 5 ms; 0 reacts to every commit alone).
+   * With LISTEN, the pause between passes while events keep coming (writers do not notify a busy
+   * relay), and after a NOTIFY wakes an idle relay, so that a burst of commits is relayed in a few
+   * passes instead of one each (default 10 ms).
    */
   gatherMs?: number;
   /** Events relayed per round trip (default 500). */
@@ -103,7 +104,7 @@ export function createOutboxRelay<M extends EventMap>(options: OutboxRelayOption
   const listen = options.listen ?? true;
   const pollMs = options.pollMs ?? (listen ? 1_000 : 20);
   const batchSize = options.batchSize ?? 500;
-  const gatherMs = options.gatherMs ?? 5;
+  const gatherMs = options.gatherMs ?? 10;
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const pruneIntervalMs = options.pruneIntervalMs ?? 10 * 60_000;
   const standbyRetryMs = options.standbyRetryMs ?? 2_000;
@@ -117,8 +118,11 @@ export function createOutboxRelay<M extends EventMap>(options: OutboxRelayOption
   let closing: Promise<void> | undefined;
   let closed = false;
   let woken = false;
+  // Whether writers notify this relay now: it holds OUTBOX_IDLE_LOCK (PostgreSQL) or listens on PGlite.
+  let idle = false;
   let wake = () => {};
   let nextPruneAt = 0;
+  let idleTries = 0;
 
   const notified = () => {
     woken = true;
@@ -152,7 +156,10 @@ export function createOutboxRelay<M extends EventMap>(options: OutboxRelayOption
       const holder = pgliteLeaders.get(database.client);
       if (holder && holder !== identity) return undefined;
       pgliteLeaders.set(database.client, identity);
-      return openSqlSession(database);
+      const own = await openSqlSession(database);
+      // One session for writers and relay: no lock handshake, a NOTIFY on every commit (cheap there).
+      if (listen) await own.query(`set ${OUTBOX_NOTIFY_SETTING} = 'always'`);
+      return own;
     }
     const candidate = await openSqlSession(database);
     try {
@@ -173,11 +180,16 @@ export function createOutboxRelay<M extends EventMap>(options: OutboxRelayOption
     const current = session;
     if (!current) return;
     setActive(undefined);
+    idle = false;
     if (database.driver === 'pglite') {
-      if (pgliteLeaders.get(database.client) === identity) pgliteLeaders.delete(database.client);
+      if (pgliteLeaders.get(database.client) === identity) {
+        pgliteLeaders.delete(database.client);
+        if (listen) await current.query(`reset ${OUTBOX_NOTIFY_SETTING}`).catch(() => {});
+      }
     } else {
-      // A pooled connection must not go back still holding the lock; a dead one has lost it already.
-      await current.query('select pg_advisory_unlock($1, $2)', [...LOCK_KEYS]).catch(() => {});
+      // A pooled connection must not go back still holding the locks (leadership, idle); a dead one has
+      // lost them already.
+      await current.query('select pg_advisory_unlock_all()').catch(() => {});
     }
     await current.release();
   };
@@ -244,6 +256,25 @@ export function createOutboxRelay<M extends EventMap>(options: OutboxRelayOption
     );
   };
 
+  /**
+   * Takes OUTBOX_IDLE_LOCK, from which on writers notify; fails while a writer that saw this relay busy
+   * (and so did not notify) has not ended its transaction. PGlite: always idle when listening.
+   */
+  const tryIdle = async (active: SqlSession): Promise<boolean> => {
+    if (database.driver === 'pglite') return true;
+    const [row] = await active.query<{ locked: boolean }>('select pg_try_advisory_lock($1, $2) as locked', [
+      ...OUTBOX_IDLE_LOCK,
+    ]);
+    return row?.locked === true;
+  };
+
+  /** Releases OUTBOX_IDLE_LOCK: writers stop notifying, this relay polls every `gatherMs` instead. */
+  const goBusy = async (active: SqlSession) => {
+    if (database.driver === 'postgres')
+      await active.query('select pg_advisory_unlock($1, $2)', [...OUTBOX_IDLE_LOCK]);
+    idle = false;
+  };
+
   const prune = async (active: SqlSession): Promise<number> => {
     const params = [retentionMs];
     let removed = 0;
@@ -275,6 +306,7 @@ export function createOutboxRelay<M extends EventMap>(options: OutboxRelayOption
           }
           setActive(lead);
           nextPruneAt = 0;
+          idleTries = 0;
         }
         const active = session;
         if (!active) continue;
@@ -282,7 +314,20 @@ export function createOutboxRelay<M extends EventMap>(options: OutboxRelayOption
         const read = await relayBatch(active);
         if (Date.now() >= nextPruneAt) await prune(active);
         // A full batch means more is waiting: go again at once.
-        if (read < batchSize) {
+        if (read >= batchSize) continue;
+        if (!listen) {
+          await pause(pollMs, false);
+        } else if (read > 0) {
+          // Events are coming: poll, and spare the writers their NOTIFY (and its commit lock).
+          if (idle) await goBusy(active);
+          await pause(gatherMs, false);
+        } else if (!idle) {
+          // Nothing waits: go idle, then read once more for the writers that committed meanwhile. A
+          // writer still in its transaction keeps the lock from us: poll on, backing off to 100 ms.
+          idle = await tryIdle(active);
+          idleTries = idle ? 0 : idleTries + 1;
+          if (!idle) await pause(Math.min(gatherMs * 2 ** idleTries, 100), false);
+        } else {
           await pause(pollMs, true);
           if (woken && gatherMs > 0) await pause(gatherMs, false);
         }

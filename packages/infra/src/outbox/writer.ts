@@ -8,6 +8,18 @@ import { assertKnownEvent, type EventMap, type EventName } from '../event-bus/po
 /** The channel the writer notifies on commit and the relay listens to. */
 export const OUTBOX_CHANNEL = 'streamhub_outbox';
 
+/**
+ * The advisory lock (two int4 keys, "STRM" "OI") the active relay holds while it is idle, waiting for a
+ * NOTIFY. A writer notifies only if it cannot take this lock shared: see `appendEvent`.
+ */
+export const OUTBOX_IDLE_LOCK = [0x5354524d, 0x4f49] as const;
+
+/**
+ * Session setting with which a PGlite relay asks for a NOTIFY on every commit: PGlite's writers and
+ * relay share one session, where advisory locks never conflict.
+ */
+export const OUTBOX_NOTIFY_SETTING = 'streamhub.outbox_notify';
+
 /** Anything that can run a statement: the database handle or, as intended, a transaction of it. */
 export type OutboxExecutor = Pick<Db, 'execute'>;
 
@@ -26,7 +38,15 @@ export interface AppendOptions {
  *
  * Appends of one aggregate are serialised by a transaction-scoped advisory lock taken before the row
  * draws its `seq`, so a later append of the same aggregate waits for this transaction to end and always
- * gets a higher `seq` that commits later. `pg_notify` wakes the relay when (and only if) it commits.
+ * gets a higher `seq` that commits later.
+ *
+ * The NOTIFY that wakes the relay is sent only while the relay is idle. PostgreSQL serialises the
+ * commits of notifying transactions on one lock (fsync included), which capped a notify-per-event
+ * producer far below 1,000 commits/s; a busy relay polls instead. The handshake is an advisory lock:
+ * the idle relay holds `OUTBOX_IDLE_LOCK` exclusively, so a writer's `pg_try_advisory_xact_lock_shared`
+ * fails and it notifies. When it succeeds the relay is busy (polling), and the writer keeps that shared
+ * lock until its transaction has ended, so a relay going idle (which must take the lock exclusively
+ * first, then reads once more) sees every such event committed: none waits for the fallback poll.
  */
 export async function appendEvent<M extends EventMap, K extends EventName<M>>(
   tx: OutboxExecutor,
@@ -46,7 +66,11 @@ export async function appendEvent<M extends EventMap, K extends EventName<M>>(
     insert into events.outbox (id, name, payload, aggregate)
     select ${id}, ${name}, ${JSON.stringify(payload)}::jsonb, ${aggregate}
     from (select pg_advisory_xact_lock(hashtextextended(${aggregate}, 0)),
-                 pg_notify(${OUTBOX_CHANNEL}, '')) as serialised`);
+                 case when current_setting(${OUTBOX_NOTIFY_SETTING}, true) = 'always'
+                        then pg_notify(${OUTBOX_CHANNEL}, '')
+                      when not pg_try_advisory_xact_lock_shared(${OUTBOX_IDLE_LOCK[0]}, ${OUTBOX_IDLE_LOCK[1]})
+                        then pg_notify(${OUTBOX_CHANNEL}, '')
+                 end) as serialised`);
   return id;
 }
 
