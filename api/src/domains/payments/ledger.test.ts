@@ -108,6 +108,23 @@ describe.each(testDatabases())('ledger on %s', (driver: Driver) => {
     expect(await repository.account(accounts.clearing('stripe', 'eur'))).toMatchObject({ balance: -1250 });
   });
 
+  it('creates an account again that a rolled-back transfer had created', async () => {
+    const channelId = crypto.randomUUID();
+    await expect(
+      database.db.transaction(async (tx) => {
+        await ledger.transfer(tip(channelId, 400), tx);
+        throw new Error('the caller fails after the transfer');
+      }),
+    ).rejects.toThrow('the caller fails');
+    expect(await repository.account(accounts.creator(channelId, 'usd'))).toBeUndefined();
+    // The repository saw the account under its lock, in the transaction that rolled back.
+    await ledger.transfer(tip(channelId, 400));
+    expect(await repository.account(accounts.creator(channelId, 'usd'))).toMatchObject({
+      balance: 360,
+      version: 1,
+    });
+  });
+
   it('writes nothing for a refused entry', async () => {
     const [before] = await database.db.select({ n: count() }).from(ledgerEntries);
     await expect(
