@@ -65,6 +65,7 @@ try {
       passes.set(other.spec.id, [...(passes.get(other.spec.id) ?? []), pass]);
       log(
         `pass ${round}/${options.rounds} ${other.spec.id}: vs full ${pass.blockRatios.map((r) => r.toFixed(3)).join(' ')}, ` +
+          `CPU µs/req vs full ${pass.blockCpuDeltas.map((d) => (d >= 0 ? '+' : '') + d.toFixed(1)).join(' ')}, ` +
           `servers ${pct(pass.serverCpu)}, client ${pct(pass.clientCpu)}, other ${pass.otherCpu.toFixed(2)} cores` +
           (pass.noisy ? ' (NOISY)' : ''),
       );
@@ -107,14 +108,15 @@ async function comparePair(full: StartedServer, other: StartedServer, round: num
 // Noisy passes count only for a server that has no clean one.
 const usable = (list: readonly Pass[]) => (list.some((p) => !p.noisy) ? list.filter((p) => !p.noisy) : list);
 const allUsable = [...passes.values()].flatMap(usable);
-const fullRps = median(
-  allUsable.flatMap((p) => p.slices.filter((s) => s.target === 'a').map((s) => s.requestsPerSecond)),
-);
+const fullSlices = allUsable.flatMap((p) => p.slices.filter((s) => s.target === 'a'));
+const fullRps = median(fullSlices.map((s) => s.requestsPerSecond));
+const fullCpu = median(fullSlices.map((s) => s.cpuMicrosPerRequest));
 
 const rows = [...passes.entries()].map(([id, list]) => {
   const use = usable(list);
   const ratios = use.flatMap((p) => p.blockRatios);
   const ratio = median(ratios);
+  const deltas = use.flatMap((p) => p.blockCpuDeltas);
   const slicesOf = (target: 'a' | 'b') => list.flatMap((p) => p.slices.filter((s) => s.target === target));
   return {
     id,
@@ -128,8 +130,13 @@ const rows = [...passes.entries()].map(([id, list]) => {
     latencyP99Ms: median(
       use.flatMap((p) => p.slices.filter((s) => s.target === 'b').map((s) => s.latencyP99Ms)),
     ),
-    // 1/rps(full) − 1/rps(variant): the server-core time per request that full spends beyond the variant.
-    costMicros: (1e6 / fullRps) * (1 - 1 / ratio),
+    cpuMicros: median(
+      use.flatMap((p) => p.slices.filter((s) => s.target === 'b').map((s) => s.cpuMicrosPerRequest)),
+    ),
+    // Server CPU per request of the variant minus full's, paired within each block.
+    cpuDelta: median(deltas),
+    cpuDeltaMin: Math.min(...deltas),
+    cpuDeltaMax: Math.max(...deltas),
     serverCpu: median(use.map((p) => p.serverCpu)),
     otherCpu: median(use.map((p) => p.otherCpu)),
     noisyPasses: list.filter((p) => p.noisy).length,
@@ -138,26 +145,31 @@ const rows = [...passes.entries()].map(([id, list]) => {
   };
 });
 
+const micros = (d: number) => `${d >= 0 ? '+' : ''}${d.toFixed(1)}`;
 const signed = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
 const header = [
   'server',
   'vs full',
   'range (blocks)',
   'req/s',
-  'cost µs/req',
+  'CPU µs/req',
+  'Δ CPU µs/req vs full',
+  'range (blocks)',
   'servers CPU',
   'other CPU',
   'non-2xx',
   'errors',
 ];
 const cells = [
-  ['full', '–', '–', `${(fullRps / 1000).toFixed(1)}k`, '–', '–', '–', '–', '–'],
+  ['full', '–', '–', `${(fullRps / 1000).toFixed(1)}k`, fullCpu.toFixed(1), '–', '–', '–', '–', '–', '–'],
   ...rows.map((r) => [
     r.id,
     signed(r.vsFull),
     `${signed(r.vsFullMin)} … ${signed(r.vsFullMax)} (${r.blocks})`,
     `${(r.requestsPerSecond / 1000).toFixed(1)}k`,
-    r.id === EXPRESS || r.id === BARE_NODE ? '–' : r.costMicros.toFixed(1),
+    r.cpuMicros.toFixed(1),
+    micros(r.cpuDelta),
+    `${micros(r.cpuDeltaMin)} … ${micros(r.cpuDeltaMax)}`,
     pct(r.serverCpu),
     `${r.otherCpu.toFixed(2)}${r.noisyPasses > 0 ? ` (${r.noisyPasses} noisy)` : ''}`,
     String(r.non2xx),
@@ -178,7 +190,8 @@ process.stdout.write(
     '* "full" = createApp (the current gateway); "before" = the stack before issue 19 (servers/legacy-stack.ts);',
     '  "before+x" = that stack with change x alone; "none" = no middleware; express and bare-node are the references of run.ts.',
     '* vs full = median over A B B A blocks of rps(server)/rps(full), each block measured within seconds on the same machine state.',
-    '* cost µs/req = 1e6/rps(full) × (1 − 1/ratio): server-core time per request full spends beyond the variant (negative: the variant is dearer).',
+    "* CPU µs/req = the server process's CPU time per completed request over its slices (robust where throughput drifts with others' load);",
+    '  Δ = median over blocks of (variant − full): positive means the variant costs more per request than full.',
     '* servers CPU = both compared servers together over the blocks, as a share of one core (100% = core saturated).',
     '',
   ].join('\n'),

@@ -20,10 +20,18 @@ export interface PairedOptions {
   authorization?: string;
 }
 
+/** A slice with the CPU its server used meanwhile (the other one idles). */
+export interface MeteredSlice extends Slice {
+  /** Server CPU per request over the slice, in µs: robust where throughput drifts with others' load. */
+  cpuMicrosPerRequest: number;
+}
+
 export interface PairedResult {
-  slices: Slice[];
+  slices: MeteredSlice[];
   /** Per block: B's requests/s over A's, each the mean of its two slices. */
   blockRatios: number[];
+  /** Per block: B's server CPU µs per request minus A's (each the mean of its two slices). */
+  blockCpuDeltas: number[];
   /** CPU of A and B together over the measured blocks, as a share of one core (one is loaded at a time). */
   serverCpu: number;
   clientCpu: number;
@@ -52,7 +60,10 @@ export async function runPairedLoad(options: PairedOptions): Promise<PairedResul
   let start: { servers: number; idle: number; database: number; machine: CpuTimes; at: number } | undefined;
   let usage: { serverCpu: number; idleCpu: number; databaseCpu: number; machineCpu: number } | undefined;
   let clientCpu: number | undefined;
-  const slices: Slice[] = [];
+  const slices: MeteredSlice[] = [];
+  // CPU of each server at the last slice boundary: a slice's delta is its target's work in that slice.
+  let cpuAt = { a: 0, b: 0 };
+  const cpuNow = () => ({ a: cpuSeconds(options.a.pid) ?? 0, b: cpuSeconds(options.b.pid) ?? 0 });
   const stderrTail = watchOutput(load.child, (line) => {
     const event = parseSliceEvent(line);
     if (event?.event === 'measuring') {
@@ -63,9 +74,13 @@ export async function runPairedLoad(options: PairedOptions): Promise<PairedResul
         machine: machineCpuTimes(),
         at: performance.now(),
       };
+      cpuAt = cpuNow();
     } else if (event?.event === 'slice') {
       const { event: _event, ...slice } = event;
-      slices.push(slice);
+      const now = cpuNow();
+      const used = now[slice.target] - cpuAt[slice.target];
+      cpuAt = now;
+      slices.push({ ...slice, cpuMicrosPerRequest: slice.requests > 0 ? (used * 1e6) / slice.requests : 0 });
     } else if (event?.event === 'done' && start) {
       const wall = (performance.now() - start.at) / 1000;
       const idle = (idleCpu() - start.idle) / wall;
@@ -85,11 +100,26 @@ export async function runPairedLoad(options: PairedOptions): Promise<PairedResul
   return {
     slices,
     blockRatios: blockRatios(slices),
+    blockCpuDeltas: blockCpuDeltas(slices),
     serverCpu: usage.serverCpu,
     clientCpu,
     databaseCpu: usage.databaseCpu,
     otherCpu: Math.max(0, usage.machineCpu - usage.serverCpu - usage.idleCpu - usage.databaseCpu - clientCpu),
   };
+}
+
+function blockCpuDeltas(slices: readonly MeteredSlice[]): number[] {
+  const blocks = [...new Set(slices.map((s) => s.block))];
+  return blocks.flatMap((block) => {
+    const mean = (target: 'a' | 'b') => {
+      const costs = slices
+        .filter((s) => s.block === block && s.target === target)
+        .map((s) => s.cpuMicrosPerRequest);
+      return costs.length > 0 ? costs.reduce((x, y) => x + y, 0) / costs.length : Number.NaN;
+    };
+    const delta = mean('b') - mean('a');
+    return Number.isFinite(delta) ? [delta] : [];
+  });
 }
 
 function blockRatios(slices: readonly Slice[]): number[] {

@@ -5,6 +5,8 @@ export interface Slice {
   target: 'a' | 'b';
   /** Completed requests over the slice's duration. */
   requestsPerSecond: number;
+  /** Completed requests in the slice. */
+  requests: number;
   latencyP99Ms: number;
   non2xx: number;
   errors: number;

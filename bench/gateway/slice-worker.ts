@@ -54,6 +54,7 @@ for (let block = 0; block < Number(values.blocks); block++) {
       block,
       target,
       requestsPerSecond: result.requests.total / result.duration,
+      requests: result.requests.total,
       latencyP99Ms: result.latency.p99,
       non2xx: result.non2xx,
       errors: result.errors,
