@@ -113,3 +113,20 @@ describe('GET /sign-in', () => {
     }
   });
 });
+
+describe('GET /settings', () => {
+  it('is an app page whose forms the island fills in, every field labelled', async () => {
+    const response = await app.request('/settings');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toBe(csp);
+    expect(response.headers.get('cache-control')).toBe('no-cache');
+    const html = await response.text();
+    expect(html).toContain('<body data-page="settings">');
+    for (const form of ['profile-form', 'avatar-form', 'password-form'])
+      expect(html).toContain(`id="${form}"`);
+    expect(html).toContain('Sign out everywhere');
+    for (const [, id] of html.matchAll(/<(?:input|textarea) id="([\w-]+)"/g)) {
+      if (id !== 'site-search') expect(html, id).toContain(`<label for="${id}">`);
+    }
+  });
+});

@@ -6,10 +6,14 @@
  * lifetime (the page renews it with the refresh flow). Then axe-core on every page at 375 px and
  * 1280 px in the light and dark themes, with a screenshot of each under test-artifacts/web/.
  */
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { CreatedStreamKeySchema } from '@streamhub/contracts/channels';
 import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
 import {
@@ -256,6 +260,76 @@ describe.skipIf(!hasChromium)(
         }
       }
       expect(found).toEqual([]);
+    });
+
+    it('changes the profile, avatar and password in the settings, and signs out everywhere', async () => {
+      const email = 'settings@example.test';
+      const registered = await fetch(`${base}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email, username: 'settler', password: PASSWORD }),
+      });
+      expect(registered.status).toBe(201);
+      const { context, page, elsewhere, problems } = await watchedPage(browser, {
+        viewport: { width: 375, height: 740 },
+      });
+      // Signed out, the page sends the reader to sign in and back.
+      await page.goto(`${base}/settings`);
+      await page.waitForURL(`${base}/sign-in?next=%2Fsettings`);
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.waitForURL(`${base}/settings`);
+
+      await page.getByLabel('Display name').fill('Settler <S>');
+      await page.getByLabel('About you').fill('Watches everything.');
+      await page.getByRole('button', { name: 'Save the profile' }).click();
+      await page.getByRole('status').filter({ hasText: 'profile is saved' }).waitFor();
+      await expect.poll(() => page.locator('#account-name').textContent()).toBe('Settler <S>');
+
+      const image = join(tmpdir(), `avatar-${crypto.randomUUID()}.png`);
+      await writeFile(
+        image,
+        await sharp({ create: { width: 300, height: 200, channels: 3, background: '#5b2bd6' } })
+          .png()
+          .toBuffer(),
+      );
+      await page.getByLabel(/^Image/).setInputFiles(image);
+      await page.getByRole('button', { name: 'Upload the avatar' }).click();
+      await page.getByRole('status').filter({ hasText: 'avatar is updated' }).waitFor();
+      await expect
+        .poll(() =>
+          page.locator('#avatar-image').evaluate((img: { naturalWidth: number }) => img.naturalWidth),
+        )
+        .toBe(256);
+
+      for (const width of [375, 1280]) {
+        await page.setViewportSize({ width, height: 800 });
+        expect(await seriousViolations(page), `settings at ${width}`).toEqual([]);
+        await saveScreenshot(page, `settings-${width}-light`);
+      }
+
+      await page.getByLabel('Current password').fill(PASSWORD);
+      await page.getByLabel('New password', { exact: true }).fill('a brand new passphrase');
+      await page.getByLabel('Repeat the new password').fill('a brand new passphrase');
+      await page.getByRole('button', { name: 'Change the password' }).click();
+      await page.getByRole('status').filter({ hasText: 'password is changed' }).waitFor();
+
+      // This session survived the change (only the others end); now end it too, everywhere.
+      const token = await storedAccessToken(page);
+      await Promise.all([
+        page.waitForURL(`${base}/sign-in`),
+        page.getByRole('button', { name: 'Sign out everywhere' }).click(),
+      ]);
+      expect(await storedAccessToken(page)).toBeNull();
+      const me = await fetch(`${base}/api/v1/auth/session`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      expect(me.status).toBe(401);
+
+      expect(elsewhere).toEqual([]);
+      expect(problems).toEqual([]);
+      await context.close();
     });
 
     it('can be used with the keyboard alone: the skip link, then the search box', async () => {

@@ -25,6 +25,7 @@ export interface WebAssets {
     docsStylesheet: string;
     hlsModule: string;
     hlsWorker: string;
+    favicon: string;
   };
   /** By file name under `/assets/`. */
   files: ReadonlyMap<string, WebAsset>;
@@ -33,6 +34,7 @@ export interface WebAssets {
 export const ASSETS_PATH = '/assets';
 const JAVASCRIPT = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
+const SVG = 'image/svg+xml';
 
 let loaded: Promise<WebAssets> | undefined;
 
@@ -51,12 +53,13 @@ export function webAssets(): Promise<WebAssets> {
 async function loadWebAssets(): Promise<WebAssets> {
   const require = createRequire(import.meta.url);
   const hlsVersion = (require('hls.js/package.json') as { version: string }).version;
-  const [script, stylesheet, docsStylesheet, hlsModule, hlsWorker] = await Promise.all([
+  const [script, stylesheet, docsStylesheet, hlsModule, hlsWorker, favicon] = await Promise.all([
     bundleClient(),
     readFile(new URL('./static/app.css', import.meta.url)),
     readFile(new URL('./static/docs.css', import.meta.url)),
     readFile(require.resolve('hls.js/dist/hls.min.mjs')),
     readFile(require.resolve('hls.js/dist/hls.worker.js')),
+    readFile(new URL('./static/favicon.svg', import.meta.url)),
   ]);
   const named: [string, Uint8Array, string][] = [
     [`app-${contentHash(script)}.js`, script, JAVASCRIPT],
@@ -64,13 +67,14 @@ async function loadWebAssets(): Promise<WebAssets> {
     [`docs-${contentHash(docsStylesheet)}.css`, docsStylesheet, CSS],
     [`hls-${hlsVersion}.min.mjs`, hlsModule, JAVASCRIPT],
     [`hls-${hlsVersion}.worker.js`, hlsWorker, JAVASCRIPT],
+    [`favicon-${contentHash(favicon)}.svg`, favicon, SVG],
   ];
   const files = new Map(
     named.map(([name, raw, contentType]) => [name, { contentType, raw, gzipped: gzipSync(raw) }]),
   );
-  const [scriptUrl, stylesheetUrl, docsStylesheetUrl, hlsModuleUrl, hlsWorkerUrl] = named.map(
+  const [scriptUrl, stylesheetUrl, docsStylesheetUrl, hlsModuleUrl, hlsWorkerUrl, faviconUrl] = named.map(
     ([name]) => `${ASSETS_PATH}/${name}`,
-  ) as [string, string, string, string, string];
+  ) as [string, string, string, string, string, string];
   return {
     urls: {
       script: scriptUrl,
@@ -78,6 +82,7 @@ async function loadWebAssets(): Promise<WebAssets> {
       docsStylesheet: docsStylesheetUrl,
       hlsModule: hlsModuleUrl,
       hlsWorker: hlsWorkerUrl,
+      favicon: faviconUrl,
     },
     files,
   };

@@ -16,6 +16,7 @@ import {
   signUpPage,
   verifyEmailPage,
 } from './pages/account-pages.tsx';
+import { settingsPage } from './pages/settings-page.tsx';
 import { viewerRoutes } from './viewer.routes.ts';
 import { ASSETS_PATH, webAssets } from './web-assets.ts';
 
@@ -43,6 +44,7 @@ export function webRoutes() {
       )
       .get('/sign-up', async (c) => accountPage(c, signUpPage(await webAssets()), 'no-cache'))
       .get('/forgot-password', async (c) => accountPage(c, forgotPasswordPage(await webAssets()), 'no-cache'))
+      .get('/settings', async (c) => accountPage(c, settingsPage(await webAssets()), 'no-cache'))
       // Opened from a link that carries a secret: kept out of every cache.
       .get('/verify-email', async (c) => accountPage(c, verifyEmailPage(await webAssets()), 'no-store'))
       .get('/reset-password', async (c) => accountPage(c, resetPasswordPage(await webAssets()), 'no-store'))

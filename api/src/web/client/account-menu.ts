@@ -1,36 +1,33 @@
-/** The header's account menu on every page: "Sign in / Sign up", or the account's name and "Sign out". */
+/**
+ * The header's account menu on every page: "Sign in / Sign up", or the account's name, "Settings" and
+ * "Sign out".
+ */
 import type { MyAccount } from '@streamhub/contracts/users';
 import { clientText as t } from '../i18n/en.ts';
 import { authFetch, isSignedIn, onSessionChange, signOut } from './auth-session.ts';
 import { element } from './page-data.ts';
 
-export function startAccountMenu(): void {
-  const signedOut = element('account-signed-out', HTMLDivElement);
-  const signedIn = element('account-signed-in', HTMLDivElement);
+let shown: string | undefined;
+
+/** Shows the account in the header (after sign-in, or when settings change its name); undefined: signed out. */
+export function showAccount(account: MyAccount | undefined): void {
+  shown = account?.id;
+  element('account-signed-out', HTMLDivElement).hidden = account !== undefined;
+  element('account-signed-in', HTMLDivElement).hidden = account === undefined;
   const name = element('account-name', HTMLSpanElement);
+  name.textContent = account ? (account.displayName ?? account.username) : '';
+  name.title = account ? t.signedInAs(`@${account.username}`) : '';
+}
 
-  const show = (account: MyAccount | undefined) => {
-    signedOut.hidden = account !== undefined;
-    signedIn.hidden = account === undefined;
-    name.textContent = account ? (account.displayName ?? account.username) : '';
-    name.title = account ? t.signedInAs(`@${account.username}`) : '';
-  };
-
-  let shown: string | undefined;
+export function startAccountMenu(): void {
   const render = async () => {
     if (!isSignedIn()) {
-      shown = undefined;
-      show(undefined);
+      showAccount(undefined);
       return;
     }
     const response = await authFetch('/api/v1/me').catch(() => undefined);
-    if (response?.ok) {
-      const account = (await response.json()) as MyAccount;
-      shown = account.id;
-      show(account);
-    } else if (response && (response.status === 401 || response.status === 403)) {
-      show(undefined);
-    }
+    if (response?.ok) showAccount((await response.json()) as MyAccount);
+    else if (response && (response.status === 401 || response.status === 403)) showAccount(undefined);
   };
   // A renewal changes the token, not the account: ask again only when it signs in or out.
   onSessionChange((token) => {

@@ -8,42 +8,8 @@ import type { TokenPair } from '@streamhub/contracts/auth';
 import { clientText as t } from '../i18n/en.ts';
 import { problemMessage } from './api-problem.ts';
 import { saveTokens } from './auth-session.ts';
+import { field, onSubmit, postJson, report } from './forms.ts';
 import { element } from './page-data.ts';
-
-type Outcome = { done: string } | { error: string };
-
-function report(outcome: Outcome): void {
-  element('account-message', HTMLParagraphElement).textContent = 'done' in outcome ? outcome.done : '';
-  element('account-error', HTMLParagraphElement).textContent = 'error' in outcome ? outcome.error : '';
-}
-
-/**
- * Runs `submit` on the form's submit (the button disabled meanwhile); what it returns is reported.
- * `submit` returns an outcome, or throws when the server cannot be reached.
- */
-function onSubmit(form: HTMLFormElement, submit: (data: FormData) => Promise<Outcome>): void {
-  const button = form.querySelector('button');
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    if (button) button.disabled = true;
-    report({ done: t.sending });
-    submit(new FormData(form))
-      .then(report, () => report({ error: t.unreachable }))
-      .finally(() => {
-        if (button) button.disabled = false;
-      });
-  });
-}
-
-const field = (data: FormData, name: string) => String(data.get(name) ?? '');
-
-function postJson(path: string, payload: Record<string, string>): Promise<Response> {
-  return fetch(path, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(payload),
-  });
-}
 
 /** A path on this site to go back to (`?next=`), never elsewhere (`//host`, `/\host`, a URL). */
 function nextPath(): string {

@@ -12,6 +12,7 @@ import { startDocsPage } from './docs-page.ts';
 import { startHomePage } from './home-page.ts';
 import { element, readPageData } from './page-data.ts';
 import { play } from './player.ts';
+import { startSettingsPage } from './settings-page.ts';
 
 const data = readPageData(document.body);
 // The API reference has its own layout, without the app's header.
@@ -48,6 +49,9 @@ switch (data?.page) {
     break;
   case 'reset-password':
     startResetPasswordPage();
+    break;
+  case 'settings':
+    void startSettingsPage();
     break;
   case 'docs':
     startDocsPage();

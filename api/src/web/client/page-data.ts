@@ -11,6 +11,7 @@ const PLAIN_PAGES = [
   'forgot-password',
   'verify-email',
   'reset-password',
+  'settings',
   'docs',
 ] as const;
 type PlainPage = (typeof PLAIN_PAGES)[number];

@@ -35,6 +35,7 @@ export function Shell({ assets, title, data, query, stylesheets = [], children }
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <title>{pageText.title(title)}</title>
+        <link rel="icon" type="image/svg+xml" href={assets.urls.favicon} />
         {[assets.urls.stylesheet, ...stylesheets].map((href) => (
           <link rel="stylesheet" href={href} />
         ))}
@@ -77,6 +78,7 @@ export function Shell({ assets, title, data, query, stylesheets = [], children }
             </div>
             <div id="account-signed-in" class="account-links" hidden>
               <span id="account-name" class="account-name" />
+              <a href="/settings">{t.settings}</a>
               <button id="sign-out" type="button">
                 {t.signOut}
               </button>

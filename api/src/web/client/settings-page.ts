@@ -1,0 +1,108 @@
+/** `/settings`: fills the forms from the account and saves each through the API. */
+import type { MyAccount } from '@streamhub/contracts/users';
+import { clientText as t } from '../i18n/en.ts';
+import { showAccount } from './account-menu.ts';
+import { problemMessage } from './api-problem.ts';
+import { authFetch, forgetSession, isSignedIn } from './auth-session.ts';
+import { field, onSubmit, report } from './forms.ts';
+import { element } from './page-data.ts';
+
+export async function startSettingsPage(): Promise<void> {
+  if (!isSignedIn()) {
+    location.replace(`/sign-in?next=${encodeURIComponent('/settings')}`);
+    return;
+  }
+  const displayName = element('profile-display-name', HTMLInputElement);
+  const bio = element('profile-bio', HTMLTextAreaElement);
+  const avatar = element('avatar-image', HTMLImageElement);
+  const avatarFile = element('avatar-file', HTMLInputElement);
+  const removeAvatar = element('avatar-remove', HTMLButtonElement);
+
+  const show = (account: MyAccount) => {
+    displayName.value = account.displayName ?? '';
+    bio.value = account.bio ?? '';
+    avatar.hidden = account.avatar === null;
+    removeAvatar.hidden = account.avatar === null;
+    if (account.avatar) avatar.src = account.avatar.large;
+  };
+  /** The account from an answer, shown; or the API's problem. */
+  const accountFrom = async (response: Response, done: string) => {
+    if (!response.ok) return { error: await problemMessage(response, t.saveFailed) };
+    const account = (await response.json()) as MyAccount;
+    show(account);
+    showAccount(account);
+    return { done };
+  };
+
+  onSubmit(
+    element('profile-form', HTMLFormElement),
+    async (data) => {
+      // Empty clears the field (null), as the API asks.
+      const name = field(data, 'displayName').trim();
+      const about = field(data, 'bio').trim();
+      const response = await authFetch('/api/v1/me', {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ displayName: name || null, bio: about || null }),
+      });
+      return accountFrom(response, t.profileSaved);
+    },
+    'profile',
+  );
+
+  onSubmit(
+    element('avatar-form', HTMLFormElement),
+    async () => {
+      const file = avatarFile.files?.[0];
+      if (!file) return { error: t.chooseImage };
+      const body = new FormData();
+      body.append('file', file);
+      return accountFrom(await authFetch('/api/v1/me/avatar', { method: 'PUT', body }), t.avatarSaved);
+    },
+    'avatar',
+  );
+  removeAvatar.addEventListener('click', () => {
+    void authFetch('/api/v1/me/avatar', { method: 'DELETE' })
+      .then((response) => accountFrom(response, t.avatarRemoved))
+      .then(
+        (outcome) => report(outcome, 'avatar'),
+        () => report({ error: t.unreachable }, 'avatar'),
+      );
+  });
+
+  const passwordForm = element('password-form', HTMLFormElement);
+  onSubmit(
+    passwordForm,
+    async (data) => {
+      const newPassword = field(data, 'newPassword');
+      if (newPassword !== field(data, 'confirm')) return { error: t.passwordsDiffer };
+      const response = await authFetch('/api/v1/auth/password', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ currentPassword: field(data, 'currentPassword'), newPassword }),
+      });
+      if (!response.ok) return { error: await problemMessage(response, t.saveFailed) };
+      passwordForm.reset();
+      return { done: t.passwordChanged };
+    },
+    'password',
+  );
+
+  element('sign-out-everywhere', HTMLButtonElement).addEventListener('click', () => {
+    void authFetch('/api/v1/auth/logout-all', { method: 'POST' }).then(
+      async (response) => {
+        if (!response.ok && response.status !== 401) {
+          report({ error: await problemMessage(response, t.saveFailed) }, 'sessions');
+          return;
+        }
+        forgetSession();
+        location.assign('/sign-in');
+      },
+      () => report({ error: t.unreachable }, 'sessions'),
+    );
+  });
+
+  const response = await authFetch('/api/v1/me');
+  if (response.ok) show((await response.json()) as MyAccount);
+  else if (response.status === 401) location.replace(`/sign-in?next=${encodeURIComponent('/settings')}`);
+}

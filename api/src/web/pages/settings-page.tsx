@@ -1,0 +1,112 @@
+/**
+ * `/settings`: profile, avatar, password and "sign out everywhere". The server renders the empty forms;
+ * the island fills them from `GET /api/v1/me` (the server does not know the reader) and sends a
+ * signed-out reader to sign in first.
+ */
+import { PasswordSchema } from '@streamhub/contracts/auth';
+import { BIO_MAX, DISPLAY_NAME_MAX } from '@streamhub/contracts/users';
+import { pageText } from '../i18n/en.ts';
+import type { WebAssets } from '../web-assets.ts';
+import { Shell } from './shell.tsx';
+
+const t = pageText.settings;
+const PASSWORD_MIN = PasswordSchema.minLength ?? 1;
+
+/** One section's outcome: success as a status, failure as an alert. */
+function Outcome({ id }: { id: string }) {
+  return (
+    <>
+      <p id={`${id}-message`} class="account-message" role="status" />
+      <p id={`${id}-error`} class="account-error" role="alert" />
+    </>
+  );
+}
+
+export function settingsPage(assets: WebAssets) {
+  return (
+    <Shell assets={assets} title={t.title} data={{ page: 'settings' }}>
+      <div class="account settings">
+        <h1>{t.heading}</h1>
+        <section aria-labelledby="profile-heading">
+          <h2 id="profile-heading">{t.profile}</h2>
+          <form id="profile-form" method="post">
+            <label for="profile-display-name">{t.displayName}</label>
+            <input
+              id="profile-display-name"
+              name="displayName"
+              maxlength={DISPLAY_NAME_MAX}
+              autocomplete="nickname"
+            />
+            <label for="profile-bio">{t.bio}</label>
+            <textarea id="profile-bio" name="bio" maxlength={BIO_MAX} rows={4} />
+            <button type="submit">{t.saveProfile}</button>
+          </form>
+          <Outcome id="profile" />
+        </section>
+        <section aria-labelledby="avatar-heading">
+          <h2 id="avatar-heading">{t.avatar}</h2>
+          <img id="avatar-image" class="avatar" alt="" width={96} height={96} hidden />
+          <form id="avatar-form" method="post">
+            <label for="avatar-file">{t.avatarFile}</label>
+            <input
+              id="avatar-file"
+              name="file"
+              type="file"
+              accept="image/jpeg,image/png,image/webp,image/gif,image/avif"
+            />
+            <button type="submit">{t.uploadAvatar}</button>
+            <button id="avatar-remove" class="secondary" type="button" hidden>
+              {t.removeAvatar}
+            </button>
+          </form>
+          <Outcome id="avatar" />
+        </section>
+        <section aria-labelledby="password-heading">
+          <h2 id="password-heading">{t.password}</h2>
+          <form id="password-form" method="post">
+            <label for="current-password">{t.currentPassword}</label>
+            <input
+              id="current-password"
+              name="currentPassword"
+              type="password"
+              autocomplete="current-password"
+              required
+            />
+            <label for="settings-new-password">{t.newPassword}</label>
+            <input
+              id="settings-new-password"
+              name="newPassword"
+              type="password"
+              autocomplete="new-password"
+              minlength={PASSWORD_MIN}
+              maxlength={PasswordSchema.maxLength ?? undefined}
+              required
+              aria-describedby="settings-password-hint"
+            />
+            <p id="settings-password-hint" class="hint">
+              {t.passwordHint(PASSWORD_MIN)}
+            </p>
+            <label for="settings-confirm-password">{t.repeatPassword}</label>
+            <input
+              id="settings-confirm-password"
+              name="confirm"
+              type="password"
+              autocomplete="new-password"
+              required
+            />
+            <button type="submit">{t.changePassword}</button>
+          </form>
+          <Outcome id="password" />
+        </section>
+        <section aria-labelledby="sessions-heading">
+          <h2 id="sessions-heading">{t.sessions}</h2>
+          <p>{t.sessionsIntro}</p>
+          <button id="sign-out-everywhere" type="button">
+            {t.signOutEverywhere}
+          </button>
+          <Outcome id="sessions" />
+        </section>
+      </div>
+    </Shell>
+  );
+}
