@@ -13,19 +13,14 @@ import { ensureSigningKeys, loadSigningKeys, type SigningKeyRing } from '../doma
 import { createMailer } from '../mail/create-mailer.ts';
 import { mediaGate, moduleConsumers, moduleJobHandlers, startBackground } from '../modules/run-modules.ts';
 import { MODULES } from '../modules.ts';
-import {
-  broadcastingRoomPublisher,
-  broadcastingVideoStatusPublisher,
-  createRealtimeHub,
-  websocketEndpoint,
-} from '../realtime/create-hub.ts';
+import { createRealtimeHub, websocketEndpoint } from '../realtime/create-hub.ts';
 import type { RealtimeHub } from '../realtime/realtime-hub.ts';
 import { remoteAddress, serveHttp } from '../server/serve.ts';
 import type { RemoteAddressResolver } from '../server/types.ts';
-import { createServices } from '../services.ts';
 import { type Backends, openBackends } from './backends.ts';
 import { recordIngestDetails } from './media-gate.ts';
 import { type Outbox, openOutbox } from './outbox.ts';
+import { servicesOnBackends } from './services-on-backends.ts';
 
 export interface StartGatewayOptions {
   logger: Logger;
@@ -60,17 +55,11 @@ export function gatewayDeps(parts: {
   return {
     config,
     logger: parts.logger,
-    services: createServices({
+    services: servicesOnBackends(backends, {
       config,
-      db: backends.database.db,
-      events: backends.events,
-      jobs: backends.jobs,
-      counters: backends.counters,
-      media: backends.media,
       logger: parts.logger,
       signingKeys,
-      roomPublisher: broadcastingRoomPublisher(backends.rooms),
-      videoStatusPublisher: broadcastingVideoStatusPublisher(backends.rooms),
+      broadcast: ['chat', 'video-status'],
     }),
     signingKeys,
     counters: backends.counters,

@@ -8,10 +8,9 @@ import { loadSigningKeys } from '../domains/auth/signing-keys.ts';
 import { createMailer } from '../mail/create-mailer.ts';
 import { moduleConsumers, moduleJobHandlers } from '../modules/run-modules.ts';
 import { MODULES } from '../modules.ts';
-import { broadcastingVideoStatusPublisher } from '../realtime/create-hub.ts';
-import { createServices } from '../services.ts';
 import { openBackends } from './backends.ts';
 import { type Outbox, openOutbox } from './outbox.ts';
+import { servicesOnBackends } from './services-on-backends.ts';
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -35,17 +34,12 @@ export async function startWorker(
   const mailer = createMailer(config.mail, options.logger);
   let outbox: Outbox | undefined;
   try {
-    const services = createServices({
+    // Progress of the videos this worker processes reaches their owners through the gateways' `/ws`.
+    const services = servicesOnBackends(backends, {
       config,
-      db: backends.database.db,
-      events: backends.events,
-      jobs: backends.jobs,
-      counters: backends.counters,
-      media: backends.media,
       logger: options.logger,
       signingKeys,
-      // Progress of the videos this worker processes reaches their owners through the gateways' `/ws`.
-      videoStatusPublisher: broadcastingVideoStatusPublisher(backends.rooms),
+      broadcast: ['video-status'],
     });
     const run = { config, logger: options.logger, events: backends.events, media: backends.media };
     await backends.jobs.start(moduleJobHandlers(MODULES, services, { ...run, mailer }), {

@@ -48,9 +48,9 @@ export async function withUserAdmin<T>(ctx: CliContext, work: (admin: UserAdmin)
 async function withLocalUserAdmin<T>(ctx: CliContext, work: (admin: UserAdmin) => Promise<T>): Promise<T> {
   const config = configFrom(ctx);
   // Loaded here: a command that goes through a server (or fails on input) does not pay for the gateway.
-  const [{ openBackends }, { createServices }, { UsersRepository }] = await Promise.all([
+  const [{ openBackends }, { servicesOnBackends }, { UsersRepository }] = await Promise.all([
     import('@streamhub/api/runtime/backends'),
-    import('@streamhub/api/services'),
+    import('@streamhub/api/runtime/services-on-backends'),
     import('@streamhub/api/domains/users/users.repository'),
   ]);
   // Warnings and errors of the backends go to stderr as JSON lines; stdout is the command's answer.
@@ -63,16 +63,12 @@ async function withLocalUserAdmin<T>(ctx: CliContext, work: (admin: UserAdmin) =
   // up to date as `streamhub dev` does. PostgreSQL is migrated by `streamhub db migrate` only.
   const backends = await openBackends(config, logger, { migrate: !config.databaseUrl });
   try {
-    const { users } = createServices({
+    const { users } = servicesOnBackends(backends, {
       config,
-      db: backends.database.db,
-      events: backends.events,
-      jobs: backends.jobs,
-      counters: backends.counters,
-      media: backends.media,
       logger,
       // The CLI signs no tokens (it only revokes sessions), so it needs no access to the real keys.
       signingKeys: await keyRingFromJson(JSON.stringify({ keys: [await generateSigningJwk()] }), 'cli'),
+      broadcast: [],
     });
     const repository = new UsersRepository(backends.database.db);
     const find = async (username: string) => {
