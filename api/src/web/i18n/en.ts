@@ -46,7 +46,6 @@ export const pageText = {
     signOut: 'Sign out',
     footer: 'StreamHub, self-hosted live streaming',
     apiReference: 'API reference',
-    needsScript: 'This part of the page needs JavaScript.',
   },
   categories,
   cards: {
@@ -56,7 +55,6 @@ export const pageText = {
     followers: (count: number) => (count === 1 ? '1 follower' : `${count} followers`),
     views: (count: number) => (count === 1 ? '1 view' : `${count} views`),
     duration: 'Duration',
-    recording: 'Recording',
   },
   home: {
     title: 'Home',
@@ -92,7 +90,6 @@ export const pageText = {
   },
   channel: {
     watching: 'watching',
-    viewers: 'Viewers',
     chat: 'Chat',
     chatMessages: 'Chat messages',
     message: 'Message',
@@ -205,9 +202,7 @@ export const clientText = {
   notConnected: 'Not connected; try again in a moment.',
   follow: 'Follow',
   following: 'Following',
-  unfollow: 'Unfollow',
   followFailed: 'The follow could not be changed; try again.',
-  signInToFollow: 'Sign in to follow',
   noFollowedLive: 'None of the channels you follow is live.',
   liveBadge: 'Live',
   profileSaved: 'Your profile is saved.',
