@@ -1,7 +1,8 @@
 /**
  * Follower counts shown on channels: a read-only join on engagement's `follows`, which engagement exports
  * for reads (packages/db/src/read-exports.ts). Engagement builds on the channels module, so channels
- * cannot call its service.
+ * cannot call its service; engagement's FollowsRepository counts through this class instead, so that the
+ * query has one owner.
  */
 import type { Db } from '@streamhub/db/client';
 import { follows } from '@streamhub/db/schema/engagement';

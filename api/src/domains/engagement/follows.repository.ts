@@ -18,9 +18,10 @@ import {
 import { type ChannelRow, channels, type LiveSessionRow, liveSessions } from '@streamhub/db/schema/channels';
 import { follows } from '@streamhub/db/schema/engagement';
 import { users } from '@streamhub/db/schema/users';
-import { and, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 import { assertLimit, type Page, type PageOptions } from '../../http/pagination.ts';
+import { FollowsReadModel } from '../channels/follower-counts.ts';
 
 export interface FollowerView {
   user: { id: string; username: string; displayName: string | null };
@@ -87,21 +88,12 @@ export class FollowsRepository {
     return row !== undefined;
   }
 
+  /**
+   * The count channels' pages show too: one query, owned by the channels module's read model (channels
+   * cannot import engagement, which builds on it, so the query lives on its side).
+   */
   async countFollowers(channelId: string): Promise<number> {
-    return (await this.countByChannel([channelId])).get(channelId) ?? 0;
-  }
-
-  /** Follower counts of several channels in one query; channels without followers are absent. */
-  async countByChannel(channelIds: string[]): Promise<Map<string, number>> {
-    const counts = new Map<string, number>();
-    if (channelIds.length === 0) return counts;
-    const rows = await this.db
-      .select({ channelId: follows.channelId, followers: count() })
-      .from(follows)
-      .where(inArray(follows.channelId, channelIds))
-      .groupBy(follows.channelId);
-    for (const row of rows) counts.set(row.channelId, Number(row.followers));
-    return counts;
+    return (await new FollowsReadModel(this.db).countByChannel([channelId])).get(channelId) ?? 0;
   }
 
   /** A channel's followers, newest follow first. Throws `InvalidCursorError` for a foreign cursor. */
