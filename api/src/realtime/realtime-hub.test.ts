@@ -8,32 +8,26 @@ import { liveSessions } from '@streamhub/db/schema/channels';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createApp, type GatewayApp } from '../app.ts';
+import type { GatewayApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { uploadedVideo } from '../domains/videos/videos-test-kit.ts';
-import type { RunningServer } from '../server/types.ts';
 import { registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
-import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
-import { connectWs, type TestWsClient } from '../testing/ws-client.ts';
+import type { TestBackends } from '../testing/test-deps.ts';
+import type { TestWsClient } from '../testing/ws-client.ts';
 import type { ChatRooms } from './realtime-hub.ts';
 import { expectEachMessageOnce } from './testing/join-order.ts';
-import { createTestChannel, rawWebSocket, serveRealtime } from './testing/realtime-server.ts';
+import { type RealtimeRoom, startRealtimeRoom } from './testing/realtime-room.ts';
+import { rawWebSocket, serveRealtime } from './testing/realtime-server.ts';
 
+let room: RealtimeRoom;
 let backends: TestBackends;
 let deps: GatewayDeps;
 let app: GatewayApp;
-let server: RunningServer;
 let base: string;
 let owner: SignedInUser;
 let slug: string;
-const clients: TestWsClient[] = [];
 
-const connect = async () => {
-  const client = await connectWs(base);
-  clients.push(client);
-  await client.next('hello');
-  return client;
-};
+const connect = () => room.connect();
 
 const joined = async (client: TestWsClient, viewerId?: string) => {
   client.send({ type: 'join', channel: slug, ...(viewerId ? { viewerId } : {}) });
@@ -46,27 +40,21 @@ const signIn = async (client: TestWsClient, user: SignedInUser) => {
 };
 
 beforeAll(async () => {
-  backends = await createTestBackends('pglite');
-  deps = backends.deps({
-    WS_MAX_CONNECTIONS_PER_IP: '8',
-    WS_MAX_BUFFERED_BYTES: String(64 * 1024),
-    RATE_LIMIT_MAX: '10000',
+  room = await startRealtimeRoom({
+    env: {
+      WS_MAX_CONNECTIONS_PER_IP: '8',
+      WS_MAX_BUFFERED_BYTES: String(64 * 1024),
+      RATE_LIMIT_MAX: '10000',
+    },
+    slugPrefix: 'room',
+    hub: { countIntervalMs: 100 },
   });
-  app = createApp(deps).app;
-  ({ server, base } = await serveRealtime(app, deps, backends, { hub: { countIntervalMs: 100 } }));
-  owner = await registerAndLogin(app, backends, { role: 'streamer' });
-  slug = `room-${Math.random().toString(36).slice(2, 8)}`;
-  await createTestChannel(app, owner.authorization, slug);
+  ({ backends, deps, app, base, owner, slug } = room);
 });
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
+afterEach(() => room.closeClients());
 
-afterAll(async () => {
-  await server.close();
-  await backends.close();
-});
+afterAll(() => room.close());
 
 describe('/ws chat', () => {
   it('lets anyone read, only signed-in users post, and delivers to every member in order', async () => {
@@ -202,9 +190,7 @@ describe('/ws join while the room is busy', () => {
       };
       const earlier = await post('before the join');
 
-      const joiner = await connectWs(slow.base);
-      clients.push(joiner);
-      await joiner.next('hello');
+      const joiner = await room.connect(slow.base);
       joiner.send({ type: 'join', channel: slug });
       await reading.opened;
       const inBoth = await post('during the join, before the query');

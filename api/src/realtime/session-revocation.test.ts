@@ -6,26 +6,24 @@
 import { randomUUID } from 'node:crypto';
 import type { VideoStatusFrame } from '@streamhub/contracts/realtime';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type GatewayApp } from '../app.ts';
+import type { GatewayApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { SessionsRepository } from '../domains/auth/sessions.repository.ts';
-import type { RunningServer } from '../server/types.ts';
 import { login, registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
-import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
-import { connectWs, type TestWsClient } from '../testing/ws-client.ts';
+import type { TestBackends } from '../testing/test-deps.ts';
+import type { TestWsClient } from '../testing/ws-client.ts';
 import { broadcastingVideoStatusPublisher } from './create-hub.ts';
-import { createTestChannel, serveRealtime } from './testing/realtime-server.ts';
+import { type RealtimeRoom, startRealtimeRoom } from './testing/realtime-room.ts';
+import { serveRealtime } from './testing/realtime-server.ts';
 
 // The promise of docs/realtime.md.
 const SIGN_OUT_WITHIN_MS = 2000;
 
+let room: RealtimeRoom;
 let backends: TestBackends;
 let deps: GatewayDeps;
 let app: GatewayApp;
-let server: RunningServer;
-let base: string;
 let slug: string;
-const clients: TestWsClient[] = [];
 
 const call = (path: string, authorization: string, body?: unknown) =>
   app.request(path, {
@@ -36,9 +34,7 @@ const call = (path: string, authorization: string, body?: unknown) =>
 
 /** A socket signed in with `accessToken` and in the test channel's room. */
 const signedInSocket = async (accessToken: string) => {
-  const client = await connectWs(base);
-  clients.push(client);
-  await client.next('hello');
+  const client = await room.connect();
   client.send({ type: 'auth', token: accessToken });
   await client.next('authenticated');
   client.send({ type: 'join', channel: slug });
@@ -93,23 +89,16 @@ const expectPrivateFramesStopped = async (
 };
 
 beforeAll(async () => {
-  backends = await createTestBackends('pglite');
-  deps = backends.deps({ WS_MAX_CONNECTIONS_PER_IP: '100', RATE_LIMIT_MAX: '10000' });
-  app = createApp(deps).app;
-  ({ server, base } = await serveRealtime(app, deps, backends));
-  const owner = await registerAndLogin(app, backends, { role: 'streamer' });
-  slug = `revoke-${Math.random().toString(36).slice(2, 8)}`;
-  await createTestChannel(app, owner.authorization, slug);
+  room = await startRealtimeRoom({
+    env: { WS_MAX_CONNECTIONS_PER_IP: '100', RATE_LIMIT_MAX: '10000' },
+    slugPrefix: 'revoke',
+  });
+  ({ backends, deps, app, slug } = room);
 });
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
+afterEach(() => room.closeClients());
 
-afterAll(async () => {
-  await server.close();
-  await backends.close();
-});
+afterAll(() => room.close());
 
 describe('/ws sockets of a revoked session', () => {
   it('logout signs out that session’s socket: posting is refused and private frames stop', async () => {
@@ -205,9 +194,7 @@ describe('/ws sockets of a revoked session', () => {
       },
     });
     try {
-      const client = await connectWs(slow.base);
-      clients.push(client);
-      await client.next('hello');
+      const client = await room.connect(slow.base);
       client.send({ type: 'auth', token: user.accessToken });
       await passed;
       // Subscribed after the slow hub: when this handler runs, the hub's has run.
