@@ -7,6 +7,8 @@
  * 1280 px in the light and dark themes, with a screenshot of each under test-artifacts/web/.
  */
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TokenPairSchema } from '@streamhub/contracts/auth';
@@ -14,7 +16,7 @@ import { CreatedStreamKeySchema } from '@streamhub/contracts/channels';
 import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
 import {
   CHROMIUM,
@@ -329,6 +331,28 @@ describe.skipIf(!hasChromium)(
 
       expect(elsewhere).toEqual([]);
       expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it('goes live embedded in another site, with its links leaving the frame', async () => {
+      // Another site: another origin (a port of its own) serving a page that frames the channel.
+      const site = createServer((_request, response) => {
+        response.setHeader('Content-Type', 'text/html; charset=utf-8');
+        response.end(
+          `<!doctype html><title>Blog</title><iframe src="${base}/c/${SLUG}" width="800" height="600"></iframe>`,
+        );
+      });
+      await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+      onTestFinished(() => new Promise<void>((resolve) => site.close(() => resolve())));
+      const { port } = site.address() as AddressInfo;
+      const { context, page, problems } = await watchedPage(browser);
+      await page.goto(`http://127.0.0.1:${port}/`);
+      const frame = page.frameLocator('iframe');
+      await frame.locator('#live-status[data-live="true"]').waitFor({ timeout: 30_000 });
+      // The sign-in page refuses to be framed, so the link opens it in the whole window.
+      expect(await frame.locator('#chat-sign-in a').getAttribute('target')).toBe('_top');
+      expect(await frame.locator('.site-search form').getAttribute('target')).toBe('_top');
+      expect(problems.filter((problem) => !/status of 404/.test(problem))).toEqual([]);
       await context.close();
     });
 

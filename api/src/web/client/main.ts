@@ -15,6 +15,15 @@ import { play } from './player.ts';
 import { startSettingsPage } from './settings-page.ts';
 
 const data = readPageData(document.body);
+// Embedded in another site (the player pages may be): links and the search leave the frame, since
+// every other page of the app refuses to be framed.
+if (window.top !== window.self) {
+  for (const target of document.querySelectorAll<HTMLAnchorElement | HTMLFormElement>(
+    'a[href], form[action]',
+  )) {
+    target.target = '_top';
+  }
+}
 // The API reference has its own layout, without the app's header.
 if (data?.page !== 'docs') startAccountMenu();
 switch (data?.page) {
