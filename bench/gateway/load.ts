@@ -1,6 +1,12 @@
 /** Runs the load process on the client core against one server and samples the server's CPU meanwhile. */
 import { type LoadSample, parseLoadEvent } from './load-sample.ts';
-import { busyCores, type CpuTimes, databaseCpuSeconds, machineCpuTimes } from './machine-load.ts';
+import {
+  busyCores,
+  type CpuTimes,
+  databaseCpuBetween,
+  databaseCpuSeconds,
+  machineCpuTimes,
+} from './machine-load.ts';
 import { cpuSeconds, spawnPinned, watchOutput } from './processes.ts';
 
 export interface LoadOptions {
@@ -51,7 +57,7 @@ export async function runLoad(options: LoadOptions): Promise<Measurement> {
   let machineAtStart: CpuTimes | undefined;
   let serverCpu: number | undefined;
   let machineCpu = 0;
-  let databaseAtStart = 0;
+  let databaseAtStart = new Map<number, number>();
   let databaseCpu = 0;
   let measuredAt = 0;
   let sample: LoadSample | undefined;
@@ -71,7 +77,7 @@ export async function runLoad(options: LoadOptions): Promise<Measurement> {
         if (serverCpuAtEnd !== undefined) serverCpu = (serverCpuAtEnd - serverCpuAtStart) / wallSeconds;
         idleServersCpu = (idleCpu() - idleCpuAtStart) / wallSeconds;
         machineCpu = busyCores(machineAtStart, machineCpuTimes(), wallSeconds);
-        databaseCpu = (databaseCpuSeconds() - databaseAtStart) / wallSeconds;
+        databaseCpu = databaseCpuBetween(databaseAtStart, databaseCpuSeconds()) / wallSeconds;
       }
       const { event: _event, ...rest } = event;
       sample = rest;

@@ -49,8 +49,8 @@ export async function waitForQuiet(options: {
  * name). The `auth` route's one-row read runs there, so a run counts that CPU as the database's, not as
  * other people's work; on a shared server it also includes their queries meanwhile.
  */
-export function databaseCpuSeconds(): number {
-  let total = 0;
+export function databaseCpuSeconds(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -59,10 +59,20 @@ export function databaseCpuSeconds(): number {
       const close = stat.lastIndexOf(')');
       if (stat.slice(open + 1, close) !== 'postgres') continue;
       const fields = stat.slice(close + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / 100;
+      byPid.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / 100);
     } catch {
       // The process ended meanwhile.
     }
   }
+  return byPid;
+}
+
+/**
+ * CPU seconds the database used between two samples: per process, so that a backend that ended
+ * meanwhile does not count negative (its last share is lost: a slight underestimate).
+ */
+export function databaseCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
   return total;
 }

@@ -2,7 +2,13 @@
  * A paired comparison of two running servers: one load process on the client core alternates between
  * them in short A B B A slices, so both are measured in the same state of the shared machine.
  */
-import { busyCores, type CpuTimes, databaseCpuSeconds, machineCpuTimes } from './machine-load.ts';
+import {
+  busyCores,
+  type CpuTimes,
+  databaseCpuBetween,
+  databaseCpuSeconds,
+  machineCpuTimes,
+} from './machine-load.ts';
 import { cpuSeconds, spawnPinned, watchOutput } from './processes.ts';
 import { parseSliceEvent, type Slice } from './slice-sample.ts';
 
@@ -57,7 +63,9 @@ export async function runPairedLoad(options: PairedOptions): Promise<PairedResul
   const serversCpu = () =>
     [options.a.pid, options.b.pid, ...options.idlePids].reduce((t, pid) => t + (cpuSeconds(pid) ?? 0), 0);
   const idleCpu = () => options.idlePids.reduce((t, pid) => t + (cpuSeconds(pid) ?? 0), 0);
-  let start: { servers: number; idle: number; database: number; machine: CpuTimes; at: number } | undefined;
+  let start:
+    | { servers: number; idle: number; database: Map<number, number>; machine: CpuTimes; at: number }
+    | undefined;
   let usage: { serverCpu: number; idleCpu: number; databaseCpu: number; machineCpu: number } | undefined;
   let clientCpu: number | undefined;
   const slices: MeteredSlice[] = [];
@@ -87,7 +95,7 @@ export async function runPairedLoad(options: PairedOptions): Promise<PairedResul
       usage = {
         serverCpu: (serversCpu() - start.servers) / wall - idle,
         idleCpu: idle,
-        databaseCpu: (databaseCpuSeconds() - start.database) / wall,
+        databaseCpu: databaseCpuBetween(start.database, databaseCpuSeconds()) / wall,
         machineCpu: busyCores(start.machine, machineCpuTimes(), wall),
       };
       clientCpu = event.clientCpu;

@@ -22,6 +22,11 @@ export interface ServerSummary {
   roundsUsed: number;
   /** Medians over the rounds used. */
   requestsPerSecond: number;
+  /**
+   * Server CPU per request in µs (server CPU over req/s, per round). Where the machine is shared and
+   * the server core is not saturated, req/s measures the neighbours too; this measures the server.
+   */
+  cpuMicrosPerRequest: number;
   latencyP99Ms: number;
   serverCpu: number;
   clientCpu: number;
@@ -42,12 +47,19 @@ export interface ServerSummary {
   vsFastify: number | null;
   /** Against the bare server of the same runtime (node:http on Node, Bun.serve on Bun). */
   vsBare: number | null;
+  /** The same two ratios by capacity (requests per CPU-second: the inverse of CPU per request). */
+  capacityVsFastify: number | null;
+  capacityVsBare: number | null;
 }
 
 export interface TargetResult {
   target: string;
+  /** Decided on req/s, the issue's measure. */
   status: 'PASS' | 'FAIL' | 'SKIP';
   measured: string;
+  /** The same target on capacity (CPU per request), which holds on a shared machine. */
+  capacityStatus: 'PASS' | 'FAIL' | 'SKIP';
+  capacity: string;
 }
 
 export interface BenchReport {
@@ -92,6 +104,7 @@ export function summarise(
           rounds: mine.length,
           roundsUsed: basis.length,
           requestsPerSecond: median(basis.map((r) => r.requestsPerSecond)),
+          cpuMicrosPerRequest: median(basis.map((r) => (r.serverCpu * 1e6) / r.requestsPerSecond)),
           latencyP99Ms: median(basis.map((r) => r.latencyP99Ms)),
           serverCpu,
           clientCpu,
@@ -111,15 +124,16 @@ export function summarise(
       ];
     }),
   );
-  const rpsOf = (id: string, route: BenchRoute) =>
-    base.find((s) => s.id === id && s.route === route)?.requestsPerSecond;
+  const find = (id: string, route: BenchRoute) => base.find((s) => s.id === id && s.route === route);
   return base.map((s) => {
-    const fastify = rpsOf(FASTIFY, s.route);
-    const bare = rpsOf(s.runtime === 'bun' ? BARE_BUN : BARE_NODE, s.route);
+    const fastify = find(FASTIFY, s.route);
+    const bare = find(s.runtime === 'bun' ? BARE_BUN : BARE_NODE, s.route);
     return {
       ...s,
-      vsFastify: fastify ? s.requestsPerSecond / fastify : null,
-      vsBare: bare ? s.requestsPerSecond / bare : null,
+      vsFastify: fastify ? s.requestsPerSecond / fastify.requestsPerSecond : null,
+      vsBare: bare ? s.requestsPerSecond / bare.requestsPerSecond : null,
+      capacityVsFastify: fastify ? fastify.cpuMicrosPerRequest / s.cpuMicrosPerRequest : null,
+      capacityVsBare: bare ? bare.cpuMicrosPerRequest / s.cpuMicrosPerRequest : null,
     };
   });
 }
@@ -167,7 +181,11 @@ function target(
 ): TargetResult {
   const subject = servers.find((s) => s.id === subjectId && s.route === route);
   const baseline = servers.find((s) => s.id === baselineId && s.route === route);
-  if (!subject || !baseline) return { target: name, status: 'SKIP', measured: 'not measured in this run' };
+  if (!subject || !baseline) {
+    const skipped = 'not measured in this run';
+    return { target: name, status: 'SKIP', measured: skipped, capacityStatus: 'SKIP', capacity: skipped };
+  }
+  const capacityRatio = baseline.cpuMicrosPerRequest / subject.cpuMicrosPerRequest;
   const ratio = subject.requestsPerSecond / baseline.requestsPerSecond;
   const problems = [subject, baseline].filter((s) => !clean(s)).map((s) => `${s.id} had failed responses`);
   const status = ratio >= minRatio && problems.length === 0 ? 'PASS' : 'FAIL';
@@ -184,6 +202,8 @@ function target(
     target: name,
     status,
     measured: [show(ratio) + pairedNote + bound, ...problems, ...noise].join('; '),
+    capacityStatus: capacityRatio >= minRatio && problems.length === 0 ? 'PASS' : 'FAIL',
+    capacity: `${show(capacityRatio)} (${subject.cpuMicrosPerRequest.toFixed(0)} against ${baseline.cpuMicrosPerRequest.toFixed(0)} µs of server CPU per request)`,
   };
 }
 
@@ -228,6 +248,9 @@ export function formatTable(servers: readonly ServerSummary[]): string {
     'p99 ms',
     '× Fastify',
     '× bare (same runtime)',
+    'CPU µs/req',
+    'capacity × Fastify',
+    'capacity × bare',
     'server CPU',
     'client CPU',
     'database CPU',
@@ -243,6 +266,9 @@ export function formatTable(servers: readonly ServerSummary[]): string {
     String(s.latencyP99Ms),
     ratio(s.vsFastify),
     ratio(s.vsBare),
+    s.cpuMicrosPerRequest.toFixed(0),
+    ratio(s.capacityVsFastify),
+    ratio(s.capacityVsBare),
     share(s.serverCpu),
     share(s.clientCpu),
     share(s.databaseCpu),
@@ -256,5 +282,11 @@ export function formatTable(servers: readonly ServerSummary[]): string {
 }
 
 export function formatTargets(targets: readonly TargetResult[]): string {
-  return targets.map((t) => `${t.status.padEnd(4)}  ${t.target}: ${t.measured}`).join('\n');
+  return targets
+    .map(
+      (t) =>
+        `${t.status.padEnd(4)}  ${t.target}: req/s ${t.measured}\n` +
+        `${t.capacityStatus.padEnd(4)}  … by capacity: ${t.capacity}`,
+    )
+    .join('\n');
 }

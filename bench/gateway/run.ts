@@ -19,6 +19,7 @@ const NOTES = [
   'bare node:http and bare Bun.serve set only Content-Type, Content-Length and X-Request-Id; "client-bound" marks a figure the load generator capped (a lower bound).',
   '"database CPU" = PostgreSQL processes (all of them: on a shared server also others\' queries); it is not counted as "other".',
   'CPU columns are shares of one core over the measured run; "other CPU" is cores used by the rest of the (shared) machine meanwhile.',
+  'CPU µs/req = server CPU per request; capacity = requests per CPU-second (its inverse). On a shared machine the server core is not saturated and req/s measures the neighbours too: compare capacity there.',
   '"rounds" = rounds the medians use / rounds run: a round in which other processes used too much CPU even after its retries counts only when no clean round exists; failures are summed over all rounds.',
 ];
 
