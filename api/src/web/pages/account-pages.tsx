@@ -5,40 +5,14 @@
  * pages do nothing before the reader presses the button: mail scanners that open (and sometimes run)
  * links would otherwise spend the token.
  */
-import { PasswordSchema, UsernameSchema } from '@streamhub/contracts/auth';
+import { UsernameSchema } from '@streamhub/contracts/auth';
+import { DISPLAY_NAME_MAX } from '@streamhub/contracts/users';
 import { pageText } from '../i18n/en.ts';
 import type { WebAssets } from '../web-assets.ts';
+import { Outcome, PASSWORD_MIN, PasswordInput } from './form-parts.tsx';
 import { Shell } from './shell.tsx';
 
 const t = pageText.accounts;
-const PASSWORD_MIN = PasswordSchema.minLength ?? 1;
-const PASSWORD_MAX = PasswordSchema.maxLength ?? undefined;
-
-/** Where the island reports: success as a status, failure as an alert (read out at once). */
-function Messages() {
-  return (
-    <>
-      <p id="account-message" class="account-message" role="status" />
-      <p id="account-error" class="account-error" role="alert" />
-    </>
-  );
-}
-
-function PasswordInput(props: { id: string; name: string; autocomplete: string; hint?: string }) {
-  return (
-    <input
-      id={props.id}
-      name={props.name}
-      type="password"
-      autocomplete={props.autocomplete}
-      minlength={props.autocomplete === 'new-password' ? PASSWORD_MIN : undefined}
-      maxlength={PASSWORD_MAX}
-      required
-      aria-describedby={props.hint}
-    />
-  );
-}
-
 export interface OAuthProvider {
   id: 'github' | 'google';
   name: string;
@@ -56,7 +30,7 @@ export function signInPage(assets: WebAssets, providers: OAuthProvider[]) {
           <PasswordInput id="sign-in-password" name="password" autocomplete="current-password" />
           <button type="submit">{t.signInButton}</button>
         </form>
-        <Messages />
+        <Outcome />
         {providers.length > 0 ? (
           <section class="providers" aria-labelledby="providers-heading">
             <h2 id="providers-heading">{t.orWith}</h2>
@@ -105,7 +79,12 @@ export function signUpPage(assets: WebAssets) {
             {t.usernameHint}
           </p>
           <label for="sign-up-display-name">{t.displayName}</label>
-          <input id="sign-up-display-name" name="displayName" autocomplete="nickname" maxlength={60} />
+          <input
+            id="sign-up-display-name"
+            name="displayName"
+            autocomplete="nickname"
+            maxlength={DISPLAY_NAME_MAX}
+          />
           <label for="sign-up-password">{t.password}</label>
           <PasswordInput
             id="sign-up-password"
@@ -118,7 +97,7 @@ export function signUpPage(assets: WebAssets) {
           </p>
           <button type="submit">{t.signUpButton}</button>
         </form>
-        <Messages />
+        <Outcome />
         <p>
           {t.haveAccount} <a href="/sign-in">{pageText.shell.signIn}</a>
         </p>
@@ -138,7 +117,7 @@ export function forgotPasswordPage(assets: WebAssets) {
           <input id="forgot-email" name="email" type="email" autocomplete="email" required />
           <button type="submit">{t.forgotButton}</button>
         </form>
-        <Messages />
+        <Outcome />
       </div>
     </Shell>
   );
@@ -161,7 +140,7 @@ export function verifyEmailPage(assets: WebAssets) {
           <p>{t.verifyIntro}</p>
           <button type="submit">{t.verifyButton}</button>
         </form>
-        <Messages />
+        <Outcome />
         <LinkNeedsScript />
       </div>
     </Shell>
@@ -183,7 +162,7 @@ export function resetPasswordPage(assets: WebAssets) {
           <PasswordInput id="confirm-password" name="confirm" autocomplete="new-password" />
           <button type="submit">{t.resetButton}</button>
         </form>
-        <Messages />
+        <Outcome />
         <LinkNeedsScript />
       </div>
     </Shell>

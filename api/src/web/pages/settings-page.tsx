@@ -3,24 +3,13 @@
  * the island fills them from `GET /api/v1/me` (the server does not know the reader) and sends a
  * signed-out reader to sign in first.
  */
-import { PasswordSchema } from '@streamhub/contracts/auth';
 import { BIO_MAX, DISPLAY_NAME_MAX } from '@streamhub/contracts/users';
 import { pageText } from '../i18n/en.ts';
 import type { WebAssets } from '../web-assets.ts';
+import { Outcome, PASSWORD_MIN, PasswordInput } from './form-parts.tsx';
 import { Shell } from './shell.tsx';
 
 const t = pageText.settings;
-const PASSWORD_MIN = PasswordSchema.minLength ?? 1;
-
-/** One section's outcome: success as a status, failure as an alert. */
-function Outcome({ id }: { id: string }) {
-  return (
-    <>
-      <p id={`${id}-message`} class="account-message" role="status" />
-      <p id={`${id}-error`} class="account-error" role="alert" />
-    </>
-  );
-}
 
 export function settingsPage(assets: WebAssets) {
   return (
@@ -65,35 +54,19 @@ export function settingsPage(assets: WebAssets) {
           <h2 id="password-heading">{t.password}</h2>
           <form id="password-form" method="post">
             <label for="current-password">{t.currentPassword}</label>
-            <input
-              id="current-password"
-              name="currentPassword"
-              type="password"
-              autocomplete="current-password"
-              required
-            />
+            <PasswordInput id="current-password" name="currentPassword" autocomplete="current-password" />
             <label for="settings-new-password">{t.newPassword}</label>
-            <input
+            <PasswordInput
               id="settings-new-password"
               name="newPassword"
-              type="password"
               autocomplete="new-password"
-              minlength={PASSWORD_MIN}
-              maxlength={PasswordSchema.maxLength ?? undefined}
-              required
-              aria-describedby="settings-password-hint"
+              hint="settings-password-hint"
             />
             <p id="settings-password-hint" class="hint">
               {t.passwordHint(PASSWORD_MIN)}
             </p>
             <label for="settings-confirm-password">{t.repeatPassword}</label>
-            <input
-              id="settings-confirm-password"
-              name="confirm"
-              type="password"
-              autocomplete="new-password"
-              required
-            />
+            <PasswordInput id="settings-confirm-password" name="confirm" autocomplete="new-password" />
             <button type="submit">{t.changePassword}</button>
           </form>
           <Outcome id="password" />
