@@ -2,119 +2,45 @@
  * Chat and viewer counts across two gateway replicas (one on Node, one on Bun) sharing the machine's
  * PostgreSQL and Redis: the scale-out promise of docs/realtime.md, end to end over real sockets.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { gatewayClient, ok } from '@streamhub/api/testing/gateway-client';
-import { connectWs, type TestWsClient } from '@streamhub/api/testing/ws-client';
-import { createScratchPostgresDatabase } from '@streamhub/db/testing';
-import { freePort } from '@streamhub/infra/shared/free-port';
+import { ok } from '@streamhub/api/testing/gateway-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Runtime, runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
-
-const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const tempDir = () => mkdtempSync(join(tmpdir(), 'streamhub-realtime-'));
-
-interface Replica {
-  child: ReturnType<typeof startCli>;
-  base: string;
-}
-
-interface User {
-  username: string;
-  accessToken: string;
-  authorization: string;
-  id: string;
-}
+import { waitForExit } from '../testing/cli-process.ts';
+import { type Deployment, type GatewayProcess, startDeployment } from '../testing/deployment.ts';
+import { logIn, postChat as post, register, roomSockets, v1 } from '../testing/replica-clients.ts';
 
 describe('realtime across two gateway replicas (Node and Bun, PostgreSQL, Redis)', () => {
-  let scratch: Awaited<ReturnType<typeof createScratchPostgresDatabase>>;
-  let env: Record<string, string>;
-  const replicas: Replica[] = [];
-  const clients: TestWsClient[] = [];
+  let deployment: Deployment;
+  const sockets = roomSockets();
 
-  const startReplica = async (runtime: Runtime): Promise<Replica> => {
-    const port = await freePort();
-    const child = startCli(['serve', 'api'], {
-      cwd: tempDir(),
-      env: { ...env, PORT: String(port) },
-      runtime,
+  const signUp = async (replica: GatewayProcess, username: string) => {
+    const account = await register(replica, username);
+    return { ...account, ...(await logIn(replica, account.email)) };
+  };
+
+  const connect = (
+    replica: GatewayProcess,
+    options: { user?: { accessToken: string }; viewerId: string; slug: string },
+  ) =>
+    sockets.join(replica, {
+      slug: options.slug,
+      viewerId: options.viewerId,
+      ...(options.user ? { accessToken: options.user.accessToken } : {}),
     });
-    const replica = { child, base: `http://127.0.0.1:${port}` };
-    replicas.push(replica);
-    await waitForOk(`${replica.base}/healthz`, 60_000, child);
-    return replica;
-  };
-
-  /** The typed routes of `/api/v1` on a replica, as the holder of `authorization` if given. */
-  const v1 = (replica: Replica, authorization?: string) => gatewayClient(replica.base, authorization).api.v1;
-
-  const signUp = async (replica: Replica, username: string): Promise<User> => {
-    const email = `${username}@example.test`;
-    const password = 'a long test password';
-    const account = await ok(v1(replica).auth.register.$post({ json: { email, username, password } }));
-    const tokens = await ok(v1(replica).auth.login.$post({ json: { email, password } }));
-    return {
-      username,
-      id: account.id,
-      accessToken: tokens.accessToken,
-      authorization: `Bearer ${tokens.accessToken}`,
-    };
-  };
-
-  const connect = async (replica: Replica, options: { user?: User; viewerId: string; slug: string }) => {
-    const client = await connectWs(replica.base);
-    clients.push(client);
-    await client.next('hello');
-    if (options.user) {
-      client.send({ type: 'auth', token: options.user.accessToken });
-      await client.next('authenticated');
-    }
-    client.send({ type: 'join', channel: options.slug, viewerId: options.viewerId });
-    await client.next('joined');
-    return client;
-  };
-
-  /** Sends a chat message and resolves with its ack or error frame. */
-  const post = async (client: TestWsClient, slug: string, body: string) => {
-    const nonce = crypto.randomUUID();
-    client.send({ type: 'chat.send', channel: slug, body, nonce });
-    return Promise.race([
-      client.next('ack', (f) => f.nonce === nonce),
-      client.next('error', (f) => f.nonce === nonce),
-    ]);
-  };
 
   beforeAll(async () => {
-    scratch = await createScratchPostgresDatabase();
-    env = {
-      HOST: '127.0.0.1',
-      DATABASE_URL: scratch.url,
-      REDIS_URL: TEST_REDIS_URL,
-      // Both replicas share one namespace, as one deployment's replicas do.
-      REDIS_PREFIX: `test-realtime-${crypto.randomUUID()}:`,
-      RATE_LIMIT_MAX: '10000',
-      // Tokens name their issuer; replicas behind one address share it.
-      PUBLIC_URL: 'http://streamhub.test',
-    };
-    expect((await runCli(['db', 'migrate'], { cwd: tempDir(), env })).code).toBe(0);
-    const keys = await runCli(['keys', 'generate', '--print'], { cwd: tempDir() });
-    env.SIGNING_KEYS = keys.stdout.trim();
+    deployment = await startDeployment({ label: 'realtime' });
   });
 
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    for (const { child } of replicas) if (child.exitCode === null) child.kill('SIGKILL');
-    await scratch.drop();
+    await sockets.close();
+    await deployment.close();
   });
 
   it('shares messages, bans, time-outs, followers-only rules, viewer counts and history', async () => {
-    const [onNode, onBun] = await Promise.all([startReplica('node'), startReplica('bun')]);
+    const [onNode, onBun] = await Promise.all([deployment.gateway(), deployment.gateway({ runtime: 'bun' })]);
     const suffix = Math.random().toString(36).slice(2, 7);
     const owner = await signUp(onNode, `owner_${suffix}`);
-    expect((await runCli(['user', 'role', owner.username, 'streamer'], { cwd: tempDir(), env })).code).toBe(
-      0,
-    );
+    expect((await deployment.run(['user', 'role', owner.username, 'streamer'])).code).toBe(0);
     const slug = `rt-${suffix}`;
     await ok(
       v1(onNode, owner.authorization).channels.$post({
@@ -140,7 +66,7 @@ describe('realtime across two gateway replicas (Node and Bun, PostgreSQL, Redis)
     await aliceWs.next('chat.message', (f) => f.message.body === 'hello from bun');
 
     // A ban made through one replica is enforced on the other.
-    const bans = (replica: Replica) =>
+    const bans = (replica: GatewayProcess) =>
       v1(replica, owner.authorization).channels[':slug'].chat.bans[':userId'];
     await ok(bans(onNode).$put({ param: { slug, userId: bob.id }, json: { reason: 'spam' } }));
     await bobWs.next('moderation', (f) => f.action === 'ban' && f.user.id === bob.id);
@@ -175,9 +101,8 @@ describe('realtime across two gateway replicas (Node and Bun, PostgreSQL, Redis)
     // History survives a restart of the replica that stored the messages.
     onNode.child.kill('SIGTERM');
     expect(await waitForExit(onNode.child)).toBe(0);
-    const restarted = await startReplica('node');
-    const newcomer = await connectWs(restarted.base);
-    clients.push(newcomer);
+    const restarted = await deployment.gateway();
+    const newcomer = await sockets.open(restarted);
     newcomer.send({ type: 'join', channel: slug });
     const { history } = await newcomer.next('joined');
     expect(history.map((m) => m.body)).toEqual([

@@ -5,12 +5,11 @@ import { join } from 'node:path';
 import { gatewayClient, ok } from '@streamhub/api/testing/gateway-client';
 import { startTestSmtpServer } from '@streamhub/api/testing/smtp-test-server';
 import { ProblemSchema } from '@streamhub/contracts/problem';
-import { createScratchPostgresDatabase } from '@streamhub/db/testing';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
+import { type Deployment, startDeployment } from '../testing/deployment.ts';
 
-const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const tempDir = () => mkdtempSync(join(tmpdir(), 'streamhub-serve-'));
 const running: ReturnType<typeof startCli>[] = [];
 
@@ -59,37 +58,18 @@ describe('streamhub dev (Node)', () => {
 });
 
 describe('streamhub serve api (Bun, PostgreSQL, Redis)', () => {
-  let scratch: Awaited<ReturnType<typeof createScratchPostgresDatabase>>;
-  let env: Record<string, string>;
+  let deployment: Deployment;
   beforeAll(async () => {
-    scratch = await createScratchPostgresDatabase();
-    env = {
-      HOST: '127.0.0.1',
-      DATABASE_URL: scratch.url,
-      REDIS_URL: TEST_REDIS_URL,
-      RATE_LIMIT_MAX: '5',
-    };
-    const migrated = await runCli(['db', 'migrate'], { cwd: tempDir(), env });
-    expect(migrated.code).toBe(0);
     // Replicas share one key ring through the environment, as a real deployment would.
-    const keys = await runCli(['keys', 'generate', '--print'], { cwd: tempDir() });
-    expect(keys.code).toBe(0);
-    env.SIGNING_KEYS = keys.stdout.trim();
+    deployment = await startDeployment({ label: 'serve', env: { RATE_LIMIT_MAX: '5' } });
   });
-  afterAll(() => scratch.drop());
+  afterAll(() => deployment.close());
 
-  // Replicas given the same prefix share rate-limit counters; each test gets its own.
-  const startGateway = async (prefix = `test-${crypto.randomUUID()}:`) => {
-    const port = await freePort();
-    const child = startCli(['serve', 'api'], {
-      cwd: tempDir(),
-      env: { ...env, PORT: String(port), REDIS_PREFIX: prefix },
-      runtime: 'bun',
-    });
-    running.push(child);
-    await waitForOk(`http://127.0.0.1:${port}/healthz`, 60_000, child);
-    return { child, base: `http://127.0.0.1:${port}` };
-  };
+  // Replicas given the same prefix share rate-limit counters; each test gets its own (inside the
+  // deployment's, which close() clears).
+  const newPrefix = () => `${deployment.env.REDIS_PREFIX}${crypto.randomUUID().slice(0, 8)}:`;
+  const startGateway = (prefix = newPrefix()) =>
+    deployment.gateway({ runtime: 'bun', env: { REDIS_PREFIX: prefix } });
 
   it('reports both dependencies and the Bun runtime', async () => {
     const { child, base } = await startGateway();
@@ -109,7 +89,7 @@ describe('streamhub serve api (Bun, PostgreSQL, Redis)', () => {
   });
 
   it('shares the rate limit between two replicas through Redis', async () => {
-    const prefix = `test-${crypto.randomUUID()}:`;
+    const prefix = newPrefix();
     const [a, b] = await Promise.all([startGateway(prefix), startGateway(prefix)]);
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
@@ -122,14 +102,12 @@ describe('streamhub serve api (Bun, PostgreSQL, Redis)', () => {
   it('a separate worker process sends the email a gateway enqueued (BullMQ on Redis)', async () => {
     const smtp = await startTestSmtpServer();
     try {
-      const prefix = `test-${crypto.randomUUID()}:`;
+      const prefix = newPrefix();
       const { base } = await startGateway(prefix);
-      const worker = startCli(['serve', 'worker'], {
-        cwd: tempDir(),
-        env: { ...env, REDIS_PREFIX: prefix, SMTP_URL: smtp.url },
+      const worker = await deployment.worker({
         runtime: 'bun',
+        env: { REDIS_PREFIX: prefix, SMTP_URL: smtp.url },
       });
-      running.push(worker);
       const email = `worker-${crypto.randomUUID().slice(0, 8)}@example.com`;
       const registered = await gatewayClient(base).api.v1.auth.register.$post({
         json: { email, username: `w${crypto.randomUUID().slice(0, 8)}`, password: 'a long enough secret' },
@@ -137,8 +115,8 @@ describe('streamhub serve api (Bun, PostgreSQL, Redis)', () => {
       expect(registered.status).toBe(201);
       const mail = await smtp.waitForMail((m) => m.envelope.to.includes(email), 30_000);
       expect(mail.text).toContain('/verify-email?token=');
-      worker.kill('SIGTERM');
-      expect(await waitForExit(worker)).toBe(0);
+      worker.child.kill('SIGTERM');
+      expect(await waitForExit(worker.child)).toBe(0);
     } finally {
       await smtp.close();
     }

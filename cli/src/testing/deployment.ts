@@ -12,6 +12,7 @@ import { deleteKeysWithPrefix } from '@streamhub/infra/redis/testing';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import {
   type CliChild,
+  type CliResult,
   type Runtime,
   runCli,
   signalAndWait,
@@ -44,6 +45,17 @@ export interface DeploymentOptions {
    * `streamhub db migrate` and drops it on `close()`.
    */
   databaseUrl?: string;
+  /** Variables every process of the deployment gets on top of the defaults (a lower RATE_LIMIT_MAX). */
+  env?: Record<string, string>;
+}
+
+export interface ServeOptions {
+  runtime?: Runtime;
+  /**
+   * Variables of this process alone, on top of the deployment's. A REDIS_PREFIX of its own should extend
+   * the deployment's (`${env.REDIS_PREFIX}<name>:`), so that `close()` removes its keys too.
+   */
+  env?: Record<string, string>;
 }
 
 export interface Deployment {
@@ -51,10 +63,15 @@ export interface Deployment {
   env: Record<string, string>;
   /** The media and data directory every process shares (STREAMHUB_DATA_DIR). */
   dataDir: string;
-  /** A gateway replica (`serve api`), resolved once it answers `/healthz`. */
-  gateway(runtime?: Runtime): Promise<GatewayProcess>;
-  /** A job worker (`serve worker`) at info level (its log lines are its consumers' trace), once it runs. */
-  worker(): Promise<ServedProcess>;
+  /** A gateway replica (`serve api`, on Node unless told), resolved once it answers `/healthz`. */
+  gateway(options?: ServeOptions): Promise<GatewayProcess>;
+  /**
+   * A job worker (`serve worker --concurrency 1`, on Node unless told) at info level (its log lines are
+   * its consumers' trace), once it runs.
+   */
+  worker(options?: ServeOptions): Promise<ServedProcess>;
+  /** A `streamhub` command run to completion with the deployment's environment. */
+  run(args: string[]): Promise<CliResult>;
   /** A TypeScript file run on Node with the deployment's environment: a test's own process. */
   script(path: string, args: string[]): ServedProcess;
   /** Kills every process still running, then drops what the deployment made. */
@@ -84,6 +101,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     // Tokens name their issuer; replicas behind one address share it.
     PUBLIC_URL: 'http://streamhub.test',
     SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningJwk()] }),
+    ...options.env,
   };
   if (scratch) {
     const migrated = await runCli(['db', 'migrate'], { cwd: tempDir(), env });
@@ -102,11 +120,11 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
   return {
     env,
     dataDir,
-    async gateway(runtime = 'node') {
+    async gateway({ runtime = 'node', env: own = {} } = {}) {
       const port = await freePort();
       const child = startCli(['serve', 'api'], {
         cwd: tempDir(),
-        env: { ...env, PORT: String(port) },
+        env: { ...env, ...own, PORT: String(port) },
         runtime,
       });
       const gateway = { ...served(child), base: `http://127.0.0.1:${port}` };
@@ -115,14 +133,18 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
       });
       return gateway;
     },
-    async worker() {
+    async worker({ runtime = 'node', env: own = {} } = {}) {
       const child = startCli(['serve', 'worker', '--concurrency', '1'], {
         cwd: tempDir(),
-        env: { ...env, LOG_LEVEL: 'info' },
+        env: { ...env, ...own, LOG_LEVEL: 'info' },
+        runtime,
       });
       const worker = served(child);
       await waitForLine(child, (line) => line.msg === 'worker running', 60_000);
       return worker;
+    },
+    run(args) {
+      return runCli(args, { cwd: tempDir(), env });
     },
     script(path, args) {
       return served(startScript(path, args, { cwd: tempDir(), env }));
