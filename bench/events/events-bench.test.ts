@@ -17,6 +17,7 @@ const run = (
   p99Ms: 50,
   maxMs: 60,
   cpu: { process: cpuProcess, postgres: 0, redis: 0.1 },
+  postgresBy: { relay: 0, listen: 0, producers: 0 },
   cpuMsPerEvent: 0,
   ...overrides,
 });

@@ -60,6 +60,8 @@ export interface RunResult {
   maxMs: number;
   /** CPU seconds: this process, this run's PostgreSQL backends, the Redis server (all its clients). */
   cpu: { process: number; postgres: number; redis: number };
+  /** The PostgreSQL CPU seconds split by connection: the relay's, LISTEN's, the others (producers). */
+  postgresBy: { relay: number; listen: number; producers: number };
   /** Total CPU milliseconds per handled event. */
   cpuMsPerEvent: number;
 }
@@ -137,7 +139,7 @@ function summarise(
   committed: Map<string, number>,
   starts: Map<string, number[]>,
   firstCommit: number,
-  cpu: RunResult['cpu'],
+  { postgresBy, ...cpu }: RunResult['cpu'] & Pick<RunResult, 'postgresBy'>,
 ): RunResult {
   const latencies: number[] = [];
   let lost = 0;
@@ -168,6 +170,7 @@ function summarise(
     p99Ms: percentile(latencies, 0.99),
     maxMs: latencies.at(-1) ?? Number.NaN,
     cpu,
+    postgresBy,
     cpuMsPerEvent: handled > 0 ? (total * 1000) / handled : Number.NaN,
   };
 }
@@ -266,25 +269,44 @@ async function openStack(setup: SetupId, options: RunOptions, onStart: (id: stri
 interface CpuSnapshot {
   process: number;
   postgres: Map<number, number>;
+  /** Each backend's role, from the last statement it ran. */
+  roles: Map<number, keyof RunResult['postgresBy']>;
   redis: number;
 }
+
+// The relay's statements all name published_at or its locks; a producer's connection ends on COMMIT.
+const roleOf = (query: string): keyof RunResult['postgresBy'] =>
+  /^\s*listen\b/i.test(query)
+    ? 'listen'
+    : /published_at|pg_try_advisory_lock\(|pg_advisory_unlock/.test(query)
+      ? 'relay'
+      : 'producers';
 
 /** CPU seconds so far of this process, of this database's PostgreSQL backends and of redis-server. */
 async function cpuSnapshot(database: Database): Promise<CpuSnapshot> {
   const usage = process.cpuUsage();
   const postgres = new Map<number, number>();
+  const roles = new Map<number, keyof RunResult['postgresBy']>();
   if (database.driver === 'postgres') {
-    const rows = await database.client<{ pid: number }[]>`
-      select pid from pg_stat_activity where datname = current_database()`;
-    for (const { pid } of rows) postgres.set(pid, cpuSecondsOf(pid));
+    const rows = await database.client<{ pid: number; query: string }[]>`
+      select pid, query from pg_stat_activity where datname = current_database()`;
+    for (const { pid, query } of rows) {
+      postgres.set(pid, cpuSecondsOf(pid));
+      roles.set(pid, roleOf(query));
+    }
   }
-  return { process: (usage.user + usage.system) / 1e6, postgres, redis: redisCpuSeconds() };
+  return { process: (usage.user + usage.system) / 1e6, postgres, roles, redis: redisCpuSeconds() };
 }
 
-function diffCpu(before: CpuSnapshot, after: CpuSnapshot): RunResult['cpu'] {
+function diffCpu(before: CpuSnapshot, after: CpuSnapshot): RunResult['cpu'] & Pick<RunResult, 'postgresBy'> {
   let postgres = 0;
-  for (const [pid, seconds] of after.postgres) postgres += seconds - (before.postgres.get(pid) ?? 0);
-  return { process: after.process - before.process, postgres, redis: after.redis - before.redis };
+  const postgresBy = { relay: 0, listen: 0, producers: 0 };
+  for (const [pid, seconds] of after.postgres) {
+    const used = seconds - (before.postgres.get(pid) ?? 0);
+    postgres += used;
+    postgresBy[after.roles.get(pid) ?? 'producers'] += used;
+  }
+  return { process: after.process - before.process, postgres, redis: after.redis - before.redis, postgresBy };
 }
 
 let redisPid: number | undefined;

@@ -49,11 +49,11 @@ const f = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed
 
 export function formatRuns(results: readonly RunResult[]): string {
   const header =
-    '| setup | sent | handled | lost | doubled | events/s | p50 ms | p99 ms | max ms | CPU s (process / postgres / redis) | CPU ms/event |';
-  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |';
+    '| setup | sent | handled | lost | doubled | events/s | p50 ms | p99 ms | max ms | CPU s (process / postgres / redis) | postgres s (producers / relay / listen) | CPU ms/event |';
+  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |';
   const rows = results.map(
     (r) =>
-      `| ${r.setup} | ${r.sent} | ${r.handled} | ${r.lost} | ${r.duplicated} | ${f(r.throughput, 0)} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.maxMs)} | ${f(r.cpu.process, 2)} / ${f(r.cpu.postgres, 2)} / ${f(r.cpu.redis, 2)} | ${f(r.cpuMsPerEvent, 3)} |`,
+      `| ${r.setup} | ${r.sent} | ${r.handled} | ${r.lost} | ${r.duplicated} | ${f(r.throughput, 0)} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.maxMs)} | ${f(r.cpu.process, 2)} / ${f(r.cpu.postgres, 2)} / ${f(r.cpu.redis, 2)} | ${f(r.postgresBy.producers, 2)} / ${f(r.postgresBy.relay, 2)} / ${f(r.postgresBy.listen, 2)} | ${f(r.cpuMsPerEvent, 3)} |`,
   );
   return [header, rule, ...rows].join('\n');
 }

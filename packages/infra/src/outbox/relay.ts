@@ -320,13 +320,14 @@ export function createOutboxRelay<M extends EventMap>(options: OutboxRelayOption
         } else if (read > 0) {
           // Events are coming: poll, and spare the writers their NOTIFY (and its commit lock).
           if (idle) await goBusy(active);
+          idleTries = 0;
           await pause(gatherMs, false);
         } else if (!idle) {
           // Nothing waits: go idle, then read once more for the writers that committed meanwhile. A
-          // writer still in its transaction keeps the lock from us: poll on, backing off to 100 ms.
+          // writer still in its transaction keeps the lock from us: poll on, backing off to 50 ms.
           idle = await tryIdle(active);
           idleTries = idle ? 0 : idleTries + 1;
-          if (!idle) await pause(Math.min(gatherMs * 2 ** idleTries, 100), false);
+          if (!idle) await pause(Math.min(gatherMs * 2 ** idleTries, 50), false);
         } else {
           await pause(pollMs, true);
           if (woken && gatherMs > 0) await pause(gatherMs, false);
