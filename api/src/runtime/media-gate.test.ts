@@ -121,6 +121,26 @@ async function streamerWithKey() {
   return { user, channel, key: CreatedStreamKeySchema.parse(await keyResponse.json()) };
 }
 
+/** A streamer's channel (recording if `record`) once `seconds` of test media pushed to it have made it live. */
+async function liveBroadcast(seconds: number, options: { record?: boolean } = {}) {
+  const { user, channel, key } = await streamerWithKey();
+  if (options.record) {
+    const patched = await app.request(
+      `/api/v1/channels/${channel.slug}`,
+      send('PATCH', user, { record: true }),
+    );
+    expect(patched.status).toBe(200);
+  }
+  const publisher = startPublisher(rtmpUrl(key.secret), seconds, SIZE);
+  const session = await waitFor(
+    'the channel going live',
+    async () => (await channelPage(channel.slug)).session ?? undefined,
+    20_000,
+    200,
+  );
+  return { user, channel, key, publisher, session, dir: mediaPaths(dataDir).live(session.playbackId) };
+}
+
 const channelPage = async (slug: string) =>
   PublicChannelSchema.parse(await (await app.request(`/api/v1/channels/${slug}`)).json());
 
@@ -180,21 +200,8 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
   });
 
   it('deleting the account cuts its broadcast and removes the files, though the channel records', async () => {
-    const media = await startNode(deps.services.channels);
-    const { user, channel, key } = await streamerWithKey();
-    const patched = await app.request(
-      `/api/v1/channels/${channel.slug}`,
-      send('PATCH', user, { record: true }),
-    );
-    expect(patched.status).toBe(200);
-    const publisher = startPublisher(rtmpUrl(key.secret), 60, SIZE);
-    const session = await waitFor(
-      'going live',
-      async () => (await channelPage(channel.slug)).session ?? undefined,
-      20_000,
-      200,
-    );
-    const dir = mediaPaths(dataDir).live(session.playbackId);
+    await startNode(deps.services.channels);
+    const { user, publisher, session, dir } = await liveBroadcast(60, { record: true });
     await waitFor('segments on disk', () => existsSync(join(dir, '360p.m3u8')), 20_000);
 
     const deleted = await app.request('/api/v1/me', send('DELETE', user, { password: user.password }));
@@ -237,21 +244,10 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
       events: mediaBus,
       publicUrl: deps.config.publicUrl,
     });
-    const media = await startNode(mediaChannels);
+    await startNode(mediaChannels);
 
-    const { user, channel, key } = await streamerWithKey();
-    const publisher = startPublisher(rtmpUrl(key.secret), 60, SIZE);
-    const session = await waitFor(
-      'the channel going live',
-      async () => (await channelPage(channel.slug)).session ?? undefined,
-      20_000,
-      200,
-    );
-    await waitFor(
-      'segments on disk',
-      () => existsSync(join(mediaPaths(dataDir).live(session.playbackId), '360p.m3u8')),
-      20_000,
-    );
+    const { user, channel, key, publisher, session, dir } = await liveBroadcast(60);
+    await waitFor('segments on disk', () => existsSync(join(dir, '360p.m3u8')), 20_000);
 
     const cutAt = Date.now();
     const rotated = await app.request(
@@ -305,21 +301,8 @@ describe('a recorded broadcast after its end (real RTMP + ffmpeg)', { timeout: 1
   it('is served under /hls only while live, then only as its video: private needs the token, deleted is gone', async () => {
     const outbox = await startTestOutbox(backends, deps);
     closers.push(() => outbox.close());
-    const media = await startNode(deps.services.channels, undefined, 1);
-    const { user, channel, key } = await streamerWithKey();
-    const patched = await app.request(
-      `/api/v1/channels/${channel.slug}`,
-      send('PATCH', user, { record: true }),
-    );
-    expect(patched.status).toBe(200);
-    const publisher = startPublisher(rtmpUrl(key.secret), 6, SIZE);
-    const session = await waitFor(
-      'going live',
-      async () => (await channelPage(channel.slug)).session ?? undefined,
-      20_000,
-      200,
-    );
-    const dir = mediaPaths(dataDir).live(session.playbackId);
+    await startNode(deps.services.channels, undefined, 1);
+    const { user, publisher, session, dir } = await liveBroadcast(6, { record: true });
     const segment = await waitFor(
       'a segment',
       async () =>
