@@ -108,23 +108,31 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
       (error: unknown) => ({ ok: false as const, error }),
     );
 
+  /** A PATCH of the whole clip from 0 that sends its first half, then waits for `rest` to open; settled. */
+  const patchStallingAtHalf = (
+    writer: UploadsService,
+    owner: AuthContext,
+    videoId: string,
+    rest: { opened: Promise<void> },
+  ) => {
+    const half = Math.floor(clip.length / 2);
+    return settle(
+      writer.append(
+        owner,
+        videoId,
+        0,
+        body(clip.subarray(0, half), { bytes: clip.subarray(half), after: rest.opened }),
+      ),
+    );
+  };
+
   it('lets one of two concurrent PATCHes write; the other gets 409 upload_busy and the file is intact', async () => {
     // Leases far longer than the test: the loser is refused by the claim, not by a later renewal.
     const [a, b] = [replica({ writerLeaseMs: 60_000 }), replica({ writerLeaseMs: 60_000 })];
     const owner = await caller();
     const { videoId } = await a.create(owner, clip.length, metadata);
-    const half = Math.floor(clip.length / 2);
     const rest = gate();
-    const patches = [a, b].map((service) =>
-      settle(
-        service.append(
-          owner,
-          videoId,
-          0,
-          body(clip.subarray(0, half), { bytes: clip.subarray(half), after: rest.opened }),
-        ),
-      ),
-    );
+    const patches = [a, b].map((service) => patchStallingAtHalf(service, owner, videoId, rest));
     // The winner waits for the rest of its body, so the first to answer is the loser.
     const first = await Promise.race([
       ...patches.map((patch, index) => patch.then((result) => ({ index, result }))),
@@ -179,17 +187,9 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     const [stalled, b] = [replica({ writerLeaseMs: 60_000 }), replica()];
     const owner = await caller();
     const { videoId } = await stalled.create(owner, clip.length, metadata);
-    const half = Math.floor(clip.length / 2);
     const third = Math.floor(clip.length / 3);
     const rest = gate();
-    const slow = settle(
-      stalled.append(
-        owner,
-        videoId,
-        0,
-        body(clip.subarray(0, half), { bytes: clip.subarray(half), after: rest.opened }),
-      ),
-    );
+    const slow = patchStallingAtHalf(stalled, owner, videoId, rest);
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && (await readUpload(videoId))?.patchOwner == null) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -231,14 +231,7 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     const { videoId } = await writer.create(owner, clip.length, metadata);
     const half = Math.floor(clip.length / 2);
     const rest = gate();
-    const patch = settle(
-      writer.append(
-        owner,
-        videoId,
-        0,
-        body(clip.subarray(0, half), { bytes: clip.subarray(half), after: rest.opened }),
-      ),
-    );
+    const patch = patchStallingAtHalf(writer, owner, videoId, rest);
     // A crash now would lose at most what arrived in the last period: the committed offset catches up.
     const lag = await committedWithin(videoId, half, COMMIT_EVERY.ms + 5_000);
     expect(lag).toBeLessThan(COMMIT_EVERY.ms + 1_500);
