@@ -13,7 +13,7 @@ import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import { publisherBitrate, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
+import { runCli, startCli, userCreateArgs, waitForExit, waitForOk } from '../testing/cli-process.ts';
 
 const run = promisify(execFile);
 const children: { kill(signal?: NodeJS.Signals): boolean; exitCode: number | null }[] = [];
@@ -54,20 +54,10 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
 
     // The streamer is provisioned before the server holds the embedded database.
     expect((await runCli(['db', 'migrate'], { cwd })).code).toBe(0);
-    const created = await runCli(
-      [
-        'user',
-        'create',
-        '--email',
-        'caster@example.com',
-        '--username',
-        'caster',
-        '--role',
-        'streamer',
-        '--password-stdin',
-      ],
-      { cwd, input: 'a streamer passphrase' },
-    );
+    const created = await runCli(userCreateArgs('caster', { role: 'streamer' }), {
+      cwd,
+      input: 'a streamer passphrase',
+    });
     expect(created.stderr).toBe('');
 
     const dev = startCli(['dev'], { cwd });
@@ -223,20 +213,11 @@ describe('live streaming through streamhub dev', { timeout: 180_000 }, () => {
       LIVE_X264_PRESET: 'ultrafast',
     };
     expect((await runCli(['db', 'migrate'], { cwd, env })).code).toBe(0);
-    const created = await runCli(
-      [
-        'user',
-        'create',
-        '--email',
-        'crash@example.com',
-        '--username',
-        'crash',
-        '--role',
-        'streamer',
-        '--password-stdin',
-      ],
-      { cwd, env, input: 'a streamer passphrase' },
-    );
+    const created = await runCli(userCreateArgs('crash', { role: 'streamer' }), {
+      cwd,
+      env,
+      input: 'a streamer passphrase',
+    });
     expect(created.stderr).toBe('');
     const base = `http://127.0.0.1:${port}`;
     const startDev = async () => {

@@ -11,7 +11,7 @@ import { createEventBus } from '@streamhub/infra/event-bus/factory';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import { withDeadline } from '@streamhub/infra/shared/timers';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runCli, startCli, waitForExit, waitForOk } from '../testing/cli-process.ts';
+import { runCli, startCli, userCreateArgs, waitForExit, waitForOk } from '../testing/cli-process.ts';
 
 const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PASSWORD = 'a fine long password';
@@ -56,20 +56,7 @@ describe('streamhub user while `streamhub dev` holds the embedded data directory
     const env = { HOST: '127.0.0.1', XDG_CONFIG_HOME: join(cwd, 'config') };
     const cli = (args: string[], input?: string) => runCli(args, { cwd, env, input });
     const createUser = (username: string, role = 'viewer') =>
-      cli(
-        [
-          'user',
-          'create',
-          '--email',
-          `${username}@example.com`,
-          '--username',
-          username,
-          '--role',
-          role,
-          '--password-stdin',
-        ],
-        PASSWORD,
-      );
+      cli(userCreateArgs(username, { role }), PASSWORD);
 
     // A data directory that was never migrated: the command migrates it first.
     const admin = await createUser('root_admin', 'admin');
@@ -198,19 +185,7 @@ describe('streamhub user beside `serve api` on PostgreSQL and Redis', { timeout:
     expect((await cli(['db', 'migrate'])).code).toBe(0);
     const keys = await cli(['keys', 'generate', '--print']);
     env.SIGNING_KEYS = keys.stdout.trim();
-    const created = await cli(
-      [
-        'user',
-        'create',
-        '--email',
-        'caster@example.com',
-        '--username',
-        'caster',
-        '--password-stdin',
-        '--json',
-      ],
-      PASSWORD,
-    );
+    const created = await cli(userCreateArgs('caster', { json: true }), PASSWORD);
     expect(created.stderr).toBe('');
     const casterId: string = JSON.parse(created.stdout)[0].id;
 

@@ -56,6 +56,24 @@ function startProcess(command: string, args: string[], options: CliOptions): Cli
   return Object.assign(child, { output: () => ({ code: child.exitCode, stdout, stderr }) });
 }
 
+/** The argv of `streamhub user create` for `username` (at example.com unless `email`), its password on stdin. */
+export function userCreateArgs(
+  username: string,
+  options: { email?: string; role?: string; json?: boolean } = {},
+) {
+  return [
+    'user',
+    'create',
+    '--email',
+    options.email ?? `${username}@example.com`,
+    '--username',
+    username,
+    ...(options.role ? ['--role', options.role] : []),
+    '--password-stdin',
+    ...(options.json ? ['--json'] : []),
+  ];
+}
+
 /** Runs a command to completion. */
 export async function runCli(args: string[], options: CliOptions): Promise<CliResult> {
   const child = startCli(args, options);
