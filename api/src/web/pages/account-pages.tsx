@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * The account pages: sign in, sign up, forgotten password, and the pages the emailed links open
  * (`/verify-email?token=…`, `/reset-password?token=…`). Their islands post to the API; a link's token

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** The lists of channels and videos that home, directory, search and channel pages share. */
 import type { PublicChannel } from '@streamhub/contracts/channels';
 import type { Video } from '@streamhub/contracts/videos';

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Pieces the account and settings forms share. */
 import { PasswordSchema } from '@streamhub/contracts/auth';
 

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * `/settings`: profile, avatar, password and "sign out everywhere". The server renders the empty forms;
  * the island fills them from `GET /api/v1/me` (the server does not know the reader) and sends a

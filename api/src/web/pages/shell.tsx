@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * The app's one layout: a skip link, the header (home, directory, search, sign in or the account menu),
  * the main landmark and a footer. Rendered with hono/jsx, which escapes every interpolated value. The

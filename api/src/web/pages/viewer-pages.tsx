@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** The viewer's pages: home, directory, search, channel, video and not found. */
 import {
   type Broadcast,
