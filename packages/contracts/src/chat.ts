@@ -13,7 +13,7 @@ import { humanText } from './text.ts';
 export const CHAT_TIMEOUT_MAX_SECONDS = 14 * 24 * 60 * 60;
 export const MODERATION_REASON_MAX = 500;
 
-/** Mirrors the database enum `engagement.moderation_action`. */
+/** Mirrors the database enum `chat.moderation_action`. */
 export const MODERATION_ACTIONS = [
   'delete_message',
   'timeout',

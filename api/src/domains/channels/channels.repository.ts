@@ -33,7 +33,7 @@ export interface EndedSession {
 export type ChannelUniqueField = 'owner' | 'slug';
 export type SessionUniqueField = 'live' | 'playbackId';
 
-// Index names from packages/db/src/schema/live.ts, in the terms the service maps to messages.
+// Index names from packages/db/src/schema/channels.ts, in the terms the service maps to messages.
 const CHANNEL_UNIQUE: Readonly<Record<string, ChannelUniqueField>> = {
   channels_owner_unique: 'owner',
   channels_slug_lower_unique: 'slug',
