@@ -12,8 +12,8 @@ const EXPOSED_HEADERS =
   'X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, Location, Tus-Resumable, Tus-Version, Tus-Max-Size, Tus-Extension, Upload-Offset, Upload-Length, Upload-Expires';
 
 export interface CorsPolicy {
-  /** Sets the CORS headers of a request (synchronous, before the handler). */
-  headers(c: AppContext): void;
+  /** Sets the CORS headers of a request with `set` (synchronous, before the handler). */
+  headers(c: AppContext, set: (name: string, value: string) => void): void;
   /** The 204 answer to a preflight from an allowed origin; undefined for every other request. */
   preflight(c: AppContext): Response | undefined;
 }
@@ -27,18 +27,18 @@ export function corsPolicy(origins: readonly string[]): CorsPolicy {
   const allows = (origin: string | undefined): origin is string =>
     origin !== undefined && origin !== '' && (anyOrigin || allowed.has(origin));
   return {
-    headers(c) {
+    headers(c, set) {
       const origin = c.req.header('origin');
       if (!allows(origin)) {
-        if (!anyOrigin) c.header('Vary', 'Origin');
+        if (!anyOrigin) set('Vary', 'Origin');
         return;
       }
-      c.header('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
+      set('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
       if (!anyOrigin) {
-        c.header('Vary', 'Origin');
-        c.header('Access-Control-Allow-Credentials', 'true');
+        set('Vary', 'Origin');
+        set('Access-Control-Allow-Credentials', 'true');
       }
-      if (!isPreflight(c)) c.header('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+      if (!isPreflight(c)) set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
     },
     preflight(c) {
       if (!isPreflight(c) || !allows(c.req.header('origin'))) return undefined;

@@ -2,6 +2,7 @@
 import { rateLimited } from '@streamhub/errors/app-error';
 import type { CounterStore } from '@streamhub/infra/counters/port';
 import type { AppContext } from '../context.ts';
+import { setEarlyHeader } from './response-headers.ts';
 
 export interface RateLimitOptions {
   max: number;
@@ -17,9 +18,9 @@ export const rateLimiter = (options: RateLimitOptions) => {
   return async (c: AppContext): Promise<void> => {
     const { count, resetAt } = await options.counters.hit(`ratelimit:${options.key(c)}`, options.windowMs);
     const resetSeconds = Math.max(0, Math.ceil((resetAt - Date.now()) / 1000));
-    c.header('RateLimit-Limit', limit);
-    c.header('RateLimit-Remaining', String(Math.max(0, options.max - count)));
-    c.header('RateLimit-Reset', String(resetSeconds));
+    setEarlyHeader(c, 'RateLimit-Limit', limit);
+    setEarlyHeader(c, 'RateLimit-Remaining', String(Math.max(0, options.max - count)));
+    setEarlyHeader(c, 'RateLimit-Reset', String(resetSeconds));
     if (count > options.max) throw rateLimited(Math.max(1, resetSeconds));
   };
 };

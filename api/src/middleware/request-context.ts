@@ -10,6 +10,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppContext, AppEnv } from '../context.ts';
 import type { GatewayDeps } from '../deps.ts';
 import type { CorsPolicy } from './cors.ts';
+import { nodeResponse } from './response-headers.ts';
 
 // A caller-supplied id is kept only when it is short and plain, so it is safe in logs and headers.
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -25,9 +26,14 @@ export const requestStart =
     c.set('requestId', requestId);
     c.set('config', deps.config);
     c.set('deps', deps);
-    c.header('X-Request-Id', requestId);
-    for (const [name, value] of options.securityHeaders) c.header(name, value);
-    options.cors.headers(c);
+    // See response-headers.ts: on Node straight onto the ServerResponse, elsewhere through c.header().
+    const outgoing = nodeResponse(c);
+    const set = outgoing
+      ? (name: string, value: string) => void outgoing.setHeader(name, value)
+      : (name: string, value: string) => c.header(name, value);
+    set('X-Request-Id', requestId);
+    for (const [name, value] of options.securityHeaders) set(name, value);
+    options.cors.headers(c, set);
     return next();
   };
 

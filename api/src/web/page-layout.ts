@@ -7,6 +7,7 @@
 import { html } from 'hono/html';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { AppContext } from '../context.ts';
+import { removeEarlyHeader } from '../middleware/response-headers.ts';
 import type { WebAssets } from './web-assets.ts';
 
 export type Html = ReturnType<typeof html>;
@@ -56,7 +57,7 @@ export async function sendPage(
   headers: PageHeaders,
 ) {
   c.header('Content-Security-Policy', headers.csp);
-  if (headers.frameable) c.header('X-Frame-Options', undefined);
+  if (headers.frameable) removeEarlyHeader(c, 'X-Frame-Options');
   c.header('Cache-Control', headers.cacheControl);
   const body = String(await page);
   return c.html(body.startsWith('<!doctype') ? body : `<!doctype html>${body}`, status);

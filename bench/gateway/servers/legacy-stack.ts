@@ -85,7 +85,7 @@ export function useLegacyStack(
   );
   app.use(
     createMiddleware<AppEnv>(async (c, next) => {
-      cors.headers(c);
+      cors.headers(c, (name, value) => c.header(name, value));
       const preflight = cors.preflight(c);
       if (preflight) return preflight;
       await next();

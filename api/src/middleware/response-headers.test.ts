@@ -1,0 +1,98 @@
+/**
+ * On Node the middleware's headers go onto the ServerResponse instead of through Hono's `Headers`
+ * (response-headers.ts). What a client receives must not change: every header once, a route's own
+ * value winning, a header a route lifts gone, on Node as through `app.request`.
+ */
+import { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppEnv } from '../context.ts';
+import { serveOnNode } from '../server/node.ts';
+import type { RunningServer } from '../server/types.ts';
+import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
+import { corsPolicy } from './cors.ts';
+import { requestStart } from './request-context.ts';
+import { removeEarlyHeader } from './response-headers.ts';
+import { API_CONTENT_SECURITY_POLICY, securityHeaderList } from './security-headers.ts';
+import { type Gateway, gatewayOnNode } from './testing/gateways.ts';
+
+const ORIGIN = 'https://player.example';
+
+let backends: TestBackends;
+let server: RunningServer;
+let app: Hono<AppEnv>;
+beforeAll(async () => {
+  backends = await createTestBackends('pglite');
+  app = new Hono<AppEnv>();
+  app.use(
+    requestStart(backends.deps(), {
+      securityHeaders: securityHeaderList({ https: false }),
+      cors: corsPolicy([ORIGIN]),
+    }),
+  );
+  app.get('/framed', (c) => {
+    removeEarlyHeader(c, 'X-Frame-Options');
+    c.header('Content-Security-Policy', 'frame-ancestors *');
+    return c.html('<p>embed me</p>');
+  });
+  app.get('/data', (c) => c.json({ ok: true }));
+  server = await serveOnNode({ fetch: app.fetch, host: '127.0.0.1', port: 0, gracePeriodMs: 1000 });
+});
+afterAll(async () => {
+  await server.close();
+  await backends.close();
+});
+
+describe.each([
+  [
+    'served by Node',
+    (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${server.port}${path}`, init),
+  ],
+  ['through app.request', (path: string, init?: RequestInit) => Promise.resolve(app.request(path, init))],
+])('headers set before the handler, %s', (_how, get) => {
+  it('arrive once each beside the route’s own', async () => {
+    const response = await get('/data', { headers: { Origin: ORIGIN, 'X-Request-Id': 'lb-7' } });
+    expect(await response.json()).toEqual({ ok: true });
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(response.headers.get('x-request-id')).toBe('lb-7');
+    // A header set twice would arrive joined ("DENY, DENY").
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('content-security-policy')).toBe(API_CONTENT_SECURITY_POLICY);
+    expect(response.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(response.headers.get('vary')).toBe('Origin');
+  });
+
+  it('give way to a route’s own value, and go when a route lifts them', async () => {
+    const response = await get('/framed');
+    expect(await response.text()).toBe('<p>embed me</p>');
+    expect(response.headers.get('content-security-policy')).toBe('frame-ancestors *');
+    expect(response.headers.get('x-frame-options')).toBeNull();
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+describe('the gateway on Node', () => {
+  let gateway: Gateway;
+  beforeAll(async () => {
+    gateway = await gatewayOnNode({ CORS_ORIGINS: ORIGIN, RATE_LIMIT_MAX: '2' });
+  });
+  afterAll(() => gateway.stop());
+
+  it('sends request id, security, CORS and rate-limit headers, also on its 429', async () => {
+    const url = `http://127.0.0.1:${gateway.port}/api/v1/system/info`;
+    const first = await fetch(url, { headers: { Origin: ORIGIN } });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first.headers.get('x-frame-options')).toBe('DENY');
+    expect(first.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(first.headers.get('access-control-expose-headers')).toContain('RateLimit-Remaining');
+    expect(first.headers.get('ratelimit-limit')).toBe('2');
+    expect(first.headers.get('ratelimit-remaining')).toBe('1');
+    await fetch(url);
+    const limited = await fetch(url);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toBe('application/problem+json');
+    expect(limited.headers.get('ratelimit-remaining')).toBe('0');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
