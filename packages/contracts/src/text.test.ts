@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as accountRecovery from './account-recovery.ts';
 import * as auth from './auth.ts';
-import * as chat from './chat.ts';
-import { CommentBodySchema } from './engagement.ts';
-import * as engagement from './engagement.ts';
 import * as channels from './channels.ts';
+import * as chat from './chat.ts';
+import * as engagement from './engagement.ts';
+import { CommentBodySchema } from './engagement.ts';
 import * as oauth from './oauth.ts';
 import * as pagination from './pagination.ts';
 import { ChatBodySchema, ClientFrameSchema } from './realtime.ts';

@@ -1,6 +1,6 @@
 /** Request and response shapes of the users domain (`/api/v1/users`): profiles, avatars and admin. */
 import { z } from '@hono/zod-openapi';
-import { AccountSchema, EmailSchema, PasswordSchema, UserRoleSchema, UsernameSchema } from './auth.ts';
+import { AccountSchema, EmailSchema, PasswordSchema, UsernameSchema, UserRoleSchema } from './auth.ts';
 import { humanText, text } from './text.ts';
 
 export const USER_STATUSES = ['active', 'suspended'] as const;
