@@ -19,7 +19,7 @@ describe('failureLine', () => {
 
     const line = failureLine(error);
     expect(line).toBe(
-      'streamhub: the database failed: relation "auth.users" does not exist (SQLSTATE 42P01)',
+      'streamhub: the database failed: relation "users.users" does not exist (SQLSTATE 42P01)',
     );
     expect(line).not.toContain('scrypt');
   });
