@@ -202,12 +202,19 @@ export class ModerationRepository {
         .returning();
       if (!restriction) throw new Error('upsert into engagement.chat_restrictions returned no row');
       if (options.dropModerator && (await deleteModerator(tx, input.channelId, input.userId))) {
-        await insertLog(tx, input.channelId, {
-          actorId: input.actorId,
-          action: 'remove_moderator',
-          targetUserId: input.userId,
-          reason: 'banned',
-        });
+        // A microsecond back: PGlite's clock can give both entries the same time, and the log's
+        // tie-break (a random id) would then put the role's removal after the ban that caused it.
+        await insertLog(
+          tx,
+          input.channelId,
+          {
+            actorId: input.actorId,
+            action: 'remove_moderator',
+            targetUserId: input.userId,
+            reason: 'banned',
+          },
+          sql`clock_timestamp() - interval '1 microsecond'`,
+        );
       }
       await insertLog(tx, input.channelId, log);
       const [view] = await selectRestrictions(
@@ -341,6 +348,11 @@ async function deleteModerator(tx: Tx, channelId: string, userId: string): Promi
 }
 
 // clock_timestamp(), not now(): two entries of one transaction (a ban that drops a moderator) keep their order.
-async function insertLog(tx: Tx, channelId: string, log: LogEntryInput): Promise<void> {
-  await tx.insert(moderationLog).values({ channelId, ...log, createdAt: sql`clock_timestamp()` });
+async function insertLog(
+  tx: Tx,
+  channelId: string,
+  log: LogEntryInput,
+  createdAt: SQL = sql`clock_timestamp()`,
+): Promise<void> {
+  await tx.insert(moderationLog).values({ channelId, ...log, createdAt });
 }
