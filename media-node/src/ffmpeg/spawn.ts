@@ -27,20 +27,18 @@ import {
 } from 'node:child_process';
 import { accessSync, chmodSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { executableSearchPath } from '@streamhub/config/search-path';
 import type { Logger } from '@streamhub/logger/logger';
 
 /**
  * An executable regular file at `command` (when it names a path) or on PATH, as the kernel would find
- * it; undefined when there is none. PATH is read here as `child_process` itself reads it.
+ * it; undefined when there is none. PATH is read by the config package, split as `child_process` splits it.
  */
 export function findExecutable(command: string): string | undefined {
   const candidates = command.includes('/')
     ? [command]
-    : (process.env.PATH ?? '')
-        .split(delimiter)
-        .filter(Boolean)
-        .map((dir) => join(dir, command));
+    : executableSearchPath().map((dir) => join(dir, command));
   for (const path of candidates) {
     try {
       accessSync(path, constants.X_OK);
