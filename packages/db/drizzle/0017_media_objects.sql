@@ -1,0 +1,2 @@
+-- Reserved for the media_objects work; replaced by its real migration when that lands.
+SELECT 1;
