@@ -85,3 +85,26 @@ export const ChangePasswordRequestSchema = z
 export const SessionInfoSchema = z
   .object({ userId: z.uuid(), sessionId: z.uuid(), role: UserRoleSchema })
   .openapi('SessionInfo');
+
+/** One signed-in session of the caller, as the settings page lists them. */
+export const UserSessionSchema = z
+  .object({
+    id: z.uuid(),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime().openapi({ description: 'When it last renewed its tokens (or signed in)' }),
+    expiresAt: z.iso.datetime(),
+    userAgent: z.string().nullable().openapi({ description: 'The browser or client that signed in' }),
+    ip: z.string().nullable(),
+    current: z.boolean().openapi({ description: 'The session of the access token that asked' }),
+  })
+  .openapi('UserSession');
+
+export type UserSession = z.infer<typeof UserSessionSchema>;
+
+export const UserSessionListSchema = z
+  .object({ items: z.array(UserSessionSchema) })
+  .openapi('UserSessionList');
+
+export const SessionIdParamsSchema = z.object({
+  id: z.uuid('must be a session id (uuid)').openapi({ param: { name: 'id', in: 'path' } }),
+});

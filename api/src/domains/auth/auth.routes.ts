@@ -6,8 +6,10 @@ import {
   LoginRequestSchema,
   RefreshRequestSchema,
   RegisterRequestSchema,
+  SessionIdParamsSchema,
   SessionInfoSchema,
   TokenPairSchema,
+  UserSessionListSchema,
 } from '@streamhub/contracts/auth';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../context.ts';
@@ -92,6 +94,45 @@ const logoutAll = createRoute({
   responses: { 204: { description: 'Every session is revoked' }, ...authErrors },
 });
 
+const logoutOthers = createRoute({
+  method: 'post',
+  path: '/logout-others',
+  operationId: 'logoutOtherSessions',
+  tags: ['auth'],
+  summary: 'End every session of the current user but this one',
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  responses: { 204: { description: 'Every other session is revoked' }, ...authErrors },
+});
+
+const listSessions = createRoute({
+  method: 'get',
+  path: '/sessions',
+  operationId: 'listMySessions',
+  tags: ['auth'],
+  summary: "The current user's live sessions (not revoked, not expired), most recently used first",
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  responses: { 200: jsonResponse(UserSessionListSchema, 'The sessions'), ...authErrors },
+});
+
+const revokeSession = createRoute({
+  method: 'delete',
+  path: '/sessions/{id}',
+  operationId: 'revokeMySession',
+  tags: ['auth'],
+  summary: 'End one session of the current user (this one too, like logout)',
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  request: { params: SessionIdParamsSchema },
+  responses: {
+    204: { description: 'The session is revoked' },
+    ...authErrors,
+    404: problemResponse('The user has no live session with this id (`not_found`)'),
+    422: problemResponse('The id is not a uuid (`validation_failed`)'),
+  },
+});
+
 const changePassword = createRoute({
   method: 'post',
   path: '/password',
@@ -152,6 +193,23 @@ export const authRoutes = () =>
     })
     .openapi(logoutAll, async (c) => {
       await c.var.deps.services.sessions.revokeAllForUser(c.var.auth.userId, 'logout_all');
+      return c.body(null, 204);
+    })
+    .openapi(logoutOthers, async (c) => {
+      await c.var.deps.services.sessions.revokeAllForUser(
+        c.var.auth.userId,
+        'logout_others',
+        c.var.auth.sessionId,
+      );
+      return c.body(null, 204);
+    })
+    .openapi(listSessions, async (c) => {
+      c.header('Cache-Control', 'no-store');
+      const { userId, sessionId } = c.var.auth;
+      return c.json({ items: await c.var.deps.services.sessions.listForUser(userId, sessionId) }, 200);
+    })
+    .openapi(revokeSession, async (c) => {
+      await c.var.deps.services.sessions.revokeOwn(c.var.auth.userId, c.req.valid('param').id);
       return c.body(null, 204);
     })
     .openapi(changePassword, async (c) => {

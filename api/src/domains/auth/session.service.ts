@@ -3,10 +3,10 @@
  * and single-use; presenting a used one again means it was copied, so the whole family is revoked.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { TokenPair } from '@streamhub/contracts/auth';
+import type { TokenPair, UserSession } from '@streamhub/contracts/auth';
 import type { DomainEvents } from '@streamhub/contracts/events';
 import type { UserRole, UserRow } from '@streamhub/db/schema/users';
-import { AppError } from '@streamhub/errors/app-error';
+import { AppError, notFound } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { AccessTokens } from './access-tokens.ts';
 import type { SessionMeta, SessionsRepository } from './sessions.repository.ts';
@@ -107,6 +107,31 @@ export class SessionService {
   async revokeAllForUser(userId: string, reason: string, exceptSessionId?: string): Promise<void> {
     const sessionIds = await this.deps.sessions.revokeAllForUser(userId, reason, exceptSessionId);
     await this.announceRevoked(userId, sessionIds, reason);
+  }
+
+  /** The user's live sessions, `current` marking the one asking (settings: "where am I signed in"). */
+  async listForUser(userId: string, currentSessionId: string): Promise<UserSession[]> {
+    const rows = await this.deps.sessions.listLiveForUser(userId);
+    return rows.map((row) => ({
+      id: row.id,
+      createdAt: row.createdAt.toISOString(),
+      lastUsedAt: row.lastUsedAt.toISOString(),
+      expiresAt: row.expiresAt.toISOString(),
+      userAgent: row.userAgent,
+      ip: row.ip,
+      current: row.id === currentSessionId,
+    }));
+  }
+
+  /**
+   * Ends one of the user's own sessions (the current one too, like logout). Another user's session, or
+   * one already ended, is not found: the answer never says whether an id exists elsewhere.
+   */
+  async revokeOwn(userId: string, sessionId: string): Promise<void> {
+    if (!(await this.deps.sessions.revokeSessionOf(userId, sessionId, 'revoked_by_user'))) {
+      throw notFound('Session');
+    }
+    await this.announceRevoked(userId, [sessionId], 'revoked_by_user');
   }
 
   private async revokeOne(sessionId: string, reason: string): Promise<void> {

@@ -2,7 +2,7 @@
 import type { Db } from '@streamhub/db/client';
 import { type RefreshTokenRow, refreshTokens, type SessionRow, sessions } from '@streamhub/db/schema/auth';
 import { type UserRole, type UserStatus, users } from '@streamhub/db/schema/users';
-import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 
 export interface SessionMeta {
   userAgent?: string;
@@ -99,6 +99,25 @@ export class SessionsRepository {
     this.standingQuery ??= prepareStanding(this.db);
     const [row] = await this.standingQuery.execute({ sessionId });
     return row;
+  }
+
+  /** The user's sessions that are neither revoked nor expired, the most recently used first. */
+  async listLiveForUser(userId: string): Promise<SessionRow[]> {
+    return this.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)))
+      .orderBy(desc(sessions.lastUsedAt), desc(sessions.createdAt));
+  }
+
+  /** Revokes a live session of this user only; returns whether it did. */
+  async revokeSessionOf(userId: string, id: string, reason: string): Promise<boolean> {
+    const rows = await this.db
+      .update(sessions)
+      .set({ revokedAt: sql`now()`, revokedReason: reason })
+      .where(and(eq(sessions.id, id), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    return rows.length === 1;
   }
 
   /** Revokes a live session; returns its user, or undefined when it was unknown or already revoked. */
