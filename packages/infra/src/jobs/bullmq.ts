@@ -10,6 +10,7 @@ import { settlesWithin } from '../shared/timers.ts';
 import { runAttempt } from './attempt.ts';
 import {
   assertConcurrency,
+  assertDelay,
   assertDefinitions,
   assertHandlers,
   assertJobId,
@@ -179,6 +180,7 @@ export async function createBullMqJobQueue<D extends JobDefinitions>(
       // defaults apply exactly once and the stored data stays plain JSON.
       const job = await queue.add(name, payload, {
         ...(enqueueOptions.jobId === undefined ? {} : { jobId: enqueueOptions.jobId }),
+        delay: assertDelay(enqueueOptions.delayMs),
         attempts: definition.attempts,
         backoff: { type: 'exponential', delay: definition.backoffMs },
         ...RETENTION,

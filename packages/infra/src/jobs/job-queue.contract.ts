@@ -162,6 +162,24 @@ export function jobQueueContract(label: string, basePrefix: string, harness: Job
       expect(third - second).toBeGreaterThanOrEqual(2 * backoffMs - 10);
     });
 
+    it('runs a delayed job no sooner than its delay, and refuses a negative delay', async () => {
+      const delayMs = 150;
+      const { queue, completed } = await open({ 'test.later': job() });
+      let ranAt = 0;
+      await queue.start({
+        'test.later': async () => {
+          ranAt = Date.now();
+        },
+      });
+
+      const enqueuedAt = Date.now();
+      const jobId = await queue.enqueue('test.later', { to: 'a' }, { delayMs });
+
+      await eventually(() => expect(completed).toEqual([{ name: 'test.later', jobId }]));
+      expect(ranAt - enqueuedAt).toBeGreaterThanOrEqual(delayMs - 10);
+      await expect(queue.enqueue('test.later', { to: 'a' }, { delayMs: -1 })).rejects.toThrow(/delayMs/);
+    });
+
     it('fails a NonRetryableError at once, without retrying', async () => {
       const backoffMs = 20;
       const { queue, failed } = await open({ 'test.fatal': job({ attempts: 3, backoffMs }) });

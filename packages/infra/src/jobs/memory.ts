@@ -9,6 +9,7 @@ import { settlesWithin, toError } from '../shared/timers.ts';
 import { runAttempt } from './attempt.ts';
 import {
   assertConcurrency,
+  assertDelay,
   assertDefinitions,
   assertHandlers,
   assertJobId,
@@ -148,8 +149,19 @@ export function createMemoryJobQueue<D extends JobDefinitions>(
       const id = enqueueOptions.jobId ?? randomUUID();
       if (lane.known.has(id)) return id;
       lane.known.add(id);
-      lane.waiting.push({ id, payload: parsed, attempt: 1 });
-      pump(lane);
+      const job: MemoryJob = { id, payload: parsed, attempt: 1 };
+      const delayMs = assertDelay(enqueueOptions.delayMs);
+      if (delayMs > 0) {
+        const timer = setTimeout(() => {
+          retryTimers.delete(timer);
+          lane.waiting.push(job);
+          pump(lane);
+        }, delayMs);
+        retryTimers.add(timer);
+      } else {
+        lane.waiting.push(job);
+        pump(lane);
+      }
       return id;
     },
 

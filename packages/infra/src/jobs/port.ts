@@ -51,6 +51,8 @@ export interface EnqueueOptions {
    * No `:` and not a bare integer (BullMQ reserves both).
    */
   jobId?: string;
+  /** Runs the job no sooner than this many milliseconds from now (a delayed job). */
+  delayMs?: number;
 }
 
 export interface StartOptions {
@@ -117,6 +119,13 @@ export function assertJobId(jobId: string): void {
   if (jobId.length === 0 || jobId.length > 256) throw new Error('jobId must be 1 to 256 characters long');
   if (jobId.includes(':')) throw new Error(`jobId must not contain ":" (got "${jobId}")`);
   if (/^\d+$/.test(jobId)) throw new Error(`jobId must not be a bare integer (got "${jobId}")`);
+}
+
+/** Validates an enqueue's `delayMs` (absent: 0). */
+export function assertDelay(delayMs: number | undefined): number {
+  if (delayMs === undefined) return 0;
+  if (!(Number.isFinite(delayMs) && delayMs >= 0)) throw new RangeError(`delayMs must be ≥ 0, got ${delayMs}`);
+  return Math.round(delayMs);
 }
 
 /** Checks definitions once at construction, so a typo'd number fails at start-up, not on the first retry. */
