@@ -10,8 +10,8 @@ import { settlesWithin } from '../shared/timers.ts';
 import { runAttempt } from './attempt.ts';
 import {
   assertConcurrency,
-  assertDelay,
   assertDefinitions,
+  assertDelay,
   assertHandlers,
   assertJobId,
   assertPercent,

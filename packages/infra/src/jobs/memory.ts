@@ -9,8 +9,8 @@ import { settlesWithin, toError } from '../shared/timers.ts';
 import { runAttempt } from './attempt.ts';
 import {
   assertConcurrency,
-  assertDelay,
   assertDefinitions,
+  assertDelay,
   assertHandlers,
   assertJobId,
   assertPercent,
