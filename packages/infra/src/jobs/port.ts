@@ -124,7 +124,8 @@ export function assertJobId(jobId: string): void {
 /** Validates an enqueue's `delayMs` (absent: 0). */
 export function assertDelay(delayMs: number | undefined): number {
   if (delayMs === undefined) return 0;
-  if (!(Number.isFinite(delayMs) && delayMs >= 0)) throw new RangeError(`delayMs must be ≥ 0, got ${delayMs}`);
+  if (!(Number.isFinite(delayMs) && delayMs >= 0))
+    throw new RangeError(`delayMs must be ≥ 0, got ${delayMs}`);
   return Math.round(delayMs);
 }
 
