@@ -1,0 +1,39 @@
+/**
+ * Media storage bookkeeping, in Postgres schema `media`: what an object store cannot be asked for. The S3
+ * media storage (`@streamhub/infra/media-storage/s3`) keeps the S3 multipart upload behind each resumable
+ * (tus) upload here, with its parts' ETags, so it needs only CreateMultipartUpload, UploadPart and
+ * CompleteMultipartUpload from the store (no ListParts): any gateway replica can resume or complete it.
+ */
+import { sql } from 'drizzle-orm';
+import { bigint, check, integer, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+
+export const mediaSchema = pgSchema('media');
+
+/** One open S3 multipart upload per upload key (`uploads/<videoId>`); replaced when the upload restarts. */
+export const multipartUploads = mediaSchema.table('multipart_uploads', {
+  key: text('key').primaryKey(),
+  /** The store's UploadId. */
+  uploadId: text('upload_id').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * The parts uploaded so far, each at its byte offset in the upload. A resumed writer overwrites parts from
+ * its offset on (S3 replaces a part uploaded again under the same number).
+ */
+export const multipartParts = mediaSchema.table(
+  'multipart_parts',
+  {
+    key: text('key')
+      .notNull()
+      .references(() => multipartUploads.key, { onDelete: 'cascade' }),
+    partNumber: integer('part_number').notNull(),
+    start: bigint('start', { mode: 'number' }).notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    etag: text('etag').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.key, t.partNumber] }),
+    check('multipart_parts_part_number_range', sql`${t.partNumber} BETWEEN 1 AND 10000`),
+  ],
+);

@@ -1,0 +1,56 @@
+/** {@link MultipartLedger} in the database (`media.multipart_uploads`, `media.multipart_parts`). */
+import type { Db } from '@streamhub/db/client';
+import { multipartParts, multipartUploads } from '@streamhub/db/schema/media';
+import { and, asc, eq, gte } from 'drizzle-orm';
+import type { MultipartLedger, MultipartPart, MultipartState } from './multipart-ledger.ts';
+
+export class DbMultipartLedger implements MultipartLedger {
+  constructor(private readonly db: Db) {}
+
+  async begin(key: string, uploadId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      // Deleting the row cascades to the old upload's parts.
+      await tx.delete(multipartUploads).where(eq(multipartUploads.key, key));
+      await tx.insert(multipartUploads).values({ key, uploadId });
+    });
+  }
+
+  async find(key: string): Promise<MultipartState | undefined> {
+    const [upload] = await this.db
+      .select({ uploadId: multipartUploads.uploadId })
+      .from(multipartUploads)
+      .where(eq(multipartUploads.key, key));
+    if (!upload) return undefined;
+    const parts = await this.db
+      .select({
+        partNumber: multipartParts.partNumber,
+        start: multipartParts.start,
+        size: multipartParts.size,
+        etag: multipartParts.etag,
+      })
+      .from(multipartParts)
+      .where(eq(multipartParts.key, key))
+      .orderBy(asc(multipartParts.partNumber));
+    return { uploadId: upload.uploadId, parts };
+  }
+
+  async recordPart(key: string, part: MultipartPart): Promise<void> {
+    await this.db
+      .insert(multipartParts)
+      .values({ key, ...part })
+      .onConflictDoUpdate({
+        target: [multipartParts.key, multipartParts.partNumber],
+        set: { start: part.start, size: part.size, etag: part.etag },
+      });
+  }
+
+  async truncate(key: string, fromPartNumber: number): Promise<void> {
+    await this.db
+      .delete(multipartParts)
+      .where(and(eq(multipartParts.key, key), gte(multipartParts.partNumber, fromPartNumber)));
+  }
+
+  async forget(key: string): Promise<void> {
+    await this.db.delete(multipartUploads).where(eq(multipartUploads.key, key));
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * A real S3-compatible server for tests: s3rver on 127.0.0.1, a free port, files in a temporary
+ * directory, with one bucket. s3rver's fixed account is `S3RVER` / `S3RVER`; it serves objects to
+ * anonymous GETs too, like a public bucket behind a CDN would.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+import type { S3ConnectionSettings } from './s3.ts';
+
+export interface TestS3Server {
+  /** `http://127.0.0.1:<port>`. */
+  endpoint: string;
+  bucket: string;
+  settings: S3ConnectionSettings;
+  /** The bucket's own URL (path style), as a CDN origin would fetch it. */
+  bucketUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestS3Server(bucket = 'streamhub-media'): Promise<TestS3Server> {
+  const directory = await mkdtemp(join(tmpdir(), 'streamhub-s3rver-'));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory,
+    silent: true,
+    configureBuckets: [{ name: bucket }],
+  });
+  const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint,
+    bucket,
+    bucketUrl: `${endpoint}/${bucket}`,
+    settings: {
+      endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    },
+    stop: () => {
+      stopped ??= server.close().finally(() => rm(directory, { recursive: true, force: true }));
+      return stopped;
+    },
+  };
+}

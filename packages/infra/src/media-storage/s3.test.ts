@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Database } from '@streamhub/db/client';
+import { createTestDatabase } from '@streamhub/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mediaKeys } from './keys.ts';
+import { mediaStorageContract } from './media-storage.contract.ts';
+import { DbMultipartLedger } from './multipart-ledger.db.ts';
+import { readMediaBytes } from './port.ts';
+import { createS3Client, MIN_PART_SIZE, S3MediaStorage } from './s3.ts';
+import { startTestS3Server, type TestS3Server } from './s3-testing.ts';
+
+let server: TestS3Server;
+let database: Database;
+
+beforeAll(async () => {
+  [server, database] = await Promise.all([startTestS3Server(), createTestDatabase('pglite')]);
+});
+afterAll(async () => {
+  await Promise.all([server?.stop(), database?.close()]);
+});
+
+const open = (prefix = `t${randomUUID().slice(0, 8)}`) =>
+  new S3MediaStorage({
+    client: createS3Client(server.settings),
+    bucket: server.bucket,
+    prefix,
+    ledger: new DbMultipartLedger(database.db),
+  });
+
+mediaStorageContract('s3 (s3rver)', {
+  // Every storage gets its own key prefix in the one bucket, so runs never see each other's objects.
+  open: async () => open(),
+  close: async (storage) => {
+    for (const collection of ['live', 'vod', 'uploads', 'avatars'] as const) {
+      await storage.deletePrefix(collection as Parameters<typeof storage.deletePrefix>[0]);
+    }
+  },
+});
+
+describe('S3MediaStorage', () => {
+  it('resumes a multi-part upload on another instance (another gateway) from the ledger alone', async () => {
+    const video = randomUUID();
+    const upload = mediaKeys.upload(video);
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const gatewayA = open(prefix);
+    const gatewayB = open(prefix);
+    const content = Buffer.alloc(2 * MIN_PART_SIZE + 12345);
+    for (let i = 0; i < content.length; i++) content[i] = (i * 7919) % 251;
+
+    await gatewayA.createUpload(upload);
+    const first = await gatewayA.openUpload(upload, 0);
+    const cut = MIN_PART_SIZE + 1000;
+    await first.append(content.subarray(0, cut));
+    // A whole part is durable and the tail below the part size is stored too.
+    expect(await first.sync()).toBe(cut);
+    // The writer dies without closing; more bytes it appended after the sync are lost.
+    await first.append(content.subarray(cut, cut + 500));
+
+    const second = await gatewayB.openUpload(upload, cut);
+    await second.append(content.subarray(cut));
+    expect(await second.close()).toBe(content.length);
+    await gatewayB.completeUpload(upload, mediaKeys.vodSource(video));
+
+    const stored = await readMediaBytes(gatewayA, mediaKeys.vodSource(video));
+    expect(stored?.equals(content)).toBe(true);
+    // Nothing of the upload is left: not the ledger row, not the staged object, not the tails.
+    expect(await new DbMultipartLedger(database.db).find(upload)).toBeUndefined();
+    await expect(gatewayA.openUpload(upload, 0)).rejects.toThrow();
+  });
+
+  it('resumes inside a part a dead writer uploaded past the committed offset', async () => {
+    const video = randomUUID();
+    const upload = mediaKeys.upload(video);
+    const storage = open();
+    const content = Buffer.alloc(MIN_PART_SIZE + 100, 3);
+    content.write('start', 0);
+    content.write('end', content.length - 3);
+    await storage.createUpload(upload);
+    const first = await storage.openUpload(upload, 0);
+    await first.append(content.subarray(0, 10));
+    const committed = await first.sync();
+    expect(committed).toBe(10);
+    // The dead writer went on and filled a part the service never committed.
+    await first.append(Buffer.alloc(MIN_PART_SIZE, 9));
+    const again = await storage.openUpload(upload, committed);
+    await again.append(content.subarray(committed));
+    await again.close();
+    await storage.completeUpload(upload, mediaKeys.vodSource(video));
+    expect((await readMediaBytes(storage, mediaKeys.vodSource(video)))?.equals(content)).toBe(true);
+  });
+
+  it('completes an empty upload, and stores objects with their type and cache policy', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const storage = open(prefix);
+    const video = randomUUID();
+    await storage.createUpload(mediaKeys.upload(video));
+    await storage.completeUpload(mediaKeys.upload(video), mediaKeys.vodSource(video));
+    expect((await storage.stat(mediaKeys.vodSource(video)))?.size).toBe(0);
+
+    const id = 'PlaybackId_123';
+    const dir = await storage.localDirectory(mediaKeys.livePrefix(id));
+    expect(dir.inPlace).toBe(false);
+    await mkdir(join(dir.path, 'stream_0'));
+    await writeFile(join(dir.path, 'stream_0', 'seg_000001.ts'), 'segment');
+    await writeFile(join(dir.path, 'stream_0.m3u8'), '#EXTM3U\n');
+    await dir.sync();
+    await dir.release();
+    const segment = await fetch(`${server.bucketUrl}/${prefix}/live/${id}/stream_0/seg_000001.ts`);
+    expect(segment.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(segment.headers.get('content-type')).toBe('video/mp2t');
+    const playlist = await fetch(`${server.bucketUrl}/${prefix}/live/${id}/stream_0.m3u8`);
+    expect(playlist.headers.get('cache-control')).toBe('no-cache');
+  });
+});

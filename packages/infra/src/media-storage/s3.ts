@@ -1,0 +1,745 @@
+/**
+ * {@link MediaStorage} on S3-compatible object storage: the object `<key>` is `<prefix><key>` in one
+ * bucket. Built for the smallest common S3 surface (s3rver, MinIO, Garage, AWS): Put/Get/Head/Copy/Delete
+ * objects, ListObjectsV2, DeleteObjects and multipart Create/UploadPart/Complete, nothing else. Resumable
+ * uploads keep their part list in a {@link MultipartLedger} (PostgreSQL) instead of asking ListParts, and
+ * the tail below the 5 MiB part minimum in a hidden `.multipart/` object, so any gateway replica can go on
+ * with an upload another one began. Local directories (ffmpeg) are private temporary copies, uploaded on
+ * `sync`. See docs/storage.md.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
+import {
+  assertMediaKey,
+  assertMediaPrefix,
+  InvalidMediaKeyError,
+  isMediaKey,
+  isRelativeName,
+  type MediaKey,
+  type MediaPrefix,
+} from './keys.ts';
+import type { MultipartLedger, MultipartPart } from './multipart-ledger.ts';
+import { objectHeaders } from './object-headers.ts';
+import {
+  type ByteRange,
+  type LocalDirectory,
+  type MediaAccess,
+  type MediaEntry,
+  MediaNotFoundError,
+  MediaRangeNotSatisfiableError,
+  type MediaRead,
+  type MediaStat,
+  type MediaStorage,
+  type UploadWriter,
+  type WriteOptions,
+} from './port.ts';
+
+/** S3's smallest part but the last. */
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+/** S3's largest CopyObject; bigger objects are copied part by part. */
+const MAX_COPY_SIZE = 5 * 1024 ** 3;
+const COPY_PART_SIZE = 512 * 1024 ** 2;
+/** Where upload tails live: a name no media key can start with, so never listed as media. */
+const TAILS = '.multipart';
+
+/** How to reach the bucket (the `S3_*` settings). */
+export interface S3ConnectionSettings {
+  /** Unset: AWS's endpoint for the region. */
+  endpoint?: string;
+  region: string;
+  /** `https://endpoint/bucket/key` instead of `https://bucket.endpoint/key` (MinIO, s3rver, Garage). */
+  forcePathStyle: boolean;
+  /** Unset: the SDK's default chain (environment, instance role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** An S3 client for the smallest common S3 surface. */
+export function createS3Client(settings: S3ConnectionSettings): S3Client {
+  return new S3Client({
+    endpoint: settings.endpoint,
+    region: settings.region,
+    forcePathStyle: settings.forcePathStyle,
+    credentials: settings.credentials,
+    // Checksums only where the API demands them: many S3-compatible servers reject the newer headers.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+export interface S3MediaStorageOptions {
+  client: S3Client;
+  bucket: string;
+  /** Prepended to every key (`streamhub/`), so one bucket can hold several installations. */
+  prefix?: string;
+  /** Where a CDN (or the bucket itself) serves `<prefix>` publicly. Unset: the gateway serves everything. */
+  publicBaseUrl?: string;
+  ledger: MultipartLedger;
+  /** Bytes per multipart part (at least {@link MIN_PART_SIZE}). */
+  partSize?: number;
+  /** Where local directories are made (default: the OS temporary directory). */
+  scratchDir?: string;
+}
+
+export class S3MediaStorage implements MediaStorage {
+  readonly kind = 's3';
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+  private readonly publicBaseUrl: string | undefined;
+  private readonly ledger: MultipartLedger;
+  private readonly partSize: number;
+  private readonly scratchDir: string;
+
+  constructor(options: S3MediaStorageOptions) {
+    this.client = options.client;
+    this.bucket = options.bucket;
+    const prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    this.prefix = prefix ? `${prefix}/` : '';
+    this.publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, '');
+    this.ledger = options.ledger;
+    this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? MIN_PART_SIZE);
+    this.scratchDir = options.scratchDir ?? tmpdir();
+  }
+
+  async write(key: MediaKey, body: Uint8Array | Readable, options: WriteOptions = {}): Promise<void> {
+    const name = this.objectName(key);
+    // PutObject needs the length up front. Whole-object writes are small (playlists, thumbnails,
+    // avatars); large outputs come from local directories, whose files are streamed with their size.
+    const bytes = body instanceof Uint8Array ? body : await collect(body);
+    await this.put(name, key, bytes, bytes.byteLength, options);
+  }
+
+  async stat(key: MediaKey): Promise<MediaStat | undefined> {
+    return this.head(this.objectName(key));
+  }
+
+  async read(key: MediaKey, options: { range?: ByteRange } = {}): Promise<MediaRead | undefined> {
+    const name = this.objectName(key);
+    const range = options.range;
+    if (range && !isPlausibleRange(range)) {
+      const found = await this.head(name);
+      if (!found) return undefined;
+      throw new MediaRangeNotSatisfiableError(found.size);
+    }
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: name,
+          Range: range ? `bytes=${range.start}-${range.end ?? ''}` : undefined,
+        }),
+      );
+      const body = out.Body as Readable;
+      const size = range ? sizeFromContentRange(out.ContentRange) : (out.ContentLength ?? 0);
+      const found = { size, etag: out.ETag ?? '""', modified: out.LastModified ?? new Date(0) };
+      const sent = range
+        ? { start: range.start, end: Math.min(range.end ?? size - 1, size - 1) }
+        : { start: 0, end: size - 1 };
+      return { stat: found, range: sent, body };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      if (statusOf(error) === 416) {
+        const found = await this.head(name);
+        if (!found) return undefined;
+        throw new MediaRangeNotSatisfiableError(found.size);
+      }
+      throw error;
+    }
+  }
+
+  async list(prefix: MediaPrefix): Promise<MediaEntry[]> {
+    const entries: MediaEntry[] = [];
+    for await (const object of this.listObjects(this.prefixName(prefix))) {
+      const key = object.name.slice(this.prefix.length);
+      if (isMediaKey(key)) entries.push({ key, size: object.size, modified: object.modified });
+    }
+    return entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async listPrefixes(prefix: MediaPrefix): Promise<string[]> {
+    const base = this.prefixName(prefix);
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: base,
+          Delimiter: '/',
+          ContinuationToken: token,
+        }),
+      );
+      for (const common of page.CommonPrefixes ?? []) {
+        const name = (common.Prefix ?? '').slice(base.length, -1);
+        if (isRelativeName(name) && !name.includes('/')) names.push(name);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return names.sort();
+  }
+
+  async delete(key: MediaKey): Promise<void> {
+    const name = this.objectName(key);
+    // An upload in progress is also its ledger entry and tail objects.
+    if (key.startsWith('uploads/')) {
+      await this.ledger.forget(key);
+      await this.deleteNames(await this.names(this.tailPrefix(key)));
+    }
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: name }));
+  }
+
+  async deletePrefix(prefix: MediaPrefix): Promise<void> {
+    await this.deleteNames(await this.names(this.prefixName(prefix)));
+  }
+
+  async url(key: MediaKey, access: MediaAccess): Promise<string | undefined> {
+    assertMediaKey(key);
+    // Anything but public media goes through the gateway, which checks the viewer's token: the bucket's
+    // public URL must never serve it (docs/storage.md, "Private media on S3").
+    return access.kind === 'public' && this.publicBaseUrl ? `${this.publicBaseUrl}/${key}` : undefined;
+  }
+
+  async localDirectory(
+    prefix: MediaPrefix,
+    options: { load?: boolean | readonly string[] } = {},
+  ): Promise<LocalDirectory> {
+    assertMediaPrefix(prefix);
+    const path = await mkdtemp(join(this.scratchDir, 'streamhub-s3-'));
+    const directory = new S3LocalDirectory(this, path, prefix);
+    try {
+      if (options.load) await directory.load(options.load === true ? undefined : options.load);
+    } catch (error) {
+      await directory.release();
+      throw error;
+    }
+    return directory;
+  }
+
+  async createUpload(key: MediaKey): Promise<void> {
+    const name = this.objectName(key);
+    await this.deleteNames([name, ...(await this.names(this.tailPrefix(key)))]);
+    const created = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: name }),
+    );
+    if (!created.UploadId) throw new Error(`The store gave no UploadId for ${key}`);
+    await this.ledger.begin(key, created.UploadId);
+  }
+
+  async openUpload(key: MediaKey, offset: number): Promise<UploadWriter> {
+    assertMediaKey(key);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`Bad upload offset ${offset}`);
+    const state = await this.ledger.find(key);
+    if (!state) throw new MediaNotFoundError(key);
+    const kept = contiguousParts(state.parts, offset);
+    const partsEnd = endOf(kept);
+    const nextPart = kept.length + 1;
+    // Bytes past `offset` are a dead writer's: its later parts and tails are dropped, and the bytes
+    // between the last whole part and `offset` come back from the tail that held them.
+    const carried =
+      offset > partsEnd ? await this.readTail(key, partsEnd, offset - partsEnd) : Buffer.alloc(0);
+    await this.ledger.truncate(key, nextPart);
+    const staleTails = (await this.tails(key)).filter((start) =>
+      carried.length > 0 ? start > partsEnd : start >= partsEnd,
+    );
+    await this.deleteNames(staleTails.map((start) => this.tailName(key, start)));
+    return new MultipartWriter(this, key, state.uploadId, partsEnd, nextPart, carried);
+  }
+
+  async completeUpload(key: MediaKey, target: MediaKey): Promise<void> {
+    const staged = this.objectName(key);
+    const targetName = this.objectName(target);
+    const state = await this.ledger.find(key);
+    if (!state) {
+      // Completed before (a retry after a crash): the target is the result.
+      if (await this.head(targetName)) return;
+      throw new MediaNotFoundError(key);
+    }
+    // The multipart upload completes under the upload's own key (fixed when it was created), then the
+    // object is copied to the target. A retry finds the staged object and only copies.
+    let size = (await this.head(staged))?.size;
+    if (size === undefined) {
+      const parts = contiguousParts(state.parts, Number.POSITIVE_INFINITY);
+      if (parts.length !== state.parts.length) throw new Error(`The parts of ${key} have a gap`);
+      const partsEnd = endOf(parts);
+      const tail = await this.readTail(key, partsEnd);
+      size = partsEnd + tail.length;
+      if (parts.length === 0 && tail.length === 0) {
+        await this.put(staged, key, new Uint8Array(), 0, {});
+      } else {
+        const all = parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag }));
+        if (tail.length > 0) {
+          const etag = await this.uploadPart(staged, state.uploadId, parts.length + 1, tail);
+          all.push({ PartNumber: parts.length + 1, ETag: etag });
+        }
+        await this.client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: staged,
+            UploadId: state.uploadId,
+            MultipartUpload: { Parts: all },
+          }),
+        );
+      }
+    }
+    await this.copy(staged, target, size);
+    await this.ledger.forget(key);
+    await this.deleteNames([staged, ...(await this.names(this.tailPrefix(key)))]);
+  }
+
+  // --- used by the local directory and the upload writer ---
+
+  /** Uploads a local file as the object `key`. */
+  async putFile(key: MediaKey, path: string, size: number): Promise<void> {
+    await this.put(this.objectName(key), key, createReadStream(path), size, {});
+  }
+
+  /** Downloads the object `key` into `path`; false when there is none. */
+  async getFile(key: MediaKey, path: string): Promise<boolean> {
+    const read = await this.read(key);
+    if (!read) return false;
+    await mkdir(dirname(path), { recursive: true });
+    await pipeline(read.body, createWriteStream(path));
+    return true;
+  }
+
+  async uploadPart(name: string, uploadId: string, partNumber: number, bytes: Uint8Array): Promise<string> {
+    const out = await this.client.send(
+      new UploadPartCommand({
+        Bucket: this.bucket,
+        Key: name,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: bytes,
+        ContentLength: bytes.byteLength,
+      }),
+    );
+    if (!out.ETag) throw new Error(`The store gave no ETag for part ${partNumber} of ${name}`);
+    return out.ETag;
+  }
+
+  recordPart(key: MediaKey, part: MultipartPart): Promise<void> {
+    return this.ledger.recordPart(key, part);
+  }
+
+  async writeTail(key: MediaKey, start: number, bytes: Uint8Array): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.tailName(key, start),
+        Body: bytes,
+        ContentLength: bytes.byteLength,
+      }),
+    );
+  }
+
+  objectName(key: MediaKey): string {
+    return `${this.prefix}${assertMediaKey(key)}`;
+  }
+
+  get partBytes(): number {
+    return this.partSize;
+  }
+
+  // --- internals ---
+
+  private prefixName(prefix: MediaPrefix): string {
+    return `${this.prefix}${assertMediaPrefix(prefix)}/`;
+  }
+
+  private tailPrefix(key: MediaKey): string {
+    return `${this.prefix}${TAILS}/${assertMediaKey(key)}/`;
+  }
+
+  private tailName(key: MediaKey, start: number): string {
+    return `${this.tailPrefix(key)}${start}`;
+  }
+
+  /** The starts of the tails stored for `key`. */
+  private async tails(key: MediaKey): Promise<number[]> {
+    const base = this.tailPrefix(key);
+    return (await this.names(base)).map((name) => Number(name.slice(base.length)));
+  }
+
+  /** The first `length` bytes (all, when unset) of the tail starting at `start`; empty when there is none. */
+  private async readTail(key: MediaKey, start: number, length?: number): Promise<Buffer> {
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.tailName(key, start),
+          Range: length === undefined ? undefined : `bytes=0-${length - 1}`,
+        }),
+      );
+      const bytes = await collect(out.Body as Readable);
+      if (length !== undefined && bytes.length < length) throw notDurable(key, start + length);
+      return bytes;
+    } catch (error) {
+      if (!isNotFound(error) && statusOf(error) !== 416) throw error;
+      if (length !== undefined) throw notDurable(key, start + length);
+      return Buffer.alloc(0);
+    }
+  }
+
+  private async put(
+    name: string,
+    key: MediaKey,
+    body: Uint8Array | Readable,
+    length: number,
+    options: WriteOptions,
+  ): Promise<void> {
+    const headers = objectHeaders(key);
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: name,
+        Body: body,
+        ContentLength: length,
+        ContentType: options.contentType ?? headers.contentType,
+        CacheControl: options.cacheControl ?? headers.cacheControl,
+      }),
+    );
+  }
+
+  private async head(name: string): Promise<MediaStat | undefined> {
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: name }));
+      return {
+        size: out.ContentLength ?? 0,
+        etag: out.ETag ?? '""',
+        modified: out.LastModified ?? new Date(0),
+      };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Copies `from` to the object `target`, part by part above S3's CopyObject limit. */
+  private async copy(from: string, target: MediaKey, size: number): Promise<void> {
+    const to = this.objectName(target);
+    const headers = objectHeaders(target);
+    const source = `${this.bucket}/${from}`;
+    if (size <= MAX_COPY_SIZE) {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: to,
+          CopySource: source,
+          MetadataDirective: 'REPLACE',
+          ContentType: headers.contentType,
+          CacheControl: headers.cacheControl,
+        }),
+      );
+      return;
+    }
+    const created = await this.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: to,
+        ContentType: headers.contentType,
+        CacheControl: headers.cacheControl,
+      }),
+    );
+    const parts: { PartNumber: number; ETag: string | undefined }[] = [];
+    for (let start = 0, number = 1; start < size; start += COPY_PART_SIZE, number++) {
+      const end = Math.min(start + COPY_PART_SIZE, size) - 1;
+      const out = await this.client.send(
+        new UploadPartCopyCommand({
+          Bucket: this.bucket,
+          Key: to,
+          UploadId: created.UploadId,
+          PartNumber: number,
+          CopySource: source,
+          CopySourceRange: `bytes=${start}-${end}`,
+        }),
+      );
+      parts.push({ PartNumber: number, ETag: out.CopyPartResult?.ETag });
+    }
+    await this.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: to,
+        UploadId: created.UploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+  }
+
+  private async *listObjects(base: string): AsyncGenerator<{ name: string; size: number; modified: Date }> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key) {
+          yield { name: object.Key, size: object.Size ?? 0, modified: object.LastModified ?? new Date(0) };
+        }
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  private async names(base: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const object of this.listObjects(base)) names.push(object.name);
+    return names;
+  }
+
+  private async deleteNames(names: readonly string[]): Promise<void> {
+    for (let i = 0; i < names.length; i += 1000) {
+      const batch = names.slice(i, i + 1000);
+      const out = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+      const failed = (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+      if (failed.length > 0) {
+        throw new Error(
+          `Could not delete ${failed.length} objects (first: ${failed[0]?.Key}: ${failed[0]?.Code})`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Appends to a multipart upload: whole parts are uploaded as soon as they fill (and recorded in the
+ * ledger), the rest is held in memory; `sync` stores that tail as an object, so the durable length is
+ * every byte appended, and a writer on another gateway can take the tail back.
+ */
+class MultipartWriter implements UploadWriter {
+  private buffered: Buffer[];
+  private bufferedBytes: number;
+  /** The tail last stored, so an unchanged one is not stored again. */
+  private storedTail: { start: number; size: number } | undefined;
+  private closed: Promise<number> | undefined;
+
+  constructor(
+    private readonly storage: S3MediaStorage,
+    private readonly key: MediaKey,
+    private readonly uploadId: string,
+    private partsEnd: number,
+    private nextPart: number,
+    carried: Buffer,
+  ) {
+    this.buffered = carried.length > 0 ? [carried] : [];
+    this.bufferedBytes = carried.length;
+  }
+
+  async append(bytes: Uint8Array): Promise<void> {
+    if (this.closed) throw new Error('The upload writer is closed');
+    this.buffered.push(Buffer.from(bytes));
+    this.bufferedBytes += bytes.byteLength;
+    const partSize = this.storage.partBytes;
+    while (this.bufferedBytes >= partSize) {
+      const all = Buffer.concat(this.buffered, this.bufferedBytes);
+      const part = all.subarray(0, partSize);
+      const etag = await this.storage.uploadPart(
+        this.storage.objectName(this.key),
+        this.uploadId,
+        this.nextPart,
+        part,
+      );
+      await this.storage.recordPart(this.key, {
+        partNumber: this.nextPart,
+        start: this.partsEnd,
+        size: partSize,
+        etag,
+      });
+      this.partsEnd += partSize;
+      this.nextPart += 1;
+      const rest = all.subarray(partSize);
+      this.buffered = rest.length > 0 ? [rest] : [];
+      this.bufferedBytes = rest.length;
+    }
+  }
+
+  async sync(): Promise<number> {
+    const tail = { start: this.partsEnd, size: this.bufferedBytes };
+    const stored = this.storedTail;
+    if (tail.size > 0 && (stored?.start !== tail.start || stored.size !== tail.size)) {
+      await this.storage.writeTail(this.key, tail.start, Buffer.concat(this.buffered, tail.size));
+      this.storedTail = tail;
+    }
+    return this.partsEnd + this.bufferedBytes;
+  }
+
+  close(): Promise<number> {
+    this.closed ??= this.sync();
+    return this.closed;
+  }
+}
+
+/**
+ * A private temporary directory standing for a prefix. `sync` mirrors files to objects: a file that is
+ * new or changed since it was last synced is uploaded, one this directory synced (or loaded) that is gone
+ * is deleted. Syncs run one at a time, in call order.
+ */
+class S3LocalDirectory implements LocalDirectory {
+  readonly inPlace = false;
+  /** Relative name → the size and time of the file as last synced. */
+  private readonly synced = new Map<string, string>();
+  private queue: Promise<void> = Promise.resolve();
+  private released = false;
+
+  constructor(
+    private readonly storage: S3MediaStorage,
+    readonly path: string,
+    readonly prefix: MediaPrefix,
+  ) {}
+
+  async load(names: readonly string[] | undefined): Promise<void> {
+    const wanted =
+      names ?? (await this.storage.list(this.prefix)).map((entry) => entry.key.slice(this.prefix.length + 1));
+    for (const name of wanted) {
+      const key = this.keyOf(name);
+      const file = join(this.path, name);
+      if (await this.storage.getFile(key, file)) this.synced.set(name, await signature(file));
+    }
+  }
+
+  sync(names?: readonly string[]): Promise<void> {
+    try {
+      for (const name of names ?? []) this.keyOf(name);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const run = this.queue.then(() => this.syncNow(names));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.queue;
+    await rm(this.path, { recursive: true, force: true });
+  }
+
+  private async syncNow(names: readonly string[] | undefined): Promise<void> {
+    if (this.released) throw new Error(`The local directory for ${this.prefix} was released`);
+    const wanted = names ?? publishOrder(await this.files());
+    for (const name of wanted) await this.syncOne(name);
+    if (names) return;
+    // A whole-directory sync also removes what left it (a live window's old segments).
+    const present = new Set(wanted);
+    for (const name of [...this.synced.keys()]) if (!present.has(name)) await this.syncOne(name);
+  }
+
+  private async syncOne(name: string): Promise<void> {
+    const key = this.keyOf(name);
+    const file = join(this.path, name);
+    const now = await signature(file).catch(() => undefined);
+    if (now === undefined) {
+      if (this.synced.delete(name)) await this.storage.delete(key);
+      return;
+    }
+    if (this.synced.get(name) === now) return;
+    await this.storage.putFile(key, file, Number(now.split(':')[0]));
+    this.synced.set(name, now);
+  }
+
+  /** Every file that may become an object: relative names, no hidden or half-written (`.tmp`) ones. */
+  private async files(): Promise<string[]> {
+    const found: string[] = [];
+    const walk = async (dir: string, relative: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const name = relative ? `${relative}/${entry.name}` : entry.name;
+        if (!isRelativeName(name) || entry.name.endsWith('.tmp')) continue;
+        if (entry.isDirectory() && !relative) await walk(join(dir, entry.name), name);
+        else if (entry.isFile()) found.push(name);
+      }
+    };
+    await walk(this.path, '');
+    return found;
+  }
+
+  private keyOf(name: string): MediaKey {
+    if (!isRelativeName(name)) throw new InvalidMediaKeyError(`file name under ${this.prefix}`, name);
+    return assertMediaKey(`${this.prefix}/${name}`);
+  }
+}
+
+/** Segments and other files first, then variant playlists, the master playlist last. */
+function publishOrder(names: string[]): string[] {
+  const rank = (name: string) => (name === 'master.m3u8' ? 2 : name.endsWith('.m3u8') ? 1 : 0);
+  return names.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+async function signature(file: string): Promise<string> {
+  const info = await stat(file);
+  if (!info.isFile()) throw new Error(`${file} is not a file`);
+  return `${info.size}:${info.mtimeMs}`;
+}
+
+/** The parts that tile `[0, end)` from the first, each ending at or before `limit`. */
+function contiguousParts(parts: readonly MultipartPart[], limit: number): MultipartPart[] {
+  const kept: MultipartPart[] = [];
+  let end = 0;
+  for (const part of parts) {
+    if (part.partNumber !== kept.length + 1 || part.start !== end || part.start + part.size > limit) break;
+    kept.push(part);
+    end += part.size;
+  }
+  return kept;
+}
+
+const endOf = (parts: readonly MultipartPart[]): number => parts.reduce((end, part) => end + part.size, 0);
+
+function notDurable(key: MediaKey, offset: number): RangeError {
+  return new RangeError(`Offset ${offset} of ${key} is past its durable length`);
+}
+
+function isPlausibleRange(range: ByteRange): boolean {
+  return (
+    Number.isSafeInteger(range.start) &&
+    range.start >= 0 &&
+    (range.end === undefined || (Number.isSafeInteger(range.end) && range.end >= range.start))
+  );
+}
+
+/** The total size from `Content-Range: bytes 2-5/10`. */
+function sizeFromContentRange(header: string | undefined): number {
+  const total = /\/(\d+)$/.exec(header ?? '')?.[1];
+  if (total === undefined) throw new Error(`The store sent no usable Content-Range (${header})`);
+  return Number(total);
+}
+
+async function collect(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
+function statusOf(error: unknown): number | undefined {
+  return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+}
+
+function isNotFound(error: unknown): boolean {
+  return (
+    statusOf(error) === 404 ||
+    (error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.name === 'NotFound'))
+  );
+}
