@@ -23,7 +23,7 @@ export function channelsPublishGate(channels: ChannelsService): PublishGate {
 
 /**
  * Stores the ingest's codecs and resolution on the session once its HLS is playable (the probe is done by
- * then), and its running average bitrate whenever the node samples it. The whole-session average is
+ * then), and its running average bitrate and keyframe interval whenever the node samples them. The whole-session average is
  * stored by `ended`.
  */
 export function recordIngestDetails(node: MediaNode, channels: ChannelsService, logger: Logger): void {
@@ -42,7 +42,7 @@ export function recordIngestDetails(node: MediaNode, channels: ChannelsService, 
       fps: source.fps,
     });
   });
-  node.events.on('ingestBitrate', ({ sessionId, bitrate }) => {
-    void store(sessionId, { bitrate });
+  node.events.on('ingestBitrate', ({ sessionId, bitrate, keyframeInterval }) => {
+    void store(sessionId, { bitrate, ...(keyframeInterval === undefined ? {} : { keyframeInterval }) });
   });
 }

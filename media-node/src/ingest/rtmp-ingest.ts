@@ -72,6 +72,12 @@ export interface RtmpIngest {
    * or undefined once the connection is gone. Still readable inside `publishEnded`.
    */
   bytesReceived(connectionId: string): number | undefined;
+  /**
+   * Seconds between the publisher's last two keyframes (by their RTMP timestamps), or undefined before
+   * two have arrived: the encoder's keyframe interval, which the studio's ingest health shows. Optional:
+   * an ingest that cannot see the encoder's frames (or a router over several) may leave it out.
+   */
+  keyframeInterval?(connectionId: string): number | undefined;
   /** Closes a publisher's connection (its `publishEnded` fires); false when it is not connected. */
   disconnect(connectionId: string): boolean;
   close(): Promise<void>;
@@ -92,7 +98,7 @@ interface NmsSession {
   appname: string;
   isStarting: boolean;
   isPublishing: boolean;
-  parserPacket: { header: { stream_id: number } };
+  parserPacket: { header: { stream_id: number; length: number }; clock: number; payload: Buffer };
   videoWidth: number;
   videoHeight: number;
   videoFps: number;
@@ -101,6 +107,7 @@ interface NmsSession {
   audioCodec: number;
   audioCodecName: string;
   onPublish(message: { streamName?: unknown }): void;
+  rtmpVideoHandler(): void;
   reject(): void;
   stop(): void;
 }
@@ -115,6 +122,18 @@ type NmsRtmpServerClass = new (config: unknown) => { tcpServer: Server };
 const nmsContext = require('node-media-server/src/node_core_ctx.js') as NmsContext;
 const NmsRtmpServer = require('node-media-server/src/node_rtmp_server.js') as NmsRtmpServerClass;
 const nmsLogger = require('node-media-server/src/node_core_logger.js') as { setLogType(type: number): void };
+
+/**
+ * Whether an RTMP video message is a keyframe with picture data (FLV video tag: frame type 1 in the
+ * high nibble), not the codec's sequence header, which is flagged as a keyframe too: for legacy AVC
+ * and HEVC tags the AVCPacketType (byte 1) is 0, for Enhanced RTMP tags the low nibble (PacketType) is 0.
+ */
+export function isKeyframePacket(payload: Buffer): boolean {
+  const first = payload[0];
+  if (first === undefined || ((first >> 4) & 0b0111) !== 1) return false;
+  const extendedHeader = (first & 0x80) !== 0;
+  return extendedHeader ? (first & 0x0f) !== 0 : payload[1] !== 0;
+}
 
 /** Parses `live` + `<key>?query` into the key, or undefined for anything else. */
 export function streamKeyFrom(app: string, streamName: string): string | undefined {
@@ -134,6 +153,8 @@ export async function startRtmpIngest(options: RtmpIngestOptions): Promise<RtmpI
   const ourSockets = new WeakSet<Socket>();
   const ourSessions = new Map<string, NmsSession>();
   const started = new Set<string>();
+  /** RTMP timestamps (ms) of each connection's last two keyframes. */
+  const keyframes = new Map<string, { previous: number | undefined; last: number }>();
   /** Alias stream path of each publishing connection. */
   const aliases = new Map<string, string>();
   const dropAlias = (id: string) => {
@@ -151,8 +172,19 @@ export async function startRtmpIngest(options: RtmpIngestOptions): Promise<RtmpI
     // and with it the socket's byte count, is still here while publishEnded runs.
     session.socket.once('close', () => {
       ourSessions.delete(id);
+      keyframes.delete(id);
       dropAlias(id);
     });
+    const originalVideoHandler = session.rtmpVideoHandler.bind(session);
+    session.rtmpVideoHandler = () => {
+      const { payload, header, clock } = session.parserPacket;
+      if (isKeyframePacket(payload.subarray(0, Math.min(2, header.length)))) {
+        const seen = keyframes.get(id);
+        // A timestamp going back (encoder restart) starts the measure over.
+        keyframes.set(id, { previous: seen && clock > seen.last ? seen.last : undefined, last: clock });
+      }
+      originalVideoHandler();
+    };
     const originalOnPublish = session.onPublish.bind(session);
     session.onPublish = (message) => {
       if (typeof message.streamName !== 'string') return;
@@ -257,6 +289,10 @@ export async function startRtmpIngest(options: RtmpIngestOptions): Promise<RtmpI
     },
     bytesReceived(connectionId) {
       return ourSessions.get(connectionId)?.socket.bytesRead;
+    },
+    keyframeInterval(connectionId) {
+      const seen = keyframes.get(connectionId);
+      return seen?.previous === undefined ? undefined : (seen.last - seen.previous) / 1000;
     },
     disconnect(connectionId) {
       const session = ourSessions.get(connectionId);

@@ -47,7 +47,7 @@ export interface LiveManagerOptions {
   /** How long to wait for the publisher's first video packet before giving up on a publish. */
   mediaInfoTimeoutMs?: number;
   restart?: RestartPolicy;
-  /** When the first bitrate sample is taken after a publish starts (default 5 s), then how often (default 60 s). */
+  /** When the first bitrate sample is taken after a publish starts (default 5 s), then how often (default 10 s). */
   bitrateSampling?: { firstMs: number; everyMs: number };
   logger: Logger;
 }
@@ -77,8 +77,11 @@ export interface LiveManagerEvents {
   publishRefused: [{ reason: string }];
   /** An ffmpeg process was spawned for the session (attempt > 1: a restart after it died). */
   transcoderStarted: [LiveSessionView & { pid: number | undefined; attempt: number }];
-  /** The session's running average ingest bitrate (bits per second), while a publisher is connected. */
-  ingestBitrate: [LiveSessionView & { bitrate: number }];
+  /**
+   * The session's running average ingest bitrate (bits per second), while a publisher is connected, with
+   * the publisher's keyframe interval in seconds once two keyframes have arrived.
+   */
+  ingestBitrate: [LiveSessionView & { bitrate: number; keyframeInterval: number | undefined }];
   /** After gate.ended, and after an unrecorded session's files were deleted. */
   sessionEnded: [
     LiveSessionView & {
@@ -118,7 +121,8 @@ interface LiveSession {
   bitrateTimer: NodeJS.Timeout | undefined;
 }
 
-const DEFAULT_BITRATE_SAMPLING = { firstMs: 5000, everyMs: 60_000 };
+// Every 10 s: the creator studio shows these samples as the live ingest's health.
+const DEFAULT_BITRATE_SAMPLING = { firstMs: 5000, everyMs: 10_000 };
 // A terminate for a session this node does not know yet may race its authorization; remember it this long.
 const EARLY_TERMINATION_TTL_MS = 60_000;
 
@@ -276,7 +280,8 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
     session.bitrateTimer = setTimeout(() => {
       const bitrate = this.averageBitrate(session);
       if (bitrate !== undefined && session.publish && !session.ending) {
-        this.emit('ingestBitrate', { ...this.view(session), bitrate });
+        const keyframeInterval = this.ingest?.keyframeInterval?.(session.publish.connectionId);
+        this.emit('ingestBitrate', { ...this.view(session), bitrate, keyframeInterval });
       }
       if (!session.ending) this.sampleBitrateIn(session, everyMs, everyMs);
     }, delayMs);

@@ -113,10 +113,36 @@ export const LiveSessionSummarySchema = z
         height: z.number().int().optional(),
         fps: z.number().optional(),
         bitrate: z.number().int().optional(),
+        keyframeInterval: z.number().optional(),
       })
       .nullable(),
   })
   .openapi('LiveSessionSummary');
+
+/** The owner's view of the stream coming in, for the creator studio while live. */
+export const IngestHealthSchema = z
+  .object({
+    live: z.boolean(),
+    startedAt: z.iso.datetime().nullable(),
+    videoCodec: z.string().nullable().openapi({ example: 'h264' }),
+    audioCodec: z.string().nullable().openapi({ example: 'aac' }),
+    width: z.number().int().nullable(),
+    height: z.number().int().nullable(),
+    fps: z.number().nullable(),
+    bitrate: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({
+        description: 'Average ingest bits per second since the broadcast started, sampled every 10 s',
+      }),
+    keyframeInterval: z
+      .number()
+      .nullable()
+      .openapi({ description: "Seconds between the encoder's last two keyframes", example: 2 }),
+  })
+  .openapi('IngestHealth');
+export type IngestHealth = z.infer<typeof IngestHealthSchema>;
 
 /** What anyone sees of a channel: no ids of the owner, no keys. */
 export const PublicChannelSchema = z

@@ -12,6 +12,7 @@ import {
   CreateStreamKeyRequestSchema,
   DirectoryPageSchema,
   DirectoryQuerySchema,
+  IngestHealthSchema,
   PublicChannelSchema,
   StreamKeyListSchema,
   StreamKeyParamsSchema,
@@ -148,6 +149,22 @@ const listBroadcasts = createRoute({
   },
 });
 
+const ingestHealth = createRoute({
+  method: 'get',
+  path: '/{slug}/ingest',
+  operationId: 'getIngestHealth',
+  tags,
+  summary:
+    "The live stream's ingest as the media node measures it: codecs, resolution, fps, bitrate, keyframe interval (owner)",
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  request: { params: ChannelSlugParamsSchema },
+  responses: {
+    200: jsonResponse(IngestHealthSchema, 'The ingest; `live: false` and nulls while offline'),
+    ...ownerErrors,
+  },
+});
+
 const createKey = createRoute({
   method: 'post',
   path: '/{slug}/keys',
@@ -226,6 +243,11 @@ export const channelRoutes = () =>
     .openapi(directory, async (c) =>
       c.json(await c.var.deps.services.channels.directory(c.req.valid('query')), 200),
     )
+    .openapi(ingestHealth, async (c) => {
+      c.header('Cache-Control', 'no-store');
+      const { slug } = c.req.valid('param');
+      return c.json(await c.var.deps.services.channels.ingestHealth(c.var.auth.userId, slug), 200);
+    })
     .openapi(createChannel, async (c) =>
       c.json(await c.var.deps.services.channels.open(c.var.auth, c.req.valid('json')), 201),
     )

@@ -12,6 +12,7 @@ import {
   type CreatedStreamKey,
   type DirectoryPage,
   type DirectoryQuery,
+  type IngestHealth,
   type PublicChannel,
   STREAM_KEY_PREFIX,
   type StreamKey,
@@ -161,6 +162,24 @@ export class ChannelsService {
     const view = await this.deps.channels.findByOwner(ownerId);
     if (!view) throw notFound('Your channel');
     return toChannel(view.channel);
+  }
+
+  /** What the media node measured of the owner's live stream, for the studio's ingest health. */
+  async ingestHealth(ownerId: string, slug: string): Promise<IngestHealth> {
+    const { session } = await this.requireOwned(ownerId, slug);
+    const live = session?.status === 'live';
+    const ingest = (live && session.ingest) || {};
+    return {
+      live,
+      startedAt: live ? session.startedAt.toISOString() : null,
+      videoCodec: ingest.videoCodec ?? null,
+      audioCodec: ingest.audioCodec ?? null,
+      width: ingest.width ?? null,
+      height: ingest.height ?? null,
+      fps: ingest.fps ?? null,
+      bitrate: ingest.bitrate === undefined ? null : Math.round(ingest.bitrate),
+      keyframeInterval: ingest.keyframeInterval ?? null,
+    };
   }
 
   async publicChannel(slug: string): Promise<PublicChannel> {

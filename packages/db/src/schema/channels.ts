@@ -27,6 +27,8 @@ export interface IngestInfo {
   fps?: number;
   /** Bits per second. */
   bitrate?: number;
+  /** Seconds between the publisher's last two keyframes. */
+  keyframeInterval?: number;
 }
 
 export const channels = channelsSchema.table(
