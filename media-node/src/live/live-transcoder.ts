@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { LocalDirectory, MediaStorage } from '@streamhub/infra/media-storage/port';
 import type { Logger } from '@streamhub/logger/logger';
 import {
   buildLiveHlsInvocation,
@@ -20,6 +21,9 @@ import {
 } from '../ffmpeg/ladder.ts';
 import type { FfmpegBinary } from '../ffmpeg/locate.ts';
 import { type FfmpegExit, type RunningFfmpeg, runFfmpeg } from '../ffmpeg/run.ts';
+import { LadderPackager, type LowLatencySettings } from './llhls/ladder-packager.ts';
+import { buildLlLadderInvocation } from './llhls/ll-ladder.ts';
+import type { RenditionEdge } from './llhls/rendition-packager.ts';
 
 export interface RestartPolicy {
   /** Restarts allowed before giving up (`failed`); the count resets after a run that lasted `stableMs`. */
@@ -47,6 +51,8 @@ export interface LiveTranscoderOptions {
   /** The output dir already holds this session's playlists (reconnect): continue them after a discontinuity. */
   continueExisting: boolean;
   restart?: RestartPolicy;
+  /** Write LL-HLS (fMP4 parts packaged by StreamHub) instead of ffmpeg's own HLS. */
+  lowLatency?: LowLatencySettings & { dir: LocalDirectory; media: MediaStorage };
   logger: Logger;
 }
 
@@ -57,6 +63,8 @@ export interface LiveTranscoderEvents {
   exited: [{ code: number | null; signal: NodeJS.Signals | null; expected: boolean }];
   /** ffmpeg could not be started or kept dying; the transcoder has stopped. */
   failed: [{ reason: string; stderrTail: string }];
+  /** LL-HLS: a rendition's stored playlist names a new part. */
+  partsUpdated: [RenditionEdge];
 }
 
 const SEGMENT_LINE = /^[^#\s].*\.ts$/gm;
@@ -81,6 +89,7 @@ export class LiveTranscoder extends EventEmitter<LiveTranscoderEvents> {
   private firstSegmentSeen = false;
   private readonly startedAt = Date.now();
   private loop: Promise<void> = Promise.resolve();
+  private packager: { ladder: LadderPackager; outputs: Map<string, string> } | undefined;
 
   constructor(options: LiveTranscoderOptions) {
     super();
@@ -94,7 +103,7 @@ export class LiveTranscoder extends EventEmitter<LiveTranscoderEvents> {
 
   start(): void {
     this.loop = this.run(this.options.continueExisting);
-    void this.watchFirstSegment();
+    if (!this.options.lowLatency) void this.watchFirstSegment();
   }
 
   private async run(append: boolean): Promise<void> {
@@ -102,14 +111,17 @@ export class LiveTranscoder extends EventEmitter<LiveTranscoderEvents> {
     const { ffmpeg, logger } = this.options;
     await mkdir(this.options.outputDir, { recursive: true });
     if (this.stopping) return;
-    const invocation = buildLiveHlsInvocation({
-      input: this.options.input,
-      outputDir: this.options.outputDir,
-      source: this.options.source,
-      settings: this.options.settings,
-      record: this.options.record,
-      append,
-    });
+    const invocation = this.options.lowLatency
+      ? await this.lowLatencyInvocation()
+      : buildLiveHlsInvocation({
+          input: this.options.input,
+          outputDir: this.options.outputDir,
+          source: this.options.source,
+          settings: this.options.settings,
+          record: this.options.record,
+          append,
+        });
+    if (this.stopping) return;
     this.attempt += 1;
     const runStarted = Date.now();
     const proc = runFfmpeg(ffmpeg.path, invocation);
@@ -161,6 +173,34 @@ export class LiveTranscoder extends EventEmitter<LiveTranscoderEvents> {
     return this.run(true);
   }
 
+  /** The LL ladder's invocation; the packager is set up on the first run and serves every restart. */
+  private async lowLatencyInvocation() {
+    const ll = this.options.lowLatency as NonNullable<LiveTranscoderOptions['lowLatency']>;
+    if (!this.packager) {
+      const ladder = new LadderPackager({
+        ...ll,
+        rungs: planRungs(this.options.source, this.options.settings.ladder),
+        hasAudio: this.options.source.hasAudio,
+        segmentSeconds: this.options.settings.segmentSeconds,
+        record: this.options.record,
+        logger: this.options.logger,
+      });
+      ladder.on('updated', (edge) => this.emit('partsUpdated', edge));
+      ladder.once('playable', () => {
+        this.firstSegmentSeen = true;
+        this.emit('firstSegment', { elapsedMs: Date.now() - this.startedAt });
+      });
+      this.packager = { ladder, outputs: await ladder.start(this.options.continueExisting) };
+    }
+    this.packager.ladder.expectRun();
+    return buildLlLadderInvocation({
+      input: this.options.input,
+      source: this.options.source,
+      settings: this.options.settings,
+      outputs: this.packager.outputs,
+    });
+  }
+
   /** ffmpeg may quote its input URL in errors: an internal address that logs and events need not show. */
   private redact(exit: FfmpegExit): FfmpegExit {
     return { ...exit, stderrTail: exit.stderrTail.split(this.options.input).join('[local rtmp input]') };
@@ -201,5 +241,7 @@ export class LiveTranscoder extends EventEmitter<LiveTranscoderEvents> {
     this.wake?.();
     await this.current?.stop(graceMs);
     await this.loop.catch(() => undefined);
+    // ffmpeg flushed its last fragments on SIGTERM: they are stored before the playlists are closed.
+    await this.packager?.ladder.close();
   }
 }
