@@ -6,6 +6,7 @@ import { authModule } from './domains/auth/auth.module.ts';
 import { channelsModule } from './domains/channels/channels.module.ts';
 import { chatModule } from './domains/chat/chat.module.ts';
 import { engagementModule } from './domains/engagement/engagement.module.ts';
+import { notificationsModule } from './domains/notifications/notifications.module.ts';
 import { paymentsModule } from './domains/payments/payments.module.ts';
 import { playbackModule } from './domains/playback/playback.module.ts';
 import { systemModule } from './domains/system/system.module.ts';
@@ -24,6 +25,7 @@ export const MODULES = [
   engagementModule,
   playbackModule,
   paymentsModule,
+  notificationsModule,
   realtimeModule,
 ] as const;
 

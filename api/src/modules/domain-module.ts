@@ -24,6 +24,7 @@ import type { SigningKeyRing } from '../domains/auth/signing-keys.ts';
 import type { ChatRateLimit } from '../domains/chat/chat.service.ts';
 import type { RoomPublisher } from '../domains/chat/room-publisher.ts';
 import type { CommentRateLimit } from '../domains/engagement/comments.service.ts';
+import type { NotificationPublisher } from '../domains/notifications/notification-publisher.ts';
 import type { VideoStatusPublisher } from '../domains/videos/video-status-publisher.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -49,6 +50,8 @@ export interface ModuleBackends {
   oauthFetch?: FetchFn;
   /** Where the videos domain tells owners how processing goes; the realtime hub passes its own. */
   videoStatusPublisher?: VideoStatusPublisher;
+  /** Where notifications reach their recipients' `/ws` connections; the realtime hub passes its own. */
+  notificationPublisher?: NotificationPublisher;
   /** Where chat announces room changes; the realtime hub passes its own, else frames are dropped. */
   roomPublisher?: RoomPublisher;
   /** A different chat rate limit (tests). */

@@ -7,6 +7,7 @@ import type { RoomBroadcaster } from '@streamhub/infra/realtime/rooms/port';
 import type { GatewayDeps } from '../deps.ts';
 import { CachedChatRooms } from '../domains/chat/cached-chat-rooms.ts';
 import type { RoomPublisher } from '../domains/chat/room-publisher.ts';
+import type { NotificationPublisher } from '../domains/notifications/notification-publisher.ts';
 import type { VideoStatusPublisher } from '../domains/videos/video-status-publisher.ts';
 import { pickClientIp } from '../http/client-ip.ts';
 import { encodeServerFrame } from './frames.ts';
@@ -21,6 +22,11 @@ export function broadcastingRoomPublisher(rooms: RoomBroadcaster): RoomPublisher
 /** Frames for one user travel as a room of their own: every replica delivers them to that user's connections. */
 export function broadcastingVideoStatusPublisher(rooms: RoomBroadcaster): VideoStatusPublisher {
   return { publish: (ownerId, frame) => rooms.publish(userRoom(ownerId), encodeServerFrame(frame)) };
+}
+
+/** New notifications travel the same way, to the recipient's own room. */
+export function broadcastingNotificationPublisher(rooms: RoomBroadcaster): NotificationPublisher {
+  return { publish: (userId, frame) => rooms.publish(userRoom(userId), encodeServerFrame(frame)) };
 }
 
 export interface RealtimeBackends {

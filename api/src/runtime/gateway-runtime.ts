@@ -59,7 +59,7 @@ export function gatewayDeps(parts: {
       config,
       logger: parts.logger,
       signingKeys,
-      broadcast: ['chat', 'video-status'],
+      broadcast: ['chat', 'video-status', 'notifications'],
     }),
     signingKeys,
     counters: backends.counters,

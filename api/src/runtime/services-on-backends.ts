@@ -5,15 +5,20 @@
 import type { Config } from '@streamhub/config/config';
 import type { Logger } from '@streamhub/logger/logger';
 import type { SigningKeyRing } from '../domains/auth/signing-keys.ts';
-import { broadcastingRoomPublisher, broadcastingVideoStatusPublisher } from '../realtime/create-hub.ts';
+import {
+  broadcastingNotificationPublisher,
+  broadcastingRoomPublisher,
+  broadcastingVideoStatusPublisher,
+} from '../realtime/create-hub.ts';
 import { createServices, type GatewayServices } from '../services.ts';
 import type { Backends } from './backends.ts';
 
 /**
  * Which realtime frames this process's services hand to the replicas' `/ws` (through `backends.rooms`):
- * chat rooms' frames, videos' processing status to their owners. Those it does not send are dropped.
+ * chat rooms' frames, videos' processing status to their owners, new notifications to their recipients.
+ * Those it does not send are dropped.
  */
-export type BroadcastFrames = 'chat' | 'video-status';
+export type BroadcastFrames = 'chat' | 'video-status' | 'notifications';
 
 export function servicesOnBackends(
   backends: Backends,
@@ -32,6 +37,9 @@ export function servicesOnBackends(
     ...(broadcast.includes('chat') ? { roomPublisher: broadcastingRoomPublisher(backends.rooms) } : {}),
     ...(broadcast.includes('video-status')
       ? { videoStatusPublisher: broadcastingVideoStatusPublisher(backends.rooms) }
+      : {}),
+    ...(broadcast.includes('notifications')
+      ? { notificationPublisher: broadcastingNotificationPublisher(backends.rooms) }
       : {}),
   });
 }

@@ -39,7 +39,7 @@ export async function startWorker(
       config,
       logger: options.logger,
       signingKeys,
-      broadcast: ['video-status'],
+      broadcast: ['video-status', 'notifications'],
     });
     const run = { config, logger: options.logger, events: backends.events, media: backends.media };
     await backends.jobs.start(moduleJobHandlers(MODULES, services, { ...run, mailer }), {

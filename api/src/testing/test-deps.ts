@@ -19,7 +19,11 @@ import type { GatewayDeps } from '../deps.ts';
 import { type AbusePolicy, DEFAULT_ABUSE_POLICY } from '../domains/auth/abuse-guard.ts';
 import { generateSigningJwk, keyRingFromJson, type SigningKeyRing } from '../domains/auth/signing-keys.ts';
 import { UsersRepository } from '../domains/users/users.repository.ts';
-import { broadcastingRoomPublisher, broadcastingVideoStatusPublisher } from '../realtime/create-hub.ts';
+import {
+  broadcastingNotificationPublisher,
+  broadcastingRoomPublisher,
+  broadcastingVideoStatusPublisher,
+} from '../realtime/create-hub.ts';
 import { createServices, type ServiceBackends } from '../services.ts';
 
 // Test files sign up many users from one address; the abuse limits have their own test.
@@ -96,6 +100,7 @@ export async function createTestBackends(driver: Driver = 'pglite'): Promise<Tes
           abusePolicy: RELAXED_ABUSE_POLICY,
           roomPublisher: broadcastingRoomPublisher(rooms),
           videoStatusPublisher: broadcastingVideoStatusPublisher(rooms),
+          notificationPublisher: broadcastingNotificationPublisher(rooms),
           ...serviceOptions,
         }),
         signingKeys,

@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'chat_target_protected',
   'self_follow',
   'reply_to_reply',
+  'preference_locked',
+  'invalid_unsubscribe_token',
   'payload_too_large',
   'unsupported_media_type',
   'unsupported_image',

@@ -4,6 +4,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { ChannelSlugSchema } from './channels.ts';
+import { NotificationSchema } from './notifications.ts';
 import { humanText, text } from './text.ts';
 
 export const CHAT_MESSAGE_MAX = 500;
@@ -188,6 +189,13 @@ export const VideoStatusFrameSchema = z.object({
 });
 export type VideoStatusFrame = z.infer<typeof VideoStatusFrameSchema>;
 
+/** To the recipient's signed-in connections only: a new notification for the bell (docs/notifications.md). */
+export const NotificationFrameSchema = z.object({
+  type: z.literal('notification'),
+  notification: NotificationSchema,
+});
+export type NotificationFrame = z.infer<typeof NotificationFrameSchema>;
+
 /** A `chat.send` was accepted and stored. */
 export const AckFrameSchema = z.object({
   type: z.literal('ack'),
@@ -219,6 +227,7 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   ViewersFrameSchema,
   StreamStatusFrameSchema,
   VideoStatusFrameSchema,
+  NotificationFrameSchema,
   AckFrameSchema,
   PongFrameSchema,
   ErrorFrameSchema,

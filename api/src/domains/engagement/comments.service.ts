@@ -131,6 +131,11 @@ export class CommentsService {
     await this.deps.comments.delete(commentId);
   }
 
+  /** Who wrote a comment (the notifications domain tells them of replies); undefined when it is gone. */
+  async authorOf(commentId: string): Promise<string | undefined> {
+    return (await this.deps.comments.find(commentId))?.authorId;
+  }
+
   /** Forgets every comment on targets that no longer exist (their account was deleted). Idempotent. */
   async removeAllOn(targets: readonly TargetRef[]): Promise<void> {
     await this.deps.comments.deleteOnTargets(targets);

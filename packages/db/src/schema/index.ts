@@ -7,6 +7,7 @@ import * as channels from './channels.ts';
 import * as chat from './chat.ts';
 import * as engagement from './engagement.ts';
 import * as events from './events.ts';
+import * as notifications from './notifications.ts';
 import * as payments from './payments.ts';
 import * as users from './users.ts';
 import * as videos from './videos.ts';
@@ -20,6 +21,7 @@ export const schema = {
   ...videos,
   ...events,
   ...payments,
+  ...notifications,
 };
 
 export type Schema = typeof schema;

@@ -1,0 +1,27 @@
+/**
+ * The notifications domain's durable consumer (docs/events.md): every event a notification source names
+ * (notification-sources.ts) becomes its notifications.
+ */
+import { DOMAIN_EVENTS, type DomainEvents } from '@streamhub/contracts/events';
+import { type Consumer, defineConsumer } from '@streamhub/infra/outbox/consumers';
+import { NOTIFYING_EVENTS } from './notification-sources.ts';
+import type { NotificationsService } from './notifications.service.ts';
+
+export function notificationsConsumers(deps: {
+  notifications: Pick<NotificationsService, 'notify'>;
+}): Consumer<DomainEvents>[] {
+  return [
+    // Idempotent by the (event, user, type) key rather than `once`: a go-live's fan-out is one large
+    // statement that should not hold the consumer's bookkeeping transaction, and the key also covers
+    // a second replica running the same event at once.
+    defineConsumer(DOMAIN_EVENTS, {
+      name: 'notifications.fan-out',
+      mode: 'idempotent',
+      events: NOTIFYING_EVENTS,
+      timeoutMs: 120_000,
+      async handle(event) {
+        await deps.notifications.notify(event);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,224 @@
+/** The notification feed and preferences: `/api/v1/notifications…` (docs/notifications.md). */
+import { createRoute } from '@hono/zod-openapi';
+import {
+  ChannelMuteParamsSchema,
+  NotificationFeedQuerySchema,
+  NotificationIdParamsSchema,
+  NotificationPageSchema,
+  NotificationPreferencesSchema,
+  NotificationTypeParamsSchema,
+  TypePreferenceSchema,
+  UnreadCountSchema,
+  UpdateEmailDigestSchema,
+  UpdateTypePreferenceSchema,
+} from '@streamhub/contracts/notifications';
+import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
+import { createRouter } from '../../http/router.ts';
+import { requireAuth } from '../auth/auth-guard.ts';
+
+const tags = ['notifications'];
+const signedIn = {
+  401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
+  403: problemResponse('The account is suspended (`account_suspended`)'),
+};
+const invalid = problemResponse('A parameter or the body is invalid (`validation_failed`)');
+const noContent = { 204: { description: 'Done' } };
+
+const feed = createRoute({
+  tags,
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  method: 'get',
+  path: '/',
+  operationId: 'listNotifications',
+  summary: "The caller's in-app notifications, newest first",
+  request: { query: NotificationFeedQuerySchema },
+  responses: {
+    200: jsonResponse(NotificationPageSchema, 'One page of notifications'),
+    ...signedIn,
+    422: invalid,
+  },
+});
+
+const unreadCount = createRoute({
+  tags,
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  method: 'get',
+  path: '/unread-count',
+  operationId: 'countUnreadNotifications',
+  summary: 'How many in-app notifications the caller has not read',
+  responses: { 200: jsonResponse(UnreadCountSchema, 'The unread count'), ...signedIn },
+});
+
+const markAllRead = createRoute({
+  tags,
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  method: 'post',
+  path: '/read-all',
+  operationId: 'markAllNotificationsRead',
+  summary: "Marks every one of the caller's notifications read",
+  responses: { ...noContent, ...signedIn },
+});
+
+const markRead = createRoute({
+  tags,
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  method: 'post',
+  path: '/items/{id}/read',
+  operationId: 'markNotificationRead',
+  summary: 'Marks one notification read; idempotent',
+  request: { params: NotificationIdParamsSchema },
+  responses: {
+    ...noContent,
+    ...signedIn,
+    404: problemResponse('The caller has no such notification (`not_found`)'),
+    422: invalid,
+  },
+});
+
+const remove = createRoute({
+  tags,
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  method: 'delete',
+  path: '/items/{id}',
+  operationId: 'deleteNotification',
+  summary: 'Deletes one notification',
+  request: { params: NotificationIdParamsSchema },
+  responses: {
+    ...noContent,
+    ...signedIn,
+    404: problemResponse('The caller has no such notification (`not_found`)'),
+    422: invalid,
+  },
+});
+
+const getPreferences = createRoute({
+  tags,
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  method: 'get',
+  path: '/preferences',
+  operationId: 'getNotificationPreferences',
+  summary: "The caller's delivery choices per type, email digest and muted channels",
+  responses: { 200: jsonResponse(NotificationPreferencesSchema, 'The preferences'), ...signedIn },
+});
+
+const setTypePreference = createRoute({
+  tags,
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  method: 'patch',
+  path: '/preferences/types/{type}',
+  operationId: 'updateNotificationTypePreference',
+  summary: 'Turns in-app, email or push delivery of one type on or off',
+  request: { params: NotificationTypeParamsSchema, body: jsonBody(UpdateTypePreferenceSchema) },
+  responses: {
+    200: jsonResponse(TypePreferenceSchema, "The type's delivery now"),
+    ...signedIn,
+    422: problemResponse(
+      'Invalid type or body (`validation_failed`), or a security notice turned off (`preference_locked`)',
+    ),
+  },
+});
+
+const setEmailDigest = createRoute({
+  tags,
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  method: 'put',
+  path: '/preferences/email-digest',
+  operationId: 'updateNotificationEmailDigest',
+  summary: 'One email per notification (`off`), or one per hour or day',
+  request: { body: jsonBody(UpdateEmailDigestSchema) },
+  responses: { ...noContent, ...signedIn, 422: invalid },
+});
+
+const mute = createRoute({
+  tags,
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  method: 'put',
+  path: '/preferences/muted-channels/{slug}',
+  operationId: 'muteChannelNotifications',
+  summary: "No more notifications of a channel's go-lives and videos (the follow stays); idempotent",
+  request: { params: ChannelMuteParamsSchema },
+  responses: {
+    ...noContent,
+    ...signedIn,
+    404: problemResponse('No channel has this slug (`not_found`)'),
+    422: invalid,
+  },
+});
+
+const unmute = createRoute({
+  tags,
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  method: 'delete',
+  path: '/preferences/muted-channels/{slug}',
+  operationId: 'unmuteChannelNotifications',
+  summary: "A muted channel's notifications again; idempotent",
+  request: { params: ChannelMuteParamsSchema },
+  responses: {
+    ...noContent,
+    ...signedIn,
+    404: problemResponse('No channel has this slug (`not_found`)'),
+    422: invalid,
+  },
+});
+
+/** Mounted under `/api/v1/notifications`. */
+export const notificationRoutes = () =>
+  createRouter()
+    .openapi(feed, async (c) =>
+      c.json(await c.var.deps.services.notifications.feed(c.var.auth.userId, c.req.valid('query')), 200),
+    )
+    .openapi(unreadCount, async (c) =>
+      c.json({ unread: await c.var.deps.services.notifications.unreadCount(c.var.auth.userId) }, 200),
+    )
+    .openapi(markAllRead, async (c) => {
+      await c.var.deps.services.notifications.markAllRead(c.var.auth.userId);
+      return c.body(null, 204);
+    })
+    .openapi(markRead, async (c) => {
+      await c.var.deps.services.notifications.markRead(c.var.auth.userId, c.req.valid('param').id);
+      return c.body(null, 204);
+    })
+    .openapi(remove, async (c) => {
+      await c.var.deps.services.notifications.delete(c.var.auth.userId, c.req.valid('param').id);
+      return c.body(null, 204);
+    })
+    .openapi(getPreferences, async (c) =>
+      c.json(await c.var.deps.services.notifications.preferences(c.var.auth.userId), 200),
+    )
+    .openapi(setTypePreference, async (c) =>
+      c.json(
+        await c.var.deps.services.notifications.setTypePreference(
+          c.var.auth.userId,
+          c.req.valid('param').type,
+          c.req.valid('json'),
+        ),
+        200,
+      ),
+    )
+    .openapi(setEmailDigest, async (c) => {
+      await c.var.deps.services.notifications.setEmailDigest(
+        c.var.auth.userId,
+        c.req.valid('json').emailDigest,
+      );
+      return c.body(null, 204);
+    })
+    .openapi(mute, async (c) => {
+      await c.var.deps.services.notifications.muteChannel(c.var.auth.userId, c.req.valid('param').slug);
+      return c.body(null, 204);
+    })
+    .openapi(unmute, async (c) => {
+      await c.var.deps.services.notifications.unmuteChannel(c.var.auth.userId, c.req.valid('param').slug);
+      return c.body(null, 204);
+    });
+
+export type NotificationRoutes = ReturnType<typeof notificationRoutes>;

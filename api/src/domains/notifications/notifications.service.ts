@@ -1,0 +1,187 @@
+/**
+ * The notifications domain's rules (docs/notifications.md): turning a durable event into at most one
+ * notification per recipient, delivering what was stored, and each user's feed and preferences.
+ */
+import type { DomainEventName, DomainEventPayload } from '@streamhub/contracts/events';
+import {
+  type EmailDigest,
+  NOTIFICATION_KINDS,
+  NOTIFICATION_TYPES,
+  type Notification,
+  type NotificationFeedQuery,
+  type NotificationPage,
+  type NotificationPreferences,
+  type NotificationType,
+  type TypePreference,
+  type UpdateTypePreference,
+} from '@streamhub/contracts/notifications';
+import { AppError, notFound } from '@streamhub/errors/app-error';
+import type { Logger } from '@streamhub/logger/logger';
+import { withCursor } from '../../http/pagination.ts';
+import type { ChannelsService } from '../channels/channels.service.ts';
+import type { NotificationPublisher } from './notification-publisher.ts';
+import { draftsFor, type SourceLookups } from './notification-sources.ts';
+import type { NotificationsRepository, StoredNotification } from './notifications.repository.ts';
+
+export interface NotificationsServiceDeps {
+  notifications: NotificationsRepository;
+  channels: Pick<ChannelsService, 'reference'>;
+  lookups: Pick<SourceLookups, 'commentAuthorOf'>;
+  publisher: NotificationPublisher;
+  logger: Pick<Logger, 'info'>;
+}
+
+/** A durable event as the notifications consumer receives it. */
+export interface NotifyingEvent<K extends DomainEventName = DomainEventName> {
+  id: string;
+  name: K;
+  payload: DomainEventPayload<K>;
+}
+
+// Redis PUBLISH calls in flight at once while a large fan-out is pushed to `/ws`.
+const PUBLISH_BATCH = 500;
+
+export function toNotification(row: StoredNotification): Notification {
+  return {
+    id: row.id,
+    type: row.type as NotificationType,
+    channelId: row.channelId,
+    data: row.data,
+    url: row.url,
+    readAt: row.readAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+function isNotificationType(value: string): value is NotificationType {
+  return Object.hasOwn(NOTIFICATION_KINDS, value);
+}
+
+export class NotificationsService {
+  private readonly lookups: SourceLookups;
+
+  constructor(private readonly deps: NotificationsServiceDeps) {
+    this.lookups = {
+      usernameOf: (userId) => deps.notifications.usernameOf(userId),
+      commentAuthorOf: (commentId) => deps.lookups.commentAuthorOf(commentId),
+    };
+  }
+
+  /**
+   * Stores the notifications `event` gives and delivers the ones this call stored. Safe to run twice,
+   * or at once on two replicas: the (event, user, type) key lets one insert win, and only its rows are
+   * delivered. Returns how many it stored.
+   */
+  async notify(event: NotifyingEvent): Promise<number> {
+    const drafts = await draftsFor(event.name, event.payload, this.lookups);
+    let stored = 0;
+    for (const draft of drafts) {
+      const { defaults, locked } = NOTIFICATION_KINDS[draft.type];
+      const rows = await this.deps.notifications.insertFanOut(event.id, draft, { ...defaults, locked });
+      stored += rows.length;
+      await this.pushToFeeds(rows.filter((row) => row.inApp));
+    }
+    if (stored > 0)
+      this.deps.logger.info({ event: event.name, eventId: event.id, stored }, 'notifications stored');
+    return stored;
+  }
+
+  private async pushToFeeds(rows: readonly StoredNotification[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += PUBLISH_BATCH) {
+      await Promise.all(
+        rows.slice(start, start + PUBLISH_BATCH).map((row) =>
+          this.deps.publisher.publish(row.userId, {
+            type: 'notification',
+            notification: toNotification(row),
+          }),
+        ),
+      );
+    }
+  }
+
+  // --- the feed ----------------------------------------------------------------------------------------
+
+  async feed(userId: string, query: NotificationFeedQuery): Promise<NotificationPage> {
+    const page = await withCursor(() => this.deps.notifications.page(userId, query));
+    return { items: page.items.map(toNotification), nextCursor: page.nextCursor };
+  }
+
+  async unreadCount(userId: string): Promise<number> {
+    return this.deps.notifications.unreadCount(userId);
+  }
+
+  async markRead(userId: string, id: string): Promise<void> {
+    if (!(await this.deps.notifications.markRead(userId, id))) throw notFound('Notification');
+  }
+
+  async markAllRead(userId: string): Promise<void> {
+    await this.deps.notifications.markAllRead(userId);
+  }
+
+  async delete(userId: string, id: string): Promise<void> {
+    if (!(await this.deps.notifications.delete(userId, id))) throw notFound('Notification');
+  }
+
+  // --- preferences -------------------------------------------------------------------------------------
+
+  async preferences(userId: string): Promise<NotificationPreferences> {
+    const [rows, emailDigest, mutes] = await Promise.all([
+      this.deps.notifications.preferencesOf(userId),
+      this.deps.notifications.emailDigestOf(userId),
+      this.deps.notifications.mutesOf(userId),
+    ]);
+    const chosen = new Map(rows.map((row) => [row.type, row]));
+    const types = NOTIFICATION_TYPES.map((type): TypePreference => {
+      const { defaults, locked } = NOTIFICATION_KINDS[type];
+      const row = chosen.get(type);
+      const bits = row ? { inApp: row.inApp, email: row.email, push: row.push } : defaults;
+      return { type, ...bits, ...(locked ? { inApp: true, email: true } : {}), locked };
+    });
+    return {
+      types,
+      emailDigest: (emailDigest ?? 'off') as EmailDigest,
+      mutedChannels: mutes.map((mute) => ({ ...mute, mutedAt: mute.mutedAt.toISOString() })),
+    };
+  }
+
+  /** Changes one type's bits; turning a security notice's in-app or email off is refused. */
+  async setTypePreference(
+    userId: string,
+    type: string,
+    patch: UpdateTypePreference,
+  ): Promise<TypePreference> {
+    if (!isNotificationType(type)) throw notFound('Notification type');
+    const { locked } = NOTIFICATION_KINDS[type];
+    if (locked && (patch.inApp === false || patch.email === false)) {
+      throw new AppError(
+        422,
+        'preference_locked',
+        'Security notices are always shown in the app and sent by email; only push can be turned off.',
+      );
+    }
+    const current = (await this.preferences(userId)).types.find((entry) => entry.type === type);
+    if (!current) throw notFound('Notification type');
+    const bits = {
+      inApp: patch.inApp ?? current.inApp,
+      email: patch.email ?? current.email,
+      push: patch.push ?? current.push,
+    };
+    await this.deps.notifications.upsertPreference(userId, type, bits);
+    return { type, ...bits, locked };
+  }
+
+  async setEmailDigest(userId: string, emailDigest: EmailDigest): Promise<void> {
+    await this.deps.notifications.setEmailDigest(userId, emailDigest);
+  }
+
+  /** Stops notifications from a channel (its go-lives and videos) without unfollowing it. Idempotent. */
+  async muteChannel(userId: string, slug: string): Promise<void> {
+    const channel = await this.deps.channels.reference(slug);
+    await this.deps.notifications.mute(userId, channel.id);
+  }
+
+  async unmuteChannel(userId: string, slug: string): Promise<void> {
+    const channel = await this.deps.channels.reference(slug);
+    await this.deps.notifications.unmute(userId, channel.id);
+  }
+}
