@@ -2,6 +2,7 @@
  * The one place that gathers every domain's tables into the `schema` object drizzle's relational API
  * needs. A new domain adds its module here and nowhere else.
  */
+import * as analytics from './analytics.ts';
 import * as auth from './auth.ts';
 import * as channels from './channels.ts';
 import * as chat from './chat.ts';
@@ -21,6 +22,7 @@ export const schema = {
   ...videos,
   ...events,
   ...payments,
+  ...analytics,
   ...notifications,
 };
 

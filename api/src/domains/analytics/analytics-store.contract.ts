@@ -1,0 +1,312 @@
+/**
+ * The behaviour every AnalyticsStore must show; run on PGlite and PostgreSQL (postgres-store.test.ts)
+ * and on a real ClickHouse 18.16 (clickhouse-store.test.ts). Each test gets an empty store.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type AnalyticsStore, type BeaconRecord, pairKey, RETENTION_POINTS } from './analytics-store.ts';
+
+export interface StoreUnderTest {
+  store: AnalyticsStore;
+  close(): Promise<void>;
+}
+
+const at = (iso: string) => new Date(iso);
+
+/** A beacon of view `viewId` with sensible defaults; times are whole seconds, as both stores keep them. */
+export function beacon(viewId: string, fields: Partial<BeaconRecord> = {}): BeaconRecord {
+  return {
+    viewId,
+    seq: 1,
+    event: 'heartbeat',
+    receivedAt: at('2026-11-10T10:00:10Z'),
+    viewStartedAt: at('2026-11-10T10:00:00Z'),
+    targetType: 'video',
+    targetId: randomUUID(),
+    channelId: null,
+    viewerId: 'a:viewer',
+    referrer: '',
+    device: 'desktop',
+    watchedMs: 10_000,
+    positionPct: 10,
+    rendition: '720p',
+    startupMs: 500,
+    rebufferCount: 0,
+    rebufferMs: 0,
+    renditionSwitches: 0,
+    failed: false,
+    errorCode: '',
+    ...fields,
+  };
+}
+
+const DAY = { from: at('2026-11-10T00:00:00Z'), to: at('2026-11-11T00:00:00Z') };
+
+export function analyticsStoreContract(name: string, open: () => Promise<StoreUnderTest>) {
+  describe(`analytics store contract: ${name}`, () => {
+    let opened: StoreUnderTest;
+    let store: AnalyticsStore;
+
+    beforeEach(async () => {
+      opened = await open();
+      store = opened.store;
+      await store.prepare();
+    });
+    afterEach(async () => {
+      await opened.close();
+    });
+
+    it('folds beacons into one view per play, the highest seq winning whatever the arrival order', async () => {
+      const video = randomUUID();
+      const view = randomUUID();
+      await store.append([
+        beacon(view, { targetId: video, seq: 3, watchedMs: 30_000, rebufferCount: 2, rebufferMs: 1500 }),
+        beacon(view, { targetId: video, seq: 1, event: 'start', watchedMs: 0, startupMs: null }),
+      ]);
+      await store.append([beacon(view, { targetId: video, seq: 2, watchedMs: 20_000 })]);
+      await store.rollUp();
+      await store.rollUp();
+      const totals = await store.totals({ kind: 'video', id: video }, DAY);
+      expect(totals).toMatchObject({
+        views: 1,
+        uniqueViewers: 1,
+        watchTimeMs: 30_000,
+        rebufferCount: 2,
+        rebufferMs: 1500,
+        startupP50Ms: 500,
+        failedViews: 0,
+        exitsBeforeStart: 0,
+        countedViews: 0,
+      });
+    });
+
+    it('sums views, viewers, startup percentiles (nearest rank), failures and exits before start', async () => {
+      const video = randomUUID();
+      const startups = [100, 200, 300, 400, 5000];
+      await store.append([
+        ...startups.map((startupMs, i) =>
+          beacon(randomUUID(), { targetId: video, startupMs, viewerId: `a:v${i % 3}`, watchedMs: 1000 }),
+        ),
+        beacon(randomUUID(), {
+          targetId: video,
+          startupMs: null,
+          watchedMs: 0,
+          failed: true,
+          errorCode: 'network',
+        }),
+        beacon(randomUUID(), { targetId: video, startupMs: null, watchedMs: 0, event: 'exit' }),
+        // Another video's view is not this one's.
+        beacon(randomUUID(), { startupMs: 1 }),
+      ]);
+      await store.rollUp();
+      const totals = await store.totals({ kind: 'video', id: video }, DAY);
+      expect(totals).toEqual({
+        views: 7,
+        countedViews: 0,
+        uniqueViewers: 4,
+        watchTimeMs: 5000,
+        startupP50Ms: 300,
+        startupP95Ms: 5000,
+        rebufferCount: 0,
+        rebufferMs: 0,
+        failedViews: 1,
+        exitsBeforeStart: 1,
+      });
+      const empty = await store.totals({ kind: 'video', id: randomUUID() }, DAY);
+      expect(empty).toMatchObject({ views: 0, startupP50Ms: null, startupP95Ms: null, watchTimeMs: 0 });
+    });
+
+    it('reports the range asked for, in hour, day and month buckets', async () => {
+      const video = randomUUID();
+      const starts = [
+        '2026-10-31T23:30:00Z',
+        '2026-11-10T10:05:00Z',
+        '2026-11-10T10:50:00Z',
+        '2026-11-10T12:00:00Z',
+      ];
+      await store.append(
+        starts.map((start) =>
+          beacon(randomUUID(), {
+            targetId: video,
+            viewStartedAt: at(start),
+            receivedAt: at(start),
+            watchedMs: 1000,
+          }),
+        ),
+      );
+      await store.rollUp();
+      const scope = { kind: 'video', id: video } as const;
+      const hours = await store.series(scope, DAY, 'hour');
+      expect(hours.map((p) => [p.bucket.toISOString(), p.views, p.watchTimeMs])).toEqual([
+        ['2026-11-10T10:00:00.000Z', 2, 2000],
+        ['2026-11-10T12:00:00.000Z', 1, 1000],
+      ]);
+      const wide = { from: at('2026-10-01T00:00:00Z'), to: at('2026-12-01T00:00:00Z') };
+      const days = await store.series(scope, wide, 'day');
+      expect(days.map((p) => [p.bucket.toISOString(), p.views])).toEqual([
+        ['2026-10-31T00:00:00.000Z', 1],
+        ['2026-11-10T00:00:00.000Z', 3],
+      ]);
+      const months = await store.series(scope, wide, 'month');
+      expect(months.map((p) => [p.bucket.toISOString(), p.views])).toEqual([
+        ['2026-10-01T00:00:00.000Z', 1],
+        ['2026-11-01T00:00:00.000Z', 3],
+      ]);
+      expect((await store.totals(scope, DAY)).views).toBe(3);
+    });
+
+    it('hands out views long enough to count once, and keeps the decisions', async () => {
+      const video = randomUUID();
+      const [long, short, other] = [randomUUID(), randomUUID(), randomUUID()];
+      await store.append([
+        beacon(long, { targetId: video, watchedMs: 6000, viewerId: 'a:x' }),
+        beacon(short, { targetId: video, watchedMs: 4000, viewerId: 'a:x' }),
+        beacon(other, {
+          targetId: video,
+          watchedMs: 9000,
+          viewerId: 'a:y',
+          viewStartedAt: at('2026-11-10T10:20:00Z'),
+          receivedAt: at('2026-11-10T10:20:10Z'),
+        }),
+      ]);
+      await store.rollUp();
+      const candidates = await store.undecidedViews(5000, 100);
+      expect(candidates.map((c) => c.viewId)).toEqual([long, other]);
+      expect(candidates[0]).toMatchObject({
+        targetType: 'video',
+        targetId: video,
+        viewerId: 'a:x',
+        channelId: null,
+      });
+      expect(candidates[0]?.startedAt.toISOString()).toBe('2026-11-10T10:00:00.000Z');
+
+      await store.recordDecisions([
+        { ...(candidates[0] as (typeof candidates)[0]), counted: true },
+        { ...(candidates[1] as (typeof candidates)[0]), counted: false },
+      ]);
+      expect(await store.undecidedViews(5000, 100)).toEqual([]);
+      expect(await store.countedViews([video, randomUUID()])).toEqual(
+        new Map([
+          [video, 1],
+          [expect.any(String), 0],
+        ]),
+      );
+      const last = await store.lastCountedStarts(
+        [
+          { viewerId: 'a:x', targetId: video },
+          { viewerId: 'a:y', targetId: video },
+        ],
+        at('2026-11-10T11:00:00Z'),
+      );
+      expect([...last.entries()].map(([key, start]) => [key, start.toISOString()])).toEqual([
+        [pairKey('a:x', video), '2026-11-10T10:00:00.000Z'],
+      ]);
+      expect((await store.totals({ kind: 'video', id: video }, DAY)).countedViews).toBe(1);
+      const [point] = await store.series({ kind: 'video', id: video }, DAY, 'hour');
+      expect(point).toMatchObject({ views: 3, countedViews: 1 });
+    });
+
+    it('ranks top videos and top referrers of a channel and of the instance', async () => {
+      const channel = randomUUID();
+      const [popular, quiet, elsewhere] = [randomUUID(), randomUUID(), randomUUID()];
+      const views = [
+        beacon(randomUUID(), { targetId: popular, channelId: channel, referrer: 'news.example' }),
+        beacon(randomUUID(), { targetId: popular, channelId: channel, referrer: 'news.example' }),
+        beacon(randomUUID(), {
+          targetId: quiet,
+          channelId: channel,
+          referrer: 'blog.example',
+          watchedMs: 50_000,
+        }),
+        beacon(randomUUID(), { targetId: elsewhere, channelId: randomUUID(), referrer: 'blog.example' }),
+      ];
+      await store.append(views);
+      await store.rollUp();
+      const candidates = await store.undecidedViews(5000, 100);
+      await store.recordDecisions(
+        candidates.map((c) => ({ ...c, counted: c.targetId === popular || c.targetId === elsewhere })),
+      );
+      const scope = { kind: 'channel', id: channel } as const;
+      expect(await store.topVideos(scope, DAY, 10)).toEqual([
+        { videoId: popular, countedViews: 2, watchTimeMs: 20_000 },
+        { videoId: quiet, countedViews: 0, watchTimeMs: 50_000 },
+      ]);
+      expect(await store.topReferrers(scope, DAY, 10)).toEqual([
+        { referrer: 'news.example', views: 2 },
+        { referrer: 'blog.example', views: 1 },
+      ]);
+      expect(await store.topReferrers({ kind: 'instance' }, DAY, 1)).toEqual([
+        { referrer: 'blog.example', views: 2 },
+      ]);
+      expect((await store.totals({ kind: 'instance' }, DAY)).countedViews).toBe(3);
+      expect((await store.totals(scope, DAY)).views).toBe(3);
+    });
+
+    it('gives a video its retention: views that played and how many reached each 5 %', async () => {
+      const video = randomUUID();
+      await store.append([
+        beacon(randomUUID(), { targetId: video, positionPct: 100 }),
+        beacon(randomUUID(), { targetId: video, positionPct: 52 }),
+        beacon(randomUUID(), { targetId: video, positionPct: 4.9 }),
+        beacon(randomUUID(), { targetId: video, positionPct: 0, startupMs: null, watchedMs: 0 }),
+      ]);
+      await store.rollUp();
+      const { views, reached } = await store.retention(video, DAY);
+      expect(views).toBe(3);
+      expect(reached).toHaveLength(RETENTION_POINTS.length);
+      expect(reached.slice(0, 3)).toEqual([3, 2, 2]);
+      expect(reached[10]).toBe(2); // 50 %
+      expect(reached[11]).toBe(1); // 55 %
+      expect(reached[20]).toBe(1); // 100 %
+    });
+
+    it("lists a broadcast's views with their first and last beacon", async () => {
+      const session = randomUUID();
+      const view = randomUUID();
+      await store.append([
+        beacon(view, {
+          targetType: 'live',
+          targetId: session,
+          seq: 1,
+          event: 'start',
+          receivedAt: at('2026-11-10T10:00:00Z'),
+        }),
+        beacon(view, {
+          targetType: 'live',
+          targetId: session,
+          seq: 2,
+          receivedAt: at('2026-11-10T10:01:40Z'),
+        }),
+        beacon(randomUUID(), { targetType: 'video', targetId: session }),
+      ]);
+      await store.rollUp();
+      const intervals = await store.viewIntervals(session);
+      expect(intervals.map((v) => [v.startedAt.toISOString(), v.lastAt.toISOString()])).toEqual([
+        ['2026-11-10T10:00:00.000Z', '2026-11-10T10:01:40.000Z'],
+      ]);
+      const live = await store.totals({ kind: 'live', id: session }, DAY);
+      expect(live.views).toBe(1);
+    });
+
+    it('drops raw beacons of whole days before the cut-off and keeps the rollups', async () => {
+      const video = randomUUID();
+      await store.append([
+        beacon(randomUUID(), {
+          targetId: video,
+          receivedAt: at('2026-11-08T10:00:00Z'),
+          viewStartedAt: at('2026-11-08T10:00:00Z'),
+        }),
+        beacon(randomUUID(), { targetId: video, receivedAt: at('2026-11-10T10:00:00Z') }),
+      ]);
+      await store.rollUp();
+      expect(await store.pruneRawEvents(at('2026-11-10T06:00:00Z'))).toBe(1);
+      expect(await store.pruneRawEvents(at('2026-11-10T06:00:00Z'))).toBe(0);
+      const all = { from: at('2026-11-01T00:00:00Z'), to: at('2026-12-01T00:00:00Z') };
+      expect((await store.totals({ kind: 'video', id: video }, all)).views).toBe(2);
+      // Beacons still arrive for the kept day.
+      await store.append([beacon(randomUUID(), { targetId: video, receivedAt: at('2026-11-10T11:00:00Z') })]);
+      await store.rollUp();
+      expect((await store.totals({ kind: 'video', id: video }, all)).views).toBe(3);
+    });
+  });
+}

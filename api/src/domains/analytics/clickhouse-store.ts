@@ -1,0 +1,323 @@
+/**
+ * The analytics store on ClickHouse, for instances that outgrow one PostgreSQL: raw beacons in a
+ * MergeTree partitioned by day, and the per-view rollup kept by the engine itself (a materialized view
+ * into a ReplacingMergeTree keyed by view, read with FINAL). Written for Debian's ClickHouse 18.16: no
+ * query parameters (values are inlined through `quote`), no LowCardinality, no DateTime64, no TTL.
+ */
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import type { ReportBucket } from '@streamhub/contracts/analytics';
+import {
+  type AnalyticsStore,
+  type BeaconRecord,
+  type BucketSums,
+  type MetricSums,
+  pairKey,
+  RETENTION_POINTS,
+  type ReportScope,
+  type TimeRange,
+  type TopReferrer,
+  type TopVideo,
+  type ViewCandidate,
+  type ViewDecision,
+  type ViewInterval,
+} from './analytics-store.ts';
+
+type Row = Record<string, unknown>;
+
+/** A string literal for ClickHouse SQL. */
+export const quote = (value: string) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+
+/** `YYYY-MM-DD hh:mm:ss` in UTC, the DateTime('UTC') text form. */
+const dateTime = (at: Date) => at.toISOString().slice(0, 19).replace('T', ' ');
+const fromDateTime = (text: unknown) => new Date(`${String(text).replace(' ', 'T')}Z`);
+const num = (value: unknown) => Number(value ?? 0);
+
+const STATE_COLUMNS = `target_type String, target_id String, channel_id String, viewer_id String,
+  referrer String, device String, watched_ms UInt64, position_pct Float32, rendition String,
+  startup_ms Int32, rebuffer_count UInt32, rebuffer_ms UInt64, rendition_switches UInt32, failed UInt8,
+  error_code String`;
+
+function scopeFilter(scope: ReportScope): string {
+  switch (scope.kind) {
+    case 'video':
+      return `target_type = 'video' AND target_id = ${quote(scope.id)}`;
+    case 'live':
+      return `target_type = 'live' AND target_id = ${quote(scope.id)}`;
+    case 'channel':
+      return `channel_id = ${quote(scope.id)}`;
+    case 'instance':
+      return '1';
+  }
+}
+
+const inRange = (range: TimeRange) =>
+  `started_at >= toDateTime(${quote(dateTime(range.from))}, 'UTC') AND started_at < toDateTime(${quote(dateTime(range.to))}, 'UTC')`;
+
+const VIEW_SUMS = `count() AS views,
+  uniqExact(viewer_id) AS unique_viewers,
+  sum(watched_ms) AS watch_time_ms,
+  countIf(startup_ms >= 0) AS startups,
+  quantileExactIf(0.5)(startup_ms, startup_ms >= 0) AS startup_p50,
+  quantileExactIf(0.95)(startup_ms, startup_ms >= 0) AS startup_p95,
+  sum(rebuffer_count) AS rebuffer_count,
+  sum(rebuffer_ms) AS rebuffer_ms,
+  countIf(failed = 1) AS failed_views,
+  countIf(exited_before_start = 1) AS exits_before_start`;
+
+function toSums(row: Row | undefined, countedViews: number): MetricSums {
+  const started = num(row?.startups) > 0;
+  return {
+    views: num(row?.views),
+    countedViews,
+    uniqueViewers: num(row?.unique_viewers),
+    watchTimeMs: num(row?.watch_time_ms),
+    startupP50Ms: started ? num(row?.startup_p50) : null,
+    startupP95Ms: started ? num(row?.startup_p95) : null,
+    rebufferCount: num(row?.rebuffer_count),
+    rebufferMs: num(row?.rebuffer_ms),
+    failedViews: num(row?.failed_views),
+    exitsBeforeStart: num(row?.exits_before_start),
+  };
+}
+
+/** The bucket's start as a unix time in seconds (a month through its date: toStartOfMonth gives a Date). */
+function bucketExpression(bucket: ReportBucket): string {
+  switch (bucket) {
+    case 'hour':
+      return 'toUnixTimestamp(toStartOfHour(started_at))';
+    case 'day':
+      return 'toUnixTimestamp(toStartOfDay(started_at))';
+    case 'month':
+      return "toUnixTimestamp(toDateTime(concat(toString(toStartOfMonth(started_at)), ' 00:00:00'), 'UTC'))";
+  }
+}
+
+export interface ClickHouseStoreOptions {
+  /** `http://host:8123`; a path names the database (default `streamhub`). */
+  url: string;
+}
+
+export class ClickHouseAnalyticsStore implements AnalyticsStore {
+  readonly name = 'clickhouse';
+  private readonly client: ClickHouseClient;
+  private readonly db: string;
+
+  constructor(options: ClickHouseStoreOptions) {
+    const url = new URL(options.url);
+    this.db = url.pathname.replace(/^\/+|\/+$/g, '') || 'streamhub';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(this.db))
+      throw new Error(`Not a ClickHouse database name: ${this.db}`);
+    url.pathname = '/';
+    this.client = createClient({ url: url.toString() });
+  }
+
+  private table(name: string) {
+    return `${this.db}.${name}`;
+  }
+
+  private async rows(query: string): Promise<Row[]> {
+    const result = await this.client.query({ query, format: 'JSONEachRow' });
+    return (await result.json()) as Row[];
+  }
+
+  private async run(query: string): Promise<void> {
+    await this.client.command({ query });
+  }
+
+  async prepare(): Promise<void> {
+    await this.run(`CREATE DATABASE IF NOT EXISTS ${this.db}`);
+    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('events')} (
+        view_id String, seq UInt32, event String, received_at DateTime('UTC'), view_started_at DateTime('UTC'),
+        ${STATE_COLUMNS}
+      ) ENGINE = MergeTree() PARTITION BY toYYYYMMDD(received_at) ORDER BY (target_id, received_at, view_id)`);
+    // One row per view: every version shares the sort key, the highest `seq` survives the merges.
+    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('views')} (
+        view_id String, seq UInt32, started_at DateTime('UTC'), last_at DateTime('UTC'), ${STATE_COLUMNS},
+        exited_before_start UInt8
+      ) ENGINE = ReplacingMergeTree(seq) PARTITION BY toYYYYMM(started_at)
+      ORDER BY (channel_id, target_type, target_id, started_at, view_id)`);
+    await this.run(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${this.table('views_mv')} TO ${this.table('views')} AS
+      SELECT view_id, seq, view_started_at AS started_at, received_at AS last_at, target_type, target_id, channel_id,
+        viewer_id, referrer, device, watched_ms, position_pct, rendition, startup_ms, rebuffer_count, rebuffer_ms,
+        rendition_switches, failed, error_code, toUInt8(event = 'exit' AND startup_ms < 0) AS exited_before_start
+      FROM ${this.table('events')}`);
+    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('view_decisions')} (
+        view_id String, counted UInt8, started_at DateTime('UTC'), target_type String, target_id String,
+        channel_id String, viewer_id String
+      ) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(started_at)
+      ORDER BY (target_id, viewer_id, started_at, view_id)`);
+  }
+
+  async append(records: readonly BeaconRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.client.insert({
+      table: this.table('events'),
+      format: 'JSONEachRow',
+      values: records.map((r) => ({
+        view_id: r.viewId,
+        seq: r.seq,
+        event: r.event,
+        received_at: dateTime(r.receivedAt),
+        view_started_at: dateTime(r.viewStartedAt),
+        target_type: r.targetType,
+        target_id: r.targetId,
+        channel_id: r.channelId ?? '',
+        viewer_id: r.viewerId,
+        referrer: r.referrer,
+        device: r.device,
+        watched_ms: r.watchedMs,
+        position_pct: r.positionPct,
+        rendition: r.rendition,
+        startup_ms: r.startupMs ?? -1,
+        rebuffer_count: r.rebufferCount,
+        rebuffer_ms: r.rebufferMs,
+        rendition_switches: r.renditionSwitches,
+        failed: r.failed ? 1 : 0,
+        error_code: r.errorCode,
+      })),
+    });
+  }
+
+  async rollUp(): Promise<void> {
+    // The materialized view folds each insert as it lands; FINAL settles the versions when read.
+  }
+
+  async undecidedViews(minWatchedMs: number, limit: number): Promise<ViewCandidate[]> {
+    const rows = await this.rows(`SELECT view_id, started_at, target_type, target_id, channel_id, viewer_id
+      FROM ${this.table('views')} FINAL
+      WHERE watched_ms >= ${Math.floor(minWatchedMs)}
+        AND view_id NOT IN (SELECT view_id FROM ${this.table('view_decisions')})
+      ORDER BY started_at, view_id LIMIT ${Math.floor(limit)}`);
+    return rows.map((row) => ({
+      viewId: String(row.view_id),
+      startedAt: fromDateTime(row.started_at),
+      targetType: row.target_type === 'live' ? 'live' : 'video',
+      targetId: String(row.target_id),
+      channelId: row.channel_id ? String(row.channel_id) : null,
+      viewerId: String(row.viewer_id),
+    }));
+  }
+
+  async lastCountedStarts(
+    pairs: readonly { viewerId: string; targetId: string }[],
+    before: Date,
+  ): Promise<Map<string, Date>> {
+    const found = new Map<string, Date>();
+    if (pairs.length === 0) return found;
+    const tuples = pairs.map((p) => `(${quote(p.viewerId)}, ${quote(p.targetId)})`).join(', ');
+    const rows = await this.rows(`SELECT viewer_id, target_id, max(started_at) AS last
+      FROM ${this.table('view_decisions')} FINAL
+      WHERE counted = 1 AND started_at <= toDateTime(${quote(dateTime(before))}, 'UTC')
+        AND (viewer_id, target_id) IN (${tuples})
+      GROUP BY viewer_id, target_id`);
+    for (const row of rows)
+      found.set(pairKey(String(row.viewer_id), String(row.target_id)), fromDateTime(row.last));
+    return found;
+  }
+
+  async recordDecisions(decisions: readonly ViewDecision[]): Promise<void> {
+    if (decisions.length === 0) return;
+    await this.client.insert({
+      table: this.table('view_decisions'),
+      format: 'JSONEachRow',
+      values: decisions.map((d) => ({
+        view_id: d.viewId,
+        counted: d.counted ? 1 : 0,
+        started_at: dateTime(d.startedAt),
+        target_type: d.targetType,
+        target_id: d.targetId,
+        channel_id: d.channelId ?? '',
+        viewer_id: d.viewerId,
+      })),
+    });
+  }
+
+  async countedViews(videoIds: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>(videoIds.map((id) => [id, 0]));
+    if (videoIds.length === 0) return counts;
+    const rows = await this.rows(`SELECT target_id, count() AS n FROM ${this.table('view_decisions')} FINAL
+      WHERE counted = 1 AND target_type = 'video' AND target_id IN (${videoIds.map(quote).join(', ')})
+      GROUP BY target_id`);
+    for (const row of rows) counts.set(String(row.target_id), num(row.n));
+    return counts;
+  }
+
+  async totals(scope: ReportScope, range: TimeRange): Promise<MetricSums> {
+    const [row] = await this.rows(
+      `SELECT ${VIEW_SUMS} FROM ${this.table('views')} FINAL WHERE ${scopeFilter(scope)} AND ${inRange(range)}`,
+    );
+    const [counted] = await this.rows(`SELECT count() AS n FROM ${this.table('view_decisions')} FINAL
+      WHERE counted = 1 AND ${scopeFilter(scope)} AND ${inRange(range)}`);
+    return toSums(row, num(counted?.n));
+  }
+
+  async series(scope: ReportScope, range: TimeRange, bucket: ReportBucket): Promise<BucketSums[]> {
+    const expression = bucketExpression(bucket);
+    const rows =
+      await this.rows(`SELECT ${expression} AS bucket, ${VIEW_SUMS} FROM ${this.table('views')} FINAL
+      WHERE ${scopeFilter(scope)} AND ${inRange(range)} GROUP BY bucket ORDER BY bucket`);
+    const counted = await this.rows(`SELECT ${expression} AS bucket, count() AS n
+      FROM ${this.table('view_decisions')} FINAL
+      WHERE counted = 1 AND ${scopeFilter(scope)} AND ${inRange(range)} GROUP BY bucket`);
+    const countedByBucket = new Map(counted.map((row) => [num(row.bucket), num(row.n)]));
+    return rows.map((row) => ({
+      bucket: new Date(num(row.bucket) * 1000),
+      ...toSums(row, countedByBucket.get(num(row.bucket)) ?? 0),
+    }));
+  }
+
+  async topVideos(scope: ReportScope, range: TimeRange, limit: number): Promise<TopVideo[]> {
+    const rows = await this.rows(`SELECT target_id, countIf(view_id IN (
+          SELECT view_id FROM ${this.table('view_decisions')} FINAL WHERE counted = 1)) AS counted,
+        sum(watched_ms) AS watched
+      FROM ${this.table('views')} FINAL
+      WHERE target_type = 'video' AND ${scopeFilter(scope)} AND ${inRange(range)}
+      GROUP BY target_id ORDER BY counted DESC, watched DESC, target_id LIMIT ${Math.floor(limit)}`);
+    return rows.map((row) => ({
+      videoId: String(row.target_id),
+      countedViews: num(row.counted),
+      watchTimeMs: num(row.watched),
+    }));
+  }
+
+  async topReferrers(scope: ReportScope, range: TimeRange, limit: number): Promise<TopReferrer[]> {
+    const rows = await this.rows(`SELECT referrer, count() AS views FROM ${this.table('views')} FINAL
+      WHERE referrer != '' AND ${scopeFilter(scope)} AND ${inRange(range)}
+      GROUP BY referrer ORDER BY views DESC, referrer LIMIT ${Math.floor(limit)}`);
+    return rows.map((row) => ({ referrer: String(row.referrer), views: num(row.views) }));
+  }
+
+  async retention(videoId: string, range: TimeRange): Promise<{ views: number; reached: number[] }> {
+    const columns = RETENTION_POINTS.map((pct) => `countIf(position_pct >= ${pct}) AS p${pct}`).join(', ');
+    const [row] = await this.rows(`SELECT count() AS views, ${columns} FROM ${this.table('views')} FINAL
+      WHERE ${scopeFilter({ kind: 'video', id: videoId })} AND ${inRange(range)} AND startup_ms >= 0`);
+    return { views: num(row?.views), reached: RETENTION_POINTS.map((pct) => num(row?.[`p${pct}`])) };
+  }
+
+  async viewIntervals(liveSessionId: string): Promise<ViewInterval[]> {
+    const rows = await this.rows(`SELECT started_at, last_at FROM ${this.table('views')} FINAL
+      WHERE ${scopeFilter({ kind: 'live', id: liveSessionId })} ORDER BY started_at`);
+    return rows.map((row) => ({
+      startedAt: fromDateTime(row.started_at),
+      lastAt: fromDateTime(row.last_at),
+    }));
+  }
+
+  async pruneRawEvents(before: Date): Promise<number> {
+    const cutoff = Number(before.toISOString().slice(0, 10).replaceAll('-', ''));
+    const rows = await this.rows(`SELECT DISTINCT partition FROM system.parts
+      WHERE database = ${quote(this.db)} AND table = 'events' AND active`);
+    let dropped = 0;
+    for (const row of rows) {
+      const day = Number(row.partition);
+      if (!Number.isInteger(day) || day >= cutoff) continue;
+      await this.run(`ALTER TABLE ${this.table('events')} DROP PARTITION ${day}`);
+      dropped += 1;
+    }
+    return dropped;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
