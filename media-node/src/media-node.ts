@@ -10,7 +10,9 @@ import type { Logger } from '@streamhub/logger/logger';
 import { type FfmpegBinary, locateFfmpeg } from './ffmpeg/locate.ts';
 import { warmFfmpegCapabilities } from './ffmpeg/run.ts';
 import { hasParentDeathGuard, warnIfUnguarded } from './ffmpeg/spawn.ts';
-import { type RtmpIngest, startRtmpIngest } from './ingest/rtmp-ingest.ts';
+import { IngestRouter } from './ingest/ingest-router.ts';
+import { startRtmpIngest } from './ingest/rtmp-ingest.ts';
+import { startSrtIngest } from './ingest/srt-ingest.ts';
 import { LiveManager } from './live/live-manager.ts';
 import { discardPlaybackFiles, recoverHeldSessions, sweepLeftovers } from './live/live-recovery.ts';
 import { startLiveThumbnails } from './live/live-thumbnails.ts';
@@ -36,11 +38,15 @@ export interface MediaNodeOptions {
   nodeId?: string;
   /** Bitrate sampling (default: first after 5 s, then every 60 s). */
   bitrateSampling?: { firstMs: number; everyMs: number };
+  /** Overrides config.media.srtPort (tests: 0 picks a free UDP port). */
+  srtPort?: number;
 }
 
 export interface MediaNode {
   /** The port RTMP listens on (config.media.rtmpPort, or the one picked for 0). */
   rtmpPort: number;
+  /** The UDP port SRT listens on; undefined when SRT ingest is off (SRT_PORT unset). */
+  srtPort: number | undefined;
   /** Which ffmpeg runs (path, version line, source) for logs and `streamhub status`. */
   ffmpeg: FfmpegBinary;
   /** Where the live HLS goes (`live/<playbackId>/…`, see `@streamhub/infra/media-storage/keys`). */
@@ -101,16 +107,33 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     await manager.terminate(sessionId, reason);
     if (discardFilesOf) await discardPlaybackFiles({ media, logger }, discardFilesOf);
   });
-  let ingest: RtmpIngest;
+  // RTMP and SRT publishers reach the manager through one router (SRT is relayed into RTMP).
+  const ingest = new IngestRouter(manager);
+  const srtPort = options.srtPort ?? config.media.srtPort;
   try {
-    ingest = await startRtmpIngest({
-      port: config.media.rtmpPort,
-      host: config.host,
-      logger: logger.child({ component: 'rtmp-ingest' }),
-      handlers: manager,
-    });
+    ingest.attachRtmp(
+      await startRtmpIngest({
+        port: config.media.rtmpPort,
+        host: config.host,
+        logger: logger.child({ component: 'rtmp-ingest' }),
+        handlers: ingest,
+      }),
+    );
+    if (srtPort !== undefined) {
+      ingest.attachSrt(
+        await startSrtIngest({
+          port: srtPort,
+          host: config.host,
+          ffmpegPath: ffmpeg.path,
+          rtmpPort: ingest.port,
+          handlers: manager,
+          logger: logger.child({ component: 'srt-ingest' }),
+        }),
+      );
+    }
   } catch (error) {
     stopWatching();
+    await ingest.close();
     throw error;
   }
   manager.attach(ingest);
@@ -120,11 +143,12 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     intervalMs: config.media.thumbnailSeconds * 1000,
     logger,
   });
-  logger.info({ rtmpPort: ingest.port, nodeId }, 'RTMP ingest listening');
+  logger.info({ rtmpPort: ingest.port, srtPort: ingest.srtPort, nodeId }, 'ingest listening');
 
   let closing: Promise<void> | undefined;
   return {
     rtmpPort: ingest.port,
+    srtPort: ingest.srtPort,
     ffmpeg,
     media,
     nodeId,

@@ -152,6 +152,16 @@ const EnvSchema = z.object({
   // --- Media node (live ingest and HLS ladder) ---
   RTMP_PORT: port(1935),
   RTMP_PUBLIC_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['rtmp:', 'rtmps:']).optional()),
+  SRT_PORT: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, 'must be a whole number from 1 to 65535')
+      .transform(Number)
+      .pipe(z.number().int().min(1, 'must be from 1 to 65535').max(65535, 'must be from 1 to 65535'))
+      .optional(),
+  ),
   MEDIA_NODE_ID: z.preprocess(
     emptyAsUndefined,
     z
@@ -277,6 +287,8 @@ export interface MediaConfig {
    * or port (a TCP proxy, a separate ingest host).
    */
   rtmpPublicUrl: string;
+  /** UDP port of the SRT ingest (stream key in the SRT stream id, docs/srt.md); unset → no SRT ingest. */
+  srtPort: number | undefined;
   /**
    * The node's stable name, under which its sessions are stored; unset → `<hostname>:<rtmpPort>`. For
    * containers, whose hostname changes on every restart: without a stable id a restarted node cannot
@@ -390,6 +402,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       rtmpPublicUrl: trimSlash(
         e.RTMP_PUBLIC_URL ?? `rtmp://${new URL(publicUrl).hostname}:${e.RTMP_PORT}/live`,
       ),
+      srtPort: e.SRT_PORT,
       nodeId: e.MEDIA_NODE_ID,
       ffmpegPath: e.FFMPEG_PATH,
       ladder:
