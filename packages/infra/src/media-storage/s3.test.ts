@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from '@streamhub/db/client';
 import { createTestDatabase } from '@streamhub/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMediaStorage } from './factory.ts';
 import { mediaKeys } from './keys.ts';
 import { mediaStorageContract } from './media-storage.contract.ts';
 import { DbMultipartLedger } from './multipart-ledger.db.ts';
@@ -30,8 +32,22 @@ const open = (prefix = `t${randomUUID().slice(0, 8)}`) =>
   });
 
 mediaStorageContract('s3 (s3rver)', {
-  // Every storage gets its own key prefix in the one bucket, so runs never see each other's objects.
-  open: async () => open(),
+  // Built from settings as every process builds it; each storage gets its own key prefix in the one
+  // bucket, so runs never see each other's objects.
+  open: async () => {
+    const storage = createMediaStorage({
+      dataDir: tmpdir(),
+      storage: {
+        kind: 's3',
+        ...server.settings,
+        bucket: server.bucket,
+        prefix: `c${randomUUID().slice(0, 8)}`,
+      },
+      db: database.db,
+    });
+    expect(storage.kind).toBe('s3');
+    return storage;
+  },
   close: async (storage) => {
     for (const collection of ['live', 'vod', 'uploads', 'avatars'] as const) {
       await storage.deletePrefix(collection as Parameters<typeof storage.deletePrefix>[0]);

@@ -223,6 +223,7 @@ export class S3MediaStorage implements MediaStorage {
     options: { load?: boolean | readonly string[] } = {},
   ): Promise<LocalDirectory> {
     assertMediaPrefix(prefix);
+    await mkdir(this.scratchDir, { recursive: true });
     const path = await mkdtemp(join(this.scratchDir, 'streamhub-s3-'));
     const directory = new S3LocalDirectory(this, path, prefix);
     try {

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const load = (env: Record<string, string>) => loadConfig(env, { envFile: false });
+
+describe('media storage settings', () => {
+  it('defaults to the filesystem, served through the gateway', () => {
+    expect(load({}).mediaStorage).toEqual({ kind: 'filesystem', publicBaseUrl: undefined });
+    expect(load({ MEDIA_PUBLIC_BASE_URL: 'https://cdn.example.com/media/' }).mediaStorage).toEqual({
+      kind: 'filesystem',
+      publicBaseUrl: 'https://cdn.example.com/media',
+    });
+  });
+
+  it('reads an S3 bucket with its endpoint, prefix, path style, credentials and CDN', () => {
+    expect(
+      load({
+        MEDIA_STORAGE: 's3',
+        S3_ENDPOINT: 'http://127.0.0.1:9000',
+        S3_REGION: 'eu-west-3',
+        S3_BUCKET: 'streamhub-media',
+        S3_PREFIX: 'prod/',
+        S3_FORCE_PATH_STYLE: 'true',
+        S3_ACCESS_KEY_ID: 'key',
+        S3_SECRET_ACCESS_KEY: 'secret',
+        MEDIA_PUBLIC_BASE_URL: 'https://cdn.example.com',
+      }).mediaStorage,
+    ).toEqual({
+      kind: 's3',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'eu-west-3',
+      bucket: 'streamhub-media',
+      prefix: 'prod',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
+      publicBaseUrl: 'https://cdn.example.com',
+    });
+    // AWS itself: no endpoint, the SDK's credential chain, virtual-hosted buckets.
+    expect(load({ MEDIA_STORAGE: 's3', S3_BUCKET: 'media' }).mediaStorage).toMatchObject({
+      endpoint: undefined,
+      region: 'us-east-1',
+      prefix: '',
+      forcePathStyle: false,
+      credentials: undefined,
+    });
+  });
+
+  it('refuses a half or wrong S3 setup with one line naming the variable', () => {
+    expect(() => load({ MEDIA_STORAGE: 's3' })).toThrow(/S3_BUCKET must be set/);
+    expect(() => load({ MEDIA_STORAGE: 's3', S3_BUCKET: 'media', S3_ACCESS_KEY_ID: 'k' })).toThrow(
+      /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/,
+    );
+    expect(() => load({ MEDIA_STORAGE: 'gcs' })).toThrow(/MEDIA_STORAGE must be filesystem or s3/);
+    expect(() => load({ MEDIA_STORAGE: 's3', S3_BUCKET: 'Bad_Bucket' })).toThrow(ConfigError);
+    expect(() => load({ S3_ENDPOINT: 'ftp://x' })).toThrow(/S3_ENDPOINT must be a URL/);
+    expect(() => load({ S3_PREFIX: '../x' })).toThrow(/S3_PREFIX/);
+  });
+});
