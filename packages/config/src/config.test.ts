@@ -66,6 +66,9 @@ describe('loadConfig', () => {
       currencies: ['usd'],
       tipMinMinor: 100,
       tipMaxMinor: 100_000,
+      subscriptionMinMinor: 100,
+      subscriptionMaxMinor: 50_000,
+      subscriptionGraceMs: 72 * 3_600_000,
       stripe: undefined,
     });
     const on = load({
@@ -95,6 +98,11 @@ describe('loadConfig', () => {
       { PAYMENTS_TIP_MIN_MINOR: '500', PAYMENTS_TIP_MAX_MINOR: '100' },
       /PAYMENTS_TIP_MIN_MINOR \(500\) must not exceed/,
     ],
+    [
+      { PAYMENTS_SUBSCRIPTION_MIN_MINOR: '900', PAYMENTS_SUBSCRIPTION_MAX_MINOR: '800' },
+      /PAYMENTS_SUBSCRIPTION_MIN_MINOR \(900\) must not exceed/,
+    ],
+    [{ PAYMENTS_SUBSCRIPTION_GRACE_HOURS: '0' }, /PAYMENTS_SUBSCRIPTION_GRACE_HOURS must be a positive number of hours/],
     [
       { STRIPE_SECRET_KEY: 'sk_test_secret_value' },
       /STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together/,

@@ -145,6 +145,29 @@ export const PaymentWebhookReceivedEventSchema = z.object({
   type: z.string(),
 });
 
+/**
+ * A channel subscription changed (docs/payments.md): `subscription.started` (its first payment booked),
+ * `.renewed` (a later one), `.cancelled` (the subscriber cancelled; perks last until `accessUntil`),
+ * `.expired` (perks are over). Stored by the transaction that changed the subscription.
+ */
+export const SubscriptionEventSchema = z.object({
+  subscriptionId: z.uuid(),
+  channelId: z.uuid(),
+  /** The channel owner's user id. */
+  creatorId: z.uuid(),
+  subscriberId: z.uuid(),
+  tierId: z.uuid(),
+  /** Minor units of `currency` per month. */
+  price: z.number().int().positive(),
+  currency: z.string().regex(/^[a-z]{3}$/),
+  provider: z.string(),
+  /** Until when the subscriber keeps the perks; null once expired. */
+  accessUntil: z.iso.datetime().nullable(),
+  /** The ledger entry of the payment behind `started` and `renewed`; null for the others. */
+  entryId: z.uuid().nullable(),
+  at: z.iso.datetime(),
+});
+
 /** Every event the app publishes; later issues add `video.ready`, `payment.succeeded`, … */
 export const DOMAIN_EVENTS = {
   'user.registered': UserRegisteredEventSchema,
@@ -160,6 +183,10 @@ export const DOMAIN_EVENTS = {
   'stream.key_revoked': StreamKeyRevokedEventSchema,
   'tip.received': TipReceivedEventSchema,
   'payment.webhook_received': PaymentWebhookReceivedEventSchema,
+  'subscription.started': SubscriptionEventSchema,
+  'subscription.renewed': SubscriptionEventSchema,
+  'subscription.cancelled': SubscriptionEventSchema,
+  'subscription.expired': SubscriptionEventSchema,
 } as const;
 
 export type DomainEvents = typeof DOMAIN_EVENTS;

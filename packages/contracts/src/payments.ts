@@ -121,3 +121,112 @@ export const RefundRequestedSchema = z
   })
   .openapi('RefundRequested');
 export type RefundRequested = z.infer<typeof RefundRequestedSchema>;
+
+// --- Channel subscriptions -------------------------------------------------------------------------
+
+/** How many tiers a channel may offer (active or not). */
+export const TIERS_PER_CHANNEL_MAX = 5;
+
+export const TierNameSchema = humanText()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(50, 'must be at most 50 characters')
+  .openapi({ example: 'Supporter' });
+
+export const TierSchema = z
+  .object({
+    id: z.uuid(),
+    channelId: z.uuid(),
+    name: z.string(),
+    price: MinorUnitsSchema.openapi({ description: 'Per month, minor units of `currency`' }),
+    currency: z.string(),
+    active: z.boolean().openapi({ description: 'An inactive tier takes no new subscribers' }),
+  })
+  .openapi('Tier');
+export type Tier = z.infer<typeof TierSchema>;
+
+export const TierListSchema = z.object({ items: z.array(TierSchema) }).openapi('TierList');
+export type TierList = z.infer<typeof TierListSchema>;
+
+export const CreateTierRequestSchema = z
+  .strictObject({
+    name: TierNameSchema,
+    price: MinorUnitsSchema.positive('must be positive').max(Number.MAX_SAFE_INTEGER),
+    currency: CurrencySchema,
+  })
+  .openapi('CreateTierRequest');
+export type CreateTierRequest = z.infer<typeof CreateTierRequestSchema>;
+
+export const UpdateTierRequestSchema = z
+  .strictObject({
+    name: TierNameSchema.optional(),
+    price: MinorUnitsSchema.positive('must be positive').max(Number.MAX_SAFE_INTEGER).optional(),
+    active: z.boolean().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'must change at least one of name, price, active')
+  .openapi('UpdateTierRequest');
+export type UpdateTierRequest = z.infer<typeof UpdateTierRequestSchema>;
+
+export const TierParamsSchema = z.object({
+  id: z.uuid('must be a tier id (uuid)').openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+export const ChannelSlugParamsSchema = z.object({
+  slug: text()
+    .min(1)
+    .max(100)
+    .openapi({ param: { name: 'slug', in: 'path' }, example: 'ada-codes' }),
+});
+
+export const StartSubscriptionRequestSchema = z
+  .strictObject({
+    channel: text()
+      .min(1, 'must not be empty')
+      .max(100)
+      .openapi({ description: 'The slug of the channel to subscribe to', example: 'ada-codes' }),
+    tier: z.uuid('must be a tier id (uuid)'),
+  })
+  .openapi('StartSubscriptionRequest');
+export type StartSubscriptionRequest = z.infer<typeof StartSubscriptionRequestSchema>;
+
+export const SubscriptionCheckoutSchema = z
+  .object({
+    subscriptionId: z.uuid(),
+    provider: PaymentProviderSchema,
+    checkoutUrl: z.url().openapi({ description: "The provider's checkout page to send the viewer to" }),
+    price: MinorUnitsSchema,
+    currency: z.string(),
+  })
+  .openapi('SubscriptionCheckout');
+export type SubscriptionCheckout = z.infer<typeof SubscriptionCheckoutSchema>;
+
+export const SUBSCRIPTION_STATUSES = ['incomplete', 'abandoned', 'active', 'past_due', 'expired'] as const;
+
+export const SubscriptionSchema = z
+  .object({
+    id: z.uuid(),
+    channelId: z.uuid(),
+    tierId: z.uuid(),
+    status: z.enum(SUBSCRIPTION_STATUSES),
+    price: MinorUnitsSchema,
+    currency: z.string(),
+    currentPeriodEnd: z.iso.datetime().nullable(),
+    cancelAtPeriodEnd: z.boolean(),
+    accessUntil: z.iso
+      .datetime()
+      .nullable()
+      .openapi({ description: 'Perks hold until then (the grace included for a failed renewal)' }),
+    startedAt: z.iso.datetime().nullable(),
+    endedAt: z.iso.datetime().nullable(),
+  })
+  .openapi('Subscription');
+export type Subscription = z.infer<typeof SubscriptionSchema>;
+
+export const SubscriptionListSchema = z
+  .object({ items: z.array(SubscriptionSchema).openapi({ description: 'Newest first' }) })
+  .openapi('SubscriptionList');
+export type SubscriptionList = z.infer<typeof SubscriptionListSchema>;
+
+export const SubscriptionParamsSchema = z.object({
+  id: z.uuid('must be a subscription id (uuid)').openapi({ param: { name: 'id', in: 'path' } }),
+});

@@ -24,6 +24,27 @@ export interface TipCheckoutInput {
   idempotencyKey: string;
 }
 
+export interface SubscriptionCheckoutInput {
+  /** Our subscription's id: travels in the checkout's and the provider subscription's metadata. */
+  subscriptionId: string;
+  channelId: string;
+  /** Per month, minor units of `currency`. */
+  price: number;
+  currency: string;
+  /** The platform's cut in basis points, taken as an application fee with a connected account. */
+  platformFeeBps: number;
+  description: string;
+  destination: string | undefined;
+  successUrl: string;
+  cancelUrl: string;
+  idempotencyKey: string;
+}
+
+export interface CancelSubscriptionInput {
+  providerSubscriptionId: string;
+  idempotencyKey: string;
+}
+
 export interface CheckoutStarted {
   checkoutId: string;
   url: string;
@@ -83,6 +104,38 @@ export type ProviderEvent =
       amountRefunded: number;
       currency: string;
     }
+  | {
+      kind: 'subscription_checkout_completed';
+      checkoutId: string;
+      subscriptionId: string | null;
+      providerSubscriptionId: string | null;
+    }
+  | { kind: 'subscription_checkout_closed'; checkoutId: string; subscriptionId: string | null }
+  | {
+      /** The provider's subscription changed (created, updated): its period and cancellation. */
+      kind: 'subscription_updated';
+      providerSubscriptionId: string;
+      subscriptionId: string | null;
+      currentPeriodEnd: Date | null;
+      cancelAtPeriodEnd: boolean;
+    }
+  | { kind: 'subscription_ended'; providerSubscriptionId: string; subscriptionId: string | null }
+  | {
+      kind: 'invoice_paid';
+      invoiceId: string;
+      providerSubscriptionId: string | null;
+      subscriptionId: string | null;
+      amount: number;
+      currency: string;
+      /** The end of the period this invoice paid for. */
+      periodEnd: Date | null;
+    }
+  | {
+      kind: 'invoice_failed';
+      invoiceId: string;
+      providerSubscriptionId: string | null;
+      subscriptionId: string | null;
+    }
   | { kind: 'other'; reason: string };
 
 /** Why a webhook was refused: nothing of it was stored. */
@@ -105,6 +158,13 @@ export interface PaymentProvider {
   readonly name: PaymentProviderName;
   /** Opens the provider's hosted checkout for a tip. */
   createTipCheckout(input: TipCheckoutInput): Promise<CheckoutStarted>;
+  /** Opens the provider's hosted checkout for a monthly subscription. */
+  createSubscriptionCheckout(input: SubscriptionCheckoutInput): Promise<CheckoutStarted>;
+  /**
+   * Asks the provider not to renew a subscription: it runs to the end of the period paid for. Resolves to
+   * that end as the provider knows it.
+   */
+  cancelSubscriptionAtPeriodEnd(input: CancelSubscriptionInput): Promise<{ currentPeriodEnd: Date | null }>;
   /**
    * Asks the provider to refund a whole payment. The books change only when the provider's refund
    * webhook arrives, the one path by which money movements reach the ledger.

@@ -5,7 +5,9 @@
  */
 import { DOMAIN_EVENTS, type DomainEvents } from '@streamhub/contracts/events';
 import { type Consumer, defineConsumer } from '@streamhub/infra/outbox/consumers';
+import type { Logger } from '@streamhub/logger/logger';
 import type { PaymentsService } from './payments.service.ts';
+import type { SubscriptionsService } from './subscriptions.service.ts';
 
 export function paymentsConsumers(deps: {
   payments: Pick<PaymentsService, 'handleWebhookEvent'>;
@@ -22,4 +24,29 @@ export function paymentsConsumers(deps: {
       },
     }),
   ];
+}
+
+/**
+ * Every minute, ends the subscriptions whose perks ran out (docs/payments.md). What is due lives in
+ * `payments.subscriptions.access_until`, so nothing is lost while no gateway runs: the first sweep after
+ * a start catches up, and each expiry commits with its `subscription.expired` event. Several gateways
+ * sweep side by side without doubling one (rows are locked, and those held are skipped).
+ */
+export function startSubscriptionExpirySweep(
+  subscriptions: Pick<SubscriptionsService, 'expireDue'>,
+  logger: Pick<Logger, 'info' | 'error'>,
+  intervalMs = 60_000,
+): () => void {
+  const sweep = () => {
+    subscriptions.expireDue().then(
+      (expired) => {
+        if (expired > 0) logger.info({ expired }, 'subscriptions expired');
+      },
+      (error: unknown) => logger.error({ err: error }, 'expiring subscriptions failed'),
+    );
+  };
+  const timer = setInterval(sweep, intervalMs);
+  timer.unref();
+  sweep();
+  return () => clearInterval(timer);
 }

@@ -1,6 +1,7 @@
 /**
- * The payments domain's module: tips through the configured providers, their webhooks handled by a
- * durable consumer, the double-entry ledger and the creators' earnings read from it.
+ * The payments domain's module: tips and channel subscriptions through the configured providers, their
+ * webhooks handled by a durable consumer, the expiry sweep, the double-entry ledger and the creators'
+ * earnings read from it.
  */
 import type { PaymentsConfig } from '@streamhub/config/config';
 import type { PaymentProviderName } from '@streamhub/contracts/payments';
@@ -17,8 +18,10 @@ import type { PaymentProvider } from './payment-provider.ts';
 import { PaymentsRepository } from './payments.repository.ts';
 import { paymentRoutes } from './payments.routes.ts';
 import { PaymentsService } from './payments.service.ts';
-import { paymentsConsumers } from './payments-consumers.ts';
+import { paymentsConsumers, startSubscriptionExpirySweep } from './payments-consumers.ts';
 import { StripeProvider } from './stripe-provider.ts';
+import { SubscriptionsRepository } from './subscriptions.repository.ts';
+import { SubscriptionsService } from './subscriptions.service.ts';
 
 /** The providers the settings turn on. */
 export function configuredProviders(settings: PaymentsConfig): Map<PaymentProviderName, PaymentProvider> {
@@ -33,18 +36,32 @@ function paymentsServices(
 ) {
   const ledgerReads = new LedgerRepository(db);
   const ledger = new LedgerService({ db, ledger: ledgerReads });
-  const payments = new PaymentsService({
+  const providers = configuredProviders(config.payments);
+  const paymentRows = new PaymentsRepository(db);
+  const subscriptions = new SubscriptionsService({
     db,
-    payments: new PaymentsRepository(db),
+    subscriptions: new SubscriptionsRepository(db),
     ledger,
-    ledgerReads,
     channels,
-    providers: configuredProviders(config.payments),
+    providers,
+    connectedAccount: (channelId, provider) => paymentRows.connectedAccount(channelId, provider),
     settings: config.payments,
     publicUrl: config.publicUrl,
     logger,
   });
-  return { ledger, payments };
+  const payments = new PaymentsService({
+    db,
+    payments: paymentRows,
+    ledger,
+    ledgerReads,
+    channels,
+    providers,
+    settings: config.payments,
+    publicUrl: config.publicUrl,
+    logger,
+    subscriptions,
+  });
+  return { ledger, payments, subscriptions };
 }
 
 const paymentsMounts = () => [mount('/api/v1/payments', paymentRoutes())] as const;
@@ -64,4 +81,5 @@ export const paymentsModule: DomainModule<
   services: paymentsServices,
   routes: paymentsMounts,
   consumers: ({ payments }) => paymentsConsumers({ payments }),
+  timers: ({ subscriptions }, { logger }) => startSubscriptionExpirySweep(subscriptions, logger),
 };

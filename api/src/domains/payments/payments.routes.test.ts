@@ -10,7 +10,6 @@ import {
   TipCheckoutSchema,
   WebhookReceiptSchema,
 } from '@streamhub/contracts/payments';
-import type { Database } from '@streamhub/db/client';
 import { testDatabases } from '@streamhub/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,28 +28,8 @@ import {
   streamerWithChannel,
 } from '../engagement/engagement-test-kit.ts';
 import { PaymentsRepository } from './payments.repository.ts';
+import { outboxCount, STRIPE_WEBHOOK, until } from './testing/payments-test-kit.ts';
 import { type StripeApiServer, type StripeEvent, startStripeApiServer } from './testing/stripe-api-server.ts';
-
-const WEBHOOK = '/api/v1/payments/webhooks/stripe';
-
-/** Polls `check` until it resolves truthy or the deadline passes. */
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function outboxCount(db: Database['db'], name: string, eventId?: string): Promise<number> {
-  const rows = await db.execute(
-    eventId === undefined
-      ? sql`select count(*)::int as n from events.outbox where name = ${name}`
-      : sql`select count(*)::int as n from events.outbox where name = ${name} and payload->>'eventId' = ${eventId}`,
-  );
-  const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as { n: number }[];
-  return list[0]?.n ?? 0;
-}
 
 describe.each(testDatabases())('payments on %s', (driver) => {
   let stripe: StripeApiServer;
@@ -100,7 +79,7 @@ describe.each(testDatabases())('payments on %s', (driver) => {
   /** Posts `raw` to the webhook, signed as Stripe signs it unless a `signature` (null: none) is given. */
   const deliver = async (raw: string, signature?: string | null) => {
     const header = signature === undefined ? await stripe.sign(raw) : signature;
-    return app.request(WEBHOOK, {
+    return app.request(STRIPE_WEBHOOK, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(header ? { 'stripe-signature': header } : {}) },
       body: raw,
@@ -124,11 +103,18 @@ describe.each(testDatabases())('payments on %s', (driver) => {
 
   it('documents every payments operation in the OpenAPI document', async () => {
     expect(await operationIdsTagged(app, 'payments')).toEqual([
+      'cancelSubscription',
+      'createTier',
       'getEarnings',
+      'listChannelTiers',
       'listLedgerLines',
+      'listMySubscriptions',
+      'listMyTiers',
       'receiveStripeWebhook',
       'refundPayment',
+      'startSubscription',
       'startTip',
+      'updateTier',
     ]);
   });
 
@@ -492,7 +478,7 @@ describe.each(testDatabases())('payments on %s', (driver) => {
     );
     const raw = JSON.stringify({ id: 'evt_off', type: 'ping', data: { object: {} } });
     await expectProblem(
-      await off.request(WEBHOOK, {
+      await off.request(STRIPE_WEBHOOK, {
         method: 'POST',
         headers: { 'stripe-signature': await stripe.sign(raw) },
         body: raw,

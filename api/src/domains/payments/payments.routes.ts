@@ -1,16 +1,28 @@
 /**
- * Payments under `/api/v1/payments`: start a tip (the provider's checkout URL), the creator's earnings
- * and ledger lines, and the providers' webhooks.
+ * Payments under `/api/v1/payments`: start a tip or a subscription (the provider's checkout URL), a
+ * channel's tiers, the viewer's subscriptions, the creator's earnings and ledger lines, and the
+ * providers' webhooks.
  */
 import { createRoute } from '@hono/zod-openapi';
 import {
+  ChannelSlugParamsSchema,
+  CreateTierRequestSchema,
   EarningsSchema,
   LedgerLinePageSchema,
   LedgerLinesQuerySchema,
   PaymentParamsSchema,
   RefundRequestedSchema,
+  StartSubscriptionRequestSchema,
   StartTipRequestSchema,
+  SubscriptionCheckoutSchema,
+  SubscriptionListSchema,
+  SubscriptionParamsSchema,
+  SubscriptionSchema,
+  TierListSchema,
+  TierParamsSchema,
+  TierSchema,
   TipCheckoutSchema,
+  UpdateTierRequestSchema,
   WebhookReceiptSchema,
 } from '@streamhub/contracts/payments';
 import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
@@ -114,6 +126,125 @@ const stripeWebhook = createRoute({
   },
 });
 
+const channelTiers = createRoute({
+  method: 'get',
+  path: '/channels/{slug}/tiers',
+  operationId: 'listChannelTiers',
+  tags,
+  summary: "A channel's subscription tiers that take subscribers, cheapest first",
+  request: { params: ChannelSlugParamsSchema },
+  responses: {
+    200: jsonResponse(TierListSchema, 'The active tiers'),
+    404: problemResponse('No channel has this slug (`not_found`)'),
+  },
+});
+
+const myTiers = createRoute({
+  method: 'get',
+  path: '/tiers',
+  operationId: 'listMyTiers',
+  tags,
+  summary: "The caller's channel's tiers, inactive ones included",
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  responses: { 200: jsonResponse(TierListSchema, 'Every tier'), ...signedIn, 404: noChannel },
+});
+
+const priceProblem = problemResponse(
+  'An invalid field: a price outside the instance limits, a currency it does not take, an empty or long name (`validation_failed`)',
+);
+
+const createTier = createRoute({
+  method: 'post',
+  path: '/tiers',
+  operationId: 'createTier',
+  tags,
+  summary: 'Add a monthly subscription tier to the caller’s channel',
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  request: { body: jsonBody(CreateTierRequestSchema) },
+  responses: {
+    201: jsonResponse(TierSchema, 'The new tier'),
+    ...signedIn,
+    404: noChannel,
+    409: problemResponse(
+      'A tier of that name exists, or the channel has the most tiers allowed (`conflict`)',
+    ),
+    422: priceProblem,
+  },
+});
+
+const updateTier = createRoute({
+  method: 'patch',
+  path: '/tiers/{id}',
+  operationId: 'updateTier',
+  tags,
+  summary: 'Rename, reprice or (de)activate a tier; a new price applies to subscriptions started after it',
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  request: { params: TierParamsSchema, body: jsonBody(UpdateTierRequestSchema) },
+  responses: {
+    200: jsonResponse(TierSchema, 'The tier'),
+    ...signedIn,
+    404: problemResponse('The caller has no channel, or no tier of it has this id (`not_found`)'),
+    409: problemResponse('Another tier of the channel has that name (`conflict`)'),
+    422: priceProblem,
+  },
+});
+
+const startSubscription = createRoute({
+  method: 'post',
+  path: '/subscriptions',
+  operationId: 'startSubscription',
+  tags,
+  summary: "Subscribe to a channel's tier monthly: returns the provider's checkout page",
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  request: { body: jsonBody(StartSubscriptionRequestSchema) },
+  responses: {
+    201: jsonResponse(SubscriptionCheckoutSchema, 'The pending subscription and its checkout URL'),
+    ...signedIn,
+    404: problemResponse('No channel has this slug, or it has no such tier (`not_found`)'),
+    409: problemResponse(
+      'Subscribed already, the tier takes no new subscribers, or it is the caller’s own channel (`conflict`)',
+    ),
+    422: problemResponse('An invalid field (`validation_failed`)'),
+    502: problemResponse('The payment provider failed to open a checkout (`payment_provider_error`)'),
+    503: problemResponse('No payment provider is configured (`payments_unavailable`)'),
+  },
+});
+
+const mySubscriptions = createRoute({
+  method: 'get',
+  path: '/subscriptions',
+  operationId: 'listMySubscriptions',
+  tags,
+  summary: "The caller's subscriptions that were ever paid, newest first",
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  responses: { 200: jsonResponse(SubscriptionListSchema, 'The subscriptions'), ...signedIn },
+});
+
+const cancelSubscription = createRoute({
+  method: 'post',
+  path: '/subscriptions/{id}/cancel',
+  operationId: 'cancelSubscription',
+  tags,
+  summary: 'Cancel a subscription at the end of the period paid for; the perks last until then',
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  request: { params: SubscriptionParamsSchema },
+  responses: {
+    200: jsonResponse(SubscriptionSchema, 'The subscription, cancelled'),
+    ...signedIn,
+    404: problemResponse('The caller has no subscription with this id (`not_found`)'),
+    409: problemResponse('Not running, cancelled already, or not yet confirmed by the provider (`conflict`)'),
+    422: problemResponse('The id is not a uuid (`validation_failed`)'),
+    502: problemResponse('The payment provider refused the cancellation (`payment_provider_error`)'),
+    503: problemResponse("The subscription's provider is not configured (`payments_unavailable`)"),
+  },
+});
+
 /** Mounted under `/api/v1/payments`. */
 export const paymentRoutes = () =>
   createRouter()
@@ -125,6 +256,34 @@ export const paymentRoutes = () =>
     )
     .openapi(ledger, async (c) =>
       c.json(await c.var.deps.services.payments.ledgerLines(c.var.auth.userId, c.req.valid('query')), 200),
+    )
+    .openapi(channelTiers, async (c) =>
+      c.json(await c.var.deps.services.subscriptions.channelTiers(c.req.valid('param').slug), 200),
+    )
+    .openapi(myTiers, async (c) =>
+      c.json(await c.var.deps.services.subscriptions.myTiers(c.var.auth.userId), 200),
+    )
+    .openapi(createTier, async (c) =>
+      c.json(await c.var.deps.services.subscriptions.createTier(c.var.auth.userId, c.req.valid('json')), 201),
+    )
+    .openapi(updateTier, async (c) =>
+      c.json(
+        await c.var.deps.services.subscriptions.updateTier(
+          c.var.auth.userId,
+          c.req.valid('param').id,
+          c.req.valid('json'),
+        ),
+        200,
+      ),
+    )
+    .openapi(startSubscription, async (c) =>
+      c.json(await c.var.deps.services.subscriptions.start(c.var.auth.userId, c.req.valid('json')), 201),
+    )
+    .openapi(mySubscriptions, async (c) =>
+      c.json(await c.var.deps.services.subscriptions.mine(c.var.auth.userId), 200),
+    )
+    .openapi(cancelSubscription, async (c) =>
+      c.json(await c.var.deps.services.subscriptions.cancel(c.var.auth.userId, c.req.valid('param').id), 200),
     )
     .openapi(refund, async (c) =>
       c.json(await c.var.deps.services.payments.refundTip(c.req.valid('param').id), 200),

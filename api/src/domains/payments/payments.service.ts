@@ -31,6 +31,7 @@ import {
   WebhookRejectedError,
 } from './payment-provider.ts';
 import type { PaymentsRepository } from './payments.repository.ts';
+import type { SubscriptionsService } from './subscriptions.service.ts';
 
 export interface PaymentsServiceDeps {
   db: Db;
@@ -43,6 +44,8 @@ export interface PaymentsServiceDeps {
   settings: PaymentsConfig;
   publicUrl: string;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Applies the subscription events (checkouts, invoices, the provider's subscription changes). */
+  subscriptions: Pick<SubscriptionsService, 'apply'>;
 }
 
 /** A provider event that cannot be applied yet (it came before the one it follows); its job is retried. */
@@ -195,7 +198,8 @@ export class PaymentsService {
 
   /**
    * Handles one stored provider event in `tx` (the durable consumer's transaction): books a paid tip,
-   * closes an abandoned checkout, reverses a refunded tip. A second run finds the event processed.
+   * closes an abandoned checkout, reverses a refunded tip, hands subscription events to the
+   * subscriptions service. A second run finds the event processed.
    */
   async handleWebhookEvent(tx: Db, providerName: string, eventId: string): Promise<void> {
     const stored = await this.deps.payments.lockEvent(tx, providerName, eventId);
@@ -230,6 +234,13 @@ export class PaymentsService {
       }
       case 'refunded':
         return this.refund(tx, provider, meaning);
+      case 'subscription_checkout_completed':
+      case 'subscription_checkout_closed':
+      case 'subscription_updated':
+      case 'subscription_ended':
+      case 'invoice_paid':
+      case 'invoice_failed':
+        return this.deps.subscriptions.apply(tx, provider, meaning);
       case 'other':
         return `ignored: ${meaning.reason}`;
     }

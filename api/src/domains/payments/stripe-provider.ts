@@ -9,6 +9,7 @@ import { isStorableText, unstorableTextPaths } from '@streamhub/contracts/text';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import {
+  type CancelSubscriptionInput,
   type CheckoutStarted,
   type CheckoutState,
   type PaymentProvider,
@@ -16,6 +17,7 @@ import {
   type ProviderEvent,
   type RefundInput,
   type RefundStarted,
+  type SubscriptionCheckoutInput,
   type TipCheckoutInput,
   type VerifiedWebhook,
   WebhookRejectedError,
@@ -39,6 +41,8 @@ export function stripeClientOptions(apiUrl: string | undefined): Stripe.StripeCo
 
 const SessionSchema = z.object({
   id: z.string(),
+  mode: z.string().nullish(),
+  subscription: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
   client_reference_id: z.string().nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
   payment_intent: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
@@ -55,6 +59,38 @@ const ChargeSchema = z.object({
   currency: z.string(),
 });
 
+const metadataSchema = z.record(z.string(), z.string()).nullish();
+
+/** A Subscription as API versions since 2025-03 write it: the period lives on its items. */
+const SubscriptionSchema = z.object({
+  id: z.string(),
+  metadata: metadataSchema,
+  cancel_at_period_end: z.boolean().nullish(),
+  items: z.object({ data: z.array(z.object({ current_period_end: z.number().int().nullish() })) }).nullish(),
+});
+
+/** An Invoice as API versions since 2025-03 write it: its subscription under `parent`. */
+const InvoiceSchema = z.object({
+  id: z.string(),
+  amount_paid: z.number().int(),
+  currency: z.string(),
+  parent: z
+    .object({
+      subscription_details: z
+        .object({
+          subscription: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+          metadata: metadataSchema,
+        })
+        .nullish(),
+    })
+    .nullish(),
+  lines: z
+    .object({ data: z.array(z.object({ period: z.object({ end: z.number().int() }).nullish() })) })
+    .nullish(),
+});
+
+const dateOf = (seconds: number | null | undefined) => (seconds == null ? null : new Date(seconds * 1000));
+
 const EventEnvelopeSchema = z.object({
   // Stripe's ids are short; the bound keeps the outbox aggregate `stripe:<id>` within its 200 characters.
   id: z.string().min(1).max(180),
@@ -66,7 +102,15 @@ const idOf = (value: string | { id: string } | null | undefined) =>
   value == null ? null : typeof value === 'string' ? value : value.id;
 
 function paymentIdOf(session: z.infer<typeof SessionSchema>): string | null {
+  if (session.mode === 'subscription') return null;
   return session.metadata?.payment_id ?? session.client_reference_id ?? null;
+}
+
+function periodEndOf(subscription: z.infer<typeof SubscriptionSchema>): Date | null {
+  const ends = (subscription.items?.data ?? []).flatMap((item) =>
+    item.current_period_end == null ? [] : [item.current_period_end],
+  );
+  return ends.length > 0 ? dateOf(Math.max(...ends)) : null;
 }
 
 export class StripeProvider implements PaymentProvider {
@@ -120,6 +164,64 @@ export class StripeProvider implements PaymentProvider {
     if (!session.url)
       throw new ProviderCallError(`Stripe returned checkout session ${session.id} without a URL`);
     return { checkoutId: session.id, url: session.url };
+  }
+
+  async createSubscriptionCheckout(input: SubscriptionCheckoutInput): Promise<CheckoutStarted> {
+    // Our id rides on the subscription too, so its invoices and updates name it without a look-up.
+    const metadata = {
+      subscription_id: input.subscriptionId,
+      kind: 'subscription',
+      channel_id: input.channelId,
+    };
+    const subscriptionData: Stripe.Checkout.SessionCreateParams.SubscriptionData = {
+      description: input.description,
+      metadata,
+    };
+    if (input.destination) {
+      // Destination charges for every invoice: the creator's account receives it minus our percentage.
+      subscriptionData.application_fee_percent = input.platformFeeBps / 100;
+      subscriptionData.transfer_data = { destination: input.destination };
+    }
+    const session = await this.call(() =>
+      this.stripe.checkout.sessions.create(
+        {
+          mode: 'subscription',
+          line_items: [
+            {
+              quantity: 1,
+              price_data: {
+                currency: input.currency,
+                unit_amount: input.price,
+                recurring: { interval: 'month' },
+                product_data: { name: input.description },
+              },
+            },
+          ],
+          metadata,
+          subscription_data: subscriptionData,
+          success_url: input.successUrl,
+          cancel_url: input.cancelUrl,
+        },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    );
+    if (!session.url)
+      throw new ProviderCallError(`Stripe returned checkout session ${session.id} without a URL`);
+    return { checkoutId: session.id, url: session.url };
+  }
+
+  async cancelSubscriptionAtPeriodEnd(
+    input: CancelSubscriptionInput,
+  ): Promise<{ currentPeriodEnd: Date | null }> {
+    const updated = await this.call(() =>
+      this.stripe.subscriptions.update(
+        input.providerSubscriptionId,
+        { cancel_at_period_end: true },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    );
+    const parsed = SubscriptionSchema.safeParse(updated);
+    return { currentPeriodEnd: parsed.success ? periodEndOf(parsed.data) : null };
   }
 
   async refund(input: RefundInput): Promise<RefundStarted> {
@@ -203,6 +305,14 @@ export class StripeProvider implements PaymentProvider {
       case 'checkout.session.async_payment_succeeded': {
         const session = SessionSchema.safeParse(data.object);
         if (!session.success) return { kind: 'other', reason: `malformed ${type}` };
+        if (session.data.mode === 'subscription') {
+          return {
+            kind: 'subscription_checkout_completed',
+            checkoutId: session.data.id,
+            subscriptionId: session.data.metadata?.subscription_id ?? null,
+            providerSubscriptionId: idOf(session.data.subscription),
+          };
+        }
         return {
           kind: 'checkout_completed',
           checkoutId: session.data.id,
@@ -217,6 +327,13 @@ export class StripeProvider implements PaymentProvider {
       case 'checkout.session.async_payment_failed': {
         const session = SessionSchema.safeParse(data.object);
         if (!session.success) return { kind: 'other', reason: `malformed ${type}` };
+        if (session.data.mode === 'subscription') {
+          return {
+            kind: 'subscription_checkout_closed',
+            checkoutId: session.data.id,
+            subscriptionId: session.data.metadata?.subscription_id ?? null,
+          };
+        }
         return {
           kind: 'checkout_closed',
           checkoutId: session.data.id,
@@ -233,6 +350,51 @@ export class StripeProvider implements PaymentProvider {
           amount: charge.data.amount,
           amountRefunded: charge.data.amount_refunded,
           currency: charge.data.currency,
+        };
+      }
+      case 'customer.subscription.created':
+      case 'customer.subscription.updated': {
+        const subscription = SubscriptionSchema.safeParse(data.object);
+        if (!subscription.success) return { kind: 'other', reason: `malformed ${type}` };
+        return {
+          kind: 'subscription_updated',
+          providerSubscriptionId: subscription.data.id,
+          subscriptionId: subscription.data.metadata?.subscription_id ?? null,
+          currentPeriodEnd: periodEndOf(subscription.data),
+          cancelAtPeriodEnd: subscription.data.cancel_at_period_end ?? false,
+        };
+      }
+      case 'customer.subscription.deleted': {
+        const subscription = SubscriptionSchema.safeParse(data.object);
+        if (!subscription.success) return { kind: 'other', reason: `malformed ${type}` };
+        return {
+          kind: 'subscription_ended',
+          providerSubscriptionId: subscription.data.id,
+          subscriptionId: subscription.data.metadata?.subscription_id ?? null,
+        };
+      }
+      case 'invoice.paid':
+      case 'invoice.payment_failed': {
+        const invoice = InvoiceSchema.safeParse(data.object);
+        if (!invoice.success) return { kind: 'other', reason: `malformed ${type}` };
+        const details = invoice.data.parent?.subscription_details;
+        // An invoice of no subscription (a one-off) is not ours to book.
+        if (!details) return { kind: 'other', reason: `${type} of no subscription` };
+        const ref = {
+          invoiceId: invoice.data.id,
+          providerSubscriptionId: idOf(details.subscription),
+          subscriptionId: details.metadata?.subscription_id ?? null,
+        };
+        if (type === 'invoice.payment_failed') return { kind: 'invoice_failed', ...ref };
+        const periodEnds = (invoice.data.lines?.data ?? []).flatMap((line) =>
+          line.period ? [line.period.end] : [],
+        );
+        return {
+          kind: 'invoice_paid',
+          ...ref,
+          amount: invoice.data.amount_paid,
+          currency: invoice.data.currency,
+          periodEnd: periodEnds.length > 0 ? dateOf(Math.max(...periodEnds)) : null,
         };
       }
       default:

@@ -11,6 +11,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   check,
   index,
   jsonb,
@@ -152,11 +153,17 @@ export const payments = paymentsSchema.table(
     destination: text('destination'),
     /** The ledger entry that booked it. */
     entryId: uuid('entry_id'),
+    /** For `kind = 'subscription'`: the subscription this invoice paid for. */
+    subscriptionId: uuid('subscription_id'),
+    /** For `kind = 'subscription'`: the provider's invoice, booked at most once. */
+    invoiceId: text('invoice_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('payments_provider_checkout_idx').on(t.provider, t.checkoutId),
+    uniqueIndex('payments_provider_invoice_idx').on(t.provider, t.invoiceId),
+    index('payments_subscription_idx').on(t.subscriptionId),
     uniqueIndex('payments_provider_payment_idx').on(t.provider, t.providerPaymentId),
     index('payments_channel_created_idx').on(t.channelId, t.createdAt, t.id),
     check('payments_amount_positive', sql`${t.amount} > 0`),
@@ -196,6 +203,93 @@ export const connectedAccounts = paymentsSchema.table(
   (t) => [primaryKey({ columns: [t.channelId, t.provider] })],
 );
 
+/**
+ * `incomplete`: checkout opened, nothing paid. `abandoned`: that checkout expired unpaid. `active`: paid
+ * up. `past_due`: a renewal failed; perks last until `access_until` (the grace). `expired`: over for good.
+ */
+export const subscriptionStatus = paymentsSchema.enum('subscription_status', [
+  'incomplete',
+  'abandoned',
+  'active',
+  'past_due',
+  'expired',
+]);
+
+/** A monthly tier of a channel's subscription, priced by its creator within the instance's limits. */
+export const tiers = paymentsSchema.table(
+  'tiers',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    channelId: uuid('channel_id').notNull(),
+    name: text('name').notNull(),
+    /** Per month, minor units of `currency`. A change applies to subscriptions started after it. */
+    price: money('price').notNull(),
+    currency: text('currency').notNull(),
+    /** An inactive tier takes no new subscribers; running ones go on. */
+    active: boolean('active').notNull().default(true),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('tiers_channel_name_idx').on(t.channelId, t.name),
+    check('tiers_price_positive', sql`${t.price} > 0`),
+    check('tiers_currency_iso4217', sql`${t.currency} ~ '^[a-z]{3}$'`),
+  ],
+);
+
+/**
+ * A viewer's monthly subscription to a channel at a provider. Perks hold while the status is `active`
+ * or `past_due` and `access_until` is ahead; the expiry sweep ends it once `access_until` passes.
+ */
+export const subscriptions = paymentsSchema.table(
+  'subscriptions',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    provider: text('provider').notNull(),
+    status: subscriptionStatus('status').notNull().default('incomplete'),
+    channelId: uuid('channel_id').notNull(),
+    /** The channel owner's user id when the subscription started. */
+    creatorId: uuid('creator_id').notNull(),
+    subscriberId: uuid('subscriber_id').notNull(),
+    tierId: uuid('tier_id')
+      .notNull()
+      .references(() => tiers.id),
+    /** The tier's price when this subscription started: what every renewal charges. */
+    price: money('price').notNull(),
+    currency: text('currency').notNull(),
+    /** The creator's connected account the money goes to, if any. */
+    destination: text('destination'),
+    /** The provider's checkout (a Stripe Checkout Session id). */
+    checkoutId: text('checkout_id'),
+    /** The provider's subscription (a Stripe Subscription id), learnt from its first webhook. */
+    providerSubscriptionId: text('provider_subscription_id'),
+    currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }),
+    /** The subscriber cancelled: it ends at `current_period_end` instead of renewing. */
+    cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
+    /** Perks hold until then; past it the expiry sweep sets `expired`. */
+    accessUntil: timestamp('access_until', { withTimezone: true }),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('subscriptions_provider_checkout_idx').on(t.provider, t.checkoutId),
+    uniqueIndex('subscriptions_provider_subscription_idx').on(t.provider, t.providerSubscriptionId),
+    // One running subscription per viewer and channel.
+    uniqueIndex('subscriptions_one_live_idx')
+      .on(t.subscriberId, t.channelId)
+      .where(sql`${t.status} in ('active', 'past_due')`),
+    index('subscriptions_channel_idx').on(t.channelId, t.subscriberId),
+    index('subscriptions_due_idx').on(t.accessUntil).where(sql`${t.status} in ('active', 'past_due')`),
+    check('subscriptions_price_positive', sql`${t.price} > 0`),
+    check('subscriptions_currency_iso4217', sql`${t.currency} ~ '^[a-z]{3}$'`),
+  ],
+);
+
+export type TierRow = typeof tiers.$inferSelect;
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
+export type SubscriptionStatus = (typeof subscriptionStatus.enumValues)[number];
 export type LedgerAccountKind = (typeof ledgerAccountKind.enumValues)[number];
 export type LedgerAccountRow = typeof ledgerAccounts.$inferSelect;
 export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;

@@ -1,10 +1,11 @@
 /**
  * A local HTTP server speaking the subset of Stripe's API that StreamHub calls (Checkout Sessions create
- * and retrieve, Refunds create), for tests that drive the official SDK against it (`STRIPE_API_URL`).
+ * and retrieve in payment and subscription mode, Subscriptions update, Refunds create), for tests that drive the official SDK against it (`STRIPE_API_URL`).
  * It answers as Stripe does: form-encoded parameters with bracketed keys, Bearer secret keys,
  * idempotency keys that replay the first answer (and refuse other parameters under the same key),
- * Stripe's error envelope. `complete()`, `expire()` and `chargeRefunded()` play the payer and Stripe's
- * back office and build the event Stripe would send; `sign()` signs a body as Stripe does, with the
+ * Stripe's error envelope. `complete()`, `expire()`, `chargeRefunded()`, `completeSubscription()`,
+ * `renew()`, `failRenewal()` and `endSubscription()` play the payer and Stripe's back office and build
+ * the events Stripe would send (objects shaped as the SDK's pinned API version writes them); `sign()` signs a body as Stripe does, with the
  * SDK's own helper.
  */
 import { randomBytes } from 'node:crypto';
@@ -31,10 +32,33 @@ export interface FakeCheckoutSession {
   metadata: Record<string, string>;
   payment_intent: string | null;
   payment_intent_data: Record<string, unknown> | undefined;
+  subscription_data: Record<string, unknown> | undefined;
+  subscription: string | null;
   success_url: string;
   cancel_url: string | null;
   url: string | null;
   created: number;
+}
+
+export interface FakeSubscription {
+  id: string;
+  object: 'subscription';
+  status: 'active' | 'past_due' | 'canceled';
+  metadata: Record<string, string>;
+  cancel_at_period_end: boolean;
+  items: { object: 'list'; data: { id: string; current_period_start: number; current_period_end: number }[] };
+  application_fee_percent: number | null;
+  transfer_data: Record<string, unknown> | null;
+  amount: number;
+  currency: string;
+}
+
+/** The events Stripe sends when a subscription checkout is paid, in the order it usually sends them. */
+export interface SubscriptionCompleted {
+  subscriptionId: string;
+  completed: StripeEvent;
+  created: StripeEvent;
+  invoicePaid: StripeEvent;
 }
 
 export interface FakeRefund {
@@ -58,12 +82,24 @@ export interface StripeApiServer {
   requests: RecordedRequest[];
   sessions: Map<string, FakeCheckoutSession>;
   refunds: Map<string, FakeRefund>;
+  subscriptions: Map<string, FakeSubscription>;
   /** The payer paid: the session completes and the `checkout.session.completed` event is returned. */
   complete(sessionId: string): StripeEvent;
   /** The session timed out unpaid: `checkout.session.expired`. */
   expire(sessionId: string): StripeEvent;
   /** The `charge.refunded` event Stripe sends once a refund made through the API went through. */
   chargeRefunded(refundId: string): StripeEvent;
+  /** A subscription checkout was paid: Stripe made the subscription and its first invoice was paid. */
+  completeSubscription(sessionId: string): SubscriptionCompleted;
+  /**
+   * The next month's invoice was paid: the period moves on by 30 days. `withoutMetadata` leaves our
+   * id out of the invoice (a subscription whose metadata was lost), so only its Stripe id names it.
+   */
+  renew(subscriptionId: string, options?: { withoutMetadata?: boolean }): StripeEvent;
+  /** The next month's invoice could not be charged: `invoice.payment_failed`, the subscription past due. */
+  failRenewal(subscriptionId: string): StripeEvent;
+  /** Stripe gave up (or the period of a cancelled one ran out): `customer.subscription.deleted`. */
+  endSubscription(subscriptionId: string): StripeEvent;
   /**
    * The `Stripe-Signature` header for `payload`, as Stripe computes it (`timestamp` in seconds). Async:
    * under Bun the SDK signs with WebCrypto, which has no synchronous HMAC.
@@ -84,6 +120,7 @@ export interface StripeEvent {
 
 const random = (prefix: string) => `${prefix}_test_${randomBytes(12).toString('hex')}`;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+const MONTH_SECONDS = 30 * 24 * 3600;
 
 /** `a[b][0][c]=1` → `{ a: { b: [{ c: '1' }] } }`, as Stripe reads its form bodies. */
 export function parseStripeForm(body: string): Record<string, unknown> {
@@ -135,6 +172,7 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
   const requests: RecordedRequest[] = [];
   const sessions = new Map<string, FakeCheckoutSession>();
   const refunds = new Map<string, FakeRefund>();
+  const subscriptions = new Map<string, FakeSubscription>();
   // idempotency key → the body it was first sent with and the answer given
   const idempotent = new Map<string, { path: string; body: string; status: number; answer: string }>();
   const signer = new Stripe(secretKey);
@@ -145,12 +183,12 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     const priceData = asRecord(lineItems[0]?.price_data);
     const unitAmount = Number(priceData.unit_amount);
     const currency = typeof priceData.currency === 'string' ? priceData.currency : '';
-    if (
-      params.mode !== 'payment' ||
-      lineItems.length !== 1 ||
-      !Number.isInteger(unitAmount) ||
-      unitAmount < 1
-    ) {
+    const recurring = asRecord(priceData.recurring);
+    const modeMatches =
+      params.mode === 'payment'
+        ? priceData.recurring === undefined
+        : params.mode === 'subscription' && recurring.interval === 'month';
+    if (!modeMatches || lineItems.length !== 1 || !Number.isInteger(unitAmount) || unitAmount < 1) {
       return {
         status: 400,
         answer: { error: { type: 'invalid_request_error', message: 'Invalid line_items or mode.' } },
@@ -166,7 +204,7 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     const session: FakeCheckoutSession = {
       id,
       object: 'checkout.session',
-      mode: 'payment',
+      mode: String(params.mode),
       status: 'open',
       payment_status: 'unpaid',
       amount_total: unitAmount * Number(lineItems[0]?.quantity ?? 1),
@@ -175,6 +213,8 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
       metadata: asRecord(params.metadata) as Record<string, string>,
       payment_intent: null,
       payment_intent_data: params.payment_intent_data ? asRecord(params.payment_intent_data) : undefined,
+      subscription_data: params.subscription_data ? asRecord(params.subscription_data) : undefined,
+      subscription: null,
       success_url: params.success_url,
       cancel_url: typeof params.cancel_url === 'string' ? params.cancel_url : null,
       url: `${url}/c/pay/${id}`,
@@ -269,6 +309,20 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
       res.end(text);
       return;
     }
+    const updateSubscription = /^\/v1\/subscriptions\/([^/]+)$/.exec(path);
+    if (req.method === 'POST' && updateSubscription?.[1]) {
+      const subscription = subscriptions.get(decodeURIComponent(updateSubscription[1]));
+      if (!subscription || subscription.status === 'canceled') {
+        stripeError(res, 404, 'invalid_request_error', 'No such subscription', 'resource_missing');
+        return;
+      }
+      if (params.cancel_at_period_end !== undefined) {
+        subscription.cancel_at_period_end = params.cancel_at_period_end === 'true';
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(subscription));
+      return;
+    }
     const retrieve = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && retrieve?.[1]) {
       const session = sessions.get(decodeURIComponent(retrieve[1]));
@@ -299,6 +353,44 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     data: { object },
   });
 
+  const subscriptionOf = (id: string) => {
+    const subscription = subscriptions.get(id);
+    if (!subscription) throw new Error(`no subscription ${id}`);
+    return subscription;
+  };
+  const periodEnd = (subscription: FakeSubscription) => subscription.items.data[0]?.current_period_end ?? 0;
+  const invoice = (
+    subscription: FakeSubscription,
+    billingReason: string,
+    paid: boolean,
+    options: { withoutMetadata?: boolean } = {},
+  ) => ({
+    id: random('in'),
+    object: 'invoice',
+    status: paid ? 'paid' : 'open',
+    billing_reason: billingReason,
+    amount_due: subscription.amount,
+    amount_paid: paid ? subscription.amount : 0,
+    currency: subscription.currency,
+    parent: {
+      type: 'subscription_details',
+      subscription_details: {
+        subscription: subscription.id,
+        metadata: options.withoutMetadata ? {} : { ...subscription.metadata },
+      },
+    },
+    lines: {
+      object: 'list',
+      data: [
+        {
+          id: random('il'),
+          amount: subscription.amount,
+          period: { start: periodEnd(subscription) - MONTH_SECONDS, end: periodEnd(subscription) },
+        },
+      ],
+    },
+  });
+
   const sessionOf = (id: string) => {
     const session = sessions.get(id);
     if (!session) throw new Error(`no checkout session ${id}`);
@@ -312,6 +404,65 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     requests,
     sessions,
     refunds,
+    subscriptions,
+    completeSubscription(sessionId) {
+      const session = sessionOf(sessionId);
+      if (session.mode !== 'subscription') throw new Error(`session ${sessionId} is not a subscription`);
+      const data = session.subscription_data ?? {};
+      const now = nowSeconds();
+      const subscription: FakeSubscription = {
+        id: random('sub'),
+        object: 'subscription',
+        status: 'active',
+        metadata: asRecord(data.metadata) as Record<string, string>,
+        cancel_at_period_end: false,
+        items: {
+          object: 'list',
+          data: [{ id: random('si'), current_period_start: now, current_period_end: now + MONTH_SECONDS }],
+        },
+        application_fee_percent:
+          data.application_fee_percent === undefined ? null : Number(data.application_fee_percent),
+        transfer_data: data.transfer_data ? asRecord(data.transfer_data) : null,
+        amount: session.amount_total,
+        currency: session.currency,
+      };
+      subscriptions.set(subscription.id, subscription);
+      session.status = 'complete';
+      session.payment_status = 'paid';
+      session.subscription = subscription.id;
+      session.url = null;
+      return {
+        subscriptionId: subscription.id,
+        completed: event('checkout.session.completed', { ...session }),
+        created: event('customer.subscription.created', structuredClone({ ...subscription })),
+        invoicePaid: event('invoice.paid', invoice(subscription, 'subscription_create', true)),
+      };
+    },
+    renew(subscriptionId, options = {}) {
+      const subscription = subscriptionOf(subscriptionId);
+      const item = subscription.items.data[0];
+      if (item) {
+        item.current_period_start = item.current_period_end;
+        item.current_period_end += MONTH_SECONDS;
+      }
+      subscription.status = 'active';
+      return event('invoice.paid', invoice(subscription, 'subscription_cycle', true, options));
+    },
+    failRenewal(subscriptionId) {
+      const subscription = subscriptionOf(subscriptionId);
+      subscription.status = 'past_due';
+      // The failed invoice is for the month after the one paid.
+      const failed = invoice(subscription, 'subscription_cycle', false);
+      const line = failed.lines.data[0];
+      if (line)
+        line.period = { start: periodEnd(subscription), end: periodEnd(subscription) + MONTH_SECONDS };
+      return event('invoice.payment_failed', failed);
+    },
+    endSubscription(subscriptionId) {
+      const subscription = subscriptionOf(subscriptionId);
+      subscription.status = 'canceled';
+      return event('customer.subscription.deleted', structuredClone({ ...subscription }));
+    },
     complete(sessionId) {
       const session = sessionOf(sessionId);
       session.status = 'complete';
