@@ -66,8 +66,8 @@ describe('loadConfig', () => {
       currencies: ['usd'],
       tipMinMinor: 100,
       tipMaxMinor: 100_000,
-      subscriptionMinMinor: 100,
-      subscriptionMaxMinor: 50_000,
+      tierMinMinor: 100,
+      tierMaxMinor: 50_000,
       subscriptionGraceMs: 72 * 3_600_000,
       stripe: undefined,
     });
@@ -99,10 +99,10 @@ describe('loadConfig', () => {
       /PAYMENTS_TIP_MIN_MINOR \(500\) must not exceed/,
     ],
     [
-      { PAYMENTS_SUBSCRIPTION_MIN_MINOR: '900', PAYMENTS_SUBSCRIPTION_MAX_MINOR: '800' },
-      /PAYMENTS_SUBSCRIPTION_MIN_MINOR \(900\) must not exceed/,
+      { PAYMENTS_TIER_MIN_MINOR: '900', PAYMENTS_TIER_MAX_MINOR: '800' },
+      /PAYMENTS_TIER_MIN_MINOR \(900\) must not exceed/,
     ],
-    [{ PAYMENTS_SUBSCRIPTION_GRACE_HOURS: '0' }, /PAYMENTS_SUBSCRIPTION_GRACE_HOURS must be a positive number of hours/],
+    [{ PAYMENTS_GRACE_HOURS: '0' }, /PAYMENTS_GRACE_HOURS must be a positive number of hours/],
     [
       { STRIPE_SECRET_KEY: 'sk_test_secret_value' },
       /STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together/,

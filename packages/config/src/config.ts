@@ -208,9 +208,9 @@ const EnvSchema = z.object({
     ),
   PAYMENTS_TIP_MIN_MINOR: positiveInt(100, 'minor units'),
   PAYMENTS_TIP_MAX_MINOR: positiveInt(100_000, 'minor units'),
-  PAYMENTS_SUBSCRIPTION_MIN_MINOR: positiveInt(100, 'minor units'),
-  PAYMENTS_SUBSCRIPTION_MAX_MINOR: positiveInt(50_000, 'minor units'),
-  PAYMENTS_SUBSCRIPTION_GRACE_HOURS: positiveInt(72, 'hours'),
+  PAYMENTS_TIER_MIN_MINOR: positiveInt(100, 'minor units'),
+  PAYMENTS_TIER_MAX_MINOR: positiveInt(50_000, 'minor units'),
+  PAYMENTS_GRACE_HOURS: positiveInt(72, 'hours'),
   STRIPE_SECRET_KEY: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   STRIPE_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   STRIPE_API_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['http:', 'https:']).optional()),
@@ -321,8 +321,8 @@ export interface PaymentsConfig {
   tipMinMinor: number;
   tipMaxMinor: number;
   /** Smallest and largest monthly price of a channel's subscription tier, in minor units. */
-  subscriptionMinMinor: number;
-  subscriptionMaxMinor: number;
+  tierMinMinor: number;
+  tierMaxMinor: number;
   /** How long a subscription whose renewal failed (or whose renewal never arrived) keeps its perks. */
   subscriptionGraceMs: number;
   /** Stripe, on when both its secret key and its webhook signing secret are set. */
@@ -381,9 +381,9 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       `Invalid configuration: PAYMENTS_TIP_MIN_MINOR (${e.PAYMENTS_TIP_MIN_MINOR}) must not exceed PAYMENTS_TIP_MAX_MINOR (${e.PAYMENTS_TIP_MAX_MINOR})`,
     );
   }
-  if (e.PAYMENTS_SUBSCRIPTION_MIN_MINOR > e.PAYMENTS_SUBSCRIPTION_MAX_MINOR) {
+  if (e.PAYMENTS_TIER_MIN_MINOR > e.PAYMENTS_TIER_MAX_MINOR) {
     throw new ConfigError(
-      `Invalid configuration: PAYMENTS_SUBSCRIPTION_MIN_MINOR (${e.PAYMENTS_SUBSCRIPTION_MIN_MINOR}) must not exceed PAYMENTS_SUBSCRIPTION_MAX_MINOR (${e.PAYMENTS_SUBSCRIPTION_MAX_MINOR})`,
+      `Invalid configuration: PAYMENTS_TIER_MIN_MINOR (${e.PAYMENTS_TIER_MIN_MINOR}) must not exceed PAYMENTS_TIER_MAX_MINOR (${e.PAYMENTS_TIER_MAX_MINOR})`,
     );
   }
   // Half a Stripe set-up would take tips whose webhooks nobody can verify, or the reverse.
@@ -451,9 +451,9 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       currencies: e.PAYMENTS_CURRENCIES,
       tipMinMinor: e.PAYMENTS_TIP_MIN_MINOR,
       tipMaxMinor: e.PAYMENTS_TIP_MAX_MINOR,
-      subscriptionMinMinor: e.PAYMENTS_SUBSCRIPTION_MIN_MINOR,
-      subscriptionMaxMinor: e.PAYMENTS_SUBSCRIPTION_MAX_MINOR,
-      subscriptionGraceMs: e.PAYMENTS_SUBSCRIPTION_GRACE_HOURS * 3_600_000,
+      tierMinMinor: e.PAYMENTS_TIER_MIN_MINOR,
+      tierMaxMinor: e.PAYMENTS_TIER_MAX_MINOR,
+      subscriptionGraceMs: e.PAYMENTS_GRACE_HOURS * 3_600_000,
       stripe:
         e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
           ? {

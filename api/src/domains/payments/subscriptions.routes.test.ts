@@ -31,9 +31,9 @@ describe.each(testDatabases())('channel subscriptions on %s', (driver) => {
     bed = await startPaymentsTestbed(driver, {
       PAYMENTS_CURRENCIES: 'usd,eur',
       PAYMENTS_PLATFORM_FEE_BPS: '1000',
-      PAYMENTS_SUBSCRIPTION_MIN_MINOR: '300',
-      PAYMENTS_SUBSCRIPTION_MAX_MINOR: '2000',
-      PAYMENTS_SUBSCRIPTION_GRACE_HOURS: String(GRACE_HOURS),
+      PAYMENTS_TIER_MIN_MINOR: '300',
+      PAYMENTS_TIER_MAX_MINOR: '2000',
+      PAYMENTS_GRACE_HOURS: String(GRACE_HOURS),
     });
   });
   afterAll(async () => {

@@ -479,7 +479,7 @@ export class SubscriptionsService {
   }
 
   private checkPrice(price: number): void {
-    const { subscriptionMinMinor: min, subscriptionMaxMinor: max } = this.deps.settings;
+    const { tierMinMinor: min, tierMaxMinor: max } = this.deps.settings;
     if (price < min || price > max) {
       throw validationFailed([{ path: 'body.price', message: `must be from ${min} to ${max} minor units` }]);
     }
