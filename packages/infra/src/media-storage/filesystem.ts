@@ -147,6 +147,11 @@ export class FilesystemMediaStorage implements MediaStorage {
     return access.kind === 'public' && this.publicBaseUrl ? `${this.publicBaseUrl}/${key}` : undefined;
   }
 
+  async unpublish(prefix: MediaPrefix): Promise<void> {
+    // The public base URL, if any, serves the media directory as is: there is no copy to withdraw.
+    assertMediaPrefix(prefix);
+  }
+
   async localDirectory(prefix: MediaPrefix): Promise<LocalDirectory> {
     const path = this.prefixPath(prefix);
     await mkdir(path, { recursive: true });

@@ -141,6 +141,12 @@ export interface MediaStorage {
    * without a public base URL, or an access the storage cannot grant).
    */
   url(key: MediaKey, access: MediaAccess): Promise<string | undefined>;
+  /**
+   * Stops serving the objects under `prefix` from the public URL (a video made private), until
+   * {@link url} hands one out as public again. A storage whose public URL serves everything as is (the
+   * filesystem behind a web server) can do nothing here.
+   */
+  unpublish(prefix: MediaPrefix): Promise<void>;
 
   /** A local directory for `prefix`; see {@link LocalDirectory} for the contract. */
   localDirectory(

@@ -129,4 +129,55 @@ describe('S3MediaStorage', () => {
     const playlist = await fetch(`${server.bucketUrl}/${prefix}/live/${id}/stream_0.m3u8`);
     expect(playlist.headers.get('cache-control')).toBe('no-cache');
   });
+
+  it('serves only what the gateway handed out as public from the public URL; private media never', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    // The CDN (or a bucket policy allowing anonymous reads) exposes <prefix>/public/ and nothing else.
+    const publicBaseUrl = `${server.bucketUrl}/${prefix}/public`;
+    const storage = new S3MediaStorage({
+      client: createS3Client(server.settings),
+      bucket: server.bucket,
+      prefix,
+      publicBaseUrl,
+      ledger: new DbMultipartLedger(database.db),
+    });
+    const privateVideo = randomUUID();
+    const publicVideo = randomUUID();
+    for (const video of [privateVideo, publicVideo]) {
+      await storage.write(mediaKeys.vodFile(video, '720p-00000.ts'), Buffer.from(`segment of ${video}`));
+      await storage.write(mediaKeys.vodFile(video, 'master.m3u8'), Buffer.from('#EXTM3U\n'));
+    }
+    const segment = (video: string) => mediaKeys.vodFile(video, '720p-00000.ts');
+
+    // The gateway serves a private video with a token: no URL, so it streams from the bucket itself.
+    expect(
+      await storage.url(segment(privateVideo), { kind: 'signed', expiresInSeconds: 60 }),
+    ).toBeUndefined();
+    expect((await fetch(`${publicBaseUrl}/${segment(privateVideo)}`)).status).toBe(404);
+
+    // A public video's segment is published on first use and then fetched from the public URL.
+    const url = await storage.url(segment(publicVideo), { kind: 'public' });
+    expect(url).toBe(`${publicBaseUrl}/${segment(publicVideo)}`);
+    const fetched = await fetch(url as string);
+    expect(await fetched.text()).toBe(`segment of ${publicVideo}`);
+    expect(fetched.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    // Playlists are rewritten in place: they stay with the gateway rather than go stale on a CDN.
+    expect(
+      await storage.url(mediaKeys.vodFile(publicVideo, 'master.m3u8'), { kind: 'public' }),
+    ).toBeUndefined();
+    expect(await storage.url(mediaKeys.vodSource(publicVideo), { kind: 'public' })).toBeUndefined();
+
+    // Made private: withdrawn from the public URL.
+    await storage.unpublish(mediaKeys.vodPrefix(publicVideo));
+    expect((await fetch(url as string)).status).toBe(404);
+
+    // Rewritten: published again from the new content. Deleted: gone from the public URL too.
+    await storage.write(segment(publicVideo), Buffer.from('new content'));
+    expect(
+      await (await fetch((await storage.url(segment(publicVideo), { kind: 'public' })) as string)).text(),
+    ).toBe('new content');
+    await storage.deletePrefix(mediaKeys.vodPrefix(publicVideo));
+    expect((await fetch(`${publicBaseUrl}/${segment(publicVideo)}`)).status).toBe(404);
+    expect(await storage.url(segment(publicVideo), { kind: 'public' })).toBeUndefined();
+  });
 });

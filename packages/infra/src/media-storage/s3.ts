@@ -36,6 +36,7 @@ import {
   isRelativeName,
   type MediaKey,
   type MediaPrefix,
+  VOD_SOURCE,
 } from './keys.ts';
 import type { MultipartLedger, MultipartPart } from './multipart-ledger.ts';
 import { objectHeaders } from './object-headers.ts';
@@ -60,6 +61,11 @@ const MAX_COPY_SIZE = 5 * 1024 ** 3;
 const COPY_PART_SIZE = 512 * 1024 ** 2;
 /** Where upload tails live: a name no media key can start with, so never listed as media. */
 const TAILS = '.multipart';
+/**
+ * Where public copies live: the only part of the bucket `publicBaseUrl` (a CDN, a bucket policy allowing
+ * anonymous reads) may expose. Not a media collection, so never listed as media.
+ */
+const PUBLIC = 'public';
 
 /** How to reach the bucket (the `S3_*` settings). */
 export interface S3ConnectionSettings {
@@ -90,7 +96,10 @@ export interface S3MediaStorageOptions {
   bucket: string;
   /** Prepended to every key (`streamhub/`), so one bucket can hold several installations. */
   prefix?: string;
-  /** Where a CDN (or the bucket itself) serves `<prefix>` publicly. Unset: the gateway serves everything. */
+  /**
+   * Where a CDN (or the bucket itself) serves `<prefix>public/` publicly. Unset: the gateway serves
+   * everything.
+   */
   publicBaseUrl?: string;
   ledger: MultipartLedger;
   /** Bytes per multipart part (at least {@link MIN_PART_SIZE}). */
@@ -199,6 +208,7 @@ export class S3MediaStorage implements MediaStorage {
 
   async delete(key: MediaKey): Promise<void> {
     const name = this.objectName(key);
+    await this.deleteNames([this.publicName(key)]);
     // An upload in progress is also its ledger entry and tail objects.
     if (key.startsWith('uploads/')) {
       await this.ledger.forget(key);
@@ -209,13 +219,30 @@ export class S3MediaStorage implements MediaStorage {
 
   async deletePrefix(prefix: MediaPrefix): Promise<void> {
     await this.deleteNames(await this.names(this.prefixName(prefix)));
+    await this.unpublish(prefix);
   }
 
+  /**
+   * Public media is copied under `public/` the first time the gateway hands it out as public, and served
+   * from there; nothing else ever is, so private media cannot be fetched from the public URL (the gateway
+   * asks for a public URL only after its own access checks). Objects rewritten in place (playlists, live
+   * thumbnails) stay with the gateway: a copy would go stale. Anything but public access goes through the
+   * gateway too, which checks the viewer's token.
+   */
   async url(key: MediaKey, access: MediaAccess): Promise<string | undefined> {
-    assertMediaKey(key);
-    // Anything but public media goes through the gateway, which checks the viewer's token: the bucket's
-    // public URL must never serve it (docs/storage.md, "Private media on S3").
-    return access.kind === 'public' && this.publicBaseUrl ? `${this.publicBaseUrl}/${key}` : undefined;
+    const name = this.objectName(key);
+    if (access.kind !== 'public' || !this.publicBaseUrl || !isPublishable(key)) return undefined;
+    const copy = this.publicName(key);
+    if (!(await this.head(copy))) {
+      const found = await this.head(name);
+      if (!found) return undefined;
+      await this.copyName(name, copy, key, found.size);
+    }
+    return `${this.publicBaseUrl}/${key}`;
+  }
+
+  async unpublish(prefix: MediaPrefix): Promise<void> {
+    await this.deleteNames(await this.names(`${this.prefix}${PUBLIC}/${assertMediaPrefix(prefix)}/`));
   }
 
   async localDirectory(
@@ -301,7 +328,7 @@ export class S3MediaStorage implements MediaStorage {
         );
       }
     }
-    await this.copy(staged, target, size);
+    await this.copyName(staged, targetName, target, size);
     await this.ledger.forget(key);
     await this.deleteNames([staged, ...(await this.names(this.tailPrefix(key)))]);
   }
@@ -366,6 +393,10 @@ export class S3MediaStorage implements MediaStorage {
     return `${this.prefix}${assertMediaPrefix(prefix)}/`;
   }
 
+  private publicName(key: MediaKey): string {
+    return `${this.prefix}${PUBLIC}/${assertMediaKey(key)}`;
+  }
+
   private tailPrefix(key: MediaKey): string {
     return `${this.prefix}${TAILS}/${assertMediaKey(key)}/`;
   }
@@ -408,6 +439,8 @@ export class S3MediaStorage implements MediaStorage {
     options: WriteOptions,
   ): Promise<void> {
     const headers = objectHeaders(key);
+    // A rewritten object (a poster of a reprocessed video) is published again from its new content.
+    if (this.publicBaseUrl && isPublishable(key)) await this.deleteNames([this.publicName(key)]);
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
@@ -434,10 +467,9 @@ export class S3MediaStorage implements MediaStorage {
     }
   }
 
-  /** Copies `from` to the object `target`, part by part above S3's CopyObject limit. */
-  private async copy(from: string, target: MediaKey, size: number): Promise<void> {
-    const to = this.objectName(target);
-    const headers = objectHeaders(target);
+  /** Copies `from` to `to` (stored as `key`), part by part above S3's CopyObject limit. */
+  private async copyName(from: string, to: string, key: MediaKey, size: number): Promise<void> {
+    const headers = objectHeaders(key);
     const source = `${this.bucket}/${from}`;
     if (size <= MAX_COPY_SIZE) {
       await this.client.send(
@@ -681,6 +713,12 @@ class S3LocalDirectory implements LocalDirectory {
     if (!isRelativeName(name)) throw new InvalidMediaKeyError(`file name under ${this.prefix}`, name);
     return assertMediaKey(`${this.prefix}/${name}`);
   }
+}
+
+/** Whether an object never changes under its key once written, so a public copy cannot go stale. */
+function isPublishable(key: MediaKey): boolean {
+  if (key.startsWith('uploads/') || key.endsWith(`/${VOD_SOURCE}`)) return false;
+  return !key.endsWith('.m3u8') && !(key.startsWith('live/') && key.endsWith('/thumbnail.jpg'));
 }
 
 /** Segments and other files first, then variant playlists, the master playlist last. */
