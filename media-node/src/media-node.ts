@@ -18,9 +18,18 @@ import { discardPlaybackFiles, recoverHeldSessions, sweepLeftovers } from './liv
 import { startLiveThumbnails } from './live/live-thumbnails.ts';
 import type { RestartPolicy } from './live/live-transcoder.ts';
 import type { PublishGate } from './live/publish-gate.ts';
+import { Restreamer } from './live/restream.ts';
+import type { RestreamBackoff } from './live/restream-forwarder.ts';
+import type { RestreamTargets } from './live/restream-port.ts';
 
 export type { LiveManagerEvents, LiveSessionView, SessionEndCause } from './live/live-manager.ts';
 export type { PublishAuthorization, PublishGate, SessionEndInfo } from './live/publish-gate.ts';
+export type {
+  RestreamDestination,
+  RestreamState,
+  RestreamStatus,
+  RestreamTargets,
+} from './live/restream-port.ts';
 
 export interface MediaNodeOptions {
   config: Config;
@@ -40,6 +49,10 @@ export interface MediaNodeOptions {
   bitrateSampling?: { firstMs: number; everyMs: number };
   /** Overrides config.media.srtPort (tests: 0 picks a free UDP port). */
   srtPort?: number;
+  /** Where live sessions are forwarded to (simulcast); none without it. */
+  restream?: RestreamTargets;
+  /** Restream retry back-off (default 1 s doubling to 30 s). */
+  restreamBackoff?: RestreamBackoff;
 }
 
 export interface MediaNode {
@@ -126,7 +139,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
           host: config.host,
           ffmpegPath: ffmpeg.path,
           rtmpPort: ingest.port,
-          handlers: manager,
+          handlers: ingest,
           logger: logger.child({ component: 'srt-ingest' }),
         }),
       );
@@ -137,6 +150,16 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     throw error;
   }
   manager.attach(ingest);
+  const restreamer =
+    options.restream &&
+    new Restreamer({
+      targets: options.restream,
+      ffmpegPath: ffmpeg.path,
+      sessions: () => manager.sessions(),
+      source: ingest,
+      backoff: options.restreamBackoff,
+      logger: logger.child({ component: 'restream' }),
+    });
   const thumbnails = startLiveThumbnails(manager, {
     ffmpegPath: ffmpeg.path,
     media,
@@ -158,6 +181,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
       closing ??= (async () => {
         stopWatching();
         thumbnails.stop();
+        await restreamer?.close();
         await manager.close();
         await ingest.close();
       })();

@@ -4,7 +4,11 @@
  * (`srt-<n>`), while the relay's RTMP connection is accepted without a second publish check (its
  * one-time name was issued after the SRT stream id passed the gate) and its media, source info and
  * local URL are read under the SRT connection's id.
+ *
+ * It also tells when a publish's source starts and ends (`sourceStarted` / `sourceEnded` with the
+ * connection id the manager knows), for the restreams that read the same local copy.
  */
+import { EventEmitter } from 'node:events';
 import type {
   IngestHandlers,
   IngestMediaInfo,
@@ -14,11 +18,20 @@ import type {
 } from './rtmp-ingest.ts';
 import type { SrtIngest } from './srt-ingest.ts';
 
-export class IngestRouter implements IngestHandlers, RtmpIngest {
+export interface IngestRouterEvents {
+  /** Media of an accepted publish flows; its local URL is readable. */
+  sourceStarted: [string];
+  /** That publish's publisher left (or was cut). */
+  sourceEnded: [string];
+}
+
+export class IngestRouter extends EventEmitter<IngestRouterEvents> implements IngestHandlers, RtmpIngest {
   private rtmp: RtmpIngest | undefined;
   private srt: SrtIngest | undefined;
 
-  constructor(private readonly next: IngestHandlers) {}
+  constructor(private readonly next: IngestHandlers) {
+    super();
+  }
 
   /** Attach the RTMP ingest (started with this router as its handlers) before it accepts anything. */
   attachRtmp(rtmp: RtmpIngest): void {
@@ -44,14 +57,21 @@ export class IngestRouter implements IngestHandlers, RtmpIngest {
   }
 
   publishStarted(connectionId: string): void {
-    this.next.publishStarted(this.srt?.srtConnectionOf(connectionId) ?? connectionId);
+    const id = this.srt?.srtConnectionOf(connectionId) ?? connectionId;
+    this.next.publishStarted(id);
+    this.emit('sourceStarted', id);
   }
 
+  /** From the RTMP ingest, and from the SRT ingest for its own connections. */
   publishEnded(connectionId: string): void {
     const srtId = this.srt?.srtConnectionOf(connectionId);
     // A relay's RTMP leg ended: the SRT connection ends with it and reports the end itself, once.
-    if (srtId) this.srt?.disconnect(srtId);
-    else this.next.publishEnded(connectionId);
+    if (srtId) {
+      this.srt?.disconnect(srtId);
+      return;
+    }
+    this.next.publishEnded(connectionId);
+    this.emit('sourceEnded', connectionId);
   }
 
   /** The RTMP connection that carries a connection's media: itself, or an SRT connection's relay. */

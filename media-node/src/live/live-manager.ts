@@ -65,6 +65,8 @@ export interface LiveSessionView {
   publishes: number;
   source: (SourceInfo & { videoCodec: string; audioCodec: string }) | undefined;
   state: 'live' | 'reconnect-grace';
+  /** The ingest connection publishing now (undefined inside the grace window): restreams read its source. */
+  connectionId: string | undefined;
 }
 
 export interface LiveManagerEvents {
@@ -159,6 +161,7 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
       publishes: s.publishes,
       source: s.source,
       state: s.connectionId ? 'live' : 'reconnect-grace',
+      connectionId: s.connectionId,
     };
   }
 
