@@ -2,6 +2,7 @@
  * Every domain of the app, in dependency order: the one place a domain is registered. The gateway,
  * worker and media runtimes take this list and start only the parts their role needs.
  */
+import { analyticsModule } from './domains/analytics/analytics.module.ts';
 import { authModule } from './domains/auth/auth.module.ts';
 import { channelsModule } from './domains/channels/channels.module.ts';
 import { chatModule } from './domains/chat/chat.module.ts';
@@ -25,6 +26,7 @@ export const MODULES = [
   engagementModule,
   playbackModule,
   paymentsModule,
+  analyticsModule,
   notificationsModule,
   realtimeModule,
 ] as const;

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { type AnalyticsConfig, analyticsConfig, analyticsEnv } from './analytics-config.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -189,6 +190,8 @@ const EnvSchema = z.object({
     })
     .default('veryfast'),
   // --- end media node ---
+  // --- Analytics (docs/analytics.md) ---
+  ...analyticsEnv,
   // --- Payments (docs/payments.md) ---
   PAYMENTS_PLATFORM_FEE_BPS: z
     .string()
@@ -274,6 +277,8 @@ export interface Config {
   };
   /** Tips and the payment providers (docs/payments.md). */
   payments: PaymentsConfig;
+  /** Player beacons, views and reports (docs/analytics.md). */
+  analytics: AnalyticsConfig;
   /** OAuth providers; a provider is enabled when its client id and secret are both set. */
   oauth: {
     github: OAuthProviderConfig | undefined;
@@ -446,6 +451,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       quotaBytes: e.VIDEO_QUOTA_BYTES,
       uploadExpiryMs: e.VIDEO_UPLOAD_EXPIRY_HOURS * 3600_000,
     },
+    analytics: analyticsConfig(e),
     payments: {
       platformFeeBps: e.PAYMENTS_PLATFORM_FEE_BPS,
       currencies: e.PAYMENTS_CURRENCIES,

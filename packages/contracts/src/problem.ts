@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'upload_expired',
   'tus_version_unsupported',
   'invalid_playback_token',
+  'invalid_view_token',
   'invalid_webhook_signature',
   'malformed_webhook',
   'payments_unavailable',

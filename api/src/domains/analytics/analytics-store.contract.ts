@@ -191,16 +191,18 @@ export function analyticsStoreContract(name: string, open: () => Promise<StoreUn
           [expect.any(String), 0],
         ]),
       );
-      const last = await store.lastCountedStarts(
+      const starts = await store.countedStarts(
         [
           { viewerId: 'a:x', targetId: video },
           { viewerId: 'a:y', targetId: video },
         ],
-        at('2026-11-10T11:00:00Z'),
+        DAY,
       );
-      expect([...last.entries()].map(([key, start]) => [key, start.toISOString()])).toEqual([
-        [pairKey('a:x', video), '2026-11-10T10:00:00.000Z'],
+      expect([...starts.entries()].map(([key, list]) => [key, list.map((d) => d.toISOString())])).toEqual([
+        [pairKey('a:x', video), ['2026-11-10T10:00:00.000Z']],
       ]);
+      const before = { from: DAY.from, to: at('2026-11-10T10:00:00Z') };
+      expect((await store.countedStarts([{ viewerId: 'a:x', targetId: video }], before)).size).toBe(0);
       expect((await store.totals({ kind: 'video', id: video }, DAY)).countedViews).toBe(1);
       const [point] = await store.series({ kind: 'video', id: video }, DAY, 'hour');
       expect(point).toMatchObject({ views: 3, countedViews: 1 });

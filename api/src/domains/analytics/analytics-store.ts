@@ -107,11 +107,11 @@ export interface AnalyticsStore {
   rollUp(): Promise<void>;
   /** Views with at least `minWatchedMs` watched and no decision yet, oldest first. */
   undecidedViews(minWatchedMs: number, limit: number): Promise<ViewCandidate[]>;
-  /** For each `viewerId`/`targetId` pair, the start of its latest counted view at or before `before`. */
-  lastCountedStarts(
+  /** For each `viewerId`/`targetId` pair, the starts of its counted views within `range`, ascending. */
+  countedStarts(
     pairs: readonly { viewerId: string; targetId: string }[],
-    before: Date,
-  ): Promise<Map<string, Date>>;
+    range: TimeRange,
+  ): Promise<Map<string, Date[]>>;
   recordDecisions(decisions: readonly ViewDecision[]): Promise<void>;
   /** Counted views of each video, all time. */
   countedViews(videoIds: readonly string[]): Promise<Map<string, number>>;

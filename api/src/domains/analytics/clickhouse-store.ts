@@ -198,20 +198,21 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     }));
   }
 
-  async lastCountedStarts(
+  async countedStarts(
     pairs: readonly { viewerId: string; targetId: string }[],
-    before: Date,
-  ): Promise<Map<string, Date>> {
-    const found = new Map<string, Date>();
+    range: TimeRange,
+  ): Promise<Map<string, Date[]>> {
+    const found = new Map<string, Date[]>();
     if (pairs.length === 0) return found;
     const tuples = pairs.map((p) => `(${quote(p.viewerId)}, ${quote(p.targetId)})`).join(', ');
-    const rows = await this.rows(`SELECT viewer_id, target_id, max(started_at) AS last
-      FROM ${this.table('view_decisions')} FINAL
-      WHERE counted = 1 AND started_at <= toDateTime(${quote(dateTime(before))}, 'UTC')
-        AND (viewer_id, target_id) IN (${tuples})
-      GROUP BY viewer_id, target_id`);
-    for (const row of rows)
-      found.set(pairKey(String(row.viewer_id), String(row.target_id)), fromDateTime(row.last));
+    const rows =
+      await this.rows(`SELECT viewer_id, target_id, started_at FROM ${this.table('view_decisions')} FINAL
+      WHERE counted = 1 AND ${inRange(range)} AND (viewer_id, target_id) IN (${tuples})
+      ORDER BY started_at`);
+    for (const row of rows) {
+      const key = pairKey(String(row.viewer_id), String(row.target_id));
+      found.set(key, [...(found.get(key) ?? []), fromDateTime(row.started_at)]);
+    }
     return found;
   }
 

@@ -183,20 +183,22 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     }));
   }
 
-  async lastCountedStarts(
+  async countedStarts(
     pairs: readonly { viewerId: string; targetId: string }[],
-    before: Date,
-  ): Promise<Map<string, Date>> {
-    const found = new Map<string, Date>();
+    range: TimeRange,
+  ): Promise<Map<string, Date[]>> {
+    const found = new Map<string, Date[]>();
     if (pairs.length === 0) return found;
     const keys = pairs.map((p) => sql`(${p.viewerId}, ${p.targetId}::uuid)`);
     const rows = rowsOf(
-      await this.db.execute(sql`select viewer_id, target_id, max(started_at) as last
-        from analytics.view_decisions
-        where counted and started_at <= ${before.toISOString()} and (viewer_id, target_id) in (${sql.join(keys, sql`, `)})
-        group by viewer_id, target_id`),
+      await this.db.execute(sql`select viewer_id, target_id, started_at from analytics.view_decisions
+        where counted and ${inRange(range)} and (viewer_id, target_id) in (${sql.join(keys, sql`, `)})
+        order by started_at`),
     );
-    for (const row of rows) found.set(pairKey(String(row.viewer_id), String(row.target_id)), date(row.last));
+    for (const row of rows) {
+      const key = pairKey(String(row.viewer_id), String(row.target_id));
+      found.set(key, [...(found.get(key) ?? []), date(row.started_at)]);
+    }
     return found;
   }
 

@@ -382,6 +382,12 @@ export class ChannelsService {
     return true;
   }
 
+  /** The broadcast a playback id belongs to (for analytics beacons); undefined when there is none. */
+  async sessionByPlaybackId(playbackId: string): Promise<{ id: string; channelId: string; live: boolean } | undefined> {
+    const session = await this.deps.channels.findSessionByPlaybackId(playbackId);
+    return session && { id: session.id, channelId: session.channelId, live: session.status === 'live' };
+  }
+
   /** Whether a playback id may be watched: while live, and afterwards only when it was recorded. */
   async playbackState(playbackId: string): Promise<'live' | 'recorded' | 'unavailable'> {
     const session = await this.deps.channels.findSessionByPlaybackId(playbackId);

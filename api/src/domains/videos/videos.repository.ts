@@ -231,6 +231,13 @@ export class VideosRepository {
     });
   }
 
+  /** Sets each video's view count (the analytics domain's counted views); unknown ids change nothing. */
+  async setViewCounts(counts: ReadonlyMap<string, number>): Promise<void> {
+    for (const [id, viewCount] of counts) {
+      await this.db.update(videos).set({ viewCount }).where(eq(videos.id, id));
+    }
+  }
+
   /** The owner of the video whose progress was set; undefined when it is not processing (or gone). */
   async setProgress(id: string, percent: number): Promise<string | undefined> {
     const [row] = await this.db

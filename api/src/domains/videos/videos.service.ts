@@ -72,6 +72,15 @@ function vodFile(prefix: MediaPrefix, rest: string): { key: MediaKey; contentTyp
   return resolveHlsFile(prefix, rest);
 }
 
+/** A video as the analytics domain sees it. */
+export interface VideoAnalyticsSubject {
+  id: string;
+  ownerId: string;
+  channelId: string | null;
+  playable: boolean;
+  visible: boolean;
+}
+
 /** Deterministic per video, so a repeated enqueue (a recording's end reported twice) runs one job. */
 export const processJobId = (videoId: string) => `video-process-${videoId}`;
 
@@ -85,6 +94,30 @@ export class VideosService implements VideoProcessingStore {
     const view = await this.deps.videos.findView(id);
     if (!view || !this.canSee(view.video, caller)) throw notFound('Video');
     return this.toVideo(view, caller);
+  }
+
+  /**
+   * What the analytics domain needs of a video: its owner and channel, whether it can be played, and
+   * whether `caller` may see it (private videos: the owner only). Undefined when there is no such video.
+   */
+  async analyticsSubject(
+    id: string,
+    caller: AuthContext | undefined,
+  ): Promise<VideoAnalyticsSubject | undefined> {
+    const video = await this.deps.videos.find(id);
+    if (!video) return undefined;
+    return {
+      id: video.id,
+      ownerId: video.ownerId,
+      channelId: video.channelId,
+      playable: video.status === 'ready',
+      visible: this.canSee(video, caller),
+    };
+  }
+
+  /** Stores the counted views of each video (the analytics domain counts them, docs/analytics.md). */
+  async setViewCounts(counts: ReadonlyMap<string, number>): Promise<void> {
+    await this.deps.videos.setViewCounts(counts);
   }
 
   async library(query: LibraryQuery): Promise<VideoPage> {

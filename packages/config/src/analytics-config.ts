@@ -1,0 +1,58 @@
+/**
+ * Analytics settings (docs/analytics.md): which analytics store runs, the counted-view threshold and
+ * how long raw beacons are kept. Parsed as part of the one process config (`config.ts` spreads
+ * {@link analyticsEnv} into its schema).
+ */
+import { z } from 'zod';
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const wholeNumber = (fallback: number, unit: string, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number of ${unit}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1, `must be 1 to ${max} ${unit}`).max(max, `must be 1 to ${max} ${unit}`))
+    .default(fallback);
+
+export const analyticsEnv = {
+  ANALYTICS_CLICKHOUSE_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .refine((value) => {
+        try {
+          const url = new URL(value);
+          return (
+            (url.protocol === 'http:' || url.protocol === 'https:') &&
+            /^\/?[A-Za-z0-9_]*\/?$/.test(url.pathname)
+          );
+        } catch {
+          return false;
+        }
+      }, 'must be an http(s) URL of a ClickHouse server, optionally naming a database (http://host:8123/streamhub)')
+      .optional(),
+  ),
+  ANALYTICS_COUNTED_VIEW_SECONDS: wholeNumber(5, 'seconds', 3600),
+  ANALYTICS_RAW_RETENTION_DAYS: wholeNumber(30, 'days', 3650),
+};
+
+type AnalyticsEnv = z.output<z.ZodObject<typeof analyticsEnv>>;
+
+export interface AnalyticsConfig {
+  /** ClickHouse's HTTP URL (its path names the database); unset → the analytics store is PostgreSQL. */
+  clickhouseUrl: string | undefined;
+  /** A view counts once it has watched this long. */
+  countedViewSeconds: number;
+  /** Raw beacons are dropped after this many days (whole days); views and their rollups stay. */
+  rawRetentionDays: number;
+}
+
+export function analyticsConfig(e: AnalyticsEnv): AnalyticsConfig {
+  return {
+    clickhouseUrl: e.ANALYTICS_CLICKHOUSE_URL,
+    countedViewSeconds: e.ANALYTICS_COUNTED_VIEW_SECONDS,
+    rawRetentionDays: e.ANALYTICS_RAW_RETENTION_DAYS,
+  };
+}
