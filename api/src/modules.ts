@@ -26,6 +26,7 @@ export const MODULES = [
   engagementModule,
   playbackModule,
   paymentsModule,
+  notificationsModule,
   analyticsModule,
   notificationsModule,
   realtimeModule,

@@ -9,6 +9,7 @@ import { lazyFfmpegLocator } from '@streamhub/media-node/vod/ffmpeg-locator';
 import { processVideo } from '@streamhub/media-node/vod/process-video';
 import type { VideoProcessingStore } from '@streamhub/media-node/vod/video-processing-store';
 import type { VodLadderSettings } from '@streamhub/media-node/vod/vod-ladder';
+import type { NotificationSender } from '../domains/notifications/notification-deliveries.ts';
 import type { Mailer } from '../mail/mailer.ts';
 
 /** What the `video.process` handler needs. */
@@ -28,11 +29,23 @@ export interface JobHandlerDeps {
   mailer: Mailer;
   /** Absent in processes that never process videos (some tests, benchmarks): their video jobs fail. */
   videos?: VideoJobDeps;
+  /** The notifications domain's deliveries; absent where none are sent: those jobs fail. */
+  notifications?: NotificationSender;
 }
 
 /** `email.send`: one message through the process's mailer (the auth module's job). */
 export function emailSendHandler(mailer: Mailer): JobHandlers<JobDefinitionsMap>['email.send'] {
   return (payload) => mailer.send(payload);
+}
+
+/** `notifications.deliver`: one email or push of a notification (the notifications module's job). */
+export function notificationDeliverHandler(
+  notifications: NotificationSender | undefined,
+): JobHandlers<JobDefinitionsMap>['notifications.deliver'] {
+  return async (payload, context) => {
+    if (!notifications) throw new NonRetryableError('This process was started without notification delivery');
+    await notifications.deliver(payload, context.attempt);
+  };
 }
 
 /** `video.process`: the VOD ladder of one video (the videos module's job). */
@@ -54,8 +67,16 @@ export function videoProcessHandler(
  * Every job's handler from explicit dependencies, for tests and benchmarks that run jobs without the
  * modules; the runtimes take them from the modules (`modules.ts`).
  */
-export function createJobHandlers({ mailer, videos }: JobHandlerDeps): JobHandlers<JobDefinitionsMap> {
-  return { 'email.send': emailSendHandler(mailer), 'video.process': videoProcessHandler(videos) };
+export function createJobHandlers({
+  mailer,
+  videos,
+  notifications,
+}: JobHandlerDeps): JobHandlers<JobDefinitionsMap> {
+  return {
+    'email.send': emailSendHandler(mailer),
+    'video.process': videoProcessHandler(videos),
+    'notifications.deliver': notificationDeliverHandler(notifications),
+  };
 }
 
 /** The `video.process` dependencies of a process configured by `config`. */

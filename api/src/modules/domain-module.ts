@@ -25,6 +25,7 @@ import type { ChatRateLimit } from '../domains/chat/chat.service.ts';
 import type { RoomPublisher } from '../domains/chat/room-publisher.ts';
 import type { CommentRateLimit } from '../domains/engagement/comments.service.ts';
 import type { NotificationPublisher } from '../domains/notifications/notification-publisher.ts';
+import type { PushPort } from '../domains/notifications/push-port.ts';
 import type { VideoStatusPublisher } from '../domains/videos/video-status-publisher.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -52,6 +53,8 @@ export interface ModuleBackends {
   videoStatusPublisher?: VideoStatusPublisher;
   /** Where notifications reach their recipients' `/ws` connections; the realtime hub passes its own. */
   notificationPublisher?: NotificationPublisher;
+  /** A different push port for notifications (tests: a local push service); else the configured one. */
+  notificationPush?: PushPort;
   /** Where chat announces room changes; the realtime hub passes its own, else frames are dropped. */
   roomPublisher?: RoomPublisher;
   /** A different chat rate limit (tests). */

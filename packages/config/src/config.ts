@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { type NotificationsConfig, notificationsConfig, notificationsEnv } from './notifications-config.ts';
 import { type AnalyticsConfig, analyticsConfig, analyticsEnv } from './analytics-config.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -192,6 +193,8 @@ const EnvSchema = z.object({
   // --- end media node ---
   // --- Analytics (docs/analytics.md) ---
   ...analyticsEnv,
+  // --- Notifications (docs/notifications.md) ---
+  ...notificationsEnv,
   // --- Payments (docs/payments.md) ---
   PAYMENTS_PLATFORM_FEE_BPS: z
     .string()
@@ -277,6 +280,8 @@ export interface Config {
   };
   /** Tips and the payment providers (docs/payments.md). */
   payments: PaymentsConfig;
+  /** Notification emails and push (docs/notifications.md). */
+  notifications: NotificationsConfig;
   /** Player beacons, views and reports (docs/analytics.md). */
   analytics: AnalyticsConfig;
   /** OAuth providers; a provider is enabled when its client id and secret are both set. */
@@ -398,6 +403,8 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
     );
   }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const notifications = notificationsConfig(e, publicUrl);
+  if (typeof notifications === 'string') throw new ConfigError(`Invalid configuration: ${notifications}`);
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -452,6 +459,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       uploadExpiryMs: e.VIDEO_UPLOAD_EXPIRY_HOURS * 3600_000,
     },
     analytics: analyticsConfig(e),
+    notifications,
     payments: {
       platformFeeBps: e.PAYMENTS_PLATFORM_FEE_BPS,
       currencies: e.PAYMENTS_CURRENCIES,

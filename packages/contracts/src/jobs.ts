@@ -4,6 +4,7 @@
  * handler per name here.
  */
 import { z } from 'zod';
+import { NotificationDeliverJobSchema } from './notifications.ts';
 
 /** The shape the job queue port accepts; kept structural so contracts do not depend on infra. */
 interface JobDefinitionShape {
@@ -28,6 +29,8 @@ export const JOB_DEFINITIONS = {
   'email.send': { schema: EmailSendJobSchema, attempts: 5, backoffMs: 2_000, timeoutMs: 30_000 },
   // Long videos take long: the timeout is a stuck-process guard, not a budget.
   'video.process': { schema: VideoProcessJobSchema, attempts: 3, backoffMs: 10_000, timeoutMs: 6 * 3600_000 },
+  // One email or push of one notification; a permanent refusal is recorded and not retried.
+  'notifications.deliver': { schema: NotificationDeliverJobSchema, attempts: 6, backoffMs: 5_000, timeoutMs: 60_000 },
 } satisfies Record<string, JobDefinitionShape>;
 
 export type JobDefinitionsMap = typeof JOB_DEFINITIONS;

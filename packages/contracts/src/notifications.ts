@@ -152,3 +152,71 @@ export const UnsubscribeQuerySchema = z.object({
     .max(512)
     .openapi({ param: { name: 'token', in: 'query' } }),
 });
+
+export const UnsubscribedSchema = z
+  .object({ type: NotificationTypeSchema, email: z.literal(false) })
+  .openapi('Unsubscribed');
+
+/** One email or push of one stored notification (the `notifications.deliver` job). */
+export const NotificationDeliverJobSchema = z.object({
+  notificationId: z.uuid(),
+  via: z.enum(['email', 'push']),
+});
+export type NotificationDeliverJob = z.infer<typeof NotificationDeliverJobSchema>;
+
+// ---------------------------------------------------------------------------------------------------
+// Push
+
+export const VapidPublicKeySchema = z
+  .object({
+    publicKey: z.string().openapi({ description: 'The application server key for PushManager.subscribe' }),
+  })
+  .openapi('VapidPublicKey');
+
+const base64UrlKey = (max: number) =>
+  text()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]+=*$/, 'must be URL-safe base64');
+
+/** A browser's PushSubscription as `subscription.toJSON()` gives it. */
+export const WebPushSubscriptionSchema = z
+  .object({
+    kind: z.literal('webpush'),
+    endpoint: text()
+      .max(2048)
+      .refine((value) => {
+        try {
+          return new URL(value).protocol === 'https:';
+        } catch {
+          return false;
+        }
+      }, 'must be an https:// URL'),
+    keys: z.object({ p256dh: base64UrlKey(200), auth: base64UrlKey(100) }),
+  })
+  .openapi('WebPushSubscription');
+
+/** A mobile app's FCM registration token. */
+export const FcmRegistrationSchema = z
+  .object({
+    kind: z.literal('fcm'),
+    token: text()
+      .min(1)
+      .max(4096)
+      .regex(/^[A-Za-z0-9_:.-]+$/, 'must be an FCM registration token'),
+  })
+  .openapi('FcmRegistration');
+
+export const RegisterPushSchema = z
+  .discriminatedUnion('kind', [WebPushSubscriptionSchema, FcmRegistrationSchema])
+  .openapi('RegisterPush');
+export type RegisterPush = z.infer<typeof RegisterPushSchema>;
+
+export const PushRegistrationSchema = z
+  .object({ id: z.uuid(), kind: z.enum(['webpush', 'fcm']), createdAt: z.iso.datetime() })
+  .openapi('PushRegistration');
+export type PushRegistration = z.infer<typeof PushRegistrationSchema>;
+
+export const PushRegistrationListSchema = z
+  .object({ items: z.array(PushRegistrationSchema) })
+  .openapi('PushRegistrationList');

@@ -46,3 +46,28 @@ ALTER TABLE "notifications"."channel_mutes" ADD CONSTRAINT "channel_mutes_channe
 CREATE UNIQUE INDEX "notifications_event_user_type_key" ON "notifications"."notifications" USING btree ("event_id","user_id","type");--> statement-breakpoint
 CREATE INDEX "notifications_user_created_idx" ON "notifications"."notifications" USING btree ("user_id","created_at","id");--> statement-breakpoint
 CREATE INDEX "notifications_user_unread_idx" ON "notifications"."notifications" USING btree ("user_id") WHERE "notifications"."notifications"."read_at" is null and "notifications"."notifications"."in_app";
+--> statement-breakpoint
+CREATE TABLE "notifications"."deliveries" (
+	"notification_id" uuid NOT NULL,
+	"via" text NOT NULL,
+	"status" text NOT NULL,
+	"detail" text,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "deliveries_notification_id_via_pk" PRIMARY KEY("notification_id","via")
+);
+--> statement-breakpoint
+CREATE TABLE "notifications"."push_subscriptions" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"user_id" uuid NOT NULL,
+	"kind" text NOT NULL,
+	"endpoint" text NOT NULL,
+	"p256dh" text,
+	"auth" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "notifications"."deliveries" ADD CONSTRAINT "deliveries_notification_id_notifications_id_fk" FOREIGN KEY ("notification_id") REFERENCES "notifications"."notifications"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "notifications"."push_subscriptions" ADD CONSTRAINT "push_subscriptions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "users"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "push_subscriptions_endpoint_key" ON "notifications"."push_subscriptions" USING btree ("endpoint");--> statement-breakpoint
+CREATE INDEX "push_subscriptions_user_idx" ON "notifications"."push_subscriptions" USING btree ("user_id");

@@ -1,7 +1,12 @@
 /**
  * The notifications domain's module: notifications from durable events (fan-out on write), the in-app
- * feed pushed over `/ws`, and each user's delivery preferences (docs/notifications.md).
+ * feed pushed over `/ws`, each user's delivery preferences, and delivery by email and push through the
+ * `notifications.deliver` job (docs/notifications.md).
  */
+import type { Config } from '@streamhub/config/config';
+import type { JobDefinitionsMap } from '@streamhub/contracts/jobs';
+import type { JobHandlers } from '@streamhub/infra/jobs/port';
+import { notificationDeliverHandler } from '../../jobs/handlers.ts';
 import {
   type DomainModule,
   type ModuleBackends,
@@ -10,29 +15,61 @@ import {
 } from '../../modules/domain-module.ts';
 import { channelsModule } from '../channels/channels.module.ts';
 import { engagementModule } from '../engagement/engagement.module.ts';
+import { usersModule } from '../users/users.module.ts';
+import { NotificationDeliveries } from './notification-deliveries.ts';
 import { DiscardingNotificationPublisher } from './notification-publisher.ts';
 import { NotificationsRepository } from './notifications.repository.ts';
 import { notificationRoutes } from './notifications.routes.ts';
 import { NotificationsService } from './notifications.service.ts';
 import { notificationsConsumers } from './notifications-consumers.ts';
+import { PushPort } from './push-port.ts';
+import { unsubscribePageRoutes } from './unsubscribe-page.ts';
+import { UnsubscribeTokens } from './unsubscribe-tokens.ts';
+import { WebPushSender } from './web-push-sender.ts';
 
-type NotificationsNeeds = ServicesOf<typeof channelsModule> & ServicesOf<typeof engagementModule>;
+type NotificationsNeeds = ServicesOf<typeof channelsModule> &
+  ServicesOf<typeof engagementModule> &
+  ServicesOf<typeof usersModule>;
+
+/** The push senders the settings turn on. */
+export function configuredPush(config: Config): PushPort {
+  const { vapid } = config.notifications;
+  return new PushPort({ ...(vapid ? { webpush: new WebPushSender(vapid) } : {}) });
+}
 
 function notificationsServices(
-  { db, logger, notificationPublisher }: ModuleBackends,
-  { channels, comments }: NotificationsNeeds,
+  { config, db, jobs, logger, signingKeys, notificationPublisher, notificationPush }: ModuleBackends,
+  { channels, comments, users }: NotificationsNeeds,
 ) {
+  const repository = new NotificationsRepository(db);
+  const tokens = new UnsubscribeTokens(signingKeys);
   const notifications = new NotificationsService({
-    notifications: new NotificationsRepository(db),
+    notifications: repository,
     channels,
     lookups: { commentAuthorOf: (commentId) => comments.authorOf(commentId) },
     publisher: notificationPublisher ?? new DiscardingNotificationPublisher(),
+    jobs,
+    tokens,
+    defaultDigest: config.notifications.emailDigest,
+    vapidPublicKey: config.notifications.vapid?.publicKey,
     logger,
   });
-  return { notifications };
+  const notificationDeliveries = new NotificationDeliveries({
+    notifications: repository,
+    users,
+    tokens,
+    push: notificationPush ?? configuredPush(config),
+    instance: { name: config.notifications.instanceName, publicUrl: config.publicUrl },
+    logger,
+  });
+  return { notifications, notificationDeliveries };
 }
 
-const notificationsMounts = () => [mount('/api/v1/notifications', notificationRoutes())] as const;
+const notificationsMounts = () =>
+  [
+    mount('/api/v1/notifications', notificationRoutes()),
+    mount('/notifications', unsubscribePageRoutes()),
+  ] as const;
 
 interface NotificationsRoutes {
   mounts: ReturnType<typeof notificationsMounts>;
@@ -42,11 +79,15 @@ export const notificationsModule: DomainModule<
   'notifications',
   NotificationsNeeds,
   ReturnType<typeof notificationsServices>,
-  NotificationsRoutes
+  NotificationsRoutes,
+  Pick<JobHandlers<JobDefinitionsMap>, 'notifications.deliver'>
 > = {
   name: 'notifications',
-  dependsOn: [channelsModule, engagementModule],
+  dependsOn: [channelsModule, engagementModule, usersModule],
   services: notificationsServices,
   routes: notificationsMounts,
   consumers: ({ notifications }) => notificationsConsumers({ notifications }),
+  jobs: ({ notificationDeliveries }, { mailer }) => ({
+    'notifications.deliver': notificationDeliverHandler(notificationDeliveries.sender(mailer)),
+  }),
 };

@@ -10,9 +10,11 @@ import { channels } from '@streamhub/db/schema/channels';
 import { follows } from '@streamhub/db/schema/engagement';
 import {
   channelMutes,
+  deliveries,
   type NotificationRow,
   notifications,
   preferences,
+  pushSubscriptions,
   settings,
 } from '@streamhub/db/schema/notifications';
 import { users } from '@streamhub/db/schema/users';
@@ -20,6 +22,7 @@ import { and, count, desc, eq, inArray, isNull, ne, notExists, type SQL, sql } f
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Page, PageOptions } from '../../http/pagination.ts';
 import type { NotificationDraft } from './notification-sources.ts';
+import type { PushTarget } from './push-port.ts';
 
 /** The bits a type is delivered with when the user has no row for it, and whether they are forced on. */
 export interface TypeDelivery {
@@ -215,5 +218,125 @@ export class NotificationsRepository {
   async usernameOf(userId: string): Promise<string | undefined> {
     const [row] = await this.db.select({ username: users.username }).from(users).where(eq(users.id, userId));
     return row?.username;
+  }
+  // --- deliveries --------------------------------------------------------------------------------------
+
+  /** Whether an email or push of this notification already ended (sent, skipped or given up). */
+  async deliveryDone(notificationId: string, via: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ status: deliveries.status })
+      .from(deliveries)
+      .where(and(eq(deliveries.notificationId, notificationId), eq(deliveries.via, via)));
+    return row !== undefined;
+  }
+
+  async recordDelivery(
+    notificationId: string,
+    via: string,
+    status: 'sent' | 'skipped' | 'failed',
+    detail: string | null,
+    attempts: number,
+  ): Promise<void> {
+    await this.db
+      .insert(deliveries)
+      .values({ notificationId, via, status, detail, attempts })
+      .onConflictDoUpdate({
+        target: [deliveries.notificationId, deliveries.via],
+        set: { status, detail, attempts, updatedAt: sql`now()` },
+      });
+  }
+
+  async deliveryOf(notificationId: string, via: string) {
+    const [row] = await this.db
+      .select()
+      .from(deliveries)
+      .where(and(eq(deliveries.notificationId, notificationId), eq(deliveries.via, via)));
+    return row;
+  }
+
+  /** Of `userIds`, those who chose an email digest, with it (users without a row use the default). */
+  async digestsOf(userIds: readonly string[]): Promise<Map<string, string>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await this.db
+      .select({ userId: settings.userId, emailDigest: settings.emailDigest })
+      .from(settings)
+      .where(inArray(settings.userId, [...userIds]));
+    return new Map(rows.map((row) => [row.userId, row.emailDigest]));
+  }
+
+  // --- push registrations --------------------------------------------------------------------------------
+
+  /** Of `userIds`, those with at least one push registration. */
+  async usersWithPush(userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectDistinct({ userId: pushSubscriptions.userId })
+      .from(pushSubscriptions)
+      .where(inArray(pushSubscriptions.userId, [...userIds]));
+    return new Set(rows.map((row) => row.userId));
+  }
+
+  async pushTargetsOf(userId: string): Promise<(PushTarget & { id: string })[]> {
+    const rows = await this.db.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId));
+    return rows.map((row) => ({
+      id: row.id,
+      kind: row.kind === 'fcm' ? 'fcm' : 'webpush',
+      endpoint: row.endpoint,
+      keys: row.p256dh && row.auth ? { p256dh: row.p256dh, auth: row.auth } : undefined,
+    }));
+  }
+
+  /**
+   * Registers a device for `userId`; the same endpoint registered again (a browser re-subscribing, or
+   * handing its subscription to another account) moves to this user with its new keys.
+   */
+  async upsertPushTarget(userId: string, target: PushTarget) {
+    const [row] = await this.db
+      .insert(pushSubscriptions)
+      .values({
+        userId,
+        kind: target.kind,
+        endpoint: target.endpoint,
+        p256dh: target.keys?.p256dh ?? null,
+        auth: target.keys?.auth ?? null,
+      })
+      .onConflictDoUpdate({
+        target: pushSubscriptions.endpoint,
+        set: {
+          userId,
+          kind: target.kind,
+          p256dh: target.keys?.p256dh ?? null,
+          auth: target.keys?.auth ?? null,
+        },
+      })
+      .returning();
+    if (!row) throw new Error('upsert returned no row');
+    return row;
+  }
+
+  async listPushTargets(userId: string) {
+    return this.db
+      .select({
+        id: pushSubscriptions.id,
+        kind: pushSubscriptions.kind,
+        createdAt: pushSubscriptions.createdAt,
+      })
+      .from(pushSubscriptions)
+      .where(eq(pushSubscriptions.userId, userId))
+      .orderBy(desc(pushSubscriptions.createdAt));
+  }
+
+  /** Deletes one of the user's registrations; false when they have no such one. */
+  async deletePushTargetOf(userId: string, id: string): Promise<boolean> {
+    const rows = await this.db
+      .delete(pushSubscriptions)
+      .where(and(eq(pushSubscriptions.id, id), eq(pushSubscriptions.userId, userId)))
+      .returning({ id: pushSubscriptions.id });
+    return rows.length > 0;
+  }
+
+  /** A registration the provider says is gone. */
+  async deletePushTarget(id: string): Promise<void> {
+    await this.db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, id));
   }
 }

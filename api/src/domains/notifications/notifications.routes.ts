@@ -7,10 +7,16 @@ import {
   NotificationPageSchema,
   NotificationPreferencesSchema,
   NotificationTypeParamsSchema,
+  PushRegistrationListSchema,
+  PushRegistrationSchema,
+  RegisterPushSchema,
   TypePreferenceSchema,
   UnreadCountSchema,
+  UnsubscribedSchema,
+  UnsubscribeQuerySchema,
   UpdateEmailDigestSchema,
   UpdateTypePreferenceSchema,
+  VapidPublicKeySchema,
 } from '@streamhub/contracts/notifications';
 import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
@@ -171,6 +177,76 @@ const unmute = createRoute({
   },
 });
 
+const unsubscribe = createRoute({
+  tags,
+  method: 'post',
+  path: '/unsubscribe',
+  operationId: 'unsubscribeNotificationEmails',
+  summary:
+    'One-click unsubscribe (RFC 8058) from one kind of notification email, with the signed token of its link; no sign-in',
+  request: { query: UnsubscribeQuerySchema },
+  responses: {
+    200: jsonResponse(UnsubscribedSchema, 'That kind is no longer emailed'),
+    400: problemResponse('The token is not a valid unsubscribe token (`invalid_unsubscribe_token`)'),
+    422: invalid,
+  },
+});
+
+const vapidKey = createRoute({
+  tags,
+  method: 'get',
+  path: '/push/vapid-public-key',
+  operationId: 'getVapidPublicKey',
+  summary: 'The Web Push application server key (VAPID) browsers subscribe with',
+  responses: {
+    200: jsonResponse(VapidPublicKeySchema, 'The key'),
+    404: problemResponse('Web Push is not configured on this instance (`not_found`)'),
+  },
+});
+
+const registerPush = createRoute({
+  tags,
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  method: 'post',
+  path: '/push/registrations',
+  operationId: 'registerPushDevice',
+  summary: "Registers a browser's Web Push subscription or a mobile app's FCM token for the caller",
+  request: { body: jsonBody(RegisterPushSchema) },
+  responses: { 201: jsonResponse(PushRegistrationSchema, 'Registered'), ...signedIn, 422: invalid },
+});
+
+const listPush = createRoute({
+  tags,
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  method: 'get',
+  path: '/push/registrations',
+  operationId: 'listPushDevices',
+  summary: "The caller's registered push devices",
+  responses: {
+    200: jsonResponse(PushRegistrationListSchema, 'The registrations'),
+    ...signedIn,
+  },
+});
+
+const unregisterPush = createRoute({
+  tags,
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  method: 'delete',
+  path: '/push/registrations/{id}',
+  operationId: 'unregisterPushDevice',
+  summary: 'Removes one of the caller’s push devices',
+  request: { params: NotificationIdParamsSchema },
+  responses: {
+    ...noContent,
+    ...signedIn,
+    404: problemResponse('The caller has no such registration (`not_found`)'),
+    422: invalid,
+  },
+});
+
 /** Mounted under `/api/v1/notifications`. */
 export const notificationRoutes = () =>
   createRouter()
@@ -218,6 +294,23 @@ export const notificationRoutes = () =>
     })
     .openapi(unmute, async (c) => {
       await c.var.deps.services.notifications.unmuteChannel(c.var.auth.userId, c.req.valid('param').slug);
+      return c.body(null, 204);
+    })
+    .openapi(unsubscribe, async (c) =>
+      c.json(await c.var.deps.services.notifications.unsubscribe(c.req.valid('query').token), 200),
+    )
+    .openapi(vapidKey, (c) => c.json({ publicKey: c.var.deps.services.notifications.vapidPublicKey() }, 200))
+    .openapi(registerPush, async (c) =>
+      c.json(
+        await c.var.deps.services.notifications.registerPush(c.var.auth.userId, c.req.valid('json')),
+        201,
+      ),
+    )
+    .openapi(listPush, async (c) =>
+      c.json({ items: await c.var.deps.services.notifications.pushRegistrations(c.var.auth.userId) }, 200),
+    )
+    .openapi(unregisterPush, async (c) => {
+      await c.var.deps.services.notifications.unregisterPush(c.var.auth.userId, c.req.valid('param').id);
       return c.body(null, 204);
     });
 

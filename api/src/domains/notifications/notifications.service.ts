@@ -3,6 +3,7 @@
  * notification per recipient, delivering what was stored, and each user's feed and preferences.
  */
 import type { DomainEventName, DomainEventPayload } from '@streamhub/contracts/events';
+import type { JobDefinitionsMap } from '@streamhub/contracts/jobs';
 import {
   type EmailDigest,
   NOTIFICATION_KINDS,
@@ -12,22 +13,32 @@ import {
   type NotificationPage,
   type NotificationPreferences,
   type NotificationType,
+  type PushRegistration,
+  type RegisterPush,
   type TypePreference,
   type UpdateTypePreference,
 } from '@streamhub/contracts/notifications';
 import { AppError, notFound } from '@streamhub/errors/app-error';
+import type { JobQueue } from '@streamhub/infra/jobs/port';
 import type { Logger } from '@streamhub/logger/logger';
 import { withCursor } from '../../http/pagination.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import type { NotificationPublisher } from './notification-publisher.ts';
 import { draftsFor, type SourceLookups } from './notification-sources.ts';
 import type { NotificationsRepository, StoredNotification } from './notifications.repository.ts';
+import type { UnsubscribeTokens } from './unsubscribe-tokens.ts';
 
 export interface NotificationsServiceDeps {
   notifications: NotificationsRepository;
   channels: Pick<ChannelsService, 'reference'>;
   lookups: Pick<SourceLookups, 'commentAuthorOf'>;
   publisher: NotificationPublisher;
+  jobs: Pick<JobQueue<JobDefinitionsMap>, 'enqueue'>;
+  tokens: UnsubscribeTokens;
+  /** The email digest of users who never chose one. */
+  defaultDigest: EmailDigest;
+  /** The Web Push application server key, when Web Push is configured. */
+  vapidPublicKey: string | undefined;
   logger: Pick<Logger, 'info'>;
 }
 
@@ -38,8 +49,14 @@ export interface NotifyingEvent<K extends DomainEventName = DomainEventName> {
   payload: DomainEventPayload<K>;
 }
 
-// Redis PUBLISH calls in flight at once while a large fan-out is pushed to `/ws`.
+// Redis PUBLISH calls (or job enqueues) in flight at once while a large fan-out is delivered.
 const PUBLISH_BATCH = 500;
+
+async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<unknown>): Promise<void> {
+  for (let start = 0; start < items.length; start += PUBLISH_BATCH) {
+    await Promise.all(items.slice(start, start + PUBLISH_BATCH).map(run));
+  }
+}
 
 export function toNotification(row: StoredNotification): Notification {
   return {
@@ -80,6 +97,7 @@ export class NotificationsService {
       const rows = await this.deps.notifications.insertFanOut(event.id, draft, { ...defaults, locked });
       stored += rows.length;
       await this.pushToFeeds(rows.filter((row) => row.inApp));
+      await this.enqueueDeliveries(rows);
     }
     if (stored > 0)
       this.deps.logger.info({ event: event.name, eventId: event.id, stored }, 'notifications stored');
@@ -87,16 +105,44 @@ export class NotificationsService {
   }
 
   private async pushToFeeds(rows: readonly StoredNotification[]): Promise<void> {
-    for (let start = 0; start < rows.length; start += PUBLISH_BATCH) {
-      await Promise.all(
-        rows.slice(start, start + PUBLISH_BATCH).map((row) =>
-          this.deps.publisher.publish(row.userId, {
-            type: 'notification',
-            notification: toNotification(row),
-          }),
+    await inBatches(rows, (row) =>
+      this.deps.publisher.publish(row.userId, { type: 'notification', notification: toNotification(row) }),
+    );
+  }
+
+  /**
+   * One `notifications.deliver` job per email and per push, with ids derived from the notification so a
+   * repeat enqueues nothing. Emails of users on a digest wait for it; pushes go only to users with a
+   * registered device. Security notices are never held for a digest.
+   */
+  private async enqueueDeliveries(rows: readonly StoredNotification[]): Promise<void> {
+    const emailRows = rows.filter((row) => row.email);
+    const pushRows = rows.filter((row) => row.push);
+    const [digests, withPush] = await Promise.all([
+      this.deps.notifications.digestsOf(emailRows.map((row) => row.userId)),
+      this.deps.notifications.usersWithPush(pushRows.map((row) => row.userId)),
+    ]);
+    const emailNow = emailRows.filter(
+      (row) =>
+        NOTIFICATION_KINDS[row.type as NotificationType].locked ||
+        (digests.get(row.userId) ?? this.deps.defaultDigest) === 'off',
+    );
+    await inBatches(emailNow, (row) =>
+      this.deps.jobs.enqueue(
+        'notifications.deliver',
+        { notificationId: row.id, via: 'email' },
+        { jobId: `notification-${row.id}-email` },
+      ),
+    );
+    await inBatches(
+      pushRows.filter((row) => withPush.has(row.userId)),
+      (row) =>
+        this.deps.jobs.enqueue(
+          'notifications.deliver',
+          { notificationId: row.id, via: 'push' },
+          { jobId: `notification-${row.id}-push` },
         ),
-      );
-    }
+    );
   }
 
   // --- the feed ----------------------------------------------------------------------------------------
@@ -139,7 +185,7 @@ export class NotificationsService {
     });
     return {
       types,
-      emailDigest: (emailDigest ?? 'off') as EmailDigest,
+      emailDigest: (emailDigest ?? this.deps.defaultDigest) as EmailDigest,
       mutedChannels: mutes.map((mute) => ({ ...mute, mutedAt: mute.mutedAt.toISOString() })),
     };
   }
@@ -183,5 +229,58 @@ export class NotificationsService {
   async unmuteChannel(userId: string, slug: string): Promise<void> {
     const channel = await this.deps.channels.reference(slug);
     await this.deps.notifications.unmute(userId, channel.id);
+  }
+
+  // --- one-click unsubscribe ---------------------------------------------------------------------------
+
+  /** Turns off email of the token's kind for its user (RFC 8058 one-click): no sign-in needed. */
+  async unsubscribe(token: string): Promise<{ type: NotificationType; email: false }> {
+    const { userId, type } = await this.deps.tokens.verify(token);
+    // Security notices carry no unsubscribe link, so a token for one was never issued.
+    if (NOTIFICATION_KINDS[type].locked)
+      throw new AppError(400, 'invalid_unsubscribe_token', 'This unsubscribe link is not valid.');
+    const current = (await this.preferences(userId)).types.find((entry) => entry.type === type);
+    if (!current) throw notFound('Notification type');
+    await this.deps.notifications.upsertPreference(userId, type, {
+      inApp: current.inApp,
+      email: false,
+      push: current.push,
+    });
+    return { type, email: false };
+  }
+
+  /** The kind a token would unsubscribe from, for the link page (validates it without changing anything). */
+  async unsubscribeKind(token: string): Promise<NotificationType> {
+    return (await this.deps.tokens.verify(token)).type;
+  }
+
+  // --- push registrations --------------------------------------------------------------------------------
+
+  vapidPublicKey(): string {
+    if (!this.deps.vapidPublicKey) throw notFound('Web Push (not configured on this instance)');
+    return this.deps.vapidPublicKey;
+  }
+
+  async registerPush(userId: string, registration: RegisterPush): Promise<PushRegistration> {
+    const row = await this.deps.notifications.upsertPushTarget(
+      userId,
+      registration.kind === 'webpush'
+        ? { kind: 'webpush', endpoint: registration.endpoint, keys: registration.keys }
+        : { kind: 'fcm', endpoint: registration.token, keys: undefined },
+    );
+    return { id: row.id, kind: registration.kind, createdAt: row.createdAt.toISOString() };
+  }
+
+  async pushRegistrations(userId: string): Promise<PushRegistration[]> {
+    const rows = await this.deps.notifications.listPushTargets(userId);
+    return rows.map((row) => ({
+      id: row.id,
+      kind: row.kind === 'fcm' ? 'fcm' : 'webpush',
+      createdAt: row.createdAt.toISOString(),
+    }));
+  }
+
+  async unregisterPush(userId: string, id: string): Promise<void> {
+    if (!(await this.deps.notifications.deletePushTargetOf(userId, id))) throw notFound('Push registration');
   }
 }

@@ -34,7 +34,11 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
 
   beforeAll(async () => {
     backends = await createTestBackends(driver);
-    await backends.jobs.start({ 'email.send': async () => {}, 'video.process': async () => {} });
+    await backends.jobs.start({
+      'email.send': async () => {},
+      'notifications.deliver': async () => {},
+      'video.process': async () => {},
+    });
     clip = readFileSync(await makeClip(join(dataDir, 'clip.mp4'), { seconds: 2, size: '160x90', rate: 10 }));
   }, 60_000);
   afterAll(async () => {

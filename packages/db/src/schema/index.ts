@@ -22,6 +22,7 @@ export const schema = {
   ...videos,
   ...events,
   ...payments,
+  ...notifications,
   ...analytics,
   ...notifications,
 };

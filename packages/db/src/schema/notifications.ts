@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   index,
+  integer,
   jsonb,
   pgSchema,
   primaryKey,
@@ -92,5 +93,48 @@ export const channelMutes = notificationsSchema.table(
   (t) => [primaryKey({ columns: [t.channelId, t.userId] })],
 );
 
+/**
+ * What became of a notification's email or push (`via`): `sent`, `failed` (given up: a permanent refusal
+ * or the last retry), `skipped` (nowhere to send it). Deleted with its notification.
+ */
+export const deliveries = notificationsSchema.table(
+  'deliveries',
+  {
+    notificationId: uuid('notification_id')
+      .notNull()
+      .references(() => notifications.id, { onDelete: 'cascade' }),
+    via: text('via').notNull(),
+    status: text('status').notNull(),
+    detail: text('detail'),
+    attempts: integer('attempts').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.notificationId, t.via] })],
+);
+
+/**
+ * Where a user's push notifications go: a browser's Web Push subscription (`webpush`: endpoint and its
+ * keys) or a mobile app's FCM registration token (`fcm`: the token in `endpoint`).
+ */
+export const pushSubscriptions = notificationsSchema.table(
+  'push_subscriptions',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    endpoint: text('endpoint').notNull(),
+    p256dh: text('p256dh'),
+    auth: text('auth'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('push_subscriptions_endpoint_key').on(t.endpoint),
+    index('push_subscriptions_user_idx').on(t.userId),
+  ],
+);
+
+export type PushSubscriptionRow = typeof pushSubscriptions.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
 export type PreferenceRow = typeof preferences.$inferSelect;
