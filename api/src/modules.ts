@@ -26,7 +26,6 @@ export const MODULES = [
   engagementModule,
   playbackModule,
   paymentsModule,
-  notificationsModule,
   analyticsModule,
   notificationsModule,
   realtimeModule,

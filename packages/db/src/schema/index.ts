@@ -22,7 +22,6 @@ export const schema = {
   ...videos,
   ...events,
   ...payments,
-  ...notifications,
   ...analytics,
   ...notifications,
 };
