@@ -34,7 +34,7 @@ export const analyticsEnv = {
       }, 'must be an http(s) URL of a ClickHouse server, optionally naming a database (http://host:8123/streamhub)')
       .optional(),
   ),
-  ANALYTICS_COUNTED_VIEW_SECONDS: wholeNumber(5, 'seconds', 3600),
+  ANALYTICS_VIEW_MIN_SECONDS: wholeNumber(5, 'seconds', 3600),
   ANALYTICS_RAW_RETENTION_DAYS: wholeNumber(30, 'days', 3650),
 };
 
@@ -52,7 +52,7 @@ export interface AnalyticsConfig {
 export function analyticsConfig(e: AnalyticsEnv): AnalyticsConfig {
   return {
     clickhouseUrl: e.ANALYTICS_CLICKHOUSE_URL,
-    countedViewSeconds: e.ANALYTICS_COUNTED_VIEW_SECONDS,
+    countedViewSeconds: e.ANALYTICS_VIEW_MIN_SECONDS,
     rawRetentionDays: e.ANALYTICS_RAW_RETENTION_DAYS,
   };
 }
