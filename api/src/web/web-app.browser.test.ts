@@ -199,7 +199,10 @@ describe.skipIf(!hasChromium)(
 
       // Sign out: the header offers sign-in again and the session is gone from the browser.
       // (It goes to the home page: wait for that load, or the check below would race the navigation.)
-      await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Sign out' }).click()]);
+      await Promise.all([
+        page.waitForEvent('load'),
+        page.getByRole('button', { name: 'Sign out', exact: true }).click(),
+      ]);
       await page.getByRole('link', { name: 'Sign in' }).waitFor();
       expect(await storedAccessToken(page)).toBeNull();
 
@@ -321,7 +324,7 @@ describe.skipIf(!hasChromium)(
       const token = await storedAccessToken(page);
       await Promise.all([
         page.waitForURL(`${base}/sign-in`),
-        page.getByRole('button', { name: 'Sign out everywhere' }).click(),
+        page.getByRole('button', { name: 'Sign out everywhere', exact: true }).click(),
       ]);
       expect(await storedAccessToken(page)).toBeNull();
       const me = await fetch(`${base}/api/v1/auth/session`, {

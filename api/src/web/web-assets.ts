@@ -53,7 +53,7 @@ export function webAssets(): Promise<WebAssets> {
 async function loadWebAssets(): Promise<WebAssets> {
   const require = createRequire(import.meta.url);
   const hlsVersion = (require('hls.js/package.json') as { version: string }).version;
-  const [script, stylesheet, docsStylesheet, hlsModule, hlsWorker, favicon] = await Promise.all([
+  const [bundle, stylesheet, docsStylesheet, hlsModule, hlsWorker, favicon] = await Promise.all([
     bundleClient(),
     readFile(new URL('./static/app.css', import.meta.url)),
     readFile(new URL('./static/docs.css', import.meta.url)),
@@ -62,7 +62,7 @@ async function loadWebAssets(): Promise<WebAssets> {
     readFile(new URL('./static/favicon.svg', import.meta.url)),
   ]);
   const named: [string, Uint8Array, string][] = [
-    [`app-${contentHash(script)}.js`, script, JAVASCRIPT],
+    [bundle.entry.name, bundle.entry.contents, JAVASCRIPT],
     [`app-${contentHash(stylesheet)}.css`, stylesheet, CSS],
     [`docs-${contentHash(docsStylesheet)}.css`, docsStylesheet, CSS],
     [`hls-${hlsVersion}.min.mjs`, hlsModule, JAVASCRIPT],
@@ -70,7 +70,9 @@ async function loadWebAssets(): Promise<WebAssets> {
     [`favicon-${contentHash(favicon)}.svg`, favicon, SVG],
   ];
   const files = new Map(
-    named.map(([name, raw, contentType]) => [name, { contentType, raw, gzipped: gzipSync(raw) }]),
+    [...named, ...bundle.chunks.map(({ name, contents }) => [name, contents, JAVASCRIPT] as const)].map(
+      ([name, raw, contentType]) => [name, { contentType, raw, gzipped: gzipSync(raw) }],
+    ),
   );
   const [scriptUrl, stylesheetUrl, docsStylesheetUrl, hlsModuleUrl, hlsWorkerUrl, faviconUrl] = named.map(
     ([name]) => `${ASSETS_PATH}/${name}`,
@@ -88,22 +90,46 @@ async function loadWebAssets(): Promise<WebAssets> {
   };
 }
 
-async function bundleClient(): Promise<Uint8Array> {
+interface BundledFile {
+  /** Its name under `/assets/`, which carries its content hash. */
+  name: string;
+  contents: Uint8Array;
+}
+
+/**
+ * The entry module every page loads, and the chunks it imports only when a page needs them (a dynamic
+ * `import()`, e.g. tus-js-client for the studio's uploader), so that other pages do not download them.
+ * Chunks import each other by relative name, and all are served from `/assets/`.
+ */
+async function bundleClient(): Promise<{ entry: BundledFile; chunks: BundledFile[] }> {
   const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [fileURLToPath(new URL('./client/main.ts', import.meta.url))],
     tsconfig: fileURLToPath(new URL('./client/tsconfig.json', import.meta.url)),
     bundle: true,
     format: 'esm',
+    splitting: true,
+    // Never written (write: false); esbuild needs a directory to name the chunks relative to.
+    outdir: '/streamhub-assets',
+    entryNames: 'app-[hash]',
+    chunkNames: 'chunk-[hash]',
     // Browsers of the last few years; hls.js itself needs no older.
     target: 'es2020',
     minify: true,
     write: false,
     logLevel: 'silent',
   });
-  const [output] = result.outputFiles;
-  if (!output) throw new Error('esbuild produced no page bundle');
-  return output.contents;
+  const files = result.outputFiles.map((file) => ({
+    name: file.path.slice(file.path.lastIndexOf('/') + 1),
+    contents: file.contents,
+  }));
+  const entry = files.find((file) => file.name.startsWith('app-'));
+  if (!entry) throw new Error('esbuild produced no page bundle');
+  // Renamed by the hash of its whole content, like the other assets (nothing imports the entry by name).
+  return {
+    entry: { name: `app-${contentHash(entry.contents)}.js`, contents: entry.contents },
+    chunks: files.filter((file) => file !== entry),
+  };
 }
 
 function contentHash(content: Uint8Array): string {

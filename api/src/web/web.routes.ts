@@ -19,6 +19,7 @@ import {
 import { settingsPage } from './pages/settings-page.tsx';
 import { viewerRoutes } from './viewer.routes.ts';
 import { ASSETS_PATH, webAssets } from './web-assets.ts';
+import { workspaceRoutes } from './workspace.routes.ts';
 
 const accountPage = (
   c: AppContext,
@@ -39,6 +40,7 @@ export function webRoutes() {
   return (
     new Hono<AppEnv>()
       .route('/', viewerRoutes())
+      .route('/', workspaceRoutes())
       .get('/sign-in', async (c) =>
         accountPage(c, signInPage(await webAssets(), oauthProviders(c)), 'no-cache'),
       )

@@ -104,6 +104,7 @@ export type UserSession = z.infer<typeof UserSessionSchema>;
 export const UserSessionListSchema = z
   .object({ items: z.array(UserSessionSchema) })
   .openapi('UserSessionList');
+export type UserSessionList = z.infer<typeof UserSessionListSchema>;
 
 export const SessionIdParamsSchema = z.object({
   id: z.uuid('must be a session id (uuid)').openapi({ param: { name: 'id', in: 'path' } }),

@@ -1,6 +1,6 @@
 /**
- * The header's account menu on every page: "Sign in / Sign up", or the account's name, "Settings" and
- * "Sign out".
+ * The header's account menu on every page: "Sign in / Sign up", or the account's name, "Studio",
+ * "Admin" (admins only), "Settings" and "Sign out".
  */
 import type { MyAccount } from '@streamhub/contracts/users';
 import { clientText as t } from '../i18n/en.ts';
@@ -17,6 +17,7 @@ export function showAccount(account: MyAccount | undefined): void {
   const name = element('account-name', HTMLSpanElement);
   name.textContent = account ? (account.displayName ?? account.username) : '';
   name.title = account ? t.signedInAs(`@${account.username}`) : '';
+  element('account-admin', HTMLAnchorElement).hidden = account?.role !== 'admin';
 }
 
 export function startAccountMenu(): void {

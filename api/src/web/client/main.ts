@@ -7,12 +7,17 @@ import {
   startSignUpPage,
   startVerifyEmailPage,
 } from './account-pages.ts';
+import { startAdminInfoPage, startAdminUsersPage } from './admin-users.ts';
 import { startChannelPage } from './channel-page.ts';
 import { startDocsPage } from './docs-page.ts';
 import { startHomePage } from './home-page.ts';
 import { element, readPageData } from './page-data.ts';
 import { play } from './player.ts';
 import { startSettingsPage } from './settings-page.ts';
+import { startStudioChannelPage } from './studio-channel.ts';
+import { startStudioModerationPage } from './studio-moderation.ts';
+import { startStudioStreamPage } from './studio-stream.ts';
+import { startStudioVideosPage } from './studio-videos.ts';
 
 const data = readPageData(document.body);
 // Embedded in another site (the player pages may be): links and the search leave the frame, since
@@ -64,6 +69,25 @@ switch (data?.page) {
     break;
   case 'docs':
     startDocsPage();
+    break;
+  case 'studio':
+    void startStudioChannelPage();
+    break;
+  case 'studio-stream':
+    void startStudioStreamPage();
+    break;
+  case 'studio-videos':
+    void startStudioVideosPage();
+    break;
+  case 'studio-moderation':
+    void startStudioModerationPage();
+    break;
+  case 'admin':
+    void startAdminUsersPage();
+    break;
+  case 'admin-live':
+  case 'admin-instance':
+    void startAdminInfoPage();
     break;
   default:
     break;

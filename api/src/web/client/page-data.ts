@@ -13,6 +13,14 @@ const PLAIN_PAGES = [
   'reset-password',
   'settings',
   'docs',
+  // The creator studio and admin pages (pages/workspace-layout.tsx names them after their path).
+  'studio',
+  'studio-stream',
+  'studio-videos',
+  'studio-moderation',
+  'admin',
+  'admin-live',
+  'admin-instance',
 ] as const;
 type PlainPage = (typeof PLAIN_PAGES)[number];
 

@@ -1,4 +1,5 @@
 /** `/settings`: fills the forms from the account and saves each through the API. */
+import type { UserSession, UserSessionList } from '@streamhub/contracts/auth';
 import type { MyAccount } from '@streamhub/contracts/users';
 import { clientText as t } from '../i18n/en.ts';
 import { showAccount } from './account-menu.ts';
@@ -6,6 +7,7 @@ import { problemMessage } from './api-problem.ts';
 import { authFetch, forgetSession, isSignedIn } from './auth-session.ts';
 import { field, onSubmit, report } from './forms.ts';
 import { element } from './page-data.ts';
+import { actionButton, textElement } from './workspace.ts';
 
 export async function startSettingsPage(): Promise<void> {
   if (!isSignedIn()) {
@@ -88,6 +90,20 @@ export async function startSettingsPage(): Promise<void> {
     'password',
   );
 
+  const sessions = startSessionList();
+  element('sign-out-others', HTMLButtonElement).addEventListener('click', () => {
+    void authFetch('/api/v1/auth/logout-others', { method: 'POST' }).then(
+      async (response) => {
+        report(
+          response.ok ? { done: t.othersSignedOut } : { error: await problemMessage(response, t.saveFailed) },
+          'sessions',
+        );
+        await sessions.reload();
+      },
+      () => report({ error: t.unreachable }, 'sessions'),
+    );
+  });
+
   element('sign-out-everywhere', HTMLButtonElement).addEventListener('click', () => {
     void authFetch('/api/v1/auth/logout-all', { method: 'POST' }).then(
       async (response) => {
@@ -103,6 +119,46 @@ export async function startSettingsPage(): Promise<void> {
   });
 
   const response = await authFetch('/api/v1/me');
-  if (response.ok) show((await response.json()) as MyAccount);
-  else if (response.status === 401) location.replace(`/sign-in?next=${encodeURIComponent('/settings')}`);
+  if (response.ok) {
+    show((await response.json()) as MyAccount);
+    await sessions.reload();
+  } else if (response.status === 401) location.replace(`/sign-in?next=${encodeURIComponent('/settings')}`);
+}
+
+/** The account's live sessions, this one first and marked, each with a button that ends it. */
+function startSessionList(): { reload: () => Promise<void> } {
+  const list = element('sessions', HTMLUListElement);
+  const end = async (session: UserSession) => {
+    const response = await authFetch(`/api/v1/auth/sessions/${session.id}`, { method: 'DELETE' });
+    if (session.current && (response.ok || response.status === 401)) {
+      forgetSession();
+      location.assign('/sign-in');
+      return;
+    }
+    report(
+      response.ok ? { done: t.sessionEnded } : { error: await problemMessage(response, t.saveFailed) },
+      'sessions',
+    );
+    await reload();
+  };
+  const item = (session: UserSession) => {
+    const client = session.userAgent ?? t.unknownClient;
+    const li = document.createElement('li');
+    const name = textElement('strong', session.current ? `${t.thisSession}: ${client}` : client);
+    const details = textElement('span', t.sessionDetails(t.formatDateTime(session.lastUsedAt), session.ip));
+    li.append(name, document.createElement('br'), details, ' ');
+    li.append(actionButton(t.endSession, () => void end(session), t.endSessionLabel(client)));
+    return li;
+  };
+  const reload = async () => {
+    const response = await authFetch('/api/v1/auth/sessions');
+    if (!response.ok) return;
+    const { items } = (await response.json()) as UserSessionList;
+    const ordered = [
+      ...items.filter((session) => session.current),
+      ...items.filter((session) => !session.current),
+    ];
+    list.replaceChildren(...ordered.map(item));
+  };
+  return { reload };
 }

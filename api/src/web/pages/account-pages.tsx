@@ -10,7 +10,7 @@ import { UsernameSchema } from '@streamhub/contracts/auth';
 import { DISPLAY_NAME_MAX } from '@streamhub/contracts/users';
 import { pageText } from '../i18n/en.ts';
 import type { WebAssets } from '../web-assets.ts';
-import { Outcome, PASSWORD_MIN, PasswordInput } from './form-parts.tsx';
+import { NewPasswordFields, Outcome, PASSWORD_MIN, PasswordInput } from './form-parts.tsx';
 import { Shell } from './shell.tsx';
 
 const t = pageText.accounts;
@@ -154,13 +154,7 @@ export function resetPasswordPage(assets: WebAssets) {
       <div class="account">
         <h1>{t.resetTitle}</h1>
         <form id="reset-password-form" method="post" hidden>
-          <label for="new-password">{t.newPassword}</label>
-          <PasswordInput id="new-password" name="password" autocomplete="new-password" hint="password-hint" />
-          <p id="password-hint" class="hint">
-            {t.resetHint(PASSWORD_MIN)}
-          </p>
-          <label for="confirm-password">{t.repeatPassword}</label>
-          <PasswordInput id="confirm-password" name="confirm" autocomplete="new-password" />
+          <NewPasswordFields name="password" hint={t.resetHint(PASSWORD_MIN)} />
           <button type="submit">{t.resetButton}</button>
         </form>
         <Outcome />

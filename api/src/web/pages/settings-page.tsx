@@ -1,13 +1,14 @@
 /** @jsxImportSource hono/jsx */
 /**
- * `/settings`: profile, avatar, password and "sign out everywhere". The server renders the empty forms;
+ * `/settings`: profile, avatar, password, the signed-in sessions (each can be ended; "sign out everywhere
+ * else", "sign out everywhere") and a link to the notification preferences. The server renders the empty forms;
  * the island fills them from `GET /api/v1/me` (the server does not know the reader) and sends a
  * signed-out reader to sign in first.
  */
 import { BIO_MAX, DISPLAY_NAME_MAX } from '@streamhub/contracts/users';
 import { pageText } from '../i18n/en.ts';
 import type { WebAssets } from '../web-assets.ts';
-import { Outcome, PASSWORD_MIN, PasswordInput } from './form-parts.tsx';
+import { NewPasswordFields, Outcome, PASSWORD_MIN, PasswordInput } from './form-parts.tsx';
 import { Shell } from './shell.tsx';
 
 const t = pageText.settings;
@@ -56,18 +57,7 @@ export function settingsPage(assets: WebAssets) {
           <form id="password-form" method="post">
             <label for="current-password">{t.currentPassword}</label>
             <PasswordInput id="current-password" name="currentPassword" autocomplete="current-password" />
-            <label for="settings-new-password">{t.newPassword}</label>
-            <PasswordInput
-              id="settings-new-password"
-              name="newPassword"
-              autocomplete="new-password"
-              hint="settings-password-hint"
-            />
-            <p id="settings-password-hint" class="hint">
-              {t.passwordHint(PASSWORD_MIN)}
-            </p>
-            <label for="settings-confirm-password">{t.repeatPassword}</label>
-            <PasswordInput id="settings-confirm-password" name="confirm" autocomplete="new-password" />
+            <NewPasswordFields idPrefix="settings-" name="newPassword" hint={t.passwordHint(PASSWORD_MIN)} />
             <button type="submit">{t.changePassword}</button>
           </form>
           <Outcome id="password" />
@@ -75,10 +65,22 @@ export function settingsPage(assets: WebAssets) {
         <section aria-labelledby="sessions-heading">
           <h2 id="sessions-heading">{t.sessions}</h2>
           <p>{t.sessionsIntro}</p>
-          <button id="sign-out-everywhere" type="button">
-            {t.signOutEverywhere}
-          </button>
+          <ul id="sessions" class="plain-list sessions" />
+          <div class="actions">
+            <button id="sign-out-others" type="button" class="secondary">
+              {t.signOutOthers}
+            </button>
+            <button id="sign-out-everywhere" type="button">
+              {t.signOutEverywhere}
+            </button>
+          </div>
           <Outcome id="sessions" />
+        </section>
+        <section aria-labelledby="notifications-heading">
+          <h2 id="notifications-heading">{t.notifications}</h2>
+          <p>
+            <a href="/settings/notifications">{t.notificationPreferences}</a>
+          </p>
         </section>
       </div>
     </Shell>

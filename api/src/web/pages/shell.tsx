@@ -79,6 +79,10 @@ export function Shell({ assets, title, data, query, stylesheets = [], children }
             </div>
             <div id="account-signed-in" class="account-links" hidden>
               <span id="account-name" class="account-name" />
+              <a href="/studio">{t.studio}</a>
+              <a id="account-admin" href="/admin" hidden>
+                {t.admin}
+              </a>
               <a href="/settings">{t.settings}</a>
               <button id="sign-out" type="button">
                 {t.signOut}

@@ -1,0 +1,303 @@
+/**
+ * The creator studio and the admin pages in a real browser (Debian's chromium through playwright-core),
+ * end to end on a gateway with the media node in-process and CHANNEL_CREATION=verified: a new streamer
+ * signs up, verifies the address from the email a real SMTP server received, opens a channel in the
+ * studio, creates a stream key and copies it with the copy button, pushes real RTMP with ffmpeg using
+ * what the clipboard holds, and watches the ingest health (resolution, fps, bitrate, keyframe interval);
+ * drops a real video file on the tus uploader, sees the progress and the video processed, and edits it;
+ * an admin finds the streamer and suspends them, which cuts the broadcast. Then the sessions list of the
+ * settings page, and axe-core on every new page at 375 px and 1280 px in both themes, with screenshots.
+ */
+import { execFile } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
+import {
+  CHROMIUM,
+  hasChromium,
+  type LiveGateway,
+  saveScreenshot,
+  seriousViolations,
+  startLiveGateway,
+  watchedPage,
+} from './browser-test-kit.ts';
+
+const PASSWORD = 'a long test password';
+const ADMIN = { email: 'ops@example.test', username: 'ops' };
+const STREAMER = { email: 'newcaster@example.test', username: 'newcaster' };
+const SLUG = 'newcaster-live';
+
+const WORKSPACE_PAGES = [
+  '/studio',
+  '/studio/stream',
+  '/studio/videos',
+  '/studio/moderation',
+  '/admin',
+  '/admin/live',
+  '/admin/instance',
+  '/settings',
+];
+
+describe.skipIf(!hasChromium)(
+  `the creator studio and admin in chromium (skipped when ${CHROMIUM} is missing: apt-get install chromium)`,
+  { timeout: 300_000 },
+  () => {
+    let smtp: TestSmtpServer;
+    let server: LiveGateway;
+    let browser: Browser;
+    let base: string;
+    let clip: string;
+
+    beforeAll(async () => {
+      smtp = await startTestSmtpServer();
+      // No provisioned streamer: the first account is the instance's admin, everyone else signs up.
+      server = await startLiveGateway([], { SMTP_URL: smtp.url, CHANNEL_CREATION: 'verified' });
+      base = server.base;
+      browser = await chromium.launch({ executablePath: CHROMIUM });
+      const registered = await fetch(`${base}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...ADMIN, password: PASSWORD }),
+      });
+      expect(registered.status).toBe(201);
+      // A real two-second video to upload.
+      clip = join(tmpdir(), `studio-clip-${crypto.randomUUID()}.mp4`);
+      await promisify(execFile)('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=320x240:rate=25',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=330:sample_rate=48000',
+        '-t',
+        '2',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+        '-y',
+        clip,
+      ]);
+    });
+    afterAll(async () => {
+      killPublishers();
+      await browser?.close();
+      await server?.gateway.close();
+      await smtp?.close();
+      if (clip) await rm(clip, { force: true });
+    });
+
+    async function linkFromMail(address: string, path: string): Promise<string> {
+      const withLink = () =>
+        smtp.messages.filter((mail) => mail.envelope.to.includes(address) && mail.text.includes(path));
+      await smtp.waitForMail(() => withLink().length > 0);
+      const link = withLink()[0]?.text.match(/https?:\/\/\S+/)?.[0];
+      if (!link) throw new Error(`no link in the email to ${address}`);
+      return link;
+    }
+
+    async function signIn(page: Page, email: string, next: string) {
+      await page.goto(`${base}${next}`);
+      await page.waitForURL(`${base}/sign-in?next=${encodeURIComponent(next)}`);
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.waitForURL(`${base}${next}`);
+    }
+
+    const text = (page: Page, selector: string) => page.locator(selector).textContent();
+
+    it('takes a new streamer from sign-up to live with ingest health, an uploaded and edited video, and an admin’s suspension', async () => {
+      const streamer = await watchedPage(browser, { viewport: { width: 1280, height: 900 } });
+      const { page } = streamer;
+      await streamer.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+
+      // Sign up and verify the address: with CHANNEL_CREATION=verified that is what lets them stream.
+      await page.goto(`${base}/sign-up`);
+      await page.getByLabel('Email').fill(STREAMER.email);
+      await page.getByLabel('Username').fill(STREAMER.username);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Create the account' }).click();
+      await page.getByRole('status').filter({ hasText: 'Your account is ready' }).waitFor();
+      await page.goto(await linkFromMail(STREAMER.email, '/verify-email'));
+      await page.getByRole('button', { name: 'Verify my address' }).click();
+      await page.getByRole('status').filter({ hasText: 'verified' }).waitFor();
+
+      // The studio sends a signed-out reader to sign in and back, then offers to open the channel.
+      await signIn(page, STREAMER.email, '/studio');
+      const opening = page.locator('#channel-create');
+      await opening.getByLabel('Address').fill(SLUG);
+      await opening.getByLabel('Title').fill('Newcaster <live>');
+      await opening.getByLabel('Category').selectOption('software');
+      await opening.getByRole('button', { name: 'Open the channel' }).click();
+      await page.getByRole('status').filter({ hasText: 'Your channel is open' }).waitFor();
+      await page.getByLabel('Record each broadcast as a video').check();
+      await page.getByRole('button', { name: 'Save the settings' }).click();
+      await page.getByRole('status').filter({ hasText: 'settings are saved' }).waitFor();
+
+      // Stream: the key, created and copied with the button, is what the encoder is given.
+      await page.getByRole('link', { name: 'Stream', exact: true }).click();
+      await page.waitForURL(`${base}/studio/stream`);
+      expect(await page.getByLabel('Server').inputValue()).toBe(`rtmp://127.0.0.1:${server.rtmpPort}/live`);
+      await page.getByRole('button', { name: 'Create a key' }).click();
+      await page.getByRole('status').filter({ hasText: 'shown only once' }).waitFor();
+      await page.getByRole('button', { name: 'Copy the key' }).click();
+      await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
+      const copiedKey = (await page.evaluate('navigator.clipboard.readText()')) as string;
+      expect(copiedKey).toMatch(/^sk_live_/);
+      expect(await page.locator('li[data-step="key"]').getAttribute('data-done')).toBe('true');
+      await page.getByRole('button', { name: 'Copy the server' }).click();
+      const copiedServer = (await page.evaluate('navigator.clipboard.readText()')) as string;
+
+      startPublisher(`${copiedServer}/${copiedKey}`, 120, '640x360');
+      await page.locator('#health:not([hidden])').waitFor({ timeout: 30_000 });
+      await expect.poll(() => text(page, '#health-resolution'), { timeout: 30_000 }).toBe('640 × 360');
+      await expect.poll(() => text(page, '#health-keyframes'), { timeout: 30_000 }).toBe('1.0 s');
+      expect(await text(page, '#health-fps')).toBe('30 fps');
+      expect(await text(page, '#health-bitrate')).toMatch(/^[\d,]+ kbit\/s$/);
+      expect(await text(page, '#health-codecs')).toBe('h264 + aac');
+      expect(await page.locator('li[data-step="live"]').getAttribute('data-done')).toBe('true');
+
+      // Videos: a real file dropped on the zone goes up over tus, is processed, then edited.
+      await page.getByRole('link', { name: 'Videos', exact: true }).click();
+      await page.waitForURL(`${base}/studio/videos`);
+      const bytes = (await readFile(clip)).toString('base64');
+      const dropped = await page.evaluateHandle((base64) => {
+        const data = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([data], 'first-upload.mp4', { type: 'video/mp4' }));
+        return transfer;
+      }, bytes);
+      await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: dropped });
+      expect(await page.locator('#upload-form').getByLabel('Title').inputValue()).toBe('first-upload');
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+      await page.getByRole('status').filter({ hasText: 'Uploaded' }).waitFor({ timeout: 30_000 });
+      expect(await page.locator('#upload-bar').evaluate((bar: { value: number }) => bar.value)).toBe(100);
+      const row = page.locator('#my-videos tr').filter({ hasText: 'first-upload' });
+      await expect.poll(() => row.locator('td').nth(2).textContent(), { timeout: 60_000 }).toBe('Ready');
+      await row.getByRole('button', { name: 'Edit first-upload' }).click();
+      const editor = page.locator('#video-edit-form');
+      await editor.getByLabel('Title').fill('My first <upload>');
+      await editor.getByLabel('Description').fill('Edited in the studio.');
+      await editor.getByLabel('Visibility').selectOption('unlisted');
+      await editor.getByRole('button', { name: 'Save the video' }).click();
+      await page.getByRole('status').filter({ hasText: 'video is saved' }).waitFor();
+      const edited = page.locator('#my-videos tr').filter({ hasText: 'My first <upload>' });
+      expect(await edited.locator('td').nth(3).textContent()).toBe('Unlisted');
+
+      // The admin finds the streamer and suspends them: the broadcast is cut.
+      const admin = await watchedPage(browser, { viewport: { width: 375, height: 740 } });
+      await signIn(admin.page, ADMIN.email, '/admin');
+      await admin.page.getByRole('link', { name: 'Live channels' }).click();
+      await admin.page.getByRole('link', { name: `Suspend @${STREAMER.username}…` }).click();
+      await admin.page.waitForURL(`${base}/admin?q=${STREAMER.username}`);
+      await admin.page.getByRole('button', { name: `Suspend @${STREAMER.username}` }).click();
+      await admin.page.getByRole('status').filter({ hasText: 'is suspended' }).waitFor();
+      expect(await admin.page.locator('#users tr').first().locator('td').nth(2).textContent()).toBe(
+        'Suspended',
+      );
+      await expect
+        .poll(async () => (await fetch(`${base}/api/v1/channels/${SLUG}`).then((r) => r.json())).live, {
+          timeout: 15_000,
+        })
+        .toBe(false);
+      await admin.page.getByRole('button', { name: `Lift the suspension of @${STREAMER.username}` }).click();
+      await admin.page.getByRole('status').filter({ hasText: 'may sign in again' }).waitFor();
+
+      expect(streamer.elsewhere).toEqual([]);
+      expect(admin.elsewhere).toEqual([]);
+      await admin.context.close();
+      await streamer.context.close();
+    });
+
+    it('lists the sessions in the settings, ends one, and signs out everywhere else', async () => {
+      const desk = await watchedPage(browser, { viewport: { width: 1280, height: 900 } });
+      const phone = await watchedPage(browser, {
+        viewport: { width: 375, height: 740 },
+        userAgent: 'StreamHub phone browser',
+      });
+      const laptop = await watchedPage(browser, {
+        viewport: { width: 1280, height: 900 },
+        userAgent: 'StreamHub laptop browser',
+      });
+      await signIn(phone.page, ADMIN.email, '/settings');
+      await signIn(laptop.page, ADMIN.email, '/settings');
+      await signIn(desk.page, ADMIN.email, '/settings');
+      const sessions = desk.page.locator('#sessions li');
+      await expect.poll(() => sessions.count()).toBeGreaterThanOrEqual(3);
+      expect(await sessions.first().textContent()).toMatch(/^This session: /);
+
+      await desk.page
+        .getByRole('button', { name: 'Sign out the session of StreamHub phone browser' })
+        .click();
+      await desk.page.getByRole('status').filter({ hasText: 'That session is signed out' }).waitFor();
+      await phone.page.reload();
+      await phone.page.waitForURL(/\/sign-in/);
+
+      await desk.page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+      await desk.page.getByRole('status').filter({ hasText: 'Every other session is signed out' }).waitFor();
+      await expect.poll(() => sessions.count()).toBe(1);
+      await laptop.page.reload();
+      await laptop.page.waitForURL(/\/sign-in/);
+      for (const watched of [desk, phone, laptop]) await watched.context.close();
+    });
+
+    it('passes axe-core on every studio, admin and settings page at 375 and 1280 px, light and dark, without sideways scrolling', async () => {
+      const found: string[] = [];
+      for (const colorScheme of ['light', 'dark'] as const) {
+        for (const width of [375, 1280]) {
+          const { context, page } = await watchedPage(browser, {
+            viewport: { width, height: width < 600 ? 740 : 900 },
+            colorScheme,
+          });
+          await signIn(page, STREAMER.email, '/studio');
+          for (const path of WORKSPACE_PAGES) {
+            await page.goto(`${base}${path}`);
+            await page.waitForLoadState('networkidle');
+            expect(
+              await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'),
+              `${path} at ${width}`,
+            ).toBe(true);
+            for (const violation of await seriousViolations(page)) {
+              found.push(`${path} ${width}px ${colorScheme}: ${violation}`);
+            }
+            const name = path.slice(1).replaceAll('/', '-');
+            await saveScreenshot(page, `${name}-${width}-${colorScheme}`);
+          }
+          await context.close();
+        }
+      }
+      expect(found).toEqual([]);
+    });
+
+    it('works with the keyboard alone: the studio navigation and the copy button', async () => {
+      const { context, page } = await watchedPage(browser, { viewport: { width: 1280, height: 900 } });
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+      await signIn(page, STREAMER.email, '/studio/stream');
+      await page.locator('#obs-server').focus();
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Copy the server');
+      await page.keyboard.press('Enter');
+      await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
+      await page.getByRole('link', { name: 'Moderation' }).focus();
+      await page.keyboard.press('Enter');
+      await page.waitForURL(`${base}/studio/moderation`);
+      expect(await page.getByRole('link', { name: 'Moderation' }).getAttribute('aria-current')).toBe('page');
+      await context.close();
+    });
+  },
+);

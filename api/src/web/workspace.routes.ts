@@ -1,0 +1,51 @@
+/**
+ * The creator studio (`/studio…`) and the admin pages (`/admin…`). Pages, not API: they stay out of the
+ * OpenAPI document. The server does not know the reader (tokens live in the browser), so it renders
+ * nothing private: each page's island loads the reader's data through the API, which decides who may
+ * see and change what.
+ */
+import { DirectoryQuerySchema } from '@streamhub/contracts/channels';
+import { Hono } from 'hono';
+import type { AppContext, AppEnv } from '../context.ts';
+import { appPageCsp } from './page-csp.ts';
+import { sendPage } from './page-layout.ts';
+import { adminInstancePage, adminLivePage, adminUsersPage } from './pages/admin-pages.tsx';
+import {
+  studioChannelPage,
+  studioModerationPage,
+  studioStreamPage,
+  studioVideosPage,
+} from './pages/studio-pages.tsx';
+import { webAssets } from './web-assets.ts';
+
+const workspacePage = (c: AppContext, page: Parameters<typeof sendPage>[2]) =>
+  sendPage(c, 200, page, { csp: appPageCsp(c.var.config.publicUrl), cacheControl: 'no-cache' });
+
+const LIVE_LISTING = 100;
+
+export function workspaceRoutes() {
+  return new Hono<AppEnv>()
+    .get('/studio', async (c) => workspacePage(c, studioChannelPage(await webAssets())))
+    .get('/studio/stream', async (c) =>
+      workspacePage(c, studioStreamPage(await webAssets(), c.var.config.media.rtmpPublicUrl)),
+    )
+    .get('/studio/videos', async (c) =>
+      workspacePage(c, studioVideosPage(await webAssets(), c.var.config.videos.maxBytes)),
+    )
+    .get('/studio/moderation', async (c) => workspacePage(c, studioModerationPage(await webAssets())))
+    .get('/admin', async (c) => {
+      // Echoed into the search box only (escaped by JSX); the island runs the search.
+      const query = (c.req.query('q') ?? '').slice(0, 100);
+      return workspacePage(c, adminUsersPage(await webAssets(), query));
+    })
+    .get('/admin/live', async (c) => {
+      const [assets, live] = await Promise.all([
+        webAssets(),
+        c.var.deps.services.channels.directory(DirectoryQuerySchema.parse({ limit: LIVE_LISTING })),
+      ]);
+      return workspacePage(c, adminLivePage(assets, live.items));
+    })
+    .get('/admin/instance', async (c) =>
+      workspacePage(c, adminInstancePage(await webAssets(), c.var.config)),
+    );
+}
