@@ -17,3 +17,13 @@ CREATE TABLE "media"."multipart_parts" (
 );
 --> statement-breakpoint
 ALTER TABLE "media"."multipart_parts" ADD CONSTRAINT "multipart_parts_key_multipart_uploads_key_fk" FOREIGN KEY ("key") REFERENCES "media"."multipart_uploads"("key") ON DELETE cascade ON UPDATE no action;
+--> statement-breakpoint
+CREATE TABLE "media"."migrated_objects" (
+	"key" text NOT NULL,
+	"target" text NOT NULL,
+	"size" bigint NOT NULL,
+	"source_modified" timestamp with time zone NOT NULL,
+	"sha256" text NOT NULL,
+	"migrated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "migrated_objects_target_key_pk" PRIMARY KEY("target","key")
+);

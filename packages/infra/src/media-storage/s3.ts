@@ -56,6 +56,8 @@ import {
 
 /** S3's smallest part but the last. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
+/** Parts of streamed whole-object writes: 10,000 of them hold 156 GiB. */
+const STREAM_PART_SIZE = 16 * 1024 * 1024;
 /** S3's largest CopyObject; bigger objects are copied part by part. */
 const MAX_COPY_SIZE = 5 * 1024 ** 3;
 const COPY_PART_SIZE = 512 * 1024 ** 2;
@@ -131,10 +133,47 @@ export class S3MediaStorage implements MediaStorage {
 
   async write(key: MediaKey, body: Uint8Array | Readable, options: WriteOptions = {}): Promise<void> {
     const name = this.objectName(key);
-    // PutObject needs the length up front. Whole-object writes are small (playlists, thumbnails,
-    // avatars); large outputs come from local directories, whose files are streamed with their size.
-    const bytes = body instanceof Uint8Array ? body : await collect(body);
-    await this.put(name, key, bytes, bytes.byteLength, options);
+    if (body instanceof Uint8Array) {
+      await this.put(name, key, body, body.byteLength, options);
+      return;
+    }
+    // PutObject needs the length up front: a stream is read a part at a time, and sent as one PutObject
+    // when it ends within the first part (playlists, thumbnails), else as a multipart upload (memory
+    // stays at one part whatever the size, e.g. `streamhub media migrate` copying a source).
+    const parts: { PartNumber: number; ETag: string }[] = [];
+    let uploadId: string | undefined;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async (chunk: Buffer) => {
+      uploadId ??= await this.beginMultipart(name, key, options);
+      parts.push({
+        PartNumber: parts.length + 1,
+        ETag: await this.uploadPart(name, uploadId, parts.length + 1, chunk),
+      });
+    };
+    for await (const piece of body) {
+      pending.push(Buffer.from(piece as Uint8Array));
+      pendingBytes += (piece as Uint8Array).byteLength;
+      if (pendingBytes >= STREAM_PART_SIZE) {
+        await flush(Buffer.concat(pending, pendingBytes));
+        pending = [];
+        pendingBytes = 0;
+      }
+    }
+    const rest = Buffer.concat(pending, pendingBytes);
+    if (uploadId === undefined) {
+      await this.put(name, key, rest, rest.byteLength, options);
+      return;
+    }
+    if (rest.byteLength > 0) await flush(rest);
+    await this.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: name,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
   }
 
   async stat(key: MediaKey): Promise<MediaStat | undefined> {
@@ -451,6 +490,21 @@ export class S3MediaStorage implements MediaStorage {
         CacheControl: options.cacheControl ?? headers.cacheControl,
       }),
     );
+  }
+
+  private async beginMultipart(name: string, key: MediaKey, options: WriteOptions): Promise<string> {
+    const headers = objectHeaders(key);
+    if (this.publicBaseUrl && isPublishable(key)) await this.deleteNames([this.publicName(key)]);
+    const created = await this.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: name,
+        ContentType: options.contentType ?? headers.contentType,
+        CacheControl: options.cacheControl ?? headers.cacheControl,
+      }),
+    );
+    if (!created.UploadId) throw new Error(`The store gave no UploadId for ${key}`);
+    return created.UploadId;
   }
 
   private async head(name: string): Promise<MediaStat | undefined> {
