@@ -1,4 +1,6 @@
 /** The playback module: live HLS under `/hls/` and live thumbnails, read from the media storage. */
+
+import { openPlaylistNotifier } from '@streamhub/media-node/live/llhls/playlist-notifier';
 import {
   type DomainModule,
   type ModuleBackends,
@@ -6,13 +8,15 @@ import {
   type ServicesOf,
 } from '../../modules/domain-module.ts';
 import { channelsModule } from '../channels/channels.module.ts';
+import { LivePlaylistWatch } from './live-playlist-watch.ts';
 import { playbackRoutes } from './playback.routes.ts';
 import { PlaybackService } from './playback.service.ts';
 
 type PlaybackNeeds = ServicesOf<typeof channelsModule>;
 
 function playbackServices({ media }: ModuleBackends, { channels }: PlaybackNeeds) {
-  return { playback: new PlaybackService({ media, channels }) };
+  const liveWatch = new LivePlaylistWatch(media);
+  return { playback: new PlaybackService({ media, channels, watch: liveWatch }), liveWatch };
 }
 
 const playbackMounts = () => [mount('/', playbackRoutes())] as const;
@@ -31,4 +35,18 @@ export const playbackModule: DomainModule<
   dependsOn: [channelsModule],
   services: playbackServices,
   routes: playbackMounts,
+  // Media nodes announce new LL-HLS parts: held blocking requests are answered as soon as one lands.
+  async subscriptions({ liveWatch }, { config, logger }) {
+    const notifier = await openPlaylistNotifier({
+      redisUrl: config.redisUrl,
+      prefix: config.redisPrefix,
+      onError: (error, context) => logger.warn({ err: error, ...context }, 'LL-HLS notice lost'),
+    });
+    notifier.subscribe('live.playlist_updated', (update) => liveWatch.notify(update));
+    await notifier.ready();
+    return () => {
+      liveWatch.close();
+      void notifier.close();
+    };
+  },
 };

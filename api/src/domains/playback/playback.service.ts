@@ -1,15 +1,33 @@
 /** Live playback's rules: a session's HLS is served only while it is live; a live channel's thumbnail. */
-import { notFound } from '@streamhub/errors/app-error';
-import { mediaKeys, tryKey } from '@streamhub/infra/media-storage/keys';
+import { AppError, badRequest, notFound } from '@streamhub/errors/app-error';
+import { keyIn, type MediaPrefix, mediaKeys, tryKey } from '@streamhub/infra/media-storage/keys';
 import type { ByteRange, MediaStorage } from '@streamhub/infra/media-storage/port';
+import { deltaPlaylist, tooFarAhead } from '@streamhub/media-node/live/llhls/media-playlist';
 import { answerMedia, type MediaAnswer, type MediaHeaders } from '../../media/media-response.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
-import { resolveHlsFile } from './hls-files.ts';
+import { type HlsFile, resolveHlsFile } from './hls-files.ts';
+import { type LivePlaylistWatch, type PlaylistSnapshot, watchKeyOf } from './live-playlist-watch.ts';
 
 export interface PlaybackServiceDeps {
   media: MediaStorage;
   channels: Pick<ChannelsService, 'publicChannel' | 'playbackState'>;
+  /** Where blocking LL-HLS requests wait for new parts. */
+  watch: LivePlaylistWatch;
 }
+
+/** LL-HLS delivery directives of a playlist request (RFC 8216bis §6.2.5). */
+export interface DeliveryDirectives {
+  msn?: number;
+  part?: number;
+  /** `_HLS_skip=YES` (or `v2`): a delta update. */
+  skip?: boolean;
+}
+
+/** A blocking request is answered 503 after this many target durations (RFC 8216bis §6.2.5.2). */
+export const BLOCKING_TARGET_DURATIONS = 3;
+
+// `<rendition>-<msn>.p<index>.m4s`, as the media node's LL-HLS packager names parts.
+const PART_NAME = /^([A-Za-z0-9_-]+)-(\d{6})\.p(\d{1,4})\.m4s$/;
 
 export type PlaybackFile = { answer: MediaAnswer; headers: MediaHeaders };
 
@@ -18,16 +36,82 @@ export class PlaybackService {
 
   /** `/hls/<playbackId>/<rest>`: a live session's playlist or segment. */
   async liveFile(playbackId: string, rest: string, range: ByteRange | undefined): Promise<PlaybackFile> {
+    const { prefix, file } = await this.liveResolve(playbackId, rest);
+    let answer = await answerMedia(this.deps.media, file.key, { kind: 'public' }, range);
+    // A preload-hinted LL-HLS part is asked for before it exists: answered as soon as it does.
+    const hinted = !answer && PART_NAME.exec(rest);
+    if (hinted) {
+      const [, rendition = '', msn = '0', index = '0'] = hinted;
+      const reached = await this.untilReached(playbackId, prefix, rendition, {
+        msn: Number(msn),
+        part: Number(index),
+      });
+      if (reached) answer = await answerMedia(this.deps.media, file.key, { kind: 'public' }, range);
+    }
+    if (!answer) throw notFound('That playback file');
+    return { answer, headers: file };
+  }
+
+  /**
+   * A live media playlist under LL-HLS delivery directives: held until it holds the asked segment or part
+   * (400 when that is too far ahead, 503 after three target durations), as a delta update when asked.
+   */
+  async livePlaylist(
+    playbackId: string,
+    rest: string,
+    directives: DeliveryDirectives,
+  ): Promise<{ text: string; headers: HlsFile }> {
+    const { prefix, file } = await this.liveResolve(playbackId, rest);
+    const rendition = rest.endsWith('.m3u8') && !rest.includes('/') ? rest.slice(0, -5) : undefined;
+    if (!rendition) throw notFound('That playlist');
+    let snapshot: PlaylistSnapshot | undefined;
+    if (directives.msn === undefined) snapshot = await this.deps.watch.read(file.key);
+    else snapshot = await this.untilReached(playbackId, prefix, rendition, directives);
+    if (!snapshot) throw notFound('That playlist');
+    return { text: directives.skip ? deltaPlaylist(snapshot.text) : snapshot.text, headers: file };
+  }
+
+  private async untilReached(
+    playbackId: string,
+    prefix: MediaPrefix,
+    rendition: string,
+    directives: { msn?: number; part?: number },
+  ): Promise<PlaylistSnapshot | undefined> {
+    const key = keyIn(prefix, `${rendition}.m3u8`);
+    const current = await this.deps.watch.read(key);
+    const msn = directives.msn ?? 0;
+    if (!current) return undefined;
+    if (tooFarAhead(current.edge, msn, directives.part)) {
+      throw badRequest('The requested segment or part is too far ahead of the live edge.');
+    }
+    const timeoutMs = BLOCKING_TARGET_DURATIONS * Math.max(1, current.edge.targetDuration) * 1000;
+    const reached = await this.deps.watch.until(
+      watchKeyOf(playbackId, rendition),
+      key,
+      msn,
+      directives.part,
+      timeoutMs,
+    );
+    if (!reached) {
+      throw new AppError(503, 'service_unavailable', 'The stream did not reach that part in time.', {
+        headers: { 'Retry-After': '1' },
+      });
+    }
+    return reached;
+  }
+
+  private async liveResolve(
+    playbackId: string,
+    rest: string,
+  ): Promise<{ prefix: MediaPrefix; file: HlsFile }> {
     const prefix = tryKey(() => mediaKeys.livePrefix(playbackId));
     const file = prefix && resolveHlsFile(prefix, rest);
-    if (!file) throw notFound('That playback file');
+    if (!prefix || !file) throw notFound('That playback file');
     // Only while live (the reconnect grace included: the session is live until it ends). After the end a
     // recording is its video's, served under /vod/ as that video's visibility allows; the playback id,
     // public while live, must not lead around a private or deleted video to the same files.
     if ((await this.deps.channels.playbackState(playbackId)) !== 'live') throw notFound('That stream');
-    const answer = await answerMedia(this.deps.media, file.key, { kind: 'public' }, range);
-    if (!answer) throw notFound('That playback file');
-    return { answer, headers: file };
+    return { prefix, file };
   }
 
   /** The thumbnail of a live channel, refreshed every LIVE_THUMBNAIL_SECONDS while live. */
