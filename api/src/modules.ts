@@ -10,6 +10,7 @@ import { engagementModule } from './domains/engagement/engagement.module.ts';
 import { notificationsModule } from './domains/notifications/notifications.module.ts';
 import { paymentsModule } from './domains/payments/payments.module.ts';
 import { playbackModule } from './domains/playback/playback.module.ts';
+import { restreamModule } from './domains/restream/restream.module.ts';
 import { systemModule } from './domains/system/system.module.ts';
 import { usersModule } from './domains/users/users.module.ts';
 import { videosModule } from './domains/videos/videos.module.ts';
@@ -28,6 +29,7 @@ export const MODULES = [
   paymentsModule,
   analyticsModule,
   notificationsModule,
+  restreamModule,
   realtimeModule,
 ] as const;
 

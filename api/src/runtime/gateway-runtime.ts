@@ -117,6 +117,8 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
           logger,
           media: backends.media,
           gate: mediaGate(MODULES, deps.services),
+          // The restream service is the media node's RestreamTargets port (docs/restream.md).
+          restream: deps.services.restream,
         });
         recordIngestDetails(node, deps.services.channels, logger);
         stopMedia = () => node.close();

@@ -6,6 +6,7 @@ import type { Config } from '@streamhub/config/config';
 import type { Logger } from '@streamhub/logger/logger';
 import { type MediaNode, startMediaNode } from '@streamhub/media-node/media-node';
 import { channelsModule } from '../domains/channels/channels.module.ts';
+import { restreamServices } from '../domains/restream/restream.module.ts';
 import { mediaGate } from '../modules/run-modules.ts';
 import { openBackends } from './backends.ts';
 import { recordIngestDetails } from './media-gate.ts';
@@ -23,6 +24,7 @@ export async function startMediaRuntime(config: Config, logger: Logger): Promise
       logger,
       media: backends.media,
       gate: mediaGate([channelsModule], services),
+      restream: restreamServices({ config, db: backends.database.db }, services).restream,
     });
     recordIngestDetails(node, services.channels, logger);
     return {

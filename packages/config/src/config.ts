@@ -154,6 +154,11 @@ const EnvSchema = z.object({
   // --- Media node (live ingest and HLS ladder) ---
   RTMP_PORT: port(1935),
   RTMP_PUBLIC_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['rtmp:', 'rtmps:']).optional()),
+  RESTREAM_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z.string().trim().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+  ),
+  RESTREAM_MAX_DESTINATIONS: positiveInt(5, 'destinations'),
   SRT_PORT: z.preprocess(
     emptyAsUndefined,
     z
@@ -300,6 +305,11 @@ export interface MediaConfig {
    * or port (a TCP proxy, a separate ingest host).
    */
   rtmpPublicUrl: string;
+  /**
+   * Restreaming (docs/restream.md): the secret destination stream keys are sealed with (unset → no
+   * restreaming), and how many destinations a channel may have.
+   */
+  restream: { secret: string | undefined; maxDestinations: number };
   /** UDP port of the SRT ingest (stream key in the SRT stream id, docs/srt.md); unset → no SRT ingest. */
   srtPort: number | undefined;
   /**
@@ -428,6 +438,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
         e.RTMP_PUBLIC_URL ?? `rtmp://${new URL(publicUrl).hostname}:${e.RTMP_PORT}/live`,
       ),
       srtPort: e.SRT_PORT,
+      restream: { secret: e.RESTREAM_SECRET, maxDestinations: e.RESTREAM_MAX_DESTINATIONS },
       nodeId: e.MEDIA_NODE_ID,
       ffmpegPath: e.FFMPEG_PATH,
       ladder:

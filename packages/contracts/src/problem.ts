@@ -43,6 +43,8 @@ export const ERROR_CODES = [
   'malformed_webhook',
   'payments_unavailable',
   'payment_provider_error',
+  'restream_not_configured',
+  'restream_limit_reached',
   'rate_limited',
   'request_timeout',
   'service_unavailable',

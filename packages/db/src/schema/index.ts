@@ -10,6 +10,7 @@ import * as engagement from './engagement.ts';
 import * as events from './events.ts';
 import * as notifications from './notifications.ts';
 import * as payments from './payments.ts';
+import * as restream from './restream.ts';
 import * as users from './users.ts';
 import * as videos from './videos.ts';
 
@@ -24,6 +25,7 @@ export const schema = {
   ...payments,
   ...analytics,
   ...notifications,
+  ...restream,
 };
 
 export type Schema = typeof schema;

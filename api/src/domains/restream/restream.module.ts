@@ -1,0 +1,48 @@
+/**
+ * The restream domain's module: a channel's other RTMP(S) destinations (simulcast) and their states.
+ * Its service is also the media node's RestreamTargets port (the runtimes pass it to startMediaNode).
+ */
+import {
+  type DomainModule,
+  type ModuleBackends,
+  mount,
+  type ServicesOf,
+} from '../../modules/domain-module.ts';
+import { channelsModule } from '../channels/channels.module.ts';
+import { RestreamRepository } from './restream.repository.ts';
+import { restreamRoutes } from './restream.routes.ts';
+import { RestreamService } from './restream.service.ts';
+
+// Only these: a media node builds this module's services too.
+type RestreamBackends = Pick<ModuleBackends, 'config' | 'db'>;
+type RestreamNeeds = ServicesOf<typeof channelsModule>;
+
+export function restreamServices({ config, db }: RestreamBackends, { channels }: RestreamNeeds) {
+  const restream = new RestreamService({
+    destinations: new RestreamRepository(db),
+    channels,
+    secret: config.media.restream.secret,
+    maxDestinations: config.media.restream.maxDestinations,
+  });
+  return { restream };
+}
+
+const restreamMounts = () => [mount('/api/v1/channels', restreamRoutes())] as const;
+
+interface RestreamRoutes {
+  mounts: ReturnType<typeof restreamMounts>;
+}
+
+export const restreamModule: DomainModule<
+  'restream',
+  RestreamNeeds,
+  ReturnType<typeof restreamServices>,
+  RestreamRoutes,
+  Record<never, never>,
+  RestreamBackends
+> = {
+  name: 'restream',
+  dependsOn: [channelsModule],
+  services: restreamServices,
+  routes: restreamMounts,
+};
