@@ -98,7 +98,11 @@ export async function openBackends(
       counters,
       rooms,
       presence,
-      media: createMediaStorage({ dataDir: config.dataDir }),
+      media: createMediaStorage({
+        dataDir: config.dataDir,
+        storage: config.mediaStorage,
+        db: database.db,
+      }),
       readiness,
       infra: config.redisUrl ? 'redis' : 'memory',
       close,

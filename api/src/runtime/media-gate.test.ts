@@ -5,7 +5,7 @@
  * ingest bitrate, and the clean-up after a crashed node.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChannelSchema, CreatedStreamKeySchema, PublicChannelSchema } from '@streamhub/contracts/channels';
@@ -15,6 +15,9 @@ import { liveSessions } from '@streamhub/db/schema/channels';
 import { createEventBus } from '@streamhub/infra/event-bus/factory';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
+import { mediaKeys } from '@streamhub/infra/media-storage/keys';
+import { readMediaBytes } from '@streamhub/infra/media-storage/port';
+import { startTestS3Server, type TestS3Server } from '@streamhub/infra/media-storage/s3-testing';
 import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { randomTestPrefix, TEST_REDIS_URL } from '@streamhub/infra/redis/testing';
 import { createLogger } from '@streamhub/logger/logger';
@@ -65,16 +68,19 @@ afterAll(async () => {
   await backends.close();
 });
 
+/** The settings of every test here but the media storage's. */
+const STORAGE_NEUTRAL_ENV = () => ({
+  STREAMHUB_DATA_DIR: dataDir,
+  HOST: '127.0.0.1',
+  LIVE_LADDER: '360',
+  LIVE_SEGMENT_SECONDS: '1',
+  LIVE_X264_PRESET: 'ultrafast',
+  LIVE_RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS),
+});
+
 beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'streamhub-media-gate-'));
-  deps = backends.deps({
-    STREAMHUB_DATA_DIR: dataDir,
-    HOST: '127.0.0.1',
-    LIVE_LADDER: '360',
-    LIVE_SEGMENT_SECONDS: '1',
-    LIVE_X264_PRESET: 'ultrafast',
-    LIVE_RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS),
-  });
+  deps = backends.deps(STORAGE_NEUTRAL_ENV());
   app = createApp(deps).app;
 });
 afterEach(async () => {
@@ -84,6 +90,10 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
   await rm(dataDir, { recursive: true, force: true });
 });
+
+/** A media storage instance as a process builds it from the test's settings (the filesystem, or S3). */
+const mediaStorage = () =>
+  createMediaStorage({ dataDir, storage: deps.config.mediaStorage, db: backends.database.db });
 
 /** The media node as `streamhub dev` or `serve media` starts it, on the given channels service. */
 async function startNode(
@@ -95,7 +105,7 @@ async function startNode(
     config: { ...deps.config, media: { ...deps.config.media, rtmpPort: 0, reconnectGraceSeconds } },
     logger,
     gate: channelsPublishGate(channels),
-    media: createMediaStorage({ dataDir }),
+    media: mediaStorage(),
     nodeId,
     bitrateSampling: { firstMs: 2000, everyMs: 60_000 },
   });
@@ -297,76 +307,109 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
   });
 });
 
-describe('a recorded broadcast after its end (real RTMP + ffmpeg)', { timeout: 180_000 }, () => {
-  it('is served under /hls only while live, then only as its video: private needs the token, deleted is gone', async () => {
-    const outbox = await startTestOutbox(backends, deps);
-    closers.push(() => outbox.close());
-    await startNode(deps.services.channels, undefined, 1);
-    const { user, publisher, session, dir } = await liveBroadcast(6, { record: true });
-    const segment = await waitFor(
-      'a segment',
-      async () =>
-        (await readFile(join(dir, '360p.m3u8'), 'utf8').catch(() => '')).match(/^[^#\s].*\.ts$/m)?.[0],
-      20_000,
-    );
-    const hls = ['master.m3u8', '360p.m3u8', segment].map((file) => `/hls/${session.playbackId}/${file}`);
-    const statuses = async (paths: string[]) =>
-      Promise.all(paths.map(async (path) => (await app.request(path)).status));
-    // While live, the playback id is on the public channel page and every file is anyone's.
-    expect(await statuses(hls)).toEqual([200, 200, 200]);
+// The same broadcast, recording, video and deletion on each media storage: the data directory, or an S3
+// bucket (a real s3rver) that the gateway streams from and the media node uploads to.
+describe.each(['filesystem', 's3'] as const)(
+  'a recorded broadcast after its end on %s (real RTMP + ffmpeg)',
+  { timeout: 180_000 },
+  (kind) => {
+    let s3: TestS3Server | undefined;
+    beforeAll(async () => {
+      if (kind === 's3') s3 = await startTestS3Server();
+    });
+    afterAll(async () => {
+      await s3?.stop();
+    });
+    beforeEach(() => {
+      if (!s3) return;
+      deps = backends.deps({
+        ...STORAGE_NEUTRAL_ENV(),
+        MEDIA_STORAGE: 's3',
+        S3_ENDPOINT: s3.endpoint,
+        S3_BUCKET: s3.bucket,
+        S3_PREFIX: `gate-${crypto.randomUUID().slice(0, 8)}`,
+        S3_FORCE_PATH_STYLE: 'true',
+        S3_ACCESS_KEY_ID: 'S3RVER',
+        S3_SECRET_ACCESS_KEY: 'S3RVER',
+      });
+      app = createApp(deps).app;
+    });
 
-    // The publisher finishes; a second of reconnect grace later the session ends, recorded.
-    expect(await publisher.exited).toBe(0);
-    const event = await waitFor(
-      'stream.ended',
-      () => ended.find((e) => e.playbackId === session.playbackId),
-      30_000,
-    );
-    expect(event.recorded).toBe(true);
-    const mine = async () =>
-      VideoPageSchema.parse(await (await app.request('/api/v1/me/videos', send('GET', user))).json()).items;
-    const video = await waitFor('the recording registered as a video', async () =>
-      (await mine()).find((v) => v.source === 'recording'),
-    );
-    // The files stay (the video's source), but the live path is closed: the recording is the video's now.
-    expect(existsSync(join(dir, 'master.m3u8'))).toBe(true);
-    expect(await statuses(hls)).toEqual([404, 404, 404]);
+    it('is served under /hls only while live, then only as its video: private needs the token, deleted is gone', async () => {
+      const outbox = await startTestOutbox(backends, deps);
+      closers.push(() => outbox.close());
+      await startNode(deps.services.channels, undefined, 1);
+      const media = mediaStorage();
+    expect(media.kind).toBe(kind);
+      const { user, publisher, session } = await liveBroadcast(6, { record: true });
+      const live = mediaKeys.livePrefix(session.playbackId);
+      const segment = await waitFor(
+        'a segment',
+        async () =>
+          (await readMediaBytes(media, mediaKeys.liveFile(session.playbackId, '360p.m3u8')))
+            ?.toString('utf8')
+            .match(/^[^#\s].*\.ts$/m)?.[0],
+        20_000,
+      );
+      const hls = ['master.m3u8', '360p.m3u8', segment].map((file) => `/hls/${session.playbackId}/${file}`);
+      const statuses = async (paths: string[]) =>
+        Promise.all(paths.map(async (path) => (await app.request(path)).status));
+      // While live, the playback id is on the public channel page and every file is anyone's.
+      expect(await statuses(hls)).toEqual([200, 200, 200]);
 
-    // Processed as the video.process job does it; public, it plays under /vod/.
-    const outcome = await processVideo(
-      {
-        store: deps.services.videos,
-        media: createMediaStorage({ dataDir }),
-        ffmpeg: () => locateFfmpeg({ ffmpegPath: undefined }),
-        logger,
-        settings: { ladder: [360], segmentSeconds: 2, x264Preset: 'ultrafast' },
-      },
-      video.id,
-      { attempt: 1, attempts: 1, signal: new AbortController().signal },
-    );
-    expect(outcome).toBe('ready');
-    const vod = [`/vod/${video.id}/master.m3u8`, `/vod/${video.id}/360p.m3u8`];
-    expect(await statuses(vod)).toEqual([200, 200]);
+      // The publisher finishes; a second of reconnect grace later the session ends, recorded.
+      expect(await publisher.exited).toBe(0);
+      const event = await waitFor(
+        'stream.ended',
+        () => ended.find((e) => e.playbackId === session.playbackId),
+        30_000,
+      );
+      expect(event.recorded).toBe(true);
+      const mine = async () =>
+        VideoPageSchema.parse(await (await app.request('/api/v1/me/videos', send('GET', user))).json()).items;
+      const video = await waitFor('the recording registered as a video', async () =>
+        (await mine()).find((v) => v.source === 'recording'),
+      );
+      // The files stay (the video's source), but the live path is closed: the recording is the video's now.
+      expect(await media.stat(mediaKeys.recordingMaster(session.playbackId))).toBeDefined();
+      expect(await statuses(hls)).toEqual([404, 404, 404]);
 
-    // Private: only the owner's token opens it; the live path still shows nothing.
-    const made = await app.request(
-      `/api/v1/videos/${video.id}`,
-      send('PATCH', user, { visibility: 'private' }),
-    );
-    expect(made.status).toBe(200);
-    expect(await statuses(vod)).toEqual([404, 404]);
-    expect(await statuses(hls)).toEqual([404, 404, 404]);
-    const own = VideoSchema.parse(
-      await (await app.request(`/api/v1/videos/${video.id}`, send('GET', user))).json(),
-    );
-    expect(own.playbackUrl).toMatch(/\/vod\/[0-9a-f-]{36}\/t\/[^/]+\/master\.m3u8$/);
-    expect(await statuses([new URL(own.playbackUrl ?? '').pathname])).toEqual([200]);
+      // Processed as the video.process job does it; public, it plays under /vod/.
+      const outcome = await processVideo(
+        {
+          store: deps.services.videos,
+          media,
+          ffmpeg: () => locateFfmpeg({ ffmpegPath: undefined }),
+          logger,
+          settings: { ladder: [360], segmentSeconds: 2, x264Preset: 'ultrafast' },
+        },
+        video.id,
+        { attempt: 1, attempts: 1, signal: new AbortController().signal },
+      );
+      expect(outcome).toBe('ready');
+      const vod = [`/vod/${video.id}/master.m3u8`, `/vod/${video.id}/360p.m3u8`];
+      expect(await statuses(vod)).toEqual([200, 200]);
 
-    // Deleted: the video's files and the broadcast's own are gone; every path answers 404.
-    const deleted = await app.request(`/api/v1/videos/${video.id}`, send('DELETE', user));
-    expect(deleted.status).toBe(204);
-    expect(existsSync(dir)).toBe(false);
-    expect(existsSync(mediaPaths(dataDir).video(video.id))).toBe(false);
-    expect(await statuses([...hls, ...vod])).toEqual([404, 404, 404, 404, 404]);
-  });
-});
+      // Private: only the owner's token opens it; the live path still shows nothing.
+      const made = await app.request(
+        `/api/v1/videos/${video.id}`,
+        send('PATCH', user, { visibility: 'private' }),
+      );
+      expect(made.status).toBe(200);
+      expect(await statuses(vod)).toEqual([404, 404]);
+      expect(await statuses(hls)).toEqual([404, 404, 404]);
+      const own = VideoSchema.parse(
+        await (await app.request(`/api/v1/videos/${video.id}`, send('GET', user))).json(),
+      );
+      expect(own.playbackUrl).toMatch(/\/vod\/[0-9a-f-]{36}\/t\/[^/]+\/master\.m3u8$/);
+      expect(await statuses([new URL(own.playbackUrl ?? '').pathname])).toEqual([200]);
+
+      // Deleted: the video's files and the broadcast's own are gone; every path answers 404.
+      const deleted = await app.request(`/api/v1/videos/${video.id}`, send('DELETE', user));
+      expect(deleted.status).toBe(204);
+      expect(await media.list(live)).toEqual([]);
+      expect(await media.list(mediaKeys.vodPrefix(video.id))).toEqual([]);
+      expect(await statuses([...hls, ...vod])).toEqual([404, 404, 404, 404, 404]);
+    });
+  },
+);

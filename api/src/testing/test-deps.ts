@@ -94,7 +94,11 @@ export async function createTestBackends(driver: Driver = 'pglite'): Promise<Tes
           jobs,
           signingKeys,
           counters,
-          media: createMediaStorage({ dataDir: config.dataDir }),
+          media: createMediaStorage({
+            dataDir: config.dataDir,
+            storage: config.mediaStorage,
+            db: database.db,
+          }),
           logger,
           scrypt: TEST_SCRYPT,
           abusePolicy: RELAXED_ABUSE_POLICY,

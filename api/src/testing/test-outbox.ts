@@ -19,7 +19,11 @@ export async function startTestOutbox(
     config: deps.config,
     logger: deps.logger,
     events: backends.events,
-    media: createMediaStorage({ dataDir: deps.config.dataDir }),
+    media: createMediaStorage({
+      dataDir: deps.config.dataDir,
+      storage: deps.config.mediaStorage,
+      db: backends.database.db,
+    }),
   });
   const outbox = await openOutbox(deps.config, backends.database, deps.logger, consumers);
   try {

@@ -30,7 +30,10 @@ import type { Logger } from '@streamhub/logger/logger';
 import type { LadderSettings, SourceInfo } from '../ffmpeg/ladder.ts';
 import type { FfmpegBinary } from '../ffmpeg/locate.ts';
 import type { IngestHandlers, PublishDecision, PublishRequest, RtmpIngest } from '../ingest/rtmp-ingest.ts';
+import { LiveOutputUpload } from './live-output-upload.ts';
 import { LiveTranscoder, type RestartPolicy } from './live-transcoder.ts';
+import type { LowLatencySettings } from './llhls/ladder-packager.ts';
+import type { RenditionEdge } from './llhls/rendition-packager.ts';
 import type { PublishGate } from './publish-gate.ts';
 
 export interface LiveManagerOptions {
@@ -41,6 +44,8 @@ export interface LiveManagerOptions {
   /** Each session's ffmpeg writes into the local directory of `live/<playbackId>`. */
   media: MediaStorage;
   settings: LadderSettings;
+  /** Package LL-HLS (fMP4 parts) instead of ffmpeg's HLS, for every session. */
+  lowLatency?: LowLatencySettings;
   reconnectGraceMs: number;
   /** A gate that has not answered after this long refuses the publish (default 10 s). */
   authorizeTimeoutMs?: number;
@@ -96,6 +101,8 @@ export interface LiveManagerEvents {
     },
   ];
   transcoderFailed: [LiveSessionView & { reason: string }];
+  /** LL-HLS: a rendition's stored playlist names a new part (gateways release blocked reloads on it). */
+  playlistUpdated: [{ playbackId: string } & RenditionEdge];
 }
 
 interface LiveSession {
@@ -104,6 +111,8 @@ interface LiveSession {
   record: boolean;
   streamKey: string;
   output: LocalDirectory;
+  /** Uploads the output as ffmpeg finishes it, when the directory is a copy of an object store's prefix. */
+  upload: LiveOutputUpload | undefined;
   connectionId: string | undefined;
   publishes: number;
   wroteOutput: boolean;
@@ -123,6 +132,8 @@ interface LiveSession {
   bitrateTimer: NodeJS.Timeout | undefined;
 }
 
+// How often a live output copy is checked for finished segments: a small part of a 2 s segment.
+const LIVE_UPLOAD_INTERVAL_MS = 200;
 // Every 10 s: the creator studio shows these samples as the live ingest's health.
 const DEFAULT_BITRATE_SAMPLING = { firstMs: 5000, everyMs: 10_000 };
 // A terminate for a session this node does not know yet may race its authorization; remember it this long.
@@ -236,6 +247,7 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
         record: auth.record,
         streamKey,
         output,
+        upload: undefined,
         connectionId,
         publishes: 1,
         wroteOutput: false,
@@ -342,6 +354,9 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
       record: session.record,
       continueExisting: session.wroteOutput,
       restart: this.options.restart,
+      ...(this.options.lowLatency && {
+        lowLatency: { ...this.options.lowLatency, dir: session.output, media: this.options.media },
+      }),
       logger: log,
     });
     session.transcoder = transcoder;
@@ -354,11 +369,25 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
       log.info({ elapsedMs }, 'live HLS playable');
       this.emit('playable', { ...this.view(session), elapsedMs });
     });
+    transcoder.on('partsUpdated', (edge) =>
+      this.emit('playlistUpdated', { playbackId: session.playbackId, ...edge }),
+    );
     transcoder.on('failed', ({ reason }) => {
       log.error({ reason }, 'live transcoder failed');
       this.emit('transcoderFailed', { ...this.view(session), reason });
     });
     transcoder.start();
+    // LL-HLS sessions are published by their packager, which writes through the storage itself.
+    if (!session.output.inPlace && !this.options.lowLatency) {
+      session.upload ??= new LiveOutputUpload({
+        directory: session.output,
+        media: this.options.media,
+        record: session.record,
+        intervalMs: LIVE_UPLOAD_INTERVAL_MS,
+        logger: log,
+      });
+      session.upload.start();
+    }
   }
 
   publishEnded(connectionId: string): void {
@@ -396,6 +425,7 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
       if (session.wroteOutput) {
         try {
           // What ffmpeg wrote last becomes stored media before the playlists are closed there.
+          await session.upload?.stop();
           await session.output.sync();
           await closePlaylists(media, session.output.prefix);
         } catch (error) {

@@ -7,8 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
-import { type NotificationsConfig, notificationsConfig, notificationsEnv } from './notifications-config.ts';
 import { type AnalyticsConfig, analyticsConfig, analyticsEnv } from './analytics-config.ts';
+import { type NotificationsConfig, notificationsConfig, notificationsEnv } from './notifications-config.ts';
+import { type MediaStorageConfig, mediaStorageConfig, mediaStorageEnv } from './media-storage-config.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -195,11 +196,33 @@ const EnvSchema = z.object({
       message: 'must be an x264 preset: ultrafast, superfast, veryfast, faster, fast or medium',
     })
     .default('veryfast'),
+  LIVE_LL_HLS: bool(false),
+  LIVE_LL_PART_MS: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number of milliseconds')
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(100, 'must be 100 to 2000 milliseconds')
+        .max(2000, 'must be 100 to 2000 milliseconds'),
+    )
+    .default(334),
+  LIVE_DVR_SECONDS: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number of seconds')
+    .transform(Number)
+    .default(0),
   // --- end media node ---
-  // --- Analytics (docs/analytics.md) ---
-  ...analyticsEnv,
+  // --- Media storage (docs/storage.md) ---
+  ...mediaStorageEnv,
   // --- Notifications (docs/notifications.md) ---
   ...notificationsEnv,
+  // --- Analytics (docs/analytics.md) ---
+  ...analyticsEnv,
   // --- Payments (docs/payments.md) ---
   PAYMENTS_PLATFORM_FEE_BPS: z
     .string()
@@ -225,6 +248,13 @@ const EnvSchema = z.object({
   STRIPE_SECRET_KEY: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   STRIPE_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   STRIPE_API_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['http:', 'https:']).optional()),
+  // --- Webhooks (docs/webhooks.md) ---
+  WEBHOOKS_ALLOW_PRIVATE_TARGETS: bool(false),
+  WEBHOOKS_TIMEOUT_MS: positiveInt(10_000, 'milliseconds'),
+  WEBHOOKS_RETRY_BASE_MS: positiveInt(30_000, 'milliseconds'),
+  WEBHOOKS_RETRY_MAX_DELAY_MS: positiveInt(6 * 3_600_000, 'milliseconds'),
+  WEBHOOKS_RETRY_WINDOW_MS: positiveInt(3 * 86_400_000, 'milliseconds'),
+  WEBHOOKS_SECRET_OVERLAP_MS: positiveInt(86_400_000, 'milliseconds'),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -250,6 +280,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Media node: RTMP ingest and the live HLS ladder. */
   media: MediaConfig;
+  /** Where media is stored: the data directory or an S3-compatible bucket (docs/storage.md). */
+  mediaStorage: MediaStorageConfig;
   realtime: {
     /** Open WebSockets one client address may hold. */
     maxConnectionsPerIp: number;
@@ -285,15 +317,32 @@ export interface Config {
   };
   /** Tips and the payment providers (docs/payments.md). */
   payments: PaymentsConfig;
-  /** Notification emails and push (docs/notifications.md). */
-  notifications: NotificationsConfig;
   /** Player beacons, views and reports (docs/analytics.md). */
   analytics: AnalyticsConfig;
+  /** Notification emails and push (docs/notifications.md). */
+  notifications: NotificationsConfig;
+  /** Outgoing signed webhooks (docs/webhooks.md). */
+  webhooks: WebhooksConfig;
   /** OAuth providers; a provider is enabled when its client id and secret are both set. */
   oauth: {
     github: OAuthProviderConfig | undefined;
     google: OAuthProviderConfig | undefined;
   };
+}
+
+/** Outgoing webhooks: where they may go, how long an attempt may take, how retries are spaced. */
+export interface WebhooksConfig {
+  /** Deliver to private, loopback and link-local addresses too (tests, intranets). Off by default (SSRF). */
+  allowPrivateTargets: boolean;
+  /** One attempt's limit: connect, send and the receiver's answer. */
+  timeoutMs: number;
+  /** Delay before the second attempt; doubled for each later one, up to `retryMaxDelayMs`. */
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  /** A delivery still failing this long after its event is given up (and its endpoint disabled). */
+  retryWindowMs: number;
+  /** How long the secret replaced by a rotation keeps signing beside the new one. */
+  secretOverlapMs: number;
 }
 
 /** Media node settings (RTMP ingest, FFmpeg, live HLS ladder). */
@@ -329,6 +378,12 @@ export interface MediaConfig {
   /** How often a live session's thumbnail is refreshed. */
   thumbnailSeconds: number;
   x264Preset: 'ultrafast' | 'superfast' | 'veryfast' | 'faster' | 'fast' | 'medium';
+  /** Low-Latency HLS (StreamHub-packaged fMP4 parts) for every channel, not only those that ask for it. */
+  lowLatency: boolean;
+  /** LL-HLS part target, seconds. */
+  partTargetSeconds: number;
+  /** Seconds of live playlist kept for rewinding (DVR); 0 keeps LIVE_WINDOW_SEGMENTS segments. */
+  dvrSeconds: number;
 }
 
 /** Payment settings: the platform's cut, the tip limits and which providers are on. */
@@ -412,6 +467,8 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       'Invalid configuration: STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together (or neither)',
     );
   }
+  const mediaStorage = mediaStorageConfig(e);
+  if (typeof mediaStorage === 'string') throw new ConfigError(`Invalid configuration: ${mediaStorage}`);
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const notifications = notificationsConfig(e, publicUrl);
   if (typeof notifications === 'string') throw new ConfigError(`Invalid configuration: ${notifications}`);
@@ -432,6 +489,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
+    mediaStorage,
     media: {
       rtmpPort: e.RTMP_PORT,
       rtmpPublicUrl: trimSlash(
@@ -450,6 +508,9 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       reconnectGraceSeconds: e.LIVE_RECONNECT_GRACE_SECONDS,
       thumbnailSeconds: e.LIVE_THUMBNAIL_SECONDS,
       x264Preset: e.LIVE_X264_PRESET,
+      lowLatency: e.LIVE_LL_HLS,
+      partTargetSeconds: e.LIVE_LL_PART_MS / 1000,
+      dvrSeconds: e.LIVE_DVR_SECONDS,
     },
     realtime: {
       maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP,
@@ -469,8 +530,8 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       quotaBytes: e.VIDEO_QUOTA_BYTES,
       uploadExpiryMs: e.VIDEO_UPLOAD_EXPIRY_HOURS * 3600_000,
     },
-    analytics: analyticsConfig(e),
     notifications,
+    analytics: analyticsConfig(e),
     payments: {
       platformFeeBps: e.PAYMENTS_PLATFORM_FEE_BPS,
       currencies: e.PAYMENTS_CURRENCIES,
@@ -487,6 +548,14 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
               apiUrl: e.STRIPE_API_URL,
             }
           : undefined,
+    },
+    webhooks: {
+      allowPrivateTargets: e.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
+      timeoutMs: e.WEBHOOKS_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOKS_RETRY_BASE_MS,
+      retryMaxDelayMs: e.WEBHOOKS_RETRY_MAX_DELAY_MS,
+      retryWindowMs: e.WEBHOOKS_RETRY_WINDOW_MS,
+      secretOverlapMs: e.WEBHOOKS_SECRET_OVERLAP_MS,
     },
     oauth: {
       github:

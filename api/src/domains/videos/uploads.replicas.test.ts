@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { UploadMetadata } from '@streamhub/contracts/videos';
@@ -9,7 +8,9 @@ import { users } from '@streamhub/db/schema/users';
 import { uploads } from '@streamhub/db/schema/videos';
 import { testDatabases } from '@streamhub/db/testing';
 import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
-import { mediaPaths } from '@streamhub/infra/media-storage/testing';
+import { mediaKeys } from '@streamhub/infra/media-storage/keys';
+import { type MediaStorage, readMediaBytes } from '@streamhub/infra/media-storage/port';
+import { startTestS3Server, type TestS3Server } from '@streamhub/infra/media-storage/s3-testing';
 import { ffprobeBeside } from '@streamhub/media-node/ffmpeg/locate';
 import { makeClip } from '@streamhub/media-node/vod/testing/clips';
 import { eq, sql } from 'drizzle-orm';
@@ -22,27 +23,50 @@ import { VideosRepository } from './videos.repository.ts';
 // Short, so a crashed writer's claim lapses within the test; renewed every half second.
 const LEASE_MS = 1500;
 
+type StorageKind = 'filesystem' | 's3';
+const cases = testDatabases().flatMap((driver) =>
+  (['filesystem', 's3'] as const).map((storage): [Driver, StorageKind] => [driver, storage]),
+);
+
 /**
- * Gateway replicas as separate service graphs (own repository, files, in-process locks) sharing one
- * database and one data directory, with a real clip and ffprobe; on PGlite and PostgreSQL.
+ * Gateway replicas as separate service graphs (own repository, storage instance, in-process locks)
+ * sharing one database and either one data directory or one S3 bucket (each replica then has its own
+ * scratch directory: no shared disk), with a real clip and ffprobe; on PGlite and PostgreSQL.
  */
-describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_000 }, (driver: Driver) => {
+describe.each(cases)('uploads across replicas on %s with %s storage', { timeout: 60_000 }, (driver, kind) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'streamhub-replicas-'));
-  const files = mediaPaths(dataDir);
+  const prefix = `replicas-${randomUUID().slice(0, 8)}`;
+  let s3: TestS3Server | undefined;
   let backends: TestBackends;
   let clip: Buffer;
 
+  /** A replica's own storage instance: the shared data directory, or the shared bucket. */
+  function storage(): MediaStorage {
+    if (kind === 'filesystem' || !s3) return createMediaStorage({ dataDir });
+    return createMediaStorage({
+      dataDir: mkdtempSync(join(dataDir, 'replica-')),
+      storage: { kind: 's3', ...s3.settings, bucket: s3.bucket, prefix },
+      db: backends.database.db,
+    });
+  }
+
+  /** The accepted source as any replica reads it. */
+  const source = async (videoId: string) => readMediaBytes(storage(), mediaKeys.vodSource(videoId));
+
   beforeAll(async () => {
+    if (kind === 's3') s3 = await startTestS3Server();
     backends = await createTestBackends(driver);
     await backends.jobs.start({
       'email.send': async () => {},
       'notifications.deliver': async () => {},
       'video.process': async () => {},
+      'webhook.deliver': async () => {},
     });
     clip = readFileSync(await makeClip(join(dataDir, 'clip.mp4'), { seconds: 2, size: '160x90', rate: 10 }));
   }, 60_000);
   afterAll(async () => {
     await backends?.close();
+    await s3?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -56,7 +80,7 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     const { config, services } = backends.deps({ STREAMHUB_DATA_DIR: dataDir });
     return new UploadsService({
       videos: new VideosRepository(backends.database.db),
-      media: createMediaStorage({ dataDir }),
+      media: storage(),
       channels: services.channels,
       jobs: backends.jobs,
       limits: { maxBytes: 1 << 30, quotaBytes: options.quotaBytes ?? 1 << 30, expiryMs: 3600_000 },
@@ -149,8 +173,8 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     const winner = await patches[1 - first.index];
     expect(winner).toMatchObject({ ok: true, value: { offset: clip.length, expiresAt: undefined } });
 
-    expect(readFileSync(files.source(videoId)).equals(clip)).toBe(true);
-    expect(existsSync(files.upload(videoId))).toBe(false);
+    expect((await source(videoId))?.equals(clip)).toBe(true);
+    expect(await storage().stat(mediaKeys.upload(videoId))).toBeUndefined();
     expect(await b.state(owner, videoId)).toMatchObject({ offset: clip.length, length: clip.length });
   });
 
@@ -165,9 +189,9 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     expect(
       await new VideosRepository(backends.database.db).claimUploadWriter(videoId, randomUUID(), LEASE_MS),
     ).toBe(half);
-    const file = await open(files.upload(videoId), 'r+');
-    await file.write(Buffer.alloc(clip.length - half, 0xee), 0, clip.length - half, half);
-    await file.close();
+    const dead = await storage().openUpload(mediaKeys.upload(videoId), half);
+    await dead.append(Buffer.alloc(clip.length - half, 0xee));
+    await dead.sync();
     const crashedAt = Date.now();
 
     const busy = await settle(b.append(owner, videoId, half, body(clip.subarray(half))));
@@ -183,7 +207,7 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     }
     expect(resumed).toMatchObject({ ok: true, value: { offset: clip.length } });
     expect(Date.now() - crashedAt).toBeGreaterThanOrEqual(LEASE_MS - 100);
-    expect(readFileSync(files.source(videoId)).equals(clip)).toBe(true);
+    expect((await source(videoId))?.equals(clip)).toBe(true);
   });
 
   it('refuses a writer that stalled past its lease and was taken over: it cannot move the offset', async () => {
@@ -211,7 +235,7 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     expect(await b.append(owner, videoId, third, body(clip.subarray(third)))).toMatchObject({
       offset: clip.length,
     });
-    expect(readFileSync(files.source(videoId)).equals(clip)).toBe(true);
+    expect((await source(videoId))?.equals(clip)).toBe(true);
   });
 
   /** Polls the committed offset until it reaches `bytes`; how long that took, or a throw after `deadlineMs`. */
@@ -242,7 +266,7 @@ describe.each(testDatabases())('uploads across replicas on %s', { timeout: 60_00
     expect((await readUpload(videoId))?.patchOwner).not.toBeNull();
     rest.open();
     expect(await patch).toMatchObject({ ok: true, value: { offset: clip.length } });
-    expect(readFileSync(files.source(videoId)).equals(clip)).toBe(true);
+    expect((await source(videoId))?.equals(clip)).toBe(true);
   });
 
   it('commits at once every so many bytes, without waiting for the timer', async () => {

@@ -172,6 +172,10 @@ export class VideosService implements VideoProcessingStore {
     if (view.video.ownerId !== caller.userId) throw forbidden('Only the owner of this video may change it.');
     const updated = await this.deps.videos.update(id, patch);
     if (!updated) throw notFound('Video');
+    // Copies a CDN may serve stop being served once only token holders may see the video.
+    if (updated.visibility === 'private' && view.video.visibility !== 'private') {
+      await this.deps.media.unpublish(mediaKeys.vodPrefix(id));
+    }
     return this.toVideo({ ...view, video: updated }, caller);
   }
 
