@@ -340,7 +340,7 @@ describe.each(['filesystem', 's3'] as const)(
       closers.push(() => outbox.close());
       await startNode(deps.services.channels, undefined, 1);
       const media = mediaStorage();
-    expect(media.kind).toBe(kind);
+      expect(media.kind).toBe(kind);
       const { user, publisher, session } = await liveBroadcast(6, { record: true });
       const live = mediaKeys.livePrefix(session.playbackId);
       const segment = await waitFor(

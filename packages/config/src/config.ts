@@ -8,8 +8,8 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { type AnalyticsConfig, analyticsConfig, analyticsEnv } from './analytics-config.ts';
-import { type NotificationsConfig, notificationsConfig, notificationsEnv } from './notifications-config.ts';
 import { type MediaStorageConfig, mediaStorageConfig, mediaStorageEnv } from './media-storage-config.ts';
+import { type NotificationsConfig, notificationsConfig, notificationsEnv } from './notifications-config.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
