@@ -64,12 +64,12 @@ function playlist(complete: number, openParts: number): string {
 }
 
 /** Whether `promise` settles within `ms` (true) or is still pending then (false). */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+async function settlesWithin(promise: Promise<unknown> | Response, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const pending = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), ms);
   });
-  const settled = promise.then(
+  const settled = Promise.resolve(promise).then(
     () => true,
     () => true,
   );
