@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProblemSchema } from '@streamhub/contracts/problem';
@@ -11,7 +11,10 @@ import {
 } from '@streamhub/contracts/users';
 import { users } from '@streamhub/db/schema/users';
 import { testDatabases } from '@streamhub/db/testing';
-import { mediaPaths } from '@streamhub/infra/media-storage/testing';
+import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
+import { mediaKeys } from '@streamhub/infra/media-storage/keys';
+import type { MediaStorage } from '@streamhub/infra/media-storage/port';
+import { startTestS3Server, type TestS3Server } from '@streamhub/infra/media-storage/s3-testing';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,11 +66,18 @@ const noisePng = (width: number, height: number) =>
     .png({ compressionLevel: 0 })
     .toBuffer();
 
-describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
+// Avatars live in the media storage: every test runs on the data directory and on an S3 bucket.
+const cases = testDatabases().flatMap((driver) =>
+  (['filesystem', 's3'] as const).map((storage) => [driver, storage] as const),
+);
+
+describe.each(cases)('/api/v1/users on %s with %s media storage', (driver, storage) => {
   let backends: TestBackends;
   let app: GatewayApp;
   let dataDir: string;
   let admin: SignedInUser;
+  let s3: TestS3Server | undefined;
+  let media: MediaStorage;
 
   const get = (path: string, authorization?: string) =>
     app.request(path, authorization ? { headers: { Authorization: authorization } } : {});
@@ -75,14 +85,31 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'streamhub-users-'));
     backends = await createTestBackends(driver);
+    if (storage === 's3') s3 = await startTestS3Server();
+    const storageEnv = s3
+      ? {
+          MEDIA_STORAGE: 's3',
+          S3_ENDPOINT: s3.endpoint,
+          S3_BUCKET: s3.bucket,
+          S3_FORCE_PATH_STYLE: 'true',
+          S3_ACCESS_KEY_ID: 'S3RVER',
+          S3_SECRET_ACCESS_KEY: 'S3RVER',
+        }
+      : {};
     // Default limits (1 MiB bodies, 5 MiB avatars): the avatar route must get past the global one.
-    app = createApp(
-      backends.deps({ STREAMHUB_DATA_DIR: dataDir, PUBLIC_URL }, {}, { abusePolicy: LENIENT }),
-    ).app;
+    const deps = backends.deps(
+      { STREAMHUB_DATA_DIR: dataDir, PUBLIC_URL, ...storageEnv },
+      {},
+      { abusePolicy: LENIENT },
+    );
+    app = createApp(deps).app;
+    media = createMediaStorage({ dataDir, storage: deps.config.mediaStorage, db: backends.database.db });
+    expect(media.kind).toBe(storage);
     admin = await registerAndLogin(app, backends, { role: 'admin' });
   });
   afterAll(async () => {
     await backends.close();
+    await s3?.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -92,7 +119,9 @@ describe.each(testDatabases())('/api/v1/users on %s', (driver) => {
     return MyAccountSchema.parse(await response.json());
   };
 
-  const avatarFiles = () => readdir(mediaPaths(dataDir).collection('avatars')).catch(() => [] as string[]);
+  /** The stored avatar files' names, through the storage the gateway uses. */
+  const avatarFiles = async () =>
+    (await media.list(mediaKeys.avatarPrefix)).map((entry) => entry.key.slice('avatars/'.length));
 
   describe('profiles', () => {
     it('shows a public profile without any private field, by username in any case', async () => {
