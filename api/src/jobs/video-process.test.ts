@@ -3,12 +3,14 @@
  * video whose ladder, poster and storyboard the playback route serves; a file that is not a video and a
  * server without ffmpeg end as failed videos with reasons their owner can read.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { type Video, VideoSchema } from '@streamhub/contracts/videos';
 import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
-import { mediaPaths } from '@streamhub/infra/media-storage/testing';
+import { mediaKeys } from '@streamhub/infra/media-storage/keys';
+import type { MediaStorage } from '@streamhub/infra/media-storage/port';
+import { startTestS3Server, type TestS3Server } from '@streamhub/infra/media-storage/s3-testing';
 import { createLogger } from '@streamhub/logger/logger';
 import { makeClip } from '@streamhub/media-node/vod/testing/clips';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,35 +25,51 @@ import { createJobHandlers, videoJobDeps } from './handlers.ts';
 
 const logger = createLogger({ level: 'silent', name: 'test' });
 
-describe('video.process on the videos service', () => {
+// The job reads its source and writes the ladder through the media storage: the data directory or S3.
+describe.each(['filesystem', 's3'] as const)('video.process on the videos service (%s media)', (kind) => {
   let backends: TestBackends;
   let deps: GatewayDeps;
   let app: GatewayApp;
   let owner: SignedInUser;
-  let files: ReturnType<typeof mediaPaths>;
+  let media: MediaStorage;
   let dataDir: string;
+  let s3: TestS3Server | undefined;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'streamhub-video-jobs-'));
     backends = await createTestBackends('pglite');
-    deps = backends.deps({ STREAMHUB_DATA_DIR: dataDir });
+    if (kind === 's3') s3 = await startTestS3Server();
+    deps = backends.deps({
+      STREAMHUB_DATA_DIR: dataDir,
+      ...(s3 && {
+        MEDIA_STORAGE: 's3',
+        S3_ENDPOINT: s3.endpoint,
+        S3_BUCKET: s3.bucket,
+        S3_FORCE_PATH_STYLE: 'true',
+        S3_ACCESS_KEY_ID: 'S3RVER',
+        S3_SECRET_ACCESS_KEY: 'S3RVER',
+      }),
+    });
     app = createApp(deps).app;
     owner = await registerAndLogin(app, backends);
-    files = mediaPaths(dataDir);
+    media = createMediaStorage({ dataDir, storage: deps.config.mediaStorage, db: backends.database.db });
+    expect(media.kind).toBe(kind);
     const videos = {
-      ...videoJobDeps(deps.config, deps.services.videos, createMediaStorage({ dataDir }), logger),
+      ...videoJobDeps(deps.config, deps.services.videos, media, logger),
       // The default ladder, at the fastest preset: a 640×360 clip gets its one 360p rung.
       settings: { ladder: [1080, 720, 480, 360], segmentSeconds: 4, x264Preset: 'ultrafast' },
     };
     await backends.jobs.start(createJobHandlers({ mailer: createLogMailer(logger), videos }));
   });
-  afterAll(() => backends.close());
+  afterAll(async () => {
+    await backends.close();
+    await s3?.stop();
+  });
 
   /** An uploaded video whose source is `file` (stored without its extension, as uploads are). */
   const uploaded = async (file: string) => {
     const id = await uploadedVideo(backends, owner);
-    mkdirSync(dirname(files.source(id)), { recursive: true });
-    copyFileSync(file, files.source(id));
+    await media.write(mediaKeys.vodSource(id), createReadStream(file));
     return id;
   };
   const video = async (id: string): Promise<Video> => {
@@ -115,7 +133,7 @@ describe('video.process on the videos service', () => {
     });
     const handlers = createJobHandlers({
       mailer: createLogMailer(logger),
-      videos: videoJobDeps(noFfmpeg.config, deps.services.videos, createMediaStorage({ dataDir }), logger),
+      videos: videoJobDeps(noFfmpeg.config, deps.services.videos, media, logger),
     });
     const context = (attempt: number) => ({
       attempt,
