@@ -6,6 +6,7 @@ import type Hls from 'hls.js';
 import type { HlsConfig } from 'hls.js';
 import { clientText as t } from '../i18n/en.ts';
 import { LIVE_PLAYER_CONFIG } from '../player-settings.ts';
+import { startPlaybackBeacons } from './playback-beacons.ts';
 
 export interface PlayerAssets {
   /** The hls.js ES module, at its versioned URL. */
@@ -71,10 +72,12 @@ function playWithHlsJs(
   let stopped = false;
   let current: Hls | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
+  const beacons = startPlaybackBeacons(video, url);
 
   const start = () => {
     const hls = new HlsPlayer(config);
     current = hls;
+    beacons?.attachHls(hls, HlsPlayer.Events);
     hls.on(HlsPlayer.Events.ERROR, (_event, data) => {
       if (!data.fatal || stopped) return;
       hls.destroy();
@@ -96,6 +99,7 @@ function playWithHlsJs(
     stop() {
       stopped = true;
       clearTimeout(retry);
+      beacons?.stop();
       current?.destroy();
       empty(video);
     },
