@@ -14,6 +14,7 @@ import { restreamModule } from './domains/restream/restream.module.ts';
 import { systemModule } from './domains/system/system.module.ts';
 import { usersModule } from './domains/users/users.module.ts';
 import { videosModule } from './domains/videos/videos.module.ts';
+import { webhooksModule } from './domains/webhooks/webhooks.module.ts';
 import type { AllServices } from './modules/domain-module.ts';
 import { realtimeModule } from './realtime/realtime.module.ts';
 
@@ -27,6 +28,7 @@ export const MODULES = [
   engagementModule,
   playbackModule,
   paymentsModule,
+  webhooksModule,
   analyticsModule,
   notificationsModule,
   restreamModule,

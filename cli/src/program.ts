@@ -12,6 +12,7 @@ import { statusCommand } from './commands/status.ts';
 import { streamCommand } from './commands/stream.ts';
 import { userCommand } from './commands/user.ts';
 import { videoCommand } from './commands/video.ts';
+import { webhooksCommand } from './commands/webhooks.ts';
 
 export function createProgram(ctx: CliContext = processContext()): Command {
   const program = new Command('streamhub')
@@ -30,6 +31,7 @@ export function createProgram(ctx: CliContext = processContext()): Command {
     channelCommand(ctx),
     streamCommand(ctx),
     videoCommand(ctx),
+    webhooksCommand(ctx),
     serveCommand(ctx),
     devCommand(ctx),
     statusCommand(ctx),

@@ -10,6 +10,8 @@ import { processVideo } from '@streamhub/media-node/vod/process-video';
 import type { VideoProcessingStore } from '@streamhub/media-node/vod/video-processing-store';
 import type { VodLadderSettings } from '@streamhub/media-node/vod/vod-ladder';
 import type { NotificationSender } from '../domains/notifications/notification-deliveries.ts';
+import { webhookDeliverHandler } from '../domains/webhooks/webhook-deliver-job.ts';
+import type { WebhooksService } from '../domains/webhooks/webhooks.service.ts';
 import type { Mailer } from '../mail/mailer.ts';
 
 /** What the `video.process` handler needs. */
@@ -31,6 +33,8 @@ export interface JobHandlerDeps {
   videos?: VideoJobDeps;
   /** The notifications domain's deliveries; absent where none are sent: those jobs fail. */
   notifications?: NotificationSender;
+  /** The webhooks domain's service; absent where no webhook is delivered: those jobs fail. */
+  webhooks?: Pick<WebhooksService, 'deliver'>;
 }
 
 /** `email.send`: one message through the process's mailer (the auth module's job). */
@@ -71,11 +75,17 @@ export function createJobHandlers({
   mailer,
   videos,
   notifications,
+  webhooks,
 }: JobHandlerDeps): JobHandlers<JobDefinitionsMap> {
   return {
     'email.send': emailSendHandler(mailer),
     'video.process': videoProcessHandler(videos),
     'notifications.deliver': notificationDeliverHandler(notifications),
+    'webhook.deliver': webhooks
+      ? webhookDeliverHandler(webhooks)
+      : async () => {
+          throw new NonRetryableError('This process was started without webhook delivery');
+        },
   };
 }
 

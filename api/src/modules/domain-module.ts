@@ -27,6 +27,7 @@ import type { CommentRateLimit } from '../domains/engagement/comments.service.ts
 import type { NotificationPublisher } from '../domains/notifications/notification-publisher.ts';
 import type { PushPort } from '../domains/notifications/push-port.ts';
 import type { VideoStatusPublisher } from '../domains/videos/video-status-publisher.ts';
+import type { ResolveHost } from '../domains/webhooks/target-guard.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 
@@ -61,6 +62,8 @@ export interface ModuleBackends {
   chatRateLimit?: ChatRateLimit;
   /** A different comment rate limit (tests). */
   commentRateLimit?: CommentRateLimit;
+  /** How webhook target host names resolve; the system resolver unless a test pins names to addresses. */
+  webhookResolver?: ResolveHost;
 }
 
 /** What the gateway hands a module's `routes`. */

@@ -44,6 +44,7 @@ describe('streamhub video against a running gateway', { timeout: 120_000 }, () =
     deps = backends.deps({ STREAMHUB_DATA_DIR: join(cwd, 'data') }, { remoteAddress: nodeRemoteAddress });
     await backends.jobs.start({
       'email.send': async () => {},
+      'webhook.deliver': async () => {},
       'notifications.deliver': async () => {},
       'video.process': async ({ videoId }) => {
         enqueued.push(videoId);

@@ -255,6 +255,13 @@ const EnvSchema = z.object({
   WEBHOOKS_RETRY_MAX_DELAY_MS: positiveInt(6 * 3_600_000, 'milliseconds'),
   WEBHOOKS_RETRY_WINDOW_MS: positiveInt(3 * 86_400_000, 'milliseconds'),
   WEBHOOKS_SECRET_OVERLAP_MS: positiveInt(86_400_000, 'milliseconds'),
+  // --- Webhooks (docs/webhooks.md) ---
+  WEBHOOKS_ALLOW_PRIVATE_TARGETS: bool(false),
+  WEBHOOKS_TIMEOUT_MS: positiveInt(10_000, 'milliseconds'),
+  WEBHOOKS_RETRY_BASE_MS: positiveInt(30_000, 'milliseconds'),
+  WEBHOOKS_RETRY_MAX_DELAY_MS: positiveInt(6 * 3_600_000, 'milliseconds'),
+  WEBHOOKS_RETRY_WINDOW_MS: positiveInt(3 * 86_400_000, 'milliseconds'),
+  WEBHOOKS_SECRET_OVERLAP_MS: positiveInt(86_400_000, 'milliseconds'),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -317,6 +324,8 @@ export interface Config {
   };
   /** Tips and the payment providers (docs/payments.md). */
   payments: PaymentsConfig;
+  /** Outgoing signed webhooks (docs/webhooks.md). */
+  webhooks: WebhooksConfig;
   /** Player beacons, views and reports (docs/analytics.md). */
   analytics: AnalyticsConfig;
   /** Notification emails and push (docs/notifications.md). */
@@ -328,6 +337,21 @@ export interface Config {
     github: OAuthProviderConfig | undefined;
     google: OAuthProviderConfig | undefined;
   };
+}
+
+/** Outgoing webhooks: where they may go, how long an attempt may take, how retries are spaced. */
+export interface WebhooksConfig {
+  /** Deliver to private, loopback and link-local addresses too (tests, intranets). Off by default (SSRF). */
+  allowPrivateTargets: boolean;
+  /** One attempt's limit: connect, send and the receiver's answer. */
+  timeoutMs: number;
+  /** Delay before the second attempt; doubled for each later one, up to `retryMaxDelayMs`. */
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  /** A delivery still failing this long after its event is given up (and its endpoint disabled). */
+  retryWindowMs: number;
+  /** How long the secret replaced by a rotation keeps signing beside the new one. */
+  secretOverlapMs: number;
 }
 
 /** Outgoing webhooks: where they may go, how long an attempt may take, how retries are spaced. */
@@ -548,6 +572,14 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
               apiUrl: e.STRIPE_API_URL,
             }
           : undefined,
+    },
+    webhooks: {
+      allowPrivateTargets: e.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
+      timeoutMs: e.WEBHOOKS_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOKS_RETRY_BASE_MS,
+      retryMaxDelayMs: e.WEBHOOKS_RETRY_MAX_DELAY_MS,
+      retryWindowMs: e.WEBHOOKS_RETRY_WINDOW_MS,
+      secretOverlapMs: e.WEBHOOKS_SECRET_OVERLAP_MS,
     },
     webhooks: {
       allowPrivateTargets: e.WEBHOOKS_ALLOW_PRIVATE_TARGETS,

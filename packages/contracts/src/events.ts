@@ -168,6 +168,21 @@ export const SubscriptionEventSchema = z.object({
   at: z.iso.datetime(),
 });
 
+/**
+ * A webhook endpoint kept failing for the whole retry window and was turned off (docs/webhooks.md); its
+ * owner should hear of it (the notifications domain's to tell them).
+ */
+export const WebhookEndpointDisabledEventSchema = z.object({
+  endpointId: z.uuid(),
+  ownerId: z.uuid(),
+  url: z.string(),
+  /** Why, for the owner: the last attempt's outcome. */
+  reason: z.string(),
+  /** Failing without a success since then. */
+  failingSince: z.iso.datetime(),
+  disabledAt: z.iso.datetime(),
+});
+
 /** Every event the app publishes; later issues add `video.ready`, `payment.succeeded`, … */
 export const DOMAIN_EVENTS = {
   'user.registered': UserRegisteredEventSchema,
@@ -187,6 +202,7 @@ export const DOMAIN_EVENTS = {
   'subscription.renewed': SubscriptionEventSchema,
   'subscription.cancelled': SubscriptionEventSchema,
   'subscription.expired': SubscriptionEventSchema,
+  'webhook.endpoint_disabled': WebhookEndpointDisabledEventSchema,
 } as const;
 
 export type DomainEvents = typeof DOMAIN_EVENTS;

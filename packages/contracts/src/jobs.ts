@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { NotificationDeliverJobSchema } from './notifications.ts';
+import { WebhookDeliverJobSchema } from './webhooks.ts';
 
 /** The shape the job queue port accepts; kept structural so contracts do not depend on infra. */
 interface JobDefinitionShape {
@@ -31,6 +32,9 @@ export const JOB_DEFINITIONS = {
   'video.process': { schema: VideoProcessJobSchema, attempts: 3, backoffMs: 10_000, timeoutMs: 6 * 3600_000 },
   // One email or push of one notification; a permanent refusal is recorded and not retried.
   'notifications.deliver': { schema: NotificationDeliverJobSchema, attempts: 6, backoffMs: 5_000, timeoutMs: 60_000 },
+  // One attempt of a webhook delivery; the handler schedules the next attempt itself (back-off over days,
+  // docs/webhooks.md), so these retries only cover a crash or a database error around the attempt.
+  'webhook.deliver': { schema: WebhookDeliverJobSchema, attempts: 5, backoffMs: 5_000, timeoutMs: 120_000 },
 } satisfies Record<string, JobDefinitionShape>;
 
 export type JobDefinitionsMap = typeof JOB_DEFINITIONS;

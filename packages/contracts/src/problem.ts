@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   'malformed_webhook',
   'payments_unavailable',
   'payment_provider_error',
+  'webhook_target_forbidden',
   'restream_not_configured',
   'restream_limit_reached',
   'rate_limited',

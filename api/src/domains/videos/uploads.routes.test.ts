@@ -46,6 +46,7 @@ describe('tus uploads', { timeout: 60_000 }, () => {
     );
     await backends.jobs.start({
       'email.send': async () => {},
+      'webhook.deliver': async () => {},
       'notifications.deliver': async () => {},
       'video.process': async ({ videoId }) => {
         enqueued.push(videoId);

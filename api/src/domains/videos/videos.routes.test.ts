@@ -34,6 +34,7 @@ async function setUp(driver: 'pglite' | 'postgres' = 'pglite') {
   const jobs: string[] = [];
   await backends.jobs.start({
     'email.send': async () => {},
+    'webhook.deliver': async () => {},
     'notifications.deliver': async () => {},
     'video.process': async ({ videoId }) => {
       jobs.push(videoId);

@@ -13,6 +13,7 @@ import * as payments from './payments.ts';
 import * as restream from './restream.ts';
 import * as users from './users.ts';
 import * as videos from './videos.ts';
+import * as webhooks from './webhooks.ts';
 
 export const schema = {
   ...users,
@@ -23,6 +24,7 @@ export const schema = {
   ...videos,
   ...events,
   ...payments,
+  ...webhooks,
   ...analytics,
   ...notifications,
   ...restream,

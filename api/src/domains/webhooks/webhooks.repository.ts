@@ -1,0 +1,346 @@
+/**
+ * drizzle queries on the `webhooks` schema. No rules here: the webhooks service decides. The one read
+ * outside it, `channelOwners`, uses the channels' exported columns (packages/db/src/read-exports.ts).
+ */
+import type { Db } from '@streamhub/db/client';
+import { channels } from '@streamhub/db/schema/channels';
+import {
+  type WebhookAttemptRow,
+  type WebhookDeliveryRow,
+  type WebhookEndpointRow,
+  webhookAttempts,
+  webhookDeliveries,
+  webhookEndpoints,
+} from '@streamhub/db/schema/webhooks';
+import { and, asc, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
+import type { InTransaction } from '../../events/durable.ts';
+
+export type NewEndpoint = Pick<
+  typeof webhookEndpoints.$inferInsert,
+  'ownerId' | 'scope' | 'url' | 'eventTypes' | 'description' | 'secret'
+>;
+
+export type EndpointPatch = Partial<
+  Pick<
+    typeof webhookEndpoints.$inferInsert,
+    'url' | 'eventTypes' | 'description' | 'enabled' | 'disabledReason' | 'failingSince'
+  >
+>;
+
+export interface NewDelivery {
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  body: string;
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  endpointId: string;
+  attempt: number;
+  succeeded: boolean;
+  responseStatus: number | null;
+  error: string | null;
+  latencyMs: number;
+  attemptedAt: Date;
+}
+
+export interface DeliveryWithAttempts extends WebhookDeliveryRow {
+  attemptLog: WebhookAttemptRow[];
+}
+
+/** What a failed attempt leads to, decided by the service. */
+export interface FailureOutcome {
+  /** The next attempt's time, or null when the delivery is given up. */
+  nextAttemptAt: Date | null;
+  /**
+   * Called in the transaction with the endpoint's `failing_since` (now set) and the time of this
+   * delivery's first attempt; returns whether to disable the endpoint, and does what goes with it.
+   */
+  disableIf?: (
+    tx: Parameters<InTransaction>[0],
+    failingSince: Date,
+    firstAttemptAt: Date,
+  ) => Promise<string | undefined>;
+}
+
+export class WebhooksRepository {
+  constructor(private readonly db: Db) {}
+
+  async createEndpoint(values: NewEndpoint): Promise<WebhookEndpointRow> {
+    const [row] = await this.db.insert(webhookEndpoints).values(values).returning();
+    if (!row) throw new Error('insert returned no endpoint');
+    return row;
+  }
+
+  async findEndpoint(id: string): Promise<WebhookEndpointRow | undefined> {
+    const [row] = await this.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).limit(1);
+    return row;
+  }
+
+  /** The owner's endpoints, and every instance endpoint when `withInstance`; newest first. */
+  async listEndpoints(ownerId: string, withInstance: boolean): Promise<WebhookEndpointRow[]> {
+    const mine = eq(webhookEndpoints.ownerId, ownerId);
+    return this.db
+      .select()
+      .from(webhookEndpoints)
+      .where(withInstance ? or(mine, eq(webhookEndpoints.scope, 'instance')) : mine)
+      .orderBy(desc(webhookEndpoints.createdAt), desc(webhookEndpoints.id));
+  }
+
+  async updateEndpoint(id: string, patch: EndpointPatch): Promise<WebhookEndpointRow | undefined> {
+    const [row] = await this.db
+      .update(webhookEndpoints)
+      .set({ ...patch, updatedAt: sql`now()` })
+      .where(eq(webhookEndpoints.id, id))
+      .returning();
+    return row;
+  }
+
+  async deleteEndpoint(id: string): Promise<boolean> {
+    const removed = await this.db
+      .delete(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, id))
+      .returning({ id: webhookEndpoints.id });
+    return removed.length > 0;
+  }
+
+  /** Makes `secret` the signing secret; the current one keeps signing until `previousUntil`. */
+  async rotateSecret(
+    id: string,
+    secret: string,
+    previousUntil: Date,
+  ): Promise<WebhookEndpointRow | undefined> {
+    const [row] = await this.db
+      .update(webhookEndpoints)
+      .set({
+        previousSecret: sql`${webhookEndpoints.secret}`,
+        previousSecretExpiresAt: previousUntil,
+        secret,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(webhookEndpoints.id, id))
+      .returning();
+    return row;
+  }
+
+  /** The owners of `channelIds` (read-only, on the channels' exported columns). */
+  async channelOwners(channelIds: readonly string[]): Promise<string[]> {
+    if (channelIds.length === 0) return [];
+    const rows = await this.db
+      .select({ ownerId: channels.ownerId })
+      .from(channels)
+      .where(inArray(channels.id, [...channelIds]));
+    return rows.map((row) => row.ownerId);
+  }
+
+  /** Enabled endpoints subscribed to `eventType` that are instance-wide or owned by one of `ownerIds`. */
+  async matchingEndpoints(eventType: string, ownerIds: readonly string[]): Promise<WebhookEndpointRow[]> {
+    const audience: SQL[] = [eq(webhookEndpoints.scope, 'instance')];
+    if (ownerIds.length > 0) audience.push(inArray(webhookEndpoints.ownerId, [...ownerIds]));
+    return this.db
+      .select()
+      .from(webhookEndpoints)
+      .where(
+        and(
+          eq(webhookEndpoints.enabled, true),
+          or(...audience),
+          sql`(cardinality(${webhookEndpoints.eventTypes}) = 0 or ${eventType} = any(${webhookEndpoints.eventTypes}))`,
+        ),
+      );
+  }
+
+  /**
+   * Stores the deliveries (one per endpoint and event, whoever inserts first) and returns those of
+   * `eventId` that no attempt has started yet: the ones to queue, on a repeat as on the first pass.
+   */
+  async addDeliveries(eventId: string, rows: readonly NewDelivery[]): Promise<{ id: string }[]> {
+    if (rows.length > 0)
+      await this.db
+        .insert(webhookDeliveries)
+        .values([...rows])
+        .onConflictDoNothing();
+    return this.db
+      .select({ id: webhookDeliveries.id })
+      .from(webhookDeliveries)
+      .where(
+        and(
+          eq(webhookDeliveries.eventId, eventId),
+          eq(webhookDeliveries.status, 'pending'),
+          eq(webhookDeliveries.attempts, 0),
+        ),
+      );
+  }
+
+  /** One delivery of its own (a test event); unique ids, so no conflict. */
+  async addDelivery(row: NewDelivery): Promise<WebhookDeliveryRow> {
+    const [delivery] = await this.db.insert(webhookDeliveries).values(row).returning();
+    if (!delivery) throw new Error('insert returned no delivery');
+    return delivery;
+  }
+
+  async findDeliveryWithEndpoint(
+    deliveryId: string,
+  ): Promise<{ delivery: WebhookDeliveryRow; endpoint: WebhookEndpointRow } | undefined> {
+    const [row] = await this.db
+      .select({ delivery: webhookDeliveries, endpoint: webhookEndpoints })
+      .from(webhookDeliveries)
+      .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+      .where(eq(webhookDeliveries.id, deliveryId))
+      .limit(1);
+    return row;
+  }
+
+  /**
+   * Takes attempt `attempt` of a pending delivery: true for exactly one caller, however many run the
+   * same job (a stalled BullMQ job picked up again, a repeated enqueue).
+   */
+  async claimAttempt(deliveryId: string, attempt: number): Promise<boolean> {
+    const claimed = await this.db
+      .update(webhookDeliveries)
+      .set({ attempts: attempt, nextAttemptAt: null })
+      .where(
+        and(
+          eq(webhookDeliveries.id, deliveryId),
+          eq(webhookDeliveries.status, 'pending'),
+          eq(webhookDeliveries.attempts, attempt - 1),
+        ),
+      )
+      .returning({ id: webhookDeliveries.id });
+    return claimed.length > 0;
+  }
+
+  /** Gives a pending delivery up without an attempt (its endpoint is disabled). */
+  async abandonDelivery(deliveryId: string): Promise<void> {
+    await this.db
+      .update(webhookDeliveries)
+      .set({ status: 'failed', nextAttemptAt: null })
+      .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.status, 'pending')));
+  }
+
+  /** Logs a 2xx attempt, completes the delivery and clears the endpoint's failing streak. */
+  async recordSuccess(record: AttemptRecord): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.insert(webhookAttempts).values(attemptValues(record)).onConflictDoNothing();
+      await tx
+        .update(webhookDeliveries)
+        .set({ status: 'succeeded', nextAttemptAt: null })
+        .where(eq(webhookDeliveries.id, record.deliveryId));
+      await tx
+        .update(webhookEndpoints)
+        .set({ failingSince: null })
+        .where(eq(webhookEndpoints.id, record.endpointId));
+    });
+  }
+
+  /**
+   * Logs a failed attempt, schedules the next one or gives the delivery up, and starts (or continues)
+   * the endpoint's failing streak; `outcome.disableIf` may disable the endpoint in the same transaction.
+   * Resolves to the reason the endpoint was disabled for, if it was.
+   */
+  async recordFailure(record: AttemptRecord, outcome: FailureOutcome): Promise<string | undefined> {
+    return this.db.transaction(async (tx) => {
+      await tx.insert(webhookAttempts).values(attemptValues(record)).onConflictDoNothing();
+      await tx
+        .update(webhookDeliveries)
+        .set(
+          outcome.nextAttemptAt
+            ? { nextAttemptAt: outcome.nextAttemptAt }
+            : { status: 'failed', nextAttemptAt: null },
+        )
+        .where(eq(webhookDeliveries.id, record.deliveryId));
+      const [endpoint] = await tx
+        .update(webhookEndpoints)
+        .set({
+          failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${record.attemptedAt.toISOString()}::timestamptz)`,
+        })
+        .where(eq(webhookEndpoints.id, record.endpointId))
+        .returning({ failingSince: webhookEndpoints.failingSince, enabled: webhookEndpoints.enabled });
+      if (!outcome.disableIf || !endpoint?.enabled || !endpoint.failingSince) return undefined;
+      const [first] = await tx
+        .select({ attemptedAt: webhookAttempts.attemptedAt })
+        .from(webhookAttempts)
+        .where(eq(webhookAttempts.deliveryId, record.deliveryId))
+        .orderBy(asc(webhookAttempts.attempt))
+        .limit(1);
+      const reason = await outcome.disableIf(
+        tx,
+        endpoint.failingSince,
+        first?.attemptedAt ?? record.attemptedAt,
+      );
+      if (reason === undefined) return undefined;
+      await tx
+        .update(webhookEndpoints)
+        .set({ enabled: false, disabledReason: reason, updatedAt: sql`now()` })
+        .where(eq(webhookEndpoints.id, record.endpointId));
+      return reason;
+    });
+  }
+
+  /** The endpoint's deliveries, newest first, each with its attempts oldest first. */
+  async listDeliveries(
+    endpointId: string,
+    options: { limit: number; status?: WebhookDeliveryRow['status'] },
+  ): Promise<DeliveryWithAttempts[]> {
+    const deliveries = await this.db
+      .select()
+      .from(webhookDeliveries)
+      .where(
+        and(
+          eq(webhookDeliveries.endpointId, endpointId),
+          options.status ? eq(webhookDeliveries.status, options.status) : undefined,
+        ),
+      )
+      .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+      .limit(options.limit);
+    if (deliveries.length === 0) return [];
+    const attempts = await this.db
+      .select()
+      .from(webhookAttempts)
+      .where(
+        inArray(
+          webhookAttempts.deliveryId,
+          deliveries.map((delivery) => delivery.id),
+        ),
+      )
+      .orderBy(asc(webhookAttempts.attempt));
+    return deliveries.map((delivery) => ({
+      ...delivery,
+      attemptLog: attempts.filter((attempt) => attempt.deliveryId === delivery.id),
+    }));
+  }
+
+  /**
+   * Puts a delivery of `endpointId` back to pending for one more attempt (manual redelivery); resolves
+   * to the attempt number to run, or undefined when there is no such delivery.
+   */
+  async reopenDelivery(endpointId: string, deliveryId: string): Promise<number | undefined> {
+    const [row] = await this.db
+      .update(webhookDeliveries)
+      .set({ status: 'pending', nextAttemptAt: sql`now()` })
+      .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId)))
+      .returning({ attempts: webhookDeliveries.attempts, eventId: webhookDeliveries.eventId });
+    return row ? row.attempts + 1 : undefined;
+  }
+
+  async findDelivery(endpointId: string, deliveryId: string): Promise<WebhookDeliveryRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId)))
+      .limit(1);
+    return row;
+  }
+}
+
+function attemptValues(record: AttemptRecord) {
+  return {
+    deliveryId: record.deliveryId,
+    attempt: record.attempt,
+    succeeded: record.succeeded,
+    responseStatus: record.responseStatus,
+    error: record.error,
+    latencyMs: record.latencyMs,
+    attemptedAt: record.attemptedAt,
+  };
+}

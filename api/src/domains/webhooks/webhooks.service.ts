@@ -1,0 +1,385 @@
+/**
+ * The webhooks domain's rules (docs/webhooks.md): who may manage which endpoint, the SSRF check of a
+ * target, turning each durable event into one delivery per matching endpoint, and each attempt of a
+ * delivery: signed, logged, retried with exponential back-off over the retry window, and an endpoint
+ * that fails for the whole window disabled with `webhook.endpoint_disabled`.
+ */
+import type { WebhooksConfig } from '@streamhub/config/config';
+import { DOMAIN_EVENTS, type DomainEventName, type DomainEventPayload } from '@streamhub/contracts/events';
+import type { JobDefinitionsMap } from '@streamhub/contracts/jobs';
+import {
+  type CreateWebhookEndpoint,
+  type RotateWebhookSecret,
+  type UpdateWebhookEndpoint,
+  WEBHOOK_ATTEMPT_HEADER,
+  WEBHOOK_DELIVERY_ID_HEADER,
+  WEBHOOK_EVENT_ID_HEADER,
+  WEBHOOK_EVENT_TYPE_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TEST_EVENT,
+  type WebhookDeliveriesQuery,
+  type WebhookDelivery,
+  type WebhookDeliveryBody,
+  type WebhookDeliveryList,
+  type WebhookDeliveryQueued,
+  type WebhookEndpoint,
+  type WebhookEndpointList,
+  type WebhookEndpointWithSecret,
+} from '@streamhub/contracts/webhooks';
+import type { UserRole } from '@streamhub/db/schema/users';
+import type { WebhookEndpointRow } from '@streamhub/db/schema/webhooks';
+import { AppError, conflict, forbidden, notFound } from '@streamhub/errors/app-error';
+import type { JobQueue } from '@streamhub/infra/jobs/port';
+import type { Logger } from '@streamhub/logger/logger';
+import { appendDomainEvent } from '../../events/durable.ts';
+import { audienceOf } from './event-audience.ts';
+import { allowedAddresses, type ResolveHost, TargetRefusedError } from './target-guard.ts';
+import { sendWebhook } from './webhook-sender.ts';
+import { generateWebhookSecret, signatureHeader } from './webhook-signature.ts';
+import type { DeliveryWithAttempts, WebhooksRepository } from './webhooks.repository.ts';
+
+export interface WebhookCaller {
+  userId: string;
+  role: UserRole;
+}
+
+/** One stored domain event, as the fan-out consumer hands it over. */
+export interface WebhookSourceEvent<K extends DomainEventName = DomainEventName> {
+  id: string;
+  name: K;
+  payload: DomainEventPayload<K>;
+  createdAt: string;
+}
+
+export interface WebhooksServiceDeps {
+  webhooks: WebhooksRepository;
+  jobs: Pick<JobQueue<JobDefinitionsMap>, 'enqueue'>;
+  settings: WebhooksConfig;
+  /** How host names are resolved for the SSRF check; the system resolver unless a test pins names. */
+  resolve: ResolveHost;
+  logger: Logger;
+}
+
+/** Every event type an endpoint can receive from the outbox. */
+export const WEBHOOK_EVENT_TYPES = Object.keys(DOMAIN_EVENTS) as DomainEventName[];
+
+export class WebhooksService {
+  constructor(private readonly deps: WebhooksServiceDeps) {}
+
+  // --- endpoints ----------------------------------------------------------------------------------
+
+  async createEndpoint(
+    caller: WebhookCaller,
+    input: CreateWebhookEndpoint,
+  ): Promise<WebhookEndpointWithSecret> {
+    if (input.scope === 'instance' && caller.role !== 'admin') {
+      throw forbidden('Only admins may register instance endpoints.');
+    }
+    await this.checkTarget(input.url);
+    const secret = generateWebhookSecret();
+    const row = await this.deps.webhooks.createEndpoint({
+      ownerId: caller.userId,
+      scope: input.scope,
+      url: input.url,
+      eventTypes: [...new Set(input.events)],
+      description: input.description,
+      secret,
+    });
+    return { ...endpointView(row), secret };
+  }
+
+  async listEndpoints(caller: WebhookCaller): Promise<WebhookEndpointList> {
+    const rows = await this.deps.webhooks.listEndpoints(caller.userId, caller.role === 'admin');
+    return { endpoints: rows.map(endpointView) };
+  }
+
+  async getEndpoint(caller: WebhookCaller, id: string): Promise<WebhookEndpoint> {
+    return endpointView(await this.requireManaged(caller, id));
+  }
+
+  async updateEndpoint(
+    caller: WebhookCaller,
+    id: string,
+    patch: UpdateWebhookEndpoint,
+  ): Promise<WebhookEndpoint> {
+    await this.requireManaged(caller, id);
+    if (patch.url !== undefined) await this.checkTarget(patch.url);
+    const row = await this.deps.webhooks.updateEndpoint(id, {
+      ...(patch.url === undefined ? {} : { url: patch.url }),
+      ...(patch.events === undefined ? {} : { eventTypes: [...new Set(patch.events)] }),
+      ...(patch.description === undefined ? {} : { description: patch.description }),
+      // Turning an endpoint on starts it afresh: no reason, no failing streak carried over.
+      ...(patch.enabled === undefined
+        ? {}
+        : patch.enabled
+          ? { enabled: true, disabledReason: null, failingSince: null }
+          : { enabled: false, disabledReason: 'Disabled by its owner' }),
+    });
+    if (!row) throw notFound('Webhook endpoint');
+    return endpointView(row);
+  }
+
+  async deleteEndpoint(caller: WebhookCaller, id: string): Promise<void> {
+    await this.requireManaged(caller, id);
+    await this.deps.webhooks.deleteEndpoint(id);
+  }
+
+  async rotateSecret(
+    caller: WebhookCaller,
+    id: string,
+    input: RotateWebhookSecret,
+  ): Promise<WebhookEndpointWithSecret> {
+    await this.requireManaged(caller, id);
+    const overlapMs =
+      input.overlapSeconds === undefined ? this.deps.settings.secretOverlapMs : input.overlapSeconds * 1000;
+    const secret = generateWebhookSecret();
+    const row = await this.deps.webhooks.rotateSecret(id, secret, new Date(Date.now() + overlapMs));
+    if (!row) throw notFound('Webhook endpoint');
+    return { ...endpointView(row), secret };
+  }
+
+  // --- deliveries ---------------------------------------------------------------------------------
+
+  /** Queues a `webhook.test` event to the endpoint, signed and logged like any other delivery. */
+  async sendTest(caller: WebhookCaller, id: string): Promise<WebhookDeliveryQueued> {
+    const endpoint = await this.requireManaged(caller, id);
+    if (!endpoint.enabled) throw conflict('The endpoint is disabled; enable it first.');
+    const eventId = crypto.randomUUID();
+    const body: WebhookDeliveryBody = {
+      id: eventId,
+      type: WEBHOOK_TEST_EVENT,
+      createdAt: new Date().toISOString(),
+      data: { endpointId: endpoint.id, message: 'A test delivery from StreamHub.' },
+    };
+    const delivery = await this.deps.webhooks.addDelivery({
+      endpointId: endpoint.id,
+      eventId,
+      eventType: WEBHOOK_TEST_EVENT,
+      body: JSON.stringify(body),
+    });
+    await this.queueAttempt(delivery.id, 1, 0);
+    return { deliveryId: delivery.id, eventId, eventType: WEBHOOK_TEST_EVENT };
+  }
+
+  async deliveries(
+    caller: WebhookCaller,
+    id: string,
+    query: WebhookDeliveriesQuery,
+  ): Promise<WebhookDeliveryList> {
+    await this.requireManaged(caller, id);
+    const rows = await this.deps.webhooks.listDeliveries(id, {
+      limit: query.limit,
+      ...(query.status ? { status: query.status } : {}),
+    });
+    return { deliveries: rows.map(deliveryView) };
+  }
+
+  /** Sends a delivery once more, whatever its status; the attempt is logged after the earlier ones. */
+  async redeliver(caller: WebhookCaller, id: string, deliveryId: string): Promise<WebhookDeliveryQueued> {
+    const endpoint = await this.requireManaged(caller, id);
+    if (!endpoint.enabled) throw conflict('The endpoint is disabled; enable it first.');
+    const delivery = await this.deps.webhooks.findDelivery(id, deliveryId);
+    if (!delivery) throw notFound('Webhook delivery');
+    if (delivery.status === 'pending') {
+      throw conflict('This delivery is still being attempted; redeliver it once it succeeded or failed.');
+    }
+    const attempt = await this.deps.webhooks.reopenDelivery(id, deliveryId);
+    if (attempt === undefined) throw notFound('Webhook delivery');
+    // A job id of its own: the automatic attempt of the same number may have run (and be kept) already.
+    await this.queueAttempt(deliveryId, attempt, 0, `redelivery-${crypto.randomUUID()}`);
+    return { deliveryId, eventId: delivery.eventId, eventType: delivery.eventType };
+  }
+
+  /**
+   * The fan-out consumer's work: one delivery per matching endpoint, then a job for each delivery of
+   * this event that has not started. Repeats (retries, a second replica) find the same rows and the
+   * same job ids, so an endpoint gets one delivery per event.
+   */
+  async fanOut(event: WebhookSourceEvent): Promise<void> {
+    const audience = audienceOf(event.name, event.payload);
+    const owners = new Set(audience.users);
+    for (const owner of await this.deps.webhooks.channelOwners(audience.channels)) owners.add(owner);
+    const endpoints = await this.deps.webhooks.matchingEndpoints(event.name, [...owners]);
+    const body: WebhookDeliveryBody = {
+      id: event.id,
+      type: event.name,
+      createdAt: event.createdAt,
+      data: event.payload,
+    };
+    const raw = JSON.stringify(body);
+    const pending = await this.deps.webhooks.addDeliveries(
+      event.id,
+      endpoints.map((endpoint) => ({
+        endpointId: endpoint.id,
+        eventId: event.id,
+        eventType: event.name,
+        body: raw,
+      })),
+    );
+    for (const { id } of pending) await this.queueAttempt(id, 1, 0);
+  }
+
+  /** The `webhook.deliver` job: attempt `attempt` of one delivery. */
+  async deliver(deliveryId: string, attempt: number, signal?: AbortSignal): Promise<void> {
+    const found = await this.deps.webhooks.findDeliveryWithEndpoint(deliveryId);
+    if (!found) return; // its endpoint was deleted, and the delivery with it
+    const { delivery, endpoint } = found;
+    if (delivery.status !== 'pending' || delivery.attempts !== attempt - 1) return; // done, or a stale job
+    if (!endpoint.enabled) {
+      await this.deps.webhooks.abandonDelivery(deliveryId);
+      return;
+    }
+    if (!(await this.deps.webhooks.claimAttempt(deliveryId, attempt))) return;
+
+    const now = Date.now();
+    const secrets = [endpoint.secret];
+    if (
+      endpoint.previousSecret &&
+      endpoint.previousSecretExpiresAt &&
+      endpoint.previousSecretExpiresAt.getTime() > now
+    ) {
+      secrets.push(endpoint.previousSecret);
+    }
+    const headers = {
+      [WEBHOOK_SIGNATURE_HEADER]: signatureHeader(secrets, Math.floor(now / 1000), delivery.body),
+      [WEBHOOK_EVENT_ID_HEADER]: delivery.eventId,
+      [WEBHOOK_EVENT_TYPE_HEADER]: delivery.eventType,
+      [WEBHOOK_DELIVERY_ID_HEADER]: delivery.id,
+      [WEBHOOK_ATTEMPT_HEADER]: String(attempt),
+    };
+    const outcome = await sendWebhook(new URL(endpoint.url), delivery.body, headers, {
+      allowPrivateTargets: this.deps.settings.allowPrivateTargets,
+      resolve: this.deps.resolve,
+      timeoutMs: this.deps.settings.timeoutMs,
+      ...(signal ? { signal } : {}),
+    });
+    const record = {
+      deliveryId,
+      endpointId: endpoint.id,
+      attempt,
+      ...outcome,
+      attemptedAt: new Date(now),
+    };
+    if (outcome.succeeded) {
+      await this.deps.webhooks.recordSuccess(record);
+      return;
+    }
+    const delayMs = this.retryDelay(attempt);
+    const withinWindow = now + delayMs <= delivery.createdAt.getTime() + this.deps.settings.retryWindowMs;
+    const lastError = outcome.error ?? `HTTP ${outcome.responseStatus}`;
+    const disabledFor = await this.deps.webhooks.recordFailure(record, {
+      nextAttemptAt: withinWindow ? new Date(now + delayMs) : null,
+      // A delivery given up while no attempt of the endpoint has succeeded since this delivery's first
+      // one: the endpoint failed everything for the whole retry window.
+      ...(withinWindow
+        ? {}
+        : {
+            disableIf: async (tx, failingSince, firstAttemptAt) => {
+              if (failingSince.getTime() > firstAttemptAt.getTime()) return undefined;
+              const reason = `Every delivery failed for ${formatDuration(this.deps.settings.retryWindowMs)}; last: ${lastError}`;
+              await appendDomainEvent(
+                tx,
+                'webhook.endpoint_disabled',
+                {
+                  endpointId: endpoint.id,
+                  ownerId: endpoint.ownerId,
+                  url: endpoint.url,
+                  reason,
+                  failingSince: failingSince.toISOString(),
+                  disabledAt: new Date().toISOString(),
+                },
+                { aggregate: `webhook_endpoint:${endpoint.id}` },
+              );
+              return reason;
+            },
+          }),
+    });
+    if (disabledFor !== undefined) {
+      this.deps.logger.warn({ endpointId: endpoint.id, reason: disabledFor }, 'webhook endpoint disabled');
+    }
+    if (withinWindow) await this.queueAttempt(deliveryId, attempt + 1, delayMs);
+  }
+
+  /** Delay before attempt `attempt + 1`: the base doubled per attempt, capped. */
+  retryDelay(attempt: number): number {
+    const { retryBaseMs, retryMaxDelayMs } = this.deps.settings;
+    return Math.min(retryBaseMs * 2 ** Math.min(attempt - 1, 40), retryMaxDelayMs);
+  }
+
+  private async queueAttempt(
+    deliveryId: string,
+    attempt: number,
+    delayMs: number,
+    suffix?: string,
+  ): Promise<void> {
+    const jobId = `webhook-${deliveryId}-${attempt}${suffix ? `-${suffix}` : ''}`;
+    await this.deps.jobs.enqueue('webhook.deliver', { deliveryId, attempt }, { jobId, delayMs });
+  }
+
+  /** The endpoint, if the caller owns it or it is an instance endpoint and the caller an admin. */
+  private async requireManaged(caller: WebhookCaller, id: string): Promise<WebhookEndpointRow> {
+    const endpoint = await this.deps.webhooks.findEndpoint(id);
+    const managed =
+      endpoint &&
+      (endpoint.ownerId === caller.userId || (endpoint.scope === 'instance' && caller.role === 'admin'));
+    // Someone else's endpoint is answered as missing: its existence is not the caller's business.
+    if (!managed) throw notFound('Webhook endpoint');
+    return endpoint;
+  }
+
+  private async checkTarget(url: string): Promise<void> {
+    try {
+      await allowedAddresses(new URL(url), {
+        allowPrivateTargets: this.deps.settings.allowPrivateTargets,
+        resolve: this.deps.resolve,
+      });
+    } catch (error) {
+      if (!(error instanceof TargetRefusedError)) throw error;
+      throw new AppError(422, 'webhook_target_forbidden', error.message, {
+        errors: [{ path: 'body.url', message: error.message }],
+      });
+    }
+  }
+}
+
+function endpointView(row: WebhookEndpointRow): WebhookEndpoint {
+  return {
+    id: row.id,
+    url: row.url,
+    scope: row.scope,
+    ownerId: row.ownerId,
+    events: row.eventTypes,
+    description: row.description,
+    enabled: row.enabled,
+    disabledReason: row.disabledReason,
+    previousSecretExpiresAt: row.previousSecretExpiresAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+function deliveryView(row: DeliveryWithAttempts): WebhookDelivery {
+  return {
+    id: row.id,
+    endpointId: row.endpointId,
+    eventId: row.eventId,
+    eventType: row.eventType,
+    status: row.status,
+    attempts: row.attemptLog.map((attempt) => ({
+      attempt: attempt.attempt,
+      succeeded: attempt.succeeded,
+      responseStatus: attempt.responseStatus,
+      error: attempt.error,
+      latencyMs: attempt.latencyMs,
+      attemptedAt: attempt.attemptedAt.toISOString(),
+    })),
+    nextAttemptAt: row.nextAttemptAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+function formatDuration(ms: number): string {
+  if (ms >= 86_400_000) return `${Math.round(ms / 86_400_000)} d`;
+  if (ms >= 3_600_000) return `${Math.round(ms / 3_600_000)} h`;
+  if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
