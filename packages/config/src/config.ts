@@ -160,6 +160,7 @@ const EnvSchema = z.object({
     z.string().trim().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
   ),
   RESTREAM_MAX_DESTINATIONS: positiveInt(5, 'destinations'),
+  CLIPS_PER_USER_PER_HOUR: positiveInt(10, 'clips'),
   SRT_PORT: z.preprocess(
     emptyAsUndefined,
     z
@@ -249,14 +250,7 @@ const EnvSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   STRIPE_API_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['http:', 'https:']).optional()),
   // --- Webhooks (docs/webhooks.md) ---
-  WEBHOOKS_ALLOW_PRIVATE_TARGETS: bool(false),
-  WEBHOOKS_TIMEOUT_MS: positiveInt(10_000, 'milliseconds'),
-  WEBHOOKS_RETRY_BASE_MS: positiveInt(30_000, 'milliseconds'),
-  WEBHOOKS_RETRY_MAX_DELAY_MS: positiveInt(6 * 3_600_000, 'milliseconds'),
-  WEBHOOKS_RETRY_WINDOW_MS: positiveInt(3 * 86_400_000, 'milliseconds'),
-  WEBHOOKS_SECRET_OVERLAP_MS: positiveInt(86_400_000, 'milliseconds'),
-  // --- Webhooks (docs/webhooks.md) ---
-  WEBHOOKS_ALLOW_PRIVATE_TARGETS: bool(false),
+  WEBHOOKS_ALLOW_PRIVATE: bool(false),
   WEBHOOKS_TIMEOUT_MS: positiveInt(10_000, 'milliseconds'),
   WEBHOOKS_RETRY_BASE_MS: positiveInt(30_000, 'milliseconds'),
   WEBHOOKS_RETRY_MAX_DELAY_MS: positiveInt(6 * 3_600_000, 'milliseconds'),
@@ -324,8 +318,6 @@ export interface Config {
   };
   /** Tips and the payment providers (docs/payments.md). */
   payments: PaymentsConfig;
-  /** Outgoing signed webhooks (docs/webhooks.md). */
-  webhooks: WebhooksConfig;
   /** Player beacons, views and reports (docs/analytics.md). */
   analytics: AnalyticsConfig;
   /** Notification emails and push (docs/notifications.md). */
@@ -337,21 +329,6 @@ export interface Config {
     github: OAuthProviderConfig | undefined;
     google: OAuthProviderConfig | undefined;
   };
-}
-
-/** Outgoing webhooks: where they may go, how long an attempt may take, how retries are spaced. */
-export interface WebhooksConfig {
-  /** Deliver to private, loopback and link-local addresses too (tests, intranets). Off by default (SSRF). */
-  allowPrivateTargets: boolean;
-  /** One attempt's limit: connect, send and the receiver's answer. */
-  timeoutMs: number;
-  /** Delay before the second attempt; doubled for each later one, up to `retryMaxDelayMs`. */
-  retryBaseMs: number;
-  retryMaxDelayMs: number;
-  /** A delivery still failing this long after its event is given up (and its endpoint disabled). */
-  retryWindowMs: number;
-  /** How long the secret replaced by a rotation keeps signing beside the new one. */
-  secretOverlapMs: number;
 }
 
 /** Outgoing webhooks: where they may go, how long an attempt may take, how retries are spaced. */
@@ -383,6 +360,8 @@ export interface MediaConfig {
    * restreaming), and how many destinations a channel may have.
    */
   restream: { secret: string | undefined; maxDestinations: number };
+  /** Instant clips (docs/clips.md): how many clips one user may make per hour. */
+  clipsPerUserPerHour: number;
   /** UDP port of the SRT ingest (stream key in the SRT stream id, docs/srt.md); unset → no SRT ingest. */
   srtPort: number | undefined;
   /**
@@ -521,6 +500,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       ),
       srtPort: e.SRT_PORT,
       restream: { secret: e.RESTREAM_SECRET, maxDestinations: e.RESTREAM_MAX_DESTINATIONS },
+      clipsPerUserPerHour: e.CLIPS_PER_USER_PER_HOUR,
       nodeId: e.MEDIA_NODE_ID,
       ffmpegPath: e.FFMPEG_PATH,
       ladder:
@@ -574,15 +554,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
           : undefined,
     },
     webhooks: {
-      allowPrivateTargets: e.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
-      timeoutMs: e.WEBHOOKS_TIMEOUT_MS,
-      retryBaseMs: e.WEBHOOKS_RETRY_BASE_MS,
-      retryMaxDelayMs: e.WEBHOOKS_RETRY_MAX_DELAY_MS,
-      retryWindowMs: e.WEBHOOKS_RETRY_WINDOW_MS,
-      secretOverlapMs: e.WEBHOOKS_SECRET_OVERLAP_MS,
-    },
-    webhooks: {
-      allowPrivateTargets: e.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
+      allowPrivateTargets: e.WEBHOOKS_ALLOW_PRIVATE,
       timeoutMs: e.WEBHOOKS_TIMEOUT_MS,
       retryBaseMs: e.WEBHOOKS_RETRY_BASE_MS,
       retryMaxDelayMs: e.WEBHOOKS_RETRY_MAX_DELAY_MS,

@@ -58,7 +58,6 @@ describe.each(cases)('uploads across replicas on %s with %s storage', { timeout:
     backends = await createTestBackends(driver);
     await backends.jobs.start({
       'email.send': async () => {},
-      'webhook.deliver': async () => {},
       'notifications.deliver': async () => {},
       'video.process': async () => {},
       'webhook.deliver': async () => {},

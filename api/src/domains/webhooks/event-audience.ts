@@ -37,6 +37,11 @@ const AUDIENCE: { [K in DomainEventName]?: AudienceRule<K> } = {
   'stream.key_revoked': ({ channelId }) => channels(channelId),
   // The creator, and the payer (their own payment).
   'tip.received': ({ creatorId, payerId }) => users(creatorId, payerId),
+  // The channel's owner, and the subscriber (their own subscription).
+  'subscription.started': ({ creatorId, subscriberId }) => users(creatorId, subscriberId),
+  'subscription.renewed': ({ creatorId, subscriberId }) => users(creatorId, subscriberId),
+  'subscription.cancelled': ({ creatorId, subscriberId }) => users(creatorId, subscriberId),
+  'subscription.expired': ({ creatorId, subscriberId }) => users(creatorId, subscriberId),
   'webhook.endpoint_disabled': ({ ownerId }) => users(ownerId),
 };
 
@@ -44,9 +49,4 @@ const AUDIENCE: { [K in DomainEventName]?: AudienceRule<K> } = {
 export function audienceOf<K extends DomainEventName>(name: K, payload: DomainEventPayload<K>): Audience {
   const rule = AUDIENCE[name] as AudienceRule<K> | undefined;
   return rule ? rule(payload) : { users: [], channels: [] };
-}
-
-/** The event types only instance endpoints receive (documented in docs/webhooks.md, checked by a test). */
-export function instanceOnlyEvents(all: readonly DomainEventName[]): DomainEventName[] {
-  return all.filter((name) => AUDIENCE[name] === undefined);
 }

@@ -54,7 +54,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('webhooks on two replicas (Postg
         {
           REDIS_URL: TEST_REDIS_URL,
           REDIS_PREFIX: prefix,
-          WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'true',
+          WEBHOOKS_ALLOW_PRIVATE: 'true',
           WEBHOOKS_RETRY_BASE_MS: '100',
         },
         {},

@@ -60,7 +60,7 @@ const signatureOf = (request: ReceivedRequest) =>
 async function startGateway(driver: Driver, env: Record<string, string>) {
   const backends = await createTestBackends(driver);
   const deps = backends.deps(
-    { WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOKS_TIMEOUT_MS: '2000', RATE_LIMIT_MAX: '100000', ...env },
+    { WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOKS_TIMEOUT_MS: '2000', RATE_LIMIT_MAX: '100000', ...env },
     {},
     { abusePolicy: MANY_LOGINS_POLICY },
   );
