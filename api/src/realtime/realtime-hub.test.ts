@@ -61,7 +61,11 @@ describe('/ws chat', () => {
     const reader = await connect();
     const writer = await connect();
     await joined(reader);
-    expect((await joined(writer)).settings).toEqual({ slowModeSeconds: 0, followersOnly: false });
+    expect((await joined(writer)).settings).toEqual({
+      slowModeSeconds: 0,
+      followersOnly: false,
+      subscribersOnly: false,
+    });
 
     writer.send({ type: 'chat.send', channel: slug, body: 'hi', nonce: 'a1' });
     expect(await writer.next('error', (f) => f.nonce === 'a1')).toMatchObject({ code: 'unauthorized' });

@@ -34,12 +34,13 @@ export async function startWorker(
   const mailer = createMailer(config.mail, options.logger);
   let outbox: Outbox | undefined;
   try {
-    // Progress of the videos this worker processes reaches their owners through the gateways' `/ws`.
+    // Progress of the videos this worker processes reaches their owners through the gateways' `/ws`,
+    // and the tips its consumers announce reach their channels' chat rooms.
     const services = servicesOnBackends(backends, {
       config,
       logger: options.logger,
       signingKeys,
-      broadcast: ['video-status', 'notifications'],
+      broadcast: ['video-status', 'notifications', 'chat'],
     });
     const run = { config, logger: options.logger, events: backends.events, media: backends.media };
     await backends.jobs.start(moduleJobHandlers(MODULES, services, { ...run, mailer }), {

@@ -57,10 +57,14 @@ export const UpdateChatSettingsRequestSchema = z
   .strictObject({
     slowModeSeconds: ChatSettingsSchema.shape.slowModeSeconds.optional(),
     followersOnly: z.boolean().optional(),
+    subscribersOnly: z.boolean().optional(),
   })
   .refine(
-    (body) => body.slowModeSeconds !== undefined || body.followersOnly !== undefined,
-    'send at least one of slowModeSeconds, followersOnly',
+    (body) =>
+      body.slowModeSeconds !== undefined ||
+      body.followersOnly !== undefined ||
+      body.subscribersOnly !== undefined,
+    'send at least one of slowModeSeconds, followersOnly, subscribersOnly',
   )
   .openapi('UpdateChatSettingsRequest');
 export type UpdateChatSettingsRequest = z.infer<typeof UpdateChatSettingsRequestSchema>;

@@ -35,6 +35,8 @@ export const ChatAuthorSchema = z
     id: z.uuid(),
     username: z.string(),
     displayName: z.string().nullable(),
+    /** Holds a subscription to the channel (its badge in chat). */
+    subscriber: z.boolean(),
   })
   .openapi('ChatAuthor');
 
@@ -54,6 +56,8 @@ export const ChatSettingsSchema = z
     slowModeSeconds: z.number().int().min(0).max(3600),
     /** Only followers (and the owner and moderators) may post. */
     followersOnly: z.boolean(),
+    /** Only subscribers (and the owner, moderators and admins) may post. */
+    subscribersOnly: z.boolean(),
   })
   .openapi('ChatSettings');
 export type ChatSettings = z.infer<typeof ChatSettingsSchema>;
@@ -108,6 +112,7 @@ export const WS_ERROR_CODES = [
   'timed_out',
   'slow_mode',
   'followers_only',
+  'subscribers_only',
   'rate_limited',
   'internal_error',
 ] as const;
@@ -148,6 +153,21 @@ export const ChatMessageFrameSchema = z.object({
   type: z.literal('chat.message'),
   channel: z.string(),
   message: ChatMessageSchema,
+});
+/** A tip to the channel was paid: shown highlighted in its chat (docs/payments.md). */
+export const ChatTipFrameSchema = z.object({
+  type: z.literal('chat.tip'),
+  channel: z.string(),
+  tip: z.object({
+    paymentId: z.uuid(),
+    /** Minor units of `currency`. */
+    amount: z.number().int().positive(),
+    currency: z.string(),
+    message: z.string().nullable(),
+    /** Null when the payer's account is gone. */
+    from: z.object({ id: z.uuid(), username: z.string(), displayName: z.string().nullable() }).nullable(),
+    receivedAt: z.iso.datetime(),
+  }),
 });
 export const ChatDeletedFrameSchema = z.object({
   type: z.literal('chat.deleted'),
@@ -221,6 +241,7 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   JoinedFrameSchema,
   LeftFrameSchema,
   ChatMessageFrameSchema,
+  ChatTipFrameSchema,
   ChatDeletedFrameSchema,
   ChatSettingsFrameSchema,
   ModerationFrameSchema,
@@ -237,7 +258,16 @@ export type ServerFrame = z.infer<typeof ServerFrameSchema>;
 /** Frames that go to everyone in a room (as opposed to answers to one connection). */
 export type RoomFrame = Extract<
   ServerFrame,
-  { type: 'chat.message' | 'chat.deleted' | 'chat.settings' | 'moderation' | 'viewers' | 'stream.status' }
+  {
+    type:
+      | 'chat.message'
+      | 'chat.tip'
+      | 'chat.deleted'
+      | 'chat.settings'
+      | 'moderation'
+      | 'viewers'
+      | 'stream.status';
+  }
 >;
 
 // ---------------------------------------------------------------------------------------------------

@@ -46,4 +46,6 @@ CREATE UNIQUE INDEX "subscriptions_one_live_idx" ON "payments"."subscriptions" U
 CREATE INDEX "subscriptions_channel_idx" ON "payments"."subscriptions" USING btree ("channel_id","subscriber_id");--> statement-breakpoint
 CREATE INDEX "subscriptions_due_idx" ON "payments"."subscriptions" USING btree ("access_until") WHERE "payments"."subscriptions"."status" in ('active', 'past_due');--> statement-breakpoint
 CREATE UNIQUE INDEX "payments_provider_invoice_idx" ON "payments"."payments" USING btree ("provider","invoice_id");--> statement-breakpoint
-CREATE INDEX "payments_subscription_idx" ON "payments"."payments" USING btree ("subscription_id");
+CREATE INDEX "payments_subscription_idx" ON "payments"."payments" USING btree ("subscription_id");--> statement-breakpoint
+-- The chat domain's subscribers-only mode (a perk of channel subscriptions) lands with them.
+ALTER TABLE "chat"."chat_settings" ADD COLUMN "subscribers_only" boolean DEFAULT false NOT NULL;

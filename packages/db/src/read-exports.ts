@@ -8,6 +8,7 @@
 import type { Table } from 'drizzle-orm';
 import { channels, liveSessions } from './schema/channels.ts';
 import { follows } from './schema/engagement.ts';
+import { subscriptions } from './schema/payments.ts';
 import { users } from './schema/users.ts';
 
 export interface ReadExport {
@@ -36,4 +37,7 @@ export const READ_EXPORTS: Readonly<Record<string, readonly ReadExport[]>> = {
   ],
   // Who follows whom, for chat's followers-only rule and the channels' follower counts.
   engagement: [exported(follows, ['followerId', 'channelId'])],
+  // Who holds a channel subscription's perks, for chat's badge and subscribers-only rule and
+  // `subscribers` videos.
+  payments: [exported(subscriptions, ['subscriberId', 'channelId', 'status', 'accessUntil'])],
 };

@@ -190,7 +190,11 @@ describe.each(testDatabases())('CachedChatRooms on %s with two replicas over Red
     const rulesSeen = frameArrives(b.broadcaster, channelId, 'chat.settings');
     await a.chat.updateSettings(actor, slug, { slowModeSeconds: 10 });
     await rulesSeen;
-    expect((await join(b.reads, slug)).room.settings).toEqual({ slowModeSeconds: 10, followersOnly: false });
+    expect((await join(b.reads, slug)).room.settings).toEqual({
+      slowModeSeconds: 10,
+      followersOnly: false,
+      subscribersOnly: false,
+    });
 
     const { secret } = await a.channels.createKey(actor.userId, slug, 'OBS');
     const started = new Promise<void>((resolve) => {

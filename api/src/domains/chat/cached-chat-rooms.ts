@@ -37,6 +37,8 @@ type Effect = 'history' | 'room' | 'none';
 const EFFECT_OF_FRAME: Record<RoomFrame['type'], Effect> = {
   'chat.message': 'history',
   'chat.deleted': 'history',
+  // A tip's highlight is shown as it happens and is not part of the history.
+  'chat.tip': 'none',
   'chat.settings': 'room',
   'stream.status': 'room',
   // Bans and time-outs change who may post, not what was said nor the rules.

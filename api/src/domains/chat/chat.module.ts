@@ -1,4 +1,7 @@
-/** The chat domain's module: rooms, messages and moderation (frames fan out through the room publisher). */
+/**
+ * The chat domain's module: rooms, messages and moderation (frames fan out through the room publisher),
+ * and paid tips highlighted in their channel's chat.
+ */
 import {
   type DomainModule,
   type ModuleBackends,
@@ -9,6 +12,7 @@ import { channelsModule } from '../channels/channels.module.ts';
 import { ChatRepository } from './chat.repository.ts';
 import { chatRoutes } from './chat.routes.ts';
 import { ChatService } from './chat.service.ts';
+import { chatConsumers } from './chat-consumers.ts';
 import { ModerationRepository } from './moderation.repository.ts';
 import { DiscardingRoomPublisher } from './room-publisher.ts';
 
@@ -43,4 +47,5 @@ export const chatModule: DomainModule<
   dependsOn: [channelsModule],
   services: chatServices,
   routes: chatMounts,
+  consumers: ({ chat }) => chatConsumers({ chat }),
 };

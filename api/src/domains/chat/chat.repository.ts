@@ -8,6 +8,7 @@ import { decodeCursor, keysetBefore, keysetPage, keysetTimestamp } from '@stream
 import { channels, liveSessions } from '@streamhub/db/schema/channels';
 import { type ChatMessageRow, chatMessages, chatRestrictions, chatSettings } from '@streamhub/db/schema/chat';
 import { follows } from '@streamhub/db/schema/engagement';
+import { subscriptions } from '@streamhub/db/schema/payments';
 import { type UserRole, type UserStatus, users } from '@streamhub/db/schema/users';
 import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import { assertLimit } from '../../http/pagination.ts';
@@ -16,6 +17,7 @@ import { moderatesChannel } from './moderation.repository.ts';
 export interface ChatRules {
   slowModeSeconds: number;
   followersOnly: boolean;
+  subscribersOnly: boolean;
 }
 
 /** A ban (`expiresAt` null) or a time-out still in force. */
@@ -36,13 +38,15 @@ export interface PosterStanding {
   channel: { slug: string; ownerId: string } | null;
   isModerator: boolean;
   isFollower: boolean;
+  /** Holds the perks of a subscription to the channel now. */
+  isSubscriber: boolean;
   restriction: ActiveRestriction | null;
   rules: ChatRules;
 }
 
 export interface MessageWithAuthor {
   message: ChatMessageRow;
-  author: { username: string; displayName: string | null };
+  author: { username: string; displayName: string | null; subscriber: boolean };
 }
 
 export interface MessagePage {
@@ -50,13 +54,24 @@ export interface MessagePage {
   nextCursor: string | null;
 }
 
-export const DEFAULT_CHAT_RULES: ChatRules = { slowModeSeconds: 0, followersOnly: false };
+export const DEFAULT_CHAT_RULES: ChatRules = {
+  slowModeSeconds: 0,
+  followersOnly: false,
+  subscribersOnly: false,
+};
 
 const authorColumns = { username: users.username, displayName: users.displayName };
 
 /** A restriction row counts while it is a ban or its time-out has not ended, by the database's clock. */
 export const restrictionInForce = (): SQL =>
   sql`(${chatRestrictions.expiresAt} is null or ${chatRestrictions.expiresAt} > now())`;
+
+/**
+ * Whether `userId` holds the perks of a subscription to `channelId` now (docs/payments.md: live status
+ * and `access_until` ahead), read on the payments domain's exported columns.
+ */
+const holdsSubscription = (channelId: unknown, userId: unknown): SQL<boolean> =>
+  sql<boolean>`exists (select 1 from ${subscriptions} where ${subscriptions.channelId} = ${channelId} and ${subscriptions.subscriberId} = ${userId} and ${subscriptions.status} in ('active', 'past_due') and ${subscriptions.accessUntil} > now())`;
 
 /**
  * The poster's account, standing in the channel and the channel's rules, as one prepared statement:
@@ -74,6 +89,7 @@ function preparePosterStanding(db: Db) {
       ownerId: channels.ownerId,
       isModerator: moderatesChannel(channelId, users.id),
       isFollower: sql<boolean>`exists (select 1 from ${follows} where ${follows.channelId} = ${channelId} and ${follows.followerId} = ${users.id})`,
+      isSubscriber: holdsSubscription(channelId, users.id),
       restricted: sql<boolean>`${chatRestrictions.userId} is not null`,
       expiresAt: chatRestrictions.expiresAt,
       reason: chatRestrictions.reason,
@@ -82,6 +98,7 @@ function preparePosterStanding(db: Db) {
       >`(extract(epoch from (${chatRestrictions.expiresAt} - now())) * 1000)::float8`,
       slowModeSeconds: chatSettings.slowModeSeconds,
       followersOnly: chatSettings.followersOnly,
+      subscribersOnly: chatSettings.subscribersOnly,
     })
     .from(users)
     .leftJoin(channels, eq(channels.id, channelId))
@@ -144,12 +161,14 @@ export class ChatRepository {
       channel: row.slug !== null && row.ownerId !== null ? { slug: row.slug, ownerId: row.ownerId } : null,
       isModerator: row.isModerator,
       isFollower: row.isFollower,
+      isSubscriber: row.isSubscriber,
       restriction: row.restricted
         ? { expiresAt: row.expiresAt, reason: row.reason, remainingMs: row.remainingMs }
         : null,
       rules: {
         slowModeSeconds: row.slowModeSeconds ?? DEFAULT_CHAT_RULES.slowModeSeconds,
         followersOnly: row.followersOnly ?? DEFAULT_CHAT_RULES.followersOnly,
+        subscribersOnly: row.subscribersOnly ?? DEFAULT_CHAT_RULES.subscribersOnly,
       },
     };
   }
@@ -179,7 +198,7 @@ export class ChatRepository {
     const rows = await this.db
       .select({
         message: chatMessages,
-        author: authorColumns,
+        author: { ...authorColumns, subscriber: holdsSubscription(channelId, chatMessages.authorId) },
         createdAtKey: keysetTimestamp(chatMessages.createdAt),
       })
       .from(chatMessages)
@@ -212,10 +231,33 @@ export class ChatRepository {
       .select({
         slowModeSeconds: chatSettings.slowModeSeconds,
         followersOnly: chatSettings.followersOnly,
+        subscribersOnly: chatSettings.subscribersOnly,
       })
       .from(chatSettings)
       .where(eq(chatSettings.channelId, channelId))
       .limit(1);
     return row ?? DEFAULT_CHAT_RULES;
+  }
+
+  /** A user's public names, for a frame about them (a tip's payer); undefined when the account is gone. */
+  async author(
+    userId: string,
+  ): Promise<{ id: string; username: string; displayName: string | null } | undefined> {
+    const [row] = await this.db
+      .select({ id: users.id, ...authorColumns })
+      .from(users)
+      .where(eq(users.id, userId))
+      .limit(1);
+    return row;
+  }
+
+  /** The channel's slug (room frames name their room by it); undefined when the channel is gone. */
+  async channelSlug(channelId: string): Promise<string | undefined> {
+    const [row] = await this.db
+      .select({ slug: channels.slug })
+      .from(channels)
+      .where(eq(channels.id, channelId))
+      .limit(1);
+    return row?.slug;
   }
 }

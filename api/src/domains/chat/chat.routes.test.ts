@@ -171,6 +171,7 @@ describe.each(testDatabases())('chat and moderation routes on %s', (driver) => {
       expect(ChatSettingsSchema.parse(await (await request(path)).json())).toEqual({
         slowModeSeconds: 0,
         followersOnly: false,
+        subscribersOnly: false,
       });
       await problem(await request(path, send('PATCH', { followersOnly: true })), 401, 'invalid_token');
       await problem(await request(path, send('PATCH', { followersOnly: true }, viewer)), 403, 'forbidden');
@@ -179,6 +180,7 @@ describe.each(testDatabases())('chat and moderation routes on %s', (driver) => {
         { slowModeSeconds: 3601 },
         { slowModeSeconds: -1 },
         { followersOnly: 'yes' },
+        { subscribersOnly: 1 },
         { other: 1 },
       ]) {
         await problem(await request(path, send('PATCH', body, moderator)), 422, 'validation_failed');
@@ -187,15 +189,17 @@ describe.each(testDatabases())('chat and moderation routes on %s', (driver) => {
       expect(ChatSettingsSchema.parse(await changed.json())).toEqual({
         slowModeSeconds: 30,
         followersOnly: false,
+        subscribersOnly: false,
       });
       expect(ChatSettingsSchema.parse(await (await request(path)).json())).toEqual({
         slowModeSeconds: 30,
         followersOnly: false,
+        subscribersOnly: false,
       });
       expect(rooms.framesOf(channel.id)).toContainEqual({
         type: 'chat.settings',
         channel: slug,
-        settings: { slowModeSeconds: 30, followersOnly: false },
+        settings: { slowModeSeconds: 30, followersOnly: false, subscribersOnly: false },
       });
       await problem(await request('/api/v1/channels/no-such-room/chat/settings'), 404, 'not_found');
     });
@@ -407,7 +411,7 @@ describe.each(testDatabases())('chat and moderation routes on %s', (driver) => {
           target: null,
           message: null,
           durationSeconds: 5,
-          reason: 'slow mode 5 s, followers-only on',
+          reason: 'slow mode 5 s, followers-only on, subscribers-only off',
         },
         {
           action: 'unban',

@@ -139,7 +139,7 @@ describe.each(testDatabases())('ChatService on %s', (driver) => {
         slug,
         ownerId: owner.id,
         live: false,
-        settings: { slowModeSeconds: 0, followersOnly: false },
+        settings: { slowModeSeconds: 0, followersOnly: false, subscribersOnly: false },
       });
       await appError(chat.room('no-such-room'), 404, 'not_found');
     });
@@ -149,7 +149,7 @@ describe.each(testDatabases())('ChatService on %s', (driver) => {
       const message = await say(chat, channelId, viewer, '  hello chat  ');
       expect(message).toMatchObject({
         body: 'hello chat',
-        author: { id: viewer.id, username: viewer.username, displayName: 'Vera Viewer' },
+        author: { id: viewer.id, username: viewer.username, displayName: 'Vera Viewer', subscriber: false },
       });
       expect(rooms.framesOf(channelId)).toContainEqual({ type: 'chat.message', channel: slug, message });
       expect(await chat.history(channelId)).toEqual([message]);
@@ -416,10 +416,14 @@ describe.each(testDatabases())('ChatService on %s', (driver) => {
         {
           type: 'chat.settings',
           channel: slug,
-          settings: { slowModeSeconds: 10, followersOnly: false },
+          settings: { slowModeSeconds: 10, followersOnly: false, subscribersOnly: false },
         },
       ]);
-      expect(await chat.settings(slug)).toEqual({ slowModeSeconds: 10, followersOnly: false });
+      expect(await chat.settings(slug)).toEqual({
+        slowModeSeconds: 10,
+        followersOnly: false,
+        subscribersOnly: false,
+      });
     });
 
     it('lets only the owner and admins manage moderators and read the log', async () => {

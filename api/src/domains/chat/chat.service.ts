@@ -3,8 +3,9 @@
  * it. No HTTP and no sockets here: the REST routes and the realtime hub both call this service.
  *
  * Who may do what (docs/chat-moderation.md):
- * - post: any active account that is not banned or timed out; followers-only rooms also need a follow;
- *   slow mode and followers-only spare the owner, the channel's moderators and site admins.
+ * - post: any active account that is not banned or timed out; followers-only rooms also need a follow,
+ *   subscribers-only rooms a subscription's perks; slow mode and both modes spare the owner, the
+ *   channel's moderators and site admins.
  * - delete a message: its author, or the owner, a moderator or an admin; a moderator cannot delete the
  *   owner's or another moderator's messages.
  * - time out, ban, unban, change the rules, see bans: owner, moderators, admins; nobody acts on the
@@ -23,6 +24,7 @@ import {
   type ModerationLogQuery,
   type UpdateChatSettingsRequest,
 } from '@streamhub/contracts/chat';
+import type { DomainEventPayload } from '@streamhub/contracts/events';
 import {
   CHAT_HISTORY_SIZE,
   ChatBodySchema,
@@ -161,6 +163,12 @@ export class ChatService {
     if (rules.followersOnly && !privileged && !standing.isFollower) {
       throw new ChatRefusal('followers_only', 'Only followers of this channel may chat; follow it first.');
     }
+    if (rules.subscribersOnly && !privileged && !standing.isSubscriber) {
+      throw new ChatRefusal(
+        'subscribers_only',
+        'Only subscribers of this channel may chat; subscribe first.',
+      );
+    }
     await this.checkRateLimit(channelId, userId);
     if (rules.slowModeSeconds > 0 && !privileged) {
       await this.checkSlowMode(channelId, userId, rules.slowModeSeconds);
@@ -168,10 +176,37 @@ export class ChatService {
     const row = await this.deps.chat.insertMessage({ channelId, authorId: userId, body: parsed.data });
     const message = toChatMessage({
       message: row,
-      author: { username: standing.username, displayName: standing.displayName },
+      author: {
+        username: standing.username,
+        displayName: standing.displayName,
+        subscriber: standing.isSubscriber,
+      },
     });
     await this.deps.rooms.publish(channelId, { type: 'chat.message', channel: channel.slug, message });
     return message;
+  }
+
+  /**
+   * Shows a paid tip highlighted in its channel's chat (a `chat.tip` frame to the room). Resolves to
+   * false when the channel is gone. The frame is not stored: the tip itself is in the payments ledger.
+   */
+  async announceTip(tip: DomainEventPayload<'tip.received'>): Promise<boolean> {
+    const slug = await this.deps.chat.channelSlug(tip.channelId);
+    if (!slug) return false;
+    const from = tip.payerId ? ((await this.deps.chat.author(tip.payerId)) ?? null) : null;
+    await this.deps.rooms.publish(tip.channelId, {
+      type: 'chat.tip',
+      channel: slug,
+      tip: {
+        paymentId: tip.paymentId,
+        amount: tip.amount,
+        currency: tip.currency,
+        message: tip.message,
+        from,
+        receivedAt: tip.receivedAt,
+      },
+    });
+    return true;
   }
 
   /**
@@ -273,6 +308,7 @@ export class ChatService {
     const next: ChatRules = {
       slowModeSeconds: patch.slowModeSeconds ?? current.slowModeSeconds,
       followersOnly: patch.followersOnly ?? current.followersOnly,
+      subscribersOnly: patch.subscribersOnly ?? current.subscribersOnly,
     };
     const saved = await this.deps.moderation.saveRules(channel.id, next, {
       actorId: actor.userId,
@@ -464,7 +500,12 @@ const isUuid = (value: string) =>
 function toChatMessage({ message, author }: MessageWithAuthor): ChatMessage {
   return {
     id: message.id,
-    author: { id: message.authorId, username: author.username, displayName: author.displayName },
+    author: {
+      id: message.authorId,
+      username: author.username,
+      displayName: author.displayName,
+      subscriber: author.subscriber,
+    },
     body: message.body,
     sentAt: message.createdAt.toISOString(),
   };
@@ -483,5 +524,5 @@ function toRestriction({ restriction, user, createdBy }: RestrictionView): ChatR
 
 function describeRules(rules: ChatRules): string {
   const slow = rules.slowModeSeconds > 0 ? `slow mode ${rules.slowModeSeconds} s` : 'slow mode off';
-  return `${slow}, followers-only ${rules.followersOnly ? 'on' : 'off'}`;
+  return `${slow}, followers-only ${rules.followersOnly ? 'on' : 'off'}, subscribers-only ${rules.subscribersOnly ? 'on' : 'off'}`;
 }

@@ -257,6 +257,7 @@ export class ModerationRepository {
         .returning({
           slowModeSeconds: chatSettings.slowModeSeconds,
           followersOnly: chatSettings.followersOnly,
+          subscribersOnly: chatSettings.subscribersOnly,
         });
       if (!saved) throw new Error('upsert into engagement.chat_settings returned no row');
       await insertLog(tx, channelId, log);

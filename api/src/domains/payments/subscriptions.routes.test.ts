@@ -437,11 +437,7 @@ describe.each(testDatabases())('channel subscriptions on %s', (driver) => {
     const start = (body: unknown, user: SignedInUser | null = viewer) =>
       request('POST', '/subscriptions', body, user ?? undefined);
 
-    await expectProblem(
-      await start({ channel: channel.slug, tier: tier.id }, null),
-      401,
-      'invalid_token',
-    );
+    await expectProblem(await start({ channel: channel.slug, tier: tier.id }, null), 401, 'invalid_token');
     await expectProblem(await start({ channel: 'no-such-channel', tier: tier.id }), 404, 'not_found');
     await expectProblem(await start({ channel: channel.slug, tier: crypto.randomUUID() }), 404, 'not_found');
     await expectProblem(await start({ channel: channel.slug, tier: otherTier.id }), 404, 'not_found');

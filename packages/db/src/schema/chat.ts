@@ -56,6 +56,7 @@ export const chatSettings = chatSchema.table(
       .references(() => channels.id, { onDelete: 'cascade' }),
     slowModeSeconds: integer('slow_mode_seconds').notNull().default(0),
     followersOnly: boolean('followers_only').notNull().default(false),
+    subscribersOnly: boolean('subscribers_only').notNull().default(false),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [check('chat_settings_slow_mode_range', sql`${t.slowModeSeconds} between 0 and 3600`)],
