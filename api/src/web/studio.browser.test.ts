@@ -5,7 +5,8 @@
  * studio, creates a stream key and copies it with the copy button, pushes real RTMP with ffmpeg using
  * what the clipboard holds, and watches the ingest health (resolution, fps, bitrate, keyframe interval);
  * drops a real video file on the tus uploader, sees the progress and the video processed, and edits it;
- * an admin finds the streamer and suspends them, which cuts the broadcast. Then the sessions list of the
+ * an admin ends the broadcast from the live channels (the studio sees it offline), then suspends the
+ * streamer and lifts it. Then the sessions list of the
  * settings page, and axe-core on every new page at 375 px and 1280 px in both themes, with screenshots.
  */
 import { execFile } from 'node:child_process';
@@ -13,6 +14,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PublicChannelSchema } from '@streamhub/contracts/channels';
 import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,12 +178,13 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('link', { name: 'Videos', exact: true }).click();
       await page.waitForURL(`${base}/studio/videos`);
       const bytes = (await readFile(clip)).toString('base64');
-      const dropped = await page.evaluateHandle((base64) => {
-        const data = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+      // What a file dragged from the desktop carries (evaluated in the page, which has the DOM types).
+      const dropped = await page.evaluateHandle(`(() => {
+        const data = Uint8Array.from(atob('${bytes}'), (char) => char.charCodeAt(0));
         const transfer = new DataTransfer();
         transfer.items.add(new File([data], 'first-upload.mp4', { type: 'video/mp4' }));
         return transfer;
-      }, bytes);
+      })()`);
       await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: dropped });
       expect(await page.locator('#upload-form').getByLabel('Title').inputValue()).toBe('first-upload');
       await page.getByRole('button', { name: 'Upload', exact: true }).click();
@@ -199,22 +202,28 @@ describe.skipIf(!hasChromium)(
       const edited = page.locator('#my-videos tr').filter({ hasText: 'My first <upload>' });
       expect(await edited.locator('td').nth(3).textContent()).toBe('Unlisted');
 
-      // The admin finds the streamer and suspends them: the broadcast is cut.
+      // Back on the stream page, still live; an admin ends the broadcast from the live channels.
+      await page.getByRole('link', { name: 'Stream', exact: true }).click();
+      await page.locator('#health:not([hidden])').waitFor({ timeout: 15_000 });
       const admin = await watchedPage(browser, { viewport: { width: 375, height: 740 } });
       await signIn(admin.page, ADMIN.email, '/admin');
       await admin.page.getByRole('link', { name: 'Live channels' }).click();
-      await admin.page.getByRole('link', { name: `Suspend @${STREAMER.username}…` }).click();
-      await admin.page.waitForURL(`${base}/admin?q=${STREAMER.username}`);
+      await admin.page.waitForURL(`${base}/admin/live`);
+      await admin.page.getByRole('button', { name: 'End the broadcast of Newcaster <live>' }).click();
+      await admin.page.getByRole('status').filter({ hasText: 'The broadcast is ended' }).waitFor();
+      const channelLive = async () =>
+        PublicChannelSchema.parse(await (await fetch(`${base}/api/v1/channels/${SLUG}`)).json()).live;
+      await expect.poll(channelLive, { timeout: 15_000 }).toBe(false);
+      // The studio sees it: offline again.
+      await expect.poll(() => text(page, '#health-state'), { timeout: 15_000 }).toMatch(/^Offline/);
+
+      // Then the admin suspends the streamer, and lifts it.
+      await admin.page.goto(`${base}/admin?q=${STREAMER.username}`);
       await admin.page.getByRole('button', { name: `Suspend @${STREAMER.username}` }).click();
       await admin.page.getByRole('status').filter({ hasText: 'is suspended' }).waitFor();
       expect(await admin.page.locator('#users tr').first().locator('td').nth(2).textContent()).toBe(
         'Suspended',
       );
-      await expect
-        .poll(async () => (await fetch(`${base}/api/v1/channels/${SLUG}`).then((r) => r.json())).live, {
-          timeout: 15_000,
-        })
-        .toBe(false);
       await admin.page.getByRole('button', { name: `Lift the suspension of @${STREAMER.username}` }).click();
       await admin.page.getByRole('status').filter({ hasText: 'may sign in again' }).waitFor();
 

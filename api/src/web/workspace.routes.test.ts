@@ -3,6 +3,7 @@
  * section marked, every field labelled, the ingest address and limits from the configuration, and the
  * live channels listed for the admin page.
  */
+import { CreatedStreamKeySchema } from '@streamhub/contracts/channels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../app.ts';
 import { registerAndLogin } from '../testing/auth-helpers.ts';
@@ -100,22 +101,24 @@ describe('the admin pages', () => {
     });
     expect(created.status).toBe(201);
     const channels = backends.deps().services.channels;
-    await channels.authorizePublish(
-      (
-        await (
-          await app.request('/api/v1/channels/admin-live-page/keys', {
-            method: 'POST',
-            headers: { Authorization: streamer.authorization, 'Content-Type': 'application/json' },
-            body: JSON.stringify({ name: 'OBS' }),
-          })
-        ).json()
-      ).secret,
-      { nodeId: 'workspace-test' },
+    const key = CreatedStreamKeySchema.parse(
+      await (
+        await app.request('/api/v1/channels/admin-live-page/keys', {
+          method: 'POST',
+          headers: { Authorization: streamer.authorization, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ name: 'OBS' }),
+        })
+      ).json(),
     );
+    // Live as an accepted publish makes it, without a media node.
+    await channels.authorizePublish(key.secret, { nodeId: 'workspace-test' });
     const html = await (await app.request('/admin/live')).text();
     expect(html).toContain('<a href="/c/admin-live-page">On &lt;b&gt;air&lt;/b&gt;</a>');
     expect(html).toContain(
       `href="/admin?q=${streamer.account.username}" aria-label="Suspend @${streamer.account.username}…"`,
+    );
+    expect(html).toContain(
+      'data-cut="admin-live-page" aria-label="End the broadcast of On &lt;b&gt;air&lt;/b&gt;"',
     );
   });
 

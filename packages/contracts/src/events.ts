@@ -67,6 +67,14 @@ export const UserDeletedEventSchema = z.object({
   deletedAt: z.iso.datetime(),
 });
 
+/** An admin cut a live broadcast: the media node holding it disconnects the publisher at once. */
+export const StreamCutEventSchema = z.object({
+  sessionId: z.uuid(),
+  channelId: z.uuid(),
+  cutBy: z.uuid(),
+  cutAt: z.iso.datetime(),
+});
+
 /** A stream key stopped working (revoked, or replaced by a rotation): a broadcast using it is cut. */
 export const StreamKeyRevokedEventSchema = z.object({
   keyId: z.uuid(),
@@ -196,6 +204,7 @@ export const DOMAIN_EVENTS = {
   'stream.started': StreamStartedEventSchema,
   'stream.ended': StreamEndedEventSchema,
   'stream.key_revoked': StreamKeyRevokedEventSchema,
+  'stream.cut': StreamCutEventSchema,
   'tip.received': TipReceivedEventSchema,
   'payment.webhook_received': PaymentWebhookReceivedEventSchema,
   'subscription.started': SubscriptionEventSchema,

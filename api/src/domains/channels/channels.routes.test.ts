@@ -116,7 +116,9 @@ describe.each(testDatabases())('/api/v1/channels on %s', (driver) => {
       [
         'createChannel',
         'createStreamKey',
+        'cutBroadcast',
         'getChannel',
+        'getIngestHealth',
         'getMyChannel',
         'listChannelBroadcasts',
         'listLiveChannels',

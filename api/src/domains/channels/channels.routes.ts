@@ -21,7 +21,7 @@ import {
 } from '@streamhub/contracts/channels';
 import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth } from '../auth/auth-guard.ts';
+import { requireAuth, requireRole } from '../auth/auth-guard.ts';
 import { optionalBearer, optionalCaller } from '../auth/optional-auth.ts';
 
 const tags = ['channels'];
@@ -165,6 +165,25 @@ const ingestHealth = createRoute({
   },
 });
 
+const cutBroadcast = createRoute({
+  method: 'post',
+  path: '/{slug}/cut',
+  operationId: 'cutBroadcast',
+  tags: [...tags, 'admin'],
+  summary:
+    "End a channel's live broadcast now (admin); the media node disconnects the publisher, who may go live again",
+  security: BEARER_AUTH,
+  middleware: [requireRole('admin')] as const,
+  request: { params: ChannelSlugParamsSchema },
+  responses: {
+    202: { description: 'The cut is ordered; the broadcast ends within moments' },
+    401: unauthorized,
+    403: problemResponse('The caller is not an admin (`forbidden`) or is suspended (`account_suspended`)'),
+    404: problemResponse('No channel has this slug (`not_found`)'),
+    409: problemResponse('The channel is not broadcasting (`conflict`)'),
+  },
+});
+
 const createKey = createRoute({
   method: 'post',
   path: '/{slug}/keys',
@@ -243,6 +262,10 @@ export const channelRoutes = () =>
     .openapi(directory, async (c) =>
       c.json(await c.var.deps.services.channels.directory(c.req.valid('query')), 200),
     )
+    .openapi(cutBroadcast, async (c) => {
+      await c.var.deps.services.channels.cutBroadcast(c.var.auth.userId, c.req.valid('param').slug);
+      return c.body(null, 202);
+    })
     .openapi(ingestHealth, async (c) => {
       c.header('Cache-Control', 'no-store');
       const { slug } = c.req.valid('param');

@@ -23,7 +23,7 @@ import type { DomainEventPayload, DomainEvents } from '@streamhub/contracts/even
 import { InvalidCursorError, UniqueViolationError } from '@streamhub/db/errors';
 import type { ChannelRow, IngestInfo, LiveSessionRow, StreamKeyRow } from '@streamhub/db/schema/channels';
 import type { UserRole } from '@streamhub/db/schema/users';
-import { AppError, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
+import { AppError, conflict, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import { appendDomainEvent } from '../../events/durable.ts';
 import type {
@@ -89,7 +89,7 @@ export type PublishDecision =
   | { ok: false; reason: 'unknown_key' | 'revoked_key' | 'suspended_owner' | 'already_live' };
 
 /** Why a live broadcast must be cut now, without waiting for its publisher to leave. */
-export type TerminationReason = 'owner_suspended' | 'key_revoked' | 'owner_deleted';
+export type TerminationReason = 'owner_suspended' | 'key_revoked' | 'owner_deleted' | 'cut_by_admin';
 
 export interface TerminationRequest {
   sessionId: string;
@@ -162,6 +162,25 @@ export class ChannelsService {
     const view = await this.deps.channels.findByOwner(ownerId);
     if (!view) throw notFound('Your channel');
     return toChannel(view.channel);
+  }
+
+  /**
+   * An admin ends a channel's live broadcast now (`stream.cut` on the event bus; the media node holding
+   * it disconnects the publisher, as for a revoked key). The streamer may go live again: to keep them
+   * off, suspend them instead. `409 conflict` when the channel is not broadcasting.
+   */
+  async cutBroadcast(adminId: string, slug: string): Promise<void> {
+    const view = await this.deps.channels.findBySlug(slug);
+    if (!view) throw notFound('Channel');
+    if (view.session?.status !== 'live') {
+      throw conflict('The channel is not broadcasting.');
+    }
+    await this.deps.events.publish('stream.cut', {
+      sessionId: view.session.id,
+      channelId: view.channel.id,
+      cutBy: adminId,
+      cutAt: new Date().toISOString(),
+    });
   }
 
   /** What the media node measured of the owner's live stream, for the studio's ingest health. */
@@ -383,7 +402,9 @@ export class ChannelsService {
   }
 
   /** The broadcast a playback id belongs to (for analytics beacons); undefined when there is none. */
-  async sessionByPlaybackId(playbackId: string): Promise<{ id: string; channelId: string; live: boolean } | undefined> {
+  async sessionByPlaybackId(
+    playbackId: string,
+  ): Promise<{ id: string; channelId: string; live: boolean } | undefined> {
     const session = await this.deps.channels.findSessionByPlaybackId(playbackId);
     return session && { id: session.id, channelId: session.channelId, live: session.status === 'live' };
   }
@@ -420,8 +441,9 @@ export class ChannelsService {
   }
 
   /**
-   * Calls `terminate` for each live session that must be cut at once: its owner was suspended, or the
-   * key it was accepted with was revoked or rotated. Driven by `user.suspended` and `stream.key_revoked`
+   * Calls `terminate` for each live session that must be cut at once: its owner was suspended, the
+   * key it was accepted with was revoked or rotated, or an admin cut it. Driven by `user.suspended`,
+   * `stream.key_revoked` and `stream.cut`
    * on the event bus, so it works wherever the media node runs. Resolves once the subscriptions are live;
    * the returned function removes them.
    */
@@ -435,6 +457,9 @@ export class ChannelsService {
       events.subscribe('stream.key_revoked', async ({ keyId }) => {
         const session = await channels.findLiveSessionByKey(keyId);
         if (session) await terminate({ sessionId: session.id, reason: 'key_revoked' });
+      }),
+      events.subscribe('stream.cut', async ({ sessionId }) => {
+        await terminate({ sessionId, reason: 'cut_by_admin' });
       }),
       // The rows are gone with the account; the event lists every broadcast it had, live or over.
       events.subscribe('user.deleted', async ({ liveSessions }) => {

@@ -103,7 +103,31 @@ export async function startAdminUsersPage(): Promise<void> {
   await load();
 }
 
-/** `/admin/live` and `/admin/instance`: rendered by the server; only say so when the reader is no admin. */
+/** `/admin/instance`: rendered by the server; only say so when the reader is no admin. */
 export async function startAdminInfoPage(): Promise<void> {
   await adminAccount();
+}
+
+/** `/admin/live`: each row's "End the broadcast" button cuts that channel's broadcast. */
+export async function startAdminLivePage(): Promise<void> {
+  const buttons = document.querySelectorAll<HTMLButtonElement>('button[data-cut]');
+  if (!(await adminAccount())) {
+    for (const button of buttons) button.hidden = true;
+    return;
+  }
+  for (const button of buttons) {
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      const slug = button.dataset.cut ?? '';
+      void sendJson(`/api/v1/channels/${encodeURIComponent(slug)}/cut`, 'POST').then(async (response) => {
+        if (!response.ok) {
+          button.disabled = false;
+          report({ error: await problemMessage(response, t.saveFailed) }, 'live');
+          return;
+        }
+        button.textContent = t.broadcastOver;
+        report({ done: t.broadcastCut }, 'live');
+      });
+    });
+  }
 }

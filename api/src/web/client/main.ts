@@ -7,7 +7,7 @@ import {
   startSignUpPage,
   startVerifyEmailPage,
 } from './account-pages.ts';
-import { startAdminInfoPage, startAdminUsersPage } from './admin-users.ts';
+import { startAdminInfoPage, startAdminLivePage, startAdminUsersPage } from './admin-users.ts';
 import { startChannelPage } from './channel-page.ts';
 import { startDocsPage } from './docs-page.ts';
 import { startHomePage } from './home-page.ts';
@@ -86,6 +86,8 @@ switch (data?.page) {
     void startAdminUsersPage();
     break;
   case 'admin-live':
+    void startAdminLivePage();
+    break;
   case 'admin-instance':
     void startAdminInfoPage();
     break;

@@ -246,12 +246,14 @@ export const pageText = {
       nav: 'Live channels',
       heading: 'Live channels',
       intro:
-        'Every channel broadcasting now. Suspending a streamer cuts their broadcast at once and keeps them from going live again.',
+        'Every channel broadcasting now. Ending a broadcast disconnects the encoder; the streamer may go live again. Suspending the streamer also keeps them off.',
       none: 'No channel is live right now.',
       channel: 'Channel',
       streamer: 'Streamer',
       since: 'Live since',
       actions: 'Actions',
+      cut: 'End the broadcast',
+      cutLabel: (title: string) => `End the broadcast of ${title}`,
       moderate: 'Suspend…',
       moderateLabel: (username: string) => `Suspend @${username}…`,
     },
@@ -434,4 +436,6 @@ export const clientText = {
   unsuspended: (username: string) => `@${username} may sign in again.`,
   statusActive: 'Active',
   statusSuspended: 'Suspended',
+  broadcastCut: 'The broadcast is ended.',
+  broadcastOver: 'Ended',
 };

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 /**
- * The admin pages: users (search, roles, suspension), the live channels, and the instance's settings.
+ * The admin pages: users (search, roles, suspension), the live channels (cut one), and the instance's settings.
  * The users page is filled by its island from the admin API (the server does not know the reader); the
  * live channels and the settings are what any visitor may know anyway (the directory; the policy and
  * limits every user meets), so the server renders them, and the island only checks the reader is an admin.
@@ -81,7 +81,10 @@ export function adminLivePage(assets: WebAssets, live: PublicChannel[]) {
                   </td>
                   <td>@{channel.owner.username}</td>
                   <td>{channel.session ? pageText.formatDate(channel.session.startedAt) : ''}</td>
-                  <td>
+                  <td class="actions">
+                    <button type="button" data-cut={channel.slug} aria-label={t.live.cutLabel(channel.title)}>
+                      {t.live.cut}
+                    </button>
                     <a
                       class="button-link secondary"
                       href={`/admin?q=${encodeURIComponent(channel.owner.username)}`}
@@ -95,6 +98,7 @@ export function adminLivePage(assets: WebAssets, live: PublicChannel[]) {
             </tbody>
           </table>
         )}
+        <Outcome id="live" />
       </section>
     </Workspace>
   );
