@@ -111,7 +111,7 @@ export const VideoReadyEventSchema = z.object({
   ownerId: z.uuid(),
   channelId: z.uuid().nullable(),
   title: z.string(),
-  visibility: z.enum(['public', 'unlisted', 'private']),
+  visibility: z.enum(['public', 'unlisted', 'private', 'subscribers']),
   durationMs: z.number().int().min(0),
   readyAt: z.iso.datetime(),
 });

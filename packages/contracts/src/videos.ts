@@ -11,10 +11,11 @@ import { humanText, text } from './text.ts';
 export const VideoCategorySchema = z.enum(CHANNEL_CATEGORIES);
 export type VideoCategory = z.infer<typeof VideoCategorySchema>;
 
-export const VIDEO_VISIBILITIES = ['public', 'unlisted', 'private'] as const;
+export const VIDEO_VISIBILITIES = ['public', 'unlisted', 'private', 'subscribers'] as const;
 export const VideoVisibilitySchema = z.enum(VIDEO_VISIBILITIES).openapi({
   description:
-    'public: in the library and on the channel; unlisted: anyone with the link; private: the owner only',
+    'public: in the library and on the channel; unlisted: anyone with the link; private: the owner only; ' +
+    'subscribers: listed on the channel, played by its subscribers and its owner only',
 });
 export type VideoVisibility = z.infer<typeof VideoVisibilitySchema>;
 

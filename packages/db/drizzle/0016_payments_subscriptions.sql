@@ -48,4 +48,6 @@ CREATE INDEX "subscriptions_due_idx" ON "payments"."subscriptions" USING btree (
 CREATE UNIQUE INDEX "payments_provider_invoice_idx" ON "payments"."payments" USING btree ("provider","invoice_id");--> statement-breakpoint
 CREATE INDEX "payments_subscription_idx" ON "payments"."payments" USING btree ("subscription_id");--> statement-breakpoint
 -- The chat domain's subscribers-only mode (a perk of channel subscriptions) lands with them.
-ALTER TABLE "chat"."chat_settings" ADD COLUMN "subscribers_only" boolean DEFAULT false NOT NULL;
+ALTER TABLE "chat"."chat_settings" ADD COLUMN "subscribers_only" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+-- A video visibility for subscribers (played with a playback token by the channel's subscribers only).
+ALTER TYPE "videos"."video_visibility" ADD VALUE 'subscribers';

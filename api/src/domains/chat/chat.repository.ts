@@ -8,7 +8,7 @@ import { decodeCursor, keysetBefore, keysetPage, keysetTimestamp } from '@stream
 import { channels, liveSessions } from '@streamhub/db/schema/channels';
 import { type ChatMessageRow, chatMessages, chatRestrictions, chatSettings } from '@streamhub/db/schema/chat';
 import { follows } from '@streamhub/db/schema/engagement';
-import { subscriptions } from '@streamhub/db/schema/payments';
+import { subscriptionPerksHeld, subscriptions } from '@streamhub/db/schema/payments';
 import { type UserRole, type UserStatus, users } from '@streamhub/db/schema/users';
 import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import { assertLimit } from '../../http/pagination.ts';
@@ -66,12 +66,9 @@ const authorColumns = { username: users.username, displayName: users.displayName
 export const restrictionInForce = (): SQL =>
   sql`(${chatRestrictions.expiresAt} is null or ${chatRestrictions.expiresAt} > now())`;
 
-/**
- * Whether `userId` holds the perks of a subscription to `channelId` now (docs/payments.md: live status
- * and `access_until` ahead), read on the payments domain's exported columns.
- */
+/** Whether `userId` holds the perks of a subscription to `channelId` now (payments' exported columns). */
 const holdsSubscription = (channelId: unknown, userId: unknown): SQL<boolean> =>
-  sql<boolean>`exists (select 1 from ${subscriptions} where ${subscriptions.channelId} = ${channelId} and ${subscriptions.subscriberId} = ${userId} and ${subscriptions.status} in ('active', 'past_due') and ${subscriptions.accessUntil} > now())`;
+  sql<boolean>`exists (select 1 from ${subscriptions} where ${subscriptionPerksHeld(channelId, userId)})`;
 
 /**
  * The poster's account, standing in the channel and the channel's rules, as one prepared statement:

@@ -2,11 +2,13 @@
  * What paying gets a viewer in the channel's chat, end to end on PGlite and PostgreSQL: real WebSocket
  * clients on a real gateway with its realtime hub, subscriptions and tips paid through the Stripe SDK
  * against the local Stripe server and signed webhooks, the outbox consumers in-process. A subscriber's
- * badge, the subscribers-only mode (and its end with the subscription), a tip highlighted in chat.
+ * badge, the subscribers-only mode (and its end with the subscription), a tip highlighted in chat, and
+ * `subscribers` videos played only with a playback token that subscribers get.
  */
 
 import { SubscriptionCheckoutSchema, TierSchema, TipCheckoutSchema } from '@streamhub/contracts/payments';
 import { ChatSettingsSchema } from '@streamhub/contracts/realtime';
+import { VideoPageSchema, VideoSchema } from '@streamhub/contracts/videos';
 import { testDatabases } from '@streamhub/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RealtimeServer, serveRealtime } from '../../realtime/testing/realtime-server.ts';
@@ -14,9 +16,10 @@ import type { SignedInUser } from '../../testing/auth-helpers.ts';
 import { registerAndLogin } from '../../testing/auth-helpers.ts';
 import { connectWs, type TestWsClient } from '../../testing/ws-client.ts';
 import { expectJson, send, streamerWithChannel } from '../engagement/engagement-test-kit.ts';
+import { readyVideo } from '../videos/videos-test-kit.ts';
 import { type PaymentsTestbed, startPaymentsTestbed } from './testing/payments-test-kit.ts';
 
-describe.each(testDatabases())('subscriber perks in chat on %s', (driver) => {
+describe.each(testDatabases())('subscriber perks on %s', (driver) => {
   let bed: PaymentsTestbed;
   let realtime: RealtimeServer;
   const clients: TestWsClient[] = [];
@@ -184,5 +187,42 @@ describe.each(testDatabases())('subscriber perks in chat on %s', (driver) => {
     await expect(
       watcher.next('chat.tip', (f) => f.tip.paymentId === checkout.paymentId, { since, timeoutMs: 1000 }),
     ).rejects.toThrow(/no chat.tip frame/);
+  });
+
+  it('plays a subscribers video only with a token, which its owner and the channel’s subscribers get', async () => {
+    const channel = await streamerWithChannel(bed.app, bed.backends, bed.deps);
+    const viewer = await registerAndLogin(bed.app, bed.backends);
+    const id = await readyVideo(bed.backends, bed.deps, channel.owner, {
+      visibility: 'subscribers',
+      channelId: channel.channelId,
+    });
+    const video = async (user?: SignedInUser) =>
+      expectJson(await bed.app.request(`/api/v1/videos/${id}`, send('GET', undefined, user)), VideoSchema);
+    const tokenPath = new RegExp(`/vod/${id}/t/[\\w-]+\\.[\\w-]+\\.[\\w-]+/master\\.m3u8$`);
+    const plays = async (user?: SignedInUser) => {
+      const { playbackUrl } = await video(user);
+      return (await bed.app.request(new URL(playbackUrl ?? '').pathname)).status;
+    };
+
+    // Anyone finds it on the channel and reads it, but plays nothing without a token.
+    const listed = await expectJson(
+      await bed.app.request(`/api/v1/channels/${channel.slug}/videos`),
+      VideoPageSchema,
+    );
+    expect(listed.items.map((item) => item.id)).toContain(id);
+    expect((await video()).playbackUrl).toBe(`${bed.deps.config.publicUrl}/vod/${id}/master.m3u8`);
+    expect(await plays()).toBe(404);
+    expect(await plays(viewer)).toBe(404);
+    expect((await video(channel.owner)).playbackUrl).toMatch(tokenPath);
+    expect(await plays(channel.owner)).toBe(200);
+
+    await subscribe(channel, viewer);
+    expect((await video(viewer)).playbackUrl).toMatch(tokenPath);
+    expect(await plays(viewer)).toBe(200);
+
+    // Over: no new token (one already issued lasts its few hours, as a private video's does).
+    await bed.deps.services.subscriptions.expireDue(new Date(Date.now() + 40 * 24 * 3_600_000));
+    expect((await video(viewer)).playbackUrl).toBe(`${bed.deps.config.publicUrl}/vod/${id}/master.m3u8`);
+    expect(await plays(viewer)).toBe(404);
   });
 });

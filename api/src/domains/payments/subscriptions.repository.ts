@@ -8,11 +8,12 @@ import {
   type PaymentRow,
   payments,
   type SubscriptionRow,
+  subscriptionPerksHeld,
   subscriptions,
   type TierRow,
   tiers,
 } from '@streamhub/db/schema/payments';
-import { and, asc, count, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 
 export type NewTier = Pick<TierRow, 'channelId' | 'name' | 'price' | 'currency'>;
 export type TierChange = Partial<Pick<TierRow, 'name' | 'price' | 'active'>>;
@@ -181,14 +182,7 @@ export class SubscriptionsRepository {
     const [row] = await this.db
       .select({ id: subscriptions.id })
       .from(subscriptions)
-      .where(
-        and(
-          eq(subscriptions.subscriberId, subscriberId),
-          eq(subscriptions.channelId, channelId),
-          inArray(subscriptions.status, [...LIVE_STATUSES]),
-          gt(subscriptions.accessUntil, sql`now()`),
-        ),
-      )
+      .where(subscriptionPerksHeld(channelId, subscriberId))
       .limit(1);
     return row !== undefined;
   }

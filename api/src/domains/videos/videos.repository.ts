@@ -3,6 +3,7 @@ import type { Db } from '@streamhub/db/client';
 import { InvalidCursorError } from '@streamhub/db/errors';
 import { keysetTimestamp } from '@streamhub/db/keyset';
 import { channels } from '@streamhub/db/schema/channels';
+import { subscriptionPerksHeld, subscriptions } from '@streamhub/db/schema/payments';
 import { users } from '@streamhub/db/schema/users';
 import {
   type UploadRow,
@@ -170,6 +171,16 @@ export class VideosRepository {
   async find(id: string): Promise<VideoRow | undefined> {
     const [row] = await this.db.select().from(videos).where(eq(videos.id, id));
     return row;
+  }
+
+  /** Whether `userId` holds a subscription's perks on `channelId` now (payments' read-exported columns). */
+  async holdsSubscription(userId: string, channelId: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ subscriberId: subscriptions.subscriberId })
+      .from(subscriptions)
+      .where(subscriptionPerksHeld(channelId, userId))
+      .limit(1);
+    return row !== undefined;
   }
 
   /** The videos these broadcasts' recordings became (one at most each, by videos_live_session_unique). */
@@ -401,10 +412,15 @@ export class VideosRepository {
     return page(rows, options.limit, (row) => encode(options.sort, row.key, row.video.id));
   }
 
-  /** A channel's videos, newest first; `publicOnly` keeps the public, ready ones. */
+  /**
+   * A channel's videos, newest first; `publicOnly` keeps the ready ones anyone may find there: public,
+   * and for subscribers (listed so that viewers see what subscribing gets them).
+   */
   async byChannel(channelId: string, publicOnly: boolean, options: { limit: number; cursor?: string }) {
     const filters: SQL[] = [eq(videos.channelId, channelId)];
-    if (publicOnly) filters.push(eq(videos.visibility, 'public'), eq(videos.status, 'ready'));
+    if (publicOnly) {
+      filters.push(inArray(videos.visibility, ['public', 'subscribers']), eq(videos.status, 'ready'));
+    }
     return this.newestCreated(filters, options);
   }
 

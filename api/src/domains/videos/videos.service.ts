@@ -172,8 +172,8 @@ export class VideosService implements VideoProcessingStore {
     if (view.video.ownerId !== caller.userId) throw forbidden('Only the owner of this video may change it.');
     const updated = await this.deps.videos.update(id, patch);
     if (!updated) throw notFound('Video');
-    // Copies a CDN may serve stop being served once only token holders may see the video.
-    if (updated.visibility === 'private' && view.video.visibility !== 'private') {
+    // Copies a CDN may serve stop being served once only token holders may play the video.
+    if (needsToken(updated.visibility) && !needsToken(view.video.visibility)) {
       await this.deps.media.unpublish(mediaKeys.vodPrefix(id));
     }
     return this.toVideo({ ...view, video: updated }, caller);
@@ -225,11 +225,14 @@ export class VideosService implements VideoProcessingStore {
 
   // --- playback ------------------------------------------------------------------------------------
 
-  /** Whether a file of video `id` may be served: ready, and for a private one a valid token. */
+  /**
+   * Whether a file of video `id` may be served: ready, and for a private or subscribers-only one a valid
+   * token (issued only to those who may play it, see toVideo).
+   */
   async playbackAccess(id: string, token: string | undefined): Promise<PlaybackAccess> {
     const video = await this.deps.videos.find(id);
     if (video?.status !== 'ready') return { ok: false, reason: 'not_found' };
-    if (video.visibility !== 'private') return { ok: true };
+    if (!needsToken(video.visibility)) return { ok: true };
     if (token === undefined) return { ok: false, reason: 'not_found' };
     return (await this.deps.tokens.allows(token, id)) ? { ok: true } : { ok: false, reason: 'invalid_token' };
   }
@@ -411,6 +414,13 @@ export class VideosService implements VideoProcessingStore {
     if (!(await this.deps.videos.find(videoId))) await removeVideoMedia(this.deps.media, videoId);
   }
 
+  private async mayPlay(video: VideoRow, caller: AuthContext | undefined): Promise<boolean> {
+    if (!caller) return false;
+    if (video.ownerId === caller.userId) return true;
+    if (video.visibility !== 'subscribers' || video.channelId === null) return false;
+    return this.deps.videos.holdsSubscription(caller.userId, video.channelId);
+  }
+
   private canSee(video: VideoRow, caller: AuthContext | undefined): boolean {
     return video.visibility !== 'private' || video.ownerId === caller?.userId;
   }
@@ -420,7 +430,10 @@ export class VideosService implements VideoProcessingStore {
     video: Pick<VideoRow, 'ownerId' | 'visibility' | 'status'>,
     caller: AuthContext | undefined,
   ): boolean {
-    return video.ownerId === caller?.userId || (video.visibility === 'public' && video.status === 'ready');
+    return (
+      video.ownerId === caller?.userId ||
+      ((video.visibility === 'public' || video.visibility === 'subscribers') && video.status === 'ready')
+    );
   }
 
   private async toPage(
@@ -439,8 +452,9 @@ export class VideosService implements VideoProcessingStore {
   ): Promise<Video> {
     const ready = video.status === 'ready';
     let base = `${this.deps.publicUrl}/vod/${video.id}`;
-    // Only the owner ever sees a private video, so only they get a token.
-    if (ready && video.visibility === 'private' && caller?.userId === video.ownerId) {
+    // Only the owner ever sees a private video, so only they get a token; a subscribers video's goes to
+    // its owner and to whoever holds a subscription's perks on its channel now.
+    if (ready && needsToken(video.visibility) && (await this.mayPlay(video, caller))) {
       base = `${base}/t/${await this.deps.tokens.issue(video.id)}`;
     }
     return {
@@ -499,4 +513,9 @@ export function recordingTitle(channelTitle: string, startedAt: string): string 
   let title = channelTitle.slice(0, room);
   if (channelTitle.length > room && /[\uD800-\uDBFF]$/.test(title)) title = title.slice(0, -1);
   return `${title}${suffix}`;
+}
+
+/** Private and subscribers-only videos are played with a token, never from a public copy. */
+function needsToken(visibility: VideoRow['visibility']): boolean {
+  return visibility === 'private' || visibility === 'subscribers';
 }

@@ -8,7 +8,7 @@
  * channels they name (a deleted channel's earnings and tips stay in the books), so nothing may cascade
  * into them.
  */
-import { sql } from 'drizzle-orm';
+import { and, inArray, type SQL, sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
@@ -286,6 +286,21 @@ export const subscriptions = paymentsSchema.table(
     check('subscriptions_currency_iso4217', sql`${t.currency} ~ '^[a-z]{3}$'`),
   ],
 );
+
+/**
+ * The condition on `payments.subscriptions` that `userId` holds a subscription's perks on `channelId`
+ * now: a live status and `access_until` ahead. The one definition, for the payments domain and for the
+ * domains that read these columns (read-exports.ts): chat's badge and rule, `subscribers` videos.
+ * Each argument is a value or a column/placeholder of the caller's query.
+ */
+export function subscriptionPerksHeld(channelId: unknown, userId: unknown): SQL {
+  return and(
+    sql`${subscriptions.channelId} = ${channelId}`,
+    sql`${subscriptions.subscriberId} = ${userId}`,
+    inArray(subscriptions.status, ['active', 'past_due']),
+    sql`${subscriptions.accessUntil} > now()`,
+  ) as SQL;
+}
 
 export type TierRow = typeof tiers.$inferSelect;
 export type SubscriptionRow = typeof subscriptions.$inferSelect;

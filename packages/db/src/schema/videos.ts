@@ -20,7 +20,13 @@ import { users } from './users.ts';
 
 export const videosSchema = pgSchema('videos');
 
-export const videoVisibility = videosSchema.enum('video_visibility', ['public', 'unlisted', 'private']);
+export const videoVisibility = videosSchema.enum('video_visibility', [
+  'public',
+  'unlisted',
+  'private',
+  // Played by the channel's subscribers (docs/payments.md); added by migration 0016.
+  'subscribers',
+]);
 export const videoStatus = videosSchema.enum('video_status', [
   'uploading',
   'uploaded',
