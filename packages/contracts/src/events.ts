@@ -191,6 +191,26 @@ export const WebhookEndpointDisabledEventSchema = z.object({
   disabledAt: z.iso.datetime(),
 });
 
+/** A session was opened by proving who one is (password or OAuth); stored with the session. */
+export const UserSignedInEventSchema = z.object({
+  userId: z.uuid(),
+  sessionId: z.uuid(),
+  userAgent: z.string().nullable(),
+  ip: z.string().nullable(),
+  /** The account's first session ever (its sign-up), which is nobody's surprise. */
+  firstSignIn: z.boolean(),
+  /** An earlier session of the account came from this user agent. */
+  knownDevice: z.boolean(),
+  signedInAt: z.iso.datetime(),
+});
+
+/** The account's password was set: changed by its owner, or reset through an emailed link. */
+export const UserPasswordChangedEventSchema = z.object({
+  userId: z.uuid(),
+  via: z.enum(['change', 'reset']),
+  changedAt: z.iso.datetime(),
+});
+
 /** Every event the app publishes; later issues add `video.ready`, `payment.succeeded`, … */
 export const DOMAIN_EVENTS = {
   'user.registered': UserRegisteredEventSchema,
@@ -207,6 +227,8 @@ export const DOMAIN_EVENTS = {
   'stream.cut': StreamCutEventSchema,
   'tip.received': TipReceivedEventSchema,
   'payment.webhook_received': PaymentWebhookReceivedEventSchema,
+  'user.signed_in': UserSignedInEventSchema,
+  'user.password_changed': UserPasswordChangedEventSchema,
   'subscription.started': SubscriptionEventSchema,
   'subscription.renewed': SubscriptionEventSchema,
   'subscription.cancelled': SubscriptionEventSchema,

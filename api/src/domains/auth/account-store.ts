@@ -5,6 +5,7 @@
  */
 import type { Db } from '@streamhub/db/client';
 import type { UserRole, UserRow } from '@streamhub/db/schema/users';
+import type { InTransaction } from '../../events/durable.ts';
 
 export interface NewAccount {
   email: string;
@@ -24,7 +25,8 @@ export interface AccountStore {
   findById(id: string): Promise<UserRow | undefined>;
   findByEmail(email: string): Promise<UserRow | undefined>;
   findByUsername(username: string): Promise<UserRow | undefined>;
-  setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  /** `then` runs in the update's transaction (the `user.password_changed` of a change). */
+  setPasswordHash(id: string, passwordHash: string, then?: InTransaction): Promise<void>;
   /**
    * Marks the address verified (an earlier verification time is kept; `at` defaults to now) and, when
    * given, sets or clears the password hash. Undefined when no account has this id.

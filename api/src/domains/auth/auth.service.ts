@@ -3,6 +3,7 @@ import type { Account, RegisterRequest, TokenPair } from '@streamhub/contracts/a
 import { UniqueViolationError } from '@streamhub/db/errors';
 import type { UserRow } from '@streamhub/db/schema/users';
 import { AppError, conflict } from '@streamhub/errors/app-error';
+import { appendDomainEvent } from '../../events/durable.ts';
 import type { AbuseGuard } from './abuse-guard.ts';
 import type { AccountStore } from './account-store.ts';
 import type { EmailFlowsService } from './email-flows.service.ts';
@@ -87,7 +88,15 @@ export class AuthService {
     if (!user.passwordHash || !(await verifyPassword(current, user.passwordHash))) {
       throw new AppError(403, 'forbidden', 'The current password is wrong.');
     }
-    await this.deps.users.setPasswordHash(user.id, await hashPassword(next, this.scrypt));
+    // `user.password_changed` commits with the new hash: the owner is told even if the process dies next.
+    await this.deps.users.setPasswordHash(user.id, await hashPassword(next, this.scrypt), (tx) =>
+      appendDomainEvent(
+        tx,
+        'user.password_changed',
+        { userId: user.id, via: 'change', changedAt: new Date().toISOString() },
+        { aggregate: `user:${user.id}` },
+      ),
+    );
     await this.deps.sessions.revokeAllForUser(user.id, 'password_changed', sessionId);
   }
 }

@@ -9,6 +9,7 @@ import type { EmailTokenPurpose } from '@streamhub/db/schema/auth';
 import type { UserRow } from '@streamhub/db/schema/users';
 import { AppError, conflict, notFound } from '@streamhub/errors/app-error';
 import type { JobQueue } from '@streamhub/infra/jobs/port';
+import { appendDomainEvent } from '../../events/durable.ts';
 import type { AccountStore } from './account-store.ts';
 import { type EmailContent, passwordResetEmail, tokenLink, verificationEmail } from './email-messages.ts';
 import type { EmailTokensRepository } from './email-tokens.repository.ts';
@@ -114,7 +115,14 @@ export class EmailFlowsService {
     // Hashed before the token is consumed, so the consume and the write share one short transaction;
     // the consume re-checks, as the token may have been spent meanwhile.
     const passwordHash = await hashPassword(password, this.deps.scrypt ?? DEFAULT_SCRYPT);
-    const userId = await this.deps.tokens.resetPassword(tokenHash, passwordHash);
+    const userId = await this.deps.tokens.resetPassword(tokenHash, passwordHash, (tx, id) =>
+      appendDomainEvent(
+        tx,
+        'user.password_changed',
+        { userId: id, via: 'reset', changedAt: new Date().toISOString() },
+        { aggregate: `user:${id}` },
+      ),
+    );
     if (!userId) throw invalidEmailToken();
     await this.deps.sessions.revokeAllForUser(userId, 'password_reset');
   }

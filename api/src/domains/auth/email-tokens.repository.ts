@@ -7,6 +7,7 @@ import type { Db } from '@streamhub/db/client';
 import { type EmailTokenPurpose, emailTokens } from '@streamhub/db/schema/auth';
 import { users } from '@streamhub/db/schema/users';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { InTransaction } from '../../events/durable.ts';
 import type { AccountStoreOn } from './account-store.ts';
 
 // Unused and unexpired, by the database clock.
@@ -110,10 +111,17 @@ export class EmailTokensRepository {
    * update leaves the token usable. Following the link proves the mailbox, so the address counts as
    * verified too.
    */
-  async resetPassword(tokenHash: string, passwordHash: string): Promise<string | undefined> {
+  async resetPassword(
+    tokenHash: string,
+    passwordHash: string,
+    then?: InTransaction<string>,
+  ): Promise<string | undefined> {
     return this.db.transaction(async (tx) => {
       const userId = await this.consume(tokenHash, 'reset_password', tx);
-      if (userId) await this.accounts(tx).confirmEmail(userId, { passwordHash });
+      if (userId) {
+        await this.accounts(tx).confirmEmail(userId, { passwordHash });
+        await then?.(tx, userId);
+      }
       return userId;
     });
   }

@@ -8,6 +8,7 @@ import type { DomainEvents } from '@streamhub/contracts/events';
 import type { UserRole, UserRow } from '@streamhub/db/schema/users';
 import { AppError, notFound } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
+import { appendDomainEvent } from '../../events/durable.ts';
 import type { AccessTokens } from './access-tokens.ts';
 import type { SessionMeta, SessionsRepository } from './sessions.repository.ts';
 
@@ -78,7 +79,27 @@ export class SessionService {
   /** Opens a session for a user who just proved who they are (password, OAuth, …). */
   async start(user: Pick<UserRow, 'id' | 'role' | 'status'>, meta: SessionMeta): Promise<TokenPair> {
     if (user.status !== 'active') throw accountSuspended();
-    const session = await this.deps.sessions.createSession(user.id, this.refreshExpiry(), meta);
+    // `user.signed_in` commits with the session, so the owner hears of a sign-in from a new device.
+    const session = await this.deps.sessions.createSession(
+      user.id,
+      this.refreshExpiry(),
+      meta,
+      (tx, opened) =>
+        appendDomainEvent(
+          tx,
+          'user.signed_in',
+          {
+            userId: user.id,
+            sessionId: opened.session.id,
+            userAgent: opened.session.userAgent,
+            ip: opened.session.ip,
+            firstSignIn: opened.firstSignIn,
+            knownDevice: opened.knownDevice,
+            signedInAt: opened.session.createdAt.toISOString(),
+          },
+          { aggregate: `user:${user.id}` },
+        ),
+    );
     return this.issue(session.id, user.id, user.role);
   }
 

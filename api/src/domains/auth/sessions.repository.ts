@@ -3,6 +3,7 @@ import type { Db } from '@streamhub/db/client';
 import { type RefreshTokenRow, refreshTokens, type SessionRow, sessions } from '@streamhub/db/schema/auth';
 import { type UserRole, type UserStatus, users } from '@streamhub/db/schema/users';
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import type { InTransaction } from '../../events/durable.ts';
 
 export interface SessionMeta {
   userAgent?: string;
@@ -44,18 +45,49 @@ const prepareStanding = (db: Db) =>
     .limit(1)
     .prepare('auth_session_standing');
 
+/** A session just opened, and what the account's earlier sessions say about it. */
+export interface NewSession {
+  session: SessionRow;
+  firstSignIn: boolean;
+  knownDevice: boolean;
+}
+
 export class SessionsRepository {
   private standingQuery: ReturnType<typeof prepareStanding> | undefined;
 
   constructor(private readonly db: Db) {}
 
-  async createSession(userId: string, expiresAt: Date, meta: SessionMeta): Promise<SessionRow> {
-    const [row] = await this.db
-      .insert(sessions)
-      .values({ userId, expiresAt, userAgent: meta.userAgent?.slice(0, 300) ?? null, ip: meta.ip ?? null })
-      .returning();
-    if (!row) throw new Error('insert into auth.sessions returned no row');
-    return row;
+  /**
+   * Opens a session; `then` runs in its transaction, told whether the account had a session before and
+   * one from this user agent (a sign-in from a new device).
+   */
+  async createSession(
+    userId: string,
+    expiresAt: Date,
+    meta: SessionMeta,
+    then?: InTransaction<NewSession>,
+  ): Promise<SessionRow> {
+    const userAgent = meta.userAgent?.slice(0, 300) ?? null;
+    return this.db.transaction(async (tx) => {
+      const [earlier] = await tx
+        .select({
+          any: sql<boolean>`count(*) > 0`,
+          sameAgent: sql<boolean>`coalesce(bool_or(${sessions.userAgent} is not distinct from ${userAgent}), false)`,
+        })
+        .from(sessions)
+        .where(eq(sessions.userId, userId));
+      const [row] = await tx
+        .insert(sessions)
+        .values({ userId, expiresAt, userAgent, ip: meta.ip ?? null })
+        .returning();
+      if (!row) throw new Error('insert into auth.sessions returned no row');
+      await then?.(tx, {
+        session: row,
+        firstSignIn: !earlier?.any,
+        knownDevice: earlier?.sameAgent === true,
+      });
+      return row;
+    });
   }
 
   async addRefreshToken(sessionId: string, tokenHash: string, expiresAt: Date): Promise<void> {

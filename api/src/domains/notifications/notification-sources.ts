@@ -130,6 +130,28 @@ export const NOTIFICATION_SOURCES: Sources = {
       url: '/settings',
     },
   ],
+  'user.password_changed': async (change) => [
+    {
+      type: 'security.password_changed',
+      recipients: one(change.userId),
+      channelId: null,
+      data: { via: change.via, changedAt: change.changedAt },
+      url: '/settings',
+    },
+  ],
+  // Only a sign-in from a device the account never used before: every sign-in would be noise.
+  'user.signed_in': async (signIn) =>
+    signIn.firstSignIn || signIn.knownDevice
+      ? []
+      : [
+          {
+            type: 'security.new_login',
+            recipients: one(signIn.userId),
+            channelId: null,
+            data: { userAgent: signIn.userAgent, ip: signIn.ip, signedInAt: signIn.signedInAt },
+            url: '/settings',
+          },
+        ],
   'user.suspended': async (suspension) => [
     {
       type: 'security.suspended',

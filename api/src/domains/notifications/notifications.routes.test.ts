@@ -336,6 +336,30 @@ describe.each(testDatabases())('notifications on %s', (driver) => {
     expect(after.types.find((entry) => entry.type === 'channel.live')?.email).toBe(true);
   });
 
+  it('tells the owner of a sign-in from a new device and of a password change, not of a known device', async () => {
+    const user = await viewer();
+    const logIn = (userAgent: string) =>
+      app.request('/api/v1/auth/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'User-Agent': userAgent },
+        body: JSON.stringify({ email: user.account.email, password: user.password }),
+      });
+    expect((await logIn('Firefox/140 on Linux')).status).toBe(200);
+    const [signIn] = await waitForFeed(user, 'security.new_login', 1);
+    expect(signIn?.data.userAgent).toBe('Firefox/140 on Linux');
+    // The same browser again is no news.
+    expect((await logIn('Firefox/140 on Linux')).status).toBe(200);
+
+    const changed = await app.request(
+      '/api/v1/auth/password',
+      send('POST', { currentPassword: user.password, newPassword: 'another long test password' }, user),
+    );
+    expect(changed.status).toBe(204);
+    const [password] = await waitForFeed(user, 'security.password_changed', 1);
+    expect(password?.data.via).toBe('change');
+    expect((await feedOf(user)).items.filter((item) => item.type === 'security.new_login')).toHaveLength(1);
+  });
+
   it('a type turned off in-app stays out of the feed; unmuting a channel brings its go-lives back', async () => {
     const channel = await streamerWithChannel(app, backends, deps);
     const [quiet, returning] = await Promise.all([viewer(), viewer()]);

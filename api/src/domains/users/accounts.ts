@@ -14,7 +14,7 @@ export function userAccountsOn(db: Db): AccountStore {
     findById: (id) => users.findById(id),
     findByEmail: (email) => users.findByEmail(email),
     findByUsername: (username) => users.findByUsername(username),
-    setPasswordHash: (id, passwordHash) => users.setPasswordHash(id, passwordHash),
+    setPasswordHash: (id, passwordHash, then) => users.setPasswordHash(id, passwordHash, then),
     confirmEmail: (id, change) => users.confirmEmail(id, change),
   };
 }

@@ -208,8 +208,11 @@ export class UsersRepository {
     return row;
   }
 
-  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.db.update(users).set({ passwordHash }).where(eq(users.id, id));
+  async setPasswordHash(id: string, passwordHash: string, then?: InTransaction): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.update(users).set({ passwordHash }).where(eq(users.id, id));
+      await then?.(tx);
+    });
   }
 
   private async findOne(where: SQL): Promise<UserRow | undefined> {
