@@ -17,6 +17,7 @@ import { LiveManager } from './live/live-manager.ts';
 import { discardPlaybackFiles, recoverHeldSessions, sweepLeftovers } from './live/live-recovery.ts';
 import { startLiveThumbnails } from './live/live-thumbnails.ts';
 import type { RestartPolicy } from './live/live-transcoder.ts';
+import { openPlaylistNotifier } from './live/llhls/playlist-notifier.ts';
 import type { PublishGate } from './live/publish-gate.ts';
 import { Restreamer } from './live/restream.ts';
 import type { RestreamBackoff } from './live/restream-forwarder.ts';
@@ -98,6 +99,12 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   await recoverHeldSessions({ gate, nodeId, media, logger });
   await sweepLeftovers({ gate, media, logger });
 
+  // Gateways that do not share this node's files hold LL-HLS blocking reloads until they hear of a part.
+  const notifier = await openPlaylistNotifier({
+    redisUrl: config.redisUrl,
+    prefix: config.redisPrefix,
+    onError: (error, context) => logger.warn({ err: error, ...context }, 'LL-HLS notice not sent'),
+  });
   const manager = new LiveManager({
     gate,
     nodeId,
@@ -106,9 +113,22 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     settings: {
       ladder: config.media.ladder,
       segmentSeconds: config.media.segmentSeconds,
-      windowSegments: config.media.windowSegments,
+      // The DVR window, in segments, when it is longer than the live window.
+      windowSegments: Math.max(
+        config.media.windowSegments,
+        Math.ceil(config.media.dvrSeconds / config.media.segmentSeconds),
+      ),
       x264Preset: config.media.x264Preset,
     },
+    ...(config.media.lowLatency && {
+      lowLatency: {
+        partTargetSeconds: config.media.partTargetSeconds,
+        windowSeconds: Math.max(
+          config.media.dvrSeconds,
+          config.media.windowSegments * config.media.segmentSeconds,
+        ),
+      },
+    }),
     reconnectGraceMs: config.media.reconnectGraceSeconds * 1000,
     restart: options.restart,
     authorizeTimeoutMs: options.authorizeTimeoutMs,
@@ -147,6 +167,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   } catch (error) {
     stopWatching();
     await ingest.close();
+    await notifier.close();
     throw error;
   }
   manager.attach(ingest);
@@ -160,6 +181,11 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
       backoff: options.restreamBackoff,
       logger: logger.child({ component: 'restream' }),
     });
+  manager.on('playlistUpdated', ({ playbackId, name, lastMsn, lastPart }) => {
+    notifier
+      .publish('live.playlist_updated', { playbackId, rendition: name, lastMsn, lastPart })
+      .catch((error: unknown) => logger.warn({ err: error }, 'LL-HLS notice not sent'));
+  });
   const thumbnails = startLiveThumbnails(manager, {
     ffmpegPath: ffmpeg.path,
     media,
@@ -183,6 +209,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
         thumbnails.stop();
         await restreamer?.close();
         await manager.close();
+        await notifier.close();
         await ingest.close();
       })();
       return closing;

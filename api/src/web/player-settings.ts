@@ -22,8 +22,23 @@ export const LIVE_PLAYER_CONFIG = {
   liveMaxLatencyDurationCount: LIVE_MAX_LATENCY_SEGMENTS,
   // Catch up on a small drift by playing slightly faster instead of seeking (which shows a jump).
   maxLiveSyncPlaybackRate: 1.1,
-  // The ladder has no partial segments (LL-HLS), so low-latency mode would only add requests.
+  // A classic ladder has no partial segments: low-latency mode would only add requests.
   lowLatencyMode: false,
   // Keep little behind the playhead: a live viewer never seeks back far, and memory is finite.
   backBufferLength: 30,
 } as const;
+
+/**
+ * The hls.js settings of a live stream that offers LL-HLS parts (`EXT-X-PART-INF`). No
+ * `liveSyncDurationCount`: set by the page, hls.js would keep it instead of the playlist's PART-HOLD-BACK
+ * (three parts, about 1 s), which is what brings glass-to-glass under 2 s.
+ */
+export const LIVE_LL_PLAYER_CONFIG = {
+  lowLatencyMode: true,
+  // (No liveMaxLatencyDurationCount either: hls.js refuses it without liveSyncDurationCount.)
+  maxLiveSyncPlaybackRate: 1.1,
+  backBufferLength: 30,
+} as const;
+
+/** Seconds behind the live edge past which the watch page offers "jump to live" (the viewer rewound). */
+export const BEHIND_LIVE_SECONDS = 4;

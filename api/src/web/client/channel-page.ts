@@ -63,6 +63,7 @@ export function startChannelPage(slug: string, assets: PlayerAssets): void {
     playback = await play(video, url, {
       live: true,
       assets,
+      jumpToLive: element('jump-to-live', HTMLButtonElement),
       failed: (message) => {
         playerNotice.textContent = message;
       },
@@ -100,6 +101,9 @@ export function startChannelPage(slug: string, assets: PlayerAssets): void {
         return;
       case 'chat.deleted':
         if (frame.channel === slug) chat.remove(frame.messageId);
+        return;
+      case 'chat.tip':
+        if (frame.channel === slug) chat.appendTip(frame.tip);
         return;
       case 'authenticated':
         showSignedIn(true);

@@ -5,7 +5,7 @@
 import type Hls from 'hls.js';
 import type { HlsConfig } from 'hls.js';
 import { clientText as t } from '../i18n/en.ts';
-import { LIVE_PLAYER_CONFIG } from '../player-settings.ts';
+import { BEHIND_LIVE_SECONDS, LIVE_LL_PLAYER_CONFIG, LIVE_PLAYER_CONFIG } from '../player-settings.ts';
 import { startPlaybackBeacons } from './playback-beacons.ts';
 
 export interface PlayerAssets {
@@ -22,6 +22,14 @@ export interface Playback {
 
 export type PlayerFailure = (message: string) => void;
 
+export interface PlayOptions {
+  live: boolean;
+  assets: PlayerAssets;
+  failed: PlayerFailure;
+  /** Shown while a live viewer has rewound (DVR); a click returns to the live edge. */
+  jumpToLive?: HTMLButtonElement;
+}
+
 const HLS_MIME = 'application/vnd.apple.mpegurl';
 // A live playlist appears a moment after the channel goes live, and a gateway may restart: retry.
 const LIVE_RETRY_MS = 1000;
@@ -37,11 +45,7 @@ function hasMediaSource(): boolean {
   return 'MediaSource' in window || 'ManagedMediaSource' in window;
 }
 
-export async function play(
-  video: HTMLVideoElement,
-  url: string,
-  options: { live: boolean; assets: PlayerAssets; failed: PlayerFailure },
-): Promise<Playback> {
+export async function play(video: HTMLVideoElement, url: string, options: PlayOptions): Promise<Playback> {
   const nativeHls = video.canPlayType(HLS_MIME) !== '';
   if (!hasMediaSource() && nativeHls) return playNatively(video, url);
   const HlsPlayer = await loadHls(options.assets.hlsModuleUrl);
@@ -51,6 +55,26 @@ export async function play(
     return { stop() {} };
   }
   return playWithHlsJs(HlsPlayer, video, url, options);
+}
+
+/**
+ * Whether a live stream has LL-HLS parts: its first variant playlist declares `EXT-X-PART-INF`. Asked
+ * before hls.js starts, because hls.js's hold-back settings are fixed when it is created. Undefined while
+ * the playlists cannot be read (the broadcast is starting).
+ */
+async function offersLowLatency(url: string): Promise<boolean | undefined> {
+  try {
+    const base = new URL(url, window.location.href);
+    const masterResponse = await fetch(base);
+    if (!masterResponse.ok) return undefined;
+    const master = await masterResponse.text();
+    const variant = master.split('\n').find((line) => line.trim() !== '' && !line.startsWith('#'));
+    if (!variant) return master.includes('#EXT-X-PART-INF');
+    const media = await fetch(new URL(variant.trim(), base));
+    return media.ok ? (await media.text()).includes('#EXT-X-PART-INF') : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function playNatively(video: HTMLVideoElement, url: string): Playback {
@@ -63,18 +87,28 @@ function playWithHlsJs(
   HlsPlayer: typeof Hls,
   video: HTMLVideoElement,
   url: string,
-  options: { live: boolean; assets: PlayerAssets; failed: PlayerFailure },
+  options: PlayOptions,
 ): Playback {
-  const config: Partial<HlsConfig> = {
-    workerPath: options.assets.hlsWorkerUrl,
-    ...(options.live ? LIVE_PLAYER_CONFIG : {}),
-  };
+  let lowLatency: boolean | undefined = options.live ? undefined : false;
   let stopped = false;
   let current: Hls | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
   const beacons = startPlaybackBeacons(video, url);
 
-  const start = () => {
+  const start = async () => {
+    if (lowLatency === undefined) {
+      lowLatency = await offersLowLatency(url);
+      if (stopped) return;
+      if (lowLatency === undefined) {
+        retry = setTimeout(() => void start(), LIVE_RETRY_MS);
+        return;
+      }
+      video.dataset.lowLatency = String(lowLatency);
+    }
+    const config: Partial<HlsConfig> = {
+      workerPath: options.assets.hlsWorkerUrl,
+      ...(options.live ? (lowLatency ? LIVE_LL_PLAYER_CONFIG : LIVE_PLAYER_CONFIG) : {}),
+    };
     const hls = new HlsPlayer(config);
     current = hls;
     beacons?.attachHls(hls, HlsPlayer.Events);
@@ -82,7 +116,7 @@ function playWithHlsJs(
       if (!data.fatal || stopped) return;
       hls.destroy();
       if (options.live) {
-        retry = setTimeout(start, LIVE_RETRY_MS);
+        retry = setTimeout(() => void start(), LIVE_RETRY_MS);
       } else {
         options.failed(t.videoFailed(data.details));
       }
@@ -93,7 +127,24 @@ function playWithHlsJs(
     hls.loadSource(url);
     hls.attachMedia(video);
   };
-  start();
+  void start();
+
+  // DVR: the viewer may seek back in the live playlist's window; past a few seconds behind, offer the edge.
+  const jump = options.live ? options.jumpToLive : undefined;
+  const behindLive = () => {
+    const hls = current;
+    if (!hls) return;
+    // The distance to the live edge as hls.js measures it, readable by monitoring and the browser tests.
+    video.dataset.liveLatency = hls.latency.toFixed(3);
+    if (jump) jump.hidden = !(hls.latency > Math.max(BEHIND_LIVE_SECONDS, 2 * (hls.targetLatency ?? 0)));
+  };
+  const toLive = () => {
+    const edge = current?.liveSyncPosition;
+    if (edge !== null && edge !== undefined) video.currentTime = edge;
+    void video.play().catch(() => {});
+  };
+  if (options.live) video.addEventListener('timeupdate', behindLive);
+  jump?.addEventListener('click', toLive);
 
   return {
     stop() {
@@ -101,6 +152,13 @@ function playWithHlsJs(
       clearTimeout(retry);
       beacons?.stop();
       current?.destroy();
+      video.removeEventListener('timeupdate', behindLive);
+      delete video.dataset.liveLatency;
+      delete video.dataset.lowLatency;
+      if (jump) {
+        jump.removeEventListener('click', toLive);
+        jump.hidden = true;
+      }
       empty(video);
     },
   };

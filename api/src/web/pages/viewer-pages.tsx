@@ -196,6 +196,9 @@ export function channelPage(props: {
       <div id="stage" class="stage" data-live={live}>
         <div class="player-area">
           <video id="player" controls muted autoplay playsinline aria-label={t.player(channel.title)} />
+          <button id="jump-to-live" class="jump-to-live" type="button" hidden>
+            {t.jumpToLive}
+          </button>
           <p id="player-notice" class="notice" role="status">
             {channel.live ? '' : t.offline}
           </p>
