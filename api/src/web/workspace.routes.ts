@@ -10,6 +10,7 @@ import type { AppContext, AppEnv } from '../context.ts';
 import { appPageCsp } from './page-csp.ts';
 import { sendPage } from './page-layout.ts';
 import { adminInstancePage, adminLivePage, adminUsersPage } from './pages/admin-pages.tsx';
+import { ANALYTICS_PATH, studioAnalyticsPage } from './pages/analytics-pages.tsx';
 import {
   studioChannelPage,
   studioModerationPage,
@@ -33,6 +34,7 @@ export function workspaceRoutes() {
       workspacePage(c, studioVideosPage(await webAssets(), c.var.config.videos.maxBytes)),
     )
     .get('/studio/moderation', async (c) => workspacePage(c, studioModerationPage(await webAssets())))
+    .get(ANALYTICS_PATH, async (c) => workspacePage(c, studioAnalyticsPage(await webAssets())))
     .get('/admin', async (c) => {
       // Echoed into the search box only (escaped by JSX); the island runs the search.
       const query = (c.req.query('q') ?? '').slice(0, 100);

@@ -63,6 +63,13 @@ describe.skipIf(!hasChromium)(
         ).json(),
       );
       const auth = { Authorization: `Bearer ${accessToken}` };
+      // The first account is the instance's admin, who may open a channel: its videos are the channel's.
+      const channel = await fetch(`${base}/api/v1/channels`, {
+        method: 'POST',
+        headers: { ...json, ...auth },
+        body: JSON.stringify({ slug: 'counted', title: 'Counted' }),
+      });
+      expect(channel.status, await channel.clone().text()).toBe(201);
 
       // A real 12-second video, uploaded over tus and processed by the gateway's own job.
       await promisify(execFile)('ffmpeg', [
@@ -107,11 +114,9 @@ describe.skipIf(!hasChromium)(
       });
       const page = await browser.newPage();
       await page.goto(`${base}/v/${videoId}`);
-      await page.waitForFunction(
-        () => ((document.querySelector('video') as HTMLVideoElement | null)?.currentTime ?? 0) >= 7,
-        undefined,
-        { timeout: 60_000 },
-      );
+      const playhead = () =>
+        page.locator('video').evaluate((video: { currentTime: number }) => video.currentTime);
+      expect(await until(playhead, (seconds) => seconds >= 7, 60_000)).toBeGreaterThanOrEqual(7);
       expect(await page.locator('video').getAttribute('data-view-id')).toMatch(/^[0-9a-f-]{36}$/);
       await page.close({ runBeforeUnload: true });
 
@@ -141,6 +146,25 @@ describe.skipIf(!hasChromium)(
       expect(report.totals.startupP50Ms).toBeLessThan(30_000);
       expect(report.retention?.find((point) => point.pct === 50)?.share).toBe(1);
       expect((await readVideo()).viewCount).toBe(1);
+
+      // The creator dashboard shows the same figures and draws its charts with uPlot.
+      const studio = await browser.newPage();
+      await studio.goto(`${base}/studio/analytics`);
+      await studio.waitForURL(/\/sign-in/);
+      await studio.getByLabel('Email').fill('owner@example.test');
+      await studio.getByLabel('Password').fill(PASSWORD);
+      await studio.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await studio.waitForURL(`${base}/studio/analytics`);
+      await studio.locator('#figure-countedViews').filter({ hasText: '1' }).waitFor({ timeout: 15_000 });
+      expect(await studio.locator('#figure-views').textContent()).toBe('1');
+      expect(await studio.locator('#figure-startupP50').textContent()).toBe(
+        `${report.totals.startupP50Ms} ms`,
+      );
+      await studio.locator('#chart-views canvas').waitFor();
+      await studio.locator('#chart-watch canvas').waitFor();
+      await studio.locator('#chart-retention canvas').waitFor();
+      expect(await studio.locator('#top-videos a').textContent()).toBe('Counted');
+      expect(await studio.locator('a[href="/studio/analytics"]').getAttribute('aria-current')).toBe('page');
     });
   },
 );

@@ -8,6 +8,7 @@ import {
   startVerifyEmailPage,
 } from './account-pages.ts';
 import { startAdminInfoPage, startAdminLivePage, startAdminUsersPage } from './admin-users.ts';
+import { startStudioAnalyticsPage } from './analytics-dashboard.ts';
 import { startChannelPage } from './channel-page.ts';
 import { startDocsPage } from './docs-page.ts';
 import { startHomePage } from './home-page.ts';
@@ -75,6 +76,9 @@ switch (data?.page) {
     break;
   case 'studio-stream':
     void startStudioStreamPage();
+    break;
+  case 'studio-analytics':
+    void startStudioAnalyticsPage();
     break;
   case 'studio-videos':
     void startStudioVideosPage();

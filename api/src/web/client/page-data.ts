@@ -18,6 +18,7 @@ const PLAIN_PAGES = [
   'studio-stream',
   'studio-videos',
   'studio-moderation',
+  'studio-analytics',
   'admin',
   'admin-live',
   'admin-instance',

@@ -6,6 +6,7 @@
  * itself inside `<Workspace>`.
  */
 import type { Child } from 'hono/jsx';
+import { analyticsText } from '../i18n/analytics.en.ts';
 import { pageText } from '../i18n/en.ts';
 import type { WebAssets } from '../web-assets.ts';
 import { Shell } from './shell.tsx';
@@ -24,6 +25,7 @@ export const STUDIO_SECTIONS: readonly WorkspaceSection[] = [
   { path: '/studio/stream', label: studio.stream.nav },
   { path: '/studio/videos', label: studio.videos.nav },
   { path: '/studio/moderation', label: studio.moderation.nav },
+  { path: '/studio/analytics', label: analyticsText.nav },
 ];
 
 export const ADMIN_SECTIONS: readonly WorkspaceSection[] = [
