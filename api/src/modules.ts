@@ -6,6 +6,7 @@ import { analyticsModule } from './domains/analytics/analytics.module.ts';
 import { authModule } from './domains/auth/auth.module.ts';
 import { channelsModule } from './domains/channels/channels.module.ts';
 import { chatModule } from './domains/chat/chat.module.ts';
+import { clipsModule } from './domains/clips/clips.module.ts';
 import { engagementModule } from './domains/engagement/engagement.module.ts';
 import { notificationsModule } from './domains/notifications/notifications.module.ts';
 import { paymentsModule } from './domains/payments/payments.module.ts';
@@ -32,6 +33,7 @@ export const MODULES = [
   analyticsModule,
   notificationsModule,
   restreamModule,
+  clipsModule,
   realtimeModule,
 ] as const;
 

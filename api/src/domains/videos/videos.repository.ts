@@ -153,6 +153,16 @@ export class VideosRepository {
     });
   }
 
+  /** A clip's video (docs/clips.md): its source is already stored, so it is `uploaded` at once. */
+  async createClip(video: NewVideo & { id: string }, sourceBytes: number): Promise<VideoRow> {
+    const [row] = await this.db
+      .insert(videos)
+      .values({ ...video, source: 'upload', status: 'uploaded', sourceBytes })
+      .returning();
+    if (!row) throw new Error('insert into videos.videos returned no row');
+    return row;
+  }
+
   /** The recording's video, or undefined when this broadcast already has one (ended twice). */
   async createRecording(recording: NewRecording): Promise<VideoRow | undefined> {
     const [row] = await this.db

@@ -2,6 +2,7 @@
  * Rules of the content domain for videos: who sees and changes what, the library and channel lists, the
  * processing store the VOD job drives, and recorded broadcasts becoming videos. No HTTP here.
  */
+import { randomUUID } from 'node:crypto';
 import type { DomainEventPayload } from '@streamhub/contracts/events';
 import type { JobDefinitionsMap } from '@streamhub/contracts/jobs';
 import type {
@@ -39,7 +40,7 @@ import { resolveHlsFile } from '../playback/hls-files.ts';
 import type { PlaybackTokens } from './playback-tokens.ts';
 import { removeVideoMedia } from './video-media.ts';
 import type { VideoStatusPublisher } from './video-status-publisher.ts';
-import type { Page, VideosRepository, VideoView } from './videos.repository.ts';
+import type { NewVideo, Page, VideosRepository, VideoView } from './videos.repository.ts';
 
 export interface VideosServiceDeps {
   videos: VideosRepository;
@@ -377,6 +378,23 @@ export class VideosService implements VideoProcessingStore {
     }
     await this.enqueueProcessing(video.id);
     return video.id;
+  }
+
+  /**
+   * A clip becomes a video of the channel (docs/clips.md): its MP4 is stored as the video's source and
+   * the normal processing is queued. Returns the new video's id.
+   */
+  async registerClip(video: NewVideo, source: Buffer): Promise<string> {
+    const id = randomUUID();
+    await this.deps.media.write(mediaKeys.vodSource(id), source, { contentType: 'video/mp4' });
+    try {
+      await this.deps.videos.createClip({ ...video, id }, source.length);
+    } catch (error) {
+      await removeVideoMedia(this.deps.media, id);
+      throw error;
+    }
+    await this.enqueueProcessing(id);
+    return id;
   }
 
   /**

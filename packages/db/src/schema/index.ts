@@ -6,6 +6,7 @@ import * as analytics from './analytics.ts';
 import * as auth from './auth.ts';
 import * as channels from './channels.ts';
 import * as chat from './chat.ts';
+import * as clips from './clips.ts';
 import * as engagement from './engagement.ts';
 import * as events from './events.ts';
 import * as notifications from './notifications.ts';
@@ -28,6 +29,7 @@ export const schema = {
   ...analytics,
   ...notifications,
   ...restream,
+  ...clips,
 };
 
 export type Schema = typeof schema;

@@ -1,0 +1,98 @@
+/** Instant clips: `/api/v1/channels/{slug}/clips` and the channel's clip settings. */
+import { createRoute } from '@hono/zod-openapi';
+import { ChannelSlugParamsSchema } from '@streamhub/contracts/channels';
+import { ClipSchema, ClipSettingsSchema, CreateClipSchema } from '@streamhub/contracts/clips';
+import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
+import { createRouter } from '../../http/router.ts';
+import { requireAuth } from '../auth/auth-guard.ts';
+
+const tags = ['clips'];
+const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
+const channelNotFound = problemResponse('No channel has this slug (`not_found`)');
+
+const create = createRoute({
+  method: 'post',
+  path: '/{slug}/clips',
+  operationId: 'createClip',
+  tags,
+  summary:
+    'Clip the last 5–60 s of the live broadcast; the clip becomes a public video of the channel, credited to the caller',
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  request: { params: ChannelSlugParamsSchema, body: jsonBody(CreateClipSchema) },
+  responses: {
+    201: jsonResponse(ClipSchema, 'The clip; its video is processing'),
+    401: unauthorized,
+    403: problemResponse(
+      'The channel lets only its owner clip (`forbidden`), or the caller is suspended (`account_suspended`)',
+    ),
+    404: channelNotFound,
+    409: problemResponse(
+      'The channel is not live (`channel_offline`) or its live window has nothing to cut (`clip_unavailable`)',
+    ),
+    422: problemResponse('The body is invalid (`validation_failed`)'),
+    429: problemResponse('The caller made too many clips this hour (`clip_limit_reached`)'),
+  },
+});
+
+const settings = createRoute({
+  method: 'get',
+  path: '/{slug}/clips/settings',
+  operationId: 'getClipSettings',
+  tags,
+  summary: 'Whether signed-in viewers may clip this channel (owner)',
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  request: { params: ChannelSlugParamsSchema },
+  responses: {
+    200: jsonResponse(ClipSettingsSchema, 'The clip settings'),
+    401: unauthorized,
+    403: problemResponse('The caller does not own this channel (`forbidden`)'),
+    404: channelNotFound,
+  },
+});
+
+const updateSettings = createRoute({
+  method: 'put',
+  path: '/{slug}/clips/settings',
+  operationId: 'updateClipSettings',
+  tags,
+  summary: 'Let signed-in viewers clip this channel, or only its owner (owner)',
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  request: { params: ChannelSlugParamsSchema, body: jsonBody(ClipSettingsSchema) },
+  responses: {
+    200: jsonResponse(ClipSettingsSchema, 'The clip settings'),
+    401: unauthorized,
+    403: problemResponse('The caller does not own this channel (`forbidden`)'),
+    404: channelNotFound,
+    422: problemResponse('The body is invalid (`validation_failed`)'),
+  },
+});
+
+/** Mounted under `/api/v1/channels`. */
+export const clipRoutes = () =>
+  createRouter()
+    .openapi(create, async (c) =>
+      c.json(
+        await c.var.deps.services.clips.create(
+          c.var.auth.userId,
+          c.req.valid('param').slug,
+          c.req.valid('json'),
+        ),
+        201,
+      ),
+    )
+    .openapi(settings, async (c) =>
+      c.json(await c.var.deps.services.clips.settings(c.var.auth.userId, c.req.valid('param').slug), 200),
+    )
+    .openapi(updateSettings, async (c) =>
+      c.json(
+        await c.var.deps.services.clips.updateSettings(
+          c.var.auth.userId,
+          c.req.valid('param').slug,
+          c.req.valid('json'),
+        ),
+        200,
+      ),
+    );

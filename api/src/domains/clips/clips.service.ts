@@ -1,0 +1,110 @@
+/**
+ * Instant clips: the owner of a live channel, or a signed-in viewer when the channel allows it, clips
+ * the last 5–60 s of the broadcast. The clip is cut from the live window by stream copy
+ * (`cutLiveClip`), becomes a video of the channel (owned by the channel's owner, processed by the
+ * normal VOD pipeline, public), and is credited to its maker here. Each user makes at most
+ * `CLIPS_PER_USER_PER_HOUR` clips an hour.
+ */
+import type { Clip, ClipSettings, CreateClip } from '@streamhub/contracts/clips';
+import { AppError, forbidden } from '@streamhub/errors/app-error';
+import { mediaKeys } from '@streamhub/infra/media-storage/keys';
+import type { MediaStorage } from '@streamhub/infra/media-storage/port';
+import { ClipSourceError, cutLiveClip } from '@streamhub/media-node/live/live-clip';
+import type { ChannelsService } from '../channels/channels.service.ts';
+import type { VideosService } from '../videos/videos.service.ts';
+import type { ClipRow, ClipsRepository } from './clips.repository.ts';
+
+export interface ClipsServiceDeps {
+  clips: ClipsRepository;
+  channels: Pick<ChannelsService, 'reference' | 'publicChannel'>;
+  videos: Pick<VideosService, 'registerClip'>;
+  media: MediaStorage;
+  ffmpegPath: string;
+  publicUrl: string;
+  perUserPerHour: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+export class ClipsService {
+  constructor(private readonly deps: ClipsServiceDeps) {}
+
+  async create(makerId: string, slug: string, input: CreateClip): Promise<Clip> {
+    const { deps } = this;
+    const channel = await deps.channels.reference(slug);
+    if (channel.ownerId !== makerId && !(await deps.clips.viewersMayClip(channel.id))) {
+      throw forbidden('This channel lets only its owner make clips.');
+    }
+    const made = await deps.clips.madeSince(makerId, new Date(Date.now() - HOUR_MS));
+    if (made >= deps.perUserPerHour) {
+      throw new AppError(429, 'clip_limit_reached', `At most ${deps.perUserPerHour} clips an hour.`, {
+        headers: { 'Retry-After': '3600' },
+      });
+    }
+    const view = await deps.channels.publicChannel(slug);
+    const session = view.session;
+    if (!session)
+      throw new AppError(409, 'channel_offline', 'The channel is not live: there is nothing to clip.');
+    let cut: Awaited<ReturnType<typeof cutLiveClip>>;
+    try {
+      cut = await cutLiveClip({
+        media: deps.media,
+        prefix: mediaKeys.livePrefix(session.playbackId),
+        seconds: input.seconds,
+        ffmpegPath: deps.ffmpegPath,
+      });
+    } catch (error) {
+      if (!(error instanceof ClipSourceError)) throw error;
+      throw new AppError(409, 'clip_unavailable', `No clip could be cut: ${error.message}.`);
+    }
+    const videoId = await deps.videos.registerClip(
+      {
+        ownerId: channel.ownerId,
+        channelId: channel.id,
+        title: input.title ?? `Clip of ${view.title}`.slice(0, 140),
+        description: '',
+        tags: view.tags,
+        category: view.category,
+        visibility: 'public',
+      },
+      cut.bytes,
+    );
+    const row = await deps.clips.insert({
+      videoId,
+      channelId: channel.id,
+      liveSessionId: session.id,
+      makerId,
+      seconds: Math.round(cut.windowSeconds),
+    });
+    return this.toClip(row);
+  }
+
+  async settings(userId: string, slug: string): Promise<ClipSettings> {
+    const channelId = await this.owned(userId, slug);
+    return { viewersMayClip: await this.deps.clips.viewersMayClip(channelId) };
+  }
+
+  async updateSettings(userId: string, slug: string, settings: ClipSettings): Promise<ClipSettings> {
+    const channelId = await this.owned(userId, slug);
+    await this.deps.clips.setViewersMayClip(channelId, settings.viewersMayClip);
+    return settings;
+  }
+
+  private async owned(userId: string, slug: string): Promise<string> {
+    const channel = await this.deps.channels.reference(slug);
+    if (channel.ownerId !== userId) throw forbidden('Only the channel owner changes its clip settings.');
+    return channel.id;
+  }
+
+  private toClip(row: ClipRow): Clip {
+    return {
+      id: row.id,
+      videoId: row.videoId,
+      liveSessionId: row.liveSessionId,
+      makerId: row.makerId,
+      seconds: row.seconds,
+      watchUrl: `${this.deps.publicUrl}/v/${row.videoId}`,
+      createdAt: row.createdAt.toISOString(),
+    };
+  }
+}
