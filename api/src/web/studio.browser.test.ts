@@ -233,6 +233,55 @@ describe.skipIf(!hasChromium)(
       await streamer.context.close();
     });
 
+    it('pauses an upload and, after a reload, resumes it from what the server holds', async () => {
+      // A bigger file, sent through a throttled uplink so that it can be paused half-way.
+      const big = join(tmpdir(), `studio-big-${crypto.randomUUID()}.mp4`);
+      await promisify(execFile)('ffmpeg', [
+        ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25'],
+        ...['-t', '8', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '3M', '-pix_fmt', 'yuv420p'],
+        ...['-y', big],
+      ]);
+      try {
+        const { context, page } = await watchedPage(browser, { viewport: { width: 375, height: 740 } });
+        const network = await context.newCDPSession(page);
+        const throttle = (bytesPerSecond: number) =>
+          network.send('Network.emulateNetworkConditions', {
+            offline: false,
+            latency: 0,
+            downloadThroughput: -1,
+            uploadThroughput: bytesPerSecond,
+          });
+        await signIn(page, ADMIN.email, '/studio/videos');
+        await throttle(256 * 1024);
+        // The keyboard's way in: the zone's file input.
+        await page.getByLabel('Drop a video file here, or choose one').setInputFiles(big);
+        await page.getByRole('button', { name: 'Upload', exact: true }).click();
+        const progress = () => page.locator('#upload-bar').evaluate((bar: { value: number }) => bar.value);
+        await expect.poll(progress, { timeout: 30_000 }).toBeGreaterThanOrEqual(15);
+        await page.getByRole('button', { name: 'Pause' }).click();
+        await page.getByRole('status').filter({ hasText: 'Paused' }).waitFor();
+        const pausedAt = await progress();
+        expect(pausedAt).toBeLessThan(100);
+
+        // Another visit: the same file again goes on from the server's offset, not from 0.
+        await page.reload();
+        await throttle(-1);
+        const offsets: number[] = [];
+        page.on('request', (request) => {
+          if (request.method() === 'PATCH') offsets.push(Number(request.headers()['upload-offset']));
+        });
+        await page.getByLabel('Drop a video file here, or choose one').setInputFiles(big);
+        await page.getByRole('button', { name: 'Upload', exact: true }).click();
+        await page.getByRole('status').filter({ hasText: 'Uploaded' }).waitFor({ timeout: 30_000 });
+        expect(offsets[0]).toBeGreaterThan(0);
+        const row = page.locator('#my-videos tr').filter({ hasText: 'studio-big' });
+        await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
+        await context.close();
+      } finally {
+        await rm(big, { force: true });
+      }
+    });
+
     it('lists the sessions in the settings, ends one, and signs out everywhere else', async () => {
       const desk = await watchedPage(browser, { viewport: { width: 1280, height: 900 } });
       const phone = await watchedPage(browser, {
