@@ -1,8 +1,9 @@
 /**
  * A real playback produces a counted view: a video uploaded over tus and processed by the in-process job
  * with real ffmpeg, watched on its page in Debian's chromium (hls.js), whose beacons reach the gateway;
- * the gateway's own timers roll up and count, and the owner's report shows the view, its watch time and
- * its startup time, and the video's viewCount is 1.
+ * the gateway's own timers roll up and count, the owner's report and dashboard show the view, its watch
+ * time and its startup time, and the video's viewCount is 1. Watched again through a throttled segment,
+ * the stall is counted as rebuffering and the refresh is not a second counted view.
  */
 import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
@@ -43,7 +44,7 @@ describe.skipIf(!hasChromium)(
       await rm(clip, { force: true });
     });
 
-    it('counts one view with its watch time and startup time, and the video shows it', async () => {
+    it('counts one view with its watch time and startup time, shows it on the dashboard, and counts a stall', async () => {
       server = await startPageGateway();
       const { base } = server;
       const json = { 'Content-Type': 'application/json' };
@@ -165,6 +166,29 @@ describe.skipIf(!hasChromium)(
       await studio.locator('#chart-retention canvas').waitFor();
       expect(await studio.locator('#top-videos a').textContent()).toBe('Counted');
       expect(await studio.locator('a[href="/studio/analytics"]').getAttribute('aria-current')).toBe('page');
+
+      // The same viewer again, with the second segment held back 6 s (a throttled segment server): the
+      // player stalls after its first frame, and the stall is counted. Within 30 minutes of the first
+      // view, this view is not counted again.
+      const throttled = await browser.newPage();
+      await throttled.route(/-00001\.ts$/, async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 6000));
+        await route.continue();
+      });
+      await throttled.goto(`${base}/v/${videoId}`);
+      const throttledPlayhead = () =>
+        throttled.locator('video').evaluate((video: { currentTime: number }) => video.currentTime);
+      expect(await until(throttledPlayhead, (seconds) => seconds >= 7, 60_000)).toBeGreaterThanOrEqual(7);
+      await throttled.close({ runBeforeUnload: true });
+      const stalled = await until(
+        readReport,
+        (r) => r.totals.views === 2 && r.totals.rebufferCount >= 1,
+        30_000,
+      );
+      expect(stalled.totals).toMatchObject({ views: 2, countedViews: 1, uniqueViewers: 1 });
+      expect(stalled.totals.rebufferCount).toBe(1);
+      expect(stalled.totals.rebufferPct).toBeGreaterThan(0);
+      expect((await readVideo()).viewCount).toBe(1);
     });
   },
 );
