@@ -101,6 +101,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   readonly name = 'clickhouse';
   private readonly client: ClickHouseClient;
   private readonly db: string;
+  private prepared: Promise<void> | undefined;
 
   constructor(options: ClickHouseStoreOptions) {
     const url = new URL(options.url);
@@ -116,6 +117,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   private async rows(query: string): Promise<Row[]> {
+    await this.prepare();
     const result = await this.client.query({ query, format: 'JSONEachRow' });
     return (await result.json()) as Row[];
   }
@@ -124,7 +126,16 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     await this.client.command({ query });
   }
 
-  async prepare(): Promise<void> {
+  /** Creates the database and tables once per process (idempotent on the server too). */
+  prepare(): Promise<void> {
+    this.prepared ??= this.createTables().catch((error: unknown) => {
+      this.prepared = undefined;
+      throw error;
+    });
+    return this.prepared;
+  }
+
+  private async createTables(): Promise<void> {
     await this.run(`CREATE DATABASE IF NOT EXISTS ${this.db}`);
     await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('events')} (
         view_id String, seq UInt32, event String, received_at DateTime('UTC'), view_started_at DateTime('UTC'),
@@ -150,6 +161,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   async append(records: readonly BeaconRecord[]): Promise<void> {
     if (records.length === 0) return;
+    await this.prepare();
     await this.client.insert({
       table: this.table('events'),
       format: 'JSONEachRow',
@@ -218,6 +230,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   async recordDecisions(decisions: readonly ViewDecision[]): Promise<void> {
     if (decisions.length === 0) return;
+    await this.prepare();
     await this.client.insert({
       table: this.table('view_decisions'),
       format: 'JSONEachRow',
@@ -305,6 +318,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   async pruneRawEvents(before: Date): Promise<number> {
+    await this.prepare();
     const cutoff = Number(before.toISOString().slice(0, 10).replaceAll('-', ''));
     const rows = await this.rows(`SELECT DISTINCT partition FROM system.parts
       WHERE database = ${quote(this.db)} AND table = 'events' AND active`);
