@@ -3,6 +3,7 @@ CREATE SCHEMA "media";
 CREATE TABLE "media"."multipart_uploads" (
 	"key" text PRIMARY KEY NOT NULL,
 	"upload_id" text NOT NULL,
+	"object" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

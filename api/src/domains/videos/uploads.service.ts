@@ -119,7 +119,7 @@ export class UploadsService {
         );
       },
     );
-    await media.createUpload(mediaKeys.upload(video.id));
+    await media.createUpload(mediaKeys.upload(video.id), { target: mediaKeys.vodSource(video.id) });
     return { videoId: video.id, offset: 0, length, expiresAt };
   }
 

@@ -15,6 +15,8 @@ export const multipartUploads = mediaSchema.table('multipart_uploads', {
   key: text('key').primaryKey(),
   /** The store's UploadId. */
   uploadId: text('upload_id').notNull(),
+  /** The object the multipart upload completes into (fixed when it is created). */
+  object: text('object').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -169,7 +169,9 @@ export class FilesystemMediaStorage implements MediaStorage {
     };
   }
 
-  async createUpload(key: MediaKey): Promise<void> {
+  async createUpload(key: MediaKey, options: { target?: MediaKey } = {}): Promise<void> {
+    // A rename completes an upload wherever it is: the target changes nothing here.
+    if (options.target) assertMediaKey(options.target);
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
     await (await open(path, 'w')).close();

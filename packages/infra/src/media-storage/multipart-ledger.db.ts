@@ -7,17 +7,17 @@ import type { MultipartLedger, MultipartPart, MultipartState } from './multipart
 export class DbMultipartLedger implements MultipartLedger {
   constructor(private readonly db: Db) {}
 
-  async begin(key: string, uploadId: string): Promise<void> {
+  async begin(key: string, uploadId: string, object: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       // Deleting the row cascades to the old upload's parts.
       await tx.delete(multipartUploads).where(eq(multipartUploads.key, key));
-      await tx.insert(multipartUploads).values({ key, uploadId });
+      await tx.insert(multipartUploads).values({ key, uploadId, object });
     });
   }
 
   async find(key: string): Promise<MultipartState | undefined> {
     const [upload] = await this.db
-      .select({ uploadId: multipartUploads.uploadId })
+      .select({ uploadId: multipartUploads.uploadId, object: multipartUploads.object })
       .from(multipartUploads)
       .where(eq(multipartUploads.key, key));
     if (!upload) return undefined;
@@ -31,7 +31,7 @@ export class DbMultipartLedger implements MultipartLedger {
       .from(multipartParts)
       .where(eq(multipartParts.key, key))
       .orderBy(asc(multipartParts.partNumber));
-    return { uploadId: upload.uploadId, parts };
+    return { ...upload, parts };
   }
 
   async recordPart(key: string, part: MultipartPart): Promise<void> {

@@ -16,12 +16,14 @@ export interface MultipartPart {
 /** The multipart upload behind one upload key, parts sorted by number (and so by offset). */
 export interface MultipartState {
   uploadId: string;
+  /** The object name the multipart upload completes into. */
+  object: string;
   parts: MultipartPart[];
 }
 
 export interface MultipartLedger {
   /** Records a new multipart upload for `key`, forgetting any earlier one and its parts. */
-  begin(key: string, uploadId: string): Promise<void>;
+  begin(key: string, uploadId: string, object: string): Promise<void>;
   /** The state for `key`, or undefined when none is open. */
   find(key: string): Promise<MultipartState | undefined>;
   /** Records an uploaded part (replacing one of the same number). */

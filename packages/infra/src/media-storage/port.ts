@@ -154,8 +154,12 @@ export interface MediaStorage {
     options?: { load?: boolean | readonly string[] },
   ): Promise<LocalDirectory>;
 
-  /** Starts an empty resumable upload at `key` (replacing any earlier one there). */
-  createUpload(key: MediaKey): Promise<void>;
+  /**
+   * Starts an empty resumable upload at `key` (replacing any earlier one there). `target`, when known, is
+   * where {@link completeUpload} will put it: an object store then uploads there directly instead of
+   * copying the finished upload.
+   */
+  createUpload(key: MediaKey, options?: { target?: MediaKey }): Promise<void>;
   /**
    * Opens the upload for appending at `offset`, which must be at most its durable length; bytes past
    * `offset` (a dead writer's) are overwritten. Throws when there is no such upload.

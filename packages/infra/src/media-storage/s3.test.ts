@@ -65,7 +65,8 @@ describe('S3MediaStorage', () => {
     const content = Buffer.alloc(2 * MIN_PART_SIZE + 12345);
     for (let i = 0; i < content.length; i++) content[i] = (i * 7919) % 251;
 
-    await gatewayA.createUpload(upload);
+    // Told its target, as the tus service does: the multipart upload completes there, with no copy.
+    await gatewayA.createUpload(upload, { target: mediaKeys.vodSource(video) });
     const first = await gatewayA.openUpload(upload, 0);
     const cut = MIN_PART_SIZE + 1000;
     await first.append(content.subarray(0, cut));
@@ -77,6 +78,8 @@ describe('S3MediaStorage', () => {
     const second = await gatewayB.openUpload(upload, cut);
     await second.append(content.subarray(cut));
     expect(await second.close()).toBe(content.length);
+    // Nothing is visible at the target before the upload completes.
+    expect(await gatewayA.stat(mediaKeys.vodSource(video))).toBeUndefined();
     await gatewayB.completeUpload(upload, mediaKeys.vodSource(video));
 
     const stored = await readMediaBytes(gatewayA, mediaKeys.vodSource(video));

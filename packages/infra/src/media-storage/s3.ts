@@ -38,7 +38,7 @@ import {
   type MediaPrefix,
   VOD_SOURCE,
 } from './keys.ts';
-import type { MultipartLedger, MultipartPart } from './multipart-ledger.ts';
+import type { MultipartLedger, MultipartPart, MultipartState } from './multipart-ledger.ts';
 import { objectHeaders } from './object-headers.ts';
 import {
   type ByteRange,
@@ -301,14 +301,23 @@ export class S3MediaStorage implements MediaStorage {
     return directory;
   }
 
-  async createUpload(key: MediaKey): Promise<void> {
+  async createUpload(key: MediaKey, options: { target?: MediaKey } = {}): Promise<void> {
     const name = this.objectName(key);
     await this.deleteNames([name, ...(await this.names(this.tailPrefix(key)))]);
+    // Straight into the target when it is known: completing is then the whole job, with no copy.
+    const target = options.target ?? key;
+    const object = this.objectName(target);
+    const headers = objectHeaders(target);
     const created = await this.client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: name }),
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: object,
+        ContentType: headers.contentType,
+        CacheControl: headers.cacheControl,
+      }),
     );
     if (!created.UploadId) throw new Error(`The store gave no UploadId for ${key}`);
-    await this.ledger.begin(key, created.UploadId);
+    await this.ledger.begin(key, created.UploadId, object);
   }
 
   async openUpload(key: MediaKey, offset: number): Promise<UploadWriter> {
@@ -328,11 +337,10 @@ export class S3MediaStorage implements MediaStorage {
       carried.length > 0 ? start > partsEnd : start >= partsEnd,
     );
     await this.deleteNames(staleTails.map((start) => this.tailName(key, start)));
-    return new MultipartWriter(this, key, state.uploadId, partsEnd, nextPart, carried);
+    return new MultipartWriter(this, key, state, partsEnd, nextPart, carried);
   }
 
   async completeUpload(key: MediaKey, target: MediaKey): Promise<void> {
-    const staged = this.objectName(key);
     const targetName = this.objectName(target);
     const state = await this.ledger.find(key);
     if (!state) {
@@ -340,8 +348,10 @@ export class S3MediaStorage implements MediaStorage {
       if (await this.head(targetName)) return;
       throw new MediaNotFoundError(key);
     }
-    // The multipart upload completes under the upload's own key (fixed when it was created), then the
-    // object is copied to the target. A retry finds the staged object and only copies.
+    // The multipart upload completes into the object named when it was created: the target itself when
+    // createUpload was told, else the upload's own key, copied to the target afterwards. A retry finds
+    // the completed object and goes on from there.
+    const staged = state.object;
     let size = (await this.head(staged))?.size;
     if (size === undefined) {
       const parts = contiguousParts(state.parts, Number.POSITIVE_INFINITY);
@@ -350,7 +360,7 @@ export class S3MediaStorage implements MediaStorage {
       const tail = await this.readTail(key, partsEnd);
       size = partsEnd + tail.length;
       if (parts.length === 0 && tail.length === 0) {
-        await this.put(staged, key, new Uint8Array(), 0, {});
+        await this.put(staged, target, new Uint8Array(), 0, {});
       } else {
         const all = parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag }));
         if (tail.length > 0) {
@@ -367,9 +377,10 @@ export class S3MediaStorage implements MediaStorage {
         );
       }
     }
-    await this.copyName(staged, targetName, target, size);
+    if (staged !== targetName) await this.copyName(staged, targetName, target, size);
     await this.ledger.forget(key);
-    await this.deleteNames([staged, ...(await this.names(this.tailPrefix(key)))]);
+    const tails = await this.names(this.tailPrefix(key));
+    await this.deleteNames(staged === targetName ? tails : [staged, ...tails]);
   }
 
   // --- used by the local directory and the upload writer ---
@@ -626,7 +637,7 @@ class MultipartWriter implements UploadWriter {
   constructor(
     private readonly storage: S3MediaStorage,
     private readonly key: MediaKey,
-    private readonly uploadId: string,
+    private readonly upload: MultipartState,
     private partsEnd: number,
     private nextPart: number,
     carried: Buffer,
@@ -644,8 +655,8 @@ class MultipartWriter implements UploadWriter {
       const all = Buffer.concat(this.buffered, this.bufferedBytes);
       const part = all.subarray(0, partSize);
       const etag = await this.storage.uploadPart(
-        this.storage.objectName(this.key),
-        this.uploadId,
+        this.upload.object,
+        this.upload.uploadId,
         this.nextPart,
         part,
       );
