@@ -7,6 +7,7 @@ import { dbCommand } from './commands/db.ts';
 import { initCommand } from './commands/init.ts';
 import { keysCommand } from './commands/keys.ts';
 import { loginCommand, logoutCommand, whoamiCommand } from './commands/login.ts';
+import { mediaCommand } from './commands/media.ts';
 import { devCommand, serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { streamCommand } from './commands/stream.ts';
@@ -24,6 +25,7 @@ export function createProgram(ctx: CliContext = processContext()): Command {
     initCommand(ctx),
     dbCommand(ctx),
     keysCommand(ctx),
+    mediaCommand(ctx),
     loginCommand(ctx),
     logoutCommand(ctx),
     whoamiCommand(ctx),

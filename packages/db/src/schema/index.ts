@@ -10,6 +10,7 @@ import * as clips from './clips.ts';
 import * as engagement from './engagement.ts';
 import * as events from './events.ts';
 import * as notifications from './notifications.ts';
+import * as media from './media.ts';
 import * as payments from './payments.ts';
 import * as restream from './restream.ts';
 import * as users from './users.ts';
@@ -24,6 +25,7 @@ export const schema = {
   ...engagement,
   ...videos,
   ...events,
+  ...media,
   ...payments,
   ...webhooks,
   ...analytics,
