@@ -26,6 +26,7 @@ import {
 const ROLLUP_OVERLAP_MS = 5 * 60_000;
 const ROLLUP_NAME = 'views';
 const DAY_MS = 86_400_000;
+const INSERT_ROWS = 2000;
 
 type Row = Record<string, unknown>;
 
@@ -95,8 +96,14 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
   }
 
   async append(records: readonly BeaconRecord[]): Promise<void> {
-    if (records.length === 0) return;
     for (const record of records) await this.ensurePartition(record.receivedAt);
+    // PostgreSQL takes at most 65,535 parameters in one statement: 20 a row.
+    for (let start = 0; start < records.length; start += INSERT_ROWS) {
+      await this.insertEvents(records.slice(start, start + INSERT_ROWS));
+    }
+  }
+
+  private async insertEvents(records: readonly BeaconRecord[]): Promise<void> {
     const values = records.map(
       (
         r,
