@@ -17,6 +17,7 @@ import { channelsModule } from '../channels/channels.module.ts';
 import { engagementModule } from '../engagement/engagement.module.ts';
 import { usersModule } from '../users/users.module.ts';
 import { NotificationDeliveries } from './notification-deliveries.ts';
+import { notificationSettingsRoutes, serviceWorkerRoutes } from './notification-pages.ts';
 import { DiscardingNotificationPublisher } from './notification-publisher.ts';
 import { NotificationsRepository } from './notifications.repository.ts';
 import { notificationRoutes } from './notifications.routes.ts';
@@ -69,6 +70,8 @@ const notificationsMounts = () =>
   [
     mount('/api/v1/notifications', notificationRoutes()),
     mount('/notifications', unsubscribePageRoutes()),
+    mount('/settings/notifications', notificationSettingsRoutes()),
+    mount('/notifications-sw.js', serviceWorkerRoutes()),
   ] as const;
 
 interface NotificationsRoutes {

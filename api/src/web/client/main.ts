@@ -12,6 +12,7 @@ import { startStudioAnalyticsPage } from './analytics-dashboard.ts';
 import { startChannelPage } from './channel-page.ts';
 import { startDocsPage } from './docs-page.ts';
 import { startHomePage } from './home-page.ts';
+import { startNotificationsBell } from './notifications-bell.ts';
 import { element, readPageData } from './page-data.ts';
 import { play } from './player.ts';
 import { startSettingsPage } from './settings-page.ts';
@@ -31,7 +32,10 @@ if (window.top !== window.self) {
   }
 }
 // The API reference has its own layout, without the app's header.
-if (data?.page !== 'docs') startAccountMenu();
+if (data?.page !== 'docs') {
+  startAccountMenu();
+  startNotificationsBell();
+}
 switch (data?.page) {
   case 'home':
     void startHomePage();

@@ -9,6 +9,7 @@
 import type { Child } from 'hono/jsx';
 import { LANGUAGE, pageText } from '../i18n/en.ts';
 import type { WebAssets } from '../web-assets.ts';
+import { NotificationsBell } from './notifications-bell.tsx';
 
 const t = pageText.shell;
 
@@ -83,6 +84,7 @@ export function Shell({ assets, title, data, query, stylesheets = [], children }
               <a id="account-admin" href="/admin" hidden>
                 {t.admin}
               </a>
+              <NotificationsBell />
               <a href="/settings">{t.settings}</a>
               <button id="sign-out" type="button">
                 {t.signOut}
