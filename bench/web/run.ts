@@ -1,0 +1,201 @@
+/**
+ * The web app benchmark (issue 20): what each page costs the reader and the server, on a gateway with
+ * the media node in-process and a channel live from real ffmpeg. See bench/README.md ("Web app").
+ *
+ * - JavaScript per page: the bytes on the wire (gzipped) of every script the page loads, hls.js apart,
+ *   read from Chromium's own request sizes after the page settled, for a signed-in reader; and the
+ *   chunks loaded only on demand;
+ * - server render time per page: sequential HTTP requests to the running gateway, median and p95,
+ *   against the anchor measured in the same run: `GET /healthz` (the gateway's fixed cost per request);
+ * - first frame of a live channel page: from the page's load event (and from navigation start) to the
+ *   first frame the <video> presents.
+ *
+ *   node --import tsx bench/web/run.ts [--renders 200] [--first-frames 5]
+ */
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { CreatedStreamKeySchema } from '@streamhub/contracts/channels';
+import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
+import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM, startLiveGateway } from '../../api/src/web/browser-test-kit.ts';
+import { webAssets } from '../../api/src/web/web-assets.ts';
+import { loadAverages } from '../live/proc.ts';
+import { cleanUpOnSignals } from '../shared/cleanup.ts';
+
+const { values } = parseArgs({
+  options: { renders: { type: 'string', default: '200' }, 'first-frames': { type: 'string', default: '5' } },
+});
+const RENDERS = Number(values.renders);
+const FIRST_FRAMES = Number(values['first-frames']);
+if (!Number.isInteger(RENDERS) || RENDERS < 10 || !Number.isInteger(FIRST_FRAMES) || FIRST_FRAMES < 1) {
+  process.stderr.write('bench/web: --renders must be an integer ≥ 10 and --first-frames ≥ 1\n');
+  process.exit(2);
+}
+
+// Targets of issue 20.
+const JS_BUDGET_BYTES = 60 * 1024;
+const FIRST_FRAME_TARGET_MS = 1500;
+const SLUG = 'bench-live';
+const PASSWORD = 'a long bench password';
+
+cleanUpOnSignals();
+const log = (line: string) => process.stderr.write(`${line}\n`);
+log(
+  `machine: ${cpus().length} vCPU, Node ${process.versions.node}; load average ${loadAverages().join(', ')}`,
+);
+
+// The render loop sends thousands of requests from one address: the rate limit would answer 429.
+const server = await startLiveGateway(
+  [{ email: 'bench@example.test', username: 'bench', password: PASSWORD }],
+  {
+    RATE_LIMIT_MAX: '100000000',
+  },
+);
+const base = server.base;
+const browser = await chromium.launch({ executablePath: CHROMIUM });
+try {
+  const post = async (path: string, body: unknown, token?: string) => {
+    const response = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`POST ${path}: ${response.status}`);
+    return response.json() as Promise<Record<string, unknown>>;
+  };
+  const { accessToken } = (await post('/api/v1/auth/login', {
+    email: 'bench@example.test',
+    password: PASSWORD,
+  })) as {
+    accessToken: string;
+  };
+  await post('/api/v1/channels', { slug: SLUG, title: 'Bench live', category: 'software' }, accessToken);
+  const key = CreatedStreamKeySchema.parse(
+    await post(`/api/v1/channels/${SLUG}/keys`, { name: 'OBS' }, accessToken),
+  );
+  startPublisher(`rtmp://127.0.0.1:${server.rtmpPort}/live/${key.secret}`, 600, '640x360');
+  for (let tries = 0; ; tries += 1) {
+    const channel = (await (await fetch(`${base}/api/v1/channels/${SLUG}`)).json()) as { live: boolean };
+    if (channel.live) break;
+    if (tries > 100) throw new Error('the bench channel never went live');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+
+  const pages: [string, string][] = [
+    ['home', '/'],
+    ['directory', '/directory'],
+    ['channel', `/c/${SLUG}`],
+    ['studio', '/studio'],
+    ['studio stream', '/studio/stream'],
+    ['studio videos', '/studio/videos'],
+    ['admin instance', '/admin/instance'],
+    ['settings', '/settings'],
+  ];
+
+  // --- server render time ----------------------------------------------------------------------------
+  const timings = async (path: string) => {
+    const samples: number[] = [];
+    for (let i = 0; i < RENDERS + 20; i += 1) {
+      const started = performance.now();
+      const response = await fetch(`${base}${path}`, { headers: { 'Accept-Encoding': 'identity' } });
+      await response.arrayBuffer();
+      if (i >= 20) samples.push(performance.now() - started);
+    }
+    samples.sort((a, b) => a - b);
+    const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? 0;
+    return { median: at(0.5), p95: at(0.95) };
+  };
+  const anchor = await timings('/healthz');
+  log(`anchor GET /healthz: median ${anchor.median.toFixed(2)} ms, p95 ${anchor.p95.toFixed(2)} ms`);
+  const renders = new Map<string, { median: number; p95: number }>();
+  for (const [name, path] of pages) renders.set(name, await timings(path));
+
+  // --- JavaScript per page -----------------------------------------------------------------------------
+  // Signed in, as the studio's reader is (a signed-out one is sent to sign in): the session the app
+  // keeps in localStorage, put there before any page script runs.
+  const session = JSON.stringify({
+    accessToken,
+    refreshToken: 'unused-by-the-bench',
+    expiresAt: Date.now() + 10 * 60_000,
+    lifetime: 15 * 60_000,
+  });
+  const scriptBytes = async (path: string) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript(`localStorage.setItem('streamhub.session', ${JSON.stringify(session)})`);
+    const page = await context.newPage();
+    const scripts: Promise<{ url: string; bytes: number }>[] = [];
+    page.on('requestfinished', (request) => {
+      if (request.resourceType() !== 'script') return;
+      scripts.push(request.sizes().then((sizes) => ({ url: request.url(), bytes: sizes.responseBodySize })));
+    });
+    await page.goto(`${base}${path}`, { waitUntil: 'networkidle' });
+    const loaded = await Promise.all(scripts);
+    await context.close();
+    const isHls = (url: string) => /\/assets\/hls-/.test(url);
+    return {
+      app: loaded.filter((s) => !isHls(s.url)).reduce((sum, s) => sum + s.bytes, 0),
+      hls: loaded.filter((s) => isHls(s.url)).reduce((sum, s) => sum + s.bytes, 0),
+    };
+  };
+  const weights = new Map<string, { app: number; hls: number }>();
+  for (const [name, path] of pages) weights.set(name, await scriptBytes(path));
+
+  // --- first frame on the live channel page --------------------------------------------------------------
+  const firstFrame = async (page: Page) => {
+    const response = await page.goto(`${base}/c/${SLUG}`);
+    if (response?.status() !== 200) throw new Error(`GET /c/${SLUG}: ${response?.status()}`);
+    await page.waitForSelector('#player');
+    // A string, not a function: tsx would add its name helper, which the page does not have.
+    return page.evaluate(`new Promise((resolve, reject) => {
+      const video = document.querySelector('video');
+      if (!video) return reject(new Error('no <video> on the channel page'));
+      video.requestVideoFrameCallback(() => {
+        const navigation = performance.getEntriesByType('navigation')[0];
+        const now = performance.now();
+        resolve({ fromLoad: now - navigation.loadEventEnd, fromStart: now });
+      });
+    })`) as Promise<{ fromLoad: number; fromStart: number }>;
+  };
+  const frames: { fromLoad: number; fromStart: number }[] = [];
+  for (let i = 0; i < FIRST_FRAMES; i += 1) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    frames.push(await firstFrame(await context.newPage()));
+    await context.close();
+  }
+  frames.sort((a, b) => a.fromLoad - b.fromLoad);
+  const medianFrame = frames[Math.floor(frames.length / 2)] ?? {
+    fromLoad: Number.NaN,
+    fromStart: Number.NaN,
+  };
+
+  // --- report ---------------------------------------------------------------------------------------------
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  const lines = [
+    '| page | JS gzipped (hls.js apart) | hls.js | render median | p95 | median ÷ anchor |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...pages.map(([name]) => {
+      const weight = weights.get(name) ?? { app: 0, hls: 0 };
+      const render = renders.get(name) ?? { median: 0, p95: 0 };
+      return `| ${name} | ${kb(weight.app)} | ${weight.hls ? kb(weight.hls) : '—'} | ${render.median.toFixed(2)} ms | ${render.p95.toFixed(2)} ms | ${(render.median / anchor.median).toFixed(1)}× |`;
+    }),
+    `| anchor \`GET /healthz\` | | | ${anchor.median.toFixed(2)} ms | ${anchor.p95.toFixed(2)} ms | 1.0× |`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+  // Chunks a page imports only when it needs them (the uploader's tus-js-client, on the first upload).
+  for (const [name, file] of (await webAssets()).files) {
+    if (name.startsWith('chunk-'))
+      process.stdout.write(`on demand: ${name} ${kb(file.gzipped.byteLength)} gzipped\n`);
+  }
+  const heaviest = Math.max(...[...weights.values()].map((w) => w.app));
+  process.stdout.write(
+    `JS per page ≤ 60 KB gzipped: ${heaviest <= JS_BUDGET_BYTES ? 'PASS' : 'FAIL'} (heaviest ${kb(heaviest)})\n`,
+  );
+  process.stdout.write(
+    `first frame on a live channel page, median of ${FIRST_FRAMES}: ${medianFrame.fromLoad.toFixed(0)} ms after load (${medianFrame.fromStart.toFixed(0)} ms after navigation start): ${medianFrame.fromLoad <= FIRST_FRAME_TARGET_MS ? 'PASS' : 'FAIL'} (target ${FIRST_FRAME_TARGET_MS} ms)\n`,
+  );
+  log(`load average after: ${loadAverages().join(', ')}`);
+} finally {
+  killPublishers();
+  await browser.close();
+  await server.gateway.close();
+}
