@@ -65,7 +65,9 @@ function startAnalyticsTimers(analytics: AnalyticsService, { logger }: RunContex
     clearInterval(processing);
     clearInterval(pruning);
     // The beacons still buffered are written before the process lets go of the store.
-    stopBuffer().catch((error: unknown) => logger.error({ err: error }, 'analytics final flush failed'));
+    analytics
+      .shutdown(stopBuffer)
+      .catch((error: unknown) => logger.error({ err: error }, 'analytics final flush failed'));
   };
 }
 

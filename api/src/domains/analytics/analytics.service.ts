@@ -148,6 +148,12 @@ export class AnalyticsService {
     return this.deps.buffer.start();
   }
 
+  /** Writes what is buffered, then lets go of the store (its connections): the gateway is stopping. */
+  async shutdown(stopBuffer: () => Promise<void>): Promise<void> {
+    await stopBuffer();
+    await this.deps.store.close();
+  }
+
   /** Beacons accepted since the process started (the ingest-rate counter). */
   get acceptedBeacons(): number {
     return this.deps.buffer.accepted;
