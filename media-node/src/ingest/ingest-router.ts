@@ -102,6 +102,12 @@ export class IngestRouter extends EventEmitter<IngestRouterEvents> implements In
     return this.rtmp?.bytesReceived(connectionId);
   }
 
+  /** The encoder's keyframe interval, measured by the RTMP ingest (an SRT publish's too, on its carrier). */
+  keyframeInterval(connectionId: string): number | undefined {
+    const carrier = this.carrier(connectionId);
+    return carrier ? this.rtmp?.keyframeInterval?.(carrier) : undefined;
+  }
+
   disconnect(connectionId: string): boolean {
     if (this.srt && connectionId.startsWith('srt-')) return this.srt.disconnect(connectionId);
     return this.rtmp?.disconnect(connectionId) ?? false;
