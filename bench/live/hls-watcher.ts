@@ -7,7 +7,7 @@
  * 100 ms after). The first segment of every variant is copied aside, to be decoded after the run.
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseMasterPlaylist, parseMediaPlaylist, segmentIndex } from './hls-playlist.ts';
 
@@ -22,6 +22,10 @@ export interface SeenSegment {
 export interface HlsObservations {
   /** Epoch ms the master playlist first listed every expected variant. */
   masterAt: number | undefined;
+  /** LL-HLS: epoch ms the master and every variant listed a part (`EXT-X-PART`): an LL player can start. */
+  partsPlayableAt: number | undefined;
+  /** LL-HLS: epoch ms each variant first listed a part. */
+  firstPartAt: Record<string, number>;
   /** Segments in order of first appearance, per variant playlist name (e.g. `720p.m3u8`). */
   variants: Record<string, SeenSegment[]>;
   targetDurationS: number | undefined;
@@ -39,6 +43,8 @@ export interface HlsOutput {
 export class HlsWatcher {
   private readonly obs: HlsObservations = {
     masterAt: undefined,
+    partsPlayableAt: undefined,
+    firstPartAt: {},
     variants: {},
     targetDurationS: undefined,
     firstSegmentCopies: {},
@@ -132,19 +138,37 @@ export class HlsWatcher {
       if (text === undefined) continue;
       const playlist = parseMediaPlaylist(text);
       this.obs.targetDurationS ??= playlist.targetDurationS;
+      if (this.obs.firstPartAt[variant] === undefined && text.includes('#EXT-X-PART:')) {
+        this.obs.firstPartAt[variant] = now;
+      }
+      // An fMP4 segment (LL-HLS) decodes only after its init section.
+      const map = /#EXT-X-MAP:URI="([^"]+)"/.exec(text)?.[1];
       const seen = this.obs.variants[variant] ?? [];
       for (const segment of playlist.segments) {
         const index = segmentIndex(segment.uri);
         if (index === undefined || seen.some((s) => s.index === index)) continue;
         if (seen.length === 0) {
-          this.obs.firstSegmentCopies[variant] = join(this.copyDir, `${variant}.first.ts`);
+          const fmp4 = segment.uri.endsWith('.m4s') && map !== undefined;
+          const copy = join(this.copyDir, `${variant}.first.${fmp4 ? 'mp4' : 'ts'}`);
+          this.obs.firstSegmentCopies[variant] = copy;
           this.copies.push(
-            copyFile(join(output.dir, segment.uri), join(this.copyDir, `${variant}.first.ts`)),
+            fmp4
+              ? Promise.all([readFile(join(output.dir, map)), readFile(join(output.dir, segment.uri))]).then(
+                  (parts) => writeFile(copy, Buffer.concat(parts)),
+                )
+              : copyFile(join(output.dir, segment.uri), copy),
           );
         }
         seen.push({ uri: segment.uri, index, durationS: segment.durationS, seenAt: now });
       }
       this.obs.variants[variant] = seen;
+    }
+    if (
+      this.obs.partsPlayableAt === undefined &&
+      this.obs.masterAt !== undefined &&
+      output.variants.every((v) => this.obs.firstPartAt[v] !== undefined)
+    ) {
+      this.obs.partsPlayableAt = now;
     }
     if (
       this.playableAt === undefined &&

@@ -24,7 +24,7 @@ import {
 import { connectedTo, loadAverages, machineCpu, readProcStat, treeCpu } from './proc.ts';
 import { type PublisherPlan, startPublisher } from './publisher.ts';
 import { startRelay } from './relay.ts';
-import type { SetupName, StartedSetup } from './setups.ts';
+import { isMediaNode, type SetupName, type StartedSetup } from './setups.ts';
 
 export interface RunSettings {
   /** Seconds of live over which CPU is measured. */
@@ -49,6 +49,8 @@ export interface RunTimes {
   variants: Record<string, number | undefined>;
   /** Master and every variant listing a segment: what a player needs. */
   playable: number;
+  /** LL-HLS: master and every variant listing a part: what an LL-HLS player needs. */
+  firstPart: number | undefined;
   /** The media node's own playable event, for cross-checking the watcher. */
   nodePlayable: number | undefined;
 }
@@ -184,7 +186,7 @@ export async function measureRun(
 
     // The ladder's RTMP connection to the node: when its input starts (StreamHub only).
     let ladderConnectedAt: number | undefined;
-    if (setup.name === 'streamhub')
+    if (isMediaNode(setup.name))
       void setup.ladder
         .then(({ pid }) => ladderConnection(pid, setup.rtmpPort, 15_000))
         .then(
@@ -244,7 +246,7 @@ export async function measureRun(
     const childrenBesidesLadder = (tree: NonNullable<typeof atPlayable>, ladderCpuNow: number | undefined) =>
       tree.total - tree.root - (ladderCpuNow ?? 0);
     const thumbnailCpuS =
-      setup.name === 'streamhub' && atPlayable
+      isMediaNode(setup.name) && atPlayable
         ? childrenBesidesLadder(before.tree, ladderBefore) -
           childrenBesidesLadder(atPlayable, atPlayable.descendants.get(ladder.pid)?.cpu)
         : undefined;
@@ -253,7 +255,7 @@ export async function measureRun(
       totalPerSecond: total,
       rootPerSecond: root,
       ladderPerSecond: ladderCpu,
-      otherChildrenPerSecond: setup.name === 'streamhub' ? total - root - ladderCpu : 0,
+      otherChildrenPerSecond: isMediaNode(setup.name) ? total - root - ladderCpu : 0,
       publisherPerSecond: publisherCpu,
       harnessPerSecond: harnessCpu,
       machineBusyCores: machineBusy,
@@ -269,11 +271,12 @@ export async function measureRun(
       publisherSpawned: (publisher.spawnedAt - connectedAt) / 1000,
       firstMedia: seconds(firstMediaAt, connectedAt),
       accepted: seconds(milestones.acceptedAt, connectedAt),
-      ladderSpawned: setup.name === 'streamhub' ? seconds(ladder.spawnedAt, connectedAt) : undefined,
+      ladderSpawned: isMediaNode(setup.name) ? seconds(ladder.spawnedAt, connectedAt) : undefined,
       ladderConnected: seconds(ladderConnectedAt, connectedAt),
       master: seconds(observations.masterAt, connectedAt),
       variants,
       playable: (playableAt - connectedAt) / 1000,
+      firstPart: seconds(observations.partsPlayableAt, connectedAt),
       nodePlayable: seconds(milestones.nodePlayableAt, connectedAt),
     };
 
@@ -282,7 +285,7 @@ export async function measureRun(
     // keyframe interval of the first media (node-media-server replays the GOP cached at that moment).
     const origin = firstMediaAt;
     if (origin === undefined) warnings.push('the relay never saw the first media bytes');
-    if (setup.name === 'streamhub') {
+    if (isMediaNode(setup.name)) {
       const connectedAfterMedia =
         ladderConnectedAt !== undefined && origin !== undefined
           ? (ladderConnectedAt - origin) / 1000

@@ -6,13 +6,20 @@
  */
 import { type Config, loadConfig } from '@streamhub/config/config';
 
-export function benchConfig(options: { dataDir: string; segmentSeconds: number; logLevel?: string }): Config {
+export function benchConfig(options: {
+  dataDir: string;
+  segmentSeconds: number;
+  logLevel?: string;
+  /** LIVE_LL_HLS=true (every other LL-HLS setting at its default). */
+  lowLatency?: boolean;
+}): Config {
   const config = loadConfig(
     {
       STREAMHUB_DATA_DIR: options.dataDir,
       HOST: '127.0.0.1',
       LOG_LEVEL: options.logLevel ?? 'info',
       LIVE_SEGMENT_SECONDS: String(options.segmentSeconds),
+      ...(options.lowLatency ? { LIVE_LL_HLS: 'true' } : {}),
     },
     // No .env: a developer's local settings must not change what is measured.
     { envFile: false },

@@ -4,7 +4,7 @@
  * the default ladder, live thumbnails) with an in-memory publish gate that knows one stream key.
  * Prints {@link NodeEvent} lines; SIGTERM closes the node and exits.
  *
- *   node --import tsx bench/live/node-process.ts --data-dir <dir> --key <stream key> --segment-seconds 1
+ *   node --import tsx bench/live/node-process.ts --data-dir <dir> --key <stream key> --segment-seconds 1 [--low-latency]
  */
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     key: { type: 'string' },
     'segment-seconds': { type: 'string', default: '1' },
+    'low-latency': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -32,6 +33,7 @@ if (!dataDir || !key) throw new Error('--data-dir and --key are required');
 const config = benchConfig({
   dataDir,
   segmentSeconds: Number(values['segment-seconds']),
+  lowLatency: values['low-latency'],
 });
 // Production logs JSON lines at info; they go to a file here so stdout carries only events.
 const logger = createLogger({

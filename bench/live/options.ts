@@ -26,6 +26,12 @@ export interface LiveBenchOptions {
   keep: boolean;
   /** Niceness of every measured process and of the orchestrator (`priority.ts`); 0: unchanged. */
   nice: number;
+  /** Each round also runs the media node with LL-HLS (`--no-ll`: classic and plain ffmpeg only). */
+  lowLatency: boolean;
+  /** Concurrent LL-HLS viewers held by one gateway in the blocking-reload part (0: skip it). */
+  llViewers: number;
+  /** Seconds the LL viewers are measured. */
+  llViewerSeconds: number;
 }
 
 const number = (name: string, raw: string, min: number): number => {
@@ -57,6 +63,9 @@ export function parseLiveBenchOptions(argv: string[] = process.argv.slice(2)): L
       json: { type: 'string' },
       keep: { type: 'boolean', default: false },
       nice: { type: 'string', default: '-10' },
+      'no-ll': { type: 'boolean', default: false },
+      'll-viewers': { type: 'string', default: '1000' },
+      'll-viewer-seconds': { type: 'string', default: '20' },
     },
     strict: true,
   });
@@ -83,5 +92,8 @@ export function parseLiveBenchOptions(argv: string[] = process.argv.slice(2)): L
     json: values.json,
     keep: values.keep,
     nice: Math.round(number('nice', values.nice, -20)),
+    lowLatency: !values['no-ll'],
+    llViewers: Math.floor(number('ll-viewers', values['ll-viewers'], 0)),
+    llViewerSeconds: number('ll-viewer-seconds', values['ll-viewer-seconds'], 2),
   };
 }

@@ -1,10 +1,11 @@
 /** Medians, targets and the printed tables of the live benchmark. */
 import { HLS_JS_LIVE_SYNC_SEGMENTS, median, WATCH_PAGE_HOLD_BACK_SEGMENTS } from './latency.ts';
 import type { RunResult } from './measure-run.ts';
-import type { SetupName } from './setups.ts';
+import { isMediaNode, type SetupName } from './setups.ts';
 
 export const SETUP_LABEL: Record<SetupName, string> = {
   streamhub: 'StreamHub media node',
+  'streamhub-ll': 'StreamHub media node, LL-HLS',
   ffmpeg: 'plain ffmpeg (same ladder, -listen)',
 };
 
@@ -20,6 +21,8 @@ export interface SetupSummary {
   /** Medians over the clean runs (over all runs if none is clean). */
   playableS: number;
   playableFromFirstMediaS: number;
+  /** LL-HLS: publish → master and every variant listing a part. */
+  firstPartS: number;
   masterS: number;
   variantsS: Record<string, number>;
   firstMediaS: number;
@@ -47,6 +50,7 @@ export function summarise(setup: SetupName, all: RunResult[], maxOthersCores: nu
     cleanRuns: clean.length,
     playableS: m((r) => r.times.playable),
     playableFromFirstMediaS: m((r) => r.times.playable - (r.times.firstMedia ?? Number.NaN)),
+    firstPartS: m((r) => r.times.firstPart),
     masterS: m((r) => r.times.master),
     variantsS: Object.fromEntries(variants.map((v) => [v, m((r) => r.times.variants[v])])),
     firstMediaS: m((r) => r.times.firstMedia),
@@ -58,7 +62,7 @@ export function summarise(setup: SetupName, all: RunResult[], maxOthersCores: nu
     ladderCpuPerSecond: m((r) => r.cpu.ladderPerSecond),
     thumbnailCpuS: m((r) => r.cpu.thumbnailCpuS),
     nodeShareOfLadder: m((r) =>
-      r.setup === 'streamhub' ? r.cpu.rootPerSecond / r.cpu.ladderPerSecond : undefined,
+      isMediaNode(r.setup) ? r.cpu.rootPerSecond / r.cpu.ladderPerSecond : undefined,
     ),
     othersCores: m((r) => r.cpu.othersCores),
   };
@@ -70,14 +74,22 @@ export interface Target {
   measured: string;
 }
 
-/** CPU ratio StreamHub / ffmpeg of each round (runs 2k+1 and 2k+2 are one round). */
-export function pairedCpuRatios(results: RunResult[]): number[] {
+/**
+ * CPU ratio `a` / `b` of each round (StreamHub / plain ffmpeg by default): a round is one run of every
+ * setup, consecutive in `results`.
+ */
+export function pairedCpuRatios(
+  results: RunResult[],
+  a: SetupName = 'streamhub',
+  b: SetupName = 'ffmpeg',
+): number[] {
+  const perRound = new Set(results.map((r) => r.setup)).size;
   const ratios: number[] = [];
-  for (let i = 0; i + 1 < results.length; i += 2) {
-    const pair = [results[i], results[i + 1]];
-    const sh = pair.find((r) => r?.setup === 'streamhub');
-    const ff = pair.find((r) => r?.setup === 'ffmpeg');
-    if (sh && ff) ratios.push(sh.cpu.totalPerSecond / ff.cpu.totalPerSecond);
+  for (let i = 0; i + perRound <= results.length; i += perRound) {
+    const round = results.slice(i, i + perRound);
+    const x = round.find((r) => r.setup === a);
+    const y = round.find((r) => r.setup === b);
+    if (x && y) ratios.push(x.cpu.totalPerSecond / y.cpu.totalPerSecond);
   }
   return ratios;
 }
@@ -124,6 +136,46 @@ export function evaluateTargets(
       name: `expected glass-to-glass < 4 s (watch page: ${WATCH_PAGE_HOLD_BACK_SEGMENTS} segments held back)`,
       pass: sh.glassToGlassS < 4,
       measured: `${sh.glassToGlassS.toFixed(2)} s (an hls.js player at its defaults, ${HLS_JS_LIVE_SYNC_SEGMENTS} segments: ${(sh.glassToGlassS + (HLS_JS_LIVE_SYNC_SEGMENTS - WATCH_PAGE_HOLD_BACK_SEGMENTS) * sh.targetDurationS).toFixed(2)} s)`,
+    },
+  ];
+}
+
+/**
+ * Expected glass-to-glass with the watch page in LL mode: the live encoder's delay, how late a part is
+ * listed after its media ends (an LL segment is listed complete with its last part, so the LL ladder's
+ * segment lateness is its parts'), hls.js's hold-back in low-latency mode (the playlist's PART-HOLD-BACK,
+ * three parts) and half a part (average age of the live edge when the player looks).
+ */
+export function llGlassToGlass(ll: SetupSummary, encoderDelayS: number, partTargetS: number) {
+  const holdBackS = 3 * partTargetS;
+  return {
+    totalS: encoderDelayS + ll.latenessS + holdBackS + partTargetS / 2,
+    encoderDelayS,
+    latenessS: ll.latenessS,
+    holdBackS,
+    halfPartS: partTargetS / 2,
+  };
+}
+
+/** Issue 18's targets for LL-HLS, against the classic ladder measured in the same run. */
+export function evaluateLlTargets(
+  ll: SetupSummary,
+  sh: SetupSummary,
+  results: RunResult[],
+  glassToGlassS: number,
+): Target[] {
+  const ratio = ll.cpuPerSecond / sh.cpuPerSecond;
+  const paired = median(pairedCpuRatios(results, 'streamhub-ll', 'streamhub'));
+  return [
+    {
+      name: 'LL-HLS: expected glass-to-glass ≤ 2.0 s with the watch page',
+      pass: glassToGlassS <= 2,
+      measured: `${glassToGlassS.toFixed(2)} s`,
+    },
+    {
+      name: 'LL-HLS: CPU ≤ 1.1 × the classic ladder’s',
+      pass: ratio <= 1.1 && paired <= 1.1,
+      measured: `${ratio.toFixed(3)} × (ratio of medians; median of per-round ratios ${paired.toFixed(3)})`,
     },
   ];
 }
@@ -176,7 +228,7 @@ export function formatRuns(results: RunResult[], maxOthersCores: number): string
     s2(r.latenessS.median),
     s2(r.glassToGlass.totalS),
     s3(r.cpu.totalPerSecond),
-    r.setup === 'streamhub' ? s3(r.cpu.rootPerSecond) : '–',
+    isMediaNode(r.setup) ? s3(r.cpu.rootPerSecond) : '–',
     s3(r.cpu.ladderPerSecond),
     s3(r.cpu.publisherPerSecond),
     isClean(r, maxOthersCores) ? 'yes' : 'no',

@@ -43,11 +43,14 @@ export interface LiveBenchRun {
   scratch: string;
 }
 
-/** A B, B A, A B, …: StreamHub first in the first round, so the baseline can use its source reading. */
-export function runOrder(rounds: number): SetupName[] {
+/**
+ * A B, B A, A B, … (with LL-HLS: A L B, B L A, …): StreamHub first in the first round, so the baseline
+ * can use its source reading.
+ */
+export function runOrder(rounds: number, lowLatency = false): SetupName[] {
+  const round: SetupName[] = lowLatency ? ['streamhub', 'streamhub-ll', 'ffmpeg'] : ['streamhub', 'ffmpeg'];
   const order: SetupName[] = [];
-  for (let r = 0; r < rounds; r++)
-    order.push(...(r % 2 === 0 ? (['streamhub', 'ffmpeg'] as const) : (['ffmpeg', 'streamhub'] as const)));
+  for (let r = 0; r < rounds; r++) order.push(...(r % 2 === 0 ? round : [...round].reverse()));
   return order;
 }
 
@@ -119,19 +122,20 @@ export async function runLiveBench(
 
   const results: RunResult[] = [];
   const discarded: RunResult[] = [];
-  const order = runOrder(options.runs);
+  const order = runOrder(options.runs, options.lowLatency);
   for (const [i, name] of order.entries()) {
     const run = i + 1;
     for (let attempt = 0; ; attempt++) {
       const busy = await waitForQuiet(options.maxBusyCores, options.quietWaitSeconds);
       const runDir = join(scratch, `run-${run}-${name}-${attempt}`);
       const setup =
-        name === 'streamhub'
+        name !== 'ffmpeg'
           ? await startStreamhub({
               runDir,
               segmentSeconds: options.segmentSeconds,
               runtime: options.runtime,
               bunPath: options.bunPath,
+              lowLatency: name === 'streamhub-ll',
             })
           : await startFfmpegBaseline({
               runDir,

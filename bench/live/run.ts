@@ -8,16 +8,19 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { cleanUpOnSignals } from '../shared/cleanup.ts';
 import { WATCH_PAGE_HOLD_BACK_SEGMENTS } from './latency.ts';
+import { measureLlViewers } from './ll-viewers.ts';
 import { benchConfig } from './media-config.ts';
 import { parseLiveBenchOptions } from './options.ts';
 import { niceSelf } from './priority.ts';
 import { loadAverages } from './proc.ts';
 import { FIRST_MEDIA_BYTES } from './relay.ts';
 import {
+  evaluateLlTargets,
   evaluateTargets,
   formatRuns,
   formatSummary,
   formatTargets,
+  llGlassToGlass,
   pairedCpuRatios,
   playableWithLiveEncoder,
   SETUP_LABEL,
@@ -44,6 +47,29 @@ const { results } = bench;
 if (options.keep) log(`scratch directory kept: ${bench.scratch}`);
 const sh = summarise('streamhub', results, options.maxOthersCores);
 const ff = summarise('ffmpeg', results, options.maxOthersCores);
+const ll = options.lowLatency ? summarise('streamhub-ll', results, options.maxOthersCores) : undefined;
+const llPartTargetS = benchConfig({
+  dataDir: '/tmp',
+  segmentSeconds: options.segmentSeconds,
+  lowLatency: true,
+}).media.partTargetSeconds;
+const llG2g = ll && llGlassToGlass(ll, bench.encoderDelay?.delayS ?? 0, llPartTargetS);
+// The gateway part: one gateway holding blocking reloads for many LL-HLS viewers (after the rounds, alone).
+let llViewers: Awaited<ReturnType<typeof measureLlViewers>> | undefined;
+let llViewersProblem: string | undefined;
+if (options.lowLatency && options.llViewers > 0) {
+  try {
+    llViewers = await measureLlViewers({
+      viewers: options.llViewers,
+      seconds: options.llViewerSeconds,
+      segmentSeconds: options.segmentSeconds,
+      log,
+    });
+  } catch (error) {
+    llViewersProblem = (error as Error).message;
+    log(`LL viewers failed: ${llViewersProblem}`);
+  }
+}
 const startUpS = playableWithLiveEncoder(sh, options.publisher, bench.encoderDelay?.startUpS);
 const startUpNote =
   options.publisher === 'live'
@@ -98,7 +124,7 @@ const output = [
   formatRuns(results, options.maxOthersCores),
   '',
   'Medians (clean runs):',
-  formatSummary([sh, ff]),
+  formatSummary(ll ? [sh, ll, ff] : [sh, ff]),
   '',
   `Expected glass-to-glass = live encoder delay + segment lateness (steady-state median) + the watch page player's hold-back (hls.js liveSyncDurationCount ${WATCH_PAGE_HOLD_BACK_SEGMENTS} × target duration) + half a target duration (average age of the live edge at load):`,
   `  ${g2g('streamhub')}`,
@@ -115,6 +141,40 @@ const output = [
   '',
   formatTargets(targets),
   '',
+  ...(ll && llG2g
+    ? [
+        `LL-HLS (LIVE_LL_HLS=true, part target ${llPartTargetS} s, same ladder and publisher, in the same rounds):`,
+        `  publish → first playable part (master and every variant listing a part) ${ll.firstPartS.toFixed(2)} s; first whole segment ${ll.playableS.toFixed(2)} s (classic ${sh.playableS.toFixed(2)} s, plain ffmpeg ${ff.playableS.toFixed(2)} s)`,
+        `  expected glass-to-glass with the watch page in LL mode: ${llG2g.totalS.toFixed(2)} s = encoder ${llG2g.encoderDelayS.toFixed(2)} + part lateness ${llG2g.latenessS.toFixed(2)} + PART-HOLD-BACK ${llG2g.holdBackS.toFixed(2)} + half a part ${llG2g.halfPartS.toFixed(3)} (classic: ${sh.glassToGlassS.toFixed(2)} s)`,
+        `  CPU per second of live: ${ll.cpuPerSecond.toFixed(3)} = node process ${ll.rootCpuPerSecond.toFixed(3)} + ladder ffmpeg ${ll.ladderCpuPerSecond.toFixed(3)}; classic ${sh.cpuPerSecond.toFixed(3)}; per-round ratios LL / classic ${pairedCpuRatios(
+          results,
+          'streamhub-ll',
+          'streamhub',
+        )
+          .map((r) => r.toFixed(3))
+          .join(', ')}`,
+        formatTargets(evaluateLlTargets(ll, sh, results, llG2g.totalS)),
+        '',
+      ]
+    : []),
+  ...(llViewers
+    ? [
+        `LL-HLS viewers on one gateway (media node in-process, ladder ${llViewers.ladder} veryfast, viewers on 360p, in a separate process): ${llViewers.viewers} viewers for ${llViewers.elapsedS.toFixed(1)} s`,
+        `  ${llViewers.requestsPerSecond.toFixed(0)} requests/s answered, of which ${llViewers.blockingReloadsPerSecond.toFixed(0)} blocking reloads/s; blocking requests held at once: median ${llViewers.heldMedian}, max ${llViewers.heldMax}; statuses ${JSON.stringify(llViewers.statuses)}`,
+        `  after a part exists (its playlist stored): playlist delivered p50 ${llViewers.playlistDelayMs.p50.toFixed(0)} ms, p99 ${llViewers.playlistDelayMs.p99.toFixed(0)} ms; part bytes delivered p50 ${llViewers.partDelayMs.p50.toFixed(0)} ms, p99 ${llViewers.partDelayMs.p99.toFixed(0)} ms, max ${llViewers.partDelayMs.max.toFixed(0)} ms`,
+        `  gateway process ${llViewers.gatewayCpuPerSecond.toFixed(2)} CPU-s/s (with the media node), viewer client ${(llViewers.clientCpuS / llViewers.elapsedS).toFixed(2)} CPU-s/s`,
+        formatTargets([
+          {
+            name: `LL-HLS: ${llViewers.viewers} viewers on one gateway, p99 part delivery < 200 ms after the part exists`,
+            pass: llViewers.partDelayMs.p99 < 200,
+            measured: `p99 ${llViewers.partDelayMs.p99.toFixed(0)} ms (playlist ${llViewers.playlistDelayMs.p99.toFixed(0)} ms)`,
+          },
+        ]),
+        '',
+      ]
+    : llViewersProblem
+      ? [`LL-HLS viewers: not measured (${llViewersProblem})`, '']
+      : []),
   ...results
     .filter((r) => r.warnings.length > 0)
     .map((r) => `* run ${r.run} (${r.setup}): ${r.warnings.join('; ')}`),
@@ -144,7 +204,8 @@ if (options.json) {
         encoderDelay: bench.encoderDelay,
         handRunArgs: handRun,
         baselineSource: bench.baselineSource,
-        summaries: [sh, ff],
+        summaries: ll ? [sh, ll, ff] : [sh, ff],
+        lowLatency: ll && { glassToGlass: llG2g, partTargetS: llPartTargetS, viewers: llViewers },
         targets,
         results,
         discarded: bench.discarded,

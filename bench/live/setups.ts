@@ -31,7 +31,10 @@ import { isListening } from './proc.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export type SetupName = 'streamhub' | 'ffmpeg';
+export type SetupName = 'streamhub' | 'streamhub-ll' | 'ffmpeg';
+
+/** The setups that are StreamHub's media node (with a node process above the ladder). */
+export const isMediaNode = (name: SetupName) => name !== 'ffmpeg';
 
 export interface LadderProcess {
   pid: number;
@@ -100,6 +103,8 @@ export interface StreamhubSetupOptions {
   segmentSeconds: number;
   runtime: 'node' | 'bun';
   bunPath: string;
+  /** LIVE_LL_HLS=true: the LL-HLS packager instead of ffmpeg's hls muxer. */
+  lowLatency?: boolean;
 }
 
 export async function startStreamhub(options: StreamhubSetupOptions): Promise<StartedSetup> {
@@ -109,6 +114,7 @@ export async function startStreamhub(options: StreamhubSetupOptions): Promise<St
   const config = benchConfig({ dataDir, segmentSeconds: options.segmentSeconds });
   const script = join(REPO_ROOT, 'bench/live/node-process.ts');
   const args = ['--data-dir', dataDir, '--key', key, '--segment-seconds', String(options.segmentSeconds)];
+  if (options.lowLatency) args.push('--low-latency');
   const [command, argv] =
     options.runtime === 'bun'
       ? [options.bunPath, [script, ...args]]
@@ -177,7 +183,7 @@ export async function startStreamhub(options: StreamhubSetupOptions): Promise<St
   output.catch(() => undefined);
 
   return {
-    name: 'streamhub',
+    name: options.lowLatency ? 'streamhub-ll' : 'streamhub',
     rtmpPort: ready.rtmpPort,
     streamPath: `live/${key}`,
     output,

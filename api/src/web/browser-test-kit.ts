@@ -54,6 +54,8 @@ export async function startPageGateway(env: Record<string, string> = {}): Promis
 
 export interface LiveGateway extends PageGateway {
   rtmpPort: number;
+  /** STREAMHUB_DATA_DIR: the media storage is its `media/` (bench/live watches the playlists there). */
+  dataDir: string;
 }
 
 /**
@@ -107,7 +109,7 @@ export async function startLiveGateway(
     runJobs: true,
     mediaNode: true,
   });
-  return { base, gateway, rtmpPort };
+  return { base, gateway, rtmpPort, dataDir };
 }
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');

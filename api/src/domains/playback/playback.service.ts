@@ -31,12 +31,36 @@ const PART_NAME = /^([A-Za-z0-9_-]+)-(\d{6})\.p(\d{1,4})\.m4s$/;
 
 export type PlaybackFile = { answer: MediaAnswer; headers: MediaHeaders };
 
+/**
+ * How long a playback id's live state is reused for LL-HLS requests (blocking reloads, parts): their
+ * viewers ask several times a second each, so one database read per id per second instead of one per
+ * request. An ended session's parts are thus served at most this much longer (its files are deleted only
+ * after it ended); every other request reads the state afresh.
+ */
+const LIVE_STATE_TTL_MS = 1000;
+const LIVE_STATE_CACHE_MAX = 10_000;
+
 export class PlaybackService {
+  private readonly liveStates = new Map<string, { state: Promise<string>; until: number }>();
+
   constructor(private readonly deps: PlaybackServiceDeps) {}
+
+  private playbackState(playbackId: string, reuse: boolean): Promise<string> {
+    if (!reuse) return this.deps.channels.playbackState(playbackId);
+    const now = Date.now();
+    const cached = this.liveStates.get(playbackId);
+    if (cached && cached.until > now) return cached.state;
+    if (this.liveStates.size >= LIVE_STATE_CACHE_MAX) this.liveStates.clear();
+    const state = this.deps.channels.playbackState(playbackId);
+    this.liveStates.set(playbackId, { state, until: now + LIVE_STATE_TTL_MS });
+    // A failed read is not remembered.
+    state.catch(() => this.liveStates.delete(playbackId));
+    return state;
+  }
 
   /** `/hls/<playbackId>/<rest>`: a live session's playlist or segment. */
   async liveFile(playbackId: string, rest: string, range: ByteRange | undefined): Promise<PlaybackFile> {
-    const { prefix, file } = await this.liveResolve(playbackId, rest);
+    const { prefix, file } = await this.liveResolve(playbackId, rest, PART_NAME.test(rest));
     let answer = await answerMedia(this.deps.media, file.key, { kind: 'public' }, range);
     // A preload-hinted LL-HLS part is asked for before it exists: answered as soon as it does.
     const hinted = !answer && PART_NAME.exec(rest);
@@ -61,7 +85,7 @@ export class PlaybackService {
     rest: string,
     directives: DeliveryDirectives,
   ): Promise<{ text: string; headers: HlsFile }> {
-    const { prefix, file } = await this.liveResolve(playbackId, rest);
+    const { prefix, file } = await this.liveResolve(playbackId, rest, true);
     const rendition = rest.endsWith('.m3u8') && !rest.includes('/') ? rest.slice(0, -5) : undefined;
     if (!rendition) throw notFound('That playlist');
     let snapshot: PlaylistSnapshot | undefined;
@@ -103,6 +127,7 @@ export class PlaybackService {
   private async liveResolve(
     playbackId: string,
     rest: string,
+    lowLatency: boolean,
   ): Promise<{ prefix: MediaPrefix; file: HlsFile }> {
     const prefix = tryKey(() => mediaKeys.livePrefix(playbackId));
     const file = prefix && resolveHlsFile(prefix, rest);
@@ -110,7 +135,7 @@ export class PlaybackService {
     // Only while live (the reconnect grace included: the session is live until it ends). After the end a
     // recording is its video's, served under /vod/ as that video's visibility allows; the playback id,
     // public while live, must not lead around a private or deleted video to the same files.
-    if ((await this.deps.channels.playbackState(playbackId)) !== 'live') throw notFound('That stream');
+    if ((await this.playbackState(playbackId, lowLatency)) !== 'live') throw notFound('That stream');
     return { prefix, file };
   }
 

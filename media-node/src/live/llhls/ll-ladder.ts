@@ -30,7 +30,8 @@ export interface LlLadderInput {
 export const FMP4_MOVFLAGS = '+empty_moov+default_base_moof+frag_every_frame+skip_trailer';
 
 function fmp4Output(target: string): string[] {
-  return ['-f', 'mp4', '-movflags', FMP4_MOVFLAGS, '-flush_packets', '1', target];
+  // Every frame is written and flushed at once; Nagle's algorithm would only hold small writes back.
+  return ['-f', 'mp4', '-movflags', FMP4_MOVFLAGS, '-flush_packets', '1', '-tcp_nodelay', '1', target];
 }
 
 function targetOf(outputs: ReadonlyMap<string, string>, rung: Rung): string {
