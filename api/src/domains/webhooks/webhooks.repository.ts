@@ -45,6 +45,20 @@ export interface AttemptRecord {
   attemptedAt: Date;
 }
 
+/** What one attempt sends, read by the statement that claims it. */
+export interface ClaimedAttempt {
+  eventId: string;
+  eventType: string;
+  body: string;
+  createdAt: Date;
+  endpointId: string;
+  ownerId: string;
+  url: string;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+}
+
 export interface DeliveryWithAttempts extends WebhookDeliveryRow {
   attemptLog: WebhookAttemptRow[];
 }
@@ -179,58 +193,75 @@ export class WebhooksRepository {
     return delivery;
   }
 
-  async findDeliveryWithEndpoint(
-    deliveryId: string,
-  ): Promise<{ delivery: WebhookDeliveryRow; endpoint: WebhookEndpointRow } | undefined> {
-    const [row] = await this.db
-      .select({ delivery: webhookDeliveries, endpoint: webhookEndpoints })
-      .from(webhookDeliveries)
-      .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
-      .where(eq(webhookDeliveries.id, deliveryId))
-      .limit(1);
-    return row;
-  }
-
   /**
-   * Takes attempt `attempt` of a pending delivery: true for exactly one caller, however many run the
-   * same job (a stalled BullMQ job picked up again, a repeated enqueue).
+   * Takes attempt `attempt` of a pending delivery whose endpoint is enabled, in one statement, and
+   * returns what sending it needs: undefined for every caller but one, however many run the same job (a
+   * stalled BullMQ job picked up again, a repeated enqueue), and for a delivery done or stale.
    */
-  async claimAttempt(deliveryId: string, attempt: number): Promise<boolean> {
-    const claimed = await this.db
+  async claimAttempt(deliveryId: string, attempt: number): Promise<ClaimedAttempt | undefined> {
+    const [claimed] = await this.db
       .update(webhookDeliveries)
       .set({ attempts: attempt, nextAttemptAt: null })
+      .from(webhookEndpoints)
       .where(
         and(
           eq(webhookDeliveries.id, deliveryId),
           eq(webhookDeliveries.status, 'pending'),
           eq(webhookDeliveries.attempts, attempt - 1),
+          eq(webhookEndpoints.id, webhookDeliveries.endpointId),
+          eq(webhookEndpoints.enabled, true),
         ),
       )
-      .returning({ id: webhookDeliveries.id });
-    return claimed.length > 0;
+      .returning({
+        eventId: webhookDeliveries.eventId,
+        eventType: webhookDeliveries.eventType,
+        body: webhookDeliveries.body,
+        createdAt: webhookDeliveries.createdAt,
+        endpointId: webhookEndpoints.id,
+        ownerId: webhookEndpoints.ownerId,
+        url: webhookEndpoints.url,
+        secret: webhookEndpoints.secret,
+        previousSecret: webhookEndpoints.previousSecret,
+        previousSecretExpiresAt: webhookEndpoints.previousSecretExpiresAt,
+      });
+    return claimed;
   }
 
-  /** Gives a pending delivery up without an attempt (its endpoint is disabled). */
-  async abandonDelivery(deliveryId: string): Promise<void> {
+  /** Gives up, without an attempt, a delivery waiting for attempt `attempt` whose endpoint is disabled. */
+  async abandonForDisabledEndpoint(deliveryId: string, attempt: number): Promise<void> {
     await this.db
       .update(webhookDeliveries)
       .set({ status: 'failed', nextAttemptAt: null })
-      .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.status, 'pending')));
+      .from(webhookEndpoints)
+      .where(
+        and(
+          eq(webhookDeliveries.id, deliveryId),
+          eq(webhookDeliveries.status, 'pending'),
+          eq(webhookDeliveries.attempts, attempt - 1),
+          eq(webhookEndpoints.id, webhookDeliveries.endpointId),
+          eq(webhookEndpoints.enabled, false),
+        ),
+      );
   }
 
-  /** Logs a 2xx attempt, completes the delivery and clears the endpoint's failing streak. */
+  /**
+   * Logs a 2xx attempt, completes the delivery and ends the endpoint's failing streak in one statement
+   * (data-modifying CTEs): atomic, and one round trip on the path of every delivery.
+   */
   async recordSuccess(record: AttemptRecord): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.insert(webhookAttempts).values(attemptValues(record)).onConflictDoNothing();
-      await tx
-        .update(webhookDeliveries)
-        .set({ status: 'succeeded', nextAttemptAt: null })
-        .where(eq(webhookDeliveries.id, record.deliveryId));
-      await tx
-        .update(webhookEndpoints)
-        .set({ failingSince: null })
-        .where(eq(webhookEndpoints.id, record.endpointId));
-    });
+    await this.db.execute(sql`
+      with logged as (
+        insert into ${webhookAttempts}
+          (delivery_id, attempt, succeeded, response_status, error, latency_ms, attempted_at)
+        values (${record.deliveryId}, ${record.attempt}, true, ${record.responseStatus}, ${record.error},
+          ${record.latencyMs}, ${record.attemptedAt.toISOString()}::timestamptz)
+        on conflict do nothing
+      ), completed as (
+        update ${webhookDeliveries} set status = 'succeeded', next_attempt_at = null
+        where id = ${record.deliveryId}
+      )
+      update ${webhookEndpoints} set failing_since = null
+      where id = ${record.endpointId} and failing_since is not null`);
   }
 
   /**

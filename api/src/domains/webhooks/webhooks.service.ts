@@ -221,33 +221,30 @@ export class WebhooksService {
 
   /** The `webhook.deliver` job: attempt `attempt` of one delivery. */
   async deliver(deliveryId: string, attempt: number, signal?: AbortSignal): Promise<void> {
-    const found = await this.deps.webhooks.findDeliveryWithEndpoint(deliveryId);
-    if (!found) return; // its endpoint was deleted, and the delivery with it
-    const { delivery, endpoint } = found;
-    if (delivery.status !== 'pending' || delivery.attempts !== attempt - 1) return; // done, or a stale job
-    if (!endpoint.enabled) {
-      await this.deps.webhooks.abandonDelivery(deliveryId);
+    const delivery = await this.deps.webhooks.claimAttempt(deliveryId, attempt);
+    if (!delivery) {
+      // Done, stale, deleted with its endpoint, or waiting on a disabled endpoint: given up then.
+      await this.deps.webhooks.abandonForDisabledEndpoint(deliveryId, attempt);
       return;
     }
-    if (!(await this.deps.webhooks.claimAttempt(deliveryId, attempt))) return;
 
     const now = Date.now();
-    const secrets = [endpoint.secret];
+    const secrets = [delivery.secret];
     if (
-      endpoint.previousSecret &&
-      endpoint.previousSecretExpiresAt &&
-      endpoint.previousSecretExpiresAt.getTime() > now
+      delivery.previousSecret &&
+      delivery.previousSecretExpiresAt &&
+      delivery.previousSecretExpiresAt.getTime() > now
     ) {
-      secrets.push(endpoint.previousSecret);
+      secrets.push(delivery.previousSecret);
     }
     const headers = {
       [WEBHOOK_SIGNATURE_HEADER]: signatureHeader(secrets, Math.floor(now / 1000), delivery.body),
       [WEBHOOK_EVENT_ID_HEADER]: delivery.eventId,
       [WEBHOOK_EVENT_TYPE_HEADER]: delivery.eventType,
-      [WEBHOOK_DELIVERY_ID_HEADER]: delivery.id,
+      [WEBHOOK_DELIVERY_ID_HEADER]: deliveryId,
       [WEBHOOK_ATTEMPT_HEADER]: String(attempt),
     };
-    const outcome = await sendWebhook(new URL(endpoint.url), delivery.body, headers, {
+    const outcome = await sendWebhook(new URL(delivery.url), delivery.body, headers, {
       allowPrivateTargets: this.deps.settings.allowPrivateTargets,
       resolve: this.deps.resolve,
       timeoutMs: this.deps.settings.timeoutMs,
@@ -255,7 +252,7 @@ export class WebhooksService {
     });
     const record = {
       deliveryId,
-      endpointId: endpoint.id,
+      endpointId: delivery.endpointId,
       attempt,
       ...outcome,
       attemptedAt: new Date(now),
@@ -281,21 +278,24 @@ export class WebhooksService {
                 tx,
                 'webhook.endpoint_disabled',
                 {
-                  endpointId: endpoint.id,
-                  ownerId: endpoint.ownerId,
-                  url: endpoint.url,
+                  endpointId: delivery.endpointId,
+                  ownerId: delivery.ownerId,
+                  url: delivery.url,
                   reason,
                   failingSince: failingSince.toISOString(),
                   disabledAt: new Date().toISOString(),
                 },
-                { aggregate: `webhook_endpoint:${endpoint.id}` },
+                { aggregate: `webhook_endpoint:${delivery.endpointId}` },
               );
               return reason;
             },
           }),
     });
     if (disabledFor !== undefined) {
-      this.deps.logger.warn({ endpointId: endpoint.id, reason: disabledFor }, 'webhook endpoint disabled');
+      this.deps.logger.warn(
+        { endpointId: delivery.endpointId, reason: disabledFor },
+        'webhook endpoint disabled',
+      );
     }
     if (withinWindow) await this.queueAttempt(deliveryId, attempt + 1, delayMs);
   }
