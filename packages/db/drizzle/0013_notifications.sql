@@ -28,6 +28,7 @@ CREATE TABLE "notifications"."preferences" (
 CREATE TABLE "notifications"."settings" (
 	"user_id" uuid PRIMARY KEY NOT NULL,
 	"email_digest" text DEFAULT 'off' NOT NULL,
+	"digest_sent_at" timestamp with time zone,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

@@ -7,6 +7,7 @@
 import { JOB_DEFINITIONS } from '@streamhub/contracts/jobs';
 import {
   NOTIFICATION_KINDS,
+  NOTIFICATION_TYPES,
   type NotificationDeliverJob,
   type NotificationType,
 } from '@streamhub/contracts/notifications';
@@ -26,6 +27,8 @@ export interface NotificationDeliveriesDeps {
   tokens: UnsubscribeTokens;
   push: PushPort;
   instance: EmailInstance;
+  /** The email digest of users who never chose one. */
+  defaultDigest: string;
   logger: Pick<Logger, 'warn' | 'info'>;
 }
 
@@ -35,6 +38,8 @@ export interface NotificationSender {
 }
 
 const LAST_ATTEMPT = JOB_DEFINITIONS['notifications.deliver'].attempts;
+
+const LOCKED_TYPES = NOTIFICATION_TYPES.filter((type) => NOTIFICATION_KINDS[type].locked);
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 500);
 
@@ -88,18 +93,35 @@ export class NotificationDeliveries {
     const account = await this.deps.users.account(notification.userId).catch(() => undefined);
     if (!account) return { status: 'skipped', detail: 'account gone' };
     const type = notification.type as NotificationType;
-    const token = NOTIFICATION_KINDS[type].locked
-      ? undefined
-      : await this.deps.tokens.issue({ userId: account.id, type });
+    const locked = NOTIFICATION_KINDS[type].locked;
+    const digest = (await this.deps.notifications.emailDigestOf(account.id)) ?? this.deps.defaultDigest;
+    // On a digest, this job stands for every email waiting: one message for all of them.
+    const items =
+      locked || digest === 'off'
+        ? [notification]
+        : await this.deps.notifications.waitingEmails(account.id, LOCKED_TYPES);
+    const kinds = new Set(items.map((item) => item.type as NotificationType));
+    const [onlyKind] = kinds;
+    // One kind: its unsubscribe link; several (a digest): the footer links to the preferences.
+    const token =
+      locked || kinds.size !== 1 || onlyKind === undefined
+        ? undefined
+        : await this.deps.tokens.issue({ userId: account.id, type: onlyKind });
     const email = renderNotificationEmail(
       messagesFor(undefined),
       this.deps.instance,
       account.username,
-      [{ type, data: notification.data, url: notification.url }],
+      items.map((item) => ({ type: item.type as NotificationType, data: item.data, url: item.url })),
       token,
+      { locked },
     );
     await mailer.send({ to: account.email, ...email });
-    return { status: 'sent', detail: null };
+    for (const item of items) {
+      if (item.id !== notification.id) {
+        await this.deps.notifications.recordDelivery(item.id, 'email', 'sent', 'digest', 1);
+      }
+    }
+    return { status: 'sent', detail: items.length > 1 ? `digest of ${items.length}` : null };
   }
 
   private async push(

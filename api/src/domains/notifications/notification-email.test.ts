@@ -215,6 +215,55 @@ describe('notification emails over real SMTP', () => {
     expect(mail.text).toContain('Security notices are always sent.');
   });
 
+  it('holds emails for an hourly digest and sends what waits as one message, once per hour', async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    await emailOn(channel.owner, 'channel.follower');
+    const digest = await app.request(
+      '/api/v1/notifications/preferences/email-digest',
+      send('PUT', { emailDigest: 'hourly' }, channel.owner),
+    );
+    expect(digest.status).toBe(204);
+    const fans = [await registerAndLogin(app, backends), await registerAndLogin(app, backends)];
+    for (const fan of fans) {
+      await app.request(`/api/v1/channels/${channel.slug}/follow`, send('PUT', undefined, fan));
+    }
+    const repository = new NotificationsRepository(backends.database.db);
+    const deadline = Date.now() + 10_000;
+    while ((await repository.page(channel.owner.account.id, { limit: 5, unread: false })).items.length < 2) {
+      if (Date.now() > deadline) throw new Error('the follows were not notified');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    // Notification emails only (sign-up sent the address a verification link too).
+    const toOwner = () =>
+      smtp.messages.filter(
+        (mail) =>
+          mail.envelope.to.includes(channel.owner.account.email) &&
+          /follower|notifications/.test(mail.subject),
+      );
+    expect(toOwner()).toEqual([]);
+
+    const now = new Date();
+    expect(await deps.services.notifications.sweepDigests(now)).toBeGreaterThanOrEqual(1);
+    const mail = await mailTo(channel.owner, /2 new notifications/);
+    expect(mail.subject).toBe('2 new notifications on Example Streams');
+    for (const fan of fans) expect(mail.text).toContain(`${fan.account.username} now follows your channel.`);
+    expect(mail.headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+    // Within the hour nothing more goes out, even with a new notification waiting.
+    await app.request(
+      `/api/v1/channels/${channel.slug}/follow`,
+      send('PUT', undefined, await registerAndLogin(app, backends)),
+    );
+    while ((await repository.page(channel.owner.account.id, { limit: 5, unread: false })).items.length < 3) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(await deps.services.notifications.sweepDigests(new Date(now.getTime() + 30 * 60_000))).toBe(0);
+    expect(await deps.services.notifications.sweepDigests(new Date(now.getTime() + 61 * 60_000))).toBe(1);
+    await smtp.waitForMail(
+      (m) => m.envelope.to.includes(channel.owner.account.email) && /New follower/.test(m.subject),
+    );
+    expect(toOwner()).toHaveLength(2);
+  });
+
   it('records a permanent SMTP refusal (550) once instead of retrying it', async () => {
     await deps.services.users.suspend(null, refused.account.id);
     const repository = new NotificationsRepository(backends.database.db);

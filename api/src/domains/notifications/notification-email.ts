@@ -48,6 +48,7 @@ export function renderNotificationEmail(
   username: string,
   notifications: readonly EmailNotification[],
   unsubscribeToken: string | undefined,
+  options: { locked: boolean } = { locked: false },
 ): RenderedEmail {
   const items = notifications.map((item) => ({
     ...messages.kinds[item.type](item.data, instance.name),
@@ -59,10 +60,13 @@ export function renderNotificationEmail(
     ? messages.digestSubject(instance.name, items.length)
     : `${single.title} | ${instance.name}`;
   const unsubscribe = unsubscribeToken ? unsubscribeUrls(instance.publicUrl, unsubscribeToken) : undefined;
-  const footer = [
-    messages.footer(instance.name),
-    unsubscribe ? `${messages.unsubscribe}: ${unsubscribe.page}` : messages.securityFooter,
-  ];
+  const preferencesUrl = `${instance.publicUrl}/settings/notifications`;
+  const stop = unsubscribe
+    ? `${messages.unsubscribe}: ${unsubscribe.page}`
+    : options.locked
+      ? messages.securityFooter
+      : `${messages.preferences}: ${preferencesUrl}`;
+  const footer = [messages.footer(instance.name), stop];
   const text = [
     messages.greeting(username),
     '',
@@ -83,7 +87,9 @@ export function renderNotificationEmail(
     `<p style="color:#666;font-size:small"><a href="${escapeHtml(instance.publicUrl)}">${escapeHtml(instance.name)}</a> · ${escapeHtml(messages.footer(instance.name))} ${
       unsubscribe
         ? `<a href="${escapeHtml(unsubscribe.page)}">${escapeHtml(messages.unsubscribe)}</a>`
-        : escapeHtml(messages.securityFooter)
+        : options.locked
+          ? escapeHtml(messages.securityFooter)
+          : `<a href="${escapeHtml(preferencesUrl)}">${escapeHtml(messages.preferences)}</a>`
     }</p>`,
   ]);
   const headers: Record<string, string> = unsubscribe

@@ -19,6 +19,8 @@ export interface NotificationMessages {
   /** Why the email came, and how to stop this kind. */
   footer: (instance: string) => string;
   unsubscribe: string;
+  /** The link to the preferences, in digests (which mix kinds). */
+  preferences: string;
   /** Security notices cannot be unsubscribed from; the footer says so instead. */
   securityFooter: string;
   digestSubject: (instance: string, count: number) => string;
@@ -41,6 +43,7 @@ export const EN: NotificationMessages = {
   greeting: (username) => `Hi ${username},`,
   footer: (instance) => `You receive this email because of your notification settings on ${instance}.`,
   unsubscribe: 'Unsubscribe from these emails',
+  preferences: 'Choose which emails you get',
   securityFooter: 'Security notices are always sent.',
   digestSubject: (instance, count) => `${count} new notification${count === 1 ? '' : 's'} on ${instance}`,
   digestIntro: (count) => `Here ${count === 1 ? 'is what' : `are the ${count} things that`} happened:`,

@@ -28,6 +28,9 @@ import { unsubscribePageRoutes } from './unsubscribe-page.ts';
 import { UnsubscribeTokens } from './unsubscribe-tokens.ts';
 import { WebPushSender } from './web-push-sender.ts';
 
+/** How often a gateway looks for due email digests. */
+const DIGEST_SWEEP_MS = 60_000;
+
 type NotificationsNeeds = ServicesOf<typeof channelsModule> &
   ServicesOf<typeof engagementModule> &
   ServicesOf<typeof usersModule>;
@@ -61,6 +64,7 @@ function notificationsServices(
     tokens,
     push: notificationPush ?? configuredPush(config),
     instance: { name: config.notifications.instanceName, publicUrl: config.publicUrl },
+    defaultDigest: config.notifications.emailDigest,
     logger,
   });
   return { notifications, notificationDeliveries };
@@ -90,6 +94,15 @@ export const notificationsModule: DomainModule<
   services: notificationsServices,
   routes: notificationsMounts,
   consumers: ({ notifications }) => notificationsConsumers({ notifications }),
+  // Every replica sweeps; the claim in the database makes each digest go out once.
+  timers: ({ notifications }, { logger }) => {
+    const timer = setInterval(() => {
+      notifications
+        .sweepDigests()
+        .catch((error: unknown) => logger.error({ err: error }, 'digest sweep failed'));
+    }, DIGEST_SWEEP_MS);
+    return () => clearInterval(timer);
+  },
   jobs: ({ notificationDeliveries }, { mailer }) => ({
     'notifications.deliver': notificationDeliverHandler(notificationDeliveries.sender(mailer)),
   }),

@@ -18,7 +18,21 @@ import {
   settings,
 } from '@streamhub/db/schema/notifications';
 import { users } from '@streamhub/db/schema/users';
-import { and, count, desc, eq, inArray, isNull, ne, notExists, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  count,
+  desc,
+  eq,
+  inArray,
+  isNull,
+  lte,
+  ne,
+  notExists,
+  notInArray,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Page, PageOptions } from '../../http/pagination.ts';
 import type { NotificationDraft } from './notification-sources.ts';
@@ -338,5 +352,78 @@ export class NotificationsRepository {
   /** A registration the provider says is gone. */
   async deletePushTarget(id: string): Promise<void> {
     await this.db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, id));
+  }
+  // --- digests -----------------------------------------------------------------------------------------
+
+  /**
+   * Claims the users whose `mode` digest is due at `now` (their effective digest is `mode`, the last one
+   * went out at least `intervalMs` ago, and they have emails waiting) by stamping `digest_sent_at`, in
+   * one statement: two replicas sweeping at once claim each user once. A user without a settings row
+   * gets one with `fallback`, the instance's default.
+   */
+  async claimDueDigests(
+    mode: 'hourly' | 'daily',
+    fallback: string,
+    intervalMs: number,
+    now: Date,
+    lockedTypes: readonly string[],
+  ): Promise<string[]> {
+    const since = new Date(now.getTime() - intervalMs);
+    const waiting = this.db
+      .selectDistinct({ userId: notifications.userId })
+      .from(notifications)
+      .leftJoin(deliveries, and(eq(deliveries.notificationId, notifications.id), eq(deliveries.via, 'email')))
+      .where(
+        and(
+          eq(notifications.email, true),
+          isNull(deliveries.notificationId),
+          notInArray(notifications.type, [...lockedTypes]),
+        ),
+      )
+      .as('waiting');
+    const source = this.db
+      .select({
+        userId: sql<string>`${waiting.userId}`.as('user_id'),
+        emailDigest: sql<string>`coalesce(${settings.emailDigest}, ${fallback})`.as('email_digest'),
+        digestSentAt: sql<Date>`${now.toISOString()}::timestamptz`.as('digest_sent_at'),
+        updatedAt: sql<Date>`now()`.as('updated_at'),
+      })
+      .from(waiting)
+      .leftJoin(settings, eq(settings.userId, waiting.userId))
+      .where(
+        and(
+          sql`coalesce(${settings.emailDigest}, ${fallback}) = ${mode}`,
+          or(isNull(settings.digestSentAt), lte(settings.digestSentAt, since)),
+        ),
+      );
+    const rows = await this.db
+      .insert(settings)
+      .select(source)
+      .onConflictDoUpdate({
+        target: settings.userId,
+        set: { digestSentAt: now },
+        setWhere: or(isNull(settings.digestSentAt), lte(settings.digestSentAt, since)),
+      })
+      .returning({ userId: settings.userId });
+    return rows.map((row) => row.userId);
+  }
+
+  /** The user's notifications waiting for an email (not sent, skipped or given up), oldest first. */
+  async waitingEmails(userId: string, lockedTypes: readonly string[]): Promise<StoredNotification[]> {
+    const rows = await this.db
+      .select({ notification: notifications })
+      .from(notifications)
+      .leftJoin(deliveries, and(eq(deliveries.notificationId, notifications.id), eq(deliveries.via, 'email')))
+      .where(
+        and(
+          eq(notifications.userId, userId),
+          eq(notifications.email, true),
+          isNull(deliveries.notificationId),
+          notInArray(notifications.type, [...lockedTypes]),
+        ),
+      )
+      .orderBy(notifications.createdAt, notifications.id)
+      .limit(200);
+    return rows.map((row) => row.notification);
   }
 }

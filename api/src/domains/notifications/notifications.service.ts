@@ -52,6 +52,12 @@ export interface NotifyingEvent<K extends DomainEventName = DomainEventName> {
 // Redis PUBLISH calls (or job enqueues) in flight at once while a large fan-out is delivered.
 const PUBLISH_BATCH = 500;
 
+/** How often each digest goes out. */
+const DIGEST_INTERVALS = [
+  ['hourly', 3_600_000],
+  ['daily', 86_400_000],
+] as const;
+
 async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<unknown>): Promise<void> {
   for (let start = 0; start < items.length; start += PUBLISH_BATCH) {
     await Promise.all(items.slice(start, start + PUBLISH_BATCH).map(run));
@@ -282,5 +288,37 @@ export class NotificationsService {
 
   async unregisterPush(userId: string, id: string): Promise<void> {
     if (!(await this.deps.notifications.deletePushTargetOf(userId, id))) throw notFound('Push registration');
+  }
+
+  // --- email digests -----------------------------------------------------------------------------------
+
+  /**
+   * Sends the digests due at `now`: each user whose hourly or daily digest is due and who has emails
+   * waiting is claimed once (whatever the replicas sweeping) and gets one `notifications.deliver` job,
+   * which sends everything waiting as one email. Returns how many digests were queued.
+   */
+  async sweepDigests(now = new Date()): Promise<number> {
+    const locked = NOTIFICATION_TYPES.filter((type) => NOTIFICATION_KINDS[type].locked);
+    let queued = 0;
+    for (const [mode, intervalMs] of DIGEST_INTERVALS) {
+      const users = await this.deps.notifications.claimDueDigests(
+        mode,
+        this.deps.defaultDigest,
+        intervalMs,
+        now,
+        locked,
+      );
+      for (const userId of users) {
+        const newest = (await this.deps.notifications.waitingEmails(userId, locked)).at(-1);
+        if (!newest) continue;
+        await this.deps.jobs.enqueue(
+          'notifications.deliver',
+          { notificationId: newest.id, via: 'email' },
+          { jobId: `notification-digest-${userId}-${now.getTime()}` },
+        );
+        queued += 1;
+      }
+    }
+    return queued;
   }
 }

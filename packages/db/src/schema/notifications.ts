@@ -75,6 +75,8 @@ export const settings = notificationsSchema.table('settings', {
     .primaryKey()
     .references(() => users.id, { onDelete: 'cascade' }),
   emailDigest: text('email_digest').notNull().default('off'),
+  /** When the last digest went out (or the sweep that found nothing to send claimed the window). */
+  digestSentAt: timestamp('digest_sent_at', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
