@@ -18,6 +18,7 @@ import { play } from './player.ts';
 import { startSettingsPage } from './settings-page.ts';
 import { startStudioChannelPage } from './studio-channel.ts';
 import { startStudioModerationPage } from './studio-moderation.ts';
+import { startStudioRestreamPage } from './studio-restream.ts';
 import { startStudioStreamPage } from './studio-stream.ts';
 import { startStudioVideosPage } from './studio-videos.ts';
 
@@ -83,6 +84,9 @@ switch (data?.page) {
     break;
   case 'studio-analytics':
     void startStudioAnalyticsPage();
+    break;
+  case 'studio-restream':
+    void startStudioRestreamPage();
     break;
   case 'studio-videos':
     void startStudioVideosPage();

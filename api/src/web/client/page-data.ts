@@ -19,6 +19,7 @@ const PLAIN_PAGES = [
   'studio-videos',
   'studio-moderation',
   'studio-analytics',
+  'studio-restream',
   'admin',
   'admin-live',
   'admin-instance',

@@ -1,0 +1,32 @@
+/** The restream page's words (`/studio/restream`), for its page and its island. */
+export const restreamText = {
+  nav: 'Restream',
+  heading: 'Restream',
+  intro:
+    'While you are live, StreamHub forwards your stream, unchanged, to these other platforms. Changes apply from your next publish.',
+  destinationsHeading: 'Destinations',
+  name: 'Name',
+  server: 'Server URL',
+  key: 'Stream key',
+  state: 'State',
+  actions: 'Actions',
+  add: 'Add destination',
+  addHeading: 'Add a destination',
+  serverHint: 'rtmp:// or rtmps://, e.g. rtmps://a.rtmp.youtube.com/live2',
+  none: 'No destinations yet.',
+  added: 'Destination added.',
+  removed: 'Destination removed.',
+  remove: 'Remove',
+  removeLabel: (name: string) => `Remove ${name}`,
+  enable: 'Enable',
+  disable: 'Disable',
+  toggleLabel: (action: string, name: string) => `${action} ${name}`,
+  disabled: 'disabled',
+  states: {
+    connecting: 'Connecting',
+    live: 'Live',
+    failed: 'Failed',
+    offline: 'Offline',
+  } as Record<string, string>,
+  loadFailed: 'The destinations could not be loaded.',
+};
