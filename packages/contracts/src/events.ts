@@ -75,6 +75,17 @@ export const StreamCutEventSchema = z.object({
   cutAt: z.iso.datetime(),
 });
 
+/** Someone clipped a live broadcast: the clip is a video of the channel, credited to its maker (docs/clips.md). */
+export const ClipCreatedEventSchema = z.object({
+  clipId: z.uuid(),
+  videoId: z.uuid(),
+  channelId: z.uuid(),
+  liveSessionId: z.uuid().nullable(),
+  makerId: z.uuid(),
+  seconds: z.number().int(),
+  createdAt: z.iso.datetime(),
+});
+
 /** A stream key stopped working (revoked, or replaced by a rotation): a broadcast using it is cut. */
 export const StreamKeyRevokedEventSchema = z.object({
   keyId: z.uuid(),
@@ -225,6 +236,7 @@ export const DOMAIN_EVENTS = {
   'stream.ended': StreamEndedEventSchema,
   'stream.key_revoked': StreamKeyRevokedEventSchema,
   'stream.cut': StreamCutEventSchema,
+  'clip.created': ClipCreatedEventSchema,
   'tip.received': TipReceivedEventSchema,
   'payment.webhook_received': PaymentWebhookReceivedEventSchema,
   'user.signed_in': UserSignedInEventSchema,

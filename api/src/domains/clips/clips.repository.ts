@@ -2,16 +2,21 @@
 import type { Db } from '@streamhub/db/client';
 import { clipChannelSettings, clips } from '@streamhub/db/schema/clips';
 import { and, count, eq, gt } from 'drizzle-orm';
+import type { InTransaction } from '../../events/durable.ts';
 
 export type ClipRow = typeof clips.$inferSelect;
 
 export class ClipsRepository {
   constructor(private readonly db: Db) {}
 
-  async insert(row: typeof clips.$inferInsert): Promise<ClipRow> {
-    const [created] = await this.db.insert(clips).values(row).returning();
-    if (!created) throw new Error('insert into clips.clips returned no row');
-    return created;
+  /** Inserts the clip and runs `then` (its `clip.created` event) in the same transaction. */
+  insert(row: typeof clips.$inferInsert, then: InTransaction<ClipRow>): Promise<ClipRow> {
+    return this.db.transaction(async (tx) => {
+      const [created] = await tx.insert(clips).values(row).returning();
+      if (!created) throw new Error('insert into clips.clips returned no row');
+      await then(tx, created);
+      return created;
+    });
   }
 
   async madeSince(makerId: string, since: Date): Promise<number> {

@@ -21,6 +21,7 @@ import type { GatewayDeps } from '../../deps.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import { operationIdsTagged } from '../../testing/openapi.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
+import { storedEvents } from '../../testing/test-outbox.ts';
 
 const problem = async (response: Response, status: number, code: string) => {
   expect(response.status, await response.clone().text()).toBe(status);
@@ -137,6 +138,16 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
     expect(stream).toMatchObject({ codec_name: 'h264', height: 360 });
     expect(Number(stream?.nb_read_frames)).toBeGreaterThanOrEqual(30 * 30);
     expect(probed.streams.find((s) => s.codec_type === 'audio')?.codec_name).toBe('aac');
+    // Stored with the clip, in its transaction.
+    expect(await storedEvents(backends.database.db, 'clip.created')).toContainEqual({
+      clipId: clip.id,
+      videoId: clip.videoId,
+      channelId: channel.id,
+      liveSessionId: session.sessionId,
+      makerId: owner.account.id,
+      seconds: clip.seconds,
+      createdAt: clip.createdAt,
+    });
   }, 120_000);
 
   it('viewers clip only when the owner allows it, credited to them, at most CLIPS_PER_USER_PER_HOUR', async () => {

@@ -2,7 +2,8 @@
  * Instant clips: the owner of a live channel, or a signed-in viewer when the channel allows it, clips
  * the last 5–60 s of the broadcast. The clip is cut from the live window by stream copy
  * (`cutLiveClip`), becomes a video of the channel (owned by the channel's owner, processed by the
- * normal VOD pipeline, public), and is credited to its maker here. Each user makes at most
+ * normal VOD pipeline, public), and is credited to its maker here, with a durable `clip.created`
+ * event in the same transaction. Each user makes at most
  * `CLIPS_PER_USER_PER_HOUR` clips an hour.
  */
 import type { Clip, ClipSettings, CreateClip } from '@streamhub/contracts/clips';
@@ -10,6 +11,7 @@ import { AppError, forbidden } from '@streamhub/errors/app-error';
 import { mediaKeys } from '@streamhub/infra/media-storage/keys';
 import type { MediaStorage } from '@streamhub/infra/media-storage/port';
 import { ClipSourceError, cutLiveClip } from '@streamhub/media-node/live/live-clip';
+import { appendDomainEvent } from '../../events/durable.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import type { VideosService } from '../videos/videos.service.ts';
 import type { ClipRow, ClipsRepository } from './clips.repository.ts';
@@ -69,13 +71,30 @@ export class ClipsService {
       },
       cut.bytes,
     );
-    const row = await deps.clips.insert({
-      videoId,
-      channelId: channel.id,
-      liveSessionId: session.id,
-      makerId,
-      seconds: Math.round(cut.windowSeconds),
-    });
+    const row = await deps.clips.insert(
+      {
+        videoId,
+        channelId: channel.id,
+        liveSessionId: session.id,
+        makerId,
+        seconds: Math.round(cut.windowSeconds),
+      },
+      (tx, clip) =>
+        appendDomainEvent(
+          tx,
+          'clip.created',
+          {
+            clipId: clip.id,
+            videoId: clip.videoId,
+            channelId: clip.channelId,
+            liveSessionId: clip.liveSessionId,
+            makerId: clip.makerId,
+            seconds: clip.seconds,
+            createdAt: clip.createdAt.toISOString(),
+          },
+          { aggregate: `channel:${clip.channelId}` },
+        ),
+    );
     return this.toClip(row);
   }
 
