@@ -70,6 +70,7 @@ describe('loadConfig', () => {
       tierMaxMinor: 50_000,
       subscriptionGraceMs: 72 * 3_600_000,
       stripe: undefined,
+      razorpay: undefined,
     });
     const on = load({
       PAYMENTS_PLATFORM_FEE_BPS: '250',
@@ -84,6 +85,21 @@ describe('loadConfig', () => {
       secretKey: 'sk_test_123',
       webhookSecret: 'whsec_123',
       apiUrl: 'http://127.0.0.1:12111',
+    });
+    expect(off.payments.razorpay).toBeUndefined();
+    expect(
+      load({
+        RAZORPAY_KEY_ID: 'rzp_test_1',
+        RAZORPAY_KEY_SECRET: 'secret',
+        RAZORPAY_WEBHOOK_SECRET: 'whsecret',
+        RAZORPAY_CURRENCIES: 'INR, usd',
+      }).payments.razorpay,
+    ).toEqual({
+      keyId: 'rzp_test_1',
+      keySecret: 'secret',
+      webhookSecret: 'whsecret',
+      currencies: ['inr', 'usd'],
+      apiUrl: undefined,
     });
   });
 
@@ -103,6 +119,11 @@ describe('loadConfig', () => {
       /PAYMENTS_TIER_MIN_MINOR \(900\) must not exceed/,
     ],
     [{ PAYMENTS_GRACE_HOURS: '0' }, /PAYMENTS_GRACE_HOURS must be a positive number of hours/],
+    [
+      { RAZORPAY_KEY_ID: 'rzp_test_1', RAZORPAY_KEY_SECRET: 'razorpay_secret_value' },
+      /RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET and RAZORPAY_WEBHOOK_SECRET must be set together/,
+    ],
+    [{ RAZORPAY_CURRENCIES: 'inr,rupees' }, /RAZORPAY_CURRENCIES must be comma-separated ISO 4217 codes/],
     [
       { STRIPE_SECRET_KEY: 'sk_test_secret_value' },
       /STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together/,

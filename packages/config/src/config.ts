@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { type AnalyticsConfig, analyticsConfig, analyticsEnv } from './analytics-config.ts';
 import { type MediaStorageConfig, mediaStorageConfig, mediaStorageEnv } from './media-storage-config.ts';
 import { type NotificationsConfig, notificationsConfig, notificationsEnv } from './notifications-config.ts';
+import { type RazorpayConfig, razorpayConfig, razorpayEnv } from './razorpay-config.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -250,6 +251,7 @@ const EnvSchema = z.object({
   STRIPE_SECRET_KEY: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   STRIPE_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   STRIPE_API_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['http:', 'https:']).optional()),
+  ...razorpayEnv,
   // --- Webhooks (docs/webhooks.md) ---
   WEBHOOKS_ALLOW_PRIVATE: bool(false),
   WEBHOOKS_TIMEOUT_MS: positiveInt(10_000, 'milliseconds'),
@@ -408,6 +410,8 @@ export interface PaymentsConfig {
   subscriptionGraceMs: number;
   /** Stripe, on when both its secret key and its webhook signing secret are set. */
   stripe: StripeConfig | undefined;
+  /** Razorpay, on when its key id, key secret and webhook secret are all set. */
+  razorpay: RazorpayConfig | undefined;
 }
 
 export interface StripeConfig {
@@ -467,6 +471,8 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       `Invalid configuration: PAYMENTS_TIER_MIN_MINOR (${e.PAYMENTS_TIER_MIN_MINOR}) must not exceed PAYMENTS_TIER_MAX_MINOR (${e.PAYMENTS_TIER_MAX_MINOR})`,
     );
   }
+  const razorpay = razorpayConfig(e);
+  if (typeof razorpay === 'string') throw new ConfigError(`Invalid configuration: ${razorpay}`);
   // Half a Stripe set-up would take tips whose webhooks nobody can verify, or the reverse.
   if (Boolean(e.STRIPE_SECRET_KEY) !== Boolean(e.STRIPE_WEBHOOK_SECRET)) {
     throw new ConfigError(
@@ -556,6 +562,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
               apiUrl: e.STRIPE_API_URL,
             }
           : undefined,
+      razorpay,
     },
     webhooks: {
       allowPrivateTargets: e.WEBHOOKS_ALLOW_PRIVATE,

@@ -9,7 +9,7 @@ import { humanText, text } from './text.ts';
 export const TIP_MESSAGE_MAX = 500;
 
 /** The payment providers StreamHub speaks to. */
-export const PAYMENT_PROVIDERS = ['stripe'] as const;
+export const PAYMENT_PROVIDERS = ['stripe', 'razorpay'] as const;
 export const PaymentProviderSchema = z.enum(PAYMENT_PROVIDERS);
 export type PaymentProviderName = z.infer<typeof PaymentProviderSchema>;
 
@@ -47,7 +47,19 @@ export const TipCheckoutSchema = z
   .object({
     paymentId: z.uuid(),
     provider: PaymentProviderSchema,
-    checkoutUrl: z.url().openapi({ description: "The provider's checkout page to send the viewer to" }),
+    checkoutUrl: z.url().nullable().openapi({
+      description: "Stripe's hosted checkout page to send the viewer to; null for Razorpay (see `razorpay`)",
+    }),
+    razorpay: z
+      .object({
+        keyId: z.string().openapi({ description: "The instance's Razorpay key id, for Razorpay Checkout" }),
+        orderId: z.string().openapi({ description: 'The Razorpay order to open Razorpay Checkout with' }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'For Razorpay: open Razorpay Checkout with these, then send its answer to `verifyRazorpayCheckout`',
+      }),
     amount: MinorUnitsSchema,
     currency: z.string(),
     platformFee: MinorUnitsSchema.openapi({ description: "The platform's cut of the amount" }),
@@ -230,3 +242,27 @@ export type SubscriptionList = z.infer<typeof SubscriptionListSchema>;
 export const SubscriptionParamsSchema = z.object({
   id: z.uuid('must be a subscription id (uuid)').openapi({ param: { name: 'id', in: 'path' } }),
 });
+
+// --- Razorpay Checkout ------------------------------------------------------------------------------
+
+/** What Razorpay Checkout hands the page when the payer paid, as Razorpay names the fields. */
+export const VerifyRazorpayCheckoutRequestSchema = z
+  .strictObject({
+    razorpay_order_id: text().min(1).max(100),
+    razorpay_payment_id: text().min(1).max(100),
+    razorpay_signature: text()
+      .regex(/^[0-9a-f]{64}$/, 'must be a hex HMAC-SHA256')
+      .openapi({ description: 'HMAC-SHA256 of `order_id|payment_id` with the key secret, in hex' }),
+  })
+  .openapi('VerifyRazorpayCheckoutRequest');
+export type VerifyRazorpayCheckoutRequest = z.infer<typeof VerifyRazorpayCheckoutRequestSchema>;
+
+export const RazorpayCheckoutVerifiedSchema = z
+  .object({
+    paymentId: z.uuid(),
+    status: z.enum(['pending', 'succeeded', 'expired', 'failed', 'refunded']).openapi({
+      description: "Our payment's status: the tip is booked when Razorpay's `order.paid` webhook arrives",
+    }),
+  })
+  .openapi('RazorpayCheckoutVerified');
+export type RazorpayCheckoutVerified = z.infer<typeof RazorpayCheckoutVerifiedSchema>;

@@ -41,6 +41,7 @@ export const ERROR_CODES = [
   'invalid_view_token',
   'invalid_webhook_signature',
   'malformed_webhook',
+  'invalid_checkout_signature',
   'payments_unavailable',
   'payment_provider_error',
   'webhook_target_forbidden',

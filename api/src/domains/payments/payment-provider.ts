@@ -47,7 +47,10 @@ export interface CancelSubscriptionInput {
 
 export interface CheckoutStarted {
   checkoutId: string;
-  url: string;
+  /** The provider's hosted page (Stripe); null when the checkout opens in our page (Razorpay). */
+  url: string | null;
+  /** The public key the in-page checkout is opened with (Razorpay's key id). */
+  clientKey: string | null;
 }
 
 export interface RefundInput {
@@ -158,18 +161,23 @@ export interface PaymentProvider {
   readonly name: PaymentProviderName;
   /** Opens the provider's hosted checkout for a tip. */
   createTipCheckout(input: TipCheckoutInput): Promise<CheckoutStarted>;
-  /** Opens the provider's hosted checkout for a monthly subscription. */
-  createSubscriptionCheckout(input: SubscriptionCheckoutInput): Promise<CheckoutStarted>;
+  /** Opens the provider's hosted checkout for a monthly subscription (a provider without them omits it). */
+  createSubscriptionCheckout?(input: SubscriptionCheckoutInput): Promise<CheckoutStarted>;
   /**
    * Asks the provider not to renew a subscription: it runs to the end of the period paid for. Resolves to
    * that end as the provider knows it.
    */
-  cancelSubscriptionAtPeriodEnd(input: CancelSubscriptionInput): Promise<{ currentPeriodEnd: Date | null }>;
+  cancelSubscriptionAtPeriodEnd?(input: CancelSubscriptionInput): Promise<{ currentPeriodEnd: Date | null }>;
   /**
    * Asks the provider to refund a whole payment. The books change only when the provider's refund
    * webhook arrives, the one path by which money movements reach the ledger.
    */
   refund(input: RefundInput): Promise<RefundStarted>;
+  /**
+   * Checks the signature an in-page checkout returned for a paid checkout (Razorpay's
+   * HMAC-SHA256 of `order_id|payment_id` with the key secret); undefined for a provider without one.
+   */
+  verifyCheckoutSignature?(checkoutId: string, providerPaymentId: string, signature: string): boolean;
   /** Reads a checkout back (reconciliation). */
   retrieveCheckout(checkoutId: string): Promise<CheckoutState>;
   /**

@@ -19,6 +19,7 @@ import { PaymentsRepository } from './payments.repository.ts';
 import { paymentRoutes } from './payments.routes.ts';
 import { PaymentsService } from './payments.service.ts';
 import { paymentsConsumers, startSubscriptionExpirySweep } from './payments-consumers.ts';
+import { RazorpayProvider } from './razorpay-provider.ts';
 import { StripeProvider } from './stripe-provider.ts';
 import { SubscriptionsRepository } from './subscriptions.repository.ts';
 import { SubscriptionsService } from './subscriptions.service.ts';
@@ -27,6 +28,7 @@ import { SubscriptionsService } from './subscriptions.service.ts';
 export function configuredProviders(settings: PaymentsConfig): Map<PaymentProviderName, PaymentProvider> {
   const providers = new Map<PaymentProviderName, PaymentProvider>();
   if (settings.stripe) providers.set('stripe', new StripeProvider(settings.stripe));
+  if (settings.razorpay) providers.set('razorpay', new RazorpayProvider(settings.razorpay));
   return providers;
 }
 

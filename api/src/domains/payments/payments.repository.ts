@@ -11,7 +11,7 @@ import {
   payments,
   providerEvents,
 } from '@streamhub/db/schema/payments';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 
 export type NewPayment = Pick<
@@ -46,6 +46,22 @@ export class PaymentsRepository {
   async find(id: string): Promise<PaymentRow | undefined> {
     const [row] = await this.db.select().from(payments).where(eq(payments.id, id));
     return row;
+  }
+
+  async findByCheckout(provider: string, checkoutId: string): Promise<PaymentRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.provider, provider), eq(payments.checkoutId, checkoutId)));
+    return row;
+  }
+
+  /** Records the provider's payment id of a payment that has none yet. */
+  async recordProviderPayment(id: string, providerPaymentId: string): Promise<void> {
+    await this.db
+      .update(payments)
+      .set({ providerPaymentId, updatedAt: sql`now()` })
+      .where(and(eq(payments.id, id), isNull(payments.providerPaymentId)));
   }
 
   async setCheckout(id: string, checkoutId: string): Promise<void> {

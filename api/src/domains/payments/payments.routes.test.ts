@@ -110,11 +110,13 @@ describe.each(testDatabases())('payments on %s', (driver) => {
       'listLedgerLines',
       'listMySubscriptions',
       'listMyTiers',
+      'receiveRazorpayWebhook',
       'receiveStripeWebhook',
       'refundPayment',
       'startSubscription',
       'startTip',
       'updateTier',
+      'verifyRazorpayCheckout',
     ]);
   });
 

@@ -11,6 +11,7 @@ import {
   LedgerLinePageSchema,
   LedgerLinesQuerySchema,
   PaymentParamsSchema,
+  RazorpayCheckoutVerifiedSchema,
   RefundRequestedSchema,
   StartSubscriptionRequestSchema,
   StartTipRequestSchema,
@@ -23,6 +24,7 @@ import {
   TierSchema,
   TipCheckoutSchema,
   UpdateTierRequestSchema,
+  VerifyRazorpayCheckoutRequestSchema,
   WebhookReceiptSchema,
 } from '@streamhub/contracts/payments';
 import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
@@ -245,6 +247,45 @@ const cancelSubscription = createRoute({
   },
 });
 
+const verifyRazorpayCheckout = createRoute({
+  method: 'post',
+  path: '/razorpay/checkouts/verify',
+  operationId: 'verifyRazorpayCheckout',
+  tags,
+  summary:
+    "Check what Razorpay Checkout returned for the caller's tip: the HMAC-SHA256 of `order_id|payment_id` " +
+    "with the key secret, server-side; the tip is booked when Razorpay's `order.paid` webhook arrives",
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  request: { body: jsonBody(VerifyRazorpayCheckoutRequestSchema) },
+  responses: {
+    200: jsonResponse(RazorpayCheckoutVerifiedSchema, 'The signature matches'),
+    400: problemResponse('The signature does not match the order and payment (`invalid_checkout_signature`)'),
+    ...signedIn,
+    404: problemResponse(
+      'Razorpay is not configured, or the caller started no payment with this order (`not_found`)',
+    ),
+    422: problemResponse('An invalid field (`validation_failed`)'),
+  },
+});
+
+const razorpayWebhook = createRoute({
+  method: 'post',
+  path: '/webhooks/razorpay',
+  operationId: 'receiveRazorpayWebhook',
+  tags,
+  summary:
+    "Razorpay's webhook: the raw body is checked against `X-Razorpay-Signature` (HMAC-SHA256 with the " +
+    'webhook secret), stored once by event and entity and handled in the background; a replay changes nothing',
+  responses: {
+    200: jsonResponse(WebhookReceiptSchema, 'Stored (or stored before: `duplicate`)'),
+    400: problemResponse(
+      'No or a wrong signature (`invalid_webhook_signature`), or a signed body that is no Razorpay event (`malformed_webhook`)',
+    ),
+    404: problemResponse('Razorpay is not configured on this instance (`not_found`)'),
+  },
+});
+
 /** Mounted under `/api/v1/payments`. */
 export const paymentRoutes = () =>
   createRouter()
@@ -288,6 +329,22 @@ export const paymentRoutes = () =>
     .openapi(refund, async (c) =>
       c.json(await c.var.deps.services.payments.refundTip(c.req.valid('param').id), 200),
     )
+    .openapi(verifyRazorpayCheckout, async (c) =>
+      c.json(
+        await c.var.deps.services.payments.verifyRazorpayCheckout(c.var.auth.userId, c.req.valid('json')),
+        200,
+      ),
+    )
+    .openapi(razorpayWebhook, async (c) => {
+      // The signature covers the bytes as sent: read them raw, never through a JSON parse.
+      const raw = new Uint8Array(await c.req.arrayBuffer());
+      const receipt = await c.var.deps.services.payments.receiveWebhook(
+        'razorpay',
+        raw,
+        c.req.header('x-razorpay-signature'),
+      );
+      return c.json(receipt, 200);
+    })
     .openapi(stripeWebhook, async (c) => {
       // The signature covers the bytes as sent: read them raw, never through a JSON parse.
       const raw = new Uint8Array(await c.req.arrayBuffer());

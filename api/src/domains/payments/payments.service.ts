@@ -10,9 +10,11 @@ import type {
   LedgerLinePage,
   LedgerLinesQuery,
   PaymentProviderName,
+  RazorpayCheckoutVerified,
   RefundRequested,
   StartTipRequest,
   TipCheckout,
+  VerifyRazorpayCheckoutRequest,
   WebhookReceipt,
 } from '@streamhub/contracts/payments';
 import type { Db } from '@streamhub/db/client';
@@ -25,6 +27,7 @@ import type { ChannelsService } from '../channels/channels.service.ts';
 import type { LedgerRepository } from './ledger.repository.ts';
 import { type LedgerService, platformFeeOf, tipLines } from './ledger.service.ts';
 import {
+  type CheckoutStarted,
   type PaymentProvider,
   ProviderCallError,
   type ProviderEvent,
@@ -63,12 +66,12 @@ export class PaymentsService {
    * the provider's checkout for it (a destination charge when the channel has a connected account).
    */
   async startTip(payerId: string, request: StartTipRequest): Promise<TipCheckout> {
-    const provider = this.deps.providers.get('stripe');
-    if (!provider) {
+    if (this.deps.providers.size === 0) {
       throw new AppError(503, 'payments_unavailable', 'Payments are not enabled on this instance.');
     }
     const { currencies, tipMinMinor, tipMaxMinor, platformFeeBps } = this.deps.settings;
-    if (!currencies.includes(request.currency)) {
+    const provider = currencies.includes(request.currency) ? this.providerFor(request.currency) : undefined;
+    if (!provider) {
       throw validationFailed([{ path: 'body.currency', message: `must be one of ${currencies.join(', ')}` }]);
     }
     if (request.amount < tipMinMinor || request.amount > tipMaxMinor) {
@@ -92,7 +95,7 @@ export class PaymentsService {
       destination: destination ?? null,
     });
     const page = `${this.deps.publicUrl}/c/${encodeURIComponent(channel.slug)}`;
-    let started: { checkoutId: string; url: string };
+    let started: CheckoutStarted;
     try {
       started = await provider.createTipCheckout({
         paymentId: payment.id,
@@ -120,10 +123,54 @@ export class PaymentsService {
       paymentId: payment.id,
       provider: provider.name,
       checkoutUrl: started.url,
+      razorpay:
+        provider.name === 'razorpay' && started.clientKey
+          ? { keyId: started.clientKey, orderId: started.checkoutId }
+          : null,
       amount: payment.amount,
       currency: payment.currency,
       platformFee,
     };
+  }
+
+  /**
+   * The provider a tip in `currency` goes through: Razorpay for the currencies its settings name, Stripe
+   * for the others; undefined when the one it would be is off.
+   */
+  private providerFor(currency: string): PaymentProvider | undefined {
+    const razorpay = this.deps.providers.get('razorpay');
+    if (razorpay && this.deps.settings.razorpay?.currencies.includes(currency)) return razorpay;
+    return this.deps.providers.get('stripe');
+  }
+
+  /**
+   * Checks what Razorpay Checkout returned to the payer's page: the signature over `order_id|payment_id`
+   * with our key secret proves Razorpay took the payment for that order. The payment's Razorpay id is
+   * recorded (so a refund's webhook can find it); the tip is booked when Razorpay's `order.paid` webhook
+   * arrives, the one path by which money reaches the ledger.
+   */
+  async verifyRazorpayCheckout(
+    payerId: string,
+    request: VerifyRazorpayCheckoutRequest,
+  ): Promise<RazorpayCheckoutVerified> {
+    const provider = this.deps.providers.get('razorpay');
+    if (!provider?.verifyCheckoutSignature) throw notFound('Razorpay');
+    const payment = await this.deps.payments.findByCheckout('razorpay', request.razorpay_order_id);
+    if (!payment || payment.payerId !== payerId) throw notFound('Payment');
+    const valid = provider.verifyCheckoutSignature(
+      request.razorpay_order_id,
+      request.razorpay_payment_id,
+      request.razorpay_signature,
+    );
+    if (!valid) {
+      throw new AppError(
+        400,
+        'invalid_checkout_signature',
+        'The checkout signature does not match the order.',
+      );
+    }
+    await this.deps.payments.recordProviderPayment(payment.id, request.razorpay_payment_id);
+    return { paymentId: payment.id, status: payment.status };
   }
 
   /**

@@ -163,7 +163,7 @@ export class StripeProvider implements PaymentProvider {
     );
     if (!session.url)
       throw new ProviderCallError(`Stripe returned checkout session ${session.id} without a URL`);
-    return { checkoutId: session.id, url: session.url };
+    return { checkoutId: session.id, url: session.url, clientKey: null };
   }
 
   async createSubscriptionCheckout(input: SubscriptionCheckoutInput): Promise<CheckoutStarted> {
@@ -207,7 +207,7 @@ export class StripeProvider implements PaymentProvider {
     );
     if (!session.url)
       throw new ProviderCallError(`Stripe returned checkout session ${session.id} without a URL`);
-    return { checkoutId: session.id, url: session.url };
+    return { checkoutId: session.id, url: session.url, clientKey: null };
   }
 
   async cancelSubscriptionAtPeriodEnd(

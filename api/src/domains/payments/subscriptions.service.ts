@@ -25,7 +25,12 @@ import type { Logger } from '@streamhub/logger/logger';
 import { appendDomainEvent } from '../../events/durable.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import { type LedgerService, platformFeeOf, tipLines } from './ledger.service.ts';
-import { type PaymentProvider, ProviderCallError, type ProviderEvent } from './payment-provider.ts';
+import {
+  type CheckoutStarted,
+  type PaymentProvider,
+  ProviderCallError,
+  type ProviderEvent,
+} from './payment-provider.ts';
 import { LIVE_STATUSES, type SubscriptionsRepository } from './subscriptions.repository.ts';
 
 export interface SubscriptionsServiceDeps {
@@ -107,9 +112,10 @@ export class SubscriptionsService {
 
   /** Starts a subscription: a pending row and the provider's checkout for a monthly charge. */
   async start(subscriberId: string, request: StartSubscriptionRequest): Promise<SubscriptionCheckout> {
+    // Subscriptions go through Stripe (Razorpay's are not wired yet, docs/payments.md).
     const provider = this.deps.providers.get('stripe');
-    if (!provider) {
-      throw new AppError(503, 'payments_unavailable', 'Payments are not enabled on this instance.');
+    if (!provider?.createSubscriptionCheckout) {
+      throw new AppError(503, 'payments_unavailable', 'Subscriptions are not enabled on this instance.');
     }
     const channel = await this.deps.channels.reference(request.channel);
     const tier = await this.deps.subscriptions.findTier(request.tier);
@@ -131,7 +137,7 @@ export class SubscriptionsService {
       destination: destination ?? null,
     });
     const page = `${this.deps.publicUrl}/c/${encodeURIComponent(channel.slug)}`;
-    let started: { checkoutId: string; url: string };
+    let started: CheckoutStarted;
     try {
       started = await provider.createSubscriptionCheckout({
         subscriptionId: subscription.id,
@@ -156,6 +162,7 @@ export class SubscriptionsService {
         cause: error,
       });
     }
+    if (!started.url) throw new Error(`${provider.name} opened a subscription checkout without a page`);
     await this.deps.subscriptions.setCheckout(subscription.id, started.checkoutId);
     return {
       subscriptionId: subscription.id,
@@ -182,7 +189,7 @@ export class SubscriptionsService {
       throw conflict(`Only a running subscription can be cancelled; this one is ${found.status}.`);
     if (found.cancelAtPeriodEnd) throw conflict('This subscription is cancelled already.');
     const provider = this.deps.providers.get(found.provider as PaymentProviderName);
-    if (!provider) {
+    if (!provider?.cancelSubscriptionAtPeriodEnd) {
       throw new AppError(503, 'payments_unavailable', `${found.provider} is not enabled on this instance.`);
     }
     if (!found.providerSubscriptionId) {
