@@ -12,6 +12,10 @@ describe('audienceOf', () => {
       users: [a],
       channels: [],
     });
+    expect(audienceOf('user.password_changed', { userId: a, via: 'reset', changedAt: at })).toEqual({
+      users: [a],
+      channels: [],
+    });
     expect(
       audienceOf('user.followed', { followerId: a, channelId: c, slug: 's', ownerId: b, followedAt: at }),
     ).toEqual({ users: [b, a], channels: [] });
@@ -52,6 +56,10 @@ describe('audienceOf', () => {
     expect(
       audienceOf('stream.key_revoked', { keyId: a, channelId: c, reason: 'rotated', revokedAt: at }),
     ).toEqual({ users: [], channels: [c] });
+    expect(audienceOf('stream.cut', { sessionId: a, channelId: c, cutBy: b, cutAt: at })).toEqual({
+      users: [],
+      channels: [c],
+    });
   });
 
   it('leaves an event without a rule to instance endpoints', () => {

@@ -25,6 +25,8 @@ const AUDIENCE: { [K in DomainEventName]?: AudienceRule<K> } = {
   'user.registered': ({ userId }) => users(userId),
   'user.suspended': ({ userId }) => users(userId),
   'session.revoked': ({ userId }) => users(userId),
+  'user.signed_in': ({ userId }) => users(userId),
+  'user.password_changed': ({ userId }) => users(userId),
   // The account's endpoints go with it (ON DELETE CASCADE): in practice instance endpoints only.
   'user.deleted': ({ userId }) => users(userId),
   // The followed channel's owner, and the follower (their own action).
@@ -35,6 +37,8 @@ const AUDIENCE: { [K in DomainEventName]?: AudienceRule<K> } = {
   'stream.started': ({ ownerId }) => users(ownerId),
   'stream.ended': ({ channelId }) => channels(channelId),
   'stream.key_revoked': ({ channelId }) => channels(channelId),
+  // An admin cut the broadcast: the channel's owner hears of it.
+  'stream.cut': ({ channelId }) => channels(channelId),
   // The creator, and the payer (their own payment).
   'tip.received': ({ creatorId, payerId }) => users(creatorId, payerId),
   // The channel's owner, and the subscriber (their own subscription).
