@@ -16,6 +16,7 @@ import {
 import { channelsModule } from '../channels/channels.module.ts';
 import { engagementModule } from '../engagement/engagement.module.ts';
 import { usersModule } from '../users/users.module.ts';
+import { FcmSender } from './fcm-sender.ts';
 import { NotificationDeliveries } from './notification-deliveries.ts';
 import { notificationSettingsRoutes, serviceWorkerRoutes } from './notification-pages.ts';
 import { DiscardingNotificationPublisher } from './notification-publisher.ts';
@@ -37,8 +38,11 @@ type NotificationsNeeds = ServicesOf<typeof channelsModule> &
 
 /** The push senders the settings turn on. */
 export function configuredPush(config: Config): PushPort {
-  const { vapid } = config.notifications;
-  return new PushPort({ ...(vapid ? { webpush: new WebPushSender(vapid) } : {}) });
+  const { vapid, fcmServiceAccountFile } = config.notifications;
+  return new PushPort({
+    ...(vapid ? { webpush: new WebPushSender(vapid) } : {}),
+    ...(fcmServiceAccountFile ? { fcm: FcmSender.fromServiceAccountFile(fcmServiceAccountFile) } : {}),
+  });
 }
 
 function notificationsServices(

@@ -42,7 +42,8 @@ export interface TestWebPushService {
 
 const b64u = (buffer: Buffer) => buffer.toString('base64url');
 
-function selfSignedCertificate(): { key: string; cert: string } {
+/** A self-signed certificate for `subjectAltName` (e.g. `IP:127.0.0.1` or `DNS:fcm.googleapis.com`). */
+export function selfSignedCertificate(subjectAltName = 'IP:127.0.0.1'): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'push-service-'));
   try {
     execFileSync(
@@ -60,7 +61,7 @@ function selfSignedCertificate(): { key: string; cert: string } {
         '-subj',
         '/CN=127.0.0.1',
         '-addext',
-        'subjectAltName=IP:127.0.0.1',
+        `subjectAltName=${subjectAltName}`,
         '-keyout',
         join(dir, 'key.pem'),
         '-out',
