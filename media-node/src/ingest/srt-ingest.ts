@@ -41,7 +41,7 @@ export interface SrtIngestOptions {
   ffmpegPath: string;
   /** The node's RTMP ingest port, which relays publish into. */
   rtmpPort: number;
-  /** The live manager: asked before anything is started; told when the publish is over. */
+  /** Asked before anything is started, told when the publish is over: the ingest router, then the live manager. */
   handlers: Pick<IngestHandlers, 'publishRequested' | 'publishEnded'>;
   logger: Logger;
   /** How long a relay may take to start listening before the publish is dropped (default 5 s). */
