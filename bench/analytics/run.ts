@@ -45,7 +45,7 @@ const DAY_MS = 86_400_000;
 const BULK_BATCH = 50_000;
 
 log(
-  `machine: ${cpus().length} vCPU, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}; load ${loadAverages().join(', ')}`,
+  `machine: ${cpus().length} vCPU, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.versions.bun ? `Bun ${process.versions.bun}` : `Node ${process.versions.node}`}; load ${loadAverages().join(', ')}`,
 );
 
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
