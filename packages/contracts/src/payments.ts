@@ -260,7 +260,7 @@ export type VerifyRazorpayCheckoutRequest = z.infer<typeof VerifyRazorpayCheckou
 export const RazorpayCheckoutVerifiedSchema = z
   .object({
     paymentId: z.uuid(),
-    status: z.enum(['pending', 'succeeded', 'expired', 'failed', 'refunded']).openapi({
+    status: z.enum(['pending', 'succeeded', 'expired', 'failed', 'refunded', 'disputed']).openapi({
       description: "Our payment's status: the tip is booked when Razorpay's `order.paid` webhook arrives",
     }),
   })

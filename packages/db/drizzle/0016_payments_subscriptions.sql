@@ -50,4 +50,6 @@ CREATE INDEX "payments_subscription_idx" ON "payments"."payments" USING btree ("
 -- The chat domain's subscribers-only mode (a perk of channel subscriptions) lands with them.
 ALTER TABLE "chat"."chat_settings" ADD COLUMN "subscribers_only" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 -- A video visibility for subscribers (played with a playback token by the channel's subscribers only).
-ALTER TYPE "videos"."video_visibility" ADD VALUE 'subscribers';
+ALTER TYPE "videos"."video_visibility" ADD VALUE 'subscribers';--> statement-breakpoint
+-- A payment under a chargeback (its tip's entry reversed until the dispute is won).
+ALTER TYPE "payments"."payment_status" ADD VALUE 'disputed';

@@ -139,6 +139,13 @@ export type ProviderEvent =
       providerSubscriptionId: string | null;
       subscriptionId: string | null;
     }
+  | {
+      /** The payer's bank disputes a payment (a chargeback): the money is held back from us. */
+      kind: 'dispute_opened';
+      disputeId: string;
+      providerPaymentId: string;
+    }
+  | { kind: 'dispute_closed'; disputeId: string; providerPaymentId: string; won: boolean }
   | { kind: 'other'; reason: string };
 
 /** Why a webhook was refused: nothing of it was stored. */

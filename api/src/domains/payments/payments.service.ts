@@ -281,6 +281,9 @@ export class PaymentsService {
       }
       case 'refunded':
         return this.refund(tx, provider, meaning);
+      case 'dispute_opened':
+      case 'dispute_closed':
+        return this.dispute(tx, provider, meaning);
       case 'subscription_checkout_completed':
       case 'subscription_checkout_closed':
       case 'subscription_updated':
@@ -358,6 +361,55 @@ export class PaymentsService {
     );
     await this.deps.payments.setStatus(tx, payment.id, 'refunded');
     return 'tip_refunded';
+  }
+
+  /**
+   * A chargeback: while it is open (and once lost) the tip's entry is reversed, as a refund would be; a
+   * dispute won books the tip again as a new entry, which a later dispute would reverse in turn.
+   */
+  private async dispute(
+    tx: Db,
+    provider: PaymentProviderName,
+    event: Extract<ProviderEvent, { kind: 'dispute_opened' | 'dispute_closed' }>,
+  ): Promise<string> {
+    const payment = await this.deps.payments.lockByProviderPayment(tx, provider, event.providerPaymentId);
+    if (!payment)
+      throw new EventTooEarlyError(`no payment has ${provider} payment ${event.providerPaymentId} yet`);
+    if (event.kind === 'dispute_opened') {
+      if (payment.status === 'disputed') return 'ignored: disputed already';
+      if (payment.status !== 'succeeded' || !payment.entryId)
+        return `anomaly: dispute of a ${payment.status} payment`;
+      await this.deps.ledger.reverse(
+        payment.entryId,
+        { kind: 'dispute', description: `dispute ${event.disputeId} of ${payment.id}` },
+        tx,
+      );
+      await this.deps.payments.setStatus(tx, payment.id, 'disputed');
+      return 'dispute_opened';
+    }
+    if (payment.status !== 'disputed') return `ignored: payment is ${payment.status}`;
+    if (!event.won) return 'dispute_lost';
+    const entry = await this.deps.ledger.transfer(
+      {
+        kind: 'dispute_won',
+        currency: payment.currency,
+        paymentId: payment.id,
+        description: `dispute ${event.disputeId} won for ${payment.id}`,
+        lines: tipLines({
+          provider,
+          channelId: payment.channelId,
+          currency: payment.currency,
+          amount: payment.amount,
+          platformFee: payment.platformFee,
+        }),
+      },
+      tx,
+    );
+    await this.deps.payments.settle(tx, payment.id, {
+      providerPaymentId: payment.providerPaymentId,
+      entryId: entry.id,
+    });
+    return 'dispute_won';
   }
 
   /** The caller's channel's balances, one per currency, from its creator-payable accounts. */

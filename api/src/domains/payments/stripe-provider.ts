@@ -91,6 +91,12 @@ const InvoiceSchema = z.object({
 
 const dateOf = (seconds: number | null | undefined) => (seconds == null ? null : new Date(seconds * 1000));
 
+const DisputeSchema = z.object({
+  id: z.string(),
+  payment_intent: z.union([z.string(), z.object({ id: z.string() })]),
+  status: z.string(),
+});
+
 const EventEnvelopeSchema = z.object({
   // Stripe's ids are short; the bound keeps the outbox aggregate `stripe:<id>` within its 200 characters.
   id: z.string().min(1).max(180),
@@ -351,6 +357,17 @@ export class StripeProvider implements PaymentProvider {
           amountRefunded: charge.data.amount_refunded,
           currency: charge.data.currency,
         };
+      }
+      case 'charge.dispute.created':
+      case 'charge.dispute.closed': {
+        const dispute = DisputeSchema.safeParse(data.object);
+        if (!dispute.success) return { kind: 'other', reason: `malformed ${type}` };
+        const ref = {
+          disputeId: dispute.data.id,
+          providerPaymentId: idOf(dispute.data.payment_intent) ?? '',
+        };
+        if (type === 'charge.dispute.created') return { kind: 'dispute_opened', ...ref };
+        return { kind: 'dispute_closed', ...ref, won: dispute.data.status === 'won' };
       }
       case 'customer.subscription.created':
       case 'customer.subscription.updated': {

@@ -45,6 +45,8 @@ export const paymentStatus = paymentsSchema.enum('payment_status', [
   'expired',
   'failed',
   'refunded',
+  // A chargeback is open or was lost: the tip's entry is reversed (migration 0016).
+  'disputed',
 ]);
 
 const money = (name: string) => bigint(name, { mode: 'number' });

@@ -89,6 +89,10 @@ export interface StripeApiServer {
   expire(sessionId: string): StripeEvent;
   /** The `charge.refunded` event Stripe sends once a refund made through the API went through. */
   chargeRefunded(refundId: string): StripeEvent;
+  /** The payer's bank disputed the payment: `charge.dispute.created`. */
+  dispute(paymentIntent: string): StripeEvent;
+  /** The dispute ended: `charge.dispute.closed` with status `won` or `lost`. */
+  closeDispute(dispute: StripeEvent, outcome: 'won' | 'lost'): StripeEvent;
   /** A subscription checkout was paid: Stripe made the subscription and its first invoice was paid. */
   completeSubscription(sessionId: string): SubscriptionCompleted;
   /**
@@ -405,6 +409,23 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     sessions,
     refunds,
     subscriptions,
+    dispute(paymentIntent) {
+      const session = [...sessions.values()].find((candidate) => candidate.payment_intent === paymentIntent);
+      if (!session) throw new Error(`no payment ${paymentIntent}`);
+      return event('charge.dispute.created', {
+        id: random('dp'),
+        object: 'dispute',
+        payment_intent: paymentIntent,
+        charge: random('ch'),
+        amount: session.amount_total,
+        currency: session.currency,
+        reason: 'fraudulent',
+        status: 'needs_response',
+      });
+    },
+    closeDispute(dispute, outcome) {
+      return event('charge.dispute.closed', { ...dispute.data.object, status: outcome });
+    },
     completeSubscription(sessionId) {
       const session = sessionOf(sessionId);
       if (session.mode !== 'subscription') throw new Error(`session ${sessionId} is not a subscription`);
