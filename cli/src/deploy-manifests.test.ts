@@ -345,6 +345,14 @@ describe('deploy/compose.yaml', () => {
     expect([...mediaIds].sort()).toEqual(['media-1', 'media-2']);
   });
 
+  it('starts services only after ones that exist', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const dependency of Object.keys(service.depends_on ?? {})) {
+        expect(compose.services[dependency], `${name} depends on ${dependency}`).toBeDefined();
+      }
+    }
+  });
+
   it('shares no volume between StreamHub services', () => {
     for (const [name, service] of streamhubServices) expect(service.volumes, name).toBeUndefined();
   });
