@@ -86,6 +86,9 @@ export type Earnings = z.infer<typeof EarningsSchema>;
 export const LedgerLinesQuerySchema = pageQuerySchema(50).extend({ currency: CurrencySchema.optional() });
 export type LedgerLinesQuery = z.infer<typeof LedgerLinesQuerySchema>;
 
+export const LedgerExportQuerySchema = z.object({ currency: CurrencySchema.optional() });
+export type LedgerExportQuery = z.infer<typeof LedgerExportQuerySchema>;
+
 export const LedgerLineSchema = z
   .object({
     id: z.uuid(),

@@ -105,6 +105,7 @@ describe.each(testDatabases())('payments on %s', (driver) => {
     expect(await operationIdsTagged(app, 'payments')).toEqual([
       'cancelSubscription',
       'createTier',
+      'exportLedgerLines',
       'getEarnings',
       'listChannelTiers',
       'listLedgerLines',
@@ -403,6 +404,47 @@ describe.each(testDatabases())('payments on %s', (driver) => {
     }
     // 500 characters is the limit, not past it.
     await expectJson(await tip({ ...valid, message: 'x'.repeat(500) }), TipCheckoutSchema, 201);
+  });
+
+  it('exports the ledger lines of one currency of the earnings as CSV, in minor units', async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    const viewer = await registerAndLogin(app, backends);
+    const amounts = [1000, 2500, 333];
+    for (const amount of amounts) {
+      await pay((await startTip(viewer, { channel: channel.slug, amount, currency: 'usd' })).paymentId);
+    }
+    await pay((await startTip(viewer, { channel: channel.slug, amount: 700, currency: 'eur' })).paymentId);
+    const exported = await app.request(
+      '/api/v1/payments/ledger/export?currency=usd',
+      send('GET', undefined, channel.owner),
+    );
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const [header, ...rows] = (await exported.text()).trimEnd().split('\r\n');
+    expect(header).toBe(
+      'created_at,line_id,entry_id,kind,payment_id,currency,amount_minor,balance_after_minor',
+    );
+    expect(
+      rows.map((row) =>
+        row
+          .split(',')
+          .slice(3)
+          .filter((_, i) => i !== 1),
+      ),
+    ).toEqual([
+      ['tip', 'usd', '300', '3450'],
+      ['tip', 'usd', '2250', '3150'],
+      ['tip', 'usd', '900', '900'],
+    ]);
+    await expectProblem(await app.request('/api/v1/payments/ledger/export'), 401, 'invalid_token');
+    await expectProblem(
+      await app.request(
+        '/api/v1/payments/ledger/export?currency=euro',
+        send('GET', undefined, channel.owner),
+      ),
+      422,
+      'validation_failed',
+    );
   });
 
   it('answers 4xx for earnings and ledger lines without a channel, a token or a valid cursor', async () => {

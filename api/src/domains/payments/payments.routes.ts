@@ -3,11 +3,12 @@
  * channel's tiers, the viewer's subscriptions, the creator's earnings and ledger lines, and the
  * providers' webhooks.
  */
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import {
   ChannelSlugParamsSchema,
   CreateTierRequestSchema,
   EarningsSchema,
+  LedgerExportQuerySchema,
   LedgerLinePageSchema,
   LedgerLinesQuerySchema,
   PaymentParamsSchema,
@@ -84,6 +85,27 @@ const ledger = createRoute({
     ...signedIn,
     404: noChannel,
     422: problemResponse('A query parameter is invalid, e.g. a foreign cursor (`validation_failed`)'),
+  },
+});
+
+const ledgerExport = createRoute({
+  method: 'get',
+  path: '/ledger/export',
+  operationId: 'exportLedgerLines',
+  tags,
+  summary: "Every ledger line of the caller's channel's earnings as CSV (amounts in minor units)",
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  request: { query: LedgerExportQuerySchema },
+  responses: {
+    200: {
+      description:
+        'created_at, line_id, entry_id, kind, payment_id, currency, amount_minor, balance_after_minor',
+      content: { 'text/csv': { schema: z.string() } },
+    },
+    ...signedIn,
+    404: noChannel,
+    422: problemResponse('A bad currency (`validation_failed`)'),
   },
 });
 
@@ -326,6 +348,11 @@ export const paymentRoutes = () =>
     .openapi(cancelSubscription, async (c) =>
       c.json(await c.var.deps.services.subscriptions.cancel(c.var.auth.userId, c.req.valid('param').id), 200),
     )
+    .openapi(ledgerExport, async (c) => {
+      const csv = await c.var.deps.services.payments.ledgerCsv(c.var.auth.userId, c.req.valid('query'));
+      c.header('Content-Disposition', 'attachment; filename="earnings.csv"');
+      return c.body(csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+    })
     .openapi(refund, async (c) =>
       c.json(await c.var.deps.services.payments.refundTip(c.req.valid('param').id), 200),
     )

@@ -7,6 +7,7 @@
 import type { PaymentsConfig } from '@streamhub/config/config';
 import type {
   Earnings,
+  LedgerExportQuery,
   LedgerLinePage,
   LedgerLinesQuery,
   PaymentProviderName,
@@ -434,6 +435,35 @@ export class PaymentsService {
       .filter(({ account }) => query.currency === undefined || account.currency === query.currency)
       .map(({ id }) => id);
     return withCursor(() => this.deps.ledgerReads.lines(ids, { limit: query.limit, cursor: query.cursor }));
+  }
+
+  /**
+   * Every ledger line of the caller's channel's balances (optionally one currency), newest first, as CSV
+   * for their books: amounts in integer minor units, never formatted as decimals.
+   */
+  async ledgerCsv(userId: string, query: LedgerExportQuery): Promise<string> {
+    const rows = ['created_at,line_id,entry_id,kind,payment_id,currency,amount_minor,balance_after_minor'];
+    let cursor: string | undefined;
+    do {
+      const page = await this.ledgerLines(userId, { limit: 500, currency: query.currency, cursor });
+      for (const line of page.items) {
+        // Every field is an id, a code, a number or one of our kinds: nothing to quote or escape.
+        rows.push(
+          [
+            line.createdAt,
+            line.id,
+            line.entryId,
+            line.kind,
+            line.paymentId ?? '',
+            line.currency,
+            line.amount,
+            line.balanceAfter,
+          ].join(','),
+        );
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return `${rows.join('\r\n')}\r\n`;
   }
 
   /** Routes a channel's future tips to its account at `provider` (destination charges). */
