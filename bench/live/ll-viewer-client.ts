@@ -93,8 +93,21 @@ function delaySince(part: string, now: number): number {
   return Math.max(0, now - listed);
 }
 
+/** One viewer; a failed connection (reset, refused) is counted and the viewer starts over shortly. */
 async function viewer(startDelayMs: number): Promise<void> {
   await new Promise((r) => setTimeout(r, startDelayMs));
+  while (performance.now() < end) {
+    try {
+      await watchParts();
+    } catch (error) {
+      const code = ((error as Error).cause as { code?: string } | undefined)?.code ?? 'error';
+      statuses[code] = (statuses[code] ?? 0) + 1;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function watchParts(): Promise<void> {
   let hint: Hint | undefined;
   while (performance.now() < end) {
     if (!hint) {

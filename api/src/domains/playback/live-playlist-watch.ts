@@ -38,8 +38,16 @@ export interface LivePlaylistWatchOptions {
   pollMs?: number;
 }
 
+/** A playlist read this recently is reused: at many viewers a second, one storage read serves them all. */
+const FRESH_MS = 50;
+const RECENT_MAX = 10_000;
+
 export class LivePlaylistWatch {
   private readonly watched = new Map<string, Watched>();
+  private readonly recent = new Map<
+    MediaKey,
+    { at: number; snapshot: Promise<PlaylistSnapshot | undefined> }
+  >();
   private readonly pollMs: number;
 
   constructor(
@@ -49,8 +57,22 @@ export class LivePlaylistWatch {
     this.pollMs = options.pollMs ?? 1000;
   }
 
-  /** The playlist as stored now; undefined when there is none. */
-  async read(key: MediaKey): Promise<PlaylistSnapshot | undefined> {
+  /**
+   * The playlist as stored now (read at most {@link FRESH_MS} ago, concurrent callers sharing one read);
+   * undefined when there is none.
+   */
+  read(key: MediaKey): Promise<PlaylistSnapshot | undefined> {
+    const now = Date.now();
+    const recent = this.recent.get(key);
+    if (recent && now - recent.at <= FRESH_MS) return recent.snapshot;
+    if (this.recent.size >= RECENT_MAX) this.recent.clear();
+    const snapshot = this.readNow(key);
+    this.recent.set(key, { at: now, snapshot });
+    snapshot.catch(() => this.recent.delete(key));
+    return snapshot;
+  }
+
+  private async readNow(key: MediaKey): Promise<PlaylistSnapshot | undefined> {
     const bytes = await readMediaBytes(this.media, key);
     if (!bytes) return undefined;
     const text = bytes.toString('utf8');
@@ -106,12 +128,15 @@ export class LivePlaylistWatch {
   }
 
   private async refresh(watchKey: string, watched: Watched): Promise<void> {
-    // Concurrent wake-ups share one storage read.
-    watched.reading ??= this.read(watched.key).finally(() => {
+    // Concurrent wake-ups share one storage read, always a new one (an announcement means a new playlist).
+    watched.reading ??= this.readNow(watched.key).finally(() => {
       watched.reading = undefined;
     });
-    const snapshot = await watched.reading.catch(() => undefined);
+    const reading = watched.reading;
+    const snapshot = await reading.catch(() => undefined);
     if (!snapshot) return;
+    // What the waiters got is the freshest there is: later readers share it.
+    this.recent.set(watched.key, { at: Date.now(), snapshot: reading });
     for (const waiter of watched.waiters) {
       if (edgeReached(snapshot.edge, waiter.msn, waiter.part))
         this.settle(watchKey, watched, waiter, snapshot);
