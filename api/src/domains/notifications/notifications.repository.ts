@@ -49,6 +49,16 @@ export interface TypeDelivery {
 /** A notification this call stored (another replica's insert of the same one is not returned). */
 export type StoredNotification = NotificationRow;
 
+// A go-live's recipients can be 100,000 ids: PostgreSQL takes at most 65,535 parameters per statement.
+const IDS_PER_QUERY = 10_000;
+
+function chunks(ids: readonly string[]): string[][] {
+  const out: string[][] = [];
+  for (let start = 0; start < ids.length; start += IDS_PER_QUERY)
+    out.push(ids.slice(start, start + IDS_PER_QUERY));
+  return out;
+}
+
 export class NotificationsRepository {
   constructor(private readonly db: Db) {}
 
@@ -270,24 +280,30 @@ export class NotificationsRepository {
 
   /** Of `userIds`, those who chose an email digest, with it (users without a row use the default). */
   async digestsOf(userIds: readonly string[]): Promise<Map<string, string>> {
-    if (userIds.length === 0) return new Map();
-    const rows = await this.db
-      .select({ userId: settings.userId, emailDigest: settings.emailDigest })
-      .from(settings)
-      .where(inArray(settings.userId, [...userIds]));
-    return new Map(rows.map((row) => [row.userId, row.emailDigest]));
+    const found = new Map<string, string>();
+    for (const chunk of chunks(userIds)) {
+      const rows = await this.db
+        .select({ userId: settings.userId, emailDigest: settings.emailDigest })
+        .from(settings)
+        .where(inArray(settings.userId, chunk));
+      for (const row of rows) found.set(row.userId, row.emailDigest);
+    }
+    return found;
   }
 
   // --- push registrations --------------------------------------------------------------------------------
 
   /** Of `userIds`, those with at least one push registration. */
   async usersWithPush(userIds: readonly string[]): Promise<Set<string>> {
-    if (userIds.length === 0) return new Set();
-    const rows = await this.db
-      .selectDistinct({ userId: pushSubscriptions.userId })
-      .from(pushSubscriptions)
-      .where(inArray(pushSubscriptions.userId, [...userIds]));
-    return new Set(rows.map((row) => row.userId));
+    const found = new Set<string>();
+    for (const chunk of chunks(userIds)) {
+      const rows = await this.db
+        .selectDistinct({ userId: pushSubscriptions.userId })
+        .from(pushSubscriptions)
+        .where(inArray(pushSubscriptions.userId, chunk));
+      for (const row of rows) found.add(row.userId);
+    }
+    return found;
   }
 
   async pushTargetsOf(userId: string): Promise<(PushTarget & { id: string })[]> {

@@ -1,0 +1,224 @@
+/**
+ * Notifications (issue 15's targets): the go-live fan-out of a 100,000-follower channel (stored, and a
+ * `/ws` frame published for every follower), emails per second to a local SMTP sink, Web Pushes per
+ * second to a local push service (payload encryption included). Each beside an anchor measured in the
+ * same run: a bare `INSERT … SELECT` of as many rows into a table of the same shape; nodemailer sending a
+ * fixed message to the same sink; the same number of HTTPS POSTs of the same size without encryption.
+ *
+ *   node --import tsx bench/notifications/run.ts [--followers 100000] [--emails 1000] [--pushes 2000] [--setups postgres,embedded]
+ */
+import { randomUUID } from 'node:crypto';
+import { request } from 'node:https';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { renderNotificationEmail } from '@streamhub/api/domains/notifications/notification-email';
+import { messagesFor } from '@streamhub/api/domains/notifications/notification-messages';
+import { PushPort } from '@streamhub/api/domains/notifications/push-port';
+import { startTestWebPushService } from '@streamhub/api/domains/notifications/testing/web-push-service';
+import { WebPushSender } from '@streamhub/api/domains/notifications/web-push-sender';
+import { createSmtpMailer } from '@streamhub/api/mail/smtp-mailer';
+import { broadcastingNotificationPublisher } from '@streamhub/api/realtime/create-hub';
+import { startTestSmtpServer } from '@streamhub/api/testing/smtp-test-server';
+import { createTestBackends } from '@streamhub/api/testing/test-deps';
+import { channels } from '@streamhub/db/schema/channels';
+import { users } from '@streamhub/db/schema/users';
+import { createMemoryRoomBroadcaster } from '@streamhub/infra/realtime/rooms/memory';
+import type { RoomBroadcaster } from '@streamhub/infra/realtime/rooms/port';
+import { createRedisRoomBroadcaster } from '@streamhub/infra/realtime/rooms/redis';
+import { TEST_REDIS_URL } from '@streamhub/infra/redis/testing';
+import { sql } from 'drizzle-orm';
+import webpush from 'web-push';
+
+const { values } = parseArgs({
+  options: {
+    followers: { type: 'string', default: '100000' },
+    emails: { type: 'string', default: '1000' },
+    pushes: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '32' },
+    setups: { type: 'string', default: 'postgres,embedded' },
+  },
+});
+const FOLLOWERS = Number(values.followers);
+const EMAILS = Number(values.emails);
+const PUSHES = Number(values.pushes);
+const CONCURRENCY = Number(values.concurrency);
+
+const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
+const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits });
+
+async function pool(count: number, run: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) await run(next++);
+    }),
+  );
+}
+
+/** The go-live fan-out on one setup: seconds to store every row and publish every follower's frame. */
+async function fanOut(setup: 'postgres' | 'embedded') {
+  const backends = await createTestBackends(setup === 'postgres' ? 'postgres' : 'pglite');
+  const rooms: RoomBroadcaster =
+    setup === 'postgres'
+      ? await createRedisRoomBroadcaster({
+          url: TEST_REDIS_URL,
+          prefix: `bench-notifications-${randomUUID()}:`,
+        })
+      : createMemoryRoomBroadcaster({ prefix: `bench-${randomUUID()}:` });
+  let frames = 0;
+  const allFrames = new Promise<void>((resolve) => {
+    rooms.subscribe(() => {
+      frames += 1;
+      if (frames === FOLLOWERS) resolve();
+    });
+  });
+  await rooms.ready();
+  const deps = backends.deps(
+    { LOG_LEVEL: 'silent' },
+    {},
+    { notificationPublisher: broadcastingNotificationPublisher(rooms) },
+  );
+  const { db } = backends.database;
+  const [owner] = await db
+    .insert(users)
+    .values({ email: 'owner@bench.test', username: 'bench_owner', role: 'streamer' })
+    .returning({ id: users.id });
+  const [channel] = await db
+    .insert(channels)
+    .values({ ownerId: owner?.id ?? '', slug: 'bench-live', title: 'Bench', category: 'talk' })
+    .returning({ id: channels.id });
+  const ownerId = owner?.id;
+  const channelId = channel?.id;
+  if (!ownerId || !channelId) throw new Error('no bench channel');
+  await db.execute(sql`
+    insert into users.users (email, username) select 'f' || g || '@bench.test', 'f' || g from generate_series(1, ${FOLLOWERS}) g`);
+  await db.execute(sql`
+    insert into engagement.follows (follower_id, channel_id) select id, ${channelId}::uuid from users.users where email like 'f%@bench.test'`);
+
+  // Anchor: the same number of rows of the same shape, one INSERT … SELECT, no preferences, no frames.
+  await db.execute(
+    sql`create table public.anchor_rows (like notifications.notifications including defaults)`,
+  );
+  let started = process.hrtime.bigint();
+  await db.execute(sql`
+    insert into public.anchor_rows (user_id, type, event_id, channel_id, data, url, in_app, email, push)
+    select follower_id, 'channel.live', gen_random_uuid(), channel_id, '{}'::jsonb, '/c/bench-live', true, false, true
+    from engagement.follows where channel_id = ${channelId}::uuid`);
+  const anchor = seconds(started);
+
+  started = process.hrtime.bigint();
+  const stored = await deps.services.notifications.notify({
+    id: randomUUID(),
+    name: 'stream.started',
+    payload: {
+      sessionId: randomUUID(),
+      channelId,
+      playbackId: 'bench',
+      slug: 'bench-live',
+      ownerId,
+      record: false,
+      startedAt: new Date().toISOString(),
+    },
+  });
+  const storedAndPublished = seconds(started);
+  await allFrames;
+  const delivered = seconds(started);
+  await rooms.close();
+  await backends.close();
+  return { setup, stored, storedAndPublished, delivered, anchor };
+}
+
+async function emails() {
+  const sink = await startTestSmtpServer();
+  const mailer = createSmtpMailer({
+    url: `${sink.url}?pool=true&maxConnections=8`,
+    from: 'bench <bench@example.test>',
+  });
+  const instance = { name: 'Bench', publicUrl: 'https://bench.example.test' };
+  const render = () =>
+    renderNotificationEmail(
+      messagesFor(undefined),
+      instance,
+      'viewer',
+      [{ type: 'channel.live', data: { slug: 'bench-live' }, url: '/c/bench-live' }],
+      'header.payload.signature',
+    );
+  const fixed = render();
+  let started = process.hrtime.bigint();
+  await pool(EMAILS, () => mailer.send({ to: 'anchor@example.test', ...fixed }));
+  const anchor = EMAILS / seconds(started);
+  started = process.hrtime.bigint();
+  await pool(EMAILS, () => mailer.send({ to: 'viewer@example.test', ...render() }));
+  const rate = EMAILS / seconds(started);
+  await mailer.close();
+  await sink.close();
+  return { rate, anchor };
+}
+
+async function pushes() {
+  const service = await startTestWebPushService();
+  const vapid = webpush.generateVAPIDKeys();
+  const port = new PushPort({
+    webpush: new WebPushSender({ ...vapid, subject: 'mailto:bench@example.test', agent: service.agent }),
+  });
+  const subscriptions = Array.from({ length: 50 }, () => service.subscribe());
+  const message = {
+    title: 'bench-live is live',
+    body: 'bench-live just started streaming.',
+    url: 'https://bench.example.test/c/bench-live',
+    tag: randomUUID(),
+  };
+  const body = Buffer.alloc(JSON.stringify(message).length + 103);
+  let started = process.hrtime.bigint();
+  await pool(PUSHES, (i) => {
+    const endpoint = new URL(subscriptions[i % subscriptions.length]?.endpoint ?? '');
+    return new Promise<void>((resolve, reject) => {
+      const post = request(
+        endpoint,
+        { method: 'POST', agent: service.agent, headers: { 'Content-Length': body.length } },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve());
+        },
+      );
+      post.on('error', reject);
+      post.end(body);
+    });
+  });
+  const anchor = PUSHES / seconds(started);
+  started = process.hrtime.bigint();
+  await pool(PUSHES, async (i) => {
+    const subscription = subscriptions[i % subscriptions.length];
+    if (!subscription) return;
+    const outcome = await port.send(
+      { kind: 'webpush', endpoint: subscription.endpoint, keys: subscription.keys },
+      message,
+    );
+    if (outcome !== 'sent') throw new Error(`push ${outcome}`);
+  });
+  const rate = PUSHES / seconds(started);
+  const decrypted = service.received.length;
+  await service.close();
+  return { rate, anchor, decrypted };
+}
+
+console.log(
+  `bench/notifications · ${cpus().length} CPUs · load ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')}`,
+);
+for (const setup of values.setups.split(',') as ('postgres' | 'embedded')[]) {
+  const r = await fanOut(setup);
+  console.log(
+    `fan-out ${setup}: ${fmt(r.stored)} notifications stored + frames published in ${r.storedAndPublished.toFixed(2)} s, all ${fmt(FOLLOWERS)} frames received after ${r.delivered.toFixed(2)} s; anchor INSERT … SELECT ${r.anchor.toFixed(2)} s (ratio ${(r.storedAndPublished / r.anchor).toFixed(1)}×); target ≤ 10 s`,
+  );
+}
+const e = await emails();
+console.log(
+  `emails: ${fmt(e.rate)}/s rendered and sent (anchor: fixed message ${fmt(e.anchor)}/s, ratio ${(e.rate / e.anchor).toFixed(2)}); target ≥ 200/s`,
+);
+const p = await pushes();
+console.log(
+  `web push: ${fmt(p.rate)}/s encrypted and sent, ${fmt(p.decrypted)} decrypted by the service (anchor: plain HTTPS POST ${fmt(p.anchor)}/s, ratio ${(p.rate / p.anchor).toFixed(2)}); target ≥ 1,000/s`,
+);
+process.exit(0);
