@@ -9,6 +9,7 @@ import { initCommand } from './commands/init.ts';
 import { keysCommand } from './commands/keys.ts';
 import { loginCommand, logoutCommand, whoamiCommand } from './commands/login.ts';
 import { mediaCommand } from './commands/media.ts';
+import { paymentsCommand } from './commands/payments.ts';
 import { devCommand, serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { streamCommand } from './commands/stream.ts';
@@ -35,6 +36,7 @@ export function createProgram(ctx: CliContext = processContext()): Command {
     streamCommand(ctx),
     videoCommand(ctx),
     analyticsCommand(ctx),
+    paymentsCommand(ctx),
     webhooksCommand(ctx),
     serveCommand(ctx),
     devCommand(ctx),

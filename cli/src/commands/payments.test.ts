@@ -1,0 +1,83 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { streamerWithChannel } from '@streamhub/api/domains/engagement/engagement-test-kit';
+import {
+  type PaymentsTestbed,
+  startPaymentsTestbed,
+} from '@streamhub/api/domains/payments/testing/payments-test-kit';
+import { serveOnNode } from '@streamhub/api/server/node';
+import type { RunningServer } from '@streamhub/api/server/types';
+import { registerAndLogin } from '@streamhub/api/testing/auth-helpers';
+import { EarningsSchema, RefundRequestedSchema, TipCheckoutSchema } from '@streamhub/contracts/payments';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../testing/cli-process.ts';
+
+// The CLI as a child process against a real gateway on a real port (PGlite, Stripe's SDK against the
+// local Stripe server), a tip paid through a signed webhook.
+describe('streamhub payments against a running gateway', { timeout: 120_000 }, () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'streamhub-payments-'));
+  let bed: PaymentsTestbed;
+  let server: RunningServer;
+  let base: string;
+
+  const run = (args: string[], token: string) =>
+    runCli(args, {
+      cwd,
+      env: { STREAMHUB_URL: base, XDG_CONFIG_HOME: join(cwd, 'config'), STREAMHUB_TOKEN: token },
+    });
+
+  beforeAll(async () => {
+    bed = await startPaymentsTestbed('pglite');
+    server = await serveOnNode({ fetch: bed.app.fetch, host: '127.0.0.1', port: 0, gracePeriodMs: 1000 });
+    base = `http://127.0.0.1:${server.port}`;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await bed?.close();
+  });
+
+  it('prints a creator’s earnings and lets an admin refund a tip; refuses what it must in one line', async () => {
+    const channel = await streamerWithChannel(bed.app, bed.backends, bed.deps);
+    const viewer = await registerAndLogin(bed.app, bed.backends);
+    const tip = TipCheckoutSchema.parse(
+      await (
+        await bed.app.request('/api/v1/payments/tips', {
+          method: 'POST',
+          headers: { authorization: viewer.authorization, 'content-type': 'application/json' },
+          body: JSON.stringify({ channel: channel.slug, amount: 1500, currency: 'usd' }),
+        })
+      ).json(),
+    );
+    const session = [...bed.stripe.sessions.values()].find((s) => s.client_reference_id === tip.paymentId);
+    const completed = bed.stripe.complete(session?.id ?? '');
+    await bed.deliver(JSON.stringify(completed));
+    await bed.processed(completed.id);
+
+    const json = await run(['payments', 'earnings', '--json'], channel.owner.accessToken);
+    expect(json.code, json.stderr).toBe(0);
+    expect(EarningsSchema.parse(JSON.parse(json.stdout)).balances).toEqual([
+      { currency: 'usd', balance: 1350, lines: 1 },
+    ]);
+    const table = await run(['payments', 'earnings'], channel.owner.accessToken);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^CURRENCY\s+BALANCE \(MINOR UNITS\)\s+LINES\n/);
+    expect(table.stdout).toMatch(/usd\s+1350\s+1/);
+
+    const notAdmin = await run(['payments', 'refund', tip.paymentId], channel.owner.accessToken);
+    expect(notAdmin.code).not.toBe(0);
+    expect(notAdmin.stderr.trim().split('\n')).toHaveLength(1);
+    const admin = await registerAndLogin(bed.app, bed.backends, { role: 'admin' });
+    const refunded = await run(['payments', 'refund', tip.paymentId, '--json'], admin.accessToken);
+    expect(refunded.code, refunded.stderr).toBe(0);
+    const refund = RefundRequestedSchema.parse(JSON.parse(refunded.stdout));
+    expect(bed.stripe.refunds.get(refund.refundId)).toMatchObject({ amount: 1500 });
+
+    const bad = await run(['payments', 'refund', 'tip-42'], admin.accessToken);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toBe('streamhub: <payment> must be a payment id (uuid), got "tip-42"');
+    const noChannel = await run(['payments', 'earnings'], viewer.accessToken);
+    expect(noChannel.code).not.toBe(0);
+    expect(noChannel.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

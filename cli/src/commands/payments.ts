@@ -1,0 +1,69 @@
+/** `streamhub payments earnings|refund`: a creator's earnings and an admin's refund, through the gateway's API. */
+import { EarningsSchema, RefundRequestedSchema } from '@streamhub/contracts/payments';
+import { Command } from 'commander';
+import { type ApiOptions, apiOptions, connectApi, pathParams } from '../api-client.ts';
+import type { CliContext } from '../cli-context.ts';
+import { CliError } from '../cli-error.ts';
+import { printRecords } from '../output.ts';
+
+interface JsonOptions extends ApiOptions {
+  json?: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const withApiOptions = (command: Command) => {
+  for (const option of apiOptions()) command.addOption(option);
+  return command.option('--json', 'print JSON instead of a table');
+};
+
+export function paymentsCommand(ctx: CliContext): Command {
+  const payments = new Command('payments').description('earnings and refunds (docs/payments.md)');
+
+  withApiOptions(
+    payments.command('earnings').description("your channel's balances per currency, from the ledger"),
+  ).action(async (options: JsonOptions) => {
+    const api = await connectApi(ctx, options);
+    const earnings = await api.read(api.v1.payments.earnings.$get(), EarningsSchema);
+    if (options.json) {
+      ctx.stdout(`${JSON.stringify(earnings)}\n`);
+      return;
+    }
+    // Minor units as they are: the ledger never holds fractions, and neither does this table.
+    printRecords(
+      ctx,
+      earnings.balances.map((balance) => ({
+        currency: balance.currency,
+        'balance (minor units)': String(balance.balance),
+        lines: String(balance.lines),
+      })),
+      false,
+    );
+  });
+
+  withApiOptions(
+    payments
+      .command('refund')
+      .description(
+        "refund a paid tip in full at its provider (admins); booked when the provider's webhook comes",
+      ),
+  )
+    .argument('<payment>', 'the payment id')
+    .action(async (payment: string, options: JsonOptions) => {
+      if (!UUID.test(payment)) throw new CliError(`<payment> must be a payment id (uuid), got "${payment}"`);
+      const api = await connectApi(ctx, options);
+      const refund = await api.read(
+        api.v1.payments.refunds[':id'].$post({ param: pathParams({ id: payment }) }),
+        RefundRequestedSchema,
+      );
+      if (options.json) ctx.stdout(`${JSON.stringify(refund)}\n`);
+      else
+        printRecords(
+          ctx,
+          [{ payment: refund.paymentId, refund: refund.refundId, status: refund.status }],
+          false,
+        );
+    });
+
+  return payments;
+}
