@@ -28,6 +28,8 @@ export interface SourceLookups {
   usernameOf(userId: string): Promise<string | undefined>;
   /** The author of a comment, undefined when it is gone. */
   commentAuthorOf(commentId: string): Promise<string | undefined>;
+  /** A channel's slug, for a notification's text. */
+  slugOf(channelId: string): Promise<string | undefined>;
 }
 
 type Source<K extends DomainEventName> = (
@@ -152,6 +154,44 @@ export const NOTIFICATION_SOURCES: Sources = {
             url: '/settings',
           },
         ],
+  'subscription.started': async (subscription, lookups) => [
+    {
+      type: 'subscription.new',
+      recipients: one(subscription.creatorId),
+      channelId: subscription.channelId,
+      data: {
+        subscriptionId: subscription.subscriptionId,
+        username: (await lookups.usernameOf(subscription.subscriberId)) ?? null,
+        price: subscription.price,
+        currency: subscription.currency,
+      },
+      url: '/studio',
+    },
+  ],
+  'subscription.renewed': async (subscription, lookups) => [
+    {
+      type: 'subscription.renewed',
+      recipients: one(subscription.creatorId),
+      channelId: subscription.channelId,
+      data: {
+        subscriptionId: subscription.subscriptionId,
+        username: (await lookups.usernameOf(subscription.subscriberId)) ?? null,
+      },
+      url: '/studio',
+    },
+  ],
+  'subscription.expired': async (subscription, lookups) => [
+    {
+      type: 'subscription.expired',
+      recipients: one(subscription.subscriberId),
+      channelId: subscription.channelId,
+      data: {
+        subscriptionId: subscription.subscriptionId,
+        slug: (await lookups.slugOf(subscription.channelId)) ?? null,
+      },
+      url: '/settings',
+    },
+  ],
   'user.suspended': async (suspension) => [
     {
       type: 'security.suspended',

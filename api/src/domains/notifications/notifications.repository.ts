@@ -238,6 +238,15 @@ export class NotificationsRepository {
       .where(and(eq(channelMutes.userId, userId), eq(channelMutes.channelId, channelId)));
   }
 
+  /** A channel's slug, for a notification's text (`channels.channels` is read-exported). */
+  async slugOf(channelId: string): Promise<string | undefined> {
+    const [row] = await this.db
+      .select({ slug: channels.slug })
+      .from(channels)
+      .where(eq(channels.id, channelId));
+    return row?.slug;
+  }
+
   /** A user's name, for a notification's text (`users.users` is read-exported). */
   async usernameOf(userId: string): Promise<string | undefined> {
     const [row] = await this.db.select({ username: users.username }).from(users).where(eq(users.id, userId));

@@ -360,6 +360,39 @@ describe.each(testDatabases())('notifications on %s', (driver) => {
     expect((await feedOf(user)).items.filter((item) => item.type === 'security.new_login')).toHaveLength(1);
   });
 
+  it('tells a creator of a new subscriber and a subscriber of an expired subscription', async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    const fan = await viewer();
+    const subscription = {
+      subscriptionId: randomUUID(),
+      channelId: channel.channelId,
+      creatorId: channel.owner.account.id,
+      subscriberId: fan.account.id,
+      tierId: randomUUID(),
+      price: 499,
+      currency: 'usd',
+      provider: 'stripe',
+      accessUntil: null,
+      entryId: null,
+      at: new Date().toISOString(),
+    };
+    // As the payments domain's consumer would hand them over from the outbox.
+    await deps.services.notifications.notify({
+      id: randomUUID(),
+      name: 'subscription.started',
+      payload: subscription,
+    });
+    await deps.services.notifications.notify({
+      id: randomUUID(),
+      name: 'subscription.expired',
+      payload: subscription,
+    });
+    const [started] = await waitForFeed(channel.owner, 'subscription.new', 1);
+    expect(started?.data).toMatchObject({ username: fan.account.username, price: 499, currency: 'usd' });
+    const [expired] = await waitForFeed(fan, 'subscription.expired', 1);
+    expect(expired?.data.slug).toBe(channel.slug);
+  });
+
   it('a type turned off in-app stays out of the feed; unmuting a channel brings its go-lives back', async () => {
     const channel = await streamerWithChannel(app, backends, deps);
     const [quiet, returning] = await Promise.all([viewer(), viewer()]);

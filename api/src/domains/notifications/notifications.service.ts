@@ -86,6 +86,7 @@ export class NotificationsService {
   constructor(private readonly deps: NotificationsServiceDeps) {
     this.lookups = {
       usernameOf: (userId) => deps.notifications.usernameOf(userId),
+      slugOf: (channelId) => deps.notifications.slugOf(channelId),
       commentAuthorOf: (commentId) => deps.lookups.commentAuthorOf(commentId),
     };
   }

@@ -45,6 +45,18 @@ export const notificationKinds: Record<
     title: `You received a tip of ${money(data)}`,
     body: `${str(data.username, 'A viewer')} sent you ${money(data)}${typeof data.message === 'string' && data.message ? `: "${data.message}"` : '.'}`,
   }),
+  'subscription.new': (data) => ({
+    title: 'New subscriber',
+    body: `${str(data.username, 'A viewer')} subscribed to your channel.`,
+  }),
+  'subscription.renewed': (data) => ({
+    title: 'Subscription renewed',
+    body: `${str(data.username, 'A subscriber')} renewed their subscription to your channel.`,
+  }),
+  'subscription.expired': (data) => ({
+    title: 'Your subscription ended',
+    body: `Your subscription to ${str(data.slug, 'a channel')} has expired.`,
+  }),
   'video.ready': (data) => ({
     title: 'Your video is ready',
     body: `"${str(data.title, 'Your video')}" has been processed and can be watched.`,
@@ -74,6 +86,9 @@ export const notificationKindNames: Record<NotificationType, string> = {
   'channel.follower': 'New followers',
   'comment.reply': 'Replies to your comments',
   'tip.received': 'Tips',
+  'subscription.new': 'New subscribers',
+  'subscription.renewed': 'Renewed subscriptions',
+  'subscription.expired': 'Your subscriptions ending',
   'video.ready': 'Your videos are ready',
   'video.failed': 'Your videos failed',
   'security.password_changed': 'Password changes',
