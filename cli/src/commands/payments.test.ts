@@ -9,7 +9,12 @@ import {
 import { serveOnNode } from '@streamhub/api/server/node';
 import type { RunningServer } from '@streamhub/api/server/types';
 import { registerAndLogin } from '@streamhub/api/testing/auth-helpers';
-import { EarningsSchema, RefundRequestedSchema, TipCheckoutSchema } from '@streamhub/contracts/payments';
+import {
+  EarningsSchema,
+  ReconciliationSchema,
+  RefundRequestedSchema,
+  TipCheckoutSchema,
+} from '@streamhub/contracts/payments';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testing/cli-process.ts';
 
@@ -37,7 +42,7 @@ describe('streamhub payments against a running gateway', { timeout: 120_000 }, (
     await bed?.close();
   });
 
-  it('prints a creator’s earnings and lets an admin refund a tip; refuses what it must in one line', async () => {
+  it('prints a creator’s earnings, lets an admin refund a tip and reconcile (a planted difference found); refuses what it must in one line', async () => {
     const channel = await streamerWithChannel(bed.app, bed.backends, bed.deps);
     const viewer = await registerAndLogin(bed.app, bed.backends);
     const tip = TipCheckoutSchema.parse(
@@ -72,6 +77,36 @@ describe('streamhub payments against a running gateway', { timeout: 120_000 }, (
     expect(refunded.code, refunded.stderr).toBe(0);
     const refund = RefundRequestedSchema.parse(JSON.parse(refunded.stdout));
     expect(bed.stripe.refunds.get(refund.refundId)).toMatchObject({ amount: 1500 });
+
+    // A difference planted: a tip paid at Stripe whose webhook never came.
+    const unbooked = TipCheckoutSchema.parse(
+      await (
+        await bed.app.request('/api/v1/payments/tips', {
+          method: 'POST',
+          headers: { authorization: viewer.authorization, 'content-type': 'application/json' },
+          body: JSON.stringify({ channel: channel.slug, amount: 700, currency: 'usd' }),
+        })
+      ).json(),
+    );
+    const lost = [...bed.stripe.sessions.values()].find((s) => s.client_reference_id === unbooked.paymentId);
+    bed.stripe.complete(lost?.id ?? '');
+    const reconciled = await run(['payments', 'reconcile', '--json'], admin.accessToken);
+    expect(reconciled.code, reconciled.stderr).toBe(0);
+    expect(ReconciliationSchema.parse(JSON.parse(reconciled.stdout))).toEqual({
+      checked: 2,
+      differences: [
+        {
+          kind: 'paid_not_booked',
+          provider: 'stripe',
+          paymentId: unbooked.paymentId,
+          eventId: null,
+          detail: 'stripe took 700 usd; ours is pending',
+        },
+      ],
+    });
+    const report = await run(['payments', 'reconcile'], admin.accessToken);
+    expect(report.stdout).toMatch(/^2 payments compared, 1 differences\nKIND\s+PROVIDER/);
+    expect((await run(['payments', 'reconcile'], viewer.accessToken)).code).not.toBe(0);
 
     const bad = await run(['payments', 'refund', 'tip-42'], admin.accessToken);
     expect(bad.code).not.toBe(0);

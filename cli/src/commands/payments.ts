@@ -1,5 +1,8 @@
-/** `streamhub payments earnings|refund`: a creator's earnings and an admin's refund, through the gateway's API. */
-import { EarningsSchema, RefundRequestedSchema } from '@streamhub/contracts/payments';
+/**
+ * `streamhub payments earnings|refund|reconcile`: a creator's earnings, an admin's refund and the
+ * comparison of the ledger with the providers, through the gateway's API.
+ */
+import { EarningsSchema, ReconciliationSchema, RefundRequestedSchema } from '@streamhub/contracts/payments';
 import { Command } from 'commander';
 import { type ApiOptions, apiOptions, connectApi, pathParams } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';
@@ -63,6 +66,38 @@ export function paymentsCommand(ctx: CliContext): Command {
           [{ payment: refund.paymentId, refund: refund.refundId, status: refund.status }],
           false,
         );
+    });
+
+  withApiOptions(
+    payments
+      .command('reconcile')
+      .description('compare the newest tips with their providers and print every difference (admins)'),
+  )
+    .option('--limit <n>', 'how many of the newest tips to compare', '200')
+    .action(async (options: JsonOptions & { limit: string }) => {
+      if (!/^\d+$/.test(options.limit))
+        throw new CliError(`--limit must be a whole number (got "${options.limit}")`);
+      const api = await connectApi(ctx, options, { timeoutMs: 120_000 });
+      const result = await api.read(
+        api.v1.payments.reconciliation.$get({ query: { limit: options.limit } }),
+        ReconciliationSchema,
+      );
+      if (options.json) {
+        ctx.stdout(`${JSON.stringify(result)}\n`);
+        return;
+      }
+      ctx.stdout(`${result.checked} payments compared, ${result.differences.length} differences\n`);
+      printRecords(
+        ctx,
+        result.differences.map((difference) => ({
+          kind: difference.kind,
+          provider: difference.provider,
+          payment: difference.paymentId ?? '-',
+          event: difference.eventId ?? '-',
+          detail: difference.detail,
+        })),
+        false,
+      );
     });
 
   return payments;

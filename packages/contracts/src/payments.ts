@@ -269,3 +269,42 @@ export const RazorpayCheckoutVerifiedSchema = z
   })
   .openapi('RazorpayCheckoutVerified');
 export type RazorpayCheckoutVerified = z.infer<typeof RazorpayCheckoutVerifiedSchema>;
+
+// --- Reconciliation ---------------------------------------------------------------------------------
+
+export const ReconciliationQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(200)
+    .openapi({ description: 'How many of the newest tips with a checkout to compare with their provider' }),
+});
+export type ReconciliationQuery = z.infer<typeof ReconciliationQuerySchema>;
+
+export const RECONCILIATION_DIFFERENCES = [
+  'paid_not_booked',
+  'booked_not_paid',
+  'amount_differs',
+  'event_anomaly',
+  'event_unprocessed',
+] as const;
+
+export const ReconciliationSchema = z
+  .object({
+    checked: z.number().int().min(0).openapi({ description: 'Payments compared with their provider' }),
+    differences: z.array(
+      z.object({
+        kind: z.enum(RECONCILIATION_DIFFERENCES),
+        provider: z.string(),
+        /** Our payment, when the difference is about one. */
+        paymentId: z.uuid().nullable(),
+        /** The provider's event, when the difference is about one. */
+        eventId: z.string().nullable(),
+        detail: z.string(),
+      }),
+    ),
+  })
+  .openapi('Reconciliation');
+export type Reconciliation = z.infer<typeof ReconciliationSchema>;

@@ -11,7 +11,7 @@ import {
   payments,
   providerEvents,
 } from '@streamhub/db/schema/payments';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 
 export type NewPayment = Pick<
@@ -46,6 +46,34 @@ export class PaymentsRepository {
   async find(id: string): Promise<PaymentRow | undefined> {
     const [row] = await this.db.select().from(payments).where(eq(payments.id, id));
     return row;
+  }
+
+  /** The newest tips that reached a provider's checkout, for reconciliation. */
+  async recentCheckouts(limit: number): Promise<PaymentRow[]> {
+    return this.db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.kind, 'tip'), isNotNull(payments.checkoutId)))
+      .orderBy(desc(payments.createdAt))
+      .limit(limit);
+  }
+
+  /** Stored provider events whose handling found an anomaly, or that were not handled a minute on. */
+  async troubledEvents(limit: number): Promise<ProviderEventRow[]> {
+    return this.db
+      .select()
+      .from(providerEvents)
+      .where(
+        or(
+          like(providerEvents.outcome, 'anomaly%'),
+          and(
+            isNull(providerEvents.processedAt),
+            lt(providerEvents.receivedAt, sql`now() - interval '1 minute'`),
+          ),
+        ),
+      )
+      .orderBy(desc(providerEvents.receivedAt))
+      .limit(limit);
   }
 
   async findByCheckout(provider: string, checkoutId: string): Promise<PaymentRow | undefined> {

@@ -113,6 +113,7 @@ describe.each(testDatabases())('payments on %s', (driver) => {
       'listMyTiers',
       'receiveRazorpayWebhook',
       'receiveStripeWebhook',
+      'reconcilePayments',
       'refundPayment',
       'startSubscription',
       'startTip',

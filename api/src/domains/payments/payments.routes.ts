@@ -13,6 +13,8 @@ import {
   LedgerLinesQuerySchema,
   PaymentParamsSchema,
   RazorpayCheckoutVerifiedSchema,
+  ReconciliationQuerySchema,
+  ReconciliationSchema,
   RefundRequestedSchema,
   StartSubscriptionRequestSchema,
   StartTipRequestSchema,
@@ -106,6 +108,24 @@ const ledgerExport = createRoute({
     ...signedIn,
     404: noChannel,
     422: problemResponse('A bad currency (`validation_failed`)'),
+  },
+});
+
+const reconciliation = createRoute({
+  method: 'get',
+  path: '/reconciliation',
+  operationId: 'reconcilePayments',
+  tags,
+  summary:
+    'Compare the newest tips with their provider and list every difference, and the provider events that found an anomaly or were never handled (admin)',
+  security: BEARER_AUTH,
+  middleware: [requireRole('admin')] as const,
+  request: { query: ReconciliationQuerySchema },
+  responses: {
+    200: jsonResponse(ReconciliationSchema, 'Every difference found'),
+    401: signedIn[401],
+    403: problemResponse('The caller is not an admin (`forbidden`) or is suspended (`account_suspended`)'),
+    422: problemResponse('A bad limit (`validation_failed`)'),
   },
 });
 
@@ -353,6 +373,9 @@ export const paymentRoutes = () =>
       c.header('Content-Disposition', 'attachment; filename="earnings.csv"');
       return c.body(csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
     })
+    .openapi(reconciliation, async (c) =>
+      c.json(await c.var.deps.services.payments.reconcile(c.req.valid('query')), 200),
+    )
     .openapi(refund, async (c) =>
       c.json(await c.var.deps.services.payments.refundTip(c.req.valid('param').id), 200),
     )

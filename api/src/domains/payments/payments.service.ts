@@ -12,6 +12,8 @@ import type {
   LedgerLinesQuery,
   PaymentProviderName,
   RazorpayCheckoutVerified,
+  Reconciliation,
+  ReconciliationQuery,
   RefundRequested,
   StartTipRequest,
   TipCheckout,
@@ -464,6 +466,52 @@ export class PaymentsService {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     return `${rows.join('\r\n')}\r\n`;
+  }
+
+  /**
+   * Compares the newest tips with what their provider says of their checkout, and lists the stored
+   * provider events that found an anomaly or were never handled: every difference, for a human.
+   */
+  async reconcile(query: ReconciliationQuery): Promise<Reconciliation> {
+    const differences: Reconciliation['differences'] = [];
+    const recent = await this.deps.payments.recentCheckouts(query.limit);
+    let checked = 0;
+    for (const payment of recent) {
+      const provider = this.deps.providers.get(payment.provider as PaymentProviderName);
+      if (!provider || !payment.checkoutId) continue;
+      const remote = await provider.retrieveCheckout(payment.checkoutId).catch((error: unknown) => {
+        if (error instanceof ProviderCallError) return undefined;
+        throw error;
+      });
+      if (!remote) continue;
+      checked += 1;
+      const booked = payment.entryId !== null;
+      const difference = (kind: Reconciliation['differences'][number]['kind'], detail: string) =>
+        differences.push({ kind, provider: payment.provider, paymentId: payment.id, eventId: null, detail });
+      if (remote.paid && !booked) {
+        difference(
+          'paid_not_booked',
+          `${payment.provider} took ${remote.amount} ${remote.currency}; ours is ${payment.status}`,
+        );
+      } else if (!remote.paid && booked) {
+        difference('booked_not_paid', `booked, but ${payment.provider}'s checkout is ${remote.status}`);
+      } else if (remote.paid && (remote.amount !== payment.amount || remote.currency !== payment.currency)) {
+        difference(
+          'amount_differs',
+          `${payment.provider} took ${remote.amount} ${remote.currency}; ours is ${payment.amount} ${payment.currency}`,
+        );
+      }
+    }
+    for (const event of await this.deps.payments.troubledEvents(query.limit)) {
+      differences.push({
+        kind: event.processedAt ? 'event_anomaly' : 'event_unprocessed',
+        provider: event.provider,
+        paymentId: null,
+        eventId: event.eventId,
+        detail: event.processedAt ? `${event.type}: ${event.outcome}` : `${event.type} was never handled`,
+      });
+    }
+    return { checked, differences };
   }
 
   /** Routes a channel's future tips to its account at `provider` (destination charges). */
