@@ -86,17 +86,17 @@ describe.skipIf(!hasChromium)(
       expect(requests.some((u) => /\.m3u8\?_HLS_msn=\d+&_HLS_part=\d+/.test(u))).toBe(true);
       expect(requests.some((u) => /-init-\d{6}\.mp4$/.test(u))).toBe(true);
 
-      // DVR: ten seconds back, playback goes on from there and the page offers the way back.
+      // DVR: six seconds back (inside what hls.js still holds), playback goes on from there and the page
+      // offers the way back.
       const jump = page.locator('#jump-to-live');
       expect(await jump.isHidden()).toBe(true);
-      const before = await playhead();
       await video.evaluate((element: { currentTime: number }) => {
-        element.currentTime -= 10;
+        element.currentTime -= 6;
       });
-      await expect.poll(latency, { timeout: 10_000, interval: 250 }).toBeGreaterThan(8);
-      await jump.waitFor({ state: 'visible', timeout: 10_000 });
+      // hls.js's own distance to the edge says the playhead went back (it keeps playing from there).
+      await expect.poll(latency, { timeout: 10_000, interval: 250 }).toBeGreaterThan(4.5);
       const rewound = await playhead();
-      expect(rewound).toBeLessThan(before - 5);
+      await jump.waitFor({ state: 'visible', timeout: 10_000 });
       await expect.poll(playhead, { timeout: 10_000, interval: 250 }).toBeGreaterThan(rewound + 1);
       await jump.click();
       await expect.poll(latency, { timeout: 10_000, interval: 250 }).toBeLessThan(3);

@@ -1,14 +1,7 @@
 /** Live playback's rules: a session's HLS is served only while it is live; a live channel's thumbnail. */
-import { Readable } from 'node:stream';
 import { AppError, badRequest, notFound } from '@streamhub/errors/app-error';
-import {
-  keyIn,
-  type MediaKey,
-  type MediaPrefix,
-  mediaKeys,
-  tryKey,
-} from '@streamhub/infra/media-storage/keys';
-import type { ByteRange, MediaStat, MediaStorage } from '@streamhub/infra/media-storage/port';
+import { keyIn, type MediaPrefix, mediaKeys, tryKey } from '@streamhub/infra/media-storage/keys';
+import type { ByteRange, MediaStorage } from '@streamhub/infra/media-storage/port';
 import { deltaPlaylist, tooFarAhead } from '@streamhub/media-node/live/llhls/media-playlist';
 import { answerMedia, type MediaAnswer, type MediaHeaders } from '../../media/media-response.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
@@ -47,16 +40,7 @@ export type PlaybackFile = { answer: MediaAnswer; headers: MediaHeaders };
 const LIVE_STATE_TTL_MS = 1000;
 const LIVE_STATE_CACHE_MAX = 10_000;
 
-/**
- * LL-HLS parts are small, never change and are fetched by every viewer within a second of existing: the
- * gateway keeps the newest in memory briefly, so a thousand viewers cost one storage read per part.
- */
-const PART_CACHE_MS = 10_000;
-const PART_CACHE_MAX_BYTES = 64 * 1024 * 1024;
-
 export class PlaybackService {
-  private readonly parts = new Map<MediaKey, { bytes: Buffer; stat: MediaStat; at: number }>();
-  private partBytes = 0;
   private readonly liveStates = new Map<string, { state: Promise<string>; until: number }>();
 
   constructor(private readonly deps: PlaybackServiceDeps) {}
@@ -78,10 +62,6 @@ export class PlaybackService {
   async liveFile(playbackId: string, rest: string, range: ByteRange | undefined): Promise<PlaybackFile> {
     const isPart = PART_NAME.test(rest);
     const { prefix, file } = await this.liveResolve(playbackId, rest, isPart);
-    if (isPart && !range) {
-      const cached = await this.cachedPart(file.key);
-      if (cached) return { answer: cached, headers: file };
-    }
     let answer = await answerMedia(this.deps.media, file.key, { kind: 'public' }, range);
     // A preload-hinted LL-HLS part is asked for before it exists: answered as soon as it does.
     const hinted = !answer && PART_NAME.exec(rest);
@@ -143,32 +123,6 @@ export class PlaybackService {
       });
     }
     return reached;
-  }
-
-  /** A part from memory, read once from the storage (when it serves through the gateway at all). */
-  private async cachedPart(key: MediaKey): Promise<MediaAnswer | undefined> {
-    const now = Date.now();
-    let entry = this.parts.get(key);
-    if (!entry || now - entry.at > PART_CACHE_MS) {
-      if (await this.deps.media.url(key, { kind: 'public' })) return undefined;
-      const read = await this.deps.media.read(key);
-      if (!read) return undefined;
-      const chunks: Buffer[] = [];
-      for await (const chunk of read.body) chunks.push(Buffer.from(chunk as Uint8Array));
-      entry = { bytes: Buffer.concat(chunks), stat: read.stat, at: now };
-      this.parts.set(key, entry);
-      this.partBytes += entry.bytes.length;
-      // Oldest first out (a Map iterates in insertion order).
-      for (const [old, value] of this.parts) {
-        if (this.partBytes <= PART_CACHE_MAX_BYTES && now - value.at <= PART_CACHE_MS) break;
-        this.parts.delete(old);
-        this.partBytes -= value.bytes.length;
-      }
-    }
-    const { bytes, stat } = entry;
-    return {
-      read: { stat, range: { start: 0, end: bytes.length - 1 }, body: Readable.from([bytes]) },
-    };
   }
 
   private async liveResolve(
