@@ -172,7 +172,10 @@ export type NotificationDeliverJob = z.infer<typeof NotificationDeliverJobSchema
 
 export const VapidPublicKeySchema = z
   .object({
-    publicKey: z.string().openapi({ description: 'The application server key for PushManager.subscribe' }),
+    publicKey: z.string().nullable().openapi({
+      description:
+        'The application server key for PushManager.subscribe; null when Web Push is off on this instance',
+    }),
   })
   .openapi('VapidPublicKey');
 

@@ -199,8 +199,7 @@ const vapidKey = createRoute({
   operationId: 'getVapidPublicKey',
   summary: 'The Web Push application server key (VAPID) browsers subscribe with',
   responses: {
-    200: jsonResponse(VapidPublicKeySchema, 'The key'),
-    404: problemResponse('Web Push is not configured on this instance (`not_found`)'),
+    200: jsonResponse(VapidPublicKeySchema, 'The key, or null when Web Push is off'),
   },
 });
 

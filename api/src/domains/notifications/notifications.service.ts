@@ -263,9 +263,9 @@ export class NotificationsService {
 
   // --- push registrations --------------------------------------------------------------------------------
 
-  vapidPublicKey(): string {
-    if (!this.deps.vapidPublicKey) throw notFound('Web Push (not configured on this instance)');
-    return this.deps.vapidPublicKey;
+  /** Null when Web Push is off: an answer, not an error, so every signed-in page can ask without a 404. */
+  vapidPublicKey(): string | null {
+    return this.deps.vapidPublicKey ?? null;
   }
 
   async registerPush(userId: string, registration: RegisterPush): Promise<PushRegistration> {

@@ -95,11 +95,12 @@ describe('web push to a local push service', () => {
       publicKey: vapid.publicKey,
     });
     const unconfigured = createApp(backends.deps()).app;
-    await expectProblem(
-      await unconfigured.request('/api/v1/notifications/push/vapid-public-key'),
-      404,
-      'not_found',
-    );
+    expect(
+      await expectJson(
+        await unconfigured.request('/api/v1/notifications/push/vapid-public-key'),
+        VapidPublicKeySchema,
+      ),
+    ).toEqual({ publicKey: null });
   });
 
   it('a go-live reaches a follower’s browser, encrypted; a subscription answered 410 is deleted', async () => {

@@ -122,7 +122,8 @@ async function setUpPush(button: HTMLButtonElement, status: HTMLParagraphElement
   if (!('serviceWorker' in navigator) || !('PushManager' in window) || !isSignedIn()) return;
   const keyResponse = await fetch('/api/v1/notifications/push/vapid-public-key').catch(() => undefined);
   if (!keyResponse?.ok) return;
-  const { publicKey } = (await keyResponse.json()) as { publicKey: string };
+  const { publicKey } = (await keyResponse.json()) as { publicKey: string | null };
+  if (!publicKey) return;
   button.hidden = false;
   button.addEventListener('click', () => {
     void (async () => {
