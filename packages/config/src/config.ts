@@ -162,7 +162,6 @@ const EnvSchema = z.object({
   ),
   RESTREAM_MAX_DESTINATIONS: positiveInt(5, 'destinations'),
   CLIPS_PER_USER_PER_HOUR: positiveInt(10, 'clips'),
-  CLIPS_PER_USER_PER_HOUR: positiveInt(10, 'clips'),
   SRT_PORT: z.preprocess(
     emptyAsUndefined,
     z
@@ -365,8 +364,6 @@ export interface MediaConfig {
   restream: { secret: string | undefined; maxDestinations: number };
   /** Instant clips (docs/clips.md): how many clips one user may make per hour. */
   clipsPerUserPerHour: number;
-  /** Instant clips (docs/clips.md): how many clips one user may make per hour. */
-  clipsPerUserPerHour: number;
   /** UDP port of the SRT ingest (stream key in the SRT stream id, docs/srt.md); unset → no SRT ingest. */
   srtPort: number | undefined;
   /**
@@ -509,7 +506,6 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       ),
       srtPort: e.SRT_PORT,
       restream: { secret: e.RESTREAM_SECRET, maxDestinations: e.RESTREAM_MAX_DESTINATIONS },
-      clipsPerUserPerHour: e.CLIPS_PER_USER_PER_HOUR,
       clipsPerUserPerHour: e.CLIPS_PER_USER_PER_HOUR,
       nodeId: e.MEDIA_NODE_ID,
       ffmpegPath: e.FFMPEG_PATH,

@@ -129,13 +129,9 @@ export const IngestHealthSchema = z
     width: z.number().int().nullable(),
     height: z.number().int().nullable(),
     fps: z.number().nullable(),
-    bitrate: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({
-        description: 'Average ingest bits per second since the broadcast started, sampled every 10 s',
-      }),
+    bitrate: z.number().int().nullable().openapi({
+      description: 'Average ingest bits per second since the broadcast started, sampled every 10 s',
+    }),
     keyframeInterval: z
       .number()
       .nullable()

@@ -31,7 +31,12 @@ export const JOB_DEFINITIONS = {
   // Long videos take long: the timeout is a stuck-process guard, not a budget.
   'video.process': { schema: VideoProcessJobSchema, attempts: 3, backoffMs: 10_000, timeoutMs: 6 * 3600_000 },
   // One email or push of one notification; a permanent refusal is recorded and not retried.
-  'notifications.deliver': { schema: NotificationDeliverJobSchema, attempts: 6, backoffMs: 5_000, timeoutMs: 60_000 },
+  'notifications.deliver': {
+    schema: NotificationDeliverJobSchema,
+    attempts: 6,
+    backoffMs: 5_000,
+    timeoutMs: 60_000,
+  },
   // One attempt of a webhook delivery; the handler schedules the next attempt itself (back-off over days,
   // docs/webhooks.md), so these retries only cover a crash or a database error around the attempt.
   'webhook.deliver': { schema: WebhookDeliverJobSchema, attempts: 5, backoffMs: 5_000, timeoutMs: 120_000 },

@@ -105,9 +105,6 @@ export function startChannelPage(slug: string, assets: PlayerAssets): void {
       case 'chat.tip':
         if (frame.channel === slug) chat.appendTip(frame.tip);
         return;
-      case 'chat.tip':
-        if (frame.channel === slug) chat.appendTip(frame.tip);
-        return;
       case 'authenticated':
         showSignedIn(true);
         return;
