@@ -17,6 +17,7 @@ import type { AppContext, AppEnv } from '../context.ts';
 import { pageText } from './i18n/en.ts';
 import { appPageCsp, playerPageCsp } from './page-csp.ts';
 import { sendPage } from './page-layout.ts';
+import type { ChannelSupportOffer } from './pages/channel-support.tsx';
 import {
   channelPage,
   directoryPage,
@@ -37,6 +38,18 @@ async function unlessNotFound<T>(lookup: Promise<T>): Promise<T | undefined> {
     if (error instanceof AppError && error.status === 404) return undefined;
     throw error;
   }
+}
+
+/**
+ * What the channel page offers to pay (Tip, Subscribe), decided here so the page never asks an API that
+ * would answer 503: undefined when no provider is on, or the channel does not exist.
+ */
+async function channelSupportOffer(c: AppContext, slug: string): Promise<ChannelSupportOffer | undefined> {
+  const { stripe, razorpay } = c.var.config.payments;
+  if (!stripe && !razorpay) return undefined;
+  const { payments, subscriptions } = c.var.deps.services;
+  const tiers = await unlessNotFound(subscriptions.channelTiers(slug));
+  return tiers && { tipCurrencies: payments.hostedCheckoutCurrencies(), tiers: tiers.items };
 }
 
 // Live state, titles and viewer counts change: pages are always revalidated.
@@ -125,11 +138,12 @@ export function viewerRoutes() {
         if (!slug.success) return notFound(c, pageText.notFound.channel);
         const { channels, broadcasts, videos } = c.var.deps.services;
         // Anonymous: only what anyone may see (public, ready videos and recordings).
-        const [assets, channel, past, channelVideos] = await Promise.all([
+        const [assets, channel, past, channelVideos, support] = await Promise.all([
           webAssets(),
           unlessNotFound(channels.publicChannel(slug.data)),
           unlessNotFound(broadcasts.list(slug.data, undefined, BroadcastsQuerySchema.parse({ limit: 10 }))),
           unlessNotFound(videos.channelVideos(slug.data, undefined, PageQuerySchema.parse({ limit: 12 }))),
+          channelSupportOffer(c, slug.data),
         ]);
         if (!channel) return notFound(c, pageText.notFound.channel);
         return playerPage(
@@ -139,6 +153,7 @@ export function viewerRoutes() {
             channel,
             broadcasts: past?.items.filter((broadcast) => broadcast.status === 'ended') ?? [],
             videos: channelVideos?.items ?? [],
+            support,
           }),
         );
       })

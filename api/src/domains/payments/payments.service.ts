@@ -137,6 +137,14 @@ export class PaymentsService {
   }
 
   /**
+   * The tip currencies whose checkout is a hosted page the browser is sent to (Stripe's): the channel
+   * page offers these; a Razorpay tip needs Razorpay Checkout's script, which the web app does not load.
+   */
+  hostedCheckoutCurrencies(): string[] {
+    return this.deps.settings.currencies.filter((currency) => this.providerFor(currency)?.name === 'stripe');
+  }
+
+  /**
    * The provider a tip in `currency` goes through: Razorpay for the currencies its settings name, Stripe
    * for the others; undefined when the one it would be is off.
    */

@@ -9,6 +9,7 @@ import type { FollowState } from '@streamhub/contracts/engagement';
 import type { ServerFrame } from '@streamhub/contracts/realtime';
 import { clientText as t } from '../i18n/en.ts';
 import { accessToken, authFetch, forgetSession, isSignedIn, onSessionChange } from './auth-session.ts';
+import { startChannelSupport } from './channel-support.ts';
 import { ChatView } from './chat-view.ts';
 import { element } from './page-data.ts';
 import { type Playback, type PlayerAssets, play } from './player.ts';
@@ -159,6 +160,7 @@ export function startChannelPage(slug: string, assets: PlayerAssets): void {
 
   follow(status.dataset.live === 'true');
   startFollowButton(slug);
+  startChannelSupport(slug);
 }
 
 /** Follow / Following (aria-pressed); a signed-out viewer is sent to sign in and come back. */

@@ -204,6 +204,7 @@ export const pageText = {
       public: 'Public',
       unlisted: 'Unlisted (anyone with the link)',
       private: 'Private (only you)',
+      subscribers: 'Subscribers (paying subscribers of your channel)',
       upload: 'Upload',
       progress: 'Upload progress',
       pause: 'Pause',

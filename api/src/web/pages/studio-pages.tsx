@@ -228,7 +228,7 @@ export function studioVideosPage(assets: WebAssets, maxBytes: number) {
           <label for="edit-description">{t.videos.description}</label>
           <textarea id="edit-description" name="description" rows={4} maxlength={VIDEO_DESCRIPTION_MAX} />
           <label for="edit-visibility">{t.videos.visibility}</label>
-          <VisibilitySelect id="edit-visibility" />
+          <VisibilitySelect id="edit-visibility" subscribersOption />
           <div class="actions">
             <button type="submit">{t.videos.save}</button>
             <button id="video-edit-cancel" type="button" class="secondary">
@@ -242,12 +242,14 @@ export function studioVideosPage(assets: WebAssets, maxBytes: number) {
   );
 }
 
-function VisibilitySelect({ id }: { id: string }) {
+/** `subscribers` is offered when editing only: a video is made subscribers-only once it exists. */
+function VisibilitySelect({ id, subscribersOption = false }: { id: string; subscribersOption?: boolean }) {
   return (
     <select id={id} name="visibility">
       <option value="public">{t.videos.public}</option>
       <option value="unlisted">{t.videos.unlisted}</option>
       <option value="private">{t.videos.private}</option>
+      {subscribersOption && <option value="subscribers">{t.videos.subscribers}</option>}
     </select>
   );
 }

@@ -10,6 +10,7 @@ import type { Video } from '@streamhub/contracts/videos';
 import { pageText } from '../i18n/en.ts';
 import type { WebAssets } from '../web-assets.ts';
 import { CardSection, channelCard, videoCard } from './cards.tsx';
+import { ChannelSupport, type ChannelSupportOffer } from './channel-support.tsx';
 import { Shell } from './shell.tsx';
 
 const playerData = (assets: WebAssets) => ({
@@ -165,6 +166,8 @@ export function channelPage(props: {
   channel: PublicChannel;
   broadcasts: Broadcast[];
   videos: Video[];
+  /** Absent when the instance takes no payments. */
+  support?: ChannelSupportOffer | undefined;
 }) {
   const t = pageText.channel;
   const { channel, assets } = props;
@@ -193,6 +196,7 @@ export function channelPage(props: {
           {t.follow}
         </button>
       </div>
+      {props.support && <ChannelSupport offer={props.support} />}
       <div id="stage" class="stage" data-live={live}>
         <div class="player-area">
           <video id="player" controls muted autoplay playsinline aria-label={t.player(channel.title)} />
