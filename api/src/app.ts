@@ -31,6 +31,9 @@ export interface CreateAppOptions {
 
 // Probes and scrapes must never be throttled, or a busy gateway looks dead to its orchestrator.
 const RATE_LIMIT_EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
+// Beacons carry a signed view token and are limited per view by the analytics service instead: many
+// viewers behind one NAT address would otherwise exhaust that address's budget (docs/analytics.md).
+const BEACONS_PATH = '/api/v1/analytics/beacons';
 // Uploads with a limit of their own (AVATAR_MAX_BYTES), set by their route; the global one would cut them off.
 const OWN_BODY_LIMIT = new Set([AVATAR_UPLOAD_PATH]);
 
@@ -62,7 +65,8 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     if (preflight) return preflight;
     const path = c.req.path;
     // HLS players poll playlists and segments every second or two, often many viewers behind one address.
-    if (!RATE_LIMIT_EXEMPT.has(path) && !path.startsWith('/hls/') && !path.startsWith('/vod/')) {
+    const perView = path === BEACONS_PATH && c.req.method === 'POST';
+    if (!RATE_LIMIT_EXEMPT.has(path) && !perView && !path.startsWith('/hls/') && !path.startsWith('/vod/')) {
       await limit(c);
     }
     // tus uploads stream any size to disk (VIDEO_MAX_BYTES is checked at creation) and may take long.

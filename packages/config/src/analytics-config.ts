@@ -1,6 +1,6 @@
 /**
- * Analytics settings (docs/analytics.md): which analytics store runs, the counted-view threshold and
- * how long raw beacons are kept. Parsed as part of the one process config (`config.ts` spreads
+ * Analytics settings (docs/analytics.md): which analytics store runs, the counted-view threshold,
+ * how long raw beacons are kept and how many beacons one view may send. Parsed as part of the one process config (`config.ts` spreads
  * {@link analyticsEnv} into its schema).
  */
 import { z } from 'zod';
@@ -36,6 +36,7 @@ export const analyticsEnv = {
   ),
   ANALYTICS_VIEW_MIN_SECONDS: wholeNumber(5, 'seconds', 3600),
   ANALYTICS_RAW_RETENTION_DAYS: wholeNumber(30, 'days', 3650),
+  ANALYTICS_BEACONS_PER_VIEW: wholeNumber(10, 'beacons', 1_000_000_000),
 };
 
 type AnalyticsEnv = z.output<z.ZodObject<typeof analyticsEnv>>;
@@ -47,6 +48,8 @@ export interface AnalyticsConfig {
   countedViewSeconds: number;
   /** Raw beacons are dropped after this many days (whole days); views and their rollups stay. */
   rawRetentionDays: number;
+  /** Beacons one view may send per 10 s window (the per-view limit that replaces the per-address one). */
+  beaconsPerView: number;
 }
 
 export function analyticsConfig(e: AnalyticsEnv): AnalyticsConfig {
@@ -54,5 +57,6 @@ export function analyticsConfig(e: AnalyticsEnv): AnalyticsConfig {
     clickhouseUrl: e.ANALYTICS_CLICKHOUSE_URL,
     countedViewSeconds: e.ANALYTICS_VIEW_MIN_SECONDS,
     rawRetentionDays: e.ANALYTICS_RAW_RETENTION_DAYS,
+    beaconsPerView: e.ANALYTICS_BEACONS_PER_VIEW,
   };
 }

@@ -27,8 +27,11 @@ type AnalyticsNeeds = ServicesOf<typeof channelsModule> & ServicesOf<typeof vide
 const PROCESS_INTERVAL_MS = 5_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
 
-function analyticsServices({ config, db, logger }: ModuleBackends, { channels, videos }: AnalyticsNeeds) {
-  const { clickhouseUrl, countedViewSeconds, rawRetentionDays } = config.analytics;
+function analyticsServices(
+  { config, counters, db, logger }: ModuleBackends,
+  { channels, videos }: AnalyticsNeeds,
+) {
+  const { clickhouseUrl, countedViewSeconds, rawRetentionDays, beaconsPerView } = config.analytics;
   const store: AnalyticsStore = clickhouseUrl
     ? new ClickHouseAnalyticsStore({ url: clickhouseUrl })
     : new PostgresAnalyticsStore(db);
@@ -39,10 +42,12 @@ function analyticsServices({ config, db, logger }: ModuleBackends, { channels, v
       buffer: new BeaconBuffer(store, logger),
       tokens: new ViewTokens(salts),
       salts,
+      counters,
       videos,
       channels,
       countedViewSeconds,
       rawRetentionDays,
+      beaconsPerView,
     },
     new URL(config.publicUrl).host,
   );

@@ -52,12 +52,15 @@ const sendBeacon = createRoute({
   tags,
   summary: "Report a view's state: heartbeat, startup, rebuffer, rendition switch, error, exit or end",
   description:
-    'Every beacon carries the cumulative state of the view. Accepted beacons are written in batches: 202, no body.',
+    'Every beacon carries the cumulative state of the view. Accepted beacons are written in batches: 202, no body. Limited per view token, not per address.',
   request: { body: jsonBody(BeaconRequestSchema) },
   responses: {
     202: { description: 'Accepted' },
     403: problemResponse('The view token is forged or expired (`invalid_view_token`)'),
     422: problemResponse('The body is not a valid beacon (`validation_failed`)'),
+    429: problemResponse(
+      'This view sent more than ANALYTICS_BEACONS_PER_VIEW beacons in 10 s; wait `Retry-After` seconds (`rate_limited`)',
+    ),
     503: problemResponse('Beacons are not being written fast enough; retry later (`service_unavailable`)'),
   },
 });

@@ -10,7 +10,8 @@ import type {
   StartViewRequest,
 } from '@streamhub/contracts/analytics';
 import { HEARTBEAT_SECONDS } from '@streamhub/contracts/analytics';
-import { AppError, forbidden, notFound } from '@streamhub/errors/app-error';
+import { AppError, forbidden, notFound, rateLimited } from '@streamhub/errors/app-error';
+import type { CounterStore } from '@streamhub/infra/counters/port';
 import type { AuthContext } from '../auth/session.service.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import type { VideosService } from '../videos/videos.service.ts';
@@ -26,12 +27,16 @@ export interface AnalyticsServiceDeps {
   buffer: BeaconBuffer;
   tokens: ViewTokens;
   salts: DailySalts;
+  /** Counts each view's beacons (the per-view limit), shared by replicas when on Redis. */
+  counters: CounterStore;
   videos: Pick<VideosService, 'analyticsSubject' | 'setViewCounts'>;
   channels: Pick<ChannelsService, 'sessionByPlaybackId' | 'reference' | 'sessionReference'>;
   /** Seconds a view must watch to be counted. */
   countedViewSeconds: number;
   /** Days raw beacons are kept; the rollups stay. */
   rawRetentionDays: number;
+  /** Beacons one view may send per BEACON_WINDOW_MS. */
+  beaconsPerView: number;
   now?: () => Date;
 }
 
@@ -48,6 +53,12 @@ export type ReportSubject =
   | { kind: 'instance' };
 
 const DECISION_BATCH = 1000;
+/**
+ * Beacons are limited per view, not per address (many viewers share one NAT address): `beaconsPerView`
+ * in fixed windows of 10 s, by default 10, i.e. one a second on average, so a player may send a burst of
+ * events (startup, switch, rebuffer) on top of its heartbeat every HEARTBEAT_SECONDS.
+ */
+export const BEACON_WINDOW_MS = 10_000;
 const TOP_LIMIT = 10;
 
 /** Only the host of a referrer is kept: paths and queries may carry personal data. */
@@ -132,6 +143,11 @@ export class AnalyticsService {
     const now = this.second();
     const claims = await this.deps.tokens.verify(request.token, now);
     if (!claims) throw invalidViewToken();
+    // Counted only after the signature holds: a forged token cannot spend a real view's budget.
+    const { count, resetAt } = await this.deps.counters.hit(`beacons:${claims.viewId}`, BEACON_WINDOW_MS);
+    if (count > this.deps.beaconsPerView) {
+      throw rateLimited(Math.max(1, Math.ceil((resetAt - this.now().getTime()) / 1000)));
+    }
     this.accept(recordOf(claims, now, request));
   }
 
