@@ -167,7 +167,8 @@ export const PaymentWebhookReceivedEventSchema = z.object({
 /**
  * A channel subscription changed (docs/payments.md): `subscription.started` (its first payment booked),
  * `.renewed` (a later one), `.cancelled` (the subscriber cancelled; perks last until `accessUntil`),
- * `.expired` (perks are over). Stored by the transaction that changed the subscription.
+ * `.expired` (perks are over), `.payment_failed` (a renewal could not be charged: past due, perks kept
+ * until `accessUntil`, the grace's end). Stored by the transaction that changed the subscription.
  */
 export const SubscriptionEventSchema = z.object({
   subscriptionId: z.uuid(),
@@ -245,6 +246,7 @@ export const DOMAIN_EVENTS = {
   'subscription.renewed': SubscriptionEventSchema,
   'subscription.cancelled': SubscriptionEventSchema,
   'subscription.expired': SubscriptionEventSchema,
+  'subscription.payment_failed': SubscriptionEventSchema,
   'webhook.endpoint_disabled': WebhookEndpointDisabledEventSchema,
 } as const;
 

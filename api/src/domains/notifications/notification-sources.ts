@@ -192,6 +192,34 @@ export const NOTIFICATION_SOURCES: Sources = {
       url: '/settings',
     },
   ],
+  'subscription.payment_failed': async (subscription, lookups) => [
+    {
+      type: 'subscription.payment_failed',
+      recipients: one(subscription.subscriberId),
+      channelId: subscription.channelId,
+      data: {
+        subscriptionId: subscription.subscriptionId,
+        slug: (await lookups.slugOf(subscription.channelId)) ?? null,
+        // The grace's end: the perks stop then unless a retry or a new card pays.
+        accessUntil: subscription.accessUntil,
+      },
+      url: '/settings',
+    },
+  ],
+  'webhook.endpoint_disabled': async (disabled) => [
+    {
+      type: 'webhook.endpoint_disabled',
+      recipients: one(disabled.ownerId),
+      channelId: null,
+      data: {
+        endpointId: disabled.endpointId,
+        url: disabled.url,
+        reason: disabled.reason,
+        failingSince: disabled.failingSince,
+      },
+      url: '/settings',
+    },
+  ],
   'user.suspended': async (suspension) => [
     {
       type: 'security.suspended',

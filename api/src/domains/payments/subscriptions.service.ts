@@ -428,11 +428,13 @@ export class SubscriptionsService {
     if (row.status !== 'active') return `ignored: subscription is ${row.status}`;
     // The grace runs from the first failure; the provider's retries do not extend it.
     const graceEnd = this.withGrace(new Date());
-    await this.deps.subscriptions.update(tx, row.id, {
+    const pastDue = await this.deps.subscriptions.update(tx, row.id, {
       status: 'past_due',
       accessUntil:
         row.cancelAtPeriodEnd && row.accessUntil && row.accessUntil < graceEnd ? row.accessUntil : graceEnd,
     });
+    // Committed with the grace, so the subscriber hears of it once, with the end of their access.
+    await this.append(tx, 'subscription.payment_failed', pastDue, null);
     return 'subscription_past_due';
   }
 
@@ -458,7 +460,12 @@ export class SubscriptionsService {
 
   private async append(
     tx: Db,
-    name: 'subscription.started' | 'subscription.renewed' | 'subscription.cancelled' | 'subscription.expired',
+    name:
+      | 'subscription.started'
+      | 'subscription.renewed'
+      | 'subscription.cancelled'
+      | 'subscription.payment_failed'
+      | 'subscription.expired',
     row: SubscriptionRow,
     entryId: string | null,
   ): Promise<void> {

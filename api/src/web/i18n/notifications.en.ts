@@ -20,6 +20,10 @@ const money = (data: NotificationData) => {
   return new Intl.NumberFormat('en', { style: 'currency', currency }).format(amount / 100);
 };
 
+/** A moment in UTC, so an email reads the same wherever it is opened. */
+const moment = (iso: string) =>
+  `${new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso))} UTC`;
+
 /** What each kind says, from its data and the instance's name. */
 export const notificationKinds: Record<
   NotificationType,
@@ -57,6 +61,10 @@ export const notificationKinds: Record<
     title: 'Your subscription ended',
     body: `Your subscription to ${str(data.slug, 'a channel')} has expired.`,
   }),
+  'subscription.payment_failed': (data) => ({
+    title: 'Your subscription payment failed',
+    body: `The payment for your subscription to ${str(data.slug, 'a channel')} failed${typeof data.accessUntil === 'string' ? `; your access ends at ${moment(data.accessUntil)} unless it is paid by then` : ''}.`,
+  }),
   'video.ready': (data) => ({
     title: 'Your video is ready',
     body: `"${str(data.title, 'Your video')}" has been processed and can be watched.`,
@@ -64,6 +72,10 @@ export const notificationKinds: Record<
   'video.failed': (data) => ({
     title: 'Your video could not be processed',
     body: `Processing failed: ${str(data.reason, 'unknown reason')}.`,
+  }),
+  'webhook.endpoint_disabled': (data) => ({
+    title: 'A webhook endpoint was turned off',
+    body: `Deliveries to ${str(data.url, 'your webhook endpoint')} failed${typeof data.failingSince === 'string' ? ` from ${moment(data.failingSince)}` : ''} until the retries ran out (${str(data.reason, 'no answer')}), so it was disabled. Fix it, then turn it back on.`,
   }),
   'security.password_changed': (_data, instance) => ({
     title: 'Your password was changed',
@@ -89,6 +101,8 @@ export const notificationKindNames: Record<NotificationType, string> = {
   'subscription.new': 'New subscribers',
   'subscription.renewed': 'Renewed subscriptions',
   'subscription.expired': 'Your subscriptions ending',
+  'subscription.payment_failed': 'Failed subscription payments',
+  'webhook.endpoint_disabled': 'Webhook endpoints turned off',
   'video.ready': 'Your videos are ready',
   'video.failed': 'Your videos failed',
   'security.password_changed': 'Password changes',
