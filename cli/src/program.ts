@@ -9,6 +9,7 @@ import { initCommand } from './commands/init.ts';
 import { keysCommand } from './commands/keys.ts';
 import { loginCommand, logoutCommand, whoamiCommand } from './commands/login.ts';
 import { mediaCommand } from './commands/media.ts';
+import { notificationsCommand } from './commands/notifications.ts';
 import { paymentsCommand } from './commands/payments.ts';
 import { devCommand, serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
@@ -38,6 +39,7 @@ export function createProgram(ctx: CliContext = processContext()): Command {
     analyticsCommand(ctx),
     paymentsCommand(ctx),
     webhooksCommand(ctx),
+    notificationsCommand(ctx),
     serveCommand(ctx),
     devCommand(ctx),
     statusCommand(ctx),
