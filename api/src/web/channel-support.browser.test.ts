@@ -2,11 +2,14 @@
  * Tipping and subscribing from a channel's page in a real browser, against a local server speaking
  * Stripe's API: a signed-out viewer who clicks Tip is sent to sign in and back, fills the tip form and is
  * sent to the Checkout URL Stripe returned; Subscribe lists the channel's tiers and does the same. The
- * page passes axe-core at 375 and 1280 px, light and dark, with both panels open.
+ * page passes axe-core at 375 and 1280 px, light and dark, with both panels open. Once Stripe's webhook
+ * settles the tip, the streamer's `/studio/earnings` shows it, downloads the ledger as CSV and adds a tier.
  */
 import { TokenPairSchema } from '@streamhub/contracts/auth';
+import { EarningsSchema } from '@streamhub/contracts/payments';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STRIPE_WEBHOOK } from '../domains/payments/testing/payments-test-kit.ts';
 import { type StripeApiServer, startStripeApiServer } from '../domains/payments/testing/stripe-api-server.ts';
 import {
   CHROMIUM,
@@ -16,6 +19,7 @@ import {
   startPageGateway,
   watchedPage,
 } from './browser-test-kit.ts';
+import { formatMoney } from './i18n/payments.en.ts';
 
 const PASSWORD = 'a long test password';
 const STREAMER = { email: 'tipped@example.test', username: 'tipped' };
@@ -30,6 +34,7 @@ describe.skipIf(!hasChromium)(
     let server: PageGateway;
     let browser: Browser;
     let base: string;
+    let streamerToken: string;
 
     const api = (path: string, method: string, body: unknown, token?: string) =>
       fetch(`${base}${path}`, {
@@ -57,6 +62,7 @@ describe.skipIf(!hasChromium)(
       base = server.base;
       browser = await chromium.launch({ executablePath: CHROMIUM });
       const streamer = await signUp(STREAMER);
+      streamerToken = streamer;
       await signUp(VIEWER);
       expect((await api('/api/v1/channels', 'POST', { slug: SLUG, title: 'Tip jar' }, streamer)).status).toBe(
         201,
@@ -133,9 +139,81 @@ describe.skipIf(!hasChromium)(
       expect(found).toEqual([]);
     });
 
-    async function signInAt(page: import('playwright-core').Page, path: string): Promise<void> {
+    it('shows the settled tip on /studio/earnings, downloads the ledger as CSV and adds a tier', async () => {
+      const [session] = [...stripe.sessions.values()].filter((checkout) => checkout.mode === 'payment');
+      if (!session) throw new Error('the tip test made no checkout session');
+      const raw = JSON.stringify(stripe.complete(session.id));
+      const delivered = await fetch(`${base}${STRIPE_WEBHOOK}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Stripe-Signature': await stripe.sign(raw) },
+        body: raw,
+      });
+      expect(delivered.status).toBe(200);
+      // The ledger entry is booked by the outbox consumer, a moment after the webhook's answer.
+      const balance = async () => {
+        const response = await fetch(`${base}/api/v1/payments/earnings`, {
+          headers: { Authorization: `Bearer ${streamerToken}` },
+        });
+        return EarningsSchema.parse(await response.json()).balances.find((line) => line.currency === 'usd');
+      };
+      await expect.poll(async () => (await balance())?.balance ?? 0, { timeout: 15_000 }).toBeGreaterThan(0);
+      const settled = await balance();
+
+      const { page, context, problems } = await watchedPage(browser, {
+        viewport: { width: 1280, height: 900 },
+      });
+      await signInAt(page, '/studio/earnings', STREAMER.email);
+      await page.locator('#balances li').first().waitFor();
+      expect(await page.locator('#balances').textContent()).toContain(
+        formatMoney(settled?.balance ?? 0, 'usd'),
+      );
+      const tipLine = page.locator('#ledger-lines tr').filter({ hasText: 'tip' });
+      expect(await tipLine.count()).toBe(1);
+
+      const download = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Download all lines as CSV' }).click();
+      expect((await download).suggestedFilename()).toBe('ledger.csv');
+
+      await page.getByLabel('Name').fill('Patron');
+      await page.getByLabel('Price per month').fill('12');
+      await page.getByRole('button', { name: 'Add tier' }).click();
+      await page.getByText('Tier added.').waitFor();
+      const patron = page.locator('#tiers tr').filter({ hasText: 'Patron' });
+      expect(await patron.textContent()).toContain('$12.00');
+      await page.getByRole('button', { name: 'Deactivate Patron' }).click();
+      await page.getByRole('button', { name: 'Activate Patron' }).waitFor();
+      expect(problems).toEqual([]);
+      await context.close();
+
+      const found: string[] = [];
+      for (const colorScheme of ['light', 'dark'] as const) {
+        for (const width of [375, 1280]) {
+          const watched = await watchedPage(browser, {
+            viewport: { width, height: width < 600 ? 740 : 900 },
+            colorScheme,
+          });
+          await signInAt(watched.page, '/studio/earnings', STREAMER.email);
+          await watched.page.locator('#tiers tr').first().waitFor();
+          expect(
+            await watched.page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'),
+            `${width}px`,
+          ).toBe(true);
+          for (const violation of await seriousViolations(watched.page)) {
+            found.push(`earnings ${width}px ${colorScheme}: ${violation}`);
+          }
+          await watched.context.close();
+        }
+      }
+      expect(found).toEqual([]);
+    });
+
+    async function signInAt(
+      page: import('playwright-core').Page,
+      path: string,
+      email = VIEWER.email,
+    ): Promise<void> {
       await page.goto(`${base}/sign-in?next=${encodeURIComponent(path)}`);
-      await page.getByLabel('Email').fill(VIEWER.email);
+      await page.getByLabel('Email').fill(email);
       await page.getByLabel('Password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL(`${base}${path}`);

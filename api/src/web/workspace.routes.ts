@@ -11,6 +11,7 @@ import { appPageCsp } from './page-csp.ts';
 import { sendPage } from './page-layout.ts';
 import { adminInstancePage, adminLivePage, adminUsersPage } from './pages/admin-pages.tsx';
 import { ANALYTICS_PATH, studioAnalyticsPage } from './pages/analytics-pages.tsx';
+import { EARNINGS_PATH, studioEarningsPage } from './pages/payments-pages.tsx';
 import { RESTREAM_PATH, studioRestreamPage } from './pages/restream-pages.tsx';
 import {
   studioChannelPage,
@@ -37,6 +38,9 @@ export function workspaceRoutes() {
     .get('/studio/moderation', async (c) => workspacePage(c, studioModerationPage(await webAssets())))
     .get(ANALYTICS_PATH, async (c) => workspacePage(c, studioAnalyticsPage(await webAssets())))
     .get(RESTREAM_PATH, async (c) => workspacePage(c, studioRestreamPage(await webAssets())))
+    .get(EARNINGS_PATH, async (c) =>
+      workspacePage(c, studioEarningsPage(await webAssets(), c.var.config.payments.currencies)),
+    )
     .get('/admin', async (c) => {
       // Echoed into the search box only (escaped by JSX); the island runs the search.
       const query = (c.req.query('q') ?? '').slice(0, 100);

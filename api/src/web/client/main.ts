@@ -17,6 +17,7 @@ import { element, readPageData } from './page-data.ts';
 import { play } from './player.ts';
 import { startSettingsPage } from './settings-page.ts';
 import { startStudioChannelPage } from './studio-channel.ts';
+import { startStudioEarningsPage } from './studio-earnings.ts';
 import { startStudioModerationPage } from './studio-moderation.ts';
 import { startStudioRestreamPage } from './studio-restream.ts';
 import { startStudioStreamPage } from './studio-stream.ts';
@@ -87,6 +88,9 @@ switch (data?.page) {
     break;
   case 'studio-restream':
     void startStudioRestreamPage();
+    break;
+  case 'studio-earnings':
+    void startStudioEarningsPage();
     break;
   case 'studio-videos':
     void startStudioVideosPage();

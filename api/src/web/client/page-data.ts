@@ -20,6 +20,7 @@ const PLAIN_PAGES = [
   'studio-moderation',
   'studio-analytics',
   'studio-restream',
+  'studio-earnings',
   'admin',
   'admin-live',
   'admin-instance',

@@ -29,3 +29,40 @@ export function minorDigits(currency: string): number {
       .maximumFractionDigits ?? 2
   );
 }
+
+/** The studio earnings page's words (`/studio/earnings`), for its page and its island. */
+export const earningsText = {
+  nav: 'Earnings',
+  heading: 'Earnings',
+  balancesHeading: 'Balance by currency',
+  noBalances: 'No earnings yet.',
+  balanceLine: (amount: string, lines: number) =>
+    `${amount} (${lines} ledger ${lines === 1 ? 'line' : 'lines'})`,
+  ledgerHeading: 'Recent ledger lines',
+  date: 'Date',
+  kind: 'Kind',
+  amount: 'Amount',
+  balanceAfter: 'Balance after',
+  noLines: 'No ledger lines yet.',
+  exportCsv: 'Download all lines as CSV',
+  tiersHeading: 'Subscription tiers',
+  name: 'Name',
+  price: 'Price per month',
+  currency: 'Currency',
+  state: 'State',
+  actions: 'Actions',
+  active: 'Active',
+  inactive: 'Inactive (takes no new subscribers)',
+  noTiers: 'No tiers yet.',
+  addTier: 'Add tier',
+  addTierHeading: 'Add a tier',
+  tierAdded: 'Tier added.',
+  tierChanged: 'Tier changed.',
+  deactivate: 'Deactivate',
+  activate: 'Activate',
+  toggleLabel: (action: string, tier: string) => `${action} ${tier}`,
+  badPrice: 'Enter a price greater than zero.',
+  loadFailed: 'The earnings could not be loaded',
+  tierFailed: 'The tier could not be saved',
+  exportFailed: 'The CSV could not be downloaded',
+};

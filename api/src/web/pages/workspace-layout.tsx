@@ -8,6 +8,7 @@
 import type { Child } from 'hono/jsx';
 import { analyticsText } from '../i18n/analytics.en.ts';
 import { pageText } from '../i18n/en.ts';
+import { earningsText } from '../i18n/payments.en.ts';
 import { restreamText } from '../i18n/restream.en.ts';
 import type { WebAssets } from '../web-assets.ts';
 import { Shell } from './shell.tsx';
@@ -28,6 +29,7 @@ export const STUDIO_SECTIONS: readonly WorkspaceSection[] = [
   { path: '/studio/moderation', label: studio.moderation.nav },
   { path: '/studio/analytics', label: analyticsText.nav },
   { path: '/studio/restream', label: restreamText.nav },
+  { path: '/studio/earnings', label: earningsText.nav },
 ];
 
 export const ADMIN_SECTIONS: readonly WorkspaceSection[] = [
