@@ -207,6 +207,14 @@ describe.skipIf(!hasChromium)(
       expect(found).toEqual([]);
     });
 
+    it('offers the subscribers visibility in the studio video edit form, not in the upload form', async () => {
+      const html = await (await fetch(`${base}/studio/videos`)).text();
+      const editForm = html.slice(html.indexOf('id="video-edit-form"'));
+      expect(editForm).toContain('<option value="subscribers">');
+      // Once in the page: the upload form, which comes first, does not offer it.
+      expect(html.split('<option value="subscribers">')).toHaveLength(2);
+    });
+
     async function signInAt(
       page: import('playwright-core').Page,
       path: string,
