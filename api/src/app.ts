@@ -23,6 +23,7 @@ import { type AppModules, MODULES } from './modules.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './observability/metrics.ts';
 import { docsRoutes } from './openapi/docs.routes.ts';
 import { webRoutes } from './web/web.routes.ts';
+import { ASSETS_PATH } from './web/web-assets.ts';
 
 export interface CreateAppOptions {
   /** Add process-wide metrics (event loop, memory) to `/metrics`; once per process. */
@@ -34,6 +35,15 @@ const RATE_LIMIT_EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
 // Beacons carry a signed view token and are limited per view by the analytics service instead: many
 // viewers behind one NAT address would otherwise exhaust that address's budget (docs/analytics.md).
 const BEACONS_PATH = '/api/v1/analytics/beacons';
+// Media and the pages' static files are outside the per-address limit: HLS players poll playlists and
+// segments every second or two, often many viewers behind one address; the content-hashed assets are
+// cached forever, so a browser asks for each once, yet a page view asks for several (a signed-in tour
+// of the studio hit the limit on its assets alone).
+const UNLIMITED_PREFIXES = ['/hls/', '/vod/', `${ASSETS_PATH}/`];
+const limitedPerAddress = (path: string, method: string) =>
+  !RATE_LIMIT_EXEMPT.has(path) &&
+  !(path === BEACONS_PATH && method === 'POST') &&
+  !UNLIMITED_PREFIXES.some((prefix) => path.startsWith(prefix));
 // Uploads with a limit of their own (AVATAR_MAX_BYTES), set by their route; the global one would cut them off.
 const OWN_BODY_LIMIT = new Set([AVATAR_UPLOAD_PATH]);
 
@@ -64,11 +74,7 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     const preflight = cors.preflight(c);
     if (preflight) return preflight;
     const path = c.req.path;
-    // HLS players poll playlists and segments every second or two, often many viewers behind one address.
-    const perView = path === BEACONS_PATH && c.req.method === 'POST';
-    if (!RATE_LIMIT_EXEMPT.has(path) && !perView && !path.startsWith('/hls/') && !path.startsWith('/vod/')) {
-      await limit(c);
-    }
+    if (limitedPerAddress(path, c.req.method)) await limit(c);
     // tus uploads stream any size to disk (VIDEO_MAX_BYTES is checked at creation) and may take long.
     const upload = path.startsWith(UPLOADS_PATH);
     // Paths and queries; JSON bodies are checked by each router's validation (http/router.ts).

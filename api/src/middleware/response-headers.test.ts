@@ -94,5 +94,8 @@ describe('the gateway on Node', () => {
     expect(limited.headers.get('ratelimit-remaining')).toBe('0');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(limited.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // The pages' static files stay outside the per-address limit: the assets route answers, not the limiter.
+    const asset = await fetch(`http://127.0.0.1:${gateway.port}/assets/no-such-file.js`);
+    expect(asset.status).toBe(404);
   });
 });
