@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { CreatedStreamKeySchema } from '@streamhub/contracts/channels';
+import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { startLiveGateway } from '../../api/src/web/browser-test-kit.ts';
 import { REPO_ROOT } from './setups.ts';
@@ -82,7 +83,7 @@ export async function measureLlViewers(options: {
       playbackId = /\/hls\/([^/]+)\//.exec(channel.session?.playbackUrl ?? '')?.[1];
       if (!playbackId) await new Promise((r) => setTimeout(r, 100));
     }
-    const playlistFile = join(dataDir, 'media', 'live', playbackId, '360p.m3u8');
+    const playlistFile = join(mediaPaths(dataDir).live(playbackId), '360p.m3u8');
     while (!(await readFile(playlistFile, 'utf8').catch(() => '')).includes('#EXT-X-PART:')) {
       if (Date.now() > deadline) throw new Error('no LL-HLS part within 30 s of the publish');
       await new Promise((r) => setTimeout(r, 100));

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.ts';
 const load = (env: Record<string, string>) => loadConfig(env, { envFile: false });
 
 describe('media node settings', () => {
-  it('defaults: RTMP 1935, 1080/720/480/360 ladder, 2 s segments, 30 s reconnect grace', () => {
+  it('defaults: RTMP 1935, 1080/720/480/360 ladder, 2 s segments, 30 s reconnect grace, no LL-HLS, DVR, SRT or restreaming', () => {
     expect(load({}).media).toEqual({
       rtmpPort: 1935,
       rtmpPublicUrl: 'rtmp://localhost:1935/live',
@@ -16,6 +16,12 @@ describe('media node settings', () => {
       reconnectGraceSeconds: 30,
       thumbnailSeconds: 30,
       x264Preset: 'veryfast',
+      lowLatency: false,
+      partTargetSeconds: 0.334,
+      dvrSeconds: 0,
+      srtPort: undefined,
+      restream: { maxDestinations: 5, secret: undefined },
+      clipsPerUserPerHour: 10,
     });
   });
 
