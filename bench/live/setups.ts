@@ -113,7 +113,7 @@ export async function startStreamhub(options: StreamhubSetupOptions): Promise<St
   const key = randomBytes(18).toString('base64url');
   const config = benchConfig({ dataDir, segmentSeconds: options.segmentSeconds });
   const script = join(REPO_ROOT, 'bench/live/node-process.ts');
-  const args = ['--data-dir', dataDir, '--key', key, '--segment-seconds', String(options.segmentSeconds)];
+  const args = ['--data-dir', dataDir, `--key=${key}`, '--segment-seconds', String(options.segmentSeconds)];
   if (options.lowLatency) args.push('--low-latency');
   const [command, argv] =
     options.runtime === 'bun'
