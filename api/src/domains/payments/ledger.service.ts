@@ -67,6 +67,21 @@ export function tipLines({
   return lines.filter((line) => line.amount !== 0);
 }
 
+/** A money-in entry of the payments flows: a tip, a subscription's invoice, a dispute won back. */
+export interface SplitEntry extends TipSplit {
+  kind: 'tip' | 'subscription' | 'dispute_won';
+  paymentId: string;
+  description: string;
+}
+
+/**
+ * The one builder of a split entry: every flow that takes money in (a tip, an invoice, a dispute won)
+ * books it as the same three-line split, so their books cannot drift apart.
+ */
+export function splitEntry({ kind, paymentId, description, ...split }: SplitEntry): NewEntry {
+  return { kind, currency: split.currency, paymentId, description, lines: tipLines(split) };
+}
+
 /** The platform's cut of `amount` at `bps` basis points, rounded down to a whole minor unit. */
 export function platformFeeOf(amount: number, bps: number): number {
   return Math.floor((amount * bps) / 10_000);

@@ -12,6 +12,7 @@ import {
   LedgerError,
   LedgerService,
   platformFeeOf,
+  splitEntry,
   tipLines,
 } from './ledger.service.ts';
 
@@ -59,6 +60,16 @@ describe('ledger rules', () => {
     expect(
       tipLines({ provider: 'stripe', channelId: 'c', currency: 'usd', amount: 5, platformFee: 0 }),
     ).toHaveLength(2);
+  });
+
+  it('builds every money-in entry (tip, invoice, dispute won) with the one split', () => {
+    const split = { provider: 'stripe', channelId: 'c', currency: 'usd', amount: 999, platformFee: 99 };
+    const paymentId = crypto.randomUUID();
+    for (const kind of ['tip', 'subscription', 'dispute_won'] as const) {
+      const entry = splitEntry({ kind, paymentId, description: kind, ...split });
+      expect(entry).toEqual({ kind, currency: 'usd', paymentId, description: kind, lines: tipLines(split) });
+      expect(() => assertBalanced(entry)).not.toThrow();
+    }
   });
 });
 

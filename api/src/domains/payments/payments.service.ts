@@ -28,7 +28,7 @@ import { appendDomainEvent } from '../../events/durable.ts';
 import { withCursor } from '../../http/pagination.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import type { LedgerRepository } from './ledger.repository.ts';
-import { type LedgerService, platformFeeOf, tipLines } from './ledger.service.ts';
+import { type LedgerService, platformFeeOf, splitEntry } from './ledger.service.ts';
 import {
   type CheckoutStarted,
   type PaymentProvider,
@@ -325,19 +325,7 @@ export class PaymentsService {
       return `anomaly: paid ${completed.amount} ${completed.currency}, expected ${payment.amount} ${payment.currency}`;
     }
     const entry = await this.deps.ledger.transfer(
-      {
-        kind: 'tip',
-        currency: payment.currency,
-        paymentId: payment.id,
-        description: `tip ${payment.id}`,
-        lines: tipLines({
-          provider,
-          channelId: payment.channelId,
-          currency: payment.currency,
-          amount: payment.amount,
-          platformFee: payment.platformFee,
-        }),
-      },
+      tipSplitOf(payment, provider, 'tip', `tip ${payment.id}`),
       tx,
     );
     await this.deps.payments.settle(tx, payment.id, {
@@ -401,19 +389,7 @@ export class PaymentsService {
     if (payment.status !== 'disputed') return `ignored: payment is ${payment.status}`;
     if (!event.won) return 'dispute_lost';
     const entry = await this.deps.ledger.transfer(
-      {
-        kind: 'dispute_won',
-        currency: payment.currency,
-        paymentId: payment.id,
-        description: `dispute ${event.disputeId} won for ${payment.id}`,
-        lines: tipLines({
-          provider,
-          channelId: payment.channelId,
-          currency: payment.currency,
-          amount: payment.amount,
-          platformFee: payment.platformFee,
-        }),
-      },
+      tipSplitOf(payment, provider, 'dispute_won', `dispute ${event.disputeId} won for ${payment.id}`),
       tx,
     );
     await this.deps.payments.settle(tx, payment.id, {
@@ -526,6 +502,25 @@ export class PaymentsService {
   async connectAccount(channelId: string, provider: PaymentProviderName, accountId: string): Promise<void> {
     await this.deps.payments.connectAccount(channelId, provider, accountId);
   }
+}
+
+/** A paid tip's split entry, booked when it is paid and again when a dispute of it is won. */
+function tipSplitOf(
+  payment: PaymentRow,
+  provider: PaymentProviderName,
+  kind: 'tip' | 'dispute_won',
+  description: string,
+) {
+  return splitEntry({
+    kind,
+    paymentId: payment.id,
+    description,
+    provider,
+    channelId: payment.channelId,
+    currency: payment.currency,
+    amount: payment.amount,
+    platformFee: payment.platformFee,
+  });
 }
 
 function tipReceived(payment: PaymentRow, entryId: string) {

@@ -24,7 +24,7 @@ import { AppError, conflict, notFound, validationFailed } from '@streamhub/error
 import type { Logger } from '@streamhub/logger/logger';
 import { appendDomainEvent } from '../../events/durable.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
-import { type LedgerService, platformFeeOf, tipLines } from './ledger.service.ts';
+import { type LedgerService, platformFeeOf, splitEntry } from './ledger.service.ts';
 import {
   type CheckoutStarted,
   type PaymentProvider,
@@ -376,21 +376,18 @@ export class SubscriptionsService {
     });
     if (!payment) return 'ignored: invoice already booked';
     // The money was taken, so it is booked whatever the subscription's state.
+    // Split as a tip is: the creator's share and the platform's cut in one entry.
     const entry = await this.deps.ledger.transfer(
-      {
+      splitEntry({
         kind: 'subscription',
-        currency: event.currency,
         paymentId: payment.id,
         description: `subscription ${row.id} invoice ${event.invoiceId}`,
-        // Split as a tip is: the creator's share and the platform's cut in one entry.
-        lines: tipLines({
-          provider,
-          channelId: row.channelId,
-          currency: event.currency,
-          amount: event.amount,
-          platformFee,
-        }),
-      },
+        provider,
+        channelId: row.channelId,
+        currency: event.currency,
+        amount: event.amount,
+        platformFee,
+      }),
       tx,
     );
     await this.deps.subscriptions.setPaymentEntry(tx, payment.id, entry.id);
