@@ -75,6 +75,12 @@ export function sendMedia(c: Context, answer: MediaAnswer, headers: MediaHeaders
   c.header('Content-Length', String(range.end - range.start + 1));
   const partial = range.start > 0 || range.end < stat.size - 1;
   if (partial) c.header('Content-Range', `bytes ${range.start}-${range.end}/${stat.size}`);
+  if (c.req.method === 'HEAD') {
+    // Hono answers HEAD with the GET route and drops the body it returns without cancelling it: an
+    // unread file stream then held its descriptor until garbage collection (DEP0137 on Node).
+    read.body.destroy();
+    return c.body(null, partial ? 206 : 200);
+  }
   return c.body(Readable.toWeb(read.body) as ReadableStream, partial ? 206 : 200);
 }
 
