@@ -34,6 +34,7 @@ describe('media storage settings', () => {
       forcePathStyle: true,
       credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
       publicBaseUrl: 'https://cdn.example.com',
+      privateDelivery: { kind: 'gateway' },
     });
     // AWS itself: no endpoint, the SDK's credential chain, virtual-hosted buckets.
     expect(load({ MEDIA_STORAGE: 's3', S3_BUCKET: 'media' }).mediaStorage).toMatchObject({
@@ -43,6 +44,21 @@ describe('media storage settings', () => {
       forcePathStyle: false,
       credentials: undefined,
     });
+  });
+
+  it("hands private media out as signed URLs only when asked, at the viewers' endpoint if one is named", () => {
+    const s3 = { MEDIA_STORAGE: 's3', S3_BUCKET: 'media', S3_ENDPOINT: 'http://minio.internal:9000' };
+    expect(load({ ...s3, MEDIA_PRIVATE_DELIVERY: 'signed' }).mediaStorage).toMatchObject({
+      privateDelivery: { kind: 'signed', endpoint: 'http://minio.internal:9000' },
+    });
+    expect(
+      load({ ...s3, MEDIA_PRIVATE_DELIVERY: 'signed', S3_SIGNED_URL_ENDPOINT: 'https://media.example.com' })
+        .mediaStorage,
+    ).toMatchObject({ privateDelivery: { kind: 'signed', endpoint: 'https://media.example.com' } });
+    expect(() => load({ MEDIA_PRIVATE_DELIVERY: 'signed' })).toThrow(/needs MEDIA_STORAGE=s3/);
+    expect(() => load({ MEDIA_PRIVATE_DELIVERY: 'cdn' })).toThrow(
+      /MEDIA_PRIVATE_DELIVERY must be gateway or signed/,
+    );
   });
 
   it('refuses a half or wrong S3 setup with one line naming the variable', () => {

@@ -43,6 +43,10 @@ export const mediaStorageEnv = {
     .default(false),
   S3_ACCESS_KEY_ID: optionalText,
   S3_SECRET_ACCESS_KEY: optionalText,
+  MEDIA_PRIVATE_DELIVERY: z
+    .enum(['gateway', 'signed'], { message: 'must be gateway or signed' })
+    .default('gateway'),
+  S3_SIGNED_URL_ENDPOINT: z.preprocess(emptyAsUndefined, httpUrl.optional()),
 };
 
 type MediaStorageEnv = z.output<z.ZodObject<typeof mediaStorageEnv>>;
@@ -67,12 +71,22 @@ export type MediaStorageConfig =
       credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
       /** A CDN (or the bucket's public URL) serving the objects under `prefix`, for public media. */
       publicBaseUrl: string | undefined;
+      /**
+       * Private and subscribers-only media: streamed by the gateway after its token check, or handed out
+       * as short-lived presigned URLs into the bucket at `endpoint` (viewers must reach it).
+       */
+      privateDelivery: { kind: 'gateway' } | { kind: 'signed'; endpoint: string | undefined };
     };
 
 /** The media storage settings, or a message naming what is wrong (for `ConfigError`). */
 export function mediaStorageConfig(e: MediaStorageEnv): MediaStorageConfig | string {
   const publicBaseUrl = e.MEDIA_PUBLIC_BASE_URL?.replace(/\/+$/, '');
-  if (e.MEDIA_STORAGE === 'filesystem') return { kind: 'filesystem', publicBaseUrl };
+  if (e.MEDIA_STORAGE === 'filesystem') {
+    if (e.MEDIA_PRIVATE_DELIVERY === 'signed') {
+      return 'MEDIA_PRIVATE_DELIVERY=signed needs MEDIA_STORAGE=s3 (the filesystem cannot sign URLs)';
+    }
+    return { kind: 'filesystem', publicBaseUrl };
+  }
   if (!e.S3_BUCKET) return 'S3_BUCKET must be set when MEDIA_STORAGE is s3';
   if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
     return 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together (or neither)';
@@ -89,5 +103,9 @@ export function mediaStorageConfig(e: MediaStorageEnv): MediaStorageConfig | str
         ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
         : undefined,
     publicBaseUrl,
+    privateDelivery:
+      e.MEDIA_PRIVATE_DELIVERY === 'signed'
+        ? { kind: 'signed', endpoint: e.S3_SIGNED_URL_ENDPOINT ?? e.S3_ENDPOINT }
+        : { kind: 'gateway' },
   };
 }

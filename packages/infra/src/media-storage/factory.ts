@@ -14,6 +14,8 @@ export type MediaStorageChoice =
       bucket: string;
       prefix: string;
       publicBaseUrl?: string | undefined;
+      /** Unset: the gateway streams private media (`MEDIA_PRIVATE_DELIVERY`). */
+      privateDelivery?: { kind: 'gateway' } | { kind: 'signed'; endpoint: string | undefined };
     });
 
 export interface MediaStorageSettings {
@@ -37,6 +39,13 @@ export function createMediaStorage(settings: MediaStorageSettings): MediaStorage
     bucket: storage.bucket,
     prefix: storage.prefix,
     publicBaseUrl: storage.publicBaseUrl,
+    ...(storage.privateDelivery?.kind === 'signed' && {
+      signedUrls: {
+        endpoint: storage.privateDelivery.endpoint,
+        region: storage.region,
+        forcePathStyle: storage.forcePathStyle,
+      },
+    }),
     ledger: new DbMultipartLedger(settings.db),
     // ffmpeg's working copies (live output, transcodes) go beside the data, not to a small /tmp.
     scratchDir: join(settings.dataDir, 'media-scratch'),

@@ -183,4 +183,59 @@ describe('S3MediaStorage', () => {
     expect((await fetch(`${publicBaseUrl}/${segment(publicVideo)}`)).status).toBe(404);
     expect(await storage.url(segment(publicVideo), { kind: 'public' })).toBeUndefined();
   });
+
+  it('hands private media out as presigned URLs that work until they expire (MEDIA_PRIVATE_DELIVERY=signed)', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const publicBaseUrl = `${server.bucketUrl}/${prefix}/public`;
+    // Built from settings as every process builds it.
+    const storage = createMediaStorage({
+      dataDir: tmpdir(),
+      storage: {
+        kind: 's3',
+        ...server.settings,
+        bucket: server.bucket,
+        prefix,
+        publicBaseUrl,
+        privateDelivery: { kind: 'signed', endpoint: server.endpoint },
+      },
+      db: database.db,
+    });
+    const video = randomUUID();
+    const segment = mediaKeys.vodFile(video, '720p-00000.ts');
+    await storage.write(segment, Buffer.from('private segment'));
+    await storage.write(mediaKeys.vodFile(video, '720p.m3u8'), Buffer.from('#EXTM3U\n720p-00000.ts\n'));
+    await storage.write(mediaKeys.vodFile(video, 'storyboard.vtt'), Buffer.from('WEBVTT\n'));
+
+    // Never at the public URL: nothing private is ever copied under public/.
+    expect((await fetch(`${publicBaseUrl}/${segment}`)).status).toBe(404);
+
+    const signed = await storage.url(segment, { kind: 'signed', expiresInSeconds: 2 });
+    const url = new URL(signed as string);
+    expect(url.origin + url.pathname).toBe(`${server.bucketUrl}/${prefix}/${segment}`);
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('2');
+    const fetched = await fetch(url);
+    expect(fetched.status).toBe(200);
+    expect(await fetched.text()).toBe('private segment');
+    expect(fetched.headers.get('content-type')).toBe('video/mp2t');
+    // Still not published by being signed.
+    expect((await fetch(`${publicBaseUrl}/${segment}`)).status).toBe(404);
+
+    // X-Amz-Date has whole seconds: past 3 s the 2 s URL has expired whatever the sub-second start.
+    await new Promise((resolve) => setTimeout(resolve, 3100));
+    const expired = await fetch(url);
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toContain('Request has expired');
+
+    // Files naming others by relative URL, sources and uploads are never signed: the gateway streams them.
+    for (const key of [
+      mediaKeys.vodFile(video, '720p.m3u8'),
+      mediaKeys.vodFile(video, 'storyboard.vtt'),
+      mediaKeys.vodSource(video),
+      mediaKeys.upload(video),
+    ]) {
+      expect(await storage.url(key, { kind: 'signed', expiresInSeconds: 60 }), key).toBeUndefined();
+    }
+    // The storyboard's WebVTT is not published either: its relative image name would miss the copy.
+    expect(await storage.url(mediaKeys.vodFile(video, 'storyboard.vtt'), { kind: 'public' })).toBeUndefined();
+  });
 });

@@ -53,6 +53,7 @@ import {
   type UploadWriter,
   type WriteOptions,
 } from './port.ts';
+import { objectUrl, presignGetUrl } from './s3-presign.ts';
 
 /** S3's smallest part but the last. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -93,6 +94,14 @@ export function createS3Client(settings: S3ConnectionSettings): S3Client {
   });
 }
 
+/** Where presigned URLs point: the bucket as viewers reach it (`S3_SIGNED_URL_ENDPOINT` or `S3_ENDPOINT`). */
+export interface S3SignedUrlSettings {
+  /** Unset: AWS's endpoint for the region. */
+  endpoint: string | undefined;
+  region: string;
+  forcePathStyle: boolean;
+}
+
 export interface S3MediaStorageOptions {
   client: S3Client;
   bucket: string;
@@ -104,6 +113,11 @@ export interface S3MediaStorageOptions {
    */
   publicBaseUrl?: string;
   ledger: MultipartLedger;
+  /**
+   * Set: private media is handed out as presigned GET URLs into the bucket at `endpoint` (which viewers
+   * must reach), instead of being streamed by the gateway (`MEDIA_PRIVATE_DELIVERY=signed`).
+   */
+  signedUrls?: S3SignedUrlSettings;
   /** Bytes per multipart part (at least {@link MIN_PART_SIZE}). */
   partSize?: number;
   /** Where local directories are made (default: the OS temporary directory). */
@@ -117,6 +131,7 @@ export class S3MediaStorage implements MediaStorage {
   private readonly prefix: string;
   private readonly publicBaseUrl: string | undefined;
   private readonly ledger: MultipartLedger;
+  private readonly signedUrls: S3SignedUrlSettings | undefined;
   private readonly partSize: number;
   private readonly scratchDir: string;
 
@@ -127,6 +142,7 @@ export class S3MediaStorage implements MediaStorage {
     this.prefix = prefix ? `${prefix}/` : '';
     this.publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, '');
     this.ledger = options.ledger;
+    this.signedUrls = options.signedUrls;
     this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? MIN_PART_SIZE);
     this.scratchDir = options.scratchDir ?? tmpdir();
   }
@@ -265,12 +281,19 @@ export class S3MediaStorage implements MediaStorage {
    * Public media is copied under `public/` the first time the gateway hands it out as public, and served
    * from there; nothing else ever is, so private media cannot be fetched from the public URL (the gateway
    * asks for a public URL only after its own access checks). Objects rewritten in place (playlists, live
-   * thumbnails) stay with the gateway: a copy would go stale. Anything but public access goes through the
-   * gateway too, which checks the viewer's token.
+   * thumbnails) stay with the gateway: a copy would go stale.
+   *
+   * Signed access (the gateway asks after checking the viewer's token) is a presigned GET of the object
+   * itself, when `signedUrls` is set; else undefined and the gateway streams it. Playlists and WebVTT are
+   * never signed: the relative names in them would resolve into the bucket, unsigned.
    */
   async url(key: MediaKey, access: MediaAccess): Promise<string | undefined> {
     const name = this.objectName(key);
-    if (access.kind !== 'public' || !this.publicBaseUrl || !isPublishable(key)) return undefined;
+    if (access.kind === 'signed') {
+      if (!this.signedUrls || !isSignable(key)) return undefined;
+      return this.presign(name, access.expiresInSeconds);
+    }
+    if (!this.publicBaseUrl || !isPublishable(key)) return undefined;
     const copy = this.publicName(key);
     if (!(await this.head(copy))) {
       const found = await this.head(name);
@@ -438,6 +461,18 @@ export class S3MediaStorage implements MediaStorage {
   }
 
   // --- internals ---
+
+  private async presign(name: string, expiresInSeconds: number): Promise<string> {
+    const settings = this.signedUrls as S3SignedUrlSettings;
+    // The client's own credentials, so the SDK's chain (an instance role, with its session token) serves.
+    const credentials = await this.client.config.credentials();
+    return presignGetUrl({
+      url: objectUrl({ ...settings, bucket: this.bucket, objectName: name }),
+      region: settings.region,
+      credentials,
+      expiresInSeconds,
+    });
+  }
 
   private prefixName(prefix: MediaPrefix): string {
     return `${this.prefix}${assertMediaPrefix(prefix)}/`;
@@ -780,10 +815,20 @@ class S3LocalDirectory implements LocalDirectory {
   }
 }
 
+/**
+ * Whether an object may be fetched from the bucket rather than through the gateway: never an upload or an
+ * accepted source (never served), nor a text file naming others by relative URL (playlists, the
+ * storyboard's WebVTT), whose names would then resolve into the bucket where the gateway has not
+ * published (or signed) them.
+ */
+function isSignable(key: MediaKey): boolean {
+  if (key.startsWith('uploads/') || key.endsWith(`/${VOD_SOURCE}`)) return false;
+  return !key.endsWith('.m3u8') && !key.endsWith('.vtt');
+}
+
 /** Whether an object never changes under its key once written, so a public copy cannot go stale. */
 function isPublishable(key: MediaKey): boolean {
-  if (key.startsWith('uploads/') || key.endsWith(`/${VOD_SOURCE}`)) return false;
-  return !key.endsWith('.m3u8') && !(key.startsWith('live/') && key.endsWith('/thumbnail.jpg'));
+  return isSignable(key) && !(key.startsWith('live/') && key.endsWith('/thumbnail.jpg'));
 }
 
 /** Segments and other files first, then variant playlists, the master playlist last. */
