@@ -13,6 +13,7 @@ import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { JobHandlers, JobQueue } from '@streamhub/infra/jobs/port';
 import type { MediaStorage } from '@streamhub/infra/media-storage/port';
 import type { Consumer } from '@streamhub/infra/outbox/consumers';
+import type { PresenceStore } from '@streamhub/infra/realtime/presence/port';
 import type { Logger } from '@streamhub/logger/logger';
 import type { PublishGate } from '@streamhub/media-node/live/publish-gate';
 import type { Hono } from 'hono';
@@ -40,6 +41,8 @@ export interface ModuleBackends {
   jobs: JobQueue<JobDefinitionsMap>;
   signingKeys: SigningKeyRing;
   counters: CounterStore;
+  /** Live viewers per channel (`/ws`, playback heartbeats), for the gateway's analytics; absent elsewhere. */
+  presence?: PresenceStore;
   /** The process's one media storage: avatars, uploads, videos' files, live HLS. */
   media: MediaStorage;
   /** Where services report what they cannot hand back to a caller (e.g. an event lost after a commit). */

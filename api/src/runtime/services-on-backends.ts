@@ -31,6 +31,7 @@ export function servicesOnBackends(
     events: backends.events,
     jobs: backends.jobs,
     counters: backends.counters,
+    presence: backends.presence,
     media: backends.media,
     logger,
     signingKeys,

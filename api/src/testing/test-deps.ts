@@ -94,6 +94,7 @@ export async function createTestBackends(driver: Driver = 'pglite'): Promise<Tes
           jobs,
           signingKeys,
           counters,
+          presence,
           media: createMediaStorage({
             dataDir: config.dataDir,
             storage: config.mediaStorage,

@@ -3,6 +3,7 @@
  * reports of a video, a broadcast, a channel and the instance.
  */
 import { z } from '@hono/zod-openapi';
+import { ViewerIdSchema } from './realtime.ts';
 import { text } from './text.ts';
 
 /** How often a player sends a heartbeat while playing. */
@@ -28,6 +29,10 @@ export const StartViewRequestSchema = z
     target: ViewTargetSchema,
     referrer: text().max(2048).optional().openapi({
       description: 'document.referrer of the page that embeds the player; only its host is kept',
+    }),
+    viewerId: ViewerIdSchema.optional().openapi({
+      description:
+        "The player's stable viewer id, the one its page joins `/ws` with: a live view and that page's chat connection then count as one concurrent viewer",
     }),
   })
   .openapi('StartViewRequest');
@@ -150,7 +155,10 @@ export const ReportSchema = z
         samples: z.array(z.object({ at: z.iso.datetime(), viewers: z.number().int() })),
       })
       .nullable()
-      .openapi({ description: 'A broadcast: concurrent viewers every 10 s, and the peak' }),
+      .openapi({
+        description:
+          'A broadcast: concurrent viewers every 10 s (the presence sample of `/ws` and players, or the views sending beacons, whichever is higher), and the peak',
+      }),
   })
   .openapi('AnalyticsReport');
 export type Report = z.infer<typeof ReportSchema>;

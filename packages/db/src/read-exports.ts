@@ -10,6 +10,7 @@ import { channels, liveSessions } from './schema/channels.ts';
 import { follows } from './schema/engagement.ts';
 import { subscriptions } from './schema/payments.ts';
 import { users } from './schema/users.ts';
+import { videos } from './schema/videos.ts';
 
 export interface ReadExport {
   readonly table: Table;
@@ -33,8 +34,10 @@ export const READ_EXPORTS: Readonly<Record<string, readonly ReadExport[]>> = {
   // A channel's public face and whether it is live, for lists that show channels beside other data.
   channels: [
     exported(channels, ['id', 'ownerId', 'slug', 'title', 'category', 'tags', 'language', 'createdAt']),
-    exported(liveSessions, ['id', 'channelId', 'playbackId', 'status', 'startedAt']),
+    exported(liveSessions, ['id', 'channelId', 'playbackId', 'status', 'startedAt', 'nodeId', 'ingest']),
   ],
+  // Which videos wait for or are in transcoding, for the instance's queue gauges (analytics).
+  videos: [exported(videos, ['id', 'status', 'updatedAt'])],
   // Who follows whom, for chat's followers-only rule and the channels' follower counts.
   engagement: [exported(follows, ['followerId', 'channelId'])],
   // Who holds a channel subscription's perks, for chat's badge and subscribers-only rule and

@@ -290,6 +290,26 @@ export function analyticsStoreContract(name: string, open: () => Promise<StoreUn
       expect(live.views).toBe(1);
     });
 
+    it("keeps a broadcast's presence samples in time order, the higher count of one tick winning", async () => {
+      const broadcast = randomUUID();
+      const other = randomUUID();
+      await store.recordPresenceSamples([
+        { liveSessionId: broadcast, at: at('2026-11-10T20:00:10Z'), viewers: 3 },
+        { liveSessionId: broadcast, at: at('2026-11-10T20:00:00Z'), viewers: 2 },
+        { liveSessionId: other, at: at('2026-11-10T20:00:00Z'), viewers: 9 },
+      ]);
+      // Another replica sampled the same tick: a lower count changes nothing, a higher one wins.
+      await store.recordPresenceSamples([
+        { liveSessionId: broadcast, at: at('2026-11-10T20:00:10Z'), viewers: 1 },
+        { liveSessionId: broadcast, at: at('2026-11-10T20:00:00Z'), viewers: 5 },
+      ]);
+      expect(await store.presenceSamples(broadcast)).toEqual([
+        { at: at('2026-11-10T20:00:00Z'), viewers: 5 },
+        { at: at('2026-11-10T20:00:10Z'), viewers: 3 },
+      ]);
+      expect(await store.presenceSamples(randomUUID())).toEqual([]);
+    });
+
     it('drops raw beacons of whole days before the cut-off and keeps the rollups', async () => {
       const video = randomUUID();
       await store.append([

@@ -94,6 +94,14 @@ export interface ViewInterval {
   lastAt: Date;
 }
 
+/** The live presence of a broadcast at one 10 s tick: distinct viewers of `/ws`, players and beacons. */
+export interface PresenceSample {
+  liveSessionId: string;
+  /** A multiple of 10 s. */
+  at: Date;
+  viewers: number;
+}
+
 /** Retention is sampled at each 5 % of a video: 0, 5, …, 100. */
 export const RETENTION_POINTS = Array.from({ length: 21 }, (_, i) => i * 5);
 
@@ -124,6 +132,13 @@ export interface AnalyticsStore {
   retention(videoId: string, range: TimeRange): Promise<{ views: number; reached: number[] }>;
   /** When each view of a broadcast started and last reported. */
   viewIntervals(liveSessionId: string): Promise<ViewInterval[]>;
+  /**
+   * Stores presence samples; a second sample of the same broadcast and tick (another replica) keeps the
+   * higher count.
+   */
+  recordPresenceSamples(samples: readonly PresenceSample[]): Promise<void>;
+  /** A broadcast's presence samples, in time order. */
+  presenceSamples(liveSessionId: string): Promise<Omit<PresenceSample, 'liveSessionId'>[]>;
   /** Drops raw beacons received before `before` (whole days); the rollups stay. Returns days dropped. */
   pruneRawEvents(before: Date): Promise<number>;
   close(): Promise<void>;

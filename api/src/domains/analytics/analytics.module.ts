@@ -17,6 +17,8 @@ import { AnalyticsService } from './analytics.service.ts';
 import type { AnalyticsStore } from './analytics-store.ts';
 import { BeaconBuffer } from './beacon-buffer.ts';
 import { ClickHouseAnalyticsStore } from './clickhouse-store.ts';
+import { InstanceStateRepository } from './instance-state.repository.ts';
+import { LivePresence, SAMPLE_STEP_MS } from './live-presence.ts';
 import { PostgresAnalyticsStore } from './postgres-store.ts';
 import { SaltsRepository } from './salts.repository.ts';
 import { DailySalts, ViewTokens } from './view-tokens.ts';
@@ -25,10 +27,12 @@ type AnalyticsNeeds = ServicesOf<typeof channelsModule> & ServicesOf<typeof vide
 
 /** How often views are rolled up and counted, and raw beacons pruned. */
 const PROCESS_INTERVAL_MS = 5_000;
+/** How often live views' presence holds reach the presence store. */
+const PRESENCE_FLUSH_MS = 1_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
 
 function analyticsServices(
-  { config, counters, db, logger }: ModuleBackends,
+  { config, counters, db, logger, presence }: ModuleBackends,
   { channels, videos }: AnalyticsNeeds,
 ) {
   const { clickhouseUrl, countedViewSeconds, rawRetentionDays, beaconsPerView } = config.analytics;
@@ -36,6 +40,7 @@ function analyticsServices(
     ? new ClickHouseAnalyticsStore({ url: clickhouseUrl })
     : new PostgresAnalyticsStore(db);
   const salts = new DailySalts(new SaltsRepository(db));
+  const instanceState = new InstanceStateRepository(db);
   const analytics = new AnalyticsService(
     {
       store,
@@ -48,6 +53,8 @@ function analyticsServices(
       countedViewSeconds,
       rawRetentionDays,
       beaconsPerView,
+      instanceState,
+      ...(presence ? { livePresence: new LivePresence(presence, () => instanceState.liveBroadcasts()) } : {}),
     },
     new URL(config.publicUrl).host,
   );
@@ -64,11 +71,20 @@ function startAnalyticsTimers(analytics: AnalyticsService, { logger }: RunContex
   const pruning = setInterval(() => {
     analytics.prune().catch((error: unknown) => logger.error({ err: error }, 'analytics pruning failed'));
   }, PRUNE_INTERVAL_MS);
-  processing.unref?.();
-  pruning.unref?.();
+  const presenceFlush = setInterval(() => {
+    analytics
+      .flushPresence()
+      .catch((error: unknown) => logger.warn({ err: error }, 'live views not handed to presence'));
+  }, PRESENCE_FLUSH_MS);
+  const sampling = setInterval(() => {
+    analytics
+      .samplePresence()
+      .catch((error: unknown) => logger.warn({ err: error }, 'presence sample not stored'));
+  }, SAMPLE_STEP_MS);
+  const timers = [processing, pruning, presenceFlush, sampling];
+  for (const timer of timers) timer.unref?.();
   return () => {
-    clearInterval(processing);
-    clearInterval(pruning);
+    for (const timer of timers) clearInterval(timer);
     // The beacons still buffered are written before the process lets go of the store.
     analytics
       .shutdown(stopBuffer)

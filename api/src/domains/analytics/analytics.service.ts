@@ -19,6 +19,8 @@ import { type AnalyticsStore, type BeaconRecord, pairKey, type ReportScope } fro
 import type { BeaconBuffer } from './beacon-buffer.ts';
 import { COUNTED_VIEW_WINDOW_MS, decideCountedViews } from './counted-views.ts';
 import { deviceClass } from './device-class.ts';
+import type { InstanceStateRepository, LiveBroadcast, TranscodeQueue } from './instance-state.repository.ts';
+import type { LivePresence } from './live-presence.ts';
 import { bucketsOf, concurrency, fillSeries, retentionCurve, toMetrics } from './report-shaping.ts';
 import { type DailySalts, utcDay, type ViewClaims, type ViewTokens } from './view-tokens.ts';
 
@@ -37,6 +39,10 @@ export interface AnalyticsServiceDeps {
   rawRetentionDays: number;
   /** Beacons one view may send per BEACON_WINDOW_MS. */
   beaconsPerView: number;
+  /** Live broadcasts and the transcode queue, for the instance's health gauges. */
+  instanceState?: InstanceStateRepository;
+  /** Live views in the shared presence, and its samples; without it live views come from beacons alone. */
+  livePresence?: LivePresence;
   now?: () => Date;
 }
 
@@ -98,14 +104,18 @@ export class AnalyticsService {
   ): Promise<StartedView> {
     const target = await this.resolveTarget(caller, request.target);
     const now = this.second();
+    const viewId = crypto.randomUUID();
     const claims: ViewClaims = {
-      viewId: crypto.randomUUID(),
+      viewId,
       startedAt: now.getTime() / 1000,
       day: utcDay(now),
       ...target,
       viewerId: await this.deps.tokens.viewerId(caller?.userId, client.address, client.userAgent, now),
       referrer: referrerHost(request.referrer, this.ownHost),
       device: deviceClass(client.userAgent),
+      ...(target.targetType === 'live'
+        ? { presenceKey: presenceKeyOf(request.viewerId, caller?.userId, viewId) }
+        : {}),
     };
     this.accept(
       recordOf(claims, now, {
@@ -117,6 +127,7 @@ export class AnalyticsService {
         renditionSwitches: 0,
       }),
     );
+    this.notePresence(claims, 'start');
     return {
       viewId: claims.viewId,
       token: await this.deps.tokens.sign(claims),
@@ -149,6 +160,27 @@ export class AnalyticsService {
       throw rateLimited(Math.max(1, Math.ceil((resetAt - this.now().getTime()) / 1000)));
     }
     this.accept(recordOf(claims, now, request));
+    this.notePresence(claims, request.event);
+  }
+
+  /** A live view holds its viewer in the channel's presence until it ends (or stops sending beacons). */
+  private notePresence(claims: ViewClaims, event: string): void {
+    if (claims.targetType !== 'live' || !claims.channelId || !this.deps.livePresence) return;
+    const key = claims.presenceKey ?? `view:${claims.viewId}`;
+    this.deps.livePresence.note(claims.channelId, key, event === 'end' || event === 'exit');
+  }
+
+  /** Hands the live views' presence holds to the shared presence store (every second). */
+  async flushPresence(): Promise<void> {
+    await this.deps.livePresence?.flush();
+  }
+
+  /** Stores the presence of every live broadcast at this 10 s tick (every gateway; the higher count wins). */
+  async samplePresence(): Promise<number> {
+    if (!this.deps.livePresence) return 0;
+    const samples = await this.deps.livePresence.sample(this.now());
+    await this.deps.store.recordPresenceSamples(samples);
+    return samples.length;
   }
 
   private accept(record: BeaconRecord): void {
@@ -173,6 +205,34 @@ export class AnalyticsService {
   /** Beacons accepted since the process started (the ingest-rate counter). */
   get acceptedBeacons(): number {
     return this.deps.buffer.accepted;
+  }
+
+  /** Beacons accepted and not written to the store yet. */
+  get pendingBeacons(): number {
+    return this.deps.buffer.size;
+  }
+
+  /**
+   * The instance's health as the Prometheus gauges show it: each live broadcast with its node, ingest
+   * bitrate and current viewers (presence), and the transcode queue.
+   */
+  async instanceHealth(): Promise<{
+    live: (LiveBroadcast & { viewers: number })[];
+    transcodeQueue: TranscodeQueue;
+  }> {
+    const state = this.deps.instanceState;
+    if (!state) return { live: [], transcodeQueue: { depth: 0, oldestAgeSeconds: 0 } };
+    const [broadcasts, transcodeQueue] = await Promise.all([
+      state.liveBroadcasts(),
+      state.transcodeQueue(this.now()),
+    ]);
+    const counts = this.deps.livePresence
+      ? await this.deps.livePresence.counts(broadcasts.map((b) => b.channelId))
+      : new Map<string, number>();
+    return {
+      live: broadcasts.map((b) => ({ ...b, viewers: counts.get(b.channelId) ?? 0 })),
+      transcodeQueue,
+    };
   }
 
   /**
@@ -236,7 +296,10 @@ export class AnalyticsService {
       const { views, reached } = await store.retention(scope.id, range);
       retention = retentionCurve(views, reached);
     }
-    const live = scope.kind === 'live' ? concurrency(await store.viewIntervals(scope.id)) : null;
+    const live =
+      scope.kind === 'live'
+        ? concurrency(await store.viewIntervals(scope.id), await store.presenceSamples(scope.id))
+        : null;
     return {
       from: range.from.toISOString(),
       to: range.to.toISOString(),
@@ -278,6 +341,16 @@ export class AnalyticsService {
         return { kind: 'instance' };
     }
   }
+}
+
+/**
+ * The presence key of a live view: the player's viewer id when it sent one (the key its page's `/ws`
+ * connection and playback heartbeats use, `viewerKeyOf` in realtime-hub.ts), else the signed-in account
+ * (as a `/ws` connection without a viewer id counts), else the view itself.
+ */
+export function presenceKeyOf(viewerId: string | undefined, userId: string | undefined, viewId: string) {
+  if (viewerId) return `v:${viewerId}`;
+  return userId ? `u:${userId}` : `view:${viewId}`;
 }
 
 type BeaconState = Pick<BeaconRequest, 'watchedMs' | 'rebufferCount' | 'rebufferMs' | 'renditionSwitches'> &

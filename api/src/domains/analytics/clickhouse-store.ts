@@ -11,6 +11,7 @@ import {
   type BeaconRecord,
   type BucketSums,
   type MetricSums,
+  type PresenceSample,
   pairKey,
   RETENTION_POINTS,
   type ReportScope,
@@ -157,6 +158,10 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         channel_id String, viewer_id String
       ) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(started_at)
       ORDER BY (target_id, viewer_id, started_at, view_id)`);
+    // One row per broadcast and 10 s tick; the version column keeps the higher count of two replicas.
+    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('presence_samples')} (
+        live_session_id String, at DateTime('UTC'), viewers UInt32
+      ) ENGINE = ReplacingMergeTree(viewers) PARTITION BY toYYYYMM(at) ORDER BY (live_session_id, at)`);
   }
 
   async append(records: readonly BeaconRecord[]): Promise<void> {
@@ -315,6 +320,28 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       startedAt: fromDateTime(row.started_at),
       lastAt: fromDateTime(row.last_at),
     }));
+  }
+
+  async recordPresenceSamples(samples: readonly PresenceSample[]): Promise<void> {
+    if (samples.length === 0) return;
+    await this.prepare();
+    await this.client.insert({
+      table: this.table('presence_samples'),
+      format: 'JSONEachRow',
+      values: samples.map((sample) => ({
+        live_session_id: sample.liveSessionId,
+        at: dateTime(sample.at),
+        viewers: sample.viewers,
+      })),
+    });
+  }
+
+  async presenceSamples(liveSessionId: string): Promise<Omit<PresenceSample, 'liveSessionId'>[]> {
+    // max() settles rows of one tick that the engine has not merged yet (replicas sampling together).
+    const rows = await this.rows(`SELECT toUnixTimestamp(at) AS tick, max(viewers) AS most
+      FROM ${this.table('presence_samples')} WHERE live_session_id = ${quote(liveSessionId)}
+      GROUP BY tick ORDER BY tick`);
+    return rows.map((row) => ({ at: new Date(num(row.tick) * 1000), viewers: num(row.most) }));
   }
 
   async pruneRawEvents(before: Date): Promise<number> {

@@ -52,4 +52,26 @@ describe('report shaping', () => {
     expect(live.peak).toBe(3);
     expect(concurrency([])).toEqual({ peak: 0, samples: [] });
   });
+
+  it('takes the higher of the presence sample and the beaconing views at each tick', () => {
+    const live = concurrency(
+      [{ startedAt: at('2026-11-10T10:00:10Z'), lastAt: at('2026-11-10T10:00:30Z') }],
+      [
+        // Presence saw chat viewers before the first beacon and after the last one.
+        { at: at('2026-11-10T10:00:00Z'), viewers: 2 },
+        { at: at('2026-11-10T10:00:10Z'), viewers: 3 },
+        // No sample at 10:00:20 (a gateway restarted): the beacons' 1 stands.
+        { at: at('2026-11-10T10:00:30Z'), viewers: 0 },
+        { at: at('2026-11-10T10:00:40Z'), viewers: 1 },
+      ],
+    );
+    expect(live.samples.map((s) => [s.at.slice(11, 19), s.viewers])).toEqual([
+      ['10:00:00', 2],
+      ['10:00:10', 3],
+      ['10:00:20', 1],
+      ['10:00:30', 1],
+      ['10:00:40', 1],
+    ]);
+    expect(live.peak).toBe(3);
+  });
 });

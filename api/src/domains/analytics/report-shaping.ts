@@ -74,21 +74,34 @@ export function retentionCurve(views: number, reached: readonly number[]): NonNu
   }));
 }
 
-/** Concurrent viewers every HEARTBEAT_SECONDS from the first view's start to the last beacon. */
-export function concurrency(intervals: readonly ViewInterval[]): NonNullable<Report['concurrency']> {
-  if (intervals.length === 0) return { peak: 0, samples: [] };
+/**
+ * Concurrent viewers every HEARTBEAT_SECONDS, from the first view's start or presence sample to the last
+ * beacon or sample. Each tick takes the higher of two witnesses: the presence sample (distinct viewers of
+ * `/ws`, players' heartbeats and live views' beacons, which presence already merges by viewer) and the
+ * views whose beacons span the tick. The beacons' count covers ticks no gateway sampled (a restart, or
+ * data from before sampling existed); presence adds the viewers that send no beacons.
+ */
+export function concurrency(
+  intervals: readonly ViewInterval[],
+  samples: readonly { at: Date; viewers: number }[] = [],
+): NonNullable<Report['concurrency']> {
+  if (intervals.length === 0 && samples.length === 0) return { peak: 0, samples: [] };
   const step = HEARTBEAT_SECONDS * 1000;
-  const first = Math.floor(Math.min(...intervals.map((v) => v.startedAt.getTime())) / step) * step;
-  const last = Math.max(...intervals.map((v) => v.lastAt.getTime()));
-  const samples: { at: string; viewers: number }[] = [];
+  const starts = [...intervals.map((v) => v.startedAt.getTime()), ...samples.map((s) => s.at.getTime())];
+  const ends = [...intervals.map((v) => v.lastAt.getTime()), ...samples.map((s) => s.at.getTime())];
+  const first = Math.floor(Math.min(...starts) / step) * step;
+  const last = Math.max(...ends);
+  const present = new Map(samples.map((s) => [Math.floor(s.at.getTime() / step) * step, s.viewers]));
+  const series: { at: string; viewers: number }[] = [];
   let peak = 0;
   for (let at = first; at <= last; at += step) {
     // Watching at `at`: started by then and still sending beacons (the last one not before `at`).
-    const viewers = intervals.filter((v) => v.startedAt.getTime() <= at && v.lastAt.getTime() >= at).length;
+    const beaconing = intervals.filter((v) => v.startedAt.getTime() <= at && v.lastAt.getTime() >= at).length;
+    const viewers = Math.max(beaconing, present.get(at) ?? 0);
     peak = Math.max(peak, viewers);
-    samples.push({ at: new Date(at).toISOString(), viewers });
+    series.push({ at: new Date(at).toISOString(), viewers });
   }
-  return { peak, samples };
+  return { peak, samples: series };
 }
 
 const CSV_COLUMNS = [

@@ -26,6 +26,8 @@ const ViewClaimsSchema = z.object({
   viewerId: z.string(),
   referrer: z.string(),
   device: z.string(),
+  /** The viewer's key in the channel's presence (live views); tokens made before it existed lack it. */
+  presenceKey: z.string().max(140).optional(),
 });
 /** What a view token carries. `startedAt` is in whole seconds since the epoch. */
 export type ViewClaims = z.infer<typeof ViewClaimsSchema> & { targetType: TargetType };

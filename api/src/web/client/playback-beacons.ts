@@ -5,6 +5,7 @@
  * refused or failed beacon never disturbs playback.
  */
 import type Hls from 'hls.js';
+import { viewerId } from './viewer-id.ts';
 
 type ViewTarget = { type: 'video'; videoId: string } | { type: 'live'; playbackId: string };
 
@@ -74,7 +75,12 @@ export function startPlaybackBeacons(
     token = fetch('/api/v1/analytics/views', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ target, ...(document.referrer ? { referrer: document.referrer } : {}) }),
+      body: JSON.stringify({
+        target,
+        ...(document.referrer ? { referrer: document.referrer } : {}),
+        // A live view and this browser's chat connection then count as one concurrent viewer.
+        ...(target.type === 'live' ? { viewerId: viewerId() } : {}),
+      }),
     })
       .then(async (response) => {
         if (!response.ok) return undefined;

@@ -11,6 +11,7 @@ import {
   index,
   integer,
   pgSchema,
+  primaryKey,
   real,
   text,
   timestamp,
@@ -95,3 +96,14 @@ export const analyticsRollupState = analyticsSchema.table('rollup_state', {
   name: text('name').primaryKey(),
   watermark: timestamp('watermark', { withTimezone: true }).notNull(),
 });
+
+/** Live presence of a broadcast every 10 s, sampled by the gateways (one row per tick, the higher count). */
+export const analyticsPresenceSamples = analyticsSchema.table(
+  'presence_samples',
+  {
+    liveSessionId: uuid('live_session_id').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    viewers: integer('viewers').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.liveSessionId, t.at] })],
+);
