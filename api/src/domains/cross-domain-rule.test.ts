@@ -154,7 +154,7 @@ describe('the cross-domain data rule', () => {
     const source = [
       "import { users } from '@streamhub/db/schema/users';",
       "import { chatSettings } from '@streamhub/db/schema/chat';",
-      "import { type VideoRow, videos as vids } from '@streamhub/db/schema/videos';",
+      "import { type VideoRow, uploads as vids } from '@streamhub/db/schema/videos';",
       'const owner = alias(users, "owner");',
       'db.select({ hash: owner.passwordHash, name: users.username }).from(users);',
       'db.update(users).set({ bio: "x" });',
@@ -164,7 +164,7 @@ describe('the cross-domain data rule', () => {
     expect(violationsIn('engagement', 'engagement/x.ts', source, tables)).toEqual([
       'engagement/x.ts: writes users.users (update), a table of users',
       'engagement/x.ts: reads chat.chat_settings, which chat does not export for reads',
-      'engagement/x.ts: reads videos.videos, which videos does not export for reads',
+      'engagement/x.ts: reads videos.uploads, which videos does not export for reads',
       'engagement/x.ts: reads users.users.passwordHash, which users does not export for reads',
     ]);
     // The owner may do all of it.
