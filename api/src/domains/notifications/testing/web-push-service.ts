@@ -25,12 +25,18 @@ export interface ReceivedPush {
   payload: string;
   /** The `sub` claim of the VAPID token. */
   vapidSubject: string;
+  /** The VAPID token itself (a sender may reuse one per push service until it nears expiry). */
+  vapidToken: string;
+  /** Its `exp` claim, in seconds. */
+  vapidExpiresAt: number;
   ttl: string | null;
 }
 
 export interface TestWebPushService {
   /** An agent trusting the service's certificate, for `web-push`. */
   agent: Agent;
+  /** The service's self-signed certificate (PEM), for an agent made elsewhere. */
+  ca: string;
   /** A new subscription, as a browser would make with this service. */
   subscribe(): TestBrowserSubscription;
   /** From now on the endpoint answers 410 Gone. */
@@ -108,10 +114,31 @@ export function decryptWebPush(body: Buffer, browser: ECDH, authSecret: Buffer):
   return padded.subarray(0, end).toString('utf8');
 }
 
-/** Checks `Authorization: vapid t=<JWT>, k=<public key>` (RFC 8292) for this origin; the JWT's `sub`. */
-async function verifyVapid(header: string | undefined, origin: string): Promise<string> {
+interface VerifiedVapid {
+  token: string;
+  subject: string;
+  expiresAt: number;
+}
+
+/**
+ * Checks `Authorization: vapid t=<JWT>, k=<public key>` (RFC 8292) for this origin. A token already
+ * verified is only checked for expiry again, as push services do: senders reuse one token per origin,
+ * and re-verifying the signature of each message would make this test service the bottleneck of
+ * bench/notifications instead of the sender it measures.
+ */
+async function verifyVapid(
+  header: string | undefined,
+  origin: string,
+  verified: Map<string, VerifiedVapid>,
+): Promise<VerifiedVapid> {
   const match = /^vapid t=([^,\s]+),\s*k=([A-Za-z0-9_-]+)$/.exec(header ?? '');
   if (!match?.[1] || !match[2]) throw new Error(`no VAPID authorization: ${header}`);
+  const cacheKey = `${match[1]} ${match[2]}`;
+  const known = verified.get(cacheKey);
+  if (known) {
+    if (known.expiresAt <= Date.now() / 1000) throw new Error('VAPID token expired');
+    return known;
+  }
   const point = Buffer.from(match[2], 'base64url');
   const key = await importJWK(
     { kty: 'EC', crv: 'P-256', x: b64u(point.subarray(1, 33)), y: b64u(point.subarray(33, 65)) },
@@ -119,7 +146,10 @@ async function verifyVapid(header: string | undefined, origin: string): Promise<
   );
   const { payload } = await jwtVerify(match[1], key, { audience: origin });
   if (typeof payload.sub !== 'string') throw new Error('VAPID token without sub');
-  return payload.sub;
+  if (typeof payload.exp !== 'number') throw new Error('VAPID token without exp');
+  const result = { token: match[1], subject: payload.sub, expiresAt: payload.exp };
+  verified.set(cacheKey, result);
+  return result;
 }
 
 export async function startTestWebPushService(): Promise<TestWebPushService> {
@@ -127,6 +157,7 @@ export async function startTestWebPushService(): Promise<TestWebPushService> {
   const browsers = new Map<string, { ecdh: ECDH; auth: Buffer }>();
   const dead = new Set<string>();
   const received: ReceivedPush[] = [];
+  const verified = new Map<string, VerifiedVapid>();
   let origin = '';
   const server = createServer({ key, cert }, (request, response) => {
     const chunks: Buffer[] = [];
@@ -138,11 +169,18 @@ export async function startTestWebPushService(): Promise<TestWebPushService> {
         response.writeHead(browser ? 410 : 404).end();
         return;
       }
-      verifyVapid(request.headers.authorization, origin)
-        .then((vapidSubject) => {
+      verifyVapid(request.headers.authorization, origin, verified)
+        .then((vapid) => {
           if (request.headers['content-encoding'] !== 'aes128gcm') throw new Error('not aes128gcm');
           const payload = decryptWebPush(Buffer.concat(chunks), browser.ecdh, browser.auth);
-          received.push({ endpoint, payload, vapidSubject, ttl: request.headers.ttl?.toString() ?? null });
+          received.push({
+            endpoint,
+            payload,
+            vapidSubject: vapid.subject,
+            vapidToken: vapid.token,
+            vapidExpiresAt: vapid.expiresAt,
+            ttl: request.headers.ttl?.toString() ?? null,
+          });
           response.writeHead(201, { Location: `${endpoint}/messages/${randomUUID()}` }).end();
         })
         .catch((error: Error) => response.writeHead(400).end(error.message));
@@ -153,6 +191,7 @@ export async function startTestWebPushService(): Promise<TestWebPushService> {
   const agent = new Agent({ ca: cert, keepAlive: true });
   return {
     agent,
+    ca: cert,
     received,
     subscribe() {
       const ecdh = createECDH('prime256v1');
