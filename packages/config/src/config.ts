@@ -249,6 +249,7 @@ const EnvSchema = z.object({
   PAYMENTS_GRACE_HOURS: positiveInt(72, 'hours'),
   STRIPE_SECRET_KEY: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   STRIPE_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
+  STRIPE_CONNECT_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   STRIPE_API_URL: z.preprocess(emptyAsUndefined, urlWithScheme(['http:', 'https:']).optional()),
   ...razorpayEnv,
   // --- Webhooks (docs/webhooks.md) ---
@@ -414,6 +415,11 @@ export interface PaymentsConfig {
 export interface StripeConfig {
   secretKey: string;
   webhookSecret: string;
+  /**
+   * Signing secret of the Connect webhook endpoint (events from creators' connected accounts:
+   * `account.updated`, `payout.paid`, `payout.failed`); Stripe gives a Connect endpoint its own secret.
+   */
+  connectWebhookSecret?: string | undefined;
   /** Another API base than Stripe's (a local server speaking Stripe's API, in tests). */
   apiUrl: string | undefined;
 }
@@ -555,6 +561,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
           ? {
               secretKey: e.STRIPE_SECRET_KEY,
               webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+              connectWebhookSecret: e.STRIPE_CONNECT_WEBHOOK_SECRET,
               apiUrl: e.STRIPE_API_URL,
             }
           : undefined,

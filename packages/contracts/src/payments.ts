@@ -308,3 +308,71 @@ export const ReconciliationSchema = z
   })
   .openapi('Reconciliation');
 export type Reconciliation = z.infer<typeof ReconciliationSchema>;
+
+// --- Stripe Connect onboarding and payouts (docs/payments.md) ---
+
+export const ConnectStatusSchema = z
+  .object({
+    provider: PaymentProviderSchema,
+    /** The channel's connected account, null before onboarding started. */
+    accountId: z.string().nullable(),
+    chargesEnabled: z.boolean().openapi({
+      description: 'Tips and subscriptions go to the account as destination charges (else to the platform)',
+    }),
+    payoutsEnabled: z
+      .boolean()
+      .openapi({ description: "The provider pays the account out to the creator's bank" }),
+    detailsSubmitted: z
+      .boolean()
+      .openapi({ description: "The creator finished the provider's onboarding form" }),
+    /** `none`: no account yet; `pending`: onboarding not finished or under review; `enabled`: takes charges. */
+    state: z.enum(['none', 'pending', 'enabled']),
+  })
+  .openapi('ConnectStatus');
+export type ConnectStatus = z.infer<typeof ConnectStatusSchema>;
+
+export const OnboardingStartedSchema = z
+  .object({
+    accountId: z.string(),
+    url: z
+      .url()
+      .openapi({ description: "The provider's onboarding page to send the creator to (works once)" }),
+    expiresAt: z.iso.datetime(),
+  })
+  .openapi('OnboardingStarted');
+export type OnboardingStarted = z.infer<typeof OnboardingStartedSchema>;
+
+export const PAYOUT_STATUSES = ['paid', 'failed'] as const;
+
+export const PayoutSchema = z
+  .object({
+    id: z.uuid(),
+    provider: z.string(),
+    payoutId: z.string().openapi({ description: "The provider's payout id (Stripe `po_…`)" }),
+    status: z.enum(PAYOUT_STATUSES),
+    amount: MinorUnitsSchema,
+    currency: z.string(),
+    arrivalDate: z.iso.datetime().nullable(),
+    entryId: z
+      .uuid()
+      .nullable()
+      .openapi({ description: 'The ledger entry that booked it (none when it failed first)' }),
+    reversalEntryId: z
+      .uuid()
+      .nullable()
+      .openapi({ description: 'The entry that reversed it when it failed after being paid' }),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('Payout');
+export type Payout = z.infer<typeof PayoutSchema>;
+
+export const PayoutsQuerySchema = pageQuerySchema(50).extend({ currency: CurrencySchema.optional() });
+export type PayoutsQuery = z.infer<typeof PayoutsQuerySchema>;
+
+export const PayoutPageSchema = z
+  .object({
+    items: z.array(PayoutSchema).openapi({ description: 'Newest first' }),
+    nextCursor: NextCursorSchema,
+  })
+  .openapi('PayoutPage');
+export type PayoutPage = z.infer<typeof PayoutPageSchema>;

@@ -82,6 +82,29 @@ export function splitEntry({ kind, paymentId, description, ...split }: SplitEntr
   return { kind, currency: split.currency, paymentId, description, lines: tipLines(split) };
 }
 
+/**
+ * A payout as one entry: the provider sent `amount` of the creator's money to their bank, so we owe
+ * the creator that much less (creator payable debited) and the provider holds that much less for us
+ * (clearing credited, back toward zero).
+ */
+export function payoutEntry(input: {
+  provider: string;
+  channelId: string;
+  currency: string;
+  amount: number;
+  payoutId: string;
+}): NewEntry {
+  return {
+    kind: 'payout',
+    currency: input.currency,
+    description: `${input.provider} payout ${input.payoutId}`,
+    lines: [
+      { account: accounts.creator(input.channelId, input.currency), amount: -input.amount },
+      { account: accounts.clearing(input.provider, input.currency), amount: input.amount },
+    ],
+  };
+}
+
 /** The platform's cut of `amount` at `bps` basis points, rounded down to a whole minor unit. */
 export function platformFeeOf(amount: number, bps: number): number {
   return Math.floor((amount * bps) / 10_000);

@@ -4,6 +4,7 @@
  * objects.
  */
 import type { PaymentProviderName } from '@streamhub/contracts/payments';
+import type { ConnectEvent, ConnectProvider } from './connect-provider.ts';
 
 export interface TipCheckoutInput {
   /** Our payment's id: travels in the checkout's metadata and comes back in its webhooks. */
@@ -146,6 +147,7 @@ export type ProviderEvent =
       providerPaymentId: string;
     }
   | { kind: 'dispute_closed'; disputeId: string; providerPaymentId: string; won: boolean }
+  | ConnectEvent
   | { kind: 'other'; reason: string };
 
 /** Why a webhook was refused: nothing of it was stored. */
@@ -185,6 +187,8 @@ export interface PaymentProvider {
    * HMAC-SHA256 of `order_id|payment_id` with the key secret); undefined for a provider without one.
    */
   verifyCheckoutSignature?(checkoutId: string, providerPaymentId: string, signature: string): boolean;
+  /** Creators' connected accounts (Stripe Connect); undefined for a provider without them. */
+  readonly connect?: ConnectProvider;
   /** Reads a checkout back (reconciliation). */
   retrieveCheckout(checkoutId: string): Promise<CheckoutState>;
   /**

@@ -12,6 +12,9 @@ import {
   type ServicesOf,
 } from '../../modules/domain-module.ts';
 import { channelsModule } from '../channels/channels.module.ts';
+import { ConnectRepository } from './connect.repository.ts';
+import { connectRoutes } from './connect.routes.ts';
+import { ConnectService } from './connect.service.ts';
 import { LedgerRepository } from './ledger.repository.ts';
 import { LedgerService } from './ledger.service.ts';
 import type { PaymentProvider } from './payment-provider.ts';
@@ -51,6 +54,14 @@ function paymentsServices(
     publicUrl: config.publicUrl,
     logger,
   });
+  const connect = new ConnectService({
+    connect: new ConnectRepository(db),
+    ledger,
+    channels,
+    providers,
+    publicUrl: config.publicUrl,
+    logger,
+  });
   const payments = new PaymentsService({
     db,
     payments: paymentRows,
@@ -62,11 +73,13 @@ function paymentsServices(
     publicUrl: config.publicUrl,
     logger,
     subscriptions,
+    connect,
   });
-  return { ledger, payments, subscriptions };
+  return { ledger, payments, subscriptions, connect };
 }
 
-const paymentsMounts = () => [mount('/api/v1/payments', paymentRoutes())] as const;
+const paymentsMounts = () =>
+  [mount('/api/v1/payments', paymentRoutes()), mount('/api/v1/payments', connectRoutes())] as const;
 
 interface PaymentsRoutes {
   mounts: ReturnType<typeof paymentsMounts>;

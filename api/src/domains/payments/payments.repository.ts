@@ -185,21 +185,30 @@ export class PaymentsRepository {
     return row;
   }
 
+  /**
+   * The channel's account at `provider` for destination charges: only one the provider lets take
+   * charges, or the money would go to an account that cannot receive it (Stripe refuses the checkout).
+   */
   async connectedAccount(channelId: string, provider: string): Promise<string | undefined> {
     const [row] = await this.db
       .select({ accountId: connectedAccounts.accountId })
       .from(connectedAccounts)
-      .where(and(eq(connectedAccounts.channelId, channelId), eq(connectedAccounts.provider, provider)));
+      .where(
+        and(
+          eq(connectedAccounts.channelId, channelId),
+          eq(connectedAccounts.provider, provider),
+          eq(connectedAccounts.chargesEnabled, true),
+        ),
+      );
     return row?.accountId;
   }
 
+  /** An operator's link of an account they checked can take charges and be paid out. */
   async connectAccount(channelId: string, provider: string, accountId: string): Promise<void> {
+    const state = { accountId, chargesEnabled: true, payoutsEnabled: true, detailsSubmitted: true };
     await this.db
       .insert(connectedAccounts)
-      .values({ channelId, provider, accountId })
-      .onConflictDoUpdate({
-        target: [connectedAccounts.channelId, connectedAccounts.provider],
-        set: { accountId },
-      });
+      .values({ channelId, provider, ...state })
+      .onConflictDoUpdate({ target: [connectedAccounts.channelId, connectedAccounts.provider], set: state });
   }
 }

@@ -27,6 +27,7 @@ import type { Logger } from '@streamhub/logger/logger';
 import { appendDomainEvent } from '../../events/durable.ts';
 import { withCursor } from '../../http/pagination.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
+import type { ConnectService } from './connect.service.ts';
 import type { LedgerRepository } from './ledger.repository.ts';
 import { type LedgerService, platformFeeOf, splitEntry } from './ledger.service.ts';
 import {
@@ -52,6 +53,8 @@ export interface PaymentsServiceDeps {
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Applies the subscription events (checkouts, invoices, the provider's subscription changes). */
   subscriptions: Pick<SubscriptionsService, 'apply'>;
+  /** Applies connected accounts' events (onboarding state, payouts). */
+  connect: Pick<ConnectService, 'apply'>;
 }
 
 /** A provider event that cannot be applied yet (it came before the one it follows); its job is retried. */
@@ -302,6 +305,10 @@ export class PaymentsService {
       case 'invoice_paid':
       case 'invoice_failed':
         return this.deps.subscriptions.apply(tx, provider, meaning);
+      case 'account_updated':
+      case 'payout_paid':
+      case 'payout_failed':
+        return this.deps.connect.apply(tx, provider, meaning);
       case 'other':
         return `ignored: ${meaning.reason}`;
     }

@@ -1,13 +1,21 @@
 /**
  * The Stripe adapter of the payment-provider port, on the official SDK: Checkout Sessions for tips
  * (destination charges with an application fee when the channel has a connected account), idempotency
- * keys on every create, and webhooks verified against the raw body (Stripe's timestamped HMAC, 5 minutes
- * of tolerance). The only file that knows Stripe's objects.
+ * keys on every create, Connect Express accounts and their onboarding links, and webhooks verified
+ * against the raw body (Stripe's timestamped HMAC, 5 minutes of tolerance) with the platform endpoint's
+ * secret or the Connect endpoint's. The only file that knows Stripe's objects.
  */
 import type { StripeConfig } from '@streamhub/config/config';
 import { isStorableText, unstorableTextPaths } from '@streamhub/contracts/text';
 import Stripe from 'stripe';
 import { z } from 'zod';
+import type {
+  ConnectedAccountState,
+  ConnectProvider,
+  CreateConnectedAccountInput,
+  OnboardingLink,
+  OnboardingLinkInput,
+} from './connect-provider.ts';
 import {
   type CancelSubscriptionInput,
   type CheckoutStarted,
@@ -97,10 +105,36 @@ const DisputeSchema = z.object({
   status: z.string(),
 });
 
+const AccountSchema = z.object({
+  id: z.string(),
+  charges_enabled: z.boolean().nullish(),
+  payouts_enabled: z.boolean().nullish(),
+  details_submitted: z.boolean().nullish(),
+});
+
+const PayoutSchema = z.object({
+  id: z.string(),
+  amount: z.number().int().positive(),
+  currency: z.string().regex(/^[a-z]{3}$/),
+  arrival_date: z.number().int().nullish(),
+});
+
+function accountState(account: z.infer<typeof AccountSchema>): ConnectedAccountState {
+  return {
+    accountId: account.id,
+    chargesEnabled: account.charges_enabled ?? false,
+    payoutsEnabled: account.payouts_enabled ?? false,
+    detailsSubmitted: account.details_submitted ?? false,
+  };
+}
+
 const EventEnvelopeSchema = z.object({
   // Stripe's ids are short; the bound keeps the outbox aggregate `stripe:<id>` within its 200 characters.
   id: z.string().min(1).max(180),
   type: z.string().min(1).max(255),
+  created: z.number().int().nullish(),
+  /** The connected account an event is about (events delivered to a Connect endpoint). */
+  account: z.string().nullish(),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
 
@@ -122,9 +156,52 @@ function periodEndOf(subscription: z.infer<typeof SubscriptionSchema>): Date | n
 export class StripeProvider implements PaymentProvider {
   readonly name = 'stripe' as const;
   private readonly stripe: Stripe;
+  readonly connect: ConnectProvider;
 
   constructor(private readonly config: StripeConfig) {
     this.stripe = new Stripe(config.secretKey, stripeClientOptions(config.apiUrl));
+    this.connect = {
+      createConnectedAccount: (input) => this.createConnectedAccount(input),
+      createOnboardingLink: (input) => this.createOnboardingLink(input),
+      retrieveConnectedAccount: (accountId) => this.retrieveConnectedAccount(accountId),
+    };
+  }
+
+  /**
+   * An Express account: Stripe hosts the creator's onboarding and dashboard, and the platform is
+   * responsible for them, which is what destination charges with an application fee expect.
+   */
+  private async createConnectedAccount(input: CreateConnectedAccountInput): Promise<ConnectedAccountState> {
+    const account = await this.call(() =>
+      this.stripe.accounts.create(
+        {
+          type: 'express',
+          ...(input.email ? { email: input.email } : {}),
+          capabilities: { card_payments: { requested: true }, transfers: { requested: true } },
+          metadata: { channel_id: input.channelId },
+        },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    );
+    return accountState(AccountSchema.parse(account));
+  }
+
+  private async createOnboardingLink(input: OnboardingLinkInput): Promise<OnboardingLink> {
+    // No idempotency key on purpose: a link works once and expires in minutes, each click needs a new one.
+    const link = await this.call(() =>
+      this.stripe.accountLinks.create({
+        account: input.accountId,
+        type: 'account_onboarding',
+        return_url: input.returnUrl,
+        refresh_url: input.refreshUrl,
+      }),
+    );
+    return { url: link.url, expiresAt: new Date(link.expires_at * 1000) };
+  }
+
+  private async retrieveConnectedAccount(accountId: string): Promise<ConnectedAccountState> {
+    const account = await this.call(() => this.stripe.accounts.retrieve(accountId));
+    return accountState(AccountSchema.parse(account));
   }
 
   async createTipCheckout(input: TipCheckoutInput): Promise<CheckoutStarted> {
@@ -264,12 +341,7 @@ export class StripeProvider implements PaymentProvider {
     if (!signature) throw new WebhookRejectedError('signature', 'The Stripe-Signature header is missing.');
     let event: unknown;
     try {
-      event = await this.stripe.webhooks.constructEventAsync(
-        rawBody,
-        signature,
-        this.config.webhookSecret,
-        WEBHOOK_TOLERANCE_SECONDS,
-      );
+      event = await this.constructEvent(rawBody, signature);
     } catch (error) {
       if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
         // The SDK's own messages can hint at the expected secret: clients get ours.
@@ -302,11 +374,52 @@ export class StripeProvider implements PaymentProvider {
     };
   }
 
+  /**
+   * Checks the body against the platform endpoint's secret, then (on a mismatch) the Connect
+   * endpoint's: both endpoints may point at the one URL. A stale signature matched a secret already.
+   */
+  private async constructEvent(rawBody: Uint8Array, signature: string): Promise<unknown> {
+    const check = (secret: string) =>
+      this.stripe.webhooks.constructEventAsync(rawBody, signature, secret, WEBHOOK_TOLERANCE_SECONDS);
+    try {
+      return await check(this.config.webhookSecret);
+    } catch (error) {
+      const mismatch =
+        error instanceof Stripe.errors.StripeSignatureVerificationError && !/tolerance/i.test(error.message);
+      if (!mismatch || !this.config.connectWebhookSecret) throw error;
+      return check(this.config.connectWebhookSecret);
+    }
+  }
+
   interpret(payload: unknown): ProviderEvent {
     const envelope = EventEnvelopeSchema.safeParse(payload);
     if (!envelope.success) return { kind: 'other', reason: 'not a Stripe event' };
     const { type, data } = envelope.data;
     switch (type) {
+      case 'account.updated': {
+        const account = AccountSchema.safeParse(data.object);
+        if (!account.success) return { kind: 'other', reason: `malformed ${type}` };
+        return {
+          kind: 'account_updated',
+          ...accountState(account.data),
+          reportedAt: dateOf(envelope.data.created) ?? new Date(0),
+        };
+      }
+      case 'payout.paid':
+      case 'payout.failed': {
+        // The platform's own payouts (no `account`) move no creator's money.
+        if (!envelope.data.account) return { kind: 'other', reason: `${type} of the platform's balance` };
+        const payout = PayoutSchema.safeParse(data.object);
+        if (!payout.success) return { kind: 'other', reason: `malformed ${type}` };
+        return {
+          kind: type === 'payout.paid' ? 'payout_paid' : 'payout_failed',
+          accountId: envelope.data.account,
+          payoutId: payout.data.id,
+          amount: payout.data.amount,
+          currency: payout.data.currency,
+          arrivalDate: dateOf(payout.data.arrival_date),
+        };
+      }
       case 'checkout.session.completed':
       case 'checkout.session.async_payment_succeeded': {
         const session = SessionSchema.safeParse(data.object);

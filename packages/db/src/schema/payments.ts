@@ -200,10 +200,59 @@ export const connectedAccounts = paymentsSchema.table(
     channelId: uuid('channel_id').notNull(),
     provider: text('provider').notNull(),
     accountId: text('account_id').notNull(),
+    /** The provider lets the account take destination charges (Stripe's `charges_enabled`). */
+    chargesEnabled: boolean('charges_enabled').notNull().default(false),
+    /** The provider pays the account out to the creator's bank (`payouts_enabled`). */
+    payoutsEnabled: boolean('payouts_enabled').notNull().default(false),
+    /** The creator finished the provider's onboarding form (`details_submitted`). */
+    detailsSubmitted: boolean('details_submitted').notNull().default(false),
+    /** When the provider reported the state held (an event's `created`): an older report changes nothing. */
+    stateAt: timestamp('state_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.channelId, t.provider] })],
+  (t) => [
+    primaryKey({ columns: [t.channelId, t.provider] }),
+    uniqueIndex('connected_accounts_provider_account_idx').on(t.provider, t.accountId),
+  ],
 );
+export type ConnectedAccountRow = typeof connectedAccounts.$inferSelect;
+
+/** `paid`: the provider reports the money left for the creator's bank. `failed`: it did not (or came back). */
+export const payoutStatus = paymentsSchema.enum('payout_status', ['paid', 'failed']);
+
+/**
+ * A payout from a creator's connected account to their bank, as the provider reported it, with the
+ * ledger entry that booked it (creator payable → provider clearing) and the one that reversed it when
+ * a paid payout failed afterwards.
+ */
+export const payouts = paymentsSchema.table(
+  'payouts',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    provider: text('provider').notNull(),
+    /** The provider's payout (a Stripe `po_…` id), booked at most once. */
+    payoutId: text('payout_id').notNull(),
+    channelId: uuid('channel_id').notNull(),
+    accountId: text('account_id').notNull(),
+    status: payoutStatus('status').notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    /** When the bank should have the money, as the provider expects it. */
+    arrivalDate: timestamp('arrival_date', { withTimezone: true }),
+    entryId: uuid('entry_id'),
+    reversalEntryId: uuid('reversal_entry_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('payouts_provider_payout_idx').on(t.provider, t.payoutId),
+    index('payouts_channel_created_idx').on(t.channelId, t.createdAt, t.id),
+    check('payouts_amount_positive', sql`${t.amount} > 0`),
+    check('payouts_currency_iso4217', sql`${t.currency} ~ '^[a-z]{3}$'`),
+  ],
+);
+export type PayoutRow = typeof payouts.$inferSelect;
 
 /**
  * `incomplete`: checkout opened, nothing paid. `abandoned`: that checkout expired unpaid. `active`: paid

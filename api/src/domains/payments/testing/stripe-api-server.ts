@@ -1,10 +1,13 @@
 /**
  * A local HTTP server speaking the subset of Stripe's API that StreamHub calls (Checkout Sessions create
- * and retrieve in payment and subscription mode, Subscriptions update, Refunds create), for tests that drive the official SDK against it (`STRIPE_API_URL`).
+ * and retrieve in payment and subscription mode, Subscriptions update, Refunds create, Connect's Accounts
+ * create and retrieve and Account Links create), for tests that drive the official SDK against it
+ * (`STRIPE_API_URL`).
  * It answers as Stripe does: form-encoded parameters with bracketed keys, Bearer secret keys,
  * idempotency keys that replay the first answer (and refuse other parameters under the same key),
  * Stripe's error envelope. `complete()`, `expire()`, `chargeRefunded()`, `completeSubscription()`,
- * `renew()`, `failRenewal()` and `endSubscription()` play the payer and Stripe's back office and build
+ * `renew()`, `failRenewal()`, `endSubscription()`, `finishOnboarding()`, `payout()` and `failPayout()`
+ * play the payer, the creator and Stripe's back office and build
  * the events Stripe would send (objects shaped as the SDK's pinned API version writes them); `sign()` signs a body as Stripe does, with the
  * SDK's own helper.
  */
@@ -74,12 +77,42 @@ export interface FakeRefund {
   created: number;
 }
 
+/** An Express connected account as Stripe returns it (the fields StreamHub reads). */
+export interface FakeAccount {
+  id: string;
+  object: 'account';
+  type: string;
+  country: string | null;
+  email: string | null;
+  charges_enabled: boolean;
+  payouts_enabled: boolean;
+  details_submitted: boolean;
+  capabilities: Record<string, string>;
+  metadata: Record<string, string>;
+  created: number;
+}
+
+export interface FakeAccountLink {
+  object: 'account_link';
+  account: string;
+  type: string;
+  refresh_url: string;
+  return_url: string;
+  url: string;
+  created: number;
+  expires_at: number;
+}
+
 export interface StripeApiServer {
   /** `STRIPE_API_URL` for this server. */
   url: string;
   secretKey: string;
   webhookSecret: string;
+  /** The signing secret of the Connect endpoint (events of connected accounts). */
+  connectWebhookSecret: string;
   requests: RecordedRequest[];
+  accounts: Map<string, FakeAccount>;
+  accountLinks: FakeAccountLink[];
   sessions: Map<string, FakeCheckoutSession>;
   refunds: Map<string, FakeRefund>;
   subscriptions: Map<string, FakeSubscription>;
@@ -105,6 +138,16 @@ export interface StripeApiServer {
   /** Stripe gave up (or the period of a cancelled one ran out): `customer.subscription.deleted`. */
   endSubscription(subscriptionId: string): StripeEvent;
   /**
+   * The creator filled in Stripe's onboarding form: the account can take charges and be paid out, and
+   * the `account.updated` event Stripe sends to Connect endpoints (with `account` set) is returned.
+   * `{ payouts: false }` leaves payouts off (Stripe still verifying the bank account).
+   */
+  finishOnboarding(accountId: string, options?: { payouts?: boolean }): StripeEvent;
+  /** Stripe paid the connected account's balance out to the creator's bank: `payout.paid`. */
+  payout(accountId: string, amount: number, currency: string): StripeEvent;
+  /** The bank returned a payout Stripe had reported paid: `payout.failed` for the same payout. */
+  failPayout(paid: StripeEvent): StripeEvent;
+  /**
    * The `Stripe-Signature` header for `payload`, as Stripe computes it (`timestamp` in seconds). Async:
    * under Bun the SDK signs with WebCrypto, which has no synchronous HMAC.
    */
@@ -119,6 +162,8 @@ export interface StripeEvent {
   created: number;
   livemode: false;
   api_version: string;
+  /** Set on events of a connected account, delivered to Connect endpoints. */
+  account?: string;
   data: { object: Record<string, unknown> };
 }
 
@@ -173,6 +218,9 @@ function asRecord(value: unknown): Record<string, unknown> {
 export async function startStripeApiServer(): Promise<StripeApiServer> {
   const secretKey = random('sk');
   const webhookSecret = random('whsec');
+  const connectWebhookSecret = random('whsec');
+  const accounts = new Map<string, FakeAccount>();
+  const accountLinks: FakeAccountLink[] = [];
   const requests: RecordedRequest[] = [];
   const sessions = new Map<string, FakeCheckoutSession>();
   const refunds = new Map<string, FakeRefund>();
@@ -272,9 +320,73 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     return { status: 200, answer: refund };
   }
 
+  function createAccount(params: Record<string, unknown>): { status: number; answer: unknown } {
+    if (params.type !== 'express' && params.type !== 'standard' && params.type !== 'custom') {
+      return {
+        status: 400,
+        answer: { error: { type: 'invalid_request_error', message: 'Invalid type.', param: 'type' } },
+      };
+    }
+    const requested = asRecord(params.capabilities);
+    const account: FakeAccount = {
+      id: random('acct'),
+      object: 'account',
+      type: params.type,
+      country: typeof params.country === 'string' ? params.country : 'US',
+      email: typeof params.email === 'string' ? params.email : null,
+      charges_enabled: false,
+      payouts_enabled: false,
+      details_submitted: false,
+      capabilities: Object.fromEntries(Object.keys(requested).map((name) => [name, 'inactive'])),
+      metadata: asRecord(params.metadata) as Record<string, string>,
+      created: nowSeconds(),
+    };
+    accounts.set(account.id, account);
+    return { status: 200, answer: account };
+  }
+
+  function createAccountLink(params: Record<string, unknown>): { status: number; answer: unknown } {
+    const account = typeof params.account === 'string' ? accounts.get(params.account) : undefined;
+    if (!account) {
+      return {
+        status: 400,
+        answer: {
+          error: { type: 'invalid_request_error', message: 'No such account', code: 'resource_missing' },
+        },
+      };
+    }
+    const types = ['account_onboarding', 'account_update'];
+    if (
+      !types.includes(String(params.type)) ||
+      typeof params.refresh_url !== 'string' ||
+      typeof params.return_url !== 'string'
+    ) {
+      return {
+        status: 400,
+        answer: {
+          error: { type: 'invalid_request_error', message: 'Missing type, refresh_url or return_url.' },
+        },
+      };
+    }
+    const link: FakeAccountLink = {
+      object: 'account_link',
+      account: account.id,
+      type: String(params.type),
+      refresh_url: params.refresh_url,
+      return_url: params.return_url,
+      url: `${url}/setup/e/${account.id}/${randomBytes(8).toString('hex')}`,
+      created: nowSeconds(),
+      expires_at: nowSeconds() + 300,
+    };
+    accountLinks.push(link);
+    return { status: 200, answer: link };
+  }
+
   const CREATES: Record<string, (params: Record<string, unknown>) => { status: number; answer: unknown }> = {
     '/v1/checkout/sessions': createSession,
     '/v1/refunds': createRefund,
+    '/v1/accounts': createAccount,
+    '/v1/account_links': createAccountLink,
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -327,6 +439,17 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
       res.end(JSON.stringify(subscription));
       return;
     }
+    const retrieveAccount = /^\/v1\/accounts\/([^/]+)$/.exec(path);
+    if (req.method === 'GET' && retrieveAccount?.[1]) {
+      const account = accounts.get(decodeURIComponent(retrieveAccount[1]));
+      if (!account) {
+        stripeError(res, 404, 'invalid_request_error', 'No such account', 'resource_missing');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(account));
+      return;
+    }
     const retrieve = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && retrieve?.[1]) {
       const session = sessions.get(decodeURIComponent(retrieve[1]));
@@ -355,6 +478,17 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     livemode: false,
     api_version: '2025-01-01',
     data: { object },
+  });
+
+  const accountOf = (id: string) => {
+    const account = accounts.get(id);
+    if (!account) throw new Error(`no account ${id}`);
+    return account;
+  };
+  /** An event of a connected account, as Stripe delivers it to a Connect endpoint. */
+  const connectEvent = (account: string, type: string, object: Record<string, unknown>): StripeEvent => ({
+    ...event(type, object),
+    account,
   });
 
   const subscriptionOf = (id: string) => {
@@ -405,7 +539,10 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     url,
     secretKey,
     webhookSecret,
+    connectWebhookSecret,
     requests,
+    accounts,
+    accountLinks,
     sessions,
     refunds,
     subscriptions,
@@ -509,6 +646,36 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
         amount_refunded: refund.amount,
         currency: refund.currency,
         refunded: true,
+      });
+    },
+    finishOnboarding(accountId, options = {}) {
+      const account = accountOf(accountId);
+      account.details_submitted = true;
+      account.charges_enabled = true;
+      account.payouts_enabled = options.payouts ?? true;
+      for (const name of Object.keys(account.capabilities)) account.capabilities[name] = 'active';
+      return connectEvent(accountId, 'account.updated', structuredClone({ ...account }));
+    },
+    payout(accountId, amount, currency) {
+      accountOf(accountId);
+      return connectEvent(accountId, 'payout.paid', {
+        id: random('po'),
+        object: 'payout',
+        amount,
+        currency,
+        arrival_date: nowSeconds() + 2 * 24 * 3600,
+        method: 'standard',
+        type: 'bank_account',
+        status: 'paid',
+      });
+    },
+    failPayout(paid) {
+      if (!paid.account) throw new Error('not a connected account payout');
+      return connectEvent(paid.account, 'payout.failed', {
+        ...paid.data.object,
+        status: 'failed',
+        failure_code: 'account_closed',
+        failure_message: 'The bank account has been closed.',
       });
     },
     sign(payload, options = {}) {
