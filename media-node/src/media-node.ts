@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '@streamhub/config/config';
 import type { MediaStorage } from '@streamhub/infra/media-storage/port';
+import type { NodeLiveness } from '@streamhub/infra/node-liveness/port';
 import type { Logger } from '@streamhub/logger/logger';
 import { type FfmpegBinary, locateFfmpeg } from './ffmpeg/locate.ts';
 import { warmFfmpegCapabilities } from './ffmpeg/run.ts';
@@ -15,6 +16,7 @@ import { startRtmpIngest } from './ingest/rtmp-ingest.ts';
 import { startSrtIngest } from './ingest/srt-ingest.ts';
 import { LiveManager } from './live/live-manager.ts';
 import { discardPlaybackFiles, recoverHeldSessions, sweepLeftovers } from './live/live-recovery.ts';
+import { gateWithTakeover, holdNodeLease, startOrphanSweep } from './live/live-takeover.ts';
 import { startLiveThumbnails } from './live/live-thumbnails.ts';
 import type { RestartPolicy } from './live/live-transcoder.ts';
 import { openPlaylistNotifier } from './live/llhls/playlist-notifier.ts';
@@ -54,6 +56,12 @@ export interface MediaNodeOptions {
   restream?: RestreamTargets;
   /** Restream retry back-off (default 1 s doubling to 30 s). */
   restreamBackoff?: RestreamBackoff;
+  /**
+   * Where nodes renew their leases (Redis in a scale-out). With it this node keeps a lease of
+   * MEDIA_NODE_LEASE_SECONDS and takes over the sessions of nodes whose lease ran out (`live-takeover.ts`);
+   * without it only a restart under the same id ends what a crashed node held.
+   */
+  liveness?: NodeLiveness;
 }
 
 export interface MediaNode {
@@ -76,7 +84,7 @@ export interface MediaNode {
 }
 
 export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNode> {
-  const { config, gate, media } = options;
+  const { config, media } = options;
   const logger = options.logger.child({ component: 'media-node' });
   const ffmpeg = options.ffmpeg ?? (await locateFfmpeg({ ffmpegPath: config.media.ffmpegPath }));
   logger.info(
@@ -94,10 +102,17 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     logger.warn({ err: error }, 'could not read ffmpeg capabilities'),
   );
   const nodeId = options.nodeId ?? config.media.nodeId ?? defaultNodeId(config.media.rtmpPort);
+  const { liveness } = options;
+  const leaseMs = config.media.nodeLeaseSeconds * 1000;
+  const gate = liveness
+    ? gateWithTakeover({ gate: options.gate, liveness, nodeId, media, logger })
+    : options.gate;
+  const lease = liveness && (await holdNodeLease({ liveness, nodeId, leaseMs, logger }));
 
   // Before accepting publishes: a channel whose session a crash left "live" could not go live again.
   await recoverHeldSessions({ gate, nodeId, media, logger });
   await sweepLeftovers({ gate, media, logger });
+  const orphans = liveness && startOrphanSweep({ gate, liveness, nodeId, media, leaseMs, logger });
 
   // Gateways that do not share this node's files hold LL-HLS blocking reloads until they hear of a part.
   const notifier = await openPlaylistNotifier({
@@ -166,8 +181,10 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     }
   } catch (error) {
     stopWatching();
+    await orphans?.stop();
     await ingest.close();
     await notifier.close();
+    await lease?.stop();
     throw error;
   }
   manager.attach(ingest);
@@ -207,10 +224,13 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
       closing ??= (async () => {
         stopWatching();
         thumbnails.stop();
+        await orphans?.stop();
         await restreamer?.close();
         await manager.close();
         await notifier.close();
         await ingest.close();
+        // Released last: until its sessions are ended, no other node may take them over.
+        await lease?.stop();
       })();
       return closing;
     },

@@ -290,10 +290,11 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
     const liveDir = mediaPaths(dataDir).collection('live');
     await mkdir(join(liveDir, left.playbackId), { recursive: true });
     await writeFile(join(liveDir, left.playbackId, '360p.m3u8'), '#EXTM3U\n');
-    // A stuck channel refuses every publish.
-    expect(await deps.services.channels.authorizePublish(key.secret)).toEqual({
+    // A stuck channel refuses every publish, naming the dead node that holds it.
+    expect(await deps.services.channels.authorizePublish(key.secret)).toMatchObject({
       ok: false,
       reason: 'already_live',
+      holder: { sessionId: left.sessionId, nodeId },
     });
 
     await startNode(deps.services.channels, nodeId);

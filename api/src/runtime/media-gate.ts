@@ -16,6 +16,7 @@ export function channelsPublishGate(channels: ChannelsService): PublishGate {
       await channels.endSession(sessionId, info);
     },
     heldSessions: (nodeId) => channels.heldSessions(nodeId),
+    liveSessionsOfOtherNodes: (nodeId) => channels.liveSessionsOfOtherNodes(nodeId),
     playbackStates: (playbackIds) => channels.playbackStates(playbackIds),
     watchTerminations: (terminate) => channels.watchTerminations(terminate),
   };

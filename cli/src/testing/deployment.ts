@@ -1,6 +1,7 @@
 /**
- * A scale-out deployment for end-to-end tests: gateways (`serve api`) and workers (`serve worker`) as real
- * processes sharing one PostgreSQL database, one Redis namespace and one media directory, as replicas do.
+ * A scale-out deployment for end-to-end tests: gateways (`serve api`), workers (`serve worker`) and media
+ * nodes (`serve media`) as real processes sharing one PostgreSQL database, one Redis namespace and one
+ * media directory, as replicas do.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +38,12 @@ export interface GatewayProcess extends ServedProcess {
   base: string;
 }
 
+export interface MediaProcess extends ServedProcess {
+  nodeId: string;
+  /** `rtmp://127.0.0.1:<port>/live` */
+  rtmpBase: string;
+}
+
 export interface DeploymentOptions {
   /** Names the Redis prefix and temporary directories. */
   label: string;
@@ -70,6 +77,11 @@ export interface Deployment {
    * its consumers' trace), once it runs.
    */
   worker(options?: ServeOptions): Promise<ServedProcess>;
+  /**
+   * A media node (`serve media`, on Node unless told) under a fixed MEDIA_NODE_ID, with RTMP on a free
+   * port, at info level, once its ingest listens.
+   */
+  media(nodeId: string, options?: ServeOptions): Promise<MediaProcess>;
   /** A `streamhub` command run to completion with the deployment's environment. */
   run(args: string[]): Promise<CliResult>;
   /** A TypeScript file run on Node with the deployment's environment: a test's own process. */
@@ -142,6 +154,17 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
       const worker = served(child);
       await waitForLine(child, (line) => line.msg === 'worker running', 60_000);
       return worker;
+    },
+    async media(nodeId, { runtime = 'node', env: own = {} } = {}) {
+      const port = await freePort();
+      const child = startCli(['serve', 'media'], {
+        cwd: tempDir(),
+        env: { ...env, ...own, MEDIA_NODE_ID: nodeId, RTMP_PORT: String(port), LOG_LEVEL: 'info' },
+        runtime,
+      });
+      const node = { ...served(child), nodeId, rtmpBase: `rtmp://127.0.0.1:${port}/live` };
+      await waitForLine(child, (line) => line.msg === 'media node running', 60_000);
+      return node;
     },
     run(args) {
       return runCli(args, { cwd: tempDir(), env });

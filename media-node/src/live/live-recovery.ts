@@ -8,7 +8,7 @@ import { isPlaybackId, mediaKeys } from '@streamhub/infra/media-storage/keys';
 import type { MediaStorage } from '@streamhub/infra/media-storage/port';
 import type { Logger } from '@streamhub/logger/logger';
 import { closePlaylists, removeSessionFiles, variantPlaylists } from './live-manager.ts';
-import type { PublishGate } from './publish-gate.ts';
+import type { HeldSession, PublishGate } from './publish-gate.ts';
 
 // One query per this many directories: bounded statements even on a node with a long history.
 const STATE_BATCH = 500;
@@ -37,23 +37,39 @@ export async function recoverHeldSessions(options: RecoveryOptions & { nodeId: s
   }
   let ended = 0;
   for (const session of held) {
-    const log = logger.child({ sessionId: session.sessionId, playbackId: session.playbackId });
-    // A playback id the node would never have written under is nothing to open or delete.
-    const prefix = isPlaybackId(session.playbackId) ? mediaKeys.livePrefix(session.playbackId) : undefined;
-    try {
-      const recorded =
-        session.record && prefix !== undefined && (await variantPlaylists(media, prefix)).length > 0;
-      if (recorded && prefix) await closePlaylists(media, prefix);
-      await gate.ended(session.sessionId, { recorded });
-      if (!recorded && prefix) await removeSessionFiles(media, prefix, log);
-      log.warn({ recorded }, 'ended a session a previous run of this node left live');
-    } catch (error) {
-      log.error({ err: error }, 'could not end a session a previous run of this node left live');
-      continue;
-    }
-    ended += 1;
+    if (await endAbandonedSession(session, { gate, media, logger }, 'a previous run of this node'))
+      ended += 1;
   }
   return ended;
+}
+
+/**
+ * Ends one session nothing feeds any more (its node crashed): a recording channel's files are closed
+ * (`#EXT-X-ENDLIST`) and kept as the recording, other files are deleted once the session is marked ended.
+ * `leftBy` names who left it live, for the log. False (logged) when it could not be ended. Harmless when
+ * another node ends the same session at the same time: the gate ends it once, the file steps repeat.
+ */
+export async function endAbandonedSession(
+  session: HeldSession,
+  options: RecoveryOptions,
+  leftBy: string,
+): Promise<boolean> {
+  const { gate, media } = options;
+  const log = options.logger.child({ sessionId: session.sessionId, playbackId: session.playbackId });
+  // A playback id the node would never have written under is nothing to open or delete.
+  const prefix = isPlaybackId(session.playbackId) ? mediaKeys.livePrefix(session.playbackId) : undefined;
+  try {
+    const recorded =
+      session.record && prefix !== undefined && (await variantPlaylists(media, prefix)).length > 0;
+    if (recorded && prefix) await closePlaylists(media, prefix);
+    await gate.ended(session.sessionId, { recorded });
+    if (!recorded && prefix) await removeSessionFiles(media, prefix, log);
+    log.warn({ recorded }, `ended a session ${leftBy} left live`);
+    return true;
+  } catch (error) {
+    log.error({ err: error }, `could not end a session ${leftBy} left live`);
+    return false;
+  }
 }
 
 /** Deletes the directories of sessions the channels domain says ended unrecorded; returns how many went. */

@@ -37,6 +37,11 @@ export interface HeldSession {
   record: boolean;
 }
 
+/** A live session with the media node it is stored under (null: opened without one, never taken over). */
+export interface SessionHolder extends HeldSession {
+  nodeId: string | null;
+}
+
 /** `ended` means over and not recorded: its files are garbage. Unknown ids are absent from the answer. */
 export type PlaybackState = 'live' | 'recorded' | 'ended';
 
@@ -55,6 +60,11 @@ export interface PublishGate {
   ended(sessionId: string, info: SessionEndInfo): Promise<void>;
   /** Sessions still marked live under `nodeId`: at start-up, whatever this node held before a crash. */
   heldSessions(nodeId: string): Promise<HeldSession[]>;
+  /**
+   * Sessions live under any node but `nodeId`, with their node: a node whose lease ran out can no longer
+   * end its own, so another one does (`live-takeover.ts`).
+   */
+  liveSessionsOfOtherNodes(nodeId: string): Promise<(HeldSession & { nodeId: string })[]>;
   /** Where each playback id's session stands, to tell leftover directories from ones still needed. */
   playbackStates(playbackIds: string[]): Promise<Map<string, PlaybackState>>;
   /**

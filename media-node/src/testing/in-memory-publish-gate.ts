@@ -67,7 +67,15 @@ export class InMemoryPublishGate implements PublishGate {
     const entry = this.keys.get(streamKey);
     if (!entry) return { ok: false, reason: 'unknown stream key' };
     if (entry.revoked) return { ok: false, reason: 'stream key revoked' };
-    if (this.liveByChannel.has(entry.channelId)) return { ok: false, reason: 'channel already live' };
+    const live = this.liveByChannel.get(entry.channelId);
+    if (live) {
+      const { sessionId, playbackId, record, nodeId: holder } = live;
+      return {
+        ok: false,
+        reason: 'channel already live',
+        holder: { sessionId, playbackId, record, nodeId: holder },
+      };
+    }
     const session = this.openSession({ channelId: entry.channelId, nodeId, record: entry.record });
     return { ok: true, sessionId: session.sessionId, playbackId: session.playbackId, record: entry.record };
   }
@@ -99,6 +107,17 @@ export class InMemoryPublishGate implements PublishGate {
     return [...this.liveByChannel.values()]
       .filter((s) => s.nodeId === nodeId)
       .map(({ sessionId, playbackId, record }) => ({ sessionId, playbackId, record }));
+  }
+
+  async liveSessionsOfOtherNodes(nodeId: string): Promise<(HeldSession & { nodeId: string })[]> {
+    return [...this.liveByChannel.values()]
+      .filter((s) => s.nodeId !== nodeId)
+      .map(({ sessionId, playbackId, record, nodeId: holder }) => ({
+        sessionId,
+        playbackId,
+        record,
+        nodeId: holder,
+      }));
   }
 
   async playbackStates(playbackIds: string[]): Promise<Map<string, PlaybackState>> {

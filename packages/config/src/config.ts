@@ -180,6 +180,7 @@ const EnvSchema = z.object({
       .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 letters, digits or ._:-')
       .optional(),
   ),
+  MEDIA_NODE_LEASE_SECONDS: positiveInt(10, 'seconds'),
   FFMPEG_PATH: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   LIVE_LADDER: z
     .string()
@@ -373,6 +374,11 @@ export interface MediaConfig {
    * find the sessions it held before a crash.
    */
   nodeId: string | undefined;
+  /**
+   * How long a media node's lease in Redis lasts without renewal (renewed every third of it): once it runs
+   * out, other nodes take over the sessions it held.
+   */
+  nodeLeaseSeconds: number;
   /** Explicit ffmpeg binary; unset → `ffmpeg` on PATH. */
   ffmpegPath: string | undefined;
   /** Rung heights, highest first, or `passthrough` (remux only). */
@@ -514,6 +520,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       restream: { secret: e.RESTREAM_SECRET, maxDestinations: e.RESTREAM_MAX_DESTINATIONS },
       clipsPerUserPerHour: e.CLIPS_PER_USER_PER_HOUR,
       nodeId: e.MEDIA_NODE_ID,
+      nodeLeaseSeconds: e.MEDIA_NODE_LEASE_SECONDS,
       ffmpegPath: e.FFMPEG_PATH,
       ladder:
         e.LIVE_LADDER === 'passthrough'

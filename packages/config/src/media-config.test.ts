@@ -9,6 +9,7 @@ describe('media node settings', () => {
       rtmpPort: 1935,
       rtmpPublicUrl: 'rtmp://localhost:1935/live',
       nodeId: undefined,
+      nodeLeaseSeconds: 10,
       ffmpegPath: undefined,
       ladder: [1080, 720, 480, 360],
       segmentSeconds: 2,

@@ -20,7 +20,7 @@ import {
   streamKeys,
 } from '@streamhub/db/schema/channels';
 import { type UserStatus, users } from '@streamhub/db/schema/users';
-import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, type SQL, sql } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 import { assertLimit, type Page, type PageOptions } from '../../http/pagination.ts';
 
@@ -80,6 +80,11 @@ export interface HeldSession {
   playbackId: string;
   /** The channel records: the node's files may be a recording worth closing and keeping. */
   record: boolean;
+}
+
+/** A live session with the media node it is stored under (null: opened without a node id). */
+export interface SessionHolder extends HeldSession {
+  nodeId: string | null;
 }
 
 /** A session and the channel it belongs to, for domains that attach data to broadcasts. */
@@ -418,6 +423,41 @@ export class ChannelsRepository {
       .from(liveSessions)
       .innerJoin(channels, eq(channels.id, liveSessions.channelId))
       .where(and(eq(liveSessions.nodeId, nodeId), eq(liveSessions.status, 'live')));
+  }
+
+  /** The channel's live session and the node holding it, if it is live. */
+  async findLiveHolder(channelId: string): Promise<SessionHolder | undefined> {
+    const [row] = await this.db
+      .select({
+        sessionId: liveSessions.id,
+        playbackId: liveSessions.playbackId,
+        record: channels.record,
+        nodeId: liveSessions.nodeId,
+      })
+      .from(liveSessions)
+      .innerJoin(channels, eq(channels.id, liveSessions.channelId))
+      .where(and(eq(liveSessions.channelId, channelId), eq(liveSessions.status, 'live')))
+      .limit(1);
+    return row;
+  }
+
+  /** Sessions live under a media node other than `nodeId` (those opened without one are left out). */
+  async listLiveSessionsOfOtherNodes(nodeId: string): Promise<(HeldSession & { nodeId: string })[]> {
+    const rows = await this.db
+      .select({
+        sessionId: liveSessions.id,
+        playbackId: liveSessions.playbackId,
+        record: channels.record,
+        nodeId: liveSessions.nodeId,
+      })
+      .from(liveSessions)
+      .innerJoin(channels, eq(channels.id, liveSessions.channelId))
+      .where(
+        and(eq(liveSessions.status, 'live'), isNotNull(liveSessions.nodeId), ne(liveSessions.nodeId, nodeId)),
+      );
+    return rows.flatMap(({ nodeId: holder, ...session }) =>
+      holder === null ? [] : [{ ...session, nodeId: holder }],
+    );
   }
 
   /** Every broadcast of the channel, live or over. */

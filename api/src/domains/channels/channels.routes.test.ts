@@ -427,10 +427,17 @@ describe.each(testDatabases())('/api/v1/channels on %s', (driver) => {
       expect(stored?.lastUsedAt).not.toBeNull();
       expect(page.session?.playbackUrl).not.toContain(key.secret);
 
-      // A channel already live refuses a second publish, even with another of its keys.
+      // A channel already live refuses a second publish, even with another of its keys, and names the
+      // session in the way with its media node (none here), so a node can take over a dead one's.
       expect(await deps.services.channels.authorizePublish(key.secret)).toEqual({
         ok: false,
         reason: 'already_live',
+        holder: {
+          sessionId: decision.sessionId,
+          playbackId: decision.playbackId,
+          record: true,
+          nodeId: null,
+        },
       });
 
       expect(await deps.services.channels.endSession(decision.sessionId, { recorded: true })).toBe(true);
@@ -487,7 +494,9 @@ describe.each(testDatabases())('/api/v1/channels on %s', (driver) => {
         deps.services.channels.authorizePublish(second.secret),
       ]);
       expect(decisions.filter((decision) => decision.ok)).toHaveLength(1);
-      expect(decisions.filter((decision) => !decision.ok)).toEqual([{ ok: false, reason: 'already_live' }]);
+      expect(decisions.filter((decision) => !decision.ok)).toMatchObject([
+        { ok: false, reason: 'already_live' },
+      ]);
       for (const decision of decisions)
         if (decision.ok) await deps.services.channels.endSession(decision.sessionId, { recorded: false });
     });
