@@ -15,7 +15,12 @@ export type PublishAuthorization =
       /** Keep every segment so the ended session can become a VOD. */
       record: boolean;
     }
-  | { ok: false; reason: string };
+  | {
+      ok: false;
+      reason: string;
+      /** When the channel is already live: the session in the way and the node that holds it. */
+      holder?: SessionHolder;
+    };
 
 export interface PublishContext {
   /** The media node that will hold the session; recorded so that it can end it after a crash. */
