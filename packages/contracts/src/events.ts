@@ -168,7 +168,9 @@ export const PaymentWebhookReceivedEventSchema = z.object({
  * A channel subscription changed (docs/payments.md): `subscription.started` (its first payment booked),
  * `.renewed` (a later one), `.cancelled` (the subscriber cancelled; perks last until `accessUntil`),
  * `.expired` (perks are over), `.payment_failed` (a renewal could not be charged: past due, perks kept
- * until `accessUntil`, the grace's end). Stored by the transaction that changed the subscription.
+ * until `accessUntil`, the grace's end), `.expiring` (a cancelled subscription's perks end at
+ * `accessUntil`, a few days ahead; once per period, from the payments domain's scheduled notices).
+ * Stored by the transaction that changed (or, for `.expiring`, noticed) the subscription.
  */
 export const SubscriptionEventSchema = z.object({
   subscriptionId: z.uuid(),
@@ -247,6 +249,7 @@ export const DOMAIN_EVENTS = {
   'subscription.cancelled': SubscriptionEventSchema,
   'subscription.expired': SubscriptionEventSchema,
   'subscription.payment_failed': SubscriptionEventSchema,
+  'subscription.expiring': SubscriptionEventSchema,
   'webhook.endpoint_disabled': WebhookEndpointDisabledEventSchema,
 } as const;
 

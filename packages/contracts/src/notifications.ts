@@ -40,6 +40,7 @@ export const NOTIFICATION_KINDS = {
   'subscription.renewed': kind(true, false, false),
   'subscription.expired': kind(true, true, false),
   'subscription.payment_failed': kind(true, true, false),
+  'subscription.expiring': kind(true, true, false),
   'video.ready': kind(true, false, true),
   'video.failed': kind(true, true, false),
   'webhook.endpoint_disabled': kind(true, true, false),

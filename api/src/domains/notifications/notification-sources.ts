@@ -206,6 +206,20 @@ export const NOTIFICATION_SOURCES: Sources = {
       url: '/settings',
     },
   ],
+  'subscription.expiring': async (subscription, lookups) => [
+    {
+      type: 'subscription.expiring',
+      recipients: one(subscription.subscriberId),
+      channelId: subscription.channelId,
+      data: {
+        subscriptionId: subscription.subscriptionId,
+        slug: (await lookups.slugOf(subscription.channelId)) ?? null,
+        // The period's end: the perks stop then, since the subscription will not renew.
+        accessUntil: subscription.accessUntil,
+      },
+      url: '/settings',
+    },
+  ],
   'webhook.endpoint_disabled': async (disabled) => [
     {
       type: 'webhook.endpoint_disabled',

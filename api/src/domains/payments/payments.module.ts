@@ -24,6 +24,7 @@ import { PaymentsService } from './payments.service.ts';
 import { paymentsConsumers, startSubscriptionExpirySweep } from './payments-consumers.ts';
 import { RazorpayProvider } from './razorpay-provider.ts';
 import { StripeProvider } from './stripe-provider.ts';
+import { SubscriptionExpiryNotices, startSubscriptionExpiryNotices } from './subscription-expiry-notices.ts';
 import { SubscriptionsRepository } from './subscriptions.repository.ts';
 import { SubscriptionsService } from './subscriptions.service.ts';
 
@@ -75,7 +76,8 @@ function paymentsServices(
     subscriptions,
     connect,
   });
-  return { ledger, payments, subscriptions, connect };
+  const expiryNotices = new SubscriptionExpiryNotices({ db });
+  return { ledger, payments, subscriptions, connect, expiryNotices };
 }
 
 const paymentsMounts = () =>
@@ -96,5 +98,13 @@ export const paymentsModule: DomainModule<
   services: paymentsServices,
   routes: paymentsMounts,
   consumers: ({ payments }) => paymentsConsumers({ payments }),
-  timers: ({ subscriptions }, { logger }) => startSubscriptionExpirySweep(subscriptions, logger),
+  timers: ({ subscriptions, expiryNotices }, { logger }) => {
+    const stops = [
+      startSubscriptionExpirySweep(subscriptions, logger),
+      startSubscriptionExpiryNotices(expiryNotices, logger),
+    ];
+    return () => {
+      for (const stop of stops) stop();
+    };
+  },
 };

@@ -47,6 +47,7 @@ const AUDIENCE: { [K in DomainEventName]?: AudienceRule<K> } = {
   'subscription.cancelled': ({ creatorId, subscriberId }) => users(creatorId, subscriberId),
   'subscription.expired': ({ creatorId, subscriberId }) => users(creatorId, subscriberId),
   'subscription.payment_failed': ({ creatorId, subscriberId }) => users(creatorId, subscriberId),
+  'subscription.expiring': ({ creatorId, subscriberId }) => users(creatorId, subscriberId),
   'webhook.endpoint_disabled': ({ ownerId }) => users(ownerId),
 };
 

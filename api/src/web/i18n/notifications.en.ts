@@ -65,6 +65,10 @@ export const notificationKinds: Record<
     title: 'Your subscription payment failed',
     body: `The payment for your subscription to ${str(data.slug, 'a channel')} failed${typeof data.accessUntil === 'string' ? `; your access ends at ${moment(data.accessUntil)} unless it is paid by then` : ''}.`,
   }),
+  'subscription.expiring': (data) => ({
+    title: 'Your subscription ends soon',
+    body: `Your subscription to ${str(data.slug, 'a channel')} was cancelled and ends${typeof data.accessUntil === 'string' ? ` at ${moment(data.accessUntil)}` : ' soon'}. Subscribe again before then to keep your perks.`,
+  }),
   'video.ready': (data) => ({
     title: 'Your video is ready',
     body: `"${str(data.title, 'Your video')}" has been processed and can be watched.`,
@@ -102,6 +106,7 @@ export const notificationKindNames: Record<NotificationType, string> = {
   'subscription.renewed': 'Renewed subscriptions',
   'subscription.expired': 'Your subscriptions ending',
   'subscription.payment_failed': 'Failed subscription payments',
+  'subscription.expiring': 'Your subscriptions about to end',
   'webhook.endpoint_disabled': 'Webhook endpoints turned off',
   'video.ready': 'Your videos are ready',
   'video.failed': 'Your videos failed',
