@@ -208,9 +208,24 @@ export const SubscriptionCheckoutSchema = z
   .object({
     subscriptionId: z.uuid(),
     provider: PaymentProviderSchema,
-    checkoutUrl: z.url().openapi({ description: "The provider's checkout page to send the viewer to" }),
+    checkoutUrl: z.url().openapi({
+      description:
+        "The provider's checkout page to send the viewer to (Stripe Checkout, Razorpay's hosted page)",
+    }),
     price: MinorUnitsSchema,
     currency: z.string(),
+    razorpay: z
+      .object({
+        keyId: z.string().openapi({ description: "The instance's Razorpay key id, for Razorpay Checkout" }),
+        subscriptionId: z
+          .string()
+          .openapi({ description: 'The Razorpay subscription to open Razorpay Checkout with' }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'For Razorpay: open Razorpay Checkout in the page with these instead, then send its answer to `verifyRazorpaySubscription`',
+      }),
   })
   .openapi('SubscriptionCheckout');
 export type SubscriptionCheckout = z.infer<typeof SubscriptionCheckoutSchema>;
@@ -269,6 +284,29 @@ export const RazorpayCheckoutVerifiedSchema = z
   })
   .openapi('RazorpayCheckoutVerified');
 export type RazorpayCheckoutVerified = z.infer<typeof RazorpayCheckoutVerifiedSchema>;
+
+/** What Razorpay Checkout hands the page when the subscriber paid, as Razorpay names the fields. */
+export const VerifyRazorpaySubscriptionRequestSchema = z
+  .strictObject({
+    razorpay_subscription_id: text().min(1).max(100),
+    razorpay_payment_id: text().min(1).max(100),
+    razorpay_signature: text()
+      .regex(/^[0-9a-f]{64}$/, 'must be a hex HMAC-SHA256')
+      .openapi({ description: 'HMAC-SHA256 of `payment_id|subscription_id` with the key secret, in hex' }),
+  })
+  .openapi('VerifyRazorpaySubscriptionRequest');
+export type VerifyRazorpaySubscriptionRequest = z.infer<typeof VerifyRazorpaySubscriptionRequestSchema>;
+
+export const RazorpaySubscriptionVerifiedSchema = z
+  .object({
+    subscriptionId: z.uuid(),
+    status: z.enum(SUBSCRIPTION_STATUSES).openapi({
+      description:
+        "Our subscription's status: it starts when Razorpay's `subscription.charged` webhook arrives",
+    }),
+  })
+  .openapi('RazorpaySubscriptionVerified');
+export type RazorpaySubscriptionVerified = z.infer<typeof RazorpaySubscriptionVerifiedSchema>;
 
 // --- Reconciliation ---------------------------------------------------------------------------------
 

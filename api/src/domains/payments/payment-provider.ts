@@ -39,6 +39,31 @@ export interface SubscriptionCheckoutInput {
   successUrl: string;
   cancelUrl: string;
   idempotencyKey: string;
+  /** The provider's plan for the tier at this price, from `createPlan` (providers whose subscriptions name one). */
+  planId?: string | undefined;
+}
+
+/** A tier at one price, as a provider's monthly plan (Razorpay's subscriptions are opened on a plan). */
+export interface PlanInput {
+  tierId: string;
+  name: string;
+  /** Per month, minor units of `currency`. */
+  price: number;
+  currency: string;
+}
+
+/**
+ * Route for a charge the provider took without a split (a Razorpay subscription's): the creator's share
+ * goes to their linked account.
+ */
+export interface ChargeTransferInput {
+  /** Our payment row of the charge. */
+  paymentId: string;
+  providerPaymentId: string;
+  destination: string;
+  /** The creator's share, minor units of `currency`. */
+  amount: number;
+  currency: string;
 }
 
 export interface CancelSubscriptionInput {
@@ -52,6 +77,8 @@ export interface CheckoutStarted {
   url: string | null;
   /** The public key the in-page checkout is opened with (Razorpay's key id). */
   clientKey: string | null;
+  /** The provider's subscription, when opening the checkout created it already (Razorpay). */
+  providerSubscriptionId?: string;
 }
 
 export interface RefundInput {
@@ -133,6 +160,8 @@ export type ProviderEvent =
       currency: string;
       /** The end of the period this invoice paid for. */
       periodEnd: Date | null;
+      /** The provider's payment of the charge, when it names one (a Razorpay `pay_…`): refunds and disputes find it. */
+      providerPaymentId?: string | null;
     }
   | {
       kind: 'invoice_failed';
@@ -177,6 +206,22 @@ export interface PaymentProvider {
    * that end as the provider knows it.
    */
   cancelSubscriptionAtPeriodEnd?(input: CancelSubscriptionInput): Promise<{ currentPeriodEnd: Date | null }>;
+  /** Creates the provider's monthly plan for a tier at a price; resolves to its id (Razorpay). */
+  createPlan?(input: PlanInput): Promise<string>;
+  /**
+   * Checks the signature an in-page checkout returned for a paid subscription (Razorpay's HMAC-SHA256
+   * of `payment_id|subscription_id` with the key secret).
+   */
+  verifySubscriptionSignature?(
+    providerSubscriptionId: string,
+    providerPaymentId: string,
+    signature: string,
+  ): boolean;
+  /**
+   * Sends the creator's share of a charge to their linked account (Route). Safe to repeat: a charge
+   * that has its transfer already is left alone.
+   */
+  transferCharge?(input: ChargeTransferInput): Promise<void>;
   /**
    * Asks the provider to refund a whole payment. The books change only when the provider's refund
    * webhook arrives, the one path by which money movements reach the ledger.

@@ -13,6 +13,7 @@ import {
   LedgerLinesQuerySchema,
   PaymentParamsSchema,
   RazorpayCheckoutVerifiedSchema,
+  RazorpaySubscriptionVerifiedSchema,
   ReconciliationQuerySchema,
   ReconciliationSchema,
   RefundRequestedSchema,
@@ -28,6 +29,7 @@ import {
   TipCheckoutSchema,
   UpdateTierRequestSchema,
   VerifyRazorpayCheckoutRequestSchema,
+  VerifyRazorpaySubscriptionRequestSchema,
   WebhookReceiptSchema,
 } from '@streamhub/contracts/payments';
 import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
@@ -311,6 +313,31 @@ const verifyRazorpayCheckout = createRoute({
   },
 });
 
+const verifyRazorpaySubscription = createRoute({
+  method: 'post',
+  path: '/razorpay/subscriptions/verify',
+  operationId: 'verifyRazorpaySubscription',
+  tags,
+  summary:
+    "Check what Razorpay Checkout returned for the caller's subscription: the HMAC-SHA256 of " +
+    "`payment_id|subscription_id` with the key secret, server-side; it starts when Razorpay's " +
+    '`subscription.charged` webhook arrives',
+  security: BEARER_AUTH,
+  middleware: [requireAuth] as const,
+  request: { body: jsonBody(VerifyRazorpaySubscriptionRequestSchema) },
+  responses: {
+    200: jsonResponse(RazorpaySubscriptionVerifiedSchema, 'The signature matches'),
+    400: problemResponse(
+      'The signature does not match the subscription and payment (`invalid_checkout_signature`)',
+    ),
+    ...signedIn,
+    404: problemResponse(
+      'Razorpay is not configured, or the caller started no subscription with this id (`not_found`)',
+    ),
+    422: problemResponse('An invalid field (`validation_failed`)'),
+  },
+});
+
 const razorpayWebhook = createRoute({
   method: 'post',
   path: '/webhooks/razorpay',
@@ -382,6 +409,15 @@ export const paymentRoutes = () =>
     .openapi(verifyRazorpayCheckout, async (c) =>
       c.json(
         await c.var.deps.services.payments.verifyRazorpayCheckout(c.var.auth.userId, c.req.valid('json')),
+        200,
+      ),
+    )
+    .openapi(verifyRazorpaySubscription, async (c) =>
+      c.json(
+        await c.var.deps.services.subscriptions.verifyRazorpayCheckout(
+          c.var.auth.userId,
+          c.req.valid('json'),
+        ),
         200,
       ),
     )

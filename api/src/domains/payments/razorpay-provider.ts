@@ -1,9 +1,10 @@
 /**
  * The Razorpay adapter of the payment-provider port, on the official `razorpay` SDK: Orders for tips
  * (Route transfers to the creator's linked account, minus our fee, when the channel has one), the
- * checkout signature checked server-side, refunds, and webhooks verified against the raw body
- * (`X-Razorpay-Signature`: HMAC-SHA256 of the body with the webhook secret). The only file that knows
- * Razorpay's objects.
+ * checkout signature checked server-side, refunds, Subscriptions on a plan per tier and price (each
+ * charge's Route transfer made after the charge, since a subscription carries none), disputes, and
+ * webhooks verified against the raw body (`X-Razorpay-Signature`: HMAC-SHA256 of the body with the
+ * webhook secret). The only file that knows Razorpay's objects.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { RazorpayConfig } from '@streamhub/config/razorpay-config';
@@ -11,13 +12,17 @@ import { isStorableText, unstorableTextPaths } from '@streamhub/contracts/text';
 import Razorpay from 'razorpay';
 import { z } from 'zod';
 import {
+  type CancelSubscriptionInput,
+  type ChargeTransferInput,
   type CheckoutStarted,
   type CheckoutState,
   type PaymentProvider,
+  type PlanInput,
   ProviderCallError,
   type ProviderEvent,
   type RefundInput,
   type RefundStarted,
+  type SubscriptionCheckoutInput,
   type TipCheckoutInput,
   type VerifiedWebhook,
   WebhookRejectedError,
@@ -67,6 +72,38 @@ const PaymentSchema = z.object({
 });
 
 const RefundSchema = z.object({ id: z.string(), payment_id: z.string() });
+
+const SubscriptionSchema = z.object({
+  id: z.string(),
+  status: z.string(),
+  /** Unix seconds; null before the first charge. */
+  current_end: z.number().int().nullish(),
+  paid_count: z.number().int().nullish(),
+  short_url: z.string().nullish(),
+  notes: NotesSchema,
+});
+
+const ChargeSchema = PaymentSchema.extend({ invoice_id: z.string().nullish() });
+
+const DisputeSchema = z.object({
+  id: z.string(),
+  payment_id: z.string(),
+  /** What Razorpay took from our balance: 0 unless the dispute was lost. */
+  amount_deducted: z.number().int().nullish(),
+});
+
+const TransfersSchema = z.object({
+  items: z.array(z.object({ id: z.string(), recipient: z.string().nullish() })),
+});
+
+/**
+ * How many monthly charges a subscription is opened for: Razorpay needs a count; ten years, after
+ * which `subscription.completed` ends it like a cancellation.
+ */
+const SUBSCRIPTION_CYCLES = 120;
+
+const fromUnix = (seconds: number | null | undefined) =>
+  typeof seconds === 'number' && seconds > 0 ? new Date(seconds * 1000) : null;
 
 const EventSchema = z.object({
   entity: z.literal('event'),
@@ -130,6 +167,82 @@ export class RazorpayProvider implements PaymentProvider {
     return sameHex(hmacHex(this.config.keySecret, `${orderId}|${paymentId}`), signature);
   }
 
+  /** Razorpay Checkout's signature for a subscription: the payment id first, then the subscription's. */
+  verifySubscriptionSignature(subscriptionId: string, paymentId: string, signature: string): boolean {
+    return sameHex(hmacHex(this.config.keySecret, `${paymentId}|${subscriptionId}`), signature);
+  }
+
+  async createPlan(input: PlanInput): Promise<string> {
+    const plan = await this.call(() =>
+      this.client.plans.create({
+        period: 'monthly',
+        interval: 1,
+        item: { name: input.name, amount: input.price, currency: input.currency.toUpperCase() },
+        notes: { tier_id: input.tierId },
+      }),
+    );
+    return plan.id;
+  }
+
+  /**
+   * Creates the Razorpay subscription the payer's checkout authorises (its `short_url` is Razorpay's
+   * hosted page for it). Our subscription id travels in its notes and comes back in every webhook.
+   * The SDK sends no idempotency key: one call per subscription row, made once by the service.
+   */
+  async createSubscriptionCheckout(input: SubscriptionCheckoutInput): Promise<CheckoutStarted> {
+    if (!input.planId) throw new ProviderCallError('a Razorpay subscription needs a plan');
+    const planId = input.planId;
+    const created = await this.call(() =>
+      this.client.subscriptions.create({
+        plan_id: planId,
+        total_count: SUBSCRIPTION_CYCLES,
+        quantity: 1,
+        customer_notify: 1,
+        notes: { subscription_id: input.subscriptionId, kind: 'subscription', channel_id: input.channelId },
+      }),
+    );
+    const subscription = SubscriptionSchema.parse(created);
+    return {
+      checkoutId: subscription.id,
+      providerSubscriptionId: subscription.id,
+      url: subscription.short_url ?? null,
+      clientKey: this.config.keyId,
+    };
+  }
+
+  /** `cancel_at_cycle_end`: Razorpay charges no more and ends it when the period paid for is over. */
+  async cancelSubscriptionAtPeriodEnd(
+    input: CancelSubscriptionInput,
+  ): Promise<{ currentPeriodEnd: Date | null }> {
+    const cancelled = SubscriptionSchema.parse(
+      await this.call(() => this.client.subscriptions.cancel(input.providerSubscriptionId, true)),
+    );
+    return { currentPeriodEnd: fromUnix(cancelled.current_end) };
+  }
+
+  /**
+   * Route after the charge: a transfer from the payment to the creator's linked account. The SDK sends
+   * no idempotency key, so the payment's transfers are read first and one to that account ends it.
+   */
+  async transferCharge(input: ChargeTransferInput): Promise<void> {
+    const existing = TransfersSchema.parse(
+      await this.call(() => this.client.payments.fetchTransfer(input.providerPaymentId)),
+    );
+    if (existing.items.some((transfer) => transfer.recipient === input.destination)) return;
+    await this.call(() =>
+      this.client.payments.transfer(input.providerPaymentId, {
+        transfers: [
+          {
+            account: input.destination,
+            amount: input.amount,
+            currency: input.currency.toUpperCase(),
+            notes: { payment_id: input.paymentId },
+          },
+        ],
+      }),
+    );
+  }
+
   async refund(input: RefundInput): Promise<RefundStarted> {
     const refund = await this.call(() =>
       this.client.payments.refund(input.providerPaymentId, {
@@ -173,9 +286,14 @@ export class RazorpayProvider implements PaymentProvider {
     }
     // An event happens once to its entity, so (event, entity id) names it: a redelivery is stored once.
     // (Razorpay's X-Razorpay-Event-Id header says the same; this keeps the id inside the signed body.)
-    const entity = ['refund', 'order', 'payment']
-      .map((name) => event.data.payload[name]?.entity.id)
-      .find((id): id is string => typeof id === 'string');
+    // A subscription's own events (pending, halted, cancelled, …) recur over its life, so their entity
+    // is the subscription at its number of charges: one failure notice per billing cycle.
+    const subscription = entityOf(event.data.payload, 'subscription', SubscriptionSchema);
+    const entity =
+      ['refund', 'dispute', 'order', 'payment']
+        .map((name) => event.data.payload[name]?.entity.id)
+        .find((id): id is string => typeof id === 'string') ??
+      (subscription ? `${subscription.id}:${subscription.paid_count ?? 0}` : undefined);
     if (!entity || !isStorableText(entity) || entity.length > 100) {
       throw new WebhookRejectedError('malformed', 'The webhook names no entity.');
     }
@@ -219,8 +337,84 @@ export class RazorpayProvider implements PaymentProvider {
           currency: payment.currency.toLowerCase(),
         };
       }
+      case 'subscription.activated':
+      case 'subscription.charged':
+      case 'subscription.pending':
+      case 'subscription.halted':
+      case 'subscription.cancelled':
+      case 'subscription.completed':
+        return this.interpretSubscription(type, entities);
+      case 'payment.dispute.created':
+      case 'payment.dispute.won':
+      case 'payment.dispute.lost':
+      case 'payment.dispute.closed': {
+        const dispute = entityOf(entities, 'dispute', DisputeSchema);
+        if (!dispute) return { kind: 'other', reason: `malformed ${type}` };
+        const ref = { disputeId: dispute.id, providerPaymentId: dispute.payment_id };
+        if (type === 'payment.dispute.created') return { kind: 'dispute_opened', ...ref };
+        // `closed`: a fraud or retrieval notice closed without a chargeback; only what Razorpay deducted
+        // is lost (0 unless lost).
+        const won =
+          type === 'payment.dispute.won' ||
+          (type === 'payment.dispute.closed' && (dispute.amount_deducted ?? 0) === 0);
+        return { kind: 'dispute_closed', ...ref, won };
+      }
       default:
         return { kind: 'other', reason: `not handled: ${type}` };
+    }
+  }
+
+  /**
+   * A subscription's life in our terms: `charged` is a paid invoice (started or renewed), `pending`
+   * (a charge failed, Razorpay retries) and `halted` (it gave up) start the grace, `cancelled` and
+   * `completed` stop renewals so it runs to the end of the period paid for; `activated` only links.
+   * Our subscription id travels in the subscription's notes, so order does not matter.
+   */
+  private interpretSubscription(
+    type: string,
+    entities: z.infer<typeof EventSchema>['payload'],
+  ): ProviderEvent {
+    const subscription = entityOf(entities, 'subscription', SubscriptionSchema);
+    if (!subscription) return { kind: 'other', reason: `malformed ${type}` };
+    const ids = {
+      providerSubscriptionId: subscription.id,
+      subscriptionId: noteOf(subscription.notes, 'subscription_id'),
+    };
+    const periodEnd = fromUnix(subscription.current_end);
+    switch (type) {
+      case 'subscription.charged': {
+        const payment = entityOf(entities, 'payment', ChargeSchema);
+        if (!payment) return { kind: 'other', reason: `malformed ${type}` };
+        return {
+          kind: 'invoice_paid',
+          ...ids,
+          // One charge, one invoice: the payment id is unique where Razorpay's invoice id may be absent.
+          invoiceId: payment.id,
+          providerPaymentId: payment.id,
+          amount: payment.amount,
+          currency: payment.currency.toLowerCase(),
+          periodEnd,
+        };
+      }
+      case 'subscription.pending':
+      case 'subscription.halted':
+        return {
+          kind: 'invoice_failed',
+          ...ids,
+          invoiceId: `${subscription.id}:${subscription.paid_count ?? 0}`,
+        };
+      case 'subscription.cancelled':
+      case 'subscription.completed':
+        // Never charged: the checkout was abandoned. Otherwise it runs to the end of what was paid.
+        if ((subscription.paid_count ?? 0) === 0) return { kind: 'subscription_ended', ...ids };
+        return { kind: 'subscription_updated', ...ids, currentPeriodEnd: periodEnd, cancelAtPeriodEnd: true };
+      default:
+        return {
+          kind: 'subscription_updated',
+          ...ids,
+          currentPeriodEnd: periodEnd,
+          cancelAtPeriodEnd: false,
+        };
     }
   }
 

@@ -11,6 +11,7 @@ import {
   subscriptionPerksHeld,
   subscriptions,
   type TierRow,
+  tierPlans,
   tiers,
 } from '@streamhub/db/schema/payments';
 import { and, asc, count, desc, eq, inArray, lte, sql } from 'drizzle-orm';
@@ -45,7 +46,16 @@ export type NewSubscriptionPayment = Pick<
   | 'destination'
   | 'subscriptionId'
   | 'invoiceId'
+  | 'providerPaymentId'
 >;
+
+/** A tier at one price at a provider: what a provider plan is stored under. */
+export interface TierPlanKey {
+  tierId: string;
+  provider: string;
+  price: number;
+  currency: string;
+}
 
 /** Statuses whose subscriber holds the perks (while `access_until` is ahead). */
 export const LIVE_STATUSES = ['active', 'past_due'] as const;
@@ -104,6 +114,35 @@ export class SubscriptionsRepository {
 
   async find(id: string): Promise<SubscriptionRow | undefined> {
     const [row] = await this.db.select().from(subscriptions).where(eq(subscriptions.id, id));
+    return row;
+  }
+
+  async planOf(key: TierPlanKey): Promise<string | undefined> {
+    const [row] = await this.db
+      .select({ planId: tierPlans.planId })
+      .from(tierPlans)
+      .where(
+        and(
+          eq(tierPlans.tierId, key.tierId),
+          eq(tierPlans.provider, key.provider),
+          eq(tierPlans.price, key.price),
+          eq(tierPlans.currency, key.currency),
+        ),
+      );
+    return row?.planId;
+  }
+
+  /** Stores a plan; resolves to the one stored for the key (another's, if it came first). */
+  async savePlan(plan: TierPlanKey & { planId: string }): Promise<string> {
+    await this.db.insert(tierPlans).values(plan).onConflictDoNothing();
+    return (await this.planOf(plan)) ?? plan.planId;
+  }
+
+  async findByCheckout(provider: string, checkoutId: string): Promise<SubscriptionRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(subscriptions)
+      .where(and(eq(subscriptions.provider, provider), eq(subscriptions.checkoutId, checkoutId)));
     return row;
   }
 

@@ -9,6 +9,7 @@ import type { DomainEventPayload } from '@streamhub/contracts/events';
 import {
   type CreateTierRequest,
   type PaymentProviderName,
+  type RazorpaySubscriptionVerified,
   type StartSubscriptionRequest,
   type Subscription,
   type SubscriptionCheckout,
@@ -17,6 +18,7 @@ import {
   type Tier,
   type TierList,
   type UpdateTierRequest,
+  type VerifyRazorpaySubscriptionRequest,
 } from '@streamhub/contracts/payments';
 import type { Db } from '@streamhub/db/client';
 import type { SubscriptionRow, TierRow } from '@streamhub/db/schema/payments';
@@ -110,17 +112,20 @@ export class SubscriptionsService {
     return tierView(updated);
   }
 
-  /** Starts a subscription: a pending row and the provider's checkout for a monthly charge. */
+  /**
+   * Starts a subscription: a pending row and the provider's checkout for a monthly charge. The tier's
+   * currency picks the provider as a tip's does (Razorpay for its currencies, Stripe for the others).
+   */
   async start(subscriberId: string, request: StartSubscriptionRequest): Promise<SubscriptionCheckout> {
-    // Subscriptions go through Stripe (Razorpay's are not wired yet, docs/payments.md).
-    const provider = this.deps.providers.get('stripe');
-    if (!provider?.createSubscriptionCheckout) {
-      throw new AppError(503, 'payments_unavailable', 'Subscriptions are not enabled on this instance.');
-    }
+    const unavailable = () =>
+      new AppError(503, 'payments_unavailable', 'Subscriptions are not enabled on this instance.');
+    if (![...this.deps.providers.values()].some((p) => p.createSubscriptionCheckout)) throw unavailable();
     const channel = await this.deps.channels.reference(request.channel);
     const tier = await this.deps.subscriptions.findTier(request.tier);
     if (!tier || tier.channelId !== channel.id) throw notFound('Tier');
     if (!tier.active) throw conflict('This tier takes no new subscribers.');
+    const provider = this.providerFor(tier.currency);
+    if (!provider?.createSubscriptionCheckout) throw unavailable();
     if (channel.ownerId === subscriberId) throw conflict('You cannot subscribe to your own channel.');
     if (await this.deps.subscriptions.liveOf(this.deps.db, subscriberId, channel.id)) {
       throw conflict('You are subscribed to this channel already.');
@@ -139,6 +144,9 @@ export class SubscriptionsService {
     const page = `${this.deps.publicUrl}/c/${encodeURIComponent(channel.slug)}`;
     let started: CheckoutStarted;
     try {
+      const planId = provider.createPlan
+        ? await this.planOf(provider.name, provider.createPlan.bind(provider), tier)
+        : undefined;
       started = await provider.createSubscriptionCheckout({
         subscriptionId: subscription.id,
         channelId: channel.id,
@@ -150,6 +158,7 @@ export class SubscriptionsService {
         successUrl: `${page}?subscription=${subscription.id}`,
         cancelUrl: `${page}?subscription=cancelled`,
         idempotencyKey: `subscription-${subscription.id}`,
+        planId,
       });
     } catch (error) {
       if (!(error instanceof ProviderCallError)) throw error;
@@ -164,13 +173,73 @@ export class SubscriptionsService {
     }
     if (!started.url) throw new Error(`${provider.name} opened a subscription checkout without a page`);
     await this.deps.subscriptions.setCheckout(subscription.id, started.checkoutId);
+    if (started.providerSubscriptionId) {
+      await this.deps.subscriptions.update(this.deps.db, subscription.id, {
+        providerSubscriptionId: started.providerSubscriptionId,
+      });
+    }
     return {
       subscriptionId: subscription.id,
       provider: provider.name,
       checkoutUrl: started.url,
       price: tier.price,
       currency: tier.currency,
+      razorpay:
+        provider.name === 'razorpay' && started.clientKey && started.providerSubscriptionId
+          ? { keyId: started.clientKey, subscriptionId: started.providerSubscriptionId }
+          : null,
     };
+  }
+
+  /** The provider a subscription in `currency` goes through, as for tips; undefined when it is off. */
+  private providerFor(currency: string): PaymentProvider | undefined {
+    const razorpay = this.deps.providers.get('razorpay');
+    if (razorpay && this.deps.settings.razorpay?.currencies.includes(currency)) return razorpay;
+    return this.deps.providers.get('stripe');
+  }
+
+  /**
+   * The provider's plan for `tier` at its price, created at the provider the first time. Two first
+   * subscribers at once may both create one; the first stored wins and the other plan stays unused.
+   */
+  private async planOf(
+    provider: PaymentProviderName,
+    createPlan: NonNullable<PaymentProvider['createPlan']>,
+    tier: TierRow,
+  ): Promise<string> {
+    const key = { tierId: tier.id, provider, price: tier.price, currency: tier.currency };
+    const known = await this.deps.subscriptions.planOf(key);
+    if (known) return known;
+    const created = await createPlan({ ...key, name: tier.name });
+    return this.deps.subscriptions.savePlan({ ...key, planId: created });
+  }
+
+  /**
+   * Checks what Razorpay Checkout returned to the subscriber's page for a subscription: the signature
+   * over `payment_id|subscription_id` with our key secret. Nothing is booked here; the charge is, when
+   * Razorpay's `subscription.charged` webhook arrives.
+   */
+  async verifyRazorpayCheckout(
+    subscriberId: string,
+    request: VerifyRazorpaySubscriptionRequest,
+  ): Promise<RazorpaySubscriptionVerified> {
+    const provider = this.deps.providers.get('razorpay');
+    if (!provider?.verifySubscriptionSignature) throw notFound('Razorpay');
+    const row = await this.deps.subscriptions.findByCheckout('razorpay', request.razorpay_subscription_id);
+    if (!row || row.subscriberId !== subscriberId) throw notFound('Subscription');
+    const valid = provider.verifySubscriptionSignature(
+      request.razorpay_subscription_id,
+      request.razorpay_payment_id,
+      request.razorpay_signature,
+    );
+    if (!valid) {
+      throw new AppError(
+        400,
+        'invalid_checkout_signature',
+        'The checkout signature does not match the subscription.',
+      );
+    }
+    return { subscriptionId: row.id, status: row.status };
   }
 
   /** The caller's subscriptions that were ever paid, newest first. */
@@ -364,6 +433,7 @@ export class SubscriptionsService {
     const platformFee = platformFeeOf(event.amount, this.deps.settings.platformFeeBps);
     const payment = await this.deps.subscriptions.createPayment(tx, {
       provider,
+      providerPaymentId: event.providerPaymentId ?? null,
       channelId: row.channelId,
       creatorId: row.creatorId,
       payerId: row.subscriberId,
@@ -391,6 +461,7 @@ export class SubscriptionsService {
       tx,
     );
     await this.deps.subscriptions.setPaymentEntry(tx, payment.id, entry.id);
+    await this.routeCharge(provider, payment.id, row, event, platformFee);
     if (row.status === 'expired') {
       // Paid after we ended it (the provider retried past our grace): the money is booked; whether to
       // refund or restore is a human's call, so reconciliation shows it.
@@ -414,6 +485,29 @@ export class SubscriptionsService {
     });
     await this.append(tx, first ? 'subscription.started' : 'subscription.renewed', row, entry.id);
     return first ? 'subscription_started' : 'subscription_renewed';
+  }
+
+  /**
+   * Route for a charge the provider took without a split (Razorpay's subscriptions): the creator's share
+   * to their linked account, before the booking commits. A failure fails the event, which is retried;
+   * the provider's side is checked first, so a retry after a crash transfers once.
+   */
+  private async routeCharge(
+    providerName: PaymentProviderName,
+    paymentId: string,
+    row: SubscriptionRow,
+    event: Extract<SubscriptionProviderEvent, { kind: 'invoice_paid' }>,
+    platformFee: number,
+  ): Promise<void> {
+    const provider = this.deps.providers.get(providerName);
+    if (!provider?.transferCharge || !row.destination || !event.providerPaymentId) return;
+    await provider.transferCharge({
+      paymentId,
+      providerPaymentId: event.providerPaymentId,
+      destination: row.destination,
+      amount: event.amount - platformFee,
+      currency: event.currency,
+    });
   }
 
   private async invoiceFailed(

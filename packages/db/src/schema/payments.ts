@@ -353,6 +353,32 @@ export function subscriptionPerksHeld(channelId: unknown, userId: unknown): SQL 
   ) as SQL;
 }
 
+/**
+ * A tier's plan at a provider whose subscriptions name a plan (Razorpay): one per tier, provider, price
+ * and currency, created the first time someone subscribes at that price, so a repriced tier gets a new
+ * plan and running subscriptions keep theirs.
+ */
+export const tierPlans = paymentsSchema.table(
+  'tier_plans',
+  {
+    tierId: uuid('tier_id')
+      .notNull()
+      .references(() => tiers.id),
+    provider: text('provider').notNull(),
+    price: money('price').notNull(),
+    currency: text('currency').notNull(),
+    /** The provider's plan (a Razorpay `plan_…` id). */
+    planId: text('plan_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tierId, t.provider, t.price, t.currency] }),
+    uniqueIndex('tier_plans_provider_plan_idx').on(t.provider, t.planId),
+    check('tier_plans_price_positive', sql`${t.price} > 0`),
+    check('tier_plans_currency_iso4217', sql`${t.currency} ~ '^[a-z]{3}$'`),
+  ],
+);
+
 export type TierRow = typeof tiers.$inferSelect;
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type SubscriptionStatus = (typeof subscriptionStatus.enumValues)[number];

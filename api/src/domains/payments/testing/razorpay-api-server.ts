@@ -1,11 +1,13 @@
 /**
  * A local HTTP server speaking the subset of Razorpay's API that StreamHub calls (Orders create and
- * fetch, Payments refund), for tests that drive the official `razorpay` SDK against it
- * (`RAZORPAY_API_URL`). It answers as Razorpay does: JSON bodies, HTTP Basic auth with the key id and
- * secret, amounts in minor units with upper-case currencies, Razorpay's error envelope. `pay()` and
- * `refundProcessed()` play the payer and Razorpay's back office: they return what Razorpay Checkout
- * hands the page (with its signature) and the webhook bodies Razorpay would send; `sign()` signs a body
- * as Razorpay does (HMAC-SHA256 with the webhook secret, hex).
+ * fetch, Payments refund, Plans create, Subscriptions create and cancel, a payment's Route transfers
+ * list and create), for tests that drive the official `razorpay` SDK against it (`RAZORPAY_API_URL`).
+ * It answers as Razorpay does: JSON bodies, HTTP Basic auth with the key id and secret, amounts in minor
+ * units with upper-case currencies, Razorpay's error envelope. `pay()`, `refundProcessed()`,
+ * `authorize()`, `charge()`, `failCharge()`, `halt()`, `endCycle()` and `dispute()` play the payer and
+ * Razorpay's back office: they return what Razorpay Checkout hands the page (with its signature) and the
+ * webhook bodies Razorpay would send; `sign()` signs a body as Razorpay does (HMAC-SHA256 with the
+ * webhook secret, hex).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -50,6 +52,45 @@ export interface RazorpayRefund {
   created_at: number;
 }
 
+export interface RazorpayPlan {
+  id: string;
+  entity: 'plan';
+  period: string;
+  interval: number;
+  item: { name: string; amount: number; currency: string };
+  notes: Record<string, string>;
+  created_at: number;
+}
+
+export interface RazorpaySubscription {
+  id: string;
+  entity: 'subscription';
+  plan_id: string;
+  status: 'created' | 'authenticated' | 'active' | 'pending' | 'halted' | 'cancelled' | 'completed';
+  total_count: number;
+  paid_count: number;
+  remaining_count: number;
+  current_start: number | null;
+  current_end: number | null;
+  charge_at: number | null;
+  /** Set by a cancellation at the cycle's end: no charge comes after `current_end`. */
+  end_at: number | null;
+  short_url: string;
+  notes: Record<string, string>;
+  created_at: number;
+}
+
+export interface RazorpayTransfer {
+  id: string;
+  entity: 'transfer';
+  source: string;
+  recipient: string;
+  amount: number;
+  currency: string;
+  notes: Record<string, string>;
+  created_at: number;
+}
+
 export interface RazorpayRecordedRequest {
   method: string;
   path: string;
@@ -71,7 +112,38 @@ export interface RazorpayApiServer {
   orders: Map<string, RazorpayOrder>;
   payments: Map<string, RazorpayPayment>;
   refunds: Map<string, RazorpayRefund>;
+  plans: Map<string, RazorpayPlan>;
+  subscriptions: Map<string, RazorpaySubscription>;
+  transfers: Map<string, RazorpayTransfer>;
   pay(orderId: string): RazorpayPaid;
+  /** The subscriber pays the first charge in Razorpay Checkout: what it hands the page. */
+  authorize(subscriptionId: string): {
+    razorpay_subscription_id: string;
+    razorpay_payment_id: string;
+    razorpay_signature: string;
+  };
+  /**
+   * Razorpay charges the subscription's next cycle (the first one at `authorize`): the
+   * `subscription.charged` webhook (and `subscription.activated` on the first charge).
+   */
+  charge(subscriptionId: string): { charged: Record<string, unknown>; activated?: Record<string, unknown> };
+  /** A renewal charge fails: the subscription goes `pending` and Razorpay retries. */
+  failCharge(subscriptionId: string): Record<string, unknown>;
+  /** Razorpay's retries ran out: `halted`. */
+  halt(subscriptionId: string): Record<string, unknown>;
+  /**
+   * The current cycle ends: a subscription cancelled at its cycle's end becomes `cancelled` (its
+   * webhook); one that runs on is charged (`charge`).
+   */
+  endCycle(subscriptionId: string): Record<string, unknown>;
+  /** Cancelled at once from Razorpay's dashboard: its `subscription.cancelled` webhook. */
+  cancelNow(subscriptionId: string): Record<string, unknown>;
+  /** A dispute of `paymentId` at `status` (`open` for `payment.dispute.created`). */
+  dispute(
+    paymentId: string,
+    status: 'open' | 'won' | 'lost' | 'closed',
+    disputeId?: string,
+  ): Record<string, unknown>;
   /** The `refund.processed` webhook body of a refund made through the API. */
   refundProcessed(refundId: string): Record<string, unknown>;
   /** `X-Razorpay-Signature` for `body` (another `secret` forges it). */
@@ -113,6 +185,9 @@ export async function startRazorpayApiServer(): Promise<RazorpayApiServer> {
   const orders = new Map<string, RazorpayOrder>();
   const payments = new Map<string, RazorpayPayment>();
   const refunds = new Map<string, RazorpayRefund>();
+  const plans = new Map<string, RazorpayPlan>();
+  const subscriptionsById = new Map<string, RazorpaySubscription>();
+  const transfers = new Map<string, RazorpayTransfer>();
   const expectedAuth = `Basic ${Buffer.from(`${keyId}:${keySecret}`).toString('base64')}`;
 
   function createOrder(res: ServerResponse, body: Record<string, unknown>): void {
@@ -176,6 +251,129 @@ export async function startRazorpayApiServer(): Promise<RazorpayApiServer> {
     answer(res, 200, refund);
   }
 
+  function createPlan(res: ServerResponse, body: Record<string, unknown>): void {
+    const item = (typeof body.item === 'object' && body.item !== null ? body.item : {}) as Record<
+      string,
+      unknown
+    >;
+    if (body.period !== 'monthly' && body.period !== 'weekly' && body.period !== 'yearly') {
+      badRequest(res, 'The period field is invalid.', 'period');
+      return;
+    }
+    if (typeof item.amount !== 'number' || !Number.isInteger(item.amount) || item.amount < 100) {
+      badRequest(res, 'The amount must be atleast INR 1.00', 'amount');
+      return;
+    }
+    if (typeof item.currency !== 'string' || !/^[A-Z]{3}$/.test(item.currency)) {
+      badRequest(res, 'The currency field is invalid.', 'currency');
+      return;
+    }
+    const plan: RazorpayPlan = {
+      id: random('plan'),
+      entity: 'plan',
+      period: body.period,
+      interval: typeof body.interval === 'number' ? body.interval : 1,
+      item: { name: String(item.name ?? ''), amount: item.amount, currency: item.currency },
+      notes: stringRecord(body.notes),
+      created_at: nowSeconds(),
+    };
+    plans.set(plan.id, plan);
+    answer(res, 200, plan);
+  }
+
+  function createSubscription(res: ServerResponse, body: Record<string, unknown>): void {
+    const plan = typeof body.plan_id === 'string' ? plans.get(body.plan_id) : undefined;
+    if (!plan) {
+      badRequest(res, 'The id provided does not exist', 'plan_id');
+      return;
+    }
+    if (typeof body.total_count !== 'number' || body.total_count < 1) {
+      badRequest(res, 'The total count field is required.', 'total_count');
+      return;
+    }
+    const id = random('sub');
+    const subscription: RazorpaySubscription = {
+      id,
+      entity: 'subscription',
+      plan_id: plan.id,
+      status: 'created',
+      total_count: body.total_count,
+      paid_count: 0,
+      remaining_count: body.total_count,
+      current_start: null,
+      current_end: null,
+      charge_at: null,
+      end_at: null,
+      short_url: `https://rzp.io/i/${id.slice(4)}`,
+      notes: stringRecord(body.notes),
+      created_at: nowSeconds(),
+    };
+    subscriptionsById.set(id, subscription);
+    answer(res, 200, subscription);
+  }
+
+  function cancelSubscription(res: ServerResponse, id: string, body: Record<string, unknown>): void {
+    const subscription = subscriptionsById.get(id);
+    if (!subscription) {
+      badRequest(res, 'The id provided does not exist');
+      return;
+    }
+    if (subscription.status === 'cancelled' || subscription.status === 'completed') {
+      badRequest(res, 'Subscription is not cancellable in cancelled status.');
+      return;
+    }
+    if (body.cancel_at_cycle_end === 1 || body.cancel_at_cycle_end === true) {
+      subscription.end_at = subscription.current_end;
+      subscription.charge_at = null;
+    } else {
+      subscription.status = 'cancelled';
+    }
+    answer(res, 200, subscription);
+  }
+
+  function paymentTransfers(
+    res: ServerResponse,
+    paymentId: string,
+    body: Record<string, unknown>,
+    create: boolean,
+  ): void {
+    const payment = payments.get(paymentId);
+    if (!payment) {
+      badRequest(res, 'The id provided does not exist');
+      return;
+    }
+    if (create) {
+      const asked = Array.isArray(body.transfers) ? (body.transfers as Record<string, unknown>[]) : [];
+      const total = asked.reduce((sum, t) => sum + (typeof t.amount === 'number' ? t.amount : 0), 0);
+      const already = [...transfers.values()]
+        .filter((t) => t.source === paymentId)
+        .reduce((sum, t) => sum + t.amount, 0);
+      if (asked.some((t) => typeof t.account !== 'string' || !String(t.account).startsWith('acc_'))) {
+        badRequest(res, 'The account id provided does not exist', 'account');
+        return;
+      }
+      if (total + already > payment.amount) {
+        badRequest(res, 'Transfer amount exceeds amount of payment');
+        return;
+      }
+      for (const t of asked) {
+        const transfer: RazorpayTransfer = {
+          id: random('trf'),
+          entity: 'transfer',
+          source: paymentId,
+          recipient: String(t.account),
+          amount: Number(t.amount),
+          currency: String(t.currency),
+          notes: stringRecord(t.notes),
+          created_at: nowSeconds(),
+        };
+        transfers.set(transfer.id, transfer);
+      }
+    }
+    const items = [...transfers.values()].filter((t) => t.source === paymentId);
+    answer(res, 200, { entity: 'collection', count: items.length, items });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const body = req.method === 'POST' ? await readJson(req) : {};
@@ -194,6 +392,15 @@ export async function startRazorpayApiServer(): Promise<RazorpayApiServer> {
     }
     const refund = /^\/v1\/payments\/([^/]+)\/refund$/.exec(path);
     if (req.method === 'POST' && refund?.[1]) return refundPayment(res, decodeURIComponent(refund[1]), body);
+    if (req.method === 'POST' && path === '/v1/plans') return createPlan(res, body);
+    if (req.method === 'POST' && path === '/v1/subscriptions') return createSubscription(res, body);
+    const cancel = /^\/v1\/subscriptions\/([^/]+)\/cancel$/.exec(path);
+    if (req.method === 'POST' && cancel?.[1])
+      return cancelSubscription(res, decodeURIComponent(cancel[1]), body);
+    const transfer = /^\/v1\/payments\/([^/]+)\/transfers$/.exec(path);
+    if (transfer?.[1] && (req.method === 'GET' || req.method === 'POST')) {
+      return paymentTransfers(res, decodeURIComponent(transfer[1]), body, req.method === 'POST');
+    }
     badRequest(res, 'The requested URL was not found on the server.');
   }
 
@@ -213,6 +420,32 @@ export async function startRazorpayApiServer(): Promise<RazorpayApiServer> {
     payload: Object.fromEntries(Object.entries(entities).map(([key, entity]) => [key, { entity }])),
     created_at: nowSeconds(),
   });
+
+  /** A subscription's payment taken and not yet announced by `charge` (the first one, at `authorize`). */
+  const pendingCharges = new Map<string, RazorpayPayment>();
+  const subscriptionOf = (id: string) => {
+    const subscription = subscriptionsById.get(id);
+    if (!subscription) throw new Error(`no subscription ${id}`);
+    return subscription;
+  };
+  const takeCharge = (subscription: RazorpaySubscription): RazorpayPayment => {
+    const plan = plans.get(subscription.plan_id);
+    if (!plan) throw new Error(`no plan ${subscription.plan_id}`);
+    const payment: RazorpayPayment = {
+      id: random('pay'),
+      entity: 'payment',
+      amount: plan.item.amount,
+      amount_refunded: 0,
+      currency: plan.item.currency,
+      status: 'captured',
+      order_id: random('order'),
+      notes: subscription.notes,
+      created_at: nowSeconds(),
+    };
+    payments.set(payment.id, payment);
+    pendingCharges.set(subscription.id, payment);
+    return payment;
+  };
 
   return {
     url,
@@ -256,6 +489,80 @@ export async function startRazorpayApiServer(): Promise<RazorpayApiServer> {
       if (!refund) throw new Error(`no refund ${refundId}`);
       const payment = payments.get(refund.payment_id);
       return event('refund.processed', { refund: { ...refund }, payment: { ...payment } });
+    },
+    plans,
+    subscriptions: subscriptionsById,
+    transfers,
+    authorize(subscriptionId) {
+      const subscription = subscriptionOf(subscriptionId);
+      subscription.status = 'authenticated';
+      const payment = takeCharge(subscription);
+      return {
+        razorpay_subscription_id: subscription.id,
+        razorpay_payment_id: payment.id,
+        razorpay_signature: hmac(keySecret, `${payment.id}|${subscription.id}`),
+      };
+    },
+    charge(subscriptionId) {
+      const subscription = subscriptionOf(subscriptionId);
+      // The first cycle's payment was taken at `authorize`; later cycles are charged here.
+      const pending = pendingCharges.get(subscription.id) ?? takeCharge(subscription);
+      pendingCharges.delete(subscription.id);
+      const first = subscription.paid_count === 0;
+      const start = subscription.current_end ?? nowSeconds();
+      subscription.current_start = start;
+      subscription.current_end = start + 30 * 24 * 3600;
+      subscription.charge_at = subscription.current_end;
+      subscription.paid_count += 1;
+      subscription.remaining_count -= 1;
+      subscription.status = 'active';
+      const charged = event('subscription.charged', {
+        subscription: { ...subscription },
+        payment: { ...pending },
+      });
+      return first
+        ? { charged, activated: event('subscription.activated', { subscription: { ...subscription } }) }
+        : { charged };
+    },
+    failCharge(subscriptionId) {
+      const subscription = subscriptionOf(subscriptionId);
+      subscription.status = 'pending';
+      return event('subscription.pending', { subscription: { ...subscription } });
+    },
+    halt(subscriptionId) {
+      const subscription = subscriptionOf(subscriptionId);
+      subscription.status = 'halted';
+      return event('subscription.halted', { subscription: { ...subscription } });
+    },
+    endCycle(subscriptionId) {
+      const subscription = subscriptionOf(subscriptionId);
+      if (subscription.end_at === null) throw new Error(`${subscriptionId} renews at its cycle's end: charge it instead`);
+      subscription.status = 'cancelled';
+      return event('subscription.cancelled', { subscription: { ...subscription } });
+    },
+    cancelNow(subscriptionId) {
+      const subscription = subscriptionOf(subscriptionId);
+      subscription.status = 'cancelled';
+      subscription.charge_at = null;
+      return event('subscription.cancelled', { subscription: { ...subscription } });
+    },
+    dispute(paymentId, status, disputeId = random('disp')) {
+      const payment = payments.get(paymentId);
+      if (!payment) throw new Error(`no payment ${paymentId}`);
+      const name = status === 'open' ? 'payment.dispute.created' : `payment.dispute.${status}`;
+      const dispute = {
+        id: disputeId,
+        entity: 'dispute',
+        payment_id: payment.id,
+        amount: payment.amount,
+        currency: payment.currency,
+        amount_deducted: status === 'lost' ? payment.amount : 0,
+        reason_code: 'chargeback',
+        status,
+        phase: 'chargeback',
+        created_at: nowSeconds(),
+      };
+      return event(name, { payment: { ...payment }, dispute });
     },
     sign: (body, secret = webhookSecret) => hmac(secret, body),
     close: () =>
