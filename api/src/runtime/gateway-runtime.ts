@@ -9,6 +9,7 @@ import { FfmpegNotFoundError } from '@streamhub/media-node/ffmpeg/locate';
 import { startMediaNode } from '@streamhub/media-node/media-node';
 import { createApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
+import { registerInstanceMetrics } from '../domains/analytics/instance-metrics.ts';
 import { ensureSigningKeys, loadSigningKeys, type SigningKeyRing } from '../domains/auth/signing-keys.ts';
 import { createMailer } from '../mail/create-mailer.ts';
 import { mediaGate, moduleConsumers, moduleJobHandlers, startBackground } from '../modules/run-modules.ts';
@@ -130,6 +131,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions)
     }
     const { app, metrics } = createApp(deps, { processMetrics: true });
     registerOutboxMetrics(metrics.registry, outbox.relay);
+    registerInstanceMetrics(metrics.registry, deps.services.analytics);
     hub = createRealtimeHub(deps, backends);
     await hub.start();
     const server = await serveHttp({

@@ -2,11 +2,16 @@
  * A live broadcast watched by several clients shows the right concurrent-viewer series and peak, with
  * viewers seen only by `/ws` presence (chat open, no beacons), a player seen only by its beacons, and a
  * page that does both (counted once). Real gateway with its realtime hub on a real port, real `/ws`
- * clients, the real presence store and a PGlite analytics store; the sampling clock is the test's.
+ * clients, the real presence store and a PGlite analytics store; the sampling clock is the test's. The
+ * instance's Prometheus gauges are scraped from the same state.
  */
 import { randomUUID } from 'node:crypto';
 import type { StartedView } from '@streamhub/contracts/analytics';
+import { liveSessions } from '@streamhub/db/schema/channels';
+import { videos } from '@streamhub/db/schema/videos';
 import { createLogger } from '@streamhub/logger/logger';
+import { eq } from 'drizzle-orm';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
@@ -16,6 +21,7 @@ import { connectWs, type TestWsClient } from '../../testing/ws-client.ts';
 import { MANY_LOGINS_POLICY, streamerWithChannel } from '../engagement/engagement-test-kit.ts';
 import { AnalyticsService } from './analytics.service.ts';
 import { BeaconBuffer } from './beacon-buffer.ts';
+import { registerInstanceMetrics } from './instance-metrics.ts';
 import { InstanceStateRepository } from './instance-state.repository.ts';
 import { LivePresence } from './live-presence.ts';
 import { PostgresAnalyticsStore } from './postgres-store.ts';
@@ -154,8 +160,36 @@ describe('concurrent viewers of a live broadcast, from presence and beacons', ()
     // Views and watch time still come from the beacons: the chat-only viewers are no views.
     expect(report.totals).toMatchObject({ views: 2, watchTimeMs: 50_000 });
 
-    // The instance gauges read the same presence: one broadcast with B watching.
-    const health = await analytics.instanceHealth();
-    expect(health.live).toEqual([expect.objectContaining({ liveSessionId: sessionId, viewers: 1 })]);
+    // The instance gauges read the same presence: one broadcast with B watching, on its node at its
+    // ingest bitrate, beside a video transcoding for a minute.
+    await backends.database.db
+      .update(liveSessions)
+      .set({ nodeId: 'node-a', ingest: { bitrate: 2_500_000 } })
+      .where(eq(liveSessions.id, sessionId));
+    await backends.database.db.insert(videos).values({
+      ownerId: streamer.owner.account.id,
+      title: 'Transcoding',
+      status: 'processing',
+      updatedAt: new Date(now.getTime() - 60_000),
+    });
+    const registry = new Registry();
+    registerInstanceMetrics(registry, analytics);
+    const scraped = await registry.metrics();
+    const value = (series: string) =>
+      Number(
+        scraped
+          .split('\n')
+          .find((line) => line.startsWith(`${series} `))
+          ?.split(' ')[1],
+      );
+    expect(value('streamhub_live_channels')).toBe(1);
+    expect(value('streamhub_live_viewers')).toBe(1);
+    expect(value('streamhub_node_live_channels{node="node-a"}')).toBe(1);
+    expect(value('streamhub_node_ingest_bitrate_bits{node="node-a"}')).toBe(2_500_000);
+    expect(value('streamhub_transcode_queue_depth')).toBe(1);
+    expect(value('streamhub_transcode_queue_oldest_age_seconds')).toBeGreaterThanOrEqual(59);
+    // Two view starts and five beacons were accepted; all of them were written by `process()`.
+    expect(value('streamhub_analytics_beacons_accepted_total')).toBe(7);
+    expect(value('streamhub_analytics_beacons_pending')).toBe(0);
   });
 });
