@@ -1,4 +1,22 @@
 /** The Content-Security-Policy of the pages the gateway serves. */
+import type { MediaStorageConfig } from '@streamhub/config/media-storage-config';
+import { objectUrl } from '@streamhub/infra/media-storage/s3-presign';
+
+/**
+ * Where a page may fetch media from besides the gateway: the origin of `MEDIA_PUBLIC_BASE_URL` (public
+ * segments, posters and avatars redirect there) and, with `MEDIA_PRIVATE_DELIVERY=signed`, the bucket's
+ * (presigned URLs). Without them in the policy the browser refuses the gateway's redirects.
+ */
+export function mediaOrigins(storage: MediaStorageConfig): string[] {
+  const origins = new Set<string>();
+  if (storage.publicBaseUrl) origins.add(new URL(storage.publicBaseUrl).origin);
+  if (storage.kind === 's3' && storage.privateDelivery.kind === 'signed') {
+    const { endpoint } = storage.privateDelivery;
+    const url = objectUrl({ ...storage, endpoint, objectName: 'x' });
+    origins.add(url.origin);
+  }
+  return [...origins];
+}
 
 /**
  * The app's pages. Scripts and styles from this gateway only (no inline code at all); images, API calls
@@ -7,8 +25,8 @@
  * this gateway only. Never in a frame: sign-in and settings forms in someone else's frame are a
  * clickjacking target.
  */
-export function appPageCsp(publicUrl: string): string {
-  return directives(publicUrl, { player: false }).join('; ');
+export function appPageCsp(publicUrl: string, media: readonly string[] = []): string {
+  return directives(publicUrl, media, { player: false }).join('; ');
 }
 
 /**
@@ -16,13 +34,14 @@ export function appPageCsp(publicUrl: string): string {
  * Source hls.js feeds the <video> with) and hls.js's worker; any site may frame them, embedding the
  * player is their point.
  */
-export function playerPageCsp(publicUrl: string): string {
-  return directives(publicUrl, { player: true }).join('; ');
+export function playerPageCsp(publicUrl: string, media: readonly string[] = []): string {
+  return directives(publicUrl, media, { player: true }).join('; ');
 }
 
-function directives(publicUrl: string, { player }: { player: boolean }): string[] {
-  const origin = new URL(publicUrl).origin;
-  const socketOrigin = origin.replace(/^http/, 'ws');
+function directives(publicUrl: string, media: readonly string[], { player }: { player: boolean }): string[] {
+  // `media`: the origins of {@link mediaOrigins}, for images, <video> sources and hls.js's fetches.
+  const origin = [new URL(publicUrl).origin, ...media].join(' ');
+  const socketOrigin = new URL(publicUrl).origin.replace(/^http/, 'ws');
   return [
     "default-src 'none'",
     "script-src 'self'",

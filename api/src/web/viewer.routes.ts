@@ -15,7 +15,7 @@ import { AppError } from '@streamhub/errors/app-error';
 import { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../context.ts';
 import { pageText } from './i18n/en.ts';
-import { appPageCsp, playerPageCsp } from './page-csp.ts';
+import { appPageCsp, mediaOrigins, playerPageCsp } from './page-csp.ts';
 import { sendPage } from './page-layout.ts';
 import type { ChannelSupportOffer } from './pages/channel-support.tsx';
 import {
@@ -54,11 +54,14 @@ async function channelSupportOffer(c: AppContext, slug: string): Promise<Channel
 
 // Live state, titles and viewer counts change: pages are always revalidated.
 const appPage = (c: AppContext, page: Page, status: 200 | 404 = 200) =>
-  sendPage(c, status, page, { csp: appPageCsp(c.var.config.publicUrl), cacheControl: 'no-cache' });
+  sendPage(c, status, page, {
+    csp: appPageCsp(c.var.config.publicUrl, mediaOrigins(c.var.config.mediaStorage)),
+    cacheControl: 'no-cache',
+  });
 
 const playerPage = (c: AppContext, page: Page) =>
   sendPage(c, 200, page, {
-    csp: playerPageCsp(c.var.config.publicUrl),
+    csp: playerPageCsp(c.var.config.publicUrl, mediaOrigins(c.var.config.mediaStorage)),
     cacheControl: 'no-cache',
     // Older browsers know only X-Frame-Options, and the API-wide DENY would forbid embedding.
     frameable: true,

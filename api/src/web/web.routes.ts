@@ -6,7 +6,7 @@
 import { notFound } from '@streamhub/errors/app-error';
 import { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../context.ts';
-import { appPageCsp } from './page-csp.ts';
+import { appPageCsp, mediaOrigins } from './page-csp.ts';
 import { type PageHeaders, sendPage } from './page-layout.ts';
 import {
   forgotPasswordPage,
@@ -25,7 +25,11 @@ const accountPage = (
   c: AppContext,
   page: Parameters<typeof sendPage>[2],
   cacheControl: PageHeaders['cacheControl'],
-) => sendPage(c, 200, page, { csp: appPageCsp(c.var.config.publicUrl), cacheControl });
+) =>
+  sendPage(c, 200, page, {
+    csp: appPageCsp(c.var.config.publicUrl, mediaOrigins(c.var.config.mediaStorage)),
+    cacheControl,
+  });
 
 /** The sign-in buttons to show: a provider is offered only when its client id and secret are set. */
 function oauthProviders(c: AppContext): OAuthProvider[] {

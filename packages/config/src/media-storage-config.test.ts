@@ -35,6 +35,7 @@ describe('media storage settings', () => {
       credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
       publicBaseUrl: 'https://cdn.example.com',
       privateDelivery: { kind: 'gateway' },
+      hotCacheBytes: 64 * 1024 * 1024,
     });
     // AWS itself: no endpoint, the SDK's credential chain, virtual-hosted buckets.
     expect(load({ MEDIA_STORAGE: 's3', S3_BUCKET: 'media' }).mediaStorage).toMatchObject({
@@ -56,6 +57,8 @@ describe('media storage settings', () => {
         .mediaStorage,
     ).toMatchObject({ privateDelivery: { kind: 'signed', endpoint: 'https://media.example.com' } });
     expect(() => load({ MEDIA_PRIVATE_DELIVERY: 'signed' })).toThrow(/needs MEDIA_STORAGE=s3/);
+    expect(load({ ...s3, MEDIA_HOT_CACHE_MB: '0' }).mediaStorage).toMatchObject({ hotCacheBytes: 0 });
+    expect(() => load({ ...s3, MEDIA_HOT_CACHE_MB: 'lots' })).toThrow(/MEDIA_HOT_CACHE_MB/);
     expect(() => load({ MEDIA_PRIVATE_DELIVERY: 'cdn' })).toThrow(
       /MEDIA_PRIVATE_DELIVERY must be gateway or signed/,
     );

@@ -47,6 +47,12 @@ export const mediaStorageEnv = {
     .enum(['gateway', 'signed'], { message: 'must be gateway or signed' })
     .default('gateway'),
   S3_SIGNED_URL_ENDPOINT: z.preprocess(emptyAsUndefined, httpUrl.optional()),
+  MEDIA_HOT_CACHE_MB: z.coerce
+    .number({ message: 'must be a number of MiB' })
+    .int('must be a whole number of MiB')
+    .min(0, 'must be 0 (off) or more')
+    .max(65_536, 'must be at most 65536')
+    .default(64),
 };
 
 type MediaStorageEnv = z.output<z.ZodObject<typeof mediaStorageEnv>>;
@@ -76,6 +82,8 @@ export type MediaStorageConfig =
        * as short-lived presigned URLs into the bucket at `endpoint` (viewers must reach it).
        */
       privateDelivery: { kind: 'gateway' } | { kind: 'signed'; endpoint: string | undefined };
+      /** Memory for hot segments and avatars read from the bucket (`hot-cache.ts`); 0 turns it off. */
+      hotCacheBytes: number;
     };
 
 /** The media storage settings, or a message naming what is wrong (for `ConfigError`). */
@@ -107,5 +115,6 @@ export function mediaStorageConfig(e: MediaStorageEnv): MediaStorageConfig | str
       e.MEDIA_PRIVATE_DELIVERY === 'signed'
         ? { kind: 'signed', endpoint: e.S3_SIGNED_URL_ENDPOINT ?? e.S3_ENDPOINT }
         : { kind: 'gateway' },
+    hotCacheBytes: e.MEDIA_HOT_CACHE_MB * 1024 * 1024,
   };
 }

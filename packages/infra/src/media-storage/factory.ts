@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { Db } from '@streamhub/db/client';
 import { FilesystemMediaStorage } from './filesystem.ts';
+import { HotCachedMediaStorage } from './hot-cache.ts';
 import { DbMultipartLedger } from './multipart-ledger.db.ts';
 import type { MediaStorage } from './port.ts';
 import { createS3Client, type S3ConnectionSettings, S3MediaStorage } from './s3.ts';
@@ -16,6 +17,8 @@ export type MediaStorageChoice =
       publicBaseUrl?: string | undefined;
       /** Unset: the gateway streams private media (`MEDIA_PRIVATE_DELIVERY`). */
       privateDelivery?: { kind: 'gateway' } | { kind: 'signed'; endpoint: string | undefined };
+      /** Memory for hot segments and avatars in front of the bucket; unset or 0: none. */
+      hotCacheBytes?: number;
     });
 
 export interface MediaStorageSettings {
@@ -34,7 +37,7 @@ export function createMediaStorage(settings: MediaStorageSettings): MediaStorage
     return new FilesystemMediaStorage({ dataDir: settings.dataDir, publicBaseUrl: storage.publicBaseUrl });
   }
   if (!settings.db) throw new Error('The S3 media storage needs the database for its multipart ledger');
-  return new S3MediaStorage({
+  const s3 = new S3MediaStorage({
     client: createS3Client(storage),
     bucket: storage.bucket,
     prefix: storage.prefix,
@@ -50,4 +53,7 @@ export function createMediaStorage(settings: MediaStorageSettings): MediaStorage
     // ffmpeg's working copies (live output, transcodes) go beside the data, not to a small /tmp.
     scratchDir: join(settings.dataDir, 'media-scratch'),
   });
+  // Every viewer of a channel asks for the same newest segments: from memory rather than one GetObject each.
+  const hot = storage.hotCacheBytes ?? 0;
+  return hot > 0 ? new HotCachedMediaStorage(s3, { maxBytes: hot }) : s3;
 }

@@ -19,14 +19,33 @@ export interface TestS3Server {
   stop(): Promise<void>;
 }
 
-export async function startTestS3Server(bucket = 'streamhub-media'): Promise<TestS3Server> {
+/**
+ * The CORS rule a browser player needs on the bucket (docs/storage.md, CORS for players): GET and HEAD
+ * from `origin`, `Range` allowed, the length, range and validator headers exposed.
+ */
+export function playerCorsConfiguration(origin: string): string {
+  return [
+    '<CORSConfiguration><CORSRule>',
+    `<AllowedOrigin>${origin}</AllowedOrigin>`,
+    '<AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod>',
+    '<AllowedHeader>Range</AllowedHeader>',
+    '<ExposeHeader>Content-Length</ExposeHeader><ExposeHeader>Content-Range</ExposeHeader>',
+    '<ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3600</MaxAgeSeconds>',
+    '</CORSRule></CORSConfiguration>',
+  ].join('');
+}
+
+export async function startTestS3Server(
+  bucket = 'streamhub-media',
+  options: { cors?: string } = {},
+): Promise<TestS3Server> {
   const directory = await mkdtemp(join(tmpdir(), 'streamhub-s3rver-'));
   const server = new S3rver({
     address: '127.0.0.1',
     port: 0,
     directory,
     silent: true,
-    configureBuckets: [{ name: bucket }],
+    configureBuckets: [{ name: bucket, ...(options.cors && { configs: [options.cors] }) }],
   });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;

@@ -8,7 +8,8 @@ declare module 's3rver' {
     directory: string;
     silent?: boolean;
     resetOnClose?: boolean;
-    configureBuckets?: { name: string }[];
+    /** `configs`: bucket configuration documents (a `<CORSConfiguration>`, a website). */
+    configureBuckets?: { name: string; configs?: string[] }[];
   }
 
   export default class S3rver {
