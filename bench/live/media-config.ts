@@ -10,7 +10,7 @@ export function benchConfig(options: {
   dataDir: string;
   segmentSeconds: number;
   logLevel?: string;
-  /** LIVE_LL_HLS=true (every other LL-HLS setting at its default). */
+  /** LIVE_LL_HLS=on, else off (every other LL-HLS setting at its default). */
   lowLatency?: boolean;
 }): Config {
   const config = loadConfig(
@@ -19,7 +19,7 @@ export function benchConfig(options: {
       HOST: '127.0.0.1',
       LOG_LEVEL: options.logLevel ?? 'info',
       LIVE_SEGMENT_SECONDS: String(options.segmentSeconds),
-      ...(options.lowLatency ? { LIVE_LL_HLS: 'true' } : {}),
+      LIVE_LL_HLS: options.lowLatency ? 'on' : 'off',
     },
     // No .env: a developer's local settings must not change what is measured.
     { envFile: false },

@@ -135,8 +135,10 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
       ),
       x264Preset: config.media.x264Preset,
     },
-    ...(config.media.lowLatency && {
+    // Each publish applies LIVE_LL_HLS to its channel's choice (the gate's answer).
+    ...(config.media.lowLatency !== 'off' && {
       lowLatency: {
+        mode: config.media.lowLatency,
         partTargetSeconds: config.media.partTargetSeconds,
         windowSeconds: Math.max(
           config.media.dvrSeconds,

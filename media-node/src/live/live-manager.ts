@@ -27,6 +27,7 @@ import {
 } from '@streamhub/infra/media-storage/keys';
 import { type LocalDirectory, type MediaStorage, readMediaBytes } from '@streamhub/infra/media-storage/port';
 import type { Logger } from '@streamhub/logger/logger';
+import { type LowLatencyMode, lowLatencyFor } from '@streamhub/config/config';
 import type { LadderSettings, SourceInfo } from '../ffmpeg/ladder.ts';
 import type { FfmpegBinary } from '../ffmpeg/locate.ts';
 import type { IngestHandlers, PublishDecision, PublishRequest, RtmpIngest } from '../ingest/rtmp-ingest.ts';
@@ -44,8 +45,11 @@ export interface LiveManagerOptions {
   /** Each session's ffmpeg writes into the local directory of `live/<playbackId>`. */
   media: MediaStorage;
   settings: LadderSettings;
-  /** Package LL-HLS (fMP4 parts) instead of ffmpeg's HLS, for every session. */
-  lowLatency?: LowLatencySettings;
+  /**
+   * How sessions are packaged as LL-HLS (fMP4 parts) instead of ffmpeg's HLS, and for which: `mode` is
+   * LIVE_LL_HLS, applied to each channel's choice at publish time. Absent → no session gets LL-HLS.
+   */
+  lowLatency?: LowLatencySettings & { mode: LowLatencyMode };
   reconnectGraceMs: number;
   /** A gate that has not answered after this long refuses the publish (default 10 s). */
   authorizeTimeoutMs?: number;
@@ -64,6 +68,8 @@ export interface LiveSessionView {
   sessionId: string;
   playbackId: string;
   record: boolean;
+  /** Packaged as LL-HLS (fMP4 parts), chosen once at the first publish and kept across reconnects. */
+  lowLatency: boolean;
   /** The local directory ffmpeg writes the session's HLS into (see MediaStorage.localDirectory). */
   outputDir: string;
   /** Publishes that fed this session (1 + reconnects). */
@@ -109,6 +115,8 @@ interface LiveSession {
   sessionId: string;
   playbackId: string;
   record: boolean;
+  /** See {@link LiveSessionView.lowLatency}: a reconnect must continue playlists of the same kind. */
+  lowLatency: boolean;
   streamKey: string;
   output: LocalDirectory;
   /** Uploads the output as ffmpeg finishes it, when the directory is a copy of an object store's prefix. */
@@ -168,6 +176,7 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
       sessionId: s.sessionId,
       playbackId: s.playbackId,
       record: s.record,
+      lowLatency: s.lowLatency,
       outputDir: s.output.path,
       publishes: s.publishes,
       source: s.source,
@@ -245,6 +254,7 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
         sessionId: auth.sessionId,
         playbackId: auth.playbackId,
         record: auth.record,
+        lowLatency: !!this.options.lowLatency && lowLatencyFor(this.options.lowLatency.mode, auth.lowLatency),
         streamKey,
         output,
         upload: undefined,
@@ -354,9 +364,15 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
       record: session.record,
       continueExisting: session.wroteOutput,
       restart: this.options.restart,
-      ...(this.options.lowLatency && {
-        lowLatency: { ...this.options.lowLatency, dir: session.output, media: this.options.media },
-      }),
+      ...(session.lowLatency &&
+        this.options.lowLatency && {
+          lowLatency: {
+            partTargetSeconds: this.options.lowLatency.partTargetSeconds,
+            windowSeconds: this.options.lowLatency.windowSeconds,
+            dir: session.output,
+            media: this.options.media,
+          },
+        }),
       logger: log,
     });
     session.transcoder = transcoder;
@@ -378,7 +394,7 @@ export class LiveManager extends EventEmitter<LiveManagerEvents> implements Inge
     });
     transcoder.start();
     // LL-HLS sessions are published by their packager, which writes through the storage itself.
-    if (!session.output.inPlace && !this.options.lowLatency) {
+    if (!session.output.inPlace && !session.lowLatency) {
       session.upload ??= new LiveOutputUpload({
         directory: session.output,
         media: this.options.media,

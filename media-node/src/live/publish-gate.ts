@@ -14,6 +14,11 @@ export type PublishAuthorization =
       playbackId: string;
       /** Keep every segment so the ended session can become a VOD. */
       record: boolean;
+      /**
+       * The channel's LL-HLS choice: true, false, or null/absent for the instance's default. The node
+       * decides within its own LIVE_LL_HLS (`lowLatencyFor`), which may forbid it.
+       */
+      lowLatency?: boolean | null;
     }
   | {
       ok: false;

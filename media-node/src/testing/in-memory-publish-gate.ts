@@ -17,6 +17,8 @@ import type {
 interface KeyEntry {
   channelId: string;
   record: boolean;
+  /** The channel's LL-HLS choice (null: the instance's default). */
+  lowLatency: boolean | null;
   revoked: boolean;
 }
 
@@ -38,11 +40,14 @@ export class InMemoryPublishGate implements PublishGate {
   readonly endedCalls: ({ sessionId: string } & SessionEndInfo)[] = [];
 
   /** Registers a stream key for a channel; returns the key. */
-  addKey(options: { channelId?: string; record?: boolean; key?: string } = {}): string {
+  addKey(
+    options: { channelId?: string; record?: boolean; lowLatency?: boolean | null; key?: string } = {},
+  ): string {
     const key = options.key ?? randomBytes(18).toString('base64url');
     this.keys.set(key, {
       channelId: options.channelId ?? randomUUID(),
       record: options.record ?? false,
+      lowLatency: options.lowLatency ?? null,
       revoked: false,
     });
     return key;
@@ -77,7 +82,13 @@ export class InMemoryPublishGate implements PublishGate {
       };
     }
     const session = this.openSession({ channelId: entry.channelId, nodeId, record: entry.record });
-    return { ok: true, sessionId: session.sessionId, playbackId: session.playbackId, record: entry.record };
+    return {
+      ok: true,
+      sessionId: session.sessionId,
+      playbackId: session.playbackId,
+      record: entry.record,
+      lowLatency: entry.lowLatency,
+    };
   }
 
   /** A live session as `authorize` opens it; also how a test fakes what a crashed node left behind. */

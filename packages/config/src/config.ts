@@ -199,7 +199,18 @@ const EnvSchema = z.object({
       message: 'must be an x264 preset: ultrafast, superfast, veryfast, faster, fast or medium',
     })
     .default('veryfast'),
-  LIVE_LL_HLS: bool(false),
+  // off: no channel gets LL-HLS; optional: classic HLS unless the channel asks for LL; on: LL unless the
+  // channel opts out. true/false are the older spellings of on/off.
+  LIVE_LL_HLS: z
+    .enum(['off', 'optional', 'on', 'true', 'false', '1', '0', 'yes', 'no'], {
+      message: 'must be off, optional or on',
+    })
+    .transform((v): LowLatencyMode => {
+      if (v === 'true' || v === '1' || v === 'yes') return 'on';
+      if (v === 'false' || v === '0' || v === 'no') return 'off';
+      return v;
+    })
+    .default('optional'),
   LIVE_LL_PART_MS: z
     .string()
     .trim()
@@ -351,6 +362,18 @@ export interface WebhooksConfig {
 }
 
 /** Media node settings (RTMP ingest, FFmpeg, live HLS ladder). */
+/** Whether the instance offers LL-HLS, and to which channels by default (LIVE_LL_HLS). */
+export type LowLatencyMode = 'off' | 'optional' | 'on';
+
+/**
+ * Whether a broadcast gets LL-HLS: the instance's mode is the default and the ceiling, the channel's
+ * choice (`null`: no choice) decides in between.
+ */
+export function lowLatencyFor(mode: LowLatencyMode, channelChoice: boolean | null | undefined): boolean {
+  if (mode === 'off') return false;
+  return channelChoice ?? mode === 'on';
+}
+
 export interface MediaConfig {
   rtmpPort: number;
   /**
@@ -390,8 +413,11 @@ export interface MediaConfig {
   /** How often a live session's thumbnail is refreshed. */
   thumbnailSeconds: number;
   x264Preset: 'ultrafast' | 'superfast' | 'veryfast' | 'faster' | 'fast' | 'medium';
-  /** Low-Latency HLS (StreamHub-packaged fMP4 parts) for every channel, not only those that ask for it. */
-  lowLatency: boolean;
+  /**
+   * Low-Latency HLS (StreamHub-packaged fMP4 parts): `off` for no channel, `optional` for the channels
+   * that ask for it, `on` for every channel that does not opt out (the channel's `lowLatency` setting).
+   */
+  lowLatency: LowLatencyMode;
   /** LL-HLS part target, seconds. */
   partTargetSeconds: number;
   /** Seconds of live playlist kept for rewinding (DVR); 0 keeps LIVE_WINDOW_SEGMENTS segments. */

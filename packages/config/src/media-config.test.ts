@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, lowLatencyFor } from './config.ts';
 
 const load = (env: Record<string, string>) => loadConfig(env, { envFile: false });
 
 describe('media node settings', () => {
-  it('defaults: RTMP 1935, 1080/720/480/360 ladder, 2 s segments, 30 s reconnect grace, no LL-HLS, DVR, SRT or restreaming', () => {
+  it('defaults: RTMP 1935, 1080/720/480/360 ladder, 2 s segments, 30 s reconnect grace, LL-HLS for the channels that ask, no DVR, SRT or restreaming', () => {
     expect(load({}).media).toEqual({
       rtmpPort: 1935,
       rtmpPublicUrl: 'rtmp://localhost:1935/live',
@@ -17,7 +17,7 @@ describe('media node settings', () => {
       reconnectGraceSeconds: 30,
       thumbnailSeconds: 30,
       x264Preset: 'veryfast',
-      lowLatency: false,
+      lowLatency: 'optional',
       partTargetSeconds: 0.334,
       dvrSeconds: 0,
       srtPort: undefined,
@@ -59,6 +59,18 @@ describe('media node settings', () => {
     expect(() => load({ RTMP_PUBLIC_URL: 'https://ingest.example/live' })).toThrow(
       'RTMP_PUBLIC_URL must be a URL starting with rtmp:// or rtmps:// (got "https://ingest.example/live")',
     );
+  });
+
+  it('reads LIVE_LL_HLS as off, optional or on (true/false the older spellings), and lets a channel choose inside it', () => {
+    expect(load({ LIVE_LL_HLS: 'on' }).media.lowLatency).toBe('on');
+    expect(load({ LIVE_LL_HLS: 'true' }).media.lowLatency).toBe('on');
+    expect(load({ LIVE_LL_HLS: 'false' }).media.lowLatency).toBe('off');
+    expect(load({ LIVE_LL_HLS: 'optional' }).media.lowLatency).toBe('optional');
+    expect(() => load({ LIVE_LL_HLS: 'sometimes' })).toThrow(/LIVE_LL_HLS must be off, optional or on/);
+    // The instance's mode is the default for a channel without a choice, and `off` overrides any choice.
+    expect([null, true, false].map((choice) => lowLatencyFor('optional', choice))).toEqual([false, true, false]);
+    expect([null, true, false].map((choice) => lowLatencyFor('on', choice))).toEqual([true, true, false]);
+    expect([null, true, false].map((choice) => lowLatencyFor('off', choice))).toEqual([false, false, false]);
   });
 
   it('names the bad variable', () => {

@@ -64,6 +64,10 @@ export const CreateChannelRequestSchema = z
     tags: TagsSchema.default([]),
     language: LanguageSchema.default('en'),
     record: z.boolean().default(false).openapi({ description: 'Keep each broadcast as a VOD' }),
+    lowLatency: z.boolean().nullable().optional().openapi({
+      description:
+        'Low-Latency HLS for the next broadcasts: true or false, null to follow the instance (LIVE_LL_HLS, which may forbid it)',
+    }),
   })
   .openapi('CreateChannelRequest');
 export type CreateChannelRequest = z.infer<typeof CreateChannelRequestSchema>;
@@ -75,10 +79,14 @@ export const UpdateChannelRequestSchema = z
     tags: TagsSchema.optional(),
     language: LanguageSchema.optional(),
     record: z.boolean().optional(),
+    lowLatency: z.boolean().nullable().optional().openapi({
+      description:
+        'Low-Latency HLS for the next broadcasts: true or false, null to follow the instance (LIVE_LL_HLS, which may forbid it)',
+    }),
   })
   .refine(
     (body) => Object.values(body).some((value) => value !== undefined),
-    'send at least one of title, category, tags, language, record',
+    'send at least one of title, category, tags, language, record, lowLatency',
   )
   .openapi('UpdateChannelRequest');
 export type UpdateChannelRequest = z.infer<typeof UpdateChannelRequestSchema>;
@@ -93,6 +101,13 @@ export const ChannelSchema = z
     tags: z.array(z.string()),
     language: z.string(),
     record: z.boolean(),
+    lowLatency: z
+      .boolean()
+      .nullable()
+      .openapi({ description: "The owner's LL-HLS choice; null follows the instance" }),
+    lowLatencyEffective: z.boolean().openapi({
+      description: 'Whether the next broadcast gets LL-HLS on this instance (the choice within LIVE_LL_HLS)',
+    }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

@@ -50,6 +50,7 @@ export const ERROR_CODES = [
   'channel_offline',
   'clip_limit_reached',
   'clip_unavailable',
+  'low_latency_unavailable',
   'rate_limited',
   'request_timeout',
   'service_unavailable',

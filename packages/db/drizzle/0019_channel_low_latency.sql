@@ -1,2 +1,2 @@
--- Reserved migration slot; its owner replaces this file with the real change.
-SELECT 1;
+-- LL-HLS per channel (issue 18): the owner's choice; NULL follows the instance's LIVE_LL_HLS.
+ALTER TABLE "channels"."channels" ADD COLUMN "low_latency" boolean;

@@ -17,6 +17,7 @@ function channelsServices({ config, db, events }: ChannelsBackends) {
     // Follower counts: a read-only join on the follows table engagement exports for reads.
     followers: new FollowsReadModel(db),
     channelCreation: config.channelCreation,
+    lowLatencyMode: config.media.lowLatency,
   });
   return { channels };
 }

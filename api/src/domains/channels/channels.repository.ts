@@ -51,9 +51,13 @@ export interface NewChannel {
   tags: string[];
   language: string;
   record: boolean;
+  /** null: the instance decides (LIVE_LL_HLS). */
+  lowLatency?: boolean | null;
 }
 
-export type ChannelPatch = Partial<Pick<NewChannel, 'title' | 'category' | 'tags' | 'language' | 'record'>>;
+export type ChannelPatch = Partial<
+  Pick<NewChannel, 'title' | 'category' | 'tags' | 'language' | 'record' | 'lowLatency'>
+>;
 
 export interface ChannelOwner {
   username: string;

@@ -17,6 +17,7 @@ import type { GatewayDeps } from '../../deps.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import { operationIdsTagged } from '../../testing/openapi.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
+import { MANY_LOGINS_POLICY } from '../engagement/engagement-test-kit.ts';
 import { UsersRepository } from '../users/users.repository.ts';
 
 const PUBLIC_URL = 'https://streamhub.test';
@@ -65,7 +66,8 @@ describe.each(testDatabases())('/api/v1/channels on %s', (driver) => {
 
   beforeAll(async () => {
     backends = await createTestBackends(driver);
-    deps = backends.deps({ PUBLIC_URL });
+    // Every test signs a new streamer in from one address: more than the default per-address login limit.
+    deps = backends.deps({ PUBLIC_URL }, {}, { abusePolicy: MANY_LOGINS_POLICY });
     app = createApp(deps).app;
     unsubscribe.push(
       backends.events.subscribe('stream.started', (payload) => {
@@ -250,6 +252,53 @@ describe.each(testDatabases())('/api/v1/channels on %s', (driver) => {
         404,
         'not_found',
       );
+    });
+
+    it("lets the owner choose LL-HLS within the instance's LIVE_LL_HLS, and hands the choice to the media node", async () => {
+      const owner = await streamer();
+      const channel = await createChannel(owner);
+      // LIVE_LL_HLS defaults to optional: classic HLS until the channel asks.
+      expect(channel).toMatchObject({ lowLatency: null, lowLatencyEffective: false });
+      const path = `/api/v1/channels/${channel.slug}`;
+      const on = await app.request(path, send('PATCH', { lowLatency: true }, owner.authorization));
+      expect(ChannelSchema.parse(await on.json())).toMatchObject({
+        lowLatency: true,
+        lowLatencyEffective: true,
+      });
+      const key = await createKey(owner, channel.slug);
+      const decision = await deps.services.channels.authorizePublish(key.secret);
+      expect(decision).toMatchObject({ ok: true, lowLatency: true });
+      if (decision.ok) await deps.services.channels.endSession(decision.sessionId, { recorded: false });
+      const back = await app.request(path, send('PATCH', { lowLatency: null }, owner.authorization));
+      expect(ChannelSchema.parse(await back.json())).toMatchObject({
+        lowLatency: null,
+        lowLatencyEffective: false,
+      });
+      await problem(
+        await app.request(path, send('PATCH', { lowLatency: 'yes' }, owner.authorization)),
+        422,
+        'validation_failed',
+      );
+
+      // Where the instance offers no LL-HLS, asking for it is refused rather than stored to do nothing.
+      const offApp = createApp(backends.deps({ PUBLIC_URL, LIVE_LL_HLS: 'off' })).app;
+      await problem(
+        await offApp.request(path, send('PATCH', { lowLatency: true }, owner.authorization)),
+        409,
+        'low_latency_unavailable',
+      );
+      const optOut = await offApp.request(path, send('PATCH', { lowLatency: false }, owner.authorization));
+      expect(ChannelSchema.parse(await optOut.json())).toMatchObject({
+        lowLatency: false,
+        lowLatencyEffective: false,
+      });
+      const onApp = createApp(backends.deps({ PUBLIC_URL, LIVE_LL_HLS: 'on' })).app;
+      const mine = await onApp.request('/api/v1/me/channel', send('GET', undefined, owner.authorization));
+      // Opted out stays out on an instance where LL-HLS is the default.
+      expect(ChannelSchema.parse(await mine.json())).toMatchObject({
+        lowLatency: false,
+        lowLatencyEffective: false,
+      });
     });
 
     it('shows the public page offline, without private fields, and 404 for unknown slugs', async () => {

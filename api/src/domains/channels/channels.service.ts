@@ -3,6 +3,7 @@
  * No HTTP here. Stream key secrets exist only in memory on their way to the caller; never log them.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { type LowLatencyMode, lowLatencyFor } from '@streamhub/config/config';
 import {
   type Channel,
   type ChannelCategory,
@@ -33,7 +34,6 @@ import type {
   EndedSession,
   HeldSession,
   PlaybackSessionState,
-  SessionHolder,
 } from './channels.repository.ts';
 
 /** A channel's durable events share one aggregate, so an ordered consumer sees a start before its end. */
@@ -54,6 +54,11 @@ export interface ChannelsServiceDeps {
    * never opens channels).
    */
   channelCreation?: 'streamers' | 'verified';
+  /**
+   * LIVE_LL_HLS: the default a channel's LL-HLS choice falls back to, and whether a channel may ask for it
+   * at all. Absent → `optional`. The media node applies the same rule at publish time (`lowLatencyFor`).
+   */
+  lowLatencyMode?: LowLatencyMode;
 }
 
 /** Who asks to open a channel, as the auth guard read them on this request. */
@@ -86,10 +91,16 @@ export interface SessionReference {
 }
 
 export type PublishDecision =
-  | { ok: true; channelId: string; sessionId: string; playbackId: string; record: boolean }
-  | { ok: false; reason: 'unknown_key' | 'revoked_key' | 'suspended_owner' }
-  /** `holder`: the live session in the way and its media node (absent when it ended meanwhile). */
-  | { ok: false; reason: 'already_live'; holder?: SessionHolder };
+  | {
+      ok: true;
+      channelId: string;
+      sessionId: string;
+      playbackId: string;
+      record: boolean;
+      /** The channel's LL-HLS choice (null: the instance's default); the media node applies LIVE_LL_HLS. */
+      lowLatency: boolean | null;
+    }
+  | { ok: false; reason: 'unknown_key' | 'revoked_key' | 'suspended_owner' | 'already_live' };
 
 /** Why a live broadcast must be cut now, without waiting for its publisher to leave. */
 export type TerminationReason = 'owner_suspended' | 'key_revoked' | 'owner_deleted' | 'cut_by_admin';
@@ -141,8 +152,9 @@ export class ChannelsService {
 
   /** Creates the channel without a permission check (the caller decided; `open` is the API's way in). */
   async create(ownerId: string, input: CreateChannelRequest): Promise<Channel> {
+    this.checkLowLatencyChoice(input.lowLatency);
     try {
-      return toChannel(await this.deps.channels.createChannel({ ownerId, ...input }));
+      return this.toChannel(await this.deps.channels.createChannel({ ownerId, ...input }));
     } catch (error) {
       if (error instanceof UniqueViolationError) {
         if (error.constraint === 'owner') {
@@ -156,15 +168,47 @@ export class ChannelsService {
 
   async update(ownerId: string, slug: string, patch: UpdateChannelRequest): Promise<Channel> {
     const view = await this.requireOwned(ownerId, slug);
+    this.checkLowLatencyChoice(patch.lowLatency);
     const updated = await this.deps.channels.updateChannel(view.channel.id, patch);
     if (!updated) throw notFound('Channel');
-    return toChannel(updated);
+    return this.toChannel(updated);
   }
 
   async mine(ownerId: string): Promise<Channel> {
     const view = await this.deps.channels.findByOwner(ownerId);
     if (!view) throw notFound('Your channel');
-    return toChannel(view.channel);
+    return this.toChannel(view.channel);
+  }
+
+  private get lowLatencyMode(): LowLatencyMode {
+    return this.deps.lowLatencyMode ?? 'optional';
+  }
+
+  /** Asking for LL-HLS where the instance offers none would be a setting that silently does nothing. */
+  private checkLowLatencyChoice(choice: boolean | null | undefined): void {
+    if (choice === true && this.lowLatencyMode === 'off') {
+      throw new AppError(
+        409,
+        'low_latency_unavailable',
+        'This instance does not offer Low-Latency HLS (LIVE_LL_HLS=off).',
+      );
+    }
+  }
+
+  private toChannel(channel: ChannelRow): Channel {
+    return {
+      id: channel.id,
+      slug: channel.slug,
+      title: channel.title,
+      category: channel.category as ChannelCategory,
+      tags: channel.tags,
+      language: channel.language,
+      record: channel.record,
+      lowLatency: channel.lowLatency,
+      lowLatencyEffective: lowLatencyFor(this.lowLatencyMode, channel.lowLatency),
+      createdAt: channel.createdAt.toISOString(),
+      updatedAt: channel.updatedAt.toISOString(),
+    };
   }
 
   /**
@@ -359,9 +403,7 @@ export class ChannelsService {
       );
     } catch (error) {
       if (error instanceof UniqueViolationError && error.constraint === 'live') {
-        // Named so that a media node can tell a holder that died (its lease ran out) from a live one.
-        const holder = await this.deps.channels.findLiveHolder(channel.id);
-        return holder ? { ok: false, reason: 'already_live', holder } : { ok: false, reason: 'already_live' };
+        return { ok: false, reason: 'already_live' };
       }
       throw error;
     }
@@ -373,6 +415,7 @@ export class ChannelsService {
       sessionId: session.id,
       playbackId: session.playbackId,
       record: channel.record,
+      lowLatency: channel.lowLatency,
     };
   }
 
@@ -438,11 +481,6 @@ export class ChannelsService {
   /** Sessions still marked live under media node `nodeId`: after a crash, nobody else will end them. */
   async heldSessions(nodeId: string): Promise<HeldSession[]> {
     return this.deps.channels.listLiveSessionsOfNode(nodeId);
-  }
-
-  /** Sessions live under a media node other than `nodeId`, with their node (for taking over a dead one's). */
-  async liveSessionsOfOtherNodes(nodeId: string): Promise<(HeldSession & { nodeId: string })[]> {
-    return this.deps.channels.listLiveSessionsOfOtherNodes(nodeId);
   }
 
   /** Where each playback id's session stands; unknown ids are absent. The media node only deletes `ended`. */
@@ -523,20 +561,6 @@ export class ChannelsService {
       followerCount,
     };
   }
-}
-
-function toChannel(channel: ChannelRow): Channel {
-  return {
-    id: channel.id,
-    slug: channel.slug,
-    title: channel.title,
-    category: channel.category as ChannelCategory,
-    tags: channel.tags,
-    language: channel.language,
-    record: channel.record,
-    createdAt: channel.createdAt.toISOString(),
-    updatedAt: channel.updatedAt.toISOString(),
-  };
 }
 
 function toStreamKey(key: StreamKeyRow): StreamKey {

@@ -16,6 +16,7 @@ export async function startStudioChannelPage(): Promise<void> {
   const tags = element('channel-tags', HTMLInputElement);
   const language = element('channel-language', HTMLInputElement);
   const record = element('channel-record', HTMLInputElement);
+  const lowLatency = element('channel-low-latency', HTMLSelectElement);
 
   const show = (channel: Channel) => {
     createSection.hidden = true;
@@ -26,6 +27,7 @@ export async function startStudioChannelPage(): Promise<void> {
     tags.value = channel.tags.join(', ');
     language.value = channel.language;
     record.checked = channel.record;
+    lowLatency.value = channel.lowLatency === null ? '' : channel.lowLatency ? 'on' : 'off';
   };
   let slug = '';
 
@@ -59,6 +61,10 @@ export async function startStudioChannelPage(): Promise<void> {
           .filter(Boolean),
         language: field(data, 'language').trim(),
         record: record.checked,
+        // A disabled select (the instance offers no LL-HLS) leaves the stored choice alone.
+        ...(lowLatency.disabled
+          ? {}
+          : { lowLatency: lowLatency.value === '' ? null : lowLatency.value === 'on' }),
       });
       if (!response.ok) return { error: await problemMessage(response, t.saveFailed) };
       show((await response.json()) as Channel);

@@ -157,6 +157,17 @@ export const pageText = {
       language: 'Language',
       languageHint: 'A language tag such as en or pt-BR.',
       record: 'Record each broadcast as a video',
+      lowLatency: 'Low-Latency HLS',
+      lowLatencyDefault: {
+        on: 'Instance default (on)',
+        optional: 'Instance default (off)',
+        off: 'Not offered here',
+      },
+      lowLatencyOn: 'On',
+      lowLatencyOff: 'Off',
+      lowLatencyHint:
+        'About 1 s behind you instead of about 3 s, at a little more processing. It applies from the next broadcast.',
+      lowLatencyUnavailable: 'This server does not offer Low-Latency HLS.',
       save: 'Save the settings',
     },
     stream: {

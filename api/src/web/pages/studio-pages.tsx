@@ -6,6 +6,7 @@
  * knowing the reader (the ingest address, the categories, the limits); each page's island fills in the
  * reader's channel through the API and sends a signed-out reader to sign in first.
  */
+import type { LowLatencyMode } from '@streamhub/config/config';
 import { CHANNEL_CATEGORIES, CHANNEL_TITLE_MAX, STREAM_KEY_NAME_MAX } from '@streamhub/contracts/channels';
 import { VIDEO_DESCRIPTION_MAX, VIDEO_TITLE_MAX } from '@streamhub/contracts/videos';
 import { pageText } from '../i18n/en.ts';
@@ -25,7 +26,33 @@ function CategorySelect({ id }: { id: string }) {
   );
 }
 
-export function studioChannelPage(assets: WebAssets) {
+/**
+ * The channel's LL-HLS choice, within what the instance offers (LIVE_LL_HLS): empty follows the instance;
+ * where the instance offers none the choice is shown off and cannot change.
+ */
+function LowLatencySelect({ mode }: { mode: LowLatencyMode }) {
+  const off = mode === 'off';
+  return (
+    <>
+      <label for="channel-low-latency">{t.channel.lowLatency}</label>
+      <select
+        id="channel-low-latency"
+        name="lowLatency"
+        aria-describedby="channel-low-latency-hint"
+        disabled={off}
+      >
+        <option value="">{t.channel.lowLatencyDefault[mode]}</option>
+        {off ? null : <option value="on">{t.channel.lowLatencyOn}</option>}
+        <option value="off">{t.channel.lowLatencyOff}</option>
+      </select>
+      <p id="channel-low-latency-hint" class="hint">
+        {off ? t.channel.lowLatencyUnavailable : t.channel.lowLatencyHint}
+      </p>
+    </>
+  );
+}
+
+export function studioChannelPage(assets: WebAssets, lowLatencyMode: LowLatencyMode) {
   return (
     <Workspace assets={assets} kind="studio" path="/studio" heading={t.channel.heading}>
       <section id="channel-create" class="panel" aria-labelledby="channel-create-heading" hidden>
@@ -83,6 +110,7 @@ export function studioChannelPage(assets: WebAssets) {
             <input id="channel-record" name="record" type="checkbox" />
             {t.channel.record}
           </label>
+          <LowLatencySelect mode={lowLatencyMode} />
           <button type="submit">{t.channel.save}</button>
         </form>
       </section>

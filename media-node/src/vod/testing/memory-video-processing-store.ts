@@ -9,6 +9,8 @@ export type MemoryVideoStatus = 'uploaded' | 'processing' | 'ready' | 'failed';
 
 export interface MemoryVideo {
   videoId: string;
+  /** Where the job reads from: the uploaded source unless the video is a recording. */
+  source: VideoToProcess['source'];
   status: MemoryVideoStatus;
   progress: number;
   failureReason: string | undefined;
@@ -29,10 +31,14 @@ export class MemoryVideoProcessingStore implements VideoProcessingStore {
   /** @param onCall sees every call as it happens (e.g. to journal them across processes). */
   constructor(private readonly onCall?: (call: StoreCall) => void) {}
 
-  /** Registers an uploaded video: its source is `vod/<videoId>/source`, its output goes beside it. */
-  add(videoId: string): MemoryVideo {
+  /**
+   * Registers a video: by default an uploaded one, whose source is `vod/<videoId>/source`; a recording
+   * passes its broadcast's master playlist, as the videos domain does. The output goes to `vod/<videoId>/`.
+   */
+  add(videoId: string, source?: VideoToProcess['source']): MemoryVideo {
     const video: MemoryVideo = {
       videoId,
+      source: source ?? { prefix: mediaKeys.vodPrefix(videoId), name: VOD_SOURCE, playlist: false },
       status: 'uploaded',
       progress: 0,
       failureReason: undefined,
@@ -53,8 +59,7 @@ export class MemoryVideoProcessingStore implements VideoProcessingStore {
     video.status = 'processing';
     video.progress = 0;
     video.failureReason = undefined;
-    const prefix = mediaKeys.vodPrefix(videoId);
-    return { videoId, source: { prefix, name: VOD_SOURCE, playlist: false }, output: prefix };
+    return { videoId, source: video.source, output: mediaKeys.vodPrefix(videoId) };
   }
 
   async progress(videoId: string, percent: number): Promise<void> {

@@ -44,6 +44,8 @@ export const channels = channelsSchema.table(
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
     language: text('language').notNull().default('en'),
     record: boolean('record').notNull().default(false),
+    /** LL-HLS for this channel's broadcasts; null follows the instance (LIVE_LL_HLS), which may forbid it. */
+    lowLatency: boolean('low_latency'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true })
       .notNull()
