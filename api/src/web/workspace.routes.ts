@@ -7,7 +7,7 @@
 import { DirectoryQuerySchema } from '@streamhub/contracts/channels';
 import { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../context.ts';
-import { appPageCsp } from './page-csp.ts';
+import { appPageCsp, mediaOrigins } from './page-csp.ts';
 import { sendPage } from './page-layout.ts';
 import { adminInstancePage, adminLivePage, adminUsersPage } from './pages/admin-pages.tsx';
 import { ANALYTICS_PATH, studioAnalyticsPage } from './pages/analytics-pages.tsx';
@@ -22,7 +22,10 @@ import {
 import { webAssets } from './web-assets.ts';
 
 const workspacePage = (c: AppContext, page: Parameters<typeof sendPage>[2]) =>
-  sendPage(c, 200, page, { csp: appPageCsp(c.var.config.publicUrl), cacheControl: 'no-cache' });
+  sendPage(c, 200, page, {
+    csp: appPageCsp(c.var.config.publicUrl, mediaOrigins(c.var.config.mediaStorage)),
+    cacheControl: 'no-cache',
+  });
 
 const LIVE_LISTING = 100;
 
