@@ -536,7 +536,8 @@ export async function startRazorpayApiServer(): Promise<RazorpayApiServer> {
     },
     endCycle(subscriptionId) {
       const subscription = subscriptionOf(subscriptionId);
-      if (subscription.end_at === null) throw new Error(`${subscriptionId} renews at its cycle's end: charge it instead`);
+      if (subscription.end_at === null)
+        throw new Error(`${subscriptionId} renews at its cycle's end: charge it instead`);
       subscription.status = 'cancelled';
       return event('subscription.cancelled', { subscription: { ...subscription } });
     },
