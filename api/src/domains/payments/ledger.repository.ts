@@ -11,7 +11,7 @@ import {
   ledgerEntries,
   ledgerLines,
 } from '@streamhub/db/schema/payments';
-import { and, asc, count, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { assertLimit, type Page, type PageOptions } from '../../http/pagination.ts';
 
 /** Names one ledger account: kind, currency and owner (provider, channel id, or '' for the platform's). */
@@ -82,24 +82,27 @@ export class LedgerRepository {
   private readonly known = new Set<string>();
 
   /**
-   * Posts one entry with `tx` (the caller's transaction): creates missing accounts, locks every account
-   * of the entry `FOR UPDATE` in id order (one fixed order for every writer, so two transfers over the
-   * same accounts wait for each other instead of deadlocking), then writes the entry, its lines with
-   * the balances before and after, and the accounts' new balances and versions in one statement, so
-   * that the locks are held for as few round trips as possible.
+   * Posts one entry with `db` (the caller's transaction, or the pool: one statement is atomic on its
+   * own) in one round trip, pgledger-style: a single statement locks every account of the entry
+   * `FOR UPDATE` in id order (one fixed order for every writer, so two transfers over the same accounts
+   * wait for each other instead of deadlocking), then writes the entry, its lines with the balances
+   * before and after, and the accounts' new balances and versions. The writes happen only when every
+   * account was found; otherwise nothing is written, the missing accounts are created and the
+   * statement runs again.
    */
-  async post(tx: Db, entry: NewEntry): Promise<PostedEntry> {
+  async post(db: Db, entry: NewEntry): Promise<PostedEntry> {
     const refs = entry.lines.map((line) => line.account);
-    if (refs.some((ref) => !this.known.has(refKey(ref)))) await this.createAccounts(tx, refs);
-    let locked = await this.lockAccounts(tx, refs);
+    if (refs.some((ref) => !this.known.has(refKey(ref)))) await this.createAccounts(db, refs);
+    const id = randomUUID();
+    let locked = await this.postOnce(db, id, entry);
     if (locked.length < refs.length) {
       // An account remembered from a transaction that rolled back: create it after all.
-      await this.createAccounts(tx, refs);
-      locked = await this.lockAccounts(tx, refs);
+      await this.createAccounts(db, refs);
+      locked = await this.postOnce(db, id, entry);
+      if (locked.length < refs.length) throw new Error('ledger accounts were neither found nor created');
     }
     const byKey = new Map(locked.map((row) => [refKey(row), row]));
     for (const key of byKey.keys()) this.remember(key);
-
     const lines: PostedLine[] = entry.lines.map(({ account, amount }) => {
       const row = byKey.get(refKey(account));
       if (!row) throw new Error(`ledger account ${refKey(account)} was neither found nor created`);
@@ -112,32 +115,6 @@ export class LedgerRepository {
         accountVersion: row.version + 1,
       };
     });
-    const id = randomUUID();
-    const values = sql.join(
-      lines.map(
-        (line) =>
-          sql`(${line.accountId}::uuid, ${line.amount}::bigint, ${line.previousBalance}::bigint, ${line.currentBalance}::bigint, ${line.accountVersion}::bigint)`,
-      ),
-      sql`, `,
-    );
-    // Lines take clock_timestamp(), read after the row locks, not now() (the transaction's start): one
-    // account's lines then sort by time in the order their versions were given, so pages replay its
-    // history. The lines' foreign key to the entry is checked at the end of the statement.
-    await tx.execute(sql`
-      with entry as (
-        insert into payments.entries (id, kind, currency, payment_id, reverses, description)
-        values (${id}::uuid, ${entry.kind}, ${entry.currency}, ${entry.paymentId ?? null}::uuid,
-                ${entry.reverses ?? null}::uuid, ${entry.description ?? ''})
-      ), moved as (
-        insert into payments.lines
-          (entry_id, account_id, amount, previous_balance, current_balance, account_version, created_at)
-        select ${id}::uuid, v.account_id, v.amount, v.previous, v.current, v.version, clock_timestamp()
-        from (values ${values}) as v(account_id, amount, previous, current, version)
-      )
-      update payments.accounts as a
-      set balance = v.current, version = v.version, updated_at = now()
-      from (values ${values}) as v(account_id, amount, previous, current, version)
-      where a.id = v.account_id`);
     return {
       id,
       kind: entry.kind,
@@ -146,6 +123,62 @@ export class LedgerRepository {
       reverses: entry.reverses ?? null,
       lines,
     };
+  }
+
+  /**
+   * The one statement of a posting. `locked` takes the row locks in id order and reads the balances as
+   * they are once locked (READ COMMITTED re-reads a row it waited for); each write is guarded by
+   * `complete`, so an entry with a missing account writes nothing and returns the rows it found. Lines
+   * take clock_timestamp(), read after the row locks, not now() (the transaction's start): one
+   * account's lines then sort by time in the order their versions were given, so pages replay its
+   * history. The lines' foreign key to the entry is checked at the end of the statement.
+   */
+  private async postOnce(db: Db, id: string, entry: NewEntry) {
+    const wanted = sql.join(
+      entry.lines.map(
+        ({ account, amount }) =>
+          sql`(${account.kind}::payments.account_kind, ${account.currency}, ${account.owner}, ${amount}::bigint)`,
+      ),
+      sql`, `,
+    );
+    const result = await db.execute(sql`
+      with wanted(kind, currency, owner, amount) as (values ${wanted}),
+      locked as (
+        select a.id, a.kind, a.currency, a.owner, a.balance, a.version, w.amount
+        from payments.accounts a
+        join wanted w on a.kind = w.kind and a.currency = w.currency and a.owner = w.owner
+        order by a.id
+        for update of a
+      ),
+      complete as (select count(*) = ${entry.lines.length} as ok from locked),
+      entry as (
+        insert into payments.entries (id, kind, currency, payment_id, reverses, description)
+        select ${id}::uuid, ${entry.kind}, ${entry.currency}, ${entry.paymentId ?? null}::uuid,
+               ${entry.reverses ?? null}::uuid, ${entry.description ?? ''}
+        from complete where ok
+      ),
+      moved as (
+        insert into payments.lines
+          (entry_id, account_id, amount, previous_balance, current_balance, account_version, created_at)
+        select ${id}::uuid, l.id, l.amount, l.balance, l.balance + l.amount, l.version + 1, clock_timestamp()
+        from locked l, complete where complete.ok
+      ),
+      moved_balances as (
+        update payments.accounts as a
+        set balance = l.balance + l.amount, version = l.version + 1, updated_at = now()
+        from locked l, complete
+        where complete.ok and a.id = l.id
+      )
+      select id, kind, currency, owner, balance::text as balance, version::text as version from locked`);
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+      id: string;
+      kind: LedgerAccountKind;
+      currency: string;
+      owner: string;
+      balance: string;
+      version: string;
+    }[];
+    return rows.map((row) => ({ ...row, balance: Number(row.balance), version: Number(row.version) }));
   }
 
   /**
@@ -158,22 +191,6 @@ export class LedgerRepository {
       .insert(ledgerAccounts)
       .values(sorted.map(({ kind, currency, owner }) => ({ kind, currency, owner })))
       .onConflictDoNothing();
-  }
-
-  private lockAccounts(tx: Db, refs: AccountRef[]) {
-    return tx
-      .select({
-        id: ledgerAccounts.id,
-        kind: ledgerAccounts.kind,
-        currency: ledgerAccounts.currency,
-        owner: ledgerAccounts.owner,
-        balance: ledgerAccounts.balance,
-        version: ledgerAccounts.version,
-      })
-      .from(ledgerAccounts)
-      .where(or(...refs.map(sameRef)))
-      .orderBy(asc(ledgerAccounts.id))
-      .for('update');
   }
 
   private remember(key: string): void {

@@ -138,12 +138,12 @@ export class LedgerService {
   /**
    * Books one balanced entry. With `tx` it joins the caller's transaction (so that the entry commits
    * with whatever else the caller writes, e.g. a payment's status and its durable event); without, it
-   * runs in a transaction of its own.
+   * is one atomic statement of its own.
    */
   async transfer(entry: NewEntry, tx?: Db): Promise<PostedEntry> {
     assertBalanced(entry);
-    if (tx) return this.deps.ledger.post(tx, entry);
-    return this.deps.db.transaction((own) => this.deps.ledger.post(own, entry));
+    // Posting is one statement, atomic on its own: no transaction of its own (two round trips fewer).
+    return this.deps.ledger.post(tx ?? this.deps.db, entry);
   }
 
   /**

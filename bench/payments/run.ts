@@ -1,0 +1,373 @@
+/**
+ * The payments ledger and webhook pipeline under load (issue 14's benchmark), on PostgreSQL and on
+ * PGlite, with balances checked exact after every run:
+ *
+ * - ledger transfers per second with 16 concurrent writers, each transfer one balanced entry through
+ *   LedgerService.transfer (its own transaction, accounts locked in id order): `spread` moves money
+ *   between random pairs of 1,000 accounts; `hot` credits one creator account from random others;
+ *   `tip split` books the real three-line tip (the provider's clearing and the platform's fees are one
+ *   account each per currency, so every tip touches two hot rows);
+ * - Stripe webhook events per second through the gateway's path: signature check (the official SDK),
+ *   store-once with its outbox row, then the durable consumer (relay, job, the `once` guard) that books
+ *   the tip in the ledger with `tip.received`; then the same events replayed (dedupe only).
+ *
+ *   node --import tsx bench/payments/run.ts [--seconds 5] [--writers 16] [--events 2000] [--consumers 16] [--drivers postgres,pglite]
+ *
+ * After each run the bench asserts: every entry balances, every account's balance and version equal the
+ * sum and count of its lines, and the balances equal what the bench itself expects from what it sent.
+ */
+import { randomUUID } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { createTestBackends } from '@streamhub/api/testing/test-deps';
+import type { Database, Driver } from '@streamhub/db/client';
+import { createTestDatabase } from '@streamhub/db/testing';
+import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
+import { sql } from 'drizzle-orm';
+import Stripe from 'stripe';
+import {
+  type AccountRef,
+  LedgerRepository,
+  type NewEntry,
+} from '../../api/src/domains/payments/ledger.repository.ts';
+import {
+  accounts,
+  LedgerService,
+  platformFeeOf,
+  tipLines,
+} from '../../api/src/domains/payments/ledger.service.ts';
+import { PaymentsRepository } from '../../api/src/domains/payments/payments.repository.ts';
+import { moduleConsumers } from '../../api/src/modules/run-modules.ts';
+import { MODULES } from '../../api/src/modules.ts';
+import { openOutbox } from '../../api/src/runtime/outbox.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    writers: { type: 'string', default: '16' },
+    events: { type: 'string', default: '2000' },
+    drivers: { type: 'string', default: 'postgres,pglite' },
+    consumers: { type: 'string', default: '16' },
+  },
+});
+const SECONDS = Number(values.seconds);
+const WRITERS = Number(values.writers);
+const EVENTS = Number(values.events);
+const DRIVERS = values.drivers.split(',') as Driver[];
+/** Durable-consumer jobs at once: a gateway runs 1, `streamhub serve worker --concurrency N` runs N. */
+const CONSUMERS = Number(values.consumers);
+const ACCOUNTS = 1000;
+
+const key = (ref: AccountRef) => `${ref.kind}/${ref.currency}/${ref.owner}`;
+const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(`balance check failed: ${message}`);
+}
+
+/** Asserts the ledger's invariants and that each account holds what the bench expects of it. */
+async function assertExact(
+  ledger: LedgerRepository,
+  expected: Map<string, number>,
+  refs: Map<string, AccountRef>,
+) {
+  check((await ledger.unbalancedEntries()).length === 0, 'an entry does not sum to zero');
+  const drift = await ledger.drift();
+  check(drift.length === 0, `${drift.length} accounts' balance or version differ from their lines`);
+  for (const [name, amount] of expected) {
+    const ref = refs.get(name);
+    if (!ref) throw new Error(`unknown account ${name}`);
+    const balance = (await ledger.account(ref))?.balance ?? 0;
+    check(balance === amount, `${name} holds ${balance}, expected ${amount}`);
+  }
+}
+
+type Scenario = 'spread' | 'spread, own transaction' | 'hot' | 'tip split';
+
+/** The anchor: WRITERS loops of `select 1`, one round trip each, on the same pool in the same run. */
+async function roundTrips(database: Database) {
+  let done = 0;
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: WRITERS }, async () => {
+      while (performance.now() < deadline) {
+        await database.db.execute(sql`select 1`);
+        done += 1;
+      }
+    }),
+  );
+  return done / ((performance.now() - started) / 1000);
+}
+
+/** WRITERS loops posting one entry each time until SECONDS pass; resolves to transfers/s and latencies. */
+async function transfers(database: Database, scenario: Scenario) {
+  const repository = new LedgerRepository(database.db);
+  const ledger = new LedgerService({ db: database.db, ledger: repository });
+  const run = randomUUID().slice(0, 8);
+  const pool: AccountRef[] = Array.from({ length: ACCOUNTS }, (_, i) =>
+    accounts.creator(`${run}-${i}`, 'usd'),
+  );
+  const hot = accounts.creator(`${run}-hot`, 'usd');
+  const expected = new Map<string, number>();
+  const refs = new Map<string, AccountRef>();
+  const book = (entry: NewEntry) => {
+    for (const { account, amount } of entry.lines) {
+      expected.set(key(account), (expected.get(key(account)) ?? 0) + amount);
+      refs.set(key(account), account);
+    }
+  };
+  // The clearing and fee accounts are shared with earlier runs on this database: count from their start.
+  const clearing = accounts.clearing(`bench-${run}`, 'usd');
+  const fees = accounts.platformFees('usd');
+  const feesBefore = (await repository.account(fees))?.balance ?? 0;
+  if (scenario === 'tip split') {
+    expected.set(key(fees), feesBefore);
+    refs.set(key(fees), fees);
+  }
+  const entryOf = (): NewEntry => {
+    const amount = 1 + Math.floor(Math.random() * 5000);
+    if (scenario === 'tip split') {
+      const owner = pick(pool).owner;
+      return {
+        kind: 'tip',
+        currency: 'usd',
+        lines: tipLines({
+          provider: clearing.owner,
+          channelId: owner,
+          currency: 'usd',
+          amount,
+          platformFee: platformFeeOf(amount, 1000),
+        }),
+      };
+    }
+    const from = pick(pool);
+    let to = scenario === 'hot' ? hot : pick(pool);
+    while (to === from) to = pick(pool);
+    return {
+      kind: 'bench',
+      currency: 'usd',
+      lines: [
+        { account: from, amount: -amount },
+        { account: to, amount },
+      ],
+    };
+  };
+  // Warm-up: create the accounts outside the measured window (a ledger's accounts exist before its traffic).
+  for (let i = 0; i < pool.length; i += 1) {
+    const entry: NewEntry = {
+      kind: 'bench',
+      currency: 'usd',
+      lines: [
+        { account: pool[i] as AccountRef, amount: 1 },
+        { account: i === 0 ? hot : (pool[0] as AccountRef), amount: -1 },
+      ],
+    };
+    await ledger.transfer(entry);
+    book(entry);
+  }
+  if (scenario === 'tip split') {
+    const first = entryOf();
+    await ledger.transfer(first);
+    book(first);
+  }
+  let done = 0;
+  const latencies: number[] = [];
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  const cpuBefore = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: WRITERS }, async () => {
+      while (performance.now() < deadline) {
+        const entry = entryOf();
+        const t0 = performance.now();
+        if (scenario === 'spread, own transaction') {
+          // Ablation: the posting wrapped in a transaction as callers that join one do (BEGIN, COMMIT).
+          await database.db.transaction((tx) => ledger.transfer(entry, tx));
+        } else {
+          await ledger.transfer(entry);
+        }
+        latencies.push(performance.now() - t0);
+        book(entry);
+        done += 1;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  await assertExact(repository, expected, refs);
+  latencies.sort((a, b) => a - b);
+  return {
+    rate: done / elapsed,
+    done,
+    p50: latencies[Math.floor(latencies.length * 0.5)] ?? 0,
+    p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+    cpuMsPer: (cpu.user + cpu.system) / 1000 / done,
+  };
+}
+
+/** EVENTS signed tip webhooks through receiveWebhook and the durable consumer, then replayed. */
+async function webhooks(driver: Driver) {
+  const webhookSecret = 'whsec_bench';
+  const backends = await createTestBackends(driver);
+  const deps = backends.deps({
+    STRIPE_SECRET_KEY: 'sk_test_bench',
+    STRIPE_WEBHOOK_SECRET: webhookSecret,
+    // Never called: the webhook path makes no API call.
+    STRIPE_API_URL: 'http://127.0.0.1:9',
+    PAYMENTS_PLATFORM_FEE_BPS: '1000',
+  });
+  // The relay and every module's consumers, as a worker runs them (test-outbox.ts does this with 1).
+  const consumers = moduleConsumers(MODULES, deps.services, {
+    config: deps.config,
+    logger: deps.logger,
+    events: backends.events,
+    media: createMediaStorage({
+      dataDir: deps.config.dataDir,
+      storage: deps.config.mediaStorage,
+      db: backends.database.db,
+    }),
+  });
+  const outbox = await openOutbox(deps.config, backends.database, deps.logger, consumers);
+  try {
+    await outbox.startConsumers(CONSUMERS);
+    const db = backends.database.db;
+    const payments = new PaymentsRepository(db);
+    const signer = new Stripe('sk_test_bench');
+    const channels = Array.from({ length: 50 }, () => randomUUID());
+    const expected = new Map<string, number>();
+    const bodies: { raw: Uint8Array; signature: string }[] = [];
+    // The payments the checkouts were opened for, and the events Stripe would send, made up front.
+    for (let i = 0; i < EVENTS; i += 1) {
+      const channelId = pick(channels);
+      const amount = 100 + Math.floor(Math.random() * 5000);
+      const platformFee = platformFeeOf(amount, 1000);
+      const payment = await payments.create({
+        provider: 'stripe',
+        channelId,
+        creatorId: channelId,
+        payerId: null,
+        amount,
+        currency: 'usd',
+        platformFee,
+        message: null,
+        destination: null,
+      });
+      const checkoutId = `cs_bench_${payment.id}`;
+      await payments.setCheckout(payment.id, checkoutId);
+      expected.set(channelId, (expected.get(channelId) ?? 0) + amount - platformFee);
+      const payload = JSON.stringify({
+        id: `evt_bench_${payment.id}`,
+        object: 'event',
+        type: 'checkout.session.completed',
+        created: Math.floor(Date.now() / 1000),
+        data: {
+          object: {
+            id: checkoutId,
+            object: 'checkout.session',
+            mode: 'payment',
+            status: 'complete',
+            payment_status: 'paid',
+            amount_total: amount,
+            currency: 'usd',
+            client_reference_id: payment.id,
+            metadata: { payment_id: payment.id, kind: 'tip', channel_id: channelId },
+            payment_intent: `pi_bench_${payment.id}`,
+          },
+        },
+      });
+      const signature = await signer.webhooks.generateTestHeaderStringAsync({
+        payload,
+        secret: webhookSecret,
+      });
+      bodies.push({ raw: new TextEncoder().encode(payload), signature });
+    }
+    const processed = async () => {
+      const rows = await db.execute(
+        sql`select count(*)::int as n from payments.provider_events where processed_at is not null`,
+      );
+      const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as { n: number }[];
+      return list[0]?.n ?? 0;
+    };
+    const receiveAll = async () => {
+      let next = 0;
+      let duplicates = 0;
+      await Promise.all(
+        Array.from({ length: WRITERS }, async () => {
+          while (next < bodies.length) {
+            const body = bodies[next++];
+            if (!body) break;
+            const receipt = await deps.services.payments.receiveWebhook('stripe', body.raw, body.signature);
+            if (receipt.duplicate) duplicates += 1;
+          }
+        }),
+      );
+      return duplicates;
+    };
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    check((await receiveAll()) === 0, 'a first delivery was taken for a duplicate');
+    const received = performance.now();
+    while ((await processed()) < EVENTS) {
+      if (performance.now() - started > 600_000) throw new Error('events not processed within 10 minutes');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const finished = performance.now();
+    const cpu = process.cpuUsage(cpuBefore);
+    const replayStart = performance.now();
+    check((await receiveAll()) === EVENTS, 'a replay was stored again');
+    const replayed = performance.now();
+
+    const ledger = new LedgerRepository(db);
+    const refs = new Map<string, AccountRef>();
+    const want = new Map<string, number>();
+    for (const [channelId, amount] of expected) {
+      const ref = accounts.creator(channelId, 'usd');
+      refs.set(key(ref), ref);
+      want.set(key(ref), amount);
+    }
+    await assertExact(ledger, want, refs);
+    const booked = await db.execute(
+      sql`select count(*)::int as n from payments.payments where status = 'succeeded'`,
+    );
+    const bookedList = (Array.isArray(booked) ? booked : (booked as { rows: unknown[] }).rows) as {
+      n: number;
+    }[];
+    check(bookedList[0]?.n === EVENTS, `${bookedList[0]?.n} of ${EVENTS} tips booked`);
+    return {
+      receivePerSecond: EVENTS / ((received - started) / 1000),
+      endToEndPerSecond: EVENTS / ((finished - started) / 1000),
+      replayPerSecond: EVENTS / ((replayed - replayStart) / 1000),
+      cpuMsPer: (cpu.user + cpu.system) / 1000 / EVENTS,
+    };
+  } finally {
+    await outbox.close();
+    await backends.close();
+  }
+}
+
+const fmt = (n: number) => n.toFixed(n >= 100 ? 0 : 2);
+console.log(
+  `bench/payments: ${WRITERS} writers, ${SECONDS} s per ledger run, ${EVENTS} webhook events, ${CONSUMERS} consumer jobs at once; ${cpus().length} CPUs, load ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')}`,
+);
+for (const driver of DRIVERS) {
+  const database = await createTestDatabase(driver);
+  try {
+    const anchor = await roundTrips(database);
+    console.log(`${driver.padEnd(8)} anchor: ${fmt(anchor)} round trips/s (select 1, ${WRITERS} writers)`);
+    for (const scenario of ['spread', 'spread, own transaction', 'hot', 'tip split'] as const) {
+      const r = await transfers(database, scenario);
+      console.log(
+        `${driver.padEnd(8)} ledger ${scenario.padEnd(23)} ${fmt(r.rate)} transfers/s = ${fmt(r.rate / anchor)} × anchor (${r.done} in ${SECONDS} s), p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, bench-process CPU ${fmt(r.cpuMsPer)} ms/transfer; balances exact; load ${loadavg()[0]?.toFixed(2)}`,
+      );
+    }
+  } finally {
+    await database.close();
+  }
+  const w = await webhooks(driver);
+  console.log(
+    `${driver.padEnd(8)} webhooks: received (signature + store once + outbox) ${fmt(w.receivePerSecond)}/s, through the job (ledger booked) ${fmt(w.endToEndPerSecond)}/s, replays (dedupe) ${fmt(w.replayPerSecond)}/s, process CPU ${fmt(w.cpuMsPer)} ms/event; balances exact; load ${loadavg()[0]?.toFixed(2)}`,
+  );
+}
