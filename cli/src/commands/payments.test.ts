@@ -11,6 +11,7 @@ import type { RunningServer } from '@streamhub/api/server/types';
 import { registerAndLogin } from '@streamhub/api/testing/auth-helpers';
 import {
   EarningsSchema,
+  PayoutPageSchema,
   ReconciliationSchema,
   RefundRequestedSchema,
   TipCheckoutSchema,
@@ -112,6 +113,46 @@ describe('streamhub payments against a running gateway', { timeout: 120_000 }, (
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.trim()).toBe('streamhub: <payment> must be a payment id (uuid), got "tip-42"');
     const noChannel = await run(['payments', 'earnings'], viewer.accessToken);
+    expect(noChannel.code).not.toBe(0);
+    expect(noChannel.stderr.trim().split('\n')).toHaveLength(1);
+  });
+  it('lists a creator’s payouts as a table, as JSON and as CSV', async () => {
+    const channel = await streamerWithChannel(bed.app, bed.backends, bed.deps);
+    const onboarding = await bed.app.request('/api/v1/payments/connect/onboarding', {
+      method: 'POST',
+      headers: { authorization: channel.owner.authorization },
+    });
+    const { accountId } = (await onboarding.json()) as { accountId: string };
+    const deliverConnect = async (event: ReturnType<typeof bed.stripe.payout>) => {
+      const raw = JSON.stringify(event);
+      await bed.deliver(raw, await bed.stripe.sign(raw, { secret: bed.stripe.connectWebhookSecret }));
+      await bed.processed(event.id);
+    };
+    await deliverConnect(bed.stripe.finishOnboarding(accountId));
+    const payout = bed.stripe.payout(accountId, 700, 'usd');
+    await deliverConnect(payout);
+
+    const json = await run(['payments', 'payouts', '--json'], channel.owner.accessToken);
+    expect(json.code, json.stderr).toBe(0);
+    expect(PayoutPageSchema.parse(JSON.parse(json.stdout)).items).toMatchObject([
+      { payoutId: payout.data.object.id, status: 'paid', amount: 700, currency: 'usd' },
+    ]);
+    const table = await run(['payments', 'payouts'], channel.owner.accessToken);
+    expect(table.stdout).toMatch(
+      /^CREATED\s+PAYOUT\s+STATUS\s+CURRENCY\s+AMOUNT \(MINOR UNITS\)\s+ARRIVAL\n/,
+    );
+    expect(table.stdout).toContain(String(payout.data.object.id));
+    const csv = await run(['payments', 'payouts', '--csv'], channel.owner.accessToken);
+    expect(csv.stdout.split('\r\n')[1]?.split(',').slice(3, 7)).toEqual([
+      String(payout.data.object.id),
+      'paid',
+      'usd',
+      '700',
+    ]);
+    const noChannel = await run(
+      ['payments', 'payouts'],
+      (await registerAndLogin(bed.app, bed.backends)).accessToken,
+    );
     expect(noChannel.code).not.toBe(0);
     expect(noChannel.stderr.trim().split('\n')).toHaveLength(1);
   });

@@ -1,10 +1,15 @@
 /**
- * `streamhub payments earnings|refund|reconcile`: a creator's earnings, an admin's refund and the
- * comparison of the ledger with the providers, through the gateway's API.
+ * `streamhub payments earnings|payouts|refund|reconcile`: a creator's earnings and payouts, an admin's
+ * refund and the comparison of the ledger with the providers, through the gateway's API.
  */
-import { EarningsSchema, ReconciliationSchema, RefundRequestedSchema } from '@streamhub/contracts/payments';
+import {
+  EarningsSchema,
+  PayoutPageSchema,
+  ReconciliationSchema,
+  RefundRequestedSchema,
+} from '@streamhub/contracts/payments';
 import { Command } from 'commander';
-import { type ApiOptions, apiOptions, connectApi, pathParams } from '../api-client.ts';
+import { type ApiOptions, apiOptions, connectApi, pathParams, problemError } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';
 import { CliError } from '../cli-error.ts';
 import { printRecords } from '../output.ts';
@@ -21,7 +26,7 @@ const withApiOptions = (command: Command) => {
 };
 
 export function paymentsCommand(ctx: CliContext): Command {
-  const payments = new Command('payments').description('earnings and refunds (docs/payments.md)');
+  const payments = new Command('payments').description('earnings, payouts and refunds (docs/payments.md)');
 
   withApiOptions(
     payments.command('earnings').description("your channel's balances per currency, from the ledger"),
@@ -43,6 +48,57 @@ export function paymentsCommand(ctx: CliContext): Command {
       false,
     );
   });
+
+  withApiOptions(
+    payments
+      .command('payouts')
+      .description("your connected account's payouts to your bank, newest first, as the ledger booked them"),
+  )
+    .option('--limit <n>', 'payouts per page', '50')
+    .option('--cursor <cursor>', 'the page after this cursor (printed after a full page)')
+    .option('--currency <code>', 'only this currency, e.g. usd')
+    .option('--csv', 'print every payout as CSV (minor units) instead')
+    .action(
+      async (options: JsonOptions & { limit: string; cursor?: string; currency?: string; csv?: boolean }) => {
+        if (!/^\d+$/.test(options.limit))
+          throw new CliError(`--limit must be a whole number (got "${options.limit}")`);
+        const api = await connectApi(ctx, options);
+        const currency = options.currency ? { currency: options.currency } : {};
+        if (options.csv) {
+          const response = await api.v1.payments.payouts.export.$get({ query: currency });
+          if (!response.ok) throw problemError(response.status, await response.json().catch(() => undefined));
+          ctx.stdout(await response.text());
+          return;
+        }
+        const page = await api.read(
+          api.v1.payments.payouts.$get({
+            query: {
+              limit: options.limit,
+              ...currency,
+              ...(options.cursor ? { cursor: options.cursor } : {}),
+            },
+          }),
+          PayoutPageSchema,
+        );
+        if (options.json) {
+          ctx.stdout(`${JSON.stringify(page)}\n`);
+          return;
+        }
+        printRecords(
+          ctx,
+          page.items.map((payout) => ({
+            created: payout.createdAt,
+            payout: payout.payoutId,
+            status: payout.status,
+            currency: payout.currency,
+            'amount (minor units)': String(payout.amount),
+            arrival: payout.arrivalDate ?? '-',
+          })),
+          false,
+        );
+        if (page.nextCursor) ctx.stdout(`more: --cursor ${page.nextCursor}\n`);
+      },
+    );
 
   withApiOptions(
     payments
