@@ -11,7 +11,14 @@ import { mediaKeys } from '@streamhub/infra/media-storage/keys';
 import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../testing/process-helpers.ts';
-import { ClipSourceError, cutLiveClip, lastSegments, parseMediaPlaylist } from './live-clip.ts';
+import {
+  ClipSourceError,
+  cutLiveClip,
+  lastSegments,
+  oneInitSection,
+  parseMediaPlaylist,
+  segmentsInRange,
+} from './live-clip.ts';
 
 let dataDir: string;
 
@@ -117,5 +124,28 @@ describe('live clips (real HLS, ffmpeg stream copy, ffprobe)', () => {
     expect(parsed.segments.map((s) => s.uri)).toEqual(['s1.m4s', 's2.m4s', 's3.m4s']);
     expect(lastSegments(parsed.segments, 3).map((s) => s.uri)).toEqual(['s2.m4s', 's3.m4s']);
     expect(lastSegments(parsed.segments, 60)).toHaveLength(3);
+  });
+
+  it('picks the segments that cover a range from a point, and never mixes two init sections', () => {
+    const segments = [2, 2, 2, 1.5].map((duration, i) => ({ uri: `s${i}.m4s`, duration }));
+    const uris = (list: { uri: string }[]) => list.map((s) => s.uri);
+    // 3 s lies in s1 (2–4 s), 3 + 2.5 = 5.5 s in s2 (4–6 s).
+    expect(uris(segmentsInRange(segments, 3, 2.5))).toEqual(['s1.m4s', 's2.m4s']);
+    // A segment that ends exactly at the start holds none of the range; one starting at the end neither.
+    expect(uris(segmentsInRange(segments, 2, 2))).toEqual(['s1.m4s']);
+    expect(uris(segmentsInRange(segments, 6, 60))).toEqual(['s3.m4s']);
+    expect(segmentsInRange(segments, 7.5, 5)).toEqual([]);
+    // A reconnect (a second EXT-X-MAP) between the chosen segments: one run only.
+    const parsed = parseMediaPlaylist(
+      [
+        '#EXT-X-MAP:URI="a-init.mp4"',
+        ...['#EXTINF:2,', 'a1.m4s', '#EXTINF:2,', 'a2.m4s', '#EXT-X-DISCONTINUITY'],
+        '#EXT-X-MAP:URI="b-init.mp4"',
+        ...['#EXTINF:2,', 'b1.m4s'],
+      ].join('\n'),
+    );
+    expect(parsed.segments.map((s) => s.map)).toEqual(['a-init.mp4', 'a-init.mp4', 'b-init.mp4']);
+    expect(uris(oneInitSection(parsed.segments, 'newest'))).toEqual(['b1.m4s']);
+    expect(uris(oneInitSection(parsed.segments, 'oldest'))).toEqual(['a1.m4s', 'a2.m4s']);
   });
 });

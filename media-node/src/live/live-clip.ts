@@ -1,12 +1,13 @@
 /**
- * Instant clips: the last N seconds of a live session, cut from the HLS segments already in its live
- * window by remuxing (no re-encoding), into one MP4. The highest rung is used. Works through the media
- * storage (segments are copied into a private temporary directory), so the caller need not share the
- * media node's disk, and for MPEG-TS as well as fMP4 (`EXT-X-MAP`) playlists.
+ * Clips cut from HLS segments already stored, by remuxing (no re-encoding), into one MP4: the last N
+ * seconds of a live session's window (`cutLiveClip`), or N seconds from a point of a finished video's
+ * ladder, a broadcast's recording or an upload (`cutRangeClip`). The highest rung is used. Works through
+ * the media storage (segments are copied into a private temporary directory), so the caller need not
+ * share the media node's disk, and for MPEG-TS as well as fMP4 (`EXT-X-MAP`) playlists.
  *
- * Segments start on keyframes, so the clip is the last whole segments that cover N seconds: it starts
- * on a keyframe and may run up to one segment longer than asked (a stream-copy seek inside a segment
- * would start on the keyframe after the point, short of N, or need re-encoding the partial GOP).
+ * Segments start on keyframes, so a clip is the whole segments that cover the asked span: it starts on a
+ * keyframe at or before the asked point and may run up to a segment longer at each end (a stream-copy
+ * seek inside a segment would start on the keyframe after the point, or need re-encoding the partial GOP).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -22,6 +23,8 @@ export class ClipSourceError extends Error {}
 export interface LiveSegment {
   uri: string;
   duration: number;
+  /** The init section this fMP4 segment needs (the `EXT-X-MAP` before it); absent for MPEG-TS. */
+  map?: string;
 }
 
 export interface ParsedPlaylist {
@@ -40,7 +43,7 @@ export function parseMediaPlaylist(text: string): ParsedPlaylist {
     if (line.startsWith('#EXT-X-MAP:')) map = /URI="([^"]+)"/.exec(line)?.[1];
     else if (line.startsWith('#EXTINF:')) pending = Number.parseFloat(line.slice('#EXTINF:'.length));
     else if (line && !line.startsWith('#') && pending !== undefined) {
-      segments.push({ uri: line, duration: pending });
+      segments.push({ uri: line, duration: pending, ...(map ? { map } : {}) });
       pending = undefined;
     }
   }
@@ -58,6 +61,27 @@ export function lastSegments(segments: LiveSegment[], seconds: number): LiveSegm
   return segments.slice(first);
 }
 
+/**
+ * The segments that cover `seconds` from `startSeconds` (media time from the playlist's start): from the
+ * one that holds the start to the one that holds the end. Empty when the playlist ends before the start.
+ */
+export function segmentsInRange(
+  segments: LiveSegment[],
+  startSeconds: number,
+  seconds: number,
+): LiveSegment[] {
+  const end = startSeconds + seconds;
+  const chosen: LiveSegment[] = [];
+  let at = 0;
+  for (const segment of segments) {
+    const segmentEnd = at + segment.duration;
+    // A segment ending exactly at the start holds none of the span.
+    if (segmentEnd > startSeconds && at < end) chosen.push(segment);
+    at = segmentEnd;
+  }
+  return chosen;
+}
+
 const safeName = (uri: string) => /^[A-Za-z0-9._-]+$/.test(uri) && !uri.startsWith('.');
 
 /** The rung with the most pixels: its name sorts by height (`1080p.m3u8` > `720p.m3u8`). */
@@ -71,39 +95,80 @@ export interface LiveClipResult {
   bytes: Buffer;
   /** Seconds of media in the segments used (≥ the asked length unless the window was shorter). */
   windowSeconds: number;
+  /** Where the first segment used starts, seconds from the start of the playlist (a keyframe). */
+  startSeconds: number;
+}
+
+interface ClipSource {
+  media: MediaStorage;
+  /** Where the HLS ladder is stored: `live/<playbackId>` or `vod/<videoId>`. */
+  prefix: MediaPrefix;
+  ffmpegPath: string;
 }
 
 /** Cuts the last `seconds` of the live session stored under `prefix` into an MP4. */
-export async function cutLiveClip(options: {
-  media: MediaStorage;
-  prefix: MediaPrefix;
-  seconds: number;
-  ffmpegPath: string;
-}): Promise<LiveClipResult> {
-  const { media, prefix, seconds } = options;
+export function cutLiveClip(options: ClipSource & { seconds: number }): Promise<LiveClipResult> {
+  return cutSegments(options, (segments) => {
+    const chosen = lastSegments(segments, options.seconds);
+    if (chosen.length === 0) throw new ClipSourceError('the live stream has no segment yet');
+    return oneInitSection(chosen, 'newest');
+  });
+}
+
+/**
+ * Cuts `seconds` from `startSeconds` of a finished video whose ladder is stored under `prefix` (a
+ * recording's `live/<playbackId>` or a processed video's `vod/<videoId>`) into an MP4.
+ */
+export function cutRangeClip(
+  options: ClipSource & { startSeconds: number; seconds: number },
+): Promise<LiveClipResult> {
+  return cutSegments(options, (segments) => {
+    const chosen = segmentsInRange(segments, options.startSeconds, options.seconds);
+    if (chosen.length === 0) throw new ClipSourceError('the video ends before the start of the clip');
+    return oneInitSection(chosen, 'oldest');
+  });
+}
+
+/**
+ * A remux reads one init section, so segments of two ffmpeg runs (an LL broadcast's reconnect or restart
+ * starts a new `EXT-X-MAP`) cannot share a clip: keep the run that holds the newest segment (live: the
+ * end is what was asked for) or the oldest (a range: its start is).
+ */
+export function oneInitSection(chosen: LiveSegment[], keep: 'newest' | 'oldest'): LiveSegment[] {
+  const anchor = keep === 'newest' ? chosen.at(-1) : chosen[0];
+  return chosen.filter((segment) => segment.map === anchor?.map);
+}
+
+async function cutSegments(
+  options: ClipSource,
+  choose: (segments: LiveSegment[]) => LiveSegment[],
+): Promise<LiveClipResult> {
+  const { media, prefix } = options;
   const rung = await topRung(media, prefix);
-  if (!rung) throw new ClipSourceError('the live stream has no playlist yet');
+  if (!rung) throw new ClipSourceError('there is no playlist to clip from yet');
   const text = (await readMediaBytes(media, keyIn(prefix, rung)))?.toString('utf8') ?? '';
   const playlist = parseMediaPlaylist(text);
-  const chosen = lastSegments(playlist.segments, seconds);
-  if (chosen.length === 0) throw new ClipSourceError('the live stream has no segment yet');
-  const names = [...(playlist.map ? [playlist.map] : []), ...chosen.map((s) => s.uri)];
-  if (!names.every(safeName)) throw new ClipSourceError('unexpected segment names in the live playlist');
+  const chosen = choose(playlist.segments);
+  const map = chosen[0]?.map;
+  const names = [...(map ? [map] : []), ...chosen.map((s) => s.uri)];
+  if (!names.every(safeName)) throw new ClipSourceError('unexpected segment names in the playlist');
 
   const dir = await mkdtemp(join(tmpdir(), 'streamhub-clip-'));
   try {
     for (const name of names) {
       const bytes = await readMediaBytes(media, keyIn(prefix, name));
-      if (!bytes) throw new ClipSourceError('a segment left the live window while clipping; try again');
+      if (!bytes) throw new ClipSourceError('a segment went away while clipping; try again');
       await writeFile(join(dir, name), bytes);
     }
     const windowSeconds = chosen.reduce((sum, s) => sum + s.duration, 0);
+    const first = playlist.segments.indexOf(chosen[0] as LiveSegment);
+    const startSeconds = playlist.segments.slice(0, first).reduce((sum, s) => sum + s.duration, 0);
     const local = [
       '#EXTM3U',
       '#EXT-X-VERSION:7',
       `#EXT-X-TARGETDURATION:${Math.ceil(Math.max(...chosen.map((s) => s.duration)))}`,
       '#EXT-X-PLAYLIST-TYPE:VOD',
-      ...(playlist.map ? [`#EXT-X-MAP:URI="${playlist.map}"`] : []),
+      ...(map ? [`#EXT-X-MAP:URI="${map}"`] : []),
       ...chosen.flatMap((s) => [`#EXTINF:${s.duration.toFixed(6)},`, s.uri]),
       '#EXT-X-ENDLIST',
       '',
@@ -112,7 +177,7 @@ export async function cutLiveClip(options: {
     const output = join(dir, 'clip.mp4');
     await remux(options.ffmpegPath, join(dir, 'clip.m3u8'), output);
     if ((await stat(output)).size === 0) throw new ClipSourceError('the clip came out empty');
-    return { bytes: await readFile(output), windowSeconds };
+    return { bytes: await readFile(output), windowSeconds, startSeconds };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

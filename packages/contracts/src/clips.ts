@@ -1,6 +1,7 @@
 /**
- * REST shapes of the clips domain (`/api/v1/channels/{slug}/clips`): instant clips of a live broadcast,
- * which become videos of the channel credited to their maker (docs/clips.md).
+ * REST shapes of the clips domain (`/api/v1/channels/{slug}/clips`): clips of a live broadcast or of a
+ * finished video of the channel (a recording or an upload), which become videos of the channel credited
+ * to their maker (docs/clips.md).
  */
 import { z } from '@hono/zod-openapi';
 import { humanText } from './text.ts';
@@ -16,7 +17,25 @@ export const CreateClipSchema = z
       .int()
       .min(CLIP_MIN_SECONDS, `must be at least ${CLIP_MIN_SECONDS}`)
       .max(CLIP_MAX_SECONDS, `must be at most ${CLIP_MAX_SECONDS}`)
-      .openapi({ description: 'How many of the last seconds of the broadcast to clip', example: 30 }),
+      .openapi({
+        description: 'How many seconds to clip: the last ones of the broadcast, or from `from.startSeconds`',
+        example: 30,
+      }),
+    from: z
+      .strictObject({
+        videoId: z
+          .uuid()
+          .openapi({ description: "A ready video of the channel: a broadcast's recording or an upload" }),
+        startSeconds: z
+          .number()
+          .min(0, 'must be at least 0')
+          .openapi({
+            description: 'Where the clip starts, seconds from the start of the video',
+            example: 95,
+          }),
+      })
+      .optional()
+      .openapi({ description: 'Clip a finished video instead of the live broadcast' }),
     title: humanText()
       .min(1, 'must not be empty')
       .max(VIDEO_TITLE_MAX, `must be at most ${VIDEO_TITLE_MAX} characters`)
@@ -32,9 +51,22 @@ export const ClipSchema = z
     videoId: z
       .uuid()
       .openapi({ description: 'The video the clip became (/v/{videoId}, /api/v1/videos/{id})' }),
-    liveSessionId: z.uuid().nullable(),
+    liveSessionId: z
+      .uuid()
+      .nullable()
+      .openapi({ description: 'The broadcast clipped live (null for a clip of a finished video)' }),
+    sourceVideoId: z
+      .uuid()
+      .nullable()
+      .openapi({ description: 'The finished video clipped (null: the live broadcast)' }),
     makerId: z.uuid().openapi({ description: 'Who made the clip' }),
     seconds: z.number().int().openapi({ description: 'Seconds of media in the clip (whole segments)' }),
+    startSeconds: z
+      .number()
+      .nullable()
+      .openapi({
+        description: 'Where in the clipped video the clip starts (a keyframe at or before the asked point)',
+      }),
     watchUrl: z.url(),
     createdAt: z.iso.datetime(),
   })

@@ -1,11 +1,12 @@
 /**
  * Instant clips over HTTP on PGlite and PostgreSQL: a live session whose window is real HLS written by
  * ffmpeg into the media storage; the owner, then an allowed viewer, clip the last 30 s; the clip's
- * video is the channel's, its stored source decodes (ffprobe) and is at least 30 s long; permissions,
+ * video is the channel's, its stored source decodes (ffprobe) and is at least 30 s long; a range of a
+ * finished broadcast's recording (processed by the real video job) clipped the same way; permissions,
  * the hourly limit and the problem+json errors.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChannelSchema, CreatedStreamKeySchema } from '@streamhub/contracts/channels';
@@ -13,8 +14,12 @@ import { ClipSchema, ClipSettingsSchema } from '@streamhub/contracts/clips';
 import { ProblemSchema } from '@streamhub/contracts/problem';
 import { VideoSchema } from '@streamhub/contracts/videos';
 import { testDatabases } from '@streamhub/db/testing';
+import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
 import { mediaPaths } from '@streamhub/infra/media-storage/testing';
+import { createLogger } from '@streamhub/logger/logger';
+import { locateFfmpeg } from '@streamhub/media-node/ffmpeg/locate';
 import { probe } from '@streamhub/media-node/testing/process-helpers';
+import { processVideo } from '@streamhub/media-node/vod/process-video';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
@@ -63,6 +68,27 @@ function writeLiveWindow(dir: string): Promise<void> {
   );
 }
 
+function ffmpegRun(command: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) =>
+    execFile(command, args, { timeout: 60_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(stderr || error.message)) : resolve({ stdout, stderr }),
+    ),
+  );
+}
+
+/** What ffmpeg reports while decoding every frame of the file (empty: all decoded). */
+const decodeErrors = async (file: string) =>
+  (await ffmpegRun('ffmpeg', ['-hide_banner', '-v', 'error', '-nostdin', '-i', file, '-f', 'null', '-']))
+    .stderr;
+
+async function firstFrameIsKey(file: string): Promise<boolean> {
+  const { stdout } = await ffmpegRun('ffprobe', [
+    ...['-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+#1'],
+    ...['-show_entries', 'frame=key_frame', '-of', 'csv=p=0', file],
+  ]);
+  return stdout.trim().split('\n')[0] === '1';
+}
+
 let slugCounter = 0;
 const uniqueSlug = () => `clip-${++slugCounter}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -83,11 +109,11 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const channelOf = async () => {
+  const channelOf = async (record = false) => {
     const owner = await registerAndLogin(app, backends, { role: 'streamer' });
     const response = await app.request(
       '/api/v1/channels',
-      send('POST', { slug: uniqueSlug(), title: 'Speedrun' }, owner.authorization),
+      send('POST', { slug: uniqueSlug(), title: 'Speedrun', record }, owner.authorization),
     );
     expect(response.status, await response.clone().text()).toBe(201);
     return { owner, channel: ChannelSchema.parse(await response.json()) };
@@ -194,6 +220,123 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
     );
     await problem(limited, 429, 'clip_limit_reached');
   }, 120_000);
+
+  /** Ends the live session as a recording: the video it becomes (not processed yet). */
+  const endAsRecording = async (owner: SignedInUser, session: { sessionId: string; playbackId: string }) => {
+    const ownerContext = {
+      userId: owner.account.id,
+      sessionId: '',
+      role: 'streamer' as const,
+      emailVerified: true,
+    };
+    const dir = mediaPaths(dataDir).live(session.playbackId);
+    await writeFile(
+      join(dir, 'master.m3u8'),
+      '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\n360p.m3u8\n',
+    );
+    expect(await deps.services.channels.endSession(session.sessionId, { recorded: true })).toBe(true);
+    const ended = (await storedEvents(backends.database.db, 'stream.ended')).find(
+      (event) => event.sessionId === session.sessionId,
+    );
+    if (!ended) throw new Error('no stream.ended stored');
+    // The videos.recording consumer's call; when a relay ran it first, the video is already there.
+    const videoId =
+      (await deps.services.videos.registerRecording(ended)) ??
+      (await deps.services.videos.recordingsOf([session.sessionId], ownerContext)).get(session.sessionId);
+    if (!videoId) throw new Error('the recording registered no video');
+    return videoId;
+  };
+  const processRecording = async (videoId: string) => {
+    const outcome = await processVideo(
+      {
+        store: deps.services.videos,
+        media: createMediaStorage({ dataDir }),
+        ffmpeg: () => locateFfmpeg({ ffmpegPath: undefined }),
+        logger: createLogger({ level: 'silent', name: 'video-job' }),
+        settings: { ladder: [360], segmentSeconds: 2, x264Preset: 'ultrafast' },
+        progressIntervalMs: 0,
+      },
+      videoId,
+      { attempt: 1, attempts: 1, signal: new AbortController().signal },
+    );
+    expect(outcome).toBe('ready');
+  };
+
+  it("clips a range of a finished broadcast's recording: a video of the channel whose source decodes", async () => {
+    const { owner, channel } = await channelOf(true);
+    const session = await goLive(owner, channel.slug, true);
+    const recording = await endAsRecording(owner, session);
+    await processRecording(recording);
+    const response = await app.request(
+      clipPath(channel.slug),
+      send('POST', { seconds: 10, from: { videoId: recording, startSeconds: 13 } }, owner.authorization),
+    );
+    expect(response.status, await response.clone().text()).toBe(201);
+    const clip = ClipSchema.parse(await response.json());
+    expect(clip).toMatchObject({ makerId: owner.account.id, sourceVideoId: recording, liveSessionId: null });
+    // Whole 2 s segments: from the keyframe at or before 13 s, through the one holding 23 s.
+    expect(clip.startSeconds).toBeGreaterThan(10.9);
+    expect(clip.startSeconds).toBeLessThanOrEqual(13);
+    expect(clip.seconds).toBeGreaterThanOrEqual(10);
+    expect(clip.seconds).toBeLessThanOrEqual(14);
+    const source = mediaPaths(dataDir).source(clip.videoId);
+    const probed = await probe(source);
+    const stream = probed.streams.find((s) => s.codec_type === 'video');
+    expect(stream).toMatchObject({ codec_name: 'h264', height: 360 });
+    expect(Number(stream?.nb_read_frames)).toBeGreaterThanOrEqual(10 * 30);
+    expect(probed.streams.find((s) => s.codec_type === 'audio')?.codec_name).toBe('aac');
+    // Every frame decodes, and the first is a keyframe (the clip starts on one).
+    expect(await decodeErrors(source)).toBe('');
+    expect(await firstFrameIsKey(source)).toBe(true);
+    // The clip runs through the normal pipeline like any video.
+    await processRecording(clip.videoId);
+    const video = VideoSchema.parse(
+      await (
+        await app.request(`/api/v1/videos/${clip.videoId}`, send('GET', undefined, owner.authorization))
+      ).json(),
+    );
+    expect(video).toMatchObject({ status: 'ready', visibility: 'public', channel: { slug: channel.slug } });
+    expect(video.durationMs).toBeGreaterThanOrEqual(9_900);
+
+    // A start past the end, a video of another channel, and one that is not processed yet.
+    await problem(
+      await app.request(
+        clipPath(channel.slug),
+        send('POST', { seconds: 10, from: { videoId: recording, startSeconds: 36 } }, owner.authorization),
+      ),
+      422,
+      'validation_failed',
+    );
+    const other = await channelOf(true);
+    const otherRecording = await endAsRecording(
+      other.owner,
+      await goLive(other.owner, other.channel.slug, false),
+    );
+    await problem(
+      await app.request(
+        clipPath(channel.slug),
+        send(
+          'POST',
+          { seconds: 10, from: { videoId: otherRecording, startSeconds: 0 } },
+          owner.authorization,
+        ),
+      ),
+      404,
+      'not_found',
+    );
+    await problem(
+      await app.request(
+        clipPath(other.channel.slug),
+        send(
+          'POST',
+          { seconds: 10, from: { videoId: otherRecording, startSeconds: 0 } },
+          other.owner.authorization,
+        ),
+      ),
+      409,
+      'clip_unavailable',
+    );
+  }, 180_000);
 
   it('answers an offline channel, an empty window and bad input with problem+json', async () => {
     const { owner, channel } = await channelOf();

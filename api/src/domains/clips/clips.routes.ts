@@ -16,7 +16,7 @@ const create = createRoute({
   operationId: 'createClip',
   tags,
   summary:
-    'Clip the last 5–60 s of the live broadcast; the clip becomes a public video of the channel, credited to the caller',
+    'Clip 5–60 s of the live broadcast (its last seconds) or of a finished video of the channel (from a point); the clip becomes a public video of the channel, credited to the caller',
   security: BEARER_AUTH,
   middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema, body: jsonBody(CreateClipSchema) },
@@ -24,11 +24,13 @@ const create = createRoute({
     201: jsonResponse(ClipSchema, 'The clip; its video is processing'),
     401: unauthorized,
     403: problemResponse(
-      'The channel lets only its owner clip (`forbidden`), or the caller is suspended (`account_suspended`)',
+      'The channel lets only its owner clip, or only the owner clips a video that is not public (`forbidden`), or the caller is suspended (`account_suspended`)',
     ),
-    404: channelNotFound,
+    404: problemResponse(
+      'No channel has this slug, or no video of the channel the caller may see has this id (`not_found`)',
+    ),
     409: problemResponse(
-      'The channel is not live (`channel_offline`) or its live window has nothing to cut (`clip_unavailable`)',
+      'The channel is not live (`channel_offline`), or its live window or the video has nothing to cut yet (`clip_unavailable`)',
     ),
     422: problemResponse('The body is invalid (`validation_failed`)'),
     429: problemResponse('The caller made too many clips this hour (`clip_limit_reached`)'),
@@ -75,11 +77,7 @@ export const clipRoutes = () =>
   createRouter()
     .openapi(create, async (c) =>
       c.json(
-        await c.var.deps.services.clips.create(
-          c.var.auth.userId,
-          c.req.valid('param').slug,
-          c.req.valid('json'),
-        ),
+        await c.var.deps.services.clips.create(c.var.auth, c.req.valid('param').slug, c.req.valid('json')),
         201,
       ),
     )

@@ -1,25 +1,33 @@
 /**
- * Instant clips: the owner of a live channel, or a signed-in viewer when the channel allows it, clips
- * the last 5–60 s of the broadcast. The clip is cut from the live window by stream copy
- * (`cutLiveClip`), becomes a video of the channel (owned by the channel's owner, processed by the
- * normal VOD pipeline, public), and is credited to its maker here, with a durable `clip.created`
- * event in the same transaction. Each user makes at most
+ * Clips: the owner of a channel, or a signed-in viewer when the channel allows it, clips 5–60 s of the
+ * live broadcast (its last seconds, cut from the live window: `cutLiveClip`) or of a finished video of
+ * the channel, a broadcast's recording or an upload (from a point: `cutRangeClip` on its processed
+ * ladder). Both cut by stream copy. The clip becomes a video of the channel (owned by the channel's
+ * owner, processed by the normal VOD pipeline, public), and is credited to its maker here, with a
+ * durable `clip.created` event in the same transaction. Each user makes at most
  * `CLIPS_PER_USER_PER_HOUR` clips an hour.
  */
 import type { Clip, ClipSettings, CreateClip } from '@streamhub/contracts/clips';
-import { AppError, forbidden } from '@streamhub/errors/app-error';
+import type { Video } from '@streamhub/contracts/videos';
+import { AppError, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import { mediaKeys } from '@streamhub/infra/media-storage/keys';
 import type { MediaStorage } from '@streamhub/infra/media-storage/port';
-import { ClipSourceError, cutLiveClip } from '@streamhub/media-node/live/live-clip';
+import {
+  ClipSourceError,
+  cutLiveClip,
+  cutRangeClip,
+  type LiveClipResult,
+} from '@streamhub/media-node/live/live-clip';
 import { appendDomainEvent } from '../../events/durable.ts';
-import type { ChannelsService } from '../channels/channels.service.ts';
+import type { AuthContext } from '../auth/session.service.ts';
+import type { ChannelReference, ChannelsService } from '../channels/channels.service.ts';
 import type { VideosService } from '../videos/videos.service.ts';
 import type { ClipRow, ClipsRepository } from './clips.repository.ts';
 
 export interface ClipsServiceDeps {
   clips: ClipsRepository;
   channels: Pick<ChannelsService, 'reference' | 'publicChannel'>;
-  videos: Pick<VideosService, 'registerClip'>;
+  videos: Pick<VideosService, 'registerClip' | 'get'>;
   media: MediaStorage;
   ffmpegPath: string;
   publicUrl: string;
@@ -31,8 +39,9 @@ const HOUR_MS = 3_600_000;
 export class ClipsService {
   constructor(private readonly deps: ClipsServiceDeps) {}
 
-  async create(makerId: string, slug: string, input: CreateClip): Promise<Clip> {
+  async create(caller: AuthContext, slug: string, input: CreateClip): Promise<Clip> {
     const { deps } = this;
+    const makerId = caller.userId;
     const channel = await deps.channels.reference(slug);
     if (channel.ownerId !== makerId && !(await deps.clips.viewersMayClip(channel.id))) {
       throw forbidden('This channel lets only its owner make clips.');
@@ -44,17 +53,28 @@ export class ClipsService {
       });
     }
     const view = await deps.channels.publicChannel(slug);
-    const session = view.session;
-    if (!session)
+    const source = input.from
+      ? await this.finishedVideo(caller, channel, input.from.videoId, input.from.startSeconds)
+      : undefined;
+    const session = source ? undefined : view.session;
+    if (!source && !session)
       throw new AppError(409, 'channel_offline', 'The channel is not live: there is nothing to clip.');
-    let cut: Awaited<ReturnType<typeof cutLiveClip>>;
+    let cut: LiveClipResult;
     try {
-      cut = await cutLiveClip({
-        media: deps.media,
-        prefix: mediaKeys.livePrefix(session.playbackId),
-        seconds: input.seconds,
-        ffmpegPath: deps.ffmpegPath,
-      });
+      cut = source
+        ? await cutRangeClip({
+            media: deps.media,
+            prefix: mediaKeys.vodPrefix(source.id),
+            startSeconds: input.from?.startSeconds ?? 0,
+            seconds: input.seconds,
+            ffmpegPath: deps.ffmpegPath,
+          })
+        : await cutLiveClip({
+            media: deps.media,
+            prefix: mediaKeys.livePrefix(session?.playbackId ?? ''),
+            seconds: input.seconds,
+            ffmpegPath: deps.ffmpegPath,
+          });
     } catch (error) {
       if (!(error instanceof ClipSourceError)) throw error;
       throw new AppError(409, 'clip_unavailable', `No clip could be cut: ${error.message}.`);
@@ -75,7 +95,9 @@ export class ClipsService {
       {
         videoId,
         channelId: channel.id,
-        liveSessionId: session.id,
+        liveSessionId: session?.id ?? null,
+        sourceVideoId: source?.id ?? null,
+        startMs: source ? Math.round(cut.startSeconds * 1000) : null,
         makerId,
         seconds: Math.round(cut.windowSeconds),
       },
@@ -96,6 +118,38 @@ export class ClipsService {
         ),
     );
     return this.toClip(row);
+  }
+
+  /**
+   * The video a clip of a finished video is cut from: one the caller may see, of this channel, processed,
+   * and public unless the caller owns the channel (the clip is public: it must not republish a private or
+   * subscribers-only video). The start must fall inside it.
+   */
+  private async finishedVideo(
+    caller: AuthContext,
+    channel: ChannelReference,
+    videoId: string,
+    startSeconds: number,
+  ): Promise<Video> {
+    const video = await this.deps.videos.get(videoId, caller);
+    if (video.channel?.slug.toLowerCase() !== channel.slug.toLowerCase()) {
+      throw notFound('That video on this channel');
+    }
+    if (video.visibility !== 'public' && caller.userId !== channel.ownerId) {
+      throw forbidden('Only the channel owner clips a video that is not public.');
+    }
+    if (video.status !== 'ready' || video.durationMs === null) {
+      throw new AppError(409, 'clip_unavailable', 'No clip could be cut: the video is not processed yet.');
+    }
+    if (startSeconds * 1000 >= video.durationMs) {
+      throw validationFailed([
+        {
+          path: 'body.from.startSeconds',
+          message: `must be before the end of the video (${video.durationMs / 1000} s)`,
+        },
+      ]);
+    }
+    return video;
   }
 
   async settings(userId: string, slug: string): Promise<ClipSettings> {
@@ -120,8 +174,10 @@ export class ClipsService {
       id: row.id,
       videoId: row.videoId,
       liveSessionId: row.liveSessionId,
+      sourceVideoId: row.sourceVideoId,
       makerId: row.makerId,
       seconds: row.seconds,
+      startSeconds: row.startMs === null ? null : row.startMs / 1000,
       watchUrl: `${this.deps.publicUrl}/v/${row.videoId}`,
       createdAt: row.createdAt.toISOString(),
     };

@@ -23,6 +23,10 @@ export const clips = clipsSchema.table(
       .references(() => channels.id, { onDelete: 'cascade' }),
     /** The broadcast it was cut from (no foreign key: the session may be gone while the clip stays). */
     liveSessionId: uuid('live_session_id'),
+    /** The finished video it was cut from (null: the live broadcast); no foreign key, as above. */
+    sourceVideoId: uuid('source_video_id'),
+    /** Where in that video the clip starts, milliseconds (a keyframe at or before the asked point). */
+    startMs: integer('start_ms'),
     makerId: uuid('maker_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
