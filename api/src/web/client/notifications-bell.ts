@@ -24,6 +24,10 @@ export function startNotificationsBell(): void {
   let unread = 0;
   let cursor: string | null = null;
   let started = false;
+  // The feed's first page is loaded on the first opening, even when `/ws` frames already put newer
+  // items in the list; an item both pushed and paged in is shown once.
+  let firstPageAsked = false;
+  const shown = new Set<string>();
 
   const showCount = () => {
     count.hidden = unread === 0;
@@ -62,7 +66,9 @@ export function startNotificationsBell(): void {
       return;
     }
     const page = (await response.json()) as NotificationPage;
-    list.append(...page.items.map(item));
+    const fresh = page.items.filter((notification) => !shown.has(notification.id));
+    for (const notification of fresh) shown.add(notification.id);
+    list.append(...fresh.map(item));
     cursor = page.nextCursor;
     more.hidden = cursor === null;
     status.textContent = list.childElementCount === 0 ? t.empty : '';
@@ -77,7 +83,10 @@ export function startNotificationsBell(): void {
     const open = panel.hidden;
     panel.hidden = !open;
     toggle.setAttribute('aria-expanded', String(open));
-    if (open && list.childElementCount === 0) void loadPage();
+    if (open && !firstPageAsked) {
+      firstPageAsked = true;
+      void loadPage();
+    }
   });
   more.addEventListener('click', () => void loadPage());
   element('notifications-read-all', HTMLButtonElement).addEventListener('click', () => {
@@ -104,7 +113,8 @@ export function startNotificationsBell(): void {
         void refreshCount();
       },
       frame: (frame) => {
-        if (frame.type !== 'notification') return;
+        if (frame.type !== 'notification' || shown.has(frame.notification.id)) return;
+        shown.add(frame.notification.id);
         unread += 1;
         showCount();
         list.prepend(item(frame.notification));
