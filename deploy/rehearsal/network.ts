@@ -37,7 +37,8 @@ export async function netnsUnavailable(): Promise<string | undefined> {
 
 /**
  * Makes the bridge `shrh<n>` with address 10.<a>.<b>.1/24 (a random /24 in 10.0.0.0/8, so that two
- * rehearsals at once do not collide). Removed by `destroy`, and by the next rehearsal if left behind.
+ * rehearsals at once do not collide). Removed by `destroy`; a run killed before it leaves `shrh<n>` links
+ * and `shrh<n>-*` namespaces behind (`ip netns del`, `ip link del` remove them).
  */
 export async function createRehearsalNetwork(): Promise<RehearsalNetwork> {
   const n = 1 + Math.floor(Math.random() * 9000);
