@@ -34,6 +34,7 @@ import type {
   EndedSession,
   HeldSession,
   PlaybackSessionState,
+  SessionHolder,
 } from './channels.repository.ts';
 
 /** A channel's durable events share one aggregate, so an ordered consumer sees a start before its end. */
@@ -100,7 +101,9 @@ export type PublishDecision =
       /** The channel's LL-HLS choice (null: the instance's default); the media node applies LIVE_LL_HLS. */
       lowLatency: boolean | null;
     }
-  | { ok: false; reason: 'unknown_key' | 'revoked_key' | 'suspended_owner' | 'already_live' };
+  | { ok: false; reason: 'unknown_key' | 'revoked_key' | 'suspended_owner' }
+  /** `holder`: the live session in the way and its media node (absent when it ended meanwhile). */
+  | { ok: false; reason: 'already_live'; holder?: SessionHolder };
 
 /** Why a live broadcast must be cut now, without waiting for its publisher to leave. */
 export type TerminationReason = 'owner_suspended' | 'key_revoked' | 'owner_deleted' | 'cut_by_admin';
@@ -403,7 +406,9 @@ export class ChannelsService {
       );
     } catch (error) {
       if (error instanceof UniqueViolationError && error.constraint === 'live') {
-        return { ok: false, reason: 'already_live' };
+        // Named so that a media node can tell a holder that died (its lease ran out) from a live one.
+        const holder = await this.deps.channels.findLiveHolder(channel.id);
+        return holder ? { ok: false, reason: 'already_live', holder } : { ok: false, reason: 'already_live' };
       }
       throw error;
     }
@@ -481,6 +486,11 @@ export class ChannelsService {
   /** Sessions still marked live under media node `nodeId`: after a crash, nobody else will end them. */
   async heldSessions(nodeId: string): Promise<HeldSession[]> {
     return this.deps.channels.listLiveSessionsOfNode(nodeId);
+  }
+
+  /** Sessions live under a media node other than `nodeId`, with their node (for taking over a dead one's). */
+  async liveSessionsOfOtherNodes(nodeId: string): Promise<(HeldSession & { nodeId: string })[]> {
+    return this.deps.channels.listLiveSessionsOfOtherNodes(nodeId);
   }
 
   /** Where each playback id's session stands; unknown ids are absent. The media node only deletes `ended`. */
