@@ -1,11 +1,12 @@
 /**
- * HLS segments per second: the gateway's media-serving path on Bun reading the filesystem and reading S3
- * (s3rver), against Debian's nginx serving the same file from disk (one worker, like the one Bun
- * process), each loaded by autocannon for the same time.
+ * HLS segments per second: the gateway's media-serving path on Bun and on Node reading the filesystem, S3
+ * (s3rver), and S3 through the hot-segment cache, against Debian's nginx serving the same file from disk
+ * (one worker, like the one gateway process), each loaded by autocannon for the same time. The server's
+ * CPU time per request is read from /proc (its own process and children) around the measured seconds.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '@streamhub/db/client';
@@ -16,7 +17,17 @@ import { mediaPaths } from '@streamhub/infra/media-storage/testing';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import autocannon from 'autocannon';
 
-export type Server = 'nginx' | 'gateway-fs' | 'gateway-s3';
+export type Runtime = 'bun' | 'node';
+export type Source = 'fs' | 's3' | 's3-cached';
+export type Server = 'nginx' | `${Runtime}-${Source}`;
+export const GATEWAY_SERVERS: Server[] = [
+  'bun-fs',
+  'bun-s3',
+  'bun-s3-cached',
+  'node-fs',
+  'node-s3',
+  'node-s3-cached',
+];
 const PLAYBACK_ID = 'BenchPlayback01';
 const SEGMENT = 'seg_000001.ts';
 /** About one second of 360p video. */
@@ -62,14 +73,12 @@ http { access_log off; sendfile on; tcp_nopush on; client_body_temp_path ${setup
     child = spawn('nginx', ['-c', conf, '-p', `${setup.dataDir}/nginx`], { stdio: 'ignore' });
   } else {
     const settings = JSON.stringify({ ...s3.settings, bucket: s3.bucket, prefix: setup.prefix });
-    const args = [
-      'bench/storage/serve-server.ts',
-      server === 'gateway-fs' ? 'fs' : 's3',
-      String(port),
-      setup.dataDir,
-      settings,
-    ];
-    child = spawn('bun', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [runtime, ...source] = server.split('-');
+    const args = ['bench/storage/serve-server.ts', source.join('-'), String(port), setup.dataDir, settings];
+    child =
+      runtime === 'bun'
+        ? spawn('bun', args, { stdio: ['ignore', 'pipe', 'inherit'] })
+        : spawn('node', ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
@@ -91,24 +100,48 @@ http { access_log off; sendfile on; tcp_nopush on; client_body_temp_path ${setup
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, stop };
+  return { url, stop, pid: child.pid as number };
 }
 
-/** Requests per second one server answers over `seconds` (after a 1 s warm-up), 16 connections. */
+/** CPU seconds (user + system) used by a process and its live children (nginx's worker). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const ticksOf = async (id: number) => {
+    const fields = (await readFile(`/proc/${id}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat(5); the fields here start at field 3.
+    return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  };
+  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => ''))
+    .split(' ')
+    .filter(Boolean)
+    .map(Number);
+  const ticks = await Promise.all([pid, ...children].map((id) => ticksOf(id).catch(() => 0)));
+  return ticks.reduce((sum, t) => sum + t, 0) / 100;
+}
+
+/**
+ * Requests per second one server answers over `seconds` (after a 1 s warm-up), 16 connections, and the
+ * server's CPU milliseconds per request over the same seconds (nginx: master and worker).
+ */
 export async function segmentsPerSecond(
   server: Server,
   setup: ServingSetup,
   s3: TestS3Server,
   seconds: number,
-) {
+): Promise<{ rate: number; cpuMsPerRequest: number }> {
   const running = await startServer(server, setup, s3);
+  let stopped = false;
   try {
     await autocannon({ url: running.url, connections: 16, duration: 1 });
+    const before = await cpuSeconds(running.pid);
     const result = await autocannon({ url: running.url, connections: 16, duration: seconds });
     if (result.non2xx > 0 || result.errors > 0)
       throw new Error(`${server}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    return result.requests.average;
-  } finally {
+    const after = await cpuSeconds(running.pid);
+    stopped = true;
     await running.stop();
+    const cpu = after - before;
+    return { rate: result.requests.average, cpuMsPerRequest: (cpu * 1000) / result.requests.total };
+  } finally {
+    if (!stopped) await running.stop();
   }
 }

@@ -78,11 +78,11 @@ export class HotCachedMediaStorage implements MediaStorage {
         this.filling.set(key, fill);
         const got = await fill;
         // Too big to cache: the first caller takes the stream it opened.
-        if (got && !('bytes' in got)) return options.range ? this.rangeOf(got, key, options.range) : got;
+        if (got && !('until' in got)) return options.range ? this.rangeOf(got, key, options.range) : got;
       }
       const got = await fill;
       if (!got) return undefined;
-      if (!('bytes' in got)) return this.inner.read(key, options);
+      if (!('until' in got)) return this.inner.read(key, options);
       found = got;
     }
     return sliceOf(found, options.range);
@@ -207,13 +207,8 @@ export class HotCachedMediaStorage implements MediaStorage {
 function sliceOf(entry: Entry, range: ByteRange | undefined): MediaRead {
   const size = entry.bytes.byteLength;
   if (range && range.start >= size && size > 0) throw new MediaRangeNotSatisfiableError(size);
-  if (!range || size === 0) {
-    return { stat: entry.stat, range: { start: 0, end: size - 1 }, body: Readable.from([entry.bytes]) };
-  }
-  const end = Math.min(range.end ?? size - 1, size - 1);
-  return {
-    stat: entry.stat,
-    range: { start: range.start, end },
-    body: Readable.from([entry.bytes.subarray(range.start, end + 1)]),
-  };
+  const start = !range || size === 0 ? 0 : range.start;
+  const end = !range || size === 0 ? size - 1 : Math.min(range.end ?? size - 1, size - 1);
+  const bytes = entry.bytes.subarray(start, end + 1);
+  return { stat: entry.stat, range: { start, end }, body: Readable.from([bytes]), bytes };
 }

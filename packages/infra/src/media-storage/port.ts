@@ -31,6 +31,11 @@ export interface MediaRead {
   range: { start: number; end: number };
   /** The bytes of `range`. The caller must consume or destroy it. */
   body: Readable;
+  /**
+   * The same bytes, when the storage already holds them in memory (the hot-segment cache): a caller may
+   * send these instead of reading `body` (then destroying it), skipping the stream machinery.
+   */
+  bytes?: Uint8Array;
 }
 
 /** One object found by {@link MediaStorage.list}. */
