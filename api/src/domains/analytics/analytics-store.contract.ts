@@ -290,6 +290,98 @@ export function analyticsStoreContract(name: string, open: () => Promise<StoreUn
       expect(live.views).toBe(1);
     });
 
+    it('reports a range that cuts hours at both ends exactly, before and after late data', async () => {
+      const channel = randomUUID();
+      const videos = [randomUUID(), randomUUID()];
+      const records: BeaconRecord[] = [];
+      // 24 views every 10 min from 09:10, on two videos, 8 viewers, 3 referrers, startups 100…2400 ms.
+      for (let i = 0; i < 24; i += 1) {
+        const started = new Date(Date.parse('2026-11-10T09:10:00Z') + i * 10 * 60_000);
+        records.push(
+          beacon(randomUUID(), {
+            channelId: channel,
+            targetId: videos[i % 2] as string,
+            viewerId: `a:viewer-${i % 8}`,
+            referrer: ['', 'news.example', 'blog.example'][i % 3] as string,
+            viewStartedAt: started,
+            receivedAt: new Date(started.getTime() + 30_000),
+            watchedMs: 1000 * (i + 1),
+            startupMs: i % 5 === 0 ? null : 100 * (i + 1),
+            rebufferCount: i % 4,
+            rebufferMs: 200 * (i % 4),
+            failed: i % 7 === 0,
+          }),
+        );
+      }
+      await store.append(records);
+      await store.rollUp();
+      // The views of even i are counted.
+      await store.recordDecisions(
+        records.map((r, i) => ({
+          viewId: r.viewId,
+          counted: i % 2 === 0,
+          startedAt: r.viewStartedAt,
+          targetType: 'video' as const,
+          targetId: r.targetId,
+          channelId: channel,
+          viewerId: r.viewerId,
+        })),
+      );
+      await store.rollUp();
+      // 09:30 to 12:45: views 2…21. ClickHouse answers 10:00–12:00 from its hourly rollups, the rest raw.
+      const range = { from: at('2026-11-10T09:30:00Z'), to: at('2026-11-10T12:45:00Z') };
+      const scope = { kind: 'channel', id: channel } as const;
+      const inside = Array.from({ length: 20 }, (_, k) => k + 2);
+      const startups = inside.filter((i) => i % 5 !== 0).map((i) => 100 * (i + 1));
+      const nearest = (p: number) => startups[Math.floor(startups.length * p)];
+      const expected = {
+        views: 20,
+        countedViews: 10,
+        uniqueViewers: 8,
+        watchTimeMs: inside.reduce((sum, i) => sum + 1000 * (i + 1), 0),
+        startupP50Ms: nearest(0.5),
+        startupP95Ms: nearest(0.95),
+        rebufferCount: inside.reduce((sum, i) => sum + (i % 4), 0),
+        rebufferMs: inside.reduce((sum, i) => sum + 200 * (i % 4), 0),
+        failedViews: inside.filter((i) => i % 7 === 0).length,
+        exitsBeforeStart: 0,
+      };
+      expect(await store.totals(scope, range)).toEqual(expected);
+      const series = await store.series(scope, range, 'hour');
+      expect(series.map((point) => [point.bucket.toISOString().slice(11, 13), point.views])).toEqual([
+        ['09', 3],
+        ['10', 6],
+        ['11', 6],
+        ['12', 5],
+      ]);
+      expect(series.reduce((sum, point) => sum + point.countedViews, 0)).toBe(10);
+      expect(await store.topReferrers(scope, range, 10)).toEqual([
+        { referrer: 'blog.example', views: 7 },
+        { referrer: 'news.example', views: 6 },
+      ]);
+      expect((await store.topVideos(scope, range, 10)).map((v) => [v.videoId, v.countedViews])).toEqual([
+        [videos[0], 10],
+        [videos[1], 0],
+      ]);
+      // A view landing in a rolled-up hour later counts at once (read raw), and after the next roll-up.
+      const late = beacon(randomUUID(), {
+        channelId: channel,
+        targetId: videos[1] as string,
+        viewerId: 'a:late',
+        viewStartedAt: at('2026-11-10T11:00:00Z'),
+        // Arrival after everything folded so far, as a player's beacons arrive.
+        receivedAt: at('2026-11-10T14:00:00Z'),
+        startupMs: null,
+        watchedMs: 500,
+      });
+      await store.append([late]);
+      await store.rollUp();
+      const withLate = { ...expected, views: 21, uniqueViewers: 9, watchTimeMs: expected.watchTimeMs + 500 };
+      expect(await store.totals(scope, range)).toEqual(withLate);
+      await store.rollUp();
+      expect(await store.totals(scope, range)).toEqual(withLate);
+    });
+
     it("keeps a broadcast's presence samples in time order, the higher count of one tick winning", async () => {
       const broadcast = randomUUID();
       const other = randomUUID();

@@ -54,26 +54,49 @@ function scopeFilter(scope: ReportScope): string {
 const inRange = (range: TimeRange) =>
   `started_at >= toDateTime(${quote(dateTime(range.from))}, 'UTC') AND started_at < toDateTime(${quote(dateTime(range.to))}, 'UTC')`;
 
-const VIEW_SUMS = `count() AS views,
-  uniqExact(viewer_id) AS unique_viewers,
-  sum(watched_ms) AS watch_time_ms,
-  countIf(startup_ms >= 0) AS startups,
-  quantileExactIf(0.5)(startup_ms, startup_ms >= 0) AS startup_p50,
-  quantileExactIf(0.95)(startup_ms, startup_ms >= 0) AS startup_p95,
-  sum(rebuffer_count) AS rebuffer_count,
-  sum(rebuffer_ms) AS rebuffer_ms,
-  countIf(failed = 1) AS failed_views,
-  countIf(exited_before_start = 1) AS exits_before_start`;
+/**
+ * A view can change for 24 h after it starts (its token's life) and a little longer (buffered beacons):
+ * hours that started more than this long ago are settled, and folded into the hourly rollups.
+ */
+export const SETTLE_MS = 25 * 3600_000;
+const HOUR_MS = 3600_000;
+const floorHour = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
 
-function toSums(row: Row | undefined, countedViews: number): MetricSums {
+/**
+ * One hour of one target's views as partial aggregates: the hourly rollup's columns, in this order,
+ * and what the raw per-view table gives for hours not rolled up yet. Unique viewers and startup
+ * quantiles are aggregate states, so hours merge: startup times exactly (the state keeps them all),
+ * viewers with `uniq`, exact up to 65,536 distinct viewers and an estimate within about 1 % above
+ * (uniqExact merged a month of a busy channel's viewers five times slower; docs/analytics.md).
+ */
+const PARTIAL_SUMS = (counted: string) => `count() AS views, ${counted} AS counted,
+  uniqState(viewer_id) AS viewers, sum(watched_ms) AS watched_ms, countIf(startup_ms >= 0) AS startups,
+  quantilesExactIfState(0.5, 0.95)(startup_ms, startup_ms >= 0) AS startup,
+  sum(toUInt64(rebuffer_count)) AS rebuffer_count, sum(rebuffer_ms) AS rebuffer_ms,
+  countIf(failed = 1) AS failed_views, countIf(exited_before_start = 1) AS exits`;
+const PARTIAL_COLUMNS =
+  'views, counted, viewers, watched_ms, startups, startup, rebuffer_count, rebuffer_ms, failed_views, exits';
+const MERGED_SUMS = `sum(views) AS views, sum(counted) AS counted, uniqMerge(viewers) AS unique_viewers,
+  sum(watched_ms) AS watch_time_ms, sum(startups) AS startups,
+  quantilesExactIfMerge(0.5, 0.95)(startup) AS startup_q, sum(rebuffer_count) AS rebuffer_count,
+  sum(rebuffer_ms) AS rebuffer_ms, sum(failed_views) AS failed_views, sum(exits) AS exits_before_start`;
+
+/** Which part of a range the hourly rollups answer: whole hours inside it, below the watermark. */
+interface RangeSplit {
+  rolledFrom: Date;
+  rolledTo: Date;
+}
+
+function toMergedSums(row: Row | undefined): MetricSums {
   const started = num(row?.startups) > 0;
+  const quantiles = (row?.startup_q ?? []) as unknown[];
   return {
     views: num(row?.views),
-    countedViews,
+    countedViews: num(row?.counted),
     uniqueViewers: num(row?.unique_viewers),
     watchTimeMs: num(row?.watch_time_ms),
-    startupP50Ms: started ? num(row?.startup_p50) : null,
-    startupP95Ms: started ? num(row?.startup_p95) : null,
+    startupP50Ms: started ? num(quantiles[0]) : null,
+    startupP95Ms: started ? num(quantiles[1]) : null,
     rebufferCount: num(row?.rebuffer_count),
     rebufferMs: num(row?.rebuffer_ms),
     failedViews: num(row?.failed_views),
@@ -82,16 +105,18 @@ function toSums(row: Row | undefined, countedViews: number): MetricSums {
 }
 
 /** The bucket's start as a unix time in seconds (a month through its date: toStartOfMonth gives a Date). */
-function bucketExpression(bucket: ReportBucket): string {
+function bucketExpression(bucket: ReportBucket, column = 'started_at'): string {
   switch (bucket) {
     case 'hour':
-      return 'toUnixTimestamp(toStartOfHour(started_at))';
+      return `toUnixTimestamp(toStartOfHour(${column}))`;
     case 'day':
-      return 'toUnixTimestamp(toStartOfDay(started_at))';
+      return `toUnixTimestamp(toStartOfDay(${column}))`;
     case 'month':
-      return "toUnixTimestamp(toDateTime(concat(toString(toStartOfMonth(started_at)), ' 00:00:00'), 'UTC'))";
+      return `toUnixTimestamp(toDateTime(concat(toString(toStartOfMonth(${column})), ' 00:00:00'), 'UTC'))`;
   }
 }
+
+const at = (date: Date) => `toDateTime(${quote(dateTime(date))}, 'UTC')`;
 
 export interface ClickHouseStoreOptions {
   /** `http://host:8123`; a path names the database (default `streamhub`). */
@@ -103,6 +128,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private readonly client: ClickHouseClient;
   private readonly db: string;
   private prepared: Promise<void> | undefined;
+  /** Hours before this are answered by the hourly rollups (as last read or written by this process). */
+  private watermark: Date | undefined;
 
   constructor(options: ClickHouseStoreOptions) {
     const url = new URL(options.url);
@@ -158,6 +185,24 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         channel_id String, viewer_id String
       ) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(started_at)
       ORDER BY (target_id, viewer_id, started_at, view_id)`);
+    // The hourly rollups of settled hours, folded by rollUp(). ReplacingMergeTree on the whole key:
+    // folding an hour again (late data) replaces its rows, the newest fold winning; read with FINAL,
+    // which is cheap on these few rows.
+    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('rollup_hourly')} (
+        channel_id String, target_type String, target_id String, hour DateTime('UTC'), version UInt64,
+        views UInt64, counted UInt64, viewers AggregateFunction(uniq, String), watched_ms UInt64,
+        startups UInt64, startup AggregateFunction(quantilesExactIf(0.5, 0.95), Int32, UInt8),
+        rebuffer_count UInt64, rebuffer_ms UInt64, failed_views UInt64, exits UInt64
+      ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(hour)
+      ORDER BY (channel_id, target_type, target_id, hour)`);
+    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('rollup_referrers')} (
+        channel_id String, target_type String, target_id String, hour DateTime('UTC'), referrer String,
+        version UInt64, views UInt64
+      ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(hour)
+      ORDER BY (channel_id, target_type, target_id, hour, referrer)`);
+    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('rollup_state')} (
+        name String, watermark DateTime('UTC'), version UInt64
+      ) ENGINE = ReplacingMergeTree(version) ORDER BY name`);
     // One row per broadcast and 10 s tick; the version column keeps the higher count of two replicas.
     await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('presence_samples')} (
         live_session_id String, at DateTime('UTC'), viewers UInt32
@@ -167,6 +212,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   async append(records: readonly BeaconRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.prepare();
+    await this.reopen(records.map((r) => r.viewStartedAt));
     await this.client.insert({
       table: this.table('events'),
       format: 'JSONEachRow',
@@ -195,8 +241,89 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     });
   }
 
+  /** The hourly rollups' watermark: hours before it are folded. */
+  private async currentWatermark(): Promise<Date> {
+    if (this.watermark) return this.watermark;
+    const [row] = await this.rows(`SELECT toUnixTimestamp(argMax(watermark, version)) AS w
+      FROM ${this.table('rollup_state')} WHERE name = 'hourly'`);
+    this.watermark = new Date(num(row?.w) * 1000);
+    return this.watermark;
+  }
+
+  private async writeWatermark(watermark: Date): Promise<void> {
+    this.watermark = watermark;
+    await this.client.insert({
+      table: this.table('rollup_state'),
+      format: 'JSONEachRow',
+      values: [{ name: 'hourly', watermark: dateTime(watermark), version: Date.now() }],
+    });
+  }
+
+  /**
+   * Views or decisions that land in hours already folded (a test's or a bench's past data; never a
+   * player's, whose token dies after 24 h) move the watermark back to their hour: reports read those
+   * hours from the per-view table again, and the next roll-up folds them anew.
+   */
+  private async reopen(starts: readonly Date[]): Promise<void> {
+    if (starts.length === 0) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const start of starts) earliest = Math.min(earliest, floorHour(start.getTime()));
+    if (earliest < (await this.currentWatermark()).getTime()) await this.writeWatermark(new Date(earliest));
+  }
+
+  /**
+   * The per-view table is kept by the engine (a materialized view into a ReplacingMergeTree). This folds
+   * the settled hours since the watermark into the hourly rollups the reports read.
+   */
   async rollUp(): Promise<void> {
-    // The materialized view folds each insert as it lands; FINAL settles the versions when read.
+    await this.prepare();
+    // Another replica may have moved it: read it afresh.
+    this.watermark = undefined;
+    const from = await this.currentWatermark();
+    const to = new Date(floorHour(Date.now() - SETTLE_MS));
+    if (to <= from) return;
+    const version = Date.now();
+    const slice = `started_at >= ${at(from)} AND started_at < ${at(to)}`;
+    const counted = `countIf(view_id IN (SELECT view_id FROM ${this.table('view_decisions')}
+      WHERE counted = 1 AND ${slice}))`;
+    await this.run(`INSERT INTO ${this.table('rollup_hourly')}
+      SELECT channel_id, target_type, target_id, toStartOfHour(started_at) AS hour, ${version} AS version,
+        ${PARTIAL_SUMS(counted)}
+      FROM ${this.table('views')} FINAL WHERE ${slice}
+      GROUP BY channel_id, target_type, target_id, hour`);
+    await this.run(`INSERT INTO ${this.table('rollup_referrers')}
+      SELECT channel_id, target_type, target_id, toStartOfHour(started_at) AS hour, referrer,
+        ${version} AS version, count() AS views
+      FROM ${this.table('views')} FINAL WHERE ${slice} AND referrer != ''
+      GROUP BY channel_id, target_type, target_id, hour, referrer`);
+    // Late data reopened an hour while this fold ran: leave the watermark there, the next pass folds it.
+    if ((await this.currentWatermark()).getTime() < from.getTime()) return;
+    await this.writeWatermark(to);
+  }
+
+  /** Whole hours of `range` below the watermark come from the rollups; the rest from the views. */
+  private async split(range: TimeRange): Promise<RangeSplit> {
+    const watermark = (await this.currentWatermark()).getTime();
+    const rolledFrom = Math.ceil(range.from.getTime() / HOUR_MS) * HOUR_MS;
+    const rolledTo = Math.max(rolledFrom, Math.min(floorHour(range.to.getTime()), watermark));
+    return { rolledFrom: new Date(rolledFrom), rolledTo: new Date(rolledTo) };
+  }
+
+  /**
+   * The per-hour partial sums of a scope over a range: rolled-up hours UNION ALL the views of the
+   * rest, as one subquery that merged sums read.
+   */
+  private partials(scope: ReportScope, range: TimeRange, split: RangeSplit, extra = ''): string {
+    const rolled = `hour >= ${at(split.rolledFrom)} AND hour < ${at(split.rolledTo)}`;
+    const raw = `${inRange(range)} AND NOT (started_at >= ${at(split.rolledFrom)} AND started_at < ${at(split.rolledTo)})`;
+    const counted = `countIf(view_id IN (SELECT view_id FROM ${this.table('view_decisions')}
+      WHERE counted = 1 AND ${scopeFilter(scope)} AND ${raw}))`;
+    return `SELECT channel_id, target_type, target_id, hour, ${PARTIAL_COLUMNS}
+        FROM ${this.table('rollup_hourly')} FINAL WHERE ${scopeFilter(scope)} AND ${rolled} ${extra}
+      UNION ALL
+      SELECT channel_id, target_type, target_id, toStartOfHour(started_at) AS hour, ${PARTIAL_SUMS(counted)}
+        FROM ${this.table('views')} FINAL WHERE ${scopeFilter(scope)} AND ${raw} ${extra}
+        GROUP BY channel_id, target_type, target_id, hour`;
   }
 
   async undecidedViews(minWatchedMs: number, limit: number): Promise<ViewCandidate[]> {
@@ -236,6 +363,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   async recordDecisions(decisions: readonly ViewDecision[]): Promise<void> {
     if (decisions.length === 0) return;
     await this.prepare();
+    await this.reopen(decisions.map((d) => d.startedAt));
     await this.client.insert({
       table: this.table('view_decisions'),
       format: 'JSONEachRow',
@@ -262,35 +390,22 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   async totals(scope: ReportScope, range: TimeRange): Promise<MetricSums> {
-    const [row] = await this.rows(
-      `SELECT ${VIEW_SUMS} FROM ${this.table('views')} FINAL WHERE ${scopeFilter(scope)} AND ${inRange(range)}`,
-    );
-    const [counted] = await this.rows(`SELECT count() AS n FROM ${this.table('view_decisions')} FINAL
-      WHERE counted = 1 AND ${scopeFilter(scope)} AND ${inRange(range)}`);
-    return toSums(row, num(counted?.n));
+    const split = await this.split(range);
+    const [row] = await this.rows(`SELECT ${MERGED_SUMS} FROM (${this.partials(scope, range, split)})`);
+    return toMergedSums(row);
   }
 
   async series(scope: ReportScope, range: TimeRange, bucket: ReportBucket): Promise<BucketSums[]> {
-    const expression = bucketExpression(bucket);
-    const rows =
-      await this.rows(`SELECT ${expression} AS bucket, ${VIEW_SUMS} FROM ${this.table('views')} FINAL
-      WHERE ${scopeFilter(scope)} AND ${inRange(range)} GROUP BY bucket ORDER BY bucket`);
-    const counted = await this.rows(`SELECT ${expression} AS bucket, count() AS n
-      FROM ${this.table('view_decisions')} FINAL
-      WHERE counted = 1 AND ${scopeFilter(scope)} AND ${inRange(range)} GROUP BY bucket`);
-    const countedByBucket = new Map(counted.map((row) => [num(row.bucket), num(row.n)]));
-    return rows.map((row) => ({
-      bucket: new Date(num(row.bucket) * 1000),
-      ...toSums(row, countedByBucket.get(num(row.bucket)) ?? 0),
-    }));
+    const split = await this.split(range);
+    const rows = await this.rows(`SELECT ${bucketExpression(bucket, 'hour')} AS bucket, ${MERGED_SUMS}
+      FROM (${this.partials(scope, range, split)}) GROUP BY bucket ORDER BY bucket`);
+    return rows.map((row) => ({ bucket: new Date(num(row.bucket) * 1000), ...toMergedSums(row) }));
   }
 
   async topVideos(scope: ReportScope, range: TimeRange, limit: number): Promise<TopVideo[]> {
-    const rows = await this.rows(`SELECT target_id, countIf(view_id IN (
-          SELECT view_id FROM ${this.table('view_decisions')} FINAL WHERE counted = 1)) AS counted,
-        sum(watched_ms) AS watched
-      FROM ${this.table('views')} FINAL
-      WHERE target_type = 'video' AND ${scopeFilter(scope)} AND ${inRange(range)}
+    const split = await this.split(range);
+    const rows = await this.rows(`SELECT target_id, sum(counted) AS counted, sum(watched_ms) AS watched
+      FROM (${this.partials(scope, range, split, "AND target_type = 'video'")})
       GROUP BY target_id ORDER BY counted DESC, watched DESC, target_id LIMIT ${Math.floor(limit)}`);
     return rows.map((row) => ({
       videoId: String(row.target_id),
@@ -300,8 +415,14 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   async topReferrers(scope: ReportScope, range: TimeRange, limit: number): Promise<TopReferrer[]> {
-    const rows = await this.rows(`SELECT referrer, count() AS views FROM ${this.table('views')} FINAL
-      WHERE referrer != '' AND ${scopeFilter(scope)} AND ${inRange(range)}
+    const { rolledFrom, rolledTo } = await this.split(range);
+    const raw = `${inRange(range)} AND NOT (started_at >= ${at(rolledFrom)} AND started_at < ${at(rolledTo)})`;
+    const rows = await this.rows(`SELECT referrer, sum(n) AS views FROM (
+        SELECT referrer, views AS n FROM ${this.table('rollup_referrers')} FINAL
+          WHERE ${scopeFilter(scope)} AND hour >= ${at(rolledFrom)} AND hour < ${at(rolledTo)}
+        UNION ALL
+        SELECT referrer, count() AS n FROM ${this.table('views')} FINAL
+          WHERE referrer != '' AND ${scopeFilter(scope)} AND ${raw} GROUP BY referrer)
       GROUP BY referrer ORDER BY views DESC, referrer LIMIT ${Math.floor(limit)}`);
     return rows.map((row) => ({ referrer: String(row.referrer), views: num(row.views) }));
   }
