@@ -8,33 +8,62 @@
  * - server render time per page: sequential HTTP requests to the running gateway, median and p95,
  *   against the anchor measured in the same run: `GET /healthz` (the gateway's fixed cost per request);
  * - first frame of a live channel page: from the page's load event (and from navigation start) to the
- *   first frame the <video> presents.
+ *   first frame the <video> presents;
+ * - Lighthouse's performance, accessibility and best-practices scores of the home, live channel,
+ *   studio and video pages, with its desktop and mobile presets (median of `--lighthouse-runs`).
  *
- *   node --import tsx bench/web/run.ts [--renders 200] [--first-frames 5]
+ *   node --import tsx bench/web/run.ts [--renders 200] [--first-frames 5] [--lighthouse-runs 3]
+ *     [--lighthouse-only] [--lighthouse-pages home,channel,studio,video] [--reports <dir>]
  */
-import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
 import { CreatedStreamKeySchema } from '@streamhub/contracts/channels';
+import { VideoSchema } from '@streamhub/contracts/videos';
 import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { chromium, type Page } from 'playwright-core';
+import { encodeUploadMetadata } from '../../api/src/domains/videos/tus.ts';
 import { CHROMIUM, startLiveGateway } from '../../api/src/web/browser-test-kit.ts';
 import { webAssets } from '../../api/src/web/web-assets.ts';
 import { loadAverages } from '../live/proc.ts';
-import { cleanUpOnSignals } from '../shared/cleanup.ts';
+import { cleanUpOnSignals, removeOnExit } from '../shared/cleanup.ts';
+import { type LighthouseScores, launchForLighthouse, type Preset, runLighthouse } from './lighthouse.ts';
 
 const { values } = parseArgs({
-  options: { renders: { type: 'string', default: '200' }, 'first-frames': { type: 'string', default: '5' } },
+  options: {
+    renders: { type: 'string', default: '200' },
+    'first-frames': { type: 'string', default: '5' },
+    'lighthouse-runs': { type: 'string', default: '3' },
+    'lighthouse-only': { type: 'boolean', default: false },
+    'lighthouse-pages': { type: 'string', default: 'home,channel,studio,video' },
+    reports: { type: 'string' },
+  },
 });
 const RENDERS = Number(values.renders);
 const FIRST_FRAMES = Number(values['first-frames']);
-if (!Number.isInteger(RENDERS) || RENDERS < 10 || !Number.isInteger(FIRST_FRAMES) || FIRST_FRAMES < 1) {
-  process.stderr.write('bench/web: --renders must be an integer ≥ 10 and --first-frames ≥ 1\n');
+const LIGHTHOUSE_RUNS = Number(values['lighthouse-runs']);
+const LIGHTHOUSE_ONLY = values['lighthouse-only'] ?? false;
+if (
+  !Number.isInteger(RENDERS) ||
+  RENDERS < 10 ||
+  !Number.isInteger(FIRST_FRAMES) ||
+  FIRST_FRAMES < 1 ||
+  !Number.isInteger(LIGHTHOUSE_RUNS) ||
+  LIGHTHOUSE_RUNS < 0
+) {
+  process.stderr.write(
+    'bench/web: --renders must be an integer ≥ 10, --first-frames ≥ 1 and --lighthouse-runs ≥ 0\n',
+  );
   process.exit(2);
 }
 
 // Targets of issue 20.
 const JS_BUDGET_BYTES = 60 * 1024;
 const FIRST_FRAME_TARGET_MS = 1500;
+const PERFORMANCE_TARGET = 90;
+const ACCESSIBILITY_TARGET = 95;
 const SLUG = 'bench-live';
 const PASSWORD = 'a long bench password';
 
@@ -63,17 +92,20 @@ try {
     if (!response.ok) throw new Error(`POST ${path}: ${response.status}`);
     return response.json() as Promise<Record<string, unknown>>;
   };
-  const { accessToken } = (await post('/api/v1/auth/login', {
+  const { accessToken, refreshToken } = (await post('/api/v1/auth/login', {
     email: 'bench@example.test',
     password: PASSWORD,
   })) as {
     accessToken: string;
+    refreshToken: string;
   };
   await post('/api/v1/channels', { slug: SLUG, title: 'Bench live', category: 'software' }, accessToken);
+  const videoId = await uploadVideo(accessToken);
   const key = CreatedStreamKeySchema.parse(
     await post(`/api/v1/channels/${SLUG}/keys`, { name: 'OBS' }, accessToken),
   );
-  startPublisher(`rtmp://127.0.0.1:${server.rtmpPort}/live/${key.secret}`, 600, '640x360');
+  // Long enough for every section; stopped at the end.
+  startPublisher(`rtmp://127.0.0.1:${server.rtmpPort}/live/${key.secret}`, 3600, '640x360');
   for (let tries = 0; ; tries += 1) {
     const channel = (await (await fetch(`${base}/api/v1/channels/${SLUG}`)).json()) as { live: boolean };
     if (channel.live) break;
@@ -90,8 +122,61 @@ try {
     ['studio videos', '/studio/videos'],
     ['admin instance', '/admin/instance'],
     ['settings', '/settings'],
+    ['video', `/v/${videoId}`],
   ];
+  // Signed in, as the studio's reader is (a signed-out one is sent to sign in): the session the app
+  // keeps in localStorage, put there before any page script runs.
+  const session = JSON.stringify({
+    accessToken,
+    refreshToken,
+    expiresAt: Date.now() + 10 * 60_000,
+    lifetime: 15 * 60_000,
+  });
 
+  // --- Lighthouse ------------------------------------------------------------------------------------
+  const lighthousePages: [string, string][] = [
+    ['home', '/'],
+    ['channel (live)', `/c/${SLUG}`],
+    ['studio', '/studio'],
+    ['video', `/v/${videoId}`],
+  ];
+  const chosen = new Set((values['lighthouse-pages'] ?? '').split(','));
+  const scores = new Map<string, LighthouseScores[]>();
+  if (LIGHTHOUSE_RUNS > 0) {
+    const reports = values.reports;
+    if (reports) await mkdir(reports, { recursive: true });
+    const lhBrowser = await launchForLighthouse(CHROMIUM);
+    try {
+      for (const preset of ['desktop', 'mobile'] as Preset[]) {
+        for (const [name, path] of lighthousePages) {
+          if (!chosen.has(name.split(' ')[0] ?? name)) continue;
+          const runs: LighthouseScores[] = [];
+          for (let run = 0; run < LIGHTHOUSE_RUNS; run += 1) {
+            const file = reports ? join(reports, `${preset}-${name.split(' ')[0]}-${run}.json`) : undefined;
+            const result = await runLighthouse(
+              lhBrowser,
+              `${base}${path}`,
+              preset,
+              { 'streamhub.session': session },
+              file,
+            );
+            log(
+              `lighthouse ${preset} ${name} #${run + 1}: ${result.performance}/${result.accessibility}/${result.bestPractices} benchmarkIndex ${result.benchmarkIndex} ${JSON.stringify(result.metrics)} ${result.failing.join(', ')}`,
+            );
+            runs.push(result);
+          }
+          scores.set(`${preset} ${name}`, runs);
+        }
+      }
+    } finally {
+      await lhBrowser.close();
+    }
+  }
+
+  if (LIGHTHOUSE_ONLY) {
+    reportLighthouse(scores);
+    process.exit(0);
+  }
   // --- server render time ----------------------------------------------------------------------------
   const timings = async (path: string) => {
     const samples: number[] = [];
@@ -111,14 +196,6 @@ try {
   for (const [name, path] of pages) renders.set(name, await timings(path));
 
   // --- JavaScript per page -----------------------------------------------------------------------------
-  // Signed in, as the studio's reader is (a signed-out one is sent to sign in): the session the app
-  // keeps in localStorage, put there before any page script runs.
-  const session = JSON.stringify({
-    accessToken,
-    refreshToken: 'unused-by-the-bench',
-    expiresAt: Date.now() + 10 * 60_000,
-    lifetime: 15 * 60_000,
-  });
   const scriptBytes = async (path: string) => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript(`localStorage.setItem('streamhub.session', ${JSON.stringify(session)})`);
@@ -193,9 +270,83 @@ try {
   process.stdout.write(
     `first frame on a live channel page, median of ${FIRST_FRAMES}: ${medianFrame.fromLoad.toFixed(0)} ms after load (${medianFrame.fromStart.toFixed(0)} ms after navigation start): ${medianFrame.fromLoad <= FIRST_FRAME_TARGET_MS ? 'PASS' : 'FAIL'} (target ${FIRST_FRAME_TARGET_MS} ms)\n`,
   );
+  reportLighthouse(scores);
   log(`load average after: ${loadAverages().join(', ')}`);
 } finally {
   killPublishers();
   await browser.close();
   await server.gateway.close();
+}
+
+/** The median of each score and metric over the runs of every page, one table row each, and the verdicts. */
+function reportLighthouse(scores: Map<string, LighthouseScores[]>): void {
+  if (scores.size === 0) return;
+  const median = (numbers: number[]) => {
+    const sorted = [...numbers].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+  };
+  const ms = (value: number) => `${Math.round(value).toLocaleString('en')} ms`;
+  const lines = [
+    '| preset, page | performance | accessibility | best practices | FCP | LCP | TBT | CLS | SI | runs (perf) | benchmarkIndex |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  let worstPerformance = 100;
+  let worstAccessibility = 100;
+  for (const [name, runs] of scores) {
+    const pick = (read: (scores: LighthouseScores) => number) => median(runs.map(read));
+    const performance = pick((r) => r.performance);
+    const accessibility = pick((r) => r.accessibility);
+    worstPerformance = Math.min(worstPerformance, performance);
+    worstAccessibility = Math.min(worstAccessibility, accessibility);
+    lines.push(
+      `| ${name} | ${performance} | ${accessibility} | ${pick((r) => r.bestPractices)} | ${ms(pick((r) => r.metrics.fcp))} | ${ms(pick((r) => r.metrics.lcp))} | ${ms(pick((r) => r.metrics.tbt))} | ${pick((r) => r.metrics.cls).toFixed(3)} | ${ms(pick((r) => r.metrics.si))} | ${runs.map((r) => r.performance).join(', ')} | ${Math.round(pick((r) => r.benchmarkIndex))} |`,
+    );
+  }
+  process.stdout.write(`\n${lines.join('\n')}\n\n`);
+  process.stdout.write(
+    `Lighthouse performance ≥ ${PERFORMANCE_TARGET} on every page: ${worstPerformance >= PERFORMANCE_TARGET ? 'PASS' : 'FAIL'} (lowest median ${worstPerformance})\n`,
+  );
+  process.stdout.write(
+    `Lighthouse accessibility ≥ ${ACCESSIBILITY_TARGET} on every page: ${worstAccessibility >= ACCESSIBILITY_TARGET ? 'PASS' : 'FAIL'} (lowest median ${worstAccessibility})\n`,
+  );
+}
+
+/** A real 6-second video uploaded over tus and processed by the gateway's job: the video page's subject. */
+async function uploadVideo(accessToken: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-web-'));
+  removeOnExit(dir);
+  const file = join(dir, 'bench.mp4');
+  await promisify(execFile)('ffmpeg', [
+    ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25'],
+    ...['-f', 'lavfi', '-i', 'sine=frequency=330:sample_rate=48000', '-t', '6'],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-y', file],
+  ]);
+  const bytes = await readFile(file);
+  const auth = { Authorization: `Bearer ${accessToken}`, 'Tus-Resumable': '1.0.0' };
+  const created = await fetch(`${base}/api/v1/uploads`, {
+    method: 'POST',
+    headers: {
+      ...auth,
+      'Upload-Length': String(bytes.length),
+      'Upload-Metadata': encodeUploadMetadata({ title: 'Bench video', visibility: 'public' }),
+    },
+  });
+  if (created.status !== 201) throw new Error(`POST /api/v1/uploads: ${created.status}`);
+  const location = created.headers.get('location') ?? '';
+  const sent = await fetch(`${base}${location}`, {
+    method: 'PATCH',
+    headers: { ...auth, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': '0' },
+    body: bytes,
+  });
+  if (sent.status !== 204) throw new Error(`PATCH ${location}: ${sent.status}`);
+  const videoId = location.split('/').at(-1) ?? '';
+  for (let tries = 0; tries < 600; tries += 1) {
+    const video = VideoSchema.parse(
+      await (await fetch(`${base}/api/v1/videos/${videoId}`, { headers: auth })).json(),
+    );
+    if (video.status === 'ready') return videoId;
+    if (video.status === 'failed') throw new Error(`the bench video failed: ${video.failureReason}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('the bench video was not ready within 2 minutes');
 }
