@@ -177,6 +177,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
           ffmpegPath: ffmpeg.path,
           rtmpPort: ingest.port,
           handlers: ingest,
+          encryption: config.media.srtEncryption,
           logger: logger.child({ component: 'srt-ingest' }),
         }),
       );

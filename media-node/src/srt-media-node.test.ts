@@ -21,9 +21,13 @@ let dataDir: string;
 let node: MediaNode | undefined;
 let gate: InMemoryPublishGate;
 
-async function startNode(graceSeconds: number): Promise<MediaNode & { srtPort: number }> {
+async function startNode(
+  graceSeconds: number,
+  env: Record<string, string> = {},
+): Promise<MediaNode & { srtPort: number }> {
   const config = loadConfig(
     {
+      ...env,
       STREAMHUB_DATA_DIR: dataDir,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
@@ -94,6 +98,48 @@ describe('media node SRT ingest (real ffmpeg callers)', () => {
     expect(gate.endedCalls).toMatchObject([{ sessionId: session.sessionId, recorded: true }]);
     expect(await readIf(join(dir, '360p.m3u8'))).toContain('#EXT-X-ENDLIST');
   }, 60_000);
+
+  it('with SRT_PASSPHRASE: refuses a clear caller, a wrong passphrase or key length and a bad key before any file; the right ones reach the ladder', async () => {
+    const passphrase = 'correct horse battery staple';
+    const started = await startNode(1, { SRT_PASSPHRASE: passphrase, SRT_PBKEYLEN: '32' });
+    const refusals: string[] = [];
+    started.events.on('publishRefused', (r) => refusals.push(r.reason));
+    const key = gate.addKey();
+    const streamId = `#!::r=live/${key},m=publish`;
+    // Refused in the handshake by the front, before the gate is asked, with the rejection libsrt names:
+    // SRT_REJ_UNSECURE for a clear caller, SRT_REJ_BADSECRET for a wrong passphrase or key length.
+    for (const [encryption, reason] of [
+      [undefined, /Password required or unexpected/],
+      [{ passphrase: 'wrong horse battery staple', pbkeylen: 32 }, /Incorrect passphrase/],
+      [{ passphrase, pbkeylen: 16 }, /Incorrect passphrase/],
+    ] as const) {
+      const refused = startSrtPublisher(started.srtPort, streamId, 5, encryption);
+      expect(await refused.exited).not.toBe(0);
+      expect(refused.stderr()).toMatch(reason);
+    }
+    expect(gate.authorizeResults).toHaveLength(0);
+    // The right passphrase with a bad stream key: the gate refuses it, and nothing is written.
+    const badKey = startSrtPublisher(started.srtPort, '#!::r=live/not-a-real-key,m=publish', 5, {
+      passphrase,
+      pbkeylen: 32,
+    });
+    expect(await badKey.exited).not.toBe(0);
+    await waitFor('the refusal', () => refusals.includes('unknown stream key'));
+    expect(gate.issued).toHaveLength(0);
+    expect(await liveEntries()).toEqual([]);
+
+    const good = startSrtPublisher(started.srtPort, streamId, 5, { passphrase, pbkeylen: 32 });
+    const session = await waitFor('a session to be issued', () => gate.issued[0]);
+    const dir = mediaPaths(dataDir).live(session.playbackId);
+    const segments = await waitFor('two 360p segments', async () => {
+      const found = segmentsOf((await readIf(join(dir, '360p.m3u8'))) ?? '');
+      return found.length >= 2 ? found : undefined;
+    });
+    const probed = await probe(join(dir, segments[0] ?? ''));
+    expect(probed.streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264' });
+    expect(Number(probed.streams.find((s) => s.codec_type === 'video')?.nb_read_frames)).toBeGreaterThan(0);
+    expect(await good.exited).toBe(0);
+  }, 90_000);
 
   it('resumes the session when the SRT publisher reconnects inside the grace window', async () => {
     const started = await startNode(5);

@@ -12,6 +12,11 @@
  *    into the node's own RTMP ingest under a one-time random name (never the key), replays the
  *    handshake to it with its cookie, and then relays datagrams both ways untouched.
  *
+ * Encryption (SRT_PASSPHRASE): the handshake itself is clear text, so the front checks the caller's key
+ * material against the passphrase before asking the gate (a wrong one is rejected as SRT_REJ_BADSECRET,
+ * a caller that does not encrypt as SRT_REJ_UNSECURE) and gives the relay the same passphrase; the
+ * media then stays encrypted end to end between the caller and the relay, the front moving ciphertext.
+ *
  * The RTMP publish of a relay is claimed through {@link SrtIngest.claimRelay} (see `ingest-router.ts`),
  * so the live manager sees one connection (`srt-<n>`) with the same life cycle as an RTMP publisher:
  * grace window, recording, cut on revoke. The caller's SRT latency and retransmissions are handled by
@@ -26,8 +31,12 @@ import {
   HandshakeType,
   inductionResponse,
   isHandshake,
+  keyMaterialOf,
   parseHandshake,
+  passphraseMatches,
+  REJECT_BAD_SECRET,
   REJECT_FORBIDDEN,
+  REJECT_UNSECURE,
   rejection,
   shutdown,
   streamKeyFromStreamId,
@@ -46,6 +55,15 @@ export interface SrtIngestOptions {
   logger: Logger;
   /** How long a relay may take to start listening before the publish is dropped (default 5 s). */
   relayStartTimeoutMs?: number;
+  /** Callers must encrypt with this passphrase (and, when set, this key length); absent: they must not. */
+  encryption?: SrtEncryption;
+}
+
+export interface SrtEncryption {
+  /** SRT's `passphrase`: 10 to 79 characters. */
+  passphrase: string;
+  /** SRT's `pbkeylen` the callers must use, in bytes; absent: 16, 24 or 32, as the caller chooses. */
+  keyLength?: 16 | 24 | 32;
 }
 
 export interface SrtIngest {
@@ -77,6 +95,8 @@ interface Connection {
   rtmpConnectionId?: string;
   bytes: number;
   accepted: boolean;
+  /** The rejection a refused caller gets (again, for each repeated conclusion). */
+  rejectCode?: number;
 }
 
 /** Refused peers are answered with the rejection again for this long (the caller repeats its conclusion). */
@@ -133,6 +153,12 @@ export async function startSrtIngest(options: SrtIngestOptions): Promise<SrtInge
     };
     connections.set(peerKey(peer), connection);
     const log = logger.child({ connectionId: connection.id, remoteAddress: peer.address });
+    const unsecured = encryptionProblem(packet, options.encryption);
+    if (unsecured) {
+      log.warn({ reason: unsecured.reason }, 'publish refused: SRT encryption does not match');
+      refuse(connection, unsecured.code);
+      return;
+    }
     const streamKey =
       handshake.streamId === undefined ? undefined : streamKeyFromStreamId(handshake.streamId);
     if (!streamKey) {
@@ -164,7 +190,7 @@ export async function startSrtIngest(options: SrtIngestOptions): Promise<SrtInge
   function onCallerPacket(conn: Connection, packet: Buffer): void {
     conn.bytes += packet.length;
     if (conn.phase === 'refused') {
-      if (isHandshake(packet)) sendToCaller(conn, rejection(packet, REJECT_FORBIDDEN));
+      if (isHandshake(packet)) sendToCaller(conn, rejection(packet, conn.rejectCode ?? REJECT_FORBIDDEN));
       return;
     }
     if (isHandshake(packet)) conn.conclusion = packet;
@@ -175,9 +201,10 @@ export async function startSrtIngest(options: SrtIngestOptions): Promise<SrtInge
     relay.socket.send(forward, relay.port, '127.0.0.1');
   }
 
-  function refuse(conn: Connection): void {
+  function refuse(conn: Connection, code = REJECT_FORBIDDEN): void {
     conn.phase = 'refused';
-    sendToCaller(conn, rejection(conn.conclusion, REJECT_FORBIDDEN));
+    conn.rejectCode = code;
+    sendToCaller(conn, rejection(conn.conclusion, code));
     setTimeout(() => {
       if (connections.get(peerKey(conn.peer)) === conn) connections.delete(peerKey(conn.peer));
     }, REFUSED_MEMORY_MS).unref();
@@ -195,7 +222,8 @@ export async function startSrtIngest(options: SrtIngestOptions): Promise<SrtInge
         const rtmpName = randomBytes(18).toString('base64url');
         conn.rtmpName = rtmpName;
         byRelayName.set(rtmpName, conn);
-        const child = spawnTool(options.ffmpegPath, relayArgs(port, options.rtmpPort, rtmpName), {
+        const args = relayArgs(port, options.rtmpPort, rtmpName, options.encryption);
+        const child = spawnTool(options.ffmpegPath, args, {
           stdio: ['ignore', 'ignore', 'pipe'],
         });
         let stderr = '';
@@ -312,8 +340,45 @@ export async function startSrtIngest(options: SrtIngestOptions): Promise<SrtInge
   };
 }
 
-/** The relay: SRT from the front (loopback, one caller) remuxed into the node's RTMP ingest, no re-encoding. */
-export function relayArgs(srtPort: number, rtmpPort: number, rtmpName: string): string[] {
+/**
+ * Why a caller's encryption does not fit the instance's, as the SRT rejection to send; undefined when it
+ * fits (both clear, or the caller's key wrapped with our passphrase at an allowed length).
+ */
+export function encryptionProblem(
+  conclusion: Buffer,
+  encryption: SrtEncryption | undefined,
+): { code: number; reason: string } | undefined {
+  const material = keyMaterialOf(conclusion);
+  if (!encryption) {
+    return (
+      material && { code: REJECT_UNSECURE, reason: 'the caller encrypts; this node has no SRT_PASSPHRASE' }
+    );
+  }
+  if (!material)
+    return { code: REJECT_UNSECURE, reason: 'the caller does not encrypt (SRT_PASSPHRASE is set)' };
+  if (encryption.keyLength !== undefined && material.keyLength !== encryption.keyLength) {
+    return {
+      code: REJECT_BAD_SECRET,
+      reason: `key length ${material.keyLength}, not ${encryption.keyLength}`,
+    };
+  }
+  if (!passphraseMatches(material, encryption.passphrase)) {
+    return { code: REJECT_BAD_SECRET, reason: 'wrong passphrase' };
+  }
+  return undefined;
+}
+
+/**
+ * The relay: SRT from the front (loopback, one caller) remuxed into the node's RTMP ingest, no
+ * re-encoding. With encryption the passphrase is an input option of the relay: readable in its
+ * command line by local users of the node's host (docs/srt.md), unlike stream keys.
+ */
+export function relayArgs(
+  srtPort: number,
+  rtmpPort: number,
+  rtmpName: string,
+  encryption?: SrtEncryption,
+): string[] {
   return [
     '-hide_banner',
     '-loglevel',
@@ -322,6 +387,8 @@ export function relayArgs(srtPort: number, rtmpPort: number, rtmpName: string): 
     // A live source: read codec parameters from the first half second instead of ffmpeg's 5 s analysis.
     '-analyzeduration',
     '500000',
+    ...(encryption ? ['-passphrase', encryption.passphrase] : []),
+    ...(encryption?.keyLength ? ['-pbkeylen', String(encryption.keyLength)] : []),
     '-f',
     'mpegts',
     '-i',

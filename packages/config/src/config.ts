@@ -172,6 +172,18 @@ const EnvSchema = z.object({
       .pipe(z.number().int().min(1, 'must be from 1 to 65535').max(65535, 'must be from 1 to 65535'))
       .optional(),
   ),
+  // SRT's own encryption of the media between OBS and the node (docs/srt.md): 10-79 characters, as libsrt.
+  SRT_PASSPHRASE: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(10, 'must be 10 to 79 characters').max(79, 'must be 10 to 79 characters').optional(),
+  ),
+  SRT_PBKEYLEN: z.preprocess(
+    emptyAsUndefined,
+    z
+      .enum(['16', '24', '32'], { message: 'must be 16, 24 or 32 (bytes: AES-128, -192 or -256)' })
+      .transform((v) => Number(v) as 16 | 24 | 32)
+      .optional(),
+  ),
   MEDIA_NODE_ID: z.preprocess(
     emptyAsUndefined,
     z
@@ -392,6 +404,11 @@ export interface MediaConfig {
   /** UDP port of the SRT ingest (stream key in the SRT stream id, docs/srt.md); unset → no SRT ingest. */
   srtPort: number | undefined;
   /**
+   * SRT callers must encrypt with this passphrase (SRT_PASSPHRASE), at this key length when set
+   * (SRT_PBKEYLEN); undefined → they must not encrypt.
+   */
+  srtEncryption: { passphrase: string; keyLength?: 16 | 24 | 32 } | undefined;
+  /**
    * The node's stable name, under which its sessions are stored; unset → `<hostname>:<rtmpPort>`. For
    * containers, whose hostname changes on every restart: without a stable id a restarted node cannot
    * find the sessions it held before a crash.
@@ -543,6 +560,10 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
         e.RTMP_PUBLIC_URL ?? `rtmp://${new URL(publicUrl).hostname}:${e.RTMP_PORT}/live`,
       ),
       srtPort: e.SRT_PORT,
+      srtEncryption:
+        e.SRT_PASSPHRASE === undefined
+          ? undefined
+          : { passphrase: e.SRT_PASSPHRASE, ...(e.SRT_PBKEYLEN ? { keyLength: e.SRT_PBKEYLEN } : {}) },
       restream: { secret: e.RESTREAM_SECRET, maxDestinations: e.RESTREAM_MAX_DESTINATIONS },
       clipsPerUserPerHour: e.CLIPS_PER_USER_PER_HOUR,
       nodeId: e.MEDIA_NODE_ID,

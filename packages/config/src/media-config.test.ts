@@ -21,6 +21,7 @@ describe('media node settings', () => {
       partTargetSeconds: 0.334,
       dvrSeconds: 0,
       srtPort: undefined,
+      srtEncryption: undefined,
       restream: { maxDestinations: 5, secret: undefined },
       clipsPerUserPerHour: 10,
     });
@@ -68,9 +69,28 @@ describe('media node settings', () => {
     expect(load({ LIVE_LL_HLS: 'optional' }).media.lowLatency).toBe('optional');
     expect(() => load({ LIVE_LL_HLS: 'sometimes' })).toThrow(/LIVE_LL_HLS must be off, optional or on/);
     // The instance's mode is the default for a channel without a choice, and `off` overrides any choice.
-    expect([null, true, false].map((choice) => lowLatencyFor('optional', choice))).toEqual([false, true, false]);
+    expect([null, true, false].map((choice) => lowLatencyFor('optional', choice))).toEqual([
+      false,
+      true,
+      false,
+    ]);
     expect([null, true, false].map((choice) => lowLatencyFor('on', choice))).toEqual([true, true, false]);
     expect([null, true, false].map((choice) => lowLatencyFor('off', choice))).toEqual([false, false, false]);
+  });
+
+  it('reads SRT_PASSPHRASE (10-79 characters) and SRT_PBKEYLEN (16, 24 or 32) as the SRT encryption', () => {
+    expect(load({ SRT_PASSPHRASE: 'correct horse battery' }).media.srtEncryption).toEqual({
+      passphrase: 'correct horse battery',
+    });
+    expect(load({ SRT_PASSPHRASE: 'correct horse battery', SRT_PBKEYLEN: '32' }).media.srtEncryption).toEqual(
+      {
+        passphrase: 'correct horse battery',
+        keyLength: 32,
+      },
+    );
+    expect(load({ SRT_PASSPHRASE: '' }).media.srtEncryption).toBeUndefined();
+    expect(() => load({ SRT_PASSPHRASE: 'short' })).toThrow(/SRT_PASSPHRASE must be 10 to 79 characters/);
+    expect(() => load({ SRT_PBKEYLEN: '20' })).toThrow(/SRT_PBKEYLEN must be 16, 24 or 32/);
   });
 
   it('names the bad variable', () => {
