@@ -23,6 +23,7 @@ import {
   count,
   desc,
   eq,
+  gt,
   inArray,
   isNull,
   lte,
@@ -39,6 +40,12 @@ import type { NotificationDraft } from './notification-sources.ts';
 import type { PushTarget } from './push-port.ts';
 
 /** The bits a type is delivered with when the user has no row for it, and whether they are forced on. */
+/** A slice of a channel's followers by id: after `after` (exclusive), up to `upTo` (inclusive). */
+export interface FollowerRange {
+  after?: string;
+  upTo?: string;
+}
+
 export interface TypeDelivery {
   inApp: boolean;
   email: boolean;
@@ -63,6 +70,28 @@ export class NotificationsRepository {
   constructor(private readonly db: Db) {}
 
   /**
+   * The channel's followers cut into consecutive ranges of at most `size`, by follower id: each range's
+   * last id, in order (the last range is open-ended, so a follower added meanwhile is not missed). One
+   * statement, whatever the number of followers.
+   */
+  async followerRangeBounds(channelId: string, size: number): Promise<string[]> {
+    const numbered = this.db
+      .select({
+        followerId: follows.followerId,
+        position: sql<number>`row_number() over (order by ${follows.followerId})`.as('position'),
+      })
+      .from(follows)
+      .where(eq(follows.channelId, channelId))
+      .as('numbered');
+    const rows = await this.db
+      .select({ followerId: numbered.followerId })
+      .from(numbered)
+      .where(sql`${numbered.position} % ${size} = 0`)
+      .orderBy(numbered.followerId);
+    return rows.map((row) => row.followerId);
+  }
+
+  /**
    * Stores `draft` for each recipient who wants it somewhere (feed, email or push), in one INSERT …
    * SELECT; `ON CONFLICT DO NOTHING` on (event, user, type) makes a repeated or concurrent delivery of
    * the event store nothing, and returns only the rows this call inserted.
@@ -71,6 +100,7 @@ export class NotificationsRepository {
     eventId: string,
     draft: NotificationDraft,
     delivery: TypeDelivery,
+    followerRange: FollowerRange = {},
   ): Promise<StoredNotification[]> {
     const { recipients } = draft;
     const recipient = recipients.kind === 'followers' ? follows.followerId : users.id;
@@ -102,6 +132,8 @@ export class NotificationsRepository {
             ? and(
                 eq(follows.channelId, recipients.channelId),
                 ne(follows.followerId, recipients.except),
+                followerRange.after === undefined ? undefined : gt(follows.followerId, followerRange.after),
+                followerRange.upTo === undefined ? undefined : lte(follows.followerId, followerRange.upTo),
                 notExists(
                   this.db
                     .select({ one: sql`1` })

@@ -2,6 +2,8 @@
  * The notifications domain's rules (docs/notifications.md): turning a durable event into at most one
  * notification per recipient, delivering what was stored, and each user's feed and preferences.
  */
+
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DomainEventName, DomainEventPayload } from '@streamhub/contracts/events';
 import type { JobDefinitionsMap } from '@streamhub/contracts/jobs';
 import {
@@ -24,8 +26,12 @@ import type { Logger } from '@streamhub/logger/logger';
 import { withCursor } from '../../http/pagination.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import type { NotificationPublisher } from './notification-publisher.ts';
-import { draftsFor, type SourceLookups } from './notification-sources.ts';
-import type { NotificationsRepository, StoredNotification } from './notifications.repository.ts';
+import { draftsFor, type NotificationDraft, type SourceLookups } from './notification-sources.ts';
+import type {
+  FollowerRange,
+  NotificationsRepository,
+  StoredNotification,
+} from './notifications.repository.ts';
 import type { UnsubscribeTokens } from './unsubscribe-tokens.ts';
 
 export interface NotificationsServiceDeps {
@@ -51,6 +57,8 @@ export interface NotifyingEvent<K extends DomainEventName = DomainEventName> {
 
 // Redis PUBLISH calls (or job enqueues) in flight at once while a large fan-out is delivered.
 const PUBLISH_BATCH = 500;
+/** Followers per fan-out statement (see `rangesOf`). */
+const FAN_OUT_CHUNK = 2_000;
 
 /** How often each digest goes out. */
 const DIGEST_INTERVALS = [
@@ -101,14 +109,46 @@ export class NotificationsService {
     let stored = 0;
     for (const draft of drafts) {
       const { defaults, locked } = NOTIFICATION_KINDS[draft.type];
-      const rows = await this.deps.notifications.insertFanOut(event.id, draft, { ...defaults, locked });
-      stored += rows.length;
-      await this.pushToFeeds(rows.filter((row) => row.inApp));
-      await this.enqueueDeliveries(rows);
+      for (const range of await this.rangesOf(draft)) {
+        const rows = await this.deps.notifications.insertFanOut(
+          event.id,
+          draft,
+          { ...defaults, locked },
+          range,
+        );
+        stored += rows.length;
+        await this.pushToFeeds(rows.filter((row) => row.inApp));
+        await this.enqueueDeliveries(rows);
+        // PGlite answers from promises that settle without returning to the event loop, so chunk
+        // after chunk would starve every request of this process; one turn of the loop per chunk.
+        await nextTurn();
+      }
     }
     if (stored > 0)
       this.deps.logger.info({ event: event.name, eventId: event.id, stored }, 'notifications stored');
     return stored;
+  }
+
+  /**
+   * A followers' fan-out goes FAN_OUT_CHUNK followers per statement: each statement is short, so on the
+   * embedded defaults (PGlite runs a statement on the gateway's own thread) requests are answered
+   * between two of them, and a chunk's frames go out while the next one is stored. Everyone else is one
+   * statement.
+   */
+  private async rangesOf(draft: NotificationDraft): Promise<FollowerRange[]> {
+    if (draft.recipients.kind !== 'followers') return [{}];
+    const bounds = await this.deps.notifications.followerRangeBounds(
+      draft.recipients.channelId,
+      FAN_OUT_CHUNK,
+    );
+    const ranges: FollowerRange[] = [];
+    let after: string | undefined;
+    for (const upTo of bounds) {
+      ranges.push(after === undefined ? { upTo } : { after, upTo });
+      after = upTo;
+    }
+    ranges.push(after === undefined ? {} : { after });
+    return ranges;
   }
 
   private async pushToFeeds(rows: readonly StoredNotification[]): Promise<void> {
