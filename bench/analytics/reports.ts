@@ -2,8 +2,8 @@
  * The 30-day channel report at scale (issue 16): `--events` raw beacons (default 10 million: views of 10
  * beacons over 30 days, on 50 videos of one channel) generated inside each store in bulk (the anchor: as
  * fast as the store takes them), folded by the store's own roll-up, then the report as
- * `GET /api/v1/analytics/channels/{slug}/report` runs it (totals, daily series, top videos and
- * referrers), median of 5 after one warm-up.
+ * `GET /api/v1/analytics/channels/{slug}/report` runs it (totals with the daily series, top videos
+ * and referrers), median of 5 after one warm-up.
  *
  *   node --import tsx bench/analytics/reports.ts [--events 10000000] [--stores postgres,clickhouse]
  *     [--database-url postgres://…] [--clickhouse-url http://…/db] [--load]
@@ -55,9 +55,8 @@ async function report(store: AnalyticsStore): Promise<{ ms: number[]; views: num
   let seen = 0;
   for (let round = 0; round < 6; round += 1) {
     const began = performance.now();
-    const [totals] = await Promise.all([
-      store.totals(scope, RANGE),
-      store.series(scope, RANGE, 'day'),
+    const [{ totals }] = await Promise.all([
+      store.summary(scope, RANGE, 'day'),
       store.topVideos(scope, RANGE, 10),
       store.topReferrers(scope, RANGE, 10),
     ]);

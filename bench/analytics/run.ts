@@ -175,9 +175,8 @@ async function measure(
   const reportMs: number[] = [];
   for (let round = 0; round < 5; round += 1) {
     const began = performance.now();
-    const [totals] = await Promise.all([
-      store.totals(scope, range),
-      store.series(scope, range, 'day'),
+    const [{ totals }] = await Promise.all([
+      store.summary(scope, range, 'day'),
       store.topVideos(scope, range, 10),
       store.topReferrers(scope, range, 10),
     ]);

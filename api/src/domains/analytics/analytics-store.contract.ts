@@ -4,7 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AnalyticsStore, type BeaconRecord, pairKey, RETENTION_POINTS } from './analytics-store.ts';
+import {
+  type AnalyticsStore,
+  type BeaconRecord,
+  emptySums,
+  pairKey,
+  RETENTION_POINTS,
+} from './analytics-store.ts';
 
 export interface StoreUnderTest {
   store: AnalyticsStore;
@@ -355,6 +361,14 @@ export function analyticsStoreContract(name: string, open: () => Promise<StoreUn
         ['12', 5],
       ]);
       expect(series.reduce((sum, point) => sum + point.countedViews, 0)).toBe(10);
+      expect(await store.summary(scope, range, 'hour')).toEqual({ totals: expected, series });
+      expect(
+        await store.summary(
+          scope,
+          { from: at('2026-01-01T00:00:00Z'), to: at('2026-01-02T00:00:00Z') },
+          'day',
+        ),
+      ).toEqual({ totals: emptySums(), series: [] });
       expect(await store.topReferrers(scope, range, 10)).toEqual([
         { referrer: 'blog.example', views: 7 },
         { referrer: 'news.example', views: 6 },

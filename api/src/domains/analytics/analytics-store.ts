@@ -126,6 +126,12 @@ export interface AnalyticsStore {
   totals(scope: ReportScope, range: TimeRange): Promise<MetricSums>;
   /** Buckets with at least one view, in time order (UTC). */
   series(scope: ReportScope, range: TimeRange, bucket: ReportBucket): Promise<BucketSums[]>;
+  /** {@link totals} and {@link series} of one report together: one pass over the rollups where it can. */
+  summary(
+    scope: ReportScope,
+    range: TimeRange,
+    bucket: ReportBucket,
+  ): Promise<{ totals: MetricSums; series: BucketSums[] }>;
   topVideos(scope: ReportScope, range: TimeRange, limit: number): Promise<TopVideo[]>;
   topReferrers(scope: ReportScope, range: TimeRange, limit: number): Promise<TopReferrer[]>;
   /** Views of a video that played, and how many reached each of RETENTION_POINTS. */

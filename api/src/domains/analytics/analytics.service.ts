@@ -285,9 +285,8 @@ export class AnalyticsService {
     const range = { from: new Date(query.from), to: new Date(query.to) };
     const buckets = bucketsOf(range.from, range.to, query.bucket);
     const { store } = this.deps;
-    const [totals, series, topVideos, topReferrers] = await Promise.all([
-      store.totals(scope, range),
-      store.series(scope, range, query.bucket),
+    const [{ totals, series }, topVideos, topReferrers] = await Promise.all([
+      store.summary(scope, range, query.bucket),
       scope.kind === 'channel' || scope.kind === 'instance' ? store.topVideos(scope, range, TOP_LIMIT) : [],
       store.topReferrers(scope, range, TOP_LIMIT),
     ]);

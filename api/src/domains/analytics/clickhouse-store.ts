@@ -313,15 +313,24 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
    * The per-hour partial sums of a scope over a range: rolled-up hours UNION ALL the views of the
    * rest, as one subquery that merged sums read.
    */
-  private partials(scope: ReportScope, range: TimeRange, split: RangeSplit, extra = ''): string {
+  private partials(
+    scope: ReportScope,
+    range: TimeRange,
+    split: RangeSplit,
+    extra = '',
+    // Top videos need only these: leaving the aggregate states out spares reading and merging them.
+    light = false,
+  ): string {
     const rolled = `hour >= ${at(split.rolledFrom)} AND hour < ${at(split.rolledTo)}`;
     const raw = `${inRange(range)} AND NOT (started_at >= ${at(split.rolledFrom)} AND started_at < ${at(split.rolledTo)})`;
     const counted = `countIf(view_id IN (SELECT view_id FROM ${this.table('view_decisions')}
       WHERE counted = 1 AND ${scopeFilter(scope)} AND ${raw}))`;
-    return `SELECT channel_id, target_type, target_id, hour, ${PARTIAL_COLUMNS}
+    const columns = light ? 'counted, watched_ms' : PARTIAL_COLUMNS;
+    const sums = light ? `${counted} AS counted, sum(watched_ms) AS watched_ms` : PARTIAL_SUMS(counted);
+    return `SELECT channel_id, target_type, target_id, hour, ${columns}
         FROM ${this.table('rollup_hourly')} FINAL WHERE ${scopeFilter(scope)} AND ${rolled} ${extra}
       UNION ALL
-      SELECT channel_id, target_type, target_id, toStartOfHour(started_at) AS hour, ${PARTIAL_SUMS(counted)}
+      SELECT channel_id, target_type, target_id, toStartOfHour(started_at) AS hour, ${sums}
         FROM ${this.table('views')} FINAL WHERE ${scopeFilter(scope)} AND ${raw} ${extra}
         GROUP BY channel_id, target_type, target_id, hour`;
   }
@@ -402,10 +411,30 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     return rows.map((row) => ({ bucket: new Date(num(row.bucket) * 1000), ...toMergedSums(row) }));
   }
 
+  /** Totals and series in one pass: `WITH TOTALS` merges the same states the buckets do. */
+  async summary(
+    scope: ReportScope,
+    range: TimeRange,
+    bucket: ReportBucket,
+  ): Promise<{ totals: MetricSums; series: BucketSums[] }> {
+    const split = await this.split(range);
+    await this.prepare();
+    const result = await this.client.query({
+      query: `SELECT ${bucketExpression(bucket, 'hour')} AS bucket, ${MERGED_SUMS}
+        FROM (${this.partials(scope, range, split)}) GROUP BY bucket WITH TOTALS ORDER BY bucket`,
+      format: 'JSON',
+    });
+    const { data, totals } = (await result.json()) as { data: Row[]; totals?: Row };
+    return {
+      totals: toMergedSums(data.length > 0 ? totals : undefined),
+      series: data.map((row) => ({ bucket: new Date(num(row.bucket) * 1000), ...toMergedSums(row) })),
+    };
+  }
+
   async topVideos(scope: ReportScope, range: TimeRange, limit: number): Promise<TopVideo[]> {
     const split = await this.split(range);
     const rows = await this.rows(`SELECT target_id, sum(counted) AS counted, sum(watched_ms) AS watched
-      FROM (${this.partials(scope, range, split, "AND target_type = 'video'")})
+      FROM (${this.partials(scope, range, split, "AND target_type = 'video'", true)})
       GROUP BY target_id ORDER BY counted DESC, watched DESC, target_id LIMIT ${Math.floor(limit)}`);
     return rows.map((row) => ({
       videoId: String(row.target_id),

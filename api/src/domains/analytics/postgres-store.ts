@@ -293,6 +293,18 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     }));
   }
 
+  async summary(
+    scope: ReportScope,
+    range: TimeRange,
+    bucket: ReportBucket,
+  ): Promise<{ totals: MetricSums; series: BucketSums[] }> {
+    const [totals, series] = await Promise.all([
+      this.totals(scope, range),
+      this.series(scope, range, bucket),
+    ]);
+    return { totals, series };
+  }
+
   async topVideos(scope: ReportScope, range: TimeRange, limit: number): Promise<TopVideo[]> {
     const rows = rowsOf(
       await this.db.execute(sql`with v as (
