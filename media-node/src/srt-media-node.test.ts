@@ -104,7 +104,8 @@ describe('media node SRT ingest (real ffmpeg callers)', () => {
     const started = await startNode(1, { SRT_PASSPHRASE: passphrase, SRT_PBKEYLEN: '32' });
     const refusals: string[] = [];
     started.events.on('publishRefused', (r) => refusals.push(r.reason));
-    const key = gate.addKey();
+    // Recorded, so that the files stay while the test reads them even if a loaded machine is slow.
+    const key = gate.addKey({ record: true });
     const streamId = `#!::r=live/${key},m=publish`;
     // Refused in the handshake by the front, before the gate is asked, with the rejection libsrt names:
     // SRT_REJ_UNSECURE for a clear caller, SRT_REJ_BADSECRET for a wrong passphrase or key length.
@@ -128,13 +129,17 @@ describe('media node SRT ingest (real ffmpeg callers)', () => {
     expect(gate.issued).toHaveLength(0);
     expect(await liveEntries()).toEqual([]);
 
-    const good = startSrtPublisher(started.srtPort, streamId, 5, { passphrase, pbkeylen: 32 });
+    const good = startSrtPublisher(started.srtPort, streamId, 10, { passphrase, pbkeylen: 32 });
     const session = await waitFor('a session to be issued', () => gate.issued[0]);
     const dir = mediaPaths(dataDir).live(session.playbackId);
-    const segments = await waitFor('two 360p segments', async () => {
-      const found = segmentsOf((await readIf(join(dir, '360p.m3u8'))) ?? '');
-      return found.length >= 2 ? found : undefined;
-    });
+    const segments = await waitFor(
+      'two 360p segments',
+      async () => {
+        const found = segmentsOf((await readIf(join(dir, '360p.m3u8'))) ?? '');
+        return found.length >= 2 ? found : undefined;
+      },
+      30_000,
+    );
     const probed = await probe(join(dir, segments[0] ?? ''));
     expect(probed.streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264' });
     expect(Number(probed.streams.find((s) => s.codec_type === 'video')?.nb_read_frames)).toBeGreaterThan(0);

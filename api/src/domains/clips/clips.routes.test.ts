@@ -9,9 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChannelSchema, CreatedStreamKeySchema } from '@streamhub/contracts/channels';
 import { ClipSchema, ClipSettingsSchema } from '@streamhub/contracts/clips';
-import { ProblemSchema } from '@streamhub/contracts/problem';
 import { VideoSchema } from '@streamhub/contracts/videos';
 import { testDatabases } from '@streamhub/db/testing';
 import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
@@ -24,21 +22,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
+import {
+  expectProblem,
+  goLive as goLiveWithKey,
+  sendJson,
+  streamerWithChannel,
+} from '../../testing/channel-test-kit.ts';
 import { operationIdsTagged } from '../../testing/openapi.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
 import { storedEvents } from '../../testing/test-outbox.ts';
-
-const problem = async (response: Response, status: number, code: string) => {
-  expect(response.status, await response.clone().text()).toBe(status);
-  expect(response.headers.get('content-type')).toBe('application/problem+json');
-  expect(ProblemSchema.parse(await response.json()).code).toBe(code);
-};
-
-const send = (method: string, body: unknown, authorization: string): RequestInit => ({
-  method,
-  headers: { 'Content-Type': 'application/json', Authorization: authorization },
-  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-});
 
 /** 36 s of 360p30 test pattern + tone as a live rung (2 s segments), as the ladder writes it. */
 function writeLiveWindow(dir: string): Promise<void> {
@@ -89,9 +81,6 @@ async function firstFrameIsKey(file: string): Promise<boolean> {
   return stdout.trim().split('\n')[0] === '1';
 }
 
-let slugCounter = 0;
-const uniqueSlug = () => `clip-${++slugCounter}-${Math.random().toString(36).slice(2, 8)}`;
-
 describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) => {
   let backends: TestBackends;
   let deps: GatewayDeps;
@@ -109,28 +98,15 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const channelOf = async (record = false) => {
-    const owner = await registerAndLogin(app, backends, { role: 'streamer' });
-    const response = await app.request(
-      '/api/v1/channels',
-      send('POST', { slug: uniqueSlug(), title: 'Speedrun', record }, owner.authorization),
-    );
-    expect(response.status, await response.clone().text()).toBe(201);
-    return { owner, channel: ChannelSchema.parse(await response.json()) };
-  };
+  const kit = () => ({ app, backends, deps, slugPrefix: 'clip' });
+  const channelOf = (record = false) => streamerWithChannel(kit(), { title: 'Speedrun', record });
   /** Puts the channel live; `window` writes real HLS for its session. */
   const goLive = async (owner: SignedInUser, slug: string, window: boolean) => {
-    const keyResponse = await app.request(
-      `/api/v1/channels/${slug}/keys`,
-      send('POST', { name: 'OBS' }, owner.authorization),
-    );
-    const key = CreatedStreamKeySchema.parse(await keyResponse.json());
-    const decision = await deps.services.channels.authorizePublish(key.secret);
-    if (!decision.ok) throw new Error(`refused: ${decision.reason}`);
-    const dir = mediaPaths(dataDir).live(decision.playbackId);
+    const session = await goLiveWithKey(kit(), owner, slug);
+    const dir = mediaPaths(dataDir).live(session.playbackId);
     await mkdir(dir, { recursive: true });
     if (window) await writeLiveWindow(dir);
-    return decision;
+    return session;
   };
   const clipPath = (slug: string) => `/api/v1/channels/${slug}/clips`;
 
@@ -145,7 +121,7 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
     const session = await goLive(owner, channel.slug, true);
     const response = await app.request(
       clipPath(channel.slug),
-      send('POST', { seconds: 30 }, owner.authorization),
+      sendJson('POST', { seconds: 30 }, owner.authorization),
     );
     expect(response.status, await response.clone().text()).toBe(201);
     const clip = ClipSchema.parse(await response.json());
@@ -154,7 +130,7 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
     expect(clip.watchUrl).toMatch(new RegExp(`/v/${clip.videoId}$`));
     const videoResponse = await app.request(
       `/api/v1/videos/${clip.videoId}`,
-      send('GET', undefined, owner.authorization),
+      sendJson('GET', undefined, owner.authorization),
     );
     expect(videoResponse.status).toBe(200);
     const video = VideoSchema.parse(await videoResponse.json());
@@ -180,28 +156,28 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
     const { owner, channel } = await channelOf();
     await goLive(owner, channel.slug, true);
     const viewer = await registerAndLogin(app, backends);
-    await problem(
-      await app.request(clipPath(channel.slug), send('POST', { seconds: 10 }, viewer.authorization)),
+    await expectProblem(
+      await app.request(clipPath(channel.slug), sendJson('POST', { seconds: 10 }, viewer.authorization)),
       403,
       'forbidden',
     );
-    await problem(
+    await expectProblem(
       await app.request(
         `${clipPath(channel.slug)}/settings`,
-        send('PUT', { viewersMayClip: true }, viewer.authorization),
+        sendJson('PUT', { viewersMayClip: true }, viewer.authorization),
       ),
       403,
       'forbidden',
     );
     const put = await app.request(
       `${clipPath(channel.slug)}/settings`,
-      send('PUT', { viewersMayClip: true }, owner.authorization),
+      sendJson('PUT', { viewersMayClip: true }, owner.authorization),
     );
     expect(ClipSettingsSchema.parse(await put.json())).toEqual({ viewersMayClip: true });
     for (let i = 0; i < 2; i++) {
       const made = await app.request(
         clipPath(channel.slug),
-        send('POST', { seconds: 5, title: 'GG' }, viewer.authorization),
+        sendJson('POST', { seconds: 5, title: 'GG' }, viewer.authorization),
       );
       expect(made.status, await made.clone().text()).toBe(201);
       const clip = ClipSchema.parse(await made.json());
@@ -209,16 +185,16 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
       // The video is the channel's, not the viewer's.
       const video = VideoSchema.parse(
         await (
-          await app.request(`/api/v1/videos/${clip.videoId}`, send('GET', undefined, owner.authorization))
+          await app.request(`/api/v1/videos/${clip.videoId}`, sendJson('GET', undefined, owner.authorization))
         ).json(),
       );
       expect(video.title).toBe('GG');
     }
     const limited = await app.request(
       clipPath(channel.slug),
-      send('POST', { seconds: 5 }, viewer.authorization),
+      sendJson('POST', { seconds: 5 }, viewer.authorization),
     );
-    await problem(limited, 429, 'clip_limit_reached');
+    await expectProblem(limited, 429, 'clip_limit_reached');
   }, 120_000);
 
   /** Ends the live session as a recording: the video it becomes (not processed yet). */
@@ -269,7 +245,7 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
     await processRecording(recording);
     const response = await app.request(
       clipPath(channel.slug),
-      send('POST', { seconds: 10, from: { videoId: recording, startSeconds: 13 } }, owner.authorization),
+      sendJson('POST', { seconds: 10, from: { videoId: recording, startSeconds: 13 } }, owner.authorization),
     );
     expect(response.status, await response.clone().text()).toBe(201);
     const clip = ClipSchema.parse(await response.json());
@@ -292,17 +268,21 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
     await processRecording(clip.videoId);
     const video = VideoSchema.parse(
       await (
-        await app.request(`/api/v1/videos/${clip.videoId}`, send('GET', undefined, owner.authorization))
+        await app.request(`/api/v1/videos/${clip.videoId}`, sendJson('GET', undefined, owner.authorization))
       ).json(),
     );
     expect(video).toMatchObject({ status: 'ready', visibility: 'public', channel: { slug: channel.slug } });
     expect(video.durationMs).toBeGreaterThanOrEqual(9_900);
 
     // A start past the end, a video of another channel, and one that is not processed yet.
-    await problem(
+    await expectProblem(
       await app.request(
         clipPath(channel.slug),
-        send('POST', { seconds: 10, from: { videoId: recording, startSeconds: 36 } }, owner.authorization),
+        sendJson(
+          'POST',
+          { seconds: 10, from: { videoId: recording, startSeconds: 36 } },
+          owner.authorization,
+        ),
       ),
       422,
       'validation_failed',
@@ -312,10 +292,10 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
       other.owner,
       await goLive(other.owner, other.channel.slug, false),
     );
-    await problem(
+    await expectProblem(
       await app.request(
         clipPath(channel.slug),
-        send(
+        sendJson(
           'POST',
           { seconds: 10, from: { videoId: otherRecording, startSeconds: 0 } },
           owner.authorization,
@@ -324,10 +304,10 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
       404,
       'not_found',
     );
-    await problem(
+    await expectProblem(
       await app.request(
         clipPath(other.channel.slug),
-        send(
+        sendJson(
           'POST',
           { seconds: 10, from: { videoId: otherRecording, startSeconds: 0 } },
           other.owner.authorization,
@@ -340,32 +320,35 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
 
   it('answers an offline channel, an empty window and bad input with problem+json', async () => {
     const { owner, channel } = await channelOf();
-    await problem(
-      await app.request(clipPath(channel.slug), send('POST', { seconds: 30 }, owner.authorization)),
+    await expectProblem(
+      await app.request(clipPath(channel.slug), sendJson('POST', { seconds: 30 }, owner.authorization)),
       409,
       'channel_offline',
     );
     for (const body of [{ seconds: 4 }, { seconds: 61 }, { seconds: 30.5 }, {}, { seconds: 30, x: 1 }]) {
-      await problem(
-        await app.request(clipPath(channel.slug), send('POST', body, owner.authorization)),
+      await expectProblem(
+        await app.request(clipPath(channel.slug), sendJson('POST', body, owner.authorization)),
         422,
         'validation_failed',
       );
     }
-    await problem(
-      await app.request(clipPath('no-such-channel-here'), send('POST', { seconds: 30 }, owner.authorization)),
+    await expectProblem(
+      await app.request(
+        clipPath('no-such-channel-here'),
+        sendJson('POST', { seconds: 30 }, owner.authorization),
+      ),
       404,
       'not_found',
     );
     await goLive(owner, channel.slug, false);
-    await problem(
-      await app.request(clipPath(channel.slug), send('POST', { seconds: 30 }, owner.authorization)),
+    await expectProblem(
+      await app.request(clipPath(channel.slug), sendJson('POST', { seconds: 30 }, owner.authorization)),
       409,
       'clip_unavailable',
     );
     const settings = await app.request(
       `${clipPath(channel.slug)}/settings`,
-      send('GET', undefined, owner.authorization),
+      sendJson('GET', undefined, owner.authorization),
     );
     expect(ClipSettingsSchema.parse(await settings.json())).toEqual({ viewersMayClip: false });
   });

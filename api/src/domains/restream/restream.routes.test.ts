@@ -3,8 +3,6 @@
  * the limit, keys sealed at rest and never returned, and the media node's side of the service
  * (the enabled destinations of a live session with their keys, reported states in the owner's list).
  */
-import { ChannelSchema, CreatedStreamKeySchema } from '@streamhub/contracts/channels';
-import { ProblemSchema } from '@streamhub/contracts/problem';
 import { RestreamDestinationListSchema, RestreamDestinationSchema } from '@streamhub/contracts/restream';
 import { restreamDestinations } from '@streamhub/db/schema/restream';
 import { testDatabases } from '@streamhub/db/testing';
@@ -13,27 +11,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
+import {
+  expectProblem,
+  goLive,
+  streamerWithChannel as openChannel,
+  sendJson,
+} from '../../testing/channel-test-kit.ts';
 import { operationIdsTagged } from '../../testing/openapi.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
 import { KeySeal } from './key-seal.ts';
 
 const SECRET = 'a restream secret of at least thirty-two characters';
 const YT_KEY = 'abcd-efgh-ijkl-mnop';
-
-const problem = async (response: Response, status: number, code: string) => {
-  expect(response.status, await response.clone().text()).toBe(status);
-  expect(response.headers.get('content-type')).toBe('application/problem+json');
-  expect(ProblemSchema.parse(await response.json()).code).toBe(code);
-};
-
-const send = (method: string, body: unknown, authorization: string): RequestInit => ({
-  method,
-  headers: { 'Content-Type': 'application/json', Authorization: authorization },
-  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-});
-
-let slugCounter = 0;
-const uniqueSlug = () => `rs-${++slugCounter}-${Math.random().toString(36).slice(2, 8)}`;
 
 describe.each(testDatabases())('/api/v1/channels/{slug}/restream on %s', (driver) => {
   let backends: TestBackends;
@@ -50,23 +39,21 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/restream on %s', (driver
   });
 
   const streamerWithChannel = async (on: GatewayApp = app) => {
-    const user = await registerAndLogin(on, backends, { role: 'streamer' });
-    const response = await on.request(
-      '/api/v1/channels',
-      send('POST', { slug: uniqueSlug(), title: 'Simulcast' }, user.authorization),
+    const { owner, channel } = await openChannel(
+      { app: on, backends, slugPrefix: 'rs' },
+      { title: 'Simulcast' },
     );
-    expect(response.status, await response.clone().text()).toBe(201);
-    return { user, channel: ChannelSchema.parse(await response.json()) };
+    return { user: owner, channel };
   };
   const path = (slug: string, id?: string) =>
     `/api/v1/channels/${slug}/restream/destinations${id ? `/${id}` : ''}`;
   const create = async (user: SignedInUser, slug: string, body: Record<string, unknown>) => {
-    const response = await app.request(path(slug), send('POST', body, user.authorization));
+    const response = await app.request(path(slug), sendJson('POST', body, user.authorization));
     expect(response.status, await response.clone().text()).toBe(201);
     return RestreamDestinationSchema.parse(await response.json());
   };
   const list = async (user: SignedInUser, slug: string) => {
-    const response = await app.request(path(slug), send('GET', undefined, user.authorization));
+    const response = await app.request(path(slug), sendJson('GET', undefined, user.authorization));
     expect(response.status, await response.clone().text()).toBe(200);
     return RestreamDestinationListSchema.parse(await response.json());
   };
@@ -109,13 +96,7 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/restream on %s', (driver
     expect(() => new KeySeal(SECRET).open(row?.keySealed ?? '', crypto.randomUUID())).toThrow();
 
     // Live: the media node gets the enabled destinations with the key, and reports states.
-    const keyResponse = await app.request(
-      `/api/v1/channels/${channel.slug}/keys`,
-      send('POST', { name: 'OBS' }, user.authorization),
-    );
-    const streamKey = CreatedStreamKeySchema.parse(await keyResponse.json());
-    const decision = await deps.services.channels.authorizePublish(streamKey.secret);
-    if (!decision.ok) throw new Error(`refused: ${decision.reason}`);
+    const decision = await goLive({ app, deps }, user, channel.slug);
     const disabled = await create(user, channel.slug, {
       name: 'Twitch',
       url: 'rtmp://live.twitch.tv/app',
@@ -149,16 +130,7 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/restream on %s', (driver
 
     // A session of another channel cannot write this channel's destinations.
     const other = await streamerWithChannel();
-    const otherKey = CreatedStreamKeySchema.parse(
-      await (
-        await app.request(
-          `/api/v1/channels/${other.channel.slug}/keys`,
-          send('POST', { name: 'OBS' }, other.user.authorization),
-        )
-      ).json(),
-    );
-    const otherDecision = await deps.services.channels.authorizePublish(otherKey.secret);
-    if (!otherDecision.ok) throw new Error('refused');
+    const otherDecision = await goLive({ app, deps }, other.user, other.channel.slug);
     await deps.services.restream.reportStatus({
       sessionId: otherDecision.sessionId,
       destinationId: disabled.id,
@@ -176,17 +148,17 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/restream on %s', (driver
       streamKey: 'k1',
     });
     await create(user, channel.slug, { name: 'B', url: 'rtmp://b.example/live', streamKey: 'k2' });
-    await problem(
+    await expectProblem(
       await app.request(
         path(channel.slug),
-        send('POST', { name: 'C', url: 'rtmp://c.example/live', streamKey: 'k3' }, user.authorization),
+        sendJson('POST', { name: 'C', url: 'rtmp://c.example/live', streamKey: 'k3' }, user.authorization),
       ),
       409,
       'restream_limit_reached',
     );
     const patched = await app.request(
       path(channel.slug, first.id),
-      send('PATCH', { name: 'A2', streamKey: 'new-key-9876', enabled: false }, user.authorization),
+      sendJson('PATCH', { name: 'A2', streamKey: 'new-key-9876', enabled: false }, user.authorization),
     );
     expect(patched.status, await patched.clone().text()).toBe(200);
     expect(RestreamDestinationSchema.parse(await patched.json())).toMatchObject({
@@ -196,17 +168,17 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/restream on %s', (driver
     });
     const removed = await app.request(
       path(channel.slug, first.id),
-      send('DELETE', undefined, user.authorization),
+      sendJson('DELETE', undefined, user.authorization),
     );
     expect(removed.status).toBe(204);
     expect((await list(user, channel.slug)).items.map((d) => d.name)).toEqual(['B']);
-    await problem(
-      await app.request(path(channel.slug, first.id), send('DELETE', undefined, user.authorization)),
+    await expectProblem(
+      await app.request(path(channel.slug, first.id), sendJson('DELETE', undefined, user.authorization)),
       404,
       'not_found',
     );
-    await problem(
-      await app.request(path(channel.slug, first.id), send('PATCH', { name: 'x' }, user.authorization)),
+    await expectProblem(
+      await app.request(path(channel.slug, first.id), sendJson('PATCH', { name: 'x' }, user.authorization)),
       404,
       'not_found',
     );
@@ -215,25 +187,25 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/restream on %s', (driver
   it('answers others and bad input with problem+json', async () => {
     const { user, channel } = await streamerWithChannel();
     const stranger = await registerAndLogin(app, backends);
-    await problem(
-      await app.request(path(channel.slug), send('GET', undefined, stranger.authorization)),
+    await expectProblem(
+      await app.request(path(channel.slug), sendJson('GET', undefined, stranger.authorization)),
       403,
       'forbidden',
     );
-    await problem(
+    await expectProblem(
       await app.request(
         path(channel.slug),
-        send('POST', { name: 'X', url: 'rtmp://x.example/live', streamKey: 'k' }, stranger.authorization),
+        sendJson('POST', { name: 'X', url: 'rtmp://x.example/live', streamKey: 'k' }, stranger.authorization),
       ),
       403,
       'forbidden',
     );
-    await problem(
-      await app.request(path('no-such-channel-here'), send('GET', undefined, user.authorization)),
+    await expectProblem(
+      await app.request(path('no-such-channel-here'), sendJson('GET', undefined, user.authorization)),
       404,
       'not_found',
     );
-    await problem(await app.request(path(channel.slug), { method: 'GET' }), 401, 'invalid_token');
+    await expectProblem(await app.request(path(channel.slug), { method: 'GET' }), 401, 'invalid_token');
     for (const body of [
       { name: 'X', url: 'https://x.example/live', streamKey: 'k' },
       { name: 'X', url: 'rtmp://user:pw@x.example/live', streamKey: 'k' },
@@ -244,14 +216,17 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/restream on %s', (driver
       { name: '', url: 'rtmp://x.example/live', streamKey: 'k' },
       { name: 'X', url: 'rtmp://x.example/live', streamKey: 'k', extra: 1 },
     ]) {
-      await problem(
-        await app.request(path(channel.slug), send('POST', body, user.authorization)),
+      await expectProblem(
+        await app.request(path(channel.slug), sendJson('POST', body, user.authorization)),
         422,
         'validation_failed',
       );
     }
-    await problem(
-      await app.request(`${path(channel.slug)}/not-a-uuid`, send('PATCH', { name: 'x' }, user.authorization)),
+    await expectProblem(
+      await app.request(
+        `${path(channel.slug)}/not-a-uuid`,
+        sendJson('PATCH', { name: 'x' }, user.authorization),
+      ),
       422,
       'validation_failed',
     );
@@ -260,17 +235,17 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/restream on %s', (driver
   it('without RESTREAM_SECRET: lists, but refuses new destinations and gives the media node none', async () => {
     const unconfigured = createApp(backends.deps({})).app;
     const { user, channel } = await streamerWithChannel(unconfigured);
-    await problem(
+    await expectProblem(
       await unconfigured.request(
         path(channel.slug),
-        send('POST', { name: 'X', url: 'rtmp://x.example/live', streamKey: 'k' }, user.authorization),
+        sendJson('POST', { name: 'X', url: 'rtmp://x.example/live', streamKey: 'k' }, user.authorization),
       ),
       503,
       'restream_not_configured',
     );
     const response = await unconfigured.request(
       path(channel.slug),
-      send('GET', undefined, user.authorization),
+      sendJson('GET', undefined, user.authorization),
     );
     expect(response.status).toBe(200);
   });
