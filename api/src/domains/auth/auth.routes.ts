@@ -14,14 +14,9 @@ import {
 import type { Context } from 'hono';
 import type { AppEnv } from '../../context.ts';
 import { clientIp } from '../../http/client-ip.ts';
-import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
+import { jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth } from './auth-guard.ts';
-
-const authErrors = {
-  401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
-  403: problemResponse('The account is suspended (`account_suspended`)'),
-};
+import { signedInRoute } from './signed-in-route.ts';
 
 const register = createRoute({
   method: 'post',
@@ -72,92 +67,76 @@ const refresh = createRoute({
   },
 });
 
-const logout = createRoute({
+const logout = signedInRoute({
   method: 'post',
   path: '/logout',
   operationId: 'logout',
   tags: ['auth'],
   summary: 'End the current session',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
-  responses: { 204: { description: 'The session is revoked' }, ...authErrors },
+  responses: { 204: { description: 'The session is revoked' } },
 });
 
-const logoutAll = createRoute({
+const logoutAll = signedInRoute({
   method: 'post',
   path: '/logout-all',
   operationId: 'logoutEverywhere',
   tags: ['auth'],
   summary: 'End every session of the current user',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
-  responses: { 204: { description: 'Every session is revoked' }, ...authErrors },
+  responses: { 204: { description: 'Every session is revoked' } },
 });
 
-const logoutOthers = createRoute({
+const logoutOthers = signedInRoute({
   method: 'post',
   path: '/logout-others',
   operationId: 'logoutOtherSessions',
   tags: ['auth'],
   summary: 'End every session of the current user but this one',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
-  responses: { 204: { description: 'Every other session is revoked' }, ...authErrors },
+  responses: { 204: { description: 'Every other session is revoked' } },
 });
 
-const listSessions = createRoute({
+const listSessions = signedInRoute({
   method: 'get',
   path: '/sessions',
   operationId: 'listMySessions',
   tags: ['auth'],
   summary: "The current user's live sessions (not revoked, not expired), most recently used first",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
-  responses: { 200: jsonResponse(UserSessionListSchema, 'The sessions'), ...authErrors },
+  responses: { 200: jsonResponse(UserSessionListSchema, 'The sessions') },
 });
 
-const revokeSession = createRoute({
+const revokeSession = signedInRoute({
   method: 'delete',
   path: '/sessions/{id}',
   operationId: 'revokeMySession',
   tags: ['auth'],
   summary: 'End one session of the current user (this one too, like logout)',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: SessionIdParamsSchema },
   responses: {
     204: { description: 'The session is revoked' },
-    ...authErrors,
     404: problemResponse('The user has no live session with this id (`not_found`)'),
     422: problemResponse('The id is not a uuid (`validation_failed`)'),
   },
 });
 
-const changePassword = createRoute({
+const changePassword = signedInRoute({
   method: 'post',
   path: '/password',
   operationId: 'changePassword',
   tags: ['auth'],
   summary: 'Change the password; every other session is revoked',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { body: jsonBody(ChangePasswordRequestSchema) },
   responses: {
     204: { description: 'Password changed' },
-    ...authErrors,
     422: problemResponse('The new password does not meet the policy (`validation_failed`)'),
   },
 });
 
-const currentSession = createRoute({
+const currentSession = signedInRoute({
   method: 'get',
   path: '/session',
   operationId: 'getCurrentSession',
   tags: ['auth'],
   summary: 'Who the access token belongs to',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
-  responses: { 200: jsonResponse(SessionInfoSchema, 'The caller and their session'), ...authErrors },
+  responses: { 200: jsonResponse(SessionInfoSchema, 'The caller and their session') },
 });
 
 const sessionMeta = (c: Context<AppEnv>) => ({

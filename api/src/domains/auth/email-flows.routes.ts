@@ -10,7 +10,7 @@ import {
 import { clientIp } from '../../http/client-ip.ts';
 import { jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth } from './auth-guard.ts';
+import { signedInRoute } from './signed-in-route.ts';
 
 const bodyErrors = {
   400: problemResponse('The body is not JSON (`malformed_json`)'),
@@ -27,14 +27,12 @@ const tokenErrors = {
   ),
 };
 
-const requestVerification = createRoute({
+const requestVerification = signedInRoute({
   method: 'post',
   path: '/verify-email/request',
   operationId: 'requestEmailVerification',
   tags: ['auth'],
   summary: "Email a new verification link to the caller's address (earlier links stop working)",
-  security: [{ bearerAuth: [] }],
-  middleware: [requireAuth] as const,
   responses: {
     202: jsonResponse(EmailAcceptedSchema, 'The email is queued'),
     401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),

@@ -21,23 +21,20 @@ import {
 } from '@streamhub/contracts/chat';
 import { ChatSettingsSchema } from '@streamhub/contracts/realtime';
 import type { AppContext } from '../../context.ts';
-import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
+import { jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth } from '../auth/auth-guard.ts';
+import { signedInRoute } from '../auth/signed-in-route.ts';
 import type { ChatActor } from './chat.service.ts';
 
 const tags = ['chat'];
-const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
 const channelNotFound = problemResponse('No channel has this slug (`not_found`)');
 const moderatorErrors = {
-  401: unauthorized,
   403: problemResponse(
     'The caller is not the owner, a moderator of this channel or an admin (`forbidden`), or is suspended (`account_suspended`)',
   ),
   404: channelNotFound,
 };
 const ownerErrors = {
-  401: unauthorized,
   403: problemResponse(
     'The caller is not the owner of this channel or an admin (`forbidden`), or is suspended (`account_suspended`)',
   ),
@@ -68,18 +65,15 @@ const listMessages = createRoute({
   },
 });
 
-const deleteMessage = createRoute({
+const deleteMessage = signedInRoute({
   method: 'delete',
   path: '/{slug}/chat/messages/{id}',
   operationId: 'deleteChatMessage',
   tags,
   summary: 'Delete a chat message for everyone (author, owner, moderators, admins); idempotent',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChatMessageParamsSchema },
   responses: {
     204: { description: 'The message is deleted' },
-    401: unauthorized,
     403: problemResponse(
       "The caller may not delete this message (`forbidden`), or is a moderator and it is the owner's or another moderator's (`chat_target_protected`)",
     ),
@@ -98,14 +92,12 @@ const getSettings = createRoute({
   responses: { 200: jsonResponse(ChatSettingsSchema, 'The rules'), 404: channelNotFound },
 });
 
-const updateSettings = createRoute({
+const updateSettings = signedInRoute({
   method: 'patch',
   path: '/{slug}/chat/settings',
   operationId: 'updateChatSettings',
   tags,
   summary: 'Change the chat rules (owner, moderators, admins); the room hears of it at once',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema, body: jsonBody(UpdateChatSettingsRequestSchema) },
   responses: {
     200: jsonResponse(ChatSettingsSchema, 'The rules now in force'),
@@ -115,26 +107,22 @@ const updateSettings = createRoute({
   },
 });
 
-const listModerators = createRoute({
+const listModerators = signedInRoute({
   method: 'get',
   path: '/{slug}/moderators',
   operationId: 'listChannelModerators',
   tags,
   summary: "The channel's moderators (owner, admins)",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: { 200: jsonResponse(ChannelModeratorListSchema, 'Every moderator'), ...ownerErrors },
 });
 
-const addModerator = createRoute({
+const addModerator = signedInRoute({
   method: 'put',
   path: '/{slug}/moderators/{userId}',
   operationId: 'addChannelModerator',
   tags,
   summary: 'Appoint a moderator (owner, admins); idempotent',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelUserParamsSchema },
   responses: {
     200: jsonResponse(ChannelModeratorSchema, 'The moderator'),
@@ -145,14 +133,12 @@ const addModerator = createRoute({
   },
 });
 
-const removeModerator = createRoute({
+const removeModerator = signedInRoute({
   method: 'delete',
   path: '/{slug}/moderators/{userId}',
   operationId: 'removeChannelModerator',
   tags,
   summary: 'Remove a moderator (owner, admins); idempotent',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelUserParamsSchema },
   responses: {
     204: { description: 'The user is not a moderator (any more)' },
@@ -161,27 +147,23 @@ const removeModerator = createRoute({
   },
 });
 
-const listRestrictions = createRoute({
+const listRestrictions = signedInRoute({
   method: 'get',
   path: '/{slug}/chat/restrictions',
   operationId: 'listChatRestrictions',
   tags,
   summary: 'Bans and time-outs in force (owner, moderators, admins)',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: { 200: jsonResponse(ChatRestrictionListSchema, 'Newest first'), ...moderatorErrors },
 });
 
-const ban = createRoute({
+const ban = signedInRoute({
   method: 'put',
   path: '/{slug}/chat/bans/{userId}',
   operationId: 'banChatUser',
   tags,
   summary:
     'Ban a user from the chat until unbanned (owner, moderators, admins); a banned moderator stops being one',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelUserParamsSchema, body: jsonBody(BanRequestSchema, false) },
   responses: {
     200: jsonResponse(ChatRestrictionSchema, 'The ban'),
@@ -190,26 +172,22 @@ const ban = createRoute({
   },
 });
 
-const unban = createRoute({
+const unban = signedInRoute({
   method: 'delete',
   path: '/{slug}/chat/bans/{userId}',
   operationId: 'unbanChatUser',
   tags,
   summary: 'Lift a ban or a time-out (owner, moderators, admins); idempotent',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelUserParamsSchema },
   responses: { 204: { description: 'The user may chat again' }, ...targetErrors },
 });
 
-const timeout = createRoute({
+const timeout = signedInRoute({
   method: 'put',
   path: '/{slug}/chat/timeouts/{userId}',
   operationId: 'timeoutChatUser',
   tags,
   summary: 'Time a user out for 1 s to 14 days (owner, moderators, admins); replaces a ban or time-out',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelUserParamsSchema, body: jsonBody(TimeoutRequestSchema) },
   responses: {
     200: jsonResponse(ChatRestrictionSchema, 'The time-out, with its end'),
@@ -218,14 +196,12 @@ const timeout = createRoute({
   },
 });
 
-const moderationLog = createRoute({
+const moderationLog = signedInRoute({
   method: 'get',
   path: '/{slug}/moderation-log',
   operationId: 'listModerationLog',
   tags,
   summary: 'Every moderation action in the channel, newest first (owner, admins)',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema, query: ModerationLogQuerySchema },
   responses: {
     200: jsonResponse(ModerationLogPageSchema, 'One page of the log'),

@@ -13,14 +13,13 @@ import {
   UpdateCommentRequestSchema,
 } from '@streamhub/contracts/engagement';
 import type { AppContext } from '../../context.ts';
-import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
+import { jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth } from '../auth/auth-guard.ts';
+import { signedInRoute } from '../auth/signed-in-route.ts';
 import type { CommentActor } from './comments.service.ts';
 import type { TargetRoutesSpec } from './target-routes.ts';
 
 const tags = ['comments'];
-const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
 const suspended = problemResponse('The account is suspended (`account_suspended`)');
 const commentNotFound = problemResponse('No comment has this id (`not_found`)');
 const badCursor = problemResponse(
@@ -48,19 +47,16 @@ export const targetCommentRoutes = (spec: TargetRoutesSpec) => {
     },
   });
 
-  const create = createRoute({
+  const create = signedInRoute({
     method: 'post',
     path: '/{id}/comments',
     operationId: `comment${spec.operationName}`,
     tags,
     summary: `Comment on a ${spec.label}, or reply to a top-level comment with \`parentId\``,
-    security: BEARER_AUTH,
-    middleware: [requireAuth] as const,
     request: { params: TargetParamsSchema, body: jsonBody(CreateCommentRequestSchema) },
     responses: {
       201: jsonResponse(CommentSchema, 'The new comment'),
       400: problemResponse('The body is not JSON (`malformed_json`)'),
-      401: unauthorized,
       403: suspended,
       404: targetNotFound,
       422: problemResponse(
@@ -103,37 +99,31 @@ const replies = createRoute({
   },
 });
 
-const update = createRoute({
+const update = signedInRoute({
   method: 'patch',
   path: '/{id}',
   operationId: 'updateComment',
   tags,
   summary: 'Change the text of a comment (its author); it is marked edited',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: CommentParamsSchema, body: jsonBody(UpdateCommentRequestSchema) },
   responses: {
     200: jsonResponse(CommentSchema, 'The edited comment'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
-    401: unauthorized,
     403: problemResponse('The caller is not the author (`forbidden`) or is suspended (`account_suspended`)'),
     404: commentNotFound,
     422: problemResponse('The id or the body is invalid (`validation_failed`)'),
   },
 });
 
-const remove = createRoute({
+const remove = signedInRoute({
   method: 'delete',
   path: '/{id}',
   operationId: 'deleteComment',
   tags,
   summary: "Delete a comment and its replies (author, the channel's owner and moderators, admins)",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: CommentParamsSchema },
   responses: {
     204: { description: 'The comment and its replies are deleted' },
-    401: unauthorized,
     403: problemResponse(
       'The caller may not delete this comment (`forbidden`) or is suspended (`account_suspended`)',
     ),

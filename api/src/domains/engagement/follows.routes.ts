@@ -1,5 +1,4 @@
 /** Follows: `/api/v1/channels/{slug}/follow`, `/api/v1/channels/{slug}/followers` and `/api/v1/me/following`. */
-import { createRoute } from '@hono/zod-openapi';
 import { ChannelSlugParamsSchema } from '@streamhub/contracts/channels';
 import {
   FollowedChannelPageSchema,
@@ -8,78 +7,62 @@ import {
   FollowingQuerySchema,
   FollowStateSchema,
 } from '@streamhub/contracts/engagement';
-import { BEARER_AUTH, jsonResponse, problemResponse } from '../../http/responses.ts';
+import { jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth } from '../auth/auth-guard.ts';
+import { signedInRoute } from '../auth/signed-in-route.ts';
 
 const tags = ['follows'];
-const signedIn = {
-  401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
-  403: problemResponse('The account is suspended (`account_suspended`)'),
-};
 const channelNotFound = problemResponse('No channel has this slug (`not_found`)');
 
-const follow = createRoute({
+const follow = signedInRoute({
   method: 'put',
   path: '/{slug}/follow',
   operationId: 'followChannel',
   tags,
   summary: 'Follow a channel; idempotent (`user.followed` is published for a new follow only)',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: {
     200: jsonResponse(FollowStateSchema, 'Following, with the follower count'),
-    ...signedIn,
     404: channelNotFound,
     422: problemResponse("The channel is the caller's own (`self_follow`)"),
   },
 });
 
-const unfollow = createRoute({
+const unfollow = signedInRoute({
   method: 'delete',
   path: '/{slug}/follow',
   operationId: 'unfollowChannel',
   tags,
   summary: 'Stop following a channel; idempotent',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: {
     200: jsonResponse(FollowStateSchema, 'Not following, with the follower count'),
-    ...signedIn,
     404: channelNotFound,
   },
 });
 
-const followState = createRoute({
+const followState = signedInRoute({
   method: 'get',
   path: '/{slug}/follow',
   operationId: 'getFollowState',
   tags,
   summary: 'Whether the caller follows the channel, and its follower count',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: {
     200: jsonResponse(FollowStateSchema, 'The follow state'),
-    ...signedIn,
     404: channelNotFound,
   },
 });
 
-const followers = createRoute({
+const followers = signedInRoute({
   method: 'get',
   path: '/{slug}/followers',
   operationId: 'listChannelFollowers',
   tags,
   summary: "The channel's followers, newest first (owner only)",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema, query: FollowersQuerySchema },
   responses: {
     200: jsonResponse(FollowerPageSchema, 'One page of followers'),
-    ...signedIn,
     403: problemResponse(
       'The caller does not own this channel (`forbidden`) or is suspended (`account_suspended`)',
     ),
@@ -88,18 +71,15 @@ const followers = createRoute({
   },
 });
 
-const following = createRoute({
+const following = signedInRoute({
   method: 'get',
   path: '/following',
   operationId: 'listFollowedChannels',
   tags,
   summary: 'The channels the caller follows: live ones first, then the most recent follow first',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { query: FollowingQuerySchema },
   responses: {
     200: jsonResponse(FollowedChannelPageSchema, 'One page of followed channels'),
-    ...signedIn,
     422: problemResponse('A query parameter is invalid, e.g. a foreign cursor (`validation_failed`)'),
   },
 });

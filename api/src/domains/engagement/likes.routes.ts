@@ -1,10 +1,10 @@
 /** Likes of a target: `PUT|DELETE|GET /api/v1/live-sessions/{id}/like` (and of videos later, same shape). */
 import { createRoute } from '@hono/zod-openapi';
 import { LikeStateSchema, TargetParamsSchema } from '@streamhub/contracts/engagement';
-import { BEARER_AUTH, jsonResponse, problemResponse } from '../../http/responses.ts';
+import { jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth } from '../auth/auth-guard.ts';
 import { optionalBearer, optionalCaller } from '../auth/optional-auth.ts';
+import { signedInRoute } from '../auth/signed-in-route.ts';
 import type { TargetRoutesSpec } from './target-routes.ts';
 
 const tags = ['likes'];
@@ -21,26 +21,22 @@ export const likeRoutes = (spec: TargetRoutesSpec) => {
   };
   const target = (id: string) => ({ type: spec.type, id });
 
-  const like = createRoute({
+  const like = signedInRoute({
     method: 'put',
     path: '/{id}/like',
     operationId: `like${spec.operationName}`,
     tags,
     summary: `Like a ${spec.label}; idempotent`,
-    security: BEARER_AUTH,
-    middleware: [requireAuth] as const,
     request: { params: TargetParamsSchema },
     responses: { 200: jsonResponse(LikeStateSchema, 'Liked, with the like count'), ...signedInErrors },
   });
 
-  const unlike = createRoute({
+  const unlike = signedInRoute({
     method: 'delete',
     path: '/{id}/like',
     operationId: `unlike${spec.operationName}`,
     tags,
     summary: `Take back a like of a ${spec.label}; idempotent`,
-    security: BEARER_AUTH,
-    middleware: [requireAuth] as const,
     request: { params: TargetParamsSchema },
     responses: { 200: jsonResponse(LikeStateSchema, 'Not liked, with the like count'), ...signedInErrors },
   });

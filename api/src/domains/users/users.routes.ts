@@ -24,6 +24,7 @@ import { readUploadedFile } from '../../http/upload.ts';
 import { requestedRange, sendMedia } from '../../media/media-response.ts';
 import { bodyLimit } from '../../middleware/body-limit.ts';
 import { requireAuth, requireRole } from '../auth/auth-guard.ts';
+import { SIGNED_IN_ERRORS, signedInRoute } from '../auth/signed-in-route.ts';
 
 /** Where the avatar upload is mounted; the gateway's global body limit leaves it to the route's own. */
 export const AVATAR_UPLOAD_PATH = '/api/v1/me/avatar';
@@ -36,12 +37,8 @@ const avatarBodyLimit = createMiddleware<AppEnv>((c, next) =>
   bodyLimit(c.var.config.avatarMaxBytes + MULTIPART_OVERHEAD_BYTES)(c, next),
 );
 
-const authErrors = {
-  401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
-  403: problemResponse('The account is suspended (`account_suspended`)'),
-};
 const adminErrors = {
-  401: authErrors[401],
+  401: SIGNED_IN_ERRORS[401],
   403: problemResponse('The caller is not an admin (`forbidden`) or is suspended (`account_suspended`)'),
 };
 
@@ -58,35 +55,30 @@ const getProfile = createRoute({
   },
 });
 
-const getMe = createRoute({
+const getMe = signedInRoute({
   method: 'get',
   path: '/',
   operationId: 'getMyAccount',
   tags: ['users'],
   summary: "The caller's account, with private fields",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
-  responses: { 200: jsonResponse(MyAccountSchema, "The caller's account"), ...authErrors },
+  responses: { 200: jsonResponse(MyAccountSchema, "The caller's account") },
 });
 
-const updateMe = createRoute({
+const updateMe = signedInRoute({
   method: 'patch',
   path: '/',
   operationId: 'updateMyProfile',
   tags: ['users'],
   summary: 'Change the display name, bio or links',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { body: jsonBody(UpdateProfileRequestSchema) },
   responses: {
     200: jsonResponse(MyAccountSchema, 'The updated account'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
-    ...authErrors,
     422: problemResponse('A field is invalid or unknown, or the body is empty (`validation_failed`)'),
   },
 });
 
-const deleteMe = createRoute({
+const deleteMe = signedInRoute({
   method: 'delete',
   path: '/',
   operationId: 'deleteMyAccount',
@@ -97,13 +89,10 @@ const deleteMe = createRoute({
     'password (`hasPassword: false`, OAuth only). Sessions, avatar, channel, broadcasts, videos, follows, ' +
     "likes and comments go; others' likes and comments on its broadcasts and videos, and its video " +
     'files, are removed just after the response.',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { body: jsonBody(DeleteAccountRequestSchema) },
   responses: {
     204: { description: 'The account is deleted' },
     400: problemResponse('The body is not JSON (`malformed_json`)'),
-    401: authErrors[401],
     403: problemResponse(
       'The password or confirmation is wrong (`forbidden`), or the account is suspended (`account_suspended`)',
     ),
@@ -140,7 +129,7 @@ const putAvatar = createRoute({
   responses: {
     200: jsonResponse(MyAccountSchema, 'The account with its new avatar URLs'),
     400: problemResponse('The body is not valid multipart/form-data (`bad_request`)'),
-    ...authErrors,
+    ...SIGNED_IN_ERRORS,
     413: problemResponse('The file is larger than AVATAR_MAX_BYTES (`payload_too_large`)'),
     415: problemResponse(
       'The body is not multipart/form-data (`unsupported_media_type`), or the file is not a supported ' +
@@ -150,15 +139,13 @@ const putAvatar = createRoute({
   },
 });
 
-const deleteAvatar = createRoute({
+const deleteAvatar = signedInRoute({
   method: 'delete',
   path: '/avatar',
   operationId: 'deleteMyAvatar',
   tags: ['users'],
   summary: 'Remove the avatar',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
-  responses: { 200: jsonResponse(MyAccountSchema, 'The account without an avatar'), ...authErrors },
+  responses: { 200: jsonResponse(MyAccountSchema, 'The account without an avatar') },
 });
 
 const listUsers = createRoute({

@@ -9,13 +9,12 @@ import {
   VideoPageSchema,
   VideoSchema,
 } from '@streamhub/contracts/videos';
-import { BEARER_AUTH, jsonResponse, problemResponse } from '../../http/responses.ts';
+import { jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth } from '../auth/auth-guard.ts';
 import { optionalBearer, optionalCaller } from '../auth/optional-auth.ts';
+import { signedInRoute } from '../auth/signed-in-route.ts';
 
 const tags = ['videos'];
-const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
 const notFound = problemResponse('No such video, or a private one of someone else (`not_found`)');
 // Routes open to anyone: a token is optional, but one that is sent must be valid.
 const badOptionalToken = problemResponse(
@@ -49,14 +48,12 @@ const getVideo = createRoute({
   },
 });
 
-const updateVideo = createRoute({
+const updateVideo = signedInRoute({
   method: 'patch',
   path: '/{id}',
   operationId: 'updateVideo',
   tags,
   summary: 'Change the title, description, tags, category or visibility (owner)',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: {
     params: VideoIdParamsSchema,
     body: { required: true, content: { 'application/json': { schema: UpdateVideoRequestSchema } } },
@@ -64,25 +61,21 @@ const updateVideo = createRoute({
   responses: {
     200: jsonResponse(VideoSchema, 'The updated video'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
-    401: unauthorized,
     403: problemResponse('The caller does not own the video (`forbidden`)'),
     404: notFound,
     422: problemResponse('A field is invalid or unknown, or the body is empty (`validation_failed`)'),
   },
 });
 
-const deleteVideo = createRoute({
+const deleteVideo = signedInRoute({
   method: 'delete',
   path: '/{id}',
   operationId: 'deleteVideo',
   tags,
   summary: 'Delete a video with every file: source, HLS, poster, storyboard (owner or admin)',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: VideoIdParamsSchema },
   responses: {
     204: { description: 'Deleted' },
-    401: unauthorized,
     403: problemResponse('The caller is neither the owner nor an admin (`forbidden`)'),
     404: notFound,
   },
@@ -104,16 +97,14 @@ const channelVideos = createRoute({
   },
 });
 
-const myVideos = createRoute({
+const myVideos = signedInRoute({
   method: 'get',
   path: '/videos',
   operationId: 'listMyVideos',
   tags,
   summary: "The caller's videos in any status, with processing progress and failure reasons",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { query: PageQuerySchema },
-  responses: { 200: jsonResponse(VideoPageSchema, 'One page of videos'), 401: unauthorized, 422: badQuery },
+  responses: { 200: jsonResponse(VideoPageSchema, 'One page of videos'), 422: badQuery },
 });
 
 export const videoRoutes = () =>
