@@ -3,7 +3,9 @@
  * Stripe's API: a signed-out viewer who clicks Tip is sent to sign in and back, fills the tip form and is
  * sent to the Checkout URL Stripe returned; Subscribe lists the channel's tiers and does the same. The
  * page passes axe-core at 375 and 1280 px, light and dark, with both panels open. Once Stripe's webhook
- * settles the tip, the streamer's `/studio/earnings` shows it, downloads the ledger as CSV and adds a tier.
+ * settles the tip, the streamer's `/studio/earnings` shows it, downloads the ledger as CSV and adds a tier;
+ * its payouts panel sends the streamer to Stripe's Connect onboarding and, back from it, shows the
+ * account enabled (read again from Stripe) and a payout Stripe reported.
  */
 import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { EarningsSchema } from '@streamhub/contracts/payments';
@@ -57,6 +59,7 @@ describe.skipIf(!hasChromium)(
       server = await startPageGateway({
         STRIPE_SECRET_KEY: stripe.secretKey,
         STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+        STRIPE_CONNECT_WEBHOOK_SECRET: stripe.connectWebhookSecret,
         STRIPE_API_URL: stripe.url,
       });
       base = server.base;
@@ -205,6 +208,59 @@ describe.skipIf(!hasChromium)(
         }
       }
       expect(found).toEqual([]);
+    });
+
+    it('sends the streamer to Stripe Connect onboarding and, back from it, shows the account and its payouts', async () => {
+      const { page, context, problems } = await watchedPage(browser, {
+        viewport: { width: 1280, height: 900 },
+      });
+      await signInAt(page, '/studio/earnings', STREAMER.email);
+      await page.locator('#payouts-section').waitFor();
+      expect(await page.locator('#connect-state').textContent()).toContain('set up payouts with Stripe');
+      expect(await page.locator('#no-payouts').isVisible()).toBe(true);
+      expect(problems).toEqual([]);
+      await page.getByRole('button', { name: 'Set up payouts with Stripe' }).click();
+      await page.waitForURL((url) => url.href.startsWith(`${stripe.url}/setup/e/`));
+      const [account] = [...stripe.accounts.values()];
+      if (!account) throw new Error('no connected account was created');
+      const link = stripe.accountLinks.at(-1);
+      expect(link?.return_url).toBe(`${base}/studio/earnings?connect=return`);
+
+      // The creator finishes Stripe's form (its account.updated is still on its way) and is paid out.
+      stripe.finishOnboarding(account.id);
+      const raw = JSON.stringify(stripe.payout(account.id, 300, 'usd'));
+      const delivered = await fetch(`${base}${STRIPE_WEBHOOK}`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'Stripe-Signature': await stripe.sign(raw, { secret: stripe.connectWebhookSecret }),
+        },
+        body: raw,
+      });
+      expect(delivered.status).toBe(200);
+      const payouts = async () => {
+        const response = await fetch(`${base}/api/v1/payments/payouts`, {
+          headers: { Authorization: `Bearer ${streamerToken}` },
+        });
+        return ((await response.json()) as { items: unknown[] }).items.length;
+      };
+      await expect.poll(payouts, { timeout: 15_000 }).toBe(1);
+
+      await page.goto(`${base}/studio/earnings?connect=return`);
+      await page.getByRole('button', { name: 'Update your Stripe details' }).waitFor();
+      expect(await page.locator('#connect-state').textContent()).toContain('Stripe pays it out to your bank');
+      const row = page.locator('#payouts tr');
+      expect(await row.count()).toBe(1);
+      expect(await row.textContent()).toContain(formatMoney(300, 'usd'));
+      expect(await row.textContent()).toContain('Paid');
+      const download = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Download all payouts as CSV' }).click();
+      expect((await download).suggestedFilename()).toBe('payouts.csv');
+      // The local Stripe has no onboarding page: it answered the browser's visit with one 401.
+      expect(problems).toEqual([
+        'Failed to load resource: the server responded with a status of 401 (Unauthorized)',
+      ]);
+      await context.close();
     });
 
     it('offers the subscribers visibility in the studio video edit form, not in the upload form', async () => {

@@ -1,9 +1,18 @@
 /**
  * `/studio/earnings`: the owner's balance per currency, the newest ledger lines, the full ledger as a CSV
- * download (fetched with the access token, which a plain link could not carry) and the channel's
- * subscription tiers: add one, deactivate or reactivate it.
+ * download (fetched with the access token, which a plain link could not carry), the Stripe Connect
+ * onboarding (a button to Stripe's form; back from it, the account is read again) with the payouts, and
+ * the channel's subscription tiers: add one, deactivate or reactivate it.
  */
-import type { Earnings, LedgerLinePage, Tier, TierList } from '@streamhub/contracts/payments';
+import type {
+  ConnectStatus,
+  Earnings,
+  LedgerLinePage,
+  OnboardingStarted,
+  PayoutPage,
+  Tier,
+  TierList,
+} from '@streamhub/contracts/payments';
 import { formatMoney, minorDigits, earningsText as t } from '../i18n/payments.en.ts';
 import { problemMessage } from './api-problem.ts';
 import { authFetch } from './auth-session.ts';
@@ -15,8 +24,88 @@ const RECENT_LINES = 20;
 
 export async function startStudioEarningsPage(): Promise<void> {
   if (!(await myChannel())) return;
-  await Promise.all([loadEarnings(), startTiers()]);
+  await Promise.all([loadEarnings(), startTiers(), startPayouts()]);
   element('ledger-export', HTMLButtonElement).addEventListener('click', () => void downloadLedger());
+  element('payouts-export', HTMLButtonElement).addEventListener(
+    'click',
+    () => void download('/api/v1/payments/payouts/export', 'payouts.csv', 'payouts'),
+  );
+}
+
+async function startPayouts(): Promise<void> {
+  // Stripe sends the creator back with ?connect=return (read the account again: its webhook may lag)
+  // or ?connect=refresh (the link expired or was used: open a new one at once).
+  const back = new URLSearchParams(window.location.search).get('connect');
+  if (back === 'refresh') {
+    await openOnboarding();
+    return;
+  }
+  const [status, payouts] = await Promise.all([
+    back === 'return'
+      ? sendJson('/api/v1/payments/connect/refresh', 'POST')
+      : authFetch('/api/v1/payments/connect'),
+    authFetch('/api/v1/payments/payouts?limit=20'),
+  ]);
+  if (!status.ok || !payouts.ok) {
+    showNotice(await problemMessage(status.ok ? payouts : status, t.loadFailed));
+    return;
+  }
+  const connect = (await status.json()) as ConnectStatus;
+  const { items } = (await payouts.json()) as PayoutPage;
+  element('connect-state', HTMLParagraphElement).textContent =
+    connect.state === 'none'
+      ? t.connectNone
+      : connect.state === 'pending'
+        ? t.connectPending
+        : t.connectEnabled(connect.payoutsEnabled);
+  const button = element('connect-onboarding', HTMLButtonElement);
+  button.textContent =
+    connect.state === 'none'
+      ? t.startOnboarding
+      : connect.state === 'pending'
+        ? t.continueOnboarding
+        : t.updateDetails;
+  button.addEventListener('click', () => void openOnboarding());
+  element('payouts', HTMLTableSectionElement).replaceChildren(
+    ...items.map((payout) => {
+      const row = document.createElement('tr');
+      row.append(
+        textElement('td', new Date(payout.createdAt).toLocaleString()),
+        textElement('td', formatMoney(payout.amount, payout.currency)),
+        textElement('td', payout.status === 'paid' ? t.paid : t.failed),
+        textElement('td', payout.arrivalDate ? new Date(payout.arrivalDate).toLocaleDateString() : '-'),
+      );
+      return row;
+    }),
+  );
+  element('no-payouts', HTMLParagraphElement).hidden = items.length > 0;
+  element('payouts-section', HTMLElement).hidden = false;
+}
+
+/** Asks for a fresh onboarding link and sends the browser to Stripe's form. */
+async function openOnboarding(): Promise<void> {
+  const response = await sendJson('/api/v1/payments/connect/onboarding', 'POST');
+  if (!response.ok) {
+    element('payouts-section', HTMLElement).hidden = false;
+    report({ error: await problemMessage(response, t.onboardingFailed) }, 'payouts');
+    return;
+  }
+  const { url } = (await response.json()) as OnboardingStarted;
+  window.location.assign(url);
+}
+
+async function download(path: string, name: string, outcome: string): Promise<void> {
+  const response = await authFetch(path);
+  if (!response.ok) {
+    report({ error: await problemMessage(response, t.exportFailed) }, outcome);
+    return;
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  URL.revokeObjectURL(url);
 }
 
 async function loadEarnings(): Promise<void> {
@@ -52,18 +141,8 @@ async function loadEarnings(): Promise<void> {
   element('earnings', HTMLElement).hidden = false;
 }
 
-async function downloadLedger(): Promise<void> {
-  const response = await authFetch('/api/v1/payments/ledger/export');
-  if (!response.ok) {
-    report({ error: await problemMessage(response, t.exportFailed) }, 'earnings');
-    return;
-  }
-  const url = URL.createObjectURL(await response.blob());
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = 'ledger.csv';
-  link.click();
-  URL.revokeObjectURL(url);
+function downloadLedger(): Promise<void> {
+  return download('/api/v1/payments/ledger/export', 'ledger.csv', 'earnings');
 }
 
 async function startTiers(): Promise<void> {

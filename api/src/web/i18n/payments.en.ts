@@ -65,4 +65,24 @@ export const earningsText = {
   loadFailed: 'The earnings could not be loaded',
   tierFailed: 'The tier could not be saved',
   exportFailed: 'The CSV could not be downloaded',
+  payoutsHeading: 'Payouts',
+  connectNone:
+    'Tips and subscriptions are paid to the platform, which holds your share until you set up payouts with Stripe.',
+  connectPending:
+    'Your Stripe account is not ready to take payments yet: finish the onboarding, or wait while Stripe checks it.',
+  connectEnabled: (payouts: boolean) =>
+    payouts
+      ? 'Your Stripe account receives your share of every tip and subscription, and Stripe pays it out to your bank.'
+      : 'Your Stripe account receives your share of every tip and subscription; Stripe has not enabled payouts to your bank yet.',
+  startOnboarding: 'Set up payouts with Stripe',
+  continueOnboarding: 'Continue Stripe onboarding',
+  updateDetails: 'Update your Stripe details',
+  onboardingFailed: 'Stripe onboarding could not be started',
+  payoutDate: 'Date',
+  payoutStatus: 'Status',
+  arrival: 'Expected at the bank',
+  paid: 'Paid',
+  failed: 'Failed (returned to your balance)',
+  noPayouts: 'No payouts yet.',
+  exportPayouts: 'Download all payouts as CSV',
 };

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 /**
- * `/studio/earnings`: the channel's balance per currency, its recent ledger lines, the CSV export and its
- * subscription tiers (docs/payments.md). The server renders the frame; the island
+ * `/studio/earnings`: the channel's balance per currency, its recent ledger lines, the CSV export, its
+ * Stripe Connect onboarding and payouts, and its subscription tiers (docs/payments.md). The server renders the frame; the island
  * (client/studio-earnings.ts) loads the reader's figures and edits tiers through the payments API.
  */
 import { earningsText as t } from '../i18n/payments.en.ts';
@@ -40,6 +40,32 @@ export function studioEarningsPage(assets: WebAssets, currencies: string[]) {
           {t.exportCsv}
         </button>
         <Outcome id="earnings" />
+      </section>
+      <section id="payouts-section" class="panel" aria-labelledby="payouts-heading" hidden>
+        <h2 id="payouts-heading">{t.payoutsHeading}</h2>
+        <p id="connect-state" />
+        <button id="connect-onboarding" type="button">
+          {t.startOnboarding}
+        </button>
+        <table class="data-table">
+          <caption class="visually-hidden">{t.payoutsHeading}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.payoutDate}</th>
+              <th scope="col">{t.amount}</th>
+              <th scope="col">{t.payoutStatus}</th>
+              <th scope="col">{t.arrival}</th>
+            </tr>
+          </thead>
+          <tbody id="payouts" />
+        </table>
+        <p id="no-payouts" class="empty" hidden>
+          {t.noPayouts}
+        </p>
+        <button id="payouts-export" type="button" class="secondary">
+          {t.exportPayouts}
+        </button>
+        <Outcome id="payouts" />
       </section>
       <section id="tiers-section" class="panel" aria-labelledby="tiers-heading" hidden>
         <h2 id="tiers-heading">{t.tiersHeading}</h2>
