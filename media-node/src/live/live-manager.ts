@@ -18,6 +18,7 @@
  * and the whole session's at the end.
  */
 import { EventEmitter } from 'node:events';
+import { type LowLatencyMode, lowLatencyFor } from '@streamhub/config/config';
 import {
   isPlaybackId,
   keyIn,
@@ -27,7 +28,6 @@ import {
 } from '@streamhub/infra/media-storage/keys';
 import { type LocalDirectory, type MediaStorage, readMediaBytes } from '@streamhub/infra/media-storage/port';
 import type { Logger } from '@streamhub/logger/logger';
-import { type LowLatencyMode, lowLatencyFor } from '@streamhub/config/config';
 import type { LadderSettings, SourceInfo } from '../ffmpeg/ladder.ts';
 import type { FfmpegBinary } from '../ffmpeg/locate.ts';
 import type { IngestHandlers, PublishDecision, PublishRequest, RtmpIngest } from '../ingest/rtmp-ingest.ts';

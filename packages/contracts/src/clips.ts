@@ -26,13 +26,10 @@ export const CreateClipSchema = z
         videoId: z
           .uuid()
           .openapi({ description: "A ready video of the channel: a broadcast's recording or an upload" }),
-        startSeconds: z
-          .number()
-          .min(0, 'must be at least 0')
-          .openapi({
-            description: 'Where the clip starts, seconds from the start of the video',
-            example: 95,
-          }),
+        startSeconds: z.number().min(0, 'must be at least 0').openapi({
+          description: 'Where the clip starts, seconds from the start of the video',
+          example: 95,
+        }),
       })
       .optional()
       .openapi({ description: 'Clip a finished video instead of the live broadcast' }),
@@ -61,12 +58,9 @@ export const ClipSchema = z
       .openapi({ description: 'The finished video clipped (null: the live broadcast)' }),
     makerId: z.uuid().openapi({ description: 'Who made the clip' }),
     seconds: z.number().int().openapi({ description: 'Seconds of media in the clip (whole segments)' }),
-    startSeconds: z
-      .number()
-      .nullable()
-      .openapi({
-        description: 'Where in the clipped video the clip starts (a keyframe at or before the asked point)',
-      }),
+    startSeconds: z.number().nullable().openapi({
+      description: 'Where in the clipped video the clip starts (a keyframe at or before the asked point)',
+    }),
     watchUrl: z.url(),
     createdAt: z.iso.datetime(),
   })
