@@ -1,10 +1,11 @@
 /**
  * Webhook deliveries per second to a local receiver (issue 15's target: ≥ 1,000/s), on the embedded
- * defaults (PGlite, in-process jobs) and on PostgreSQL + Redis (BullMQ), with an anchor measured in the
+ * defaults (PGlite, in-process jobs), on PostgreSQL + Redis (BullMQ) and on PostgreSQL with the in-process
+ * job runner (`postgres-inprocess`: what the queue costs apart from the database), with an anchor measured in the
  * same run: the same signed POSTs sent straight with node:http at the same concurrency, so the ratio
  * shows what the pipeline (claim, sign, SSRF check, send, log, next state) costs over the bare request.
  *
- *   node --import tsx bench/webhooks/run.ts [--deliveries 3000] [--concurrency 32] [--setups embedded,postgres]
+ *   node --import tsx bench/webhooks/run.ts [--deliveries 3000] [--concurrency 32] [--setups embedded,postgres,postgres-inprocess]
  *
  * The receiver runs in this process and checks every signature as docs/webhooks.md shows. The
  * deliveries are queued first (one event fanned out per delivery) and the workers started after, so the
@@ -33,7 +34,8 @@ const { values } = parseArgs({
 });
 const DELIVERIES = Number(values.deliveries);
 const CONCURRENCY = Number(values.concurrency);
-const SETUPS = values.setups.split(',') as ('embedded' | 'postgres')[];
+type Setup = 'embedded' | 'postgres' | 'postgres-inprocess';
+const SETUPS = values.setups.split(',') as Setup[];
 
 /** A receiver that verifies each signature (HMAC-SHA256 over `t.body`) and counts the valid ones. */
 async function startReceiver(secretOf: () => string) {
@@ -72,7 +74,12 @@ async function startReceiver(secretOf: () => string) {
         };
         onCount();
       }),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Deliveries keep their connections alive (Node's global agent): do not wait for them to idle out.
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -116,7 +123,7 @@ const { Agent } = await import('node:http');
 const keepAliveAgent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
 async function streamhub(
-  setup: 'embedded' | 'postgres',
+  setup: Setup,
   receiver: Awaited<ReturnType<typeof startReceiver>>,
   setSecret: (s: string) => void,
 ) {

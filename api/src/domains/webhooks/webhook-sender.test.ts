@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResolveHost } from './target-guard.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './testing/webhook-receiver.ts';
-import { sendWebhook } from './webhook-sender.ts';
+import { sendWebhook, WebhookConnections } from './webhook-sender.ts';
 
 const receivers: WebhookReceiver[] = [];
 afterEach(async () => {
@@ -105,5 +105,32 @@ describe('sendWebhook', () => {
       responseStatus: null,
       error: 'No answer within 100 ms',
     });
+  });
+
+  it('keeps a connection per endpoint and checked address, and never reuses one for another address', async () => {
+    const target = await receiver();
+    const connections = new WebhookConnections();
+    try {
+      const url = new URL(`http://hooks.example.test:${target.port}/hook`);
+      const to = (address: string) =>
+        options({
+          allowPrivateTargets: true,
+          resolve: async () => [{ address, family: 4 }],
+          connections,
+        });
+      for (let i = 0; i < 3; i += 1) {
+        expect((await sendWebhook(url, `{"n":${i}}`, {}, to('127.0.0.1'))).succeeded).toBe(true);
+      }
+      // Three attempts, one connection: kept alive between them.
+      expect(new Set(target.requests.map((r) => r.remotePort)).size).toBe(1);
+
+      // The same name now resolves to another (allowed) address: a connection of its own, to it.
+      const other = await receiver(undefined, { host: '127.0.0.2', port: target.port });
+      expect((await sendWebhook(url, '{}', {}, to('127.0.0.2'))).succeeded).toBe(true);
+      expect(other.requests).toHaveLength(1);
+      expect(target.requests).toHaveLength(3);
+    } finally {
+      connections.close();
+    }
   });
 });

@@ -2,14 +2,20 @@
  * One HTTP attempt of a webhook delivery through the SSRF guard (target-guard.ts): the connection goes
  * to the address that was checked, redirects are never followed (a 3xx is a failed attempt), and the
  * attempt is bounded by a time limit. Never throws: the outcome is what the delivery log records.
+ *
+ * Connections are kept alive per endpoint origin and checked address (`WebhookConnections`): a reused
+ * connection is one opened to an address the guard allowed for that origin, never one to whatever
+ * another name or an older DNS answer led to.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { allowedAddresses, type TargetPolicy, TargetRefusedError } from './target-guard.ts';
 
 export interface SendOptions extends TargetPolicy {
   timeoutMs: number;
+  /** Kept-alive connections to reuse; without it, each attempt opens a connection of its own. */
+  connections?: WebhookConnections;
   /** Aborted when the job running this attempt is stopped. */
   signal?: AbortSignal;
 }
@@ -27,6 +33,47 @@ export interface SendOutcome {
 const USER_AGENT = 'StreamHub-Webhooks/1';
 /** Bytes of an answer read before the connection is dropped: receivers' bodies are not kept. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/** Connections kept per endpoint: a burst of deliveries to one receiver shares them. */
+const SOCKETS_PER_ENDPOINT = 16;
+/** An idle kept-alive connection is closed after this long. */
+const IDLE_SOCKET_MS = 30_000;
+/** Endpoints whose agents are kept; the least recently used beyond this is closed. */
+const MAX_AGENTS = 1_000;
+
+/** Keep-alive agents per (endpoint origin, checked address), least recently used closed first. */
+export class WebhookConnections {
+  private readonly agents = new Map<string, HttpAgent>();
+
+  agentFor(url: URL, address: string): HttpAgent {
+    const key = `${url.protocol}//${url.host} ${address}`;
+    let agent = this.agents.get(key);
+    if (agent) {
+      this.agents.delete(key);
+    } else {
+      const options = {
+        keepAlive: true,
+        maxSockets: SOCKETS_PER_ENDPOINT,
+        maxFreeSockets: SOCKETS_PER_ENDPOINT,
+        timeout: IDLE_SOCKET_MS,
+      };
+      agent = url.protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
+    }
+    this.agents.set(key, agent);
+    for (const [oldest, stale] of this.agents) {
+      if (this.agents.size <= MAX_AGENTS) break;
+      stale.destroy();
+      this.agents.delete(oldest);
+    }
+    return agent;
+  }
+
+  /** Closes every kept connection. */
+  close(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+}
 
 /** A node:http `lookup` that answers with the checked addresses only, never asking DNS again. */
 function pinnedLookup(addresses: { address: string; family: number }[]): LookupFunction {
@@ -83,6 +130,8 @@ export async function sendWebhook(
           'user-agent': USER_AGENT,
         },
         lookup: pinnedLookup(addresses),
+        // No connection from Node's global agent, whose pool is keyed by host name alone.
+        agent: options.connections?.agentFor(url, addresses[0]?.address ?? '') ?? false,
         signal,
       },
       (response: IncomingMessage) => {

@@ -34,7 +34,7 @@ import type { Logger } from '@streamhub/logger/logger';
 import { appendDomainEvent } from '../../events/durable.ts';
 import { audienceOf } from './event-audience.ts';
 import { allowedAddresses, type ResolveHost, TargetRefusedError } from './target-guard.ts';
-import { sendWebhook } from './webhook-sender.ts';
+import { sendWebhook, WebhookConnections } from './webhook-sender.ts';
 import { generateWebhookSecret, signatureHeader } from './webhook-signature.ts';
 import type { DeliveryWithAttempts, WebhooksRepository } from './webhooks.repository.ts';
 
@@ -64,6 +64,9 @@ export interface WebhooksServiceDeps {
 export const WEBHOOK_EVENT_TYPES = Object.keys(DOMAIN_EVENTS) as DomainEventName[];
 
 export class WebhooksService {
+  /** Kept-alive connections of this process's deliveries, per endpoint and checked address. */
+  private readonly connections = new WebhookConnections();
+
   constructor(private readonly deps: WebhooksServiceDeps) {}
 
   // --- endpoints ----------------------------------------------------------------------------------
@@ -248,6 +251,7 @@ export class WebhooksService {
       allowPrivateTargets: this.deps.settings.allowPrivateTargets,
       resolve: this.deps.resolve,
       timeoutMs: this.deps.settings.timeoutMs,
+      connections: this.connections,
       ...(signal ? { signal } : {}),
     });
     const record = {

@@ -12,6 +12,9 @@ export interface ReceivedRequest {
   /** The body as sent, for signature checks. */
   raw: string;
   receivedAt: number;
+  /** The client's side of the connection: which connection carried the request. */
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
 }
 
 export interface Answer {
@@ -30,8 +33,13 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
+/**
+ * Starts a receiver on 127.0.0.1 and a free port, or where `at` says (another loopback address, e.g.
+ * to stand for a second address of one host name).
+ */
 export async function startWebhookReceiver(
   respond: (request: ReceivedRequest) => Answer = () => ({ status: 200 }),
+  at: { host: string; port: number } = { host: '127.0.0.1', port: 0 },
 ): Promise<WebhookReceiver> {
   const receiver = { requests: [] as ReceivedRequest[], respond } as WebhookReceiver;
   const server: Server = createServer((req, res) => {
@@ -44,6 +52,8 @@ export async function startWebhookReceiver(
         headers: req.headers,
         raw: Buffer.concat(chunks).toString('utf8'),
         receivedAt: Date.now(),
+        remoteAddress: req.socket.remoteAddress,
+        remotePort: req.socket.remotePort,
       };
       receiver.requests.push(request);
       const answer = receiver.respond(request);
@@ -55,10 +65,10 @@ export async function startWebhookReceiver(
       else reply();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(at.port, at.host, resolve));
   const { port } = server.address() as AddressInfo;
   receiver.port = port;
-  receiver.url = `http://127.0.0.1:${port}/hook`;
+  receiver.url = `http://${at.host}:${port}/hook`;
   receiver.close = () =>
     new Promise<void>((resolve) => {
       server.closeAllConnections();
