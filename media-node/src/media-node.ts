@@ -112,7 +112,6 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   // Before accepting publishes: a channel whose session a crash left "live" could not go live again.
   await recoverHeldSessions({ gate, nodeId, media, logger });
   await sweepLeftovers({ gate, media, logger });
-  const orphans = liveness && startOrphanSweep({ gate, liveness, nodeId, media, leaseMs, logger });
 
   // Gateways that do not share this node's files hold LL-HLS blocking reloads until they hear of a part.
   const notifier = await openPlaylistNotifier({
@@ -157,6 +156,20 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     await manager.terminate(sessionId, reason);
     if (discardFilesOf) await discardPlaybackFiles({ media, logger }, discardFilesOf);
   });
+  const orphans =
+    liveness &&
+    startOrphanSweep({
+      gate,
+      liveness,
+      nodeId,
+      media,
+      leaseMs,
+      logger,
+      here: {
+        sessionIds: () => manager.sessions().map((session) => session.sessionId),
+        cut: (sessionId) => manager.terminate(sessionId, 'ended_elsewhere'),
+      },
+    });
   // RTMP and SRT publishers reach the manager through one router (SRT is relayed into RTMP).
   const ingest = new IngestRouter(manager);
   const srtPort = options.srtPort ?? config.media.srtPort;

@@ -281,6 +281,27 @@ describe('media node wired to the channels domain (real RTMP + ffmpeg)', { timeo
     );
   });
 
+  it('a broadcast ended elsewhere (another node took this one for dead) is cut here; the reconnect starts a new session', async () => {
+    await startNode(deps.services.channels);
+    const { channel, key, publisher, session } = await liveBroadcast(60);
+    // What a node that found this one without a lease does: it ends the session in the database.
+    expect(await deps.services.channels.endSession(session.id, { recorded: false })).toBe(true);
+    await waitFor('the publisher disconnected', () => publisher.child.exitCode !== null, 20_000, 100);
+    await waitFor('the node holding nothing', () => node?.events.sessions().length === 0);
+    // OBS reconnects: a new session, not the one that is over.
+    startPublisher(rtmpUrl(key.secret), 30, SIZE);
+    const again = await waitFor(
+      'live again',
+      async () => {
+        const current = (await channelPage(channel.slug)).session;
+        return current && current.id !== session.id ? current : undefined;
+      },
+      20_000,
+      200,
+    );
+    expect(again.playbackId).not.toBe(session.playbackId);
+  });
+
   it('a restarted node ends the sessions it held before a crash, emits stream.ended and deletes their files', async () => {
     const { channel, key } = await streamerWithKey();
     const nodeId = `crashed-node-${crypto.randomUUID()}`;

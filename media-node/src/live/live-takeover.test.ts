@@ -140,6 +140,29 @@ describe('startOrphanSweep', () => {
     expect((await gate.heldSessions('node-b')).map((s) => s.sessionId)).toEqual([mine.sessionId]);
   });
 
+  it('cuts a session this node feeds once the database no longer lists it live here (ended elsewhere)', async () => {
+    const kept = await gate.authorize(gate.addKey(), { nodeId: 'node-b' });
+    const taken = await gate.authorize(gate.addKey(), { nodeId: 'node-b' });
+    if (!kept.ok || !taken.ok) throw new Error('refused');
+    const cut: string[] = [];
+    const sweep = startOrphanSweep({
+      gate,
+      liveness,
+      nodeId: 'node-b',
+      media,
+      leaseMs: 60_000,
+      logger,
+      here: { sessionIds: () => [kept.sessionId, taken.sessionId], cut: async (id) => cut.push(id) },
+    });
+    stops.push(() => sweep.stop());
+    expect(await sweep.sweepOnce()).toBe(0);
+    expect(cut).toEqual([]);
+    // Another node took node-b for dead (cut off from Redis for a lease) and ended one of its sessions.
+    await gate.ended(taken.sessionId, { recorded: false });
+    await sweep.sweepOnce();
+    expect(cut).toEqual([taken.sessionId]);
+  });
+
   it('forgives a node that renews its lease between two sweeps', async () => {
     const session = await gate.authorize(gate.addKey(), { nodeId: 'node-slow' });
     if (!session.ok) throw new Error(session.reason);

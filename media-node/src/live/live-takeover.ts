@@ -31,6 +31,13 @@ export interface TakeoverOptions {
   logger: Logger;
 }
 
+/** The sessions this node feeds, for the sweep's check that none of them was ended elsewhere. */
+export interface HeldHere {
+  sessionIds(): string[];
+  /** Stops feeding a session that is over (disconnects its publisher). */
+  cut(sessionId: string): Promise<unknown>;
+}
+
 /** Renews this node's lease every third of it until stopped; `stop` releases it (a clean shutdown). */
 export async function holdNodeLease(
   options: Pick<TakeoverOptions, 'liveness' | 'nodeId' | 'leaseMs' | 'logger'>,
@@ -82,10 +89,12 @@ export function gateWithTakeover(options: Omit<TakeoverOptions, 'leaseMs'>): Pub
 }
 
 /**
- * One sweep every `leaseMs`: sessions of nodes seen without a lease on two sweeps are ended. Returns a
- * stop function; `sweepOnce` is exposed for tests and resolves to how many sessions it ended.
+ * One sweep every `leaseMs`: sessions of nodes seen without a lease on two sweeps are ended, and sessions
+ * this node still feeds but the database no longer lists as live under it (another node took this one for
+ * dead while it was cut off from Redis) are cut here, so their publishers reconnect into new sessions.
+ * Returns a stop function; `sweepOnce` is exposed for tests and resolves to how many sessions it ended.
  */
-export function startOrphanSweep(options: TakeoverOptions): {
+export function startOrphanSweep(options: TakeoverOptions & { here?: HeldHere }): {
   stop(): Promise<void>;
   sweepOnce(): Promise<number>;
 } {
@@ -115,7 +124,18 @@ export function startOrphanSweep(options: TakeoverOptions): {
         if (await endAbandonedSession(session, { gate, media, logger }, leftBy)) ended += 1;
       }
     }
+    await cutWhatEndedElsewhere();
     return ended;
+  };
+  const cutWhatEndedElsewhere = async () => {
+    const feeding = options.here?.sessionIds() ?? [];
+    if (feeding.length === 0) return;
+    const live = new Set((await gate.heldSessions(nodeId)).map((session) => session.sessionId));
+    for (const sessionId of feeding) {
+      if (live.has(sessionId)) continue;
+      logger.warn({ sessionId }, 'cutting a session that was ended elsewhere while this node fed it');
+      await options.here?.cut(sessionId);
+    }
   };
   const sweepOnce = () => {
     running ??= sweep().finally(() => {

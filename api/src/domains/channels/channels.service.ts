@@ -106,7 +106,12 @@ export type PublishDecision =
   | { ok: false; reason: 'already_live'; holder?: SessionHolder };
 
 /** Why a live broadcast must be cut now, without waiting for its publisher to leave. */
-export type TerminationReason = 'owner_suspended' | 'key_revoked' | 'owner_deleted' | 'cut_by_admin';
+export type TerminationReason =
+  | 'owner_suspended'
+  | 'key_revoked'
+  | 'owner_deleted'
+  | 'cut_by_admin'
+  | 'ended_elsewhere';
 
 export interface TerminationRequest {
   sessionId: string;
@@ -518,6 +523,12 @@ export class ChannelsService {
       }),
       events.subscribe('stream.cut', async ({ sessionId }) => {
         await terminate({ sessionId, reason: 'cut_by_admin' });
+      }),
+      // Another media node ended this session because it took its node for dead (its lease ran out while
+      // the node was only cut off from Redis): the node still feeding it stops, so its publisher reconnects
+      // into a new session. Every node hears every end; the one that ended a session finds it ending.
+      events.subscribe('stream.ended', async ({ sessionId }) => {
+        await terminate({ sessionId, reason: 'ended_elsewhere' });
       }),
       // The rows are gone with the account; the event lists every broadcast it had, live or over.
       events.subscribe('user.deleted', async ({ liveSessions }) => {
