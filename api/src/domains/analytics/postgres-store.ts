@@ -293,16 +293,59 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     }));
   }
 
+  /**
+   * Totals and series in one pass over the views (GROUPING SETS: each bucket, and the whole range),
+   * each group's startup times sorted once for both percentiles; counted views likewise.
+   */
   async summary(
     scope: ReportScope,
     range: TimeRange,
     bucket: ReportBucket,
   ): Promise<{ totals: MetricSums; series: BucketSums[] }> {
-    const [totals, series] = await Promise.all([
-      this.totals(scope, range),
-      this.series(scope, range, bucket),
+    const unit = sql.raw(`'${bucket}'`);
+    const [rows, counted] = await Promise.all([
+      this.db.execute(sql`select bucket, whole, views, unique_viewers, watch_time_ms,
+          startups[floor(started * 0.5)::int + 1] as startup_p50,
+          startups[floor(started * 0.95)::int + 1] as startup_p95,
+          rebuffer_count, rebuffer_ms, failed_views, exits_before_start
+        from (select date_trunc(${unit}, started_at, 'UTC') as bucket,
+            grouping(date_trunc(${unit}, started_at, 'UTC')) as whole,
+            count(*) as views, count(distinct viewer_id) as unique_viewers,
+            coalesce(sum(watched_ms), 0) as watch_time_ms,
+            array_agg(startup_ms order by startup_ms) filter (where startup_ms is not null) as startups,
+            count(startup_ms) as started,
+            coalesce(sum(rebuffer_count), 0) as rebuffer_count, coalesce(sum(rebuffer_ms), 0) as rebuffer_ms,
+            count(*) filter (where failed) as failed_views,
+            count(*) filter (where exited_before_start) as exits_before_start
+          from analytics.views where ${scopeFilter(scope)} and ${inRange(range)}
+          group by grouping sets ((date_trunc(${unit}, started_at, 'UTC')), ())) grouped`),
+      this.db.execute(sql`select date_trunc(${unit}, started_at, 'UTC') as bucket,
+          grouping(date_trunc(${unit}, started_at, 'UTC')) as whole, count(*) as n
+        from analytics.view_decisions where counted and ${scopeFilter(scope)} and ${inRange(range)}
+        group by grouping sets ((date_trunc(${unit}, started_at, 'UTC')), ())`),
     ]);
-    return { totals, series };
+    const countedRows = rowsOf(counted);
+    const countedTotal = num(countedRows.find((row) => num(row.whole) === 1)?.n);
+    const countedByBucket = new Map(
+      countedRows
+        .filter((row) => num(row.whole) === 0)
+        .map((row) => [date(row.bucket).getTime(), num(row.n)]),
+    );
+    const all = rowsOf(rows);
+    const series = all
+      .filter((row) => num(row.whole) === 0)
+      .map((row) => ({
+        bucket: date(row.bucket),
+        ...toSums(row, countedByBucket.get(date(row.bucket).getTime()) ?? 0),
+      }))
+      .sort((x, y) => x.bucket.getTime() - y.bucket.getTime());
+    return {
+      totals: toSums(
+        all.find((row) => num(row.whole) === 1),
+        countedTotal,
+      ),
+      series,
+    };
   }
 
   async topVideos(scope: ReportScope, range: TimeRange, limit: number): Promise<TopVideo[]> {
