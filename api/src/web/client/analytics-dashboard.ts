@@ -56,9 +56,12 @@ async function drawChart(
   const UPlot = await loadUPlot();
   const container = element(containerId, HTMLDivElement);
   charts.get(containerId)?.destroy();
+  // As wide as its container, which is under 300 px on a 375 px phone (a wider floor made the page
+  // scroll sideways there); the page's width less its margins while the container is not laid out.
+  const width = container.clientWidth || Math.min(640, document.documentElement.clientWidth - 64);
   const chart = new UPlot(
     {
-      width: Math.max(320, container.clientWidth || 640),
+      width: Math.max(200, width),
       height: CHART_HEIGHT,
       legend: { show: false },
       scales: {
