@@ -9,6 +9,8 @@ import {
   LedgerLinePageSchema,
   OnboardingStartedSchema,
   PayoutPageSchema,
+  SubscriptionCheckoutSchema,
+  TierSchema,
   TipCheckoutSchema,
 } from '@streamhub/contracts/payments';
 import { testDatabases } from '@streamhub/db/testing';
@@ -61,8 +63,31 @@ describe.each(testDatabases())('Stripe Connect on %s', (driver) => {
     return session;
   };
 
-  it('onboards a creator to an Express account and routes tips to it only once it can take charges', async () => {
+  /** Starts a subscription to the channel's tier and returns what the local Stripe was asked. */
+  const subscribeTo = async (slug: string, tier: string) => {
+    const viewer = await registerAndLogin(bed.app, bed.backends);
+    const checkout = await expectJson(
+      await bed.app.request('/api/v1/payments/subscriptions', send('POST', { channel: slug, tier }, viewer)),
+      SubscriptionCheckoutSchema,
+      201,
+    );
+    const session = [...bed.stripe.sessions.values()].find(
+      (s) => s.metadata.subscription_id === checkout.subscriptionId,
+    );
+    if (!session) throw new Error('no subscription checkout session');
+    return session;
+  };
+
+  it('onboards a creator to an Express account and routes tips and subscriptions to it only once it can take charges', async () => {
     const channel = await streamerWithChannel(bed.app, bed.backends, bed.deps);
+    const tier = await expectJson(
+      await bed.app.request(
+        '/api/v1/payments/tiers',
+        send('POST', { name: 'Fan', price: 500, currency: 'usd' }, channel.owner),
+      ),
+      TierSchema,
+      201,
+    );
     expect(await status(channel.owner)).toMatchObject({ state: 'none', accountId: null });
 
     const first = await onboard(channel.owner);
@@ -85,6 +110,7 @@ describe.each(testDatabases())('Stripe Connect on %s', (driver) => {
     // Onboarding unfinished: the tip is the platform's charge, no transfer to an account that cannot take it.
     const before = await tipTo(channel.slug);
     expect(before.payment_intent_data).not.toHaveProperty('transfer_data');
+    expect((await subscribeTo(channel.slug, tier.id)).subscription_data).not.toHaveProperty('transfer_data');
 
     const older = bed.stripe.finishOnboarding(first.accountId, { payouts: false });
     const enabled = bed.stripe.finishOnboarding(first.accountId);
@@ -106,6 +132,10 @@ describe.each(testDatabases())('Stripe Connect on %s', (driver) => {
     const after = await tipTo(channel.slug, 2000);
     expect(after.payment_intent_data).toMatchObject({
       application_fee_amount: '200',
+      transfer_data: { destination: first.accountId },
+    });
+    expect((await subscribeTo(channel.slug, tier.id)).subscription_data).toMatchObject({
+      application_fee_percent: '10',
       transfer_data: { destination: first.accountId },
     });
   });
