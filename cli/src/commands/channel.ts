@@ -69,7 +69,13 @@ export function channelCommand(ctx: CliContext): Command {
       .addOption(new Option('--category <category>', 'category').choices(CHANNEL_CATEGORIES).default('other'))
       .option('--language <tag>', 'language tag, e.g. en or pt-BR', 'en')
       .option('--tag <tag...>', 'tags (up to 10)')
-      .option('--record', 'keep each broadcast as a video'),
+      .option('--record', 'keep each broadcast as a video')
+      .addOption(
+        new Option(
+          '--low-latency <choice>',
+          "LL-HLS for the broadcasts (default: the instance's LIVE_LL_HLS)",
+        ).choices(['on', 'off']),
+      ),
   ).action(
     async (
       options: ApiOptions & {
@@ -79,6 +85,7 @@ export function channelCommand(ctx: CliContext): Command {
         language: string;
         tag?: string[];
         record?: boolean;
+        lowLatency?: 'on' | 'off';
         json?: boolean;
       },
     ) => {
@@ -92,6 +99,7 @@ export function channelCommand(ctx: CliContext): Command {
             language: options.language,
             tags: options.tag ?? [],
             record: options.record === true,
+            ...(options.lowLatency ? { lowLatency: options.lowLatency === 'on' } : {}),
           },
         }),
         ChannelSchema,

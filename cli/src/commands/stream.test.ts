@@ -64,6 +64,8 @@ describe('streamhub channel / stream key against a running gateway', { timeout: 
         '--category',
         'software',
         '--record',
+        '--low-latency',
+        'on',
         '--json',
       ],
       token,
@@ -74,6 +76,8 @@ describe('streamhub channel / stream key against a running gateway', { timeout: 
       slug: 'cli-channel',
       category: 'software',
       record: true,
+      lowLatency: true,
+      lowLatencyEffective: true,
     });
 
     const key = await run(['stream', 'key', 'create', '--name', 'OBS', '--json'], token);
