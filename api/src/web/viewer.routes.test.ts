@@ -166,7 +166,7 @@ describe('GET /assets/:name', () => {
   it('serves the linked scripts and stylesheet forever-cached, gzipped on request', async () => {
     const page = await (await app.request(`/c/${(await channel('Assets')).slug}`)).text();
     const assets = linkedAssets(page);
-    expect(assets.hlsModule).toMatch(/^\/assets\/hls-\d+\.\d+\.\d+\.min\.mjs$/);
+    expect(assets.hlsModule).toMatch(/^\/assets\/hls-\d+\.\d+\.\d+\.light\.min\.mjs$/);
     expect(assets.hlsWorker).toMatch(/^\/assets\/hls-\d+\.\d+\.\d+\.worker\.js$/);
     expect(assets.script).toMatch(/^\/assets\/app-[\w-]{12}\.js$/);
     expect(assets.stylesheet).toMatch(/^\/assets\/app-[\w-]{12}\.css$/);

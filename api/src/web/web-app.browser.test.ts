@@ -3,20 +3,25 @@
  * up, verifies the address from the email a real SMTP server received, signs in, finds a channel that
  * real ffmpeg pushes over RTMP in "live now", watches and chats on its page while a second, anonymous
  * viewer sees the message and the count, follows it, and stays signed in past the access token's
- * lifetime (the page renews it with the refresh flow). Then axe-core on every page at 375 px and
- * 1280 px in the light and dark themes, with a screenshot of each under test-artifacts/web/.
+ * lifetime (the page renews it with the refresh flow). Then axe-core on every page (the video page of a
+ * video uploaded over tus among them) at 375 px and 1280 px in the light and dark themes, with a
+ * screenshot of each under test-artifacts/web/.
  */
-import { writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { CreatedStreamKeySchema } from '@streamhub/contracts/channels';
+import { VideoSchema } from '@streamhub/contracts/videos';
 import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { encodeUploadMetadata } from '../domains/videos/tus.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
 import {
   CHROMIUM,
@@ -41,6 +46,7 @@ describe.skipIf(!hasChromium)(
     let server: LiveGateway;
     let browser: Browser;
     let base: string;
+    let videoId: string;
 
     beforeAll(async () => {
       smtp = await startTestSmtpServer();
@@ -76,6 +82,34 @@ describe.skipIf(!hasChromium)(
         await post(`/api/v1/channels/${SLUG}/keys`, { name: 'OBS' }, accessToken),
       );
       startPublisher(`rtmp://127.0.0.1:${server.rtmpPort}/live/${key.secret}`, 240, '640x360');
+
+      // A real 2-second video over tus for the video page; the gateway's job processes it meanwhile.
+      const file = join(await mkdtemp(join(tmpdir(), 'web-app-video-')), 'clip.mp4');
+      await promisify(execFile)('ffmpeg', [
+        ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25'],
+        ...['-f', 'lavfi', '-i', 'sine=frequency=330:sample_rate=48000', '-t', '2'],
+        ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-y', file],
+      ]);
+      const bytes = await readFile(file);
+      await rm(dirname(file), { recursive: true, force: true });
+      const tus = { Authorization: `Bearer ${accessToken}`, 'Tus-Resumable': '1.0.0' };
+      const created = await fetch(`${base}/api/v1/uploads`, {
+        method: 'POST',
+        headers: {
+          ...tus,
+          'Upload-Length': String(bytes.length),
+          'Upload-Metadata': encodeUploadMetadata({ title: 'Journey <clip>' }),
+        },
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+      const location = created.headers.get('location') ?? '';
+      videoId = location.split('/').at(-1) ?? '';
+      const sent = await fetch(`${base}${location}`, {
+        method: 'PATCH',
+        headers: { ...tus, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': '0' },
+        body: bytes,
+      });
+      expect(sent.status, await sent.clone().text()).toBe(204);
     });
     afterAll(async () => {
       killPublishers();
@@ -239,6 +273,18 @@ describe.skipIf(!hasChromium)(
       expect((await seriousViolations(probe.page)).join('\n')).toMatch(/image-alt \(critical\)[\s\S]*label/);
       await probe.context.close();
 
+      // The video page, once the video uploaded in beforeAll is processed.
+      await expect
+        .poll(
+          async () => {
+            const response = await fetch(`${base}/api/v1/videos/${videoId}`);
+            return response.ok ? VideoSchema.parse(await response.json()).status : response.status;
+          },
+          { timeout: 120_000, interval: 500 },
+        )
+        .toBe('ready');
+      const pages: [name: string, path: string][] = [...PAGES, ['video', `/v/${videoId}`]];
+
       const found: string[] = [];
       for (const colorScheme of ['light', 'dark'] as const) {
         for (const width of [375, 1280]) {
@@ -246,7 +292,7 @@ describe.skipIf(!hasChromium)(
             viewport: { width, height: width < 600 ? 740 : 800 },
             colorScheme,
           });
-          for (const [name, path] of PAGES) {
+          for (const [name, path] of pages) {
             await page.goto(`${base}${path}`);
             await page.waitForLoadState('load');
             if (name === 'channel') await page.waitForSelector('#live-status[data-live="true"]');
