@@ -270,7 +270,10 @@ export async function runRehearsal(log: (line: string) => void = () => {}): Prom
 
     // Chat across gateways: a message sent on gateway 2 reaches a socket on gateway 1.
     const sockets: TestWsClient[] = [];
-    cleanups.push(() => Promise.all(sockets.map((s) => s.close())));
+    // terminate, not close: a socket whose gateway was killed would wait for a closing handshake.
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.socket.terminate();
+    });
     const join_ = async (gateway: { base: string }, accessToken: string) => {
       const client = await connectWs(gateway.base);
       sockets.push(client);
@@ -288,6 +291,7 @@ export async function runRehearsal(log: (line: string) => void = () => {}): Prom
     await listener.next('chat.message', (f) => f.message.body === 'hello across hosts', {
       timeoutMs: 10_000,
     });
+    await Promise.all(sockets.splice(0).map((socket) => socket.close()));
     step('chat sent on gateway 2 reached a socket on gateway 1');
 
     // Upload through gateway 2, which dies after the first half; gateway 1 takes the rest.
@@ -390,8 +394,10 @@ export async function runRehearsal(log: (line: string) => void = () => {}): Prom
     });
     firstPublisher.kill('SIGKILL');
   } finally {
-    for (const cleanup of cleanups.reverse()) {
+    for (const [index, cleanup] of [...cleanups.entries()].reverse()) {
+      const began = Date.now();
       await cleanup().catch((error: unknown) => teardown.push(String(error)));
+      if (Date.now() - began > 1000) log(`  teardown step ${index} took ${Date.now() - began} ms`);
     }
     step('torn down', teardown.length > 0 ? { problems: teardown } : undefined);
   }
