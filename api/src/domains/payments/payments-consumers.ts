@@ -27,6 +27,32 @@ export function paymentsConsumers(deps: {
 }
 
 /**
+ * Once at start: handles the stored provider events received before this process started and never
+ * handled (docs/payments.md, "A killed process"). With the in-process runner a job lives in memory, so a
+ * process killed between relaying a webhook's event and committing its handling took the job with it;
+ * the event itself is stored, and this pass finishes it. With BullMQ the job survives and its re-run
+ * finds the event handled.
+ */
+export function redriveWebhooksAtStart(
+  payments: Pick<PaymentsService, 'redriveUnprocessed'>,
+  logger: Pick<Logger, 'info' | 'error'>,
+): () => void {
+  const startedAt = new Date();
+  let stopped = false;
+  payments.redriveUnprocessed(startedAt).then(
+    (handled) => {
+      if (handled > 0 && !stopped)
+        logger.info({ handled }, 'payment events left by a stopped process handled');
+    },
+    (error: unknown) =>
+      logger.error({ err: error }, 'handling payment events left by a stopped process failed'),
+  );
+  return () => {
+    stopped = true;
+  };
+}
+
+/**
  * Every minute, ends the subscriptions whose perks ran out (docs/payments.md). What is due lives in
  * `payments.subscriptions.access_until`, so nothing is lost while no gateway runs: the first sweep after
  * a start catches up, and each expiry commits with its `subscription.expired` event. Several gateways

@@ -21,7 +21,11 @@ import type { PaymentProvider } from './payment-provider.ts';
 import { PaymentsRepository } from './payments.repository.ts';
 import { paymentRoutes } from './payments.routes.ts';
 import { PaymentsService } from './payments.service.ts';
-import { paymentsConsumers, startSubscriptionExpirySweep } from './payments-consumers.ts';
+import {
+  paymentsConsumers,
+  redriveWebhooksAtStart,
+  startSubscriptionExpirySweep,
+} from './payments-consumers.ts';
 import { RazorpayProvider } from './razorpay-provider.ts';
 import { StripeProvider } from './stripe-provider.ts';
 import { SubscriptionExpiryNotices, startSubscriptionExpiryNotices } from './subscription-expiry-notices.ts';
@@ -98,8 +102,9 @@ export const paymentsModule: DomainModule<
   services: paymentsServices,
   routes: paymentsMounts,
   consumers: ({ payments }) => paymentsConsumers({ payments }),
-  timers: ({ subscriptions, expiryNotices }, { logger }) => {
+  timers: ({ payments, subscriptions, expiryNotices }, { logger }) => {
     const stops = [
+      redriveWebhooksAtStart(payments, logger),
       startSubscriptionExpirySweep(subscriptions, logger),
       startSubscriptionExpiryNotices(expiryNotices, logger),
     ];

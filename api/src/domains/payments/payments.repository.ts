@@ -11,7 +11,7 @@ import {
   payments,
   providerEvents,
 } from '@streamhub/db/schema/payments';
-import { and, desc, eq, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 
 export type NewPayment = Pick<
@@ -59,6 +59,19 @@ export class PaymentsRepository {
   }
 
   /** Stored provider events whose handling found an anomaly, or that were not handled a minute on. */
+  /** Stored events never handled that arrived before `before`, oldest first. */
+  async unprocessedBefore(
+    before: Date,
+    limit: number,
+  ): Promise<Pick<ProviderEventRow, 'provider' | 'eventId'>[]> {
+    return this.db
+      .select({ provider: providerEvents.provider, eventId: providerEvents.eventId })
+      .from(providerEvents)
+      .where(and(isNull(providerEvents.processedAt), lt(providerEvents.receivedAt, before)))
+      .orderBy(asc(providerEvents.receivedAt))
+      .limit(limit);
+  }
+
   async troubledEvents(limit: number): Promise<ProviderEventRow[]> {
     return this.db
       .select()

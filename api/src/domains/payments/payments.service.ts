@@ -283,6 +283,29 @@ export class PaymentsService {
     }
   }
 
+  /**
+   * Handles, each in its own transaction, the stored events received before `before` that were never
+   * handled: those whose job died with a process (the in-process runner keeps jobs in memory). Safe
+   * beside the consumer: `handleWebhookEvent` locks the event's row and skips it once processed, so a
+   * job still alive elsewhere and this pass handle it once between them. One that cannot apply yet
+   * (out of order) stays for its job's retries; resolves to how many were handled.
+   */
+  async redriveUnprocessed(before: Date, limit = 1000): Promise<number> {
+    let handled = 0;
+    for (const { provider, eventId } of await this.deps.payments.unprocessedBefore(before, limit)) {
+      try {
+        await this.deps.db.transaction((tx) => this.handleWebhookEvent(tx, provider, eventId));
+        handled += 1;
+      } catch (error) {
+        this.deps.logger.warn(
+          { err: error, provider, eventId },
+          'stored payment event still cannot be handled',
+        );
+      }
+    }
+    return handled;
+  }
+
   private async apply(tx: Db, provider: PaymentProviderName, meaning: ProviderEvent): Promise<string> {
     switch (meaning.kind) {
       case 'checkout_completed':
