@@ -75,12 +75,20 @@ export const StreamCutEventSchema = z.object({
   cutAt: z.iso.datetime(),
 });
 
-/** Someone clipped a live broadcast: the clip is a video of the channel, credited to its maker (docs/clips.md). */
+/**
+ * Someone clipped a live broadcast or a finished video of the channel: the clip is a video of the
+ * channel, credited to its maker (docs/clips.md).
+ */
 export const ClipCreatedEventSchema = z.object({
   clipId: z.uuid(),
   videoId: z.uuid(),
   channelId: z.uuid(),
+  /** The broadcast clipped live; null for a clip of a finished video. */
   liveSessionId: z.uuid().nullable(),
+  /** The finished video clipped (a recording or an upload); null for a live clip. */
+  sourceVideoId: z.uuid().nullable(),
+  /** Where in `sourceVideoId` the clip starts (a keyframe at or before the asked point); null for a live clip. */
+  startSeconds: z.number().nullable(),
   makerId: z.uuid(),
   seconds: z.number().int(),
   createdAt: z.iso.datetime(),

@@ -146,6 +146,8 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
       videoId: clip.videoId,
       channelId: channel.id,
       liveSessionId: session.sessionId,
+      sourceVideoId: null,
+      startSeconds: null,
       makerId: owner.account.id,
       seconds: clip.seconds,
       createdAt: clip.createdAt,
@@ -264,6 +266,18 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
     // Every frame decodes, and the first is a keyframe (the clip starts on one).
     expect(await decodeErrors(source)).toBe('');
     expect(await firstFrameIsKey(source)).toBe(true);
+    // The event names the clipped video and where in it the clip starts, as the API answer does.
+    expect(await storedEvents(backends.database.db, 'clip.created')).toContainEqual({
+      clipId: clip.id,
+      videoId: clip.videoId,
+      channelId: channel.id,
+      liveSessionId: null,
+      sourceVideoId: recording,
+      startSeconds: clip.startSeconds,
+      makerId: owner.account.id,
+      seconds: clip.seconds,
+      createdAt: clip.createdAt,
+    });
     // The clip runs through the normal pipeline like any video.
     await processRecording(clip.videoId);
     const video = VideoSchema.parse(

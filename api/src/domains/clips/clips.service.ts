@@ -110,6 +110,8 @@ export class ClipsService {
             videoId: clip.videoId,
             channelId: clip.channelId,
             liveSessionId: clip.liveSessionId,
+            sourceVideoId: clip.sourceVideoId,
+            startSeconds: clip.startMs === null ? null : clip.startMs / 1000,
             makerId: clip.makerId,
             seconds: clip.seconds,
             createdAt: clip.createdAt.toISOString(),
