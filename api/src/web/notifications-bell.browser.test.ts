@@ -74,8 +74,16 @@ describe.skipIf(!hasChromium)(
       const count = page.locator('#notifications-count');
       const toggle = page.locator('#notifications-toggle');
       await toggle.waitFor();
+      /** Polls until the bell has fetched the unread count (its title is set once it has). */
+      const titleSet = async () => {
+        const deadline = Date.now() + 15_000;
+        while (!(await toggle.getAttribute('title'))) {
+          if (Date.now() > deadline) throw new Error('the bell never fetched its count');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
       // The bell fetched the count (its /ws connection opened): the sign-ins' security notices, if any.
-      await page.waitForFunction(() => document.getElementById('notifications-toggle')?.title !== '');
+      await titleSet();
       const before = await unreadOnServer();
       expect(await toggle.getAttribute('title')).toBe(
         before === 1 ? '1 unread notification' : `${before} unread notifications`,
@@ -85,14 +93,9 @@ describe.skipIf(!hasChromium)(
       startPublisher(`rtmp://127.0.0.1:${rtmpPort}/live/${key.secret}`, 120, '640x360');
 
       // No reload: the go-live's notification reaches the page as a /ws frame.
-      await page.waitForFunction(
-        (expected) => {
-          const badge = document.getElementById('notifications-count');
-          return badge !== null && !badge.hidden && badge.textContent === expected;
-        },
-        String(before + 1),
-        { timeout: 90_000 },
-      );
+      await page
+        .locator('#notifications-count:not([hidden])', { hasText: new RegExp(`^${before + 1}$`) })
+        .waitFor({ timeout: 90_000 });
       expect(await toggle.getAttribute('title')).toBe(`${before + 1} unread notifications`);
       expect(await unreadOnServer()).toBe(before + 1);
 
@@ -113,7 +116,7 @@ describe.skipIf(!hasChromium)(
 
       // A fresh page asks the server again: still nothing unread.
       await page.reload();
-      await page.waitForFunction(() => document.getElementById('notifications-toggle')?.title !== '');
+      await titleSet();
       expect(await toggle.getAttribute('title')).toBe('0 unread notifications');
       expect(await count.isHidden()).toBe(true);
       // The player may ask for the live playlist before its first segment is written (the watch page's
