@@ -153,12 +153,8 @@ try {
           const runs: LighthouseScores[] = [];
           for (let run = 0; run < LIGHTHOUSE_RUNS; run += 1) {
             const file = reports ? join(reports, `${preset}-${name.split(' ')[0]}-${run}.json`) : undefined;
-            const result = await runLighthouse(
-              lhBrowser,
-              `${base}${path}`,
-              preset,
-              { 'streamhub.session': session },
-              file,
+            const result = await lighthouseWithRetries(() =>
+              runLighthouse(lhBrowser, `${base}${path}`, preset, { 'streamhub.session': session }, file),
             );
             log(
               `lighthouse ${preset} ${name} #${run + 1}: ${result.performance}/${result.accessibility}/${result.bestPractices} benchmarkIndex ${result.benchmarkIndex} ${JSON.stringify(result.metrics)} ${result.failing.join(', ')}`,
@@ -349,4 +345,19 @@ async function uploadVideo(accessToken: string): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error('the bench video was not ready within 2 minutes');
+}
+
+/**
+ * Lighthouse now and then fails to record a trace on a busy machine (NO_NAVSTART, NO_FCP): such a run
+ * measured nothing, so it is taken again, at most twice, and said so.
+ */
+async function lighthouseWithRetries(run: () => Promise<LighthouseScores>): Promise<LighthouseScores> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      process.stderr.write(`Lighthouse failed (${(error as Error).message}); running it again\n`);
+    }
+  }
 }
