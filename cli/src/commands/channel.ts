@@ -11,6 +11,7 @@ import { type SystemInfo, SystemInfoSchema } from '@streamhub/contracts/system';
 import { Command, Option } from 'commander';
 import { type ApiOptions, apiOptions, connectApi, pathParams } from '../api-client.ts';
 import type { CliContext } from '../cli-context.ts';
+import { CliError } from '../cli-error.ts';
 import { printRecords } from '../output.ts';
 
 const row = (channel: Channel) => ({
@@ -20,6 +21,10 @@ const row = (channel: Channel) => ({
   record: String(channel.record),
   created: channel.createdAt,
 });
+
+/** The channel's LL-HLS choice and what its next broadcast gets (the instance may decide or forbid). */
+const lowLatencyLabel = (channel: Channel) =>
+  `${channel.lowLatency === null ? 'default' : channel.lowLatency ? 'on' : 'off'} (${channel.lowLatencyEffective ? 'LL-HLS' : 'HLS'})`;
 
 /** What a streamer needs to go live and to share: the channel, where to publish and where to watch. */
 export function channelOverview(channel: Channel, page: PublicChannel, info: SystemInfo) {
@@ -106,6 +111,47 @@ export function channelCommand(ctx: CliContext): Command {
       );
       if (options.json) ctx.stdout(`${JSON.stringify(created)}\n`);
       else printRecords(ctx, [row(created)], false);
+    },
+  );
+
+  withApi(
+    channel
+      .command('update')
+      .description("change your channel's title or LL-HLS choice (owner)")
+      .argument('[slug]', 'the channel (default: yours)')
+      .option('--title <title>', 'title, up to 140 characters')
+      .addOption(
+        new Option(
+          '--low-latency <choice>',
+          "LL-HLS for the next broadcasts; default follows the instance's LIVE_LL_HLS",
+        ).choices(['on', 'off', 'default']),
+      ),
+  ).action(
+    async (
+      slug: string | undefined,
+      options: ApiOptions & { title?: string; lowLatency?: 'on' | 'off' | 'default'; json?: boolean },
+    ) => {
+      if (options.title === undefined && options.lowLatency === undefined) {
+        throw new CliError('nothing to change: pass --title or --low-latency');
+      }
+      const api = await connectApi(ctx, options);
+      const target = slug ?? (await api.read(api.v1.me.channel.$get(), ChannelSchema)).slug;
+      // null clears the channel's own choice (the API's "follow the instance"), unlike leaving it out.
+      const lowLatency = { on: true, off: false, default: null, none: undefined }[
+        options.lowLatency ?? 'none'
+      ];
+      const updated = await api.read(
+        api.v1.channels[':slug'].$patch({
+          param: pathParams({ slug: target }),
+          json: {
+            ...(options.title !== undefined ? { title: options.title } : {}),
+            ...(lowLatency !== undefined ? { lowLatency } : {}),
+          },
+        }),
+        ChannelSchema,
+      );
+      if (options.json) ctx.stdout(`${JSON.stringify(updated)}\n`);
+      else printRecords(ctx, [{ ...row(updated), lowLatency: lowLatencyLabel(updated) }], false);
     },
   );
 

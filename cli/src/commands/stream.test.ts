@@ -160,6 +160,36 @@ describe('streamhub channel / stream key against a running gateway', { timeout: 
     await deps.services.channels.endSession(decision.sessionId, { recorded: false });
   });
 
+  it('channel update sets the LL-HLS choice and clears it back to the instance default', async () => {
+    const owner = await registerAndLogin(app, backends, { role: 'streamer' });
+    const token = owner.accessToken;
+    const created = await app.request('/api/v1/channels', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: owner.authorization },
+      body: JSON.stringify({ slug: 'll-choice', title: 'LL choice', lowLatency: true }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+
+    // Off, on the caller's own channel (no slug), in the human form.
+    const off = await run(['channel', 'update', '--low-latency', 'off'], token);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toMatch(/ll-choice .*off \(HLS\)/);
+    // Back to the instance's default (LIVE_LL_HLS=optional here: no LL), by slug, with a new title.
+    const back = await run(
+      ['channel', 'update', 'll-choice', '--low-latency', 'default', '--title', 'Renamed', '--json'],
+      token,
+    );
+    expect(back.code, back.stderr).toBe(0);
+    expect(ChannelSchema.parse(JSON.parse(back.stdout))).toMatchObject({
+      title: 'Renamed',
+      lowLatency: null,
+      lowLatencyEffective: false,
+    });
+    const nothing = await run(['channel', 'update'], token);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain('nothing to change');
+  });
+
   it('fails with one line and a non-zero exit', async () => {
     const noToken = await run(['stream', 'key', 'list']);
     expect(noToken.code).toBe(1);
