@@ -137,7 +137,6 @@ async function loadClickHouse(url: string): Promise<number> {
 async function measure(name: string, store: AnalyticsStore, load: (() => Promise<number>) | undefined) {
   await store.prepare();
   let loadRate: number | undefined;
-  let rollUpMs: number | undefined;
   if (load) {
     loadRate = await load();
     log(
@@ -147,7 +146,7 @@ async function measure(name: string, store: AnalyticsStore, load: (() => Promise
   // Folds what is new (everything after a load; nothing when a loaded store is measured again).
   const began = performance.now();
   await store.rollUp();
-  rollUpMs = performance.now() - began;
+  const rollUpMs = performance.now() - began;
   log(`${name}: roll-up ${seconds(rollUpMs)} s`);
   const { ms, views: seen } = await report(store);
   log(
