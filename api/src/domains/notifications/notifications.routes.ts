@@ -18,22 +18,16 @@ import {
   UpdateTypePreferenceSchema,
   VapidPublicKeySchema,
 } from '@streamhub/contracts/notifications';
-import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
+import { jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth } from '../auth/auth-guard.ts';
+import { signedInRoute } from '../auth/signed-in-route.ts';
 
 const tags = ['notifications'];
-const signedIn = {
-  401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
-  403: problemResponse('The account is suspended (`account_suspended`)'),
-};
 const invalid = problemResponse('A parameter or the body is invalid (`validation_failed`)');
 const noContent = { 204: { description: 'Done' } };
 
-const feed = createRoute({
+const feed = signedInRoute({
   tags,
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   method: 'get',
   path: '/',
   operationId: 'listNotifications',
@@ -41,37 +35,30 @@ const feed = createRoute({
   request: { query: NotificationFeedQuerySchema },
   responses: {
     200: jsonResponse(NotificationPageSchema, 'One page of notifications'),
-    ...signedIn,
     422: invalid,
   },
 });
 
-const unreadCount = createRoute({
+const unreadCount = signedInRoute({
   tags,
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   method: 'get',
   path: '/unread-count',
   operationId: 'countUnreadNotifications',
   summary: 'How many in-app notifications the caller has not read',
-  responses: { 200: jsonResponse(UnreadCountSchema, 'The unread count'), ...signedIn },
+  responses: { 200: jsonResponse(UnreadCountSchema, 'The unread count') },
 });
 
-const markAllRead = createRoute({
+const markAllRead = signedInRoute({
   tags,
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   method: 'post',
   path: '/read-all',
   operationId: 'markAllNotificationsRead',
   summary: "Marks every one of the caller's notifications read",
-  responses: { ...noContent, ...signedIn },
+  responses: { ...noContent },
 });
 
-const markRead = createRoute({
+const markRead = signedInRoute({
   tags,
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   method: 'post',
   path: '/items/{id}/read',
   operationId: 'markNotificationRead',
@@ -79,16 +66,13 @@ const markRead = createRoute({
   request: { params: NotificationIdParamsSchema },
   responses: {
     ...noContent,
-    ...signedIn,
     404: problemResponse('The caller has no such notification (`not_found`)'),
     422: invalid,
   },
 });
 
-const remove = createRoute({
+const remove = signedInRoute({
   tags,
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   method: 'delete',
   path: '/items/{id}',
   operationId: 'deleteNotification',
@@ -96,27 +80,22 @@ const remove = createRoute({
   request: { params: NotificationIdParamsSchema },
   responses: {
     ...noContent,
-    ...signedIn,
     404: problemResponse('The caller has no such notification (`not_found`)'),
     422: invalid,
   },
 });
 
-const getPreferences = createRoute({
+const getPreferences = signedInRoute({
   tags,
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   method: 'get',
   path: '/preferences',
   operationId: 'getNotificationPreferences',
   summary: "The caller's delivery choices per type, email digest and muted channels",
-  responses: { 200: jsonResponse(NotificationPreferencesSchema, 'The preferences'), ...signedIn },
+  responses: { 200: jsonResponse(NotificationPreferencesSchema, 'The preferences') },
 });
 
-const setTypePreference = createRoute({
+const setTypePreference = signedInRoute({
   tags,
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   method: 'patch',
   path: '/preferences/types/{type}',
   operationId: 'updateNotificationTypePreference',
@@ -124,29 +103,24 @@ const setTypePreference = createRoute({
   request: { params: NotificationTypeParamsSchema, body: jsonBody(UpdateTypePreferenceSchema) },
   responses: {
     200: jsonResponse(TypePreferenceSchema, "The type's delivery now"),
-    ...signedIn,
     422: problemResponse(
       'Invalid type or body (`validation_failed`), or a security notice turned off (`preference_locked`)',
     ),
   },
 });
 
-const setEmailDigest = createRoute({
+const setEmailDigest = signedInRoute({
   tags,
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   method: 'put',
   path: '/preferences/email-digest',
   operationId: 'updateNotificationEmailDigest',
   summary: 'One email per notification (`off`), or one per hour or day',
   request: { body: jsonBody(UpdateEmailDigestSchema) },
-  responses: { ...noContent, ...signedIn, 422: invalid },
+  responses: { ...noContent, 422: invalid },
 });
 
-const mute = createRoute({
+const mute = signedInRoute({
   tags,
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   method: 'put',
   path: '/preferences/muted-channels/{slug}',
   operationId: 'muteChannelNotifications',
@@ -154,16 +128,13 @@ const mute = createRoute({
   request: { params: ChannelMuteParamsSchema },
   responses: {
     ...noContent,
-    ...signedIn,
     404: problemResponse('No channel has this slug (`not_found`)'),
     422: invalid,
   },
 });
 
-const unmute = createRoute({
+const unmute = signedInRoute({
   tags,
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   method: 'delete',
   path: '/preferences/muted-channels/{slug}',
   operationId: 'unmuteChannelNotifications',
@@ -171,7 +142,6 @@ const unmute = createRoute({
   request: { params: ChannelMuteParamsSchema },
   responses: {
     ...noContent,
-    ...signedIn,
     404: problemResponse('No channel has this slug (`not_found`)'),
     422: invalid,
   },
@@ -203,36 +173,29 @@ const vapidKey = createRoute({
   },
 });
 
-const registerPush = createRoute({
+const registerPush = signedInRoute({
   tags,
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   method: 'post',
   path: '/push/registrations',
   operationId: 'registerPushDevice',
   summary: "Registers a browser's Web Push subscription or a mobile app's FCM token for the caller",
   request: { body: jsonBody(RegisterPushSchema) },
-  responses: { 201: jsonResponse(PushRegistrationSchema, 'Registered'), ...signedIn, 422: invalid },
+  responses: { 201: jsonResponse(PushRegistrationSchema, 'Registered'), 422: invalid },
 });
 
-const listPush = createRoute({
+const listPush = signedInRoute({
   tags,
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   method: 'get',
   path: '/push/registrations',
   operationId: 'listPushDevices',
   summary: "The caller's registered push devices",
   responses: {
     200: jsonResponse(PushRegistrationListSchema, 'The registrations'),
-    ...signedIn,
   },
 });
 
-const unregisterPush = createRoute({
+const unregisterPush = signedInRoute({
   tags,
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   method: 'delete',
   path: '/push/registrations/{id}',
   operationId: 'unregisterPushDevice',
@@ -240,7 +203,6 @@ const unregisterPush = createRoute({
   request: { params: NotificationIdParamsSchema },
   responses: {
     ...noContent,
-    ...signedIn,
     404: problemResponse('The caller has no such registration (`not_found`)'),
     422: invalid,
   },

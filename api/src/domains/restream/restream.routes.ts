@@ -1,5 +1,4 @@
 /** Restream destinations: `/api/v1/channels/{slug}/restream/destinations[/{id}]` (owner only). */
-import { createRoute } from '@hono/zod-openapi';
 import { ChannelSlugParamsSchema } from '@streamhub/contracts/channels';
 import {
   CreateRestreamDestinationSchema,
@@ -8,13 +7,12 @@ import {
   RestreamDestinationSchema,
   UpdateRestreamDestinationSchema,
 } from '@streamhub/contracts/restream';
-import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
+import { jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth } from '../auth/auth-guard.ts';
+import { signedInRoute } from '../auth/signed-in-route.ts';
 
 const tags = ['restream'];
 const ownerErrors = {
-  401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
   403: problemResponse(
     'The caller does not own this channel (`forbidden`) or is suspended (`account_suspended`)',
   ),
@@ -25,14 +23,12 @@ const notConfigured = problemResponse(
   'RESTREAM_SECRET is not set on this instance (`restream_not_configured`)',
 );
 
-const list = createRoute({
+const list = signedInRoute({
   method: 'get',
   path: '/{slug}/restream/destinations',
   operationId: 'listRestreamDestinations',
   tags,
   summary: "The channel's restream destinations with each forward's state (owner); keys are never returned",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: {
     200: jsonResponse(RestreamDestinationListSchema, 'The destinations, oldest first, and the limit'),
@@ -40,14 +36,12 @@ const list = createRoute({
   },
 });
 
-const create = createRoute({
+const create = signedInRoute({
   method: 'post',
   path: '/{slug}/restream/destinations',
   operationId: 'createRestreamDestination',
   tags,
   summary: 'Add an RTMP(S) destination (server URL and stream key); used from the next publish on',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema, body: jsonBody(CreateRestreamDestinationSchema) },
   responses: {
     201: jsonResponse(RestreamDestinationSchema, 'The destination (its key sealed at rest)'),
@@ -58,14 +52,12 @@ const create = createRoute({
   },
 });
 
-const update = createRoute({
+const update = signedInRoute({
   method: 'patch',
   path: '/{slug}/restream/destinations/{id}',
   operationId: 'updateRestreamDestination',
   tags,
   summary: 'Rename, move, re-key, enable or disable a destination (owner)',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: RestreamDestinationParamsSchema, body: jsonBody(UpdateRestreamDestinationSchema) },
   responses: {
     200: jsonResponse(RestreamDestinationSchema, 'The destination'),
@@ -75,14 +67,12 @@ const update = createRoute({
   },
 });
 
-const remove = createRoute({
+const remove = signedInRoute({
   method: 'delete',
   path: '/{slug}/restream/destinations/{id}',
   operationId: 'deleteRestreamDestination',
   tags,
   summary: 'Remove a destination (owner)',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: RestreamDestinationParamsSchema },
   responses: { 204: { description: 'Removed' }, ...ownerErrors },
 });

@@ -2,7 +2,6 @@
  * Webhooks under `/api/v1/webhooks`: a signed-in user's endpoints (admins' instance endpoints too), their
  * secrets, test deliveries, and the delivery log with manual redelivery (docs/webhooks.md).
  */
-import { createRoute } from '@hono/zod-openapi';
 import {
   CreateWebhookEndpointSchema,
   RotateWebhookSecretSchema,
@@ -16,15 +15,11 @@ import {
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
 } from '@streamhub/contracts/webhooks';
-import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
+import { jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth } from '../auth/auth-guard.ts';
+import { signedInRoute } from '../auth/signed-in-route.ts';
 
 const tags = ['webhooks'];
-const signedIn = {
-  401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
-  403: problemResponse('The account is suspended (`account_suspended`)'),
-};
 const endpointMissing = problemResponse(
   'No endpoint with this id that the caller manages (`not_found`); the id is not a uuid (`validation_failed`, 422)',
 );
@@ -33,18 +28,15 @@ const badTarget = problemResponse(
 );
 const disabled = problemResponse('The endpoint is disabled (`conflict`)');
 
-const createEndpoint = createRoute({
+const createEndpoint = signedInRoute({
   method: 'post',
   path: '/endpoints',
   operationId: 'createWebhookEndpoint',
   tags,
   summary: 'Register an endpoint; the answer carries its signing secret, shown this once',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { body: jsonBody(CreateWebhookEndpointSchema) },
   responses: {
     201: jsonResponse(WebhookEndpointWithSecretSchema, 'The endpoint and its secret'),
-    401: signedIn[401],
     403: problemResponse(
       'An `instance` endpoint asked by a non-admin (`forbidden`), or a suspended account (`account_suspended`)',
     ),
@@ -52,122 +44,101 @@ const createEndpoint = createRoute({
   },
 });
 
-const listEndpoints = createRoute({
+const listEndpoints = signedInRoute({
   method: 'get',
   path: '/endpoints',
   operationId: 'listWebhookEndpoints',
   tags,
   summary: "The caller's endpoints, and every instance endpoint for an admin; newest first",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
-  responses: { 200: jsonResponse(WebhookEndpointListSchema, 'The endpoints'), ...signedIn },
+  responses: { 200: jsonResponse(WebhookEndpointListSchema, 'The endpoints') },
 });
 
-const getEndpoint = createRoute({
+const getEndpoint = signedInRoute({
   method: 'get',
   path: '/endpoints/{id}',
   operationId: 'getWebhookEndpoint',
   tags,
   summary: 'One endpoint (never its secret)',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: WebhookEndpointParamsSchema },
-  responses: { 200: jsonResponse(WebhookEndpointSchema, 'The endpoint'), ...signedIn, 404: endpointMissing },
+  responses: { 200: jsonResponse(WebhookEndpointSchema, 'The endpoint'), 404: endpointMissing },
 });
 
-const updateEndpoint = createRoute({
+const updateEndpoint = signedInRoute({
   method: 'patch',
   path: '/endpoints/{id}',
   operationId: 'updateWebhookEndpoint',
   tags,
   summary: 'Change the URL, event types or description, or turn the endpoint off and on',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: WebhookEndpointParamsSchema, body: jsonBody(UpdateWebhookEndpointSchema) },
   responses: {
     200: jsonResponse(WebhookEndpointSchema, 'The endpoint as it is now'),
-    ...signedIn,
     404: endpointMissing,
     422: badTarget,
   },
 });
 
-const deleteEndpoint = createRoute({
+const deleteEndpoint = signedInRoute({
   method: 'delete',
   path: '/endpoints/{id}',
   operationId: 'deleteWebhookEndpoint',
   tags,
   summary: 'Remove an endpoint with its delivery log; queued attempts are dropped',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: WebhookEndpointParamsSchema },
-  responses: { 204: { description: 'Removed' }, ...signedIn, 404: endpointMissing },
+  responses: { 204: { description: 'Removed' }, 404: endpointMissing },
 });
 
-const rotateSecret = createRoute({
+const rotateSecret = signedInRoute({
   method: 'post',
   path: '/endpoints/{id}/rotate-secret',
   operationId: 'rotateWebhookSecret',
   tags,
   summary:
     'A new signing secret, shown once; the old one keeps signing beside it for the overlap (default from the settings)',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: WebhookEndpointParamsSchema, body: jsonBody(RotateWebhookSecretSchema, false) },
   responses: {
     200: jsonResponse(WebhookEndpointWithSecretSchema, 'The endpoint and its new secret'),
-    ...signedIn,
     404: endpointMissing,
     422: problemResponse('An overlap outside 0 to 7 days (`validation_failed`)'),
   },
 });
 
-const sendTest = createRoute({
+const sendTest = signedInRoute({
   method: 'post',
   path: '/endpoints/{id}/test',
   operationId: 'testWebhookEndpoint',
   tags,
   summary: 'Queue a signed `webhook.test` delivery to the endpoint; its outcome appears in the delivery log',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: WebhookEndpointParamsSchema },
   responses: {
     202: jsonResponse(WebhookDeliveryQueuedSchema, 'The queued delivery'),
-    ...signedIn,
     404: endpointMissing,
     409: disabled,
   },
 });
 
-const listDeliveries = createRoute({
+const listDeliveries = signedInRoute({
   method: 'get',
   path: '/endpoints/{id}/deliveries',
   operationId: 'listWebhookDeliveries',
   tags,
   summary: "The endpoint's delivery log, newest first: each delivery's status and attempts",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: WebhookEndpointParamsSchema, query: WebhookDeliveriesQuerySchema },
   responses: {
     200: jsonResponse(WebhookDeliveryListSchema, 'Deliveries'),
-    ...signedIn,
     404: endpointMissing,
     422: problemResponse('A limit outside 1 to 100 or an unknown status (`validation_failed`)'),
   },
 });
 
-const redeliver = createRoute({
+const redeliver = signedInRoute({
   method: 'post',
   path: '/endpoints/{id}/deliveries/{deliveryId}/redeliver',
   operationId: 'redeliverWebhook',
   tags,
   summary: 'Send a delivery that succeeded or failed once more, as its next attempt',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: WebhookDeliveryParamsSchema },
   responses: {
     202: jsonResponse(WebhookDeliveryQueuedSchema, 'The queued attempt'),
-    ...signedIn,
     404: problemResponse('No such endpoint or delivery (`not_found`)'),
     409: problemResponse('The endpoint is disabled, or the delivery is still being attempted (`conflict`)'),
   },
