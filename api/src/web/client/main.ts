@@ -22,6 +22,7 @@ import { startStudioModerationPage } from './studio-moderation.ts';
 import { startStudioRestreamPage } from './studio-restream.ts';
 import { startStudioStreamPage } from './studio-stream.ts';
 import { startStudioVideosPage } from './studio-videos.ts';
+import { startVideoClipForm } from './video-clip.ts';
 
 const data = readPageData(document.body);
 // Embedded in another site (the player pages may be): links and the search leave the frame, since
@@ -47,7 +48,9 @@ switch (data?.page) {
     break;
   case 'video': {
     const notice = element('player-notice', HTMLParagraphElement);
-    void play(element('player', HTMLVideoElement), data.playbackUrl, {
+    const player = element('player', HTMLVideoElement);
+    startVideoClipForm(player);
+    void play(player, data.playbackUrl, {
       live: false,
       assets: data.assets,
       failed: (message) => {

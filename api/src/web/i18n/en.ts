@@ -113,6 +113,11 @@ export const pageText = {
   video: {
     player: (title: string) => `Video: ${title}`,
     from: 'From the channel',
+    clipHeading: 'Clip this video',
+    clipLength: 'Length',
+    clipSeconds: (seconds: number) => `${seconds} seconds`,
+    clipButton: 'Clip from here',
+    clipOpen: 'Watch the clip',
   },
   settings: {
     title: 'Settings',
@@ -341,6 +346,9 @@ export const pageText = {
 
 /** Strings the browser islands show. */
 export const clientText = {
+  clipMaking: (at: string) => `Cutting a clip from ${at}…`,
+  clipMade: 'Clip made: it plays once processed, in a few seconds.',
+  clipFailed: 'No clip was made',
   signedInAs: (name: string) => `Signed in as ${name}`,
   signingIn: 'Signing in…',
   signInFailed: 'Sign-in failed',

@@ -11,6 +11,7 @@ import { pageText } from '../i18n/en.ts';
 import type { WebAssets } from '../web-assets.ts';
 import { CardSection, channelCard, videoCard } from './cards.tsx';
 import { ChannelSupport, type ChannelSupportOffer } from './channel-support.tsx';
+import { Outcome } from './form-parts.tsx';
 import { Shell } from './shell.tsx';
 
 const playerData = (assets: WebAssets) => ({
@@ -252,6 +253,34 @@ export function channelPage(props: {
   );
 }
 
+/**
+ * Clip a finished video from the player's position (client/video-clip.ts). Hidden until a viewer is
+ * signed in; the API decides who may (the owner, or anyone when the channel allows) and says why not.
+ */
+function ClipForm(props: { videoId: string; slug: string }) {
+  const t = pageText.video;
+  return (
+    <form id="clip-form" class="clip-form" hidden data-video-id={props.videoId} data-slug={props.slug}>
+      <h2>{t.clipHeading}</h2>
+      <label>
+        {t.clipLength}{' '}
+        <select name="seconds">
+          {[10, 30, 60].map((seconds) => (
+            <option value={String(seconds)} selected={seconds === 30}>
+              {t.clipSeconds(seconds)}
+            </option>
+          ))}
+        </select>
+      </label>{' '}
+      <button type="submit">{t.clipButton}</button>
+      <Outcome id="clip" />
+      <a id="clip-link" hidden href="/">
+        {t.clipOpen}
+      </a>
+    </form>
+  );
+}
+
 /** A ready video (the route answers 404 for any other). */
 export function videoPage(props: { assets: WebAssets; video: Video & { playbackUrl: string } }) {
   const { video, assets } = props;
@@ -283,6 +312,7 @@ export function videoPage(props: { assets: WebAssets; video: Video & { playbackU
         ) : null}
       </p>
       <p class="description">{video.description}</p>
+      {video.channel ? <ClipForm videoId={video.id} slug={video.channel.slug} /> : null}
     </Shell>
   );
 }
