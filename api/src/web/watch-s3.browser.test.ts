@@ -16,7 +16,13 @@ import {
 import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, hasChromium, startLiveGateway, watchedPage } from './browser-test-kit.ts';
+import {
+  CHROMIUM,
+  hasChromium,
+  startLiveGateway,
+  type WatchedPage,
+  watchedPage,
+} from './browser-test-kit.ts';
 
 const PASSWORD = 'a long test password';
 const PREFIX = 'site';
@@ -40,8 +46,20 @@ async function api(base: string, method: string, path: string, token?: string, b
   return response.status === 204 ? undefined : ((await response.json()) as unknown);
 }
 
-/** The playhead of the page's <video>, moving on from a Media Source (hls.js), not the browser's HLS. */
-async function expectPlaying(page: Page): Promise<void> {
+/**
+ * The playhead of the page's <video>, moving on from a Media Source (hls.js), not the browser's HLS. On
+ * failure the page's problems and its last requests are in the error.
+ */
+async function expectPlaying(watched: WatchedPage): Promise<void> {
+  try {
+    await playheadMoves(watched.page);
+  } catch (error) {
+    const context = { problems: watched.problems, lastRequests: watched.requests.slice(-15) };
+    throw new Error(`${(error as Error).message}\n${JSON.stringify(context, null, 2)}`);
+  }
+}
+
+async function playheadMoves(page: Page): Promise<void> {
   const video = page.locator('video');
   const playhead = () => video.evaluate((element: { currentTime: number }) => element.currentTime);
   await expect.poll(playhead, { timeout: 60_000, interval: 250 }).toBeGreaterThan(0.5);
@@ -95,9 +113,10 @@ describe.skipIf(!hasChromium)(
 
       // Live: the playlists come from the gateway, every segment from the bucket's public URL.
       await viewer.page.goto(`${base}/c/from-bucket`);
-      const publisher = startPublisher(`rtmp://127.0.0.1:${rtmpPort}/live/${key.secret}`, 20, '640x360');
+      // Long enough for a loaded machine to start playing; stopped once the live part is checked.
+      const publisher = startPublisher(`rtmp://127.0.0.1:${rtmpPort}/live/${key.secret}`, 120, '640x360');
       await viewer.page.waitForSelector('#live-status[data-live="true"]', { timeout: 30_000 });
-      await expectPlaying(viewer.page);
+      await expectPlaying(viewer);
       const liveSegments = viewer.requests.filter(
         (url) => url.startsWith(`${publicBaseUrl}/live/`) && url.endsWith('.ts'),
       );
@@ -107,7 +126,8 @@ describe.skipIf(!hasChromium)(
       );
 
       // The recording becomes a video; its page plays it from the bucket's public URL too.
-      expect(await publisher.exited).toBe(0);
+      publisher.child.kill('SIGINT');
+      await publisher.exited;
       let videoId: string | undefined;
       await expect
         .poll(
@@ -123,7 +143,13 @@ describe.skipIf(!hasChromium)(
       const id = videoId as string;
       const vod = await watchedPage(browser);
       await vod.page.goto(`${base}/v/${id}`);
-      await expectPlaying(vod.page);
+      // A video page waits for the viewer (Chromium blocks autoplay with sound): muted and started, as a
+      // click would.
+      await vod.page.locator('#player').evaluate((element: { muted: boolean; play(): Promise<void> }) => {
+        element.muted = true;
+        return element.play();
+      });
+      await expectPlaying(vod);
       const vodSegments = vod.requests.filter(
         (url) => url.startsWith(`${publicBaseUrl}/vod/${id}/`) && url.endsWith('.ts'),
       );
