@@ -3,7 +3,8 @@
  * watch page and the API reference. Runtime entry points (Node, Bun) and tests all build the app here.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { AppEnv } from './context.ts';
+import type { Next } from 'hono';
+import type { AppContext, AppEnv } from './context.ts';
 import type { GatewayDeps } from './deps.ts';
 import { AVATAR_UPLOAD_PATH } from './domains/users/users.routes.ts';
 import { UPLOADS_PATH } from './domains/videos/uploads.routes.ts';
@@ -70,11 +71,9 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     }),
   );
   app.use(observeRequests(metrics));
-  app.use(async (c, next) => {
-    const preflight = cors.preflight(c);
-    if (preflight) return preflight;
-    const path = c.req.path;
-    if (limitedPerAddress(path, c.req.method)) await limit(c);
+  // Synchronous unless the counter store is Redis: with the in-process store the rate limit awaits
+  // nothing, so the layer adds no promise of its own (docs/benchmarks.md, Gateway).
+  const guarded = (c: AppContext, next: Next, path: string) => {
     // tus uploads stream any size to disk (VIDEO_MAX_BYTES is checked at creation) and may take long.
     const upload = path.startsWith(UPLOADS_PATH);
     // Paths and queries; JSON bodies are checked by each router's validation (http/router.ts).
@@ -87,6 +86,16 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD' || upload || OWN_BODY_LIMIT.has(path)) return run();
     return limitBody(c, run);
+  };
+  app.use((c, next) => {
+    const preflight = cors.preflight(c);
+    if (preflight) return Promise.resolve(preflight);
+    const path = c.req.path;
+    if (limitedPerAddress(path, c.req.method)) {
+      const counted = limit(c);
+      if (counted) return counted.then(() => guarded(c, next, path));
+    }
+    return guarded(c, next, path);
   });
   app.onError(onError);
   app.notFound(onNotFound);

@@ -11,8 +11,8 @@ import { openBackends } from '@streamhub/api/runtime/backends';
 import { gatewayDeps } from '@streamhub/api/runtime/gateway-runtime';
 import type { RemoteAddressResolver } from '@streamhub/api/server/types';
 import { loadConfig } from '@streamhub/config/config';
-import { createLogger } from '@streamhub/logger/logger';
-import { pino } from 'pino';
+import { createLogger, logDestination } from '@streamhub/logger/logger';
+
 import { BENCH_ORIGIN } from '../protocol.ts';
 
 export interface BenchDeps {
@@ -42,11 +42,11 @@ export async function createBenchDeps(options: {
     },
     { envFile: false },
   );
-  // Asynchronous like production's stdout stream, so logging costs what it costs in production.
+  // The destination production's stdout gets (logDestination), so logging costs what it costs there.
   const logger = createLogger({
     level: config.logLevel,
     name: 'gateway',
-    destination: pino.destination({ dest: options.logFile, sync: false }),
+    destination: logDestination(options.logFile),
   });
   await ensureSigningKeys(config.dataDir);
   const signingKeys = await loadSigningKeys({

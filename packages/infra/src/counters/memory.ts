@@ -27,23 +27,28 @@ export function createMemoryCounterStore(options: MemoryCounterStoreOptions = {}
   // A rate-limit sweep must never keep a process (or a test run) alive.
   sweep.unref();
 
+  const hitNow = (key: string, windowMs: number): CounterHit => {
+    assertWindow(windowMs);
+    const at = now();
+    const entry = entries.get(key);
+    if (entry === undefined) {
+      entries.set(key, { count: 1, resetAt: at + windowMs });
+      return { count: 1, resetAt: at + windowMs };
+    }
+    if (entry.resetAt <= at) {
+      entry.count = 1;
+      entry.resetAt = at + windowMs;
+    } else {
+      entry.count += 1;
+    }
+    return { count: entry.count, resetAt: entry.resetAt };
+  };
+
   return {
+    hitNow,
+
     async hit(key, windowMs) {
-      assertWindow(windowMs);
-      const at = now();
-      const entry = entries.get(key);
-      if (entry === undefined) {
-        entries.set(key, { count: 1, resetAt: at + windowMs });
-        return { count: 1, resetAt: at + windowMs };
-      }
-      if (entry.resetAt <= at) {
-        entry.count = 1;
-        entry.resetAt = at + windowMs;
-      } else {
-        entry.count += 1;
-      }
-      const result: CounterHit = { count: entry.count, resetAt: entry.resetAt };
-      return result;
+      return hitNow(key, windowMs);
     },
 
     async peek(key) {

@@ -13,6 +13,11 @@ export interface CounterStore {
    * count; the first hit after it opens a new window at 1.
    */
   hit(key: string, windowMs: number): Promise<CounterHit>;
+  /**
+   * `hit` without a promise, offered only by stores that count without I/O (the in-process one): the
+   * gateway's rate limiter counts every request, and an awaited call there costs a microtask turn.
+   */
+  hitNow?(key: string, windowMs: number): CounterHit;
   /** The current window of `key` without counting a hit; undefined when no window is open. */
   peek(key: string): Promise<CounterHit | undefined>;
   /** Forgets `key`, so its next hit opens a fresh window. */
