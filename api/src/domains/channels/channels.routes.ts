@@ -21,33 +21,29 @@ import {
 } from '@streamhub/contracts/channels';
 import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth, requireRole } from '../auth/auth-guard.ts';
+import { requireRole } from '../auth/auth-guard.ts';
 import { optionalBearer, optionalCaller } from '../auth/optional-auth.ts';
+import { SIGNED_IN_ERRORS, signedInRoute } from '../auth/signed-in-route.ts';
 
 const tags = ['channels'];
-const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
 const ownerErrors = {
-  401: unauthorized,
   403: problemResponse(
     'The caller does not own this channel (`forbidden`) or is suspended (`account_suspended`)',
   ),
   404: problemResponse('No channel has this slug (`not_found`)'),
 };
 
-const createChannel = createRoute({
+const createChannel = signedInRoute({
   method: 'post',
   path: '/',
   operationId: 'createChannel',
   tags,
   summary:
     "Create the caller's channel (streamers and admins; with CHANNEL_CREATION=verified any verified account; one per account)",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { body: jsonBody(CreateChannelRequestSchema) },
   responses: {
     201: jsonResponse(ChannelSchema, 'The new channel'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
-    401: unauthorized,
     403: problemResponse(
       'The instance policy does not let the caller open a channel (`forbidden`) or the caller is suspended (`account_suspended`)',
     ),
@@ -56,14 +52,12 @@ const createChannel = createRoute({
   },
 });
 
-const updateChannel = createRoute({
+const updateChannel = signedInRoute({
   method: 'patch',
   path: '/{slug}',
   operationId: 'updateChannel',
   tags,
   summary: 'Change the title, category, tags, language or recording (owner)',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema, body: jsonBody(UpdateChannelRequestSchema) },
   responses: {
     200: jsonResponse(ChannelSchema, 'The updated channel'),
@@ -73,17 +67,14 @@ const updateChannel = createRoute({
   },
 });
 
-const getMine = createRoute({
+const getMine = signedInRoute({
   method: 'get',
   path: '/channel',
   operationId: 'getMyChannel',
   tags,
   summary: "The caller's channel",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   responses: {
     200: jsonResponse(ChannelSchema, "The caller's channel"),
-    401: unauthorized,
     403: problemResponse('The account is suspended (`account_suspended`)'),
     404: problemResponse('The caller has no channel yet (`not_found`)'),
   },
@@ -149,15 +140,13 @@ const listBroadcasts = createRoute({
   },
 });
 
-const ingestHealth = createRoute({
+const ingestHealth = signedInRoute({
   method: 'get',
   path: '/{slug}/ingest',
   operationId: 'getIngestHealth',
   tags,
   summary:
     "The live stream's ingest as the media node measures it: codecs, resolution, fps, bitrate, keyframe interval (owner)",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: {
     200: jsonResponse(IngestHealthSchema, 'The ingest; `live: false` and nulls while offline'),
@@ -177,21 +166,19 @@ const cutBroadcast = createRoute({
   request: { params: ChannelSlugParamsSchema },
   responses: {
     202: { description: 'The cut is ordered; the broadcast ends within moments' },
-    401: unauthorized,
+    401: SIGNED_IN_ERRORS[401],
     403: problemResponse('The caller is not an admin (`forbidden`) or is suspended (`account_suspended`)'),
     404: problemResponse('No channel has this slug (`not_found`)'),
     409: problemResponse('The channel is not broadcasting (`conflict`)'),
   },
 });
 
-const createKey = createRoute({
+const createKey = signedInRoute({
   method: 'post',
   path: '/{slug}/keys',
   operationId: 'createStreamKey',
   tags,
   summary: 'Create a stream key (owner); the secret is in this response only',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema, body: jsonBody(CreateStreamKeyRequestSchema) },
   responses: {
     201: jsonResponse(CreatedStreamKeySchema, 'The key with its secret, shown once'),
@@ -201,14 +188,12 @@ const createKey = createRoute({
   },
 });
 
-const listKeys = createRoute({
+const listKeys = signedInRoute({
   method: 'get',
   path: '/{slug}/keys',
   operationId: 'listStreamKeys',
   tags,
   summary: "The channel's stream keys, masked (owner)",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: {
     200: jsonResponse(StreamKeyListSchema, 'Every key, oldest first, revoked ones too'),
@@ -216,14 +201,12 @@ const listKeys = createRoute({
   },
 });
 
-const rotateKey = createRoute({
+const rotateKey = signedInRoute({
   method: 'post',
   path: '/{slug}/keys/{id}/rotate',
   operationId: 'rotateStreamKey',
   tags,
   summary: 'Replace a stream key with a new secret (owner); the old one stops working at once',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: StreamKeyParamsSchema },
   responses: {
     201: jsonResponse(CreatedStreamKeySchema, 'The replacement key with its secret, shown once'),
@@ -234,14 +217,12 @@ const rotateKey = createRoute({
   },
 });
 
-const revokeKey = createRoute({
+const revokeKey = signedInRoute({
   method: 'delete',
   path: '/{slug}/keys/{id}',
   operationId: 'revokeStreamKey',
   tags,
   summary: 'Revoke a stream key (owner); idempotent',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: StreamKeyParamsSchema },
   responses: {
     200: jsonResponse(StreamKeySchema, 'The revoked key'),
