@@ -5,8 +5,8 @@
  * start-up timers. Argument: where it stops, waiting to be SIGKILLed:
  * - `in-transaction`: the consumer's handler has booked the ledger entry inside its transaction, not
  *   committed; prints `{"inTransaction": <outbox event id>, "entriesSeen": n}`;
- * - `after-commit`: the consumer's transaction committed, the job not yet acknowledged; prints
- *   `{"committed": <outbox event id>}`;
+ * - `after-commit`: the consumer's transaction committed, the job not yet acknowledged, and every
+ *   stored event relayed (later jobs wait behind it); prints `{"committed": <outbox event id>}`;
  * - `none`: runs on; prints `{"jobDone": <outbox event id>, "attempt": n}` as each job of the consumer ends.
  * Every handler call prints `{"handling": <outbox event id>, "attempt": n}` first; `{"ready": true}` once
  * started. A second argument names a stored Razorpay event: `{"eventProcessed": id, "outcome": …}` is
@@ -81,6 +81,16 @@ handlers[jobName] = async (job, context) => {
   print({ handling: job.id, attempt: context.attempt });
   await handle(job, context);
   if (cut === 'after-commit') {
+    // Hold the job (its lane too: one at a time) until the relay has published every stored event, so
+    // jobs received meanwhile wait behind this one, in memory with the in-process runner.
+    for (;;) {
+      const result = await backends.database.db.execute(
+        sql`select count(*)::int as n from events.outbox where published_at is null`,
+      );
+      const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
+      if (rows[0]?.n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     print({ committed: job.id });
     await forever();
   }
