@@ -60,6 +60,20 @@ describe('audienceOf', () => {
       users: [],
       channels: [c],
     });
+    // A clip: its maker by id, the clipped channel's owner through the channel.
+    expect(
+      audienceOf('clip.created', {
+        clipId: a,
+        videoId: b,
+        channelId: c,
+        liveSessionId: a,
+        sourceVideoId: null,
+        startSeconds: null,
+        makerId: b,
+        seconds: 30,
+        createdAt: at,
+      }),
+    ).toEqual({ users: [b], channels: [c] });
   });
 
   it('leaves an event without a rule to instance endpoints', () => {

@@ -39,6 +39,9 @@ const AUDIENCE: { [K in DomainEventName]?: AudienceRule<K> } = {
   'stream.key_revoked': ({ channelId }) => channels(channelId),
   // An admin cut the broadcast: the channel's owner hears of it.
   'stream.cut': ({ channelId }) => channels(channelId),
+  // The clipped channel's owner (the clip is a video of their channel), and the clip's maker (their
+  // own action; often the owner too, then the endpoint gets it once).
+  'clip.created': ({ channelId, makerId }) => ({ users: [makerId], channels: [channelId] }),
   // The creator, and the payer (their own payment).
   'tip.received': ({ creatorId, payerId }) => users(creatorId, payerId),
   // The channel's owner, and the subscriber (their own subscription).
