@@ -17,7 +17,7 @@ type SignedInRouteConfig<P extends string> = Omit<RouteConfig, 'path' | 'securit
   path: P;
 };
 
-export function signedInRoute<P extends string, const R extends SignedInRouteConfig<P>>(route: R) {
+export function signedInRoute<P extends string, R extends SignedInRouteConfig<P>>(route: R) {
   return createRoute({
     ...route,
     security: BEARER_AUTH,
