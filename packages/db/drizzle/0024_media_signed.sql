@@ -1,2 +1,0 @@
--- Reserved migration slot; its owner replaces this file with the real change.
-SELECT 1;
