@@ -12,6 +12,7 @@ import { gatewayDeps } from '@streamhub/api/runtime/gateway-runtime';
 import type { RemoteAddressResolver } from '@streamhub/api/server/types';
 import { loadConfig } from '@streamhub/config/config';
 import { createLogger, logDestination } from '@streamhub/logger/logger';
+import { pino } from 'pino';
 
 import { BENCH_ORIGIN } from '../protocol.ts';
 
@@ -28,6 +29,8 @@ export async function createBenchDeps(options: {
   remoteAddress: RemoteAddressResolver;
   /** Only the prepare step migrates; the servers open the migrated database. */
   migrate?: boolean;
+  /** pino's stock asynchronous destination (a write per line) instead of `logDestination`, to compare. */
+  stockLogDestination?: boolean;
 }): Promise<BenchDeps> {
   const config = loadConfig(
     {
@@ -46,7 +49,9 @@ export async function createBenchDeps(options: {
   const logger = createLogger({
     level: config.logLevel,
     name: 'gateway',
-    destination: logDestination(options.logFile),
+    destination: options.stockLogDestination
+      ? pino.destination({ dest: options.logFile, sync: false })
+      : logDestination(options.logFile),
   });
   await ensureSigningKeys(config.dataDir);
   const signingKeys = await loadSigningKeys({
