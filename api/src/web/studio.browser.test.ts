@@ -155,6 +155,17 @@ describe.skipIf(!hasChromium)(
       await opening.getByRole('button', { name: 'Open the channel' }).click();
       await page.getByRole('status').filter({ hasText: 'Your channel is open' }).waitFor();
       await page.getByLabel('Record each broadcast as a video').check();
+      // LL-HLS is the channel's choice inside the instance's (LIVE_LL_HLS defaults to optional): stored
+      // through the API and shown again after a reload; then back to the instance's default.
+      const lowLatency = page.getByLabel('Low-Latency HLS');
+      expect(await lowLatency.inputValue()).toBe('');
+      await lowLatency.selectOption({ label: 'On' });
+      await page.getByRole('button', { name: 'Save the settings' }).click();
+      await page.getByRole('status').filter({ hasText: 'settings are saved' }).waitFor();
+      await page.reload();
+      await expect.poll(() => lowLatency.inputValue()).toBe('on');
+      expect(await page.getByLabel('Record each broadcast as a video').isChecked()).toBe(true);
+      await lowLatency.selectOption({ label: 'Instance default (off)' });
       await page.getByRole('button', { name: 'Save the settings' }).click();
       await page.getByRole('status').filter({ hasText: 'settings are saved' }).waitFor();
 
