@@ -22,7 +22,7 @@ import { startStudioModerationPage } from './studio-moderation.ts';
 import { startStudioRestreamPage } from './studio-restream.ts';
 import { startStudioStreamPage } from './studio-stream.ts';
 import { startStudioVideosPage } from './studio-videos.ts';
-import { startVideoClipForm } from './video-clip.ts';
+import { startClipForm } from './video-clip.ts';
 
 const data = readPageData(document.body);
 // Embedded in another site (the player pages may be): links and the search leave the frame, since
@@ -45,11 +45,12 @@ switch (data?.page) {
     break;
   case 'channel':
     startChannelPage(data.channel, data.assets);
+    startClipForm('live');
     break;
   case 'video': {
     const notice = element('player-notice', HTMLParagraphElement);
     const player = element('player', HTMLVideoElement);
-    startVideoClipForm(player);
+    startClipForm({ video: player });
     void play(player, data.playbackUrl, {
       live: false,
       assets: data.assets,

@@ -106,6 +106,8 @@ export const pageText = {
     watchRecording: 'Watch the recording',
     player: (title: string) => `Live video: ${title}`,
     jumpToLive: 'Back to live',
+    clipHeading: 'Clip the stream',
+    clipButton: 'Clip',
     broadcastLive: 'Live now',
     lasted: (minutes: number) => (minutes === 1 ? '1 minute' : `${minutes} minutes`),
     peakViewers: (count: number) => (count === 1 ? 'peak 1 viewer' : `peak ${count} viewers`),
@@ -347,6 +349,7 @@ export const pageText = {
 /** Strings the browser islands show. */
 export const clientText = {
   clipMaking: (at: string) => `Cutting a clip from ${at}…`,
+  clipMakingLive: (seconds: number) => `Cutting the last ${seconds} seconds…`,
   clipMade: 'Clip made: it plays once processed, in a few seconds.',
   clipFailed: 'No clip was made',
   signedInAs: (name: string) => `Signed in as ${name}`,

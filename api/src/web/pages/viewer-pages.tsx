@@ -230,6 +230,7 @@ export function channelPage(props: {
           <p id="chat-notice" class="notice" role="status" />
         </section>
       </div>
+      <ClipForm slug={channel.slug} />
       <section class="listing" aria-labelledby="broadcasts-heading">
         <h2 id="broadcasts-heading">{t.broadcasts}</h2>
         {props.broadcasts.length > 0 ? (
@@ -254,14 +255,16 @@ export function channelPage(props: {
 }
 
 /**
- * Clip a finished video from the player's position (client/video-clip.ts). Hidden until a viewer is
- * signed in; the API decides who may (the owner, or anyone when the channel allows) and says why not.
+ * Clip a finished video from the player's position, or (without `videoId`) the last seconds of the
+ * channel's live broadcast (client/video-clip.ts). Hidden until a viewer is signed in; the API decides
+ * who may (the owner, or anyone when the channel allows) and says why not (an offline channel, too).
  */
-function ClipForm(props: { videoId: string; slug: string }) {
+function ClipForm(props: { videoId?: string; slug: string }) {
   const t = pageText.video;
+  const live = props.videoId === undefined;
   return (
     <form id="clip-form" class="clip-form" hidden data-video-id={props.videoId} data-slug={props.slug}>
-      <h2>{t.clipHeading}</h2>
+      <h2>{live ? pageText.channel.clipHeading : t.clipHeading}</h2>
       <label>
         {t.clipLength}{' '}
         <select name="seconds">
@@ -272,7 +275,7 @@ function ClipForm(props: { videoId: string; slug: string }) {
           ))}
         </select>
       </label>{' '}
-      <button type="submit">{t.clipButton}</button>
+      <button type="submit">{live ? pageText.channel.clipButton : t.clipButton}</button>
       <Outcome id="clip" />
       <a id="clip-link" hidden href="/">
         {t.clipOpen}
