@@ -12,8 +12,6 @@ export type Variant =
   | { name: 'full' }
   /** createApp's routes with no middleware (a stand-in puts deps into c.var). */
   | { name: 'none' }
-  /** `createApp` logging through pino's stock asynchronous destination instead of `logDestination`. */
-  | { name: 'full-stock-log' }
   /** The old stack (bench-only copies of its middleware, `servers/legacy-stack.ts`) plus `changes`. */
   | { name: string; legacy: true; changes: readonly Change[] };
 
@@ -24,7 +22,6 @@ export const VARIANTS: readonly Variant[] = [
   { name: 'before+bound-metrics', legacy: true, changes: ['bound-metrics'] },
   { name: 'before+text-guard-fast-path', legacy: true, changes: ['text-guard-fast-path'] },
   { name: 'none' },
-  { name: 'full-stock-log' },
 ];
 
 export function findVariant(name: string): Variant {

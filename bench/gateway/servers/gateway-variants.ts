@@ -21,8 +21,7 @@ export interface VariantApp {
 }
 
 export function createVariantApp(deps: GatewayDeps, variant: Variant): VariantApp {
-  if (variant.name === 'full' || variant.name === 'full-stock-log')
-    return createApp(deps, { processMetrics: true }).app;
+  if (variant.name === 'full') return createApp(deps, { processMetrics: true }).app;
   const { config } = deps;
   const metrics = createGatewayMetrics({ processMetrics: true });
   const app = new OpenAPIHono<AppEnv>();

@@ -11,9 +11,8 @@ import { openBackends } from '@streamhub/api/runtime/backends';
 import { gatewayDeps } from '@streamhub/api/runtime/gateway-runtime';
 import type { RemoteAddressResolver } from '@streamhub/api/server/types';
 import { loadConfig } from '@streamhub/config/config';
-import { createLogger, logDestination } from '@streamhub/logger/logger';
+import { createLogger } from '@streamhub/logger/logger';
 import { pino } from 'pino';
-
 import { BENCH_ORIGIN } from '../protocol.ts';
 
 export interface BenchDeps {
@@ -29,8 +28,6 @@ export async function createBenchDeps(options: {
   remoteAddress: RemoteAddressResolver;
   /** Only the prepare step migrates; the servers open the migrated database. */
   migrate?: boolean;
-  /** pino's stock asynchronous destination (a write per line) instead of `logDestination`, to compare. */
-  stockLogDestination?: boolean;
 }): Promise<BenchDeps> {
   const config = loadConfig(
     {
@@ -45,13 +42,11 @@ export async function createBenchDeps(options: {
     },
     { envFile: false },
   );
-  // The destination production's stdout gets (logDestination), so logging costs what it costs there.
+  // Asynchronous like production's stdout stream, so logging costs what it costs in production.
   const logger = createLogger({
     level: config.logLevel,
     name: 'gateway',
-    destination: options.stockLogDestination
-      ? pino.destination({ dest: options.logFile, sync: false })
-      : logDestination(options.logFile),
+    destination: pino.destination({ dest: options.logFile, sync: false }),
   });
   await ensureSigningKeys(config.dataDir);
   const signingKeys = await loadSigningKeys({

@@ -13,7 +13,6 @@ const bench = await createBenchDeps({
   dataDir: requireArg(args, 'dataDir'),
   databaseUrl: requireArg(args, 'databaseUrl'),
   remoteAddress: nodeRemoteAddress,
-  stockLogDestination: variant.name === 'full-stock-log',
 });
 const app = createVariantApp(bench.deps, variant);
 const running = await serveOnNode({ fetch: app.fetch, host: BENCH_HOST, port: 0, gracePeriodMs: 1_000 });

@@ -1,8 +1,5 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogger, flushLogger, logDestination, withoutRedaction } from './logger.ts';
+import { createLogger, withoutRedaction } from './logger.ts';
 
 function capturingLogger() {
   const lines: Record<string, unknown>[] = [];
@@ -68,34 +65,5 @@ describe('withoutRedaction', () => {
         msg: 'request',
       },
     ]);
-  });
-});
-
-describe('logDestination', () => {
-  const readLines = async (file: string) =>
-    (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
-  const waitFor = async (check: () => Promise<boolean>) => {
-    for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 10));
-  };
-
-  it('writes buffered lines without waiting for a full batch or a flush', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'streamhub-log-'));
-    const file = join(dir, 'gateway.log');
-    const logger = createLogger({ level: 'info', name: 'test', destination: logDestination(file) });
-    try {
-      // Far below the batch size: without the end-of-turn write these would sit in the buffer.
-      for (let i = 0; i < 3; i++) logger.info({ n: i }, 'request');
-      // In the file soon after, in order, with no flush asked for.
-      await waitFor(async () => (await readLines(file)).length === 3);
-      expect((await readLines(file)).map((line) => JSON.parse(line).n)).toEqual([0, 1, 2]);
-
-      // A line written later, alone, leaves on its own too.
-      logger.info({ n: 3 }, 'request');
-      await waitFor(async () => (await readLines(file)).length === 4);
-      expect(await readLines(file)).toHaveLength(4);
-    } finally {
-      flushLogger(logger);
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });
