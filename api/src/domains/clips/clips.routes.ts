@@ -1,28 +1,23 @@
 /** Instant clips: `/api/v1/channels/{slug}/clips` and the channel's clip settings. */
-import { createRoute } from '@hono/zod-openapi';
 import { ChannelSlugParamsSchema } from '@streamhub/contracts/channels';
 import { ClipSchema, ClipSettingsSchema, CreateClipSchema } from '@streamhub/contracts/clips';
-import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
+import { jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth } from '../auth/auth-guard.ts';
+import { signedInRoute } from '../auth/signed-in-route.ts';
 
 const tags = ['clips'];
-const unauthorized = problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)');
 const channelNotFound = problemResponse('No channel has this slug (`not_found`)');
 
-const create = createRoute({
+const create = signedInRoute({
   method: 'post',
   path: '/{slug}/clips',
   operationId: 'createClip',
   tags,
   summary:
     'Clip 5–60 s of the live broadcast (its last seconds) or of a finished video of the channel (from a point); the clip becomes a public video of the channel, credited to the caller',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema, body: jsonBody(CreateClipSchema) },
   responses: {
     201: jsonResponse(ClipSchema, 'The clip; its video is processing'),
-    401: unauthorized,
     403: problemResponse(
       'The channel lets only its owner clip, or only the owner clips a video that is not public (`forbidden`), or the caller is suspended (`account_suspended`)',
     ),
@@ -37,35 +32,29 @@ const create = createRoute({
   },
 });
 
-const settings = createRoute({
+const settings = signedInRoute({
   method: 'get',
   path: '/{slug}/clips/settings',
   operationId: 'getClipSettings',
   tags,
   summary: 'Whether signed-in viewers may clip this channel (owner)',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema },
   responses: {
     200: jsonResponse(ClipSettingsSchema, 'The clip settings'),
-    401: unauthorized,
     403: problemResponse('The caller does not own this channel (`forbidden`)'),
     404: channelNotFound,
   },
 });
 
-const updateSettings = createRoute({
+const updateSettings = signedInRoute({
   method: 'put',
   path: '/{slug}/clips/settings',
   operationId: 'updateClipSettings',
   tags,
   summary: 'Let signed-in viewers clip this channel, or only its owner (owner)',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: ChannelSlugParamsSchema, body: jsonBody(ClipSettingsSchema) },
   responses: {
     200: jsonResponse(ClipSettingsSchema, 'The clip settings'),
-    401: unauthorized,
     403: problemResponse('The caller does not own this channel (`forbidden`)'),
     404: channelNotFound,
     422: problemResponse('The body is invalid (`validation_failed`)'),

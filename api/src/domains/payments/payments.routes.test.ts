@@ -124,6 +124,7 @@ describe.each(testDatabases())('payments on %s', (driver) => {
       'startTip',
       'updateTier',
       'verifyRazorpayCheckout',
+      'verifyRazorpaySubscription',
     ]);
   });
 

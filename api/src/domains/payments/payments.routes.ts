@@ -34,27 +34,21 @@ import {
 } from '@streamhub/contracts/payments';
 import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
-import { requireAuth, requireRole } from '../auth/auth-guard.ts';
+import { requireRole } from '../auth/auth-guard.ts';
+import { SIGNED_IN_ERRORS, signedInRoute } from '../auth/signed-in-route.ts';
 
 const tags = ['payments'];
-const signedIn = {
-  401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
-  403: problemResponse('The account is suspended (`account_suspended`)'),
-};
 const noChannel = problemResponse('The caller has no channel (`not_found`)');
 
-const startTip = createRoute({
+const startTip = signedInRoute({
   method: 'post',
   path: '/tips',
   operationId: 'startTip',
   tags,
   summary: "Start a tip to a channel: returns the provider's checkout page to send the viewer to",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { body: jsonBody(StartTipRequestSchema) },
   responses: {
     201: jsonResponse(TipCheckoutSchema, 'The pending payment and its checkout URL'),
-    ...signedIn,
     404: problemResponse('No channel has this slug (`not_found`)'),
     422: problemResponse(
       'An invalid field: an amount outside the limits, a currency this instance does not take, a message over 500 characters (`validation_failed`)',
@@ -64,42 +58,35 @@ const startTip = createRoute({
   },
 });
 
-const earnings = createRoute({
+const earnings = signedInRoute({
   method: 'get',
   path: '/earnings',
   operationId: 'getEarnings',
   tags,
   summary: "The caller's channel's earnings: what the platform owes it, per currency, read from the ledger",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
-  responses: { 200: jsonResponse(EarningsSchema, 'Balances per currency'), ...signedIn, 404: noChannel },
+  responses: { 200: jsonResponse(EarningsSchema, 'Balances per currency'), 404: noChannel },
 });
 
-const ledger = createRoute({
+const ledger = signedInRoute({
   method: 'get',
   path: '/ledger',
   operationId: 'listLedgerLines',
   tags,
   summary: "The ledger lines of the caller's channel's earnings, newest first",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { query: LedgerLinesQuerySchema },
   responses: {
     200: jsonResponse(LedgerLinePageSchema, 'One page of ledger lines'),
-    ...signedIn,
     404: noChannel,
     422: problemResponse('A query parameter is invalid, e.g. a foreign cursor (`validation_failed`)'),
   },
 });
 
-const ledgerExport = createRoute({
+const ledgerExport = signedInRoute({
   method: 'get',
   path: '/ledger/export',
   operationId: 'exportLedgerLines',
   tags,
   summary: "Every ledger line of the caller's channel's earnings as CSV (amounts in minor units)",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { query: LedgerExportQuerySchema },
   responses: {
     200: {
@@ -107,7 +94,6 @@ const ledgerExport = createRoute({
         'created_at, line_id, entry_id, kind, payment_id, currency, amount_minor, balance_after_minor',
       content: { 'text/csv': { schema: z.string() } },
     },
-    ...signedIn,
     404: noChannel,
     422: problemResponse('A bad currency (`validation_failed`)'),
   },
@@ -125,7 +111,7 @@ const reconciliation = createRoute({
   request: { query: ReconciliationQuerySchema },
   responses: {
     200: jsonResponse(ReconciliationSchema, 'Every difference found'),
-    401: signedIn[401],
+    401: SIGNED_IN_ERRORS[401],
     403: problemResponse('The caller is not an admin (`forbidden`) or is suspended (`account_suspended`)'),
     422: problemResponse('A bad limit (`validation_failed`)'),
   },
@@ -143,7 +129,7 @@ const refund = createRoute({
   request: { params: PaymentParamsSchema },
   responses: {
     200: jsonResponse(RefundRequestedSchema, 'The provider took the refund'),
-    401: signedIn[401],
+    401: SIGNED_IN_ERRORS[401],
     403: problemResponse('The caller is not an admin (`forbidden`) or is suspended (`account_suspended`)'),
     404: problemResponse('No payment has this id (`not_found`)'),
     409: problemResponse(
@@ -185,33 +171,28 @@ const channelTiers = createRoute({
   },
 });
 
-const myTiers = createRoute({
+const myTiers = signedInRoute({
   method: 'get',
   path: '/tiers',
   operationId: 'listMyTiers',
   tags,
   summary: "The caller's channel's tiers, inactive ones included",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
-  responses: { 200: jsonResponse(TierListSchema, 'Every tier'), ...signedIn, 404: noChannel },
+  responses: { 200: jsonResponse(TierListSchema, 'Every tier'), 404: noChannel },
 });
 
 const priceProblem = problemResponse(
   'An invalid field: a price outside the instance limits, a currency it does not take, an empty or long name (`validation_failed`)',
 );
 
-const createTier = createRoute({
+const createTier = signedInRoute({
   method: 'post',
   path: '/tiers',
   operationId: 'createTier',
   tags,
   summary: 'Add a monthly subscription tier to the caller’s channel',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { body: jsonBody(CreateTierRequestSchema) },
   responses: {
     201: jsonResponse(TierSchema, 'The new tier'),
-    ...signedIn,
     404: noChannel,
     409: problemResponse(
       'A tier of that name exists, or the channel has the most tiers allowed (`conflict`)',
@@ -220,36 +201,30 @@ const createTier = createRoute({
   },
 });
 
-const updateTier = createRoute({
+const updateTier = signedInRoute({
   method: 'patch',
   path: '/tiers/{id}',
   operationId: 'updateTier',
   tags,
   summary: 'Rename, reprice or (de)activate a tier; a new price applies to subscriptions started after it',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: TierParamsSchema, body: jsonBody(UpdateTierRequestSchema) },
   responses: {
     200: jsonResponse(TierSchema, 'The tier'),
-    ...signedIn,
     404: problemResponse('The caller has no channel, or no tier of it has this id (`not_found`)'),
     409: problemResponse('Another tier of the channel has that name (`conflict`)'),
     422: priceProblem,
   },
 });
 
-const startSubscription = createRoute({
+const startSubscription = signedInRoute({
   method: 'post',
   path: '/subscriptions',
   operationId: 'startSubscription',
   tags,
   summary: "Subscribe to a channel's tier monthly: returns the provider's checkout page",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { body: jsonBody(StartSubscriptionRequestSchema) },
   responses: {
     201: jsonResponse(SubscriptionCheckoutSchema, 'The pending subscription and its checkout URL'),
-    ...signedIn,
     404: problemResponse('No channel has this slug, or it has no such tier (`not_found`)'),
     409: problemResponse(
       'Subscribed already, the tier takes no new subscribers, or it is the caller’s own channel (`conflict`)',
@@ -260,29 +235,24 @@ const startSubscription = createRoute({
   },
 });
 
-const mySubscriptions = createRoute({
+const mySubscriptions = signedInRoute({
   method: 'get',
   path: '/subscriptions',
   operationId: 'listMySubscriptions',
   tags,
   summary: "The caller's subscriptions that were ever paid, newest first",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
-  responses: { 200: jsonResponse(SubscriptionListSchema, 'The subscriptions'), ...signedIn },
+  responses: { 200: jsonResponse(SubscriptionListSchema, 'The subscriptions') },
 });
 
-const cancelSubscription = createRoute({
+const cancelSubscription = signedInRoute({
   method: 'post',
   path: '/subscriptions/{id}/cancel',
   operationId: 'cancelSubscription',
   tags,
   summary: 'Cancel a subscription at the end of the period paid for; the perks last until then',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { params: SubscriptionParamsSchema },
   responses: {
     200: jsonResponse(SubscriptionSchema, 'The subscription, cancelled'),
-    ...signedIn,
     404: problemResponse('The caller has no subscription with this id (`not_found`)'),
     409: problemResponse('Not running, cancelled already, or not yet confirmed by the provider (`conflict`)'),
     422: problemResponse('The id is not a uuid (`validation_failed`)'),
@@ -291,7 +261,7 @@ const cancelSubscription = createRoute({
   },
 });
 
-const verifyRazorpayCheckout = createRoute({
+const verifyRazorpayCheckout = signedInRoute({
   method: 'post',
   path: '/razorpay/checkouts/verify',
   operationId: 'verifyRazorpayCheckout',
@@ -299,13 +269,10 @@ const verifyRazorpayCheckout = createRoute({
   summary:
     "Check what Razorpay Checkout returned for the caller's tip: the HMAC-SHA256 of `order_id|payment_id` " +
     "with the key secret, server-side; the tip is booked when Razorpay's `order.paid` webhook arrives",
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { body: jsonBody(VerifyRazorpayCheckoutRequestSchema) },
   responses: {
     200: jsonResponse(RazorpayCheckoutVerifiedSchema, 'The signature matches'),
     400: problemResponse('The signature does not match the order and payment (`invalid_checkout_signature`)'),
-    ...signedIn,
     404: problemResponse(
       'Razorpay is not configured, or the caller started no payment with this order (`not_found`)',
     ),
@@ -313,7 +280,7 @@ const verifyRazorpayCheckout = createRoute({
   },
 });
 
-const verifyRazorpaySubscription = createRoute({
+const verifyRazorpaySubscription = signedInRoute({
   method: 'post',
   path: '/razorpay/subscriptions/verify',
   operationId: 'verifyRazorpaySubscription',
@@ -322,15 +289,12 @@ const verifyRazorpaySubscription = createRoute({
     "Check what Razorpay Checkout returned for the caller's subscription: the HMAC-SHA256 of " +
     "`payment_id|subscription_id` with the key secret, server-side; it starts when Razorpay's " +
     '`subscription.charged` webhook arrives',
-  security: BEARER_AUTH,
-  middleware: [requireAuth] as const,
   request: { body: jsonBody(VerifyRazorpaySubscriptionRequestSchema) },
   responses: {
     200: jsonResponse(RazorpaySubscriptionVerifiedSchema, 'The signature matches'),
     400: problemResponse(
       'The signature does not match the subscription and payment (`invalid_checkout_signature`)',
     ),
-    ...signedIn,
     404: problemResponse(
       'Razorpay is not configured, or the caller started no subscription with this id (`not_found`)',
     ),
