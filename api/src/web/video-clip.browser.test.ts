@@ -132,7 +132,8 @@ describe.skipIf(!hasChromium)(
       );
       await page.goto(`${base}/v/${videoId}`);
       await page.locator('#clip-form:not([hidden])').waitFor({ timeout: 15_000 });
-      // The playhead at 4 s, as a viewer seeking would leave it.
+      // The playhead at 4 s, as a viewer seeking would leave it; paused, so that it is still there when the
+      // form reads it (a playing video moves on while a loaded machine gets to the click).
       await expect
         .poll(
           () => page.locator('#player').evaluate((element: { readyState: number }) => element.readyState),
@@ -141,7 +142,8 @@ describe.skipIf(!hasChromium)(
           },
         )
         .toBeGreaterThanOrEqual(1);
-      await page.locator('#player').evaluate((element: { currentTime: number }) => {
+      await page.locator('#player').evaluate((element: { currentTime: number; pause(): void }) => {
+        element.pause();
         element.currentTime = 4;
       });
       await expect.poll(() => playhead(page), { timeout: 10_000 }).toBeCloseTo(4, 0);
