@@ -8,8 +8,11 @@
  */
 import type { DomainEventPayload } from '@streamhub/contracts/events';
 import type { Db } from '@streamhub/db/client';
-import { type SubscriptionRow, subscriptions } from '@streamhub/db/schema/payments';
-import { subscriptionExpiryNotices } from '@streamhub/db/schema/payments-notices';
+import {
+  type SubscriptionRow,
+  subscriptionExpiryNotices,
+  subscriptions,
+} from '@streamhub/db/schema/payments';
 import type { Logger } from '@streamhub/logger/logger';
 import { and, asc, eq, gt, lte, notExists } from 'drizzle-orm';
 import { appendDomainEvent } from '../../events/durable.ts';

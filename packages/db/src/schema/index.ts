@@ -12,7 +12,6 @@ import * as events from './events.ts';
 import * as media from './media.ts';
 import * as notifications from './notifications.ts';
 import * as payments from './payments.ts';
-import * as paymentsNotices from './payments-notices.ts';
 import * as restream from './restream.ts';
 import * as users from './users.ts';
 import * as videos from './videos.ts';
@@ -28,7 +27,6 @@ export const schema = {
   ...events,
   ...media,
   ...payments,
-  ...paymentsNotices,
   ...webhooks,
   ...analytics,
   ...notifications,

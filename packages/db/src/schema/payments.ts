@@ -339,6 +339,23 @@ export const subscriptions = paymentsSchema.table(
 );
 
 /**
+ * The "about to expire" notices sent: one row per subscription and period end, so the notice goes out
+ * once per period whatever the replicas and sweeps (api/src/domains/payments/subscription-expiry-notices.ts).
+ */
+export const subscriptionExpiryNotices = paymentsSchema.table(
+  'subscription_expiry_notices',
+  {
+    subscriptionId: uuid('subscription_id')
+      .notNull()
+      .references(() => subscriptions.id, { onDelete: 'cascade' }),
+    /** The `access_until` the notice announced: a renewal that moves it allows the next one. */
+    periodEnd: timestamp('period_end', { withTimezone: true }).notNull(),
+    noticedAt: timestamp('noticed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriptionId, t.periodEnd] })],
+);
+
+/**
  * The condition on `payments.subscriptions` that `userId` holds a subscription's perks on `channelId`
  * now: a live status and `access_until` ahead. The one definition, for the payments domain and for the
  * domains that read these columns (read-exports.ts): chat's badge and rule, `subscribers` videos.
@@ -389,3 +406,4 @@ export type LedgerLineRow = typeof ledgerLines.$inferSelect;
 export type PaymentRow = typeof payments.$inferSelect;
 export type PaymentStatus = (typeof paymentStatus.enumValues)[number];
 export type ProviderEventRow = typeof providerEvents.$inferSelect;
+export type SubscriptionExpiryNoticeRow = typeof subscriptionExpiryNotices.$inferSelect;
