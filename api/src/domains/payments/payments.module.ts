@@ -48,9 +48,10 @@ function paymentsServices(
   const ledger = new LedgerService({ db, ledger: ledgerReads });
   const providers = configuredProviders(config.payments);
   const paymentRows = new PaymentsRepository(db);
+  const subscriptionRows = new SubscriptionsRepository(db);
   const subscriptions = new SubscriptionsService({
     db,
-    subscriptions: new SubscriptionsRepository(db),
+    subscriptions: subscriptionRows,
     ledger,
     channels,
     providers,
@@ -80,7 +81,7 @@ function paymentsServices(
     subscriptions,
     connect,
   });
-  const expiryNotices = new SubscriptionExpiryNotices({ db });
+  const expiryNotices = new SubscriptionExpiryNotices({ db, subscriptions: subscriptionRows });
   return { ledger, payments, subscriptions, connect, expiryNotices };
 }
 

@@ -22,6 +22,7 @@ import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.
 import { startTestSmtpServer, type TestSmtpServer } from '../../testing/smtp-test-server.ts';
 import { expectJson, send, streamerWithChannel } from '../engagement/engagement-test-kit.ts';
 import { SubscriptionExpiryNotices } from './subscription-expiry-notices.ts';
+import { SubscriptionsRepository } from './subscriptions.repository.ts';
 import { type PaymentsTestbed, startPaymentsTestbed, until } from './testing/payments-test-kit.ts';
 
 const DAY_MS = 86_400_000;
@@ -106,7 +107,11 @@ describe.each(testDatabases())('the subscription-expiring notice on %s', (driver
     const end = Date.parse(accessUntil);
     expect(end).toBeGreaterThan(Date.now() + 20 * DAY_MS);
 
-    const notices = new SubscriptionExpiryNotices({ db: bed.backends.database.db, leadMs: 3 * DAY_MS });
+    const notices = new SubscriptionExpiryNotices({
+      db: bed.backends.database.db,
+      subscriptions: new SubscriptionsRepository(bed.backends.database.db),
+      leadMs: 3 * DAY_MS,
+    });
     const ours = async () =>
       (await bed.backends.database.db.select().from(outbox).where(eq(outbox.name, 'subscription.expiring')))
         .map((row) => row.payload as { subscriptionId: string; accessUntil: string | null })
@@ -121,7 +126,10 @@ describe.each(testDatabases())('the subscription-expiring notice on %s', (driver
     const twoDaysBefore = new Date(end - 2 * DAY_MS);
     const [first, second] = await Promise.all([
       notices.noticeDue(twoDaysBefore),
-      new SubscriptionExpiryNotices({ db: bed.backends.database.db }).noticeDue(twoDaysBefore),
+      new SubscriptionExpiryNotices({
+        db: bed.backends.database.db,
+        subscriptions: new SubscriptionsRepository(bed.backends.database.db),
+      }).noticeDue(twoDaysBefore),
     ]);
     expect(first + second).toBeGreaterThanOrEqual(2);
     expect(await notices.noticeDue(new Date(end - DAY_MS))).toBe(0);

@@ -8,14 +8,10 @@
  */
 import type { DomainEventPayload } from '@streamhub/contracts/events';
 import type { Db } from '@streamhub/db/client';
-import {
-  type SubscriptionRow,
-  subscriptionExpiryNotices,
-  subscriptions,
-} from '@streamhub/db/schema/payments';
+import type { SubscriptionRow } from '@streamhub/db/schema/payments';
 import type { Logger } from '@streamhub/logger/logger';
-import { and, asc, eq, gt, lte, notExists } from 'drizzle-orm';
 import { appendDomainEvent } from '../../events/durable.ts';
+import type { SubscriptionsRepository } from './subscriptions.repository.ts';
 
 /** How long before its end a non-renewing subscription is announced as expiring. */
 export const EXPIRY_NOTICE_LEAD_MS = 3 * 86_400_000;
@@ -24,6 +20,7 @@ const SWEEP_INTERVAL_MS = 15 * 60_000;
 
 export interface SubscriptionExpiryNoticesDeps {
   db: Db;
+  subscriptions: Pick<SubscriptionsRepository, 'dueForExpiryNotice' | 'takeExpiryNotices'>;
   /** Defaults to EXPIRY_NOTICE_LEAD_MS. */
   leadMs?: number;
 }
@@ -45,16 +42,10 @@ export class SubscriptionExpiryNotices {
     let total = 0;
     for (;;) {
       const noticed = await this.deps.db.transaction(async (tx) => {
-        const due = await this.due(tx, now, horizon, batch);
+        const due = await this.deps.subscriptions.dueForExpiryNotice(tx, now, horizon, batch);
         if (due.length === 0) return { seen: 0, stored: 0 };
-        // Taken by this transaction only if no other sweep took it first: a concurrent insert of the
-        // same key waits for that one to commit, then conflicts and returns nothing.
-        const taken = await tx
-          .insert(subscriptionExpiryNotices)
-          .values(due.map((row) => ({ subscriptionId: row.id, periodEnd: row.accessUntil as Date })))
-          .onConflictDoNothing()
-          .returning({ subscriptionId: subscriptionExpiryNotices.subscriptionId });
-        const takenIds = new Set(taken.map((row) => row.subscriptionId));
+        // Only the periods this transaction took: another sweep may have taken some first.
+        const takenIds = await this.deps.subscriptions.takeExpiryNotices(tx, due);
         for (const row of due) {
           if (!takenIds.has(row.id)) continue;
           await appendDomainEvent(tx, 'subscription.expiring', expiringPayload(row, now), {
@@ -66,34 +57,6 @@ export class SubscriptionExpiryNotices {
       total += noticed.stored;
       if (noticed.seen < batch) return total;
     }
-  }
-
-  /** Up to `limit` subscriptions to announce: active, cancelled, ending within (now, horizon]. */
-  private due(tx: Db, now: Date, horizon: Date, limit: number): Promise<SubscriptionRow[]> {
-    return tx
-      .select()
-      .from(subscriptions)
-      .where(
-        and(
-          eq(subscriptions.status, 'active'),
-          eq(subscriptions.cancelAtPeriodEnd, true),
-          gt(subscriptions.accessUntil, now),
-          lte(subscriptions.accessUntil, horizon),
-          notExists(
-            tx
-              .select({ one: subscriptionExpiryNotices.subscriptionId })
-              .from(subscriptionExpiryNotices)
-              .where(
-                and(
-                  eq(subscriptionExpiryNotices.subscriptionId, subscriptions.id),
-                  eq(subscriptionExpiryNotices.periodEnd, subscriptions.accessUntil),
-                ),
-              ),
-          ),
-        ),
-      )
-      .orderBy(asc(subscriptions.accessUntil))
-      .limit(limit);
   }
 }
 

@@ -8,13 +8,14 @@ import {
   type PaymentRow,
   payments,
   type SubscriptionRow,
+  subscriptionExpiryNotices,
   subscriptionPerksHeld,
   subscriptions,
   type TierRow,
   tierPlans,
   tiers,
 } from '@streamhub/db/schema/payments';
-import { and, asc, count, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, lte, notExists, sql } from 'drizzle-orm';
 
 export type NewTier = Pick<TierRow, 'channelId' | 'name' | 'price' | 'currency'>;
 export type TierChange = Partial<Pick<TierRow, 'name' | 'price' | 'active'>>;
@@ -260,5 +261,50 @@ export class SubscriptionsRepository {
       .from(payments)
       .where(eq(payments.subscriptionId, subscriptionId));
     return row?.n ?? 0;
+  }
+
+  /**
+   * Up to `limit` subscriptions whose end is to be announced, soonest first: active, cancelled at period
+   * end, ending within (now, horizon], and their current period not noticed yet.
+   */
+  dueForExpiryNotice(tx: Db, now: Date, horizon: Date, limit: number): Promise<SubscriptionRow[]> {
+    return tx
+      .select()
+      .from(subscriptions)
+      .where(
+        and(
+          eq(subscriptions.status, 'active'),
+          eq(subscriptions.cancelAtPeriodEnd, true),
+          gt(subscriptions.accessUntil, now),
+          lte(subscriptions.accessUntil, horizon),
+          notExists(
+            tx
+              .select({ one: subscriptionExpiryNotices.subscriptionId })
+              .from(subscriptionExpiryNotices)
+              .where(
+                and(
+                  eq(subscriptionExpiryNotices.subscriptionId, subscriptions.id),
+                  eq(subscriptionExpiryNotices.periodEnd, subscriptions.accessUntil),
+                ),
+              ),
+          ),
+        ),
+      )
+      .orderBy(asc(subscriptions.accessUntil))
+      .limit(limit);
+  }
+
+  /**
+   * Takes the notice of each subscription's current period; the ids this transaction took. A concurrent
+   * insert of the same key waits for the other sweep to commit, then conflicts and is left out.
+   */
+  async takeExpiryNotices(tx: Db, due: readonly SubscriptionRow[]): Promise<Set<string>> {
+    if (due.length === 0) return new Set();
+    const taken = await tx
+      .insert(subscriptionExpiryNotices)
+      .values(due.map((row) => ({ subscriptionId: row.id, periodEnd: row.accessUntil as Date })))
+      .onConflictDoNothing()
+      .returning({ subscriptionId: subscriptionExpiryNotices.subscriptionId });
+    return new Set(taken.map((row) => row.subscriptionId));
   }
 }
