@@ -37,7 +37,8 @@ import { VideoSchema } from '@streamhub/contracts/videos';
 import { openDatabase } from '@streamhub/db/client';
 import { liveSessions } from '@streamhub/db/schema/channels';
 import { createScratchPostgresDatabase } from '@streamhub/db/testing';
-import { deleteKeysWithPrefix } from '@streamhub/infra/redis/testing';
+import { deleteKeysWithPrefix, TEST_REDIS_URL } from '@streamhub/infra/redis/testing';
+import { publisherArgs } from '@streamhub/media-node/testing/process-helpers';
 import { makeClip } from '@streamhub/media-node/vod/testing/clips';
 import { eq } from 'drizzle-orm';
 import { logIn, postChat, register } from '../../cli/src/testing/replica-clients.ts';
@@ -46,7 +47,6 @@ import { createRehearsalNetwork, forwardTcp, type TcpForwarder } from './network
 const CLI_BIN = fileURLToPath(new URL('../../cli/bin/streamhub.mjs', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const TSX = import.meta.resolve('tsx');
-const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const BUCKET = 'streamhub-media';
 const LEASE_SECONDS = 2;
 
@@ -94,14 +94,14 @@ export async function runRehearsal(log: (line: string) => void = () => {}): Prom
     const db = await createScratchPostgresDatabase();
     cleanups.push(() => db.drop());
     const redisPrefix = `rehearsal-${randomUUID()}:`;
-    cleanups.push(() => deleteKeysWithPrefix(REDIS_URL, redisPrefix));
+    cleanups.push(() => deleteKeysWithPrefix(TEST_REDIS_URL, redisPrefix));
 
     // PostgreSQL and Redis listen on 127.0.0.1; the namespaces reach them on the bridge's address.
     const host = network.hostAddress;
     const forwarders: TcpForwarder[] = [];
     cleanups.push(() => Promise.all(forwarders.map((f) => f.close())));
     const pg = new URL(db.url);
-    const redis = new URL(REDIS_URL);
+    const redis = new URL(TEST_REDIS_URL);
     forwarders.push(await forwardTcp(`${host}:${pg.port || 5432}`, `${pg.hostname}:${pg.port || 5432}`));
     forwarders.push(
       await forwardTcp(`${host}:${redis.port || 6379}`, `${redis.hostname}:${redis.port || 6379}`),
@@ -406,40 +406,7 @@ export async function runRehearsal(log: (line: string) => void = () => {}): Prom
 
 /** ffmpeg pushing a 640x360 test pattern and tone in real time for up to two minutes. */
 function publish(url: string): ChildProcess {
-  return spawn(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-nostdin',
-      '-re',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=640x360:rate=30',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:sample_rate=48000',
-      '-t',
-      '120',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-g',
-      '30',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-f',
-      'flv',
-      url,
-    ],
-    { stdio: 'ignore' },
-  );
+  return spawn('ffmpeg', publisherArgs(url, 120, '640x360'), { stdio: 'ignore' });
 }
 
 /** The master playlist, a variant and its newest segment, each fetched through `gateway`. */

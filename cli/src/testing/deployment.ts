@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningJwk } from '@streamhub/api/domains/auth/signing-keys';
 import { createScratchPostgresDatabase, type ScratchPostgresDatabase } from '@streamhub/db/testing';
-import { deleteKeysWithPrefix } from '@streamhub/infra/redis/testing';
+import { deleteKeysWithPrefix, TEST_REDIS_URL } from '@streamhub/infra/redis/testing';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import {
   type CliChild,
@@ -22,8 +22,6 @@ import {
   waitForLine,
   waitForOk,
 } from './cli-process.ts';
-
-const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface ServedProcess {
   child: CliChild;
