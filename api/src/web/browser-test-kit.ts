@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@streamhub/config/config';
+import type { TokenPair } from '@streamhub/contracts/auth';
+import { VideoSchema } from '@streamhub/contracts/videos';
 import { openDatabase } from '@streamhub/db/client';
 import { migrateDatabase } from '@streamhub/db/migrate';
 import { freePort } from '@streamhub/infra/shared/free-port';
@@ -184,4 +186,38 @@ export async function watchedPage(
     });`,
   );
   return { context, page, requests, elsewhere, problems };
+}
+
+/** POSTs JSON to the gateway at `base`, with an access token when given; the answer's JSON, or an error naming the status. */
+export async function postJson(base: string, path: string, body: unknown, token?: string): Promise<unknown> {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** A video's status as its public API answers it, or the HTTP status where it answers none. */
+export async function videoStatusOf(base: string, id: string): Promise<string | number> {
+  const response = await fetch(`${base}/api/v1/videos/${id}`);
+  return response.ok ? VideoSchema.parse(await response.json()).status : response.status;
+}
+
+/** Signs `page` in as the sign-in page leaves it (client/auth-session.ts), before any of its scripts run. */
+export async function signInPage(page: Page, tokens: TokenPair): Promise<void> {
+  await page.addInitScript(
+    `localStorage.setItem('streamhub.session', ${JSON.stringify(
+      JSON.stringify({
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        expiresAt: Date.now() + tokens.expiresIn * 1000,
+        lifetime: tokens.expiresIn * 1000,
+      }),
+    )});`,
+  );
 }

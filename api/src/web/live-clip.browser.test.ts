@@ -10,13 +10,16 @@ import { type TokenPair, TokenPairSchema } from '@streamhub/contracts/auth';
 import { CreatedStreamKeySchema } from '@streamhub/contracts/channels';
 import { VideoSchema } from '@streamhub/contracts/videos';
 import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CHROMIUM,
   hasChromium,
   type LiveGateway,
+  postJson,
+  signInPage,
   startLiveGateway,
+  videoStatusOf,
   watchedPage,
 } from './browser-test-kit.ts';
 
@@ -33,36 +36,10 @@ describe.skipIf(!hasChromium)(
     let owner: TokenPair;
     let viewer: TokenPair;
 
-    const post = async (path: string, body: unknown, token?: string) => {
-      const response = await fetch(`${base}${path}`, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify(body),
-      });
-      if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
-      return response.json();
-    };
+    const post = (path: string, body: unknown, token?: string) => postJson(base, path, body, token);
     const login = async (email: string) =>
       TokenPairSchema.parse(await post('/api/v1/auth/login', { email, password: PASSWORD }));
-    const videoStatus = async (id: string) => {
-      const response = await fetch(`${base}/api/v1/videos/${id}`);
-      return response.ok ? VideoSchema.parse(await response.json()).status : response.status;
-    };
-    /** A page signed in as the sign-in page leaves it (client/auth-session.ts). */
-    const signedIn = async (page: Page, tokens: TokenPair) =>
-      page.addInitScript(
-        `localStorage.setItem('streamhub.session', ${JSON.stringify(
-          JSON.stringify({
-            accessToken: tokens.accessToken,
-            refreshToken: tokens.refreshToken,
-            expiresAt: Date.now() + tokens.expiresIn * 1000,
-            lifetime: tokens.expiresIn * 1000,
-          }),
-        )});`,
-      );
+    const videoStatus = (id: string) => videoStatusOf(base, id);
 
     beforeAll(async () => {
       // A DVR window, as a channel to clip from has: without one the playlist keeps only a few segments.
@@ -102,7 +79,7 @@ describe.skipIf(!hasChromium)(
 
       // A viewer, on a channel that lets only its owner clip: the API's problem detail, no link.
       const fan = await watchedPage(browser);
-      await signedIn(fan.page, viewer);
+      await signInPage(fan.page, viewer);
       await fan.page.goto(`${base}/c/${SLUG}`);
       await fan.page.locator('#clip-form:not([hidden])').waitFor({ timeout: 15_000 });
       await fan.page.getByRole('button', { name: 'Clip', exact: true }).click();
@@ -115,7 +92,7 @@ describe.skipIf(!hasChromium)(
       const { page, context, problems } = await watchedPage(browser, {
         viewport: { width: 1280, height: 800 },
       });
-      await signedIn(page, owner);
+      await signInPage(page, owner);
       await page.goto(`${base}/c/${SLUG}`);
       await page.waitForSelector('#live-status[data-live="true"]', { timeout: 30_000 });
       await page.locator('#clip-form:not([hidden])').waitFor({ timeout: 15_000 });

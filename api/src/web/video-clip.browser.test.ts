@@ -18,7 +18,10 @@ import {
   CHROMIUM,
   hasChromium,
   type LiveGateway,
+  postJson,
+  signInPage,
   startLiveGateway,
+  videoStatusOf,
   watchedPage,
 } from './browser-test-kit.ts';
 
@@ -35,22 +38,8 @@ describe.skipIf(!hasChromium)(
     let tokens: TokenPair;
     let videoId: string;
 
-    const post = async (path: string, body: unknown, token?: string) => {
-      const response = await fetch(`${base}${path}`, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify(body),
-      });
-      if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
-      return response.json();
-    };
-    const videoStatus = async (id: string) => {
-      const response = await fetch(`${base}/api/v1/videos/${id}`);
-      return response.ok ? VideoSchema.parse(await response.json()).status : response.status;
-    };
+    const post = (path: string, body: unknown, token?: string) => postJson(base, path, body, token);
+    const videoStatus = (id: string) => videoStatusOf(base, id);
     const playhead = (page: Page) =>
       page.locator('#player').evaluate((element: { currentTime: number }) => element.currentTime);
 
@@ -119,17 +108,7 @@ describe.skipIf(!hasChromium)(
       const { page, context, problems } = await watchedPage(browser, {
         viewport: { width: 1280, height: 800 },
       });
-      // Signed in as the sign-in page leaves it (client/auth-session.ts).
-      await page.addInitScript(
-        `localStorage.setItem('streamhub.session', ${JSON.stringify(
-          JSON.stringify({
-            accessToken: tokens.accessToken,
-            refreshToken: tokens.refreshToken,
-            expiresAt: Date.now() + tokens.expiresIn * 1000,
-            lifetime: tokens.expiresIn * 1000,
-          }),
-        )});`,
-      );
+      await signInPage(page, tokens);
       await page.goto(`${base}/v/${videoId}`);
       await page.locator('#clip-form:not([hidden])').waitFor({ timeout: 15_000 });
       // The playhead at 4 s, as a viewer seeking would leave it; paused, so that it is still there when the
