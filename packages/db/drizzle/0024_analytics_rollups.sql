@@ -1,0 +1,2 @@
+-- reserved slot; replaced by its owner
+SELECT 1;
