@@ -22,7 +22,10 @@ describe.each(testDatabases())('PostgresAnalyticsStore on %s', (driver) => {
       store,
       close: async () => {
         await store.pruneRawEvents(new Date('2100-01-01T00:00:00Z'));
-        await db.execute(sql`truncate analytics.views, analytics.view_decisions, analytics.rollup_state`);
+        await db.execute(
+          sql`truncate analytics.views, analytics.view_decisions, analytics.rollup_state, analytics.rollup_daily,
+            analytics.rollup_startups, analytics.rollup_referrers`,
+        );
       },
     };
   });

@@ -13,6 +13,7 @@ import {
   pgSchema,
   primaryKey,
   real,
+  smallint,
   text,
   timestamp,
   uuid,
@@ -83,6 +84,63 @@ export const analyticsViewDecisions = analyticsSchema.table(
     index('view_decisions_viewer_idx').on(t.viewerId, t.targetId, t.startedAt),
     index('view_decisions_target_idx').on(t.targetId, t.startedAt),
   ],
+);
+
+const rollupKey = {
+  /** `video`, `live`, `channel` or `instance`. */
+  scope: text('scope').notNull(),
+  /** The video, live session or channel; the nil uuid for the instance. */
+  scopeId: uuid('scope_id').notNull(),
+  /** UTC day of the views' start. */
+  day: date('day', { mode: 'string' }).notNull(),
+};
+
+/**
+ * Daily rollup of `views` per scope, for settled days only (migration 0024, docs/analytics.md). Unique
+ * viewers are mergeable: the exact set of viewer-id hashes up to 1,024, else a sparse HyperLogLog.
+ */
+export const analyticsRollupDaily = analyticsSchema.table(
+  'rollup_daily',
+  {
+    ...rollupKey,
+    channelId: uuid('channel_id'),
+    views: bigint('views', { mode: 'number' }).notNull(),
+    counted: bigint('counted', { mode: 'number' }).notNull(),
+    watchedMs: bigint('watched_ms', { mode: 'number' }).notNull(),
+    rebufferCount: bigint('rebuffer_count', { mode: 'number' }).notNull(),
+    rebufferMs: bigint('rebuffer_ms', { mode: 'number' }).notNull(),
+    failedViews: bigint('failed_views', { mode: 'number' }).notNull(),
+    exits: bigint('exits', { mode: 'number' }).notNull(),
+    viewers: bigint('viewers', { mode: 'bigint' }).array(),
+    viewerRegIdx: smallint('viewer_reg_idx').array(),
+    viewerRegRank: smallint('viewer_reg_rank').array(),
+  },
+  (t) => [
+    primaryKey({ name: 'rollup_daily_pk', columns: [t.scope, t.scopeId, t.day] }),
+    index('rollup_daily_channel_idx').on(t.channelId, t.scope, t.day),
+  ],
+);
+
+/** Startup times of a scope's day as a histogram: exact percentiles over any set of days. */
+export const analyticsRollupStartups = analyticsSchema.table(
+  'rollup_startups',
+  {
+    ...rollupKey,
+    startupMs: integer('startup_ms').notNull(),
+    views: bigint('views', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ name: 'rollup_startups_pk', columns: [t.scope, t.scopeId, t.day, t.startupMs] })],
+);
+
+/** Views of a scope's day by referring host. */
+export const analyticsRollupReferrers = analyticsSchema.table(
+  'rollup_referrers',
+  {
+    ...rollupKey,
+    referrer: text('referrer').notNull(),
+    views: bigint('views', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ name: 'rollup_referrers_pk', columns: [t.scope, t.scopeId, t.day, t.referrer] })],
 );
 
 /** The salt of anonymous viewer ids for one UTC day. */
