@@ -63,23 +63,77 @@ const HOUR_MS = 3600_000;
 const floorHour = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
 
 /**
- * One hour of one target's views as partial aggregates: the hourly rollup's columns, in this order,
- * and what the raw per-view table gives for hours not rolled up yet. Unique viewers and startup
- * quantiles are aggregate states, so hours merge: startup times exactly (the state keeps them all),
- * viewers with `uniq`, exact up to 65,536 distinct viewers and an estimate within about 1 % above
- * (uniqExact merged a month of a busy channel's viewers five times slower; docs/analytics.md).
+ * One hour of one scope's views as partial aggregates: the hourly rollup's columns, in this order,
+ * and what the raw per-view table gives for hours not rolled up yet. Unique viewers are a `uniq` state,
+ * so hours merge: exact up to 65,536 distinct viewers and an estimate within about 1 % above
+ * (uniqExact merged a month of a busy channel's viewers five times slower; docs/analytics.md). Startup
+ * times are a histogram (distinct values and their counts, merged by `sumMap`): exact nearest-rank
+ * percentiles from a few values per hour instead of every view's time.
  */
+const STARTUP_HISTOGRAM = `sumMap(if(startup_ms >= 0, [startup_ms], emptyArrayInt32()),
+  if(startup_ms >= 0, [toUInt64(1)], emptyArrayUInt64()))`;
 const PARTIAL_SUMS = (counted: string) => `count() AS views, ${counted} AS counted,
   uniqState(viewer_id) AS viewers, sum(watched_ms) AS watched_ms, countIf(startup_ms >= 0) AS startups,
-  quantilesExactIfState(0.5, 0.95)(startup_ms, startup_ms >= 0) AS startup,
+  tupleElement(${STARTUP_HISTOGRAM}, 1) AS startup_values, tupleElement(${STARTUP_HISTOGRAM}, 2) AS startup_counts,
   sum(toUInt64(rebuffer_count)) AS rebuffer_count, sum(rebuffer_ms) AS rebuffer_ms,
   countIf(failed = 1) AS failed_views, countIf(exited_before_start = 1) AS exits`;
 const PARTIAL_COLUMNS =
-  'views, counted, viewers, watched_ms, startups, startup, rebuffer_count, rebuffer_ms, failed_views, exits';
+  'views, counted, viewers, watched_ms, startups, startup_values, startup_counts, rebuffer_count, rebuffer_ms, failed_views, exits';
 const MERGED_SUMS = `sum(views) AS views, sum(counted) AS counted, uniqMerge(viewers) AS unique_viewers,
   sum(watched_ms) AS watch_time_ms, sum(startups) AS startups,
-  quantilesExactIfMerge(0.5, 0.95)(startup) AS startup_q, sum(rebuffer_count) AS rebuffer_count,
+  sumMap(startup_values, startup_counts) AS startup_hist, sum(rebuffer_count) AS rebuffer_count,
   sum(rebuffer_ms) AS rebuffer_ms, sum(failed_views) AS failed_views, sum(exits) AS exits_before_start`;
+
+/**
+ * The levels a view is rolled up at: its target, its channel (target_type 'channel', target_id the
+ * channel) and the instance (channel and target ''). Reads the renamed columns of `viewColumns`.
+ */
+const LEVELS = `ARRAY JOIN [(ch, tt, ti), (ch, 'channel', ch), ('', 'instance', '')] AS lvl
+  WHERE NOT (lvl.2 = 'channel' AND lvl.1 = '')`;
+
+/** The per-view table's columns with the level keys renamed (they become the rollup's keys). */
+const viewColumns = `view_id, channel_id AS ch, target_type AS tt, target_id AS ti, started_at, viewer_id,
+  referrer, watched_ms, startup_ms, rebuffer_count, rebuffer_ms, failed, exited_before_start`;
+
+/** The rolled-up rows of a scope's own level (totals, series, referrers). */
+function rolledScope(scope: ReportScope): string {
+  switch (scope.kind) {
+    case 'video':
+    case 'live':
+      return `target_type = '${scope.kind}' AND target_id = ${quote(scope.id)}`;
+    case 'channel':
+      return `channel_id = ${quote(scope.id)} AND target_type = 'channel'`;
+    case 'instance':
+      return `channel_id = '' AND target_type = 'instance'`;
+  }
+}
+
+/** The rolled-up video rows inside a scope (top videos). */
+function rolledVideos(scope: ReportScope): string {
+  switch (scope.kind) {
+    case 'video':
+      return `target_type = 'video' AND target_id = ${quote(scope.id)}`;
+    case 'live':
+      return '0';
+    case 'channel':
+      return `channel_id = ${quote(scope.id)} AND target_type = 'video'`;
+    case 'instance':
+      return `target_type = 'video'`;
+  }
+}
+
+/** Nearest rank (index floor(n·p) of the sorted values) from a merged histogram. */
+function nearestRank(values: readonly unknown[], counts: readonly unknown[], p: number): number | null {
+  const total = counts.reduce<number>((sum, n) => sum + num(n), 0);
+  if (total === 0) return null;
+  const rank = Math.floor(total * p);
+  let seen = 0;
+  for (let i = 0; i < values.length; i += 1) {
+    seen += num(counts[i]);
+    if (seen > rank) return num(values[i]);
+  }
+  return null;
+}
 
 /** Which part of a range the hourly rollups answer: whole hours inside it, below the watermark. */
 interface RangeSplit {
@@ -88,15 +142,14 @@ interface RangeSplit {
 }
 
 function toMergedSums(row: Row | undefined): MetricSums {
-  const started = num(row?.startups) > 0;
-  const quantiles = (row?.startup_q ?? []) as unknown[];
+  const [values = [], counts = []] = (row?.startup_hist ?? []) as unknown[][];
   return {
     views: num(row?.views),
     countedViews: num(row?.counted),
     uniqueViewers: num(row?.unique_viewers),
     watchTimeMs: num(row?.watch_time_ms),
-    startupP50Ms: started ? num(quantiles[0]) : null,
-    startupP95Ms: started ? num(quantiles[1]) : null,
+    startupP50Ms: nearestRank(values, counts, 0.5),
+    startupP95Ms: nearestRank(values, counts, 0.95),
     rebufferCount: num(row?.rebuffer_count),
     rebufferMs: num(row?.rebuffer_ms),
     failedViews: num(row?.failed_views),
@@ -185,17 +238,19 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         channel_id String, viewer_id String
       ) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(started_at)
       ORDER BY (target_id, viewer_id, started_at, view_id)`);
-    // The hourly rollups of settled hours, folded by rollUp(). ReplacingMergeTree on the whole key:
-    // folding an hour again (late data) replaces its rows, the newest fold winning; read with FINAL,
-    // which is cheap on these few rows.
-    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('rollup_hourly')} (
+    // The hourly rollups of settled hours, folded by rollUp(), at three levels (LEVELS): each target,
+    // each channel, the instance, so that a channel's month is 720 rows. ReplacingMergeTree on the
+    // whole key: folding an hour again (late data) replaces its rows, the newest fold winning; read with
+    // FINAL, which is cheap on these few rows. (rollup_hourly and rollup_referrers, the per-target
+    // rollups of an earlier version, are no longer written or read.)
+    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('rollup_levels')} (
         channel_id String, target_type String, target_id String, hour DateTime('UTC'), version UInt64,
         views UInt64, counted UInt64, viewers AggregateFunction(uniq, String), watched_ms UInt64,
-        startups UInt64, startup AggregateFunction(quantilesExactIf(0.5, 0.95), Int32, UInt8),
+        startups UInt64, startup_values Array(Int32), startup_counts Array(UInt64),
         rebuffer_count UInt64, rebuffer_ms UInt64, failed_views UInt64, exits UInt64
       ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(hour)
       ORDER BY (channel_id, target_type, target_id, hour)`);
-    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('rollup_referrers')} (
+    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('rollup_level_referrers')} (
         channel_id String, target_type String, target_id String, hour DateTime('UTC'), referrer String,
         version UInt64, views UInt64
       ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(hour)
@@ -245,7 +300,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private async currentWatermark(): Promise<Date> {
     if (this.watermark) return this.watermark;
     const [row] = await this.rows(`SELECT toUnixTimestamp(argMax(watermark, version)) AS w
-      FROM ${this.table('rollup_state')} WHERE name = 'hourly'`);
+      FROM ${this.table('rollup_state')} WHERE name = 'levels'`);
     this.watermark = new Date(num(row?.w) * 1000);
     return this.watermark;
   }
@@ -255,7 +310,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     await this.client.insert({
       table: this.table('rollup_state'),
       format: 'JSONEachRow',
-      values: [{ name: 'hourly', watermark: dateTime(watermark), version: Date.now() }],
+      values: [{ name: 'levels', watermark: dateTime(watermark), version: Date.now() }],
     });
   }
 
@@ -286,15 +341,16 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const slice = `started_at >= ${at(from)} AND started_at < ${at(to)}`;
     const counted = `countIf(view_id IN (SELECT view_id FROM ${this.table('view_decisions')}
       WHERE counted = 1 AND ${slice}))`;
-    await this.run(`INSERT INTO ${this.table('rollup_hourly')}
-      SELECT channel_id, target_type, target_id, toStartOfHour(started_at) AS hour, ${version} AS version,
-        ${PARTIAL_SUMS(counted)}
-      FROM ${this.table('views')} FINAL WHERE ${slice}
+    const source = `(SELECT ${viewColumns} FROM ${this.table('views')} FINAL WHERE ${slice})`;
+    await this.run(`INSERT INTO ${this.table('rollup_levels')}
+      SELECT lvl.1 AS channel_id, lvl.2 AS target_type, lvl.3 AS target_id, toStartOfHour(started_at) AS hour,
+        ${version} AS version, ${PARTIAL_SUMS(counted)}
+      FROM ${source} ${LEVELS}
       GROUP BY channel_id, target_type, target_id, hour`);
-    await this.run(`INSERT INTO ${this.table('rollup_referrers')}
-      SELECT channel_id, target_type, target_id, toStartOfHour(started_at) AS hour, referrer,
-        ${version} AS version, count() AS views
-      FROM ${this.table('views')} FINAL WHERE ${slice} AND referrer != ''
+    await this.run(`INSERT INTO ${this.table('rollup_level_referrers')}
+      SELECT lvl.1 AS channel_id, lvl.2 AS target_type, lvl.3 AS target_id, toStartOfHour(started_at) AS hour,
+        referrer, ${version} AS version, count() AS views
+      FROM ${source} ${LEVELS} AND referrer != ''
       GROUP BY channel_id, target_type, target_id, hour, referrer`);
     // Late data reopened an hour while this fold ran: leave the watermark there, the next pass folds it.
     if ((await this.currentWatermark()).getTime() < from.getTime()) return;
@@ -317,8 +373,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     scope: ReportScope,
     range: TimeRange,
     split: RangeSplit,
-    extra = '',
-    // Top videos need only these: leaving the aggregate states out spares reading and merging them.
+    // Top videos: the video rows, and only these sums (no aggregate states to read and merge).
     light = false,
   ): string {
     const rolled = `hour >= ${at(split.rolledFrom)} AND hour < ${at(split.rolledTo)}`;
@@ -327,8 +382,10 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       WHERE counted = 1 AND ${scopeFilter(scope)} AND ${raw}))`;
     const columns = light ? 'counted, watched_ms' : PARTIAL_COLUMNS;
     const sums = light ? `${counted} AS counted, sum(watched_ms) AS watched_ms` : PARTIAL_SUMS(counted);
+    const rolledRows = light ? rolledVideos(scope) : rolledScope(scope);
+    const extra = light ? "AND target_type = 'video'" : '';
     return `SELECT channel_id, target_type, target_id, hour, ${columns}
-        FROM ${this.table('rollup_hourly')} FINAL WHERE ${scopeFilter(scope)} AND ${rolled} ${extra}
+        FROM ${this.table('rollup_levels')} FINAL WHERE ${rolledRows} AND ${rolled}
       UNION ALL
       SELECT channel_id, target_type, target_id, toStartOfHour(started_at) AS hour, ${sums}
         FROM ${this.table('views')} FINAL WHERE ${scopeFilter(scope)} AND ${raw} ${extra}
@@ -434,7 +491,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   async topVideos(scope: ReportScope, range: TimeRange, limit: number): Promise<TopVideo[]> {
     const split = await this.split(range);
     const rows = await this.rows(`SELECT target_id, sum(counted) AS counted, sum(watched_ms) AS watched
-      FROM (${this.partials(scope, range, split, "AND target_type = 'video'", true)})
+      FROM (${this.partials(scope, range, split, true)})
       GROUP BY target_id ORDER BY counted DESC, watched DESC, target_id LIMIT ${Math.floor(limit)}`);
     return rows.map((row) => ({
       videoId: String(row.target_id),
@@ -447,8 +504,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const { rolledFrom, rolledTo } = await this.split(range);
     const raw = `${inRange(range)} AND NOT (started_at >= ${at(rolledFrom)} AND started_at < ${at(rolledTo)})`;
     const rows = await this.rows(`SELECT referrer, sum(n) AS views FROM (
-        SELECT referrer, views AS n FROM ${this.table('rollup_referrers')} FINAL
-          WHERE ${scopeFilter(scope)} AND hour >= ${at(rolledFrom)} AND hour < ${at(rolledTo)}
+        SELECT referrer, views AS n FROM ${this.table('rollup_level_referrers')} FINAL
+          WHERE ${rolledScope(scope)} AND hour >= ${at(rolledFrom)} AND hour < ${at(rolledTo)}
         UNION ALL
         SELECT referrer, count() AS n FROM ${this.table('views')} FINAL
           WHERE referrer != '' AND ${scopeFilter(scope)} AND ${raw} GROUP BY referrer)
