@@ -1,6 +1,8 @@
 /**
- * Notifications (issue 15's targets): the go-live fan-out of a 100,000-follower channel (stored, and a
- * `/ws` frame published for every follower), emails per second to a local SMTP sink, Web Pushes per
+ * Notifications (issue 15's targets): the go-live fan-out of a 100,000-follower channel (stored, and the
+ * `/ws` frames of the followers online on this replica framed from the user batches the fan-out
+ * publishes; `--online` of them, spread over the follower ids), with the process's CPU seconds and the
+ * fan-out statements' time (and, on PostgreSQL, its backends' CPU seconds) beside the wall time; emails per second to a local SMTP sink, Web Pushes per
  * second to a local push service (payload encryption included). Each beside an anchor measured in the
  * same run: a bare `INSERT … SELECT` of as many rows into a table of the same shape; nodemailer sending a
  * fixed message to the same sink; the same number of HTTPS POSTs of the same size without encryption.
@@ -9,11 +11,12 @@
  * process asks `GET /healthz` at a fixed rate: the p99 during the fan-out (target < 50 ms) beside the
  * p99 of the seconds before it.
  *
- *   node --import tsx bench/notifications/run.ts [--followers 100000] [--emails 1000] [--pushes 2000] [--setups postgres,embedded] [--probe-rate 200]
+ *   node --import tsx bench/notifications/run.ts [--followers 100000] [--online 5000] [--emails 1000] [--pushes 2000] [--setups postgres,embedded] [--probe-rate 200]
  */
 
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -21,15 +24,19 @@ import { parseArgs } from 'node:util';
 import { createApp } from '@streamhub/api/app';
 import { renderNotificationEmail } from '@streamhub/api/domains/notifications/notification-email';
 import { messagesFor } from '@streamhub/api/domains/notifications/notification-messages';
+import { NotificationsRepository } from '@streamhub/api/domains/notifications/notifications.repository';
 import { PushPort } from '@streamhub/api/domains/notifications/push-port';
 import type { TestBrowserSubscription } from '@streamhub/api/domains/notifications/testing/web-push-service';
 import { WebPushSender } from '@streamhub/api/domains/notifications/web-push-sender';
 import { createSmtpMailer } from '@streamhub/api/mail/smtp-mailer';
 import { broadcastingNotificationPublisher } from '@streamhub/api/realtime/create-hub';
+import { deliverUserBatch, USER_BATCH_ROOM } from '@streamhub/api/realtime/user-batch';
 import { serveHttp } from '@streamhub/api/server/serve';
 import { startTestSmtpServer } from '@streamhub/api/testing/smtp-test-server';
 import { createTestBackends } from '@streamhub/api/testing/test-deps';
+import type { Db } from '@streamhub/db/client';
 import { channels } from '@streamhub/db/schema/channels';
+import { follows } from '@streamhub/db/schema/engagement';
 import { users } from '@streamhub/db/schema/users';
 import { createMemoryRoomBroadcaster } from '@streamhub/infra/realtime/rooms/memory';
 import type { RoomBroadcaster } from '@streamhub/infra/realtime/rooms/port';
@@ -46,6 +53,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     setups: { type: 'string', default: 'postgres,embedded' },
     'probe-rate': { type: 'string', default: '200' },
+    online: { type: 'string', default: '5000' },
   },
 });
 const FOLLOWERS = Number(values.followers);
@@ -55,7 +63,11 @@ const CONCURRENCY = Number(values.concurrency);
 /** Requests per second of the latency probe, and how long it measures before the fan-out. */
 const PROBE_RATE = Number(values['probe-rate']);
 const PROBE_IDLE_MS = 3_000;
+/** Followers signed in on the fan-out's replica during the go-live. */
+const ONLINE = Math.min(Number(values.online), FOLLOWERS);
 
+/** This process's user + system CPU in ms. */
+const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits });
 
@@ -104,7 +116,55 @@ interface ProbeWindow {
   max: number;
 }
 
-/** The go-live fan-out on one setup: seconds to store every row and publish every follower's frame. */
+/**
+ * CPU seconds (user + system) of the PostgreSQL backends serving `database`, from /proc: the fan-out's
+ * database time on the server side, which does not count the time a loaded machine keeps it waiting.
+ */
+async function backendCpuSeconds(db: Db, database: string): Promise<number> {
+  const rows = (await db.execute(
+    sql`select pid from pg_stat_activity where datname = ${database}`,
+  )) as unknown as { pid: number }[];
+  const tick = 100; // USER_HZ on Linux
+  let total = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+      total += (Number(fields[11]) + Number(fields[12])) / tick;
+    } catch {
+      // A backend that ended meanwhile.
+    }
+  }
+  return total;
+}
+
+/** Client-side time spent in the fan-out's statements (the repository's two fan-out queries). */
+function timeFanOutStatements(): { seconds: () => number; statements: () => number } {
+  let total = 0n;
+  let count = 0;
+  const proto = NotificationsRepository.prototype;
+  for (const name of ['insertFanOut', 'followerChunkEnd'] as const) {
+    const original = proto[name] as (...args: unknown[]) => Promise<unknown>;
+    (proto as unknown as Record<string, unknown>)[name] = async function (this: unknown, ...args: unknown[]) {
+      const started = process.hrtime.bigint();
+      try {
+        return await original.apply(this, args);
+      } finally {
+        total += process.hrtime.bigint() - started;
+        count += 1;
+      }
+    };
+  }
+  return { seconds: () => Number(total) / 1e9, statements: () => count };
+}
+
+const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
+
+/**
+ * The go-live fan-out on one setup: seconds until every row is stored and every online follower's frame
+ * is framed. `ONLINE` followers count as signed in on this replica: the room subscriber below reads each
+ * user batch with the hub's own decoder (user-batch.ts) and frames theirs, as the hub does before it
+ * hands a frame to the sockets.
+ */
 async function fanOut(setup: 'postgres' | 'embedded') {
   const backends = await createTestBackends(setup === 'postgres' ? 'postgres' : 'pglite');
   const rooms: RoomBroadcaster =
@@ -114,12 +174,26 @@ async function fanOut(setup: 'postgres' | 'embedded') {
           prefix: `bench-notifications-${randomUUID()}:`,
         })
       : createMemoryRoomBroadcaster({ prefix: `bench-${randomUUID()}:` });
+  const online = new Set<string>();
   let frames = 0;
+  let messages = 0;
+  let wireBytes = 0;
+  let allFramed: () => void = () => {};
   const allFrames = new Promise<void>((resolve) => {
-    rooms.subscribe(() => {
-      frames += 1;
-      if (frames === FOLLOWERS) resolve();
-    });
+    allFramed = resolve;
+  });
+  rooms.subscribe((room, message) => {
+    if (room !== USER_BATCH_ROOM) return;
+    messages += 1;
+    wireBytes += message.length;
+    deliverUserBatch(
+      message,
+      (userId) => online.has(userId),
+      () => {
+        frames += 1;
+      },
+    );
+    if (frames === online.size) allFramed();
   });
   await rooms.ready();
   const deps = backends.deps(
@@ -148,6 +222,16 @@ async function fanOut(setup: 'postgres' | 'embedded') {
     insert into users.users (email, username) select 'f' || g || '@bench.test', 'f' || g from generate_series(1, ${FOLLOWERS}) g`);
   await db.execute(sql`
     insert into engagement.follows (follower_id, channel_id) select id, ${channelId}::uuid from users.users where email like 'f%@bench.test'`);
+  // Every 1/fraction-th follower is online, spread over the id order (so over every chunk).
+  const followerIds = await db
+    .select({ id: follows.followerId })
+    .from(follows)
+    .where(sql`${follows.channelId} = ${channelId}::uuid`);
+  const every = Math.max(1, Math.round(FOLLOWERS / Math.max(1, ONLINE)));
+  followerIds.forEach(({ id }, i) => {
+    if (i % every === 0 && online.size < ONLINE) online.add(id);
+  });
+  await db.execute(sql`analyze engagement.follows`);
 
   // Anchor: the same number of rows of the same shape, one INSERT … SELECT, no preferences, no frames.
   await db.execute(
@@ -161,9 +245,19 @@ async function fanOut(setup: 'postgres' | 'embedded') {
   const anchor = seconds(started);
 
   // Idle window first: the same route's latency without a fan-out, the anchor of the p99.
+  const database =
+    setup === 'postgres'
+      ? ((await db.execute(sql`select current_database() as name`)) as unknown as { name: string }[])[0]?.name
+      : undefined;
+  const statements = timeFanOutStatements();
   probe.window('idle');
+  const idleCpuBefore = process.cpuUsage();
+  started = process.hrtime.bigint();
   await new Promise((resolve) => setTimeout(resolve, PROBE_IDLE_MS));
+  const idleCpuPerSecond = cpuSeconds(process.cpuUsage(idleCpuBefore)) / seconds(started);
   probe.window('fan-out');
+  const backendBefore = database ? await backendCpuSeconds(db, database) : 0;
+  const cpuBefore = process.cpuUsage();
   started = process.hrtime.bigint();
   const stored = await deps.services.notifications.notify({
     id: randomUUID(),
@@ -179,21 +273,38 @@ async function fanOut(setup: 'postgres' | 'embedded') {
     },
   });
   const storedAndPublished = seconds(started);
-  await allFrames;
+  if (online.size > 0) await allFrames;
   const delivered = seconds(started);
+  const cpu = cpuSeconds(process.cpuUsage(cpuBefore));
+  const backendCpu = database ? (await backendCpuSeconds(db, database)) - backendBefore : undefined;
   const [idle, during] = await probe.report();
   await server.close();
   await rooms.close();
   await backends.close();
-  return { setup, stored, storedAndPublished, delivered, anchor, idle, during };
+  return {
+    setup,
+    stored,
+    storedAndPublished,
+    delivered,
+    anchor,
+    idle,
+    during,
+    cpu,
+    idleCpu: idleCpuPerSecond * delivered,
+    statementSeconds: statements.seconds(),
+    statementCount: statements.statements(),
+    backendCpu,
+    online: online.size,
+    frames,
+    messages,
+    wireBytes,
+  };
 }
 
 async function emails() {
   const sink = await startTestSmtpServer();
-  const mailer = createSmtpMailer({
-    url: `${sink.url}?pool=true&maxConnections=8`,
-    from: 'bench <bench@example.test>',
-  });
+  // The production mailer as configured by a bare SMTP_URL (its default pool of kept connections).
+  const mailer = createSmtpMailer({ url: sink.url, from: 'bench <bench@example.test>' });
   const instance = { name: 'Bench', publicUrl: 'https://bench.example.test' };
   const render = () =>
     renderNotificationEmail(
@@ -204,15 +315,25 @@ async function emails() {
       'header.payload.signature',
     );
   const fixed = render();
+  // Warm-up: the pool's connections opened and the code compiled before anything is timed.
+  await pool(Math.min(EMAILS, 100), () => mailer.send({ to: 'warm@example.test', ...fixed }));
+  let cpuBefore = process.cpuUsage();
   let started = process.hrtime.bigint();
   await pool(EMAILS, () => mailer.send({ to: 'anchor@example.test', ...fixed }));
   const anchor = EMAILS / seconds(started);
+  const anchorCpuPerEmail = cpuMs(process.cpuUsage(cpuBefore)) / EMAILS;
+  cpuBefore = process.cpuUsage();
   started = process.hrtime.bigint();
   await pool(EMAILS, () => mailer.send({ to: 'viewer@example.test', ...render() }));
   const rate = EMAILS / seconds(started);
+  const cpuPerEmail = cpuMs(process.cpuUsage(cpuBefore)) / EMAILS;
+  // Rendering alone, to tell it from the send.
+  cpuBefore = process.cpuUsage();
+  for (let i = 0; i < EMAILS; i += 1) render();
+  const renderCpuPerEmail = cpuMs(process.cpuUsage(cpuBefore)) / EMAILS;
   await mailer.close();
   await sink.close();
-  return { rate, anchor };
+  return { rate, anchor, cpuPerEmail, anchorCpuPerEmail, renderCpuPerEmail };
 }
 
 /** The push service of push-service-process.ts, started as a child process and driven over IPC. */
@@ -313,7 +434,6 @@ async function pushes() {
   const signedEach = PUSHES / seconds(started);
   const signedEachCpu = process.cpuUsage(cpuSignedBefore);
   // Sender CPU per push, in ms: this process's user+system time over the pushes only.
-  const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
   const anchorCpuPerPush = cpuMs(anchorCpu) / PUSHES;
   const cpuPerPush = (cpuMs(cpu) - cpuMs(anchorCpu)) / PUSHES;
   agent.destroy();
@@ -330,7 +450,10 @@ console.log(
 for (const setup of values.setups.split(',').filter(Boolean) as ('postgres' | 'embedded')[]) {
   const r = await fanOut(setup);
   console.log(
-    `fan-out ${setup}: ${fmt(r.stored)} notifications stored + frames published in ${r.storedAndPublished.toFixed(2)} s, all ${fmt(FOLLOWERS)} frames received after ${r.delivered.toFixed(2)} s; anchor INSERT … SELECT ${r.anchor.toFixed(2)} s (ratio ${(r.storedAndPublished / r.anchor).toFixed(1)}×); target ≤ 10 s`,
+    `fan-out ${setup}: ${fmt(r.stored)} notifications stored + batches published in ${r.storedAndPublished.toFixed(2)} s, frames of all ${fmt(r.online)} online followers framed after ${r.delivered.toFixed(2)} s (${fmt(r.frames)} frames from ${fmt(r.messages)} room messages, ${fmt(r.wireBytes / 1e6, 1)} MB); anchor INSERT … SELECT ${r.anchor.toFixed(2)} s (ratio ${(r.delivered / r.anchor).toFixed(1)}×); target ≤ 10 s`,
+  );
+  console.log(
+    `  CPU: gateway process ${r.cpu.toFixed(2)} s during the fan-out (of which ~${r.idleCpu.toFixed(2)} s is what the probe's requests cost when idle); fan-out statements ${r.statementSeconds.toFixed(2)} s wall over ${fmt(r.statementCount)} statements${r.backendCpu === undefined ? ' (PGlite: in the process CPU above)' : `, PostgreSQL backends ${r.backendCpu.toFixed(2)} CPU-s`}`,
   );
   const window = (w: ProbeWindow | undefined) =>
     w
@@ -340,10 +463,10 @@ for (const setup of values.setups.split(',').filter(Boolean) as ('postgres' | 'e
     `  gateway GET /healthz at ${PROBE_RATE}/s from another process: during the fan-out ${window(r.during)}; idle before it ${window(r.idle)}; target p99 < 50 ms`,
   );
 }
-const e = EMAILS > 0 ? await emails() : { rate: 0, anchor: 0 };
-if (EMAILS > 0)
+const e = EMAILS > 0 ? await emails() : undefined;
+if (e)
   console.log(
-    `emails: ${fmt(e.rate)}/s rendered and sent (anchor: fixed message ${fmt(e.anchor)}/s, ratio ${(e.rate / e.anchor).toFixed(2)}); target ≥ 200/s`,
+    `emails: ${fmt(e.rate)}/s rendered and sent (anchor: fixed message ${fmt(e.anchor)}/s, ratio ${(e.rate / e.anchor).toFixed(2)}); CPU ${e.cpuPerEmail.toFixed(3)} ms/email in this process, SMTP sink included (anchor ${e.anchorCpuPerEmail.toFixed(3)}, rendering alone ${e.renderCpuPerEmail.toFixed(3)}); target ≥ 200/s`,
   );
 const p = PUSHES > 0 ? await pushes() : undefined;
 if (p)

@@ -1,4 +1,5 @@
 /** Builds the realtime hub and its WebSocket endpoint on a gateway's services and backends. */
+import { randomUUID } from 'node:crypto';
 import type { Config } from '@streamhub/config/config';
 import type { DomainEvents } from '@streamhub/contracts/events';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
@@ -12,6 +13,7 @@ import type { VideoStatusPublisher } from '../domains/videos/video-status-publis
 import { pickClientIp } from '../http/client-ip.ts';
 import { encodeServerFrame } from './frames.ts';
 import { RealtimeHub, type RealtimeHubOptions, userRoom } from './realtime-hub.ts';
+import { encodeUserBatch, USER_BATCH_ROOM } from './user-batch.ts';
 import type { WebSocketEndpoint } from './websocket-endpoint.ts';
 
 // Room frames are serialised once here; every replica forwards the same text to its members.
@@ -24,9 +26,26 @@ export function broadcastingVideoStatusPublisher(rooms: RoomBroadcaster): VideoS
   return { publish: (ownerId, frame) => rooms.publish(userRoom(ownerId), encodeServerFrame(frame)) };
 }
 
-/** New notifications travel the same way, to the recipient's own room. */
+/**
+ * New notifications travel as one user batch per call (user-batch.ts): every replica frames them for
+ * the recipients signed in on it, in their own room.
+ */
 export function broadcastingNotificationPublisher(rooms: RoomBroadcaster): NotificationPublisher {
-  return { publish: (userId, frame) => rooms.publish(userRoom(userId), encodeServerFrame(frame)) };
+  return {
+    async publishMany(notification, recipients) {
+      if (recipients.length === 0) return;
+      const slot = randomUUID();
+      const frame = encodeServerFrame({ type: 'notification', notification: { id: slot, ...notification } });
+      await rooms.publish(
+        USER_BATCH_ROOM,
+        encodeUserBatch(
+          frame,
+          slot,
+          recipients.map(({ userId, id }) => ({ userId, value: id })),
+        ),
+      );
+    },
+  };
 }
 
 export interface RealtimeBackends {

@@ -25,6 +25,7 @@ import type { RoomBroadcaster } from '@streamhub/infra/realtime/rooms/port';
 import type { Logger } from '@streamhub/logger/logger';
 import { ChatRefusal } from '../domains/chat/chat-refusal.ts';
 import { chatMessageIdOf, decodeClientFrame, encodeServerFrame, type RawFrame } from './frames.ts';
+import { deliverUserBatch, USER_BATCH_ROOM } from './user-batch.ts';
 
 /** One WebSocket as the hub sees it. */
 export interface RealtimeSocket {
@@ -590,6 +591,15 @@ export class RealtimeHub {
 
   /** Hands a room frame to the transport once; members still joining get it after their `joined`. */
   private deliver(room: string, text: string): void {
+    if (room === USER_BATCH_ROOM) {
+      // Framed here only for the recipients signed in on this replica (user-batch.ts).
+      deliverUserBatch(
+        text,
+        (userId) => this.signedIn.has(userId),
+        (userId, frame) => this.transport?.broadcast(userRoom(userId), frame),
+      );
+      return;
+    }
     const joining = this.localRooms.get(room)?.joining;
     if (joining) for (const connection of joining) connection.rooms.get(room)?.held?.push(text);
     this.transport?.broadcast(room, text);

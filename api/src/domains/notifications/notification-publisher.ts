@@ -1,14 +1,25 @@
 /**
- * The port through which the notifications domain pushes a new notification, live, to its recipient's
+ * The port through which the notifications domain pushes new notifications, live, to their recipients'
  * open `/ws` connections on every gateway replica. The realtime hub's room broadcaster implements it
  * (api/src/realtime/create-hub.ts); processes without it drop the frames, and the feed still has them.
  */
-import type { NotificationFrame } from '@streamhub/contracts/realtime';
+import type { Notification } from '@streamhub/contracts/notifications';
+
+/** One recipient of a notification and the id of their copy. */
+export interface FeedRecipient {
+  userId: string;
+  id: string;
+}
 
 export interface NotificationPublisher {
-  publish(userId: string, frame: NotificationFrame): Promise<void>;
+  /**
+   * Frames `notification` (the same for every recipient but its id) for each recipient's open
+   * connections on every replica: one message per call whatever the number of recipients, and each
+   * replica frames only the recipients signed in on it.
+   */
+  publishMany(notification: Omit<Notification, 'id'>, recipients: readonly FeedRecipient[]): Promise<void>;
 }
 
 export class DiscardingNotificationPublisher implements NotificationPublisher {
-  async publish(): Promise<void> {}
+  async publishMany(): Promise<void> {}
 }

@@ -6,6 +6,8 @@
 import type { Config } from '@streamhub/config/config';
 import type { JobDefinitionsMap } from '@streamhub/contracts/jobs';
 import type { JobHandlers } from '@streamhub/infra/jobs/port';
+import { is } from 'drizzle-orm';
+import { PgliteDatabase } from 'drizzle-orm/pglite';
 import { notificationDeliverHandler } from '../../jobs/handlers.ts';
 import {
   type DomainModule,
@@ -22,7 +24,7 @@ import { notificationSettingsRoutes, serviceWorkerRoutes } from './notification-
 import { DiscardingNotificationPublisher } from './notification-publisher.ts';
 import { NotificationsRepository } from './notifications.repository.ts';
 import { notificationRoutes } from './notifications.routes.ts';
-import { NotificationsService } from './notifications.service.ts';
+import { EMBEDDED_FAN_OUT_CHUNK, FAN_OUT_CHUNK, NotificationsService } from './notifications.service.ts';
 import { notificationsConsumers } from './notifications-consumers.ts';
 import { PushPort } from './push-port.ts';
 import { unsubscribePageRoutes } from './unsubscribe-page.ts';
@@ -60,6 +62,8 @@ function notificationsServices(
     tokens,
     defaultDigest: config.notifications.emailDigest,
     vapidPublicKey: config.notifications.vapid?.publicKey,
+    // PGlite runs each statement on this process's thread: smaller chunks keep requests answered.
+    fanOutChunk: is(db, PgliteDatabase) ? EMBEDDED_FAN_OUT_CHUNK : FAN_OUT_CHUNK,
     logger,
   });
   const notificationDeliveries = new NotificationDeliveries({

@@ -39,13 +39,13 @@ import type { Page, PageOptions } from '../../http/pagination.ts';
 import type { NotificationDraft } from './notification-sources.ts';
 import type { PushTarget } from './push-port.ts';
 
-/** The bits a type is delivered with when the user has no row for it, and whether they are forced on. */
 /** A slice of a channel's followers by id: after `after` (exclusive), up to `upTo` (inclusive). */
 export interface FollowerRange {
   after?: string;
   upTo?: string;
 }
 
+/** The bits a type is delivered with when the user has no row for it, and whether they are forced on. */
 export interface TypeDelivery {
   inApp: boolean;
   email: boolean;
@@ -53,55 +53,67 @@ export interface TypeDelivery {
   locked: boolean;
 }
 
-/** A notification this call stored (another replica's insert of the same one is not returned). */
+/** A notification as stored. */
 export type StoredNotification = NotificationRow;
 
-// A go-live's recipients can be 100,000 ids: PostgreSQL takes at most 65,535 parameters per statement.
-const IDS_PER_QUERY = 10_000;
-
-function chunks(ids: readonly string[]): string[][] {
-  const out: string[][] = [];
-  for (let start = 0; start < ids.length; start += IDS_PER_QUERY)
-    out.push(ids.slice(start, start + IDS_PER_QUERY));
-  return out;
+/**
+ * A notification a fan-out statement stored (another replica's insert of the same one is not returned),
+ * with what to deliver of it now.
+ */
+export interface FannedOut {
+  id: string;
+  userId: string;
+  /** Shown in the feed: gets a `/ws` frame. */
+  inApp: boolean;
+  /** Emailed now (not held for a digest). */
+  email: boolean;
+  /** Pushed: the user wants it and has a registered device. */
+  push: boolean;
 }
 
 export class NotificationsRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * The channel's followers cut into consecutive ranges of at most `size`, by follower id: each range's
-   * last id, in order (the last range is open-ended, so a follower added meanwhile is not missed). One
-   * statement, whatever the number of followers.
+   * The last follower id of the next keyset chunk of `channelId`'s followers: the `size`-th id after
+   * `after` (from the start when undefined), or undefined when fewer than `size` remain, so the last
+   * chunk is open-ended and a follower added meanwhile is not missed. An index-only probe of
+   * `follows_channel_follower_idx`, whatever the number of followers.
    */
-  async followerRangeBounds(channelId: string, size: number): Promise<string[]> {
-    const numbered = this.db
-      .select({
-        followerId: follows.followerId,
-        position: sql<number>`row_number() over (order by ${follows.followerId})`.as('position'),
-      })
+  async followerChunkEnd(
+    channelId: string,
+    after: string | undefined,
+    size: number,
+  ): Promise<string | undefined> {
+    const [row] = await this.db
+      .select({ followerId: follows.followerId })
       .from(follows)
-      .where(eq(follows.channelId, channelId))
-      .as('numbered');
-    const rows = await this.db
-      .select({ followerId: numbered.followerId })
-      .from(numbered)
-      .where(sql`${numbered.position} % ${size} = 0`)
-      .orderBy(numbered.followerId);
-    return rows.map((row) => row.followerId);
+      .where(
+        and(
+          eq(follows.channelId, channelId),
+          after === undefined ? undefined : gt(follows.followerId, after),
+        ),
+      )
+      .orderBy(follows.followerId)
+      .offset(size - 1)
+      .limit(1);
+    return row?.followerId;
   }
 
   /**
-   * Stores `draft` for each recipient who wants it somewhere (feed, email or push), in one INSERT …
-   * SELECT; `ON CONFLICT DO NOTHING` on (event, user, type) makes a repeated or concurrent delivery of
-   * the event store nothing, and returns only the rows this call inserted.
+   * Stores `draft` for each recipient who wants it somewhere (feed, email or push), set-based in one
+   * statement: `INSERT … SELECT` from the recipients joined with their preferences and mutes, `ON
+   * CONFLICT DO NOTHING` on (event, user, type), so a repeated or concurrent delivery of the event stores
+   * nothing. Answers only the rows this call inserted, each with what to deliver now: `email` when the
+   * user gets this email at once (no digest, or a security notice), `push` when they have a registered
+   * device. Nothing else of a row comes back: the draft and `createdAt` are the same for all of them.
    */
   async insertFanOut(
     eventId: string,
     draft: NotificationDraft,
-    delivery: TypeDelivery,
+    delivery: TypeDelivery & { defaultDigest: string; createdAt: Date },
     followerRange: FollowerRange = {},
-  ): Promise<StoredNotification[]> {
+  ): Promise<FannedOut[]> {
     const { recipients } = draft;
     const recipient = recipients.kind === 'followers' ? follows.followerId : users.id;
     const bit = (column: PgColumn, fallback: boolean, locked: boolean) =>
@@ -122,7 +134,7 @@ export class NotificationsRepository {
         email: email.as('email'),
         push: push.as('push'),
         readAt: sql<Date | null>`null::timestamptz`.as('read_at'),
-        createdAt: sql<Date>`now()`.as('created_at'),
+        createdAt: sql<Date>`${delivery.createdAt.toISOString()}::timestamptz`.as('created_at'),
       })
       .from(recipients.kind === 'followers' ? follows : users)
       .leftJoin(preferences, and(eq(preferences.userId, recipient), eq(preferences.type, draft.type)))
@@ -150,7 +162,31 @@ export class NotificationsRepository {
           sql`(${inApp} or ${email} or ${push})`,
         ),
       );
-    return this.db.insert(notifications).select(source).onConflictDoNothing().returning();
+    const inserted = this.db.$with('inserted').as(
+      this.db.insert(notifications).select(source).onConflictDoNothing().returning({
+        id: notifications.id,
+        userId: notifications.userId,
+        inApp: notifications.inApp,
+        email: notifications.email,
+        push: notifications.push,
+      }),
+    );
+    const emailNow = delivery.locked
+      ? sql<boolean>`${inserted.email}`
+      : sql<boolean>`${inserted.email} and coalesce(${settings.emailDigest}, ${delivery.defaultDigest}) = 'off'`;
+    return this.db
+      .with(inserted)
+      .select({
+        id: inserted.id,
+        userId: inserted.userId,
+        inApp: inserted.inApp,
+        email: emailNow.as('email_now'),
+        push: sql<boolean>`${inserted.push} and exists (select 1 from ${pushSubscriptions} where ${pushSubscriptions.userId} = ${inserted.userId})`.as(
+          'push_now',
+        ),
+      })
+      .from(inserted)
+      .leftJoin(settings, eq(settings.userId, inserted.userId));
   }
 
   /** The user's feed, newest first (in-app notifications only). Throws `InvalidCursorError` for a foreign cursor. */
@@ -319,33 +355,7 @@ export class NotificationsRepository {
     return row;
   }
 
-  /** Of `userIds`, those who chose an email digest, with it (users without a row use the default). */
-  async digestsOf(userIds: readonly string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    for (const chunk of chunks(userIds)) {
-      const rows = await this.db
-        .select({ userId: settings.userId, emailDigest: settings.emailDigest })
-        .from(settings)
-        .where(inArray(settings.userId, chunk));
-      for (const row of rows) found.set(row.userId, row.emailDigest);
-    }
-    return found;
-  }
-
   // --- push registrations --------------------------------------------------------------------------------
-
-  /** Of `userIds`, those with at least one push registration. */
-  async usersWithPush(userIds: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (const chunk of chunks(userIds)) {
-      const rows = await this.db
-        .selectDistinct({ userId: pushSubscriptions.userId })
-        .from(pushSubscriptions)
-        .where(inArray(pushSubscriptions.userId, chunk));
-      for (const row of rows) found.add(row.userId);
-    }
-    return found;
-  }
 
   async pushTargetsOf(userId: string): Promise<(PushTarget & { id: string })[]> {
     const rows = await this.db.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId));

@@ -25,9 +25,10 @@ import type { JobQueue } from '@streamhub/infra/jobs/port';
 import type { Logger } from '@streamhub/logger/logger';
 import { withCursor } from '../../http/pagination.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
-import type { NotificationPublisher } from './notification-publisher.ts';
+import type { FeedRecipient, NotificationPublisher } from './notification-publisher.ts';
 import { draftsFor, type NotificationDraft, type SourceLookups } from './notification-sources.ts';
 import type {
+  FannedOut,
   FollowerRange,
   NotificationsRepository,
   StoredNotification,
@@ -45,6 +46,8 @@ export interface NotificationsServiceDeps {
   defaultDigest: EmailDigest;
   /** The Web Push application server key, when Web Push is configured. */
   vapidPublicKey: string | undefined;
+  /** Followers per fan-out statement: FAN_OUT_CHUNK, or EMBEDDED_FAN_OUT_CHUNK on PGlite. */
+  fanOutChunk?: number;
   logger: Pick<Logger, 'info'>;
 }
 
@@ -55,10 +58,21 @@ export interface NotifyingEvent<K extends DomainEventName = DomainEventName> {
   payload: DomainEventPayload<K>;
 }
 
-// Redis PUBLISH calls (or job enqueues) in flight at once while a large fan-out is delivered.
-const PUBLISH_BATCH = 500;
-/** Followers per fan-out statement (see `rangesOf`). */
-const FAN_OUT_CHUNK = 2_000;
+// Job enqueues in flight at once while a large fan-out is delivered.
+const ENQUEUE_BATCH = 500;
+/**
+ * Followers per fan-out statement (see `rangesOf`) on PostgreSQL, where the statement runs in the
+ * database's process and the gateway only waits for it.
+ */
+export const FAN_OUT_CHUNK = 5_000;
+/**
+ * The same on embedded PGlite, which runs each statement on the gateway's own thread: a chunk holds
+ * every request of the process for as long as it runs, so it must stay a few milliseconds long.
+ */
+export const EMBEDDED_FAN_OUT_CHUNK = 500;
+
+/** Resumes after the event loop's timers and I/O have had a turn (a `setImmediate`). */
+const yieldToLoop = () => nextTurn();
 
 /** How often each digest goes out. */
 const DIGEST_INTERVALS = [
@@ -67,8 +81,8 @@ const DIGEST_INTERVALS = [
 ] as const;
 
 async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<unknown>): Promise<void> {
-  for (let start = 0; start < items.length; start += PUBLISH_BATCH) {
-    await Promise.all(items.slice(start, start + PUBLISH_BATCH).map(run));
+  for (let start = 0; start < items.length; start += ENQUEUE_BATCH) {
+    await Promise.all(items.slice(start, start + ENQUEUE_BATCH).map(run));
   }
 }
 
@@ -90,8 +104,10 @@ function isNotificationType(value: string): value is NotificationType {
 
 export class NotificationsService {
   private readonly lookups: SourceLookups;
+  private readonly fanOutChunk: number;
 
   constructor(private readonly deps: NotificationsServiceDeps) {
+    this.fanOutChunk = deps.fanOutChunk ?? FAN_OUT_CHUNK;
     this.lookups = {
       usernameOf: (userId) => deps.notifications.usernameOf(userId),
       slugOf: (channelId) => deps.notifications.slugOf(channelId),
@@ -109,19 +125,25 @@ export class NotificationsService {
     let stored = 0;
     for (const draft of drafts) {
       const { defaults, locked } = NOTIFICATION_KINDS[draft.type];
-      for (const range of await this.rangesOf(draft)) {
-        const rows = await this.deps.notifications.insertFanOut(
-          event.id,
-          draft,
-          { ...defaults, locked },
-          range,
-        );
+      // One time for the whole event: every copy is the same notification, so one frame serves all.
+      const createdAt = new Date();
+      const delivery = { ...defaults, locked, defaultDigest: this.deps.defaultDigest, createdAt };
+      const feedItem: Omit<Notification, 'id'> = {
+        type: draft.type,
+        channelId: draft.channelId,
+        data: draft.data,
+        url: draft.url,
+        readAt: null,
+        createdAt: createdAt.toISOString(),
+      };
+      for await (const range of this.rangesOf(draft)) {
+        const rows = await this.deps.notifications.insertFanOut(event.id, draft, delivery, range);
         stored += rows.length;
-        await this.pushToFeeds(rows.filter((row) => row.inApp));
-        await this.enqueueDeliveries(rows);
+        await this.deliver(feedItem, rows);
         // PGlite answers from promises that settle without returning to the event loop, so chunk
-        // after chunk would starve every request of this process; one turn of the loop per chunk.
-        await nextTurn();
+        // after chunk would starve every request of this process: yield to the loop (timers and I/O
+        // included) between two chunks.
+        if (draft.recipients.kind === 'followers') await yieldToLoop();
       }
     }
     if (stored > 0)
@@ -130,65 +152,51 @@ export class NotificationsService {
   }
 
   /**
-   * A followers' fan-out goes FAN_OUT_CHUNK followers per statement: each statement is short, so on the
+   * A followers' fan-out goes `fanOutChunk` followers per statement, by keyset on the follower id (each
+   * chunk's end found by an index-only probe just before it): each statement is short, so on the
    * embedded defaults (PGlite runs a statement on the gateway's own thread) requests are answered
-   * between two of them, and a chunk's frames go out while the next one is stored. Everyone else is one
-   * statement.
+   * between two of them, and a chunk's frames go out before the next one is stored. Everyone else is
+   * one statement.
    */
-  private async rangesOf(draft: NotificationDraft): Promise<FollowerRange[]> {
-    if (draft.recipients.kind !== 'followers') return [{}];
-    const bounds = await this.deps.notifications.followerRangeBounds(
-      draft.recipients.channelId,
-      FAN_OUT_CHUNK,
-    );
-    const ranges: FollowerRange[] = [];
+  private async *rangesOf(draft: NotificationDraft): AsyncGenerator<FollowerRange> {
+    if (draft.recipients.kind !== 'followers') {
+      yield {};
+      return;
+    }
     let after: string | undefined;
-    for (const upTo of bounds) {
-      ranges.push(after === undefined ? { upTo } : { after, upTo });
+    for (;;) {
+      const upTo = await this.deps.notifications.followerChunkEnd(
+        draft.recipients.channelId,
+        after,
+        this.fanOutChunk,
+      );
+      yield { ...(after === undefined ? {} : { after }), ...(upTo === undefined ? {} : { upTo }) };
+      if (upTo === undefined) return;
       after = upTo;
     }
-    ranges.push(after === undefined ? {} : { after });
-    return ranges;
-  }
-
-  private async pushToFeeds(rows: readonly StoredNotification[]): Promise<void> {
-    await inBatches(rows, (row) =>
-      this.deps.publisher.publish(row.userId, { type: 'notification', notification: toNotification(row) }),
-    );
   }
 
   /**
-   * One `notifications.deliver` job per email and per push, with ids derived from the notification so a
-   * repeat enqueues nothing. Emails of users on a digest wait for it; pushes go only to users with a
-   * registered device. Security notices are never held for a digest.
+   * The chunk's `/ws` frames (one message for all its in-app rows; each replica frames its signed-in
+   * recipients) and one `notifications.deliver` job per email sent now and per push, with ids derived
+   * from the notification so a repeat enqueues nothing. Which rows get an email now (no digest, or a
+   * security notice) and a push (a registered device) came from the fan-out statement itself.
    */
-  private async enqueueDeliveries(rows: readonly StoredNotification[]): Promise<void> {
-    const emailRows = rows.filter((row) => row.email);
-    const pushRows = rows.filter((row) => row.push);
-    const [digests, withPush] = await Promise.all([
-      this.deps.notifications.digestsOf(emailRows.map((row) => row.userId)),
-      this.deps.notifications.usersWithPush(pushRows.map((row) => row.userId)),
-    ]);
-    const emailNow = emailRows.filter(
-      (row) =>
-        NOTIFICATION_KINDS[row.type as NotificationType].locked ||
-        (digests.get(row.userId) ?? this.deps.defaultDigest) === 'off',
-    );
-    await inBatches(emailNow, (row) =>
+  private async deliver(feedItem: Omit<Notification, 'id'>, rows: readonly FannedOut[]): Promise<void> {
+    const feed: FeedRecipient[] = [];
+    const jobs: { id: string; via: 'email' | 'push' }[] = [];
+    for (const row of rows) {
+      if (row.inApp) feed.push({ userId: row.userId, id: row.id });
+      if (row.email) jobs.push({ id: row.id, via: 'email' });
+      if (row.push) jobs.push({ id: row.id, via: 'push' });
+    }
+    await this.deps.publisher.publishMany(feedItem, feed);
+    await inBatches(jobs, ({ id, via }) =>
       this.deps.jobs.enqueue(
         'notifications.deliver',
-        { notificationId: row.id, via: 'email' },
-        { jobId: `notification-${row.id}-email` },
+        { notificationId: id, via },
+        { jobId: `notification-${id}-${via}` },
       ),
-    );
-    await inBatches(
-      pushRows.filter((row) => withPush.has(row.userId)),
-      (row) =>
-        this.deps.jobs.enqueue(
-          'notifications.deliver',
-          { notificationId: row.id, via: 'push' },
-          { jobId: `notification-${row.id}-push` },
-        ),
     );
   }
 

@@ -28,6 +28,8 @@ export const follows = engagementSchema.table(
     primaryKey({ columns: [t.followerId, t.channelId] }),
     // A channel's followers, newest first, and its follower count.
     index('follows_channel_created_idx').on(t.channelId, t.createdAt),
+    // A channel's followers by id: the go-live fan-out's keyset chunks (migration 0025).
+    index('follows_channel_follower_idx').on(t.channelId, t.followerId),
   ],
 );
 
