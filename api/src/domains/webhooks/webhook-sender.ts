@@ -35,7 +35,7 @@ const USER_AGENT = 'StreamHub-Webhooks/1';
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /** Connections kept per endpoint: a burst of deliveries to one receiver shares them. */
-const SOCKETS_PER_ENDPOINT = 16;
+export const SOCKETS_PER_ENDPOINT = 16;
 /** An idle kept-alive connection is closed after this long. */
 const IDLE_SOCKET_MS = 30_000;
 /** Endpoints whose agents are kept; the least recently used beyond this is closed. */

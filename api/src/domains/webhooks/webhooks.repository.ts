@@ -59,6 +59,13 @@ export interface ClaimedAttempt {
   previousSecretExpiresAt: Date | null;
 }
 
+/** One delivery taken by `claimDue`, with the attempt number it was taken for. */
+export interface ClaimedBatchDelivery
+  extends Pick<ClaimedAttempt, 'eventId' | 'eventType' | 'body' | 'createdAt'> {
+  deliveryId: string;
+  attempt: number;
+}
+
 export interface DeliveryWithAttempts extends WebhookDeliveryRow {
   attemptLog: WebhookAttemptRow[];
 }
@@ -227,6 +234,51 @@ export class WebhooksRepository {
     return claimed;
   }
 
+  /**
+   * Takes the next attempt of up to `limit` deliveries of an enabled endpoint that are due (first
+   * attempts not yet taken, retries whose time has come, redeliveries), created at `from` or later,
+   * oldest first, in one statement: each row's attempt number is raised by one and returned, so each
+   * attempt is taken by one caller only. `skip locked` leaves rows that another caller is taking to
+   * it, so no batch waits on another. `from` keeps the scan of the (endpoint, created_at) index to
+   * the endpoint's recent deliveries instead of its whole history.
+   */
+  async claimDue(endpointId: string, from: Date, limit: number): Promise<ClaimedBatchDelivery[]> {
+    const result = await this.db.execute(sql`
+      with taken as (
+        select d.id from ${webhookDeliveries} d
+        where d.endpoint_id = ${endpointId} and d.created_at >= ${from.toISOString()}::timestamptz
+          and d.status = 'pending'
+          and ((d.attempts = 0 and d.next_attempt_at is null) or d.next_attempt_at <= now())
+        order by d.created_at
+        limit ${limit}
+        for update of d skip locked
+      )
+      update ${webhookDeliveries} d
+      set attempts = d.attempts + 1, next_attempt_at = null
+      from taken, ${webhookEndpoints} e
+      where d.id = taken.id and e.id = d.endpoint_id and e.enabled
+      returning d.id as delivery_id, d.attempts as attempt, d.event_id, d.event_type, d.body,
+        d.created_at`);
+    const rows = rowsOf<{
+      delivery_id: string;
+      attempt: number;
+      event_id: string;
+      event_type: string;
+      body: string;
+      created_at: string | Date;
+    }>(result);
+    return rows
+      .map((row) => ({
+        deliveryId: row.delivery_id,
+        attempt: Number(row.attempt),
+        eventId: row.event_id,
+        eventType: row.event_type,
+        body: row.body,
+        createdAt: new Date(row.created_at),
+      }))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
   /** Gives up, without an attempt, a delivery waiting for attempt `attempt` whose endpoint is disabled. */
   async abandonForDisabledEndpoint(deliveryId: string, attempt: number): Promise<void> {
     await this.db
@@ -262,6 +314,38 @@ export class WebhooksRepository {
       )
       update ${webhookEndpoints} set failing_since = null
       where id = ${record.endpointId} and failing_since is not null`);
+  }
+
+  /**
+   * `recordSuccess` for many 2xx attempts of one endpoint in one statement: every attempt logged, every
+   * delivery completed, the endpoint's failing streak ended.
+   */
+  async recordSuccesses(endpointId: string, records: readonly AttemptRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const input = JSON.stringify(
+      records.map((record) => ({
+        delivery_id: record.deliveryId,
+        attempt: record.attempt,
+        response_status: record.responseStatus,
+        latency_ms: record.latencyMs,
+        attempted_at: record.attemptedAt.toISOString(),
+      })),
+    );
+    await this.db.execute(sql`
+      with input as (
+        select * from jsonb_to_recordset(${input}::jsonb)
+          as t(delivery_id uuid, attempt int, response_status int, latency_ms int, attempted_at timestamptz)
+      ), logged as (
+        insert into ${webhookAttempts}
+          (delivery_id, attempt, succeeded, response_status, error, latency_ms, attempted_at)
+        select delivery_id, attempt, true, response_status, null, latency_ms, attempted_at from input
+        on conflict do nothing
+      ), completed as (
+        update ${webhookDeliveries} d set status = 'succeeded', next_attempt_at = null
+        from input where d.id = input.delivery_id
+      )
+      update ${webhookEndpoints} set failing_since = null
+      where id = ${endpointId} and failing_since is not null`);
   }
 
   /**
@@ -374,4 +458,9 @@ function attemptValues(record: AttemptRecord) {
     latencyMs: record.latencyMs,
     attemptedAt: record.attemptedAt,
   };
+}
+
+/** The rows of a raw `execute`: an array on one driver, `{ rows }` on the other. */
+function rowsOf<Row>(result: unknown): Row[] {
+  return (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
 }

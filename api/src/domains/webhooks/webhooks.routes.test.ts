@@ -410,6 +410,36 @@ describe.each(testDatabases())('webhooks on %s', (driver) => {
     }
   });
 
+  it('sends a burst of deliveries to one endpoint once each, whichever job takes them in its batch', async () => {
+    const endpoint = await create(bob, { url: `${receiver.url}/burst`, events: ['video.ready'] });
+    const events = await Promise.all(
+      Array.from({ length: 60 }, () => emit('video.ready', videoReady(bob.account.id))),
+    );
+    await until(async () => {
+      const log = await deliveriesOf(bob, endpoint.id);
+      return log.length === 60 && log.every((delivery) => delivery.status === 'succeeded');
+    }, 'every delivery of the burst to succeed');
+    const received = requestsTo('/burst');
+    // Each event arrived, signed; no attempt of a delivery was sent twice (a batch and a job both taking
+    // it would send the same attempt number twice).
+    expect([...new Set(received.map(eventIdOf))].sort()).toEqual([...events].sort());
+    for (const request of received)
+      expect(verify(request.raw, signatureOf(request), endpoint.secret)).toBe(true);
+    const sent = received.map(
+      (request) => `${request.headers['streamhub-delivery-id']}:${attemptOf(request)}`,
+    );
+    expect(new Set(sent).size).toBe(sent.length);
+    // Each delivery logged its attempts 1, 2, … (more than one only where an attempt timed out on this
+    // loaded machine), the last one a success that reached the receiver.
+    for (const delivery of await deliveriesOf(bob, endpoint.id)) {
+      const attempts = delivery.attempts.map((attempt) => attempt.attempt);
+      expect(attempts).toEqual(attempts.map((_, index) => index + 1));
+      expect(delivery.attempts.filter((attempt) => attempt.succeeded)).toHaveLength(1);
+      expect(delivery.attempts.at(-1)).toMatchObject({ succeeded: true, responseStatus: 200 });
+      expect(sent).toContain(`${delivery.id}:${attempts.length}`);
+    }
+  });
+
   it('signs with both secrets while a rotation overlaps, and with the new one after', async () => {
     const endpoint = await create(alice, { url: `${receiver.url}/rotated` });
     const rotate = async (overlapSeconds: number): Promise<WebhookEndpointWithSecret> =>

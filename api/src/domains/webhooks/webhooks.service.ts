@@ -34,9 +34,15 @@ import type { Logger } from '@streamhub/logger/logger';
 import { appendDomainEvent } from '../../events/durable.ts';
 import { audienceOf } from './event-audience.ts';
 import { allowedAddresses, type ResolveHost, TargetRefusedError } from './target-guard.ts';
-import { sendWebhook, WebhookConnections } from './webhook-sender.ts';
+import { SOCKETS_PER_ENDPOINT, sendWebhook, WebhookConnections } from './webhook-sender.ts';
 import { generateWebhookSecret, signatureHeader } from './webhook-signature.ts';
-import type { DeliveryWithAttempts, WebhooksRepository } from './webhooks.repository.ts';
+import type {
+  AttemptRecord,
+  ClaimedAttempt,
+  ClaimedBatchDelivery,
+  DeliveryWithAttempts,
+  WebhooksRepository,
+} from './webhooks.repository.ts';
 
 export interface WebhookCaller {
   userId: string;
@@ -60,12 +66,29 @@ export interface WebhooksServiceDeps {
   logger: Logger;
 }
 
+/** What every attempt to one endpoint needs: its address, owner and signing secrets. */
+type ClaimedEndpoint = Pick<
+  ClaimedAttempt,
+  'endpointId' | 'ownerId' | 'url' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt'
+>;
+
+/** Attempts a drainer sends at once: the kept connections per endpoint (webhook-sender.ts). */
+const SENDS_PER_ROUND = SOCKETS_PER_ENDPOINT;
+/** A drainer takes no new round after this long, so its job ends well within the job's time limit. */
+const DRAIN_BUDGET_MS = 5_000;
+/** Taken attempts remembered for their jobs; beyond this, such a job finds out with one statement. */
+const MAX_TAKEN_REMEMBERED = 100_000;
+
 /** Every event type an endpoint can receive from the outbox. */
 export const WEBHOOK_EVENT_TYPES = Object.keys(DOMAIN_EVENTS) as DomainEventName[];
 
 export class WebhooksService {
   /** Kept-alive connections of this process's deliveries, per endpoint and checked address. */
   private readonly connections = new WebhookConnections();
+  /** Endpoints a job of this process is draining (`deliver`). */
+  private readonly draining = new Set<string>();
+  /** `<delivery id>:<attempt>` of attempts taken by a drainer here, whose own jobs have nothing to do. */
+  private readonly takenHere = new Set<string>();
 
   constructor(private readonly deps: WebhooksServiceDeps) {}
 
@@ -222,52 +245,121 @@ export class WebhooksService {
     for (const { id } of pending) await this.queueAttempt(id, 1, 0);
   }
 
-  /** The `webhook.deliver` job: attempt `attempt` of one delivery. */
+  /**
+   * The `webhook.deliver` job: attempt `attempt` of one delivery. When no other job of this process is
+   * draining the delivery's endpoint, this one becomes its drainer: after its own delivery it takes the
+   * endpoint's other due deliveries, `SENDS_PER_ROUND` at a time in one statement, sends each round
+   * over the endpoint's kept connections and logs its successes in one statement, until nothing is due
+   * or `DRAIN_BUDGET_MS` has passed. The jobs of the deliveries it took find their attempt taken and
+   * end (without a round trip when it was taken here). Failures are logged and retried one by one, as
+   * a lone attempt's are.
+   */
   async deliver(deliveryId: string, attempt: number, signal?: AbortSignal): Promise<void> {
+    if (this.takenHere.delete(`${deliveryId}:${attempt}`)) return;
     const delivery = await this.deps.webhooks.claimAttempt(deliveryId, attempt);
     if (!delivery) {
       // Done, stale, deleted with its endpoint, or waiting on a disabled endpoint: given up then.
       await this.deps.webhooks.abandonForDisabledEndpoint(deliveryId, attempt);
       return;
     }
-
-    const now = Date.now();
-    const secrets = [delivery.secret];
-    if (
-      delivery.previousSecret &&
-      delivery.previousSecretExpiresAt &&
-      delivery.previousSecretExpiresAt.getTime() > now
-    ) {
-      secrets.push(delivery.previousSecret);
-    }
-    const headers = {
-      [WEBHOOK_SIGNATURE_HEADER]: signatureHeader(secrets, Math.floor(now / 1000), delivery.body),
-      [WEBHOOK_EVENT_ID_HEADER]: delivery.eventId,
-      [WEBHOOK_EVENT_TYPE_HEADER]: delivery.eventType,
-      [WEBHOOK_DELIVERY_ID_HEADER]: deliveryId,
-      [WEBHOOK_ATTEMPT_HEADER]: String(attempt),
-    };
-    const outcome = await sendWebhook(new URL(delivery.url), delivery.body, headers, {
-      allowPrivateTargets: this.deps.settings.allowPrivateTargets,
-      resolve: this.deps.resolve,
-      timeoutMs: this.deps.settings.timeoutMs,
-      connections: this.connections,
-      ...(signal ? { signal } : {}),
-    });
-    const record = {
-      deliveryId,
-      endpointId: delivery.endpointId,
-      attempt,
-      ...outcome,
-      attemptedAt: new Date(now),
-    };
-    if (outcome.succeeded) {
-      await this.deps.webhooks.recordSuccess(record);
+    const endpoint: ClaimedEndpoint = delivery;
+    const own = { ...delivery, deliveryId, attempt };
+    if (this.draining.has(endpoint.endpointId)) {
+      await this.sendRound(endpoint, [own], signal);
       return;
     }
-    const delayMs = this.retryDelay(attempt);
+    this.draining.add(endpoint.endpointId);
+    try {
+      const startedAt = Date.now();
+      let round: ClaimedBatchDelivery[] = [
+        own,
+        ...(await this.claimDue(endpoint.endpointId, delivery.createdAt, SENDS_PER_ROUND - 1)),
+      ];
+      while (round.length > 0) {
+        await this.sendRound(endpoint, round, signal);
+        if (signal?.aborted || Date.now() - startedAt >= DRAIN_BUDGET_MS) return;
+        const from = new Date(Math.max(own.createdAt.getTime(), ...round.map((d) => d.createdAt.getTime())));
+        round = await this.claimDue(endpoint.endpointId, from, SENDS_PER_ROUND);
+      }
+    } finally {
+      this.draining.delete(endpoint.endpointId);
+    }
+  }
+
+  /** Takes due deliveries of the endpoint, remembering them so their own jobs end at once here. */
+  private async claimDue(endpointId: string, from: Date, limit: number): Promise<ClaimedBatchDelivery[]> {
+    const taken = await this.deps.webhooks.claimDue(endpointId, from, limit);
+    for (const { deliveryId, attempt } of taken) {
+      this.takenHere.add(`${deliveryId}:${attempt}`);
+      if (this.takenHere.size > MAX_TAKEN_REMEMBERED) {
+        const oldest = this.takenHere.values().next().value;
+        if (oldest !== undefined) this.takenHere.delete(oldest);
+      }
+    }
+    return taken;
+  }
+
+  /** Sends the claimed attempts at once, logs the successes in one statement and each failure alone. */
+  private async sendRound(
+    endpoint: ClaimedEndpoint,
+    round: readonly ClaimedBatchDelivery[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const url = new URL(endpoint.url);
+    const outcomes = await Promise.all(
+      round.map(async (delivery) => {
+        const now = Date.now();
+        const secrets = [endpoint.secret];
+        if (
+          endpoint.previousSecret &&
+          endpoint.previousSecretExpiresAt &&
+          endpoint.previousSecretExpiresAt.getTime() > now
+        ) {
+          secrets.push(endpoint.previousSecret);
+        }
+        const headers = {
+          [WEBHOOK_SIGNATURE_HEADER]: signatureHeader(secrets, Math.floor(now / 1000), delivery.body),
+          [WEBHOOK_EVENT_ID_HEADER]: delivery.eventId,
+          [WEBHOOK_EVENT_TYPE_HEADER]: delivery.eventType,
+          [WEBHOOK_DELIVERY_ID_HEADER]: delivery.deliveryId,
+          [WEBHOOK_ATTEMPT_HEADER]: String(delivery.attempt),
+        };
+        const outcome = await sendWebhook(url, delivery.body, headers, {
+          allowPrivateTargets: this.deps.settings.allowPrivateTargets,
+          resolve: this.deps.resolve,
+          timeoutMs: this.deps.settings.timeoutMs,
+          connections: this.connections,
+          ...(signal ? { signal } : {}),
+        });
+        const record: AttemptRecord = {
+          deliveryId: delivery.deliveryId,
+          endpointId: endpoint.endpointId,
+          attempt: delivery.attempt,
+          ...outcome,
+          attemptedAt: new Date(now),
+        };
+        return { delivery, record };
+      }),
+    );
+    await this.deps.webhooks.recordSuccesses(
+      endpoint.endpointId,
+      outcomes.filter(({ record }) => record.succeeded).map(({ record }) => record),
+    );
+    for (const { delivery, record } of outcomes) {
+      if (!record.succeeded) await this.recordFailedAttempt(endpoint, delivery, record);
+    }
+  }
+
+  /** Logs a failed attempt and queues the next, or gives the delivery up (and maybe the endpoint). */
+  private async recordFailedAttempt(
+    endpoint: ClaimedEndpoint,
+    delivery: ClaimedBatchDelivery,
+    record: AttemptRecord,
+  ): Promise<void> {
+    const now = record.attemptedAt.getTime();
+    const delayMs = this.retryDelay(record.attempt);
     const withinWindow = now + delayMs <= delivery.createdAt.getTime() + this.deps.settings.retryWindowMs;
-    const lastError = outcome.error ?? `HTTP ${outcome.responseStatus}`;
+    const lastError = record.error ?? `HTTP ${record.responseStatus}`;
     const disabledFor = await this.deps.webhooks.recordFailure(record, {
       nextAttemptAt: withinWindow ? new Date(now + delayMs) : null,
       // A delivery given up while no attempt of the endpoint has succeeded since this delivery's first
@@ -282,14 +374,14 @@ export class WebhooksService {
                 tx,
                 'webhook.endpoint_disabled',
                 {
-                  endpointId: delivery.endpointId,
-                  ownerId: delivery.ownerId,
-                  url: delivery.url,
+                  endpointId: endpoint.endpointId,
+                  ownerId: endpoint.ownerId,
+                  url: endpoint.url,
                   reason,
                   failingSince: failingSince.toISOString(),
                   disabledAt: new Date().toISOString(),
                 },
-                { aggregate: `webhook_endpoint:${delivery.endpointId}` },
+                { aggregate: `webhook_endpoint:${endpoint.endpointId}` },
               );
               return reason;
             },
@@ -297,11 +389,11 @@ export class WebhooksService {
     });
     if (disabledFor !== undefined) {
       this.deps.logger.warn(
-        { endpointId: delivery.endpointId, reason: disabledFor },
+        { endpointId: endpoint.endpointId, reason: disabledFor },
         'webhook endpoint disabled',
       );
     }
-    if (withinWindow) await this.queueAttempt(deliveryId, attempt + 1, delayMs);
+    if (withinWindow) await this.queueAttempt(delivery.deliveryId, record.attempt + 1, delayMs);
   }
 
   /** Delay before attempt `attempt + 1`: the base doubled per attempt, capped. */
