@@ -16,10 +16,9 @@ CREATE TABLE "analytics"."rollup_daily" (
 	"failed_views" bigint NOT NULL,
 	"exits" bigint NOT NULL,
 	-- Unique viewers, mergeable: the exact set of viewer-id hashes while it holds at most 1,024, else a
-	-- HyperLogLog of 2^14 registers kept sparse (the indexes and values of the non-zero registers).
+	-- HyperLogLog of 2^14 one-byte registers.
 	"viewers" bigint[],
-	"viewer_reg_idx" smallint[],
-	"viewer_reg_rank" smallint[],
+	"viewer_registers" bytea,
 	CONSTRAINT "rollup_daily_pk" PRIMARY KEY("scope","scope_id","day")
 );
 --> statement-breakpoint

@@ -27,6 +27,7 @@ import {
 import {
   EXACT_VIEWERS,
   HASH_SQL,
+  REGISTER_COUNT,
   REGISTER_INDEX_SQL,
   REGISTER_RANK_SQL,
   ViewerSketch,
@@ -142,8 +143,7 @@ function dayPartOf(row: Row): DayPart {
   const viewers = new ViewerSketch();
   viewers.add({
     hashes: (row.viewers as string[] | null) ?? null,
-    registerIndexes: (row.reg_idx as number[] | null) ?? null,
-    registerRanks: (row.reg_rank as number[] | null) ?? null,
+    registers: (row.registers as Uint8Array | null) ?? null,
   });
   return {
     day: String(row.day),
@@ -161,26 +161,30 @@ function dayPartOf(row: Row): DayPart {
 /**
  * CTEs over `source` (rows with the `keys`, `channel_id`, `h` the viewer's hash, and the view's
  * columns) ending in `sketched`: per group the sums, and the viewers as exact hashes (`viewers`) or
- * sparse HyperLogLog registers (`reg_idx`, `reg_rank`), see viewer-sketch.ts.
+ * HyperLogLog registers (`registers`, bytea), see viewer-sketch.ts.
  */
-function sketchCtes(source: SQL, keys: SQL): SQL {
-  return sql`sums as (select ${keys}, (array_agg(channel_id))[1] as channel_id, count(*) as views,
+function sketchCtes(source: SQL, keys: readonly string[]): SQL {
+  const list = sql.raw(keys.join(', '));
+  const joined = sql.raw(keys.map((key) => `q.${key} = s.${key}`).join(' and '));
+  return sql`sums as (select ${list}, (array_agg(channel_id))[1] as channel_id, count(*) as views,
       count(*) filter (where counted) as counted, coalesce(sum(watched_ms), 0) as watched_ms,
       coalesce(sum(rebuffer_count), 0) as rebuffer_count, coalesce(sum(rebuffer_ms), 0) as rebuffer_ms,
       count(*) filter (where failed) as failed_views, count(*) filter (where exited_before_start) as exits,
       count(distinct h) as distinct_viewers, array_agg(distinct h) as hashes
-    from ${source} group by ${keys}),
-  regs as (select ${keys}, array_agg(idx order by idx)::smallint[] as reg_idx,
-      array_agg(rnk order by idx)::smallint[] as reg_rank
-    from (select ${keys}, idx, max(rnk) as rnk
-      from (select ${keys}, ${sql.raw(REGISTER_INDEX_SQL)} as idx, ${sql.raw(REGISTER_RANK_SQL)} as rnk
-        from ${source}) r
-      group by ${keys}, idx) q
-    group by ${keys}),
+    from ${source} group by ${list}),
+  ranks as (select ${list}, idx, max(rnk) as rnk
+    from (select ${list}, ${sql.raw(REGISTER_INDEX_SQL)} as idx, ${sql.raw(REGISTER_RANK_SQL)} as rnk
+      from ${source}) r
+    group by ${list}, idx),
+  dense as (select ${list} from sums where distinct_viewers > ${EXACT_VIEWERS}),
+  registers as (select ${sql.raw(keys.map((key) => `s.${key}`).join(', '))},
+      decode(string_agg(lpad(to_hex(coalesce(q.rnk, 0)), 2, '0'), '' order by g.i), 'hex') as registers
+    from dense s cross join generate_series(0, ${REGISTER_COUNT - 1}) g(i)
+    left join ranks q on ${joined} and q.idx = g.i
+    group by ${sql.raw(keys.map((key) => `s.${key}`).join(', '))}),
   sketched as (select s.*, case when s.distinct_viewers <= ${EXACT_VIEWERS} then s.hashes end as viewers,
-      case when s.distinct_viewers > ${EXACT_VIEWERS} then r.reg_idx end as reg_idx,
-      case when s.distinct_viewers > ${EXACT_VIEWERS} then r.reg_rank end as reg_rank
-    from sums s left join regs r using (${keys}))`;
+      r.registers
+    from sums s left join registers r using (${list}))`;
 }
 
 /** Bucket start (`YYYY-MM-DD`) of a day. */
@@ -371,11 +375,11 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
         referrers as (insert into analytics.rollup_referrers (scope, scope_id, day, referrer, views)
           select scope, scope_id, day, referrer, count(*) from v where referrer <> ''
           group by scope, scope_id, day, referrer),
-        ${sketchCtes(sql`v`, sql`scope, scope_id, day`)}
+        ${sketchCtes(sql`v`, ['scope', 'scope_id', 'day'])}
         insert into analytics.rollup_daily (scope, scope_id, day, channel_id, views, counted, watched_ms,
-          rebuffer_count, rebuffer_ms, failed_views, exits, viewers, viewer_reg_idx, viewer_reg_rank)
+          rebuffer_count, rebuffer_ms, failed_views, exits, viewers, viewer_registers)
         select g.scope, g.scope_id, g.day, g.channel_id, g.views, g.counted, g.watched_ms, g.rebuffer_count,
-          g.rebuffer_ms, g.failed_views, g.exits, g.viewers, g.reg_idx, g.reg_rank
+          g.rebuffer_ms, g.failed_views, g.exits, g.viewers, g.registers
         from sketched g`);
     }
     if (!state || from < limit) {
@@ -493,8 +497,7 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     const unit = sql.raw(`'${bucket}'`);
     const [partRows, percentileRows] = await Promise.all([
       this.db.execute(sql`select to_char(day, 'YYYY-MM-DD') as day, views, counted, watched_ms, rebuffer_count,
-          rebuffer_ms, failed_views, exits, viewers::text[] as viewers, viewer_reg_idx as reg_idx,
-          viewer_reg_rank as reg_rank
+          rebuffer_ms, failed_views, exits, viewers::text[] as viewers, viewer_registers as registers
         from analytics.rollup_daily where ${rolledKey(scope)} and ${rolledDays(split)}
         union all
         select * from (with v as materialized (
@@ -502,9 +505,9 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
               rebuffer_ms, failed, exited_before_start,
               exists (select 1 from analytics.view_decisions d where d.view_id = w.view_id and d.counted) as counted
             from analytics.views w where ${scopeFilter(scope)} and ${raw}),
-          ${sketchCtes(sql`v`, sql`day`)}
+          ${sketchCtes(sql`v`, ['day'])}
           select to_char(day, 'YYYY-MM-DD'), views, counted, watched_ms, rebuffer_count, rebuffer_ms, failed_views,
-            exits, viewers::text[], reg_idx, reg_rank from sketched) raw_days`),
+            exits, viewers::text[], registers from sketched) raw_days`),
       this.db.execute(sql`with h as (
           select day, startup_ms, views as n from analytics.rollup_startups
           where ${rolledKey(scope)} and ${rolledDays(split)}

@@ -1,22 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { EXACT_VIEWERS, registerOf, ViewerSketch } from './viewer-sketch.ts';
+import { EXACT_VIEWERS, REGISTER_COUNT, registerOf, ViewerSketch } from './viewer-sketch.ts';
 
 /** Random signed 64-bit hashes as PostgreSQL prints them. */
 const hashes = (n: number) =>
   Array.from({ length: n }, () => BigInt.asIntN(64, randomBytes(8).readBigUInt64BE()).toString());
 
-const exactPart = (list: string[]) => ({ hashes: list, registerIndexes: null, registerRanks: null });
+const exactPart = (list: string[]) => ({ hashes: list, registers: null });
 
-/** The sparse registers of a set of hashes, as the SQL builds them. */
+/** The registers of a set of hashes, as the SQL builds them. */
 function densePart(list: string[]) {
-  const registers = new Map<number, number>();
+  const registers = new Uint8Array(REGISTER_COUNT);
   for (const hash of list) {
     const { index, rank } = registerOf(hash);
-    registers.set(index, Math.max(rank, registers.get(index) ?? 0));
+    registers[index] = Math.max(rank, registers[index] as number);
   }
-  const indexes = [...registers.keys()].sort((a, b) => a - b);
-  return { hashes: null, registerIndexes: indexes, registerRanks: indexes.map((i) => registers.get(i) ?? 0) };
+  return { hashes: null, registers };
 }
 
 describe('ViewerSketch', () => {

@@ -2,8 +2,7 @@
  * Mergeable unique-viewer counts for the PostgreSQL rollups (PostgreSQL here has no `hll` extension).
  * A part (a day of a scope, or views read from the per-view table) is either the exact set of its
  * viewers' 64-bit hashes (`hashtextextended(viewer_id, 0)`), while it holds at most EXACT_VIEWERS, or a
- * HyperLogLog of 2^14 registers (standard error about 0.8 %) sent sparse: the indexes and values of its
- * non-zero registers. Merging exact parts stays exact; once one part is a HyperLogLog, the count is an
+ * HyperLogLog of 2^14 one-byte registers (standard error about 0.8 %), as `bytea`. Merging exact parts stays exact; once one part is a HyperLogLog, the count is an
  * estimate. The SQL below and `registerOf` must split a hash the same way.
  */
 
@@ -29,11 +28,13 @@ export function registerOf(hash: string): { index: number; rank: number } {
   return { index, rank };
 }
 
-/** One part as a row carries it: exact hashes, or the sparse registers. */
+/** Number of registers: the length of a part's `registers`. */
+export const REGISTER_COUNT = REGISTERS;
+
+/** One part as a row carries it: exact hashes, or the registers. */
 export interface ViewerPart {
   hashes: readonly string[] | null;
-  registerIndexes: readonly number[] | null;
-  registerRanks: readonly number[] | null;
+  registers: Uint8Array | null;
 }
 
 export class ViewerSketch {
@@ -46,25 +47,18 @@ export class ViewerSketch {
       else for (const hash of part.hashes) this.addHash(hash);
       return;
     }
-    const indexes = part.registerIndexes ?? [];
-    const ranks = part.registerRanks ?? [];
-    if (indexes.length === 0) return;
+    if (!part.registers) return;
     const registers = this.dense();
-    for (let i = 0; i < indexes.length; i += 1) {
-      const index = indexes[i] as number;
-      const rank = ranks[i] as number;
-      if (rank > (registers[index] as number)) registers[index] = rank;
+    const from = part.registers;
+    for (let i = 0; i < REGISTERS; i += 1) {
+      const rank = from[i] as number;
+      if (rank > (registers[i] as number)) registers[i] = rank;
     }
   }
 
   merge(other: ViewerSketch): void {
-    if (other.exact) this.add({ hashes: [...other.exact], registerIndexes: null, registerRanks: null });
-    else if (other.registers) {
-      const registers = this.dense();
-      other.registers.forEach((rank, index) => {
-        if (rank > (registers[index] as number)) registers[index] = rank;
-      });
-    }
+    if (other.exact) this.add({ hashes: [...other.exact], registers: null });
+    else if (other.registers) this.add({ hashes: null, registers: other.registers });
   }
 
   /** Exact while every part was exact, else the HyperLogLog estimate (linear counting when small). */

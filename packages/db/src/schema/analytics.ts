@@ -7,17 +7,22 @@
 import {
   bigint,
   boolean,
+  customType,
   date,
   index,
   integer,
   pgSchema,
   primaryKey,
   real,
-  smallint,
   text,
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
+
+/** PostgreSQL `bytea` as bytes (drizzle-orm has no built-in column type for it). */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+});
 
 export const analyticsSchema = pgSchema('analytics');
 
@@ -97,7 +102,7 @@ const rollupKey = {
 
 /**
  * Daily rollup of `views` per scope, for settled days only (migration 0024, docs/analytics.md). Unique
- * viewers are mergeable: the exact set of viewer-id hashes up to 1,024, else a sparse HyperLogLog.
+ * viewers are mergeable: the exact set of viewer-id hashes up to 1,024, else a HyperLogLog.
  */
 export const analyticsRollupDaily = analyticsSchema.table(
   'rollup_daily',
@@ -112,8 +117,7 @@ export const analyticsRollupDaily = analyticsSchema.table(
     failedViews: bigint('failed_views', { mode: 'number' }).notNull(),
     exits: bigint('exits', { mode: 'number' }).notNull(),
     viewers: bigint('viewers', { mode: 'bigint' }).array(),
-    viewerRegIdx: smallint('viewer_reg_idx').array(),
-    viewerRegRank: smallint('viewer_reg_rank').array(),
+    viewerRegisters: bytea('viewer_registers'),
   },
   (t) => [
     primaryKey({ name: 'rollup_daily_pk', columns: [t.scope, t.scopeId, t.day] }),
