@@ -237,24 +237,25 @@ async function fanOut(setup: 'postgres' | 'embedded') {
   await db.execute(
     sql`create table public.anchor_rows (like notifications.notifications including defaults)`,
   );
+  const database =
+    setup === 'postgres'
+      ? ((await db.execute(sql`select current_database() as name`)) as unknown as { name: string }[])[0]?.name
+      : undefined;
+  const anchorBackendBefore = database ? await backendCpuSeconds(db, database) : 0;
   let started = process.hrtime.bigint();
   await db.execute(sql`
     insert into public.anchor_rows (user_id, type, event_id, channel_id, data, url, in_app, email, push)
     select follower_id, 'channel.live', gen_random_uuid(), channel_id, '{}'::jsonb, '/c/bench-live', true, false, true
     from engagement.follows where channel_id = ${channelId}::uuid`);
   const anchor = seconds(started);
+  const anchorBackendCpu = database
+    ? (await backendCpuSeconds(db, database)) - anchorBackendBefore
+    : undefined;
 
   // Idle window first: the same route's latency without a fan-out, the anchor of the p99.
-  const database =
-    setup === 'postgres'
-      ? ((await db.execute(sql`select current_database() as name`)) as unknown as { name: string }[])[0]?.name
-      : undefined;
   const statements = timeFanOutStatements();
   probe.window('idle');
-  const idleCpuBefore = process.cpuUsage();
-  started = process.hrtime.bigint();
   await new Promise((resolve) => setTimeout(resolve, PROBE_IDLE_MS));
-  const idleCpuPerSecond = cpuSeconds(process.cpuUsage(idleCpuBefore)) / seconds(started);
   probe.window('fan-out');
   const backendBefore = database ? await backendCpuSeconds(db, database) : 0;
   const cpuBefore = process.cpuUsage();
@@ -290,7 +291,7 @@ async function fanOut(setup: 'postgres' | 'embedded') {
     idle,
     during,
     cpu,
-    idleCpu: idleCpuPerSecond * delivered,
+    anchorBackendCpu,
     statementSeconds: statements.seconds(),
     statementCount: statements.statements(),
     backendCpu,
@@ -453,7 +454,7 @@ for (const setup of values.setups.split(',').filter(Boolean) as ('postgres' | 'e
     `fan-out ${setup}: ${fmt(r.stored)} notifications stored + batches published in ${r.storedAndPublished.toFixed(2)} s, frames of all ${fmt(r.online)} online followers framed after ${r.delivered.toFixed(2)} s (${fmt(r.frames)} frames from ${fmt(r.messages)} room messages, ${fmt(r.wireBytes / 1e6, 1)} MB); anchor INSERT … SELECT ${r.anchor.toFixed(2)} s (ratio ${(r.delivered / r.anchor).toFixed(1)}×); target ≤ 10 s`,
   );
   console.log(
-    `  CPU: gateway process ${r.cpu.toFixed(2)} s during the fan-out (of which ~${r.idleCpu.toFixed(2)} s is what the probe's requests cost when idle); fan-out statements ${r.statementSeconds.toFixed(2)} s wall over ${fmt(r.statementCount)} statements${r.backendCpu === undefined ? ' (PGlite: in the process CPU above)' : `, PostgreSQL backends ${r.backendCpu.toFixed(2)} CPU-s`}`,
+    `  CPU: gateway process ${r.cpu.toFixed(2)} s during the fan-out (probe's requests included); fan-out statements ${r.statementSeconds.toFixed(2)} s wall over ${fmt(r.statementCount)} statements${r.backendCpu === undefined ? ' (PGlite: in the process CPU)' : `; PostgreSQL backends ${r.backendCpu.toFixed(2)} CPU-s (anchor's ${r.anchorBackendCpu?.toFixed(2)} CPU-s)`}`,
   );
   const window = (w: ProbeWindow | undefined) =>
     w
