@@ -17,12 +17,12 @@
  * sum and count of its lines, and the balances equal what the bench itself expects from what it sent.
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createTestBackends } from '@streamhub/api/testing/test-deps';
 import type { Database, Driver } from '@streamhub/db/client';
 import { createTestDatabase } from '@streamhub/db/testing';
-import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
 import { sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import {
@@ -37,9 +37,7 @@ import {
   tipLines,
 } from '../../api/src/domains/payments/ledger.service.ts';
 import { PaymentsRepository } from '../../api/src/domains/payments/payments.repository.ts';
-import { moduleConsumers } from '../../api/src/modules/run-modules.ts';
-import { MODULES } from '../../api/src/modules.ts';
-import { openOutbox } from '../../api/src/runtime/outbox.ts';
+import { startTestOutbox } from '../../api/src/testing/test-outbox.ts';
 
 const { values } = parseArgs({
   options: {
@@ -48,6 +46,8 @@ const { values } = parseArgs({
     events: { type: 'string', default: '2000' },
     drivers: { type: 'string', default: 'postgres,pglite' },
     consumers: { type: 'string', default: '16' },
+    parts: { type: 'string', default: 'ledger,webhooks' },
+    batch: { type: 'string', default: '16' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -57,6 +57,9 @@ const DRIVERS = values.drivers.split(',') as Driver[];
 /** Durable-consumer jobs at once: a gateway runs 1, `streamhub serve worker --concurrency N` runs N. */
 const CONSUMERS = Number(values.consumers);
 const ACCOUNTS = 1000;
+const PARTS = new Set(values.parts.split(','));
+/** Entries per statement in the batched runs (`LedgerService.transferMany`): one writer's queue. */
+const BATCH = Number(values.batch);
 
 const key = (ref: AccountRef) => `${ref.kind}/${ref.currency}/${ref.owner}`;
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
@@ -101,7 +104,7 @@ async function roundTrips(database: Database) {
 }
 
 /** WRITERS loops posting one entry each time until SECONDS pass; resolves to transfers/s and latencies. */
-async function transfers(database: Database, scenario: Scenario) {
+async function transfers(database: Database, scenario: Scenario, batch = 1) {
   const repository = new LedgerRepository(database.db);
   const ledger = new LedgerService({ db: database.db, ledger: repository });
   const run = randomUUID().slice(0, 8);
@@ -154,17 +157,18 @@ async function transfers(database: Database, scenario: Scenario) {
     };
   };
   // Warm-up: create the accounts outside the measured window (a ledger's accounts exist before its traffic).
-  for (let i = 0; i < pool.length; i += 1) {
-    const entry: NewEntry = {
-      kind: 'bench',
-      currency: 'usd',
-      lines: [
-        { account: pool[i] as AccountRef, amount: 1 },
-        { account: i === 0 ? hot : (pool[0] as AccountRef), amount: -1 },
-      ],
-    };
-    await ledger.transfer(entry);
-    book(entry);
+  const warmUp: NewEntry[] = pool.map((account, i) => ({
+    kind: 'bench',
+    currency: 'usd',
+    lines: [
+      { account, amount: 1 },
+      { account: i === 0 ? hot : (pool[0] as AccountRef), amount: -1 },
+    ],
+  }));
+  for (let i = 0; i < warmUp.length; i += 100) {
+    const chunk = warmUp.slice(i, i + 100);
+    await ledger.transferMany(chunk);
+    for (const entry of chunk) book(entry);
   }
   if (scenario === 'tip split') {
     const first = entryOf();
@@ -173,28 +177,38 @@ async function transfers(database: Database, scenario: Scenario) {
   }
   let done = 0;
   const latencies: number[] = [];
+  const serverBefore = await serverCpu(database);
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
   const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: WRITERS }, async () => {
       while (performance.now() < deadline) {
-        const entry = entryOf();
         const t0 = performance.now();
-        if (scenario === 'spread, own transaction') {
-          // Ablation: the posting wrapped in a transaction as callers that join one do (BEGIN, COMMIT).
-          await database.db.transaction((tx) => ledger.transfer(entry, tx));
+        if (batch > 1) {
+          // One writer's queue of `batch` movements, booked in one statement (one commit).
+          const entries = Array.from({ length: batch }, entryOf);
+          await ledger.transferMany(entries);
+          for (const entry of entries) book(entry);
+          done += batch;
         } else {
-          await ledger.transfer(entry);
+          const entry = entryOf();
+          if (scenario === 'spread, own transaction') {
+            // Ablation: the posting wrapped in a transaction as callers that join one do (BEGIN, COMMIT).
+            await database.db.transaction((tx) => ledger.transfer(entry, tx));
+          } else {
+            await ledger.transfer(entry);
+          }
+          book(entry);
+          done += 1;
         }
         latencies.push(performance.now() - t0);
-        book(entry);
-        done += 1;
       }
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const serverMs = (await serverCpu(database)) - serverBefore;
   await assertExact(repository, expected, refs);
   latencies.sort((a, b) => a - b);
   return {
@@ -203,7 +217,34 @@ async function transfers(database: Database, scenario: Scenario) {
     p50: latencies[Math.floor(latencies.length * 0.5)] ?? 0,
     p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
     cpuMsPer: (cpu.user + cpu.system) / 1000 / done,
+    perCpuSecond: serverMs > 0 ? done / ((serverMs + (cpu.user + cpu.system) / 1000) / 1000) : Number.NaN,
   };
+}
+
+/**
+ * CPU time (ms) the PostgreSQL backends serving this database have used so far, from /proc (the server
+ * runs on this machine); NaN where that cannot be read (PGlite, another host). WAL writer and
+ * checkpointer are shared with every other database and not counted.
+ */
+async function serverCpu(database: Database): Promise<number> {
+  if (database.driver !== 'postgres') return Number.NaN;
+  const result = await database.db.execute(
+    sql`select pid from pg_stat_activity where datname = current_database()`,
+  );
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { pid: number }[];
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command's name.
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return Number.NaN;
+    }
+  }
+  // USER_HZ is 100 on Linux.
+  return ticks * 10;
 }
 
 /** EVENTS signed tip webhooks through receiveWebhook and the durable consumer, then replayed. */
@@ -217,20 +258,9 @@ async function webhooks(driver: Driver) {
     STRIPE_API_URL: 'http://127.0.0.1:9',
     PAYMENTS_PLATFORM_FEE_BPS: '1000',
   });
-  // The relay and every module's consumers, as a worker runs them (test-outbox.ts does this with 1).
-  const consumers = moduleConsumers(MODULES, deps.services, {
-    config: deps.config,
-    logger: deps.logger,
-    events: backends.events,
-    media: createMediaStorage({
-      dataDir: deps.config.dataDir,
-      storage: deps.config.mediaStorage,
-      db: backends.database.db,
-    }),
-  });
-  const outbox = await openOutbox(deps.config, backends.database, deps.logger, consumers);
+  // The relay and every module's consumers, as a worker runs them.
+  const outbox = await startTestOutbox(backends, deps, CONSUMERS);
   try {
-    await outbox.startConsumers(CONSUMERS);
     const db = backends.database.db;
     const payments = new PaymentsRepository(db);
     const signer = new Stripe('sk_test_bench');
@@ -353,19 +383,35 @@ console.log(
     .join(' ')}`,
 );
 for (const driver of DRIVERS) {
+  if (PARTS.has('ledger')) await ledgerRuns(driver);
+  if (PARTS.has('webhooks')) await webhookRun(driver);
+}
+
+async function ledgerRuns(driver: Driver) {
   const database = await createTestDatabase(driver);
   try {
     const anchor = await roundTrips(database);
     console.log(`${driver.padEnd(8)} anchor: ${fmt(anchor)} round trips/s (select 1, ${WRITERS} writers)`);
-    for (const scenario of ['spread', 'spread, own transaction', 'hot', 'tip split'] as const) {
-      const r = await transfers(database, scenario);
+    const runs: [Scenario, number][] = [
+      ['spread', 1],
+      ['spread, own transaction', 1],
+      ['hot', 1],
+      ['tip split', 1],
+    ];
+    if (BATCH > 1) runs.push(['spread', BATCH], ['hot', BATCH], ['tip split', BATCH]);
+    for (const [scenario, batch] of runs) {
+      const r = await transfers(database, scenario, batch);
+      const name = batch > 1 ? `${scenario}, ×${batch}/statement` : scenario;
       console.log(
-        `${driver.padEnd(8)} ledger ${scenario.padEnd(23)} ${fmt(r.rate)} transfers/s = ${fmt(r.rate / anchor)} × anchor (${r.done} in ${SECONDS} s), p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, bench-process CPU ${fmt(r.cpuMsPer)} ms/transfer; balances exact; load ${loadavg()[0]?.toFixed(2)}`,
+        `${driver.padEnd(8)} ledger ${name.padEnd(23)} ${fmt(r.rate)} transfers/s = ${fmt(r.rate / anchor)} × anchor (${r.done} in ${SECONDS} s), per statement p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, bench-process CPU ${fmt(r.cpuMsPer)} ms/transfer, ${fmt(r.perCpuSecond)} transfers per CPU-second of PostgreSQL backends + bench; balances exact; load ${loadavg()[0]?.toFixed(2)}`,
       );
     }
   } finally {
     await database.close();
   }
+}
+
+async function webhookRun(driver: Driver) {
   const w = await webhooks(driver);
   console.log(
     `${driver.padEnd(8)} webhooks: received (signature + store once + outbox) ${fmt(w.receivePerSecond)}/s, through the job (ledger booked) ${fmt(w.endToEndPerSecond)}/s, replays (dedupe) ${fmt(w.replayPerSecond)}/s, process CPU ${fmt(w.cpuMsPer)} ms/event; balances exact; load ${loadavg()[0]?.toFixed(2)}`,

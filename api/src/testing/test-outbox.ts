@@ -10,10 +10,14 @@ import { moduleConsumers } from '../modules/run-modules.ts';
 import { MODULES } from '../modules.ts';
 import { type Outbox, openOutbox } from '../runtime/outbox.ts';
 
-/** Starts the relay and every module's consumers; `close()` the result when done. */
+/**
+ * Starts the relay and every module's consumers, `concurrency` consumer jobs at once (1 as on a
+ * gateway; `streamhub serve worker --concurrency N` runs N); `close()` the result when done.
+ */
 export async function startTestOutbox(
   backends: { database: Database; events: EventBus<DomainEvents> },
   deps: GatewayDeps,
+  concurrency = 1,
 ): Promise<Outbox> {
   const consumers = moduleConsumers(MODULES, deps.services, {
     config: deps.config,
@@ -27,7 +31,7 @@ export async function startTestOutbox(
   });
   const outbox = await openOutbox(deps.config, backends.database, deps.logger, consumers);
   try {
-    await outbox.startConsumers();
+    await outbox.startConsumers(concurrency);
   } catch (error) {
     await outbox.close();
     throw error;

@@ -104,15 +104,25 @@ export function paymentsCommand(ctx: CliContext): Command {
     payments
       .command('refund')
       .description(
-        "refund a paid tip in full at its provider (admins); booked when the provider's webhook comes",
+        "refund a paid tip, all or part, at its provider (admins); booked when the provider's webhook comes",
       ),
   )
     .argument('<payment>', 'the payment id')
-    .action(async (payment: string, options: JsonOptions) => {
+    .option('--amount <minor units>', 'refund only this much (minor units); without it, all that is left')
+    .action(async (payment: string, options: JsonOptions & { amount?: string }) => {
       if (!UUID.test(payment)) throw new CliError(`<payment> must be a payment id (uuid), got "${payment}"`);
+      const amount = options.amount === undefined ? undefined : Number(options.amount);
+      if (amount !== undefined && !(Number.isSafeInteger(amount) && amount > 0)) {
+        throw new CliError(
+          `--amount must be a positive whole number of minor units, got "${options.amount}"`,
+        );
+      }
       const api = await connectApi(ctx, options);
       const refund = await api.read(
-        api.v1.payments.refunds[':id'].$post({ param: pathParams({ id: payment }) }),
+        api.v1.payments.refunds[':id'].$post({
+          param: pathParams({ id: payment }),
+          json: amount === undefined ? {} : { amount },
+        }),
         RefundRequestedSchema,
       );
       if (options.json) ctx.stdout(`${JSON.stringify(refund)}\n`);

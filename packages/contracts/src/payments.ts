@@ -125,6 +125,16 @@ export const PaymentParamsSchema = z.object({
   id: z.uuid('must be a payment id (uuid)').openapi({ param: { name: 'id', in: 'path' } }),
 });
 
+export const RefundRequestSchema = z
+  .object({
+    amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().openapi({
+      description: 'Minor units to refund, at most what is left of the payment; without it, all that is left',
+      example: 500,
+    }),
+  })
+  .openapi('RefundRequest');
+export type RefundRequest = z.infer<typeof RefundRequestSchema>;
+
 export const RefundRequestedSchema = z
   .object({
     paymentId: z.uuid(),
@@ -311,13 +321,10 @@ export type RazorpaySubscriptionVerified = z.infer<typeof RazorpaySubscriptionVe
 // --- Reconciliation ---------------------------------------------------------------------------------
 
 export const ReconciliationQuerySchema = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .default(200)
-    .openapi({ description: 'How many of the newest tips with a checkout to compare with their provider' }),
+  limit: z.coerce.number().int().min(1).max(1000).default(200).openapi({
+    description:
+      'How many of the newest tips with a checkout to compare with their provider, and of the newest subscription invoices and payouts to compare with the ledger',
+  }),
 });
 export type ReconciliationQuery = z.infer<typeof ReconciliationQuerySchema>;
 
@@ -327,6 +334,11 @@ export const RECONCILIATION_DIFFERENCES = [
   'amount_differs',
   'event_anomaly',
   'event_unprocessed',
+  'invoice_not_booked',
+  'invoice_amount_differs',
+  'payout_not_booked',
+  'payout_amount_differs',
+  'payout_not_reversed',
 ] as const;
 
 export const ReconciliationSchema = z

@@ -14,6 +14,7 @@ import {
   TipCheckoutSchema,
 } from '@streamhub/contracts/payments';
 import { testDatabases } from '@streamhub/db/testing';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import { expectJson, expectProblem, send, streamerWithChannel } from '../engagement/engagement-test-kit.ts';
@@ -220,6 +221,43 @@ describe.each(testDatabases())('Stripe Connect on %s', (driver) => {
     const ledger = new LedgerRepository(bed.backends.database.db);
     expect(await ledger.drift()).toEqual([]);
     expect(await ledger.unbalancedEntries()).toEqual([]);
+
+    // Reconciliation: every payout and subscription invoice matches the ledger, until one is planted.
+    const third = bed.stripe.payout(accountId, 900, 'usd');
+    expect(await handled(third)).toBe('payout_booked');
+    const mine = async () =>
+      (await bed.deps.services.payments.reconcile({ limit: 1000 })).differences.filter(
+        (difference) =>
+          [payout, second, third].some((event) => difference.detail.includes(String(event.data.object.id))) ||
+          difference.paymentId === planted,
+      );
+    const planted = crypto.randomUUID();
+    expect(await mine()).toEqual([]);
+    const db = bed.backends.database.db;
+    await db.execute(
+      sql`update payments.payouts set amount = 950 where payout_id = ${String(third.data.object.id)}`,
+    );
+    await db.execute(
+      sql`update payments.payouts set reversal_entry_id = null where payout_id = ${String(payout.data.object.id)}`,
+    );
+    await db.execute(sql`
+      insert into payments.payments (id, kind, provider, status, channel_id, creator_id, amount, currency,
+                                     platform_fee, invoice_id)
+      values (${planted}::uuid, 'subscription', 'stripe', 'succeeded', ${channel.channelId}::uuid,
+              ${channel.owner.account.id}::uuid, 499, 'usd', 49, ${`in_planted_${planted}`})`);
+    const found = await mine();
+    expect(found.map((difference) => difference.kind).sort()).toEqual([
+      'invoice_not_booked',
+      'payout_amount_differs',
+      'payout_not_reversed',
+    ]);
+    expect(found.find((difference) => difference.kind === 'payout_amount_differs')?.detail).toMatch(
+      /of 950 usd \(paid\); the ledger booked 900/,
+    );
+    expect(found.find((difference) => difference.kind === 'invoice_not_booked')).toMatchObject({
+      paymentId: planted,
+      provider: 'stripe',
+    });
   });
 
   it('ignores the platform’s own payouts and refuses a Connect event signed with another secret', async () => {

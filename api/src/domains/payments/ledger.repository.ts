@@ -81,104 +81,145 @@ export class LedgerRepository {
   /** Accounts seen under a lock: they exist (nothing deletes accounts), so posting skips their insert. */
   private readonly known = new Set<string>();
 
-  /**
-   * Posts one entry with `db` (the caller's transaction, or the pool: one statement is atomic on its
-   * own) in one round trip, pgledger-style: a single statement locks every account of the entry
-   * `FOR UPDATE` in id order (one fixed order for every writer, so two transfers over the same accounts
-   * wait for each other instead of deadlocking), then writes the entry, its lines with the balances
-   * before and after, and the accounts' new balances and versions. The writes happen only when every
-   * account was found; otherwise nothing is written, the missing accounts are created and the
-   * statement runs again.
-   */
+  /** Posts one entry: `postMany` with a batch of one. */
   async post(db: Db, entry: NewEntry): Promise<PostedEntry> {
-    const refs = entry.lines.map((line) => line.account);
+    const [posted] = await this.postMany(db, [entry]);
+    if (!posted) throw new Error('posting an entry returned nothing');
+    return posted;
+  }
+
+  /**
+   * Posts `entries` with `db` (the caller's transaction, or the pool: one statement is atomic on its
+   * own) in one round trip and one commit, pgledger-style: a single statement locks every account of
+   * the batch `FOR UPDATE` in id order (one fixed order for every writer, so two batches over the same
+   * accounts wait for each other instead of deadlocking), then writes each entry, its lines with the
+   * balances before and after, and the accounts' new balances and versions. An account in several
+   * entries of the batch moves once per entry, in the batch's order: its lines carry the running
+   * balance and consecutive versions, exactly as if the entries had been posted one after the other.
+   * The writes happen only when every account was found; otherwise nothing is written, the missing
+   * accounts are created and the statement runs again. All or nothing: one statement.
+   */
+  async postMany(db: Db, entries: readonly NewEntry[]): Promise<PostedEntry[]> {
+    if (entries.length === 0) return [];
+    const refs = entries.flatMap((entry) => entry.lines.map((line) => line.account));
     if (refs.some((ref) => !this.known.has(refKey(ref)))) await this.createAccounts(db, refs);
-    const id = randomUUID();
-    let locked = await this.postOnce(db, id, entry);
-    if (locked.length < refs.length) {
+    const ids = entries.map(() => randomUUID());
+    let moves = await this.postOnce(db, ids, entries);
+    if (moves.length < refs.length) {
       // An account remembered from a transaction that rolled back: create it after all.
       await this.createAccounts(db, refs);
-      locked = await this.postOnce(db, id, entry);
-      if (locked.length < refs.length) throw new Error('ledger accounts were neither found nor created');
+      moves = await this.postOnce(db, ids, entries);
+      if (moves.length < refs.length) throw new Error('ledger accounts were neither found nor created');
     }
-    const byKey = new Map(locked.map((row) => [refKey(row), row]));
-    for (const key of byKey.keys()) this.remember(key);
-    const lines: PostedLine[] = entry.lines.map(({ account, amount }) => {
-      const row = byKey.get(refKey(account));
-      if (!row) throw new Error(`ledger account ${refKey(account)} was neither found nor created`);
+    const bySeq = new Map(moves.map((row) => [row.seq, row]));
+    let seq = 0;
+    return entries.map((entry, index) => {
+      const lines: PostedLine[] = entry.lines.map(({ account, amount }) => {
+        const row = bySeq.get(seq++);
+        if (!row) throw new Error(`ledger account ${refKey(account)} was neither found nor created`);
+        this.remember(refKey(account));
+        return {
+          accountId: row.accountId,
+          account,
+          amount,
+          previousBalance: row.currentBalance - amount,
+          currentBalance: row.currentBalance,
+          accountVersion: row.accountVersion,
+        };
+      });
       return {
-        accountId: row.id,
-        account,
-        amount,
-        previousBalance: row.balance,
-        currentBalance: row.balance + amount,
-        accountVersion: row.version + 1,
+        id: ids[index] as string,
+        kind: entry.kind,
+        currency: entry.currency,
+        paymentId: entry.paymentId ?? null,
+        reverses: entry.reverses ?? null,
+        lines,
       };
     });
-    return {
-      id,
-      kind: entry.kind,
-      currency: entry.currency,
-      paymentId: entry.paymentId ?? null,
-      reverses: entry.reverses ?? null,
-      lines,
-    };
   }
 
   /**
    * The one statement of a posting. `locked` takes the row locks in id order and reads the balances as
-   * they are once locked (READ COMMITTED re-reads a row it waited for); each write is guarded by
-   * `complete`, so an entry with a missing account writes nothing and returns the rows it found. Lines
-   * take clock_timestamp(), read after the row locks, not now() (the transaction's start): one
-   * account's lines then sort by time in the order their versions were given, so pages replay its
-   * history. The lines' foreign key to the entry is checked at the end of the statement.
+   * they are once locked (READ COMMITTED re-reads a row it waited for); `moves` numbers each account's
+   * lines in batch order (`seq`) and gives each its running balance and version; each write is guarded
+   * by `complete`, so a batch with a missing account writes nothing and returns the lines it could
+   * place. Lines are stamped from clock_timestamp(), read once after the row locks (not now(), the
+   * transaction's start), plus one microsecond per line of the batch: one account's lines then sort by
+   * time in the order their versions were given, so pages replay its history. The lines' foreign key
+   * to their entry is checked at the end of the statement.
    */
-  private async postOnce(db: Db, id: string, entry: NewEntry) {
+  private async postOnce(db: Db, ids: readonly string[], entries: readonly NewEntry[]) {
+    let seq = 0;
     const wanted = sql.join(
-      entry.lines.map(
-        ({ account, amount }) =>
-          sql`(${account.kind}::payments.account_kind, ${account.currency}, ${account.owner}, ${amount}::bigint)`,
+      entries.flatMap((entry, index) =>
+        entry.lines.map(
+          ({ account, amount }) =>
+            sql`(${seq++}::int, ${ids[index]}::uuid, ${account.kind}::payments.account_kind, ${account.currency}, ${account.owner}, ${amount}::bigint)`,
+        ),
+      ),
+      sql`, `,
+    );
+    const distinct = new Set(entries.flatMap((entry) => entry.lines.map((line) => refKey(line.account))));
+    const newEntries = sql.join(
+      entries.map(
+        (entry, index) =>
+          sql`(${ids[index]}::uuid, ${entry.kind}, ${entry.currency}, ${entry.paymentId ?? null}::uuid, ${entry.reverses ?? null}::uuid, ${entry.description ?? ''})`,
       ),
       sql`, `,
     );
     const result = await db.execute(sql`
-      with wanted(kind, currency, owner, amount) as (values ${wanted}),
+      with wanted(seq, entry_id, kind, currency, owner, amount) as (values ${wanted}),
       locked as (
-        select a.id, a.kind, a.currency, a.owner, a.balance, a.version, w.amount
+        select a.id, a.kind, a.currency, a.owner, a.balance, a.version
         from payments.accounts a
-        join wanted w on a.kind = w.kind and a.currency = w.currency and a.owner = w.owner
+        where (a.kind, a.currency, a.owner) in (select kind, currency, owner from wanted)
         order by a.id
         for update of a
       ),
-      complete as (select count(*) = ${entry.lines.length} as ok from locked),
+      complete as (select count(*) = ${distinct.size} as ok from locked),
+      stamp as (select clock_timestamp() as at from complete),
+      moves as (
+        select w.seq, w.entry_id, l.id as account_id, w.amount,
+               (l.balance + sum(w.amount) over (partition by l.id order by w.seq))::bigint as current_balance,
+               (l.version + row_number() over (partition by l.id order by w.seq))::bigint as account_version
+        from wanted w
+        join locked l on l.kind = w.kind and l.currency = w.currency and l.owner = w.owner
+      ),
       entry as (
         insert into payments.entries (id, kind, currency, payment_id, reverses, description)
-        select ${id}::uuid, ${entry.kind}, ${entry.currency}, ${entry.paymentId ?? null}::uuid,
-               ${entry.reverses ?? null}::uuid, ${entry.description ?? ''}
-        from complete where ok
+        select e.* from (values ${newEntries}) as e(id, kind, currency, payment_id, reverses, description),
+               complete
+        where complete.ok
       ),
       moved as (
         insert into payments.lines
           (entry_id, account_id, amount, previous_balance, current_balance, account_version, created_at)
-        select ${id}::uuid, l.id, l.amount, l.balance, l.balance + l.amount, l.version + 1, clock_timestamp()
-        from locked l, complete where complete.ok
+        select m.entry_id, m.account_id, m.amount, m.current_balance - m.amount, m.current_balance,
+               m.account_version, stamp.at + m.seq * interval '1 microsecond'
+        from moves m, complete, stamp where complete.ok
       ),
+      totals as (select account_id, sum(amount) as delta, count(*) as n from moves group by account_id),
       moved_balances as (
         update payments.accounts as a
-        set balance = l.balance + l.amount, version = l.version + 1, updated_at = now()
-        from locked l, complete
-        where complete.ok and a.id = l.id
+        set balance = l.balance + t.delta, version = l.version + t.n, updated_at = now()
+        from totals t, locked l, complete
+        where complete.ok and a.id = t.account_id and l.id = t.account_id
       )
-      select id, kind, currency, owner, balance::text as balance, version::text as version from locked`);
+      select seq, account_id as "accountId", current_balance::text as "currentBalance",
+             account_version::text as "accountVersion"
+      from moves`);
     const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
-      id: string;
-      kind: LedgerAccountKind;
-      currency: string;
-      owner: string;
-      balance: string;
-      version: string;
+      seq: number;
+      accountId: string;
+      currentBalance: string;
+      accountVersion: string;
     }[];
-    return rows.map((row) => ({ ...row, balance: Number(row.balance), version: Number(row.version) }));
+    return rows.map((row) => ({
+      seq: Number(row.seq),
+      accountId: row.accountId,
+      currentBalance: Number(row.currentBalance),
+      accountVersion: Number(row.accountVersion),
+    }));
   }
 
   /**
@@ -231,12 +272,12 @@ export class LedgerRepository {
     };
   }
 
-  /** The entry that reverses `entryId`, if one was posted. */
+  /** The entry that reverses `entryId` whole, if one was posted (partial refunds do not count). */
   async reversalOf(tx: Db, entryId: string): Promise<string | undefined> {
     const [found] = await tx
       .select({ id: ledgerEntries.id })
       .from(ledgerEntries)
-      .where(eq(ledgerEntries.reverses, entryId));
+      .where(and(eq(ledgerEntries.reverses, entryId), sql`${ledgerEntries.kind} <> 'partial_refund'`));
     return found?.id;
   }
 

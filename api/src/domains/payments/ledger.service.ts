@@ -110,6 +110,45 @@ export function platformFeeOf(amount: number, bps: number): number {
   return Math.floor((amount * bps) / 10_000);
 }
 
+/** How much of a payment of `total` minor units the ledger had refunded before this refund, and after. */
+export interface RefundedPart {
+  before: number;
+  after: number;
+  total: number;
+}
+
+/**
+ * The lines of a partial refund of `original` (a booked payment, whose lines add up to `total` on each
+ * side): each line moves back by its share of what this refund adds, in whole minor units and exact.
+ * Shares are taken of the cumulative amount refunded, rounded toward zero, and the largest credit (the
+ * creator's share of a tip) takes what makes the entry balance; so a line of the whole amount (the
+ * provider's clearing) moves by exactly the refund, partial refunds that add up to `total` reverse
+ * every line exactly, and no unit is lost or made up between them.
+ */
+export function partialRefundLines(original: PostedEntry, part: RefundedPart): NewEntry['lines'] {
+  const { before, after, total } = part;
+  if (!(Number.isSafeInteger(before) && Number.isSafeInteger(after) && Number.isSafeInteger(total))) {
+    throw new LedgerError('refunded amounts are whole minor units');
+  }
+  if (!(before >= 0 && before < after && after <= total)) {
+    throw new LedgerError(`a refund must move ${before} up to at most ${total}, got ${after}`);
+  }
+  const credits = original.lines.filter((line) => line.amount > 0);
+  let absorber = credits[0];
+  for (const line of credits) if (absorber && line.amount > absorber.amount) absorber = line;
+  if (!absorber) throw new LedgerError('the entry has no credit line to refund');
+  const share = (amount: number, refunded: number) => Math.trunc((amount * refunded) / total);
+  const lines = original.lines.map((line) => {
+    const moved = line === absorber ? 0 : share(line.amount, after) - share(line.amount, before);
+    return { account: line.account, amount: -moved };
+  });
+  const rest = lines.reduce((sum, line) => sum + line.amount, 0);
+  const index = original.lines.indexOf(absorber);
+  const absorbed = lines[index];
+  if (absorbed) absorbed.amount = -rest;
+  return lines.filter((line) => line.amount !== 0);
+}
+
 const keyOf = (ref: AccountRef) => `${ref.kind}/${ref.currency}/${ref.owner}`;
 
 /** Throws a LedgerError unless `entry` can be booked as it is. */
@@ -144,6 +183,44 @@ export class LedgerService {
     assertBalanced(entry);
     // Posting is one statement, atomic on its own: no transaction of its own (two round trips fewer).
     return this.deps.ledger.post(tx ?? this.deps.db, entry);
+  }
+
+  /**
+   * Books several balanced entries in one statement, so one round trip and one commit (one WAL flush)
+   * carry them all: group commit for a writer with a queue of movements. Each entry stays its own
+   * balanced, immutable entry with its own lines; an account in several of them moves once per entry,
+   * in the order given. All or nothing: if one entry cannot be booked, none is.
+   */
+  async transferMany(entries: readonly NewEntry[], tx?: Db): Promise<PostedEntry[]> {
+    for (const entry of entries) assertBalanced(entry);
+    return this.deps.ledger.postMany(tx ?? this.deps.db, entries);
+  }
+
+  /**
+   * Posts a `partial_refund` entry that `reverses` part of `entryId` (see `partialRefundLines`). The
+   * caller holds the payment's row lock and keeps its `amount_refunded`, which is what keeps partial
+   * refunds from adding up to more than the payment.
+   */
+  async refundPart(
+    entryId: string,
+    part: RefundedPart,
+    options: { description?: string },
+    tx: Db,
+  ): Promise<PostedEntry> {
+    const original = await this.deps.ledger.entry(tx, entryId);
+    if (!original) throw new LedgerError(`no ledger entry ${entryId}`);
+    const existing = await this.deps.ledger.reversalOf(tx, entryId);
+    if (existing) throw new AlreadyReversedError(entryId, existing);
+    const entry: NewEntry = {
+      kind: 'partial_refund',
+      currency: original.currency,
+      paymentId: original.paymentId ?? undefined,
+      reverses: original.id,
+      description: options.description,
+      lines: partialRefundLines(original, part),
+    };
+    assertBalanced(entry);
+    return this.deps.ledger.post(tx, entry);
   }
 
   /**

@@ -11,6 +11,7 @@ import {
   assertBalanced,
   LedgerError,
   LedgerService,
+  partialRefundLines,
   platformFeeOf,
   splitEntry,
   tipLines,
@@ -70,6 +71,48 @@ describe('ledger rules', () => {
       expect(entry).toEqual({ kind, currency: 'usd', paymentId, description: kind, lines: tipLines(split) });
       expect(() => assertBalanced(entry)).not.toThrow();
     }
+  });
+});
+
+describe('partial refund lines', () => {
+  const booked = (amount: number, fee: number) =>
+    ({
+      id: 'e',
+      kind: 'tip',
+      currency: 'usd',
+      paymentId: null,
+      reverses: null,
+      lines: tipLines({ provider: 'stripe', channelId: 'c', currency: 'usd', amount, platformFee: fee }).map(
+        (line) => ({ ...line, accountId: '', previousBalance: 0, currentBalance: 0, accountVersion: 1 }),
+      ),
+    }) as const;
+
+  it('moves the clearing line by exactly the refund and reverses every line exactly once the parts add up', () => {
+    for (const [amount, fee, parts] of [
+      [2000, 200, [333, 667, 1000]],
+      [999, 99, [1, 1, 1, 996]],
+      [7, 0, [3, 4]],
+      [101, 10, Array.from({ length: 101 }, () => 1)],
+    ] as const) {
+      const entry = booked(amount, fee);
+      const sums = new Map<string, number>();
+      let before = 0;
+      for (const part of parts) {
+        const lines = partialRefundLines(entry, { before, after: before + part, total: amount });
+        assertBalanced({ kind: 'partial_refund', currency: 'usd', lines });
+        expect(lines.find((line) => line.account.kind === 'provider_clearing')?.amount).toBe(part);
+        for (const line of lines)
+          sums.set(line.account.kind, (sums.get(line.account.kind) ?? 0) + line.amount);
+        before += part;
+      }
+      for (const line of entry.lines) expect(sums.get(line.account.kind) ?? 0).toBe(-line.amount);
+    }
+  });
+
+  it('refuses a part that moves nothing or past the payment', () => {
+    const entry = booked(100, 10);
+    expect(() => partialRefundLines(entry, { before: 50, after: 50, total: 100 })).toThrow(LedgerError);
+    expect(() => partialRefundLines(entry, { before: 50, after: 101, total: 100 })).toThrow(LedgerError);
   });
 });
 
@@ -175,6 +218,60 @@ describe.each(testDatabases())('ledger on %s', (driver: Driver) => {
     history.forEach((line, index) => {
       expect(line.balanceAfter - line.amount).toBe(index === 0 ? 0 : history[index - 1]?.balanceAfter);
     });
+  });
+
+  it('books a batch in one statement as if its entries were posted one after the other', async () => {
+    const a = crypto.randomUUID();
+    const b = crypto.randomUUID();
+    // Both channels' tips share the clearing and fee accounts; a's creator account is in three entries.
+    const batch = [tip(a, 1000, 'gbp'), tip(b, 500, 'gbp'), tip(a, 200, 'gbp'), tip(a, 5, 'gbp')];
+    const concurrent = Array.from({ length: 8 }, (_, i) =>
+      ledger.transferMany([tip(a, 10 + i, 'gbp'), tip(b, 20 + i, 'gbp')]),
+    );
+    const [posted] = await Promise.all([ledger.transferMany(batch), ...concurrent]);
+    expect(posted?.map((entry) => entry.lines.length)).toEqual([3, 3, 3, 2]);
+    expect(new Set(posted?.map((entry) => entry.id)).size).toBe(4);
+    // a's lines in this batch: consecutive versions, each line starting from the balance the one before left.
+    const mine = (posted ?? []).flatMap((entry) =>
+      entry.lines.filter((line) => line.account.owner === a && line.account.kind === 'creator_payable'),
+    );
+    expect(mine.map((line) => line.amount)).toEqual([900, 180, 5]);
+    mine.slice(1).forEach((line, i) => {
+      expect(line.previousBalance).toBe(mine[i]?.currentBalance);
+      expect(line.accountVersion).toBe((mine[i]?.accountVersion ?? 0) + 1);
+    });
+    const concurrentA = Array.from({ length: 8 }, (_, i) => 10 + i - platformFeeOf(10 + i, 1000));
+    const concurrentB = Array.from({ length: 8 }, (_, i) => 20 + i - platformFeeOf(20 + i, 1000));
+    expect(await repository.account(accounts.creator(a, 'gbp'))).toMatchObject({
+      balance: 900 + 180 + 5 + concurrentA.reduce((sum, n) => sum + n, 0),
+      version: 11,
+    });
+    expect(await repository.account(accounts.creator(b, 'gbp'))).toMatchObject({
+      balance: 450 + concurrentB.reduce((sum, n) => sum + n, 0),
+      version: 9,
+    });
+    expect(await repository.drift()).toEqual([]);
+    expect(await repository.unbalancedEntries()).toEqual([]);
+    // The account's pages replay its history across batches in version order.
+    const account = await repository.account(accounts.creator(a, 'gbp'));
+    const history = (await repository.lines([account?.id ?? ''], { limit: 100 })).items.toReversed();
+    history.forEach((line, index) => {
+      expect(line.balanceAfter - line.amount).toBe(index === 0 ? 0 : history[index - 1]?.balanceAfter);
+    });
+  });
+
+  it('books nothing of a batch with one refused entry', async () => {
+    const channelId = crypto.randomUUID();
+    const [before] = await database.db.select({ n: count() }).from(ledgerEntries);
+    await expect(
+      ledger.transferMany([
+        tip(channelId, 100),
+        { kind: 'tip', currency: 'usd', lines: [{ account: accounts.platformFees('usd'), amount: 1 }] },
+      ]),
+    ).rejects.toThrow(LedgerError);
+    const [after] = await database.db.select({ n: count() }).from(ledgerEntries);
+    expect(after?.n).toBe(before?.n);
+    expect(await repository.account(accounts.creator(channelId, 'usd'))).toBeUndefined();
   });
 
   it('reverses an entry exactly once', async () => {

@@ -87,6 +87,8 @@ export interface RefundInput {
   providerPaymentId: string;
   /** A destination charge: take the creator's transfer and the application fee back too. */
   fromConnectedAccount: boolean;
+  /** Minor units to refund, at most what is left of the payment; omitted, all that is left. */
+  amount?: number;
   idempotencyKey: string;
 }
 
@@ -195,6 +197,12 @@ export class ProviderCallError extends Error {
   override name = 'ProviderCallError';
 }
 
+/** What an in-page checkout signed: an order's payment, or a subscription's first payment. */
+export type SignedCheckout = { providerPaymentId: string; signature: string } & (
+  | { orderId: string }
+  | { subscriptionId: string }
+);
+
 export interface PaymentProvider {
   readonly name: PaymentProviderName;
   /** Opens the provider's hosted checkout for a tip. */
@@ -209,29 +217,21 @@ export interface PaymentProvider {
   /** Creates the provider's monthly plan for a tier at a price; resolves to its id (Razorpay). */
   createPlan?(input: PlanInput): Promise<string>;
   /**
-   * Checks the signature an in-page checkout returned for a paid subscription (Razorpay's HMAC-SHA256
-   * of `payment_id|subscription_id` with the key secret).
-   */
-  verifySubscriptionSignature?(
-    providerSubscriptionId: string,
-    providerPaymentId: string,
-    signature: string,
-  ): boolean;
-  /**
    * Sends the creator's share of a charge to their linked account (Route). Safe to repeat: a charge
    * that has its transfer already is left alone.
    */
   transferCharge?(input: ChargeTransferInput): Promise<void>;
   /**
-   * Asks the provider to refund a whole payment. The books change only when the provider's refund
+   * Asks the provider to refund `amount` of a payment, all or part. The books change only when the provider's refund
    * webhook arrives, the one path by which money movements reach the ledger.
    */
   refund(input: RefundInput): Promise<RefundStarted>;
   /**
-   * Checks the signature an in-page checkout returned for a paid checkout (Razorpay's
-   * HMAC-SHA256 of `order_id|payment_id` with the key secret); undefined for a provider without one.
+   * Checks the signature an in-page checkout returned (Razorpay's HMAC-SHA256 with the key secret of
+   * `order_id|payment_id` for an order, `payment_id|subscription_id` for a subscription); undefined for
+   * a provider without one. Callers go through `checkRazorpaySignature`.
    */
-  verifyCheckoutSignature?(checkoutId: string, providerPaymentId: string, signature: string): boolean;
+  verifyCheckoutSignature?(signed: SignedCheckout): boolean;
   /** Creators' connected accounts (Stripe Connect); undefined for a provider without them. */
   readonly connect?: ConnectProvider;
   /** Reads a checkout back (reconciliation). */

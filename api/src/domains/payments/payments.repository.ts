@@ -34,6 +34,23 @@ export interface NewProviderEvent {
   payload: Record<string, unknown>;
 }
 
+/** A subscription invoice or a payout whose ledger booking differs from what the provider reported. */
+export interface UnmatchedBooking {
+  what: 'invoice' | 'payout';
+  /** Our payment's id (invoice) or payout row's id. */
+  id: string;
+  provider: string;
+  status: string;
+  amount: number;
+  currency: string;
+  /** The provider's invoice or payout id. */
+  reference: string | null;
+  /** What the ledger booked for it; null when nothing was. */
+  booked: number | null;
+  /** For a payout: whether its entry was reversed. */
+  reversed: boolean | null;
+}
+
 export class PaymentsRepository {
   constructor(private readonly db: Db) {}
 
@@ -56,6 +73,54 @@ export class PaymentsRepository {
       .where(and(eq(payments.kind, 'tip'), isNotNull(payments.checkoutId)))
       .orderBy(desc(payments.createdAt))
       .limit(limit);
+  }
+
+  /**
+   * The newest `limit` subscription invoices and payouts the providers reported, each beside what the
+   * ledger booked for it: an invoice's clearing line (minus what was charged), a payout's entry on the
+   * creator's payable (minus what was paid out) and whether a failed payout's entry was reversed.
+   * Reconciliation compares the two; a row whose booking matches is not returned.
+   */
+  async unmatchedBookings(limit: number): Promise<UnmatchedBooking[]> {
+    const result = await this.db.execute(sql`
+      (select 'invoice' as what, p.id::text as id, p.provider, p.status::text as status, p.amount::text as amount,
+              p.currency, p.invoice_id as reference,
+              (select (-l.amount)::text from payments.lines l join payments.accounts a on a.id = l.account_id
+               where l.entry_id = p.entry_id and a.kind = 'provider_clearing') as booked,
+              null::boolean as reversed
+       from payments.payments p
+       where p.kind = 'subscription' and p.status in ('succeeded', 'refunded', 'disputed')
+       order by p.created_at desc limit ${limit})
+      union all
+      (select 'payout', o.id::text, o.provider, o.status::text, o.amount::text, o.currency, o.payout_id,
+              (select (-l.amount)::text from payments.lines l join payments.accounts a on a.id = l.account_id
+               where l.entry_id = o.entry_id and a.kind = 'creator_payable'),
+              o.reversal_entry_id is not null
+       from payments.payouts o
+       order by o.created_at desc limit ${limit})`);
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+      what: 'invoice' | 'payout';
+      id: string;
+      provider: string;
+      status: string;
+      amount: string;
+      currency: string;
+      reference: string | null;
+      booked: string | null;
+      reversed: boolean | null;
+    }[];
+    return rows
+      .map((row) => ({
+        ...row,
+        amount: Number(row.amount),
+        booked: row.booked === null ? null : Number(row.booked),
+      }))
+      .filter((row) =>
+        // A failed payout is right when nothing stands booked: never booked, or booked and reversed.
+        row.what === 'payout' && row.status === 'failed'
+          ? row.booked !== null && row.reversed !== true
+          : row.booked !== row.amount,
+      );
   }
 
   /** Stored provider events whose handling found an anomaly, or that were not handled a minute on. */
@@ -115,6 +180,14 @@ export class PaymentsRepository {
       .update(payments)
       .set({ status, updatedAt: sql`now()` })
       .where(onlyFrom ? and(eq(payments.id, id), eq(payments.status, onlyFrom)) : eq(payments.id, id));
+  }
+
+  /** Records what the ledger has refunded of a payment so far; `refunded` once that is all of it. */
+  async setRefunded(tx: Db, id: string, amountRefunded: number, status: PaymentStatus): Promise<void> {
+    await tx
+      .update(payments)
+      .set({ amountRefunded, status, updatedAt: sql`now()` })
+      .where(eq(payments.id, id));
   }
 
   /** The payment, locked until `tx` ends: by our id, else by the provider's checkout id. */

@@ -349,6 +349,82 @@ describe.each(testDatabases())('payments on %s', (driver) => {
     expect(await payments.find(abandoned.paymentId)).toMatchObject({ status: 'expired', entryId: null });
   });
 
+  it('refunds a tip in parts: each refund webhook reverses its share exactly, and they add up to the tip', async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    const viewer = await registerAndLogin(app, backends);
+    const admin = await registerAndLogin(app, backends, { role: 'admin' });
+    const paid = await startTip(viewer, { channel: channel.slug, amount: 2000, currency: 'usd' });
+    await pay(paid.paymentId);
+    const refundOf = (body: unknown) =>
+      app.request(`/api/v1/payments/refunds/${paid.paymentId}`, send('POST', body, admin));
+    const book = async (refundId: string) => {
+      const event = stripe.chargeRefunded(refundId);
+      expect((await deliver(JSON.stringify(event))).status).toBe(200);
+      await processed(event.id);
+      return event;
+    };
+    const creatorLines = async () =>
+      (
+        await expectJson(
+          await app.request('/api/v1/payments/ledger', send('GET', undefined, channel.owner)),
+          LedgerLinePageSchema,
+        )
+      ).items.map((line) => [line.kind, line.amount, line.balanceAfter]);
+
+    await expectProblem(await refundOf({ amount: 0 }), 422, 'validation_failed');
+    await expectProblem(await refundOf({ amount: 2001 }), 422, 'validation_failed');
+    await expectProblem(await refundOf({ amount: 1.5 }), 422, 'validation_failed');
+
+    // 333 of 2,000: the fee's share rounds toward zero (33), the creator's takes the rest (300).
+    const first = await expectJson(await refundOf({ amount: 333 }), RefundRequestedSchema);
+    expect(stripe.refunds.get(first.refundId)).toMatchObject({ amount: 333 });
+    const firstEvent = await book(first.refundId);
+    expect(await payments.find(paid.paymentId)).toMatchObject({ status: 'succeeded', amountRefunded: 333 });
+    expect((await earnings(channel.owner)).balances).toEqual([{ currency: 'usd', balance: 1500, lines: 2 }]);
+    // More than is left (1,667) is refused before the provider.
+    await expectProblem(await refundOf({ amount: 1668 }), 422, 'validation_failed');
+
+    const second = await expectJson(await refundOf({ amount: 667 }), RefundRequestedSchema);
+    await book(second.refundId);
+    // The first refund's webhook again (cumulative 333, older than the ledger's 1,000): nothing moves.
+    const replayed = { ...firstEvent, id: `evt_again_${crypto.randomUUID()}` };
+    expect((await deliver(JSON.stringify(replayed))).status).toBe(200);
+    await processed(replayed.id);
+    expect((await earnings(channel.owner)).balances).toEqual([{ currency: 'usd', balance: 900, lines: 3 }]);
+
+    // The rest, without an amount: the three parts reverse the tip's every line exactly.
+    const rest = await expectJson(await refundOf(undefined), RefundRequestedSchema);
+    expect(stripe.refunds.get(rest.refundId)).toMatchObject({ amount: 1000 });
+    await book(rest.refundId);
+    expect(await payments.find(paid.paymentId)).toMatchObject({ status: 'refunded', amountRefunded: 2000 });
+    expect(await creatorLines()).toEqual([
+      ['partial_refund', -900, 0],
+      ['partial_refund', -600, 900],
+      ['partial_refund', -300, 1500],
+      ['tip', 1800, 1800],
+    ]);
+    const stored = await payments.find(paid.paymentId);
+    const entries = await backends.database.db.execute(
+      sql`select e.kind, sum(l.amount) filter (where a.kind = 'platform_fees')::int as fee,
+                 sum(l.amount) filter (where a.kind = 'provider_clearing')::int as clearing
+          from payments.entries e join payments.lines l on l.entry_id = e.id
+          join payments.accounts a on a.id = l.account_id
+          where e.payment_id = ${stored?.id}::uuid group by e.id, e.kind, e.created_at order by e.created_at`,
+    );
+    const rows = (Array.isArray(entries) ? entries : (entries as { rows: unknown[] }).rows) as {
+      kind: string;
+      fee: number;
+      clearing: number;
+    }[];
+    expect(rows.map((row) => [row.kind, row.fee, row.clearing])).toEqual([
+      ['tip', 200, -2000],
+      ['partial_refund', -33, 333],
+      ['partial_refund', -67, 667],
+      ['partial_refund', -100, 1000],
+    ]);
+    await expectProblem(await refundOf(undefined), 409, 'conflict');
+  });
+
   it('handles a refund whose webhook comes before the checkout completion it follows (out of order)', async () => {
     const channel = await streamerWithChannel(app, backends, deps);
     const viewer = await registerAndLogin(app, backends);

@@ -16,7 +16,9 @@ import {
   RazorpaySubscriptionVerifiedSchema,
   ReconciliationQuerySchema,
   ReconciliationSchema,
+  type RefundRequest,
   RefundRequestedSchema,
+  RefundRequestSchema,
   StartSubscriptionRequestSchema,
   StartTipRequestSchema,
   SubscriptionCheckoutSchema,
@@ -123,10 +125,10 @@ const refund = createRoute({
   operationId: 'refundPayment',
   tags,
   summary:
-    "Refund a paid tip in full at its provider (admin); the ledger's reversing entry follows with the provider's webhook",
+    "Refund a paid tip, all or part, at its provider (admin); the ledger's reversing entry follows with the provider's webhook",
   security: BEARER_AUTH,
   middleware: [requireRole('admin')] as const,
-  request: { params: PaymentParamsSchema },
+  request: { params: PaymentParamsSchema, body: jsonBody(RefundRequestSchema, false) },
   responses: {
     200: jsonResponse(RefundRequestedSchema, 'The provider took the refund'),
     401: SIGNED_IN_ERRORS[401],
@@ -135,7 +137,9 @@ const refund = createRoute({
     409: problemResponse(
       'The payment is not a paid tip: pending, expired, failed or refunded already (`conflict`)',
     ),
-    422: problemResponse('The id is not a uuid (`validation_failed`)'),
+    422: problemResponse(
+      'The id is not a uuid, or the amount is not a positive whole number of minor units at most what is left to refund (`validation_failed`)',
+    ),
     502: problemResponse('The payment provider refused the refund (`payment_provider_error`)'),
     503: problemResponse("The payment's provider is not configured (`payments_unavailable`)"),
   },
@@ -368,7 +372,13 @@ export const paymentRoutes = () =>
       c.json(await c.var.deps.services.payments.reconcile(c.req.valid('query')), 200),
     )
     .openapi(refund, async (c) =>
-      c.json(await c.var.deps.services.payments.refundTip(c.req.valid('param').id), 200),
+      c.json(
+        await c.var.deps.services.payments.refundTip(
+          c.req.valid('param').id,
+          (c.req.valid('json') as RefundRequest | undefined)?.amount,
+        ),
+        200,
+      ),
     )
     .openapi(verifyRazorpayCheckout, async (c) =>
       c.json(

@@ -38,6 +38,7 @@ import {
   WebhookRejectedError,
 } from './payment-provider.ts';
 import type { PaymentsRepository } from './payments.repository.ts';
+import { checkRazorpaySignature } from './razorpay-checkout.ts';
 import type { SubscriptionsService } from './subscriptions.service.ts';
 
 export interface PaymentsServiceDeps {
@@ -168,31 +169,26 @@ export class PaymentsService {
     request: VerifyRazorpayCheckoutRequest,
   ): Promise<RazorpayCheckoutVerified> {
     const provider = this.deps.providers.get('razorpay');
-    if (!provider?.verifyCheckoutSignature) throw notFound('Razorpay');
+    if (!provider) throw notFound('Razorpay');
     const payment = await this.deps.payments.findByCheckout('razorpay', request.razorpay_order_id);
     if (!payment || payment.payerId !== payerId) throw notFound('Payment');
-    const valid = provider.verifyCheckoutSignature(
-      request.razorpay_order_id,
-      request.razorpay_payment_id,
-      request.razorpay_signature,
-    );
-    if (!valid) {
-      throw new AppError(
-        400,
-        'invalid_checkout_signature',
-        'The checkout signature does not match the order.',
-      );
-    }
+    checkRazorpaySignature(provider, {
+      orderId: request.razorpay_order_id,
+      providerPaymentId: request.razorpay_payment_id,
+      signature: request.razorpay_signature,
+    });
     await this.deps.payments.recordProviderPayment(payment.id, request.razorpay_payment_id);
     return { paymentId: payment.id, status: payment.status };
   }
 
   /**
-   * An admin refunds a paid tip in full at its provider. The ledger's reversing entry is booked when the
-   * provider's refund webhook arrives, like every other money movement; asking twice is refused here and
-   * by the provider (the same idempotency key).
+   * An admin refunds a paid tip at its provider: `amount` minor units (at most what is left to refund),
+   * or all that is left. The ledger's reversing entry is booked when the provider's refund webhook
+   * arrives, like every other money movement. The idempotency key names the payment, what was refunded
+   * before and the amount, so a repeated request (a double click) is one refund at the provider, while
+   * a second partial refund once the first is booked is a new one.
    */
-  async refundTip(paymentId: string): Promise<RefundRequested> {
+  async refundTip(paymentId: string, amount?: number): Promise<RefundRequested> {
     const payment = await this.deps.payments.find(paymentId);
     if (!payment) throw notFound('Payment');
     const provider = this.deps.providers.get(payment.provider as PaymentProviderName);
@@ -202,12 +198,25 @@ export class PaymentsService {
     if (payment.status !== 'succeeded' || !payment.providerPaymentId) {
       throw conflict(`Only a paid tip can be refunded; this one is ${payment.status}.`);
     }
+    const left = payment.amount - payment.amountRefunded;
+    if (amount !== undefined && amount > left) {
+      throw validationFailed([
+        {
+          path: 'body.amount',
+          message: `At most ${left} ${payment.currency} of this payment is left to refund.`,
+        },
+      ]);
+    }
+    const whole = payment.amountRefunded === 0 && (amount ?? left) === payment.amount;
     try {
       const refund = await provider.refund({
         paymentId: payment.id,
         providerPaymentId: payment.providerPaymentId,
         fromConnectedAccount: payment.destination !== null,
-        idempotencyKey: `refund-${payment.id}`,
+        amount: amount ?? left,
+        idempotencyKey: whole
+          ? `refund-${payment.id}`
+          : `refund-${payment.id}-${payment.amountRefunded}-${amount ?? left}`,
       });
       return { paymentId: payment.id, ...refund };
     } catch (error) {
@@ -382,13 +391,29 @@ export class PaymentsService {
     if (payment.status === 'refunded') return 'ignored: already refunded';
     if (payment.status !== 'succeeded' || !payment.entryId)
       return 'anomaly: refund of a payment never booked';
-    if (refunded.amountRefunded < payment.amount) return 'anomaly: partial refund (not supported yet)';
-    await this.deps.ledger.reverse(
-      payment.entryId,
-      { kind: 'refund', description: `refund ${payment.id}` },
-      tx,
-    );
-    await this.deps.payments.setStatus(tx, payment.id, 'refunded');
+    // Both providers send the cumulative amount refunded: what this event adds is the difference from
+    // what the ledger holds. An older event arriving after a newer one adds nothing.
+    const after = refunded.amountRefunded;
+    if (after > payment.amount)
+      return `anomaly: refunded ${after} of a payment of ${payment.amount} ${payment.currency}`;
+    if (after <= payment.amountRefunded) return 'ignored: refunded already';
+    if (payment.amountRefunded === 0 && after === payment.amount) {
+      await this.deps.ledger.reverse(
+        payment.entryId,
+        { kind: 'refund', description: `refund ${payment.id}` },
+        tx,
+      );
+    } else {
+      await this.deps.ledger.refundPart(
+        payment.entryId,
+        { before: payment.amountRefunded, after, total: payment.amount },
+        { description: `refund ${after - payment.amountRefunded} of ${payment.id}` },
+        tx,
+      );
+    }
+    const whole = after === payment.amount;
+    await this.deps.payments.setRefunded(tx, payment.id, after, whole ? 'refunded' : 'succeeded');
+    if (!whole) return 'tip_partially_refunded';
     return 'tip_refunded';
   }
 
@@ -408,6 +433,8 @@ export class PaymentsService {
       if (payment.status === 'disputed') return 'ignored: disputed already';
       if (payment.status !== 'succeeded' || !payment.entryId)
         return `anomaly: dispute of a ${payment.status} payment`;
+      // Reversing the whole entry would take back the refunded part a second time: a human decides.
+      if (payment.amountRefunded > 0) return 'anomaly: dispute of a partially refunded payment';
       await this.deps.ledger.reverse(
         payment.entryId,
         { kind: 'dispute', description: `dispute ${event.disputeId} of ${payment.id}` },
@@ -515,6 +542,30 @@ export class PaymentsService {
           `${payment.provider} took ${remote.amount} ${remote.currency}; ours is ${payment.amount} ${payment.currency}`,
         );
       }
+    }
+    // What the providers reported by webhook for subscriptions and payouts, against what the ledger holds.
+    for (const row of await this.deps.payments.unmatchedBookings(query.limit)) {
+      const said = `${row.provider} ${row.what} ${row.reference ?? row.id} of ${row.amount} ${row.currency}`;
+      const kind =
+        row.what === 'invoice'
+          ? row.booked === null
+            ? 'invoice_not_booked'
+            : 'invoice_amount_differs'
+          : row.booked === null
+            ? 'payout_not_booked'
+            : row.booked !== row.amount
+              ? 'payout_amount_differs'
+              : 'payout_not_reversed';
+      differences.push({
+        kind,
+        provider: row.provider,
+        paymentId: row.what === 'invoice' ? row.id : null,
+        eventId: null,
+        detail:
+          kind === 'payout_not_reversed'
+            ? `${said} failed, but its ledger entry was not reversed`
+            : `${said} (${row.status}); the ledger booked ${row.booked ?? 'nothing'}`,
+      });
     }
     for (const event of await this.deps.payments.troubledEvents(query.limit)) {
       differences.push({

@@ -22,6 +22,7 @@ import {
   type ProviderEvent,
   type RefundInput,
   type RefundStarted,
+  type SignedCheckout,
   type SubscriptionCheckoutInput,
   type TipCheckoutInput,
   type VerifiedWebhook,
@@ -163,13 +164,16 @@ export class RazorpayProvider implements PaymentProvider {
     return { checkoutId: order.id, url: null, clientKey: this.config.keyId };
   }
 
-  verifyCheckoutSignature(orderId: string, paymentId: string, signature: string): boolean {
-    return sameHex(hmacHex(this.config.keySecret, `${orderId}|${paymentId}`), signature);
-  }
-
-  /** Razorpay Checkout's signature for a subscription: the payment id first, then the subscription's. */
-  verifySubscriptionSignature(subscriptionId: string, paymentId: string, signature: string): boolean {
-    return sameHex(hmacHex(this.config.keySecret, `${paymentId}|${subscriptionId}`), signature);
+  /**
+   * Razorpay Checkout's signature: `order_id|payment_id` for an order; for a subscription the payment id
+   * comes first, then the subscription's.
+   */
+  verifyCheckoutSignature(signed: SignedCheckout): boolean {
+    const message =
+      'orderId' in signed
+        ? `${signed.orderId}|${signed.providerPaymentId}`
+        : `${signed.providerPaymentId}|${signed.subscriptionId}`;
+    return sameHex(hmacHex(this.config.keySecret, message), signed.signature);
   }
 
   async createPlan(input: PlanInput): Promise<string> {
@@ -246,6 +250,7 @@ export class RazorpayProvider implements PaymentProvider {
   async refund(input: RefundInput): Promise<RefundStarted> {
     const refund = await this.call(() =>
       this.client.payments.refund(input.providerPaymentId, {
+        ...(input.amount !== undefined ? { amount: input.amount } : {}),
         notes: { payment_id: input.paymentId },
         // Route: take the creator's transfer back too.
         ...(input.fromConnectedAccount ? { reverse_all: 1 as const } : {}),

@@ -10,13 +10,16 @@
 import {
   LedgerLinePageSchema,
   RazorpaySubscriptionVerifiedSchema,
+  RefundRequestedSchema,
   SubscriptionCheckoutSchema,
   SubscriptionListSchema,
   SubscriptionSchema,
   TierSchema,
   WebhookReceiptSchema,
 } from '@streamhub/contracts/payments';
+import { payments as paymentRows } from '@streamhub/db/schema/payments';
 import { testDatabases } from '@streamhub/db/testing';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import { storedEvents } from '../../testing/test-outbox.ts';
@@ -272,6 +275,44 @@ describe.each(testDatabases())('Razorpay subscriptions on %s', (driver) => {
     expect((await mine(first)).items).toEqual([]);
     expect((await rp.bed.earnings(channel.owner)).balances).toEqual([
       { currency: 'inr', balance: 44_910, lines: 1 },
+    ]);
+
+    // An admin refunds the charge through Razorpay, in two parts: each refund.processed reverses its share.
+    const payId = (charged.charged.payload as { payment: { entity: { id: string } } }).payment.entity.id;
+    const invoiceOf = async () =>
+      (
+        await rp.bed.backends.database.db
+          .select()
+          .from(paymentRows)
+          .where(eq(paymentRows.providerPaymentId, payId))
+      )[0];
+    const invoice = await invoiceOf();
+    expect(invoice).toMatchObject({ kind: 'subscription', status: 'succeeded', amount: 49_900 });
+    const admin = await registerAndLogin(rp.bed.app, rp.bed.backends, { role: 'admin' });
+    const refund = async (body: unknown) => {
+      const requested = await expectJson(
+        await request('POST', `/refunds/${invoice?.id}`, body, admin),
+        RefundRequestedSchema,
+      );
+      const processed = rp.razorpay.refundProcessed(requested.refundId);
+      expect(await rp.handled(processed)).toEqual([body ? 'tip_partially_refunded' : 'tip_refunded']);
+      return requested;
+    };
+    expect(rp.razorpay.refunds.get((await refund({ amount: 9_900 })).refundId)).toMatchObject({
+      payment_id: payId,
+      amount: 9_900,
+    });
+    // 9,900 of 49,900 at a 10% fee: the fee's share 990, the creator's 8,910.
+    expect((await rp.bed.earnings(channel.owner)).balances).toEqual([
+      { currency: 'inr', balance: 44_910 - 8_910, lines: 2 },
+    ]);
+    await refund(undefined);
+    expect(await invoiceOf()).toMatchObject({
+      status: 'refunded',
+      amountRefunded: 49_900,
+    });
+    expect((await rp.bed.earnings(channel.owner)).balances).toEqual([
+      { currency: 'inr', balance: 0, lines: 3 },
     ]);
   });
 });

@@ -186,6 +186,46 @@ describe.each(testDatabases())('Razorpay tips on %s', (driver) => {
     expect(razorpay.refunds.get(refund.refundId)?.reverse_all).toBe(true);
   });
 
+  it('refunds a tip in two parts through Razorpay: each refund.processed reverses its share exactly', async () => {
+    const channel = await streamerWithChannel(bed.app, bed.backends, bed.deps);
+    const viewer = await registerAndLogin(bed.app, bed.backends);
+    const admin = await registerAndLogin(bed.app, bed.backends, { role: 'admin' });
+    const checkout = await tip(viewer, { channel: channel.slug, amount: 10_001, currency: 'inr' });
+    const paid = razorpay.pay(checkout.razorpay?.orderId ?? '');
+    await deliver(JSON.stringify(paid.orderPaid));
+    await processed(`order.paid:${paid.checkout.razorpay_order_id}`);
+    const refundOf = async (body: unknown) =>
+      expectJson(
+        await bed.app.request(`/api/v1/payments/refunds/${checkout.paymentId}`, send('POST', body, admin)),
+        RefundRequestedSchema,
+      );
+    const book = async (refundId: string) => {
+      expect((await deliver(JSON.stringify(razorpay.refundProcessed(refundId)))).status).toBe(200);
+      await processed(`refund.processed:${refundId}`);
+    };
+
+    const part = await refundOf({ amount: 2500 });
+    expect(razorpay.refunds.get(part.refundId)).toMatchObject({ amount: 2500 });
+    await book(part.refundId);
+    // 2,500 of 10,001: the fee's share rounds toward zero (249), the creator's takes the rest (2,251).
+    expect(await bed.payments.find(checkout.paymentId)).toMatchObject({
+      status: 'succeeded',
+      amountRefunded: 2500,
+    });
+    expect((await bed.earnings(channel.owner)).balances).toEqual([
+      { currency: 'inr', balance: 9001 - 2251, lines: 2 },
+    ]);
+
+    const rest = await refundOf(undefined);
+    expect(razorpay.refunds.get(rest.refundId)).toMatchObject({ amount: 7501 });
+    await book(rest.refundId);
+    expect(await bed.payments.find(checkout.paymentId)).toMatchObject({
+      status: 'refunded',
+      amountRefunded: 10_001,
+    });
+    expect((await bed.earnings(channel.owner)).balances).toEqual([{ currency: 'inr', balance: 0, lines: 3 }]);
+  });
+
   it('refuses a forged, tampered, unsigned or malformed webhook with 400 and stores nothing', async () => {
     const channel = await streamerWithChannel(bed.app, bed.backends, bed.deps);
     const viewer = await registerAndLogin(bed.app, bed.backends);

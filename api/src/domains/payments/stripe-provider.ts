@@ -312,8 +312,10 @@ export class StripeProvider implements PaymentProvider {
       payment_intent: input.providerPaymentId,
       metadata: { payment_id: input.paymentId },
     };
+    if (input.amount !== undefined) params.amount = input.amount;
     if (input.fromConnectedAccount) {
-      // A destination charge's money sits with the creator and our fee: both come back for a refund.
+      // A destination charge's money sits with the creator and our fee: both come back for a refund
+      // (Stripe takes a partial refund's share of each in proportion).
       params.reverse_transfer = true;
       params.refund_application_fee = true;
     }

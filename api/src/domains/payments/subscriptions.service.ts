@@ -33,6 +33,7 @@ import {
   ProviderCallError,
   type ProviderEvent,
 } from './payment-provider.ts';
+import { checkRazorpaySignature } from './razorpay-checkout.ts';
 import { LIVE_STATUSES, type SubscriptionsRepository } from './subscriptions.repository.ts';
 
 export interface SubscriptionsServiceDeps {
@@ -224,21 +225,14 @@ export class SubscriptionsService {
     request: VerifyRazorpaySubscriptionRequest,
   ): Promise<RazorpaySubscriptionVerified> {
     const provider = this.deps.providers.get('razorpay');
-    if (!provider?.verifySubscriptionSignature) throw notFound('Razorpay');
+    if (!provider) throw notFound('Razorpay');
     const row = await this.deps.subscriptions.findByCheckout('razorpay', request.razorpay_subscription_id);
     if (!row || row.subscriberId !== subscriberId) throw notFound('Subscription');
-    const valid = provider.verifySubscriptionSignature(
-      request.razorpay_subscription_id,
-      request.razorpay_payment_id,
-      request.razorpay_signature,
-    );
-    if (!valid) {
-      throw new AppError(
-        400,
-        'invalid_checkout_signature',
-        'The checkout signature does not match the subscription.',
-      );
-    }
+    checkRazorpaySignature(provider, {
+      subscriptionId: request.razorpay_subscription_id,
+      providerPaymentId: request.razorpay_payment_id,
+      signature: request.razorpay_signature,
+    });
     return { subscriptionId: row.id, status: row.status };
   }
 

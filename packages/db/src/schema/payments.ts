@@ -94,8 +94,10 @@ export const ledgerEntries = paymentsSchema.table(
   },
   (t) => [
     index('entries_payment_idx').on(t.paymentId),
-    // At most one reversal of an entry: a repeated refund cannot take the money twice.
-    uniqueIndex('entries_reverses_idx').on(t.reverses),
+    // At most one whole reversal of an entry: a repeated refund cannot take the money twice. Partial
+    // refunds are several `partial_refund` entries; the payment's `amount_refunded` bounds their sum.
+    uniqueIndex('entries_reverses_idx').on(t.reverses).where(sql`${t.kind} <> 'partial_refund'`),
+    index('entries_partial_reverses_idx').on(t.reverses).where(sql`${t.kind} = 'partial_refund'`),
     check('entries_currency_iso4217', sql`${t.currency} ~ '^[a-z]{3}$'`),
   ],
 );
@@ -146,6 +148,8 @@ export const payments = paymentsSchema.table(
     amount: money('amount').notNull(),
     currency: text('currency').notNull(),
     platformFee: money('platform_fee').notNull(),
+    /** What the ledger has reversed of it for refunds so far (partial refunds add up to `amount`). */
+    amountRefunded: money('amount_refunded').notNull().default(0),
     message: text('message'),
     /** The provider's checkout (a Stripe Checkout Session id), once created. */
     checkoutId: text('checkout_id'),
@@ -170,6 +174,7 @@ export const payments = paymentsSchema.table(
     index('payments_channel_created_idx').on(t.channelId, t.createdAt, t.id),
     check('payments_amount_positive', sql`${t.amount} > 0`),
     check('payments_fee_range', sql`${t.platformFee} between 0 and ${t.amount}`),
+    check('payments_refunded_range', sql`${t.amountRefunded} between 0 and ${t.amount}`),
     check('payments_currency_iso4217', sql`${t.currency} ~ '^[a-z]{3}$'`),
   ],
 );

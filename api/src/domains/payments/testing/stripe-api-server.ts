@@ -292,14 +292,22 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
         },
       };
     }
-    if ([...refunds.values()].some((refund) => refund.payment_intent === session.payment_intent)) {
+    const refundedBefore = [...refunds.values()]
+      .filter((refund) => refund.payment_intent === session.payment_intent)
+      .reduce((sum, refund) => sum + refund.amount, 0);
+    const amount =
+      params.amount === undefined ? session.amount_total - refundedBefore : Number(params.amount);
+    if (refundedBefore + amount > session.amount_total || !(amount > 0)) {
       return {
         status: 400,
         answer: {
           error: {
             type: 'invalid_request_error',
-            message: 'Charge has already been refunded.',
-            code: 'charge_already_refunded',
+            message:
+              refundedBefore >= session.amount_total
+                ? 'Charge has already been refunded.'
+                : `Refund amount (${amount}) is greater than unrefunded amount on charge.`,
+            code: refundedBefore >= session.amount_total ? 'charge_already_refunded' : 'amount_too_large',
           },
         },
       };
@@ -307,7 +315,7 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     const refund: FakeRefund = {
       id: random('re'),
       object: 'refund',
-      amount: session.amount_total,
+      amount,
       currency: session.currency,
       payment_intent: session.payment_intent ?? '',
       status: 'succeeded',
@@ -638,14 +646,25 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     chargeRefunded(refundId) {
       const refund = refunds.get(refundId);
       if (!refund) throw new Error(`no refund ${refundId}`);
+      const session = [...sessions.values()].find(
+        (candidate) => candidate.payment_intent === refund.payment_intent,
+      );
+      const amount = session?.amount_total ?? refund.amount;
+      // The charge as it is once this refund went through: every refund of it up to this one.
+      let refunded = 0;
+      for (const other of refunds.values()) {
+        if (other.payment_intent !== refund.payment_intent) continue;
+        refunded += other.amount;
+        if (other === refund) break;
+      }
       return event('charge.refunded', {
         id: random('ch'),
         object: 'charge',
         payment_intent: refund.payment_intent,
-        amount: refund.amount,
-        amount_refunded: refund.amount,
+        amount,
+        amount_refunded: refunded,
         currency: refund.currency,
-        refunded: true,
+        refunded: refunded >= amount,
       });
     },
     finishOnboarding(accountId, options = {}) {
