@@ -111,6 +111,8 @@ describe.skipIf(!hasChromium)(
       await signInPage(page, tokens);
       await page.goto(`${base}/v/${videoId}`);
       await page.locator('#clip-form:not([hidden])').waitFor({ timeout: 15_000 });
+      // The page loads the player when the viewer starts the video: the button over the poster.
+      await page.getByRole('button', { name: 'Play: Clip source video' }).click();
       // The playhead at 4 s, as a viewer seeking would leave it; paused, so that it is still there when the
       // form reads it (a playing video moves on while a loaded machine gets to the click).
       await expect

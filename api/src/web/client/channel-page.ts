@@ -48,6 +48,8 @@ export function startChannelPage(slug: string, assets: PlayerAssets): void {
     playback?.stop();
     playback = undefined;
     playingUrl = undefined;
+    // The server's poster is the live stream's thumbnail: an ended broadcast's picture would stay.
+    video.removeAttribute('poster');
     playerNotice.textContent = t.channelOffline;
   };
 

@@ -4,21 +4,30 @@ import { clientText as t } from '../i18n/en.ts';
 import { authFetch, isSignedIn } from './auth-session.ts';
 import { element } from './page-data.ts';
 
+/**
+ * The server renders the section with a one-line "sign in" sentence; a signed-in reader's sentence is
+ * replaced in place (by a blank line while the list loads, then "none live"), so the page below moves
+ * only when there are cards to show.
+ */
 export async function startHomePage(): Promise<void> {
   if (!isSignedIn()) return;
   const section = element('following-live-section', HTMLElement);
-  const list = element('following-live', HTMLUListElement);
-  const response = await authFetch('/api/v1/me/following?limit=50');
-  if (!response.ok) return;
-  const live = ((await response.json()) as FollowedChannelPage).items.filter((channel) => channel.live);
-  section.hidden = false;
-  if (live.length === 0) {
-    const empty = document.createElement('p');
-    empty.className = 'empty';
-    empty.textContent = t.noFollowedLive;
-    list.replaceWith(empty);
+  const sentence = element('following-live', HTMLParagraphElement);
+  sentence.textContent = '\u00a0';
+  const response = await authFetch('/api/v1/me/following?limit=50').catch(() => undefined);
+  if (!response?.ok) {
+    section.hidden = true;
     return;
   }
+  const live = ((await response.json()) as FollowedChannelPage).items.filter((channel) => channel.live);
+  if (live.length === 0) {
+    sentence.textContent = t.noFollowedLive;
+    return;
+  }
+  const list = document.createElement('ul');
+  list.id = 'following-live';
+  list.className = 'cards';
+  sentence.replaceWith(list);
   // The same markup as the server's channel cards (pages/cards.tsx), built as text nodes only.
   list.replaceChildren(
     ...live.map((channel) => {

@@ -14,7 +14,7 @@ import { startDocsPage } from './docs-page.ts';
 import { startHomePage } from './home-page.ts';
 import { startNotificationsBell } from './notifications-bell.ts';
 import { element, readPageData } from './page-data.ts';
-import { play } from './player.ts';
+import { startVideoOnPlay } from './player.ts';
 import { startSettingsPage } from './settings-page.ts';
 import { startStudioChannelPage } from './studio-channel.ts';
 import { startStudioEarningsPage } from './studio-earnings.ts';
@@ -48,16 +48,9 @@ switch (data?.page) {
     startClipForm('live');
     break;
   case 'video': {
-    const notice = element('player-notice', HTMLParagraphElement);
     const player = element('player', HTMLVideoElement);
     startClipForm({ video: player });
-    void play(player, data.playbackUrl, {
-      live: false,
-      assets: data.assets,
-      failed: (message) => {
-        notice.textContent = message;
-      },
-    });
+    startVideoOnPlay(player, data.playbackUrl, data.assets);
     break;
   }
   case 'sign-in':

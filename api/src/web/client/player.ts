@@ -58,6 +58,44 @@ export async function play(video: HTMLVideoElement, url: string, options: PlayOp
 }
 
 /**
+ * The video page's player, started when the viewer first plays it: the button over the poster, the
+ * player's own controls or keys, or a script calling `play()` all fire the element's `play` event, and
+ * only then is hls.js fetched and the stream attached. The page's load thus holds no hls.js (its
+ * evaluation and fragment handling were most of Lighthouse's blocking time on this page). A browser
+ * that lets the page play with sound (the viewer came by a click on the site, or the policy allows it)
+ * starts at once, as the page did before.
+ */
+export function startVideoOnPlay(video: HTMLVideoElement, url: string, assets: PlayerAssets): void {
+  const button = document.getElementById('play-video');
+  const notice = document.getElementById('player-notice');
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    if (button) button.hidden = true;
+    void play(video, url, {
+      live: false,
+      assets,
+      failed: (message) => {
+        if (notice) notice.textContent = message;
+      },
+    });
+  };
+  video.addEventListener('play', start, { once: true });
+  button?.addEventListener('click', () => {
+    // Within the click, so that the browser counts it as the viewer's: play() fires `play`, which starts.
+    void video.play().catch(() => {});
+    video.focus();
+  });
+  // Fetched while the pointer is on its way to the button, so that the click waits less.
+  const warm = () => void loadHls(assets.hlsModuleUrl).catch(() => {});
+  button?.addEventListener('pointerenter', warm, { once: true });
+  button?.addEventListener('focus', warm, { once: true });
+  // Refused (NotAllowedError, no `play` event) unless the browser lets this page play with sound.
+  void video.play().catch(() => {});
+}
+
+/**
  * Whether a live stream has LL-HLS parts: its first variant playlist declares `EXT-X-PART-INF`. Asked
  * before hls.js starts, because hls.js's hold-back settings are fixed when it is created. Undefined while
  * the playlists cannot be read (the broadcast is starting).

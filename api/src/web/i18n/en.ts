@@ -64,6 +64,7 @@ export const pageText = {
     liveNow: 'Live now',
     noneLive: 'No channel is live right now.',
     following: 'Followed channels, live',
+    signInForFollowing: 'Sign in to see which channels you follow are live',
     newVideos: 'New videos',
     noVideos: 'No videos yet.',
     browseDirectory: 'Browse the directory',
@@ -114,6 +115,7 @@ export const pageText = {
   },
   video: {
     player: (title: string) => `Video: ${title}`,
+    play: (title: string) => `Play: ${title}`,
     from: 'From the channel',
     clipHeading: 'Clip this video',
     clipLength: 'Length',

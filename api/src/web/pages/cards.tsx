@@ -17,14 +17,27 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
 }
 
+/**
+ * How a card's image loads: lazily below the first screen; eagerly in the page's first row, where the
+ * browser would otherwise wait for layout to learn that it is in view (Lighthouse's LCP element on the
+ * home page is the first card's image); the very first one also ahead of other images.
+ */
+export type ImageLoading = 'lazy' | 'eager' | 'first';
+
+function imageLoading(loading: ImageLoading) {
+  return loading === 'lazy'
+    ? { loading: 'lazy' as const }
+    : { loading: 'eager' as const, fetchpriority: loading === 'first' ? 'high' : 'auto' };
+}
+
 /** One link per card (image and title inside it), so a keyboard or screen reader meets each card once. */
-export function ChannelCard({ channel }: { channel: PublicChannel }) {
+export function ChannelCard({ channel, image = 'lazy' }: { channel: PublicChannel; image?: ImageLoading }) {
   return (
     <li class="card">
       <a class="card-link" href={`/c/${channel.slug}`}>
         <span class="thumb">
           {channel.live ? (
-            <img src={channel.thumbnailUrl} alt="" loading="lazy" width={320} height={180} />
+            <img src={channel.thumbnailUrl} alt="" width={320} height={180} {...imageLoading(image)} />
           ) : null}
           <span class="badge" data-live={String(channel.live)}>
             {channel.live ? t.live : t.offline}
@@ -39,13 +52,13 @@ export function ChannelCard({ channel }: { channel: PublicChannel }) {
   );
 }
 
-export function VideoCard({ video }: { video: Video }) {
+export function VideoCard({ video, image = 'lazy' }: { video: Video; image?: ImageLoading }) {
   return (
     <li class="card">
       <a class="card-link" href={`/v/${video.id}`}>
         <span class="thumb">
           {video.posterUrl ? (
-            <img src={video.posterUrl} alt="" loading="lazy" width={320} height={180} />
+            <img src={video.posterUrl} alt="" width={320} height={180} {...imageLoading(image)} />
           ) : null}
           {video.durationMs !== null ? (
             <span class="duration">
@@ -63,20 +76,29 @@ export function VideoCard({ video }: { video: Video }) {
   );
 }
 
-/** A titled section with a grid of cards, or a sentence when there is nothing to list. */
+/** Cards of a page's first section loaded eagerly: about a row on a desktop, a screen on a phone. */
+const FIRST_SCREEN_CARDS = 4;
+
+/**
+ * A titled section with a grid of cards, or a sentence when there is nothing to list. `firstScreen`:
+ * the page's top section, whose first images are in view as the page opens.
+ */
 export function CardSection<T>(props: {
   id: string;
   heading: string;
   items: readonly T[];
   empty: string;
-  card: (item: T) => ReturnType<typeof ChannelCard>;
+  card: (item: T, image: ImageLoading) => ReturnType<typeof ChannelCard>;
+  firstScreen?: boolean;
 }) {
+  const loading = (index: number): ImageLoading =>
+    !props.firstScreen || index >= FIRST_SCREEN_CARDS ? 'lazy' : index === 0 ? 'first' : 'eager';
   return (
     <section class="listing" aria-labelledby={`${props.id}-heading`}>
       <h2 id={`${props.id}-heading`}>{props.heading}</h2>
       {props.items.length > 0 ? (
         <ul id={props.id} class="cards">
-          {props.items.map(props.card)}
+          {props.items.map((item, index) => props.card(item, loading(index)))}
         </ul>
       ) : (
         <p id={props.id} class="empty">
@@ -87,5 +109,7 @@ export function CardSection<T>(props: {
   );
 }
 
-export const channelCard = (channel: PublicChannel) => <ChannelCard channel={channel} />;
-export const videoCard = (video: Video) => <VideoCard video={video} />;
+export const channelCard = (channel: PublicChannel, image: ImageLoading) => (
+  <ChannelCard channel={channel} image={image} />
+);
+export const videoCard = (video: Video, image: ImageLoading) => <VideoCard video={video} image={image} />;

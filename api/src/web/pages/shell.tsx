@@ -23,10 +23,26 @@ export interface ShellProps {
   query?: string;
   /** Stylesheets after the shared one. */
   stylesheets?: string[];
+  /**
+   * The image that is the page's largest paint (a player's poster), fetched at once and ahead of other
+   * images: a poster is otherwise found only when the <video> is laid out, and at low priority.
+   */
+  leadImage?: string | undefined;
+  /** Modules the page will import at once (hls.js on a live channel), fetched beside the page's script. */
+  preloadModules?: string[];
   children: Child;
 }
 
-export function Shell({ assets, title, data, query, stylesheets = [], children }: ShellProps) {
+export function Shell({
+  assets,
+  title,
+  data,
+  query,
+  stylesheets = [],
+  leadImage,
+  preloadModules = [],
+  children,
+}: ShellProps) {
   const dataAttributes = Object.fromEntries(
     Object.entries(data).map(([name, value]) => [`data-${name}`, value]),
   );
@@ -41,7 +57,11 @@ export function Shell({ assets, title, data, query, stylesheets = [], children }
         {[assets.urls.stylesheet, ...stylesheets].map((href) => (
           <link rel="stylesheet" href={href} />
         ))}
+        {leadImage ? <link rel="preload" as="image" href={leadImage} fetchpriority="high" /> : null}
         <script type="module" src={assets.urls.script} />
+        {preloadModules.map((href) => (
+          <link rel="modulepreload" href={href} />
+        ))}
       </head>
       <body {...dataAttributes}>
         <a class="skip-link" href="#main">

@@ -30,11 +30,15 @@ export function homePage(props: { assets: WebAssets; live: PublicChannel[]; vide
         items={props.live}
         empty={t.noneLive}
         card={channelCard}
+        firstScreen
       />
-      {/* Filled in by the home island for a signed-in viewer (the server does not know who reads). */}
-      <section id="following-live-section" class="listing" aria-labelledby="following-live-heading" hidden>
+      {/* Filled in by the home island for a signed-in viewer (the server does not know who reads). Shown
+          to everyone, one line high until then, so that it does not push the page down as it fills in. */}
+      <section id="following-live-section" class="listing" aria-labelledby="following-live-heading">
         <h2 id="following-live-heading">{t.following}</h2>
-        <ul id="following-live" class="cards" />
+        <p id="following-live" class="empty">
+          <a href="/sign-in">{t.signInForFollowing}</a>
+        </p>
       </section>
       <CardSection
         id="new-videos"
@@ -42,6 +46,7 @@ export function homePage(props: { assets: WebAssets; live: PublicChannel[]; vide
         items={props.videos}
         empty={t.noVideos}
         card={videoCard}
+        firstScreen={props.live.length === 0}
       />
       <p>
         <a href="/directory">{t.browseDirectory}</a>
@@ -86,6 +91,7 @@ export function directoryPage(props: {
         items={props.live}
         empty={t.noneLive}
         card={channelCard}
+        firstScreen
       />
       {name ? (
         <CardSection
@@ -124,6 +130,7 @@ export function searchPage(props: {
             items={props.channels}
             empty={t.noChannels}
             card={channelCard}
+            firstScreen
           />
           <CardSection
             id="video-results"
@@ -178,6 +185,9 @@ export function channelPage(props: {
       assets={assets}
       title={channel.title}
       data={{ page: 'channel', channel: channel.slug, ...playerData(assets) }}
+      // Live: the stream's latest thumbnail shows (and is the page's largest paint) until the first
+      // frame, and hls.js comes with the page's script rather than after it.
+      {...(channel.live ? { leadImage: channel.thumbnailUrl, preloadModules: [assets.urls.hlsModule] } : {})}
     >
       <div class="channel-head">
         <div>
@@ -200,7 +210,15 @@ export function channelPage(props: {
       {props.support && <ChannelSupport offer={props.support} />}
       <div id="stage" class="stage" data-live={live}>
         <div class="player-area">
-          <video id="player" controls muted autoplay playsinline aria-label={t.player(channel.title)} />
+          <video
+            id="player"
+            controls
+            muted
+            autoplay
+            playsinline
+            poster={channel.live ? channel.thumbnailUrl : undefined}
+            aria-label={t.player(channel.title)}
+          />
           <button id="jump-to-live" class="jump-to-live" type="button" hidden>
             {t.jumpToLive}
           </button>
@@ -292,16 +310,28 @@ export function videoPage(props: { assets: WebAssets; video: Video & { playbackU
       assets={assets}
       title={video.title}
       data={{ page: 'video', 'playback-url': video.playbackUrl, ...playerData(assets) }}
+      leadImage={video.posterUrl ?? undefined}
     >
-      <div class="player-area">
+      {/* Click to play: hls.js (117 KB gzipped, and its work on the main thread) is loaded when the viewer
+          starts the video, by the button over the poster or the player's own controls (client/main.ts). */}
+      <div class="player-area video-player">
         {/* biome-ignore lint/a11y/useMediaCaption: videos carry no caption tracks yet (nor do live streams). */}
         <video
           id="player"
           controls
           playsinline
+          preload="none"
           poster={video.posterUrl ?? undefined}
           aria-label={pageText.video.player(video.title)}
         />
+        <button
+          id="play-video"
+          class="play-video"
+          type="button"
+          aria-label={pageText.video.play(video.title)}
+        >
+          <span aria-hidden="true">▶</span>
+        </button>
         <p id="player-notice" class="notice" role="status" />
       </div>
       <h1 id="video-title">{video.title}</h1>
