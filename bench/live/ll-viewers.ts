@@ -104,7 +104,16 @@ export async function measureLlViewers(options: {
         ...['--base', base, '--path', `/hls/${playbackId}/360p.m3u8`, '--playlist-file', playlistFile],
         ...['--viewers', String(options.viewers), '--seconds', String(options.seconds)],
       ],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Bun's fetch runs at most 256 requests at once by default and queues the rest in the client: with
+        // 1,000 blocking reloads held, the viewers' part requests waited there, and the gateway was blamed.
+        env: {
+          ...process.env,
+          BUN_CONFIG_MAX_HTTP_REQUESTS: String(Math.min(65_535, options.viewers * 2 + 64)),
+        },
+      },
     );
     let stdout = '';
     let stderr = '';

@@ -2,8 +2,10 @@
  * Holds LL-HLS blocking requests (a playlist reload with `_HLS_msn`/`_HLS_part`, a preload-hinted part
  * that does not exist yet) until the rendition's playlist in the media storage reaches what they ask for.
  * Media nodes announce every new part (`live.playlist_updated`); one storage read per announcement then
- * answers every request waiting on that rendition, however many viewers hold one. A slow poll of the
- * playlist backs the announcements up (a lost notice, a gateway whose bus is not subscribed yet).
+ * answers every request waiting on that rendition, however many viewers hold one. A request that arrives
+ * is checked against the freshest playlist already read, so 1,000 viewers asking for the next part cost
+ * one read when it lands, not one each. A slow poll of the playlist backs the announcements up (a lost
+ * notice, a gateway whose bus is not subscribed yet).
  */
 import type { LivePlaylistUpdated } from '@streamhub/contracts/live-playlists';
 import type { MediaKey } from '@streamhub/infra/media-storage/keys';
@@ -33,6 +35,9 @@ interface Watched {
   reading: Promise<PlaylistSnapshot | undefined> | undefined;
 }
 
+/** What a media node last announced of a rendition: lets an arriving request know its snapshot is stale. */
+type AnnouncedEdge = Pick<PlaylistEdge, 'lastMsn' | 'lastPart'>;
+
 export interface LivePlaylistWatchOptions {
   /** How often a rendition with waiting requests is re-read without an announcement. */
   pollMs?: number;
@@ -48,6 +53,11 @@ export class LivePlaylistWatch {
     MediaKey,
     { at: number; snapshot: Promise<PlaylistSnapshot | undefined> }
   >();
+  /** The freshest playlist read of each key, available without waiting. */
+  private readonly latest = new Map<MediaKey, { snapshot: PlaylistSnapshot; started: number }>();
+  private reads = 0;
+  /** The newest announcement of each rendition (watch key), waiters or not. */
+  private readonly announced = new Map<string, AnnouncedEdge>();
   private readonly pollMs: number;
 
   constructor(
@@ -73,10 +83,24 @@ export class LivePlaylistWatch {
   }
 
   private async readNow(key: MediaKey): Promise<PlaylistSnapshot | undefined> {
+    this.reads += 1;
+    const started = this.reads;
     const bytes = await readMediaBytes(this.media, key);
     if (!bytes) return undefined;
     const text = bytes.toString('utf8');
-    return { text, edge: readPlaylistEdge(text) };
+    const snapshot = { text, edge: readPlaylistEdge(text) };
+    // Reads can finish out of order: a read started earlier never replaces a later one.
+    const known = this.latest.get(key);
+    if (!known || known.started < started) {
+      if (this.latest.size >= RECENT_MAX) this.latest.clear();
+      this.latest.set(key, { snapshot, started });
+    }
+    return snapshot;
+  }
+
+  /** The freshest playlist of `key` read so far, if any (no storage read). */
+  latestOf(key: MediaKey): PlaylistSnapshot | undefined {
+    return this.latest.get(key)?.snapshot;
   }
 
   /**
@@ -96,6 +120,11 @@ export class LivePlaylistWatch {
       this.watched.set(watchKey, entry);
     }
     const watched = entry;
+    const known = this.latestOf(key);
+    if (known && edgeReached(known.edge, msn, part)) {
+      if (watched.waiters.size === 0) this.forget(watchKey, watched);
+      return Promise.resolve(known);
+    }
     return new Promise((resolve) => {
       const waiter: Waiter = {
         msn,
@@ -105,14 +134,24 @@ export class LivePlaylistWatch {
       };
       watched.waiters.add(waiter);
       watched.poll ??= setInterval(() => void this.refresh(watchKey, watched), this.pollMs);
-      // The part may have landed between the caller's read and now.
-      void this.refresh(watchKey, watched);
+      // Read again only when nothing was read yet, or a media node announced what the freshest read lacks
+      // (the part landed between the caller's read and now); otherwise the next announcement wakes it.
+      const announced = this.announced.get(watchKey);
+      const missed =
+        announced !== undefined &&
+        known !== undefined &&
+        edgeAhead(announced, known.edge) &&
+        edgeReached({ ...known.edge, ...announced }, msn, part);
+      if (!known || missed) void this.refresh(watchKey, watched);
     });
   }
 
   /** An announcement from a media node: re-read the rendition's playlist if it satisfies anyone waiting. */
   notify(update: LivePlaylistUpdated): void {
-    const watched = this.watched.get(watchKeyOf(update.playbackId, update.rendition));
+    const watchKey = watchKeyOf(update.playbackId, update.rendition);
+    if (this.announced.size >= RECENT_MAX) this.announced.clear();
+    this.announced.set(watchKey, { lastMsn: update.lastMsn, lastPart: update.lastPart });
+    const watched = this.watched.get(watchKey);
     if (!watched) return;
     const edge: PlaylistEdge = {
       targetDuration: 0,
@@ -122,8 +161,11 @@ export class LivePlaylistWatch {
       canSkipUntil: undefined,
       ended: false,
     };
-    if ([...watched.waiters].some((w) => edgeReached(edge, w.msn, w.part))) {
-      void this.refresh(watchKeyOf(update.playbackId, update.rendition), watched);
+    for (const waiter of watched.waiters) {
+      if (edgeReached(edge, waiter.msn, waiter.part)) {
+        void this.refresh(watchKey, watched);
+        return;
+      }
     }
   }
 
@@ -152,10 +194,13 @@ export class LivePlaylistWatch {
     clearTimeout(waiter.timer);
     watched.waiters.delete(waiter);
     waiter.resolve(snapshot);
-    if (watched.waiters.size === 0) {
-      clearInterval(watched.poll);
-      if (this.watched.get(watchKey) === watched) this.watched.delete(watchKey);
-    }
+    if (watched.waiters.size === 0) this.forget(watchKey, watched);
+  }
+
+  private forget(watchKey: string, watched: Watched): void {
+    clearInterval(watched.poll);
+    watched.poll = undefined;
+    if (this.watched.get(watchKey) === watched) this.watched.delete(watchKey);
   }
 
   /** Requests being held right now (for metrics and tests). */
@@ -171,6 +216,15 @@ export class LivePlaylistWatch {
       for (const waiter of watched.waiters) this.settle(watchKey, watched, waiter, undefined);
     }
   }
+}
+
+/** Whether edge `a` is further along than `b` (a later segment, or a later part of the same one). */
+function edgeAhead(a: AnnouncedEdge, b: AnnouncedEdge): boolean {
+  if (a.lastMsn !== b.lastMsn) return a.lastMsn > b.lastMsn;
+  const pa = a.lastPart;
+  const pb = b.lastPart;
+  if (!pa || !pb) return pa !== undefined && pb === undefined;
+  return pa.msn !== pb.msn ? pa.msn > pb.msn : pa.index > pb.index;
 }
 
 export function watchKeyOf(playbackId: string, rendition: string): string {
