@@ -1,13 +1,17 @@
 /**
- * Clips cut from HLS segments already stored, by remuxing (no re-encoding), into one MP4: the last N
- * seconds of a live session's window (`cutLiveClip`), or N seconds from a point of a finished video's
- * ladder, a broadcast's recording or an upload (`cutRangeClip`). The highest rung is used. Works through
- * the media storage (segments are copied into a private temporary directory), so the caller need not
- * share the media node's disk, and for MPEG-TS as well as fMP4 (`EXT-X-MAP`) playlists.
+ * Clips cut from HLS segments already stored into one MP4: the last N seconds of a live session's window
+ * (`cutLiveClip`), or N seconds from a point of a finished video's ladder, a broadcast's recording or an
+ * upload (`cutRangeClip`). The highest rung is used. Works through the media storage (segments are copied
+ * into a private temporary directory), so the caller need not share the media node's disk, and for
+ * MPEG-TS as well as fMP4 (`EXT-X-MAP`) playlists.
  *
- * Segments start on keyframes, so a clip is the whole segments that cover the asked span: it starts on a
- * keyframe at or before the asked point and may run up to a segment longer at each end (a stream-copy
- * seek inside a segment would start on the keyframe after the point, or need re-encoding the partial GOP).
+ * Frame-accurate: the whole segments that cover the span are read, decoded from their first keyframe and
+ * re-encoded from the asked point for exactly the asked length (x264 `ultrafast`, high quality: the clip is
+ * a source that the video pipeline transcodes into its ladder anyway). Re-encoding only the partial GOPs at
+ * the edges and stream-copying the middle costs about a fifth of the CPU, but joining two encoders' H.264
+ * (other parameter sets, B-frame reordering at the joins) gave non-monotonic timestamps and extra frames
+ * in ffmpeg 5.1; against the ladder transcode that follows (about 1 CPU-s per second of 720p media) the
+ * whole-clip encode (about 0.25 CPU-s per second) is the smaller cost. docs/benchmarks.md has the figures.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -93,9 +97,9 @@ async function topRung(media: MediaStorage, prefix: MediaPrefix): Promise<string
 export interface LiveClipResult {
   /** The clip as MP4 (faststart), ready to become a video's source. */
   bytes: Buffer;
-  /** Seconds of media in the segments used (≥ the asked length unless the window was shorter). */
-  windowSeconds: number;
-  /** Where the first segment used starts, seconds from the start of the playlist (a keyframe). */
+  /** Seconds of media in the clip: the asked length, unless the window or the video was shorter. */
+  seconds: number;
+  /** Where the clip starts, seconds from the start of the playlist (to the frame). */
   startSeconds: number;
 }
 
@@ -111,7 +115,10 @@ export function cutLiveClip(options: ClipSource & { seconds: number }): Promise<
   return cutSegments(options, (segments) => {
     const chosen = lastSegments(segments, options.seconds);
     if (chosen.length === 0) throw new ClipSourceError('the live stream has no segment yet');
-    return oneInitSection(chosen, 'newest');
+    const kept = oneInitSection(chosen, 'newest');
+    const covered = kept.reduce((sum, s) => sum + s.duration, 0);
+    // The last `seconds` of what the segments hold: the clip ends where the newest segment does.
+    return { chosen: kept, offset: Math.max(0, covered - options.seconds), seconds: options.seconds };
   });
 }
 
@@ -125,7 +132,14 @@ export function cutRangeClip(
   return cutSegments(options, (segments) => {
     const chosen = segmentsInRange(segments, options.startSeconds, options.seconds);
     if (chosen.length === 0) throw new ClipSourceError('the video ends before the start of the clip');
-    return oneInitSection(chosen, 'oldest');
+    const kept = oneInitSection(chosen, 'oldest');
+    const first = segments.indexOf(kept[0] as LiveSegment);
+    const keptStart = segments.slice(0, first).reduce((sum, s) => sum + s.duration, 0);
+    return {
+      chosen: kept,
+      offset: Math.max(0, options.startSeconds - keptStart),
+      seconds: options.seconds,
+    };
   });
 }
 
@@ -139,16 +153,23 @@ export function oneInitSection(chosen: LiveSegment[], keep: 'newest' | 'oldest')
   return chosen.filter((segment) => segment.map === anchor?.map);
 }
 
+/** The segments a clip is cut from, and where in them (seconds from the first one's start) and how long. */
+interface ClipPlan {
+  chosen: LiveSegment[];
+  offset: number;
+  seconds: number;
+}
+
 async function cutSegments(
   options: ClipSource,
-  choose: (segments: LiveSegment[]) => LiveSegment[],
+  plan: (segments: LiveSegment[]) => ClipPlan,
 ): Promise<LiveClipResult> {
   const { media, prefix } = options;
   const rung = await topRung(media, prefix);
   if (!rung) throw new ClipSourceError('there is no playlist to clip from yet');
   const text = (await readMediaBytes(media, keyIn(prefix, rung)))?.toString('utf8') ?? '';
   const playlist = parseMediaPlaylist(text);
-  const chosen = choose(playlist.segments);
+  const { chosen, offset, seconds: asked } = plan(playlist.segments);
   const map = chosen[0]?.map;
   const names = [...(map ? [map] : []), ...chosen.map((s) => s.uri)];
   if (!names.every(safeName)) throw new ClipSourceError('unexpected segment names in the playlist');
@@ -160,9 +181,10 @@ async function cutSegments(
       if (!bytes) throw new ClipSourceError('a segment went away while clipping; try again');
       await writeFile(join(dir, name), bytes);
     }
-    const windowSeconds = chosen.reduce((sum, s) => sum + s.duration, 0);
+    const covered = chosen.reduce((sum, s) => sum + s.duration, 0);
+    const seconds = Math.min(asked, covered - offset);
     const first = playlist.segments.indexOf(chosen[0] as LiveSegment);
-    const startSeconds = playlist.segments.slice(0, first).reduce((sum, s) => sum + s.duration, 0);
+    const firstStart = playlist.segments.slice(0, first).reduce((sum, s) => sum + s.duration, 0);
     const local = [
       '#EXTM3U',
       '#EXT-X-VERSION:7',
@@ -175,25 +197,39 @@ async function cutSegments(
     ].join('\n');
     await writeFile(join(dir, 'clip.m3u8'), local);
     const output = join(dir, 'clip.mp4');
-    await remux(options.ffmpegPath, join(dir, 'clip.m3u8'), output);
+    await runFfmpeg(options.ffmpegPath, clipArgs(join(dir, 'clip.m3u8'), output, offset, seconds));
     if ((await stat(output)).size === 0) throw new ClipSourceError('the clip came out empty');
-    return { bytes: await readFile(output), windowSeconds, startSeconds };
+    return { bytes: await readFile(output), seconds, startSeconds: firstStart + offset };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** The chosen segments as one MP4 by stream copy (AAC from MPEG-TS needs its ADTS headers turned into ASC). */
-function remux(ffmpegPath: string, input: string, output: string): Promise<void> {
-  const args = [
+/**
+ * ffmpeg's arguments for a clip: `seconds` from `offset` seconds into the local playlist, decoded and
+ * re-encoded to the frame. Each stream is trimmed from its own first timestamp (the first segment's
+ * keyframe for video): an output `-ss` counts from the earliest stream, and a segment's audio starts up
+ * to a frame before its video, which put clips two frames early. ffmpeg 5.1's HLS demuxer cannot seek
+ * in fMP4 segments, so the frames before the point are decoded and dropped (at most a segment's worth).
+ * `-af` is ignored when the source has no audio.
+ */
+export function clipArgs(input: string, output: string, offset: number, seconds: number): string[] {
+  const span = `start=${offset.toFixed(6)}:duration=${seconds.toFixed(6)}`;
+  return [
     ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-allowed_extensions', 'ALL'],
-    ...['-i', input],
-    ...['-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-bsf:a', 'aac_adtstoasc'],
+    ...['-i', input, '-map', '0:v:0', '-map', '0:a:0?'],
+    ...['-vf', `setpts=PTS-STARTPTS,trim=${span},setpts=PTS-STARTPTS`],
+    ...['-af', `asetpts=PTS-STARTPTS,atrim=${span},asetpts=PTS-STARTPTS`],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p'],
+    ...['-c:a', 'aac', '-b:a', '160k'],
     ...['-movflags', '+faststart', '-f', 'mp4', '-y', output],
   ];
+}
+
+function runFfmpeg(ffmpegPath: string, args: string[]): Promise<void> {
   const run = guarded(ffmpegPath, args);
   return new Promise((resolve, reject) => {
-    execFile(run.command, run.args, { timeout: 60_000 }, (error, _stdout, stderr) => {
+    execFile(run.command, run.args, { timeout: 180_000 }, (error, _stdout, stderr) => {
       if (error)
         reject(new Error(`ffmpeg could not cut the clip: ${String(stderr).trim() || error.message}`));
       else resolve();

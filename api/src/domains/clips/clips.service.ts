@@ -2,7 +2,7 @@
  * Clips: the owner of a channel, or a signed-in viewer when the channel allows it, clips 5–60 s of the
  * live broadcast (its last seconds, cut from the live window: `cutLiveClip`) or of a finished video of
  * the channel, a broadcast's recording or an upload (from a point: `cutRangeClip` on its processed
- * ladder). Both cut by stream copy. The clip becomes a video of the channel (owned by the channel's
+ * ladder). Both are cut to the frame (`live-clip.ts`). The clip becomes a video of the channel (owned by the channel's
  * owner, processed by the normal VOD pipeline, public), and is credited to its maker here, with a
  * durable `clip.created` event in the same transaction. Each user makes at most
  * `CLIPS_PER_USER_PER_HOUR` clips an hour.
@@ -99,7 +99,7 @@ export class ClipsService {
         sourceVideoId: source?.id ?? null,
         startMs: source ? Math.round(cut.startSeconds * 1000) : null,
         makerId,
-        seconds: Math.round(cut.windowSeconds),
+        seconds: Math.round(cut.seconds),
       },
       (tx, clip) =>
         appendDomainEvent(
