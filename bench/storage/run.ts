@@ -3,7 +3,7 @@
  * bucket and each figure beside its anchor. See docs/benchmarks.md ("Media storage").
  *
  *   node --import tsx bench/storage/run.ts [--rounds 3] [--seconds 5] [--upload-mib 64]
- *     [--only first,serving,upload]
+ *     [--only first,serving,upload] [--ledger pglite|postgres]
  */
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -11,8 +11,9 @@ import { createTestDatabase } from '@streamhub/db/testing';
 import { startTestS3Server } from '@streamhub/infra/media-storage/s3-testing';
 import { loadAverages } from '../live/proc.ts';
 import { firstPlayableSeconds, type StorageKind } from './first-segment.ts';
+import { startS3Process } from './s3-process.ts';
 import { GATEWAY_SERVERS, prepareServing, type Server, segmentsPerSecond } from './serving.ts';
-import { type UploadPath, uploadMiBps, uploadPayload } from './upload.ts';
+import { UPLOAD_PATHS, type UploadPath, type UploadResult, upload, uploadPayload } from './upload.ts';
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +21,9 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     'upload-mib': { type: 'string', default: '64' },
     only: { type: 'string', default: 'first,serving,upload' },
+    // Where the tus path's multipart ledger lives: PGlite in this process, or PostgreSQL (TEST_DATABASE_URL)
+    // as a scale-out gateway has it.
+    ledger: { type: 'string', default: 'pglite' },
   },
   strict: true,
 });
@@ -68,12 +72,26 @@ try {
   }
 
   const payload = uploadPayload(Number(values['upload-mib']));
-  const uploaded: Record<UploadPath, number[]> = { 'tus-s3': [], direct: [] };
-  for (let round = 0; parts.has('upload') && round < rounds; round++) {
-    for (const path of (round % 2 ? ['direct', 'tus-s3'] : ['tus-s3', 'direct']) as UploadPath[]) {
-      const rate = await uploadMiBps(path, payload, s3, database.db);
-      uploaded[path].push(rate);
-      log(`upload ${path}: ${rate.toFixed(1)} MiB/s`);
+  const uploaded = new Map<UploadPath, UploadResult[]>(UPLOAD_PATHS.map((path) => [path, []]));
+  if (parts.has('upload')) {
+    // Its own s3rver process, so the uploader's CPU and the store's are read apart.
+    const store = await startS3Process('bench-upload');
+    const ledger = values.ledger === 'postgres' ? await createTestDatabase('postgres') : database;
+    log(`upload ledger: ${values.ledger}`);
+    try {
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 ? [...UPLOAD_PATHS].reverse() : UPLOAD_PATHS;
+        for (const path of order) {
+          const result = await upload(path, payload, store, ledger.db);
+          uploaded.get(path)?.push(result);
+          log(
+            `upload ${path}: ${result.mibPerSecond.toFixed(1)} MiB/s; CPU ms/MiB uploader ${result.clientCpuMsPerMiB.toFixed(1)}, store ${result.storeCpuMsPerMiB.toFixed(1)}`,
+          );
+        }
+      }
+    } finally {
+      await store.stop();
+      if (ledger !== database) await ledger.close();
     }
   }
 
@@ -100,13 +118,32 @@ try {
     );
   }
   if (parts.has('upload')) {
-    console.log(
-      `upload (${values['upload-mib']} MiB, MiB/s): tus → S3 ${fmt(uploaded['tus-s3'], 1)}, direct multipart ${fmt(uploaded.direct, 1)}`,
-    );
-    const uploadRatio = median(uploaded['tus-s3']) / median(uploaded.direct);
-    console.log(
-      `  tus → S3 ${(uploadRatio * 100).toFixed(0)} % of direct (target ≥ 80 %): ${uploadRatio >= 0.8 ? 'met' : 'missed'}`,
-    );
+    const of = (path: UploadPath, pick: (result: UploadResult) => number) =>
+      (uploaded.get(path) ?? []).map(pick);
+    console.log(`upload (${values['upload-mib']} MiB): MiB/s; CPU ms per MiB, uploader + store:`);
+    for (const path of UPLOAD_PATHS) {
+      console.log(
+        `  ${path}: ${fmt(
+          of(path, (r) => r.mibPerSecond),
+          1,
+        )}; ${fmt(
+          of(path, (r) => r.clientCpuMsPerMiB),
+          1,
+        )} + ${fmt(
+          of(path, (r) => r.storeCpuMsPerMiB),
+          1,
+        )}`,
+      );
+    }
+    const tus = median(of('tus-s3', (r) => r.mibPerSecond));
+    for (const anchor of ['direct', 'direct-2'] as const) {
+      const ratio = tus / median(of(anchor, (r) => r.mibPerSecond));
+      const cpu = (path: UploadPath) =>
+        median(of(path, (r) => r.clientCpuMsPerMiB)) + median(of(path, (r) => r.storeCpuMsPerMiB));
+      console.log(
+        `  tus → S3 ${(ratio * 100).toFixed(0)} % of ${anchor} by rate (target ≥ 80 %): ${ratio >= 0.8 ? 'met' : 'missed'}; CPU per MiB ${(cpu('tus-s3') / cpu(anchor)).toFixed(2)}× ${anchor}'s`,
+      );
+    }
   }
 } finally {
   await database.close();

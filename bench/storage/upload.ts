@@ -1,7 +1,10 @@
 /**
  * Upload throughput to S3: the tus service's storage path (createUpload, append in 64 KiB request-body
- * chunks, a sync every 8 MiB as COMMIT_EVERY, close, completeUpload into the video's source) against a
- * direct multipart upload of the same bytes with the S3 client (5 MiB parts, one at a time).
+ * chunks, a sync every 8 MiB as COMMIT_EVERY, a `last` close, completeUpload into the video's source)
+ * against a direct multipart upload of the same bytes with the S3 client (5 MiB parts, one at a time, and
+ * two at a time as the tus writer sends them). Besides the rate, the CPU each path costs per MiB: the
+ * uploading process (S3 client, and for tus the ledger on PGlite) and the store (s3rver, in its own
+ * process), which hold whatever the machine's load does to the rate.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -13,27 +16,41 @@ import type { Db } from '@streamhub/db/client';
 import { mediaKeys } from '@streamhub/infra/media-storage/keys';
 import { DbMultipartLedger } from '@streamhub/infra/media-storage/multipart-ledger.db';
 import { createS3Client, MIN_PART_SIZE, S3MediaStorage } from '@streamhub/infra/media-storage/s3';
-import type { TestS3Server } from '@streamhub/infra/media-storage/s3-testing';
+import { readProcStat } from '../live/proc.ts';
+import type { S3Process } from './s3-process.ts';
 
-export type UploadPath = 'tus-s3' | 'direct';
+export const UPLOAD_PATHS = ['tus-s3', 'direct', 'direct-2'] as const;
+export type UploadPath = (typeof UPLOAD_PATHS)[number];
 const CHUNK = 64 * 1024;
+/** The tus service's COMMIT_EVERY.bytes (api/src/domains/videos/uploads.service.ts). */
 const SYNC_EVERY = 8 * 1024 * 1024;
 
 export const uploadPayload = (mib: number) => randomBytes(mib * 1024 * 1024);
 
-/** MiB per second for one upload of `payload`. */
-export async function uploadMiBps(
+export interface UploadResult {
+  mibPerSecond: number;
+  /** CPU milliseconds per MiB of the uploading process (user + system). */
+  clientCpuMsPerMiB: number;
+  /** CPU milliseconds per MiB of the store's process. */
+  storeCpuMsPerMiB: number;
+}
+
+/** One upload of `payload` along `path`: its rate and CPU per MiB. */
+export async function upload(
   path: UploadPath,
   payload: Buffer,
-  s3: TestS3Server,
+  s3: S3Process,
   db: Db,
-): Promise<number> {
-  const client = createS3Client(s3.settings);
+): Promise<UploadResult> {
+  const client = createS3Client(s3.server.settings);
+  const bucket = s3.server.bucket;
+  const storeBefore = readProcStat(s3.pid)?.cpu ?? 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   if (path === 'tus-s3') {
     const storage = new S3MediaStorage({
       client,
-      bucket: s3.bucket,
+      bucket,
       prefix: 'upload-bench',
       ledger: new DbMultipartLedger(db),
     });
@@ -51,17 +68,18 @@ export async function uploadMiBps(
         unsynced = 0;
       }
     }
-    await writer.close();
+    await writer.close({ last: true });
     await storage.completeUpload(key, mediaKeys.vodSource(video));
   } else {
     const Key = `upload-bench/direct/${randomUUID()}`;
-    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key }));
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }));
+    const count = Math.ceil(payload.length / MIN_PART_SIZE);
     const parts: { PartNumber: number; ETag: string | undefined }[] = [];
-    for (let offset = 0, number = 1; offset < payload.length; offset += MIN_PART_SIZE, number++) {
-      const Body = payload.subarray(offset, offset + MIN_PART_SIZE);
+    const sendPart = async (number: number) => {
+      const Body = payload.subarray((number - 1) * MIN_PART_SIZE, number * MIN_PART_SIZE);
       const out = await client.send(
         new UploadPartCommand({
-          Bucket: s3.bucket,
+          Bucket: bucket,
           Key,
           UploadId,
           PartNumber: number,
@@ -70,15 +88,30 @@ export async function uploadMiBps(
         }),
       );
       parts.push({ PartNumber: number, ETag: out.ETag });
-    }
+    };
+    let next = 1;
+    const lane = async () => {
+      while (next <= count) await sendPart(next++);
+    };
+    await Promise.all(Array.from({ length: path === 'direct' ? 1 : 2 }, lane));
+    parts.sort((a, b) => a.PartNumber - b.PartNumber);
     await client.send(
       new CompleteMultipartUploadCommand({
-        Bucket: s3.bucket,
+        Bucket: bucket,
         Key,
         UploadId,
         MultipartUpload: { Parts: parts },
       }),
     );
   }
-  return payload.length / 1024 / 1024 / ((performance.now() - started) / 1000);
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const storeCpu = (readProcStat(s3.pid)?.cpu ?? 0) - storeBefore;
+  client.destroy();
+  const mib = payload.length / 1024 / 1024;
+  return {
+    mibPerSecond: mib / seconds,
+    clientCpuMsPerMiB: (cpu.user + cpu.system) / 1000 / mib,
+    storeCpuMsPerMiB: (storeCpu * 1000) / mib,
+  };
 }

@@ -8,6 +8,7 @@
  * Only needed when the session's local directory is a copy (`inPlace: false`, the S3 storage); on the
  * filesystem ffmpeg writes the stored files themselves.
  */
+import { type FSWatcher, watch } from 'node:fs';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRelativeName, keyIn } from '@streamhub/infra/media-storage/keys';
@@ -50,29 +51,62 @@ export class LiveOutputUpload {
   /** Playlist name → the text last stored. */
   private readonly stored = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
+  private watcher: FSWatcher | undefined;
   private pass: Promise<void> = Promise.resolve();
+  private running = false;
+  /** Something changed while a pass ran: another one follows at once. */
+  private again = false;
   private stopped = false;
 
   constructor(private readonly options: LiveOutputUploadOptions) {}
 
+  /**
+   * Starts publishing: a pass runs the moment ffmpeg renames a playlist into place (it does so right
+   * after closing the segment the playlist adds), and every `intervalMs` in case an event is missed.
+   */
   start(): void {
     if (this.timer || this.stopped) return;
-    const tick = () => {
-      this.pass = this.upload()
-        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'live upload pass failed'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    try {
+      this.watcher = watch(this.options.directory.path, (_event, name) => {
+        if (name === null || name.includes('.m3u8')) this.kick();
+      });
+      this.watcher.on('error', (error) =>
+        this.options.logger.warn({ err: error }, 'live upload watch failed; polling only'),
+      );
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'live upload watch failed; polling only');
+    }
+    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
+    this.kick();
   }
 
   /** Stops watching and finishes the pass under way, then uploads what ffmpeg wrote last. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) clearInterval(this.timer);
+    this.watcher?.close();
     await this.pass;
     await this.upload();
+  }
+
+  /** Runs a pass now, or right after the one under way: one at a time, none skipped. */
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    this.pass = (async () => {
+      do {
+        this.again = false;
+        await this.upload().catch((error: unknown) =>
+          this.options.logger.warn({ err: error }, 'live upload pass failed'),
+        );
+      } while (this.again && !this.stopped);
+    })().finally(() => {
+      this.running = false;
+    });
   }
 
   /** One pass: new named files, then every changed variant playlist, then the master playlist. */
@@ -89,19 +123,22 @@ export class LiveOutputUpload {
     }
     const named = new Set([...texts].flatMap(([name, text]) => namedFiles(name, text)));
     // A name whose file is not there yet (an LL-HLS preload hint) waits for a later pass.
-    const fresh: string[] = [];
-    for (const name of named) {
-      if (!this.uploaded.has(name) && (await exists(join(directory.path, name)))) fresh.push(name);
-    }
+    const candidates = [...named].filter((name) => !this.uploaded.has(name));
+    const present = await Promise.all(candidates.map((name) => exists(join(directory.path, name))));
+    const fresh = candidates.filter((_, i) => present[i]);
+    // Every rung's new segments at once, then every changed variant at once: the order that matters is
+    // between the tiers (segments, variants, master), not within one.
     if (fresh.length > 0) {
       await directory.sync(fresh);
       for (const name of fresh) this.uploaded.add(name);
     }
-    for (const [name, text] of texts) {
-      if (this.stored.get(name) === text) continue;
-      await media.write(keyIn(directory.prefix, name), Buffer.from(text));
-      this.stored.set(name, text);
-    }
+    const changed = [...texts].filter(([name, text]) => this.stored.get(name) !== text);
+    await Promise.all(
+      changed.map(async ([name, text]) => {
+        await media.write(keyIn(directory.prefix, name), Buffer.from(text));
+        this.stored.set(name, text);
+      }),
+    );
     if (playlists.includes(MASTER)) {
       const text = await readFile(join(directory.path, MASTER), 'utf8').catch(() => undefined);
       // Only once every variant it names is stored, or a player would be sent to a missing playlist.
@@ -113,11 +150,13 @@ export class LiveOutputUpload {
     }
     if (this.options.record) return;
     // Out of every playlist now: no viewer is sent to it any more.
-    for (const name of [...this.uploaded]) {
-      if (named.has(name)) continue;
-      await media.delete(keyIn(directory.prefix, name));
-      this.uploaded.delete(name);
-    }
+    const gone = [...this.uploaded].filter((name) => !named.has(name));
+    await Promise.all(
+      gone.map(async (name) => {
+        await media.delete(keyIn(directory.prefix, name));
+        this.uploaded.delete(name);
+      }),
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 /** {@link MultipartLedger} in the database (`media.multipart_uploads`, `media.multipart_parts`). */
 import type { Db } from '@streamhub/db/client';
 import { multipartParts, multipartUploads } from '@streamhub/db/schema/media';
-import { and, asc, eq, gte } from 'drizzle-orm';
+import { and, asc, eq, gte, sql } from 'drizzle-orm';
 import type { MultipartLedger, MultipartPart, MultipartState } from './multipart-ledger.ts';
 
 export class DbMultipartLedger implements MultipartLedger {
@@ -34,13 +34,18 @@ export class DbMultipartLedger implements MultipartLedger {
     return { ...upload, parts };
   }
 
-  async recordPart(key: string, part: MultipartPart): Promise<void> {
+  async recordParts(key: string, parts: readonly MultipartPart[]): Promise<void> {
+    if (parts.length === 0) return;
     await this.db
       .insert(multipartParts)
-      .values({ key, ...part })
+      .values(parts.map((part) => ({ key, ...part })))
       .onConflictDoUpdate({
         target: [multipartParts.key, multipartParts.partNumber],
-        set: { start: part.start, size: part.size, etag: part.etag },
+        set: {
+          start: sql`excluded.start`,
+          size: sql`excluded.size`,
+          etag: sql`excluded.etag`,
+        },
       });
   }
 

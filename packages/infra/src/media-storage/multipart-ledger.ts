@@ -26,8 +26,8 @@ export interface MultipartLedger {
   begin(key: string, uploadId: string, object: string): Promise<void>;
   /** The state for `key`, or undefined when none is open. */
   find(key: string): Promise<MultipartState | undefined>;
-  /** Records an uploaded part (replacing one of the same number). */
-  recordPart(key: string, part: MultipartPart): Promise<void>;
+  /** Records uploaded parts (replacing any of the same numbers), in one statement. */
+  recordParts(key: string, parts: readonly MultipartPart[]): Promise<void>;
   /** Forgets the parts numbered `fromPartNumber` and later: a resumed writer overwrites what they held. */
   truncate(key: string, fromPartNumber: number): Promise<void>;
   /** Forgets `key` (completed or deleted); a missing one is no error. */

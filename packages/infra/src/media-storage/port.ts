@@ -85,7 +85,8 @@ export interface WriteOptions {
  * - A file written there under a valid relative name (`keys.ts`: no leading dot, at most one variant
  *   directory) becomes the object `<prefix>/<name>` at the latest when `sync` resolves; `sync(names)`
  *   publishes the named files in that order (segments before the playlist that names them, the master
- *   playlist last), and may be called as often as files finish. Hidden names (`.work`, `.tmp`) stay
+ *   playlist last; media files between two indexes may go up together), and may be called as often as
+ *   files finish. Hidden names (`.work`, `.tmp`) stay
  *   local scratch and never become objects.
  * - `release` lets go of the directory; an implementation whose directory is a copy deletes it, after
  *   nothing more is synced. Files not synced by then may be lost.
@@ -112,8 +113,12 @@ export interface UploadWriter {
   append(bytes: Uint8Array): Promise<void>;
   /** Makes the appended bytes durable (as far as the storage can) and returns the durable length. */
   sync(): Promise<number>;
-  /** Syncs and closes; returns the durable length. */
-  close(): Promise<number>;
+  /**
+   * Syncs and closes; returns the durable length, which is then every byte appended. `last`: those bytes
+   * end the upload (the next step is `completeUpload`), so an object store may send its tail as the final
+   * part instead of storing it for a resume.
+   */
+  close(options?: { last?: boolean }): Promise<number>;
 }
 
 export interface MediaStorage {

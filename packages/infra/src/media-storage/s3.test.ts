@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Database } from '@streamhub/db/client';
 import { createTestDatabase } from '@streamhub/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +56,25 @@ mediaStorageContract('s3 (s3rver)', {
   },
 });
 
+const pattern = (length: number) => {
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) bytes[i] = (i * 7919) % 251;
+  return bytes;
+};
+
+/** The upload tail objects stored under `prefix`, read from the bucket itself. */
+async function tailObjects(prefix: string): Promise<string[]> {
+  const page = await createS3Client(server.settings).send(
+    new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/.multipart/` }),
+  );
+  return (page.Contents ?? []).map((object) => object.Key ?? '');
+}
+
+async function deleteObjects(names: string[]): Promise<void> {
+  const client = createS3Client(server.settings);
+  for (const Key of names) await client.send(new DeleteObjectCommand({ Bucket: server.bucket, Key }));
+}
+
 describe('S3MediaStorage', () => {
   it('resumes a multi-part upload on another instance (another gateway) from the ledger alone', async () => {
     const video = randomUUID();
@@ -62,18 +82,18 @@ describe('S3MediaStorage', () => {
     const prefix = `t${randomUUID().slice(0, 8)}`;
     const gatewayA = open(prefix);
     const gatewayB = open(prefix);
-    const content = Buffer.alloc(2 * MIN_PART_SIZE + 12345);
-    for (let i = 0; i < content.length; i++) content[i] = (i * 7919) % 251;
+    const content = pattern(2 * MIN_PART_SIZE + 12345);
 
     // Told its target, as the tus service does: the multipart upload completes there, with no copy.
     await gatewayA.createUpload(upload, { target: mediaKeys.vodSource(video) });
     const first = await gatewayA.openUpload(upload, 0);
     const cut = MIN_PART_SIZE + 1000;
     await first.append(content.subarray(0, cut));
-    // A whole part is durable and the tail below the part size is stored too.
-    expect(await first.sync()).toBe(cut);
-    // The writer dies without closing; more bytes it appended after the sync are lost.
-    await first.append(content.subarray(cut, cut + 500));
+    // The end of a PATCH: the whole part is recorded and the tail below the part size stored.
+    expect(await first.close()).toBe(cut);
+    // A writer that dies without closing: what it appended after the last durable offset is lost.
+    const dead = await gatewayA.openUpload(upload, cut);
+    await dead.append(content.subarray(cut, cut + 500));
 
     const second = await gatewayB.openUpload(upload, cut);
     await second.append(content.subarray(cut));
@@ -86,7 +106,62 @@ describe('S3MediaStorage', () => {
     expect(stored?.equals(content)).toBe(true);
     // Nothing of the upload is left: not the ledger row, not the staged object, not the tails.
     expect(await new DbMultipartLedger(database.db).find(upload)).toBeUndefined();
+    expect(await tailObjects(prefix)).toEqual([]);
     await expect(gatewayA.openUpload(upload, 0)).rejects.toThrow();
+  });
+
+  it('counts parts as durable once recorded, and stores the tail only when the upload stalls', async () => {
+    const video = randomUUID();
+    const upload = mediaKeys.upload(video);
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const storage = open(prefix);
+    const content = pattern(2 * MIN_PART_SIZE + 777);
+    await storage.createUpload(upload);
+    const writer = await storage.openUpload(upload, 0);
+    await writer.append(content);
+    // While parts travel or were just sent, a sync answers the recorded parts' end and stores no tail;
+    // a sync that finds nothing sent since the last one stores the tail and answers every byte.
+    const seen: number[] = [];
+    const deadline = Date.now() + 20_000;
+    while (seen.at(-1) !== content.length && Date.now() < deadline) {
+      seen.push(await writer.sync());
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(seen.at(-1)).toBe(content.length);
+    for (const durable of seen.slice(0, -1)) expect([0, MIN_PART_SIZE, 2 * MIN_PART_SIZE]).toContain(durable);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(await tailObjects(prefix)).toEqual([`${prefix}/.multipart/${upload}/${2 * MIN_PART_SIZE}`]);
+
+    // Another gateway resumes from that durable offset with the tail object alone.
+    const other = await open(prefix).openUpload(upload, content.length);
+    expect(await other.close({ last: true })).toBe(content.length);
+    await storage.completeUpload(upload, mediaKeys.vodSource(video));
+    expect((await readMediaBytes(storage, mediaKeys.vodSource(video)))?.equals(content)).toBe(true);
+  });
+
+  it('sends the tail of the last PATCH as the final part, and keeps a stored tail in memory for the next', async () => {
+    const video = randomUUID();
+    const upload = mediaKeys.upload(video);
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const storage = open(prefix);
+    const content = pattern(MIN_PART_SIZE + 4321);
+    const cut = 1234;
+    await storage.createUpload(upload, { target: mediaKeys.vodSource(video) });
+    const first = await storage.openUpload(upload, 0);
+    await first.append(content.subarray(0, cut));
+    expect(await first.close()).toBe(cut);
+    // The tail object goes behind the storage's back: this instance still holds the tail it stored.
+    expect(await tailObjects(prefix)).toHaveLength(1);
+    await deleteObjects(await tailObjects(prefix));
+    const second = await storage.openUpload(upload, cut);
+    await second.append(content.subarray(cut));
+    expect(await second.close({ last: true })).toBe(content.length);
+    // The final part is short and recorded; no tail was stored for it.
+    const parts = (await new DbMultipartLedger(database.db).find(upload))?.parts ?? [];
+    expect(parts.map((part) => part.size)).toEqual([MIN_PART_SIZE, 4321]);
+    expect(await tailObjects(prefix)).toEqual([]);
+    await storage.completeUpload(upload, mediaKeys.vodSource(video));
+    expect((await readMediaBytes(storage, mediaKeys.vodSource(video)))?.equals(content)).toBe(true);
   });
 
   it('resumes inside a part a dead writer uploaded past the committed offset', async () => {
@@ -99,10 +174,12 @@ describe('S3MediaStorage', () => {
     await storage.createUpload(upload);
     const first = await storage.openUpload(upload, 0);
     await first.append(content.subarray(0, 10));
+    // Nothing was sent since the writer opened: a stalled upload, so the tail is stored.
     const committed = await first.sync();
     expect(committed).toBe(10);
-    // The dead writer went on and filled a part the service never committed.
+    // The dead writer went on and filled a part, recorded in the ledger, that the service never committed.
     await first.append(Buffer.alloc(MIN_PART_SIZE, 9));
+    expect(await first.close()).toBe(MIN_PART_SIZE + 10);
     const again = await storage.openUpload(upload, committed);
     await again.append(content.subarray(committed));
     await again.close();

@@ -122,6 +122,10 @@ export interface S3MediaStorageOptions {
   partSize?: number;
   /** Where local directories are made (default: the OS temporary directory). */
   scratchDir?: string;
+  /** Parts one upload writer sends at a time (default 2): the next part fills while others travel. */
+  partConcurrency?: number;
+  /** Bytes of stored upload tails kept in memory for the next PATCH on this instance (default 64 MiB). */
+  heldTailBytes?: number;
 }
 
 export class S3MediaStorage implements MediaStorage {
@@ -134,6 +138,8 @@ export class S3MediaStorage implements MediaStorage {
   private readonly signedUrls: S3SignedUrlSettings | undefined;
   private readonly partSize: number;
   private readonly scratchDir: string;
+  private readonly partConcurrency: number;
+  private readonly heldTails: HeldTails;
 
   constructor(options: S3MediaStorageOptions) {
     this.client = options.client;
@@ -145,6 +151,8 @@ export class S3MediaStorage implements MediaStorage {
     this.signedUrls = options.signedUrls;
     this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? MIN_PART_SIZE);
     this.scratchDir = options.scratchDir ?? tmpdir();
+    this.partConcurrency = Math.max(1, options.partConcurrency ?? 2);
+    this.heldTails = new HeldTails(options.heldTailBytes ?? 64 * 1024 * 1024);
   }
 
   async write(key: MediaKey, body: Uint8Array | Readable, options: WriteOptions = {}): Promise<void> {
@@ -266,6 +274,7 @@ export class S3MediaStorage implements MediaStorage {
     await this.deleteNames([this.publicName(key)]);
     // An upload in progress is also its ledger entry and tail objects.
     if (key.startsWith('uploads/')) {
+      this.heldTails.drop(key);
       await this.ledger.forget(key);
       await this.deleteNames(await this.names(this.tailPrefix(key)));
     }
@@ -326,6 +335,7 @@ export class S3MediaStorage implements MediaStorage {
 
   async createUpload(key: MediaKey, options: { target?: MediaKey } = {}): Promise<void> {
     const name = this.objectName(key);
+    this.heldTails.drop(key);
     await this.deleteNames([name, ...(await this.names(this.tailPrefix(key)))]);
     // Straight into the target when it is known: completing is then the whole job, with no copy.
     const target = options.target ?? key;
@@ -348,19 +358,24 @@ export class S3MediaStorage implements MediaStorage {
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`Bad upload offset ${offset}`);
     const state = await this.ledger.find(key);
     if (!state) throw new MediaNotFoundError(key);
-    const kept = contiguousParts(state.parts, offset);
+    // A short part is only ever the last one (sent by a `last` close): nothing may follow it.
+    const contiguous = contiguousParts(state.parts, offset);
+    const short = contiguous.findIndex((part) => part.size < MIN_PART_SIZE);
+    const kept = short < 0 ? contiguous : contiguous.slice(0, short);
     const partsEnd = endOf(kept);
     const nextPart = kept.length + 1;
     // Bytes past `offset` are a dead writer's: its later parts and tails are dropped, and the bytes
-    // between the last whole part and `offset` come back from the tail that held them.
-    const carried =
-      offset > partsEnd ? await this.readTail(key, partsEnd, offset - partsEnd) : Buffer.alloc(0);
+    // between the last whole part and `offset` come back from the tail that held them: from memory when
+    // this instance stored it (the client's previous PATCH came here), else from the tail object.
+    const need = offset - partsEnd;
+    const held = this.heldTails.take(key, partsEnd, need);
+    const carried = need > 0 ? (held ?? (await this.readTail(key, partsEnd, need))) : Buffer.alloc(0);
     await this.ledger.truncate(key, nextPart);
     const staleTails = (await this.tails(key)).filter((start) =>
       carried.length > 0 ? start > partsEnd : start >= partsEnd,
     );
     await this.deleteNames(staleTails.map((start) => this.tailName(key, start)));
-    return new MultipartWriter(this, key, state, partsEnd, nextPart, carried);
+    return new MultipartWriter(this, key, state, partsEnd, nextPart, carried, this.partConcurrency);
   }
 
   async completeUpload(key: MediaKey, target: MediaKey): Promise<void> {
@@ -380,7 +395,10 @@ export class S3MediaStorage implements MediaStorage {
       const parts = contiguousParts(state.parts, Number.POSITIVE_INFINITY);
       if (parts.length !== state.parts.length) throw new Error(`The parts of ${key} have a gap`);
       const partsEnd = endOf(parts);
-      const tail = await this.readTail(key, partsEnd);
+      // A short last part is the tail, sent by the writer's `last` close: nothing is stored after it.
+      const last = parts.at(-1);
+      const ended = last !== undefined && last.size < MIN_PART_SIZE;
+      const tail = ended ? Buffer.alloc(0) : await this.readTail(key, partsEnd);
       size = partsEnd + tail.length;
       if (parts.length === 0 && tail.length === 0) {
         await this.put(staged, target, new Uint8Array(), 0, {});
@@ -401,6 +419,7 @@ export class S3MediaStorage implements MediaStorage {
       }
     }
     if (staged !== targetName) await this.copyName(staged, targetName, target, size);
+    this.heldTails.drop(key);
     await this.ledger.forget(key);
     const tails = await this.names(this.tailPrefix(key));
     await this.deleteNames(staged === targetName ? tails : [staged, ...tails]);
@@ -437,11 +456,13 @@ export class S3MediaStorage implements MediaStorage {
     return out.ETag;
   }
 
-  recordPart(key: MediaKey, part: MultipartPart): Promise<void> {
-    return this.ledger.recordPart(key, part);
+  recordParts(key: MediaKey, parts: readonly MultipartPart[]): Promise<void> {
+    return this.ledger.recordParts(key, parts);
   }
 
-  async writeTail(key: MediaKey, start: number, bytes: Uint8Array): Promise<void> {
+  /** Stores the tail as an object (for any replica) and keeps it in memory (for this one). */
+  async writeTail(key: MediaKey, start: number, bytes: Buffer): Promise<void> {
+    this.heldTails.drop(key);
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
@@ -450,6 +471,7 @@ export class S3MediaStorage implements MediaStorage {
         ContentLength: bytes.byteLength,
       }),
     );
+    this.heldTails.hold(key, start, bytes);
   }
 
   objectName(key: MediaKey): string {
@@ -658,70 +680,201 @@ export class S3MediaStorage implements MediaStorage {
 }
 
 /**
- * Appends to a multipart upload: whole parts are uploaded as soon as they fill (and recorded in the
- * ledger), the rest is held in memory; `sync` stores that tail as an object, so the durable length is
- * every byte appended, and a writer on another gateway can take the tail back.
+ * Appends to a multipart upload. Bytes are copied once, into the part being filled; a full part is sent
+ * at once, up to `concurrency` at a time, while the next one fills. Parts become durable when `sync`
+ * records the finished ones in the ledger (one statement per sync, not per part). The tail below the part
+ * size stays in memory while parts keep flowing; it is stored as an object (so a writer on another
+ * gateway can take it back) only when the upload stalls (a sync that finds no part sent since the last
+ * one: a slow or silent client) and when the writer closes. A `last` close sends it as the final part
+ * instead, so the completing upload never stores or reads it back.
  */
 class MultipartWriter implements UploadWriter {
-  private buffered: Buffer[];
-  private bufferedBytes: number;
-  /** The tail last stored, so an unchanged one is not stored again. */
+  /** The part being filled, and how much of it is. */
+  private part: Buffer;
+  private filled = 0;
+  /** Where the part being filled starts in the upload; every byte before it is in a sent part. */
+  private partStart: number;
+  private nextPart: number;
+  /** Parts on their way, in order; each settles to its ledger entry. */
+  private sending: Sending[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  /** The end of the parts recorded in the ledger (durable). */
+  private recordedEnd: number;
+  /** The tail stored as an object (or carried from one), so an unchanged one is not stored again. */
   private storedTail: { start: number; size: number } | undefined;
+  /** Parts sent since the last sync: none means the client is slow or silent. */
+  private sentSinceSync = 0;
+  private failure: { error: unknown } | undefined;
   private closed: Promise<number> | undefined;
 
   constructor(
     private readonly storage: S3MediaStorage,
     private readonly key: MediaKey,
     private readonly upload: MultipartState,
-    private partsEnd: number,
-    private nextPart: number,
+    partsEnd: number,
+    nextPart: number,
     carried: Buffer,
+    private readonly concurrency: number,
   ) {
-    this.buffered = carried.length > 0 ? [carried] : [];
-    this.bufferedBytes = carried.length;
+    this.partStart = partsEnd;
+    this.recordedEnd = partsEnd;
+    this.nextPart = nextPart;
+    this.part = Buffer.allocUnsafe(Math.max(storage.partBytes, carried.length));
+    carried.copy(this.part);
+    this.filled = carried.length;
+    if (carried.length > 0) this.storedTail = { start: partsEnd, size: carried.length };
   }
 
   async append(bytes: Uint8Array): Promise<void> {
     if (this.closed) throw new Error('The upload writer is closed');
-    this.buffered.push(Buffer.from(bytes));
-    this.bufferedBytes += bytes.byteLength;
+    this.throwIfFailed();
     const partSize = this.storage.partBytes;
-    while (this.bufferedBytes >= partSize) {
-      const all = Buffer.concat(this.buffered, this.bufferedBytes);
-      const part = all.subarray(0, partSize);
-      const etag = await this.storage.uploadPart(
-        this.upload.object,
-        this.upload.uploadId,
-        this.nextPart,
-        part,
-      );
-      await this.storage.recordPart(this.key, {
-        partNumber: this.nextPart,
-        start: this.partsEnd,
-        size: partSize,
-        etag,
-      });
-      this.partsEnd += partSize;
-      this.nextPart += 1;
-      const rest = all.subarray(partSize);
-      this.buffered = rest.length > 0 ? [rest] : [];
-      this.bufferedBytes = rest.length;
+    let from = 0;
+    while (from < bytes.byteLength) {
+      const room = this.part.length - this.filled;
+      const take = Math.min(room, bytes.byteLength - from);
+      this.part.set(bytes.subarray(from, from + take), this.filled);
+      this.filled += take;
+      from += take;
+      if (this.filled >= partSize) await this.send(this.part.subarray(0, this.filled));
     }
   }
 
   async sync(): Promise<number> {
-    const tail = { start: this.partsEnd, size: this.bufferedBytes };
-    const stored = this.storedTail;
-    if (tail.size > 0 && (stored?.start !== tail.start || stored.size !== tail.size)) {
-      await this.storage.writeTail(this.key, tail.start, Buffer.concat(this.buffered, tail.size));
-      this.storedTail = tail;
-    }
-    return this.partsEnd + this.bufferedBytes;
+    this.throwIfFailed();
+    const sent = this.sentSinceSync;
+    this.sentSinceSync = 0;
+    await this.recordSent();
+    const stalled = sent === 0 && this.sentSinceSync === 0 && this.sending.length === 0;
+    if (stalled && this.recordedEnd === this.partStart) await this.storeTail();
+    this.throwIfFailed();
+    return this.durableEnd();
   }
 
-  close(): Promise<number> {
-    this.closed ??= this.sync();
+  close(options: { last?: boolean } = {}): Promise<number> {
+    this.closed ??= this.finish(options.last === true);
     return this.closed;
+  }
+
+  private async finish(last: boolean): Promise<number> {
+    await Promise.all(this.sending.map((sending) => sending.done));
+    this.throwIfFailed();
+    if (last && this.filled > 0) {
+      // The final part may be short: S3 allows that of the last one only, and nothing follows.
+      await this.send(this.part.subarray(0, this.filled), false);
+      await Promise.all(this.sending.map((sending) => sending.done));
+      this.throwIfFailed();
+    }
+    await this.recordSent();
+    this.throwIfFailed();
+    if (this.filled > 0) await this.storeTail();
+    return this.durableEnd();
+  }
+
+  /**
+   * Sends `bytes` (the filled part) as the next part, then waits while `concurrency` parts are on their
+   * way. `refill`: a new buffer takes the next bytes (the sent one goes with its request).
+   */
+  private async send(bytes: Buffer, refill = true): Promise<void> {
+    const number = this.nextPart;
+    const start = this.partStart;
+    this.nextPart += 1;
+    this.partStart += bytes.length;
+    this.sentSinceSync += 1;
+    this.part = refill ? Buffer.allocUnsafe(this.storage.partBytes) : Buffer.alloc(0);
+    this.filled = 0;
+    const sending: Sending = { part: undefined, done: Promise.resolve() };
+    sending.done = this.storage.uploadPart(this.upload.object, this.upload.uploadId, number, bytes).then(
+      (etag) => {
+        sending.part = { partNumber: number, start, size: bytes.length, etag };
+        this.inFlight.delete(sending.done);
+      },
+      (error: unknown) => {
+        this.failure ??= { error };
+        this.inFlight.delete(sending.done);
+      },
+    );
+    this.inFlight.add(sending.done);
+    this.sending.push(sending);
+    while (this.inFlight.size >= this.concurrency) {
+      await Promise.race(this.inFlight);
+      this.throwIfFailed();
+    }
+  }
+
+  /** Records the parts that have arrived, in order up to the first still on its way. */
+  private async recordSent(): Promise<void> {
+    const arrived: MultipartPart[] = [];
+    while (this.sending[0]?.part) {
+      arrived.push(this.sending[0].part);
+      this.sending.shift();
+    }
+    if (arrived.length === 0) return;
+    await this.storage.recordParts(this.key, arrived);
+    const last = arrived.at(-1) as MultipartPart;
+    this.recordedEnd = last.start + last.size;
+  }
+
+  private async storeTail(): Promise<void> {
+    const tail = { start: this.partStart, size: this.filled };
+    const stored = this.storedTail;
+    if (tail.size === 0 || (stored?.start === tail.start && stored.size === tail.size)) return;
+    // A copy: appends go on filling the part while the tail travels.
+    await this.storage.writeTail(this.key, tail.start, Buffer.from(this.part.subarray(0, tail.size)));
+    this.storedTail = tail;
+  }
+
+  private durableEnd(): number {
+    const tail = this.storedTail;
+    return tail && tail.start === this.recordedEnd ? tail.start + tail.size : this.recordedEnd;
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+}
+
+/** A part on its way: its ledger entry once the store has it. */
+interface Sending {
+  part: MultipartPart | undefined;
+  done: Promise<void>;
+}
+
+/**
+ * Upload tails this instance stored, kept in memory up to a byte budget (oldest out first), so the next
+ * PATCH of the same upload on this gateway takes its tail back without reading the object.
+ */
+class HeldTails {
+  private readonly tails = new Map<string, { start: number; bytes: Buffer }>();
+  private bytes = 0;
+
+  constructor(private readonly budget: number) {}
+
+  hold(key: string, start: number, bytes: Buffer): void {
+    this.drop(key);
+    if (bytes.length > this.budget) return;
+    this.tails.set(key, { start, bytes });
+    this.bytes += bytes.length;
+    for (const [oldest, held] of this.tails) {
+      if (this.bytes <= this.budget) break;
+      this.tails.delete(oldest);
+      this.bytes -= held.bytes.length;
+    }
+  }
+
+  /** The first `length` bytes of the tail held for `key` at `start`, if this instance holds them. */
+  take(key: string, start: number, length: number): Buffer | undefined {
+    const held = this.tails.get(key);
+    this.drop(key);
+    if (!held || held.start !== start || held.bytes.length < length) return undefined;
+    return held.bytes.subarray(0, length);
+  }
+
+  drop(key: string): void {
+    const held = this.tails.get(key);
+    if (!held) return;
+    this.tails.delete(key);
+    this.bytes -= held.bytes.length;
   }
 }
 
@@ -773,9 +926,20 @@ class S3LocalDirectory implements LocalDirectory {
 
   private async syncNow(names: readonly string[] | undefined): Promise<void> {
     if (this.released) throw new Error(`The local directory for ${this.prefix} was released`);
-    const wanted = names ?? publishOrder(await this.files());
+    if (names) {
+      // In the caller's order, but each run of media files between two indexes (a live pass's new
+      // segments of every rung) goes up together: an index (playlist, WebVTT) waits for what precedes it.
+      for (let i = 0; i < names.length; ) {
+        let end = i;
+        while (end < names.length && !isIndex(names[end] as string)) end++;
+        if (end > i) await mapLimited(names.slice(i, end), SYNC_CONCURRENCY, (name) => this.syncOne(name));
+        if (end < names.length) await this.syncOne(names[end] as string);
+        i = end + 1;
+      }
+      return;
+    }
+    const wanted = publishOrder(await this.files());
     for (const name of wanted) await this.syncOne(name);
-    if (names) return;
     // A whole-directory sync also removes what left it (a live window's old segments).
     const present = new Set(wanted);
     for (const name of [...this.synced.keys()]) if (!present.has(name)) await this.syncOne(name);
@@ -829,6 +993,24 @@ function isSignable(key: MediaKey): boolean {
 /** Whether an object never changes under its key once written, so a public copy cannot go stale. */
 function isPublishable(key: MediaKey): boolean {
   return isSignable(key) && !(key.startsWith('live/') && key.endsWith('/thumbnail.jpg'));
+}
+
+/** A file naming others (playlist, WebVTT): published only after what it names. */
+const isIndex = (name: string) => name.endsWith('.m3u8') || name.endsWith('.vtt');
+
+/** Files a `sync(names)` uploads at a time. */
+const SYNC_CONCURRENCY = 4;
+
+async function mapLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 /** Segments and other files first, then variant playlists, the master playlist last. */
