@@ -92,7 +92,12 @@ describe.skipIf(!hasChromium)(
       ]);
       const bytes = await readFile(file);
       await rm(dirname(file), { recursive: true, force: true });
-      const tus = { Authorization: `Bearer ${accessToken}`, 'Tus-Resumable': '1.0.0' };
+      // A token of its own: the access tokens of this file live 8 s, which a loaded machine spends on
+      // the ffmpeg run above (the upload was refused with 401 at load average 30).
+      const { accessToken: uploadToken } = TokenPairSchema.parse(
+        await post('/api/v1/auth/login', { email: 'caster@example.test', password: PASSWORD }),
+      );
+      const tus = { Authorization: `Bearer ${uploadToken}`, 'Tus-Resumable': '1.0.0' };
       const created = await fetch(`${base}/api/v1/uploads`, {
         method: 'POST',
         headers: {
