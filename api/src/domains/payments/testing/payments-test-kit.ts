@@ -17,8 +17,8 @@ import { type StripeApiServer, startStripeApiServer } from './stripe-api-server.
 
 export const STRIPE_WEBHOOK = '/api/v1/payments/webhooks/stripe';
 
-/** Polls `check` until it resolves truthy or the deadline passes. */
-export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+/** Polls `check` until it resolves truthy or the deadline passes (generous: the shared machine runs at load 30). */
+export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
