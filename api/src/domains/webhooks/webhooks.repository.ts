@@ -85,6 +85,13 @@ export interface FailureOutcome {
   ) => Promise<string | undefined>;
 }
 
+/**
+ * A taken attempt's lease: its `next_attempt_at` until its outcome is logged. Should the outcome never
+ * be logged (the process died between the claim and the log), the delivery becomes due again then, and
+ * the endpoint's next batch (`claimDue`) takes it. Far beyond any attempt's time limit.
+ */
+const ATTEMPT_LEASE_SECONDS = 15 * 60;
+
 export class WebhooksRepository {
   constructor(private readonly db: Db) {}
 
@@ -208,7 +215,7 @@ export class WebhooksRepository {
   async claimAttempt(deliveryId: string, attempt: number): Promise<ClaimedAttempt | undefined> {
     const [claimed] = await this.db
       .update(webhookDeliveries)
-      .set({ attempts: attempt, nextAttemptAt: null })
+      .set({ attempts: attempt, nextAttemptAt: sql`now() + ${ATTEMPT_LEASE_SECONDS} * interval '1 second'` })
       .from(webhookEndpoints)
       .where(
         and(
@@ -254,7 +261,8 @@ export class WebhooksRepository {
         for update of d skip locked
       )
       update ${webhookDeliveries} d
-      set attempts = d.attempts + 1, next_attempt_at = null
+      set attempts = d.attempts + 1,
+        next_attempt_at = now() + ${ATTEMPT_LEASE_SECONDS} * interval '1 second'
       from taken, ${webhookEndpoints} e
       where d.id = taken.id and e.id = d.endpoint_id and e.enabled
       returning d.id as delivery_id, d.attempts as attempt, d.event_id, d.event_type, d.body,

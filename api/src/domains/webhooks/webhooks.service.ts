@@ -72,8 +72,17 @@ type ClaimedEndpoint = Pick<
   'endpointId' | 'ownerId' | 'url' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt'
 >;
 
+/** An attempt in a drainer's round; one handed over by its own job settles that job when logged. */
+interface HandedOver {
+  delivery: ClaimedBatchDelivery;
+  resolve?: () => void;
+  reject?: (error: unknown) => void;
+}
+
 /** Attempts a drainer sends at once: the kept connections per endpoint (webhook-sender.ts). */
 const SENDS_PER_ROUND = SOCKETS_PER_ENDPOINT;
+/** Attempts a drainer takes at once, sent `SENDS_PER_ROUND` at a time. */
+const CLAIMS_AHEAD = 4 * SENDS_PER_ROUND;
 /** A drainer takes no new round after this long, so its job ends well within the job's time limit. */
 const DRAIN_BUDGET_MS = 5_000;
 /** Taken attempts remembered for their jobs; beyond this, such a job finds out with one statement. */
@@ -85,8 +94,8 @@ export const WEBHOOK_EVENT_TYPES = Object.keys(DOMAIN_EVENTS) as DomainEventName
 export class WebhooksService {
   /** Kept-alive connections of this process's deliveries, per endpoint and checked address. */
   private readonly connections = new WebhookConnections();
-  /** Endpoints a job of this process is draining (`deliver`). */
-  private readonly draining = new Set<string>();
+  /** Endpoints a job of this process is draining (`deliver`), with the attempts handed over to it. */
+  private readonly draining = new Map<string, HandedOver[]>();
   /** `<delivery id>:<attempt>` of attempts taken by a drainer here, whose own jobs have nothing to do. */
   private readonly takenHere = new Set<string>();
 
@@ -246,13 +255,17 @@ export class WebhooksService {
   }
 
   /**
-   * The `webhook.deliver` job: attempt `attempt` of one delivery. When no other job of this process is
-   * draining the delivery's endpoint, this one becomes its drainer: after its own delivery it takes the
-   * endpoint's other due deliveries, `SENDS_PER_ROUND` at a time in one statement, sends each round
-   * over the endpoint's kept connections and logs its successes in one statement, until nothing is due
-   * or `DRAIN_BUDGET_MS` has passed. The jobs of the deliveries it took find their attempt taken and
-   * end (without a round trip when it was taken here). Failures are logged and retried one by one, as
-   * a lone attempt's are.
+   * The `webhook.deliver` job: attempt `attempt` of one delivery. The first job of this process to find
+   * an endpoint without a drainer becomes its drainer: with its own delivery it takes the endpoint's
+   * other due deliveries (`claimDue`: up to `CLAIMS_AHEAD` in one statement), sends them in rounds of
+   * `SENDS_PER_ROUND` over the endpoint's kept connections and logs each round's successes in one
+   * statement, until nothing is due.
+   * Jobs of this process whose attempt it took end at once; a job that claimed its own delivery while
+   * the endpoint has a drainer hands it over and waits until its round is logged, so every attempt is
+   * logged before its job ends and the endpoint never has more than one round in flight here. After
+   * `DRAIN_BUDGET_MS` the drainer takes nothing new and ends once what was handed to it is sent (the
+   * next job becomes the drainer). Failures are logged, retried and may disable the endpoint one by
+   * one, as a lone attempt's are.
    */
   async deliver(deliveryId: string, attempt: number, signal?: AbortSignal): Promise<void> {
     if (this.takenHere.delete(`${deliveryId}:${attempt}`)) return;
@@ -264,25 +277,59 @@ export class WebhooksService {
     }
     const endpoint: ClaimedEndpoint = delivery;
     const own = { ...delivery, deliveryId, attempt };
-    if (this.draining.has(endpoint.endpointId)) {
-      await this.sendRound(endpoint, [own], signal);
+    const active = this.draining.get(endpoint.endpointId);
+    if (active) {
+      // Pushed in the same turn as the look-up, so the drainer cannot have ended in between.
+      await new Promise<void>((resolve, reject) => active.push({ delivery: own, resolve, reject }));
       return;
     }
-    this.draining.add(endpoint.endpointId);
+    const inbox: HandedOver[] = [];
+    this.draining.set(endpoint.endpointId, inbox);
+    let open = true;
+    const close = () => {
+      if (open) this.draining.delete(endpoint.endpointId);
+      open = false;
+    };
+    const startedAt = Date.now();
+    let from = delivery.createdAt;
+    // Taken ahead of the rounds, so that this process's jobs find their attempts taken instead of each
+    // claiming its own with a statement of its own.
+    const backlog: HandedOver[] = [{ delivery: own }];
     try {
-      const startedAt = Date.now();
-      let round: ClaimedBatchDelivery[] = [
-        own,
-        ...(await this.claimDue(endpoint.endpointId, delivery.createdAt, SENDS_PER_ROUND - 1)),
-      ];
-      while (round.length > 0) {
-        await this.sendRound(endpoint, round, signal);
-        if (signal?.aborted || Date.now() - startedAt >= DRAIN_BUDGET_MS) return;
-        const from = new Date(Math.max(own.createdAt.getTime(), ...round.map((d) => d.createdAt.getTime())));
-        round = await this.claimDue(endpoint.endpointId, from, SENDS_PER_ROUND);
+      for (;;) {
+        if (signal?.aborted || Date.now() - startedAt >= DRAIN_BUDGET_MS) close();
+        if (open && backlog.length < SENDS_PER_ROUND) {
+          const claimed = await this.claimDue(endpoint.endpointId, from, CLAIMS_AHEAD - backlog.length);
+          for (const taken of claimed) {
+            backlog.push({ delivery: taken });
+            if (taken.createdAt > from) from = taken.createdAt;
+          }
+        }
+        // Handed-over attempts first: their jobs are waiting.
+        const sending = inbox.splice(0, SENDS_PER_ROUND);
+        sending.push(...backlog.splice(0, SENDS_PER_ROUND - sending.length));
+        // Nothing taken and nothing handed over since (checked in this same turn): the drainer ends.
+        if (sending.length === 0) {
+          close();
+          return;
+        }
+        try {
+          await this.sendRound(
+            endpoint,
+            sending.map((handed) => handed.delivery),
+            signal,
+          );
+        } catch (error) {
+          for (const handed of sending) handed.reject?.(error);
+          throw error;
+        }
+        for (const handed of sending) handed.resolve?.();
       }
-    } finally {
-      this.draining.delete(endpoint.endpointId);
+    } catch (error) {
+      close();
+      // Taken but not sent: their leases run out and a later batch takes them (ATTEMPT_LEASE_SECONDS).
+      for (const handed of inbox.splice(0)) handed.reject?.(error);
+      throw error;
     }
   }
 
