@@ -12,9 +12,9 @@ import { clientIp } from './http/client-ip.ts';
 import { onError, onNotFound } from './http/error-handler.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
 import { corsPolicy } from './middleware/cors.ts';
-import { observeRequests } from './middleware/observe.ts';
+import { requestObserver } from './middleware/observe.ts';
 import { rateLimiter } from './middleware/rate-limit.ts';
-import { requestStart } from './middleware/request-context.ts';
+import { startRequest } from './middleware/request-context.ts';
 import { securityHeaderList } from './middleware/security-headers.ts';
 import { assertStorableUrl } from './middleware/text-guard.ts';
 import { requestDeadlines } from './middleware/timeout.ts';
@@ -61,32 +61,44 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   const limitBody = bodyLimit(config.bodyLimitBytes);
   const withinDeadline = requestDeadlines(config.requestTimeoutMs);
 
-  const app = new OpenAPIHono<AppEnv>();
-  // Three layers, not nine (docs/benchmarks.md, Gateway): request id, deps, security and CORS headers,
-  // synchronously; metrics and the access line around everything else; then the guards.
-  app.use(
-    requestStart(deps, {
-      securityHeaders: securityHeaderList({ https: config.publicUrl.startsWith('https:') }),
-      cors,
-    }),
-  );
-  app.use(observeRequests(metrics));
+  const start = startRequest(deps, {
+    securityHeaders: securityHeaderList({ https: config.publicUrl.startsWith('https:') }),
+    cors,
+  });
+  const finish = requestObserver(metrics);
+
+  // After the rate limit: the path and query guard, the deadline (not for uploads), then the routes.
+  // tus uploads stream any size to disk (VIDEO_MAX_BYTES is checked at creation) and may take long.
+  // Paths and queries only; JSON bodies are checked by each router's validation (http/router.ts).
+  const checked = (c: AppContext, next: Next, upload: boolean): Promise<void> => {
+    assertStorableUrl(c);
+    return upload ? next() : withinDeadline(next());
+  };
   // Synchronous unless the counter store is Redis: with the in-process store the rate limit awaits
-  // nothing, so the layer adds no promise of its own (docs/benchmarks.md, Gateway).
+  // nothing, so the layer adds no promise of its own (docs/benchmarks.md, Gateway). No closure is made
+  // per request on the common path.
   const guarded = (c: AppContext, next: Next, path: string) => {
-    // tus uploads stream any size to disk (VIDEO_MAX_BYTES is checked at creation) and may take long.
     const upload = path.startsWith(UPLOADS_PATH);
-    // Paths and queries; JSON bodies are checked by each router's validation (http/router.ts).
-    const run = () => {
-      assertStorableUrl(c);
-      return upload ? next() : withinDeadline(next());
-    };
     // GET and HEAD carry no body; skipping the limit keeps the request object lazy on Node. Avatar
     // uploads have a limit of their own (AVATAR_MAX_BYTES), set by their route.
     const method = c.req.method;
-    if (method === 'GET' || method === 'HEAD' || upload || OWN_BODY_LIMIT.has(path)) return run();
-    return limitBody(c, run);
+    if (method === 'GET' || method === 'HEAD' || upload || OWN_BODY_LIMIT.has(path)) {
+      return checked(c, next, upload);
+    }
+    return limitBody(c, () => checked(c, next, upload));
   };
+
+  const app = new OpenAPIHono<AppEnv>();
+  // Two layers, not nine (docs/benchmarks.md, Gateway). The first, synchronously: request id, deps,
+  // security and CORS headers; then it times everything else and records metrics and the access line
+  // once the response is decided (errors thrown further in are already responses by then).
+  app.use((c, next) => {
+    start(c);
+    const startedAt = performance.now();
+    return next().then(() => finish(c, startedAt));
+  });
+  // The second: CORS preflight, the rate limit, then the guards. A guard's error (429, 413, 422, 503)
+  // becomes its problem+json response here, so the first layer observes it like any other.
   app.use((c, next) => {
     const preflight = cors.preflight(c);
     if (preflight) return Promise.resolve(preflight);

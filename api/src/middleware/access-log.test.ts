@@ -80,7 +80,35 @@ describe('access log', () => {
     for (let i = 0; i < 5; i++) expect((await app.request('/healthz')).status).toBe(200);
 
     expect(lines).toHaveLength(5);
-    // The one child is the access log's own, built on its first request.
-    expect(child).toHaveBeenCalledTimes(1);
+    // The gateway's logger takes the precompiled access line: no child at all, not even one for the log.
+    expect(child).not.toHaveBeenCalled();
+  });
+
+  it('writes the access line byte for byte as pino writes the same fields', async () => {
+    const raw: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      name: 'gateway',
+      destination: { write: (line: string) => raw.push(line) },
+    });
+    const { app } = createApp(backends.deps({ LOG_LEVEL: 'info' }, { logger }));
+    // A 200, a 404 whose path needs JSON escaping, and a caller's request id.
+    await app.request('/healthz', { headers: { 'X-Request-Id': 'lb-7' } });
+    await app.request('/no/%22quoted%22/%5Cslash/%C3%A9t%C3%A9');
+    expect(raw).toHaveLength(2);
+    for (const line of raw) {
+      const { reqId, method, path, status, ms, time } = JSON.parse(line) as Record<string, unknown>;
+      const reference: string[] = [];
+      const pinoLogger = createLogger({
+        level: 'info',
+        name: 'gateway',
+        destination: { write: (text: string) => reference.push(text) },
+      });
+      pinoLogger.info({ reqId, method, path, status, ms }, 'request');
+      const withTime = (text: string | undefined) =>
+        text?.replace(/"time":"[^"]*"/, `"time":"${String(time)}"`);
+      expect(line).toBe(withTime(reference[0]));
+    }
+    expect(JSON.parse(raw[1] ?? '{}')).toMatchObject({ status: 404 });
   });
 });

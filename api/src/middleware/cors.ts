@@ -11,11 +11,21 @@ const ALLOWED_HEADERS =
 const EXPOSED_HEADERS =
   'X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, Location, Tus-Resumable, Tus-Version, Tus-Max-Size, Tus-Extension, Upload-Offset, Upload-Length, Upload-Expires';
 
+/** Where the CORS headers go: Node's `ServerResponse` (`setHeader`) or Hono's context (`header`). */
+export type HeaderSink =
+  | { setHeader(name: string, value: string): unknown }
+  | { header(name: string, value: string): unknown };
+
 export interface CorsPolicy {
-  /** Sets the CORS headers of a request with `set` (synchronous, before the handler). */
-  headers(c: AppContext, set: (name: string, value: string) => void): void;
+  /** Sets the CORS headers of a request on `sink` (synchronous, before the handler). */
+  headers(c: AppContext, sink: HeaderSink): void;
   /** The 204 answer to a preflight from an allowed origin; undefined for every other request. */
   preflight(c: AppContext): Response | undefined;
+}
+
+function put(sink: HeaderSink, name: string, value: string): void {
+  if ('setHeader' in sink) sink.setHeader(name, value);
+  else sink.header(name, value);
 }
 
 const isPreflight = (c: AppContext) =>
@@ -27,18 +37,18 @@ export function corsPolicy(origins: readonly string[]): CorsPolicy {
   const allows = (origin: string | undefined): origin is string =>
     origin !== undefined && origin !== '' && (anyOrigin || allowed.has(origin));
   return {
-    headers(c, set) {
+    headers(c, sink) {
       const origin = c.req.header('origin');
       if (!allows(origin)) {
-        if (!anyOrigin) set('Vary', 'Origin');
+        if (!anyOrigin) put(sink, 'Vary', 'Origin');
         return;
       }
-      set('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
+      put(sink, 'Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
       if (!anyOrigin) {
-        set('Vary', 'Origin');
-        set('Access-Control-Allow-Credentials', 'true');
+        put(sink, 'Vary', 'Origin');
+        put(sink, 'Access-Control-Allow-Credentials', 'true');
       }
-      if (!isPreflight(c)) set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+      if (!isPreflight(c)) put(sink, 'Access-Control-Expose-Headers', EXPOSED_HEADERS);
     },
     preflight(c) {
       if (!isPreflight(c) || !allows(c.req.header('origin'))) return undefined;

@@ -15,12 +15,18 @@ import { nodeResponse } from './response-headers.ts';
 // A caller-supplied id is kept only when it is short and plain, so it is safe in logs and headers.
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export const requestStart =
-  (
-    deps: GatewayDeps,
-    options: { securityHeaders: readonly (readonly [string, string])[]; cors: CorsPolicy },
-  ): MiddlewareHandler<AppEnv> =>
-  (c, next) => {
+export interface RequestStartOptions {
+  securityHeaders: readonly (readonly [string, string])[];
+  cors: CorsPolicy;
+}
+
+/**
+ * The synchronous start of every request, as a plain function: the gateway's first layer calls it and
+ * then times the rest (app.ts), so the two cost Hono one dispatch instead of two.
+ */
+export const startRequest = (deps: GatewayDeps, options: RequestStartOptions) => {
+  const { securityHeaders, cors } = options;
+  return (c: AppContext): void => {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     c.set('requestId', requestId);
@@ -28,14 +34,26 @@ export const requestStart =
     c.set('deps', deps);
     // See response-headers.ts: on Node straight onto the ServerResponse, elsewhere through c.header().
     const outgoing = nodeResponse(c);
-    const set = outgoing
-      ? (name: string, value: string) => void outgoing.setHeader(name, value)
-      : (name: string, value: string) => c.header(name, value);
-    set('X-Request-Id', requestId);
-    for (const [name, value] of options.securityHeaders) set(name, value);
-    options.cors.headers(c, set);
+    if (outgoing) {
+      outgoing.setHeader('X-Request-Id', requestId);
+      for (const [name, value] of securityHeaders) outgoing.setHeader(name, value);
+      cors.headers(c, outgoing);
+    } else {
+      c.header('X-Request-Id', requestId);
+      for (const [name, value] of securityHeaders) c.header(name, value);
+      cors.headers(c, c);
+    }
+  };
+};
+
+/** `startRequest` as a middleware of its own (tests that mount it without the rest of the stack). */
+export const requestStart = (deps: GatewayDeps, options: RequestStartOptions): MiddlewareHandler<AppEnv> => {
+  const start = startRequest(deps, options);
+  return (c, next) => {
+    start(c);
     return next();
   };
+};
 
 /**
  * The request's logger, every line carrying its `reqId`. Created on first use rather than per request:

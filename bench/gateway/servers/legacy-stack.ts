@@ -62,7 +62,8 @@ export function useLegacyStack(
     createMiddleware<AppEnv>(async (c, next) => {
       const started = performance.now();
       await next();
-      if (changes.includes('bound-metrics')) return record(c, (performance.now() - started) / 1000);
+      if (changes.includes('bound-metrics'))
+        return record(c, c.res.status, (performance.now() - started) / 1000);
       const pattern = routePath(c);
       const route = pattern === '*' || pattern === '/*' || pattern === '' ? 'unmatched' : pattern;
       const method = c.req.method;
@@ -85,7 +86,7 @@ export function useLegacyStack(
   );
   app.use(
     createMiddleware<AppEnv>(async (c, next) => {
-      cors.headers(c, (name, value) => c.header(name, value));
+      cors.headers(c, c);
       const preflight = cors.preflight(c);
       if (preflight) return preflight;
       await next();
