@@ -1,11 +1,13 @@
 /**
  * Ablation of the StreamHub gateway on Node: the stack before issue 19 and with each change alone (plus
- * Express and bare node:http as references), each compared with the full stack in paired A B B A slices
+ * Express, Fastify and bare node:http as references), each compared with the full stack in paired A B B A slices
  * (`paired-load.ts`), so that what each change gives shows through the drift of a shared machine.
  *
  *   node --import tsx bench/gateway/ablation.ts [--rounds 2] [--blocks 3] [--duration 2] [--routes plain] [--json out.json]
+ *     [--baseline-checkout <dir>]
  */
 import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { VARIANTS } from './ablation-variants.ts';
 import { checkResponse, routeHeaders } from './check.ts';
 import { assertRunning, type StartedServer, startFleet } from './fleet.ts';
@@ -15,7 +17,7 @@ import { pct, rotate } from './measure.ts';
 import { parseBenchOptions, settingsRecord } from './options.ts';
 import { type PairedResult, runPairedLoad } from './paired-load.ts';
 import { median } from './report.ts';
-import { BARE_NODE, benchServers, EXPRESS, type ServerSpec } from './servers.ts';
+import { BARE_NODE, benchServers, EXPRESS, FASTIFY, type ServerSpec } from './servers.ts';
 
 const options = parseBenchOptions({ rounds: 2, duration: 2, warmup: 1, routes: 'plain' });
 // One route per ablation: the variants are compared on it.
@@ -29,11 +31,31 @@ const variantSpecs: ServerSpec[] = VARIANTS.map((variant) => ({
   logs: variant.name !== 'none',
   expect: { cors: variant.name !== 'none', requestId: variant.name !== 'none' },
 }));
-// References: how far the whole stack is from the baseline and from the ceiling, measured the same way.
+// References: how far the whole stack is from the baseline, the peer to beat and the ceiling, measured
+// the same way (paired with "full", so the Fastify and bare ratios hold on a busy machine too).
 const references = benchServers({ node: options.nodePath, bun: options.bunPath }).filter(
-  (s) => s.id === EXPRESS || s.id === BARE_NODE,
+  (s) => s.id === EXPRESS || s.id === FASTIFY || s.id === BARE_NODE,
 );
-const specs = [...variantSpecs, ...references].filter(
+// The gateway of another checkout (`--baseline-checkout <dir>`): what the working tree's changes give,
+// paired like every other comparison. Its imports resolve inside that checkout (its own node_modules).
+const baseline: ServerSpec[] = options.baselineCheckout
+  ? [
+      {
+        id: 'baseline',
+        label: `full of ${options.baselineCheckout}`,
+        command: options.nodePath,
+        args: [
+          '--import',
+          'tsx',
+          join(resolve(options.baselineCheckout), 'bench/gateway/servers/streamhub-variant.ts'),
+          '--variant=full',
+        ],
+        logs: true,
+        expect: { cors: true, requestId: true },
+      },
+    ]
+  : [];
+const specs = [...variantSpecs, ...references, ...baseline].filter(
   (s) => s.id === 'full' || options.only.length === 0 || options.only.includes(s.id),
 );
 
@@ -188,7 +210,7 @@ process.stdout.write(
     ...cells.map(line),
     '',
     '* "full" = createApp (the current gateway); "before" = the stack before issue 19 (servers/legacy-stack.ts);',
-    '  "before+x" = that stack with change x alone; "none" = no middleware; express and bare-node are the references of run.ts.',
+    '  "before+x" = that stack with change x alone; "none" = no middleware; express, fastify and bare-node are the references of run.ts.',
     '* vs full = median over A B B A blocks of rps(server)/rps(full), each block measured within seconds on the same machine state.',
     "* CPU µs/req = the server process's CPU time per completed request over its slices (robust where throughput drifts with others' load);",
     '  Δ = median over blocks of (variant − full): positive means the variant costs more per request than full.',

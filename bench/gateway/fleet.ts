@@ -73,6 +73,8 @@ export async function startFleet(
         logFile,
         dataDir,
         databaseUrl: options.databaseUrl,
+        // Start-up (tsx compiling the gateway) takes over a minute when the shared machine is busy.
+        timeoutMs: 180_000,
       });
       const base = `http://${BENCH_HOST}:${server.ready.port}`;
       const urls = { plain: `${base}${BENCH_ROUTES.plain}`, auth: `${base}${BENCH_ROUTES.auth}` };

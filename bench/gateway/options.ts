@@ -10,6 +10,8 @@ export interface BenchOptions extends MeasureSettings {
   only: string[];
   /** Ablation only: A B B A blocks per comparison. */
   blocks: number;
+  /** Ablation only: another checkout (e.g. `git archive` of an earlier commit) whose `full` is compared too. */
+  baselineCheckout: string | undefined;
 }
 
 const nonNegative = (name: string, raw: string): number => {
@@ -41,6 +43,7 @@ export function parseBenchOptions(defaults: {
       bun: { type: 'string', default: 'bun' },
       only: { type: 'string', default: '' },
       blocks: { type: 'string', default: '3' },
+      'baseline-checkout': { type: 'string' },
       'quiet-wait': { type: 'string', default: '180' },
       'max-other-cpu': { type: 'string', default: '0.25' },
       retries: { type: 'string', default: '2' },
@@ -69,6 +72,7 @@ export function parseBenchOptions(defaults: {
     bunPath: values.bun,
     only: values.only.split(',').filter(Boolean),
     blocks: positive('blocks', values.blocks),
+    baselineCheckout: values['baseline-checkout'],
     nodePath: process.execPath,
     serverCpu: 0,
     clientCpu: 1,
