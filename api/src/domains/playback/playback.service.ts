@@ -1,18 +1,11 @@
 /** Live playback's rules: a session's HLS is served only while it is live; a live channel's thumbnail. */
 import { AppError, badRequest, notFound } from '@streamhub/errors/app-error';
-import {
-  keyIn,
-  type MediaKey,
-  type MediaPrefix,
-  mediaKeys,
-  tryKey,
-} from '@streamhub/infra/media-storage/keys';
+import { keyIn, type MediaPrefix, mediaKeys, tryKey } from '@streamhub/infra/media-storage/keys';
 import type { ByteRange, MediaStorage } from '@streamhub/infra/media-storage/port';
-import { deltaPlaylist, edgeReached, tooFarAhead } from '@streamhub/media-node/live/llhls/media-playlist';
+import { deltaPlaylist, tooFarAhead } from '@streamhub/media-node/live/llhls/media-playlist';
 import { answerMedia, type MediaAnswer, type MediaHeaders } from '../../media/media-response.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import { type HlsFile, resolveHlsFile } from './hls-files.ts';
-import { LivePartCache } from './live-part-cache.ts';
 import { type LivePlaylistWatch, type PlaylistSnapshot, watchKeyOf } from './live-playlist-watch.ts';
 
 export interface PlaybackServiceDeps {
@@ -49,13 +42,10 @@ const LIVE_STATE_CACHE_MAX = 10_000;
 
 export class PlaybackService {
   private readonly liveStates = new Map<string, { state: Promise<string>; until: number }>();
-  private readonly parts: LivePartCache;
   /** Delta updates rendered once per playlist read, not once per request. */
   private readonly deltas = new WeakMap<PlaylistSnapshot, string>();
 
-  constructor(private readonly deps: PlaybackServiceDeps) {
-    this.parts = new LivePartCache(deps.media);
-  }
+  constructor(private readonly deps: PlaybackServiceDeps) {}
 
   private playbackState(playbackId: string, reuse: boolean): Promise<string> {
     if (!reuse) return this.deps.channels.playbackState(playbackId);
@@ -72,40 +62,21 @@ export class PlaybackService {
 
   /** `/hls/<playbackId>/<rest>`: a live session's playlist or segment. */
   async liveFile(playbackId: string, rest: string, range: ByteRange | undefined): Promise<PlaybackFile> {
-    const part = PART_NAME.exec(rest);
-    const { prefix, file } = await this.liveResolve(playbackId, rest, part !== null);
-    if (part) {
-      const [, rendition = '', msn = '0', index = '0'] = part;
-      const asked = { msn: Number(msn), part: Number(index) };
-      const playlist = keyIn(prefix, `${rendition}.m3u8`);
-      const listed = this.deps.watch.latestOf(playlist);
-      // A part the playlist already lists is complete: served from memory to every viewer asking for it.
-      if (listed && edgeReached(listed.edge, asked.msn, asked.part)) {
-        const answer = await this.partAnswer(file.key, range);
-        if (answer) return { answer, headers: file };
-      }
-    }
+    const isPart = PART_NAME.test(rest);
+    const { prefix, file } = await this.liveResolve(playbackId, rest, isPart);
     let answer = await answerMedia(this.deps.media, file.key, { kind: 'public' }, range);
     // A preload-hinted LL-HLS part is asked for before it exists: answered as soon as it does.
-    if (!answer && part) {
-      const [, rendition = '', msn = '0', index = '0'] = part;
+    const hinted = !answer && PART_NAME.exec(rest);
+    if (hinted) {
+      const [, rendition = '', msn = '0', index = '0'] = hinted;
       const reached = await this.untilReached(playbackId, prefix, rendition, {
         msn: Number(msn),
         part: Number(index),
       });
-      if (reached) answer = await this.partAnswer(file.key, range);
+      if (reached) answer = await answerMedia(this.deps.media, file.key, { kind: 'public' }, range);
     }
     if (!answer) throw notFound('That playback file');
     return { answer, headers: file };
-  }
-
-  /** A listed part: from the part cache, unless the storage redirects or a range is asked for. */
-  private async partAnswer(key: MediaKey, range: ByteRange | undefined): Promise<MediaAnswer | undefined> {
-    const url = await this.deps.media.url(key, { kind: 'public' });
-    if (url) return { redirect: url };
-    if (range) return answerMedia(this.deps.media, key, { kind: 'public' }, range);
-    const read = await this.parts.read(key);
-    return read && { read };
   }
 
   /**
