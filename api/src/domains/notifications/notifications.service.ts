@@ -67,10 +67,12 @@ const ENQUEUE_BATCH = 500;
 export const FAN_OUT_CHUNK = 5_000;
 /**
  * The same on embedded PGlite, which runs each statement on the gateway's own thread: a chunk holds
- * every request of the process for as long as it runs. A row with the feed's indexes costs PGlite
- * about 50–80 µs of CPU, so 250 rows hold the thread for about 15–20 ms, under the p99 target of 50 ms.
+ * every request of the process for as long as it runs. bench/notifications measured about 21 CPU-s
+ * for 100,000 followers in that process (PGlite's inserts, joins and index updates, plus the probe's
+ * requests): up to ~200 µs a follower, so 100 followers hold the thread for about 20 ms on a free
+ * core, under the p99 target of 50 ms, at the price of more statements.
  */
-export const EMBEDDED_FAN_OUT_CHUNK = 250;
+export const EMBEDDED_FAN_OUT_CHUNK = 100;
 
 /** Resumes after the event loop's timers and I/O have had a turn (a `setImmediate`). */
 const yieldToLoop = () => nextTurn();
