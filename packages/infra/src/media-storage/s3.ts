@@ -698,6 +698,8 @@ class MultipartWriter implements UploadWriter {
   /** Parts on their way, in order; each settles to its ledger entry. */
   private sending: Sending[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** Part buffers whose requests are over, for the next parts. */
+  private readonly spare: Buffer[] = [];
   /** The end of the parts recorded in the ledger (durable). */
   private recordedEnd: number;
   /** The tail stored as an object (or carried from one), so an unchanged one is not stored again. */
@@ -781,13 +783,17 @@ class MultipartWriter implements UploadWriter {
     this.nextPart += 1;
     this.partStart += bytes.length;
     this.sentSinceSync += 1;
-    this.part = refill ? Buffer.allocUnsafe(this.storage.partBytes) : Buffer.alloc(0);
+    this.part = refill ? (this.spare.pop() ?? Buffer.allocUnsafe(this.storage.partBytes)) : Buffer.alloc(0);
     this.filled = 0;
     const sending: Sending = { part: undefined, done: Promise.resolve() };
     sending.done = this.storage.uploadPart(this.upload.object, this.upload.uploadId, number, bytes).then(
       (etag) => {
         sending.part = { partNumber: number, start, size: bytes.length, etag };
         this.inFlight.delete(sending.done);
+        // The request is over: its buffer fills the next part (no new 5 MiB for the collector each time).
+        if (bytes.buffer.byteLength === this.storage.partBytes && bytes.byteOffset === 0) {
+          this.spare.push(Buffer.from(bytes.buffer, 0, bytes.buffer.byteLength));
+        }
       },
       (error: unknown) => {
         this.failure ??= { error };
