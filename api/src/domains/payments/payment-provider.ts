@@ -162,7 +162,10 @@ export type ProviderEvent =
       currency: string;
       /** The end of the period this invoice paid for. */
       periodEnd: Date | null;
-      /** The provider's payment of the charge, when it names one (a Razorpay `pay_…`): refunds and disputes find it. */
+      /**
+       * The provider's payment of the charge, when the webhook names it (a Razorpay `pay_…`, a Stripe
+       * `pi_…` when the invoice carries its payments): refunds and disputes find it.
+       */
       providerPaymentId?: string | null;
     }
   | {
@@ -221,6 +224,12 @@ export interface PaymentProvider {
    * that has its transfer already is left alone.
    */
   transferCharge?(input: ChargeTransferInput): Promise<void>;
+  /**
+   * The provider's payment that paid an invoice, for an invoice webhook that does not name it (Stripe's
+   * `invoice.paid` leaves its includable `payments` out): refunds and disputes find the charge by it.
+   * Null when the provider lists no paid payment for the invoice.
+   */
+  invoicePaymentId?(invoiceId: string): Promise<string | null>;
   /**
    * Asks the provider to refund `amount` of a payment, all or part. The books change only when the provider's refund
    * webhook arrives, the one path by which money movements reach the ledger.

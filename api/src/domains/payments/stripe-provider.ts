@@ -77,6 +77,16 @@ const SubscriptionSchema = z.object({
   items: z.object({ data: z.array(z.object({ current_period_end: z.number().int().nullish() })) }).nullish(),
 });
 
+/** An InvoicePayment: the PaymentIntent (or bare charge) that paid an invoice. */
+const InvoicePaymentSchema = z.object({
+  status: z.string(),
+  payment: z.object({
+    type: z.string(),
+    payment_intent: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+    charge: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+  }),
+});
+
 /** An Invoice as API versions since 2025-03 write it: its subscription under `parent`. */
 const InvoiceSchema = z.object({
   id: z.string(),
@@ -95,7 +105,19 @@ const InvoiceSchema = z.object({
   lines: z
     .object({ data: z.array(z.object({ period: z.object({ end: z.number().int() }).nullish() })) })
     .nullish(),
+  // Includable, so absent from webhooks unless expanded; an invoice that carries it names its charge.
+  payments: z.object({ data: z.array(InvoicePaymentSchema) }).nullish(),
 });
+
+/** The charge an invoice payment names: its PaymentIntent, else (a charge of no intent) the charge. */
+const paidChargeOf = (payments: readonly z.infer<typeof InvoicePaymentSchema>[]): string | null => {
+  for (const payment of payments) {
+    if (payment.status !== 'paid') continue;
+    const id = idOf(payment.payment.payment_intent) ?? idOf(payment.payment.charge);
+    if (id) return id;
+  }
+  return null;
+};
 
 const dateOf = (seconds: number | null | undefined) => (seconds == null ? null : new Date(seconds * 1000));
 
@@ -307,11 +329,20 @@ export class StripeProvider implements PaymentProvider {
     return { currentPeriodEnd: parsed.success ? periodEndOf(parsed.data) : null };
   }
 
+  async invoicePaymentId(invoiceId: string): Promise<string | null> {
+    const listed = await this.call(() =>
+      this.stripe.invoicePayments.list({ invoice: invoiceId, status: 'paid', limit: 10 }),
+    );
+    return paidChargeOf(z.array(InvoicePaymentSchema).parse(listed.data));
+  }
+
   async refund(input: RefundInput): Promise<RefundStarted> {
     const params: Stripe.RefundCreateParams = {
-      payment_intent: input.providerPaymentId,
       metadata: { payment_id: input.paymentId },
     };
+    // A PaymentIntent as a rule; an invoice paid by a charge of no intent names the charge.
+    if (input.providerPaymentId.startsWith('ch_')) params.charge = input.providerPaymentId;
+    else params.payment_intent = input.providerPaymentId;
     if (input.amount !== undefined) params.amount = input.amount;
     if (input.fromConnectedAccount) {
       // A destination charge's money sits with the creator and our fee: both come back for a refund
@@ -526,6 +557,7 @@ export class StripeProvider implements PaymentProvider {
           ...ref,
           amount: invoice.data.amount_paid,
           currency: invoice.data.currency,
+          providerPaymentId: paidChargeOf(invoice.data.payments?.data ?? []),
           periodEnd: periodEnds.length > 0 ? dateOf(Math.max(...periodEnds)) : null,
         };
       }

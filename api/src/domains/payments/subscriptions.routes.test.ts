@@ -6,6 +6,7 @@
  */
 import {
   LedgerLinePageSchema,
+  RefundRequestedSchema,
   SubscriptionCheckoutSchema,
   SubscriptionListSchema,
   SubscriptionSchema,
@@ -13,7 +14,9 @@ import {
   TierSchema,
   WebhookReceiptSchema,
 } from '@streamhub/contracts/payments';
+import { payments as paymentRows } from '@streamhub/db/schema/payments';
 import { testDatabases } from '@streamhub/db/testing';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
 import { storedEvents } from '../../testing/test-outbox.ts';
@@ -315,6 +318,65 @@ describe.each(testDatabases())('channel subscriptions on %s', (driver) => {
 
     // Over: the viewer may subscribe again.
     expect(await subscribe(viewer, channel.slug, tier)).toMatchObject({ price: 500 });
+  });
+
+  it('lets an admin refund a subscription invoice through Stripe, in parts, reversing the ledger exactly', async () => {
+    const { channel, paid } = await paidSubscription();
+    // `invoice.paid` does not carry the invoice's payments (an includable field): its PaymentIntent is
+    // listed from Stripe's invoice payments and recorded on the payment, so refunds find the charge.
+    const invoiceId = (paid.invoicePaid.data.object as { id: string }).id;
+    expect(paid.invoicePaid.data.object).not.toHaveProperty('payments');
+    const paymentIntent = bed.stripe.invoicePayments.get(invoiceId)?.payment.payment_intent ?? '';
+    expect(paymentIntent).toMatch(/^pi_/);
+    expect(bed.stripe.requests.some((r) => r.method === 'GET' && r.path === '/v1/invoice_payments')).toBe(
+      true,
+    );
+    const invoiceOf = async () =>
+      (
+        await bed.backends.database.db.select().from(paymentRows).where(eq(paymentRows.invoiceId, invoiceId))
+      )[0];
+    const invoice = await invoiceOf();
+    expect(invoice).toMatchObject({
+      kind: 'subscription',
+      status: 'succeeded',
+      amount: 500,
+      providerPaymentId: paymentIntent,
+    });
+    expect((await bed.earnings(channel.owner)).balances).toEqual([
+      { currency: 'usd', balance: 450, lines: 1 },
+    ]);
+
+    const admin = await registerAndLogin(bed.app, bed.backends, { role: 'admin' });
+    const refund = async (body: unknown, outcome: string) => {
+      const requested = await expectJson(
+        await request('POST', `/refunds/${invoice?.id}`, body, admin),
+        RefundRequestedSchema,
+      );
+      const refunded = bed.stripe.chargeRefunded(requested.refundId);
+      await deliverAll(refunded);
+      expect(await outcomeOf(refunded)).toBe(outcome);
+      return bed.stripe.refunds.get(requested.refundId);
+    };
+    expect(await refund({ amount: 100 }, 'tip_partially_refunded')).toMatchObject({
+      payment_intent: paymentIntent,
+      amount: 100,
+    });
+    // 100 of 500 at a 10% fee: the fee's share 10, the creator's 90.
+    expect((await bed.earnings(channel.owner)).balances).toEqual([
+      { currency: 'usd', balance: 450 - 90, lines: 2 },
+    ]);
+    // More than is left is refused before Stripe is asked.
+    await expectProblem(
+      await request('POST', `/refunds/${invoice?.id}`, { amount: 401 }, admin),
+      422,
+      'validation_failed',
+    );
+    expect(await refund(undefined, 'tip_refunded')).toMatchObject({
+      payment_intent: paymentIntent,
+      amount: 400,
+    });
+    expect(await invoiceOf()).toMatchObject({ status: 'refunded', amountRefunded: 500 });
+    expect((await bed.earnings(channel.owner)).balances).toEqual([{ currency: 'usd', balance: 0, lines: 3 }]);
   });
 
   it('cancels at the end of the period: Stripe stops renewing, perks last until then, then it expires', async () => {

@@ -427,7 +427,7 @@ export class SubscriptionsService {
     const platformFee = platformFeeOf(event.amount, this.deps.settings.platformFeeBps);
     const payment = await this.deps.subscriptions.createPayment(tx, {
       provider,
-      providerPaymentId: event.providerPaymentId ?? null,
+      providerPaymentId: await this.chargeOf(provider, event),
       channelId: row.channelId,
       creatorId: row.creatorId,
       payerId: row.subscriberId,
@@ -479,6 +479,20 @@ export class SubscriptionsService {
     });
     await this.append(tx, first ? 'subscription.started' : 'subscription.renewed', row, entry.id);
     return first ? 'subscription_started' : 'subscription_renewed';
+  }
+
+  /**
+   * The provider's charge behind a paid invoice, which refunds and disputes go by: named by the event
+   * (Razorpay), else asked of the provider (Stripe's invoice payments). A failed call fails the event,
+   * which is retried, so a subscription charge is never booked without it when the provider has it.
+   */
+  private async chargeOf(
+    providerName: PaymentProviderName,
+    event: Extract<SubscriptionProviderEvent, { kind: 'invoice_paid' }>,
+  ): Promise<string | null> {
+    if (event.providerPaymentId) return event.providerPaymentId;
+    const provider = this.deps.providers.get(providerName);
+    return (await provider?.invoicePaymentId?.(event.invoiceId)) ?? null;
   }
 
   /**

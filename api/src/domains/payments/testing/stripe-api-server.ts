@@ -64,6 +64,22 @@ export interface SubscriptionCompleted {
   invoicePaid: StripeEvent;
 }
 
+/** An InvoicePayment as Stripe lists it: the PaymentIntent that paid a subscription's invoice. */
+export interface FakeInvoicePayment {
+  id: string;
+  object: 'invoice_payment';
+  amount_paid: number;
+  amount_requested: number;
+  created: number;
+  currency: string;
+  invoice: string;
+  is_default: boolean;
+  livemode: false;
+  payment: { type: 'payment_intent'; payment_intent: string };
+  status: 'paid';
+  status_transitions: { canceled_at: null; paid_at: number };
+}
+
 export interface FakeRefund {
   id: string;
   object: 'refund';
@@ -116,6 +132,8 @@ export interface StripeApiServer {
   sessions: Map<string, FakeCheckoutSession>;
   refunds: Map<string, FakeRefund>;
   subscriptions: Map<string, FakeSubscription>;
+  /** Paid invoices' payments by invoice id (listed at GET /v1/invoice_payments, never in `invoice.paid`). */
+  invoicePayments: Map<string, FakeInvoicePayment>;
   /** The payer paid: the session completes and the `checkout.session.completed` event is returned. */
   complete(sessionId: string): StripeEvent;
   /** The session timed out unpaid: `checkout.session.expired`. */
@@ -225,6 +243,7 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
   const sessions = new Map<string, FakeCheckoutSession>();
   const refunds = new Map<string, FakeRefund>();
   const subscriptions = new Map<string, FakeSubscription>();
+  const invoicePayments = new Map<string, FakeInvoicePayment>();
   // idempotency key → the body it was first sent with and the answer given
   const idempotent = new Map<string, { path: string; body: string; status: number; answer: string }>();
   const signer = new Stripe(secretKey);
@@ -276,10 +295,26 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     return { status: 200, answer: session };
   }
 
-  function createRefund(params: Record<string, unknown>): { status: number; answer: unknown } {
-    const session = [...sessions.values()].find(
-      (candidate) => candidate.payment_intent !== null && candidate.payment_intent === params.payment_intent,
+  /** The charge of a PaymentIntent: a paid checkout's, else a paid subscription invoice's. */
+  function chargeOf(
+    paymentIntent: unknown,
+  ): { payment_intent: string; amount_total: number; currency: string } | undefined {
+    if (typeof paymentIntent !== 'string') return undefined;
+    const session = [...sessions.values()].find((candidate) => candidate.payment_intent === paymentIntent);
+    if (session)
+      return {
+        payment_intent: paymentIntent,
+        amount_total: session.amount_total,
+        currency: session.currency,
+      };
+    const paid = [...invoicePayments.values()].find(
+      (candidate) => candidate.payment.payment_intent === paymentIntent,
     );
+    return paid && { payment_intent: paymentIntent, amount_total: paid.amount_paid, currency: paid.currency };
+  }
+
+  function createRefund(params: Record<string, unknown>): { status: number; answer: unknown } {
+    const session = chargeOf(params.payment_intent);
     if (!session) {
       return {
         status: 404,
@@ -447,6 +482,27 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
       res.end(JSON.stringify(subscription));
       return;
     }
+    if (req.method === 'GET' && path === '/v1/invoice_payments') {
+      // Newest first, paged by starting_after as Stripe's list endpoints are.
+      const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+      const limit = Math.min(Math.max(Number(query.get('limit') ?? 10) || 10, 1), 100);
+      let listed = [...invoicePayments.values()]
+        .filter((paid) => !query.get('invoice') || paid.invoice === query.get('invoice'))
+        .filter((paid) => !query.get('status') || paid.status === query.get('status'))
+        .reverse();
+      const after = query.get('starting_after');
+      if (after) listed = listed.slice(listed.findIndex((paid) => paid.id === after) + 1);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          object: 'list',
+          url: '/v1/invoice_payments',
+          has_more: listed.length > limit,
+          data: listed.slice(0, limit),
+        }),
+      );
+      return;
+    }
     const retrieveAccount = /^\/v1\/accounts\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && retrieveAccount?.[1]) {
       const account = accounts.get(decodeURIComponent(retrieveAccount[1]));
@@ -510,32 +566,51 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     billingReason: string,
     paid: boolean,
     options: { withoutMetadata?: boolean } = {},
-  ) => ({
-    id: random('in'),
-    object: 'invoice',
-    status: paid ? 'paid' : 'open',
-    billing_reason: billingReason,
-    amount_due: subscription.amount,
-    amount_paid: paid ? subscription.amount : 0,
-    currency: subscription.currency,
-    parent: {
-      type: 'subscription_details',
-      subscription_details: {
-        subscription: subscription.id,
-        metadata: options.withoutMetadata ? {} : { ...subscription.metadata },
-      },
-    },
-    lines: {
-      object: 'list',
-      data: [
-        {
-          id: random('il'),
-          amount: subscription.amount,
-          period: { start: periodEnd(subscription) - MONTH_SECONDS, end: periodEnd(subscription) },
+  ) => {
+    const id = random('in');
+    if (paid) {
+      invoicePayments.set(id, {
+        id: random('inpay'),
+        object: 'invoice_payment',
+        amount_paid: subscription.amount,
+        amount_requested: subscription.amount,
+        created: nowSeconds(),
+        currency: subscription.currency,
+        invoice: id,
+        is_default: true,
+        livemode: false,
+        payment: { type: 'payment_intent', payment_intent: random('pi') },
+        status: 'paid',
+        status_transitions: { canceled_at: null, paid_at: nowSeconds() },
+      });
+    }
+    return {
+      id,
+      object: 'invoice',
+      status: paid ? 'paid' : 'open',
+      billing_reason: billingReason,
+      amount_due: subscription.amount,
+      amount_paid: paid ? subscription.amount : 0,
+      currency: subscription.currency,
+      parent: {
+        type: 'subscription_details',
+        subscription_details: {
+          subscription: subscription.id,
+          metadata: options.withoutMetadata ? {} : { ...subscription.metadata },
         },
-      ],
-    },
-  });
+      },
+      lines: {
+        object: 'list',
+        data: [
+          {
+            id: random('il'),
+            amount: subscription.amount,
+            period: { start: periodEnd(subscription) - MONTH_SECONDS, end: periodEnd(subscription) },
+          },
+        ],
+      },
+    };
+  };
 
   const sessionOf = (id: string) => {
     const session = sessions.get(id);
@@ -554,8 +629,9 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     sessions,
     refunds,
     subscriptions,
+    invoicePayments,
     dispute(paymentIntent) {
-      const session = [...sessions.values()].find((candidate) => candidate.payment_intent === paymentIntent);
+      const session = chargeOf(paymentIntent);
       if (!session) throw new Error(`no payment ${paymentIntent}`);
       return event('charge.dispute.created', {
         id: random('dp'),
@@ -646,10 +722,7 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     chargeRefunded(refundId) {
       const refund = refunds.get(refundId);
       if (!refund) throw new Error(`no refund ${refundId}`);
-      const session = [...sessions.values()].find(
-        (candidate) => candidate.payment_intent === refund.payment_intent,
-      );
-      const amount = session?.amount_total ?? refund.amount;
+      const amount = chargeOf(refund.payment_intent)?.amount_total ?? refund.amount;
       // The charge as it is once this refund went through: every refund of it up to this one.
       let refunded = 0;
       for (const other of refunds.values()) {
