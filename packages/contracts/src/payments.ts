@@ -339,6 +339,7 @@ export const RECONCILIATION_DIFFERENCES = [
   'payout_not_booked',
   'payout_amount_differs',
   'payout_not_reversed',
+  'invoice_not_recorded',
 ] as const;
 
 export const ReconciliationSchema = z

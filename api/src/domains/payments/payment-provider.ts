@@ -201,6 +201,14 @@ export class ProviderCallError extends Error {
 }
 
 /** What an in-page checkout signed: an order's payment, or a subscription's first payment. */
+/** A paid subscription invoice as the provider lists it. */
+export interface ProviderInvoice {
+  invoiceId: string;
+  providerSubscriptionId: string | null;
+  amount: number;
+  currency: string;
+}
+
 export type SignedCheckout = { providerPaymentId: string; signature: string } & (
   | { orderId: string }
   | { subscriptionId: string }
@@ -230,6 +238,11 @@ export interface PaymentProvider {
    * Null when the provider lists no paid payment for the invoice.
    */
   invoicePaymentId?(invoiceId: string): Promise<string | null>;
+  /**
+   * The provider's newest `limit` paid subscription invoices, read from its list endpoint page by page
+   * (reconciliation: one whose webhook never arrived is on the provider's side only).
+   */
+  listPaidInvoices?(limit: number): Promise<ProviderInvoice[]>;
   /**
    * Asks the provider to refund `amount` of a payment, all or part. The books change only when the provider's refund
    * webhook arrives, the one path by which money movements reach the ledger.

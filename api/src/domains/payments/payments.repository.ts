@@ -11,7 +11,7 @@ import {
   payments,
   providerEvents,
 } from '@streamhub/db/schema/payments';
-import { and, asc, desc, eq, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 
 export type NewPayment = Pick<
@@ -73,6 +73,16 @@ export class PaymentsRepository {
       .where(and(eq(payments.kind, 'tip'), isNotNull(payments.checkoutId)))
       .orderBy(desc(payments.createdAt))
       .limit(limit);
+  }
+
+  /** Of these provider invoice ids, the ones a payment was recorded for (reconciliation against the API). */
+  async recordedInvoices(provider: string, invoiceIds: readonly string[]): Promise<Set<string>> {
+    if (invoiceIds.length === 0) return new Set();
+    const rows = await this.db
+      .select({ invoiceId: payments.invoiceId })
+      .from(payments)
+      .where(and(eq(payments.provider, provider), inArray(payments.invoiceId, [...invoiceIds])));
+    return new Set(rows.flatMap((row) => (row.invoiceId ? [row.invoiceId] : [])));
   }
 
   /**

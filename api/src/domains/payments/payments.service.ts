@@ -567,6 +567,29 @@ export class PaymentsService {
             : `${said} (${row.status}); the ledger booked ${row.booked ?? 'nothing'}`,
       });
     }
+    // What the providers' APIs list, not only what their webhooks said: a paid invoice with no payment.
+    for (const [name, provider] of this.deps.providers) {
+      if (!provider.listPaidInvoices) continue;
+      const listed = await provider.listPaidInvoices(query.limit).catch((error: unknown) => {
+        if (error instanceof ProviderCallError) return undefined;
+        throw error;
+      });
+      if (!listed) continue;
+      const recorded = await this.deps.payments.recordedInvoices(
+        name,
+        listed.map((invoice) => invoice.invoiceId),
+      );
+      for (const invoice of listed) {
+        if (recorded.has(invoice.invoiceId)) continue;
+        differences.push({
+          kind: 'invoice_not_recorded',
+          provider: name,
+          paymentId: null,
+          eventId: null,
+          detail: `${name} lists invoice ${invoice.invoiceId} of subscription ${invoice.providerSubscriptionId ?? '?'} paid ${invoice.amount} ${invoice.currency}; the ledger has no payment for it`,
+        });
+      }
+    }
     for (const event of await this.deps.payments.troubledEvents(query.limit)) {
       differences.push({
         kind: event.processedAt ? 'event_anomaly' : 'event_unprocessed',

@@ -23,6 +23,7 @@ import {
   type PaymentProvider,
   ProviderCallError,
   type ProviderEvent,
+  type ProviderInvoice,
   type RefundInput,
   type RefundStarted,
   type SubscriptionCheckoutInput,
@@ -334,6 +335,26 @@ export class StripeProvider implements PaymentProvider {
       this.stripe.invoicePayments.list({ invoice: invoiceId, status: 'paid', limit: 10 }),
     );
     return paidChargeOf(z.array(InvoicePaymentSchema).parse(listed.data));
+  }
+
+  async listPaidInvoices(limit: number): Promise<ProviderInvoice[]> {
+    // Newest first, up to 100 a page; the SDK follows `has_more` with `starting_after`.
+    const listed = await this.call(() =>
+      this.stripe.invoices.list({ status: 'paid', limit: Math.min(limit, 100) }).autoPagingToArray({ limit }),
+    );
+    return listed.flatMap((raw) => {
+      const invoice = InvoiceSchema.safeParse(raw);
+      const details = invoice.success ? invoice.data.parent?.subscription_details : null;
+      if (!invoice.success || !details) return [];
+      return [
+        {
+          invoiceId: invoice.data.id,
+          providerSubscriptionId: idOf(details.subscription),
+          amount: invoice.data.amount_paid,
+          currency: invoice.data.currency,
+        },
+      ];
+    });
   }
 
   async refund(input: RefundInput): Promise<RefundStarted> {

@@ -6,6 +6,7 @@
  */
 import {
   LedgerLinePageSchema,
+  ReconciliationSchema,
   RefundRequestedSchema,
   SubscriptionCheckoutSchema,
   SubscriptionListSchema,
@@ -377,6 +378,41 @@ describe.each(testDatabases())('channel subscriptions on %s', (driver) => {
     });
     expect(await invoiceOf()).toMatchObject({ status: 'refunded', amountRefunded: 500 });
     expect((await bed.earnings(channel.owner)).balances).toEqual([{ currency: 'usd', balance: 0, lines: 3 }]);
+  });
+
+  it('reconciliation asks Stripe for its paid invoices and finds one whose webhook never arrived', async () => {
+    const { paid } = await paidSubscription();
+    const admin = await registerAndLogin(bed.app, bed.backends, { role: 'admin' });
+    const notRecorded = async () =>
+      (
+        await expectJson(
+          await request('GET', '/reconciliation?limit=1000', undefined, admin),
+          ReconciliationSchema,
+        )
+      ).differences.filter((difference) => difference.kind === 'invoice_not_recorded');
+    const listCalls = () =>
+      bed.stripe.requests.filter((r) => r.method === 'GET' && r.path === '/v1/invoices');
+    const before = listCalls().length;
+    // Every invoice this file's subscriptions paid had its webhook handled: nothing to report.
+    expect(await notRecorded()).toEqual([]);
+    expect(listCalls().length).toBeGreaterThan(before);
+
+    // Stripe renews the subscription, but its invoice.paid never reaches us.
+    const lost = bed.stripe.renew(paid.subscriptionId);
+    const lostId = (lost.data.object as { id: string }).id;
+    expect(await notRecorded()).toEqual([
+      {
+        kind: 'invoice_not_recorded',
+        provider: 'stripe',
+        paymentId: null,
+        eventId: null,
+        detail: `stripe lists invoice ${lostId} of subscription ${paid.subscriptionId} paid 500 usd; the ledger has no payment for it`,
+      },
+    ]);
+    // Once the webhook is handled (as a resend from Stripe would be), the difference is gone.
+    await deliverAll(lost);
+    expect(await outcomeOf(lost)).toBe('subscription_renewed');
+    expect(await notRecorded()).toEqual([]);
   });
 
   it('cancels at the end of the period: Stripe stops renewing, perks last until then, then it expires', async () => {

@@ -244,6 +244,8 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
   const refunds = new Map<string, FakeRefund>();
   const subscriptions = new Map<string, FakeSubscription>();
   const invoicePayments = new Map<string, FakeInvoicePayment>();
+  // Every invoice made, as GET /v1/invoices lists it (whether or not its webhook was delivered).
+  const invoices = new Map<string, { id: string; status: string }>();
   // idempotency key → the body it was first sent with and the answer given
   const idempotent = new Map<string, { path: string; body: string; status: number; answer: string }>();
   const signer = new Stripe(secretKey);
@@ -482,21 +484,23 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
       res.end(JSON.stringify(subscription));
       return;
     }
-    if (req.method === 'GET' && path === '/v1/invoice_payments') {
+    if (req.method === 'GET' && (path === '/v1/invoice_payments' || path === '/v1/invoices')) {
       // Newest first, paged by starting_after as Stripe's list endpoints are.
       const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
       const limit = Math.min(Math.max(Number(query.get('limit') ?? 10) || 10, 1), 100);
-      let listed = [...invoicePayments.values()]
-        .filter((paid) => !query.get('invoice') || paid.invoice === query.get('invoice'))
-        .filter((paid) => !query.get('status') || paid.status === query.get('status'))
+      const all: { id: string; status: string; invoice?: string }[] =
+        path === '/v1/invoices' ? [...invoices.values()] : [...invoicePayments.values()];
+      let listed = all
+        .filter((item) => !query.get('invoice') || item.invoice === query.get('invoice'))
+        .filter((item) => !query.get('status') || item.status === query.get('status'))
         .reverse();
       const after = query.get('starting_after');
-      if (after) listed = listed.slice(listed.findIndex((paid) => paid.id === after) + 1);
+      if (after) listed = listed.slice(listed.findIndex((item) => item.id === after) + 1);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
           object: 'list',
-          url: '/v1/invoice_payments',
+          url: path,
           has_more: listed.length > limit,
           data: listed.slice(0, limit),
         }),
@@ -584,9 +588,10 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
         status_transitions: { canceled_at: null, paid_at: nowSeconds() },
       });
     }
-    return {
+    const made = {
       id,
       object: 'invoice',
+      created: nowSeconds(),
       status: paid ? 'paid' : 'open',
       billing_reason: billingReason,
       amount_due: subscription.amount,
@@ -610,6 +615,8 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
         ],
       },
     };
+    invoices.set(id, structuredClone(made));
+    return made;
   };
 
   const sessionOf = (id: string) => {
