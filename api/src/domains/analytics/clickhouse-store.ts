@@ -300,32 +300,10 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     // data) replaces its rows, the newest fold winning; read with FINAL, which is cheap on the few
     // hours a report reads here (the daily rollups answer whole days). (rollup_levels, with `uniq`
     // states, and rollup_hourly/rollup_referrers of earlier versions are no longer written or read.)
-    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('rollup_hours')} (
-        channel_id String, target_type String, target_id String, hour DateTime('UTC'), version UInt64,
-        views UInt64, counted UInt64, viewers AggregateFunction(uniqCombined(${UNIQ_BITS}), String), watched_ms UInt64,
-        startups UInt64, startup_values Array(Int32), startup_counts Array(UInt64),
-        rebuffer_count UInt64, rebuffer_ms UInt64, failed_views UInt64, exits UInt64
-      ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(hour)
-      ORDER BY (channel_id, target_type, target_id, hour)`);
-    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('rollup_level_referrers')} (
-        channel_id String, target_type String, target_id String, hour DateTime('UTC'), referrer String,
-        version UInt64, views UInt64
-      ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(hour)
-      ORDER BY (channel_id, target_type, target_id, hour, referrer)`);
+    await this.createRollupTables('rollup_hours', 'rollup_level_referrers', 'hour');
     // The daily rollups, folded from the hourly ones once a whole UTC day is folded there: the same
     // columns per level and day (the day's viewer states merged into one), so that a month is ~30 rows.
-    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('rollup_days')} (
-        channel_id String, target_type String, target_id String, day DateTime('UTC'), version UInt64,
-        views UInt64, counted UInt64, viewers AggregateFunction(uniqCombined(${UNIQ_BITS}), String), watched_ms UInt64,
-        startups UInt64, startup_values Array(Int32), startup_counts Array(UInt64),
-        rebuffer_count UInt64, rebuffer_ms UInt64, failed_views UInt64, exits UInt64
-      ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(day)
-      ORDER BY (channel_id, target_type, target_id, day)`);
-    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('rollup_day_referrers')} (
-        channel_id String, target_type String, target_id String, day DateTime('UTC'), referrer String,
-        version UInt64, views UInt64
-      ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(day)
-      ORDER BY (channel_id, target_type, target_id, day, referrer)`);
+    await this.createRollupTables('rollup_days', 'rollup_day_referrers', 'day');
     await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('rollup_state')} (
         name String, watermark DateTime('UTC'), version UInt64
       ) ENGINE = ReplacingMergeTree(version) ORDER BY name`);
@@ -333,6 +311,22 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('presence_samples')} (
         live_session_id String, at DateTime('UTC'), viewers UInt32
       ) ENGINE = ReplacingMergeTree(viewers) PARTITION BY toYYYYMM(at) ORDER BY (live_session_id, at)`);
+  }
+
+  /** One rollup level's tables (totals and referrers), keyed by their time column (`hour` or `day`). */
+  private async createRollupTables(totals: string, referrers: string, time: 'hour' | 'day'): Promise<void> {
+    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table(totals)} (
+        channel_id String, target_type String, target_id String, ${time} DateTime('UTC'), version UInt64,
+        views UInt64, counted UInt64, viewers AggregateFunction(uniqCombined(${UNIQ_BITS}), String), watched_ms UInt64,
+        startups UInt64, startup_values Array(Int32), startup_counts Array(UInt64),
+        rebuffer_count UInt64, rebuffer_ms UInt64, failed_views UInt64, exits UInt64
+      ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(${time})
+      ORDER BY (channel_id, target_type, target_id, ${time})`);
+    await this.run(`CREATE TABLE IF NOT EXISTS ${this.table(referrers)} (
+        channel_id String, target_type String, target_id String, ${time} DateTime('UTC'), referrer String,
+        version UInt64, views UInt64
+      ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(${time})
+      ORDER BY (channel_id, target_type, target_id, ${time}, referrer)`);
   }
 
   async append(records: readonly BeaconRecord[]): Promise<void> {
