@@ -340,6 +340,7 @@ export const RECONCILIATION_DIFFERENCES = [
   'payout_amount_differs',
   'payout_not_reversed',
   'invoice_not_recorded',
+  'payout_not_recorded',
 ] as const;
 
 export const ReconciliationSchema = z

@@ -258,6 +258,30 @@ describe.each(testDatabases())('Stripe Connect on %s', (driver) => {
       paymentId: planted,
       provider: 'stripe',
     });
+
+    // Against Stripe's API: a payout of the account whose payout.paid never arrived is listed there only.
+    const lost = bed.stripe.payout(accountId, 700, 'usd');
+    const lostId = String(lost.data.object.id);
+    expect(
+      (await bed.deps.services.payments.reconcile({ limit: 1000 })).differences.filter((difference) =>
+        difference.detail.includes(lostId),
+      ),
+    ).toEqual([
+      {
+        kind: 'payout_not_recorded',
+        provider: 'stripe',
+        paymentId: null,
+        eventId: null,
+        detail: `stripe lists payout ${lostId} of account ${accountId}, 700 usd (paid); the ledger has no payout for it`,
+      },
+    ]);
+    expect(bed.stripe.requests.some((r) => r.method === 'GET' && r.path === '/v1/payouts')).toBe(true);
+    expect(await handled(lost)).toBe('payout_booked');
+    expect(
+      (await bed.deps.services.payments.reconcile({ limit: 1000 })).differences.filter((difference) =>
+        difference.detail.includes(lostId),
+      ),
+    ).toEqual([]);
   });
 
   it('ignores the platform’s own payouts and refuses a Connect event signed with another secret', async () => {

@@ -201,6 +201,14 @@ export class ProviderCallError extends Error {
 }
 
 /** What an in-page checkout signed: an order's payment, or a subscription's first payment. */
+/** A connected account's payout as the provider lists it. */
+export interface ProviderPayout {
+  payoutId: string;
+  status: string;
+  amount: number;
+  currency: string;
+}
+
 /** A paid subscription invoice as the provider lists it. */
 export interface ProviderInvoice {
   invoiceId: string;
@@ -243,6 +251,8 @@ export interface PaymentProvider {
    * (reconciliation: one whose webhook never arrived is on the provider's side only).
    */
   listPaidInvoices?(limit: number): Promise<ProviderInvoice[]>;
+  /** A connected account's newest `limit` payouts, read from the provider's list endpoint page by page. */
+  listPayouts?(accountId: string, limit: number): Promise<ProviderPayout[]>;
   /**
    * Asks the provider to refund `amount` of a payment, all or part. The books change only when the provider's refund
    * webhook arrives, the one path by which money movements reach the ledger.

@@ -9,6 +9,7 @@ import {
   type PaymentStatus,
   type ProviderEventRow,
   payments,
+  payouts,
   providerEvents,
 } from '@streamhub/db/schema/payments';
 import { and, asc, desc, eq, inArray, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
@@ -73,6 +74,25 @@ export class PaymentsRepository {
       .where(and(eq(payments.kind, 'tip'), isNotNull(payments.checkoutId)))
       .orderBy(desc(payments.createdAt))
       .limit(limit);
+  }
+
+  /** The connected accounts at a provider (their payouts are listed from its API). */
+  async connectedAccountIds(provider: string): Promise<string[]> {
+    const rows = await this.db
+      .select({ accountId: connectedAccounts.accountId })
+      .from(connectedAccounts)
+      .where(eq(connectedAccounts.provider, provider));
+    return rows.map((row) => row.accountId);
+  }
+
+  /** Of these provider payout ids, the ones a payout was recorded for. */
+  async recordedPayouts(provider: string, payoutIds: readonly string[]): Promise<Set<string>> {
+    if (payoutIds.length === 0) return new Set();
+    const rows = await this.db
+      .select({ payoutId: payouts.payoutId })
+      .from(payouts)
+      .where(and(eq(payouts.provider, provider), inArray(payouts.payoutId, [...payoutIds])));
+    return new Set(rows.map((row) => row.payoutId));
   }
 
   /** Of these provider invoice ids, the ones a payment was recorded for (reconciliation against the API). */

@@ -590,6 +590,31 @@ export class PaymentsService {
         });
       }
     }
+    // And each connected account's payouts as the provider lists them: one never recorded.
+    for (const [name, provider] of this.deps.providers) {
+      if (!provider.listPayouts) continue;
+      for (const accountId of await this.deps.payments.connectedAccountIds(name)) {
+        const listed = await provider.listPayouts(accountId, query.limit).catch((error: unknown) => {
+          if (error instanceof ProviderCallError) return undefined;
+          throw error;
+        });
+        if (!listed) continue;
+        const recorded = await this.deps.payments.recordedPayouts(
+          name,
+          listed.map((payout) => payout.payoutId),
+        );
+        for (const payout of listed) {
+          if (recorded.has(payout.payoutId)) continue;
+          differences.push({
+            kind: 'payout_not_recorded',
+            provider: name,
+            paymentId: null,
+            eventId: null,
+            detail: `${name} lists payout ${payout.payoutId} of account ${accountId}, ${payout.amount} ${payout.currency} (${payout.status}); the ledger has no payout for it`,
+          });
+        }
+      }
+    }
     for (const event of await this.deps.payments.troubledEvents(query.limit)) {
       differences.push({
         kind: event.processedAt ? 'event_anomaly' : 'event_unprocessed',

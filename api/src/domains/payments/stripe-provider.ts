@@ -24,6 +24,7 @@ import {
   ProviderCallError,
   type ProviderEvent,
   type ProviderInvoice,
+  type ProviderPayout,
   type RefundInput,
   type RefundStarted,
   type SubscriptionCheckoutInput,
@@ -355,6 +356,20 @@ export class StripeProvider implements PaymentProvider {
         },
       ];
     });
+  }
+
+  async listPayouts(accountId: string, limit: number): Promise<ProviderPayout[]> {
+    const listed = await this.call(() =>
+      this.stripe.payouts
+        .list({ limit: Math.min(limit, 100) }, { stripeAccount: accountId })
+        .autoPagingToArray({ limit }),
+    );
+    return listed.map((payout) => ({
+      payoutId: payout.id,
+      status: payout.status,
+      amount: payout.amount,
+      currency: payout.currency,
+    }));
   }
 
   async refund(input: RefundInput): Promise<RefundStarted> {

@@ -244,6 +244,11 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
   const refunds = new Map<string, FakeRefund>();
   const subscriptions = new Map<string, FakeSubscription>();
   const invoicePayments = new Map<string, FakeInvoicePayment>();
+  // Each connected account's payouts by id, as GET /v1/payouts lists them with its Stripe-Account header.
+  const payouts = new Map<
+    string,
+    Record<string, unknown> & { id: string; status: string; account: string }
+  >();
   // Every invoice made, as GET /v1/invoices lists it (whether or not its webhook was delivered).
   const invoices = new Map<string, { id: string; status: string }>();
   // idempotency key → the body it was first sent with and the answer given
@@ -482,6 +487,24 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(subscription));
+      return;
+    }
+    if (req.method === 'GET' && path === '/v1/payouts') {
+      const account = req.headers['stripe-account'];
+      const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+      const limit = Math.min(Math.max(Number(query.get('limit') ?? 10) || 10, 1), 100);
+      let listed = [...payouts.values()].filter((payout) => payout.account === account).reverse();
+      const after = query.get('starting_after');
+      if (after) listed = listed.slice(listed.findIndex((payout) => payout.id === after) + 1);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          object: 'list',
+          url: path,
+          has_more: listed.length > limit,
+          data: listed.slice(0, limit).map(({ account: _, ...payout }) => payout),
+        }),
+      );
       return;
     }
     if (req.method === 'GET' && (path === '/v1/invoice_payments' || path === '/v1/invoices')) {
@@ -757,8 +780,21 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     },
     payout(accountId, amount, currency) {
       accountOf(accountId);
+      const id = random('po');
+      payouts.set(id, {
+        id,
+        object: 'payout',
+        amount,
+        currency,
+        arrival_date: nowSeconds() + 2 * 24 * 3600,
+        method: 'standard',
+        type: 'bank_account',
+        status: 'paid',
+        created: nowSeconds(),
+        account: accountId,
+      });
       return connectEvent(accountId, 'payout.paid', {
-        id: random('po'),
+        id,
         object: 'payout',
         amount,
         currency,
@@ -770,6 +806,8 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     },
     failPayout(paid) {
       if (!paid.account) throw new Error('not a connected account payout');
+      const listed = payouts.get(String(paid.data.object.id));
+      if (listed) listed.status = 'failed';
       return connectEvent(paid.account, 'payout.failed', {
         ...paid.data.object,
         status: 'failed',
