@@ -159,7 +159,7 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('status').filter({ hasText: 'verified' }).waitFor();
 
       // Sign in from the header; back home, the header names the account (as text).
-      await page.getByRole('link', { name: 'Sign in' }).click();
+      await page.getByRole('link', { name: 'Sign in', exact: true }).click();
       await page.getByLabel('Email').fill('journey@example.test');
       await page.getByLabel('Password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -242,7 +242,7 @@ describe.skipIf(!hasChromium)(
         page.waitForEvent('load'),
         page.getByRole('button', { name: 'Sign out', exact: true }).click(),
       ]);
-      await page.getByRole('link', { name: 'Sign in' }).waitFor();
+      await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
       expect(await storedAccessToken(page)).toBeNull();
 
       for (const { elsewhere, problems } of [viewer, other]) {
