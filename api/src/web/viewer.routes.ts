@@ -149,11 +149,16 @@ export function viewerRoutes() {
           channelSupportOffer(c, slug.data),
         ]);
         if (!channel) return notFound(c, pageText.notFound.channel);
+        const poster =
+          channel.session && (await c.var.deps.services.playback.hasLiveThumbnail(channel.session.playbackId))
+            ? channel.thumbnailUrl
+            : undefined;
         return playerPage(
           c,
           channelPage({
             assets,
             channel,
+            poster,
             broadcasts: past?.items.filter((broadcast) => broadcast.status === 'ended') ?? [],
             videos: channelVideos?.items ?? [],
             support,

@@ -151,6 +151,15 @@ export class PlaybackService {
     return { prefix, file };
   }
 
+  /**
+   * Whether a live session has its first thumbnail yet (it is written a few seconds into the stream),
+   * so a page offers it as the poster only once asking for it will not answer 404.
+   */
+  async hasLiveThumbnail(playbackId: string): Promise<boolean> {
+    const key = tryKey(() => mediaKeys.liveThumbnail(playbackId));
+    return key !== undefined && (await this.deps.media.stat(key)) !== undefined;
+  }
+
   /** The thumbnail of a live channel, refreshed every LIVE_THUMBNAIL_SECONDS while live. */
   async liveThumbnail(slug: string, range: ByteRange | undefined): Promise<PlaybackFile> {
     const { session } = await this.deps.channels.publicChannel(slug);

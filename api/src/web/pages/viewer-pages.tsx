@@ -174,6 +174,8 @@ export function channelPage(props: {
   channel: PublicChannel;
   broadcasts: Broadcast[];
   videos: Video[];
+  /** The live stream's thumbnail, when it has one yet. */
+  poster?: string | undefined;
   /** Absent when the instance takes no payments. */
   support?: ChannelSupportOffer | undefined;
 }) {
@@ -185,9 +187,9 @@ export function channelPage(props: {
       assets={assets}
       title={channel.title}
       data={{ page: 'channel', channel: channel.slug, ...playerData(assets) }}
-      // Live: the stream's latest thumbnail shows (and is the page's largest paint) until the first
-      // frame, and hls.js comes with the page's script rather than after it.
-      {...(channel.live ? { leadImage: channel.thumbnailUrl, preloadModules: [assets.urls.hlsModule] } : {})}
+      // Live: the stream's latest thumbnail, once there is one, shows (and is the page's largest paint)
+      // until the first frame, and hls.js comes with the page's script rather than after it.
+      {...(channel.live ? { leadImage: props.poster, preloadModules: [assets.urls.hlsModule] } : {})}
     >
       <div class="channel-head">
         <div>
@@ -216,7 +218,7 @@ export function channelPage(props: {
             muted
             autoplay
             playsinline
-            poster={channel.live ? channel.thumbnailUrl : undefined}
+            poster={channel.live ? props.poster : undefined}
             aria-label={t.player(channel.title)}
           />
           <button id="jump-to-live" class="jump-to-live" type="button" hidden>
