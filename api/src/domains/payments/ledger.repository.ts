@@ -172,7 +172,10 @@ export class LedgerRepository {
       locked as (
         select a.id, a.kind, a.currency, a.owner, a.balance, a.version
         from payments.accounts a
-        where (a.kind, a.currency, a.owner) in (select kind, currency, owner from wanted)
+        -- A join on the distinct wanted accounts (not \`in (select …)\`, which the planner may answer
+        -- with a scan of every account): one index probe per account.
+        join (select distinct kind, currency, owner from wanted) w
+          on a.kind = w.kind and a.currency = w.currency and a.owner = w.owner
         order by a.id
         for update of a
       ),
