@@ -492,42 +492,21 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     if (req.method === 'GET' && path === '/v1/payouts') {
       const account = req.headers['stripe-account'];
       const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
-      const limit = Math.min(Math.max(Number(query.get('limit') ?? 10) || 10, 1), 100);
-      let listed = [...payouts.values()].filter((payout) => payout.account === account).reverse();
-      const after = query.get('starting_after');
-      if (after) listed = listed.slice(listed.findIndex((payout) => payout.id === after) + 1);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          object: 'list',
-          url: path,
-          has_more: listed.length > limit,
-          data: listed.slice(0, limit).map(({ account: _, ...payout }) => payout),
-        }),
-      );
+      const listed = [...payouts.values()]
+        .filter((payout) => payout.account === account)
+        .map(({ account: _, ...payout }) => payout);
+      sendList(res, path, query, listed);
       return;
     }
     if (req.method === 'GET' && (path === '/v1/invoice_payments' || path === '/v1/invoices')) {
       // Newest first, paged by starting_after as Stripe's list endpoints are.
       const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
-      const limit = Math.min(Math.max(Number(query.get('limit') ?? 10) || 10, 1), 100);
       const all: { id: string; status: string; invoice?: string }[] =
         path === '/v1/invoices' ? [...invoices.values()] : [...invoicePayments.values()];
-      let listed = all
+      const listed = all
         .filter((item) => !query.get('invoice') || item.invoice === query.get('invoice'))
-        .filter((item) => !query.get('status') || item.status === query.get('status'))
-        .reverse();
-      const after = query.get('starting_after');
-      if (after) listed = listed.slice(listed.findIndex((item) => item.id === after) + 1);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          object: 'list',
-          url: path,
-          has_more: listed.length > limit,
-          data: listed.slice(0, limit),
-        }),
-      );
+        .filter((item) => !query.get('status') || item.status === query.get('status'));
+      sendList(res, path, query, listed);
       return;
     }
     const retrieveAccount = /^\/v1\/accounts\/([^/]+)$/.exec(path);
@@ -828,4 +807,21 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/** One page of a Stripe list endpoint: newest first (`items` are oldest first), by `limit` and `starting_after`. */
+function sendList(
+  res: ServerResponse,
+  url: string,
+  query: URLSearchParams,
+  items: readonly { id: string }[],
+): void {
+  const limit = Math.min(Math.max(Number(query.get('limit') ?? 10) || 10, 1), 100);
+  let listed = [...items].reverse();
+  const after = query.get('starting_after');
+  if (after) listed = listed.slice(listed.findIndex((item) => item.id === after) + 1);
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(
+    JSON.stringify({ object: 'list', url, has_more: listed.length > limit, data: listed.slice(0, limit) }),
+  );
 }
