@@ -27,6 +27,7 @@ import {
   CHROMIUM,
   hasChromium,
   type LiveGateway,
+  postJson,
   saveScreenshot,
   seriousViolations,
   startLiveGateway,
@@ -58,18 +59,7 @@ describe.skipIf(!hasChromium)(
       browser = await chromium.launch({ executablePath: CHROMIUM });
 
       // The streamer's channel, live from real ffmpeg for the whole file.
-      const post = async (path: string, body: unknown, token?: string) => {
-        const response = await fetch(`${base}${path}`, {
-          method: 'POST',
-          headers: {
-            'Content-Type': 'application/json',
-            ...(token ? { Authorization: `Bearer ${token}` } : {}),
-          },
-          body: JSON.stringify(body),
-        });
-        if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
-        return response.json();
-      };
+      const post = (path: string, body: unknown, token?: string) => postJson(base, path, body, token);
       const { accessToken } = TokenPairSchema.parse(
         await post('/api/v1/auth/login', { email: 'caster@example.test', password: PASSWORD }),
       );

@@ -760,7 +760,7 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     payout(accountId, amount, currency) {
       accountOf(accountId);
       const id = random('po');
-      payouts.set(id, {
+      const payout = {
         id,
         object: 'payout',
         amount,
@@ -769,19 +769,9 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
         method: 'standard',
         type: 'bank_account',
         status: 'paid',
-        created: nowSeconds(),
-        account: accountId,
-      });
-      return connectEvent(accountId, 'payout.paid', {
-        id,
-        object: 'payout',
-        amount,
-        currency,
-        arrival_date: nowSeconds() + 2 * 24 * 3600,
-        method: 'standard',
-        type: 'bank_account',
-        status: 'paid',
-      });
+      };
+      payouts.set(id, { ...payout, created: nowSeconds(), account: accountId });
+      return connectEvent(accountId, 'payout.paid', payout);
     },
     failPayout(paid) {
       if (!paid.account) throw new Error('not a connected account payout');
