@@ -520,10 +520,7 @@ export class PaymentsService {
     for (const payment of recent) {
       const provider = this.deps.providers.get(payment.provider as PaymentProviderName);
       if (!provider || !payment.checkoutId) continue;
-      const remote = await provider.retrieveCheckout(payment.checkoutId).catch((error: unknown) => {
-        if (error instanceof ProviderCallError) return undefined;
-        throw error;
-      });
+      const remote = await unlessProviderFails(provider.retrieveCheckout(payment.checkoutId));
       if (!remote) continue;
       checked += 1;
       const booked = payment.entryId !== null;
@@ -570,10 +567,7 @@ export class PaymentsService {
     // What the providers' APIs list, not only what their webhooks said: a paid invoice with no payment.
     for (const [name, provider] of this.deps.providers) {
       if (!provider.listPaidInvoices) continue;
-      const listed = await provider.listPaidInvoices(query.limit).catch((error: unknown) => {
-        if (error instanceof ProviderCallError) return undefined;
-        throw error;
-      });
+      const listed = await unlessProviderFails(provider.listPaidInvoices(query.limit));
       if (!listed) continue;
       const recorded = await this.deps.payments.recordedInvoices(
         name,
@@ -594,10 +588,7 @@ export class PaymentsService {
     for (const [name, provider] of this.deps.providers) {
       if (!provider.listPayouts) continue;
       for (const accountId of await this.deps.payments.connectedAccountIds(name)) {
-        const listed = await provider.listPayouts(accountId, query.limit).catch((error: unknown) => {
-          if (error instanceof ProviderCallError) return undefined;
-          throw error;
-        });
+        const listed = await unlessProviderFails(provider.listPayouts(accountId, query.limit));
         if (!listed) continue;
         const recorded = await this.deps.payments.recordedPayouts(
           name,
@@ -667,4 +658,14 @@ function tipReceived(payment: PaymentRow, entryId: string) {
     entryId,
     receivedAt: new Date().toISOString(),
   };
+}
+
+/** A provider's answer, or undefined when the provider could not be asked now: reconcile reports what it could check. */
+async function unlessProviderFails<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof ProviderCallError) return undefined;
+    throw error;
+  }
 }
