@@ -334,6 +334,7 @@ async function webhooks(driver: Driver) {
       );
       return duplicates;
     };
+    const serverBefore = await serverCpu(backends.database);
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     check((await receiveAll()) === 0, 'a first delivery was taken for a duplicate');
@@ -344,6 +345,7 @@ async function webhooks(driver: Driver) {
     }
     const finished = performance.now();
     const cpu = process.cpuUsage(cpuBefore);
+    const serverMs = (await serverCpu(backends.database)) - serverBefore;
     const replayStart = performance.now();
     check((await receiveAll()) === EVENTS, 'a replay was stored again');
     const replayed = performance.now();
@@ -369,6 +371,7 @@ async function webhooks(driver: Driver) {
       endToEndPerSecond: EVENTS / ((finished - started) / 1000),
       replayPerSecond: EVENTS / ((replayed - replayStart) / 1000),
       cpuMsPer: (cpu.user + cpu.system) / 1000 / EVENTS,
+      serverCpuMsPer: serverMs / EVENTS,
     };
   } finally {
     await outbox.close();
@@ -414,6 +417,6 @@ async function ledgerRuns(driver: Driver) {
 async function webhookRun(driver: Driver) {
   const w = await webhooks(driver);
   console.log(
-    `${driver.padEnd(8)} webhooks: received (signature + store once + outbox) ${fmt(w.receivePerSecond)}/s, through the job (ledger booked) ${fmt(w.endToEndPerSecond)}/s, replays (dedupe) ${fmt(w.replayPerSecond)}/s, process CPU ${fmt(w.cpuMsPer)} ms/event; balances exact; load ${loadavg()[0]?.toFixed(2)}`,
+    `${driver.padEnd(8)} webhooks: received (signature + store once + outbox) ${fmt(w.receivePerSecond)}/s, through the job (ledger booked) ${fmt(w.endToEndPerSecond)}/s, replays (dedupe) ${fmt(w.replayPerSecond)}/s, process CPU ${fmt(w.cpuMsPer)} ms/event, PostgreSQL backends ${fmt(w.serverCpuMsPer)} ms/event; balances exact; load ${loadavg()[0]?.toFixed(2)}`,
   );
 }

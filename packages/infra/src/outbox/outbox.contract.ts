@@ -29,7 +29,7 @@ import {
   TEST_EVENTS,
   type TestEvents,
 } from './testing.ts';
-import { appendEvent } from './writer.ts';
+import { appendEvent, appendEventStatement } from './writer.ts';
 
 export interface OutboxHarness {
   driver: Driver;
@@ -159,6 +159,41 @@ export function outboxContract(label: string, basePrefix: string, harness: Outbo
         ),
       ).rejects.toThrow(/aggregate/);
       expect(await countRows(database.db, 'events.outbox')).toBe(0);
+    });
+
+    it('appends in the statement of the change, only when its condition holds', async () => {
+      const a = counting('one-statement');
+      await setUp([a.consumer]);
+      // A store-once change and its event in one statement, as a provider webhook is stored: the second
+      // call conflicts, stores nothing and appends nothing.
+      const storeOnce = async (key: string, n: number) => {
+        const { id, statement } = appendEventStatement(
+          TEST_EVENTS,
+          'test.changed',
+          { key, n },
+          { aggregate: `test:${key}` },
+          sql`exists (select 1 from stored)`,
+        );
+        const result = await database.db.execute(sql`
+          with stored as (
+            insert into public.outbox_test_state (key, n) values (${key}, ${n})
+            on conflict (key) do nothing returning key),
+          appended as (${statement})
+          select count(*)::int as stored from stored`);
+        const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+          stored: number;
+        }[];
+        return rows[0]?.stored === 1 ? id : undefined;
+      };
+      const first = await storeOnce('once', 1);
+      expect(first).toBeDefined();
+      expect(await storeOnce('once', 2)).toBeUndefined();
+      await eventually(() => expect([...a.calls.keys()]).toEqual([first]));
+      expect(await countRows(database.db, 'events.outbox')).toBe(1);
+      expect(await countRows(database.db, 'public.outbox_test_state', 'n = 1')).toBe(1);
+      expect(() =>
+        appendEventStatement(TEST_EVENTS, 'test.changed', { key: '', n: 1 }, { aggregate: 'a' }),
+      ).toThrow();
     });
 
     it('re-relaying an event whose jobs are still queued is a no-op (deterministic job ids)', async () => {

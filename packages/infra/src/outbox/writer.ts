@@ -1,7 +1,7 @@
 /** The outbox writer: an event is stored in the producer's transaction, so it commits with the change. */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '@streamhub/db/client';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { assertKnownEvent, type EventMap, type EventName } from '../event-bus/port.ts';
 
@@ -55,6 +55,26 @@ export async function appendEvent<M extends EventMap, K extends EventName<M>>(
   payload: z.input<M[K]>,
   options: AppendOptions,
 ): Promise<string> {
+  const { id, statement } = appendEventStatement(schemas, name, payload, options);
+  await tx.execute(statement);
+  return id;
+}
+
+/**
+ * The insert `appendEvent` runs, for a producer that makes its change and appends its event in one
+ * statement (one round trip and no BEGIN/COMMIT: a single statement commits atomically on its own).
+ * `onlyIf` is a boolean SQL condition, typically over the producer's own data-modifying CTE, e.g.
+ * `with stored as (insert … on conflict do nothing returning 1), appended as (<statement>) …` with
+ * `onlyIf` = `exists (select 1 from stored)`: the event is appended (and the aggregate's lock taken, the
+ * relay notified) only when it holds. Validates `payload` as `appendEvent` does.
+ */
+export function appendEventStatement<M extends EventMap, K extends EventName<M>>(
+  schemas: M,
+  name: K,
+  payload: z.input<M[K]>,
+  options: AppendOptions,
+  onlyIf: SQL = sql`true`,
+): { id: string; statement: SQL } {
   assertKnownEvent(schemas, name).parse(payload);
   const { aggregate } = options;
   if (aggregate.length === 0 || aggregate.length > 200) {
@@ -62,7 +82,7 @@ export async function appendEvent<M extends EventMap, K extends EventName<M>>(
   }
   const id = randomUUID();
   // The input is stored, not the parsed output: consumers parse it again, as job payloads are.
-  await tx.execute(sql`
+  const statement = sql`
     insert into events.outbox (id, name, payload, aggregate)
     select ${id}, ${name}, ${JSON.stringify(payload)}::jsonb, ${aggregate}
     from (select pg_advisory_xact_lock(hashtextextended(${aggregate}, 0)),
@@ -70,8 +90,9 @@ export async function appendEvent<M extends EventMap, K extends EventName<M>>(
                         then pg_notify(${OUTBOX_CHANNEL}, '')
                       when not pg_try_advisory_xact_lock_shared(${OUTBOX_IDLE_LOCK[0]}, ${OUTBOX_IDLE_LOCK[1]})
                         then pg_notify(${OUTBOX_CHANNEL}, '')
-                 end) as serialised`);
-  return id;
+                 end
+          where ${onlyIf}) as serialised`;
+  return { id, statement };
 }
 
 /** `appendEvent` with the schemas bound, e.g. `outboxWriter(DOMAIN_EVENTS)`. */
