@@ -204,9 +204,18 @@ export class UploadsService {
     // Taken over: stop at once rather than wait for the client's next chunk.
     lease.onLost(() => void reader.cancel().catch(() => {}));
     let committed = written;
+    // Where the last commit began. Both cadences count from there: the bytes (not from `committed`, which
+    // an object store keeps up to a part and those on their way behind, so every chunk past that lag would
+    // sync) and the time (so a timed commit never closely follows another: a sync that finds no part sent
+    // since the one before takes the client for stalled and stores its tail).
+    let commitFrom = written;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     let commits: Promise<void> = Promise.resolve();
     // One commit at a time; each covers every write that had completed when its sync began.
     const commit = () => {
+      commitFrom = written;
+      clearTimeout(timer);
+      timer = setTimeout(() => void commit(), this.commitEvery.ms);
       commits = commits.then(async () => {
         if (written <= committed || lease.isLost) return;
         // The storage says how much is durable; an object store may hold back a tail below its part size.
@@ -220,7 +229,7 @@ export class UploadsService {
       commits = commits.catch(() => {});
       return commits;
     };
-    const timer = setInterval(() => void commit(), this.commitEvery.ms);
+    timer = setTimeout(() => void commit(), this.commitEvery.ms);
     try {
       for (let next = await reader.read(); !next.done && !lease.isLost; next = await reader.read()) {
         const chunk = next.value;
@@ -230,7 +239,7 @@ export class UploadsService {
         if (chunk.byteLength > room) {
           throw new AppError(400, 'bad_request', `The body goes past Upload-Length (${length} bytes).`);
         }
-        if (written - committed >= this.commitEvery.bytes) await commit();
+        if (written - commitFrom >= this.commitEvery.bytes) await commit();
       }
     } catch (error) {
       if (error instanceof AppError) throw error;
@@ -239,7 +248,7 @@ export class UploadsService {
         cause: error,
       });
     } finally {
-      clearInterval(timer);
+      clearTimeout(timer);
       reader.cancel().catch(() => {});
       await commits;
       // Every byte is here: an object store sends its tail as the final part instead of storing it.
