@@ -12,7 +12,7 @@ import {
   webhookDeliveries,
   webhookEndpoints,
 } from '@streamhub/db/schema/webhooks';
-import { and, asc, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 
 export type NewEndpoint = Pick<
@@ -45,25 +45,33 @@ export interface AttemptRecord {
   attemptedAt: Date;
 }
 
-/** What one attempt sends, read by the statement that claims it. */
-export interface ClaimedAttempt {
-  eventId: string;
-  eventType: string;
-  body: string;
-  createdAt: Date;
+/** The endpoint a drain sends to, read by the statement that starts the drain (`startDrain`). */
+export interface DrainTarget {
   endpointId: string;
   ownerId: string;
   url: string;
   secret: string;
   previousSecret: string | null;
   previousSecretExpiresAt: Date | null;
+  enabled: boolean;
+  drainSeq: number;
 }
 
-/** One delivery taken by `claimDue`, with the attempt number it was taken for. */
-export interface ClaimedBatchDelivery
-  extends Pick<ClaimedAttempt, 'eventId' | 'eventType' | 'body' | 'createdAt'> {
+/** One attempt taken for sending, with what it sends. */
+export interface ClaimedBatchDelivery {
   deliveryId: string;
   attempt: number;
+  eventId: string;
+  eventType: string;
+  body: string;
+  createdAt: Date;
+}
+
+/** A stored delivery no attempt has started, with its endpoint's drain generation. */
+export interface QueuedDelivery {
+  id: string;
+  endpointId: string;
+  drainSeq: number;
 }
 
 export interface DeliveryWithAttempts extends WebhookDeliveryRow {
@@ -180,17 +188,24 @@ export class WebhooksRepository {
 
   /**
    * Stores the deliveries (one per endpoint and event, whoever inserts first) and returns those of
-   * `eventId` that no attempt has started yet: the ones to queue, on a repeat as on the first pass.
+   * `eventId` that no attempt has started yet, with their endpoint's drain generation: the drains to
+   * queue, on a repeat as on the first pass. Read after the insert, so a generation read here began
+   * after these deliveries were stored (`startDrain`).
    */
-  async addDeliveries(eventId: string, rows: readonly NewDelivery[]): Promise<{ id: string }[]> {
+  async addDeliveries(eventId: string, rows: readonly NewDelivery[]): Promise<QueuedDelivery[]> {
     if (rows.length > 0)
       await this.db
         .insert(webhookDeliveries)
         .values([...rows])
         .onConflictDoNothing();
     return this.db
-      .select({ id: webhookDeliveries.id })
+      .select({
+        id: webhookDeliveries.id,
+        endpointId: webhookDeliveries.endpointId,
+        drainSeq: webhookEndpoints.drainSeq,
+      })
       .from(webhookDeliveries)
+      .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
       .where(
         and(
           eq(webhookDeliveries.eventId, eventId),
@@ -208,11 +223,47 @@ export class WebhooksRepository {
   }
 
   /**
+   * Starts a drain of the endpoint of `deliveryId`: bumps its drain generation, so that deliveries
+   * stored from now on queue a new drain job, and returns what sending to it needs (undefined when the
+   * delivery is gone with its endpoint). Its own statement, before any delivery row is locked, so it
+   * never waits on a row in the order opposite to `recordFailure`'s.
+   */
+  async startDrain(deliveryId: string): Promise<DrainTarget | undefined> {
+    const [target] = await this.db
+      .update(webhookEndpoints)
+      .set({ drainSeq: sql`${webhookEndpoints.drainSeq} + 1` })
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookEndpoints.id, webhookDeliveries.endpointId)))
+      .returning({
+        endpointId: webhookEndpoints.id,
+        ownerId: webhookEndpoints.ownerId,
+        url: webhookEndpoints.url,
+        secret: webhookEndpoints.secret,
+        previousSecret: webhookEndpoints.previousSecret,
+        previousSecretExpiresAt: webhookEndpoints.previousSecretExpiresAt,
+        enabled: webhookEndpoints.enabled,
+        drainSeq: webhookEndpoints.drainSeq,
+      });
+    return target;
+  }
+
+  /** Bumps the endpoint's drain generation; resolves to the new one (whose job no one has queued yet). */
+  async bumpDrainSeq(endpointId: string): Promise<number | undefined> {
+    const [row] = await this.db
+      .update(webhookEndpoints)
+      .set({ drainSeq: sql`${webhookEndpoints.drainSeq} + 1` })
+      .where(eq(webhookEndpoints.id, endpointId))
+      .returning({ drainSeq: webhookEndpoints.drainSeq });
+    return row?.drainSeq;
+  }
+
+  /**
    * Takes attempt `attempt` of a pending delivery whose endpoint is enabled, in one statement, and
    * returns what sending it needs: undefined for every caller but one, however many run the same job (a
-   * stalled BullMQ job picked up again, a repeated enqueue), and for a delivery done or stale.
+   * stalled BullMQ job picked up again, a repeated enqueue), and for a delivery done, stale or taken by
+   * a drain.
    */
-  async claimAttempt(deliveryId: string, attempt: number): Promise<ClaimedAttempt | undefined> {
+  async claimAttempt(deliveryId: string, attempt: number): Promise<ClaimedBatchDelivery | undefined> {
     const [claimed] = await this.db
       .update(webhookDeliveries)
       .set({ attempts: attempt, nextAttemptAt: sql`now() + ${ATTEMPT_LEASE_SECONDS} * interval '1 second'` })
@@ -227,35 +278,28 @@ export class WebhooksRepository {
         ),
       )
       .returning({
+        deliveryId: webhookDeliveries.id,
+        attempt: webhookDeliveries.attempts,
         eventId: webhookDeliveries.eventId,
         eventType: webhookDeliveries.eventType,
         body: webhookDeliveries.body,
         createdAt: webhookDeliveries.createdAt,
-        endpointId: webhookEndpoints.id,
-        ownerId: webhookEndpoints.ownerId,
-        url: webhookEndpoints.url,
-        secret: webhookEndpoints.secret,
-        previousSecret: webhookEndpoints.previousSecret,
-        previousSecretExpiresAt: webhookEndpoints.previousSecretExpiresAt,
       });
     return claimed;
   }
 
   /**
-   * Takes the next attempt of up to `limit` deliveries of an enabled endpoint that are due (first
-   * attempts not yet taken, retries whose time has come, redeliveries), created at `from` or later,
-   * oldest first, in one statement: each row's attempt number is raised by one and returned, so each
-   * attempt is taken by one caller only. `skip locked` leaves rows that another caller is taking to
-   * it, so no batch waits on another. `from` keeps the scan of the (endpoint, created_at) index to
-   * the endpoint's recent deliveries instead of its whole history.
+   * Takes the first attempt of up to `limit` deliveries of an enabled endpoint that no attempt has
+   * started, oldest first, in one statement on the queued-deliveries index: each is leased and
+   * returned, so each attempt is taken by one caller only. `skip locked` leaves rows that another
+   * caller is taking to it, so no batch waits on another. Retries and redeliveries are not taken here:
+   * each has a job of its own.
    */
-  async claimDue(endpointId: string, from: Date, limit: number): Promise<ClaimedBatchDelivery[]> {
+  async claimDue(endpointId: string, limit: number): Promise<ClaimedBatchDelivery[]> {
     const result = await this.db.execute(sql`
       with taken as (
         select d.id from ${webhookDeliveries} d
-        where d.endpoint_id = ${endpointId} and d.created_at >= ${from.toISOString()}::timestamptz
-          and d.status = 'pending'
-          and ((d.attempts = 0 and d.next_attempt_at is null) or d.next_attempt_at <= now())
+        where d.endpoint_id = ${endpointId} and d.status = 'pending' and d.next_attempt_at is null
         order by d.created_at
         limit ${limit}
         for update of d skip locked
@@ -287,17 +331,23 @@ export class WebhooksRepository {
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   }
 
-  /** Gives up, without an attempt, a delivery waiting for attempt `attempt` whose endpoint is disabled. */
-  async abandonForDisabledEndpoint(deliveryId: string, attempt: number): Promise<void> {
+  /**
+   * Gives up, without an attempt, a delivery waiting for attempt `attempt` and every delivery waiting
+   * for its first, of an endpoint that is disabled: no job of their own would.
+   */
+  async abandonForDisabledEndpoint(endpointId: string, deliveryId: string, attempt: number): Promise<void> {
     await this.db
       .update(webhookDeliveries)
       .set({ status: 'failed', nextAttemptAt: null })
       .from(webhookEndpoints)
       .where(
         and(
-          eq(webhookDeliveries.id, deliveryId),
+          eq(webhookDeliveries.endpointId, endpointId),
           eq(webhookDeliveries.status, 'pending'),
-          eq(webhookDeliveries.attempts, attempt - 1),
+          or(
+            and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.attempts, attempt - 1)),
+            isNull(webhookDeliveries.nextAttemptAt),
+          ),
           eq(webhookEndpoints.id, webhookDeliveries.endpointId),
           eq(webhookEndpoints.enabled, false),
         ),

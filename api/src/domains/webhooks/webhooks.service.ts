@@ -38,9 +38,9 @@ import { SOCKETS_PER_ENDPOINT, sendWebhook, WebhookConnections } from './webhook
 import { generateWebhookSecret, signatureHeader } from './webhook-signature.ts';
 import type {
   AttemptRecord,
-  ClaimedAttempt,
   ClaimedBatchDelivery,
   DeliveryWithAttempts,
+  DrainTarget,
   WebhooksRepository,
 } from './webhooks.repository.ts';
 
@@ -68,7 +68,7 @@ export interface WebhooksServiceDeps {
 
 /** What every attempt to one endpoint needs: its address, owner and signing secrets. */
 type ClaimedEndpoint = Pick<
-  ClaimedAttempt,
+  DrainTarget,
   'endpointId' | 'ownerId' | 'url' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt'
 >;
 
@@ -79,14 +79,21 @@ interface HandedOver {
   reject?: (error: unknown) => void;
 }
 
+/** A drain running in this process: attempts handed over to it, and whether it must look again. */
+interface Drainer {
+  /** The endpoint as last read by a job of this drain (the highest drain generation): what it sends with. */
+  target: DrainTarget;
+  inbox: HandedOver[];
+  /** Set by a job that started after the drainer's last look for queued deliveries. */
+  rescan: boolean;
+}
+
 /** Attempts a drainer sends at once: the kept connections per endpoint (webhook-sender.ts). */
 const SENDS_PER_ROUND = SOCKETS_PER_ENDPOINT;
 /** Attempts a drainer takes at once, sent `SENDS_PER_ROUND` at a time. */
 const CLAIMS_AHEAD = 4 * SENDS_PER_ROUND;
 /** A drainer takes no new round after this long, so its job ends well within the job's time limit. */
 const DRAIN_BUDGET_MS = 5_000;
-/** Taken attempts remembered for their jobs; beyond this, such a job finds out with one statement. */
-const MAX_TAKEN_REMEMBERED = 100_000;
 
 /** Every event type an endpoint can receive from the outbox. */
 export const WEBHOOK_EVENT_TYPES = Object.keys(DOMAIN_EVENTS) as DomainEventName[];
@@ -94,10 +101,8 @@ export const WEBHOOK_EVENT_TYPES = Object.keys(DOMAIN_EVENTS) as DomainEventName
 export class WebhooksService {
   /** Kept-alive connections of this process's deliveries, per endpoint and checked address. */
   private readonly connections = new WebhookConnections();
-  /** Endpoints a job of this process is draining (`deliver`), with the attempts handed over to it. */
-  private readonly draining = new Map<string, HandedOver[]>();
-  /** `<delivery id>:<attempt>` of attempts taken by a drainer here, whose own jobs have nothing to do. */
-  private readonly takenHere = new Set<string>();
+  /** Endpoints a job of this process is draining (`deliver`). */
+  private readonly draining = new Map<string, Drainer>();
 
   constructor(private readonly deps: WebhooksServiceDeps) {}
 
@@ -226,9 +231,11 @@ export class WebhooksService {
   }
 
   /**
-   * The fan-out consumer's work: one delivery per matching endpoint, then a job for each delivery of
-   * this event that has not started. Repeats (retries, a second replica) find the same rows and the
-   * same job ids, so an endpoint gets one delivery per event.
+   * The fan-out consumer's work: one delivery per matching endpoint, then the drain job of each such
+   * endpoint whose delivery of this event has not started: one job per endpoint and drain generation,
+   * so a burst of events queues one job per endpoint, not one per delivery (`deliver`). Repeats
+   * (retries, a second replica) find the same rows and the same job ids, so an endpoint gets one
+   * delivery per event.
    */
   async fanOut(event: WebhookSourceEvent): Promise<void> {
     const audience = audienceOf(event.name, event.payload);
@@ -251,71 +258,98 @@ export class WebhooksService {
         body: raw,
       })),
     );
-    for (const { id } of pending) await this.queueAttempt(id, 1, 0);
+    const drains = new Map<string, { deliveryId: string; drainSeq: number }>();
+    for (const { id, endpointId, drainSeq } of pending) {
+      if (!drains.has(endpointId)) drains.set(endpointId, { deliveryId: id, drainSeq });
+    }
+    for (const [endpointId, { deliveryId, drainSeq }] of drains) {
+      await this.queueDrain(endpointId, drainSeq, deliveryId, 1);
+    }
   }
 
   /**
-   * The `webhook.deliver` job: attempt `attempt` of one delivery. The first job of this process to find
-   * an endpoint without a drainer becomes its drainer: with its own delivery it takes the endpoint's
-   * other due deliveries (`claimDue`: up to `CLAIMS_AHEAD` in one statement), sends them in rounds of
-   * `SENDS_PER_ROUND` over the endpoint's kept connections and logs each round's successes in one
-   * statement, until nothing is due.
-   * Jobs of this process whose attempt it took end at once; a job that claimed its own delivery while
-   * the endpoint has a drainer hands it over and waits until its round is logged, so every attempt is
-   * logged before its job ends and the endpoint never has more than one round in flight here. After
-   * `DRAIN_BUDGET_MS` the drainer takes nothing new and ends once what was handed to it is sent (the
-   * next job becomes the drainer). Failures are logged, retried and may disable the endpoint one by
-   * one, as a lone attempt's are.
+   * The `webhook.deliver` job: attempt `attempt` of one delivery, and a drain of its endpoint. The job
+   * first bumps the endpoint's drain generation (`startDrain`): every delivery stored before that has
+   * queued this job or an earlier one, every one stored after queues a job of the new generation, so
+   * none waits without a job that will look for it. Then it takes its own attempt (a drain job's may
+   * have been taken already). The first job of this process to find its endpoint without a drainer
+   * becomes its drainer: it takes the endpoint's deliveries waiting for their first attempt
+   * (`claimDue`: up to `CLAIMS_AHEAD` in one statement), sends them in rounds of `SENDS_PER_ROUND`
+   * over the endpoint's kept connections and logs each round's successes in one statement, until
+   * nothing is queued. A job that claimed its own attempt while the endpoint has a drainer here hands
+   * it over and waits until its round is logged; one that claimed nothing asks the drainer to look
+   * again. After `DRAIN_BUDGET_MS` the drainer takes nothing new, queues a job of a new generation to
+   * go on, and ends once what it holds is sent. Failures are logged, retried (a job per retry) and may
+   * disable the endpoint one by one, as a lone attempt's are.
    */
   async deliver(deliveryId: string, attempt: number, signal?: AbortSignal): Promise<void> {
-    if (this.takenHere.delete(`${deliveryId}:${attempt}`)) return;
-    const delivery = await this.deps.webhooks.claimAttempt(deliveryId, attempt);
-    if (!delivery) {
-      // Done, stale, deleted with its endpoint, or waiting on a disabled endpoint: given up then.
-      await this.deps.webhooks.abandonForDisabledEndpoint(deliveryId, attempt);
+    const target = await this.deps.webhooks.startDrain(deliveryId);
+    // Deleted with its endpoint: nothing to send.
+    if (!target) return;
+    if (!target.enabled) {
+      // Given up, with the endpoint's queued deliveries, whose jobs are this one.
+      await this.deps.webhooks.abandonForDisabledEndpoint(target.endpointId, deliveryId, attempt);
       return;
     }
-    const endpoint: ClaimedEndpoint = delivery;
-    const own = { ...delivery, deliveryId, attempt };
-    const active = this.draining.get(endpoint.endpointId);
+    const own = await this.deps.webhooks.claimAttempt(deliveryId, attempt);
+    // Looked up in the same turn as the push, so the drainer cannot have ended in between.
+    const active = this.draining.get(target.endpointId);
+    // A later read (a rotated secret, a new URL) is what the drainer sends with from now on.
+    if (active && target.drainSeq > active.target.drainSeq) active.target = target;
+    if (active && own) {
+      await new Promise<void>((resolve, reject) => active.inbox.push({ delivery: own, resolve, reject }));
+      return;
+    }
     if (active) {
-      // Pushed in the same turn as the look-up, so the drainer cannot have ended in between.
-      await new Promise<void>((resolve, reject) => active.push({ delivery: own, resolve, reject }));
+      active.rescan = true;
       return;
     }
-    const inbox: HandedOver[] = [];
-    this.draining.set(endpoint.endpointId, inbox);
+    await this.drain(target, { deliveryId, attempt }, own ? [{ delivery: own }] : [], signal);
+  }
+
+  /**
+   * The drainer's loop (`deliver`) for the job of `job`, starting with `backlog` (that job's own
+   * attempt, if it took it).
+   */
+  private async drain(
+    target: DrainTarget,
+    job: { deliveryId: string; attempt: number },
+    backlog: HandedOver[],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const { endpointId } = target;
+    const drainer: Drainer = { target, inbox: [], rescan: false };
+    this.draining.set(endpointId, drainer);
     let open = true;
     const close = () => {
-      if (open) this.draining.delete(endpoint.endpointId);
+      if (open) this.draining.delete(endpointId);
       open = false;
     };
     const startedAt = Date.now();
-    let from = delivery.createdAt;
-    // Taken ahead of the rounds, so that this process's jobs find their attempts taken instead of each
-    // claiming its own with a statement of its own.
-    const backlog: HandedOver[] = [{ delivery: own }];
+    let handOn = false;
     try {
       for (;;) {
-        if (signal?.aborted || Date.now() - startedAt >= DRAIN_BUDGET_MS) close();
+        if (open && (signal?.aborted || Date.now() - startedAt >= DRAIN_BUDGET_MS)) {
+          close();
+          handOn = true;
+        }
         if (open && backlog.length < SENDS_PER_ROUND) {
-          const claimed = await this.claimDue(endpoint.endpointId, from, CLAIMS_AHEAD - backlog.length);
-          for (const taken of claimed) {
-            backlog.push({ delivery: taken });
-            if (taken.createdAt > from) from = taken.createdAt;
-          }
+          drainer.rescan = false;
+          const claimed = await this.deps.webhooks.claimDue(endpointId, CLAIMS_AHEAD - backlog.length);
+          for (const taken of claimed) backlog.push({ delivery: taken });
         }
         // Handed-over attempts first: their jobs are waiting.
-        const sending = inbox.splice(0, SENDS_PER_ROUND);
+        const sending = drainer.inbox.splice(0, SENDS_PER_ROUND);
         sending.push(...backlog.splice(0, SENDS_PER_ROUND - sending.length));
-        // Nothing taken and nothing handed over since (checked in this same turn): the drainer ends.
         if (sending.length === 0) {
+          // A job started since the last look (checked in this same turn): look once more.
+          if (open && drainer.rescan) continue;
           close();
-          return;
+          break;
         }
         try {
           await this.sendRound(
-            endpoint,
+            drainer.target,
             sending.map((handed) => handed.delivery),
             signal,
           );
@@ -327,23 +361,16 @@ export class WebhooksService {
       }
     } catch (error) {
       close();
-      // Taken but not sent: their leases run out and a later batch takes them (ATTEMPT_LEASE_SECONDS).
-      for (const handed of inbox.splice(0)) handed.reject?.(error);
+      // Taken but not sent: their leases run out (ATTEMPT_LEASE_SECONDS).
+      for (const handed of drainer.inbox.splice(0)) handed.reject?.(error);
       throw error;
     }
-  }
-
-  /** Takes due deliveries of the endpoint, remembering them so their own jobs end at once here. */
-  private async claimDue(endpointId: string, from: Date, limit: number): Promise<ClaimedBatchDelivery[]> {
-    const taken = await this.deps.webhooks.claimDue(endpointId, from, limit);
-    for (const { deliveryId, attempt } of taken) {
-      this.takenHere.add(`${deliveryId}:${attempt}`);
-      if (this.takenHere.size > MAX_TAKEN_REMEMBERED) {
-        const oldest = this.takenHere.values().next().value;
-        if (oldest !== undefined) this.takenHere.delete(oldest);
-      }
+    if (handOn) {
+      // Whatever is still queued goes to a job of a new generation, which no one has queued yet; its own
+      // attempt is this job's, done by now, so it only drains.
+      const drainSeq = await this.deps.webhooks.bumpDrainSeq(endpointId);
+      if (drainSeq !== undefined) await this.queueDrain(endpointId, drainSeq, job.deliveryId, job.attempt);
     }
-    return taken;
   }
 
   /** Sends the claimed attempts at once, logs the successes in one statement and each failure alone. */
@@ -447,6 +474,20 @@ export class WebhooksService {
   retryDelay(attempt: number): number {
     const { retryBaseMs, retryMaxDelayMs } = this.deps.settings;
     return Math.min(retryBaseMs * 2 ** Math.min(attempt - 1, 40), retryMaxDelayMs);
+  }
+
+  /** Queues the drain job of `endpointId`'s generation `drainSeq`; a no-op when it is queued already. */
+  private async queueDrain(
+    endpointId: string,
+    drainSeq: number,
+    deliveryId: string,
+    attempt: number,
+  ): Promise<void> {
+    await this.deps.jobs.enqueue(
+      'webhook.deliver',
+      { deliveryId, attempt },
+      { jobId: `webhook-drain-${endpointId}-${drainSeq}` },
+    );
   }
 
   private async queueAttempt(

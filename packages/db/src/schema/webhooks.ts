@@ -3,7 +3,17 @@
  * and admins register, one delivery per endpoint and event, and every attempt of a delivery (the log).
  */
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  pgSchema,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { users } from './users.ts';
 
 export const webhooksSchema = pgSchema('webhooks');
@@ -22,7 +32,8 @@ export const webhookDeliveryStatus = webhooksSchema.enum('delivery_status', [
  * A receiver of signed deliveries. The secret is kept in clear on purpose: an HMAC needs the key itself,
  * so it cannot be stored hashed as a password is. `previous_secret` signs too until it expires, so a
  * receiver can switch secrets without a gap. `failing_since`: the first failed attempt after the last
- * success, which decides when the endpoint is disabled.
+ * success, which decides when the endpoint is disabled. `drain_seq`: the drain generation, bumped by each
+ * drain as it starts; a delivery queues the drain job of the generation it reads (docs/webhooks.md).
  */
 export const webhookEndpoints = webhooksSchema.table(
   'endpoints',
@@ -42,6 +53,7 @@ export const webhookEndpoints = webhooksSchema.table(
     previousSecret: text('previous_secret'),
     previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
     failingSince: timestamp('failing_since', { withTimezone: true }),
+    drainSeq: bigint('drain_seq', { mode: 'number' }).notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -74,6 +86,10 @@ export const webhookDeliveries = webhooksSchema.table(
   (t) => [
     uniqueIndex('deliveries_endpoint_event_idx').on(t.endpointId, t.eventId),
     index('deliveries_endpoint_created_idx').on(t.endpointId, t.createdAt),
+    // Deliveries waiting for their first attempt: what a drain takes (docs/webhooks.md).
+    index('deliveries_queued_idx')
+      .on(t.endpointId, t.createdAt)
+      .where(sql`${t.status} = 'pending' and ${t.nextAttemptAt} is null`),
     index('deliveries_event_idx').on(t.eventId),
   ],
 );
