@@ -175,11 +175,7 @@ async function measure(
   const reportMs: number[] = [];
   for (let round = 0; round < 5; round += 1) {
     const began = performance.now();
-    const [{ totals }] = await Promise.all([
-      store.summary(scope, range, 'day'),
-      store.topVideos(scope, range, 10),
-      store.topReferrers(scope, range, 10),
-    ]);
+    const { totals } = await store.report(scope, range, 'day', { topVideos: 10, topReferrers: 10 });
     reportMs.push(performance.now() - began);
     if (totals.views !== Math.ceil(eventCount / 10))
       throw new Error(`${kind}: ${totals.views} views reported`);

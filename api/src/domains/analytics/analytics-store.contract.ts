@@ -377,6 +377,16 @@ export function analyticsStoreContract(name: string, open: () => Promise<StoreUn
         [videos[0], 10],
         [videos[1], 0],
       ]);
+      // The whole report in one call: the same parts, each top list cut to its own limit.
+      expect(await store.report(scope, range, 'hour', { topVideos: 1, topReferrers: 10 })).toEqual({
+        totals: expected,
+        series,
+        topVideos: (await store.topVideos(scope, range, 10)).slice(0, 1),
+        topReferrers: await store.topReferrers(scope, range, 10),
+      });
+      expect((await store.report(scope, range, 'day', { topVideos: 0, topReferrers: 0 })).topVideos).toEqual(
+        [],
+      );
       // A view landing in a rolled-up hour later counts at once (read raw), and after the next roll-up.
       const late = beacon(randomUUID(), {
         channelId: channel,

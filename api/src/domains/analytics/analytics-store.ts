@@ -89,6 +89,19 @@ export interface TopReferrer {
   views: number;
 }
 
+/** What one report asks for besides its totals and series: how many top videos and referrers (0: none). */
+export interface ReportTops {
+  topVideos: number;
+  topReferrers: number;
+}
+
+export interface ReportSums {
+  totals: MetricSums;
+  series: BucketSums[];
+  topVideos: TopVideo[];
+  topReferrers: TopReferrer[];
+}
+
 export interface ViewInterval {
   startedAt: Date;
   lastAt: Date;
@@ -134,6 +147,11 @@ export interface AnalyticsStore {
   ): Promise<{ totals: MetricSums; series: BucketSums[] }>;
   topVideos(scope: ReportScope, range: TimeRange, limit: number): Promise<TopVideo[]>;
   topReferrers(scope: ReportScope, range: TimeRange, limit: number): Promise<TopReferrer[]>;
+  /**
+   * A whole report: {@link summary}, {@link topVideos} and {@link topReferrers} together, so that a store
+   * can read the views not rolled up yet once for all of them.
+   */
+  report(scope: ReportScope, range: TimeRange, bucket: ReportBucket, tops: ReportTops): Promise<ReportSums>;
   /** Views of a video that played, and how many reached each of RETENTION_POINTS. */
   retention(videoId: string, range: TimeRange): Promise<{ views: number; reached: number[] }>;
   /** When each view of a broadcast started and last reported. */

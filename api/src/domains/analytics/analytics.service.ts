@@ -285,11 +285,10 @@ export class AnalyticsService {
     const range = { from: new Date(query.from), to: new Date(query.to) };
     const buckets = bucketsOf(range.from, range.to, query.bucket);
     const { store } = this.deps;
-    const [{ totals, series }, topVideos, topReferrers] = await Promise.all([
-      store.summary(scope, range, query.bucket),
-      scope.kind === 'channel' || scope.kind === 'instance' ? store.topVideos(scope, range, TOP_LIMIT) : [],
-      store.topReferrers(scope, range, TOP_LIMIT),
-    ]);
+    const { totals, series, topVideos, topReferrers } = await store.report(scope, range, query.bucket, {
+      topVideos: scope.kind === 'channel' || scope.kind === 'instance' ? TOP_LIMIT : 0,
+      topReferrers: TOP_LIMIT,
+    });
     let retention: Report['retention'] = null;
     if (scope.kind === 'video') {
       const { views, reached } = await store.retention(scope.id, range);

@@ -15,6 +15,8 @@ import {
   pairKey,
   RETENTION_POINTS,
   type ReportScope,
+  type ReportSums,
+  type ReportTops,
   type TimeRange,
   type TopReferrer,
   type TopVideo,
@@ -76,15 +78,29 @@ const clamp = (value: number, low: number, high: number) => Math.min(high, Math.
  * percentiles from a few values per hour instead of every view's time.
  */
 const UNIQ_BITS = 15;
-const STARTUP_HISTOGRAM = `sumMap(if(startup_ms >= 0, [startup_ms], emptyArrayInt32()),
-  if(startup_ms >= 0, [toUInt64(1)], emptyArrayUInt64()))`;
-const PARTIAL_SUMS = (counted: string) => `count() AS views, ${counted} AS counted,
-  uniqCombinedState(${UNIQ_BITS})(viewer_id) AS viewers, sum(watched_ms) AS watched_ms, countIf(startup_ms >= 0) AS startups,
-  tupleElement(${STARTUP_HISTOGRAM}, 1) AS startup_values, tupleElement(${STARTUP_HISTOGRAM}, 2) AS startup_counts,
+/**
+ * `seriesRow`: in the report query (rows fanned out to several parts), the condition of the rows whose
+ * viewers and startup times are wanted; the other parts' rows skip the costly states.
+ */
+const PARTIAL_SUMS = (counted: string, seriesRow?: string) => {
+  const started = seriesRow ? `startup_ms >= 0 AND ${seriesRow}` : 'startup_ms >= 0';
+  const histogram = `sumMap(if(${started}, [startup_ms], emptyArrayInt32()),
+    if(${started}, [toUInt64(1)], emptyArrayUInt64()))`;
+  const viewers = seriesRow
+    ? `uniqCombinedStateIf(${UNIQ_BITS})(viewer_id, ${seriesRow})`
+    : `uniqCombinedState(${UNIQ_BITS})(viewer_id)`;
+  return `count() AS views, ${counted} AS counted, ${viewers} AS viewers, sum(watched_ms) AS watched_ms,
+  countIf(startup_ms >= 0) AS startups,
+  tupleElement(${histogram}, 1) AS startup_values, tupleElement(${histogram}, 2) AS startup_counts,
   sum(toUInt64(rebuffer_count)) AS rebuffer_count, sum(rebuffer_ms) AS rebuffer_ms,
   countIf(failed = 1) AS failed_views, countIf(exited_before_start = 1) AS exits`;
+};
 const PARTIAL_COLUMNS =
   'views, counted, viewers, watched_ms, startups, startup_values, startup_counts, rebuffer_count, rebuffer_ms, failed_views, exits';
+/** PARTIAL_COLUMNS of a row that only counts (top videos and referrers): no viewers, no startup times. */
+const countsOnly = (views: string, counted: string, watched: string) =>
+  `${views}, ${counted}, arrayReduce('uniqCombinedState(${UNIQ_BITS})', emptyArrayString()), ${watched},
+  toUInt64(0), emptyArrayInt32(), emptyArrayUInt64(), toUInt64(0), toUInt64(0), toUInt64(0), toUInt64(0)`;
 const MERGED_SUMS = `sum(views) AS views, sum(counted) AS counted, uniqCombinedMerge(${UNIQ_BITS})(viewers) AS unique_viewers,
   sum(watched_ms) AS watch_time_ms, sum(startups) AS startups,
   sumMap(startup_values, startup_counts) AS startup_hist, sum(rebuffer_count) AS rebuffer_count,
@@ -200,30 +216,34 @@ const newest = (table: string, time: string, where: string) => `${table} WHERE $
     GROUP BY channel_id, target_type, target_id, ${time})`;
 
 /**
- * The per-view table as one row per view without FINAL: the sort-key columns are the same in every
- * version of a view (grouped by), the rest is taken from its highest `seq`, which is the version ReplacingMergeTree(seq) keeps. Aggregating spreads over the
- * cores, where FINAL merges the parts' sorted streams in one thread.
+ * The per-view table as one row per view without FINAL: KEYS are the same in every version of a view
+ * (any), LATEST are taken from its highest `seq`, the version ReplacingMergeTree(seq) keeps. Grouped by
+ * view_id alone: grouping by the whole sort key as well cost about twice the CPU (system.query_log).
+ * Aggregating spreads over the cores, where FINAL merges the parts' sorted streams in one thread.
+ * `counted`: a condition on view_id, evaluated once per view.
  */
-const LATEST = [
-  'viewer_id',
-  'referrer',
-  'watched_ms',
-  'startup_ms',
-  'rebuffer_count',
-  'rebuffer_ms',
-  'failed',
-  'exited_before_start',
-];
-/** `columns`: the ones the caller reads besides the keys (top videos and referrers need one). */
-const latestViews = (
-  table: string,
-  where: string,
-  columns: readonly string[] = LATEST,
-) => `(SELECT view_id, channel_id, target_type, target_id,
-    started_at, ${columns.map((column) => `last_${column} AS ${column}`).join(', ')}
-  FROM (SELECT view_id, channel_id, target_type, target_id, started_at,
-      ${columns.map((column) => `argMax(${column}, seq) AS last_${column}`).join(', ')}
-    FROM ${table} WHERE ${where} GROUP BY view_id, channel_id, target_type, target_id, started_at))`;
+const LATEST = ['watched_ms', 'startup_ms', 'rebuffer_count', 'rebuffer_ms', 'failed', 'exited_before_start'];
+// The sort key's columns a report reads, and the viewer and referrer: both from the view's token.
+const KEYS = ['target_type', 'target_id', 'started_at', 'viewer_id', 'referrer'];
+const latestViews = (table: string, where: string, counted: string) => `(SELECT view_id,
+    toUInt8(${counted}) AS is_counted, ${[...KEYS, ...LATEST].map((column) => `last_${column} AS ${column}`).join(', ')}
+  FROM (SELECT view_id, ${KEYS.map((column) => `any(${column}) AS last_${column}`).join(', ')},
+      ${LATEST.map((column) => `argMax(${column}, seq) AS last_${column}`).join(', ')}
+    FROM ${table} WHERE ${where} GROUP BY view_id))`;
+
+/**
+ * The report query's parts, its rows' `part`: the series (merged once more as the totals, slot 0),
+ * top videos, top referrers.
+ */
+const SERIES = 1;
+const VIDEOS = 2;
+const REFERRERS = 3;
+const TOTALS = 0;
+
+/** What one report query answers: the totals and series (with a bucket), and how many tops. */
+interface ReportParts extends ReportTops {
+  bucket?: ReportBucket;
+}
 
 export interface ClickHouseStoreOptions {
   /** `http://host:8123`; a path names the database (default `streamhub`). */
@@ -298,8 +318,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     // The hourly rollups of settled hours, folded by rollUp(), at three levels (LEVELS): each target,
     // each channel, the instance. ReplacingMergeTree on the whole key: folding an hour again (late
     // data) replaces its rows, the newest fold winning; read with FINAL, which is cheap on the few
-    // hours a report reads here (the daily rollups answer whole days). (rollup_levels, with `uniq`
-    // states, and rollup_hourly/rollup_referrers of earlier versions are no longer written or read.)
+    // hours a report reads here (the daily rollups answer whole days). (rollup_hourly/rollup_referrers
+    // of earlier versions are no longer written or read.)
     await this.createRollupTables('rollup_hours', 'rollup_level_referrers', 'hour');
     // The daily rollups, folded from the hourly ones once a whole UTC day is folded there: the same
     // columns per level and day (the day's viewer states merged into one), so that a month is ~30 rows.
@@ -307,6 +327,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('rollup_state')} (
         name String, watermark DateTime('UTC'), version UInt64
       ) ENGINE = ReplacingMergeTree(version) ORDER BY name`);
+    // The rollup of an earlier design, no longer written or read.
+    await this.run(`DROP TABLE IF EXISTS ${this.table('rollup_levels')}`);
     // One row per broadcast and 10 s tick; the version column keeps the higher count of two replicas.
     await this.run(`CREATE TABLE IF NOT EXISTS ${this.table('presence_samples')} (
         live_session_id String, at DateTime('UTC'), viewers UInt32
@@ -487,32 +509,74 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   /**
-   * The per-hour partial sums of a scope over a range: rolled-up hours UNION ALL the views of the
-   * rest, as one subquery that merged sums read.
+   * One query for a whole report, so that the views not rolled up yet are read once (they are most
+   * of its work): each such view is fanned out (ARRAY JOIN) to its series bucket, its video and its
+   * referrer, and grouped with the rolled rows of each part; the series rows are merged once more into
+   * the totals. ClickHouse 18.16 has no GROUPING SETS, and no CTE a query could read three times.
    */
-  private partials(
-    scope: ReportScope,
-    range: TimeRange,
-    split: RangeSplit,
-    // Top videos: the video rows, and only these sums (no aggregate states to read and merge).
-    light = false,
-  ): string {
+  private async reportRows(scope: ReportScope, range: TimeRange, parts: ReportParts): Promise<Row[]> {
+    const split = await this.split(range, parts.bucket);
     const raw = `${inRange(range)} AND NOT (started_at >= ${at(split.rolledFrom)} AND started_at < ${at(split.rolledTo)})`;
-    const counted = `countIf(view_id IN (SELECT view_id FROM ${this.table('view_decisions')}
-      WHERE counted = 1 AND ${scopeFilter(scope)} AND ${raw}))`;
-    const columns = light ? 'counted, watched_ms' : PARTIAL_COLUMNS;
-    const sums = light ? `${counted} AS counted, sum(watched_ms) AS watched_ms` : PARTIAL_SUMS(counted);
-    const rolledRows = light ? rolledVideos(scope) : rolledScope(scope);
-    const extra = light ? "AND target_type = 'video'" : '';
-    return `SELECT channel_id, target_type, target_id, day AS hour, ${columns}
-        FROM ${newest(this.table('rollup_days'), 'day', `${rolledRows} AND ${dailyPart(split)}`)}
-      UNION ALL
-      SELECT channel_id, target_type, target_id, hour, ${columns}
-        FROM ${newest(this.table('rollup_hours'), 'hour', `${rolledRows} AND ${hourlyPart(split)}`)}
-      UNION ALL
-      SELECT channel_id, target_type, target_id, toStartOfHour(started_at) AS hour, ${sums}
-        FROM ${latestViews(this.table('views'), `${scopeFilter(scope)} AND ${raw} ${extra}`, light ? ['watched_ms'] : LATEST)}
-        GROUP BY channel_id, target_type, target_id, hour`;
+    const counted = `view_id IN (SELECT view_id FROM ${this.table('view_decisions')}
+      WHERE counted = 1 AND ${scopeFilter(scope)} AND ${raw})`;
+    const rolled: string[] = [];
+    const fans: string[] = [];
+    const tables = [
+      ['rollup_days', 'day', dailyPart(split), 'rollup_day_referrers'],
+      ['rollup_hours', 'hour', hourlyPart(split), 'rollup_level_referrers'],
+    ] as const;
+    const { bucket } = parts;
+    if (bucket) {
+      for (const [table, time, slice] of tables)
+        rolled.push(`SELECT toUInt8(${SERIES}) AS part, toString(${bucketExpression(bucket, time)}) AS key,
+          ${PARTIAL_COLUMNS} FROM ${newest(this.table(table), time, `${rolledScope(scope)} AND ${slice}`)}`);
+      fans.push(`(toUInt8(${SERIES}), toString(${bucketExpression(bucket)}))`);
+    }
+    if (parts.topVideos > 0) {
+      for (const [table, time, slice] of tables)
+        rolled.push(`SELECT toUInt8(${VIDEOS}), target_id, ${countsOnly('views', 'counted', 'watched_ms')}
+          FROM ${newest(this.table(table), time, `${rolledVideos(scope)} AND ${slice}`)}`);
+      fans.push(`(toUInt8(${VIDEOS}), if(target_type = 'video', target_id, ''))`);
+    }
+    if (parts.topReferrers > 0) {
+      for (const [, , slice, table] of tables)
+        rolled.push(`SELECT toUInt8(${REFERRERS}), referrer, ${countsOnly('views', 'toUInt64(0)', 'toUInt64(0)')}
+          FROM ${this.table(table)} FINAL WHERE ${rolledScope(scope)} AND ${slice}`);
+      fans.push(`(toUInt8(${REFERRERS}), referrer)`);
+    }
+    // Rows of parts 2 and 3 with an empty key: views of no video, views without a referrer.
+    const fanned = `SELECT fan.1 AS part, fan.2 AS key, ${PARTIAL_SUMS('sum(is_counted)', `part = ${SERIES}`)}
+      FROM ${latestViews(this.table('views'), `${scopeFilter(scope)} AND ${raw}`, counted)}
+      ARRAY JOIN [${fans.join(', ')}] AS fan WHERE part = ${SERIES} OR key != ''
+      GROUP BY part, key`;
+    const top = Math.max(1, parts.topVideos, parts.topReferrers);
+    return this.rows(`SELECT slot.1 AS part_of, slot.2 AS label, ${MERGED_SUMS}
+      FROM (${[fanned, ...rolled].join('\n      UNION ALL\n      ')})
+      ARRAY JOIN if(part = ${SERIES}, [(toUInt8(${TOTALS}), ''), (part, key)], [(part, key)]) AS slot
+      GROUP BY part_of, label
+      ORDER BY part_of, if(part_of = ${VIDEOS}, counted, views) DESC, watch_time_ms DESC, label
+      LIMIT ${top} BY part_of, if(part_of = ${SERIES}, label, '')`);
+  }
+
+  private async readReport(scope: ReportScope, range: TimeRange, parts: ReportParts): Promise<ReportSums> {
+    const rows = await this.reportRows(scope, range, parts);
+    const of = (part: number) => rows.filter((row) => num(row.part_of) === part);
+    return {
+      totals: toMergedSums(of(TOTALS)[0]),
+      series: of(SERIES)
+        .map((row) => ({ bucket: new Date(num(row.label) * 1000), ...toMergedSums(row) }))
+        .sort((a, b) => a.bucket.getTime() - b.bucket.getTime()),
+      topVideos: of(VIDEOS)
+        .slice(0, parts.topVideos)
+        .map((row) => ({
+          videoId: String(row.label),
+          countedViews: num(row.counted),
+          watchTimeMs: num(row.watch_time_ms),
+        })),
+      topReferrers: of(REFERRERS)
+        .slice(0, parts.topReferrers)
+        .map((row) => ({ referrer: String(row.label), views: num(row.views) })),
+    };
   }
 
   async undecidedViews(minWatchedMs: number, limit: number): Promise<ViewCandidate[]> {
@@ -579,65 +643,32 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   async totals(scope: ReportScope, range: TimeRange): Promise<MetricSums> {
-    const split = await this.split(range);
-    const [row] = await this.rows(`SELECT ${MERGED_SUMS} FROM (${this.partials(scope, range, split)})`);
-    return toMergedSums(row);
+    return (await this.summary(scope, range, 'day')).totals;
   }
 
   async series(scope: ReportScope, range: TimeRange, bucket: ReportBucket): Promise<BucketSums[]> {
-    const split = await this.split(range, bucket);
-    const rows = await this.rows(`SELECT ${bucketExpression(bucket, 'hour')} AS bucket, ${MERGED_SUMS}
-      FROM (${this.partials(scope, range, split)}) GROUP BY bucket ORDER BY bucket`);
-    return rows.map((row) => ({ bucket: new Date(num(row.bucket) * 1000), ...toMergedSums(row) }));
+    return (await this.summary(scope, range, bucket)).series;
   }
 
-  /** Totals and series in one pass: `WITH TOTALS` merges the same states the buckets do. */
   async summary(
     scope: ReportScope,
     range: TimeRange,
     bucket: ReportBucket,
   ): Promise<{ totals: MetricSums; series: BucketSums[] }> {
-    const split = await this.split(range, bucket);
-    await this.prepare();
-    const result = await this.client.query({
-      query: `SELECT ${bucketExpression(bucket, 'hour')} AS bucket, ${MERGED_SUMS}
-        FROM (${this.partials(scope, range, split)}) GROUP BY bucket WITH TOTALS ORDER BY bucket`,
-      format: 'JSON',
-    });
-    const { data, totals } = (await result.json()) as { data: Row[]; totals?: Row };
-    return {
-      totals: toMergedSums(data.length > 0 ? totals : undefined),
-      series: data.map((row) => ({ bucket: new Date(num(row.bucket) * 1000), ...toMergedSums(row) })),
-    };
+    const { totals, series } = await this.readReport(scope, range, { bucket, topVideos: 0, topReferrers: 0 });
+    return { totals, series };
   }
 
   async topVideos(scope: ReportScope, range: TimeRange, limit: number): Promise<TopVideo[]> {
-    const split = await this.split(range);
-    const rows = await this.rows(`SELECT target_id, sum(counted) AS counted, sum(watched_ms) AS watched
-      FROM (${this.partials(scope, range, split, true)})
-      GROUP BY target_id ORDER BY counted DESC, watched DESC, target_id LIMIT ${Math.floor(limit)}`);
-    return rows.map((row) => ({
-      videoId: String(row.target_id),
-      countedViews: num(row.counted),
-      watchTimeMs: num(row.watched),
-    }));
+    return (await this.readReport(scope, range, { topVideos: limit, topReferrers: 0 })).topVideos;
   }
 
   async topReferrers(scope: ReportScope, range: TimeRange, limit: number): Promise<TopReferrer[]> {
-    const split = await this.split(range);
-    const { rolledFrom, rolledTo } = split;
-    const raw = `${inRange(range)} AND NOT (started_at >= ${at(rolledFrom)} AND started_at < ${at(rolledTo)})`;
-    const rows = await this.rows(`SELECT referrer, sum(n) AS views FROM (
-        SELECT referrer, views AS n FROM ${this.table('rollup_day_referrers')} FINAL
-          WHERE ${rolledScope(scope)} AND ${dailyPart(split)}
-        UNION ALL
-        SELECT referrer, views AS n FROM ${this.table('rollup_level_referrers')} FINAL
-          WHERE ${rolledScope(scope)} AND ${hourlyPart(split)}
-        UNION ALL
-        SELECT referrer, count() AS n FROM ${latestViews(this.table('views'), `${scopeFilter(scope)} AND ${raw}`, ['referrer'])}
-          WHERE referrer != '' GROUP BY referrer)
-      GROUP BY referrer ORDER BY views DESC, referrer LIMIT ${Math.floor(limit)}`);
-    return rows.map((row) => ({ referrer: String(row.referrer), views: num(row.views) }));
+    return (await this.readReport(scope, range, { topVideos: 0, topReferrers: limit })).topReferrers;
+  }
+
+  report(scope: ReportScope, range: TimeRange, bucket: ReportBucket, tops: ReportTops): Promise<ReportSums> {
+    return this.readReport(scope, range, { bucket, ...tops });
   }
 
   async retention(videoId: string, range: TimeRange): Promise<{ views: number; reached: number[] }> {

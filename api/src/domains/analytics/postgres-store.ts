@@ -17,6 +17,8 @@ import {
   pairKey,
   RETENTION_POINTS,
   type ReportScope,
+  type ReportSums,
+  type ReportTops,
   type TimeRange,
   type TopReferrer,
   type TopVideo,
@@ -655,6 +657,21 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
         group by referrer order by views desc, referrer limit ${limit}`),
     );
     return rows.map((row) => ({ referrer: String(row.referrer), views: num(row.views) }));
+  }
+
+  /** The three parts in parallel: each reads only its own rollups and views (PostgreSQL has no cheaper one pass). */
+  async report(
+    scope: ReportScope,
+    range: TimeRange,
+    bucket: ReportBucket,
+    tops: ReportTops,
+  ): Promise<ReportSums> {
+    const [{ totals, series }, topVideos, topReferrers] = await Promise.all([
+      this.summary(scope, range, bucket),
+      tops.topVideos > 0 ? this.topVideos(scope, range, tops.topVideos) : [],
+      tops.topReferrers > 0 ? this.topReferrers(scope, range, tops.topReferrers) : [],
+    ]);
+    return { totals, series, topVideos, topReferrers };
   }
 
   async retention(videoId: string, range: TimeRange): Promise<{ views: number; reached: number[] }> {
