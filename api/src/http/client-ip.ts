@@ -18,5 +18,8 @@ export function pickClientIp(
 }
 
 export function clientIp(c: Context, deps: GatewayDeps): string {
-  return pickClientIp(deps.config.trustProxy, c.req.header('x-forwarded-for'), deps.remoteAddress(c));
+  const { trustProxy } = deps.config;
+  // The header is read only when it counts: every request's rate limit asks (docs/benchmarks.md, Gateway).
+  const forwardedFor = trustProxy ? c.req.header('x-forwarded-for') : undefined;
+  return pickClientIp(trustProxy, forwardedFor, deps.remoteAddress(c));
 }

@@ -118,6 +118,12 @@ export async function serveOnBun(options: ServeOptions): Promise<RunningServer> 
   if (!bun) throw new Error('serveOnBun needs the Bun runtime');
   const endpoint = options.websocket;
   const rooms = endpoint && new BunRoomTransport(endpoint.hub, endpoint.maxBufferedBytes);
+  // Hono's `c.env` for every request: the server is the same each time, so one object serves them all.
+  let env: BunEnv | undefined;
+  const envOf = (server: BunEnv['server']): BunEnv => {
+    env ??= { server };
+    return env;
+  };
   const server =
     endpoint && rooms
       ? bun.serve<SocketData>({
@@ -131,14 +137,14 @@ export async function serveOnBun(options: ServeOptions): Promise<RunningServer> 
               );
               if (srv.upgrade(request, { data: { ip, connection: undefined } })) return undefined;
             }
-            return options.fetch(request, { server: srv } satisfies BunEnv);
+            return options.fetch(request, envOf(srv));
           },
           websocket: websocketHandlers(endpoint, rooms),
         })
       : bun.serve({
           hostname: options.host,
           port: options.port,
-          fetch: (request, srv) => options.fetch(request, { server: srv } satisfies BunEnv),
+          fetch: (request, srv) => options.fetch(request, envOf(srv)),
         });
   rooms?.publishThrough(server);
   const detach = rooms && endpoint?.hub.attach(rooms);

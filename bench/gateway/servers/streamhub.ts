@@ -3,26 +3,10 @@
  * that runs this file: `serveOnNode` under Node, `serveOnBun` under Bun.
  */
 import { createApp } from '@streamhub/api/app';
-import { runtime } from '@streamhub/api/runtime-info';
-import type { RemoteAddressResolver, RunningServer, ServeOptions } from '@streamhub/api/server/types';
 import { BENCH_HOST } from '../protocol.ts';
 import { announceReady, requireArg, serverArgs, stopOnSignals } from './lifecycle.ts';
+import { runtimeServer } from './runtime-server.ts';
 import { createBenchDeps } from './streamhub-deps.ts';
-
-interface RuntimeServer {
-  serve(options: ServeOptions): Promise<RunningServer>;
-  remoteAddress: RemoteAddressResolver;
-}
-
-// Imported lazily so that the Bun run never loads @hono/node-server and the Node run never loads Bun code.
-async function runtimeServer(): Promise<RuntimeServer> {
-  if (runtime === 'bun') {
-    const { serveOnBun, bunRemoteAddress } = await import('@streamhub/api/server/bun');
-    return { serve: serveOnBun, remoteAddress: bunRemoteAddress };
-  }
-  const { serveOnNode, nodeRemoteAddress } = await import('@streamhub/api/server/node');
-  return { serve: serveOnNode, remoteAddress: nodeRemoteAddress };
-}
 
 const args = serverArgs();
 const server = await runtimeServer();

@@ -16,6 +16,7 @@ import type { AppEnv } from '../../context.ts';
 import { clientIp } from '../../http/client-ip.ts';
 import { jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
+import { setEarlyHeader } from '../../middleware/response-headers.ts';
 import { signedInRoute } from './signed-in-route.ts';
 
 const register = createRoute({
@@ -158,11 +159,11 @@ export const authRoutes = () =>
       const { email, password } = c.req.valid('json');
       const meta = sessionMeta(c);
       await c.var.deps.services.abuse.attempt('login', { ip: meta.ip, account: email });
-      c.header('Cache-Control', 'no-store');
+      setEarlyHeader(c, 'Cache-Control', 'no-store');
       return c.json(await c.var.deps.services.auth.login(email, password, meta), 200);
     })
     .openapi(refresh, async (c) => {
-      c.header('Cache-Control', 'no-store');
+      setEarlyHeader(c, 'Cache-Control', 'no-store');
       return c.json(await c.var.deps.services.sessions.refresh(c.req.valid('json').refreshToken), 200);
     })
     .openapi(currentSession, (c) => c.json(c.var.auth, 200))
@@ -183,7 +184,7 @@ export const authRoutes = () =>
       return c.body(null, 204);
     })
     .openapi(listSessions, async (c) => {
-      c.header('Cache-Control', 'no-store');
+      setEarlyHeader(c, 'Cache-Control', 'no-store');
       const { userId, sessionId } = c.var.auth;
       return c.json({ items: await c.var.deps.services.sessions.listForUser(userId, sessionId) }, 200);
     })
@@ -219,6 +220,6 @@ const jwks = createRoute({
 
 export const jwksRoutes = () =>
   createRouter().openapi(jwks, (c) => {
-    c.header('Cache-Control', 'public, max-age=300');
+    setEarlyHeader(c, 'Cache-Control', 'public, max-age=300');
     return c.json(c.var.deps.signingKeys.jwks as { keys: Record<string, unknown>[] }, 200);
   });
