@@ -4,12 +4,14 @@
  * against a direct multipart upload of the same bytes with the S3 client (5 MiB parts, one at a time, and
  * two at a time as the tus writer sends them). Besides the rate, the CPU each path costs per MiB: the
  * uploading process (S3 client, and for tus the ledger on PGlite) and the store (s3rver, in its own
- * process), which hold whatever the machine's load does to the rate.
+ * process), which hold whatever the machine's load does to the rate; and the requests each path sent the
+ * store, by command, so a difference in what the store is asked to do shows in every run.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { Db } from '@streamhub/db/client';
@@ -33,6 +35,33 @@ export interface UploadResult {
   clientCpuMsPerMiB: number;
   /** CPU milliseconds per MiB of the store's process. */
   storeCpuMsPerMiB: number;
+  /** The requests sent to the store: `UploadPart ×13 (64.0 MiB), …`. */
+  requests: string;
+}
+
+/** Counts the requests `client` sends, by command, with the bytes of their bodies; `summary` lists them. */
+function countRequests(client: S3Client): { summary(): string } {
+  const counts = new Map<string, { count: number; bytes: number }>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = (context.commandName ?? 'unknown').replace(/Command$/, '');
+      const body = (args.input as { Body?: unknown }).Body;
+      const entry = counts.get(name) ?? { count: 0, bytes: 0 };
+      entry.count += 1;
+      entry.bytes += body instanceof Uint8Array ? body.byteLength : 0;
+      counts.set(name, entry);
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchRequestCount' },
+  );
+  return {
+    summary: () =>
+      [...counts]
+        .map(([name, { count, bytes }]) =>
+          bytes > 0 ? `${name} ×${count} (${(bytes / 1024 / 1024).toFixed(1)} MiB)` : `${name} ×${count}`,
+        )
+        .join(', '),
+  };
 }
 
 /** One upload of `payload` along `path`: its rate and CPU per MiB. */
@@ -43,6 +72,7 @@ export async function upload(
   db: Db,
 ): Promise<UploadResult> {
   const client = createS3Client(s3.server.settings);
+  const requests = countRequests(client);
   const bucket = s3.server.bucket;
   const storeBefore = readProcStat(s3.pid)?.cpu ?? 0;
   const cpuBefore = process.cpuUsage();
@@ -113,5 +143,6 @@ export async function upload(
     mibPerSecond: mib / seconds,
     clientCpuMsPerMiB: (cpu.user + cpu.system) / 1000 / mib,
     storeCpuMsPerMiB: (storeCpu * 1000) / mib,
+    requests: requests.summary(),
   };
 }
