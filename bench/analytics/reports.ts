@@ -3,7 +3,8 @@
  * beacons over 30 days, on 50 videos of one channel) generated inside each store in bulk (the anchor: as
  * fast as the store takes them), folded by the store's own roll-up, then the report as
  * `GET /api/v1/analytics/channels/{slug}/report` runs it (totals with the daily series, top videos
- * and referrers), median of 5 after one warm-up.
+ * and referrers, one store call as the route makes it), median of 5 after one warm-up. On ClickHouse the
+ * server's own figures for those queries follow (system.query_log: duration, rows read, CPU).
  *
  *   node --import tsx bench/analytics/reports.ts [--events 10000000] [--stores postgres,clickhouse]
  *     [--database-url postgres://…] [--clickhouse-url http://…/db] [--load]
@@ -140,11 +141,49 @@ async function loadClickHouse(url: string): Promise<number> {
   return events / ((performance.now() - began) / 1000);
 }
 
+/**
+ * What ClickHouse itself logged for the report's queries (system.query_log, the store's queries run with
+ * `log_queries`): per query text, how many ran, their median duration, rows read and CPU time (user and
+ * system, all threads). Read rows and CPU do not depend on the machine's load as wall time does; wall
+ * time beside the report's shows what the client and HTTP add.
+ */
+async function clickHouseFigures(url: string, since: number): Promise<string[]> {
+  const client = createClient({ url: new URL('/', url).toString() });
+  try {
+    await client.command({ query: 'SYSTEM FLUSH LOGS' });
+    const cpu = (event: string) => `ProfileEvents.Values[indexOf(ProfileEvents.Names, '${event}')]`;
+    const result = await client.query({
+      query: `SELECT substring(replaceAll(query, '\\n', ' '), 1, 50) AS head, count() AS n,
+          quantileExact(query_duration_ms) AS ms, max(read_rows) AS rows,
+          quantileExact(${cpu('UserTimeMicroseconds')} + ${cpu('SystemTimeMicroseconds')}) AS cpu_us
+        FROM system.query_log
+        WHERE type = 2 AND event_time >= toDateTime(${Math.floor(since / 1000)}) AND query LIKE 'SELECT%'
+          AND query NOT LIKE '%system.%' AND query NOT LIKE '%argMax(watermark%'
+        GROUP BY head ORDER BY ms DESC`,
+      format: 'JSONEachRow',
+    });
+    const rows = (await result.json()) as {
+      head: string;
+      n: number;
+      ms: string;
+      rows: string;
+      cpu_us: string;
+    }[];
+    return rows.map(
+      (row) =>
+        `  ${row.n}x ${row.head}…: median ${row.ms} ms in the server, ${Math.round(Number(row.cpu_us) / 1000)} ms CPU, ${Number(row.rows).toLocaleString('en')} rows read`,
+    );
+  } finally {
+    await client.close();
+  }
+}
+
 async function measure(
   name: string,
   store: AnalyticsStore,
   load: (() => Promise<number>) | undefined,
   afterRollUp?: () => Promise<void>,
+  serverFigures?: (since: number) => Promise<string[]>,
 ) {
   await store.prepare();
   let loadRate: number | undefined;
@@ -160,10 +199,12 @@ async function measure(
   const rollUpMs = performance.now() - began;
   log(`${name}: roll-up ${seconds(rollUpMs)} s`);
   await afterRollUp?.();
+  const since = Date.now();
   const { ms, views: seen } = await report(store);
   log(
     `${name}: 30-day channel report over ${seen} views: median ${median(ms).toFixed(0)} ms (${ms.map((x) => x.toFixed(0)).join('/')}); load ${loadAverages().join(', ')}`,
   );
+  for (const line of (await serverFigures?.(since)) ?? []) log(line);
   if (load && seen !== views) throw new Error(`${name}: ${seen} views reported, ${views} expected`);
 }
 
@@ -200,10 +241,12 @@ try {
       closers.push(() => server.stop());
       url = `${server.url}/bench_reports`;
     }
-    const store = new ClickHouseAnalyticsStore({ url });
+    const store = new ClickHouseAnalyticsStore({ url, settings: { log_queries: 1 } });
     closers.push(() => store.close());
     const chUrl = url;
-    await measure('clickhouse', store, fresh ? () => loadClickHouse(chUrl) : undefined);
+    await measure('clickhouse', store, fresh ? () => loadClickHouse(chUrl) : undefined, undefined, (since) =>
+      clickHouseFigures(chUrl, since),
+    );
   }
 } finally {
   for (const close of closers.reverse()) await close();

@@ -4,7 +4,7 @@
  * into a ReplacingMergeTree keyed by view, read with FINAL). Written for Debian's ClickHouse 18.16: no
  * query parameters (values are inlined through `quote`), no LowCardinality, no DateTime64, no TTL.
  */
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
 import type { ReportBucket } from '@streamhub/contracts/analytics';
 import {
   type AnalyticsStore,
@@ -248,6 +248,8 @@ interface ReportParts extends ReportTops {
 export interface ClickHouseStoreOptions {
   /** `http://host:8123`; a path names the database (default `streamhub`). */
   url: string;
+  /** Settings sent with every query (the report bench sets `log_queries` to read system.query_log). */
+  settings?: ClickHouseSettings;
 }
 
 export class ClickHouseAnalyticsStore implements AnalyticsStore {
@@ -267,7 +269,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(this.db))
       throw new Error(`Not a ClickHouse database name: ${this.db}`);
     url.pathname = '/';
-    this.client = createClient({ url: url.toString() });
+    this.client = createClient({ url: url.toString(), clickhouse_settings: options.settings });
   }
 
   private table(name: string) {

@@ -44,6 +44,8 @@ function configXml(dir: string, httpPort: number, tcpPort: number): string {
   <timezone>UTC</timezone>
   <mark_cache_size>268435456</mark_cache_size>
   <max_concurrent_queries>50</max_concurrent_queries>
+  <!-- Written only for queries run with the log_queries setting (the report bench). -->
+  <query_log><database>system</database><table>query_log</table><flush_interval_milliseconds>1000</flush_interval_milliseconds></query_log>
 </yandex>
 `;
 }
