@@ -137,24 +137,36 @@ async function backendCpuSeconds(db: Db, database: string): Promise<number> {
   return total;
 }
 
-/** Client-side time spent in the fan-out's statements (the repository's two fan-out queries). */
-function timeFanOutStatements(): { seconds: () => number; statements: () => number } {
+/**
+ * Client-side time spent in the fan-out's statements (one per chunk), and the longest of them: on PGlite
+ * the longest time the gateway's thread was held without a turn of the event loop.
+ */
+function timeFanOutStatements(): {
+  seconds: () => number;
+  statements: () => number;
+  longestMs: () => number;
+} {
   let total = 0n;
+  let longest = 0n;
   let count = 0;
   const proto = NotificationsRepository.prototype;
-  for (const name of ['insertFanOut', 'followerChunkEnd'] as const) {
-    const original = proto[name] as (...args: unknown[]) => Promise<unknown>;
-    (proto as unknown as Record<string, unknown>)[name] = async function (this: unknown, ...args: unknown[]) {
-      const started = process.hrtime.bigint();
-      try {
-        return await original.apply(this, args);
-      } finally {
-        total += process.hrtime.bigint() - started;
-        count += 1;
-      }
-    };
-  }
-  return { seconds: () => Number(total) / 1e9, statements: () => count };
+  const original = proto.insertFanOut;
+  proto.insertFanOut = async function (this: NotificationsRepository, ...args) {
+    const started = process.hrtime.bigint();
+    try {
+      return await original.apply(this, args);
+    } finally {
+      const took = process.hrtime.bigint() - started;
+      total += took;
+      if (took > longest) longest = took;
+      count += 1;
+    }
+  };
+  return {
+    seconds: () => Number(total) / 1e9,
+    statements: () => count,
+    longestMs: () => Number(longest) / 1e6,
+  };
 }
 
 const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
@@ -294,6 +306,7 @@ async function fanOut(setup: 'postgres' | 'embedded') {
     anchorBackendCpu,
     statementSeconds: statements.seconds(),
     statementCount: statements.statements(),
+    longestStatementMs: statements.longestMs(),
     backendCpu,
     online: online.size,
     frames,
@@ -454,7 +467,7 @@ for (const setup of values.setups.split(',').filter(Boolean) as ('postgres' | 'e
     `fan-out ${setup}: ${fmt(r.stored)} notifications stored + batches published in ${r.storedAndPublished.toFixed(2)} s, frames of all ${fmt(r.online)} online followers framed after ${r.delivered.toFixed(2)} s (${fmt(r.frames)} frames from ${fmt(r.messages)} room messages, ${fmt(r.wireBytes / 1e6, 1)} MB); anchor INSERT … SELECT ${r.anchor.toFixed(2)} s (ratio ${(r.delivered / r.anchor).toFixed(1)}×); target ≤ 10 s`,
   );
   console.log(
-    `  CPU: gateway process ${r.cpu.toFixed(2)} s during the fan-out (probe's requests included); fan-out statements ${r.statementSeconds.toFixed(2)} s wall over ${fmt(r.statementCount)} statements${r.backendCpu === undefined ? ' (PGlite: in the process CPU)' : `; PostgreSQL backends ${r.backendCpu.toFixed(2)} CPU-s (anchor's ${r.anchorBackendCpu?.toFixed(2)} CPU-s)`}`,
+    `  CPU: gateway process ${r.cpu.toFixed(2)} s during the fan-out (probe's requests included); fan-out statements ${r.statementSeconds.toFixed(2)} s wall over ${fmt(r.statementCount)} statements (longest ${r.longestStatementMs.toFixed(1)} ms)${r.backendCpu === undefined ? ' (PGlite: in the process CPU)' : `; PostgreSQL backends ${r.backendCpu.toFixed(2)} CPU-s (anchor's ${r.anchorBackendCpu?.toFixed(2)} CPU-s)`}`,
   );
   const window = (w: ProbeWindow | undefined) =>
     w

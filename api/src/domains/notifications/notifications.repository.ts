@@ -39,10 +39,11 @@ import type { Page, PageOptions } from '../../http/pagination.ts';
 import type { NotificationDraft } from './notification-sources.ts';
 import type { PushTarget } from './push-port.ts';
 
-/** A slice of a channel's followers by id: after `after` (exclusive), up to `upTo` (inclusive). */
-export interface FollowerRange {
+/** Where a fan-out statement starts among a channel's followers, and how many it takes at most. */
+export interface FollowerChunk {
+  /** The last follower id of the previous chunk (exclusive); from the start when undefined. */
   after?: string;
-  upTo?: string;
+  size: number;
 }
 
 /** The bits a type is delivered with when the user has no row for it, and whether they are forced on. */
@@ -71,51 +72,58 @@ export interface FannedOut {
   push: boolean;
 }
 
+/** What one fan-out statement did. */
+export interface FanOutResult {
+  stored: FannedOut[];
+  /** Recipients the statement considered, stored or not (owner left out, muters and repeats included). */
+  considered: number;
+  /** The highest recipient id considered: where the next follower chunk starts. */
+  last: string | undefined;
+}
+
 export class NotificationsRepository {
   constructor(private readonly db: Db) {}
-
-  /**
-   * The last follower id of the next keyset chunk of `channelId`'s followers: the `size`-th id after
-   * `after` (from the start when undefined), or undefined when fewer than `size` remain, so the last
-   * chunk is open-ended and a follower added meanwhile is not missed. An index-only probe of
-   * `follows_channel_follower_idx`, whatever the number of followers.
-   */
-  async followerChunkEnd(
-    channelId: string,
-    after: string | undefined,
-    size: number,
-  ): Promise<string | undefined> {
-    const [row] = await this.db
-      .select({ followerId: follows.followerId })
-      .from(follows)
-      .where(
-        and(
-          eq(follows.channelId, channelId),
-          after === undefined ? undefined : gt(follows.followerId, after),
-        ),
-      )
-      .orderBy(follows.followerId)
-      .offset(size - 1)
-      .limit(1);
-    return row?.followerId;
-  }
 
   /**
    * Stores `draft` for each recipient who wants it somewhere (feed, email or push), set-based in one
    * statement: `INSERT … SELECT` from the recipients joined with their preferences and mutes, `ON
    * CONFLICT DO NOTHING` on (event, user, type), so a repeated or concurrent delivery of the event stores
-   * nothing. Answers only the rows this call inserted, each with what to deliver now: `email` when the
-   * user gets this email at once (no digest, or a security notice), `push` when they have a registered
-   * device. Nothing else of a row comes back: the draft and `createdAt` are the same for all of them.
+   * nothing. A followers' draft takes one keyset chunk of the channel's followers (`chunk.size` after
+   * `chunk.after`, in follower-id order: an index range scan of `follows_channel_follower_idx`), so the
+   * same statement also says where the next chunk starts; a draft for named users takes them all.
+   * Answers the rows this call inserted, each with what to deliver now: `email` when the user gets this
+   * email at once (no digest, or a security notice), `push` when they have a registered device. Nothing
+   * else of a row comes back: the draft and `createdAt` are the same for all of them.
    */
   async insertFanOut(
     eventId: string,
     draft: NotificationDraft,
     delivery: TypeDelivery & { defaultDigest: string; createdAt: Date },
-    followerRange: FollowerRange = {},
-  ): Promise<FannedOut[]> {
+    chunk: FollowerChunk = { size: Number.MAX_SAFE_INTEGER },
+  ): Promise<FanOutResult> {
     const { recipients } = draft;
-    const recipient = recipients.kind === 'followers' ? follows.followerId : users.id;
+    const audience = this.db.$with('audience').as(
+      recipients.kind === 'followers'
+        ? this.db
+            .select({ userId: sql<string>`${follows.followerId}`.as('user_id') })
+            .from(follows)
+            .where(
+              and(
+                eq(follows.channelId, recipients.channelId),
+                ne(follows.followerId, recipients.except),
+                chunk.after === undefined ? undefined : gt(follows.followerId, chunk.after),
+              ),
+            )
+            .orderBy(follows.followerId)
+            .limit(chunk.size)
+        : this.db
+            .select({ userId: sql<string>`${users.id}`.as('user_id') })
+            .from(users)
+            .where(inArray(users.id, [...recipients.userIds])),
+    );
+    // Qualified by hand: drizzle renders a CTE's aliased expression unqualified, and `user_id` is also a
+    // column of the tables joined to it.
+    const recipient = sql<string>`${sql.identifier('audience')}.${sql.identifier('user_id')}`;
     const bit = (column: PgColumn, fallback: boolean, locked: boolean) =>
       locked ? sql<boolean>`true` : sql<boolean>`coalesce(${column}, ${fallback})`;
     const inApp = bit(preferences.inApp, delivery.inApp, delivery.locked);
@@ -124,7 +132,7 @@ export class NotificationsRepository {
     const source = this.db
       .select({
         id: sql<string>`gen_random_uuid()`.as('id'),
-        userId: sql<string>`${recipient}`.as('user_id'),
+        userId: recipient.as('user_id'),
         type: sql<string>`${draft.type}`.as('type'),
         eventId: sql<string>`${eventId}::uuid`.as('event_id'),
         channelId: sql<string | null>`${draft.channelId}::uuid`.as('channel_id'),
@@ -136,29 +144,20 @@ export class NotificationsRepository {
         readAt: sql<Date | null>`null::timestamptz`.as('read_at'),
         createdAt: sql<Date>`${delivery.createdAt.toISOString()}::timestamptz`.as('created_at'),
       })
-      .from(recipients.kind === 'followers' ? follows : users)
+      .from(audience)
       .leftJoin(preferences, and(eq(preferences.userId, recipient), eq(preferences.type, draft.type)))
       .where(
         and(
           recipients.kind === 'followers'
-            ? and(
-                eq(follows.channelId, recipients.channelId),
-                ne(follows.followerId, recipients.except),
-                followerRange.after === undefined ? undefined : gt(follows.followerId, followerRange.after),
-                followerRange.upTo === undefined ? undefined : lte(follows.followerId, followerRange.upTo),
-                notExists(
-                  this.db
-                    .select({ one: sql`1` })
-                    .from(channelMutes)
-                    .where(
-                      and(
-                        eq(channelMutes.channelId, recipients.channelId),
-                        eq(channelMutes.userId, follows.followerId),
-                      ),
-                    ),
-                ),
+            ? notExists(
+                this.db
+                  .select({ one: sql`1` })
+                  .from(channelMutes)
+                  .where(
+                    and(eq(channelMutes.channelId, recipients.channelId), eq(channelMutes.userId, recipient)),
+                  ),
               )
-            : inArray(users.id, [...recipients.userIds]),
+            : undefined,
           sql`(${inApp} or ${email} or ${push})`,
         ),
       );
@@ -174,19 +173,40 @@ export class NotificationsRepository {
     const emailNow = delivery.locked
       ? sql<boolean>`${inserted.email}`
       : sql<boolean>`${inserted.email} and coalesce(${settings.emailDigest}, ${delivery.defaultDigest}) = 'off'`;
-    return this.db
-      .with(inserted)
+    // One row per recipient considered (the chunk's end is among them even when nothing was stored).
+    const rows = await this.db
+      .with(audience, inserted)
       .select({
+        recipient,
         id: inserted.id,
-        userId: inserted.userId,
         inApp: inserted.inApp,
         email: emailNow.as('email_now'),
         push: sql<boolean>`${inserted.push} and exists (select 1 from ${pushSubscriptions} where ${pushSubscriptions.userId} = ${inserted.userId})`.as(
           'push_now',
         ),
       })
-      .from(inserted)
+      .from(audience)
+      .leftJoin(inserted, eq(inserted.userId, recipient))
       .leftJoin(settings, eq(settings.userId, inserted.userId));
+    const stored: FannedOut[] = [];
+    let last: string | undefined;
+    for (const row of rows) {
+      if (last === undefined || row.recipient > last) last = row.recipient;
+      if (row.id !== null && row.inApp !== null)
+        stored.push({
+          id: row.id,
+          userId: row.recipient,
+          inApp: row.inApp,
+          email: row.email === true,
+          push: row.push === true,
+        });
+    }
+    return { stored, considered: rows.length, last };
+  }
+
+  /** Deletes every notification of a deleted account (their deliveries cascade). */
+  async deleteAllOf(userId: string): Promise<void> {
+    await this.db.delete(notifications).where(eq(notifications.userId, userId));
   }
 
   /** The user's feed, newest first (in-app notifications only). Throws `InvalidCursorError` for a foreign cursor. */

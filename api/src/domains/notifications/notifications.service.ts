@@ -26,13 +26,8 @@ import type { Logger } from '@streamhub/logger/logger';
 import { withCursor } from '../../http/pagination.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import type { FeedRecipient, NotificationPublisher } from './notification-publisher.ts';
-import { draftsFor, type NotificationDraft, type SourceLookups } from './notification-sources.ts';
-import type {
-  FannedOut,
-  FollowerRange,
-  NotificationsRepository,
-  StoredNotification,
-} from './notifications.repository.ts';
+import { draftsFor, type SourceLookups } from './notification-sources.ts';
+import type { FannedOut, NotificationsRepository, StoredNotification } from './notifications.repository.ts';
 import type { UnsubscribeTokens } from './unsubscribe-tokens.ts';
 
 export interface NotificationsServiceDeps {
@@ -139,44 +134,27 @@ export class NotificationsService {
         readAt: null,
         createdAt: createdAt.toISOString(),
       };
-      for await (const range of this.rangesOf(draft)) {
-        const rows = await this.deps.notifications.insertFanOut(event.id, draft, delivery, range);
-        stored += rows.length;
-        await this.deliver(feedItem, rows);
+      const size = draft.recipients.kind === 'followers' ? this.fanOutChunk : Number.MAX_SAFE_INTEGER;
+      let after: string | undefined;
+      for (;;) {
+        const chunk = await this.deps.notifications.insertFanOut(event.id, draft, delivery, {
+          ...(after === undefined ? {} : { after }),
+          size,
+        });
+        stored += chunk.stored.length;
+        await this.deliver(feedItem, chunk.stored);
+        // Fewer recipients than asked for: that was the last chunk (everyone, for named users).
+        if (chunk.considered < size || chunk.last === undefined) break;
+        after = chunk.last;
         // PGlite answers from promises that settle without returning to the event loop, so chunk
         // after chunk would starve every request of this process: yield to the loop (timers and I/O
         // included) between two chunks.
-        if (draft.recipients.kind === 'followers') await yieldToLoop();
+        await yieldToLoop();
       }
     }
     if (stored > 0)
       this.deps.logger.info({ event: event.name, eventId: event.id, stored }, 'notifications stored');
     return stored;
-  }
-
-  /**
-   * A followers' fan-out goes `fanOutChunk` followers per statement, by keyset on the follower id (each
-   * chunk's end found by an index-only probe just before it): each statement is short, so on the
-   * embedded defaults (PGlite runs a statement on the gateway's own thread) requests are answered
-   * between two of them, and a chunk's frames go out before the next one is stored. Everyone else is
-   * one statement.
-   */
-  private async *rangesOf(draft: NotificationDraft): AsyncGenerator<FollowerRange> {
-    if (draft.recipients.kind !== 'followers') {
-      yield {};
-      return;
-    }
-    let after: string | undefined;
-    for (;;) {
-      const upTo = await this.deps.notifications.followerChunkEnd(
-        draft.recipients.channelId,
-        after,
-        this.fanOutChunk,
-      );
-      yield { ...(after === undefined ? {} : { after }), ...(upTo === undefined ? {} : { upTo }) };
-      if (upTo === undefined) return;
-      after = upTo;
-    }
   }
 
   /**
@@ -201,6 +179,11 @@ export class NotificationsService {
         { jobId: `notification-${id}-${via}` },
       ),
     );
+  }
+
+  /** Deletes a deleted account's notifications (there is no cascade from the user: migration 0029). */
+  async forgetAccount(userId: string): Promise<void> {
+    await this.deps.notifications.deleteAllOf(userId);
   }
 
   // --- the feed ----------------------------------------------------------------------------------------
