@@ -94,11 +94,10 @@ export class PartCutter {
     if (!primary) throw new Error('A fragment came before the init section');
     const run = readFragment(moof).find((r) => r.trackId === primary.id);
     const events: CutEvent[] = [];
-    const chunk = Buffer.concat([moof, mdat]);
     if (!run || run.samples === 0) {
       // Another track's samples (audio between two frames): they ride in the open part.
-      if (this.part) this.part.chunks.push(chunk);
-      else this.openPart(this.lastTime ?? 0).chunks.push(chunk);
+      // Kept as the two boxes: they are copied once, when the part closes.
+      (this.part ?? this.openPart(this.lastTime ?? 0)).chunks.push(moof, mdat);
       return events;
     }
     this.origin ??= run.baseDecodeTime;
@@ -129,7 +128,7 @@ export class PartCutter {
       open.startTime = time;
       open.independent = run.startsWithSync;
     }
-    open.chunks.push(chunk);
+    open.chunks.push(moof, mdat);
     open.frames += run.samples;
     // Closed at once when the next frame could not fit: the part is out one frame earlier.
     const end = time + span;

@@ -209,8 +209,9 @@ export class RenditionPackager extends EventEmitter<RenditionPackagerEvents> {
     }
     this.state.preloadHint = this.nextPartName();
     await this.writePlaylist();
-    await this.retire();
+    // Announced before the old files are deleted: viewers waiting for the part need not wait for that.
     this.emit('updated', this.edge);
+    await this.retire();
   }
 
   private segmentName(msn: number): string {
@@ -298,7 +299,8 @@ export class RenditionPackager extends EventEmitter<RenditionPackagerEvents> {
   private async remove(names: string[]): Promise<void> {
     const { media, dir } = this.options;
     for (const name of names) {
-      await rm(join(dir.path, name), { force: true });
+      // In place, the storage's own delete is of this very file.
+      if (!dir.inPlace) await rm(join(dir.path, name), { force: true });
       await media.delete(keyIn(dir.prefix, name));
     }
   }
