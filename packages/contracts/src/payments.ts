@@ -341,6 +341,9 @@ export const RECONCILIATION_DIFFERENCES = [
   'payout_not_reversed',
   'invoice_not_recorded',
   'payout_not_recorded',
+  'payout_status_differs',
+  'transfer_not_made',
+  'transfer_amount_differs',
 ] as const;
 
 export const ReconciliationSchema = z

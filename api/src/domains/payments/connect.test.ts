@@ -226,7 +226,7 @@ describe.each(testDatabases())('Stripe Connect on %s', (driver) => {
     const third = bed.stripe.payout(accountId, 900, 'usd');
     expect(await handled(third)).toBe('payout_booked');
     const mine = async () =>
-      (await bed.deps.services.payments.reconcile({ limit: 1000 })).differences.filter(
+      (await bed.deps.services.reconciliation.reconcile({ limit: 1000 })).differences.filter(
         (difference) =>
           [payout, second, third].some((event) => difference.detail.includes(String(event.data.object.id))) ||
           difference.paymentId === planted,
@@ -263,7 +263,7 @@ describe.each(testDatabases())('Stripe Connect on %s', (driver) => {
     const lost = bed.stripe.payout(accountId, 700, 'usd');
     const lostId = String(lost.data.object.id);
     expect(
-      (await bed.deps.services.payments.reconcile({ limit: 1000 })).differences.filter((difference) =>
+      (await bed.deps.services.reconciliation.reconcile({ limit: 1000 })).differences.filter((difference) =>
         difference.detail.includes(lostId),
       ),
     ).toEqual([
@@ -277,11 +277,25 @@ describe.each(testDatabases())('Stripe Connect on %s', (driver) => {
     ]);
     expect(bed.stripe.requests.some((r) => r.method === 'GET' && r.path === '/v1/payouts')).toBe(true);
     expect(await handled(lost)).toBe('payout_booked');
-    expect(
-      (await bed.deps.services.payments.reconcile({ limit: 1000 })).differences.filter((difference) =>
+    const aboutLost = async () =>
+      (await bed.deps.services.reconciliation.reconcile({ limit: 1000 })).differences.filter((difference) =>
         difference.detail.includes(lostId),
-      ),
-    ).toEqual([]);
+      );
+    expect(await aboutLost()).toEqual([]);
+
+    // The bank returns it: Stripe lists it failed, but its payout.failed has not reached us yet.
+    const returned = bed.stripe.failPayout(lost);
+    expect(await aboutLost()).toEqual([
+      {
+        kind: 'payout_status_differs',
+        provider: 'stripe',
+        paymentId: null,
+        eventId: null,
+        detail: `stripe lists payout ${lostId} of account ${accountId}, 700 usd (failed); ours is paid`,
+      },
+    ]);
+    expect(await handled(returned)).toBe('payout_reversed');
+    expect(await aboutLost()).toEqual([]);
   });
 
   it('ignores the platform’s own payouts and refuses a Connect event signed with another secret', async () => {

@@ -200,7 +200,6 @@ export class ProviderCallError extends Error {
   override name = 'ProviderCallError';
 }
 
-/** What an in-page checkout signed: an order's payment, or a subscription's first payment. */
 /** A connected account's payout as the provider lists it. */
 export interface ProviderPayout {
   payoutId: string;
@@ -217,6 +216,17 @@ export interface ProviderInvoice {
   currency: string;
 }
 
+/** A payment's transfer to a linked account (Razorpay Route) as the provider lists it. */
+export interface ProviderTransfer {
+  transferId: string;
+  destination: string;
+  amount: number;
+  /** What a refund took back of it (`reverse_all`). */
+  reversed: number;
+  currency: string;
+}
+
+/** What an in-page checkout signed: an order's payment, or a subscription's first payment. */
 export type SignedCheckout = { providerPaymentId: string; signature: string } & (
   | { orderId: string }
   | { subscriptionId: string }
@@ -253,6 +263,11 @@ export interface PaymentProvider {
   listPaidInvoices?(limit: number): Promise<ProviderInvoice[]>;
   /** A connected account's newest `limit` payouts, read from the provider's list endpoint page by page. */
   listPayouts?(accountId: string, limit: number): Promise<ProviderPayout[]>;
+  /**
+   * A payment's transfers to linked accounts, for providers that split after the charge (Razorpay
+   * Route): reconciliation checks each creator's share reached them.
+   */
+  listTransfers?(providerPaymentId: string): Promise<ProviderTransfer[]>;
   /**
    * Asks the provider to refund `amount` of a payment, all or part. The books change only when the provider's refund
    * webhook arrives, the one path by which money movements reach the ledger.

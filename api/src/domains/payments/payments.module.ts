@@ -27,6 +27,8 @@ import {
   startSubscriptionExpirySweep,
 } from './payments-consumers.ts';
 import { RazorpayProvider } from './razorpay-provider.ts';
+import { ReconciliationRepository } from './reconciliation.repository.ts';
+import { ReconciliationService } from './reconciliation.service.ts';
 import { StripeProvider } from './stripe-provider.ts';
 import { SubscriptionExpiryNotices, startSubscriptionExpiryNotices } from './subscription-expiry-notices.ts';
 import { SubscriptionsRepository } from './subscriptions.repository.ts';
@@ -81,8 +83,12 @@ function paymentsServices(
     subscriptions,
     connect,
   });
+  const reconciliation = new ReconciliationService({
+    reconciliation: new ReconciliationRepository(db),
+    providers,
+  });
   const expiryNotices = new SubscriptionExpiryNotices({ db, subscriptions: subscriptionRows });
-  return { ledger, payments, subscriptions, connect, expiryNotices };
+  return { ledger, payments, subscriptions, connect, reconciliation, expiryNotices };
 }
 
 const paymentsMounts = () =>

@@ -9,10 +9,9 @@ import {
   type PaymentStatus,
   type ProviderEventRow,
   payments,
-  payouts,
   providerEvents,
 } from '@streamhub/db/schema/payments';
-import { and, asc, desc, eq, inArray, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
 
 export type NewPayment = Pick<
@@ -35,23 +34,6 @@ export interface NewProviderEvent {
   payload: Record<string, unknown>;
 }
 
-/** A subscription invoice or a payout whose ledger booking differs from what the provider reported. */
-export interface UnmatchedBooking {
-  what: 'invoice' | 'payout';
-  /** Our payment's id (invoice) or payout row's id. */
-  id: string;
-  provider: string;
-  status: string;
-  amount: number;
-  currency: string;
-  /** The provider's invoice or payout id. */
-  reference: string | null;
-  /** What the ledger booked for it; null when nothing was. */
-  booked: number | null;
-  /** For a payout: whether its entry was reversed. */
-  reversed: boolean | null;
-}
-
 export class PaymentsRepository {
   constructor(private readonly db: Db) {}
 
@@ -66,94 +48,6 @@ export class PaymentsRepository {
     return row;
   }
 
-  /** The newest tips that reached a provider's checkout, for reconciliation. */
-  async recentCheckouts(limit: number): Promise<PaymentRow[]> {
-    return this.db
-      .select()
-      .from(payments)
-      .where(and(eq(payments.kind, 'tip'), isNotNull(payments.checkoutId)))
-      .orderBy(desc(payments.createdAt))
-      .limit(limit);
-  }
-
-  /** The connected accounts at a provider (their payouts are listed from its API). */
-  async connectedAccountIds(provider: string): Promise<string[]> {
-    const rows = await this.db
-      .select({ accountId: connectedAccounts.accountId })
-      .from(connectedAccounts)
-      .where(eq(connectedAccounts.provider, provider));
-    return rows.map((row) => row.accountId);
-  }
-
-  /** Of these provider payout ids, the ones a payout was recorded for. */
-  async recordedPayouts(provider: string, payoutIds: readonly string[]): Promise<Set<string>> {
-    if (payoutIds.length === 0) return new Set();
-    const rows = await this.db
-      .select({ payoutId: payouts.payoutId })
-      .from(payouts)
-      .where(and(eq(payouts.provider, provider), inArray(payouts.payoutId, [...payoutIds])));
-    return new Set(rows.map((row) => row.payoutId));
-  }
-
-  /** Of these provider invoice ids, the ones a payment was recorded for (reconciliation against the API). */
-  async recordedInvoices(provider: string, invoiceIds: readonly string[]): Promise<Set<string>> {
-    if (invoiceIds.length === 0) return new Set();
-    const rows = await this.db
-      .select({ invoiceId: payments.invoiceId })
-      .from(payments)
-      .where(and(eq(payments.provider, provider), inArray(payments.invoiceId, [...invoiceIds])));
-    return new Set(rows.flatMap((row) => (row.invoiceId ? [row.invoiceId] : [])));
-  }
-
-  /**
-   * The newest `limit` subscription invoices and payouts the providers reported, each beside what the
-   * ledger booked for it: an invoice's clearing line (minus what was charged), a payout's entry on the
-   * creator's payable (minus what was paid out) and whether a failed payout's entry was reversed.
-   * Reconciliation compares the two; a row whose booking matches is not returned.
-   */
-  async unmatchedBookings(limit: number): Promise<UnmatchedBooking[]> {
-    const result = await this.db.execute(sql`
-      (select 'invoice' as what, p.id::text as id, p.provider, p.status::text as status, p.amount::text as amount,
-              p.currency, p.invoice_id as reference,
-              (select (-l.amount)::text from payments.lines l join payments.accounts a on a.id = l.account_id
-               where l.entry_id = p.entry_id and a.kind = 'provider_clearing') as booked,
-              null::boolean as reversed
-       from payments.payments p
-       where p.kind = 'subscription' and p.status in ('succeeded', 'refunded', 'disputed')
-       order by p.created_at desc limit ${limit})
-      union all
-      (select 'payout', o.id::text, o.provider, o.status::text, o.amount::text, o.currency, o.payout_id,
-              (select (-l.amount)::text from payments.lines l join payments.accounts a on a.id = l.account_id
-               where l.entry_id = o.entry_id and a.kind = 'creator_payable'),
-              o.reversal_entry_id is not null
-       from payments.payouts o
-       order by o.created_at desc limit ${limit})`);
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
-      what: 'invoice' | 'payout';
-      id: string;
-      provider: string;
-      status: string;
-      amount: string;
-      currency: string;
-      reference: string | null;
-      booked: string | null;
-      reversed: boolean | null;
-    }[];
-    return rows
-      .map((row) => ({
-        ...row,
-        amount: Number(row.amount),
-        booked: row.booked === null ? null : Number(row.booked),
-      }))
-      .filter((row) =>
-        // A failed payout is right when nothing stands booked: never booked, or booked and reversed.
-        row.what === 'payout' && row.status === 'failed'
-          ? row.booked !== null && row.reversed !== true
-          : row.booked !== row.amount,
-      );
-  }
-
-  /** Stored provider events whose handling found an anomaly, or that were not handled a minute on. */
   /** Stored events never handled that arrived before `before`, oldest first. */
   async unprocessedBefore(
     before: Date,
@@ -164,23 +58,6 @@ export class PaymentsRepository {
       .from(providerEvents)
       .where(and(isNull(providerEvents.processedAt), lt(providerEvents.receivedAt, before)))
       .orderBy(asc(providerEvents.receivedAt))
-      .limit(limit);
-  }
-
-  async troubledEvents(limit: number): Promise<ProviderEventRow[]> {
-    return this.db
-      .select()
-      .from(providerEvents)
-      .where(
-        or(
-          like(providerEvents.outcome, 'anomaly%'),
-          and(
-            isNull(providerEvents.processedAt),
-            lt(providerEvents.receivedAt, sql`now() - interval '1 minute'`),
-          ),
-        ),
-      )
-      .orderBy(desc(providerEvents.receivedAt))
       .limit(limit);
   }
 

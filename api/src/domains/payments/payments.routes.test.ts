@@ -436,7 +436,15 @@ describe.each(testDatabases())('payments on %s', (driver) => {
       id: `evt_early_${crypto.randomUUID()}`,
       object: 'event',
       type: 'charge.refunded',
-      data: { object: { payment_intent: paymentIntent, amount: 900, amount_refunded: 900, currency: 'usd' } },
+      data: {
+        object: {
+          id: `ch_early_${crypto.randomUUID()}`,
+          payment_intent: paymentIntent,
+          amount: 900,
+          amount_refunded: 900,
+          currency: 'usd',
+        },
+      },
     };
     expect((await deliver(JSON.stringify(refunded))).status).toBe(200);
     expect((await deliver(JSON.stringify(completed))).status).toBe(200);

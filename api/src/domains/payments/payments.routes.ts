@@ -369,7 +369,7 @@ export const paymentRoutes = () =>
       return c.body(csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
     })
     .openapi(reconciliation, async (c) =>
-      c.json(await c.var.deps.services.payments.reconcile(c.req.valid('query')), 200),
+      c.json(await c.var.deps.services.reconciliation.reconcile(c.req.valid('query')), 200),
     )
     .openapi(refund, async (c) =>
       c.json(

@@ -12,8 +12,6 @@ import type {
   LedgerLinesQuery,
   PaymentProviderName,
   RazorpayCheckoutVerified,
-  Reconciliation,
-  ReconciliationQuery,
   RefundRequested,
   StartTipRequest,
   TipCheckout,
@@ -509,115 +507,6 @@ export class PaymentsService {
     return `${rows.join('\r\n')}\r\n`;
   }
 
-  /**
-   * Compares the newest tips with what their provider says of their checkout, and lists the stored
-   * provider events that found an anomaly or were never handled: every difference, for a human.
-   */
-  async reconcile(query: ReconciliationQuery): Promise<Reconciliation> {
-    const differences: Reconciliation['differences'] = [];
-    const recent = await this.deps.payments.recentCheckouts(query.limit);
-    let checked = 0;
-    for (const payment of recent) {
-      const provider = this.deps.providers.get(payment.provider as PaymentProviderName);
-      if (!provider || !payment.checkoutId) continue;
-      const remote = await unlessProviderFails(provider.retrieveCheckout(payment.checkoutId));
-      if (!remote) continue;
-      checked += 1;
-      const booked = payment.entryId !== null;
-      const difference = (kind: Reconciliation['differences'][number]['kind'], detail: string) =>
-        differences.push({ kind, provider: payment.provider, paymentId: payment.id, eventId: null, detail });
-      if (remote.paid && !booked) {
-        difference(
-          'paid_not_booked',
-          `${payment.provider} took ${remote.amount} ${remote.currency}; ours is ${payment.status}`,
-        );
-      } else if (!remote.paid && booked) {
-        difference('booked_not_paid', `booked, but ${payment.provider}'s checkout is ${remote.status}`);
-      } else if (remote.paid && (remote.amount !== payment.amount || remote.currency !== payment.currency)) {
-        difference(
-          'amount_differs',
-          `${payment.provider} took ${remote.amount} ${remote.currency}; ours is ${payment.amount} ${payment.currency}`,
-        );
-      }
-    }
-    // What the providers reported by webhook for subscriptions and payouts, against what the ledger holds.
-    for (const row of await this.deps.payments.unmatchedBookings(query.limit)) {
-      const said = `${row.provider} ${row.what} ${row.reference ?? row.id} of ${row.amount} ${row.currency}`;
-      const kind =
-        row.what === 'invoice'
-          ? row.booked === null
-            ? 'invoice_not_booked'
-            : 'invoice_amount_differs'
-          : row.booked === null
-            ? 'payout_not_booked'
-            : row.booked !== row.amount
-              ? 'payout_amount_differs'
-              : 'payout_not_reversed';
-      differences.push({
-        kind,
-        provider: row.provider,
-        paymentId: row.what === 'invoice' ? row.id : null,
-        eventId: null,
-        detail:
-          kind === 'payout_not_reversed'
-            ? `${said} failed, but its ledger entry was not reversed`
-            : `${said} (${row.status}); the ledger booked ${row.booked ?? 'nothing'}`,
-      });
-    }
-    // What the providers' APIs list, not only what their webhooks said: a paid invoice with no payment.
-    for (const [name, provider] of this.deps.providers) {
-      if (!provider.listPaidInvoices) continue;
-      const listed = await unlessProviderFails(provider.listPaidInvoices(query.limit));
-      if (!listed) continue;
-      const recorded = await this.deps.payments.recordedInvoices(
-        name,
-        listed.map((invoice) => invoice.invoiceId),
-      );
-      for (const invoice of listed) {
-        if (recorded.has(invoice.invoiceId)) continue;
-        differences.push({
-          kind: 'invoice_not_recorded',
-          provider: name,
-          paymentId: null,
-          eventId: null,
-          detail: `${name} lists invoice ${invoice.invoiceId} of subscription ${invoice.providerSubscriptionId ?? '?'} paid ${invoice.amount} ${invoice.currency}; the ledger has no payment for it`,
-        });
-      }
-    }
-    // And each connected account's payouts as the provider lists them: one never recorded.
-    for (const [name, provider] of this.deps.providers) {
-      if (!provider.listPayouts) continue;
-      for (const accountId of await this.deps.payments.connectedAccountIds(name)) {
-        const listed = await unlessProviderFails(provider.listPayouts(accountId, query.limit));
-        if (!listed) continue;
-        const recorded = await this.deps.payments.recordedPayouts(
-          name,
-          listed.map((payout) => payout.payoutId),
-        );
-        for (const payout of listed) {
-          if (recorded.has(payout.payoutId)) continue;
-          differences.push({
-            kind: 'payout_not_recorded',
-            provider: name,
-            paymentId: null,
-            eventId: null,
-            detail: `${name} lists payout ${payout.payoutId} of account ${accountId}, ${payout.amount} ${payout.currency} (${payout.status}); the ledger has no payout for it`,
-          });
-        }
-      }
-    }
-    for (const event of await this.deps.payments.troubledEvents(query.limit)) {
-      differences.push({
-        kind: event.processedAt ? 'event_anomaly' : 'event_unprocessed',
-        provider: event.provider,
-        paymentId: null,
-        eventId: event.eventId,
-        detail: event.processedAt ? `${event.type}: ${event.outcome}` : `${event.type} was never handled`,
-      });
-    }
-    return { checked, differences };
-  }
-
   /** Routes a channel's future tips to its account at `provider` (destination charges). */
   async connectAccount(channelId: string, provider: PaymentProviderName, accountId: string): Promise<void> {
     await this.deps.payments.connectAccount(channelId, provider, accountId);
@@ -658,14 +547,4 @@ function tipReceived(payment: PaymentRow, entryId: string) {
     entryId,
     receivedAt: new Date().toISOString(),
   };
-}
-
-/** A provider's answer, or undefined when the provider could not be asked now: reconcile reports what it could check. */
-async function unlessProviderFails<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof ProviderCallError) return undefined;
-    throw error;
-  }
 }

@@ -20,6 +20,8 @@ import {
   type PlanInput,
   ProviderCallError,
   type ProviderEvent,
+  type ProviderInvoice,
+  type ProviderTransfer,
   type RefundInput,
   type RefundStarted,
   type SignedCheckout,
@@ -94,8 +96,33 @@ const DisputeSchema = z.object({
 });
 
 const TransfersSchema = z.object({
-  items: z.array(z.object({ id: z.string(), recipient: z.string().nullish() })),
+  items: z.array(
+    z.object({
+      id: z.string(),
+      recipient: z.string().nullish(),
+      amount: z.number().int(),
+      amount_reversed: z.number().int().nullish(),
+      currency: z.string(),
+    }),
+  ),
 });
+
+/** A subscription charge's invoice, as Razorpay lists invoices (newest first). */
+const InvoicesSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      status: z.string(),
+      subscription_id: z.string().nullish(),
+      payment_id: z.string().nullish(),
+      amount_paid: z.number().int().nullish(),
+      currency: z.string(),
+    }),
+  ),
+});
+
+/** Razorpay's largest list page (`count`). */
+const LIST_PAGE = 100;
 
 /**
  * How many monthly charges a subscription is opened for: Razorpay needs a count; ten years, after
@@ -245,6 +272,44 @@ export class RazorpayProvider implements PaymentProvider {
         ],
       }),
     );
+  }
+
+  async listTransfers(providerPaymentId: string): Promise<ProviderTransfer[]> {
+    const listed = TransfersSchema.parse(
+      await this.call(() => this.client.payments.fetchTransfer(providerPaymentId)),
+    );
+    return listed.items.map((transfer) => ({
+      transferId: transfer.id,
+      destination: transfer.recipient ?? '',
+      amount: transfer.amount,
+      reversed: transfer.amount_reversed ?? 0,
+      currency: transfer.currency.toLowerCase(),
+    }));
+  }
+
+  /**
+   * The newest `limit` paid subscription invoices, paged by `count` and `skip`. A subscription charge is
+   * recorded under its payment id (see `interpretSubscription`), so that is the invoice id given.
+   */
+  async listPaidInvoices(limit: number): Promise<ProviderInvoice[]> {
+    const paid: ProviderInvoice[] = [];
+    for (let skip = 0; paid.length < limit; skip += LIST_PAGE) {
+      const page = InvoicesSchema.parse(
+        await this.call(() => this.client.invoices.all({ count: LIST_PAGE, skip })),
+      );
+      for (const invoice of page.items) {
+        if (invoice.status !== 'paid' || !invoice.subscription_id || !invoice.payment_id) continue;
+        paid.push({
+          invoiceId: invoice.payment_id,
+          providerSubscriptionId: invoice.subscription_id,
+          amount: invoice.amount_paid ?? 0,
+          currency: invoice.currency.toLowerCase(),
+        });
+        if (paid.length === limit) break;
+      }
+      if (page.items.length < LIST_PAGE) break;
+    }
+    return paid;
   }
 
   async refund(input: RefundInput): Promise<RefundStarted> {

@@ -10,6 +10,7 @@
 import {
   LedgerLinePageSchema,
   RazorpaySubscriptionVerifiedSchema,
+  ReconciliationSchema,
   RefundRequestedSchema,
   SubscriptionCheckoutSchema,
   SubscriptionListSchema,
@@ -215,6 +216,74 @@ describe.each(testDatabases())('Razorpay subscriptions on %s', (driver) => {
     // The books: two charges, nothing more, balanced.
     expect((await rp.bed.earnings(channel.owner)).balances).toEqual([
       { currency: 'inr', balance: 2 * 44_910, lines: 2 },
+    ]);
+  });
+
+  it('reconciliation asks Razorpay for its paid subscription invoices and each charge’s Route transfer', async () => {
+    const { channel, tier, linked } = await channelWithTier();
+    const viewer = await registerAndLogin(rp.bed.app, rp.bed.backends);
+    const subId = (await subscribe(viewer, channel.slug, tier.id)).razorpay?.subscriptionId ?? '';
+    rp.razorpay.authorize(subId);
+    const first = rp.razorpay.charge(subId);
+    expect(await rp.handled(first.charged)).toEqual(['subscription_started']);
+    const payIdOf = (charged: Record<string, unknown>) =>
+      (charged.payload as { payment: { entity: { id: string } } }).payment.entity.id;
+    const firstPay = payIdOf(first.charged);
+    const [payment] = await rp.bed.backends.database.db
+      .select()
+      .from(paymentRows)
+      .where(eq(paymentRows.providerPaymentId, firstPay));
+    const admin = await registerAndLogin(rp.bed.app, rp.bed.backends, { role: 'admin' });
+    const ours = async () =>
+      (
+        await expectJson(
+          await request('GET', '/reconciliation?limit=1000', undefined, admin),
+          ReconciliationSchema,
+        )
+      ).differences.filter(
+        (difference) => difference.paymentId === payment?.id || difference.detail.includes(subId),
+      );
+    const invoiceCalls = () =>
+      rp.razorpay.requests.filter((r) => r.method === 'GET' && r.path === '/v1/invoices');
+    const before = invoiceCalls().length;
+    expect(await ours()).toEqual([]);
+    expect(invoiceCalls().length).toBeGreaterThan(before);
+
+    // Razorpay charges the next cycle, but its subscription.charged never reaches us.
+    const lost = rp.razorpay.charge(subId);
+    expect(await ours()).toEqual([
+      {
+        kind: 'invoice_not_recorded',
+        provider: 'razorpay',
+        paymentId: null,
+        eventId: null,
+        detail: `razorpay lists invoice ${payIdOf(lost.charged)} of subscription ${subId} paid 49900 inr; the ledger has no payment for it`,
+      },
+    ]);
+    expect(await rp.handled(lost.charged)).toEqual(['subscription_renewed']);
+    expect(await ours()).toEqual([]);
+
+    // The first charge's transfer to the creator is reversed from Razorpay's dashboard, then gone.
+    const transfer = [...rp.razorpay.transfers.values()].find(
+      (t) => t.source === firstPay && t.recipient === linked,
+    );
+    if (!transfer) throw new Error('the first charge has no transfer');
+    transfer.amount_reversed = 10_000;
+    expect(await ours()).toEqual([
+      {
+        kind: 'transfer_amount_differs',
+        provider: 'razorpay',
+        paymentId: payment?.id,
+        eventId: null,
+        detail: `razorpay payment ${firstPay} transferred 34910 inr to ${linked}; the creator's share is 44910`,
+      },
+    ]);
+    rp.razorpay.transfers.delete(transfer.id);
+    expect((await ours()).map((difference) => [difference.kind, difference.detail])).toEqual([
+      [
+        'transfer_not_made',
+        `razorpay payment ${firstPay} has no transfer to ${linked}; the creator's share is 44910 inr`,
+      ],
     ]);
   });
 

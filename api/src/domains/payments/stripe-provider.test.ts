@@ -212,7 +212,15 @@ describe('StripeProvider', () => {
         stripe.interpret({
           id: 'evt_r',
           type: 'charge.refunded',
-          data: { object: { payment_intent: 'pi_1', amount: 500, amount_refunded: 500, currency: 'usd' } },
+          data: {
+            object: {
+              id: 'ch_1',
+              payment_intent: 'pi_1',
+              amount: 500,
+              amount_refunded: 500,
+              currency: 'usd',
+            },
+          },
         }),
       ).toEqual({
         kind: 'refunded',

@@ -63,7 +63,9 @@ const SessionSchema = z.object({
 });
 
 const ChargeSchema = z.object({
-  payment_intent: z.union([z.string(), z.object({ id: z.string() })]),
+  id: z.string(),
+  /** Null for a charge of no PaymentIntent (an invoice paid by a plain charge): the charge is the payment. */
+  payment_intent: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
   amount: z.number().int(),
   amount_refunded: z.number().int(),
   currency: z.string(),
@@ -125,7 +127,8 @@ const dateOf = (seconds: number | null | undefined) => (seconds == null ? null :
 
 const DisputeSchema = z.object({
   id: z.string(),
-  payment_intent: z.union([z.string(), z.object({ id: z.string() })]),
+  payment_intent: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+  charge: z.union([z.string(), z.object({ id: z.string() })]),
   status: z.string(),
 });
 
@@ -534,7 +537,8 @@ export class StripeProvider implements PaymentProvider {
         if (!charge.success) return { kind: 'other', reason: `malformed ${type}` };
         return {
           kind: 'refunded',
-          providerPaymentId: idOf(charge.data.payment_intent) ?? '',
+          // We record a payment by its PaymentIntent, or by the charge when it has none.
+          providerPaymentId: idOf(charge.data.payment_intent) ?? charge.data.id,
           amount: charge.data.amount,
           amountRefunded: charge.data.amount_refunded,
           currency: charge.data.currency,
@@ -546,7 +550,7 @@ export class StripeProvider implements PaymentProvider {
         if (!dispute.success) return { kind: 'other', reason: `malformed ${type}` };
         const ref = {
           disputeId: dispute.data.id,
-          providerPaymentId: idOf(dispute.data.payment_intent) ?? '',
+          providerPaymentId: idOf(dispute.data.payment_intent) ?? idOf(dispute.data.charge) ?? '',
         };
         if (type === 'charge.dispute.created') return { kind: 'dispute_opened', ...ref };
         return { kind: 'dispute_closed', ...ref, won: dispute.data.status === 'won' };

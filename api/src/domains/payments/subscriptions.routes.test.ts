@@ -327,7 +327,8 @@ describe.each(testDatabases())('channel subscriptions on %s', (driver) => {
     // listed from Stripe's invoice payments and recorded on the payment, so refunds find the charge.
     const invoiceId = (paid.invoicePaid.data.object as { id: string }).id;
     expect(paid.invoicePaid.data.object).not.toHaveProperty('payments');
-    const paymentIntent = bed.stripe.invoicePayments.get(invoiceId)?.payment.payment_intent ?? '';
+    const paidBy = bed.stripe.invoicePayments.get(invoiceId)?.payment;
+    const paymentIntent = paidBy?.type === 'payment_intent' ? paidBy.payment_intent : '';
     expect(paymentIntent).toMatch(/^pi_/);
     expect(bed.stripe.requests.some((r) => r.method === 'GET' && r.path === '/v1/invoice_payments')).toBe(
       true,
@@ -378,6 +379,57 @@ describe.each(testDatabases())('channel subscriptions on %s', (driver) => {
     });
     expect(await invoiceOf()).toMatchObject({ status: 'refunded', amountRefunded: 500 });
     expect((await bed.earnings(channel.owner)).balances).toEqual([{ currency: 'usd', balance: 0, lines: 3 }]);
+  });
+
+  it('refunds and disputes a renewal Stripe took by a plain charge, with no PaymentIntent, by its charge id', async () => {
+    const { channel, paid } = await paidSubscription();
+    const admin = await registerAndLogin(bed.app, bed.backends, { role: 'admin' });
+    const renewByCharge = async () => {
+      const renewed = bed.stripe.renew(paid.subscriptionId, { byCharge: true });
+      await deliverAll(renewed);
+      expect(await outcomeOf(renewed)).toBe('subscription_renewed');
+      const invoiceId = (renewed.data.object as { id: string }).id;
+      const by = bed.stripe.invoicePayments.get(invoiceId)?.payment;
+      const [row] = await bed.backends.database.db
+        .select()
+        .from(paymentRows)
+        .where(eq(paymentRows.invoiceId, invoiceId));
+      expect(by?.type).toBe('charge');
+      expect(row?.providerPaymentId).toBe(by?.type === 'charge' ? by.charge : 'a charge');
+      return { id: row?.id ?? '', charge: row?.providerPaymentId ?? '' };
+    };
+    const balance = async () => (await bed.earnings(channel.owner)).balances[0]?.balance;
+    const refunded = await renewByCharge();
+    expect(await balance()).toBe(2 * 450);
+
+    // Refunded through the API: Stripe is asked by the charge, and its charge.refunded names no intent.
+    const requested = await expectJson(
+      await request('POST', `/refunds/${refunded.id}`, { amount: 100 }, admin),
+      RefundRequestedSchema,
+    );
+    expect(bed.stripe.refunds.get(requested.refundId)).toMatchObject({
+      charge: refunded.charge,
+      payment_intent: null,
+      amount: 100,
+    });
+    const chargeRefunded = bed.stripe.chargeRefunded(requested.refundId);
+    expect(chargeRefunded.data.object).toMatchObject({ id: refunded.charge, payment_intent: null });
+    await deliverAll(chargeRefunded);
+    expect(await outcomeOf(chargeRefunded)).toBe('tip_partially_refunded');
+    expect(await balance()).toBe(2 * 450 - 90);
+
+    // A chargeback of the next one, named by its charge, reverses it; won, it is booked again.
+    const disputed = await renewByCharge();
+    expect(await balance()).toBe(3 * 450 - 90);
+    const opened = bed.stripe.dispute(disputed.charge);
+    expect(opened.data.object).toMatchObject({ charge: disputed.charge, payment_intent: null });
+    await deliverAll(opened);
+    expect(await outcomeOf(opened)).toBe('dispute_opened');
+    expect(await balance()).toBe(2 * 450 - 90);
+    const won = bed.stripe.closeDispute(opened, 'won');
+    await deliverAll(won);
+    expect(await outcomeOf(won)).toBe('dispute_won');
+    expect(await balance()).toBe(3 * 450 - 90);
   });
 
   it('reconciliation asks Stripe for its paid invoices and finds one whose webhook never arrived', async () => {

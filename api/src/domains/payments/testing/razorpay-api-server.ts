@@ -1,7 +1,7 @@
 /**
  * A local HTTP server speaking the subset of Razorpay's API that StreamHub calls (Orders create and
  * fetch, Payments refund, Plans create, Subscriptions create and cancel, a payment's Route transfers
- * list and create), for tests that drive the official `razorpay` SDK against it (`RAZORPAY_API_URL`).
+ * list and create, Invoices list), for tests that drive the official `razorpay` SDK against it (`RAZORPAY_API_URL`).
  * It answers as Razorpay does: JSON bodies, HTTP Basic auth with the key id and secret, amounts in minor
  * units with upper-case currencies, Razorpay's error envelope. `pay()`, `refundProcessed()`,
  * `authorize()`, `charge()`, `failCharge()`, `halt()`, `endCycle()` and `dispute()` play the payer and
@@ -86,8 +86,23 @@ export interface RazorpayTransfer {
   source: string;
   recipient: string;
   amount: number;
+  /** Taken back by a refund with `reverse_all`. */
+  amount_reversed: number;
   currency: string;
   notes: Record<string, string>;
+  created_at: number;
+}
+
+/** The invoice Razorpay issues for each charge of a subscription. */
+export interface RazorpayInvoice {
+  id: string;
+  entity: 'invoice';
+  subscription_id: string;
+  payment_id: string;
+  status: 'paid';
+  amount: number;
+  amount_paid: number;
+  currency: string;
   created_at: number;
 }
 
@@ -115,6 +130,8 @@ export interface RazorpayApiServer {
   plans: Map<string, RazorpayPlan>;
   subscriptions: Map<string, RazorpaySubscription>;
   transfers: Map<string, RazorpayTransfer>;
+  invoices: Map<string, RazorpayInvoice>;
+  /** The payer pays an order in Razorpay Checkout; the order's Route transfers are made from the payment. */
   pay(orderId: string): RazorpayPaid;
   /** The subscriber pays the first charge in Razorpay Checkout: what it hands the page. */
   authorize(subscriptionId: string): {
@@ -188,6 +205,7 @@ export async function startRazorpayApiServer(): Promise<RazorpayApiServer> {
   const plans = new Map<string, RazorpayPlan>();
   const subscriptionsById = new Map<string, RazorpaySubscription>();
   const transfers = new Map<string, RazorpayTransfer>();
+  const invoices = new Map<string, RazorpayInvoice>();
   const expectedAuth = `Basic ${Buffer.from(`${keyId}:${keySecret}`).toString('base64')}`;
 
   function createOrder(res: ServerResponse, body: Record<string, unknown>): void {
@@ -248,6 +266,10 @@ export async function startRazorpayApiServer(): Promise<RazorpayApiServer> {
       created_at: nowSeconds(),
     };
     refunds.set(refund.id, refund);
+    if (refund.reverse_all) {
+      for (const transfer of transfers.values())
+        if (transfer.source === payment.id) transfer.amount_reversed = transfer.amount;
+    }
     answer(res, 200, refund);
   }
 
@@ -331,6 +353,23 @@ export async function startRazorpayApiServer(): Promise<RazorpayApiServer> {
     answer(res, 200, subscription);
   }
 
+  function makeTransfers(paymentId: string, asked: readonly Record<string, unknown>[]): void {
+    for (const t of asked) {
+      const transfer: RazorpayTransfer = {
+        id: random('trf'),
+        entity: 'transfer',
+        source: paymentId,
+        recipient: String(t.account),
+        amount: Number(t.amount),
+        amount_reversed: 0,
+        currency: String(t.currency),
+        notes: stringRecord(t.notes),
+        created_at: nowSeconds(),
+      };
+      transfers.set(transfer.id, transfer);
+    }
+  }
+
   function paymentTransfers(
     res: ServerResponse,
     paymentId: string,
@@ -356,21 +395,18 @@ export async function startRazorpayApiServer(): Promise<RazorpayApiServer> {
         badRequest(res, 'Transfer amount exceeds amount of payment');
         return;
       }
-      for (const t of asked) {
-        const transfer: RazorpayTransfer = {
-          id: random('trf'),
-          entity: 'transfer',
-          source: paymentId,
-          recipient: String(t.account),
-          amount: Number(t.amount),
-          currency: String(t.currency),
-          notes: stringRecord(t.notes),
-          created_at: nowSeconds(),
-        };
-        transfers.set(transfer.id, transfer);
-      }
+      makeTransfers(paymentId, asked);
     }
     const items = [...transfers.values()].filter((t) => t.source === paymentId);
+    answer(res, 200, { entity: 'collection', count: items.length, items });
+  }
+
+  /** Newest first, `count` (at most 100) from `skip`, as Razorpay's list endpoints page. */
+  function listInvoices(res: ServerResponse, url: string): void {
+    const query = new URL(url, 'http://localhost').searchParams;
+    const count = Math.min(Number(query.get('count') ?? 10) || 10, 100);
+    const skip = Number(query.get('skip') ?? 0) || 0;
+    const items = [...invoices.values()].reverse().slice(skip, skip + count);
     answer(res, 200, { entity: 'collection', count: items.length, items });
   }
 
@@ -397,6 +433,7 @@ export async function startRazorpayApiServer(): Promise<RazorpayApiServer> {
     const cancel = /^\/v1\/subscriptions\/([^/]+)\/cancel$/.exec(path);
     if (req.method === 'POST' && cancel?.[1])
       return cancelSubscription(res, decodeURIComponent(cancel[1]), body);
+    if (req.method === 'GET' && path === '/v1/invoices') return listInvoices(res, req.url ?? '');
     const transfer = /^\/v1\/payments\/([^/]+)\/transfers$/.exec(path);
     if (transfer?.[1] && (req.method === 'GET' || req.method === 'POST')) {
       return paymentTransfers(res, decodeURIComponent(transfer[1]), body, req.method === 'POST');
@@ -444,6 +481,18 @@ export async function startRazorpayApiServer(): Promise<RazorpayApiServer> {
     };
     payments.set(payment.id, payment);
     pendingCharges.set(subscription.id, payment);
+    const invoice: RazorpayInvoice = {
+      id: random('inv'),
+      entity: 'invoice',
+      subscription_id: subscription.id,
+      payment_id: payment.id,
+      status: 'paid',
+      amount: payment.amount,
+      amount_paid: payment.amount,
+      currency: payment.currency,
+      created_at: nowSeconds(),
+    };
+    invoices.set(invoice.id, invoice);
     return payment;
   };
 
@@ -471,6 +520,7 @@ export async function startRazorpayApiServer(): Promise<RazorpayApiServer> {
         created_at: nowSeconds(),
       };
       payments.set(payment.id, payment);
+      makeTransfers(payment.id, order.transfers);
       order.status = 'paid';
       order.amount_paid = order.amount;
       order.amount_due = 0;
@@ -493,6 +543,7 @@ export async function startRazorpayApiServer(): Promise<RazorpayApiServer> {
     plans,
     subscriptions: subscriptionsById,
     transfers,
+    invoices,
     authorize(subscriptionId) {
       const subscription = subscriptionOf(subscriptionId);
       subscription.status = 'authenticated';

@@ -64,7 +64,10 @@ export interface SubscriptionCompleted {
   invoicePaid: StripeEvent;
 }
 
-/** An InvoicePayment as Stripe lists it: the PaymentIntent that paid a subscription's invoice. */
+/**
+ * An InvoicePayment as Stripe lists it: what paid a subscription's invoice, a PaymentIntent as a rule,
+ * or a plain charge of no intent (invoices paid out of band, older integrations).
+ */
 export interface FakeInvoicePayment {
   id: string;
   object: 'invoice_payment';
@@ -75,7 +78,7 @@ export interface FakeInvoicePayment {
   invoice: string;
   is_default: boolean;
   livemode: false;
-  payment: { type: 'payment_intent'; payment_intent: string };
+  payment: { type: 'payment_intent'; payment_intent: string } | { type: 'charge'; charge: string };
   status: 'paid';
   status_transitions: { canceled_at: null; paid_at: number };
 }
@@ -85,7 +88,10 @@ export interface FakeRefund {
   object: 'refund';
   amount: number;
   currency: string;
-  payment_intent: string;
+  /** The refunded PaymentIntent; null when a plain charge was refunded. */
+  payment_intent: string | null;
+  /** The refunded plain charge; null when a PaymentIntent was refunded. */
+  charge: string | null;
   status: 'succeeded';
   metadata: Record<string, string>;
   reverse_transfer: boolean;
@@ -140,8 +146,8 @@ export interface StripeApiServer {
   expire(sessionId: string): StripeEvent;
   /** The `charge.refunded` event Stripe sends once a refund made through the API went through. */
   chargeRefunded(refundId: string): StripeEvent;
-  /** The payer's bank disputed the payment: `charge.dispute.created`. */
-  dispute(paymentIntent: string): StripeEvent;
+  /** The payer's bank disputed the payment (a PaymentIntent or a plain charge): `charge.dispute.created`. */
+  dispute(payment: string): StripeEvent;
   /** The dispute ended: `charge.dispute.closed` with status `won` or `lost`. */
   closeDispute(dispute: StripeEvent, outcome: 'won' | 'lost'): StripeEvent;
   /** A subscription checkout was paid: Stripe made the subscription and its first invoice was paid. */
@@ -150,7 +156,7 @@ export interface StripeApiServer {
    * The next month's invoice was paid: the period moves on by 30 days. `withoutMetadata` leaves our
    * id out of the invoice (a subscription whose metadata was lost), so only its Stripe id names it.
    */
-  renew(subscriptionId: string, options?: { withoutMetadata?: boolean }): StripeEvent;
+  renew(subscriptionId: string, options?: InvoiceOptions): StripeEvent;
   /** The next month's invoice could not be charged: `invoice.payment_failed`, the subscription past due. */
   failRenewal(subscriptionId: string): StripeEvent;
   /** Stripe gave up (or the period of a cancelled one ran out): `customer.subscription.deleted`. */
@@ -171,6 +177,12 @@ export interface StripeApiServer {
    */
   sign(payload: string, options?: { timestamp?: number; secret?: string }): Promise<string>;
   close(): Promise<void>;
+}
+
+/** How a fake invoice is made: `byCharge` pays it with a plain charge of no PaymentIntent. */
+export interface InvoiceOptions {
+  withoutMetadata?: boolean;
+  byCharge?: boolean;
 }
 
 export interface StripeEvent {
@@ -302,40 +314,53 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     return { status: 200, answer: session };
   }
 
-  /** The charge of a PaymentIntent: a paid checkout's, else a paid subscription invoice's. */
+  /**
+   * A payment by its PaymentIntent (a paid checkout's, else a paid subscription invoice's) or by its
+   * plain charge (an invoice paid with no intent).
+   */
   function chargeOf(
-    paymentIntent: unknown,
-  ): { payment_intent: string; amount_total: number; currency: string } | undefined {
-    if (typeof paymentIntent !== 'string') return undefined;
-    const session = [...sessions.values()].find((candidate) => candidate.payment_intent === paymentIntent);
+    reference: unknown,
+  ): { reference: string; plain: boolean; amount_total: number; currency: string } | undefined {
+    if (typeof reference !== 'string') return undefined;
+    const session = [...sessions.values()].find((candidate) => candidate.payment_intent === reference);
     if (session)
-      return {
-        payment_intent: paymentIntent,
-        amount_total: session.amount_total,
-        currency: session.currency,
-      };
-    const paid = [...invoicePayments.values()].find(
-      (candidate) => candidate.payment.payment_intent === paymentIntent,
-    );
-    return paid && { payment_intent: paymentIntent, amount_total: paid.amount_paid, currency: paid.currency };
+      return { reference, plain: false, amount_total: session.amount_total, currency: session.currency };
+    for (const paid of invoicePayments.values()) {
+      const { payment } = paid;
+      const named = payment.type === 'charge' ? payment.charge : payment.payment_intent;
+      if (named === reference)
+        return {
+          reference,
+          plain: payment.type === 'charge',
+          amount_total: paid.amount_paid,
+          currency: paid.currency,
+        };
+    }
+    return undefined;
   }
 
+  /** The PaymentIntent or plain charge a refund or dispute names. */
+  const paymentOf = (charge: { reference: string; plain: boolean }) => ({
+    payment_intent: charge.plain ? null : charge.reference,
+    charge: charge.plain ? charge.reference : null,
+  });
+
   function createRefund(params: Record<string, unknown>): { status: number; answer: unknown } {
-    const session = chargeOf(params.payment_intent);
+    const session = chargeOf(params.payment_intent ?? params.charge);
     if (!session) {
       return {
         status: 404,
         answer: {
           error: {
             type: 'invalid_request_error',
-            message: 'No such payment_intent',
+            message: params.charge === undefined ? 'No such payment_intent' : 'No such charge',
             code: 'resource_missing',
           },
         },
       };
     }
     const refundedBefore = [...refunds.values()]
-      .filter((refund) => refund.payment_intent === session.payment_intent)
+      .filter((refund) => (refund.payment_intent ?? refund.charge) === session.reference)
       .reduce((sum, refund) => sum + refund.amount, 0);
     const amount =
       params.amount === undefined ? session.amount_total - refundedBefore : Number(params.amount);
@@ -359,7 +384,7 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
       object: 'refund',
       amount,
       currency: session.currency,
-      payment_intent: session.payment_intent ?? '',
+      ...paymentOf(session),
       status: 'succeeded',
       metadata: asRecord(params.metadata) as Record<string, string>,
       reverse_transfer: params.reverse_transfer === 'true',
@@ -571,7 +596,7 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     subscription: FakeSubscription,
     billingReason: string,
     paid: boolean,
-    options: { withoutMetadata?: boolean } = {},
+    options: InvoiceOptions = {},
   ) => {
     const id = random('in');
     if (paid) {
@@ -585,7 +610,9 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
         invoice: id,
         is_default: true,
         livemode: false,
-        payment: { type: 'payment_intent', payment_intent: random('pi') },
+        payment: options.byCharge
+          ? { type: 'charge', charge: random('ch') }
+          : { type: 'payment_intent', payment_intent: random('pi') },
         status: 'paid',
         status_transitions: { canceled_at: null, paid_at: nowSeconds() },
       });
@@ -639,14 +666,14 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     refunds,
     subscriptions,
     invoicePayments,
-    dispute(paymentIntent) {
-      const session = chargeOf(paymentIntent);
-      if (!session) throw new Error(`no payment ${paymentIntent}`);
+    dispute(payment) {
+      const session = chargeOf(payment);
+      if (!session) throw new Error(`no payment ${payment}`);
       return event('charge.dispute.created', {
         id: random('dp'),
         object: 'dispute',
-        payment_intent: paymentIntent,
-        charge: random('ch'),
+        payment_intent: session.plain ? null : payment,
+        charge: session.plain ? payment : random('ch'),
         amount: session.amount_total,
         currency: session.currency,
         reason: 'fraudulent',
@@ -731,16 +758,17 @@ export async function startStripeApiServer(): Promise<StripeApiServer> {
     chargeRefunded(refundId) {
       const refund = refunds.get(refundId);
       if (!refund) throw new Error(`no refund ${refundId}`);
-      const amount = chargeOf(refund.payment_intent)?.amount_total ?? refund.amount;
+      const reference = refund.payment_intent ?? refund.charge;
+      const amount = chargeOf(reference)?.amount_total ?? refund.amount;
       // The charge as it is once this refund went through: every refund of it up to this one.
       let refunded = 0;
       for (const other of refunds.values()) {
-        if (other.payment_intent !== refund.payment_intent) continue;
+        if ((other.payment_intent ?? other.charge) !== reference) continue;
         refunded += other.amount;
         if (other === refund) break;
       }
       return event('charge.refunded', {
-        id: random('ch'),
+        id: refund.charge ?? random('ch'),
         object: 'charge',
         payment_intent: refund.payment_intent,
         amount,
