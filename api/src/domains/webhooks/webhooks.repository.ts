@@ -289,18 +289,19 @@ export class WebhooksRepository {
   }
 
   /**
-   * Takes the first attempt of up to `limit` deliveries of an enabled endpoint that no attempt has
-   * started, oldest first, in one statement on the queued-deliveries index: each is leased and
+   * Takes the next attempt of up to `limit` due deliveries of an enabled endpoint (first attempts not
+   * yet taken, oldest first; then retries and redeliveries whose time has come and leases run out), in
+   * one statement on the due-deliveries index: each row's attempt number is raised by one, leased and
    * returned, so each attempt is taken by one caller only. `skip locked` leaves rows that another
-   * caller is taking to it, so no batch waits on another. Retries and redeliveries are not taken here:
-   * each has a job of its own.
+   * caller is taking to it, so no batch waits on another.
    */
   async claimDue(endpointId: string, limit: number): Promise<ClaimedBatchDelivery[]> {
     const result = await this.db.execute(sql`
       with taken as (
         select d.id from ${webhookDeliveries} d
-        where d.endpoint_id = ${endpointId} and d.status = 'pending' and d.next_attempt_at is null
-        order by d.created_at
+        where d.endpoint_id = ${endpointId} and d.status = 'pending'
+          and coalesce(d.next_attempt_at, '-infinity'::timestamptz) <= now()
+        order by coalesce(d.next_attempt_at, '-infinity'::timestamptz), d.created_at
         limit ${limit}
         for update of d skip locked
       )

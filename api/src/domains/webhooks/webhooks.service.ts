@@ -79,6 +79,12 @@ interface HandedOver {
   reject?: (error: unknown) => void;
 }
 
+/** An attempt sent, with what its log records. */
+interface SentAttempt {
+  delivery: ClaimedBatchDelivery;
+  record: AttemptRecord;
+}
+
 /** A drain running in this process: attempts handed over to it, and whether it must look again. */
 interface Drainer {
   /** The endpoint as last read by a job of this drain (the highest drain generation): what it sends with. */
@@ -88,8 +94,12 @@ interface Drainer {
   rescan: boolean;
 }
 
-/** Attempts a drainer sends at once: the kept connections per endpoint (webhook-sender.ts). */
-const SENDS_PER_ROUND = SOCKETS_PER_ENDPOINT;
+/**
+ * Attempts a drainer sends at once: twice the kept connections per endpoint (webhook-sender.ts), the
+ * second half queued by the agent, so the connections stay busy while a round's slowest answer is
+ * awaited.
+ */
+const SENDS_PER_ROUND = 2 * SOCKETS_PER_ENDPOINT;
 /** Attempts a drainer takes at once, sent `SENDS_PER_ROUND` at a time. */
 const CLAIMS_AHEAD = 4 * SENDS_PER_ROUND;
 /** A drainer takes no new round after this long, so its job ends well within the job's time limit. */
@@ -327,6 +337,13 @@ export class WebhooksService {
     };
     const startedAt = Date.now();
     let handOn = false;
+    /** The last round's log, settling to its error if it failed (awaited before the next log starts). */
+    let logging: Promise<{ error: unknown } | undefined> = Promise.resolve(undefined);
+    const logged = async () => {
+      const failed = await logging;
+      if (failed) throw failed.error;
+    };
+    let inFlight: HandedOver[] = [];
     try {
       for (;;) {
         if (open && (signal?.aborted || Date.now() - startedAt >= DRAIN_BUDGET_MS)) {
@@ -342,27 +359,37 @@ export class WebhooksService {
         const sending = drainer.inbox.splice(0, SENDS_PER_ROUND);
         sending.push(...backlog.splice(0, SENDS_PER_ROUND - sending.length));
         if (sending.length === 0) {
-          // A job started since the last look (checked in this same turn): look once more.
-          if (open && drainer.rescan) continue;
+          await logged();
+          // A job started since the last look, or handed an attempt over while the log was awaited
+          // (checked in this same turn): look once more.
+          if (open && (drainer.rescan || drainer.inbox.length > 0)) continue;
           close();
           break;
         }
-        try {
-          await this.sendRound(
-            drainer.target,
-            sending.map((handed) => handed.delivery),
-            signal,
-          );
-        } catch (error) {
-          for (const handed of sending) handed.reject?.(error);
-          throw error;
-        }
-        for (const handed of sending) handed.resolve?.();
+        inFlight = sending;
+        const outcomes = await this.sendRound(
+          drainer.target,
+          sending.map((handed) => handed.delivery),
+          signal,
+        );
+        // The previous round's log ran while this round was sent; one log at a time.
+        await logged();
+        logging = this.logRound(drainer.target, outcomes).then(
+          () => {
+            for (const handed of sending) handed.resolve?.();
+            return undefined;
+          },
+          (error: unknown) => {
+            for (const handed of sending) handed.reject?.(error);
+            return { error };
+          },
+        );
       }
+      await logged();
     } catch (error) {
       close();
-      // Taken but not sent: their leases run out (ATTEMPT_LEASE_SECONDS).
-      for (const handed of drainer.inbox.splice(0)) handed.reject?.(error);
+      // Taken but not sent or not logged: their leases run out (ATTEMPT_LEASE_SECONDS).
+      for (const handed of [...inFlight, ...drainer.inbox.splice(0)]) handed.reject?.(error);
       throw error;
     }
     if (handOn) {
@@ -373,14 +400,14 @@ export class WebhooksService {
     }
   }
 
-  /** Sends the claimed attempts at once, logs the successes in one statement and each failure alone. */
+  /** Sends the claimed attempts at once; resolves to each one's outcome, never rejects. */
   private async sendRound(
     endpoint: ClaimedEndpoint,
     round: readonly ClaimedBatchDelivery[],
     signal: AbortSignal | undefined,
-  ): Promise<void> {
+  ): Promise<SentAttempt[]> {
     const url = new URL(endpoint.url);
-    const outcomes = await Promise.all(
+    return Promise.all(
       round.map(async (delivery) => {
         const now = Date.now();
         const secrets = [endpoint.secret];
@@ -415,6 +442,10 @@ export class WebhooksService {
         return { delivery, record };
       }),
     );
+  }
+
+  /** Logs a round's successes in one statement and each failure alone. */
+  private async logRound(endpoint: ClaimedEndpoint, outcomes: readonly SentAttempt[]): Promise<void> {
     await this.deps.webhooks.recordSuccesses(
       endpoint.endpointId,
       outcomes.filter(({ record }) => record.succeeded).map(({ record }) => record),

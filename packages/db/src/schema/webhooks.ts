@@ -86,10 +86,11 @@ export const webhookDeliveries = webhooksSchema.table(
   (t) => [
     uniqueIndex('deliveries_endpoint_event_idx').on(t.endpointId, t.eventId),
     index('deliveries_endpoint_created_idx').on(t.endpointId, t.createdAt),
-    // Deliveries waiting for their first attempt: what a drain takes (docs/webhooks.md).
-    index('deliveries_queued_idx')
-      .on(t.endpointId, t.createdAt)
-      .where(sql`${t.status} = 'pending' and ${t.nextAttemptAt} is null`),
+    // Pending deliveries by when they are due (a first attempt not yet taken: at once): what a drain
+    // takes (docs/webhooks.md).
+    index('deliveries_due_idx')
+      .on(t.endpointId, sql`(coalesce(${t.nextAttemptAt}, '-infinity'::timestamptz))`, t.createdAt)
+      .where(sql`${t.status} = 'pending'`),
     index('deliveries_event_idx').on(t.eventId),
   ],
 );
