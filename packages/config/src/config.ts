@@ -235,7 +235,9 @@ const EnvSchema = z.object({
         .min(100, 'must be 100 to 2000 milliseconds')
         .max(2000, 'must be 100 to 2000 milliseconds'),
     )
-    .default(334),
+    // Six frames at 30 or 29.97 fps (five at 25, twelve at 60): PART-HOLD-BACK, three parts, is 0.6 s of
+    // glass-to-glass (docs/benchmarks.md, "Latency budget"); 334 (ten frames) asks 40 % fewer requests per viewer.
+    .default(201),
   LIVE_DVR_SECONDS: z
     .string()
     .trim()

@@ -18,7 +18,7 @@ describe('media node settings', () => {
       thumbnailSeconds: 30,
       x264Preset: 'veryfast',
       lowLatency: 'optional',
-      partTargetSeconds: 0.334,
+      partTargetSeconds: 0.201,
       dvrSeconds: 0,
       srtPort: undefined,
       srtEncryption: undefined,

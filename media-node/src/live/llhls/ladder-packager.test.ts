@@ -23,7 +23,8 @@ const settings: LadderSettings = {
   windowSegments: 6,
   x264Preset: 'ultrafast',
 };
-const PART_TARGET = 0.334;
+/** The shipped default (LIVE_LL_PART_MS=201): six frames at 30 fps. */
+const PART_TARGET = 0.201;
 
 /** Runs the LL ladder's real ffmpeg argv on a synthetic 720p30 source with a tone, for `seconds`. */
 async function encode(packager: LadderPackager, seconds: number): Promise<void> {
@@ -115,9 +116,9 @@ describe('LL-HLS ladder packaging of real ffmpeg output', () => {
       const text = (await readMediaBytes(media, keyIn(prefix, `${rung}.m3u8`)))?.toString('utf8') ?? '';
       expect(text).toMatch(/^#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:1\n/);
       expect(text).toContain(
-        '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=6.00000,PART-HOLD-BACK=1.00200',
+        '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=6.00000,PART-HOLD-BACK=0.60300',
       );
-      expect(text).toContain('#EXT-X-PART-INF:PART-TARGET=0.33400');
+      expect(text).toContain('#EXT-X-PART-INF:PART-TARGET=0.20100');
       expect(text).toContain(`#EXT-X-MAP:URI="${rung}-init-000000.mp4"`);
       expect(text).toMatch(/#EXT-X-PROGRAM-DATE-TIME:\d{4}-\d\d-\d\dT/);
       expect(text).toMatch(/#EXT-X-RENDITION-REPORT:URI="(720p|360p)\.m3u8",LAST-MSN=\d+,LAST-PART=\d+/);
@@ -132,6 +133,9 @@ describe('LL-HLS ladder packaging of real ffmpeg output', () => {
         // Each segment starts on a keyframe; its parts add up to it and none exceeds PART-TARGET.
         expect(segment.parts[0]?.independent).toBe(true);
         for (const part of segment.parts) expect(part.duration).toBeLessThanOrEqual(PART_TARGET);
+        // RFC 8216bis: every part but a segment's last (or an independent one) is at least 85 % of PART-TARGET.
+        for (const part of segment.parts.slice(0, -1))
+          if (!part.independent) expect(part.duration).toBeGreaterThanOrEqual(0.85 * PART_TARGET);
         const sum = segment.parts.reduce((s, p) => s + p.duration, 0);
         expect(sum).toBeCloseTo(segment.duration, 3);
         // A whole segment is its parts' bytes, in order.
