@@ -1,6 +1,7 @@
 /** The Content-Security-Policy of the pages the gateway serves. */
 import type { MediaStorageConfig } from '@streamhub/config/media-storage-config';
 import { objectUrl } from '@streamhub/infra/media-storage/s3-presign';
+import { APP_STYLESHEET_SOURCE } from './app-style.ts';
 
 /**
  * Where a page may fetch media from besides the gateway: the origin of `MEDIA_PUBLIC_BASE_URL` (public
@@ -19,7 +20,8 @@ export function mediaOrigins(storage: MediaStorageConfig): string[] {
 }
 
 /**
- * The app's pages. Scripts and styles from this gateway only (no inline code at all); images, API calls
+ * The app's pages. Scripts and styles from this gateway only, and the app's stylesheet inline (allowed
+ * by its hash: no other inline code, no inline style attribute); images, API calls
  * and the WebSocket to this gateway or its PUBLIC_URL (thumbnail, poster and playback URLs name
  * PUBLIC_URL, which may differ from the host the page was opened by); forms (the search box) submit to
  * this gateway only. Never in a frame: sign-in and settings forms in someone else's frame are a
@@ -45,7 +47,7 @@ function directives(publicUrl: string, media: readonly string[], { player }: { p
   return [
     "default-src 'none'",
     "script-src 'self'",
-    "style-src 'self'",
+    `style-src 'self' ${APP_STYLESHEET_SOURCE}`,
     ...(player ? ["worker-src 'self'"] : []),
     `img-src 'self' ${origin}`,
     ...(player ? [`media-src 'self' ${origin} blob:`] : []),

@@ -1,10 +1,13 @@
 /** The viewer's pages and their assets over HTTP: status, types, CSP, caching, 404s, redirects and escaping. */
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CreateChannelRequestSchema } from '@streamhub/contracts/channels';
 import { ProblemSchema } from '@streamhub/contracts/problem';
+import { FilesystemMediaStorage } from '@streamhub/infra/media-storage/filesystem';
+import { mediaKeys } from '@streamhub/infra/media-storage/keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
@@ -50,7 +53,6 @@ function linkedAssets(page: string) {
   };
   return {
     script: find(/<script type="module" src="([^"]+)"/),
-    stylesheet: find(/<link rel="stylesheet" href="([^"]+)"/),
     hlsModule: find(/data-hls-module="([^"]+)"/),
     hlsWorker: find(/data-hls-worker="([^"]+)"/),
   };
@@ -66,7 +68,8 @@ describe('GET /c/:slug', () => {
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("script-src 'self';");
-    expect(csp).toContain("style-src 'self';");
+    // The one inline style the policy allows is the page's own stylesheet, by its hash.
+    expect(csp).toMatch(/style-src 'self' 'sha256-[\w+/]+={0,2}';/);
     expect(csp).toContain(`media-src 'self' ${PUBLIC_URL} blob:`);
     expect(csp).toContain(`connect-src 'self' ${PUBLIC_URL} wss://tv.example`);
     expect(csp).toContain('frame-ancestors *');
@@ -74,6 +77,14 @@ describe('GET /c/:slug', () => {
     expect(response.headers.get('x-frame-options')).toBeNull();
 
     const page = await response.text();
+    const styles = [...page.matchAll(/<style>([\s\S]*?)<\/style>/g)].map(([, css]) => css ?? '');
+    expect(styles).toHaveLength(1);
+    expect(styles[0]).toContain('.site-header');
+    const styleHash = createHash('sha256')
+      .update(styles[0] ?? '')
+      .digest('base64');
+    expect(csp).toContain(`style-src 'self' 'sha256-${styleHash}';`);
+    expect(page).not.toMatch(/<link rel="stylesheet"/);
     expect(page).not.toContain('<script>alert');
     expect(page).toContain(
       '<h1 id="channel-title">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;friends&#39;</h1>',
@@ -163,20 +174,17 @@ describe('GET /v/:id', () => {
 });
 
 describe('GET /assets/:name', () => {
-  it('serves the linked scripts and stylesheet forever-cached, gzipped on request', async () => {
+  it('serves the linked scripts forever-cached, gzipped on request', async () => {
     const page = await (await app.request(`/c/${(await channel('Assets')).slug}`)).text();
     const assets = linkedAssets(page);
     expect(assets.hlsModule).toMatch(/^\/assets\/hls-\d+\.\d+\.\d+\.light\.min\.mjs$/);
     expect(assets.hlsWorker).toMatch(/^\/assets\/hls-\d+\.\d+\.\d+\.worker\.js$/);
     expect(assets.script).toMatch(/^\/assets\/app-[\w-]{12}\.js$/);
-    expect(assets.stylesheet).toMatch(/^\/assets\/app-[\w-]{12}\.css$/);
 
     for (const [kind, url] of Object.entries(assets)) {
       const plain = await app.request(url);
       expect(plain.status, kind).toBe(200);
-      expect(plain.headers.get('content-type')).toBe(
-        kind === 'stylesheet' ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8',
-      );
+      expect(plain.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
       expect(plain.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
       expect(plain.headers.get('content-encoding')).toBeNull();
       const body = new Uint8Array(await plain.arrayBuffer());
@@ -256,6 +264,36 @@ describe('GET /', () => {
     expect(page).not.toContain('<script>alert');
     // The followed channels are the island's to fill in: the server does not know the reader.
     expect(page).toContain('id="following-live-section"');
+  });
+
+  it('is sent gzipped to a browser that takes it', async () => {
+    const plain = await app.request('/');
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(plain.headers.get('vary')).toBe('Accept-Encoding');
+    const zipped = await app.request('/', { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
+    expectAppPage(zipped);
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(zipped.headers.get('vary')).toBe('Accept-Encoding');
+    const page = gunzipSync(new Uint8Array(await zipped.arrayBuffer())).toString('utf8');
+    expectShell(page);
+    expect(page).toContain('<style>');
+  });
+
+  it("shows a live channel's thumbnail only once the stream has one", async () => {
+    const { slug } = await liveChannel('Just live');
+    const thumbnail = `src="${PUBLIC_URL}/api/v1/channels/${slug}/thumbnail.jpg"`;
+    // Its first seconds: no thumbnail written yet, so no image that would answer 404.
+    const before = await (await app.request('/')).text();
+    expect(before).toContain(`href="/c/${slug}"`);
+    expect(before).not.toContain(thumbnail);
+
+    const session = (await deps.services.channels.publicChannel(slug)).session;
+    if (!session) throw new Error('the channel is not live');
+    await new FilesystemMediaStorage({ dataDir: deps.config.dataDir }).write(
+      mediaKeys.liveThumbnail(session.playbackId),
+      new Uint8Array([0xff, 0xd8, 0xff, 0xd9]),
+    );
+    expect(await (await app.request('/')).text()).toContain(thumbnail);
   });
 });
 

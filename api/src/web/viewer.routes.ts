@@ -9,6 +9,7 @@ import {
   ChannelSearchQuerySchema,
   ChannelSlugSchema,
   DirectoryQuerySchema,
+  type PublicChannel,
 } from '@streamhub/contracts/channels';
 import { LibraryQuerySchema, PageQuerySchema, VideoIdParamsSchema } from '@streamhub/contracts/videos';
 import { AppError } from '@streamhub/errors/app-error';
@@ -17,6 +18,7 @@ import type { AppContext, AppEnv } from '../context.ts';
 import { pageText } from './i18n/en.ts';
 import { appPageCsp, mediaOrigins, playerPageCsp } from './page-csp.ts';
 import { sendPage } from './page-layout.ts';
+import type { ListedChannel } from './pages/cards.tsx';
 import type { ChannelSupportOffer } from './pages/channel-support.tsx';
 import {
   channelPage,
@@ -50,6 +52,23 @@ async function channelSupportOffer(c: AppContext, slug: string): Promise<Channel
   const { payments, subscriptions } = c.var.deps.services;
   const tiers = await unlessNotFound(subscriptions.channelTiers(slug));
   return tiers && { tipCurrencies: payments.hostedCheckoutCurrencies(), tiers: tiers.items };
+}
+
+/**
+ * Whether a channel's live stream has its thumbnail yet (the first is written a few seconds after the
+ * broadcast starts): pages show it only then, rather than ask for an image that answers 404.
+ */
+async function hasLiveThumbnail(c: AppContext, channel: PublicChannel): Promise<boolean> {
+  return (
+    channel.session !== null && c.var.deps.services.playback.hasLiveThumbnail(channel.session.playbackId)
+  );
+}
+
+/** Channels for their cards, each live one's thumbnail looked up (all at once). */
+function listed(c: AppContext, channels: readonly PublicChannel[]): Promise<ListedChannel[]> {
+  return Promise.all(
+    channels.map(async (channel) => ({ ...channel, hasThumbnail: await hasLiveThumbnail(c, channel) })),
+  );
 }
 
 // Live state, titles and viewer counts change: pages are always revalidated.
@@ -92,14 +111,17 @@ export function viewerRoutes() {
           channels.directory(DirectoryQuerySchema.parse({ limit: HOME_LIVE })),
           videos.library(LibraryQuerySchema.parse({ sort: 'newest', limit: HOME_VIDEOS })),
         ]);
-        return appPage(c, homePage({ assets, live: live.items, videos: recent.items }));
+        return appPage(c, homePage({ assets, live: await listed(c, live.items), videos: recent.items }));
       })
       .get('/directory', async (c) => {
         const [assets, live] = await Promise.all([
           webAssets(),
           c.var.deps.services.channels.directory(DirectoryQuerySchema.parse({ limit: LISTING })),
         ]);
-        return appPage(c, directoryPage({ assets, category: undefined, live: live.items, videos: [] }));
+        return appPage(
+          c,
+          directoryPage({ assets, category: undefined, live: await listed(c, live.items), videos: [] }),
+        );
       })
       .get('/directory/:category', async (c) => {
         const category = ChannelCategorySchema.safeParse(c.req.param('category'));
@@ -112,7 +134,12 @@ export function viewerRoutes() {
         ]);
         return appPage(
           c,
-          directoryPage({ assets, category: category.data, live: live.items, videos: inCategory.items }),
+          directoryPage({
+            assets,
+            category: category.data,
+            live: await listed(c, live.items),
+            videos: inCategory.items,
+          }),
         );
       })
       .get('/search', async (c) => {
@@ -131,7 +158,7 @@ export function viewerRoutes() {
           searchPage({
             assets,
             query: raw ? raw.slice(0, 200) : undefined,
-            channels: foundChannels?.items ?? [],
+            channels: await listed(c, foundChannels?.items ?? []),
             videos: foundVideos?.items ?? [],
           }),
         );
@@ -149,10 +176,7 @@ export function viewerRoutes() {
           channelSupportOffer(c, slug.data),
         ]);
         if (!channel) return notFound(c, pageText.notFound.channel);
-        const poster =
-          channel.session && (await c.var.deps.services.playback.hasLiveThumbnail(channel.session.playbackId))
-            ? channel.thumbnailUrl
-            : undefined;
+        const poster = (await hasLiveThumbnail(c, channel)) ? channel.thumbnailUrl : undefined;
         return playerPage(
           c,
           channelPage({

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { APP_STYLESHEET } from './app-style.ts';
 
 export interface WebAsset {
   contentType: string;
@@ -20,6 +21,7 @@ export interface WebAssets {
   /** Paths the pages link to. */
   urls: {
     script: string;
+    /** The app's stylesheet, linked by the API reference (the app's pages carry it inline). */
     stylesheet: string;
     /** The API reference's own stylesheet, on top of `stylesheet`. */
     docsStylesheet: string;
@@ -55,7 +57,7 @@ async function loadWebAssets(): Promise<WebAssets> {
   const hlsVersion = (require('hls.js/package.json') as { version: string }).version;
   const [bundle, stylesheet, docsStylesheet, hlsModule, hlsWorker, favicon] = await Promise.all([
     bundleClient(),
-    readFile(new URL('./static/app.css', import.meta.url)),
+    Buffer.from(APP_STYLESHEET),
     readFile(new URL('./static/docs.css', import.meta.url)),
     // The light build: no alternate audio, subtitles, DRM, CMCD or HEVC/AC-3 in MPEG-TS, none of which
     // StreamHub's H.264/AAC ladders use; 117 KB gzipped instead of 183, and about 2.5 times less time

@@ -7,7 +7,7 @@ import { notFound } from '@streamhub/errors/app-error';
 import { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../context.ts';
 import { appPageCsp, mediaOrigins } from './page-csp.ts';
-import { type PageHeaders, sendPage } from './page-layout.ts';
+import { acceptsGzip, type PageHeaders, sendPage } from './page-layout.ts';
 import {
   forgotPasswordPage,
   type OAuthProvider,
@@ -57,7 +57,7 @@ export function webRoutes() {
       .get(`${ASSETS_PATH}/:name`, async (c) => {
         const asset = (await webAssets()).files.get(c.req.param('name'));
         if (!asset) throw notFound(`Asset ${c.req.param('name')}`);
-        const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
+        const gzip = acceptsGzip(c);
         c.header('Content-Type', asset.contentType);
         // The name changes with the content, so a cached copy never goes stale.
         c.header('Cache-Control', 'public, max-age=31536000, immutable');

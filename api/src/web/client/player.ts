@@ -41,6 +41,17 @@ function loadHls(url: string): Promise<typeof Hls> {
   return hlsModule;
 }
 
+/**
+ * hls.js creates its transmuxing worker only once the first fragment has arrived, and that fragment then
+ * waits for the worker's script (118 KB) to be fetched: fetched now, while the playlists load, it comes
+ * from the HTTP cache by then (the asset is immutable), one round trip off the first frame.
+ */
+function fetchWorkerAhead(url: string): void {
+  void fetch(url)
+    .then((response) => response.arrayBuffer())
+    .catch(() => {});
+}
+
 function hasMediaSource(): boolean {
   return 'MediaSource' in window || 'ManagedMediaSource' in window;
 }
@@ -48,6 +59,7 @@ function hasMediaSource(): boolean {
 export async function play(video: HTMLVideoElement, url: string, options: PlayOptions): Promise<Playback> {
   const nativeHls = video.canPlayType(HLS_MIME) !== '';
   if (!hasMediaSource() && nativeHls) return playNatively(video, url);
+  fetchWorkerAhead(options.assets.hlsWorkerUrl);
   const HlsPlayer = await loadHls(options.assets.hlsModuleUrl);
   if (!HlsPlayer.isSupported()) {
     if (nativeHls) return playNatively(video, url);

@@ -30,13 +30,20 @@ function imageLoading(loading: ImageLoading) {
     : { loading: 'eager' as const, fetchpriority: loading === 'first' ? 'high' : 'auto' };
 }
 
+/**
+ * A channel as its card shows it. `hasThumbnail`: its live stream's thumbnail exists; a channel that has
+ * just gone live has none for its first seconds, and the card would otherwise ask for an image that
+ * answers 404 (a wasted request and a console error on the page).
+ */
+export type ListedChannel = PublicChannel & { hasThumbnail: boolean };
+
 /** One link per card (image and title inside it), so a keyboard or screen reader meets each card once. */
-export function ChannelCard({ channel, image = 'lazy' }: { channel: PublicChannel; image?: ImageLoading }) {
+export function ChannelCard({ channel, image = 'lazy' }: { channel: ListedChannel; image?: ImageLoading }) {
   return (
     <li class="card">
       <a class="card-link" href={`/c/${channel.slug}`}>
         <span class="thumb">
-          {channel.live ? (
+          {channel.live && channel.hasThumbnail ? (
             <img src={channel.thumbnailUrl} alt="" width={320} height={180} {...imageLoading(image)} />
           ) : null}
           <span class="badge" data-live={String(channel.live)}>
@@ -109,7 +116,7 @@ export function CardSection<T>(props: {
   );
 }
 
-export const channelCard = (channel: PublicChannel, image: ImageLoading) => (
+export const channelCard = (channel: ListedChannel, image: ImageLoading) => (
   <ChannelCard channel={channel} image={image} />
 );
 export const videoCard = (video: Video, image: ImageLoading) => <VideoCard video={video} image={image} />;

@@ -7,6 +7,7 @@
  * in the browser).
  */
 import type { Child } from 'hono/jsx';
+import { APP_STYLESHEET } from '../app-style.ts';
 import { LANGUAGE, pageText } from '../i18n/en.ts';
 import type { WebAssets } from '../web-assets.ts';
 import { NotificationsBell } from './notifications-bell.tsx';
@@ -21,7 +22,7 @@ export interface ShellProps {
   data: Record<string, string> & { page: string };
   /** The search box's value (on the search page). */
   query?: string;
-  /** Stylesheets after the shared one. */
+  /** Stylesheets after the app's own (which is inline). */
   stylesheets?: string[];
   /**
    * The image that is the page's largest paint (a player's poster), fetched at once and ahead of other
@@ -54,7 +55,10 @@ export function Shell({
         <meta name="color-scheme" content="light dark" />
         <title>{pageText.title(title)}</title>
         <link rel="icon" type="image/svg+xml" href={assets.urls.favicon} />
-        {[assets.urls.stylesheet, ...stylesheets].map((href) => (
+        {/* Inline, allowed by its hash in the CSP (app-style.ts): no request holds the first paint back.
+            Our own static file, never user input, so it is not escaped (`>` is a CSS combinator). */}
+        <style dangerouslySetInnerHTML={{ __html: APP_STYLESHEET }} />
+        {stylesheets.map((href) => (
           <link rel="stylesheet" href={href} />
         ))}
         {leadImage ? <link rel="preload" as="image" href={leadImage} fetchpriority="high" /> : null}

@@ -9,7 +9,7 @@ import {
 import type { Video } from '@streamhub/contracts/videos';
 import { pageText } from '../i18n/en.ts';
 import type { WebAssets } from '../web-assets.ts';
-import { CardSection, channelCard, videoCard } from './cards.tsx';
+import { CardSection, channelCard, type ListedChannel, videoCard } from './cards.tsx';
 import { ChannelSupport, type ChannelSupportOffer } from './channel-support.tsx';
 import { Outcome } from './form-parts.tsx';
 import { Shell } from './shell.tsx';
@@ -19,7 +19,7 @@ const playerData = (assets: WebAssets) => ({
   'hls-worker': assets.urls.hlsWorker,
 });
 
-export function homePage(props: { assets: WebAssets; live: PublicChannel[]; videos: Video[] }) {
+export function homePage(props: { assets: WebAssets; live: ListedChannel[]; videos: Video[] }) {
   const t = pageText.home;
   return (
     <Shell assets={props.assets} title={t.title} data={{ page: 'home' }}>
@@ -58,7 +58,7 @@ export function homePage(props: { assets: WebAssets; live: PublicChannel[]; vide
 export function directoryPage(props: {
   assets: WebAssets;
   category: ChannelCategory | undefined;
-  live: PublicChannel[];
+  live: ListedChannel[];
   videos: Video[];
 }) {
   const t = pageText.directory;
@@ -109,7 +109,7 @@ export function directoryPage(props: {
 export function searchPage(props: {
   assets: WebAssets;
   query: string | undefined;
-  channels: PublicChannel[];
+  channels: ListedChannel[];
   videos: Video[];
 }) {
   const t = pageText.search;
