@@ -11,8 +11,7 @@ import {
   payments,
   providerEvents,
 } from '@streamhub/db/schema/payments';
-import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
-import type { InTransaction } from '../../events/durable.ts';
+import { and, asc, eq, isNull, lt, type SQL, sql } from 'drizzle-orm';
 
 export type NewPayment = Pick<
   PaymentRow,
@@ -137,20 +136,24 @@ export class PaymentsRepository {
   }
 
   /**
-   * Stores a provider event once by its id; `then` runs in the same transaction, only when this call
-   * stored it (the durable event that gets it handled). Resolves to false for one stored before.
+   * Stores a provider event once by its id and, in the same statement, the durable event that gets it
+   * handled (`append` builds it with the outbox writer, guarded by the condition it is given): one round
+   * trip that commits on its own, and the durable event exists if and only if this call stored the
+   * provider event. Resolves to false for one stored before (a replay), which appends nothing.
    */
-  async storeEvent(event: NewProviderEvent, then: InTransaction): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const inserted = await tx
-        .insert(providerEvents)
-        .values(event)
-        .onConflictDoNothing()
-        .returning({ eventId: providerEvents.eventId });
-      if (inserted.length === 0) return false;
-      await then(tx, undefined);
-      return true;
-    });
+  async storeEvent(event: NewProviderEvent, append: (onlyIfStored: SQL) => SQL): Promise<boolean> {
+    const result = await this.db.execute(sql`
+      with stored as (
+        insert into payments.provider_events (provider, event_id, type, payload)
+        values (${event.provider}, ${event.eventId}, ${event.type}, ${JSON.stringify(event.payload)}::jsonb)
+        on conflict do nothing
+        returning 1),
+      appended as (${append(sql`exists (select 1 from stored)`)})
+      select count(*)::int as stored from stored`);
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+      stored: number;
+    }[];
+    return rows[0]?.stored === 1;
   }
 
   /** The stored event, locked until `tx` ends. */
