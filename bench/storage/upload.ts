@@ -1,41 +1,59 @@
 /**
- * Upload throughput to S3: the tus service's storage path (createUpload, append in 64 KiB request-body
- * chunks, a sync every 8 MiB as COMMIT_EVERY, a `last` close, completeUpload into the video's source)
- * against a direct multipart upload of the same bytes with the S3 client (5 MiB parts, one at a time, and
- * two at a time as the tus writer sends them). Besides the rate, the CPU each path costs per MiB: the
- * uploading process (S3 client, and for tus the ledger on PGlite) and the store (s3rver, in its own
- * process), which hold whatever the machine's load does to the rate; and the requests each path sent the
- * store, by command, so a difference in what the store is asked to do shows in every run.
+ * Upload throughput to S3: a tus client's upload through the real gateway (its own process: the app on
+ * Node's server, `UploadsService` with its repository and the S3 media storage) — a POST to create, then
+ * PATCHes of `--tus-chunk-mib` each with `Upload-Offset`, as tus-js-client sends them with `chunkSize`
+ * set, the last one answered once the source is in the bucket and ffprobe accepted it — against a direct
+ * multipart upload of the same bytes with the S3 client (5 MiB parts, one at a time, and two at a time
+ * as the tus writer sends them). Besides the rate, the CPU each path costs per MiB: the uploading process
+ * (the gateway for tus, this process's S3 client for the direct paths) and the store (s3rver, in its own
+ * process), which hold whatever the machine's load does to the rate; and for the direct paths the
+ * requests sent to the store, by command.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import type { Db } from '@streamhub/db/client';
-import { mediaKeys } from '@streamhub/infra/media-storage/keys';
-import { DbMultipartLedger } from '@streamhub/infra/media-storage/multipart-ledger.db';
-import { createS3Client, MIN_PART_SIZE, S3MediaStorage } from '@streamhub/infra/media-storage/s3';
+import { encodeUploadMetadata } from '@streamhub/api/domains/videos/tus';
+import { createS3Client, MIN_PART_SIZE } from '@streamhub/infra/media-storage/s3';
+import { makeClip } from '@streamhub/media-node/vod/testing/clips';
 import { readProcStat } from '../live/proc.ts';
-import type { S3Process } from './s3-process.ts';
+import type { ChildProcess, S3Process } from './s3-process.ts';
+import type { UploadGateway } from './upload-gateway.ts';
 
 export const UPLOAD_PATHS = ['tus-s3', 'direct', 'direct-2'] as const;
 export type UploadPath = (typeof UPLOAD_PATHS)[number];
-const CHUNK = 64 * 1024;
-/** The tus service's COMMIT_EVERY.bytes (api/src/domains/videos/uploads.service.ts). */
-const SYNC_EVERY = 8 * 1024 * 1024;
+const TUS = { 'Tus-Resumable': '1.0.0' };
 
-export const uploadPayload = (mib: number) => randomBytes(mib * 1024 * 1024);
+/**
+ * `mib` MiB that the gateway accepts as a video: a short MPEG-TS clip, then random bytes (ffprobe reads
+ * the clip's streams and resyncs past the rest).
+ */
+export async function uploadPayload(mib: number): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'streamhub-bench-payload-'));
+  try {
+    const clip = await readFile(
+      await makeClip(join(dir, 'clip.ts'), { seconds: 2, size: '320x180', rate: 15, audio: false }),
+    );
+    const size = mib * 1024 * 1024;
+    return Buffer.concat([clip, randomBytes(Math.max(0, size - clip.length))], size);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 export interface UploadResult {
   mibPerSecond: number;
-  /** CPU milliseconds per MiB of the uploading process (user + system). */
+  /** CPU milliseconds per MiB of the uploading process (user + system): the gateway's for tus. */
   clientCpuMsPerMiB: number;
   /** CPU milliseconds per MiB of the store's process. */
   storeCpuMsPerMiB: number;
-  /** The requests sent to the store: `UploadPart ×13 (64.0 MiB), …`. */
+  /** The requests sent to the store: `UploadPart ×13 (64.0 MiB), …`; the gateway's are not counted. */
   requests: string;
 }
 
@@ -64,42 +82,55 @@ function countRequests(client: S3Client): { summary(): string } {
   };
 }
 
+/** A tus client's upload of `payload`: a POST, then PATCHes of `chunkBytes` from each answered offset. */
+async function tusUpload(gateway: UploadGateway, payload: Buffer, chunkBytes: number): Promise<void> {
+  const headers = { ...TUS, Authorization: gateway.authorization };
+  const created = await fetch(`${gateway.base}/api/v1/uploads`, {
+    method: 'POST',
+    headers: {
+      ...headers,
+      'Upload-Length': String(payload.length),
+      'Upload-Metadata': encodeUploadMetadata({ title: 'Upload bench', filename: 'bench.ts' }),
+    },
+  });
+  if (created.status !== 201) throw new Error(`tus POST: ${created.status} ${await created.text()}`);
+  const url = new URL(created.headers.get('location') ?? '', gateway.base);
+  let offset = 0;
+  while (offset < payload.length) {
+    const answer = await fetch(url, {
+      method: 'PATCH',
+      headers: {
+        ...headers,
+        'Content-Type': 'application/offset+octet-stream',
+        'Upload-Offset': String(offset),
+      },
+      body: payload.subarray(offset, offset + chunkBytes),
+    });
+    if (answer.status !== 204)
+      throw new Error(`tus PATCH at ${offset}: ${answer.status} ${await answer.text()}`);
+    offset = Number(answer.headers.get('upload-offset'));
+  }
+}
+
+/** Where the uploads go: the store, and the gateway in front of it for tus. */
+export interface UploadTarget {
+  store: S3Process;
+  gateway: ChildProcess<UploadGateway>;
+  tusChunkBytes: number;
+}
+
 /** One upload of `payload` along `path`: its rate and CPU per MiB. */
-export async function upload(
-  path: UploadPath,
-  payload: Buffer,
-  s3: S3Process,
-  db: Db,
-): Promise<UploadResult> {
-  const client = createS3Client(s3.server.settings);
+export async function upload(path: UploadPath, payload: Buffer, target: UploadTarget): Promise<UploadResult> {
+  const { store, gateway } = target;
+  const client = createS3Client(store.server.settings);
   const requests = countRequests(client);
-  const bucket = s3.server.bucket;
-  const storeBefore = readProcStat(s3.pid)?.cpu ?? 0;
+  const bucket = store.server.bucket;
+  const storeBefore = readProcStat(store.pid)?.cpu ?? 0;
+  const gatewayBefore = readProcStat(gateway.pid)?.cpu ?? 0;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   if (path === 'tus-s3') {
-    const storage = new S3MediaStorage({
-      client,
-      bucket,
-      prefix: 'upload-bench',
-      ledger: new DbMultipartLedger(db),
-    });
-    const video = randomUUID();
-    const key = mediaKeys.upload(video);
-    await storage.createUpload(key, { target: mediaKeys.vodSource(video) });
-    const writer = await storage.openUpload(key, 0);
-    let unsynced = 0;
-    for (let offset = 0; offset < payload.length; offset += CHUNK) {
-      const chunk = payload.subarray(offset, offset + CHUNK);
-      await writer.append(chunk);
-      unsynced += chunk.length;
-      if (unsynced >= SYNC_EVERY) {
-        await writer.sync();
-        unsynced = 0;
-      }
-    }
-    await writer.close({ last: true });
-    await storage.completeUpload(key, mediaKeys.vodSource(video));
+    await tusUpload(gateway.ready, payload, target.tusChunkBytes);
   } else {
     const Key = `upload-bench/direct/${randomUUID()}`;
     const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }));
@@ -135,13 +166,17 @@ export async function upload(
     );
   }
   const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  const storeCpu = (readProcStat(s3.pid)?.cpu ?? 0) - storeBefore;
+  const own = process.cpuUsage(cpuBefore);
+  const uploaderCpuMs =
+    path === 'tus-s3'
+      ? ((readProcStat(gateway.pid)?.cpu ?? 0) - gatewayBefore) * 1000
+      : (own.user + own.system) / 1000;
+  const storeCpu = (readProcStat(store.pid)?.cpu ?? 0) - storeBefore;
   client.destroy();
   const mib = payload.length / 1024 / 1024;
   return {
     mibPerSecond: mib / seconds,
-    clientCpuMsPerMiB: (cpu.user + cpu.system) / 1000 / mib,
+    clientCpuMsPerMiB: uploaderCpuMs / mib,
     storeCpuMsPerMiB: (storeCpu * 1000) / mib,
     requests: requests.summary(),
   };
