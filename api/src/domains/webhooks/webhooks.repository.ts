@@ -356,28 +356,8 @@ export class WebhooksRepository {
   }
 
   /**
-   * Logs a 2xx attempt, completes the delivery and ends the endpoint's failing streak in one statement
-   * (data-modifying CTEs): atomic, and one round trip on the path of every delivery.
-   */
-  async recordSuccess(record: AttemptRecord): Promise<void> {
-    await this.db.execute(sql`
-      with logged as (
-        insert into ${webhookAttempts}
-          (delivery_id, attempt, succeeded, response_status, error, latency_ms, attempted_at)
-        values (${record.deliveryId}, ${record.attempt}, true, ${record.responseStatus}, ${record.error},
-          ${record.latencyMs}, ${record.attemptedAt.toISOString()}::timestamptz)
-        on conflict do nothing
-      ), completed as (
-        update ${webhookDeliveries} set status = 'succeeded', next_attempt_at = null
-        where id = ${record.deliveryId}
-      )
-      update ${webhookEndpoints} set failing_since = null
-      where id = ${record.endpointId} and failing_since is not null`);
-  }
-
-  /**
-   * `recordSuccess` for many 2xx attempts of one endpoint in one statement: every attempt logged, every
-   * delivery completed, the endpoint's failing streak ended.
+   * Logs 2xx attempts of one endpoint in one statement (data-modifying CTEs, so atomic): every attempt
+   * logged, every delivery completed, the endpoint's failing streak ended.
    */
   async recordSuccesses(endpointId: string, records: readonly AttemptRecord[]): Promise<void> {
     if (records.length === 0) return;
