@@ -11,8 +11,7 @@ import { openBackends } from '@streamhub/api/runtime/backends';
 import { gatewayDeps } from '@streamhub/api/runtime/gateway-runtime';
 import type { RemoteAddressResolver } from '@streamhub/api/server/types';
 import { loadConfig } from '@streamhub/config/config';
-import { createLogger } from '@streamhub/logger/logger';
-import { pino } from 'pino';
+import { createLogDestination, createLogger } from '@streamhub/logger/logger';
 import { BENCH_ORIGIN } from '../protocol.ts';
 
 export interface BenchDeps {
@@ -42,11 +41,11 @@ export async function createBenchDeps(options: {
     },
     { envFile: false },
   );
-  // Asynchronous like production's stdout stream, so logging costs what it costs in production.
+  // Production's stdout destination on a file, so logging costs what it costs in production.
   const logger = createLogger({
     level: config.logLevel,
     name: 'gateway',
-    destination: pino.destination({ dest: options.logFile, sync: false }),
+    destination: createLogDestination(options.logFile),
   });
   await ensureSigningKeys(config.dataDir);
   const signingKeys = await loadSigningKeys({
