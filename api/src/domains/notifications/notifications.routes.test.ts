@@ -1,7 +1,9 @@
 /**
  * Notifications from durable events over the real gateway app and outbox, on PGlite and PostgreSQL: the
  * fan-out of a go-live to followers (a muted channel left out), one notification per user whatever the
- * repeats and replicas, the feed's routes and the preferences' rules.
+ * repeats and replicas, the feed's routes and the preferences' rules, and a deleted account's
+ * notifications going with `user.deleted` (no foreign key to the user since migration 0029: the
+ * `notifications.account-cleanup` consumer does what the cascade did; their deliveries cascade).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -11,7 +13,9 @@ import {
   TypePreferenceSchema,
   UnreadCountSchema,
 } from '@streamhub/contracts/notifications';
+import { deliveries, notifications } from '@streamhub/db/schema/notifications';
 import { testDatabases } from '@streamhub/db/testing';
+import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
@@ -416,5 +420,51 @@ describe.each(testDatabases())('notifications on %s', (driver) => {
     await waitForFeed(returning, 'channel.live', 1);
     expect((await feedOf(quiet)).items).toEqual([]);
     expect(await unreadOf(quiet)).toBe(0);
+  });
+
+  /** One stored notification of `user`'s, as a fan-out stores it. */
+  async function notificationOf(user: SignedInUser): Promise<string> {
+    const [row] = await backends.database.db
+      .insert(notifications)
+      .values({
+        userId: user.account.id,
+        type: 'channel.live',
+        eventId: randomUUID(),
+        data: { slug: 'somewhere' },
+        url: '/c/somewhere',
+        inApp: true,
+        email: true,
+        push: false,
+      })
+      .returning({ id: notifications.id });
+    if (!row) throw new Error('no notification stored');
+    return row.id;
+  }
+
+  it('deletes them and their deliveries on user.deleted; everyone else keeps theirs', async () => {
+    const doomed = await registerAndLogin(app, backends);
+    const keeper = await registerAndLogin(app, backends);
+    const gone = [await notificationOf(doomed), await notificationOf(doomed)];
+    const kept = await notificationOf(keeper);
+    await backends.database.db.insert(deliveries).values([
+      { notificationId: gone[0] ?? '', via: 'email', status: 'sent' },
+      { notificationId: kept, via: 'email', status: 'sent' },
+    ]);
+
+    const deleted = await app.request('/api/v1/me', send('DELETE', { password: doomed.password }, doomed));
+    expect(deleted.status, await deleted.clone().text()).toBe(204);
+
+    const { db } = backends.database;
+    const notificationsOf = async (ids: string[]) =>
+      (
+        await db.select({ id: notifications.id }).from(notifications).where(inArray(notifications.id, ids))
+      ).map((row) => row.id);
+    await expect.poll(() => notificationsOf(gone), { timeout: 15_000 }).toEqual([]);
+    expect(await notificationsOf([kept])).toEqual([kept]);
+    const deliveryRows = await db
+      .select({ notificationId: deliveries.notificationId })
+      .from(deliveries)
+      .where(inArray(deliveries.notificationId, [...gone, kept]));
+    expect(deliveryRows).toEqual([{ notificationId: kept }]);
   });
 });
