@@ -6,6 +6,7 @@
 import { DOMAIN_EVENTS, type DomainEvents } from '@streamhub/contracts/events';
 import { type Consumer, defineConsumer } from '@streamhub/infra/outbox/consumers';
 import type { Logger } from '@streamhub/logger/logger';
+import { startPeriodicSweep } from '../../modules/periodic-sweep.ts';
 import type { PaymentsService } from './payments.service.ts';
 import type { SubscriptionsService } from './subscriptions.service.ts';
 
@@ -63,16 +64,10 @@ export function startSubscriptionExpirySweep(
   logger: Pick<Logger, 'info' | 'error'>,
   intervalMs = 60_000,
 ): () => void {
-  const sweep = () => {
-    subscriptions.expireDue().then(
-      (expired) => {
-        if (expired > 0) logger.info({ expired }, 'subscriptions expired');
-      },
-      (error: unknown) => logger.error({ err: error }, 'expiring subscriptions failed'),
-    );
-  };
-  const timer = setInterval(sweep, intervalMs);
-  timer.unref();
-  sweep();
-  return () => clearInterval(timer);
+  return startPeriodicSweep(
+    () => subscriptions.expireDue(),
+    logger,
+    { done: 'subscriptions expired', failed: 'expiring subscriptions failed', count: 'expired' },
+    intervalMs,
+  );
 }

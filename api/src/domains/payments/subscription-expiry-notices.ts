@@ -11,6 +11,7 @@ import type { Db } from '@streamhub/db/client';
 import type { SubscriptionRow } from '@streamhub/db/schema/payments';
 import type { Logger } from '@streamhub/logger/logger';
 import { appendDomainEvent } from '../../events/durable.ts';
+import { startPeriodicSweep } from '../../modules/periodic-sweep.ts';
 import type { SubscriptionsRepository } from './subscriptions.repository.ts';
 
 /** How long before its end a non-renewing subscription is announced as expiring. */
@@ -86,16 +87,14 @@ export function startSubscriptionExpiryNotices(
   logger: Pick<Logger, 'info' | 'error'>,
   intervalMs = SWEEP_INTERVAL_MS,
 ): () => void {
-  const sweep = () => {
-    notices.noticeDue().then(
-      (stored) => {
-        if (stored > 0) logger.info({ stored }, 'subscriptions about to expire noticed');
-      },
-      (error: unknown) => logger.error({ err: error }, 'noticing expiring subscriptions failed'),
-    );
-  };
-  const timer = setInterval(sweep, intervalMs);
-  timer.unref();
-  sweep();
-  return () => clearInterval(timer);
+  return startPeriodicSweep(
+    () => notices.noticeDue(),
+    logger,
+    {
+      done: 'subscriptions about to expire noticed',
+      failed: 'noticing expiring subscriptions failed',
+      count: 'stored',
+    },
+    intervalMs,
+  );
 }

@@ -6,6 +6,7 @@
 import { DOMAIN_EVENTS, type DomainEvents } from '@streamhub/contracts/events';
 import { type Consumer, defineConsumer } from '@streamhub/infra/outbox/consumers';
 import type { Logger } from '@streamhub/logger/logger';
+import { startPeriodicSweep } from '../../modules/periodic-sweep.ts';
 import type { UploadsService } from './uploads.service.ts';
 import type { VideosService } from './videos.service.ts';
 
@@ -50,16 +51,10 @@ export function startUploadSweep(
   logger: Pick<Logger, 'info' | 'error'>,
   intervalMs = 10 * 60_000,
 ): () => void {
-  const sweep = () => {
-    uploads.sweepExpired().then(
-      (removed) => {
-        if (removed > 0) logger.info({ removed }, 'removed abandoned uploads');
-      },
-      (error: unknown) => logger.error({ err: error }, 'sweeping abandoned uploads failed'),
-    );
-  };
-  const timer = setInterval(sweep, intervalMs);
-  timer.unref();
-  sweep();
-  return () => clearInterval(timer);
+  return startPeriodicSweep(
+    () => uploads.sweepExpired(),
+    logger,
+    { done: 'removed abandoned uploads', failed: 'sweeping abandoned uploads failed', count: 'removed' },
+    intervalMs,
+  );
 }

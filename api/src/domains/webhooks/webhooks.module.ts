@@ -4,6 +4,7 @@
  */
 import type { DomainModule, ModuleBackends } from '../../modules/domain-module.ts';
 import { mount } from '../../modules/domain-module.ts';
+import { startPeriodicSweep } from '../../modules/periodic-sweep.ts';
 import { systemResolver } from './target-guard.ts';
 import { webhookDeliverHandler } from './webhook-deliver-job.ts';
 import { WebhooksRepository } from './webhooks.repository.ts';
@@ -40,4 +41,16 @@ export const webhooksModule: DomainModule<
   routes: webhooksMounts,
   consumers: ({ webhooks }) => webhooksConsumers({ webhooks }),
   jobs: ({ webhooks }) => ({ 'webhook.deliver': webhookDeliverHandler(webhooks) }),
+  // Every minute (and at start, catching up after a stop), a drain for deliveries whose job was lost.
+  timers: ({ webhooks }, { logger }) =>
+    startPeriodicSweep(
+      () => webhooks.redriveOverdue(),
+      logger,
+      {
+        done: 'webhook deliveries redriven',
+        failed: 'redriving overdue webhook deliveries failed',
+        count: 'endpoints',
+      },
+      60_000,
+    ),
 };

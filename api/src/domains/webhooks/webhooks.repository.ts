@@ -247,6 +247,30 @@ export class WebhooksRepository {
     return target;
   }
 
+  /**
+   * One overdue delivery per enabled endpoint, up to `limit` endpoints: pending, and due (never taken, a
+   * retry's time come, or a lease run out) more than `graceSeconds` ago, so the job that should have
+   * taken it is gone (a process died with its in-memory jobs, or between a claim and its log).
+   */
+  async overdueByEndpoint(
+    graceSeconds: number,
+    limit: number,
+  ): Promise<{ endpointId: string; deliveryId: string; attempt: number }[]> {
+    const result = await this.db.execute(sql`
+      select distinct on (d.endpoint_id) d.endpoint_id, d.id as delivery_id, d.attempts + 1 as attempt
+      from ${webhookDeliveries} d join ${webhookEndpoints} e on e.id = d.endpoint_id and e.enabled
+      where d.status = 'pending'
+        and coalesce(d.next_attempt_at, '-infinity'::timestamptz) <= now() - ${graceSeconds} * interval '1 second'
+        and d.created_at <= now() - ${graceSeconds} * interval '1 second'
+      order by d.endpoint_id
+      limit ${limit}`);
+    return rowsOf<{ endpoint_id: string; delivery_id: string; attempt: number }>(result).map((row) => ({
+      endpointId: row.endpoint_id,
+      deliveryId: row.delivery_id,
+      attempt: Number(row.attempt),
+    }));
+  }
+
   /** Bumps the endpoint's drain generation; resolves to the new one (whose job no one has queued yet). */
   async bumpDrainSeq(endpointId: string): Promise<number | undefined> {
     const [row] = await this.db

@@ -75,6 +75,7 @@ async function startGateway(driver: Driver, env: Record<string, string>) {
 
 describe.each(testDatabases())('webhooks on %s', (driver) => {
   let backends: TestBackends;
+  let deps: ReturnType<TestBackends['deps']>;
   let app: GatewayApp;
   /** The same database with the default settings: private targets refused. */
   let strictApp: GatewayApp;
@@ -92,7 +93,7 @@ describe.each(testDatabases())('webhooks on %s', (driver) => {
     receiver = await startWebhookReceiver((request) => ({
       status: down.has(request.path.replace(/^\/hook/, '')) ? 503 : 200,
     }));
-    ({ backends, app, outbox } = await startGateway(driver, {
+    ({ backends, deps, app, outbox } = await startGateway(driver, {
       WEBHOOKS_RETRY_BASE_MS: '50',
       WEBHOOKS_RETRY_MAX_DELAY_MS: '200',
       WEBHOOKS_RETRY_WINDOW_MS: '60000',
@@ -408,6 +409,61 @@ describe.each(testDatabases())('webhooks on %s', (driver) => {
       expect(attempts.at(-1)).toMatchObject({ succeeded: true, responseStatus: 200 });
       expect(delivery?.nextAttemptAt).toBeNull();
     }
+  });
+
+  it('redrives a delivery whose job was lost with the process that had taken its attempt', async () => {
+    const endpoint = await create(alice, { url: `${receiver.url}/lost`, events: ['video.ready'] });
+    const body = JSON.stringify({
+      id: crypto.randomUUID(),
+      type: 'video.ready',
+      createdAt: new Date().toISOString(),
+      data: videoReady(alice.account.id),
+    });
+    const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    // As a process leaves it when it dies after taking attempt 1 and before logging it: the lease
+    // has run out, and no job of any queue will take it again.
+    const [lost] = await backends.database.db
+      .insert(webhookDeliveries)
+      .values({
+        endpointId: endpoint.id,
+        eventId: JSON.parse(body).id,
+        eventType: 'video.ready',
+        body,
+        attempts: 1,
+        nextAttemptAt: ago(1.5),
+        createdAt: ago(20),
+      })
+      .returning();
+    // And one just stored, whose own job is on its way: not the sweep's.
+    const [fresh] = await backends.database.db
+      .insert(webhookDeliveries)
+      .values({ endpointId: endpoint.id, eventId: crypto.randomUUID(), eventType: 'video.ready', body })
+      .returning();
+    const stateOf = async (id: string | undefined) =>
+      (
+        await backends.database.db
+          .select({ status: webhookDeliveries.status, attempts: webhookDeliveries.attempts })
+          .from(webhookDeliveries)
+          .where(eq(webhookDeliveries.id, id ?? ''))
+      )[0];
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(requestsTo('/lost')).toEqual([]);
+
+    expect(await deps.services.webhooks.redriveOverdue()).toBeGreaterThanOrEqual(1);
+    await until(
+      async () => (await stateOf(lost?.id))?.status === 'succeeded',
+      'the lost delivery to succeed',
+    );
+    const received = requestsTo('/lost').filter(
+      (request) => request.headers['streamhub-delivery-id'] === lost?.id,
+    );
+    expect(received.map(attemptOf)).toEqual([2]);
+    expect(verify(received[0]?.raw ?? '', signatureOf(received[0] as ReceivedRequest), endpoint.secret)).toBe(
+      true,
+    );
+    // The drain took every due delivery of the endpoint, the fresh one too, each once.
+    expect(await stateOf(fresh?.id)).toEqual({ status: 'succeeded', attempts: 1 });
+    expect(await deps.services.webhooks.redriveOverdue()).toBe(0);
   });
 
   it('sends a burst of deliveries to one endpoint once each, whichever job takes them in its batch', async () => {

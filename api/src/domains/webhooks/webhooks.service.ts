@@ -104,6 +104,13 @@ const SENDS_PER_ROUND = 2 * SOCKETS_PER_ENDPOINT;
 const CLAIMS_AHEAD = 4 * SENDS_PER_ROUND;
 /** A drainer takes no new round after this long, so its job ends well within the job's time limit. */
 const DRAIN_BUDGET_MS = 5_000;
+/**
+ * How long past due a delivery waits before the sweep (`redriveOverdue`) queues a drain for it: far
+ * beyond the time its own job takes to start, so a healthy queue never sees a redrive.
+ */
+const OVERDUE_GRACE_SECONDS = 60;
+/** Endpoints one sweep redrives at most; the next sweep takes the rest. */
+const REDRIVE_ENDPOINTS = 1_000;
 
 /** Every event type an endpoint can receive from the outbox. */
 export const WEBHOOK_EVENT_TYPES = Object.keys(DOMAIN_EVENTS) as DomainEventName[];
@@ -505,6 +512,20 @@ export class WebhooksService {
   retryDelay(attempt: number): number {
     const { retryBaseMs, retryMaxDelayMs } = this.deps.settings;
     return Math.min(retryBaseMs * 2 ** Math.min(attempt - 1, 40), retryMaxDelayMs);
+  }
+
+  /**
+   * Queues a drain of a new generation for each endpoint with an overdue delivery: one whose job was
+   * lost (the embedded runner keeps jobs in memory) or whose attempt was taken by a process that died
+   * before logging it. Resolves to how many endpoints it queued.
+   */
+  async redriveOverdue(): Promise<number> {
+    const overdue = await this.deps.webhooks.overdueByEndpoint(OVERDUE_GRACE_SECONDS, REDRIVE_ENDPOINTS);
+    for (const { endpointId, deliveryId, attempt } of overdue) {
+      const drainSeq = await this.deps.webhooks.bumpDrainSeq(endpointId);
+      if (drainSeq !== undefined) await this.queueDrain(endpointId, drainSeq, deliveryId, attempt);
+    }
+    return overdue.length;
   }
 
   /** Queues the drain job of `endpointId`'s generation `drainSeq`; a no-op when it is queued already. */
