@@ -23,7 +23,7 @@ export function notificationsConsumers(deps: {
         await deps.notifications.notify(event);
       },
     }),
-    // Stands for the cascade the fan-out's insert no longer pays for (migration 0029). Idempotent:
+    // Stands for the cascade the fan-out's insert no longer pays for (migration 0028). Idempotent:
     // deleting what is already gone changes nothing.
     defineConsumer(DOMAIN_EVENTS, {
       name: 'notifications.account-cleanup',

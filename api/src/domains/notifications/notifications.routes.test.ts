@@ -2,7 +2,7 @@
  * Notifications from durable events over the real gateway app and outbox, on PGlite and PostgreSQL: the
  * fan-out of a go-live to followers (a muted channel left out), one notification per user whatever the
  * repeats and replicas, the feed's routes and the preferences' rules, and a deleted account's
- * notifications going with `user.deleted` (no foreign key to the user since migration 0029: the
+ * notifications going with `user.deleted` (no foreign key to the user since migration 0028: the
  * `notifications.account-cleanup` consumer does what the cascade did; their deliveries cascade).
  */
 import { randomUUID } from 'node:crypto';

@@ -63,7 +63,7 @@ export const FAN_OUT_CHUNK = 5_000;
 /**
  * The same on embedded PGlite, which runs each statement on the gateway's own thread: a chunk holds
  * every request of the process for as long as it runs. Since one statement finds and stores a chunk and
- * the per-row foreign-key check is gone (migration 0029), bench/notifications measured a statement at
+ * the per-row foreign-key check is gone (migration 0028), bench/notifications measured a statement at
  * about 6 ms plus 44 µs a follower of CPU at load 35 (less on a free core): 250 followers hold the
  * thread for about 17 ms there, under the p99 target of 50 ms, while the fixed cost stays a third of
  * the fan-out's (at 100 a follower cost twice as much in all).
@@ -182,7 +182,7 @@ export class NotificationsService {
     );
   }
 
-  /** Deletes a deleted account's notifications (there is no cascade from the user: migration 0029). */
+  /** Deletes a deleted account's notifications (there is no cascade from the user: migration 0028). */
   async forgetAccount(userId: string): Promise<void> {
     await this.deps.notifications.deleteAllOf(userId);
   }

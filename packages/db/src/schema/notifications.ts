@@ -29,7 +29,7 @@ export const notifications = notificationsSchema.table(
   {
     id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
     /**
-     * No foreign key (migration 0029): its per-row check was a quarter of the go-live fan-out's cost on
+     * No foreign key (migration 0028): its per-row check was a quarter of the go-live fan-out's cost on
      * PGlite. The fan-out takes recipients from rows that reference the user, and a deleted account's
      * notifications go with `user.deleted` (the `notifications.account-cleanup` consumer).
      */
