@@ -373,6 +373,13 @@ describe.each(['filesystem', 's3'] as const)(
             .match(/^[^#\s].*\.ts$/m)?.[0],
         20_000,
       );
+      // On S3 the master is stored only once every variant it names is (live-output-upload.ts), which
+      // may be a pass after the first rung's segment.
+      await waitFor(
+        'the master playlist',
+        async () => readMediaBytes(media, mediaKeys.liveFile(session.playbackId, 'master.m3u8')),
+        20_000,
+      );
       const hls = ['master.m3u8', '360p.m3u8', segment].map((file) => `/hls/${session.playbackId}/${file}`);
       // Each body is cancelled: an unread file stream would hold its descriptor until garbage collection.
       const statuses = async (paths: string[]) =>
