@@ -14,6 +14,7 @@
  *
  *   node --import tsx bench/web/run.ts [--renders 200] [--first-frames 5] [--lighthouse-runs 3]
  *     [--lighthouse-only] [--lighthouse-pages home,channel,studio,video] [--reports <dir>]
+ *     (also: directory, search, settings, studio-stream, studio-videos)
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
@@ -155,6 +156,12 @@ try {
     ['channel (live)', `/c/${SLUG}`],
     ['studio', '/studio'],
     ['video', `/v/${videoId}`],
+    // Not in the default --lighthouse-pages: the rest of the viewer's and the streamer's pages.
+    ['directory', '/directory'],
+    ['search', '/search?q=bench'],
+    ['settings', '/settings'],
+    ['studio-stream', '/studio/stream'],
+    ['studio-videos', '/studio/videos'],
   ];
   const chosen = new Set((values['lighthouse-pages'] ?? '').split(','));
   const scores = new Map<string, LighthouseScores[]>();
