@@ -57,9 +57,11 @@ export interface NotifyingEvent<K extends DomainEventName = DomainEventName> {
 const ENQUEUE_BATCH = 500;
 /**
  * Followers per fan-out statement (see `rangesOf`) on PostgreSQL, where the statement runs in the
- * database's process and the gateway only waits for it.
+ * database's process and the gateway only waits for it, but then parses the chunk's rows and frames
+ * and publishes its `/ws` batch in one turn: at 5,000 that turn put the gateway's p99 during a
+ * 100,000-follower fan-out at 57–67 ms (quiet machine); at 2,000 it is 19 ms, the fan-out as fast.
  */
-export const FAN_OUT_CHUNK = 5_000;
+export const FAN_OUT_CHUNK = 2_000;
 /**
  * The same on embedded PGlite, which runs each statement on the gateway's own thread: a chunk holds
  * every request of the process for as long as it runs. Since one statement finds and stores a chunk and
