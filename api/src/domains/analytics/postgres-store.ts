@@ -7,6 +7,7 @@
  */
 import type { ReportBucket } from '@streamhub/contracts/analytics';
 import type { Db } from '@streamhub/db/client';
+import { rowsOf } from '@streamhub/db/rows';
 import { type SQL, sql } from 'drizzle-orm';
 import {
   type AnalyticsStore,
@@ -52,12 +53,6 @@ const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const INSERT_ROWS = 10_000;
 
 type Row = Record<string, unknown>;
-
-/** postgres-js answers an array of rows, PGlite an object holding them. */
-function rowsOf(result: unknown): Row[] {
-  if (Array.isArray(result)) return result as Row[];
-  return ((result as { rows?: Row[] }).rows ?? []) as Row[];
-}
 
 const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 const numOrNull = (value: unknown): number | null =>

@@ -3,6 +3,7 @@
  * outside it, `channelOwners`, uses the channels' exported columns (packages/db/src/read-exports.ts).
  */
 import type { Db } from '@streamhub/db/client';
+import { rowsOf } from '@streamhub/db/rows';
 import { channels } from '@streamhub/db/schema/channels';
 import {
   type WebhookAttemptRow,
@@ -521,9 +522,4 @@ function attemptValues(record: AttemptRecord) {
     latencyMs: record.latencyMs,
     attemptedAt: record.attemptedAt,
   };
-}
-
-/** The rows of a raw `execute`: an array on one driver, `{ rows }` on the other. */
-function rowsOf<Row>(result: unknown): Row[] {
-  return (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
 }
