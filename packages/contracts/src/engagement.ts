@@ -71,6 +71,11 @@ export const FollowedChannelSchema = z
       })
       .nullable()
       .openapi({ description: 'The current broadcast, if live' }),
+    thumbnailUrl: z.url().nullable().openapi({
+      description:
+        "The live broadcast's latest thumbnail; null when offline and in a broadcast's first seconds, before its first thumbnail is written (asking for it then answers 404)",
+      example: 'https://streamhub.example/api/v1/channels/ada-codes/thumbnail.jpg',
+    }),
     followedAt: z.iso.datetime(),
   })
   .openapi('FollowedChannel');

@@ -7,6 +7,7 @@ import {
 } from '../../modules/domain-module.ts';
 import { channelsModule } from '../channels/channels.module.ts';
 import { chatModule } from '../chat/chat.module.ts';
+import { playbackModule } from '../playback/playback.module.ts';
 import { CommentsRepository } from './comments.repository.ts';
 import { commentRoutes, targetCommentRoutes } from './comments.routes.ts';
 import { CommentsService } from './comments.service.ts';
@@ -20,14 +21,21 @@ import { likeRoutes } from './likes.routes.ts';
 import { LikesService } from './likes.service.ts';
 import { LIVE_SESSION_ROUTES } from './target-routes.ts';
 
-type EngagementNeeds = ServicesOf<typeof channelsModule> & ServicesOf<typeof chatModule>;
+type EngagementNeeds = ServicesOf<typeof channelsModule> &
+  ServicesOf<typeof chatModule> &
+  ServicesOf<typeof playbackModule>;
 
 function engagementServices(
-  { db, counters, commentRateLimit }: ModuleBackends,
-  { channels, chat }: EngagementNeeds,
+  { config, db, counters, commentRateLimit }: ModuleBackends,
+  { channels, chat, playback }: EngagementNeeds,
 ) {
   const targets = new EngagementTargets({ live_session: liveSessionTargets(channels) });
-  const follows = new FollowsService({ follows: new FollowsRepository(db), channels });
+  const follows = new FollowsService({
+    follows: new FollowsRepository(db),
+    channels,
+    playback,
+    publicUrl: config.publicUrl,
+  });
   const likes = new LikesService({ likes: new LikesRepository(db), targets });
   const comments = new CommentsService({
     comments: new CommentsRepository(db),
@@ -59,7 +67,7 @@ export const engagementModule: DomainModule<
   EngagementRoutes
 > = {
   name: 'engagement',
-  dependsOn: [channelsModule, chatModule],
+  dependsOn: [channelsModule, chatModule, playbackModule],
   services: engagementServices,
   routes: engagementMounts,
   consumers: ({ likes, comments }, { logger }) => engagementConsumers({ likes, comments, logger }),

@@ -1,5 +1,8 @@
 /** The follow routes over the real gateway app, on PGlite and PostgreSQL. */
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DirectoryPageSchema, PublicChannelSchema } from '@streamhub/contracts/channels';
 import {
   type FollowedChannel,
@@ -9,6 +12,8 @@ import {
   FollowStateSchema,
 } from '@streamhub/contracts/engagement';
 import { testDatabases } from '@streamhub/db/testing';
+import { FilesystemMediaStorage } from '@streamhub/infra/media-storage/filesystem';
+import { mediaKeys } from '@streamhub/infra/media-storage/keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
@@ -26,6 +31,8 @@ import {
   streamerWithChannel,
 } from './engagement-test-kit.ts';
 
+const PUBLIC_URL = 'https://tv.example';
+
 describe.each(testDatabases())('follow routes on %s', (driver) => {
   let backends: TestBackends;
   let deps: GatewayDeps;
@@ -34,7 +41,12 @@ describe.each(testDatabases())('follow routes on %s', (driver) => {
 
   beforeAll(async () => {
     backends = await createTestBackends(driver);
-    deps = backends.deps({}, {}, { abusePolicy: MANY_LOGINS_POLICY });
+    deps = backends.deps(
+      // Its own media directory: a test writes a live thumbnail there.
+      { STREAMHUB_DATA_DIR: mkdtempSync(join(tmpdir(), 'streamhub-follows-')), PUBLIC_URL },
+      {},
+      { abusePolicy: MANY_LOGINS_POLICY },
+    );
     app = createApp(deps).app;
   });
   afterAll(async () => {
@@ -83,7 +95,13 @@ describe.each(testDatabases())('follow routes on %s', (driver) => {
         'unfollowChannel',
       ].sort(),
     );
-    const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    const doc = (await (await app.request('/openapi.json')).json()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties: Record<string, unknown>; required: string[] }> };
+    };
+    const followedChannel = doc.components.schemas.FollowedChannel;
+    expect(followedChannel?.properties.thumbnailUrl).toMatchObject({ type: ['string', 'null'] });
+    expect(followedChannel?.required).toContain('thumbnailUrl');
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         '/api/v1/channels/{slug}/follow',
@@ -277,5 +295,43 @@ describe.each(testDatabases())('follow routes on %s', (driver) => {
       FollowedChannelPageSchema,
     );
     expect(empty).toEqual({ items: [], nextCursor: null });
+  });
+
+  it("names a live channel's thumbnail only once its broadcast has one, so no card asks for a 404", async () => {
+    const fan = await viewer();
+    const [live, offline] = [await channel(), await channel()];
+    await followState(live.slug, fan, 'PUT');
+    await followState(offline.slug, fan, 'PUT');
+    const sessionId = await live.goLive();
+    const list = async () =>
+      (
+        await expectJson(
+          await app.request('/api/v1/me/following', send('GET', undefined, fan)),
+          FollowedChannelPageSchema,
+        )
+      ).items;
+
+    // Its first seconds: live, but the media node has written no thumbnail yet, and asking answers 404.
+    const [justLive, notLive] = await list();
+    expect(justLive).toMatchObject({
+      slug: live.slug,
+      live: true,
+      session: { id: sessionId },
+      thumbnailUrl: null,
+    });
+    expect(notLive).toMatchObject({ slug: offline.slug, live: false, session: null, thumbnailUrl: null });
+    const thumbnailPath = `/api/v1/channels/${live.slug}/thumbnail.jpg`;
+    expect((await app.request(thumbnailPath)).status).toBe(404);
+
+    // The media node writes the first one: the list names it, and it answers.
+    const playbackId = justLive?.session?.playbackId ?? '';
+    await new FilesystemMediaStorage({ dataDir: deps.config.dataDir }).write(
+      mediaKeys.liveThumbnail(playbackId),
+      new Uint8Array([0xff, 0xd8, 0xff, 0xd9]),
+    );
+    const [withThumbnail, stillOffline] = await list();
+    expect(withThumbnail?.thumbnailUrl).toBe(`${PUBLIC_URL}${thumbnailPath}`);
+    expect(stillOffline?.thumbnailUrl).toBeNull();
+    expect((await app.request(thumbnailPath)).status).toBe(200);
   });
 });

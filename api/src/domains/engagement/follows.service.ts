@@ -15,11 +15,16 @@ import { AppError, forbidden } from '@streamhub/errors/app-error';
 import { appendDomainEvent } from '../../events/durable.ts';
 import { withCursor } from '../../http/pagination.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
+import type { PlaybackService } from '../playback/playback.service.ts';
 import type { FollowsRepository } from './follows.repository.ts';
 
 export interface FollowsServiceDeps {
   follows: FollowsRepository;
   channels: Pick<ChannelsService, 'reference'>;
+  /** Whether a live broadcast has its first thumbnail yet, so the list offers no URL that answers 404. */
+  playback: Pick<PlaybackService, 'hasLiveThumbnail'>;
+  /** The instance's public URL (config PUBLIC_URL), the base of the thumbnails' URLs. */
+  publicUrl: string;
 }
 
 export class FollowsService {
@@ -76,11 +81,15 @@ export class FollowsService {
     };
   }
 
-  /** The channels `userId` follows, live ones first, then by most recent follow. */
+  /**
+   * The channels `userId` follows, live ones first, then by most recent follow. A live one's thumbnail
+   * URL only once the media node has written its first thumbnail (one storage stat per live channel on
+   * the page; offline ones cost none).
+   */
   async following(userId: string, query: FollowingQuery): Promise<FollowedChannelPage> {
     const page = await withCursor(() => this.deps.follows.followingPage(userId, query));
-    return {
-      items: page.items.map(({ channel, owner, session, followedAt }) => ({
+    const items = await Promise.all(
+      page.items.map(async ({ channel, owner, session, followedAt }) => ({
         slug: channel.slug,
         title: channel.title,
         category: channel.category as ChannelCategory,
@@ -89,9 +98,13 @@ export class FollowsService {
         session: session
           ? { id: session.id, playbackId: session.playbackId, startedAt: session.startedAt.toISOString() }
           : null,
+        thumbnailUrl:
+          session && (await this.deps.playback.hasLiveThumbnail(session.playbackId))
+            ? `${this.deps.publicUrl}/api/v1/channels/${channel.slug}/thumbnail.jpg`
+            : null,
         followedAt: followedAt.toISOString(),
       })),
-      nextCursor: page.nextCursor,
-    };
+    );
+    return { items, nextCursor: page.nextCursor };
   }
 }
