@@ -12,9 +12,12 @@
  * - Lighthouse's performance, accessibility and best-practices scores of the home, live channel,
  *   studio and video pages, with its desktop and mobile presets (median of `--lighthouse-runs`).
  *
+ * Pages are measured as a signed-in streamer reads them, the admin pages as a signed-in admin.
+ *
  *   node --import tsx bench/web/run.ts [--renders 200] [--first-frames 5] [--lighthouse-runs 3]
  *     [--lighthouse-only] [--lighthouse-pages home,channel,studio,video] [--reports <dir>]
- *     (also: directory, search, settings, studio-stream, studio-videos)
+ *     (also: directory, search, settings, studio-stream, studio-videos, admin-users, admin-live,
+ *     admin-instance)
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
@@ -67,6 +70,9 @@ const PERFORMANCE_TARGET = 90;
 const ACCESSIBILITY_TARGET = 95;
 const SLUG = 'bench-live';
 const PASSWORD = 'a long bench password';
+const STREAMER = 'bench@example.test';
+const ADMIN = 'bench-admin@example.test';
+type Reader = typeof STREAMER | typeof ADMIN;
 
 cleanUpOnSignals();
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -76,7 +82,10 @@ log(
 
 // The render loop sends thousands of requests from one address: the rate limit would answer 429.
 const server = await startLiveGateway(
-  [{ email: 'bench@example.test', username: 'bench', password: PASSWORD }],
+  [
+    { email: STREAMER, username: 'bench', password: PASSWORD },
+    { email: ADMIN, username: 'bench_admin', password: PASSWORD, role: 'admin' },
+  ],
   {
     RATE_LIMIT_MAX: '100000000',
   },
@@ -94,7 +103,7 @@ try {
     return response.json() as Promise<Record<string, unknown>>;
   };
   const { accessToken } = (await post('/api/v1/auth/login', {
-    email: 'bench@example.test',
+    email: STREAMER,
     password: PASSWORD,
   })) as { accessToken: string };
   await post('/api/v1/channels', { slug: SLUG, title: 'Bench live', category: 'software' }, accessToken);
@@ -111,16 +120,19 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
-  const pages: [string, string][] = [
-    ['home', '/'],
-    ['directory', '/directory'],
-    ['channel', `/c/${SLUG}`],
-    ['studio', '/studio'],
-    ['studio stream', '/studio/stream'],
-    ['studio videos', '/studio/videos'],
-    ['admin instance', '/admin/instance'],
-    ['settings', '/settings'],
-    ['video', `/v/${videoId}`],
+  // [name, path, who reads it]
+  const pages: [string, string, Reader][] = [
+    ['home', '/', STREAMER],
+    ['directory', '/directory', STREAMER],
+    ['channel', `/c/${SLUG}`, STREAMER],
+    ['studio', '/studio', STREAMER],
+    ['studio stream', '/studio/stream', STREAMER],
+    ['studio videos', '/studio/videos', STREAMER],
+    ['admin users', '/admin', ADMIN],
+    ['admin live', '/admin/live', ADMIN],
+    ['admin instance', '/admin/instance', ADMIN],
+    ['settings', '/settings', STREAMER],
+    ['video', `/v/${videoId}`, STREAMER],
   ];
   // Signed in, as the studio's reader is (a signed-out one is sent to sign in): the session the app
   // keeps in localStorage, put there before any page script runs. Handed out as valid for 10 minutes, so
@@ -128,17 +140,15 @@ try {
   // after 5 minutes, so a run that outlasts the access token never measures pages answering 401 to a
   // stale session, and the logins stay well within the per-account login limit (20 in 15 minutes).
   const SESSION_REUSE_MS = 5 * 60_000;
-  let session: { json: string; at: number } | undefined;
-  const signedIn = async () => {
+  const sessions = new Map<Reader, { json: string; at: number }>();
+  const signedIn = async (reader: Reader) => {
+    const session = sessions.get(reader);
     if (session && Date.now() - session.at < SESSION_REUSE_MS) return session.json;
-    const tokens = (await post('/api/v1/auth/login', {
-      email: 'bench@example.test',
-      password: PASSWORD,
-    })) as {
+    const tokens = (await post('/api/v1/auth/login', { email: reader, password: PASSWORD })) as {
       accessToken: string;
       refreshToken: string;
     };
-    session = {
+    const fresh = {
       at: Date.now(),
       json: JSON.stringify({
         accessToken: tokens.accessToken,
@@ -147,21 +157,26 @@ try {
         lifetime: 15 * 60_000,
       }),
     };
-    return session.json;
+    sessions.set(reader, fresh);
+    return fresh.json;
   };
 
   // --- Lighthouse ------------------------------------------------------------------------------------
-  const lighthousePages: [string, string][] = [
-    ['home', '/'],
-    ['channel (live)', `/c/${SLUG}`],
-    ['studio', '/studio'],
-    ['video', `/v/${videoId}`],
-    // Not in the default --lighthouse-pages: the rest of the viewer's and the streamer's pages.
-    ['directory', '/directory'],
-    ['search', '/search?q=bench'],
-    ['settings', '/settings'],
-    ['studio-stream', '/studio/stream'],
-    ['studio-videos', '/studio/videos'],
+  const lighthousePages: [string, string, Reader][] = [
+    ['home', '/', STREAMER],
+    ['channel (live)', `/c/${SLUG}`, STREAMER],
+    ['studio', '/studio', STREAMER],
+    ['video', `/v/${videoId}`, STREAMER],
+    // Not in the default --lighthouse-pages: the rest of the viewer's, the streamer's and the admin's pages.
+    ['directory', '/directory', STREAMER],
+    ['search', '/search?q=bench', STREAMER],
+    ['settings', '/settings', STREAMER],
+    ['studio-stream', '/studio/stream', STREAMER],
+    ['studio-videos', '/studio/videos', STREAMER],
+    // The users page lists the two accounts; the live channels page has the bench channel's row.
+    ['admin-users', '/admin', ADMIN],
+    ['admin-live', '/admin/live', ADMIN],
+    ['admin-instance', '/admin/instance', ADMIN],
   ];
   const chosen = new Set((values['lighthouse-pages'] ?? '').split(','));
   const scores = new Map<string, LighthouseScores[]>();
@@ -171,7 +186,7 @@ try {
     const lhBrowser = await launchForLighthouse(CHROMIUM);
     try {
       for (const preset of ['desktop', 'mobile'] as Preset[]) {
-        for (const [name, path] of lighthousePages) {
+        for (const [name, path, reader] of lighthousePages) {
           if (!chosen.has(name.split(' ')[0] ?? name)) continue;
           const runs: LighthouseScores[] = [];
           for (let run = 0; run < LIGHTHOUSE_RUNS; run += 1) {
@@ -181,7 +196,7 @@ try {
                 lhBrowser,
                 `${base}${path}`,
                 preset,
-                { 'streamhub.session': await signedIn() },
+                { 'streamhub.session': await signedIn(reader) },
                 file,
               ),
             );
@@ -221,9 +236,9 @@ try {
   for (const [name, path] of pages) renders.set(name, await timings(path));
 
   // --- JavaScript per page -----------------------------------------------------------------------------
-  const scriptBytes = async (path: string) => {
+  const scriptBytes = async (path: string, reader: Reader) => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const stored = await signedIn();
+    const stored = await signedIn(reader);
     await context.addInitScript(`localStorage.setItem('streamhub.session', ${JSON.stringify(stored)})`);
     const page = await context.newPage();
     const scripts: Promise<{ url: string; bytes: number }>[] = [];
@@ -241,7 +256,7 @@ try {
     };
   };
   const weights = new Map<string, { app: number; hls: number }>();
-  for (const [name, path] of pages) weights.set(name, await scriptBytes(path));
+  for (const [name, path, reader] of pages) weights.set(name, await scriptBytes(path, reader));
 
   // --- first frame on the live channel page --------------------------------------------------------------
   const firstFrame = async (page: Page) => {

@@ -62,11 +62,11 @@ export interface LiveGateway extends PageGateway {
 
 /**
  * A gateway with the media node in-process (as `streamhub dev` runs it), RTMP on a free port, a short
- * live ladder (one 360p rendition, 1 s segments) and `streamers` provisioned the way `streamhub user
- * create --role streamer` does, before the gateway holds the database.
+ * live ladder (one 360p rendition, 1 s segments) and `accounts` provisioned the way `streamhub user
+ * create --role <role>` does (streamers unless a role is given), before the gateway holds the database.
  */
 export async function startLiveGateway(
-  streamers: { email: string; username: string; password: string }[],
+  accounts: { email: string; username: string; password: string; role?: 'streamer' | 'admin' }[],
   env: Record<string, string> = {},
 ): Promise<LiveGateway> {
   const dataDir = await mkdtemp(join(tmpdir(), 'streamhub-live-browser-'));
@@ -76,11 +76,11 @@ export async function startLiveGateway(
   try {
     await migrateDatabase(database);
     const users = new UsersRepository(database.db);
-    for (const { email, username, password } of streamers) {
+    for (const { email, username, password, role = 'streamer' } of accounts) {
       await users.create({
         email,
         username,
-        role: 'streamer',
+        role,
         passwordHash: await hashPassword(password),
         emailVerifiedAt: new Date(),
       });
