@@ -15,8 +15,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { TokenPairSchema } from '@streamhub/contracts/auth';
-import { CreatedStreamKeySchema } from '@streamhub/contracts/channels';
+import { CreatedStreamKeySchema, PublicChannelSchema } from '@streamhub/contracts/channels';
 import { VideoSchema } from '@streamhub/contracts/videos';
+import { FilesystemMediaStorage } from '@streamhub/infra/media-storage/filesystem';
+import { mediaKeys } from '@streamhub/infra/media-storage/keys';
 import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -53,7 +55,13 @@ describe.skipIf(!hasChromium)(
       smtp = await startTestSmtpServer();
       server = await startLiveGateway(
         [{ email: 'caster@example.test', username: 'caster', password: PASSWORD }],
-        { SMTP_URL: smtp.url, ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS) },
+        {
+          SMTP_URL: smtp.url,
+          ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS),
+          // The node takes the first thumbnail as the stream turns playable, the next one an hour later:
+          // the followed-cards check below removes it for a while, and nothing puts it back meanwhile.
+          LIVE_THUMBNAIL_SECONDS: '3600',
+        },
       );
       base = server.base;
       browser = await chromium.launch({ executablePath: CHROMIUM });
@@ -223,8 +231,52 @@ describe.skipIf(!hasChromium)(
       await say('and after a reload');
       await expect.poll(() => page.locator('#account-name').textContent()).toBe('Jo <Journey>');
 
-      await page.goto(`${base}/`);
-      await page.locator(`#following-live a[href="/c/${SLUG}"]`).waitFor({ timeout: 10_000 });
+      // A followed channel in its first seconds, before the media node has written its first thumbnail
+      // (made here by taking the thumbnail away): its card keeps the placeholder and asks for no image,
+      // so nothing answers 404. Once the thumbnail exists, the card shows it.
+      const thumbnailPath = `/api/v1/channels/${SLUG}/thumbnail.jpg`;
+      let thumbnail = new Uint8Array();
+      await expect
+        .poll(
+          async () => {
+            const response = await fetch(`${base}${thumbnailPath}`);
+            if (response.ok) thumbnail = new Uint8Array(await response.arrayBuffer());
+            return response.status;
+          },
+          { timeout: 30_000, interval: 500 },
+        )
+        .toBe(200);
+      const { session } = PublicChannelSchema.parse(
+        await (await fetch(`${base}/api/v1/channels/${SLUG}`)).json(),
+      );
+      const media = new FilesystemMediaStorage({ dataDir: server.dataDir });
+      const thumbnailKey = mediaKeys.liveThumbnail(session?.playbackId ?? '');
+      await media.delete(thumbnailKey);
+      const thumbnailRequests = () => viewer.requests.filter((url) => url.endsWith(thumbnailPath)).length;
+      const askedBefore = thumbnailRequests();
+      const problemsBefore = viewer.problems.length;
+      const followedCard = page.locator(`#following-live a[href="/c/${SLUG}"]`);
+      await page.goto(`${base}/`, { waitUntil: 'networkidle' });
+      await followedCard.waitFor({ timeout: 10_000 });
+      await page.waitForLoadState('networkidle');
+      expect(await followedCard.locator('.thumb').count()).toBe(1);
+      expect(await followedCard.locator('img').count()).toBe(0);
+      expect(thumbnailRequests()).toBe(askedBefore);
+      expect(viewer.problems.slice(problemsBefore)).toEqual([]);
+
+      await media.write(thumbnailKey, thumbnail);
+      await page.reload();
+      await followedCard.locator('img').waitFor({ timeout: 10_000 });
+      await expect
+        .poll(() =>
+          followedCard
+            .locator('img')
+            .evaluate(
+              (image: { complete: boolean; naturalWidth: number }) => image.complete && image.naturalWidth,
+            ),
+        )
+        .toBeGreaterThan(0);
+      expect(thumbnailRequests()).toBeGreaterThan(askedBefore);
 
       // Sign out: the header offers sign-in again and the session is gone from the browser.
       // (It goes to the home page: wait for that load, or the check below would race the navigation.)

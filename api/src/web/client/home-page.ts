@@ -38,16 +38,21 @@ export async function startHomePage(): Promise<void> {
       link.href = `/c/${encodeURIComponent(channel.slug)}`;
       const thumb = document.createElement('span');
       thumb.className = 'thumb';
-      const image = document.createElement('img');
-      image.src = `/api/v1/channels/${encodeURIComponent(channel.slug)}/thumbnail.jpg`;
-      image.alt = '';
-      image.width = 320;
-      image.height = 180;
+      // A channel that has just gone live has no thumbnail for its first seconds (the API says so with
+      // null): its card keeps the thumb's placeholder background instead of an image that answers 404.
+      if (channel.thumbnailUrl) {
+        const image = document.createElement('img');
+        image.src = channel.thumbnailUrl;
+        image.alt = '';
+        image.width = 320;
+        image.height = 180;
+        thumb.append(image);
+      }
       const badge = document.createElement('span');
       badge.className = 'badge';
       badge.dataset.live = 'true';
       badge.textContent = t.liveBadge;
-      thumb.append(image, badge);
+      thumb.append(badge);
       const title = document.createElement('span');
       title.className = 'card-title';
       title.textContent = channel.title;
