@@ -17,6 +17,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
 import type { AuthContext } from '../auth/session.service.ts';
+import { webStreamBody } from './upload-body.ts';
 import { COMMIT_EVERY, UploadsService } from './uploads.service.ts';
 import { VideosRepository } from './videos.repository.ts';
 
@@ -113,16 +114,18 @@ describe.each(cases)('uploads across replicas on %s with %s storage', { timeout:
   /** A request body that sends `first`, then waits for `gate` before sending `rest`. */
   function body(first: Uint8Array, rest?: { bytes: Uint8Array; after: Promise<void> }) {
     const parts = [first];
-    return new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const part = parts.shift();
-        if (part) return controller.enqueue(part);
-        if (!rest) return controller.close();
-        await rest.after;
-        controller.enqueue(rest.bytes);
-        rest = undefined;
-      },
-    });
+    return webStreamBody(
+      new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const part = parts.shift();
+          if (part) return controller.enqueue(part);
+          if (!rest) return controller.close();
+          await rest.after;
+          controller.enqueue(rest.bytes);
+          rest = undefined;
+        },
+      }),
+    );
   }
 
   function gate() {
@@ -239,6 +242,43 @@ describe.each(cases)('uploads across replicas on %s with %s storage', { timeout:
     expect((await source(videoId))?.equals(clip)).toBe(true);
   });
 
+  /** `media` with its local directories counted: on S3 each is a whole copy of what it loads. */
+  function countingCopies(media: MediaStorage): { media: MediaStorage; copies: () => number } {
+    let copies = 0;
+    const localDirectory: MediaStorage['localDirectory'] = (prefix, options) => {
+      copies += 1;
+      return media.localDirectory(prefix, options);
+    };
+    const counting = new Proxy(media, {
+      get: (target, name) => (name === 'localDirectory' ? localDirectory : Reflect.get(target, name)),
+    });
+    return { media: counting, copies: () => copies };
+  }
+
+  it('probes the finished upload where it is: no local copy, even with the MP4 index at its end', async () => {
+    // ffmpeg's MP4 muxer writes the index (moov) after the media data unless asked for faststart.
+    const big = readFileSync(
+      await makeClip(join(dataDir, `moov-last-${randomUUID()}.mp4`), { seconds: 20, size: '640x360' }),
+    );
+    expect(big.indexOf('moov')).toBeGreaterThan(big.indexOf('mdat'));
+    const { media, copies } = countingCopies(storage());
+    const writer = replica({ media });
+    const owner = await caller();
+    const { videoId } = await writer.create(owner, big.length, metadata);
+    expect(await writer.append(owner, videoId, 0, body(big))).toMatchObject({ offset: big.length });
+    expect((await new VideosRepository(backends.database.db).find(videoId))?.status).toBe('uploaded');
+    // The filesystem's directory is the storage itself, so counting it costs nothing there.
+    if (kind === 's3') expect(copies()).toBe(0);
+    expect((await source(videoId))?.equals(big)).toBe(true);
+
+    // A refusal is confirmed on a local copy: a store's failed request looks the same to ffprobe.
+    const text = Buffer.from('not a video at all\n'.repeat(100));
+    const refused = await writer.create(owner, text.length, metadata);
+    const answer = await settle(writer.append(owner, refused.videoId, 0, body(text)));
+    expect(answer).toMatchObject({ ok: false, error: { status: 422, code: 'not_a_video' } });
+    expect(await source(refused.videoId)).toBeUndefined();
+  });
+
   /** Polls the committed offset until it reaches `bytes`; how long that took, or a throw after `deadlineMs`. */
   async function committedWithin(videoId: string, bytes: number, deadlineMs: number): Promise<number> {
     const start = Date.now();
@@ -332,7 +372,7 @@ describe.each(cases)('uploads across replicas on %s with %s storage', { timeout:
         offset += chunk;
       },
     });
-    expect(await writer.append(owner, videoId, 0, fast)).toMatchObject({ offset: sent });
+    expect(await writer.append(owner, videoId, 0, webStreamBody(fast))).toMatchObject({ offset: sent });
     // Two commits on the way, at 8 and 16 MiB (the close makes the rest durable without one); a third
     // would be the timer's.
     expect(syncs()).toBeLessThanOrEqual(3);

@@ -11,6 +11,7 @@ import { BEARER_AUTH, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireAuth } from '../auth/auth-guard.ts';
 import { parseByteCount, parseUploadMetadata, TUS_CONTENT_TYPE, TUS_EXTENSIONS, TUS_VERSION } from './tus.ts';
+import { requestUploadBody } from './upload-body.ts';
 import type { UploadState } from './uploads.service.ts';
 
 /** Where uploads are mounted; the gateway's body limit and request timeout leave this prefix alone. */
@@ -218,7 +219,7 @@ export const uploadRoutes = () =>
       const offset = parseByteCount('Upload-Offset', c.req.header('upload-offset'));
       if (offset === undefined)
         throw validationFailed([{ path: 'header.upload-offset', message: 'is required' }]);
-      const state = await c.var.deps.services.uploads.append(c.var.auth, id, offset, c.req.raw.body);
+      const state = await c.var.deps.services.uploads.append(c.var.auth, id, offset, requestUploadBody(c));
       stateHeaders(c, state);
       return c.body(null, 204);
     })

@@ -14,6 +14,7 @@ import type { MediaStorage } from '@streamhub/infra/media-storage/port';
 import { NotAVideoError, probeMedia } from '@streamhub/media-node/vod/probe';
 import type { AuthContext } from '../auth/session.service.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
+import type { UploadBody } from './upload-body.ts';
 import { UploadWriterLease } from './upload-writer-lease.ts';
 import { removeVideoMedia } from './video-media.ts';
 import type { VideosRepository } from './videos.repository.ts';
@@ -64,6 +65,8 @@ const WRITER_LEASE_MS = 30_000;
  * the bytes a PATCH has received. Each commit costs an fsync and one small UPDATE.
  */
 export const COMMIT_EVERY = { ms: 2_000, bytes: 8 * 1024 * 1024 };
+/** How long the probe's URL into the object store is valid: past ffprobe's own 30 s timeout. */
+const PROBE_URL_SECONDS = 120;
 
 export class UploadsService {
   private readonly locks = new Map<string, Promise<void>>();
@@ -150,7 +153,7 @@ export class UploadsService {
     caller: AuthContext,
     videoId: string,
     offset: number,
-    body: ReadableStream<Uint8Array> | null,
+    body: UploadBody | null,
   ): Promise<UploadState> {
     const upload = await this.deps.videos.findUpload(videoId);
     if (!upload || upload.ownerId !== caller.userId) throw notFound('Upload');
@@ -195,14 +198,14 @@ export class UploadsService {
     videoId: string,
     length: number,
     lease: UploadWriterLease,
-    body: ReadableStream<Uint8Array> | null,
+    body: UploadBody | null,
   ): Promise<number> {
     let written = lease.offset;
     if (!body || written >= length) return written;
     const file = await this.deps.media.openUpload(mediaKeys.upload(videoId), written);
-    const reader = body.getReader();
+    const chunks = body.chunks[Symbol.asyncIterator]();
     // Taken over: stop at once rather than wait for the client's next chunk.
-    lease.onLost(() => void reader.cancel().catch(() => {}));
+    lease.onLost(() => body.cancel());
     let committed = written;
     // Where the last commit began. Both cadences count from there: the bytes (not from `committed`, which
     // an object store keeps up to a part and those on their way behind, so every chunk past that lag would
@@ -231,7 +234,7 @@ export class UploadsService {
     };
     timer = setTimeout(() => void commit(), this.commitEvery.ms);
     try {
-      for (let next = await reader.read(); !next.done && !lease.isLost; next = await reader.read()) {
+      for (let next = await chunks.next(); !next.done && !lease.isLost; next = await chunks.next()) {
         const chunk = next.value;
         const room = length - written;
         await file.append(chunk.byteLength > room ? chunk.subarray(0, room) : chunk);
@@ -249,7 +252,7 @@ export class UploadsService {
       });
     } finally {
       clearTimeout(timer);
-      reader.cancel().catch(() => {});
+      body.cancel();
       await commits;
       // Every byte is here: an object store sends its tail as the final part instead of storing it.
       committed = await file.close({ last: written === length });
@@ -299,8 +302,23 @@ export class UploadsService {
     await this.deps.jobs.enqueue('video.process', { videoId }, { jobId: processJobId(videoId) });
   }
 
-  /** ffprobe reads the source as a local file: the storage hands out its directory (or a copy). */
+  /**
+   * ffprobe reads the source where it is: from the object store by URL, seeking with ranged GETs to the
+   * boxes it needs (an MP4's index may be at its end), or as the storage's local file. A whole copy is
+   * read only from a store that hands out no URL, and to confirm a refusal.
+   */
   private async probeSource(videoId: string): Promise<void> {
+    const url = await this.deps.media.toolUrl(mediaKeys.vodSource(videoId), PROBE_URL_SECONDS);
+    if (url !== undefined) {
+      try {
+        await probeMedia(this.deps.ffprobePath, url);
+        return;
+      } catch (error) {
+        if (!(error instanceof NotAVideoError)) throw error;
+        // ffprobe also fails that way when the store refused or dropped a request: a local copy decides
+        // (refusals are rare, and a file that is not a video is seldom large).
+      }
+    }
     const dir = await this.deps.media.localDirectory(mediaKeys.vodPrefix(videoId), { load: [VOD_SOURCE] });
     try {
       await probeMedia(this.deps.ffprobePath, join(dir.path, VOD_SOURCE));

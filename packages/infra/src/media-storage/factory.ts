@@ -49,6 +49,7 @@ export function createMediaStorage(settings: MediaStorageSettings): MediaStorage
         forcePathStyle: storage.forcePathStyle,
       },
     }),
+    toolUrls: { endpoint: storage.endpoint, region: storage.region, forcePathStyle: storage.forcePathStyle },
     ledger: new DbMultipartLedger(settings.db),
     // ffmpeg's working copies (live output, transcodes) go beside the data, not to a small /tmp.
     scratchDir: join(settings.dataDir, 'media-scratch'),

@@ -214,6 +214,12 @@ export class FilesystemMediaStorage implements MediaStorage {
     }
   }
 
+  /** Tools read the files where they are (`localDirectory` is in place). */
+  async toolUrl(key: MediaKey): Promise<string | undefined> {
+    assertMediaKey(key);
+    return undefined;
+  }
+
   private pathOf(key: MediaKey): string {
     return join(this.root, ...assertMediaKey(key).split('/'));
   }

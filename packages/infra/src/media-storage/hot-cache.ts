@@ -146,6 +146,10 @@ export class HotCachedMediaStorage implements MediaStorage {
     return this.inner.completeUpload(key, target);
   }
 
+  toolUrl(key: MediaKey, expiresInSeconds: number): Promise<string | undefined> {
+    return this.inner.toolUrl(key, expiresInSeconds);
+  }
+
   /** Bytes held now (for tests and metrics). */
   get cachedBytes(): number {
     return this.bytes;

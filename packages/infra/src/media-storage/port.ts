@@ -180,6 +180,13 @@ export interface MediaStorage {
    * the upload is already gone but `target` exists, it resolves, so a retry after a crash goes on.
    */
   completeUpload(key: MediaKey, target: MediaKey): Promise<void>;
+  /**
+   * A URL from which a tool on this host (ffprobe) can read the object, seeking with ranged GETs, for
+   * `expiresInSeconds`: the upload probe then reads the few boxes it needs instead of a whole copy.
+   * Undefined when the storage has local files (read them through {@link localDirectory}, which copies
+   * nothing there).
+   */
+  toolUrl(key: MediaKey, expiresInSeconds: number): Promise<string | undefined>;
 }
 
 /** The whole content of an object, or undefined when there is none. For small objects (playlists). */

@@ -118,6 +118,11 @@ export interface S3MediaStorageOptions {
    * must reach), instead of being streamed by the gateway (`MEDIA_PRIVATE_DELIVERY=signed`).
    */
   signedUrls?: S3SignedUrlSettings;
+  /**
+   * Where this process reaches the bucket (the client's own endpoint), for presigned URLs its own tools
+   * read ({@link S3MediaStorage.toolUrl}: the upload probe). Unset: those tools get local copies.
+   */
+  toolUrls?: S3SignedUrlSettings;
   /** Bytes per multipart part (at least {@link MIN_PART_SIZE}). */
   partSize?: number;
   /** Where local directories are made (default: the OS temporary directory). */
@@ -136,6 +141,7 @@ export class S3MediaStorage implements MediaStorage {
   private readonly publicBaseUrl: string | undefined;
   private readonly ledger: MultipartLedger;
   private readonly signedUrls: S3SignedUrlSettings | undefined;
+  private readonly toolUrls: S3SignedUrlSettings | undefined;
   private readonly partSize: number;
   private readonly scratchDir: string;
   private readonly partConcurrency: number;
@@ -149,6 +155,7 @@ export class S3MediaStorage implements MediaStorage {
     this.publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, '');
     this.ledger = options.ledger;
     this.signedUrls = options.signedUrls;
+    this.toolUrls = options.toolUrls;
     this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? MIN_PART_SIZE);
     this.scratchDir = options.scratchDir ?? tmpdir();
     this.partConcurrency = Math.max(1, options.partConcurrency ?? 2);
@@ -300,7 +307,7 @@ export class S3MediaStorage implements MediaStorage {
     const name = this.objectName(key);
     if (access.kind === 'signed') {
       if (!this.signedUrls || !isSignable(key)) return undefined;
-      return this.presign(name, access.expiresInSeconds);
+      return this.presign(this.signedUrls, name, access.expiresInSeconds);
     }
     if (!this.publicBaseUrl || !isPublishable(key)) return undefined;
     const copy = this.publicName(key);
@@ -425,6 +432,15 @@ export class S3MediaStorage implements MediaStorage {
     await this.deleteNames(staged === targetName ? tails : [staged, ...tails]);
   }
 
+  /**
+   * A presigned GET through the endpoint this process uses (any object: the URL stays on this host, in a
+   * tool's arguments, and lapses after `expiresInSeconds`).
+   */
+  async toolUrl(key: MediaKey, expiresInSeconds: number): Promise<string | undefined> {
+    const name = this.objectName(key);
+    return this.toolUrls ? this.presign(this.toolUrls, name, expiresInSeconds) : undefined;
+  }
+
   // --- used by the local directory and the upload writer ---
 
   /** Uploads a local file as the object `key`. */
@@ -484,8 +500,11 @@ export class S3MediaStorage implements MediaStorage {
 
   // --- internals ---
 
-  private async presign(name: string, expiresInSeconds: number): Promise<string> {
-    const settings = this.signedUrls as S3SignedUrlSettings;
+  private async presign(
+    settings: S3SignedUrlSettings,
+    name: string,
+    expiresInSeconds: number,
+  ): Promise<string> {
     // The client's own credentials, so the SDK's chain (an instance role, with its session token) serves.
     const credentials = await this.client.config.credentials();
     return presignGetUrl({
