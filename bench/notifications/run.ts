@@ -11,7 +11,12 @@
  * process asks `GET /healthz` at a fixed rate: the p99 during the fan-out (target < 50 ms) beside the
  * p99 of the seconds before it.
  *
- *   node --import tsx bench/notifications/run.ts [--followers 100000] [--online 5000] [--emails 1000] [--pushes 2000] [--setups postgres,embedded] [--probe-rate 200]
+ * On Linux it also reports the main thread's CPU per fan-out statement and the longest turn of the event
+ * loop in CPU time (thread-cpu.ts): how long the gateway's thread was held, comparable across loads.
+ * The setup `embedded-zero-fill` is the embedded one with PostgreSQL's default `wal_init_zero = on`
+ * (what PGlite ran with before PGLITE_SESSION_SETTINGS), as an anchor in the same run.
+ *
+ *   node --import tsx bench/notifications/run.ts [--followers 100000] [--online 5000] [--emails 1000] [--pushes 2000] [--setups postgres,embedded,embedded-zero-fill] [--probe-rate 200]
  */
 
 import { fork } from 'node:child_process';
@@ -44,6 +49,7 @@ import { createRedisRoomBroadcaster } from '@streamhub/infra/realtime/rooms/redi
 import { TEST_REDIS_URL } from '@streamhub/infra/redis/testing';
 import { sql } from 'drizzle-orm';
 import webpush from 'web-push';
+import { mainThreadCpuNs, watchLoopHolds } from './thread-cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -145,17 +151,23 @@ function timeFanOutStatements(): {
   seconds: () => number;
   statements: () => number;
   longestMs: () => number;
+  /** The main thread's CPU per statement, ms: p50, p99 and max (NaN off Linux). */
+  cpuMs: () => { p50: number; p99: number; max: number };
 } {
   let total = 0n;
   let longest = 0n;
   let count = 0;
+  const cpu: number[] = [];
   const proto = NotificationsRepository.prototype;
   const original = proto.insertFanOut;
   proto.insertFanOut = async function (this: NotificationsRepository, ...args) {
     const started = process.hrtime.bigint();
+    const cpuBefore = mainThreadCpuNs();
     try {
       return await original.apply(this, args);
     } finally {
+      const cpuAfter = mainThreadCpuNs();
+      if (cpuBefore !== undefined && cpuAfter !== undefined) cpu.push((cpuAfter - cpuBefore) / 1e6);
       const took = process.hrtime.bigint() - started;
       total += took;
       if (took > longest) longest = took;
@@ -166,6 +178,12 @@ function timeFanOutStatements(): {
     seconds: () => Number(total) / 1e9,
     statements: () => count,
     longestMs: () => Number(longest) / 1e6,
+    cpuMs: () => {
+      const sorted = [...cpu].sort((a, b) => a - b);
+      const at = (p: number) =>
+        sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
+      return { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? Number.NaN };
+    },
   };
 }
 
@@ -177,8 +195,12 @@ const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6
  * user batch with the hub's own decoder (user-batch.ts) and frames theirs, as the hub does before it
  * hands a frame to the sockets.
  */
-async function fanOut(setup: 'postgres' | 'embedded') {
+type Setup = 'postgres' | 'embedded' | 'embedded-zero-fill';
+
+async function fanOut(setup: Setup) {
   const backends = await createTestBackends(setup === 'postgres' ? 'postgres' : 'pglite');
+  if (setup === 'embedded-zero-fill' && backends.database.driver === 'pglite')
+    await backends.database.client.exec('set wal_init_zero = on');
   const rooms: RoomBroadcaster =
     setup === 'postgres'
       ? await createRedisRoomBroadcaster({
@@ -271,6 +293,7 @@ async function fanOut(setup: 'postgres' | 'embedded') {
   probe.window('fan-out');
   const backendBefore = database ? await backendCpuSeconds(db, database) : 0;
   const cpuBefore = process.cpuUsage();
+  const holds = watchLoopHolds();
   started = process.hrtime.bigint();
   const stored = await deps.services.notifications.notify({
     id: randomUUID(),
@@ -289,6 +312,7 @@ async function fanOut(setup: 'postgres' | 'embedded') {
   if (online.size > 0) await allFrames;
   const delivered = seconds(started);
   const cpu = cpuSeconds(process.cpuUsage(cpuBefore));
+  const loop = holds.stop();
   const backendCpu = database ? (await backendCpuSeconds(db, database)) - backendBefore : undefined;
   const [idle, during] = await probe.report();
   await server.close();
@@ -307,6 +331,10 @@ async function fanOut(setup: 'postgres' | 'embedded') {
     statementSeconds: statements.seconds(),
     statementCount: statements.statements(),
     longestStatementMs: statements.longestMs(),
+    statementCpuMs: statements.cpuMs(),
+    longestHoldMs: loop.longestMs,
+    holdsOver20Ms: loop.over(20),
+    holdsOver50Ms: loop.over(50),
     backendCpu,
     online: online.size,
     frames,
@@ -461,13 +489,17 @@ console.log(
     .map((n) => n.toFixed(2))
     .join(' ')}`,
 );
-for (const setup of values.setups.split(',').filter(Boolean) as ('postgres' | 'embedded')[]) {
+for (const setup of values.setups.split(',').filter(Boolean) as Setup[]) {
   const r = await fanOut(setup);
   console.log(
     `fan-out ${setup}: ${fmt(r.stored)} notifications stored + batches published in ${r.storedAndPublished.toFixed(2)} s, frames of all ${fmt(r.online)} online followers framed after ${r.delivered.toFixed(2)} s (${fmt(r.frames)} frames from ${fmt(r.messages)} room messages, ${fmt(r.wireBytes / 1e6, 1)} MB); anchor INSERT … SELECT ${r.anchor.toFixed(2)} s (ratio ${(r.delivered / r.anchor).toFixed(1)}×); target ≤ 10 s`,
   );
   console.log(
     `  CPU: gateway process ${r.cpu.toFixed(2)} s during the fan-out (probe's requests included); fan-out statements ${r.statementSeconds.toFixed(2)} s wall over ${fmt(r.statementCount)} statements (longest ${r.longestStatementMs.toFixed(1)} ms)${r.backendCpu === undefined ? ' (PGlite: in the process CPU)' : `; PostgreSQL backends ${r.backendCpu.toFixed(2)} CPU-s (anchor's ${r.anchorBackendCpu?.toFixed(2)} CPU-s)`}`,
+  );
+  const c = r.statementCpuMs;
+  console.log(
+    `  gateway thread CPU: per fan-out statement p50 ${c.p50.toFixed(1)} ms, p99 ${c.p99.toFixed(1)} ms, max ${c.max.toFixed(1)} ms; longest turn of the event loop ${r.longestHoldMs.toFixed(1)} ms (turns over 20 ms: ${r.holdsOver20Ms}, over 50 ms: ${r.holdsOver50Ms})`,
   );
   const window = (w: ProbeWindow | undefined) =>
     w

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from './client.ts';
+import { type Database, openDatabase } from './client.ts';
 import { DATA_DIR_LOCK_FILE, DataDirLockedError } from './data-dir-lock.ts';
 import { migrateDatabase } from './migrate.ts';
 import { users } from './schema/users.ts';
@@ -82,5 +82,36 @@ describe.each(testDatabases())('Database on %s', (driver) => {
     const database = await createTestDatabase(driver);
     await Promise.all([database.close(), database.close()]);
     await expect(database.close()).resolves.toBeUndefined();
+  });
+});
+
+describe('every PGlite session', () => {
+  // PGLITE_SESSION_SETTINGS: without it each new WAL segment is zero-filled on the process's thread.
+  const walInitZero = async (database: Database) => {
+    if (database.driver !== 'pglite') throw new Error('not PGlite');
+    const { rows } = await database.client.query<{ value: string }>(
+      "select current_setting('wal_init_zero') as value",
+    );
+    return rows[0]?.value;
+  };
+
+  it('runs with wal_init_zero off, in memory, on a data directory and from the test snapshot', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'streamhub-db-'));
+    try {
+      for (const open of [
+        () => openDatabase({ inMemory: true }),
+        () => openDatabase({ dataDir: dir }),
+        () => createTestDatabase('pglite'),
+      ]) {
+        const database = await open();
+        try {
+          expect(await walInitZero(database)).toBe('off');
+        } finally {
+          await database.close();
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
