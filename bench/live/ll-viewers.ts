@@ -30,6 +30,16 @@ export interface LlViewersResult {
   clientCpuS: number;
   /** CPU seconds per second of the gateway process (gateway + media node; the ladder ffmpeg is a child). */
   gatewayCpuPerSecond: number;
+  /** The same process with the stream live and no viewers, measured just before them: the anchor. */
+  idleCpuPerSecond: number;
+  /**
+   * The gateway's CPU per answered request (ms): the process's CPU with the viewers minus the no-viewer
+   * anchor over the same time, divided by the requests answered. Independent of how much of the machine
+   * the gateway got, unlike the delays, so comparable between loaded runs.
+   */
+  gatewayCpuMsPerRequest: number;
+  /** CPU seconds per second of the viewers' process: whether the load generator competed for the cores. */
+  clientCpuPerSecond: number;
   ladder: string;
 }
 
@@ -88,8 +98,13 @@ export async function measureLlViewers(options: {
       if (Date.now() > deadline) throw new Error('no LL-HLS part within 30 s of the publish');
       await new Promise((r) => setTimeout(r, 100));
     }
-    // Settle: the ladder's start-up is not what is measured.
+    // Settle: the ladder's start-up is not what is measured. The last 3 s of it are the no-viewer anchor.
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleBefore = process.cpuUsage();
+    const idleStartedAt = performance.now();
     await new Promise((r) => setTimeout(r, 3000));
+    const idle = process.cpuUsage(idleBefore);
+    const idleCpuPerSecond = (idle.user + idle.system) / 1e6 / ((performance.now() - idleStartedAt) / 1000);
     options.log(
       `LL viewers: ${options.viewers} viewers for ${options.seconds} s on ${base}/hls/${playbackId}/360p.m3u8`,
     );
@@ -129,9 +144,17 @@ export async function measureLlViewers(options: {
     if (code !== 0) throw new Error(`the LL viewer client failed (${code}): ${stderr.slice(-2000)}`);
     const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Omit<
       LlViewersResult,
-      'gatewayCpuPerSecond' | 'ladder'
+      'gatewayCpuPerSecond' | 'idleCpuPerSecond' | 'gatewayCpuMsPerRequest' | 'clientCpuPerSecond' | 'ladder'
     >;
-    return { ...result, gatewayCpuPerSecond: (cpu.user + cpu.system) / 1e6 / wallS, ladder: LADDER };
+    const gatewayCpuPerSecond = (cpu.user + cpu.system) / 1e6 / wallS;
+    return {
+      ...result,
+      gatewayCpuPerSecond,
+      idleCpuPerSecond,
+      gatewayCpuMsPerRequest: ((gatewayCpuPerSecond - idleCpuPerSecond) * wallS * 1000) / result.requests,
+      clientCpuPerSecond: result.clientCpuS / result.elapsedS,
+      ladder: LADDER,
+    };
   } finally {
     killPublishers();
     await gateway.close();

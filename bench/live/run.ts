@@ -162,7 +162,7 @@ const output = [
         `LL-HLS viewers on one gateway (media node in-process, ladder ${llViewers.ladder} veryfast, viewers on 360p, in a separate process): ${llViewers.viewers} viewers for ${llViewers.elapsedS.toFixed(1)} s`,
         `  ${llViewers.requestsPerSecond.toFixed(0)} requests/s answered, of which ${llViewers.blockingReloadsPerSecond.toFixed(0)} blocking reloads/s; blocking requests held at once: median ${llViewers.heldMedian}, max ${llViewers.heldMax}; statuses ${JSON.stringify(llViewers.statuses)}`,
         `  after a part exists (its playlist stored): playlist delivered p50 ${llViewers.playlistDelayMs.p50.toFixed(0)} ms, p99 ${llViewers.playlistDelayMs.p99.toFixed(0)} ms; part bytes delivered p50 ${llViewers.partDelayMs.p50.toFixed(0)} ms, p99 ${llViewers.partDelayMs.p99.toFixed(0)} ms, max ${llViewers.partDelayMs.max.toFixed(0)} ms`,
-        `  gateway process ${llViewers.gatewayCpuPerSecond.toFixed(2)} CPU-s/s (with the media node), viewer client ${(llViewers.clientCpuS / llViewers.elapsedS).toFixed(2)} CPU-s/s`,
+        `  gateway process ${llViewers.gatewayCpuPerSecond.toFixed(2)} CPU-s/s (with the media node; ${llViewers.idleCpuPerSecond.toFixed(2)} with no viewers), ${llViewers.gatewayCpuMsPerRequest.toFixed(3)} CPU-ms per answered request; viewer client ${llViewers.clientCpuPerSecond.toFixed(2)} CPU-s/s`,
         formatTargets([
           {
             name: `LL-HLS: ${llViewers.viewers} viewers on one gateway, p99 part delivery < 200 ms after the part exists`,

@@ -9,7 +9,7 @@ import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
 import { keyIn, mediaKeys } from '@streamhub/infra/media-storage/keys';
 import type { MediaStorage } from '@streamhub/infra/media-storage/port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LivePlaylistWatch, watchKeyOf } from './live-playlist-watch.ts';
+import { LivePlaylistWatch, TIMEOUT_TICK_MS, watchKeyOf } from './live-playlist-watch.ts';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -84,6 +84,58 @@ describe('LivePlaylistWatch', () => {
       edge: { lastPart: unknown };
     };
     expect(missed.edge.lastPart).toEqual({ msn: 0, index: 2 });
+    watch.close();
+  });
+});
+
+describe('LivePlaylistWatch, many waiters', () => {
+  it('answers 200 concurrent waiters with the very same bytes, read once, when the part appears', async () => {
+    const media = createMediaStorage({ dataDir });
+    const watch = new LivePlaylistWatch(media, { pollMs: 60_000 });
+    const playbackId = 'watchtest000002';
+    const key = keyIn(mediaKeys.livePrefix(playbackId), '360p.m3u8');
+    await media.write(key, Buffer.from(playlist(1)));
+    await watch.read(key);
+    const held = Array.from({ length: 200 }, () =>
+      watch.until(watchKeyOf(playbackId, '360p'), key, 0, 1, 10_000),
+    );
+    expect(watch.waiting).toBe(200);
+    await media.write(key, Buffer.from(playlist(2)));
+    watch.notify({ playbackId, rendition: '360p', lastMsn: -1, lastPart: { msn: 0, index: 1 } });
+    const answers = await Promise.all(held);
+    const first = answers[0];
+    expect(first && Buffer.from(first.bytes).toString()).toBe(playlist(2));
+    // One snapshot, one buffer: the body is not rendered or copied per request.
+    expect(answers.every((a) => a === first && a?.bytes === first?.bytes)).toBe(true);
+    expect(watch.waiting).toBe(0);
+    watch.close();
+  });
+
+  it('times held requests out by their deadline without a timer each, never early', async () => {
+    const media = createMediaStorage({ dataDir });
+    const watch = new LivePlaylistWatch(media, { pollMs: 60_000 });
+    const playbackId = 'watchtest000003';
+    const key = keyIn(mediaKeys.livePrefix(playbackId), '360p.m3u8');
+    await media.write(key, Buffer.from(playlist(1)));
+    await watch.read(key);
+    const started = Date.now();
+    const settledAt: number[] = [];
+    const track = (timeoutMs: number) =>
+      watch.until(watchKeyOf(playbackId, '360p'), key, 0, 5, timeoutMs).then((snapshot) => {
+        settledAt.push(Date.now() - started);
+        return snapshot;
+      });
+    const short = Array.from({ length: 50 }, () => track(300));
+    const long = Array.from({ length: 50 }, () => track(900));
+    expect(await Promise.all(short)).toEqual(Array(50).fill(undefined));
+    expect(watch.waiting).toBe(50);
+    expect(await Promise.all(long)).toEqual(Array(50).fill(undefined));
+    expect(watch.waiting).toBe(0);
+    const [shortTimes, longTimes] = [settledAt.slice(0, 50), settledAt.slice(50)];
+    expect(Math.min(...shortTimes)).toBeGreaterThanOrEqual(300);
+    expect(Math.min(...longTimes)).toBeGreaterThanOrEqual(900);
+    // Late by at most a tick or so (a loaded machine's event loop adds its own delay).
+    expect(Math.max(...longTimes)).toBeLessThan(900 + TIMEOUT_TICK_MS + 1000);
     watch.close();
   });
 });

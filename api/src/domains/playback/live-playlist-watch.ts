@@ -6,6 +6,11 @@
  * is checked against the freshest playlist already read, so 1,000 viewers asking for the next part cost
  * one read when it lands, not one each. A slow poll of the playlist backs the announcements up (a lost
  * notice, a gateway whose bus is not subscribed yet).
+ *
+ * Each snapshot carries its bytes as read: every waiter it answers is sent the same buffer, nothing is
+ * rendered or encoded per request. Held requests have no timer each: their deadlines sit in buckets of
+ * {@link TIMEOUT_TICK_MS}, and one timer per watch expires whole buckets (1,000 viewers on 5 parts a
+ * second would otherwise arm and clear 5,000 timers a second).
  */
 import type { LivePlaylistUpdated } from '@streamhub/contracts/live-playlists';
 import type { MediaKey } from '@streamhub/infra/media-storage/keys';
@@ -18,6 +23,8 @@ import {
 
 export interface PlaylistSnapshot {
   text: string;
+  /** `text` as stored: the body sent to every request this snapshot answers. */
+  bytes: Uint8Array;
   edge: PlaylistEdge;
 }
 
@@ -25,7 +32,10 @@ interface Waiter {
   msn: number;
   part: number | undefined;
   resolve: (snapshot: PlaylistSnapshot | undefined) => void;
-  timer: NodeJS.Timeout;
+  watchKey: string;
+  watched: Watched;
+  /** The timeout bucket the waiter sits in (its deadline rounded up to a tick). */
+  bucket: number;
 }
 
 interface Watched {
@@ -46,6 +56,11 @@ export interface LivePlaylistWatchOptions {
 /** A playlist read this recently is reused: at many viewers a second, one storage read serves them all. */
 const FRESH_MS = 50;
 const RECENT_MAX = 10_000;
+/**
+ * The granularity of blocking-request timeouts: a request times out at most this much after its deadline,
+ * never before (the spec's three target durations are seconds).
+ */
+export const TIMEOUT_TICK_MS = 100;
 
 export class LivePlaylistWatch {
   private readonly watched = new Map<string, Watched>();
@@ -59,6 +74,9 @@ export class LivePlaylistWatch {
   /** The newest announcement of each rendition (watch key), waiters or not. */
   private readonly announced = new Map<string, AnnouncedEdge>();
   private readonly pollMs: number;
+  /** Held requests by timeout bucket (deadline / TIMEOUT_TICK_MS, rounded up), oldest first. */
+  private readonly buckets = new Map<number, Set<Waiter>>();
+  private expiry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly media: MediaStorage,
@@ -88,7 +106,7 @@ export class LivePlaylistWatch {
     const bytes = await readMediaBytes(this.media, key);
     if (!bytes) return undefined;
     const text = bytes.toString('utf8');
-    const snapshot = { text, edge: readPlaylistEdge(text) };
+    const snapshot = { text, bytes, edge: readPlaylistEdge(text) };
     // Reads can finish out of order: a read started earlier never replaces a later one.
     const known = this.latest.get(key);
     if (!known || known.started < started) {
@@ -126,13 +144,10 @@ export class LivePlaylistWatch {
       return Promise.resolve(known);
     }
     return new Promise((resolve) => {
-      const waiter: Waiter = {
-        msn,
-        part,
-        resolve,
-        timer: setTimeout(() => this.settle(watchKey, watched, waiter, undefined), timeoutMs),
-      };
+      const bucket = Math.ceil((Date.now() + timeoutMs) / TIMEOUT_TICK_MS);
+      const waiter: Waiter = { msn, part, resolve, watchKey, watched, bucket };
       watched.waiters.add(waiter);
+      this.addToBucket(waiter);
       watched.poll ??= setInterval(() => void this.refresh(watchKey, watched), this.pollMs);
       // Read again only when nothing was read yet, or a media node announced what the freshest read lacks
       // (the part landed between the caller's read and now); otherwise the next announcement wakes it.
@@ -185,13 +200,41 @@ export class LivePlaylistWatch {
     }
   }
 
+  private addToBucket(waiter: Waiter): void {
+    let bucket = this.buckets.get(waiter.bucket);
+    if (!bucket) {
+      bucket = new Set();
+      this.buckets.set(waiter.bucket, bucket);
+    }
+    bucket.add(waiter);
+    this.expiry ??= setInterval(() => this.expire(), TIMEOUT_TICK_MS);
+  }
+
+  /** Answers every request whose deadline passed with a timeout. */
+  private expire(): void {
+    const now = Date.now() / TIMEOUT_TICK_MS;
+    // Buckets are made in deadline order for a given timeout; a shorter timeout (another rendition's
+    // target duration) can make a later one earlier, so every bucket is looked at (there are a few dozen).
+    for (const [bucket, waiters] of this.buckets) {
+      if (bucket > now) continue;
+      for (const waiter of waiters) this.settle(waiter.watchKey, waiter.watched, waiter, undefined);
+    }
+  }
+
   private settle(
     watchKey: string,
     watched: Watched,
     waiter: Waiter,
     snapshot: PlaylistSnapshot | undefined,
   ): void {
-    clearTimeout(waiter.timer);
+    const bucket = this.buckets.get(waiter.bucket);
+    if (bucket?.delete(waiter) && bucket.size === 0) {
+      this.buckets.delete(waiter.bucket);
+      if (this.buckets.size === 0) {
+        clearInterval(this.expiry);
+        this.expiry = undefined;
+      }
+    }
     watched.waiters.delete(waiter);
     waiter.resolve(snapshot);
     if (watched.waiters.size === 0) this.forget(watchKey, watched);

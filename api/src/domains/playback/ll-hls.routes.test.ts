@@ -175,6 +175,45 @@ describe('LL-HLS serving', () => {
     expect(await part.text()).toBe('part 3.1');
   });
 
+  it('answers 200 viewers holding the same reload and the same hinted part with the same bytes', async () => {
+    const playbackId = await liveSession();
+    const reloads = Array.from({ length: 200 }, () =>
+      app.request(`/hls/${playbackId}/720p.m3u8?_HLS_msn=3&_HLS_part=1`),
+    );
+    const parts = Array.from({ length: 200 }, () => app.request(`/hls/${playbackId}/${partUri(3, 1)}`));
+    expect(await settlesWithin(Promise.all([...reloads, ...parts]), 300)).toBe(false);
+    await publishPart(playbackId, 3, 2);
+    const playlists = await Promise.all(reloads.map(async (r) => [(await r).status, await (await r).text()]));
+    expect(new Set(playlists.map(([status]) => status))).toEqual(new Set([200]));
+    const texts = new Set(playlists.map(([, text]) => text));
+    expect(texts.size).toBe(1);
+    expect([...texts][0]).toContain(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partUri(3, 2)}"`);
+    const answered = await Promise.all(parts);
+    expect(new Set(answered.map((r) => r.status))).toEqual(new Set([200]));
+    expect(new Set(await Promise.all(answered.map((r) => r.text())))).toEqual(new Set(['part 3.1']));
+    // From memory or not, a part carries the storage's validators: a revalidation is answered 304.
+    const etag = answered[0]?.headers.get('etag');
+    const stored = await media.stat(mediaKeys.liveFile(playbackId, partUri(3, 1)));
+    expect(etag).toBe(stored?.etag);
+    const again = await app.request(`/hls/${playbackId}/${partUri(3, 1)}`, {
+      headers: { 'If-None-Match': etag ?? '' },
+    });
+    expect(again.status).toBe(304);
+    // A range of a listed part is still a range.
+    const range = await app.request(`/hls/${playbackId}/${partUri(3, 1)}`, {
+      headers: { Range: 'bytes=5-' },
+    });
+    expect(range.status).toBe(206);
+    expect(await range.text()).toBe('3.1');
+  });
+
+  it('refuses a preload-hinted part far beyond the live edge with 400 instead of holding it', async () => {
+    const playbackId = await liveSession();
+    const res = await app.request(`/hls/${playbackId}/${partUri(9, 0)}`);
+    expect(res.status).toBe(400);
+    expect(ProblemSchema.parse(await res.json()).code).toBe('bad_request');
+  });
+
   it('times out a blocking request after three target durations with 503', async () => {
     const playbackId = await liveSession();
     const started = Date.now();

@@ -61,7 +61,7 @@ export function playbackRoutes() {
         const playlist = await c.var.deps.services.playback.livePlaylist(playbackId, rest, directives);
         c.header('Content-Type', playlist.headers.contentType);
         c.header('Cache-Control', playlist.headers.cacheControl);
-        return c.body(playlist.text);
+        return c.body(playlist.body as Uint8Array<ArrayBuffer>);
       }
       const range = requestedRange(c.req.header('Range'));
       const file = await c.var.deps.services.playback.liveFile(playbackId, rest, range);

@@ -1,11 +1,18 @@
 /** Live playback's rules: a session's HLS is served only while it is live; a live channel's thumbnail. */
 import { AppError, badRequest, notFound } from '@streamhub/errors/app-error';
-import { keyIn, type MediaPrefix, mediaKeys, tryKey } from '@streamhub/infra/media-storage/keys';
+import {
+  keyIn,
+  type MediaKey,
+  type MediaPrefix,
+  mediaKeys,
+  tryKey,
+} from '@streamhub/infra/media-storage/keys';
 import type { ByteRange, MediaStorage } from '@streamhub/infra/media-storage/port';
-import { deltaPlaylist, tooFarAhead } from '@streamhub/media-node/live/llhls/media-playlist';
+import { deltaPlaylist, edgeReached, tooFarAhead } from '@streamhub/media-node/live/llhls/media-playlist';
 import { answerMedia, type MediaAnswer, type MediaHeaders } from '../../media/media-response.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
 import { type HlsFile, resolveHlsFile } from './hls-files.ts';
+import { LivePartCache } from './live-part-cache.ts';
 import { type LivePlaylistWatch, type PlaylistSnapshot, watchKeyOf } from './live-playlist-watch.ts';
 
 export interface PlaybackServiceDeps {
@@ -43,9 +50,13 @@ const LIVE_STATE_CACHE_MAX = 10_000;
 export class PlaybackService {
   private readonly liveStates = new Map<string, { state: Promise<string>; until: number }>();
   /** Delta updates rendered once per playlist read, not once per request. */
-  private readonly deltas = new WeakMap<PlaylistSnapshot, string>();
+  private readonly deltas = new WeakMap<PlaylistSnapshot, Uint8Array>();
+  /** The newest parts of every live rendition, read once from the storage and sent to every viewer. */
+  private readonly parts: LivePartCache;
 
-  constructor(private readonly deps: PlaybackServiceDeps) {}
+  constructor(private readonly deps: PlaybackServiceDeps) {
+    this.parts = new LivePartCache(deps.media);
+  }
 
   private playbackState(playbackId: string, reuse: boolean): Promise<string> {
     if (!reuse) return this.deps.channels.playbackState(playbackId);
@@ -62,21 +73,36 @@ export class PlaybackService {
 
   /** `/hls/<playbackId>/<rest>`: a live session's playlist or segment. */
   async liveFile(playbackId: string, rest: string, range: ByteRange | undefined): Promise<PlaybackFile> {
-    const isPart = PART_NAME.test(rest);
-    const { prefix, file } = await this.liveResolve(playbackId, rest, isPart);
-    let answer = await answerMedia(this.deps.media, file.key, { kind: 'public' }, range);
+    const part = PART_NAME.exec(rest);
+    const { prefix, file } = await this.liveResolve(playbackId, rest, part !== null);
+    if (!part) {
+      const answer = await answerMedia(this.deps.media, file.key, { kind: 'public' }, range);
+      if (!answer) throw notFound('That playback file');
+      return { answer, headers: file };
+    }
+    const [, rendition = '', msn = '0', index = '0'] = part;
+    const asked = { msn: Number(msn), part: Number(index) };
+    const listed = this.deps.watch.latestOf(keyIn(prefix, `${rendition}.m3u8`));
+    // A part the freshest playlist lists is complete and final: from memory, to every viewer asking.
+    let answer =
+      listed && edgeReached(listed.edge, asked.msn, asked.part)
+        ? await this.partAnswer(file.key, range)
+        : await answerMedia(this.deps.media, file.key, { kind: 'public' }, range);
     // A preload-hinted LL-HLS part is asked for before it exists: answered as soon as it does.
-    const hinted = !answer && PART_NAME.exec(rest);
-    if (hinted) {
-      const [, rendition = '', msn = '0', index = '0'] = hinted;
-      const reached = await this.untilReached(playbackId, prefix, rendition, {
-        msn: Number(msn),
-        part: Number(index),
-      });
-      if (reached) answer = await answerMedia(this.deps.media, file.key, { kind: 'public' }, range);
+    if (!answer && (await this.untilReached(playbackId, prefix, rendition, asked))) {
+      answer = await this.partAnswer(file.key, range);
     }
     if (!answer) throw notFound('That playback file');
     return { answer, headers: file };
+  }
+
+  /** A listed part: from the part cache, unless the storage redirects or a range is asked for. */
+  private async partAnswer(key: MediaKey, range: ByteRange | undefined): Promise<MediaAnswer | undefined> {
+    const url = await this.deps.media.url(key, { kind: 'public' });
+    if (url) return { redirect: url };
+    if (range) return answerMedia(this.deps.media, key, { kind: 'public' }, range);
+    const read = await this.parts.read(key);
+    return read && { read };
   }
 
   /**
@@ -87,7 +113,7 @@ export class PlaybackService {
     playbackId: string,
     rest: string,
     directives: DeliveryDirectives,
-  ): Promise<{ text: string; headers: HlsFile }> {
+  ): Promise<{ body: Uint8Array; headers: HlsFile }> {
     const { prefix, file } = await this.liveResolve(playbackId, rest, true);
     const rendition = rest.endsWith('.m3u8') && !rest.includes('/') ? rest.slice(0, -5) : undefined;
     if (!rendition) throw notFound('That playlist');
@@ -95,16 +121,17 @@ export class PlaybackService {
     if (directives.msn === undefined) snapshot = await this.deps.watch.read(file.key);
     else snapshot = await this.untilReached(playbackId, prefix, rendition, directives);
     if (!snapshot) throw notFound('That playlist');
-    return { text: directives.skip ? this.delta(snapshot) : snapshot.text, headers: file };
+    // The same bytes for every request the snapshot answers: no rendering or encoding per request.
+    return { body: directives.skip ? this.delta(snapshot) : snapshot.bytes, headers: file };
   }
 
-  private delta(snapshot: PlaylistSnapshot): string {
-    let text = this.deltas.get(snapshot);
-    if (text === undefined) {
-      text = deltaPlaylist(snapshot.text);
-      this.deltas.set(snapshot, text);
+  private delta(snapshot: PlaylistSnapshot): Uint8Array {
+    let bytes = this.deltas.get(snapshot);
+    if (bytes === undefined) {
+      bytes = Buffer.from(deltaPlaylist(snapshot.text), 'utf8');
+      this.deltas.set(snapshot, bytes);
     }
-    return text;
+    return bytes;
   }
 
   private async untilReached(
