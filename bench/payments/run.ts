@@ -11,7 +11,7 @@
  *   store-once with its outbox row, then the durable consumer (relay, job, the `once` guard) that books
  *   the tip in the ledger with `tip.received`; then the same events replayed (dedupe only).
  *
- *   node --import tsx bench/payments/run.ts [--seconds 5] [--writers 16] [--events 2000] [--consumers 16] [--drivers postgres,pglite]
+ *   node --import tsx bench/payments/run.ts [--seconds 5] [--writers 16] [--events 2000] [--consumers 16] [--batch 16] [--drivers postgres,pglite]
  *
  * After each run the bench asserts: every entry balances, every account's balance and version equal the
  * sum and count of its lines, and the balances equal what the bench itself expects from what it sent.
@@ -248,7 +248,7 @@ async function serverCpu(database: Database): Promise<number> {
 }
 
 /** EVENTS signed tip webhooks through receiveWebhook and the durable consumer, then replayed. */
-async function webhooks(driver: Driver) {
+async function webhooks(driver: Driver, batch: number) {
   const webhookSecret = 'whsec_bench';
   const backends = await createTestBackends(driver);
   const deps = backends.deps({
@@ -257,6 +257,8 @@ async function webhooks(driver: Driver) {
     // Never called: the webhook path makes no API call.
     STRIPE_API_URL: 'http://127.0.0.1:9',
     PAYMENTS_PLATFORM_FEE_BPS: '1000',
+    // 1: each event in its own consumer transaction; more: a job takes up to that many waiting events.
+    PAYMENTS_WEBHOOK_BATCH: String(batch),
   });
   // The relay and every module's consumers, as a worker runs them.
   const outbox = await startTestOutbox(backends, deps, CONSUMERS);
@@ -415,8 +417,12 @@ async function ledgerRuns(driver: Driver) {
 }
 
 async function webhookRun(driver: Driver) {
-  const w = await webhooks(driver);
-  console.log(
-    `${driver.padEnd(8)} webhooks: received (signature + store once + outbox) ${fmt(w.receivePerSecond)}/s, through the job (ledger booked) ${fmt(w.endToEndPerSecond)}/s, replays (dedupe) ${fmt(w.replayPerSecond)}/s, process CPU ${fmt(w.cpuMsPer)} ms/event, PostgreSQL backends ${fmt(w.serverCpuMsPer)} ms/event; balances exact; load ${loadavg()[0]?.toFixed(2)}`,
-  );
+  // The one-by-one path first, as the anchor of the batched one in the same run (same load).
+  for (const batch of BATCH > 1 ? [1, BATCH] : [1]) {
+    const w = await webhooks(driver, batch);
+    const name = batch > 1 ? `webhooks, ≤${batch} events/transaction` : 'webhooks, one by one';
+    console.log(
+      `${driver.padEnd(8)} ${name}: received (signature + store once + outbox) ${fmt(w.receivePerSecond)}/s, through the job (ledger booked) ${fmt(w.endToEndPerSecond)}/s, replays (dedupe) ${fmt(w.replayPerSecond)}/s, process CPU ${fmt(w.cpuMsPer)} ms/event, PostgreSQL backends ${fmt(w.serverCpuMsPer)} ms/event; balances exact; load ${loadavg()[0]?.toFixed(2)}`,
+    );
+  }
 }

@@ -69,6 +69,7 @@ describe('loadConfig', () => {
       tierMinMinor: 100,
       tierMaxMinor: 50_000,
       subscriptionGraceMs: 72 * 3_600_000,
+      webhookBatch: 16,
       stripe: undefined,
       razorpay: undefined,
     });

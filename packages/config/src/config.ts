@@ -273,6 +273,7 @@ const EnvSchema = z.object({
   PAYMENTS_TIER_MIN_MINOR: positiveInt(100, 'minor units'),
   PAYMENTS_TIER_MAX_MINOR: positiveInt(50_000, 'minor units'),
   PAYMENTS_GRACE_HOURS: positiveInt(72, 'hours'),
+  PAYMENTS_WEBHOOK_BATCH: positiveInt(16, 'events'),
   STRIPE_SECRET_KEY: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   STRIPE_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
   STRIPE_CONNECT_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().trim().optional()),
@@ -457,6 +458,8 @@ export interface PaymentsConfig {
   tierMaxMinor: number;
   /** How long a subscription whose renewal failed (or whose renewal never arrived) keeps its perks. */
   subscriptionGraceMs: number;
+  /** Most stored provider events one consumer transaction handles (1: each alone). */
+  webhookBatch: number;
   /** Stripe, on when both its secret key and its webhook signing secret are set. */
   stripe: StripeConfig | undefined;
   /** Razorpay, on when its key id, key secret and webhook secret are all set. */
@@ -612,6 +615,7 @@ export function loadConfig(env: EnvSource, options: LoadConfigOptions = {}): Con
       tierMinMinor: e.PAYMENTS_TIER_MIN_MINOR,
       tierMaxMinor: e.PAYMENTS_TIER_MAX_MINOR,
       subscriptionGraceMs: e.PAYMENTS_GRACE_HOURS * 3_600_000,
+      webhookBatch: e.PAYMENTS_WEBHOOK_BATCH,
       stripe:
         e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
           ? {

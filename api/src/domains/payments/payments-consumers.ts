@@ -11,17 +11,18 @@ import type { PaymentsService } from './payments.service.ts';
 import type { SubscriptionsService } from './subscriptions.service.ts';
 
 export function paymentsConsumers(deps: {
-  payments: Pick<PaymentsService, 'handleWebhookEvent'>;
+  payments: Pick<PaymentsService, 'handleWebhookEvents'>;
 }): Consumer<DomainEvents>[] {
   return [
     // `once`: booking a tip twice would double money. The stored event's `processed_at` guards a second
-    // time too, so even a delivery after the `events.handled` row was pruned changes nothing.
+    // time too, so even a delivery after the `events.handled` row was pruned changes nothing, and so
+    // does the job of an event that an earlier job's batch handled.
     defineConsumer(DOMAIN_EVENTS, {
       name: 'payments.webhooks',
       mode: 'once',
       events: ['payment.webhook_received'],
       async handle({ payload }, { tx }) {
-        await deps.payments.handleWebhookEvent(tx, payload.provider, payload.eventId);
+        await deps.payments.handleWebhookEvents(tx, payload.provider, payload.eventId);
       },
     }),
   ];

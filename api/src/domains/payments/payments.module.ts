@@ -82,6 +82,7 @@ function paymentsServices(
     logger,
     subscriptions,
     connect,
+    webhookBatch: config.payments.webhookBatch,
   });
   const reconciliation = new ReconciliationService({
     reconciliation: new ReconciliationRepository(db),

@@ -11,7 +11,7 @@ import {
   payments,
   providerEvents,
 } from '@streamhub/db/schema/payments';
-import { and, asc, eq, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm';
 
 export type NewPayment = Pick<
   PaymentRow,
@@ -171,6 +171,101 @@ export class PaymentsRepository {
       .update(providerEvents)
       .set({ processedAt: sql`now()`, outcome })
       .where(and(eq(providerEvents.provider, provider), eq(providerEvents.eventId, eventId)));
+  }
+
+  /**
+   * Up to `limit` other stored events of `provider` of the given `types` that wait to be handled, oldest
+   * first, locked until `tx` ends. Rows another transaction holds are skipped (never waited for), so
+   * consumers taking batches side by side split the waiting events between them and never deadlock on
+   * them; events set aside by an earlier batch (`outcome` set, `processed_at` not) are left to their jobs.
+   */
+  async lockWaitingEvents(
+    tx: Db,
+    provider: string,
+    types: readonly string[],
+    except: string,
+    limit: number,
+  ): Promise<ProviderEventRow[]> {
+    if (limit <= 0 || types.length === 0) return [];
+    return tx
+      .select()
+      .from(providerEvents)
+      .where(
+        and(
+          isNull(providerEvents.processedAt),
+          isNull(providerEvents.outcome),
+          eq(providerEvents.provider, provider),
+          inArray(providerEvents.type, [...types]),
+          ne(providerEvents.eventId, except),
+        ),
+      )
+      .orderBy(asc(providerEvents.receivedAt))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+  }
+
+  /** The payments with these ids at `provider`, locked in id order (one order for every batch) until `tx` ends. */
+  async lockMany(tx: Db, provider: string, ids: readonly string[]): Promise<PaymentRow[]> {
+    if (ids.length === 0) return [];
+    return tx
+      .select()
+      .from(payments)
+      .where(and(eq(payments.provider, provider), inArray(payments.id, [...new Set(ids)])))
+      .orderBy(asc(payments.id))
+      .for('update');
+  }
+
+  /** `settle` for several payments in one statement. */
+  async settleMany(
+    tx: Db,
+    settled: readonly { id: string; providerPaymentId: string | null; entryId: string }[],
+  ): Promise<void> {
+    if (settled.length === 0) return;
+    const rows = sql.join(
+      settled.map((row) => sql`(${row.id}::uuid, ${row.providerPaymentId}::text, ${row.entryId}::uuid)`),
+      sql`, `,
+    );
+    await tx.execute(sql`
+      update payments.payments as p
+      set status = 'succeeded', provider_payment_id = v.provider_payment_id, entry_id = v.entry_id,
+          updated_at = now()
+      from (values ${rows}) as v(id, provider_payment_id, entry_id)
+      where p.id = v.id`);
+  }
+
+  /** `finishEvent` for several events of one provider in one statement. */
+  async finishEvents(
+    tx: Db,
+    provider: string,
+    finished: readonly { eventId: string; outcome: string }[],
+  ): Promise<void> {
+    if (finished.length === 0) return;
+    const rows = sql.join(
+      finished.map((row) => sql`(${row.eventId}::text, ${row.outcome}::text)`),
+      sql`, `,
+    );
+    await tx.execute(sql`
+      update payments.provider_events as e
+      set processed_at = now(), outcome = v.outcome
+      from (values ${rows}) as v(event_id, outcome)
+      where e.provider = ${provider} and e.event_id = v.event_id`);
+  }
+
+  /**
+   * Marks a waiting event that a batch could not handle (`processed_at` stays null): later batches
+   * leave it to its own job, which handles it alone and overwrites the note with its outcome.
+   */
+  async setAside(tx: Db, provider: string, eventId: string, note: string): Promise<void> {
+    await tx
+      .update(providerEvents)
+      .set({ outcome: note })
+      .where(
+        and(
+          eq(providerEvents.provider, provider),
+          eq(providerEvents.eventId, eventId),
+          isNull(providerEvents.processedAt),
+        ),
+      );
   }
 
   async findEvent(provider: string, eventId: string): Promise<ProviderEventRow | undefined> {

@@ -20,7 +20,7 @@ import type {
   WebhookReceipt,
 } from '@streamhub/contracts/payments';
 import type { Db } from '@streamhub/db/client';
-import type { PaymentRow } from '@streamhub/db/schema/payments';
+import type { PaymentRow, ProviderEventRow } from '@streamhub/db/schema/payments';
 import { AppError, conflict, notFound, validationFailed } from '@streamhub/errors/app-error';
 import { appendEventStatement } from '@streamhub/infra/outbox/writer';
 import type { Logger } from '@streamhub/logger/logger';
@@ -40,6 +40,18 @@ import {
 import type { PaymentsRepository } from './payments.repository.ts';
 import { checkRazorpaySignature } from './razorpay-checkout.ts';
 import type { SubscriptionsService } from './subscriptions.service.ts';
+import {
+  appendTipsReceived,
+  BATCHED_TYPES,
+  batchable,
+  DEFAULT_WEBHOOK_BATCH,
+  entryIdAt,
+  type InterpretedEvent,
+  planTipBookings,
+  reasonOf,
+  splitBatch,
+  type TipEvent,
+} from './webhook-batch.ts';
 
 export interface PaymentsServiceDeps {
   db: Db;
@@ -56,6 +68,11 @@ export interface PaymentsServiceDeps {
   subscriptions: Pick<SubscriptionsService, 'apply'>;
   /** Applies connected accounts' events (onboarding state, payouts). */
   connect: Pick<ConnectService, 'apply'>;
+  /**
+   * Most stored events one consumer transaction handles (`PAYMENTS_WEBHOOK_BATCH`; 1 handles each
+   * alone): the job's own event and up to this many minus one others waiting (docs/payments.md).
+   */
+  webhookBatch?: number;
 }
 
 /** A provider event that cannot be applied yet (it came before the one it follows); its job is retried. */
@@ -268,6 +285,146 @@ export class PaymentsService {
   }
 
   /**
+   * The durable consumer's entry point: handles the job's stored event in `tx` and, when it is one a
+   * batch can take (a tip, a renewal, a refund), up to `webhookBatch - 1` other waiting events with it:
+   * one lock of the payments, one ledger statement for all the tips' entries, one status update, one
+   * outbox insert and one outcome update per batch (`webhook-batch.ts`). A waiting event that cannot be
+   * applied (out of order, failing) is rolled back to its savepoint and set aside for its own job. If
+   * the batch fails as a whole it is rolled back and the job's event is handled alone, as
+   * `handleWebhookEvent` always did; the others stay waiting for their own jobs. Every event is handled
+   * at most once: its row is locked and `processed_at` set in the transaction that handles it.
+   */
+  async handleWebhookEvents(tx: Db, providerName: string, eventId: string): Promise<void> {
+    const limit = this.deps.webhookBatch ?? DEFAULT_WEBHOOK_BATCH;
+    const stored = await this.deps.payments.lockEvent(tx, providerName, eventId);
+    if (!stored || stored.processedAt) return;
+    const provider = this.deps.providers.get(providerName as PaymentProviderName);
+    if (!provider) throw new Error(`a ${providerName} event is stored but ${providerName} is not configured`);
+    const trigger = { event: stored, meaning: provider.interpret(stored.payload) };
+    if (limit <= 1 || !batchable(provider, trigger.meaning)) {
+      await this.handleAlone(tx, provider, trigger);
+      return;
+    }
+    try {
+      // A savepoint: a batch that fails leaves the job's transaction (and the event's lock) usable.
+      await tx.transaction((batch) => this.handleBatch(batch, provider, trigger, limit));
+    } catch (error) {
+      this.deps.logger.warn(
+        { err: error, provider: providerName, eventId },
+        'payment event batch failed; handling the event alone',
+      );
+      await this.handleAlone(tx, provider, trigger);
+    }
+  }
+
+  /** One locked, unprocessed stored event handled by itself, as it always was. */
+  private async handleAlone(tx: Db, provider: PaymentProvider, stored: InterpretedEvent): Promise<void> {
+    const outcome = await this.apply(tx, provider.name, stored.meaning);
+    await this.deps.payments.finishEvent(tx, provider.name, stored.event.eventId, outcome);
+    this.logOutcome(provider.name, stored.event, outcome);
+  }
+
+  private async handleBatch(
+    tx: Db,
+    provider: PaymentProvider,
+    trigger: InterpretedEvent,
+    limit: number,
+  ): Promise<void> {
+    const waiting = await this.deps.payments.lockWaitingEvents(
+      tx,
+      provider.name,
+      BATCHED_TYPES[provider.name],
+      trigger.event.eventId,
+      limit - 1,
+    );
+    const { tips, singles } = splitBatch(
+      trigger,
+      waiting
+        .map((event) => ({ event, meaning: provider.interpret(event.payload) }))
+        .filter(({ meaning }) => batchable(provider, meaning)),
+    );
+    const outcomes: { event: ProviderEventRow; outcome: string }[] = [];
+    // The job's own event first, without a savepoint of its own: if it cannot be applied, the batch
+    // fails and it is handled (and fails, and is retried) alone.
+    const own = singles.find((single) => single.event === trigger.event);
+    if (own) outcomes.push({ event: own.event, outcome: await this.apply(tx, provider.name, own.meaning) });
+    outcomes.push(...(await this.bookTips(tx, provider.name, tips)));
+    for (const single of singles) {
+      if (single === own) continue;
+      try {
+        const outcome = await tx.transaction((one) => this.apply(one, provider.name, single.meaning));
+        outcomes.push({ event: single.event, outcome });
+      } catch (error) {
+        // Rolled back to its savepoint: nothing of it stays. Its own job handles it alone.
+        await this.deps.payments.setAside(
+          tx,
+          provider.name,
+          single.event.eventId,
+          `set aside: ${reasonOf(error)}`,
+        );
+      }
+    }
+    await this.deps.payments.finishEvents(
+      tx,
+      provider.name,
+      outcomes.map(({ event, outcome }) => ({ eventId: event.eventId, outcome })),
+    );
+    for (const { event, outcome } of outcomes) this.logOutcome(provider.name, event, outcome);
+  }
+
+  /**
+   * Books a batch's paid tips (events that name our payment): their payments locked in one statement,
+   * every entry in one ledger statement, the payments settled in one update and their `tip.received`
+   * appended in one insert. Each event's outcome is what `bookTip` would have said of it alone.
+   */
+  private async bookTips(
+    tx: Db,
+    provider: PaymentProviderName,
+    tips: readonly TipEvent[],
+  ): Promise<{ event: ProviderEventRow; outcome: string }[]> {
+    if (tips.length === 0) return [];
+    const locked = await this.deps.payments.lockMany(
+      tx,
+      provider,
+      tips.map((tip) => tip.paymentId),
+    );
+    const plan = planTipBookings(tips, locked);
+    if (plan.bookings.length === 0) return plan.outcomes;
+    const entries = await this.deps.ledger.transferMany(
+      plan.bookings.map(({ payment }) => tipSplitOf(payment, provider, 'tip', `tip ${payment.id}`)),
+      tx,
+    );
+    const booked = plan.bookings.map((booking, index) => ({
+      ...booking,
+      entryId: entryIdAt(entries, index),
+    }));
+    await Promise.all([
+      this.deps.payments.settleMany(
+        tx,
+        booked.map(({ payment, completed, entryId }) => ({
+          id: payment.id,
+          providerPaymentId: completed.providerPaymentId,
+          entryId,
+        })),
+      ),
+      appendTipsReceived(
+        tx,
+        booked.map(({ payment, entryId }) => ({
+          payload: tipReceived(payment, entryId),
+          aggregate: `channel:${payment.channelId}`,
+        })),
+      ),
+    ]);
+    return plan.outcomes;
+  }
+
+  private logOutcome(provider: string, event: ProviderEventRow, outcome: string): void {
+    const fields = { provider, eventId: event.eventId, type: event.type, outcome };
+    if (outcome.startsWith('anomaly')) this.deps.logger.error(fields, 'payment event not booked');
+    else this.deps.logger.info(fields, 'payment event handled');
+  }
+
+  /**
    * Handles one stored provider event in `tx` (the durable consumer's transaction): books a paid tip,
    * closes an abandoned checkout, reverses a refunded tip, hands subscription events to the
    * subscriptions service. A second run finds the event processed.
@@ -277,20 +434,7 @@ export class PaymentsService {
     if (!stored || stored.processedAt) return;
     const provider = this.deps.providers.get(providerName as PaymentProviderName);
     if (!provider) throw new Error(`a ${providerName} event is stored but ${providerName} is not configured`);
-    const meaning = provider.interpret(stored.payload);
-    const outcome = await this.apply(tx, provider.name, meaning);
-    await this.deps.payments.finishEvent(tx, providerName, eventId, outcome);
-    if (outcome.startsWith('anomaly')) {
-      this.deps.logger.error(
-        { provider: providerName, eventId, type: stored.type, outcome },
-        'payment event not booked',
-      );
-    } else {
-      this.deps.logger.info(
-        { provider: providerName, eventId, type: stored.type, outcome },
-        'payment event handled',
-      );
-    }
+    await this.handleAlone(tx, provider, { event: stored, meaning: provider.interpret(stored.payload) });
   }
 
   /**

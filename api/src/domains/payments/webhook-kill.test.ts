@@ -5,6 +5,7 @@
  * - inside the consumer's transaction, after the tip's ledger entry was written and before commit;
  * - after the commit, before the job was acknowledged.
  * After a restart each tip is booked exactly once: one ledger entry, one `tip.received`, balances exact.
+ * The same for a batch: three waiting webhooks handled in one transaction, killed before its commit.
  * On PostgreSQL with BullMQ on Redis (the stalled job is re-run and finds the work done) and on the
  * embedded PGlite directory with the in-process runner (whose jobs die with the process: the payments
  * module's start-up pass handles the stored event).
@@ -323,6 +324,44 @@ describe('a payments worker SIGKILLed mid-event on PostgreSQL + BullMQ', () => {
     await ledgerBalanced(app.db);
     await kill(c, 'SIGTERM');
   }, 240_000);
+
+  it('loses no event of a batch killed before its commit', async () => {
+    // Three webhooks wait; the first job takes all three in one transaction and is killed in it.
+    const tips = [
+      await seedPendingTip(app, webhookSecret),
+      await seedPendingTip(app, webhookSecret),
+      await seedPendingTip(app, webhookSecret),
+    ];
+    const batchEnv = { ...env, KILL_TEST_BATCH: '3' };
+    const a = start(batchEnv, 'in-transaction');
+    await a.waitFor('ready');
+    const outboxIds = await Promise.all(tips.map((tip) => deliver(app, tip)));
+    expect((await a.waitFor('inTransaction')).batchSize).toBe(3);
+    await kill(a);
+    for (const tip of tips) {
+      expect(await booksOf(app.db, tip)).toMatchObject({
+        entries: 0,
+        tips: 0,
+        status: 'pending',
+        processed: false,
+      });
+    }
+
+    // The next worker re-runs the stalled job and the others' jobs: each tip booked once.
+    const b = start(env, 'none');
+    for (const id of outboxIds) await b.waitFor('jobDone', id, 120_000);
+    for (const tip of tips) {
+      expect(await booksOf(app.db, tip)).toEqual({
+        entries: 1,
+        tips: 1,
+        status: 'succeeded',
+        processed: true,
+        balance: String(SHARE),
+      });
+    }
+    await ledgerBalanced(app.db);
+    await kill(b, 'SIGTERM');
+  }, 240_000);
 });
 
 describe('a payments process SIGKILLed mid-event on embedded PGlite with the in-process runner', () => {
@@ -396,6 +435,31 @@ describe('a payments process SIGKILLed mid-event on embedded PGlite with the in-
     await kill(b);
     await restart(third);
     for (const tip of [second, third]) {
+      expect(await books(tip)).toEqual({
+        entries: 1,
+        tips: 1,
+        status: 'succeeded',
+        processed: true,
+        balance: String(SHARE),
+      });
+    }
+  }, 240_000);
+
+  it('loses no event of a batch killed before its commit', async () => {
+    const tips = [await seed(false), await seed(false), await seed(false)];
+    const a = start({ ...env, KILL_TEST_BATCH: '3' }, 'in-transaction');
+    await a.waitFor('ready');
+    for (const tip of tips) a.receive(tip.webhook);
+    expect((await a.waitFor('inTransaction')).batchSize).toBe(3);
+    await kill(a);
+    for (const tip of tips) {
+      expect(await books(tip)).toMatchObject({ entries: 0, tips: 0, status: 'pending', processed: false });
+    }
+    // The restarted process's start-up pass handles the three stored events.
+    const last = tips[2];
+    if (!last) throw new Error('no tip');
+    await restart(last);
+    for (const tip of tips) {
       expect(await books(tip)).toEqual({
         entries: 1,
         tips: 1,

@@ -195,7 +195,11 @@ export const providerEvents = paymentsSchema.table(
     /** What handling it did: `tip_booked`, `ignored: …`. */
     outcome: text('outcome'),
   },
-  (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
+  (t) => [
+    primaryKey({ columns: [t.provider, t.eventId] }),
+    // The events still to handle: what a webhook batch takes and the start-up pass redrives.
+    index('provider_events_unprocessed_idx').on(t.receivedAt).where(sql`${t.processedAt} is null`),
+  ],
 );
 
 /** A channel's account at a provider (Stripe Connect), where its share of destination charges goes. */

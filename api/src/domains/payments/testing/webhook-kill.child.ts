@@ -8,6 +8,7 @@
  * - `after-commit`: the consumer's transaction committed, the job not yet acknowledged, and every
  *   stored event relayed (later jobs wait behind it); prints `{"committed": <outbox event id>}`;
  * - `none`: runs on; prints `{"jobDone": <outbox event id>, "attempt": n}` as each job of the consumer ends.
+ * `in-transaction` also prints `batchSize`: how many stored events that transaction handled (a batch).
  * Every handler call prints `{"handling": <outbox event id>, "attempt": n}` first; `{"ready": true}` once
  * started. A second argument names a stored Razorpay event: `{"eventProcessed": id, "outcome": …}` is
  * printed once it is handled (the embedded directory can only be read through this process). Lines on
@@ -61,7 +62,12 @@ const consumers = moduleConsumers(MODULES, services, run).map((consumer): Consum
               join payments.payments p on p.entry_id = e.id where p.checkout_id = ${orderId}`,
       );
       const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
-      print({ inTransaction: event.id, entriesSeen: rows[0]?.n ?? null });
+      // The events this transaction handled: their `processed_at` is its start time.
+      const batch = await context.tx.execute(
+        sql`select count(*)::int as n from payments.provider_events where processed_at = now()`,
+      );
+      const handled = (Array.isArray(batch) ? batch : (batch as { rows: unknown[] }).rows) as { n: number }[];
+      print({ inTransaction: event.id, entriesSeen: rows[0]?.n ?? null, batchSize: handled[0]?.n ?? null });
       await forever();
     },
   };
@@ -77,8 +83,18 @@ const handlers = consumerJobHandlers(registry, backends.database.db);
 const jobName = consumerJobName(CONSUMER);
 const handle = handlers[jobName];
 if (!handle) throw new Error(`no handler for ${jobName}`);
+/** `KILL_TEST_BATCH=n`: a job first waits (outside its transaction) until n stored events wait, so it batches them. */
+const batchOf = Number(process.env.KILL_TEST_BATCH ?? '0');
 handlers[jobName] = async (job, context) => {
   print({ handling: job.id, attempt: context.attempt });
+  for (let waited = 0; batchOf > 0 && waited < 600; waited += 1) {
+    const result = await backends.database.db.execute(
+      sql`select count(*)::int as n from payments.provider_events where processed_at is null`,
+    );
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
+    if ((rows[0]?.n ?? 0) >= batchOf) break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
   await handle(job, context);
   if (cut === 'after-commit') {
     // Hold the job (its lane too: one at a time) until the relay has published every stored event, so
