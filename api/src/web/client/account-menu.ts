@@ -5,6 +5,7 @@
 import type { MyAccount } from '@streamhub/contracts/users';
 import { clientText as t } from '../i18n/en.ts';
 import { authFetch, isSignedIn, onSessionChange, signOut } from './auth-session.ts';
+import { pageAccount } from './my-account.ts';
 import { element } from './page-data.ts';
 
 let shown: string | undefined;
@@ -21,20 +22,21 @@ export function showAccount(account: MyAccount | undefined): void {
 }
 
 export function startAccountMenu(): void {
-  const render = async () => {
+  // As the page opens, the account the page's island asks for too; after a sign-in, a fresh one.
+  const render = async (asked: () => Promise<Response>) => {
     if (!isSignedIn()) {
       showAccount(undefined);
       return;
     }
-    const response = await authFetch('/api/v1/me').catch(() => undefined);
+    const response = await asked().catch(() => undefined);
     if (response?.ok) showAccount((await response.json()) as MyAccount);
     else if (response && (response.status === 401 || response.status === 403)) showAccount(undefined);
   };
   // A renewal changes the token, not the account: ask again only when it signs in or out.
   onSessionChange((token) => {
-    if (token === undefined || shown === undefined) void render();
+    if (token === undefined || shown === undefined) void render(() => authFetch('/api/v1/me'));
   });
-  void render();
+  void render(pageAccount);
 
   element('sign-out', HTMLButtonElement).addEventListener('click', () => {
     void signOut().then(() => location.assign('/'));

@@ -6,6 +6,7 @@ import { showAccount } from './account-menu.ts';
 import { problemMessage } from './api-problem.ts';
 import { authFetch, forgetSession, isSignedIn } from './auth-session.ts';
 import { field, onSubmit, report } from './forms.ts';
+import { pageAccount } from './my-account.ts';
 import { element } from './page-data.ts';
 import { actionButton, textElement } from './workspace.ts';
 
@@ -118,7 +119,7 @@ export async function startSettingsPage(): Promise<void> {
     );
   });
 
-  const response = await authFetch('/api/v1/me');
+  const response = await pageAccount();
   if (response.ok) {
     show((await response.json()) as MyAccount);
     await sessions.reload();

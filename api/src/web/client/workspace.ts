@@ -4,6 +4,7 @@ import type { MyAccount } from '@streamhub/contracts/users';
 import { clientText as t } from '../i18n/en.ts';
 import { problemMessage } from './api-problem.ts';
 import { authFetch, isSignedIn } from './auth-session.ts';
+import { pageAccount } from './my-account.ts';
 import { element } from './page-data.ts';
 
 /** Says why the page shows nothing (signed out, not allowed, failed to load). */
@@ -18,7 +19,7 @@ export async function signedInAccount(): Promise<MyAccount | undefined> {
     toSignIn();
     return undefined;
   }
-  const response = await authFetch('/api/v1/me');
+  const response = await pageAccount();
   if (response.status === 401) {
     toSignIn();
     return undefined;
