@@ -3,7 +3,6 @@
  * watch page and the API reference. Runtime entry points (Node, Bun) and tests all build the app here.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Next } from 'hono';
 import type { AppContext, AppEnv } from './context.ts';
 import type { GatewayDeps } from './deps.ts';
 import { AVATAR_UPLOAD_PATH } from './domains/users/users.routes.ts';
@@ -12,6 +11,7 @@ import { clientIp } from './http/client-ip.ts';
 import { onError, onNotFound } from './http/error-handler.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
 import { corsPolicy } from './middleware/cors.ts';
+import { dispatchThrough } from './middleware/dispatch.ts';
 import { requestObserver } from './middleware/observe.ts';
 import { rateLimiter } from './middleware/rate-limit.ts';
 import { startRequest } from './middleware/request-context.ts';
@@ -25,6 +25,10 @@ import { createGatewayMetrics, type GatewayMetrics } from './observability/metri
 import { docsRoutes } from './openapi/docs.routes.ts';
 import { webRoutes } from './web/web.routes.ts';
 import { ASSETS_PATH } from './web/web-assets.ts';
+
+/** The matched handlers of a request, and what they (or a guard) answer. */
+type Answer = Response | Promise<Response>;
+type Run = () => Answer;
 
 export interface CreateAppOptions {
   /** Add process-wide metrics (event loop, memory) to `/metrics`; once per process. */
@@ -70,47 +74,52 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   // After the rate limit: the path and query guard, the deadline (not for uploads), then the routes.
   // tus uploads stream any size to disk (VIDEO_MAX_BYTES is checked at creation) and may take long.
   // Paths and queries only; JSON bodies are checked by each router's validation (http/router.ts).
-  const checked = (c: AppContext, next: Next, upload: boolean): Promise<void> => {
+  // Handlers that answer synchronously need no deadline: nothing of theirs is left to wait for.
+  const checked = (c: AppContext, run: Run, upload: boolean): Answer => {
     assertStorableUrl(c);
-    return upload ? next() : withinDeadline(next());
+    const answer = run();
+    return upload || !(answer instanceof Promise) ? answer : withinDeadline(answer);
   };
-  // Synchronous unless the counter store is Redis: with the in-process store the rate limit awaits
-  // nothing, so the layer adds no promise of its own (docs/benchmarks.md, Gateway). No closure is made
-  // per request on the common path.
-  const guarded = (c: AppContext, next: Next, path: string) => {
+  // No closure is made per request on the common path (GET, in-process counters).
+  const guarded = (c: AppContext, run: Run, path: string): Answer => {
     const upload = path.startsWith(UPLOADS_PATH);
     // GET and HEAD carry no body; skipping the limit keeps the request object lazy on Node. Avatar
     // uploads have a limit of their own (AVATAR_MAX_BYTES), set by their route.
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD' || upload || OWN_BODY_LIMIT.has(path)) {
-      return checked(c, next, upload);
+      return checked(c, run, upload);
     }
-    return limitBody(c, () => checked(c, next, upload));
+    let answer: Answer | undefined;
+    return limitBody(c, async () => {
+      answer = await checked(c, run, upload);
+    }).then(() => answer as Answer);
   };
 
   const app = new OpenAPIHono<AppEnv>();
-  // Two layers, not nine (docs/benchmarks.md, Gateway). The first, synchronously: request id, deps,
-  // security and CORS headers; then it times everything else and records metrics and the access line
-  // once the response is decided (errors thrown further in are already responses by then).
-  app.use((c, next) => {
-    start(c);
-    const startedAt = performance.now();
-    return next().then(() => finish(c, startedAt));
-  });
-  // The second: CORS preflight, the rate limit, then the guards. A guard's error (429, 413, 422, 503)
-  // becomes its problem+json response here, so the first layer observes it like any other.
-  app.use((c, next) => {
-    const preflight = cors.preflight(c);
-    if (preflight) return Promise.resolve(preflight);
-    const path = c.req.path;
-    if (limitedPerAddress(path, c.req.method)) {
-      const counted = limit(c);
-      if (counted) return counted.then(() => guarded(c, next, path));
-    }
-    return guarded(c, next, path);
-  });
-  app.onError(onError);
-  app.notFound(onNotFound);
+  // The gateway's layers are plain functions around the matched handlers (middleware/dispatch.ts), not
+  // Hono middleware: a read whose handler answers synchronously is answered without a promise
+  // (docs/benchmarks.md, Gateway). First the request id, deps, security and CORS headers; then CORS
+  // preflight, the rate limit (synchronous unless the counter store is Redis) and the guards; a
+  // guard's error (429, 413, 422, 503) becomes its problem+json answer, observed (metrics and the
+  // access line) like any other.
+  dispatchThrough(
+    app,
+    { onError, onNotFound },
+    {
+      start,
+      guard: (c, run) => {
+        const preflight = cors.preflight(c);
+        if (preflight) return preflight;
+        const path = c.req.path;
+        if (limitedPerAddress(path, c.req.method)) {
+          const counted = limit(c);
+          if (counted) return counted.then(() => guarded(c, run, path));
+        }
+        return guarded(c, run, path);
+      },
+      finish,
+    },
+  );
 
   // Every module's routers, in the order of MODULES (modules.ts, the one list of domains).
   mountRoutes(app, MODULES, { config, metrics });

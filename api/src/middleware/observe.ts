@@ -1,21 +1,19 @@
 /**
- * Metrics and the access line of every request. Not a layer of its own: the gateway's first layer times
- * the rest of the request and calls this when it has finished (app.ts), since each async middleware
- * layer costs Hono a dispatch, a promise and microtasks per request.
+ * Metrics and the access line of every request. Not a layer of its own: the gateway's dispatch calls
+ * it once the answer is decided (middleware/dispatch.ts), with the answer's status and the route
+ * pattern that answered.
  */
 import type { AppContext } from '../context.ts';
 import { type GatewayMetrics, requestRecorder } from '../observability/metrics.ts';
 import { accessLogger } from './access-log.ts';
 
-/** Returns `finish(c, startedAt)`: records a finished request (`startedAt` from `performance.now()`). */
+/** Returns `finish(c, status, startedAt, route)` (`startedAt` from `performance.now()`). */
 export const requestObserver = (metrics: GatewayMetrics) => {
   const record = requestRecorder(metrics);
   const writeAccessLine = accessLogger();
-  return (c: AppContext, startedAt: number): void => {
+  return (c: AppContext, status: number, startedAt: number, route: string): void => {
     const ms = performance.now() - startedAt;
-    // Only `status` is read from the response: it keeps @hono/node-server's lightweight response path.
-    const status = c.res.status;
-    record(c, status, ms / 1000);
+    record(c.req.method, route, status, ms / 1000);
     writeAccessLine(c, status, ms);
   };
 };

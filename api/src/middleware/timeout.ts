@@ -16,7 +16,7 @@ interface Pending {
 }
 
 /** Returns `track`: it settles as `work` does, or rejects with 503 `request_timeout` once `ms` have passed. */
-export function requestDeadlines(ms: number): (work: Promise<unknown>) => Promise<void> {
+export function requestDeadlines(ms: number): <T>(work: Promise<T>) => Promise<T> {
   let head: Pending | undefined;
   let tail: Pending | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -45,8 +45,8 @@ export function requestDeadlines(ms: number): (work: Promise<unknown>) => Promis
     arm();
   }
 
-  return (work) =>
-    new Promise<void>((resolve, reject) => {
+  return <T>(work: Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
       dropFinished();
       const entry: Pending = { deadline: performance.now() + ms, done: false, fail: reject, next: undefined };
       if (tail) tail.next = entry;
@@ -54,9 +54,9 @@ export function requestDeadlines(ms: number): (work: Promise<unknown>) => Promis
       tail = entry;
       arm();
       work.then(
-        () => {
+        (value) => {
           entry.done = true;
-          resolve();
+          resolve(value);
         },
         (error: unknown) => {
           entry.done = true;

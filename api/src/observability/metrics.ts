@@ -1,6 +1,4 @@
 /** Prometheus metrics of one gateway: request counts and latency histograms by route. */
-import type { Context } from 'hono';
-import { routePath } from 'hono/route';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export interface GatewayMetrics {
@@ -120,15 +118,15 @@ export function createGatewayMetrics(options: { processMetrics: boolean }): Gate
 const UNMATCHED = 'unmatched';
 
 /**
- * Counts a finished request and observes its latency by method and route pattern. The series stay
- * bounded: routes are patterns, never paths.
+ * Returns `record(method, route, status, seconds)`, which counts a finished request and observes its
+ * latency by method and route pattern (`route` as matched: '' or a catch-all when none). The series
+ * stay bounded: routes are patterns, never paths.
  */
 export function requestRecorder(
   metrics: GatewayMetrics,
-): (c: Context, status: number, seconds: number) => void {
-  return (c, status, seconds) => {
-    const pattern = routePath(c);
+): (method: string, route: string, status: number, seconds: number) => void {
+  return (method, pattern, status, seconds) => {
     const route = pattern === '*' || pattern === '/*' || pattern === '' ? UNMATCHED : pattern;
-    metrics.observeRequest(c.req.method, route, status, seconds);
+    metrics.observeRequest(method, route, status, seconds);
   };
 }

@@ -63,7 +63,7 @@ export function useLegacyStack(
       const started = performance.now();
       await next();
       if (changes.includes('bound-metrics'))
-        return record(c, c.res.status, (performance.now() - started) / 1000);
+        return record(c.req.method, routePath(c), c.res.status, (performance.now() - started) / 1000);
       const pattern = routePath(c);
       const route = pattern === '*' || pattern === '/*' || pattern === '' ? 'unmatched' : pattern;
       const method = c.req.method;
