@@ -3,7 +3,7 @@
  * bucket and each figure beside its anchor. See docs/benchmarks.md ("Media storage").
  *
  *   node --import tsx bench/storage/run.ts [--rounds 3] [--seconds 5] [--upload-mib 64]
- *     [--tus-chunk-mib 8] [--only first,serving,upload] [--ledger pglite|postgres]
+ *     [--tus-chunk-mib 8] [--only first,serving,upload] [--ledger pglite|postgres] [--gateway-cpu-prof dir]
  */
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -28,6 +28,8 @@ const { values } = parseArgs({
     // The database of the tus path's gateway (uploads and the multipart ledger): PGlite in its process, or
     // PostgreSQL (TEST_DATABASE_URL) as a scale-out gateway has it.
     ledger: { type: 'string', default: 'pglite' },
+    // A directory for the upload gateway's V8 CPU profile (written when it stops).
+    'gateway-cpu-prof': { type: 'string' },
   },
   strict: true,
 });
@@ -80,7 +82,11 @@ try {
   if (parts.has('upload')) {
     // Its own s3rver process, so the uploader's CPU and the store's are read apart.
     const store = await startS3Process('bench-upload');
-    const gateway = await startUploadGateway(values.ledger === 'postgres' ? 'postgres' : 'pglite', store);
+    const gateway = await startUploadGateway(
+      values.ledger === 'postgres' ? 'postgres' : 'pglite',
+      store,
+      values['gateway-cpu-prof'],
+    );
     const target = { store, gateway, tusChunkBytes: Number(values['tus-chunk-mib']) * 1024 * 1024 };
     log(`upload gateway database: ${values.ledger}; tus PATCH size ${values['tus-chunk-mib']} MiB`);
     try {
@@ -145,10 +151,12 @@ try {
         )}`,
       );
     }
-    console.log('  requests to the store (last round):');
+    console.log('  requests the store answered (last round; all of them, MiB sent to it + read from it):');
     for (const path of UPLOAD_PATHS) {
+      const last = uploaded.get(path)?.at(-1);
+      if (!last) continue;
       console.log(
-        `    ${path}: ${uploaded.get(path)?.at(-1)?.requests || 'sent by the gateway, not counted'}`,
+        `    ${path}: ${last.requestCount} requests, ${last.mibIn.toFixed(1)} + ${last.mibOut.toFixed(1)} MiB: ${last.requests}`,
       );
     }
     const tus = median(of('tus-s3', (r) => r.mibPerSecond));

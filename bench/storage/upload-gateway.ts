@@ -23,8 +23,13 @@ export interface UploadGateway {
 }
 
 /** Starts this file as a child process on `store`'s bucket and waits for its address and user. */
-export const startUploadGateway = (driver: Driver, store: S3Process) =>
-  startChildProcess<UploadGateway>(new URL(import.meta.url).pathname, [driver, JSON.stringify(store.server)]);
+/** `profileDir`: the gateway writes a V8 CPU profile there when it stops. */
+export const startUploadGateway = (driver: Driver, store: S3Process, profileDir?: string) =>
+  startChildProcess<UploadGateway>(
+    new URL(import.meta.url).pathname,
+    [driver, JSON.stringify(store.server)],
+    profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+  );
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
   const driver = process.argv[2] === 'postgres' ? 'postgres' : 'pglite';

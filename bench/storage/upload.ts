@@ -6,8 +6,8 @@
  * multipart upload of the same bytes with the S3 client (5 MiB parts, one at a time, and two at a time
  * as the tus writer sends them). Besides the rate, the CPU each path costs per MiB: the uploading process
  * (the gateway for tus, this process's S3 client for the direct paths) and the store (s3rver, in its own
- * process), which hold whatever the machine's load does to the rate; and for the direct paths the
- * requests sent to the store, by command.
+ * process), which hold whatever the machine's load does to the rate; and the requests the store answered
+ * along each path (the gateway's and ffprobe's for tus), by command, with their bytes.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -16,14 +16,13 @@ import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { encodeUploadMetadata } from '@streamhub/api/domains/videos/tus';
 import { createS3Client, MIN_PART_SIZE } from '@streamhub/infra/media-storage/s3';
 import { makeClip } from '@streamhub/media-node/vod/testing/clips';
 import { readProcStat } from '../live/proc.ts';
-import type { ChildProcess, S3Process } from './s3-process.ts';
+import { type ChildProcess, type S3Process, type StoreRequests, takeStoreRequests } from './s3-process.ts';
 import type { UploadGateway } from './upload-gateway.ts';
 
 export const UPLOAD_PATHS = ['tus-s3', 'direct', 'direct-2'] as const;
@@ -54,33 +53,27 @@ export interface UploadResult {
   clientCpuMsPerMiB: number;
   /** CPU milliseconds per MiB of the store's process. */
   storeCpuMsPerMiB: number;
-  /** The requests sent to the store: `UploadPart ×13 (64.0 MiB), …`; the gateway's are not counted. */
+  /** The requests the store answered during the upload, by command, with their bodies' bytes. */
   requests: string;
+  /** How many requests, and the bytes they sent the store and read from it. */
+  requestCount: number;
+  mibIn: number;
+  mibOut: number;
 }
 
-/** Counts the requests `client` sends, by command, with the bytes of their bodies; `summary` lists them. */
-function countRequests(client: S3Client): { summary(): string } {
-  const counts = new Map<string, { count: number; bytes: number }>();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = (context.commandName ?? 'unknown').replace(/Command$/, '');
-      const body = (args.input as { Body?: unknown }).Body;
-      const entry = counts.get(name) ?? { count: 0, bytes: 0 };
-      entry.count += 1;
-      entry.bytes += body instanceof Uint8Array ? body.byteLength : 0;
-      counts.set(name, entry);
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchRequestCount' },
-  );
-  return {
-    summary: () =>
-      [...counts]
-        .map(([name, { count, bytes }]) =>
-          bytes > 0 ? `${name} ×${count} (${(bytes / 1024 / 1024).toFixed(1)} MiB)` : `${name} ×${count}`,
-        )
-        .join(', '),
-  };
+/** `UploadPart ×13 (64.0 MiB in), GetObject ×1 (0.3 MiB out), …`: bodies of 0.1 MiB or more shown. */
+function summarise(requests: StoreRequests): string {
+  const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+  return Object.entries(requests)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, { count, bytesIn, bytesOut }]) => {
+      const bodies = [
+        ...(bytesIn >= 0.1 * 1024 * 1024 ? [`${mib(bytesIn)} MiB in`] : []),
+        ...(bytesOut >= 0.1 * 1024 * 1024 ? [`${mib(bytesOut)} MiB out`] : []),
+      ];
+      return `${name} ×${count}${bodies.length > 0 ? ` (${bodies.join(', ')})` : ''}`;
+    })
+    .join(', ');
 }
 
 /** A tus client's upload of `payload`: a POST, then PATCHes of `chunkBytes` from each answered offset. */
@@ -124,7 +117,7 @@ export interface UploadTarget {
 export async function upload(path: UploadPath, payload: Buffer, target: UploadTarget): Promise<UploadResult> {
   const { store, gateway } = target;
   const client = createS3Client(store.server.settings);
-  const requests = countRequests(client);
+  await takeStoreRequests(store);
   const bucket = store.server.bucket;
   const storeBefore = readProcStat(store.pid)?.cpu ?? 0;
   const gatewayBefore = readProcStat(gateway.pid)?.cpu ?? 0;
@@ -173,12 +166,16 @@ export async function upload(path: UploadPath, payload: Buffer, target: UploadTa
       ? ((readProcStat(gateway.pid)?.cpu ?? 0) - gatewayBefore) * 1000
       : (own.user + own.system) / 1000;
   const storeCpu = (readProcStat(store.pid)?.cpu ?? 0) - storeBefore;
+  const requests = await takeStoreRequests(store);
   client.destroy();
   const mib = payload.length / 1024 / 1024;
   return {
     mibPerSecond: mib / seconds,
     clientCpuMsPerMiB: uploaderCpuMs / mib,
     storeCpuMsPerMiB: (storeCpu * 1000) / mib,
-    requests: requests.summary(),
+    requests: summarise(requests),
+    requestCount: Object.values(requests).reduce((sum, entry) => sum + entry.count, 0),
+    mibIn: Object.values(requests).reduce((sum, entry) => sum + entry.bytesIn, 0) / 1024 / 1024,
+    mibOut: Object.values(requests).reduce((sum, entry) => sum + entry.bytesOut, 0) / 1024 / 1024,
   };
 }

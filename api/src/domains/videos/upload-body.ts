@@ -10,6 +10,8 @@ import type { AppContext } from '../../context.ts';
 
 export interface UploadBody {
   readonly chunks: AsyncIterable<Uint8Array>;
+  /** The bytes the client declared (`Content-Length`), when it did: the storage cuts its parts to end there. */
+  readonly declaredBytes?: number | undefined;
   /** Stops reading: the client is abandoned (on Node its connection is closed). */
   cancel(): void;
 }
@@ -17,15 +19,17 @@ export interface UploadBody {
 /** The request's body, read directly from Node's request when nothing has read it yet. */
 export function requestUploadBody(c: AppContext): UploadBody | null {
   const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  const declared = c.req.header('transfer-encoding') ? undefined : c.req.header('content-length');
+  const declaredBytes = declared && /^\d{1,16}$/.test(declared) ? Number(declared) : undefined;
   // `readableFlowing` stays null until something reads it (Hono's web stream makes it flow).
   if (isIncomingMessage(incoming) && incoming.readableFlowing === null && !incoming.readableDidRead) {
-    return nodeStreamBody(incoming);
+    return nodeStreamBody(incoming, declaredBytes);
   }
   const body = c.req.raw.body;
-  return body ? webStreamBody(body) : null;
+  return body ? webStreamBody(body, declaredBytes) : null;
 }
 
-export function webStreamBody(stream: ReadableStream<Uint8Array>): UploadBody {
+export function webStreamBody(stream: ReadableStream<Uint8Array>, declaredBytes?: number): UploadBody {
   const reader = stream.getReader();
   // The reader's results already have the iterator's shape: no generator (and its promise) per chunk.
   const iterator: AsyncIterator<Uint8Array> = {
@@ -33,13 +37,15 @@ export function webStreamBody(stream: ReadableStream<Uint8Array>): UploadBody {
   };
   return {
     chunks: { [Symbol.asyncIterator]: () => iterator },
+    declaredBytes,
     cancel: () => void reader.cancel().catch(() => {}),
   };
 }
 
-function nodeStreamBody(incoming: IncomingMessage): UploadBody {
+function nodeStreamBody(incoming: IncomingMessage, declaredBytes: number | undefined): UploadBody {
   return {
     chunks: incoming,
+    declaredBytes,
     cancel: () => {
       // A body read to its end leaves the keep-alive connection alone.
       if (!incoming.readableEnded) incoming.destroy();

@@ -202,7 +202,9 @@ export class UploadsService {
   ): Promise<number> {
     let written = lease.offset;
     if (!body || written >= length) return written;
-    const file = await this.deps.media.openUpload(mediaKeys.upload(videoId), written);
+    // Where this body ends, when declared: an object store cuts its parts to end there, storing no tail.
+    const end = body.declaredBytes === undefined ? undefined : Math.min(length, written + body.declaredBytes);
+    const file = await this.deps.media.openUpload(mediaKeys.upload(videoId), written, { end });
     const chunks = body.chunks[Symbol.asyncIterator]();
     // Taken over: stop at once rather than wait for the client's next chunk.
     lease.onLost(() => body.cancel());

@@ -19,6 +19,7 @@ import {
   type MediaRead,
   type MediaStat,
   type MediaStorage,
+  type OpenUploadOptions,
   type UploadWriter,
   type WriteOptions,
 } from './port.ts';
@@ -137,8 +138,8 @@ export class HotCachedMediaStorage implements MediaStorage {
     return this.inner.createUpload(key, options);
   }
 
-  openUpload(key: MediaKey, offset: number): Promise<UploadWriter> {
-    return this.inner.openUpload(key, offset);
+  openUpload(key: MediaKey, offset: number, options?: OpenUploadOptions): Promise<UploadWriter> {
+    return this.inner.openUpload(key, offset, options);
   }
 
   completeUpload(key: MediaKey, target: MediaKey): Promise<void> {

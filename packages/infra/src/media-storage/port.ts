@@ -121,6 +121,14 @@ export interface UploadWriter {
   close(options?: { last?: boolean }): Promise<number>;
 }
 
+export interface OpenUploadOptions {
+  /**
+   * Where the appends will stop, when known (a tus PATCH's declared length): an object store then cuts
+   * its parts so that one ends there, instead of storing the bytes past its last whole part as a tail.
+   */
+  end?: number;
+}
+
 export interface MediaStorage {
   /** Which implementation runs (`filesystem`, later `s3`), for logs and status. */
   readonly kind: string;
@@ -174,7 +182,7 @@ export interface MediaStorage {
    * Opens the upload for appending at `offset`, which must be at most its durable length; bytes past
    * `offset` (a dead writer's) are overwritten. Throws when there is no such upload.
    */
-  openUpload(key: MediaKey, offset: number): Promise<UploadWriter>;
+  openUpload(key: MediaKey, offset: number, options?: OpenUploadOptions): Promise<UploadWriter>;
   /**
    * Turns the finished upload into the object at `target` (the upload is gone afterwards). Repeatable: when
    * the upload is already gone but `target` exists, it resolves, so a retry after a crash goes on.

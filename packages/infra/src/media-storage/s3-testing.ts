@@ -4,6 +4,7 @@
  * anonymous GETs too, like a public bucket behind a CDN would.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
@@ -37,7 +38,11 @@ export function playerCorsConfiguration(origin: string): string {
 
 export async function startTestS3Server(
   bucket = 'streamhub-media',
-  options: { cors?: string } = {},
+  options: {
+    cors?: string;
+    /** Sees every request the server answers (a benchmark counts the requests each path sends). */
+    onRequest?: (request: IncomingMessage, response: ServerResponse) => void;
+  } = {},
 ): Promise<TestS3Server> {
   const directory = await mkdtemp(join(tmpdir(), 'streamhub-s3rver-'));
   const server = new S3rver({
@@ -48,6 +53,7 @@ export async function startTestS3Server(
     configureBuckets: [{ name: bucket, ...(options.cors && { configs: [options.cors] }) }],
   });
   const { port } = await server.run();
+  if (options.onRequest) server.httpServer.on('request', options.onRequest);
   const endpoint = `http://127.0.0.1:${port}`;
   let stopped: Promise<void> | undefined;
   return {

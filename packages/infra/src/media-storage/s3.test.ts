@@ -164,6 +164,34 @@ describe('S3MediaStorage', () => {
     expect((await readMediaBytes(storage, mediaKeys.vodSource(video)))?.equals(content)).toBe(true);
   });
 
+  it('cuts the parts of a writer told where its appends end so that one ends there: no tail is stored', async () => {
+    const video = randomUUID();
+    const upload = mediaKeys.upload(video);
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const MiB = 1024 * 1024;
+    const content = pattern(23 * MiB + 777);
+    // Three PATCHes, each on another instance (another gateway, nothing held in memory).
+    const patches = [
+      { from: 0, to: 8 * MiB },
+      { from: 8 * MiB, to: 20 * MiB },
+      { from: 20 * MiB, to: content.length },
+    ];
+    await open(prefix).createUpload(upload, { target: mediaKeys.vodSource(video) });
+    for (const { from, to } of patches) {
+      const writer = await open(prefix).openUpload(upload, from, { end: to });
+      for (let at = from; at < to; at += 64 * 1024) {
+        await writer.append(content.subarray(at, Math.min(at + 64 * 1024, to)));
+      }
+      expect(await writer.close({ last: to === content.length })).toBe(to);
+      expect(await tailObjects(prefix)).toEqual([]);
+    }
+    // 8 MiB as one part (5 + 3 would leave a tail); 12 as 5 + 7; the last PATCH's short final part.
+    const parts = (await new DbMultipartLedger(database.db).find(upload))?.parts ?? [];
+    expect(parts.map((part) => part.size)).toEqual([8 * MiB, 5 * MiB, 7 * MiB, 3 * MiB + 777]);
+    await open(prefix).completeUpload(upload, mediaKeys.vodSource(video));
+    expect((await readMediaBytes(open(prefix), mediaKeys.vodSource(video)))?.equals(content)).toBe(true);
+  });
+
   it('resumes inside a part a dead writer uploaded past the committed offset', async () => {
     const video = randomUUID();
     const upload = mediaKeys.upload(video);

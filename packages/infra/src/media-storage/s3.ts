@@ -50,6 +50,7 @@ import {
   type MediaRead,
   type MediaStat,
   type MediaStorage,
+  type OpenUploadOptions,
   type UploadWriter,
   type WriteOptions,
 } from './port.ts';
@@ -360,7 +361,7 @@ export class S3MediaStorage implements MediaStorage {
     await this.ledger.begin(key, created.UploadId, object);
   }
 
-  async openUpload(key: MediaKey, offset: number): Promise<UploadWriter> {
+  async openUpload(key: MediaKey, offset: number, options: OpenUploadOptions = {}): Promise<UploadWriter> {
     assertMediaKey(key);
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`Bad upload offset ${offset}`);
     const state = await this.ledger.find(key);
@@ -382,7 +383,13 @@ export class S3MediaStorage implements MediaStorage {
       carried.length > 0 ? start > partsEnd : start >= partsEnd,
     );
     await this.deleteNames(staleTails.map((start) => this.tailName(key, start)));
-    return new MultipartWriter(this, key, state, partsEnd, nextPart, carried, this.partConcurrency);
+    return new MultipartWriter(this, key, state, {
+      partsEnd,
+      nextPart,
+      carried,
+      concurrency: this.partConcurrency,
+      end: options.end,
+    });
   }
 
   async completeUpload(key: MediaKey, target: MediaKey): Promise<void> {
@@ -728,15 +735,19 @@ class MultipartWriter implements UploadWriter {
   private failure: { error: unknown } | undefined;
   private closed: Promise<number> | undefined;
 
+  private readonly concurrency: number;
+  /** Where the appends will stop, when the caller knows (a PATCH's declared length). */
+  private readonly end: number | undefined;
+
   constructor(
     private readonly storage: S3MediaStorage,
     private readonly key: MediaKey,
     private readonly upload: MultipartState,
-    partsEnd: number,
-    nextPart: number,
-    carried: Buffer,
-    private readonly concurrency: number,
+    start: { partsEnd: number; nextPart: number; carried: Buffer; concurrency: number; end?: number },
   ) {
+    const { partsEnd, nextPart, carried } = start;
+    this.concurrency = start.concurrency;
+    this.end = start.end;
     this.partStart = partsEnd;
     this.recordedEnd = partsEnd;
     this.nextPart = nextPart;
@@ -749,16 +760,33 @@ class MultipartWriter implements UploadWriter {
   async append(bytes: Uint8Array): Promise<void> {
     if (this.closed) throw new Error('The upload writer is closed');
     this.throwIfFailed();
-    const partSize = this.storage.partBytes;
     let from = 0;
     while (from < bytes.byteLength) {
-      const room = this.part.length - this.filled;
-      const take = Math.min(room, bytes.byteLength - from);
+      const size = this.partTarget();
+      if (this.part.length < size) {
+        // This part runs to the end: a buffer that holds it, for this one part.
+        const larger = Buffer.allocUnsafe(size);
+        this.part.copy(larger, 0, 0, this.filled);
+        this.part = larger;
+      }
+      const take = Math.min(size - this.filled, bytes.byteLength - from);
       this.part.set(bytes.subarray(from, from + take), this.filled);
       this.filled += take;
       from += take;
-      if (this.filled >= partSize) await this.send(this.part.subarray(0, this.filled));
+      if (this.filled >= size) await this.send(this.part.subarray(0, this.filled));
     }
+  }
+
+  /**
+   * The size of the part being filled: the part size, or, when the appends end within less than a part
+   * minimum past it, everything up to that end (at most part size + 5 MiB − 1), so no tail is left over.
+   */
+  private partTarget(): number {
+    const partSize = this.storage.partBytes;
+    if (this.end === undefined) return partSize;
+    const left = this.end - this.partStart;
+    const rest = left - partSize;
+    return rest > 0 && rest < MIN_PART_SIZE ? left : partSize;
   }
 
   async sync(): Promise<number> {
@@ -780,8 +808,9 @@ class MultipartWriter implements UploadWriter {
   private async finish(last: boolean): Promise<number> {
     await Promise.all(this.sending.map((sending) => sending.done));
     this.throwIfFailed();
-    if (last && this.filled > 0) {
-      // The final part may be short: S3 allows that of the last one only, and nothing follows.
+    // The final part may be short: S3 allows that of the last one only, and nothing follows. A fill of
+    // the part minimum or more is a part as it is (a PATCH's end cut there), and no tail is stored.
+    if (this.filled > 0 && (last || this.filled >= MIN_PART_SIZE)) {
       await this.send(this.part.subarray(0, this.filled), false);
       await Promise.all(this.sending.map((sending) => sending.done));
       this.throwIfFailed();

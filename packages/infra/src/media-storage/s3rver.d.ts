@@ -15,6 +15,8 @@ declare module 's3rver' {
   export default class S3rver {
     constructor(options: S3rverOptions);
     run(): Promise<AddressInfo>;
+    /** The listening server, once `run` resolved. */
+    httpServer: import('node:http').Server;
     close(): Promise<void>;
   }
 }
