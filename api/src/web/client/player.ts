@@ -164,6 +164,8 @@ function playWithHlsJs(
     beacons?.attachHls(hls, HlsPlayer.Events);
     hls.on(HlsPlayer.Events.ERROR, (_event, data) => {
       if (!data.fatal || stopped) return;
+      // What stopped hls.js, readable by monitoring and the browser tests (the page starts it again).
+      video.dataset.playerError = `${data.type}/${data.details}${data.error ? `: ${data.error.message}` : ''}`;
       hls.destroy();
       if (options.live) {
         retry = setTimeout(() => void start(), LIVE_RETRY_MS);
@@ -205,6 +207,7 @@ function playWithHlsJs(
       video.removeEventListener('timeupdate', behindLive);
       delete video.dataset.liveLatency;
       delete video.dataset.lowLatency;
+      delete video.dataset.playerError;
       if (jump) {
         jump.removeEventListener('click', toLive);
         jump.hidden = true;

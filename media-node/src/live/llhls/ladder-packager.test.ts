@@ -10,6 +10,7 @@ import { readMediaBytes } from '@streamhub/infra/media-storage/port';
 import { createLogger } from '@streamhub/logger/logger';
 import { describe, expect, it } from 'vitest';
 import { type LadderSettings, planRungs, type SourceInfo } from '../../ffmpeg/ladder.ts';
+import { BoxSplitter, readFragment } from './fmp4.ts';
 import { LadderPackager } from './ladder-packager.ts';
 import { buildLlLadderInvocation } from './ll-ladder.ts';
 import { readPlaylistEdge } from './media-playlist.ts';
@@ -26,23 +27,27 @@ const settings: LadderSettings = {
 /** The shipped default (LIVE_LL_PART_MS=201): six frames at 30 fps. */
 const PART_TARGET = 0.201;
 
-/** Runs the LL ladder's real ffmpeg argv on a synthetic 720p30 source with a tone, for `seconds`. */
-async function encode(packager: LadderPackager, seconds: number): Promise<void> {
+const SYNTHETIC = 'testsrc2=size=1280x720:rate=30[out0];sine=frequency=440:sample_rate=48000[out1]';
+
+/**
+ * Runs the LL ladder's real ffmpeg argv for `seconds` on `input`: by default a synthetic 720p30 source with
+ * a tone, else a file (its input options, e.g. `-re`, given).
+ */
+async function encode(
+  packager: LadderPackager,
+  seconds: number,
+  input: string[] = ['-re', '-f', 'lavfi', '-i', SYNTHETIC],
+): Promise<void> {
   const outputs = await packager.start(false);
   packager.expectRun();
   const invocation = buildLlLadderInvocation({ input: 'unused', source, settings, outputs });
-  const graph = 'testsrc2=size=1280x720:rate=30[out0];sine=frequency=440:sample_rate=48000[out1]';
   const child = spawn(
     'ffmpeg',
     [
       ...invocation.inputOptions,
-      '-re',
       '-t',
       String(seconds),
-      '-f',
-      'lavfi',
-      '-i',
-      graph,
+      ...input,
       ...invocation.outputOptions,
       invocation.output,
     ],
@@ -176,6 +181,53 @@ describe('LL-HLS ladder packaging of real ffmpeg output', () => {
     // Parts were announced one by one, every rung in step.
     expect(edges).toContain('720p:0.0');
     expect(edges).toContain('360p:1.1');
+    await dir.release();
+  }, 60_000);
+  it('writes every sample with its duration and each track without gaps or repeats, from an RTMP-like source', async () => {
+    // What RTMP ingest hands the ladder: FLV, timestamps in milliseconds. From such a source, FFmpeg 5.1's
+    // `frag_every_frame` wrote audio samples of duration 0 followed by a repeated decode time, which
+    // Chromium's MSE buffered as holes (hls.js stalled on them after a rewind).
+    const flv = join(mkdtempSync(join(tmpdir(), 'streamhub-llhls-flv-')), 'source.flv');
+    await run('ffmpeg', [
+      ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30'],
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '4'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
+      ...['-f', 'flv', '-y', flv],
+    ]);
+    const flvPrefix = mediaKeys.livePrefix('llhls-flv-test');
+    const dir = await media.localDirectory(flvPrefix);
+    const packager = new LadderPackager({
+      rungs: planRungs(source, settings.ladder),
+      hasAudio: true,
+      segmentSeconds: 1,
+      record: true,
+      media,
+      dir,
+      partTargetSeconds: PART_TARGET,
+      windowSeconds: 30,
+      logger,
+    });
+    await encode(packager, 4, ['-i', flv]);
+    for (const rung of ['720p', '360p']) {
+      const text = (await readMediaBytes(media, keyIn(flvPrefix, `${rung}.m3u8`)))?.toString('utf8') ?? '';
+      const segments = segmentsOf(text);
+      expect(segments.length).toBeGreaterThanOrEqual(3);
+      const bytes = Buffer.concat(await Promise.all(segments.map((s) => readFile(join(dir.path, s.uri)))));
+      const next = new Map<number, number>();
+      let samples = 0;
+      for (const box of new BoxSplitter().push(bytes)) {
+        if (box.type !== 'moof') continue;
+        for (const run of readFragment(box.bytes)) {
+          expect(run.duration, `a sample of track ${run.trackId} without duration`).toBeGreaterThan(0);
+          const expected = next.get(run.trackId);
+          if (expected !== undefined) expect(run.baseDecodeTime, `track ${run.trackId}`).toBe(expected);
+          next.set(run.trackId, run.baseDecodeTime + run.duration);
+          samples += run.samples;
+        }
+      }
+      expect(next.size).toBe(2);
+      expect(samples).toBeGreaterThan(250);
+    }
     await dir.release();
   }, 60_000);
 });

@@ -23,15 +23,23 @@ export interface LlLadderInput {
 }
 
 /**
- * `empty_moov`: the init section goes out at once. `frag_every_frame`: a fragment per frame, so the packager
- * can close a part the moment its last frame is encoded. `default_base_moof`: CMAF-style offsets.
- * `skip_trailer`: no `mfra` after the last fragment.
+ * `empty_moov`: the init section goes out at once. `default_base_moof`: CMAF-style offsets. `skip_trailer`:
+ * no `mfra` after the last fragment. No `frag_every_frame`: FFmpeg 5.1's mov muxer then flushes a fragment
+ * before every packet, also when that packet's track has nothing pending, and writes the pending audio
+ * sample with a duration of 0 and the next one at the same decode time (every third AAC frame or so, from
+ * an RTMP source): browsers' MSE then buffers a few frames per segment and hls.js stalls on the holes
+ * (watch-ll.browser.test's rewind ran into them). `frag_duration` of 1 µs instead flushes as soon as the
+ * arriving packet's own track has a sample pending, so each fragment holds one frame (with the audio that
+ * came with it) and every duration is known when it is written.
  */
-export const FMP4_MOVFLAGS = '+empty_moov+default_base_moof+frag_every_frame+skip_trailer';
+export const FMP4_MOVFLAGS = '+empty_moov+default_base_moof+skip_trailer';
 
 function fmp4Output(target: string): string[] {
-  // Every frame is written and flushed at once; Nagle's algorithm would only hold small writes back.
-  return ['-f', 'mp4', '-movflags', FMP4_MOVFLAGS, '-flush_packets', '1', '-tcp_nodelay', '1', target];
+  // A fragment per frame, written and flushed at once; Nagle's algorithm would only hold small writes back.
+  return [
+    ...['-f', 'mp4', '-movflags', FMP4_MOVFLAGS, '-frag_duration', '1'],
+    ...['-flush_packets', '1', '-tcp_nodelay', '1', target],
+  ];
 }
 
 function targetOf(outputs: ReadonlyMap<string, string>, rung: Rung): string {
