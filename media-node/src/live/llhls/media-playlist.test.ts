@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   deltaPlaylist,
   edgeReached,
+  MediaPlaylistRenderer,
   type MediaPlaylistState,
   type PlaylistSegment,
   parseMediaPlaylist,
@@ -53,6 +54,47 @@ describe('renderMediaPlaylist', () => {
     expect(text).toContain('#EXT-X-PRELOAD-HINT:TYPE=PART,URI="p-110.1.m4s"');
     expect(text).toContain('#EXT-X-RENDITION-REPORT:URI="360p.m3u8",LAST-MSN=110,LAST-PART=0');
     expect(text.match(/#EXT-X-PROGRAM-DATE-TIME:/g)).toHaveLength(11);
+  });
+
+  it('renders a growing window part by part with the same text as from scratch', () => {
+    // One renderer kept across a live window's changes: parts added to the open segment, segments
+    // completed, leaving the window from the front, losing their parts, a new run with its own init.
+    const renderer = new MediaPlaylistRenderer();
+    const s = state(0);
+    s.open = undefined;
+    let msn = 100;
+    for (let step = 0; step < 60; step++) {
+      const partIndex = step % 3;
+      if (partIndex === 0) {
+        const fresh = step === 45;
+        s.open = {
+          msn,
+          programDateTime: new Date(t0 + msn * 1000),
+          discontinuity: fresh,
+          mapUri:
+            fresh || (s.segments.at(-1)?.mapUri ?? 'init-a.mp4') === 'init-b.mp4'
+              ? 'init-b.mp4'
+              : 'init-a.mp4',
+          parts: [],
+        };
+      }
+      const open = s.open as NonNullable<MediaPlaylistState['open']>;
+      open.parts.push({ uri: `p-${msn}.${partIndex}.m4s`, duration: 1 / 3, independent: partIndex === 0 });
+      if (partIndex === 2) {
+        s.segments.push({ ...open, uri: `720p-${msn}.m4s`, duration: 1 });
+        s.open = undefined;
+        msn += 1;
+        if (s.segments.length > 8) {
+          const left = s.segments.shift() as PlaylistSegment;
+          if (left.discontinuity) s.discontinuitySequence += 1;
+        }
+        const stale = s.segments.at(-6);
+        if (stale) stale.parts = [];
+      }
+      s.preloadHint = `p-${msn}.${(partIndex + 1) % 3}.m4s`;
+      expect(renderer.render(s), `step ${step}`).toBe(renderMediaPlaylist(s));
+    }
+    expect(renderer.render(s)).toContain('#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="init-b.mp4"');
   });
 
   it('marks a new run with a discontinuity and its own init section, and round-trips through the parser', () => {

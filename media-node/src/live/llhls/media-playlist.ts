@@ -67,60 +67,137 @@ export function partHoldBack(partTarget: number): number {
 }
 
 export function renderMediaPlaylist(state: MediaPlaylistState): string {
-  const first = state.segments[0] ?? state.open;
-  const lines = [
-    '#EXTM3U',
-    '#EXT-X-VERSION:9',
-    `#EXT-X-TARGETDURATION:${state.targetDuration}`,
-    `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=${fixed(
-      state.targetDuration * SKIP_TARGET_DURATIONS,
-    )},PART-HOLD-BACK=${fixed(partHoldBack(state.partTarget))}`,
-    `#EXT-X-PART-INF:PART-TARGET=${fixed(state.partTarget)}`,
-    `#EXT-X-MEDIA-SEQUENCE:${first?.msn ?? 0}`,
-  ];
-  if (state.discontinuitySequence > 0)
-    lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${state.discontinuitySequence}`);
-  if (state.event) lines.push('#EXT-X-PLAYLIST-TYPE:EVENT');
-  lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
+  return new MediaPlaylistRenderer().render(state);
+}
 
-  // Parts are listed for the segments that end within PART_RETENTION target durations of the edge.
-  let fromEnd = state.open ? state.open.parts.reduce((s, p) => s + p.duration, 0) : 0;
-  const partsFrom = new Set<number>();
-  for (let i = state.segments.length - 1; i >= 0; i--) {
-    const segment = state.segments[i] as PlaylistSegment;
-    if (fromEnd > state.targetDuration * PART_RETENTION_TARGET_DURATIONS) break;
-    partsFrom.add(segment.msn);
-    fromEnd += segment.duration;
-  }
+/** What a run of complete segments rendered without their parts looks like, to be reused. */
+interface RenderedRun {
+  first: PlaylistSegment;
+  last: PlaylistSegment;
+  count: number;
+  /** Its lines, each ending in a newline. */
+  text: string;
+  /** The last `EXT-X-MAP` URI it names. */
+  map: string | undefined;
+}
 
-  let map: string | undefined;
-  const head = (s: { discontinuity: boolean; mapUri: string; programDateTime: Date }) => {
-    if (s.discontinuity && s !== first) lines.push('#EXT-X-DISCONTINUITY');
-    if (s.mapUri !== map) {
-      lines.push(`#EXT-X-MAP:URI="${s.mapUri}"`);
-      map = s.mapUri;
+/**
+ * Renders one rendition's playlist again and again as it grows by a part at a time, with the same text
+ * as rendering it from scratch: the complete segments whose parts are no longer listed (all but the last
+ * few seconds, a whole DVR window) are rendered once and reused until a segment enters or leaves that
+ * run, so a part costs the lines near the edge instead of the whole window.
+ */
+export class MediaPlaylistRenderer {
+  /** Each complete segment's own lines (date, duration, URI): fixed once it is complete. */
+  private readonly bodies = new WeakMap<PlaylistSegment, string>();
+  private run: RenderedRun | undefined;
+
+  render(state: MediaPlaylistState): string {
+    const first = state.segments[0] ?? state.open;
+    const lines = [
+      '#EXTM3U',
+      '#EXT-X-VERSION:9',
+      `#EXT-X-TARGETDURATION:${state.targetDuration}`,
+      `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=${fixed(
+        state.targetDuration * SKIP_TARGET_DURATIONS,
+      )},PART-HOLD-BACK=${fixed(partHoldBack(state.partTarget))}`,
+      `#EXT-X-PART-INF:PART-TARGET=${fixed(state.partTarget)}`,
+      `#EXT-X-MEDIA-SEQUENCE:${first?.msn ?? 0}`,
+    ];
+    if (state.discontinuitySequence > 0)
+      lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${state.discontinuitySequence}`);
+    if (state.event) lines.push('#EXT-X-PLAYLIST-TYPE:EVENT');
+    lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
+
+    // Parts are listed for the segments that end within PART_RETENTION target durations of the edge:
+    // segments[partsFrom..]. Those before are the reusable run.
+    let fromEnd = state.open ? state.open.parts.reduce((s, p) => s + p.duration, 0) : 0;
+    let partsFrom = state.segments.length;
+    while (partsFrom > 0 && fromEnd <= state.targetDuration * PART_RETENTION_TARGET_DURATIONS) {
+      partsFrom -= 1;
+      fromEnd += (state.segments[partsFrom] as PlaylistSegment).duration;
     }
-    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${s.programDateTime.toISOString()}`);
-  };
-  const partLine = (p: PlaylistPart) =>
-    `#EXT-X-PART:DURATION=${fixed(p.duration)},URI="${p.uri}"${p.independent ? ',INDEPENDENT=YES' : ''}`;
+    const run = this.runOf(state.segments, partsFrom, first);
 
-  for (const segment of state.segments) {
-    head(segment);
-    if (partsFrom.has(segment.msn)) for (const part of segment.parts) lines.push(partLine(part));
-    lines.push(`#EXTINF:${fixed(segment.duration)},`, segment.uri);
+    const tail: string[] = [];
+    let map = run?.map;
+    const head = (s: { discontinuity: boolean; mapUri: string; programDateTime: Date }) => {
+      if (s.discontinuity && s !== first) tail.push('#EXT-X-DISCONTINUITY');
+      if (s.mapUri !== map) {
+        tail.push(`#EXT-X-MAP:URI="${s.mapUri}"`);
+        map = s.mapUri;
+      }
+      tail.push(`#EXT-X-PROGRAM-DATE-TIME:${s.programDateTime.toISOString()}`);
+    };
+    const partLine = (p: PlaylistPart) =>
+      `#EXT-X-PART:DURATION=${fixed(p.duration)},URI="${p.uri}"${p.independent ? ',INDEPENDENT=YES' : ''}`;
+
+    for (let i = partsFrom; i < state.segments.length; i++) {
+      const segment = state.segments[i] as PlaylistSegment;
+      head(segment);
+      for (const part of segment.parts) tail.push(partLine(part));
+      tail.push(`#EXTINF:${fixed(segment.duration)},`, segment.uri);
+    }
+    if (state.open && state.open.parts.length > 0) {
+      head(state.open);
+      for (const part of state.open.parts) tail.push(partLine(part));
+    }
+    if (state.preloadHint) tail.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${state.preloadHint}"`);
+    for (const report of state.renditionReports) {
+      tail.push(
+        `#EXT-X-RENDITION-REPORT:URI="${report.uri}",LAST-MSN=${report.lastMsn},LAST-PART=${report.lastPart}`,
+      );
+    }
+    const headerText = `${lines.join('\n')}\n`;
+    const tailText = tail.length > 0 ? `${tail.join('\n')}\n` : '';
+    return headerText + (run?.text ?? '') + tailText;
   }
-  if (state.open && state.open.parts.length > 0) {
-    head(state.open);
-    for (const part of state.open.parts) lines.push(partLine(part));
+
+  /** segments[0..count) rendered without parts: the previous render's run, extended, or rendered anew. */
+  private runOf(
+    segments: readonly PlaylistSegment[],
+    count: number,
+    first: PlaylistSegment | OpenSegmentState | undefined,
+  ): RenderedRun | undefined {
+    if (count === 0) {
+      this.run = undefined;
+      return undefined;
+    }
+    const previous = this.run;
+    const same =
+      previous !== undefined &&
+      previous.first === segments[0] &&
+      previous.count <= count &&
+      segments[previous.count - 1] === previous.last;
+    let text = same ? previous.text : '';
+    let map = same ? previous.map : undefined;
+    for (let i = same ? previous.count : 0; i < count; i++) {
+      const segment = segments[i] as PlaylistSegment;
+      if (segment.discontinuity && segment !== first) text += '#EXT-X-DISCONTINUITY\n';
+      if (segment.mapUri !== map) {
+        text += `#EXT-X-MAP:URI="${segment.mapUri}"\n`;
+        map = segment.mapUri;
+      }
+      text += this.bodyOf(segment);
+    }
+    this.run = {
+      first: segments[0] as PlaylistSegment,
+      last: segments[count - 1] as PlaylistSegment,
+      count,
+      text,
+      map,
+    };
+    return this.run;
   }
-  if (state.preloadHint) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${state.preloadHint}"`);
-  for (const report of state.renditionReports) {
-    lines.push(
-      `#EXT-X-RENDITION-REPORT:URI="${report.uri}",LAST-MSN=${report.lastMsn},LAST-PART=${report.lastPart}`,
-    );
+
+  private bodyOf(segment: PlaylistSegment): string {
+    let body = this.bodies.get(segment);
+    if (body === undefined) {
+      body = `#EXT-X-PROGRAM-DATE-TIME:${segment.programDateTime.toISOString()}\n#EXTINF:${fixed(segment.duration)},\n${segment.uri}\n`;
+      this.bodies.set(segment, body);
+    }
+    return body;
   }
-  return `${lines.join('\n')}\n`;
 }
 
 /** Where a playlist's live edge is, as blocking reloads ask about it. */

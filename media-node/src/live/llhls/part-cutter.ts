@@ -15,7 +15,8 @@ export interface CutPart {
   duration: number;
   /** Starts with a keyframe, so a player can start decoding here. */
   independent: boolean;
-  bytes: Buffer;
+  /** Its boxes (`moof`, `mdat`, …) as they came from ffmpeg: written out as they are, never joined. */
+  chunks: readonly Buffer[];
   /** Decode time of its first primary sample, in seconds from the start of this ffmpeg run. */
   startTime: number;
 }
@@ -23,7 +24,8 @@ export interface CutPart {
 export interface CutSegment {
   msn: number;
   duration: number;
-  bytes: Buffer;
+  /** Its parts' boxes, in order. */
+  chunks: readonly Buffer[];
   startTime: number;
 }
 
@@ -96,7 +98,7 @@ export class PartCutter {
     const events: CutEvent[] = [];
     if (!run || run.samples === 0) {
       // Another track's samples (audio between two frames): they ride in the open part.
-      // Kept as the two boxes: they are copied once, when the part closes.
+      // Kept as the two boxes: they are written out as they are.
       (this.part ?? this.openPart(this.lastTime ?? 0)).chunks.push(moof, mdat);
       return events;
     }
@@ -156,7 +158,7 @@ export class PartCutter {
       index: segment.parts.length,
       duration,
       independent: part.independent,
-      bytes: Buffer.concat(part.chunks),
+      chunks: part.chunks,
       startTime: part.startTime,
     };
     segment.parts.push(cut);
@@ -181,7 +183,7 @@ export class PartCutter {
       segment: {
         msn: segment.msn,
         duration: segment.parts.reduce((sum, p) => sum + p.duration, 0),
-        bytes: Buffer.concat(segment.parts.map((p) => p.bytes)),
+        chunks: segment.parts.flatMap((p) => p.chunks),
         startTime: segment.parts[0]?.startTime ?? 0,
       },
     });

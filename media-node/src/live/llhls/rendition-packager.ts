@@ -8,20 +8,21 @@
  * are served.
  */
 import { EventEmitter } from 'node:events';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { close, open, rename, unlink, writev } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { keyIn } from '@streamhub/infra/media-storage/keys';
 import type { LocalDirectory, MediaStorage } from '@streamhub/infra/media-storage/port';
 import type { Logger } from '@streamhub/logger/logger';
 import { BoxSplitter } from './fmp4.ts';
 import {
+  MediaPlaylistRenderer,
   type MediaPlaylistState,
   type OpenSegmentState,
   type PlaylistSegment,
   parseMediaPlaylist,
   type RenditionReport,
-  renderMediaPlaylist,
 } from './media-playlist.ts';
 import { type CutEvent, type CutPart, type CutSegment, PartCutter } from './part-cutter.ts';
 
@@ -68,6 +69,7 @@ export class RenditionPackager extends EventEmitter<RenditionPackagerEvents> {
   private socket: Socket | undefined;
   private expecting = false;
   private readonly state: MediaPlaylistState;
+  private readonly playlist = new MediaPlaylistRenderer();
   private nextMsn = 0;
   private readonly retired: PlaylistSegment[] = [];
   private writes: Promise<void> = Promise.resolve();
@@ -158,7 +160,7 @@ export class RenditionPackager extends EventEmitter<RenditionPackagerEvents> {
           if (!initWritten && cutter.initSection) {
             initWritten = true;
             const init = cutter.initSection;
-            this.enqueue(() => this.store(mapUri, init));
+            this.enqueue(() => this.store(mapUri, [init]));
           }
           handle(events);
         }
@@ -190,11 +192,9 @@ export class RenditionPackager extends EventEmitter<RenditionPackagerEvents> {
   }
 
   /** Stores one file: written under a hidden name, renamed into place, then synced. */
-  private async store(name: string, bytes: Buffer): Promise<void> {
+  private async store(name: string, chunks: readonly Uint8Array[]): Promise<void> {
     const { dir } = this.options;
-    const scratch = join(dir.path, `.${name}.tmp`);
-    await writeFile(scratch, bytes);
-    await rename(scratch, join(dir.path, name));
+    await writeFileInPlace(dir.path, name, chunks);
     await dir.sync([name]);
   }
 
@@ -228,7 +228,7 @@ export class RenditionPackager extends EventEmitter<RenditionPackagerEvents> {
     firstOfRun: boolean,
   ): Promise<void> {
     const uri = this.partName(part.msn, part.index);
-    await this.store(uri, part.bytes);
+    await this.store(uri, part.chunks);
     if (!this.state.open || this.state.open.msn !== part.msn) {
       const open: OpenSegmentState = {
         msn: part.msn,
@@ -248,7 +248,7 @@ export class RenditionPackager extends EventEmitter<RenditionPackagerEvents> {
     const open = this.state.open;
     if (!open || open.msn !== segment.msn) return;
     const uri = this.segmentName(segment.msn);
-    await this.store(uri, segment.bytes);
+    await this.store(uri, segment.chunks);
     this.state.segments.push({ ...open, uri, duration: segment.duration });
     this.state.open = undefined;
   }
@@ -265,7 +265,7 @@ export class RenditionPackager extends EventEmitter<RenditionPackagerEvents> {
 
   private async writePlaylist(): Promise<void> {
     this.state.renditionReports = this.options.reports();
-    await this.store(this.playlistName, Buffer.from(renderMediaPlaylist(this.state)));
+    await this.store(this.playlistName, [Buffer.from(this.playlist.render(this.state))]);
   }
 
   /** Drops segments past the DVR window from the playlist, then deletes files nobody should still fetch. */
@@ -299,9 +299,10 @@ export class RenditionPackager extends EventEmitter<RenditionPackagerEvents> {
   private async remove(names: string[]): Promise<void> {
     const { media, dir } = this.options;
     for (const name of names) {
-      // In place, the storage's own delete is of this very file.
-      if (!dir.inPlace) await rm(join(dir.path, name), { force: true });
-      await media.delete(keyIn(dir.prefix, name));
+      // In place, the file is the stored object itself: unlinking it is the storage's delete (without its
+      // lstat and thread-pool round trips). Elsewhere the local copy goes, then the stored object.
+      await unlinkIfPresent(join(dir.path, name));
+      if (!dir.inPlace) await media.delete(keyIn(dir.prefix, name));
     }
   }
 
@@ -317,4 +318,55 @@ export class RenditionPackager extends EventEmitter<RenditionPackagerEvents> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await this.writes;
   }
+}
+
+const openFile = promisify(open);
+const writevFile = promisify(writev);
+const closeFile = promisify(close);
+const renameFile = promisify(rename);
+const unlinkFile = promisify(unlink);
+
+/**
+ * Writes `chunks` as `dir/name`: under a hidden name first, then renamed, so no reader sees half a file.
+ * Four operations on a plain descriptor (open, one `writev` of the boxes, close, rename): no `FileHandle`
+ * to create and finalize, and the boxes are never joined into one buffer.
+ */
+async function writeFileInPlace(dir: string, name: string, chunks: readonly Uint8Array[]): Promise<void> {
+  const scratch = join(dir, `.${name}.tmp`);
+  const fd = await openFile(scratch, 'w');
+  try {
+    await writeAll(fd, chunks);
+  } finally {
+    await closeFile(fd);
+  }
+  await renameFile(scratch, join(dir, name));
+}
+
+/** The boxes in one `writev` (a long segment's in a few), resumed where a short write stopped. */
+async function writeAll(fd: number, chunks: readonly Uint8Array[]): Promise<void> {
+  let pending = chunks.filter((c) => c.byteLength > 0);
+  while (pending.length > 0) {
+    const batch = pending.slice(0, IOV_BATCH);
+    // Promisified, `writev` resolves to `{ bytesWritten, buffers }` (typed as the count alone).
+    let { bytesWritten: written } = (await writevFile(fd, batch as Uint8Array[])) as unknown as {
+      bytesWritten: number;
+    };
+    let done = 0;
+    while (done < batch.length && written >= (batch[done] as Uint8Array).byteLength) {
+      written -= (batch[done] as Uint8Array).byteLength;
+      done += 1;
+    }
+    const rest = pending.slice(done);
+    if (written > 0 && rest.length > 0) rest[0] = (rest[0] as Uint8Array).subarray(written);
+    pending = rest;
+  }
+}
+
+/** Below the kernel's IOV_MAX (1024) buffers per `writev`. */
+const IOV_BATCH = 512;
+
+async function unlinkIfPresent(path: string): Promise<void> {
+  await unlinkFile(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
 }
