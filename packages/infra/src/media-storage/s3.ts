@@ -147,6 +147,8 @@ export class S3MediaStorage implements MediaStorage {
   private readonly scratchDir: string;
   private readonly partConcurrency: number;
   private readonly heldTails: HeldTails;
+  /** Part buffers whose requests are over, for the next parts of any upload writer of this instance. */
+  readonly partBuffers: PartBuffers;
 
   constructor(options: S3MediaStorageOptions) {
     this.client = options.client;
@@ -161,6 +163,9 @@ export class S3MediaStorage implements MediaStorage {
     this.scratchDir = options.scratchDir ?? tmpdir();
     this.partConcurrency = Math.max(1, options.partConcurrency ?? 2);
     this.heldTails = new HeldTails(options.heldTailBytes ?? 64 * 1024 * 1024);
+    // Enough for a writer's parts in flight and the one filling, at their largest (a part cut to a PATCH's
+    // end is up to part size + 5 MiB): a steady upload then allocates none, PATCH after PATCH.
+    this.partBuffers = new PartBuffers((this.partConcurrency + 1) * (this.partSize + MIN_PART_SIZE));
   }
 
   async write(key: MediaKey, body: Uint8Array | Readable, options: WriteOptions = {}): Promise<void> {
@@ -724,8 +729,6 @@ class MultipartWriter implements UploadWriter {
   /** Parts on their way, in order; each settles to its ledger entry. */
   private sending: Sending[] = [];
   private readonly inFlight = new Set<Promise<void>>();
-  /** Part buffers whose requests are over, for the next parts. */
-  private readonly spare: Buffer[] = [];
   /** The end of the parts recorded in the ledger (durable). */
   private recordedEnd: number;
   /** The tail stored as an object (or carried from one), so an unchanged one is not stored again. */
@@ -751,7 +754,7 @@ class MultipartWriter implements UploadWriter {
     this.partStart = partsEnd;
     this.recordedEnd = partsEnd;
     this.nextPart = nextPart;
-    this.part = Buffer.allocUnsafe(Math.max(storage.partBytes, carried.length));
+    this.part = storage.partBuffers.take(Math.max(storage.partBytes, carried.length));
     carried.copy(this.part);
     this.filled = carried.length;
     if (carried.length > 0) this.storedTail = { start: partsEnd, size: carried.length };
@@ -765,8 +768,9 @@ class MultipartWriter implements UploadWriter {
       const size = this.partTarget();
       if (this.part.length < size) {
         // This part runs to the end: a buffer that holds it, for this one part.
-        const larger = Buffer.allocUnsafe(size);
+        const larger = this.storage.partBuffers.take(size);
         this.part.copy(larger, 0, 0, this.filled);
+        this.storage.partBuffers.give(this.part);
         this.part = larger;
       }
       const take = Math.min(size - this.filled, bytes.byteLength - from);
@@ -818,6 +822,10 @@ class MultipartWriter implements UploadWriter {
     await this.recordSent();
     this.throwIfFailed();
     if (this.filled > 0) await this.storeTail();
+    // The tail went as a copy: the buffer it was filled in serves the next writer.
+    this.storage.partBuffers.give(this.part);
+    this.part = Buffer.alloc(0);
+    this.filled = 0;
     return this.durableEnd();
   }
 
@@ -831,17 +839,16 @@ class MultipartWriter implements UploadWriter {
     this.nextPart += 1;
     this.partStart += bytes.length;
     this.sentSinceSync += 1;
-    this.part = refill ? (this.spare.pop() ?? Buffer.allocUnsafe(this.storage.partBytes)) : Buffer.alloc(0);
+    const whole = this.part;
+    this.part = refill ? this.storage.partBuffers.take(this.storage.partBytes) : Buffer.alloc(0);
     this.filled = 0;
     const sending: Sending = { part: undefined, done: Promise.resolve() };
     sending.done = this.storage.uploadPart(this.upload.object, this.upload.uploadId, number, bytes).then(
       (etag) => {
         sending.part = { partNumber: number, start, size: bytes.length, etag };
         this.inFlight.delete(sending.done);
-        // The request is over: its buffer fills the next part (no new 5 MiB for the collector each time).
-        if (bytes.buffer.byteLength === this.storage.partBytes && bytes.byteOffset === 0) {
-          this.spare.push(Buffer.from(bytes.buffer, 0, bytes.buffer.byteLength));
-        }
+        // The request is over: its buffer fills a later part (no new 5 MiB for the collector each time).
+        this.storage.partBuffers.give(whole);
       },
       (error: unknown) => {
         this.failure ??= { error };
@@ -892,6 +899,30 @@ class MultipartWriter implements UploadWriter {
 interface Sending {
   part: MultipartPart | undefined;
   done: Promise<void>;
+}
+
+/** Part buffers kept for reuse, up to a byte budget; any that does not fit goes to the collector. */
+class PartBuffers {
+  private readonly free: Buffer[] = [];
+  private bytes = 0;
+
+  constructor(private readonly budget: number) {}
+
+  /** A buffer of at least `size` bytes: a kept one when one is large enough. */
+  take(size: number): Buffer {
+    const index = this.free.findIndex((buffer) => buffer.length >= size);
+    if (index < 0) return Buffer.allocUnsafe(size);
+    const [buffer] = this.free.splice(index, 1) as [Buffer];
+    this.bytes -= buffer.length;
+    return buffer;
+  }
+
+  /** Keeps `buffer` (nothing may use it any more) unless the budget is spent. */
+  give(buffer: Buffer): void {
+    if (buffer.length === 0 || this.bytes + buffer.length > this.budget) return;
+    this.free.push(buffer);
+    this.bytes += buffer.length;
+  }
 }
 
 /**
