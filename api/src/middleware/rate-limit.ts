@@ -2,7 +2,7 @@
 import { rateLimited } from '@streamhub/errors/app-error';
 import type { CounterHit, CounterStore } from '@streamhub/infra/counters/port';
 import type { AppContext } from '../context.ts';
-import { setEarlyHeader } from './response-headers.ts';
+import { nodeResponse } from './response-headers.ts';
 
 export interface RateLimitOptions {
   max: number;
@@ -12,6 +12,9 @@ export interface RateLimitOptions {
   key(c: AppContext): string;
 }
 
+// The store's keys of the clients seen lately, so that a request builds no key string of its own.
+const KEY_CACHE_SIZE = 10_000;
+
 /**
  * Counts a request: sets the `RateLimit-*` headers, and rejects with 429 past the limit. With a store
  * that counts in process (`hitNow`) it returns nothing and throws synchronously, so the gateway's guard
@@ -20,16 +23,36 @@ export interface RateLimitOptions {
 export const rateLimiter = (options: RateLimitOptions) => {
   const limit = String(options.max);
   const { counters, windowMs, max } = options;
+  const keys = new Map<string, string>();
+  const storeKey = (client: string): string => {
+    let key = keys.get(client);
+    if (key === undefined) {
+      if (keys.size >= KEY_CACHE_SIZE) keys.clear();
+      key = `ratelimit:${client}`;
+      keys.set(client, key);
+    }
+    return key;
+  };
   const apply = (c: AppContext, { count, resetAt }: CounterHit): void => {
     const resetSeconds = Math.max(0, Math.ceil((resetAt - Date.now()) / 1000));
-    setEarlyHeader(c, 'RateLimit-Limit', limit);
-    setEarlyHeader(c, 'RateLimit-Remaining', String(Math.max(0, max - count)));
-    setEarlyHeader(c, 'RateLimit-Reset', String(resetSeconds));
+    const remaining = String(Math.max(0, max - count));
+    const reset = String(resetSeconds);
+    // See response-headers.ts: on Node straight onto the ServerResponse, elsewhere through c.header().
+    const outgoing = nodeResponse(c);
+    if (outgoing) {
+      outgoing.setHeader('RateLimit-Limit', limit);
+      outgoing.setHeader('RateLimit-Remaining', remaining);
+      outgoing.setHeader('RateLimit-Reset', reset);
+    } else {
+      c.header('RateLimit-Limit', limit);
+      c.header('RateLimit-Remaining', remaining);
+      c.header('RateLimit-Reset', reset);
+    }
     if (count > max) throw rateLimited(Math.max(1, resetSeconds));
   };
   const hitNow = counters.hitNow?.bind(counters);
   return (c: AppContext): Promise<void> | undefined => {
-    const key = `ratelimit:${options.key(c)}`;
+    const key = storeKey(options.key(c));
     if (hitNow) {
       apply(c, hitNow(key, windowMs));
       return undefined;

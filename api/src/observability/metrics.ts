@@ -39,6 +39,8 @@ export function createGatewayMetrics(options: { processMetrics: boolean }): Gate
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
   const pending = new Map<string, PendingSeries>();
+  // The same series by route, then method: no key string is built per request.
+  const byRoute = new Map<string, Map<string, PendingSeries>>();
 
   const requests = new Counter({
     name: 'streamhub_http_requests_total',
@@ -92,10 +94,15 @@ export function createGatewayMetrics(options: { processMetrics: boolean }): Gate
     requests,
     duration,
     observeRequest(method, route, status, seconds) {
-      const key = `${method} ${route}`;
-      let series = pending.get(key);
+      let methods = byRoute.get(route);
+      if (!methods) {
+        methods = new Map();
+        byRoute.set(route, methods);
+      }
+      let series = methods.get(method);
       if (!series) {
-        series = {
+        const key = `${method} ${route}`;
+        series = pending.get(key) ?? {
           labels: { method, route },
           buckets: DURATION_BUCKETS.map(() => 0),
           sum: 0,
@@ -103,6 +110,7 @@ export function createGatewayMetrics(options: { processMetrics: boolean }): Gate
           statuses: new Map(),
         };
         pending.set(key, series);
+        methods.set(method, series);
       }
       let bucket = 0;
       while (bucket < DURATION_BUCKETS.length && seconds > (DURATION_BUCKETS[bucket] ?? 0)) bucket++;
