@@ -368,12 +368,20 @@ async function webhooks(driver: Driver, batch: number) {
       n: number;
     }[];
     check(bookedList[0]?.n === EVENTS, `${bookedList[0]?.n} of ${EVENTS} tips booked`);
+    // Each consumer transaction stamps the events it handled with its start time (now()).
+    const transactions = await db.execute(
+      sql`select count(distinct processed_at)::int as n from payments.provider_events`,
+    );
+    const transactionList = (
+      Array.isArray(transactions) ? transactions : (transactions as { rows: unknown[] }).rows
+    ) as { n: number }[];
     return {
       receivePerSecond: EVENTS / ((received - started) / 1000),
       endToEndPerSecond: EVENTS / ((finished - started) / 1000),
       replayPerSecond: EVENTS / ((replayed - replayStart) / 1000),
       cpuMsPer: (cpu.user + cpu.system) / 1000 / EVENTS,
       serverCpuMsPer: serverMs / EVENTS,
+      eventsPerTransaction: EVENTS / (transactionList[0]?.n ?? EVENTS),
     };
   } finally {
     await outbox.close();
@@ -422,7 +430,7 @@ async function webhookRun(driver: Driver) {
     const w = await webhooks(driver, batch);
     const name = batch > 1 ? `webhooks, ≤${batch} events/transaction` : 'webhooks, one by one';
     console.log(
-      `${driver.padEnd(8)} ${name}: received (signature + store once + outbox) ${fmt(w.receivePerSecond)}/s, through the job (ledger booked) ${fmt(w.endToEndPerSecond)}/s, replays (dedupe) ${fmt(w.replayPerSecond)}/s, process CPU ${fmt(w.cpuMsPer)} ms/event, PostgreSQL backends ${fmt(w.serverCpuMsPer)} ms/event; balances exact; load ${loadavg()[0]?.toFixed(2)}`,
+      `${driver.padEnd(8)} ${name}: received (signature + store once + outbox) ${fmt(w.receivePerSecond)}/s, through the job (ledger booked) ${fmt(w.endToEndPerSecond)}/s, replays (dedupe) ${fmt(w.replayPerSecond)}/s, process CPU ${fmt(w.cpuMsPer)} ms/event, PostgreSQL backends ${fmt(w.serverCpuMsPer)} ms/event, ${fmt(w.eventsPerTransaction)} events per consumer transaction; balances exact; load ${loadavg()[0]?.toFixed(2)}`,
     );
   }
 }
