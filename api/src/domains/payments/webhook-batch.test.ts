@@ -223,19 +223,17 @@ describe.each(testDatabases())('payment webhook batches on %s', (driver: Driver)
 
     // Waiting together: three tips (one paid twice by Stripe's retry under another event id), the
     // renewal, the refund, and an invoice of a subscription we do not know yet.
-    const tips = [
+    const [first, second, third] = [
       await pendingTip(channel, 1000),
       await pendingTip(channel, 3000),
       await pendingTip(channel, 700),
     ];
-    const trigger = await receive(tips[0]?.event as never);
+    const tips = [first, second, third];
+    const trigger = await receive(first.event);
     const waiting = [
-      await receive(tips[1]?.event as never),
-      await receive({
-        ...(tips[1]?.event as never as object),
-        id: `evt_${randomBytes(10).toString('hex')}`,
-      } as never),
-      await receive(tips[2]?.event as never),
+      await receive(second.event),
+      await receive({ ...second.event, id: `evt_${randomBytes(10).toString('hex')}` }),
+      await receive(third.event),
       await receive(invoicePaid(subscription.stripeId, subscription.id, 500)),
       await receive(chargeRefunded(earlier.paymentIntent, 2000, 500)),
     ];
@@ -327,13 +325,13 @@ describe.each(testDatabases())('payment webhook batches on %s', (driver: Driver)
     const channel = randomUUID();
     const earlier = await pendingTip(channel, 500);
     await runJob(await receive(earlier.event));
-    const good = [await pendingTip(channel, 1000), await pendingTip(channel, 2000)];
+    const [one, two] = [await pendingTip(channel, 1000), await pendingTip(channel, 2000)];
     // Paid, Stripe says, by the PaymentIntent of the earlier tip: recording it on a second payment
     // breaks a unique index, after the batch's ledger statement booked every entry.
     const bad = await pendingTip(channel, 1500);
     bad.event.data.object.payment_intent = earlier.paymentIntent;
-    const trigger = await receive(good[0]?.event as never);
-    const other = await receive(good[1]?.event as never);
+    const trigger = await receive(one.event);
+    const other = await receive(two.event);
     const poison = await receive(bad.event);
     failing.push(poison);
 
