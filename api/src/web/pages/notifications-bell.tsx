@@ -15,7 +15,21 @@ export function NotificationsBell() {
         aria-expanded="false"
         aria-controls="notifications-panel"
       >
-        <span aria-hidden="true">🔔</span>
+        {/* Drawn, not the bell emoji: a system without an emoji font showed an empty box. */}
+        <svg
+          class="bell-icon"
+          aria-hidden="true"
+          width="18"
+          height="18"
+          viewBox="0 0 24 24"
+          fill="none"
+          stroke="currentColor"
+          stroke-width="2"
+          stroke-linejoin="round"
+        >
+          <path d="M6 17v-6a6 6 0 0 1 12 0v6l2 2H4z" />
+          <path d="M10 21a2 2 0 0 0 4 0" />
+        </svg>
         <span class="visually-hidden">{t.bell}</span>
         <span id="notifications-count" class="notifications-count" hidden />
       </button>
