@@ -20,6 +20,7 @@ import { createClient } from '@clickhouse/client';
 import { loadConfig } from '@streamhub/config/config';
 import { openDatabase } from '@streamhub/db/client';
 import { migrateDatabase } from '@streamhub/db/migrate';
+import { rowsOf } from '@streamhub/db/rows';
 import { createScratchPostgresDatabase } from '@streamhub/db/testing';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import { createLogger } from '@streamhub/logger/logger';
@@ -193,8 +194,7 @@ async function measure(
       return Number(((await result.json()) as { n: string }[])[0]?.n ?? 0);
     }
     const result = await database.db.execute(sql`select count(*)::int as n from analytics.events`);
-    const rows = Array.isArray(result) ? result : (result as { rows: { n: number }[] }).rows;
-    return Number((rows[0] as { n: number }).n);
+    return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
   };
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;

@@ -22,6 +22,7 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createTestBackends } from '@streamhub/api/testing/test-deps';
 import type { Database, Driver } from '@streamhub/db/client';
+import { rowsOf } from '@streamhub/db/rows';
 import { createTestDatabase } from '@streamhub/db/testing';
 import { sql } from 'drizzle-orm';
 import Stripe from 'stripe';
@@ -231,7 +232,7 @@ async function serverCpu(database: Database): Promise<number> {
   const result = await database.db.execute(
     sql`select pid from pg_stat_activity where datname = current_database()`,
   );
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { pid: number }[];
+  const rows = rowsOf<{ pid: number }>(result);
   let ticks = 0;
   for (const { pid } of rows) {
     try {
@@ -318,7 +319,7 @@ async function webhooks(driver: Driver, batch: number) {
       const rows = await db.execute(
         sql`select count(*)::int as n from payments.provider_events where processed_at is not null`,
       );
-      const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as { n: number }[];
+      const list = rowsOf<{ n: number }>(rows);
       return list[0]?.n ?? 0;
     };
     const receiveAll = async () => {
@@ -364,9 +365,9 @@ async function webhooks(driver: Driver, batch: number) {
     const booked = await db.execute(
       sql`select count(*)::int as n from payments.payments where status = 'succeeded'`,
     );
-    const bookedList = (Array.isArray(booked) ? booked : (booked as { rows: unknown[] }).rows) as {
+    const bookedList = rowsOf<{
       n: number;
-    }[];
+    }>(booked);
     check(bookedList[0]?.n === EVENTS, `${bookedList[0]?.n} of ${EVENTS} tips booked`);
     // Each consumer transaction stamps the events it handled with its start time (now()).
     const transactions = await db.execute(

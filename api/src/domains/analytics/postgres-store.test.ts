@@ -2,6 +2,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@streamhub/db/client';
+import { rowsOf } from '@streamhub/db/rows';
 import { createTestDatabase, testDatabases } from '@streamhub/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,11 +41,11 @@ describe.each(testDatabases())('PostgresAnalyticsStore on %s', (driver) => {
       sql.raw(`select h::text as h, ${REGISTER_INDEX_SQL} as idx, ${REGISTER_RANK_SQL} as rnk
         from (select ${HASH_SQL} as h from (select 'a:' || n as viewer_id from generate_series(1, 200) n) v) x`),
     )) as unknown;
-    const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as {
+    const list = rowsOf<{
       h: string;
       idx: number;
       rnk: number;
-    }[];
+    }>(rows);
     expect(list).toHaveLength(200);
     for (const row of list) expect(registerOf(row.h)).toEqual({ index: row.idx, rank: row.rnk });
 

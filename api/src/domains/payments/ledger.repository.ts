@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '@streamhub/db/client';
 import { decodeCursor, keysetBefore, keysetPage, keysetTimestamp } from '@streamhub/db/keyset';
+import { rowsOf } from '@streamhub/db/rows';
 import {
   type LedgerAccountKind,
   ledgerAccounts,
@@ -171,14 +172,14 @@ export class LedgerRepository {
         where complete.ok and a.id = l.id
       )
       select id, kind, currency, owner, balance::text as balance, version::text as version from locked`);
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+    const rows = rowsOf<{
       id: string;
       kind: LedgerAccountKind;
       currency: string;
       owner: string;
       balance: string;
       version: string;
-    }[];
+    }>(result);
     return rows.map((row) => ({ ...row, balance: Number(row.balance), version: Number(row.version) }));
   }
 
@@ -305,12 +306,12 @@ export class LedgerRepository {
       select seq, account_id as "accountId", current_balance::text as "currentBalance",
              account_version::text as "accountVersion"
       from moves`);
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+    const rows = rowsOf<{
       seq: number;
       accountId: string;
       currentBalance: string;
       accountVersion: string;
-    }[];
+    }>(result);
     return rows.map((row) => ({
       seq: Number(row.seq),
       accountId: row.accountId,

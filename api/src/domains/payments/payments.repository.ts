@@ -3,6 +3,7 @@
  * No rules here: the payments service decides.
  */
 import type { Db } from '@streamhub/db/client';
+import { rowsOf } from '@streamhub/db/rows';
 import {
   connectedAccounts,
   type PaymentRow,
@@ -150,9 +151,9 @@ export class PaymentsRepository {
         returning 1),
       appended as (${append(sql`exists (select 1 from stored)`)})
       select count(*)::int as stored from stored`);
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+    const rows = rowsOf<{
       stored: number;
-    }[];
+    }>(result);
     return rows[0]?.stored === 1;
   }
 

@@ -5,6 +5,7 @@
  * never came is found by reconciliation, and found no more once the webhook is handled.
  */
 import { ReconciliationSchema, TipCheckoutSchema } from '@streamhub/contracts/payments';
+import { rowsOf } from '@streamhub/db/rows';
 import { testDatabases } from '@streamhub/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,9 +37,9 @@ describe.each(testDatabases())('Razorpay tips in the ledger on %s', (driver) => 
     const result = await rp.bed.backends.database.db.execute(
       sql`select balance::int as balance from payments.accounts where kind = ${kind} and owner = ${owner} and currency = 'inr'`,
     );
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+    const rows = rowsOf<{
       balance: number;
-    }[];
+    }>(result);
     return rows[0]?.balance ?? 0;
   };
 

@@ -4,6 +4,7 @@
  * reconciliation service decides what is a difference.
  */
 import type { Db } from '@streamhub/db/client';
+import { rowsOf } from '@streamhub/db/rows';
 import {
   connectedAccounts,
   type PaymentRow,
@@ -118,7 +119,7 @@ export class ReconciliationRepository {
               o.reversal_entry_id is not null
        from payments.payouts o
        order by o.created_at desc limit ${limit})`);
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+    const rows = rowsOf<{
       what: 'invoice' | 'payout';
       id: string;
       provider: string;
@@ -128,7 +129,7 @@ export class ReconciliationRepository {
       reference: string | null;
       booked: string | null;
       reversed: boolean | null;
-    }[];
+    }>(result);
     return rows
       .map((row) => ({
         ...row,

@@ -11,6 +11,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Driver } from '@streamhub/db/client';
+import { rowsOf } from '@streamhub/db/rows';
 import { testDatabases } from '@streamhub/db/testing';
 import { sql } from 'drizzle-orm';
 import Stripe from 'stripe';
@@ -27,9 +28,6 @@ import { until } from './testing/payments-test-kit.ts';
 const WEBHOOK_SECRET = 'whsec_batch_test';
 const signer = new Stripe('sk_test_batch');
 const now = () => Math.floor(Date.now() / 1000);
-const rowsOf = <T>(result: unknown) =>
-  (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
-
 describe.each(testDatabases())('payment webhook batches on %s', (driver: Driver) => {
   let backends: TestBackends;
   let deps: GatewayDeps;

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@streamhub/config/config';
 import type { Database } from '@streamhub/db/client';
+import { rowsOf } from '@streamhub/db/rows';
 import { createScratchPostgresDatabase, type ScratchPostgresDatabase } from '@streamhub/db/testing';
 import { deleteKeysWithPrefix, randomTestPrefix, TEST_REDIS_URL } from '@streamhub/infra/redis/testing';
 import { createLogger } from '@streamhub/logger/logger';
@@ -109,9 +110,6 @@ async function openApp(env: Record<string, string>, migrate: boolean) {
   const services = servicesOnBackends(backends, { config, logger, signingKeys, broadcast: [] });
   return { backends, services, db: backends.database.db };
 }
-
-const rowsOf = <T>(result: unknown) =>
-  (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
 
 interface SeededTip {
   paymentId: string;

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database, Driver } from '@streamhub/db/client';
+import { rowsOf } from '@streamhub/db/rows';
 import { createTestDatabase } from '@streamhub/db/testing';
 import { sql } from 'drizzle-orm';
 import { Registry } from 'prom-client';
@@ -180,9 +181,9 @@ export function outboxContract(label: string, basePrefix: string, harness: Outbo
             on conflict (key) do nothing returning key),
           appended as (${statement})
           select count(*)::int as stored from stored`);
-        const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+        const rows = rowsOf<{
           stored: number;
-        }[];
+        }>(result);
         return rows[0]?.stored === 1 ? id : undefined;
       };
       const first = await storeOnce('once', 1);

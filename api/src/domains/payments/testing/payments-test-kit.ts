@@ -4,6 +4,7 @@
  */
 import { EarningsSchema } from '@streamhub/contracts/payments';
 import type { Database, Driver } from '@streamhub/db/client';
+import { rowsOf } from '@streamhub/db/rows';
 import { sql } from 'drizzle-orm';
 import { createApp, type GatewayApp } from '../../../app.ts';
 import type { GatewayDeps } from '../../../deps.ts';
@@ -33,7 +34,7 @@ export async function outboxCount(db: Database['db'], name: string, eventId?: st
       ? sql`select count(*)::int as n from events.outbox where name = ${name}`
       : sql`select count(*)::int as n from events.outbox where name = ${name} and payload->>'eventId' = ${eventId}`,
   );
-  const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as { n: number }[];
+  const list = rowsOf<{ n: number }>(rows);
   return list[0]?.n ?? 0;
 }
 

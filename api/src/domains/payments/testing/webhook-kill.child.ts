@@ -18,6 +18,7 @@
 import { createInterface } from 'node:readline';
 import { loadConfig } from '@streamhub/config/config';
 import { DOMAIN_EVENTS, type DomainEvents } from '@streamhub/contracts/events';
+import { rowsOf } from '@streamhub/db/rows';
 import { createJobQueue } from '@streamhub/infra/jobs/factory';
 import { type Consumer, consumerJobName, createConsumerRegistry } from '@streamhub/infra/outbox/consumers';
 import { createOutboxRelay } from '@streamhub/infra/outbox/relay';
@@ -61,12 +62,12 @@ const consumers = moduleConsumers(MODULES, services, run).map((consumer): Consum
         sql`select count(*)::int as n from payments.entries e
               join payments.payments p on p.entry_id = e.id where p.checkout_id = ${orderId}`,
       );
-      const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
+      const rows = rowsOf<{ n: number }>(result);
       // The events this transaction handled: their `processed_at` is its start time.
       const batch = await context.tx.execute(
         sql`select count(*)::int as n from payments.provider_events where processed_at = now()`,
       );
-      const handled = (Array.isArray(batch) ? batch : (batch as { rows: unknown[] }).rows) as { n: number }[];
+      const handled = rowsOf<{ n: number }>(batch);
       print({ inTransaction: event.id, entriesSeen: rows[0]?.n ?? null, batchSize: handled[0]?.n ?? null });
       await forever();
     },
@@ -91,7 +92,7 @@ handlers[jobName] = async (job, context) => {
     const result = await backends.database.db.execute(
       sql`select count(*)::int as n from payments.provider_events where processed_at is null`,
     );
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
+    const rows = rowsOf<{ n: number }>(result);
     if ((rows[0]?.n ?? 0) >= batchOf) break;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -103,7 +104,7 @@ handlers[jobName] = async (job, context) => {
       const result = await backends.database.db.execute(
         sql`select count(*)::int as n from events.outbox where published_at is null`,
       );
-      const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
+      const rows = rowsOf<{ n: number }>(result);
       if (rows[0]?.n === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
