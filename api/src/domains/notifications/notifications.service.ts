@@ -66,11 +66,12 @@ export const FAN_OUT_CHUNK = 2_000;
  * The same on embedded PGlite, which runs each statement on the gateway's own thread: a chunk holds
  * every request of the process for as long as it runs. Since one statement finds and stores a chunk and
  * the per-row foreign-key check is gone (migration 0028), bench/notifications measured a statement at
- * about 6 ms plus 44 µs a follower of CPU at load 35 (less on a free core): 250 followers hold the
- * thread for about 17 ms there, under the p99 target of 50 ms, while the fixed cost stays a third of
- * the fan-out's (at 100 a follower cost twice as much in all).
+ * about 6 ms plus 44 µs a follower of CPU at load 35 (less on a free core). On a quiet machine, A B B A
+ * runs of a 100,000-follower fan-out gave the gateway's p99 43–45 ms at 250 (one run 50.7) against
+ * 27–39 ms at 150, with the fan-out 5.3–6.0 s against 6.4–6.6 s: 150 keeps the p99 under the 50 ms
+ * target with room, and the fan-out well inside its 10 s (at 100 a follower costs twice as much).
  */
-export const EMBEDDED_FAN_OUT_CHUNK = 250;
+export const EMBEDDED_FAN_OUT_CHUNK = 150;
 
 /** Resumes after the event loop's timers and I/O have had a turn (a `setImmediate`). */
 const yieldToLoop = () => nextTurn();
