@@ -33,6 +33,8 @@ import { PaymentsRepository } from './payments.repository.ts';
 const CHILD = fileURLToPath(new URL('./testing/webhook-kill.child.ts', import.meta.url));
 const AMOUNT = 10_000;
 const SHARE = 9_000;
+/** A tip's books once its event is handled: one entry, one tip, the creator's share payable. */
+const BOOKED_ONCE = { entries: 1, tips: 1, status: 'succeeded', processed: true, balance: String(SHARE) };
 const children: ChildProcess[] = [];
 
 afterEach(() => {
@@ -296,13 +298,7 @@ describe('a payments worker SIGKILLed mid-event on PostgreSQL + BullMQ', () => {
     await b.waitFor('committed', secondOutbox);
     await kill(b);
     for (const tip of [first, second]) {
-      expect(await booksOf(app.db, tip)).toEqual({
-        entries: 1,
-        tips: 1,
-        status: 'succeeded',
-        processed: true,
-        balance: String(SHARE),
-      });
+      expect(await booksOf(app.db, tip)).toEqual(BOOKED_ONCE);
     }
 
     // 3. Both jobs are still in Redis, active under a dead worker's lock. The next worker's stalled-job
@@ -311,13 +307,7 @@ describe('a payments worker SIGKILLed mid-event on PostgreSQL + BullMQ', () => {
     await c.waitFor('jobDone', firstOutbox, 120_000);
     await c.waitFor('jobDone', secondOutbox, 120_000);
     for (const tip of [first, second]) {
-      expect(await booksOf(app.db, tip)).toEqual({
-        entries: 1,
-        tips: 1,
-        status: 'succeeded',
-        processed: true,
-        balance: String(SHARE),
-      });
+      expect(await booksOf(app.db, tip)).toEqual(BOOKED_ONCE);
     }
     await ledgerBalanced(app.db);
     await kill(c, 'SIGTERM');
@@ -349,13 +339,7 @@ describe('a payments worker SIGKILLed mid-event on PostgreSQL + BullMQ', () => {
     const b = start(env, 'none');
     for (const id of outboxIds) await b.waitFor('jobDone', id, 120_000);
     for (const tip of tips) {
-      expect(await booksOf(app.db, tip)).toEqual({
-        entries: 1,
-        tips: 1,
-        status: 'succeeded',
-        processed: true,
-        balance: String(SHARE),
-      });
+      expect(await booksOf(app.db, tip)).toEqual(BOOKED_ONCE);
     }
     await ledgerBalanced(app.db);
     await kill(b, 'SIGTERM');
@@ -413,13 +397,7 @@ describe('a payments process SIGKILLed mid-event on embedded PGlite with the in-
     await kill(a);
     expect(await books(first)).toMatchObject({ entries: 0, tips: 0, status: 'pending', processed: false });
     await restart(first);
-    expect(await books(first)).toEqual({
-      entries: 1,
-      tips: 1,
-      status: 'succeeded',
-      processed: true,
-      balance: String(SHARE),
-    });
+    expect(await books(first)).toEqual(BOOKED_ONCE);
 
     // Two webhooks at once: the first's job commits and is killed before its ack while the second's job,
     // relayed and marked published, waits behind it in memory and dies with the process.
@@ -433,13 +411,7 @@ describe('a payments process SIGKILLed mid-event on embedded PGlite with the in-
     await kill(b);
     await restart(third);
     for (const tip of [second, third]) {
-      expect(await books(tip)).toEqual({
-        entries: 1,
-        tips: 1,
-        status: 'succeeded',
-        processed: true,
-        balance: String(SHARE),
-      });
+      expect(await books(tip)).toEqual(BOOKED_ONCE);
     }
   }, 240_000);
 
@@ -458,13 +430,7 @@ describe('a payments process SIGKILLed mid-event on embedded PGlite with the in-
     if (!last) throw new Error('no tip');
     await restart(last);
     for (const tip of tips) {
-      expect(await books(tip)).toEqual({
-        entries: 1,
-        tips: 1,
-        status: 'succeeded',
-        processed: true,
-        balance: String(SHARE),
-      });
+      expect(await books(tip)).toEqual(BOOKED_ONCE);
     }
   }, 240_000);
 });
