@@ -7,7 +7,7 @@
  *   between random pairs of 1,000 accounts; `hot` credits one creator account from random others;
  *   `tip split` books the real three-line tip (the provider's clearing and the platform's fees are one
  *   account each per currency, so every tip touches two hot rows);
- * - Stripe webhook events per second through the gateway's path: signature check (the official SDK),
+ * - Stripe webhook events per second through the gateway's path: signature check (node:crypto HMAC on the raw bytes),
  *   store-once with its outbox row, then the durable consumer (relay, job, the `once` guard) that books
  *   the tip in the ledger with `tip.received`; then the same events replayed (dedupe only).
  *
