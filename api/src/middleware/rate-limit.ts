@@ -2,7 +2,7 @@
 import { rateLimited } from '@streamhub/errors/app-error';
 import type { CounterHit, CounterStore } from '@streamhub/infra/counters/port';
 import type { AppContext } from '../context.ts';
-import { nodeResponse } from './response-headers.ts';
+import { directHeaders, nodeResponse } from './response-headers.ts';
 
 export interface RateLimitOptions {
   max: number;
@@ -40,9 +40,11 @@ export const rateLimiter = (options: RateLimitOptions) => {
     // See response-headers.ts: on Node straight onto the ServerResponse, elsewhere through c.header().
     const outgoing = nodeResponse(c);
     if (outgoing) {
-      outgoing.setHeader('RateLimit-Limit', limit);
-      outgoing.setHeader('RateLimit-Remaining', remaining);
-      outgoing.setHeader('RateLimit-Reset', reset);
+      // Numbers only: valid header values as they stand.
+      const target = directHeaders(outgoing);
+      target.setHeader('RateLimit-Limit', limit);
+      target.setHeader('RateLimit-Remaining', remaining);
+      target.setHeader('RateLimit-Reset', reset);
     } else {
       c.header('RateLimit-Limit', limit);
       c.header('RateLimit-Remaining', remaining);

@@ -10,7 +10,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppContext, AppEnv } from '../context.ts';
 import type { GatewayDeps } from '../deps.ts';
 import type { CorsPolicy } from './cors.ts';
-import { nodeResponse } from './response-headers.ts';
+import { directHeaders, nodeResponse } from './response-headers.ts';
 
 // A caller-supplied id is kept only when it is short and plain, so it is safe in logs and headers.
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -35,9 +35,11 @@ export const startRequest = (deps: GatewayDeps, options: RequestStartOptions) =>
     // See response-headers.ts: on Node straight onto the ServerResponse, elsewhere through c.header().
     const outgoing = nodeResponse(c);
     if (outgoing) {
-      outgoing.setHeader('X-Request-Id', requestId);
-      for (const [name, value] of securityHeaders) outgoing.setHeader(name, value);
-      cors.headers(c, outgoing);
+      // Every value here is valid as it stands (a checked id, constants, a configured origin).
+      const target = directHeaders(outgoing);
+      target.setHeader('X-Request-Id', requestId);
+      for (const [name, value] of securityHeaders) target.setHeader(name, value);
+      cors.headers(c, target);
     } else {
       c.header('X-Request-Id', requestId);
       for (const [name, value] of securityHeaders) c.header(name, value);
