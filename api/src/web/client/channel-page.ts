@@ -175,12 +175,17 @@ function startFollowButton(slug: string): void {
     button.hidden = false;
   };
   let following = false;
+  // Busy while a change is on its way, with aria-disabled rather than `disabled`: a disabled button
+  // loses the focus, so a keyboard user's next Enter or Space went nowhere.
+  let busy = false;
   button.addEventListener('click', () => {
     if (!isSignedIn()) {
       location.assign(`/sign-in?next=${encodeURIComponent(location.pathname)}`);
       return;
     }
-    button.disabled = true;
+    if (busy) return;
+    busy = true;
+    button.setAttribute('aria-disabled', 'true');
     authFetch(path, { method: following ? 'DELETE' : 'PUT' })
       .then(async (response) => {
         if (!response.ok) throw new Error(String(response.status));
@@ -191,7 +196,8 @@ function startFollowButton(slug: string): void {
         button.title = t.followFailed;
       })
       .finally(() => {
-        button.disabled = false;
+        busy = false;
+        button.removeAttribute('aria-disabled');
       });
   });
   if (!isSignedIn()) {

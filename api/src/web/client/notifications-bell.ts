@@ -79,15 +79,25 @@ export function startNotificationsBell(): void {
     showCount();
   };
 
-  toggle.addEventListener('click', () => {
-    const open = panel.hidden;
+  const setOpen = (open: boolean) => {
     panel.hidden = !open;
     toggle.setAttribute('aria-expanded', String(open));
     if (open && !firstPageAsked) {
       firstPageAsked = true;
       void loadPage();
     }
-  });
+  };
+  toggle.addEventListener('click', () => setOpen(panel.hidden));
+  // Escape closes the open panel from the button or from inside it, and gives the focus back to the
+  // button, so a keyboard user is not left on an element that has just been hidden.
+  for (const target of [toggle, panel]) {
+    target.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape' || panel.hidden) return;
+      event.preventDefault();
+      setOpen(false);
+      toggle.focus();
+    });
+  }
   more.addEventListener('click', () => void loadPage());
   element('notifications-read-all', HTMLButtonElement).addEventListener('click', () => {
     void authFetch('/api/v1/notifications/read-all', { method: 'POST' }).then(() => {
