@@ -157,12 +157,27 @@ export class PaymentsRepository {
     return rows[0]?.stored === 1;
   }
 
-  /** The stored event, locked until `tx` ends. */
-  async lockEvent(tx: Db, provider: string, eventId: string): Promise<ProviderEventRow | undefined> {
+  /**
+   * The stored event, locked until `tx` ends, or nothing when it is handled already (or unknown). Most
+   * jobs of a batching consumer find their event handled by another job's batch: filtering on
+   * `processed_at` here spares them the payload's transfer and parse. The filter is re-checked after a
+   * wait for the lock, so an event another transaction handled meanwhile is not returned either.
+   */
+  async lockUnprocessedEvent(
+    tx: Db,
+    provider: string,
+    eventId: string,
+  ): Promise<ProviderEventRow | undefined> {
     const [row] = await tx
       .select()
       .from(providerEvents)
-      .where(and(eq(providerEvents.provider, provider), eq(providerEvents.eventId, eventId)))
+      .where(
+        and(
+          eq(providerEvents.provider, provider),
+          eq(providerEvents.eventId, eventId),
+          isNull(providerEvents.processedAt),
+        ),
+      )
       .for('update');
     return row;
   }

@@ -296,7 +296,7 @@ export class PaymentsService {
    */
   async handleWebhookEvents(tx: Db, providerName: string, eventId: string): Promise<void> {
     const limit = this.deps.webhookBatch ?? DEFAULT_WEBHOOK_BATCH;
-    const stored = await this.deps.payments.lockEvent(tx, providerName, eventId);
+    const stored = await this.deps.payments.lockUnprocessedEvent(tx, providerName, eventId);
     if (!stored || stored.processedAt) return;
     const provider = this.deps.providers.get(providerName as PaymentProviderName);
     if (!provider) throw new Error(`a ${providerName} event is stored but ${providerName} is not configured`);
@@ -430,7 +430,7 @@ export class PaymentsService {
    * subscriptions service. A second run finds the event processed.
    */
   async handleWebhookEvent(tx: Db, providerName: string, eventId: string): Promise<void> {
-    const stored = await this.deps.payments.lockEvent(tx, providerName, eventId);
+    const stored = await this.deps.payments.lockUnprocessedEvent(tx, providerName, eventId);
     if (!stored || stored.processedAt) return;
     const provider = this.deps.providers.get(providerName as PaymentProviderName);
     if (!provider) throw new Error(`a ${providerName} event is stored but ${providerName} is not configured`);
