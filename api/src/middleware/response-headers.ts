@@ -62,10 +62,22 @@ export function directHeaders(outgoing: ServerResponse): HeaderTarget {
   const into = store;
   return {
     setHeader(name: string, value: string) {
-      into[name.toLowerCase()] = [name, value];
+      into[lowerName(name)] = [name, value];
     },
   };
 }
+
+// The early headers' names are a few constants: their lower-case forms are kept rather than made (and
+// hashed as new property keys) per header and request.
+const lowerNames = new Map<string, string>();
+const lowerName = (name: string): string => {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowerNames.size < 64) lowerNames.set(name, lower);
+  }
+  return lower;
+};
 
 export function setEarlyHeader(c: Context, name: string, value: string): void {
   const outgoing = nodeResponse(c);
