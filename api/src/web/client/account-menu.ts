@@ -23,18 +23,26 @@ export function showAccount(account: MyAccount | undefined): void {
 
 export function startAccountMenu(): void {
   // As the page opens, the account the page's island asks for too; after a sign-in, a fresh one.
+  let asking = false;
   const render = async (asked: () => Promise<Response>) => {
     if (!isSignedIn()) {
       showAccount(undefined);
       return;
     }
-    const response = await asked().catch(() => undefined);
+    asking = true;
+    const response = await asked()
+      .catch(() => undefined)
+      .finally(() => {
+        asking = false;
+      });
     if (response?.ok) showAccount((await response.json()) as MyAccount);
     else if (response && (response.status === 401 || response.status === 403)) showAccount(undefined);
   };
-  // A renewal changes the token, not the account: ask again only when it signs in or out.
+  // A renewal changes the token, not the account: ask again only when it signs in or out. A token
+  // that arrives while the page's own request is on its way (a reload renews the session first) is
+  // answered by that request, not by a second one.
   onSessionChange((token) => {
-    if (token === undefined || shown === undefined) void render(() => authFetch('/api/v1/me'));
+    if (token === undefined || (shown === undefined && !asking)) void render(() => authFetch('/api/v1/me'));
   });
   void render(pageAccount);
 
