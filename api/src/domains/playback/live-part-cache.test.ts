@@ -7,6 +7,7 @@ import { mediaKeys } from '@streamhub/infra/media-storage/keys';
 import type { MediaRead, MediaStorage } from '@streamhub/infra/media-storage/port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LivePartCache } from './live-part-cache.ts';
+import { countedReads } from './testing/counted-reads.ts';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -17,21 +18,7 @@ afterAll(async () => {
 });
 
 function countedStorage(): { media: MediaStorage; reads: () => number } {
-  const real = createMediaStorage({ dataDir });
-  let reads = 0;
-  const media = new Proxy(real, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (property === 'read') {
-        return (...args: Parameters<MediaStorage['read']>) => {
-          reads += 1;
-          return target.read(...args);
-        };
-      }
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { media, reads: () => reads };
+  return countedReads(createMediaStorage({ dataDir }));
 }
 
 async function bytesOf(read: MediaRead | undefined): Promise<Buffer> {

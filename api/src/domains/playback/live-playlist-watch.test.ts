@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMediaStorage } from '@streamhub/infra/media-storage/factory';
 import { keyIn, mediaKeys } from '@streamhub/infra/media-storage/keys';
-import type { MediaStorage } from '@streamhub/infra/media-storage/port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LivePlaylistWatch, TIMEOUT_TICK_MS, watchKeyOf } from './live-playlist-watch.ts';
+import { countedReads } from './testing/counted-reads.ts';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -35,26 +35,14 @@ const playlist = (parts: number) =>
 describe('LivePlaylistWatch', () => {
   it('answers every held request from one read per announced part, however they arrive', async () => {
     const real = createMediaStorage({ dataDir });
-    let reads = 0;
     // The real storage, with its reads counted.
-    const media = new Proxy(real, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (property === 'read') {
-          return (...args: Parameters<MediaStorage['read']>) => {
-            reads += 1;
-            return target.read(...args);
-          };
-        }
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const { media, reads } = countedReads(real);
     const watch = new LivePlaylistWatch(media, { pollMs: 60_000 });
     const playbackId = 'watchtest000001';
     const key = keyIn(mediaKeys.livePrefix(playbackId), '360p.m3u8');
     await real.write(key, Buffer.from(playlist(1)));
     expect((await watch.read(key))?.edge.lastPart).toEqual({ msn: 0, index: 0 });
-    const before = reads;
+    const before = reads();
 
     // 100 viewers ask for part 1 one after another (not in one tick, so reads could not be shared).
     const held: Promise<unknown>[] = [];
@@ -63,19 +51,19 @@ describe('LivePlaylistWatch', () => {
       await new Promise((r) => setImmediate(r));
     }
     expect(watch.waiting).toBe(100);
-    expect(reads - before).toBe(0);
+    expect(reads() - before).toBe(0);
 
     await real.write(key, Buffer.from(playlist(2)));
     watch.notify({ playbackId, rendition: '360p', lastMsn: -1, lastPart: { msn: 0, index: 1 } });
     const answers = (await Promise.all(held)) as { edge: { lastPart: unknown } }[];
     expect(answers.every((a) => JSON.stringify(a.edge.lastPart) === '{"msn":0,"index":1}')).toBe(true);
-    expect(reads - before).toBe(1);
+    expect(reads() - before).toBe(1);
     expect(watch.waiting).toBe(0);
 
     // Late viewers asking for a part already read are answered at once, without a read.
     const late = await watch.until(watchKeyOf(playbackId, '360p'), key, 0, 1, 10_000);
     expect(late).toBeDefined();
-    expect(reads - before).toBe(1);
+    expect(reads() - before).toBe(1);
 
     // An announcement that came before a request (between its read and its wait) is not missed.
     await real.write(key, Buffer.from(playlist(3)));
