@@ -38,6 +38,7 @@ import {
   tipLines,
 } from '../../api/src/domains/payments/ledger.service.ts';
 import { PaymentsRepository } from '../../api/src/domains/payments/payments.repository.ts';
+import { paidTipCheckoutEvent } from '../../api/src/domains/payments/testing/stripe-events.ts';
 import { startTestOutbox } from '../../api/src/testing/test-outbox.ts';
 
 const { values } = parseArgs({
@@ -289,26 +290,17 @@ async function webhooks(driver: Driver, batch: number) {
       const checkoutId = `cs_bench_${payment.id}`;
       await payments.setCheckout(payment.id, checkoutId);
       expected.set(channelId, (expected.get(channelId) ?? 0) + amount - platformFee);
-      const payload = JSON.stringify({
-        id: `evt_bench_${payment.id}`,
-        object: 'event',
-        type: 'checkout.session.completed',
-        created: Math.floor(Date.now() / 1000),
-        data: {
-          object: {
-            id: checkoutId,
-            object: 'checkout.session',
-            mode: 'payment',
-            status: 'complete',
-            payment_status: 'paid',
-            amount_total: amount,
-            currency: 'usd',
-            client_reference_id: payment.id,
-            metadata: { payment_id: payment.id, kind: 'tip', channel_id: channelId },
-            payment_intent: `pi_bench_${payment.id}`,
-          },
-        },
-      });
+      const payload = JSON.stringify(
+        paidTipCheckoutEvent({
+          eventId: `evt_bench_${payment.id}`,
+          checkoutId,
+          paymentIntent: `pi_bench_${payment.id}`,
+          paymentId: payment.id,
+          channelId,
+          amount,
+          currency: 'usd',
+        }),
+      );
       const signature = await signer.webhooks.generateTestHeaderStringAsync({
         payload,
         secret: webhookSecret,

@@ -24,6 +24,7 @@ import { accounts } from './ledger.service.ts';
 import { PaymentsRepository } from './payments.repository.ts';
 import { SubscriptionsRepository } from './subscriptions.repository.ts';
 import { until } from './testing/payments-test-kit.ts';
+import { paidTipCheckoutEvent } from './testing/stripe-events.ts';
 
 const WEBHOOK_SECRET = 'whsec_batch_test';
 const signer = new Stripe('sk_test_batch');
@@ -98,24 +99,15 @@ describe.each(testDatabases())('payment webhook batches on %s', (driver: Driver)
     return {
       payment,
       paymentIntent,
-      event: {
-        id: `evt_${randomBytes(10).toString('hex')}`,
-        type: 'checkout.session.completed',
-        data: {
-          object: {
-            id: checkoutId,
-            object: 'checkout.session',
-            mode: 'payment',
-            status: 'complete',
-            payment_status: 'paid',
-            amount_total: amount,
-            currency,
-            client_reference_id: payment.id,
-            metadata: { payment_id: payment.id, kind: 'tip', channel_id: channelId },
-            payment_intent: paymentIntent,
-          },
-        },
-      },
+      event: paidTipCheckoutEvent({
+        eventId: `evt_${randomBytes(10).toString('hex')}`,
+        checkoutId,
+        paymentIntent,
+        paymentId: payment.id,
+        channelId,
+        amount,
+        currency,
+      }),
     };
   };
 
