@@ -188,6 +188,7 @@ function playWithHlsJs(
     if (!hls) return;
     // The distance to the live edge as hls.js measures it, readable by monitoring and the browser tests.
     video.dataset.liveLatency = hls.latency.toFixed(3);
+    if (hls.targetLatency !== null) video.dataset.targetLatency = hls.targetLatency.toFixed(3);
     if (jump) jump.hidden = !(hls.latency > Math.max(BEHIND_LIVE_SECONDS, 2 * (hls.targetLatency ?? 0)));
   };
   const toLive = () => {
@@ -206,6 +207,7 @@ function playWithHlsJs(
       current?.destroy();
       video.removeEventListener('timeupdate', behindLive);
       delete video.dataset.liveLatency;
+      delete video.dataset.targetLatency;
       delete video.dataset.lowLatency;
       delete video.dataset.playerError;
       if (jump) {
