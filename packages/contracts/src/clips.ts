@@ -4,8 +4,9 @@
  * to their maker (docs/clips.md).
  */
 import { z } from '@hono/zod-openapi';
+import { NextCursorSchema, pageQuerySchema } from './pagination.ts';
 import { humanText } from './text.ts';
-import { VIDEO_TITLE_MAX } from './videos.ts';
+import { VIDEO_TITLE_MAX, VideoStatusSchema } from './videos.ts';
 
 export const CLIP_MIN_SECONDS = 5;
 export const CLIP_MAX_SECONDS = 60;
@@ -73,3 +74,28 @@ export const ClipSettingsSchema = z
   })
   .openapi('ClipSettings');
 export type ClipSettings = z.infer<typeof ClipSettingsSchema>;
+
+/** One clip as the channel's owner lists them in the studio: its video's title and state, and its maker. */
+export const ChannelClipSchema = z
+  .object({
+    id: z.uuid(),
+    videoId: z.uuid().openapi({ description: 'The video the clip became (/v/{videoId})' }),
+    title: z.string().openapi({ description: "The clip's video's title, as the owner may have edited it" }),
+    status: VideoStatusSchema.openapi({ description: "The clip's video's processing state" }),
+    seconds: z.number().int().openapi({ description: 'Seconds of media in the clip' }),
+    maker: z
+      .object({ username: z.string(), displayName: z.string().nullable() })
+      .openapi({ description: 'Who made the clip' }),
+    watchUrl: z.url(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('ChannelClip');
+export type ChannelClip = z.infer<typeof ChannelClipSchema>;
+
+export const ChannelClipPageSchema = z
+  .object({ items: z.array(ChannelClipSchema), nextCursor: NextCursorSchema })
+  .openapi('ChannelClipPage');
+export type ChannelClipPage = z.infer<typeof ChannelClipPageSchema>;
+
+export const ChannelClipsQuerySchema = pageQuerySchema(24);
+export type ChannelClipsQuery = z.infer<typeof ChannelClipsQuerySchema>;

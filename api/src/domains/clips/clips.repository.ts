@@ -1,10 +1,23 @@
 /** Queries of the clips domain (tables `clips.clips` and `clips.channel_settings`). */
+import type { VideoStatus } from '@streamhub/contracts/videos';
 import type { Db } from '@streamhub/db/client';
+import { decodeCursor, keysetBefore, keysetPage, keysetTimestamp } from '@streamhub/db/keyset';
 import { clipChannelSettings, clips } from '@streamhub/db/schema/clips';
-import { and, count, eq, gt } from 'drizzle-orm';
+import { users } from '@streamhub/db/schema/users';
+import { videos } from '@streamhub/db/schema/videos';
+import { and, count, desc, eq, gt, type SQL } from 'drizzle-orm';
 import type { InTransaction } from '../../events/durable.ts';
+import { assertLimit, type Page, type PageOptions } from '../../http/pagination.ts';
 
 export type ClipRow = typeof clips.$inferSelect;
+
+/** A clip with its video's title and state and its maker's names (read-only joins, READ_EXPORTS). */
+export interface ClipListing {
+  clip: ClipRow;
+  title: string;
+  status: VideoStatus;
+  maker: { username: string; displayName: string | null };
+}
 
 export class ClipsRepository {
   constructor(private readonly db: Db) {}
@@ -17,6 +30,40 @@ export class ClipsRepository {
       await then(tx, created);
       return created;
     });
+  }
+
+  /** The channel's clips, newest first, by keyset going backwards. Throws `InvalidCursorError`. */
+  async byChannel(channelId: string, options: PageOptions): Promise<Page<ClipListing>> {
+    assertLimit(options.limit);
+    const filters: SQL[] = [eq(clips.channelId, channelId)];
+    if (options.cursor !== undefined) {
+      filters.push(keysetBefore(clips.createdAt, clips.id, decodeCursor(options.cursor)));
+    }
+    const rows = await this.db
+      .select({
+        clip: clips,
+        title: videos.title,
+        status: videos.status,
+        username: users.username,
+        displayName: users.displayName,
+        createdAtKey: keysetTimestamp(clips.createdAt),
+      })
+      .from(clips)
+      .innerJoin(videos, eq(videos.id, clips.videoId))
+      .innerJoin(users, eq(users.id, clips.makerId))
+      .where(and(...filters))
+      .orderBy(desc(clips.createdAt), desc(clips.id))
+      .limit(options.limit + 1);
+    const page = keysetPage(rows, options.limit, (row) => ({ createdAt: row.createdAtKey, id: row.clip.id }));
+    return {
+      items: page.items.map((row) => ({
+        clip: row.clip,
+        title: row.title,
+        status: row.status,
+        maker: { username: row.username, displayName: row.displayName },
+      })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   async madeSince(makerId: string, since: Date): Promise<number> {

@@ -119,7 +119,7 @@ describe.each(testDatabases())('/api/v1/channels/{slug}/clips on %s', (driver) =
 
   it('documents every clips operation in the OpenAPI document', async () => {
     expect(await operationIdsTagged(app, 'clips')).toEqual(
-      ['createClip', 'getClipSettings', 'updateClipSettings'].sort(),
+      ['createClip', 'getClipSettings', 'listChannelClips', 'updateClipSettings'].sort(),
     );
   });
 

@@ -1,6 +1,12 @@
 /** Instant clips: `/api/v1/channels/{slug}/clips` and the channel's clip settings. */
 import { ChannelSlugParamsSchema } from '@streamhub/contracts/channels';
-import { ClipSchema, ClipSettingsSchema, CreateClipSchema } from '@streamhub/contracts/clips';
+import {
+  ChannelClipPageSchema,
+  ChannelClipsQuerySchema,
+  ClipSchema,
+  ClipSettingsSchema,
+  CreateClipSchema,
+} from '@streamhub/contracts/clips';
 import { jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { signedInRoute } from '../auth/signed-in-route.ts';
@@ -29,6 +35,22 @@ const create = signedInRoute({
     ),
     422: problemResponse('The body is invalid (`validation_failed`)'),
     429: problemResponse('The caller made too many clips this hour (`clip_limit_reached`)'),
+  },
+});
+
+const list = signedInRoute({
+  method: 'get',
+  path: '/{slug}/clips',
+  operationId: 'listChannelClips',
+  tags,
+  summary:
+    "The channel's clips, newest first, with their video's title and state and their maker (owner); delete one with `deleteVideo`",
+  request: { params: ChannelSlugParamsSchema, query: ChannelClipsQuerySchema },
+  responses: {
+    200: jsonResponse(ChannelClipPageSchema, 'One page of clips'),
+    403: problemResponse('The caller does not own this channel (`forbidden`)'),
+    404: channelNotFound,
+    422: problemResponse('The query is invalid, or the cursor is not from this list (`validation_failed`)'),
   },
 });
 
@@ -68,6 +90,16 @@ export const clipRoutes = () =>
       c.json(
         await c.var.deps.services.clips.create(c.var.auth, c.req.valid('param').slug, c.req.valid('json')),
         201,
+      ),
+    )
+    .openapi(list, async (c) =>
+      c.json(
+        await c.var.deps.services.clips.list(
+          c.var.auth.userId,
+          c.req.valid('param').slug,
+          c.req.valid('query'),
+        ),
+        200,
       ),
     )
     .openapi(settings, async (c) =>

@@ -7,7 +7,13 @@
  * durable `clip.created` event in the same transaction. Each user makes at most
  * `CLIPS_PER_USER_PER_HOUR` clips an hour.
  */
-import type { Clip, ClipSettings, CreateClip } from '@streamhub/contracts/clips';
+import type {
+  ChannelClipPage,
+  ChannelClipsQuery,
+  Clip,
+  ClipSettings,
+  CreateClip,
+} from '@streamhub/contracts/clips';
 import type { Video } from '@streamhub/contracts/videos';
 import { AppError, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import { mediaKeys } from '@streamhub/infra/media-storage/keys';
@@ -19,6 +25,7 @@ import {
   type LiveClipResult,
 } from '@streamhub/media-node/live/live-clip';
 import { appendDomainEvent } from '../../events/durable.ts';
+import { withCursor } from '../../http/pagination.ts';
 import type { AuthContext } from '../auth/session.service.ts';
 import type { ChannelReference, ChannelsService } from '../channels/channels.service.ts';
 import type { VideosService } from '../videos/videos.service.ts';
@@ -152,6 +159,29 @@ export class ClipsService {
       ]);
     }
     return video;
+  }
+
+  /**
+   * The channel's clips, newest first, for its owner: clips in every state (processing, failed), and
+   * the owner deletes one by deleting its video (`DELETE /api/v1/videos/{id}`; the clip row goes with it).
+   */
+  async list(userId: string, slug: string, query: ChannelClipsQuery): Promise<ChannelClipPage> {
+    const channel = await this.deps.channels.reference(slug);
+    if (channel.ownerId !== userId) throw forbidden("Only the channel owner lists the channel's clips.");
+    const page = await withCursor(() => this.deps.clips.byChannel(channel.id, query));
+    return {
+      items: page.items.map(({ clip, title, status, maker }) => ({
+        id: clip.id,
+        videoId: clip.videoId,
+        title,
+        status,
+        seconds: clip.seconds,
+        maker,
+        watchUrl: `${this.deps.publicUrl}/v/${clip.videoId}`,
+        createdAt: clip.createdAt.toISOString(),
+      })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   async settings(userId: string, slug: string): Promise<ClipSettings> {
