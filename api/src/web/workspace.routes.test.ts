@@ -31,6 +31,7 @@ const pages = [
   ['/studio', 'studio', 'Your channel', STUDIO_SECTIONS],
   ['/studio/stream', 'studio-stream', 'Stream', STUDIO_SECTIONS],
   ['/studio/videos', 'studio-videos', 'Videos', STUDIO_SECTIONS],
+  ['/studio/clips', 'studio-clips', 'Clips', STUDIO_SECTIONS],
   ['/studio/moderation', 'studio-moderation', 'Moderation', STUDIO_SECTIONS],
   ['/admin', 'admin', 'Users', ADMIN_SECTIONS],
   ['/admin/live', 'admin-live', 'Live channels', ADMIN_SECTIONS],

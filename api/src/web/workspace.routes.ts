@@ -11,6 +11,7 @@ import { appPageCsp, mediaOrigins } from './page-csp.ts';
 import { sendPage } from './page-layout.ts';
 import { adminInstancePage, adminLivePage, adminUsersPage } from './pages/admin-pages.tsx';
 import { ANALYTICS_PATH, studioAnalyticsPage } from './pages/analytics-pages.tsx';
+import { CLIPS_PATH, studioClipsPage } from './pages/clips-pages.tsx';
 import { EARNINGS_PATH, studioEarningsPage } from './pages/payments-pages.tsx';
 import { RESTREAM_PATH, studioRestreamPage } from './pages/restream-pages.tsx';
 import {
@@ -40,6 +41,7 @@ export function workspaceRoutes() {
     .get('/studio/videos', async (c) =>
       workspacePage(c, studioVideosPage(await webAssets(), c.var.config.videos.maxBytes)),
     )
+    .get(CLIPS_PATH, async (c) => workspacePage(c, studioClipsPage(await webAssets())))
     .get('/studio/moderation', async (c) => workspacePage(c, studioModerationPage(await webAssets())))
     .get(ANALYTICS_PATH, async (c) => workspacePage(c, studioAnalyticsPage(await webAssets())))
     .get(RESTREAM_PATH, async (c) => workspacePage(c, studioRestreamPage(await webAssets())))

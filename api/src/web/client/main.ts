@@ -17,6 +17,7 @@ import { element, readPageData } from './page-data.ts';
 import { startVideoOnPlay } from './player.ts';
 import { startSettingsPage } from './settings-page.ts';
 import { startStudioChannelPage } from './studio-channel.ts';
+import { startStudioClipsPage } from './studio-clips.ts';
 import { startStudioEarningsPage } from './studio-earnings.ts';
 import { startStudioModerationPage } from './studio-moderation.ts';
 import { startStudioRestreamPage } from './studio-restream.ts';
@@ -91,6 +92,9 @@ switch (data?.page) {
     break;
   case 'studio-videos':
     void startStudioVideosPage();
+    break;
+  case 'studio-clips':
+    void startStudioClipsPage();
     break;
   case 'studio-moderation':
     void startStudioModerationPage();

@@ -17,6 +17,7 @@ const PLAIN_PAGES = [
   'studio',
   'studio-stream',
   'studio-videos',
+  'studio-clips',
   'studio-moderation',
   'studio-analytics',
   'studio-restream',

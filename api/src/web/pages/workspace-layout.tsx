@@ -7,6 +7,7 @@
  */
 import type { Child } from 'hono/jsx';
 import { analyticsText } from '../i18n/analytics.en.ts';
+import { clipsText } from '../i18n/clips.en.ts';
 import { pageText } from '../i18n/en.ts';
 import { earningsText } from '../i18n/payments.en.ts';
 import { restreamText } from '../i18n/restream.en.ts';
@@ -26,6 +27,7 @@ export const STUDIO_SECTIONS: readonly WorkspaceSection[] = [
   { path: '/studio', label: studio.channel.nav },
   { path: '/studio/stream', label: studio.stream.nav },
   { path: '/studio/videos', label: studio.videos.nav },
+  { path: '/studio/clips', label: clipsText.nav },
   { path: '/studio/moderation', label: studio.moderation.nav },
   { path: '/studio/analytics', label: analyticsText.nav },
   { path: '/studio/restream', label: restreamText.nav },
