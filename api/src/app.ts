@@ -15,6 +15,7 @@ import { dispatchThrough } from './middleware/dispatch.ts';
 import { requestObserver } from './middleware/observe.ts';
 import { rateLimiter } from './middleware/rate-limit.ts';
 import { startRequest } from './middleware/request-context.ts';
+import { handOverRouteHeaders } from './middleware/response-headers.ts';
 import { securityHeaderList } from './middleware/security-headers.ts';
 import { assertStorableUrl } from './middleware/text-guard.ts';
 import { requestDeadlines } from './middleware/timeout.ts';
@@ -69,7 +70,7 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
     securityHeaders: securityHeaderList({ https: config.publicUrl.startsWith('https:') }),
     cors,
   });
-  const finish = requestObserver(metrics);
+  const observe = requestObserver(metrics);
 
   // After the rate limit: the path and query guard, the deadline (not for uploads), then the routes.
   // tus uploads stream any size to disk (VIDEO_MAX_BYTES is checked at creation) and may take long.
@@ -117,7 +118,10 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
         }
         return guarded(c, run, path);
       },
-      finish,
+      finish: (c, res, startedAt, route) => {
+        handOverRouteHeaders(c, res);
+        observe(c, res.status, startedAt, route);
+      },
     },
   );
 

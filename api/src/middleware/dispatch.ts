@@ -22,8 +22,8 @@ export interface GatewayLayers<E extends Env> {
    * (a preflight). Throws (or rejects) to refuse; the error becomes the answer through `onError`.
    */
   guard(c: Context<E>, run: () => Response | Promise<Response>): Response | Promise<Response>;
-  /** Observes the answer once decided: its status, the route pattern that answered ('' if none). */
-  finish(c: Context<E>, status: number, startedAt: number, route: string): void;
+  /** Observes the answer once decided (and may move its headers): the route pattern that answered ('' if none). */
+  finish(c: Context<E>, res: Response, startedAt: number, route: string): void;
 }
 
 type Next = () => Promise<void>;
@@ -125,11 +125,11 @@ export function dispatchThrough<E extends Env>(
       return answer
         .catch((error: unknown) => fail(error, c))
         .then((res) => {
-          layers.finish(c, res.status, startedAt, routeOf(c, entries));
+          layers.finish(c, res, startedAt, routeOf(c, entries));
           return res;
         });
     }
-    layers.finish(c, answer.status, startedAt, routeOf(c, entries));
+    layers.finish(c, answer, startedAt, routeOf(c, entries));
     return answer;
   };
 

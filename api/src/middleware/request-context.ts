@@ -4,12 +4,12 @@
  * async layers: each layer costs Hono a dispatch, a promise and microtasks (docs/benchmarks.md, Gateway).
  * Every header is set before the handler runs, which keeps @hono/node-server's lightweight responses.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '@streamhub/logger/logger';
 import type { MiddlewareHandler } from 'hono';
 import type { AppContext, AppEnv } from '../context.ts';
 import type { GatewayDeps } from '../deps.ts';
 import type { CorsPolicy } from './cors.ts';
+import { requestIds } from './request-id.ts';
 import { directHeaders, nodeResponse } from './response-headers.ts';
 
 // A caller-supplied id is kept only when it is short and plain, so it is safe in logs and headers.
@@ -26,9 +26,10 @@ export interface RequestStartOptions {
  */
 export const startRequest = (deps: GatewayDeps, options: RequestStartOptions) => {
   const { securityHeaders, cors } = options;
+  const newRequestId = requestIds();
   return (c: AppContext): void => {
     const incoming = c.req.header('x-request-id');
-    const requestId = incoming && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = incoming && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : newRequestId();
     c.set('requestId', requestId);
     c.set('config', deps.config);
     c.set('deps', deps);

@@ -3,15 +3,16 @@
  * (response-headers.ts). What a client receives must not change: every header once, a route's own
  * value winning, a header a route lifts gone, on Node as through `app.request`.
  */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../context.ts';
 import { serveOnNode } from '../server/node.ts';
 import type { RunningServer } from '../server/types.ts';
 import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
 import { corsPolicy } from './cors.ts';
-import { requestStart } from './request-context.ts';
-import { removeEarlyHeader } from './response-headers.ts';
+import { dispatchThrough } from './dispatch.ts';
+import { requestStart, startRequest } from './request-context.ts';
+import { handOverRouteHeaders, removeEarlyHeader } from './response-headers.ts';
 import { API_CONTENT_SECURITY_POLICY, securityHeaderList } from './security-headers.ts';
 import { type Gateway, gatewayOnNode } from './testing/gateways.ts';
 
@@ -97,5 +98,72 @@ describe('the gateway on Node', () => {
     // The pages' static files stay outside the per-address limit: the assets route answers, not the limiter.
     const asset = await fetch(`http://127.0.0.1:${gateway.port}/assets/no-such-file.js`);
     expect(asset.status).toBe(404);
+  });
+});
+
+describe('a route’s own headers, moved into the response’s header store on Node', () => {
+  let moved: RunningServer;
+  let url: string;
+  beforeAll(async () => {
+    const app = new Hono<AppEnv>();
+    // Made on the first request, once @hono/node-server has replaced the global Response.
+    let shared: Response | undefined;
+    app.get('/data', (c) => c.json({ ok: true }));
+    app.get('/shared', (c) => {
+      shared ??= c.json({ shared: true }, 200, { 'X-Shared': 'yes' });
+      return shared;
+    });
+    app.get('/sized', (c) => c.body('abc', 200, { 'Content-Length': '3', 'X-Sized': 'yes' }));
+    app.get('/problem', (c) =>
+      c.json({ code: 'teapot' }, 418, { 'Content-Type': 'application/problem+json' }),
+    );
+    dispatchThrough(
+      app,
+      { onError: (error, c) => c.text(error.message, 500), onNotFound: (c) => c.text('none', 404) },
+      {
+        start: startRequest(backends.deps(), {
+          securityHeaders: securityHeaderList({ https: false }),
+          cors: corsPolicy([ORIGIN]),
+        }),
+        guard: (_c, run) => run(),
+        finish: (c: Context<AppEnv>, res) => handOverRouteHeaders(c, res),
+      },
+    );
+    moved = await serveOnNode({ fetch: app.fetch, host: '127.0.0.1', port: 0, gracePeriodMs: 1000 });
+    url = `http://127.0.0.1:${moved.port}`;
+  });
+  afterAll(() => moved.close());
+
+  it('arrive once, beside the early headers, with the computed length', async () => {
+    const response = await fetch(`${url}/data`, { headers: { Origin: ORIGIN } });
+    expect(await response.text()).toBe('{"ok":true}');
+    // A header stored twice would arrive joined ("application/json, application/json").
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('content-length')).toBe('11');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    const problem = await fetch(`${url}/problem`);
+    expect(problem.status).toBe(418);
+    expect(problem.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('arrive on HEAD without a body, and every time a route answers with the same response', async () => {
+    const head = await fetch(`${url}/data`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('application/json');
+    expect(await head.text()).toBe('');
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${url}/shared`);
+      expect(await response.json()).toEqual({ shared: true });
+      expect(response.headers.get('content-type')).toBe('application/json');
+      expect(response.headers.get('x-shared')).toBe('yes');
+    }
+  });
+
+  it('are left to the adapter where it sets a length of its own', async () => {
+    const response = await fetch(`${url}/sized`);
+    expect(await response.text()).toBe('abc');
+    expect(response.headers.get('content-length')).toBe('3');
+    expect(response.headers.get('x-sized')).toBe('yes');
   });
 });

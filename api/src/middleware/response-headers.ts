@@ -6,7 +6,7 @@
  * `Headers.set` per header and a copy per response, was the largest cost of the stack on Node
  * (docs/benchmarks.md, Gateway). On Bun and in `app.request` they go through `c.header()` as before.
  */
-import { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
 import { Socket } from 'node:net';
 import type { Context } from 'hono';
 
@@ -78,6 +78,77 @@ const lowerName = (name: string): string => {
   }
   return lower;
 };
+
+/**
+ * @hono/node-server's record of a light response (`[status, body, headers]`, which it writes without
+ * building a web `Response`), found once on a throwaway response made after it replaced the global
+ * `Response`; null where there is no such record (Bun, `overrideGlobalObjects: false`, another version).
+ */
+let lightRecordSymbol: symbol | null | undefined;
+const lightRecordOf = (res: Response): unknown[] | undefined => {
+  if (lightRecordSymbol === undefined) {
+    const headers = { 'X-Probe': 'a' };
+    const probe = new Response('b', { status: 201, headers });
+    const symbol = Object.getOwnPropertySymbols(probe).find((s) => s.description === 'cache');
+    const record = symbol && (probe as unknown as Record<symbol, unknown>)[symbol];
+    const expected = Array.isArray(record) && record[0] === 201 && record[1] === 'b' && record[2] === headers;
+    lightRecordSymbol = expected ? (symbol as symbol) : null;
+  }
+  if (lightRecordSymbol === null) return undefined;
+  const record = (res as unknown as Record<symbol, unknown>)[lightRecordSymbol];
+  return Array.isArray(record) && (record.length === 3 || record.length === 4) ? record : undefined;
+};
+
+// Headers @hono/node-server handles itself (the length it computes, chunked bodies): left to it.
+const WRITER_HEADERS = new Set(['content-length', 'transfer-encoding', 'trailer']);
+// Route headers already found valid, by name: a few constants in practice (the JSON, problem+json and
+// HTML content types), so the check is made once, not per response.
+const validated = new Map<string, Set<string>>();
+const isValid = (name: string, value: string): boolean => {
+  const known = validated.get(name);
+  if (known?.has(value)) return true;
+  try {
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+  } catch {
+    return false; // left to writeHead, which rejects it as before
+  }
+  if (known) {
+    if (known.size < 16) known.add(value);
+  } else if (validated.size < 64) validated.set(name, new Set([value]));
+  return true;
+};
+
+/**
+ * On Node, moves the headers of a light answer (a route's `c.json()`, `c.html()`, … with no header
+ * set through `c.header()`: Hono hands @hono/node-server a plain object) into the response's header
+ * store, where the early headers already are. `writeHead` would otherwise store them one `setHeader`
+ * at a time, each name lower-cased into a new key and both checked by regular expressions: for the
+ * plain route's one `Content-Type` that was about 4 % of the gateway's CPU on Node (docs/benchmarks.md,
+ * Gateway). The route's value still wins over an early header of the same name, as with `setHeader`;
+ * the answer's web headers are not read after this (the adapter writes the record). The moved headers
+ * stay on the record, after the three entries the adapter reads, for a response answered again. Anything
+ * unusual (no record, a `Headers` object, a non-string value, an invalid or length-related header)
+ * stays as it was, for `writeHead`.
+ */
+export function handOverRouteHeaders(c: Context, res: Response): void {
+  const outgoing = nodeResponse(c);
+  if (outgoing === undefined || outHeadersSymbol === undefined || outgoing.headersSent) return;
+  const record = lightRecordOf(res);
+  if (record === undefined) return;
+  const headers = record.length === 4 ? record[3] : record[2];
+  if (typeof headers !== 'object' || headers === null) return;
+  if (Object.getPrototypeOf(headers) !== Object.prototype) return;
+  const fields = headers as Record<string, unknown>;
+  for (const name in fields) {
+    const value = fields[name];
+    if (typeof value !== 'string' || WRITER_HEADERS.has(lowerName(name)) || !isValid(name, value)) return;
+  }
+  const target = directHeaders(outgoing);
+  for (const name in fields) target.setHeader(name, fields[name] as string);
+  record[2] = {};
+  record[3] = headers;
+}
 
 export function setEarlyHeader(c: Context, name: string, value: string): void {
   const outgoing = nodeResponse(c);
