@@ -12,6 +12,7 @@ import { notificationsModule } from './domains/notifications/notifications.modul
 import { paymentsModule } from './domains/payments/payments.module.ts';
 import { playbackModule } from './domains/playback/playback.module.ts';
 import { restreamModule } from './domains/restream/restream.module.ts';
+import { settingsModule } from './domains/settings/settings.module.ts';
 import { systemModule } from './domains/system/system.module.ts';
 import { usersModule } from './domains/users/users.module.ts';
 import { videosModule } from './domains/videos/videos.module.ts';
@@ -21,6 +22,7 @@ import { realtimeModule } from './realtime/realtime.module.ts';
 
 export const MODULES = [
   systemModule,
+  settingsModule,
   authModule,
   channelsModule,
   videosModule,

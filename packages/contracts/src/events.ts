@@ -233,6 +233,19 @@ export const UserPasswordChangedEventSchema = z.object({
   changedAt: z.iso.datetime(),
 });
 
+/**
+ * An admin changed instance settings (docs/events.md): the audit record of who changed what, stored with
+ * the change; published on the bus after the commit so that every replica reads the settings afresh.
+ * A `null` value is "no stored value" (the environment's default applies).
+ */
+export const InstanceSettingsUpdatedEventSchema = z.object({
+  actorId: z.uuid(),
+  changes: z
+    .array(z.object({ key: z.string(), from: z.unknown().nullable(), to: z.unknown().nullable() }))
+    .min(1),
+  updatedAt: z.iso.datetime(),
+});
+
 /** Every event the app publishes; later issues add `video.ready`, `payment.succeeded`, … */
 export const DOMAIN_EVENTS = {
   'user.registered': UserRegisteredEventSchema,
@@ -259,6 +272,7 @@ export const DOMAIN_EVENTS = {
   'subscription.payment_failed': SubscriptionEventSchema,
   'subscription.expiring': SubscriptionEventSchema,
   'webhook.endpoint_disabled': WebhookEndpointDisabledEventSchema,
+  'instance.settings_updated': InstanceSettingsUpdatedEventSchema,
 } as const;
 
 export type DomainEvents = typeof DOMAIN_EVENTS;

@@ -184,6 +184,9 @@ const createKey = signedInRoute({
     201: jsonResponse(CreatedStreamKeySchema, 'The key with its secret, shown once'),
     400: problemResponse('The body is not JSON (`malformed_json`)'),
     ...ownerErrors,
+    403: problemResponse(
+      'The caller does not own this channel, the instance policy no longer lets them stream (`forbidden`), or they are suspended (`account_suspended`)',
+    ),
     422: problemResponse('The name is missing or too long (`validation_failed`)'),
   },
 });
@@ -280,8 +283,8 @@ export const channelRoutes = () =>
     )
     .openapi(createKey, async (c) =>
       c.json(
-        await c.var.deps.services.channels.createKey(
-          c.var.auth.userId,
+        await c.var.deps.services.channels.issueKey(
+          c.var.auth,
           c.req.valid('param').slug,
           c.req.valid('json').name,
         ),

@@ -27,6 +27,7 @@ import type { UserRole } from '@streamhub/db/schema/users';
 import { AppError, conflict, forbidden, notFound, validationFailed } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import { appendDomainEvent } from '../../events/durable.ts';
+import type { InstanceSettingsReader } from '../settings/settings.service.ts';
 import type {
   BroadcastIds,
   ChannelsRepository,
@@ -51,10 +52,10 @@ export interface ChannelsServiceDeps {
    */
   followers?: FollowerCounts;
   /**
-   * CHANNEL_CREATION: who may open a channel through the API. Absent → `streamers` (the media node
-   * never opens channels).
+   * The instance settings (their `channelCreation`: who may open a channel through the API, which an
+   * admin may change live). Absent → `streamers` (the media node never opens channels).
    */
-  channelCreation?: 'streamers' | 'verified';
+  settings?: InstanceSettingsReader;
   /**
    * LIVE_LL_HLS: the default a channel's LL-HLS choice falls back to, and whether a channel may ask for it
    * at all. Absent → `optional`. The media node applies the same rule at publish time (`lowLatencyFor`).
@@ -141,21 +142,26 @@ export class ChannelsService {
 
   // --- channels ------------------------------------------------------------------------------------
 
-  /**
-   * Opens the caller's channel if the instance policy lets them: streamers and admins always; with
-   * CHANNEL_CREATION=verified, any account whose email is verified too.
-   */
+  /** Opens the caller's channel if the instance policy lets them stream (`checkMayStream`). */
   async open(caller: ChannelOpener, input: CreateChannelRequest): Promise<Channel> {
-    const byRole = caller.role === 'streamer' || caller.role === 'admin';
-    const byVerification = this.deps.channelCreation === 'verified' && caller.emailVerified;
-    if (!byRole && !byVerification) {
-      throw forbidden(
-        this.deps.channelCreation === 'verified'
-          ? 'Verify your email address to open a channel (or ask an admin for the streamer role).'
-          : 'Opening a channel needs the streamer role; ask an admin of this instance for it.',
-      );
-    }
+    await this.checkMayStream(caller);
     return this.create(caller.userId, input);
+  }
+
+  /**
+   * The instance policy on who may stream: streamers and admins always; where `channelCreation` is
+   * `verified` (CHANNEL_CREATION, or an admin's setting, which may change at any time), any account
+   * whose email is verified too.
+   */
+  private async checkMayStream(caller: ChannelOpener): Promise<void> {
+    if (caller.role === 'streamer' || caller.role === 'admin') return;
+    const policy = (await this.deps.settings?.current())?.channelCreation ?? 'streamers';
+    if (policy === 'verified' && caller.emailVerified) return;
+    throw forbidden(
+      policy === 'verified'
+        ? 'Verify your email address to open a channel (or ask an admin for the streamer role).'
+        : 'Opening a channel needs the streamer role; ask an admin of this instance for it.',
+    );
   }
 
   /** Creates the channel without a permission check (the caller decided; `open` is the API's way in). */
@@ -318,6 +324,16 @@ export class ChannelsService {
   }
 
   // --- stream keys ---------------------------------------------------------------------------------
+
+  /**
+   * A new key for the caller's channel, if the instance policy still lets them stream: an account that
+   * opened its channel under a policy an admin has since narrowed gets no new key (`createKey` is the
+   * same without the check, for callers that decided).
+   */
+  async issueKey(caller: ChannelOpener, slug: string, name: string): Promise<CreatedStreamKey> {
+    await this.checkMayStream(caller);
+    return this.createKey(caller.userId, slug, name);
+  }
 
   async createKey(ownerId: string, slug: string, name: string): Promise<CreatedStreamKey> {
     const { channel } = await this.requireOwned(ownerId, slug);

@@ -6,14 +6,17 @@ import {
   type ServicesOf,
 } from '../../modules/domain-module.ts';
 import { channelsModule } from '../channels/channels.module.ts';
+import { settingsModule } from '../settings/settings.module.ts';
 import { videosModule } from '../videos/videos.module.ts';
 import { ClipsRepository } from './clips.repository.ts';
 import { clipRoutes } from './clips.routes.ts';
 import { ClipsService } from './clips.service.ts';
 
-type ClipsNeeds = ServicesOf<typeof channelsModule> & ServicesOf<typeof videosModule>;
+type ClipsNeeds = ServicesOf<typeof channelsModule> &
+  ServicesOf<typeof videosModule> &
+  ServicesOf<typeof settingsModule>;
 
-function clipsServices({ config, db, media }: ModuleBackends, { channels, videos }: ClipsNeeds) {
+function clipsServices({ config, db, media }: ModuleBackends, { channels, videos, settings }: ClipsNeeds) {
   const clips = new ClipsService({
     clips: new ClipsRepository(db),
     channels,
@@ -21,7 +24,7 @@ function clipsServices({ config, db, media }: ModuleBackends, { channels, videos
     media,
     ffmpegPath: config.media.ffmpegPath ?? 'ffmpeg',
     publicUrl: config.publicUrl,
-    perUserPerHour: config.media.clipsPerUserPerHour,
+    perUserPerHour: async () => (await settings.current()).clipsPerUserPerHour,
   });
   return { clips };
 }
@@ -34,7 +37,7 @@ interface ClipsRoutes {
 
 export const clipsModule: DomainModule<'clips', ClipsNeeds, ReturnType<typeof clipsServices>, ClipsRoutes> = {
   name: 'clips',
-  dependsOn: [channelsModule, videosModule],
+  dependsOn: [channelsModule, videosModule, settingsModule],
   services: clipsServices,
   routes: clipsMounts,
 };

@@ -38,7 +38,8 @@ export interface ClipsServiceDeps {
   media: MediaStorage;
   ffmpegPath: string;
   publicUrl: string;
-  perUserPerHour: number;
+  /** How many clips one account may make per hour now (an instance setting an admin may change live). */
+  perUserPerHour(): Promise<number>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -54,8 +55,9 @@ export class ClipsService {
       throw forbidden('This channel lets only its owner make clips.');
     }
     const made = await deps.clips.madeSince(makerId, new Date(Date.now() - HOUR_MS));
-    if (made >= deps.perUserPerHour) {
-      throw new AppError(429, 'clip_limit_reached', `At most ${deps.perUserPerHour} clips an hour.`, {
+    const perHour = await deps.perUserPerHour();
+    if (made >= perHour) {
+      throw new AppError(429, 'clip_limit_reached', `At most ${perHour} clips an hour.`, {
         headers: { 'Retry-After': '3600' },
       });
     }

@@ -9,20 +9,23 @@ import {
   type ServicesOf,
 } from '../../modules/domain-module.ts';
 import { channelsModule } from '../channels/channels.module.ts';
+import { settingsModule } from '../settings/settings.module.ts';
 import { RestreamRepository } from './restream.repository.ts';
 import { restreamRoutes } from './restream.routes.ts';
 import { RestreamService } from './restream.service.ts';
 
 // Only these: a media node builds this module's services too.
 type RestreamBackends = Pick<ModuleBackends, 'config' | 'db'>;
-type RestreamNeeds = ServicesOf<typeof channelsModule>;
+// A media node builds it without the instance settings: it only forwards, never adds destinations.
+type RestreamNeeds = ServicesOf<typeof channelsModule> & Partial<ServicesOf<typeof settingsModule>>;
 
-export function restreamServices({ config, db }: RestreamBackends, { channels }: RestreamNeeds) {
+export function restreamServices({ config, db }: RestreamBackends, { channels, settings }: RestreamNeeds) {
   const restream = new RestreamService({
     destinations: new RestreamRepository(db),
     channels,
     secret: config.media.restream.secret,
-    maxDestinations: config.media.restream.maxDestinations,
+    maxDestinations: async () =>
+      settings ? (await settings.current()).restreamMaxDestinations : config.media.restream.maxDestinations,
   });
   return { restream };
 }
@@ -42,7 +45,7 @@ export const restreamModule: DomainModule<
   RestreamBackends
 > = {
   name: 'restream',
-  dependsOn: [channelsModule],
+  dependsOn: [channelsModule, settingsModule],
   services: restreamServices,
   routes: restreamMounts,
 };

@@ -24,7 +24,8 @@ export interface RestreamServiceDeps {
   channels: Pick<ChannelsService, 'reference'>;
   /** `RESTREAM_SECRET`; unset → destinations can be listed but not added or used. */
   secret: string | undefined;
-  maxDestinations: number;
+  /** Destinations a channel may have now (an instance setting an admin may change live). */
+  maxDestinations(): Promise<number>;
 }
 
 const notConfigured = () =>
@@ -44,17 +45,18 @@ export class RestreamService {
   async list(userId: string, slug: string): Promise<RestreamDestinationList> {
     const channelId = await this.ownedChannel(userId, slug);
     const rows = await this.deps.destinations.list(channelId);
-    return { items: rows.map(toDestination), max: this.deps.maxDestinations };
+    return { items: rows.map(toDestination), max: await this.deps.maxDestinations() };
   }
 
   async create(userId: string, slug: string, input: CreateRestreamDestination): Promise<RestreamDestination> {
     const channelId = await this.ownedChannel(userId, slug);
     const seal = this.requireSeal();
-    if ((await this.deps.destinations.countFor(channelId)) >= this.deps.maxDestinations) {
+    const max = await this.deps.maxDestinations();
+    if ((await this.deps.destinations.countFor(channelId)) >= max) {
       throw new AppError(
         409,
         'restream_limit_reached',
-        `A channel may have at most ${this.deps.maxDestinations} restream destinations.`,
+        `A channel may have at most ${max} restream destinations.`,
       );
     }
     const id = randomUUID();

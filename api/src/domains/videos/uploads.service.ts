@@ -33,6 +33,11 @@ export interface UploadsServiceDeps {
   channels: Pick<ChannelsService, 'mine'>;
   jobs: JobQueue<JobDefinitionsMap>;
   limits: UploadLimits;
+  /**
+   * The size limits that apply now, which an admin may change live (the instance settings); absent →
+   * those of `limits`.
+   */
+  sizeLimits?: () => Promise<Pick<UploadLimits, 'maxBytes' | 'quotaBytes'>>;
   /** ffprobe binary, next to the configured ffmpeg. */
   ffprobePath: string;
   /** Removes a video with all its files (the videos service's `remove`). */
@@ -81,16 +86,17 @@ export class UploadsService {
   /** Creates the video (status `uploading`) and an empty upload of `length` bytes. */
   async create(caller: AuthContext, length: number, metadata: UploadMetadata): Promise<UploadState> {
     const { limits, videos, media } = this.deps;
+    const { maxBytes, quotaBytes } = (await this.deps.sizeLimits?.()) ?? limits;
     if (!Number.isSafeInteger(length) || length < 1) {
       throw validationFailed([
         { path: 'header.upload-length', message: 'must be a whole number of bytes ≥ 1' },
       ]);
     }
-    if (length > limits.maxBytes) {
+    if (length > maxBytes) {
       throw new AppError(
         413,
         'video_too_large',
-        `The file is ${length} bytes; videos may be at most ${limits.maxBytes} bytes.`,
+        `The file is ${length} bytes; videos may be at most ${maxBytes} bytes.`,
       );
     }
     const channelId = await this.deps.channels.mine(caller.userId).then(
@@ -114,11 +120,11 @@ export class UploadsService {
       { length, filename: metadata.filename ?? null, expiresAt },
       // Decided inside the repository's transaction, under a per-owner lock: concurrent creations queue.
       (used) => {
-        if (used + length <= limits.quotaBytes) return;
+        if (used + length <= quotaBytes) return;
         throw new AppError(
           413,
           'video_quota_exceeded',
-          `This upload needs ${length} bytes, but only ${Math.max(0, limits.quotaBytes - used)} of your ${limits.quotaBytes} bytes are free; delete videos to make room.`,
+          `This upload needs ${length} bytes, but only ${Math.max(0, quotaBytes - used)} of your ${quotaBytes} bytes are free; delete videos to make room.`,
         );
       },
     );

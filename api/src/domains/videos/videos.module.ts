@@ -15,6 +15,7 @@ import {
 import { BroadcastsService } from '../channels/broadcasts.service.ts';
 import { channelsModule } from '../channels/channels.module.ts';
 import { ChannelsRepository } from '../channels/channels.repository.ts';
+import { settingsModule } from '../settings/settings.module.ts';
 import { contentConsumers, startUploadSweep } from './content-consumers.ts';
 import { PlaybackTokens } from './playback-tokens.ts';
 import { UPLOADS_PATH, uploadRoutes } from './uploads.routes.ts';
@@ -25,9 +26,11 @@ import { channelVideoRoutes, myVideoRoutes, videoRoutes } from './videos.routes.
 import { VideosService } from './videos.service.ts';
 import { vodPlaybackRoutes } from './vod-playback.routes.ts';
 
+type VideosNeeds = ServicesOf<typeof channelsModule> & ServicesOf<typeof settingsModule>;
+
 function videosServices(
   { config, db, jobs, media, signingKeys, videoStatusPublisher }: ModuleBackends,
-  { channels }: ServicesOf<typeof channelsModule>,
+  { channels, settings }: VideosNeeds,
 ) {
   const repository = new VideosRepository(db);
   const videos = new VideosService({
@@ -48,6 +51,10 @@ function videosServices(
       maxBytes: config.videos.maxBytes,
       quotaBytes: config.videos.quotaBytes,
       expiryMs: config.videos.uploadExpiryMs,
+    },
+    sizeLimits: async () => {
+      const { videoMaxBytes, videoQuotaBytes } = await settings.current();
+      return { maxBytes: videoMaxBytes, quotaBytes: videoQuotaBytes };
     },
     ffprobePath: ffprobeBeside(config.media.ffmpegPath),
     removeVideo: (videoId) => videos.remove(videoId),
@@ -73,13 +80,13 @@ interface VideosRoutes {
 
 export const videosModule: DomainModule<
   'videos',
-  ServicesOf<typeof channelsModule>,
+  VideosNeeds,
   ReturnType<typeof videosServices>,
   VideosRoutes,
   Pick<JobHandlers<JobDefinitionsMap>, 'video.process'>
 > = {
   name: 'videos',
-  dependsOn: [channelsModule],
+  dependsOn: [channelsModule, settingsModule],
   services: videosServices,
   routes: videosMounts,
   consumers: ({ videos }, { logger }) => contentConsumers({ videos, logger }),

@@ -13,6 +13,7 @@ import * as media from './media.ts';
 import * as notifications from './notifications.ts';
 import * as payments from './payments.ts';
 import * as restream from './restream.ts';
+import * as settings from './settings.ts';
 import * as users from './users.ts';
 import * as videos from './videos.ts';
 import * as webhooks from './webhooks.ts';
@@ -32,6 +33,7 @@ export const schema = {
   ...notifications,
   ...restream,
   ...clips,
+  ...settings,
 };
 
 export type Schema = typeof schema;

@@ -1,0 +1,54 @@
+/** `/api/v1/admin/settings`: the instance settings an admin may change at run time (admin only). */
+import { createRoute } from '@hono/zod-openapi';
+import { InstanceSettingsViewSchema, UpdateInstanceSettingsSchema } from '@streamhub/contracts/settings';
+import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
+import { createRouter } from '../../http/router.ts';
+import { requireRole } from '../auth/auth-guard.ts';
+
+const tags = ['admin'];
+const adminErrors = {
+  401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
+  403: problemResponse('The caller is not an admin (`forbidden`) or is suspended (`account_suspended`)'),
+};
+
+const getSettings = createRoute({
+  method: 'get',
+  path: '/',
+  operationId: 'getInstanceSettings',
+  tags,
+  summary:
+    'The instance settings that apply now, the environment’s defaults, and which ones an admin changed',
+  security: BEARER_AUTH,
+  middleware: [requireRole('admin')] as const,
+  responses: {
+    200: jsonResponse(InstanceSettingsViewSchema, 'The settings'),
+    ...adminErrors,
+  },
+});
+
+const updateSettings = createRoute({
+  method: 'patch',
+  path: '/',
+  operationId: 'updateInstanceSettings',
+  tags,
+  summary:
+    'Change instance settings (admin); `null` restores a setting’s default. Applies on every replica at once',
+  security: BEARER_AUTH,
+  middleware: [requireRole('admin')] as const,
+  request: { body: jsonBody(UpdateInstanceSettingsSchema) },
+  responses: {
+    200: jsonResponse(InstanceSettingsViewSchema, 'The settings after the change'),
+    400: problemResponse('The body is not JSON (`malformed_json`)'),
+    ...adminErrors,
+    422: problemResponse(
+      'A setting is unknown or out of bounds, none is given, or the largest upload would exceed the quota (`validation_failed`)',
+    ),
+  },
+});
+
+export const settingsRoutes = () =>
+  createRouter()
+    .openapi(getSettings, async (c) => c.json(await c.var.deps.services.settings.view(), 200))
+    .openapi(updateSettings, async (c) =>
+      c.json(await c.var.deps.services.settings.update(c.var.auth.userId, c.req.valid('json')), 200),
+    );
