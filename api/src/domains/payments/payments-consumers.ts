@@ -7,22 +7,27 @@ import { DOMAIN_EVENTS, type DomainEvents } from '@streamhub/contracts/events';
 import { type Consumer, defineConsumer } from '@streamhub/infra/outbox/consumers';
 import type { Logger } from '@streamhub/logger/logger';
 import { startPeriodicSweep } from '../../modules/periodic-sweep.ts';
+import { BatchHandledEvents } from './batch-handled-events.ts';
 import type { PaymentsService } from './payments.service.ts';
 import type { SubscriptionsService } from './subscriptions.service.ts';
 
 export function paymentsConsumers(deps: {
   payments: Pick<PaymentsService, 'handleWebhookEvents'>;
 }): Consumer<DomainEvents>[] {
+  const batchHandled = new BatchHandledEvents();
   return [
     // `once`: booking a tip twice would double money. The stored event's `processed_at` guards a second
     // time too, so even a delivery after the `events.handled` row was pruned changes nothing, and so
-    // does the job of an event that an earlier job's batch handled.
+    // does the job of an event that an earlier job's batch handled. That job does not even open a
+    // transaction when this process saw the batch commit.
     defineConsumer(DOMAIN_EVENTS, {
       name: 'payments.webhooks',
       mode: 'once',
       events: ['payment.webhook_received'],
-      async handle({ payload }, { tx }) {
-        await deps.payments.handleWebhookEvents(tx, payload.provider, payload.eventId);
+      handledAlready: ({ payload }) => batchHandled.take(payload.provider, payload.eventId),
+      async handle({ payload }, { tx, afterCommit }) {
+        const others = await deps.payments.handleWebhookEvents(tx, payload.provider, payload.eventId);
+        if (others.length > 0) afterCommit(() => batchHandled.remember(payload.provider, others));
       },
     }),
   ];

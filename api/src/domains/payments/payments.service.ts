@@ -292,28 +292,31 @@ export class PaymentsService {
    * applied (out of order, failing) is rolled back to its savepoint and set aside for its own job. If
    * the batch fails as a whole it is rolled back and the job's event is handled alone, as
    * `handleWebhookEvent` always did; the others stay waiting for their own jobs. Every event is handled
-   * at most once: its row is locked and `processed_at` set in the transaction that handles it.
+   * at most once: its row is locked and `processed_at` set in the transaction that handles it. Resolves
+   * to the ids of the other events `tx` handled (processed once it commits).
    */
-  async handleWebhookEvents(tx: Db, providerName: string, eventId: string): Promise<void> {
+  async handleWebhookEvents(tx: Db, providerName: string, eventId: string): Promise<string[]> {
     const limit = this.deps.webhookBatch ?? DEFAULT_WEBHOOK_BATCH;
     const stored = await this.deps.payments.lockUnprocessedEvent(tx, providerName, eventId);
-    if (!stored || stored.processedAt) return;
+    if (!stored || stored.processedAt) return [];
     const provider = this.deps.providers.get(providerName as PaymentProviderName);
     if (!provider) throw new Error(`a ${providerName} event is stored but ${providerName} is not configured`);
     const trigger = { event: stored, meaning: provider.interpret(stored.payload) };
     if (limit <= 1 || !batchable(provider, trigger.meaning)) {
       await this.handleAlone(tx, provider, trigger);
-      return;
+      return [];
     }
     try {
       // A savepoint: a batch that fails leaves the job's transaction (and the event's lock) usable.
-      await tx.transaction((batch) => this.handleBatch(batch, provider, trigger, limit));
+      const handled = await tx.transaction((batch) => this.handleBatch(batch, provider, trigger, limit));
+      return handled.filter((id) => id !== eventId);
     } catch (error) {
       this.deps.logger.warn(
         { err: error, provider: providerName, eventId },
         'payment event batch failed; handling the event alone',
       );
       await this.handleAlone(tx, provider, trigger);
+      return [];
     }
   }
 
@@ -329,7 +332,7 @@ export class PaymentsService {
     provider: PaymentProvider,
     trigger: InterpretedEvent,
     limit: number,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const waiting = await this.deps.payments.lockWaitingEvents(
       tx,
       provider.name,
@@ -370,6 +373,7 @@ export class PaymentsService {
       outcomes.map(({ event, outcome }) => ({ eventId: event.eventId, outcome })),
     );
     for (const { event, outcome } of outcomes) this.logOutcome(provider.name, event, outcome);
+    return outcomes.map(({ event }) => event.eventId);
   }
 
   /**

@@ -63,7 +63,25 @@ export interface IdempotentConsumer<M extends EventMap, K extends EventName<M>> 
 export interface TransactionalConsumer<M extends EventMap, K extends EventName<M>>
   extends ConsumerBase<M, K> {
   readonly mode: 'once' | 'ordered';
-  handle(event: OutboxEventOf<M, K>, context: JobContext & { tx: ConsumerTx }): Promise<void>;
+  handle(event: OutboxEventOf<M, K>, context: JobContext & ConsumerTransaction): Promise<void>;
+  /**
+   * `once` only, asked before the runner opens a transaction: true when this process knows the event's
+   * effect has committed already (another delivery's transaction handled it, as a batching consumer's
+   * does). The runner then opens no transaction and records nothing in `events.handled`, so answer true
+   * only where the handler's own guard (a processed mark committed with the effect) would skip a later
+   * delivery anyway. Must be cheap and synchronous: it runs for every job.
+   */
+  handledAlready?(event: OutboxEventOf<M, K>): boolean;
+}
+
+/** What a transactional consumer's handler gets besides the job's context. */
+export interface ConsumerTransaction {
+  tx: ConsumerTx;
+  /**
+   * Runs `callback` once `tx` has committed (never if it rolls back), e.g. to remember what it handled.
+   * The callback must not throw: the job's effect is committed whatever it does.
+   */
+  afterCommit(callback: () => void): void;
 }
 
 export type Consumer<M extends EventMap, K extends EventName<M> = EventName<M>> =

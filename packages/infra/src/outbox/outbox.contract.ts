@@ -265,6 +265,49 @@ export function outboxContract(label: string, basePrefix: string, harness: Outbo
       expect(effects.map((effect) => effect.eventId).sort()).toEqual([first, second, third].sort());
     });
 
+    it('a `once` consumer hears of its commits only, and a delivery it knows handled opens no transaction', async () => {
+      const attempts: string[] = [];
+      const committed: string[] = [];
+      const knownKeys = new Set<string>();
+      const once = defineConsumer(TEST_EVENTS, {
+        name: 'once-known',
+        mode: 'once',
+        events: ['test.changed'],
+        backoffMs: 10,
+        handledAlready: (event) => knownKeys.has(event.payload.key),
+        async handle(event, { tx, attempt, afterCommit }) {
+          attempts.push(event.id);
+          await recordEffect(tx, {
+            consumer: 'once-known',
+            eventId: event.id,
+            aggregate: event.aggregate,
+            seq: event.seq,
+          });
+          afterCommit(() => {
+            committed.push(event.id);
+            knownKeys.add(event.payload.key);
+          });
+          // Rolled back after registering: its callback must not run.
+          if (event.payload.n === 1 && attempt === 1) throw new Error('first attempt fails');
+        },
+      });
+      await setUp([once]);
+      const first = await commitChange(database.db, 'a', 1);
+      await eventually(() => expect(committed).toEqual([first]));
+      expect(attempts).toEqual([first, first]);
+
+      // Key `a` is known handled: its next event is skipped without a transaction or a handled record.
+      // One consumer job at a time, in order, so `skipped` has had its turn once `other` committed.
+      const skipped = await commitChange(database.db, 'a', 2);
+      const other = await commitChange(database.db, 'b', 2);
+      await eventually(() => expect(committed).toEqual([first, other]));
+      expect(attempts).toEqual([first, first, other]);
+      expect(await countRows(database.db, 'events.handled')).toBe(2);
+      const effects = await readEffects(database.db);
+      expect(effects.map((effect) => effect.eventId).sort()).toEqual([first, other].sort());
+      expect(effects.map((effect) => effect.eventId)).not.toContain(skipped);
+    });
+
     it('an `ordered` consumer handles each aggregate in commit order, once, under concurrency and retries', async () => {
       const perAggregate = 15;
       const ordered = defineConsumer(TEST_EVENTS, {

@@ -65,7 +65,9 @@ async function runConsumer<M extends EventMap>(
     return;
   }
   if (consumer.mode === 'once') {
-    await inTransaction(db, context.signal, async (tx) => {
+    // Nothing to open a transaction for: the consumer knows the effect committed (its guard would skip).
+    if (consumer.handledAlready?.(event as never)) return;
+    await inTransaction(db, context.signal, async (tx, afterCommit) => {
       // A concurrent duplicate blocks on this key until the first commits, then finds it and skips.
       const claimed = await tx
         .insert(handledEvents)
@@ -73,7 +75,7 @@ async function runConsumer<M extends EventMap>(
         .onConflictDoNothing()
         .returning({ eventId: handledEvents.eventId });
       if (claimed.length === 0) return;
-      await consumer.handle(event as never, { ...context, tx });
+      await consumer.handle(event as never, { ...context, tx, afterCommit });
     });
     return;
   }
@@ -82,7 +84,7 @@ async function runConsumer<M extends EventMap>(
   // past them. Commit order per aggregate equals `seq` order (see the writer), so nothing earlier can
   // still appear once this event is visible.
   for (;;) {
-    const caughtUp = await inTransaction(db, context.signal, async (tx) => {
+    const caughtUp = await inTransaction(db, context.signal, async (tx, afterCommit) => {
       const key = and(
         eq(consumerPositions.consumer, consumer.name),
         eq(consumerPositions.aggregate, event.aggregate),
@@ -123,7 +125,7 @@ async function runConsumer<M extends EventMap>(
               createdAt: earliest.createdAt.toISOString(),
             })
           : event;
-      await consumer.handle(next as never, { ...context, tx });
+      await consumer.handle(next as never, { ...context, tx, afterCommit });
       await tx.update(consumerPositions).set({ seq: next.seq, updatedAt: sql`now()` }).where(key);
       return next.seq >= event.seq;
     });
@@ -133,10 +135,23 @@ async function runConsumer<M extends EventMap>(
 
 /**
  * A transaction that rolls back when the attempt is aborted (time limit, shutdown) even if the handler
- * ignores its signal, so a stuck handler cannot keep PGlite's single connection locked forever.
+ * ignores its signal, so a stuck handler cannot keep PGlite's single connection locked forever. The
+ * callbacks the work registers with `afterCommit` run once it has committed.
  */
-function inTransaction<T>(db: Db, signal: AbortSignal, work: (tx: ConsumerTx) => Promise<T>): Promise<T> {
-  return db.transaction((tx) => untilAborted(work(tx), signal));
+async function inTransaction<T>(
+  db: Db,
+  signal: AbortSignal,
+  work: (tx: ConsumerTx, afterCommit: (callback: () => void) => void) => Promise<T>,
+): Promise<T> {
+  const committed: (() => void)[] = [];
+  const result = await db.transaction((tx) =>
+    untilAborted(
+      work(tx, (callback) => committed.push(callback)),
+      signal,
+    ),
+  );
+  for (const callback of committed) callback();
+  return result;
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
