@@ -137,24 +137,47 @@ export class PaymentsRepository {
   }
 
   /**
-   * Stores a provider event once by its id and, in the same statement, the durable event that gets it
-   * handled (`append` builds it with the outbox writer, guarded by the condition it is given): one round
-   * trip that commits on its own, and the durable event exists if and only if this call stored the
-   * provider event. Resolves to false for one stored before (a replay), which appends nothing.
+   * Stores provider events once by their ids and, in the same statement, the durable event that gets
+   * each one handled (`append` builds it with the outbox writer, guarded by the condition it is given):
+   * one round trip and one commit for all of them, and each durable event exists if and only if this
+   * call stored its provider event. Resolves, in the order given, to whether each was stored (false for
+   * one stored before: a replay, which appends nothing). The ids must be distinct.
+   *
+   * The rows are inserted in (provider, event id) order and the appends run in aggregate order, the one
+   * order every call uses, so two calls storing the same events wait for each other instead of
+   * deadlocking.
    */
-  async storeEvent(event: NewProviderEvent, append: (onlyIfStored: SQL) => SQL): Promise<boolean> {
+  async storeEvents(
+    events: readonly { event: NewProviderEvent; aggregate: string; append: (onlyIfStored: SQL) => SQL }[],
+  ): Promise<boolean[]> {
+    if (events.length === 0) return [];
+    const byKey = [...events].sort((a, b) => compare(keyOf(a.event), keyOf(b.event)));
+    const values = byKey.map(
+      ({ event }) =>
+        sql`(${event.provider}, ${event.eventId}, ${event.type}, ${JSON.stringify(event.payload)}::jsonb)`,
+    );
+    const appends = [...events]
+      .sort((a, b) => compare(a.aggregate, b.aggregate))
+      .map(
+        ({ event, append }, index) =>
+          sql`${sql.raw(`appended_${index}`)} as (${append(
+            sql`exists (select 1 from stored where provider = ${event.provider} and event_id = ${event.eventId})`,
+          )})`,
+      );
     const result = await this.db.execute(sql`
       with stored as (
         insert into payments.provider_events (provider, event_id, type, payload)
-        values (${event.provider}, ${event.eventId}, ${event.type}, ${JSON.stringify(event.payload)}::jsonb)
+        values ${sql.join(values, sql`, `)}
         on conflict do nothing
-        returning 1),
-      appended as (${append(sql`exists (select 1 from stored)`)})
-      select count(*)::int as stored from stored`);
-    const rows = rowsOf<{
-      stored: number;
-    }>(result);
-    return rows[0]?.stored === 1;
+        returning provider, event_id),
+      ${sql.join(appends, sql`, `)}
+      select provider, event_id from stored`);
+    const stored = new Set(
+      rowsOf<{ provider: string; event_id: string }>(result).map((row) =>
+        keyOf({ provider: row.provider, eventId: row.event_id }),
+      ),
+    );
+    return events.map(({ event }) => stored.has(keyOf(event)));
   }
 
   /**
@@ -318,4 +341,12 @@ export class PaymentsRepository {
       .values({ channelId, provider, ...state })
       .onConflictDoUpdate({ target: [connectedAccounts.channelId, connectedAccounts.provider], set: state });
   }
+}
+
+function keyOf(event: Pick<NewProviderEvent, 'provider' | 'eventId'>): string {
+  return `${event.provider}\n${event.eventId}`;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

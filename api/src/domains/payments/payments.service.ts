@@ -52,6 +52,7 @@ import {
   splitBatch,
   type TipEvent,
 } from './webhook-batch.ts';
+import { WebhookStoreQueue } from './webhook-store-queue.ts';
 
 export interface PaymentsServiceDeps {
   db: Db;
@@ -83,7 +84,12 @@ class EventTooEarlyError extends Error {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class PaymentsService {
-  constructor(private readonly deps: PaymentsServiceDeps) {}
+  /** Webhooks received together are stored together: one statement and one commit for them all. */
+  private readonly webhookStores: WebhookStoreQueue;
+
+  constructor(private readonly deps: PaymentsServiceDeps) {
+    this.webhookStores = new WebhookStoreQueue((requests) => deps.payments.storeEvents(requests));
+  }
 
   /**
    * Starts a tip: checks the amount against the instance's limits, records a pending payment and opens
@@ -266,21 +272,21 @@ export class PaymentsService {
       throw new AppError(400, 'invalid_webhook_signature', error.message);
     }
     const { id: eventId, type, payload, paymentId } = verified;
-    const stored = await this.deps.payments.storeEvent(
-      { provider: providerName, eventId, type, payload },
-      (onlyIfStored) =>
+    // One payment's events share an aggregate, so they are appended (and numbered) in order.
+    const aggregate =
+      paymentId && UUID.test(paymentId) ? `payment:${paymentId}` : `${providerName}:${eventId}`;
+    const stored = await this.webhookStores.store({
+      event: { provider: providerName, eventId, type, payload },
+      aggregate,
+      append: (onlyIfStored) =>
         appendEventStatement(
           DOMAIN_EVENTS,
           'payment.webhook_received',
           { provider: providerName, eventId, type },
-          // One payment's events share an aggregate, so they are appended (and numbered) in order.
-          {
-            aggregate:
-              paymentId && UUID.test(paymentId) ? `payment:${paymentId}` : `${providerName}:${eventId}`,
-          },
+          { aggregate },
           onlyIfStored,
         ).statement,
-    );
+    });
     return { received: true, duplicate: !stored };
   }
 
