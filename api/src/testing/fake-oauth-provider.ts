@@ -48,6 +48,11 @@ export interface FakeOAuthProvider {
 export interface FakeOAuthProviderOptions {
   /** The gateway's PUBLIC_URL, to check `redirect_uri` against. */
   publicUrl: string;
+  /**
+   * Show a consent page (an "Authorize" and a "Cancel" button) before redirecting back, as the real
+   * providers do on a first login, for a browser to click through. Off: authorize redirects at once.
+   */
+  consentPage?: boolean;
 }
 
 interface IssuedCode {
@@ -55,6 +60,15 @@ interface IssuedCode {
   clientId: string;
   redirectUri: string;
   codeChallenge: string;
+  user: FakeOAuthUser;
+}
+
+/** An authorization the provider accepted, to be answered with a code or a denial. */
+interface AuthorizationRequest {
+  provider: OAuthProviderName;
+  redirectUri: string;
+  state: string;
+  challenge: string;
   user: FakeOAuthUser;
 }
 
@@ -68,6 +82,8 @@ export async function startFakeOAuthProvider(options: FakeOAuthProviderOptions):
   const codes = new Map<string, IssuedCode>();
   const accessTokens = new Map<string, { provider: OAuthProviderName; user: FakeOAuthUser }>();
   const failures = new Map<FakeEndpoint, number>();
+  // Authorizations waiting on the consent page's answer, by the id its form posts back.
+  const pendingConsents = new Map<string, AuthorizationRequest>();
   let deny = false;
 
   const expectedRedirectUri = (provider: OAuthProviderName) =>
@@ -90,18 +106,43 @@ export async function startFakeOAuthProvider(options: FakeOAuthProviderOptions):
       return send(res, 400, { error: 'invalid_request', error_description: problems.join('; ') });
     const user = users.get(provider);
     if (!user) return send(res, 500, { error: `no user set for ${provider}` });
-
-    const back = new URL(redirectUri);
-    if (deny) {
+    const request = { provider, redirectUri, state: state ?? '', challenge, user };
+    if (!options.consentPage) {
+      const denied = deny;
       deny = false;
+      return redirectBack(res, request, denied);
+    }
+    const id = randomBytes(8).toString('hex');
+    pendingConsents.set(id, request);
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(consentHtml(provider, user, id));
+  }
+
+  async function consent(req: IncomingMessage, res: ServerResponse) {
+    const form = new URLSearchParams(await readBody(req));
+    const id = form.get('request') ?? '';
+    const request = pendingConsents.get(id);
+    pendingConsents.delete(id);
+    if (!request) return send(res, 400, { error: 'unknown authorization request' });
+    redirectBack(res, request, form.get('decision') !== 'allow');
+  }
+
+  function redirectBack(res: ServerResponse, request: AuthorizationRequest, denied: boolean) {
+    const back = new URL(request.redirectUri);
+    if (denied) {
       back.searchParams.set('error', 'access_denied');
       back.searchParams.set('error_description', 'The user has denied your application access.');
     } else {
       const code = randomBytes(16).toString('hex');
-      codes.set(code, { provider, clientId, redirectUri, codeChallenge: challenge, user });
+      codes.set(code, {
+        provider: request.provider,
+        clientId,
+        redirectUri: request.redirectUri,
+        codeChallenge: request.challenge,
+        user: request.user,
+      });
       back.searchParams.set('code', code);
     }
-    back.searchParams.set('state', state ?? '');
+    back.searchParams.set('state', request.state);
     res.writeHead(302, { Location: back.toString() }).end();
   }
 
@@ -214,6 +255,7 @@ export async function startFakeOAuthProvider(options: FakeOAuthProviderOptions):
     'GET /google/auth': (_req, res, url) => authorize('google', url.searchParams, res),
     'POST /google/token': (req, res) => token('google', req, res),
     'GET /google/userinfo': (req, res, url) => userEndpoint('google', url.pathname, req, res),
+    'POST /consent': (req, res) => consent(req, res),
   };
   const endpointOf = (path: string): FakeEndpoint | undefined =>
     path.endsWith('token') ? 'token' : /user|userinfo/.test(path) ? 'user' : undefined;
@@ -279,6 +321,21 @@ export async function startFakeOAuthProvider(options: FakeOAuthProviderOptions):
         server.closeAllConnections();
       }),
   };
+}
+
+/** The provider's "authorize this app?" page: one form, two buttons, the answer posted to /consent. */
+function consentHtml(provider: OAuthProviderName, user: FakeOAuthUser, id: string): string {
+  const label = provider === 'github' ? 'GitHub' : 'Google';
+  const who = escapeHtml(user.login ?? user.email);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorize StreamHub – ${label}</title></head>
+<body><main><h1>Authorize StreamHub</h1><p>StreamHub wants to sign you in as ${who} with ${label}.</p>
+<form method="post" action="/consent"><input type="hidden" name="request" value="${id}">
+<button type="submit" name="decision" value="allow">Authorize</button>
+<button type="submit" name="decision" value="deny">Cancel</button></form></main></body></html>`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

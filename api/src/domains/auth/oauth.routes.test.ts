@@ -463,6 +463,25 @@ describe.each(testDatabases())('OAuth login (/api/v1/auth/oauth) on %s', (driver
       expect(problem).toMatchObject({ code: 'oauth_denied', detail: 'The login was cancelled at GitHub.' });
     });
 
+    it('a login begun at a page goes back to it with the code of a denial or an outage, never the tokens', async () => {
+      const backTo = async () => {
+        const { url, cookie } = await begin('google', '/sign-in');
+        const response = await callback(await fake.authorize(url), cookie);
+        expect(response.status).toBe(302);
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        const location = new URL(response.headers.get('location') ?? '');
+        expect(`${location.origin}${location.pathname}`).toBe(`${PUBLIC_URL}/sign-in`);
+        return Object.fromEntries(new URLSearchParams(location.hash.slice(1)));
+      };
+      fake.setUser('google', newUser());
+      fake.denyNext();
+      expect(await backTo()).toEqual({ oauth_error: 'oauth_denied', provider: 'google' });
+      fake.failNext('token', 500);
+      expect(await backTo()).toEqual({ oauth_error: 'oauth_provider_error', provider: 'google' });
+      fake.setUser('google', newUser({ emailVerified: false }));
+      expect(await backTo()).toEqual({ oauth_error: 'oauth_email_unverified', provider: 'google' });
+    });
+
     it.each([
       ['token', 'github'],
       ['user', 'github'],

@@ -12,6 +12,7 @@ import type { AppEnv } from '../../context.ts';
 import { clientIp } from '../../http/client-ip.ts';
 import { jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
+import { requestLog } from '../../middleware/request-context.ts';
 import { OAUTH_STATE_TTL_SECONDS, oauthCallbackUrl } from './oauth.service.ts';
 
 const redirectResponse = (description: string) => ({
@@ -52,7 +53,11 @@ const callback = createRoute({
   request: { params: OAuthProviderParamsSchema, query: OAuthCallbackQuerySchema },
   responses: {
     200: jsonResponse(TokenPairSchema, 'Signed in (the login began without `redirectTo`)'),
-    302: redirectResponse('Signed in: redirect to `redirectTo#access_token=…&refresh_token=…&expires_in=…`'),
+    302: redirectResponse(
+      'Signed in: redirect to `redirectTo#access_token=…&refresh_token=…&expires_in=…`. A login begun ' +
+        'with `redirectTo` that fails after its state is proven also ends there, with ' +
+        '`#oauth_error=<the code below>&provider=…` instead of a problem document',
+    ),
     400: problemResponse(
       'The state is unknown, expired, used, for another provider or not the one this browser was given ' +
         '(`invalid_oauth_state`); the user or ' +
@@ -108,6 +113,10 @@ export const oauthRoutes = () =>
       deleteCookie(c, STATE_COOKIE, stateCookieOptions(c, provider));
       // Tokens must not be kept by any cache between here and the client (RFC 6749 §5.1).
       c.header('Cache-Control', 'no-store');
+      // A failure sent back to the page skips the error handler, which would have logged the cause.
+      if (result.kind === 'redirect' && result.failure && result.failure.status >= 500) {
+        requestLog(c).error({ err: result.failure }, 'OAuth login failed');
+      }
       if (result.kind === 'redirect') return c.redirect(result.location, 302);
       return c.json(result.tokens, 200);
     });

@@ -39,8 +39,13 @@ export interface OAuthServiceDeps {
   now?: () => Date;
 }
 
-/** Where the callback sends the client: back to the app with tokens in the fragment, or tokens as JSON. */
-export type OAuthCompletion = { kind: 'redirect'; location: string } | { kind: 'tokens'; tokens: TokenPair };
+/**
+ * Where the callback sends the client: back to the app with tokens (or, after `failure`, the error's
+ * code) in the fragment, or tokens as JSON.
+ */
+export type OAuthCompletion =
+  | { kind: 'redirect'; location: string; failure?: AppError }
+  | { kind: 'tokens'; tokens: TokenPair };
 
 export const invalidOAuthState = () =>
   new AppError(
@@ -109,19 +114,30 @@ export class OAuthService {
     // did. Without this check, an attacker could send a victim the callback URL of the attacker's own
     // login and sign the victim into the attacker's account.
     if (browserState === undefined || !sameSecret(browserState, query.state)) throw invalidOAuthState();
-    if (query.error) throw deniedAtProvider(provider, query.error);
-    if (!query.code) throw badRequest('The callback carries neither a code nor an error.');
+    try {
+      if (query.error) throw deniedAtProvider(provider, query.error);
+      if (!query.code) throw badRequest('The callback carries neither a code nor an error.');
 
-    const accessToken = await this.deps.client.exchangeCode(provider, config, {
-      code: query.code,
-      codeVerifier: attempt.codeVerifier,
-      redirectUri: oauthCallbackUrl(this.deps.publicUrl, provider),
-    });
-    const profile = await this.deps.client.fetchProfile(provider, config, accessToken);
-    const user = await this.resolveUser(provider, profile);
-    const tokens = await this.deps.sessions.start(user, meta);
-    if (attempt.redirectTo === null) return { kind: 'tokens', tokens };
-    return { kind: 'redirect', location: this.redirectWithTokens(attempt.redirectTo, tokens) };
+      const accessToken = await this.deps.client.exchangeCode(provider, config, {
+        code: query.code,
+        codeVerifier: attempt.codeVerifier,
+        redirectUri: oauthCallbackUrl(this.deps.publicUrl, provider),
+      });
+      const profile = await this.deps.client.fetchProfile(provider, config, accessToken);
+      const user = await this.resolveUser(provider, profile);
+      const tokens = await this.deps.sessions.start(user, meta);
+      if (attempt.redirectTo === null) return { kind: 'tokens', tokens };
+      return { kind: 'redirect', location: this.redirectWithTokens(attempt.redirectTo, tokens) };
+    } catch (error) {
+      // A browser that began at a page goes back to it with the failure's code, so the page can say
+      // what went wrong; a problem+json document at the callback's address would strand a person.
+      if (attempt.redirectTo === null || !(error instanceof AppError)) throw error;
+      return {
+        kind: 'redirect',
+        location: this.redirectWithError(attempt.redirectTo, provider, error.code),
+        failure: error,
+      };
+    }
   }
 
   private provider(name: string) {
@@ -205,17 +221,29 @@ export class OAuthService {
   }
 
   private redirectWithTokens(redirectTo: string, tokens: TokenPair): string {
-    const site = new URL(this.deps.publicUrl);
-    const target = new URL(redirectTo, site);
-    // Checked at start already; checked again because the value has since been through the database.
-    if (target.origin !== site.origin) throw invalidOAuthState();
     // In the fragment: browsers never send it to a server, so tokens stay out of access logs and Referer.
-    target.hash = new URLSearchParams({
+    return this.redirectWithFragment(redirectTo, {
       access_token: tokens.accessToken,
       refresh_token: tokens.refreshToken,
       token_type: tokens.tokenType,
       expires_in: String(tokens.expiresIn),
-    }).toString();
+    });
+  }
+
+  /**
+   * Only the stable code and the provider travel, never a message: anyone can craft such a link, so the
+   * page shows its own words for a code it knows rather than text from the address.
+   */
+  private redirectWithError(redirectTo: string, provider: OAuthProviderName, code: string): string {
+    return this.redirectWithFragment(redirectTo, { oauth_error: code, provider });
+  }
+
+  private redirectWithFragment(redirectTo: string, fragment: Record<string, string>): string {
+    const site = new URL(this.deps.publicUrl);
+    const target = new URL(redirectTo, site);
+    // Checked at start already; checked again because the value has since been through the database.
+    if (target.origin !== site.origin) throw invalidOAuthState();
+    target.hash = new URLSearchParams(fragment).toString();
     return target.toString();
   }
 }

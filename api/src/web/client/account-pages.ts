@@ -40,6 +40,15 @@ export function startSignInPage(): void {
     location.replace(next.startsWith('/') && !next.startsWith('//') ? next : '/');
     return;
   }
+  // Back from a failed GitHub or Google login: the callback sent only the error's code and the provider.
+  const oauthError = fragment.get('oauth_error');
+  if (oauthError) {
+    history.replaceState(null, '', location.pathname + location.search);
+    const provider = document.querySelector<HTMLElement>(
+      `a[data-provider="${CSS.escape(fragment.get('provider') ?? '')}"]`,
+    );
+    report({ error: t.oauthFailed(provider?.dataset.providerName ?? t.unknownProvider, oauthError) });
+  }
   // The provider's round trip forgets `next`: keep it for the return.
   for (const link of document.querySelectorAll<HTMLAnchorElement>('a[data-provider]')) {
     link.addEventListener('click', () => {

@@ -357,6 +357,18 @@ export const clientText = {
   signedInAs: (name: string) => `Signed in as ${name}`,
   signingIn: 'Signing in…',
   signInFailed: 'Sign-in failed',
+  unknownProvider: 'the provider',
+  /** Why signing in at GitHub or Google failed, by the callback's error code (oauth.service.ts). */
+  oauthFailed: (provider: string, code: string): string =>
+    code === 'oauth_denied'
+      ? `Signing in with ${provider} was cancelled or refused. Try again, or sign in with your password.`
+      : code === 'oauth_email_unverified'
+        ? `${provider} has no verified email address for this account: verify one there, then try again.`
+        : code === 'account_suspended'
+          ? 'This account is suspended.'
+          : code === 'oauth_provider_error'
+            ? `${provider} could not complete the sign-in; try again later.`
+            : `Signing in with ${provider} failed; start again.`,
   signUpFailed: 'The account could not be created',
   signedUp: (email: string) =>
     `Your account is ready. We sent a link to ${email}: open it to verify the address, then sign in.`,

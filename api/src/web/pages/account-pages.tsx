@@ -40,6 +40,7 @@ export function signInPage(assets: WebAssets, providers: OAuthProvider[]) {
               <a
                 class="button-link provider"
                 data-provider={provider.id}
+                data-provider-name={provider.name}
                 href={`/api/v1/auth/oauth/${provider.id}/start?redirectTo=%2Fsign-in`}
               >
                 {t.withProvider(provider.name)}
