@@ -60,7 +60,8 @@ export function workspaceRoutes() {
       ]);
       return workspacePage(c, adminLivePage(assets, live.items));
     })
-    .get('/admin/instance', async (c) =>
-      workspacePage(c, adminInstancePage(await webAssets(), c.var.config)),
-    );
+    .get('/admin/instance', async (c) => {
+      const [assets, settings] = await Promise.all([webAssets(), c.var.deps.services.settings.view()]);
+      return workspacePage(c, adminInstancePage(assets, c.var.config, settings));
+    });
 }

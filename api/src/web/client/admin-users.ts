@@ -103,11 +103,6 @@ export async function startAdminUsersPage(): Promise<void> {
   await load();
 }
 
-/** `/admin/instance`: rendered by the server; only say so when the reader is no admin. */
-export async function startAdminInfoPage(): Promise<void> {
-  await adminAccount();
-}
-
 /** `/admin/live`: each row's "End the broadcast" button cuts that channel's broadcast. */
 export async function startAdminLivePage(): Promise<void> {
   const buttons = document.querySelectorAll<HTMLButtonElement>('button[data-cut]');

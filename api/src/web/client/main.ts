@@ -7,7 +7,8 @@ import {
   startSignUpPage,
   startVerifyEmailPage,
 } from './account-pages.ts';
-import { startAdminInfoPage, startAdminLivePage, startAdminUsersPage } from './admin-users.ts';
+import { startAdminInstancePage } from './admin-settings.ts';
+import { startAdminLivePage, startAdminUsersPage } from './admin-users.ts';
 import { startStudioAnalyticsPage } from './analytics-dashboard.ts';
 import { startChannelPage } from './channel-page.ts';
 import { startDocsPage } from './docs-page.ts';
@@ -106,7 +107,7 @@ switch (data?.page) {
     void startAdminLivePage();
     break;
   case 'admin-instance':
-    void startAdminInfoPage();
+    void startAdminInstancePage();
     break;
   default:
     break;

@@ -282,19 +282,10 @@ export const pageText = {
     instance: {
       nav: 'Instance',
       heading: 'Instance settings',
-      intro:
-        'How this instance is configured. Each setting comes from an environment variable of the gateway (see the README); change it there and restart.',
       setting: 'Setting',
       value: 'Value',
       variable: 'Variable',
-      channelCreation: 'Who may open a channel and stream',
-      channelCreationValue: {
-        streamers: 'Accounts with the streamer or admin role (an admin grants it)',
-        verified: 'Any account with a verified email address',
-      },
       ingest: 'RTMP ingest address',
-      videoMax: 'Largest video upload',
-      videoQuota: 'Video storage per account',
       avatarMax: 'Largest avatar',
       bodyLimit: 'Largest API request body',
       rateLimit: 'API rate limit per client',

@@ -8,9 +8,12 @@
 
 import type { Config } from '@streamhub/config/config';
 import type { PublicChannel } from '@streamhub/contracts/channels';
+import type { InstanceSettingsView } from '@streamhub/contracts/settings';
 import { pageText } from '../i18n/en.ts';
+import { settingsText } from '../i18n/settings.en.ts';
 import type { WebAssets } from '../web-assets.ts';
 import { Outcome } from './form-parts.tsx';
+import { InstanceSettingsForm } from './instance-settings-form.tsx';
 import { formatBytes } from './studio-pages.tsx';
 import { Workspace } from './workspace-layout.tsx';
 
@@ -104,13 +107,13 @@ export function adminLivePage(assets: WebAssets, live: PublicChannel[]) {
   );
 }
 
-/** The settings an admin is shown: who may stream and the limits users meet, with the variable that sets each. */
-export function adminInstancePage(assets: WebAssets, config: Config) {
+/**
+ * The settings an admin is shown: the policy on who may stream and the limits an admin may change live
+ * (a form), then the rest, which only the environment sets, with the variable that sets each.
+ */
+export function adminInstancePage(assets: WebAssets, config: Config, view: InstanceSettingsView) {
   const rows: [string, string, string][] = [
-    [t.instance.channelCreation, t.instance.channelCreationValue[config.channelCreation], 'CHANNEL_CREATION'],
     [t.instance.ingest, config.media.rtmpPublicUrl, 'RTMP_PUBLIC_URL'],
-    [t.instance.videoMax, formatBytes(config.videos.maxBytes), 'VIDEO_MAX_BYTES'],
-    [t.instance.videoQuota, formatBytes(config.videos.quotaBytes), 'VIDEO_QUOTA_BYTES'],
     [t.instance.avatarMax, formatBytes(config.avatarMaxBytes), 'AVATAR_MAX_BYTES'],
     [t.instance.bodyLimit, formatBytes(config.bodyLimitBytes), 'BODY_LIMIT_BYTES'],
     [
@@ -135,13 +138,12 @@ export function adminInstancePage(assets: WebAssets, config: Config) {
   ];
   return (
     <Workspace assets={assets} kind="admin" path="/admin/instance" heading={t.instance.heading}>
+      <InstanceSettingsForm view={view} />
       <section class="panel" aria-labelledby="instance-heading">
-        <h2 id="instance-heading" class="visually-hidden">
-          {t.instance.heading}
-        </h2>
-        <p>{t.instance.intro}</p>
+        <h2 id="instance-heading">{settingsText.envHeading}</h2>
+        <p>{settingsText.envIntro}</p>
         <table class="data-table">
-          <caption class="visually-hidden">{t.instance.heading}</caption>
+          <caption class="visually-hidden">{settingsText.envHeading}</caption>
           <thead>
             <tr>
               <th scope="col">{t.instance.setting}</th>

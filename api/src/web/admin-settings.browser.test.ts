@@ -1,0 +1,193 @@
+/**
+ * The admin's instance settings in a real browser (Debian's chromium through playwright-core): with the
+ * keyboard alone, an admin lets verified accounts stream, and a verified viewer who was refused a
+ * channel then opens one and gets a stream key; a bad limit is refused with its error under the field
+ * (aria-invalid, the focus on it); restoring the default policy refuses the viewer a new stream key.
+ * Then axe-core (no serious or critical violation) and screenshots at 375 and 1280 px, light and dark.
+ */
+import type { TokenPair } from '@streamhub/contracts/auth';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CHROMIUM,
+  hasChromium,
+  type PageGateway,
+  postJson,
+  saveScreenshot,
+  seriousViolations,
+  signInPage,
+  startPageGateway,
+  watchedPage,
+} from './browser-test-kit.ts';
+
+const PASSWORD = 'a long test password';
+
+describe.skipIf(!hasChromium)(
+  `the admin's instance settings in chromium (skipped when ${CHROMIUM} is missing: apt-get install chromium)`,
+  { timeout: 300_000 },
+  () => {
+    let server: PageGateway;
+    let browser: Browser;
+    let base: string;
+    let adminTokens: TokenPair;
+    let viewerTokens: TokenPair;
+
+    const login = async (email: string) =>
+      (await postJson(base, '/api/v1/auth/login', { email, password: PASSWORD })) as TokenPair;
+    const asViewer = (path: string, body: unknown) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${viewerTokens.accessToken}` },
+        body: JSON.stringify(body),
+      });
+
+    beforeAll(async () => {
+      server = await startPageGateway({ CHANNEL_CREATION: 'streamers', RATE_LIMIT_MAX: '100000' });
+      base = server.base;
+      browser = await chromium.launch({ executablePath: CHROMIUM });
+      // The first account of a fresh instance is its admin; the admin creates a viewer whose email
+      // counts as verified (accounts an admin creates are).
+      await postJson(base, '/api/v1/auth/register', {
+        email: 'admin@example.test',
+        username: 'settings_admin',
+        password: PASSWORD,
+      });
+      adminTokens = await login('admin@example.test');
+      await postJson(
+        base,
+        '/api/v1/users',
+        { email: 'viewer@example.test', username: 'verified_viewer', password: PASSWORD },
+        adminTokens.accessToken,
+      );
+      viewerTokens = await login('viewer@example.test');
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await server?.gateway.close();
+    });
+
+    /** Presses Tab until `matches` holds for the focused element (at most 80 times: the page is short). */
+    async function tabTo(page: Page, matches: string, what: string): Promise<void> {
+      for (let presses = 0; presses < 80; presses += 1) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate((selector) => document.activeElement?.matches(selector) ?? false, matches)) {
+          return;
+        }
+      }
+      throw new Error(`Tab never reached ${what}`);
+    }
+
+    it('lets an admin change who may stream with the keyboard alone; the rules follow at once', async () => {
+      const refused = await asViewer('/api/v1/channels', { slug: 'verified-viewer', title: 'Mine' });
+      expect(refused.status, await refused.text()).toBe(403);
+
+      const admin = await watchedPage(browser, { viewport: { width: 375, height: 740 } });
+      const { page } = admin;
+      await signInPage(page, adminTokens);
+      await page.goto(`${base}/admin/instance`);
+      const policy = page.getByRole('group', { name: 'Who may open a channel and stream' });
+      await policy.waitFor();
+      await expect(
+        page
+          .getByRole('radio', { name: 'Accounts with the streamer or admin role (an admin grants it)' })
+          .isChecked(),
+      ).resolves.toBe(true);
+
+      // The radio group takes the focus on its checked radio; an arrow key moves the choice.
+      await tabTo(page, 'input[name="channelCreation"]', 'the policy');
+      await page.keyboard.press('ArrowDown');
+      await expect(
+        page.getByRole('radio', { name: 'Any account with a verified email address' }).isChecked(),
+      ).resolves.toBe(true);
+      await tabTo(page, 'button[type="submit"]', 'the save button');
+      await page.keyboard.press('Enter');
+      await page.getByRole('status').filter({ hasText: 'The settings are saved and apply now.' }).waitFor();
+      // The default is overridden now: its restore button shows.
+      const restore = page.getByRole('button', {
+        name: 'Restore the default of “Who may open a channel and stream”',
+      });
+      await restore.waitFor();
+
+      const opened = await asViewer('/api/v1/channels', { slug: 'verified-viewer', title: 'Mine' });
+      expect(opened.status, await opened.clone().text()).toBe(201);
+      const key = await asViewer('/api/v1/channels/verified-viewer/keys', { name: 'OBS' });
+      expect(key.status, await key.text()).toBe(201);
+
+      // A limit out of bounds: refused before it is sent, its error read with the field, which has the focus.
+      const clips = page.getByRole('spinbutton', { name: 'Clips one account may make per hour' });
+      await tabTo(page, '#setting-clipsPerUserPerHour', 'the clips limit');
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.type('0');
+      await tabTo(page, 'button[type="submit"]', 'the save button');
+      await page.keyboard.press('Enter');
+      await page.getByRole('alert').filter({ hasText: 'Some settings are not valid' }).waitFor();
+      await expect(clips.getAttribute('aria-invalid')).resolves.toBe('true');
+      await expect(clips.evaluate((input) => input === document.activeElement)).resolves.toBe(true);
+      const error = await page.locator('#setting-clipsPerUserPerHour-error').textContent();
+      expect(error).toBe('Enter a whole number from 1 to 1000.');
+      expect(await clips.evaluate((input) => input.getAttribute('aria-describedby'))).toContain(
+        'setting-clipsPerUserPerHour-error',
+      );
+      // Corrected, it is saved and the error goes.
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.type('25');
+      await page.keyboard.press('Enter');
+      await page.getByRole('status').filter({ hasText: 'The settings are saved and apply now.' }).waitFor();
+      await expect(clips.getAttribute('aria-invalid')).resolves.toBeNull();
+      const settings = (await (
+        await fetch(`${base}/api/v1/admin/settings`, {
+          headers: { Authorization: `Bearer ${adminTokens.accessToken}` },
+        })
+      ).json()) as { effective: { clipsPerUserPerHour: number; channelCreation: string } };
+      expect(settings.effective).toMatchObject({ clipsPerUserPerHour: 25, channelCreation: 'verified' });
+
+      // Back to the default policy, by keyboard: the focus lands on the policy, and the viewer gets no new key.
+      await tabTo(page, 'button[data-restore="channelCreation"]', 'the policy’s restore button');
+      await page.keyboard.press('Enter');
+      await page.getByRole('status').filter({ hasText: 'is back to its default' }).waitFor();
+      await expect(restore.isHidden()).resolves.toBe(true);
+      expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe(
+        'channelCreation',
+      );
+      const noKey = await asViewer('/api/v1/channels/verified-viewer/keys', { name: 'Second' });
+      expect(noKey.status, await noKey.text()).toBe(403);
+
+      expect(admin.problems).toEqual([]);
+      expect(admin.elsewhere).toEqual([]);
+      await admin.context.close();
+    });
+
+    it('passes axe-core at 375 and 1280 px, light and dark, without sideways scrolling', async () => {
+      for (const width of [375, 1280]) {
+        for (const colorScheme of ['light', 'dark'] as const) {
+          const { context, page, problems } = await watchedPage(browser, {
+            viewport: { width, height: 900 },
+            colorScheme,
+          });
+          await signInPage(page, adminTokens);
+          await page.goto(`${base}/admin/instance`);
+          // Once the island has asked who reads (a non-admin's form would be hidden), the page is settled.
+          await page.waitForLoadState('networkidle');
+          await page.locator('#instance-settings-form').waitFor();
+          expect(await seriousViolations(page), `${width} px ${colorScheme}`).toEqual([]);
+          expect(
+            await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+            `${width} px ${colorScheme} scrolls sideways`,
+          ).toBe(true);
+          await saveScreenshot(page, `admin-instance-settings-${width}-${colorScheme}`);
+          expect(problems).toEqual([]);
+          await context.close();
+        }
+      }
+    });
+
+    it('hides the form from a signed-in non-admin', async () => {
+      const { context, page } = await watchedPage(browser);
+      await signInPage(page, viewerTokens);
+      await page.goto(`${base}/admin/instance`);
+      await page.locator('#workspace-notice').filter({ hasText: /./ }).waitFor();
+      await expect(page.locator('#instance-settings-form').isHidden()).resolves.toBe(true);
+      await context.close();
+    });
+  },
+);
