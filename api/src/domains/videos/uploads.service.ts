@@ -208,9 +208,13 @@ export class UploadsService {
   ): Promise<number> {
     let written = lease.offset;
     if (!body || written >= length) return written;
-    // Where this body ends, when declared: an object store cuts its parts to end there, storing no tail.
+    // Where this body ends, when declared: an object store cuts its parts to end there, storing no tail,
+    // and streams each part to the store while it arrives (the last one too, when it ends the upload).
     const end = body.declaredBytes === undefined ? undefined : Math.min(length, written + body.declaredBytes);
-    const file = await this.deps.media.openUpload(mediaKeys.upload(videoId), written, { end });
+    const file = await this.deps.media.openUpload(mediaKeys.upload(videoId), written, {
+      end,
+      final: end === length,
+    });
     const chunks = body.chunks[Symbol.asyncIterator]();
     // Taken over: stop at once rather than wait for the client's next chunk.
     lease.onLost(() => body.cancel());

@@ -127,6 +127,11 @@ export interface OpenUploadOptions {
    * its parts so that one ends there, instead of storing the bytes past its last whole part as a tail.
    */
   end?: number;
+  /**
+   * The appends up to `end` finish the upload: an object store may then stream a last part shorter than
+   * its part minimum while it arrives, instead of holding it until `close({ last: true })`.
+   */
+  final?: boolean;
 }
 
 export interface MediaStorage {

@@ -67,6 +67,9 @@ export async function startTestS3Server(
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     },
     stop: () => {
+      // A request a test left open (a writer abandoned mid-part, as a crashed gateway leaves it) would
+      // hold the close forever: drop it, as a crashed peer's socket would be.
+      server.httpServer.closeAllConnections();
       stopped ??= server.close().finally(() => rm(directory, { recursive: true, force: true }));
       return stopped;
     },

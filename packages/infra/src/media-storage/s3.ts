@@ -11,7 +11,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   CompleteMultipartUploadCommand,
@@ -92,8 +92,17 @@ export function createS3Client(settings: S3ConnectionSettings): S3Client {
     // Checksums only where the API demands them: many S3-compatible servers reject the newer headers.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    logger: sdkLogger,
   });
 }
+
+/**
+ * Silent, as the SDK's default logger is, but for the one warning that logger still prints on the
+ * console: a streamed request that failed. An UploadPart streamed from a tus PATCH is aborted by design
+ * when the client goes away (the upload writer keeps the bytes), and a stream the store failed is sent
+ * again as bytes, so that warning would be noise on every dropped upload.
+ */
+const sdkLogger = { trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 /** Where presigned URLs point: the bucket as viewers reach it (`S3_SIGNED_URL_ENDPOINT` or `S3_ENDPOINT`). */
 export interface S3SignedUrlSettings {
@@ -377,23 +386,24 @@ export class S3MediaStorage implements MediaStorage {
     const kept = short < 0 ? contiguous : contiguous.slice(0, short);
     const partsEnd = endOf(kept);
     const nextPart = kept.length + 1;
-    // Bytes past `offset` are a dead writer's: its later parts and tails are dropped, and the bytes
+    // Bytes past `offset` are a dead writer's: its later parts are dropped, and the bytes
     // between the last whole part and `offset` come back from the tail that held them: from memory when
     // this instance stored it (the client's previous PATCH came here), else from the tail object.
     const need = offset - partsEnd;
     const held = this.heldTails.take(key, partsEnd, need);
     const carried = need > 0 ? (held ?? (await this.readTail(key, partsEnd, need))) : Buffer.alloc(0);
     await this.ledger.truncate(key, nextPart);
-    const staleTails = (await this.tails(key)).filter((start) =>
-      carried.length > 0 ? start > partsEnd : start >= partsEnd,
-    );
-    await this.deleteNames(staleTails.map((start) => this.tailName(key, start)));
+    // Tails a dead writer stored past `offset` stay until the upload completes or is deleted (both clear
+    // the tail prefix): none is read again, since a tail is read only at the end of the kept parts, where
+    // every writer that moved the offset stored (or carried) the bytes it answered. Not listing them here
+    // saves a ListObjectsV2 per PATCH.
     return new MultipartWriter(this, key, state, {
       partsEnd,
       nextPart,
       carried,
       concurrency: this.partConcurrency,
       end: options.end,
+      final: options.final,
     });
   }
 
@@ -469,16 +479,27 @@ export class S3MediaStorage implements MediaStorage {
     return true;
   }
 
-  async uploadPart(name: string, uploadId: string, partNumber: number, bytes: Uint8Array): Promise<string> {
+  /**
+   * Uploads one part: bytes, or a stream of `length` bytes (sent as it is written, with an unsigned payload:
+   * SigV4 cannot hash what has not arrived, and the SDK does not retry a stream).
+   */
+  async uploadPart(
+    name: string,
+    uploadId: string,
+    partNumber: number,
+    body: Uint8Array | Readable,
+    stream?: { length: number; abortSignal: AbortSignal },
+  ): Promise<string> {
     const out = await this.client.send(
       new UploadPartCommand({
         Bucket: this.bucket,
         Key: name,
         UploadId: uploadId,
         PartNumber: partNumber,
-        Body: bytes,
-        ContentLength: bytes.byteLength,
+        Body: body,
+        ContentLength: body instanceof Uint8Array ? body.byteLength : stream?.length,
       }),
+      stream ? { abortSignal: stream.abortSignal } : {},
     );
     if (!out.ETag) throw new Error(`The store gave no ETag for part ${partNumber} of ${name}`);
     return out.ETag;
@@ -541,12 +562,6 @@ export class S3MediaStorage implements MediaStorage {
 
   private tailName(key: MediaKey, start: number): string {
     return `${this.tailPrefix(key)}${start}`;
-  }
-
-  /** The starts of the tails stored for `key`. */
-  private async tails(key: MediaKey): Promise<number[]> {
-    const base = this.tailPrefix(key);
-    return (await this.names(base)).map((name) => Number(name.slice(base.length)));
   }
 
   /** The first `length` bytes (all, when unset) of the tail starting at `start`; empty when there is none. */
@@ -711,13 +726,18 @@ export class S3MediaStorage implements MediaStorage {
 }
 
 /**
- * Appends to a multipart upload. Bytes are copied once, into the part being filled; a full part is sent
- * at once, up to `concurrency` at a time, while the next one fills. Parts become durable when `sync`
- * records the finished ones in the ledger (one statement per sync, not per part). The tail below the part
- * size stays in memory while parts keep flowing; it is stored as an object (so a writer on another
- * gateway can take it back) only when the upload stalls (a sync that finds no part sent since the last
- * one: a slow or silent client) and when the writer closes. A `last` close sends it as the final part
- * instead, so the completing upload never stores or reads it back.
+ * Appends to a multipart upload. A part whose size is settled when it begins (a whole part, or the part
+ * a declared end cuts) is streamed to the store as an UploadPart while its bytes arrive, so the store
+ * receives a part while the client sends it rather than after it; up to `concurrency` parts are on their
+ * way at a time. Every byte is also copied once into the part's buffer, which stands in for the stream
+ * when it cannot finish: the body ended early (the request is aborted and the bytes are kept as below),
+ * or the store failed the stream (the filled buffer is sent again, with the SDK's retries, which a
+ * stream does not get). Parts become durable when `sync` records the finished ones in the ledger (one
+ * statement per sync, not per part). The bytes of an unfinished part stay in memory; they are stored as
+ * a tail object (so a writer on another gateway can take them back) only when the upload stalls (a sync
+ * that finds no part finished since the last one: a slow or silent client) and when the writer closes
+ * with less than a part minimum; a close with a part minimum or more, or a `last` close, sends them as a
+ * part, so the completing upload never stores or reads a tail back.
  */
 class MultipartWriter implements UploadWriter {
   /** The part being filled, and how much of it is. */
@@ -726,14 +746,16 @@ class MultipartWriter implements UploadWriter {
   /** Where the part being filled starts in the upload; every byte before it is in a sent part. */
   private partStart: number;
   private nextPart: number;
-  /** Parts on their way, in order; each settles to its ledger entry. */
+  /** The part being filled, when it is also being streamed to the store. */
+  private streaming: StreamedPart | undefined;
+  /** Parts whose bytes are all on their way, in order; each settles to its ledger entry. */
   private sending: Sending[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   /** The end of the parts recorded in the ledger (durable). */
   private recordedEnd: number;
   /** The tail stored as an object (or carried from one), so an unchanged one is not stored again. */
   private storedTail: { start: number; size: number } | undefined;
-  /** Parts sent since the last sync: none means the client is slow or silent. */
+  /** Parts finished since the last sync: none means the client is slow or silent. */
   private sentSinceSync = 0;
   private failure: { error: unknown } | undefined;
   private closed: Promise<number> | undefined;
@@ -741,16 +763,26 @@ class MultipartWriter implements UploadWriter {
   private readonly concurrency: number;
   /** Where the appends will stop, when the caller knows (a PATCH's declared length). */
   private readonly end: number | undefined;
+  /** The appends up to `end` finish the upload: its last part may be short. */
+  private readonly final: boolean;
 
   constructor(
     private readonly storage: S3MediaStorage,
     private readonly key: MediaKey,
     private readonly upload: MultipartState,
-    start: { partsEnd: number; nextPart: number; carried: Buffer; concurrency: number; end?: number },
+    start: {
+      partsEnd: number;
+      nextPart: number;
+      carried: Buffer;
+      concurrency: number;
+      end?: number;
+      final?: boolean;
+    },
   ) {
     const { partsEnd, nextPart, carried } = start;
     this.concurrency = start.concurrency;
     this.end = start.end;
+    this.final = start.final === true && start.end !== undefined;
     this.partStart = partsEnd;
     this.recordedEnd = partsEnd;
     this.nextPart = nextPart;
@@ -766,6 +798,11 @@ class MultipartWriter implements UploadWriter {
     let from = 0;
     while (from < bytes.byteLength) {
       const size = this.partTarget();
+      if (this.filled >= size) {
+        // A carried tail as large as a part (stored while a long part stalled) goes as a part of its own.
+        await this.send(this.part.subarray(0, this.filled));
+        continue;
+      }
       if (this.part.length < size) {
         // This part runs to the end: a buffer that holds it, for this one part.
         const larger = this.storage.partBuffers.take(size);
@@ -773,24 +810,38 @@ class MultipartWriter implements UploadWriter {
         this.storage.partBuffers.give(this.part);
         this.part = larger;
       }
+      if (!this.streaming && this.isStreamable(size)) await this.startStream(size);
       const take = Math.min(size - this.filled, bytes.byteLength - from);
       this.part.set(bytes.subarray(from, from + take), this.filled);
+      this.streaming?.write(this.part.subarray(this.filled, this.filled + take));
       this.filled += take;
       from += take;
-      if (this.filled >= size) await this.send(this.part.subarray(0, this.filled));
+      if (this.filled < size) continue;
+      if (this.streaming) this.streamed();
+      else await this.send(this.part.subarray(0, this.filled));
     }
   }
 
   /**
    * The size of the part being filled: the part size, or, when the appends end within less than a part
    * minimum past it, everything up to that end (at most part size + 5 MiB − 1), so no tail is left over.
+   * What is left below the minimum is a part only when it ends the upload (S3 allows a short last part);
+   * otherwise it stays a tail.
    */
   private partTarget(): number {
     const partSize = this.storage.partBytes;
     if (this.end === undefined) return partSize;
     const left = this.end - this.partStart;
-    const rest = left - partSize;
-    return rest > 0 && rest < MIN_PART_SIZE ? left : partSize;
+    if (left <= 0 || left >= partSize + MIN_PART_SIZE) return partSize;
+    return left >= MIN_PART_SIZE || this.final ? left : partSize;
+  }
+
+  /**
+   * Whether a part of `size` is exactly what will be sent if the appends reach its end: not a part size
+   * the declared end falls short of (its bytes become a tail, so streaming them would be wasted).
+   */
+  private isStreamable(size: number): boolean {
+    return this.end === undefined || this.partStart + size <= this.end;
   }
 
   async sync(): Promise<number> {
@@ -810,6 +861,8 @@ class MultipartWriter implements UploadWriter {
   }
 
   private async finish(last: boolean): Promise<number> {
+    // The body ended before the streamed part was full: its bytes are in the buffer, dealt with below.
+    await this.abortStream();
     await Promise.all(this.sending.map((sending) => sending.done));
     this.throwIfFailed();
     // The final part may be short: S3 allows that of the last one only, and nothing follows. A fill of
@@ -827,6 +880,97 @@ class MultipartWriter implements UploadWriter {
     this.part = Buffer.alloc(0);
     this.filled = 0;
     return this.durableEnd();
+  }
+
+  /** Waits while `concurrency` parts are on their way. */
+  private async room(): Promise<void> {
+    while (this.inFlight.size >= this.concurrency) {
+      await Promise.race(this.inFlight);
+      this.throwIfFailed();
+    }
+  }
+
+  /**
+   * Starts the UploadPart of the part being filled, `size` bytes long, with what it already holds (a
+   * carried tail); the appends write the rest into it as they copy it into the buffer.
+   */
+  private async startStream(size: number): Promise<void> {
+    await this.room();
+    const number = this.nextPart;
+    const start = this.partStart;
+    const buffer = this.part;
+    const body = new PassThrough();
+    // A failed or aborted request destroys the body; a late write then must not throw.
+    body.on('error', () => {});
+    const abort = new AbortController();
+    let filled = () => {};
+    let dropped = (_: unknown) => {};
+    const full = new Promise<void>((resolve, reject) => {
+      filled = resolve;
+      dropped = reject;
+    });
+    full.catch(() => {});
+    const sending: Sending = { part: undefined, done: Promise.resolve() };
+    const { object, uploadId } = this.upload;
+    const streamed = this.storage
+      .uploadPart(object, uploadId, number, body, { length: size, abortSignal: abort.signal })
+      .catch(async (error: unknown) => {
+        if (abort.signal.aborted) throw error;
+        // The store failed the stream: once the buffer holds the whole part, it goes again as bytes.
+        body.destroy();
+        await full;
+        return this.storage.uploadPart(object, uploadId, number, buffer.subarray(0, size));
+      });
+    sending.done = streamed.then(
+      (etag) => {
+        sending.part = { partNumber: number, start, size, etag };
+        this.inFlight.delete(sending.done);
+        this.storage.partBuffers.give(buffer);
+      },
+      (error: unknown) => {
+        this.inFlight.delete(sending.done);
+        // Aborted by `finish`: the bytes are still in the buffer, and go as a tail or a part from there.
+        if (!abort.signal.aborted) this.failure ??= { error };
+      },
+    );
+    this.inFlight.add(sending.done);
+    this.streaming = {
+      sending,
+      write: (bytes) => {
+        if (!body.destroyed) body.write(bytes);
+      },
+      end: () => {
+        body.end();
+        filled();
+      },
+      abort: () => {
+        abort.abort();
+        body.destroy();
+        dropped(new Error('The part was cut short'));
+      },
+    };
+    if (this.filled > 0) this.streaming.write(this.part.subarray(0, this.filled));
+  }
+
+  /** The streamed part is full: its request finishes on its own, and a new buffer takes the next bytes. */
+  private streamed(): void {
+    const streaming = this.streaming as StreamedPart;
+    this.streaming = undefined;
+    streaming.end();
+    this.sending.push(streaming.sending);
+    this.nextPart += 1;
+    this.partStart += this.filled;
+    this.sentSinceSync += 1;
+    this.part = this.storage.partBuffers.take(this.storage.partBytes);
+    this.filled = 0;
+  }
+
+  private async abortStream(): Promise<void> {
+    const streaming = this.streaming;
+    if (!streaming) return;
+    this.streaming = undefined;
+    streaming.abort();
+    await streaming.sending.done;
   }
 
   /**
@@ -857,10 +1001,7 @@ class MultipartWriter implements UploadWriter {
     );
     this.inFlight.add(sending.done);
     this.sending.push(sending);
-    while (this.inFlight.size >= this.concurrency) {
-      await Promise.race(this.inFlight);
-      this.throwIfFailed();
-    }
+    await this.room();
   }
 
   /** Records the parts that have arrived, in order up to the first still on its way. */
@@ -880,7 +1021,7 @@ class MultipartWriter implements UploadWriter {
     const tail = { start: this.partStart, size: this.filled };
     const stored = this.storedTail;
     if (tail.size === 0 || (stored?.start === tail.start && stored.size === tail.size)) return;
-    // A copy: appends go on filling the part while the tail travels.
+    // A copy: appends go on filling the part (and its stream) while the tail travels.
     await this.storage.writeTail(this.key, tail.start, Buffer.from(this.part.subarray(0, tail.size)));
     this.storedTail = tail;
   }
@@ -893,6 +1034,18 @@ class MultipartWriter implements UploadWriter {
   private throwIfFailed(): void {
     if (this.failure) throw this.failure.error;
   }
+}
+
+/** The part being filled while its UploadPart streams it to the store. */
+interface StreamedPart {
+  /** Its ledger entry once the store has it; joins the writer's `sending` when the part is full. */
+  sending: Sending;
+  /** Passes bytes just copied into the buffer on to the request (no copy). */
+  write(bytes: Buffer): void;
+  /** Every byte was written. */
+  end(): void;
+  /** The appends stopped short of the part's size: the request is dropped. */
+  abort(): void;
 }
 
 /** A part on its way: its ledger entry once the store has it. */
