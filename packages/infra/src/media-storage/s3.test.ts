@@ -10,7 +10,7 @@ import { createMediaStorage } from './factory.ts';
 import { mediaKeys } from './keys.ts';
 import { mediaStorageContract } from './media-storage.contract.ts';
 import { DbMultipartLedger } from './multipart-ledger.db.ts';
-import { readMediaBytes } from './port.ts';
+import { readMediaBytes, type UploadWriter } from './port.ts';
 import { createS3Client, MIN_PART_SIZE, S3MediaStorage } from './s3.ts';
 import { startTestS3Server, type TestS3Server } from './s3-testing.ts';
 
@@ -213,6 +213,54 @@ describe('S3MediaStorage', () => {
     await again.close();
     await storage.completeUpload(upload, mediaKeys.vodSource(video));
     expect((await readMediaBytes(storage, mediaKeys.vodSource(video)))?.equals(content)).toBe(true);
+  });
+
+  it('streams each part to the store while its bytes arrive, the short last part of the upload too', async () => {
+    // A server of its own that notes each UploadPart as it begins (its headers), before its body is in.
+    const begun: string[] = [];
+    const store = await startTestS3Server('streamed', {
+      onRequest: (request) => {
+        const query = new URL(request.url ?? '/', 'http://store').searchParams;
+        if (request.method === 'PUT' && query.has('partNumber')) begun.push(query.get('partNumber') ?? '');
+      },
+    });
+    try {
+      const storage = new S3MediaStorage({
+        client: createS3Client(store.settings),
+        bucket: store.bucket,
+        ledger: new DbMultipartLedger(database.db),
+      });
+      const video = randomUUID();
+      const upload = mediaKeys.upload(video);
+      const MiB = 1024 * 1024;
+      const content = pattern(13 * MiB + 321);
+      await storage.createUpload(upload, { target: mediaKeys.vodSource(video) });
+      /** Appends `[from, to)`, then waits until the store has begun part `part`, with the rest not sent. */
+      const appendUntilBegun = async (writer: UploadWriter, from: number, to: number, part: string) => {
+        await writer.append(content.subarray(from, to));
+        const deadline = Date.now() + 20_000;
+        while (!begun.includes(part) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        expect(begun).toContain(part);
+      };
+      // A PATCH of 10 MiB as two parts of 5, then the last PATCH's 3 MiB as the short final part: each
+      // is on its way to the store once its first megabyte has been appended.
+      const first = await storage.openUpload(upload, 0, { end: 10 * MiB });
+      await appendUntilBegun(first, 0, MiB, '1');
+      await appendUntilBegun(first, MiB, 6 * MiB, '2');
+      await first.append(content.subarray(6 * MiB, 10 * MiB));
+      expect(await first.close()).toBe(10 * MiB);
+      const last = await storage.openUpload(upload, 10 * MiB, { end: content.length, final: true });
+      await appendUntilBegun(last, 10 * MiB, 11 * MiB, '3');
+      await last.append(content.subarray(11 * MiB));
+      expect(await last.close({ last: true })).toBe(content.length);
+      expect(begun).toEqual(['1', '2', '3']);
+      const parts = (await new DbMultipartLedger(database.db).find(upload))?.parts ?? [];
+      expect(parts.map((part) => part.size)).toEqual([5 * MiB, 5 * MiB, 3 * MiB + 321]);
+      await storage.completeUpload(upload, mediaKeys.vodSource(video));
+      expect((await readMediaBytes(storage, mediaKeys.vodSource(video)))?.equals(content)).toBe(true);
+    } finally {
+      await store.stop();
+    }
   });
 
   it('completes an empty upload, and stores objects with their type and cache policy', async () => {
