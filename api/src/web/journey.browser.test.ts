@@ -62,7 +62,8 @@ describe.skipIf(!hasChromium)(
         ...['-f', 'lavfi', '-i', 'sine=frequency=330:sample_rate=48000', '-t', '2'],
         ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-y', upload],
       ]);
-    });
+      // A gateway with its media node and chromium starting on a CI box busy with other suites.
+    }, 180_000);
     afterAll(async () => {
       killPublishers();
       await browser?.close();
@@ -250,8 +251,12 @@ describe.skipIf(!hasChromium)(
 
       for (const { elsewhere, problems } of [streamer, friend]) {
         expect(elsewhere).toEqual([]);
-        // hls.js's 404s on a playlist not written yet are expected; nothing else (no CSP violation).
-        expect(problems.filter((problem) => !/status of 404/.test(problem))).toEqual([]);
+        // hls.js's 404s on a playlist not written yet are expected; nothing else (no CSP violation) but
+        // `script-src eval`: the app's code has no eval, playwright-core's does (its utility script runs
+        // every evaluate() through eval), and one loaded run saw 16 such reports while each check passed.
+        expect(
+          problems.filter((problem) => !/status of 404|^CSP violation: script-src eval$/.test(problem)),
+        ).toEqual([]);
       }
       await friend.context.close();
       await streamer.context.close();

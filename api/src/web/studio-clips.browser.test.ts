@@ -203,7 +203,9 @@ describe.skipIf(!hasChromium)(
       await expect.poll(clipSettings).toBe(true);
 
       expect(elsewhere).toEqual([]);
-      expect(problems).toEqual([]);
+      // playwright-core runs each evaluate() through eval, which a loaded run has seen reported as a CSP
+      // violation of these pages; the app's code has no eval.
+      expect(problems.filter((problem) => problem !== 'CSP violation: script-src eval')).toEqual([]);
       await context.close();
     });
 
