@@ -92,10 +92,12 @@ describe('access log', () => {
       destination: { write: (line: string) => raw.push(line) },
     });
     const { app } = createApp(backends.deps({ LOG_LEVEL: 'info' }, { logger }));
-    // A 200, a 404 whose path needs JSON escaping, and a caller's request id.
+    // A 200, a 404 whose path needs JSON escaping, a caller's request id, and a caller's id that JSON
+    // would escape (replaced by one the gateway makes: the line writes ids unescaped).
     await app.request('/healthz', { headers: { 'X-Request-Id': 'lb-7' } });
     await app.request('/no/%22quoted%22/%5Cslash/%C3%A9t%C3%A9');
-    expect(raw).toHaveLength(2);
+    await app.request('/healthz', { headers: { 'X-Request-Id': 'quote"and\\backslash' } });
+    expect(raw).toHaveLength(3);
     for (const line of raw) {
       const { reqId, method, path, status, ms, time } = JSON.parse(line) as Record<string, unknown>;
       const reference: string[] = [];

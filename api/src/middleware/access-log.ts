@@ -129,8 +129,12 @@ export const accessLogger = () => {
       }
       time = timeText;
     } else time = parts.time();
+    // Only the path can hold what JSON escapes. The id is a caller's that passed the request start's
+    // check or one it made (request-context.ts: letters, digits and `._:-` only), and a method is an
+    // HTTP token (the HTTP parser and the Request constructor refuse anything else): checking those
+    // two with the regular expression was about 1 % of the plain route's CPU on Node.
     parts.stream.write(
-      `${error ? parts.error : parts.info}${time}${parts.chindings},"reqId":${jsonString(c.get('requestId'))},"method":${jsonString(c.req.method)},"path":${jsonString(c.req.path)},"status":${status},"ms":${rounded}${parts.msg}${parts.end}`,
+      `${error ? parts.error : parts.info}${time}${parts.chindings},"reqId":"${c.get('requestId')}","method":"${c.req.method}","path":${jsonString(c.req.path)},"status":${status},"ms":${rounded}${parts.msg}${parts.end}`,
     );
   };
 };

@@ -12,7 +12,8 @@ import type { CorsPolicy } from './cors.ts';
 import { requestIds } from './request-id.ts';
 import { directHeaders, nodeResponse } from './response-headers.ts';
 
-// A caller-supplied id is kept only when it is short and plain, so it is safe in logs and headers.
+// A caller-supplied id is kept only when it is short and plain, so it is safe in logs and headers (the
+// access line writes it into its JSON unescaped: access-log.ts).
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface RequestStartOptions {

@@ -3,6 +3,8 @@
  * (response-headers.ts). What a client receives must not change: every header once, a route's own
  * value winning, a header a route lifts gone, on Node as through `app.request`.
  */
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { type Context, Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../context.ts';
@@ -12,7 +14,7 @@ import { createTestBackends, type TestBackends } from '../testing/test-deps.ts';
 import { corsPolicy } from './cors.ts';
 import { dispatchThrough } from './dispatch.ts';
 import { requestStart, startRequest } from './request-context.ts';
-import { handOverRouteHeaders, removeEarlyHeader } from './response-headers.ts';
+import { directHeaders, handOverRouteHeaders, removeEarlyHeader } from './response-headers.ts';
 import { API_CONTENT_SECURITY_POLICY, securityHeaderList } from './security-headers.ts';
 import { type Gateway, gatewayOnNode } from './testing/gateways.ts';
 
@@ -165,5 +167,22 @@ describe('a route’s own headers, moved into the response’s header store on N
     expect(await response.text()).toBe('abc');
     expect(response.headers.get('content-length')).toBe('3');
     expect(response.headers.get('x-sized')).toBe('yes');
+  });
+});
+
+describe('the header store the direct writer makes', () => {
+  it('holds only what was put in, for every way Node reads and changes it', () => {
+    const res = new ServerResponse(new IncomingMessage(new Socket()));
+    directHeaders(res).setHeader('X-Early', '1');
+    // Nothing inherited: Node's own store has no prototype at all.
+    expect(res.hasHeader('constructor')).toBe(false);
+    expect(res.getHeader('toString')).toBeUndefined();
+    expect(res.getHeader('x-early')).toBe('1');
+    res.appendHeader('X-Early', '2');
+    expect(res.getHeader('x-early')).toEqual(['1', '2']);
+    res.setHeader('X-Late', '3');
+    expect(res.getHeaderNames()).toEqual(['x-early', 'x-late']);
+    res.removeHeader('X-Early');
+    expect(res.getHeaders()).toEqual({ 'x-late': '3' });
   });
 });
