@@ -5,6 +5,7 @@
  * `html`, which escapes it.
  */
 import { html } from 'hono/html';
+import { docsText as t } from '../web/i18n/docs.en.ts';
 import { type Html, layout } from '../web/page-layout.ts';
 import type { WebAssets } from '../web/web-assets.ts';
 
@@ -84,8 +85,8 @@ export function referencePage(document: ReferenceDocument, assets: WebAssets): H
   const bearer = document.components?.securitySchemes?.bearerAuth;
   const schemas = Object.entries(document.components?.schemas ?? {});
   const body = html`<div class="docs">
-  <nav class="docs-nav" aria-label="Operations">
-    <input id="docs-filter" type="search" placeholder="Filter operations" aria-label="Filter operations" hidden />
+  <nav class="docs-nav" aria-label="${t.operations}">
+    <input id="docs-filter" type="search" placeholder="${t.filter}" aria-label="${t.filter}" hidden />
     ${groups.map(
       // Labels, not headings: the page's outline starts at its <h1>, after the sidebar.
       ([tag, entries]) => html`<section class="nav-group" data-tag="${tag}">
@@ -99,16 +100,16 @@ export function referencePage(document: ReferenceDocument, assets: WebAssets): H
       </ul>
     </section>`,
     )}
-    ${schemas.length ? html`<p class="nav-schemas"><a href="#schemas">Schemas</a></p>` : ''}
+    ${schemas.length ? html`<p class="nav-schemas"><a href="#schemas">${t.schemas}</a></p>` : ''}
   </nav>
   <main class="docs-main">
     <header class="docs-header">
       <h1>${info.title} <span class="version">${info.version}</span></h1>
       ${info.description ? html`<p>${inline(info.description)}</p>` : ''}
       <dl class="facts">
-        ${server ? html`<dt>Base URL</dt><dd><code>${server}</code></dd>` : ''}
-        ${bearer ? html`<dt>Authentication</dt><dd>${bearerText(bearer)}</dd>` : ''}
-        <dt>OpenAPI document</dt><dd><a href="/openapi.json">/openapi.json</a></dd>
+        ${server ? html`<dt>${t.baseUrl}</dt><dd><code>${server}</code></dd>` : ''}
+        ${bearer ? html`<dt>${t.authentication}</dt><dd>${bearerText(bearer)}</dd>` : ''}
+        <dt>${t.openApiDocument}</dt><dd><a href="/openapi.json">/openapi.json</a></dd>
       </dl>
     </header>
     ${groups.map(
@@ -120,7 +121,7 @@ export function referencePage(document: ReferenceDocument, assets: WebAssets): H
     ${
       schemas.length
         ? html`<section id="schemas" class="schemas" aria-labelledby="schemas-title">
-      <h2 id="schemas-title">Schemas</h2>
+      <h2 id="schemas-title">${t.schemas}</h2>
       ${schemas.map(
         ([name, schema]) => html`<article id="schema-${name}" class="schema-card">
         <h3>${name}</h3>
@@ -133,7 +134,7 @@ export function referencePage(document: ReferenceDocument, assets: WebAssets): H
     }
   </main>
 </div>`;
-  return layout(assets, `${info.title} reference`, body, {
+  return layout(assets, t.title(info.title), body, {
     data: { page: 'docs' },
     stylesheets: [assets.urls.docsStylesheet],
   });
@@ -154,7 +155,7 @@ function operations(document: ReferenceDocument): Entry[] {
 function byTag(entries: Entry[]): [string, Entry[]][] {
   const groups = new Map<string, Entry[]>();
   for (const entry of entries) {
-    const tag = entry.operation.tags?.[0] ?? 'other';
+    const tag = entry.operation.tags?.[0] ?? t.untagged;
     groups.set(tag, [...(groups.get(tag) ?? []), entry]);
   }
   return [...groups];
@@ -191,23 +192,24 @@ function operationHtml(entry: Entry, render: SchemaRenderer): Html {
     ${operation.summary ? html`<p class="summary">${inline(operation.summary)}</p>` : ''}
     ${operation.description ? html`<p>${inline(operation.description)}</p>` : ''}
     <p class="meta">
-      ${secured ? html`<span class="auth">access token required</span>` : html`<span class="auth public">no sign-in</span>`}
-      ${operation.operationId ? html`<span>operationId <code>${operation.operationId}</code></span>` : ''}
+      ${secured ? html`<span class="auth">${t.tokenRequired}</span>` : html`<span class="auth public">${t.public}</span>`}
+      ${operation.operationId ? html`<span>${t.operationId} <code>${operation.operationId}</code></span>` : ''}
     </p>
     ${parameters.length ? parametersHtml(parameters) : ''}
-    ${body?.content ? html`<h4>Request body${body.required ? '' : ' (optional)'}</h4>${contentHtml(body.content, render, true)}` : ''}
+    ${body?.content ? html`<h4>${t.requestBody(!body.required)}</h4>${contentHtml(body.content, render, true)}` : ''}
     ${operation.responses ? responsesHtml(operation.responses, render) : ''}
   </article>`;
 }
 
 function parametersHtml(parameters: Parameter[]): Html {
-  return html`<h4>Parameters</h4>
+  const columns = t.parameterColumns;
+  return html`<h4>${t.parameters}</h4>
     <table class="params">
-      <thead><tr><th scope="col">name</th><th scope="col">in</th><th scope="col">type</th><th scope="col">description</th></tr></thead>
+      <thead><tr><th scope="col">${columns.name}</th><th scope="col">${columns.in}</th><th scope="col">${columns.type}</th><th scope="col">${columns.description}</th></tr></thead>
       <tbody>
         ${parameters.map(
           (parameter) => html`<tr>
-          <td><code>${parameter.name}</code>${parameter.required ? html` <span class="required">required</span>` : ''}</td>
+          <td><code>${parameter.name}</code>${parameter.required ? html` <span class="required">${t.required}</span>` : ''}</td>
           <td>${parameter.in}</td>
           <td>${typeLabel(parameter.schema ?? {})}</td>
           <td>${describe(parameter.schema ?? {}, parameter.description)}</td>
@@ -221,7 +223,7 @@ function responsesHtml(
   responses: Record<string, Content & { description?: string }>,
   render: SchemaRenderer,
 ): Html {
-  return html`<h4>Responses</h4>
+  return html`<h4>${t.responses}</h4>
     <dl class="responses">
       ${Object.entries(responses).map(([status, response]) => {
         // Success bodies are spelled out; error bodies are all the one Problem shape, linked.
@@ -275,7 +277,7 @@ class SchemaRenderer {
     return html`<ul class="fields">
     ${Object.entries(schema.properties ?? {}).map(
       ([name, field]) => html`<li>
-      <code class="field">${name}</code> ${typeLabel(field)}${required.has(name) ? html` <span class="required">required</span>` : ''}
+      <code class="field">${name}</code> ${typeLabel(field)}${required.has(name) ? html` <span class="required">${t.required}</span>` : ''}
       ${describe(field, field.description)}
       ${this.body(field)}
     </li>`,
@@ -294,12 +296,12 @@ function typeLabel(schema: Schema): Html {
   }
   if (schema.type === 'array' || (Array.isArray(schema.type) && schema.type.includes('array'))) {
     const nullable = Array.isArray(schema.type) && schema.type.includes('null') ? ' | null' : '';
-    return html`<span class="type">${schema.items ? typeLabel(schema.items) : 'any'}[]${nullable}</span>`;
+    return html`<span class="type">${schema.items ? typeLabel(schema.items) : t.anyType}[]${nullable}</span>`;
   }
   const alternatives = schema.oneOf ?? schema.anyOf;
   if (alternatives) return html`<span class="type">${joined(alternatives.map(typeLabel), ' | ')}</span>`;
   if (schema.allOf) return html`<span class="type">${joined(schema.allOf.map(typeLabel), ' & ')}</span>`;
-  const types = Array.isArray(schema.type) ? schema.type : [schema.type ?? 'any'];
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type ?? t.anyType];
   return html`<span class="type">${types.join(' | ')}${schema.format ? ` (${schema.format})` : ''}</span>`;
 }
 
@@ -312,26 +314,28 @@ function describe(schema: Schema, description: string | undefined): Html {
   const facts: Html[] = [];
   if (schema.enum)
     facts.push(
-      html`one of ${joined(
+      html`${t.oneOf} ${joined(
         schema.enum.map((value) => html`<code>${String(value)}</code>`),
         ', ',
       )}`,
     );
   if (schema.minLength !== undefined || schema.maxLength !== undefined)
-    facts.push(html`${range(schema.minLength, schema.maxLength)} characters`);
+    facts.push(html`${t.characters(range(schema.minLength, schema.maxLength))}`);
   if (schema.minimum !== undefined || schema.maximum !== undefined)
     facts.push(html`${range(schema.minimum, schema.maximum)}`);
   if (schema.minItems !== undefined || schema.maxItems !== undefined)
-    facts.push(html`${range(schema.minItems, schema.maxItems)} items`);
-  if (schema.pattern) facts.push(html`pattern <code>${schema.pattern}</code>`);
-  if (schema.default !== undefined) facts.push(html`default <code>${JSON.stringify(schema.default)}</code>`);
-  if (schema.example !== undefined) facts.push(html`example <code>${JSON.stringify(schema.example)}</code>`);
+    facts.push(html`${t.items(range(schema.minItems, schema.maxItems))}`);
+  if (schema.pattern) facts.push(html`${t.pattern} <code>${schema.pattern}</code>`);
+  if (schema.default !== undefined)
+    facts.push(html`${t.default} <code>${JSON.stringify(schema.default)}</code>`);
+  if (schema.example !== undefined)
+    facts.push(html`${t.example} <code>${JSON.stringify(schema.example)}</code>`);
   return html`${description ? html`<span class="description">${inline(description)}</span>` : ''}${
     facts.length ? html`<span class="constraints">${joined(facts, '; ')}</span>` : ''
   }`;
 }
 
 function range(min: number | undefined, max: number | undefined): string {
-  if (min !== undefined && max !== undefined) return min === max ? `exactly ${min}` : `${min}–${max}`;
-  return min !== undefined ? `at least ${min}` : `at most ${max}`;
+  if (min !== undefined && max !== undefined) return min === max ? t.exactly(min) : t.between(min, max);
+  return min !== undefined ? t.atLeast(min) : t.atMost(max ?? 0);
 }

@@ -141,10 +141,11 @@ export async function seriousViolations(page: Page): Promise<string[]> {
 /** Git-ignored; CI keeps it as the run's artifacts, so a person can look at every page. */
 export const SCREENSHOTS_DIR = fileURLToPath(new URL('../../test-artifacts/web/', import.meta.url));
 
-export async function saveScreenshot(page: Page, name: string): Promise<string> {
+/** The whole page, or only its first screen when `fullPage` is false (a page too long to draw whole). */
+export async function saveScreenshot(page: Page, name: string, fullPage = true): Promise<string> {
   await mkdir(SCREENSHOTS_DIR, { recursive: true });
   const path = join(SCREENSHOTS_DIR, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage });
   return path;
 }
 
@@ -182,7 +183,8 @@ export async function watchedPage(
   // Injected by the browser, not the page, so the page's CSP does not stop it.
   await page.addInitScript(
     `document.addEventListener('securitypolicyviolation', (event) => {
-      console.error('CSP violation: ' + event.violatedDirective + ' ' + event.blockedURI);
+      console.error('CSP violation: ' + event.violatedDirective + ' ' + event.blockedURI +
+        (event.sourceFile ? ' at ' + event.sourceFile + ':' + event.lineNumber + ':' + event.columnNumber : ''));
     });`,
   );
   return { context, page, requests, elsewhere, problems };
@@ -220,4 +222,52 @@ export async function signInPage(page: Page, tokens: TokenPair): Promise<void> {
       }),
     )});`,
   );
+}
+
+/**
+ * What sticks out past the viewport's right edge (nothing, on a page that never scrolls sideways): the
+ * first few innermost culprits named by tag, id, class and right edge, so a failure says where to look.
+ */
+export function sidewaysOverflow(page: Page): Promise<string[]> {
+  return page.evaluate(`document.documentElement.scrollWidth <= window.innerWidth ? [] :
+    [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth)
+      .filter((e, _, all) => !all.some((other) => other !== e && e.contains(other)))
+      .slice(0, 5)
+      .map((e) => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))`) as Promise<
+    string[]
+  >;
+}
+
+/**
+ * Presses Tab (Shift+Tab when `backwards`) until the focused element matches `selector`; fails when
+ * `limit` presses do not reach it, so an element the keyboard cannot get to fails the test. Each element
+ * the focus lands on must show it (see focusShown).
+ */
+export async function tabTo(page: Page, selector: string, limit = 60, backwards = false): Promise<void> {
+  for (let presses = 0; presses < limit; presses += 1) {
+    if (await page.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) {
+      const shown = await focusShown(page);
+      if (shown !== true) throw new Error(`${selector} has the focus but does not show it: ${shown}`);
+      return;
+    }
+    await page.keyboard.press(backwards ? 'Shift+Tab' : 'Tab');
+  }
+  throw new Error(`${selector} was not reached in ${limit} presses of ${backwards ? 'Shift+Tab' : 'Tab'}`);
+}
+
+/**
+ * True when the focused element is one the keyboard reached (`:focus-visible`) and is drawn with an
+ * outline or a box shadow; otherwise what is wrong, in words.
+ */
+export function focusShown(page: Page): Promise<true | string> {
+  return page.evaluate(`(() => {
+    const focused = document.activeElement;
+    if (!focused || focused === document.body) return 'nothing has the focus';
+    const name = focused.tagName + (focused.id ? '#' + focused.id : '');
+    if (!focused.matches(':focus-visible')) return name + ' does not match :focus-visible';
+    const style = getComputedStyle(focused);
+    const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+    return outlined || style.boxShadow !== 'none' ? true : name + ' has neither an outline nor a box shadow';
+  })()`) as Promise<true | string>;
 }

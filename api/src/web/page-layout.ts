@@ -9,6 +9,7 @@ import { html } from 'hono/html';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { AppContext } from '../context.ts';
 import { removeEarlyHeader } from '../middleware/response-headers.ts';
+import { LANGUAGE, pageText } from './i18n/en.ts';
 import type { WebAssets } from './web-assets.ts';
 
 export type Html = ReturnType<typeof html>;
@@ -28,11 +29,11 @@ export function layout(assets: WebAssets, title: string, body: Html, options: La
     (href) => html`<link rel="stylesheet" href="${href}" />`,
   );
   return html`<!doctype html>
-<html lang="en">
+<html lang="${LANGUAGE}">
   <head>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <title>${title} · StreamHub</title>
+    <title>${pageText.title(title)}</title>
     ${stylesheets}
     <script type="module" src="${assets.urls.script}"></script>
   </head>

@@ -20,6 +20,7 @@ import {
   seriousViolations,
   signInPage,
   startLiveGateway,
+  tabTo,
   watchedPage,
 } from './browser-test-kit.ts';
 
@@ -27,18 +28,6 @@ const PASSWORD = 'a long test password';
 const SLUG = 'signed-in-live';
 const CASTER = { email: 'signed-caster@example.test', username: 'signed_caster', password: PASSWORD };
 const VIEWER = { email: 'signed-viewer@example.test', username: 'signed_viewer', password: PASSWORD };
-
-/**
- * Presses Tab until the focused element matches `selector`; fails when `limit` presses do not reach it,
- * so an element the keyboard cannot get to fails the test.
- */
-async function tabTo(page: Page, selector: string, limit = 60): Promise<void> {
-  for (let presses = 0; presses < limit; presses += 1) {
-    if (await page.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) return;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error(`${selector} was not reached in ${limit} presses of Tab`);
-}
 
 // Strings, not functions: this package's TypeScript has no DOM types.
 const focusedId = (page: Page) => page.evaluate("document.activeElement?.id ?? ''") as Promise<string>;
