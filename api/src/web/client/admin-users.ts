@@ -3,7 +3,7 @@ import type { AdminUser, UserList } from '@streamhub/contracts/users';
 import { clientText as t } from '../i18n/en.ts';
 import { problemMessage } from './api-problem.ts';
 import { authFetch } from './auth-session.ts';
-import { report } from './forms.ts';
+import { report, setBusy } from './forms.ts';
 import { element } from './page-data.ts';
 import { actionButton, adminAccount, sendJson, textElement } from './workspace.ts';
 
@@ -112,11 +112,13 @@ export async function startAdminLivePage(): Promise<void> {
   }
   for (const button of buttons) {
     button.addEventListener('click', () => {
-      button.disabled = true;
+      // Once pressed, busy and then ended for good; the focus stays on it (setBusy).
+      if (button.getAttribute('aria-disabled') === 'true') return;
+      setBusy(button, true);
       const slug = button.dataset.cut ?? '';
       void sendJson(`/api/v1/channels/${encodeURIComponent(slug)}/cut`, 'POST').then(async (response) => {
         if (!response.ok) {
-          button.disabled = false;
+          setBusy(button, false);
           report({ error: await problemMessage(response, t.saveFailed) }, 'live');
           return;
         }

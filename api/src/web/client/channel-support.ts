@@ -6,7 +6,7 @@ import type { SubscriptionCheckout, TipCheckout } from '@streamhub/contracts/pay
 import { minorDigits, paymentsText as t } from '../i18n/payments.en.ts';
 import { problemMessage } from './api-problem.ts';
 import { authFetch, isSignedIn } from './auth-session.ts';
-import { field, onSubmit, report } from './forms.ts';
+import { field, onSubmit, report, setBusy } from './forms.ts';
 import { element } from './page-data.ts';
 
 export function startChannelSupport(slug: string): void {
@@ -22,14 +22,27 @@ function signedInOrSent(): boolean {
   return false;
 }
 
-/** The button shows or hides the panel it controls. */
+/**
+ * The button shows or hides the panel it controls; Escape, in the panel or on the button, closes it and
+ * gives the focus back to the button.
+ */
 function toggles(button: HTMLButtonElement, panel: HTMLElement, onOpen: () => void): void {
+  const show = (open: boolean) => {
+    panel.hidden = !open;
+    button.setAttribute('aria-expanded', String(open));
+  };
   button.addEventListener('click', () => {
     if (!signedInOrSent()) return;
-    panel.hidden = !panel.hidden;
-    button.setAttribute('aria-expanded', String(!panel.hidden));
+    show(panel.hidden);
     if (!panel.hidden) onOpen();
   });
+  const close = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape' || panel.hidden) return;
+    show(false);
+    button.focus();
+  };
+  button.addEventListener('keydown', close);
+  panel.addEventListener('keydown', close);
 }
 
 const postJson = (path: string, body: unknown) =>
@@ -74,8 +87,8 @@ function startSubscribe(slug: string): void {
   toggles(element('subscribe-button', HTMLButtonElement), panel, () => undefined);
   for (const button of panel.querySelectorAll<HTMLButtonElement>('button[data-tier]')) {
     button.addEventListener('click', () => {
-      if (!signedInOrSent()) return;
-      button.disabled = true;
+      if (!signedInOrSent() || button.getAttribute('aria-disabled') === 'true') return;
+      setBusy(button, true);
       report({ done: t.redirecting }, 'subscribe');
       postJson('/api/v1/payments/subscriptions', { channel: slug, tier: button.dataset.tier })
         .then(async (response) => {
@@ -86,9 +99,7 @@ function startSubscribe(slug: string): void {
           location.assign(((await response.json()) as SubscriptionCheckout).checkoutUrl);
         })
         .catch(() => report({ error: `${t.subscribeFailed}.` }, 'subscribe'))
-        .finally(() => {
-          button.disabled = false;
-        });
+        .finally(() => setBusy(button, false));
     });
   }
 }

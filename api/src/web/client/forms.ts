@@ -13,7 +13,7 @@ export function report(outcome: Outcome, where = 'account'): void {
 }
 
 /**
- * Runs `submit` on the form's submit (its button disabled meanwhile) and reports what it returns;
+ * Runs `submit` on the form's submit (a second submit meanwhile is ignored) and reports what it returns;
  * `submit` throws only when the server cannot be reached.
  */
 export function onSubmit(
@@ -22,9 +22,12 @@ export function onSubmit(
   where = 'account',
 ): void {
   const button = form.querySelector<HTMLButtonElement>('button[type="submit"]');
+  let busy = false;
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    if (button) button.disabled = true;
+    if (busy) return;
+    busy = true;
+    setBusy(button, true);
     report({ done: t.sending }, where);
     submit(new FormData(form))
       .then(
@@ -32,9 +35,19 @@ export function onSubmit(
         () => report({ error: t.unreachable }, where),
       )
       .finally(() => {
-        if (button) button.disabled = false;
+        busy = false;
+        setBusy(button, false);
       });
   });
+}
+
+/**
+ * Marks a button busy with aria-disabled, not `disabled`: a disabled button loses the focus, so a
+ * keyboard user's next key press went nowhere. Its click handler must ignore clicks while busy.
+ */
+export function setBusy(button: HTMLButtonElement | null, busy: boolean): void {
+  if (busy) button?.setAttribute('aria-disabled', 'true');
+  else button?.removeAttribute('aria-disabled');
 }
 
 export const field = (data: FormData, name: string) => String(data.get(name) ?? '');

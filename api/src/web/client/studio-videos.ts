@@ -9,7 +9,7 @@ import type { Upload } from 'tus-js-client';
 import { clientText as t } from '../i18n/en.ts';
 import { problemMessage } from './api-problem.ts';
 import { accessToken, authFetch } from './auth-session.ts';
-import { field, onSubmit, report } from './forms.ts';
+import { field, onSubmit, report, setBusy } from './forms.ts';
 import { element } from './page-data.ts';
 import { actionButton, sendJson, signedInAccount, textElement } from './workspace.ts';
 
@@ -61,7 +61,7 @@ function startUploader(uploaded: () => void): void {
   const setRunning = (value: boolean) => {
     running = value;
     pause.textContent = value ? t.pause : t.resume;
-    if (submit) submit.disabled = value;
+    setBusy(submit, value);
   };
   pause.addEventListener('click', () => {
     if (!upload) return;
@@ -76,6 +76,7 @@ function startUploader(uploaded: () => void): void {
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
+    if (running) return;
     const chosen = file.files?.[0];
     if (!chosen) {
       report({ error: t.chooseVideo }, 'upload');
