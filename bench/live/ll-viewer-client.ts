@@ -1,7 +1,9 @@
 /**
  * LL-HLS viewers for the gateway part of bench/live, in their own process: each viewer does what hls.js
  * does in low-latency mode, a blocking playlist reload for the part the last playlist hinted
- * (`_HLS_msn`/`_HLS_part` from `EXT-X-PRELOAD-HINT`), then a GET of that part. The playlist file the
+ * (`_HLS_msn`/`_HLS_part` from `EXT-X-PRELOAD-HINT`), then a GET of that part. Like hls.js (1.7's
+ * `getSkipValue`), a reload asks for a delta update (`_HLS_skip=YES`) when the playlist offers them
+ * (`CAN-SKIP-UNTIL`) and the viewer's copy is younger than half of that. The playlist file the
  * media node writes is watched (inotify, with a 20 ms poll behind it) to know when each part came to
  * exist; a delivery's delay is from then to the response's last byte. Prints one JSON line.
  *
@@ -68,6 +70,11 @@ interface Hint {
   uri: string;
 }
 
+/** `CAN-SKIP-UNTIL` of a playlist in seconds, 0 when it offers no delta updates. */
+function canSkipUntil(text: string): number {
+  return Number(/CAN-SKIP-UNTIL=([\d.]+)/.exec(text)?.[1] ?? 0);
+}
+
 function hintOf(text: string): Hint | undefined {
   const uri = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"/.exec(text)?.[1];
   const match = uri && /-(\d+)\.p(\d+)\.m4s$/.exec(uri);
@@ -109,10 +116,15 @@ async function viewer(startDelayMs: number): Promise<void> {
 
 async function watchParts(): Promise<void> {
   let hint: Hint | undefined;
+  // What the full playlist offered, and when the viewer's copy last advanced (hls.js's `age`).
+  let skipUntilS = 0;
+  let loadedAt = 0;
   while (performance.now() < end) {
     if (!hint) {
       const text = await (await fetch(`${base}${path}`)).text();
       requests += 1;
+      skipUntilS = canSkipUntil(text);
+      loadedAt = performance.now();
       hint = hintOf(text);
       if (!hint) {
         await new Promise((r) => setTimeout(r, 200));
@@ -120,10 +132,12 @@ async function watchParts(): Promise<void> {
       }
     }
     const asked: Hint = hint;
+    const skip =
+      skipUntilS > 0 && (performance.now() - loadedAt) / 1000 < skipUntilS / 2 ? '&_HLS_skip=YES' : '';
     inFlight += 1;
     let response: Response;
     try {
-      response = await fetch(`${base}${path}?_HLS_msn=${asked.msn}&_HLS_part=${asked.part}`);
+      response = await fetch(`${base}${path}?_HLS_msn=${asked.msn}&_HLS_part=${asked.part}${skip}`);
     } finally {
       inFlight -= 1;
     }
@@ -134,6 +148,7 @@ async function watchParts(): Promise<void> {
       hint = undefined;
       continue;
     }
+    loadedAt = performance.now();
     const key = `${asked.msn}.${asked.part}`;
     playlistDelays.push(delaySince(key, performance.now()));
     // The part the playlist now names (the hint may have become the next segment's first part).
