@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type CliContext, processContext } from './cli-context.ts';
+import { adminCommand } from './commands/admin.ts';
 import { analyticsCommand } from './commands/analytics.ts';
 import { channelCommand } from './commands/channel.ts';
 import { dbCommand } from './commands/db.ts';
@@ -33,6 +34,7 @@ export function createProgram(ctx: CliContext = processContext()): Command {
     logoutCommand(ctx),
     whoamiCommand(ctx),
     userCommand(ctx),
+    adminCommand(ctx),
     channelCommand(ctx),
     streamCommand(ctx),
     videoCommand(ctx),

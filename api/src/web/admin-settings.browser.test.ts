@@ -70,7 +70,7 @@ describe.skipIf(!hasChromium)(
     async function tabTo(page: Page, matches: string, what: string): Promise<void> {
       for (let presses = 0; presses < 80; presses += 1) {
         await page.keyboard.press('Tab');
-        if (await page.evaluate((selector) => document.activeElement?.matches(selector) ?? false, matches)) {
+        if (await page.evaluate(`document.activeElement?.matches(${JSON.stringify(matches)}) ?? false`)) {
           return;
         }
       }
@@ -122,7 +122,7 @@ describe.skipIf(!hasChromium)(
       await page.keyboard.press('Enter');
       await page.getByRole('alert').filter({ hasText: 'Some settings are not valid' }).waitFor();
       await expect(clips.getAttribute('aria-invalid')).resolves.toBe('true');
-      await expect(clips.evaluate((input) => input === document.activeElement)).resolves.toBe(true);
+      await expect(page.evaluate('document.activeElement?.id')).resolves.toBe('setting-clipsPerUserPerHour');
       const error = await page.locator('#setting-clipsPerUserPerHour-error').textContent();
       expect(error).toBe('Enter a whole number from 1 to 1000.');
       expect(await clips.evaluate((input) => input.getAttribute('aria-describedby'))).toContain(
@@ -146,9 +146,7 @@ describe.skipIf(!hasChromium)(
       await page.keyboard.press('Enter');
       await page.getByRole('status').filter({ hasText: 'is back to its default' }).waitFor();
       await expect(restore.isHidden()).resolves.toBe(true);
-      expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe(
-        'channelCreation',
-      );
+      expect(await page.evaluate('document.activeElement?.name')).toBe('channelCreation');
       const noKey = await asViewer('/api/v1/channels/verified-viewer/keys', { name: 'Second' });
       expect(noKey.status, await noKey.text()).toBe(403);
 
@@ -171,7 +169,7 @@ describe.skipIf(!hasChromium)(
           await page.locator('#instance-settings-form').waitFor();
           expect(await seriousViolations(page), `${width} px ${colorScheme}`).toEqual([]);
           expect(
-            await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+            await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'),
             `${width} px ${colorScheme} scrolls sideways`,
           ).toBe(true);
           await saveScreenshot(page, `admin-instance-settings-${width}-${colorScheme}`);
