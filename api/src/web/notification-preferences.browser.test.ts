@@ -1,14 +1,16 @@
 /**
  * The notification preferences page in a real browser (Debian's chromium through playwright-core): a
  * streamer turns off in-app notices of new followers with the keyboard alone, and a follow then leaves
- * nothing in the bell's feed, until the switch is turned back on. And the settings pages in both
- * themes: the app has no manual switch (it follows prefers-color-scheme), so each scheme is emulated
- * and must render differently with no serious or critical axe violation.
+ * nothing in the bell's feed, until the switch is turned back on; then turns email of them on, and the
+ * next follow is emailed to a real SMTP server in the test. And the settings pages in both themes: the
+ * app has no manual switch (it follows prefers-color-scheme), so each scheme is emulated and must
+ * render differently with no serious or critical axe violation.
  */
 import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { NotificationPageSchema, NotificationPreferencesSchema } from '@streamhub/contracts/notifications';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
 import {
   CHROMIUM,
   hasChromium,
@@ -26,8 +28,10 @@ const PASSWORD = 'a long test password';
 const STREAMER = { email: 'prefs-streamer@example.test', username: 'prefs_streamer', password: PASSWORD };
 const QUIET_FAN = { email: 'prefs-quiet@example.test', username: 'quiet_fan', password: PASSWORD };
 const LOUD_FAN = { email: 'prefs-loud@example.test', username: 'loud_fan', password: PASSWORD };
+const MAILED_FAN = { email: 'prefs-mailed@example.test', username: 'mailed_fan', password: PASSWORD };
 const SLUG = 'prefs-channel';
 const FOLLOWER_IN_APP = 'New followers: In the app';
+const FOLLOWER_EMAIL = 'New followers: Email';
 
 /**
  * Presses Tab until the focused element matches `selector`; fails when `limit` presses do not reach it,
@@ -46,6 +50,7 @@ describe.skipIf(!hasChromium)(
   { timeout: 240_000 },
   () => {
     let server: PageGateway;
+    let smtp: TestSmtpServer;
     let browser: Browser;
     const login = async (email: string) =>
       TokenPairSchema.parse(await postJson(server.base, '/api/v1/auth/login', { email, password: PASSWORD }));
@@ -58,9 +63,36 @@ describe.skipIf(!hasChromium)(
       return response.json();
     };
 
+    /**
+     * From the top of a freshly loaded preferences page, Tabs to the new-followers switch named `label`
+     * and flips it with Space to `checked`; checks the page says so and the server keeps it.
+     */
+    async function flipFollowerSwitch(
+      page: Page,
+      token: string,
+      label: string,
+      bit: 'inApp' | 'email',
+      checked: boolean,
+    ): Promise<void> {
+      const followerSwitch = page.getByLabel(label, { exact: true });
+      await page.goto(`${server.base}/settings/notifications`);
+      await followerSwitch.waitFor();
+      expect(await followerSwitch.isChecked()).toBe(!checked);
+      await tabTo(page, `input[aria-label="${label}"]`);
+      await page.keyboard.press('Space');
+      await expect.poll(() => page.locator('#notification-settings-status').textContent()).toBe('Saved.');
+      expect(await followerSwitch.isChecked()).toBe(checked);
+      const saved = NotificationPreferencesSchema.parse(
+        await call('GET', '/api/v1/notifications/preferences', token),
+      ).types.find((preference) => preference.type === 'channel.follower');
+      expect(saved).toMatchObject({ [bit]: checked });
+    }
+
     beforeAll(async () => {
-      server = await startPageGateway();
-      for (const account of [STREAMER, QUIET_FAN, LOUD_FAN]) {
+      smtp = await startTestSmtpServer();
+      // One email per notification, so a follow's email is sent at once rather than in a digest.
+      server = await startPageGateway({ SMTP_URL: smtp.url, NOTIFICATIONS_EMAIL_DIGEST: 'off' });
+      for (const account of [STREAMER, QUIET_FAN, LOUD_FAN, MAILED_FAN]) {
         await postJson(server.base, '/api/v1/auth/register', account);
       }
       const streamer = (await login(STREAMER.email)).accessToken;
@@ -70,6 +102,7 @@ describe.skipIf(!hasChromium)(
     afterAll(async () => {
       await browser?.close();
       await server?.gateway.close();
+      await smtp?.close();
     });
 
     it('turns off in-app notices of new followers by keyboard, and a follow then lands nowhere in the feed', async () => {
@@ -80,23 +113,10 @@ describe.skipIf(!hasChromium)(
         ).items.filter((item) => item.type === 'channel.follower');
       const { page, problems } = await watchedPage(browser, { viewport: { width: 1280, height: 800 } });
       await signInPage(page, streamer);
-      const status = page.locator('#notification-settings-status');
       const followerSwitch = page.getByLabel(FOLLOWER_IN_APP, { exact: true });
 
-      /** From the top of a freshly loaded page, Tab to the switch and flip it with Space. */
-      const toggleByKeyboard = async (checked: boolean) => {
-        await page.goto(`${server.base}/settings/notifications`);
-        await followerSwitch.waitFor();
-        expect(await followerSwitch.isChecked()).toBe(!checked);
-        await tabTo(page, `input[aria-label="${FOLLOWER_IN_APP}"]`);
-        await page.keyboard.press('Space');
-        await expect.poll(() => status.textContent()).toBe('Saved.');
-        expect(await followerSwitch.isChecked()).toBe(checked);
-        const saved = NotificationPreferencesSchema.parse(
-          await call('GET', '/api/v1/notifications/preferences', streamer.accessToken),
-        ).types.find((preference) => preference.type === 'channel.follower');
-        expect(saved).toMatchObject({ inApp: checked });
-      };
+      const toggleByKeyboard = (checked: boolean) =>
+        flipFollowerSwitch(page, streamer.accessToken, FOLLOWER_IN_APP, 'inApp', checked);
 
       await toggleByKeyboard(false);
       // Still off after a reload: the page shows what the server keeps.
@@ -121,6 +141,26 @@ describe.skipIf(!hasChromium)(
       await panel.locator('.notification-item', { hasText: 'loud_fan now follows your channel' }).waitFor();
       expect(await panel.locator('.notification-item', { hasText: 'now follows your channel' }).count()).toBe(
         1,
+      );
+      expect(problems).toEqual([]);
+    });
+
+    it('turns on email of new followers by keyboard, and the next follow is emailed', async () => {
+      const streamer = await login(STREAMER.email);
+      const { page, problems } = await watchedPage(browser, { viewport: { width: 375, height: 740 } });
+      await signInPage(page, streamer);
+      await flipFollowerSwitch(page, streamer.accessToken, FOLLOWER_EMAIL, 'email', true);
+
+      await call('PUT', `/api/v1/channels/${SLUG}/follow`, (await login(MAILED_FAN.email)).accessToken);
+      const mail = await smtp.waitForMail(
+        (message) =>
+          message.envelope.to.includes(STREAMER.email) && message.text.includes('mailed_fan now follows'),
+        60_000,
+      );
+      expect(mail.text).toContain('mailed_fan now follows your channel');
+      // The follows made before, with email off, sent none.
+      expect(smtp.messages.filter((message) => /(quiet|loud)_fan now follows/.test(message.text))).toEqual(
+        [],
       );
       expect(problems).toEqual([]);
     });
