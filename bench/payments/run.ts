@@ -341,6 +341,14 @@ async function webhooks(driver: Driver, batch: number) {
     const finished = performance.now();
     const cpu = process.cpuUsage(cpuBefore);
     const serverMs = (await serverCpu(backends.database)) - serverBefore;
+    // A redelivery is signed anew, as Stripe signs each attempt: on a loaded machine the first
+    // signatures can be older than the 5-minute tolerance by now.
+    for (const body of bodies) {
+      body.signature = await signer.webhooks.generateTestHeaderStringAsync({
+        payload: new TextDecoder().decode(body.raw),
+        secret: webhookSecret,
+      });
+    }
     const replayStart = performance.now();
     check((await receiveAll()) === EVENTS, 'a replay was stored again');
     const replayed = performance.now();
