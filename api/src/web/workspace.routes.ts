@@ -38,9 +38,11 @@ export function workspaceRoutes() {
     .get('/studio/stream', async (c) =>
       workspacePage(c, studioStreamPage(await webAssets(), c.var.config.media.rtmpPublicUrl)),
     )
-    .get('/studio/videos', async (c) =>
-      workspacePage(c, studioVideosPage(await webAssets(), c.var.config.videos.maxBytes)),
-    )
+    .get('/studio/videos', async (c) => {
+      // The upload limit that applies now: an admin may change it live (the instance settings).
+      const [assets, settings] = await Promise.all([webAssets(), c.var.deps.services.settings.current()]);
+      return workspacePage(c, studioVideosPage(assets, settings.videoMaxBytes));
+    })
     .get(CLIPS_PATH, async (c) => workspacePage(c, studioClipsPage(await webAssets())))
     .get('/studio/moderation', async (c) => workspacePage(c, studioModerationPage(await webAssets())))
     .get(ANALYTICS_PATH, async (c) => workspacePage(c, studioAnalyticsPage(await webAssets())))

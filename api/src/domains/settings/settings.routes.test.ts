@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
 import { registerAndLogin, type SignedInUser } from '../../testing/auth-helpers.ts';
+import { operationIdsTagged } from '../../testing/openapi.ts';
 import { createTestBackends, type TestBackends } from '../../testing/test-deps.ts';
 import { storedEvents } from '../../testing/test-outbox.ts';
 import { settingsModule } from './settings.module.ts';
@@ -96,6 +97,13 @@ describe.each(testDatabases())('instance settings on %s', (driver) => {
       'forbidden',
     );
     expect((await settingsOf(app, admin)).overridden).toEqual({});
+  });
+
+  it('documents both operations in the OpenAPI document', async () => {
+    expect(await operationIdsTagged(app, 'settings')).toEqual([
+      'getInstanceSettings',
+      'updateInstanceSettings',
+    ]);
   });
 
   it('reads the environment as the defaults until an admin stores a value', async () => {
@@ -181,6 +189,9 @@ describe.each(testDatabases())('instance settings on %s', (driver) => {
     const mib = 1024 * 1024;
     await patch(app, admin, { videoMaxBytes: 2 * mib });
     await expectProblem(await upload(3 * mib), 413, 'video_too_large');
+    // tus clients read the limit from the capabilities.
+    const capabilities = await app.request('/api/v1/uploads', { method: 'OPTIONS' });
+    expect(capabilities.headers.get('Tus-Max-Size')).toBe(String(2 * mib));
     await patch(app, admin, { videoMaxBytes: 4 * mib, videoQuotaBytes: 5 * mib });
     expect((await upload(3 * mib)).status).toBe(201);
     await expectProblem(await upload(3 * mib), 413, 'video_quota_exceeded');

@@ -5,7 +5,7 @@ import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http
 import { createRouter } from '../../http/router.ts';
 import { requireRole } from '../auth/auth-guard.ts';
 
-const tags = ['admin'];
+const tags = ['settings', 'admin'];
 const adminErrors = {
   401: problemResponse('Missing, invalid, expired or revoked access token (`invalid_token`)'),
   403: problemResponse('The caller is not an admin (`forbidden`) or is suspended (`account_suspended`)'),

@@ -31,10 +31,11 @@ function stateHeaders(c: AppContext, state: UploadState): void {
   if (state.expiresAt) c.header('Upload-Expires', state.expiresAt.toUTCString());
 }
 
-function capabilities(c: AppContext): Response {
+async function capabilities(c: AppContext): Promise<Response> {
   c.header('Tus-Version', TUS_VERSION);
   c.header('Tus-Extension', TUS_EXTENSIONS);
-  c.header('Tus-Max-Size', String(c.var.config.videos.maxBytes));
+  // The limit that applies now: an admin may change it live (the instance settings).
+  c.header('Tus-Max-Size', String((await c.var.deps.services.settings.current()).videoMaxBytes));
   return c.body(null, 204);
 }
 
