@@ -1,7 +1,7 @@
 /**
  * The creator studio and admin pages over HTTP: headers, the workspace navigation with the current
- * section marked, every field labelled, the ingest address and limits from the configuration, and the
- * live channels listed for the admin page.
+ * section marked, every field labelled, the ingest address and limits from the configuration (the
+ * instance settings an admin may change, as a form), and the live channels listed for the admin page.
  */
 import { CreatedStreamKeySchema } from '@streamhub/contracts/channels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,12 +85,13 @@ describe('the studio pages', () => {
 });
 
 describe('the admin pages', () => {
-  it('show the streaming policy and limits with the variable that sets each', async () => {
+  it('show the streaming policy and limits an admin may change, each with its default and variable, then the rest', async () => {
     const html = await (await app.request('/admin/instance')).text();
-    expect(html).toMatch(
-      /<th scope="row">Who may open a channel and stream<\/th><td>Any account with a verified email address<\/td><td><code>CHANNEL_CREATION<\/code>/,
-    );
-    expect(html).toContain('<td>2 GiB</td><td><code>VIDEO_MAX_BYTES</code>');
+    expect(html).toMatch(/<input type="radio" name="channelCreation" value="verified" checked/);
+    expect(html).toContain('Default (CHANNEL_CREATION): Any account with a verified email address.');
+    expect(html).toMatch(/<input id="setting-videoMaxBytes"[^>]* value="2048"/);
+    expect(html).toContain('Default (VIDEO_MAX_BYTES): 2048 MiB.');
+    expect(html).toContain('<td>rtmp://ingest.example.test:1935/live</td><td><code>RTMP_PUBLIC_URL</code>');
   });
 
   it('list the live channels, each with the way to suspend its streamer, titles as text', async () => {
