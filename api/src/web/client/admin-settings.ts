@@ -1,15 +1,15 @@
 /**
  * `/admin/instance`: the admin changes the instance settings that apply live. Only changed fields are
  * sent; a refused field gets its error under it (aria-invalid, read with the field) and the focus, and
- * a summary is announced. Buttons stay enabled (aria-disabled while a request runs) so the focus never
- * drops to the page.
+ * a summary is announced. Buttons stay enabled (busy: aria-disabled, forms.ts) so the focus never drops
+ * to the page.
  */
 import type { Problem } from '@streamhub/contracts/problem';
 import type { InstanceSettingsView, SettingKey } from '@streamhub/contracts/settings';
 import { clientText } from '../i18n/en.ts';
 import { settingsText as t } from '../i18n/settings.en.ts';
 import { problemMessage } from './api-problem.ts';
-import { report } from './forms.ts';
+import { report, setBusy } from './forms.ts';
 import { element } from './page-data.ts';
 import { adminAccount, sendJson } from './workspace.ts';
 
@@ -82,7 +82,7 @@ export async function startAdminInstancePage(): Promise<void> {
   /** Sends a change; true when it was saved (the form then shows what applies now). */
   const send = async (patch: Record<string, unknown>): Promise<boolean> => {
     busy = true;
-    submit?.setAttribute('aria-disabled', 'true');
+    setBusy(submit, true);
     report({ done: clientText.sending }, 'instance');
     try {
       const response = await sendJson(SETTINGS, 'PATCH', patch);
@@ -106,7 +106,7 @@ export async function startAdminInstancePage(): Promise<void> {
       return false;
     } finally {
       busy = false;
-      submit?.removeAttribute('aria-disabled');
+      setBusy(submit, false);
     }
   };
 
