@@ -60,6 +60,11 @@ import { objectUrl, presignGetUrl } from './s3-presign.ts';
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 /** Parts of streamed whole-object writes: 10,000 of them hold 156 GiB. */
 const STREAM_PART_SIZE = 16 * 1024 * 1024;
+/**
+ * Bytes a streamed part passes on to its request at a time: a write per received chunk (64 KiB) cost the
+ * gateway more than the overlap needs.
+ */
+const STREAM_SLICE = 1024 * 1024;
 /** S3's largest CopyObject; bigger objects are copied part by part. */
 const MAX_COPY_SIZE = 5 * 1024 ** 3;
 const COPY_PART_SIZE = 512 * 1024 ** 2;
@@ -813,9 +818,9 @@ class MultipartWriter implements UploadWriter {
       if (!this.streaming && this.isStreamable(size)) await this.startStream(size);
       const take = Math.min(size - this.filled, bytes.byteLength - from);
       this.part.set(bytes.subarray(from, from + take), this.filled);
-      this.streaming?.write(this.part.subarray(this.filled, this.filled + take));
       this.filled += take;
       from += take;
+      this.streaming?.advance(this.filled);
       if (this.filled < size) continue;
       if (this.streaming) this.streamed();
       else await this.send(this.part.subarray(0, this.filled));
@@ -934,10 +939,13 @@ class MultipartWriter implements UploadWriter {
       },
     );
     this.inFlight.add(sending.done);
+    let passed = 0;
     this.streaming = {
       sending,
-      write: (bytes) => {
-        if (!body.destroyed) body.write(bytes);
+      advance: (upTo) => {
+        if (upTo - passed < STREAM_SLICE && upTo < size) return;
+        if (!body.destroyed) body.write(buffer.subarray(passed, upTo));
+        passed = upTo;
       },
       end: () => {
         body.end();
@@ -949,7 +957,7 @@ class MultipartWriter implements UploadWriter {
         dropped(new Error('The part was cut short'));
       },
     };
-    if (this.filled > 0) this.streaming.write(this.part.subarray(0, this.filled));
+    this.streaming.advance(this.filled);
   }
 
   /** The streamed part is full: its request finishes on its own, and a new buffer takes the next bytes. */
@@ -1040,8 +1048,11 @@ class MultipartWriter implements UploadWriter {
 interface StreamedPart {
   /** Its ledger entry once the store has it; joins the writer's `sending` when the part is full. */
   sending: Sending;
-  /** Passes bytes just copied into the buffer on to the request (no copy). */
-  write(bytes: Buffer): void;
+  /**
+   * The buffer is filled up to `upTo`: the bytes not yet passed on go to the request (no copy), once
+   * they make a slice or the part is full.
+   */
+  advance(upTo: number): void;
   /** Every byte was written. */
   end(): void;
   /** The appends stopped short of the part's size: the request is dropped. */
