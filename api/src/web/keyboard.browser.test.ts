@@ -142,15 +142,25 @@ describe.skipIf(!hasChromium)(
       ]);
       await expect.poll(() => page.locator('#users tr').count()).toBe(1);
 
-      // The role: the closed list's arrow keys choose the role above (streamer → viewer), saved at once.
+      // The role: the closed list's arrow keys pass through roles (streamer → viewer → streamer → admin)
+      // and save none of them; its Save button saves the one chosen and gives the focus back to the list.
       const role = `select[aria-label="Role of @${SUSPECT.username}"]`;
+      const saveRole = `button[aria-label="Save the role of @${SUSPECT.username}"]`;
       await tabTo(page, role);
       expect(await page.locator(role).inputValue()).toBe('streamer');
-      await page.keyboard.press('ArrowUp');
+      expect(await page.locator(saveRole).isHidden()).toBe(true);
+      for (const key of ['ArrowUp', 'ArrowDown', 'ArrowDown']) await page.keyboard.press(key);
+      expect(await page.locator(role).inputValue()).toBe('admin');
+      expect((await userRow()).role).toBe('streamer');
+      for (const key of ['ArrowUp', 'ArrowUp']) await page.keyboard.press(key);
+      await tabTo(page, saveRole);
+      await page.keyboard.press('Enter');
       await page
         .getByRole('status')
         .filter({ hasText: `@${SUSPECT.username} is now viewer.` })
         .waitFor();
+      await expectFocusOn(page, role);
+      expect(await page.locator(saveRole).isHidden()).toBe(true);
       expect((await userRow()).role).toBe('viewer');
 
       // Suspend with Enter; the focus moves to the row's new button (Lift), which Space presses.

@@ -39,7 +39,8 @@ export async function startAdminUsersPage(): Promise<void> {
       { done: action === 'suspend' ? t.suspended(user.username) : t.unsuspended(user.username) },
       'users',
     );
-    fresh.querySelector<HTMLButtonElement>('button')?.focus();
+    // The row's new action button (Lift after Suspend and back), in the last cell beside the role's Save.
+    fresh.lastElementChild?.querySelector<HTMLButtonElement>('button')?.focus();
   };
   const row = (user: AdminUser): HTMLTableRowElement => {
     const tr = document.createElement('tr');
@@ -55,18 +56,30 @@ export async function startAdminUsersPage(): Promise<void> {
       select.append(option);
     }
     select.disabled = user.id === admin.id;
+    // A closed list's arrow keys change its value at each press: saving on `change` would save every role
+    // a keyboard user passes through (a viewer made streamer on the way to admin). The role is saved by
+    // its own button, shown only while the list holds another role than the saved one.
+    const save = actionButton(t.saveRole, () => void saveRole(), t.saveRoleLabel(user.username), false);
+    save.hidden = true;
     select.addEventListener('change', () => {
-      void sendJson(`/api/v1/users/${user.id}/role`, 'PUT', { role: select.value }).then(async (response) => {
-        if (!response.ok) {
-          select.value = user.role;
-          report({ error: await problemMessage(response, t.saveFailed) }, 'users');
-          return;
-        }
-        user.role = ((await response.json()) as AdminUser).role;
-        report({ done: t.roleSaved(user.username, user.role) }, 'users');
-      });
+      save.hidden = select.value === user.role;
     });
-    roleCell.append(select);
+    const saveRole = async () => {
+      if (save.getAttribute('aria-disabled') === 'true') return;
+      setBusy(save, true);
+      const response = await sendJson(`/api/v1/users/${user.id}/role`, 'PUT', { role: select.value });
+      setBusy(save, false);
+      if (!response.ok) {
+        report({ error: await problemMessage(response, t.saveFailed) }, 'users');
+        return;
+      }
+      user.role = ((await response.json()) as AdminUser).role;
+      select.value = user.role;
+      save.hidden = true;
+      select.focus();
+      report({ done: t.roleSaved(user.username, user.role) }, 'users');
+    };
+    roleCell.append(select, ' ', save);
     const actions = document.createElement('td');
     if (user.id !== admin.id) {
       actions.append(

@@ -464,6 +464,8 @@ export const clientText = {
   unsuspendLabel: (username: string) => `Lift the suspension of @${username}`,
   roleLabel: (username: string) => `Role of @${username}`,
   roleSaved: (username: string, role: string) => `@${username} is now ${role}.`,
+  saveRole: 'Save the role',
+  saveRoleLabel: (username: string) => `Save the role of @${username}`,
   suspended: (username: string) => `@${username} is suspended; their sessions and broadcast ended.`,
   unsuspended: (username: string) => `@${username} may sign in again.`,
   statusActive: 'Active',
