@@ -133,7 +133,11 @@ export class LedgerRepository {
    * `complete`, so an entry with a missing account writes nothing and returns the rows it found. Lines
    * take clock_timestamp(), read after the row locks, not now() (the transaction's start): one
    * account's lines then sort by time in the order their versions were given, so pages replay its
-   * history. The lines' foreign key to the entry is checked at the end of the statement.
+   * history. The lines' foreign key to the entry is checked at the end of the statement. `present`
+   * first counts the accounts without locking them: when one is missing (inserted by a transaction
+   * not committed yet, which this process already remembers as created), no lock is taken, so creating
+   * it afterwards may wait for that insert while holding no account another writer needs. Locking the
+   * found ones first deadlocked two writers opening a new channel's accounts.
    */
   private async postOne(db: Db, id: string, entry: NewEntry) {
     const wanted = sql.join(
@@ -145,10 +149,16 @@ export class LedgerRepository {
     );
     const result = await db.execute(sql`
       with wanted(kind, currency, owner, amount) as (values ${wanted}),
+      present as (
+        select count(*) = ${entry.lines.length} as ok
+        from payments.accounts a
+        join wanted w on a.kind = w.kind and a.currency = w.currency and a.owner = w.owner
+      ),
       locked as (
         select a.id, a.kind, a.currency, a.owner, a.balance, a.version, w.amount
         from payments.accounts a
         join wanted w on a.kind = w.kind and a.currency = w.currency and a.owner = w.owner
+        where (select ok from present)
         order by a.id
         for update of a
       ),
@@ -241,7 +251,8 @@ export class LedgerRepository {
    * place. Lines are stamped from clock_timestamp(), read once after the row locks (not now(), the
    * transaction's start), plus one microsecond per line of the batch: one account's lines then sort by
    * time in the order their versions were given, so pages replay its history. The lines' foreign key
-   * to their entry is checked at the end of the statement.
+   * to their entry is checked at the end of the statement. `present` counts the accounts first,
+   * without locks, for the reason given at `postOne`.
    */
   private async postOnce(db: Db, ids: readonly string[], entries: readonly NewEntry[]) {
     let seq = 0;
@@ -264,13 +275,19 @@ export class LedgerRepository {
     );
     const result = await db.execute(sql`
       with wanted(seq, entry_id, kind, currency, owner, amount) as (values ${wanted}),
+      -- A join on the distinct wanted accounts (not \`in (select …)\`, which the planner may answer
+      -- with a scan of every account): one index probe per account.
+      distinct_wanted as (select distinct kind, currency, owner from wanted),
+      present as (
+        select count(*) = ${distinct.size} as ok
+        from payments.accounts a
+        join distinct_wanted w on a.kind = w.kind and a.currency = w.currency and a.owner = w.owner
+      ),
       locked as (
         select a.id, a.kind, a.currency, a.owner, a.balance, a.version
         from payments.accounts a
-        -- A join on the distinct wanted accounts (not \`in (select …)\`, which the planner may answer
-        -- with a scan of every account): one index probe per account.
-        join (select distinct kind, currency, owner from wanted) w
-          on a.kind = w.kind and a.currency = w.currency and a.owner = w.owner
+        join distinct_wanted w on a.kind = w.kind and a.currency = w.currency and a.owner = w.owner
+        where (select ok from present)
         order by a.id
         for update of a
       ),

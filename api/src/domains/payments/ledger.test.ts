@@ -1,8 +1,9 @@
 /** The ledger on real PGlite and PostgreSQL: balanced entries, exact balances under concurrent writers, reversals. */
 import type { Database, Driver } from '@streamhub/db/client';
+import { rowsOf } from '@streamhub/db/rows';
 import { ledgerEntries, ledgerLines } from '@streamhub/db/schema/payments';
 import { createTestDatabase, testDatabases } from '@streamhub/db/testing';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AccountRef, LedgerRepository, type NewEntry } from './ledger.repository.ts';
 import {
@@ -178,6 +179,57 @@ describe.each(testDatabases())('ledger on %s', (driver: Driver) => {
       version: 1,
     });
   });
+
+  // PGlite has one connection: no second writer to wait for.
+  it.skipIf(driver === 'pglite')(
+    'waits for a new account another writer is creating without holding the accounts it found',
+    async () => {
+      const older = crypto.randomUUID();
+      await ledger.transfer(tip(older, 1000)); // an account that exists, committed
+      const channelId = crypto.randomUUID();
+      const waitingForLock = async () => {
+        const [row] = rowsOf<{ n: number }>(
+          await database.db.execute(
+            sql`select count(*)::int as n from pg_stat_activity
+                where datname = current_database() and wait_event_type = 'Lock'`,
+          ),
+        );
+        return row?.n ?? 0;
+      };
+      let second: Promise<unknown> | undefined;
+      await database.db.transaction(async (tx) => {
+        // The new channel's account is inserted here and remembered by the repository, not committed.
+        await ledger.transfer(tip(channelId, 1000), tx);
+        // A second writer moving money from the older channel to the new one waits for that insert...
+        second = database.db.transaction((other) =>
+          ledger.transfer(
+            {
+              kind: 'adjustment',
+              currency: 'usd',
+              lines: [
+                { account: accounts.creator(older, 'usd'), amount: -500 },
+                { account: accounts.creator(channelId, 'usd'), amount: 500 },
+              ],
+            },
+            other,
+          ),
+        );
+        await expect.poll(waitingForLock, { timeout: 20_000 }).toBe(1);
+        // ...without holding the older channel's account, which this transaction needs before it
+        // commits. (Holding it, the two deadlocked and PostgreSQL aborted one.)
+        await ledger.transfer(tip(older, 200), tx);
+      });
+      await second;
+      expect(await repository.account(accounts.creator(channelId, 'usd'))).toMatchObject({
+        balance: 1400,
+        version: 2,
+      });
+      expect(await repository.account(accounts.creator(older, 'usd'))).toMatchObject({
+        balance: 900 + 180 - 500,
+        version: 3,
+      });
+    },
+  );
 
   it('writes nothing for a refused entry', async () => {
     const [before] = await database.db.select({ n: count() }).from(ledgerEntries);
