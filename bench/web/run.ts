@@ -16,8 +16,8 @@
  *
  *   node --import tsx bench/web/run.ts [--renders 200] [--first-frames 5] [--lighthouse-runs 3]
  *     [--lighthouse-only] [--lighthouse-pages home,channel,studio,video] [--reports <dir>]
- *     (also: directory, search, settings, studio-stream, studio-videos, admin-users, admin-live,
- *     admin-instance)
+ *     (also: directory, search, settings, studio-stream, studio-videos, studio-clips, docs, admin-users,
+ *     admin-live, admin-instance)
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
@@ -173,6 +173,8 @@ try {
     ['settings', '/settings', STREAMER],
     ['studio-stream', '/studio/stream', STREAMER],
     ['studio-videos', '/studio/videos', STREAMER],
+    ['studio-clips', '/studio/clips', STREAMER],
+    ['docs', '/docs', STREAMER],
     // The users page lists the two accounts; the live channels page has the bench channel's row.
     ['admin-users', '/admin', ADMIN],
     ['admin-live', '/admin/live', ADMIN],
