@@ -15,7 +15,7 @@ import { openDatabase } from '@streamhub/db/client';
 import { migrateDatabase } from '@streamhub/db/migrate';
 import { freePort } from '@streamhub/infra/shared/free-port';
 import { createLogger } from '@streamhub/logger/logger';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { hashPassword } from '../domains/auth/password.ts';
 import { UsersRepository } from '../domains/users/users.repository.ts';
 import { type RunningGateway, startGateway } from '../runtime/gateway-runtime.ts';
@@ -208,6 +208,24 @@ export async function postJson(base: string, path: string, body: unknown, token?
 export async function videoStatusOf(base: string, id: string): Promise<string | number> {
   const response = await fetch(`${base}/api/v1/videos/${id}`);
   return response.ok ? VideoSchema.parse(await response.json()).status : response.status;
+}
+
+/**
+ * The broadcast recording's row in the studio's videos list (open on `page`), once it reads Ready: the
+ * recording is processed after the broadcast ends, so the list is reloaded every 2 s until then.
+ */
+export async function recordingReadyInStudio(page: Page, timeoutMs: number): Promise<Locator> {
+  const recording = page.locator('#my-videos tr').filter({ hasText: 'Recording' }).first();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.reload();
+    await page.waitForLoadState('networkidle');
+    const state = (await recording.count()) > 0 ? await recording.locator('td').nth(2).textContent() : null;
+    if (state === 'Ready') return recording;
+    if (Date.now() > deadline)
+      throw new Error(`no Ready recording in the studio after ${timeoutMs} ms (${state})`);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
 }
 
 /** Signs `page` in as the sign-in page leaves it (client/auth-session.ts), before any of its scripts run. */

@@ -24,6 +24,7 @@ import {
   hasChromium,
   type LiveGateway,
   postJson,
+  recordingReadyInStudio,
   signInPage,
   startLiveGateway,
   watchedPage,
@@ -188,20 +189,8 @@ describe.skipIf(!hasChromium)(
 
       // The recording is processed into a video in the studio's list, playable from its link.
       await page.goto(`${base}/studio/videos`);
-      const recording = page.locator('#my-videos tr').filter({ hasText: 'Recording' });
-      await expect
-        .poll(
-          async () => {
-            await page.reload();
-            await page.waitForLoadState('networkidle');
-            return (await recording.count()) > 0
-              ? recording.first().locator('td').nth(2).textContent()
-              : null;
-          },
-          { timeout: 180_000, interval: 2_000 },
-        )
-        .toBe('Ready');
-      expect(await recording.first().locator('a').getAttribute('href')).toMatch(/^\/v\//);
+      const recording = await recordingReadyInStudio(page, 180_000);
+      expect(await recording.locator('a').getAttribute('href')).toMatch(/^\/v\//);
 
       // Upload with the zone's file input through a slow uplink (Chromium's network emulation), so the
       // progress bar is seen part-way; every value it takes is recorded. Then the video is processed.

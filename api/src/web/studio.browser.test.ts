@@ -27,6 +27,7 @@ import {
   hasChromium,
   type LiveGateway,
   postJson,
+  recordingReadyInStudio,
   saveScreenshot,
   seriousViolations,
   startLiveGateway,
@@ -241,20 +242,8 @@ describe.skipIf(!hasChromium)(
       // lists, and the channel page links it under the past broadcasts.
       await page.getByRole('link', { name: 'Videos', exact: true }).click();
       await page.waitForURL(`${base}/studio/videos`);
-      const recording = page.locator('#my-videos tr').filter({ hasText: 'Recording' });
-      await expect
-        .poll(
-          async () => {
-            await page.reload();
-            await page.waitForLoadState('networkidle');
-            return (await recording.count()) > 0
-              ? recording.first().locator('td').nth(2).textContent()
-              : null;
-          },
-          { timeout: 120_000, interval: 2_000 },
-        )
-        .toBe('Ready');
-      const recordingPath = await recording.first().locator('a').getAttribute('href');
+      const recording = await recordingReadyInStudio(page, 120_000);
+      const recordingPath = await recording.locator('a').getAttribute('href');
       expect(recordingPath).toMatch(/^\/v\//);
       await page.goto(`${base}/c/${SLUG}`);
       expect(await page.getByRole('link', { name: 'Watch the recording' }).first().getAttribute('href')).toBe(
@@ -427,8 +416,10 @@ describe.skipIf(!hasChromium)(
       });
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
       await signIn(page, STREAMER.email, '/studio/stream');
-      // The header's account menu and the page's island share one GET /api/v1/me.
+      // The header's account menu and the page's island share one GET /api/v1/me. Counted over the
+      // reload alone: the signed-in page's own requests are over first (under load one came after 'load').
       const accountRequests = () => requests.filter((url) => url === `${base}/api/v1/me`).length;
+      await page.waitForLoadState('networkidle');
       const before = accountRequests();
       await page.reload({ waitUntil: 'networkidle' });
       expect(accountRequests() - before).toBe(1);

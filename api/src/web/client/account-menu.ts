@@ -29,14 +29,16 @@ export function startAccountMenu(): void {
       showAccount(undefined);
       return;
     }
+    // Asking until the answer is shown, body read included: a renewal landing while the body is read
+    // found neither the account shown nor a request on its way, and asked a second time.
     asking = true;
-    const response = await asked()
-      .catch(() => undefined)
-      .finally(() => {
-        asking = false;
-      });
-    if (response?.ok) showAccount((await response.json()) as MyAccount);
-    else if (response && (response.status === 401 || response.status === 403)) showAccount(undefined);
+    try {
+      const response = await asked().catch(() => undefined);
+      if (response?.ok) showAccount((await response.json()) as MyAccount);
+      else if (response && (response.status === 401 || response.status === 403)) showAccount(undefined);
+    } finally {
+      asking = false;
+    }
   };
   // A renewal changes the token, not the account: ask again only when it signs in or out. A token
   // that arrives while the page's own request is on its way (a reload renews the session first) is
