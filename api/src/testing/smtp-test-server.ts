@@ -105,6 +105,21 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions = {}): 
   };
 }
 
+/** The first link of the `n`th email to `address` that mentions `path` (the page the email opens). */
+export async function linkFromMail(
+  smtp: TestSmtpServer,
+  address: string,
+  path: string,
+  n = 1,
+): Promise<string> {
+  const withLink = () =>
+    smtp.messages.filter((mail) => mail.envelope.to.includes(address) && mail.text.includes(path));
+  await smtp.waitForMail(() => withLink().length >= n);
+  const link = withLink()[n - 1]?.text.match(/https?:\/\/\S+/)?.[0];
+  if (!link) throw new Error(`no link in the email to ${address}`);
+  return link;
+}
+
 /** The first `?token=` value of a link in the text. */
 export function tokenFromMail(mail: ReceivedMail, path: string): string {
   const match = mail.text.match(new RegExp(`${path.replace(/[/]/g, '\\/')}\\?token=([A-Za-z0-9_%-]+)`));

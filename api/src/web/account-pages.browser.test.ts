@@ -7,7 +7,7 @@ import { TokenPairSchema } from '@streamhub/contracts/auth';
 import { MyAccountSchema } from '@streamhub/contracts/users';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
+import { linkFromMail, startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
 import {
   CHROMIUM,
   hasChromium,
@@ -64,12 +64,8 @@ describe.skipIf(!hasChromium)(
     }
 
     /** The link of the `n`th email to `address` whose link goes to `path` (the page the email opens). */
-    async function linkFromMail(address: string, path: string, n = 1): Promise<string> {
-      const withLink = () =>
-        smtp.messages.filter((mail) => mail.envelope.to.includes(address) && mail.text.includes(path));
-      await smtp.waitForMail(() => withLink().length >= n);
-      const link = withLink()[n - 1]?.text.match(/https?:\/\/\S+/)?.[0];
-      if (!link) throw new Error(`no link in the email to ${address}`);
+    async function pageLinkFromMail(address: string, path: string, n = 1): Promise<string> {
+      const link = await linkFromMail(smtp, address, path, n);
       expect(new URL(link).pathname).toBe(path);
       return link;
     }
@@ -86,7 +82,7 @@ describe.skipIf(!hasChromium)(
       });
       expect(registered.status).toBe(201);
       expect((await account(email, PASSWORD)).emailVerified).toBe(false);
-      const link = await linkFromMail(email, '/verify-email');
+      const link = await pageLinkFromMail(email, '/verify-email');
 
       const { context, page, elsewhere, problems } = await watchedPage(browser);
       await page.goto(link);
@@ -128,7 +124,7 @@ describe.skipIf(!hasChromium)(
         (await post('/api/v1/auth/register', { email, username: 'resetter', password: PASSWORD })).status,
       ).toBe(201);
       expect((await post('/api/v1/auth/password-reset/request', { email })).status).toBe(202);
-      const link = await linkFromMail(email, '/reset-password');
+      const link = await pageLinkFromMail(email, '/reset-password');
 
       const { context, page, elsewhere, problems } = await watchedPage(browser);
       await page.goto(link);

@@ -18,7 +18,7 @@ import { PublicChannelSchema } from '@streamhub/contracts/channels';
 import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
+import { linkFromMail, startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
 import {
   CHROMIUM,
   hasChromium,
@@ -100,14 +100,7 @@ describe.skipIf(!hasChromium)(
       expect(refused.status).toBe(403);
 
       // Verify through the link of the real email.
-      const withLink = () =>
-        smtp.messages.filter(
-          (mail) => mail.envelope.to.includes(NEWCOMER.email) && mail.text.includes('/verify-email'),
-        );
-      await smtp.waitForMail(() => withLink().length > 0);
-      const link = withLink()[0]?.text.match(/https?:\/\/\S+/)?.[0];
-      expect(link).toBeDefined();
-      await page.goto(link ?? '');
+      await page.goto(await linkFromMail(smtp, NEWCOMER.email, '/verify-email'));
       await page.getByRole('button', { name: 'Verify my address' }).click();
       await page.getByRole('status').filter({ hasText: 'verified' }).waitFor();
 

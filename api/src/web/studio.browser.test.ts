@@ -21,7 +21,7 @@ import { CreatedStreamKeySchema, PublicChannelSchema } from '@streamhub/contract
 import { killPublishers, startPublisher } from '@streamhub/media-node/testing/process-helpers';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
+import { linkFromMail, startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
 import {
   CHROMIUM,
   hasChromium,
@@ -113,15 +113,6 @@ describe.skipIf(!hasChromium)(
       if (clip) await rm(clip, { force: true });
     });
 
-    async function linkFromMail(address: string, path: string): Promise<string> {
-      const withLink = () =>
-        smtp.messages.filter((mail) => mail.envelope.to.includes(address) && mail.text.includes(path));
-      await smtp.waitForMail(() => withLink().length > 0);
-      const link = withLink()[0]?.text.match(/https?:\/\/\S+/)?.[0];
-      if (!link) throw new Error(`no link in the email to ${address}`);
-      return link;
-    }
-
     async function signIn(page: Page, email: string, next: string) {
       await page.goto(`${base}${next}`);
       await page.waitForURL(`${base}/sign-in?next=${encodeURIComponent(next)}`);
@@ -145,7 +136,7 @@ describe.skipIf(!hasChromium)(
       await page.getByLabel('Password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Create the account' }).click();
       await page.getByRole('status').filter({ hasText: 'Your account is ready' }).waitFor();
-      await page.goto(await linkFromMail(STREAMER.email, '/verify-email'));
+      await page.goto(await linkFromMail(smtp, STREAMER.email, '/verify-email'));
       await page.getByRole('button', { name: 'Verify my address' }).click();
       await page.getByRole('status').filter({ hasText: 'verified' }).waitFor();
 

@@ -24,7 +24,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { encodeUploadMetadata } from '../domains/videos/tus.ts';
-import { startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
+import { linkFromMail, startTestSmtpServer, type TestSmtpServer } from '../testing/smtp-test-server.ts';
 import {
   CHROMIUM,
   hasChromium,
@@ -121,16 +121,6 @@ describe.skipIf(!hasChromium)(
       await smtp?.close();
     });
 
-    /** The link of the email to `address` that opens `path`. */
-    async function linkFromMail(address: string, path: string): Promise<string> {
-      const withLink = () =>
-        smtp.messages.filter((mail) => mail.envelope.to.includes(address) && mail.text.includes(path));
-      await smtp.waitForMail(() => withLink().length > 0);
-      const link = withLink()[0]?.text.match(/https?:\/\/\S+/)?.[0];
-      if (!link) throw new Error(`no link in the email to ${address}`);
-      return link;
-    }
-
     const storedAccessToken = (page: Page) =>
       page.evaluate(
         "JSON.parse(localStorage.getItem('streamhub.session') ?? 'null')?.accessToken ?? null",
@@ -152,7 +142,7 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('status').filter({ hasText: 'Your account is ready' }).waitFor();
 
       // Verify through the real email.
-      await page.goto(await linkFromMail('journey@example.test', '/verify-email'));
+      await page.goto(await linkFromMail(smtp, 'journey@example.test', '/verify-email'));
       await page.getByRole('button', { name: 'Verify my address' }).click();
       await page.getByRole('status').filter({ hasText: 'verified' }).waitFor();
 
