@@ -2,7 +2,8 @@
  * The admin's instance settings in a real browser (Debian's chromium through playwright-core): with the
  * keyboard alone, an admin lets verified accounts stream, and a verified viewer who was refused a
  * channel then opens one and gets a stream key; a bad limit is refused with its error under the field
- * (aria-invalid, the focus on it); restoring the default policy refuses the viewer a new stream key.
+ * (aria-invalid, the focus on it); restoring the default policy refuses the viewer a new stream key, and
+ * a new secret for its key (the studio's message says why).
  * Then axe-core (no serious or critical violation) and screenshots at 375 and 1280 px, light and dark.
  */
 import type { TokenPair } from '@streamhub/contracts/auth';
@@ -149,6 +150,19 @@ describe.skipIf(!hasChromium)(
       expect(await page.evaluate('document.activeElement?.name')).toBe('channelCreation');
       const noKey = await asViewer('/api/v1/channels/verified-viewer/keys', { name: 'Second' });
       expect(noKey.status, await noKey.text()).toBe(403);
+      // Nor a new secret for the key it has: the studio says why, and shows no new secret.
+      const streamer = await watchedPage(browser, { viewport: { width: 375, height: 740 } });
+      await signInPage(streamer.page, viewerTokens);
+      await streamer.page.goto(`${base}/studio/stream`);
+      await streamer.page.getByRole('button', { name: 'Replace the key OBS' }).click();
+      await streamer.page
+        .getByRole('alert')
+        .filter({ hasText: 'Replacing a stream key needs the streamer role' })
+        .waitFor();
+      await expect(streamer.page.locator('#new-key').isHidden()).resolves.toBe(true);
+      // The refusal's 403 is the one console error the browser logs for the page.
+      expect(streamer.problems.filter((problem) => !/status of 403/.test(problem))).toEqual([]);
+      await streamer.context.close();
 
       expect(admin.problems).toEqual([]);
       expect(admin.elsewhere).toEqual([]);

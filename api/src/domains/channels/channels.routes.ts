@@ -214,6 +214,9 @@ const rotateKey = signedInRoute({
   responses: {
     201: jsonResponse(CreatedStreamKeySchema, 'The replacement key with its secret, shown once'),
     ...ownerErrors,
+    403: problemResponse(
+      'The caller does not own this channel, the instance policy no longer lets them stream (`forbidden`; the key is unchanged), or they are suspended (`account_suspended`)',
+    ),
     404: problemResponse('No such channel or key (`not_found`)'),
     409: problemResponse('The key is revoked (`conflict`)'),
     422: problemResponse('The id is not a uuid (`validation_failed`)'),
@@ -296,7 +299,7 @@ export const channelRoutes = () =>
     )
     .openapi(rotateKey, async (c) => {
       const { slug, id } = c.req.valid('param');
-      return c.json(await c.var.deps.services.channels.rotateKey(c.var.auth.userId, slug, id), 201);
+      return c.json(await c.var.deps.services.channels.rotateKey(c.var.auth, slug, id), 201);
     })
     .openapi(revokeKey, async (c) => {
       const { slug, id } = c.req.valid('param');

@@ -70,6 +70,14 @@ export interface ChannelOpener {
   emailVerified: boolean;
 }
 
+/** What a caller refused by the instance policy was doing, as its message says it. */
+interface StreamingAction {
+  to: string;
+  doing: string;
+}
+const OPENING_A_CHANNEL: StreamingAction = { to: 'open a channel', doing: 'Opening a channel' };
+const ROTATING_A_KEY: StreamingAction = { to: 'replace a stream key', doing: 'Replacing a stream key' };
+
 /** Follower counts by channel id; channels without followers may be absent. */
 export interface FollowerCounts {
   countByChannel(channelIds: string[]): Promise<Map<string, number>>;
@@ -153,14 +161,14 @@ export class ChannelsService {
    * `verified` (CHANNEL_CREATION, or an admin's setting, which may change at any time), any account
    * whose email is verified too.
    */
-  private async checkMayStream(caller: ChannelOpener): Promise<void> {
+  private async checkMayStream(caller: ChannelOpener, action = OPENING_A_CHANNEL): Promise<void> {
     if (caller.role === 'streamer' || caller.role === 'admin') return;
     const policy = (await this.deps.settings?.current())?.channelCreation ?? 'streamers';
     if (policy === 'verified' && caller.emailVerified) return;
     throw forbidden(
       policy === 'verified'
-        ? 'Verify your email address to open a channel (or ask an admin for the streamer role).'
-        : 'Opening a channel needs the streamer role; ask an admin of this instance for it.',
+        ? `Verify your email address to ${action.to} (or ask an admin for the streamer role).`
+        : `${action.doing} needs the streamer role; ask an admin of this instance for it.`,
     );
   }
 
@@ -352,9 +360,13 @@ export class ChannelsService {
     return { items: (await this.deps.channels.listKeys(channel.id)).map(toStreamKey) };
   }
 
-  /** A new secret under the same name; the old one stops working at once. */
-  async rotateKey(ownerId: string, slug: string, keyId: string): Promise<CreatedStreamKey> {
-    const { channel } = await this.requireOwned(ownerId, slug);
+  /**
+   * A new secret under the same name; the old one stops working at once. A new secret is a new way in,
+   * so the instance policy is checked as for a new key (the old key is left as it was when refused).
+   */
+  async rotateKey(caller: ChannelOpener, slug: string, keyId: string): Promise<CreatedStreamKey> {
+    await this.checkMayStream(caller, ROTATING_A_KEY);
+    const { channel } = await this.requireOwned(caller.userId, slug);
     const secret = newSecret();
     const created = await this.deps.channels.rotateKey(channel.id, keyId, {
       keyHash: hashStreamKey(secret),

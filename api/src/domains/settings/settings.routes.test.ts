@@ -1,9 +1,10 @@
 /**
  * `/api/v1/admin/settings` on PGlite and PostgreSQL: who may read and change the instance settings, how
  * bad input is refused, that a change is audited in the outbox and applies to the rules that read it
- * (who may open a channel and get a stream key, clip and restream limits, upload sizes), and that a
+ * (who may open a channel, get a stream key or replace one's secret, clip and restream limits, upload sizes), and that a
  * change made through one gateway is seen at once by a second one sharing the database and the bus.
  */
+import { CreatedStreamKeySchema, StreamKeyListSchema } from '@streamhub/contracts/channels';
 import { DOMAIN_EVENTS, type DomainEvents } from '@streamhub/contracts/events';
 import { ProblemSchema } from '@streamhub/contracts/problem';
 import { InstanceSettingsViewSchema } from '@streamhub/contracts/settings';
@@ -156,13 +157,36 @@ describe.each(testDatabases())('instance settings on %s', (driver) => {
     await expectProblem(await openChannel(app, viewer), 403, 'forbidden');
     const key = (name: string) =>
       app.request(`/api/v1/channels/${slug}/keys`, send('POST', verifiedViewer.authorization, { name }));
-    expect((await key('OBS')).status).toBe(201);
+    const obs = await key('OBS');
+    expect(obs.status).toBe(201);
+    const obsKey = CreatedStreamKeySchema.parse(await obs.json());
+    const rotate = () =>
+      app.request(
+        `/api/v1/channels/${slug}/keys/${obsKey.id}/rotate`,
+        send('POST', verifiedViewer.authorization),
+      );
+    const rotated = await rotate();
+    expect(rotated.status, await rotated.clone().text()).toBe(201);
+    const current = CreatedStreamKeySchema.parse(await rotated.json());
 
-    // Back to the default: the channel stays, but no new stream key is issued to a non-streamer.
+    // Back to the default: the channel stays, but no new stream key is issued to a non-streamer, nor a
+    // new secret for the key it has, which stays as it was.
     const restored = await patch(app, admin, { channelCreation: null });
     expect(restored.effective.channelCreation).toBe('streamers');
     expect(restored.overridden.channelCreation).toBeUndefined();
     await expectProblem(await key('Second'), 403, 'forbidden');
+    const refused = await expectProblem(await rotate(), 403, 'forbidden');
+    expect(refused.detail).toMatch(/^Replacing a stream key needs the streamer role/);
+    const keys = await app.request(
+      `/api/v1/channels/${slug}/keys`,
+      send('GET', verifiedViewer.authorization),
+    );
+    expect(
+      StreamKeyListSchema.parse(await keys.json()).items.map((item) => [item.id, item.revokedAt]),
+    ).toEqual([
+      [obsKey.id, expect.any(String)],
+      [current.id, null],
+    ]);
 
     const audit = (await storedEvents(backends.database.db, 'instance.settings_updated')).filter((event) =>
       event.changes.some((change) => change.key === 'channelCreation'),
