@@ -397,6 +397,141 @@ describe.each(testDatabases())('notifications on %s', (driver) => {
     expect(expired?.data.slug).toBe(channel.slug);
   });
 
+  it('tells followers of a public video (not of an unlisted one) and its owner of ready or failed', async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    const fan = await viewer();
+    await follow(channel.slug, fan);
+    const owner = channel.owner.account.id;
+    const video = (title: string, visibility: 'public' | 'unlisted') => ({
+      videoId: randomUUID(),
+      ownerId: owner,
+      channelId: channel.channelId,
+      title,
+      visibility,
+      durationMs: 1_000,
+      readyAt: new Date().toISOString(),
+    });
+    const published = video('Public cut', 'public');
+    const unlisted = video('Unlisted cut', 'unlisted');
+    // As the videos domain's job hands them over through the outbox.
+    for (const payload of [published, unlisted]) {
+      await deps.services.notifications.notify({ id: randomUUID(), name: 'video.ready', payload });
+    }
+    const failedId = randomUUID();
+    await deps.services.notifications.notify({
+      id: randomUUID(),
+      name: 'video.failed',
+      payload: { videoId: failedId, ownerId: owner, reason: 'no video stream' },
+    });
+
+    const [announced] = await waitForFeed(fan, 'channel.video', 1);
+    expect(announced).toMatchObject({
+      channelId: channel.channelId,
+      url: `/v/${published.videoId}`,
+      data: { videoId: published.videoId, title: 'Public cut' },
+    });
+    const ready = await waitForFeed(channel.owner, 'video.ready', 2);
+    expect(new Set(ready.map((item) => item.data.videoId))).toEqual(
+      new Set([published.videoId, unlisted.videoId]),
+    );
+    const [failed] = await waitForFeed(channel.owner, 'video.failed', 1);
+    expect(failed).toMatchObject({ url: `/v/${failedId}`, data: { reason: 'no video stream' } });
+    // The owner is not told of their own video as a follower would be.
+    expect(
+      (await feedOf(channel.owner, '?limit=100')).items.filter((item) => item.type === 'channel.video'),
+    ).toEqual([]);
+  });
+
+  it("tells a comment's author of a reply, but not of their own", async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    const sessionId = await channel.goLive();
+    const [author, replier] = await Promise.all([viewer(), viewer()]);
+    const comment = async (user: SignedInUser, body: string, parentId?: string) => {
+      const response = await app.request(
+        `/api/v1/live-sessions/${sessionId}/comments`,
+        send('POST', { body, ...(parentId ? { parentId } : {}) }, user),
+      );
+      expect(response.status, await response.clone().text()).toBe(201);
+      return ((await response.json()) as { id: string }).id;
+    };
+    const parentId = await comment(author, 'First!');
+    await comment(author, 'And a note to myself', parentId);
+    const replyId = await comment(replier, 'Welcome', parentId);
+
+    const [reply] = await waitForFeed(author, 'comment.reply', 1);
+    expect(reply).toMatchObject({
+      url: '/',
+      data: {
+        commentId: replyId,
+        parentId,
+        targetType: 'live_session',
+        targetId: sessionId,
+        username: replier.account.username,
+      },
+    });
+    // The author's own reply came first through the same outbox and gave nothing.
+    expect(
+      (await feedOf(author, '?limit=100')).items.filter((item) => item.type === 'comment.reply'),
+    ).toHaveLength(1);
+    expect((await feedOf(replier)).items).toEqual([]);
+  });
+
+  it('tells a creator of a tip and a renewal, and an account of its suspension', async () => {
+    const channel = await streamerWithChannel(app, backends, deps);
+    const fan = await viewer();
+    const at = new Date().toISOString();
+    const tip = {
+      paymentId: randomUUID(),
+      channelId: channel.channelId,
+      creatorId: channel.owner.account.id,
+      payerId: fan.account.id,
+      amount: 500,
+      currency: 'usd',
+      platformFee: 50,
+      creatorAmount: 450,
+      message: 'Great stream',
+      provider: 'stripe',
+      entryId: randomUUID(),
+      receivedAt: at,
+    };
+    await deps.services.notifications.notify({ id: randomUUID(), name: 'tip.received', payload: tip });
+    await deps.services.notifications.notify({
+      id: randomUUID(),
+      name: 'subscription.renewed',
+      payload: {
+        subscriptionId: randomUUID(),
+        channelId: channel.channelId,
+        creatorId: channel.owner.account.id,
+        subscriberId: fan.account.id,
+        tierId: randomUUID(),
+        price: 499,
+        currency: 'usd',
+        provider: 'stripe',
+        accessUntil: null,
+        entryId: null,
+        at,
+      },
+    });
+    await deps.services.notifications.notify({
+      id: randomUUID(),
+      name: 'user.suspended',
+      payload: { userId: fan.account.id, suspendedAt: at },
+    });
+
+    const [tipped] = await waitForFeed(channel.owner, 'tip.received', 1);
+    expect(tipped?.data).toMatchObject({
+      paymentId: tip.paymentId,
+      amount: 500,
+      creatorAmount: 450,
+      message: 'Great stream',
+      username: fan.account.username,
+    });
+    const [renewed] = await waitForFeed(channel.owner, 'subscription.renewed', 1);
+    expect(renewed?.data.username).toBe(fan.account.username);
+    const [suspended] = await waitForFeed(fan, 'security.suspended', 1);
+    expect(suspended?.data.suspendedAt).toBe(at);
+  });
+
   it('a type turned off in-app stays out of the feed; unmuting a channel brings its go-lives back', async () => {
     const channel = await streamerWithChannel(app, backends, deps);
     const [quiet, returning] = await Promise.all([viewer(), viewer()]);
