@@ -18,13 +18,14 @@ import {
 import { channelsModule } from '../channels/channels.module.ts';
 import { engagementModule } from '../engagement/engagement.module.ts';
 import { usersModule } from '../users/users.module.ts';
+import { EMBEDDED_FAN_OUT_CHUNKS, POSTGRES_FAN_OUT_CHUNKS } from './fan-out-chunks.ts';
 import { FcmSender } from './fcm-sender.ts';
 import { NotificationDeliveries } from './notification-deliveries.ts';
 import { notificationSettingsRoutes, serviceWorkerRoutes } from './notification-pages.ts';
 import { DiscardingNotificationPublisher } from './notification-publisher.ts';
 import { NotificationsRepository } from './notifications.repository.ts';
 import { notificationRoutes } from './notifications.routes.ts';
-import { EMBEDDED_FAN_OUT_CHUNK, FAN_OUT_CHUNK, NotificationsService } from './notifications.service.ts';
+import { NotificationsService } from './notifications.service.ts';
 import { notificationsConsumers } from './notifications-consumers.ts';
 import { PushPort } from './push-port.ts';
 import { unsubscribePageRoutes } from './unsubscribe-page.ts';
@@ -62,8 +63,8 @@ function notificationsServices(
     tokens,
     defaultDigest: config.notifications.emailDigest,
     vapidPublicKey: config.notifications.vapid?.publicKey,
-    // PGlite runs each statement on this process's thread: smaller chunks keep requests answered.
-    fanOutChunk: is(db, PgliteDatabase) ? EMBEDDED_FAN_OUT_CHUNK : FAN_OUT_CHUNK,
+    // PGlite runs each statement on this process's thread: chunks sized by time keep requests answered.
+    fanOutChunks: is(db, PgliteDatabase) ? EMBEDDED_FAN_OUT_CHUNKS : POSTGRES_FAN_OUT_CHUNKS,
     logger,
   });
   const notificationDeliveries = new NotificationDeliveries({

@@ -25,6 +25,7 @@ import type { JobQueue } from '@streamhub/infra/jobs/port';
 import type { Logger } from '@streamhub/logger/logger';
 import { withCursor } from '../../http/pagination.ts';
 import type { ChannelsService } from '../channels/channels.service.ts';
+import { type FanOutChunking, nextChunkSize, POSTGRES_FAN_OUT_CHUNKS } from './fan-out-chunks.ts';
 import type { FeedRecipient, NotificationPublisher } from './notification-publisher.ts';
 import { draftsFor, type SourceLookups } from './notification-sources.ts';
 import type { FannedOut, NotificationsRepository, StoredNotification } from './notifications.repository.ts';
@@ -41,8 +42,8 @@ export interface NotificationsServiceDeps {
   defaultDigest: EmailDigest;
   /** The Web Push application server key, when Web Push is configured. */
   vapidPublicKey: string | undefined;
-  /** Followers per fan-out statement: FAN_OUT_CHUNK, or EMBEDDED_FAN_OUT_CHUNK on PGlite. */
-  fanOutChunk?: number;
+  /** Followers per fan-out statement: POSTGRES_FAN_OUT_CHUNKS, or EMBEDDED_FAN_OUT_CHUNKS on PGlite. */
+  fanOutChunks?: FanOutChunking;
   logger: Pick<Logger, 'info'>;
 }
 
@@ -55,23 +56,6 @@ export interface NotifyingEvent<K extends DomainEventName = DomainEventName> {
 
 // Job enqueues in flight at once while a large fan-out is delivered.
 const ENQUEUE_BATCH = 500;
-/**
- * Followers per fan-out statement (see `rangesOf`) on PostgreSQL, where the statement runs in the
- * database's process and the gateway only waits for it, but then parses the chunk's rows and frames
- * and publishes its `/ws` batch in one turn: at 5,000 that turn put the gateway's p99 during a
- * 100,000-follower fan-out at 57–67 ms (quiet machine); at 2,000 it is 19 ms, the fan-out as fast.
- */
-export const FAN_OUT_CHUNK = 2_000;
-/**
- * The same on embedded PGlite, which runs each statement on the gateway's own thread: a chunk holds
- * every request of the process for as long as it runs. Since one statement finds and stores a chunk and
- * the per-row foreign-key check is gone (migration 0028), bench/notifications measured a statement at
- * about 6 ms plus 44 µs a follower of CPU at load 35 (less on a free core). On a quiet machine, A B B A
- * runs of a 100,000-follower fan-out gave the gateway's p99 43–45 ms at 250 (one run 50.7) against
- * 27–39 ms at 150, with the fan-out 5.3–6.0 s against 6.4–6.6 s: 150 keeps the p99 under the 50 ms
- * target with room, and the fan-out well inside its 10 s (at 100 a follower costs twice as much).
- */
-export const EMBEDDED_FAN_OUT_CHUNK = 150;
 
 /** Resumes after the event loop's timers and I/O have had a turn (a `setImmediate`). */
 const yieldToLoop = () => nextTurn();
@@ -106,10 +90,10 @@ function isNotificationType(value: string): value is NotificationType {
 
 export class NotificationsService {
   private readonly lookups: SourceLookups;
-  private readonly fanOutChunk: number;
+  private readonly fanOutChunks: FanOutChunking;
 
   constructor(private readonly deps: NotificationsServiceDeps) {
-    this.fanOutChunk = deps.fanOutChunk ?? FAN_OUT_CHUNK;
+    this.fanOutChunks = deps.fanOutChunks ?? POSTGRES_FAN_OUT_CHUNKS;
     this.lookups = {
       usernameOf: (userId) => deps.notifications.usernameOf(userId),
       slugOf: (channelId) => deps.notifications.slugOf(channelId),
@@ -138,9 +122,11 @@ export class NotificationsService {
         readAt: null,
         createdAt: createdAt.toISOString(),
       };
-      const size = draft.recipients.kind === 'followers' ? this.fanOutChunk : Number.MAX_SAFE_INTEGER;
+      const followers = draft.recipients.kind === 'followers';
+      let size = followers ? this.fanOutChunks.initial : Number.MAX_SAFE_INTEGER;
       let after: string | undefined;
       for (;;) {
+        const started = performance.now();
         const chunk = await this.deps.notifications.insertFanOut(event.id, draft, delivery, {
           ...(after === undefined ? {} : { after }),
           size,
@@ -150,9 +136,11 @@ export class NotificationsService {
         // Fewer recipients than asked for: that was the last chunk (everyone, for named users).
         if (chunk.considered < size || chunk.last === undefined) break;
         after = chunk.last;
+        size = nextChunkSize(this.fanOutChunks, size, performance.now() - started);
         // PGlite answers from promises that settle without returning to the event loop, so chunk
-        // after chunk would starve every request of this process: yield to the loop (timers and I/O
-        // included) between two chunks.
+        // after chunk would starve every request of this process: yield to the loop between two
+        // chunks. setImmediate, not a timer: the loop's poll phase (the sockets with waiting requests)
+        // runs before it, and no clamped 1 ms timer delay is added to each of a thousand chunks.
         await yieldToLoop();
       }
     }
