@@ -10,7 +10,7 @@ import { type ChatMessageRow, chatMessages, chatRestrictions, chatSettings } fro
 import { follows } from '@streamhub/db/schema/engagement';
 import { subscriptionPerksHeld, subscriptions } from '@streamhub/db/schema/payments';
 import { type UserRole, type UserStatus, users } from '@streamhub/db/schema/users';
-import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { assertLimit } from '../../http/pagination.ts';
 import { moderatesChannel } from './moderation.repository.ts';
 
@@ -248,13 +248,16 @@ export class ChatRepository {
     return row;
   }
 
-  /** The channel's slug (room frames name their room by it); undefined when the channel is gone. */
-  async channelSlug(channelId: string): Promise<string | undefined> {
-    const [row] = await this.db
-      .select({ slug: channels.slug })
+  /**
+   * The slugs (room frames name their room by them) of those of `channelIds` that still exist, by
+   * channel id.
+   */
+  async channelSlugs(channelIds: readonly string[]): Promise<Map<string, string>> {
+    if (channelIds.length === 0) return new Map();
+    const rows = await this.db
+      .select({ id: channels.id, slug: channels.slug })
       .from(channels)
-      .where(eq(channels.id, channelId))
-      .limit(1);
-    return row?.slug;
+      .where(inArray(channels.id, [...new Set(channelIds)]));
+    return new Map(rows.map((row) => [row.id, row.slug]));
   }
 }

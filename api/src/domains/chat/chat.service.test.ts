@@ -2,8 +2,13 @@
  * The chat service on real databases: every refusal, moderation across two service instances (two
  * gateway replicas on one database) and slow mode across replicas sharing Redis counters.
  */
-import { DOMAIN_EVENTS } from '@streamhub/contracts/events';
-import { CHAT_HISTORY_SIZE, type ChatMessage, type WsErrorCode } from '@streamhub/contracts/realtime';
+import { DOMAIN_EVENTS, type DomainEventPayload } from '@streamhub/contracts/events';
+import {
+  CHAT_HISTORY_SIZE,
+  type ChatMessage,
+  type RoomFrame,
+  type WsErrorCode,
+} from '@streamhub/contracts/realtime';
 import type { Database } from '@streamhub/db/client';
 import { chatMessages } from '@streamhub/db/schema/chat';
 import { follows } from '@streamhub/db/schema/engagement';
@@ -22,6 +27,7 @@ import { ChannelsService } from '../channels/channels.service.ts';
 import { UsersRepository } from '../users/users.repository.ts';
 import { ChatRepository } from './chat.repository.ts';
 import { type ChatActor, type ChatRateLimit, ChatService } from './chat.service.ts';
+import { chatConsumers } from './chat-consumers.ts';
 import { ChatRefusal } from './chat-refusal.ts';
 import { ModerationRepository } from './moderation.repository.ts';
 import { RecordingRoomPublisher, type RoomPublisher } from './room-publisher.ts';
@@ -449,6 +455,89 @@ describe.each(testDatabases())('ChatService on %s', (driver) => {
         ['add_moderator', admin.id, viewer.id],
         ['add_moderator', owner.id, moderator.id],
       ]);
+    });
+  });
+
+  describe('tip highlights', () => {
+    const tipTo = (channelId: string): DomainEventPayload<'tip.received'> => ({
+      paymentId: crypto.randomUUID(),
+      channelId,
+      creatorId: crypto.randomUUID(),
+      payerId: null,
+      amount: 500,
+      currency: 'usd',
+      platformFee: 50,
+      creatorAmount: 450,
+      message: 'gg',
+      provider: 'stripe',
+      entryId: crypto.randomUUID(),
+      receivedAt: new Date().toISOString(),
+    });
+
+    it('highlights a batch of tips once each; a frame that fails fails only its own tip', async () => {
+      const first = await room();
+      const second = await room();
+      const refusing = await room();
+      // A room whose frame cannot be sent: its tip's job fails, the others' do not.
+      let refuse = true;
+      const highlights = new RecordingRoomPublisher();
+      const flaky: RoomPublisher = {
+        async publish(channelId: string, frame: RoomFrame) {
+          if (refuse && channelId === refusing.channelId) throw new Error('room unreachable');
+          await highlights.publish(channelId, frame);
+        },
+      };
+      const [consumer] = chatConsumers({ chat: replica({ rooms: flaky }) });
+      if (consumer?.mode !== 'idempotent') throw new Error('the tip highlights consumer is idempotent');
+      const job = (payload: DomainEventPayload<'tip.received'>) =>
+        consumer.handle(
+          {
+            id: crypto.randomUUID(),
+            name: 'tip.received',
+            payload,
+            aggregate: `channel:${payload.channelId}`,
+            seq: 1,
+            createdAt: new Date().toISOString(),
+          },
+          {
+            attempt: 1,
+            jobId: crypto.randomUUID(),
+            signal: new AbortController().signal,
+            progress: async () => {},
+          },
+        );
+      const tips = [
+        tipTo(first.channelId),
+        tipTo(second.channelId),
+        tipTo(first.channelId),
+        tipTo(crypto.randomUUID()),
+        tipTo(refusing.channelId),
+      ];
+      // The jobs of one relay batch start in one turn: one channel read for all of them.
+      const outcomes = await Promise.allSettled(tips.map(job));
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+      ]);
+      const paymentsIn = (channelId: string) =>
+        highlights
+          .framesOf(channelId)
+          .map((frame) => (frame.type === 'chat.tip' ? frame.tip.paymentId : undefined));
+      expect(paymentsIn(first.channelId).sort()).toEqual([tips[0]?.paymentId, tips[2]?.paymentId].sort());
+      expect(paymentsIn(second.channelId)).toEqual([tips[1]?.paymentId]);
+      expect(highlights.framesOf(first.channelId)[0]).toMatchObject({
+        type: 'chat.tip',
+        channel: first.slug,
+      });
+      expect(paymentsIn(refusing.channelId)).toEqual([]);
+      // The failed tip's retry shows it once, and nothing of the others again.
+      refuse = false;
+      await job(tips[4] as DomainEventPayload<'tip.received'>);
+      expect(paymentsIn(refusing.channelId)).toEqual([tips[4]?.paymentId]);
+      expect(highlights.frames).toHaveLength(4);
     });
   });
 });

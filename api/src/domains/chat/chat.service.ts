@@ -187,12 +187,27 @@ export class ChatService {
   }
 
   /**
-   * Shows a paid tip highlighted in its channel's chat (a `chat.tip` frame to the room). Resolves to
-   * false when the channel is gone. The frame is not stored: the tip itself is in the payments ledger.
+   * Shows paid tips highlighted in their channels' chat (a `chat.tip` frame to each room), their
+   * channels read in one statement (the durable consumer's batch). Resolves to one outcome per tip, in
+   * order: false when the channel is gone; a frame that fails fails only its own tip, so a retry never
+   * shows the others' highlights twice. The frame is not stored: the tip itself is in the payments
+   * ledger.
    */
-  async announceTip(tip: DomainEventPayload<'tip.received'>): Promise<boolean> {
-    const slug = await this.deps.chat.channelSlug(tip.channelId);
-    if (!slug) return false;
+  async announceTips(
+    tips: readonly DomainEventPayload<'tip.received'>[],
+  ): Promise<PromiseSettledResult<boolean>[]> {
+    const slugs = await this.deps.chat.channelSlugs(tips.map((tip) => tip.channelId));
+    return Promise.allSettled(
+      tips.map(async (tip) => {
+        const slug = slugs.get(tip.channelId);
+        if (!slug) return false;
+        await this.publishTip(tip, slug);
+        return true;
+      }),
+    );
+  }
+
+  private async publishTip(tip: DomainEventPayload<'tip.received'>, slug: string): Promise<void> {
     const from = tip.payerId ? ((await this.deps.chat.author(tip.payerId)) ?? null) : null;
     await this.deps.rooms.publish(tip.channelId, {
       type: 'chat.tip',
@@ -206,7 +221,6 @@ export class ChatService {
         receivedAt: tip.receivedAt,
       },
     });
-    return true;
   }
 
   /**

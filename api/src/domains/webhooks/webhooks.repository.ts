@@ -71,6 +71,7 @@ export interface ClaimedBatchDelivery {
 /** A stored delivery no attempt has started, with its endpoint's drain generation. */
 export interface QueuedDelivery {
   id: string;
+  eventId: string;
   endpointId: string;
   drainSeq: number;
 }
@@ -161,20 +162,30 @@ export class WebhooksRepository {
     return row;
   }
 
-  /** The owners of `channelIds` (read-only, on the channels' exported columns). */
-  async channelOwners(channelIds: readonly string[]): Promise<string[]> {
-    if (channelIds.length === 0) return [];
+  /** The owners of `channelIds` by channel id (read-only, on the channels' exported columns). */
+  async channelOwners(channelIds: readonly string[]): Promise<Map<string, string>> {
+    if (channelIds.length === 0) return new Map();
     const rows = await this.db
-      .select({ ownerId: channels.ownerId })
+      .select({ id: channels.id, ownerId: channels.ownerId })
       .from(channels)
-      .where(inArray(channels.id, [...channelIds]));
-    return rows.map((row) => row.ownerId);
+      .where(inArray(channels.id, [...new Set(channelIds)]));
+    return new Map(rows.map((row) => [row.id, row.ownerId]));
   }
 
-  /** Enabled endpoints subscribed to `eventType` that are instance-wide or owned by one of `ownerIds`. */
-  async matchingEndpoints(eventType: string, ownerIds: readonly string[]): Promise<WebhookEndpointRow[]> {
+  /**
+   * Enabled endpoints subscribed to one of `eventTypes` (or to every type) that are instance-wide or
+   * owned by one of `ownerIds`: a batch's candidates, which `endpointMatches` then picks per event.
+   */
+  async matchingEndpoints(
+    eventTypes: readonly string[],
+    ownerIds: readonly string[],
+  ): Promise<WebhookEndpointRow[]> {
     const audience: SQL[] = [eq(webhookEndpoints.scope, 'instance')];
     if (ownerIds.length > 0) audience.push(inArray(webhookEndpoints.ownerId, [...ownerIds]));
+    const types = sql`array[${sql.join(
+      eventTypes.map((type) => sql`${type}`),
+      sql`, `,
+    )}]::text[]`;
     return this.db
       .select()
       .from(webhookEndpoints)
@@ -182,26 +193,28 @@ export class WebhooksRepository {
         and(
           eq(webhookEndpoints.enabled, true),
           or(...audience),
-          sql`(cardinality(${webhookEndpoints.eventTypes}) = 0 or ${eventType} = any(${webhookEndpoints.eventTypes}))`,
+          sql`(cardinality(${webhookEndpoints.eventTypes}) = 0 or ${webhookEndpoints.eventTypes} && ${types})`,
         ),
       );
   }
 
   /**
    * Stores the deliveries (one per endpoint and event, whoever inserts first) and returns those of
-   * `eventId` that no attempt has started yet, with their endpoint's drain generation: the drains to
-   * queue, on a repeat as on the first pass. Read after the insert, so a generation read here began
-   * after these deliveries were stored (`startDrain`).
+   * `eventIds` that no attempt has started yet, with their event and their endpoint's drain generation:
+   * the drains to queue, on a repeat as on the first pass. Read after the insert, so a generation read
+   * here began after these deliveries were stored (`startDrain`).
    */
-  async addDeliveries(eventId: string, rows: readonly NewDelivery[]): Promise<QueuedDelivery[]> {
+  async addDeliveries(eventIds: readonly string[], rows: readonly NewDelivery[]): Promise<QueuedDelivery[]> {
     if (rows.length > 0)
       await this.db
         .insert(webhookDeliveries)
         .values([...rows])
         .onConflictDoNothing();
+    if (eventIds.length === 0) return [];
     return this.db
       .select({
         id: webhookDeliveries.id,
+        eventId: webhookDeliveries.eventId,
         endpointId: webhookDeliveries.endpointId,
         drainSeq: webhookEndpoints.drainSeq,
       })
@@ -209,7 +222,7 @@ export class WebhooksRepository {
       .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
       .where(
         and(
-          eq(webhookDeliveries.eventId, eventId),
+          inArray(webhookDeliveries.eventId, [...eventIds]),
           eq(webhookDeliveries.status, 'pending'),
           eq(webhookDeliveries.attempts, 0),
         ),

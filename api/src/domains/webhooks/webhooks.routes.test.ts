@@ -411,6 +411,65 @@ describe.each(testDatabases())('webhooks on %s', (driver) => {
     }
   });
 
+  it('fans out a batch of tips in one call: one delivery per tip and endpoint that may see it, none twice on a repeat', async () => {
+    const carol = await registerAndLogin(app, backends);
+    const dave = await registerAndLogin(app, backends);
+    const carolTips = await create(carol, { url: `${receiver.url}/carol-tips`, events: ['tip.received'] });
+    const daveVideos = await create(dave, { url: `${receiver.url}/dave-videos`, events: ['video.ready'] });
+    const tipTo = (creatorId: string) => ({
+      id: crypto.randomUUID(),
+      name: 'tip.received' as const,
+      createdAt: new Date().toISOString(),
+      payload: {
+        paymentId: crypto.randomUUID(),
+        channelId: crypto.randomUUID(),
+        creatorId,
+        payerId: null,
+        amount: 500,
+        currency: 'usd',
+        platformFee: 50,
+        creatorAmount: 450,
+        message: null,
+        provider: 'stripe' as const,
+        entryId: crypto.randomUUID(),
+        receivedAt: new Date().toISOString(),
+      },
+    });
+    const tips = [tipTo(carol.account.id), tipTo(dave.account.id), tipTo(carol.account.id)];
+    const outcomes = await deps.services.webhooks.fanOutMany(tips);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    // A repeat of the batch (a redelivered job of each) and of one tip alone add nothing.
+    await deps.services.webhooks.fanOutMany(tips);
+    await deps.services.webhooks.fanOut(tips[0] as (typeof tips)[number]);
+
+    const rows = await backends.database.db
+      .select({ eventId: webhookDeliveries.eventId, endpointId: webhookDeliveries.endpointId })
+      .from(webhookDeliveries)
+      .where(
+        inArray(
+          webhookDeliveries.eventId,
+          tips.map((tip) => tip.id),
+        ),
+      );
+    const endpointsOf = (eventId: string) =>
+      rows
+        .filter((row) => row.eventId === eventId)
+        .map((row) => row.endpointId)
+        .filter((id) => id === carolTips.id || id === daveVideos.id);
+    // Carol's endpoint takes her two tips; Dave's takes none (it wants videos only).
+    expect(endpointsOf(tips[0]?.id ?? '')).toEqual([carolTips.id]);
+    expect(endpointsOf(tips[1]?.id ?? '')).toEqual([]);
+    expect(endpointsOf(tips[2]?.id ?? '')).toEqual([carolTips.id]);
+    // The instance endpoints of earlier tests take each tip once too: no (endpoint, event) twice.
+    expect(new Set(rows.map((row) => `${row.eventId}/${row.endpointId}`)).size).toBe(rows.length);
+    await until(
+      () =>
+        requestsTo('/carol-tips').filter((request) => tips.some((tip) => tip.id === eventIdOf(request)))
+          .length === 2,
+      "the two tips at carol's endpoint",
+    );
+  });
+
   it('redrives a delivery whose job was lost with the process that had taken its attempt', async () => {
     const endpoint = await create(alice, { url: `${receiver.url}/lost`, events: ['video.ready'] });
     const body = JSON.stringify({

@@ -255,33 +255,64 @@ export class WebhooksService {
    * delivery per event.
    */
   async fanOut(event: WebhookSourceEvent): Promise<void> {
-    const audience = audienceOf(event.name, event.payload);
-    const owners = new Set(audience.users);
-    for (const owner of await this.deps.webhooks.channelOwners(audience.channels)) owners.add(owner);
-    const endpoints = await this.deps.webhooks.matchingEndpoints(event.name, [...owners]);
-    const body: WebhookDeliveryBody = {
-      id: event.id,
-      type: event.name,
-      createdAt: event.createdAt,
-      data: event.payload,
-    };
-    const raw = JSON.stringify(body);
-    const pending = await this.deps.webhooks.addDeliveries(
-      event.id,
-      endpoints.map((endpoint) => ({
-        endpointId: endpoint.id,
-        eventId: event.id,
-        eventType: event.name,
-        body: raw,
-      })),
+    const [outcome] = await this.fanOutMany([event]);
+    if (outcome?.status === 'rejected') throw outcome.reason;
+  }
+
+  /**
+   * `fanOut` for several events (the durable consumer's batch): their channels' owners, the candidate
+   * endpoints and the deliveries' insert and read each one statement for all of them. Resolves to one
+   * outcome per event, in order: queueing one event's drains can fail without failing the others.
+   */
+  async fanOutMany(events: readonly WebhookSourceEvent[]): Promise<PromiseSettledResult<void>[]> {
+    const audiences = events.map((event) => audienceOf(event.name, event.payload));
+    const channelOwners = await this.deps.webhooks.channelOwners(audiences.flatMap((a) => a.channels));
+    const ownersOf = audiences.map((audience) => {
+      const owners = new Set(audience.users);
+      for (const channel of audience.channels) {
+        const owner = channelOwners.get(channel);
+        if (owner) owners.add(owner);
+      }
+      return owners;
+    });
+    const endpoints = await this.deps.webhooks.matchingEndpoints(
+      [...new Set(events.map((event) => event.name))],
+      [...new Set(ownersOf.flatMap((owners) => [...owners]))],
     );
-    const drains = new Map<string, { deliveryId: string; drainSeq: number }>();
-    for (const { id, endpointId, drainSeq } of pending) {
-      if (!drains.has(endpointId)) drains.set(endpointId, { deliveryId: id, drainSeq });
-    }
-    for (const [endpointId, { deliveryId, drainSeq }] of drains) {
-      await this.queueDrain(endpointId, drainSeq, deliveryId, 1);
-    }
+    const rows = events.flatMap((event, index) => {
+      const owners = ownersOf[index] ?? new Set<string>();
+      const body: WebhookDeliveryBody = {
+        id: event.id,
+        type: event.name,
+        createdAt: event.createdAt,
+        data: event.payload,
+      };
+      const raw = JSON.stringify(body);
+      return endpoints
+        .filter((endpoint) => endpointMatches(endpoint, event.name, owners))
+        .map((endpoint) => ({
+          endpointId: endpoint.id,
+          eventId: event.id,
+          eventType: event.name,
+          body: raw,
+        }));
+    });
+    const pending = await this.deps.webhooks.addDeliveries(
+      events.map((event) => event.id),
+      rows,
+    );
+    return Promise.allSettled(
+      events.map(async (event) => {
+        const drains = new Map<string, { deliveryId: string; drainSeq: number }>();
+        for (const { id, eventId, endpointId, drainSeq } of pending) {
+          if (eventId === event.id && !drains.has(endpointId))
+            drains.set(endpointId, { deliveryId: id, drainSeq });
+        }
+        for (const [endpointId, { deliveryId, drainSeq }] of drains) {
+          await this.queueDrain(endpointId, drainSeq, deliveryId, 1);
+        }
+      }),
+    );
   }
 
   /**
@@ -618,4 +649,17 @@ function formatDuration(ms: number): string {
   if (ms >= 3_600_000) return `${Math.round(ms / 3_600_000)} h`;
   if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
   return `${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * Whether an enabled endpoint takes `eventType` from an event about `owners`: what
+ * `WebhooksRepository.matchingEndpoints` asks of each endpoint, for one event of a batch.
+ */
+function endpointMatches(
+  endpoint: WebhookEndpointRow,
+  eventType: string,
+  owners: ReadonlySet<string>,
+): boolean {
+  const audience = endpoint.scope === 'instance' || owners.has(endpoint.ownerId);
+  return audience && (endpoint.eventTypes.length === 0 || endpoint.eventTypes.includes(eventType));
 }
