@@ -426,12 +426,21 @@ async function ledgerRuns(driver: Driver) {
 }
 
 async function webhookRun(driver: Driver) {
+  // The machine's round trips in the same minutes, so a figure taken under load can be compared.
+  const database = await createTestDatabase(driver);
+  let anchor: number;
+  try {
+    anchor = await roundTrips(database);
+  } finally {
+    await database.close();
+  }
+  console.log(`${driver.padEnd(8)} anchor: ${fmt(anchor)} round trips/s (select 1, ${WRITERS} writers)`);
   // The one-by-one path first, as the anchor of the batched one in the same run (same load).
   for (const batch of BATCH > 1 ? [1, BATCH] : [1]) {
     const w = await webhooks(driver, batch);
     const name = batch > 1 ? `webhooks, ≤${batch} events/transaction` : 'webhooks, one by one';
     console.log(
-      `${driver.padEnd(8)} ${name}: received (signature + store once + outbox) ${fmt(w.receivePerSecond)}/s, through the job (ledger booked) ${fmt(w.endToEndPerSecond)}/s, replays (dedupe) ${fmt(w.replayPerSecond)}/s, process CPU ${fmt(w.cpuMsPer)} ms/event, PostgreSQL backends ${fmt(w.serverCpuMsPer)} ms/event, ${fmt(w.eventsPerTransaction)} events per consumer transaction; balances exact; load ${loadavg()[0]?.toFixed(2)}`,
+      `${driver.padEnd(8)} ${name}: received (signature + store once + outbox) ${fmt(w.receivePerSecond)}/s, through the job (ledger booked) ${fmt(w.endToEndPerSecond)}/s = ${(w.endToEndPerSecond / anchor).toFixed(4)} × anchor, replays (dedupe) ${fmt(w.replayPerSecond)}/s, process CPU ${fmt(w.cpuMsPer)} ms/event, PostgreSQL backends ${fmt(w.serverCpuMsPer)} ms/event, ${fmt(w.eventsPerTransaction)} events per consumer transaction; balances exact; load ${loadavg()[0]?.toFixed(2)}`,
     );
   }
 }
