@@ -79,7 +79,13 @@ const sameRef = (ref: AccountRef): SQL =>
 export class LedgerRepository {
   constructor(private readonly db: Db) {}
 
-  /** Accounts seen under a lock: they exist (nothing deletes accounts), so posting skips their insert. */
+  /**
+   * Accounts whose creation has committed (nothing deletes accounts), so posting skips their insert and
+   * every statement of any transaction finds them. An account is remembered only from a row version
+   * that another, committed transaction wrote: never one that the posting's own transaction (or a
+   * savepoint in it) inserted or moved, which may still roll back and which other transactions cannot
+   * see yet. See `post` for why that matters.
+   */
   private readonly known = new Set<string>();
 
   /**
@@ -88,9 +94,18 @@ export class LedgerRepository {
    * `FOR UPDATE` in id order (one fixed order for every writer, so two transfers over the same accounts
    * wait for each other instead of deadlocking), then writes the entry, its lines with the balances
    * before and after, and the accounts' new balances and versions. The writes happen only when every
-   * account was found; otherwise nothing is written, the missing accounts are created and the
-   * statement runs again. (`postMany` does the same for a batch; one entry has this simpler statement,
-   * which measured 2.6x the rate of a batch of one: docs/benchmarks.md, "Quiet-machine runs of 2026-12-07".)
+   * account was found; otherwise nothing is written. (`postMany` does the same for a batch; one entry
+   * has this simpler statement, which measured 2.6x the rate of a batch of one: docs/benchmarks.md,
+   * "Quiet-machine runs of 2026-12-07".)
+   *
+   * Accounts not in `known` are inserted first (`on conflict do nothing`), before this posting locks
+   * anything: that insert may wait for another transaction's uncommitted insert of the same account,
+   * and must not hold a lock that transaction needs meanwhile (two writers opening a new channel's
+   * account deadlocked that way, 40P01: ledger.test). When every account is known, the locking
+   * statement runs alone, and READ COMMITTED's fresh snapshot finds each of them, since `known` holds
+   * only accounts whose creation committed: the posting never locks some accounts and then waits for
+   * the insert of another. This holds across processes too, each with its own `known`: an account
+   * being inserted by a transaction still open is in no process's `known`.
    */
   async post(db: Db, entry: NewEntry): Promise<PostedEntry> {
     const refs = entry.lines.map((line) => line.account);
@@ -98,13 +113,14 @@ export class LedgerRepository {
     const id = randomUUID();
     let locked = await this.postOne(db, id, entry);
     if (locked.length < refs.length) {
-      // An account remembered from a transaction that rolled back: create it after all.
+      // Only when a remembered account has gone (a database restored or emptied under a running
+      // process): nothing was written; create the accounts and post again.
       await this.createAccounts(db, refs);
       locked = await this.postOne(db, id, entry);
       if (locked.length < refs.length) throw new Error('ledger accounts were neither found nor created');
     }
+    for (const row of locked) if (!row.mine) this.remember(refKey(row));
     const byKey = new Map(locked.map((row) => [refKey(row), row]));
-    for (const key of byKey.keys()) this.remember(key);
     const lines: PostedLine[] = entry.lines.map(({ account, amount }) => {
       const row = byKey.get(refKey(account));
       if (!row) throw new Error(`ledger account ${refKey(account)} was neither found nor created`);
@@ -133,11 +149,11 @@ export class LedgerRepository {
    * `complete`, so an entry with a missing account writes nothing and returns the rows it found. Lines
    * take clock_timestamp(), read after the row locks, not now() (the transaction's start): one
    * account's lines then sort by time in the order their versions were given, so pages replay its
-   * history. The lines' foreign key to the entry is checked at the end of the statement. `present`
-   * first counts the accounts without locking them: when one is missing (inserted by a transaction
-   * not committed yet, which this process already remembers as created), no lock is taken, so creating
-   * it afterwards may wait for that insert while holding no account another writer needs. Locking the
-   * found ones first deadlocked two writers opening a new channel's accounts.
+   * history. The lines' foreign key to the entry is checked at the end of the statement. `mine` tells
+   * the row versions that this transaction wrote (it inserted or moved the account earlier, perhaps
+   * in a savepoint): every write of an account row sets `updated_at` to now(), the transaction's start,
+   * so another transaction's version carries another time, or the same only by a coincidence that
+   * merely leaves the account out of `known`.
    */
   private async postOne(db: Db, id: string, entry: NewEntry) {
     const wanted = sql.join(
@@ -149,16 +165,11 @@ export class LedgerRepository {
     );
     const result = await db.execute(sql`
       with wanted(kind, currency, owner, amount) as (values ${wanted}),
-      present as (
-        select count(*) = ${entry.lines.length} as ok
-        from payments.accounts a
-        join wanted w on a.kind = w.kind and a.currency = w.currency and a.owner = w.owner
-      ),
       locked as (
-        select a.id, a.kind, a.currency, a.owner, a.balance, a.version, w.amount
+        select a.id, a.kind, a.currency, a.owner, a.balance, a.version, a.updated_at = now() as mine,
+               w.amount
         from payments.accounts a
         join wanted w on a.kind = w.kind and a.currency = w.currency and a.owner = w.owner
-        where (select ok from present)
         order by a.id
         for update of a
       ),
@@ -181,7 +192,8 @@ export class LedgerRepository {
         from locked l, complete
         where complete.ok and a.id = l.id
       )
-      select id, kind, currency, owner, balance::text as balance, version::text as version from locked`);
+      select id, kind, currency, owner, balance::text as balance, version::text as version, mine
+      from locked`);
     const rows = rowsOf<{
       id: string;
       kind: LedgerAccountKind;
@@ -189,6 +201,7 @@ export class LedgerRepository {
       owner: string;
       balance: string;
       version: string;
+      mine: boolean;
     }>(result);
     return rows.map((row) => ({ ...row, balance: Number(row.balance), version: Number(row.version) }));
   }
@@ -201,8 +214,8 @@ export class LedgerRepository {
    * balances before and after, and the accounts' new balances and versions. An account in several
    * entries of the batch moves once per entry, in the batch's order: its lines carry the running
    * balance and consecutive versions, exactly as if the entries had been posted one after the other.
-   * The writes happen only when every account was found; otherwise nothing is written, the missing
-   * accounts are created and the statement runs again. All or nothing: one statement.
+   * The writes happen only when every account was found; otherwise nothing is written. All or
+   * nothing: one statement. Accounts not in `known` are created first, as `post` does and for its reason.
    */
   async postMany(db: Db, entries: readonly NewEntry[]): Promise<PostedEntry[]> {
     if (entries.length === 0) return [];
@@ -211,7 +224,7 @@ export class LedgerRepository {
     const ids = entries.map(() => randomUUID());
     let moves = await this.postOnce(db, ids, entries);
     if (moves.length < refs.length) {
-      // An account remembered from a transaction that rolled back: create it after all.
+      // Only when a remembered account has gone, as in `post`.
       await this.createAccounts(db, refs);
       moves = await this.postOnce(db, ids, entries);
       if (moves.length < refs.length) throw new Error('ledger accounts were neither found nor created');
@@ -222,7 +235,7 @@ export class LedgerRepository {
       const lines: PostedLine[] = entry.lines.map(({ account, amount }) => {
         const row = bySeq.get(seq++);
         if (!row) throw new Error(`ledger account ${refKey(account)} was neither found nor created`);
-        this.remember(refKey(account));
+        if (!row.mine) this.remember(refKey(account));
         return {
           accountId: row.accountId,
           account,
@@ -251,8 +264,7 @@ export class LedgerRepository {
    * place. Lines are stamped from clock_timestamp(), read once after the row locks (not now(), the
    * transaction's start), plus one microsecond per line of the batch: one account's lines then sort by
    * time in the order their versions were given, so pages replay its history. The lines' foreign key
-   * to their entry is checked at the end of the statement. `present` counts the accounts first,
-   * without locks, for the reason given at `postOne`.
+   * to their entry is checked at the end of the statement. `mine` as in `postOne`.
    */
   private async postOnce(db: Db, ids: readonly string[], entries: readonly NewEntry[]) {
     let seq = 0;
@@ -275,26 +287,20 @@ export class LedgerRepository {
     );
     const result = await db.execute(sql`
       with wanted(seq, entry_id, kind, currency, owner, amount) as (values ${wanted}),
-      -- A join on the distinct wanted accounts (not \`in (select …)\`, which the planner may answer
-      -- with a scan of every account): one index probe per account.
-      distinct_wanted as (select distinct kind, currency, owner from wanted),
-      present as (
-        select count(*) = ${distinct.size} as ok
-        from payments.accounts a
-        join distinct_wanted w on a.kind = w.kind and a.currency = w.currency and a.owner = w.owner
-      ),
       locked as (
-        select a.id, a.kind, a.currency, a.owner, a.balance, a.version
+        select a.id, a.kind, a.currency, a.owner, a.balance, a.version, a.updated_at = now() as mine
         from payments.accounts a
-        join distinct_wanted w on a.kind = w.kind and a.currency = w.currency and a.owner = w.owner
-        where (select ok from present)
+        -- A join on the distinct wanted accounts (not \`in (select …)\`, which the planner may answer
+        -- with a scan of every account): one index probe per account.
+        join (select distinct kind, currency, owner from wanted) w
+          on a.kind = w.kind and a.currency = w.currency and a.owner = w.owner
         order by a.id
         for update of a
       ),
       complete as (select count(*) = ${distinct.size} as ok from locked),
       stamp as (select clock_timestamp() as at from complete),
       moves as (
-        select w.seq, w.entry_id, l.id as account_id, w.amount,
+        select w.seq, w.entry_id, l.id as account_id, l.mine, w.amount,
                (l.balance + sum(w.amount) over (partition by l.id order by w.seq))::bigint as current_balance,
                (l.version + row_number() over (partition by l.id order by w.seq))::bigint as account_version
         from wanted w
@@ -320,18 +326,20 @@ export class LedgerRepository {
         from totals t, locked l, complete
         where complete.ok and a.id = t.account_id and l.id = t.account_id
       )
-      select seq, account_id as "accountId", current_balance::text as "currentBalance",
+      select seq, account_id as "accountId", mine, current_balance::text as "currentBalance",
              account_version::text as "accountVersion"
       from moves`);
     const rows = rowsOf<{
       seq: number;
       accountId: string;
+      mine: boolean;
       currentBalance: string;
       accountVersion: string;
     }>(result);
     return rows.map((row) => ({
       seq: Number(row.seq),
       accountId: row.accountId,
+      mine: row.mine,
       currentBalance: Number(row.currentBalance),
       accountVersion: Number(row.accountVersion),
     }));

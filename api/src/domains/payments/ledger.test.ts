@@ -180,10 +180,11 @@ describe.each(testDatabases())('ledger on %s', (driver: Driver) => {
     });
   });
 
-  // PGlite has one connection: no second writer to wait for.
-  it.skipIf(driver === 'pglite')(
-    'waits for a new account another writer is creating without holding the accounts it found',
-    async () => {
+  // PGlite has one connection: no second writer to wait for. The new account is inserted in the
+  // transaction itself, or in a savepoint of it (as the payments consumer's batches are).
+  it.skipIf(driver === 'pglite').each(['the transaction', 'a savepoint released into it'])(
+    'waits for a new account another writer is creating in %s without holding the accounts it found',
+    async (where) => {
       const older = crypto.randomUUID();
       await ledger.transfer(tip(older, 1000)); // an account that exists, committed
       const channelId = crypto.randomUUID();
@@ -198,8 +199,10 @@ describe.each(testDatabases())('ledger on %s', (driver: Driver) => {
       };
       let second: Promise<unknown> | undefined;
       await database.db.transaction(async (tx) => {
-        // The new channel's account is inserted here and remembered by the repository, not committed.
-        await ledger.transfer(tip(channelId, 1000), tx);
+        // The new channel's account is inserted here, not committed: the repository must not take it
+        // for an account every transaction can see.
+        if (where === 'the transaction') await ledger.transfer(tip(channelId, 1000), tx);
+        else await tx.transaction((savepoint) => ledger.transfer(tip(channelId, 1000), savepoint));
         // A second writer moving money from the older channel to the new one waits for that insert...
         second = database.db.transaction((other) =>
           ledger.transfer(
