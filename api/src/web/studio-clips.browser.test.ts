@@ -203,9 +203,7 @@ describe.skipIf(!hasChromium)(
       await expect.poll(clipSettings).toBe(true);
 
       expect(elsewhere).toEqual([]);
-      // playwright-core runs each evaluate() through eval, which a loaded run has seen reported as a CSP
-      // violation of these pages; the app's code has no eval.
-      expect(problems.filter((problem) => problem !== 'CSP violation: script-src eval')).toEqual([]);
+      expect(problems).toEqual([]);
       await context.close();
     });
 

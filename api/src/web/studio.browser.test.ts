@@ -46,8 +46,9 @@ const WORKSPACE_PAGES = [
   '/studio/videos',
   '/studio/moderation',
   '/settings',
-  // The pages added with payments, analytics, restreaming and notifications.
+  // The pages added with payments, analytics, restreaming, notifications and clips.
   '/studio/analytics',
+  '/studio/clips',
   '/studio/restream',
   '/studio/earnings',
   '/settings/notifications',
@@ -377,6 +378,8 @@ describe.skipIf(!hasChromium)(
                 expect(await page.locator('#users-more').isHidden()).toBe(true);
               }
               if (path === '/admin/live') await page.locator('button[data-cut]').first().waitFor();
+              // The clips island shows its frame once it has read the channel's clips.
+              if (path === '/studio/clips') await page.locator('#clips-page').waitFor();
               // What sticks out past the viewport (none: the page never scrolls sideways), named.
               expect(
                 await page.evaluate(`document.documentElement.scrollWidth <= window.innerWidth ? [] :
@@ -398,7 +401,7 @@ describe.skipIf(!hasChromium)(
       }
       killPublishers();
       expect(found).toEqual([]);
-      // Twelve pages in four contexts each, and two sign-ins per context: longer than the file's default.
+      // Thirteen pages in four contexts each, and two sign-ins per context: longer than the file's default.
     }, 600_000);
 
     it('works with the keyboard alone: the studio navigation and the copy button', async () => {
