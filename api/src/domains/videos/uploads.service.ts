@@ -297,7 +297,7 @@ export class UploadsService {
   private async finish(videoId: string, length: number): Promise<void> {
     const { media, videos } = this.deps;
     const source = mediaKeys.vodSource(videoId);
-    await media.completeUpload(mediaKeys.upload(videoId), source);
+    await media.completeUpload(mediaKeys.upload(videoId), source, { length });
     try {
       await this.probeSource(videoId);
     } catch (error) {

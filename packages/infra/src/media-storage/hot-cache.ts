@@ -142,9 +142,9 @@ export class HotCachedMediaStorage implements MediaStorage {
     return this.inner.openUpload(key, offset, options);
   }
 
-  completeUpload(key: MediaKey, target: MediaKey): Promise<void> {
+  completeUpload(key: MediaKey, target: MediaKey, options?: { length?: number }): Promise<void> {
     this.drop(target);
-    return this.inner.completeUpload(key, target);
+    return this.inner.completeUpload(key, target, options);
   }
 
   toolUrl(key: MediaKey, expiresInSeconds: number): Promise<string | undefined> {

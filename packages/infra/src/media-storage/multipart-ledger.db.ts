@@ -16,22 +16,29 @@ export class DbMultipartLedger implements MultipartLedger {
   }
 
   async find(key: string): Promise<MultipartState | undefined> {
-    const [upload] = await this.db
-      .select({ uploadId: multipartUploads.uploadId, object: multipartUploads.object })
-      .from(multipartUploads)
-      .where(eq(multipartUploads.key, key));
-    if (!upload) return undefined;
-    const parts = await this.db
+    // One statement (every PATCH and the completion ask): the upload's row with its parts, if any.
+    const rows = await this.db
       .select({
+        uploadId: multipartUploads.uploadId,
+        object: multipartUploads.object,
         partNumber: multipartParts.partNumber,
         start: multipartParts.start,
         size: multipartParts.size,
         etag: multipartParts.etag,
       })
-      .from(multipartParts)
-      .where(eq(multipartParts.key, key))
+      .from(multipartUploads)
+      .leftJoin(multipartParts, eq(multipartParts.key, multipartUploads.key))
+      .where(eq(multipartUploads.key, key))
       .orderBy(asc(multipartParts.partNumber));
-    return { ...upload, parts };
+    const [first] = rows;
+    if (!first) return undefined;
+    const parts: MultipartPart[] = [];
+    for (const { partNumber, start, size, etag } of rows) {
+      if (partNumber !== null && start !== null && size !== null && etag !== null) {
+        parts.push({ partNumber, start, size, etag });
+      }
+    }
+    return { uploadId: first.uploadId, object: first.object, parts };
   }
 
   async recordParts(key: string, parts: readonly MultipartPart[]): Promise<void> {

@@ -191,8 +191,10 @@ export interface MediaStorage {
   /**
    * Turns the finished upload into the object at `target` (the upload is gone afterwards). Repeatable: when
    * the upload is already gone but `target` exists, it resolves, so a retry after a crash goes on.
+   * `length`, when the caller knows it (the upload's declared length): an object store whose parts
+   * already reach it then looks for no stored tail.
    */
-  completeUpload(key: MediaKey, target: MediaKey): Promise<void>;
+  completeUpload(key: MediaKey, target: MediaKey, options?: { length?: number }): Promise<void>;
   /**
    * A URL from which a tool on this host (ffprobe) can read the object, seeking with ranged GETs, for
    * `expiresInSeconds`: the upload probe then reads the few boxes it needs instead of a whole copy.

@@ -263,6 +263,29 @@ describe('S3MediaStorage', () => {
     }
   });
 
+  it('completes again after a crash between the store completing the upload and the ledger forgetting it', async () => {
+    const storage = open();
+    const ledger = new DbMultipartLedger(database.db);
+    const video = randomUUID();
+    const upload = mediaKeys.upload(video);
+    const target = mediaKeys.vodSource(video);
+    const content = pattern(MIN_PART_SIZE + 4321);
+    await storage.createUpload(upload, { target });
+    const writer = await storage.openUpload(upload, 0);
+    await writer.append(content);
+    expect(await writer.close({ last: true })).toBe(content.length);
+    const state = await ledger.find(upload);
+    expect(state?.parts).toHaveLength(2);
+    await storage.completeUpload(upload, target, { length: content.length });
+    // The ledger as a gateway that died right after CompleteMultipartUpload left it: the store no longer
+    // knows the multipart upload, and the retry finds the completed object instead.
+    await ledger.begin(upload, state?.uploadId ?? '', state?.object ?? '');
+    await ledger.recordParts(upload, state?.parts ?? []);
+    await storage.completeUpload(upload, target, { length: content.length });
+    expect((await readMediaBytes(storage, target))?.equals(content)).toBe(true);
+    expect(await ledger.find(upload)).toBeUndefined();
+  });
+
   it('completes an empty upload, and stores objects with their type and cache policy', async () => {
     const prefix = `t${randomUUID().slice(0, 8)}`;
     const storage = open(prefix);

@@ -363,12 +363,14 @@ export class S3MediaStorage implements MediaStorage {
   async createUpload(key: MediaKey, options: { target?: MediaKey } = {}): Promise<void> {
     const name = this.objectName(key);
     this.heldTails.drop(key);
-    await this.deleteNames([name, ...(await this.names(this.tailPrefix(key)))]);
     // Straight into the target when it is known: completing is then the whole job, with no copy.
     const target = options.target ?? key;
     const object = this.objectName(target);
     const headers = objectHeaders(target);
-    const created = await this.client.send(
+    // An earlier upload's leftovers go while the new multipart upload is created: a multipart upload's
+    // object appears only when it completes, so deleting the same name meanwhile cannot touch it.
+    const cleared = this.names(this.tailPrefix(key)).then((tails) => this.deleteNames([name, ...tails]));
+    const created = this.client.send(
       new CreateMultipartUploadCommand({
         Bucket: this.bucket,
         Key: object,
@@ -376,8 +378,9 @@ export class S3MediaStorage implements MediaStorage {
         CacheControl: headers.cacheControl,
       }),
     );
-    if (!created.UploadId) throw new Error(`The store gave no UploadId for ${key}`);
-    await this.ledger.begin(key, created.UploadId, object);
+    const [, { UploadId }] = await Promise.all([cleared, created]);
+    if (!UploadId) throw new Error(`The store gave no UploadId for ${key}`);
+    await this.ledger.begin(key, UploadId, object);
   }
 
   async openUpload(key: MediaKey, offset: number, options: OpenUploadOptions = {}): Promise<UploadWriter> {
@@ -397,7 +400,8 @@ export class S3MediaStorage implements MediaStorage {
     const need = offset - partsEnd;
     const held = this.heldTails.take(key, partsEnd, need);
     const carried = need > 0 ? (held ?? (await this.readTail(key, partsEnd, need))) : Buffer.alloc(0);
-    await this.ledger.truncate(key, nextPart);
+    // Only a dead writer's parts past the kept ones need forgetting (this PATCH holds the upload alone).
+    if (state.parts.some((part) => part.partNumber >= nextPart)) await this.ledger.truncate(key, nextPart);
     // Tails a dead writer stored past `offset` stay until the upload completes or is deleted (both clear
     // the tail prefix): none is read again, since a tail is read only at the end of the kept parts, where
     // every writer that moved the offset stored (or carried) the bytes it answered. Not listing them here
@@ -412,7 +416,7 @@ export class S3MediaStorage implements MediaStorage {
     });
   }
 
-  async completeUpload(key: MediaKey, target: MediaKey): Promise<void> {
+  async completeUpload(key: MediaKey, target: MediaKey, options: { length?: number } = {}): Promise<void> {
     const targetName = this.objectName(target);
     const state = await this.ledger.find(key);
     if (!state) {
@@ -421,17 +425,17 @@ export class S3MediaStorage implements MediaStorage {
       throw new MediaNotFoundError(key);
     }
     // The multipart upload completes into the object named when it was created: the target itself when
-    // createUpload was told, else the upload's own key, copied to the target afterwards. A retry finds
-    // the completed object and goes on from there.
+    // createUpload was told, else the upload's own key, copied to the target afterwards.
     const staged = state.object;
-    let size = (await this.head(staged))?.size;
-    if (size === undefined) {
-      const parts = contiguousParts(state.parts, Number.POSITIVE_INFINITY);
-      if (parts.length !== state.parts.length) throw new Error(`The parts of ${key} have a gap`);
-      const partsEnd = endOf(parts);
-      // A short last part is the tail, sent by the writer's `last` close: nothing is stored after it.
-      const last = parts.at(-1);
-      const ended = last !== undefined && last.size < MIN_PART_SIZE;
+    const parts = contiguousParts(state.parts, Number.POSITIVE_INFINITY);
+    if (parts.length !== state.parts.length) throw new Error(`The parts of ${key} have a gap`);
+    const partsEnd = endOf(parts);
+    // A short last part is the tail, sent by the writer's `last` close: nothing is stored after it. Nor
+    // past parts that reach the declared length (a `last` close sends a whole part as a part too).
+    const last = parts.at(-1);
+    const ended = (last !== undefined && last.size < MIN_PART_SIZE) || partsEnd === options.length;
+    let size: number;
+    try {
       const tail = ended ? Buffer.alloc(0) : await this.readTail(key, partsEnd);
       size = partsEnd + tail.length;
       if (parts.length === 0 && tail.length === 0) {
@@ -451,9 +455,18 @@ export class S3MediaStorage implements MediaStorage {
           }),
         );
       }
+    } catch (error) {
+      // Completed before, and the ledger not yet cleared (a retry after a crash): the store no longer
+      // knows the multipart upload, and the object is the result. Asked only then, so a completion costs
+      // no HeadObject.
+      const completed = await this.head(staged);
+      if (!completed) throw error;
+      size = completed.size;
     }
     if (staged !== targetName) await this.copyName(staged, targetName, target, size);
     this.heldTails.drop(key);
+    // Forgotten first: a retry that found the tails gone but the ledger still there would take the upload
+    // for one without its tail.
     await this.ledger.forget(key);
     const tails = await this.names(this.tailPrefix(key));
     await this.deleteNames(staged === targetName ? tails : [staged, ...tails]);
