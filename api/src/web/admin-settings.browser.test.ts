@@ -3,7 +3,8 @@
  * keyboard alone, an admin lets verified accounts stream, and a verified viewer who was refused a
  * channel then opens one and gets a stream key; a bad limit is refused with its error under the field
  * (aria-invalid, the focus on it); restoring the default policy refuses the viewer a new stream key, and
- * a new secret for its key (the studio's message says why).
+ * a new secret for its key (the studio's message says why). The admins' recent changes are listed under
+ * the form (who, what from → to), a page at a time.
  * Then axe-core (no serious or critical violation) and screenshots at 375 and 1280 px, light and dark.
  */
 import type { TokenPair } from '@streamhub/contracts/auth';
@@ -169,6 +170,55 @@ describe.skipIf(!hasChromium)(
       await admin.context.close();
     });
 
+    it('lists the recent changes under the form, who and what from → to, paged with the keyboard', async () => {
+      // Eleven more saves through the API: more than one page of the history.
+      for (let clips = 30; clips <= 40; clips += 1) {
+        const saved = await fetch(`${base}/api/v1/admin/settings`, {
+          method: 'PATCH',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${adminTokens.accessToken}` },
+          body: JSON.stringify({ clipsPerUserPerHour: clips }),
+        });
+        expect(saved.status, await saved.text()).toBe(200);
+      }
+      const { context, page, problems, elsewhere } = await watchedPage(browser, {
+        viewport: { width: 375, height: 740 },
+      });
+      await signInPage(page, adminTokens);
+      await page.goto(`${base}/admin/instance`);
+      const rows = page.locator('#settings-history-rows tr');
+      await rows.first().waitFor();
+      expect(await rows.count()).toBe(10);
+      expect(await rows.first().locator('td').nth(1).textContent()).toBe('settings_admin');
+      expect(await rows.first().locator('li').allTextContents()).toEqual([
+        'Clips one account may make per hour: 39 → 40',
+      ]);
+      // The first test's saves, further down: a policy chosen and restored, named as the form names them.
+      await tabTo(page, '#settings-history-more', 'the older changes button');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => rows.count()).toBeGreaterThan(10);
+      await expect(page.locator('#settings-history-more').isHidden()).resolves.toBe(true);
+      expect(await page.evaluate('document.activeElement?.id')).toBe('settings-history-heading');
+      const older = (await rows.locator('li').allTextContents()).slice(10);
+      expect(older).toContain(
+        'Who may open a channel and stream: Any account with a verified email address → the default',
+      );
+      expect(older).toContain(
+        'Who may open a channel and stream: the default → Any account with a verified email address',
+      );
+      expect(older).toContain('Clips one account may make per hour: the default → 25');
+      // A save in the page puts itself at the top.
+      await page
+        .getByRole('button', { name: 'Restore the default of “Clips one account may make per hour”' })
+        .click();
+      await page.getByRole('status').filter({ hasText: 'is back to its default' }).waitFor();
+      await expect
+        .poll(() => rows.first().locator('li').allTextContents())
+        .toEqual(['Clips one account may make per hour: 40 → the default']);
+      expect(problems).toEqual([]);
+      expect(elsewhere).toEqual([]);
+      await context.close();
+    });
+
     it('passes axe-core at 375 and 1280 px, light and dark, without sideways scrolling', async () => {
       for (const width of [375, 1280]) {
         for (const colorScheme of ['light', 'dark'] as const) {
@@ -181,6 +231,7 @@ describe.skipIf(!hasChromium)(
           // Once the island has asked who reads (a non-admin's form would be hidden), the page is settled.
           await page.waitForLoadState('networkidle');
           await page.locator('#instance-settings-form').waitFor();
+          await page.locator('#settings-history-rows tr').first().waitFor();
           expect(await seriousViolations(page), `${width} px ${colorScheme}`).toEqual([]);
           expect(
             await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'),

@@ -4,6 +4,7 @@
  * configuration table); a stored value overrides it on every replica without a restart.
  */
 import { z } from '@hono/zod-openapi';
+import { NextCursorSchema, pageQuerySchema } from './pagination.ts';
 
 /** Who may open a channel and stream: the streamer/admin role only, or any email-verified account too. */
 export const ChannelCreationSchema = z
@@ -106,3 +107,42 @@ export const InstanceSettingsViewSchema = z
   })
   .openapi('InstanceSettingsView');
 export type InstanceSettingsView = z.infer<typeof InstanceSettingsViewSchema>;
+
+/** A stored value in the history: null where none was stored, so the environment's default applied. */
+export const SettingValueSchema = z
+  .union([z.string(), z.number()])
+  .nullable()
+  .openapi({ description: "The stored value; null: none was stored, the environment's default applied" });
+export type SettingValue = z.infer<typeof SettingValueSchema>;
+
+/** One admin's save of the instance settings, as the history lists it. */
+export const SettingsChangeSchema = z
+  .object({
+    id: z.uuid(),
+    actor: z
+      .object({ id: z.uuid(), username: z.string(), displayName: z.string().nullable() })
+      .nullable()
+      .openapi({ description: 'The admin who saved; null once that account is deleted' }),
+    changes: z
+      .array(
+        z.object({
+          key: z
+            .string()
+            .openapi({ description: 'A setting (`InstanceSettings`), or one a newer release knows' }),
+          from: SettingValueSchema,
+          to: SettingValueSchema,
+        }),
+      )
+      .openapi({ description: 'Each setting the save changed' }),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('SettingsChange');
+export type SettingsChange = z.infer<typeof SettingsChangeSchema>;
+
+export const SettingsHistoryPageSchema = z
+  .object({ items: z.array(SettingsChangeSchema), nextCursor: NextCursorSchema })
+  .openapi('SettingsHistoryPage');
+export type SettingsHistoryPage = z.infer<typeof SettingsHistoryPageSchema>;
+
+export const SettingsHistoryQuerySchema = pageQuerySchema(20);
+export type SettingsHistoryQuery = z.infer<typeof SettingsHistoryQuerySchema>;

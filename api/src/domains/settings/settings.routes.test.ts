@@ -1,13 +1,13 @@
 /**
  * `/api/v1/admin/settings` on PGlite and PostgreSQL: who may read and change the instance settings, how
- * bad input is refused, that a change is audited in the outbox and applies to the rules that read it
+ * bad input is refused, that a change is audited (the outbox and the history an admin lists) and applies to the rules that read it
  * (who may open a channel, get a stream key or replace one's secret, clip and restream limits, upload sizes), and that a
  * change made through one gateway is seen at once by a second one sharing the database and the bus.
  */
 import { CreatedStreamKeySchema, StreamKeyListSchema } from '@streamhub/contracts/channels';
 import { DOMAIN_EVENTS, type DomainEvents } from '@streamhub/contracts/events';
 import { ProblemSchema } from '@streamhub/contracts/problem';
-import { InstanceSettingsViewSchema } from '@streamhub/contracts/settings';
+import { InstanceSettingsViewSchema, SettingsHistoryPageSchema } from '@streamhub/contracts/settings';
 import { users } from '@streamhub/db/schema/users';
 import { testDatabases } from '@streamhub/db/testing';
 import { createEventBus } from '@streamhub/infra/event-bus/factory';
@@ -100,9 +100,10 @@ describe.each(testDatabases())('instance settings on %s', (driver) => {
     expect((await settingsOf(app, admin)).overridden).toEqual({});
   });
 
-  it('documents both operations in the OpenAPI document', async () => {
+  it('documents its operations in the OpenAPI document', async () => {
     expect(await operationIdsTagged(app, 'settings')).toEqual([
       'getInstanceSettings',
+      'listInstanceSettingsChanges',
       'updateInstanceSettings',
     ]);
   });
@@ -241,6 +242,54 @@ describe.each(testDatabases())('instance settings on %s', (driver) => {
     expect(view.effective.clipsPerUserPerHour).toBe(10);
     expect(view.overridden).toEqual({});
     await backends.database.db.execute('DELETE FROM settings.instance_settings');
+  });
+
+  it('lists the history of changes, newest first and paged, after the outbox pruned its events', async () => {
+    const HISTORY = `${SETTINGS}/history`;
+    await expectProblem(await app.request(HISTORY, send('GET', undefined)), 401, 'invalid_token');
+    await expectProblem(await app.request(HISTORY, send('GET', viewer.authorization)), 403, 'forbidden');
+    await expectProblem(
+      await app.request(`${HISTORY}?cursor=nonsense`, send('GET', admin.authorization)),
+      422,
+      'validation_failed',
+    );
+    await expectProblem(
+      await app.request(`${HISTORY}?limit=0`, send('GET', admin.authorization)),
+      422,
+      'validation_failed',
+    );
+
+    const second = await registerAndLogin(app, backends, { role: 'admin' });
+    await patch(app, admin, { clipsPerUserPerHour: 7, restreamMaxDestinations: 3 });
+    await patch(app, second, { clipsPerUserPerHour: 8 });
+    await patch(app, admin, { clipsPerUserPerHour: null });
+    // The relay's retention deletes published events: the history does not depend on them.
+    await backends.database.db.execute('DELETE FROM events.outbox');
+
+    const pageOf = async (query: string) => {
+      const response = await app.request(`${HISTORY}${query}`, send('GET', admin.authorization));
+      expect(response.status, await response.clone().text()).toBe(200);
+      return SettingsHistoryPageSchema.parse(await response.json());
+    };
+    const first = await pageOf('?limit=2');
+    expect(first.items.map((item) => [item.actor?.username, item.changes])).toEqual([
+      [admin.account.username, [{ key: 'clipsPerUserPerHour', from: 8, to: null }]],
+      [second.account.username, [{ key: 'clipsPerUserPerHour', from: 7, to: 8 }]],
+    ]);
+    expect(first.nextCursor).not.toBeNull();
+    const next = await pageOf(`?limit=2&cursor=${encodeURIComponent(first.nextCursor ?? '')}`);
+    expect(next.items[0]?.actor?.id).toBe(admin.account.id);
+    expect(next.items[0]?.changes).toEqual([
+      { key: 'clipsPerUserPerHour', from: null, to: 7 },
+      { key: 'restreamMaxDestinations', from: null, to: 3 },
+    ]);
+    const times = [...first.items, ...next.items].map((item) => Date.parse(item.createdAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    // Every save of this file is there, each once.
+    const all = await pageOf('?limit=100');
+    expect(new Set(all.items.map((item) => item.id)).size).toBe(all.items.length);
+    expect(all.items.length).toBeGreaterThanOrEqual(6);
+    await patch(app, admin, { restreamMaxDestinations: null });
   });
 });
 

@@ -1,6 +1,11 @@
 /** `/api/v1/admin/settings`: the instance settings an admin may change at run time (admin only). */
 import { createRoute } from '@hono/zod-openapi';
-import { InstanceSettingsViewSchema, UpdateInstanceSettingsSchema } from '@streamhub/contracts/settings';
+import {
+  InstanceSettingsViewSchema,
+  SettingsHistoryPageSchema,
+  SettingsHistoryQuerySchema,
+  UpdateInstanceSettingsSchema,
+} from '@streamhub/contracts/settings';
 import { BEARER_AUTH, jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
 import { requireRole } from '../auth/auth-guard.ts';
@@ -46,9 +51,29 @@ const updateSettings = createRoute({
   },
 });
 
+const history = createRoute({
+  method: 'get',
+  path: '/history',
+  operationId: 'listInstanceSettingsChanges',
+  tags,
+  summary:
+    'The admins’ changes of the instance settings, newest first: who, when, and each setting from → to (admin)',
+  security: BEARER_AUTH,
+  middleware: [requireRole('admin')] as const,
+  request: { query: SettingsHistoryQuerySchema },
+  responses: {
+    200: jsonResponse(SettingsHistoryPageSchema, 'One page of changes'),
+    ...adminErrors,
+    422: problemResponse('The query is invalid, or the cursor is not from this list (`validation_failed`)'),
+  },
+});
+
 export const settingsRoutes = () =>
   createRouter()
     .openapi(getSettings, async (c) => c.json(await c.var.deps.services.settings.view(), 200))
     .openapi(updateSettings, async (c) =>
       c.json(await c.var.deps.services.settings.update(c.var.auth.userId, c.req.valid('json')), 200),
+    )
+    .openapi(history, async (c) =>
+      c.json(await c.var.deps.services.settings.history(c.req.valid('query')), 200),
     );

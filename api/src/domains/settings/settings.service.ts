@@ -1,7 +1,8 @@
 /**
  * Rules of the instance settings: what applies is the environment's default unless an admin stored a
- * value; an admin's change is audited (`instance.settings_updated` in the outbox, with the change) and
- * reaches every replica without a restart.
+ * value; an admin's change is audited (a row of the settings' history, which the admin page lists, and
+ * `instance.settings_updated` in the outbox, both with the change) and reaches every replica without a
+ * restart.
  *
  * Every replica keeps the settings in a read-through cache, because the rules that use them (opening a
  * channel, an upload, a clip) would otherwise add a query each. A change is announced on the event bus
@@ -17,12 +18,16 @@ import {
   SETTING_KEYS,
   SETTING_SCHEMAS,
   type SettingKey,
+  type SettingsHistoryPage,
+  type SettingsHistoryQuery,
+  type SettingValue,
   type UpdateInstanceSettings,
 } from '@streamhub/contracts/settings';
 import { validationFailed } from '@streamhub/errors/app-error';
 import type { EventBus } from '@streamhub/infra/event-bus/port';
 import type { Logger } from '@streamhub/logger/logger';
 import { appendDomainEvent } from '../../events/durable.ts';
+import { withCursor } from '../../http/pagination.ts';
 import type { SettingsRepository } from './settings.repository.ts';
 
 export const CACHE_TTL_MS = 30_000;
@@ -72,13 +77,12 @@ export class SettingsService implements InstanceSettingsReader {
     await this.deps.settings.write(
       keys.map((key) => ({ key, value: patch[key] })),
       actorId,
-      (tx, before) => {
+      (before) => {
         const previous = new Map(before.map((row) => [row.key, row.value]));
-        event = {
-          actorId,
-          changes: keys.map((key) => ({ key, from: previous.get(key) ?? null, to: patch[key] ?? null })),
-          updatedAt: new Date().toISOString(),
-        };
+        return keys.map((key) => ({ key, from: previous.get(key) ?? null, to: patch[key] ?? null }));
+      },
+      (tx, recorded) => {
+        event = { actorId, changes: recorded.changes, updatedAt: recorded.createdAt.toISOString() };
         return appendDomainEvent(tx, 'instance.settings_updated', event, { aggregate: 'instance:settings' });
       },
     );
@@ -94,6 +98,23 @@ export class SettingsService implements InstanceSettingsReader {
       });
     }
     return this.view();
+  }
+
+  /**
+   * The admins' saves, newest first: who (null once the account is gone), when, and each setting's
+   * stored value before and after (null: the environment's default applied).
+   */
+  async history(query: SettingsHistoryQuery): Promise<SettingsHistoryPage> {
+    const page = await withCursor(() => this.deps.settings.history(query));
+    return {
+      items: page.items.map(({ change, actor }) => ({
+        id: change.id,
+        actor,
+        changes: change.changes.map(({ key, from, to }) => ({ key, from: asValue(from), to: asValue(to) })),
+        createdAt: change.createdAt.toISOString(),
+      })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /** An upload larger than the whole quota could never be stored: refused when a change would allow it. */
@@ -149,3 +170,7 @@ export class SettingsService implements InstanceSettingsReader {
 }
 
 const isSettingKey = (key: string): key is SettingKey => Object.hasOwn(SETTING_SCHEMAS, key);
+
+/** A stored value as the history shows it: every setting's is a string or a number (others as JSON). */
+const asValue = (value: unknown): SettingValue =>
+  value === null || typeof value === 'string' || typeof value === 'number' ? value : JSON.stringify(value);

@@ -2,16 +2,23 @@
  * `/admin/instance`: the admin changes the instance settings that apply live. Only changed fields are
  * sent; a refused field gets its error under it (aria-invalid, read with the field) and the focus, and
  * a summary is announced. Buttons stay enabled (busy: aria-disabled, forms.ts) so the focus never drops
- * to the page.
+ * to the page. Under it, the admins' recent changes, paged, read again after each save.
  */
 import type { Problem } from '@streamhub/contracts/problem';
-import type { InstanceSettingsView, SettingKey } from '@streamhub/contracts/settings';
+import type {
+  InstanceSettingsView,
+  SettingKey,
+  SettingsChange,
+  SettingsHistoryPage,
+  SettingValue,
+} from '@streamhub/contracts/settings';
 import { clientText } from '../i18n/en.ts';
 import { settingsText as t } from '../i18n/settings.en.ts';
 import { problemMessage } from './api-problem.ts';
+import { authFetch } from './auth-session.ts';
 import { report, setBusy } from './forms.ts';
 import { element } from './page-data.ts';
-import { adminAccount, sendJson } from './workspace.ts';
+import { adminAccount, sendJson, textElement } from './workspace.ts';
 
 const SETTINGS = '/api/v1/admin/settings';
 // Listed here rather than imported from the contracts, whose zod schemas would weigh on the bundle.
@@ -30,6 +37,68 @@ const IN_MIB: ReadonlySet<SettingKey> = new Set(['videoMaxBytes', 'videoQuotaByt
 const shown = (key: SettingKey, value: number) =>
   String(IN_MIB.has(key) ? Math.max(1, Math.floor(value / MIB)) : value);
 const errorOf = (key: SettingKey) => element(`setting-${key}-error`, HTMLParagraphElement);
+const HISTORY_PAGE = 10;
+
+const isSettingKey = (key: string): key is SettingKey => (SETTING_KEYS as readonly string[]).includes(key);
+
+/** A stored value as the form would show it; null: none was stored, the default applied. */
+function valueText(key: string, value: SettingValue): string {
+  if (value === null) return t.defaultValue;
+  if (key === 'channelCreation' && (value === 'streamers' || value === 'verified')) return t.policies[value];
+  if (isSettingKey(key) && IN_MIB.has(key) && typeof value === 'number')
+    return t.mib(Number(shown(key, value)));
+  return String(value);
+}
+
+function historyRow(change: SettingsChange): HTMLTableRowElement {
+  const row = document.createElement('tr');
+  const when = document.createElement('td');
+  const time = textElement('time', new Date(change.createdAt).toLocaleString());
+  time.dateTime = change.createdAt;
+  when.append(time);
+  const who = change.actor ? (change.actor.displayName ?? change.actor.username) : t.formerAdmin;
+  const what = document.createElement('td');
+  const list = document.createElement('ul');
+  list.className = 'plain-list';
+  for (const { key, from, to } of change.changes) {
+    const label = isSettingKey(key) ? t.labels[key] : key;
+    list.append(textElement('li', t.change(label, valueText(key, from), valueText(key, to))));
+  }
+  what.append(list);
+  row.append(when, textElement('td', who), what);
+  return row;
+}
+
+/** The history under the form: a page at a time ("Show older changes"); `reload` starts again. */
+function settingsHistory(): { reload: () => Promise<void> } {
+  const section = element('settings-history', HTMLElement);
+  const rows = element('settings-history-rows', HTMLTableSectionElement);
+  const more = element('settings-history-more', HTMLButtonElement);
+  let nextCursor: string | null = null;
+  const load = async (cursor?: string) => {
+    const query = new URLSearchParams({ limit: String(HISTORY_PAGE), ...(cursor ? { cursor } : {}) });
+    const response = await authFetch(`${SETTINGS}/history?${query}`).catch(() => undefined);
+    if (!response?.ok) {
+      const message = response ? await problemMessage(response, t.historyFailed) : clientText.unreachable;
+      report({ error: message }, 'settings-history');
+      return;
+    }
+    const page = (await response.json()) as SettingsHistoryPage;
+    const added = page.items.map(historyRow);
+    if (cursor) rows.append(...added);
+    else rows.replaceChildren(...added);
+    nextCursor = page.nextCursor;
+    more.hidden = nextCursor === null;
+    element('no-settings-history', HTMLParagraphElement).hidden = rows.rows.length > 0;
+    section.hidden = false;
+    // "Show older changes" hides itself on the last page: the focus goes back to the list's heading.
+    if (cursor && more.hidden) element('settings-history-heading', HTMLHeadingElement).focus();
+  };
+  more.addEventListener('click', () => {
+    if (nextCursor) void load(nextCursor);
+  });
+  return { reload: () => load() };
+}
 
 export async function startAdminInstancePage(): Promise<void> {
   const form = element('instance-settings-form', HTMLFormElement);
@@ -46,6 +115,7 @@ export async function startAdminInstancePage(): Promise<void> {
     ]),
   );
   const submit = form.querySelector<HTMLButtonElement>('button[type="submit"]');
+  const history = settingsHistory();
   let busy = false;
 
   /** The fields that take focus and `aria-invalid` for a setting. */
@@ -100,6 +170,7 @@ export async function startAdminInstancePage(): Promise<void> {
         return false;
       }
       show((await response.json()) as InstanceSettingsView);
+      void history.reload();
       return true;
     } catch {
       report({ error: clientText.unreachable }, 'instance');
@@ -152,4 +223,5 @@ export async function startAdminInstancePage(): Promise<void> {
       });
     });
   }
+  await history.reload();
 }

@@ -13,7 +13,7 @@ import { pageText } from '../i18n/en.ts';
 import { settingsText } from '../i18n/settings.en.ts';
 import type { WebAssets } from '../web-assets.ts';
 import { Outcome } from './form-parts.tsx';
-import { InstanceSettingsForm } from './instance-settings-form.tsx';
+import { InstanceSettingsForm, SettingsHistory } from './instance-settings-form.tsx';
 import { formatBytes } from './studio-pages.tsx';
 import { Workspace } from './workspace-layout.tsx';
 
@@ -139,6 +139,7 @@ export function adminInstancePage(assets: WebAssets, config: Config, view: Insta
   return (
     <Workspace assets={assets} kind="admin" path="/admin/instance" heading={t.instance.heading}>
       <InstanceSettingsForm view={view} />
+      <SettingsHistory />
       <section class="panel" aria-labelledby="instance-heading">
         <h2 id="instance-heading">{settingsText.envHeading}</h2>
         <p>{settingsText.envIntro}</p>

@@ -105,3 +105,36 @@ export function InstanceSettingsForm({ view }: { view: InstanceSettingsView }) {
     </section>
   );
 }
+
+/**
+ * The admins' recent changes of these settings (`listInstanceSettingsChanges`): who, when and each
+ * setting from → to. Names of admins are not for every reader, so the island fills it for an admin.
+ */
+export function SettingsHistory() {
+  return (
+    <section id="settings-history" class="panel" aria-labelledby="settings-history-heading" hidden>
+      <h2 id="settings-history-heading" tabindex={-1}>
+        {t.historyHeading}
+      </h2>
+      <p>{t.historyIntro}</p>
+      <table class="data-table">
+        <caption class="visually-hidden">{t.historyHeading}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t.when}</th>
+            <th scope="col">{t.who}</th>
+            <th scope="col">{t.what}</th>
+          </tr>
+        </thead>
+        <tbody id="settings-history-rows" />
+      </table>
+      <p id="no-settings-history" class="empty" hidden>
+        {t.noHistory}
+      </p>
+      <button id="settings-history-more" class="secondary" type="button" hidden>
+        {t.olderChanges}
+      </button>
+      <Outcome id="settings-history" />
+    </section>
+  );
+}

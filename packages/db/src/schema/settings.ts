@@ -3,7 +3,8 @@
  * at run time (docs/configuration: README's configuration table says which). A setting without a row
  * takes its environment variable's value.
  */
-import { jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { users } from './users.ts';
 
 export const settingsSchema = pgSchema('settings');
@@ -21,3 +22,27 @@ export const instanceSettings = settingsSchema.table('instance_settings', {
 });
 
 export type InstanceSettingRow = typeof instanceSettings.$inferSelect;
+
+/** One setting's change within an admin's save: its stored value before and after (null: the default). */
+export interface StoredSettingChange {
+  key: string;
+  from: unknown;
+  to: unknown;
+}
+
+/**
+ * The history of the settings: one row per admin's save, written with the change and its
+ * `instance.settings_updated` outbox event, and kept when the outbox prunes published events.
+ */
+export const instanceSettingChanges = settingsSchema.table(
+  'instance_setting_changes',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    changes: jsonb('changes').$type<StoredSettingChange[]>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('instance_setting_changes_newest_idx').on(t.createdAt, t.id)],
+);
+
+export type InstanceSettingChangeRow = typeof instanceSettingChanges.$inferSelect;
