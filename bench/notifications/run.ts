@@ -153,16 +153,20 @@ function timeFanOutStatements(): {
   longestMs: () => number;
   /** The main thread's CPU per statement, ms: p50, p99 and max (NaN off Linux). */
   cpuMs: () => { p50: number; p99: number; max: number };
+  /** Followers each statement was asked for (the chunk sizes, steered on PGlite): min, p50 and max. */
+  sizes: () => { min: number; p50: number; max: number };
 } {
   let total = 0n;
   let longest = 0n;
   let count = 0;
   const cpu: number[] = [];
+  const sizes: number[] = [];
   const proto = NotificationsRepository.prototype;
   const original = proto.insertFanOut;
   proto.insertFanOut = async function (this: NotificationsRepository, ...args) {
     const started = process.hrtime.bigint();
     const cpuBefore = mainThreadCpuNs();
+    if (args[3]) sizes.push(args[3].size);
     try {
       return await original.apply(this, args);
     } finally {
@@ -183,6 +187,14 @@ function timeFanOutStatements(): {
       const at = (p: number) =>
         sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
       return { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? Number.NaN };
+    },
+    sizes: () => {
+      const sorted = [...sizes].sort((a, b) => a - b);
+      return {
+        min: sorted[0] ?? Number.NaN,
+        p50: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN,
+        max: sorted.at(-1) ?? Number.NaN,
+      };
     },
   };
 }
@@ -332,6 +344,7 @@ async function fanOut(setup: Setup) {
     statementCount: statements.statements(),
     longestStatementMs: statements.longestMs(),
     statementCpuMs: statements.cpuMs(),
+    chunkSizes: statements.sizes(),
     longestHoldMs: loop.longestMs,
     holdsOver20Ms: loop.over(20),
     holdsOver50Ms: loop.over(50),
@@ -498,8 +511,9 @@ for (const setup of values.setups.split(',').filter(Boolean) as Setup[]) {
     `  CPU: gateway process ${r.cpu.toFixed(2)} s during the fan-out (probe's requests included); fan-out statements ${r.statementSeconds.toFixed(2)} s wall over ${fmt(r.statementCount)} statements (longest ${r.longestStatementMs.toFixed(1)} ms)${r.backendCpu === undefined ? ' (PGlite: in the process CPU)' : `; PostgreSQL backends ${r.backendCpu.toFixed(2)} CPU-s (anchor's ${r.anchorBackendCpu?.toFixed(2)} CPU-s)`}`,
   );
   const c = r.statementCpuMs;
+  const z = r.chunkSizes;
   console.log(
-    `  gateway thread CPU: per fan-out statement p50 ${c.p50.toFixed(1)} ms, p99 ${c.p99.toFixed(1)} ms, max ${c.max.toFixed(1)} ms; longest turn of the event loop ${r.longestHoldMs.toFixed(1)} ms (turns over 20 ms: ${r.holdsOver20Ms}, over 50 ms: ${r.holdsOver50Ms})`,
+    `  gateway thread CPU: per fan-out statement (followers each: min ${z.min}, p50 ${z.p50}, max ${z.max}) p50 ${c.p50.toFixed(1)} ms, p99 ${c.p99.toFixed(1)} ms, max ${c.max.toFixed(1)} ms; longest turn of the event loop ${r.longestHoldMs.toFixed(1)} ms (turns over 20 ms: ${r.holdsOver20Ms}, over 50 ms: ${r.holdsOver50Ms})`,
   );
   const window = (w: ProbeWindow | undefined) =>
     w
