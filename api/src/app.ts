@@ -5,6 +5,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppContext, AppEnv } from './context.ts';
 import type { GatewayDeps } from './deps.ts';
+import { HLS_ROUTE, llFastPath } from './domains/playback/ll-fast-path.ts';
 import { AVATAR_UPLOAD_PATH } from './domains/users/users.routes.ts';
 import { UPLOADS_PATH } from './domains/videos/uploads.routes.ts';
 import { clientIp } from './http/client-ip.ts';
@@ -15,6 +16,7 @@ import { dispatchThrough } from './middleware/dispatch.ts';
 import { requestObserver } from './middleware/observe.ts';
 import { rateLimiter } from './middleware/rate-limit.ts';
 import { startRequest } from './middleware/request-context.ts';
+import { requestIds } from './middleware/request-id.ts';
 import { handOverRouteHeaders } from './middleware/response-headers.ts';
 import { securityHeaderList } from './middleware/security-headers.ts';
 import { assertStorableUrl } from './middleware/text-guard.ts';
@@ -66,10 +68,8 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
   const limitBody = bodyLimit(config.bodyLimitBytes);
   const withinDeadline = requestDeadlines(config.requestTimeoutMs);
 
-  const start = startRequest(deps, {
-    securityHeaders: securityHeaderList({ https: config.publicUrl.startsWith('https:') }),
-    cors,
-  });
+  const securityHeaders = securityHeaderList({ https: config.publicUrl.startsWith('https:') });
+  const start = startRequest(deps, { securityHeaders, cors });
   const observe = requestObserver(metrics);
 
   // After the rate limit: the path and query guard, the deadline (not for uploads), then the routes.
@@ -124,6 +124,18 @@ export function createApp(deps: GatewayDeps, options: CreateAppOptions = {}) {
       },
     },
   );
+
+  // The LL-HLS requests every viewer makes per part skip the layers above when they can: the same
+  // headers, metrics and access line, from a header set made once (domains/playback/ll-fast-path.ts).
+  const full = app.fetch;
+  const lowLatency = llFastPath({
+    playback: deps.services.playback,
+    earlyHeaders: [...securityHeaders, ...cors.withoutOrigin],
+    requestId: requestIds(),
+    observe: (id, path, status, startedAt) =>
+      observe.answered(deps.logger, { id, method: 'GET', path }, status, startedAt, HLS_ROUTE),
+  });
+  app.fetch = (request, env, executionCtx) => lowLatency(request, () => full(request, env, executionCtx));
 
   // Every module's routers, in the order of MODULES (modules.ts, the one list of domains).
   mountRoutes(app, MODULES, { config, metrics });

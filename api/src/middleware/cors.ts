@@ -21,6 +21,8 @@ export interface CorsPolicy {
   headers(c: AppContext, sink: HeaderSink): void;
   /** The 204 answer to a preflight from an allowed origin; undefined for every other request. */
   preflight(c: AppContext): Response | undefined;
+  /** What `headers` sets for a request without `Origin`. */
+  withoutOrigin: readonly (readonly [string, string])[];
 }
 
 function put(sink: HeaderSink, name: string, value: string): void {
@@ -57,5 +59,6 @@ export function corsPolicy(origins: readonly string[]): CorsPolicy {
       c.header('Access-Control-Max-Age', '600');
       return c.body(null, 204);
     },
+    withoutOrigin: anyOrigin ? [] : [['Vary', 'Origin']],
   };
 }

@@ -15,7 +15,12 @@ interface Entry {
   stat: MediaStat;
   bytes: Uint8Array;
   until: number;
+  /** `stat.modified` as an HTTP date, made once for every viewer the entry answers. */
+  lastModified: string;
 }
+
+/** A part held in memory, as {@link LivePartCache.peek} gives it. */
+export type HeldPart = Pick<Entry, 'stat' | 'bytes' | 'lastModified'>;
 
 export interface LivePartCacheOptions {
   /** All cached bytes together; the oldest entries leave first. Default 64 MiB. */
@@ -60,6 +65,12 @@ export class LivePartCache {
     return 'until' in got ? readOf(got) : this.media.read(key);
   }
 
+  /** The part if memory holds it now (no read, no wait); undefined otherwise. */
+  peek(key: MediaKey): HeldPart | undefined {
+    const cached = this.entries.get(key);
+    return cached && cached.until > Date.now() ? cached : undefined;
+  }
+
   /** Parts held now and their bytes (for tests and metrics). */
   get size(): { parts: number; bytes: number } {
     return { parts: this.entries.size, bytes: this.bytes };
@@ -78,7 +89,12 @@ export class LivePartCache {
       for await (const chunk of read.body) chunks.push(chunk as Buffer);
       bytes = Buffer.concat(chunks);
     }
-    const entry: Entry = { stat: read.stat, bytes, until: Date.now() + this.ttlMs };
+    const entry: Entry = {
+      stat: read.stat,
+      bytes,
+      until: Date.now() + this.ttlMs,
+      lastModified: read.stat.modified.toUTCString(),
+    };
     this.evict(bytes.byteLength);
     const old = this.entries.get(key);
     if (old) {

@@ -164,6 +164,47 @@ describe('LL-HLS serving', () => {
     expect((await segmentHeld).status).toBe(200);
   });
 
+  it("answers the LL requests of a plain viewer on the lean path with the full path's headers, observed", async () => {
+    const playbackId = await liveSession();
+    const reload = `/hls/${playbackId}/720p.m3u8?_HLS_msn=3&_HLS_part=0&_HLS_skip=YES`;
+    const part = `/hls/${playbackId}/${partUri(3, 0)}`;
+    await media.write(mediaKeys.liveFile(playbackId, partUri(3, 0)), Buffer.from('part 3.0'));
+    // A caller's request id sends a request down the full path (it is echoed there).
+    const headersOf = (response: Response) => {
+      const headers = Object.fromEntries(response.headers);
+      delete headers['x-request-id'];
+      delete headers['content-length'];
+      return headers;
+    };
+    const served = async () => {
+      const line = (await (await app.request('/metrics')).text())
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('streamhub_http_requests_total{') &&
+            l.includes('route="/hls/:playbackId/:rest{.+}"') &&
+            l.includes('status="200"'),
+        );
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const full = [];
+    for (const path of [reload, part]) {
+      const response = await app.request(path, { headers: { 'X-Request-Id': 'full-path-1' } });
+      expect(response.headers.get('x-request-id')).toBe('full-path-1');
+      full.push({ headers: headersOf(response), body: await response.text() });
+    }
+    const before = await served();
+    for (const [i, path] of [reload, part].entries()) {
+      const lean = await app.request(path);
+      expect(lean.status).toBe(200);
+      expect(lean.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(headersOf(lean)).toEqual(full[i]?.headers);
+      expect(await lean.text()).toBe(full[i]?.body);
+    }
+    // Counted under the same route as the full path's answers.
+    expect(await served()).toBe(before + 2);
+  });
+
   it('serves a preload-hinted part as soon as it exists', async () => {
     const playbackId = await liveSession();
     const hinted = app.request(`/hls/${playbackId}/${partUri(3, 1)}`);

@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../context.ts';
 import { requestedRange, sendMedia } from '../../media/media-response.ts';
+import { decidedFailure } from './ll-fast-path.ts';
 import type { DeliveryDirectives } from './playback.service.ts';
 
 const sequenceNumber = z
@@ -53,6 +54,9 @@ export function playbackRoutes() {
       return sendMedia(c, file.answer, file.headers);
     })
     .get('/hls/:playbackId/:rest{.+}', async (c) => {
+      // A blocking reload the LL fast path already waited for and the service refused: its answer.
+      const failed = decidedFailure(c.req.raw);
+      if (failed !== undefined) throw failed;
       const { playbackId, rest } = c.req.param();
       const directives = rest.endsWith('.m3u8') ? deliveryDirectives(c.req.query()) : undefined;
       c.header('Access-Control-Allow-Origin', '*');

@@ -34,7 +34,7 @@ export interface DeliveryDirectives {
 export const BLOCKING_TARGET_DURATIONS = 3;
 
 // `<rendition>-<msn>.p<index>.m4s`, as the media node's LL-HLS packager names parts.
-const PART_NAME = /^([A-Za-z0-9_-]+)-(\d{6})\.p(\d{1,4})\.m4s$/;
+export const PART_NAME = /^([A-Za-z0-9_-]+)-(\d{6})\.p(\d{1,4})\.m4s$/;
 
 export type PlaybackFile = { answer: MediaAnswer; headers: MediaHeaders };
 
@@ -47,8 +47,18 @@ export type PlaybackFile = { answer: MediaAnswer; headers: MediaHeaders };
 const LIVE_STATE_TTL_MS = 1000;
 const LIVE_STATE_CACHE_MAX = 10_000;
 
+/** A listed part or an answered blocking reload, ready to send as it is (the LL fast path, ll-fast-path.ts). */
+export type ReadyLlAnswer =
+  | { kind: 'playlist'; body: Uint8Array; headers: HlsFile }
+  | { kind: 'part'; body: Uint8Array; headers: HlsFile; etag: string; lastModified: string };
+
 export class PlaybackService {
-  private readonly liveStates = new Map<string, { state: Promise<string>; until: number }>();
+  private readonly liveStates = new Map<
+    string,
+    { state: Promise<string>; until: number; settled: string | undefined }
+  >();
+  /** State reads under way for requests that may not reuse one: concurrent requests share the read. */
+  private readonly stateReads = new Map<string, Promise<string>>();
   /** Delta updates rendered once per playlist read, not once per request. */
   private readonly deltas = new WeakMap<PlaylistSnapshot, Uint8Array>();
   /** The newest parts of every live rendition, read once from the storage and sent to every viewer. */
@@ -59,16 +69,68 @@ export class PlaybackService {
   }
 
   private playbackState(playbackId: string, reuse: boolean): Promise<string> {
-    if (!reuse) return this.deps.channels.playbackState(playbackId);
+    if (!reuse) {
+      // Not reused once read, but shared while being read: a thousand viewers joining in the same second
+      // cost one database read each otherwise (their first, plain playlist load), a burst that held the
+      // LL requests of the viewers already watching behind it. A read shared this way started at most
+      // one read's duration before the request came.
+      let read = this.stateReads.get(playbackId);
+      if (!read) {
+        read = this.deps.channels.playbackState(playbackId).finally(() => this.stateReads.delete(playbackId));
+        this.stateReads.set(playbackId, read);
+      }
+      return read;
+    }
     const now = Date.now();
     const cached = this.liveStates.get(playbackId);
     if (cached && cached.until > now) return cached.state;
     if (this.liveStates.size >= LIVE_STATE_CACHE_MAX) this.liveStates.clear();
     const state = this.deps.channels.playbackState(playbackId);
-    this.liveStates.set(playbackId, { state, until: now + LIVE_STATE_TTL_MS });
-    // A failed read is not remembered.
-    state.catch(() => this.liveStates.delete(playbackId));
+    const entry = { state, until: now + LIVE_STATE_TTL_MS, settled: undefined as string | undefined };
+    this.liveStates.set(playbackId, entry);
+    state.then(
+      (value) => {
+        entry.settled = value;
+      },
+      // A failed read is not remembered.
+      () => this.liveStates.delete(playbackId),
+    );
     return state;
+  }
+
+  /** Whether a playback id is known live from a state read the LL requests may still reuse (no wait). */
+  private knownLive(playbackId: string): boolean {
+    const cached = this.liveStates.get(playbackId);
+    return cached !== undefined && cached.settled === 'live' && cached.until > Date.now();
+  }
+
+  /**
+   * The LL-HLS requests every viewer makes several times a second, answered without waiting when they
+   * can be: a part the freshest playlist lists and memory holds, or a blocking reload that playlist
+   * already satisfies, for a playback id known live. Undefined for anything else (the caller takes the
+   * full path, with every rule and error). `file` is the resolved `rest` under the session's prefix.
+   */
+  readyLlAnswer(
+    playbackId: string,
+    prefix: MediaPrefix,
+    file: HlsFile,
+    ask: { rendition: string; msn: number; part: number | undefined; skip: boolean; isPart: boolean },
+  ): ReadyLlAnswer | undefined {
+    if (!this.knownLive(playbackId)) return undefined;
+    const listed = this.deps.watch.latestOf(keyIn(prefix, `${ask.rendition}.m3u8`));
+    if (!listed || !edgeReached(listed.edge, ask.msn, ask.part)) return undefined;
+    if (!ask.isPart)
+      return { kind: 'playlist', body: ask.skip ? this.delta(listed) : listed.bytes, headers: file };
+    const held = this.parts.peek(file.key);
+    return (
+      held && {
+        kind: 'part',
+        body: held.bytes,
+        headers: file,
+        etag: held.stat.etag,
+        lastModified: held.lastModified,
+      }
+    );
   }
 
   /** `/hls/<playbackId>/<rest>`: a live session's playlist or segment. */
