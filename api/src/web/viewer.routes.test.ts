@@ -6,11 +6,14 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CreateChannelRequestSchema } from '@streamhub/contracts/channels';
 import { ProblemSchema } from '@streamhub/contracts/problem';
+import { videos } from '@streamhub/db/schema/videos';
 import { FilesystemMediaStorage } from '@streamhub/infra/media-storage/filesystem';
 import { mediaKeys } from '@streamhub/infra/media-storage/keys';
+import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../app.ts';
 import type { GatewayDeps } from '../deps.ts';
+import { ClipsRepository } from '../domains/clips/clips.repository.ts';
 import { VideosRepository } from '../domains/videos/videos.repository.ts';
 import { readyVideo, uploadedVideo } from '../domains/videos/videos-test-kit.ts';
 import { registerAndLogin, type SignedInUser } from '../testing/auth-helpers.ts';
@@ -372,5 +375,75 @@ describe('the first addresses', () => {
     expect((await app.request('/watch/%2F%2Fevil.example')).headers.get('location')).toBe(
       '/c/%2F%2Fevil.example',
     );
+  });
+});
+
+// Last: its thirteen ready public clips would fill the home page's and the library's newest videos.
+describe('the clips of a channel', () => {
+  it("lists the channel's ready, public clips with their maker, paged, and credits the maker on a clip's page", async () => {
+    const owner = await registerAndLogin(app, backends, { role: 'streamer' });
+    const maker = await registerAndLogin(app, backends);
+    const slug = `clips-${crypto.randomUUID().slice(0, 8)}`;
+    const made = await deps.services.channels.create(
+      owner.account.id,
+      CreateChannelRequestSchema.parse({ slug, title: 'Clipped' }),
+    );
+    const clipsRepository = new ClipsRepository(backends.database.db);
+    const clip = async (title: string) => {
+      const videoId = await deps.services.videos.registerClip(
+        {
+          ownerId: owner.account.id,
+          channelId: made.id,
+          title,
+          description: '',
+          tags: [],
+          category: 'software',
+          visibility: 'public',
+        },
+        Buffer.from('not media: the pages do not read it'),
+      );
+      await clipsRepository.insert(
+        { videoId, channelId: made.id, makerId: maker.account.id, seconds: 30 },
+        async () => {},
+      );
+      return videoId;
+    };
+    const ids: string[] = [];
+    for (let n = 1; n <= 13; n += 1) ids.push(await clip(n === 1 ? HOSTILE : `Clip ${n}`));
+    const hidden = await clip('Private clip');
+    const processing = await clip('Processing clip');
+    // Processed (no job runs here); the owner made one private.
+    await backends.database.db
+      .update(videos)
+      .set({ status: 'ready', durationMs: 30_000 })
+      .where(inArray(videos.id, [...ids, hidden]));
+    await backends.database.db.update(videos).set({ visibility: 'private' }).where(eq(videos.id, hidden));
+
+    const first = await (await app.request(`/c/${slug}`)).text();
+    const clipLinks = (page: string) =>
+      [...(page.match(/id="channel-clips"[\s\S]*?<\/ul>/)?.[0] ?? '').matchAll(/href="\/v\/([^"]+)"/g)].map(
+        (match) => match[1],
+      );
+    // Newest first, twelve a page; neither the private nor the processing one.
+    expect(clipLinks(first)).toEqual(ids.slice(1).reverse());
+    expect(first).toContain(`Clipped by ${maker.account.username}`);
+    expect(first).not.toContain(hidden);
+    expect(first).not.toContain(processing);
+    const older = first.match(/href="(\/c\/[^"?]+\?clips=[^"#]+)#channel-clips-heading">Older clips/)?.[1];
+    expect(older).toBeDefined();
+    const second = await (await app.request((older ?? '').replaceAll('&amp;', '&'))).text();
+    expect(clipLinks(second)).toEqual([ids[0]]);
+    expect(second).toContain('&lt;script&gt;alert');
+    expect(second).toContain(`href="/c/${slug}#channel-clips-heading">Newest clips`);
+    expect(second).not.toContain('Older clips');
+    // A cursor edited by hand shows the first page.
+    expect(clipLinks(await (await app.request(`/c/${slug}?clips=nonsense`)).text())).toEqual(
+      ids.slice(1).reverse(),
+    );
+
+    const clipPage = await (await app.request(`/v/${ids[1]}`)).text();
+    expect(clipPage).toContain(`<span id="clipped-by">Clipped by ${maker.account.username}</span>`);
+    const other = await readyVideo(backends, deps, streamer, { title: 'Not a clip' });
+    expect(await (await app.request(`/v/${other}`)).text()).not.toContain('clipped-by');
   });
 });

@@ -11,6 +11,7 @@ import {
   DirectoryQuerySchema,
   type PublicChannel,
 } from '@streamhub/contracts/channels';
+import { type ChannelClipPage, ChannelClipsQuerySchema } from '@streamhub/contracts/clips';
 import { LibraryQuerySchema, PageQuerySchema, VideoIdParamsSchema } from '@streamhub/contracts/videos';
 import { AppError } from '@streamhub/errors/app-error';
 import { Hono } from 'hono';
@@ -69,6 +70,30 @@ function listed(c: AppContext, channels: readonly PublicChannel[]): Promise<List
   return Promise.all(
     channels.map(async (channel) => ({ ...channel, hasThumbnail: await hasLiveThumbnail(c, channel) })),
   );
+}
+
+const CLIPS_PAGE = 12;
+
+/**
+ * A page of the channel's clips as anyone may see them (ready, public), from `?clips=<cursor>`; a
+ * cursor that is not one (edited by hand) shows the first page. Undefined when there is no channel.
+ */
+async function channelClips(
+  c: AppContext,
+  slug: string,
+): Promise<(ChannelClipPage & { paged: boolean }) | undefined> {
+  const { clips } = c.var.deps.services;
+  const first = ChannelClipsQuerySchema.parse({ limit: CLIPS_PAGE });
+  const asked = ChannelClipsQuerySchema.safeParse({ limit: CLIPS_PAGE, cursor: c.req.query('clips') });
+  const paged = asked.success && asked.data.cursor !== undefined;
+  try {
+    return { ...(await clips.list(undefined, slug, paged ? asked.data : first)), paged };
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    if (error.status === 404) return undefined;
+    if (paged && error.status === 422) return { ...(await clips.list(undefined, slug, first)), paged: false };
+    throw error;
+  }
 }
 
 // Live state, titles and viewer counts change: pages are always revalidated.
@@ -168,11 +193,12 @@ export function viewerRoutes() {
         if (!slug.success) return notFound(c, pageText.notFound.channel);
         const { channels, broadcasts, videos } = c.var.deps.services;
         // Anonymous: only what anyone may see (public, ready videos and recordings).
-        const [assets, channel, past, channelVideos, support] = await Promise.all([
+        const [assets, channel, past, channelVideos, clips, support] = await Promise.all([
           webAssets(),
           unlessNotFound(channels.publicChannel(slug.data)),
           unlessNotFound(broadcasts.list(slug.data, undefined, BroadcastsQuerySchema.parse({ limit: 10 }))),
           unlessNotFound(videos.channelVideos(slug.data, undefined, PageQuerySchema.parse({ limit: 12 }))),
+          channelClips(c, slug.data),
           channelSupportOffer(c, slug.data),
         ]);
         if (!channel) return notFound(c, pageText.notFound.channel);
@@ -185,6 +211,7 @@ export function viewerRoutes() {
             poster,
             broadcasts: past?.items.filter((broadcast) => broadcast.status === 'ended') ?? [],
             videos: channelVideos?.items ?? [],
+            clips: clips ?? { items: [], nextCursor: null, paged: false },
             support,
           }),
         );
@@ -192,16 +219,17 @@ export function viewerRoutes() {
       .get('/v/:id', async (c) => {
         const params = VideoIdParamsSchema.safeParse({ id: c.req.param('id') });
         if (!params.success) return notFound(c, pageText.notFound.video);
-        const [assets, video] = await Promise.all([
+        const [assets, video, clippedBy] = await Promise.all([
           webAssets(),
           // Anonymous: public and unlisted videos only; a private one is not found, as over the API.
           unlessNotFound(c.var.deps.services.videos.get(params.data.id, undefined)),
+          c.var.deps.services.clips.makerOf(params.data.id),
         ]);
         // Only a ready video has a page: one still uploading or processing, or one that failed, has
         // nothing to play, and its address is not to be shared yet.
         const playbackUrl = video?.status === 'ready' ? video.playbackUrl : null;
         if (!video || !playbackUrl) return notFound(c, pageText.notFound.video);
-        return playerPage(c, videoPage({ assets, video: { ...video, playbackUrl } }));
+        return playerPage(c, videoPage({ assets, video: { ...video, playbackUrl }, clippedBy }));
       })
       // The first addresses of these pages, kept working (links and embeds made before the app):
       // `/watch/v/<id>` and `/watch/<slug>`, as one route that reads its path, because a literal `v`

@@ -37,8 +37,8 @@ export const READ_EXPORTS: Readonly<Record<string, readonly ReadExport[]>> = {
     exported(liveSessions, ['id', 'channelId', 'playbackId', 'status', 'startedAt', 'nodeId', 'ingest']),
   ],
   // Which videos wait for or are in transcoding, for the instance's queue gauges (analytics); a clip's
-  // title and state beside its record, for the channel's list of clips.
-  videos: [exported(videos, ['id', 'status', 'updatedAt', 'title'])],
+  // title, state and visibility beside its record, for the channel's list of clips (public to viewers).
+  videos: [exported(videos, ['id', 'status', 'updatedAt', 'title', 'visibility'])],
   // Who follows whom, for chat's followers-only rule and the channels' follower counts.
   engagement: [exported(follows, ['followerId', 'channelId'])],
   // Who holds a channel subscription's perks, for chat's badge and subscribers-only rule and

@@ -1,12 +1,14 @@
 /**
  * The channel's list of clips over HTTP on PGlite and PostgreSQL (`GET /api/v1/channels/{slug}/clips`):
  * the owner reads them newest first with their video's title and state and their maker's names, page
- * by page; deleting a clip's video takes it off the list; anyone else is refused, and bad input is
- * problem+json. The clips are registered as the clips service does (a video of the channel through the
+ * by page; deleting a clip's video takes it off the list; anyone else, signed in or not, sees only
+ * the ready and public ones; bad input is problem+json. The clips are registered as the clips service does (a video of the channel through the
  * videos service, then the clip record), without cutting media: cutting is clips.routes.test's.
  */
 import { ChannelClipPageSchema } from '@streamhub/contracts/clips';
+import { videos } from '@streamhub/db/schema/videos';
 import { testDatabases } from '@streamhub/db/testing';
+import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type GatewayApp } from '../../app.ts';
 import type { GatewayDeps } from '../../deps.ts';
@@ -101,16 +103,63 @@ describe.each(testDatabases())('GET /api/v1/channels/{slug}/clips on %s', (drive
     expect((await listOf(channel.slug, owner)).items.map((clip) => clip.videoId)).toEqual([third, first]);
   });
 
-  it('refuses anyone but the owner, an unknown channel, bad paging and no token', async () => {
+  it('shows anyone else, signed in or not, only the ready and public clips', async () => {
     const { owner, channel } = await streamerWithChannel({ app, backends, slugPrefix: 'cliplist' });
     const viewer = await registerAndLogin(app, backends);
+    const ref = { id: channel.id, ownerId: owner.account.id };
+    const [processing, shown, hidden, forSubscribers, unlisted] = [
+      await clipOf(ref, viewer, 'Processing'),
+      await clipOf(ref, viewer, 'Public'),
+      await clipOf(ref, viewer, 'Private'),
+      await clipOf(ref, viewer, 'Subscribers'),
+      await clipOf(ref, viewer, 'Unlisted'),
+    ];
+    // Processed (no job runs here), then the owner narrows who may see three of them.
+    await backends.database.db
+      .update(videos)
+      .set({ status: 'ready' })
+      .where(inArray(videos.id, [shown, hidden, forSubscribers, unlisted]));
+    for (const [id, visibility] of [
+      [hidden, 'private'],
+      [forSubscribers, 'subscribers'],
+      [unlisted, 'unlisted'],
+    ] as const) {
+      const changed = await app.request(
+        `/api/v1/videos/${id}`,
+        sendJson('PATCH', { visibility }, owner.authorization),
+      );
+      expect(changed.status, await changed.clone().text()).toBe(200);
+    }
+    const anonymous = await app.request(`/api/v1/channels/${channel.slug}/clips`);
+    expect(anonymous.status, await anonymous.clone().text()).toBe(200);
+    const seen = ChannelClipPageSchema.parse(await anonymous.json());
+    expect(seen.items.map((clip) => [clip.videoId, clip.status, clip.maker.username])).toEqual([
+      [shown, 'ready', viewer.account.username],
+    ]);
+    // The maker is a viewer like any other: the clips it made that are not public are not listed to it.
+    expect((await listOf(channel.slug, viewer)).items.map((clip) => clip.videoId)).toEqual([shown]);
+    expect((await listOf(channel.slug, owner)).items.map((clip) => clip.videoId)).toEqual([
+      unlisted,
+      forSubscribers,
+      hidden,
+      shown,
+      processing,
+    ]);
+  });
+
+  it('refuses an unknown channel, bad paging and a bad token', async () => {
+    const { owner, channel } = await streamerWithChannel({ app, backends, slugPrefix: 'cliplist' });
     const path = `/api/v1/channels/${channel.slug}/clips`;
     const get = (url: string, who: SignedInUser) =>
       app.request(url, sendJson('GET', undefined, who.authorization));
-    await expectProblem(await get(path, viewer), 403, 'forbidden');
     await expectProblem(await get('/api/v1/channels/no-such-channel/clips', owner), 404, 'not_found');
+    await expectProblem(await app.request('/api/v1/channels/no-such-channel/clips'), 404, 'not_found');
     await expectProblem(await get(`${path}?limit=0`, owner), 422, 'validation_failed');
     await expectProblem(await get(`${path}?cursor=not-a-cursor`, owner), 422, 'validation_failed');
-    expect((await app.request(path)).status).toBe(401);
+    await expectProblem(
+      await app.request(path, { headers: { Authorization: 'Bearer not-a-token' } }),
+      401,
+      'invalid_token',
+    );
   });
 });

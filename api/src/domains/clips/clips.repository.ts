@@ -32,10 +32,17 @@ export class ClipsRepository {
     });
   }
 
-  /** The channel's clips, newest first, by keyset going backwards. Throws `InvalidCursorError`. */
-  async byChannel(channelId: string, options: PageOptions): Promise<Page<ClipListing>> {
+  /**
+   * The channel's clips, newest first, by keyset going backwards; `publicOnly`: only those whose video
+   * is ready and public (what anyone may see). Throws `InvalidCursorError`.
+   */
+  async byChannel(
+    channelId: string,
+    options: PageOptions & { publicOnly: boolean },
+  ): Promise<Page<ClipListing>> {
     assertLimit(options.limit);
     const filters: SQL[] = [eq(clips.channelId, channelId)];
+    if (options.publicOnly) filters.push(eq(videos.status, 'ready'), eq(videos.visibility, 'public'));
     if (options.cursor !== undefined) {
       filters.push(keysetBefore(clips.createdAt, clips.id, decodeCursor(options.cursor)));
     }
@@ -64,6 +71,17 @@ export class ClipsRepository {
       })),
       nextCursor: page.nextCursor,
     };
+  }
+
+  /** Who made the clip that video `videoId` is; undefined when it is not a clip. */
+  async makerOfVideo(videoId: string): Promise<ClipListing['maker'] | undefined> {
+    const [row] = await this.db
+      .select({ username: users.username, displayName: users.displayName })
+      .from(clips)
+      .innerJoin(users, eq(users.id, clips.makerId))
+      .where(eq(clips.videoId, videoId))
+      .limit(1);
+    return row;
   }
 
   async madeSince(makerId: string, since: Date): Promise<number> {

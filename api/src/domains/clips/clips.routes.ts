@@ -1,4 +1,5 @@
 /** Instant clips: `/api/v1/channels/{slug}/clips` and the channel's clip settings. */
+import { createRoute } from '@hono/zod-openapi';
 import { ChannelSlugParamsSchema } from '@streamhub/contracts/channels';
 import {
   ChannelClipPageSchema,
@@ -9,6 +10,7 @@ import {
 } from '@streamhub/contracts/clips';
 import { jsonBody, jsonResponse, problemResponse } from '../../http/responses.ts';
 import { createRouter } from '../../http/router.ts';
+import { optionalBearer, optionalCaller } from '../auth/optional-auth.ts';
 import { signedInRoute } from '../auth/signed-in-route.ts';
 
 const tags = ['clips'];
@@ -38,17 +40,18 @@ const create = signedInRoute({
   },
 });
 
-const list = signedInRoute({
+const list = createRoute({
   method: 'get',
   path: '/{slug}/clips',
   operationId: 'listChannelClips',
   tags,
   summary:
-    "The channel's clips, newest first, with their video's title and state and their maker (owner); delete one with `deleteVideo`",
+    "The channel's clips, newest first, with their video's title and state and their maker: the ready, public ones; its owner sees all of them (delete one with `deleteVideo`)",
+  security: optionalBearer,
   request: { params: ChannelSlugParamsSchema, query: ChannelClipsQuerySchema },
   responses: {
     200: jsonResponse(ChannelClipPageSchema, 'One page of clips'),
-    403: problemResponse('The caller does not own this channel (`forbidden`)'),
+    401: problemResponse('A token was sent and is invalid, expired or revoked (`invalid_token`)'),
     404: channelNotFound,
     422: problemResponse('The query is invalid, or the cursor is not from this list (`validation_failed`)'),
   },
@@ -95,7 +98,7 @@ export const clipRoutes = () =>
     .openapi(list, async (c) =>
       c.json(
         await c.var.deps.services.clips.list(
-          c.var.auth.userId,
+          await optionalCaller(c),
           c.req.valid('param').slug,
           c.req.valid('query'),
         ),

@@ -8,6 +8,7 @@
  * `CLIPS_PER_USER_PER_HOUR` clips an hour.
  */
 import type {
+  ChannelClip,
   ChannelClipPage,
   ChannelClipsQuery,
   Clip,
@@ -164,13 +165,19 @@ export class ClipsService {
   }
 
   /**
-   * The channel's clips, newest first, for its owner: clips in every state (processing, failed), and
-   * the owner deletes one by deleting its video (`DELETE /api/v1/videos/{id}`; the clip row goes with it).
+   * The channel's clips, newest first. Its owner sees clips in every state (processing, failed) and
+   * deletes one by deleting its video (`DELETE /api/v1/videos/{id}`; the clip row goes with it); anyone
+   * else, signed in or not, sees only those whose video is ready and public (a clip's video starts
+   * public, and its owner may make it private or for subscribers only: those are left out).
    */
-  async list(userId: string, slug: string, query: ChannelClipsQuery): Promise<ChannelClipPage> {
+  async list(
+    caller: AuthContext | undefined,
+    slug: string,
+    query: ChannelClipsQuery,
+  ): Promise<ChannelClipPage> {
     const channel = await this.deps.channels.reference(slug);
-    if (channel.ownerId !== userId) throw forbidden("Only the channel owner lists the channel's clips.");
-    const page = await withCursor(() => this.deps.clips.byChannel(channel.id, query));
+    const publicOnly = caller?.userId !== channel.ownerId;
+    const page = await withCursor(() => this.deps.clips.byChannel(channel.id, { ...query, publicOnly }));
     return {
       items: page.items.map(({ clip, title, status, maker }) => ({
         id: clip.id,
@@ -184,6 +191,11 @@ export class ClipsService {
       })),
       nextCursor: page.nextCursor,
     };
+  }
+
+  /** Who made the clip that video `videoId` is (the video page's "Clipped by"); undefined for other videos. */
+  makerOf(videoId: string): Promise<ChannelClip['maker'] | undefined> {
+    return this.deps.clips.makerOfVideo(videoId);
   }
 
   async settings(userId: string, slug: string): Promise<ClipSettings> {

@@ -57,6 +57,7 @@ export const pageText = {
     followers: (count: number) => (count === 1 ? '1 follower' : `${count} followers`),
     views: (count: number) => (count === 1 ? '1 view' : `${count} views`),
     duration: 'Duration',
+    clippedBy: (name: string) => `Clipped by ${name}`,
   },
   home: {
     title: 'Home',
@@ -104,6 +105,10 @@ export const pageText = {
     noBroadcasts: 'No broadcasts yet.',
     videos: 'Videos',
     noVideos: 'No videos yet.',
+    clips: 'Clips',
+    noClips: 'No clips yet.',
+    olderClips: 'Older clips',
+    newestClips: 'Newest clips',
     watchRecording: 'Watch the recording',
     player: (title: string) => `Live video: ${title}`,
     jumpToLive: 'Back to live',

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 /** The lists of channels and videos that home, directory, search and channel pages share. */
 import type { PublicChannel } from '@streamhub/contracts/channels';
+import type { ChannelClip } from '@streamhub/contracts/clips';
 import type { Video } from '@streamhub/contracts/videos';
 import { pageText } from '../i18n/en.ts';
 
@@ -83,6 +84,24 @@ export function VideoCard({ video, image = 'lazy' }: { video: Video; image?: Ima
   );
 }
 
+/** A clip: its title, length and maker (the list of clips carries no poster). */
+export function ClipCard({ clip }: { clip: ChannelClip }) {
+  return (
+    <li class="card">
+      <a class="card-link" href={`/v/${clip.videoId}`}>
+        <span class="thumb">
+          <span class="duration">
+            <span class="visually-hidden">{t.duration} </span>
+            {formatDuration(clip.seconds * 1000)}
+          </span>
+        </span>
+        <span class="card-title">{clip.title}</span>
+      </a>
+      <p class="card-meta">{t.clippedBy(ownerName(clip.maker))}</p>
+    </li>
+  );
+}
+
 /** Cards of a page's first section loaded eagerly: about a row on a desktop, a screen on a phone. */
 const FIRST_SCREEN_CARDS = 4;
 
@@ -120,3 +139,4 @@ export const channelCard = (channel: ListedChannel, image: ImageLoading) => (
   <ChannelCard channel={channel} image={image} />
 );
 export const videoCard = (video: Video, image: ImageLoading) => <VideoCard video={video} image={image} />;
+export const clipCard = (clip: ChannelClip) => <ClipCard clip={clip} />;

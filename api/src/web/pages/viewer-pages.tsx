@@ -6,10 +6,11 @@ import {
   type ChannelCategory,
   type PublicChannel,
 } from '@streamhub/contracts/channels';
+import type { ChannelClipPage } from '@streamhub/contracts/clips';
 import type { Video } from '@streamhub/contracts/videos';
 import { pageText } from '../i18n/en.ts';
 import type { WebAssets } from '../web-assets.ts';
-import { CardSection, channelCard, type ListedChannel, videoCard } from './cards.tsx';
+import { CardSection, channelCard, clipCard, type ListedChannel, videoCard } from './cards.tsx';
 import { ChannelSupport, type ChannelSupportOffer } from './channel-support.tsx';
 import { Outcome } from './form-parts.tsx';
 import { Shell } from './shell.tsx';
@@ -174,6 +175,8 @@ export function channelPage(props: {
   channel: PublicChannel;
   broadcasts: Broadcast[];
   videos: Video[];
+  /** A page of the channel's public clips; `paged`: it is not the first (`?clips=<cursor>`). */
+  clips: ChannelClipPage & { paged: boolean };
   /** The live stream's thumbnail, when it has one yet. */
   poster?: string | undefined;
   /** Absent when the instance takes no payments. */
@@ -270,7 +273,29 @@ export function channelPage(props: {
         empty={t.noVideos}
         card={videoCard}
       />
+      <CardSection
+        id="channel-clips"
+        heading={t.clips}
+        items={props.clips.items}
+        empty={t.noClips}
+        card={clipCard}
+      />
+      <ClipsPaging slug={channel.slug} clips={props.clips} />
     </Shell>
+  );
+}
+
+/** Links between the pages of the clips, served by the channel page itself (no script needed). */
+function ClipsPaging({ slug, clips }: { slug: string; clips: ChannelClipPage & { paged: boolean } }) {
+  const t = pageText.channel;
+  const page = (cursor?: string) =>
+    `/c/${slug}${cursor ? `?clips=${encodeURIComponent(cursor)}` : ''}#channel-clips-heading`;
+  if (!clips.paged && !clips.nextCursor) return null;
+  return (
+    <nav class="paging" aria-label={t.clips}>
+      {clips.paged ? <a href={page()}>{t.newestClips}</a> : null}
+      {clips.nextCursor ? <a href={page(clips.nextCursor)}>{t.olderClips}</a> : null}
+    </nav>
   );
 }
 
@@ -305,8 +330,13 @@ function ClipForm(props: { videoId?: string; slug: string }) {
 }
 
 /** A ready video (the route answers 404 for any other). */
-export function videoPage(props: { assets: WebAssets; video: Video & { playbackUrl: string } }) {
-  const { video, assets } = props;
+export function videoPage(props: {
+  assets: WebAssets;
+  video: Video & { playbackUrl: string };
+  /** Who made the clip this video is; absent for any other video. */
+  clippedBy?: { username: string; displayName: string | null } | undefined;
+}) {
+  const { video, assets, clippedBy } = props;
   return (
     <Shell
       assets={assets}
@@ -339,6 +369,9 @@ export function videoPage(props: { assets: WebAssets; video: Video & { playbackU
       <h1 id="video-title">{video.title}</h1>
       <p class="byline">
         <span id="streamer">{video.owner.displayName ?? video.owner.username}</span>
+        {clippedBy ? (
+          <span id="clipped-by">{pageText.cards.clippedBy(clippedBy.displayName ?? clippedBy.username)}</span>
+        ) : null}
         <span>{pageText.cards.views(video.viewCount)}</span>
         {video.channel ? (
           <a href={`/c/${video.channel.slug}`}>
