@@ -367,19 +367,7 @@ describe.each(testDatabases())('notifications on %s', (driver) => {
   it('tells a creator of a new subscriber and a subscriber of an expired subscription', async () => {
     const channel = await streamerWithChannel(app, backends, deps);
     const fan = await viewer();
-    const subscription = {
-      subscriptionId: randomUUID(),
-      channelId: channel.channelId,
-      creatorId: channel.owner.account.id,
-      subscriberId: fan.account.id,
-      tierId: randomUUID(),
-      price: 499,
-      currency: 'usd',
-      provider: 'stripe',
-      accessUntil: null,
-      entryId: null,
-      at: new Date().toISOString(),
-    };
+    const subscription = subscriptionPayload(channel.channelId, channel.owner.account.id, fan.account.id);
     // As the payments domain's consumer would hand them over from the outbox.
     await deps.services.notifications.notify({
       id: randomUUID(),
@@ -498,19 +486,7 @@ describe.each(testDatabases())('notifications on %s', (driver) => {
     await deps.services.notifications.notify({
       id: randomUUID(),
       name: 'subscription.renewed',
-      payload: {
-        subscriptionId: randomUUID(),
-        channelId: channel.channelId,
-        creatorId: channel.owner.account.id,
-        subscriberId: fan.account.id,
-        tierId: randomUUID(),
-        price: 499,
-        currency: 'usd',
-        provider: 'stripe',
-        accessUntil: null,
-        entryId: null,
-        at,
-      },
+      payload: subscriptionPayload(channel.channelId, channel.owner.account.id, fan.account.id, at),
     });
     await deps.services.notifications.notify({
       id: randomUUID(),
@@ -603,3 +579,25 @@ describe.each(testDatabases())('notifications on %s', (driver) => {
     expect(deliveryRows).toEqual([{ notificationId: kept }]);
   });
 });
+
+/** A `subscription.*` event's payload, as the payments domain's consumer hands it over from the outbox. */
+function subscriptionPayload(
+  channelId: string,
+  creatorId: string,
+  subscriberId: string,
+  at = new Date().toISOString(),
+) {
+  return {
+    subscriptionId: randomUUID(),
+    channelId,
+    creatorId,
+    subscriberId,
+    tierId: randomUUID(),
+    price: 499,
+    currency: 'usd',
+    provider: 'stripe',
+    accessUntil: null,
+    entryId: null,
+    at,
+  };
+}
