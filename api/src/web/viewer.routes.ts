@@ -11,7 +11,11 @@ import {
   DirectoryQuerySchema,
   type PublicChannel,
 } from '@streamhub/contracts/channels';
-import { type ChannelClipPage, ChannelClipsQuerySchema } from '@streamhub/contracts/clips';
+import {
+  type ChannelClipPage,
+  type ChannelClipsQuery,
+  ChannelClipsQuerySchema,
+} from '@streamhub/contracts/clips';
 import { LibraryQuerySchema, PageQuerySchema, VideoIdParamsSchema } from '@streamhub/contracts/videos';
 import { AppError } from '@streamhub/errors/app-error';
 import { Hono } from 'hono';
@@ -85,13 +89,15 @@ async function channelClips(
   const { clips } = c.var.deps.services;
   const first = ChannelClipsQuerySchema.parse({ limit: CLIPS_PAGE });
   const asked = ChannelClipsQuerySchema.safeParse({ limit: CLIPS_PAGE, cursor: c.req.query('clips') });
-  const paged = asked.success && asked.data.cursor !== undefined;
+  const page = async (query: ChannelClipsQuery, paged: boolean) => {
+    const found = await unlessNotFound(clips.list(undefined, slug, query));
+    return found && { ...found, paged };
+  };
+  if (!asked.success || asked.data.cursor === undefined) return page(first, false);
   try {
-    return { ...(await clips.list(undefined, slug, paged ? asked.data : first)), paged };
+    return await page(asked.data, true);
   } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    if (error.status === 404) return undefined;
-    if (paged && error.status === 422) return { ...(await clips.list(undefined, slug, first)), paged: false };
+    if (error instanceof AppError && error.status === 422) return page(first, false);
     throw error;
   }
 }
